@@ -1,0 +1,67 @@
+// Layers, initializers and regularizers.
+#include "common.hpp"
+
+namespace densekit_py {
+
+using namespace densekit;
+
+void init_layers(py::module_& m) {
+  py::class_<Initializer>(m, "Initializer")
+      .def(py::init<>())
+      .def_static("from_name", &Initializer::from_name, py::arg("name"), py::arg("seed") = py::none())
+      .def_static("names", &Initializer::names)
+      .def_property_readonly("class_name", &Initializer::class_name)
+      .def_readwrite("value", &Initializer::value)
+      .def_readwrite("mean", &Initializer::mean)
+      .def_readwrite("stddev", &Initializer::stddev)
+      .def_readwrite("minval", &Initializer::minval)
+      .def_readwrite("maxval", &Initializer::maxval)
+      .def_readwrite("scale", &Initializer::scale)
+      .def_readwrite("mode", &Initializer::mode)
+      .def_readwrite("distribution", &Initializer::distribution)
+      .def_readwrite("gain", &Initializer::gain)
+      .def_readwrite("seed", &Initializer::seed)
+      .def("__call__", [](const Initializer& init, std::vector<int64_t> shape) {
+             py::array_t<float> out(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+             init.fill(out.mutable_data(), shape);
+             return out;
+           }, py::arg("shape"));
+
+  py::class_<Regularizer>(m, "Regularizer")
+      .def(py::init([](double l1, double l2) { return Regularizer{l1, l2}; }), py::arg("l1") = 0.0, py::arg("l2") = 0.0)
+      .def_readwrite("l1", &Regularizer::l1)
+      .def_readwrite("l2", &Regularizer::l2)
+      .def("__call__", [](const Regularizer& r, FloatArray w) { return r.penalty(w.data(), w.size()); });
+
+  py::class_<Layer, LayerPtr>(m, "Layer")
+      .def_property_readonly("name", &Layer::name)
+      .def_property_readonly("class_name", &Layer::class_name)
+      .def_property_readonly("built", &Layer::built)
+      .def_readwrite("trainable", &Layer::trainable)
+      .def("weight_names", [](const Layer& l) {
+        std::vector<std::string> names;
+        for (const auto& s : l.weight_specs()) names.push_back(s.name);
+        return names;
+      });
+
+  py::class_<Dense, Layer, std::shared_ptr<Dense>>(m, "Dense")
+      .def(py::init([](std::string name, int64_t units, Activation activation, bool use_bias, Initializer kernel_init,
+                       Initializer bias_init, Regularizer kernel_reg, Regularizer bias_reg) {
+             return std::make_shared<Dense>(std::move(name), units,
+                                            DenseOptions{activation, use_bias, kernel_init, bias_init, kernel_reg, bias_reg});
+           }),
+           py::arg("name"), py::arg("units"), py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"),
+           py::arg("bias_initializer"), py::arg("kernel_regularizer"), py::arg("bias_regularizer"))
+      .def_property_readonly("units", &Dense::units);
+
+  py::class_<Dropout, Layer, std::shared_ptr<Dropout>>(m, "Dropout")
+      .def(py::init<std::string, double>(), py::arg("name"), py::arg("rate"))
+      .def_property_readonly("rate", &Dropout::rate);
+
+  py::class_<Flatten, Layer, std::shared_ptr<Flatten>>(m, "Flatten").def(py::init<std::string>(), py::arg("name"));
+
+  py::class_<ActivationLayer, Layer, std::shared_ptr<ActivationLayer>>(m, "ActivationLayer")
+      .def(py::init<std::string, Activation>(), py::arg("name"), py::arg("activation"));
+}
+
+}  // namespace densekit_py

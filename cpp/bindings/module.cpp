@@ -1,0 +1,34 @@
+// densekit._core: the C++ core seen from Python. Thin by design: conversion only.
+#include "common.hpp"
+
+namespace densekit_py {
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "densekit's C++ core";
+  m.attr("__version__") = densekit::version();
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const densekit::ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const densekit::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const densekit::IOError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const densekit::Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+
+  m.def("set_random_seed", &densekit::set_random_seed, py::arg("seed"));
+  m.def("draw_seed", &densekit::draw_seed);
+  m.def("set_num_threads", &densekit::set_num_threads, py::arg("n"));
+  m.def("num_threads", &densekit::num_threads);
+
+  init_functions(m);
+  init_layers(m);
+  init_model(m);
+}
+
+}  // namespace densekit_py

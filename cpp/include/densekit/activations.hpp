@@ -1,0 +1,45 @@
+// Activation functions (keras-spec.md §3): forward and backward, applied along the last axis.
+#pragma once
+
+#include <densekit/tensor.hpp>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+enum class ActivationKind {
+  Linear, Relu, LeakyRelu, Relu6, Elu, Selu, Gelu, Silu, Softplus, Softsign, Sigmoid,
+  HardSigmoid, HardSilu, Tanh, Softmax, LogSoftmax, Exponential, Mish,
+};
+
+struct Activation {
+  ActivationKind kind = ActivationKind::Linear;
+  // relu: negative_slope, max_value (infinite = none), threshold; leaky_relu: negative_slope;
+  // elu: alpha; gelu: approximate.
+  double negative_slope = 0.0;
+  double max_value = std::numeric_limits<double>::infinity();
+  double threshold = 0.0;
+  double alpha = 1.0;
+  bool approximate = false;
+
+  // "relu", "swish", ... (keras.activations.get); throws ValueError listing the known names.
+  static Activation from_name(const std::string& name);
+  static std::vector<std::string> names();
+  std::string name() const;
+
+  // Row-wise functions (softmax, log_softmax) normalise each row of `cols` values.
+  bool is_row_wise() const { return kind == ActivationKind::Softmax || kind == ActivationKind::LogSoftmax; }
+  // Whether backward needs the input z, or can work from the output a alone.
+  bool backward_needs_input() const;
+
+  // a = f(z) for rows x cols values (a may alias z for element-wise kinds).
+  template <class T>
+  void forward(const T* z, T* a, Index rows, Index cols) const;
+  // dz = da * f'(z); z may be null when !backward_needs_input().
+  template <class T>
+  void backward(const T* z, const T* a, const T* da, T* dz, Index rows, Index cols) const;
+};
+
+}  // namespace densekit

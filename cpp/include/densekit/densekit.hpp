@@ -1,0 +1,22 @@
+// Everything an embedding application needs.
+#pragma once
+
+#include <densekit/activations.hpp>
+#include <densekit/errors.hpp>
+#include <densekit/graph.hpp>
+#include <densekit/initializers.hpp>
+#include <densekit/layers/activation.hpp>
+#include <densekit/layers/dense.hpp>
+#include <densekit/layers/dropout.hpp>
+#include <densekit/layers/flatten.hpp>
+#include <densekit/losses.hpp>
+#include <densekit/metrics.hpp>
+#include <densekit/model.hpp>
+#include <densekit/optimizers.hpp>
+#include <densekit/parallel.hpp>
+#include <densekit/random.hpp>
+#include <densekit/tensor.hpp>
+
+namespace densekit {
+const char* version();
+}

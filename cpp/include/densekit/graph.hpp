@@ -1,0 +1,108 @@
+// The model's computation: a DAG of nodes (a node = a layer applied to earlier nodes), one
+// flat parameter buffer with per-layer views, and reusable per-batch buffers.
+#pragma once
+
+#include <densekit/layers/layer.hpp>
+#include <densekit/optimizers.hpp>
+#include <densekit/tensor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+struct Node {
+  LayerPtr layer;            // null for a graph input
+  std::vector<int> inputs;   // earlier nodes
+  std::vector<int> consumers;
+  Shape shape;               // per-sample output shape
+  std::string name;          // the input's or the layer's name
+};
+
+// Where one weight of one layer lives in the flat buffer.
+struct WeightRecord {
+  Layer* layer = nullptr;
+  WeightSpec spec;
+  int64_t offset = 0;
+  int64_t size = 0;
+};
+
+// Per-node activations, gradients and scratch for batches of up to `capacity` rows. Allocated
+// once per batch size and reused; one per thread that runs the graph at the same time.
+class Workspace {
+ public:
+  Index rows() const { return rows_; }
+
+ private:
+  friend class Graph;
+  struct Buffers {
+    std::vector<float> out, grad, scratch;
+    Index cols = 0, scratch_cols = 0;
+  };
+  std::vector<Buffers> nodes_;
+  std::vector<ConstView> inputs_;
+  Index capacity_ = 0;
+  Index rows_ = 0;
+};
+
+class Graph : public std::enable_shared_from_this<Graph> {
+ public:
+  // Adds a graph input of the given per-sample shape; returns its node id.
+  int add_input(const Shape& shape, const std::string& name);
+  // Applies `layer` to earlier nodes, building it; returns the new node id.
+  int add_layer(const LayerPtr& layer, const std::vector<int>& inputs);
+  void set_outputs(const std::vector<int>& outputs);
+  // Places every weight in the flat buffer and initializes it. Call once, after the last node.
+  void finalize();
+  bool finalized() const { return finalized_; }
+
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<int>& input_nodes() const { return inputs_; }
+  const std::vector<int>& output_nodes() const { return outputs_; }
+  const Shape& shape(int node) const { return nodes_.at(node).shape; }
+  // Distinct layers in order of first use (a shared layer once).
+  std::vector<LayerPtr> layers() const;
+  const std::vector<WeightRecord>& weights() const { return weights_; }
+  std::vector<const WeightRecord*> weights_of(const Layer* layer) const;
+
+  // Replaces weight `index` of `layer` (Keras's set_weights); throws ValueError on a shape mismatch.
+  void set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape);
+
+  float* params() { return params_.data(); }
+  const float* params() const { return params_.data(); }
+  float* grads() { return grads_.data(); }
+  int64_t param_count() const { return static_cast<int64_t>(params_.size()); }
+  std::vector<Segment> trainable_segments() const;
+
+  // Σ weight penalties, and their gradient added into grads().
+  double regularization_penalty() const;
+  void add_regularization_gradients();
+
+  // Runs every node on `rows` rows of the inputs (graph-input order). The outputs stay in `ws`.
+  void forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng) const;
+  ConstView output(const Workspace& ws, int k) const;
+  // Zeroes the parameter gradients and the node gradients; the caller then writes
+  // d(loss)/d(output k) into output_grad(ws, k) and calls backward.
+  void zero_grads(Workspace& ws);
+  View output_grad(Workspace& ws, int k) const;
+  // Back-propagates from the output gradients; fused[k] says output k's gradient is with
+  // respect to its layer's pre-activation.
+  void backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng);
+
+  // Whether output k may take the fused cross-entropy gradient (its layer ends in an
+  // activation and nothing else consumes it).
+  const Activation* fusable_output_activation(int k) const;
+
+ private:
+  void reserve(Workspace& ws, Index rows) const;
+  ConstView node_output(const Workspace& ws, int node) const;
+
+  std::vector<Node> nodes_;
+  std::vector<int> inputs_, outputs_;
+  std::vector<WeightRecord> weights_;
+  std::vector<float> params_, grads_;
+  bool finalized_ = false;
+};
+
+}  // namespace densekit

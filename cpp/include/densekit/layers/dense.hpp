@@ -1,0 +1,45 @@
+// Dense: y = activation(x @ kernel + bias), kernel (input_dim, units), acting on the last axis.
+#pragma once
+
+#include <densekit/layers/layer.hpp>
+
+namespace densekit {
+
+struct DenseOptions {
+  Activation activation;
+  bool use_bias = true;
+  Initializer kernel_initializer = Initializer::from_name("glorot_uniform");
+  Initializer bias_initializer = Initializer::from_name("zeros");
+  Regularizer kernel_regularizer;
+  Regularizer bias_regularizer;
+};
+
+class Dense : public Layer {
+ public:
+  Dense(std::string name, int64_t units, DenseOptions options = {});
+  std::string class_name() const override { return "Dense"; }
+
+  int64_t units() const { return units_; }
+  const DenseOptions& options() const { return options_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  std::vector<WeightSpec> weight_specs() const override;
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
+  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
+  const Activation* output_activation() const override { return &options_.activation; }
+
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  int64_t units_;
+  int64_t input_dim_ = 0;
+  DenseOptions options_;
+  float* kernel_ = nullptr;
+  float* bias_ = nullptr;
+  float* kernel_grad_ = nullptr;
+  float* bias_grad_ = nullptr;
+};
+
+}  // namespace densekit

@@ -1,0 +1,25 @@
+// Dropout: inverted dropout in training (kept values scaled by 1/(1-rate)); identity otherwise.
+#pragma once
+
+#include <densekit/layers/layer.hpp>
+
+namespace densekit {
+
+class Dropout : public Layer {
+ public:
+  Dropout(std::string name, double rate);
+  std::string class_name() const override { return "Dropout"; }
+  double rate() const { return rate_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
+  bool is_identity_in_inference() const override { return true; }
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  double rate_;
+};
+
+}  // namespace densekit

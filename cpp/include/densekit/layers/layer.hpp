@@ -1,0 +1,80 @@
+// The Layer contract: build from input shapes, declare weights, forward, backward.
+#pragma once
+
+#include <densekit/activations.hpp>
+#include <densekit/initializers.hpp>
+#include <densekit/random.hpp>
+#include <densekit/regularizers.hpp>
+#include <densekit/tensor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+// A weight a layer asks for; the model places it in its flat parameter buffer.
+struct WeightSpec {
+  std::string name;  // "kernel", "bias"
+  Shape shape;
+  bool trainable = true;
+  Initializer initializer;
+  Regularizer regularizer;
+};
+
+// What a forward/backward call needs to know besides the data.
+struct Context {
+  bool training = false;
+  Rng* rng = nullptr;
+  // Backward only: grad_out is already d(loss)/d(pre-activation) (the fused
+  // softmax/sigmoid + cross-entropy gradient), so the layer must not apply its activation's.
+  bool grad_is_preactivation = false;
+};
+
+class Layer {
+ public:
+  explicit Layer(std::string name) : name_(std::move(name)) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const std::string& name() const { return name_; }
+  virtual std::string class_name() const = 0;
+
+  // Checks the per-sample input shapes and returns the output shape. The first call fixes the
+  // weights' shapes; later calls (shared layers) must be compatible. Throws ValueError.
+  virtual Shape build(const std::vector<Shape>& inputs) = 0;
+  bool built() const { return built_; }
+  // The weights, in Keras's order (after build).
+  virtual std::vector<WeightSpec> weight_specs() const { return {}; }
+  // Hands the layer its slices of the model's flat buffers, in weight_specs() order.
+  virtual void bind(const std::vector<float*>& params, const std::vector<float*>& grads) {}
+
+  // Floats per sample this layer keeps between forward and backward, for one node.
+  virtual Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const { return 0; }
+  // The activation applied last, if the loss may take over its gradient (Dense).
+  virtual const Activation* output_activation() const { return nullptr; }
+  // Dropout-like layers behave differently in training.
+  virtual bool is_identity_in_inference() const { return false; }
+
+  // out = f(in). `scratch` has scratch_cols() floats per row.
+  virtual void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) = 0;
+  // Adds d(loss)/d(in[i]) into grad_in[i] (skipped where grad_in[i].data is null) and
+  // d(loss)/d(weights) into the bound gradient buffers. May overwrite scratch.
+  virtual void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                        const std::vector<View>& grad_in, const Context& ctx) = 0;
+
+  bool trainable = true;
+
+ protected:
+  void mark_built() { built_ = true; }
+  static void expect_inputs(const std::string& who, const std::vector<Shape>& inputs, size_t n);
+
+ private:
+  std::string name_;
+  bool built_ = false;
+};
+
+using LayerPtr = std::shared_ptr<Layer>;
+
+}  // namespace densekit

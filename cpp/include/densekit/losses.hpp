@@ -1,0 +1,62 @@
+// Losses (keras-spec.md §4): per-sample values, Keras's reductions, sample weights, and the
+// gradient with respect to the predictions (or to the logits, for the fused cross-entropies).
+#pragma once
+
+#include <densekit/activations.hpp>
+#include <densekit/tensor.hpp>
+
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+enum class LossKind {
+  MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+  Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity,
+  BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+  // "crossentropy"/"ce": binary, sparse or categorical, chosen from the shapes (like "accuracy").
+  AutoCrossentropy,
+};
+
+enum class Reduction { SumOverBatchSize, Sum, MeanWithSampleWeight, None };
+
+struct Loss {
+  LossKind kind = LossKind::MeanSquaredError;
+  bool from_logits = false;
+  double label_smoothing = 0.0;
+  double delta = 1.0;  // Huber
+  Reduction reduction = Reduction::SumOverBatchSize;
+
+  // String identifiers of keras.losses.get: function names, class names and the aliases.
+  static Loss from_name(const std::string& name);
+  static std::vector<std::string> names();
+  static Reduction reduction_from_name(const std::string& name);
+  // Function name, e.g. "binary_crossentropy".
+  std::string name() const;
+
+  // Binds AutoCrossentropy to a concrete kind from the target and prediction widths.
+  Loss resolved(Index y_true_cols, Index y_pred_cols) const;
+  // Throws ValueError when targets and predictions cannot go together (widths, label range).
+  void check_targets(ConstView y_true, Index y_pred_cols) const;
+
+  // The per-sample loss (the last axis reduced): y_true (rows, tcols), y_pred (rows, pcols).
+  template <class T>
+  void per_sample(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows, T* out) const;
+
+  // The reduced loss over a batch, and (when grad is non-null) its gradient with respect to
+  // y_pred, where the reduction divides by `divisor` samples (the whole batch, for sum over
+  // batch size). sample_weight may be null.
+  template <class T>
+  double value_and_grad(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows,
+                        const T* sample_weight, double divisor, T* grad) const;
+
+  // Whether the gradient can be taken with respect to the pre-activation of `activation` in
+  // the stable fused form (sigmoid + binary, softmax + categorical/sparse cross-entropy).
+  bool fuses_with(const Activation& activation) const;
+  // Like value_and_grad (value computed from the probabilities y_pred as Keras does), but the
+  // gradient is with respect to the logits that produced y_pred.
+  double value_and_logit_grad(const float* y_true, Index tcols, const float* y_pred, Index pcols, Index rows,
+                              const float* sample_weight, double divisor, float* grad) const;
+};
+
+}  // namespace densekit

@@ -1,0 +1,63 @@
+// Metrics (keras-spec.md §5): streaming accumulators over an epoch.
+#pragma once
+
+#include <densekit/losses.hpp>
+#include <densekit/tensor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+enum class MetricKind {
+  // Mean of a per-sample function:
+  BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+  SparseTopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError, MeanAbsolutePercentageError,
+  MeanSquaredLogarithmicError, LossFunction,
+  // Their own accumulators:
+  RootMeanSquaredError, Precision, Recall, AUC,
+  // "accuracy"/"acc": binary, sparse or categorical accuracy, chosen from the shapes.
+  AutoAccuracy,
+};
+
+class Metric {
+ public:
+  Metric(MetricKind kind, std::string name);
+  // keras.metrics.get: class name, snake-case class name, aliases; throws ValueError listing
+  // the known names. The metric is named as given.
+  static std::shared_ptr<Metric> from_name(const std::string& identifier);
+  static std::vector<std::string> names();
+
+  MetricKind kind() const { return kind_; }
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  // The direction callbacks' mode="auto" uses: true when larger is better.
+  bool higher_is_better() const;
+
+  // Parameters (set before the first update).
+  double threshold = 0.5;  // binary accuracy, precision, recall
+  int k = 5;               // top-k
+  int num_thresholds = 200;  // AUC
+  bool from_logits = false;  // AUC
+  Loss loss;               // LossFunction
+
+  // A copy bound to a concrete accumulator (AutoAccuracy resolved from the widths).
+  std::shared_ptr<Metric> resolved(Index y_true_cols, Index y_pred_cols) const;
+
+  void reset();
+  void update(ConstView y_true, ConstView y_pred, const float* sample_weight);
+  double result() const;
+
+ private:
+  MetricKind kind_;
+  std::string name_;
+  double total_ = 0.0;
+  double count_ = 0.0;
+  // Confusion counts per threshold (AUC) or a single threshold (precision/recall).
+  std::vector<double> tp_, fp_, tn_, fn_;
+};
+
+using MetricPtr = std::shared_ptr<Metric>;
+
+}  // namespace densekit

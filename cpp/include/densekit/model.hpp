@@ -1,0 +1,111 @@
+// A compiled model: the graph, its losses, metrics and optimizer, and the training loop.
+#pragma once
+
+#include <densekit/graph.hpp>
+#include <densekit/losses.hpp>
+#include <densekit/metrics.hpp>
+#include <densekit/optimizers.hpp>
+#include <densekit/random.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace densekit {
+
+// Named values, e.g. {"loss", 0.31}, {"accuracy", 0.9}; Python sorts them by name.
+using Logs = std::vector<std::pair<std::string, double>>;
+
+// Arrays for fit / evaluate: inputs and targets in graph order, all with `rows` rows.
+struct Data {
+  std::vector<ConstView> x;
+  std::vector<ConstView> y;
+  const float* sample_weight = nullptr;  // rows values, or null
+  Index rows = 0;
+};
+
+struct FitOptions {
+  int64_t batch_size = 32;
+  int epochs = 1;
+  int initial_epoch = 0;
+  bool shuffle = true;
+  int64_t validation_batch_size = 0;  // 0: batch_size
+  // Seconds between batch_end calls (the first and last batch of an epoch always call):
+  // negative = never, 0 = every batch.
+  double batch_hook_interval = -1.0;
+};
+
+// Calls back into the application; each returns true to stop training (stop_training).
+struct FitHooks {
+  std::function<bool(int epoch)> epoch_begin;
+  std::function<bool(int epoch, int64_t batch, const Logs& logs)> batch_end;
+  std::function<bool(int epoch, const Logs& logs)> epoch_end;
+};
+
+// Progress during evaluate/predict: batch_end(batch, logs); returns nothing.
+using BatchHook = std::function<void(int64_t batch, const Logs& logs)>;
+
+struct CompileOptions {
+  std::vector<Loss> losses;                   // one per output
+  std::vector<double> loss_weights;           // empty: all 1
+  std::vector<std::vector<MetricPtr>> metrics;  // per output
+};
+
+class Model {
+ public:
+  // Takes a finalized graph; `seed` starts the model's generator (shuffling, dropout).
+  Model(std::shared_ptr<Graph> graph, uint64_t seed);
+
+  Graph& graph() { return *graph_; }
+  const Graph& graph() const { return *graph_; }
+  Rng& rng() { return rng_; }
+  // Names used for per-output log keys ("<name>_loss"); defaults to the output layers' names.
+  std::vector<std::string> output_names;
+
+  void compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options);
+  bool compiled() const { return optimizer_ != nullptr; }
+  Optimizer& optimizer();
+  std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
+  const CompileOptions& compile_options() const { return compile_; }
+
+  void fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks);
+  Logs evaluate(const Data& data, int64_t batch_size, const BatchHook& hook = nullptr);
+  // Writes each output's rows into out[k] (rows x output size, row-major).
+  void predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
+               const BatchHook& hook = nullptr);
+  Logs train_on_batch(const Data& data);
+  Logs test_on_batch(const Data& data);
+  // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
+  std::vector<float> compute_gradients(const Data& data);
+
+  // Checks x (and y) against the graph: counts, widths, finite values, label ranges.
+  void check_data(const Data& data, bool with_targets) const;
+  void check_inputs(const std::vector<ConstView>& x, Index rows) const;
+
+ private:
+  void require_compiled() const;
+  void resolve(const Data& data);
+  double step_loss(Workspace& ws, const Data& batch, bool compute_grads);
+  void update_metrics(Workspace& ws, const Data& batch);
+  void reset_metrics();
+  Logs current_logs() const;
+
+  std::shared_ptr<Graph> graph_;
+  Rng rng_;
+  Workspace train_ws_, infer_ws_;
+  std::shared_ptr<Optimizer> optimizer_;
+  CompileOptions compile_;
+  std::vector<Loss> losses_;                       // resolved per output
+  std::vector<std::vector<MetricPtr>> metrics_;    // resolved per output
+  bool resolved_ = false;
+  double loss_total_ = 0.0, loss_count_ = 0.0;
+  std::vector<double> output_loss_total_;
+};
+
+// Converts Keras class_weight to per-sample weights: the class of a row is argmax of a one-hot
+// target, else its rounded label; classes missing from the map weigh 1.
+std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights);
+
+}  // namespace densekit

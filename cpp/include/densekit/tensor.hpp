@@ -1,0 +1,47 @@
+// Matrices, views and shapes shared by every part of densekit.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+using Index = Eigen::Index;
+// Rows are samples; row-major so numpy's C-ordered float32 arrays map without a copy.
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixMap = Eigen::Map<Matrix>;
+using ConstMatrixMap = Eigen::Map<const Matrix>;
+
+// A per-sample shape: the batch dimension is never part of it.
+using Shape = std::vector<int64_t>;
+
+int64_t shape_size(const Shape& shape);
+// "(None, 30)"-style rendering, as Keras prints output shapes.
+std::string shape_to_string(const Shape& shape);
+
+// A non-owning view of `rows` contiguous rows of `cols` floats.
+struct View {
+  float* data = nullptr;
+  Index rows = 0;
+  Index cols = 0;
+  MatrixMap map() const { return MatrixMap(data, rows, cols); }
+  // The same memory seen as (rows*cols/last, last): how Dense sees rank > 2 inputs.
+  MatrixMap map_last(Index last) const { return MatrixMap(data, rows * cols / last, last); }
+};
+
+struct ConstView {
+  const float* data = nullptr;
+  Index rows = 0;
+  Index cols = 0;
+  ConstView() = default;
+  ConstView(const float* d, Index r, Index c) : data(d), rows(r), cols(c) {}
+  ConstView(const View& v) : data(v.data), rows(v.rows), cols(v.cols) {}  // NOLINT: implicit on purpose
+  ConstMatrixMap map() const { return ConstMatrixMap(data, rows, cols); }
+  ConstMatrixMap map_last(Index last) const { return ConstMatrixMap(data, rows * cols / last, last); }
+  ConstView slice_rows(Index start, Index count) const { return {data + start * cols, count, cols}; }
+};
+
+}  // namespace densekit

@@ -1,0 +1,339 @@
+#include <densekit/activations.hpp>
+#include <densekit/errors.hpp>
+#include <densekit/parallel.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace densekit {
+namespace {
+
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSqrt2OverPi = 0.7978845608028654;
+constexpr double kInvSqrt2 = 0.7071067811865476;
+constexpr double kInvSqrt2Pi = 0.3989422804014327;
+
+const std::map<std::string, ActivationKind>& registry() {
+  static const std::map<std::string, ActivationKind> names = {
+      {"linear", ActivationKind::Linear},         {"relu", ActivationKind::Relu},
+      {"leaky_relu", ActivationKind::LeakyRelu},  {"relu6", ActivationKind::Relu6},
+      {"elu", ActivationKind::Elu},               {"selu", ActivationKind::Selu},
+      {"gelu", ActivationKind::Gelu},             {"silu", ActivationKind::Silu},
+      {"swish", ActivationKind::Silu},            {"softplus", ActivationKind::Softplus},
+      {"softsign", ActivationKind::Softsign},     {"sigmoid", ActivationKind::Sigmoid},
+      {"hard_sigmoid", ActivationKind::HardSigmoid}, {"hard_silu", ActivationKind::HardSilu},
+      {"hard_swish", ActivationKind::HardSilu},   {"tanh", ActivationKind::Tanh},
+      {"softmax", ActivationKind::Softmax},       {"log_softmax", ActivationKind::LogSoftmax},
+      {"exponential", ActivationKind::Exponential}, {"mish", ActivationKind::Mish},
+  };
+  return names;
+}
+
+template <class T>
+T sigmoid(T x) {
+  // Never exponentiates a large positive number.
+  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+template <class T>
+T softplus(T x) {
+  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
+}
+
+template <class T>
+T hard_sigmoid(T x) {
+  return std::clamp(x / T(6) + T(0.5), T(0), T(1));
+}
+
+// Runs fn(i) for every element, threads sharing the rows of big tensors.
+template <class Fn>
+void each_element(Index rows, Index cols, double cost, Fn fn) {
+  parallel_rows(rows, static_cast<double>(cols) * cost, [&](int64_t r0, int64_t r1) {
+    for (Index i = r0 * cols, end = r1 * cols; i < end; ++i) fn(i);
+  });
+}
+
+// The general relu of keras.activations.relu, as a value and a slope.
+template <class T>
+T general_relu(const Activation& act, T x, T* slope) {
+  const T thr = static_cast<T>(act.threshold);
+  const T max_value = static_cast<T>(act.max_value);
+  T y, d;
+  if (act.threshold != 0.0) {
+    y = x > thr ? x : T(0);
+    d = x > thr ? T(1) : T(0);
+  } else {
+    y = x > 0 ? x : T(0);
+    d = x > 0 ? T(1) : T(0);
+  }
+  if (std::isfinite(act.max_value)) {
+    if (y <= T(0) || y >= max_value) d = T(0);
+    y = std::clamp(y, T(0), max_value);
+  }
+  if (act.negative_slope != 0.0) {
+    const T neg = thr - x;
+    if (neg > 0) {
+      y -= static_cast<T>(act.negative_slope) * neg;
+      d += static_cast<T>(act.negative_slope);
+    }
+  }
+  if (slope) *slope = d;
+  return y;
+}
+
+}  // namespace
+
+Activation Activation::from_name(const std::string& name) {
+  auto it = registry().find(name);
+  if (it == registry().end()) {
+    std::string known;
+    for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
+    throw ValueError("Unknown activation function: '" + name + "'. Valid names are: " + known + ".");
+  }
+  Activation a;
+  a.kind = it->second;
+  if (a.kind == ActivationKind::LeakyRelu) a.negative_slope = 0.2;
+  return a;
+}
+
+std::vector<std::string> Activation::names() {
+  std::vector<std::string> out;
+  for (const auto& [n, k] : registry()) out.push_back(n);
+  return out;
+}
+
+std::string Activation::name() const {
+  for (const auto& [n, k] : registry())
+    if (k == kind && n != "swish" && n != "hard_swish") return n;
+  return "linear";
+}
+
+bool Activation::backward_needs_input() const {
+  switch (kind) {
+    case ActivationKind::Linear:
+    case ActivationKind::Sigmoid:
+    case ActivationKind::Tanh:
+    case ActivationKind::Softmax:
+    case ActivationKind::LogSoftmax:
+    case ActivationKind::Exponential:
+    case ActivationKind::Relu6:
+      return false;
+    case ActivationKind::Relu:
+      return negative_slope != 0.0 || threshold != 0.0 || std::isfinite(max_value);
+    default:
+      return true;
+  }
+}
+
+template <class T>
+void Activation::forward(const T* z, T* a, Index rows, Index cols) const {
+  const Index n = rows * cols;
+  switch (kind) {
+    case ActivationKind::Linear:
+      if (a != z) std::copy(z, z + n, a);
+      return;
+    case ActivationKind::Relu:
+      if (negative_slope == 0.0 && threshold == 0.0 && !std::isfinite(max_value))
+        each_element(rows, cols, 1, [&](Index i) { a[i] = std::max(z[i], T(0)); });
+      else
+        each_element(rows, cols, 2, [&](Index i) { a[i] = general_relu<T>(*this, z[i], nullptr); });
+      return;
+    case ActivationKind::LeakyRelu: {
+      const T s = static_cast<T>(negative_slope);
+      each_element(rows, cols, 1, [&](Index i) { a[i] = z[i] >= 0 ? z[i] : s * z[i]; });
+      return;
+    }
+    case ActivationKind::Relu6:
+      each_element(rows, cols, 1, [&](Index i) { a[i] = std::clamp(z[i], T(0), T(6)); });
+      return;
+    case ActivationKind::Elu:
+    case ActivationKind::Selu: {
+      const bool selu = kind == ActivationKind::Selu;
+      const T al = static_cast<T>(selu ? kSeluAlpha : alpha), sc = static_cast<T>(selu ? kSeluScale : 1.0);
+      each_element(rows, cols, 10, [&](Index i) { a[i] = sc * (z[i] > 0 ? z[i] : al * std::expm1(z[i])); });
+      return;
+    }
+    case ActivationKind::Gelu:
+      if (approximate)
+        each_element(rows, cols, 20, [&](Index i) {
+          const T x = z[i];
+          a[i] = T(0.5) * x * (T(1) + std::tanh(T(kSqrt2OverPi) * (x + T(0.044715) * x * x * x)));
+        });
+      else
+        each_element(rows, cols, 20, [&](Index i) { a[i] = T(0.5) * z[i] * (T(1) + std::erf(z[i] * T(kInvSqrt2))); });
+      return;
+    case ActivationKind::Silu:
+      each_element(rows, cols, 10, [&](Index i) { a[i] = z[i] * sigmoid(z[i]); });
+      return;
+    case ActivationKind::Softplus:
+      each_element(rows, cols, 20, [&](Index i) { a[i] = softplus(z[i]); });
+      return;
+    case ActivationKind::Softsign:
+      each_element(rows, cols, 2, [&](Index i) { a[i] = z[i] / (T(1) + std::abs(z[i])); });
+      return;
+    case ActivationKind::Sigmoid:
+      each_element(rows, cols, 10, [&](Index i) { a[i] = sigmoid(z[i]); });
+      return;
+    case ActivationKind::HardSigmoid:
+      each_element(rows, cols, 2, [&](Index i) { a[i] = hard_sigmoid(z[i]); });
+      return;
+    case ActivationKind::HardSilu:
+      each_element(rows, cols, 2, [&](Index i) { a[i] = z[i] * hard_sigmoid(z[i]); });
+      return;
+    case ActivationKind::Tanh:
+      each_element(rows, cols, 10, [&](Index i) { a[i] = std::tanh(z[i]); });
+      return;
+    case ActivationKind::Exponential:
+      each_element(rows, cols, 10, [&](Index i) { a[i] = std::exp(z[i]); });
+      return;
+    case ActivationKind::Mish:
+      each_element(rows, cols, 30, [&](Index i) { a[i] = z[i] * std::tanh(softplus(z[i])); });
+      return;
+    case ActivationKind::Softmax:
+    case ActivationKind::LogSoftmax: {
+      const bool log = kind == ActivationKind::LogSoftmax;
+      parallel_rows(rows, static_cast<double>(cols) * 10, [&](int64_t r0, int64_t r1) {
+        for (Index r = r0; r < r1; ++r) {
+          const T* zr = z + r * cols;
+          T* ar = a + r * cols;
+          const T m = *std::max_element(zr, zr + cols);
+          T sum = 0;
+          for (Index j = 0; j < cols; ++j) sum += std::exp(zr[j] - m);
+          if (log) {
+            const T lse = std::log(sum);
+            for (Index j = 0; j < cols; ++j) ar[j] = zr[j] - m - lse;
+          } else {
+            const T inv = T(1) / sum;
+            for (Index j = 0; j < cols; ++j) ar[j] = std::exp(zr[j] - m) * inv;
+          }
+        }
+      });
+      return;
+    }
+  }
+}
+
+template <class T>
+void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows, Index cols) const {
+  const Index n = rows * cols;
+  switch (kind) {
+    case ActivationKind::Linear:
+      if (dz != da) std::copy(da, da + n, dz);
+      return;
+    case ActivationKind::Relu:
+      if (!backward_needs_input())
+        each_element(rows, cols, 1, [&](Index i) { dz[i] = a[i] > 0 ? da[i] : T(0); });
+      else
+        each_element(rows, cols, 2, [&](Index i) {
+          T slope;
+          general_relu<T>(*this, z[i], &slope);
+          dz[i] = da[i] * slope;
+        });
+      return;
+    case ActivationKind::LeakyRelu: {
+      const T s = static_cast<T>(negative_slope);
+      each_element(rows, cols, 1, [&](Index i) { dz[i] = z[i] >= 0 ? da[i] : s * da[i]; });
+      return;
+    }
+    case ActivationKind::Relu6:
+      each_element(rows, cols, 1, [&](Index i) { dz[i] = (a[i] > 0 && a[i] < 6) ? da[i] : T(0); });
+      return;
+    case ActivationKind::Elu:
+    case ActivationKind::Selu: {
+      const bool selu = kind == ActivationKind::Selu;
+      const T al = static_cast<T>(selu ? kSeluAlpha : alpha), sc = static_cast<T>(selu ? kSeluScale : 1.0);
+      each_element(rows, cols, 10, [&](Index i) { dz[i] = da[i] * sc * (z[i] > 0 ? T(1) : al * std::exp(z[i])); });
+      return;
+    }
+    case ActivationKind::Gelu:
+      if (approximate)
+        each_element(rows, cols, 25, [&](Index i) {
+          const T x = z[i];
+          const T t = std::tanh(T(kSqrt2OverPi) * (x + T(0.044715) * x * x * x));
+          const T du = T(kSqrt2OverPi) * (T(1) + T(3 * 0.044715) * x * x);
+          dz[i] = da[i] * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du);
+        });
+      else
+        each_element(rows, cols, 25, [&](Index i) {
+          const T x = z[i];
+          const T cdf = T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2)));
+          const T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+          dz[i] = da[i] * (cdf + x * pdf);
+        });
+      return;
+    case ActivationKind::Silu:
+      each_element(rows, cols, 10, [&](Index i) {
+        const T s = sigmoid(z[i]);
+        dz[i] = da[i] * (s + z[i] * s * (T(1) - s));
+      });
+      return;
+    case ActivationKind::Softplus:
+      each_element(rows, cols, 10, [&](Index i) { dz[i] = da[i] * sigmoid(z[i]); });
+      return;
+    case ActivationKind::Softsign:
+      each_element(rows, cols, 2, [&](Index i) {
+        const T d = T(1) + std::abs(z[i]);
+        dz[i] = da[i] / (d * d);
+      });
+      return;
+    case ActivationKind::Sigmoid:
+      each_element(rows, cols, 2, [&](Index i) { dz[i] = da[i] * a[i] * (T(1) - a[i]); });
+      return;
+    case ActivationKind::HardSigmoid:
+      each_element(rows, cols, 2, [&](Index i) { dz[i] = (z[i] > -3 && z[i] < 3) ? da[i] / T(6) : T(0); });
+      return;
+    case ActivationKind::HardSilu:
+      each_element(rows, cols, 2, [&](Index i) {
+        const T x = z[i];
+        const T slope = (x > -3 && x < 3) ? T(1) / T(6) : T(0);
+        dz[i] = da[i] * (hard_sigmoid(x) + x * slope);
+      });
+      return;
+    case ActivationKind::Tanh:
+      each_element(rows, cols, 2, [&](Index i) { dz[i] = da[i] * (T(1) - a[i] * a[i]); });
+      return;
+    case ActivationKind::Exponential:
+      each_element(rows, cols, 1, [&](Index i) { dz[i] = da[i] * a[i]; });
+      return;
+    case ActivationKind::Mish:
+      each_element(rows, cols, 30, [&](Index i) {
+        const T x = z[i];
+        const T t = std::tanh(softplus(x));
+        dz[i] = da[i] * (t + x * (T(1) - t * t) * sigmoid(x));
+      });
+      return;
+    case ActivationKind::Softmax:
+    case ActivationKind::LogSoftmax: {
+      const bool log = kind == ActivationKind::LogSoftmax;
+      parallel_rows(rows, static_cast<double>(cols) * 4, [&](int64_t r0, int64_t r1) {
+        for (Index r = r0; r < r1; ++r) {
+          const T* ar = a + r * cols;
+          const T* gr = da + r * cols;
+          T* dr = dz + r * cols;
+          T dot = 0;
+          if (log) {
+            // d/dz (z - lse) = I - softmax: dz = da - softmax * Σda
+            for (Index j = 0; j < cols; ++j) dot += gr[j];
+            for (Index j = 0; j < cols; ++j) dr[j] = gr[j] - std::exp(ar[j]) * dot;
+          } else {
+            // dz = a * (da - Σ a·da)
+            for (Index j = 0; j < cols; ++j) dot += ar[j] * gr[j];
+            for (Index j = 0; j < cols; ++j) dr[j] = ar[j] * (gr[j] - dot);
+          }
+        }
+      });
+      return;
+    }
+  }
+}
+
+template void Activation::forward<float>(const float*, float*, Index, Index) const;
+template void Activation::forward<double>(const double*, double*, Index, Index) const;
+template void Activation::backward<float>(const float*, const float*, const float*, float*, Index, Index) const;
+template void Activation::backward<double>(const double*, const double*, const double*, double*, Index, Index) const;
+
+}  // namespace densekit

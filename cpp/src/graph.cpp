@@ -1,0 +1,221 @@
+#include <densekit/errors.hpp>
+#include <densekit/graph.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace densekit {
+
+int Graph::add_input(const Shape& shape, const std::string& name) {
+  if (finalized_) throw ValueError("Cannot add an input to a model that is already built.");
+  for (int64_t d : shape)
+    if (d <= 0) throw ValueError("Input '" + name + "' has an invalid shape " + shape_to_string(shape) + ": every dimension must be positive.");
+  Node node;
+  node.shape = shape;
+  node.name = name;
+  nodes_.push_back(std::move(node));
+  inputs_.push_back(static_cast<int>(nodes_.size()) - 1);
+  return inputs_.back();
+}
+
+int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs) {
+  if (finalized_) throw ValueError("Cannot add a layer to a model that is already built.");
+  if (!layer) throw ValueError("Cannot add a null layer.");
+  std::vector<Shape> shapes;
+  for (int i : inputs) {
+    if (i < 0 || i >= static_cast<int>(nodes_.size())) throw ValueError("Layer '" + layer->name() + "' is applied to an unknown node.");
+    shapes.push_back(nodes_[i].shape);
+  }
+  Node node;
+  node.shape = layer->build(shapes);
+  node.layer = layer;
+  node.inputs = inputs;
+  node.name = layer->name();
+  nodes_.push_back(std::move(node));
+  const int id = static_cast<int>(nodes_.size()) - 1;
+  for (int i : inputs) nodes_[i].consumers.push_back(id);
+  return id;
+}
+
+void Graph::set_outputs(const std::vector<int>& outputs) {
+  if (outputs.empty()) throw ValueError("A model needs at least one output.");
+  for (int o : outputs)
+    if (o < 0 || o >= static_cast<int>(nodes_.size())) throw ValueError("Unknown output node.");
+  outputs_ = outputs;
+}
+
+std::vector<LayerPtr> Graph::layers() const {
+  std::vector<LayerPtr> out;
+  std::set<const Layer*> seen;
+  for (const auto& n : nodes_)
+    if (n.layer && seen.insert(n.layer.get()).second) out.push_back(n.layer);
+  return out;
+}
+
+void Graph::finalize() {
+  if (finalized_) return;
+  if (outputs_.empty()) set_outputs({static_cast<int>(nodes_.size()) - 1});
+  int64_t total = 0;
+  for (const auto& layer : layers())
+    for (const auto& spec : layer->weight_specs()) {
+      WeightRecord r{layer.get(), spec, total, shape_size(spec.shape)};
+      total += r.size;
+      weights_.push_back(std::move(r));
+    }
+  params_.assign(static_cast<size_t>(total), 0.0f);
+  grads_.assign(static_cast<size_t>(total), 0.0f);
+  for (const auto& layer : layers()) {
+    std::vector<float*> p, g;
+    for (const auto* r : weights_of(layer.get())) {
+      r->spec.initializer.fill(params_.data() + r->offset, r->spec.shape);
+      p.push_back(params_.data() + r->offset);
+      g.push_back(grads_.data() + r->offset);
+    }
+    layer->bind(p, g);
+  }
+  finalized_ = true;
+}
+
+std::vector<const WeightRecord*> Graph::weights_of(const Layer* layer) const {
+  std::vector<const WeightRecord*> out;
+  for (const auto& r : weights_)
+    if (r.layer == layer) out.push_back(&r);
+  return out;
+}
+
+void Graph::set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape) {
+  const auto records = weights_of(layer);
+  if (index >= records.size())
+    throw ValueError("Layer '" + layer->name() + "' has " + std::to_string(records.size()) + " weight(s); index " +
+                     std::to_string(index) + " is out of range.");
+  const WeightRecord& r = *records[index];
+  if (shape != r.spec.shape) {
+    auto str = [](const Shape& s) {
+      std::string out = "(";
+      for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+      return out + (s.size() == 1 ? ",)" : ")");
+    };
+    throw ValueError("Layer " + layer->name() + " weight shape " + str(r.spec.shape) +
+                     " is not compatible with provided weight shape " + str(shape) + ".");
+  }
+  std::copy(values, values + r.size, params_.data() + r.offset);
+}
+
+std::vector<Segment> Graph::trainable_segments() const {
+  std::vector<Segment> out;
+  for (const auto& r : weights_)
+    if (r.spec.trainable && r.layer->trainable) out.push_back({r.offset, r.size});
+  return out;
+}
+
+double Graph::regularization_penalty() const {
+  double total = 0.0;
+  for (const auto& r : weights_)
+    if (r.spec.regularizer.active()) total += r.spec.regularizer.penalty(params_.data() + r.offset, r.size);
+  return total;
+}
+
+void Graph::add_regularization_gradients() {
+  for (const auto& r : weights_)
+    if (r.spec.regularizer.active())
+      r.spec.regularizer.add_gradient(params_.data() + r.offset, grads_.data() + r.offset, r.size);
+}
+
+void Graph::reserve(Workspace& ws, Index rows) const {
+  if (ws.nodes_.size() != nodes_.size()) {
+    ws.nodes_.assign(nodes_.size(), {});
+    ws.capacity_ = 0;
+  }
+  if (rows > ws.capacity_) {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      auto& b = ws.nodes_[i];
+      const Node& n = nodes_[i];
+      b.cols = shape_size(n.shape);
+      if (!n.layer) continue;  // inputs are views of the caller's data
+      std::vector<Shape> in;
+      for (int j : n.inputs) in.push_back(nodes_[j].shape);
+      b.scratch_cols = n.layer->scratch_cols(in, n.shape);
+      b.out.resize(static_cast<size_t>(rows * b.cols));
+      b.grad.resize(static_cast<size_t>(rows * b.cols));
+      b.scratch.resize(static_cast<size_t>(rows * b.scratch_cols));
+    }
+    ws.capacity_ = rows;
+  }
+  ws.rows_ = rows;
+}
+
+void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng) const {
+  if (!finalized_) throw ValueError("The model must be built before it runs.");
+  if (inputs.size() != inputs_.size())
+    throw ValueError("The model expects " + std::to_string(inputs_.size()) + " input(s), but received " +
+                     std::to_string(inputs.size()) + ".");
+  const Index rows = inputs.empty() ? 0 : inputs[0].rows;
+  reserve(ws, rows);
+  ws.inputs_ = inputs;
+  Context ctx{training, rng, false};
+  std::vector<ConstView> in;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    if (!n.layer) continue;
+    in.clear();
+    for (int j : n.inputs) in.push_back(node_output(ws, j));
+    auto& b = ws.nodes_[i];
+    n.layer->forward(in, View{b.out.data(), rows, b.cols}, View{b.scratch.data(), rows, b.scratch_cols}, ctx);
+  }
+}
+
+ConstView Graph::output(const Workspace& ws, int k) const { return node_output(ws, outputs_.at(k)); }
+
+ConstView Graph::node_output(const Workspace& ws, int node) const {
+  const Node& n = nodes_[node];
+  if (!n.layer) {
+    for (size_t k = 0; k < inputs_.size(); ++k)
+      if (inputs_[k] == node) return ws.inputs_[k];
+  }
+  const auto& b = ws.nodes_[node];
+  return ConstView{b.out.data(), ws.rows_, b.cols};
+}
+
+void Graph::zero_grads(Workspace& ws) {
+  std::fill(grads_.begin(), grads_.end(), 0.0f);
+  for (auto& b : ws.nodes_)
+    if (!b.grad.empty()) std::fill(b.grad.begin(), b.grad.begin() + ws.rows_ * b.cols, 0.0f);
+}
+
+View Graph::output_grad(Workspace& ws, int k) const {
+  auto& b = ws.nodes_[outputs_.at(k)];
+  return View{b.grad.data(), ws.rows_, b.cols};
+}
+
+const Activation* Graph::fusable_output_activation(int k) const {
+  const Node& n = nodes_[outputs_.at(k)];
+  if (!n.layer || !n.consumers.empty()) return nullptr;
+  if (std::count(outputs_.begin(), outputs_.end(), outputs_[k]) != 1) return nullptr;
+  return n.layer->output_activation();
+}
+
+void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng) {
+  const Index rows = ws.rows_;
+  std::vector<ConstView> in;
+  std::vector<View> grad_in;
+  for (size_t i = nodes_.size(); i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (!n.layer) continue;
+    Context ctx{true, rng, false};
+    for (size_t k = 0; k < outputs_.size(); ++k)
+      if (outputs_[k] == static_cast<int>(i) && k < fused.size() && fused[k]) ctx.grad_is_preactivation = true;
+    in.clear();
+    grad_in.clear();
+    for (int j : n.inputs) {
+      in.push_back(node_output(ws, j));
+      auto& jb = ws.nodes_[j];
+      // Graph inputs need no gradient.
+      grad_in.push_back(nodes_[j].layer ? View{jb.grad.data(), rows, jb.cols} : View{});
+    }
+    auto& b = ws.nodes_[i];
+    n.layer->backward(in, ConstView{b.out.data(), rows, b.cols}, ConstView{b.grad.data(), rows, b.cols},
+                      View{b.scratch.data(), rows, b.scratch_cols}, grad_in, ctx);
+  }
+}
+
+}  // namespace densekit

@@ -1,0 +1,397 @@
+#include <densekit/errors.hpp>
+#include <densekit/losses.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace densekit {
+namespace {
+
+constexpr double kEpsilon = 1e-7;  // keras.backend.epsilon()
+
+struct Entry {
+  const char* name;
+  LossKind kind;
+};
+
+// keras.losses.get: function names, class names, aliases.
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> e = {
+      {"mean_squared_error", LossKind::MeanSquaredError}, {"mse", LossKind::MeanSquaredError},
+      {"MSE", LossKind::MeanSquaredError}, {"MeanSquaredError", LossKind::MeanSquaredError},
+      {"mean_absolute_error", LossKind::MeanAbsoluteError}, {"mae", LossKind::MeanAbsoluteError},
+      {"MAE", LossKind::MeanAbsoluteError}, {"MeanAbsoluteError", LossKind::MeanAbsoluteError},
+      {"mean_absolute_percentage_error", LossKind::MeanAbsolutePercentageError},
+      {"mape", LossKind::MeanAbsolutePercentageError}, {"MAPE", LossKind::MeanAbsolutePercentageError},
+      {"MeanAbsolutePercentageError", LossKind::MeanAbsolutePercentageError},
+      {"mean_squared_logarithmic_error", LossKind::MeanSquaredLogarithmicError},
+      {"msle", LossKind::MeanSquaredLogarithmicError}, {"MSLE", LossKind::MeanSquaredLogarithmicError},
+      {"MeanSquaredLogarithmicError", LossKind::MeanSquaredLogarithmicError},
+      {"huber", LossKind::Huber}, {"Huber", LossKind::Huber},
+      {"log_cosh", LossKind::LogCosh}, {"LogCosh", LossKind::LogCosh},
+      {"hinge", LossKind::Hinge}, {"Hinge", LossKind::Hinge},
+      {"squared_hinge", LossKind::SquaredHinge}, {"SquaredHinge", LossKind::SquaredHinge},
+      {"categorical_hinge", LossKind::CategoricalHinge}, {"CategoricalHinge", LossKind::CategoricalHinge},
+      {"kl_divergence", LossKind::KLDivergence}, {"kld", LossKind::KLDivergence}, {"KLD", LossKind::KLDivergence},
+      {"KLDivergence", LossKind::KLDivergence},
+      {"poisson", LossKind::Poisson}, {"Poisson", LossKind::Poisson},
+      {"cosine_similarity", LossKind::CosineSimilarity}, {"CosineSimilarity", LossKind::CosineSimilarity},
+      {"binary_crossentropy", LossKind::BinaryCrossentropy}, {"bce", LossKind::BinaryCrossentropy},
+      {"BCE", LossKind::BinaryCrossentropy}, {"BinaryCrossentropy", LossKind::BinaryCrossentropy},
+      {"categorical_crossentropy", LossKind::CategoricalCrossentropy},
+      {"CategoricalCrossentropy", LossKind::CategoricalCrossentropy},
+      {"sparse_categorical_crossentropy", LossKind::SparseCategoricalCrossentropy},
+      {"SparseCategoricalCrossentropy", LossKind::SparseCategoricalCrossentropy},
+      {"crossentropy", LossKind::AutoCrossentropy}, {"ce", LossKind::AutoCrossentropy},
+  };
+  return e;
+}
+
+template <class T>
+T sigmoid(T x) {
+  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+template <class T>
+T softplus(T x) {
+  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
+}
+
+template <class T>
+T sign(T x) {
+  return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
+}
+
+// Whether hinge targets are {0, 1} (then mapped to {-1, 1}): decided over the whole batch.
+template <class T>
+bool binary_labels(const T* y, Index n) {
+  for (Index i = 0; i < n; ++i)
+    if (y[i] != T(0) && y[i] != T(1)) return false;
+  return true;
+}
+
+// The loss of one sample and, when g is non-null, its gradient with respect to the
+// predictions p (pcols values). y has tcols values (1 for sparse labels).
+template <class T>
+T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge, T* g) {
+  const T eps = static_cast<T>(kEpsilon);
+  const T inv_c = T(1) / static_cast<T>(cols);
+  T total = 0;
+  switch (loss.kind) {
+    case LossKind::MeanSquaredError:
+      for (Index j = 0; j < cols; ++j) {
+        const T e = p[j] - y[j];
+        total += e * e;
+        if (g) g[j] = T(2) * e * inv_c;
+      }
+      return total * inv_c;
+    case LossKind::MeanAbsoluteError:
+      for (Index j = 0; j < cols; ++j) {
+        const T e = p[j] - y[j];
+        total += std::abs(e);
+        if (g) g[j] = sign(e) * inv_c;
+      }
+      return total * inv_c;
+    case LossKind::MeanAbsolutePercentageError:
+      for (Index j = 0; j < cols; ++j) {
+        const T e = p[j] - y[j], d = std::max(std::abs(y[j]), eps);
+        total += std::abs(e) / d;
+        if (g) g[j] = T(100) * sign(e) / d * inv_c;
+      }
+      return T(100) * total * inv_c;
+    case LossKind::MeanSquaredLogarithmicError:
+      for (Index j = 0; j < cols; ++j) {
+        const T pc = std::max(p[j], eps);
+        const T e = std::log(pc + T(1)) - std::log(std::max(y[j], eps) + T(1));
+        total += e * e;
+        if (g) g[j] = p[j] > eps ? T(2) * e / (pc + T(1)) * inv_c : T(0);
+      }
+      return total * inv_c;
+    case LossKind::Huber: {
+      const T delta = static_cast<T>(loss.delta);
+      for (Index j = 0; j < cols; ++j) {
+        const T e = p[j] - y[j], a = std::abs(e);
+        total += a <= delta ? T(0.5) * e * e : delta * a - T(0.5) * delta * delta;
+        if (g) g[j] = (a <= delta ? e : delta * sign(e)) * inv_c;
+      }
+      return total * inv_c;
+    }
+    case LossKind::LogCosh:
+      for (Index j = 0; j < cols; ++j) {
+        const T e = p[j] - y[j];
+        total += e + softplus(T(-2) * e) - std::log(T(2));
+        if (g) g[j] = std::tanh(e) * inv_c;
+      }
+      return total * inv_c;
+    case LossKind::Hinge:
+    case LossKind::SquaredHinge: {
+      const bool squared = loss.kind == LossKind::SquaredHinge;
+      for (Index j = 0; j < cols; ++j) {
+        const T t = map_hinge ? T(2) * y[j] - T(1) : y[j];
+        const T m = std::max(T(1) - t * p[j], T(0));
+        total += squared ? m * m : m;
+        if (g) g[j] = (m > 0 ? (squared ? T(-2) * m * t : -t) : T(0)) * inv_c;
+      }
+      return total * inv_c;
+    }
+    case LossKind::CategoricalHinge: {
+      T pos = 0, neg = -std::numeric_limits<T>::infinity();
+      Index arg = 0;
+      for (Index j = 0; j < cols; ++j) {
+        pos += y[j] * p[j];
+        const T v = (T(1) - y[j]) * p[j];
+        if (v > neg) neg = v, arg = j;
+      }
+      const T m = std::max(neg - pos + T(1), T(0));
+      if (g) {
+        for (Index j = 0; j < cols; ++j) g[j] = m > 0 ? -y[j] : T(0);
+        if (m > 0) g[arg] += T(1) - y[arg];
+      }
+      return m;
+    }
+    case LossKind::KLDivergence:
+      for (Index j = 0; j < cols; ++j) {
+        const T yc = std::clamp(y[j], eps, T(1)), pc = std::clamp(p[j], eps, T(1));
+        total += yc * std::log(yc / pc);
+        if (g) g[j] = (p[j] > eps && p[j] < T(1)) ? -yc / pc : T(0);
+      }
+      return total;
+    case LossKind::Poisson:
+      for (Index j = 0; j < cols; ++j) {
+        total += p[j] - y[j] * std::log(p[j] + eps);
+        if (g) g[j] = (T(1) - y[j] / (p[j] + eps)) * inv_c;
+      }
+      return total * inv_c;
+    case LossKind::CosineSimilarity: {
+      T yy = 0, pp = 0, yp = 0;
+      for (Index j = 0; j < cols; ++j) yy += y[j] * y[j], pp += p[j] * p[j], yp += y[j] * p[j];
+      const T ny = std::max(std::sqrt(yy), eps), np = std::max(std::sqrt(pp), eps);
+      if (g) {
+        const bool floored = std::sqrt(pp) <= eps;
+        for (Index j = 0; j < cols; ++j)
+          g[j] = floored ? -y[j] / (ny * np) : -(y[j] / (ny * np) - yp * p[j] / (ny * np * np * np));
+      }
+      return -yp / (ny * np);
+    }
+    case LossKind::BinaryCrossentropy: {
+      const T ls = static_cast<T>(loss.label_smoothing);
+      for (Index j = 0; j < cols; ++j) {
+        const T t = y[j] * (T(1) - ls) + T(0.5) * ls;
+        if (loss.from_logits) {
+          const T z = p[j];
+          total += std::max(z, T(0)) - z * t + std::log1p(std::exp(-std::abs(z)));
+          if (g) g[j] = (sigmoid(z) - t) * inv_c;
+        } else {
+          // In float32 1 - 1e-7 rounds to 0.99999988: a fully wrong prediction costs 15.942385.
+          const T hi = T(1) - eps;
+          const T pc = std::clamp(p[j], eps, hi);
+          total += -(t * std::log(pc) + (T(1) - t) * std::log(T(1) - pc));
+          if (g) g[j] = (p[j] > eps && p[j] < hi) ? (-t / pc + (T(1) - t) / (T(1) - pc)) * inv_c : T(0);
+        }
+      }
+      return total * inv_c;
+    }
+    case LossKind::CategoricalCrossentropy:
+    case LossKind::SparseCategoricalCrossentropy: {
+      const bool sparse = loss.kind == LossKind::SparseCategoricalCrossentropy;
+      const T ls = sparse ? T(0) : static_cast<T>(loss.label_smoothing);
+      const Index label = sparse ? static_cast<Index>(y[0]) : -1;
+      auto target = [&](Index j) {
+        const T t = sparse ? T(j == label) : y[j];
+        return t * (T(1) - ls) + ls / static_cast<T>(cols);
+      };
+      if (loss.from_logits) {
+        const T m = *std::max_element(p, p + cols);
+        T s = 0;
+        for (Index j = 0; j < cols; ++j) s += std::exp(p[j] - m);
+        const T lse = m + std::log(s);
+        T tsum = 0;
+        for (Index j = 0; j < cols; ++j) {
+          const T t = target(j);
+          total -= t * (p[j] - lse);
+          tsum += t;
+        }
+        if (g)
+          for (Index j = 0; j < cols; ++j) g[j] = std::exp(p[j] - lse) * tsum - target(j);
+        return total;
+      }
+      // Probabilities are renormalised along the row, then clipped.
+      T s = 0;
+      for (Index j = 0; j < cols; ++j) s += p[j];
+      const T hi = T(1) - eps;
+      T gq_dot_q = 0;
+      for (Index j = 0; j < cols; ++j) {
+        const T q = p[j] / s, qc = std::clamp(q, eps, hi), t = target(j);
+        total -= t * std::log(qc);
+        if (g) {
+          g[j] = (q > eps && q < hi) ? -t / qc : T(0);  // d/dq
+          gq_dot_q += g[j] * q;
+        }
+      }
+      if (g)
+        for (Index j = 0; j < cols; ++j) g[j] = (g[j] - gq_dot_q) / s;  // chain through q = p / Σp
+      return total;
+    }
+    case LossKind::AutoCrossentropy:
+      break;
+  }
+  throw ValueError("The 'crossentropy' loss must be resolved from the data shapes before use.");
+}
+
+}  // namespace
+
+Loss Loss::from_name(const std::string& name) {
+  for (const auto& e : registry())
+    if (name == e.name) {
+      Loss l;
+      l.kind = e.kind;
+      return l;
+    }
+  std::string known;
+  for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError("Could not interpret loss identifier: " + name + ". Valid names are: " + known + ".");
+}
+
+std::vector<std::string> Loss::names() {
+  std::vector<std::string> out;
+  for (const auto& e : registry())
+    if (std::islower(static_cast<unsigned char>(e.name[0])) && std::string(e.name).size() > 4) out.push_back(e.name);
+  return out;
+}
+
+Reduction Loss::reduction_from_name(const std::string& name) {
+  if (name == "sum_over_batch_size" || name == "mean" || name == "auto") return Reduction::SumOverBatchSize;
+  if (name == "sum") return Reduction::Sum;
+  if (name == "mean_with_sample_weight") return Reduction::MeanWithSampleWeight;
+  if (name == "none" || name.empty()) return Reduction::None;
+  throw ValueError("Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', 'mean', "
+                   "'mean_with_sample_weight', 'none', None}. Received: reduction=" + name);
+}
+
+std::string Loss::name() const {
+  for (const auto& e : registry())
+    if (e.kind == kind) return e.name;
+  return "loss";
+}
+
+Loss Loss::resolved(Index y_true_cols, Index y_pred_cols) const {
+  Loss out = *this;
+  if (kind == LossKind::AutoCrossentropy) {
+    if (y_pred_cols == 1) out.kind = LossKind::BinaryCrossentropy;
+    else if (y_true_cols == 1) out.kind = LossKind::SparseCategoricalCrossentropy;
+    else out.kind = LossKind::CategoricalCrossentropy;
+  }
+  return out;
+}
+
+void Loss::check_targets(ConstView y_true, Index y_pred_cols) const {
+  const std::string shapes = "Received: target.shape=(None, " + std::to_string(y_true.cols) +
+                             "), output.shape=(None, " + std::to_string(y_pred_cols) + ")";
+  if (kind == LossKind::SparseCategoricalCrossentropy) {
+    if (y_true.cols != 1)
+      throw ValueError("sparse_categorical_crossentropy expects integer class labels, one per sample, but the targets "
+                       "have " + std::to_string(y_true.cols) + " columns (one-hot?). Use categorical_crossentropy "
+                       "for one-hot targets. " + shapes);
+    const Index n = y_true.rows;
+    for (Index i = 0; i < n; ++i) {
+      const float v = y_true.data[i];
+      if (v != std::floor(v))
+        throw ValueError("sparse_categorical_crossentropy expects integer class labels, but target " +
+                         std::to_string(i) + " is " + std::to_string(v) + ".");
+      if (v < 0 || v >= static_cast<float>(y_pred_cols))
+        throw ValueError("Received a label value of " + std::to_string(static_cast<long long>(v)) +
+                         " which is outside the valid range of [0, " + std::to_string(y_pred_cols) +
+                         "): the model has " + std::to_string(y_pred_cols) + " outputs. Label " + std::to_string(i) + ".");
+    }
+    return;
+  }
+  if (y_true.cols != y_pred_cols) {
+    std::string hint;
+    if (kind == LossKind::CategoricalCrossentropy && y_true.cols == 1)
+      hint = " The targets look like integer labels: use sparse_categorical_crossentropy, or one-hot encode them with "
+             "keras.utils.to_categorical.";
+    throw ValueError("Arguments `target` and `output` must have the same shape. " + shapes + "." + hint);
+  }
+}
+
+template <class T>
+void Loss::per_sample(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows, T* out) const {
+  const bool map_hinge = (kind == LossKind::Hinge || kind == LossKind::SquaredHinge) && binary_labels(y_true, rows * tcols);
+  for (Index i = 0; i < rows; ++i)
+    out[i] = row_loss<T>(*this, y_true + i * tcols, y_pred + i * pcols, pcols, map_hinge, nullptr);
+}
+
+template <class T>
+double Loss::value_and_grad(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows,
+                            const T* sample_weight, double divisor, T* grad) const {
+  const bool map_hinge = (kind == LossKind::Hinge || kind == LossKind::SquaredHinge) && binary_labels(y_true, rows * tcols);
+  double weighted = 0.0, weight_sum = 0.0;
+  for (Index i = 0; i < rows; ++i) {
+    T* g = grad ? grad + i * pcols : nullptr;
+    const double w = sample_weight ? double(sample_weight[i]) : 1.0;
+    weighted += w * double(row_loss<T>(*this, y_true + i * tcols, y_pred + i * pcols, pcols, map_hinge, g));
+    weight_sum += w;
+    if (g && w != 1.0)
+      for (Index j = 0; j < pcols; ++j) g[j] *= static_cast<T>(w);
+  }
+  double denom = 1.0;
+  if (reduction == Reduction::SumOverBatchSize) denom = divisor;
+  else if (reduction == Reduction::MeanWithSampleWeight) denom = weight_sum;
+  else if (reduction == Reduction::None) throw ValueError("A loss with reduction=None has no scalar value to minimise.");
+  if (grad) {
+    const T scale = denom > 0 ? static_cast<T>(1.0 / denom) : T(0);
+    for (Index i = 0; i < rows * pcols; ++i) grad[i] *= scale;
+  }
+  return denom > 0 ? weighted / denom : 0.0;
+}
+
+bool Loss::fuses_with(const Activation& activation) const {
+  if (from_logits) return false;
+  if (kind == LossKind::BinaryCrossentropy) return activation.kind == ActivationKind::Sigmoid;
+  if (kind == LossKind::CategoricalCrossentropy || kind == LossKind::SparseCategoricalCrossentropy)
+    return activation.kind == ActivationKind::Softmax;
+  return false;
+}
+
+double Loss::value_and_logit_grad(const float* y_true, Index tcols, const float* y_pred, Index pcols, Index rows,
+                                  const float* sample_weight, double divisor, float* grad) const {
+  const double value = value_and_grad<float>(y_true, tcols, y_pred, pcols, rows, sample_weight, divisor, nullptr);
+  double weight_sum = 0.0;
+  for (Index i = 0; i < rows; ++i) weight_sum += sample_weight ? sample_weight[i] : 1.0;
+  double denom = reduction == Reduction::SumOverBatchSize ? divisor
+                 : reduction == Reduction::MeanWithSampleWeight ? weight_sum : 1.0;
+  const float scale = denom > 0 ? static_cast<float>(1.0 / denom) : 0.0f;
+  const float ls = static_cast<float>(label_smoothing);
+  const bool sparse = kind == LossKind::SparseCategoricalCrossentropy;
+  for (Index i = 0; i < rows; ++i) {
+    const float w = (sample_weight ? sample_weight[i] : 1.0f) * scale;
+    const float* p = y_pred + i * pcols;
+    const float* y = y_true + i * tcols;
+    float* g = grad + i * pcols;
+    if (kind == LossKind::BinaryCrossentropy) {
+      // d/dz of the mean over columns of BCE(sigmoid(z)) = (p - t) / cols
+      const float inv_c = 1.0f / static_cast<float>(pcols);
+      for (Index j = 0; j < pcols; ++j) g[j] = (p[j] - (y[j] * (1.0f - ls) + 0.5f * ls)) * inv_c * w;
+    } else {
+      // d/dz of -Σ t log softmax(z) = p Σt - t
+      auto target = [&](Index j) {
+        const float t = sparse ? float(j == static_cast<Index>(y[0])) : y[j];
+        return t * (1.0f - ls) + ls / static_cast<float>(pcols);
+      };
+      float tsum = 0.0f;
+      for (Index j = 0; j < pcols; ++j) tsum += target(j);
+      for (Index j = 0; j < pcols; ++j) g[j] = (p[j] * tsum - target(j)) * w;
+    }
+  }
+  return value;
+}
+
+template void Loss::per_sample<float>(const float*, Index, const float*, Index, Index, float*) const;
+template void Loss::per_sample<double>(const double*, Index, const double*, Index, Index, double*) const;
+template double Loss::value_and_grad<float>(const float*, Index, const float*, Index, Index, const float*, double, float*) const;
+template double Loss::value_and_grad<double>(const double*, Index, const double*, Index, Index, const double*, double, double*) const;
+
+}  // namespace densekit

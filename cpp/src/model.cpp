@@ -1,0 +1,338 @@
+#include <densekit/errors.hpp>
+#include <densekit/model.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+namespace densekit {
+namespace {
+
+void check_finite(ConstView v, const std::string& what) {
+  const Index n = v.rows * v.cols;
+  for (Index i = 0; i < n; ++i)
+    if (!std::isfinite(v.data[i]))
+      throw ValueError(what + " contains " + (std::isnan(v.data[i]) ? "NaN" : "infinity") + " (first at row " +
+                       std::to_string(i / std::max<Index>(v.cols, 1)) + ", column " + std::to_string(i % std::max<Index>(v.cols, 1)) +
+                       "). Remove or impute non-finite values before passing the data to the model.");
+}
+
+double now_seconds() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
+}
+
+// Rows [start, start+n) of `data`, gathered through `order` into the caller's buffers when
+// shuffling, else views of the original arrays (no copy).
+struct Batcher {
+  std::vector<std::vector<float>> x, y;
+  std::vector<float> w;
+
+  Data view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
+    Data b;
+    b.rows = n;
+    if (!order) {
+      for (const auto& v : data.x) b.x.push_back(v.slice_rows(start, n));
+      for (const auto& v : data.y) b.y.push_back(v.slice_rows(start, n));
+      b.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
+      return b;
+    }
+    auto gather = [&](const std::vector<ConstView>& src, std::vector<std::vector<float>>& dst, std::vector<ConstView>& out) {
+      dst.resize(src.size());
+      for (size_t k = 0; k < src.size(); ++k) {
+        const Index cols = src[k].cols;
+        if (dst[k].size() < static_cast<size_t>(n * cols)) dst[k].resize(static_cast<size_t>(n * cols));
+        for (Index r = 0; r < n; ++r)
+          std::memcpy(dst[k].data() + r * cols, src[k].data + (*order)[start + r] * cols, sizeof(float) * cols);
+        out.push_back(ConstView{dst[k].data(), n, cols});
+      }
+    };
+    gather(data.x, x, b.x);
+    gather(data.y, y, b.y);
+    if (data.sample_weight) {
+      if (w.size() < static_cast<size_t>(n)) w.resize(static_cast<size_t>(n));
+      for (Index r = 0; r < n; ++r) w[r] = data.sample_weight[(*order)[start + r]];
+      b.sample_weight = w.data();
+    }
+    return b;
+  }
+};
+
+}  // namespace
+
+Model::Model(std::shared_ptr<Graph> graph, uint64_t seed) : graph_(std::move(graph)), rng_(seed) {
+  if (!graph_) throw ValueError("A model needs a graph.");
+  graph_->finalize();
+  for (int o : graph_->output_nodes()) output_names.push_back(graph_->nodes()[o].name);
+}
+
+void Model::compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options) {
+  const size_t outputs = graph_->output_nodes().size();
+  if (!optimizer) throw ValueError("compile() needs an optimizer.");
+  if (options.losses.size() == 1 && outputs > 1) options.losses.assign(outputs, options.losses[0]);
+  if (options.losses.size() != outputs)
+    throw ValueError("The model has " + std::to_string(outputs) + " output(s) but " + std::to_string(options.losses.size()) +
+                     " loss(es) were given.");
+  if (options.loss_weights.empty()) options.loss_weights.assign(outputs, 1.0);
+  if (options.loss_weights.size() != outputs)
+    throw ValueError("`loss_weights` must have one entry per output (" + std::to_string(outputs) + "), received " +
+                     std::to_string(options.loss_weights.size()) + ".");
+  options.metrics.resize(outputs);
+  optimizer_ = std::move(optimizer);
+  compile_ = std::move(options);
+  resolved_ = false;
+}
+
+Optimizer& Model::optimizer() {
+  require_compiled();
+  return *optimizer_;
+}
+
+void Model::require_compiled() const {
+  if (!optimizer_) throw ValueError("You must call `compile()` before using the model.");
+}
+
+void Model::check_inputs(const std::vector<ConstView>& x, Index rows) const {
+  const auto& inputs = graph_->input_nodes();
+  if (x.size() != inputs.size())
+    throw ValueError("The model expects " + std::to_string(inputs.size()) + " input array(s), but received " +
+                     std::to_string(x.size()) + ".");
+  for (size_t k = 0; k < x.size(); ++k) {
+    const Index cols = shape_size(graph_->shape(inputs[k]));
+    if (x[k].cols != cols)
+      throw ValueError("Input " + std::to_string(k) + " of the model is incompatible: expected shape " +
+                       shape_to_string(graph_->shape(inputs[k])) + " (" + std::to_string(cols) +
+                       " values per sample), but received " + std::to_string(x[k].cols) + " values per sample.");
+    if (x[k].rows != rows)
+      throw ValueError("All input arrays must have the same number of samples. Received: " + std::to_string(x[k].rows) +
+                       " and " + std::to_string(rows) + ".");
+    check_finite(x[k], inputs.size() == 1 ? "The input x" : "Input " + std::to_string(k));
+  }
+}
+
+void Model::check_data(const Data& data, bool with_targets) const {
+  if (data.rows == 0) throw ValueError("The data is empty: x has 0 samples. Pass at least one sample.");
+  check_inputs(data.x, data.rows);
+  if (!with_targets) return;
+  const auto& outputs = graph_->output_nodes();
+  if (data.y.size() != outputs.size())
+    throw ValueError("The model has " + std::to_string(outputs.size()) + " output(s), but " + std::to_string(data.y.size()) +
+                     " target array(s) were given.");
+  for (size_t k = 0; k < data.y.size(); ++k) {
+    if (data.y[k].rows != data.rows)
+      throw ValueError("Data cardinality is ambiguous: x has " + std::to_string(data.rows) + " samples but y has " +
+                       std::to_string(data.y[k].rows) + ". Make sure all arrays contain the same number of samples.");
+    check_finite(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
+    const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
+    compile_.losses[k].resolved(data.y[k].cols, pcols).check_targets(data.y[k], pcols);
+  }
+  if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
+}
+
+void Model::resolve(const Data& data) {
+  if (resolved_) return;
+  const auto& outputs = graph_->output_nodes();
+  losses_.clear();
+  metrics_.assign(outputs.size(), {});
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
+    losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
+    for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
+  }
+  output_loss_total_.assign(outputs.size(), 0.0);
+  resolved_ = true;
+}
+
+void Model::reset_metrics() {
+  loss_total_ = loss_count_ = 0.0;
+  std::fill(output_loss_total_.begin(), output_loss_total_.end(), 0.0);
+  for (auto& per_output : metrics_)
+    for (auto& m : per_output) m->reset();
+}
+
+double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
+  graph_->forward(ws, batch.x, compute_grads, &rng_);
+  if (compute_grads) graph_->zero_grads(ws);
+  const size_t outputs = graph_->output_nodes().size();
+  std::vector<bool> fused(outputs, false);
+  double total = 0.0;
+  for (size_t k = 0; k < outputs; ++k) {
+    const ConstView out = graph_->output(ws, static_cast<int>(k));
+    const Shape& shape = graph_->shape(graph_->output_nodes()[k]);
+    const Index last = shape.empty() ? 1 : shape.back();
+    const Index rows = out.rows * (out.cols / last), tcols = batch.y[k].cols / (out.cols / last);
+    const Loss& loss = losses_[k];
+    const double weight = compile_.loss_weights[k];
+    double value;
+    if (compute_grads) {
+      View grad = graph_->output_grad(ws, static_cast<int>(k));
+      const Activation* act = graph_->fusable_output_activation(static_cast<int>(k));
+      fused[k] = act && loss.fuses_with(*act);
+      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), grad.data)
+                       : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), grad.data);
+      if (weight != 1.0)
+        for (Index i = 0; i < grad.rows * grad.cols; ++i) grad.data[i] *= static_cast<float>(weight);
+    } else {
+      value = loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), nullptr);
+    }
+    output_loss_total_[k] += value * double(batch.rows);
+    total += weight * value;
+  }
+  total += graph_->regularization_penalty();
+  if (compute_grads) {
+    graph_->backward(ws, fused, &rng_);
+    graph_->add_regularization_gradients();
+  }
+  loss_total_ += total * double(batch.rows);
+  loss_count_ += double(batch.rows);
+  return total;
+}
+
+void Model::update_metrics(Workspace& ws, const Data& batch) {
+  for (size_t k = 0; k < metrics_.size(); ++k) {
+    const ConstView out = graph_->output(ws, static_cast<int>(k));
+    for (auto& m : metrics_[k]) m->update(batch.y[k], out, nullptr);
+  }
+}
+
+Logs Model::current_logs() const {
+  Logs logs;
+  const double count = std::max(loss_count_, 1.0);
+  logs.emplace_back("loss", loss_total_ / count);
+  const bool multi = metrics_.size() > 1;
+  for (size_t k = 0; k < metrics_.size(); ++k) {
+    if (multi) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
+    for (const auto& m : metrics_[k]) logs.emplace_back(multi ? output_names[k] + "_" + m->name() : m->name(), m->result());
+  }
+  return logs;
+}
+
+void Model::fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks) {
+  require_compiled();
+  if (options.batch_size <= 0)
+    throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(options.batch_size));
+  check_data(train, true);
+  if (validation) check_data(*validation, true);
+  resolve(train);
+  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), graph_->trainable_segments());
+
+  const Index n = train.rows, bs = std::min<Index>(options.batch_size, n);
+  const int64_t steps = (n + bs - 1) / bs;
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  Batcher batcher;
+  const int64_t val_bs = options.validation_batch_size > 0 ? options.validation_batch_size : options.batch_size;
+
+  for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
+    reset_metrics();
+    bool stop = hooks.epoch_begin && hooks.epoch_begin(epoch);
+    if (options.shuffle) {
+      for (Index i = 0; i < n; ++i) order[i] = i;
+      for (Index i = n - 1; i > 0; --i) std::swap(order[i], order[rng_.below(static_cast<uint64_t>(i + 1))]);
+    }
+    double last_hook = -1e300;
+    for (int64_t step = 0; step < steps; ++step) {
+      const Index start = step * bs, rows = std::min<Index>(bs, n - start);
+      const Data batch = batcher.view(train, start, rows, options.shuffle ? &order : nullptr);
+      step_loss(train_ws_, batch, true);
+      optimizer_->apply(graph_->params(), graph_->grads());
+      update_metrics(train_ws_, batch);
+      if (hooks.batch_end && options.batch_hook_interval >= 0.0) {
+        const double t = now_seconds();
+        if (step == 0 || step + 1 == steps || stop || t - last_hook >= options.batch_hook_interval) {
+          last_hook = t;
+          stop = hooks.batch_end(epoch, step, current_logs()) || stop;
+        }
+      }
+      if (stop) break;
+    }
+    Logs logs = current_logs();
+    if (validation)
+      for (auto& [name, value] : evaluate(*validation, val_bs)) logs.emplace_back("val_" + name, value);
+    if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
+    if (stop) break;
+  }
+}
+
+Logs Model::evaluate(const Data& data, int64_t batch_size, const BatchHook& hook) {
+  require_compiled();
+  if (batch_size <= 0)
+    throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
+  check_data(data, true);
+  resolve(data);
+  reset_metrics();
+  Batcher batcher;
+  for (Index start = 0, step = 0; start < data.rows; start += batch_size, ++step) {
+    const Data batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
+    step_loss(infer_ws_, batch, false);
+    update_metrics(infer_ws_, batch);
+    if (hook) hook(step, current_logs());
+  }
+  return current_logs();
+}
+
+void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
+                    const BatchHook& hook) {
+  if (batch_size <= 0)
+    throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
+  check_inputs(x, rows);
+  const auto& outputs = graph_->output_nodes();
+  if (out.size() != outputs.size()) throw ValueError("predict() needs one output buffer per model output.");
+  std::vector<ConstView> batch(x.size());
+  for (Index start = 0, step = 0; start < rows; start += batch_size, ++step) {
+    const Index n = std::min<Index>(batch_size, rows - start);
+    for (size_t k = 0; k < x.size(); ++k) batch[k] = x[k].slice_rows(start, n);
+    graph_->forward(infer_ws_, batch, false, &rng_);
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      const ConstView o = graph_->output(infer_ws_, static_cast<int>(k));
+      std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
+    }
+    if (hook) hook(step, {});
+  }
+}
+
+Logs Model::train_on_batch(const Data& data) {
+  require_compiled();
+  check_data(data, true);
+  resolve(data);
+  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), graph_->trainable_segments());
+  reset_metrics();
+  step_loss(train_ws_, data, true);
+  optimizer_->apply(graph_->params(), graph_->grads());
+  update_metrics(train_ws_, data);
+  return current_logs();
+}
+
+Logs Model::test_on_batch(const Data& data) {
+  require_compiled();
+  check_data(data, true);
+  resolve(data);
+  reset_metrics();
+  step_loss(infer_ws_, data, false);
+  update_metrics(infer_ws_, data);
+  return current_logs();
+}
+
+std::vector<float> Model::compute_gradients(const Data& data) {
+  require_compiled();
+  check_data(data, true);
+  resolve(data);
+  const double saved_total = loss_total_, saved_count = loss_count_;
+  step_loss(train_ws_, data, true);
+  loss_total_ = saved_total, loss_count_ = saved_count;
+  return std::vector<float>(graph_->grads(), graph_->grads() + graph_->param_count());
+}
+
+std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights) {
+  std::vector<float> out(static_cast<size_t>(y.rows), 1.0f);
+  for (Index i = 0; i < y.rows; ++i) {
+    const float* row = y.data + i * y.cols;
+    const int64_t cls = y.cols > 1 ? static_cast<int64_t>(std::max_element(row, row + y.cols) - row)
+                                   : static_cast<int64_t>(std::llround(row[0]));
+    for (const auto& [c, w] : weights)
+      if (c == cls) out[i] = static_cast<float>(w);
+  }
+  return out;
+}
+
+}  // namespace densekit

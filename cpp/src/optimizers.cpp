@@ -1,0 +1,286 @@
+#include <densekit/errors.hpp>
+#include <densekit/optimizers.hpp>
+#include <densekit/parallel.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace densekit {
+namespace {
+
+struct Entry {
+  const char* class_name;
+  OptimizerKind kind;
+};
+
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> e = {
+      {"SGD", OptimizerKind::SGD},         {"Adam", OptimizerKind::Adam},
+      {"AdamW", OptimizerKind::AdamW},     {"RMSprop", OptimizerKind::RMSprop},
+      {"Adagrad", OptimizerKind::Adagrad}, {"Adadelta", OptimizerKind::Adadelta},
+      {"Adamax", OptimizerKind::Adamax},   {"Nadam", OptimizerKind::Nadam},
+  };
+  return e;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int slot_count(const OptimizerConfig& c) {
+  switch (c.kind) {
+    case OptimizerKind::SGD: return c.momentum != 0.0 ? 1 : 0;
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW: return c.amsgrad ? 3 : 2;
+    case OptimizerKind::RMSprop: return 1 + (c.momentum > 0.0 ? 1 : 0) + (c.centered ? 1 : 0);
+    case OptimizerKind::Adagrad: return 1;
+    case OptimizerKind::Adadelta:
+    case OptimizerKind::Adamax:
+    case OptimizerKind::Nadam: return 2;
+  }
+  return 0;
+}
+
+void require_range(const char* what, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi))
+    throw ValueError(std::string("Argument `") + what + "` must be in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]. Received: " + what + "=" + std::to_string(v));
+}
+
+}  // namespace
+
+OptimizerConfig OptimizerConfig::defaults(OptimizerKind kind) {
+  OptimizerConfig c;
+  c.kind = kind;
+  c.learning_rate = kind == OptimizerKind::SGD ? 0.01 : 0.001;
+  if (kind == OptimizerKind::RMSprop) c.rho = 0.9;
+  if (kind == OptimizerKind::Adadelta) c.rho = 0.95;
+  if (kind == OptimizerKind::AdamW) c.weight_decay = 0.004;
+  return c;
+}
+
+OptimizerConfig OptimizerConfig::from_name(const std::string& name) {
+  for (const auto& e : registry())
+    if (lower(name) == lower(e.class_name)) return defaults(e.kind);
+  std::string known;
+  for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError("Could not interpret optimizer identifier: " + name + ". Valid names are: " + known + ".");
+}
+
+std::vector<std::string> OptimizerConfig::names() {
+  std::vector<std::string> out;
+  for (const auto& e : registry()) out.push_back(lower(e.class_name));
+  return out;
+}
+
+std::string OptimizerConfig::class_name() const {
+  for (const auto& e : registry())
+    if (e.kind == kind) return e.class_name;
+  return "Optimizer";
+}
+
+void OptimizerConfig::validate() const {
+  if (!(learning_rate >= 0.0) || !std::isfinite(learning_rate))
+    throw ValueError("Argument `learning_rate` must be a non-negative finite float. Received: learning_rate=" +
+                     std::to_string(learning_rate));
+  require_range("beta_1", beta_1, 0.0, 1.0);
+  require_range("beta_2", beta_2, 0.0, 1.0);
+  require_range("momentum", momentum, 0.0, 1.0);
+  require_range("rho", rho, 0.0, 1.0);
+  if (!(epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(epsilon));
+  if (initial_accumulator_value < 0.0)
+    throw ValueError("Argument `initial_accumulator_value` must be >= 0. Received: " + std::to_string(initial_accumulator_value));
+  const int clips = int(clipnorm.has_value()) + int(clipvalue.has_value()) + int(global_clipnorm.has_value());
+  if (clips > 1)
+    throw ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm=" +
+                     (clipnorm ? std::to_string(*clipnorm) : "None") + ", clipvalue=" +
+                     (clipvalue ? std::to_string(*clipvalue) : "None") + ", global_clipnorm=" +
+                     (global_clipnorm ? std::to_string(*global_clipnorm) : "None"));
+  for (auto [what, v] : {std::pair{"clipnorm", clipnorm}, {"clipvalue", clipvalue}, {"global_clipnorm", global_clipnorm}})
+    if (v && !(*v > 0.0)) throw ValueError(std::string("Argument `") + what + "` must be positive. Received: " + std::to_string(*v));
+  if (kind == OptimizerKind::AdamW && !weight_decay)
+    throw ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
+}
+
+Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)) { config_.validate(); }
+
+void Optimizer::set_learning_rate(double lr) {
+  OptimizerConfig c = config_;
+  c.learning_rate = lr;
+  c.validate();
+  config_ = c;
+}
+
+void Optimizer::build(int64_t size, std::vector<Segment> segments) {
+  segments_ = std::move(segments);
+  slots_.assign(slot_count(config_), std::vector<float>(static_cast<size_t>(size), 0.0f));
+  if (config_.kind == OptimizerKind::Adagrad)
+    std::fill(slots_[0].begin(), slots_[0].end(), static_cast<float>(config_.initial_accumulator_value));
+  iterations_ = 0;
+  u_product_ = 1.0;
+  built_ = true;
+}
+
+int64_t Optimizer::variable_count() const {
+  int64_t trainable = 0;
+  for (const auto& s : segments_) trainable += s.size;
+  return 2 + slot_count(config_) * trainable + (config_.kind == OptimizerKind::Nadam ? 1 : 0);
+}
+
+void Optimizer::clip(float* grads) const {
+  auto norm = [&](const Segment& s) {
+    double sq = 0.0;
+    for (int64_t i = s.offset; i < s.offset + s.size; ++i) sq += double(grads[i]) * grads[i];
+    return std::sqrt(sq);
+  };
+  auto scale = [&](const Segment& s, double f) {
+    for (int64_t i = s.offset; i < s.offset + s.size; ++i) grads[i] = static_cast<float>(grads[i] * f);
+  };
+  if (config_.clipnorm) {
+    const double c = *config_.clipnorm;
+    for (const auto& s : segments_) scale(s, c / std::max(norm(s), c));  // g·c / max(‖g‖, c)
+  } else if (config_.global_clipnorm) {
+    double sq = 0.0;
+    for (const auto& s : segments_) sq += std::pow(norm(s), 2);
+    const double total = std::sqrt(sq), c = *config_.global_clipnorm;
+    if (total > c)
+      for (const auto& s : segments_) scale(s, c / total);
+  } else if (config_.clipvalue) {
+    const float v = static_cast<float>(*config_.clipvalue);
+    for (const auto& s : segments_)
+      for (int64_t i = s.offset; i < s.offset + s.size; ++i) grads[i] = std::clamp(grads[i], -v, v);
+  }
+}
+
+void Optimizer::apply(float* params, float* grads) {
+  if (!built_) throw ValueError("The optimizer must be built before it applies gradients.");
+  const double lr = config_.learning_rate;
+  const double t = double(iterations_ + 1);
+  clip(grads);
+  if (config_.kind == OptimizerKind::Nadam)
+    u_product_ *= config_.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+  for (const auto& s : segments_) {
+    if (config_.weight_decay && *config_.weight_decay != 0.0) {
+      // Decoupled decay: w ← w − w·wd·lr, before the update.
+      const float f = static_cast<float>(1.0 - *config_.weight_decay * lr);
+      for (int64_t i = s.offset; i < s.offset + s.size; ++i) params[i] *= f;
+    }
+    // Element-wise: the result does not depend on how threads split the range.
+    parallel_rows(s.size, 8.0, [&](int64_t b, int64_t e) {
+      update_segment(params, grads, s.offset + b, e - b, t, lr);
+    });
+  }
+  ++iterations_;
+}
+
+// keras-spec.md §6.3, with t = iterations + 1.
+void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t n, double t, double lr) {
+  const OptimizerConfig& c = config_;
+  const float lr_f = static_cast<float>(lr);
+  const float eps = static_cast<float>(c.epsilon);
+  auto slot = [&](int k) { return slots_[k].data(); };
+  const int64_t end = offset + n;
+  switch (c.kind) {
+    case OptimizerKind::SGD: {
+      if (c.momentum == 0.0) {
+        for (int64_t i = offset; i < end; ++i) w[i] -= lr_f * g[i];
+        return;
+      }
+      const float mu = static_cast<float>(c.momentum);
+      float* v = slot(0);
+      for (int64_t i = offset; i < end; ++i) {
+        v[i] = mu * v[i] - lr_f * g[i];
+        w[i] += c.nesterov ? mu * v[i] - lr_f * g[i] : v[i];
+      }
+      return;
+    }
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW: {
+      const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow(c.beta_2, t)) / (1.0 - std::pow(c.beta_1, t)));
+      const float b1 = static_cast<float>(1.0 - c.beta_1), b2 = static_cast<float>(1.0 - c.beta_2);
+      float *m = slot(0), *v = slot(1), *vhat = c.amsgrad ? slot(2) : nullptr;
+      for (int64_t i = offset; i < end; ++i) {
+        m[i] += (g[i] - m[i]) * b1;
+        v[i] += (g[i] * g[i] - v[i]) * b2;
+        float denom = v[i];
+        if (vhat) denom = vhat[i] = std::max(vhat[i], v[i]);
+        // ε is added to the uncorrected √v (Keras's "epsilon hat" form).
+        w[i] -= alpha * m[i] / (std::sqrt(denom) + eps);
+      }
+      return;
+    }
+    case OptimizerKind::RMSprop: {
+      const float rho = static_cast<float>(c.rho), mu = static_cast<float>(c.momentum);
+      float* s = slot(0);
+      float* mom = c.momentum > 0.0 ? slot(1) : nullptr;
+      float* avg = c.centered ? slot(c.momentum > 0.0 ? 2 : 1) : nullptr;
+      for (int64_t i = offset; i < end; ++i) {
+        s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
+        float denom = s[i];
+        if (avg) {
+          avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
+          denom -= avg[i] * avg[i];
+        }
+        const float inc = lr_f * g[i] / std::sqrt(denom + eps);  // ε inside the square root
+        if (mom) {
+          mom[i] = mu * mom[i] + inc;
+          w[i] -= mom[i];
+        } else {
+          w[i] -= inc;
+        }
+      }
+      return;
+    }
+    case OptimizerKind::Adagrad: {
+      float* a = slot(0);
+      for (int64_t i = offset; i < end; ++i) {
+        a[i] += g[i] * g[i];
+        w[i] -= lr_f * g[i] / std::sqrt(a[i] + eps);
+      }
+      return;
+    }
+    case OptimizerKind::Adadelta: {
+      const float rho = static_cast<float>(c.rho);
+      float *eg = slot(0), *edx = slot(1);
+      for (int64_t i = offset; i < end; ++i) {
+        eg[i] = rho * eg[i] + (1.0f - rho) * g[i] * g[i];
+        const float delta = -std::sqrt(edx[i] + eps) * g[i] / std::sqrt(eg[i] + eps);
+        edx[i] = rho * edx[i] + (1.0f - rho) * delta * delta;
+        w[i] += lr_f * delta;
+      }
+      return;
+    }
+    case OptimizerKind::Adamax: {
+      const float b1 = static_cast<float>(c.beta_1), b2 = static_cast<float>(c.beta_2);
+      const float corr = static_cast<float>(1.0 - std::pow(c.beta_1, t));
+      float *m = slot(0), *u = slot(1);
+      for (int64_t i = offset; i < end; ++i) {
+        m[i] += (g[i] - m[i]) * (1.0f - b1);
+        u[i] = std::max(b2 * u[i], std::abs(g[i]));
+        w[i] -= lr_f * m[i] / (corr * (u[i] + eps));
+      }
+      return;
+    }
+    case OptimizerKind::Nadam: {
+      const double mu_t = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+      const double mu_next = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
+      const float a = static_cast<float>(mu_next / (1.0 - u_product_ * mu_next));
+      const float b = static_cast<float>((1.0 - mu_t) / (1.0 - u_product_));
+      const float v_corr = static_cast<float>(1.0 / (1.0 - std::pow(c.beta_2, t)));
+      const float b1 = static_cast<float>(1.0 - c.beta_1), b2 = static_cast<float>(1.0 - c.beta_2);
+      float *m = slot(0), *v = slot(1);
+      for (int64_t i = offset; i < end; ++i) {
+        m[i] += (g[i] - m[i]) * b1;
+        v[i] += (g[i] * g[i] - v[i]) * b2;
+        const float m_hat = a * m[i] + b * g[i];
+        const float v_hat = v[i] * v_corr;
+        w[i] -= lr_f * m_hat / (std::sqrt(v_hat) + eps);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace densekit

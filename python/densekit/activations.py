@@ -1,0 +1,124 @@
+"""Activation functions (computed by the C++ core). Each accepts array-likes and returns
+float32 numpy arrays; ``get`` resolves names for layers."""
+
+import numpy as np
+
+from densekit import _core
+
+__all__ = [
+    "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "linear",
+    "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "deserialize", "sigmoid", "silu", "softmax",
+    "softplus", "softsign", "swish", "tanh",
+]
+
+
+def _spec(name, **params):
+    spec = _core.Activation.from_name(name)
+    for key, value in params.items():
+        setattr(spec, key, value)
+    return spec
+
+
+def _apply(spec, x):
+    return spec(np.asarray(x, dtype=np.float32))
+
+
+def _check_axis(axis, name):
+    if axis not in (-1, None):
+        raise ValueError(f"densekit's {name} normalises along the last axis only (axis=-1). Received: axis={axis}")
+
+
+def _function(name):
+    """A plain activation with no parameters."""
+    spec = _spec(name)
+
+    def fn(x):
+        return _apply(spec, x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"The `{name}` activation (keras.activations.{name})."
+    fn._densekit_spec = spec
+    return fn
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """``max(x, 0)`` generalised: a threshold, a cap and a slope below the threshold."""
+    return _apply(relu_spec(negative_slope, max_value, threshold), x)
+
+
+def relu_spec(negative_slope=0.0, max_value=None, threshold=0.0):
+    return _spec("relu", negative_slope=float(negative_slope),
+                 max_value=float("inf") if max_value is None else float(max_value), threshold=float(threshold))
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return _apply(_spec("leaky_relu", negative_slope=float(negative_slope)), x)
+
+
+def elu(x, alpha=1.0):
+    return _apply(_spec("elu", alpha=float(alpha)), x)
+
+
+def gelu(x, approximate=False):
+    """Exact by default (``0.5x(1+erf(x/√2))``); the tanh form with ``approximate=True``."""
+    return _apply(_spec("gelu", approximate=bool(approximate)), x)
+
+
+def softmax(x, axis=-1):
+    _check_axis(axis, "softmax")
+    return _apply(_spec("softmax"), x)
+
+
+def log_softmax(x, axis=-1):
+    _check_axis(axis, "log_softmax")
+    return _apply(_spec("log_softmax"), x)
+
+
+linear = _function("linear")
+relu6 = _function("relu6")
+selu = _function("selu")
+silu = _function("silu")
+swish = silu
+softplus = _function("softplus")
+softsign = _function("softsign")
+sigmoid = _function("sigmoid")
+hard_sigmoid = _function("hard_sigmoid")
+hard_silu = _function("hard_silu")
+hard_swish = hard_silu
+tanh = _function("tanh")
+exponential = _function("exponential")
+mish = _function("mish")
+
+for _fn, _name in [(relu, "relu"), (leaky_relu, "leaky_relu"), (elu, "elu"), (gelu, "gelu"),
+                   (softmax, "softmax"), (log_softmax, "log_softmax")]:
+    _fn._densekit_spec = _spec(_name)
+
+
+def get(identifier):
+    """The C++ activation for a name, one of these functions, or None (linear)."""
+    if identifier is None:
+        return _spec("linear")
+    if isinstance(identifier, _core.Activation):
+        return identifier
+    if isinstance(identifier, str):
+        return _spec(identifier)
+    if isinstance(identifier, dict) and "config" in identifier:
+        return get(identifier["config"])
+    spec = getattr(identifier, "_densekit_spec", None)
+    if spec is None:
+        # An activation layer instance (e.g. layers.ReLU()) carries its own spec.
+        spec = getattr(identifier, "activation_spec", None)
+    if spec is not None:
+        return spec
+    raise ValueError(
+        f"Could not interpret activation function identifier: {identifier!r}. densekit runs activations in C++; "
+        f"use one of: {', '.join(_core.Activation.names())}.")
+
+
+def serialize(activation):
+    """The name an activation is saved under (``"relu"``, ``"linear"``)."""
+    return get(activation).name
+
+
+def deserialize(name):
+    return globals()[get(name).name]

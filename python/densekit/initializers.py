@@ -1,0 +1,157 @@
+"""Weight initializers. Each holds a seed (drawn when created without one), so calling it
+twice gives the same values, as in Keras."""
+
+import numpy as np
+
+from densekit import _core
+
+__all__ = [
+    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
+    "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
+    "Zeros", "get",
+]
+
+
+class Initializer:
+    _core_name = None
+
+    def __init__(self, seed=None, **params):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+        self.seed = seed
+        self._core = _core.Initializer.from_name(self._core_name, None if seed is None else int(seed) % 2**64)
+        for key, value in params.items():
+            setattr(self._core, key, value)
+        self._params = params
+
+    def __call__(self, shape, dtype=None):
+        return self._core([int(d) for d in shape])
+
+    def get_config(self):
+        config = {k: v for k, v in self._params.items()}
+        if self._core_name not in ("zeros", "ones", "constant", "identity"):
+            config["seed"] = self.seed
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _simple(class_name, core_name, doc):
+    cls = type(class_name, (Initializer,), {"_core_name": core_name, "__doc__": doc})
+
+    def __init__(self, seed=None):
+        Initializer.__init__(self, seed)
+
+    cls.__init__ = __init__
+    return cls
+
+
+class Zeros(Initializer):
+    """All zeros."""
+    _core_name = "zeros"
+
+    def __init__(self):
+        super().__init__()
+
+
+class Ones(Initializer):
+    """All ones."""
+    _core_name = "ones"
+
+    def __init__(self):
+        super().__init__()
+
+
+class Constant(Initializer):
+    """Every value equal to a scalar ``value``."""
+    _core_name = "constant"
+
+    def __init__(self, value=0.0):
+        if np.ndim(value) != 0:
+            raise ValueError(f"Constant initializer expects a scalar `value`. Received: value={value!r}")
+        super().__init__(value=float(value))
+
+
+class RandomNormal(Initializer):
+    _core_name = "random_normal"
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed, mean=float(mean), stddev=float(stddev))
+
+
+class TruncatedNormal(Initializer):
+    """Normal values cut at ±2 standard deviations (redrawn), not rescaled."""
+    _core_name = "truncated_normal"
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed, mean=float(mean), stddev=float(stddev))
+
+
+class RandomUniform(Initializer):
+    _core_name = "random_uniform"
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed, minval=float(minval), maxval=float(maxval))
+
+
+class VarianceScaling(Initializer):
+    """``scale / fan`` variance; fan from ``mode``; truncated normal, normal or uniform."""
+    _core_name = "variance_scaling"
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+        if mode not in {"fan_in", "fan_out", "fan_avg"}:
+            raise ValueError(f"Invalid `mode` argument: expected one of {{'fan_in', 'fan_out', 'fan_avg'}}. Received: mode={mode}")
+        distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"  # as Keras does
+        if distribution not in {"uniform", "truncated_normal", "untruncated_normal"}:
+            raise ValueError("Invalid `distribution` argument: expected one of {'uniform', 'truncated_normal', "
+                             f"'untruncated_normal'}}. Received: distribution={distribution}")
+        super().__init__(seed, scale=float(scale), mode=mode, distribution=distribution)
+
+
+GlorotUniform = _simple("GlorotUniform", "glorot_uniform", "Uniform in ±sqrt(6 / (fan_in + fan_out)).")
+GlorotNormal = _simple("GlorotNormal", "glorot_normal", "Truncated normal, stddev sqrt(2 / (fan_in + fan_out)).")
+HeNormal = _simple("HeNormal", "he_normal", "Truncated normal, stddev sqrt(2 / fan_in).")
+HeUniform = _simple("HeUniform", "he_uniform", "Uniform in ±sqrt(6 / fan_in).")
+LecunNormal = _simple("LecunNormal", "lecun_normal", "Truncated normal, stddev sqrt(1 / fan_in).")
+LecunUniform = _simple("LecunUniform", "lecun_uniform", "Uniform in ±sqrt(3 / fan_in).")
+
+
+class Orthogonal(Initializer):
+    _core_name = "orthogonal"
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed, gain=float(gain))
+
+
+class Identity(Initializer):
+    _core_name = "identity"
+
+    def __init__(self, gain=1.0):
+        super().__init__(gain=float(gain))
+
+
+_ALIASES = {"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones}
+_BY_NAME = {}
+for _cls in [Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
+             GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity]:
+    _BY_NAME[_cls.__name__] = _cls
+    _BY_NAME[_cls._core_name] = _cls
+_BY_NAME.update(_ALIASES)
+
+
+def get(identifier):
+    """An initializer instance from a name (a fresh instance, so a fresh seed), or as given."""
+    if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
+        return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
+                     f"Valid names are: {', '.join(_core.Initializer.names())}.")

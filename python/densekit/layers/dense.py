@@ -1,0 +1,64 @@
+"""Dense: ``activation(x @ kernel + bias)``, kernel ``(input_dim, units)``."""
+
+import numbers
+
+from densekit import _core, activations, initializers, regularizers
+from densekit.layers.layer import Layer
+
+
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
+        for arg, value in [("activity_regularizer", activity_regularizer), ("kernel_constraint", kernel_constraint),
+                           ("bias_constraint", bias_constraint), ("lora_rank", lora_rank)]:
+            if value is not None:
+                raise ValueError(f"densekit's Dense does not support `{arg}` yet. Received: {arg}={value!r}")
+        self.units = int(units)
+        self._activation_spec = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self._core = _core.Dense(self.name, self.units, self._activation_spec, self.use_bias,
+                                 self.kernel_initializer._core, self.bias_initializer._core,
+                                 regularizers.core(self.kernel_regularizer),
+                                 regularizers.core(self.bias_regularizer))
+        self._core.trainable = self.trainable
+
+    @property
+    def activation(self):
+        return getattr(activations, self._activation_spec.name)
+
+    @property
+    def kernel(self):
+        return self.weights[0]
+
+    @property
+    def bias(self):
+        return self.weights[1] if self.use_bias else None
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        def init_config(init):
+            return {"module": "keras.initializers", "class_name": type(init).__name__, "config": init.get_config(),
+                    "registered_name": None}
+
+        def reg_config(reg):
+            if reg is None:
+                return None
+            return {"module": "keras.regularizers", "class_name": type(reg).__name__, "config": reg.get_config(),
+                    "registered_name": None}
+
+        return {**super().get_config(), "units": self.units, "activation": self._activation_spec.name,
+                "use_bias": self.use_bias, "kernel_initializer": init_config(self.kernel_initializer),
+                "bias_initializer": init_config(self.bias_initializer),
+                "kernel_regularizer": reg_config(self.kernel_regularizer),
+                "bias_regularizer": reg_config(self.bias_regularizer), "kernel_constraint": None,
+                "bias_constraint": None, "quantization_config": None}

@@ -1,0 +1,25 @@
+"""Dropout: inverted dropout while training, identity otherwise."""
+
+import numbers
+
+from densekit import _core
+from densekit.layers.layer import Layer
+
+
+class Dropout(Layer):
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
+            raise ValueError("Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                             f"Received: rate={rate}")
+        if noise_shape is not None:
+            raise ValueError("densekit's Dropout does not support `noise_shape` yet.")
+        self.rate = float(rate)
+        self.seed = seed
+        self._core = _core.Dropout(self.name, self.rate)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": None}

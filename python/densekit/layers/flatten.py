@@ -1,0 +1,19 @@
+"""Flatten: ``(N, d1, d2, ...)`` to ``(N, d1·d2·...)``."""
+
+import numpy as np
+
+from densekit import _core
+from densekit.layers.layer import Layer
+
+
+class Flatten(Layer):
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or "channels_last"
+        self._core = _core.Flatten(self.name)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], int(np.prod(input_shape[1:])))
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}

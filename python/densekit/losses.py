@@ -1,0 +1,164 @@
+"""Losses (computed by the C++ core): Keras's functions (per-sample values) and classes
+(reduced scalars, default reduction ``sum_over_batch_size``)."""
+
+import numpy as np
+
+from densekit import _core
+from densekit.utils.naming import to_snake_case
+
+__all__ = [
+    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
+    "KLDivergence", "LogCosh", "Loss", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
+    "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "get", "hinge",
+    "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy",
+    "squared_hinge",
+]
+
+_REDUCTIONS = {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+
+
+def _arrays(y_true, y_pred):
+    return np.ascontiguousarray(y_true, dtype=np.float32), np.ascontiguousarray(y_pred, dtype=np.float32)
+
+
+def _check_axis(axis):
+    if axis != -1:
+        raise ValueError(f"densekit's losses reduce the last axis only (axis=-1). Received: axis={axis}")
+
+
+class Loss:
+    """Base of the loss classes: ``loss(y_true, y_pred, sample_weight=None)`` -> float."""
+
+    _core_name = None
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None, **params):
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"Invalid value for argument `reduction`. Expected one of {sorted(map(str, _REDUCTIONS))}. "
+                             f"Received: reduction={reduction!r}")
+        self.name = name or to_snake_case(type(self).__name__)
+        self.reduction = reduction
+        self._core = _core.Loss.from_name(self._core_name)
+        self._core.reduction = _core.Loss.reduction_from_name(reduction or "none")
+        self._params = params
+        for key, value in params.items():
+            setattr(self._core, key, value)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _arrays(y_true, y_pred)
+        if self.reduction in (None, "none"):
+            values = self._core.per_sample(y_true, y_pred)
+            return values if sample_weight is None else values * np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+        weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
+        value, _ = self._core.value_and_grad(y_true, y_pred, weights)
+        return np.float32(value)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, **self._params}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _loss_class(class_name, core_name, default_name, doc, **defaults):
+    def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None, **kwargs):
+        params = dict(defaults)
+        for key, value in kwargs.items():
+            if key == "axis":
+                _check_axis(value)
+                continue
+            if key not in defaults:
+                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument '{key}'")
+            params[key] = value
+        Loss.__init__(self, name=name, reduction=reduction, dtype=dtype, **params)
+
+    return type(class_name, (Loss,), {"__init__": __init__, "_core_name": core_name, "__doc__": doc})
+
+
+MeanSquaredError = _loss_class("MeanSquaredError", "mean_squared_error", "mean_squared_error", "mean((y - p)²)")
+MeanAbsoluteError = _loss_class("MeanAbsoluteError", "mean_absolute_error", "mean_absolute_error", "mean(|y - p|)")
+MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError", "mean_absolute_percentage_error",
+                                          "mean_absolute_percentage_error", "100·mean(|y - p| / max(|y|, eps))")
+MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error",
+                                          "mean_squared_logarithmic_error", "mean((log(p+1) - log(y+1))²)")
+Huber = _loss_class("Huber", "huber", "huber_loss", "½e² for |e| ≤ delta, else delta·|e| - ½delta².", delta=1.0)
+LogCosh = _loss_class("LogCosh", "log_cosh", "log_cosh", "mean(log(cosh(p - y))).")
+Hinge = _loss_class("Hinge", "hinge", "hinge", "mean(max(1 - y·p, 0)); 0/1 labels become -1/1.")
+SquaredHinge = _loss_class("SquaredHinge", "squared_hinge", "squared_hinge", "mean(max(1 - y·p, 0)²).")
+CategoricalHinge = _loss_class("CategoricalHinge", "categorical_hinge", "categorical_hinge",
+                               "max(max((1-y)·p) - Σy·p + 1, 0).")
+KLDivergence = _loss_class("KLDivergence", "kl_divergence", "kl_divergence", "Σ y·log(y/p), both clipped to [eps, 1].")
+Poisson = _loss_class("Poisson", "poisson", "poisson", "mean(p - y·log(p + eps)).")
+CosineSimilarity = _loss_class("CosineSimilarity", "cosine_similarity", "cosine_similarity",
+                               "-Σ ŷ·p̂ of the L2-normalised vectors.")
+BinaryCrossentropy = _loss_class("BinaryCrossentropy", "binary_crossentropy", "binary_crossentropy",
+                                 "Cross-entropy of 0/1 targets; predictions clipped to [eps, 1-eps].",
+                                 from_logits=False, label_smoothing=0.0)
+CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", "categorical_crossentropy",
+                                      "categorical_crossentropy", "Cross-entropy of one-hot targets.",
+                                      from_logits=False, label_smoothing=0.0)
+SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
+                                            "sparse_categorical_crossentropy", "Cross-entropy of integer labels.",
+                                            from_logits=False)
+
+
+def _loss_function(name, cls, **fixed):
+    def fn(y_true, y_pred, **kwargs):
+        kwargs.pop("axis", None)
+        loss = cls(**kwargs, **fixed)
+        return loss._core.per_sample(*_arrays(y_true, y_pred))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Per-sample `{name}` (keras.losses.{name}): the last axis reduced, no reduction over samples."
+    fn._densekit_class = cls
+    return fn
+
+
+mean_squared_error = _loss_function("mean_squared_error", MeanSquaredError)
+mean_absolute_error = _loss_function("mean_absolute_error", MeanAbsoluteError)
+mean_absolute_percentage_error = _loss_function("mean_absolute_percentage_error", MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = _loss_function("mean_squared_logarithmic_error", MeanSquaredLogarithmicError)
+huber = _loss_function("huber", Huber)
+log_cosh = _loss_function("log_cosh", LogCosh)
+hinge = _loss_function("hinge", Hinge)
+squared_hinge = _loss_function("squared_hinge", SquaredHinge)
+categorical_hinge = _loss_function("categorical_hinge", CategoricalHinge)
+kl_divergence = _loss_function("kl_divergence", KLDivergence)
+poisson = _loss_function("poisson", Poisson)
+cosine_similarity = _loss_function("cosine_similarity", CosineSimilarity)
+binary_crossentropy = _loss_function("binary_crossentropy", BinaryCrossentropy)
+categorical_crossentropy = _loss_function("categorical_crossentropy", CategoricalCrossentropy)
+sparse_categorical_crossentropy = _loss_function("sparse_categorical_crossentropy", SparseCategoricalCrossentropy)
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
+bce = BCE = binary_crossentropy
+
+
+class _AutoCrossentropy(Loss):
+    """``"crossentropy"``/``"ce"``: binary, sparse or categorical from the shapes."""
+    _core_name = "crossentropy"
+
+
+def get(identifier):
+    """A Loss for a name (function names keep their string as the loss name), a class name,
+    a loss function of this module, or a Loss instance."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in ("crossentropy", "ce"):
+            return _AutoCrossentropy(name=identifier)
+        cls = globals().get(identifier)
+        if isinstance(cls, type) and issubclass(cls, Loss) and cls is not Loss:
+            return cls()
+        if callable(cls) and hasattr(cls, "_densekit_class"):
+            return cls._densekit_class(name=identifier)
+    elif callable(identifier) and hasattr(identifier, "_densekit_class"):
+        return identifier._densekit_class(name=identifier.__name__)
+    names = ", ".join(_core.Loss.names())
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. densekit computes losses in C++; "
+                     f"valid names are: {names}.")

@@ -1,0 +1,81 @@
+"""Turning what users pass to fit / evaluate / predict into float32 C-ordered arrays (converted
+once; no copy when they already are), and checking them against the model's inputs."""
+
+import numpy as np
+
+
+def _is_pandas(obj):
+    return type(obj).__module__.split(".")[0] == "pandas"
+
+
+def to_array(data, what):
+    """A float32 C-contiguous array from numpy arrays of any numeric dtype, lists, pandas."""
+    if data is None:
+        raise ValueError(f"`{what}` is None: pass an array.")
+    if _is_pandas(data):
+        if hasattr(data, "dtypes") and hasattr(data.dtypes, "items"):
+            bad = [str(col) for col, dt in data.dtypes.items() if dt.kind not in "biuf"]
+            if bad:
+                raise TypeError(f"`{what}` has non-numeric columns {bad}: encode them as numbers first "
+                                "(for example with pandas.get_dummies).")
+        data = data.to_numpy()
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        try:
+            array = array.astype(np.float32)
+        except (TypeError, ValueError):
+            raise TypeError(f"`{what}` must hold numbers; received an array of dtype {array.dtype}.") from None
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def as_list(data, count, what, names=()):
+    """The arrays of a model's inputs (or outputs) in order, from one array, a list or a dict."""
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        if missing or len(data) != count:
+            raise ValueError(f"`{what}` is a dict with keys {sorted(data)}, but the model expects {list(names)}.")
+        data = [data[n] for n in names]
+    elif isinstance(data, (list, tuple)) and count > 1:
+        if len(data) != count:
+            raise ValueError(f"The model expects {count} arrays for `{what}`, but received {len(data)}.")
+    else:
+        data = [data]
+    return [to_array(d, what) for d in data]
+
+
+def check_input_shapes(arrays, shapes, first_layer_name):
+    """Rank and width against the model's inputs; a rank-1 x for a width-1 input is expanded."""
+    out = []
+    for k, (array, shape) in enumerate(zip(arrays, shapes)):
+        shape = tuple(shape)
+        if array.ndim == len(shape) and shape[-1:] == (1,):
+            array = array.reshape(array.shape + (1,))
+        if array.ndim == 0 or array.shape[1:] != shape:
+            received = tuple(array.shape)
+            hint = ""
+            if array.ndim >= 1 and int(np.prod(array.shape[1:])) == int(np.prod(shape)) and array.ndim != len(shape) + 1:
+                hint = " Reshape the data or add a Flatten layer."
+            raise ValueError(f'Input {k} of layer "{first_layer_name}" is incompatible with the layer: expected shape='
+                             f"{(None,) + shape}, found shape={received}.{hint}")
+        out.append(array)
+    return out
+
+
+def check_same_length(arrays, what):
+    lengths = {len(a) for a in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"Data cardinality is ambiguous: the arrays of `{what}` have different numbers of samples "
+                         f"({sorted(lengths)}). Make sure all arrays contain the same number of samples.")
+
+
+def split_validation(arrays, fraction):
+    """The last ``fraction`` of every array, taken before shuffling: (train, validation)."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={fraction}")
+    n = len(arrays[0])
+    split_at = int(n * (1 - fraction))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a validation "
+                         f"and training set as specified by `validation_split={fraction}`. Either provide more data, "
+                         "or a different value for the `validation_split` argument.")
+    return [a if a is None else a[:split_at] for a in arrays], [a if a is None else a[split_at:] for a in arrays]

@@ -1,0 +1,99 @@
+"""Sequential: a plain stack of layers, each feeding the next."""
+
+from densekit import _core
+from densekit.layers.input_layer import InputLayer, KerasTensor
+from densekit.layers.layer import Layer
+from densekit.models.model import Model
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(name=name, trainable=trainable)
+        self._layers = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build()
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or an ``Input`` tensor, first)."""
+        if isinstance(layer, KerasTensor) and isinstance(layer._layer, InputLayer):
+            layer = layer._layer
+        if not isinstance(layer, Layer):
+            raise ValueError("Only instances of `keras.Layer` can be added to a Sequential model. "
+                             f"Received: {layer!r} (of type {type(layer)})")
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self._layers:
+                raise ValueError(f"Sequential model '{self.name}' already has an input (or layers): an InputLayer "
+                                 "can only be the first layer.")
+            self._input_layer = layer
+        else:
+            if any(existing.name == layer.name for existing in self._layers):
+                raise ValueError("All layers added to a Sequential model should have unique names. Name "
+                                 f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
+                                 "argument to pass a unique name.")
+            if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
+                self._input_layer = InputLayer(shape=layer._input_shape_arg)
+            self._layers.append(layer)
+        if rebuild:
+            self._maybe_build()
+
+    def pop(self):
+        """Removes the last layer."""
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self._core = self._graph = None
+        self._maybe_build()
+        return layer
+
+    def _maybe_build(self):
+        shapes = self._input_shapes()
+        if shapes is not None and self._layers:
+            self._build(shapes)
+        elif not self._layers:
+            self._core = self._graph = None
+
+    def _input_shapes(self):
+        if self._input_layer is not None:
+            return [self._input_layer.shape]
+        if self._graph is not None:  # built from data earlier: keep that input shape
+            return [tuple(self._graph.node_shape(self._graph.input_nodes[0]))]
+        return None
+
+    def _make_graph(self, input_shapes):
+        if not self._layers:
+            raise ValueError(f"Sequential model '{self.name}' has no layers: add layers before using it.")
+        graph = _core.Graph()
+        input_name = self._input_layer.name if self._input_layer is not None else "input_layer"
+        node = graph.add_input(list(input_shapes[0]), input_name)
+        for layer in self._layers:
+            node = graph.add_layer(layer._core, [node])
+        graph.set_outputs([node])
+        return graph
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def _summary_rows(self):
+        rows = []
+        for i, layer in enumerate(self._layers):
+            cell = f"{layer.name} ({type(layer).__name__})"
+            if self._graph is None:
+                rows.append((cell, "?", "0 (unbuilt)"))
+            else:
+                shape = "(None" + "".join(f", {d}" for d in self._graph.node_shape(i + 1)) + ")"
+                rows.append((cell, shape, f"{layer.count_params():,}"))
+        return rows
+
+    def get_config(self):
+        layers = [{"module": "keras.layers", "class_name": "InputLayer", "config": self._input_layer.get_config(),
+                   "registered_name": None}] if self._input_layer is not None else []
+        for layer in self._layers:
+            layers.append({"module": "keras.layers", "class_name": type(layer).__name__,
+                           "config": layer.get_config(), "registered_name": None})
+        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32", "layers": layers}
+        if self._graph is not None:
+            config["build_input_shape"] = list(self.input_shape)
+        return config

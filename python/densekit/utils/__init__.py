@@ -1,0 +1,52 @@
+"""Utilities: seeding, one-hot encoding, progress bars."""
+
+import random as _random
+
+import numpy as np
+
+from densekit import _core
+from densekit.utils.naming import to_snake_case  # noqa: F401
+
+__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session"]
+
+
+def set_random_seed(seed):
+    """Seeds Python's ``random``, NumPy and densekit's generator: a model built and trained
+    after this call is bitwise reproducible for a given thread count."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r} (of type {type(seed)})")
+    seed = int(seed)
+    _random.seed(seed)
+    np.random.seed(seed % (2**32))
+    _core.set_random_seed(seed % (2**64))
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot encodes integer class labels into a float64 array with the classes last."""
+    x = np.array(x, dtype="int64")
+    if x.ndim > 1 and x.shape[-1] == 1:
+        x = x.reshape(x.shape[:-1])
+    if x.size and x.min() < 0:
+        raise ValueError(f"to_categorical expects non-negative class labels; received a label of {int(x.min())}.")
+    if num_classes is None:
+        num_classes = int(x.max()) + 1 if x.size else 0
+    elif x.size and x.max() >= num_classes:
+        raise ValueError(f"to_categorical received a label of {int(x.max())}, outside the range [0, {num_classes}) "
+                         f"given by num_classes={num_classes}.")
+    out = np.zeros(x.shape + (num_classes,))
+    np.put_along_axis(out, x[..., None], 1.0, axis=-1)
+    return out
+
+
+def normalize(x, axis=-1, order=2):
+    """``x / ||x||_order`` along ``axis``; zero norms are left as they are."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+def clear_session():
+    from densekit import backend
+
+    backend.clear_session()

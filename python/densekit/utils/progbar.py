@@ -1,0 +1,113 @@
+"""Keras's progress bar, character for character (keras-spec.md §11)."""
+
+import math
+import os
+import sys
+import time
+
+_BOLD, _RESET, _GREEN, _WHITE = "\x1b[1m", "\x1b[0m", "\x1b[32m", "\x1b[37m"
+
+
+def format_value(value, exponent_below_abs=True):
+    """``{:.4f}`` for values above 1e-3 (by absolute value with verbose 1), else ``{:.4e}``."""
+    big = abs(value) > 1e-3 if exponent_below_abs else value > 1e-3
+    return f" {value:.4f}" if big else f" {value:.4e}"
+
+
+def format_time_per_step(seconds, unit_name="step"):
+    if seconds >= 1 or seconds == 0:
+        return f" {seconds:.0f}s/{unit_name}"
+    if seconds >= 1e-3:
+        return f" {seconds * 1e3:.0f}ms/{unit_name}"
+    return f" {seconds * 1e6:.0f}us/{unit_name}"
+
+
+class Progbar:
+    """A progress bar for ``target`` steps. ``update(current, values, finalize)`` redraws at most
+    every ``interval`` seconds (verbose 1), or prints one line when finalized (verbose 2)."""
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step", stream=None):
+        self.target, self.width, self.verbose, self.interval, self.unit_name = target, width, verbose, interval, unit_name
+        self._stream = stream
+        self._dynamic_display = (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()) or \
+            "ipykernel" in sys.modules or "posix" in sys.modules or "PYCHARM_HOSTED" in os.environ
+        self._values = {}
+        self._values_order = []
+        self._start = time.time()
+        self._last_update = 0.0
+        self._time_after_first_step = None
+        self._prev_total_width = 0
+
+    def _write(self, text):
+        stream = self._stream or sys.stdout
+        stream.write(text)
+        stream.flush()
+
+    def _step_duration(self, current, now):
+        if not current:
+            return 0.0
+        if self._time_after_first_step is not None and current > 1:
+            per_step = (now - self._time_after_first_step) / (current - 1)
+        else:
+            per_step = (now - self._start) / current
+        if current == 1:
+            self._time_after_first_step = now
+        return per_step
+
+    def update(self, current, values=None, finalize=None):
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        for key, value in values or []:
+            if key not in self._values_order:
+                self._values_order.append(key)
+            self._values[key] = value
+        now = time.time()
+        per_step = self._step_duration(current, now)
+        if self.verbose == 1:
+            if now - self._last_update < self.interval and not finalize:
+                return
+            message = "\b" * self._prev_total_width + "\r" if self._dynamic_display else "\n"
+            special = 0
+            if self.target is not None:
+                digits = int(math.log10(self.target)) + 1
+                bar = f"{_BOLD}{current:>{digits}}/{self.target}{_RESET} "
+                special += 8
+                done = int(self.width * current / self.target)
+                if done > 0:
+                    bar += _GREEN + "━" * done + _RESET
+                    special += 9
+                bar += _WHITE + "━" * (self.width - done) + _RESET
+                special += 9
+            else:
+                bar = "%7d/Unknown" % current
+            if self.target is not None and not finalize:
+                eta = per_step * (self.target - current)
+                if eta > 3600:
+                    eta_text = "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
+                elif eta > 60:
+                    eta_text = "%d:%02d" % (eta // 60, eta % 60)
+                else:
+                    eta_text = "%ds" % eta
+                info = f" {_BOLD}{eta_text}{_RESET}"
+            else:
+                info = f" {_BOLD}{now - self._start:.0f}s{_RESET}"
+            special += 8
+            info += format_time_per_step(per_step, self.unit_name)
+            for key in self._values_order:
+                info += f" - {key}:" + format_value(float(self._values[key]))
+            total_width = len(bar) + len(info) - special
+            message += bar + info
+            if self._prev_total_width > total_width:
+                message += " " * (self._prev_total_width - total_width)
+            if finalize:
+                message += "\n"
+            self._write(message)
+            self._prev_total_width = total_width
+        elif self.verbose == 2 and finalize:
+            digits = int(math.log10(self.target)) + 1
+            info = f"{current:>{digits}}/{self.target} - {now - self._start:.0f}s -"
+            info += format_time_per_step(per_step, self.unit_name)
+            for key in self._values_order:
+                info += f" - {key}:" + format_value(float(self._values[key]), exponent_below_abs=False)
+            self._write(info + "\n")
+        self._last_update = now
