@@ -26,8 +26,8 @@ double now_seconds() {
 // Rows [start, start+n) of `data`, gathered through `order` into the caller's buffers when
 // shuffling, else views of the original arrays (no copy).
 struct Batcher {
-  std::vector<std::vector<float>> x, y;
-  std::vector<float> w;
+  std::vector<Buffer> x, y;
+  Buffer w;
 
   Data view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
     Data b;
@@ -38,7 +38,7 @@ struct Batcher {
       b.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
       return b;
     }
-    auto gather = [&](const std::vector<ConstView>& src, std::vector<std::vector<float>>& dst, std::vector<ConstView>& out) {
+    auto gather = [&](const std::vector<ConstView>& src, std::vector<Buffer>& dst, std::vector<ConstView>& out) {
       dst.resize(src.size());
       for (size_t k = 0; k < src.size(); ++k) {
         const Index cols = src[k].cols;

@@ -115,7 +115,7 @@ void Optimizer::set_learning_rate(double lr) {
 
 void Optimizer::build(int64_t size, std::vector<Segment> segments) {
   segments_ = std::move(segments);
-  slots_.assign(slot_count(config_), std::vector<float>(static_cast<size_t>(size), 0.0f));
+  slots_.assign(slot_count(config_), Buffer(static_cast<size_t>(size), 0.0f));
   if (config_.kind == OptimizerKind::Adagrad)
     std::fill(slots_[0].begin(), slots_[0].end(), static_cast<float>(config_.initial_accumulator_value));
   iterations_ = 0;

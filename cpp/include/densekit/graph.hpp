@@ -37,7 +37,7 @@ class Workspace {
  private:
   friend class Graph;
   struct Buffers {
-    std::vector<float> out, grad, scratch;
+    Buffer out, grad, scratch;
     Index cols = 0, scratch_cols = 0;
   };
   std::vector<Buffers> nodes_;
@@ -101,7 +101,7 @@ class Graph : public std::enable_shared_from_this<Graph> {
   std::vector<Node> nodes_;
   std::vector<int> inputs_, outputs_;
   std::vector<WeightRecord> weights_;
-  std::vector<float> params_, grads_;
+  Buffer params_, grads_;
   bool finalized_ = false;
 };
 

@@ -2,6 +2,8 @@
 // the parameter layout, so a step is one loop per trainable tensor.
 #pragma once
 
+#include <densekit/tensor.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,7 +57,7 @@ class Optimizer {
   // What Keras counts as the optimizer's variables: iteration, learning_rate and the slots.
   int64_t variable_count() const;
   // Slot buffers (each the size of the parameter buffer), for saving and tests.
-  std::vector<std::vector<float>>& slots() { return slots_; }
+  std::vector<Buffer>& slots() { return slots_; }
   double nadam_u_product() const { return u_product_; }
 
  private:
@@ -66,7 +68,7 @@ class Optimizer {
   bool built_ = false;
   int64_t iterations_ = 0;
   std::vector<Segment> segments_;
-  std::vector<std::vector<float>> slots_;
+  std::vector<Buffer> slots_;
   double u_product_ = 1.0;  // Nadam's running product of momentum coefficients
 };
 

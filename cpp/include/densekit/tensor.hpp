@@ -2,6 +2,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/StdVector>
 
 #include <cstdint>
 #include <string>
@@ -14,6 +15,10 @@ using Index = Eigen::Index;
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<Matrix>;
 using ConstMatrixMap = Eigen::Map<const Matrix>;
+
+// Buffers densekit owns are aligned for the widest SIMD loads, so a kernel's path (and so its
+// rounding) never depends on where an allocation happened to land.
+using Buffer = std::vector<float, Eigen::aligned_allocator<float>>;
 
 // A per-sample shape: the batch dimension is never part of it.
 using Shape = std::vector<int64_t>;
