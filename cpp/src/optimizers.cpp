@@ -200,14 +200,22 @@ void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t
     case OptimizerKind::AdamW: {
       const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow(c.beta_2, t)) / (1.0 - std::pow(c.beta_1, t)));
       const float b1 = static_cast<float>(1.0 - c.beta_1), b2 = static_cast<float>(1.0 - c.beta_2);
-      float *m = slot(0), *v = slot(1), *vhat = c.amsgrad ? slot(2) : nullptr;
+      float *m = slot(0), *v = slot(1);
+      // ε is added to the uncorrected √v (Keras's "epsilon hat" form).
+      if (!c.amsgrad) {
+        for (int64_t i = offset; i < end; ++i) {
+          m[i] += (g[i] - m[i]) * b1;
+          v[i] += (g[i] * g[i] - v[i]) * b2;
+          w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
+        }
+        return;
+      }
+      float* vhat = slot(2);
       for (int64_t i = offset; i < end; ++i) {
         m[i] += (g[i] - m[i]) * b1;
         v[i] += (g[i] * g[i] - v[i]) * b2;
-        float denom = v[i];
-        if (vhat) denom = vhat[i] = std::max(vhat[i], v[i]);
-        // ε is added to the uncorrected √v (Keras's "epsilon hat" form).
-        w[i] -= alpha * m[i] / (std::sqrt(denom) + eps);
+        vhat[i] = std::max(vhat[i], v[i]);
+        w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
       }
       return;
     }

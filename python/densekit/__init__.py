@@ -9,7 +9,7 @@ from densekit import _core
 __version__ = _core.__version__
 
 from densekit import (  # noqa: E402
-    activations, backend, callbacks, config, initializers, layers, losses, metrics, models, optimizers,
+    activations, backend, callbacks, config, datasets, initializers, layers, losses, metrics, models, optimizers,
     regularizers, utils,
 )
 from densekit.layers import Input, InputLayer  # noqa: E402
@@ -17,5 +17,5 @@ from densekit.models import Model, Sequential  # noqa: E402
 
 __all__ = [
     "Input", "InputLayer", "Model", "Sequential", "__version__", "activations", "backend", "callbacks", "config",
-    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils",
+    "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils",
 ]

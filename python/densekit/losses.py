@@ -1,6 +1,8 @@
 """Losses (computed by the C++ core): Keras's functions (per-sample values) and classes
 (reduced scalars, default reduction ``sum_over_batch_size``)."""
 
+import warnings
+
 import numpy as np
 
 from densekit import _core
@@ -21,6 +23,13 @@ _REDUCTIONS = {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", 
 
 def _arrays(y_true, y_pred):
     return np.ascontiguousarray(y_true, dtype=np.float32), np.ascontiguousarray(y_pred, dtype=np.float32)
+
+
+def _warn_single_class(loss, y_pred):
+    if loss._core_name == "categorical_crossentropy" and y_pred.ndim and y_pred.shape[-1] == 1:
+        warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "
+                      f"num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using 'binary_crossentropy' "
+                      "if you only have 2 classes.", SyntaxWarning, stacklevel=3)
 
 
 def _check_axis(axis):
@@ -47,6 +56,9 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _arrays(y_true, y_pred)
+        _warn_single_class(self, y_pred)
+        if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
+            sample_weight = np.full(len(y_pred) if y_pred.ndim else 1, float(sample_weight))
         if self.reduction in (None, "none"):
             values = self._core.per_sample(y_true, y_pred)
             return values if sample_weight is None else values * np.asarray(sample_weight, dtype=np.float32).reshape(-1)
@@ -108,7 +120,9 @@ def _loss_function(name, cls, **fixed):
     def fn(y_true, y_pred, **kwargs):
         kwargs.pop("axis", None)
         loss = cls(**kwargs, **fixed)
-        return loss._core.per_sample(*_arrays(y_true, y_pred))
+        y_true, y_pred = _arrays(y_true, y_pred)
+        _warn_single_class(loss, y_pred)
+        return loss._core.per_sample(y_true, y_pred)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Per-sample `{name}` (keras.losses.{name}): the last axis reduced, no reduction over samples."

@@ -123,6 +123,10 @@ def get(identifier):
     densekit.losses functions."""
     if isinstance(identifier, Metric):
         return identifier._core
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
+        core.name = identifier
+        return core
     if isinstance(identifier, str):
         core = _core.Metric.from_name(identifier)
         if identifier in _CLASS_IDENTIFIERS or identifier[:1].isupper():

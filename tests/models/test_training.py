@@ -386,8 +386,8 @@ def test_an_exception_in_a_callback_propagates_and_the_model_stays_usable(blobs)
 
 def test_fit_releases_the_gil():
     rng = np.random.default_rng(6)
-    x, y = rng.normal(size=(20000, 64)).astype("float32"), rng.normal(size=(20000, 1)).astype("float32")
-    model = keras.Sequential([keras.Input((64,)), layers.Dense(256, activation="relu"), layers.Dense(1)])
+    x, y = rng.normal(size=(20000, 128)).astype("float32"), rng.normal(size=(20000, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((128,)), layers.Dense(512, activation="relu"), layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     ticks = []
     done = threading.Event()
@@ -400,7 +400,7 @@ def test_fit_releases_the_gil():
     thread = threading.Thread(target=spin)
     thread.start()
     start = time.perf_counter()
-    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
     elapsed = time.perf_counter() - start
     done.set()
     thread.join()
