@@ -30,5 +30,6 @@ py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
 void init_functions(py::module_& m);
 void init_layers(py::module_& m);
 void init_model(py::module_& m);
+void init_io(py::module_& m);
 
 }  // namespace densekit_py

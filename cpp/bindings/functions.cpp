@@ -97,6 +97,8 @@ void init_functions(py::module_& m) {
       .def_readwrite("label_smoothing", &Loss::label_smoothing)
       .def_readwrite("delta", &Loss::delta)
       .def_readwrite("reduction", &Loss::reduction)
+      .def_readwrite("identifier", &Loss::identifier)
+      .def_readwrite("display_name", &Loss::display_name)
       .def("per_sample", &loss_per_sample<float>, py::arg("y_true"), py::arg("y_pred"))
       .def("value_and_grad", &loss_value_and_grad<float>, py::arg("y_true"), py::arg("y_pred"), py::arg("sample_weight") = py::none())
       .def("per_sample_f64", &loss_per_sample<double>, py::arg("y_true"), py::arg("y_pred"))
@@ -118,6 +120,7 @@ void init_functions(py::module_& m) {
       .def_readwrite("k", &Metric::k)
       .def_readwrite("num_thresholds", &Metric::num_thresholds)
       .def_readwrite("from_logits", &Metric::from_logits)
+      .def_readwrite("identifier", &Metric::identifier)
       .def("resolved", &Metric::resolved)
       .def("reset", &Metric::reset)
       .def("update", [](Metric& self, FloatArray y, FloatArray p, py::object sample_weight) {

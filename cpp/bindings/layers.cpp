@@ -44,6 +44,10 @@ void init_layers(py::module_& m) {
         return names;
       });
 
+  py::class_<InputLayer, Layer, std::shared_ptr<InputLayer>>(m, "InputLayer")
+      .def(py::init<std::string, Shape>(), py::arg("name"), py::arg("shape"))
+      .def_property_readonly("shape", &InputLayer::shape);
+
   py::class_<Dense, Layer, std::shared_ptr<Dense>>(m, "Dense")
       .def(py::init([](std::string name, int64_t units, Activation activation, bool use_bias, Initializer kernel_init,
                        Initializer bias_init, Regularizer kernel_reg, Regularizer bias_reg) {
@@ -56,7 +60,8 @@ void init_layers(py::module_& m) {
 
   py::class_<Dropout, Layer, std::shared_ptr<Dropout>>(m, "Dropout")
       .def(py::init<std::string, double>(), py::arg("name"), py::arg("rate"))
-      .def_property_readonly("rate", &Dropout::rate);
+      .def_property_readonly("rate", &Dropout::rate)
+      .def_readwrite("seed", &Dropout::seed);
 
   py::class_<Flatten, Layer, std::shared_ptr<Flatten>>(m, "Flatten").def(py::init<std::string>(), py::arg("name"));
 

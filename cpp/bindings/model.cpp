@@ -69,6 +69,11 @@ void init_model(py::module_& m) {
       .def_property_readonly("input_nodes", &Graph::input_nodes)
       .def_property_readonly("output_nodes", &Graph::output_nodes)
       .def_property_readonly("param_count", &Graph::param_count)
+      .def_property_readonly("nodes", [](const Graph& g) {
+        py::list out;  // (layer or None, input node ids, per-sample shape, name)
+        for (const Node& n : g.nodes()) out.append(py::make_tuple(n.layer ? py::cast(n.layer) : py::none(), n.inputs, n.shape, n.name));
+        return out;
+      })
       .def("weight_info", [](const Graph& g, const LayerPtr& layer) {
         py::list out;
         for (const auto* r : g.weights_of(layer.get()))
@@ -107,6 +112,7 @@ void init_model(py::module_& m) {
       .def_readwrite("clipnorm", &OptimizerConfig::clipnorm)
       .def_readwrite("clipvalue", &OptimizerConfig::clipvalue)
       .def_readwrite("global_clipnorm", &OptimizerConfig::global_clipnorm)
+      .def_readwrite("name", &OptimizerConfig::name)
       .def("validate", &OptimizerConfig::validate);
 
   py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
@@ -131,6 +137,8 @@ void init_model(py::module_& m) {
   py::class_<Model, std::shared_ptr<Model>>(m, "Model")
       .def(py::init<std::shared_ptr<Graph>, uint64_t>(), py::arg("graph"), py::arg("seed"))
       .def_readwrite("output_names", &Model::output_names)
+      .def_readwrite("name", &Model::name)
+      .def_readwrite("class_name", &Model::class_name)
       .def_property_readonly("graph", [](Model& self) { return &self.graph(); }, py::return_value_policy::reference_internal)
       .def_property_readonly("compiled", &Model::compiled)
       .def_property_readonly("optimizer", &Model::optimizer_ptr)

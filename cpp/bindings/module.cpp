@@ -25,10 +25,15 @@ PYBIND11_MODULE(_core, m) {
   m.def("draw_seed", &densekit::draw_seed);
   m.def("set_num_threads", &densekit::set_num_threads, py::arg("n"));
   m.def("num_threads", &densekit::num_threads);
+  m.def("to_snake_case", &densekit::to_snake_case);
+  m.def("uniquify", &densekit::uniquify);
+  m.def("auto_name", &densekit::auto_name);
+  m.def("reset_names", &densekit::reset_names);
 
   init_functions(m);
   init_layers(m);
   init_model(m);
+  init_io(m);
 }
 
 }  // namespace densekit_py

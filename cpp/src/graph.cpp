@@ -44,6 +44,14 @@ void Graph::set_outputs(const std::vector<int>& outputs) {
   outputs_ = outputs;
 }
 
+void Graph::set_input_order(const std::vector<int>& inputs) {
+  std::vector<int> a = inputs, b = inputs_;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  if (a != b) throw ValueError("The model's inputs must be exactly its Input layers, each once.");
+  inputs_ = inputs;
+}
+
 std::vector<LayerPtr> Graph::layers() const {
   std::vector<LayerPtr> out;
   std::set<const Layer*> seen;

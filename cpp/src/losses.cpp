@@ -248,6 +248,8 @@ Loss Loss::from_name(const std::string& name) {
     if (name == e.name) {
       Loss l;
       l.kind = e.kind;
+      l.identifier = name;
+      l.display_name = Loss{e.kind}.name();
       return l;
     }
   std::string known;

@@ -85,6 +85,7 @@ std::shared_ptr<Metric> Metric::from_name(const std::string& identifier) {
   for (const auto& e : registry()) {
     if (identifier != e.name) continue;
     auto m = std::make_shared<Metric>(e.kind, e.class_name ? e.class_name : identifier);
+    m->identifier = identifier;
     if (e.loss) m->loss = Loss::from_name(e.loss);
     if (e.kind == MetricKind::SparseTopKCategoricalAccuracy || e.kind == MetricKind::TopKCategoricalAccuracy) m->k = 5;
     return m;

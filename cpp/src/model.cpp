@@ -264,27 +264,41 @@ Logs Model::evaluate(const Data& data, int64_t batch_size, const BatchHook& hook
   Batcher batcher;
   for (Index start = 0, step = 0; start < data.rows; start += batch_size, ++step) {
     const Data batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
-    step_loss(infer_ws_, batch, false);
-    update_metrics(infer_ws_, batch);
+    step_loss(eval_ws_, batch, false);
+    update_metrics(eval_ws_, batch);
     if (hook) hook(step, current_logs());
   }
   return current_logs();
 }
 
 void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
-                    const BatchHook& hook) {
+                    const BatchHook& hook) const {
   if (batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
   if (out.size() != outputs.size()) throw ValueError("predict() needs one output buffer per model output.");
+  std::unique_ptr<Workspace> ws;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!pool_.empty()) ws = std::move(pool_.back()), pool_.pop_back();
+  }
+  if (!ws) ws = std::make_unique<Workspace>();
+  struct Return {  // the workspace goes back to the pool however the call ends
+    const Model* model;
+    std::unique_ptr<Workspace>& ws;
+    ~Return() {
+      std::lock_guard<std::mutex> lock(model->pool_mutex_);
+      model->pool_.push_back(std::move(ws));
+    }
+  } give_back{this, ws};
   std::vector<ConstView> batch(x.size());
   for (Index start = 0, step = 0; start < rows; start += batch_size, ++step) {
     const Index n = std::min<Index>(batch_size, rows - start);
     for (size_t k = 0; k < x.size(); ++k) batch[k] = x[k].slice_rows(start, n);
-    graph_->forward(infer_ws_, batch, false, &rng_);
+    graph_->forward(*ws, batch, false, nullptr);
     for (size_t k = 0; k < outputs.size(); ++k) {
-      const ConstView o = graph_->output(infer_ws_, static_cast<int>(k));
+      const ConstView o = graph_->output(*ws, static_cast<int>(k));
       std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
     }
     if (hook) hook(step, {});
@@ -308,8 +322,8 @@ Logs Model::test_on_batch(const Data& data) {
   check_data(data, true);
   resolve(data);
   reset_metrics();
-  step_loss(infer_ws_, data, false);
-  update_metrics(infer_ws_, data);
+  step_loss(eval_ws_, data, false);
+  update_metrics(eval_ws_, data);
   return current_logs();
 }
 

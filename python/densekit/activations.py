@@ -102,6 +102,8 @@ def get(identifier):
         return identifier
     if isinstance(identifier, str):
         return _spec(identifier)
+    if isinstance(identifier, dict) and isinstance(identifier.get("config"), dict):
+        return _spec(identifier["class_name"], **identifier["config"])  # a parameterised activation
     if isinstance(identifier, dict) and "config" in identifier:
         return get(identifier["config"])
     spec = getattr(identifier, "_densekit_spec", None)

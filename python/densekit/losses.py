@@ -50,6 +50,8 @@ class Loss:
         self.reduction = reduction
         self._core = _core.Loss.from_name(self._core_name)
         self._core.reduction = _core.Loss.reduction_from_name(reduction or "none")
+        self._core.identifier = ""  # a loss object: saved as its class (get() marks strings)
+        self._core.display_name = self.name
         self._params = params
         for key, value in params.items():
             setattr(self._core, key, value)
@@ -163,14 +165,23 @@ def get(identifier):
     a loss function of this module, or a Loss instance."""
     if isinstance(identifier, Loss):
         return identifier
+    if isinstance(identifier, dict) and "class_name" in identifier:  # a saved loss object
+        cls = globals().get(identifier["class_name"])
+        if isinstance(cls, type) and issubclass(cls, Loss) and cls is not Loss:
+            config = {k: v for k, v in identifier.get("config", {}).items() if k != "axis"}
+            return cls.from_config(config)
     if isinstance(identifier, str):
+        loss = None
         if identifier in ("crossentropy", "ce"):
-            return _AutoCrossentropy(name=identifier)
+            loss = _AutoCrossentropy(name=identifier)
         cls = globals().get(identifier)
         if isinstance(cls, type) and issubclass(cls, Loss) and cls is not Loss:
-            return cls()
-        if callable(cls) and hasattr(cls, "_densekit_class"):
-            return cls._densekit_class(name=identifier)
+            loss = cls()
+        elif callable(cls) and hasattr(cls, "_densekit_class"):
+            loss = cls._densekit_class(name=identifier)
+        if loss is not None:
+            loss._core.identifier = identifier  # compile_config keeps strings as strings
+            return loss
     elif callable(identifier) and hasattr(identifier, "_densekit_class"):
         return identifier._densekit_class(name=identifier.__name__)
     names = ", ".join(_core.Loss.names())

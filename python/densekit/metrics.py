@@ -24,6 +24,7 @@ class Metric:
 
     def __init__(self, name=None, dtype=None, **params):
         self._core = _core.Metric.from_name(self._core_name)
+        self._core.identifier = ""  # a metric object: saved as its class
         self.name = name if name is not None else naming.uniquify(self._core.name)
         self._core.name = self.name
         self._params = params
@@ -123,9 +124,13 @@ def get(identifier):
     densekit.losses functions."""
     if isinstance(identifier, Metric):
         return identifier._core
+    if isinstance(identifier, dict) and "class_name" in identifier:  # a saved metric object
+        cls = globals().get(identifier["class_name"])
+        if isinstance(cls, type) and issubclass(cls, Metric) and cls is not Metric:
+            return cls(**identifier.get("config", {}))._core
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
-        core.name = identifier
+        core.name = core.identifier = identifier
         return core
     if isinstance(identifier, str):
         core = _core.Metric.from_name(identifier)

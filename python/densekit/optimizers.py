@@ -52,6 +52,7 @@ class Optimizer:
         config.clipnorm = _float("clipnorm", clipnorm, allow_none=True)
         config.clipvalue = _float("clipvalue", clipvalue, allow_none=True)
         config.global_clipnorm = _float("global_clipnorm", global_clipnorm, allow_none=True)
+        config.name = self.name
         self._config = config
         self.ema_momentum = ema_momentum
 
@@ -179,11 +180,28 @@ class Nadam(Optimizer):
 _CLASSES = {cls.__name__.lower(): cls for cls in [SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam]}
 
 
+def deserialize(config):
+    """An optimizer from its saved config ({"class_name": "Adam", "config": {...}})."""
+    cls = _CLASSES.get(str(config.get("class_name", "")).lower())
+    if cls is None:
+        raise ValueError(f"Could not interpret optimizer config: {config!r}. Valid classes are: {', '.join(_CLASSES)}.")
+    return cls(**config.get("config", {}))
+
+
+def _wrap(core, config):
+    """The Python optimizer for a loaded C++ optimizer (its slots and iteration count)."""
+    optimizer = deserialize(config)
+    optimizer._core = core
+    return optimizer
+
+
 def get(identifier):
     """A fresh optimizer for a name (case-insensitive), or the instance given."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _CLASSES:
         return _CLASSES[identifier.lower()]()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
                      f"Valid names are: {', '.join(_CLASSES)}.")

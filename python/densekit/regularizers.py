@@ -56,6 +56,8 @@ def get(identifier):
     names = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
     if isinstance(identifier, str) and identifier in names:
         return names[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in names:
+        return names[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Valid names are: l1, l2, l1_l2.")
 
 

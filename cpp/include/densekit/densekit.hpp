@@ -5,16 +5,20 @@
 #include <densekit/errors.hpp>
 #include <densekit/graph.hpp>
 #include <densekit/initializers.hpp>
+#include <densekit/io.hpp>
 #include <densekit/layers/activation.hpp>
 #include <densekit/layers/dense.hpp>
 #include <densekit/layers/dropout.hpp>
 #include <densekit/layers/flatten.hpp>
+#include <densekit/layers/input_layer.hpp>
 #include <densekit/losses.hpp>
 #include <densekit/metrics.hpp>
 #include <densekit/model.hpp>
+#include <densekit/naming.hpp>
 #include <densekit/optimizers.hpp>
 #include <densekit/parallel.hpp>
 #include <densekit/random.hpp>
+#include <densekit/serialization.hpp>
 #include <densekit/tensor.hpp>
 
 namespace densekit {

@@ -53,6 +53,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // Applies `layer` to earlier nodes, building it; returns the new node id.
   int add_layer(const LayerPtr& layer, const std::vector<int>& inputs);
   void set_outputs(const std::vector<int>& outputs);
+  // Reorders the graph inputs (a functional model's `inputs` order); a permutation of input_nodes().
+  void set_input_order(const std::vector<int>& inputs);
   // Places every weight in the flat buffer and initializes it. Call once, after the last node.
   void finalize();
   bool finalized() const { return finalized_; }

@@ -26,6 +26,10 @@ struct Loss {
   double label_smoothing = 0.0;
   double delta = 1.0;  // Huber
   Reduction reduction = Reduction::SumOverBatchSize;
+  // How compile() received it: a string identifier ("mse") is saved as that string; otherwise
+  // the loss is saved as a class with this name.
+  std::string identifier;
+  std::string display_name;
 
   // String identifiers of keras.losses.get: function names, class names and the aliases.
   static Loss from_name(const std::string& name);

@@ -41,6 +41,8 @@ class Metric {
   int num_thresholds = 200;  // AUC
   bool from_logits = false;  // AUC
   Loss loss;               // LossFunction
+  // The string compile() received ("mae"); empty for a metric object, saved as its class.
+  std::string identifier;
 
   // A copy bound to a concrete accumulator (AutoAccuracy resolved from the widths).
   std::shared_ptr<Metric> resolved(Index y_true_cols, Index y_pred_cols) const;

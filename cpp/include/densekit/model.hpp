@@ -8,6 +8,7 @@
 #include <densekit/random.hpp>
 
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <utility>
@@ -61,8 +62,12 @@ class Model {
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
   Rng& rng() { return rng_; }
+  const Rng& rng() const { return rng_; }
   // Names used for per-output log keys ("<name>_loss"); defaults to the output layers' names.
   std::vector<std::string> output_names;
+  // How the model is saved: its name and Keras class ("Sequential" or "Functional").
+  std::string name = "functional";
+  std::string class_name = "Functional";
 
   void compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options);
   bool compiled() const { return optimizer_ != nullptr; }
@@ -72,9 +77,10 @@ class Model {
 
   void fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks);
   Logs evaluate(const Data& data, int64_t batch_size, const BatchHook& hook = nullptr);
-  // Writes each output's rows into out[k] (rows x output size, row-major).
+  // Writes each output's rows into out[k] (rows x output size, row-major). Safe to call from
+  // several threads at once (each call borrows its own workspace).
   void predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
-               const BatchHook& hook = nullptr);
+               const BatchHook& hook = nullptr) const;
   Logs train_on_batch(const Data& data);
   Logs test_on_batch(const Data& data);
   // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
@@ -94,7 +100,10 @@ class Model {
 
   std::shared_ptr<Graph> graph_;
   Rng rng_;
-  Workspace train_ws_, infer_ws_;
+  Workspace train_ws_, eval_ws_;
+  // Workspaces for predict, one per concurrent call, kept for reuse.
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<Workspace>> pool_;
   std::shared_ptr<Optimizer> optimizer_;
   CompileOptions compile_;
   std::vector<Loss> losses_;                       // resolved per output

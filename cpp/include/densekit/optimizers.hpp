@@ -24,6 +24,7 @@ struct OptimizerConfig {
   bool centered = false;
   double initial_accumulator_value = 0.1;
   std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
+  std::string name;  // "adam", "adam_1", ...
 
   // Keras's defaults for `kind` ("adam", "SGD", ... case-insensitive); throws ValueError.
   static OptimizerConfig defaults(OptimizerKind kind);
@@ -59,6 +60,11 @@ class Optimizer {
   // Slot buffers (each the size of the parameter buffer), for saving and tests.
   std::vector<Buffer>& slots() { return slots_; }
   double nadam_u_product() const { return u_product_; }
+  // Resumes a loaded optimizer where it stopped (slots are restored through slots()).
+  void restore_progress(int64_t iterations, double nadam_u_product) {
+    iterations_ = iterations;
+    u_product_ = nadam_u_product;
+  }
 
  private:
   void clip(float* grads) const;

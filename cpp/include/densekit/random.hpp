@@ -2,6 +2,7 @@
 // stream on every platform (std:: distributions are implementation-defined, this is not).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 namespace densekit {
@@ -18,6 +19,10 @@ class Rng {
   uint64_t below(uint64_t n);
   // Standard normal (Box-Muller on doubles).
   double normal();
+
+  // The whole state, for saving and restoring a model's generator.
+  std::array<uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& s) { s_[0] = s[0], s_[1] = s[1], s_[2] = s[2], s_[3] = s[3]; }
 
  private:
   uint64_t s_[4];

@@ -16,6 +16,3 @@ class Activation(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        return {**super().get_config(), "activation": self.activation_spec.name}

@@ -9,12 +9,14 @@ from densekit.layers.layer import Layer
 class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
         for arg, value in [("activity_regularizer", activity_regularizer), ("kernel_constraint", kernel_constraint),
-                           ("bias_constraint", bias_constraint), ("lora_rank", lora_rank)]:
+                           ("bias_constraint", bias_constraint), ("lora_rank", lora_rank),
+                           ("quantization_config", quantization_config)]:
             if value is not None:
                 raise ValueError(f"densekit's Dense does not support `{arg}` yet. Received: {arg}={value!r}")
         self.units = int(units)
@@ -44,21 +46,3 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
-
-    def get_config(self):
-        def init_config(init):
-            return {"module": "keras.initializers", "class_name": type(init).__name__, "config": init.get_config(),
-                    "registered_name": None}
-
-        def reg_config(reg):
-            if reg is None:
-                return None
-            return {"module": "keras.regularizers", "class_name": type(reg).__name__, "config": reg.get_config(),
-                    "registered_name": None}
-
-        return {**super().get_config(), "units": self.units, "activation": self._activation_spec.name,
-                "use_bias": self.use_bias, "kernel_initializer": init_config(self.kernel_initializer),
-                "bias_initializer": init_config(self.bias_initializer),
-                "kernel_regularizer": reg_config(self.kernel_regularizer),
-                "bias_regularizer": reg_config(self.bias_regularizer), "kernel_constraint": None,
-                "bias_constraint": None, "quantization_config": None}

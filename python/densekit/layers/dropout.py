@@ -17,9 +17,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.seed = seed
         self._core = _core.Dropout(self.name, self.rate)
+        self._core.seed = seed
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": None}

@@ -14,6 +14,3 @@ class Flatten(Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], int(np.prod(input_shape[1:])))
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from densekit import _core
 from densekit.layers.layer import Layer
 from densekit.utils import naming
 
@@ -34,7 +35,7 @@ class InputLayer(Layer):
     """Declares the per-sample shape a model receives."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
-                 optional=False, name=None, **kwargs):
+                 optional=False, name=None, ragged=False, **kwargs):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -58,14 +59,11 @@ class InputLayer(Layer):
         self.optional = optional
         tensor_name = name  # Keras: a named Input gives its tensor the same name
         self.output = KerasTensor(batch_shape, "float32", tensor_name, self)
+        self._core = _core.InputLayer(self.name, list(batch_shape[1:]))
 
     @property
     def shape(self):
         return self.batch_shape[1:]
-
-    def get_config(self):
-        return {"batch_shape": list(self.batch_shape), "dtype": "float32", "sparse": False, "ragged": False,
-                "name": self.name, "optional": self.optional}
 
     def count_params(self):
         return 0

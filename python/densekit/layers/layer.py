@@ -1,9 +1,11 @@
 """The Layer base class: configuration in Python, computation in the C++ object it wraps."""
 
+import json
 import warnings
 
 import numpy as np
 
+from densekit import _core
 from densekit.utils import naming
 
 
@@ -39,6 +41,8 @@ class Layer:
                  batch_input_shape=None, autocast=True, **kwargs):
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if isinstance(dtype, dict):  # a saved DTypePolicy
+            dtype = dtype.get("config", {}).get("name", "float32")
         if dtype not in (None, "float32") and getattr(dtype, "name", dtype) != "float32":
             raise ValueError(f"densekit computes in float32 only. Received: dtype={dtype!r}")
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
@@ -106,11 +110,20 @@ class Layer:
 
     # --- configuration --------------------------------------------------------------------
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": "float32"}
+        """Keras's layer config (written by the C++ core, which also saves it in model files)."""
+        return json.loads(_core.layer_config_json(self._core))
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    @classmethod
+    def _wrap(cls, core):
+        """The Python layer for a C++ layer of a loaded model: configured from its config, and
+        computing with that very C++ object (whose weights live in the loaded graph)."""
+        layer = cls.from_config(json.loads(_core.layer_config_json(core)))
+        layer._core = core
+        return layer
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,12 +1,13 @@
 """Model: compile / fit / evaluate / predict / summary. The work happens in the C++ model; this
 class arranges the data, the callbacks and the printed output around it."""
 
+import json
 import math
 import numbers
 
 import numpy as np
 
-from densekit import _core, losses as losses_module, metrics as metrics_module, optimizers
+from densekit import _core, losses as losses_module, metrics as metrics_module, optimizers, saving
 from densekit.callbacks import CallbackList
 from densekit.layers.input_layer import KerasTensor
 from densekit.models import data as data_utils
@@ -33,6 +34,8 @@ def _sorted_logs(logs):
 
 class Model:
     """Base of Sequential (and of functional and subclassed models)."""
+
+    _keras_class = "Functional"  # the class name the config and model files record
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
         if args or kwargs:
@@ -81,6 +84,7 @@ class Model:
         self._graph = graph
         self._core = _core.Model(graph, _core.draw_seed())
         self._core.output_names = self.output_names
+        self._core.name, self._core.class_name = self.name, self._keras_class
         if self._compile_args is not None:
             self._apply_compile()
 
@@ -198,6 +202,18 @@ class Model:
         loss, weight, metric_cores = self._compile_args
         if loss is not None:
             self._core.compile(self.optimizer._core, [loss._core], [weight], [metric_cores])
+
+    def _adopt_compile(self, compile_config, core_optimizer):
+        """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
+        keeps the loaded slots and iteration count)."""
+        self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
+        loss = compile_config["loss"]
+        weight = compile_config.get("loss_weights")
+        metric_cores = [metrics_module.get(m) for m in compile_config.get("metrics") or []]
+        self.loss = loss if isinstance(loss, str) else losses_module.get(loss)
+        self._compile_args = (losses_module.get(loss), 1.0 if weight is None else float(weight), metric_cores)
+        self._metric_names = [c.name for c in metric_cores]
+        self.compiled = True
 
     def _require_compiled(self):
         if not self.compiled:
@@ -387,6 +403,35 @@ class Model:
     @property
     def metrics_names(self):
         return ["loss", "compile_metrics"] if getattr(self, "_metric_names", None) else ["loss"]
+
+    # --- saving and configs ---------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the whole model to one file in densekit's format (any path; ``.keras`` and
+        ``.h5`` paths get densekit's format too, with a warning)."""
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights (and the optimizer state, once built) in densekit's format."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights saved by save_weights or save, matched to this model's weights in order."""
+        saving.load_weights(self, filepath)
+
+    def _serialized(self):
+        """Keras's serialized model: module, class_name, config, build_config, compile_config."""
+        self._require_built("config")
+        return json.loads(_core.model_config_json(self._core))
+
+    def get_config(self):
+        return self._serialized()["config"]
+
+    def to_json(self, **kwargs):
+        return json.dumps(self._serialized(), **kwargs)
+
+    def __reduce__(self):
+        self._require_built("state to pickle")
+        return saving.model_from_bytes, (_core.save_model_to_bytes(self._core),)
 
     # --- summary ------------------------------------------------------------------------------
     def _summary_rows(self):

@@ -1,12 +1,16 @@
 """Sequential: a plain stack of layers, each feeding the next."""
 
-from densekit import _core
+import json
+
+from densekit import _core, saving
 from densekit.layers.input_layer import InputLayer, KerasTensor
 from densekit.layers.layer import Layer
 from densekit.models.model import Model
 
 
 class Sequential(Model):
+    _keras_class = "Sequential"
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(name=name, trainable=trainable)
         self._layers = []
@@ -88,12 +92,42 @@ class Sequential(Model):
         return rows
 
     def get_config(self):
+        if self._core is not None:
+            return super().get_config()
         layers = [{"module": "keras.layers", "class_name": "InputLayer", "config": self._input_layer.get_config(),
                    "registered_name": None}] if self._input_layer is not None else []
-        for layer in self._layers:
-            layers.append({"module": "keras.layers", "class_name": type(layer).__name__,
-                           "config": layer.get_config(), "registered_name": None})
-        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32", "layers": layers}
-        if self._graph is not None:
-            config["build_input_shape"] = list(self.input_shape)
-        return config
+        layers += [{"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
+                    "registered_name": None} for layer in self._layers]
+        return {"name": self.name, "trainable": self.trainable, "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                "config": {"name": "float32"}, "registered_name": None}, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a Sequential model from get_config() (built when the config has an input shape)."""
+        layers = config.get("layers", [])
+        has_shape = config.get("build_input_shape") or (layers and layers[0].get("class_name") == "InputLayer")
+        if has_shape:
+            return saving.wrap_core_model(_core.model_from_config_json(
+                json.dumps({"class_name": "Sequential", "config": config}), False))
+        from densekit import layers as layers_module
+
+        model = cls(name=config.get("name"))
+        for entry in layers:
+            model.add(getattr(layers_module, entry["class_name"]).from_config(entry["config"]))
+        return model
+
+    @classmethod
+    def _from_core(cls, core):
+        """The Sequential model around a C++ model built from a config or a file."""
+        from densekit import layers as layers_module
+
+        model = cls.__new__(cls)
+        Model.__init__(model, name=core.name)
+        nodes = core.graph.nodes
+        _, _, input_shape, input_name = nodes[0]
+        model._input_layer = InputLayer(shape=tuple(input_shape), name=input_name)
+        model._layers = [getattr(layers_module, n[0].class_name)._wrap(n[0]) for n in nodes[1:]]
+        model._graph, model._core = core.graph, core
+        for layer in model._layers:
+            layer._graph = core.graph
+        return model

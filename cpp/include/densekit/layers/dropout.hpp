@@ -3,6 +3,8 @@
 
 #include <densekit/layers/layer.hpp>
 
+#include <optional>
+
 namespace densekit {
 
 class Dropout : public Layer {
@@ -10,6 +12,7 @@ class Dropout : public Layer {
   Dropout(std::string name, double rate);
   std::string class_name() const override { return "Dropout"; }
   double rate() const { return rate_; }
+  std::optional<int64_t> seed;  // kept for the config; masks come from the model's generator
 
   Shape build(const std::vector<Shape>& inputs) override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;

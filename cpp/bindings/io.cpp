@@ -1,0 +1,39 @@
+// Configs and model files.
+#include "common.hpp"
+
+#include <densekit/io.hpp>
+#include <densekit/serialization.hpp>
+
+namespace densekit_py {
+
+using namespace densekit;
+
+void init_io(py::module_& m) {
+  m.attr("FORMAT_VERSION") = kFormatVersion;
+  m.def("layer_config_json", [](const LayerPtr& layer) { return layer_config_json(*layer); });
+  m.def("layer_from_config_json", &layer_from_config_json, py::arg("class_name"), py::arg("config_json"));
+  m.def("model_config_json", [](const std::shared_ptr<Model>& model) { return model_config_json(*model); });
+  m.def("model_from_config_json", &model_from_config_json, py::arg("json"), py::arg("compile") = true);
+  m.def("save_model", [](const std::shared_ptr<Model>& model, const std::string& path) { save_model(*model, path); },
+        py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
+  m.def("load_model", &load_model, py::arg("path"), py::arg("compile") = true, py::call_guard<py::gil_scoped_release>());
+  m.def("save_model_to_bytes", [](const std::shared_ptr<Model>& model) {
+    std::string bytes;
+    {
+      py::gil_scoped_release release;
+      bytes = save_model_to_bytes(*model);
+    }
+    return py::bytes(bytes);
+  });
+  m.def("load_model_from_bytes", [](const py::bytes& bytes, bool compile) {
+    std::string data = bytes;
+    py::gil_scoped_release release;
+    return load_model_from_bytes(data, compile);
+  }, py::arg("bytes"), py::arg("compile") = true);
+  m.def("save_weights", [](const std::shared_ptr<Model>& model, const std::string& path) { save_weights(*model, path); },
+        py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
+  m.def("load_weights", [](const std::shared_ptr<Model>& model, const std::string& path) { load_weights(*model, path); },
+        py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
+}
+
+}  // namespace densekit_py

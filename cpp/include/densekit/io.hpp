@@ -1,0 +1,32 @@
+// The native model file (docs/format.md): a safetensors file whose metadata holds the Keras
+// config, with the weights, optimizer state, generator state and a probe as tensors.
+#pragma once
+
+#include <densekit/model.hpp>
+
+#include <memory>
+#include <string>
+
+namespace densekit {
+
+// The format version this build writes; it reads every version up to this one.
+constexpr int kFormatVersion = 1;
+
+// Saves the whole model: architecture, weights, compile settings, optimizer state, generator
+// state and a probe (a few inputs and the outputs they gave). Atomic: the file at `path` is
+// either the old one or the complete new one. Throws IOError.
+void save_model(const Model& model, const std::string& path);
+// Loads a model file, checking every offset, size, dtype, shape, the checksum and the probe;
+// throws IOError for anything malformed. `compile`: restore the compile settings and optimizer
+// state, so training resumes exactly.
+std::shared_ptr<Model> load_model(const std::string& path, bool compile = true);
+
+// The same, in memory (pickling, network transfer).
+std::string save_model_to_bytes(const Model& model);
+std::shared_ptr<Model> load_model_from_bytes(const std::string& bytes, bool compile = true);
+
+// Weights (and optimizer state, when built) only, matched to the model's weights in order.
+void save_weights(const Model& model, const std::string& path);
+void load_weights(Model& model, const std::string& path);
+
+}  // namespace densekit

@@ -1,0 +1,26 @@
+// Keras's config schema (keras-spec.md §12.1) for layers, models and compile settings, as JSON
+// text: what get_config / to_json return, and what a model file stores as its architecture.
+#pragma once
+
+#include <densekit/layers/layer.hpp>
+#include <densekit/model.hpp>
+
+#include <memory>
+#include <string>
+
+namespace densekit {
+
+// A layer's inner "config" object ({"name": ..., "units": ..., ...}).
+std::string layer_config_json(const Layer& layer);
+// Builds a layer from its class name ("Dense") and inner config; throws ValueError naming an
+// unknown class or a bad field.
+LayerPtr layer_from_config_json(const std::string& class_name, const std::string& config_json);
+
+// The whole serialized model: {"module", "class_name", "config", "build_config",
+// "compile_config"} (compile_config only when the model is compiled).
+std::string model_config_json(const Model& model);
+// Rebuilds a model (weights freshly initialized) from model_config_json's output, or from a
+// Keras config of supported layers; compiles it when `compile` and a compile_config is present.
+std::shared_ptr<Model> model_from_config_json(const std::string& json, bool compile = true);
+
+}  // namespace densekit

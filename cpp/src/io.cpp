@@ -1,0 +1,468 @@
+// The native file format (docs/format.md): safetensors with densekit metadata.
+#include "serialization.hpp"
+
+#include <densekit/errors.hpp>
+#include <densekit/io.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace densekit {
+
+const char* version();
+
+namespace {
+
+constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // safetensors' own limit
+constexpr Index kProbeRows = 2;
+
+// --- checksum ------------------------------------------------------------------------------
+
+uint32_t crc32(const char* data, size_t n) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) c = table[(c ^ static_cast<uint8_t>(data[i])) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::string hex32(uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+// --- tensors -------------------------------------------------------------------------------
+
+struct DType {
+  const char* name;
+  size_t size;
+};
+constexpr DType kF32{"F32", 4}, kF64{"F64", 8}, kI64{"I64", 8}, kU64{"U64", 8};
+
+size_t dtype_size(const std::string& name) {
+  for (const DType& d : {kF32, kF64, kI64, kU64})
+    if (name == d.name) return d.size;
+  return 0;
+}
+
+// Tensors in the order they are written; data is raw little-endian (x86 and ARM Linux are).
+struct TensorOut {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  std::string bytes;
+};
+
+template <class T>
+TensorOut tensor(std::string name, DType dtype, Shape shape, const T* data, size_t count) {
+  return {std::move(name), dtype, std::move(shape), std::string(reinterpret_cast<const char*>(data), count * sizeof(T))};
+}
+
+struct TensorIn {
+  std::string dtype;
+  Shape shape;
+  const char* data = nullptr;
+  size_t bytes = 0;
+};
+
+std::vector<std::string> slot_names(const OptimizerConfig& c) {
+  switch (c.kind) {
+    case OptimizerKind::SGD: return c.momentum != 0.0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW:
+      return c.amsgrad ? std::vector<std::string>{"momentum", "velocity", "velocity_hat"} : std::vector<std::string>{"momentum", "velocity"};
+    case OptimizerKind::RMSprop: {
+      std::vector<std::string> s{"velocity"};
+      if (c.momentum > 0.0) s.push_back("momentum");
+      if (c.centered) s.push_back("average_gradient");
+      return s;
+    }
+    case OptimizerKind::Adagrad: return {"accumulator"};
+    case OptimizerKind::Adadelta: return {"accumulated_grad", "accumulated_delta_var"};
+    case OptimizerKind::Adamax: return {"momentum", "norm"};
+    case OptimizerKind::Nadam: return {"momentum", "velocity"};
+  }
+  return {};
+}
+
+std::string weight_key(const WeightRecord& r) { return r.layer->name() + "/" + r.spec.name; }
+
+// The deterministic probe inputs: two rows of standard normal values per model input.
+std::vector<Buffer> probe_inputs(const Graph& g) {
+  Rng rng(0x5eed);
+  std::vector<Buffer> inputs;
+  for (int node : g.input_nodes()) {
+    Buffer b(static_cast<size_t>(kProbeRows * shape_size(g.shape(node))));
+    for (auto& v : b) v = static_cast<float>(rng.normal());
+    inputs.push_back(std::move(b));
+  }
+  return inputs;
+}
+
+std::vector<Buffer> run_probe(const Model& model, const std::vector<Buffer>& inputs) {
+  const Graph& g = model.graph();
+  std::vector<ConstView> views;
+  for (size_t k = 0; k < inputs.size(); ++k)
+    views.push_back({inputs[k].data(), kProbeRows, shape_size(g.shape(g.input_nodes()[k]))});
+  std::vector<Buffer> outputs;
+  std::vector<float*> out;
+  for (int node : g.output_nodes()) outputs.emplace_back(static_cast<size_t>(kProbeRows * shape_size(g.shape(node))));
+  for (auto& o : outputs) out.push_back(o.data());
+  model.predict(views, kProbeRows, kProbeRows, out);
+  return outputs;
+}
+
+Shape with_rows(Index rows, const Shape& shape) {
+  Shape s{rows};
+  s.insert(s.end(), shape.begin(), shape.end());
+  return s;
+}
+
+// --- writing -------------------------------------------------------------------------------
+
+std::string encode(const Model& model, bool weights_only) {
+  const Graph& g = model.graph();
+  std::vector<TensorOut> tensors;
+  for (const auto& r : g.weights()) tensors.push_back(tensor(weight_key(r), kF32, r.spec.shape, g.params() + r.offset, r.size));
+  auto optimizer = model.optimizer_ptr();
+  if (optimizer && optimizer->built()) {
+    const int64_t it = optimizer->iterations();
+    tensors.push_back(tensor("optimizer/iterations", kI64, {}, &it, 1));
+    const auto names = slot_names(optimizer->config());
+    for (size_t s = 0; s < names.size(); ++s)
+      for (const auto& r : g.weights())
+        if (r.spec.trainable && r.layer->trainable)
+          tensors.push_back(tensor("optimizer/" + names[s] + "/" + weight_key(r), kF32, r.spec.shape,
+                                   optimizer->slots()[s].data() + r.offset, r.size));
+    if (optimizer->config().kind == OptimizerKind::Nadam) {
+      const double u = optimizer->nadam_u_product();
+      tensors.push_back(tensor("optimizer/u_product", kF64, {}, &u, 1));
+    }
+  }
+  if (!weights_only) {
+    const auto state = model.rng().state();
+    tensors.push_back(tensor("rng/state", kU64, {4}, state.data(), 4));
+    const auto inputs = probe_inputs(g);
+    const auto outputs = run_probe(model, inputs);
+    for (size_t k = 0; k < inputs.size(); ++k)
+      tensors.push_back(tensor("probe/input_" + std::to_string(k), kF32, with_rows(kProbeRows, g.shape(g.input_nodes()[k])),
+                               inputs[k].data(), inputs[k].size()));
+    for (size_t k = 0; k < outputs.size(); ++k)
+      tensors.push_back(tensor("probe/output_" + std::to_string(k), kF32, with_rows(kProbeRows, g.shape(g.output_nodes()[k])),
+                               outputs[k].data(), outputs[k].size()));
+  }
+
+  std::string data;
+  Json header = Json::object();
+  for (const auto& t : tensors) {
+    Json entry = Json::object();
+    entry["dtype"] = t.dtype.name;
+    entry["shape"] = t.shape;
+    entry["data_offsets"] = Json::array({data.size(), data.size() + t.bytes.size()});
+    header[t.name] = entry;
+    data += t.bytes;
+  }
+  Json config = model_config(model);
+  config.erase("compile_config");
+  Json meta = Json::object();
+  meta["format"] = "densekit";
+  meta["format_version"] = std::to_string(kFormatVersion);
+  meta["densekit_version"] = version();
+  meta["content"] = weights_only ? "weights" : "model";
+  meta["model_config"] = config.dump();
+  if (model.compiled()) meta["compile_config"] = compile_config(model).dump();
+  meta["checksum"] = "crc32:" + hex32(crc32(data.data(), data.size()));
+  header["__metadata__"] = meta;
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // safetensors pads the header to 8 bytes
+  std::string out(8, '\0');
+  const uint64_t n = text.size();
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
+  return out + text + data;
+}
+
+std::string parent_dir(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+// Temporary file in the same directory, flushed and fsynced, renamed over the target.
+void write_atomic(const std::string& path, const std::string& bytes) {
+  static std::atomic<unsigned> counter{0};
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw IOError("Cannot write the model file '" + path + "': " + std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw IOError("Cannot write the model file '" + path + "': " + why);
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw IOError("Cannot write the model file '" + path + "': " + why);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw IOError("Cannot write the model file '" + path + "': " + why);
+  }
+  const int dir = ::open(parent_dir(path).c_str(), O_RDONLY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);  // the rename itself survives a crash
+    ::close(dir);
+  }
+}
+
+// --- reading -------------------------------------------------------------------------------
+
+struct Parsed {
+  Json meta;
+  std::map<std::string, TensorIn> tensors;
+  std::vector<std::string> order;  // tensor names by offset
+};
+
+[[noreturn]] void bad(const std::string& what, const std::string& why) {
+  throw IOError("'" + what + "' is not a valid densekit model file: " + why);
+}
+
+Parsed decode(const std::string& bytes, const std::string& what) {
+  if (bytes.size() < 8) bad(what, "it has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length (truncated or empty file)");
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  if (n > kMaxHeaderBytes) bad(what, "its header length (" + std::to_string(n) + " bytes) is absurdly large");
+  if (n > bytes.size() - 8) bad(what, "its header length (" + std::to_string(n) + " bytes) runs past the end of the file (" + std::to_string(bytes.size()) + " bytes): the file is truncated");
+  Parsed p;
+  Json header;
+  try {
+    header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const nlohmann::json::exception& e) {
+    bad(what, std::string("its header is not valid JSON (") + e.what() + ")");
+  }
+  if (!header.is_object()) bad(what, "its header is not a JSON object");
+  if (!header.contains("__metadata__") || !header["__metadata__"].is_object() ||
+      header["__metadata__"].value("format", std::string()) != "densekit")
+    bad(what, "it has no densekit metadata (a plain safetensors file, or not a model file at all)");
+  p.meta = header["__metadata__"];
+  for (const auto& [key, value] : p.meta.items())
+    if (!value.is_string()) bad(what, "metadata field '" + key + "' is not a string");
+  int file_version = 0;
+  try {
+    file_version = std::stoi(p.meta.value("format_version", std::string("0")));
+  } catch (const std::exception&) {
+    bad(what, "its format_version is not a number");
+  }
+  if (file_version < 1) bad(what, "its format_version is missing or invalid");
+  if (file_version > kFormatVersion)
+    throw IOError("'" + what + "' has format_version " + std::to_string(file_version) + "; this build of densekit (" + std::string(version()) +
+                  ") reads format_version " + std::to_string(kFormatVersion) + " and older. Upgrade densekit to load it.");
+
+  const char* data = bytes.data() + 8 + n;
+  const size_t data_size = bytes.size() - 8 - n;
+  std::vector<std::pair<size_t, std::string>> by_offset;
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__") continue;
+    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+      bad(what, "tensor '" + name + "' lacks dtype, shape or data_offsets");
+    TensorIn t;
+    try {
+      t.dtype = info["dtype"].get<std::string>();
+      for (const auto& d : info["shape"]) {
+        if (!d.is_number_integer() || d.get<int64_t>() < 0) bad(what, "tensor '" + name + "' has an invalid shape " + info["shape"].dump());
+        t.shape.push_back(d.get<int64_t>());
+      }
+      const auto& off = info["data_offsets"];
+      if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+        bad(what, "tensor '" + name + "' has invalid data_offsets " + off.dump());
+      const uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
+      if (begin > end || end > data_size)
+        bad(what, "tensor '" + name + "' has data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                      "] outside the data (" + std::to_string(data_size) + " bytes; truncated?)");
+      const size_t item = dtype_size(t.dtype);
+      if (!item) bad(what, "tensor '" + name + "' has an unsupported dtype '" + t.dtype + "'");
+      uint64_t count = 1;
+      for (int64_t d : t.shape) {
+        if (d != 0 && count > (uint64_t(1) << 40) / static_cast<uint64_t>(d)) bad(what, "tensor '" + name + "' has an absurd shape");
+        count *= static_cast<uint64_t>(d);
+      }
+      if (count * item != end - begin)
+        bad(what, "tensor '" + name + "' has " + std::to_string(end - begin) + " bytes but its shape and dtype need " + std::to_string(count * item));
+      t.data = data + begin;
+      t.bytes = end - begin;
+      by_offset.emplace_back(begin, name);
+    } catch (const nlohmann::json::exception& e) {
+      bad(what, "tensor '" + name + "' is malformed (" + e.what() + ")");
+    }
+    p.tensors[name] = t;
+  }
+  std::sort(by_offset.begin(), by_offset.end());
+  size_t expected = 0;
+  for (const auto& [begin, name] : by_offset) {
+    if (begin != expected)
+      bad(what, "tensor '" + name + "' starts at byte " + std::to_string(begin) + (begin < expected ? ", overlapping the previous tensor" : ", leaving a gap"));
+    expected = begin + p.tensors[name].bytes;
+    p.order.push_back(name);
+  }
+  if (expected != data_size) bad(what, "the data region has " + std::to_string(data_size - expected) + " bytes no tensor describes");
+  const std::string checksum = "crc32:" + hex32(crc32(data, data_size));
+  if (p.meta.value("checksum", std::string()) != checksum)
+    bad(what, "its checksum does not match its data (" + p.meta.value("checksum", std::string("none")) + " recorded, " + checksum + " computed): the file is corrupt");
+  return p;
+}
+
+const TensorIn& require(const Parsed& p, const std::string& name, const std::string& dtype, const Shape& shape, const std::string& what) {
+  auto it = p.tensors.find(name);
+  if (it == p.tensors.end()) bad(what, "it has no tensor '" + name + "' that the architecture needs");
+  if (it->second.dtype != dtype) bad(what, "tensor '" + name + "' has dtype " + it->second.dtype + ", expected " + dtype);
+  if (it->second.shape != shape)
+    bad(what, "tensor '" + name + "' has shape " + Json(it->second.shape).dump() + " but the architecture needs " + Json(shape).dump());
+  return it->second;
+}
+
+// Copies tensor data into the model: weights, optimizer state and generator state.
+void restore_state(Model& model, const Parsed& p, bool with_optimizer, const std::string& what,
+                   const std::vector<std::string>* weight_names) {
+  Graph& g = model.graph();
+  const auto& records = g.weights();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const WeightRecord& r = records[i];
+    const std::string name = weight_names ? (*weight_names)[i] : weight_key(r);
+    const TensorIn& t = require(p, name, "F32", r.spec.shape, what);
+    std::memcpy(g.params() + r.offset, t.data, t.bytes);
+  }
+  if (with_optimizer && model.compiled() && p.tensors.count("optimizer/iterations")) {
+    Optimizer& opt = model.optimizer();
+    opt.build(g.param_count(), g.trainable_segments());
+    int64_t it = 0;
+    std::memcpy(&it, require(p, "optimizer/iterations", "I64", {}, what).data, 8);
+    const auto names = slot_names(opt.config());
+    for (size_t s = 0; s < names.size(); ++s)
+      for (size_t i = 0; i < records.size(); ++i) {
+        const WeightRecord& r = records[i];
+        if (!(r.spec.trainable && r.layer->trainable)) continue;
+        const std::string key = weight_names ? (*weight_names)[i] : weight_key(r);
+        const TensorIn& t = require(p, "optimizer/" + names[s] + "/" + key, "F32", r.spec.shape, what);
+        std::memcpy(opt.slots()[s].data() + r.offset, t.data, t.bytes);
+      }
+    double u = 1.0;
+    if (opt.config().kind == OptimizerKind::Nadam) std::memcpy(&u, require(p, "optimizer/u_product", "F64", {}, what).data, 8);
+    opt.restore_progress(it, u);
+  }
+  if (p.tensors.count("rng/state")) {
+    std::array<uint64_t, 4> state{};
+    std::memcpy(state.data(), require(p, "rng/state", "U64", {4}, what).data, 32);
+    model.rng().set_state(state);
+  }
+}
+
+void check_probe(const Model& model, const Parsed& p, const std::string& what) {
+  const Graph& g = model.graph();
+  if (!p.tensors.count("probe/input_0")) return;
+  std::vector<Buffer> inputs;
+  for (size_t k = 0; k < g.input_nodes().size(); ++k) {
+    const TensorIn& t = require(p, "probe/input_" + std::to_string(k), "F32", with_rows(kProbeRows, g.shape(g.input_nodes()[k])), what);
+    inputs.emplace_back(reinterpret_cast<const float*>(t.data), reinterpret_cast<const float*>(t.data) + t.bytes / 4);
+  }
+  const auto outputs = run_probe(model, inputs);
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const TensorIn& t = require(p, "probe/output_" + std::to_string(k), "F32", with_rows(kProbeRows, g.shape(g.output_nodes()[k])), what);
+    const float* expected = reinterpret_cast<const float*>(t.data);
+    for (size_t i = 0; i < outputs[k].size(); ++i) {
+      const float a = outputs[k][i], b = expected[i];
+      if (!(std::abs(a - b) <= 1e-5f + 1e-4f * std::abs(b)))
+        bad(what, "the model it describes does not reproduce the outputs recorded when it was saved (output " + std::to_string(k) +
+                      ", value " + std::to_string(i) + ": " + std::to_string(a) + " now, " + std::to_string(b) +
+                      " then): the architecture and the weights do not match");
+    }
+  }
+}
+
+std::shared_ptr<Model> decode_model(const std::string& bytes, bool compile, const std::string& what) {
+  const Parsed p = decode(bytes, what);
+  if (p.meta.value("content", std::string()) != "model")
+    bad(what, "it holds weights only (written by save_weights): load it with load_weights into a model of the same architecture");
+  Json config;
+  try {
+    config = Json::parse(p.meta.value("model_config", std::string()));
+    if (compile && p.meta.contains("compile_config")) config["compile_config"] = Json::parse(p.meta["compile_config"].get<std::string>());
+  } catch (const nlohmann::json::exception& e) {
+    bad(what, std::string("its model_config metadata is not valid JSON (") + e.what() + ")");
+  }
+  std::shared_ptr<Model> model;
+  try {
+    model = model_from_config(config, compile);
+  } catch (const nlohmann::json::exception& e) {
+    bad(what, std::string("its model_config does not follow the Keras schema (") + e.what() + ")");
+  } catch (const ValueError& e) {
+    bad(what, e.what());
+  }
+  restore_state(*model, p, compile, what, nullptr);
+  check_probe(*model, p, what);
+  return model;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IOError("Cannot open the model file '" + path + "': " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw IOError("Cannot read the model file '" + path + "'.");
+  return ss.str();
+}
+
+}  // namespace
+
+std::string save_model_to_bytes(const Model& model) { return encode(model, false); }
+
+void save_model(const Model& model, const std::string& path) { write_atomic(path, encode(model, false)); }
+
+std::shared_ptr<Model> load_model_from_bytes(const std::string& bytes, bool compile) {
+  return decode_model(bytes, compile, "<bytes>");
+}
+
+std::shared_ptr<Model> load_model(const std::string& path, bool compile) { return decode_model(read_file(path), compile, path); }
+
+void save_weights(const Model& model, const std::string& path) { write_atomic(path, encode(model, true)); }
+
+void load_weights(Model& model, const std::string& path) {
+  const Parsed p = decode(read_file(path), path);
+  // Matched in order, so a model rebuilt with other layer names still loads.
+  std::vector<std::string> names;
+  for (const auto& name : p.order)
+    if (name.find('/') != std::string::npos && name.rfind("optimizer/", 0) != 0 && name.rfind("rng/", 0) != 0 &&
+        name.rfind("probe/", 0) != 0)
+      names.push_back(name);
+  if (names.size() != model.graph().weights().size())
+    bad(path, "it holds " + std::to_string(names.size()) + " weights but the model has " +
+                  std::to_string(model.graph().weights().size()));
+  restore_state(model, p, true, path, &names);
+}
+
+}  // namespace densekit

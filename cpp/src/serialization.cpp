@@ -1,0 +1,702 @@
+// Keras's config schema (keras-spec.md §12.1): layers, models and compile settings to and from
+// JSON. The only place that knows the schema; Python's get_config and the file format use it.
+#include "serialization.hpp"
+
+#include <densekit/errors.hpp>
+#include <densekit/layers/activation.hpp>
+#include <densekit/layers/dense.hpp>
+#include <densekit/layers/dropout.hpp>
+#include <densekit/layers/flatten.hpp>
+#include <densekit/layers/input_layer.hpp>
+#include <densekit/naming.hpp>
+#include <densekit/serialization.hpp>
+
+#include <cmath>
+#include <map>
+
+namespace densekit {
+namespace {
+
+Json wrap(const char* module, const std::string& class_name, Json config) {
+  Json out = Json::object();
+  out["module"] = module;
+  out["class_name"] = class_name;
+  out["config"] = std::move(config);
+  out["registered_name"] = nullptr;
+  return out;
+}
+
+Json dtype_policy() {
+  Json c = Json::object();
+  c["name"] = "float32";
+  return wrap("keras", "DTypePolicy", c);
+}
+
+Json batch_shape(const Shape& shape) {
+  Json s = Json::array({nullptr});
+  for (int64_t d : shape) s.push_back(d);
+  return s;
+}
+
+Shape shape_from(const Json& batch, const std::string& what) {
+  if (!batch.is_array() || batch.empty()) throw ValueError(what + " must be a list [null, d1, ...]; received " + batch.dump());
+  Shape shape;
+  for (size_t i = 1; i < batch.size(); ++i) {
+    if (!batch[i].is_number_integer() || batch[i].get<int64_t>() <= 0)
+      throw ValueError(what + " must have positive integer dimensions after the batch one; received " + batch.dump());
+    shape.push_back(batch[i].get<int64_t>());
+  }
+  return shape;
+}
+
+template <class T>
+T field(const Json& config, const char* key, T fallback) {
+  if (!config.contains(key) || config[key].is_null()) return fallback;
+  try {
+    return config[key].get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw ValueError(std::string("Config field '") + key + "' has the wrong type: " + config[key].dump());
+  }
+}
+
+// Fields a config may carry only at their default: densekit does not implement them (yet).
+void require_null(const Json& config, std::initializer_list<const char*> keys, const std::string& who) {
+  for (const char* k : keys)
+    if (config.contains(k) && !config[k].is_null())
+      throw ValueError(who + ": densekit does not support `" + k + "` (received " + config[k].dump() + ").");
+}
+
+// --- activations, initializers, regularizers ---------------------------------------------
+
+Json activation_config(const Activation& a) {
+  const Activation plain = Activation::from_name(a.name());
+  const bool defaults = a.negative_slope == plain.negative_slope && a.max_value == plain.max_value &&
+                        a.threshold == plain.threshold && a.alpha == plain.alpha && a.approximate == plain.approximate;
+  if (defaults) return a.name();
+  Json c = Json::object();
+  c["negative_slope"] = a.negative_slope;
+  if (std::isfinite(a.max_value)) c["max_value"] = a.max_value;
+  c["threshold"] = a.threshold;
+  c["alpha"] = a.alpha;
+  c["approximate"] = a.approximate;
+  return wrap("densekit.activations", a.name(), c);
+}
+
+Activation activation_from(const Json& j) {
+  if (j.is_null()) return Activation::from_name("linear");
+  if (j.is_string()) return Activation::from_name(j.get<std::string>());
+  if (j.is_object() && j.contains("config") && j["config"].is_string()) return Activation::from_name(j["config"].get<std::string>());
+  if (j.is_object() && j.contains("class_name")) {
+    Activation a = Activation::from_name(j["class_name"].get<std::string>());
+    const Json& c = j.value("config", Json::object());
+    a.negative_slope = field(c, "negative_slope", a.negative_slope);
+    a.max_value = field(c, "max_value", a.max_value);
+    a.threshold = field(c, "threshold", a.threshold);
+    a.alpha = field(c, "alpha", a.alpha);
+    a.approximate = field(c, "approximate", a.approximate);
+    return a;
+  }
+  throw ValueError("Could not interpret the activation in the config: " + j.dump());
+}
+
+Json initializer_config(const Initializer& init) {
+  Json c = Json::object();
+  switch (init.kind) {
+    case InitializerKind::Zeros:
+    case InitializerKind::Ones: break;
+    case InitializerKind::Constant: c["value"] = init.value; break;
+    case InitializerKind::RandomNormal:
+    case InitializerKind::TruncatedNormal: c["mean"] = init.mean, c["stddev"] = init.stddev, c["seed"] = init.seed; break;
+    case InitializerKind::RandomUniform: c["minval"] = init.minval, c["maxval"] = init.maxval, c["seed"] = init.seed; break;
+    case InitializerKind::VarianceScaling:
+      c["scale"] = init.scale, c["mode"] = init.mode, c["distribution"] = init.distribution, c["seed"] = init.seed;
+      break;
+    case InitializerKind::Orthogonal: c["gain"] = init.gain, c["seed"] = init.seed; break;
+    case InitializerKind::Identity: c["gain"] = init.gain; break;
+    default: c["seed"] = init.seed; break;
+  }
+  return wrap("keras.initializers", init.class_name(), c);
+}
+
+Initializer initializer_from(const Json& j) {
+  if (j.is_string()) return Initializer::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the initializer in the config: " + j.dump());
+  const Json& c = j.value("config", Json::object());
+  std::optional<uint64_t> seed;
+  if (c.contains("seed") && c["seed"].is_number_integer()) seed = static_cast<uint64_t>(c["seed"].get<int64_t>());
+  if (c.contains("seed") && c["seed"].is_number_unsigned()) seed = c["seed"].get<uint64_t>();
+  Initializer init = Initializer::from_name(j["class_name"].get<std::string>(), seed);
+  init.value = field(c, "value", init.value);
+  init.mean = field(c, "mean", init.mean);
+  init.stddev = field(c, "stddev", init.stddev);
+  init.minval = field(c, "minval", init.minval);
+  init.maxval = field(c, "maxval", init.maxval);
+  init.scale = field(c, "scale", init.scale);
+  init.mode = field(c, "mode", init.mode);
+  init.distribution = field(c, "distribution", init.distribution);
+  init.gain = field(c, "gain", init.gain);
+  return init;
+}
+
+Json regularizer_config(const Regularizer& r) {
+  if (!r.active()) return nullptr;
+  Json c = Json::object();
+  if (r.l1 != 0.0 && r.l2 != 0.0) {
+    c["l1"] = r.l1, c["l2"] = r.l2;
+    return wrap("keras.regularizers", "L1L2", c);
+  }
+  if (r.l1 != 0.0) {
+    c["l1"] = r.l1;
+    return wrap("keras.regularizers", "L1", c);
+  }
+  c["l2"] = r.l2;
+  return wrap("keras.regularizers", "L2", c);
+}
+
+Regularizer regularizer_from(const Json& j) {
+  if (j.is_null()) return {};
+  const std::string name = j.is_string() ? j.get<std::string>() : j.value("class_name", std::string());
+  const Json c = j.is_object() ? j.value("config", Json::object()) : Json::object();
+  if (name == "l1" || name == "L1") return {field(c, "l1", 0.01), 0.0};
+  if (name == "l2" || name == "L2") return {0.0, field(c, "l2", 0.01)};
+  if (name == "l1_l2" || name == "L1L2") return {field(c, "l1", 0.0), field(c, "l2", 0.0)};
+  throw ValueError("Could not interpret the regularizer in the config: " + j.dump());
+}
+
+Json base_config(const Layer& layer) {
+  Json c = Json::object();
+  c["name"] = layer.name();
+  c["trainable"] = layer.trainable;
+  c["dtype"] = dtype_policy();
+  return c;
+}
+
+// --- compile settings ----------------------------------------------------------------------
+
+const std::map<LossKind, const char*>& loss_classes() {
+  static const std::map<LossKind, const char*> m = {
+      {LossKind::MeanSquaredError, "MeanSquaredError"}, {LossKind::MeanAbsoluteError, "MeanAbsoluteError"},
+      {LossKind::MeanAbsolutePercentageError, "MeanAbsolutePercentageError"},
+      {LossKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"}, {LossKind::Huber, "Huber"},
+      {LossKind::LogCosh, "LogCosh"}, {LossKind::Hinge, "Hinge"}, {LossKind::SquaredHinge, "SquaredHinge"},
+      {LossKind::CategoricalHinge, "CategoricalHinge"}, {LossKind::KLDivergence, "KLDivergence"},
+      {LossKind::Poisson, "Poisson"}, {LossKind::CosineSimilarity, "CosineSimilarity"},
+      {LossKind::BinaryCrossentropy, "BinaryCrossentropy"}, {LossKind::CategoricalCrossentropy, "CategoricalCrossentropy"},
+      {LossKind::SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy"},
+  };
+  return m;
+}
+
+const char* reduction_name(Reduction r) {
+  switch (r) {
+    case Reduction::SumOverBatchSize: return "sum_over_batch_size";
+    case Reduction::Sum: return "sum";
+    case Reduction::MeanWithSampleWeight: return "mean_with_sample_weight";
+    case Reduction::None: return "none";
+  }
+  return "sum_over_batch_size";
+}
+
+Json loss_config(const Loss& l) {
+  if (!l.identifier.empty()) return l.identifier;
+  if (!loss_classes().count(l.kind)) return l.name();
+  Json c = Json::object();
+  c["name"] = l.display_name.empty() ? l.name() : l.display_name;
+  c["reduction"] = reduction_name(l.reduction);
+  if (l.kind == LossKind::Huber) c["delta"] = l.delta;
+  if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy ||
+      l.kind == LossKind::SparseCategoricalCrossentropy)
+    c["from_logits"] = l.from_logits;
+  if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy)
+    c["label_smoothing"] = l.label_smoothing;
+  return wrap("keras.losses", loss_classes().at(l.kind), c);
+}
+
+Loss loss_from(const Json& j) {
+  if (j.is_string()) return Loss::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the loss in the compile config: " + j.dump());
+  Loss l = Loss::from_name(j["class_name"].get<std::string>());
+  const Json& c = j.value("config", Json::object());
+  l.identifier.clear();
+  l.display_name = field(c, "name", l.display_name);
+  l.from_logits = field(c, "from_logits", l.from_logits);
+  l.label_smoothing = field(c, "label_smoothing", l.label_smoothing);
+  l.delta = field(c, "delta", l.delta);
+  if (c.contains("reduction")) l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
+  return l;
+}
+
+const std::map<MetricKind, const char*>& metric_classes() {
+  static const std::map<MetricKind, const char*> m = {
+      {MetricKind::BinaryAccuracy, "BinaryAccuracy"}, {MetricKind::CategoricalAccuracy, "CategoricalAccuracy"},
+      {MetricKind::SparseCategoricalAccuracy, "SparseCategoricalAccuracy"},
+      {MetricKind::TopKCategoricalAccuracy, "TopKCategoricalAccuracy"},
+      {MetricKind::SparseTopKCategoricalAccuracy, "SparseTopKCategoricalAccuracy"},
+      {MetricKind::MeanAbsoluteError, "MeanAbsoluteError"}, {MetricKind::MeanSquaredError, "MeanSquaredError"},
+      {MetricKind::MeanAbsolutePercentageError, "MeanAbsolutePercentageError"},
+      {MetricKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"},
+      {MetricKind::RootMeanSquaredError, "RootMeanSquaredError"}, {MetricKind::Precision, "Precision"},
+      {MetricKind::Recall, "Recall"}, {MetricKind::AUC, "AUC"},
+  };
+  return m;
+}
+
+Json metric_config(const Metric& m) {
+  if (!m.identifier.empty()) return m.identifier;
+  Json c = Json::object();
+  c["name"] = m.name();
+  c["dtype"] = "float32";
+  switch (m.kind()) {
+    case MetricKind::BinaryAccuracy: c["threshold"] = m.threshold; break;
+    case MetricKind::TopKCategoricalAccuracy:
+    case MetricKind::SparseTopKCategoricalAccuracy: c["k"] = m.k; break;
+    case MetricKind::Precision:
+    case MetricKind::Recall: c["thresholds"] = m.threshold; break;
+    case MetricKind::AUC: c["num_thresholds"] = m.num_thresholds, c["from_logits"] = m.from_logits; break;
+    default: break;
+  }
+  if (m.kind() == MetricKind::LossFunction) return wrap("keras.metrics", loss_classes().at(m.loss.kind), c);
+  if (!metric_classes().count(m.kind())) return m.name();
+  return wrap("keras.metrics", metric_classes().at(m.kind()), c);
+}
+
+MetricPtr metric_from(const Json& j) {
+  if (j.is_string()) return Metric::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the metric in the compile config: " + j.dump());
+  MetricPtr m = Metric::from_name(j["class_name"].get<std::string>());
+  const Json& c = j.value("config", Json::object());
+  m->identifier.clear();
+  m->set_name(field(c, "name", m->name()));
+  m->threshold = field(c, "threshold", m->threshold);
+  m->threshold = field(c, "thresholds", m->threshold);
+  m->k = field(c, "k", m->k);
+  m->num_thresholds = field(c, "num_thresholds", m->num_thresholds);
+  m->from_logits = field(c, "from_logits", m->from_logits);
+  return m;
+}
+
+Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+Json optimizer_config(const OptimizerConfig& o) {
+  Json c = Json::object();
+  c["name"] = o.name.empty() ? to_snake_case(o.class_name()) : o.name;
+  c["learning_rate"] = o.learning_rate;
+  c["weight_decay"] = optional_number(o.weight_decay);
+  c["clipnorm"] = optional_number(o.clipnorm);
+  c["global_clipnorm"] = optional_number(o.global_clipnorm);
+  c["clipvalue"] = optional_number(o.clipvalue);
+  c["use_ema"] = false;
+  c["ema_momentum"] = 0.99;
+  c["ema_overwrite_frequency"] = nullptr;
+  c["loss_scale_factor"] = nullptr;
+  c["gradient_accumulation_steps"] = nullptr;
+  switch (o.kind) {
+    case OptimizerKind::SGD: c["momentum"] = o.momentum, c["nesterov"] = o.nesterov; break;
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW:
+      c["beta_1"] = o.beta_1, c["beta_2"] = o.beta_2, c["epsilon"] = o.epsilon, c["amsgrad"] = o.amsgrad;
+      break;
+    case OptimizerKind::RMSprop:
+      c["rho"] = o.rho, c["momentum"] = o.momentum, c["epsilon"] = o.epsilon, c["centered"] = o.centered;
+      break;
+    case OptimizerKind::Adagrad: c["initial_accumulator_value"] = o.initial_accumulator_value, c["epsilon"] = o.epsilon; break;
+    case OptimizerKind::Adadelta: c["rho"] = o.rho, c["epsilon"] = o.epsilon; break;
+    case OptimizerKind::Adamax:
+    case OptimizerKind::Nadam: c["beta_1"] = o.beta_1, c["beta_2"] = o.beta_2, c["epsilon"] = o.epsilon; break;
+  }
+  return wrap("keras.optimizers", o.class_name(), c);
+}
+
+OptimizerConfig optimizer_from(const Json& j) {
+  if (j.is_string()) return OptimizerConfig::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the optimizer in the compile config: " + j.dump());
+  OptimizerConfig o = OptimizerConfig::from_name(j["class_name"].get<std::string>());
+  const Json& c = j.value("config", Json::object());
+  require_null(c, {"ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps"}, "optimizer");
+  if (field(c, "use_ema", false)) throw ValueError("optimizer: densekit does not support `use_ema`.");
+  if (c.contains("learning_rate") && !c["learning_rate"].is_number())
+    throw ValueError("optimizer: densekit reads a float learning_rate only; received " + c["learning_rate"].dump());
+  o.name = field(c, "name", o.name);
+  o.learning_rate = field(c, "learning_rate", o.learning_rate);
+  o.beta_1 = field(c, "beta_1", o.beta_1);
+  o.beta_2 = field(c, "beta_2", o.beta_2);
+  o.epsilon = field(c, "epsilon", o.epsilon);
+  o.amsgrad = field(c, "amsgrad", o.amsgrad);
+  o.momentum = field(c, "momentum", o.momentum);
+  o.nesterov = field(c, "nesterov", o.nesterov);
+  o.rho = field(c, "rho", o.rho);
+  o.centered = field(c, "centered", o.centered);
+  o.initial_accumulator_value = field(c, "initial_accumulator_value", o.initial_accumulator_value);
+  for (auto [key, slot] : {std::pair{"weight_decay", &o.weight_decay}, {"clipnorm", &o.clipnorm},
+                           {"clipvalue", &o.clipvalue}, {"global_clipnorm", &o.global_clipnorm}})
+    if (c.contains(key)) *slot = c[key].is_null() ? std::nullopt : std::optional<double>(c[key].get<double>());
+  o.validate();
+  return o;
+}
+
+// A per-output setting given as one value, a list (output order) or a dict (output names).
+template <class T, class Parse>
+std::vector<T> per_output(const Json& j, const Model& model, Parse parse, const char* what) {
+  const auto& names = model.output_names;
+  std::vector<T> out;
+  if (j.is_array() && names.size() > 1) {
+    if (j.size() != names.size()) throw ValueError(std::string("compile config: `") + what + "` has " + std::to_string(j.size()) + " entries for " + std::to_string(names.size()) + " outputs.");
+    for (const auto& e : j) out.push_back(parse(e));
+  } else if (j.is_object() && !j.contains("class_name")) {
+    for (const auto& n : names) {
+      if (!j.contains(n)) throw ValueError(std::string("compile config: `") + what + "` has no entry for output '" + n + "'.");
+      out.push_back(parse(j[n]));
+    }
+  } else {
+    out.assign(names.size(), parse(j));
+  }
+  return out;
+}
+
+// --- functional graphs ---------------------------------------------------------------------
+
+Json tensor_ref(const std::string& layer, int node_index, const Shape& shape) {
+  Json history = Json::array({layer, node_index, 0});
+  Json c = Json::object();
+  c["shape"] = batch_shape(shape);
+  c["dtype"] = "float32";
+  c["keras_history"] = history;
+  Json t = Json::object();
+  t["class_name"] = "__keras_tensor__";
+  t["config"] = c;
+  return t;
+}
+
+void collect_tensors(const Json& j, std::vector<Json>& out) {
+  if (j.is_array()) {
+    for (const auto& e : j) collect_tensors(e, out);
+  } else if (j.is_object() && j.value("class_name", std::string()) == "__keras_tensor__") {
+    out.push_back(j["config"]["keras_history"]);
+  }
+}
+
+Json triples(const std::vector<std::pair<std::string, int>>& refs) {
+  if (refs.size() == 1) return Json::array({refs[0].first, refs[0].second, 0});
+  Json out = Json::array();
+  for (const auto& [name, index] : refs) out.push_back(Json::array({name, index, 0}));
+  return out;
+}
+
+std::vector<Json> triples_from(const Json& j) {
+  if (j.is_array() && !j.empty() && j[0].is_string()) return {j};
+  std::vector<Json> out;
+  for (const auto& e : j) out.push_back(e);
+  return out;
+}
+
+}  // namespace
+
+Json layer_config(const Layer& layer) {
+  Json c = base_config(layer);
+  if (auto* d = dynamic_cast<const Dense*>(&layer)) {
+    c["units"] = d->units();
+    c["activation"] = activation_config(d->options().activation);
+    c["use_bias"] = d->options().use_bias;
+    c["kernel_initializer"] = initializer_config(d->options().kernel_initializer);
+    c["bias_initializer"] = initializer_config(d->options().bias_initializer);
+    c["kernel_regularizer"] = regularizer_config(d->options().kernel_regularizer);
+    c["bias_regularizer"] = regularizer_config(d->options().bias_regularizer);
+    c["kernel_constraint"] = nullptr;
+    c["bias_constraint"] = nullptr;
+    c["quantization_config"] = nullptr;
+  } else if (auto* dr = dynamic_cast<const Dropout*>(&layer)) {
+    c["rate"] = dr->rate();
+    c["seed"] = dr->seed ? Json(*dr->seed) : Json(nullptr);
+    c["noise_shape"] = nullptr;
+  } else if (dynamic_cast<const Flatten*>(&layer)) {
+    c["data_format"] = "channels_last";
+  } else if (auto* a = dynamic_cast<const ActivationLayer*>(&layer)) {
+    c["activation"] = activation_config(a->activation());
+  } else if (auto* in = dynamic_cast<const InputLayer*>(&layer)) {
+    Json ic = Json::object();
+    ic["batch_shape"] = batch_shape(in->shape());
+    ic["dtype"] = "float32";
+    ic["sparse"] = false;
+    ic["ragged"] = false;
+    ic["name"] = in->name();
+    ic["optional"] = false;
+    return ic;
+  } else {
+    throw ValueError("densekit cannot serialize a layer of class " + layer.class_name() + ".");
+  }
+  return c;
+}
+
+LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
+  if (!config.is_object()) throw ValueError("The config of a " + class_name + " layer must be an object; received " + config.dump());
+  const std::string name = field(config, "name", std::string());
+  auto named = [&](const char* cls) { return name.empty() ? auto_name(cls) : name; };
+  LayerPtr layer;
+  if (class_name == "Dense") {
+    require_null(config, {"activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "quantization_config"}, "Dense");
+    if (!config.contains("units")) throw ValueError("The config of Dense layer '" + name + "' has no `units`.");
+    DenseOptions options{activation_from(config.value("activation", Json(nullptr))), field(config, "use_bias", true),
+                         config.contains("kernel_initializer") ? initializer_from(config["kernel_initializer"]) : Initializer::from_name("glorot_uniform"),
+                         config.contains("bias_initializer") ? initializer_from(config["bias_initializer"]) : Initializer::from_name("zeros"),
+                         regularizer_from(config.value("kernel_regularizer", Json(nullptr))),
+                         regularizer_from(config.value("bias_regularizer", Json(nullptr)))};
+    layer = std::make_shared<Dense>(named("Dense"), field<int64_t>(config, "units", 0), options);
+  } else if (class_name == "Dropout") {
+    require_null(config, {"noise_shape"}, "Dropout");
+    auto d = std::make_shared<Dropout>(named("Dropout"), field(config, "rate", -1.0));
+    if (config.contains("seed") && config["seed"].is_number_integer()) d->seed = config["seed"].get<int64_t>();
+    layer = d;
+  } else if (class_name == "Flatten") {
+    layer = std::make_shared<Flatten>(named("Flatten"));
+  } else if (class_name == "Activation") {
+    layer = std::make_shared<ActivationLayer>(named("Activation"), activation_from(config.value("activation", Json(nullptr))));
+  } else if (class_name == "InputLayer") {
+    const Json shape = config.contains("batch_shape") ? config["batch_shape"]
+                       : config.contains("batch_input_shape") ? config["batch_input_shape"] : Json(nullptr);
+    layer = std::make_shared<InputLayer>(named("InputLayer"), shape_from(shape, "InputLayer batch_shape"));
+  } else {
+    throw ValueError("Unknown layer type '" + class_name +
+                     "' in the config: densekit supports Dense, Dropout, Flatten, Activation and InputLayer.");
+  }
+  layer->trainable = field(config, "trainable", true);
+  return layer;
+}
+
+Json compile_config(const Model& model) {
+  const CompileOptions& options = model.compile_options();
+  const bool multi = model.output_names.size() > 1;
+  Json c = Json::object();
+  c["optimizer"] = optimizer_config(model.optimizer_ptr()->config());
+  Json losses = Json::array();
+  for (const auto& l : options.losses) losses.push_back(loss_config(l));
+  c["loss"] = multi ? losses : losses[0];
+  const bool unit_weights = std::all_of(options.loss_weights.begin(), options.loss_weights.end(), [](double w) { return w == 1.0; });
+  c["loss_weights"] = unit_weights ? Json(nullptr) : (multi ? Json(options.loss_weights) : Json(options.loss_weights[0]));
+  Json metrics = Json::array();
+  bool any = false;
+  for (const auto& per_output : options.metrics) {
+    Json list = Json::array();
+    for (const auto& m : per_output) list.push_back(metric_config(*m)), any = true;
+    metrics.push_back(list);
+  }
+  c["metrics"] = !any ? Json(nullptr) : (multi ? metrics : metrics[0]);
+  c["weighted_metrics"] = nullptr;
+  c["run_eagerly"] = false;
+  c["steps_per_execution"] = 1;
+  c["jit_compile"] = false;
+  return c;
+}
+
+void compile_from_config(Model& model, const Json& config) {
+  if (!config.is_object()) throw ValueError("The compile config must be an object; received " + config.dump());
+  require_null(config, {"weighted_metrics"}, "compile");
+  auto optimizer = std::make_shared<Optimizer>(optimizer_from(config.at("optimizer")));
+  CompileOptions options;
+  options.losses = per_output<Loss>(config.at("loss"), model, loss_from, "loss");
+  const Json& weights = config.value("loss_weights", Json(nullptr));
+  if (!weights.is_null())
+    options.loss_weights = per_output<double>(weights, model, [](const Json& w) { return w.get<double>(); }, "loss_weights");
+  const Json& metrics = config.value("metrics", Json(nullptr));
+  if (!metrics.is_null()) {
+    const bool nested = model.output_names.size() > 1 && ((metrics.is_array() && !metrics.empty() && metrics[0].is_array()) || metrics.is_object());
+    auto parse_list = [](const Json& list) {
+      std::vector<MetricPtr> out;
+      for (const auto& m : (list.is_array() ? list : Json::array({list}))) out.push_back(metric_from(m));
+      return out;
+    };
+    if (nested) options.metrics = per_output<std::vector<MetricPtr>>(metrics, model, parse_list, "metrics");
+    else options.metrics.assign(model.output_names.size(), parse_list(metrics));
+  }
+  model.compile(optimizer, std::move(options));
+}
+
+Json model_config(const Model& model) {
+  const Graph& g = model.graph();
+  Json layers = Json::array();
+  Json config = Json::object();
+  config["name"] = model.name;
+  config["trainable"] = true;
+  Json build = Json::object();
+  if (model.class_name == "Sequential") {
+    config["dtype"] = dtype_policy();
+    const Node& input = g.nodes()[g.input_nodes()[0]];
+    layers.push_back(wrap("keras.layers", "InputLayer", layer_config(InputLayer(input.name, input.shape))));
+    for (const Node& n : g.nodes()) {
+      if (!n.layer) continue;
+      Json entry = wrap("keras.layers", n.layer->class_name(), layer_config(*n.layer));
+      Json bc = Json::object();
+      bc["input_shape"] = batch_shape(g.nodes()[n.inputs[0]].shape);
+      entry["build_config"] = bc;
+      layers.push_back(entry);
+    }
+    config["layers"] = layers;
+    config["build_input_shape"] = batch_shape(input.shape);
+    build["input_shape"] = batch_shape(input.shape);
+  } else {
+    // Each distinct layer once, with one inbound node per call, in order of first use.
+    std::map<const Layer*, size_t> entry_of;
+    std::vector<int> call_index(g.nodes().size(), 0);
+    std::map<const Layer*, int> calls;
+    for (size_t i = 0; i < g.nodes().size(); ++i) {
+      const Node& n = g.nodes()[i];
+      if (!n.layer) {
+        Json entry = wrap("keras.layers", "InputLayer", layer_config(InputLayer(n.name, n.shape)));
+        entry["name"] = n.name;
+        entry["inbound_nodes"] = Json::array();
+        layers.push_back(entry);
+        continue;
+      }
+      call_index[i] = calls[n.layer.get()]++;
+      Json args = Json::array();
+      Json tensors = Json::array();
+      for (int j : n.inputs) tensors.push_back(tensor_ref(g.nodes()[j].name, call_index[j], g.nodes()[j].shape));
+      args.push_back(n.inputs.size() == 1 ? tensors[0] : tensors);
+      Json node = Json::object();
+      node["args"] = args;
+      node["kwargs"] = Json::object();
+      if (!entry_of.count(n.layer.get())) {
+        Json entry = wrap("keras.layers", n.layer->class_name(), layer_config(*n.layer));
+        entry["name"] = n.layer->name();
+        Json bc = Json::object();
+        bc["input_shape"] = batch_shape(g.nodes()[n.inputs[0]].shape);
+        entry["build_config"] = bc;
+        entry["inbound_nodes"] = Json::array();
+        entry_of[n.layer.get()] = layers.size();
+        layers.push_back(entry);
+      }
+      layers[entry_of[n.layer.get()]]["inbound_nodes"].push_back(node);
+    }
+    std::vector<std::pair<std::string, int>> ins, outs;
+    for (int i : g.input_nodes()) ins.emplace_back(g.nodes()[i].name, 0);
+    for (int o : g.output_nodes()) outs.emplace_back(g.nodes()[o].name, call_index[o]);
+    config["layers"] = layers;
+    config["input_layers"] = triples(ins);
+    config["output_layers"] = triples(outs);
+  }
+  Json out = wrap("keras", model.class_name, config);
+  if (!build.empty()) out["build_config"] = build;
+  if (model.compiled()) out["compile_config"] = compile_config(model);
+  return out;
+}
+
+std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
+  if (!json.is_object() || !json.contains("class_name") || !json.contains("config"))
+    throw ValueError("A model config needs `class_name` and `config`; received keys " + json.dump().substr(0, 200));
+  const std::string class_name = json["class_name"].get<std::string>();
+  const Json& config = json["config"];
+  const Json& layers = config.value("layers", Json::array());
+  auto graph = std::make_shared<Graph>();
+  std::string name = field(config, "name", std::string());
+  if (class_name == "Sequential") {
+    size_t first = 0;
+    int node = -1;
+    if (!layers.empty() && layers[0].value("class_name", std::string()) == "InputLayer") {
+      auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config("InputLayer", layers[0]["config"]));
+      node = graph->add_input(in->shape(), in->name());
+      first = 1;
+    } else {
+      Json shape = config.value("build_input_shape", Json(nullptr));
+      if (shape.is_null() && json.contains("build_config")) shape = json["build_config"].value("input_shape", Json(nullptr));
+      if (shape.is_null())
+        throw ValueError("The config describes a Sequential model that was never built (no input shape): it cannot be rebuilt with weights.");
+      node = graph->add_input(shape_from(shape, "build_input_shape"), auto_name("InputLayer"));
+    }
+    for (size_t i = first; i < layers.size(); ++i)
+      node = graph->add_layer(layer_from_config(layers[i].at("class_name").get<std::string>(), layers[i].at("config")), {node});
+    graph->set_outputs({node});
+    if (name.empty()) name = auto_name("Sequential");
+  } else if (class_name == "Functional" || class_name == "Model") {
+    std::map<std::string, std::vector<int>> nodes_of;  // layer name → node ids, in call order
+    struct Pending {
+      LayerPtr layer;
+      std::vector<Json> calls;
+      size_t next = 0;
+    };
+    std::vector<Pending> pending;
+    for (const auto& entry : layers) {
+      const std::string cls = entry.at("class_name").get<std::string>();
+      if (cls == "InputLayer") {
+        auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config(cls, entry.at("config")));
+        nodes_of[in->name()].push_back(graph->add_input(in->shape(), in->name()));
+        continue;
+      }
+      Pending p{layer_from_config(cls, entry.at("config")), {}};
+      for (const auto& n : entry.value("inbound_nodes", Json::array())) p.calls.push_back(n);
+      pending.push_back(std::move(p));
+    }
+    // Shared layers may be called on tensors listed later: resolve calls until none is left.
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (auto& p : pending) {
+        while (p.next < p.calls.size()) {
+          std::vector<Json> refs;
+          collect_tensors(p.calls[p.next].value("args", Json::array()), refs);
+          std::vector<int> inputs;
+          for (const auto& r : refs) {
+            const std::string src = r.at(0).get<std::string>();
+            const size_t index = r.at(1).get<size_t>();
+            if (nodes_of.count(src) && nodes_of[src].size() > index) inputs.push_back(nodes_of[src][index]);
+          }
+          if (refs.empty() || inputs.size() != refs.size()) break;
+          nodes_of[p.layer->name()].push_back(graph->add_layer(p.layer, inputs));
+          ++p.next;
+          progress = true;
+        }
+      }
+    }
+    for (const auto& p : pending)
+      if (p.next < p.calls.size())
+        throw ValueError("The model config calls layer '" + p.layer->name() + "' on a tensor that no layer produces.");
+    auto resolve = [&](const Json& triple) {
+      const std::string src = triple.at(0).get<std::string>();
+      const size_t index = triple.at(1).get<size_t>();
+      if (!nodes_of.count(src) || nodes_of[src].size() <= index)
+        throw ValueError("The model config names an input or output '" + src + "' that no layer produces.");
+      return nodes_of[src][index];
+    };
+    std::vector<int> outputs, inputs;
+    for (const auto& t : triples_from(config.at("output_layers"))) outputs.push_back(resolve(t));
+    for (const auto& t : triples_from(config.at("input_layers"))) inputs.push_back(resolve(t));
+    graph->set_input_order(inputs);
+    graph->set_outputs(outputs);
+    if (name.empty()) name = auto_name("Functional");
+  } else {
+    throw ValueError("Unknown model class '" + class_name + "' in the config: densekit rebuilds Sequential and Functional models.");
+  }
+  auto model = std::make_shared<Model>(graph, draw_seed());
+  model->name = name;
+  model->class_name = class_name == "Model" ? "Functional" : class_name;
+  if (compile && json.contains("compile_config") && !json["compile_config"].is_null())
+    compile_from_config(*model, json["compile_config"]);
+  return model;
+}
+
+// --- the string API ----------------------------------------------------------------------------
+
+namespace {
+Json parse(const std::string& text, const char* what) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(std::string("The ") + what + " is not valid JSON: " + e.what());
+  }
+}
+}  // namespace
+
+std::string layer_config_json(const Layer& layer) { return layer_config(layer).dump(); }
+
+LayerPtr layer_from_config_json(const std::string& class_name, const std::string& config_json) {
+  return layer_from_config(class_name, parse(config_json, "layer config"));
+}
+
+std::string model_config_json(const Model& model) { return model_config(model).dump(); }
+
+std::shared_ptr<Model> model_from_config_json(const std::string& json, bool compile) {
+  try {
+    return model_from_config(parse(json, "model config"), compile);
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(std::string("The model config does not follow the Keras schema: ") + e.what());
+  }
+}
+
+}  // namespace densekit
