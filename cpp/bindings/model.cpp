@@ -61,23 +61,27 @@ void init_model(py::module_& m) {
   py::class_<Graph, std::shared_ptr<Graph>>(m, "Graph")
       .def(py::init<>())
       .def("add_input", &Graph::add_input, py::arg("shape"), py::arg("name"))
-      .def("add_layer", &Graph::add_layer, py::arg("layer"), py::arg("inputs"))
+      .def("add_layer", &Graph::add_layer, py::arg("layer"), py::arg("inputs"), py::arg("training") = py::none())
       .def("set_outputs", &Graph::set_outputs)
+      .def("set_input_order", &Graph::set_input_order)
       .def("finalize", &Graph::finalize)
+      .def("bind_layers", &Graph::bind_layers)
       .def_property_readonly("finalized", &Graph::finalized)
       .def("node_shape", [](const Graph& g, int node) { return g.shape(node); })
       .def_property_readonly("input_nodes", &Graph::input_nodes)
       .def_property_readonly("output_nodes", &Graph::output_nodes)
       .def_property_readonly("param_count", &Graph::param_count)
       .def_property_readonly("nodes", [](const Graph& g) {
-        py::list out;  // (layer or None, input node ids, per-sample shape, name)
-        for (const Node& n : g.nodes()) out.append(py::make_tuple(n.layer ? py::cast(n.layer) : py::none(), n.inputs, n.shape, n.name));
+        py::list out;  // (layer or None, input node ids, per-sample shape, name, training override or None)
+        for (const Node& n : g.nodes())
+          out.append(py::make_tuple(n.layer ? py::cast(n.layer) : py::none(), n.inputs, n.shape, n.name,
+                                    n.training ? py::cast(*n.training) : py::none()));
         return out;
       })
       .def("weight_info", [](const Graph& g, const LayerPtr& layer) {
         py::list out;
         for (const auto* r : g.weights_of(layer.get()))
-          out.append(py::make_tuple(r->spec.name, r->spec.shape, r->spec.trainable && layer->trainable, r->offset));
+          out.append(py::make_tuple(r->spec.name, r->spec.shape, r->spec.trainable && layer->trainable, r->offset, r->spec.integer));
         return out;
       })
       .def("get_weight", [](const Graph& g, const LayerPtr& layer, size_t index) {
@@ -123,6 +127,11 @@ void init_model(py::module_& m) {
       .def_property("learning_rate", &Optimizer::learning_rate, &Optimizer::set_learning_rate)
       .def_property_readonly("variable_count", &Optimizer::variable_count);
 
+  py::enum_<Model::Structure>(m, "Structure")
+      .value("Tensor", Model::Structure::Tensor)
+      .value("List", Model::Structure::List)
+      .value("Dict", Model::Structure::Dict);
+
   py::class_<FitOptions>(m, "FitOptions")
       .def(py::init<>())
       .def_readwrite("batch_size", &FitOptions::batch_size)
@@ -139,6 +148,11 @@ void init_model(py::module_& m) {
       .def_readwrite("output_names", &Model::output_names)
       .def_readwrite("name", &Model::name)
       .def_readwrite("class_name", &Model::class_name)
+      .def_readwrite("input_structure", &Model::input_structure)
+      .def_readwrite("output_structure", &Model::output_structure)
+      .def_readwrite("input_keys", &Model::input_keys)
+      .def_readwrite("output_keys", &Model::output_keys)
+      .def_property_readonly("trainable_changed_since_compile", &Model::trainable_changed_since_compile)
       .def_property_readonly("graph", [](Model& self) { return &self.graph(); }, py::return_value_policy::reference_internal)
       .def_property_readonly("compiled", &Model::compiled)
       .def_property_readonly("optimizer", &Model::optimizer_ptr)
@@ -194,6 +208,25 @@ void init_model(py::module_& m) {
              }
              return outs;
            })
+      .def("call", [](Model& self, const Arrays& x, bool training) {
+             std::vector<ConstView> views;
+             for (const auto& a : x) views.push_back(view_of(a));
+             const Index rows = views.empty() ? 0 : views[0].rows;
+             py::list outs;
+             std::vector<float*> ptrs;
+             for (int node : self.graph().output_nodes()) {
+               std::vector<py::ssize_t> shape{rows};
+               for (int64_t d : self.graph().shape(node)) shape.push_back(d);
+               py::array_t<float> a(shape);
+               ptrs.push_back(a.mutable_data());
+               outs.append(a);
+             }
+             {
+               py::gil_scoped_release release;
+               self.call(views, rows, training, ptrs);
+             }
+             return outs;
+           }, py::arg("x"), py::arg("training"))
       .def("train_on_batch", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw) {
         const Data d = make_data(x, y, sw);
         Logs logs;

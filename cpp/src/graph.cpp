@@ -18,19 +18,34 @@ int Graph::add_input(const Shape& shape, const std::string& name) {
   return inputs_.back();
 }
 
-int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs) {
+Shape build_layer(Layer& layer, const std::vector<Shape>& shapes, const std::vector<std::string>& input_names) {
+  try {
+    return layer.build(shapes);
+  } catch (const ValueError& e) {
+    std::string inputs;
+    for (size_t i = 0; i < shapes.size(); ++i)
+      inputs += (i ? ", " : "") + (i < input_names.size() ? "'" + input_names[i] + "' " : std::string()) + shape_to_string(shapes[i]);
+    throw ValueError("Layer '" + layer.name() + "' (" + layer.class_name() + ") cannot be applied to " +
+                     (shapes.size() == 1 ? "its input " : "its inputs ") + inputs + ": " + e.what());
+  }
+}
+
+int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training) {
   if (finalized_) throw ValueError("Cannot add a layer to a model that is already built.");
   if (!layer) throw ValueError("Cannot add a null layer.");
   std::vector<Shape> shapes;
+  std::vector<std::string> names;
   for (int i : inputs) {
     if (i < 0 || i >= static_cast<int>(nodes_.size())) throw ValueError("Layer '" + layer->name() + "' is applied to an unknown node.");
     shapes.push_back(nodes_[i].shape);
+    names.push_back(nodes_[i].name);
   }
   Node node;
-  node.shape = layer->build(shapes);
+  node.shape = build_layer(*layer, shapes, names);
   node.layer = layer;
   node.inputs = inputs;
   node.name = layer->name();
+  node.training = training;
   nodes_.push_back(std::move(node));
   const int id = static_cast<int>(nodes_.size()) - 1;
   for (int i : inputs) nodes_[i].consumers.push_back(id);
@@ -73,15 +88,26 @@ void Graph::finalize() {
   params_.assign(static_cast<size_t>(total), 0.0f);
   grads_.assign(static_cast<size_t>(total), 0.0f);
   for (const auto& layer : layers()) {
-    std::vector<float*> p, g;
+    std::vector<float*> p;
     for (const auto* r : weights_of(layer.get())) {
       r->spec.initializer.fill(params_.data() + r->offset, r->spec.shape);
+      p.push_back(params_.data() + r->offset);
+    }
+    layer->init_weights(p);
+  }
+  bind_layers();
+  finalized_ = true;
+}
+
+void Graph::bind_layers() {
+  for (const auto& layer : layers()) {
+    std::vector<float*> p, g;
+    for (const auto* r : weights_of(layer.get())) {
       p.push_back(params_.data() + r->offset);
       g.push_back(grads_.data() + r->offset);
     }
     layer->bind(p, g);
   }
-  finalized_ = true;
 }
 
 std::vector<const WeightRecord*> Graph::weights_of(const Layer* layer) const {
@@ -160,11 +186,12 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   const Index rows = inputs.empty() ? 0 : inputs[0].rows;
   reserve(ws, rows);
   ws.inputs_ = inputs;
-  Context ctx{training, rng, false};
+  ws.training_ = training;
   std::vector<ConstView> in;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     if (!n.layer) continue;
+    const Context ctx{n.training.value_or(training), rng, false};
     in.clear();
     for (int j : n.inputs) in.push_back(node_output(ws, j));
     auto& b = ws.nodes_[i];
@@ -209,7 +236,8 @@ void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng) {
   for (size_t i = nodes_.size(); i-- > 0;) {
     const Node& n = nodes_[i];
     if (!n.layer) continue;
-    Context ctx{true, rng, false};
+    // The mode forward ran this node in, so the layer differentiates what it computed.
+    Context ctx{n.training.value_or(ws.training_), rng, false};
     for (size_t k = 0; k < outputs_.size(); ++k)
       if (outputs_[k] == static_cast<int>(i) && k < fused.size() && fused[k]) ctx.grad_is_preactivation = true;
     in.clear();

@@ -62,10 +62,21 @@ struct Batcher {
 
 }  // namespace
 
-Model::Model(std::shared_ptr<Graph> graph, uint64_t seed) : graph_(std::move(graph)), rng_(seed) {
+Model::Model(std::shared_ptr<Graph> graph, uint64_t seed) : graph_(std::move(graph)), rng_(seed), predict_seed_(seed ^ 0x9e3779b97f4a7c15ull) {
   if (!graph_) throw ValueError("A model needs a graph.");
   graph_->finalize();
   for (int o : graph_->output_nodes()) output_names.push_back(graph_->nodes()[o].name);
+  if (graph_->input_nodes().size() > 1) input_structure = Structure::List;
+  if (graph_->output_nodes().size() > 1) output_structure = Structure::List;
+}
+
+bool Model::trainable_changed_since_compile() const {
+  if (!optimizer_) return false;
+  const auto now = graph_->trainable_segments();
+  if (now.size() != compiled_segments_.size()) return true;
+  for (size_t i = 0; i < now.size(); ++i)
+    if (now[i].offset != compiled_segments_[i].offset || now[i].size != compiled_segments_[i].size) return true;
+  return false;
 }
 
 void Model::compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options) {
@@ -80,6 +91,7 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options
     throw ValueError("`loss_weights` must have one entry per output (" + std::to_string(outputs) + "), received " +
                      std::to_string(options.loss_weights.size()) + ".");
   options.metrics.resize(outputs);
+  compiled_segments_ = graph_->trainable_segments();
   optimizer_ = std::move(optimizer);
   compile_ = std::move(options);
   resolved_ = false;
@@ -216,7 +228,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   check_data(train, true);
   if (validation) check_data(*validation, true);
   resolve(train);
-  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), graph_->trainable_segments());
+  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), compiled_segments_);
 
   const Index n = train.rows, bs = std::min<Index>(options.batch_size, n);
   const int64_t steps = (n + bs - 1) / bs;
@@ -294,10 +306,11 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
     }
   } give_back{this, ws};
   std::vector<ConstView> batch(x.size());
+  Rng rng(predict_seed_ + predict_calls_->fetch_add(1));
   for (Index start = 0, step = 0; start < rows; start += batch_size, ++step) {
     const Index n = std::min<Index>(batch_size, rows - start);
     for (size_t k = 0; k < x.size(); ++k) batch[k] = x[k].slice_rows(start, n);
-    graph_->forward(*ws, batch, false, nullptr);
+    graph_->forward(*ws, batch, false, &rng);
     for (size_t k = 0; k < outputs.size(); ++k) {
       const ConstView o = graph_->output(*ws, static_cast<int>(k));
       std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
@@ -306,11 +319,22 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
   }
 }
 
+void Model::call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out) {
+  check_inputs(x, rows);
+  const auto& outputs = graph_->output_nodes();
+  if (out.size() != outputs.size()) throw ValueError("call() needs one output buffer per model output.");
+  graph_->forward(train_ws_, x, training, &rng_);
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const ConstView o = graph_->output(train_ws_, static_cast<int>(k));
+    std::memcpy(out[k], o.data, sizeof(float) * rows * o.cols);
+  }
+}
+
 Logs Model::train_on_batch(const Data& data) {
   require_compiled();
   check_data(data, true);
   resolve(data);
-  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), graph_->trainable_segments());
+  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), compiled_segments_);
   reset_metrics();
   step_loss(train_ws_, data, true);
   optimizer_->apply(graph_->params(), graph_->grads());

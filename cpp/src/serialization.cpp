@@ -4,13 +4,23 @@
 
 #include <densekit/errors.hpp>
 #include <densekit/layers/activation.hpp>
+#include <densekit/layers/batch_normalization.hpp>
 #include <densekit/layers/dense.hpp>
 #include <densekit/layers/dropout.hpp>
 #include <densekit/layers/flatten.hpp>
+#include <densekit/layers/gaussian_dropout.hpp>
+#include <densekit/layers/gaussian_noise.hpp>
 #include <densekit/layers/input_layer.hpp>
+#include <densekit/layers/layer_normalization.hpp>
+#include <densekit/layers/merging.hpp>
+#include <densekit/layers/normalization.hpp>
+#include <densekit/layers/prelu.hpp>
+#include <densekit/layers/rescaling.hpp>
+#include <densekit/layers/reshape.hpp>
 #include <densekit/naming.hpp>
 #include <densekit/serialization.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -169,6 +179,48 @@ Json base_config(const Layer& layer) {
   c["trainable"] = layer.trainable;
   c["dtype"] = dtype_policy();
   return c;
+}
+
+// An int or a list of ints (Keras's axis arguments) as a vector.
+std::vector<int> int_list(const Json& j, const char* what) {
+  std::vector<int> out;
+  if (j.is_number_integer()) return {j.get<int>()};
+  if (!j.is_array()) throw ValueError(std::string("Config field '") + what + "' must be an int or a list of ints; received " + j.dump());
+  for (const auto& e : j) {
+    if (!e.is_number_integer()) throw ValueError(std::string("Config field '") + what + "' must hold ints; received " + j.dump());
+    out.push_back(e.get<int>());
+  }
+  return out;
+}
+
+// Row-major values of `shape` as a nested list ({} : a scalar), and back.
+Json nested(const std::vector<double>& values, const Shape& shape, size_t dim = 0, size_t offset = 0) {
+  if (dim == shape.size()) return values[offset];
+  Json out = Json::array();
+  const int64_t stride = shape_size(Shape(shape.begin() + static_cast<std::ptrdiff_t>(dim) + 1, shape.end()));
+  for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(nested(values, shape, dim + 1, offset + static_cast<size_t>(i * stride)));
+  return out;
+}
+
+void flatten_nested(const Json& j, std::vector<double>& values, Shape& shape, size_t dim, const char* what) {
+  if (j.is_number()) {
+    if (dim != shape.size()) throw ValueError(std::string("Config field '") + what + "' is a ragged list.");
+    values.push_back(j.get<double>());
+    return;
+  }
+  if (!j.is_array() || j.empty()) throw ValueError(std::string("Config field '") + what + "' must be a number or a nested list of numbers; received " + j.dump());
+  if (dim == shape.size()) shape.push_back(static_cast<int64_t>(j.size()));
+  else if (shape[dim] != static_cast<int64_t>(j.size())) throw ValueError(std::string("Config field '") + what + "' is a ragged list.");
+  for (const auto& e : j) flatten_nested(e, values, shape, dim + 1, what);
+}
+
+std::optional<int64_t> optional_seed(const Json& config) {
+  if (config.contains("seed") && config["seed"].is_number_integer()) return config["seed"].get<int64_t>();
+  return std::nullopt;
+}
+
+Initializer initializer_field(const Json& config, const char* key, const char* fallback) {
+  return config.contains(key) && !config[key].is_null() ? initializer_from(config[key]) : Initializer::from_name(fallback, 0);
 }
 
 // --- compile settings ----------------------------------------------------------------------
@@ -375,17 +427,49 @@ void collect_tensors(const Json& j, std::vector<Json>& out) {
   }
 }
 
-Json triples(const std::vector<std::pair<std::string, int>>& refs) {
-  if (refs.size() == 1) return Json::array({refs[0].first, refs[0].second, 0});
+// input_layers / output_layers: one [name, node, 0] triple for a bare tensor, a list of them,
+// or a dict of them (Keras maps the structure the model was built with).
+Json structured_triples(const std::vector<std::pair<std::string, int>>& refs, Model::Structure structure,
+                        const std::vector<std::string>& keys) {
+  auto triple = [](const std::pair<std::string, int>& r) { return Json::array({r.first, r.second, 0}); };
+  if (structure == Model::Structure::Tensor && refs.size() == 1) return triple(refs[0]);
+  if (structure == Model::Structure::Dict && keys.size() == refs.size()) {
+    Json out = Json::object();
+    for (size_t i = 0; i < refs.size(); ++i) out[keys[i]] = triple(refs[i]);
+    return out;
+  }
   Json out = Json::array();
-  for (const auto& [name, index] : refs) out.push_back(Json::array({name, index, 0}));
+  for (const auto& r : refs) out.push_back(triple(r));
   return out;
 }
 
-std::vector<Json> triples_from(const Json& j) {
-  if (j.is_array() && !j.empty() && j[0].is_string()) return {j};
+bool is_triple(const Json& j) { return j.is_array() && j.size() == 3 && j[0].is_string(); }
+
+// The triples of input_layers / output_layers, with the structure and dict keys they had.
+std::vector<Json> triples_from(const Json& j, Model::Structure& structure, std::vector<std::string>& keys) {
+  keys.clear();
+  if (is_triple(j)) {
+    structure = Model::Structure::Tensor;
+    return {j};
+  }
   std::vector<Json> out;
-  for (const auto& e : j) out.push_back(e);
+  if (j.is_object()) {
+    // Keras flattens a dict in sorted key order.
+    structure = Model::Structure::Dict;
+    for (const auto& [key, value] : j.items()) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());
+    for (const auto& key : keys) {
+      if (!is_triple(j[key])) throw ValueError("The model config has a malformed input/output entry: " + j[key].dump());
+      out.push_back(j[key]);
+    }
+    return out;
+  }
+  if (!j.is_array()) throw ValueError("The model config's input_layers / output_layers must be lists; received " + j.dump());
+  structure = Model::Structure::List;
+  for (const auto& e : j) {
+    if (!is_triple(e)) throw ValueError("The model config has a malformed input/output entry: " + e.dump());
+    out.push_back(e);
+  }
   return out;
 }
 
@@ -411,7 +495,78 @@ Json layer_config(const Layer& layer) {
   } else if (dynamic_cast<const Flatten*>(&layer)) {
     c["data_format"] = "channels_last";
   } else if (auto* a = dynamic_cast<const ActivationLayer*>(&layer)) {
-    c["activation"] = activation_config(a->activation());
+    const Activation& act = a->activation();
+    const std::string cls = a->class_name();
+    if (cls == "ReLU") {
+      c["max_value"] = std::isfinite(act.max_value) ? Json(act.max_value) : Json(nullptr);
+      c["negative_slope"] = act.negative_slope;
+      c["threshold"] = act.threshold;
+    } else if (cls == "LeakyReLU") {
+      c["negative_slope"] = act.negative_slope;
+    } else if (cls == "ELU") {
+      c["alpha"] = act.alpha;
+    } else if (cls == "Softmax") {
+      c["axis"] = a->axis();
+    } else {
+      c["activation"] = activation_config(act);
+    }
+  } else if (auto* m = dynamic_cast<const Merge*>(&layer)) {
+    (void)m;  // the base config only
+  } else if (auto* cat = dynamic_cast<const Concatenate*>(&layer)) {
+    c["axis"] = cat->axis();
+  } else if (auto* nz = dynamic_cast<const Normalization*>(&layer)) {
+    const auto& o = nz->options();
+    c["axis"] = o.axis;
+    c["invert"] = o.invert;
+    c["mean"] = o.mean ? nested(*o.mean, o.value_shape) : Json(nullptr);
+    c["variance"] = o.variance ? nested(*o.variance, o.value_shape) : Json(nullptr);
+  } else if (auto* bn = dynamic_cast<const BatchNormalization*>(&layer)) {
+    const auto& o = bn->options();
+    c["axis"] = o.axis;
+    c["momentum"] = o.momentum;
+    c["epsilon"] = o.epsilon;
+    c["center"] = o.center;
+    c["scale"] = o.scale;
+    c["beta_initializer"] = initializer_config(o.beta_initializer);
+    c["gamma_initializer"] = initializer_config(o.gamma_initializer);
+    c["moving_mean_initializer"] = initializer_config(o.moving_mean_initializer);
+    c["moving_variance_initializer"] = initializer_config(o.moving_variance_initializer);
+    c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
+    c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
+    c["beta_constraint"] = nullptr;
+    c["gamma_constraint"] = nullptr;
+    c["synchronized"] = false;
+  } else if (auto* ln = dynamic_cast<const LayerNormalization*>(&layer)) {
+    const auto& o = ln->options();
+    // Keras turns `axis=-1` into [-1] when the layer is built.
+    c["axis"] = o.axis_is_list || ln->built() ? Json(o.axis) : Json(o.axis[0]);
+    c["epsilon"] = o.epsilon;
+    c["center"] = o.center;
+    c["scale"] = o.scale;
+    c["rms_scaling"] = false;
+    c["beta_initializer"] = initializer_config(o.beta_initializer);
+    c["gamma_initializer"] = initializer_config(o.gamma_initializer);
+    c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
+    c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
+    c["beta_constraint"] = nullptr;
+    c["gamma_constraint"] = nullptr;
+  } else if (auto* gn = dynamic_cast<const GaussianNoise*>(&layer)) {
+    c["stddev"] = gn->stddev();
+    c["seed"] = gn->seed ? Json(*gn->seed) : Json(nullptr);
+  } else if (auto* gd = dynamic_cast<const GaussianDropout*>(&layer)) {
+    c["rate"] = gd->rate();
+    c["seed"] = gd->seed ? Json(*gd->seed) : Json(nullptr);
+  } else if (auto* rs = dynamic_cast<const Rescaling*>(&layer)) {
+    c["scale"] = rs->scale();
+    c["offset"] = rs->offset();
+  } else if (auto* rh = dynamic_cast<const Reshape*>(&layer)) {
+    c["target_shape"] = rh->target_shape();
+  } else if (auto* pr = dynamic_cast<const PReLU*>(&layer)) {
+    const auto& o = pr->options();
+    c["alpha_initializer"] = initializer_config(o.alpha_initializer);
+    c["alpha_regularizer"] = regularizer_config(o.alpha_regularizer);
+    c["alpha_constraint"] = nullptr;
+    c["shared_axes"] = o.has_shared_axes ? Json(o.shared_axes) : Json(nullptr);
   } else if (auto* in = dynamic_cast<const InputLayer*>(&layer)) {
     Json ic = Json::object();
     ic["batch_shape"] = batch_shape(in->shape());
@@ -450,13 +605,117 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     layer = std::make_shared<Flatten>(named("Flatten"));
   } else if (class_name == "Activation") {
     layer = std::make_shared<ActivationLayer>(named("Activation"), activation_from(config.value("activation", Json(nullptr))));
+  } else if (class_name == "ReLU") {
+    Activation a = Activation::from_name("relu");
+    a.max_value = field(config, "max_value", a.max_value);
+    a.negative_slope = field(config, "negative_slope", 0.0);
+    a.threshold = field(config, "threshold", 0.0);
+    if (a.max_value < 0.0 || a.negative_slope < 0.0 || a.threshold < 0.0)
+      throw ValueError("ReLU: max_value, negative_slope and threshold cannot be negative; received " + config.dump());
+    layer = std::make_shared<ActivationLayer>(named("ReLU"), a, "ReLU");
+  } else if (class_name == "LeakyReLU") {
+    Activation a = Activation::from_name("leaky_relu");
+    a.negative_slope = field(config, "negative_slope", field(config, "alpha", 0.3));
+    layer = std::make_shared<ActivationLayer>(named("LeakyReLU"), a, "LeakyReLU");
+  } else if (class_name == "ELU") {
+    Activation a = Activation::from_name("elu");
+    a.alpha = field(config, "alpha", 1.0);
+    layer = std::make_shared<ActivationLayer>(named("ELU"), a, "ELU");
+  } else if (class_name == "Softmax") {
+    const std::vector<int> axis = int_list(config.value("axis", Json(-1)), "axis");
+    if (axis.size() != 1) throw ValueError("Softmax: densekit normalizes along one axis; received axis=" + config["axis"].dump());
+    layer = std::make_shared<ActivationLayer>(named("Softmax"), Activation::from_name("softmax"), "Softmax", axis[0]);
+  } else if (class_name == "PReLU") {
+    require_null(config, {"alpha_constraint"}, "PReLU");
+    PReLUOptions o;
+    o.alpha_initializer = initializer_field(config, "alpha_initializer", "zeros");
+    o.alpha_regularizer = regularizer_from(config.value("alpha_regularizer", Json(nullptr)));
+    if (config.contains("shared_axes") && !config["shared_axes"].is_null())
+      o.shared_axes = int_list(config["shared_axes"], "shared_axes"), o.has_shared_axes = true;
+    layer = std::make_shared<PReLU>(named("PReLU"), o);
+  } else if (class_name == "Add" || class_name == "Subtract" || class_name == "Multiply" || class_name == "Average" ||
+             class_name == "Maximum" || class_name == "Minimum") {
+    static const std::map<std::string, MergeOp> ops = {{"Add", MergeOp::Add}, {"Subtract", MergeOp::Subtract},
+                                                       {"Multiply", MergeOp::Multiply}, {"Average", MergeOp::Average},
+                                                       {"Maximum", MergeOp::Maximum}, {"Minimum", MergeOp::Minimum}};
+    layer = std::make_shared<Merge>(named(class_name.c_str()), ops.at(class_name));
+  } else if (class_name == "Concatenate") {
+    layer = std::make_shared<Concatenate>(named("Concatenate"), field(config, "axis", -1));
+  } else if (class_name == "Normalization") {
+    NormalizationOptions o;
+    o.axis = config.contains("axis") && !config["axis"].is_null() ? int_list(config["axis"], "axis") : std::vector<int>{};
+    o.invert = field(config, "invert", false);
+    const Json mean = config.value("mean", Json(nullptr)), variance = config.value("variance", Json(nullptr));
+    if (!mean.is_null() || !variance.is_null()) {
+      std::vector<double> m, v;
+      Shape ms, vs;
+      if (!mean.is_null()) flatten_nested(mean, m, ms, 0, "mean");
+      if (!variance.is_null()) flatten_nested(variance, v, vs, 0, "variance");
+      if (mean.is_null() || variance.is_null() || ms != vs)
+        throw ValueError("Normalization: `mean` and `variance` must both be given, with the same shape; received " + config.dump());
+      o.mean = m, o.variance = v, o.value_shape = ms;
+    }
+    layer = std::make_shared<Normalization>(named("Normalization"), o);
+  } else if (class_name == "BatchNormalization") {
+    require_null(config, {"beta_constraint", "gamma_constraint"}, "BatchNormalization");
+    if (field(config, "synchronized", false)) throw ValueError("BatchNormalization: densekit does not support `synchronized=True`.");
+    if (field(config, "renorm", false)) throw ValueError("BatchNormalization: densekit does not support `renorm=True`.");
+    BatchNormalizationOptions o;
+    o.axis = field(config, "axis", -1);
+    o.momentum = field(config, "momentum", 0.99);
+    o.epsilon = field(config, "epsilon", 1e-3);
+    o.center = field(config, "center", true);
+    o.scale = field(config, "scale", true);
+    o.beta_initializer = initializer_field(config, "beta_initializer", "zeros");
+    o.gamma_initializer = initializer_field(config, "gamma_initializer", "ones");
+    o.moving_mean_initializer = initializer_field(config, "moving_mean_initializer", "zeros");
+    o.moving_variance_initializer = initializer_field(config, "moving_variance_initializer", "ones");
+    o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
+    o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
+    layer = std::make_shared<BatchNormalization>(named("BatchNormalization"), o);
+  } else if (class_name == "LayerNormalization") {
+    require_null(config, {"beta_constraint", "gamma_constraint"}, "LayerNormalization");
+    if (field(config, "rms_scaling", false)) throw ValueError("LayerNormalization: densekit does not support `rms_scaling=True`.");
+    LayerNormalizationOptions o;
+    const Json axis = config.value("axis", Json(-1));
+    o.axis = int_list(axis, "axis");
+    o.axis_is_list = axis.is_array();
+    o.epsilon = field(config, "epsilon", 1e-3);
+    o.center = field(config, "center", true);
+    o.scale = field(config, "scale", true);
+    o.beta_initializer = initializer_field(config, "beta_initializer", "zeros");
+    o.gamma_initializer = initializer_field(config, "gamma_initializer", "ones");
+    o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
+    o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
+    layer = std::make_shared<LayerNormalization>(named("LayerNormalization"), o);
+  } else if (class_name == "GaussianNoise") {
+    auto g = std::make_shared<GaussianNoise>(named("GaussianNoise"), field(config, "stddev", -1.0));
+    g->seed = optional_seed(config);
+    layer = g;
+  } else if (class_name == "GaussianDropout") {
+    auto g = std::make_shared<GaussianDropout>(named("GaussianDropout"), field(config, "rate", -1.0));
+    g->seed = optional_seed(config);
+    layer = g;
+  } else if (class_name == "Rescaling") {
+    if (config.contains("scale") && !config["scale"].is_number())
+      throw ValueError("Rescaling: densekit supports a number `scale` only; received " + config["scale"].dump());
+    if (config.contains("offset") && !config["offset"].is_number())
+      throw ValueError("Rescaling: densekit supports a number `offset` only; received " + config["offset"].dump());
+    layer = std::make_shared<Rescaling>(named("Rescaling"), field(config, "scale", 1.0), field(config, "offset", 0.0));
+  } else if (class_name == "Reshape") {
+    if (!config.contains("target_shape")) throw ValueError("The config of Reshape layer '" + name + "' has no `target_shape`.");
+    Shape target;
+    for (int d : int_list(config["target_shape"], "target_shape")) target.push_back(d);
+    layer = std::make_shared<Reshape>(named("Reshape"), target);
   } else if (class_name == "InputLayer") {
     const Json shape = config.contains("batch_shape") ? config["batch_shape"]
                        : config.contains("batch_input_shape") ? config["batch_input_shape"] : Json(nullptr);
     layer = std::make_shared<InputLayer>(named("InputLayer"), shape_from(shape, "InputLayer batch_shape"));
   } else {
     throw ValueError("Unknown layer type '" + class_name +
-                     "' in the config: densekit supports Dense, Dropout, Flatten, Activation and InputLayer.");
+                     "' in the config: densekit supports Dense, Dropout, Flatten, Activation, ReLU, LeakyReLU, ELU, Softmax, PReLU, "
+                     "Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Normalization, BatchNormalization, "
+                     "LayerNormalization, GaussianNoise, GaussianDropout, Rescaling, Reshape and InputLayer.");
   }
   layer->trainable = field(config, "trainable", true);
   return layer;
@@ -533,7 +792,7 @@ Json model_config(const Model& model) {
     config["build_input_shape"] = batch_shape(input.shape);
     build["input_shape"] = batch_shape(input.shape);
   } else {
-    // Each distinct layer once, with one inbound node per call, in order of first use.
+    // Each distinct layer once, in order of first use, with one inbound node per call.
     std::map<const Layer*, size_t> entry_of;
     std::vector<int> call_index(g.nodes().size(), 0);
     std::map<const Layer*, int> calls;
@@ -547,19 +806,23 @@ Json model_config(const Model& model) {
         continue;
       }
       call_index[i] = calls[n.layer.get()]++;
-      Json args = Json::array();
       Json tensors = Json::array();
       for (int j : n.inputs) tensors.push_back(tensor_ref(g.nodes()[j].name, call_index[j], g.nodes()[j].shape));
-      args.push_back(n.inputs.size() == 1 ? tensors[0] : tensors);
       Json node = Json::object();
-      node["args"] = args;
+      node["args"] = Json::array({n.inputs.size() == 1 ? tensors[0] : tensors});
       node["kwargs"] = Json::object();
+      if (n.training) node["kwargs"]["training"] = *n.training;
       if (!entry_of.count(n.layer.get())) {
         Json entry = wrap("keras.layers", n.layer->class_name(), layer_config(*n.layer));
-        entry["name"] = n.layer->name();
         Json bc = Json::object();
-        bc["input_shape"] = batch_shape(g.nodes()[n.inputs[0]].shape);
+        if (n.inputs.size() == 1) {
+          bc["input_shape"] = batch_shape(g.nodes()[n.inputs[0]].shape);
+        } else {
+          bc["input_shape"] = Json::array();
+          for (int j : n.inputs) bc["input_shape"].push_back(batch_shape(g.nodes()[j].shape));
+        }
         entry["build_config"] = bc;
+        entry["name"] = n.layer->name();
         entry["inbound_nodes"] = Json::array();
         entry_of[n.layer.get()] = layers.size();
         layers.push_back(entry);
@@ -570,8 +833,8 @@ Json model_config(const Model& model) {
     for (int i : g.input_nodes()) ins.emplace_back(g.nodes()[i].name, 0);
     for (int o : g.output_nodes()) outs.emplace_back(g.nodes()[o].name, call_index[o]);
     config["layers"] = layers;
-    config["input_layers"] = triples(ins);
-    config["output_layers"] = triples(outs);
+    config["input_layers"] = structured_triples(ins, model.input_structure, model.input_keys);
+    config["output_layers"] = structured_triples(outs, model.output_structure, model.output_keys);
   }
   Json out = wrap("keras", model.class_name, config);
   if (!build.empty()) out["build_config"] = build;
@@ -587,6 +850,8 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
   const Json& layers = config.value("layers", Json::array());
   auto graph = std::make_shared<Graph>();
   std::string name = field(config, "name", std::string());
+  Model::Structure input_structure = Model::Structure::Tensor, output_structure = Model::Structure::Tensor;
+  std::vector<std::string> input_keys, output_keys;
   if (class_name == "Sequential") {
     size_t first = 0;
     int node = -1;
@@ -613,8 +878,12 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
       size_t next = 0;
     };
     std::vector<Pending> pending;
+    std::map<std::string, int> names;
     for (const auto& entry : layers) {
       const std::string cls = entry.at("class_name").get<std::string>();
+      const std::string layer_name = entry.value("name", entry.at("config").value("name", std::string()));
+      if (++names[layer_name] > 1)
+        throw ValueError("The model config names two layers '" + layer_name + "': layer names must be unique in a model.");
       if (cls == "InputLayer") {
         auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config(cls, entry.at("config")));
         nodes_of[in->name()].push_back(graph->add_input(in->shape(), in->name()));
@@ -638,7 +907,10 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
             if (nodes_of.count(src) && nodes_of[src].size() > index) inputs.push_back(nodes_of[src][index]);
           }
           if (refs.empty() || inputs.size() != refs.size()) break;
-          nodes_of[p.layer->name()].push_back(graph->add_layer(p.layer, inputs));
+          const Json kwargs = p.calls[p.next].value("kwargs", Json::object());
+          std::optional<bool> training;
+          if (kwargs.is_object() && kwargs.contains("training") && kwargs["training"].is_boolean()) training = kwargs["training"].get<bool>();
+          nodes_of[p.layer->name()].push_back(graph->add_layer(p.layer, inputs, training));
           ++p.next;
           progress = true;
         }
@@ -655,8 +927,11 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
       return nodes_of[src][index];
     };
     std::vector<int> outputs, inputs;
-    for (const auto& t : triples_from(config.at("output_layers"))) outputs.push_back(resolve(t));
-    for (const auto& t : triples_from(config.at("input_layers"))) inputs.push_back(resolve(t));
+    for (const auto& t : triples_from(config.at("output_layers"), output_structure, output_keys)) outputs.push_back(resolve(t));
+    for (const auto& t : triples_from(config.at("input_layers"), input_structure, input_keys)) inputs.push_back(resolve(t));
+    for (int i : inputs)
+      if (graph->nodes()[i].layer)
+        throw ValueError("The model config lists '" + graph->nodes()[i].name + "' as an input, but only InputLayers can be model inputs.");
     graph->set_input_order(inputs);
     graph->set_outputs(outputs);
     if (name.empty()) name = auto_name("Functional");
@@ -666,6 +941,10 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
   auto model = std::make_shared<Model>(graph, draw_seed());
   model->name = name;
   model->class_name = class_name == "Model" ? "Functional" : class_name;
+  if (model->class_name == "Functional") {
+    model->input_structure = input_structure, model->input_keys = input_keys;
+    model->output_structure = output_structure, model->output_keys = output_keys;
+  }
   if (compile && json.contains("compile_config") && !json["compile_config"].is_null())
     compile_from_config(*model, json["compile_config"]);
   return model;

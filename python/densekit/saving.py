@@ -71,12 +71,13 @@ def model_from_bytes(data):
 
 
 def wrap_core_model(core):
-    """The Python model for a C++ model (loaded from a file or built from a config)."""
+    """The Python model for a C++ model (loaded from a file or built from a config): a Sequential,
+    or a functional model (which is also how subclassed models are saved: as the graph their
+    call() traced, since a file cannot hold their Python class)."""
+    from densekit.models.functional import Functional
     from densekit.models.sequential import Sequential
 
-    if core.class_name != "Sequential":
-        raise TypeError(f"densekit loads Sequential models in this version; the file holds a {core.class_name} model.")
-    model = Sequential._from_core(core)
+    model = (Sequential if core.class_name == "Sequential" else Functional)._from_core(core)
     if core.compiled:
         config = json.loads(_core.model_config_json(core))
         model._adopt_compile(config["compile_config"], core.optimizer)

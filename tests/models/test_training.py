@@ -267,7 +267,7 @@ def test_rank_one_input_is_expanded_for_a_width_one_model():
 
 BAD_INPUTS = [
     ("wrong feature count", lambda m, x, y: m.fit(x[:, :2], y, verbose=0), ValueError, r"expected shape=\(None, 3\)"),
-    ("wrong rank", lambda m, x, y: m.fit(x[:, :, None], y, verbose=0), ValueError, "incompatible"),
+    ("wrong rank", lambda m, x, y: m.fit(x[:, None, :], y, verbose=0), ValueError, "incompatible"),
     ("length mismatch", lambda m, x, y: m.fit(x, y[:-1], verbose=0), ValueError, "cardinality"),
     ("NaN in x", lambda m, x, y: m.fit(np.where(x > 1, np.nan, x), y, verbose=0), ValueError, "NaN"),
     ("inf in y", lambda m, x, y: m.fit(x, np.where(y > 0, np.inf, y), verbose=0), ValueError, "infinity"),

@@ -7,6 +7,7 @@
 #include <densekit/tensor.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,14 @@ struct Node {
   std::vector<int> consumers;
   Shape shape;               // per-sample output shape
   std::string name;          // the input's or the layer's name
+  // A layer called with an explicit training flag (Dropout(0.5)(x, training=True)) runs in
+  // that mode whatever the model does; otherwise it follows the model (fit: training).
+  std::optional<bool> training;
 };
+
+// Builds `layer` for inputs of these per-sample shapes (their producers named `input_names`)
+// and returns its output shape; a ValueError names the layer and every input with its shape.
+Shape build_layer(Layer& layer, const std::vector<Shape>& shapes, const std::vector<std::string>& input_names);
 
 // Where one weight of one layer lives in the flat buffer.
 struct WeightRecord {
@@ -44,20 +52,26 @@ class Workspace {
   std::vector<ConstView> inputs_;
   Index capacity_ = 0;
   Index rows_ = 0;
+  bool training_ = false;  // the mode of the last forward, which backward differentiates
 };
 
 class Graph : public std::enable_shared_from_this<Graph> {
  public:
   // Adds a graph input of the given per-sample shape; returns its node id.
   int add_input(const Shape& shape, const std::string& name);
-  // Applies `layer` to earlier nodes, building it; returns the new node id.
-  int add_layer(const LayerPtr& layer, const std::vector<int>& inputs);
+  // Applies `layer` to earlier nodes, building it; returns the new node id. `training` fixes the
+  // node's mode (see Node::training).
+  int add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training = std::nullopt);
   void set_outputs(const std::vector<int>& outputs);
   // Reorders the graph inputs (a functional model's `inputs` order); a permutation of input_nodes().
   void set_input_order(const std::vector<int>& inputs);
   // Places every weight in the flat buffer and initializes it. Call once, after the last node.
   void finalize();
   bool finalized() const { return finalized_; }
+  // Points every layer at this graph's buffers again. A layer shared by several graphs (one
+  // layer in two models) is bound to one at a time; whoever runs a graph whose layers another
+  // graph bound since must call this first (Python does, after copying the current weights).
+  void bind_layers();
 
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<int>& input_nodes() const { return inputs_; }

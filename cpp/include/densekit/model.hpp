@@ -7,6 +7,7 @@
 #include <densekit/optimizers.hpp>
 #include <densekit/random.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -77,11 +78,19 @@ class Model {
   // How the model is saved: its name and Keras class ("Sequential" or "Functional").
   std::string name = "functional";
   std::string class_name = "Functional";
+  // How a functional model's inputs and outputs were given (Keras's config records it): one
+  // tensor, a list, or a dict with these keys (in graph input / output order).
+  enum class Structure { Tensor, List, Dict };
+  Structure input_structure = Structure::Tensor, output_structure = Structure::Tensor;
+  std::vector<std::string> input_keys, output_keys;
 
   void compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options);
   // compile("adam" settings, "binary_crossentropy", {"accuracy"}), with Keras's identifiers.
   void compile(const OptimizerConfig& optimizer, const std::string& loss, const std::vector<std::string>& metrics = {});
   bool compiled() const { return optimizer_ != nullptr; }
+  // Whether a layer's `trainable` flag changed since compile() (which captured the trainable
+  // weights the optimizer updates; Keras needs a recompile too).
+  bool trainable_changed_since_compile() const;
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
   const CompileOptions& compile_options() const { return compile_; }
@@ -96,6 +105,10 @@ class Model {
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
   Logs evaluate(const Matrix& x, const Matrix& y, int64_t batch_size = 32);
   Matrix predict(const Matrix& x, int64_t batch_size = 32) const;
+  // One forward pass in training or inference mode (Keras's model(x, training=...)): dropout
+  // and noise layers draw from the model's generator and BatchNormalization updates its moving
+  // statistics when training. Not for concurrent use.
+  void call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out);
   // Raw buffers: `rows` samples of the input size in, rows x output size out.
   void predict(const float* x, size_t rows, float* out) const;
   void save(const std::string& path) const;
@@ -119,6 +132,11 @@ class Model {
 
   std::shared_ptr<Graph> graph_;
   Rng rng_;
+  // predict() of a graph with layers forced into training mode draws from its own generator,
+  // seeded from this and a call counter (predict is const and may run on several threads).
+  uint64_t predict_seed_ = 0;
+  std::unique_ptr<std::atomic<uint64_t>> predict_calls_ = std::make_unique<std::atomic<uint64_t>>(0);
+  std::vector<Segment> compiled_segments_;
   Workspace train_ws_, eval_ws_;
   // Workspaces for predict, one per concurrent call, kept for reuse.
   std::unique_ptr<std::mutex> pool_mutex_ = std::make_unique<std::mutex>();

@@ -1,11 +1,19 @@
+#include <densekit/errors.hpp>
 #include <densekit/layers/activation.hpp>
 
 #include <vector>
 
 namespace densekit {
 
+ActivationLayer::ActivationLayer(std::string name, Activation activation, std::string class_name, int axis)
+    : Layer(std::move(name)), activation_(activation), class_name_(std::move(class_name)), axis_(axis) {}
+
 Shape ActivationLayer::build(const std::vector<Shape>& inputs) {
   expect_inputs(name(), inputs, 1);
+  const int rank = static_cast<int>(inputs[0].size()) + 1;
+  if (axis_ != -1 && axis_ != rank - 1)
+    throw ValueError("Layer '" + name() + "': densekit's " + class_name_ + " works along the last axis only (axis=-1); received axis=" +
+                     std::to_string(axis_) + " for inputs of shape " + shape_to_string(inputs[0]) + ".");
   last_axis_ = inputs[0].empty() ? 1 : inputs[0].back();
   mark_built();
   return inputs[0];

@@ -9,4 +9,18 @@ void Layer::expect_inputs(const std::string& who, const std::vector<Shape>& inpu
                      std::to_string(inputs.size()) + " input tensors.");
 }
 
+void Layer::expect_same_shapes(const std::vector<Shape>& inputs) {
+  if (built_ && inputs != built_shapes_) {
+    auto list = [](const std::vector<Shape>& shapes) {
+      std::string s;
+      for (size_t i = 0; i < shapes.size(); ++i) s += (i ? ", " : "") + shape_to_string(shapes[i]);
+      return s;
+    };
+    throw ValueError("Layer '" + name_ + "' (" + class_name() + ") was first built for input shape(s) " + list(built_shapes_) +
+                     " and cannot be reused on " + list(inputs) +
+                     ": a shared layer of this kind needs the same input shapes at every call. Create a new layer instead.");
+  }
+  built_shapes_ = inputs;
+}
+
 }  // namespace densekit

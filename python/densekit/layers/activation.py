@@ -1,6 +1,8 @@
-"""Activation: applies an activation function."""
+"""Activation layers: Activation (any activation function), ReLU, LeakyReLU, ELU, Softmax and PReLU."""
 
-from densekit import _core, activations
+import warnings
+
+from densekit import _core, activations, initializers, regularizers
 from densekit.layers.layer import Layer
 
 
@@ -13,6 +15,108 @@ class Activation(Layer):
     @property
     def activation(self):
         return getattr(activations, self.activation_spec.name)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class ReLU(Layer):
+    """``relu(x, negative_slope, max_value, threshold)`` as a layer."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0.0:
+            raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value}")
+        if negative_slope is None or negative_slope < 0.0:
+            raise ValueError("negative_slope of a ReLU layer cannot be None or a negative value. "
+                             f"Received: negative_slope={negative_slope}")
+        if threshold is None or threshold < 0.0:
+            raise ValueError(f"threshold of a ReLU layer cannot be None or a negative value. Received: threshold={threshold}")
+        self.max_value = max_value
+        self.negative_slope, self.threshold = negative_slope, threshold
+        spec = _core.Activation.from_name("relu")
+        spec.negative_slope, spec.threshold = float(negative_slope), float(threshold)
+        if max_value is not None:
+            spec.max_value = float(max_value)
+        self._core = _core.ActivationLayer(self.name, spec, "ReLU")
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class LeakyReLU(Layer):
+    """``leaky_relu`` with Keras's layer default ``negative_slope=0.3``."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2)
+        super().__init__(**kwargs)
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError("The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a "
+                             f"float. Received: negative_slope={negative_slope}")
+        self.negative_slope = negative_slope
+        spec = _core.Activation.from_name("leaky_relu")
+        spec.negative_slope = float(negative_slope)
+        self._core = _core.ActivationLayer(self.name, spec, "LeakyReLU")
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class ELU(Layer):
+    """``elu(x, alpha)`` as a layer."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = alpha
+        spec = _core.Activation.from_name("elu")
+        spec.alpha = float(alpha)
+        self._core = _core.ActivationLayer(self.name, spec, "ELU")
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class Softmax(Layer):
+    """Softmax along ``axis`` (densekit: the last axis)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if len(axis) != 1:
+                raise ValueError(f"densekit's Softmax normalizes along one axis. Received: axis={axis}")
+            axis = axis[0]
+        self.axis = int(axis)
+        self._core = _core.ActivationLayer(self.name, _core.Activation.from_name("softmax"), "Softmax", self.axis)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class PReLU(Layer):
+    """``x`` for ``x > 0``, ``alpha * x`` otherwise, with a learned ``alpha`` per element."""
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if alpha_constraint is not None:
+            raise ValueError(f"densekit's PReLU does not support `alpha_constraint` yet. Received: {alpha_constraint!r}")
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif not isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = [int(shared_axes)]
+        else:
+            self.shared_axes = [int(a) for a in shared_axes]
+        self._core = _core.PReLU(self.name, self.alpha_initializer._core, regularizers.core(self.alpha_regularizer),
+                                 self.shared_axes)
+        self._core.trainable = self.trainable
+
+    @property
+    def alpha(self):
+        return self.weights[0] if self.weights else None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

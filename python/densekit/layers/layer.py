@@ -1,4 +1,14 @@
-"""The Layer base class: configuration in Python, computation in the C++ object it wraps."""
+"""The Layer base class: configuration in Python, computation in the C++ object it wraps.
+
+Calling a layer on KerasTensors (the functional API) records a node and returns a KerasTensor
+whose shape the C++ layer computed; calling it on arrays runs it at once in C++ and returns a
+NumPy array.
+
+Where a layer's weights live: in the flat buffer of one C++ graph at a time, ``layer._graph``
+(a model's graph, or the small graph an eager call builds). A layer shared by several models
+moves, with its current values, to whichever model runs next (:func:`claim`), so every model
+always computes with the latest weights, as Keras's shared variables do.
+"""
 
 import json
 import warnings
@@ -12,17 +22,18 @@ from densekit.utils import naming
 class Variable:
     """A view of one weight of a built layer (Keras's ``layer.weights`` entries)."""
 
-    def __init__(self, layer, index, name, shape, trainable):
+    def __init__(self, layer, index, name, shape, trainable, integer=False):
         self._layer, self._index = layer, index
         self.name, self.shape, self.trainable = name, tuple(shape), trainable
-        self.dtype = "float32"
+        self.dtype = "int64" if integer else "float32"
 
     @property
     def path(self):
         return f"{self._layer.name}/{self.name}"
 
     def numpy(self):
-        return self._layer._graph.get_weight(self._layer._core, self._index)
+        value = self._layer._graph.get_weight(self._layer._core, self._index)
+        return value.astype(np.int64) if self.dtype == "int64" else value
 
     def assign(self, value):
         self._layer._graph.set_weight(self._layer._core, self._index, np.ascontiguousarray(value, dtype=np.float32))
@@ -31,11 +42,51 @@ class Variable:
         return self.numpy() if dtype is None else self.numpy().astype(dtype)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.shape}, dtype=float32>"
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+
+
+# --- which graph holds a layer's weights -------------------------------------------------------
+
+_generation = [0]  # bumped whenever some graph (re)binds layers
+
+
+def claim(holder, layers):
+    """Makes ``holder._graph`` the home of ``layers``' weights before the holder runs it: weights
+    held by another graph are copied in, and every layer is bound to this graph's buffers. A
+    no-op when no graph has bound layers since the holder's last claim."""
+    graph = holder._graph
+    if holder._claim_generation == _generation[0]:
+        return
+    for layer in layers:
+        old = layer._graph
+        if old is not graph:
+            if old is not None:
+                for i in range(len(old.weight_info(layer._core))):
+                    graph.set_weight(layer._core, i, old.get_weight(layer._core, i))
+            layer._graph = graph
+    graph.bind_layers()
+    _generation[0] += 1
+    holder._claim_generation = _generation[0]
+
+
+class _EagerRun:
+    """The one-layer graph an eager call runs, kept while the input shapes stay the same."""
+
+    def __init__(self, shapes, graph, core):
+        self.shapes, self._graph, self.core = shapes, graph, core
+        self._claim_generation = None
+
+
+def _flatten_call_inputs(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return list(inputs), False
+    return [inputs], True
 
 
 class Layer:
     """Base of every layer. Subclasses create ``self._core`` (the C++ layer) in ``__init__``."""
+
+    _takes_list = False  # merge layers are called on a list of tensors
 
     def __init__(self, *, name=None, dtype=None, trainable=True, input_shape=None, input_dim=None,
                  batch_input_shape=None, autocast=True, **kwargs):
@@ -49,6 +100,8 @@ class Layer:
         self._trainable = bool(trainable)
         self._core = None
         self._graph = None  # the C++ graph that holds this layer's weights, once built in a model
+        self._inbound_nodes = []  # one Node per call on symbolic tensors
+        self._eager = None
         self._input_shape_arg = None
         if input_shape is not None or input_dim is not None or batch_input_shape is not None:
             warnings.warn(
@@ -74,14 +127,14 @@ class Layer:
 
     @property
     def built(self):
-        return self._graph is not None
+        return self._graph is not None or (self._core is not None and self._core.built)
 
     @property
     def weights(self):
         if self._graph is None:
             return []
-        return [Variable(self, i, name, shape, trainable)
-                for i, (name, shape, trainable, _) in enumerate(self._graph.weight_info(self._core))]
+        return [Variable(self, i, name, shape, trainable, integer)
+                for i, (name, shape, trainable, _, integer) in enumerate(self._graph.weight_info(self._core))]
 
     @property
     def trainable_weights(self):
@@ -107,6 +160,72 @@ class Layer:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              "You can build it manually via: `layer.build(input_shape)`.")
         return int(sum(np.prod(w.shape) for w in self.weights))
+
+    # --- calling ----------------------------------------------------------------------------
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__} was called with arguments densekit does not support: "
+                            f"{list(args) + sorted(kwargs)}. Call a layer as layer(x) or layer(x, training=...).")
+        if mask is not None:
+            raise ValueError(f"densekit's {type(self).__name__} does not support masks (received mask={mask!r}).")
+        if training is not None and not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
+        training = None if training is None else bool(training)
+        from densekit.layers.input_layer import KerasTensor
+
+        flat, single = _flatten_call_inputs(inputs)
+        if self._takes_list and single:
+            shape = inputs.shape if hasattr(inputs, "shape") else type(inputs).__name__
+            raise ValueError(f"A merge layer should be called on a list of inputs. Received: input_shape={shape} "
+                             f"(not a list of shapes) by layer '{self.name}'.")
+        symbolic = [isinstance(t, KerasTensor) for t in flat]
+        if any(symbolic):
+            if not all(symbolic):
+                raise ValueError(f"Layer '{self.name}' was called on a mix of symbolic tensors (from densekit.Input) and "
+                                 "arrays: build a model from Inputs only, or call the layer on arrays only.")
+            return self._call_symbolic(flat, single, training)
+        return self._call_eager(flat, training)
+
+    def _call_symbolic(self, tensors, single, training):
+        from densekit.layers.input_layer import KerasTensor, Node
+
+        shapes = [list(t.shape[1:]) for t in tensors]
+        names = [t._keras_history.operation.name if t._keras_history.operation is not None else t.name for t in tensors]
+        out_shape = _core.build_layer(self._core, shapes, names)
+        node = Node(self, tensors, single, training)
+        self._inbound_nodes.append(node)
+        batch = {t.shape[0] for t in tensors}
+        out = KerasTensor((batch.pop() if len(batch) == 1 else None,) + tuple(out_shape), layer=self, node=node,
+                          node_index=len(self._inbound_nodes) - 1)
+        node.output = out
+        from densekit.models import tracing
+
+        tracing.record(node)
+        return out
+
+    def _call_eager(self, arrays, training):
+        from densekit.models import data as data_utils
+
+        arrays = [data_utils.to_array(a, "inputs") for a in arrays]
+        if any(a.ndim == 0 for a in arrays):
+            raise ValueError(f"Layer '{self.name}' needs a batch of samples (an array with a first, batch axis); "
+                             "received a scalar.")
+        data_utils.check_same_length(arrays, "inputs")
+        shapes = tuple(tuple(a.shape[1:]) for a in arrays)
+        if self._eager is None or self._eager.shapes != shapes:
+            graph = _core.Graph()
+            ids = [graph.add_input(list(s), f"input_{i}") for i, s in enumerate(shapes)]
+            graph.set_outputs([graph.add_layer(self._core, ids)])
+            graph.finalize()
+            self._eager = _EagerRun(shapes, graph, _core.Model(graph, _core.draw_seed()))
+        claim(self._eager, [self])
+        return self._eager.core.call(arrays, bool(training))[0]
+
+    def build(self, input_shape):
+        """Builds the layer for inputs of ``input_shape`` (batch first; a list of shapes for merges).
+        Its weights are created in the graph of the model (or eager call) that runs it."""
+        shapes = input_shape if self._takes_list else [input_shape]
+        _core.build_layer(self._core, [[int(d) for d in s[1:]] for s in shapes], [])
 
     # --- configuration --------------------------------------------------------------------
     def get_config(self):

@@ -4,8 +4,11 @@ once; no copy when they already are), and checking them against the model's inpu
 import numpy as np
 
 
-def _is_pandas(obj):
+def is_pandas(obj):
     return type(obj).__module__.split(".")[0] == "pandas"
+
+
+_is_pandas = is_pandas
 
 
 def to_array(data, what):
@@ -43,20 +46,24 @@ def as_list(data, count, what, names=()):
     return [to_array(d, what) for d in data]
 
 
-def check_input_shapes(arrays, shapes, first_layer_name):
-    """Rank and width against the model's inputs; a rank-1 x for a width-1 input is expanded."""
+def check_input_shapes(arrays, shapes, first_layer_name, names=None):
+    """Rank and width against the model's inputs (Keras's _adjust_input_rank: one axis too few
+    for an input ending in 1 is added; one trailing axis of 1 too many is squeezed)."""
     out = []
     for k, (array, shape) in enumerate(zip(arrays, shapes)):
         shape = tuple(shape)
         if array.ndim == len(shape) and shape[-1:] == (1,):
             array = array.reshape(array.shape + (1,))
+        elif array.ndim == len(shape) + 2 and array.shape[-1] == 1:
+            array = array.reshape(array.shape[:-1])
         if array.ndim == 0 or array.shape[1:] != shape:
             received = tuple(array.shape)
             hint = ""
             if array.ndim >= 1 and int(np.prod(array.shape[1:])) == int(np.prod(shape)) and array.ndim != len(shape) + 1:
                 hint = " Reshape the data or add a Flatten layer."
-            raise ValueError(f'Input {k} of layer "{first_layer_name}" is incompatible with the layer: expected shape='
-                             f"{(None,) + shape}, found shape={received}.{hint}")
+            which = f"'{names[k]}' " if names else ""
+            raise ValueError(f'Input {k} {which}of layer "{first_layer_name}" is incompatible with the layer: expected '
+                             f"shape={(None,) + shape}, found shape={received}.{hint}")
         out.append(array)
     return out
 

@@ -10,6 +10,7 @@ from densekit.models.model import Model
 
 class Sequential(Model):
     _keras_class = "Sequential"
+    _sequential = True
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(name=name, trainable=trainable)
@@ -80,6 +81,15 @@ class Sequential(Model):
     def layers(self):
         return list(self._layers)
 
+    def call(self, inputs, training=None):
+        """The layers applied one after the other (symbolic tensors: a Sequential used as a layer)."""
+        for layer in self._layers:
+            inputs = layer(inputs, training=training)
+        return inputs
+
+    def _call_symbolic(self, inputs, training):
+        return self.call(inputs, training)
+
     def _summary_rows(self):
         rows = []
         for i, layer in enumerate(self._layers):
@@ -89,7 +99,7 @@ class Sequential(Model):
             else:
                 shape = "(None" + "".join(f", {d}" for d in self._graph.node_shape(i + 1)) + ")"
                 rows.append((cell, shape, f"{layer.count_params():,}"))
-        return rows
+        return rows, None
 
     def get_config(self):
         if self._core is not None:
@@ -124,10 +134,8 @@ class Sequential(Model):
         model = cls.__new__(cls)
         Model.__init__(model, name=core.name)
         nodes = core.graph.nodes
-        _, _, input_shape, input_name = nodes[0]
+        _, _, input_shape, input_name, _ = nodes[0]
         model._input_layer = InputLayer(shape=tuple(input_shape), name=input_name)
         model._layers = [getattr(layers_module, n[0].class_name)._wrap(n[0]) for n in nodes[1:]]
-        model._graph, model._core = core.graph, core
-        for layer in model._layers:
-            layer._graph = core.graph
+        model._adopt_core(core)
         return model

@@ -1,4 +1,5 @@
-// Activation layer: applies an activation function, no weights.
+// Activation layer: applies an activation function, no weights. The activation layers ReLU,
+// LeakyReLU, ELU and Softmax are this layer under their own class name (and config).
 #pragma once
 
 #include <densekit/layers/layer.hpp>
@@ -7,10 +8,11 @@ namespace densekit {
 
 class ActivationLayer : public Layer {
  public:
-  ActivationLayer(std::string name, Activation activation)
-      : Layer(std::move(name)), activation_(activation) {}
-  std::string class_name() const override { return "Activation"; }
+  // class_name: "Activation", "ReLU", "LeakyReLU", "ELU" or "Softmax"; axis: Softmax's axis.
+  ActivationLayer(std::string name, Activation activation, std::string class_name = "Activation", int axis = -1);
+  std::string class_name() const override { return class_name_; }
   const Activation& activation() const { return activation_; }
+  int axis() const { return axis_; }
 
   Shape build(const std::vector<Shape>& inputs) override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
@@ -20,6 +22,8 @@ class ActivationLayer : public Layer {
 
  private:
   Activation activation_;
+  std::string class_name_;
+  int axis_;
   Index last_axis_ = 1;  // row-wise activations (softmax) normalise along it
 };
 

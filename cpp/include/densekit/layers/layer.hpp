@@ -20,6 +20,7 @@ struct WeightSpec {
   bool trainable = true;
   Initializer initializer;
   Regularizer regularizer;
+  bool integer = false;  // an integer in Keras (Normalization's count); stored as float here
 };
 
 // What a forward/backward call needs to know besides the data.
@@ -47,8 +48,13 @@ class Layer {
   bool built() const { return built_; }
   // The weights, in Keras's order (after build).
   virtual std::vector<WeightSpec> weight_specs() const { return {}; }
-  // Hands the layer its slices of the model's flat buffers, in weight_specs() order.
+  // Hands the layer its slices of the model's flat buffers, in weight_specs() order. A graph
+  // binds its layers when it is finalized and again before it runs if another graph sharing
+  // the layer bound it since (Graph::bind_layers).
   virtual void bind(const std::vector<float*>& params, const std::vector<float*>& grads) {}
+  // Called once by Graph::finalize after the initializers ran: a layer that already holds
+  // values for its weights (Normalization adapted before it was placed in a model) writes them.
+  virtual void init_weights(const std::vector<float*>& params) const {}
 
   // Floats per sample this layer keeps between forward and backward, for one node.
   virtual Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const { return 0; }
@@ -69,10 +75,14 @@ class Layer {
  protected:
   void mark_built() { built_ = true; }
   static void expect_inputs(const std::string& who, const std::vector<Shape>& inputs, size_t n);
+  // For layers whose computation depends on the input shapes (merges, Reshape, normalization):
+  // the first build records them, a later build (a shared layer) must receive the same ones.
+  void expect_same_shapes(const std::vector<Shape>& inputs);
 
  private:
   std::string name_;
   bool built_ = false;
+  std::vector<Shape> built_shapes_;
 };
 
 using LayerPtr = std::shared_ptr<Layer>;

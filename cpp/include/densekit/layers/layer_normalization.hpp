@@ -1,0 +1,43 @@
+// LayerNormalization (keras-spec.md §2.8): per sample, y = (x − μ)/sqrt(σ² + ε)·γ + β with μ, σ²
+// (biased) over the normalized axes, which are the trailing ones (`axis=-1` by default);
+// gamma and beta have the shape of those axes.
+#pragma once
+
+#include <densekit/layers/layer.hpp>
+
+namespace densekit {
+
+struct LayerNormalizationOptions {
+  std::vector<int> axis{-1};
+  bool axis_is_list = false;  // Keras keeps `axis=-1` an int in the config until the layer is built
+  double epsilon = 1e-3;
+  bool center = true;
+  bool scale = true;
+  Initializer beta_initializer = Initializer::from_name("zeros", 0);
+  Initializer gamma_initializer = Initializer::from_name("ones", 0);
+  Regularizer beta_regularizer;
+  Regularizer gamma_regularizer;
+};
+
+class LayerNormalization : public Layer {
+ public:
+  LayerNormalization(std::string name, LayerNormalizationOptions options = {});
+  std::string class_name() const override { return "LayerNormalization"; }
+  const LayerNormalizationOptions& options() const { return options_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  std::vector<WeightSpec> weight_specs() const override;
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
+  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  LayerNormalizationOptions options_;
+  Shape param_shape_;
+  Index group_ = 0;  // values normalized together (the product of the normalized dims)
+  float *gamma_ = nullptr, *beta_ = nullptr, *gamma_grad_ = nullptr, *beta_grad_ = nullptr;
+};
+
+}  // namespace densekit

@@ -1,0 +1,39 @@
+"""LayerNormalization: per-sample normalization over the trailing axes. Computed in C++."""
+
+import numbers
+
+from densekit import _core, initializers, regularizers
+from densekit.layers.layer import Layer
+
+
+class LayerNormalization(Layer):
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis = [int(a) for a in axis]
+        elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+            self.axis = int(axis)
+        else:
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
+        if rms_scaling:
+            raise ValueError("densekit's LayerNormalization does not support `rms_scaling=True` yet.")
+        for arg, value in [("beta_constraint", beta_constraint), ("gamma_constraint", gamma_constraint)]:
+            if value is not None:
+                raise ValueError(f"densekit's LayerNormalization does not support `{arg}` yet. Received: {arg}={value!r}")
+        self.epsilon = float(epsilon)
+        self.center, self.scale, self.rms_scaling = bool(center), bool(scale), False
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        self._core = _core.LayerNormalization(
+            self.name, axes, isinstance(self.axis, list), self.epsilon, self.center, self.scale,
+            self.beta_initializer._core, self.gamma_initializer._core, regularizers.core(self.beta_regularizer),
+            regularizers.core(self.gamma_regularizer))
+        self._core.trainable = self.trainable
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)

@@ -1,0 +1,19 @@
+"""Rescaling: ``x * scale + offset``."""
+
+import numbers
+
+from densekit import _core
+from densekit.layers.layer import Layer
+
+
+class Rescaling(Layer):
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        for arg, value in [("scale", scale), ("offset", offset)]:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"densekit's Rescaling takes a number `{arg}`. Received: {arg}={value!r}")
+        self.scale, self.offset = float(scale), float(offset)
+        self._core = _core.Rescaling(self.name, self.scale, self.offset)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
