@@ -29,9 +29,11 @@ double now_seconds() {
 struct Batcher {
   std::vector<Buffer> x, y;
   Buffer w;
+  Data b;  // reused: no allocation per batch once the buffers have grown
 
-  Data view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
-    Data b;
+  const Data& view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
+    b.x.clear(), b.y.clear();
+    b.sample_weight = nullptr;
     b.rows = n;
     if (!order) {
       for (const auto& v : data.x) b.x.push_back(v.slice_rows(start, n));
@@ -168,7 +170,8 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
   graph_->forward(ws, batch.x, compute_grads, &rng_);
   if (compute_grads) graph_->zero_grads(ws);
   const size_t outputs = graph_->output_nodes().size();
-  std::vector<bool> fused(outputs, false);
+  std::vector<bool>& fused = fused_;
+  fused.assign(outputs, false);
   double total = 0.0;
   for (size_t k = 0; k < outputs; ++k) {
     const ConstView out = graph_->output(ws, static_cast<int>(k));
@@ -246,7 +249,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     double last_hook = -1e300;
     for (int64_t step = 0; step < steps; ++step) {
       const Index start = step * bs, rows = std::min<Index>(bs, n - start);
-      const Data batch = batcher.view(train, start, rows, options.shuffle ? &order : nullptr);
+      const Data& batch = batcher.view(train, start, rows, options.shuffle ? &order : nullptr);
       step_loss(train_ws_, batch, true);
       optimizer_->apply(graph_->params(), graph_->grads());
       update_metrics(train_ws_, batch);
@@ -276,7 +279,7 @@ Logs Model::evaluate(const Data& data, int64_t batch_size, const BatchHook& hook
   reset_metrics();
   Batcher batcher;
   for (Index start = 0, step = 0; start < data.rows; start += batch_size, ++step) {
-    const Data batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
+    const Data& batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
     step_loss(eval_ws_, batch, false);
     update_metrics(eval_ws_, batch);
     if (hook) hook(step, current_logs());

@@ -197,6 +197,11 @@ class CallbackList:
         return any(cb.needs_train_batches for cb in self.callbacks)
 
     @property
+    def needs_epoch_begin(self):
+        """Whether any callback does something at epoch begin (else fit skips that call)."""
+        return any(cb._overrides("on_epoch_begin") for cb in self.callbacks)
+
+    @property
     def has_progbar(self):
         return any(isinstance(cb, ProgbarLogger) and cb.verbose == 1 for cb in self.callbacks)
 

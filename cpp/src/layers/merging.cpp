@@ -1,6 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/layers/merging.hpp>
-#include <densekit/parallel.hpp>
+#include "../parallel_for.hpp"
 
 #include <algorithm>
 

@@ -744,7 +744,7 @@ class Model:
 
         self.stop_training = False
         cbl.call("on_train_begin", {})
-        self._core.fit(xs, ys, sw, validation, options, epoch_begin,
+        self._core.fit(xs, ys, sw, validation, options, epoch_begin if cbl.needs_epoch_begin else None,
                        batch_end if options.batch_hook_interval >= 0 else None, epoch_end)
         cbl.call("on_train_end", {})
         self.history = cbl.history
