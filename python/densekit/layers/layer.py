@@ -36,7 +36,7 @@ class Variable:
         return value.astype(np.int64) if self.dtype == "int64" else value
 
     def assign(self, value):
-        self._layer._graph.set_weight(self._layer._core, self._index, np.ascontiguousarray(value, dtype=np.float32))
+        self._layer._graph.set_weight(self._layer._core, self._index, np.array(value, dtype=np.float32, order="C"))
 
     def __array__(self, dtype=None, copy=None):
         return self.numpy() if dtype is None else self.numpy().astype(dtype)
