@@ -873,8 +873,12 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     if (name.empty()) name = auto_name("Sequential");
   } else if (class_name == "Functional" || class_name == "Model") {
     std::map<std::string, std::vector<int>> nodes_of;  // layer name → node ids, in call order
+    // Entries in config order; an InputLayer is one "call" that adds the input. Nodes are added in
+    // that order as far as their inputs exist (a shared layer may be called on tensors listed
+    // later: further passes resolve it), so the graph keeps Keras's layer order.
     struct Pending {
       LayerPtr layer;
+      std::shared_ptr<InputLayer> input;
       std::vector<Json> calls;
       size_t next = 0;
     };
@@ -885,20 +889,27 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
       const std::string layer_name = entry.value("name", entry.at("config").value("name", std::string()));
       if (++names[layer_name] > 1)
         throw ValueError("The model config names two layers '" + layer_name + "': layer names must be unique in a model.");
+      Pending p;
       if (cls == "InputLayer") {
-        auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config(cls, entry.at("config")));
-        nodes_of[in->name()].push_back(graph->add_input(in->shape(), in->name()));
-        continue;
+        p.input = std::dynamic_pointer_cast<InputLayer>(layer_from_config(cls, entry.at("config")));
+        p.layer = p.input;
+        p.calls.push_back(Json::object());
+      } else {
+        p.layer = layer_from_config(cls, entry.at("config"));
+        for (const auto& n : entry.value("inbound_nodes", Json::array())) p.calls.push_back(n);
       }
-      Pending p{layer_from_config(cls, entry.at("config")), {}};
-      for (const auto& n : entry.value("inbound_nodes", Json::array())) p.calls.push_back(n);
       pending.push_back(std::move(p));
     }
-    // Shared layers may be called on tensors listed later: resolve calls until none is left.
     for (bool progress = true; progress;) {
       progress = false;
       for (auto& p : pending) {
         while (p.next < p.calls.size()) {
+          if (p.input) {
+            nodes_of[p.input->name()].push_back(graph->add_input(p.input->shape(), p.input->name()));
+            ++p.next;
+            progress = true;
+            continue;
+          }
           std::vector<Json> refs;
           collect_tensors(p.calls[p.next].value("args", Json::array()), refs);
           std::vector<int> inputs;

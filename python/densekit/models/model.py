@@ -133,6 +133,8 @@ class Model:
         return list(self.layers)
 
     def _make_graph(self, input_shapes):
+        if self._network is None:
+            return self.call(None)  # a plain Model(): call() explains what is missing
         return self._network.make_graph()
 
     @property
