@@ -460,3 +460,26 @@ def test_dict_structures_survive_a_file(tmp_path):
     out, expected = loaded.predict({"x": data}, verbose=0), model.predict({"x": data}, verbose=0)
     assert sorted(out) == ["a", "b"]
     np.testing.assert_array_equal(out["a"], expected["a"])
+
+
+def test_sequentials_use_up_functional_names_as_in_keras():
+    """§1.1: every (re)build of a Sequential creates a Functional in Keras."""
+    keras.Sequential([keras.Input((3,)), layers.Dense(2)])  # built once: functional
+    grown = keras.Sequential([keras.Input((3,))])
+    grown.add(layers.Dense(2))  # functional_1
+    grown.add(layers.Dense(1))  # functional_2
+    keras.Sequential([layers.Dense(2)])  # deferred: not built, no name used
+    x = keras.Input((3,))
+    assert keras.Model(x, layers.Dense(1)(x)).name == "functional_3"
+
+
+def test_sequential_configs_with_the_new_layers_round_trip():
+    norm = layers.Normalization()
+    norm.adapt(np.random.default_rng(11).normal(size=(50, 4)) * 3 + 1)
+    model = keras.Sequential([keras.Input((4,)), norm, layers.Dense(8), layers.BatchNormalization(), layers.LeakyReLU(),
+                              layers.GaussianNoise(0.1), layers.Dense(3), layers.Softmax()])
+    clone = keras.Sequential.from_config(model.get_config())
+    assert [type(layer).__name__ for layer in clone.layers] == [type(layer).__name__ for layer in model.layers]
+    clone.set_weights(model.get_weights())
+    data = np.random.default_rng(12).normal(size=(5, 4))
+    np.testing.assert_array_equal(clone.predict(data, verbose=0), model.predict(data, verbose=0))

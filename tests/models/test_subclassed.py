@@ -235,3 +235,26 @@ def test_a_subclassed_model_can_use_a_sequential_block_and_be_nested():
     outer_in = keras.Input((3,))
     outer = keras.Model(outer_in, model(outer_in))
     np.testing.assert_allclose(outer.predict(x, verbose=0), out, rtol=1e-6)
+
+
+def test_summary_of_a_model_with_a_nested_block(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+    class WithBlock(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.block = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)])
+            self.head = layers.Dense(1)
+
+        def call(self, inputs):
+            return self.head(self.block(inputs))
+
+    model = WithBlock()
+    model.build((None, 3))
+    text = []
+    model.summary(print_fn=text.append)
+    rows = [line for line in text[0].splitlines() if line.startswith("│")]
+    assert rows[0] == "│ sequential (Sequential)         │ (None, 2)              │            26 │"
+    assert " Total params: 29 (116.00 B)" in text[0].splitlines()
+    model.trainable = False
+    assert model.trainable_weights == [] and all(not layer.trainable for layer in model.block.layers)

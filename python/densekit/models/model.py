@@ -304,7 +304,17 @@ class Model:
 
     @property
     def _input_names(self):
-        return [self._graph.nodes[i][3] for i in self._graph.input_nodes]
+        return self._input_spec()[0]
+
+    def _input_spec(self):
+        """(names, per-sample shapes) of the graph's inputs, cached per graph."""
+        cached = self.__dict__.get("_input_spec_cache")
+        if cached is None or cached[0] is not self._graph:
+            nodes = self._graph.nodes
+            inputs = self._graph.input_nodes
+            cached = (self._graph, ([nodes[i][3] for i in inputs], [tuple(nodes[i][2]) for i in inputs]))
+            self._input_spec_cache = cached
+        return cached[1]
 
     def _require_built(self, what):
         if self._core is None:
@@ -571,7 +581,7 @@ class Model:
             raise ValueError("`x` is None: pass the input data.")
         if self._core is None:
             self._build_from_data(x)
-        names = self._input_names
+        names, shapes = self._input_spec()
         n = len(names)
         if isinstance(x, dict):
             unknown = [k for k in x if k not in names]
@@ -598,9 +608,8 @@ class Model:
         data_utils.check_same_length(xs, "x")
         if len(xs[0]) == 0:
             raise ValueError("The data is empty: `x` has 0 samples. Pass at least one sample.")
-        first = self.layers[0].name if self.layers else self.name
-        shapes = [self._graph.node_shape(i) for i in self._graph.input_nodes]
-        xs = data_utils.check_input_shapes(xs, shapes, first if n == 1 else self.name, names if n > 1 else None)
+        first = self.name if n > 1 or not self.layers else self.layers[0].name
+        xs = data_utils.check_input_shapes(xs, shapes, first, names if n > 1 else None)
         self._claim()
         return xs
 
@@ -902,9 +911,12 @@ class Model:
         chain = self._traced or net.is_chain
         rows = []
         for layer in self.layers:
-            shape = fmt(last_shape[layer]) if layer in last_shape else "?"
-            if isinstance(layer, Model):
-                params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+            last = layer
+            while isinstance(last, Model) and last.layers:  # a nested model: its last layer's output
+                last = last.layers[-1]
+            shape = fmt(last_shape[last]) if last in last_shape else "?"
+            if isinstance(layer, Model):  # a nested model: its layers' weights live in this model
+                params = f"{sum(int(np.prod(w.shape)) for w in layer.weights):,}"
             else:
                 params = "0" if isinstance(layer, InputLayer) else f"{layer.count_params():,}"
             row = (f"{layer.name} ({type(layer).__name__})", shape, params)

@@ -6,6 +6,7 @@ from densekit import _core, saving
 from densekit.layers.input_layer import InputLayer, KerasTensor
 from densekit.layers.layer import Layer
 from densekit.models.model import Model
+from densekit.utils import naming
 
 
 class Sequential(Model):
@@ -58,6 +59,12 @@ class Sequential(Model):
             self._build(shapes)
         elif not self._layers:
             self._core = self._graph = None
+
+    def _build(self, input_shapes):
+        # Keras builds a Functional each time a Sequential (re)builds, using up a `functional*`
+        # name (so the first keras.Model(...) after Sequentials is `functional_1`, ...).
+        naming.auto_name("Functional")
+        super()._build(input_shapes)
 
     def _input_shapes(self):
         if self._input_layer is not None:
@@ -133,6 +140,7 @@ class Sequential(Model):
 
         model = cls.__new__(cls)
         Model.__init__(model, name=core.name)
+        naming.auto_name("Functional")  # Keras builds the loaded Sequential's Functional
         nodes = core.graph.nodes
         _, _, input_shape, input_name, _ = nodes[0]
         model._input_layer = InputLayer(shape=tuple(input_shape), name=input_name)
