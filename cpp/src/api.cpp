@@ -1,5 +1,14 @@
 #include <densekit/api.hpp>
 #include <densekit/errors.hpp>
+#include <densekit/layers/batch_normalization.hpp>
+#include <densekit/layers/gaussian_dropout.hpp>
+#include <densekit/layers/gaussian_noise.hpp>
+#include <densekit/layers/layer_normalization.hpp>
+#include <densekit/layers/merging.hpp>
+#include <densekit/layers/normalization.hpp>
+#include <densekit/layers/prelu.hpp>
+#include <densekit/layers/rescaling.hpp>
+#include <densekit/layers/reshape.hpp>
 #include <densekit/naming.hpp>
 
 namespace densekit {
@@ -40,6 +49,74 @@ LayerPtr Flatten(const std::string& name) { return std::make_shared<densekit::Fl
 
 LayerPtr Activation(const std::string& activation, const std::string& name) {
   return std::make_shared<ActivationLayer>(name_or(name, "Activation"), densekit::Activation::from_name(activation));
+}
+
+LayerPtr ReLU(const std::string& name) {
+  return std::make_shared<ActivationLayer>(name_or(name, "ReLU"), densekit::Activation::from_name("relu"), "ReLU");
+}
+
+LayerPtr LeakyReLU(double negative_slope, const std::string& name) {
+  densekit::Activation a = densekit::Activation::from_name("leaky_relu");
+  a.negative_slope = negative_slope;
+  return std::make_shared<ActivationLayer>(name_or(name, "LeakyReLU"), a, "LeakyReLU");
+}
+
+LayerPtr ELU(double alpha, const std::string& name) {
+  densekit::Activation a = densekit::Activation::from_name("elu");
+  a.alpha = alpha;
+  return std::make_shared<ActivationLayer>(name_or(name, "ELU"), a, "ELU");
+}
+
+LayerPtr Softmax(const std::string& name) {
+  return std::make_shared<ActivationLayer>(name_or(name, "Softmax"), densekit::Activation::from_name("softmax"), "Softmax");
+}
+
+LayerPtr PReLU(const std::string& name) { return std::make_shared<densekit::PReLU>(name_or(name, "PReLU")); }
+
+LayerPtr Add(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Add"), MergeOp::Add); }
+LayerPtr Subtract(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Subtract"), MergeOp::Subtract); }
+LayerPtr Multiply(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Multiply"), MergeOp::Multiply); }
+LayerPtr Average(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Average"), MergeOp::Average); }
+LayerPtr Maximum(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Maximum"), MergeOp::Maximum); }
+LayerPtr Minimum(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Minimum"), MergeOp::Minimum); }
+
+LayerPtr Concatenate(int axis, const std::string& name) {
+  return std::make_shared<densekit::Concatenate>(name_or(name, "Concatenate"), axis);
+}
+
+LayerPtr BatchNormalization(double momentum, double epsilon, const std::string& name) {
+  BatchNormalizationOptions o;
+  o.momentum = momentum, o.epsilon = epsilon;
+  return std::make_shared<densekit::BatchNormalization>(name_or(name, "BatchNormalization"), o);
+}
+
+LayerPtr LayerNormalization(double epsilon, const std::string& name) {
+  LayerNormalizationOptions o;
+  o.epsilon = epsilon;
+  return std::make_shared<densekit::LayerNormalization>(name_or(name, "LayerNormalization"), o);
+}
+
+LayerPtr Normalization(const std::vector<double>& mean, const std::vector<double>& variance, const std::string& name) {
+  NormalizationOptions o;
+  o.mean = mean, o.variance = variance;
+  if (mean.size() != 1) o.value_shape = {static_cast<int64_t>(mean.size())};
+  return std::make_shared<densekit::Normalization>(name_or(name, "Normalization"), o);
+}
+
+LayerPtr GaussianNoise(double stddev, const std::string& name) {
+  return std::make_shared<densekit::GaussianNoise>(name_or(name, "GaussianNoise"), stddev);
+}
+
+LayerPtr GaussianDropout(double rate, const std::string& name) {
+  return std::make_shared<densekit::GaussianDropout>(name_or(name, "GaussianDropout"), rate);
+}
+
+LayerPtr Rescaling(double scale, double offset, const std::string& name) {
+  return std::make_shared<densekit::Rescaling>(name_or(name, "Rescaling"), scale, offset);
+}
+
+LayerPtr Reshape(const Shape& target_shape, const std::string& name) {
+  return std::make_shared<densekit::Reshape>(name_or(name, "Reshape"), target_shape);
 }
 
 }  // namespace layers

@@ -34,7 +34,7 @@ def programs(tmp_path_factory):
     examples = cmake_build(os.path.join(ROOT, "cpp", "examples"), str(base / "examples"))
     tests = cmake_build(os.path.join(ROOT, "tests", "cpp"), str(base / "tests"))
     return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
-        {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors")}
+        {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train")}
 
 
 @pytest.fixture
@@ -81,6 +81,20 @@ def test_a_model_trained_in_cpp_loads_and_predicts_in_python(programs, tmp_path)
     assert model.optimizer.iterations == 300 and type(model.optimizer).__name__ == "Adam"
     assert model.loss == "binary_crossentropy"
     model.fit(x, np.array([0, 1, 1, 0]), epochs=2, verbose=0)  # training resumes in Python
+
+
+def test_a_functional_model_built_and_trained_in_cpp_loads_in_python(programs, tmp_path):
+    path = str(tmp_path / "functional.dk")
+    out = subprocess.run([programs["functional_train"], path], capture_output=True, text=True, check=True).stdout
+    rows = [[float(v) for v in line.split(",")] for line in out.strip().splitlines()]
+    predictions, inputs = np.array(rows[:3]), np.array(rows[3:], dtype="float32")
+    model = keras.models.load_model(path)
+    assert type(model).__name__ == "Functional" and model.output_names == ["main_output", "aux_output"]
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "InputLayer", "BatchNormalization",
+                                                                "Concatenate", "Dense", "Dense"]  # Keras's depth order
+    main, aux = model.predict({"wide_input": inputs[:, :5], "deep_input": inputs[:, 5:]}, verbose=0)
+    np.testing.assert_allclose(np.hstack([main, aux]), predictions, rtol=1e-6, atol=1e-6)
+    assert model.optimizer.iterations == 20
 
 
 def test_predict_from_many_cpp_threads_at_once(programs, saved_model):

@@ -30,6 +30,27 @@ LayerPtr Dense(int64_t units, const std::string& activation = "linear", bool use
 LayerPtr Dropout(double rate, const std::string& name = "");
 LayerPtr Flatten(const std::string& name = "");
 LayerPtr Activation(const std::string& activation, const std::string& name = "");
+LayerPtr ReLU(const std::string& name = "");
+LayerPtr LeakyReLU(double negative_slope = 0.3, const std::string& name = "");
+LayerPtr ELU(double alpha = 1.0, const std::string& name = "");
+LayerPtr Softmax(const std::string& name = "");
+LayerPtr PReLU(const std::string& name = "");
+// Merges: call them on several nodes (Graph::add_layer(layer, {a, b})).
+LayerPtr Add(const std::string& name = "");
+LayerPtr Subtract(const std::string& name = "");
+LayerPtr Multiply(const std::string& name = "");
+LayerPtr Average(const std::string& name = "");
+LayerPtr Maximum(const std::string& name = "");
+LayerPtr Minimum(const std::string& name = "");
+LayerPtr Concatenate(int axis = -1, const std::string& name = "");
+LayerPtr BatchNormalization(double momentum = 0.99, double epsilon = 1e-3, const std::string& name = "");
+LayerPtr LayerNormalization(double epsilon = 1e-3, const std::string& name = "");
+// Per-feature statistics, as Keras's Normalization(mean=..., variance=...).
+LayerPtr Normalization(const std::vector<double>& mean, const std::vector<double>& variance, const std::string& name = "");
+LayerPtr GaussianNoise(double stddev, const std::string& name = "");
+LayerPtr GaussianDropout(double rate, const std::string& name = "");
+LayerPtr Rescaling(double scale, double offset = 0.0, const std::string& name = "");
+LayerPtr Reshape(const Shape& target_shape, const std::string& name = "");
 }  // namespace layers
 
 // Optimizer settings with Keras's defaults (pass them to compile).
