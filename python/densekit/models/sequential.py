@@ -64,6 +64,9 @@ class Sequential(Model):
         # Keras builds a Functional each time a Sequential (re)builds, using up a `functional*`
         # name (so the first keras.Model(...) after Sequentials is `functional_1`, ...).
         naming.auto_name("Functional")
+        if not self._trainable:  # Sequential(trainable=False) freezes its layers
+            for layer in self._layers:
+                layer.trainable = False
         super()._build(input_shapes)
 
     def _input_shapes(self):
