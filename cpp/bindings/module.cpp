@@ -10,6 +10,8 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const densekit::Interrupted&) {
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
     } catch (const densekit::ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const densekit::TypeError& e) {
