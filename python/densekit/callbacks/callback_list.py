@@ -61,13 +61,13 @@ class CallbackList(Callback):
         """Whether any callback does something in ``hook``."""
         return any(cb._implements(hook) for cb in self.callbacks)
 
-    def batch_end_interval(self, hook):
+    def batch_end_interval(self, hook, progbar=True):
         """How the loop should call ``hook`` (a batch-end hook): 0.0 after every batch (a
-        callback needs each one), PROGBAR_INTERVAL seconds apart (only the progress bar
-        draws), or None (never: nothing would happen)."""
+        callback needs each one), PROGBAR_INTERVAL seconds apart (only the progress bar draws:
+        verbose 1, and ``progbar``), or None (never: nothing would happen)."""
         if self.implements(hook):
             return 0.0
-        if self._progbar is not None and self._progbar.verbose == 1:
+        if progbar and self._progbar is not None and self._progbar.verbose == 1:
             return PROGBAR_INTERVAL
         return None
 

@@ -1,15 +1,19 @@
-"""Optimizers: configuration here, the update rules in C++ over the model's flat buffers."""
+"""Optimizers: configuration here, the update rules in C++ over the model's flat buffers.
+
+The learning rate is a float (a float32 variable, settable), a LearningRateSchedule (evaluated
+in C++ at every step), or a Python callable. A callable costs one call into Python per update
+(the C++ loop takes the GIL for it); a schedule class of densekit.optimizers.schedules costs
+nothing."""
 
 import numbers
 import warnings
 
 from densekit import _core
+from densekit.optimizers import schedules
 from densekit.utils import naming
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get"]
-
-_UNSUPPORTED = {"use_ema": False, "ema_overwrite_frequency": None, "loss_scale_factor": None,
-                "gradient_accumulation_steps": None}
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get",
+           "schedules"]
 
 
 def _float(name, value, allow_none=False):
@@ -20,8 +24,23 @@ def _float(name, value, allow_none=False):
     return float(value)
 
 
+def _check_learning_rate(learning_rate):
+    if isinstance(learning_rate, dict):  # a saved schedule
+        learning_rate = schedules.deserialize(learning_rate)
+    if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
+        return learning_rate
+    if not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, (bool, numbers.Integral)):
+        raise ValueError(
+            "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
+            "(that takes in the current iteration value and returns the corresponding learning rate value). "
+            f"Received instead: learning_rate={learning_rate!r}")
+    return float(learning_rate)
+
+
 class Optimizer:
-    """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm."""
+    """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm,
+    EMA of the weights (use_ema, ema_momentum, ema_overwrite_frequency), loss_scale_factor and
+    gradient_accumulation_steps (keras-spec.md §6.1-6.2)."""
 
     _kind = None
 
@@ -33,28 +52,42 @@ class Optimizer:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.", UserWarning, stacklevel=3)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        given = {"use_ema": use_ema, "ema_overwrite_frequency": ema_overwrite_frequency,
-                 "loss_scale_factor": loss_scale_factor, "gradient_accumulation_steps": gradient_accumulation_steps}
-        for key, value in given.items():
-            if value != _UNSUPPORTED[key]:
-                raise ValueError(f"densekit does not support `{key}` yet. Received: {key}={value!r}")
-        if callable(learning_rate) or not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, bool) \
-                or isinstance(learning_rate, numbers.Integral):
-            raise ValueError(
-                "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
-                f"(that takes in the current iteration value and returns the corresponding learning rate value). "
-                f"Received instead: learning_rate={learning_rate!r}")
+        if gradient_accumulation_steps:
+            if isinstance(gradient_accumulation_steps, bool) or not isinstance(gradient_accumulation_steps, numbers.Integral) \
+                    or not gradient_accumulation_steps >= 2:
+                raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                                 f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (isinstance(ema_overwrite_frequency, bool)
+                                            or not isinstance(ema_overwrite_frequency, numbers.Integral)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
+        learning_rate = _check_learning_rate(learning_rate)
         self.name = name or naming.auto_name(type(self).__name__)
         self._extra = {}
         config = _core.OptimizerConfig.from_name(self._kind)
-        config.learning_rate = float(learning_rate)
+        if isinstance(learning_rate, float):
+            config.learning_rate = learning_rate
         config.weight_decay = _float("weight_decay", weight_decay, allow_none=True)
         config.clipnorm = _float("clipnorm", clipnorm, allow_none=True)
         config.clipvalue = _float("clipvalue", clipvalue, allow_none=True)
         config.global_clipnorm = _float("global_clipnorm", global_clipnorm, allow_none=True)
+        config.use_ema = bool(use_ema)
+        config.ema_momentum = float(ema_momentum)
+        config.ema_overwrite_frequency = int(ema_overwrite_frequency or 0) if use_ema else 0
+        config.loss_scale_factor = None if loss_scale_factor is None else float(loss_scale_factor)
+        config.gradient_accumulation_steps = int(gradient_accumulation_steps or 0)
         config.name = self.name
         self._config = config
+        self._learning_rate = learning_rate  # float, schedule or callable
+        self.use_ema = bool(use_ema)
         self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
 
     def _set(self, **params):
         for key, value in params.items():
@@ -64,17 +97,36 @@ class Optimizer:
     def _finish(self):
         """Creates the C++ optimizer (validating every hyperparameter)."""
         self._core = _core.Optimizer(self._config)
+        self._install_learning_rate(self._learning_rate)
+
+    def _install_learning_rate(self, learning_rate):
+        if isinstance(learning_rate, schedules.LearningRateSchedule) and learning_rate._core is not None:
+            self._core.set_schedule(learning_rate._core)  # evaluated in C++ at every step
+        elif isinstance(learning_rate, schedules.LearningRateSchedule):
+            # A user-defined schedule: its __call__(step) runs in Python once per update.
+            self._core.set_learning_rate_function(lambda step: float(learning_rate(step)))
+        elif callable(learning_rate):
+            # Keras's zero-argument callable: one call into Python per update.
+            self._core.set_learning_rate_function(lambda step: float(learning_rate()))
 
     @property
     def learning_rate(self):
+        """The learning rate of the next update: a float (the variable's float32 value, or the
+        schedule / callable evaluated at the current step)."""
         return self._core.learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self._core.learning_rate = float(value)
+        if isinstance(value, schedules.LearningRateSchedule) or callable(value):
+            self._learning_rate = value
+            self._install_learning_rate(value)
+            return
+        self._core.learning_rate = float(value)  # TypeError when a schedule decides the rate
+        self._learning_rate = float(self._core.config.learning_rate)
 
     @property
     def iterations(self):
+        """Updates applied (with gradient accumulation: steps // gradient_accumulation_steps)."""
         return self._core.iterations
 
     @property
@@ -82,15 +134,36 @@ class Optimizer:
         return self._core.built
 
     def count_params(self):
-        """Keras's count of optimizer variables (iteration, learning_rate, slots) once built."""
+        """Keras's count of optimizer variables (iteration, learning_rate, slots, EMA averages,
+        gradient accumulators) once built."""
         return self._core.variable_count if self._core.built else 0
+
+    def finalize_variable_values(self, model_or_variables=None):
+        """With use_ema: the weights take their moving averages (fit does this at its end)."""
+        model = model_or_variables
+        graph = getattr(model, "_graph", None)
+        if graph is None:
+            raise ValueError("finalize_variable_values() needs the model whose weights this optimizer trains.")
+        self._core.finalize(graph)
 
     def get_config(self):
         c = self._core.config
-        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": c.weight_decay,
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            learning_rate = schedules.serialize(lr)
+        elif callable(lr):
+            learning_rate = lr
+        else:
+            learning_rate = float(self.learning_rate)
+        return {"name": self.name, "learning_rate": learning_rate, "weight_decay": c.weight_decay,
                 "clipnorm": c.clipnorm, "global_clipnorm": c.global_clipnorm, "clipvalue": c.clipvalue,
-                "use_ema": False, "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": None,
-                "loss_scale_factor": None, "gradient_accumulation_steps": None, **self._extra}
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._extra}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} learning_rate={self.learning_rate}>"
@@ -189,7 +262,8 @@ def deserialize(config):
 
 
 def _wrap(core, config):
-    """The Python optimizer for a loaded C++ optimizer (its slots and iteration count)."""
+    """The Python optimizer for a loaded C++ optimizer (its slots, iteration count and
+    schedule, restored in C++)."""
     optimizer = deserialize(config)
     optimizer._core = core
     return optimizer
