@@ -4,6 +4,7 @@ class arranges the data, the callbacks and the printed output around it."""
 import json
 import math
 import numbers
+import signal
 import threading
 
 import numpy as np
@@ -301,9 +302,12 @@ class Model:
     # --- training -----------------------------------------------------------------------------
     @staticmethod
     def _handle_sigint():
-        """Ctrl-C is turned into a stop between batches only in the main thread (where Python
-        delivers KeyboardInterrupt)."""
-        return threading.current_thread() is threading.main_thread()
+        """Whether the C++ loop takes over Ctrl-C (stopping between batches, then raising
+        KeyboardInterrupt): in the main thread, where Python delivers KeyboardInterrupt, and only
+        while SIGINT has Python's default handler (a handler of the user's own, or SIG_IGN, keeps
+        the signal)."""
+        return (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
 
     def _test_hooks(self, cbl, handle_sigint, in_fit=False):
         """evaluate's hooks into the C++ loop for the callbacks in ``cbl``: only those some
