@@ -16,7 +16,8 @@ void init_io(py::module_& m) {
   m.def("model_from_config_json", &model_from_config_json, py::arg("json"), py::arg("compile") = true);
   m.def("save_model", [](const std::shared_ptr<Model>& model, const std::string& path) { save_model(*model, path); },
         py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
-  m.def("load_model", &load_model, py::arg("path"), py::arg("compile") = true, py::call_guard<py::gil_scoped_release>());
+  m.def("load_model", [](const std::string& path, bool compile) { return std::make_shared<Model>(load_model(path, compile)); },
+        py::arg("path"), py::arg("compile") = true, py::call_guard<py::gil_scoped_release>());
   m.def("save_model_to_bytes", [](const std::shared_ptr<Model>& model) {
     std::string bytes;
     {
@@ -28,7 +29,7 @@ void init_io(py::module_& m) {
   m.def("load_model_from_bytes", [](const py::bytes& bytes, bool compile) {
     std::string data = bytes;
     py::gil_scoped_release release;
-    return load_model_from_bytes(data, compile);
+    return std::make_shared<Model>(load_model_from_bytes(data, compile));
   }, py::arg("bytes"), py::arg("compile") = true);
   m.def("save_weights", [](const std::shared_ptr<Model>& model, const std::string& path) { save_weights(*model, path); },
         py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());

@@ -452,11 +452,11 @@ std::string save_model_to_bytes(const Model& model) { return encode(model, false
 
 void save_model(const Model& model, const std::string& path) { write_atomic(path, encode(model, false)); }
 
-std::shared_ptr<Model> load_model_from_bytes(const std::string& bytes, bool compile) {
-  return decode_model(bytes, compile, "<bytes>");
+Model load_model_from_bytes(const std::string& bytes, bool compile) {
+  return std::move(*decode_model(bytes, compile, "<bytes>"));
 }
 
-std::shared_ptr<Model> load_model(const std::string& path, bool compile) { return decode_model(read_file(path), compile, path); }
+Model load_model(const std::string& path, bool compile) { return std::move(*decode_model(read_file(path), compile, path)); }
 
 void save_weights(const Model& model, const std::string& path) { write_atomic(path, encode(model, true)); }
 

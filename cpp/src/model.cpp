@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/interrupt.hpp>
+#include <densekit/io.hpp>
 #include <densekit/model.hpp>
 
 #include <algorithm>
@@ -385,7 +386,7 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
   if (out.size() != outputs.size()) throw ValueError("predict() needs one output buffer per model output.");
   std::unique_ptr<Workspace> ws;
   {
-    std::lock_guard<std::mutex> lock(pool_mutex_);
+    std::lock_guard<std::mutex> lock(*pool_mutex_);
     if (!pool_.empty()) ws = std::move(pool_.back()), pool_.pop_back();
   }
   if (!ws) ws = std::make_unique<Workspace>();
@@ -393,7 +394,7 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
     const Model* model;
     std::unique_ptr<Workspace>& ws;
     ~Return() {
-      std::lock_guard<std::mutex> lock(model->pool_mutex_);
+      std::lock_guard<std::mutex> lock(*model->pool_mutex_);
       model->pool_.push_back(std::move(ws));
     }
   } give_back{this, ws};
@@ -460,6 +461,64 @@ std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vecto
       if (c == cls) out[i] = static_cast<float>(w);
   }
   return out;
+}
+
+}  // namespace densekit
+
+// --- the C++ conveniences ----------------------------------------------------------------------
+
+namespace densekit {
+namespace {
+
+void require_single(const Graph& g, const char* what) {
+  if (g.input_nodes().size() != 1 || g.output_nodes().size() != 1)
+    throw ValueError(std::string(what) + " with Eigen matrices needs a model with one input and one output; use the Data overload.");
+}
+
+}  // namespace
+
+void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, const std::vector<std::string>& metrics) {
+  CompileOptions options;
+  options.losses.assign(graph_->output_nodes().size(), Loss::from_name(loss));
+  std::vector<MetricPtr> list;
+  for (const auto& m : metrics) list.push_back(Metric::from_name(m));
+  options.metrics.assign(graph_->output_nodes().size(), list);
+  compile(std::make_shared<Optimizer>(optimizer), std::move(options));
+}
+
+History Model::fit(const Matrix& x, const Matrix& y, const FitOptions& options) {
+  require_single(*graph_, "fit");
+  Data data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()};
+  History history;
+  FitHooks hooks;
+  hooks.epoch_end = [&history](int epoch, const Logs& logs) {
+    history.epoch.push_back(epoch);
+    for (const auto& [key, value] : logs) history.history[key].push_back(value);
+    return false;
+  };
+  fit(data, nullptr, options, hooks);
+  return history;
+}
+
+Logs Model::evaluate(const Matrix& x, const Matrix& y, int64_t batch_size) {
+  require_single(*graph_, "evaluate");
+  return evaluate(Data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()},
+                  batch_size);
+}
+
+Matrix Model::predict(const Matrix& x, int64_t batch_size) const {
+  require_single(*graph_, "predict");
+  Matrix out(x.rows(), shape_size(graph_->shape(graph_->output_nodes()[0])));
+  predict({ConstView(x.data(), x.rows(), x.cols())}, x.rows(), batch_size, {out.data()});
+  return out;
+}
+
+void Model::save(const std::string& path) const { save_model(*this, path); }
+
+void Model::predict(const float* x, size_t rows, float* out) const {
+  require_single(*graph_, "predict");
+  const Index cols = shape_size(graph_->shape(graph_->input_nodes()[0]));
+  predict({ConstView(x, static_cast<Index>(rows), cols)}, static_cast<Index>(rows), std::max<int64_t>(1, static_cast<int64_t>(rows)), {out});
 }
 
 }  // namespace densekit

@@ -5,6 +5,7 @@ Dense(1, sigmoid), Adam, binary cross-entropy, batch 64, 100 epochs.
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -19,12 +20,32 @@ def load_breast_cancer_split(seed=0):
     return (x_train - mean) / std, (x_test - mean) / std, y_train.astype("float32"), y_test.astype("float32")
 
 
+def _package_dir():
+    # The compiled files sit next to _core (in site-packages, also for editable installs).
+    return os.path.dirname(os.path.abspath(keras._core.__file__))
+
+
+def cmake_dir():
+    """The folder holding densekitConfig.cmake."""
+    return os.path.join(_package_dir(), "lib", "cmake", "densekit")
+
+
+def include_dir():
+    return os.path.join(_package_dir(), "include")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m densekit", description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--cmake-dir", action="store_true",
+                        help="print the folder for densekit_DIR (find_package(densekit) in C++ projects) and exit")
+    parser.add_argument("--include-dir", action="store_true", help="print the C++ include folder and exit")
     args = parser.parse_args(argv)
+    if args.cmake_dir or args.include_dir:
+        print(cmake_dir() if args.cmake_dir else include_dir())
+        return
 
     x_train, x_test, y_train, y_test = load_breast_cancer_split()
     keras.utils.set_random_seed(args.seed)

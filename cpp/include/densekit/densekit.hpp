@@ -2,6 +2,7 @@
 #pragma once
 
 #include <densekit/activations.hpp>
+#include <densekit/api.hpp>
 #include <densekit/errors.hpp>
 #include <densekit/constraints.hpp>
 #include <densekit/graph.hpp>

@@ -19,11 +19,11 @@ void save_model(const Model& model, const std::string& path);
 // Loads a model file, checking every offset, size, dtype, shape, the checksum and the probe;
 // throws IOError for anything malformed. `compile`: restore the compile settings and optimizer
 // state, so training resumes exactly.
-std::shared_ptr<Model> load_model(const std::string& path, bool compile = true);
+Model load_model(const std::string& path, bool compile = true);
 
 // The same, in memory (pickling, network transfer).
 std::string save_model_to_bytes(const Model& model);
-std::shared_ptr<Model> load_model_from_bytes(const std::string& bytes, bool compile = true);
+Model load_model_from_bytes(const std::string& bytes, bool compile = true);
 
 // Weights (and optimizer state, when built) only, matched to the model's weights in order.
 void save_weights(const Model& model, const std::string& path);

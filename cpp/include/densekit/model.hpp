@@ -8,6 +8,7 @@
 #include <densekit/random.hpp>
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <memory>
 #include <string>
@@ -68,6 +69,12 @@ struct FitHooks {
   LoopHooks validation;  // evaluate's hooks for the validation pass
 };
 
+// What fit returns in C++: each log key's value per epoch, and the epoch indices.
+struct History {
+  std::map<std::string, std::vector<double>> history;
+  std::vector<int> epoch;
+};
+
 struct CompileOptions {
   std::vector<Loss> losses;                   // one per output
   std::vector<double> loss_weights;           // empty: all 1
@@ -78,8 +85,10 @@ struct CompileOptions {
 
 class Model {
  public:
-  // Takes a finalized graph; `seed` starts the model's generator (shuffling, dropout).
-  Model(std::shared_ptr<Graph> graph, uint64_t seed);
+  // Takes a graph (finalizing it); `seed` starts the model's generator (shuffling, dropout).
+  explicit Model(std::shared_ptr<Graph> graph, uint64_t seed = draw_seed());
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
 
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
@@ -92,6 +101,8 @@ class Model {
   std::string class_name = "Functional";
 
   void compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options);
+  // compile("adam" settings, "binary_crossentropy", {"accuracy"}), with Keras's identifiers.
+  void compile(const OptimizerConfig& optimizer, const std::string& loss, const std::vector<std::string>& metrics = {});
   bool compiled() const { return optimizer_ != nullptr; }
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
@@ -105,6 +116,14 @@ class Model {
   // several threads at once (each call borrows its own workspace).
   void predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
                const LoopHooks& hooks = {}) const;
+  // Single-input, single-output conveniences (Eigen matrices, rows = samples).
+  History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
+  Logs evaluate(const Matrix& x, const Matrix& y, int64_t batch_size = 32);
+  Matrix predict(const Matrix& x, int64_t batch_size = 32) const;
+  // Raw buffers: `rows` samples of the input size in, rows x output size out.
+  void predict(const float* x, size_t rows, float* out) const;
+  void save(const std::string& path) const;
+
   Logs train_on_batch(const Data& data);
   Logs test_on_batch(const Data& data);
   // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
@@ -128,7 +147,7 @@ class Model {
   Rng rng_;
   Workspace train_ws_, eval_ws_;
   // Workspaces for predict, one per concurrent call, kept for reuse.
-  mutable std::mutex pool_mutex_;
+  std::unique_ptr<std::mutex> pool_mutex_ = std::make_unique<std::mutex>();
   mutable std::vector<std::unique_ptr<Workspace>> pool_;
   std::shared_ptr<Optimizer> optimizer_;
   CompileOptions compile_;

@@ -1,0 +1,59 @@
+// The Keras-shaped C++ API: build a model from layers, compile it with Keras's identifiers,
+// fit / evaluate / predict on Eigen matrices, save it — with the names and defaults of Python.
+//
+//   densekit::Sequential net({densekit::layers::Input({30}),
+//                             densekit::layers::Dense(30, "relu"),
+//                             densekit::layers::Dense(1, "sigmoid")});
+//   net.compile(densekit::optimizers::Adam(1e-3), "binary_crossentropy", {"accuracy"});
+//   densekit::History h = net.fit(X, y, fit_options);
+//   net.save("classifier.dk");
+#pragma once
+
+#include <densekit/layers/activation.hpp>
+#include <densekit/layers/dense.hpp>
+#include <densekit/layers/dropout.hpp>
+#include <densekit/layers/flatten.hpp>
+#include <densekit/layers/input_layer.hpp>
+#include <densekit/model.hpp>
+
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+// Layers with Keras's defaults; a name is generated ("dense", "dense_1", ...) when none is given.
+namespace layers {
+LayerPtr Input(const Shape& shape, const std::string& name = "");
+LayerPtr Dense(int64_t units, const std::string& activation = "linear", bool use_bias = true,
+               const std::string& kernel_initializer = "glorot_uniform", const std::string& bias_initializer = "zeros",
+               const std::string& name = "");
+LayerPtr Dropout(double rate, const std::string& name = "");
+LayerPtr Flatten(const std::string& name = "");
+LayerPtr Activation(const std::string& activation, const std::string& name = "");
+}  // namespace layers
+
+// Optimizer settings with Keras's defaults (pass them to compile).
+namespace optimizers {
+OptimizerConfig SGD(double learning_rate = 0.01, double momentum = 0.0, bool nesterov = false);
+OptimizerConfig Adam(double learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.999, double epsilon = 1e-7,
+                     bool amsgrad = false);
+OptimizerConfig AdamW(double learning_rate = 0.001, double weight_decay = 0.004);
+OptimizerConfig RMSprop(double learning_rate = 0.001, double rho = 0.9, double momentum = 0.0, double epsilon = 1e-7,
+                        bool centered = false);
+OptimizerConfig Adagrad(double learning_rate = 0.001, double initial_accumulator_value = 0.1);
+OptimizerConfig Adadelta(double learning_rate = 0.001, double rho = 0.95);
+OptimizerConfig Adamax(double learning_rate = 0.001);
+OptimizerConfig Nadam(double learning_rate = 0.001);
+}  // namespace optimizers
+
+// A stack of layers, the first an Input: builds its graph at once.
+class Sequential : public Model {
+ public:
+  explicit Sequential(const std::vector<LayerPtr>& layers, const std::string& name = "");
+};
+
+// A functional model: a graph built node by node (Graph::add_input, Graph::add_layer,
+// Graph::set_outputs), wrapped as a model.
+Model Functional(std::shared_ptr<Graph> graph, const std::string& name = "");
+
+}  // namespace densekit

@@ -1,0 +1,103 @@
+#include <densekit/api.hpp>
+#include <densekit/errors.hpp>
+#include <densekit/naming.hpp>
+
+namespace densekit {
+namespace {
+
+std::string name_or(const std::string& name, const char* class_name) { return name.empty() ? auto_name(class_name) : name; }
+
+std::shared_ptr<Graph> chain(const std::vector<LayerPtr>& layers) {
+  auto input = layers.empty() ? nullptr : std::dynamic_pointer_cast<InputLayer>(layers.front());
+  if (!input)
+    throw ValueError("A C++ Sequential model starts with densekit::layers::Input(shape), so that it can be built at once.");
+  auto graph = std::make_shared<Graph>();
+  int node = graph->add_input(input->shape(), input->name());
+  for (size_t i = 1; i < layers.size(); ++i) {
+    if (std::dynamic_pointer_cast<InputLayer>(layers[i])) throw ValueError("Only the first layer of a Sequential model can be an Input.");
+    node = graph->add_layer(layers[i], {node});
+  }
+  graph->set_outputs({node});
+  return graph;
+}
+
+}  // namespace
+
+namespace layers {
+
+LayerPtr Input(const Shape& shape, const std::string& name) { return std::make_shared<InputLayer>(name_or(name, "InputLayer"), shape); }
+
+LayerPtr Dense(int64_t units, const std::string& activation, bool use_bias, const std::string& kernel_initializer,
+               const std::string& bias_initializer, const std::string& name) {
+  DenseOptions options{Activation::from_name(activation), use_bias, Initializer::from_name(kernel_initializer),
+                       Initializer::from_name(bias_initializer), {}, {}};
+  return std::make_shared<densekit::Dense>(name_or(name, "Dense"), units, options);
+}
+
+LayerPtr Dropout(double rate, const std::string& name) { return std::make_shared<densekit::Dropout>(name_or(name, "Dropout"), rate); }
+
+LayerPtr Flatten(const std::string& name) { return std::make_shared<densekit::Flatten>(name_or(name, "Flatten")); }
+
+LayerPtr Activation(const std::string& activation, const std::string& name) {
+  return std::make_shared<ActivationLayer>(name_or(name, "Activation"), densekit::Activation::from_name(activation));
+}
+
+}  // namespace layers
+
+namespace optimizers {
+namespace {
+OptimizerConfig base(OptimizerKind kind, double learning_rate) {
+  OptimizerConfig c = OptimizerConfig::defaults(kind);
+  c.learning_rate = learning_rate;
+  c.name = auto_name(c.class_name());
+  return c;
+}
+}  // namespace
+
+OptimizerConfig SGD(double learning_rate, double momentum, bool nesterov) {
+  OptimizerConfig c = base(OptimizerKind::SGD, learning_rate);
+  c.momentum = momentum, c.nesterov = nesterov;
+  return c;
+}
+OptimizerConfig Adam(double learning_rate, double beta_1, double beta_2, double epsilon, bool amsgrad) {
+  OptimizerConfig c = base(OptimizerKind::Adam, learning_rate);
+  c.beta_1 = beta_1, c.beta_2 = beta_2, c.epsilon = epsilon, c.amsgrad = amsgrad;
+  return c;
+}
+OptimizerConfig AdamW(double learning_rate, double weight_decay) {
+  OptimizerConfig c = base(OptimizerKind::AdamW, learning_rate);
+  c.weight_decay = weight_decay;
+  return c;
+}
+OptimizerConfig RMSprop(double learning_rate, double rho, double momentum, double epsilon, bool centered) {
+  OptimizerConfig c = base(OptimizerKind::RMSprop, learning_rate);
+  c.rho = rho, c.momentum = momentum, c.epsilon = epsilon, c.centered = centered;
+  return c;
+}
+OptimizerConfig Adagrad(double learning_rate, double initial_accumulator_value) {
+  OptimizerConfig c = base(OptimizerKind::Adagrad, learning_rate);
+  c.initial_accumulator_value = initial_accumulator_value;
+  return c;
+}
+OptimizerConfig Adadelta(double learning_rate, double rho) {
+  OptimizerConfig c = base(OptimizerKind::Adadelta, learning_rate);
+  c.rho = rho;
+  return c;
+}
+OptimizerConfig Adamax(double learning_rate) { return base(OptimizerKind::Adamax, learning_rate); }
+OptimizerConfig Nadam(double learning_rate) { return base(OptimizerKind::Nadam, learning_rate); }
+}  // namespace optimizers
+
+Sequential::Sequential(const std::vector<LayerPtr>& layers, const std::string& name) : Model(chain(layers)) {
+  this->name = name_or(name, "Sequential");
+  class_name = "Sequential";
+}
+
+Model Functional(std::shared_ptr<Graph> graph, const std::string& name) {
+  Model model(std::move(graph));
+  model.name = name_or(name, "Functional");
+  model.class_name = "Functional";
+  return model;
+}
+
+}  // namespace densekit

@@ -1,0 +1,133 @@
+"""The C++ embedding API: cpp/examples and test programs built with CMake against the installed
+package (find_package(densekit) through `python -m densekit --cmake-dir`), run on files saved
+from Python, and C++-trained files loaded in Python."""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+pytestmark = pytest.mark.skipif(shutil.which("cmake") is None, reason="needs cmake (pip install cmake)")
+
+
+def cmake_build(source, build):
+    cmake_dir = subprocess.run([sys.executable, "-m", "densekit", "--cmake-dir"], check=True, capture_output=True,
+                               text=True).stdout.strip()
+    subprocess.run(["cmake", "-S", source, "-B", build, f"-Ddensekit_DIR={cmake_dir}"], check=True,
+                   capture_output=True, text=True)
+    result = subprocess.run(["cmake", "--build", build, "-j2"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return build
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cpp")
+    examples = cmake_build(os.path.join(ROOT, "cpp", "examples"), str(base / "examples"))
+    tests = cmake_build(os.path.join(ROOT, "tests", "cpp"), str(base / "tests"))
+    return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
+        {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors")}
+
+
+@pytest.fixture
+def saved_model(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 6)).astype("float32")
+    model.fit(x, rng.integers(0, 3, 64), epochs=2, verbose=0)
+    path = str(tmp_path / "model.dk")
+    model.save(path)
+    return model, path
+
+
+def test_cpp_predictions_equal_python_predictions(programs, saved_model, tmp_path):
+    model, path = saved_model
+    x = np.random.default_rng(2).normal(size=(25, 6)).astype("float32")
+    csv = "\n".join(",".join(f"{v:.9g}" for v in row) for row in x) + "\n"
+    result = subprocess.run([programs["predict"], path], input=csv, capture_output=True, text=True, check=True)
+    cpp = np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()])
+    np.testing.assert_allclose(cpp, model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+
+
+def test_predict_example_reports_bad_rows_and_files(programs, saved_model, tmp_path):
+    _, path = saved_model
+    result = subprocess.run([programs["predict"], path], input="1,2,3\n", capture_output=True, text=True)
+    assert result.returncode == 1 and "has 3 values; the model takes 6" in result.stderr
+    broken = tmp_path / "broken.dk"
+    broken.write_bytes(open(path, "rb").read()[:100])
+    result = subprocess.run([programs["predict"], str(broken)], input="", capture_output=True, text=True)
+    assert result.returncode == 1 and "not a valid densekit model file" in result.stderr
+
+
+def test_a_model_trained_in_cpp_loads_and_predicts_in_python(programs, tmp_path):
+    path = str(tmp_path / "xor.dk")
+    result = subprocess.run([programs["train_xor"], path], capture_output=True, text=True, check=True)
+    assert "accuracy 1" in result.stdout
+    model = keras.models.load_model(path)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
+    np.testing.assert_array_equal(np.round(model.predict(x, verbose=0)[:, 0]), [0, 1, 1, 0])
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
+    assert model.optimizer.iterations == 300 and type(model.optimizer).__name__ == "Adam"
+    assert model.loss == "binary_crossentropy"
+    model.fit(x, np.array([0, 1, 1, 0]), epochs=2, verbose=0)  # training resumes in Python
+
+
+def test_predict_from_many_cpp_threads_at_once(programs, saved_model):
+    _, path = saved_model
+    result = subprocess.run([programs["predict_threads"], path, "8"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cpp_errors_carry_the_python_messages(programs, saved_model):
+    model, path = saved_model
+    out = subprocess.run([programs["api_errors"], path], capture_output=True, text=True, check=True).stdout
+    lines = dict(line.split(": ", 1) for line in out.strip().splitlines())
+    with pytest.raises(ValueError) as python_error:
+        keras.layers.Dense(0)
+    assert lines["units"] == f"ValueError: {python_error.value}"
+    with pytest.raises(ValueError) as python_error:
+        keras.layers.Dense(3, activation="rellu")
+    assert lines["activation"] == f"ValueError: {python_error.value}"
+    assert lines["wrong width"].startswith("ValueError: Input 0 of the model is incompatible")
+    assert lines["missing file"].startswith("IOError: Cannot open the model file '/nonexistent/model.dk'")
+    assert "starts with densekit::layers::Input" in lines["no input"]
+
+
+def test_predict_from_python_threads_with_the_gil_released(saved_model):
+    model, _ = saved_model
+    inputs = [np.random.default_rng(t).normal(size=(50 + t, 6)).astype("float32") for t in range(6)]
+    expected = [model.predict(x, verbose=0) for x in inputs]
+    failures = []
+
+    def work(t):
+        for _ in range(50):
+            if not np.array_equal(model.predict(inputs[t], verbose=0), expected[t]):
+                failures.append(t)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert failures == []
+
+
+def test_cmake_dir_holds_the_package_config():
+    out = subprocess.run([sys.executable, "-m", "densekit", "--cmake-dir"], capture_output=True, text=True, check=True)
+    folder = out.stdout.strip()
+    assert os.path.isfile(os.path.join(folder, "densekitConfig.cmake"))
+    include = subprocess.run([sys.executable, "-m", "densekit", "--include-dir"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert os.path.isfile(os.path.join(include, "densekit", "densekit.hpp"))
+    assert os.path.isfile(os.path.join(include, "eigen3", "Eigen", "Core"))
