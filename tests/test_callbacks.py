@@ -717,3 +717,32 @@ def test_backup_and_restore_needs_a_built_model(tmp_path):
     model.compile(loss="mse")
     history = model.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0, callbacks=[cb])
     assert history.epoch == [0]
+
+
+def test_swap_ema_weights_on_epoch_end_for_checkpoints(tmp_path):
+    x, y = data(60)
+
+    class Averages(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.averages = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.averages.append(self.model.optimizer._core.slot(0))  # SGD: slot 0 holds the EMA
+
+    def run(callbacks):
+        keras.utils.set_random_seed(9)
+        model = small_model(optimizer=keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5))
+        per_epoch = WeightsPerEpoch()
+        model.fit(x, y, batch_size=10, epochs=3, verbose=0, shuffle=False, callbacks=callbacks + [per_epoch])
+        return model, per_epoch.weights
+
+    averages = Averages()
+    plain, _ = run([averages])
+    swapped, seen = run([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)])
+    # callbacks after it see the EMA weights at each epoch end
+    for epoch in range(3):
+        np.testing.assert_array_equal(flat(seen[epoch]), averages.averages[epoch])
+    # training is unchanged by the swaps, and fit still ends with the EMA weights
+    assert_weights_equal(swapped.get_weights(), plain.get_weights())
+    np.testing.assert_array_equal(flat(plain.get_weights()), averages.averages[-1])

@@ -420,3 +420,13 @@ def test_reduce_lr_on_plateau_auto_mode_acc_means_max_and_errors():
     with pytest.warns(UserWarning, match="Learning rate reduction is conditioned on metric `val_loss` which is not "
                                          "available. Available metrics are: loss,learning_rate."):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.ReduceLROnPlateau()])
+
+
+def test_learning_rate_reads_like_keras_s_variable():
+    opt = keras.optimizers.RMSprop()
+    lr = opt.learning_rate
+    assert lr.numpy() == np.float32(0.001) and lr.numpy().dtype == np.float32
+    assert float(lr) == 0.0010000000474974513 and round(lr, 5) == 0.001
+    lr.assign(0.01)
+    assert opt.learning_rate == f32(0.01)
+    assert type(keras.optimizers.SGD(0.1).get_config()["learning_rate"]) is float

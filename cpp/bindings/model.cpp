@@ -186,6 +186,7 @@ void init_model(py::module_& m) {
       .def_property_readonly("has_learning_rate_function", &Optimizer::has_learning_rate_function)
       .def("finalize", [](Optimizer& self, Graph& graph) { self.finalize(graph.params()); }, py::arg("graph"))
       .def("swap_ema", [](Optimizer& self, Graph& graph) { self.swap_ema(graph.params()); }, py::arg("graph"))
+      .def("assign_ema", [](Optimizer& self, Graph& graph) { self.assign_ema(graph.params()); }, py::arg("graph"))
       .def("slot", [](Optimizer& self, size_t index) {
              auto& slots = self.slots();
              if (index >= slots.size()) throw ValueError("No optimizer slot " + std::to_string(index) + ".");

@@ -276,6 +276,14 @@ void Optimizer::finalize(float* params) {
   for (const auto& s : segments_) std::copy(avg + s.offset, avg + s.offset + s.size, params + s.offset);
 }
 
+void Optimizer::assign_ema(const float* params) {
+  if (!config_.use_ema)
+    throw ValueError("SwapEMAWeights requires the optimizer to be created with `use_ema=True`.");
+  if (ema_slot_ < 0) return;
+  float* avg = slots_[ema_slot_].data();
+  for (const auto& s : segments_) std::copy(params + s.offset, params + s.offset + s.size, avg + s.offset);
+}
+
 void Optimizer::swap_ema(float* params) {
   if (!config_.use_ema)
     throw ValueError("SwapEMAWeights requires the optimizer to be created with `use_ema=True`.");

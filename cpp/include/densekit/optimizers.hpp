@@ -71,6 +71,8 @@ class Optimizer {
   void finalize(float* params);
   // Exchanges the weights and their moving averages (SwapEMAWeights); needs use_ema.
   void swap_ema(float* params);
+  // averages ← weights (SwapEMAWeights keeps the EMA weights it swapped in at the end of fit).
+  void assign_ema(const float* params);
 
   // Keras's `optimizer.iterations`: updates applied (steps / N with gradient accumulation).
   int64_t iterations() const;

@@ -8,6 +8,8 @@ nothing."""
 import numbers
 import warnings
 
+import numpy as np
+
 from densekit import _core
 from densekit.optimizers import schedules
 from densekit.utils import naming
@@ -35,6 +37,26 @@ def _check_learning_rate(learning_rate):
             "(that takes in the current iteration value and returns the corresponding learning rate value). "
             f"Received instead: learning_rate={learning_rate!r}")
     return float(learning_rate)
+
+
+class LearningRateValue(float):
+    """``optimizer.learning_rate``: the float32 value as a Python float that also answers the
+    variable methods tutorials call (``.numpy()``, ``.assign(v)``)."""
+
+    def __new__(cls, value, optimizer=None):
+        obj = super().__new__(cls, value)
+        obj._optimizer = optimizer
+        return obj
+
+    def numpy(self):
+        return np.float32(self)
+
+    def assign(self, value):
+        self._optimizer.learning_rate = value
+
+    @property
+    def value(self):
+        return float(self)
 
 
 class Optimizer:
@@ -113,7 +135,7 @@ class Optimizer:
     def learning_rate(self):
         """The learning rate of the next update: a float (the variable's float32 value, or the
         schedule / callable evaluated at the current step)."""
-        return self._core.learning_rate
+        return LearningRateValue(self._core.learning_rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
