@@ -3,13 +3,25 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace densekit {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-std::string number(double v) { return std::to_string(v); }
+// Python's repr of a number: integral values without decimals, others in the shortest form
+// that reads back the same.
+std::string number(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  char buf[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
 
 }  // namespace
 

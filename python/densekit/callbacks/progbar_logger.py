@@ -24,10 +24,12 @@ class ProgbarLogger(Callback):
         self.target = params["steps"]
 
     def _implements(self, hook):
-        # The bar redraws at most every 0.05 s: the loop calls its batch hooks throttled
-        # (CallbackList.batch_end_interval) rather than after every batch.
-        return hook not in ("on_train_batch_end", "on_test_batch_end", "on_predict_batch_end") and \
-            super()._implements(hook)
+        # The bar redraws at most every 0.05 s: the loop calls its batch-end hooks throttled
+        # (CallbackList.batch_end_interval) rather than after every batch, unless a subclass
+        # does more there.
+        if hook in ("on_train_batch_end", "on_test_batch_end", "on_predict_batch_end"):
+            return getattr(type(self), hook) is not getattr(ProgbarLogger, hook) or hook in self.__dict__
+        return super()._implements(hook)
 
     def on_train_begin(self, logs=None):
         self._called_in_fit = True  # validation inside fit stays silent
