@@ -746,3 +746,42 @@ def test_swap_ema_weights_on_epoch_end_for_checkpoints(tmp_path):
     # training is unchanged by the swaps, and fit still ends with the EMA weights
     assert_weights_equal(swapped.get_weights(), plain.get_weights())
     np.testing.assert_array_equal(flat(plain.get_weights()), averages.averages[-1])
+
+
+@pytest.mark.parametrize("hook", ["on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
+                                  "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
+                                  "on_epoch_end", "on_train_end"])
+def test_an_exception_in_any_fit_hook_propagates_unchanged(hook):
+    import signal
+
+    x, y = data(40)
+    model = small_model()
+    error = LookupError(f"raised in {hook}")
+
+    def raise_it(*args, **kwargs):
+        raise error
+
+    with pytest.raises(LookupError) as info:
+        model.fit(x, y, batch_size=10, epochs=2, verbose=0, validation_data=(x, y),
+                  callbacks=[keras.callbacks.LambdaCallback(**{hook: raise_it})])
+    assert info.value is error
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+    assert np.all(np.isfinite(model.predict(x, verbose=0)))
+    assert model.fit(x, y, epochs=1, verbose=0).epoch == [0]
+
+
+@pytest.mark.parametrize("hook", ["on_predict_begin", "on_predict_batch_begin", "on_predict_batch_end",
+                                  "on_predict_end"])
+def test_an_exception_in_a_predict_hook_propagates_unchanged(hook):
+    x, y = data(40)
+    model = small_model()
+    error = LookupError(hook)
+
+    def raise_it(*args, **kwargs):
+        raise error
+
+    with pytest.raises(LookupError) as info:
+        model.predict(x, batch_size=8, verbose=0, callbacks=[keras.callbacks.LambdaCallback(**{hook: raise_it})])
+    assert info.value is error
+    assert model.predict(x, verbose=0).shape == (40, 1)
