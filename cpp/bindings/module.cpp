@@ -1,9 +1,22 @@
 // densekit._core: the C++ core seen from Python. Thin by design: conversion only.
 #include "common.hpp"
 
+#include <cstring>
+
 namespace densekit_py {
 
-PYBIND11_MODULE(_core, m) {
+namespace {
+
+// Messages may quote bytes from a corrupt file: invalid UTF-8 becomes U+FFFD, never a second error.
+void set_error(PyObject* type, const char* message) {
+  PyObject* text = PyUnicode_DecodeUTF8(message, static_cast<Py_ssize_t>(std::strlen(message)), "replace");
+  PyErr_SetObject(type, text);
+  Py_XDECREF(text);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(DENSEKIT_MODULE, m) {
   m.doc() = "densekit's C++ core";
   m.attr("__version__") = densekit::version();
 
@@ -13,13 +26,13 @@ PYBIND11_MODULE(_core, m) {
     } catch (const densekit::Interrupted&) {
       PyErr_SetNone(PyExc_KeyboardInterrupt);
     } catch (const densekit::ValueError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      set_error(PyExc_ValueError, e.what());
     } catch (const densekit::TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
+      set_error(PyExc_TypeError, e.what());
     } catch (const densekit::IOError& e) {
-      PyErr_SetString(PyExc_OSError, e.what());
+      set_error(PyExc_OSError, e.what());
     } catch (const densekit::Error& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
+      set_error(PyExc_RuntimeError, e.what());
     }
   });
 

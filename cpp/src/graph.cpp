@@ -28,6 +28,7 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs) {
   }
   Node node;
   node.shape = layer->build(shapes);
+  checked_shape_size(node.shape, "The output of layer '" + layer->name() + "'");
   node.layer = layer;
   node.inputs = inputs;
   node.name = layer->name();
@@ -60,14 +61,25 @@ std::vector<LayerPtr> Graph::layers() const {
   return out;
 }
 
+int64_t Graph::planned_param_count() const {
+  int64_t total = 0;
+  for (const auto& layer : layers())
+    for (const auto& spec : layer->weight_specs()) {
+      total += checked_shape_size(spec.shape, "Weight " + layer->name() + "/" + spec.name);
+      if (total > kMaxValues) throw ValueError("The model has more than 2^36 parameters: too large to allocate.");
+    }
+  return total;
+}
+
 void Graph::finalize() {
   if (finalized_) return;
   if (outputs_.empty()) set_outputs({static_cast<int>(nodes_.size()) - 1});
   int64_t total = 0;
   for (const auto& layer : layers())
     for (const auto& spec : layer->weight_specs()) {
-      WeightRecord r{layer.get(), spec, total, shape_size(spec.shape)};
+      WeightRecord r{layer.get(), spec, total, checked_shape_size(spec.shape, "Weight " + layer->name() + "/" + spec.name)};
       total += r.size;
+      if (total > kMaxValues) throw ValueError("The model has more than 2^36 parameters: too large to allocate.");
       weights_.push_back(std::move(r));
     }
   params_.assign(static_cast<size_t>(total), 0.0f);
@@ -178,7 +190,7 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   reserve(ws, rows);
   ws.inputs_ = inputs;
   Context ctx{training, rng, false};
-  std::vector<ConstView> in;
+  std::vector<ConstView>& in = ws.in_;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     if (!n.layer) continue;
@@ -222,8 +234,8 @@ const Activation* Graph::fusable_output_activation(int k) const {
 
 void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng) {
   const Index rows = ws.rows_;
-  std::vector<ConstView> in;
-  std::vector<View> grad_in;
+  std::vector<ConstView>& in = ws.in_;
+  std::vector<View>& grad_in = ws.grad_in_;
   for (size_t i = nodes_.size(); i-- > 0;) {
     const Node& n = nodes_[i];
     if (!n.layer) continue;

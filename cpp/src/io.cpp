@@ -15,7 +15,9 @@
 #include <map>
 #include <sstream>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -215,6 +217,22 @@ std::string parent_dir(const std::string& path) {
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
+// Removes temporary files an earlier save of `path` left behind when its process was killed
+// (their writer's pid no longer exists).
+void remove_stale_temporaries(const std::string& path) {
+  const std::string dir = parent_dir(path);
+  const std::string prefix = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1) + ".tmp-";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) ::unlink((dir + "/" + name).c_str());
+  }
+  ::closedir(d);
+}
+
 // Temporary file in the same directory, flushed and fsynced, renamed over the target.
 void write_atomic(const std::string& path, const std::string& bytes) {
   static std::atomic<unsigned> counter{0};
@@ -248,6 +266,7 @@ void write_atomic(const std::string& path, const std::string& bytes) {
     ::fsync(dir);  // the rename itself survives a crash
     ::close(dir);
   }
+  remove_stale_temporaries(path);
 }
 
 // --- reading -------------------------------------------------------------------------------
@@ -277,17 +296,17 @@ Parsed decode(const std::string& bytes, const std::string& what) {
   }
   if (!header.is_object()) bad(what, "its header is not a JSON object");
   if (!header.contains("__metadata__") || !header["__metadata__"].is_object() ||
-      header["__metadata__"].value("format", std::string()) != "densekit")
+      !header["__metadata__"].contains("format") || !header["__metadata__"]["format"].is_string() ||
+      header["__metadata__"]["format"].get<std::string>() != "densekit")
     bad(what, "it has no densekit metadata (a plain safetensors file, or not a model file at all)");
   p.meta = header["__metadata__"];
   for (const auto& [key, value] : p.meta.items())
     if (!value.is_string()) bad(what, "metadata field '" + key + "' is not a string");
   int file_version = 0;
-  try {
-    file_version = std::stoi(p.meta.value("format_version", std::string("0")));
-  } catch (const std::exception&) {
-    bad(what, "its format_version is not a number");
-  }
+  const std::string version_text = p.meta.value("format_version", std::string());
+  if (version_text.empty() || version_text.size() > 6 || version_text.find_first_not_of("0123456789") != std::string::npos)
+    bad(what, "its format_version is missing or invalid ('" + version_text + "')");
+  file_version = std::stoi(version_text);
   if (file_version < 1) bad(what, "its format_version is missing or invalid");
   if (file_version > kFormatVersion)
     throw IOError("'" + what + "' has format_version " + std::to_string(file_version) + "; this build of densekit (" + std::string(version()) +
@@ -424,13 +443,26 @@ std::shared_ptr<Model> decode_model(const std::string& bytes, bool compile, cons
   } catch (const nlohmann::json::exception& e) {
     bad(what, std::string("its model_config metadata is not valid JSON (") + e.what() + ")");
   }
+  // Every weight the architecture declares must be in the file, with its dtype and shape, before
+  // anything is allocated for it (a corrupt config could otherwise ask for any amount of memory).
+  auto check_size = [&](const Graph& graph) {
+    for (const auto& layer : graph.layers())
+      for (const auto& spec : layer->weight_specs()) {
+        checked_shape_size(spec.shape, "Weight " + layer->name() + "/" + spec.name);
+        require(p, layer->name() + "/" + spec.name, "F32", spec.shape, what);
+      }
+  };
   std::shared_ptr<Model> model;
   try {
-    model = model_from_config(config, compile);
+    model = model_from_config(config, compile, check_size);
   } catch (const nlohmann::json::exception& e) {
     bad(what, std::string("its model_config does not follow the Keras schema (") + e.what() + ")");
   } catch (const ValueError& e) {
     bad(what, e.what());
+  } catch (const std::length_error&) {
+    bad(what, "its architecture is too large to allocate");
+  } catch (const std::bad_alloc&) {
+    bad(what, "its architecture is too large to allocate");
   }
   restore_state(*model, p, compile, what, nullptr);
   check_probe(*model, p, what);

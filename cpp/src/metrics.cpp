@@ -181,9 +181,9 @@ void Metric::update(ConstView y_true, ConstView y_pred, const float* sample_weig
       if (kind_ == MetricKind::MeanSquaredError) l.kind = LossKind::MeanSquaredError;
       if (kind_ == MetricKind::MeanAbsolutePercentageError) l.kind = LossKind::MeanAbsolutePercentageError;
       if (kind_ == MetricKind::MeanSquaredLogarithmicError) l.kind = LossKind::MeanSquaredLogarithmicError;
-      std::vector<float> values(rows);
-      l.per_sample<float>(y_true.data, tc, y_pred.data, pc, rows, values.data());
-      for (Index i = 0; i < rows; ++i) total_ += weight(i) * values[i], count_ += weight(i);
+      values_.resize(static_cast<size_t>(rows));
+      l.per_sample<float>(y_true.data, tc, y_pred.data, pc, rows, values_.data());
+      for (Index i = 0; i < rows; ++i) total_ += weight(i) * values_[i], count_ += weight(i);
       return;
     }
     case MetricKind::RootMeanSquaredError:

@@ -32,9 +32,11 @@ double now_seconds() {
 struct Batcher {
   std::vector<Buffer> x, y;
   Buffer w;
+  Data b;  // reused: no allocation per batch once the buffers have grown
 
-  Data view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
-    Data b;
+  const Data& view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
+    b.x.clear(), b.y.clear();
+    b.sample_weight = nullptr;
     b.rows = n;
     if (!order) {
       for (const auto& v : data.x) b.x.push_back(v.slice_rows(start, n));
@@ -211,7 +213,8 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
   graph_->forward(ws, batch.x, compute_grads, &rng_);
   if (compute_grads) graph_->zero_grads(ws);
   const size_t outputs = graph_->output_nodes().size();
-  std::vector<bool> fused(outputs, false);
+  std::vector<bool>& fused = fused_;
+  fused.assign(outputs, false);
   double total = 0.0;
   for (size_t k = 0; k < outputs; ++k) {
     const ConstView out = graph_->output(ws, static_cast<int>(k));
@@ -326,7 +329,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
       check_interrupt();  // between batches: a batch is applied whole or not at all
       if (hooks.batch_begin) stop = hooks.batch_begin(epoch, step) || stop;
       const Index start = step * bs, rows = std::min<Index>(bs, n - start);
-      const Data batch = batcher.view(train, start, rows, options.shuffle ? &order : nullptr);
+      const Data& batch = batcher.view(train, start, rows, options.shuffle ? &order : nullptr);
       train_step(batch);
       if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, steps, stop))
         stop = hooks.batch_end(epoch, step, current_logs()) || stop;
@@ -366,7 +369,7 @@ Logs Model::run_evaluation(const Data& data, int64_t batch_size, const LoopHooks
     if (handle_sigint) SigintGuard::check();
     bool stop = hooks.batch_begin && hooks.batch_begin(step);
     const Index start = step * batch_size;
-    const Data batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
+    const Data& batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
     step_loss(eval_ws_, batch, false);
     update_metrics(eval_ws_, batch);
     if (hooks.batch_end && throttle.due(step, steps, stop)) stop = hooks.batch_end(step, current_logs()) || stop;

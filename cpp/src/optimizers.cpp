@@ -1,6 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/optimizers.hpp>
-#include <densekit/parallel.hpp>
+#include "parallel_for.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -708,7 +708,8 @@ Json model_config(const Model& model) {
   return out;
 }
 
-std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
+std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
+                                         const std::function<void(const Graph&)>& before_allocation) {
   if (!json.is_object() || !json.contains("class_name") || !json.contains("config"))
     throw ValueError("A model config needs `class_name` and `config`; received keys " + json.dump().substr(0, 200));
   const std::string class_name = json["class_name"].get<std::string>();
@@ -792,6 +793,8 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile) {
   } else {
     throw ValueError("Unknown model class '" + class_name + "' in the config: densekit rebuilds Sequential and Functional models.");
   }
+  if (before_allocation) before_allocation(*graph);
+  graph->planned_param_count();
   auto model = std::make_shared<Model>(graph, draw_seed());
   model->name = name;
   model->class_name = class_name == "Model" ? "Functional" : class_name;

@@ -4,8 +4,9 @@
 compile / fit / evaluate / predict, callbacks and summary, with the math in C++.
 """
 
-from densekit import _core
+from densekit import _isa
 
+_core = _isa.load_core()
 __version__ = _core.__version__
 
 from densekit import (  # noqa: E402

@@ -42,6 +42,9 @@ class Workspace {
   };
   std::vector<Buffers> nodes_;
   std::vector<ConstView> inputs_;
+  // Argument lists reused by every forward/backward call (no allocation per step).
+  std::vector<ConstView> in_;
+  std::vector<View> grad_in_;
   Index capacity_ = 0;
   Index rows_ = 0;
 };
@@ -57,6 +60,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
   void set_input_order(const std::vector<int>& inputs);
   // Places every weight in the flat buffer and initializes it. Call once, after the last node.
   void finalize();
+  // The number of parameters finalize() will allocate (checked against kMaxValues).
+  int64_t planned_param_count() const;
   bool finalized() const { return finalized_; }
 
   const std::vector<Node>& nodes() const { return nodes_; }

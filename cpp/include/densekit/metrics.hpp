@@ -58,6 +58,7 @@ class Metric {
   double count_ = 0.0;
   // Confusion counts per threshold (AUC) or a single threshold (precision/recall).
   std::vector<double> tp_, fp_, tn_, fn_;
+  std::vector<float> values_;  // per-sample values of loss-function metrics, reused
 };
 
 using MetricPtr = std::shared_ptr<Metric>;

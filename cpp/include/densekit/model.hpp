@@ -160,6 +160,7 @@ class Model {
   bool resolved_ = false;
   double loss_total_ = 0.0, loss_count_ = 0.0;
   std::vector<double> output_loss_total_;
+  std::vector<bool> fused_;  // per output: whether its gradient is the fused cross-entropy one
 };
 
 // Converts Keras class_weight to per-sample weights: the class of a row is argmax of a one-hot

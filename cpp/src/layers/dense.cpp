@@ -1,6 +1,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/layers/dense.hpp>
-#include <densekit/parallel.hpp>
+#include "../parallel_for.hpp"
+#include "../gemm.hpp"
 
 namespace densekit {
 
@@ -59,6 +60,14 @@ void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, co
   const ConstMatrixMap kernel(kernel_, input_dim_, units_);
   const Activation& act = options_.activation;
   float* z = act.backward_needs_input() ? scratch.data : out.data;
+  if (gemm_preferred(rows, units_, input_dim_)) {
+    // z = x @ kernel + bias, the kernel read in place; then the activation, threads over rows.
+    gemm(rows, units_, input_dim_, {x.data(), input_dim_, 1}, kernel_, units_, z, units_, false, bias_);
+    parallel_rows(rows, double(units_) * 4.0, [&](int64_t r0, int64_t r1) {
+      act.forward(z + r0 * units_, out.data + r0 * units_, r1 - r0, units_);
+    });
+    return;
+  }
   parallel_rows(rows, double(input_dim_) * double(units_), [&](int64_t r0, int64_t r1) {
     MatrixMap zb(z + r0 * units_, r1 - r0, units_);
     zb.noalias() = x.middleRows(r0, r1 - r0) * kernel;

@@ -390,7 +390,8 @@ class Model:
             cbl.on_epoch_end(epoch, last_logs[0])
             return bool(self.stop_training)
 
-        hooks.epoch_begin = epoch_begin
+        if cbl.implements("on_epoch_begin"):  # else no call into Python at epoch begin
+            hooks.epoch_begin = epoch_begin
         hooks.epoch_end = epoch_end
         if cbl.implements("on_train_batch_begin"):
             def batch_begin(epoch, batch):

@@ -1,0 +1,172 @@
+#include "gemm.hpp"
+
+#include "parallel_for.hpp"
+
+#include <algorithm>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace densekit {
+namespace {
+
+#if defined(__AVX512F__)
+// 16 floats a vector; a tail of fewer columns is read and written through a mask.
+struct Simd {
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int W = 16;
+  static Mask mask(Index cols) { return cols >= W ? Mask(0xFFFF) : cols <= 0 ? Mask(0) : Mask((1u << cols) - 1u); }
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v, Mask m) { _mm512_mask_storeu_ps(p, m, v); }
+  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+};
+constexpr int kVecs = 3, kAccumulators = 24, kRows = kAccumulators / kVecs;  // 24 of the 32 registers
+#elif defined(__AVX2__)
+struct Simd {
+  using V = __m256;
+  using Mask = __m256i;
+  static constexpr int W = 8;
+  static Mask mask(Index cols) {
+    const int n = static_cast<int>(std::clamp<Index>(cols, 0, W));
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v, Mask m) { _mm256_maskstore_ps(p, m, v); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+};
+constexpr int kVecs = 3, kAccumulators = 12, kRows = kAccumulators / kVecs;  // 12 of the 16 registers
+#endif
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+constexpr Index kBlockCols = kVecs * Simd::W;
+
+// One tile: rows [i0, i0+R) × columns [j0, j0+cols) of C (cols ≤ V vectors), summed over all of
+// k in one fixed order. Masked: a partial last vector; the others take plain loads and stores.
+template <int R, int V, bool Masked>
+void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
+          float* __restrict c, Index ldc, bool accumulate, const float* bias) {
+  typename Simd::Mask mask[V];
+  for (int v = 0; v < V; ++v) mask[v] = Simd::mask(Masked ? cols - v * Simd::W : Simd::W);
+  auto load = [&](const float* p, int v) { return Masked ? Simd::load(p, mask[v]) : Simd::loadu(p); };
+  typename Simd::V acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = Simd::zero();
+  const float* __restrict arow = a.data + i0 * a.row_stride;
+  const float* __restrict bcol = b + j0;
+  const Index rs = a.row_stride, cs = a.col_stride;
+  for (Index p = 0; p < k; ++p) {
+    typename Simd::V bv[V];
+    for (int v = 0; v < V; ++v) bv[v] = load(bcol + p * ldb + v * Simd::W, v);
+    for (int r = 0; r < R; ++r) {
+      const typename Simd::V av = Simd::broadcast(arow + r * rs + p * cs);
+      for (int v = 0; v < V; ++v) acc[r][v] = Simd::fma(av, bv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* crow = c + (i0 + r) * ldc + j0;
+    for (int v = 0; v < V; ++v) {
+      typename Simd::V out = acc[r][v];
+      if (accumulate) out = Simd::add(out, load(crow + v * Simd::W, v));
+      else if (bias) out = Simd::add(out, load(bias + j0 + v * Simd::W, v));
+      if (Masked) Simd::store(crow + v * Simd::W, out, mask[v]);
+      else Simd::storeu(crow + v * Simd::W, out);
+    }
+  }
+}
+
+// A column block of V vectors over rows [r0, r1): tiles of as many rows as the registers hold.
+template <int V, bool Masked>
+void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+                  float* c, Index ldc, bool accumulate, const float* bias) {
+  constexpr int R = kAccumulators / V;
+  Index i = r0;
+  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  if constexpr (R > 8)
+    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  if constexpr (R > 4)
+    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+}
+
+template <int V>
+void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+                      float* c, Index ldc, bool accumulate, const float* bias) {
+  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  else column_block<V, true>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+}
+
+// Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × kBlockCols
+// floats) stays in cache while every row tile passes over it. The last block narrows to the
+// vectors it needs.
+void block_range(Index r0, Index r1, Index b0, Index b1, Index n, Index k, const StridedMatrix& a, const float* b, Index ldb,
+                 float* c, Index ldc, bool accumulate, const float* bias) {
+  for (Index blk = b0; blk < b1; ++blk) {
+    const Index j0 = blk * kBlockCols, cols = std::min<Index>(kBlockCols, n - j0);
+    switch ((cols + Simd::W - 1) / Simd::W) {
+      case 1: column_block_any<1>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
+      case 2: column_block_any<2>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
+      default: column_block_any<3>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
+    }
+  }
+}
+#endif
+
+}  // namespace
+
+bool gemm_preferred(Index m, Index n, Index k) {
+#if defined(__AVX512F__)
+  // Measured (benchmarks/gemm): reading the weights in place beats Eigen's packed product for
+  // layers of 48 or more units; below that, and on AVX2, Eigen's kernels are faster.
+  return n >= 48 && k >= 32;
+#else
+  return false;
+#endif
+}
+
+void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
+          const float* bias) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  const Index blocks = (n + kBlockCols - 1) / kBlockCols;
+  const double work_per_block = double(m) * double(k) * double(kBlockCols);
+  if (blocks >= 2 * num_threads() || m < 4 * kRows) {
+    parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
+      block_range(0, m, b0, b1, n, k, a, b, ldb, c, ldc, accumulate, bias);
+    });
+  } else {
+    // Few columns: threads take row blocks (whole multiples of the tile height).
+    const Index row_blocks = (m + kRows - 1) / kRows;
+    parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
+      block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+    });
+  }
+#else
+  // The baseline build: Eigen's product, on rows split across threads.
+  using Strided = Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+  using Out = Eigen::Map<Matrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+  const Strided am(a.data, m, k, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(a.row_stride, a.col_stride));
+  const Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::OuterStride<>> bm(b, k, n, Eigen::OuterStride<>(ldb));
+  parallel_rows(m, double(n) * double(k), [&](int64_t r0, int64_t r1) {
+    Out cm(c + r0 * ldc, r1 - r0, n, Eigen::OuterStride<>(ldc));
+    if (accumulate) {
+      cm.noalias() += am.middleRows(r0, r1 - r0) * bm;
+    } else {
+      cm.noalias() = am.middleRows(r0, r1 - r0) * bm;
+      if (bias) cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, n);
+    }
+  });
+#endif
+}
+
+}  // namespace densekit
