@@ -256,7 +256,8 @@ def test_no_python_call_per_batch_unless_a_callback_needs_it(monkeypatch, tmp_pa
     x, y = data(200)
     model = small_model()
     cbs = [keras.callbacks.EarlyStopping(monitor="loss", patience=100), keras.callbacks.History(),
-           keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras")), keras.callbacks.CSVLogger(str(tmp_path / "l.csv")),
+           keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras")),
+           keras.callbacks.CSVLogger(str(tmp_path / "l.csv")),
            keras.callbacks.ReduceLROnPlateau(monitor="loss"), keras.callbacks.BackupAndRestore(str(tmp_path / "b"))]
     model.fit(x, y, batch_size=4, epochs=3, verbose=0, validation_data=(x, y), callbacks=cbs)
     assert calls == {"begin": 0, "end": 0, "test_end": 0}
@@ -440,7 +441,8 @@ def test_model_checkpoint_best_only_writes_on_improvement_and_reloads(tmp_path, 
     values = [0.9, 0.7, 0.8, 0.6, 0.65]
     cb = keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True, verbose=1)
     per_epoch = WeightsPerEpoch()
-    model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y), callbacks=[scripted("val_loss", values), per_epoch, cb])
+    model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
+              callbacks=[scripted("val_loss", values), per_epoch, cb])
     assert sorted(os.listdir(tmp_path / "ckpt")) == ["m-01-0.90.keras", "m-02-0.70.keras", "m-04-0.60.keras"]
     out = capsys.readouterr().out
     p = lambda name: str(tmp_path / "ckpt" / name)  # noqa: E731
@@ -571,9 +573,9 @@ def test_terminate_on_nan_stops_on_the_batch_that_produced_it(capsys):
     model = keras.Sequential([keras.Input((1,)), layers.Dense(1)])
     model.compile("sgd", "mse")
     losses = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: losses.append(logs["loss"]))
     history = model.fit(x, y, batch_size=10, epochs=3, shuffle=False, verbose=0,
-                        callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: losses.append(logs["loss"])),
-                                   keras.callbacks.TerminateOnNaN()])
+                        callbacks=[record, keras.callbacks.TerminateOnNaN()])
     assert len(losses) == 3 and np.isfinite(losses[:2]).all() and not np.isfinite(losses[2])
     assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
     assert history.epoch == [0] and model.optimizer.iterations == 3
@@ -658,9 +660,10 @@ def test_backup_and_restore_resumes_an_interrupted_fit_at_the_right_epoch(tmp_pa
     again = small_model()
     again.fit(x[:1], y[:1], epochs=1, verbose=0)  # build the optimizer, then let the backup overwrite it
     seen = []
-    history = again.fit(x, y, epochs=10, batch_size=10, verbose=0, callbacks=[
-        keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seen.append(again.get_weights()) if epoch == 4 else None),
-        keras.callbacks.BackupAndRestore(str(backup))])
+    peek = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(again.get_weights()) if epoch == 4 else None)
+    history = again.fit(x, y, epochs=10, batch_size=10, verbose=0,
+                        callbacks=[peek, keras.callbacks.BackupAndRestore(str(backup))])
     assert history.epoch == [4, 5, 6, 7, 8, 9] and len(history.history["loss"]) == 6
     assert_weights_equal(seen[0], per_epoch.weights[3])
     assert again.optimizer.iterations == iterations + 6 * 4

@@ -30,8 +30,8 @@ class BackupAndRestore(Callback):
         self._prev_weights_path = os.path.join(self.backup_dir, "_latest.weights.h5")
         self._prev_training_metadata_path = os.path.join(self.backup_dir, "_training_metadata.json")
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
-            raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq={save_freq}. Expected either "
-                             "'epoch' or an integer value.")
+            raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq={save_freq}. "
+                             "Expected either 'epoch' or an integer value.")
 
     def _implements(self, hook):
         if hook == "on_train_batch_end":

@@ -26,7 +26,8 @@ class ModelCheckpoint(MonitorCallback):
         self._last_batch_seen = 0
         self._current_epoch = 0
         if self.save_freq != "epoch" and (isinstance(self.save_freq, bool) or not isinstance(self.save_freq, int)):
-            raise ValueError(f"Unrecognized save_freq: {self.save_freq}. Expected save_freq are 'epoch' or integer values")
+            raise ValueError(f"Unrecognized save_freq: {self.save_freq}. "
+                             "Expected save_freq are 'epoch' or integer values")
         if save_weights_only:
             if not self.filepath.endswith(".weights.h5"):
                 raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must "

@@ -75,8 +75,8 @@ class Optimizer:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if gradient_accumulation_steps:
-            if isinstance(gradient_accumulation_steps, bool) or not isinstance(gradient_accumulation_steps, numbers.Integral) \
-                    or not gradient_accumulation_steps >= 2:
+            steps = gradient_accumulation_steps
+            if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not steps >= 2:
                 raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
                                  f"gradient_accumulation_steps={gradient_accumulation_steps}")
         if use_ema:
