@@ -43,7 +43,7 @@ def sigint_after(seconds):
 def test_sigint_mid_fit_keeps_whole_batches_history_and_raises():
     x, y = data()
     model = build(11)
-    timer = sigint_after(0.3)
+    timer = sigint_after(0.15)
     start = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
         model.fit(x, y, batch_size=32, epochs=10 ** 7, verbose=0)
@@ -87,7 +87,7 @@ def test_sigint_during_evaluate_and_predict():
     model = build(3)
     for call in (lambda: [model.evaluate(x, y, batch_size=1, verbose=0) for _ in range(1000)],
                  lambda: [model.predict(x, batch_size=1, verbose=0) for _ in range(1000)]):
-        timer = sigint_after(0.2)
+        timer = sigint_after(0.1)
         start = time.perf_counter()
         with pytest.raises(KeyboardInterrupt):
             call()
