@@ -4,6 +4,8 @@ class arranges the data, the callbacks and the printed output around it."""
 import json
 import math
 import numbers
+import signal
+import threading
 
 import numpy as np
 
@@ -29,7 +31,31 @@ def _verbose(verbose):
 
 
 def _sorted_logs(logs):
+    """Keras's pythonified logs: sorted by key, values Python floats."""
     return {key: float(value) for key, value in sorted(logs)}
+
+
+def _epoch_logs(logs):
+    """An epoch's logs as Keras builds them: the training results sorted, then the validation
+    results (sorted) appended."""
+    train = sorted((k, v) for k, v in logs if not k.startswith("val_"))
+    val = sorted((k, v) for k, v in logs if k.startswith("val_"))
+    return {key: float(value) for key, value in train + val}
+
+
+# The accuracy functions: compiled by name they are wrapped without a direction, so
+# mode="auto" cannot tell which way they improve (Keras's behaviour); their classes can.
+_DIRECTIONLESS = {"binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+                  "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
+
+
+def _metric_direction(identifier, core):
+    """(name, "up" / "down" / None) of a compiled metric, as callbacks' mode="auto" sees it."""
+    name = identifier if isinstance(identifier, str) else core.name
+    fn_name = identifier if isinstance(identifier, str) else getattr(identifier, "__name__", None)
+    if fn_name in _DIRECTIONLESS and not isinstance(identifier, metrics_module.Metric):
+        return name, None
+    return name, "up" if core.higher_is_better else "down"
 
 
 class Model:
@@ -51,6 +77,8 @@ class Model:
         self.compiled = False
         self.stop_training = False
         self.history = None
+        self._initial_epoch = None  # set by BackupAndRestore to resume an interrupted fit
+        self._metric_directions = {}
 
     # --- subclass interface -----------------------------------------------------------------
     def _input_shapes(self):
@@ -161,8 +189,9 @@ class Model:
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise ValueError("Expected `metrics` argument to be a list, tuple, or dict. "
                              f"Received instead: metrics={metrics} of type {type(metrics)}")
-        if weighted_metrics:
-            raise ValueError("densekit does not support `weighted_metrics` yet.")
+        if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+            raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. "
+                             f"Received instead: weighted_metrics={weighted_metrics} of type {type(weighted_metrics)}")
         if isinstance(loss, (list, tuple)):
             if len(loss) != 1:
                 raise ValueError(f"The model has 1 output but {len(loss)} losses were given.")
@@ -179,29 +208,27 @@ class Model:
         if loss_weights is not None and not isinstance(loss_weights, numbers.Real):
             raise ValueError(f"`loss_weights` must be a float (or a list of one) for a single-output model. "
                              f"Received: loss_weights={loss_weights!r}")
-        metric_list = list(metrics.values())[0] if isinstance(metrics, dict) else list(metrics or [])
-        if not isinstance(metric_list, (list, tuple)):
-            metric_list = [metric_list]
-        cores, seen = [], {}
-        for m in metric_list:
-            core = metrics_module.get(m)
-            if core.name in seen:  # duplicate names get _1, _2, ...
-                seen[core.name] += 1
-                core.name = f"{core.name}_{seen[core.name]}"
-            else:
-                seen[core.name] = 0
-            cores.append(core)
-        self._compile_args = (loss_object, 1.0 if loss_weights is None else float(loss_weights), cores)
-        self._metric_names = [c.name for c in cores]
+        def metric_list(given):
+            items = list(given.values())[0] if isinstance(given, dict) else list(given or [])
+            return list(items) if isinstance(items, (list, tuple)) else [items]
+
+        # Repeated names are told apart in the logs by the C++ model ("_1", "weighted_").
+        plain = [(m, metrics_module.get(m)) for m in metric_list(metrics)]
+        weighted = [(m, metrics_module.get(m)) for m in metric_list(weighted_metrics)]
+        cores, weighted_cores = [c for _, c in plain], [c for _, c in weighted]
+        self._compile_args = (loss_object, 1.0 if loss_weights is None else float(loss_weights), cores,
+                              weighted_cores)
+        self._metric_names = [c.name for c in cores + weighted_cores]
+        self._metric_directions = dict(_metric_direction(m, c) for m, c in plain + weighted)
         self.compiled = True
         self.stop_training = False
         if self._core is not None:
             self._apply_compile()
 
     def _apply_compile(self):
-        loss, weight, metric_cores = self._compile_args
+        loss, weight, metric_cores, weighted_cores = self._compile_args
         if loss is not None:
-            self._core.compile(self.optimizer._core, [loss._core], [weight], [metric_cores])
+            self._core.compile(self.optimizer._core, [loss._core], [weight], [metric_cores], [weighted_cores])
 
     def _adopt_compile(self, compile_config, core_optimizer):
         """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
@@ -209,10 +236,14 @@ class Model:
         self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
         loss = compile_config["loss"]
         weight = compile_config.get("loss_weights")
-        metric_cores = [metrics_module.get(m) for m in compile_config.get("metrics") or []]
+        plain = [(m, metrics_module.get(m)) for m in compile_config.get("metrics") or []]
+        weighted = [(m, metrics_module.get(m)) for m in compile_config.get("weighted_metrics") or []]
         self.loss = loss if isinstance(loss, str) else losses_module.get(loss)
-        self._compile_args = (losses_module.get(loss), 1.0 if weight is None else float(weight), metric_cores)
-        self._metric_names = [c.name for c in metric_cores]
+        self._compile_args = (losses_module.get(loss), 1.0 if weight is None else float(weight),
+                              [c for _, c in plain], [c for _, c in weighted])
+        self._metric_names = [c.name for _, c in plain + weighted]
+        self._metric_directions = dict(_metric_direction(m.get("config", {}).get("name", m) if isinstance(m, dict)
+                                                         else m, c) for m, c in plain + weighted)
         self.compiled = True
 
     def _require_compiled(self):
@@ -269,6 +300,38 @@ class Model:
         return values[0] if len(values) == 1 else values
 
     # --- training -----------------------------------------------------------------------------
+    @staticmethod
+    def _handle_sigint():
+        """Whether the C++ loop takes over Ctrl-C (stopping between batches, then raising
+        KeyboardInterrupt): in the main thread, where Python delivers KeyboardInterrupt, and only
+        while SIGINT has Python's default handler (a handler of the user's own, or SIG_IGN, keeps
+        the signal)."""
+        return (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+
+    def _test_hooks(self, cbl, handle_sigint, in_fit=False):
+        """evaluate's hooks into the C++ loop for the callbacks in ``cbl``: only those some
+        callback implements (the progress bar's batch updates throttled; none for validation
+        inside fit, which the bar does not show)."""
+        hooks = _core.LoopHooks()
+        hooks.handle_sigint = handle_sigint
+        if cbl.implements("on_test_begin") or cbl.implements("on_test_end") or cbl.implements("on_test_batch_end"):
+            hooks.begin = lambda: cbl.on_test_begin()
+            hooks.end = lambda logs: cbl.on_test_end(_sorted_logs(logs))
+        if cbl.implements("on_test_batch_begin"):
+            def batch_begin(batch):
+                cbl.on_test_batch_begin(batch)
+                return bool(getattr(self, "stop_evaluating", False))
+            hooks.batch_begin = batch_begin
+        interval = cbl.batch_end_interval("on_test_batch_end", progbar=not in_fit)
+        if interval is not None:
+            def batch_end(batch, logs):
+                cbl.on_test_batch_end(batch, _sorted_logs(logs))
+                return bool(getattr(self, "stop_evaluating", False))
+            hooks.batch_end = batch_end
+            hooks.batch_end_interval = interval
+        return hooks
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -297,36 +360,62 @@ class Model:
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = self._split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
-        steps = math.ceil(len(xs[0]) / batch_size)
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        cbl = CallbackList(callbacks, self, params, add_history=True, add_progbar=verbose != 0)
         options = _core.FitOptions()
-        options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
         if shuffle not in (True, False):
             raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
         options.shuffle = bool(shuffle)
         if validation_batch_size is not None:
             options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
-        options.batch_hook_interval = 0.0 if cbl.needs_train_batches else (0.05 if cbl.has_progbar else -1.0)
+        if isinstance(validation_freq, (list, tuple, set)):
+            options.validation_epochs = sorted(int(e) for e in validation_freq)
+        else:
+            options.validation_freq = _positive_int("validation_freq", validation_freq)
+        steps = math.ceil(len(xs[0]) / min(batch_size, len(xs[0])))
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=steps)
+        handle_sigint = self._handle_sigint()
+        options.handle_sigint = handle_sigint
+
+        hooks = _core.FitHooks()
+        hooks.validation = self._test_hooks(cbl, handle_sigint, in_fit=True)
+        last_logs = [None]  # the last epoch's logs, for on_train_end
 
         def epoch_begin(epoch):
-            cbl.call("on_epoch_begin", epoch, {})
-            return self.stop_training
-
-        def batch_end(epoch, batch, logs):
-            cbl.call("on_train_batch_end", batch, _sorted_logs(logs))
-            return self.stop_training
+            cbl.on_epoch_begin(epoch)
+            return bool(self.stop_training)
 
         def epoch_end(epoch, logs):
-            cbl.call("on_epoch_end", epoch, _sorted_logs(logs))
-            return self.stop_training
+            last_logs[0] = _epoch_logs(logs)
+            cbl.on_epoch_end(epoch, last_logs[0])
+            return bool(self.stop_training)
+
+        if cbl.implements("on_epoch_begin"):  # else no call into Python at epoch begin
+            hooks.epoch_begin = epoch_begin
+        hooks.epoch_end = epoch_end
+        if cbl.implements("on_train_batch_begin"):
+            def batch_begin(epoch, batch):
+                cbl.on_train_batch_begin(batch)
+                return bool(self.stop_training)
+            hooks.batch_begin = batch_begin
+        interval = cbl.batch_end_interval("on_train_batch_end")
+        if interval is not None:
+            def batch_end(epoch, batch, logs):
+                cbl.on_train_batch_end(batch, _sorted_logs(logs))
+                return bool(self.stop_training)
+            hooks.batch_end = batch_end
+            options.batch_hook_interval = interval
 
         self.stop_training = False
-        cbl.call("on_train_begin", {})
-        self._core.fit(xs, ys, sw, validation, options, epoch_begin if cbl.needs_epoch_begin else None,
-                       batch_end if options.batch_hook_interval >= 0 else None, epoch_end)
-        cbl.call("on_train_end", {})
-        self.history = cbl.history
+        cbl.on_train_begin()
+        # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
+        initial_epoch = self._initial_epoch or initial_epoch
+        self._initial_epoch = None
+        options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
+        # Ctrl-C: the loop stops between batches and raises KeyboardInterrupt; model.history
+        # keeps the finished epochs, and on_train_end is not called (as in Keras).
+        self._core.fit(xs, ys, sw, validation, options, hooks)
+        cbl.on_train_end(last_logs[0])
         return self.history
 
     @staticmethod
@@ -344,38 +433,51 @@ class Model:
         ys = self._targets(y, xs)
         sw = self._weights(sample_weight, len(xs[0]))
         batch_size = _positive_int("batch_size", batch_size or 32)
-        params = {"verbose": verbose, "epochs": 1, "steps": math.ceil(len(xs[0]) / batch_size)}
-        cbl = CallbackList(callbacks, self, params, add_progbar=verbose != 0)
-        cbl.call("on_test_begin", {})
-        hook = None
-        if cbl.callbacks:
-            def hook(batch, logs):
-                cbl.call("on_test_batch_end", batch, _sorted_logs(logs))
-        logs = self._core.evaluate(xs, ys, sw, batch_size, hook)
-        cbl.call("on_test_end", _sorted_logs(logs))
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=math.ceil(len(xs[0]) / batch_size))
+        self.stop_evaluating = False
+        logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         verbose = _verbose(verbose)
         xs = self._inputs(x)
         batch_size = _positive_int("batch_size", batch_size or 32)
-        hook = None
-        if verbose or callbacks:
-            params = {"verbose": verbose, "epochs": 1, "steps": math.ceil(len(xs[0]) / batch_size)}
-            cbl = CallbackList(callbacks, self, params, add_progbar=verbose != 0)
-            cbl.call("on_predict_begin", {})
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=math.ceil(len(xs[0]) / batch_size))
+        hooks = _core.LoopHooks()
+        hooks.handle_sigint = self._handle_sigint()
+        out = None
+        self.stop_predicting = False
+        if cbl.callbacks:
+            hooks.begin = lambda: cbl.on_predict_begin()
+            hooks.end = lambda logs: cbl.on_predict_end()
+            if cbl.implements("on_predict_batch_begin"):
+                def batch_begin(batch):
+                    cbl.on_predict_batch_begin(batch)
+                    return bool(self.stop_predicting)
+                hooks.batch_begin = batch_begin
+            interval = cbl.batch_end_interval("on_predict_batch_end")
+            if interval is not None:
+                # The callbacks see each batch's rows of the output arrays being filled.
+                rows = len(xs[0])
+                out = [np.empty((rows,) + tuple(self._graph.node_shape(o)), dtype=np.float32)
+                       for o in self._graph.output_nodes]
 
-            def hook(batch, logs):
-                cbl.call("on_predict_batch_end", batch, {})
-
-        outputs = self._core.predict(xs, batch_size, hook)
-        if hook is not None:
-            cbl.call("on_predict_end", {})
+                def batch_end(batch, logs):
+                    part = [o[batch * batch_size:(batch + 1) * batch_size] for o in out]
+                    cbl.on_predict_batch_end(batch, {"outputs": part[0] if len(part) == 1 else part})
+                    return bool(self.stop_predicting)
+                hooks.batch_end = batch_end
+                hooks.batch_end_interval = interval
+        outputs = self._core.predict(xs, batch_size, hooks, out)
         return outputs[0] if len(outputs) == 1 else outputs
 
     def predict_on_batch(self, x):
         xs = self._inputs(x)
-        outputs = self._core.predict(xs, len(xs[0]), None)
+        outputs = self._core.predict(xs, len(xs[0]))
         return outputs[0] if len(outputs) == 1 else outputs
 
     def __call__(self, x, training=False):
