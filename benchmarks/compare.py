@@ -93,11 +93,19 @@ def thread_env(threads):
     return env
 
 
-def imports_ok(python, lib, env):
-    try:
-        return subprocess.run([python, "-c", IMPORTS[lib]], env=env, capture_output=True, timeout=300).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+def imports_ok(python, lib, env, attempts=3):
+    """Whether `python` imports the library (retried: an editable install may be mid-rebuild)."""
+    for attempt in range(attempts):
+        try:
+            if subprocess.run([python, "-c", IMPORTS[lib]], env=env, capture_output=True, timeout=300).returncode == 0:
+                return True
+        except OSError:
+            return False
+        except subprocess.TimeoutExpired:
+            pass
+        if attempt + 1 < attempts:
+            time.sleep(5)
+    return False
 
 
 def cpu_model():
