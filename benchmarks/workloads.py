@@ -1,44 +1,113 @@
-"""The benchmark workloads (issue 6), with float32 data from fixed seeds; shared by the
-pytest-benchmark suite and by compare.py."""
+"""The benchmark workloads of issue 6, shared by every library's runner and by the
+pytest-benchmark suite.
+
+Depends only on numpy (never imports densekit), so the Keras, PyTorch and scikit-learn
+runners can load it by path from their own virtualenvs. All data is float32 from fixed seeds.
+"""
+
+import gzip
+import os
 
 import numpy as np
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+BREAST_CANCER_CSV = os.path.join(HERE, os.pardir, "python", "densekit", "datasets", "breast_cancer.csv.gz")
 
-def mnist_shaped(n=60000, seed=0):
-    """W1 data: 60000 x 784 random float32 in [0, 1), 10 integer classes."""
-    rng = np.random.default_rng(seed)
-    return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n).astype(np.float32)
-
-
-def breast_cancer_scaled():
-    """W2 data: the 455 training rows of the breast-cancer tutorial, standardised."""
-    from densekit.__main__ import load_breast_cancer_split
-
-    x_train, _, y_train, _ = load_breast_cancer_split()
-    return x_train.astype(np.float32), y_train.astype(np.float32)
-
-
-def regression(n=16512, seed=0):
-    """W3 data: 16512 x 8 (California-housing shaped), a smooth nonlinear target."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 8)).astype(np.float32)
-    y = (np.sin(x[:, 0]) + 0.5 * x[:, 1] * x[:, 2] - 0.3 * x[:, 3] ** 2 + 0.1 * rng.normal(size=n)).astype(np.float32)
-    return x, y
-
-
-# (layer sizes, hidden activation, output activation, loss)
+# Layer specs: (layer sizes input..output, hidden activation, output activation, loss).
 W1 = ((784, 300, 100, 10), "relu", "softmax", "sparse_categorical_crossentropy")
 W2 = ((30, 30, 15, 1), "relu", "sigmoid", "binary_crossentropy")
 W3 = ((8, 32, 32, 1), "relu", "linear", "mse")
+SPECS = {"W1": W1, "W2": W2, "W3": W3}
+
+# Training settings of each workload (full sizes; --quick shrinks them, see sizes()).
+FULL = {
+    "w1_rows": 60000, "w1_epochs": 4,           # epoch 1 is warm-up; the best of epochs 2..4 is reported
+    "w2_epochs": 100, "w2_batch": 64,
+    "w3_rows": 16512, "w3_epochs": 20, "w3_batch": 32,
+    "w4_calls": 1000, "w4_loops": 5, "w4_rows": 10000,
+    "repeats": 3,                                # best-of-N for whole fits and import time
+    "contended_rounds": 2,           # alternating (quiet epoch, epoch with one core kept busy)
+}
+QUICK = {
+    "w1_rows": 3000, "w1_epochs": 2,
+    "w2_epochs": 10, "w2_batch": 64,
+    "w3_rows": 2000, "w3_epochs": 2, "w3_batch": 32,
+    "w4_calls": 100, "w4_loops": 2, "w4_rows": 2000,
+    "repeats": 2,
+    "contended_rounds": 1,
+}
 
 
-def densekit_model(spec, seed=0):
-    import densekit as keras
+def sizes(quick=False):
+    return dict(QUICK if quick else FULL)
 
-    sizes, hidden, out, loss = spec
+
+def mnist_shaped(n=60000, seed=0):
+    """W1 data: n x 784 float32 uniform in [0, 1) and n int32 labels in 0..9.
+
+    Generated without temporaries, so the peak-memory measurement sees only the arrays."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 784), dtype=np.float32)
+    y = rng.integers(0, 10, n, dtype=np.int32)
+    return x, y
+
+
+def breast_cancer_scaled(path=BREAST_CANCER_CSV, train_rows=455, seed=0):
+    """W2 data: the breast-cancer tutorial's 455 training rows, standardised with the training
+    mean/std. The CSV's first line is a header ("569,30,malignant,benign"); each row holds
+    30 features and the label (0 = malignant, 1 = benign)."""
+    with gzip.open(path, "rt") as f:
+        rows = np.loadtxt(f, delimiter=",", skiprows=1)
+    x, y = rows[:, :-1], rows[:, -1]
+    order = np.random.default_rng(seed).permutation(len(x))
+    x, y = x[order][:train_rows], y[order][:train_rows]
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    return np.ascontiguousarray(x, dtype=np.float32), y.astype(np.float32)
+
+
+def regression(n=16512, seed=0):
+    """W3 data: n x 8 float32 standard normal (California-housing shaped), a smooth
+    nonlinear target with a little noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8)).astype(np.float32)
+    y = np.sin(x[:, 0]) + 0.5 * x[:, 1] * x[:, 2] - 0.3 * x[:, 3] ** 2 + 0.1 * rng.normal(size=n)
+    return x, y.astype(np.float32)
+
+
+def single_row(seed=1):
+    """W4 input: one W1-shaped row."""
+    return np.random.default_rng(seed).random((1, 784), dtype=np.float32)
+
+
+def predict_rows(n=10000, seed=2):
+    """W4 throughput input: n W1-shaped rows."""
+    return np.random.default_rng(seed).random((n, 784), dtype=np.float32)
+
+
+def macs_per_sample(spec):
+    sizes_ = spec[0]
+    return [a * b for a, b in zip(sizes_[:-1], sizes_[1:])]
+
+
+def training_flops_per_sample(spec=W1):
+    """FLOPs of one training step per sample: forward 2*MACs, backward dW 2*MACs, and dX
+    2*MACs for every layer but the first (the input needs no gradient)."""
+    macs = macs_per_sample(spec)
+    return 2 * sum(macs) + 2 * sum(macs) + 2 * sum(macs[1:])
+
+
+def n_params(spec):
+    sizes_ = spec[0]
+    return sum(a * b + b for a, b in zip(sizes_[:-1], sizes_[1:]))
+
+
+def build_keras_model(keras, spec, seed=0, optimizer="adam"):
+    """A Sequential model of a spec, built and compiled with Adam (learning rate 0.001), for
+    any module with the Keras API: pass ``densekit`` or ``keras`` (nothing is imported here)."""
+    sizes_, hidden, out, loss = spec
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((sizes[0],))]
-                             + [keras.layers.Dense(n, activation=hidden) for n in sizes[1:-1]]
-                             + [keras.layers.Dense(sizes[-1], activation=out)])
-    model.compile(optimizer="adam", loss=loss)
+    model = keras.Sequential([keras.Input((sizes_[0],))]
+                             + [keras.layers.Dense(n, activation=hidden) for n in sizes_[1:-1]]
+                             + [keras.layers.Dense(sizes_[-1], activation=out)])
+    model.compile(optimizer=optimizer, loss=loss)
     return model

@@ -35,12 +35,41 @@ void init_layers(py::module_& m) {
       .def_readwrite("l2", &Regularizer::l2)
       .def("__call__", [](const Regularizer& r, FloatArray w) { return r.penalty(w.data(), w.size()); });
 
+  py::enum_<ConstraintKind>(m, "ConstraintKind")
+      .value("None_", ConstraintKind::None)
+      .value("MaxNorm", ConstraintKind::MaxNorm)
+      .value("NonNeg", ConstraintKind::NonNeg)
+      .value("UnitNorm", ConstraintKind::UnitNorm)
+      .value("MinMaxNorm", ConstraintKind::MinMaxNorm);
+
+  py::class_<Constraint>(m, "Constraint")
+      .def(py::init([](ConstraintKind kind) {
+             Constraint c;
+             c.kind = kind;
+             return c;
+           }), py::arg("kind") = ConstraintKind::None)
+      .def_readwrite("kind", &Constraint::kind)
+      .def_readwrite("max_value", &Constraint::max_value)
+      .def_readwrite("min_value", &Constraint::min_value)
+      .def_readwrite("rate", &Constraint::rate)
+      .def_readwrite("axis", &Constraint::axis)
+      .def("__call__", [](const Constraint& c, FloatArray w) {
+             const Shape shape(w.shape(), w.shape() + w.ndim());
+             c.check(shape, "w");
+             py::array_t<float> out(std::vector<py::ssize_t>(w.shape(), w.shape() + w.ndim()));
+             std::copy(w.data(), w.data() + w.size(), out.mutable_data());
+             std::vector<double> scratch;
+             c.apply(out.mutable_data(), shape, scratch);
+             return out;
+           }, py::arg("w"));
+
   py::class_<Layer, LayerPtr>(m, "Layer")
       .def_property_readonly("name", &Layer::name)
       .def_property_readonly("class_name", &Layer::class_name)
       .def_property_readonly("built", &Layer::built)
       .def_property_readonly("is_identity_in_inference", &Layer::is_identity_in_inference)
       .def_readwrite("trainable", &Layer::trainable)
+      .def_readwrite("activity_regularizer", &Layer::activity_regularizer)
       .def("weight_names", [](const Layer& l) {
         std::vector<std::string> names;
         for (const auto& s : l.weight_specs()) names.push_back(s.name);
@@ -57,12 +86,15 @@ void init_layers(py::module_& m) {
 
   py::class_<Dense, Layer, std::shared_ptr<Dense>>(m, "Dense")
       .def(py::init([](std::string name, int64_t units, Activation activation, bool use_bias, Initializer kernel_init,
-                       Initializer bias_init, Regularizer kernel_reg, Regularizer bias_reg) {
+                       Initializer bias_init, Regularizer kernel_reg, Regularizer bias_reg, Constraint kernel_constraint,
+                       Constraint bias_constraint) {
              return std::make_shared<Dense>(std::move(name), units,
-                                            DenseOptions{activation, use_bias, kernel_init, bias_init, kernel_reg, bias_reg});
+                                            DenseOptions{activation, use_bias, kernel_init, bias_init, kernel_reg, bias_reg,
+                                                         kernel_constraint, bias_constraint});
            }),
            py::arg("name"), py::arg("units"), py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"),
-           py::arg("bias_initializer"), py::arg("kernel_regularizer"), py::arg("bias_regularizer"))
+           py::arg("bias_initializer"), py::arg("kernel_regularizer"), py::arg("bias_regularizer"),
+           py::arg("kernel_constraint") = Constraint{}, py::arg("bias_constraint") = Constraint{})
       .def_property_readonly("units", &Dense::units);
 
   py::class_<Dropout, Layer, std::shared_ptr<Dropout>>(m, "Dropout")

@@ -29,29 +29,41 @@ py::list logs_to_list(const Logs& logs) {
   return out;
 }
 
-// A Python callable run from the C++ loop: takes the GIL for the call only.
+// Python callables run from the C++ loop: each takes the GIL for the call only. A None leaves
+// the hook unset (the loop then never calls back for it).
+bool is_set(const py::object& fn) { return !fn.is_none(); }
+
+std::function<void()> void_hook(py::object fn) {
+  if (!is_set(fn)) return nullptr;
+  return [fn] {
+    py::gil_scoped_acquire gil;
+    fn();
+  };
+}
+
 template <class... Args>
 std::function<bool(Args...)> stop_hook(py::object fn) {
-  if (fn.is_none()) return nullptr;
+  if (!is_set(fn)) return nullptr;
   return [fn](Args... args) {
     py::gil_scoped_acquire gil;
     return fn(args...).template cast<bool>();
   };
 }
 
-std::function<bool(int, int64_t, const Logs&)> logs_hook(py::object fn) {
-  if (fn.is_none()) return nullptr;
-  return [fn](int epoch, int64_t batch, const Logs& logs) {
+template <class... Args>
+std::function<bool(Args..., const Logs&)> logs_stop_hook(py::object fn) {
+  if (!is_set(fn)) return nullptr;
+  return [fn](Args... args, const Logs& logs) {
     py::gil_scoped_acquire gil;
-    return fn(epoch, batch, logs_to_list(logs)).cast<bool>();
+    return fn(args..., logs_to_list(logs)).template cast<bool>();
   };
 }
 
-BatchHook batch_hook(py::object fn) {
-  if (fn.is_none()) return nullptr;
-  return [fn](int64_t batch, const Logs& logs) {
+std::function<void(const Logs&)> logs_hook(py::object fn) {
+  if (!is_set(fn)) return nullptr;
+  return [fn](const Logs& logs) {
     py::gil_scoped_acquire gil;
-    fn(batch, logs_to_list(logs));
+    fn(logs_to_list(logs));
   };
 }
 
@@ -117,20 +129,99 @@ void init_model(py::module_& m) {
       .def_readwrite("clipvalue", &OptimizerConfig::clipvalue)
       .def_readwrite("global_clipnorm", &OptimizerConfig::global_clipnorm)
       .def_readwrite("name", &OptimizerConfig::name)
+      .def_readwrite("use_ema", &OptimizerConfig::use_ema)
+      .def_readwrite("ema_momentum", &OptimizerConfig::ema_momentum)
+      .def_readwrite("ema_overwrite_frequency", &OptimizerConfig::ema_overwrite_frequency)
+      .def_readwrite("loss_scale_factor", &OptimizerConfig::loss_scale_factor)
+      .def_readwrite("gradient_accumulation_steps", &OptimizerConfig::gradient_accumulation_steps)
+      .def_readwrite("schedule", &OptimizerConfig::schedule)
       .def("validate", &OptimizerConfig::validate);
+
+  py::enum_<ScheduleKind>(m, "ScheduleKind")
+      .value("ExponentialDecay", ScheduleKind::ExponentialDecay)
+      .value("PiecewiseConstantDecay", ScheduleKind::PiecewiseConstantDecay)
+      .value("PolynomialDecay", ScheduleKind::PolynomialDecay)
+      .value("InverseTimeDecay", ScheduleKind::InverseTimeDecay)
+      .value("CosineDecay", ScheduleKind::CosineDecay)
+      .value("CosineDecayRestarts", ScheduleKind::CosineDecayRestarts);
+
+  py::class_<LearningRateSchedule>(m, "LearningRateSchedule")
+      .def(py::init([](ScheduleKind kind) {
+             LearningRateSchedule s;
+             s.kind = kind;
+             return s;
+           }), py::arg("kind"))
+      .def_readwrite("kind", &LearningRateSchedule::kind)
+      .def_readwrite("initial_learning_rate", &LearningRateSchedule::initial_learning_rate)
+      .def_readwrite("decay_steps", &LearningRateSchedule::decay_steps)
+      .def_readwrite("decay_rate", &LearningRateSchedule::decay_rate)
+      .def_readwrite("staircase", &LearningRateSchedule::staircase)
+      .def_readwrite("boundaries", &LearningRateSchedule::boundaries)
+      .def_readwrite("values", &LearningRateSchedule::values)
+      .def_readwrite("end_learning_rate", &LearningRateSchedule::end_learning_rate)
+      .def_readwrite("power", &LearningRateSchedule::power)
+      .def_readwrite("cycle", &LearningRateSchedule::cycle)
+      .def_readwrite("alpha", &LearningRateSchedule::alpha)
+      .def_readwrite("warmup_target", &LearningRateSchedule::warmup_target)
+      .def_readwrite("warmup_steps", &LearningRateSchedule::warmup_steps)
+      .def_readwrite("t_mul", &LearningRateSchedule::t_mul)
+      .def_readwrite("m_mul", &LearningRateSchedule::m_mul)
+      .def_readwrite("name", &LearningRateSchedule::name)
+      .def_property_readonly("class_name", &LearningRateSchedule::class_name)
+      .def("validate", &LearningRateSchedule::validate)
+      .def("__call__", &LearningRateSchedule::operator(), py::arg("step"));
 
   py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
       .def(py::init<OptimizerConfig>(), py::arg("config"))
       .def_property_readonly("config", &Optimizer::config)
       .def_property_readonly("built", &Optimizer::built)
       .def_property("iterations", &Optimizer::iterations, &Optimizer::set_iterations)
+      .def_property("raw_iterations", &Optimizer::raw_iterations, &Optimizer::set_raw_iterations)
       .def_property("learning_rate", &Optimizer::learning_rate, &Optimizer::set_learning_rate)
+      .def("set_schedule", &Optimizer::set_schedule, py::arg("schedule"))
+      .def("set_learning_rate_function", [](Optimizer& self, py::function fn) {
+             // Called from the C++ loop once per update: takes the GIL for the call.
+             self.set_learning_rate_function([fn](int64_t step) {
+               py::gil_scoped_acquire gil;
+               return fn(step).cast<double>();
+             });
+           }, py::arg("fn"))
+      .def_property_readonly("schedule", &Optimizer::schedule)
+      .def_property_readonly("has_learning_rate_function", &Optimizer::has_learning_rate_function)
+      .def("finalize", [](Optimizer& self, Graph& graph) { self.finalize(graph.params()); }, py::arg("graph"))
+      .def("swap_ema", [](Optimizer& self, Graph& graph) { self.swap_ema(graph.params()); }, py::arg("graph"))
+      .def("assign_ema", [](Optimizer& self, Graph& graph) { self.assign_ema(graph.params()); }, py::arg("graph"))
+      .def("slot", [](Optimizer& self, size_t index) {
+             auto& slots = self.slots();
+             if (index >= slots.size()) throw ValueError("No optimizer slot " + std::to_string(index) + ".");
+             py::array_t<float> out(static_cast<py::ssize_t>(slots[index].size()));
+             std::copy(slots[index].begin(), slots[index].end(), out.mutable_data());
+             return out;
+           }, py::arg("index"))
+      .def_property_readonly("slot_count", [](Optimizer& self) { return self.slots().size(); })
       .def_property_readonly("variable_count", &Optimizer::variable_count);
 
   py::enum_<Model::Structure>(m, "Structure")
       .value("Tensor", Model::Structure::Tensor)
       .value("List", Model::Structure::List)
       .value("Dict", Model::Structure::Dict);
+
+  py::class_<LoopHooks>(m, "LoopHooks")
+      .def(py::init<>())
+      .def_property("begin", nullptr, [](LoopHooks& h, py::object f) { h.begin = void_hook(f); })
+      .def_property("batch_begin", nullptr, [](LoopHooks& h, py::object f) { h.batch_begin = stop_hook<int64_t>(f); })
+      .def_property("batch_end", nullptr, [](LoopHooks& h, py::object f) { h.batch_end = logs_stop_hook<int64_t>(f); })
+      .def_readwrite("batch_end_interval", &LoopHooks::batch_end_interval)
+      .def_property("end", nullptr, [](LoopHooks& h, py::object f) { h.end = logs_hook(f); })
+      .def_readwrite("handle_sigint", &LoopHooks::handle_sigint);
+
+  py::class_<FitHooks>(m, "FitHooks")
+      .def(py::init<>())
+      .def_property("epoch_begin", nullptr, [](FitHooks& h, py::object f) { h.epoch_begin = stop_hook<int>(f); })
+      .def_property("batch_begin", nullptr, [](FitHooks& h, py::object f) { h.batch_begin = stop_hook<int, int64_t>(f); })
+      .def_property("batch_end", nullptr, [](FitHooks& h, py::object f) { h.batch_end = logs_stop_hook<int, int64_t>(f); })
+      .def_property("epoch_end", nullptr, [](FitHooks& h, py::object f) { h.epoch_end = logs_stop_hook<int>(f); })
+      .def_readwrite("validation", &FitHooks::validation);
 
   py::class_<FitOptions>(m, "FitOptions")
       .def(py::init<>())
@@ -139,7 +230,10 @@ void init_model(py::module_& m) {
       .def_readwrite("initial_epoch", &FitOptions::initial_epoch)
       .def_readwrite("shuffle", &FitOptions::shuffle)
       .def_readwrite("validation_batch_size", &FitOptions::validation_batch_size)
-      .def_readwrite("batch_hook_interval", &FitOptions::batch_hook_interval);
+      .def_readwrite("validation_freq", &FitOptions::validation_freq)
+      .def_readwrite("validation_epochs", &FitOptions::validation_epochs)
+      .def_readwrite("batch_hook_interval", &FitOptions::batch_hook_interval)
+      .def_readwrite("handle_sigint", &FitOptions::handle_sigint);
 
   using Arrays = std::vector<FloatArray>;
   using Weights = std::optional<FloatArray>;
@@ -157,11 +251,13 @@ void init_model(py::module_& m) {
       .def_property_readonly("compiled", &Model::compiled)
       .def_property_readonly("optimizer", &Model::optimizer_ptr)
       .def("compile", [](Model& self, std::shared_ptr<Optimizer> opt, std::vector<Loss> losses, std::vector<double> weights,
-                         std::vector<std::vector<MetricPtr>> metrics) {
-             self.compile(std::move(opt), CompileOptions{std::move(losses), std::move(weights), std::move(metrics)});
-           })
+                         std::vector<std::vector<MetricPtr>> metrics, std::vector<std::vector<MetricPtr>> weighted_metrics) {
+             self.compile(std::move(opt), CompileOptions{std::move(losses), std::move(weights), std::move(metrics),
+                                                         std::move(weighted_metrics)});
+           }, py::arg("optimizer"), py::arg("losses"), py::arg("loss_weights"), py::arg("metrics"),
+           py::arg("weighted_metrics") = std::vector<std::vector<MetricPtr>>{})
       .def("fit", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw, py::object validation,
-                     const FitOptions& options, py::object epoch_begin, py::object batch_end, py::object epoch_end) {
+                     const FitOptions& options, const FitHooks& hooks) {
              const Data train = make_data(x, y, sw);
              std::optional<Data> val;
              Arrays vx, vy;
@@ -171,43 +267,51 @@ void init_model(py::module_& m) {
                vx = t[0].cast<Arrays>(), vy = t[1].cast<Arrays>(), vsw = t[2].cast<Weights>();
                val = make_data(vx, vy, vsw);
              }
-             FitHooks hooks{stop_hook<int>(epoch_begin), logs_hook(batch_end), nullptr};
-             if (!epoch_end.is_none())
-               hooks.epoch_end = [epoch_end](int epoch, const Logs& logs) {
-                 py::gil_scoped_acquire gil;
-                 return epoch_end(epoch, logs_to_list(logs)).cast<bool>();
-               };
              py::gil_scoped_release release;
              self.fit(train, val ? &*val : nullptr, options, hooks);
-           })
-      .def("evaluate", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw, int64_t batch_size, py::object hook) {
+           }, py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("validation"), py::arg("options"),
+           py::arg("hooks"))
+      .def("evaluate", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw, int64_t batch_size,
+                          const LoopHooks& hooks) {
              const Data d = make_data(x, y, sw);
              Logs logs;
              {
                py::gil_scoped_release release;
-               logs = self.evaluate(d, batch_size, batch_hook(hook));
+               logs = self.evaluate(d, batch_size, hooks);
              }
              return logs_to_list(logs);
-           })
-      .def("predict", [](Model& self, const Arrays& x, int64_t batch_size, py::object hook) {
+           }, py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("batch_size"), py::arg("hooks") = LoopHooks{})
+      .def("predict", [](Model& self, const Arrays& x, int64_t batch_size, const LoopHooks& hooks, py::object out) {
              std::vector<ConstView> views;
              for (const auto& a : x) views.push_back(view_of(a));
              const Index rows = views.empty() ? 0 : views[0].rows;
              py::list outs;
              std::vector<float*> ptrs;
-             for (int node : self.graph().output_nodes()) {
+             const auto& nodes = self.graph().output_nodes();
+             for (size_t k = 0; k < nodes.size(); ++k) {
                std::vector<py::ssize_t> shape{rows};
-               for (int64_t d : self.graph().shape(node)) shape.push_back(d);
-               py::array_t<float> a(shape);
+               for (int64_t d : self.graph().shape(nodes[k])) shape.push_back(d);
+               py::array_t<float> a;
+               if (out.is_none()) {
+                 a = py::array_t<float>(shape);
+               } else {  // the caller's arrays (to hand each batch's outputs to callbacks)
+                 py::object given = out.cast<py::list>()[k];
+                 if (!py::isinstance<py::array_t<float>>(given))
+                   throw ValueError("predict(): output array " + std::to_string(k) + " must be a float32 array.");
+                 a = given.cast<py::array_t<float>>();
+                 if (!(a.flags() & py::array::c_style) || !a.writeable() ||
+                     std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()) != shape)
+                   throw ValueError("predict(): output array " + std::to_string(k) + " has the wrong shape or layout.");
+               }
                ptrs.push_back(a.mutable_data());
                outs.append(a);
              }
              {
                py::gil_scoped_release release;
-               self.predict(views, rows, batch_size, ptrs, batch_hook(hook));
+               self.predict(views, rows, batch_size, ptrs, hooks);
              }
              return outs;
-           })
+           }, py::arg("x"), py::arg("batch_size"), py::arg("hooks") = LoopHooks{}, py::arg("out") = py::none())
       .def("call", [](Model& self, const Arrays& x, bool training) {
              std::vector<ConstView> views;
              for (const auto& a : x) views.push_back(view_of(a));

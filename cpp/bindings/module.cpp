@@ -23,6 +23,8 @@ PYBIND11_MODULE(DENSEKIT_MODULE, m) {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const densekit::Interrupted&) {
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
     } catch (const densekit::ValueError& e) {
       set_error(PyExc_ValueError, e.what());
     } catch (const densekit::TypeError& e) {

@@ -49,11 +49,13 @@ T hard_sigmoid(T x) {
   return std::clamp(x / T(6) + T(0.5), T(0), T(1));
 }
 
-// Runs fn(i) for every element, threads sharing the rows of big tensors.
+// Runs fn(i) for every element, threads sharing the rows of big tensors. The functions capture
+// their pointers by value, so the loops keep them in registers and vectorize.
 template <class Fn>
 void each_element(Index rows, Index cols, double cost, Fn fn) {
-  parallel_rows(rows, static_cast<double>(cols) * cost, [&](int64_t r0, int64_t r1) {
-    for (Index i = r0 * cols, end = r1 * cols; i < end; ++i) fn(i);
+  parallel_rows(rows, static_cast<double>(cols) * cost, [fn, cols](int64_t r0, int64_t r1) {
+    const Index end = r1 * cols;
+    for (Index i = r0 * cols; i < end; ++i) fn(i);
   });
 }
 
@@ -138,60 +140,60 @@ void Activation::forward(const T* z, T* a, Index rows, Index cols) const {
       return;
     case ActivationKind::Relu:
       if (negative_slope == 0.0 && threshold == 0.0 && !std::isfinite(max_value))
-        each_element(rows, cols, 1, [&](Index i) { a[i] = std::max(z[i], T(0)); });
+        each_element(rows, cols, 1, [=](Index i) { a[i] = std::max(z[i], T(0)); });
       else
-        each_element(rows, cols, 2, [&](Index i) { a[i] = general_relu<T>(*this, z[i], nullptr); });
+        each_element(rows, cols, 2, [=](Index i) { a[i] = general_relu<T>(*this, z[i], nullptr); });
       return;
     case ActivationKind::LeakyRelu: {
       const T s = static_cast<T>(negative_slope);
-      each_element(rows, cols, 1, [&](Index i) { a[i] = z[i] >= 0 ? z[i] : s * z[i]; });
+      each_element(rows, cols, 1, [=](Index i) { a[i] = z[i] >= 0 ? z[i] : s * z[i]; });
       return;
     }
     case ActivationKind::Relu6:
-      each_element(rows, cols, 1, [&](Index i) { a[i] = std::clamp(z[i], T(0), T(6)); });
+      each_element(rows, cols, 1, [=](Index i) { a[i] = std::clamp(z[i], T(0), T(6)); });
       return;
     case ActivationKind::Elu:
     case ActivationKind::Selu: {
       const bool selu = kind == ActivationKind::Selu;
       const T al = static_cast<T>(selu ? kSeluAlpha : alpha), sc = static_cast<T>(selu ? kSeluScale : 1.0);
-      each_element(rows, cols, 10, [&](Index i) { a[i] = sc * (z[i] > 0 ? z[i] : al * std::expm1(z[i])); });
+      each_element(rows, cols, 10, [=](Index i) { a[i] = sc * (z[i] > 0 ? z[i] : al * std::expm1(z[i])); });
       return;
     }
     case ActivationKind::Gelu:
       if (approximate)
-        each_element(rows, cols, 20, [&](Index i) {
+        each_element(rows, cols, 20, [=](Index i) {
           const T x = z[i];
           a[i] = T(0.5) * x * (T(1) + std::tanh(T(kSqrt2OverPi) * (x + T(0.044715) * x * x * x)));
         });
       else
-        each_element(rows, cols, 20, [&](Index i) { a[i] = T(0.5) * z[i] * (T(1) + std::erf(z[i] * T(kInvSqrt2))); });
+        each_element(rows, cols, 20, [=](Index i) { a[i] = T(0.5) * z[i] * (T(1) + std::erf(z[i] * T(kInvSqrt2))); });
       return;
     case ActivationKind::Silu:
-      each_element(rows, cols, 10, [&](Index i) { a[i] = z[i] * sigmoid(z[i]); });
+      each_element(rows, cols, 10, [=](Index i) { a[i] = z[i] * sigmoid(z[i]); });
       return;
     case ActivationKind::Softplus:
-      each_element(rows, cols, 20, [&](Index i) { a[i] = softplus(z[i]); });
+      each_element(rows, cols, 20, [=](Index i) { a[i] = softplus(z[i]); });
       return;
     case ActivationKind::Softsign:
-      each_element(rows, cols, 2, [&](Index i) { a[i] = z[i] / (T(1) + std::abs(z[i])); });
+      each_element(rows, cols, 2, [=](Index i) { a[i] = z[i] / (T(1) + std::abs(z[i])); });
       return;
     case ActivationKind::Sigmoid:
-      each_element(rows, cols, 10, [&](Index i) { a[i] = sigmoid(z[i]); });
+      each_element(rows, cols, 10, [=](Index i) { a[i] = sigmoid(z[i]); });
       return;
     case ActivationKind::HardSigmoid:
-      each_element(rows, cols, 2, [&](Index i) { a[i] = hard_sigmoid(z[i]); });
+      each_element(rows, cols, 2, [=](Index i) { a[i] = hard_sigmoid(z[i]); });
       return;
     case ActivationKind::HardSilu:
-      each_element(rows, cols, 2, [&](Index i) { a[i] = z[i] * hard_sigmoid(z[i]); });
+      each_element(rows, cols, 2, [=](Index i) { a[i] = z[i] * hard_sigmoid(z[i]); });
       return;
     case ActivationKind::Tanh:
-      each_element(rows, cols, 10, [&](Index i) { a[i] = std::tanh(z[i]); });
+      each_element(rows, cols, 10, [=](Index i) { a[i] = std::tanh(z[i]); });
       return;
     case ActivationKind::Exponential:
-      each_element(rows, cols, 10, [&](Index i) { a[i] = std::exp(z[i]); });
+      each_element(rows, cols, 10, [=](Index i) { a[i] = std::exp(z[i]); });
       return;
     case ActivationKind::Mish:
-      each_element(rows, cols, 30, [&](Index i) { a[i] = z[i] * std::tanh(softplus(z[i])); });
+      each_element(rows, cols, 30, [=](Index i) { a[i] = z[i] * std::tanh(softplus(z[i])); });
       return;
     case ActivationKind::Softmax:
     case ActivationKind::LogSoftmax: {
@@ -226,9 +228,9 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
       return;
     case ActivationKind::Relu:
       if (!backward_needs_input())
-        each_element(rows, cols, 1, [&](Index i) { dz[i] = a[i] > 0 ? da[i] : T(0); });
+        each_element(rows, cols, 1, [=](Index i) { dz[i] = a[i] > 0 ? da[i] : T(0); });
       else
-        each_element(rows, cols, 2, [&](Index i) {
+        each_element(rows, cols, 2, [=](Index i) {
           T slope;
           general_relu<T>(*this, z[i], &slope);
           dz[i] = da[i] * slope;
@@ -236,29 +238,29 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
       return;
     case ActivationKind::LeakyRelu: {
       const T s = static_cast<T>(negative_slope);
-      each_element(rows, cols, 1, [&](Index i) { dz[i] = z[i] >= 0 ? da[i] : s * da[i]; });
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = z[i] >= 0 ? da[i] : s * da[i]; });
       return;
     }
     case ActivationKind::Relu6:
-      each_element(rows, cols, 1, [&](Index i) { dz[i] = (a[i] > 0 && a[i] < 6) ? da[i] : T(0); });
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = (a[i] > 0 && a[i] < 6) ? da[i] : T(0); });
       return;
     case ActivationKind::Elu:
     case ActivationKind::Selu: {
       const bool selu = kind == ActivationKind::Selu;
       const T al = static_cast<T>(selu ? kSeluAlpha : alpha), sc = static_cast<T>(selu ? kSeluScale : 1.0);
-      each_element(rows, cols, 10, [&](Index i) { dz[i] = da[i] * sc * (z[i] > 0 ? T(1) : al * std::exp(z[i])); });
+      each_element(rows, cols, 10, [=](Index i) { dz[i] = da[i] * sc * (z[i] > 0 ? T(1) : al * std::exp(z[i])); });
       return;
     }
     case ActivationKind::Gelu:
       if (approximate)
-        each_element(rows, cols, 25, [&](Index i) {
+        each_element(rows, cols, 25, [=](Index i) {
           const T x = z[i];
           const T t = std::tanh(T(kSqrt2OverPi) * (x + T(0.044715) * x * x * x));
           const T du = T(kSqrt2OverPi) * (T(1) + T(3 * 0.044715) * x * x);
           dz[i] = da[i] * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du);
         });
       else
-        each_element(rows, cols, 25, [&](Index i) {
+        each_element(rows, cols, 25, [=](Index i) {
           const T x = z[i];
           const T cdf = T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2)));
           const T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
@@ -266,41 +268,41 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
         });
       return;
     case ActivationKind::Silu:
-      each_element(rows, cols, 10, [&](Index i) {
+      each_element(rows, cols, 10, [=](Index i) {
         const T s = sigmoid(z[i]);
         dz[i] = da[i] * (s + z[i] * s * (T(1) - s));
       });
       return;
     case ActivationKind::Softplus:
-      each_element(rows, cols, 10, [&](Index i) { dz[i] = da[i] * sigmoid(z[i]); });
+      each_element(rows, cols, 10, [=](Index i) { dz[i] = da[i] * sigmoid(z[i]); });
       return;
     case ActivationKind::Softsign:
-      each_element(rows, cols, 2, [&](Index i) {
+      each_element(rows, cols, 2, [=](Index i) {
         const T d = T(1) + std::abs(z[i]);
         dz[i] = da[i] / (d * d);
       });
       return;
     case ActivationKind::Sigmoid:
-      each_element(rows, cols, 2, [&](Index i) { dz[i] = da[i] * a[i] * (T(1) - a[i]); });
+      each_element(rows, cols, 2, [=](Index i) { dz[i] = da[i] * a[i] * (T(1) - a[i]); });
       return;
     case ActivationKind::HardSigmoid:
-      each_element(rows, cols, 2, [&](Index i) { dz[i] = (z[i] > -3 && z[i] < 3) ? da[i] / T(6) : T(0); });
+      each_element(rows, cols, 2, [=](Index i) { dz[i] = (z[i] > -3 && z[i] < 3) ? da[i] / T(6) : T(0); });
       return;
     case ActivationKind::HardSilu:
-      each_element(rows, cols, 2, [&](Index i) {
+      each_element(rows, cols, 2, [=](Index i) {
         const T x = z[i];
         const T slope = (x > -3 && x < 3) ? T(1) / T(6) : T(0);
         dz[i] = da[i] * (hard_sigmoid(x) + x * slope);
       });
       return;
     case ActivationKind::Tanh:
-      each_element(rows, cols, 2, [&](Index i) { dz[i] = da[i] * (T(1) - a[i] * a[i]); });
+      each_element(rows, cols, 2, [=](Index i) { dz[i] = da[i] * (T(1) - a[i] * a[i]); });
       return;
     case ActivationKind::Exponential:
-      each_element(rows, cols, 1, [&](Index i) { dz[i] = da[i] * a[i]; });
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = da[i] * a[i]; });
       return;
     case ActivationKind::Mish:
-      each_element(rows, cols, 30, [&](Index i) {
+      each_element(rows, cols, 30, [=](Index i) {
         const T x = z[i];
         const T t = std::tanh(softplus(x));
         dz[i] = da[i] * (t + x * (T(1) - t * t) * sigmoid(x));

@@ -163,7 +163,77 @@ OptimizerConfig Adadelta(double learning_rate, double rho) {
 }
 OptimizerConfig Adamax(double learning_rate) { return base(OptimizerKind::Adamax, learning_rate); }
 OptimizerConfig Nadam(double learning_rate) { return base(OptimizerKind::Nadam, learning_rate); }
+
+namespace schedules {
+namespace {
+LearningRateSchedule make(ScheduleKind kind, const char* name, double lr0, double decay_steps) {
+  LearningRateSchedule s;
+  s.kind = kind, s.name = name, s.initial_learning_rate = lr0, s.decay_steps = decay_steps;
+  return s;
+}
+LearningRateSchedule checked(LearningRateSchedule s) {
+  s.validate();
+  return s;
+}
+}  // namespace
+
+LearningRateSchedule ExponentialDecay(double initial_learning_rate, double decay_steps, double decay_rate, bool staircase) {
+  auto s = make(ScheduleKind::ExponentialDecay, "ExponentialDecay", initial_learning_rate, decay_steps);
+  s.decay_rate = decay_rate, s.staircase = staircase;
+  return checked(s);
+}
+LearningRateSchedule PiecewiseConstantDecay(const std::vector<double>& boundaries, const std::vector<double>& values) {
+  auto s = make(ScheduleKind::PiecewiseConstantDecay, "PiecewiseConstant", 0.0, 1.0);
+  s.boundaries = boundaries, s.values = values;
+  return checked(s);
+}
+LearningRateSchedule PolynomialDecay(double initial_learning_rate, double decay_steps, double end_learning_rate, double power,
+                                     bool cycle) {
+  auto s = make(ScheduleKind::PolynomialDecay, "PolynomialDecay", initial_learning_rate, decay_steps);
+  s.end_learning_rate = end_learning_rate, s.power = power, s.cycle = cycle;
+  return checked(s);
+}
+LearningRateSchedule InverseTimeDecay(double initial_learning_rate, double decay_steps, double decay_rate, bool staircase) {
+  auto s = make(ScheduleKind::InverseTimeDecay, "InverseTimeDecay", initial_learning_rate, decay_steps);
+  s.decay_rate = decay_rate, s.staircase = staircase;
+  return checked(s);
+}
+LearningRateSchedule CosineDecay(double initial_learning_rate, double decay_steps, double alpha,
+                                 std::optional<double> warmup_target, double warmup_steps) {
+  auto s = make(ScheduleKind::CosineDecay, "CosineDecay", initial_learning_rate, decay_steps);
+  s.alpha = alpha, s.warmup_target = warmup_target, s.warmup_steps = warmup_steps;
+  return checked(s);
+}
+LearningRateSchedule CosineDecayRestarts(double initial_learning_rate, double first_decay_steps, double t_mul, double m_mul,
+                                         double alpha) {
+  auto s = make(ScheduleKind::CosineDecayRestarts, "SGDRDecay", initial_learning_rate, first_decay_steps);
+  s.t_mul = t_mul, s.m_mul = m_mul, s.alpha = alpha;
+  return checked(s);
+}
+}  // namespace schedules
 }  // namespace optimizers
+
+namespace constraints {
+namespace {
+Constraint make(ConstraintKind kind, const std::vector<int64_t>& axis) {
+  Constraint c;
+  c.kind = kind, c.axis = axis;
+  return c;
+}
+}  // namespace
+Constraint MaxNorm(double max_value, const std::vector<int64_t>& axis) {
+  Constraint c = make(ConstraintKind::MaxNorm, axis);
+  c.max_value = max_value;
+  return c;
+}
+Constraint NonNeg() { return make(ConstraintKind::NonNeg, {0}); }
+Constraint UnitNorm(const std::vector<int64_t>& axis) { return make(ConstraintKind::UnitNorm, axis); }
+Constraint MinMaxNorm(double min_value, double max_value, double rate, const std::vector<int64_t>& axis) {
+  Constraint c = make(ConstraintKind::MinMaxNorm, axis);
+  c.min_value = min_value, c.max_value = max_value, c.rate = rate;
+  return c;
+}
+}  // namespace constraints
 
 Sequential::Sequential(const std::vector<LayerPtr>& layers, const std::string& name) : Model(chain(layers)) {
   this->name = name_or(name, "Sequential");

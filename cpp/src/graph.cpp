@@ -167,6 +167,23 @@ void Graph::add_regularization_gradients() {
       r.spec.regularizer.add_gradient(params_.data() + r.offset, grads_.data() + r.offset, r.size);
 }
 
+double Graph::activity_penalty(const Workspace& ws) const {
+  double total = 0.0;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    if (!n.layer || !n.layer->activity_regularizer.active() || ws.rows_ == 0) continue;
+    const auto& b = ws.nodes_[i];
+    total += n.layer->activity_regularizer.penalty(b.out.data(), ws.rows_ * b.cols) / double(ws.rows_);
+  }
+  return total;
+}
+
+void Graph::apply_constraints() {
+  for (const auto& r : weights_)
+    if (r.spec.constraint.active() && r.spec.trainable && r.layer->trainable)
+      r.spec.constraint.apply(params_.data() + r.offset, r.spec.shape, constraint_scratch_);
+}
+
 void Graph::reserve(Workspace& ws, Index rows) const {
   if (ws.nodes_.size() != nodes_.size()) {
     ws.nodes_.assign(nodes_.size(), {});
@@ -237,6 +254,7 @@ View Graph::output_grad(Workspace& ws, int k) const {
 const Activation* Graph::fusable_output_activation(int k) const {
   const Node& n = nodes_[outputs_.at(k)];
   if (!n.layer || !n.consumers.empty()) return nullptr;
+  if (n.layer->activity_regularizer.active()) return nullptr;  // its gradient is with respect to the output
   if (std::count(outputs_.begin(), outputs_.end(), outputs_[k]) != 1) return nullptr;
   return n.layer->output_activation();
 }
@@ -261,6 +279,8 @@ void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng) {
       grad_in.push_back(nodes_[j].layer ? View{jb.grad.data(), rows, jb.cols} : View{});
     }
     auto& b = ws.nodes_[i];
+    if (n.layer->activity_regularizer.active())
+      n.layer->activity_regularizer.add_gradient(b.out.data(), b.grad.data(), rows * b.cols, 1.0 / double(rows));
     n.layer->backward(in, ConstView{b.out.data(), rows, b.cols}, ConstView{b.grad.data(), rows, b.cols},
                       View{b.scratch.data(), rows, b.scratch_cols}, grad_in, ctx);
   }

@@ -87,7 +87,8 @@ struct TensorIn {
   size_t bytes = 0;
 };
 
-std::vector<std::string> slot_names(const OptimizerConfig& c) {
+// Names of the update rule's slots, in Optimizer::slots() order.
+std::vector<std::string> rule_slot_names(const OptimizerConfig& c) {
   switch (c.kind) {
     case OptimizerKind::SGD: return c.momentum != 0.0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
     case OptimizerKind::Adam:
@@ -105,6 +106,14 @@ std::vector<std::string> slot_names(const OptimizerConfig& c) {
     case OptimizerKind::Nadam: return {"momentum", "velocity"};
   }
   return {};
+}
+
+// Every slot: the rule's, then the EMA averages and the gradient accumulators (Keras's names).
+std::vector<std::string> slot_names(const OptimizerConfig& c) {
+  std::vector<std::string> names = rule_slot_names(c);
+  if (c.use_ema) names.push_back("average");
+  if (c.gradient_accumulation_steps > 0) names.push_back("gradient_accumulator");
+  return names;
 }
 
 std::string weight_key(const WeightRecord& r) { return r.layer->name() + "/" + r.spec.name; }
@@ -148,7 +157,7 @@ std::string encode(const Model& model, bool weights_only) {
   for (const auto& r : g.weights()) tensors.push_back(tensor(weight_key(r), kF32, r.spec.shape, g.params() + r.offset, r.size));
   auto optimizer = model.optimizer_ptr();
   if (optimizer && optimizer->built()) {
-    const int64_t it = optimizer->iterations();
+    const int64_t it = optimizer->raw_iterations();  // accumulation steps included
     tensors.push_back(tensor("optimizer/iterations", kI64, {}, &it, 1));
     const auto names = slot_names(optimizer->config());
     for (size_t s = 0; s < names.size(); ++s)

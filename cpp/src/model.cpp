@@ -1,4 +1,5 @@
 #include <densekit/errors.hpp>
+#include <densekit/interrupt.hpp>
 #include <densekit/io.hpp>
 #include <densekit/model.hpp>
 
@@ -6,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <optional>
 
 namespace densekit {
 namespace {
@@ -62,6 +65,26 @@ struct Batcher {
   }
 };
 
+// Calls a batch_end hook at most every `interval` seconds, and always for the first and last
+// batch (and when asked to): the progress bar's redraws without a Python call per batch.
+class Throttle {
+ public:
+  explicit Throttle(double interval) : interval_(interval) {}
+  bool due(int64_t step, int64_t steps, bool force) {
+    if (interval_ <= 0.0) return true;
+    const double t = now_seconds();
+    if (step == 0 || step + 1 == steps || force || t - last_ >= interval_) {
+      last_ = t;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  double interval_;
+  double last_ = -1e300;
+};
+
 }  // namespace
 
 Model::Model(std::shared_ptr<Graph> graph, uint64_t seed) : graph_(std::move(graph)), rng_(seed), predict_seed_(seed ^ 0x9e3779b97f4a7c15ull) {
@@ -94,6 +117,7 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options
                      std::to_string(options.loss_weights.size()) + ".");
   options.metrics.resize(outputs);
   compiled_segments_ = graph_->trainable_segments();
+  options.weighted_metrics.resize(outputs);
   optimizer_ = std::move(optimizer);
   compile_ = std::move(options);
   resolved_ = false;
@@ -150,10 +174,39 @@ void Model::resolve(const Data& data) {
   const auto& outputs = graph_->output_nodes();
   losses_.clear();
   metrics_.assign(outputs.size(), {});
+  weighted_metrics_.assign(outputs.size(), {});
   for (size_t k = 0; k < outputs.size(); ++k) {
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
     losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
     for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
+    for (const auto& m : compile_.weighted_metrics[k]) weighted_metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
+  }
+  const bool multi = outputs.size() > 1;
+  std::map<std::string, int> used;
+  metric_keys_.assign(outputs.size(), {});
+  weighted_metric_keys_.assign(outputs.size(), {});
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const std::string prefix = multi ? output_names[k] + "_" : "";
+    for (const auto& m : metrics_[k]) {
+      std::string key = prefix + m->name();
+      if (used.count(key)) key += "_" + std::to_string(used[key]++);
+      else used[key] = 1;
+      metric_keys_[k].push_back(key);
+    }
+  }
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const std::string prefix = multi ? output_names[k] + "_" : "";
+    for (const auto& m : weighted_metrics_[k]) {
+      std::string key = prefix + m->name();
+      if (!used.count(key)) {
+        used[key] = 1;
+      } else {
+        key = prefix + "weighted_" + m->name();
+        if (used.count(key)) key += "_" + std::to_string(used[key]++);
+        else used[key] = 1;
+      }
+      weighted_metric_keys_[k].push_back(key);
+    }
   }
   output_loss_total_.assign(outputs.size(), 0.0);
   resolved_ = true;
@@ -163,6 +216,8 @@ void Model::reset_metrics() {
   loss_total_ = loss_count_ = 0.0;
   std::fill(output_loss_total_.begin(), output_loss_total_.end(), 0.0);
   for (auto& per_output : metrics_)
+    for (auto& m : per_output) m->reset();
+  for (auto& per_output : weighted_metrics_)
     for (auto& m : per_output) m->reset();
 }
 
@@ -195,7 +250,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
     output_loss_total_[k] += value * double(batch.rows);
     total += weight * value;
   }
-  total += graph_->regularization_penalty();
+  total += graph_->regularization_penalty() + graph_->activity_penalty(ws);
   if (compute_grads) {
     graph_->backward(ws, fused, &rng_);
     graph_->add_regularization_gradients();
@@ -205,10 +260,26 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
   return total;
 }
 
+// One optimizer step on a batch (keras-spec.md §8.2 train_step): the loss (scaled by the
+// optimizer's loss_scale_factor before differentiation, like Keras's scale_loss), the update,
+// then the weight constraints.
+void Model::train_step(const Data& batch) {
+  step_loss(train_ws_, batch, true);
+  if (const auto& scale = optimizer_->config().loss_scale_factor) {
+    float* g = graph_->grads();
+    const float s = static_cast<float>(*scale);
+    for (int64_t i = 0; i < graph_->param_count(); ++i) g[i] *= s;
+  }
+  optimizer_->apply(graph_->params(), graph_->grads());
+  graph_->apply_constraints();
+  update_metrics(train_ws_, batch);
+}
+
 void Model::update_metrics(Workspace& ws, const Data& batch) {
   for (size_t k = 0; k < metrics_.size(); ++k) {
     const ConstView out = graph_->output(ws, static_cast<int>(k));
     for (auto& m : metrics_[k]) m->update(batch.y[k], out, nullptr);
+    for (auto& m : weighted_metrics_[k]) m->update(batch.y[k], out, batch.sample_weight);
   }
 }
 
@@ -219,8 +290,12 @@ Logs Model::current_logs() const {
   const bool multi = metrics_.size() > 1;
   for (size_t k = 0; k < metrics_.size(); ++k) {
     if (multi) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
-    for (const auto& m : metrics_[k]) logs.emplace_back(multi ? output_names[k] + "_" + m->name() : m->name(), m->result());
+    for (size_t i = 0; i < metrics_[k].size(); ++i) logs.emplace_back(metric_keys_[k][i], metrics_[k][i]->result());
+    for (size_t i = 0; i < weighted_metrics_[k].size(); ++i)
+      logs.emplace_back(weighted_metric_keys_[k][i], weighted_metrics_[k][i]->result());
   }
+  // Keras's results are float32 values.
+  for (auto& entry : logs) entry.second = static_cast<double>(static_cast<float>(entry.second));
   return logs;
 }
 
@@ -228,16 +303,31 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   require_compiled();
   if (options.batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(options.batch_size));
+  if (options.validation_freq <= 0)
+    throw ValueError("Argument `validation_freq` must be a positive integer. Received: validation_freq=" +
+                     std::to_string(options.validation_freq));
   check_data(train, true);
   if (validation) check_data(*validation, true);
   resolve(train);
   if (!optimizer_->built()) optimizer_->build(graph_->param_count(), compiled_segments_);
+
+  std::optional<SigintGuard> sigint;
+  if (options.handle_sigint) sigint.emplace();
+  auto check_interrupt = [&] {
+    if (options.handle_sigint) SigintGuard::check();
+  };
 
   const Index n = train.rows, bs = std::min<Index>(options.batch_size, n);
   const int64_t steps = (n + bs - 1) / bs;
   std::vector<int64_t> order(static_cast<size_t>(n));
   Batcher batcher;
   const int64_t val_bs = options.validation_batch_size > 0 ? options.validation_batch_size : options.batch_size;
+  auto validate_after = [&](int epoch) {
+    if (!options.validation_epochs.empty())
+      return std::find(options.validation_epochs.begin(), options.validation_epochs.end(), epoch + 1) !=
+             options.validation_epochs.end();
+    return (epoch + 1) % options.validation_freq == 0;
+  };
 
   for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
     reset_metrics();
@@ -246,49 +336,64 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
       for (Index i = 0; i < n; ++i) order[i] = i;
       for (Index i = n - 1; i > 0; --i) std::swap(order[i], order[rng_.below(static_cast<uint64_t>(i + 1))]);
     }
-    double last_hook = -1e300;
+    Throttle throttle(options.batch_hook_interval);
     for (int64_t step = 0; step < steps; ++step) {
+      check_interrupt();  // between batches: a batch is applied whole or not at all
+      if (hooks.batch_begin) stop = hooks.batch_begin(epoch, step) || stop;
       const Index start = step * bs, rows = std::min<Index>(bs, n - start);
       const Data& batch = batcher.view(train, start, rows, options.shuffle ? &order : nullptr);
-      step_loss(train_ws_, batch, true);
-      optimizer_->apply(graph_->params(), graph_->grads());
-      update_metrics(train_ws_, batch);
-      if (hooks.batch_end && options.batch_hook_interval >= 0.0) {
-        const double t = now_seconds();
-        if (step == 0 || step + 1 == steps || stop || t - last_hook >= options.batch_hook_interval) {
-          last_hook = t;
-          stop = hooks.batch_end(epoch, step, current_logs()) || stop;
-        }
-      }
+      train_step(batch);
+      if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, steps, stop))
+        stop = hooks.batch_end(epoch, step, current_logs()) || stop;
       if (stop) break;
     }
     Logs logs = current_logs();
-    if (validation)
-      for (auto& [name, value] : evaluate(*validation, val_bs)) logs.emplace_back("val_" + name, value);
+    if (validation && validate_after(epoch)) {
+      const Logs val = run_evaluation(*validation, val_bs, hooks.validation, options.handle_sigint);
+      for (const auto& [name, value] : val) logs.emplace_back("val_" + name, value);
+    }
+    check_interrupt();
     if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
     if (stop) break;
   }
+  check_interrupt();
+  if (options.epochs > 0) optimizer_->finalize(graph_->params());
 }
 
-Logs Model::evaluate(const Data& data, int64_t batch_size, const BatchHook& hook) {
+Logs Model::evaluate(const Data& data, int64_t batch_size, const LoopHooks& hooks) {
   require_compiled();
   if (batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
   check_data(data, true);
   resolve(data);
+  std::optional<SigintGuard> sigint;
+  if (hooks.handle_sigint) sigint.emplace();
+  return run_evaluation(data, batch_size, hooks, hooks.handle_sigint);
+}
+
+Logs Model::run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint) {
+  if (hooks.begin) hooks.begin();
   reset_metrics();
   Batcher batcher;
-  for (Index start = 0, step = 0; start < data.rows; start += batch_size, ++step) {
+  const int64_t steps = (data.rows + batch_size - 1) / batch_size;
+  Throttle throttle(hooks.batch_end_interval);
+  for (int64_t step = 0; step < steps; ++step) {
+    if (handle_sigint) SigintGuard::check();
+    bool stop = hooks.batch_begin && hooks.batch_begin(step);
+    const Index start = step * batch_size;
     const Data& batch = batcher.view(data, start, std::min<Index>(batch_size, data.rows - start), nullptr);
     step_loss(eval_ws_, batch, false);
     update_metrics(eval_ws_, batch);
-    if (hook) hook(step, current_logs());
+    if (hooks.batch_end && throttle.due(step, steps, stop)) stop = hooks.batch_end(step, current_logs()) || stop;
+    if (stop) break;
   }
-  return current_logs();
+  Logs logs = current_logs();
+  if (hooks.end) hooks.end(logs);
+  return logs;
 }
 
 void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
-                    const BatchHook& hook) const {
+                    const LoopHooks& hooks) const {
   if (batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
   check_inputs(x, rows);
@@ -308,18 +413,28 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
       model->pool_.push_back(std::move(ws));
     }
   } give_back{this, ws};
+  std::optional<SigintGuard> sigint;
+  if (hooks.handle_sigint) sigint.emplace();
+  if (hooks.begin) hooks.begin();
   std::vector<ConstView> batch(x.size());
+  const int64_t steps = (rows + batch_size - 1) / batch_size;
   Rng rng(predict_seed_ + predict_calls_->fetch_add(1));
-  for (Index start = 0, step = 0; start < rows; start += batch_size, ++step) {
-    const Index n = std::min<Index>(batch_size, rows - start);
+  Throttle throttle(hooks.batch_end_interval);
+  const Logs no_logs;
+  for (int64_t step = 0; step < steps; ++step) {
+    if (hooks.handle_sigint) SigintGuard::check();
+    bool stop = hooks.batch_begin && hooks.batch_begin(step);
+    const Index start = step * batch_size, n = std::min<Index>(batch_size, rows - start);
     for (size_t k = 0; k < x.size(); ++k) batch[k] = x[k].slice_rows(start, n);
     graph_->forward(*ws, batch, false, &rng);
     for (size_t k = 0; k < outputs.size(); ++k) {
       const ConstView o = graph_->output(*ws, static_cast<int>(k));
       std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
     }
-    if (hook) hook(step, {});
+    if (hooks.batch_end && throttle.due(step, steps, stop)) stop = hooks.batch_end(step, no_logs) || stop;
+    if (stop) break;
   }
+  if (hooks.end) hooks.end(no_logs);
 }
 
 void Model::call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out) {
@@ -339,9 +454,7 @@ Logs Model::train_on_batch(const Data& data) {
   resolve(data);
   if (!optimizer_->built()) optimizer_->build(graph_->param_count(), compiled_segments_);
   reset_metrics();
-  step_loss(train_ws_, data, true);
-  optimizer_->apply(graph_->params(), graph_->grads());
-  update_metrics(train_ws_, data);
+  train_step(data);
   return current_logs();
 }
 

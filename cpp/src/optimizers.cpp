@@ -102,23 +102,78 @@ void OptimizerConfig::validate() const {
     if (v && !(*v > 0.0)) throw ValueError(std::string("Argument `") + what + "` must be positive. Received: " + std::to_string(*v));
   if (kind == OptimizerKind::AdamW && !weight_decay)
     throw ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
+  if (use_ema && !(ema_momentum >= 0.0 && ema_momentum <= 1.0))
+    throw ValueError("`ema_momentum` must be in the range [0, 1]. Received: ema_momentum=" + std::to_string(ema_momentum));
+  if (ema_overwrite_frequency < 0)
+    throw ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: ema_overwrite_frequency=" +
+                     std::to_string(ema_overwrite_frequency));
+  if (gradient_accumulation_steps != 0 && gradient_accumulation_steps < 2)
+    throw ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: gradient_accumulation_steps=" +
+                     std::to_string(gradient_accumulation_steps));
+  if (schedule) schedule->validate();
+  if (loss_scale_factor && !(*loss_scale_factor > 0.0 && std::isfinite(*loss_scale_factor)))
+    throw ValueError("Argument `loss_scale_factor` must be a positive finite float. Received: loss_scale_factor=" +
+                     std::to_string(*loss_scale_factor));
 }
 
-Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)) { config_.validate(); }
+Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)) {
+  config_.validate();
+  learning_rate_ = static_cast<float>(config_.learning_rate);
+}
+
+double Optimizer::learning_rate() const {
+  if (config_.schedule) return (*config_.schedule)(raw_iterations_);
+  if (lr_function_) return static_cast<double>(static_cast<float>(lr_function_(raw_iterations_)));
+  return learning_rate_;
+}
 
 void Optimizer::set_learning_rate(double lr) {
+  if (config_.schedule)
+    throw TypeError("This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` constructor "
+                    "argument, hence its learning rate is not settable. If you need the learning rate to be settable, "
+                    "you should instantiate the optimizer with a float `learning_rate` argument.");
+  if (lr_function_)
+    throw TypeError("This optimizer's learning rate is a callable, hence it is not settable to a float. Set it to a "
+                    "new callable or schedule, or instantiate the optimizer with a float `learning_rate` argument.");
   OptimizerConfig c = config_;
   c.learning_rate = lr;
   c.validate();
   config_ = c;
+  learning_rate_ = static_cast<float>(lr);
+}
+
+void Optimizer::set_schedule(const LearningRateSchedule& schedule) {
+  schedule.validate();
+  config_.schedule = schedule;
+  lr_function_ = nullptr;
+}
+
+void Optimizer::set_learning_rate_function(LearningRateFunction fn) {
+  if (!fn) throw ValueError("The learning-rate function is empty.");
+  lr_function_ = std::move(fn);
+  config_.schedule.reset();
+}
+
+int64_t Optimizer::iterations() const {
+  const int64_t n = config_.gradient_accumulation_steps;
+  return n > 0 ? raw_iterations_ / n : raw_iterations_;
+}
+
+void Optimizer::set_iterations(int64_t it) {
+  const int64_t n = config_.gradient_accumulation_steps;
+  raw_iterations_ = n > 0 ? it * n : it;
 }
 
 void Optimizer::build(int64_t size, std::vector<Segment> segments) {
   segments_ = std::move(segments);
-  slots_.assign(slot_count(config_), Buffer(static_cast<size_t>(size), 0.0f));
+  const int rule_slots = slot_count(config_);
+  ema_slot_ = config_.use_ema ? rule_slots : -1;
+  accumulator_slot_ = config_.gradient_accumulation_steps > 0 ? rule_slots + (config_.use_ema ? 1 : 0) : -1;
+  const int total = rule_slots + (ema_slot_ >= 0 ? 1 : 0) + (accumulator_slot_ >= 0 ? 1 : 0);
+  slots_.assign(total, Buffer(static_cast<size_t>(size), 0.0f));
   if (config_.kind == OptimizerKind::Adagrad)
     std::fill(slots_[0].begin(), slots_[0].end(), static_cast<float>(config_.initial_accumulator_value));
-  iterations_ = 0;
+  raw_iterations_ = 0;
   u_product_ = 1.0;
   built_ = true;
 }
@@ -126,7 +181,9 @@ void Optimizer::build(int64_t size, std::vector<Segment> segments) {
 int64_t Optimizer::variable_count() const {
   int64_t trainable = 0;
   for (const auto& s : segments_) trainable += s.size;
-  return 2 + slot_count(config_) * trainable + (config_.kind == OptimizerKind::Nadam ? 1 : 0);
+  const bool lr_variable = !config_.schedule && !lr_function_;
+  const int64_t per_weight = slot_count(config_) + (config_.use_ema ? 1 : 0) + (config_.gradient_accumulation_steps > 0 ? 1 : 0);
+  return 1 + (lr_variable ? 1 : 0) + per_weight * trainable + (config_.kind == OptimizerKind::Nadam ? 1 : 0);
 }
 
 void Optimizer::clip(float* grads) const {
@@ -154,25 +211,86 @@ void Optimizer::clip(float* grads) const {
   }
 }
 
+// keras-spec.md §6.2: unscale, accumulate, clip, decay, update, EMA, count.
 void Optimizer::apply(float* params, float* grads) {
   if (!built_) throw ValueError("The optimizer must be built before it applies gradients.");
-  const double lr = config_.learning_rate;
-  const double t = double(iterations_ + 1);
-  clip(grads);
-  if (config_.kind == OptimizerKind::Nadam)
-    u_product_ *= config_.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
-  for (const auto& s : segments_) {
-    if (config_.weight_decay && *config_.weight_decay != 0.0) {
-      // Decoupled decay: w ← w − w·wd·lr, before the update.
-      const float f = static_cast<float>(1.0 - *config_.weight_decay * lr);
-      for (int64_t i = s.offset; i < s.offset + s.size; ++i) params[i] *= f;
-    }
-    // Element-wise: the result does not depend on how threads split the range.
-    parallel_rows(s.size, 8.0, [&](int64_t b, int64_t e) {
-      update_segment(params, grads, s.offset + b, e - b, t, lr);
-    });
+  if (config_.loss_scale_factor) {
+    const float scale = static_cast<float>(*config_.loss_scale_factor);
+    for (const auto& s : segments_)
+      for (int64_t i = s.offset; i < s.offset + s.size; ++i) grads[i] /= scale;
   }
-  ++iterations_;
+  const int64_t n = config_.gradient_accumulation_steps;
+  const bool update = accumulator_slot_ < 0 || (raw_iterations_ + 1) % n == 0;
+  // Evaluated before any state changes: a throwing learning-rate function leaves all as it was.
+  const double lr = update ? learning_rate() : 0.0;
+  if (accumulator_slot_ >= 0) {
+    float* acc = slots_[accumulator_slot_].data();
+    const float inv_n = static_cast<float>(n);
+    for (const auto& s : segments_)
+      for (int64_t i = s.offset; i < s.offset + s.size; ++i) {
+        if (update) {
+          grads[i] = (grads[i] + acc[i]) / inv_n;  // the mean of the N gradients
+          acc[i] = 0.0f;
+        } else {
+          acc[i] += grads[i];
+        }
+      }
+  }
+  if (update) {
+    const double t = double(iterations() + 1);
+    clip(grads);
+    if (config_.kind == OptimizerKind::Nadam)
+      u_product_ *= config_.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+    for (const auto& s : segments_) {
+      if (config_.weight_decay && *config_.weight_decay != 0.0) {
+        // Decoupled decay: w ← w − w·wd·lr, before the update.
+        const float f = static_cast<float>(1.0 - *config_.weight_decay * lr);
+        for (int64_t i = s.offset; i < s.offset + s.size; ++i) params[i] *= f;
+      }
+      // Element-wise: the result does not depend on how threads split the range.
+      parallel_rows(s.size, 8.0, [&](int64_t b, int64_t e) {
+        update_segment(params, grads, s.offset + b, e - b, t, lr);
+      });
+    }
+  }
+  if (ema_slot_ >= 0) update_ema(params);
+  ++raw_iterations_;
+}
+
+// avg ← m·avg + (1−m)·w, m = 0 before the first update; every `ema_overwrite_frequency`
+// updates the weights take the averages. Runs at every step, like Keras's.
+void Optimizer::update_ema(float* params) {
+  float* avg = slots_[ema_slot_].data();
+  const float m = iterations() == 0 ? 0.0f : static_cast<float>(config_.ema_momentum);
+  const bool overwrite = config_.ema_overwrite_frequency > 0 && (iterations() + 1) % config_.ema_overwrite_frequency == 0;
+  for (const auto& s : segments_)
+    for (int64_t i = s.offset; i < s.offset + s.size; ++i) {
+      avg[i] = m * avg[i] + (1.0f - m) * params[i];
+      if (overwrite) params[i] = avg[i];
+    }
+}
+
+void Optimizer::finalize(float* params) {
+  if (ema_slot_ < 0 || raw_iterations_ == 0) return;
+  const float* avg = slots_[ema_slot_].data();
+  for (const auto& s : segments_) std::copy(avg + s.offset, avg + s.offset + s.size, params + s.offset);
+}
+
+void Optimizer::assign_ema(const float* params) {
+  if (!config_.use_ema)
+    throw ValueError("SwapEMAWeights requires the optimizer to be created with `use_ema=True`.");
+  if (ema_slot_ < 0) return;
+  float* avg = slots_[ema_slot_].data();
+  for (const auto& s : segments_) std::copy(params + s.offset, params + s.offset + s.size, avg + s.offset);
+}
+
+void Optimizer::swap_ema(float* params) {
+  if (!config_.use_ema)
+    throw ValueError("SwapEMAWeights requires the optimizer to be created with `use_ema=True`.");
+  if (ema_slot_ < 0) return;  // not built: nothing averaged yet
+  float* avg = slots_[ema_slot_].data();
+  for (const auto& s : segments_)
+    for (int64_t i = s.offset; i < s.offset + s.size; ++i) std::swap(avg[i], params[i]);
 }
 
 // keras-spec.md §6.3, with t = iterations + 1.

@@ -1,12 +1,17 @@
 #include "parallel_for.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
+#include <vector>
 
-#ifdef _OPENMP
+#include <new>
+
 #include <pthread.h>
-#endif
 
 namespace densekit {
 namespace {
@@ -19,19 +24,117 @@ int default_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-int& thread_setting() {
-  static int n = default_threads();
+std::atomic<int>& thread_setting() {
+  static std::atomic<int> n{default_threads()};
   return n;
 }
 
-#ifdef _OPENMP
-// A child forked after a parallel region would hang in libgomp's pool: it runs serially.
-void serial_in_child() { thread_setting() = 1; }
+// Set on pool helpers and on a thread running a job's blocks: nested jobs run serially.
+thread_local bool in_job = false;
+
+// How long an idle helper keeps polling for the next job before it sleeps. Training posts a
+// job every few microseconds, so helpers stay awake through a fit; the bound keeps an idle
+// process from burning a core another program could use.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+struct Job {
+  void (*body)(const void*, int64_t) = nullptr;
+  const void* context = nullptr;
+  int64_t blocks = 0;
+  std::atomic<int64_t> next{0};  // the next block to claim
+  std::atomic<int64_t> done{0};  // blocks finished
+};
+
+class Pool {
+ public:
+  static Pool& instance() {
+    static Pool* pool = new Pool();  // never destroyed: helpers may outlive static destructors
+    return *pool;
+  }
+
+  void run(int64_t blocks, void (*body)(const void*, int64_t), const void* context) {
+    ensure_helpers(static_cast<int>(std::min<int64_t>(blocks, num_threads())) - 1);
+    Job job;
+    job.body = body, job.context = context, job.blocks = blocks;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_.store(&job);
+      ++generation_;
+    }
+    wake_.notify_all();
+    in_job = true;
+    work_on(job);
+    in_job = false;
+    // Blocks other threads claimed must finish; blocks nobody claimed were all taken above.
+    while (job.done.load(std::memory_order_acquire) < blocks) std::this_thread::yield();
+    // A helper that picked up the job pointer may still be looking at it: wait until it lets go.
+    // (Sequentially consistent: the helper's increment-then-load and this store-then-load
+    // cannot both miss each other.)
+    job_.store(nullptr);
+    while (inside_.load() != 0) std::this_thread::yield();
+  }
+
+  // After fork the child has no helpers (only the forking thread survives): start afresh.
+  void forget_helpers_after_fork() {
+    new (&mutex_) std::mutex();
+    new (&start_mutex_) std::mutex();
+    new (&wake_) std::condition_variable();
+    started_ = 0;
+    job_.store(nullptr);
+    inside_.store(0);
+  }
+
+ private:
+  static void work_on(Job& job) {
+    for (int64_t b; (b = job.next.fetch_add(1, std::memory_order_acq_rel)) < job.blocks;) {
+      job.body(job.context, b);
+      job.done.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void ensure_helpers(int wanted) {
+    if (started_ >= wanted) return;
+    std::lock_guard<std::mutex> lock(start_mutex_);
+    while (started_ < wanted) {
+      std::thread(&Pool::helper, this).detach();
+      ++started_;
+    }
+  }
+
+  void helper() {
+    in_job = true;
+    uint64_t seen = 0;
+    for (;;) {
+      // Poll for a new job for a while, then sleep until one is posted.
+      const auto spin_until = std::chrono::steady_clock::now() + kSpin;
+      while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spin_until)
+        std::this_thread::yield();
+      if (generation_.load(std::memory_order_acquire) == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      }
+      seen = generation_.load(std::memory_order_acquire);
+      inside_.fetch_add(1);
+      if (Job* job = job_.load()) work_on(*job);
+      inside_.fetch_sub(1);
+    }
+  }
+
+  std::mutex mutex_, start_mutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<Job*> job_{nullptr};
+  std::atomic<int> inside_{0};
+  int started_ = 0;
+};
+
+// A child forked after densekit ran threads has lost the helpers (fork copies only the calling
+// thread): it starts new ones when it first needs them, instead of waiting for dead ones.
+void after_fork_in_child() { Pool::instance().forget_helpers_after_fork(); }
 const bool fork_handler_installed = [] {
-  pthread_atfork(nullptr, nullptr, serial_in_child);
+  pthread_atfork(nullptr, nullptr, after_fork_in_child);
   return true;
 }();
-#endif
 
 }  // namespace
 
@@ -40,12 +143,14 @@ int num_threads() { return thread_setting(); }
 void set_num_threads(int n) { thread_setting() = std::max(1, n); }
 
 int threads_for(int64_t rows, double work_per_row) {
-#ifdef _OPENMP
-  if (omp_in_parallel()) return 1;
-#endif
+  if (in_job) return 1;
   const double work = static_cast<double>(rows) * std::max(work_per_row, 1.0);
   const int64_t by_work = static_cast<int64_t>(work / kMinWorkPerThread);
   return static_cast<int>(std::clamp<int64_t>(std::min<int64_t>(by_work, rows), 1, num_threads()));
+}
+
+void run_blocks(int64_t blocks, void (*body)(const void*, int64_t), const void* context) {
+  Pool::instance().run(blocks, body, context);
 }
 
 }  // namespace densekit

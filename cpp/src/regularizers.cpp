@@ -13,8 +13,8 @@ double Regularizer::penalty(const float* w, int64_t n) const {
   return l1 * abs_sum + l2 * sq_sum;
 }
 
-void Regularizer::add_gradient(const float* w, float* grad, int64_t n) const {
-  const float a = static_cast<float>(l1), b = static_cast<float>(2.0 * l2);
+void Regularizer::add_gradient(const float* w, float* grad, int64_t n, double scale) const {
+  const float a = static_cast<float>(l1 * scale), b = static_cast<float>(2.0 * l2 * scale);
   for (int64_t i = 0; i < n; ++i) {
     const float sign = w[i] > 0 ? 1.0f : (w[i] < 0 ? -1.0f : 0.0f);
     grad[i] += a * sign + b * w[i];

@@ -173,11 +173,51 @@ Regularizer regularizer_from(const Json& j) {
   throw ValueError("Could not interpret the regularizer in the config: " + j.dump());
 }
 
+Json number_config(double v) {
+  // Integral values (steps, boundaries, axes) are written as integers, as Keras writes them.
+  if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 9e15) return Json(static_cast<int64_t>(v));
+  return Json(v);
+}
+
+Json constraint_config(const Constraint& k) {
+  if (!k.active()) return nullptr;
+  Json c = Json::object();
+  const Json axis = k.axis.size() == 1 ? Json(k.axis[0]) : Json(k.axis);
+  switch (k.kind) {
+    case ConstraintKind::MaxNorm: c["max_value"] = number_config(k.max_value), c["axis"] = axis; break;
+    case ConstraintKind::UnitNorm: c["axis"] = axis; break;
+    case ConstraintKind::MinMaxNorm:
+      c["min_value"] = k.min_value, c["max_value"] = k.max_value, c["rate"] = k.rate, c["axis"] = axis;
+      break;
+    default: break;
+  }
+  return wrap("keras.constraints", k.class_name(), c);
+}
+
+Constraint constraint_from(const Json& j) {
+  Constraint k;
+  if (j.is_null()) return k;
+  const std::string name = j.is_string() ? j.get<std::string>() : j.value("class_name", std::string());
+  const Json c = j.is_object() ? j.value("config", Json::object()) : Json::object();
+  if (name == "MaxNorm" || name == "max_norm") k.kind = ConstraintKind::MaxNorm, k.max_value = 2.0;
+  else if (name == "NonNeg" || name == "non_neg") k.kind = ConstraintKind::NonNeg;
+  else if (name == "UnitNorm" || name == "unit_norm") k.kind = ConstraintKind::UnitNorm;
+  else if (name == "MinMaxNorm" || name == "min_max_norm") k.kind = ConstraintKind::MinMaxNorm, k.max_value = 1.0;
+  else throw ValueError("Could not interpret the constraint in the config: " + j.dump());
+  k.max_value = field(c, "max_value", k.max_value);
+  k.min_value = field(c, "min_value", k.min_value);
+  k.rate = field(c, "rate", k.rate);
+  if (c.contains("axis") && !c["axis"].is_null())
+    k.axis = c["axis"].is_array() ? c["axis"].get<std::vector<int64_t>>() : std::vector<int64_t>{c["axis"].get<int64_t>()};
+  return k;
+}
+
 Json base_config(const Layer& layer) {
   Json c = Json::object();
   c["name"] = layer.name();
   c["trainable"] = layer.trainable;
   c["dtype"] = dtype_policy();
+  if (layer.activity_regularizer.active()) c["activity_regularizer"] = regularizer_config(layer.activity_regularizer);
   return c;
 }
 
@@ -329,19 +369,86 @@ MetricPtr metric_from(const Json& j) {
 
 Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
+Json schedule_config(const LearningRateSchedule& s) {
+  Json c = Json::object();
+  switch (s.kind) {
+    case ScheduleKind::ExponentialDecay:
+    case ScheduleKind::InverseTimeDecay:
+      c["initial_learning_rate"] = s.initial_learning_rate, c["decay_steps"] = number_config(s.decay_steps);
+      c["decay_rate"] = s.decay_rate, c["staircase"] = s.staircase;
+      break;
+    case ScheduleKind::PiecewiseConstantDecay: {
+      Json b = Json::array();
+      for (double v : s.boundaries) b.push_back(number_config(v));
+      c["boundaries"] = b, c["values"] = s.values;
+      break;
+    }
+    case ScheduleKind::PolynomialDecay:
+      c["initial_learning_rate"] = s.initial_learning_rate, c["decay_steps"] = number_config(s.decay_steps);
+      c["end_learning_rate"] = s.end_learning_rate, c["power"] = s.power, c["cycle"] = s.cycle;
+      break;
+    case ScheduleKind::CosineDecay:
+      c["initial_learning_rate"] = s.initial_learning_rate, c["decay_steps"] = number_config(s.decay_steps);
+      c["alpha"] = s.alpha;
+      break;
+    case ScheduleKind::CosineDecayRestarts:
+      c["initial_learning_rate"] = s.initial_learning_rate, c["first_decay_steps"] = number_config(s.decay_steps);
+      c["t_mul"] = s.t_mul, c["m_mul"] = s.m_mul, c["alpha"] = s.alpha;
+      break;
+  }
+  c["name"] = s.name;
+  if (s.kind == ScheduleKind::CosineDecay) {
+    c["warmup_target"] = optional_number(s.warmup_target);
+    c["warmup_steps"] = number_config(s.warmup_steps);
+  }
+  return wrap("keras.optimizers.schedules", s.class_name(), c);
+}
+
+LearningRateSchedule schedule_from(const Json& j) {
+  static const std::map<std::string, ScheduleKind> kinds = {
+      {"ExponentialDecay", ScheduleKind::ExponentialDecay}, {"PiecewiseConstantDecay", ScheduleKind::PiecewiseConstantDecay},
+      {"PolynomialDecay", ScheduleKind::PolynomialDecay}, {"InverseTimeDecay", ScheduleKind::InverseTimeDecay},
+      {"CosineDecay", ScheduleKind::CosineDecay}, {"CosineDecayRestarts", ScheduleKind::CosineDecayRestarts},
+  };
+  const std::string cls = j.value("class_name", std::string());
+  if (!kinds.count(cls)) throw ValueError("optimizer: unknown learning-rate schedule in the config: " + j.dump());
+  const Json& c = j.value("config", Json::object());
+  LearningRateSchedule s;
+  s.kind = kinds.at(cls);
+  s.initial_learning_rate = field(c, "initial_learning_rate", 0.0);
+  s.decay_steps = field(c, s.kind == ScheduleKind::CosineDecayRestarts ? "first_decay_steps" : "decay_steps", 1.0);
+  s.decay_rate = field(c, "decay_rate", 0.0);
+  s.staircase = field(c, "staircase", false);
+  s.boundaries = field(c, "boundaries", std::vector<double>{});
+  s.values = field(c, "values", std::vector<double>{});
+  s.end_learning_rate = field(c, "end_learning_rate", s.end_learning_rate);
+  s.power = field(c, "power", s.power);
+  s.cycle = field(c, "cycle", s.cycle);
+  s.alpha = field(c, "alpha", s.alpha);
+  if (c.contains("warmup_target") && !c["warmup_target"].is_null()) s.warmup_target = c["warmup_target"].get<double>();
+  s.warmup_steps = field(c, "warmup_steps", s.warmup_steps);
+  s.t_mul = field(c, "t_mul", s.t_mul);
+  s.m_mul = field(c, "m_mul", s.m_mul);
+  s.name = field(c, "name", cls == "PiecewiseConstantDecay" ? std::string("PiecewiseConstant")
+                                : cls == "CosineDecayRestarts" ? std::string("SGDRDecay") : cls);
+  s.validate();
+  return s;
+}
+
 Json optimizer_config(const OptimizerConfig& o) {
   Json c = Json::object();
   c["name"] = o.name.empty() ? to_snake_case(o.class_name()) : o.name;
-  c["learning_rate"] = o.learning_rate;
+  c["learning_rate"] = o.schedule ? schedule_config(*o.schedule) : Json(o.learning_rate);
   c["weight_decay"] = optional_number(o.weight_decay);
   c["clipnorm"] = optional_number(o.clipnorm);
   c["global_clipnorm"] = optional_number(o.global_clipnorm);
   c["clipvalue"] = optional_number(o.clipvalue);
-  c["use_ema"] = false;
-  c["ema_momentum"] = 0.99;
-  c["ema_overwrite_frequency"] = nullptr;
-  c["loss_scale_factor"] = nullptr;
-  c["gradient_accumulation_steps"] = nullptr;
+  c["use_ema"] = o.use_ema;
+  c["ema_momentum"] = o.ema_momentum;
+  c["ema_overwrite_frequency"] = o.ema_overwrite_frequency > 0 ? Json(o.ema_overwrite_frequency) : Json(nullptr);
+  c["loss_scale_factor"] = optional_number(o.loss_scale_factor);
+  c["gradient_accumulation_steps"] =
+      o.gradient_accumulation_steps > 0 ? Json(o.gradient_accumulation_steps) : Json(nullptr);
   switch (o.kind) {
     case OptimizerKind::SGD: c["momentum"] = o.momentum, c["nesterov"] = o.nesterov; break;
     case OptimizerKind::Adam:
@@ -364,12 +471,20 @@ OptimizerConfig optimizer_from(const Json& j) {
   if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the optimizer in the compile config: " + j.dump());
   OptimizerConfig o = OptimizerConfig::from_name(j["class_name"].get<std::string>());
   const Json& c = j.value("config", Json::object());
-  require_null(c, {"ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps"}, "optimizer");
-  if (field(c, "use_ema", false)) throw ValueError("optimizer: densekit does not support `use_ema`.");
-  if (c.contains("learning_rate") && !c["learning_rate"].is_number())
-    throw ValueError("optimizer: densekit reads a float learning_rate only; received " + c["learning_rate"].dump());
+  if (c.contains("learning_rate") && c["learning_rate"].is_object()) {
+    o.schedule = schedule_from(c["learning_rate"]);
+  } else if (c.contains("learning_rate") && !c["learning_rate"].is_number()) {
+    throw ValueError("optimizer: the learning_rate must be a float or a learning-rate schedule; received " +
+                     c["learning_rate"].dump());
+  } else {
+    o.learning_rate = field(c, "learning_rate", o.learning_rate);
+  }
   o.name = field(c, "name", o.name);
-  o.learning_rate = field(c, "learning_rate", o.learning_rate);
+  o.use_ema = field(c, "use_ema", false);
+  o.ema_momentum = field(c, "ema_momentum", o.ema_momentum);
+  o.ema_overwrite_frequency = field<int64_t>(c, "ema_overwrite_frequency", 0);
+  if (c.contains("loss_scale_factor") && !c["loss_scale_factor"].is_null()) o.loss_scale_factor = c["loss_scale_factor"].get<double>();
+  o.gradient_accumulation_steps = field<int64_t>(c, "gradient_accumulation_steps", 0);
   o.beta_1 = field(c, "beta_1", o.beta_1);
   o.beta_2 = field(c, "beta_2", o.beta_2);
   o.epsilon = field(c, "epsilon", o.epsilon);
@@ -485,8 +600,8 @@ Json layer_config(const Layer& layer) {
     c["bias_initializer"] = initializer_config(d->options().bias_initializer);
     c["kernel_regularizer"] = regularizer_config(d->options().kernel_regularizer);
     c["bias_regularizer"] = regularizer_config(d->options().bias_regularizer);
-    c["kernel_constraint"] = nullptr;
-    c["bias_constraint"] = nullptr;
+    c["kernel_constraint"] = constraint_config(d->options().kernel_constraint);
+    c["bias_constraint"] = constraint_config(d->options().bias_constraint);
     c["quantization_config"] = nullptr;
   } else if (auto* dr = dynamic_cast<const Dropout*>(&layer)) {
     c["rate"] = dr->rate();
@@ -588,13 +703,15 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
   auto named = [&](const char* cls) { return name.empty() ? auto_name(cls) : name; };
   LayerPtr layer;
   if (class_name == "Dense") {
-    require_null(config, {"activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "quantization_config"}, "Dense");
+    require_null(config, {"lora_rank", "quantization_config"}, "Dense");
     if (!config.contains("units")) throw ValueError("The config of Dense layer '" + name + "' has no `units`.");
     DenseOptions options{activation_from(config.value("activation", Json(nullptr))), field(config, "use_bias", true),
                          config.contains("kernel_initializer") ? initializer_from(config["kernel_initializer"]) : Initializer::from_name("glorot_uniform"),
                          config.contains("bias_initializer") ? initializer_from(config["bias_initializer"]) : Initializer::from_name("zeros"),
                          regularizer_from(config.value("kernel_regularizer", Json(nullptr))),
-                         regularizer_from(config.value("bias_regularizer", Json(nullptr)))};
+                         regularizer_from(config.value("bias_regularizer", Json(nullptr))),
+                         constraint_from(config.value("kernel_constraint", Json(nullptr))),
+                         constraint_from(config.value("bias_constraint", Json(nullptr)))};
     layer = std::make_shared<Dense>(named("Dense"), field<int64_t>(config, "units", 0), options);
   } else if (class_name == "Dropout") {
     require_null(config, {"noise_shape"}, "Dropout");
@@ -718,6 +835,7 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
                      "LayerNormalization, GaussianNoise, GaussianDropout, Rescaling, Reshape and InputLayer.");
   }
   layer->trainable = field(config, "trainable", true);
+  if (class_name != "InputLayer") layer->activity_regularizer = regularizer_from(config.value("activity_regularizer", Json(nullptr)));
   return layer;
 }
 
@@ -739,7 +857,14 @@ Json compile_config(const Model& model) {
     metrics.push_back(list);
   }
   c["metrics"] = !any ? Json(nullptr) : (multi ? metrics : metrics[0]);
-  c["weighted_metrics"] = nullptr;
+  Json weighted = Json::array();
+  bool any_weighted = false;
+  for (const auto& per_output : options.weighted_metrics) {
+    Json list = Json::array();
+    for (const auto& m : per_output) list.push_back(metric_config(*m)), any_weighted = true;
+    weighted.push_back(list);
+  }
+  c["weighted_metrics"] = !any_weighted ? Json(nullptr) : (multi ? weighted : weighted[0]);
   c["run_eagerly"] = false;
   c["steps_per_execution"] = 1;
   c["jit_compile"] = false;
@@ -748,24 +873,28 @@ Json compile_config(const Model& model) {
 
 void compile_from_config(Model& model, const Json& config) {
   if (!config.is_object()) throw ValueError("The compile config must be an object; received " + config.dump());
-  require_null(config, {"weighted_metrics"}, "compile");
   auto optimizer = std::make_shared<Optimizer>(optimizer_from(config.at("optimizer")));
   CompileOptions options;
   options.losses = per_output<Loss>(config.at("loss"), model, loss_from, "loss");
   const Json& weights = config.value("loss_weights", Json(nullptr));
   if (!weights.is_null())
     options.loss_weights = per_output<double>(weights, model, [](const Json& w) { return w.get<double>(); }, "loss_weights");
-  const Json& metrics = config.value("metrics", Json(nullptr));
-  if (!metrics.is_null()) {
+  auto parse_metrics = [&](const char* key) {
+    std::vector<std::vector<MetricPtr>> out;
+    const Json& metrics = config.value(key, Json(nullptr));
+    if (metrics.is_null()) return out;
     const bool nested = model.output_names.size() > 1 && ((metrics.is_array() && !metrics.empty() && metrics[0].is_array()) || metrics.is_object());
     auto parse_list = [](const Json& list) {
-      std::vector<MetricPtr> out;
-      for (const auto& m : (list.is_array() ? list : Json::array({list}))) out.push_back(metric_from(m));
-      return out;
+      std::vector<MetricPtr> metrics_list;
+      for (const auto& m : (list.is_array() ? list : Json::array({list}))) metrics_list.push_back(metric_from(m));
+      return metrics_list;
     };
-    if (nested) options.metrics = per_output<std::vector<MetricPtr>>(metrics, model, parse_list, "metrics");
-    else options.metrics.assign(model.output_names.size(), parse_list(metrics));
-  }
+    if (nested) return per_output<std::vector<MetricPtr>>(metrics, model, parse_list, key);
+    out.assign(model.output_names.size(), parse_list(metrics));
+    return out;
+  };
+  options.metrics = parse_metrics("metrics");
+  options.weighted_metrics = parse_metrics("weighted_metrics");
   model.compile(optimizer, std::move(options));
 }
 

@@ -23,5 +23,9 @@ int main(int argc, char** argv) {
   expect("units", [] { densekit::layers::Dense(0); });
   expect("activation", [] { densekit::layers::Dense(3, "rellu"); });
   expect("no input", [] { densekit::Sequential({densekit::layers::Dense(3)}); });
+  expect("decay_steps", [] { densekit::optimizers::schedules::ExponentialDecay(0.1, 0, 0.5); });
+  expect("first_decay_steps", [] { densekit::optimizers::schedules::CosineDecayRestarts(0.1, -2.5); });
+  std::cout.precision(17);
+  std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";
   return 0;
 }

@@ -116,6 +116,12 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
     assert lines["wrong width"].startswith("ValueError: Input 0 of the model is incompatible")
     assert lines["missing file"].startswith("IOError: Cannot open the model file '/nonexistent/model.dk'")
     assert "starts with densekit::layers::Input" in lines["no input"]
+    for key, make in [("decay_steps", lambda: keras.optimizers.schedules.ExponentialDecay(0.1, 0, 0.5)),
+                      ("first_decay_steps", lambda: keras.optimizers.schedules.CosineDecayRestarts(0.1, -2.5))]:
+        with pytest.raises(ValueError) as python_error:
+            make()
+        assert lines[key] == f"ValueError: {python_error.value}"
+    assert float(lines["schedule at 5"]) == keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(5)
 
 
 def test_predict_from_python_threads_with_the_gil_released(saved_model):

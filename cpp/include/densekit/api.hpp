@@ -16,6 +16,7 @@
 #include <densekit/layers/input_layer.hpp>
 #include <densekit/model.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,31 @@ OptimizerConfig Adagrad(double learning_rate = 0.001, double initial_accumulator
 OptimizerConfig Adadelta(double learning_rate = 0.001, double rho = 0.95);
 OptimizerConfig Adamax(double learning_rate = 0.001);
 OptimizerConfig Nadam(double learning_rate = 0.001);
+
+// Learning-rate schedules (set OptimizerConfig::schedule); evaluated at every step.
+namespace schedules {
+LearningRateSchedule ExponentialDecay(double initial_learning_rate, double decay_steps, double decay_rate,
+                                      bool staircase = false);
+LearningRateSchedule PiecewiseConstantDecay(const std::vector<double>& boundaries, const std::vector<double>& values);
+LearningRateSchedule PolynomialDecay(double initial_learning_rate, double decay_steps, double end_learning_rate = 0.0001,
+                                     double power = 1.0, bool cycle = false);
+LearningRateSchedule InverseTimeDecay(double initial_learning_rate, double decay_steps, double decay_rate,
+                                      bool staircase = false);
+LearningRateSchedule CosineDecay(double initial_learning_rate, double decay_steps, double alpha = 0.0,
+                                 std::optional<double> warmup_target = std::nullopt, double warmup_steps = 0.0);
+LearningRateSchedule CosineDecayRestarts(double initial_learning_rate, double first_decay_steps, double t_mul = 2.0,
+                                         double m_mul = 1.0, double alpha = 0.0);
+}  // namespace schedules
 }  // namespace optimizers
+
+// Weight constraints (DenseOptions::kernel_constraint / bias_constraint).
+namespace constraints {
+Constraint MaxNorm(double max_value = 2.0, const std::vector<int64_t>& axis = {0});
+Constraint NonNeg();
+Constraint UnitNorm(const std::vector<int64_t>& axis = {0});
+Constraint MinMaxNorm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0,
+                      const std::vector<int64_t>& axis = {0});
+}  // namespace constraints
 
 // A stack of layers, the first an Input: builds its graph at once.
 class Sequential : public Model {

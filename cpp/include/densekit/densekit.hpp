@@ -4,9 +4,11 @@
 #include <densekit/activations.hpp>
 #include <densekit/api.hpp>
 #include <densekit/errors.hpp>
+#include <densekit/constraints.hpp>
 #include <densekit/graph.hpp>
 #include <densekit/initializers.hpp>
 #include <densekit/io.hpp>
+#include <densekit/interrupt.hpp>
 #include <densekit/layers/activation.hpp>
 #include <densekit/layers/batch_normalization.hpp>
 #include <densekit/layers/dense.hpp>
@@ -28,6 +30,7 @@
 #include <densekit/optimizers.hpp>
 #include <densekit/parallel.hpp>
 #include <densekit/random.hpp>
+#include <densekit/schedules.hpp>
 #include <densekit/serialization.hpp>
 #include <densekit/tensor.hpp>
 

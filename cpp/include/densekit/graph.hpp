@@ -99,6 +99,11 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // Σ weight penalties, and their gradient added into grads().
   double regularization_penalty() const;
   void add_regularization_gradients();
+  // Σ activity penalties of the layers' outputs in `ws` (each divided by the batch size);
+  // their gradients are added during backward.
+  double activity_penalty(const Workspace& ws) const;
+  // w ← constraint(w) for every trainable weight that has a constraint.
+  void apply_constraints();
 
   // Runs every node on `rows` rows of the inputs (graph-input order). The outputs stay in `ws`.
   void forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng) const;
@@ -123,6 +128,7 @@ class Graph : public std::enable_shared_from_this<Graph> {
   std::vector<int> inputs_, outputs_;
   std::vector<WeightRecord> weights_;
   Buffer params_, grads_;
+  std::vector<double> constraint_scratch_;
   bool finalized_ = false;
 };
 

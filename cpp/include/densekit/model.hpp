@@ -35,16 +35,39 @@ struct FitOptions {
   int initial_epoch = 0;
   bool shuffle = true;
   int64_t validation_batch_size = 0;  // 0: batch_size
+  // Validate after epoch e (0-based) when (e + 1) % validation_freq == 0, or, if
+  // validation_epochs is not empty, when e + 1 is one of them.
+  int validation_freq = 1;
+  std::vector<int> validation_epochs;
   // Seconds between batch_end calls (the first and last batch of an epoch always call):
   // negative = never, 0 = every batch.
   double batch_hook_interval = -1.0;
+  // Ctrl-C stops the loop between batches and fit throws Interrupted (SigintGuard).
+  bool handle_sigint = false;
 };
 
-// Calls back into the application; each returns true to stop training (stop_training).
+// Calls back into evaluate / predict (and validation inside fit). Unset hooks cost nothing.
+struct LoopHooks {
+  std::function<void()> begin;
+  // Before each batch; returns true to stop after it (stop_evaluating / stop_predicting).
+  std::function<bool(int64_t batch)> batch_begin;
+  // After each batch, with the running logs (empty for predict); returns true to stop.
+  std::function<bool(int64_t batch, const Logs& logs)> batch_end;
+  // Seconds between batch_end calls (the first and last batch always call); 0 = every batch.
+  double batch_end_interval = 0.0;
+  std::function<void(const Logs& logs)> end;
+  // Ctrl-C stops between batches with Interrupted (SigintGuard).
+  bool handle_sigint = false;
+};
+
+// Calls back into the application during fit; those returning bool return true to stop
+// training (Keras's model.stop_training). Unset hooks cost nothing.
 struct FitHooks {
   std::function<bool(int epoch)> epoch_begin;
+  std::function<bool(int epoch, int64_t batch)> batch_begin;
   std::function<bool(int epoch, int64_t batch, const Logs& logs)> batch_end;
   std::function<bool(int epoch, const Logs& logs)> epoch_end;
+  LoopHooks validation;  // evaluate's hooks for the validation pass
 };
 
 // What fit returns in C++: each log key's value per epoch, and the epoch indices.
@@ -53,13 +76,12 @@ struct History {
   std::vector<int> epoch;
 };
 
-// Progress during evaluate/predict: batch_end(batch, logs); returns nothing.
-using BatchHook = std::function<void(int64_t batch, const Logs& logs)>;
-
 struct CompileOptions {
   std::vector<Loss> losses;                   // one per output
   std::vector<double> loss_weights;           // empty: all 1
   std::vector<std::vector<MetricPtr>> metrics;  // per output
+  // Metrics that take the sample weights and divide by Σw (per output).
+  std::vector<std::vector<MetricPtr>> weighted_metrics;
 };
 
 class Model {
@@ -95,12 +117,14 @@ class Model {
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
   const CompileOptions& compile_options() const { return compile_; }
 
-  void fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks);
-  Logs evaluate(const Data& data, int64_t batch_size, const BatchHook& hook = nullptr);
+  // Trains; at the end the optimizer's EMA (if any) replaces the weights. Throws Interrupted
+  // on Ctrl-C with options.handle_sigint (the weights are those after the last whole batch).
+  void fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks = {});
+  Logs evaluate(const Data& data, int64_t batch_size, const LoopHooks& hooks = {});
   // Writes each output's rows into out[k] (rows x output size, row-major). Safe to call from
   // several threads at once (each call borrows its own workspace).
   void predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
-               const BatchHook& hook = nullptr) const;
+               const LoopHooks& hooks = {}) const;
   // Single-input, single-output conveniences (Eigen matrices, rows = samples).
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
   Logs evaluate(const Matrix& x, const Matrix& y, int64_t batch_size = 32);
@@ -126,7 +150,9 @@ class Model {
   void require_compiled() const;
   void resolve(const Data& data);
   double step_loss(Workspace& ws, const Data& batch, bool compute_grads);
+  void train_step(const Data& batch);
   void update_metrics(Workspace& ws, const Data& batch);
+  Logs run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint);
   void reset_metrics();
   Logs current_logs() const;
 
@@ -145,6 +171,10 @@ class Model {
   CompileOptions compile_;
   std::vector<Loss> losses_;                       // resolved per output
   std::vector<std::vector<MetricPtr>> metrics_;    // resolved per output
+  std::vector<std::vector<MetricPtr>> weighted_metrics_;
+  // Log keys of the metrics above (Keras's CompileMetrics names: a repeated name gets "_1", a
+  // weighted metric that repeats a name becomes "weighted_<name>").
+  std::vector<std::vector<std::string>> metric_keys_, weighted_metric_keys_;
   bool resolved_ = false;
   double loss_total_ = 0.0, loss_count_ = 0.0;
   std::vector<double> output_loss_total_;

@@ -2,9 +2,11 @@
 // the parameter layout, so a step is one loop per trainable tensor.
 #pragma once
 
+#include <densekit/schedules.hpp>
 #include <densekit/tensor.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +27,16 @@ struct OptimizerConfig {
   double initial_accumulator_value = 0.1;
   std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
   std::string name;  // "adam", "adam_1", ...
+  // Exponential moving average of the weights (keras-spec.md §6.2 step 9).
+  bool use_ema = false;
+  double ema_momentum = 0.99;
+  int64_t ema_overwrite_frequency = 0;  // 0: only at the end of fit
+  // Gradients are divided by this (the train step multiplied the loss by it).
+  std::optional<double> loss_scale_factor;
+  // Update once every N steps with the mean of the N gradients; 0: every step.
+  int64_t gradient_accumulation_steps = 0;
+  // When set, the learning rate at every step (learning_rate is then unused).
+  std::optional<LearningRateSchedule> schedule;
 
   // Keras's defaults for `kind` ("adam", "SGD", ... case-insensitive); throws ValueError.
   static OptimizerConfig defaults(OptimizerKind kind);
@@ -40,6 +52,10 @@ struct Segment {
   int64_t size = 0;
 };
 
+// The learning rate as a function of the step, supplied by the application (a Python
+// callable, say). Called once per update, only when set.
+using LearningRateFunction = std::function<double(int64_t step)>;
+
 class Optimizer {
  public:
   explicit Optimizer(OptimizerConfig config);
@@ -48,33 +64,61 @@ class Optimizer {
   // Allocates slots for a buffer of `size` floats of which `segments` are trainable.
   void build(int64_t size, std::vector<Segment> segments);
   bool built() const { return built_; }
-  // One update of `params` from `grads` (grads may be clipped in place).
+  // One step from `grads` (which may be scaled, accumulated and clipped in place): with
+  // gradient accumulation only every N-th step changes `params`. Then the EMA.
   void apply(float* params, float* grads);
+  // End of fit: with use_ema, the weights take their moving averages.
+  void finalize(float* params);
+  // Exchanges the weights and their moving averages (SwapEMAWeights); needs use_ema.
+  void swap_ema(float* params);
+  // averages ← weights (SwapEMAWeights keeps the EMA weights it swapped in at the end of fit).
+  void assign_ema(const float* params);
 
-  int64_t iterations() const { return iterations_; }
-  void set_iterations(int64_t it) { iterations_ = it; }
-  double learning_rate() const { return config_.learning_rate; }
+  // Keras's `optimizer.iterations`: updates applied (steps / N with gradient accumulation).
+  int64_t iterations() const;
+  // Steps taken, accumulation steps included (Keras's `optimizer._iterations`); schedules
+  // are evaluated at this count. Save and restore this one.
+  int64_t raw_iterations() const { return raw_iterations_; }
+  void set_raw_iterations(int64_t it) { raw_iterations_ = it; }
+  void set_iterations(int64_t it);
+
+  // The learning rate the next update uses: the schedule or function at the current step, or
+  // the learning-rate variable (float32, like Keras's).
+  double learning_rate() const;
+  // Sets the variable; a TypeError when a schedule or function decides the learning rate.
   void set_learning_rate(double lr);
-  // What Keras counts as the optimizer's variables: iteration, learning_rate and the slots.
+  void set_schedule(const LearningRateSchedule& schedule);
+  void set_learning_rate_function(LearningRateFunction fn);
+  const std::optional<LearningRateSchedule>& schedule() const { return config_.schedule; }
+  bool has_learning_rate_function() const { return static_cast<bool>(lr_function_); }
+
+  // What Keras counts as the optimizer's variables: iteration, learning_rate (when it is a
+  // variable), the slots, EMA averages and gradient accumulators.
   int64_t variable_count() const;
-  // Slot buffers (each the size of the parameter buffer), for saving and tests.
+  // Slot buffers (each the size of the parameter buffer), for saving and tests: the update
+  // rule's slots, then the EMA averages (use_ema), then the gradient accumulators.
   std::vector<Buffer>& slots() { return slots_; }
   double nadam_u_product() const { return u_product_; }
-  // Resumes a loaded optimizer where it stopped (slots are restored through slots()).
-  void restore_progress(int64_t iterations, double nadam_u_product) {
-    iterations_ = iterations;
+  // Resumes a loaded optimizer where it stopped (slots are restored through slots()):
+  // `raw_iterations` counts accumulation steps too.
+  void restore_progress(int64_t raw_iterations, double nadam_u_product) {
+    raw_iterations_ = raw_iterations;
     u_product_ = nadam_u_product;
   }
 
  private:
   void clip(float* grads) const;
   void update_segment(float* w, const float* g, int64_t offset, int64_t n, double t, double lr);
+  void update_ema(float* params);
 
   OptimizerConfig config_;
   bool built_ = false;
-  int64_t iterations_ = 0;
+  int64_t raw_iterations_ = 0;
+  float learning_rate_ = 0.001f;
+  LearningRateFunction lr_function_;
   std::vector<Segment> segments_;
   std::vector<Buffer> slots_;
+  int ema_slot_ = -1, accumulator_slot_ = -1;
   double u_product_ = 1.0;  // Nadam's running product of momentum coefficients
 };
 

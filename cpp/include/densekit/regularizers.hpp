@@ -11,8 +11,8 @@ struct Regularizer {
 
   bool active() const { return l1 != 0.0 || l2 != 0.0; }
   double penalty(const float* w, int64_t n) const;
-  // grad += d(penalty)/dw
-  void add_gradient(const float* w, float* grad, int64_t n) const;
+  // grad += scale · d(penalty)/dw
+  void add_gradient(const float* w, float* grad, int64_t n, double scale = 1.0) const;
 };
 
 }  // namespace densekit

@@ -21,6 +21,8 @@ Shape Dense::build(const std::vector<Shape>& inputs) {
     throw ValueError("Input 0 of layer '" + name() + "' is incompatible with the layer: expected axis -1 of input shape to have value " +
                      std::to_string(input_dim_) + ", but received input with shape " + shape_to_string(in));
   input_dim_ = in.back();
+  options_.kernel_constraint.check({input_dim_, units_}, name() + "/kernel");
+  options_.bias_constraint.check({units_}, name() + "/bias");
   mark_built();
   Shape out = in;
   out.back() = units_;
@@ -29,9 +31,11 @@ Shape Dense::build(const std::vector<Shape>& inputs) {
 
 std::vector<WeightSpec> Dense::weight_specs() const {
   std::vector<WeightSpec> specs;
-  specs.push_back({"kernel", {input_dim_, units_}, trainable, options_.kernel_initializer, options_.kernel_regularizer});
+  specs.push_back({"kernel", {input_dim_, units_}, trainable, options_.kernel_initializer, options_.kernel_regularizer,
+                   options_.kernel_constraint});
   if (options_.use_bias)
-    specs.push_back({"bias", {units_}, trainable, options_.bias_initializer, options_.bias_regularizer});
+    specs.push_back({"bias", {units_}, trainable, options_.bias_initializer, options_.bias_regularizer,
+                     options_.bias_constraint});
   return specs;
 }
 

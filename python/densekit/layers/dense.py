@@ -2,7 +2,7 @@
 
 import numbers
 
-from densekit import _core, activations, initializers, regularizers
+from densekit import _core, activations, constraints, initializers, regularizers
 from densekit.layers.layer import Layer
 
 
@@ -11,12 +11,10 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, quantization_config=None,
                  **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
-        for arg, value in [("activity_regularizer", activity_regularizer), ("kernel_constraint", kernel_constraint),
-                           ("bias_constraint", bias_constraint), ("lora_rank", lora_rank),
-                           ("quantization_config", quantization_config)]:
+        for arg, value in [("lora_rank", lora_rank), ("quantization_config", quantization_config)]:
             if value is not None:
                 raise ValueError(f"densekit's Dense does not support `{arg}` yet. Received: {arg}={value!r}")
         self.units = int(units)
@@ -26,10 +24,13 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._core = _core.Dense(self.name, self.units, self._activation_spec, self.use_bias,
                                  self.kernel_initializer._core, self.bias_initializer._core,
                                  regularizers.core(self.kernel_regularizer),
-                                 regularizers.core(self.bias_regularizer))
+                                 regularizers.core(self.bias_regularizer),
+                                 constraints.core(self.kernel_constraint), constraints.core(self.bias_constraint))
         self._core.trainable = self.trainable
 
     @property

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from densekit import _core
+from densekit import _core, regularizers
 from densekit.utils import naming
 
 
@@ -88,8 +88,8 @@ class Layer:
 
     _takes_list = False  # merge layers are called on a list of tensors
 
-    def __init__(self, *, name=None, dtype=None, trainable=True, input_shape=None, input_dim=None,
-                 batch_input_shape=None, autocast=True, **kwargs):
+    def __init__(self, *, name=None, dtype=None, trainable=True, activity_regularizer=None, input_shape=None,
+                 input_dim=None, batch_input_shape=None, autocast=True, **kwargs):
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if isinstance(dtype, dict):  # a saved DTypePolicy
@@ -98,6 +98,7 @@ class Layer:
             raise ValueError(f"densekit computes in float32 only. Received: dtype={dtype!r}")
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
         self._trainable = bool(trainable)
+        self._activity_regularizer = regularizers.get(activity_regularizer)
         self._core = None
         self._graph = None  # the C++ graph that holds this layer's weights, once built in a model
         self._inbound_nodes = []  # one Node per call on symbolic tensors
@@ -115,6 +116,28 @@ class Layer:
                 self._input_shape_arg = tuple(int(d) for d in batch_input_shape[1:])
 
     # --- state ----------------------------------------------------------------------------
+    @property
+    def _core(self):
+        """The C++ layer (set by the subclass, or by a loaded model)."""
+        return self.__dict__.get("_core_layer")
+
+    @_core.setter
+    def _core(self, core):
+        self.__dict__["_core_layer"] = core
+        if core is not None:  # the C++ layer applies the activity penalty
+            core.activity_regularizer = regularizers.core(self._activity_regularizer)
+
+    @property
+    def activity_regularizer(self):
+        """Penalty on the layer's output, added to the loss (divided by the batch size)."""
+        return self._activity_regularizer
+
+    @activity_regularizer.setter
+    def activity_regularizer(self, value):
+        self._activity_regularizer = regularizers.get(value)
+        if self._core is not None:
+            self._core.activity_regularizer = regularizers.core(self._activity_regularizer)
+
     @property
     def trainable(self):
         return self._trainable

@@ -5,6 +5,8 @@ import json
 import math
 import numbers
 import warnings
+import signal
+import threading
 
 import numpy as np
 
@@ -29,6 +31,7 @@ def _verbose(verbose):
 
 
 def _sorted_logs(logs):
+    """Keras's pythonified logs: sorted by key, values Python floats."""
     return {key: float(value) for key, value in sorted(logs)}
 
 
@@ -45,6 +48,29 @@ def _is_config(value):
 
 def _structure_name(kind):
     return {"tensor": _core.Structure.Tensor, "list": _core.Structure.List, "dict": _core.Structure.Dict}[kind]
+
+
+def _epoch_logs(logs):
+    """An epoch's logs as Keras builds them: the training results sorted, then the validation
+    results (sorted) appended."""
+    train = sorted((k, v) for k, v in logs if not k.startswith("val_"))
+    val = sorted((k, v) for k, v in logs if k.startswith("val_"))
+    return {key: float(value) for key, value in train + val}
+
+
+# The accuracy functions: compiled by name they are wrapped without a direction, so
+# mode="auto" cannot tell which way they improve (Keras's behaviour); their classes can.
+_DIRECTIONLESS = {"binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+                  "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
+
+
+def _metric_direction(identifier, core):
+    """(name, "up" / "down" / None) of a compiled metric, as callbacks' mode="auto" sees it."""
+    name = identifier if isinstance(identifier, str) else core.name
+    fn_name = identifier if isinstance(identifier, str) else getattr(identifier, "__name__", None)
+    if fn_name in _DIRECTIONLESS and not isinstance(identifier, metrics_module.Metric):
+        return name, None
+    return name, "up" if core.higher_is_better else "down"
 
 
 class Model:
@@ -82,6 +108,8 @@ class Model:
         self.compiled = False
         self.stop_training = False
         self.history = None
+        self._initial_epoch = None  # set by BackupAndRestore to resume an interrupted fit
+        self._metric_directions = {}
         if inputs is not None:
             from densekit.models.functional import Network
 
@@ -416,15 +444,17 @@ class Model:
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise ValueError("Expected `metrics` argument to be a list, tuple, or dict. "
                              f"Received instead: metrics={metrics} of type {type(metrics)}")
-        if weighted_metrics:
-            raise ValueError("densekit does not support `weighted_metrics` yet.")
+        if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+            raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. "
+                             f"Received instead: weighted_metrics={weighted_metrics} of type {type(weighted_metrics)}")
         if loss_weights is not None and not isinstance(loss_weights, (list, tuple, dict, numbers.Real)):
             raise ValueError("Expected `loss_weights` argument to be a float (single output case) or a list, tuple, or "
                              f"dict (multiple output case). Received instead: loss_weights={loss_weights} of type "
                              f"{type(loss_weights)}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics}
         self._resolved = None
         if self._core is not None or self._network is not None or not self._subclassed:
             # Output names are known (or it is a Sequential's last layer): check everything now.
@@ -435,8 +465,9 @@ class Model:
             self._apply_compile()
 
     def _resolve_compile(self):
-        """Per output: loss objects, loss weights and metric objects (Keras's CompileLoss and
-        CompileMetrics rules for a loss / weights / metrics given once, as a list or as a dict)."""
+        """Per output: loss objects, loss weights, metric and weighted-metric objects (Keras's
+        CompileLoss and CompileMetrics rules for a value given once, as a list or as a dict).
+        Repeated metric names are told apart in the logs by the C++ model ("_1", "weighted_")."""
         args = self._compile_args
         names = self.output_names
         keys = self._output_keys
@@ -494,47 +525,43 @@ class Model:
                 raise ValueError(f"Every loss weight must be a number. Received: loss_weights={args['loss_weights']!r}")
         weights = [float(w) for w in weights]
 
-        metrics = args["metrics"]
-        if metrics is None:
-            per = [[] for _ in range(n)]
-        elif n == 1:
+        def metric_lists(metrics, what):
+            """Per output, the metric identifiers."""
+            entry = lambda v: [] if v is None else (list(v) if isinstance(v, (list, tuple)) else [v])  # noqa: E731
+            if metrics is None:
+                return [[] for _ in range(n)]
+            if n == 1:
+                if isinstance(metrics, dict):
+                    return [[m for v in by_output(metrics, what) for m in entry(v)]]
+                return [list(metrics)]
             if isinstance(metrics, dict):
-                by_output(metrics, "metrics")
-                values = list(metrics.values())
-                per = [[m for v in values for m in (v if isinstance(v, (list, tuple)) else [v])]]
-            else:
-                per = [list(metrics)]
-        elif isinstance(metrics, dict):
-            per = [[] if v is None else (list(v) if isinstance(v, (list, tuple)) else [v])
-                   for v in by_output(metrics, "metrics")]
-        else:
+                return [entry(v) for v in by_output(metrics, what)]
             if len(metrics) != n:
-                raise ValueError("For a model with multiple outputs, when providing the `metrics` argument as a list, it "
-                                 f"should have as many entries as the model has outputs. Received:\nmetrics={metrics}\nof "
+                raise ValueError(f"For a model with multiple outputs, when providing the `{what}` argument as a list, it "
+                                 f"should have as many entries as the model has outputs. Received:\n{what}={metrics}\nof "
                                  f"length {len(metrics)} whereas the model has {n} outputs.")
-            per = [[] if v is None else (list(v) if isinstance(v, (list, tuple)) else [v]) for v in metrics]
-        metric_cores = []
-        for entries in per:
-            cores, seen = [], {}
-            for m in entries:
-                if m is None:
-                    continue
-                core = metrics_module.get(m)
-                if core.name in seen:  # duplicate names get _1, _2, ...
-                    seen[core.name] += 1
-                    core.name = f"{core.name}_{seen[core.name]}"
-                else:
-                    seen[core.name] = 0
-                cores.append(core)
-            metric_cores.append(cores)
-        return losses, weights, metric_cores
+            return [entry(v) for v in metrics]
+
+        plain = [[(m, metrics_module.get(m)) for m in ms if m is not None] for ms in metric_lists(args["metrics"], "metrics")]
+        weighted = [[(m, metrics_module.get(m)) for m in ms if m is not None]
+                    for ms in metric_lists(args.get("weighted_metrics"), "weighted_metrics")]
+        # The direction of every log key a metric can take (callbacks' mode="auto").
+        directions = {}
+        for k, pairs in enumerate(plain + weighted):
+            for m, core in pairs:
+                name, direction = _metric_direction(m, core)
+                for key in ([name, f"{names[k % n]}_{name}"] if n > 1 else [name]):
+                    directions.setdefault(key, direction)
+        self._metric_directions = directions
+        return (losses, weights, [[c for _, c in pairs] for pairs in plain], [[c for _, c in pairs] for pairs in weighted])
 
     def _apply_compile(self):
         if getattr(self, "_resolved", None) is None:
             self._resolved = self._resolve_compile()
-        losses, weights, metric_cores = self._resolved
+        losses, weights, metric_cores, weighted_cores = self._resolved
         if losses is not None:
-            self._core.compile(self.optimizer._core, [loss._core for loss in losses], weights, metric_cores)
+            self._core.compile(self.optimizer._core, [loss._core for loss in losses], weights, metric_cores,
+                               weighted_cores)
 
     def _adopt_compile(self, compile_config, core_optimizer):
         """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
@@ -543,29 +570,18 @@ class Model:
         loss = compile_config["loss"]
         self.loss = losses_module.get(loss) if _is_config(loss) else loss
         self._compile_args = {"loss": loss, "loss_weights": compile_config.get("loss_weights"),
-                              "metrics": compile_config.get("metrics")}
-        self._resolved = None
+                              "metrics": compile_config.get("metrics"),
+                              "weighted_metrics": compile_config.get("weighted_metrics")}
+        # Resolved like compile() (for the names and directions; the C++ model keeps its own).
+        self._resolved = self._resolve_compile()
         self.compiled = True
 
     @property
     def _metric_names(self):
-        """The compiled metrics' names, per output flattened (prefixed by the output name when
-        there are several outputs), as they appear in the logs."""
-        names = self.output_names
-        if getattr(self, "_resolved", None) is not None:
-            per = [[core.name for core in cores] for cores in self._resolved[2]]
-        else:
-            metrics = (self._compile_args or {}).get("metrics") or []
-            entry = lambda m: m if isinstance(m, str) else m.get("config", {}).get("name", m.get("class_name"))  # noqa: E731
-            if isinstance(metrics, dict):
-                per = [[entry(m) for m in (metrics.get(n) or [])] for n in names]
-            elif len(names) > 1:
-                per = [[entry(m) for m in (ms if isinstance(ms, list) else [ms])] for ms in metrics]
-            else:
-                per = [[entry(m) for m in metrics]]
-        if len(names) > 1:
-            return [f"{n}_{m}" for n, ms in zip(names, per) for m in ms]
-        return [m for ms in per for m in ms]
+        """The compiled metrics' names (metrics, then weighted metrics), per output flattened."""
+        if getattr(self, "_resolved", None) is None:
+            return []
+        return [core.name for cores in self._resolved[2] + self._resolved[3] for core in cores]
 
     def _require_compiled(self):
         if not self.compiled:
@@ -698,6 +714,38 @@ class Model:
         return outputs[0] if len(outputs) == 1 else list(outputs)
 
     # --- training -----------------------------------------------------------------------------
+    @staticmethod
+    def _handle_sigint():
+        """Whether the C++ loop takes over Ctrl-C (stopping between batches, then raising
+        KeyboardInterrupt): in the main thread, where Python delivers KeyboardInterrupt, and only
+        while SIGINT has Python's default handler (a handler of the user's own, or SIG_IGN, keeps
+        the signal)."""
+        return (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+
+    def _test_hooks(self, cbl, handle_sigint, in_fit=False):
+        """evaluate's hooks into the C++ loop for the callbacks in ``cbl``: only those some
+        callback implements (the progress bar's batch updates throttled; none for validation
+        inside fit, which the bar does not show)."""
+        hooks = _core.LoopHooks()
+        hooks.handle_sigint = handle_sigint
+        if cbl.implements("on_test_begin") or cbl.implements("on_test_end") or cbl.implements("on_test_batch_end"):
+            hooks.begin = lambda: cbl.on_test_begin()
+            hooks.end = lambda logs: cbl.on_test_end(_sorted_logs(logs))
+        if cbl.implements("on_test_batch_begin"):
+            def batch_begin(batch):
+                cbl.on_test_batch_begin(batch)
+                return bool(getattr(self, "stop_evaluating", False))
+            hooks.batch_begin = batch_begin
+        interval = cbl.batch_end_interval("on_test_batch_end", progbar=not in_fit)
+        if interval is not None:
+            def batch_end(batch, logs):
+                cbl.on_test_batch_end(batch, _sorted_logs(logs))
+                return bool(getattr(self, "stop_evaluating", False))
+            hooks.batch_end = batch_end
+            hooks.batch_end_interval = interval
+        return hooks
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -729,36 +777,62 @@ class Model:
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = self._split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
-        steps = math.ceil(len(xs[0]) / batch_size)
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        cbl = CallbackList(callbacks, self, params, add_history=True, add_progbar=verbose != 0)
         options = _core.FitOptions()
-        options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
         if shuffle not in (True, False):
             raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
         options.shuffle = bool(shuffle)
         if validation_batch_size is not None:
             options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
-        options.batch_hook_interval = 0.0 if cbl.needs_train_batches else (0.05 if cbl.has_progbar else -1.0)
+        if isinstance(validation_freq, (list, tuple, set)):
+            options.validation_epochs = sorted(int(e) for e in validation_freq)
+        else:
+            options.validation_freq = _positive_int("validation_freq", validation_freq)
+        steps = math.ceil(len(xs[0]) / min(batch_size, len(xs[0])))
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=steps)
+        handle_sigint = self._handle_sigint()
+        options.handle_sigint = handle_sigint
+
+        hooks = _core.FitHooks()
+        hooks.validation = self._test_hooks(cbl, handle_sigint, in_fit=True)
+        last_logs = [None]  # the last epoch's logs, for on_train_end
 
         def epoch_begin(epoch):
-            cbl.call("on_epoch_begin", epoch, {})
-            return self.stop_training
-
-        def batch_end(epoch, batch, logs):
-            cbl.call("on_train_batch_end", batch, _sorted_logs(logs))
-            return self.stop_training
+            cbl.on_epoch_begin(epoch)
+            return bool(self.stop_training)
 
         def epoch_end(epoch, logs):
-            cbl.call("on_epoch_end", epoch, _sorted_logs(logs))
-            return self.stop_training
+            last_logs[0] = _epoch_logs(logs)
+            cbl.on_epoch_end(epoch, last_logs[0])
+            return bool(self.stop_training)
+
+        if cbl.implements("on_epoch_begin"):  # else no call into Python at epoch begin
+            hooks.epoch_begin = epoch_begin
+        hooks.epoch_end = epoch_end
+        if cbl.implements("on_train_batch_begin"):
+            def batch_begin(epoch, batch):
+                cbl.on_train_batch_begin(batch)
+                return bool(self.stop_training)
+            hooks.batch_begin = batch_begin
+        interval = cbl.batch_end_interval("on_train_batch_end")
+        if interval is not None:
+            def batch_end(epoch, batch, logs):
+                cbl.on_train_batch_end(batch, _sorted_logs(logs))
+                return bool(self.stop_training)
+            hooks.batch_end = batch_end
+            options.batch_hook_interval = interval
 
         self.stop_training = False
-        cbl.call("on_train_begin", {})
-        self._core.fit(xs, ys, sw, validation, options, epoch_begin if cbl.needs_epoch_begin else None,
-                       batch_end if options.batch_hook_interval >= 0 else None, epoch_end)
-        cbl.call("on_train_end", {})
-        self.history = cbl.history
+        cbl.on_train_begin()
+        # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
+        initial_epoch = self._initial_epoch or initial_epoch
+        self._initial_epoch = None
+        options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
+        # Ctrl-C: the loop stops between batches and raises KeyboardInterrupt; model.history
+        # keeps the finished epochs, and on_train_end is not called (as in Keras).
+        self._core.fit(xs, ys, sw, validation, options, hooks)
+        cbl.on_train_end(last_logs[0])
         return self.history
 
     @staticmethod
@@ -776,38 +850,51 @@ class Model:
         ys = self._targets(y, xs)
         sw = self._weights(sample_weight, len(xs[0]))
         batch_size = _positive_int("batch_size", batch_size or 32)
-        params = {"verbose": verbose, "epochs": 1, "steps": math.ceil(len(xs[0]) / batch_size)}
-        cbl = CallbackList(callbacks, self, params, add_progbar=verbose != 0)
-        cbl.call("on_test_begin", {})
-        hook = None
-        if cbl.callbacks:
-            def hook(batch, logs):
-                cbl.call("on_test_batch_end", batch, _sorted_logs(logs))
-        logs = self._core.evaluate(xs, ys, sw, batch_size, hook)
-        cbl.call("on_test_end", _sorted_logs(logs))
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=math.ceil(len(xs[0]) / batch_size))
+        self.stop_evaluating = False
+        logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         verbose = _verbose(verbose)
         xs = self._inputs(x)
         batch_size = _positive_int("batch_size", batch_size or 32)
-        hook = None
-        if verbose or callbacks:
-            params = {"verbose": verbose, "epochs": 1, "steps": math.ceil(len(xs[0]) / batch_size)}
-            cbl = CallbackList(callbacks, self, params, add_progbar=verbose != 0)
-            cbl.call("on_predict_begin", {})
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=math.ceil(len(xs[0]) / batch_size))
+        hooks = _core.LoopHooks()
+        hooks.handle_sigint = self._handle_sigint()
+        out = None
+        self.stop_predicting = False
+        if cbl.callbacks:
+            hooks.begin = lambda: cbl.on_predict_begin()
+            hooks.end = lambda logs: cbl.on_predict_end()
+            if cbl.implements("on_predict_batch_begin"):
+                def batch_begin(batch):
+                    cbl.on_predict_batch_begin(batch)
+                    return bool(self.stop_predicting)
+                hooks.batch_begin = batch_begin
+            interval = cbl.batch_end_interval("on_predict_batch_end")
+            if interval is not None:
+                # The callbacks see each batch's rows of the output arrays being filled.
+                rows = len(xs[0])
+                out = [np.empty((rows,) + tuple(self._graph.node_shape(o)), dtype=np.float32)
+                       for o in self._graph.output_nodes]
 
-            def hook(batch, logs):
-                cbl.call("on_predict_batch_end", batch, {})
-
-        outputs = self._core.predict(xs, batch_size, hook)
-        if hook is not None:
-            cbl.call("on_predict_end", {})
+                def batch_end(batch, logs):
+                    part = [o[batch * batch_size:(batch + 1) * batch_size] for o in out]
+                    cbl.on_predict_batch_end(batch, {"outputs": part[0] if len(part) == 1 else part})
+                    return bool(self.stop_predicting)
+                hooks.batch_end = batch_end
+                hooks.batch_end_interval = interval
+        outputs = self._core.predict(xs, batch_size, hooks, out)
         return self._structured_outputs(outputs)
 
     def predict_on_batch(self, x):
         xs = self._inputs(x)
-        return self._structured_outputs(self._core.predict(xs, len(xs[0]), None))
+        return self._structured_outputs(self._core.predict(xs, len(xs[0])))
 
     def __call__(self, inputs, training=None, mask=None):
         """On symbolic tensors: applies the model's layers to them (a model used as a layer). On
@@ -850,8 +937,7 @@ class Model:
 
     @property
     def metrics_names(self):
-        metrics = (self._compile_args or {}).get("metrics")
-        return ["loss", "compile_metrics"] if metrics else ["loss"]
+        return ["loss", "compile_metrics"] if self._metric_names else ["loss"]
 
     # --- saving and configs ---------------------------------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):

@@ -12,6 +12,8 @@ struct DenseOptions {
   Initializer bias_initializer = Initializer::from_name("zeros");
   Regularizer kernel_regularizer;
   Regularizer bias_regularizer;
+  Constraint kernel_constraint;
+  Constraint bias_constraint;
 };
 
 class Dense : public Layer {

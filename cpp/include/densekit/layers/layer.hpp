@@ -2,6 +2,7 @@
 #pragma once
 
 #include <densekit/activations.hpp>
+#include <densekit/constraints.hpp>
 #include <densekit/initializers.hpp>
 #include <densekit/random.hpp>
 #include <densekit/regularizers.hpp>
@@ -20,6 +21,7 @@ struct WeightSpec {
   bool trainable = true;
   Initializer initializer;
   Regularizer regularizer;
+  Constraint constraint;  // applied after every optimizer update
   bool integer = false;  // an integer in Keras (Normalization's count); stored as float here
 };
 
@@ -71,6 +73,8 @@ class Layer {
                         const std::vector<View>& grad_in, const Context& ctx) = 0;
 
   bool trainable = true;
+  // Penalty on the layer's output added to the loss, divided by the batch size (Keras ≥ 3.14).
+  Regularizer activity_regularizer;
 
  protected:
   void mark_built() { built_ = true; }

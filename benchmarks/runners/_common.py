@@ -1,0 +1,186 @@
+"""Helpers shared by the runners: thread settings, loading workloads.py by path, timing
+(best of N), the busy-loop process of the contended case, import timing and the JSON report.
+
+Standard library only until a runner imports numpy, so each runner can set the thread
+environment before any numerical library loads."""
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH_DIR = os.path.dirname(HERE)
+
+
+def set_thread_env(threads):
+    """Thread count for every pool a library might start: call before importing numpy."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                "NUMEXPR_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ[var] = str(threads)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def parse_args(description):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (smoke test)")
+    parser.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
+    parser.add_argument("--only", default="", help="comma-separated subset: import,W1,W2,W3,W4,W5,memory,contended")
+    parser.add_argument("--json", default="", help="also write the JSON result to this file")
+    args = parser.parse_args()
+    args.only = {s.strip().lower() for s in args.only.split(",") if s.strip()}
+    set_thread_env(args.threads)
+    return args
+
+
+def wanted(args, name):
+    return not args.only or name.lower() in args.only
+
+
+def load_workloads():
+    spec = importlib.util.spec_from_file_location("bench_workloads", os.path.join(BENCH_DIR, "workloads.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def log(*parts):
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def best_of(fn, repeats):
+    """Runs fn() `repeats` times; returns (min seconds, all seconds). fn may return its own
+    measured seconds (for timings that exclude set-up), else it is timed whole."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        own = fn()
+        elapsed = time.perf_counter() - start
+        samples.append(own if isinstance(own, float) else elapsed)
+    return min(samples), samples
+
+
+def per_call_latency(fn, calls, loops, loop_budget_s=0.5, total_budget_s=4.0, max_loops=30):
+    """Best (minimum) seconds per call over loops of up to `calls` calls: at least `loops`
+    loops, more (up to max_loops) while the total stays under total_budget_s, since on a
+    shared machine a loop is often preempted. Slow calls (Keras predict() takes tens of ms)
+    get fewer calls per loop (at least 10) so a loop stays near loop_budget_s."""
+    for _ in range(3):
+        fn()  # warm-up (tracing, first-call allocations)
+    start = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - start, 1e-7)
+    n = int(max(10, min(calls, loop_budget_s / one)))
+    per_call = []
+    began = time.perf_counter()
+    while len(per_call) < loops or (len(per_call) < max_loops and time.perf_counter() - began < total_budget_s):
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        per_call.append((time.perf_counter() - start) / n)
+    return min(per_call), per_call, n
+
+
+def import_time(module_stmt, repeats, env=None):
+    """Seconds for `import X` in a fresh interpreter (timed inside it), best of `repeats`."""
+    code = ("import time; t = time.perf_counter(); " + module_stmt +
+            "; print(repr(time.perf_counter() - t))")
+    samples = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env or os.environ.copy(), check=True).stdout.strip().splitlines()
+        samples.append(float(out[-1]))
+    return min(samples), samples
+
+
+class BusyLoop:
+    """`python -c "while True: pass"` keeping one core busy; ended by its own pid."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)  # let the scheduler see it
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def epoch_timer(callback_base):
+    """A Keras-API callback recording the seconds of every epoch (densekit or Keras)."""
+
+    class EpochTimer(callback_base):
+        def __init__(self):
+            super().__init__()
+            self.times = []
+            self._start = None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.times.append(time.perf_counter() - self._start)
+
+    return EpochTimer()
+
+
+def rss_now_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def maxrss_bytes():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def reset_peak_rss():
+    """Resets the peak RSS (VmHWM) to the current RSS (Linux: write 5 to /proc/self/clear_refs).
+    Returns False where that is not possible (then ru_maxrss, the peak since start, is used)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_bytes():
+    """The peak RSS since the last reset_peak_rss() (VmHWM), else ru_maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return maxrss_bytes()
+
+
+def machine():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "loadavg": list(os.getloadavg())}
+
+
+def emit(report, args):
+    report.setdefault("python", sys.executable)
+    report.setdefault("threads", args.threads)
+    report.setdefault("quick", args.quick)
+    report["machine_end"] = machine()
+    text = json.dumps(report, sort_keys=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+    print(text, flush=True)  # the last line of stdout: one JSON object

@@ -1,0 +1,67 @@
+"""W1-W4 for any library with the Keras API (densekit and Keras itself): the same calls,
+so the two runners measure exactly the same user code."""
+
+import time
+
+import _common
+
+
+def w1_epochs(keras, wl, x, y, batch_size, epochs):
+    """Per-epoch seconds of one fit of a fresh W1 model (epoch 1 is warm-up)."""
+    model = wl.build_keras_model(keras, wl.W1)
+    timer = _common.epoch_timer(keras.callbacks.Callback)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
+    return model, timer.times
+
+
+def steady(times):
+    """Best steady-state epoch: the minimum over epochs 2.. (epoch 1 only if it is all there is)."""
+    return min(times[1:]) if len(times) > 1 else times[0]
+
+
+def whole_fit(keras, wl, spec, x, y, batch_size, epochs):
+    """Seconds of fit(verbose=0) of a freshly built and compiled model (build+compile excluded)."""
+    model = wl.build_keras_model(keras, spec)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
+    return time.perf_counter() - start
+
+
+def run(keras, wl, sz, args, results, samples):
+    x1 = y1 = model = None
+    if any(_common.wanted(args, w) for w in ("W1", "W4", "W5")):
+        x1, y1 = wl.mnist_shaped(sz["w1_rows"])
+    if _common.wanted(args, "W1") or _common.wanted(args, "W5"):
+        for bs in (32, 256):
+            _common.log(f"  W1 batch {bs}: {sz['w1_epochs']} epochs of {len(x1)} rows")
+            model, times = w1_epochs(keras, wl, x1, y1, bs, sz["w1_epochs"])
+            results[f"w1_bs{bs}_epoch_s"] = steady(times)
+            samples[f"w1_bs{bs}_epoch_s"] = times
+    if _common.wanted(args, "W2"):
+        x2, y2 = wl.breast_cancer_scaled()
+        _common.log(f"  W2: fit {sz['w2_epochs']} epochs, batch {sz['w2_batch']}, best of {sz['repeats']}")
+        results["w2_fit_s"], samples["w2_fit_s"] = _common.best_of(
+            lambda: whole_fit(keras, wl, wl.W2, x2, y2, sz["w2_batch"], sz["w2_epochs"]), sz["repeats"])
+    if _common.wanted(args, "W3"):
+        x3, y3 = wl.regression(sz["w3_rows"])
+        _common.log(f"  W3: fit {sz['w3_epochs']} epochs, batch {sz['w3_batch']}, best of {sz['repeats']}")
+        results["w3_fit_s"], samples["w3_fit_s"] = _common.best_of(
+            lambda: whole_fit(keras, wl, wl.W3, x3, y3, sz["w3_batch"], sz["w3_epochs"]), sz["repeats"])
+    if _common.wanted(args, "W4"):
+        if model is None:
+            model = wl.build_keras_model(keras, wl.W1)
+            model.fit(x1[:256], y1[:256], batch_size=32, epochs=1, verbose=0)
+        _common.log("  W4: single-row latency and 10k-row throughput")
+        row = wl.single_row()
+        rows = wl.predict_rows(sz["w4_rows"])
+        for name, fn in (("predict", lambda: model.predict(row, verbose=0)), ("call", lambda: model(row))):
+            best, per_loop, n = _common.per_call_latency(fn, sz["w4_calls"], sz["w4_loops"])
+            results[f"w4_{name}_us"] = best * 1e6
+            samples[f"w4_{name}_us"] = [s * 1e6 for s in per_loop]
+            samples[f"w4_{name}_calls_per_loop"] = n
+        for name, fn in (("predict", lambda: model.predict(rows, verbose=0)), ("call", lambda: model(rows))):
+            fn()
+            best, all_s = _common.best_of(fn, sz["w4_loops"])
+            results[f"w4_{name}_10k_rows_per_s"] = len(rows) / best
+            samples[f"w4_{name}_10k_s"] = all_s
+    return x1, y1

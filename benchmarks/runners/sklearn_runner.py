@@ -1,0 +1,104 @@
+"""scikit-learn's runner: MLPClassifier / MLPRegressor with solver="adam",
+learning_rate_init=0.001, alpha=0 (no L2, like the Keras models), shuffle=True, and tol=0 with
+n_iter_no_change=inf so every epoch runs (max_iter=epochs). scikit-learn has no model(x);
+W4 measures predict_proba(). Prints one JSON object.
+
+Set-up: python -m venv /work/venv-sklearn && /work/venv-sklearn/bin/pip install scikit-learn numpy
+"""
+
+import time
+import warnings
+
+import _common
+
+
+def main():
+    args = _common.parse_args("scikit-learn's benchmark runner (see benchmarks/compare.py)")
+    report = {"library": "sklearn", "machine": _common.machine()}
+    wl = _common.load_workloads()
+    sz = wl.sizes(args.quick)
+    results, samples = {}, {}
+    stmt = "from sklearn.neural_network import MLPClassifier"
+    if _common.wanted(args, "import"):
+        results["import_s"], samples["import_s"] = _common.import_time(stmt, sz["repeats"])
+        report["import_statement"] = stmt
+
+    import numpy as np
+    import sklearn
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    report.update(version=sklearn.__version__, numpy=np.__version__)
+    _common.log(f"scikit-learn {sklearn.__version__}, {args.threads} BLAS threads")
+
+    def build(spec, batch_size, epochs):
+        sizes, hidden, out, _ = spec
+        cls = MLPRegressor if out == "linear" else MLPClassifier
+        return cls(hidden_layer_sizes=tuple(sizes[1:-1]), activation=hidden, solver="adam", alpha=0.0,
+                   batch_size=batch_size, learning_rate_init=0.001, max_iter=epochs, shuffle=True,
+                   tol=0.0, n_iter_no_change=np.inf, random_state=0)
+
+    def epoch_times(est):
+        """Per-epoch seconds: scikit-learn calls _update_no_improvement_count once at the end of
+        every epoch of its Adam loop; the time between two calls is one whole epoch."""
+        stamps = []
+        original = est._update_no_improvement_count
+
+        def stamped(*a, **k):
+            result = original(*a, **k)
+            stamps.append(time.perf_counter())
+            return result
+
+        est._update_no_improvement_count = stamped
+        return stamps
+
+    def whole_fit(spec, x, y, batch_size, epochs):
+        est = build(spec, batch_size, epochs)
+        start = time.perf_counter()
+        est.fit(x, y)
+        return time.perf_counter() - start
+
+    x1 = y1 = est = None
+    if _common.wanted(args, "W1") or _common.wanted(args, "W4"):
+        x1, y1 = wl.mnist_shaped(sz["w1_rows"])
+    if _common.wanted(args, "W1"):
+        for bs in (32, 256):
+            _common.log(f"  W1 batch {bs}: {sz['w1_epochs']} epochs of {len(x1)} rows")
+            est = build(wl.W1, bs, sz["w1_epochs"])
+            stamps = epoch_times(est)
+            est.fit(x1, y1)
+            times = [b - a for a, b in zip(stamps[:-1], stamps[1:])]  # epochs 2..n
+            if not times:  # a single epoch: time it whole
+                est2 = build(wl.W1, bs, 1)
+                start = time.perf_counter()
+                est2.fit(x1, y1)
+                times = [time.perf_counter() - start]
+            results[f"w1_bs{bs}_epoch_s"], samples[f"w1_bs{bs}_epoch_s"] = min(times), times
+    if _common.wanted(args, "W2"):
+        x2, y2 = wl.breast_cancer_scaled()
+        _common.log(f"  W2: fit {sz['w2_epochs']} epochs, batch {sz['w2_batch']}, best of {sz['repeats']}")
+        results["w2_fit_s"], samples["w2_fit_s"] = _common.best_of(
+            lambda: whole_fit(wl.W2, x2, y2.astype(np.int64), sz["w2_batch"], sz["w2_epochs"]), sz["repeats"])
+    if _common.wanted(args, "W3"):
+        x3, y3 = wl.regression(sz["w3_rows"])
+        _common.log(f"  W3: fit {sz['w3_epochs']} epochs, batch {sz['w3_batch']}, best of {sz['repeats']}")
+        results["w3_fit_s"], samples["w3_fit_s"] = _common.best_of(
+            lambda: whole_fit(wl.W3, x3, y3, sz["w3_batch"], sz["w3_epochs"]), sz["repeats"])
+    if _common.wanted(args, "W4"):
+        _common.log("  W4: single-row latency and 10k-row throughput (predict_proba)")
+        if est is None:
+            est = build(wl.W1, 32, 1).fit(x1[:256], y1[:256])
+        row, rows = wl.single_row(), wl.predict_rows(sz["w4_rows"])
+        best, per_loop, n = _common.per_call_latency(lambda: est.predict_proba(row), sz["w4_calls"], sz["w4_loops"])
+        results["w4_predict_us"], samples["w4_predict_us"] = best * 1e6, [s * 1e6 for s in per_loop]
+        samples["w4_predict_calls_per_loop"] = n
+        est.predict_proba(rows)
+        best, all_s = _common.best_of(lambda: est.predict_proba(rows), sz["w4_loops"])
+        results["w4_predict_10k_rows_per_s"], samples["w4_predict_10k_s"] = len(rows) / best, all_s
+    report.update(results=results, samples=samples, extras={})
+    _common.emit(report, args)
+
+
+if __name__ == "__main__":
+    main()
