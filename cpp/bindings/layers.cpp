@@ -142,23 +142,27 @@ void init_layers(py::module_& m) {
   py::class_<BatchNormalization, Layer, std::shared_ptr<BatchNormalization>>(m, "BatchNormalization")
       .def(py::init([](std::string name, int axis, double momentum, double epsilon, bool center, bool scale, Initializer beta_init,
                        Initializer gamma_init, Initializer mean_init, Initializer variance_init, Regularizer beta_reg,
-                       Regularizer gamma_reg) {
+                       Regularizer gamma_reg, Constraint beta_constraint, Constraint gamma_constraint) {
              return std::make_shared<BatchNormalization>(
                  std::move(name), BatchNormalizationOptions{axis, momentum, epsilon, center, scale, beta_init, gamma_init, mean_init,
-                                                            variance_init, beta_reg, gamma_reg});
+                                                            variance_init, beta_reg, gamma_reg, beta_constraint, gamma_constraint});
            }),
            py::arg("name"), py::arg("axis"), py::arg("momentum"), py::arg("epsilon"), py::arg("center"), py::arg("scale"),
            py::arg("beta_initializer"), py::arg("gamma_initializer"), py::arg("moving_mean_initializer"),
-           py::arg("moving_variance_initializer"), py::arg("beta_regularizer"), py::arg("gamma_regularizer"));
+           py::arg("moving_variance_initializer"), py::arg("beta_regularizer"), py::arg("gamma_regularizer"),
+           py::arg("beta_constraint") = Constraint{}, py::arg("gamma_constraint") = Constraint{});
 
   py::class_<LayerNormalization, Layer, std::shared_ptr<LayerNormalization>>(m, "LayerNormalization")
       .def(py::init([](std::string name, std::vector<int> axis, bool axis_is_list, double epsilon, bool center, bool scale,
-                       Initializer beta_init, Initializer gamma_init, Regularizer beta_reg, Regularizer gamma_reg) {
+                       Initializer beta_init, Initializer gamma_init, Regularizer beta_reg, Regularizer gamma_reg,
+                       Constraint beta_constraint, Constraint gamma_constraint) {
              return std::make_shared<LayerNormalization>(
-                 std::move(name), LayerNormalizationOptions{axis, axis_is_list, epsilon, center, scale, beta_init, gamma_init, beta_reg, gamma_reg});
+                 std::move(name), LayerNormalizationOptions{axis, axis_is_list, epsilon, center, scale, beta_init, gamma_init, beta_reg,
+                                                            gamma_reg, beta_constraint, gamma_constraint});
            }),
            py::arg("name"), py::arg("axis"), py::arg("axis_is_list"), py::arg("epsilon"), py::arg("center"), py::arg("scale"),
-           py::arg("beta_initializer"), py::arg("gamma_initializer"), py::arg("beta_regularizer"), py::arg("gamma_regularizer"));
+           py::arg("beta_initializer"), py::arg("gamma_initializer"), py::arg("beta_regularizer"), py::arg("gamma_regularizer"),
+           py::arg("beta_constraint") = Constraint{}, py::arg("gamma_constraint") = Constraint{});
 
   py::class_<GaussianNoise, Layer, std::shared_ptr<GaussianNoise>>(m, "GaussianNoise")
       .def(py::init<std::string, double>(), py::arg("name"), py::arg("stddev"))
@@ -175,11 +179,13 @@ void init_layers(py::module_& m) {
       .def(py::init<std::string, Shape>(), py::arg("name"), py::arg("target_shape"));
 
   py::class_<PReLU, Layer, std::shared_ptr<PReLU>>(m, "PReLU")
-      .def(py::init([](std::string name, Initializer init, Regularizer reg, std::optional<std::vector<int>> shared_axes) {
-             return std::make_shared<PReLU>(std::move(name), PReLUOptions{init, reg, shared_axes.value_or(std::vector<int>{}),
+      .def(py::init([](std::string name, Initializer init, Regularizer reg, Constraint constraint,
+                       std::optional<std::vector<int>> shared_axes) {
+             return std::make_shared<PReLU>(std::move(name), PReLUOptions{init, reg, constraint, shared_axes.value_or(std::vector<int>{}),
                                                                           shared_axes.has_value()});
            }),
-           py::arg("name"), py::arg("alpha_initializer"), py::arg("alpha_regularizer"), py::arg("shared_axes"));
+           py::arg("name"), py::arg("alpha_initializer"), py::arg("alpha_regularizer"), py::arg("alpha_constraint"),
+           py::arg("shared_axes"));
 }
 
 }  // namespace densekit_py

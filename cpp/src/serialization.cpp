@@ -648,8 +648,8 @@ Json layer_config(const Layer& layer) {
     c["moving_variance_initializer"] = initializer_config(o.moving_variance_initializer);
     c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
     c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
-    c["beta_constraint"] = nullptr;
-    c["gamma_constraint"] = nullptr;
+    c["beta_constraint"] = constraint_config(o.beta_constraint);
+    c["gamma_constraint"] = constraint_config(o.gamma_constraint);
     c["synchronized"] = false;
   } else if (auto* ln = dynamic_cast<const LayerNormalization*>(&layer)) {
     const auto& o = ln->options();
@@ -663,8 +663,8 @@ Json layer_config(const Layer& layer) {
     c["gamma_initializer"] = initializer_config(o.gamma_initializer);
     c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
     c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
-    c["beta_constraint"] = nullptr;
-    c["gamma_constraint"] = nullptr;
+    c["beta_constraint"] = constraint_config(o.beta_constraint);
+    c["gamma_constraint"] = constraint_config(o.gamma_constraint);
   } else if (auto* gn = dynamic_cast<const GaussianNoise*>(&layer)) {
     c["stddev"] = gn->stddev();
     c["seed"] = gn->seed ? Json(*gn->seed) : Json(nullptr);
@@ -680,7 +680,7 @@ Json layer_config(const Layer& layer) {
     const auto& o = pr->options();
     c["alpha_initializer"] = initializer_config(o.alpha_initializer);
     c["alpha_regularizer"] = regularizer_config(o.alpha_regularizer);
-    c["alpha_constraint"] = nullptr;
+    c["alpha_constraint"] = constraint_config(o.alpha_constraint);
     c["shared_axes"] = o.has_shared_axes ? Json(o.shared_axes) : Json(nullptr);
   } else if (auto* in = dynamic_cast<const InputLayer*>(&layer)) {
     Json ic = Json::object();
@@ -743,8 +743,8 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     if (axis.size() != 1) throw ValueError("Softmax: densekit normalizes along one axis; received axis=" + config["axis"].dump());
     layer = std::make_shared<ActivationLayer>(named("Softmax"), Activation::from_name("softmax"), "Softmax", axis[0]);
   } else if (class_name == "PReLU") {
-    require_null(config, {"alpha_constraint"}, "PReLU");
     PReLUOptions o;
+    o.alpha_constraint = constraint_from(config.value("alpha_constraint", Json(nullptr)));
     o.alpha_initializer = initializer_field(config, "alpha_initializer", "zeros");
     o.alpha_regularizer = regularizer_from(config.value("alpha_regularizer", Json(nullptr)));
     if (config.contains("shared_axes") && !config["shared_axes"].is_null())
@@ -774,7 +774,6 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     }
     layer = std::make_shared<Normalization>(named("Normalization"), o);
   } else if (class_name == "BatchNormalization") {
-    require_null(config, {"beta_constraint", "gamma_constraint"}, "BatchNormalization");
     if (field(config, "synchronized", false)) throw ValueError("BatchNormalization: densekit does not support `synchronized=True`.");
     if (field(config, "renorm", false)) throw ValueError("BatchNormalization: densekit does not support `renorm=True`.");
     BatchNormalizationOptions o;
@@ -789,9 +788,10 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     o.moving_variance_initializer = initializer_field(config, "moving_variance_initializer", "ones");
     o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
     o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
+    o.beta_constraint = constraint_from(config.value("beta_constraint", Json(nullptr)));
+    o.gamma_constraint = constraint_from(config.value("gamma_constraint", Json(nullptr)));
     layer = std::make_shared<BatchNormalization>(named("BatchNormalization"), o);
   } else if (class_name == "LayerNormalization") {
-    require_null(config, {"beta_constraint", "gamma_constraint"}, "LayerNormalization");
     if (field(config, "rms_scaling", false)) throw ValueError("LayerNormalization: densekit does not support `rms_scaling=True`.");
     LayerNormalizationOptions o;
     const Json axis = config.value("axis", Json(-1));
@@ -804,6 +804,8 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     o.gamma_initializer = initializer_field(config, "gamma_initializer", "ones");
     o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
     o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
+    o.beta_constraint = constraint_from(config.value("beta_constraint", Json(nullptr)));
+    o.gamma_constraint = constraint_from(config.value("gamma_constraint", Json(nullptr)));
     layer = std::make_shared<LayerNormalization>(named("LayerNormalization"), o);
   } else if (class_name == "GaussianNoise") {
     auto g = std::make_shared<GaussianNoise>(named("GaussianNoise"), field(config, "stddev", -1.0));

@@ -238,3 +238,22 @@ def test_layer_normalization_over_two_trailing_axes_and_config():
     assert layers.LayerNormalization.from_config(config).get_config() == config
     with pytest.raises(ValueError, match="trailing axes"):
         layers.LayerNormalization(axis=1)(np.ones((2, 3, 4), "float32"))
+
+
+def test_constraints_on_gamma_beta_and_alpha_apply_after_each_update():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(64, 4))
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(4),
+                              layers.BatchNormalization(gamma_constraint=keras.constraints.MaxNorm(0.5)),
+                              layers.LayerNormalization(beta_constraint="non_neg"),
+                              layers.PReLU(alpha_constraint="non_neg", alpha_initializer="ones"), layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.05), "mse")
+    history = model.fit(x, -3 * np.abs(x.sum(1)), epochs=5, verbose=0).history["loss"]
+    assert np.isfinite(history[-1]) and history[-1] < history[0]
+    bn, ln, prelu = model.layers[1:4]
+    assert np.linalg.norm(bn.gamma.numpy()) <= 0.5 + 1e-6
+    assert np.all(ln.get_weights()[1] >= 0) and np.all(prelu.get_weights()[0] >= 0)
+    config = bn.get_config()
+    assert config["gamma_constraint"]["class_name"] == "MaxNorm"
+    assert layers.BatchNormalization.from_config(config).get_config() == config
+    assert layers.PReLU.from_config(prelu.get_config()).get_config()["alpha_constraint"]["class_name"] == "NonNeg"

@@ -483,3 +483,20 @@ def test_sequential_configs_with_the_new_layers_round_trip():
     clone.set_weights(model.get_weights())
     data = np.random.default_rng(12).normal(size=(5, 4))
     np.testing.assert_array_equal(clone.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+def test_weighted_metrics_per_output():
+    model = two_inputs_two_outputs()
+    model.compile("sgd", "mse", metrics={"main_output": "mae"}, weighted_metrics={"main_output": ["mae"],
+                                                                                  "aux_output": ["mse"]})
+    rng = np.random.default_rng(13)
+    x = [rng.normal(size=(8, 5)), rng.normal(size=(8, 6))]
+    y = [rng.normal(size=(8, 1)), rng.normal(size=(8, 1))]
+    w = np.arange(8.0)
+    logs = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
+    assert sorted(logs) == ["aux_output_loss", "aux_output_mse", "loss", "main_output_loss", "main_output_mae",
+                            "main_output_weighted_mae"]
+    main, aux = model.predict(x, verbose=0)
+    assert logs["main_output_mae"] == pytest.approx(np.mean(np.abs(main - y[0])), rel=1e-5)
+    assert logs["main_output_weighted_mae"] == pytest.approx(np.sum(w * np.abs(main - y[0])[:, 0]) / w.sum(), rel=1e-5)
+    assert model._metric_directions == {"mae": "down", "mse": "down"}

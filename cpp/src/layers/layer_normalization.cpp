@@ -43,8 +43,10 @@ Shape LayerNormalization::build(const std::vector<Shape>& inputs) {
 
 std::vector<WeightSpec> LayerNormalization::weight_specs() const {
   std::vector<WeightSpec> specs;
-  if (options_.scale) specs.push_back({"gamma", param_shape_, true, options_.gamma_initializer, options_.gamma_regularizer});
-  if (options_.center) specs.push_back({"beta", param_shape_, true, options_.beta_initializer, options_.beta_regularizer});
+  if (options_.scale)
+    specs.push_back({"gamma", param_shape_, true, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint});
+  if (options_.center)
+    specs.push_back({"beta", param_shape_, true, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint});
   return specs;
 }
 

@@ -30,7 +30,7 @@ Shape PReLU::build(const std::vector<Shape>& inputs) {
 }
 
 std::vector<WeightSpec> PReLU::weight_specs() const {
-  return {{"alpha", alpha_shape_, true, options_.alpha_initializer, options_.alpha_regularizer}};
+  return {{"alpha", alpha_shape_, true, options_.alpha_initializer, options_.alpha_regularizer, options_.alpha_constraint}};
 }
 
 void PReLU::bind(const std::vector<float*>& params, const std::vector<float*>& grads) {

@@ -2,7 +2,7 @@
 
 import warnings
 
-from densekit import _core, activations, initializers, regularizers
+from densekit import _core, activations, constraints, initializers, regularizers
 from densekit.layers.layer import Layer
 
 
@@ -100,10 +100,9 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise ValueError(f"densekit's PReLU does not support `alpha_constraint` yet. Received: {alpha_constraint!r}")
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif not isinstance(shared_axes, (list, tuple)):
@@ -111,7 +110,7 @@ class PReLU(Layer):
         else:
             self.shared_axes = [int(a) for a in shared_axes]
         self._core = _core.PReLU(self.name, self.alpha_initializer._core, regularizers.core(self.alpha_regularizer),
-                                 self.shared_axes)
+                                 constraints.core(self.alpha_constraint), self.shared_axes)
         self._core.trainable = self.trainable
 
     @property

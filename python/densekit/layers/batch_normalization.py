@@ -3,7 +3,7 @@ inference and when the layer is frozen (``trainable = False``). Computed in C++.
 
 import numbers
 
-from densekit import _core, initializers, regularizers
+from densekit import _core, constraints, initializers, regularizers
 from densekit.layers.layer import Layer
 
 
@@ -20,9 +20,6 @@ class BatchNormalization(Layer):
             axis = axis[0]
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
             raise ValueError(f"densekit's BatchNormalization takes one integer `axis`. Received: axis={axis!r}")
-        for arg, value in [("beta_constraint", beta_constraint), ("gamma_constraint", gamma_constraint)]:
-            if value is not None:
-                raise ValueError(f"densekit's BatchNormalization does not support `{arg}` yet. Received: {arg}={value!r}")
         if synchronized:
             raise ValueError("Argument synchronized=True is only supported with the TensorFlow backend.")
         self.axis = int(axis)
@@ -36,10 +33,13 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self._core = _core.BatchNormalization(
             self.name, self.axis, self.momentum, self.epsilon, self.center, self.scale, self.beta_initializer._core,
             self.gamma_initializer._core, self.moving_mean_initializer._core, self.moving_variance_initializer._core,
-            regularizers.core(self.beta_regularizer), regularizers.core(self.gamma_regularizer))
+            regularizers.core(self.beta_regularizer), regularizers.core(self.gamma_regularizer),
+            constraints.core(self.beta_constraint), constraints.core(self.gamma_constraint))
         self._core.trainable = self.trainable
 
     def _weight(self, name):

@@ -2,7 +2,7 @@
 
 import numbers
 
-from densekit import _core, initializers, regularizers
+from densekit import _core, constraints, initializers, regularizers
 from densekit.layers.layer import Layer
 
 
@@ -19,20 +19,20 @@ class LayerNormalization(Layer):
             raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
         if rms_scaling:
             raise ValueError("densekit's LayerNormalization does not support `rms_scaling=True` yet.")
-        for arg, value in [("beta_constraint", beta_constraint), ("gamma_constraint", gamma_constraint)]:
-            if value is not None:
-                raise ValueError(f"densekit's LayerNormalization does not support `{arg}` yet. Received: {arg}={value!r}")
         self.epsilon = float(epsilon)
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), False
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
         self._core = _core.LayerNormalization(
             self.name, axes, isinstance(self.axis, list), self.epsilon, self.center, self.scale,
             self.beta_initializer._core, self.gamma_initializer._core, regularizers.core(self.beta_regularizer),
-            regularizers.core(self.gamma_regularizer))
+            regularizers.core(self.gamma_regularizer), constraints.core(self.beta_constraint),
+            constraints.core(self.gamma_constraint))
         self._core.trainable = self.trainable
 
     def compute_output_shape(self, input_shape):

@@ -545,14 +545,9 @@ class Model:
         plain = [[(m, metrics_module.get(m)) for m in ms if m is not None] for ms in metric_lists(args["metrics"], "metrics")]
         weighted = [[(m, metrics_module.get(m)) for m in ms if m is not None]
                     for ms in metric_lists(args.get("weighted_metrics"), "weighted_metrics")]
-        # The direction of every log key a metric can take (callbacks' mode="auto").
-        directions = {}
-        for k, pairs in enumerate(plain + weighted):
-            for m, core in pairs:
-                name, direction = _metric_direction(m, core)
-                for key in ([name, f"{names[k % n]}_{name}"] if n > 1 else [name]):
-                    directions.setdefault(key, direction)
-        self._metric_directions = directions
+        # Each metric's direction under its own (unprefixed) name, which is all callbacks' mode="auto"
+        # can match in Keras.
+        self._metric_directions = dict(_metric_direction(m, core) for pairs in plain + weighted for m, core in pairs)
         return (losses, weights, [[c for _, c in pairs] for pairs in plain], [[c for _, c in pairs] for pairs in weighted])
 
     def _apply_compile(self):

@@ -20,6 +20,8 @@ struct BatchNormalizationOptions {
   Initializer moving_variance_initializer = Initializer::from_name("ones", 0);
   Regularizer beta_regularizer;
   Regularizer gamma_regularizer;
+  Constraint beta_constraint;
+  Constraint gamma_constraint;
 };
 
 class BatchNormalization : public Layer {

@@ -17,6 +17,8 @@ struct LayerNormalizationOptions {
   Initializer gamma_initializer = Initializer::from_name("ones", 0);
   Regularizer beta_regularizer;
   Regularizer gamma_regularizer;
+  Constraint beta_constraint;
+  Constraint gamma_constraint;
 };
 
 class LayerNormalization : public Layer {

@@ -9,6 +9,7 @@ namespace densekit {
 struct PReLUOptions {
   Initializer alpha_initializer = Initializer::from_name("zeros", 0);
   Regularizer alpha_regularizer;
+  Constraint alpha_constraint;
   std::vector<int> shared_axes;
   bool has_shared_axes = false;  // shared_axes=None versus a list
 };
