@@ -500,3 +500,17 @@ def test_weighted_metrics_per_output():
     assert logs["main_output_mae"] == pytest.approx(np.mean(np.abs(main - y[0])), rel=1e-5)
     assert logs["main_output_weighted_mae"] == pytest.approx(np.sum(w * np.abs(main - y[0])[:, 0]) / w.sum(), rel=1e-5)
     assert model._metric_directions == {"mae": "down", "mse": "down"}
+
+
+def test_a_model_subclass_built_from_inputs_and_outputs():
+    class Wrapped(keras.Model):
+        def __init__(self, units):
+            x = keras.Input((3,))
+            super().__init__(x, layers.Dense(units)(x), name="wrapped")
+
+    model = Wrapped(2)
+    assert model.name == "wrapped" and model.count_params() == 8
+    assert model.predict(np.ones((1, 3)), verbose=0).shape == (1, 2)
+    x = keras.Input((3,))
+    frozen = keras.Model(x, layers.Dense(2)(x), trainable=False)
+    assert frozen.trainable_weights == [] and len(frozen.non_trainable_weights) == 2

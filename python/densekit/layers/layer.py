@@ -57,15 +57,17 @@ def claim(holder, layers):
     graph = holder._graph
     if holder._claim_generation == _generation[0]:
         return
-    for layer in layers:
-        old = layer._graph
-        if old is not graph:
-            if old is not None:
-                for i in range(len(old.weight_info(layer._core))):
-                    graph.set_weight(layer._core, i, old.get_weight(layer._core, i))
-            layer._graph = graph
+    moved = [(layer, layer._graph) for layer in layers if layer._graph is not graph]
+    # First bind every layer to `graph` and point it there (a C++ layer may only use buffers a
+    # Python reference keeps alive), then bring the weights held elsewhere.
+    for layer, _ in moved:
+        layer._graph = graph
     graph.bind_layers()
     _generation[0] += 1
+    for layer, old in moved:
+        if old is not None:
+            for i in range(len(old.weight_info(layer._core))):
+                graph.set_weight(layer._core, i, old.get_weight(layer._core, i))
     holder._claim_generation = _generation[0]
 
 
