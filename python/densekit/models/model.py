@@ -440,7 +440,30 @@ class Model:
         logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
+    def _ready_input(self, x):
+        """x itself when it is already what the C++ core reads (one float32 C-ordered array of the
+        single input's shape): the fast path of predict, predict_on_batch and calling the model."""
+        shape = self._single_input_shape
+        if (shape is not None and type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous
+                and x.shape[1:] == shape and len(x)):
+            return x
+        return None
+
+    @property
+    def _single_input_shape(self):
+        if self._core is None or len(self._graph.input_nodes) != 1 or len(self._graph.output_nodes) != 1:
+            return None
+        cached = getattr(self, "_input_shape_cache", None)
+        if cached is None or cached[0] is not self._graph:
+            cached = (self._graph, tuple(self._graph.node_shape(self._graph.input_nodes[0])))
+            self._input_shape_cache = cached
+        return cached[1]
+
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if verbose == 0 and callbacks is None and (batch_size is None or batch_size > 0):
+            ready = self._ready_input(x)
+            if ready is not None:
+                return self._core.predict_single(ready, batch_size or 32)
         verbose = _verbose(verbose)
         xs = self._inputs(x)
         batch_size = _positive_int("batch_size", batch_size or 32)
@@ -476,6 +499,9 @@ class Model:
         return outputs[0] if len(outputs) == 1 else outputs
 
     def predict_on_batch(self, x):
+        ready = self._ready_input(x)
+        if ready is not None:
+            return self._core.predict_single(ready, len(ready))
         xs = self._inputs(x)
         outputs = self._core.predict(xs, len(xs[0]))
         return outputs[0] if len(outputs) == 1 else outputs
