@@ -107,6 +107,38 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const S
   else column_block<V, true>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
 }
 
+// One row (a single-sample predict): C[j0, j0+cols) = a · B. With one row a tile has one
+// accumulator per vector, and each waits on its own previous FMA; eight vectors in flight keep
+// the FMA units busy, so the product runs at the speed the weights stream in.
+constexpr Index kRowBlockCols = 8 * Simd::W;
+void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
+             float* __restrict c, bool accumulate, const float* bias) {
+  constexpr int V = 8;
+  typename Simd::Mask mask[V];
+  for (int v = 0; v < V; ++v) mask[v] = Simd::mask(cols - v * Simd::W);
+  typename Simd::V acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = Simd::zero();
+  const int vecs = static_cast<int>((cols + Simd::W - 1) / Simd::W);
+  if (vecs == V && cols == kRowBlockCols) {
+    for (Index p = 0; p < k; ++p) {
+      const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
+      for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, Simd::loadu(b + p * ldb + j0 + v * Simd::W), acc[v]);
+    }
+  } else {
+    for (Index p = 0; p < k; ++p) {
+      const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
+      for (int v = 0; v < V; ++v)
+        if (v < vecs) acc[v] = Simd::fma(av, Simd::load(b + p * ldb + j0 + v * Simd::W, mask[v]), acc[v]);
+    }
+  }
+  for (int v = 0; v < vecs; ++v) {
+    typename Simd::V out = acc[v];
+    if (accumulate) out = Simd::add(out, Simd::load(c + j0 + v * Simd::W, mask[v]));
+    else if (bias) out = Simd::add(out, Simd::load(bias + j0 + v * Simd::W, mask[v]));
+    Simd::store(c + j0 + v * Simd::W, out, mask[v]);
+  }
+}
+
 // Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × kBlockCols
 // floats) stays in cache while every row tile passes over it. The last block narrows to the
 // vectors it needs.
@@ -141,6 +173,16 @@ bool gemm_preferred(Index m, Index n, Index k) {
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
           const float* bias) {
 #if defined(__AVX512F__) || defined(__AVX2__)
+  if (m == 1) {
+    // Reading the weights is the cost here: count each weight as work, so a big layer splits
+    // its weights between two cores, each keeping its part in its own L2 cache across calls.
+    const Index blocks = (n + kRowBlockCols - 1) / kRowBlockCols;
+    parallel_rows(blocks, 4.0 * double(k) * double(kRowBlockCols), [&](int64_t b0, int64_t b1) {
+      for (Index blk = b0; blk < b1; ++blk)
+        one_row(blk * kRowBlockCols, std::min<Index>(kRowBlockCols, n - blk * kRowBlockCols), k, a, b, ldb, c, accumulate, bias);
+    });
+    return;
+  }
   const Index blocks = (n + kBlockCols - 1) / kBlockCols;
   const double work_per_block = double(m) * double(k) * double(kBlockCols);
   if (blocks >= 2 * num_threads() || m < 4 * kRows) {
