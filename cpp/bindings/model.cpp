@@ -331,6 +331,19 @@ void init_model(py::module_& m) {
              }
              return outs;
            }, py::arg("x"), py::arg("training"))
+      .def("predict_single", [](const Model& self, const FloatArray& x, int64_t batch_size) {
+        // One input, one output, no hooks: the shortest path from Python (single-row latency).
+        const ConstView view = view_of(x);
+        std::vector<py::ssize_t> shape{view.rows};
+        for (int64_t d : self.graph().shape(self.graph().output_nodes()[0])) shape.push_back(d);
+        py::array_t<float> out(shape);
+        float* ptr = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          self.predict({view}, view.rows, batch_size, {ptr});
+        }
+        return out;
+      }, py::arg("x"), py::arg("batch_size"))
       .def("train_on_batch", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw) {
         const Data d = make_data(x, y, sw);
         Logs logs;

@@ -19,8 +19,7 @@ struct StridedMatrix {
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
           const float* bias = nullptr);
 
-// Whether gemm() beats Eigen's packed product for a forward product of this shape, on this
-// build's instruction set.
+// Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);
 
 }  // namespace densekit

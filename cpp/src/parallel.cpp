@@ -29,6 +29,15 @@ std::atomic<int>& thread_setting() {
   return n;
 }
 
+// One spin-wait step: the pause instruction (no system call; it eases the core for its sibling).
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
 // Set on pool helpers and on a thread running a job's blocks: nested jobs run serially.
 thread_local bool in_job = false;
 
@@ -66,12 +75,16 @@ class Pool {
     work_on(job);
     in_job = false;
     // Blocks other threads claimed must finish; blocks nobody claimed were all taken above.
-    while (job.done.load(std::memory_order_acquire) < blocks) std::this_thread::yield();
+    for (int spins = 0; job.done.load(std::memory_order_acquire) < blocks; ++spins)
+      if (spins < 4096) relax();
+      else std::this_thread::yield();  // that thread was descheduled mid-block: let it run
     // A helper that picked up the job pointer may still be looking at it: wait until it lets go.
     // (Sequentially consistent: the helper's increment-then-load and this store-then-load
     // cannot both miss each other.)
     job_.store(nullptr);
-    while (inside_.load() != 0) std::this_thread::yield();
+    for (int spins = 0; inside_.load() != 0; ++spins)
+      if (spins < 4096) relax();
+      else std::this_thread::yield();
   }
 
   // After fork the child has no helpers (only the forking thread survives): start afresh.
@@ -107,8 +120,10 @@ class Pool {
     for (;;) {
       // Poll for a new job for a while, then sleep until one is posted.
       const auto spin_until = std::chrono::steady_clock::now() + kSpin;
-      while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spin_until)
-        std::this_thread::yield();
+      for (int spins = 1; generation_.load(std::memory_order_acquire) == seen; ++spins) {
+        relax();
+        if (spins % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
+      }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });

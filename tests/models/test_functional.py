@@ -207,7 +207,7 @@ def test_layers_shared_by_two_models_stay_shared():
     code = layers.Dense(2, name="code")(x)
     decoded = layers.Dense(6, name="decoded")(code)
     autoencoder, encoder = keras.Model(x, decoded), keras.Model(x, code)
-    data = np.random.default_rng(6).normal(size=(64, 6))
+    data = np.random.default_rng(6).normal(size=(64, 6)).astype("float32")  # predict's fast path too
     before = encoder.predict(data, verbose=0)
     autoencoder.compile("adam", "mse")
     autoencoder.fit(data, data, epochs=3, verbose=0)

@@ -89,14 +89,26 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
     dz = scratch.data;
   }
   const ConstMatrixMap dzm(dz, rows, units_);
+  // d(bias) += Σ_rows dz
+  if (bias_grad_) Eigen::Map<Eigen::RowVectorXf>(bias_grad_, units_) += dzm.colwise().sum();
+
+  if (gemm_preferred(input_dim_, units_, rows)) {
+    // d(kernel) += xᵀ dz: (input_dim, units), x read through its transpose in place
+    gemm(input_dim_, units_, rows, {x.data(), 1, input_dim_}, dz, units_, kernel_grad_, units_, true);
+    // d(x) += dz kernelᵀ: (rows, input_dim), with kernelᵀ copied once (units × input_dim, small)
+    if (grad_in[0].data) {
+      kernel_t_.resize(static_cast<size_t>(units_ * input_dim_));
+      MatrixMap(kernel_t_.data(), units_, input_dim_) = ConstMatrixMap(kernel_, input_dim_, units_).transpose();
+      gemm(rows, input_dim_, units_, {dz, units_, 1}, kernel_t_.data(), input_dim_, grad_in[0].data, input_dim_, true);
+    }
+    return;
+  }
 
   // d(kernel) += xᵀ dz: (input_dim, units), threads over kernel rows
   MatrixMap dkernel(kernel_grad_, input_dim_, units_);
   parallel_rows(input_dim_, double(rows) * double(units_), [&](int64_t i0, int64_t i1) {
     dkernel.middleRows(i0, i1 - i0).noalias() += x.middleCols(i0, i1 - i0).transpose() * dzm;
   });
-  // d(bias) += Σ_rows dz
-  if (bias_grad_) Eigen::Map<Eigen::RowVectorXf>(bias_grad_, units_) += dzm.colwise().sum();
   // d(x) += dz kernelᵀ: (rows, input_dim)
   if (grad_in[0].data) {
     MatrixMap dx = grad_in[0].map_last(input_dim_);

@@ -852,7 +852,32 @@ class Model:
         logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
+    def _ready_input(self, x):
+        """x itself when it is already what the C++ core reads (one float32 C-ordered array of the
+        single input's shape): the fast path of predict, predict_on_batch and calling the model."""
+        shape = self._single_input_shape
+        if (shape is not None and type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous
+                and x.shape[1:] == shape and len(x)):
+            self._claim()  # a no-op unless another model ran this model's (shared) layers since
+            return x
+        return None
+
+    @property
+    def _single_input_shape(self):
+        if (self._core is None or len(self._graph.input_nodes) != 1 or len(self._graph.output_nodes) != 1
+                or self._output_keys is not None):
+            return None
+        cached = getattr(self, "_input_shape_cache", None)
+        if cached is None or cached[0] is not self._graph:
+            cached = (self._graph, tuple(self._graph.node_shape(self._graph.input_nodes[0])))
+            self._input_shape_cache = cached
+        return cached[1]
+
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if verbose == 0 and callbacks is None and (batch_size is None or batch_size > 0):
+            ready = self._ready_input(x)
+            if ready is not None:
+                return self._core.predict_single(ready, batch_size or 32)
         verbose = _verbose(verbose)
         xs = self._inputs(x)
         batch_size = _positive_int("batch_size", batch_size or 32)
@@ -888,6 +913,9 @@ class Model:
         return self._structured_outputs(outputs)
 
     def predict_on_batch(self, x):
+        ready = self._ready_input(x)
+        if ready is not None:
+            return self._core.predict_single(ready, len(ready))
         xs = self._inputs(x)
         return self._structured_outputs(self._core.predict(xs, len(xs[0])))
 
@@ -901,8 +929,10 @@ class Model:
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         if _has_symbolic(inputs):
             return self._call_symbolic(inputs, None if training is None else bool(training))
+        if not training:
+            return self.predict_on_batch(inputs)
         xs = self._inputs(inputs)
-        return self._structured_outputs(self._core.call(xs, bool(training)))
+        return self._structured_outputs(self._core.call(xs, True))
 
     def _call_symbolic(self, inputs, training):
         if self._network is not None and not self._traced:
