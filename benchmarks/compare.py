@@ -141,6 +141,61 @@ def run_runner(lib, python, args, env):
     return report, None
 
 
+def _best(values, higher_is_better=False):
+    values = [v for v in values if v is not None]
+    return (max(values) if higher_is_better else min(values)) if values else None
+
+
+def _merge_contended(items):
+    items = [c for c in items if c]
+    if not items:
+        return None
+    quiet = [x for c in items for x in c["quiet_samples"]]
+    contended = [x for c in items for x in c["contended_samples"]]
+    return {"quiet_s": min(quiet), "contended_s": min(contended), "ratio": min(contended) / min(quiet),
+            "quiet_samples": quiet, "contended_samples": contended}
+
+
+def merge_rounds(reports):
+    """One report from a library's rounds (--rounds N): the best figure of every round."""
+    if len(reports) == 1:
+        return reports[0]
+    merged = dict(reports[0])
+    keys = {k for r in reports for k in r.get("results", {})}
+    merged["results"] = {k: _best([r["results"].get(k) for r in reports], k.endswith("_per_s")) for k in keys}
+    merged["samples"] = {k: [r.get("samples", {}).get(k) for r in reports] for k in {k for r in reports for k in r.get("samples", {})}}
+    merged["rounds"] = len(reports)
+    merged["runner_wall_s"] = sum(r.get("runner_wall_s", 0) for r in reports)
+    merged["loadavg_per_round"] = [r.get("machine", {}).get("loadavg") for r in reports]
+    extras = [r.get("extras", {}) for r in reports]
+    out = {}
+    for key in ("numpy_roofline_gflops", "gemm_gflops_256x784x300"):
+        if any(key in e for e in extras):
+            out[key] = _best([e.get(key) for e in extras], higher_is_better=True)
+    contended = _merge_contended([e.get("contended") for e in extras])
+    if contended:
+        out["contended"] = contended
+    mems = [e["memory"] for e in extras if e.get("memory")]
+    if mems:
+        out["memory"] = min(mems, key=lambda m: m["peak_ratio"])
+    w5s = [e["w5"] for e in extras if e.get("w5")]
+    if w5s:
+        w5 = dict(w5s[0])
+        w5["roofline_samples"] = [x for w in w5s for x in w["roofline_samples"]]
+        w5["roofline_gflops_numpy"] = max(w5["roofline_samples"])
+        w5["densekit_gemm_samples"] = [x for w in w5s for x in w.get("densekit_gemm_samples", [])]
+        if w5["densekit_gemm_samples"]:
+            w5["densekit_gemm_gflops"] = max(w5["densekit_gemm_samples"])
+        for bs in (32, 256):
+            t = merged["results"].get(f"w1_bs{bs}_epoch_s")
+            if t:
+                w5[f"w1_bs{bs}_gflops"] = w5["epoch_gflop"] / t
+                w5[f"w1_bs{bs}_fraction"] = w5[f"w1_bs{bs}_gflops"] / w5["roofline_gflops_numpy"]
+        out["w5"] = w5
+    merged["extras"] = out
+    return merged
+
+
 def build_table(runs):
     dk = runs.get("densekit", {}).get("results", {})
     others = [lib for lib in LIBRARIES if lib != "densekit" and lib in runs]
@@ -183,19 +238,30 @@ def densekit_extras(runs):
     ex = dk.get("extras", {})
     w5 = ex.get("w5")
     if w5:
+        # The roofline: the best numpy.matmul figure of the whole run (every runner samples it,
+        # at different times; all use numpy's OpenBLAS at the same thread count).
+        samples = {lib: runs[lib].get("extras", {}).get("numpy_roofline_gflops") for lib in runs}
+        samples["densekit"] = w5["roofline_gflops_numpy"]
+        samples = {lib: v for lib, v in samples.items() if v}
+        roof = max(samples.values())
         torch_gemm = runs.get("torch", {}).get("extras", {}).get("gemm_gflops_256x784x300")
-        best = max(w5["roofline_gflops_numpy"], torch_gemm or 0)
-        summary["w5"] = dict(w5, torch_gemm_gflops=torch_gemm, best_gemm_gflops=best,
-                             w1_bs32_fraction_best=w5["w1_bs32_gflops"] / best,
-                             w1_bs256_fraction_best=w5["w1_bs256_gflops"] / best)
-        lines.append(f"W5 roofline: numpy.matmul (256x784)@(784x300) float32, 2 threads = "
-                     f"{w5['roofline_gflops_numpy']:.0f} GFLOP/s ({w5['numpy_blas']})"
-                     + (f"; torch.matmul same shape = {torch_gemm:.0f} GFLOP/s" if torch_gemm else ""))
+        own = w5.get("densekit_gemm_gflops")
+        best = max(roof, torch_gemm or 0, own or 0)
+        summary["w5"] = dict(w5, roofline_gflops=roof, roofline_samples_by_runner=samples,
+                             torch_gemm_gflops=torch_gemm, best_gemm_gflops=best)
+        for bs in (32, 256):
+            summary["w5"][f"w1_bs{bs}_fraction"] = w5[f"w1_bs{bs}_gflops"] / roof
+            summary["w5"][f"w1_bs{bs}_fraction_best"] = w5[f"w1_bs{bs}_gflops"] / best
+        w = summary["w5"]
+        lines.append(f"W5 GEMM (256x784)@(784x300) float32, 2 threads, GFLOP/s: numpy.matmul (the roofline, best "
+                     f"sample of {len(samples)} runners over the run) {roof:.0f} ({w5['numpy_blas']})"
+                     + (f"; torch.mm {torch_gemm:.0f}" if torch_gemm else "")
+                     + (f"; densekit's own forward GEMM {own:.0f}" if own else ""))
         lines.append(f"W5 densekit training path ({w5['epoch_gflop']:.1f} GFLOP per W1 epoch): "
-                     f"bs32 {w5['w1_bs32_gflops']:.0f} GFLOP/s = {w5['w1_bs32_fraction']:.0%} of numpy's roofline"
-                     f" ({summary['w5']['w1_bs32_fraction_best']:.0%} of the best GEMM); "
-                     f"bs256 {w5['w1_bs256_gflops']:.0f} GFLOP/s = {w5['w1_bs256_fraction']:.0%}"
-                     f" ({summary['w5']['w1_bs256_fraction_best']:.0%} of the best GEMM)")
+                     f"bs32 {w5['w1_bs32_gflops']:.0f} GFLOP/s = {w['w1_bs32_fraction']:.0%} of the roofline, "
+                     f"{w['w1_bs32_fraction_best']:.0%} of the best GEMM measured ({best:.0f}); "
+                     f"bs256 {w5['w1_bs256_gflops']:.0f} GFLOP/s = {w['w1_bs256_fraction']:.0%}, "
+                     f"{w['w1_bs256_fraction_best']:.0%}")
     mem = ex.get("memory")
     if mem:
         lines.append(f"Memory, W1 fit (fresh process): data {mem['data_mb']:.0f} MiB + model {mem['model_mb']:.1f} MiB, "
@@ -210,38 +276,46 @@ def densekit_extras(runs):
 
 
 def targets(runs, summary):
-    """The issue-6 targets that this run can check: (text, met or None when not measured)."""
+    """The issue-6 targets this run can check: (text, value, kind, met or None when not measured)."""
     dk = runs.get("densekit", {}).get("results", {})
-    get = lambda lib, key: runs.get(lib, {}).get("results", {}).get(key)  # noqa: E731
-    ratio = lambda lib, key, kind="s": speedup(dk.get(key), get(lib, key), kind)  # noqa: E731
+
+    def ratio(lib, key, kind="s"):
+        return speedup(dk.get(key), runs.get(lib, {}).get("results", {}).get(key), kind)
+
     mem = runs.get("densekit", {}).get("extras", {}).get("memory", {})
     w5 = summary.get("w5", {})
-    checks = [
-        ("W1 bs32 <= 0.33 s", dk.get("w1_bs32_epoch_s"), lambda v: v <= 0.33),
-        ("W1 bs32 >= 8x Keras", ratio("keras", "w1_bs32_epoch_s"), lambda v: v >= 8),
-        ("W1 bs32 >= 5x PyTorch", ratio("torch", "w1_bs32_epoch_s"), lambda v: v >= 5),
-        ("W1 bs256 <= 0.24 s", dk.get("w1_bs256_epoch_s"), lambda v: v <= 0.24),
-        ("W1 bs256 >= 80% of the best GEMM measured", w5.get("w1_bs256_fraction_best"), lambda v: v >= 0.8),
-        ("W2 <= 10 ms", dk.get("w2_fit_s"), lambda v: v <= 0.010),
-        ("W2 >= 300x Keras", ratio("keras", "w2_fit_s"), lambda v: v >= 300),
-        ("W2 >= 20x PyTorch", ratio("torch", "w2_fit_s"), lambda v: v >= 20),
-        ("W2 >= 15x scikit-learn", ratio("sklearn", "w2_fit_s"), lambda v: v >= 15),
-        ("W3 <= 50 ms", dk.get("w3_fit_s"), lambda v: v <= 0.050),
-        ("W3 >= 130x Keras", ratio("keras", "w3_fit_s"), lambda v: v >= 130),
-        ("W3 >= 30x scikit-learn", ratio("sklearn", "w3_fit_s"), lambda v: v >= 30),
-        ("W4 predict() 1 row <= 10 us", dk.get("w4_predict_us"), lambda v: v <= 10),
-        ("W4 predict() >= 3x PyTorch", ratio("torch", "w4_predict_us"), lambda v: v >= 3),
-        ("W4 >= 600k rows/s batched", max(filter(None, [dk.get("w4_predict_10k_rows_per_s"),
-                                                          dk.get("w4_call_10k_rows_per_s")]), default=None),
-         lambda v: v >= 600e3),
-        ("W4 model(x) as fast as predict() (within 10%)",
-         (dk["w4_call_us"] / dk["w4_predict_us"]) if dk.get("w4_call_us") and dk.get("w4_predict_us") else None,
-         lambda v: v <= 1.1),
-        ("import densekit <= 0.2 s", dk.get("import_s"), lambda v: v <= 0.2),
-        ("peak memory <= 1.2 x (data + model)", mem.get("peak_ratio"), lambda v: v <= 1.2),
-        ("contended W1 bs32 <= 2.5x quiet", summary.get("contended_densekit"), lambda v: v <= 2.5),
+    rate = max(filter(None, [dk.get("w4_predict_10k_rows_per_s"), dk.get("w4_call_10k_rows_per_s")]), default=None)
+    call_vs_predict = (dk["w4_call_us"] / dk["w4_predict_us"]) if dk.get("w4_call_us") and dk.get("w4_predict_us") else None
+    checks = [  # (text, value, kind of value, test)
+        ("W1 bs32 <= 0.33 s", dk.get("w1_bs32_epoch_s"), "s", lambda v: v <= 0.33),
+        ("W1 bs32 >= 8x Keras", ratio("keras", "w1_bs32_epoch_s"), "x", lambda v: v >= 8),
+        ("W1 bs32 >= 5x PyTorch", ratio("torch", "w1_bs32_epoch_s"), "x", lambda v: v >= 5),
+        ("W1 bs256 <= 0.24 s", dk.get("w1_bs256_epoch_s"), "s", lambda v: v <= 0.24),
+        ("W1 bs256 >= 80% of the best GEMM measured", w5.get("w1_bs256_fraction_best"), "%", lambda v: v >= 0.8),
+        ("W2 <= 10 ms", dk.get("w2_fit_s"), "s", lambda v: v <= 0.010),
+        ("W2 >= 300x Keras", ratio("keras", "w2_fit_s"), "x", lambda v: v >= 300),
+        ("W2 >= 20x PyTorch", ratio("torch", "w2_fit_s"), "x", lambda v: v >= 20),
+        ("W2 >= 15x scikit-learn", ratio("sklearn", "w2_fit_s"), "x", lambda v: v >= 15),
+        ("W3 <= 50 ms", dk.get("w3_fit_s"), "s", lambda v: v <= 0.050),
+        ("W3 >= 130x Keras", ratio("keras", "w3_fit_s"), "x", lambda v: v >= 130),
+        ("W3 >= 30x scikit-learn", ratio("sklearn", "w3_fit_s"), "x", lambda v: v >= 30),
+        ("W4 predict() 1 row <= 10 us", dk.get("w4_predict_us"), "us", lambda v: v <= 10),
+        ("W4 predict() >= 3x PyTorch", ratio("torch", "w4_predict_us"), "x", lambda v: v >= 3),
+        ("W4 >= 600k rows/s batched", rate, "rate", lambda v: v >= 600e3),
+        ("W4 model(x) as fast as predict() (call/predict <= 1.1)", call_vs_predict, "x", lambda v: v <= 1.1),
+        ("import densekit <= 0.2 s", dk.get("import_s"), "s", lambda v: v <= 0.2),
+        ("peak memory <= 1.2 x (data + model)", mem.get("peak_ratio"), "x", lambda v: v <= 1.2),
+        ("contended W1 bs32 <= 2.5 x quiet", summary.get("contended_densekit"), "x", lambda v: v <= 2.5),
     ]
-    return [(text, value, None if value is None else bool(test(value))) for text, value, test in checks]
+    return [(text, value, kind, None if value is None else bool(test(value))) for text, value, kind, test in checks]
+
+
+def fmt_target_value(value, kind):
+    if value is None:
+        return ""
+    if kind in ("s", "us", "rate"):
+        return fmt_value(value, kind)
+    return f"{value:.0%}" if kind == "%" else f"{value:.3g}x"
 
 
 def plot(result_path, png_path):
@@ -296,6 +370,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
     parser.add_argument("--only", default="", help="runner subset, e.g. W1,W2 (import,W1..W5,memory,contended)")
     parser.add_argument("--skip", default="", help="comma-separated libraries not to run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every runner N times, alternating the order, and keep each figure's best "
+                             "(spreads every library over the run's changing background load)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per runner (default 3600)")
     parser.add_argument("--plot", metavar="JSON", help=argparse.SUPPRESS)  # internal: draw JSON's chart only
     args = parser.parse_args(argv)
@@ -324,15 +401,25 @@ def main(argv=None):
 
     command = "python benchmarks/compare.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "loadavg_start": list(os.getloadavg())}
+    try:  # which densekit sources: the checkout's commit (+ "-dirty" with local changes)
+        machine["git"] = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"], capture_output=True,
+                                        text=True, timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        machine["git"] = "?"
     started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    runs, errors = {}, {}
-    for lib in LIBRARIES:
-        if lib in pythons:
-            report, error = run_runner(lib, pythons[lib], args, env)
-            if report:
-                runs[lib] = report
-            else:
-                errors[lib] = error
+    rounds, errors = {}, {}
+    for r in range(args.rounds):
+        order = list(LIBRARIES) if r % 2 == 0 else list(reversed(LIBRARIES))  # vary each library's time slot
+        for lib in order:
+            if lib in pythons and lib not in errors:
+                if args.rounds > 1:
+                    print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
+                report, error = run_runner(lib, pythons[lib], args, env)
+                if report:
+                    rounds.setdefault(lib, []).append(report)
+                else:
+                    errors[lib] = error
+    runs = {lib: merge_rounds(rounds[lib]) for lib in LIBRARIES if lib in rounds}
     machine["loadavg_end"] = list(os.getloadavg())
     if "densekit" in runs:
         machine["densekit_isa"] = runs["densekit"].get("isa")
@@ -343,12 +430,14 @@ def main(argv=None):
 
     say(f"densekit benchmark, {started}" + ("  [--quick: reduced sizes, not a measurement]" if args.quick else ""))
     say(f"command: {command}")
+    if args.rounds > 1:
+        say(f"rounds: {args.rounds} (every runner ran {args.rounds} times, order alternating; best figure of all rounds)")
     say(f"machine: {machine['cpu']}, {machine['cores']} cores; densekit ISA: {machine.get('densekit_isa', '-')}; "
         f"{args.threads} threads for every library; load average {machine['loadavg_start'][0]:.1f} at start, "
         f"{machine['loadavg_end'][0]:.1f} at end")
     for lib in runs:
         r = runs[lib]
-        detail = {"densekit": f"numpy {r.get('numpy')}",
+        detail = {"densekit": f"numpy {r.get('numpy')}; core built {r.get('core_built')}; repo {machine.get('git', '?')}",
                   "keras": f"{r.get('backend')} backend {r.get('tensorflow') or r.get('jax') or ''}".strip(),
                   "torch": f"CPU capability {r.get('cpu_capability')}",
                   "sklearn": "MLP, solver adam"}[lib]
@@ -366,21 +455,22 @@ def main(argv=None):
     say("")
     for line in extra_lines:
         say(line)
-    if checks and "densekit" in runs:
+    if checks and "densekit" in runs and not args.quick:
         say("")
         say("Issue 6 targets (this run):")
-        for text, value, met in checks:
+        for text, value, kind, met in checks:
             state = "not measured" if met is None else ("met" if met else "NOT met")
-            shown = "" if value is None else f" ({value:.3g})"
-            say(f"  [{'x' if met else ' '}] {text}{shown}: {state}")
+            shown = "" if value is None else f" ({fmt_target_value(value, kind)})"
+            say(f"  [{'-' if met is None else 'x' if met else ' '}] {text}{shown}: {state}")
     if args.quick:
         say("(--quick: W1 3000 rows, W2 10 epochs, W3 2000 rows x 2 epochs; ratios are not comparable to full runs)")
 
     os.makedirs(args.out, exist_ok=True)
     result = {"started": started, "command": command, "machine": machine, "threads": args.threads,
+              "rounds": args.rounds, "runs_per_round": rounds,
               "quick": args.quick, "runs": runs, "errors": errors, "missing": missing,
               "table": table, "densekit_summary": summary,
-              "targets": [{"target": t, "value": v, "met": m} for t, v, m in checks]}
+              "targets": [{"target": t, "value": v, "met": m} for t, v, _, m in checks]}
     json_path = os.path.join(args.out, "compare.json")
     png_path = os.path.join(args.out, "compare.png")
     with open(json_path, "w") as f:

@@ -86,6 +86,31 @@ def per_call_latency(fn, calls, loops, loop_budget_s=0.5, total_budget_s=4.0, ma
     return min(per_call), per_call, n
 
 
+def gemm_gflops(fn, m=256, k=784, n=300, loops=40, calls=20, budget_s=3.0):
+    """Best GFLOP/s of fn() computing an (m x k)@(k x n) product: the minimum over many short
+    loops (a shared machine preempts long ones), stopping early after budget_s."""
+    for _ in range(10):
+        fn()
+    best, began = float("inf"), time.perf_counter()
+    for _ in range(loops):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - start) / calls)
+        if time.perf_counter() - began > budget_s:
+            break
+    return 2 * m * k * n / best / 1e9
+
+
+def numpy_roofline(np):
+    """The roofline: numpy.matmul float32 (256x784)@(784x300) at OPENBLAS_NUM_THREADS as set."""
+    rng = np.random.default_rng(0)
+    a = rng.random((256, 784), dtype=np.float32)
+    b = rng.random((784, 300), dtype=np.float32)
+    c = np.empty((256, 300), np.float32)
+    return gemm_gflops(lambda: np.matmul(a, b, out=c))
+
+
 def import_time(module_stmt, repeats, env=None):
     """Seconds for `import X` in a fresh interpreter (timed inside it), best of `repeats`."""
     code = ("import time; t = time.perf_counter(); " + module_stmt +

@@ -50,22 +50,12 @@ def memory_child(quick):
     }))
 
 
-def numpy_roofline(np, repeats=40, calls=20):
-    """Best GFLOP/s of numpy.matmul, float32 (256x784)@(784x300), OPENBLAS_NUM_THREADS as set:
-    the minimum over many short loops (a shared machine preempts long ones)."""
-    rng = np.random.default_rng(0)
-    a = rng.random((256, 784), dtype=np.float32)
-    b = rng.random((784, 300), dtype=np.float32)
-    c = np.empty((256, 300), np.float32)
-    for _ in range(10):
-        np.matmul(a, b, out=c)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            np.matmul(a, b, out=c)
-        best = min(best, (time.perf_counter() - start) / calls)
-    return 2 * 256 * 784 * 300 / best / 1e9
+def densekit_gemm(keras, np):
+    """GFLOP/s of densekit's own forward GEMM at the roofline shape: predict_on_batch of a
+    one-layer linear Dense(300) model on 256 x 784 rows (Python-call overhead included)."""
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(300, use_bias=False)])
+    x = np.random.default_rng(0).random((256, 784), dtype=np.float32)
+    return _common.gemm_gflops(lambda: model.predict_on_batch(x))
 
 
 def blas_info(np):
@@ -95,19 +85,24 @@ def main():
     import _keras_api
 
     keras.config.set_num_threads(args.threads)
+    core = keras._core.__file__
     report.update(version=keras.__version__, isa=keras._core.ISA, num_threads=keras.config.get_num_threads(),
-                  numpy=np.__version__)
+                  numpy=np.__version__, core_file=core,
+                  core_built=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(core))))
     _common.log(f"densekit {keras.__version__} ({keras._core.ISA}), {args.threads} threads")
-    roofs = [numpy_roofline(np)] if _common.wanted(args, "W5") else []
+    roofs = [_common.numpy_roofline(np)] if _common.wanted(args, "W5") else []
+    own = [densekit_gemm(keras, np)] if _common.wanted(args, "W5") else []
     x1, y1 = _keras_api.run(keras, wl, sz, args, results, samples)
 
     if _common.wanted(args, "W5") and "w1_bs256_epoch_s" in results:
         flops_epoch = wl.training_flops_per_sample(wl.W1) * len(x1)
-        roofs.append(numpy_roofline(np))  # measured at the start and here: the best of both
+        roofs.append(_common.numpy_roofline(np))  # measured at the start and here: the best of both
         roof = max(roofs)
+        own.append(densekit_gemm(keras, np))
         w5 = {"flops_per_sample": wl.training_flops_per_sample(wl.W1), "epoch_gflop": flops_epoch / 1e9,
               "roofline_gflops_numpy": roof, "roofline_samples": roofs, "numpy_blas": blas_info(np),
-              "roofline_shape": "(256x784)@(784x300) float32, numpy.matmul"}
+              "roofline_shape": "(256x784)@(784x300) float32, numpy.matmul",
+              "densekit_gemm_gflops": max(own), "densekit_gemm_samples": own}
         for bs in (32, 256):
             gflops = flops_epoch / results[f"w1_bs{bs}_epoch_s"] / 1e9
             w5[f"w1_bs{bs}_gflops"] = gflops

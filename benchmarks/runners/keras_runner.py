@@ -46,7 +46,10 @@ def main():
     report.update(version=keras.__version__, backend=keras.backend.backend(), numpy=np.__version__, **versions)
     _common.log(f"keras {keras.__version__} ({keras.backend.backend()} backend), {args.threads} threads")
     _keras_api.run(keras, wl, sz, args, results, samples)
-    report.update(results=results, samples=samples, extras={})
+    extras = {}
+    if _common.wanted(args, "W5"):  # one more sample of the roofline, taken at another time of the run
+        extras["numpy_roofline_gflops"] = _common.numpy_roofline(np)
+    report.update(results=results, samples=samples, extras=extras)
     _common.emit(report, args)
 
 

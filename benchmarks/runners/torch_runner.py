@@ -139,16 +139,8 @@ def main():
     if _common.wanted(args, "W5"):
         # PyTorch's GEMM at the roofline shape, for reference next to numpy's (densekit's runner).
         a, b = torch.rand(256, 784), torch.rand(784, 300)
-        c = torch.empty(256, 300)
-        for _ in range(10):
-            torch.matmul(a, b, out=c)
-        best = float("inf")
-        for _ in range(7):
-            start = time.perf_counter()
-            for _ in range(100):
-                torch.matmul(a, b, out=c)
-            best = min(best, (time.perf_counter() - start) / 100)
-        extras["gemm_gflops_256x784x300"] = 2 * 256 * 784 * 300 / best / 1e9
+        extras["gemm_gflops_256x784x300"] = _common.gemm_gflops(lambda: torch.mm(a, b))
+        extras["numpy_roofline_gflops"] = _common.numpy_roofline(np)  # one more roofline sample
     if _common.wanted(args, "contended"):
         rounds = sz["contended_rounds"]
         _common.log(f"  contended: W1 batch 32, a warm-up epoch, then {rounds} x (quiet epoch, epoch with a busy loop)")

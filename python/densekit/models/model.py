@@ -923,6 +923,10 @@ class Model:
         """On symbolic tensors: applies the model's layers to them (a model used as a layer). On
         arrays: one forward pass in C++ (training=True: dropout active, BatchNormalization on
         batch statistics, updating its moving ones), returning NumPy."""
+        if not training and mask is None and type(inputs) is np.ndarray:  # the common eager call, fast
+            ready = self._ready_input(inputs)
+            if ready is not None:
+                return self._core.predict_single(ready, len(ready))
         if mask is not None:
             raise ValueError("densekit models do not support masks.")
         if training is not None and not isinstance(training, (bool, np.bool_)):
