@@ -6,9 +6,10 @@ import shutil
 
 from densekit import saving
 from densekit.callbacks.callback import Callback
+from densekit.callbacks.save_frequency import BatchSaveFrequency
 
 
-class BackupAndRestore(Callback):
+class BackupAndRestore(BatchSaveFrequency, Callback):
     """Backs up the training state (weights, optimizer state and the epoch reached) in
     ``backup_dir`` at the end of every epoch (or every ``save_freq`` batches). A fit that
     starts while a backup exists restores it and continues from the saved epoch. A fit that
@@ -17,10 +18,8 @@ class BackupAndRestore(Callback):
 
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
         super().__init__()
-        self.save_freq = save_freq
+        self._init_save_frequency(save_freq)
         self.delete_checkpoint = delete_checkpoint
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
         self._current_epoch = 0
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
@@ -85,20 +84,6 @@ class BackupAndRestore(Callback):
         saving.save_weights(self.model, self._weights_path, overwrite=True, warn=False)
         with open(self._training_metadata_path, "w") as f:
             f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
-
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):

@@ -1,51 +1,36 @@
 """EarlyStopping (keras-spec.md §9.3)."""
 
-import operator
 import warnings
 
-from densekit.callbacks.callback import Callback
-from densekit.callbacks.monitor_callback import monitor_direction
+from densekit.callbacks.monitor_callback import MonitorCallback
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stops training after ``patience`` epochs without improvement of ``monitor`` (never on
     the first epoch, nor before ``start_from_epoch``). With ``restore_best_weights`` the model
     ends with the weights of its best epoch, also when training ran to the end (Keras 3)."""
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        self.monitor = monitor
+        # The baseline only gates the patience counter; `best` starts empty at each fit.
+        super().__init__(monitor, mode, baseline=None, min_delta=min_delta)
         self.patience = patience
         self.verbose = verbose
         self.baseline = baseline
-        self.min_delta = abs(min_delta)
         self.wait = 0
         self.stopped_epoch = 0
         self.restore_best_weights = restore_best_weights
         self.best_weights = None
         self.start_from_epoch = start_from_epoch
-        if mode not in ("auto", "min", "max"):
-            warnings.warn(f"EarlyStopping mode {mode} is unknown, fallback to auto mode.", stacklevel=2)
-            mode = "auto"
-        self.mode = mode
-        self.monitor_op = None
 
-    def _set_monitor_op(self):
-        if self.mode == "min":
-            self.monitor_op = operator.lt
-        elif self.mode == "max":
-            self.monitor_op = operator.gt
-        else:
-            self.monitor_op = monitor_direction(self.model, self.monitor)
-        if self.monitor_op is None:
-            raise ValueError(
-                f"EarlyStopping callback received monitor={self.monitor} but Keras isn't able to automatically "
+    def _unknown_mode_message(self, mode):
+        return f"EarlyStopping mode {mode} is unknown, fallback to auto mode."
+
+    def _auto_mode_message(self):
+        return (f"EarlyStopping callback received monitor={self.monitor} but Keras isn't able to automatically "
                 "determine whether that metric should be maximized or minimized. Pass `mode='max'` in order to do "
                 "early stopping based on the highest metric value, or pass `mode='min'` in order to use the "
                 "lowest value.")
-        if self.monitor_op is operator.lt:
-            self.min_delta *= -1
 
     def on_train_begin(self, logs=None):
         # Reusable across fits.
@@ -94,8 +79,3 @@ class EarlyStopping(Callback):
             warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
                           f"Available metrics are: {','.join(list(logs.keys()))}", stacklevel=2)
         return value
-
-    def _is_improvement(self, monitor_value, reference_value):
-        if reference_value is None:
-            return True
-        return self.monitor_op(monitor_value - self.min_delta, reference_value)

@@ -7,9 +7,10 @@ import warnings
 
 from densekit import saving
 from densekit.callbacks.monitor_callback import MonitorCallback
+from densekit.callbacks.save_frequency import BatchSaveFrequency
 
 
-class ModelCheckpoint(MonitorCallback):
+class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
     """Saves after every epoch (``save_freq="epoch"``) or every ``save_freq`` batches, to
     ``filepath.format(epoch=epoch + 1, **logs)``; with ``save_best_only`` only when ``monitor``
     improved on the best so far (starting from ``initial_value_threshold``)."""
@@ -21,9 +22,7 @@ class ModelCheckpoint(MonitorCallback):
         self.filepath = os.fspath(filepath)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.save_freq = save_freq
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._init_save_frequency(save_freq)
         self._current_epoch = 0
         if self.save_freq != "epoch" and (isinstance(self.save_freq, bool) or not isinstance(self.save_freq, int)):
             raise ValueError(f"Unrecognized save_freq: {self.save_freq}. "
@@ -53,20 +52,6 @@ class ModelCheckpoint(MonitorCallback):
             self._set_monitor_op()
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
-
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _should_save_model(self, epoch, batch, logs, filepath):
         logs = logs or {}

@@ -28,7 +28,7 @@ class MonitorCallback(Callback):
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=2)
+            warnings.warn(self._unknown_mode_message(mode), stacklevel=2)
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
@@ -44,13 +44,19 @@ class MonitorCallback(Callback):
         else:
             self.monitor_op = monitor_direction(self.model, self.monitor)
             if self.monitor_op is None:
-                raise ValueError(
-                    f"{self.__class__.__name__} callback received monitor={self.monitor}, but Keras isn't able to "
-                    "automatically determine whether that metric should be maximized or minimized. Pass "
-                    "`mode='max'` in order to monitor based on the highest metric value, or pass `mode='min'` in "
-                    "order to use the lowest value.")
+                raise ValueError(self._auto_mode_message())
         if self.monitor_op is operator.lt:
             self.min_delta *= -1
+
+    # Keras words these per class (EarlyStopping keeps its older wording).
+    def _unknown_mode_message(self, mode):
+        return f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode."
+
+    def _auto_mode_message(self):
+        return (f"{self.__class__.__name__} callback received monitor={self.monitor}, but Keras isn't able to "
+                "automatically determine whether that metric should be maximized or minimized. Pass "
+                "`mode='max'` in order to monitor based on the highest metric value, or pass `mode='min'` in "
+                "order to use the lowest value.")
 
     def _is_improvement(self, monitor_value, reference_value):
         if reference_value is None:
