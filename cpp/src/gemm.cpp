@@ -59,25 +59,35 @@ constexpr Index kChunkRows = 96;
 template <int R, int V, bool Masked>
 void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
           float* __restrict c, Index ldc, bool accumulate, const float* bias) {
+  // Every loop over r and v is unrolled so that the accumulators live in registers (left to
+  // itself GCC keeps a 24 x 1 tile's accumulators on the stack).
   typename Simd::Mask mask[V];
+#pragma GCC unroll 8
   for (int v = 0; v < V; ++v) mask[v] = Simd::mask(Masked ? cols - v * Simd::W : Simd::W);
   auto load = [&](const float* p, int v) { return Masked ? Simd::load(p, mask[v]) : Simd::loadu(p); };
   typename Simd::V acc[R][V];
+#pragma GCC unroll 32
   for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
     for (int v = 0; v < V; ++v) acc[r][v] = Simd::zero();
   const float* __restrict arow = a.data + i0 * a.row_stride;
   const float* __restrict bcol = b + j0;
   const Index rs = a.row_stride, cs = a.col_stride;
   for (Index p = 0; p < k; ++p) {
     typename Simd::V bv[V];
+#pragma GCC unroll 8
     for (int v = 0; v < V; ++v) bv[v] = load(bcol + p * ldb + v * Simd::W, v);
+#pragma GCC unroll 32
     for (int r = 0; r < R; ++r) {
       const typename Simd::V av = Simd::broadcast(arow + r * rs + p * cs);
+#pragma GCC unroll 8
       for (int v = 0; v < V; ++v) acc[r][v] = Simd::fma(av, bv[v], acc[r][v]);
     }
   }
+#pragma GCC unroll 32
   for (int r = 0; r < R; ++r) {
     float* crow = c + (i0 + r) * ldc + j0;
+#pragma GCC unroll 8
     for (int v = 0; v < V; ++v) {
       typename Simd::V out = acc[r][v];
       if (accumulate) out = Simd::add(out, load(crow + v * Simd::W, v));
@@ -157,7 +167,44 @@ void block_range(Index r0, Index r1, Index b0, Index b1, Index n, Index k, const
 }
 #endif
 
+#if defined(__AVX2__)
+// An 8 × 8 block in registers: a scalar transpose is bound by one load and one store per
+// element (0.3 ns each, measured), this by 8 loads, 24 shuffles and 8 stores per 64.
+void transpose8x8(const float* src, Index lds, float* dst, Index ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#endif
+
 }  // namespace
+
+void transpose(const float* src, Index rows, Index cols, float* dst) {
+  Index r0 = 0;
+#if defined(__AVX2__)
+  for (; r0 + 8 <= rows; r0 += 8) {
+    Index c = 0;
+    for (; c + 8 <= cols; c += 8) transpose8x8(src + r0 * cols + c, cols, dst + c * rows + r0, rows);
+    for (; c < cols; ++c)
+      for (Index r = r0; r < r0 + 8; ++r) dst[c * rows + r] = src[r * cols + c];
+  }
+#endif
+  for (Index r = r0; r < rows; ++r)
+    for (Index c = 0; c < cols; ++c) dst[c * rows + r] = src[r * cols + c];
+}
 
 bool gemm_preferred(Index m, Index n, Index k) {
 #if defined(__AVX512F__)
@@ -173,7 +220,10 @@ bool gemm_preferred(Index m, Index n, Index k) {
 }
 
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
-          const float* bias) {
+          const float* bias, const FinishedBlock* finished) {
+  auto done = [finished](Index r0, Index r1, Index c0, Index c1) {
+    if (finished && r1 > r0 && c1 > c0) finished->fn(finished->context, r0, r1, c0, c1);
+  };
 #if defined(__AVX512F__) || defined(__AVX2__)
   if (m == 1) {
     // Reading the weights is the cost here: count each weight as work, so a big layer splits
@@ -182,6 +232,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
     parallel_rows(blocks, 4.0 * double(k) * double(kRowBlockCols), [&](int64_t b0, int64_t b1) {
       for (Index blk = b0; blk < b1; ++blk)
         one_row(blk * kRowBlockCols, std::min<Index>(kRowBlockCols, n - blk * kRowBlockCols), k, a, b, ldb, c, accumulate, bias);
+      done(0, 1, b0 * kRowBlockCols, std::min<Index>(b1 * kRowBlockCols, n));
     });
     return;
   }
@@ -192,9 +243,11 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
     // take whole chunks. Each output is still summed in the same order, whatever the split.
     const Index chunks = (m + kChunkRows - 1) / kChunkRows;
     parallel_rows(chunks, double(kChunkRows) * double(k) * double(n), [&](int64_t c0, int64_t c1) {
-      for (Index ch = c0; ch < c1; ++ch)
-        block_range(ch * kChunkRows, std::min<Index>((ch + 1) * kChunkRows, m), 0, blocks, n, k, a, b, ldb, c, ldc,
-                    accumulate, bias);
+      for (Index ch = c0; ch < c1; ++ch) {
+        const Index r0 = ch * kChunkRows, r1 = std::min<Index>(r0 + kChunkRows, m);
+        block_range(r0, r1, 0, blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+        done(r0, r1, 0, n);
+      }
     });
     return;
   }
@@ -202,12 +255,14 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
   if (blocks >= 2 * num_threads() || m < 4 * kRows) {
     parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
       block_range(0, m, b0, b1, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      done(0, m, b0 * kBlockCols, std::min<Index>(b1 * kBlockCols, n));
     });
   } else {
     // Few columns: threads take row blocks (whole multiples of the tile height).
     const Index row_blocks = (m + kRows - 1) / kRows;
     parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
       block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
     });
   }
 #else
@@ -224,6 +279,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
       cm.noalias() = am.middleRows(r0, r1 - r0) * bm;
       if (bias) cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, n);
     }
+    done(r0, r1, 0, n);
   });
 #endif
 }

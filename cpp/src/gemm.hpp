@@ -14,10 +14,21 @@ struct StridedMatrix {
   Index col_stride;  // elements between A(i, p) and A(i, p+1)
 };
 
+// Told that rows [r0, r1) × columns [c0, c1) of C are final, on the thread that computed them
+// and while they are still in cache (Dense hands its weight gradient to the optimizer so).
+struct FinishedBlock {
+  void (*fn)(const void* context, Index r0, Index r1, Index c0, Index c1);
+  const void* context;
+};
+
 // C = A·B (+ bias per column, when bias is non-null), or C += A·B when accumulate.
 // Threads split columns (or rows when there are few columns); small products stay serial.
+// `finished`, when given, hears of every block of C once it is final.
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
-          const float* bias = nullptr);
+          const float* bias = nullptr, const FinishedBlock* finished = nullptr);
+
+// dst = srcᵀ: src is rows × cols, dst cols × rows, both row-major and dense.
+void transpose(const float* src, Index rows, Index cols, float* dst);
 
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);

@@ -2,6 +2,7 @@
 #include <densekit/graph.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace densekit {
@@ -240,8 +241,14 @@ ConstView Graph::node_output(const Workspace& ws, int node) const {
   return ConstView{b.out.data(), ws.rows_, b.cols};
 }
 
-void Graph::zero_grads(Workspace& ws) {
-  std::fill(grads_.begin(), grads_.end(), 0.0f);
+void Graph::zero_grads(Workspace& ws, const UpdatePlan* plan) {
+  int64_t from = 0;  // zero everything between the written segments
+  if (plan)
+    for (const Segment& s : plan->segments) {
+      std::fill(grads_.begin() + from, grads_.begin() + s.offset, 0.0f);
+      from = s.offset + s.size;
+    }
+  std::fill(grads_.begin() + from, grads_.end(), 0.0f);
   for (auto& b : ws.nodes_)
     if (!b.grad.empty()) std::fill(b.grad.begin(), b.grad.begin() + ws.rows_ * b.cols, 0.0f);
 }
@@ -259,7 +266,35 @@ const Activation* Graph::fusable_output_activation(int k) const {
   return n.layer->output_activation();
 }
 
-void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng) {
+UpdatePlan Graph::plan_updates_in_backward(const std::vector<Segment>& trainable) const {
+  UpdatePlan plan;
+  plan.nodes.assign(nodes_.size(), false);
+  std::map<const Layer*, int> uses;
+  for (const Node& n : nodes_)
+    if (n.layer) ++uses[n.layer.get()];
+  auto is_trainable_segment = [&](const WeightRecord& r) {
+    return std::any_of(trainable.begin(), trainable.end(), [&](const Segment& s) { return s.offset == r.offset && s.size == r.size; });
+  };
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Layer* layer = nodes_[i].layer.get();
+    if (!layer || !layer->updates_weights_in_backward() || uses[layer] != 1) continue;
+    const auto records = weights_of(layer);
+    const bool eligible = !records.empty() && std::all_of(records.begin(), records.end(), [&](const WeightRecord* r) {
+      return !r->spec.regularizer.active() && is_trainable_segment(*r);
+    });
+    if (!eligible) continue;
+    plan.nodes[i] = true;
+    for (const WeightRecord* r : records) plan.segments.push_back({r->offset, r->size});
+  }
+  std::sort(plan.segments.begin(), plan.segments.end(), [](const Segment& a, const Segment& b) { return a.offset < b.offset; });
+  for (const Segment& s : trainable)
+    if (!std::any_of(plan.segments.begin(), plan.segments.end(), [&](const Segment& p) { return p.offset == s.offset; }))
+      plan.remaining.push_back(s);
+  return plan;
+}
+
+void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng, const WeightUpdater* updater,
+                     const UpdatePlan* plan) {
   const Index rows = ws.rows_;
   std::vector<ConstView>& in = ws.in_;
   std::vector<View>& grad_in = ws.grad_in_;
@@ -268,6 +303,7 @@ void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng) {
     if (!n.layer) continue;
     // The mode forward ran this node in, so the layer differentiates what it computed.
     Context ctx{n.training.value_or(ws.training_), rng, false};
+    if (updater && plan && plan->nodes[i]) ctx.updater = updater;
     for (size_t k = 0; k < outputs_.size(); ++k)
       if (outputs_[k] == static_cast<int>(i) && k < fused.size() && fused[k]) ctx.grad_is_preactivation = true;
     in.clear();

@@ -2,6 +2,7 @@
 #include <densekit/interrupt.hpp>
 #include <densekit/io.hpp>
 #include <densekit/model.hpp>
+#include "float_mode.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -65,6 +66,18 @@ struct Batcher {
   }
 };
 
+// The optimizer's update of the weight ranges layers finish during backward.
+class OptimizerUpdater final : public WeightUpdater {
+ public:
+  OptimizerUpdater(Optimizer& optimizer, float* params, float* grads) : optimizer_(optimizer), params_(params), grads_(grads) {}
+  void update(float* grad, int64_t n) const override { optimizer_.update_range(params_, grads_, grad - grads_, n); }
+
+ private:
+  Optimizer& optimizer_;
+  float* params_;
+  float* grads_;
+};
+
 // Calls a batch_end hook at most every `interval` seconds, and always for the first and last
 // batch (and when asked to): the progress bar's redraws without a Python call per batch.
 class Throttle {
@@ -117,6 +130,7 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options
                      std::to_string(options.loss_weights.size()) + ".");
   options.metrics.resize(outputs);
   compiled_segments_ = graph_->trainable_segments();
+  update_plan_ = graph_->plan_updates_in_backward(compiled_segments_);
   options.weighted_metrics.resize(outputs);
   optimizer_ = std::move(optimizer);
   compile_ = std::move(options);
@@ -221,9 +235,10 @@ void Model::reset_metrics() {
     for (auto& m : per_output) m->reset();
 }
 
-double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
+double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater) {
+  const FlushDenormals flush;
   graph_->forward(ws, batch.x, compute_grads, &rng_);
-  if (compute_grads) graph_->zero_grads(ws);
+  if (compute_grads) graph_->zero_grads(ws, updater ? &update_plan_ : nullptr);
   const size_t outputs = graph_->output_nodes().size();
   std::vector<bool>& fused = fused_;
   fused.assign(outputs, false);
@@ -252,7 +267,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
   }
   total += graph_->regularization_penalty() + graph_->activity_penalty(ws);
   if (compute_grads) {
-    graph_->backward(ws, fused, &rng_);
+    graph_->backward(ws, fused, &rng_, updater, updater ? &update_plan_ : nullptr);
     graph_->add_regularization_gradients();
   }
   loss_total_ += total * double(batch.rows);
@@ -264,13 +279,25 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads) {
 // optimizer's loss_scale_factor before differentiation, like Keras's scale_loss), the update,
 // then the weight constraints.
 void Model::train_step(const Data& batch) {
-  step_loss(train_ws_, batch, true);
-  if (const auto& scale = optimizer_->config().loss_scale_factor) {
-    float* g = graph_->grads();
-    const float s = static_cast<float>(*scale);
-    for (int64_t i = 0; i < graph_->param_count(); ++i) g[i] *= s;
+  const FlushDenormals flush;
+  float* params = graph_->params();
+  float* grads = graph_->grads();
+  if (optimizer_->updates_by_range()) {
+    // The same update, taken while the gradients are in cache: Dense layers hand their
+    // weight gradients over during backward, the optimizer updates the rest afterwards.
+    optimizer_->begin_update();
+    const OptimizerUpdater updater(*optimizer_, params, grads);
+    step_loss(train_ws_, batch, true, &updater);
+    optimizer_->update_segments(params, grads, update_plan_.remaining);
+    optimizer_->end_step(params);
+  } else {
+    step_loss(train_ws_, batch, true);
+    if (const auto& scale = optimizer_->config().loss_scale_factor) {
+      const float s = static_cast<float>(*scale);
+      for (int64_t i = 0; i < graph_->param_count(); ++i) grads[i] *= s;
+    }
+    optimizer_->apply(params, grads);
   }
-  optimizer_->apply(graph_->params(), graph_->grads());
   graph_->apply_constraints();
   update_metrics(train_ws_, batch);
 }
@@ -426,10 +453,13 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
     bool stop = hooks.batch_begin && hooks.batch_begin(step);
     const Index start = step * batch_size, n = std::min<Index>(batch_size, rows - start);
     for (size_t k = 0; k < x.size(); ++k) batch[k] = x[k].slice_rows(start, n);
-    graph_->forward(*ws, batch, false, &rng);
-    for (size_t k = 0; k < outputs.size(); ++k) {
-      const ConstView o = graph_->output(*ws, static_cast<int>(k));
-      std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
+    {
+      const FlushDenormals flush;  // around the computation only: the hooks run Python
+      graph_->forward(*ws, batch, false, &rng);
+      for (size_t k = 0; k < outputs.size(); ++k) {
+        const ConstView o = graph_->output(*ws, static_cast<int>(k));
+        std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
+      }
     }
     if (hooks.batch_end && throttle.due(step, steps, stop)) stop = hooks.batch_end(step, no_logs) || stop;
     if (stop) break;
@@ -441,6 +471,7 @@ void Model::call(const std::vector<ConstView>& x, Index rows, bool training, con
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
   if (out.size() != outputs.size()) throw ValueError("call() needs one output buffer per model output.");
+  const FlushDenormals flush;
   graph_->forward(train_ws_, x, training, &rng_);
   for (size_t k = 0; k < outputs.size(); ++k) {
     const ConstView o = graph_->output(train_ws_, static_cast<int>(k));

@@ -49,6 +49,10 @@ void require_range(const char* what, double v, double lo, double hi) {
                      std::to_string(hi) + "]. Received: " + what + "=" + std::to_string(v));
 }
 
+// An update costs about as much per weight as 32 multiply-adds (a square root and a division
+// for most rules): the unit parallel_rows() weighs work in.
+constexpr double kUpdateWorkPerWeight = 32.0;
+
 }  // namespace
 
 OptimizerConfig OptimizerConfig::defaults(OptimizerKind kind) {
@@ -204,11 +208,8 @@ void Optimizer::clip(float* grads) const {
     const double total = std::sqrt(sq), c = *config_.global_clipnorm;
     if (total > c)
       for (const auto& s : segments_) scale(s, c / total);
-  } else if (config_.clipvalue) {
-    const float v = static_cast<float>(*config_.clipvalue);
-    for (const auto& s : segments_)
-      for (int64_t i = s.offset; i < s.offset + s.size; ++i) grads[i] = std::clamp(grads[i], -v, v);
   }
+  // clipvalue is element-wise: update_range() applies it.
 }
 
 // keras-spec.md §6.2: unscale, accumulate, clip, decay, update, EMA, count.
@@ -222,7 +223,7 @@ void Optimizer::apply(float* params, float* grads) {
   const int64_t n = config_.gradient_accumulation_steps;
   const bool update = accumulator_slot_ < 0 || (raw_iterations_ + 1) % n == 0;
   // Evaluated before any state changes: a throwing learning-rate function leaves all as it was.
-  const double lr = update ? learning_rate() : 0.0;
+  if (update) begin_update();
   if (accumulator_slot_ >= 0) {
     float* acc = slots_[accumulator_slot_].data();
     const float inv_n = static_cast<float>(n);
@@ -237,22 +238,69 @@ void Optimizer::apply(float* params, float* grads) {
       }
   }
   if (update) {
-    const double t = double(iterations() + 1);
     clip(grads);
-    if (config_.kind == OptimizerKind::Nadam)
-      u_product_ *= config_.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
-    for (const auto& s : segments_) {
-      if (config_.weight_decay && *config_.weight_decay != 0.0) {
-        // Decoupled decay: w ← w − w·wd·lr, before the update.
-        const float f = static_cast<float>(1.0 - *config_.weight_decay * lr);
-        for (int64_t i = s.offset; i < s.offset + s.size; ++i) params[i] *= f;
-      }
-      // Element-wise: the result does not depend on how threads split the range.
-      parallel_rows(s.size, 8.0, [&](int64_t b, int64_t e) {
-        update_segment(params, grads, s.offset + b, e - b, t, lr);
-      });
-    }
+    update_segments(params, grads, segments_);
   }
+  end_step(params);
+}
+
+bool Optimizer::updates_by_range() const {
+  return built_ && !config_.loss_scale_factor && config_.gradient_accumulation_steps == 0 && !config_.clipnorm &&
+         !config_.global_clipnorm;
+}
+
+void Optimizer::begin_update() {
+  if (!built_) throw ValueError("The optimizer must be built before it applies gradients.");
+  const OptimizerConfig& c = config_;
+  const double lr = learning_rate();
+  const double t = double(iterations() + 1);
+  StepConstants k;
+  k.lr = static_cast<float>(lr);
+  k.eps = static_cast<float>(c.epsilon);
+  k.b1 = static_cast<float>(1.0 - c.beta_1);
+  k.b2 = static_cast<float>(1.0 - c.beta_2);
+  k.decay = static_cast<float>(c.weight_decay ? 1.0 - *c.weight_decay * lr : 1.0);
+  switch (c.kind) {
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW:
+      k.a = static_cast<float>(lr * std::sqrt(1.0 - std::pow(c.beta_2, t)) / (1.0 - std::pow(c.beta_1, t)));
+      break;
+    case OptimizerKind::Adamax:
+      k.b1 = static_cast<float>(c.beta_1);  // Adamax uses β1 and β2 themselves
+      k.b2 = static_cast<float>(c.beta_2);
+      k.a = static_cast<float>(1.0 - std::pow(c.beta_1, t));
+      break;
+    case OptimizerKind::Nadam: {
+      u_product_ *= c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+      const double mu_t = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+      const double mu_next = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
+      k.a = static_cast<float>(mu_next / (1.0 - u_product_ * mu_next));
+      k.b = static_cast<float>((1.0 - mu_t) / (1.0 - u_product_));
+      k.c = static_cast<float>(1.0 / (1.0 - std::pow(c.beta_2, t)));
+      break;
+    }
+    default: break;
+  }
+  step_ = k;
+}
+
+void Optimizer::update_range(float* params, float* grads, int64_t offset, int64_t n) {
+  if (config_.clipvalue) {
+    const float v = static_cast<float>(*config_.clipvalue);
+    for (int64_t i = offset; i < offset + n; ++i) grads[i] = std::clamp(grads[i], -v, v);
+  }
+  if (config_.weight_decay && *config_.weight_decay != 0.0)
+    for (int64_t i = offset; i < offset + n; ++i) params[i] *= step_.decay;  // decoupled: w ← w − w·wd·lr first
+  update_segment(params, grads, offset, n);
+}
+
+void Optimizer::update_segments(float* params, float* grads, const std::vector<Segment>& segments) {
+  for (const auto& s : segments)
+    // Element-wise: the result does not depend on how threads split the range.
+    parallel_rows(s.size, kUpdateWorkPerWeight, [&](int64_t b, int64_t e) { update_range(params, grads, s.offset + b, e - b); });
+}
+
+void Optimizer::end_step(float* params) {
   if (ema_slot_ >= 0) update_ema(params);
   ++raw_iterations_;
 }
@@ -294,11 +342,12 @@ void Optimizer::swap_ema(float* params) {
 }
 
 // keras-spec.md §6.3, with t = iterations + 1.
-void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t n, double t, double lr) {
+// The constants of step t come from begin_update().
+void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t n) const {
   const OptimizerConfig& c = config_;
-  const float lr_f = static_cast<float>(lr);
-  const float eps = static_cast<float>(c.epsilon);
-  auto slot = [&](int k) { return slots_[k].data(); };
+  const StepConstants& k = step_;
+  const float lr_f = k.lr, eps = k.eps;
+  auto slot = [&](int i) { return const_cast<float*>(slots_[i].data()); };
   const int64_t end = offset + n;
   switch (c.kind) {
     case OptimizerKind::SGD: {
@@ -316,8 +365,7 @@ void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t
     }
     case OptimizerKind::Adam:
     case OptimizerKind::AdamW: {
-      const float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow(c.beta_2, t)) / (1.0 - std::pow(c.beta_1, t)));
-      const float b1 = static_cast<float>(1.0 - c.beta_1), b2 = static_cast<float>(1.0 - c.beta_2);
+      const float alpha = k.a, b1 = k.b1, b2 = k.b2;
       float *m = slot(0), *v = slot(1);
       // ε is added to the uncorrected √v (Keras's "epsilon hat" form).
       if (!c.amsgrad) {
@@ -379,8 +427,7 @@ void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t
       return;
     }
     case OptimizerKind::Adamax: {
-      const float b1 = static_cast<float>(c.beta_1), b2 = static_cast<float>(c.beta_2);
-      const float corr = static_cast<float>(1.0 - std::pow(c.beta_1, t));
+      const float b1 = k.b1, b2 = k.b2, corr = k.a;
       float *m = slot(0), *u = slot(1);
       for (int64_t i = offset; i < end; ++i) {
         m[i] += (g[i] - m[i]) * (1.0f - b1);
@@ -390,12 +437,7 @@ void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t
       return;
     }
     case OptimizerKind::Nadam: {
-      const double mu_t = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
-      const double mu_next = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
-      const float a = static_cast<float>(mu_next / (1.0 - u_product_ * mu_next));
-      const float b = static_cast<float>((1.0 - mu_t) / (1.0 - u_product_));
-      const float v_corr = static_cast<float>(1.0 / (1.0 - std::pow(c.beta_2, t)));
-      const float b1 = static_cast<float>(1.0 - c.beta_1), b2 = static_cast<float>(1.0 - c.beta_2);
+      const float a = k.a, b = k.b, v_corr = k.c, b1 = k.b1, b2 = k.b2;
       float *m = slot(0), *v = slot(1);
       for (int64_t i = offset; i < end; ++i) {
         m[i] += (g[i] - m[i]) * b1;

@@ -1,5 +1,7 @@
 #include "parallel_for.hpp"
 
+#include "float_mode.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -50,6 +52,7 @@ struct Job {
   void (*body)(const void*, int64_t) = nullptr;
   const void* context = nullptr;
   int64_t blocks = 0;
+  unsigned float_mode = 0;  // the poster's: helpers compute as it does (denormals flushed or not)
   std::atomic<int64_t> next{0};  // the next block to claim
   std::atomic<int64_t> done{0};  // blocks finished
 };
@@ -64,7 +67,7 @@ class Pool {
   void run(int64_t blocks, void (*body)(const void*, int64_t), const void* context) {
     ensure_helpers(static_cast<int>(std::min<int64_t>(blocks, num_threads())) - 1);
     Job job;
-    job.body = body, job.context = context, job.blocks = blocks;
+    job.body = body, job.context = context, job.blocks = blocks, job.float_mode = float_mode();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_.store(&job);
@@ -130,7 +133,10 @@ class Pool {
       }
       seen = generation_.load(std::memory_order_acquire);
       inside_.fetch_add(1);
-      if (Job* job = job_.load()) work_on(*job);
+      if (Job* job = job_.load()) {
+        set_float_mode(job->float_mode);
+        work_on(*job);
+      }
       inside_.fetch_sub(1);
     }
   }

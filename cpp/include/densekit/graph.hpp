@@ -36,6 +36,15 @@ struct WeightRecord {
   int64_t size = 0;
 };
 
+// Which layers update their weights during backward in a training step (Context::updater):
+// those that can, run at one node only, and whose weights are all trainable (each one of the
+// optimizer's segments) and unregularized (a penalty's gradient is only added after backward).
+struct UpdatePlan {
+  std::vector<bool> nodes;         // per node: its layer updates in backward
+  std::vector<Segment> segments;   // those layers' weights (their gradients are written, not zeroed first)
+  std::vector<Segment> remaining;  // the optimizer's other segments, updated after backward
+};
+
 // Per-node activations, gradients and scratch for batches of up to `capacity` rows. Allocated
 // once per batch size and reused; one per thread that runs the graph at the same time.
 class Workspace {
@@ -108,13 +117,18 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // Runs every node on `rows` rows of the inputs (graph-input order). The outputs stay in `ws`.
   void forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng) const;
   ConstView output(const Workspace& ws, int k) const;
-  // Zeroes the parameter gradients and the node gradients; the caller then writes
-  // d(loss)/d(output k) into output_grad(ws, k) and calls backward.
-  void zero_grads(Workspace& ws);
+  // Zeroes the parameter gradients (except those of the weights `plan` updates in backward)
+  // and the node gradients; the caller then writes d(loss)/d(output k) into
+  // output_grad(ws, k) and calls backward.
+  void zero_grads(Workspace& ws, const UpdatePlan* plan = nullptr);
   View output_grad(Workspace& ws, int k) const;
   // Back-propagates from the output gradients; fused[k] says output k's gradient is with
-  // respect to its layer's pre-activation.
-  void backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng);
+  // respect to its layer's pre-activation. With an updater, the layers `plan` names update
+  // their weights as they go.
+  void backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng, const WeightUpdater* updater = nullptr,
+                const UpdatePlan* plan = nullptr);
+  // The plan for an optimizer over the `trainable` segments (sorted, as trainable_segments()).
+  UpdatePlan plan_updates_in_backward(const std::vector<Segment>& trainable) const;
 
   // Whether output k may take the fused cross-entropy gradient (its layer ends in an
   // activation and nothing else consumes it).

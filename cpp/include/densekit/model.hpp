@@ -149,7 +149,7 @@ class Model {
  private:
   void require_compiled() const;
   void resolve(const Data& data);
-  double step_loss(Workspace& ws, const Data& batch, bool compute_grads);
+  double step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater = nullptr);
   void train_step(const Data& batch);
   void update_metrics(Workspace& ws, const Data& batch);
   Logs run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint);
@@ -163,6 +163,7 @@ class Model {
   uint64_t predict_seed_ = 0;
   std::unique_ptr<std::atomic<uint64_t>> predict_calls_ = std::make_unique<std::atomic<uint64_t>>(0);
   std::vector<Segment> compiled_segments_;
+  UpdatePlan update_plan_;  // for compiled_segments_
   Workspace train_ws_, eval_ws_;
   // Workspaces for predict, one per concurrent call, kept for reuse.
   std::unique_ptr<std::mutex> pool_mutex_ = std::make_unique<std::mutex>();

@@ -67,6 +67,22 @@ class Optimizer {
   // One step from `grads` (which may be scaled, accumulated and clipped in place): with
   // gradient accumulation only every N-th step changes `params`. Then the EMA.
   void apply(float* params, float* grads);
+
+  // The same step taken range by range, so that a layer's weights can be updated during
+  // backward as soon as their gradient is final (while it is still in cache) instead of in one
+  // pass over every weight at the end. Possible when nothing needs the whole gradient first:
+  // no gradient accumulation, loss scaling, clipnorm or global_clipnorm.
+  bool updates_by_range() const;
+  // Fixes the step's learning rate and constants; it may throw (a learning-rate function),
+  // before anything has changed.
+  void begin_update();
+  // Updates params[offset, offset + n) from grads (clipped in place by clipvalue). Disjoint
+  // ranges may be updated at the same time from several threads.
+  void update_range(float* params, float* grads, int64_t offset, int64_t n);
+  // update_range() over whole segments, on the pool's threads.
+  void update_segments(float* params, float* grads, const std::vector<Segment>& segments);
+  // Ends the step: the EMA, then the step counter.
+  void end_step(float* params);
   // End of fit: with use_ema, the weights take their moving averages.
   void finalize(float* params);
   // Exchanges the weights and their moving averages (SwapEMAWeights); needs use_ema.
@@ -108,8 +124,16 @@ class Optimizer {
 
  private:
   void clip(float* grads) const;
-  void update_segment(float* w, const float* g, int64_t offset, int64_t n, double t, double lr);
+  void update_segment(float* w, const float* g, int64_t offset, int64_t n) const;
   void update_ema(float* params);
+
+  // The learning rate and the rule's coefficients for the current step (keras-spec.md §6.3).
+  struct StepConstants {
+    float lr = 0.0f, eps = 0.0f;
+    float b1 = 0.0f, b2 = 0.0f;        // 1 − β1, 1 − β2 (Adamax: β1, β2)
+    float a = 0.0f, b = 0.0f, c = 0.0f;  // Adam: α_t; Adamax: 1 − β1^t; Nadam: its three factors
+    float decay = 1.0f;                // decoupled weight decay: 1 − wd·lr
+  };
 
   OptimizerConfig config_;
   bool built_ = false;
@@ -120,6 +144,7 @@ class Optimizer {
   std::vector<Buffer> slots_;
   int ema_slot_ = -1, accumulator_slot_ = -1;
   double u_product_ = 1.0;  // Nadam's running product of momentum coefficients
+  StepConstants step_;
 };
 
 }  // namespace densekit

@@ -4,6 +4,19 @@
 #include "../gemm.hpp"
 
 namespace densekit {
+namespace {
+
+// Hands rows [r0, r1) × columns [c0, c1) of a row-major gradient (ld floats a row) to the
+// updater: one range when the rows are whole, else one per row.
+void hand_over(const WeightUpdater& updater, float* grad, Index ld, Index r0, Index r1, Index c0, Index c1) {
+  if (c0 == 0 && c1 == ld) {
+    updater.update(grad + r0 * ld, (r1 - r0) * ld);
+    return;
+  }
+  for (Index r = r0; r < r1; ++r) updater.update(grad + r * ld + c0, c1 - c0);
+}
+
+}  // namespace
 
 Dense::Dense(std::string name, int64_t units, DenseOptions options)
     : Layer(std::move(name)), units_(units), options_(std::move(options)) {
@@ -81,6 +94,9 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
   const ConstMatrixMap x = in[0].map_last(input_dim_);
   const Index rows = x.rows();
   const Activation& act = options_.activation;
+  // With an updater the weight gradients are written (not added) and each finished range is
+  // handed over at once, which changes those weights: d(x), which reads the kernel, comes first.
+  const WeightUpdater* updater = ctx.updater;
 
   // dz = d(loss)/d(x @ kernel + bias): (rows, units)
   const float* dz = grad_out.data;
@@ -89,34 +105,62 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
     dz = scratch.data;
   }
   const ConstMatrixMap dzm(dz, rows, units_);
-  // d(bias) += Σ_rows dz
-  if (bias_grad_) Eigen::Map<Eigen::RowVectorXf>(bias_grad_, units_) += dzm.colwise().sum();
+  const bool own_gemm = gemm_preferred(input_dim_, units_, rows);
 
-  if (gemm_preferred(input_dim_, units_, rows)) {
-    // d(kernel) += xᵀ dz: (input_dim, units), x read through its transpose in place
-    gemm(input_dim_, units_, rows, {x.data(), 1, input_dim_}, dz, units_, kernel_grad_, units_, true);
-    // d(x) += dz kernelᵀ: (rows, input_dim), with kernelᵀ copied once (units × input_dim, small)
-    if (grad_in[0].data) {
-      kernel_t_.resize(static_cast<size_t>(units_ * input_dim_));
-      MatrixMap(kernel_t_.data(), units_, input_dim_) = ConstMatrixMap(kernel_, input_dim_, units_).transpose();
-      gemm(rows, input_dim_, units_, {dz, units_, 1}, kernel_t_.data(), input_dim_, grad_in[0].data, input_dim_, true);
-    }
-    return;
-  }
-
-  // d(kernel) += xᵀ dz: (input_dim, units), threads over kernel rows
-  MatrixMap dkernel(kernel_grad_, input_dim_, units_);
-  parallel_rows(input_dim_, double(rows) * double(units_), [&](int64_t i0, int64_t i1) {
-    dkernel.middleRows(i0, i1 - i0).noalias() += x.middleCols(i0, i1 - i0).transpose() * dzm;
-  });
   // d(x) += dz kernelᵀ: (rows, input_dim)
   if (grad_in[0].data) {
-    MatrixMap dx = grad_in[0].map_last(input_dim_);
-    const ConstMatrixMap kernel(kernel_, input_dim_, units_);
-    parallel_rows(rows, double(input_dim_) * double(units_), [&](int64_t r0, int64_t r1) {
-      dx.middleRows(r0, r1 - r0).noalias() += dzm.middleRows(r0, r1 - r0) * kernel.transpose();
-    });
+    if (own_gemm) {
+      // kernelᵀ copied once (units × input_dim, small), so the product reads it row by row
+      kernel_t_.resize(static_cast<size_t>(units_ * input_dim_));
+      transpose(kernel_, input_dim_, units_, kernel_t_.data());
+      gemm(rows, input_dim_, units_, {dz, units_, 1}, kernel_t_.data(), input_dim_, grad_in[0].data, input_dim_, true);
+    } else {
+      MatrixMap dx = grad_in[0].map_last(input_dim_);
+      const ConstMatrixMap kernel(kernel_, input_dim_, units_);
+      parallel_rows(rows, double(input_dim_) * double(units_), [&](int64_t r0, int64_t r1) {
+        dx.middleRows(r0, r1 - r0).noalias() += dzm.middleRows(r0, r1 - r0) * kernel.transpose();
+      });
+    }
   }
+
+  // d(bias) (+)= Σ_rows dz
+  if (bias_grad_) {
+    Eigen::Map<Eigen::RowVectorXf> dbias(bias_grad_, units_);
+    if (updater) {
+      dbias = dzm.colwise().sum();
+      updater->update(bias_grad_, units_);
+    } else {
+      dbias += dzm.colwise().sum();
+    }
+  }
+
+  // d(kernel) (+)= xᵀ dz: (input_dim, units)
+  if (own_gemm) {
+    // x read through its transpose in place; an updater takes each block as the product finishes it
+    struct Handover {
+      const WeightUpdater* updater;
+      float* grad;
+      Index units;
+    } handover{updater, kernel_grad_, units_};
+    const FinishedBlock finished{[](const void* c, Index r0, Index r1, Index c0, Index c1) {
+                                   const auto& h = *static_cast<const Handover*>(c);
+                                   hand_over(*h.updater, h.grad, h.units, r0, r1, c0, c1);
+                                 }, &handover};
+    gemm(input_dim_, units_, rows, {x.data(), 1, input_dim_}, dz, units_, kernel_grad_, units_, !updater, nullptr,
+         updater ? &finished : nullptr);
+    return;
+  }
+  // threads over kernel rows
+  MatrixMap dkernel(kernel_grad_, input_dim_, units_);
+  parallel_rows(input_dim_, double(rows) * double(units_), [&](int64_t i0, int64_t i1) {
+    auto block = dkernel.middleRows(i0, i1 - i0);
+    if (updater) {
+      block.noalias() = x.middleCols(i0, i1 - i0).transpose() * dzm;
+      hand_over(*updater, kernel_grad_, units_, i0, i1, 0, units_);
+    } else {
+      block.noalias() += x.middleCols(i0, i1 - i0).transpose() * dzm;
+    }
+  });
 }
 
 }  // namespace densekit

@@ -29,6 +29,7 @@ class Dense : public Layer {
   void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
   const Activation* output_activation() const override { return &options_.activation; }
+  bool updates_weights_in_backward() const override { return true; }
 
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,

@@ -25,6 +25,16 @@ struct WeightSpec {
   bool integer = false;  // an integer in Keras (Normalization's count); stored as float here
 };
 
+// Takes a layer's weight gradients during backward, range by range, and updates the matching
+// weights (the optimizer's step): see Context::updater.
+class WeightUpdater {
+ public:
+  virtual ~WeightUpdater() = default;
+  // grad[0, n), a range of the model's flat gradient buffer, is final. Called from the pool's
+  // threads, on disjoint ranges.
+  virtual void update(float* grad, int64_t n) const = 0;
+};
+
 // What a forward/backward call needs to know besides the data.
 struct Context {
   bool training = false;
@@ -32,6 +42,10 @@ struct Context {
   // Backward only: grad_out is already d(loss)/d(pre-activation) (the fused
   // softmax/sigmoid + cross-entropy gradient), so the layer must not apply its activation's.
   bool grad_is_preactivation = false;
+  // Backward only, for layers that updates_weights_in_backward(): the layer writes its weight
+  // gradients (their buffers were not zeroed), hands every finished range to the updater, and
+  // reads none of its weights after handing them over (so d(input) comes first).
+  const WeightUpdater* updater = nullptr;
 };
 
 class Layer {
@@ -64,6 +78,8 @@ class Layer {
   virtual const Activation* output_activation() const { return nullptr; }
   // Dropout-like layers behave differently in training.
   virtual bool is_identity_in_inference() const { return false; }
+  // Whether backward() can take a Context::updater (Dense).
+  virtual bool updates_weights_in_backward() const { return false; }
 
   // out = f(in). `scratch` has scratch_cols() floats per row.
   virtual void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) = 0;
