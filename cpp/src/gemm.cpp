@@ -98,11 +98,10 @@ void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const
   }
 }
 
-// A column block of V vectors over rows [r0, r1): tiles of as many rows as the registers hold.
-template <int V, bool Masked>
-void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
-                  float* c, Index ldc, bool accumulate, const float* bias) {
-  constexpr int R = kAccumulators / V;
+// A column block of V vectors over rows [r0, r1), in tiles of R rows, then smaller ones.
+template <int R, int V, bool Masked>
+void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+           float* c, Index ldc, bool accumulate, const float* bias) {
   Index i = r0;
   for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
   if constexpr (R > 8)
@@ -112,6 +111,18 @@ void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const Strid
   for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
 }
 
+// Tiles of as many rows as the registers hold accumulators for, when A's rows can all be
+// addressed from one register (a transposed A, row_stride 1). A row-major A needs a register
+// for each row's address, and beyond 8 rows GCC spills them (measured: a 24-row tile of a
+// 10-unit layer's forward ran 10x slower than its FLOPs).
+template <int V, bool Masked>
+void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+                  float* c, Index ldc, bool accumulate, const float* bias) {
+  constexpr int tall = kAccumulators / V, row_major = tall < 8 ? tall : 8;
+  if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+}
+
 template <int V>
 void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
                       float* c, Index ldc, bool accumulate, const float* bias) {
@@ -119,45 +130,86 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const S
   else column_block<V, true>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
 }
 
-// One row (a single-sample predict): C[j0, j0+cols) = a · B. With one row a tile has one
-// accumulator per vector, and each waits on its own previous FMA; eight vectors in flight keep
-// the FMA units busy, so the product runs at the speed the weights stream in.
-constexpr Index kRowBlockCols = 8 * Simd::W;
+// One row (a single-sample predict): C[j0, j0+cols) = a · B, cols ≤ V vectors, the last one
+// masked. With one row a tile has one accumulator per vector, each waiting on its own previous
+// FMA; up to eight vectors in flight keep the FMA units busy, so the product runs at the speed
+// the weights stream in.
+constexpr int kRowVecs = 8;
+template <int V, bool Masked>
 void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
              float* __restrict c, bool accumulate, const float* bias) {
-  constexpr int V = 8;
-  typename Simd::Mask mask[V];
-  for (int v = 0; v < V; ++v) mask[v] = Simd::mask(cols - v * Simd::W);
+  const typename Simd::Mask last = Simd::mask(cols - (V - 1) * Simd::W);
+  auto load = [&](const float* p, int v) { return Masked && v == V - 1 ? Simd::load(p, last) : Simd::loadu(p); };
   typename Simd::V acc[V];
+#pragma GCC unroll 8
   for (int v = 0; v < V; ++v) acc[v] = Simd::zero();
-  const int vecs = static_cast<int>((cols + Simd::W - 1) / Simd::W);
-  if (vecs == V && cols == kRowBlockCols) {
-    for (Index p = 0; p < k; ++p) {
-      const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
-      for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, Simd::loadu(b + p * ldb + j0 + v * Simd::W), acc[v]);
-    }
-  } else {
-    for (Index p = 0; p < k; ++p) {
-      const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
-      for (int v = 0; v < V; ++v)
-        if (v < vecs) acc[v] = Simd::fma(av, Simd::load(b + p * ldb + j0 + v * Simd::W, mask[v]), acc[v]);
-    }
+  const float* __restrict bcol = b + j0;
+  for (Index p = 0; p < k; ++p) {
+    const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, load(bcol + p * ldb + v * Simd::W, v), acc[v]);
   }
-  for (int v = 0; v < vecs; ++v) {
+#pragma GCC unroll 8
+  for (int v = 0; v < V; ++v) {
     typename Simd::V out = acc[v];
-    if (accumulate) out = Simd::add(out, Simd::load(c + j0 + v * Simd::W, mask[v]));
-    else if (bias) out = Simd::add(out, Simd::load(bias + j0 + v * Simd::W, mask[v]));
-    Simd::store(c + j0 + v * Simd::W, out, mask[v]);
+    if (accumulate) out = Simd::add(out, load(c + j0 + v * Simd::W, v));
+    else if (bias) out = Simd::add(out, load(bias + j0 + v * Simd::W, v));
+    if (Masked && v == V - 1) Simd::store(c + j0 + v * Simd::W, out, last);
+    else Simd::storeu(c + j0 + v * Simd::W, out);
   }
 }
 
-// Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × kBlockCols
-// floats) stays in cache while every row tile passes over it. The last block narrows to the
-// vectors it needs.
-void block_range(Index r0, Index r1, Index b0, Index b1, Index n, Index k, const StridedMatrix& a, const float* b, Index ldb,
-                 float* c, Index ldc, bool accumulate, const float* bias) {
+template <int V>
+void one_row_any(Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb, float* c,
+                 bool accumulate, const float* bias) {
+  if (cols == V * Simd::W) one_row<V, false>(j0, cols, k, a, b, ldb, c, accumulate, bias);
+  else one_row<V, true>(j0, cols, k, a, b, ldb, c, accumulate, bias);
+}
+
+// Columns [j0, j0 + cols) of one row, in pieces of at most kRowVecs vectors, as even as possible
+// (a piece of one or two vectors would wait on its FMAs' latency).
+void one_row_range(Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb, float* c,
+                   bool accumulate, const float* bias) {
+  const Index vectors = (cols + Simd::W - 1) / Simd::W, pieces = (vectors + kRowVecs - 1) / kRowVecs;
+  for (Index i = 0; i < pieces; ++i) {
+    const Index v0 = vectors * i / pieces, v1 = vectors * (i + 1) / pieces;
+    const Index start = j0 + v0 * Simd::W, width = std::min<Index>(j0 + v1 * Simd::W, j0 + cols) - start;
+    switch (v1 - v0) {
+      case 1: one_row_any<1>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 2: one_row_any<2>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 3: one_row_any<3>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 4: one_row_any<4>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 5: one_row_any<5>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 6: one_row_any<6>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 7: one_row_any<7>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      default: one_row_any<8>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+    }
+  }
+}
+
+// Columns come in blocks of kVecs vectors, except that a single vector left over makes the
+// last two blocks two vectors each: a block of one vector does a third of the work per load
+// (measured: 8% of a batched predict went to the 12 columns left over from 300).
+struct ColumnBlocks {
+  Index count, vectors;
+  explicit ColumnBlocks(Index n) : vectors((n + Simd::W - 1) / Simd::W) {
+    count = (vectors + kVecs - 1) / kVecs;  // 3k+1 vectors: k-1 blocks of 3 and 2 of 2
+  }
+  bool split_last() const { return kVecs == 3 && vectors > kVecs && vectors % kVecs == 1; }
+  // The first column of block `blk`; start(count) is the column count rounded up to vectors.
+  Index start(Index blk) const {
+    const Index wide = split_last() ? count - 2 : count;
+    return (std::min(blk, wide) * kVecs + std::max<Index>(blk - wide, 0) * 2) * Simd::W;
+  }
+};
+
+// Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × its
+// columns) stays in cache while every row tile passes over it.
+void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blocks, Index n, Index k,
+                 const StridedMatrix& a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
+                 const float* bias) {
   for (Index blk = b0; blk < b1; ++blk) {
-    const Index j0 = blk * kBlockCols, cols = std::min<Index>(kBlockCols, n - j0);
+    const Index j0 = blocks.start(blk), cols = std::min(blocks.start(blk + 1), n) - j0;
     switch ((cols + Simd::W - 1) / Simd::W) {
       case 1: column_block_any<1>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
       case 2: column_block_any<2>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
@@ -227,16 +279,18 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
 #if defined(__AVX512F__) || defined(__AVX2__)
   if (m == 1) {
     // Reading the weights is the cost here: count each weight as work, so a big layer splits
-    // its weights between two cores, each keeping its part in its own L2 cache across calls.
-    const Index blocks = (n + kRowBlockCols - 1) / kRowBlockCols;
-    parallel_rows(blocks, 4.0 * double(k) * double(kRowBlockCols), [&](int64_t b0, int64_t b1) {
-      for (Index blk = b0; blk < b1; ++blk)
-        one_row(blk * kRowBlockCols, std::min<Index>(kRowBlockCols, n - blk * kRowBlockCols), k, a, b, ldb, c, accumulate, bias);
-      done(0, 1, b0 * kRowBlockCols, std::min<Index>(b1 * kRowBlockCols, n));
+    // its weights between two cores (in whole vectors of columns, evenly), each keeping its
+    // part in its own L2 cache across calls.
+    const Index vectors = (n + Simd::W - 1) / Simd::W;
+    parallel_rows(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
+      const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
+      one_row_range(j0, j1 - j0, k, a, b, ldb, c, accumulate, bias);
+      done(0, 1, j0, j1);
     });
     return;
   }
-  const Index blocks = (n + kBlockCols - 1) / kBlockCols;
+  const ColumnBlocks column_blocks(n);
+  const Index blocks = column_blocks.count;
   if (m > kChunkRows) {
     // Many rows: chunks of rows small enough to stay in cache while every column block passes
     // over them (otherwise each column block streams all of A from memory again); threads
@@ -245,7 +299,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
     parallel_rows(chunks, double(kChunkRows) * double(k) * double(n), [&](int64_t c0, int64_t c1) {
       for (Index ch = c0; ch < c1; ++ch) {
         const Index r0 = ch * kChunkRows, r1 = std::min<Index>(r0 + kChunkRows, m);
-        block_range(r0, r1, 0, blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+        block_range(r0, r1, 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
         done(r0, r1, 0, n);
       }
     });
@@ -254,14 +308,14 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
   const double work_per_block = double(m) * double(k) * double(kBlockCols);
   if (blocks >= 2 * num_threads() || m < 4 * kRows) {
     parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
-      block_range(0, m, b0, b1, n, k, a, b, ldb, c, ldc, accumulate, bias);
-      done(0, m, b0 * kBlockCols, std::min<Index>(b1 * kBlockCols, n));
+      block_range(0, m, b0, b1, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      done(0, m, column_blocks.start(b0), std::min(column_blocks.start(b1), n));
     });
   } else {
     // Few columns: threads take row blocks (whole multiples of the tile height).
     const Index row_blocks = (m + kRows - 1) / kRows;
     parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
-      block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
       done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
     });
   }

@@ -14,8 +14,22 @@
 namespace densekit {
 namespace {
 
+// Whether every value is finite (±inf and NaN have all exponent bits set). In integer
+// operations the scan vectorizes; std::isfinite in a loop does not (measured: it took 9% of a
+// batched predict).
+bool all_finite(const float* data, Index n) {
+  uint32_t exponents = 0;
+  for (Index i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    exponents = std::max(exponents, bits & 0x7f800000u);
+  }
+  return exponents != 0x7f800000u;
+}
+
 void check_finite(ConstView v, const std::string& what) {
   const Index n = v.rows * v.cols;
+  if (all_finite(v.data, n)) return;
   for (Index i = 0; i < n; ++i)
     if (!std::isfinite(v.data[i]))
       throw ValueError(what + " contains " + (std::isnan(v.data[i]) ? "NaN" : "infinity") + " (first at row " +

@@ -102,6 +102,20 @@ def test_dense_forward_matches_numpy_reference(activation):
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("units", [8, 16, 17, 33, 48, 49, 64, 65, 100, 129, 300])
+def test_dense_forward_every_width_and_row_count_matches_numpy(units):
+    """The widths and row counts that take each path of densekit's own matrix kernels (one row,
+    row tiles, chunks of rows, column blocks of 1-3 vectors with a masked last one)."""
+    rng = np.random.default_rng(units)
+    model = keras.Sequential([keras.Input((37,)), keras.layers.Dense(units, bias_initializer="random_normal")])
+    kernel, bias = [w.astype(np.float64) for w in model.get_weights()]
+    for rows in (1, 5, 32, 97, 200):
+        x = rng.normal(size=(rows, 37)).astype(np.float32)
+        expected = x.astype(np.float64) @ kernel + bias
+        np.testing.assert_allclose(model.predict(x, verbose=0, batch_size=rows), expected, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(model(x), expected, rtol=1e-5, atol=1e-5)
+
+
 def test_dense_activation_none_is_linear():
     layer = keras.layers.Dense(3)
     assert layer.activation.__name__ == "linear"

@@ -98,13 +98,14 @@ def test_frozen_weights_stay_frozen():
     assert_bitwise_equal(model.get_layer("frozen").get_weights(), before)
 
 
-def test_one_sgd_step_matches_a_float64_reference():
+@pytest.mark.parametrize("rows,inputs,hidden,outputs", [(19, 13, 37, 11), (100, 29, 49, 17), (7, 120, 300, 8)])
+def test_one_sgd_step_matches_a_float64_reference(rows, inputs, hidden, outputs):
     """Dense layers wide enough for densekit's own matrix kernels (the in-backward update, the
     blocked transpose of the kernel for d(input)), with edges in every dimension."""
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(19, 13)).astype(np.float32)
-    y = rng.normal(size=(19, 11)).astype(np.float32)
-    model = keras.Sequential([keras.Input((13,)), layers.Dense(37, activation="relu"), layers.Dense(11)])
+    rng = np.random.default_rng(rows)
+    x = rng.normal(size=(rows, inputs)).astype(np.float32)
+    y = rng.normal(size=(rows, outputs)).astype(np.float32)
+    model = keras.Sequential([keras.Input((inputs,)), layers.Dense(hidden, activation="relu"), layers.Dense(outputs)])
     w1, b1, w2, b2 = [w.astype(np.float64) for w in model.get_weights()]
     b1 = rng.normal(size=b1.shape) * 0.1
     b2 = rng.normal(size=b2.shape) * 0.1

@@ -50,14 +50,15 @@ class Variable:
 _generation = [0]  # bumped whenever some graph (re)binds layers
 
 
-def claim(holder, layers):
-    """Makes ``holder._graph`` the home of ``layers``' weights before the holder runs it: weights
-    held by another graph are copied in, and every layer is bound to this graph's buffers. A
-    no-op when no graph has bound layers since the holder's last claim."""
-    graph = holder._graph
+def claim(holder, layers_of):
+    """Makes ``holder._graph`` the home of the weights of the layers ``layers_of()`` lists,
+    before the holder runs it: weights held by another graph are copied in, and every layer is
+    bound to this graph's buffers. A no-op (and layers_of is not called: this runs before every
+    predict) when no graph has bound layers since the holder's last claim."""
     if holder._claim_generation == _generation[0]:
         return
-    moved = [(layer, layer._graph) for layer in layers if layer._graph is not graph]
+    graph = holder._graph
+    moved = [(layer, layer._graph) for layer in layers_of() if layer._graph is not graph]
     # First bind every layer to `graph` and point it there (a C++ layer may only use buffers a
     # Python reference keeps alive), then bring the weights held elsewhere.
     for layer, _ in moved:
@@ -243,7 +244,7 @@ class Layer:
             graph.set_outputs([graph.add_layer(self._core, ids)])
             graph.finalize()
             self._eager = _EagerRun(shapes, graph, _core.Model(graph, _core.draw_seed()))
-        claim(self._eager, [self])
+        claim(self._eager, lambda: [self])
         return self._eager.core.call(arrays, bool(training))[0]
 
     def build(self, input_shape):

@@ -12,6 +12,7 @@ import numpy as np
 
 from densekit import _core, losses as losses_module, metrics as metrics_module, optimizers, saving
 from densekit.callbacks import CallbackList
+from densekit.layers.layer import claim
 from densekit.models import data as data_utils
 from densekit.utils import naming, summary as summary_utils
 
@@ -231,9 +232,7 @@ class Model:
         self._claim_generation = None
 
     def _claim(self):
-        from densekit.layers.layer import claim
-
-        claim(self, self._graph_layers())
+        claim(self, self._graph_layers)
 
     def _build_from_data(self, x):
         """Builds a model whose input shapes were unknown from the first data it receives."""
@@ -864,14 +863,19 @@ class Model:
 
     @property
     def _single_input_shape(self):
-        if (self._core is None or len(self._graph.input_nodes) != 1 or len(self._graph.output_nodes) != 1
-                or self._output_keys is not None):
-            return None
-        cached = getattr(self, "_input_shape_cache", None)
-        if cached is None or cached[0] is not self._graph:
-            cached = (self._graph, tuple(self._graph.node_shape(self._graph.input_nodes[0])))
-            self._input_shape_cache = cached
-        return cached[1]
+        """The per-sample shape of the one input when predict may hand a ready array straight to
+        C++ (one input, one output, not a dict of outputs), else None; kept per graph (this runs
+        before every single-row predict)."""
+        graph = self._graph
+        cached = self.__dict__.get("_input_shape_cache")
+        if cached is not None and cached[0] is graph:
+            return cached[1]
+        shape = None
+        if (graph is not None and len(graph.input_nodes) == 1 and len(graph.output_nodes) == 1
+                and self._output_keys is None):
+            shape = tuple(graph.node_shape(graph.input_nodes[0]))
+        self._input_shape_cache = (graph, shape)
+        return shape
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if verbose == 0 and callbacks is None and (batch_size is None or batch_size > 0):
