@@ -292,13 +292,17 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
   const ColumnBlocks column_blocks(n);
   const Index blocks = column_blocks.count;
   if (m > kChunkRows) {
-    // Many rows: chunks of rows small enough to stay in cache while every column block passes
-    // over them (otherwise each column block streams all of A from memory again); threads
-    // take whole chunks. Each output is still summed in the same order, whatever the split.
-    const Index chunks = (m + kChunkRows - 1) / kChunkRows;
-    parallel_rows(chunks, double(kChunkRows) * double(k) * double(n), [&](int64_t c0, int64_t c1) {
-      for (Index ch = c0; ch < c1; ++ch) {
-        const Index r0 = ch * kChunkRows, r1 = std::min<Index>(r0 + kChunkRows, m);
+    // Many rows: every thread takes an equal share of whole row tiles and goes through it in
+    // even chunks small enough to stay in cache while every column block passes over them
+    // (otherwise each column block streams all of A from memory again). Each output is still
+    // summed in the same order, whatever the split.
+    const Index row_tiles = (m + kRows - 1) / kRows;
+    parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
+      const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
+      const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
+      const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
+      for (Index r0 = begin; r0 < end; r0 += chunk) {
+        const Index r1 = std::min(r0 + chunk, end);
         block_range(r0, r1, 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
         done(r0, r1, 0, n);
       }
