@@ -199,19 +199,33 @@ void Activation::forward(const T* z, T* a, Index rows, Index cols) const {
     case ActivationKind::LogSoftmax: {
       const bool log = kind == ActivationKind::LogSoftmax;
       parallel_rows(rows, static_cast<double>(cols) * 10, [&](int64_t r0, int64_t r1) {
+        if (!log) {
+          // exp(z − max) for the whole block at once: Eigen's vectorized exp, which is also
+          // TensorFlow's (a scalar std::exp per element cost 14 µs on 256 rows of 10).
+          for (Index r = r0; r < r1; ++r) {
+            const T* zr = z + r * cols;
+            const T m = *std::max_element(zr, zr + cols);
+            for (Index j = 0; j < cols; ++j) a[r * cols + j] = zr[j] - m;
+          }
+          auto block = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(a + r0 * cols, (r1 - r0) * cols);
+          block = block.exp();
+          for (Index r = r0; r < r1; ++r) {
+            T* ar = a + r * cols;
+            T sum = 0;
+            for (Index j = 0; j < cols; ++j) sum += ar[j];
+            const T inv = T(1) / sum;
+            for (Index j = 0; j < cols; ++j) ar[j] *= inv;
+          }
+          return;
+        }
         for (Index r = r0; r < r1; ++r) {
           const T* zr = z + r * cols;
           T* ar = a + r * cols;
           const T m = *std::max_element(zr, zr + cols);
           T sum = 0;
           for (Index j = 0; j < cols; ++j) sum += std::exp(zr[j] - m);
-          if (log) {
-            const T lse = std::log(sum);
-            for (Index j = 0; j < cols; ++j) ar[j] = zr[j] - m - lse;
-          } else {
-            const T inv = T(1) / sum;
-            for (Index j = 0; j < cols; ++j) ar[j] = std::exp(zr[j] - m) * inv;
-          }
+          const T lse = std::log(sum);
+          for (Index j = 0; j < cols; ++j) ar[j] = zr[j] - m - lse;
         }
       });
       return;
