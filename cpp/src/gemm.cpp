@@ -301,11 +301,9 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
       const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
       const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
       const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
-      for (Index r0 = begin; r0 < end; r0 += chunk) {
-        const Index r1 = std::min(r0 + chunk, end);
-        block_range(r0, r1, 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
-        done(r0, r1, 0, n);
-      }
+      for (Index r0 = begin; r0 < end; r0 += chunk)
+        block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      done(begin, end, 0, n);
     });
     return;
   }
