@@ -225,7 +225,7 @@ T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge,
       T gq_dot_q = 0;
       for (Index j = 0; j < cols; ++j) {
         const T q = p[j] / s, qc = std::clamp(q, eps, hi), t = target(j);
-        total -= t * std::log(qc);
+        if (t != T(0)) total -= t * std::log(qc);  // (a zero target adds exactly 0: skip its log)
         if (g) {
           g[j] = (q > eps && q < hi) ? -t / qc : T(0);  // d/dq
           gq_dot_q += g[j] * q;
