@@ -141,7 +141,7 @@ void Activation::forward(const T* z, T* a, Index rows, Index cols) const {
       if (a != z) std::copy(z, z + n, a);
       return;
     case ActivationKind::Relu:
-      if (negative_slope == 0.0 && threshold == 0.0 && !std::isfinite(max_value))
+      if (is_plain_relu())
         each_element(rows, cols, 1, [=](Index i) { a[i] = std::max(z[i], T(0)); });
       else
         each_element(rows, cols, 2, [=](Index i) { a[i] = general_relu<T>(*this, z[i], nullptr); });

@@ -26,6 +26,8 @@ struct Simd {
   static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  // max(x, 0) as std::max(x, 0.0f) computes it: NaN and -0 pass through (maxps returns its second operand then)
+  static V relu(V x) { return _mm512_max_ps(_mm512_setzero_ps(), x); }
 };
 constexpr int kVecs = 3, kAccumulators = 24, kRows = kAccumulators / kVecs;  // 24 of the 32 registers
 #elif defined(__AVX2__)
@@ -45,6 +47,7 @@ struct Simd {
   static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V relu(V x) { return _mm256_max_ps(_mm256_setzero_ps(), x); }
 };
 constexpr int kVecs = 3, kAccumulators = 12, kRows = kAccumulators / kVecs;  // 12 of the 16 registers
 #endif
@@ -58,7 +61,7 @@ constexpr Index kChunkRows = 96;
 // k in one fixed order. Masked: a partial last vector; the others take plain loads and stores.
 template <int R, int V, bool Masked>
 void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
-          float* __restrict c, Index ldc, bool accumulate, const float* bias) {
+          float* __restrict c, Index ldc, const Epilogue& ep) {
   // Every loop over r and v is unrolled so that the accumulators live in registers (left to
   // itself GCC keeps a 24 x 1 tile's accumulators on the stack).
   typename Simd::Mask mask[V];
@@ -90,8 +93,9 @@ void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) {
       typename Simd::V out = acc[r][v];
-      if (accumulate) out = Simd::add(out, load(crow + v * Simd::W, v));
-      else if (bias) out = Simd::add(out, load(bias + j0 + v * Simd::W, v));
+      if (ep.accumulate) out = Simd::add(out, load(crow + v * Simd::W, v));
+      else if (ep.bias) out = Simd::add(out, load(ep.bias + j0 + v * Simd::W, v));
+      if (ep.relu) out = Simd::relu(out);
       if (Masked) Simd::store(crow + v * Simd::W, out, mask[v]);
       else Simd::storeu(crow + v * Simd::W, out);
     }
@@ -101,14 +105,14 @@ void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const
 // A column block of V vectors over rows [r0, r1), in tiles of R rows, then smaller ones.
 template <int R, int V, bool Masked>
 void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
-           float* c, Index ldc, bool accumulate, const float* bias) {
+           float* c, Index ldc, const Epilogue& ep) {
   Index i = r0;
-  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
   if constexpr (R > 8)
-    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
   if constexpr (R > 4)
-    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
-  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
+  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
 }
 
 // Tiles of as many rows as the registers hold accumulators for, when A's rows can all be
@@ -117,17 +121,17 @@ void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatri
 // 10-unit layer's forward ran 10x slower than its FLOPs).
 template <int V, bool Masked>
 void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
-                  float* c, Index ldc, bool accumulate, const float* bias) {
+                  float* c, Index ldc, const Epilogue& ep) {
   constexpr int tall = kAccumulators / V, row_major = tall < 8 ? tall : 8;
-  if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
-  else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+  if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
+  else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
 }
 
 template <int V>
 void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
-                      float* c, Index ldc, bool accumulate, const float* bias) {
-  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
-  else column_block<V, true>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias);
+                      float* c, Index ldc, const Epilogue& ep) {
+  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
+  else column_block<V, true>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
 }
 
 // One row (a single-sample predict): C[j0, j0+cols) = a · B, cols ≤ V vectors, the last one
@@ -137,7 +141,7 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const S
 constexpr int kRowVecs = 8;
 template <int V, bool Masked>
 void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
-             float* __restrict c, bool accumulate, const float* bias) {
+             float* __restrict c, const Epilogue& ep) {
   const typename Simd::Mask last = Simd::mask(cols - (V - 1) * Simd::W);
   auto load = [&](const float* p, int v) { return Masked && v == V - 1 ? Simd::load(p, last) : Simd::loadu(p); };
   typename Simd::V acc[V];
@@ -152,8 +156,9 @@ void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float*
 #pragma GCC unroll 8
   for (int v = 0; v < V; ++v) {
     typename Simd::V out = acc[v];
-    if (accumulate) out = Simd::add(out, load(c + j0 + v * Simd::W, v));
-    else if (bias) out = Simd::add(out, load(bias + j0 + v * Simd::W, v));
+    if (ep.accumulate) out = Simd::add(out, load(c + j0 + v * Simd::W, v));
+    else if (ep.bias) out = Simd::add(out, load(ep.bias + j0 + v * Simd::W, v));
+    if (ep.relu) out = Simd::relu(out);
     if (Masked && v == V - 1) Simd::store(c + j0 + v * Simd::W, out, last);
     else Simd::storeu(c + j0 + v * Simd::W, out);
   }
@@ -161,28 +166,28 @@ void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float*
 
 template <int V>
 void one_row_any(Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb, float* c,
-                 bool accumulate, const float* bias) {
-  if (cols == V * Simd::W) one_row<V, false>(j0, cols, k, a, b, ldb, c, accumulate, bias);
-  else one_row<V, true>(j0, cols, k, a, b, ldb, c, accumulate, bias);
+                 const Epilogue& ep) {
+  if (cols == V * Simd::W) one_row<V, false>(j0, cols, k, a, b, ldb, c, ep);
+  else one_row<V, true>(j0, cols, k, a, b, ldb, c, ep);
 }
 
 // Columns [j0, j0 + cols) of one row, in pieces of at most kRowVecs vectors, as even as possible
 // (a piece of one or two vectors would wait on its FMAs' latency).
 void one_row_range(Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb, float* c,
-                   bool accumulate, const float* bias) {
+                   const Epilogue& ep) {
   const Index vectors = (cols + Simd::W - 1) / Simd::W, pieces = (vectors + kRowVecs - 1) / kRowVecs;
   for (Index i = 0; i < pieces; ++i) {
     const Index v0 = vectors * i / pieces, v1 = vectors * (i + 1) / pieces;
     const Index start = j0 + v0 * Simd::W, width = std::min<Index>(j0 + v1 * Simd::W, j0 + cols) - start;
     switch (v1 - v0) {
-      case 1: one_row_any<1>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      case 2: one_row_any<2>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      case 3: one_row_any<3>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      case 4: one_row_any<4>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      case 5: one_row_any<5>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      case 6: one_row_any<6>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      case 7: one_row_any<7>(start, width, k, a, b, ldb, c, accumulate, bias); break;
-      default: one_row_any<8>(start, width, k, a, b, ldb, c, accumulate, bias); break;
+      case 1: one_row_any<1>(start, width, k, a, b, ldb, c, ep); break;
+      case 2: one_row_any<2>(start, width, k, a, b, ldb, c, ep); break;
+      case 3: one_row_any<3>(start, width, k, a, b, ldb, c, ep); break;
+      case 4: one_row_any<4>(start, width, k, a, b, ldb, c, ep); break;
+      case 5: one_row_any<5>(start, width, k, a, b, ldb, c, ep); break;
+      case 6: one_row_any<6>(start, width, k, a, b, ldb, c, ep); break;
+      case 7: one_row_any<7>(start, width, k, a, b, ldb, c, ep); break;
+      default: one_row_any<8>(start, width, k, a, b, ldb, c, ep); break;
     }
   }
 }
@@ -206,14 +211,13 @@ struct ColumnBlocks {
 // Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × its
 // columns) stays in cache while every row tile passes over it.
 void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blocks, Index n, Index k,
-                 const StridedMatrix& a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
-                 const float* bias) {
+                 const StridedMatrix& a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep) {
   for (Index blk = b0; blk < b1; ++blk) {
     const Index j0 = blocks.start(blk), cols = std::min(blocks.start(blk + 1), n) - j0;
     switch ((cols + Simd::W - 1) / Simd::W) {
-      case 1: column_block_any<1>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
-      case 2: column_block_any<2>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
-      default: column_block_any<3>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, accumulate, bias); break;
+      case 1: column_block_any<1>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep); break;
+      case 2: column_block_any<2>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep); break;
+      default: column_block_any<3>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep); break;
     }
   }
 }
@@ -271,8 +275,8 @@ bool gemm_preferred(Index m, Index n, Index k) {
 #endif
 }
 
-void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
-          const float* bias, const FinishedBlock* finished) {
+void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep,
+          const FinishedBlock* finished) {
   auto done = [finished](Index r0, Index r1, Index c0, Index c1) {
     if (finished && r1 > r0 && c1 > c0) finished->fn(finished->context, r0, r1, c0, c1);
   };
@@ -284,7 +288,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
     const Index vectors = (n + Simd::W - 1) / Simd::W;
     parallel_rows(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
       const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
-      one_row_range(j0, j1 - j0, k, a, b, ldb, c, accumulate, bias);
+      one_row_range(j0, j1 - j0, k, a, b, ldb, c, ep);
       done(0, 1, j0, j1);
     });
     return;
@@ -302,7 +306,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
       const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
       const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
       for (Index r0 = begin; r0 < end; r0 += chunk)
-        block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+        block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
       done(begin, end, 0, n);
     });
     return;
@@ -310,14 +314,14 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
   const double work_per_block = double(m) * double(k) * double(kBlockCols);
   if (blocks >= 2 * num_threads() || m < 4 * kRows) {
     parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
-      block_range(0, m, b0, b1, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      block_range(0, m, b0, b1, column_blocks, n, k, a, b, ldb, c, ldc, ep);
       done(0, m, column_blocks.start(b0), std::min(column_blocks.start(b1), n));
     });
   } else {
     // Few columns: threads take row blocks (whole multiples of the tile height).
     const Index row_blocks = (m + kRows - 1) / kRows;
     parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
-      block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, accumulate, bias);
+      block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
       done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
     });
   }
@@ -329,12 +333,13 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
   const Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::OuterStride<>> bm(b, k, n, Eigen::OuterStride<>(ldb));
   parallel_rows(m, double(n) * double(k), [&](int64_t r0, int64_t r1) {
     Out cm(c + r0 * ldc, r1 - r0, n, Eigen::OuterStride<>(ldc));
-    if (accumulate) {
+    if (ep.accumulate) {
       cm.noalias() += am.middleRows(r0, r1 - r0) * bm;
     } else {
       cm.noalias() = am.middleRows(r0, r1 - r0) * bm;
-      if (bias) cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, n);
+      if (ep.bias) cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(ep.bias, n);
     }
+    if (ep.relu) cm = cm.unaryExpr([](float v) { return std::max(v, 0.0f); });
     done(r0, r1, 0, n);
   });
 #endif

@@ -21,11 +21,17 @@ struct FinishedBlock {
   const void* context;
 };
 
-// C = A·B (+ bias per column, when bias is non-null), or C += A·B when accumulate.
-// Threads split columns (or rows when there are few columns); small products stay serial.
-// `finished`, when given, hears of every block of C once it is final.
-void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, bool accumulate,
-          const float* bias = nullptr, const FinishedBlock* finished = nullptr);
+// What becomes of a product's values on their way to C, while they are in registers.
+struct Epilogue {
+  bool accumulate = false;      // C += A·B (else C = A·B)
+  const float* bias = nullptr;  // C = A·B + bias per column (not with accumulate)
+  bool relu = false;            // then max(·, 0), as std::max computes it
+};
+
+// C (op)= A·B as the epilogue says. Threads split columns (or rows when there are many rows);
+// small products stay serial. `finished`, when given, hears of every block of C once it is final.
+void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc,
+          const Epilogue& epilogue, const FinishedBlock* finished = nullptr);
 
 // dst = srcᵀ: src is rows × cols, dst cols × rows, both row-major and dense.
 void transpose(const float* src, Index rows, Index cols, float* dst);

@@ -33,6 +33,10 @@ struct Activation {
   bool is_row_wise() const { return kind == ActivationKind::Softmax || kind == ActivationKind::LogSoftmax; }
   // Whether backward needs the input z, or can work from the output a alone.
   bool backward_needs_input() const;
+  // max(z, 0) itself (no slope, threshold or cap).
+  bool is_plain_relu() const {
+    return kind == ActivationKind::Relu && negative_slope == 0.0 && threshold == 0.0 && !(max_value < std::numeric_limits<double>::infinity());
+  }
 
   // a = f(z) for rows x cols values (a may alias z for element-wise kinds).
   template <class T>

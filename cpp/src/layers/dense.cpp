@@ -74,8 +74,11 @@ void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, co
   const Activation& act = options_.activation;
   float* z = act.backward_needs_input() ? scratch.data : out.data;
   if (gemm_preferred(rows, units_, input_dim_)) {
-    // z = x @ kernel + bias, the kernel read in place; then the activation, threads over rows.
-    gemm(rows, units_, input_dim_, {x.data(), input_dim_, 1}, kernel_, units_, z, units_, false, bias_);
+    // z = x @ kernel + bias, the kernel read in place, and relu on the way out (a pass over
+    // the output saved); any other activation after, threads over rows.
+    const bool relu = act.is_plain_relu();
+    gemm(rows, units_, input_dim_, {x.data(), input_dim_, 1}, kernel_, units_, z, units_, {false, bias_, relu});
+    if (relu || act.kind == ActivationKind::Linear) return;
     parallel_rows(rows, double(units_) * 4.0, [&](int64_t r0, int64_t r1) {
       act.forward(z + r0 * units_, out.data + r0 * units_, r1 - r0, units_);
     });
@@ -113,7 +116,8 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
       // kernelᵀ copied once (units × input_dim, small), so the product reads it row by row
       kernel_t_.resize(static_cast<size_t>(units_ * input_dim_));
       transpose(kernel_, input_dim_, units_, kernel_t_.data());
-      gemm(rows, input_dim_, units_, {dz, units_, 1}, kernel_t_.data(), input_dim_, grad_in[0].data, input_dim_, true);
+      gemm(rows, input_dim_, units_, {dz, units_, 1}, kernel_t_.data(), input_dim_, grad_in[0].data, input_dim_,
+           {true});
     } else {
       MatrixMap dx = grad_in[0].map_last(input_dim_);
       const ConstMatrixMap kernel(kernel_, input_dim_, units_);
@@ -146,7 +150,7 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
                                    const auto& h = *static_cast<const Handover*>(c);
                                    hand_over(*h.updater, h.grad, h.units, r0, r1, c0, c1);
                                  }, &handover};
-    gemm(input_dim_, units_, rows, {x.data(), 1, input_dim_}, dz, units_, kernel_grad_, units_, !updater, nullptr,
+    gemm(input_dim_, units_, rows, {x.data(), 1, input_dim_}, dz, units_, kernel_grad_, units_, {!updater},
          updater ? &finished : nullptr);
     return;
   }
