@@ -287,10 +287,19 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
       View grad = graph_->output_grad(ws, static_cast<int>(k));
       const Activation* act = graph_->fusable_output_activation(static_cast<int>(k));
       fused[k] = act && loss.fuses_with(*act);
-      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), grad.data)
-                       : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), grad.data);
+      // A node listed as several outputs takes the sum of their losses' gradients: the later
+      // ones are computed aside and added.
+      const auto& nodes = graph_->output_nodes();
+      const bool repeated = std::find(nodes.begin(), nodes.begin() + k, nodes[k]) != nodes.begin() + k;
+      const Index size = grad.rows * grad.cols;
+      if (repeated && repeated_grad_.size() < static_cast<size_t>(size)) repeated_grad_.resize(static_cast<size_t>(size));
+      float* target = repeated ? repeated_grad_.data() : grad.data;
+      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), target)
+                       : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), target);
       if (weight != 1.0)
-        for (Index i = 0; i < grad.rows * grad.cols; ++i) grad.data[i] *= static_cast<float>(weight);
+        for (Index i = 0; i < size; ++i) target[i] *= static_cast<float>(weight);
+      if (repeated)
+        for (Index i = 0; i < size; ++i) grad.data[i] += target[i];
     } else {
       value = loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), nullptr);
     }

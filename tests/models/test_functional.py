@@ -263,6 +263,20 @@ def test_trainable_false_freezes_a_layer_until_recompiled():
     assert not np.array_equal(before[0], frozen.get_weights()[0])
 
 
+def test_a_tensor_listed_as_two_outputs_gets_both_losses_gradients():
+    """Keras 3 (TensorFlow, checked): Model(x, [out, out]) sums both losses, so one SGD step moves
+    the weights twice as far; the history has the one key both outputs share."""
+    inputs = keras.Input((3,))
+    dense = layers.Dense(2, name="d", kernel_initializer="ones")
+    out = dense(inputs)
+    model = keras.Model(inputs, [out, out])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=["mse", "mse"])
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    history = model.fit(x, [y, y], epochs=1, verbose=0, shuffle=False)
+    assert history.history == {"d_loss": [9.0], "loss": [18.0]}
+    np.testing.assert_allclose(dense.get_weights()[0], np.full((3, 2), 0.4), rtol=1e-6)
+
+
 def test_batch_normalization_in_a_functional_model_trains_and_infers():
     x = keras.Input((4,))
     h = layers.BatchNormalization()(layers.Dense(8)(x))

@@ -164,6 +164,7 @@ class Model {
   std::unique_ptr<std::atomic<uint64_t>> predict_calls_ = std::make_unique<std::atomic<uint64_t>>(0);
   std::vector<Segment> compiled_segments_;
   UpdatePlan update_plan_;  // for compiled_segments_
+  Buffer repeated_grad_;    // the loss gradient of an output node listed twice, before it is added
   Workspace train_ws_, eval_ws_;
   // Workspaces for predict, one per concurrent call, kept for reuse.
   std::unique_ptr<std::mutex> pool_mutex_ = std::make_unique<std::mutex>();
