@@ -70,20 +70,43 @@ def per_call_latency(fn, calls, loops, loop_budget_s=0.5, total_budget_s=4.0, ma
     loops, more (up to max_loops) while the total stays under total_budget_s, since on a
     shared machine a loop is often preempted. Slow calls (Keras predict() takes tens of ms)
     get fewer calls per loop (at least 10) so a loop stays near loop_budget_s."""
-    for _ in range(3):
-        fn()  # warm-up (tracing, first-call allocations)
-    start = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - start, 1e-7)
-    n = int(max(10, min(calls, loop_budget_s / one)))
-    per_call = []
-    began = time.perf_counter()
-    while len(per_call) < loops or (len(per_call) < max_loops and time.perf_counter() - began < total_budget_s):
+    return per_call_latencies({"fn": fn}, calls, loops, loop_budget_s, total_budget_s, max_loops)["fn"]
+
+
+def per_call_latencies(fns, calls, loops, loop_budget_s=0.5, total_budget_s=4.0, max_loops=30):
+    """per_call_latency() of several functions ({name: fn}) whose loops alternate, so that each
+    sees the same background load (compared one after the other, two calls of the same C++
+    path differed by 14 % on this shared machine). Returns {name: (best, per_loop, n)}."""
+    n = {}
+    for name, fn in fns.items():
+        for _ in range(3):
+            fn()  # warm-up (tracing, first-call allocations)
         start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        per_call.append((time.perf_counter() - start) / n)
-    return min(per_call), per_call, n
+        fn()
+        one = max(time.perf_counter() - start, 1e-7)
+        n[name] = int(max(10, min(calls, loop_budget_s / one)))
+    per_call = {name: [] for name in fns}
+    budget = total_budget_s * len(fns)
+    began = time.perf_counter()
+    while True:
+        done = min(len(v) for v in per_call.values())
+        if done >= max_loops or (done >= loops and time.perf_counter() - began >= budget):
+            break
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(n[name]):
+                fn()
+            per_call[name].append((time.perf_counter() - start) / n[name])
+    return {name: (min(v), v, n[name]) for name, v in per_call.items()}
+
+
+def best_of_alternating(fns, repeats):
+    """best_of() of several functions ({name: fn}), their runs alternating."""
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            samples[name].append(best_of(fn, 1)[0])
+    return {name: (min(v), v) for name, v in samples.items()}
 
 
 def gemm_gflops(fn, m=256, k=784, n=300, loops=40, calls=20, budget_s=3.0):

@@ -54,14 +54,17 @@ def run(keras, wl, sz, args, results, samples):
         _common.log("  W4: single-row latency and 10k-row throughput")
         row = wl.single_row()
         rows = wl.predict_rows(sz["w4_rows"])
-        for name, fn in (("predict", lambda: model.predict(row, verbose=0)), ("call", lambda: model(row))):
-            best, per_loop, n = _common.per_call_latency(fn, sz["w4_calls"], sz["w4_loops"])
+        latencies = _common.per_call_latencies(
+            {"predict": lambda: model.predict(row, verbose=0), "call": lambda: model(row)},
+            sz["w4_calls"], sz["w4_loops"])
+        for name, (best, per_loop, n) in latencies.items():
             results[f"w4_{name}_us"] = best * 1e6
             samples[f"w4_{name}_us"] = [s * 1e6 for s in per_loop]
             samples[f"w4_{name}_calls_per_loop"] = n
-        for name, fn in (("predict", lambda: model.predict(rows, verbose=0)), ("call", lambda: model(rows))):
+        batched = {"predict": lambda: model.predict(rows, verbose=0), "call": lambda: model(rows)}
+        for fn in batched.values():
             fn()
-            best, all_s = _common.best_of(fn, sz["w4_loops"])
+        for name, (best, all_s) in _common.best_of_alternating(batched, sz["w4_loops"]).items():
             results[f"w4_{name}_10k_rows_per_s"] = len(rows) / best
             samples[f"w4_{name}_10k_s"] = all_s
     return x1, y1

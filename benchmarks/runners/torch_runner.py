@@ -128,13 +128,15 @@ def main():
             with torch.no_grad():
                 return module(t)
 
-        for name, fn in (("predict", lambda: predict(row)), ("call", lambda: call(row_t))):
-            best, per_loop, n = _common.per_call_latency(fn, sz["w4_calls"], sz["w4_loops"])
+        latencies = _common.per_call_latencies({"predict": lambda: predict(row), "call": lambda: call(row_t)},
+                                               sz["w4_calls"], sz["w4_loops"])
+        for name, (best, per_loop, n) in latencies.items():
             results[f"w4_{name}_us"], samples[f"w4_{name}_us"] = best * 1e6, [s * 1e6 for s in per_loop]
             samples[f"w4_{name}_calls_per_loop"] = n
-        for name, fn in (("predict", lambda: predict(rows)), ("call", lambda: call(rows_t))):
+        batched = {"predict": lambda: predict(rows), "call": lambda: call(rows_t)}
+        for fn in batched.values():
             fn()
-            best, all_s = _common.best_of(fn, sz["w4_loops"])
+        for name, (best, all_s) in _common.best_of_alternating(batched, sz["w4_loops"]).items():
             results[f"w4_{name}_10k_rows_per_s"], samples[f"w4_{name}_10k_s"] = len(rows) / best, all_s
     if _common.wanted(args, "W5"):
         # PyTorch's GEMM at the roofline shape, for reference next to numpy's (densekit's runner).
