@@ -24,4 +24,17 @@ class FlushDenormals {
   unsigned saved_;
 };
 
+// Inside a FlushDenormals, runs code that is not densekit's (a learning-rate schedule written in
+// Python) in the mode the thread had before densekit set its own.
+class CallerFloatMode {
+ public:
+  CallerFloatMode();
+  ~CallerFloatMode();
+  CallerFloatMode(const CallerFloatMode&) = delete;
+  CallerFloatMode& operator=(const CallerFloatMode&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
 }  // namespace densekit

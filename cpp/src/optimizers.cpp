@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/optimizers.hpp>
+#include "float_mode.hpp"
 #include "parallel_for.hpp"
 
 #include <algorithm>
@@ -127,7 +128,10 @@ Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)) {
 
 double Optimizer::learning_rate() const {
   if (config_.schedule) return (*config_.schedule)(raw_iterations_);
-  if (lr_function_) return static_cast<double>(static_cast<float>(lr_function_(raw_iterations_)));
+  if (lr_function_) {
+    const CallerFloatMode caller;  // the function is the user's (Python): their floating-point mode
+    return static_cast<double>(static_cast<float>(lr_function_(raw_iterations_)));
+  }
   return learning_rate_;
 }
 

@@ -145,8 +145,8 @@ def test_denormal_results_are_flushed_to_zero_like_tensorflow():
 
 
 def test_the_callers_floating_point_mode_is_restored():
-    """Flushing is confined to densekit's own computation: numpy, here and in callbacks, still
-    produces denormals."""
+    """Flushing is confined to densekit's own computation: numpy, here, in callbacks and in a
+    Python learning-rate schedule, still produces denormals."""
     seen = []
 
     class Probe(keras.callbacks.Callback):
@@ -156,11 +156,18 @@ def test_the_callers_floating_point_mode_is_restored():
         def on_epoch_end(self, epoch, logs=None):
             seen.append(np.float32(1e-20) * np.float32(1e-20))
 
+    class Schedule(keras.optimizers.schedules.LearningRateSchedule):
+        """A schedule written in Python: called from inside the C++ train step."""
+
+        def __call__(self, step):
+            seen.append(np.float32(1e-20) * np.float32(1e-20))
+            return 0.01
+
     model = denormal_model()
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=Schedule()), loss="mse")
     x = np.full((8, 1), 1e-20, np.float32)
     model.fit(x, np.zeros((8, 1), np.float32), batch_size=4, epochs=2, verbose=0, callbacks=[Probe()])
     model.predict(x, verbose=0)
     model.evaluate(x, np.zeros((8, 1), np.float32), verbose=0)
-    assert len(seen) == 6 and all(0.0 < v < TINY for v in seen)
+    assert len(seen) == 10 and all(0.0 < v < TINY for v in seen)  # 4 batches, 4 schedule calls, 2 epochs
     assert 0.0 < np.float32(1e-20) * np.float32(1e-20) < TINY
