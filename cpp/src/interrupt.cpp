@@ -32,8 +32,12 @@ void chain_to_previous(int sig, siginfo_t* info, void* context) {
 }
 
 extern "C" void on_sigint(int sig, siginfo_t* info, void* context) {
-  // Async-signal-safe: a lock-free atomic exchange and, on the second press, the previous handler.
-  if (g_requested.exchange(true)) chain_to_previous(sig, info, context);
+  // Async-signal-safe: a lock-free atomic exchange and, on the second press, the previous
+  // handler, which then acts for both presses (nothing stays pending to deliver again).
+  if (g_requested.exchange(true)) {
+    g_requested.store(false);
+    chain_to_previous(sig, info, context);
+  }
 }
 
 bool install() {
@@ -60,6 +64,7 @@ Handler g_previous = SIG_DFL;
 
 extern "C" void on_sigint(int sig) {
   if (g_requested.exchange(true)) {
+    g_requested.store(false);
     std::signal(sig, g_previous);
     if (g_previous != SIG_DFL && g_previous != SIG_IGN) g_previous(sig);
     else if (g_previous == SIG_DFL) std::raise(sig);
@@ -100,13 +105,17 @@ SigintGuard::~SigintGuard() {
   if (--g_depth == 0 && g_installed) {
     uninstall();
     g_installed = false;
+    // A SIGINT that came after the loop's last check was never acted on: deliver it again, now
+    // to the previous handler (Python's raises KeyboardInterrupt at its next chance), so that
+    // Ctrl-C is never lost.
+    if (g_requested.exchange(false)) std::raise(SIGINT);
   }
 }
 
 bool SigintGuard::requested() { return g_requested.load(std::memory_order_relaxed); }
 
 void SigintGuard::check() {
-  if (requested()) throw Interrupted();
+  if (g_requested.exchange(false)) throw Interrupted();  // acted on: not delivered again
 }
 
 }  // namespace densekit

@@ -96,6 +96,29 @@ def test_sigint_during_evaluate_and_predict():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_a_sigint_after_the_loops_last_check_is_not_lost(method):
+    """A SIGINT that arrives while densekit's handler is installed but after the loop's last
+    check (here: in the callbacks' end hook) is delivered to Python when the call returns."""
+    x, y = data()
+    model = build(5)
+
+    class Late(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            os.kill(os.getpid(), signal.SIGINT)
+
+        on_test_end = on_train_end
+
+    with pytest.raises(KeyboardInterrupt):
+        if method == "fit":
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[Late()])
+        else:
+            model.evaluate(x, y, verbose=0, callbacks=[Late()])
+        for _ in range(100):  # Python raises it at its next chance, well before this ends
+            time.sleep(0.01)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_after_fit_sigint_is_python_s_again():
     x, y = data()
     model = build(4)

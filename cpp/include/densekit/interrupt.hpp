@@ -23,9 +23,10 @@ class SigintGuard {
   SigintGuard(const SigintGuard&) = delete;
   SigintGuard& operator=(const SigintGuard&) = delete;
 
-  // Whether SIGINT arrived since the outermost guard was installed.
+  // Whether a SIGINT arrived since the outermost guard was installed and was not acted on yet.
   static bool requested();
-  // Throws Interrupted if requested().
+  // Throws Interrupted if requested(). The outermost guard's destructor delivers a SIGINT that
+  // no check() acted on to the previous handler.
   static void check();
 };
 
