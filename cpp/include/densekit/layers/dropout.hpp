@@ -1,28 +1,17 @@
 // Dropout: inverted dropout in training (kept values scaled by 1/(1-rate)); identity otherwise.
 #pragma once
 
-#include <densekit/layers/layer.hpp>
-
-#include <optional>
+#include <densekit/layers/multiplicative_noise.hpp>
 
 namespace densekit {
 
-class Dropout : public Layer {
+class Dropout : public MultiplicativeNoise {
  public:
-  Dropout(std::string name, double rate);
+  Dropout(std::string name, double rate) : MultiplicativeNoise(std::move(name), rate) {}
   std::string class_name() const override { return "Dropout"; }
-  double rate() const { return rate_; }
-  std::optional<int64_t> seed;  // kept for the config; masks come from the model's generator
 
-  Shape build(const std::vector<Shape>& inputs) override;
-  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
-  bool is_identity_in_inference() const override { return true; }
-  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
-  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
-                const std::vector<View>& grad_in, const Context& ctx) override;
-
- private:
-  double rate_;
+ protected:
+  void draw(float* mask, Index n, Rng& rng) const override;
 };
 
 }  // namespace densekit
