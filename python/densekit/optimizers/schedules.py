@@ -45,23 +45,30 @@ def _make(kind, **fields):
     return core
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate · decay_rate ^ (step / decay_steps)`` (the exponent floored with
-    ``staircase``)."""
+class _RateDecay(LearningRateSchedule):
+    """The schedules of (initial_learning_rate, decay_steps, decay_rate, staircase): Keras gives
+    ExponentialDecay and InverseTimeDecay the same arguments and config, and its class name as
+    the default ``name``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        name = type(self).__name__ if name is None else name
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = _steps("decay_steps", decay_steps)
         self.decay_rate = decay_rate
         self.staircase = staircase
         self.name = name
-        self._core = _make("ExponentialDecay", initial_learning_rate=float(initial_learning_rate),
+        self._core = _make(type(self).__name__, initial_learning_rate=float(initial_learning_rate),
                            decay_steps=float(decay_steps), decay_rate=float(decay_rate), staircase=bool(staircase),
                            name=str(name))
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """``initial_learning_rate · decay_rate ^ (step / decay_steps)`` (the exponent floored with
+    ``staircase``)."""
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -105,23 +112,9 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate · step / decay_steps)`` (floored with
     ``staircase``)."""
-
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _steps("decay_steps", decay_steps)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        self._core = _make("InverseTimeDecay", initial_learning_rate=float(initial_learning_rate),
-                           decay_steps=float(decay_steps), decay_rate=float(decay_rate), staircase=bool(staircase),
-                           name=str(name))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
 class CosineDecay(LearningRateSchedule):
