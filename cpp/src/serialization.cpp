@@ -263,6 +263,30 @@ Initializer initializer_field(const Json& config, const char* key, const char* f
   return config.contains(key) && !config[key].is_null() ? initializer_from(config[key]) : Initializer::from_name(fallback, 0);
 }
 
+// The settings BatchNormalization and LayerNormalization share: epsilon, center, scale and
+// their beta/gamma weights' initializers, regularizers and constraints.
+template <class Options>
+void read_beta_gamma(const Json& config, Options& o) {
+  o.epsilon = field(config, "epsilon", 1e-3);
+  o.center = field(config, "center", true);
+  o.scale = field(config, "scale", true);
+  o.beta_initializer = initializer_field(config, "beta_initializer", "zeros");
+  o.gamma_initializer = initializer_field(config, "gamma_initializer", "ones");
+  o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
+  o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
+  o.beta_constraint = constraint_from(config.value("beta_constraint", Json(nullptr)));
+  o.gamma_constraint = constraint_from(config.value("gamma_constraint", Json(nullptr)));
+}
+
+// Their regularizers and constraints, in Keras's key order (both write them last).
+template <class Options>
+void write_beta_gamma_penalties(Json& c, const Options& o) {
+  c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
+  c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
+  c["beta_constraint"] = constraint_config(o.beta_constraint);
+  c["gamma_constraint"] = constraint_config(o.gamma_constraint);
+}
+
 // --- compile settings ----------------------------------------------------------------------
 
 const std::map<LossKind, const char*>& loss_classes() {
@@ -646,10 +670,7 @@ Json layer_config(const Layer& layer) {
     c["gamma_initializer"] = initializer_config(o.gamma_initializer);
     c["moving_mean_initializer"] = initializer_config(o.moving_mean_initializer);
     c["moving_variance_initializer"] = initializer_config(o.moving_variance_initializer);
-    c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
-    c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
-    c["beta_constraint"] = constraint_config(o.beta_constraint);
-    c["gamma_constraint"] = constraint_config(o.gamma_constraint);
+    write_beta_gamma_penalties(c, o);
     c["synchronized"] = false;
   } else if (auto* ln = dynamic_cast<const LayerNormalization*>(&layer)) {
     const auto& o = ln->options();
@@ -661,10 +682,7 @@ Json layer_config(const Layer& layer) {
     c["rms_scaling"] = false;
     c["beta_initializer"] = initializer_config(o.beta_initializer);
     c["gamma_initializer"] = initializer_config(o.gamma_initializer);
-    c["beta_regularizer"] = regularizer_config(o.beta_regularizer);
-    c["gamma_regularizer"] = regularizer_config(o.gamma_regularizer);
-    c["beta_constraint"] = constraint_config(o.beta_constraint);
-    c["gamma_constraint"] = constraint_config(o.gamma_constraint);
+    write_beta_gamma_penalties(c, o);
   } else if (auto* gn = dynamic_cast<const GaussianNoise*>(&layer)) {
     c["stddev"] = gn->stddev();
     c["seed"] = gn->seed ? Json(*gn->seed) : Json(nullptr);
@@ -779,17 +797,9 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     BatchNormalizationOptions o;
     o.axis = field(config, "axis", -1);
     o.momentum = field(config, "momentum", 0.99);
-    o.epsilon = field(config, "epsilon", 1e-3);
-    o.center = field(config, "center", true);
-    o.scale = field(config, "scale", true);
-    o.beta_initializer = initializer_field(config, "beta_initializer", "zeros");
-    o.gamma_initializer = initializer_field(config, "gamma_initializer", "ones");
+    read_beta_gamma(config, o);
     o.moving_mean_initializer = initializer_field(config, "moving_mean_initializer", "zeros");
     o.moving_variance_initializer = initializer_field(config, "moving_variance_initializer", "ones");
-    o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
-    o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
-    o.beta_constraint = constraint_from(config.value("beta_constraint", Json(nullptr)));
-    o.gamma_constraint = constraint_from(config.value("gamma_constraint", Json(nullptr)));
     layer = std::make_shared<BatchNormalization>(named("BatchNormalization"), o);
   } else if (class_name == "LayerNormalization") {
     if (field(config, "rms_scaling", false)) throw ValueError("LayerNormalization: densekit does not support `rms_scaling=True`.");
@@ -797,15 +807,7 @@ LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
     const Json axis = config.value("axis", Json(-1));
     o.axis = int_list(axis, "axis");
     o.axis_is_list = axis.is_array();
-    o.epsilon = field(config, "epsilon", 1e-3);
-    o.center = field(config, "center", true);
-    o.scale = field(config, "scale", true);
-    o.beta_initializer = initializer_field(config, "beta_initializer", "zeros");
-    o.gamma_initializer = initializer_field(config, "gamma_initializer", "ones");
-    o.beta_regularizer = regularizer_from(config.value("beta_regularizer", Json(nullptr)));
-    o.gamma_regularizer = regularizer_from(config.value("gamma_regularizer", Json(nullptr)));
-    o.beta_constraint = constraint_from(config.value("beta_constraint", Json(nullptr)));
-    o.gamma_constraint = constraint_from(config.value("gamma_constraint", Json(nullptr)));
+    read_beta_gamma(config, o);
     layer = std::make_shared<LayerNormalization>(named("LayerNormalization"), o);
   } else if (class_name == "GaussianNoise") {
     auto g = std::make_shared<GaussianNoise>(named("GaussianNoise"), field(config, "stddev", -1.0));
