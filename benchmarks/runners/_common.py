@@ -65,6 +65,29 @@ def best_of(fn, repeats):
     return min(samples), samples
 
 
+def whole_fits(args, wl, sz, whole_fit, results, samples, classification_labels=lambda y: y):
+    """W2 and W3: the best of sz["repeats"] whole fits, whole_fit(spec, x, y, batch_size, epochs)
+    returning its seconds. classification_labels converts W2's 0/1 labels where a library needs
+    another type."""
+    if wanted(args, "W2"):
+        x2, y2 = wl.breast_cancer_scaled()
+        y2 = classification_labels(y2)
+        log(f"  W2: fit {sz['w2_epochs']} epochs, batch {sz['w2_batch']}, best of {sz['repeats']}")
+        results["w2_fit_s"], samples["w2_fit_s"] = best_of(
+            lambda: whole_fit(wl.W2, x2, y2, sz["w2_batch"], sz["w2_epochs"]), sz["repeats"])
+    if wanted(args, "W3"):
+        x3, y3 = wl.regression(sz["w3_rows"])
+        log(f"  W3: fit {sz['w3_epochs']} epochs, batch {sz['w3_batch']}, best of {sz['repeats']}")
+        results["w3_fit_s"], samples["w3_fit_s"] = best_of(
+            lambda: whole_fit(wl.W3, x3, y3, sz["w3_batch"], sz["w3_epochs"]), sz["repeats"])
+
+
+def contended_summary(quiet, contended):
+    """The contended case's extras: best quiet and best contended epoch, their ratio, the samples."""
+    q, c = min(quiet), min(contended)
+    return {"quiet_s": q, "contended_s": c, "ratio": c / q, "quiet_samples": quiet, "contended_samples": contended}
+
+
 def per_call_latency(fn, calls, loops, loop_budget_s=0.5, total_budget_s=4.0, max_loops=30):
     """Best (minimum) seconds per call over loops of up to `calls` calls: at least `loops`
     loops, more (up to max_loops) while the total stays under total_budget_s, since on a

@@ -37,16 +37,7 @@ def run(keras, wl, sz, args, results, samples):
             model, times = w1_epochs(keras, wl, x1, y1, bs, sz["w1_epochs"])
             results[f"w1_bs{bs}_epoch_s"] = steady(times)
             samples[f"w1_bs{bs}_epoch_s"] = times
-    if _common.wanted(args, "W2"):
-        x2, y2 = wl.breast_cancer_scaled()
-        _common.log(f"  W2: fit {sz['w2_epochs']} epochs, batch {sz['w2_batch']}, best of {sz['repeats']}")
-        results["w2_fit_s"], samples["w2_fit_s"] = _common.best_of(
-            lambda: whole_fit(keras, wl, wl.W2, x2, y2, sz["w2_batch"], sz["w2_epochs"]), sz["repeats"])
-    if _common.wanted(args, "W3"):
-        x3, y3 = wl.regression(sz["w3_rows"])
-        _common.log(f"  W3: fit {sz['w3_epochs']} epochs, batch {sz['w3_batch']}, best of {sz['repeats']}")
-        results["w3_fit_s"], samples["w3_fit_s"] = _common.best_of(
-            lambda: whole_fit(keras, wl, wl.W3, x3, y3, sz["w3_batch"], sz["w3_epochs"]), sz["repeats"])
+    _common.whole_fits(args, wl, sz, lambda *fit_args: whole_fit(keras, wl, *fit_args), results, samples)
     if _common.wanted(args, "W4"):
         if model is None:
             model = wl.build_keras_model(keras, wl.W1)

@@ -130,9 +130,7 @@ def main():
                 else:
                     model.fit(x1, y1, batch_size=32, epochs=1, verbose=0, callbacks=[timer])
                 times += timer.times
-        q, c = min(quiet), min(contended)
-        extras["contended"] = {"quiet_s": q, "contended_s": c, "ratio": c / q,
-                               "quiet_samples": quiet, "contended_samples": contended}
+        extras["contended"] = _common.contended_summary(quiet, contended)
 
     report.update(results=results, samples=samples, extras=extras)
     _common.emit(report, args)

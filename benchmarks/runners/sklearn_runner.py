@@ -77,16 +77,7 @@ def main():
                 est2.fit(x1, y1)
                 times = [time.perf_counter() - start]
             results[f"w1_bs{bs}_epoch_s"], samples[f"w1_bs{bs}_epoch_s"] = min(times), times
-    if _common.wanted(args, "W2"):
-        x2, y2 = wl.breast_cancer_scaled()
-        _common.log(f"  W2: fit {sz['w2_epochs']} epochs, batch {sz['w2_batch']}, best of {sz['repeats']}")
-        results["w2_fit_s"], samples["w2_fit_s"] = _common.best_of(
-            lambda: whole_fit(wl.W2, x2, y2.astype(np.int64), sz["w2_batch"], sz["w2_epochs"]), sz["repeats"])
-    if _common.wanted(args, "W3"):
-        x3, y3 = wl.regression(sz["w3_rows"])
-        _common.log(f"  W3: fit {sz['w3_epochs']} epochs, batch {sz['w3_batch']}, best of {sz['repeats']}")
-        results["w3_fit_s"], samples["w3_fit_s"] = _common.best_of(
-            lambda: whole_fit(wl.W3, x3, y3, sz["w3_batch"], sz["w3_epochs"]), sz["repeats"])
+    _common.whole_fits(args, wl, sz, whole_fit, results, samples, classification_labels=lambda y: y.astype(np.int64))
     if _common.wanted(args, "W4"):
         _common.log("  W4: single-row latency and 10k-row throughput (predict_proba)")
         if est is None:

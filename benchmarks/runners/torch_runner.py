@@ -103,16 +103,7 @@ def main():
             # on a loaded machine PyTorch's epochs can take minutes: stop after 2 once past 120 s
             times = w1_epochs(trainer, sz["w1_epochs"], budget_s=120.0, min_epochs=2)
             results[f"w1_bs{bs}_epoch_s"], samples[f"w1_bs{bs}_epoch_s"] = steady(times), times
-    if _common.wanted(args, "W2"):
-        x2, y2 = wl.breast_cancer_scaled()
-        _common.log(f"  W2: fit {sz['w2_epochs']} epochs, batch {sz['w2_batch']}, best of {sz['repeats']}")
-        results["w2_fit_s"], samples["w2_fit_s"] = _common.best_of(
-            lambda: whole_fit(wl.W2, x2, y2, sz["w2_batch"], sz["w2_epochs"]), sz["repeats"])
-    if _common.wanted(args, "W3"):
-        x3, y3 = wl.regression(sz["w3_rows"])
-        _common.log(f"  W3: fit {sz['w3_epochs']} epochs, batch {sz['w3_batch']}, best of {sz['repeats']}")
-        results["w3_fit_s"], samples["w3_fit_s"] = _common.best_of(
-            lambda: whole_fit(wl.W3, x3, y3, sz["w3_batch"], sz["w3_epochs"]), sz["repeats"])
+    _common.whole_fits(args, wl, sz, whole_fit, results, samples)
     if _common.wanted(args, "W4"):
         _common.log("  W4: single-row latency and 10k-row throughput")
         module = trainer.model if trainer is not None else build(wl.W1)
@@ -155,9 +146,7 @@ def main():
                 contended += w1_epochs(trainer, 1)
             if sum(contended) > 60.0:  # an epoch can take a minute here (spinning OpenMP threads)
                 break
-        q, c = min(quiet), min(contended)
-        extras["contended"] = {"quiet_s": q, "contended_s": c, "ratio": c / q,
-                               "quiet_samples": quiet, "contended_samples": contended}
+        extras["contended"] = _common.contended_summary(quiet, contended)
 
     report.update(results=results, samples=samples, extras=extras)
     _common.emit(report, args)
