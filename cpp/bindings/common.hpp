@@ -22,6 +22,12 @@ inline densekit::ConstView view_of(const FloatArray& a) {
   return {a.data(), rows, a.ndim() <= 1 ? 1 : cols};
 }
 
+// A C++ layer argument: pybind11 passes None as a null pointer, which no C++ function accepts.
+inline densekit::Layer& layer_ref(const densekit::LayerPtr& layer) {
+  if (!layer) throw py::type_error("Expected a densekit C++ layer; received None (a layer without a C++ implementation).");
+  return *layer;
+}
+
 template <class T>
 py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
   return py::array_t<T>(shape);

@@ -10,7 +10,7 @@ using namespace densekit;
 
 void init_io(py::module_& m) {
   m.attr("FORMAT_VERSION") = kFormatVersion;
-  m.def("layer_config_json", [](const LayerPtr& layer) { return layer_config_json(*layer); });
+  m.def("layer_config_json", [](const LayerPtr& layer) { return layer_config_json(layer_ref(layer)); });
   m.def("layer_from_config_json", &layer_from_config_json, py::arg("class_name"), py::arg("config_json"));
   m.def("model_config_json", [](const std::shared_ptr<Model>& model) { return model_config_json(*model); });
   m.def("model_from_config_json", &model_from_config_json, py::arg("json"), py::arg("compile") = true);

@@ -77,7 +77,7 @@ void init_layers(py::module_& m) {
       });
 
   m.def("build_layer", [](const LayerPtr& layer, const std::vector<Shape>& shapes, const std::vector<std::string>& names) {
-    return build_layer(*layer, shapes, names);
+    return build_layer(layer_ref(layer), shapes, names);
   }, py::arg("layer"), py::arg("shapes"), py::arg("input_names"));
 
   py::class_<InputLayer, Layer, std::shared_ptr<InputLayer>>(m, "InputLayer")

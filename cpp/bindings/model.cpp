@@ -91,20 +91,21 @@ void init_model(py::module_& m) {
         return out;
       })
       .def("weight_info", [](const Graph& g, const LayerPtr& layer) {
+        layer_ref(layer);
         py::list out;
         for (const auto* r : g.weights_of(layer.get()))
           out.append(py::make_tuple(r->spec.name, r->spec.shape, r->spec.trainable && layer->trainable, r->offset, r->spec.integer));
         return out;
       })
       .def("get_weight", [](const Graph& g, const LayerPtr& layer, size_t index) {
-        const auto records = g.weights_of(layer.get());
+        const auto records = g.weights_of(&layer_ref(layer));
         const WeightRecord& r = *records.at(index);
         py::array_t<float> out(std::vector<py::ssize_t>(r.spec.shape.begin(), r.spec.shape.end()));
         std::copy(g.params() + r.offset, g.params() + r.offset + r.size, out.mutable_data());
         return out;
       })
       .def("set_weight", [](Graph& g, const LayerPtr& layer, size_t index, FloatArray values) {
-        g.set_weight(layer.get(), index, values.data(), Shape(values.shape(), values.shape() + values.ndim()));
+        g.set_weight(&layer_ref(layer), index, values.data(), Shape(values.shape(), values.shape() + values.ndim()));
       })
       .def("params", [](Graph& g) {
         return py::array_t<float>({g.param_count()}, {sizeof(float)}, g.params(), py::cast(g.shared_from_this()));

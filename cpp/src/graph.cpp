@@ -11,6 +11,7 @@ int Graph::add_input(const Shape& shape, const std::string& name) {
   if (finalized_) throw ValueError("Cannot add an input to a model that is already built.");
   for (int64_t d : shape)
     if (d <= 0) throw ValueError("Input '" + name + "' has an invalid shape " + shape_to_string(shape) + ": every dimension must be positive.");
+  checked_shape_size(shape, "Input '" + name + "'");
   Node node;
   node.shape = shape;
   node.name = name;

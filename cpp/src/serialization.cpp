@@ -562,7 +562,14 @@ void collect_tensors(const Json& j, std::vector<Json>& out) {
   if (j.is_array()) {
     for (const auto& e : j) collect_tensors(e, out);
   } else if (j.is_object() && j.value("class_name", std::string()) == "__keras_tensor__") {
-    out.push_back(j["config"]["keras_history"]);
+    const auto config = j.find("config");
+    if (config == j.end() || !config->is_object() || !config->contains("keras_history"))
+      throw ValueError("The model config has a tensor without a config.keras_history: " + j.dump());
+    const Json& history = (*config)["keras_history"];
+    if (!history.is_array() || history.size() < 2 || !history[0].is_string() || !history[1].is_number_unsigned())
+      throw ValueError("The model config has a tensor whose keras_history is not [layer name, node index, tensor index]: " +
+                       history.dump());
+    out.push_back(history);
   }
 }
 
@@ -1099,14 +1106,21 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
 
 // --- the string API ----------------------------------------------------------------------------
 
-namespace {
-Json parse(const std::string& text, const char* what) {
+Json parse_json(const char* begin, const char* end, const std::string& what) {
+  const Json::parser_callback_t limit_depth = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth)
+      throw ValueError("The " + what + " nests values more than " + std::to_string(kMaxJsonDepth) + " levels deep.");
+    return true;
+  };
   try {
-    return Json::parse(text);
+    return Json::parse(begin, end, limit_depth);
   } catch (const nlohmann::json::exception& e) {
-    throw ValueError(std::string("The ") + what + " is not valid JSON: " + e.what());
+    throw ValueError("The " + what + " is not valid JSON: " + e.what());
   }
 }
+
+namespace {
+Json parse(const std::string& text, const char* what) { return parse_json(text, what); }
 }  // namespace
 
 std::string layer_config_json(const Layer& layer) { return layer_config(layer).dump(); }

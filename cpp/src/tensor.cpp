@@ -3,12 +3,6 @@
 
 namespace densekit {
 
-int64_t shape_size(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
 int64_t checked_shape_size(const Shape& shape, const std::string& what) {
   int64_t n = 1;
   for (int64_t d : shape) {
@@ -18,6 +12,8 @@ int64_t checked_shape_size(const Shape& shape, const std::string& what) {
   }
   return n;
 }
+
+int64_t shape_size(const Shape& shape) { return checked_shape_size(shape, "A tensor"); }
 
 std::string shape_to_string(const Shape& shape) {
   std::string s = "(None";

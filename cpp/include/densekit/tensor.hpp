@@ -23,12 +23,15 @@ using Buffer = std::vector<float, Eigen::aligned_allocator<float>>;
 // A per-sample shape: the batch dimension is never part of it.
 using Shape = std::vector<int64_t>;
 
-int64_t shape_size(const Shape& shape);
 // The most values one tensor (or one model's parameters) may hold: 2^36 floats = 256 GiB.
 // Larger shapes come only from corrupt files or typos and are refused before any allocation.
 constexpr int64_t kMaxValues = int64_t(1) << 36;
-// shape_size, throwing ValueError (naming `what`) for a negative dimension or more than kMaxValues.
+// The number of values of one sample of `shape`, throwing ValueError (naming `what`) for a
+// negative dimension or more than kMaxValues: the product never overflows.
 int64_t checked_shape_size(const Shape& shape, const std::string& what);
+// checked_shape_size for shapes that have already passed a named check (a layer's output shape
+// once the graph accepted it); still checked, so a shape never wraps around.
+int64_t shape_size(const Shape& shape);
 // "(None, 30)"-style rendering, as Keras prints output shapes.
 std::string shape_to_string(const Shape& shape);
 

@@ -130,6 +130,16 @@ class Layer:
         if core is not None:  # the C++ layer applies the activity penalty
             core.activity_regularizer = regularizers.core(self._activity_regularizer)
 
+    def _native(self):
+        """The C++ layer, or a clear error for a Layer subclass that has none (its own `call`)."""
+        core = self._core
+        if core is None:
+            raise NotImplementedError(
+                f"Layer '{self.name}' ({type(self).__name__}) has no C++ implementation: densekit runs its built-in "
+                "layers in C++ and cannot yet run the `call` of a Layer subclass. Compose densekit.layers in a "
+                "functional or subclassed Model instead.")
+        return core
+
     @property
     def activity_regularizer(self):
         """Penalty on the layer's output, added to the loss (divided by the batch size)."""
@@ -153,7 +163,9 @@ class Layer:
 
     @property
     def built(self):
-        return self._graph is not None or (self._core is not None and self._core.built)
+        if self._core is None:  # a Layer subclass without a C++ twin: built by build()
+            return self.__dict__.get("_built_without_core", False)
+        return self._graph is not None or self._core.built
 
     @property
     def weights(self):
@@ -197,6 +209,7 @@ class Layer:
         if training is not None and not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         training = None if training is None else bool(training)
+        self._native()
         from densekit.layers.input_layer import KerasTensor
 
         flat, single = _flatten_call_inputs(inputs)
@@ -250,12 +263,19 @@ class Layer:
     def build(self, input_shape):
         """Builds the layer for inputs of ``input_shape`` (batch first; a list of shapes for merges).
         Its weights are created in the graph of the model (or eager call) that runs it."""
+        if self._core is None:  # Keras's base build: no weights, the layer is marked built
+            self.__dict__["_built_without_core"] = True
+            return
         shapes = input_shape if self._takes_list else [input_shape]
         _core.build_layer(self._core, [[int(d) for d in s[1:]] for s in shapes], [])
 
     # --- configuration --------------------------------------------------------------------
     def get_config(self):
         """Keras's layer config (written by the C++ core, which also saves it in model files)."""
+        if self._core is None:  # Keras's base Layer config (keras/src/layers/layer.py)
+            return {"name": self.name, "trainable": self.trainable,
+                    "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                              "registered_name": None}}
         return json.loads(_core.layer_config_json(self._core))
 
     @classmethod

@@ -83,7 +83,7 @@ class Sequential(Model):
         input_name = self._input_layer.name if self._input_layer is not None else "input_layer"
         node = graph.add_input(list(input_shapes[0]), input_name)
         for layer in self._layers:
-            node = graph.add_layer(layer._core, [node])
+            node = graph.add_layer(layer._native(), [node])
         graph.set_outputs([node])
         return graph
 

@@ -1,0 +1,80 @@
+"""A Layer subclass that densekit cannot run in C++ (its own `call`): Keras's base behaviour
+where densekit has it (config, build), a clear error where it does not — never a crash.
+Each case that once crashed runs in a child process, so a crash fails the test."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers
+
+
+def run_child(code):
+    child = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, f"the child crashed (exit status {child.returncode}): {child.stderr[-2000:]}"
+    return child.stdout.strip()
+
+
+def test_get_config_of_an_empty_subclass_is_keras_base_config():
+    out = run_child("""
+        import densekit
+        class L(densekit.layers.Layer):
+            pass
+        print(L(name="mine").get_config())
+    """)
+    assert out == ("{'name': 'mine', 'trainable': True, 'dtype': {'module': 'keras', 'class_name': 'DTypePolicy', "
+                   "'config': {'name': 'float32'}, 'registered_name': None}}")
+
+
+@pytest.mark.parametrize("how", ["symbolic", "eager", "sequential", "functional_model"])
+def test_calling_a_subclass_with_its_own_call_raises(how):
+    out = run_child(f"""
+        import numpy as np, densekit
+        class L(densekit.layers.Layer):
+            def call(self, x):
+                return x
+        how = {how!r}
+        try:
+            if how == "symbolic":
+                L()(densekit.Input((3,)))
+            elif how == "eager":
+                L()(np.zeros((2, 3), "float32"))
+            elif how == "sequential":
+                densekit.Sequential([densekit.Input((3,)), L()])
+            else:
+                x = densekit.Input((3,))
+                densekit.Model(x, L()(densekit.layers.Dense(2)(x)))
+            print("RAN")
+        except NotImplementedError as e:
+            print("NotImplementedError: " + str(e))
+    """)
+    assert out.startswith("NotImplementedError: Layer 'l' (L) has no C++ implementation"), out
+
+
+def test_build_of_a_subclass_marks_it_built_without_weights():
+    class L(layers.Layer):
+        pass
+
+    layer = L()
+    assert not layer.built
+    layer.build((None, 3))
+    assert layer.built
+    assert layer.weights == [] and layer.count_params() == 0
+
+
+def test_core_functions_refuse_a_missing_layer():
+    from densekit import _core
+
+    with pytest.raises(TypeError, match="received None"):
+        _core.layer_config_json(None)
+    with pytest.raises(TypeError, match="received None"):
+        _core.build_layer(None, [[3]], [])
+    graph = keras.Sequential([keras.Input((3,)), layers.Dense(2)])._graph
+    for method, args in [("weight_info", (None,)), ("get_weight", (None, 0)),
+                         ("set_weight", (None, 0, np.zeros(2, "float32")))]:
+        with pytest.raises(TypeError, match="received None"):
+            getattr(graph, method)(*args)
