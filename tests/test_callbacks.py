@@ -1,4 +1,4 @@
-"""Callbacks (keras-spec.md §9): the hooks and their order, the shared logs, the built-in
+"""Callbacks (keras/src/callbacks/): the hooks and their order, the shared logs, the built-in
 callbacks' behaviour and printed messages, and that per-batch Python calls happen only when a
 callback needs them."""
 

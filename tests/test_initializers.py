@@ -1,4 +1,4 @@
-"""Weight initializers: distributions, seeding, lookup (keras-spec.md §7)."""
+"""Weight initializers: distributions, seeding, lookup (keras/src/initializers/)."""
 
 import math
 

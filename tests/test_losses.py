@@ -1,6 +1,6 @@
-"""Losses (keras-spec.md §4, §15): per-sample values against independent float64 references,
-reductions and sample weights, the spec's test vectors, float64 gradients against central
-finite differences, and name lookup."""
+"""Losses (keras/src/losses/loss.py, keras/src/losses/losses.py): per-sample values against
+independent float64 references, reductions and sample weights, values measured with Keras
+3.15.1, float64 gradients against central finite differences, and name lookup."""
 
 import math
 
@@ -13,7 +13,8 @@ EPS = 1e-7
 
 
 # ----------------------------------------------------------------------------------------
-# Independent float64 references (spec §4.2 / §4.3); per sample = last axis reduced
+# Independent float64 references (keras/src/losses/losses.py; cross-entropy clipping as in
+# keras/src/backend/jax/nn.py); per sample = last axis reduced
 # ----------------------------------------------------------------------------------------
 
 def _softplus(x):
@@ -330,7 +331,7 @@ def test_spec_reduction_example():
 
 
 def test_rank_reconciliation_vector_labels_column_predictions():
-    """y of shape (N,) with predictions (N,1) does not broadcast to (N,N) (spec §4.1)."""
+    """y of shape (N,) with predictions (N,1) does not broadcast to (N,N) (keras/src/losses/loss.py)."""
     y = np.array([1.0, 0.0, 1.0, 0.0])
     p = np.array([0.9, 0.2, 0.4, 0.6]).reshape(4, 1)
     np.testing.assert_allclose(losses.MeanSquaredError()(y, p), 0.1925, rtol=1e-6)
@@ -404,8 +405,8 @@ def test_clipping_and_eps_edges():
 
 
 def test_categorical_crossentropy_single_class_warns():
-    """Spec §4.3: CCE warns (SyntaxWarning) when y_pred.shape[-1] == 1; the value is still
-    computed (renormalised p = 1, clipped to 1 - eps)."""
+    """As in keras/src/losses/losses.py, CCE warns (SyntaxWarning) when y_pred.shape[-1] == 1;
+    the value is still computed (renormalised p = 1, clipped to 1 - eps)."""
     with pytest.warns(SyntaxWarning, match="categorical_crossentropy"):
         out = losses.categorical_crossentropy([[1.0], [0.0]], [[1.0], [1.0]])
     np.testing.assert_allclose(out, [-np.log(np.float32(1) - np.float32(EPS)), 0.0], rtol=1e-5, atol=1e-12)

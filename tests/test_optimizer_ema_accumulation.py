@@ -1,5 +1,5 @@
-"""Optimizer EMA, gradient accumulation and loss scaling (keras-spec.md §6.1-6.2), against a
-NumPy re-implementation of Keras's BaseOptimizer.apply."""
+"""Optimizer EMA, gradient accumulation and loss scaling (keras/src/optimizers/base_optimizer.py),
+against a NumPy re-implementation of Keras's BaseOptimizer.apply."""
 
 import numpy as np
 import pytest

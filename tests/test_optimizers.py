@@ -1,8 +1,11 @@
-"""Optimizer behaviour against keras-spec.md §6 (update rules, pipeline, arguments, state
-counts), §8.2/§8.5 (continuing fits, train_on_batch), §10 (summary "Optimizer params") and §15.
+"""Optimizer behaviour against Keras: keras/src/optimizers/ (update rules, pipeline, arguments,
+state counts), keras/src/trainers/trainer.py (continuing fits, train_on_batch),
+keras/src/utils/summary_utils.py (summary "Optimizer params") and values measured with
+Keras 3.15.1.
 
 Every update rule is checked against an independent float64 NumPy implementation of the
-§6.3 formulas, driven by the analytic gradient of the MSE loss of a linear Dense layer.
+update_step formulas of keras/src/optimizers/, driven by the analytic gradient of the MSE loss
+of a linear Dense layer.
 """
 
 import math
@@ -51,7 +54,7 @@ def mse_loss(params, x, y):
 
 
 class RefOptimizer:
-    """keras-spec.md §6.2 pipeline + §6.3 update rules, in float64."""
+    """BaseOptimizer.apply pipeline + update_step rules (keras/src/optimizers/), in float64."""
 
     def __init__(self, kind, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, **hp):

@@ -1,4 +1,6 @@
-"""model.summary() text and progress-bar output (keras-spec.md §1.1, §10, §11, §15)."""
+"""model.summary() text and progress-bar output (keras/src/utils/summary_utils.py,
+keras/src/utils/progbar.py, keras/src/callbacks/progbar_logger.py; automatic names as in
+keras/src/utils/naming.py), against output recorded from Keras 3.15.1."""
 
 import io
 import re
@@ -147,7 +149,7 @@ def test_summary_long_name_wraps_in_column():
     assert len(body) == 2
     assert all(len(line) == 76 for line in body)
     # "a_long_layer_name_to_wrap (Dense)" is 33 characters, the column holds 31: the class
-    # name moves to the next line (keras-spec.md §10)
+    # name moves to the next line (as in Keras's keras/src/utils/summary_utils.py)
     assert body[0] == "│ a_long_layer_name_to_wrap       │ (None, 2)              │            10 │"
     assert body[1] == "│ (Dense)                         │                        │               │"
 

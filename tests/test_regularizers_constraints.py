@@ -1,4 +1,7 @@
-"""Activity regularizers and weight constraints (keras-spec.md §2.1, §4.6, §6.2 step 7)."""
+"""Activity regularizers and weight constraints (keras/src/regularizers/regularizers.py,
+keras/src/constraints/constraints.py): penalties count in the reported loss (compute_loss in
+keras/src/trainers/trainer.py) and constraints apply right after each optimizer update
+(keras/src/optimizers/base_optimizer.py)."""
 
 import numpy as np
 import pytest

@@ -1,6 +1,7 @@
-"""Learning rates (keras-spec.md §6.4, §9.5, §9.6): the schedules' formulas, their per-step use
-inside the C++ loop, Python callables, the learning-rate variable, LearningRateScheduler and
-ReduceLROnPlateau."""
+"""Learning rates (keras/src/optimizers/schedules/learning_rate_schedule.py,
+keras/src/callbacks/reduce_lr_on_plateau.py, keras/src/callbacks/learning_rate_scheduler.py):
+the schedules' formulas, their per-step use inside the C++ loop, Python callables, the
+learning-rate variable, LearningRateScheduler and ReduceLROnPlateau."""
 
 import math
 

@@ -316,9 +316,9 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
   return total;
 }
 
-// One optimizer step on a batch (keras-spec.md §8.2 train_step): the loss (scaled by the
-// optimizer's loss_scale_factor before differentiation, like Keras's scale_loss), the update,
-// then the weight constraints.
+// One optimizer step on a batch (train_step in keras/src/backend/tensorflow/trainer.py): the loss
+// (scaled by the optimizer's loss_scale_factor before differentiation, like Keras's scale_loss),
+// the update, then the weight constraints.
 void Model::train_step(const Data& batch) {
   const FlushDenormals flush;
   float* params = graph_->params();

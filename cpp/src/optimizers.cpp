@@ -216,7 +216,8 @@ void Optimizer::clip(float* grads) const {
   // clipvalue is element-wise: update_range() applies it.
 }
 
-// keras-spec.md §6.2: unscale, accumulate, clip, decay, update, EMA, count.
+// The per-step pipeline of BaseOptimizer.apply (keras/src/optimizers/base_optimizer.py): unscale,
+// accumulate, clip, decay, update, EMA, count.
 void Optimizer::apply(float* params, float* grads) {
   if (!built_) throw ValueError("The optimizer must be built before it applies gradients.");
   if (config_.loss_scale_factor) {
@@ -345,7 +346,8 @@ void Optimizer::swap_ema(float* params) {
     for (int64_t i = s.offset; i < s.offset + s.size; ++i) std::swap(avg[i], params[i]);
 }
 
-// keras-spec.md §6.3, with t = iterations + 1.
+// Each optimizer's update_step (keras/src/optimizers/sgd.py, adam.py, rmsprop.py, ...), with
+// t = iterations + 1.
 // The constants of step t come from begin_update().
 void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t n) const {
   const OptimizerConfig& c = config_;

@@ -1,4 +1,4 @@
-// Keras's config schema (keras-spec.md §12.1): layers, models and compile settings to and from
+// Keras's config schema (as keras/src/saving/serialization_lib.py writes it): layers, models and compile settings to and from
 // JSON. The only place that knows the schema; Python's get_config and the file format use it.
 #include "serialization.hpp"
 

@@ -1,5 +1,5 @@
-"""Weight constraints (keras-spec.md §2.1): applied in C++ to a weight right after every
-optimizer update. Calling one on an array returns the constrained copy."""
+"""Weight constraints (as in keras/src/constraints/constraints.py): applied in C++ to a weight
+right after every optimizer update. Calling one on an array returns the constrained copy."""
 
 import numbers
 

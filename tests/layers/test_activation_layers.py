@@ -1,4 +1,4 @@
-"""The activation layers ReLU, LeakyReLU, ELU, Softmax and PReLU (keras-spec.md §2.6)."""
+"""The activation layers ReLU, LeakyReLU, ELU, Softmax and PReLU (keras/src/layers/activations/)."""
 
 import json
 import warnings

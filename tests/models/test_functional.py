@@ -1,6 +1,7 @@
-"""Functional models (keras-spec.md §1.4, §4.5, §8, §10, §12.1, §12.4): building from symbolic
-calls, several inputs and outputs, shared layers, data as lists and dicts, losses per output,
-summary, configs, JSON and model files."""
+"""Functional models: building from symbolic calls, several inputs and outputs, shared layers,
+data as lists and dicts, losses per output, summary, configs, JSON and model files. Keras
+counterparts: keras/src/models/functional.py, keras/src/trainers/compile_utils.py,
+keras/src/trainers/trainer.py, keras/src/utils/summary_utils.py and keras/src/saving/."""
 
 import json
 import warnings
@@ -75,7 +76,8 @@ def test_layer_and_model_called_on_arrays_run_eagerly():
 
 
 def test_two_input_two_output_model_with_loss_weights():
-    """loss = 0.9·main + 0.1·aux, with every tracker batch-size weighted (§4.5, densekit)."""
+    """loss = 0.9·main + 0.1·aux, with every tracker batch-size weighted (a densekit choice:
+    Keras's per-output loss trackers are not weighted by batch size)."""
     model = two_inputs_two_outputs()
     model.compile(loss="mse", loss_weights=[0.9, 0.1], optimizer="sgd")
     rng = np.random.default_rng(1)
@@ -107,7 +109,8 @@ def test_dict_and_list_inputs_and_targets_are_interchangeable():
     by_list = model.evaluate([xw, xd], [ym, ya], verbose=0)
     by_dict = model.evaluate({"wide_input": xw, "deep_input": xd}, {"aux_output": ya, "main_output": ym}, verbose=0)
     assert by_list == by_dict
-    # Keras's order (§8.3): loss, the per-output losses in output order, then the rest sorted.
+    # Keras's order (_flatten_metrics_in_order in keras/src/trainers/trainer.py): loss, the
+    # per-output losses in output order, then the rest sorted.
     logs = model.evaluate([xw, xd], [ym, ya], verbose=0, return_dict=True)
     assert by_list == [logs[k] for k in ["loss", "main_output_loss", "aux_output_loss", "aux_output_mse",
                                          "main_output_mae"]]
@@ -477,7 +480,7 @@ def test_dict_structures_survive_a_file(tmp_path):
 
 
 def test_sequentials_use_up_functional_names_as_in_keras():
-    """§1.1: every (re)build of a Sequential creates a Functional in Keras."""
+    """Every (re)build of a Sequential creates a Functional in Keras (keras/src/models/sequential.py)."""
     keras.Sequential([keras.Input((3,)), layers.Dense(2)])  # built once: functional
     grown = keras.Sequential([keras.Input((3,))])
     grown.add(layers.Dense(2))  # functional_1

@@ -1,6 +1,6 @@
-"""Subclassed models (keras-spec.md §1.5): layers tracked as attributes, ``call`` traced once into
-the C++ graph (no Python in the training loop), the ``training`` flag, and clear errors for
-what cannot be traced."""
+"""Subclassed models (keras/src/models/model.py): layers tracked as attributes, ``call`` traced
+once into the C++ graph (no Python in the training loop), the ``training`` flag, and clear
+errors for what cannot be traced."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""fit / evaluate / predict and friends: the Keras semantics of keras-spec.md §8."""
+"""fit / evaluate / predict and friends: the Keras semantics of keras/src/trainers/trainer.py."""
 
 import threading
 import time

@@ -1,5 +1,6 @@
 """compile(weighted_metrics=...): metrics that use the sample (or class) weights and divide by
-their sum, unlike the loss, which divides by the number of samples (keras-spec.md §4.1, §5.4)."""
+their sum, unlike the loss, which divides by the number of samples (keras/src/metrics/ and
+keras/src/losses/loss.py)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-// Activation functions (keras-spec.md §3): forward and backward, applied along the last axis.
+// Activation functions (keras/src/activations/activations.py): forward and backward, applied
+// along the last axis.
 #pragma once
 
 #include <densekit/tensor.hpp>

@@ -1,5 +1,5 @@
-// Weight constraints (keras-spec.md §2.1), applied to a weight right after every optimizer
-// update: w ← constraint(w).
+// Weight constraints (keras/src/constraints/constraints.py), applied to a weight right after
+// every optimizer update: w ← constraint(w).
 #pragma once
 
 #include <densekit/tensor.hpp>

@@ -1,4 +1,4 @@
-// Weight initializers (keras-spec.md §7). An initializer holds its own seed, drawn from the
+// Weight initializers (keras/src/initializers/). An initializer holds its own seed, drawn from the
 // global generator when it is created without one, so it returns the same values on every call.
 #pragma once
 

@@ -1,5 +1,6 @@
-// Losses (keras-spec.md §4): per-sample values, Keras's reductions, sample weights, and the
-// gradient with respect to the predictions (or to the logits, for the fused cross-entropies).
+// Losses (keras/src/losses/loss.py, keras/src/losses/losses.py): per-sample values, Keras's
+// reductions, sample weights, and the gradient with respect to the predictions (or to the
+// logits, for the fused cross-entropies).
 #pragma once
 
 #include <densekit/activations.hpp>

@@ -1,4 +1,4 @@
-// Metrics (keras-spec.md §5): streaming accumulators over an epoch.
+// Metrics (keras/src/metrics/): streaming accumulators over an epoch.
 #pragma once
 
 #include <densekit/losses.hpp>

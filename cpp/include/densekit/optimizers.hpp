@@ -1,4 +1,4 @@
-// Optimizers (keras-spec.md §6) over the model's flat parameter buffer: every slot mirrors
+// Optimizers (keras/src/optimizers/) over the model's flat parameter buffer: every slot mirrors
 // the parameter layout, so a step is one loop per trainable tensor.
 #pragma once
 
@@ -27,7 +27,7 @@ struct OptimizerConfig {
   double initial_accumulator_value = 0.1;
   std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
   std::string name;  // "adam", "adam_1", ...
-  // Exponential moving average of the weights (keras-spec.md §6.2 step 9).
+  // Exponential moving average of the weights (use_ema in keras/src/optimizers/base_optimizer.py).
   bool use_ema = false;
   double ema_momentum = 0.99;
   int64_t ema_overwrite_frequency = 0;  // 0: only at the end of fit
@@ -127,7 +127,8 @@ class Optimizer {
   void update_segment(float* w, const float* g, int64_t offset, int64_t n) const;
   void update_ema(float* params);
 
-  // The learning rate and the rule's coefficients for the current step (keras-spec.md §6.3).
+  // The learning rate and the rule's coefficients for the current step (each optimizer's
+  // update_step in keras/src/optimizers/).
   struct StepConstants {
     float lr = 0.0f, eps = 0.0f;
     float b1 = 0.0f, b2 = 0.0f;        // 1 − β1, 1 − β2 (Adamax: β1, β2)

@@ -1,4 +1,4 @@
-// Weight penalties added to the loss: l1·Σ|w| + l2·Σw² (no ½, keras-spec.md §2.1).
+// Weight penalties added to the loss: l1·Σ|w| + l2·Σw² (no ½, as in keras/src/regularizers/regularizers.py).
 #pragma once
 
 #include <cstdint>

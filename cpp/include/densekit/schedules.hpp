@@ -1,5 +1,6 @@
-// Learning-rate schedules (keras-spec.md §6.4), evaluated by the optimizer at every step with
-// step = the number of updates already applied (0 for the first batch).
+// Learning-rate schedules (keras/src/optimizers/schedules/learning_rate_schedule.py), evaluated
+// by the optimizer at every step with step = the number of updates already applied (0 for the
+// first batch).
 #pragma once
 
 #include <cstdint>

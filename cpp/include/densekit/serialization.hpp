@@ -1,4 +1,4 @@
-// Keras's config schema (keras-spec.md §12.1) for layers, models and compile settings, as JSON
+// Keras's config schema (as keras/src/saving/serialization_lib.py writes it) for layers, models and compile settings, as JSON
 // text: what get_config / to_json return, and what a model file stores as its architecture.
 #pragma once
 

@@ -1,4 +1,4 @@
-"""Callbacks: hooks into fit / evaluate / predict (keras-spec.md §9). The C++ loop calls back at
+"""Callbacks: hooks into fit / evaluate / predict (keras/src/callbacks/). The C++ loop calls back at
 epoch ends, and per batch only for hooks some callback implements (the progress bar's redraws
 are throttled to one every 0.05 s)."""
 

@@ -1,4 +1,4 @@
-"""The Callback base class: every hook of keras-spec.md §9.1, each a no-op by default."""
+"""The Callback base class: every hook of keras/src/callbacks/callback.py, each a no-op by default."""
 
 # The deprecated aliases on_batch_begin/on_batch_end are called by the default
 # on_train_batch_begin/on_train_batch_end, so overriding either counts.

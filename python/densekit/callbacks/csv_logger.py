@@ -1,4 +1,4 @@
-"""CSVLogger (keras-spec.md §9.7): one row per epoch."""
+"""CSVLogger (keras/src/callbacks/csv_logger.py): one row per epoch."""
 
 import collections
 import csv

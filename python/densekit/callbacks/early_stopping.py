@@ -1,4 +1,4 @@
-"""EarlyStopping (keras-spec.md §9.3)."""
+"""EarlyStopping (keras/src/callbacks/early_stopping.py)."""
 
 import warnings
 

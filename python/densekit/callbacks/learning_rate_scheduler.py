@@ -1,4 +1,4 @@
-"""LearningRateScheduler (keras-spec.md §9.6): a learning rate per epoch."""
+"""LearningRateScheduler (keras/src/callbacks/learning_rate_scheduler.py): a learning rate per epoch."""
 
 import numpy as np
 

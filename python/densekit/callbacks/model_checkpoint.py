@@ -1,6 +1,7 @@
-"""ModelCheckpoint (keras-spec.md §9.4): saves the model (or its weights) while training, in
-densekit's native format (a `.keras` / `.h5` path gets densekit's format, silently: the path
-is the user's choice for every epoch, so one warning per save would be noise)."""
+"""ModelCheckpoint (keras/src/callbacks/model_checkpoint.py): saves the model (or its weights)
+while training, in densekit's native format (a `.keras` / `.h5` path gets densekit's format,
+silently: the path is the user's choice for every epoch, so one warning per save would be
+noise)."""
 
 import os
 import warnings

@@ -1,4 +1,4 @@
-"""Which way a monitored quantity improves (keras-spec.md §9.2)."""
+"""Which way a monitored quantity improves (keras/src/callbacks/monitor_callback.py)."""
 
 import operator
 import warnings

@@ -1,4 +1,4 @@
-"""ProgbarLogger: the ``Epoch i/n`` lines and the progress bar (keras-spec.md §11)."""
+"""ProgbarLogger: the ``Epoch i/n`` lines and the progress bar (keras/src/callbacks/progbar_logger.py)."""
 
 from densekit.callbacks.callback import Callback
 from densekit.utils.progbar import Progbar

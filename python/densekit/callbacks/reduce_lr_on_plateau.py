@@ -1,4 +1,4 @@
-"""ReduceLROnPlateau (keras-spec.md §9.5)."""
+"""ReduceLROnPlateau (keras/src/callbacks/reduce_lr_on_plateau.py)."""
 
 import warnings
 

@@ -1,4 +1,4 @@
-"""TerminateOnNaN (keras-spec.md §9.7)."""
+"""TerminateOnNaN (keras/src/callbacks/terminate_on_nan.py)."""
 
 import math
 

@@ -62,7 +62,7 @@ class LearningRateValue(float):
 class Optimizer:
     """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm,
     EMA of the weights (use_ema, ema_momentum, ema_overwrite_frequency), loss_scale_factor and
-    gradient_accumulation_steps (keras-spec.md §6.1-6.2)."""
+    gradient_accumulation_steps (as in keras/src/optimizers/base_optimizer.py)."""
 
     _kind = None
 

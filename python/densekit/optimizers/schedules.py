@@ -1,7 +1,7 @@
-"""Learning-rate schedules (keras-spec.md §6.4). The built-in ones are evaluated in C++ by the
-optimizer at every step (step = updates already applied), without calling Python. A subclass
-of LearningRateSchedule with its own ``__call__(step)`` works too, at the cost of one call into
-Python per update."""
+"""Learning-rate schedules (keras/src/optimizers/schedules/learning_rate_schedule.py). The
+built-in ones are evaluated in C++ by the optimizer at every step (step = updates already
+applied), without calling Python. A subclass of LearningRateSchedule with its own
+``__call__(step)`` works too, at the cost of one call into Python per update."""
 
 import numbers
 

@@ -1,4 +1,4 @@
-"""Keras's progress bar, character for character (keras-spec.md §11)."""
+"""Keras's progress bar, character for character (keras/src/utils/progbar.py)."""
 
 import math
 import os

@@ -1,7 +1,8 @@
-// BatchNormalization (keras-spec.md §2.7): y = (x − μ)/sqrt(σ² + ε)·γ + β per channel (the
-// `axis` dimension). Training (and trainable): μ, σ² are the batch mean and biased variance
-// over every other axis, and the moving statistics move towards them; otherwise the moving
-// statistics are used. Weights: gamma, beta (trainable), moving_mean, moving_variance.
+// BatchNormalization (keras/src/layers/normalization/batch_normalization.py):
+// y = (x − μ)/sqrt(σ² + ε)·γ + β per channel (the `axis` dimension). Training (and trainable):
+// μ, σ² are the batch mean and biased variance over every other axis, and the moving statistics
+// move towards them; otherwise the moving statistics are used. Weights: gamma, beta
+// (trainable), moving_mean, moving_variance.
 #pragma once
 
 #include <densekit/layers/layer.hpp>

@@ -1,4 +1,5 @@
-// GaussianNoise (keras-spec.md §2.9): adds N(0, stddev²) noise in training; identity otherwise.
+// GaussianNoise (keras/src/layers/regularization/gaussian_noise.py): adds N(0, stddev²) noise in
+// training; identity otherwise.
 #pragma once
 
 #include <densekit/layers/layer.hpp>

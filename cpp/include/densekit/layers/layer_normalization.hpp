@@ -1,6 +1,6 @@
-// LayerNormalization (keras-spec.md §2.8): per sample, y = (x − μ)/sqrt(σ² + ε)·γ + β with μ, σ²
-// (biased) over the normalized axes, which are the trailing ones (`axis=-1` by default);
-// gamma and beta have the shape of those axes.
+// LayerNormalization (keras/src/layers/normalization/layer_normalization.py): per sample,
+// y = (x − μ)/sqrt(σ² + ε)·γ + β with μ, σ² (biased) over the normalized axes, which are the
+// trailing ones (`axis=-1` by default); gamma and beta have the shape of those axes.
 #pragma once
 
 #include <densekit/layers/layer.hpp>

@@ -1,4 +1,4 @@
-// Merge layers (keras-spec.md §2.5): element-wise Add, Subtract, Multiply, Average, Maximum,
+// Merge layers (keras/src/layers/merging/): element-wise Add, Subtract, Multiply, Average, Maximum,
 // Minimum over several inputs (trailing dimensions of size 1 broadcast, as in Keras), and
 // Concatenate along an axis. No weights.
 #pragma once

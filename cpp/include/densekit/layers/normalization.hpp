@@ -1,7 +1,8 @@
-// Normalization (keras-spec.md §2.4): y = (x − mean)/max(sqrt(variance), ε), or with invert
-// mean + x·max(sqrt(variance), ε), with one mean/variance per index of the kept axes. The
-// statistics are given (mean=, variance=: constants, no weights) or learned by adapt() as the
-// population mean and variance of data (non-trainable weights mean, variance and count).
+// Normalization (keras/src/layers/preprocessing/normalization.py):
+// y = (x − mean)/max(sqrt(variance), ε), or with invert mean + x·max(sqrt(variance), ε), with one
+// mean/variance per index of the kept axes. The statistics are given (mean=, variance=:
+// constants, no weights) or learned by adapt() as the population mean and variance of data
+// (non-trainable weights mean, variance and count).
 #pragma once
 
 #include <densekit/layers/layer.hpp>

@@ -1,4 +1,4 @@
-// Rescaling (keras-spec.md §2.10): y = x·scale + offset. No weights.
+// Rescaling (keras/src/layers/preprocessing/rescaling.py): y = x·scale + offset. No weights.
 #pragma once
 
 #include <densekit/layers/layer.hpp>
