@@ -1,11 +1,11 @@
 """Global state shared by every model: object names, epsilon, float type."""
 
-from densekit.utils import naming
+from densekit import _core
 
 
 def clear_session():
     """Resets the global name counters (``dense``, ``dense_1``, ... start over)."""
-    naming.reset()
+    _core.reset_names()
 
 
 def epsilon():

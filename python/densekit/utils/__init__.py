@@ -5,6 +5,7 @@ import random as _random
 import numpy as np
 
 from densekit import _core
+from densekit.backend import clear_session  # noqa: F401  (Keras exports it here too)
 from densekit.utils.naming import to_snake_case  # noqa: F401
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session"]
@@ -44,9 +45,3 @@ def normalize(x, axis=-1, order=2):
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
-
-
-def clear_session():
-    from densekit import backend
-
-    backend.clear_session()
