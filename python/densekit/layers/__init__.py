@@ -8,7 +8,9 @@ from densekit.layers.dropout import Dropout
 from densekit.layers.flatten import Flatten
 from densekit.layers.gaussian_dropout import GaussianDropout
 from densekit.layers.gaussian_noise import GaussianNoise
-from densekit.layers.input_layer import Input, InputLayer, KerasTensor
+from densekit.layers import keras_tensor
+from densekit.layers.input_layer import Input, InputLayer
+from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
 from densekit.layers.layer_normalization import LayerNormalization
 from densekit.layers.merging import (
@@ -18,6 +20,9 @@ from densekit.layers.merging import (
 from densekit.layers.normalization import Normalization
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
+
+# What arithmetic on symbolic tensors builds (a + b, x * 2.0, ...): see layers/keras_tensor.py.
+keras_tensor.set_operator_layers(add=Add, subtract=Subtract, multiply=Multiply, rescaling=Rescaling)
 
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dropout", "Flatten",

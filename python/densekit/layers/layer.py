@@ -16,7 +16,10 @@ import warnings
 import numpy as np
 
 from densekit import _core, regularizers
+from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.node import Node, record
 from densekit.utils import naming
+from densekit.utils.arrays import check_same_length, to_array
 
 
 class Variable:
@@ -210,8 +213,6 @@ class Layer:
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         training = None if training is None else bool(training)
         self._native()
-        from densekit.layers.input_layer import KerasTensor
-
         flat, single = _flatten_call_inputs(inputs)
         if self._takes_list and single:
             shape = inputs.shape if hasattr(inputs, "shape") else type(inputs).__name__
@@ -226,8 +227,6 @@ class Layer:
         return self._call_eager(flat, training)
 
     def _call_symbolic(self, tensors, single, training):
-        from densekit.layers.input_layer import KerasTensor, Node
-
         shapes = [list(t.shape[1:]) for t in tensors]
         names = [t._keras_history.operation.name if t._keras_history.operation is not None else t.name for t in tensors]
         out_shape = _core.build_layer(self._core, shapes, names)
@@ -237,19 +236,15 @@ class Layer:
         out = KerasTensor((batch.pop() if len(batch) == 1 else None,) + tuple(out_shape), layer=self, node=node,
                           node_index=len(self._inbound_nodes) - 1)
         node.output = out
-        from densekit.models import tracing
-
-        tracing.record(node)
+        record(node)
         return out
 
     def _call_eager(self, arrays, training):
-        from densekit.models import data as data_utils
-
-        arrays = [data_utils.to_array(a, "inputs") for a in arrays]
+        arrays = [to_array(a, "inputs") for a in arrays]
         if any(a.ndim == 0 for a in arrays):
             raise ValueError(f"Layer '{self.name}' needs a batch of samples (an array with a first, batch axis); "
                              "received a scalar.")
-        data_utils.check_same_length(arrays, "inputs")
+        check_same_length(arrays, "inputs")
         shapes = tuple(tuple(a.shape[1:]) for a in arrays)
         if self._eager is None or self._eager.shapes != shapes:
             graph = _core.Graph()

@@ -1,34 +1,12 @@
 """Turning what users pass to fit / evaluate / predict into float32 C-ordered arrays (converted
-once; no copy when they already are), and checking them against the model's inputs."""
+once; no copy when they already are), and checking them against the model's inputs. The
+conversion itself (to_array, used by layers too) lives in utils/arrays.py."""
 
 import numpy as np
 
-
-def is_pandas(obj):
-    return type(obj).__module__.split(".")[0] == "pandas"
-
+from densekit.utils.arrays import check_same_length, is_pandas, to_array  # noqa: F401
 
 _is_pandas = is_pandas
-
-
-def to_array(data, what):
-    """A float32 C-contiguous array from numpy arrays of any numeric dtype, lists, pandas."""
-    if data is None:
-        raise ValueError(f"`{what}` is None: pass an array.")
-    if _is_pandas(data):
-        if hasattr(data, "dtypes") and hasattr(data.dtypes, "items"):
-            bad = [str(col) for col, dt in data.dtypes.items() if dt.kind not in "biuf"]
-            if bad:
-                raise TypeError(f"`{what}` has non-numeric columns {bad}: encode them as numbers first "
-                                "(for example with pandas.get_dummies).")
-        data = data.to_numpy()
-    array = np.asarray(data)
-    if array.dtype.kind not in "biuf":
-        try:
-            array = array.astype(np.float32)
-        except (TypeError, ValueError):
-            raise TypeError(f"`{what}` must hold numbers; received an array of dtype {array.dtype}.") from None
-    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def as_list(data, count, what, names=()):
@@ -66,13 +44,6 @@ def check_input_shapes(arrays, shapes, first_layer_name, names=None):
                              f"shape={(None,) + shape}, found shape={received}.{hint}")
         out.append(array)
     return out
-
-
-def check_same_length(arrays, what):
-    lengths = {len(a) for a in arrays}
-    if len(lengths) > 1:
-        raise ValueError(f"Data cardinality is ambiguous: the arrays of `{what}` have different numbers of samples "
-                         f"({sorted(lengths)}). Make sure all arrays contain the same number of samples.")
 
 
 def split_validation(arrays, fraction):

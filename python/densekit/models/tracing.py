@@ -1,22 +1,4 @@
-"""Recording the layer calls made while a subclassed model's ``call`` is traced."""
+"""Recording the layer calls made while a subclassed model's ``call`` is traced (now in
+layers/node.py, beside Node, so that layers do not import models)."""
 
-import contextlib
-
-_recorders = []
-
-
-def record(node):
-    """Called for every layer call on symbolic tensors."""
-    for nodes in _recorders:
-        nodes.append(node)
-
-
-@contextlib.contextmanager
-def recording():
-    """Collects the nodes created inside the block, in call order."""
-    nodes = []
-    _recorders.append(nodes)
-    try:
-        yield nodes
-    finally:
-        _recorders.remove(nodes)
+from densekit.layers.node import record, recording  # noqa: F401

@@ -1,0 +1,35 @@
+"""Turning what users pass (numpy arrays of any numeric dtype, lists, pandas) into the float32
+C-ordered arrays the C++ core reads: converted once, no copy when they already are."""
+
+import numpy as np
+
+
+def is_pandas(obj):
+    return type(obj).__module__.split(".")[0] == "pandas"
+
+
+def to_array(data, what):
+    """A float32 C-contiguous array from numpy arrays of any numeric dtype, lists, pandas."""
+    if data is None:
+        raise ValueError(f"`{what}` is None: pass an array.")
+    if is_pandas(data):
+        if hasattr(data, "dtypes") and hasattr(data.dtypes, "items"):
+            bad = [str(col) for col, dt in data.dtypes.items() if dt.kind not in "biuf"]
+            if bad:
+                raise TypeError(f"`{what}` has non-numeric columns {bad}: encode them as numbers first "
+                                "(for example with pandas.get_dummies).")
+        data = data.to_numpy()
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        try:
+            array = array.astype(np.float32)
+        except (TypeError, ValueError):
+            raise TypeError(f"`{what}` must hold numbers; received an array of dtype {array.dtype}.") from None
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def check_same_length(arrays, what):
+    lengths = {len(a) for a in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"Data cardinality is ambiguous: the arrays of `{what}` have different numbers of samples "
+                         f"({sorted(lengths)}). Make sure all arrays contain the same number of samples.")
