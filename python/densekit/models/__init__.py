@@ -3,6 +3,7 @@
 import json
 
 from densekit import _core, saving
+from densekit.models import functional  # noqa: F401  (registers Functional for loading)
 from densekit.models.model import Model
 from densekit.models.sequential import Sequential
 from densekit.saving import load_model

@@ -8,10 +8,13 @@ Network too (models/model.py).
 """
 
 import collections
+import json
 
-from densekit import _core
-from densekit.layers.input_layer import InputLayer, KerasTensor
+from densekit import _core, layers as layers_module, saving
+from densekit.layers.input_layer import InputLayer
+from densekit.layers.keras_tensor import KerasTensor
 from densekit.models.model import Model
+from densekit.saving.serialization_lib import register_model_class
 
 
 def _describe(tensor):
@@ -172,6 +175,7 @@ class Network:
         return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])
 
 
+@register_model_class("Functional")
 class Functional(Model):
     """A model defined by ``densekit.Model(inputs, outputs)``: the graph of layer calls between
     its Inputs and outputs."""
@@ -185,10 +189,6 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from get_config() (fresh weights)."""
-        import json
-
-        from densekit import saving
-
         return saving.wrap_core_model(_core.model_from_config_json(
             json.dumps({"class_name": "Functional", "config": config}), False))
 
@@ -196,8 +196,6 @@ class Functional(Model):
     def _from_core(cls, core):
         """The functional model around a C++ model built from a config or a file: its Python
         layers wrap the loaded C++ layers, and its nodes replay the C++ graph."""
-        from densekit import layers as layers_module
-
         model = cls.__new__(cls)
         Model.__init__(model, name=core.name)
         graph = core.graph

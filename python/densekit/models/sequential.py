@@ -2,13 +2,16 @@
 
 import json
 
-from densekit import _core, saving
-from densekit.layers.input_layer import InputLayer, KerasTensor
+from densekit import _core, layers as layers_module, saving
+from densekit.layers.input_layer import InputLayer
+from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
 from densekit.models.model import Model
+from densekit.saving.serialization_lib import register_model_class
 from densekit.utils import naming
 
 
+@register_model_class("Sequential")
 class Sequential(Model):
     _keras_class = "Sequential"
     _sequential = True
@@ -129,8 +132,6 @@ class Sequential(Model):
         if has_shape:
             return saving.wrap_core_model(_core.model_from_config_json(
                 json.dumps({"class_name": "Sequential", "config": config}), False))
-        from densekit import layers as layers_module
-
         model = cls(name=config.get("name"))
         for entry in layers:
             model.add(getattr(layers_module, entry["class_name"]).from_config(entry["config"]))
@@ -139,8 +140,6 @@ class Sequential(Model):
     @classmethod
     def _from_core(cls, core):
         """The Sequential model around a C++ model built from a config or a file."""
-        from densekit import layers as layers_module
-
         model = cls.__new__(cls)
         Model.__init__(model, name=core.name)
         naming.auto_name("Functional")  # Keras builds the loaded Sequential's Functional

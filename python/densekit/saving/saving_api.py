@@ -1,12 +1,11 @@
-"""Saving and loading models in densekit's native format (docs/format.md): one safetensors
-file with the architecture, weights, compile settings and optimizer state. The format is
-implemented once, in C++; these functions only arrange paths and Python objects."""
+"""save_model, load_model, save_weights, load_weights (keras/src/saving/saving_api.py): paths,
+overwrite checks and warnings around the C++ core, which writes and reads the format."""
 
-import json
 import os
 import warnings
 
 from densekit import _core
+from densekit.saving.serialization_lib import wrap_core_model
 
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
@@ -63,22 +62,3 @@ def save_weights(model, filepath, overwrite=True, warn=True):
 def load_weights(model, filepath):
     _require_built(model)
     _core.load_weights(model._core, _path(filepath))
-
-
-def model_from_bytes(data):
-    """Unpickling: a model from save_model's bytes."""
-    return wrap_core_model(_core.load_model_from_bytes(data, True))
-
-
-def wrap_core_model(core):
-    """The Python model for a C++ model (loaded from a file or built from a config): a Sequential,
-    or a functional model (which is also how subclassed models are saved: as the graph their
-    call() traced, since a file cannot hold their Python class)."""
-    from densekit.models.functional import Functional
-    from densekit.models.sequential import Sequential
-
-    model = (Sequential if core.class_name == "Sequential" else Functional)._from_core(core)
-    if core.compiled:
-        config = json.loads(_core.model_config_json(core))
-        model._adopt_compile(config["compile_config"], core.optimizer)
-    return model
