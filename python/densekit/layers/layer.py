@@ -89,7 +89,37 @@ def _flatten_call_inputs(inputs):
     return [inputs], True
 
 
-class Layer:
+class WeightsMixin:
+    """Keras's weight API over ``self.weights`` (a list of Variables), shared by Layer and Model."""
+
+    _owner_kind = "layer"  # how error messages name the owner
+
+    @property
+    def trainable_weights(self):
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for w in self.weights if not w.trainable]
+
+    def get_weights(self):
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        own = self.weights
+        kind = self._owner_kind
+        if len(weights) != len(own):
+            raise ValueError(f"You called `set_weights(weights)` on {kind} '{self.name}' with a weight list of length "
+                             f"{len(weights)}, but the {kind} was expecting {len(own)} weights.")
+        for variable, value in zip(own, weights):
+            variable.assign(value)
+
+    def count_params(self):
+        self._check_countable()  # raises when the weights do not exist yet
+        return int(sum(np.prod(w.shape) for w in self.weights))
+
+
+class Layer(WeightsMixin):
     """Base of every layer. Subclasses create ``self._core`` (the C++ layer) in ``__init__``."""
 
     _takes_list = False  # merge layers are called on a list of tensors
@@ -177,30 +207,10 @@ class Layer:
         return [Variable(self, i, name, shape, trainable, integer)
                 for i, (name, shape, trainable, _, integer) in enumerate(self._graph.weight_info(self._core))]
 
-    @property
-    def trainable_weights(self):
-        return [w for w in self.weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        return [w for w in self.weights if not w.trainable]
-
-    def get_weights(self):
-        return [w.numpy() for w in self.weights]
-
-    def set_weights(self, weights):
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
-                             f"{len(weights)}, but the layer was expecting {len(own)} weights.")
-        for variable, value in zip(own, weights):
-            variable.assign(value)
-
-    def count_params(self):
+    def _check_countable(self):
         if self._graph is None and self._core is not None and self._core.weight_names():
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              "You can build it manually via: `layer.build(input_shape)`.")
-        return int(sum(np.prod(w.shape) for w in self.weights))
 
     # --- calling ----------------------------------------------------------------------------
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):

@@ -12,7 +12,7 @@ import numpy as np
 
 from densekit import _core, losses as losses_module, metrics as metrics_module, optimizers, saving
 from densekit.callbacks import CallbackList
-from densekit.layers.layer import claim
+from densekit.layers.layer import WeightsMixin, claim
 from densekit.models import data as data_utils
 from densekit.utils import naming, summary as summary_utils
 
@@ -74,10 +74,11 @@ def _metric_direction(identifier, core):
     return name, "up" if core.higher_is_better else "down"
 
 
-class Model:
+class Model(WeightsMixin):
     """Base of Sequential, functional (``Model(inputs, outputs)``) and subclassed models."""
 
     _keras_class = "Functional"  # the class name the config and model files record
+    _owner_kind = "model"  # in set_weights' error message
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
@@ -398,30 +399,10 @@ class Model:
                     out.append(w)
         return out
 
-    @property
-    def trainable_weights(self):
-        return [w for w in self.weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        return [w for w in self.weights if not w.trainable]
-
-    def get_weights(self):
-        return [w.numpy() for w in self.weights]
-
-    def set_weights(self, weights):
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(f"You called `set_weights(weights)` on model '{self.name}' with a weight list of length "
-                             f"{len(weights)}, but the model was expecting {len(own)} weights.")
-        for variable, value in zip(own, weights):
-            variable.assign(value)
-
-    def count_params(self):
+    def _check_countable(self):
         if self._core is None:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              f"You can build it manually via: `{self.name}.build(batch_input_shape)`.")
-        return int(sum(np.prod(w.shape) for w in self.weights))
 
     def get_layer(self, name=None, index=None):
         if name is not None and index is not None:
