@@ -12,6 +12,10 @@ void init_io(py::module_& m) {
   m.attr("FORMAT_VERSION") = kFormatVersion;
   m.def("layer_config_json", [](const LayerPtr& layer) { return layer_config_json(layer_ref(layer)); });
   m.def("layer_from_config_json", &layer_from_config_json, py::arg("class_name"), py::arg("config_json"));
+  m.def("config_json", [](const Activation& a) { return activation_config_json(a); });
+  m.def("config_json", [](const Initializer& i) { return initializer_config_json(i); });
+  m.def("config_json", [](const Regularizer& r) { return regularizer_config_json(r); });
+  m.def("config_json", [](const Constraint& c) { return constraint_config_json(c); });
   m.def("model_config_json", [](const std::shared_ptr<Model>& model) { return model_config_json(*model); });
   m.def("model_from_config_json", &model_from_config_json, py::arg("json"), py::arg("compile") = true);
   m.def("save_model", [](const std::shared_ptr<Model>& model, const std::string& path) { save_model(*model, path); },

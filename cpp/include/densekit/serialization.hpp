@@ -1,5 +1,5 @@
-// Keras's config schema (as keras/src/saving/serialization_lib.py writes it) for layers, models and compile settings, as JSON
-// text: what get_config / to_json return, and what a model file stores as its architecture.
+// Keras's config schema (as keras/src/saving/serialization_lib.py writes it) for layers, models
+// and compile settings, as JSON text: what get_config / to_json return, and what a model file stores as its architecture.
 #pragma once
 
 #include <densekit/layers/layer.hpp>
@@ -15,6 +15,14 @@ std::string layer_config_json(const Layer& layer);
 // Builds a layer from its class name ("Dense") and inner config; throws ValueError naming an
 // unknown class or a bad field.
 LayerPtr layer_from_config_json(const std::string& class_name, const std::string& config_json);
+
+// The Keras configs of what layers are configured with: an activation ("relu", or a wrapped
+// object when it has arguments), an initializer, a regularizer and a constraint ("null" when
+// inactive). A layer built from a config holding these is configured exactly as the originals.
+std::string activation_config_json(const Activation& activation);
+std::string initializer_config_json(const Initializer& initializer);
+std::string regularizer_config_json(const Regularizer& regularizer);
+std::string constraint_config_json(const Constraint& constraint);
 
 // The whole serialized model: {"module", "class_name", "config", "build_config",
 // "compile_config"} (compile_config only when the model is compiled).

@@ -2,6 +2,8 @@
 #include <densekit/layers/activation.hpp>
 
 #include <vector>
+#include "layers/registry.hpp"
+#include <cmath>
 
 namespace densekit {
 
@@ -36,6 +38,66 @@ void ActivationLayer::backward(const std::vector<ConstView>& in, ConstView out, 
   // dz into scratch, then accumulated (the input may have other consumers).
   activation_.backward(in[0].data, out.data, grad_out.data, scratch.data, n / last, last);
   for (Index i = 0; i < n; ++i) grad_in[0].data[i] += scratch.data[i];
+}
+
+// --- config (keras/src/layers/activations/) ----------------------------------------------------
+
+namespace {
+// Activation writes its function; ReLU, LeakyReLU, ELU and Softmax write their own arguments.
+Json activation_layer_config(const Layer& layer) {
+  const ActivationLayer& a = layer_as<ActivationLayer>(layer);
+  const Activation& act = a.activation();
+  const std::string cls = a.class_name();
+  Json c = base_config(layer);
+  if (cls == "ReLU") {
+    c["max_value"] = std::isfinite(act.max_value) ? Json(act.max_value) : Json(nullptr);
+    c["negative_slope"] = act.negative_slope;
+    c["threshold"] = act.threshold;
+  } else if (cls == "LeakyReLU") {
+    c["negative_slope"] = act.negative_slope;
+  } else if (cls == "ELU") {
+    c["alpha"] = act.alpha;
+  } else if (cls == "Softmax") {
+    c["axis"] = a.axis();
+  } else {
+    c["activation"] = activation_config(act);
+  }
+  return c;
+}
+
+LayerPtr activation_layer_from_config(const std::string& class_name, const std::string& name, const Json& config) {
+  if (class_name == "ReLU") {
+    Activation a = Activation::from_name("relu");
+    a.max_value = field(config, "max_value", a.max_value);
+    a.negative_slope = field(config, "negative_slope", 0.0);
+    a.threshold = field(config, "threshold", 0.0);
+    if (a.max_value < 0.0 || a.negative_slope < 0.0 || a.threshold < 0.0)
+      throw ValueError("ReLU: max_value, negative_slope and threshold cannot be negative; received " + config.dump());
+    return std::make_shared<ActivationLayer>(name, a, "ReLU");
+  }
+  if (class_name == "LeakyReLU") {
+    Activation a = Activation::from_name("leaky_relu");
+    a.negative_slope = field(config, "negative_slope", field(config, "alpha", 0.3));
+    return std::make_shared<ActivationLayer>(name, a, "LeakyReLU");
+  }
+  if (class_name == "ELU") {
+    Activation a = Activation::from_name("elu");
+    a.alpha = field(config, "alpha", 1.0);
+    return std::make_shared<ActivationLayer>(name, a, "ELU");
+  }
+  if (class_name == "Softmax") {
+    const std::vector<int> axis = int_list(config.value("axis", Json(-1)), "axis");
+    if (axis.size() != 1) throw ValueError("Softmax: densekit normalizes along one axis; received axis=" + config["axis"].dump());
+    return std::make_shared<ActivationLayer>(name, Activation::from_name("softmax"), "Softmax", axis[0]);
+  }
+  return std::make_shared<ActivationLayer>(name, activation_from(config.value("activation", Json(nullptr))));
+}
+}  // namespace
+
+const LayerType& activation_layer_type() {
+  static const LayerType type{{"Activation", "ReLU", "LeakyReLU", "ELU", "Softmax"}, activation_layer_config,
+                              activation_layer_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -2,6 +2,8 @@
 #include <densekit/layers/batch_normalization.hpp>
 
 #include <cmath>
+#include "layers/registry.hpp"
+#include "layers/beta_gamma.hpp"
 
 namespace densekit {
 namespace {
@@ -167,6 +169,44 @@ void BatchNormalization::backward(const std::vector<ConstView>& in, ConstView ou
       }
     }
   }
+}
+
+// --- config (keras/src/layers/normalization/batch_normalization.py) ----------------------------
+
+namespace {
+Json batch_normalization_config(const Layer& layer) {
+  const BatchNormalizationOptions& o = layer_as<BatchNormalization>(layer).options();
+  Json c = base_config(layer);
+  c["axis"] = o.axis;
+  c["momentum"] = o.momentum;
+  c["epsilon"] = o.epsilon;
+  c["center"] = o.center;
+  c["scale"] = o.scale;
+  c["beta_initializer"] = initializer_config(o.beta_initializer);
+  c["gamma_initializer"] = initializer_config(o.gamma_initializer);
+  c["moving_mean_initializer"] = initializer_config(o.moving_mean_initializer);
+  c["moving_variance_initializer"] = initializer_config(o.moving_variance_initializer);
+  write_beta_gamma_penalties(c, o);
+  c["synchronized"] = false;
+  return c;
+}
+
+LayerPtr batch_normalization_from_config(const std::string&, const std::string& name, const Json& config) {
+  if (field(config, "synchronized", false)) throw ValueError("BatchNormalization: densekit does not support `synchronized=True`.");
+  if (field(config, "renorm", false)) throw ValueError("BatchNormalization: densekit does not support `renorm=True`.");
+  BatchNormalizationOptions o;
+  o.axis = field(config, "axis", -1);
+  o.momentum = field(config, "momentum", 0.99);
+  read_beta_gamma(config, o);
+  o.moving_mean_initializer = initializer_field(config, "moving_mean_initializer", "zeros");
+  o.moving_variance_initializer = initializer_field(config, "moving_variance_initializer", "ones");
+  return std::make_shared<BatchNormalization>(name, o);
+}
+}  // namespace
+
+const LayerType& batch_normalization_type() {
+  static const LayerType type{{"BatchNormalization"}, batch_normalization_config, batch_normalization_from_config};
+  return type;
 }
 
 }  // namespace densekit

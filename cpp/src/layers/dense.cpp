@@ -2,6 +2,7 @@
 #include <densekit/layers/dense.hpp>
 #include "../parallel_for.hpp"
 #include "../gemm.hpp"
+#include "layers/registry.hpp"
 
 namespace densekit {
 namespace {
@@ -165,6 +166,48 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
       block.noalias() += x.middleCols(i0, i1 - i0).transpose() * dzm;
     }
   });
+}
+
+// --- config (keras/src/layers/core/dense.py) ---------------------------------------------------
+
+namespace {
+Json dense_config(const Layer& layer) {
+  const Dense& d = layer_as<Dense>(layer);
+  Json c = base_config(layer);
+  c["units"] = d.units();
+  c["activation"] = activation_config(d.options().activation);
+  c["use_bias"] = d.options().use_bias;
+  c["kernel_initializer"] = initializer_config(d.options().kernel_initializer);
+  c["bias_initializer"] = initializer_config(d.options().bias_initializer);
+  c["kernel_regularizer"] = regularizer_config(d.options().kernel_regularizer);
+  c["bias_regularizer"] = regularizer_config(d.options().bias_regularizer);
+  c["kernel_constraint"] = constraint_config(d.options().kernel_constraint);
+  c["bias_constraint"] = constraint_config(d.options().bias_constraint);
+  c["quantization_config"] = nullptr;
+  return c;
+}
+
+LayerPtr dense_from_config(const std::string&, const std::string& name, const Json& config) {
+  require_null(config, {"lora_rank", "quantization_config"}, "Dense");
+  if (!config.contains("units")) throw ValueError("The config of Dense layer '" + name + "' has no `units`.");
+  DenseOptions options;
+  options.activation = activation_from(config.value("activation", Json(nullptr)));
+  options.use_bias = field(config, "use_bias", true);
+  options.kernel_initializer = config.contains("kernel_initializer") ? initializer_from(config["kernel_initializer"])
+                                                                     : Initializer::from_name("glorot_uniform");
+  options.bias_initializer =
+      config.contains("bias_initializer") ? initializer_from(config["bias_initializer"]) : Initializer::from_name("zeros");
+  options.kernel_regularizer = regularizer_from(config.value("kernel_regularizer", Json(nullptr)));
+  options.bias_regularizer = regularizer_from(config.value("bias_regularizer", Json(nullptr)));
+  options.kernel_constraint = constraint_from(config.value("kernel_constraint", Json(nullptr)));
+  options.bias_constraint = constraint_from(config.value("bias_constraint", Json(nullptr)));
+  return std::make_shared<Dense>(name, field<int64_t>(config, "units", 0), options);
+}
+}  // namespace
+
+const LayerType& dense_type() {
+  static const LayerType type{{"Dense"}, dense_config, dense_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -1,6 +1,7 @@
 #include <densekit/layers/flatten.hpp>
 
 #include <algorithm>
+#include "layers/registry.hpp"
 
 namespace densekit {
 
@@ -20,6 +21,23 @@ void Flatten::backward(const std::vector<ConstView>& in, ConstView out, ConstVie
   if (!grad_in[0].data) return;
   const Index n = grad_out.rows * grad_out.cols;
   for (Index i = 0; i < n; ++i) grad_in[0].data[i] += grad_out.data[i];
+}
+
+// --- config (keras/src/layers/reshaping/flatten.py) --------------------------------------------
+
+namespace {
+Json flatten_config(const Layer& layer) {
+  Json c = base_config(layer_as<Flatten>(layer));
+  c["data_format"] = "channels_last";
+  return c;
+}
+
+LayerPtr flatten_from_config(const std::string&, const std::string& name, const Json&) { return std::make_shared<Flatten>(name); }
+}  // namespace
+
+const LayerType& flatten_type() {
+  static const LayerType type{{"Flatten"}, flatten_config, flatten_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -2,6 +2,7 @@
 #include <densekit/layers/gaussian_noise.hpp>
 
 #include <algorithm>
+#include "layers/registry.hpp"
 
 namespace densekit {
 
@@ -34,6 +35,29 @@ void GaussianNoise::backward(const std::vector<ConstView>& in, ConstView out, Co
   // y = x + noise: dx = g
   const Index n = grad_out.rows * grad_out.cols;
   for (Index i = 0; i < n; ++i) grad_in[0].data[i] += grad_out.data[i];
+}
+
+// --- config (keras/src/layers/regularization/gaussian_noise.py) --------------------------------
+
+namespace {
+Json gaussian_noise_config(const Layer& layer) {
+  const GaussianNoise& g = layer_as<GaussianNoise>(layer);
+  Json c = base_config(layer);
+  c["stddev"] = g.stddev();
+  c["seed"] = g.seed ? Json(*g.seed) : Json(nullptr);
+  return c;
+}
+
+LayerPtr gaussian_noise_from_config(const std::string&, const std::string& name, const Json& config) {
+  auto g = std::make_shared<GaussianNoise>(name, field(config, "stddev", -1.0));
+  g->seed = optional_seed(config);
+  return g;
+}
+}  // namespace
+
+const LayerType& gaussian_noise_type() {
+  static const LayerType type{{"GaussianNoise"}, gaussian_noise_config, gaussian_noise_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include "layers/registry.hpp"
+#include "layers/beta_gamma.hpp"
 
 namespace densekit {
 
@@ -135,6 +137,41 @@ void LayerNormalization::backward(const std::vector<ConstView>& in, ConstView ou
       }
     }
   });
+}
+
+// --- config (keras/src/layers/normalization/layer_normalization.py) ----------------------------
+
+namespace {
+Json layer_normalization_config(const Layer& layer) {
+  const LayerNormalization& ln = layer_as<LayerNormalization>(layer);
+  const LayerNormalizationOptions& o = ln.options();
+  Json c = base_config(layer);
+  // Keras turns `axis=-1` into [-1] when the layer is built.
+  c["axis"] = o.axis_is_list || ln.built() ? Json(o.axis) : Json(o.axis[0]);
+  c["epsilon"] = o.epsilon;
+  c["center"] = o.center;
+  c["scale"] = o.scale;
+  c["rms_scaling"] = false;
+  c["beta_initializer"] = initializer_config(o.beta_initializer);
+  c["gamma_initializer"] = initializer_config(o.gamma_initializer);
+  write_beta_gamma_penalties(c, o);
+  return c;
+}
+
+LayerPtr layer_normalization_from_config(const std::string&, const std::string& name, const Json& config) {
+  if (field(config, "rms_scaling", false)) throw ValueError("LayerNormalization: densekit does not support `rms_scaling=True`.");
+  LayerNormalizationOptions o;
+  const Json axis = config.value("axis", Json(-1));
+  o.axis = int_list(axis, "axis");
+  o.axis_is_list = axis.is_array();
+  read_beta_gamma(config, o);
+  return std::make_shared<LayerNormalization>(name, o);
+}
+}  // namespace
+
+const LayerType& layer_normalization_type() {
+  static const LayerType type{{"LayerNormalization"}, layer_normalization_config, layer_normalization_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -3,6 +3,8 @@
 #include "../parallel_for.hpp"
 
 #include <algorithm>
+#include "layers/registry.hpp"
+#include <map>
 
 namespace densekit {
 namespace {
@@ -212,6 +214,39 @@ void Concatenate::backward(const std::vector<ConstView>& in, ConstView out, Cons
         }
     }
   });
+}
+
+// --- configs (keras/src/layers/merging/) -------------------------------------------------------
+
+namespace {
+Json merge_config(const Layer& layer) { return base_config(layer_as<Merge>(layer)); }
+
+LayerPtr merge_from_config(const std::string& class_name, const std::string& name, const Json&) {
+  static const std::map<std::string, MergeOp> ops = {{"Add", MergeOp::Add},         {"Subtract", MergeOp::Subtract},
+                                                     {"Multiply", MergeOp::Multiply}, {"Average", MergeOp::Average},
+                                                     {"Maximum", MergeOp::Maximum},   {"Minimum", MergeOp::Minimum}};
+  return std::make_shared<Merge>(name, ops.at(class_name));
+}
+
+Json concatenate_config(const Layer& layer) {
+  Json c = base_config(layer);
+  c["axis"] = layer_as<Concatenate>(layer).axis();
+  return c;
+}
+
+LayerPtr concatenate_from_config(const std::string&, const std::string& name, const Json& config) {
+  return std::make_shared<Concatenate>(name, field(config, "axis", -1));
+}
+}  // namespace
+
+const LayerType& merge_type() {
+  static const LayerType type{{"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}, merge_config, merge_from_config};
+  return type;
+}
+
+const LayerType& concatenate_type() {
+  static const LayerType type{{"Concatenate"}, concatenate_config, concatenate_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include "layers/registry.hpp"
 
 namespace densekit {
 namespace {
@@ -194,6 +195,42 @@ void Normalization::backward(const std::vector<ConstView>& in, ConstView out, Co
       const Index k = stat_of_[j], i = r * cols + j;
       grad_in[0].data[i] += options_.invert ? grad_out.data[i] * d[k] : grad_out.data[i] / d[k];
     }
+}
+
+// --- config (keras/src/layers/preprocessing/normalization.py) ----------------------------------
+
+namespace {
+Json normalization_config(const Layer& layer) {
+  const NormalizationOptions& o = layer_as<Normalization>(layer).options();
+  Json c = base_config(layer);
+  c["axis"] = o.axis;
+  c["invert"] = o.invert;
+  c["mean"] = o.mean ? nested(*o.mean, o.value_shape) : Json(nullptr);
+  c["variance"] = o.variance ? nested(*o.variance, o.value_shape) : Json(nullptr);
+  return c;
+}
+
+LayerPtr normalization_from_config(const std::string&, const std::string& name, const Json& config) {
+  NormalizationOptions o;
+  o.axis = config.contains("axis") && !config["axis"].is_null() ? int_list(config["axis"], "axis") : std::vector<int>{};
+  o.invert = field(config, "invert", false);
+  const Json mean = config.value("mean", Json(nullptr)), variance = config.value("variance", Json(nullptr));
+  if (!mean.is_null() || !variance.is_null()) {
+    std::vector<double> m, v;
+    Shape ms, vs;
+    if (!mean.is_null()) flatten_nested(mean, m, ms, 0, "mean");
+    if (!variance.is_null()) flatten_nested(variance, v, vs, 0, "variance");
+    if (mean.is_null() || variance.is_null() || ms != vs)
+      throw ValueError("Normalization: `mean` and `variance` must both be given, with the same shape; received " + config.dump());
+    o.mean = m, o.variance = v, o.value_shape = ms;
+  }
+  return std::make_shared<Normalization>(name, o);
+}
+}  // namespace
+
+const LayerType& normalization_type() {
+  static const LayerType type{{"Normalization"}, normalization_config, normalization_from_config};
+  return type;
 }
 
 }  // namespace densekit

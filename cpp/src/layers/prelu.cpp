@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/layers/prelu.hpp>
+#include "layers/registry.hpp"
 
 namespace densekit {
 
@@ -59,6 +60,35 @@ void PReLU::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
       if (x < 0.0f) alpha_grad_[k] += g * x;
       if (grad_in[0].data) grad_in[0].data[i] += x > 0.0f ? g : (x < 0.0f ? g * alpha_[k] : 0.0f);
     }
+}
+
+// --- config (keras/src/layers/activations/prelu.py) --------------------------------------------
+
+namespace {
+Json prelu_config(const Layer& layer) {
+  const PReLUOptions& o = layer_as<PReLU>(layer).options();
+  Json c = base_config(layer);
+  c["alpha_initializer"] = initializer_config(o.alpha_initializer);
+  c["alpha_regularizer"] = regularizer_config(o.alpha_regularizer);
+  c["alpha_constraint"] = constraint_config(o.alpha_constraint);
+  c["shared_axes"] = o.has_shared_axes ? Json(o.shared_axes) : Json(nullptr);
+  return c;
+}
+
+LayerPtr prelu_from_config(const std::string&, const std::string& name, const Json& config) {
+  PReLUOptions o;
+  o.alpha_constraint = constraint_from(config.value("alpha_constraint", Json(nullptr)));
+  o.alpha_initializer = initializer_field(config, "alpha_initializer", "zeros");
+  o.alpha_regularizer = regularizer_from(config.value("alpha_regularizer", Json(nullptr)));
+  if (config.contains("shared_axes") && !config["shared_axes"].is_null())
+    o.shared_axes = int_list(config["shared_axes"], "shared_axes"), o.has_shared_axes = true;
+  return std::make_shared<PReLU>(name, o);
+}
+}  // namespace
+
+const LayerType& prelu_type() {
+  static const LayerType type{{"PReLU"}, prelu_config, prelu_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -1,4 +1,5 @@
 #include <densekit/layers/rescaling.hpp>
+#include "layers/registry.hpp"
 
 namespace densekit {
 
@@ -22,6 +23,31 @@ void Rescaling::backward(const std::vector<ConstView>& in, ConstView out, ConstV
   const float scale = static_cast<float>(scale_);
   const Index n = grad_out.rows * grad_out.cols;
   for (Index i = 0; i < n; ++i) grad_in[0].data[i] += grad_out.data[i] * scale;
+}
+
+// --- config (keras/src/layers/preprocessing/rescaling.py) --------------------------------------
+
+namespace {
+Json rescaling_config(const Layer& layer) {
+  const Rescaling& r = layer_as<Rescaling>(layer);
+  Json c = base_config(layer);
+  c["scale"] = r.scale();
+  c["offset"] = r.offset();
+  return c;
+}
+
+LayerPtr rescaling_from_config(const std::string&, const std::string& name, const Json& config) {
+  if (config.contains("scale") && !config["scale"].is_number())
+    throw ValueError("Rescaling: densekit supports a number `scale` only; received " + config["scale"].dump());
+  if (config.contains("offset") && !config["offset"].is_number())
+    throw ValueError("Rescaling: densekit supports a number `offset` only; received " + config["offset"].dump());
+  return std::make_shared<Rescaling>(name, field(config, "scale", 1.0), field(config, "offset", 0.0));
+}
+}  // namespace
+
+const LayerType& rescaling_type() {
+  static const LayerType type{{"Rescaling"}, rescaling_config, rescaling_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -2,6 +2,7 @@
 #include <densekit/layers/reshape.hpp>
 
 #include <algorithm>
+#include "layers/registry.hpp"
 
 namespace densekit {
 namespace {
@@ -46,6 +47,28 @@ void Reshape::backward(const std::vector<ConstView>& in, ConstView out, ConstVie
   if (!grad_in[0].data) return;
   const Index n = grad_out.rows * grad_out.cols;
   for (Index i = 0; i < n; ++i) grad_in[0].data[i] += grad_out.data[i];
+}
+
+// --- config (keras/src/layers/reshaping/reshape.py) --------------------------------------------
+
+namespace {
+Json reshape_config(const Layer& layer) {
+  Json c = base_config(layer);
+  c["target_shape"] = layer_as<Reshape>(layer).target_shape();
+  return c;
+}
+
+LayerPtr reshape_from_config(const std::string&, const std::string& name, const Json& config) {
+  if (!config.contains("target_shape")) throw ValueError("The config of Reshape layer '" + name + "' has no `target_shape`.");
+  Shape target;
+  for (int d : int_list(config["target_shape"], "target_shape")) target.push_back(d);
+  return std::make_shared<Reshape>(name, target);
+}
+}  // namespace
+
+const LayerType& reshape_type() {
+  static const LayerType type{{"Reshape"}, reshape_config, reshape_from_config};
+  return type;
 }
 
 }  // namespace densekit

@@ -1,0 +1,55 @@
+// The layer types a config can name: each layer's own file (cpp/src/layers/<layer>.cpp) writes
+// and reads its Keras config and registers both here under its class name(s).
+#pragma once
+
+#include "serialization/fields.hpp"
+
+#include <densekit/layers/layer.hpp>
+
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+struct LayerType {
+  std::vector<std::string> class_names;  // Keras's class names this type reads and writes
+  // The whole config: base_config(layer) first, then the layer's fields in Keras's order.
+  Json (*config)(const Layer& layer);
+  // A layer named `name` from a config already known to be an object; ValueError on bad fields.
+  LayerPtr (*from_config)(const std::string& class_name, const std::string& name, const Json& config);
+};
+
+// Each built-in layer's type, defined in its own file.
+const LayerType& activation_layer_type();
+const LayerType& batch_normalization_type();
+const LayerType& dense_type();
+const LayerType& dropout_type();
+const LayerType& flatten_type();
+const LayerType& gaussian_dropout_type();
+const LayerType& gaussian_noise_type();
+const LayerType& input_layer_type();
+const LayerType& layer_normalization_type();
+const LayerType& merge_type();
+const LayerType& concatenate_type();
+const LayerType& normalization_type();
+const LayerType& prelu_type();
+const LayerType& rescaling_type();
+const LayerType& reshape_type();
+
+// The registered type of `class_name`; ValueError listing the supported ones when unknown.
+const LayerType& layer_type(const std::string& class_name);
+
+// A layer's own config via its type, and a layer from a config (name, trainable and
+// activity_regularizer handled here, the rest by the type).
+Json layer_config(const Layer& layer);
+LayerPtr layer_from_config(const std::string& class_name, const Json& config);
+
+// The concrete layer behind a registered class name (the type's config functions use it).
+template <class T>
+const T& layer_as(const Layer& layer) {
+  const T* concrete = dynamic_cast<const T*>(&layer);
+  if (!concrete) throw ValueError("Layer '" + layer.name() + "' is registered as " + layer.class_name() + " but is not one.");
+  return *concrete;
+}
+
+}  // namespace densekit

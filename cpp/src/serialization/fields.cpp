@@ -1,0 +1,247 @@
+#include "serialization/fields.hpp"
+
+#include <cmath>
+
+namespace densekit {
+
+Json wrap(const char* module, const std::string& class_name, Json config) {
+  Json out = Json::object();
+  out["module"] = module;
+  out["class_name"] = class_name;
+  out["config"] = std::move(config);
+  out["registered_name"] = nullptr;
+  return out;
+}
+
+Json dtype_policy() {
+  Json c = Json::object();
+  c["name"] = "float32";
+  return wrap("keras", "DTypePolicy", c);
+}
+
+Json batch_shape(const Shape& shape) {
+  Json s = Json::array({nullptr});
+  for (int64_t d : shape) s.push_back(d);
+  return s;
+}
+
+Shape shape_from(const Json& batch, const std::string& what) {
+  if (!batch.is_array() || batch.empty()) throw ValueError(what + " must be a list [null, d1, ...]; received " + batch.dump());
+  Shape shape;
+  for (size_t i = 1; i < batch.size(); ++i) {
+    if (!batch[i].is_number_integer() || batch[i].get<int64_t>() <= 0)
+      throw ValueError(what + " must have positive integer dimensions after the batch one; received " + batch.dump());
+    shape.push_back(batch[i].get<int64_t>());
+  }
+  return shape;
+}
+
+
+// Fields a config may carry only at their default: densekit does not implement them (yet).
+void require_null(const Json& config, std::initializer_list<const char*> keys, const std::string& who) {
+  for (const char* k : keys)
+    if (config.contains(k) && !config[k].is_null())
+      throw ValueError(who + ": densekit does not support `" + k + "` (received " + config[k].dump() + ").");
+}
+
+// --- activations, initializers, regularizers ---------------------------------------------
+
+Json activation_config(const Activation& a) {
+  const Activation plain = Activation::from_name(a.name());
+  const bool defaults = a.negative_slope == plain.negative_slope && a.max_value == plain.max_value &&
+                        a.threshold == plain.threshold && a.alpha == plain.alpha && a.approximate == plain.approximate;
+  if (defaults) return a.name();
+  Json c = Json::object();
+  c["negative_slope"] = a.negative_slope;
+  if (std::isfinite(a.max_value)) c["max_value"] = a.max_value;
+  c["threshold"] = a.threshold;
+  c["alpha"] = a.alpha;
+  c["approximate"] = a.approximate;
+  return wrap("densekit.activations", a.name(), c);
+}
+
+Activation activation_from(const Json& j) {
+  if (j.is_null()) return Activation::from_name("linear");
+  if (j.is_string()) return Activation::from_name(j.get<std::string>());
+  if (j.is_object() && j.contains("config") && j["config"].is_string()) return Activation::from_name(j["config"].get<std::string>());
+  if (j.is_object() && j.contains("class_name")) {
+    Activation a = Activation::from_name(j["class_name"].get<std::string>());
+    const Json& c = j.value("config", Json::object());
+    a.negative_slope = field(c, "negative_slope", a.negative_slope);
+    a.max_value = field(c, "max_value", a.max_value);
+    a.threshold = field(c, "threshold", a.threshold);
+    a.alpha = field(c, "alpha", a.alpha);
+    a.approximate = field(c, "approximate", a.approximate);
+    return a;
+  }
+  throw ValueError("Could not interpret the activation in the config: " + j.dump());
+}
+
+Json initializer_config(const Initializer& init) {
+  Json c = Json::object();
+  switch (init.kind) {
+    case InitializerKind::Zeros:
+    case InitializerKind::Ones: break;
+    case InitializerKind::Constant: c["value"] = init.value; break;
+    case InitializerKind::RandomNormal:
+    case InitializerKind::TruncatedNormal: c["mean"] = init.mean, c["stddev"] = init.stddev, c["seed"] = init.seed; break;
+    case InitializerKind::RandomUniform: c["minval"] = init.minval, c["maxval"] = init.maxval, c["seed"] = init.seed; break;
+    case InitializerKind::VarianceScaling:
+      c["scale"] = init.scale, c["mode"] = init.mode, c["distribution"] = init.distribution, c["seed"] = init.seed;
+      break;
+    case InitializerKind::Orthogonal: c["gain"] = init.gain, c["seed"] = init.seed; break;
+    case InitializerKind::Identity: c["gain"] = init.gain; break;
+    default: c["seed"] = init.seed; break;
+  }
+  return wrap("keras.initializers", init.class_name(), c);
+}
+
+Initializer initializer_from(const Json& j) {
+  if (j.is_string()) return Initializer::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the initializer in the config: " + j.dump());
+  const Json& c = j.value("config", Json::object());
+  std::optional<uint64_t> seed;
+  if (c.contains("seed") && c["seed"].is_number_integer()) seed = static_cast<uint64_t>(c["seed"].get<int64_t>());
+  if (c.contains("seed") && c["seed"].is_number_unsigned()) seed = c["seed"].get<uint64_t>();
+  Initializer init = Initializer::from_name(j["class_name"].get<std::string>(), seed);
+  init.value = field(c, "value", init.value);
+  init.mean = field(c, "mean", init.mean);
+  init.stddev = field(c, "stddev", init.stddev);
+  init.minval = field(c, "minval", init.minval);
+  init.maxval = field(c, "maxval", init.maxval);
+  init.scale = field(c, "scale", init.scale);
+  init.mode = field(c, "mode", init.mode);
+  init.distribution = field(c, "distribution", init.distribution);
+  init.gain = field(c, "gain", init.gain);
+  return init;
+}
+
+Json regularizer_config(const Regularizer& r) {
+  if (!r.active()) return nullptr;
+  Json c = Json::object();
+  if (r.l1 != 0.0 && r.l2 != 0.0) {
+    c["l1"] = r.l1, c["l2"] = r.l2;
+    return wrap("keras.regularizers", "L1L2", c);
+  }
+  if (r.l1 != 0.0) {
+    c["l1"] = r.l1;
+    return wrap("keras.regularizers", "L1", c);
+  }
+  c["l2"] = r.l2;
+  return wrap("keras.regularizers", "L2", c);
+}
+
+Regularizer regularizer_from(const Json& j) {
+  if (j.is_null()) return {};
+  const std::string name = j.is_string() ? j.get<std::string>() : j.value("class_name", std::string());
+  const Json c = j.is_object() ? j.value("config", Json::object()) : Json::object();
+  if (name == "l1" || name == "L1") return {field(c, "l1", 0.01), 0.0};
+  if (name == "l2" || name == "L2") return {0.0, field(c, "l2", 0.01)};
+  if (name == "l1_l2" || name == "L1L2") return {field(c, "l1", 0.0), field(c, "l2", 0.0)};
+  throw ValueError("Could not interpret the regularizer in the config: " + j.dump());
+}
+
+Json number_config(double v) {
+  // Integral values (steps, boundaries, axes) are written as integers, as Keras writes them.
+  if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 9e15) return Json(static_cast<int64_t>(v));
+  return Json(v);
+}
+
+Json constraint_config(const Constraint& k) {
+  if (!k.active()) return nullptr;
+  Json c = Json::object();
+  const Json axis = k.axis.size() == 1 ? Json(k.axis[0]) : Json(k.axis);
+  switch (k.kind) {
+    case ConstraintKind::MaxNorm: c["max_value"] = number_config(k.max_value), c["axis"] = axis; break;
+    case ConstraintKind::UnitNorm: c["axis"] = axis; break;
+    case ConstraintKind::MinMaxNorm:
+      c["min_value"] = k.min_value, c["max_value"] = k.max_value, c["rate"] = k.rate, c["axis"] = axis;
+      break;
+    default: break;
+  }
+  return wrap("keras.constraints", k.class_name(), c);
+}
+
+Constraint constraint_from(const Json& j) {
+  Constraint k;
+  if (j.is_null()) return k;
+  const std::string name = j.is_string() ? j.get<std::string>() : j.value("class_name", std::string());
+  const Json c = j.is_object() ? j.value("config", Json::object()) : Json::object();
+  if (name == "MaxNorm" || name == "max_norm") k.kind = ConstraintKind::MaxNorm, k.max_value = 2.0;
+  else if (name == "NonNeg" || name == "non_neg") k.kind = ConstraintKind::NonNeg;
+  else if (name == "UnitNorm" || name == "unit_norm") k.kind = ConstraintKind::UnitNorm;
+  else if (name == "MinMaxNorm" || name == "min_max_norm") k.kind = ConstraintKind::MinMaxNorm, k.max_value = 1.0;
+  else throw ValueError("Could not interpret the constraint in the config: " + j.dump());
+  k.max_value = field(c, "max_value", k.max_value);
+  k.min_value = field(c, "min_value", k.min_value);
+  k.rate = field(c, "rate", k.rate);
+  if (c.contains("axis") && !c["axis"].is_null())
+    k.axis = c["axis"].is_array() ? c["axis"].get<std::vector<int64_t>>() : std::vector<int64_t>{c["axis"].get<int64_t>()};
+  return k;
+}
+
+Json base_config(const Layer& layer) {
+  Json c = Json::object();
+  c["name"] = layer.name();
+  c["trainable"] = layer.trainable;
+  c["dtype"] = dtype_policy();
+  if (layer.activity_regularizer.active()) c["activity_regularizer"] = regularizer_config(layer.activity_regularizer);
+  return c;
+}
+
+// An int or a list of ints (Keras's axis arguments) as a vector.
+std::vector<int> int_list(const Json& j, const char* what) {
+  std::vector<int> out;
+  if (j.is_number_integer()) return {j.get<int>()};
+  if (!j.is_array()) throw ValueError(std::string("Config field '") + what + "' must be an int or a list of ints; received " + j.dump());
+  for (const auto& e : j) {
+    if (!e.is_number_integer()) throw ValueError(std::string("Config field '") + what + "' must hold ints; received " + j.dump());
+    out.push_back(e.get<int>());
+  }
+  return out;
+}
+
+// Row-major values of `shape` as a nested list ({} : a scalar), and back.
+Json nested(const std::vector<double>& values, const Shape& shape, size_t dim, size_t offset) {
+  if (dim == shape.size()) return values[offset];
+  Json out = Json::array();
+  const int64_t stride = shape_size(Shape(shape.begin() + static_cast<std::ptrdiff_t>(dim) + 1, shape.end()));
+  for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(nested(values, shape, dim + 1, offset + static_cast<size_t>(i * stride)));
+  return out;
+}
+
+void flatten_nested(const Json& j, std::vector<double>& values, Shape& shape, size_t dim, const char* what) {
+  if (j.is_number()) {
+    if (dim != shape.size()) throw ValueError(std::string("Config field '") + what + "' is a ragged list.");
+    values.push_back(j.get<double>());
+    return;
+  }
+  if (!j.is_array() || j.empty()) throw ValueError(std::string("Config field '") + what + "' must be a number or a nested list of numbers; received " + j.dump());
+  if (dim == shape.size()) shape.push_back(static_cast<int64_t>(j.size()));
+  else if (shape[dim] != static_cast<int64_t>(j.size())) throw ValueError(std::string("Config field '") + what + "' is a ragged list.");
+  for (const auto& e : j) flatten_nested(e, values, shape, dim + 1, what);
+}
+
+std::optional<int64_t> optional_seed(const Json& config) {
+  if (config.contains("seed") && config["seed"].is_number_integer()) return config["seed"].get<int64_t>();
+  return std::nullopt;
+}
+
+Initializer initializer_field(const Json& config, const char* key, const char* fallback) {
+  return config.contains(key) && !config[key].is_null() ? initializer_from(config[key]) : Initializer::from_name(fallback, 0);
+}
+
+Json parse_json(const char* begin, const char* end, const std::string& what) {
+  const Json::parser_callback_t limit_depth = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth)
+      throw ValueError("The " + what + " nests values more than " + std::to_string(kMaxJsonDepth) + " levels deep.");
+    return true;
+  };
+  try {
+    return Json::parse(begin, end, limit_depth);
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError("The " + what + " is not valid JSON: " + e.what());
+  }
+}
+
+}  // namespace densekit
