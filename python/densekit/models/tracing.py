@@ -1,4 +1,163 @@
-"""Recording the layer calls made while a subclassed model's ``call`` is traced (now in
-layers/node.py, beside Node, so that layers do not import models)."""
+"""Tracing a subclassed model: its ``call`` runs on symbolic inputs, and the layer calls it makes
+(recorded as nodes, layers/node.py) become its Network (models/network.py) and so its C++ graph.
+A model whose call takes ``training`` is traced twice, and the two traces merged into one graph
+whose nodes know their mode.
+"""
 
-from densekit.layers.node import record, recording  # noqa: F401
+import inspect
+
+from densekit.layers.input_layer import InputLayer
+from densekit.layers.node import recording
+from densekit.models.network import Network, flatten_structure, pack_structure
+from densekit.utils.arrays import is_pandas, to_array
+
+
+def trace_from_shapes(model, input_shape):
+    """Traces a subclassed model for inputs of ``input_shape`` (model.build's argument: one shape,
+    or a list or dict of shapes)."""
+    if isinstance(input_shape, dict):
+        kind, keys, shapes = "dict", sorted(input_shape), [input_shape[k] for k in sorted(input_shape)]
+    elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+        kind, keys, shapes = "list", None, list(input_shape)
+    else:
+        kind, keys, shapes = "tensor", None, [input_shape]
+    trace(model, kind, keys, [tuple(int(d) for d in s[1:]) for s in shapes], shapes[0][0])
+
+
+def trace_from_data(model, x):
+    """Traces a subclassed model for inputs like ``x`` (an array, a list or a dict of arrays)."""
+    if isinstance(x, dict):
+        kind, keys = "dict", sorted(x)
+        arrays = [to_array(x[k], f"x['{k}']") for k in keys]
+    elif isinstance(x, (list, tuple)) and x and all(hasattr(a, "shape") or is_pandas(a) for a in x):
+        kind, keys = "list", None
+        arrays = [to_array(a, "x") for a in x]
+        if len(arrays) == 1:
+            kind = "tensor"
+    else:
+        kind, keys, arrays = "tensor", None, [to_array(x, "x")]
+    if any(a.ndim == 0 for a in arrays):
+        raise ValueError("The model received a scalar: pass a batch of samples (an array with a batch axis).")
+    trace(model, kind, keys, [tuple(a.shape[1:]) for a in arrays], len(arrays[0]))
+
+
+def trace(model, kind, keys, shapes, batch):
+    """Runs ``call`` once on symbolic inputs (twice, training True and False, when call takes
+    ``training``) and builds the C++ graph from the layer calls it made."""
+    taken = {getattr(layer, "name", None) for layer in model._tracked}
+    names = []
+    for k in range(len(shapes)):
+        if kind == "dict":
+            name = keys[k]
+        else:
+            base, i, name = "input_layer", 0, "input_layer"
+            while name in taken or name in names:
+                i += 1
+                name = f"{base}_{i}"
+        names.append(name)
+    batch = None if batch is None else int(batch)
+    tensors = [InputLayer(batch_shape=(batch,) + tuple(s), name=n).output for s, n in zip(shapes, names)]
+    arg = pack_structure(kind, keys, tensors)
+    takes_training = "training" in inspect.signature(model.call).parameters
+    with recording() as nodes:
+        outputs = _traced_call(model, arg, True if takes_training else None, shapes)
+    if takes_training:
+        with recording() as inference_nodes:
+            inference_outputs = _traced_call(model, arg, False, shapes)
+        _reconcile(model, tensors, nodes, outputs, inference_nodes, inference_outputs)
+    model._traced = True
+    model._build_batch = batch
+    model._network = Network(arg, outputs)
+    model._build(None)
+
+
+def _traced_call(model, arg, training, shapes):
+    kwargs = {} if training is None else {"training": training}
+    try:
+        outputs = model.call(arg, **kwargs)
+    except Exception as e:
+        note = (f"(raised while densekit traced {type(model).__name__}.call() with symbolic inputs of shape(s) "
+                f"{[(None,) + tuple(s) for s in shapes]}: densekit runs call() once with placeholder tensors to build "
+                "its C++ graph, so call() may use the model's layers, layer calls, and +, -, * between tensors, but "
+                "no NumPy or other operations on values, and no Python branching on tensors.)")
+        if hasattr(e, "add_note"):
+            e.add_note(note)
+            raise
+        raise type(e)(f"{e} {note}") from e
+    try:
+        flatten_structure(outputs, "outputs")
+    except ValueError:
+        raise TypeError(f"{type(model).__name__}.call() returned {outputs!r} ({type(outputs).__name__}); densekit needs "
+                        "the output tensor(s) of layer calls: a tensor, a list/tuple or a dict of tensors.") from None
+    return outputs
+
+
+def _reconcile(model, inputs, nodes, outputs, inference_nodes, inference_outputs):
+    """Merges the two traces of a subclassed model's call (training=True and training=False) into
+    one graph whose nodes run in the right mode for each.
+
+    Each trace fixes how its own mode behaves: the training trace's layer calls (a ``training``
+    argument of True means the model's mode, or always; False means never), and the inference
+    trace's. Calls of layers that are identity in inference (Dropout, GaussianNoise,
+    GaussianDropout) may appear in the training trace only (``if training: x = dropout(x)``).
+    Anything else that differs between the traces cannot be one graph: a clear error.
+    """
+    def mismatch(detail):
+        for node in inference_nodes:  # the inference trace's calls are not part of the model
+            if node in node.layer._inbound_nodes:
+                node.layer._inbound_nodes.remove(node)
+        return ValueError(
+            f"{type(model).__name__}.call() builds a different network with training=True than with training=False "
+            f"({detail}). densekit traces call() into one C++ graph: layers must be created in __init__, and `training` "
+            "may only be passed on to layers (self.dropout(x, training=training)) or guard layers that do nothing in "
+            "inference (if training: x = self.dropout(x)).")
+
+    def identity_in_inference(node, mode):
+        return node.layer._core.is_identity_in_inference and not mode
+
+    # Inference trace, with its identity calls elided: tensors map to canonical ids.
+    canon = {id(t): ("input", k) for k, t in enumerate(inputs)}
+    reference = []
+    for node in inference_nodes:
+        mode = False if node.training is None else node.training
+        args = tuple(canon.get(id(t)) for t in node.inputs)
+        if None in args:
+            continue  # a call on tensors the outputs do not come from
+        if identity_in_inference(node, mode):
+            canon[id(node.output)] = args[0]
+            continue
+        canon[id(node.output)] = ("node", len(reference))
+        reference.append((node.layer, args, mode))
+    reference_outputs = [canon.get(id(t)) for t in flatten_structure(inference_outputs, "outputs")[2]]
+
+    # Training trace, matched call by call; each node gets its mode in both.
+    train_canon = {id(t): ("input", k) for k, t in enumerate(inputs)}
+    j = 0
+    for node in nodes:
+        train_mode = True if node.training is None else node.training
+        args = tuple(train_canon.get(id(t)) for t in node.inputs)
+        if None in args:
+            continue
+        if j < len(reference) and reference[j][0] is node.layer and reference[j][1] == args:
+            inference_mode = reference[j][2]
+            train_canon[id(node.output)] = ("node", j)
+            j += 1
+        elif node.layer._core.is_identity_in_inference:
+            inference_mode = False
+            train_canon[id(node.output)] = args[0]
+        else:
+            raise mismatch(f"layer '{node.layer.name}' is called differently")
+        if train_mode and not inference_mode:
+            node.training = None  # follows the model
+        elif train_mode == inference_mode:
+            node.training = train_mode
+        else:
+            raise mismatch(f"layer '{node.layer.name}' runs in inference mode when training and in training mode in "
+                           "inference")
+    outputs_canon = [train_canon.get(id(t)) for t in flatten_structure(outputs, "outputs")[2]]
+    if j != len(reference) or outputs_canon != reference_outputs:
+        missing = [layer.name for layer, _, _ in reference[j:]]
+        raise mismatch(f"layers {missing} are called only with training=False" if missing else "the outputs differ")
+    for node in inference_nodes:
+        if node in node.layer._inbound_nodes:
+            node.layer._inbound_nodes.remove(node)

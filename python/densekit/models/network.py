@@ -1,0 +1,170 @@
+"""Network: the graph of layer calls between Inputs and outputs (keras/src/ops/function.py's
+``Function``). It arranges what the symbolic calls recorded (Keras's ``map_graph``: the nodes a
+model's outputs depend on, ordered by depth, the layers in Keras's order, the checks for
+disconnected graphs and duplicate names) and turns it into a C++ graph. Functional models hold
+one (models/functional.py), and so do subclassed models, traced into one (models/tracing.py).
+"""
+
+import collections
+
+from densekit import _core
+from densekit.layers.input_layer import InputLayer
+from densekit.layers.keras_tensor import KerasTensor
+
+
+def _describe(tensor):
+    layer = tensor._keras_history.operation
+    return f"'{tensor.name}' (the output of layer '{layer.name}' ({type(layer).__name__}))" if layer else repr(tensor)
+
+
+def flatten_structure(value, what):
+    """(kind, dict keys or None, flat list) for a tensor, a list/tuple or a flat dict. Dicts are
+    flattened in sorted key order, as Keras does."""
+    if isinstance(value, dict):
+        keys = sorted(value)
+        flat, kind = [value[k] for k in keys], "dict"
+    elif isinstance(value, (list, tuple)):
+        keys, flat, kind = None, list(value), "list"
+    else:
+        keys, flat, kind = None, [value], "tensor"
+    if not flat:
+        raise ValueError(f"`{what}` is empty: a model needs at least one input and one output.")
+    for x in flat:
+        if not isinstance(x, KerasTensor):
+            raise ValueError(f"All `{what}` values must be KerasTensors (from densekit.Input() and layer calls). "
+                             f"Received: {what}={value!r} including invalid value {x!r} of type {type(x)}")
+    return kind, keys, flat
+
+
+def pack_structure(kind, keys, flat):
+    if kind == "dict":
+        return dict(zip(keys, flat))
+    if kind == "list":
+        return list(flat)
+    return flat[0]
+
+
+class Network:
+    """The nodes between ``inputs`` and ``outputs``, ordered as Keras orders them."""
+
+    def __init__(self, inputs, outputs):
+        self.input_kind, self.input_keys, self.inputs = flatten_structure(inputs, "inputs")
+        self.output_kind, self.output_keys, self.outputs = flatten_structure(outputs, "outputs")
+        for t in self.inputs:
+            layer = t._keras_history.operation
+            if not isinstance(layer, InputLayer):
+                raise ValueError(f"A model input must be a tensor returned by densekit.Input(); {_describe(t)} is not. "
+                                 "Start the model at its Input tensors.")
+        if len({id(t) for t in self.inputs}) != len(self.inputs):
+            raise ValueError("The same Input tensor appears twice in the model's `inputs`.")
+        input_ids = {id(t) for t in self.inputs}
+        for k, t in enumerate(self.outputs):
+            if id(t) in input_ids:
+                raise ValueError(f"Output {k} of the model is its input {_describe(t)} itself: densekit needs at least one "
+                                 "layer between an input and an output.")
+        self._map_graph()
+
+    def _map_graph(self):
+        # Depth-first from the outputs (Keras's _build_map): nodes from inputs to outputs, and the
+        # order in which each layer is first seen.
+        input_ids = {id(t) for t in self.inputs}
+        finished, ordered, first_seen = set(), [], {}
+
+        def visit(tensor, consumer):
+            node = tensor._node
+            if id(node) in finished:
+                return
+            first_seen.setdefault(node.layer, len(first_seen))
+            if node.is_input and id(tensor) not in input_ids:
+                needed_by = f"layer '{consumer.layer.name}'" if consumer else "the model's outputs"
+                raise ValueError(
+                    f"Graph disconnected: {needed_by} needs Input '{node.layer.name}' (tensor '{tensor.name}'), which is "
+                    f"not among the model's inputs {[t.name for t in self.inputs]}. An output must depend only on the "
+                    "inputs passed to densekit.Model(inputs, outputs): add that Input to `inputs`.")
+            if not node.is_input:
+                for t in node.inputs:
+                    visit(t, node)
+            finished.add(id(node))
+            ordered.append(node)
+
+        for t in self.outputs:
+            visit(t, None)
+
+        node_depth, layer_depth = {}, {}
+        for node in reversed(ordered):
+            depth = max(node_depth.setdefault(node, 0), layer_depth.get(node.layer, 0))
+            layer_depth[node.layer] = depth
+            node_depth[node] = depth
+            for parent in node.parent_nodes:
+                node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+        for t in self.inputs:  # inputs no output depends on still belong to the model
+            if t._node.layer not in layer_depth:
+                layer_depth[t._node.layer] = 0
+                first_seen[t._node.layer] = -1
+                node_depth[t._node] = 0
+
+        by_depth = collections.defaultdict(list)
+        for node, depth in node_depth.items():
+            by_depth[depth].append(node)
+        self.nodes_by_depth = {d: by_depth[d] for d in sorted(by_depth, reverse=True)}
+        self.nodes = [n for d in self.nodes_by_depth for n in self.nodes_by_depth[d]]
+        layers_by_depth = collections.defaultdict(list)
+        for layer, depth in layer_depth.items():
+            layers_by_depth[depth].append(layer)
+        self.layers = [layer for d in sorted(layers_by_depth, reverse=True)
+                       for layer in sorted(layers_by_depth[d], key=lambda x: first_seen[x])]
+
+        names = [layer.name for layer in self.layers]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
+                                 "should be unique: pass distinct `name=` arguments.")
+        # Each node's index among its layer's calls in this model, as the config and summary count.
+        calls = collections.Counter()
+        self.node_index = {}
+        for node in self.nodes:
+            self.node_index[node] = calls[node.layer]
+            calls[node.layer] += 1
+        self.calls = calls
+
+    @property
+    def is_chain(self):
+        """Keras's "sequential-like" test: one node per depth, each with at most one input, no
+        layer called twice."""
+        for nodes in self.nodes_by_depth.values():
+            if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].inputs) > 1):
+                return False
+        return all(count == 1 for count in self.calls.values())
+
+    def make_graph(self):
+        """The C++ graph of these nodes (not finalized)."""
+        graph = _core.Graph()
+        ids = {}
+        for node in self.nodes:
+            if node.is_input:
+                ids[id(node.output)] = graph.add_input(list(node.output.shape[1:]), node.layer.name)
+            else:
+                ids[id(node.output)] = graph.add_layer(node.layer._core, [ids[id(t)] for t in node.inputs], node.training)
+        graph.set_input_order([ids[id(t)] for t in self.inputs])
+        graph.set_outputs([ids[id(t)] for t in self.outputs])
+        return graph
+
+    def replay(self, inputs, training=None):
+        """Calls the network's layers on other symbolic tensors (a model used as a layer)."""
+        kind, keys, flat = flatten_structure(inputs, "inputs")
+        if kind == "dict" and self.input_kind != "dict":
+            names = [t.name for t in self.inputs]
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(f"The model expects inputs named {names}; the dict passed lacks {missing}.")
+            flat = [inputs[n] for n in names]
+        if len(flat) != len(self.inputs):
+            raise ValueError(f"The model expects {len(self.inputs)} input tensor(s), but was called on {len(flat)}.")
+        tensors = {id(t): x for t, x in zip(self.inputs, flat)}
+        for node in self.nodes:
+            if node.is_input:
+                continue
+            args = [tensors[id(t)] for t in node.inputs]
+            mode = node.training if node.training is not None else training
+            tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
+        return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])

@@ -1,0 +1,178 @@
+"""What users pass to fit / evaluate / predict (x, y, sample_weight, class_weight, validation
+data; arrays, lists, pandas, or lists / dicts of those for several inputs or outputs) turned into
+the float32 C-ordered arrays the C++ loop reads, matched to the model's inputs and outputs
+(keras/src/trainers/data_adapters/). The conversion of one array is utils/arrays.py."""
+
+import numbers
+
+import numpy as np
+
+from densekit import _core
+from densekit.utils.arrays import check_same_length, is_pandas, to_array
+
+
+def input_arrays(model, x):
+    """The model's input arrays, in graph order, from an array, a list/tuple or a dict keyed
+    by input names (building the model on its first data if needed)."""
+    if x is None:
+        raise ValueError("`x` is None: pass the input data.")
+    if model._core is None:
+        model._build_from_data(x)
+    names, shapes = model._input_spec()
+    n = len(names)
+    if isinstance(x, dict):
+        unknown = [k for k in x if k not in names]
+        if unknown:
+            raise ValueError(f"`x` is a dict with key(s) {unknown} that match no model input; the model's inputs are "
+                             f"{names}.")
+        missing = [k for k in names if k not in x]
+        if missing:
+            raise ValueError(f"`x` is a dict without the model input(s) {missing}; the model's inputs are {names}.")
+        raw = [x[k] for k in names]
+        labels = [f"x['{k}']" for k in names]
+    elif isinstance(x, (list, tuple)) and (n > 1 or (len(x) == 1 and (hasattr(x[0], "shape")
+                                                                      or is_pandas(x[0])))):
+        if len(x) != n:
+            raise ValueError(f"The model expects {n} input array(s) ({names}), but received a list of {len(x)}.")
+        raw = list(x)
+        labels = [f"x[{k}]" for k in range(n)]
+    else:
+        if n != 1:
+            raise ValueError(f"The model has {n} inputs ({names}): pass x as a list of {n} arrays or a dict keyed by "
+                             "input names.")
+        raw, labels = [x], ["x"]
+    xs = [to_array(a, label) for a, label in zip(raw, labels)]
+    check_same_length(xs, "x")
+    if len(xs[0]) == 0:
+        raise ValueError("The data is empty: `x` has 0 samples. Pass at least one sample.")
+    first = model.name if n > 1 or not model.layers else model.layers[0].name
+    xs = check_input_shapes(xs, shapes, first, names if n > 1 else None)
+    model._claim()
+    return xs
+
+
+def target_arrays(model, y, xs):
+    """The model's target arrays, in output order, from an array, a list/tuple or a dict keyed by
+    output names (or the keys of a dict of outputs), as many samples as ``xs``."""
+    if y is None:
+        raise ValueError("Target data `y` is missing: pass the targets to train or evaluate on.")
+    names = model.output_names
+    keys = model._output_keys
+    n = len(names)
+    if isinstance(y, dict):
+        index = {name: k for k, name in enumerate(names)}
+        if keys:
+            index.update({key: k for k, key in enumerate(keys)})
+        unknown = [k for k in y if k not in index]
+        if unknown:
+            raise ValueError(f"`y` is a dict with key(s) {unknown} that match no model output; the model's outputs "
+                             f"are {names}.")
+        raw = [None] * n
+        for key, value in y.items():
+            raw[index[key]] = value
+        missing = [names[k] for k in range(n) if raw[k] is None]
+        if missing:
+            raise ValueError(f"`y` is a dict without targets for output(s) {missing}; the model's outputs are {names}.")
+    elif isinstance(y, (list, tuple)) and (n > 1 or (len(y) == 1 and (hasattr(y[0], "shape")
+                                                                      or is_pandas(y[0])))):
+        if len(y) != n:
+            raise ValueError(f"The model has {n} output(s) ({names}), but `y` is a list of {len(y)} arrays.")
+        raw = list(y)
+    else:
+        if n != 1:
+            raise ValueError(f"The model has {n} outputs ({names}): pass y as a list of {n} arrays or a dict keyed by "
+                             "output names.")
+        raw = [y]
+    ys = [to_array(a, "y") for a in raw]
+    for t in ys:
+        if len(t) != len(xs[0]):
+            raise ValueError(f"Data cardinality is ambiguous: x has {len(xs[0])} samples but y has {len(t)}. "
+                             "Make sure all arrays contain the same number of samples.")
+    return ys
+
+
+def sample_weights(sample_weight, n):
+    """One weight per sample, or None."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, (dict, list, tuple)) and sample_weight and all(
+            hasattr(w, "shape") for w in (sample_weight.values() if isinstance(sample_weight, dict) else sample_weight)):
+        raise ValueError("densekit takes one `sample_weight` array, applied to every output; per-output sample "
+                         "weights are not supported.")
+    w = to_array(sample_weight, "sample_weight").reshape(-1)
+    if len(w) != n:
+        raise ValueError(f"`sample_weight` must have one value per sample: expected {n}, received {len(w)}.")
+    return w
+
+
+def class_weight_to_sample_weights(class_weight, ys):
+    """Per-sample weights from ``class_weight`` ({class index: weight}) and the one target array."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"`class_weight` must be a dict mapping class indices to weights. Received: {class_weight!r}")
+    if len(ys) != 1:
+        raise ValueError("`class_weight` is only supported for models with a single output.")
+    pairs = []
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, numbers.Integral):
+            raise ValueError("Expected `class_weight` to be a dict with keys from 0 to one less than the number "
+                             f"of classes, found {class_weight}")
+        pairs.append((int(key), float(value)))
+    return _core.class_weights_to_sample_weights(ys[0], pairs)
+
+
+def train_validation_split(xs, ys, sw, fraction):
+    """((x, y, sample_weight) to train on, the same to validate on): the last ``fraction``."""
+    train_x, val_x = split_validation(xs, fraction)
+    train_y, val_y = split_validation(ys, fraction)
+    (train_w,), (val_w,) = split_validation([sw], fraction) if sw is not None else ((None,), (None,))
+    return (train_x, train_y, train_w), (val_x, val_y, val_w)
+
+
+def as_list(data, count, what, names=()):
+    """The arrays of a model's inputs (or outputs) in order, from one array, a list or a dict."""
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        if missing or len(data) != count:
+            raise ValueError(f"`{what}` is a dict with keys {sorted(data)}, but the model expects {list(names)}.")
+        data = [data[n] for n in names]
+    elif isinstance(data, (list, tuple)) and count > 1:
+        if len(data) != count:
+            raise ValueError(f"The model expects {count} arrays for `{what}`, but received {len(data)}.")
+    else:
+        data = [data]
+    return [to_array(d, what) for d in data]
+
+
+def check_input_shapes(arrays, shapes, first_layer_name, names=None):
+    """Rank and width against the model's inputs (Keras's _adjust_input_rank: one axis too few
+    for an input ending in 1 is added; one trailing axis of 1 too many is squeezed)."""
+    out = []
+    for k, (array, shape) in enumerate(zip(arrays, shapes)):
+        shape = tuple(shape)
+        if array.ndim == len(shape) and shape[-1:] == (1,):
+            array = array.reshape(array.shape + (1,))
+        elif array.ndim == len(shape) + 2 and array.shape[-1] == 1:
+            array = array.reshape(array.shape[:-1])
+        if array.ndim == 0 or array.shape[1:] != shape:
+            received = tuple(array.shape)
+            hint = ""
+            if array.ndim >= 1 and int(np.prod(array.shape[1:])) == int(np.prod(shape)) and array.ndim != len(shape) + 1:
+                hint = " Reshape the data or add a Flatten layer."
+            which = f"'{names[k]}' " if names else ""
+            raise ValueError(f'Input {k} {which}of layer "{first_layer_name}" is incompatible with the layer: expected '
+                             f"shape={(None,) + shape}, found shape={received}.{hint}")
+        out.append(array)
+    return out
+
+
+def split_validation(arrays, fraction):
+    """The last ``fraction`` of every array, taken before shuffling: (train, validation)."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={fraction}")
+    n = len(arrays[0])
+    split_at = int(n * (1 - fraction))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a validation "
+                         f"and training set as specified by `validation_split={fraction}`. Either provide more data, "
+                         "or a different value for the `validation_split` argument.")
+    return [a if a is None else a[:split_at] for a in arrays], [a if a is None else a[split_at:] for a in arrays]

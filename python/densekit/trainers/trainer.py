@@ -1,0 +1,376 @@
+"""Trainer: compile / fit / evaluate / predict and their on-batch forms, the part of Model that
+trains (keras/src/trainers/trainer.py). The epoch loops run in C++; this class resolves compile()'s
+arguments, turns the data into arrays, and connects the callbacks to the loop's hooks.
+
+A mixin of Model: it uses the model's C++ model and graph (``_core``, ``_graph``), its outputs
+(``output_names``, ``_output_keys``) and its input handling (trainers/data_adapter.py).
+"""
+
+import math
+import numbers
+import signal
+import threading
+import warnings
+
+import numpy as np
+
+from densekit import _core, losses as losses_module, optimizers
+from densekit.callbacks import CallbackList
+from densekit.trainers import compile_utils, data_adapter
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def _verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"Argument `verbose` must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    return verbose
+
+
+def _sorted_logs(logs):
+    """Keras's pythonified logs: sorted by key, values Python floats."""
+    return {key: float(value) for key, value in sorted(logs)}
+
+
+def _epoch_logs(logs):
+    """An epoch's logs as Keras builds them: the training results sorted, then the validation
+    results (sorted) appended."""
+    train = sorted((k, v) for k, v in logs if not k.startswith("val_"))
+    val = sorted((k, v) for k, v in logs if k.startswith("val_"))
+    return {key: float(value) for key, value in train + val}
+
+
+class Trainer:
+    """compile / fit / evaluate / predict for Model."""
+
+    def __init__(self):
+        self._compile_args = None
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._initial_epoch = None  # set by BackupAndRestore to resume an interrupted fit
+        self._metric_directions = {}
+
+    # --- compile ------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
+            raise ValueError("Expected `metrics` argument to be a list, tuple, or dict. "
+                             f"Received instead: metrics={metrics} of type {type(metrics)}")
+        if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+            raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. "
+                             f"Received instead: weighted_metrics={weighted_metrics} of type {type(weighted_metrics)}")
+        if loss_weights is not None and not isinstance(loss_weights, (list, tuple, dict, numbers.Real)):
+            raise ValueError("Expected `loss_weights` argument to be a float (single output case) or a list, tuple, or "
+                             f"dict (multiple output case). Received instead: loss_weights={loss_weights} of type "
+                             f"{type(loss_weights)}")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics}
+        self._resolved = None
+        if self._core is not None or self._network is not None or not self._subclassed:
+            # Output names are known (or it is a Sequential's last layer): check everything now.
+            self._resolved = self._resolve_compile()
+        self.compiled = True
+        self.stop_training = False
+        if self._core is not None:
+            self._apply_compile()
+
+    def _resolve_compile(self):
+        resolved, self._metric_directions = compile_utils.resolve_compile(self._compile_args, self.output_names,
+                                                                          self._output_keys)
+        return resolved
+
+    def _apply_compile(self):
+        if getattr(self, "_resolved", None) is None:
+            self._resolved = self._resolve_compile()
+        losses, weights, metric_cores, weighted_cores = self._resolved
+        if losses is not None:
+            self._core.compile(self.optimizer._core, [loss._core for loss in losses], weights, metric_cores,
+                               weighted_cores)
+
+    def _adopt_compile(self, compile_config, core_optimizer):
+        """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
+        keeps the loaded slots and iteration count)."""
+        self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
+        loss = compile_config["loss"]
+        self.loss = losses_module.get(loss) if compile_utils.is_config(loss) else loss
+        self._compile_args = {"loss": loss, "loss_weights": compile_config.get("loss_weights"),
+                              "metrics": compile_config.get("metrics"),
+                              "weighted_metrics": compile_config.get("weighted_metrics")}
+        # Resolved like compile() (for the names and directions; the C++ model keeps its own).
+        self._resolved = self._resolve_compile()
+        self.compiled = True
+
+    @property
+    def _metric_names(self):
+        """The compiled metrics' names (metrics, then weighted metrics), per output flattened."""
+        if getattr(self, "_resolved", None) is None:
+            return []
+        return [core.name for cores in self._resolved[2] + self._resolved[3] for core in cores]
+
+    def _require_compiled(self):
+        if not self.compiled:
+            raise ValueError("You must call `compile()` before using the model.")
+        if self._compile_args["loss"] is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+
+    # --- logs and outputs ---------------------------------------------------------------------
+    def _format_logs(self, logs, return_dict):
+        if return_dict:
+            return {k: float(v) for k, v in sorted(logs)}
+        names = self.output_names
+        if len(names) > 1:
+            # Keras's order: loss, the per-output losses in output order, then the rest sorted.
+            first = ["loss"] + [f"{name}_loss" for name in names]
+            values = dict(logs)
+            ordered = [k for k in first if k in values] + sorted(k for k in values if k not in first)
+            result = [float(values[k]) for k in ordered]
+        else:
+            result = [float(v) for _, v in logs]  # loss, then the metrics in compile order
+        return result[0] if len(result) == 1 else result
+
+    def _structured_outputs(self, outputs):
+        keys = self._output_keys
+        if keys is not None:
+            return dict(zip(keys, outputs))
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    # --- training -----------------------------------------------------------------------------
+    @staticmethod
+    def _handle_sigint():
+        """Whether the C++ loop takes over Ctrl-C (stopping between batches, then raising
+        KeyboardInterrupt): in the main thread, where Python delivers KeyboardInterrupt, and only
+        while SIGINT has Python's default handler (a handler of the user's own, or SIG_IGN, keeps
+        the signal)."""
+        return (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+
+    def _test_hooks(self, cbl, handle_sigint, in_fit=False):
+        """evaluate's hooks into the C++ loop for the callbacks in ``cbl``: only those some
+        callback implements (the progress bar's batch updates throttled; none for validation
+        inside fit, which the bar does not show)."""
+        hooks = _core.LoopHooks()
+        hooks.handle_sigint = handle_sigint
+        if cbl.implements("on_test_begin") or cbl.implements("on_test_end") or cbl.implements("on_test_batch_end"):
+            hooks.begin = lambda: cbl.on_test_begin()
+            hooks.end = lambda logs: cbl.on_test_end(_sorted_logs(logs))
+        if cbl.implements("on_test_batch_begin"):
+            def batch_begin(batch):
+                cbl.on_test_batch_begin(batch)
+                return bool(getattr(self, "stop_evaluating", False))
+            hooks.batch_begin = batch_begin
+        interval = cbl.batch_end_interval("on_test_batch_end", progbar=not in_fit)
+        if interval is not None:
+            def batch_end(batch, logs):
+                cbl.on_test_batch_end(batch, _sorted_logs(logs))
+                return bool(getattr(self, "stop_evaluating", False))
+            hooks.batch_end = batch_end
+            hooks.batch_end_interval = interval
+        return hooks
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        self._require_compiled()
+        verbose = _verbose(verbose)
+        epochs = int(epochs)
+        xs = data_adapter.input_arrays(self, x)
+        ys = data_adapter.target_arrays(self, y, xs)
+        n = len(xs[0])
+        sw = data_adapter.sample_weights(sample_weight, n)
+        if class_weight is not None:
+            if sw is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            sw = data_adapter.class_weight_to_sample_weights(class_weight, ys)
+        if self._core.trainable_changed_since_compile:
+            warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes effect "
+                          "only after calling `compile()` again.", UserWarning, stacklevel=2)
+        validation = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight).")
+            vx = data_adapter.input_arrays(self, validation_data[0])
+            vy = data_adapter.target_arrays(self, validation_data[1], vx)
+            vw = data_adapter.sample_weights(validation_data[2], len(vx[0])) if len(validation_data) == 3 else None
+            validation = (vx, vy, vw)
+        if batch_size is None:
+            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+        batch_size = _positive_int("batch_size", batch_size)
+        if validation_split and validation_data is None:
+            (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
+            xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
+        options = _core.FitOptions()
+        if shuffle not in (True, False):
+            raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
+        options.shuffle = bool(shuffle)
+        if validation_batch_size is not None:
+            options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
+        if isinstance(validation_freq, (list, tuple, set)):
+            options.validation_epochs = sorted(int(e) for e in validation_freq)
+        else:
+            options.validation_freq = _positive_int("validation_freq", validation_freq)
+        steps = math.ceil(len(xs[0]) / min(batch_size, len(xs[0])))
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=steps)
+        handle_sigint = self._handle_sigint()
+        options.handle_sigint = handle_sigint
+
+        hooks = _core.FitHooks()
+        hooks.validation = self._test_hooks(cbl, handle_sigint, in_fit=True)
+        last_logs = [None]  # the last epoch's logs, for on_train_end
+
+        def epoch_begin(epoch):
+            cbl.on_epoch_begin(epoch)
+            return bool(self.stop_training)
+
+        def epoch_end(epoch, logs):
+            last_logs[0] = _epoch_logs(logs)
+            cbl.on_epoch_end(epoch, last_logs[0])
+            return bool(self.stop_training)
+
+        if cbl.implements("on_epoch_begin"):  # else no call into Python at epoch begin
+            hooks.epoch_begin = epoch_begin
+        hooks.epoch_end = epoch_end
+        if cbl.implements("on_train_batch_begin"):
+            def batch_begin(epoch, batch):
+                cbl.on_train_batch_begin(batch)
+                return bool(self.stop_training)
+            hooks.batch_begin = batch_begin
+        interval = cbl.batch_end_interval("on_train_batch_end")
+        if interval is not None:
+            def batch_end(epoch, batch, logs):
+                cbl.on_train_batch_end(batch, _sorted_logs(logs))
+                return bool(self.stop_training)
+            hooks.batch_end = batch_end
+            options.batch_hook_interval = interval
+
+        self.stop_training = False
+        cbl.on_train_begin()
+        # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
+        initial_epoch = self._initial_epoch or initial_epoch
+        self._initial_epoch = None
+        options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
+        # Ctrl-C: the loop stops between batches and raises KeyboardInterrupt; model.history
+        # keeps the finished epochs, and on_train_end is not called (as in Keras).
+        self._core.fit(xs, ys, sw, validation, options, hooks)
+        cbl.on_train_end(last_logs[0])
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        self._require_compiled()
+        verbose = _verbose(verbose)
+        xs = data_adapter.input_arrays(self, x)
+        ys = data_adapter.target_arrays(self, y, xs)
+        sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
+        batch_size = _positive_int("batch_size", batch_size or 32)
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=math.ceil(len(xs[0]) / batch_size))
+        self.stop_evaluating = False
+        logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
+        return self._format_logs(logs, return_dict)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._require_compiled()
+        xs = data_adapter.input_arrays(self, x)
+        ys = data_adapter.target_arrays(self, y, xs)
+        sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
+        if class_weight is not None:
+            sw = data_adapter.class_weight_to_sample_weights(class_weight, ys)
+        return self._format_logs(self._core.train_on_batch(xs, ys, sw), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled()
+        xs = data_adapter.input_arrays(self, x)
+        ys = data_adapter.target_arrays(self, y, xs)
+        sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
+        return self._format_logs(self._core.test_on_batch(xs, ys, sw), return_dict)
+
+    @property
+    def metrics_names(self):
+        return ["loss", "compile_metrics"] if self._metric_names else ["loss"]
+
+    # --- prediction ---------------------------------------------------------------------------
+    def _ready_input(self, x):
+        """x itself when it is already what the C++ core reads (one float32 C-ordered array of the
+        single input's shape): the fast path of predict, predict_on_batch and calling the model."""
+        shape = self._single_input_shape
+        if (shape is not None and type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous
+                and x.shape[1:] == shape and len(x)):
+            self._claim()  # a no-op unless another model ran this model's (shared) layers since
+            return x
+        return None
+
+    @property
+    def _single_input_shape(self):
+        """The per-sample shape of the one input when predict may hand a ready array straight to
+        C++ (one input, one output, not a dict of outputs), else None; kept per graph (this runs
+        before every single-row predict)."""
+        graph = self._graph
+        cached = self.__dict__.get("_input_shape_cache")
+        if cached is not None and cached[0] is graph:
+            return cached[1]
+        shape = None
+        if (graph is not None and len(graph.input_nodes) == 1 and len(graph.output_nodes) == 1
+                and self._output_keys is None):
+            shape = tuple(graph.node_shape(graph.input_nodes[0]))
+        self._input_shape_cache = (graph, shape)
+        return shape
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if verbose == 0 and callbacks is None and (batch_size is None or batch_size > 0):
+            ready = self._ready_input(x)
+            if ready is not None:
+                return self._core.predict_single(ready, batch_size or 32)
+        verbose = _verbose(verbose)
+        xs = data_adapter.input_arrays(self, x)
+        batch_size = _positive_int("batch_size", batch_size or 32)
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=math.ceil(len(xs[0]) / batch_size))
+        hooks = _core.LoopHooks()
+        hooks.handle_sigint = self._handle_sigint()
+        out = None
+        self.stop_predicting = False
+        if cbl.callbacks:
+            hooks.begin = lambda: cbl.on_predict_begin()
+            hooks.end = lambda logs: cbl.on_predict_end()
+            if cbl.implements("on_predict_batch_begin"):
+                def batch_begin(batch):
+                    cbl.on_predict_batch_begin(batch)
+                    return bool(self.stop_predicting)
+                hooks.batch_begin = batch_begin
+            interval = cbl.batch_end_interval("on_predict_batch_end")
+            if interval is not None:
+                # The callbacks see each batch's rows of the output arrays being filled.
+                rows = len(xs[0])
+                out = [np.empty((rows,) + tuple(self._graph.node_shape(o)), dtype=np.float32)
+                       for o in self._graph.output_nodes]
+
+                def batch_end(batch, logs):
+                    part = [o[batch * batch_size:(batch + 1) * batch_size] for o in out]
+                    cbl.on_predict_batch_end(batch, {"outputs": part[0] if len(part) == 1 else part})
+                    return bool(self.stop_predicting)
+                hooks.batch_end = batch_end
+                hooks.batch_end_interval = interval
+        outputs = self._core.predict(xs, batch_size, hooks, out)
+        return self._structured_outputs(outputs)
+
+    def predict_on_batch(self, x):
+        ready = self._ready_input(x)
+        if ready is not None:
+            return self._core.predict_single(ready, len(ready))
+        xs = data_adapter.input_arrays(self, x)
+        return self._structured_outputs(self._core.predict(xs, len(xs[0])))
