@@ -19,11 +19,6 @@ ALLOWED_LAZY_EDGES = {
     # Keras's own: Model.__new__ returns a Functional for Model(inputs, outputs), and Functional
     # subclasses Model (keras/src/models/model.py).
     ("densekit.models.model", "densekit.models.functional"),
-    # Temporary: layers/normalization.py (being edited by other work) still imports to_array from
-    # densekit.models.data inside adapt(); it should import densekit.utils.arrays at module level.
-    # Remove these two entries then (and models/data.py, kept only for such imports).
-    ("densekit.layers.normalization", "densekit.models"),
-    ("densekit.layers.normalization", "densekit.models.data"),
 }
 
 MAX_LINES = 600

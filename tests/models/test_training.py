@@ -251,7 +251,7 @@ def test_inputs_of_any_numeric_kind():
     model.fit(pd.DataFrame(x), pd.Series(y), verbose=0)
     model.fit(x.astype(np.float16), y.astype(np.uint8), verbose=0)
     model.fit(x > 0, y.astype(bool), verbose=0)
-    from densekit.models.data import to_array
+    from densekit.utils.arrays import to_array
 
     ready = np.ascontiguousarray(x, dtype=np.float32)
     assert to_array(ready, "x") is ready  # no copy for float32 C-ordered data

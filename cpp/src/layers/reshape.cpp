@@ -60,9 +60,7 @@ Json reshape_config(const Layer& layer) {
 
 LayerPtr reshape_from_config(const std::string&, const std::string& name, const Json& config) {
   if (!config.contains("target_shape")) throw ValueError("The config of Reshape layer '" + name + "' has no `target_shape`.");
-  Shape target;
-  for (int d : int_list(config["target_shape"], "target_shape")) target.push_back(d);
-  return std::make_shared<Reshape>(name, target);
+  return std::make_shared<Reshape>(name, int64_list(config["target_shape"], "target_shape"));
 }
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "serialization/fields.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 namespace densekit {
 
@@ -190,13 +191,26 @@ Json base_config(const Layer& layer) {
 }
 
 // An int or a list of ints (Keras's axis arguments) as a vector.
+std::vector<int64_t> int64_list(const Json& j, const char* what) {
+  const auto bad = [&](const char* expected) {
+    return ValueError(std::string("Config field '") + what + "' must be " + expected + "; received " + j.dump());
+  };
+  if (!j.is_number_integer() && !j.is_array()) throw bad("an int or a list of ints");
+  std::vector<int64_t> out;
+  for (const auto& e : j.is_array() ? j : Json::array({j})) {
+    // An unsigned value above 2^63 would wrap when read as a signed one.
+    if (!e.is_number_integer() || (e.is_number_unsigned() && e.get<uint64_t>() > uint64_t(INT64_MAX))) throw bad("ints");
+    out.push_back(e.get<int64_t>());
+  }
+  return out;
+}
+
 std::vector<int> int_list(const Json& j, const char* what) {
   std::vector<int> out;
-  if (j.is_number_integer()) return {j.get<int>()};
-  if (!j.is_array()) throw ValueError(std::string("Config field '") + what + "' must be an int or a list of ints; received " + j.dump());
-  for (const auto& e : j) {
-    if (!e.is_number_integer()) throw ValueError(std::string("Config field '") + what + "' must hold ints; received " + j.dump());
-    out.push_back(e.get<int>());
+  for (int64_t v : int64_list(j, what)) {
+    if (v < INT32_MIN || v > INT32_MAX)
+      throw ValueError(std::string("Config field '") + what + "' holds " + std::to_string(v) + ", out of range; received " + j.dump());
+    out.push_back(static_cast<int>(v));
   }
   return out;
 }

@@ -14,8 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace densekit {
@@ -44,6 +46,15 @@ Shape shape_from(const Json& batch, const std::string& what);
 template <class T>
 T field(const Json& config, const char* key, T fallback) {
   if (!config.contains(key) || config[key].is_null()) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // nlohmann would truncate 2.5 or 2^40 into an int without a word.
+    const Json& v = config[key];
+    const bool fits = v.is_number_integer() &&
+                      (v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                                              : v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                                                    v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max()));
+    if (!fits) throw ValueError(std::string("Config field '") + key + "' must be an integer in range; received " + v.dump());
+  }
   try {
     return config[key].get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -69,7 +80,9 @@ Json number_config(double v);
 
 // name, trainable, dtype (and activity_regularizer when set): the start of every layer's config.
 Json base_config(const Layer& layer);
-// An int or a list of ints (Keras's axis arguments) as a vector.
+// An int or a list of ints (Keras's axis arguments, shapes) as a vector; ValueError naming the
+// field for anything else or, for int_list, a value outside int's range.
+std::vector<int64_t> int64_list(const Json& j, const char* what);
 std::vector<int> int_list(const Json& j, const char* what);
 // Row-major values of `shape` as a nested list (a scalar for {}), and back.
 Json nested(const std::vector<double>& values, const Shape& shape, size_t dim = 0, size_t offset = 0);

@@ -2,7 +2,8 @@
 
 import warnings
 
-from densekit import _core, activations, constraints, initializers, regularizers
+from densekit import activations, constraints, initializers, regularizers
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -10,7 +11,7 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation_spec = activations.get(activation)
-        self._core = _core.ActivationLayer(self.name, self.activation_spec)
+        self._core = core_from_config(self, "Activation", activation=self.activation_spec)
 
     @property
     def activation(self):
@@ -34,11 +35,8 @@ class ReLU(Layer):
             raise ValueError(f"threshold of a ReLU layer cannot be None or a negative value. Received: threshold={threshold}")
         self.max_value = max_value
         self.negative_slope, self.threshold = negative_slope, threshold
-        spec = _core.Activation.from_name("relu")
-        spec.negative_slope, spec.threshold = float(negative_slope), float(threshold)
-        if max_value is not None:
-            spec.max_value = float(max_value)
-        self._core = _core.ActivationLayer(self.name, spec, "ReLU")
+        self._core = core_from_config(self, "ReLU", max_value=None if max_value is None else float(max_value),
+                                      negative_slope=float(negative_slope), threshold=float(threshold))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -56,9 +54,7 @@ class LeakyReLU(Layer):
             raise ValueError("The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a "
                              f"float. Received: negative_slope={negative_slope}")
         self.negative_slope = negative_slope
-        spec = _core.Activation.from_name("leaky_relu")
-        spec.negative_slope = float(negative_slope)
-        self._core = _core.ActivationLayer(self.name, spec, "LeakyReLU")
+        self._core = core_from_config(self, "LeakyReLU", negative_slope=float(negative_slope))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -70,9 +66,7 @@ class ELU(Layer):
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = alpha
-        spec = _core.Activation.from_name("elu")
-        spec.alpha = float(alpha)
-        self._core = _core.ActivationLayer(self.name, spec, "ELU")
+        self._core = core_from_config(self, "ELU", alpha=float(alpha))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -88,7 +82,7 @@ class Softmax(Layer):
                 raise ValueError(f"densekit's Softmax normalizes along one axis. Received: axis={axis}")
             axis = axis[0]
         self.axis = int(axis)
-        self._core = _core.ActivationLayer(self.name, _core.Activation.from_name("softmax"), "Softmax", self.axis)
+        self._core = core_from_config(self, "Softmax", axis=self.axis)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -109,9 +103,10 @@ class PReLU(Layer):
             self.shared_axes = [int(shared_axes)]
         else:
             self.shared_axes = [int(a) for a in shared_axes]
-        self._core = _core.PReLU(self.name, self.alpha_initializer._core, regularizers.core(self.alpha_regularizer),
-                                 constraints.core(self.alpha_constraint), self.shared_axes)
-        self._core.trainable = self.trainable
+        self._core = core_from_config(self, "PReLU", alpha_initializer=self.alpha_initializer._core,
+                                      alpha_regularizer=regularizers.core(self.alpha_regularizer),
+                                      alpha_constraint=constraints.core(self.alpha_constraint),
+                                      shared_axes=self.shared_axes)
 
     @property
     def alpha(self):

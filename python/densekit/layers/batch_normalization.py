@@ -3,7 +3,8 @@ inference and when the layer is frozen (``trainable = False``). Computed in C++.
 
 import numbers
 
-from densekit import _core, constraints, initializers, regularizers
+from densekit import constraints, initializers, regularizers
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -35,12 +36,16 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
-        self._core = _core.BatchNormalization(
-            self.name, self.axis, self.momentum, self.epsilon, self.center, self.scale, self.beta_initializer._core,
-            self.gamma_initializer._core, self.moving_mean_initializer._core, self.moving_variance_initializer._core,
-            regularizers.core(self.beta_regularizer), regularizers.core(self.gamma_regularizer),
-            constraints.core(self.beta_constraint), constraints.core(self.gamma_constraint))
-        self._core.trainable = self.trainable
+        self._core = core_from_config(
+            self, "BatchNormalization", axis=self.axis, momentum=self.momentum, epsilon=self.epsilon,
+            center=self.center, scale=self.scale, beta_initializer=self.beta_initializer._core,
+            gamma_initializer=self.gamma_initializer._core,
+            moving_mean_initializer=self.moving_mean_initializer._core,
+            moving_variance_initializer=self.moving_variance_initializer._core,
+            beta_regularizer=regularizers.core(self.beta_regularizer),
+            gamma_regularizer=regularizers.core(self.gamma_regularizer),
+            beta_constraint=constraints.core(self.beta_constraint),
+            gamma_constraint=constraints.core(self.gamma_constraint))
 
     def _weight(self, name):
         for w in self.weights:

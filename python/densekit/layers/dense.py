@@ -2,7 +2,8 @@
 
 import numbers
 
-from densekit import _core, activations, constraints, initializers, regularizers
+from densekit import activations, constraints, initializers, regularizers
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -26,12 +27,13 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._core = _core.Dense(self.name, self.units, self._activation_spec, self.use_bias,
-                                 self.kernel_initializer._core, self.bias_initializer._core,
-                                 regularizers.core(self.kernel_regularizer),
-                                 regularizers.core(self.bias_regularizer),
-                                 constraints.core(self.kernel_constraint), constraints.core(self.bias_constraint))
-        self._core.trainable = self.trainable
+        self._core = core_from_config(
+            self, "Dense", units=self.units, activation=self._activation_spec, use_bias=self.use_bias,
+            kernel_initializer=self.kernel_initializer._core, bias_initializer=self.bias_initializer._core,
+            kernel_regularizer=regularizers.core(self.kernel_regularizer),
+            bias_regularizer=regularizers.core(self.bias_regularizer),
+            kernel_constraint=constraints.core(self.kernel_constraint),
+            bias_constraint=constraints.core(self.bias_constraint))
 
     @property
     def activation(self):

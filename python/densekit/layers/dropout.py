@@ -2,7 +2,7 @@
 
 import numbers
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -16,8 +16,7 @@ class Dropout(Layer):
             raise ValueError("densekit's Dropout does not support `noise_shape` yet.")
         self.rate = float(rate)
         self.seed = seed
-        self._core = _core.Dropout(self.name, self.rate)
-        self._core.seed = seed
+        self._core = core_from_config(self, "Dropout", rate=self.rate, seed=seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -2,7 +2,7 @@
 
 import numbers
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -14,8 +14,7 @@ class GaussianDropout(Layer):
                              f"Received: rate={rate}")
         self.rate = float(rate)
         self.seed = seed
-        self._core = _core.GaussianDropout(self.name, self.rate)
-        self._core.seed = seed
+        self._core = core_from_config(self, "GaussianDropout", rate=self.rate, seed=seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

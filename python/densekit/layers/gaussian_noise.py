@@ -2,7 +2,7 @@
 
 import numbers
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -14,8 +14,7 @@ class GaussianNoise(Layer):
                              f"Received: stddev={stddev}")
         self.stddev = float(stddev)
         self.seed = seed
-        self._core = _core.GaussianNoise(self.name, self.stddev)
-        self._core.seed = seed
+        self._core = core_from_config(self, "GaussianNoise", stddev=self.stddev, seed=seed)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

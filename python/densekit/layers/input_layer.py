@@ -4,7 +4,7 @@
 
 import numpy as np
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
 from densekit.layers.node import Node
@@ -48,7 +48,7 @@ class InputLayer(Layer):
         # Keras: a named Input gives its tensor the same name.
         self.output = KerasTensor(batch_shape, "float32", name, self, node, 0)
         node.output = self.output
-        self._core = _core.InputLayer(self.name, list(batch_shape[1:]))
+        self._core = core_from_config(self, "InputLayer", batch_shape=[None] + list(batch_shape[1:]))
 
     @property
     def shape(self):

@@ -2,7 +2,8 @@
 
 import numbers
 
-from densekit import _core, constraints, initializers, regularizers
+from densekit import constraints, initializers, regularizers
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -27,13 +28,13 @@ class LayerNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        self._core = _core.LayerNormalization(
-            self.name, axes, isinstance(self.axis, list), self.epsilon, self.center, self.scale,
-            self.beta_initializer._core, self.gamma_initializer._core, regularizers.core(self.beta_regularizer),
-            regularizers.core(self.gamma_regularizer), constraints.core(self.beta_constraint),
-            constraints.core(self.gamma_constraint))
-        self._core.trainable = self.trainable
+        self._core = core_from_config(
+            self, "LayerNormalization", axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,
+            beta_initializer=self.beta_initializer._core, gamma_initializer=self.gamma_initializer._core,
+            beta_regularizer=regularizers.core(self.beta_regularizer),
+            gamma_regularizer=regularizers.core(self.gamma_regularizer),
+            beta_constraint=constraints.core(self.beta_constraint),
+            gamma_constraint=constraints.core(self.gamma_constraint))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

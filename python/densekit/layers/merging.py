@@ -4,7 +4,7 @@ dimensions of 1 broadcast) and Concatenate, with Keras's functional helpers (``a
 
 import numbers
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -14,7 +14,7 @@ class _Merge(Layer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._core = _core.Merge(self.name, getattr(_core.MergeOp, type(self).__name__))
+        self._core = core_from_config(self, type(self).__name__)
 
     def compute_output_shape(self, input_shape):
         out = ()
@@ -61,7 +61,7 @@ class Concatenate(Layer):
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
             raise ValueError(f"`axis` must be an integer. Received: axis={axis!r}")
         self.axis = int(axis)
-        self._core = _core.Concatenate(self.name, self.axis)
+        self._core = core_from_config(self, "Concatenate", axis=self.axis)
 
     def compute_output_shape(self, input_shape):
         shapes = [list(s) for s in input_shape]

@@ -6,6 +6,8 @@ import numbers
 import numpy as np
 
 from densekit import _core
+from densekit.utils import arrays
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -38,16 +40,12 @@ class Normalization(Layer):
             if mean_array.ndim > len(self.axis):
                 raise ValueError(f"The rank of `mean` must be less than or equal to the number of axes ({len(self.axis)}). "
                                  f"Received: mean shape {mean_array.shape} for axis {self.axis}")
-            values = dict(mean=mean_array.ravel().tolist(), variance=variance_array.ravel().tolist(),
-                          value_shape=list(mean_array.shape))
-        self._core = _core.Normalization(self.name, list(self.axis), self.invert, values.get("mean"),
-                                         values.get("variance"), values.get("value_shape", []))
+            values = dict(mean=mean_array.tolist(), variance=variance_array.tolist())
+        self._core = core_from_config(self, "Normalization", axis=list(self.axis), invert=self.invert, **values)
 
     def adapt(self, data):
         """Computes the mean and variance of ``data`` (an array, or an iterable of batches) over
         every axis not in ``axis``, and stores them as the layer's weights."""
-        from densekit.models import data as data_utils
-
         if self.input_mean is not None:
             raise ValueError(f"Layer '{self.name}' was given `mean` and `variance`: it cannot be adapted.")
         if isinstance(data, list) and data and all(hasattr(b, "shape") for b in data):
@@ -59,7 +57,7 @@ class Normalization(Layer):
         else:
             raise TypeError(f"Unsupported data type: {type(data)}. `adapt` supports NumPy arrays, lists and iterables "
                             "of batches.")
-        batches = [data_utils.to_array(b[0] if isinstance(b, tuple) else b, "data") for b in batches]
+        batches = [arrays.to_array(b[0] if isinstance(b, tuple) else b, "data") for b in batches]
         if not batches:
             raise ValueError("adapt() received an empty iterable (no batches). Expected at least one batch.")
         if any(b.ndim == 0 for b in batches):

@@ -2,7 +2,7 @@
 
 import numbers
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -13,7 +13,7 @@ class Rescaling(Layer):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"densekit's Rescaling takes a number `{arg}`. Received: {arg}={value!r}")
         self.scale, self.offset = float(scale), float(offset)
-        self._core = _core.Rescaling(self.name, self.scale, self.offset)
+        self._core = core_from_config(self, "Rescaling", scale=self.scale, offset=self.offset)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from densekit import _core
+from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
@@ -13,7 +13,7 @@ class Reshape(Layer):
             self.target_shape = tuple(int(d) for d in target_shape)
         except TypeError:
             raise ValueError(f"`target_shape` must be a tuple of integers. Received: target_shape={target_shape!r}") from None
-        self._core = _core.Reshape(self.name, list(self.target_shape))
+        self._core = core_from_config(self, "Reshape", target_shape=list(self.target_shape))
 
     def compute_output_shape(self, input_shape):
         size = int(np.prod(input_shape[1:]))
