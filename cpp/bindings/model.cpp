@@ -1,6 +1,8 @@
 // Graph, optimizer and model: the training loop runs here with the GIL released.
 #include "common.hpp"
 
+#include <densekit/serialization.hpp>
+
 #include <optional>
 
 namespace densekit_py {
@@ -112,31 +114,11 @@ void init_model(py::module_& m) {
       });
 
   py::class_<OptimizerConfig>(m, "OptimizerConfig")
-      .def_static("from_name", &OptimizerConfig::from_name)
+      .def_static("from_json", &optimizer_config_from_json, py::arg("json"))
       .def_static("names", &OptimizerConfig::names)
       .def_property_readonly("class_name", &OptimizerConfig::class_name)
-      .def_readwrite("learning_rate", &OptimizerConfig::learning_rate)
-      .def_readwrite("beta_1", &OptimizerConfig::beta_1)
-      .def_readwrite("beta_2", &OptimizerConfig::beta_2)
-      .def_readwrite("epsilon", &OptimizerConfig::epsilon)
-      .def_readwrite("amsgrad", &OptimizerConfig::amsgrad)
-      .def_readwrite("momentum", &OptimizerConfig::momentum)
-      .def_readwrite("nesterov", &OptimizerConfig::nesterov)
-      .def_readwrite("rho", &OptimizerConfig::rho)
-      .def_readwrite("centered", &OptimizerConfig::centered)
-      .def_readwrite("initial_accumulator_value", &OptimizerConfig::initial_accumulator_value)
-      .def_readwrite("weight_decay", &OptimizerConfig::weight_decay)
-      .def_readwrite("clipnorm", &OptimizerConfig::clipnorm)
-      .def_readwrite("clipvalue", &OptimizerConfig::clipvalue)
-      .def_readwrite("global_clipnorm", &OptimizerConfig::global_clipnorm)
-      .def_readwrite("name", &OptimizerConfig::name)
-      .def_readwrite("use_ema", &OptimizerConfig::use_ema)
-      .def_readwrite("ema_momentum", &OptimizerConfig::ema_momentum)
-      .def_readwrite("ema_overwrite_frequency", &OptimizerConfig::ema_overwrite_frequency)
-      .def_readwrite("loss_scale_factor", &OptimizerConfig::loss_scale_factor)
-      .def_readwrite("gradient_accumulation_steps", &OptimizerConfig::gradient_accumulation_steps)
-      .def_readwrite("schedule", &OptimizerConfig::schedule)
-      .def("validate", &OptimizerConfig::validate);
+      .def_readonly("learning_rate", &OptimizerConfig::learning_rate)
+      .def("to_json", &optimizer_config_json);
 
   py::enum_<ScheduleKind>(m, "ScheduleKind")
       .value("ExponentialDecay", ScheduleKind::ExponentialDecay)

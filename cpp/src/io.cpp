@@ -90,32 +90,11 @@ struct TensorIn {
   const char* data = nullptr;    // into the owning Parsed's storage
 };
 
-// Names of the update rule's slots, in Optimizer::slots() order.
-std::vector<std::string> rule_slot_names(const OptimizerConfig& c) {
-  switch (c.kind) {
-    case OptimizerKind::SGD: return c.momentum != 0.0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW:
-      return c.amsgrad ? std::vector<std::string>{"momentum", "velocity", "velocity_hat"} : std::vector<std::string>{"momentum", "velocity"};
-    case OptimizerKind::RMSprop: {
-      std::vector<std::string> s{"velocity"};
-      if (c.momentum > 0.0) s.push_back("momentum");
-      if (c.centered) s.push_back("average_gradient");
-      return s;
-    }
-    case OptimizerKind::Adagrad: return {"accumulator"};
-    case OptimizerKind::Adadelta: return {"accumulated_grad", "accumulated_delta_var"};
-    case OptimizerKind::Adamax: return {"momentum", "norm"};
-    case OptimizerKind::Nadam: return {"momentum", "velocity"};
-  }
-  return {};
-}
-
 // Every slot: the rule's, then the EMA averages and the gradient accumulators (Keras's names).
-std::vector<std::string> slot_names(const OptimizerConfig& c) {
-  std::vector<std::string> names = rule_slot_names(c);
-  if (c.use_ema) names.push_back("average");
-  if (c.gradient_accumulation_steps > 0) names.push_back("gradient_accumulator");
+std::vector<std::string> slot_names(const Optimizer& optimizer) {
+  std::vector<std::string> names = optimizer.slot_names();
+  if (optimizer.config().use_ema) names.push_back("average");
+  if (optimizer.config().gradient_accumulation_steps > 0) names.push_back("gradient_accumulator");
   return names;
 }
 
@@ -162,15 +141,15 @@ std::string encode(const Model& model, bool weights_only) {
   if (optimizer && optimizer->built()) {
     const int64_t it = optimizer->raw_iterations();  // accumulation steps included
     tensors.push_back(tensor("optimizer/iterations", kI64, {}, &it, 1));
-    const auto names = slot_names(optimizer->config());
+    const auto names = slot_names(*optimizer);
     for (size_t s = 0; s < names.size(); ++s)
       for (const auto& r : g.weights())
         if (r.spec.trainable && r.layer->trainable)
           tensors.push_back(tensor("optimizer/" + names[s] + "/" + weight_key(r), kF32, r.spec.shape,
                                    optimizer->slots()[s].data() + r.offset, r.size));
-    if (optimizer->config().kind == OptimizerKind::Nadam) {
-      const double u = optimizer->nadam_u_product();
-      tensors.push_back(tensor("optimizer/u_product", kF64, {}, &u, 1));
+    if (const char* state = optimizer->rule_state_name()) {
+      const double value = optimizer->rule_state();
+      tensors.push_back(tensor(std::string("optimizer/") + state, kF64, {}, &value, 1));
     }
   }
   if (!weights_only) {
@@ -458,7 +437,7 @@ void restore_state(Model& model, const Parsed& p, bool with_optimizer, const std
     opt.build(g.param_count(), g.trainable_segments());
     int64_t it = 0;
     std::memcpy(&it, require(p, "optimizer/iterations", "I64", {}, what).data, 8);
-    const auto names = slot_names(opt.config());
+    const auto names = slot_names(opt);
     for (size_t s = 0; s < names.size(); ++s)
       for (size_t i = 0; i < records.size(); ++i) {
         const WeightRecord& r = records[i];
@@ -468,7 +447,7 @@ void restore_state(Model& model, const Parsed& p, bool with_optimizer, const std
         std::memcpy(opt.slots()[s].data() + r.offset, t.data, t.bytes);
       }
     double u = 1.0;
-    if (opt.config().kind == OptimizerKind::Nadam) std::memcpy(&u, require(p, "optimizer/u_product", "F64", {}, what).data, 8);
+    if (const char* state = opt.rule_state_name()) std::memcpy(&u, require(p, std::string("optimizer/") + state, "F64", {}, what).data, 8);
     opt.restore_progress(it, u);
   }
   if (p.tensors.count("rng/state")) {

@@ -2,6 +2,7 @@
 #include <densekit/optimizers.hpp>
 #include "float_mode.hpp"
 #include "parallel_for.hpp"
+#include "optimizers/rule.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,44 +11,9 @@
 namespace densekit {
 namespace {
 
-struct Entry {
-  const char* class_name;
-  OptimizerKind kind;
-};
-
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> e = {
-      {"SGD", OptimizerKind::SGD},         {"Adam", OptimizerKind::Adam},
-      {"AdamW", OptimizerKind::AdamW},     {"RMSprop", OptimizerKind::RMSprop},
-      {"Adagrad", OptimizerKind::Adagrad}, {"Adadelta", OptimizerKind::Adadelta},
-      {"Adamax", OptimizerKind::Adamax},   {"Nadam", OptimizerKind::Nadam},
-  };
-  return e;
-}
-
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-int slot_count(const OptimizerConfig& c) {
-  switch (c.kind) {
-    case OptimizerKind::SGD: return c.momentum != 0.0 ? 1 : 0;
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: return c.amsgrad ? 3 : 2;
-    case OptimizerKind::RMSprop: return 1 + (c.momentum > 0.0 ? 1 : 0) + (c.centered ? 1 : 0);
-    case OptimizerKind::Adagrad: return 1;
-    case OptimizerKind::Adadelta:
-    case OptimizerKind::Adamax:
-    case OptimizerKind::Nadam: return 2;
-  }
-  return 0;
-}
-
-void require_range(const char* what, double v, double lo, double hi) {
-  if (!(v >= lo && v <= hi))
-    throw ValueError(std::string("Argument `") + what + "` must be in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]. Received: " + what + "=" + std::to_string(v));
 }
 
 // An update costs about as much per weight as 32 multiply-adds (a square root and a division
@@ -59,16 +25,13 @@ constexpr double kUpdateWorkPerWeight = 32.0;
 OptimizerConfig OptimizerConfig::defaults(OptimizerKind kind) {
   OptimizerConfig c;
   c.kind = kind;
-  c.learning_rate = kind == OptimizerKind::SGD ? 0.01 : 0.001;
-  if (kind == OptimizerKind::RMSprop) c.rho = 0.9;
-  if (kind == OptimizerKind::Adadelta) c.rho = 0.95;
-  if (kind == OptimizerKind::AdamW) c.weight_decay = 0.004;
+  rule_of(kind).set_defaults(c);
   return c;
 }
 
 OptimizerConfig OptimizerConfig::from_name(const std::string& name) {
-  for (const auto& e : registry())
-    if (lower(name) == lower(e.class_name)) return defaults(e.kind);
+  for (const OptimizerRule* rule : optimizer_rules())
+    if (lower(name) == lower(rule->class_name)) return defaults(rule->kind);
   std::string known;
   for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
   throw ValueError("Could not interpret optimizer identifier: " + name + ". Valid names are: " + known + ".");
@@ -76,27 +39,17 @@ OptimizerConfig OptimizerConfig::from_name(const std::string& name) {
 
 std::vector<std::string> OptimizerConfig::names() {
   std::vector<std::string> out;
-  for (const auto& e : registry()) out.push_back(lower(e.class_name));
+  for (const OptimizerRule* rule : optimizer_rules()) out.push_back(lower(rule->class_name));
   return out;
 }
 
-std::string OptimizerConfig::class_name() const {
-  for (const auto& e : registry())
-    if (e.kind == kind) return e.class_name;
-  return "Optimizer";
-}
+std::string OptimizerConfig::class_name() const { return rule_of(kind).class_name; }
 
 void OptimizerConfig::validate() const {
   if (!(learning_rate >= 0.0) || !std::isfinite(learning_rate))
     throw ValueError("Argument `learning_rate` must be a non-negative finite float. Received: learning_rate=" +
                      std::to_string(learning_rate));
-  require_range("beta_1", beta_1, 0.0, 1.0);
-  require_range("beta_2", beta_2, 0.0, 1.0);
-  require_range("momentum", momentum, 0.0, 1.0);
-  require_range("rho", rho, 0.0, 1.0);
-  if (!(epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(epsilon));
-  if (initial_accumulator_value < 0.0)
-    throw ValueError("Argument `initial_accumulator_value` must be >= 0. Received: " + std::to_string(initial_accumulator_value));
+  rule_of(kind).validate(*this);
   const int clips = int(clipnorm.has_value()) + int(clipvalue.has_value()) + int(global_clipnorm.has_value());
   if (clips > 1)
     throw ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm=" +
@@ -105,8 +58,6 @@ void OptimizerConfig::validate() const {
                      (global_clipnorm ? std::to_string(*global_clipnorm) : "None"));
   for (auto [what, v] : {std::pair{"clipnorm", clipnorm}, {"clipvalue", clipvalue}, {"global_clipnorm", global_clipnorm}})
     if (v && !(*v > 0.0)) throw ValueError(std::string("Argument `") + what + "` must be positive. Received: " + std::to_string(*v));
-  if (kind == OptimizerKind::AdamW && !weight_decay)
-    throw ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
   if (use_ema && !(ema_momentum >= 0.0 && ema_momentum <= 1.0))
     throw ValueError("`ema_momentum` must be in the range [0, 1]. Received: ema_momentum=" + std::to_string(ema_momentum));
   if (ema_overwrite_frequency < 0)
@@ -121,7 +72,7 @@ void OptimizerConfig::validate() const {
                      std::to_string(*loss_scale_factor));
 }
 
-Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)) {
+Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)), rule_(&rule_of(config_.kind)) {
   config_.validate();
   learning_rate_ = static_cast<float>(config_.learning_rate);
 }
@@ -174,15 +125,15 @@ void Optimizer::set_iterations(int64_t it) {
 
 void Optimizer::build(int64_t size, std::vector<Segment> segments) {
   segments_ = std::move(segments);
-  const int rule_slots = slot_count(config_);
-  ema_slot_ = config_.use_ema ? rule_slots : -1;
-  accumulator_slot_ = config_.gradient_accumulation_steps > 0 ? rule_slots + (config_.use_ema ? 1 : 0) : -1;
-  const int total = rule_slots + (ema_slot_ >= 0 ? 1 : 0) + (accumulator_slot_ >= 0 ? 1 : 0);
+  rule_slots_ = static_cast<int>(rule_->slot_names(config_).size());
+  ema_slot_ = config_.use_ema ? rule_slots_ : -1;
+  accumulator_slot_ = config_.gradient_accumulation_steps > 0 ? rule_slots_ + (config_.use_ema ? 1 : 0) : -1;
+  const int total = rule_slots_ + (ema_slot_ >= 0 ? 1 : 0) + (accumulator_slot_ >= 0 ? 1 : 0);
   slots_.assign(total, Buffer(static_cast<size_t>(size), 0.0f));
-  if (config_.kind == OptimizerKind::Adagrad)
-    std::fill(slots_[0].begin(), slots_[0].end(), static_cast<float>(config_.initial_accumulator_value));
+  if (rule_->initial_slot_value)
+    for (int s = 0; s < rule_slots_; ++s) std::fill(slots_[s].begin(), slots_[s].end(), rule_->initial_slot_value(config_, s));
   raw_iterations_ = 0;
-  u_product_ = 1.0;
+  rule_state_ = 1.0;
   built_ = true;
 }
 
@@ -190,9 +141,14 @@ int64_t Optimizer::variable_count() const {
   int64_t trainable = 0;
   for (const auto& s : segments_) trainable += s.size;
   const bool lr_variable = !config_.schedule && !lr_function_;
-  const int64_t per_weight = slot_count(config_) + (config_.use_ema ? 1 : 0) + (config_.gradient_accumulation_steps > 0 ? 1 : 0);
-  return 1 + (lr_variable ? 1 : 0) + per_weight * trainable + (config_.kind == OptimizerKind::Nadam ? 1 : 0);
+  const int64_t per_weight = static_cast<int64_t>(rule_->slot_names(config_).size()) + (config_.use_ema ? 1 : 0) +
+                             (config_.gradient_accumulation_steps > 0 ? 1 : 0);
+  return 1 + (lr_variable ? 1 : 0) + per_weight * trainable + (rule_->state_name ? 1 : 0);
 }
+
+std::vector<std::string> Optimizer::slot_names() const { return rule_->slot_names(config_); }
+
+const char* Optimizer::rule_state_name() const { return rule_->state_name; }
 
 void Optimizer::clip(float* grads) const {
   auto norm = [&](const Segment& s) {
@@ -265,27 +221,7 @@ void Optimizer::begin_update() {
   k.b1 = static_cast<float>(1.0 - c.beta_1);
   k.b2 = static_cast<float>(1.0 - c.beta_2);
   k.decay = static_cast<float>(c.weight_decay ? 1.0 - *c.weight_decay * lr : 1.0);
-  switch (c.kind) {
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW:
-      k.a = static_cast<float>(lr * std::sqrt(1.0 - std::pow(c.beta_2, t)) / (1.0 - std::pow(c.beta_1, t)));
-      break;
-    case OptimizerKind::Adamax:
-      k.b1 = static_cast<float>(c.beta_1);  // Adamax uses β1 and β2 themselves
-      k.b2 = static_cast<float>(c.beta_2);
-      k.a = static_cast<float>(1.0 - std::pow(c.beta_1, t));
-      break;
-    case OptimizerKind::Nadam: {
-      u_product_ *= c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
-      const double mu_t = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
-      const double mu_next = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
-      k.a = static_cast<float>(mu_next / (1.0 - u_product_ * mu_next));
-      k.b = static_cast<float>((1.0 - mu_t) / (1.0 - u_product_));
-      k.c = static_cast<float>(1.0 / (1.0 - std::pow(c.beta_2, t)));
-      break;
-    }
-    default: break;
-  }
+  rule_->step_constants(c, lr, t, rule_state_, k);
   step_ = k;
 }
 
@@ -346,115 +282,11 @@ void Optimizer::swap_ema(float* params) {
     for (int64_t i = s.offset; i < s.offset + s.size; ++i) std::swap(avg[i], params[i]);
 }
 
-// Each optimizer's update_step (keras/src/optimizers/sgd.py, adam.py, rmsprop.py, ...), with
-// t = iterations + 1.
-// The constants of step t come from begin_update().
+// The family's update_step on one range, with the constants begin_update() fixed for this step.
 void Optimizer::update_segment(float* w, const float* g, int64_t offset, int64_t n) const {
-  const OptimizerConfig& c = config_;
-  const StepConstants& k = step_;
-  const float lr_f = k.lr, eps = k.eps;
-  auto slot = [&](int i) { return const_cast<float*>(slots_[i].data()); };
-  const int64_t end = offset + n;
-  switch (c.kind) {
-    case OptimizerKind::SGD: {
-      if (c.momentum == 0.0) {
-        for (int64_t i = offset; i < end; ++i) w[i] -= lr_f * g[i];
-        return;
-      }
-      const float mu = static_cast<float>(c.momentum);
-      float* v = slot(0);
-      for (int64_t i = offset; i < end; ++i) {
-        v[i] = mu * v[i] - lr_f * g[i];
-        w[i] += c.nesterov ? mu * v[i] - lr_f * g[i] : v[i];
-      }
-      return;
-    }
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: {
-      const float alpha = k.a, b1 = k.b1, b2 = k.b2;
-      float *m = slot(0), *v = slot(1);
-      // ε is added to the uncorrected √v (Keras's "epsilon hat" form).
-      if (!c.amsgrad) {
-        for (int64_t i = offset; i < end; ++i) {
-          m[i] += (g[i] - m[i]) * b1;
-          v[i] += (g[i] * g[i] - v[i]) * b2;
-          w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
-        }
-        return;
-      }
-      float* vhat = slot(2);
-      for (int64_t i = offset; i < end; ++i) {
-        m[i] += (g[i] - m[i]) * b1;
-        v[i] += (g[i] * g[i] - v[i]) * b2;
-        vhat[i] = std::max(vhat[i], v[i]);
-        w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
-      }
-      return;
-    }
-    case OptimizerKind::RMSprop: {
-      const float rho = static_cast<float>(c.rho), mu = static_cast<float>(c.momentum);
-      float* s = slot(0);
-      float* mom = c.momentum > 0.0 ? slot(1) : nullptr;
-      float* avg = c.centered ? slot(c.momentum > 0.0 ? 2 : 1) : nullptr;
-      for (int64_t i = offset; i < end; ++i) {
-        s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
-        float denom = s[i];
-        if (avg) {
-          avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
-          denom -= avg[i] * avg[i];
-        }
-        const float inc = lr_f * g[i] / std::sqrt(denom + eps);  // ε inside the square root
-        if (mom) {
-          mom[i] = mu * mom[i] + inc;
-          w[i] -= mom[i];
-        } else {
-          w[i] -= inc;
-        }
-      }
-      return;
-    }
-    case OptimizerKind::Adagrad: {
-      float* a = slot(0);
-      for (int64_t i = offset; i < end; ++i) {
-        a[i] += g[i] * g[i];
-        w[i] -= lr_f * g[i] / std::sqrt(a[i] + eps);
-      }
-      return;
-    }
-    case OptimizerKind::Adadelta: {
-      const float rho = static_cast<float>(c.rho);
-      float *eg = slot(0), *edx = slot(1);
-      for (int64_t i = offset; i < end; ++i) {
-        eg[i] = rho * eg[i] + (1.0f - rho) * g[i] * g[i];
-        const float delta = -std::sqrt(edx[i] + eps) * g[i] / std::sqrt(eg[i] + eps);
-        edx[i] = rho * edx[i] + (1.0f - rho) * delta * delta;
-        w[i] += lr_f * delta;
-      }
-      return;
-    }
-    case OptimizerKind::Adamax: {
-      const float b1 = k.b1, b2 = k.b2, corr = k.a;
-      float *m = slot(0), *u = slot(1);
-      for (int64_t i = offset; i < end; ++i) {
-        m[i] += (g[i] - m[i]) * (1.0f - b1);
-        u[i] = std::max(b2 * u[i], std::abs(g[i]));
-        w[i] -= lr_f * m[i] / (corr * (u[i] + eps));
-      }
-      return;
-    }
-    case OptimizerKind::Nadam: {
-      const float a = k.a, b = k.b, v_corr = k.c, b1 = k.b1, b2 = k.b2;
-      float *m = slot(0), *v = slot(1);
-      for (int64_t i = offset; i < end; ++i) {
-        m[i] += (g[i] - m[i]) * b1;
-        v[i] += (g[i] * g[i] - v[i]) * b2;
-        const float m_hat = a * m[i] + b * g[i];
-        const float v_hat = v[i] * v_corr;
-        w[i] -= lr_f * m_hat / (std::sqrt(v_hat) + eps);
-      }
-      return;
-    }
-  }
+  float* slots[8];
+  for (int s = 0; s < rule_slots_; ++s) slots[s] = const_cast<float*>(slots_[s].data());
+  rule_->update(config_, step_, slots, w, g, offset, offset + n);
 }
 
 }  // namespace densekit

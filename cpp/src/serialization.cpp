@@ -3,6 +3,7 @@
 #include "serialization.hpp"
 
 #include "layers/registry.hpp"
+#include "optimizers/rule.hpp"
 
 #include <densekit/errors.hpp>
 #include <densekit/layers/input_layer.hpp>
@@ -202,20 +203,7 @@ Json optimizer_config(const OptimizerConfig& o) {
   c["loss_scale_factor"] = optional_number(o.loss_scale_factor);
   c["gradient_accumulation_steps"] =
       o.gradient_accumulation_steps > 0 ? Json(o.gradient_accumulation_steps) : Json(nullptr);
-  switch (o.kind) {
-    case OptimizerKind::SGD: c["momentum"] = o.momentum, c["nesterov"] = o.nesterov; break;
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW:
-      c["beta_1"] = o.beta_1, c["beta_2"] = o.beta_2, c["epsilon"] = o.epsilon, c["amsgrad"] = o.amsgrad;
-      break;
-    case OptimizerKind::RMSprop:
-      c["rho"] = o.rho, c["momentum"] = o.momentum, c["epsilon"] = o.epsilon, c["centered"] = o.centered;
-      break;
-    case OptimizerKind::Adagrad: c["initial_accumulator_value"] = o.initial_accumulator_value, c["epsilon"] = o.epsilon; break;
-    case OptimizerKind::Adadelta: c["rho"] = o.rho, c["epsilon"] = o.epsilon; break;
-    case OptimizerKind::Adamax:
-    case OptimizerKind::Nadam: c["beta_1"] = o.beta_1, c["beta_2"] = o.beta_2, c["epsilon"] = o.epsilon; break;
-  }
+  rule_of(o.kind).write_config(o, c);
   return wrap("keras.optimizers", o.class_name(), c);
 }
 
@@ -238,15 +226,7 @@ OptimizerConfig optimizer_from(const Json& j) {
   o.ema_overwrite_frequency = field<int64_t>(c, "ema_overwrite_frequency", 0);
   if (c.contains("loss_scale_factor") && !c["loss_scale_factor"].is_null()) o.loss_scale_factor = c["loss_scale_factor"].get<double>();
   o.gradient_accumulation_steps = field<int64_t>(c, "gradient_accumulation_steps", 0);
-  o.beta_1 = field(c, "beta_1", o.beta_1);
-  o.beta_2 = field(c, "beta_2", o.beta_2);
-  o.epsilon = field(c, "epsilon", o.epsilon);
-  o.amsgrad = field(c, "amsgrad", o.amsgrad);
-  o.momentum = field(c, "momentum", o.momentum);
-  o.nesterov = field(c, "nesterov", o.nesterov);
-  o.rho = field(c, "rho", o.rho);
-  o.centered = field(c, "centered", o.centered);
-  o.initial_accumulator_value = field(c, "initial_accumulator_value", o.initial_accumulator_value);
+  rule_of(o.kind).read_config(c, o);
   for (auto [key, slot] : {std::pair{"weight_decay", &o.weight_decay}, {"clipnorm", &o.clipnorm},
                            {"clipvalue", &o.clipvalue}, {"global_clipnorm", &o.global_clipnorm}})
     if (c.contains(key)) *slot = c[key].is_null() ? std::nullopt : std::optional<double>(c[key].get<double>());
@@ -620,6 +600,16 @@ std::string activation_config_json(const Activation& activation) { return activa
 std::string initializer_config_json(const Initializer& initializer) { return initializer_config(initializer).dump(); }
 std::string regularizer_config_json(const Regularizer& regularizer) { return regularizer_config(regularizer).dump(); }
 std::string constraint_config_json(const Constraint& constraint) { return constraint_config(constraint).dump(); }
+
+std::string optimizer_config_json(const OptimizerConfig& optimizer) { return optimizer_config(optimizer).dump(); }
+
+OptimizerConfig optimizer_config_from_json(const std::string& json) {
+  try {
+    return optimizer_from(parse(json, "optimizer config"));
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(std::string("The optimizer config does not follow the Keras schema: ") + e.what());
+  }
+}
 
 std::string model_config_json(const Model& model) { return model_config(model).dump(); }
 

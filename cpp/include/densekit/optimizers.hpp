@@ -46,6 +46,18 @@ struct OptimizerConfig {
   void validate() const;
 };
 
+// The learning rate and the update rule's coefficients for the current step, fixed once per
+// step by Optimizer::begin_update.
+struct StepConstants {
+  float lr = 0.0f, eps = 0.0f;
+  float b1 = 0.0f, b2 = 0.0f;          // 1 − β1, 1 − β2 (a rule may set others)
+  float a = 0.0f, b = 0.0f, c = 0.0f;  // the rule's own coefficients
+  float decay = 1.0f;                  // decoupled weight decay: 1 − wd·lr
+};
+
+// One optimizer family's update rule (cpp/src/optimizers/): slots, config fields, update.
+struct OptimizerRule;
+
 // One trainable tensor inside the flat buffer.
 struct Segment {
   int64_t offset = 0;
@@ -114,12 +126,18 @@ class Optimizer {
   // Slot buffers (each the size of the parameter buffer), for saving and tests: the update
   // rule's slots, then the EMA averages (use_ema), then the gradient accumulators.
   std::vector<Buffer>& slots() { return slots_; }
-  double nadam_u_product() const { return u_product_; }
+  // Keras's names of the update rule's slots, in slots() order (the EMA averages and gradient
+  // accumulators, when present, follow them as "average" and "gradient_accumulator").
+  std::vector<std::string> slot_names() const;
+  // The rule's running value kept across steps (Nadam's product of momentum coefficients) and
+  // its name in a model file; nullptr when the rule keeps none.
+  const char* rule_state_name() const;
+  double rule_state() const { return rule_state_; }
   // Resumes a loaded optimizer where it stopped (slots are restored through slots()):
   // `raw_iterations` counts accumulation steps too.
-  void restore_progress(int64_t raw_iterations, double nadam_u_product) {
+  void restore_progress(int64_t raw_iterations, double rule_state) {
     raw_iterations_ = raw_iterations;
-    u_product_ = nadam_u_product;
+    rule_state_ = rule_state;
   }
 
  private:
@@ -127,24 +145,16 @@ class Optimizer {
   void update_segment(float* w, const float* g, int64_t offset, int64_t n) const;
   void update_ema(float* params);
 
-  // The learning rate and the rule's coefficients for the current step (each optimizer's
-  // update_step in keras/src/optimizers/).
-  struct StepConstants {
-    float lr = 0.0f, eps = 0.0f;
-    float b1 = 0.0f, b2 = 0.0f;        // 1 − β1, 1 − β2 (Adamax: β1, β2)
-    float a = 0.0f, b = 0.0f, c = 0.0f;  // Adam: α_t; Adamax: 1 − β1^t; Nadam: its three factors
-    float decay = 1.0f;                // decoupled weight decay: 1 − wd·lr
-  };
-
   OptimizerConfig config_;
+  const OptimizerRule* rule_;
   bool built_ = false;
   int64_t raw_iterations_ = 0;
   float learning_rate_ = 0.001f;
   LearningRateFunction lr_function_;
   std::vector<Segment> segments_;
   std::vector<Buffer> slots_;
-  int ema_slot_ = -1, accumulator_slot_ = -1;
-  double u_product_ = 1.0;  // Nadam's running product of momentum coefficients
+  int rule_slots_ = 0, ema_slot_ = -1, accumulator_slot_ = -1;
+  double rule_state_ = 1.0;
   StepConstants step_;
 };
 

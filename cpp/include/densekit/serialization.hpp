@@ -24,6 +24,12 @@ std::string initializer_config_json(const Initializer& initializer);
 std::string regularizer_config_json(const Regularizer& regularizer);
 std::string constraint_config_json(const Constraint& constraint);
 
+// An optimizer's Keras config ({"module", "class_name": "Adam", "config": {...}}), and back
+// (class_name and the config's fields; missing fields take Keras's defaults). ValueError, in
+// Keras's words, for an unknown class or an argument out of range.
+std::string optimizer_config_json(const OptimizerConfig& optimizer);
+OptimizerConfig optimizer_config_from_json(const std::string& json);
+
 // The whole serialized model: {"module", "class_name", "config", "build_config",
 // "compile_config"} (compile_config only when the model is compiled).
 std::string model_config_json(const Model& model);

@@ -1,0 +1,81 @@
+// Adam (keras/src/optimizers/adam.py), and AdamW (adamw.py): Adam with decoupled weight decay,
+// which the common machinery applies before the update.
+#include "optimizers/rule.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace densekit {
+namespace {
+
+void validate(const OptimizerConfig& c) {
+  require_range("beta_1", c.beta_1, 0.0, 1.0);
+  require_range("beta_2", c.beta_2, 0.0, 1.0);
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+}
+
+void validate_adamw(const OptimizerConfig& c) {
+  if (!c.weight_decay) throw ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
+  validate(c);
+}
+
+void write_config(const OptimizerConfig& c, Json& config) {
+  config["beta_1"] = c.beta_1;
+  config["beta_2"] = c.beta_2;
+  config["epsilon"] = c.epsilon;
+  config["amsgrad"] = c.amsgrad;
+}
+
+void read_config(const Json& config, OptimizerConfig& c) {
+  c.beta_1 = field(config, "beta_1", c.beta_1);
+  c.beta_2 = field(config, "beta_2", c.beta_2);
+  c.epsilon = field(config, "epsilon", c.epsilon);
+  c.amsgrad = field(config, "amsgrad", c.amsgrad);
+}
+
+std::vector<std::string> slot_names(const OptimizerConfig& c) {
+  if (c.amsgrad) return {"momentum", "velocity", "velocity_hat"};
+  return {"momentum", "velocity"};
+}
+
+void step_constants(const OptimizerConfig& c, double lr, double t, double&, StepConstants& k) {
+  k.a = static_cast<float>(lr * std::sqrt(1.0 - std::pow(c.beta_2, t)) / (1.0 - std::pow(c.beta_1, t)));
+}
+
+// ε is added to the uncorrected √v (Keras's "epsilon hat" form).
+void update(const OptimizerConfig& c, const StepConstants& k, float* const* slots, float* w, const float* g, int64_t begin,
+            int64_t end) {
+  const float alpha = k.a, b1 = k.b1, b2 = k.b2, eps = k.eps;
+  float *m = slots[0], *v = slots[1];
+  if (!c.amsgrad) {
+    for (int64_t i = begin; i < end; ++i) {
+      m[i] += (g[i] - m[i]) * b1;
+      v[i] += (g[i] * g[i] - v[i]) * b2;
+      w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
+    }
+    return;
+  }
+  float* vhat = slots[2];
+  for (int64_t i = begin; i < end; ++i) {
+    m[i] += (g[i] - m[i]) * b1;
+    v[i] += (g[i] * g[i] - v[i]) * b2;
+    vhat[i] = std::max(vhat[i], v[i]);
+    w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
+  }
+}
+
+}  // namespace
+
+const OptimizerRule& adam_rule() {
+  static const OptimizerRule rule{"Adam", OptimizerKind::Adam, [](OptimizerConfig&) {}, validate, write_config, read_config,
+                                  slot_names, nullptr, step_constants, update};
+  return rule;
+}
+
+const OptimizerRule& adamw_rule() {
+  static const OptimizerRule rule{"AdamW", OptimizerKind::AdamW, [](OptimizerConfig& c) { c.weight_decay = 0.004; },
+                                  validate_adamw, write_config, read_config, slot_names, nullptr, step_constants, update};
+  return rule;
+}
+
+}  // namespace densekit

@@ -1,0 +1,55 @@
+// Adamax (keras/src/optimizers/adamax.py): the infinity-norm variant of Adam.
+#include "optimizers/rule.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace densekit {
+namespace {
+
+void validate(const OptimizerConfig& c) {
+  require_range("beta_1", c.beta_1, 0.0, 1.0);
+  require_range("beta_2", c.beta_2, 0.0, 1.0);
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+}
+
+void write_config(const OptimizerConfig& c, Json& config) {
+  config["beta_1"] = c.beta_1;
+  config["beta_2"] = c.beta_2;
+  config["epsilon"] = c.epsilon;
+}
+
+void read_config(const Json& config, OptimizerConfig& c) {
+  c.beta_1 = field(config, "beta_1", c.beta_1);
+  c.beta_2 = field(config, "beta_2", c.beta_2);
+  c.epsilon = field(config, "epsilon", c.epsilon);
+}
+
+// Adamax uses β1 and β2 themselves, and a = 1 − β1^t.
+void step_constants(const OptimizerConfig& c, double, double t, double&, StepConstants& k) {
+  k.b1 = static_cast<float>(c.beta_1);
+  k.b2 = static_cast<float>(c.beta_2);
+  k.a = static_cast<float>(1.0 - std::pow(c.beta_1, t));
+}
+
+void update(const OptimizerConfig&, const StepConstants& k, float* const* slots, float* w, const float* g, int64_t begin,
+            int64_t end) {
+  const float lr = k.lr, eps = k.eps, b1 = k.b1, b2 = k.b2, corr = k.a;
+  float *m = slots[0], *u = slots[1];
+  for (int64_t i = begin; i < end; ++i) {
+    m[i] += (g[i] - m[i]) * (1.0f - b1);
+    u[i] = std::max(b2 * u[i], std::abs(g[i]));
+    w[i] -= lr * m[i] / (corr * (u[i] + eps));
+  }
+}
+
+}  // namespace
+
+const OptimizerRule& adamax_rule() {
+  static const OptimizerRule rule{"Adamax", OptimizerKind::Adamax, [](OptimizerConfig&) {}, validate, write_config, read_config,
+                                  [](const OptimizerConfig&) { return std::vector<std::string>{"momentum", "norm"}; }, nullptr,
+                                  step_constants, update};
+  return rule;
+}
+
+}  // namespace densekit

@@ -1,0 +1,59 @@
+// Nadam (keras/src/optimizers/nadam.py): Adam with Nesterov momentum; the running product of
+// the momentum coefficients is the family's state, saved with the optimizer as "u_product".
+#include "optimizers/rule.hpp"
+
+#include <cmath>
+
+namespace densekit {
+namespace {
+
+void validate(const OptimizerConfig& c) {
+  require_range("beta_1", c.beta_1, 0.0, 1.0);
+  require_range("beta_2", c.beta_2, 0.0, 1.0);
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+}
+
+void write_config(const OptimizerConfig& c, Json& config) {
+  config["beta_1"] = c.beta_1;
+  config["beta_2"] = c.beta_2;
+  config["epsilon"] = c.epsilon;
+}
+
+void read_config(const Json& config, OptimizerConfig& c) {
+  c.beta_1 = field(config, "beta_1", c.beta_1);
+  c.beta_2 = field(config, "beta_2", c.beta_2);
+  c.epsilon = field(config, "epsilon", c.epsilon);
+}
+
+void step_constants(const OptimizerConfig& c, double, double t, double& u_product, StepConstants& k) {
+  u_product *= c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+  const double mu_t = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+  const double mu_next = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
+  k.a = static_cast<float>(mu_next / (1.0 - u_product * mu_next));
+  k.b = static_cast<float>((1.0 - mu_t) / (1.0 - u_product));
+  k.c = static_cast<float>(1.0 / (1.0 - std::pow(c.beta_2, t)));
+}
+
+void update(const OptimizerConfig&, const StepConstants& k, float* const* slots, float* w, const float* g, int64_t begin,
+            int64_t end) {
+  const float lr = k.lr, eps = k.eps, a = k.a, b = k.b, v_corr = k.c, b1 = k.b1, b2 = k.b2;
+  float *m = slots[0], *v = slots[1];
+  for (int64_t i = begin; i < end; ++i) {
+    m[i] += (g[i] - m[i]) * b1;
+    v[i] += (g[i] * g[i] - v[i]) * b2;
+    const float m_hat = a * m[i] + b * g[i];
+    const float v_hat = v[i] * v_corr;
+    w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+  }
+}
+
+}  // namespace
+
+const OptimizerRule& nadam_rule() {
+  static const OptimizerRule rule{"Nadam", OptimizerKind::Nadam, [](OptimizerConfig&) {}, validate, write_config, read_config,
+                                  [](const OptimizerConfig&) { return std::vector<std::string>{"momentum", "velocity"}; }, nullptr,
+                                  step_constants, update, "u_product"};
+  return rule;
+}
+
+}  // namespace densekit

@@ -1,0 +1,184 @@
+"""The Optimizer base (keras/src/optimizers/base_optimizer.py): the arguments every optimizer
+shares, and the C++ optimizer built from the whole Keras config. Each family's arguments are in
+its own module (adam.py, sgd.py, ...); validation and the update rules are in C++.
+
+The learning rate is a float (a float32 variable, settable), a LearningRateSchedule (evaluated
+in C++ at every step), or a Python callable. A callable costs one call into Python per update
+(the C++ loop takes the GIL for it); a schedule class of densekit.optimizers.schedules costs
+nothing."""
+
+import json
+import numbers
+import warnings
+
+import numpy as np
+
+from densekit import _core
+from densekit.optimizers import schedules
+from densekit.utils import naming
+
+def _float(name, value, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or isinstance(value, numbers.Integral):
+        raise ValueError(f"Argument `{name}` should be float. Received: {name}={value!r} (of type {type(value)})")
+    return float(value)
+
+
+def _check_learning_rate(learning_rate):
+    if isinstance(learning_rate, dict):  # a saved schedule
+        learning_rate = schedules.deserialize(learning_rate)
+    if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
+        return learning_rate
+    if not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, (bool, numbers.Integral)):
+        raise ValueError(
+            "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
+            "(that takes in the current iteration value and returns the corresponding learning rate value). "
+            f"Received instead: learning_rate={learning_rate!r}")
+    return float(learning_rate)
+
+
+class LearningRateValue(float):
+    """``optimizer.learning_rate``: the float32 value as a Python float that also answers the
+    variable methods tutorials call (``.numpy()``, ``.assign(v)``)."""
+
+    def __new__(cls, value, optimizer=None):
+        obj = super().__new__(cls, value)
+        obj._optimizer = optimizer
+        return obj
+
+    def numpy(self):
+        return np.float32(self)
+
+    def assign(self, value):
+        self._optimizer.learning_rate = value
+
+    @property
+    def value(self):
+        return float(self)
+
+
+class Optimizer:
+    """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm,
+    EMA of the weights (use_ema, ema_momentum, ema_overwrite_frequency), loss_scale_factor and
+    gradient_accumulation_steps (as in keras/src/optimizers/base_optimizer.py)."""
+
+    _kind = None
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if "decay" in kwargs:
+            kwargs.pop("decay")
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", UserWarning, stacklevel=3)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        # Types here; ranges in C++ (OptimizerConfig::validate), both in Keras's words.
+        steps = gradient_accumulation_steps
+        if steps and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)):
+            raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={steps}")
+        frequency = ema_overwrite_frequency
+        if use_ema and frequency and (isinstance(frequency, bool) or not isinstance(frequency, numbers.Integral)):
+            raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                             f"ema_overwrite_frequency={frequency}")
+        learning_rate = _check_learning_rate(learning_rate)
+        self.name = name or naming.auto_name(type(self).__name__)
+        self._learning_rate = learning_rate  # float, schedule or callable
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._common = {
+            "name": self.name, "weight_decay": _float("weight_decay", weight_decay, allow_none=True),
+            "clipnorm": _float("clipnorm", clipnorm, allow_none=True),
+            "global_clipnorm": _float("global_clipnorm", global_clipnorm, allow_none=True),
+            "clipvalue": _float("clipvalue", clipvalue, allow_none=True), "use_ema": self.use_ema,
+            "ema_momentum": float(ema_momentum),
+            "ema_overwrite_frequency": (int(ema_overwrite_frequency or 0) or None) if use_ema else None,
+            "loss_scale_factor": None if loss_scale_factor is None else float(loss_scale_factor),
+            "gradient_accumulation_steps": int(gradient_accumulation_steps or 0) or None,
+        }
+        if isinstance(learning_rate, float):
+            self._common["learning_rate"] = learning_rate
+
+    def _build(self, **family):
+        """Creates the C++ optimizer from the Keras config: the common arguments and the family's
+        (``family``), validated in C++."""
+        self._extra = family
+        family = {key: float(value) if isinstance(value, np.floating) else value for key, value in family.items()}
+        config = {"class_name": self._kind, "config": {**self._common, **family}}
+        self._core = _core.Optimizer(_core.OptimizerConfig.from_json(json.dumps(config)))
+        self._install_learning_rate(self._learning_rate)
+
+    def _install_learning_rate(self, learning_rate):
+        if isinstance(learning_rate, schedules.LearningRateSchedule) and learning_rate._core is not None:
+            self._core.set_schedule(learning_rate._core)  # evaluated in C++ at every step
+        elif isinstance(learning_rate, schedules.LearningRateSchedule):
+            # A user-defined schedule: its __call__(step) runs in Python once per update.
+            self._core.set_learning_rate_function(lambda step: float(learning_rate(step)))
+        elif callable(learning_rate):
+            # Keras's zero-argument callable: one call into Python per update.
+            self._core.set_learning_rate_function(lambda step: float(learning_rate()))
+
+    @property
+    def learning_rate(self):
+        """The learning rate of the next update: a float (the variable's float32 value, or the
+        schedule / callable evaluated at the current step)."""
+        return LearningRateValue(self._core.learning_rate, self)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule) or callable(value):
+            self._learning_rate = value
+            self._install_learning_rate(value)
+            return
+        self._core.learning_rate = float(value)  # TypeError when a schedule decides the rate
+        self._learning_rate = float(self._core.config.learning_rate)
+
+    @property
+    def iterations(self):
+        """Updates applied (with gradient accumulation: steps // gradient_accumulation_steps)."""
+        return self._core.iterations
+
+    @property
+    def built(self):
+        return self._core.built
+
+    def count_params(self):
+        """Keras's count of optimizer variables (iteration, learning_rate, slots, EMA averages,
+        gradient accumulators) once built."""
+        return self._core.variable_count if self._core.built else 0
+
+    def finalize_variable_values(self, model_or_variables=None):
+        """With use_ema: the weights take their moving averages (fit does this at its end)."""
+        model = model_or_variables
+        graph = getattr(model, "_graph", None)
+        if graph is None:
+            raise ValueError("finalize_variable_values() needs the model whose weights this optimizer trains.")
+        self._core.finalize(graph)
+
+    def get_config(self):
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            learning_rate = schedules.serialize(lr)
+        elif callable(lr):
+            learning_rate = lr
+        else:
+            learning_rate = float(self.learning_rate)
+        c = self._common
+        return {"name": self.name, "learning_rate": learning_rate, "weight_decay": c["weight_decay"],
+                "clipnorm": c["clipnorm"], "global_clipnorm": c["global_clipnorm"], "clipvalue": c["clipvalue"],
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._extra}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name} learning_rate={self.learning_rate}>"
+
+

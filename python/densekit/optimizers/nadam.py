@@ -1,0 +1,11 @@
+"""Nadam (keras/src/optimizers/nadam.py)."""
+
+from densekit.optimizers.base_optimizer import Optimizer
+
+
+class Nadam(Optimizer):
+    _kind = "Nadam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self._build(beta_1=float(beta_1), beta_2=float(beta_2), epsilon=float(epsilon))
