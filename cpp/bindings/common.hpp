@@ -35,7 +35,7 @@ py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
   return py::array_t<T>(shape);
 }
 
-// --- array functions in float32 and float64 (functions.cpp) ------------------------------------
+// --- array functions in float32 (functions.cpp) and float64 (testing.cpp) ---------------------
 
 template <class T>
 using ArrayOf = py::array_t<T, py::array::c_style | py::array::forcecast>;
@@ -82,5 +82,6 @@ void init_functions(py::module_& m);
 void init_layers(py::module_& m);
 void init_model(py::module_& m);
 void init_io(py::module_& m);
+void init_testing(py::module_& m);
 
 }  // namespace densekit_py

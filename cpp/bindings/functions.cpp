@@ -5,18 +5,6 @@ namespace densekit_py {
 
 using namespace densekit;
 
-namespace {
-
-py::array_t<double> activation_backward_f64(const Activation& act, ArrayOf<double> z, ArrayOf<double> a,
-                                            ArrayOf<double> da) {
-  py::array_t<double> dz(shape_of(z));
-  const Index last = z.ndim() == 0 ? 1 : z.shape(z.ndim() - 1);
-  act.backward<double>(z.data(), a.data(), da.data(), dz.mutable_data(), last == 0 ? 0 : z.size() / last, last);
-  return dz;
-}
-
-}  // namespace
-
 void init_functions(py::module_& m) {
   py::class_<Activation>(m, "Activation")
       .def(py::init<>())
@@ -28,9 +16,7 @@ void init_functions(py::module_& m) {
       .def_readwrite("threshold", &Activation::threshold)
       .def_readwrite("alpha", &Activation::alpha)
       .def_readwrite("approximate", &Activation::approximate)
-      .def("__call__", &activation_forward<float>, py::arg("x"))
-      .def("forward_f64", &activation_forward<double>, py::arg("x"))
-      .def("backward_f64", &activation_backward_f64, py::arg("z"), py::arg("a"), py::arg("da"));
+      .def("__call__", &activation_forward<float>, py::arg("x"));
 
   py::class_<Loss>(m, "Loss")
       .def(py::init<>())
@@ -46,9 +32,6 @@ void init_functions(py::module_& m) {
       .def_readwrite("display_name", &Loss::display_name)
       .def("per_sample", &loss_per_sample<float>, py::arg("y_true"), py::arg("y_pred"))
       .def("value_and_grad", &loss_value_and_grad<float>, py::arg("y_true"), py::arg("y_pred"),
-           py::arg("sample_weight") = py::none())
-      .def("per_sample_f64", &loss_per_sample<double>, py::arg("y_true"), py::arg("y_pred"))
-      .def("value_and_grad_f64", &loss_value_and_grad<double>, py::arg("y_true"), py::arg("y_pred"),
            py::arg("sample_weight") = py::none());
 
   py::enum_<Reduction>(m, "Reduction")
