@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from densekit import losses
+from densekit._core._testing import loss_per_sample_f64 as per_sample_f64
+from densekit._core._testing import loss_value_and_grad_f64 as value_and_grad_f64
 
 EPS = 1e-7
 
@@ -285,7 +287,7 @@ def test_per_sample_float32_function(case):
 @pytest.mark.parametrize("case", list(CASES))
 def test_per_sample_f64(case):
     make, _, _, ref, (y, p) = CASES[case]
-    out = make()._core.per_sample_f64(y, p)
+    out = per_sample_f64(make()._core, y, p)
     assert out.shape == (N,)
     np.testing.assert_allclose(out, ref(y, p), rtol=1e-12, atol=1e-13)
 
@@ -325,7 +327,7 @@ def test_spec_reduction_example():
     np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(y, p, sample_weight=w),
                                [0.01, 0.08, 0.0, 0.0], **close)
     # the float64 path, and a weight column (N,1) aligns like a vector
-    value, _ = losses.MeanSquaredError()._core.value_and_grad_f64(y, p, w)
+    value, _ = value_and_grad_f64(losses.MeanSquaredError()._core, y, p, w)
     assert value == pytest.approx(0.0225, rel=1e-12)
     np.testing.assert_allclose(losses.MeanSquaredError()(y, p, sample_weight=w.reshape(4, 1)), 0.0225, **close)
 
@@ -397,7 +399,7 @@ def test_clipping_and_eps_edges():
                                [(0.0 - 2.0 * math.log(EPS) + 3.0 - math.log(3.0 + EPS)) / 2], rtol=1e-5)
     # BCE clips probabilities (float64 path: lower clip at eps)
     core = losses.BinaryCrossentropy()._core
-    np.testing.assert_allclose(core.per_sample_f64(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]])),
+    np.testing.assert_allclose(per_sample_f64(core, np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]])),
                                [-math.log(EPS) / 2], rtol=1e-7)
     # CCE renormalises before clipping: [2, 6] is [.25, .75]
     np.testing.assert_allclose(losses.categorical_crossentropy([[0.0, 1.0]], [[2.0, 6.0]]), [-math.log(0.75)],
@@ -458,7 +460,7 @@ def test_value_and_grad_matches_finite_differences(case, reduction, weighted):
     make, _, _, ref, (y, p) = CASES[case]
     w = WEIGHTS if weighted else None
     core = make(reduction=reduction)._core
-    value, grad = core.value_and_grad_f64(y, p, w)
+    value, grad = value_and_grad_f64(core, y, p, w)
     np.testing.assert_allclose(value, _reduce(ref(y, p), reduction, w), rtol=1e-12, atol=1e-13)
     grad = np.asarray(grad)
     assert grad.shape == p.shape
@@ -467,7 +469,7 @@ def test_value_and_grad_matches_finite_differences(case, reduction, weighted):
     for idx in np.ndindex(p.shape):
         e = np.zeros_like(p)
         e[idx] = h
-        fd[idx] = (core.value_and_grad_f64(y, p + e, w)[0] - core.value_and_grad_f64(y, p - e, w)[0]) / (2 * h)
+        fd[idx] = (value_and_grad_f64(core, y, p + e, w)[0] - value_and_grad_f64(core, y, p - e, w)[0]) / (2 * h)
     np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
     if weighted:  # a zero-weight sample gets no gradient
         np.testing.assert_array_equal(grad[WEIGHTS == 0], 0.0)
@@ -477,14 +479,15 @@ def test_value_and_grad_matches_finite_differences(case, reduction, weighted):
 def test_gradient_mean_with_sample_weight(case):
     make, _, _, ref, (y, p) = CASES[case]
     core = make(reduction="mean_with_sample_weight")._core
-    value, grad = core.value_and_grad_f64(y, p, WEIGHTS)
+    value, grad = value_and_grad_f64(core, y, p, WEIGHTS)
     np.testing.assert_allclose(value, np.sum(ref(y, p) * WEIGHTS) / WEIGHTS.sum(), rtol=1e-12)
     h = 1e-6
     fd = np.empty_like(p)
     for idx in np.ndindex(p.shape):
         e = np.zeros_like(p)
         e[idx] = h
-        fd[idx] = (core.value_and_grad_f64(y, p + e, WEIGHTS)[0] - core.value_and_grad_f64(y, p - e, WEIGHTS)[0]) / (2 * h)
+        fd[idx] = (value_and_grad_f64(core, y, p + e, WEIGHTS)[0]
+                   - value_and_grad_f64(core, y, p - e, WEIGHTS)[0]) / (2 * h)
     np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
 
 
@@ -492,14 +495,14 @@ def test_gradient_closed_forms():
     """A few closed forms, so a gradient that is merely self-consistent cannot pass."""
     y = np.array([[1.0, 0.0], [0.0, 1.0]])
     p = np.array([[0.25, 0.5], [2.0, -1.0]])
-    _, g = losses.MeanSquaredError()._core.value_and_grad_f64(y, p)
+    _, g = value_and_grad_f64(losses.MeanSquaredError()._core, y, p)
     np.testing.assert_allclose(g, 2 * (p - y) / p.size, rtol=1e-12)       # /K per sample, /N batch
-    _, g = losses.MeanSquaredError(reduction="sum")._core.value_and_grad_f64(y, p)
+    _, g = value_and_grad_f64(losses.MeanSquaredError(reduction="sum")._core, y, p)
     np.testing.assert_allclose(g, 2 * (p - y) / 2, rtol=1e-12)
     z = np.array([[0.3, -1.2], [2.0, 0.1]])
-    _, g = losses.BinaryCrossentropy(from_logits=True, reduction="sum")._core.value_and_grad_f64(y, z)
+    _, g = value_and_grad_f64(losses.BinaryCrossentropy(from_logits=True, reduction="sum")._core, y, z)
     np.testing.assert_allclose(g, (1 / (1 + np.exp(-z)) - y) / 2, rtol=1e-10)
-    _, g = losses.CategoricalCrossentropy(from_logits=True, reduction="sum")._core.value_and_grad_f64(y, z)
+    _, g = value_and_grad_f64(losses.CategoricalCrossentropy(from_logits=True, reduction="sum")._core, y, z)
     np.testing.assert_allclose(g, np.exp(_log_softmax(z)) - y, rtol=1e-10)
 
 
@@ -527,7 +530,7 @@ def test_get_aliases(identifier):
     assert isinstance(loss, losses.Loss)
     y = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]])
     p = np.array([[0.2, 0.7, 0.4], [0.9, 0.3, 0.6]])
-    np.testing.assert_allclose(loss._core.per_sample_f64(y, p), ALIASES[identifier](y, p), rtol=1e-12)
+    np.testing.assert_allclose(per_sample_f64(loss._core, y, p), ALIASES[identifier](y, p), rtol=1e-12)
     np.testing.assert_allclose(loss(y, p), ALIASES[identifier](y, p).mean(), rtol=1e-6)
     if identifier[0].isupper() and identifier not in ("MSE", "MAE", "MAPE", "MSLE", "BCE", "KLD"):
         assert type(loss).__name__ == identifier     # a class name gives an instance of that class
@@ -537,7 +540,7 @@ def test_get_aliases(identifier):
 
 def test_get_sparse_and_instances():
     loss = losses.get("sparse_categorical_crossentropy")
-    np.testing.assert_allclose(loss._core.per_sample_f64(np.array([1.0]), np.array([[0.2, 0.8]])), [-math.log(0.8)],
+    np.testing.assert_allclose(per_sample_f64(loss._core, np.array([1.0]), np.array([[0.2, 0.8]])), [-math.log(0.8)],
                                rtol=1e-12)
     assert isinstance(losses.get("SparseCategoricalCrossentropy"), losses.SparseCategoricalCrossentropy)
     instance = losses.Huber(delta=2.0)

@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
+
 namespace densekit_py {
 
 namespace py = pybind11;
@@ -33,9 +35,53 @@ py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
   return py::array_t<T>(shape);
 }
 
+// --- array functions in float32 (functions.cpp) and float64 (testing.cpp) ---------------------
+
+template <class T>
+using ArrayOf = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+inline std::vector<py::ssize_t> shape_of(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
+
+// The activation along the last axis of x (a scalar is one value, a vector one row).
+template <class T>
+py::array_t<T> activation_forward(const densekit::Activation& act, ArrayOf<T> x) {
+  py::array_t<T> out(shape_of(x));
+  const densekit::Index last = x.ndim() == 0 ? 1 : x.shape(x.ndim() - 1);
+  const densekit::Index rows = last == 0 ? 0 : x.size() / last;
+  py::gil_scoped_release release;
+  act.forward<T>(x.data(), out.mutable_data(), rows, last);
+  return out;
+}
+
+// Losses see a sample per row of y_pred's last axis (a vector: one value per sample).
+inline densekit::LossBatch loss_batch(const py::array& y_true, const py::array& y_pred) {
+  return {y_true.size(), y_pred.size(), y_pred.ndim() <= 1 ? 1 : y_pred.shape(y_pred.ndim() - 1)};
+}
+
+template <class T>
+py::array_t<T> loss_per_sample(const densekit::Loss& loss, ArrayOf<T> y_true, ArrayOf<T> y_pred) {
+  const densekit::LossBatch batch = loss_batch(y_true, y_pred);
+  py::array_t<T> out(batch.rows);
+  loss.per_sample<T>(batch, y_true.data(), y_pred.data(), out.mutable_data());
+  return out;
+}
+
+// (value, gradient with respect to y_pred)
+template <class T>
+py::tuple loss_value_and_grad(const densekit::Loss& loss, ArrayOf<T> y_true, ArrayOf<T> y_pred,
+                              const std::optional<ArrayOf<T>>& sample_weight) {
+  const densekit::LossBatch batch = loss_batch(y_true, y_pred);
+  py::array_t<T> grad(shape_of(y_pred));
+  const double value = loss.value_and_grad<T>(batch, y_true.data(), y_pred.data(),
+                                              sample_weight ? sample_weight->data() : nullptr,
+                                              sample_weight ? sample_weight->size() : 0, grad.mutable_data());
+  return py::make_tuple(value, grad);
+}
+
 void init_functions(py::module_& m);
 void init_layers(py::module_& m);
 void init_model(py::module_& m);
 void init_io(py::module_& m);
+void init_testing(py::module_& m);
 
 }  // namespace densekit_py

@@ -344,12 +344,6 @@ void init_model(py::module_& m) {
           logs = self.test_on_batch(d);
         }
         return logs_to_list(logs);
-      })
-      .def("compute_gradients", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw) {
-        const std::vector<float> g = self.compute_gradients(make_data(x, y, sw));
-        py::array_t<float> out(static_cast<py::ssize_t>(g.size()));
-        std::copy(g.begin(), g.end(), out.mutable_data());
-        return out;
       });
 
   m.def("class_weights_to_sample_weights", [](FloatArray y, std::vector<std::pair<int64_t, double>> weights) {

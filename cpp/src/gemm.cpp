@@ -275,55 +275,80 @@ bool gemm_preferred(Index m, Index n, Index k) {
 #endif
 }
 
+GemmPath gemm_path(Index m, Index n, Index k) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  if (m == 1) return GemmPath::OneRow;
+  if (m > kChunkRows) return GemmPath::RowChunks;
+  // Column blocks when there are enough of them for every thread (or too few rows to share).
+  return ColumnBlocks(n).count >= 2 * num_threads() || m < 4 * kRows ? GemmPath::ColumnBlocks : GemmPath::RowBlocks;
+#else
+  return GemmPath::Eigen;
+#endif
+}
+
+GemmLayout gemm_layout() {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  return {Simd::W, kVecs, kRows, kAccumulators, kChunkRows};
+#else
+  return {0, 0, 0, 0, 0};
+#endif
+}
+
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep,
           const FinishedBlock* finished) {
   auto done = [finished](Index r0, Index r1, Index c0, Index c1) {
     if (finished && r1 > r0 && c1 > c0) finished->fn(finished->context, r0, r1, c0, c1);
   };
 #if defined(__AVX512F__) || defined(__AVX2__)
-  if (m == 1) {
-    // Reading the weights is the cost here: count each weight as work, so a big layer splits
-    // its weights between two cores (in whole vectors of columns, evenly), each keeping its
-    // part in its own L2 cache across calls.
-    const Index vectors = (n + Simd::W - 1) / Simd::W;
-    parallel_rows(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
-      const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
-      one_row_range(j0, j1 - j0, k, a, b, ldb, c, ep);
-      done(0, 1, j0, j1);
-    });
-    return;
-  }
   const ColumnBlocks column_blocks(n);
   const Index blocks = column_blocks.count;
-  if (m > kChunkRows) {
-    // Many rows: every thread takes an equal share of whole row tiles and goes through it in
-    // even chunks small enough to stay in cache while every column block passes over them
-    // (otherwise each column block streams all of A from memory again). Each output is still
-    // summed in the same order, whatever the split.
-    const Index row_tiles = (m + kRows - 1) / kRows;
-    parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
-      const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
-      const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
-      const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
-      for (Index r0 = begin; r0 < end; r0 += chunk)
-        block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
-      done(begin, end, 0, n);
-    });
-    return;
-  }
-  const double work_per_block = double(m) * double(k) * double(kBlockCols);
-  if (blocks >= 2 * num_threads() || m < 4 * kRows) {
-    parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
-      block_range(0, m, b0, b1, column_blocks, n, k, a, b, ldb, c, ldc, ep);
-      done(0, m, column_blocks.start(b0), std::min(column_blocks.start(b1), n));
-    });
-  } else {
-    // Few columns: threads take row blocks (whole multiples of the tile height).
-    const Index row_blocks = (m + kRows - 1) / kRows;
-    parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
-      block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
-      done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
-    });
+  switch (gemm_path(m, n, k)) {
+    case GemmPath::OneRow: {
+      // Reading the weights is the cost here: count each weight as work, so a big layer splits
+      // its weights between two cores (in whole vectors of columns, evenly), each keeping its
+      // part in its own L2 cache across calls.
+      const Index vectors = (n + Simd::W - 1) / Simd::W;
+      parallel_rows(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
+        const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
+        one_row_range(j0, j1 - j0, k, a, b, ldb, c, ep);
+        done(0, 1, j0, j1);
+      });
+      return;
+    }
+    case GemmPath::RowChunks: {
+      // Many rows: every thread takes an equal share of whole row tiles and goes through it in
+      // even chunks small enough to stay in cache while every column block passes over them
+      // (otherwise each column block streams all of A from memory again). Each output is still
+      // summed in the same order, whatever the split.
+      const Index row_tiles = (m + kRows - 1) / kRows;
+      parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
+        const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
+        const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
+        const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
+        for (Index r0 = begin; r0 < end; r0 += chunk)
+          block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
+        done(begin, end, 0, n);
+      });
+      return;
+    }
+    case GemmPath::ColumnBlocks: {
+      const double work_per_block = double(m) * double(k) * double(kBlockCols);
+      parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
+        block_range(0, m, b0, b1, column_blocks, n, k, a, b, ldb, c, ldc, ep);
+        done(0, m, column_blocks.start(b0), std::min(column_blocks.start(b1), n));
+      });
+      return;
+    }
+    case GemmPath::RowBlocks:
+    default: {
+      // Few columns: threads take row blocks (whole multiples of the tile height).
+      const Index row_blocks = (m + kRows - 1) / kRows;
+      parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
+        block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
+        done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
+      });
+      return;
+    }
   }
 #else
   // The baseline build: Eigen's product, on rows split across threads.

@@ -39,4 +39,27 @@ void transpose(const float* src, Index rows, Index cols, float* dst);
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);
 
+// The ways gemm() goes through a product, as it chooses them (with the current thread count);
+// tests/cpp/test_gemm.py compares each with gemm_reference.hpp.
+enum class GemmPath {
+  Eigen,         // a build without AVX2: Eigen's product, threads over rows
+  OneRow,        // m == 1: one row, threads over whole vectors of columns
+  RowChunks,     // many rows: threads over whole row tiles, each share in cache-sized chunks
+  ColumnBlocks,  // threads over column blocks
+  RowBlocks,     // too few column blocks for the threads: threads over row tiles
+};
+GemmPath gemm_path(Index m, Index n, Index k);
+
+// The register blocking of this build's kernels (all 0 for the Eigen build), so tests can pick
+// shapes at its edges.
+struct GemmLayout {
+  Index vector_width;   // floats a vector
+  Index block_vectors;  // vectors of columns a block
+  Index tile_rows;      // rows of a full-width tile; threads share rows in whole tiles
+  Index accumulators;   // vector registers a tile sums into (narrower blocks take taller tiles,
+                        // up to 8 rows for a row-major A)
+  Index chunk_rows;     // more rows than this take the RowChunks path
+};
+GemmLayout gemm_layout();
+
 }  // namespace densekit

@@ -350,6 +350,33 @@ double Loss::value_and_grad(const T* y_true, Index tcols, const T* y_pred, Index
   return denom > 0 ? weighted / denom : 0.0;
 }
 
+LossBatch::LossBatch(Index y_true_size, Index y_pred_size, Index y_pred_last_axis)
+    : rows(y_pred_last_axis == 0 ? 0 : y_pred_size / y_pred_last_axis), y_pred_cols(y_pred_last_axis) {
+  y_true_cols = rows == 0 ? 0 : y_true_size / rows;
+  if (rows * y_true_cols != y_true_size)
+    throw ValueError("Arguments `target` and `output` must have the same number of samples. Received: target.size=" +
+                     std::to_string(y_true_size) + ", output rows=" + std::to_string(rows));
+}
+
+void LossBatch::check_sample_weight(Index size) const {
+  if (size != rows) throw ValueError("`sample_weight` must have one value per sample (" + std::to_string(rows) + ").");
+}
+
+template <class T>
+void Loss::per_sample(const LossBatch& batch, const T* y_true, const T* y_pred, T* out) const {
+  resolved(batch.y_true_cols, batch.y_pred_cols)
+      .per_sample<T>(y_true, batch.y_true_cols, y_pred, batch.y_pred_cols, batch.rows, out);
+}
+
+template <class T>
+double Loss::value_and_grad(const LossBatch& batch, const T* y_true, const T* y_pred, const T* sample_weight,
+                            Index sample_weight_size, T* grad) const {
+  if (sample_weight) batch.check_sample_weight(sample_weight_size);
+  return resolved(batch.y_true_cols, batch.y_pred_cols)
+      .value_and_grad<T>(y_true, batch.y_true_cols, y_pred, batch.y_pred_cols, batch.rows, sample_weight,
+                         double(batch.rows), grad);
+}
+
 bool Loss::fuses_with(const Activation& activation) const {
   if (from_logits) return false;
   if (kind == LossKind::BinaryCrossentropy) return activation.kind == ActivationKind::Sigmoid;
@@ -395,5 +422,10 @@ template void Loss::per_sample<float>(const float*, Index, const float*, Index, 
 template void Loss::per_sample<double>(const double*, Index, const double*, Index, Index, double*) const;
 template double Loss::value_and_grad<float>(const float*, Index, const float*, Index, Index, const float*, double, float*) const;
 template double Loss::value_and_grad<double>(const double*, Index, const double*, Index, Index, const double*, double, double*) const;
+template void Loss::per_sample<float>(const LossBatch&, const float*, const float*, float*) const;
+template void Loss::per_sample<double>(const LossBatch&, const double*, const double*, double*) const;
+template double Loss::value_and_grad<float>(const LossBatch&, const float*, const float*, const float*, Index, float*) const;
+template double Loss::value_and_grad<double>(const LossBatch&, const double*, const double*, const double*, Index,
+                                             double*) const;
 
 }  // namespace densekit

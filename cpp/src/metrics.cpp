@@ -136,6 +136,12 @@ void Metric::reset() {
   tp_.assign(n, 0.0), fp_.assign(n, 0.0), tn_.assign(n, 0.0), fn_.assign(n, 0.0);
 }
 
+void Metric::update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
+                    Index sample_weight_size) {
+  if (sample_weight) batch.check_sample_weight(sample_weight_size);
+  update(ConstView(y_true, batch.rows, batch.y_true_cols), ConstView(y_pred, batch.rows, batch.y_pred_cols), sample_weight);
+}
+
 void Metric::update(ConstView y_true, ConstView y_pred, const float* sample_weight) {
   const Index rows = y_pred.rows, pc = y_pred.cols, tc = y_true.cols;
   auto weight = [&](Index i) { return sample_weight ? double(sample_weight[i]) : 1.0; };

@@ -33,5 +33,8 @@ def load_core():
             continue
         module.ISA = tag
         sys.modules["densekit._core"] = module
+        # the tests' entry points (cpp/bindings/testing.cpp): `from densekit._core import _testing`
+        # works through the attribute; this makes `import densekit._core._testing` work too
+        sys.modules["densekit._core._testing"] = module._testing
         return module
     raise ImportError("densekit could not load its C++ core for this CPU: " + "; ".join(errors or ["no variant runs here"]))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from densekit._core._testing import compute_gradients
 
 # --------------------------------------------------------------------------------------------
 # Independent float64 references (keras/src/activations/activations.py)
@@ -311,8 +312,8 @@ def test_mlp_gradient_matches_finite_differences(hidden, loss, output, units):
         p = _mlp_forward(x, params, hidden, output)
         y = np.where(np.abs(y - p) < 1e-2, y + 0.05, y)
 
-    analytic = model._core.compute_gradients([np.ascontiguousarray(x, dtype=np.float32)],
-                                             [np.ascontiguousarray(y, dtype=np.float32)], None)
+    analytic = compute_gradients(model._core, [np.ascontiguousarray(x, dtype=np.float32)],
+                                 [np.ascontiguousarray(y, dtype=np.float32)])
     numeric = _numeric_gradient(lambda ps: _loss_ref(loss, y, _mlp_forward(x, ps, hidden, output)), params)
     assert analytic.shape == numeric.shape == (n_in * 5 + 5 + 5 * units + units,)
     assert np.all(np.isfinite(analytic))
@@ -348,10 +349,10 @@ def test_kernel_regularizer_penalty_in_loss_and_gradient(kind):
         return _loss_ref("mse", y, _mlp_forward(x, ps, "tanh", "linear")) + penalty
 
     xs, ys = [np.ascontiguousarray(x, dtype=np.float32)], [np.ascontiguousarray(y, dtype=np.float32)]
-    analytic = model._core.compute_gradients(xs, ys, None)
+    analytic = compute_gradients(model._core, xs, ys)
     np.testing.assert_allclose(analytic, _numeric_gradient(total, params), rtol=2e-3, atol=2e-3)
     # exactly the penalty's gradient l1·sign(w) + 2·l2·w on the first kernel, nothing elsewhere
-    difference = analytic - plain._core.compute_gradients(xs, ys, None)
+    difference = analytic - compute_gradients(plain._core, xs, ys)
     k = n_in * 5
     expected = l1 * np.sign(params[0]).reshape(-1) + 2 * l2 * params[0].reshape(-1)
     np.testing.assert_allclose(difference[:k], expected, rtol=1e-4, atol=1e-6)

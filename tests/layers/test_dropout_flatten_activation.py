@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from densekit._core._testing import compute_gradients
 
 _erf = np.vectorize(math.erf)
 
@@ -97,7 +98,7 @@ def test_dropout_training_scales_kept_values():
     masks = []
     for _ in range(5):
         x = rng.uniform(0.5, 1.5, size=(1, units))
-        grad = model._core.compute_gradients([_f32(x)], [_f32(np.zeros((1, units)))], None).reshape(units, units)
+        grad = compute_gradients(model._core, [_f32(x)], [_f32(np.zeros((1, units)))]).reshape(units, units)
         x64 = _f32(x).astype(np.float64)[0]
         ratio = grad / (2 * np.outer(x64, x64) / units)
         kept = np.isclose(ratio, 4.0, rtol=1e-4)
@@ -115,7 +116,7 @@ def test_dropout_rate_zero_is_identity_in_training():
     units = 20
     model = _identity_dense_dropout(units, 0.0)
     x = np.random.default_rng(3).uniform(0.5, 1.5, size=(1, units))
-    grad = model._core.compute_gradients([_f32(x)], [_f32(np.zeros((1, units)))], None).reshape(units, units)
+    grad = compute_gradients(model._core, [_f32(x)], [_f32(np.zeros((1, units)))]).reshape(units, units)
     x64 = _f32(x).astype(np.float64)[0]
     np.testing.assert_allclose(grad, 2 * np.outer(x64, x64) / units, rtol=1e-5)
 
@@ -132,7 +133,7 @@ def test_dropout_rate_one_outputs_zeros_in_training():
     rng = np.random.default_rng(4)
     x = rng.uniform(0.5, 1.5, size=(n, units))
     y = rng.normal(size=(n, units))
-    grad = model._core.compute_gradients([_f32(x)], [_f32(y)], None)
+    grad = compute_gradients(model._core, [_f32(x)], [_f32(y)])
     assert np.all(np.isfinite(grad))
     first, second_kernel, bias = grad[:units * units], grad[units * units:2 * units * units], grad[2 * units * units:]
     np.testing.assert_array_equal(first, 0.0)

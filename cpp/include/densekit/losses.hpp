@@ -21,6 +21,16 @@ enum class LossKind {
 
 enum class Reduction { SumOverBatchSize, Sum, MeanWithSampleWeight, None };
 
+// A batch of targets and predictions given as flat arrays, as a caller outside the training loop
+// (Python's loss objects) hands them over: the samples are the rows of y_pred's last axis, and
+// y_true must split into as many rows (else ValueError).
+struct LossBatch {
+  Index rows = 0, y_true_cols = 0, y_pred_cols = 0;
+  LossBatch(Index y_true_size, Index y_pred_size, Index y_pred_last_axis);
+  // Throws ValueError unless `size` sample weights are one per sample.
+  void check_sample_weight(Index size) const;
+};
+
 struct Loss {
   LossKind kind = LossKind::MeanSquaredError;
   bool from_logits = false;
@@ -54,6 +64,15 @@ struct Loss {
   template <class T>
   double value_and_grad(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows,
                         const T* sample_weight, double divisor, T* grad) const;
+
+  // The same for a LossBatch: "crossentropy" resolved from the widths first, the reduction
+  // dividing by the batch's rows, and sample_weight (may be null) checked to hold one value per
+  // sample.
+  template <class T>
+  void per_sample(const LossBatch& batch, const T* y_true, const T* y_pred, T* out) const;
+  template <class T>
+  double value_and_grad(const LossBatch& batch, const T* y_true, const T* y_pred, const T* sample_weight,
+                        Index sample_weight_size, T* grad) const;
 
   // Whether the gradient can be taken with respect to the pre-activation of `activation` in
   // the stable fused form (sigmoid + binary, softmax + categorical/sparse cross-entropy).

@@ -49,6 +49,10 @@ class Metric {
 
   void reset();
   void update(ConstView y_true, ConstView y_pred, const float* sample_weight);
+  // update() for flat arrays as a caller outside the training loop hands them over (Python's
+  // metric objects), checked as a LossBatch is: the samples are the rows of y_pred's last axis.
+  void update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
+              Index sample_weight_size);
   double result() const;
 
  private:

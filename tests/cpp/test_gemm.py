@@ -1,0 +1,237 @@
+"""densekit's GEMM (cpp/src/gemm.cpp) against its naive reference (cpp/src/gemm_reference.cpp).
+
+Every kernel path gemm() takes (gemm_path in cpp/src/gemm.hpp) is run at the edges of the
+build's register blocking: one-row products split into pieces of up to 8 vectors, column blocks
+of 1, 2 and 3 vectors (a single leftover vector making the last two blocks 2 wide), masked last
+vectors, tiles of every height with remainders, row blocks and cache-sized row chunks, each with
+1 and 2 threads, a row-major and a transposed A, padded leading dimensions, and every epilogue.
+Each output must agree with the reference to the error bound of float32 summation, the padding
+around C must stay untouched, the FinishedBlock hand-over must report every block of C once and
+only when final, and results must not depend on the thread count (gemm.hpp's promise).
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import densekit
+from densekit import _cpu, _isa
+from densekit._core import _testing
+
+LAYOUT = _testing.gemm_layout()
+VECTORIZED = LAYOUT["vector_width"] > 0
+W = LAYOUT["vector_width"] or 16  # floats a vector (the Eigen build has none: any sizes do)
+R = LAYOUT["tile_rows"] or 8
+CHUNK = LAYOUT["chunk_rows"] or 96
+EDGES = [1, 7, 8, 9, 15, 16, 17, 31, 33, 95, 96, 97, 255, 256, 257]
+EPILOGUES = [dict(), dict(accumulate=True), dict(bias=True), dict(relu=True), dict(bias=True, relu=True),
+             dict(accumulate=True, relu=True)]
+U = 2.0 ** -24  # float32 unit roundoff
+
+
+@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
+def threads(request):
+    before = densekit.config.get_num_threads()
+    densekit.config.set_num_threads(request.param)
+    yield request.param
+    densekit.config.set_num_threads(before)
+
+
+def stored(rng, rows, cols, pad, fill):
+    """rows × cols normal values at the start of a (rows + 1) × (cols + pad) buffer whose other
+    elements hold `fill` (NaN: a product that reads outside its operands shows it)."""
+    buffer = np.full((rows + 1, cols + pad), fill, dtype=np.float32)
+    buffer[:rows, :cols] = rng.standard_normal((rows, cols), dtype=np.float32)
+    return buffer
+
+
+def run(m, n, k, *, transposed=False, accumulate=False, bias=False, relu=False, pad=0, seed=0, nan_row=None,
+        report=True):
+    """gemm() and gemm_reference() on the same operands; checks them and returns (C, blocks)."""
+    rng = np.random.default_rng(seed)
+    if transposed:  # A is the transpose of a row-major k × m matrix, read in place
+        a_store = stored(rng, k, m, pad, np.nan)
+        a, rs, cs = a_store[:k, :m].T, 1, m + pad
+    else:
+        a_store = stored(rng, m, k, pad, np.nan)
+        a, rs, cs = a_store[:m, :k], k + pad, 1
+    if nan_row is not None:
+        a[nan_row, 0] = np.nan
+    b_store = stored(rng, k, n, pad, np.nan)
+    c_store = rng.standard_normal((m + 1, n + pad), dtype=np.float32)  # C, then padding and a row to stay as they are
+    bias_values = np.append(rng.standard_normal(n, dtype=np.float32), np.float32(np.nan)) if bias else None
+    args = dict(m=m, n=n, k=k, a=a_store.reshape(-1), a_row_stride=rs, a_col_stride=cs, b=b_store.reshape(-1),
+                ldb=n + pad, ldc=n + pad, accumulate=accumulate, bias=bias_values, relu=relu)
+    got, want = c_store.copy(), c_store.copy()
+    blocks = _testing.gemm(c=got.reshape(-1), report_blocks=report, **args)
+    _testing.gemm_reference(c=want.reshape(-1), **args)
+
+    outside = np.ones(got.shape, dtype=bool)
+    outside[:m, :n] = False
+    np.testing.assert_array_equal(got[outside], c_store[outside], err_msg="gemm wrote outside C")
+    got, want, c_old = got[:m, :n], want[:m, :n], c_store[:m, :n]
+    # |error| of a float32 sum of k products, then one addition, rounded: (k + 2)·u·Σ|terms|,
+    # with a factor 2 of margin
+    magnitude = np.abs(a.astype(np.float64)) @ np.abs(b_store[:k, :n].astype(np.float64))
+    if accumulate:
+        magnitude += np.abs(c_old)
+    elif bias:
+        magnitude += np.abs(bias_values[:n])
+    tolerance = 2 * (k + 2) * U * magnitude + 1e-30
+    error = np.abs(got.astype(np.float64) - want)
+    bad = ~(error <= tolerance) & ~(np.isnan(got) & np.isnan(want))
+    assert not bad.any(), (f"gemm {m}x{n}x{k} {_testing.gemm_path(m, n, k)} transposed={transposed}: "
+                           f"{bad.sum()} outputs beyond the float32 bound, first at {np.argwhere(bad)[0]}")
+    if report:
+        check_blocks(blocks, got)
+    return got, blocks
+
+
+def check_blocks(blocks, c):
+    """Every element of C reported exactly once, with the values it has at the end."""
+    seen = np.zeros(c.shape, dtype=np.int64)
+    for r0, r1, c0, c1, values in blocks:
+        seen[r0:r1, c0:c1] += 1
+        np.testing.assert_array_equal(values, c[r0:r1, c0:c1], err_msg="a block changed after it was reported")
+    assert (seen == 1).all(), "the reported blocks do not cover C exactly once"
+
+
+def check_shapes(shapes, path):
+    """Runs every shape (with both layouts of A, the epilogues and paddings in turn) on `path`."""
+    for i, (m, n, k) in enumerate(shapes):
+        if VECTORIZED:
+            assert _testing.gemm_path(m, n, k) == path, (m, n, k)
+        for transposed in (False, True):
+            run(m, n, k, transposed=transposed, pad=3 * (i % 2), seed=i, report=i % 3 != 2,
+                **EPILOGUES[(i + transposed) % len(EPILOGUES)])
+
+
+# --- the shapes of each path, from the build's blocking ---------------------------------------
+
+def widths():
+    """Column counts for 1 to 7 vectors (blocks of 1, 2, 3 vectors, 2 + 2, 3 + 2, 3 + 3, 3 + 2 + 2),
+    full and with a masked last vector."""
+    out = []
+    for vectors in range(1, 8):
+        out += [vectors * W, vectors * W - (1 if vectors == 1 else 5)]
+    return sorted(set(out + [1, 2, W + 1]))
+
+
+def one_row_shapes():
+    # 1-8 vectors: one piece of each width; 9 and 17 vectors: pieces of 4 + 5 and 5 + 6 + 6
+    ns = sorted({1, W - 1, W, W + 1, 2 * W + 3, 3 * W, 4 * W + 1, 5 * W, 6 * W - 1, 7 * W, 8 * W, 8 * W + 1,
+                 9 * W, 17 * W - 2})
+    return [(1, n, k) for n in ns for k in (1, 9)] + [(1, 7 * W + 3, 33)]
+
+
+def column_block_shapes():
+    # rows below 4 tiles: every tile height (row-major A: up to 8; transposed: up to 24) and remainder
+    rows = [m for m in (2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 16, 17, 23, 24, 25, 4 * R - 1) if m < 4 * R]
+    return [(m, n, 5 + m % 4) for m in rows for n in widths()]
+
+
+def row_block_shapes(threads):
+    # 4 tiles of rows or more, up to the chunked size, and fewer column blocks than 2 per thread
+    ns = [n for n in (1, W - 1, W + 1, 3 * W, 3 * W - 1, 4 * W + 1, 6 * W) if -(-n // (3 * W)) < 2 * threads]
+    return [(m, n, k) for m in (4 * R, 4 * R + 1, 4 * R + 7, CHUNK - 1, CHUNK) for n in ns for k in (1, 17)]
+
+
+def row_chunk_shapes():
+    ns = (1, W - 1, W + 1, 3 * W, 3 * W + 1, 7 * W - 1)
+    return [(m, n, 31) for m in (CHUNK + 1, CHUNK + R + 1, 2 * CHUNK + 5, 255, 257) for n in ns]
+
+
+def big_enough(m, n):
+    """(m, n, k) with k so that the product has work for a second thread: every path counts at
+    least m·n·k multiply-adds, and a thread needs 2^18 of them (kMinWorkPerThread in
+    cpp/src/parallel_for.hpp)."""
+    return m, n, -(-int(1.2 * 2 ** 19) // (m * n))
+
+
+SPLIT_SHAPES = {"one_row": big_enough(1, 17 * W + 3), "column_blocks": big_enough(24, 12 * W + 1),
+                "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33)}
+
+
+def test_one_row(threads):
+    check_shapes(one_row_shapes(), "one_row")
+
+
+def test_column_blocks(threads):
+    check_shapes(column_block_shapes(), "column_blocks")
+
+
+def test_row_blocks(threads):
+    check_shapes(row_block_shapes(threads), "row_blocks")
+
+
+def test_row_chunks(threads):
+    check_shapes(row_chunk_shapes(), "row_chunks")
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has one path")
+def test_every_path_is_reached(threads):
+    reached = {_testing.gemm_path(*s) for s in one_row_shapes() + column_block_shapes() + row_block_shapes(threads)
+               + row_chunk_shapes() + list(SPLIT_SHAPES.values())}
+    assert reached == {"one_row", "column_blocks", "row_blocks", "row_chunks"}
+
+
+def test_edge_sizes_in_every_dimension(threads):
+    for i, size in enumerate(EDGES):
+        for j, shape in enumerate([(size, 33, 33), (33, size, 33), (33, 33, size)]):
+            run(*shape, transposed=(i + j) % 2 == 1, pad=(i + j) % 3, seed=i, **EPILOGUES[(i + j) % len(EPILOGUES)])
+
+
+@pytest.mark.parametrize("epilogue", EPILOGUES, ids=lambda e: "+".join(e) or "plain")
+@pytest.mark.parametrize("transposed", [False, True], ids=["row-major-A", "transposed-A"])
+def test_every_epilogue_on_every_path(threads, epilogue, transposed):
+    for m, n, k in [(1, 5 * W + 3, 40), (13, 4 * W + 1, 20), (4 * R + 3, 2 * W - 1, 20), (CHUNK + 9, 3 * W + 1, 20)]:
+        run(m, n, k, transposed=transposed, pad=1, **epilogue)
+
+
+@pytest.mark.parametrize("path", sorted(SPLIT_SHAPES))
+def test_threads_split_the_work_and_agree_bitwise(path):
+    m, n, k = SPLIT_SHAPES[path]
+    before = densekit.config.get_num_threads()
+    try:
+        results = {}
+        for threads in (1, 2):
+            densekit.config.set_num_threads(threads)
+            if VECTORIZED:
+                assert _testing.gemm_path(m, n, k) == path
+            results[threads], blocks = run(m, n, k, bias=True, relu=True)
+            if threads == 2 and (VECTORIZED or m > 1):  # the Eigen build splits rows only
+                assert len(blocks) == 2, "the product did not split between 2 threads"
+    finally:
+        densekit.config.set_num_threads(before)
+    np.testing.assert_array_equal(results[1], results[2])
+
+
+def test_nan_passes_through_relu(threads):
+    for m in (1, 5, 40, CHUNK + 1):
+        c, _ = run(m, 2 * W + 3, 9, nan_row=m // 2, bias=True, relu=True)
+        assert np.isnan(c[m // 2]).all() and not np.isnan(np.delete(c, m // 2, axis=0)).any()
+
+
+def test_transpose_matches_reference():
+    rng = np.random.default_rng(0)
+    for rows in (1, 7, 8, 9, 16, 17, 33):
+        for cols in (1, 7, 8, 9, 15, 16, 17):
+            src = rng.standard_normal((rows, cols), dtype=np.float32)
+            np.testing.assert_array_equal(_testing.transpose(src), _testing.transpose_reference(src))
+            np.testing.assert_array_equal(_testing.transpose(src), src.T)
+
+
+OTHER_VARIANTS = [tag for tag in _isa.BUILT if _cpu.supports(tag) and tag != densekit._core.ISA]
+
+
+@pytest.mark.parametrize("isa", OTHER_VARIANTS)
+def test_every_other_variant_of_this_build(isa):
+    """The kernels differ per instruction set (16- or 8-float vectors, or Eigen): run this file
+    again on each other variant the CPU runs."""
+    env = dict(os.environ, DENSEKIT_ISA=isa)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+                             "not every_other_variant"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
