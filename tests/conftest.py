@@ -73,7 +73,6 @@ def gradcheck():
         # The forward pass agrees with the reference (inference mode, no stochastic layers).
         predicted = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         predicted = predicted if isinstance(predicted, list) else [predicted]
-        model._claim()
         analytic = compute_gradients(model._core, xs, ys).astype(np.float64)
         numeric = np.zeros_like(params)
         for k in range(len(params)):

@@ -79,7 +79,6 @@ void init_model(py::module_& m) {
       .def("set_outputs", &Graph::set_outputs)
       .def("set_input_order", &Graph::set_input_order)
       .def("finalize", &Graph::finalize)
-      .def("bind_layers", &Graph::bind_layers)
       .def_property_readonly("finalized", &Graph::finalized)
       .def("node_shape", [](const Graph& g, int node) { return g.shape(node); })
       .def_property_readonly("input_nodes", &Graph::input_nodes)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 namespace densekit {
@@ -99,29 +100,101 @@ void Graph::finalize() {
       if (total > kMaxValues) throw ValueError("The model has more than 2^36 parameters: too large to allocate.");
       weights_.push_back(std::move(r));
     }
-  params_.assign(static_cast<size_t>(total), 0.0f);
-  grads_.assign(static_cast<size_t>(total), 0.0f);
+  storage_ = std::make_shared<WeightStorage>();
+  storage_->params.assign(static_cast<size_t>(total), 0.0f);
+  storage_->grads.assign(static_cast<size_t>(total), 0.0f);
   for (const auto& layer : layers()) {
     std::vector<float*> p;
     for (const auto* r : weights_of(layer.get())) {
-      r->spec.initializer.fill(params_.data() + r->offset, r->spec.shape);
-      p.push_back(params_.data() + r->offset);
+      r->spec.initializer.fill(storage_->params.data() + r->offset, r->spec.shape);
+      p.push_back(storage_->params.data() + r->offset);
     }
     layer->init_weights(p);
+    if (!p.empty()) weighted_layers_.push_back(layer.get());
   }
+  // A layer that another graph already holds keeps its values (bind_layers copies them over the
+  // initial ones): placing a trained layer in a new model does not reset it.
   bind_layers();
   finalized_ = true;
 }
 
-void Graph::bind_layers() {
-  for (const auto& layer : layers()) {
-    std::vector<float*> p, g;
-    for (const auto* r : weights_of(layer.get())) {
-      p.push_back(params_.data() + r->offset);
-      g.push_back(grads_.data() + r->offset);
-    }
-    layer->bind(p, g);
+// --- where the layers' weights live (see the comment above Graph) ------------------------------
+
+namespace {
+// Re-binding is rare (only after another graph took a layer) and takes this lock, so threads
+// running one graph move each layer once and never compute with a half-moved one. Never
+// destroyed: a graph may still be released during static destruction (Python's shutdown).
+std::mutex& bind_mutex() {
+  static std::mutex* m = new std::mutex;
+  return *m;
+}
+}  // namespace
+
+Graph::~Graph() { release_layers(); }
+
+void Graph::bind_layers() const {
+  for (const Layer* layer : weighted_layers_)
+    if (layer->bound_storage() != storage_.get()) return rebind_layers();
+}
+
+void Graph::rebind_layers() const {
+  std::lock_guard<std::mutex> lock(bind_mutex());
+  for (Layer* layer : weighted_layers_) {
+    if (layer->bound_storage() == storage_.get()) continue;  // another thread of this graph did it
+    const auto records = weights_of(layer);
+    std::vector<int64_t> offsets;
+    for (const auto* r : records) offsets.push_back(r->offset);
+    move_layer(*layer, records, storage_, offsets);
   }
+}
+
+// A layer still bound here that outlives the graph (another graph or the application holds it)
+// takes its values to buffers of its own, so this graph's buffers are freed with it. Should that
+// allocation fail, the layer keeps these buffers alive instead: it shares their ownership.
+void Graph::release_layers() noexcept {
+  if (!storage_) return;
+  try {
+    std::map<const Layer*, long> uses;  // the references this graph's nodes hold
+    for (const Node& n : nodes_)
+      if (n.layer) ++uses[n.layer.get()];
+    std::lock_guard<std::mutex> lock(bind_mutex());
+    for (const Node& n : nodes_) {
+      Layer* layer = n.layer.get();
+      if (!layer || layer->bound_storage() != storage_.get() || n.layer.use_count() <= uses[layer]) continue;
+      const auto records = weights_of(layer);
+      std::vector<int64_t> offsets;
+      int64_t total = 0;
+      for (const auto* r : records) offsets.push_back(total), total += r->size;
+      auto own = std::make_shared<WeightStorage>();
+      own->params.resize(static_cast<size_t>(total));
+      own->grads.assign(static_cast<size_t>(total), 0.0f);
+      move_layer(*layer, records, std::move(own), offsets);
+    }
+  } catch (...) {
+  }
+}
+
+void Graph::move_layer(Layer& layer, const std::vector<const WeightRecord*>& records,
+                       std::shared_ptr<WeightStorage> storage, const std::vector<int64_t>& offsets) {
+  const std::vector<float*>& current = layer.bound_params();  // empty if never bound
+  std::vector<float*> p, g;
+  for (size_t i = 0; i < records.size(); ++i) {
+    float* to = storage->params.data() + offsets[i];
+    if (i < current.size()) std::copy(current[i], current[i] + records[i]->size, to);
+    p.push_back(to);
+    g.push_back(storage->grads.data() + offsets[i]);
+  }
+  layer.bind_to(std::move(storage), p, g);
+}
+
+float* Graph::params() {
+  bind_layers();
+  return storage_ ? storage_->params.data() : nullptr;
+}
+
+const float* Graph::params() const {
+  bind_layers();
+  return storage_ ? storage_->params.data() : nullptr;
 }
 
 std::vector<const WeightRecord*> Graph::weights_of(const Layer* layer) const {
@@ -146,7 +219,8 @@ void Graph::set_weight(const Layer* layer, size_t index, const float* values, co
     throw ValueError("Layer " + layer->name() + " weight shape " + str(r.spec.shape) +
                      " is not compatible with provided weight shape " + str(shape) + ".");
   }
-  std::copy(values, values + r.size, params_.data() + r.offset);
+  bind_layers();  // the other weights of the layers keep their current values
+  std::copy(values, values + r.size, storage_->params.data() + r.offset);
 }
 
 std::vector<Segment> Graph::trainable_segments() const {
@@ -159,14 +233,14 @@ std::vector<Segment> Graph::trainable_segments() const {
 double Graph::regularization_penalty() const {
   double total = 0.0;
   for (const auto& r : weights_)
-    if (r.spec.regularizer.active()) total += r.spec.regularizer.penalty(params_.data() + r.offset, r.size);
+    if (r.spec.regularizer.active()) total += r.spec.regularizer.penalty(storage_->params.data() + r.offset, r.size);
   return total;
 }
 
 void Graph::add_regularization_gradients() {
   for (const auto& r : weights_)
     if (r.spec.regularizer.active())
-      r.spec.regularizer.add_gradient(params_.data() + r.offset, grads_.data() + r.offset, r.size);
+      r.spec.regularizer.add_gradient(storage_->params.data() + r.offset, storage_->grads.data() + r.offset, r.size);
 }
 
 double Graph::activity_penalty(const Workspace& ws) const {
@@ -183,7 +257,7 @@ double Graph::activity_penalty(const Workspace& ws) const {
 void Graph::apply_constraints() {
   for (const auto& r : weights_)
     if (r.spec.constraint.active() && r.spec.trainable && r.layer->trainable)
-      r.spec.constraint.apply(params_.data() + r.offset, r.spec.shape, constraint_scratch_);
+      r.spec.constraint.apply(storage_->params.data() + r.offset, r.spec.shape, constraint_scratch_);
 }
 
 void Graph::reserve(Workspace& ws, Index rows) const {
@@ -214,6 +288,7 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   if (inputs.size() != inputs_.size())
     throw ValueError("The model expects " + std::to_string(inputs_.size()) + " input(s), but received " +
                      std::to_string(inputs.size()) + ".");
+  bind_layers();
   const Index rows = inputs.empty() ? 0 : inputs[0].rows;
   reserve(ws, rows);
   ws.inputs_ = inputs;
@@ -243,13 +318,14 @@ ConstView Graph::node_output(const Workspace& ws, int node) const {
 }
 
 void Graph::zero_grads(Workspace& ws, const UpdatePlan* plan) {
+  Buffer& grads = storage_->grads;
   int64_t from = 0;  // zero everything between the written segments
   if (plan)
     for (const Segment& s : plan->segments) {
-      std::fill(grads_.begin() + from, grads_.begin() + s.offset, 0.0f);
+      std::fill(grads.begin() + from, grads.begin() + s.offset, 0.0f);
       from = s.offset + s.size;
     }
-  std::fill(grads_.begin() + from, grads_.end(), 0.0f);
+  std::fill(grads.begin() + from, grads.end(), 0.0f);
   for (auto& b : ws.nodes_)
     if (!b.grad.empty()) std::fill(b.grad.begin(), b.grad.begin() + ws.rows_ * b.cols, 0.0f);
 }
@@ -296,6 +372,7 @@ UpdatePlan Graph::plan_updates_in_backward(const std::vector<Segment>& trainable
 
 void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng, const WeightUpdater* updater,
                      const UpdatePlan* plan) {
+  bind_layers();
   const Index rows = ws.rows_;
   std::vector<ConstView>& in = ws.in_;
   std::vector<View>& grad_in = ws.grad_in_;

@@ -34,7 +34,8 @@ def programs(tmp_path_factory):
     examples = cmake_build(os.path.join(ROOT, "cpp", "examples"), str(base / "examples"))
     tests = cmake_build(os.path.join(ROOT, "tests", "cpp"), str(base / "tests"))
     return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
-        {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train")}
+        {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train",
+                                                      "shared_layer")}
 
 
 @pytest.fixture
@@ -95,6 +96,13 @@ def test_a_functional_model_built_and_trained_in_cpp_loads_in_python(programs, t
     main, aux = model.predict({"wide_input": inputs[:, :5], "deep_input": inputs[:, 5:]}, verbose=0)
     np.testing.assert_allclose(np.hstack([main, aux]), predictions, rtol=1e-6, atol=1e-6)
     assert model.optimizer.iterations == 20
+
+
+def test_two_cpp_models_sharing_a_layer_see_one_set_of_weights(programs):
+    """Graph re-binds a shared layer itself: training model A shows in model B, weights set
+    through B show in A, and B keeps working once A is destroyed (tests/cpp/shared_layer.cpp)."""
+    result = subprocess.run([programs["shared_layer"]], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stdout + result.stderr
 
 
 def test_predict_from_many_cpp_threads_at_once(programs, saved_model):

@@ -67,8 +67,26 @@ class Workspace {
   bool training_ = false;  // the mode of the last forward, which backward differentiates
 };
 
+// A layer may be shared by several graphs (one layer in two models, or in a model and the
+// one-layer graph of an eager call); its weights are one set of values, as Keras's shared
+// variables are. They live in the buffers of the graph that bound the layer last, and every
+// graph keeps that invariant itself: before it runs or its weights are read or written
+// (forward, backward, params(), set_weight), a graph re-binds the layers another graph bound
+// since, copying their current values in first (bind_layers). So the latest values always win,
+// and a graph that is destroyed hands the values of its layers that live on to buffers of their
+// own (a layer never points into freed memory).
+//
+// Threads: several threads may run one graph at once (predict). They do not wait for each other
+// unless a layer must be re-bound, which happens once, under a lock, before any of them
+// computes. Two graphs sharing a layer must not run at the same time: each would move the layer
+// while the other computes with it.
 class Graph : public std::enable_shared_from_this<Graph> {
  public:
+  Graph() = default;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+  ~Graph();
+
   // Adds a graph input of the given per-sample shape; returns its node id.
   int add_input(const Shape& shape, const std::string& name);
   // Applies `layer` to earlier nodes, building it; returns the new node id. `training` fixes the
@@ -82,10 +100,10 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // The number of parameters finalize() will allocate (checked against kMaxValues).
   int64_t planned_param_count() const;
   bool finalized() const { return finalized_; }
-  // Points every layer at this graph's buffers again. A layer shared by several graphs (one
-  // layer in two models) is bound to one at a time; whoever runs a graph whose layers another
-  // graph bound since must call this first (Python does, after copying the current weights).
-  void bind_layers();
+  // Makes this graph's buffers the home of its layers' weights: each layer another graph bound
+  // since gets its current values copied in and is bound here. One comparison per layer when
+  // nothing moved (no lock, no allocation): forward, backward, params() and set_weight call it.
+  void bind_layers() const;
 
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<int>& input_nodes() const { return inputs_; }
@@ -99,10 +117,11 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // Replaces weight `index` of `layer` (Keras's set_weights); throws ValueError on a shape mismatch.
   void set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape);
 
-  float* params() { return params_.data(); }
-  const float* params() const { return params_.data(); }
-  float* grads() { return grads_.data(); }
-  int64_t param_count() const { return static_cast<int64_t>(params_.size()); }
+  // The flat weights, with the current values of every layer (bind_layers first).
+  float* params();
+  const float* params() const;
+  float* grads() { return storage_ ? storage_->grads.data() : nullptr; }
+  int64_t param_count() const { return storage_ ? static_cast<int64_t>(storage_->params.size()) : 0; }
   std::vector<Segment> trainable_segments() const;
 
   // Σ weight penalties, and their gradient added into grads().
@@ -137,11 +156,18 @@ class Graph : public std::enable_shared_from_this<Graph> {
  private:
   void reserve(Workspace& ws, Index rows) const;
   ConstView node_output(const Workspace& ws, int node) const;
+  // bind_layers' slow path, and the destructor's hand-over of the layers that outlive the graph.
+  void rebind_layers() const;
+  void release_layers() noexcept;
+  // Binds `layer` to `storage`, weight i at offsets[i], its current values copied there first.
+  static void move_layer(Layer& layer, const std::vector<const WeightRecord*>& records,
+                         std::shared_ptr<WeightStorage> storage, const std::vector<int64_t>& offsets);
 
   std::vector<Node> nodes_;
   std::vector<int> inputs_, outputs_;
   std::vector<WeightRecord> weights_;
-  Buffer params_, grads_;
+  std::shared_ptr<WeightStorage> storage_;  // params and grads; layers bound here share it
+  std::vector<Layer*> weighted_layers_;     // distinct layers with weights: bind_layers' checks
   std::vector<double> constraint_scratch_;
   bool finalized_ = false;
 };

@@ -3,6 +3,14 @@
 
 namespace densekit {
 
+void Layer::bind_to(std::shared_ptr<WeightStorage> storage, const std::vector<float*>& params,
+                    const std::vector<float*>& grads) {
+  bind(params, grads);
+  bound_params_ = params;
+  storage_ = std::move(storage);  // may free the buffers bound before: their values were copied
+  bound_.store(storage_.get(), std::memory_order_release);
+}
+
 void Layer::expect_inputs(const std::string& who, const std::vector<Shape>& inputs, size_t n) {
   if (inputs.size() != n)
     throw ValueError("Layer '" + who + "' expects " + std::to_string(n) + " input(s), but it received " +

@@ -4,10 +4,12 @@ Calling a layer on KerasTensors (the functional API) records a node and returns 
 whose shape the C++ layer computed; calling it on arrays runs it at once in C++ and returns a
 NumPy array.
 
-Where a layer's weights live: in the flat buffer of one C++ graph at a time, ``layer._graph``
-(a model's graph, or the small graph an eager call builds). A layer shared by several models
-moves, with its current values, to whichever model runs next (:func:`claim`), so every model
-always computes with the latest weights, as Keras's shared variables do.
+Where a layer's weights live: in the flat buffer of one C++ graph at a time (a model's graph,
+or the small graph an eager call builds). A layer shared by several models moves, with its
+current values, to whichever graph runs or is read next; the C++ graph does that itself
+(cpp/include/densekit/graph.hpp), so every model computes with the latest weights, as Keras's
+shared variables do. ``layer._graph`` is the last graph built with the layer: reading or writing
+a weight through it gets the current values wherever they are.
 """
 
 import json
@@ -48,39 +50,11 @@ class Variable:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
 
 
-# --- which graph holds a layer's weights -------------------------------------------------------
-
-_generation = [0]  # bumped whenever some graph (re)binds layers
-
-
-def claim(holder, layers_of):
-    """Makes ``holder._graph`` the home of the weights of the layers ``layers_of()`` lists,
-    before the holder runs it: weights held by another graph are copied in, and every layer is
-    bound to this graph's buffers. A no-op (and layers_of is not called: this runs before every
-    predict) when no graph has bound layers since the holder's last claim."""
-    if holder._claim_generation == _generation[0]:
-        return
-    graph = holder._graph
-    moved = [(layer, layer._graph) for layer in layers_of() if layer._graph is not graph]
-    # First bind every layer to `graph` and point it there (a C++ layer may only use buffers a
-    # Python reference keeps alive), then bring the weights held elsewhere.
-    for layer, _ in moved:
-        layer._graph = graph
-    graph.bind_layers()
-    _generation[0] += 1
-    for layer, old in moved:
-        if old is not None:
-            for i in range(len(old.weight_info(layer._core))):
-                graph.set_weight(layer._core, i, old.get_weight(layer._core, i))
-    holder._claim_generation = _generation[0]
-
-
 class _EagerRun:
     """The one-layer graph an eager call runs, kept while the input shapes stay the same."""
 
-    def __init__(self, shapes, graph, core):
-        self.shapes, self._graph, self.core = shapes, graph, core
-        self._claim_generation = None
+    def __init__(self, shapes, core):
+        self.shapes, self.core = shapes, core
 
 
 def _flatten_call_inputs(inputs):
@@ -261,8 +235,8 @@ class Layer(WeightsMixin):
             ids = [graph.add_input(list(s), f"input_{i}") for i, s in enumerate(shapes)]
             graph.set_outputs([graph.add_layer(self._core, ids)])
             graph.finalize()
-            self._eager = _EagerRun(shapes, graph, _core.Model(graph, _core.draw_seed()))
-        claim(self._eager, lambda: [self])
+            self._eager = _EagerRun(shapes, _core.Model(graph, _core.draw_seed()))
+            self._graph = graph
         return self._eager.core.call(arrays, bool(training))[0]
 
     def build(self, input_shape):

@@ -15,7 +15,7 @@ import numpy as np
 from densekit import _core, saving
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
-from densekit.layers.layer import Layer, WeightsMixin, claim
+from densekit.layers.layer import Layer, WeightsMixin
 from densekit.models import tracing
 from densekit.models.network import Network, pack_structure
 from densekit.trainers import data_adapter
@@ -57,7 +57,6 @@ class Model(Trainer, WeightsMixin):
         self._trainable = bool(trainable)
         self._graph = None       # the C++ graph (built)
         self._core = None        # the C++ model (built)
-        self._claim_generation = None
         self._network = None     # the layer calls of a functional or traced model
         self._traced = False     # a subclassed model, traced from its call()
         self._build_batch = None
@@ -150,9 +149,7 @@ class Model(Trainer, WeightsMixin):
     def _build(self, input_shapes):
         graph = self._make_graph(input_shapes)
         graph.finalize()
-        self._graph = graph
-        self._claim_generation = None
-        self._claim()
+        self._adopt_graph(graph)
         self._core = _core.Model(graph, _core.draw_seed())
         self._core.name, self._core.class_name = self.name, self._keras_class
         if self._network is not None:
@@ -167,13 +164,15 @@ class Model(Trainer, WeightsMixin):
 
     def _adopt_core(self, core):
         """Takes over a C++ model built from a config or a file."""
-        self._graph, self._core = core.graph, core
-        for layer in self._graph_layers():
-            layer._graph = core.graph
-        self._claim_generation = None
+        self._core = core
+        self._adopt_graph(core.graph)
 
-    def _claim(self):
-        claim(self, self._graph_layers)
+    def _adopt_graph(self, graph):
+        """Makes ``graph`` the model's, and the one its layers read and write their weights
+        through (the C++ graph fetches the current values of a layer shared with another)."""
+        self._graph = graph
+        for layer in self._graph_layers():
+            layer._graph = graph
 
     def _build_from_data(self, x):
         """Builds a model whose input shapes were unknown from the first data it receives."""
@@ -316,17 +315,14 @@ class Model(Trainer, WeightsMixin):
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Saves the whole model to one file in densekit's format (any path; ``.keras`` and
         ``.h5`` paths get densekit's format too, with a warning)."""
-        self._claim() if self._core is not None else None
         saving.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Saves the weights (and the optimizer state, once built) in densekit's format."""
-        self._claim() if self._core is not None else None
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Loads weights saved by save_weights or save, matched to this model's weights in order."""
-        self._claim() if self._core is not None else None
         saving.load_weights(self, filepath)
 
     def _serialized(self):
@@ -351,7 +347,6 @@ class Model(Trainer, WeightsMixin):
 
     def __reduce__(self):
         self._require_built("state to pickle")
-        self._claim()
         return saving.model_from_bytes, (_core.save_model_to_bytes(self._core),)
 
     # --- summary ------------------------------------------------------------------------------

@@ -46,9 +46,7 @@ def input_arrays(model, x):
     if len(xs[0]) == 0:
         raise ValueError("The data is empty: `x` has 0 samples. Pass at least one sample.")
     first = model.name if n > 1 or not model.layers else model.layers[0].name
-    xs = check_input_shapes(xs, shapes, first, names if n > 1 else None)
-    model._claim()
-    return xs
+    return check_input_shapes(xs, shapes, first, names if n > 1 else None)
 
 
 def target_arrays(model, y, xs):

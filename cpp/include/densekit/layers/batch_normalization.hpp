@@ -33,12 +33,12 @@ class BatchNormalization : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   std::vector<WeightSpec> weight_specs() const override;
-  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                 const std::vector<View>& grad_in, const Context& ctx) override;
 
  private:
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   bool uses_batch_statistics(const Context& ctx) const { return ctx.training && trainable; }
   // Batch mean and biased variance per channel of x, in double (two passes, serial: the
   // same numbers for any thread count).

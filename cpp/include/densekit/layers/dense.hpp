@@ -26,7 +26,6 @@ class Dense : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   std::vector<WeightSpec> weight_specs() const override;
-  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
   const Activation* output_activation() const override { return &options_.activation; }
   bool updates_weights_in_backward() const override { return true; }
@@ -36,6 +35,7 @@ class Dense : public Layer {
                 const std::vector<View>& grad_in, const Context& ctx) override;
 
  private:
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   int64_t units_;
   int64_t input_dim_ = 0;
   DenseOptions options_;

@@ -8,6 +8,7 @@
 #include <densekit/regularizers.hpp>
 #include <densekit/tensor.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ struct WeightSpec {
   Regularizer regularizer;
   Constraint constraint;  // applied after every optimizer update
   bool integer = false;  // an integer in Keras (Normalization's count); stored as float here
+};
+
+// The flat parameter and gradient buffers of one graph (graph.hpp). A layer bound to them shares
+// their ownership, so its pointers stay valid even when the graph is gone.
+struct WeightStorage {
+  Buffer params, grads;
 };
 
 // Takes a layer's weight gradients during backward, range by range, and updates the matching
@@ -64,10 +71,11 @@ class Layer {
   bool built() const { return built_; }
   // The weights, in Keras's order (after build).
   virtual std::vector<WeightSpec> weight_specs() const { return {}; }
-  // Hands the layer its slices of the model's flat buffers, in weight_specs() order. A graph
-  // binds its layers when it is finalized and again before it runs if another graph sharing
-  // the layer bound it since (Graph::bind_layers).
-  virtual void bind(const std::vector<float*>& params, const std::vector<float*>& grads) {}
+  // The buffers the layer computes with: those of the graph that bound it last (null before
+  // any). A graph compares this with its own before every run (Graph::bind_layers).
+  const WeightStorage* bound_storage() const { return bound_.load(std::memory_order_acquire); }
+  // Where the layer's current weight values are, in weight_specs() order (empty before binding).
+  const std::vector<float*>& bound_params() const { return bound_params_; }
   // Called once by Graph::finalize after the initializers ran: a layer that already holds
   // values for its weights (Normalization adapted before it was placed in a model) writes them.
   virtual void init_weights(const std::vector<float*>& params) const {}
@@ -93,6 +101,9 @@ class Layer {
   Regularizer activity_regularizer;
 
  protected:
+  // Takes the layer's slices of the bound buffers, in weight_specs() order (only Graph binds,
+  // through bind_to, so the stamp above always says where the pointers point).
+  virtual void bind(const std::vector<float*>& params, const std::vector<float*>& grads) {}
   void mark_built() { built_ = true; }
   static void expect_inputs(const std::string& who, const std::vector<Shape>& inputs, size_t n);
   // For layers whose computation depends on the input shapes (merges, Reshape, normalization):
@@ -100,9 +111,18 @@ class Layer {
   void expect_same_shapes(const std::vector<Shape>& inputs);
 
  private:
+  friend class Graph;
+  // Points the layer at `storage` (keeping it alive), then stamps it: a thread that reads the
+  // stamp also sees the pointers (release/acquire).
+  void bind_to(std::shared_ptr<WeightStorage> storage, const std::vector<float*>& params,
+               const std::vector<float*>& grads);
+
   std::string name_;
   bool built_ = false;
   std::vector<Shape> built_shapes_;
+  std::shared_ptr<WeightStorage> storage_;
+  std::vector<float*> bound_params_;
+  std::atomic<const WeightStorage*> bound_{nullptr};
 };
 
 using LayerPtr = std::shared_ptr<Layer>;

@@ -29,13 +29,13 @@ class LayerNormalization : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   std::vector<WeightSpec> weight_specs() const override;
-  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                 const std::vector<View>& grad_in, const Context& ctx) override;
 
  private:
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   LayerNormalizationOptions options_;
   Shape param_shape_;
   Index group_ = 0;  // values normalized together (the product of the normalized dims)

@@ -28,7 +28,6 @@ class Normalization : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   std::vector<WeightSpec> weight_specs() const override;
-  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   void init_weights(const std::vector<float*>& params) const override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
@@ -42,6 +41,7 @@ class Normalization : public Layer {
   const Shape& statistics_shape() const { return stat_shape_; }
 
  private:
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   NormalizationOptions options_;
   Shape stat_shape_;
   std::vector<Index> stat_of_;             // statistic index of each element of a sample

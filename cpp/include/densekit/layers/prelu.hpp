@@ -22,12 +22,12 @@ class PReLU : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   std::vector<WeightSpec> weight_specs() const override;
-  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                 const std::vector<View>& grad_in, const Context& ctx) override;
 
  private:
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
   PReLUOptions options_;
   Shape alpha_shape_;
   std::vector<Index> alpha_of_;  // alpha index of each element of a sample
