@@ -599,3 +599,22 @@ def test_summary_optimizer_line_195_params_adam():
     assert " Total params: 587 (2.29 KB)" in lines
     assert " Trainable params: 195 (780.00 B)" in lines
     assert lines[-1] == " Optimizer params: 392 (1.53 KB)"
+
+
+def test_one_optimizer_compiled_into_two_models_of_other_sizes_is_refused():
+    """Its slots are sized for the model that built it: the other model once wrote past them."""
+    import densekit
+    from densekit import layers as L
+
+    rng = np.random.default_rng(0)
+    opt = densekit.optimizers.Adam()
+    small = densekit.Sequential([densekit.Input((4,)), L.Dense(2)])
+    big = densekit.Sequential([densekit.Input((4,)), L.Dense(64), L.Dense(2)])
+    small.compile(optimizer=opt, loss="mse")
+    big.compile(optimizer=opt, loss="mse")
+    x, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    small.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="only be used for the variables it was originally built with"):
+        big.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="originally built with"):
+        big.train_on_batch(x, y)

@@ -174,6 +174,21 @@ Optimizer& Model::optimizer() {
   return *optimizer_;
 }
 
+// Builds the optimizer for this model's parameters, or checks that it was built for them: one
+// optimizer compiled into two models has slots sized for whichever built it first (Keras refuses
+// this too: an optimizer serves the variables it was built with).
+void Model::build_optimizer() {
+  if (!optimizer_->built()) {
+    optimizer_->build(graph_->param_count(), compiled_segments_);
+    return;
+  }
+  if (optimizer_->built_size() != graph_->param_count())
+    throw ValueError("This optimizer was built for another model's variables (" + std::to_string(optimizer_->built_size()) +
+                     " values; this model has " + std::to_string(graph_->param_count()) +
+                     "). An optimizer can only be used for the variables it was originally built with; create a new "
+                     "optimizer instance for this model.");
+}
+
 void Model::require_compiled() const {
   if (!optimizer_) throw ValueError("You must call `compile()` before using the model.");
 }
@@ -377,7 +392,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   check_data(train, true);
   if (validation) check_data(*validation, true);
   resolve(train);
-  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), compiled_segments_);
+  build_optimizer();
 
   std::optional<SigintGuard> sigint;
   if (options.handle_sigint) sigint.emplace();
@@ -524,7 +539,7 @@ Logs Model::train_on_batch(const Data& data) {
   require_compiled();
   check_data(data, true);
   resolve(data);
-  if (!optimizer_->built()) optimizer_->build(graph_->param_count(), compiled_segments_);
+  build_optimizer();
   reset_metrics();
   train_step(data);
   return current_logs();

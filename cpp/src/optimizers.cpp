@@ -134,6 +134,7 @@ void Optimizer::build(int64_t size, std::vector<Segment> segments) {
     for (int s = 0; s < rule_slots_; ++s) std::fill(slots_[s].begin(), slots_[s].end(), rule_->initial_slot_value(config_, s));
   raw_iterations_ = 0;
   rule_state_ = 1.0;
+  built_size_ = size;
   built_ = true;
 }
 

@@ -148,6 +148,7 @@ class Model {
 
  private:
   void require_compiled() const;
+  void build_optimizer();
   void resolve(const Data& data);
   double step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater = nullptr);
   void train_step(const Data& batch);

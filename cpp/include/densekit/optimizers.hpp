@@ -76,6 +76,8 @@ class Optimizer {
   // Allocates slots for a buffer of `size` floats of which `segments` are trainable.
   void build(int64_t size, std::vector<Segment> segments);
   bool built() const { return built_; }
+  // The size of the parameter buffer build() sized the slots for.
+  int64_t built_size() const { return built_size_; }
   // One step from `grads` (which may be scaled, accumulated and clipped in place): with
   // gradient accumulation only every N-th step changes `params`. Then the EMA.
   void apply(float* params, float* grads);
@@ -148,6 +150,7 @@ class Optimizer {
   OptimizerConfig config_;
   const OptimizerRule* rule_;
   bool built_ = false;
+  int64_t built_size_ = 0;
   int64_t raw_iterations_ = 0;
   float learning_rate_ = 0.001f;
   LearningRateFunction lr_function_;
