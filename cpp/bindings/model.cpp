@@ -3,6 +3,7 @@
 
 #include <densekit/serialization.hpp>
 
+#include <map>
 #include <optional>
 
 namespace densekit_py {
@@ -23,6 +24,34 @@ Data make_data(const std::vector<FloatArray>& x, const std::vector<FloatArray>& 
     d.sample_weight = sw->data();
   }
   return d;
+}
+
+// One compile() argument as Python describes it: (form, values, keys) with form "absent", "one",
+// "list" or "dict" (trainers/compile_utils.py).
+template <class T>
+PerOutputArg<T> per_output_arg(const py::tuple& given) {
+  using Form = typename PerOutputArg<T>::Form;
+  static const std::map<std::string, Form> forms = {
+      {"absent", Form::Absent}, {"one", Form::One}, {"list", Form::List}, {"dict", Form::Dict}};
+  PerOutputArg<T> arg;
+  const auto form = forms.find(given[0].cast<std::string>());
+  if (form == forms.end()) throw ValueError("compile(): unknown argument form " + given[0].cast<std::string>());
+  arg.form = form->second;
+  arg.values = given[1].cast<std::vector<T>>();
+  arg.keys = given[2].cast<std::vector<std::string>>();
+  if (arg.form == Form::One && arg.values.size() != 1) throw ValueError("compile(): a single argument needs one value.");
+  if (arg.form == Form::Dict && arg.keys.size() != arg.values.size()) throw ValueError("compile(): a dict needs a key per value.");
+  return arg;
+}
+
+CompileArgs compile_args(const py::tuple& loss, const py::tuple& loss_weights, const py::tuple& metrics,
+                         const py::tuple& weighted_metrics) {
+  CompileArgs args;
+  args.loss = per_output_arg<std::optional<Loss>>(loss);
+  args.loss_weights = per_output_arg<double>(loss_weights);
+  args.metrics = per_output_arg<std::vector<MetricPtr>>(metrics);
+  args.weighted_metrics = per_output_arg<std::vector<MetricPtr>>(weighted_metrics);
+  return args;
 }
 
 py::list logs_to_list(const Logs& logs) {
@@ -205,6 +234,15 @@ void init_model(py::module_& m) {
       .def_property("epoch_end", nullptr, [](FitHooks& h, py::object f) { h.epoch_end = logs_stop_hook<int>(f); })
       .def_readwrite("validation", &FitHooks::validation);
 
+  // compile()'s checks for a model whose C++ twin does not exist yet (an unbuilt Sequential):
+  // the resolved metrics per output, or ValueError.
+  m.def("resolve_compile_args", [](const py::tuple& loss, const py::tuple& loss_weights, const py::tuple& metrics,
+                                   const py::tuple& weighted_metrics, const std::vector<std::string>& output_names,
+                                   const std::vector<std::string>& output_keys) {
+    const CompileOptions o = resolve_compile_args(compile_args(loss, loss_weights, metrics, weighted_metrics), output_names, output_keys);
+    return std::make_pair(o.metrics, o.weighted_metrics);
+  });
+
   py::class_<FitOptions>(m, "FitOptions")
       .def(py::init<>())
       .def_readwrite("batch_size", &FitOptions::batch_size)
@@ -215,7 +253,8 @@ void init_model(py::module_& m) {
       .def_readwrite("validation_freq", &FitOptions::validation_freq)
       .def_readwrite("validation_epochs", &FitOptions::validation_epochs)
       .def_readwrite("batch_hook_interval", &FitOptions::batch_hook_interval)
-      .def_readwrite("handle_sigint", &FitOptions::handle_sigint);
+      .def_readwrite("handle_sigint", &FitOptions::handle_sigint)
+      .def_readwrite("class_weight", &FitOptions::class_weight);
 
   using Arrays = std::vector<FloatArray>;
   using Weights = std::optional<FloatArray>;
@@ -232,12 +271,13 @@ void init_model(py::module_& m) {
       .def_property_readonly("graph", [](Model& self) { return &self.graph(); }, py::return_value_policy::reference_internal)
       .def_property_readonly("compiled", &Model::compiled)
       .def_property_readonly("optimizer", &Model::optimizer_ptr)
-      .def("compile", [](Model& self, std::shared_ptr<Optimizer> opt, std::vector<Loss> losses, std::vector<double> weights,
-                         std::vector<std::vector<MetricPtr>> metrics, std::vector<std::vector<MetricPtr>> weighted_metrics) {
-             self.compile(std::move(opt), CompileOptions{std::move(losses), std::move(weights), std::move(metrics),
-                                                         std::move(weighted_metrics)});
-           }, py::arg("optimizer"), py::arg("losses"), py::arg("loss_weights"), py::arg("metrics"),
-           py::arg("weighted_metrics") = std::vector<std::vector<MetricPtr>>{})
+      .def("compile", [](Model& self, std::shared_ptr<Optimizer> opt, const py::tuple& loss, const py::tuple& loss_weights,
+                         const py::tuple& metrics, const py::tuple& weighted_metrics) {
+             self.compile(std::move(opt), compile_args(loss, loss_weights, metrics, weighted_metrics));
+           }, py::arg("optimizer"), py::arg("loss"), py::arg("loss_weights"), py::arg("metrics"), py::arg("weighted_metrics"))
+      .def_property_readonly("compiled_metrics", [](const Model& self) {
+             return std::make_pair(self.compile_options().metrics, self.compile_options().weighted_metrics);
+           })
       .def("fit", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw, py::object validation,
                      const FitOptions& options, const FitHooks& hooks) {
              const Data train = make_data(x, y, sw);
@@ -326,15 +366,16 @@ void init_model(py::module_& m) {
         }
         return out;
       }, py::arg("x"), py::arg("batch_size"))
-      .def("train_on_batch", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw) {
+      .def("train_on_batch", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw,
+                                std::vector<std::pair<int64_t, double>> class_weight) {
         const Data d = make_data(x, y, sw);
         Logs logs;
         {
           py::gil_scoped_release release;
-          logs = self.train_on_batch(d);
+          logs = self.train_on_batch(d, class_weight);
         }
         return logs_to_list(logs);
-      })
+      }, py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("class_weight") = std::vector<std::pair<int64_t, double>>{})
       .def("test_on_batch", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw) {
         const Data d = make_data(x, y, sw);
         Logs logs;
@@ -344,13 +385,6 @@ void init_model(py::module_& m) {
         }
         return logs_to_list(logs);
       });
-
-  m.def("class_weights_to_sample_weights", [](FloatArray y, std::vector<std::pair<int64_t, double>> weights) {
-    const std::vector<float> w = class_weights_to_sample_weights(view_of(y), weights);
-    py::array_t<float> out(static_cast<py::ssize_t>(w.size()));
-    std::copy(w.begin(), w.end(), out.mutable_data());
-    return out;
-  });
 }
 
 }  // namespace densekit_py

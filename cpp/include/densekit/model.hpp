@@ -1,6 +1,7 @@
 // A compiled model: the graph, its losses, metrics and optimizer, and the training loop.
 #pragma once
 
+#include <densekit/compile_args.hpp>
 #include <densekit/graph.hpp>
 #include <densekit/losses.hpp>
 #include <densekit/metrics.hpp>
@@ -44,6 +45,9 @@ struct FitOptions {
   double batch_hook_interval = -1.0;
   // Ctrl-C stops the loop between batches and fit throws Interrupted (SigintGuard).
   bool handle_sigint = false;
+  // Keras's class_weight: {class index: weight}, turned into per-sample weights of the training
+  // data (class_weights_to_sample_weights); not with Data::sample_weight, and one output only.
+  std::vector<std::pair<int64_t, double>> class_weight;
 };
 
 // Calls back into evaluate / predict (and validation inside fit). Unset hooks cost nothing.
@@ -106,7 +110,11 @@ class Model {
   Structure input_structure = Structure::Tensor, output_structure = Structure::Tensor;
   std::vector<std::string> input_keys, output_keys;
 
-  void compile(std::shared_ptr<Optimizer> optimizer, CompileOptions options);
+  // Per output: `options` holds one loss for every output or one per output, likewise the loss
+  // weights (or none: all 1) and the metric lists (Keras's rules: compile_args.hpp).
+  void compile(std::shared_ptr<Optimizer> optimizer, const CompileOptions& options);
+  // compile()'s arguments as given (one value, a list or a dict), resolved per output.
+  void compile(std::shared_ptr<Optimizer> optimizer, const CompileArgs& args);
   // compile("adam" settings, "binary_crossentropy", {"accuracy"}), with Keras's identifiers.
   void compile(const OptimizerConfig& optimizer, const std::string& loss, const std::vector<std::string>& metrics = {});
   bool compiled() const { return optimizer_ != nullptr; }
@@ -137,7 +145,7 @@ class Model {
   void predict(const float* x, size_t rows, float* out) const;
   void save(const std::string& path) const;
 
-  Logs train_on_batch(const Data& data);
+  Logs train_on_batch(const Data& data, const std::vector<std::pair<int64_t, double>>& class_weight = {});
   Logs test_on_batch(const Data& data);
   // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
   std::vector<float> compute_gradients(const Data& data);
@@ -185,7 +193,10 @@ class Model {
 };
 
 // Converts Keras class_weight to per-sample weights: the class of a row is argmax of a one-hot
-// target, else its rounded label; classes missing from the map weigh 1.
+// target, else its rounded label; classes missing from the map weigh 1. Weights must be finite.
 std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights);
+// The same for fit / train_on_batch data: refuses data that has sample weights already, or
+// several targets (Keras supports class_weight for single-output models only).
+std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights);
 
 }  // namespace densekit

@@ -1,14 +1,57 @@
-"""compile()'s arguments resolved per model output: one value, a list or a dict for the loss,
-the loss weights, the metrics and the weighted metrics (keras/src/trainers/compile_utils.py)."""
+"""compile()'s arguments as the C++ model takes them: each loss, loss weight and metric turned
+into its C++ object, in the structure the user gave (one value, a list or a dict). The C++ model
+resolves them per output with Keras's rules (cpp/src/training/compile_args.cpp, after
+keras/src/trainers/compile_utils.py)."""
 
 import numbers
 
 from densekit import losses as losses_module, metrics as metrics_module
 
+ABSENT = ("absent", [], [])
+
 
 def is_config(value):
     """A serialized Keras object ({"class_name": ..., "config": ...}) rather than a per-output dict."""
     return isinstance(value, dict) and "class_name" in value
+
+
+def _structured(value, leaf):
+    """(form, values, keys) of one argument, each value converted by ``leaf``."""
+    if value is None:
+        return ABSENT
+    if isinstance(value, dict) and not is_config(value):
+        return "dict", [leaf(v) for v in value.values()], [str(k) for k in value]
+    if isinstance(value, (list, tuple)):
+        return "list", [leaf(v) for v in value], []
+    return "one", [leaf(value)], []
+
+
+def _loss(value):
+    return None if value is None else losses_module.get(value)._core
+
+
+def _loss_weights(weights):
+    def number(w):
+        if isinstance(w, bool) or not isinstance(w, numbers.Real):
+            raise ValueError(f"Every loss weight must be a number. Received: loss_weights={weights!r}")
+        return float(w)
+    if isinstance(weights, dict):  # an output left out (or None) weighs 1
+        weights = {k: w for k, w in weights.items() if w is not None}
+    return _structured(weights, number)
+
+
+def _metric_entry(value):
+    """One output's metrics: a metric, a list of them, or None."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [metrics_module.get(m) for m in items if m is not None]
+
+
+def compile_args(loss, loss_weights, metrics, weighted_metrics):
+    """The four per-output arguments of the C++ Model.compile."""
+    return (_structured(loss, _loss), _loss_weights(loss_weights), _structured(metrics, _metric_entry),
+            _structured(weighted_metrics, _metric_entry))
 
 
 # The accuracy functions: compiled by name they are wrapped without a direction, so
@@ -17,99 +60,13 @@ _DIRECTIONLESS = {"binary_accuracy", "categorical_accuracy", "sparse_categorical
                   "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
 
 
-def metric_direction(identifier, core):
-    """(name, "up" / "down" / None) of a compiled metric, as callbacks' mode="auto" sees it."""
-    name = identifier if isinstance(identifier, str) else core.name
-    fn_name = identifier if isinstance(identifier, str) else getattr(identifier, "__name__", None)
-    if fn_name in _DIRECTIONLESS and not isinstance(identifier, metrics_module.Metric):
-        return name, None
-    return name, "up" if core.higher_is_better else "down"
-
-
-def resolve_compile(args, names, keys):
-    """compile()'s arguments ``args`` (loss, loss_weights, metrics, weighted_metrics) for a model
-    whose outputs are ``names`` (and, for a dict of outputs, ``keys``), per output: loss objects,
-    loss weights, metric and weighted-metric objects (Keras's CompileLoss and CompileMetrics rules
-    for a value given once, as a list or as a dict). Returns (those four lists, each metric's
-    direction by name). Repeated metric names are told apart in the logs by the C++ model ("_1",
-    "weighted_")."""
-    n = len(names)
-    index = {name: k for k, name in enumerate(names)}
-    if keys:
-        index.update({key: k for k, key in enumerate(keys)})
-
-    def by_output(value, what):
-        """A dict keyed by output names (or output dict keys) as a per-output list (None: absent)."""
-        out = [None] * n
-        for key, v in value.items():
-            if key not in index:
-                raise ValueError(f"In the dict argument `{what}`, key '{key}' does not correspond to any model output. "
-                                 f"Received: {what}={value}. The model's outputs are {names}.")
-            out[index[key]] = v
-        return out
-
-    loss = args["loss"]
-    if loss is None:
-        losses = None
-    else:
-        if isinstance(loss, dict) and not is_config(loss):
-            per = by_output(loss, "loss")
-        elif isinstance(loss, (list, tuple)):
-            if len(loss) != n:
-                raise ValueError(f"The model has {n} output(s) ({names}) but {len(loss)} losses were given: pass one "
-                                 "loss, one per output, or a dict keyed by output names.")
-            per = list(loss)
-        else:
-            per = [loss] * n
-        missing = [names[k] for k, v in enumerate(per) if v is None]
-        if missing:
-            raise ValueError(f"densekit needs a loss for every output; none was given for {missing}.")
-        losses = [losses_module.get(v) for v in per]
-
-    weights = args["loss_weights"]
-    if weights is None:
-        weights = [1.0] * n
-    elif isinstance(weights, dict):
-        per = by_output(weights, "loss_weights")
-        weights = [1.0 if w is None else w for w in per]
-    elif isinstance(weights, (list, tuple)):
-        if len(weights) != n:
-            raise ValueError(f"`loss_weights` must match the number of losses, got {n} losses and {len(weights)} "
-                             "weights.")
-        weights = list(weights)
-    else:
-        if n > 1 and isinstance(loss, (list, tuple, dict)) and not is_config(loss):
-            raise ValueError(f"`loss_weights` must match the number of losses, got {n} losses and 1 weight. Pass a "
-                             "list or a dict of weights.")
-        weights = [weights] * n
-    for w in weights:
-        if isinstance(w, bool) or not isinstance(w, numbers.Real):
-            raise ValueError(f"Every loss weight must be a number. Received: loss_weights={args['loss_weights']!r}")
-    weights = [float(w) for w in weights]
-
-    def metric_lists(metrics, what):
-        """Per output, the metric identifiers."""
-        entry = lambda v: [] if v is None else (list(v) if isinstance(v, (list, tuple)) else [v])  # noqa: E731
-        if metrics is None:
-            return [[] for _ in range(n)]
-        if n == 1:
-            if isinstance(metrics, dict):
-                return [[m for v in by_output(metrics, what) for m in entry(v)]]
-            return [list(metrics)]
-        if isinstance(metrics, dict):
-            return [entry(v) for v in by_output(metrics, what)]
-        if len(metrics) != n:
-            raise ValueError(f"For a model with multiple outputs, when providing the `{what}` argument as a list, it "
-                             f"should have as many entries as the model has outputs. Received:\n{what}={metrics}\nof "
-                             f"length {len(metrics)} whereas the model has {n} outputs.")
-        return [entry(v) for v in metrics]
-
-    plain = [[(m, metrics_module.get(m)) for m in ms if m is not None] for ms in metric_lists(args["metrics"], "metrics")]
-    weighted = [[(m, metrics_module.get(m)) for m in ms if m is not None]
-                for ms in metric_lists(args.get("weighted_metrics"), "weighted_metrics")]
-    # Each metric's direction under its own (unprefixed) name, which is all callbacks' mode="auto"
-    # can match in Keras.
-    directions = dict(metric_direction(m, core) for pairs in plain + weighted for m, core in pairs)
-    resolved = (losses, weights, [[c for _, c in pairs] for pairs in plain],
-                [[c for _, c in pairs] for pairs in weighted])
-    return resolved, directions
+def metric_directions(metric_lists):
+    """{name: "up" / "down" / None} of the compiled metrics, as callbacks' mode="auto" sees them:
+    each under the name it was given by (a string or function) or its own name (an object)."""
+    directions = {}
+    for cores in metric_lists:
+        for core in cores:
+            name = core.identifier or core.name
+            directions[name] = None if core.identifier in _DIRECTIONLESS else (
+                "up" if core.higher_is_better else "down")
+    return directions

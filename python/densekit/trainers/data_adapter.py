@@ -7,7 +7,6 @@ import numbers
 
 import numpy as np
 
-from densekit import _core
 from densekit.utils.arrays import check_same_length, is_pandas, to_array
 
 
@@ -103,19 +102,19 @@ def sample_weights(sample_weight, n):
     return w
 
 
-def class_weight_to_sample_weights(class_weight, ys):
-    """Per-sample weights from ``class_weight`` ({class index: weight}) and the one target array."""
+def class_weight_pairs(class_weight):
+    """``class_weight`` ({class index: weight}) as the (index, weight) pairs the C++ loop takes."""
     if not isinstance(class_weight, dict):
         raise ValueError(f"`class_weight` must be a dict mapping class indices to weights. Received: {class_weight!r}")
-    if len(ys) != 1:
-        raise ValueError("`class_weight` is only supported for models with a single output.")
     pairs = []
     for key, value in class_weight.items():
         if isinstance(key, bool) or not isinstance(key, numbers.Integral):
             raise ValueError("Expected `class_weight` to be a dict with keys from 0 to one less than the number "
                              f"of classes, found {class_weight}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"`class_weight` must map class indices to numbers; class {key} has {value!r}.")
         pairs.append((int(key), float(value)))
-    return _core.class_weights_to_sample_weights(ys[0], pairs)
+    return pairs
 
 
 def train_validation_split(xs, ys, sw, fraction):

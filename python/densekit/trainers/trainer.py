@@ -74,29 +74,31 @@ class Trainer:
                              f"{type(loss_weights)}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
-                              "weighted_metrics": weighted_metrics}
-        self._resolved = None
+        self._compile_args = compile_utils.compile_args(loss, loss_weights, metrics, weighted_metrics)
+        self._compiled_metrics = None
         if self._core is not None or self._network is not None or not self._subclassed:
             # Output names are known (or it is a Sequential's last layer): check everything now.
-            self._resolved = self._resolve_compile()
+            self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
+                                                                  self._output_keys or []))
         self.compiled = True
         self.stop_training = False
         if self._core is not None:
             self._apply_compile()
 
-    def _resolve_compile(self):
-        resolved, self._metric_directions = compile_utils.resolve_compile(self._compile_args, self.output_names,
-                                                                          self._output_keys)
-        return resolved
+    def _use_compiled_metrics(self, metrics_and_weighted):
+        """Keeps the compiled metrics per output (for their names and directions)."""
+        metrics, weighted = metrics_and_weighted
+        self._compiled_metrics = metrics + weighted
+        self._metric_directions = compile_utils.metric_directions(self._compiled_metrics)
 
     def _apply_compile(self):
-        if getattr(self, "_resolved", None) is None:
-            self._resolved = self._resolve_compile()
-        losses, weights, metric_cores, weighted_cores = self._resolved
-        if losses is not None:
-            self._core.compile(self.optimizer._core, [loss._core for loss in losses], weights, metric_cores,
-                               weighted_cores)
+        if self._compile_args[0][0] == "absent":  # no loss: fit and evaluate will say so
+            if self._compiled_metrics is None:
+                self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
+                                                                      self._output_keys or []))
+            return
+        self._core.compile(self.optimizer._core, *self._compile_args)
+        self._use_compiled_metrics(self._core.compiled_metrics)
 
     def _adopt_compile(self, compile_config, core_optimizer):
         """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
@@ -104,24 +106,21 @@ class Trainer:
         self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
         loss = compile_config["loss"]
         self.loss = losses_module.get(loss) if compile_utils.is_config(loss) else loss
-        self._compile_args = {"loss": loss, "loss_weights": compile_config.get("loss_weights"),
-                              "metrics": compile_config.get("metrics"),
-                              "weighted_metrics": compile_config.get("weighted_metrics")}
-        # Resolved like compile() (for the names and directions; the C++ model keeps its own).
-        self._resolved = self._resolve_compile()
+        self._compile_args = compile_utils.compile_args(loss, compile_config.get("loss_weights"),
+                                                        compile_config.get("metrics"),
+                                                        compile_config.get("weighted_metrics"))
+        self._use_compiled_metrics(self._core.compiled_metrics)
         self.compiled = True
 
     @property
     def _metric_names(self):
         """The compiled metrics' names (metrics, then weighted metrics), per output flattened."""
-        if getattr(self, "_resolved", None) is None:
-            return []
-        return [core.name for cores in self._resolved[2] + self._resolved[3] for core in cores]
+        return [core.name for cores in (self._compiled_metrics or []) for core in cores]
 
     def _require_compiled(self):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
-        if self._compile_args["loss"] is None:
+        if self._compile_args[0][0] == "absent":
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     # --- logs and outputs ---------------------------------------------------------------------
@@ -188,10 +187,6 @@ class Trainer:
         ys = data_adapter.target_arrays(self, y, xs)
         n = len(xs[0])
         sw = data_adapter.sample_weights(sample_weight, n)
-        if class_weight is not None:
-            if sw is not None:
-                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-            sw = data_adapter.class_weight_to_sample_weights(class_weight, ys)
         if self._core.trainable_changed_since_compile:
             warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes effect "
                           "only after calling `compile()` again.", UserWarning, stacklevel=2)
@@ -213,6 +208,8 @@ class Trainer:
         if shuffle not in (True, False):
             raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
         options.shuffle = bool(shuffle)
+        if class_weight is not None:
+            options.class_weight = data_adapter.class_weight_pairs(class_weight)
         if validation_batch_size is not None:
             options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
         if isinstance(validation_freq, (list, tuple, set)):
@@ -287,9 +284,8 @@ class Trainer:
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y, xs)
         sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
-        if class_weight is not None:
-            sw = data_adapter.class_weight_to_sample_weights(class_weight, ys)
-        return self._format_logs(self._core.train_on_batch(xs, ys, sw), return_dict)
+        pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
+        return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled()

@@ -1,0 +1,197 @@
+// Compile settings in Keras's schema (Model.get_compile_config in keras/src/trainers/trainer.py):
+// the optimizer, the losses and metrics (keras/src/losses/losses.py, keras/src/metrics/) as
+// given per output, resolved by the same rules as compile() (compile_args.hpp).
+#include "../serialization.hpp"
+#include "optimizer_config.hpp"
+
+#include <densekit/compile_args.hpp>
+#include <densekit/errors.hpp>
+#include <densekit/serialization.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace densekit {
+namespace {
+
+const std::map<LossKind, const char*>& loss_classes() {
+  static const std::map<LossKind, const char*> m = {
+      {LossKind::MeanSquaredError, "MeanSquaredError"}, {LossKind::MeanAbsoluteError, "MeanAbsoluteError"},
+      {LossKind::MeanAbsolutePercentageError, "MeanAbsolutePercentageError"},
+      {LossKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"}, {LossKind::Huber, "Huber"},
+      {LossKind::LogCosh, "LogCosh"}, {LossKind::Hinge, "Hinge"}, {LossKind::SquaredHinge, "SquaredHinge"},
+      {LossKind::CategoricalHinge, "CategoricalHinge"}, {LossKind::KLDivergence, "KLDivergence"},
+      {LossKind::Poisson, "Poisson"}, {LossKind::CosineSimilarity, "CosineSimilarity"},
+      {LossKind::BinaryCrossentropy, "BinaryCrossentropy"}, {LossKind::CategoricalCrossentropy, "CategoricalCrossentropy"},
+      {LossKind::SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy"},
+  };
+  return m;
+}
+
+const char* reduction_name(Reduction r) {
+  switch (r) {
+    case Reduction::SumOverBatchSize: return "sum_over_batch_size";
+    case Reduction::Sum: return "sum";
+    case Reduction::MeanWithSampleWeight: return "mean_with_sample_weight";
+    case Reduction::None: return "none";
+  }
+  return "sum_over_batch_size";
+}
+
+Json loss_config(const Loss& l) {
+  if (!l.identifier.empty()) return l.identifier;
+  if (!loss_classes().count(l.kind)) return l.name();
+  Json c = Json::object();
+  c["name"] = l.display_name.empty() ? l.name() : l.display_name;
+  c["reduction"] = reduction_name(l.reduction);
+  if (l.kind == LossKind::Huber) c["delta"] = l.delta;
+  if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy ||
+      l.kind == LossKind::SparseCategoricalCrossentropy)
+    c["from_logits"] = l.from_logits;
+  if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy)
+    c["label_smoothing"] = l.label_smoothing;
+  return wrap("keras.losses", loss_classes().at(l.kind), c);
+}
+
+Loss loss_from(const Json& j) {
+  if (j.is_string()) return Loss::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the loss in the compile config: " + j.dump());
+  Loss l = Loss::from_name(j["class_name"].get<std::string>());
+  const Json& c = j.value("config", Json::object());
+  l.identifier.clear();
+  l.display_name = field(c, "name", l.display_name);
+  l.from_logits = field(c, "from_logits", l.from_logits);
+  l.label_smoothing = field(c, "label_smoothing", l.label_smoothing);
+  l.delta = field(c, "delta", l.delta);
+  if (c.contains("reduction")) l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
+  return l;
+}
+
+const std::map<MetricKind, const char*>& metric_classes() {
+  static const std::map<MetricKind, const char*> m = {
+      {MetricKind::BinaryAccuracy, "BinaryAccuracy"}, {MetricKind::CategoricalAccuracy, "CategoricalAccuracy"},
+      {MetricKind::SparseCategoricalAccuracy, "SparseCategoricalAccuracy"},
+      {MetricKind::TopKCategoricalAccuracy, "TopKCategoricalAccuracy"},
+      {MetricKind::SparseTopKCategoricalAccuracy, "SparseTopKCategoricalAccuracy"},
+      {MetricKind::MeanAbsoluteError, "MeanAbsoluteError"}, {MetricKind::MeanSquaredError, "MeanSquaredError"},
+      {MetricKind::MeanAbsolutePercentageError, "MeanAbsolutePercentageError"},
+      {MetricKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"},
+      {MetricKind::RootMeanSquaredError, "RootMeanSquaredError"}, {MetricKind::Precision, "Precision"},
+      {MetricKind::Recall, "Recall"}, {MetricKind::AUC, "AUC"},
+  };
+  return m;
+}
+
+Json metric_config(const Metric& m) {
+  if (!m.identifier.empty()) return m.identifier;
+  Json c = Json::object();
+  c["name"] = m.name();
+  c["dtype"] = "float32";
+  switch (m.kind()) {
+    case MetricKind::BinaryAccuracy: c["threshold"] = m.threshold; break;
+    case MetricKind::TopKCategoricalAccuracy:
+    case MetricKind::SparseTopKCategoricalAccuracy: c["k"] = m.k; break;
+    case MetricKind::Precision:
+    case MetricKind::Recall: c["thresholds"] = m.threshold; break;
+    case MetricKind::AUC: c["num_thresholds"] = m.num_thresholds, c["from_logits"] = m.from_logits; break;
+    default: break;
+  }
+  if (m.kind() == MetricKind::LossFunction) return wrap("keras.metrics", loss_classes().at(m.loss.kind), c);
+  if (!metric_classes().count(m.kind())) return m.name();
+  return wrap("keras.metrics", metric_classes().at(m.kind()), c);
+}
+
+MetricPtr metric_from(const Json& j) {
+  if (j.is_string()) return Metric::from_name(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the metric in the compile config: " + j.dump());
+  MetricPtr m = Metric::from_name(j["class_name"].get<std::string>());
+  const Json& c = j.value("config", Json::object());
+  m->identifier.clear();
+  m->set_name(field(c, "name", m->name()));
+  m->threshold = field(c, "threshold", m->threshold);
+  m->threshold = field(c, "thresholds", m->threshold);
+  m->k = field(c, "k", m->k);
+  m->num_thresholds = field(c, "num_thresholds", m->num_thresholds);
+  m->from_logits = field(c, "from_logits", m->from_logits);
+  return m;
+}
+
+// One compile() argument from the config: null, one value, a list or a dict of output names.
+template <class T, class Parse>
+PerOutputArg<T> arg_from(const Json& j, Parse parse) {
+  PerOutputArg<T> arg;
+  if (j.is_null()) return arg;
+  if (j.is_array()) {
+    arg.form = PerOutputArg<T>::Form::List;
+    for (const auto& e : j) arg.values.push_back(parse(e));
+  } else if (j.is_object() && !j.contains("class_name")) {
+    arg.form = PerOutputArg<T>::Form::Dict;
+    for (const auto& [key, value] : j.items()) arg.keys.push_back(key), arg.values.push_back(parse(value));
+  } else {
+    arg.form = PerOutputArg<T>::Form::One;
+    arg.values.push_back(parse(j));
+  }
+  return arg;
+}
+
+// Metrics: a list or dict whose entries are one metric, a list of them, or null.
+PerOutputArg<std::vector<MetricPtr>> metrics_from(const Json& j) {
+  auto entry = [](const Json& e) {
+    std::vector<MetricPtr> list;
+    for (const auto& m : (e.is_array() ? e : Json::array({e})))
+      if (!m.is_null()) list.push_back(metric_from(m));
+    return list;
+  };
+  auto arg = arg_from<std::vector<MetricPtr>>(j, entry);
+  if (arg.form == PerOutputArg<std::vector<MetricPtr>>::Form::One) arg.form = PerOutputArg<std::vector<MetricPtr>>::Form::List;
+  return arg;
+}
+
+}  // namespace
+
+Json compile_config(const Model& model) {
+  const CompileOptions& options = model.compile_options();
+  const bool multi = model.output_names.size() > 1;
+  Json c = Json::object();
+  c["optimizer"] = optimizer_config(model.optimizer_ptr()->config());
+  Json losses = Json::array();
+  for (const auto& l : options.losses) losses.push_back(loss_config(l));
+  c["loss"] = multi ? losses : losses[0];
+  const bool unit_weights = std::all_of(options.loss_weights.begin(), options.loss_weights.end(), [](double w) { return w == 1.0; });
+  c["loss_weights"] = unit_weights ? Json(nullptr) : (multi ? Json(options.loss_weights) : Json(options.loss_weights[0]));
+  // Metrics per output (a list of lists), or the one output's list; null when there are none.
+  auto metrics_config = [multi](const std::vector<std::vector<MetricPtr>>& per_output) {
+    Json lists = Json::array();
+    bool any = false;
+    for (const auto& metrics : per_output) {
+      Json list = Json::array();
+      for (const auto& m : metrics) list.push_back(metric_config(*m)), any = true;
+      lists.push_back(list);
+    }
+    return !any ? Json(nullptr) : (multi ? lists : lists[0]);
+  };
+  c["metrics"] = metrics_config(options.metrics);
+  c["weighted_metrics"] = metrics_config(options.weighted_metrics);
+  c["run_eagerly"] = false;
+  c["steps_per_execution"] = 1;
+  c["jit_compile"] = false;
+  return c;
+}
+
+void compile_from_config(Model& model, const Json& config) {
+  if (!config.is_object()) throw ValueError("The compile config must be an object; received " + config.dump());
+  auto optimizer = std::make_shared<Optimizer>(optimizer_from(config.at("optimizer")));
+  CompileArgs args;
+  args.loss = arg_from<std::optional<Loss>>(config.value("loss", Json(nullptr)), [](const Json& l) {
+    return l.is_null() ? std::optional<Loss>() : std::optional<Loss>(loss_from(l));
+  });
+  args.loss_weights = arg_from<double>(config.value("loss_weights", Json(nullptr)), [](const Json& w) {
+    if (!w.is_number()) throw ValueError("Every loss weight must be a number. Received: loss_weights=" + w.dump());
+    return w.get<double>();
+  });
+  args.metrics = metrics_from(config.value("metrics", Json(nullptr)));
+  args.weighted_metrics = metrics_from(config.value("weighted_metrics", Json(nullptr)));
+  model.compile(optimizer, args);
+}
+
+}  // namespace densekit

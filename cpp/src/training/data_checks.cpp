@@ -1,0 +1,97 @@
+// The checks of what fit / evaluate / predict receive: counts, widths, finite values, label
+// ranges (keras/src/trainers/data_adapters/ raises these in Keras), and class_weight.
+#include <densekit/errors.hpp>
+#include <densekit/model.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace densekit {
+namespace {
+
+// Whether every value is finite (±inf and NaN have all exponent bits set). In integer
+// operations the scan vectorizes; std::isfinite in a loop does not (measured: it took 9% of a
+// batched predict).
+bool all_finite(const float* data, Index n) {
+  uint32_t exponents = 0;
+  for (Index i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    exponents = std::max(exponents, bits & 0x7f800000u);
+  }
+  return exponents != 0x7f800000u;
+}
+
+void check_finite(ConstView v, const std::string& what) {
+  const Index n = v.rows * v.cols;
+  if (all_finite(v.data, n)) return;
+  for (Index i = 0; i < n; ++i)
+    if (!std::isfinite(v.data[i]))
+      throw ValueError(what + " contains " + (std::isnan(v.data[i]) ? "NaN" : "infinity") + " (first at row " +
+                       std::to_string(i / std::max<Index>(v.cols, 1)) + ", column " + std::to_string(i % std::max<Index>(v.cols, 1)) +
+                       "). Remove or impute non-finite values before passing the data to the model.");
+}
+
+}  // namespace
+
+void Model::check_inputs(const std::vector<ConstView>& x, Index rows) const {
+  const auto& inputs = graph_->input_nodes();
+  if (x.size() != inputs.size())
+    throw ValueError("The model expects " + std::to_string(inputs.size()) + " input array(s), but received " +
+                     std::to_string(x.size()) + ".");
+  for (size_t k = 0; k < x.size(); ++k) {
+    const Index cols = shape_size(graph_->shape(inputs[k]));
+    if (x[k].cols != cols)
+      throw ValueError("Input " + std::to_string(k) + " of the model is incompatible: expected shape " +
+                       shape_to_string(graph_->shape(inputs[k])) + " (" + std::to_string(cols) +
+                       " values per sample), but received " + std::to_string(x[k].cols) + " values per sample.");
+    if (x[k].rows != rows)
+      throw ValueError("All input arrays must have the same number of samples. Received: " + std::to_string(x[k].rows) +
+                       " and " + std::to_string(rows) + ".");
+    check_finite(x[k], inputs.size() == 1 ? "The input x" : "Input " + std::to_string(k));
+  }
+}
+
+void Model::check_data(const Data& data, bool with_targets) const {
+  if (data.rows == 0) throw ValueError("The data is empty: x has 0 samples. Pass at least one sample.");
+  check_inputs(data.x, data.rows);
+  if (!with_targets) return;
+  const auto& outputs = graph_->output_nodes();
+  if (data.y.size() != outputs.size())
+    throw ValueError("The model has " + std::to_string(outputs.size()) + " output(s), but " + std::to_string(data.y.size()) +
+                     " target array(s) were given.");
+  for (size_t k = 0; k < data.y.size(); ++k) {
+    if (data.y[k].rows != data.rows)
+      throw ValueError("Data cardinality is ambiguous: x has " + std::to_string(data.rows) + " samples but y has " +
+                       std::to_string(data.y[k].rows) + ". Make sure all arrays contain the same number of samples.");
+    check_finite(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
+    const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
+    compile_.losses[k].resolved(data.y[k].cols, pcols).check_targets(data.y[k], pcols);
+  }
+  if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
+}
+
+std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights) {
+  for (const auto& [cls, w] : weights)
+    if (!std::isfinite(w))
+      throw ValueError("`class_weight` must map classes to finite weights; class " + std::to_string(cls) + " has " +
+                       (std::isnan(w) ? "NaN." : "an infinite weight."));
+  std::vector<float> out(static_cast<size_t>(y.rows), 1.0f);
+  for (Index i = 0; i < y.rows; ++i) {
+    const float* row = y.data + i * y.cols;
+    const int64_t cls = y.cols > 1 ? static_cast<int64_t>(std::max_element(row, row + y.cols) - row)
+                                   : static_cast<int64_t>(std::llround(row[0]));
+    for (const auto& [c, w] : weights)
+      if (c == cls) out[i] = static_cast<float>(w);
+  }
+  return out;
+}
+
+std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights) {
+  if (data.sample_weight) throw ValueError("You cannot `class_weight` and `sample_weight` at the same time.");
+  if (data.y.size() != 1) throw ValueError("`class_weight` is only supported for Models with a single output.");
+  return class_weights_to_sample_weights(data.y[0], weights);
+}
+
+}  // namespace densekit

@@ -1,0 +1,189 @@
+// One step on a batch: the forward pass, each output's loss and its gradient, the backward
+// pass, the optimizer's update and the metrics (train_step and test_step in
+// keras/src/backend/tensorflow/trainer.py), and the logs they add up to.
+#include <densekit/model.hpp>
+#include "../float_mode.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace densekit {
+namespace {
+
+// The optimizer's update of the weight ranges layers finish during backward.
+class OptimizerUpdater final : public WeightUpdater {
+ public:
+  OptimizerUpdater(Optimizer& optimizer, float* params, float* grads) : optimizer_(optimizer), params_(params), grads_(grads) {}
+  void update(float* grad, int64_t n) const override { optimizer_.update_range(params_, grads_, grad - grads_, n); }
+
+ private:
+  Optimizer& optimizer_;
+  float* params_;
+  float* grads_;
+};
+
+}  // namespace
+
+void Model::resolve(const Data& data) {
+  if (resolved_) return;
+  const auto& outputs = graph_->output_nodes();
+  losses_.clear();
+  metrics_.assign(outputs.size(), {});
+  weighted_metrics_.assign(outputs.size(), {});
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
+    losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
+    for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
+    for (const auto& m : compile_.weighted_metrics[k]) weighted_metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
+  }
+  const bool multi = outputs.size() > 1;
+  std::map<std::string, int> used;
+  metric_keys_.assign(outputs.size(), {});
+  weighted_metric_keys_.assign(outputs.size(), {});
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const std::string prefix = multi ? output_names[k] + "_" : "";
+    for (const auto& m : metrics_[k]) {
+      std::string key = prefix + m->name();
+      if (used.count(key)) key += "_" + std::to_string(used[key]++);
+      else used[key] = 1;
+      metric_keys_[k].push_back(key);
+    }
+  }
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const std::string prefix = multi ? output_names[k] + "_" : "";
+    for (const auto& m : weighted_metrics_[k]) {
+      std::string key = prefix + m->name();
+      if (!used.count(key)) {
+        used[key] = 1;
+      } else {
+        key = prefix + "weighted_" + m->name();
+        if (used.count(key)) key += "_" + std::to_string(used[key]++);
+        else used[key] = 1;
+      }
+      weighted_metric_keys_[k].push_back(key);
+    }
+  }
+  output_loss_total_.assign(outputs.size(), 0.0);
+  resolved_ = true;
+}
+
+void Model::reset_metrics() {
+  loss_total_ = loss_count_ = 0.0;
+  std::fill(output_loss_total_.begin(), output_loss_total_.end(), 0.0);
+  for (auto& per_output : metrics_)
+    for (auto& m : per_output) m->reset();
+  for (auto& per_output : weighted_metrics_)
+    for (auto& m : per_output) m->reset();
+}
+
+double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater) {
+  const FlushDenormals flush;
+  graph_->forward(ws, batch.x, compute_grads, &rng_);
+  if (compute_grads) graph_->zero_grads(ws, updater ? &update_plan_ : nullptr);
+  const size_t outputs = graph_->output_nodes().size();
+  std::vector<bool>& fused = fused_;
+  fused.assign(outputs, false);
+  double total = 0.0;
+  for (size_t k = 0; k < outputs; ++k) {
+    const ConstView out = graph_->output(ws, static_cast<int>(k));
+    const Shape& shape = graph_->shape(graph_->output_nodes()[k]);
+    const Index last = shape.empty() ? 1 : shape.back();
+    const Index rows = out.rows * (out.cols / last), tcols = batch.y[k].cols / (out.cols / last);
+    const Loss& loss = losses_[k];
+    const double weight = compile_.loss_weights[k];
+    double value;
+    if (compute_grads) {
+      View grad = graph_->output_grad(ws, static_cast<int>(k));
+      const Activation* act = graph_->fusable_output_activation(static_cast<int>(k));
+      fused[k] = act && loss.fuses_with(*act);
+      // A node listed as several outputs takes the sum of their losses' gradients: the later
+      // ones are computed aside and added.
+      const auto& nodes = graph_->output_nodes();
+      const bool repeated = std::find(nodes.begin(), nodes.begin() + k, nodes[k]) != nodes.begin() + k;
+      const Index size = grad.rows * grad.cols;
+      if (repeated && repeated_grad_.size() < static_cast<size_t>(size)) repeated_grad_.resize(static_cast<size_t>(size));
+      float* target = repeated ? repeated_grad_.data() : grad.data;
+      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), target)
+                       : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), target);
+      if (weight != 1.0)
+        for (Index i = 0; i < size; ++i) target[i] *= static_cast<float>(weight);
+      if (repeated)
+        for (Index i = 0; i < size; ++i) grad.data[i] += target[i];
+    } else {
+      value = loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), nullptr);
+    }
+    output_loss_total_[k] += value * double(batch.rows);
+    total += weight * value;
+  }
+  total += graph_->regularization_penalty() + graph_->activity_penalty(ws);
+  if (compute_grads) {
+    graph_->backward(ws, fused, &rng_, updater, updater ? &update_plan_ : nullptr);
+    graph_->add_regularization_gradients();
+  }
+  loss_total_ += total * double(batch.rows);
+  loss_count_ += double(batch.rows);
+  return total;
+}
+
+// One optimizer step on a batch (train_step in keras/src/backend/tensorflow/trainer.py): the loss
+// (scaled by the optimizer's loss_scale_factor before differentiation, like Keras's scale_loss),
+// the update, then the weight constraints.
+void Model::train_step(const Data& batch) {
+  const FlushDenormals flush;
+  float* params = graph_->params();
+  float* grads = graph_->grads();
+  if (optimizer_->updates_by_range()) {
+    // The same update, taken while the gradients are in cache: Dense layers hand their
+    // weight gradients over during backward, the optimizer updates the rest afterwards.
+    optimizer_->begin_update();
+    const OptimizerUpdater updater(*optimizer_, params, grads);
+    step_loss(train_ws_, batch, true, &updater);
+    optimizer_->update_segments(params, grads, update_plan_.remaining);
+    optimizer_->end_step(params);
+  } else {
+    step_loss(train_ws_, batch, true);
+    if (const auto& scale = optimizer_->config().loss_scale_factor) {
+      const float s = static_cast<float>(*scale);
+      for (int64_t i = 0; i < graph_->param_count(); ++i) grads[i] *= s;
+    }
+    optimizer_->apply(params, grads);
+  }
+  graph_->apply_constraints();
+  update_metrics(train_ws_, batch);
+}
+
+void Model::update_metrics(Workspace& ws, const Data& batch) {
+  for (size_t k = 0; k < metrics_.size(); ++k) {
+    const ConstView out = graph_->output(ws, static_cast<int>(k));
+    for (auto& m : metrics_[k]) m->update(batch.y[k], out, nullptr);
+    for (auto& m : weighted_metrics_[k]) m->update(batch.y[k], out, batch.sample_weight);
+  }
+}
+
+Logs Model::current_logs() const {
+  Logs logs;
+  const double count = std::max(loss_count_, 1.0);
+  logs.emplace_back("loss", loss_total_ / count);
+  const bool multi = metrics_.size() > 1;
+  for (size_t k = 0; k < metrics_.size(); ++k) {
+    if (multi) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
+    for (size_t i = 0; i < metrics_[k].size(); ++i) logs.emplace_back(metric_keys_[k][i], metrics_[k][i]->result());
+    for (size_t i = 0; i < weighted_metrics_[k].size(); ++i)
+      logs.emplace_back(weighted_metric_keys_[k][i], weighted_metrics_[k][i]->result());
+  }
+  // Keras's results are float32 values.
+  for (auto& entry : logs) entry.second = static_cast<double>(static_cast<float>(entry.second));
+  return logs;
+}
+
+std::vector<float> Model::compute_gradients(const Data& data) {
+  require_compiled();
+  check_data(data, true);
+  resolve(data);
+  const double saved_total = loss_total_, saved_count = loss_count_;
+  step_loss(train_ws_, data, true);
+  loss_total_ = saved_total, loss_count_ = saved_count;
+  return std::vector<float>(graph_->grads(), graph_->grads() + graph_->param_count());
+}
+
+}  // namespace densekit

@@ -1,0 +1,127 @@
+"""compile()'s per-output arguments are resolved once, in C++ (cpp/src/training/compile_args.cpp),
+by Keras's rules (keras/src/trainers/compile_utils.py): compile() and a loaded compile config go
+through the same code, with the same errors. class_weight is a fit option of the C++ loop."""
+
+import json
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import _core, layers
+
+
+def two_outputs():
+    x = keras.Input((3,), name="x")
+    h = layers.Dense(4, activation="relu", name="h")(x)
+    return keras.Model(x, [layers.Dense(1, name="a")(h), layers.Dense(1, name="b")(h)])
+
+
+def data(n=12, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 3)).astype("float32"), [rng.normal(size=(n, 1)), rng.normal(size=(n, 1))]
+
+
+def test_dict_loss_weights_leave_missing_outputs_at_one():
+    x, ys = data()
+    model = two_outputs()
+    model.compile("sgd", loss={"a": "mse", "b": "mae"}, loss_weights={"b": 3.0})
+    logs = model.evaluate(x, ys, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["a_loss"] + 3.0 * logs["b_loss"], rel=1e-5)
+    pa, pb = model.predict(x, verbose=0)
+    assert logs["b_loss"] == pytest.approx(np.mean(np.abs(pb - ys[1])), rel=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(loss=["mse", "mse"], loss_weights=2.0), "got 2 losses and 1 weight"),
+    (dict(loss=["mse"]), r"2 output\(s\) \(\['a', 'b'\]\) but 1 losses were given"),
+    (dict(loss={"a": "mse", "c": "mse"}), "key 'c' does not correspond to any model output"),
+    (dict(loss=["mse", None]), r"none was given for \['b'\]"),
+    (dict(loss="mse", loss_weights=[1.0]), "got 2 losses and 1 weights"),
+    (dict(loss="mse", loss_weights={"z": 1.0}), "key 'z' does not correspond"),
+    (dict(loss="mse", metrics=["mae", "mse", "mae"]), "as many entries as the model has outputs"),
+    (dict(loss="mse", weighted_metrics={"q": ["mae"]}), "key 'q' does not correspond"),
+    (dict(loss="mse", loss_weights=[1.0, "x"]), "Every loss weight must be a number"),
+])
+def test_bad_per_output_arguments_name_the_problem(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        two_outputs().compile("sgd", **kwargs)
+
+
+def test_a_loaded_compile_config_follows_the_same_rules():
+    """A Keras-written compile config keyed by output names loads through the compile() rules."""
+    x, ys = data()
+    model = two_outputs()
+    model.compile("sgd", loss={"a": "mse", "b": "mae"}, loss_weights={"b": 3.0}, metrics={"a": ["mae"]})
+    expected = model.evaluate(x, ys, verbose=0, return_dict=True)
+    config = json.loads(_core.model_config_json(model._core))
+    config["compile_config"] = {"optimizer": "sgd", "loss": {"b": "mae", "a": "mse"}, "loss_weights": {"b": 3.0},
+                                "metrics": {"a": ["mae"]}, "weighted_metrics": None}
+    loaded = _core.model_from_config_json(json.dumps(config), True)
+    options = loaded.compiled_metrics
+    assert [[m.name for m in per] for per in options[0]] == [["mae"], []]
+    config["compile_config"]["loss"] = {"a": "mse", "c": "mae"}
+    with pytest.raises(ValueError, match="key 'c' does not correspond to any model output"):
+        _core.model_from_config_json(json.dumps(config), True)
+    config["compile_config"]["loss"] = ["mse"]
+    with pytest.raises(ValueError, match="but 1 losses were given"):
+        _core.model_from_config_json(json.dumps(config), True)
+    assert sorted(expected) == ["a_loss", "a_mae", "b_loss", "loss"]
+
+
+def test_compile_without_a_loss_is_refused_at_fit():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", metrics=["mae"])
+    assert model.compiled
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.fit(*data()[:1], np.zeros((12, 1)), verbose=0)
+
+
+def frozen(seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1, trainable=False)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_class_weight_weighs_training_data_only():
+    """Keras applies class_weight to the training batches, not to validation_split's part."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(20, 3)).astype("float32"), (rng.random(20) > 0.5).astype("float32")
+    plain = frozen().fit(x, y, validation_split=0.25, batch_size=20, verbose=0).history
+    weighted = frozen().fit(x, y, validation_split=0.25, class_weight={0: 1.0, 1: 5.0}, batch_size=20,
+                            verbose=0).history
+    assert weighted["val_loss"] == plain["val_loss"]
+    assert weighted["loss"] != plain["loss"]
+    model = frozen()
+    p = model.predict(x[:15], verbose=0)[:, 0]
+    cw = np.where(y[:15] == 1, 5.0, 1.0)
+    np.testing.assert_allclose(weighted["loss"][0], np.sum(cw * (p - y[:15]) ** 2) / 15, rtol=1e-5)
+
+
+def test_class_weight_on_a_batch_matches_the_sample_weights():
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(8, 3)).astype("float32"), rng.integers(0, 2, 8).astype("float32")
+    by_class = frozen().train_on_batch(x, y, class_weight={1: 4.0})
+    by_sample = frozen().train_on_batch(x, y, sample_weight=np.where(y == 1, 4.0, 1.0))
+    assert by_class == pytest.approx(by_sample, rel=1e-6)
+
+
+@pytest.mark.parametrize("class_weight, message", [
+    ({0: float("nan")}, "finite weights; class 0 has NaN"),
+    ({1: float("inf")}, "class 1 has an infinite weight"),
+    ({0: "heavy"}, "must map class indices to numbers"),
+    ([1.0, 2.0], "must be a dict"),
+])
+def test_bad_class_weights_are_refused(class_weight, message):
+    x, y = np.zeros((4, 3), "float32"), np.zeros(4, "float32")
+    with pytest.raises(ValueError, match=message):
+        frozen().fit(x, y, class_weight=class_weight, verbose=0)
+
+
+def test_class_weight_with_sample_weight_is_refused():
+    x, y = np.zeros((4, 3), "float32"), np.zeros(4, "float32")
+    with pytest.raises(ValueError, match="class_weight` and `sample_weight` at the same time"):
+        frozen().fit(x, y, class_weight={0: 1.0}, sample_weight=np.ones(4), verbose=0)
+    with pytest.raises(ValueError, match="class_weight` and `sample_weight` at the same time"):
+        frozen().train_on_batch(x, y, class_weight={0: 1.0}, sample_weight=np.ones(4))

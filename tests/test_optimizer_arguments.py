@@ -1,0 +1,164 @@
+"""Optimizer arguments against Keras (keras/src/optimizers/): the errors for bad arguments, the
+optimizer's state counts in summary() ("Optimizer params", keras/src/utils/summary_utils.py), and
+one optimizer compiled into two models. The update rules: test_optimizers.py."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+from test_optimizers import D, U, make_data, make_model
+
+# --------------------------------------------------------------------------------------------
+# 2. argument errors
+# --------------------------------------------------------------------------------------------
+
+def test_integer_learning_rate_raises():
+    with pytest.raises(ValueError):
+        keras.optimizers.Adam(learning_rate=1)
+    with pytest.raises(ValueError):
+        keras.optimizers.SGD(learning_rate=1)
+    keras.optimizers.Adam(learning_rate=1.0)
+    keras.optimizers.Adam(learning_rate=np.float64(0.01))
+
+
+def test_legacy_lr_argument_raises():
+    with pytest.raises(ValueError, match="lr"):
+        keras.optimizers.Adam(lr=0.001)
+    with pytest.raises(ValueError, match="lr"):
+        keras.optimizers.SGD(lr=0.01)
+
+
+def test_negative_learning_rate_raises():
+    with pytest.raises(ValueError):
+        keras.optimizers.Adam(learning_rate=-0.001)
+    with pytest.raises(ValueError):
+        keras.optimizers.SGD(learning_rate=-0.1)
+
+
+def test_sgd_momentum_validation():
+    with pytest.raises(ValueError):
+        keras.optimizers.SGD(momentum=0)
+    with pytest.raises(ValueError):
+        keras.optimizers.SGD(momentum=1.5)
+    with pytest.raises(ValueError):
+        keras.optimizers.SGD(momentum=-0.1)
+    keras.optimizers.SGD(momentum=0.0)
+    keras.optimizers.SGD(momentum=1.0)
+
+
+@pytest.mark.parametrize("kwargs", [dict(clipnorm=1.0, clipvalue=1.0), dict(clipnorm=1.0, global_clipnorm=1.0),
+                                    dict(clipvalue=1.0, global_clipnorm=1.0),
+                                    dict(clipnorm=1.0, clipvalue=1.0, global_clipnorm=1.0)])
+def test_only_one_clip_option(kwargs):
+    with pytest.raises(ValueError):
+        keras.optimizers.Adam(**kwargs)
+    with pytest.raises(ValueError):
+        keras.optimizers.SGD(learning_rate=0.1, **kwargs)
+
+
+def test_adamw_weight_decay_none_raises():
+    with pytest.raises(ValueError):
+        keras.optimizers.AdamW(weight_decay=None)
+
+
+def test_unknown_optimizer_string_raises_listing_names():
+    with pytest.raises(ValueError) as info:
+        keras.optimizers.get("adamm")
+    msg = str(info.value).lower()
+    for name in ["sgd", "adam", "rmsprop", "adagrad", "nadam"]:
+        assert name in msg
+    model = keras.Sequential([keras.Input((D,)), keras.layers.Dense(U)])
+    with pytest.raises(ValueError) as info:
+        model.compile(optimizer="no_such_optimizer", loss="mse")
+        model.train_on_batch(*make_data()[:2])
+    assert "adam" in str(info.value).lower() and "sgd" in str(info.value).lower()
+
+
+# --------------------------------------------------------------------------------------------
+# 3. optimizer state counts and summary
+# --------------------------------------------------------------------------------------------
+
+def _size(n_params):
+    size = n_params * 4.0
+    for unit in ["B", "KB", "MB", "GB"]:
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} TB"
+
+
+def _summary_text(model):
+    out = []
+    model.summary(print_fn=lambda text, *a, **k: out.append(text))
+    return "\n".join(out)
+
+
+def _p(model):
+    return sum(int(np.prod(w.shape)) for w in model.get_weights())
+
+
+COUNT_CASES = [
+    ("sgd", lambda: keras.optimizers.SGD(learning_rate=0.01), lambda p: 2),
+    ("sgd_momentum", lambda: keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), lambda p: p + 2),
+    ("adam", lambda: keras.optimizers.Adam(), lambda p: 2 * p + 2),
+    ("adamw", lambda: keras.optimizers.AdamW(), lambda p: 2 * p + 2),
+    ("adamax", lambda: keras.optimizers.Adamax(), lambda p: 2 * p + 2),
+    ("adadelta", lambda: keras.optimizers.Adadelta(), lambda p: 2 * p + 2),
+    ("rmsprop", lambda: keras.optimizers.RMSprop(), lambda p: p + 2),
+    ("adagrad", lambda: keras.optimizers.Adagrad(), lambda p: p + 2),
+    ("nadam", lambda: keras.optimizers.Nadam(), lambda p: 2 * p + 3),
+]
+
+
+@pytest.mark.parametrize("name,factory,count", COUNT_CASES, ids=[c[0] for c in COUNT_CASES])
+def test_optimizer_params_in_summary(name, factory, count):
+    x, y, w0 = make_data(seed=12)
+    model = make_model(factory(), w0)
+    assert "Optimizer params" not in _summary_text(model)
+    model.train_on_batch(x, y)
+    p = _p(model)
+    assert p == D * U + U
+    n = count(p)
+    assert model.optimizer.count_params() == n
+    text = _summary_text(model)
+    lines = text.splitlines()
+    assert f" Optimizer params: {n:,} ({_size(n)})" in lines
+    assert f" Total params: {p + n:,} ({_size(p + n)})" in lines
+    assert f" Trainable params: {p:,} ({_size(p)})" in lines
+
+
+def test_summary_optimizer_line_195_params_adam():
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(20, 8)).astype(np.float32)
+    y = rng.normal(size=(20, 3)).astype(np.float32)
+    before = _summary_text(model).splitlines()
+    assert " Total params: 195 (780.00 B)" in before
+    assert not any("Optimizer params" in line for line in before)
+    model.fit(x, y, epochs=1, verbose=0)
+    lines = _summary_text(model).splitlines()
+    assert " Optimizer params: 392 (1.53 KB)" in lines
+    assert " Total params: 587 (2.29 KB)" in lines
+    assert " Trainable params: 195 (780.00 B)" in lines
+    assert lines[-1] == " Optimizer params: 392 (1.53 KB)"
+
+
+def test_one_optimizer_compiled_into_two_models_of_other_sizes_is_refused():
+    """Its slots are sized for the model that built it: the other model once wrote past them."""
+    import densekit
+    from densekit import layers as L
+
+    rng = np.random.default_rng(0)
+    opt = densekit.optimizers.Adam()
+    small = densekit.Sequential([densekit.Input((4,)), L.Dense(2)])
+    big = densekit.Sequential([densekit.Input((4,)), L.Dense(64), L.Dense(2)])
+    small.compile(optimizer=opt, loss="mse")
+    big.compile(optimizer=opt, loss="mse")
+    x, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    small.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="only be used for the variables it was originally built with"):
+        big.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="originally built with"):
+        big.train_on_batch(x, y)
