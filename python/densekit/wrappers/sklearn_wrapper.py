@@ -116,7 +116,10 @@ class SKLBase(BaseEstimator):
     _multi_output = True
 
     def _encode_targets(self, y):
-        return y
+        """A 1-D y as one column (the model's output is (n, units))."""
+        y = np.asarray(y)
+        self._y_ndim = y.ndim
+        return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def _targets_for(self, model, targets):
         return targets
@@ -182,11 +185,6 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
 
     A 1-D y trains as one column and predictions come back 1-D; ``score`` is R².
     """
-
-    def _encode_targets(self, y):
-        y = np.asarray(y)
-        self._y_ndim = y.ndim
-        return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def predict(self, X):
         """Predictions, shape (n,) when y was 1-D, else (n, outputs)."""
