@@ -223,5 +223,5 @@ def test_bad_inputs_raise_value_errors(regression):
     reg.fit(x, y)
     with pytest.raises(ValueError, match="3 features"):
         reg.predict(x[:, :2])
-    with pytest.raises(ValueError, match="needs targets y"):
+    with pytest.raises(ValueError, match="requires y to be passed"):
         SKLearnTransformer(model_functions.regressor).fit(x, None)

@@ -63,11 +63,12 @@ class SKLBase(BaseEstimator):
     # Training with the same data twice gives the same model only if the model function seeds
     # (keras.utils.set_random_seed): a model instance is copied with a new shuffling stream.
     def _more_tags(self):  # scikit-learn < 1.6
-        return {"non_deterministic": True}
+        return {"non_deterministic": True, "multioutput": self._multi_output}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True
+        tags.target_tags.multi_output = self._multi_output
         return tags
 
     @property
@@ -97,7 +98,8 @@ class SKLBase(BaseEstimator):
     def fit(self, X, y, **kwargs):
         """Builds (or copies) the model and trains it on (X, y); ``kwargs`` go to ``model.fit``."""
         if y is None:
-            raise ValueError(f"{self._name}.fit needs targets y (for an autoencoder-style transformer, pass y=X).")
+            raise ValueError(f"{self._name} requires y to be passed, but the target y is None (the model trains on "
+                             "(X, y); for an autoencoder-style transformer, pass y=X).")
         X, y = _validate(self, X, y, multi_output=self._multi_output)
         targets = self._encode_targets(y)
         model = self._get_model(X, targets)
@@ -139,6 +141,8 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 
     def _encode_targets(self, y):
         target_type = type_of_target(y, input_name="y")
+        if target_type == "unknown":
+            raise ValueError(f"Unknown label type for y: labels must be numbers, strings or booleans. Received: {y!r}")
         if target_type not in ("binary", "multiclass"):
             raise ValueError(f"{self._name} supports binary and multiclass targets; y is {target_type!r}. For "
                              "continuous targets use SKLearnRegressor.")
