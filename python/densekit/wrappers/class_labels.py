@@ -9,6 +9,22 @@ class. densekit also trains the two other shapes tutorials build (docs/sklearn.m
 import numpy as np
 
 
+def check_class_labels(y, wrapper):
+    """Raises ValueError unless the 1-D y holds class labels (what scikit-learn's type_of_target
+    calls binary or multiclass): integers, booleans, strings, or floats without fractions."""
+    kind = y.dtype.kind
+    if kind in "biuUS" or (kind == "f" and np.array_equal(y, np.round(y))):
+        return
+    from sklearn.utils.multiclass import type_of_target  # the rare case: let scikit-learn name it
+
+    target_type = type_of_target(y, input_name="y")
+    if target_type == "unknown":
+        raise ValueError(f"Unknown label type for y: labels must be numbers, strings or booleans. Received: {y!r}")
+    if target_type not in ("binary", "multiclass"):
+        raise ValueError(f"Unknown label type: {wrapper} supports binary and multiclass targets; y is "
+                         f"{target_type!r}. For continuous targets use SKLearnRegressor.")
+
+
 def encode_labels(y):
     """(classes_, class index of each sample): classes sorted as np.unique sorts them, for
     string, integer, float or boolean labels."""

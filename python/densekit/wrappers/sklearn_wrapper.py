@@ -18,23 +18,9 @@ from densekit.wrappers._requirements import import_sklearn
 sklearn = import_sklearn("densekit.wrappers.SKLearnClassifier / SKLearnRegressor / SKLearnTransformer")
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin  # noqa: E402
-from sklearn.utils.multiclass import type_of_target  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
-try:  # scikit-learn >= 1.6
-    from sklearn.utils.validation import validate_data as _sklearn_validate_data
-except ImportError:  # pragma: no cover - older scikit-learn
-    def _sklearn_validate_data(estimator, *args, **kwargs):
-        return estimator._validate_data(*args, **kwargs)
-
-
-def _validate(estimator, X, y=None, reset=True, multi_output=False):
-    """sklearn's input checks (NaN, inf, shapes, n_features_in_, feature_names_in_), with X as
-    float32: the dtype the model computes in, so predict takes its no-copy path."""
-    if y is None:
-        return _sklearn_validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
-    return _sklearn_validate_data(estimator, X, y, reset=reset, dtype=np.float32, order="C",
-                                  multi_output=multi_output)
+from densekit.wrappers import input_checks  # noqa: E402  (imports scikit-learn)
 
 
 class SKLBase(BaseEstimator):
@@ -100,7 +86,7 @@ class SKLBase(BaseEstimator):
         if y is None:
             raise ValueError(f"{self._name} requires y to be passed, but the target y is None (the model trains on "
                              "(X, y); for an autoencoder-style transformer, pass y=X).")
-        X, y = _validate(self, X, y, multi_output=self._multi_output)
+        X, y = input_checks.validate_fit(self, X, y, self._multi_output)
         targets = self._encode_targets(y)
         model = self._get_model(X, targets)
         model_building.build_for(model, X)
@@ -111,7 +97,7 @@ class SKLBase(BaseEstimator):
 
     def _outputs(self, X):
         check_is_fitted(self)
-        X = _validate(self, X, reset=False)
+        X = input_checks.validate_predict(self, X)
         return self.model_.predict(X, verbose=0)
 
     # Subclasses: how y becomes what the model function sees, and what the model trains on.
@@ -140,12 +126,7 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
     _multi_output = False
 
     def _encode_targets(self, y):
-        target_type = type_of_target(y, input_name="y")
-        if target_type == "unknown":
-            raise ValueError(f"Unknown label type for y: labels must be numbers, strings or booleans. Received: {y!r}")
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(f"{self._name} supports binary and multiclass targets; y is {target_type!r}. For "
-                             "continuous targets use SKLearnRegressor.")
+        class_labels.check_class_labels(y, self._name)
         self.classes_, self._indices = class_labels.encode_labels(y)
         return class_labels.one_hot(self._indices, len(self.classes_))
 
@@ -163,6 +144,17 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
     def predict(self, X):
         """The predicted class labels, shape (n,)."""
         return class_labels.labels(self._outputs(X), self.classes_)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy: the share of X's samples whose predicted label equals y's."""
+        y_array = np.asarray(y)
+        if sample_weight is None and y_array.ndim == 1 and y_array.dtype == self.classes_.dtype:
+            # What accuracy_score computes, without its target checks (1.5 ms, more than a
+            # small model's predict): y's labels are of the kind fit saw.
+            predicted = self.predict(X)
+            if len(predicted) == len(y_array):
+                return float(np.mean(predicted == y_array))
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n, n_classes), columns in the order of ``classes_`` (the
