@@ -225,3 +225,14 @@ def test_bad_inputs_raise_value_errors(regression):
         reg.predict(x[:, :2])
     with pytest.raises(ValueError, match="requires y to be passed"):
         SKLearnTransformer(model_functions.regressor).fit(x, None)
+
+
+def test_a_failed_fit_leaves_the_fitted_estimator_as_it_was(three_classes):
+    x, labels = three_classes
+    clf = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, labels)
+    model, before = clf.model_, clf.predict(x)
+    clf.set_params(model_kwargs={"out_units": 2})
+    with pytest.raises(ValueError, match="2 units"):
+        clf.fit(x, np.where(labels == "emu", "yak", labels))
+    assert clf.model_ is model and list(clf.classes_) == ["cat", "dog", "emu"]
+    np.testing.assert_array_equal(clf.predict(x), before)

@@ -87,16 +87,18 @@ class SKLBase(BaseEstimator):
             raise ValueError(f"{self._name} requires y to be passed, but the target y is None (the model trains on "
                              "(X, y); for an autoencoder-style transformer, pass y=X).")
         X, y = input_checks.validate_fit(self, X, y, self._multi_output)
-        targets = self._encode_targets(y)
+        targets, learned = self._encode_targets(y)
         model = self._get_model(X, targets)
         model_building.build_for(model, X)
-        targets = self._targets_for(model, targets)
-        self.history_ = model.fit(X, targets, **self._fit_kwargs(kwargs))
-        self.model_ = model
+        history = model.fit(X, self._targets_for(model, targets, learned), **self._fit_kwargs(kwargs))
+        # Set only now: a fit that fails leaves the estimator as it was (no classes_ of this y
+        # beside the model of the previous fit).
+        self.__dict__.update(learned)
+        self.history_, self.model_ = history, model
         return self
 
     def _outputs(self, X):
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         X = input_checks.validate_predict(self, X)
         return self.model_.predict(X, verbose=0)
 
@@ -104,12 +106,13 @@ class SKLBase(BaseEstimator):
     _multi_output = True
 
     def _encode_targets(self, y):
-        """A 1-D y as one column (the model's output is (n, units))."""
+        """(what the model function receives as y, the attributes fit sets when it succeeds):
+        here a 1-D y as one column, since the model's output is (n, units)."""
         y = np.asarray(y)
-        self._y_ndim = y.ndim
-        return y.reshape(-1, 1) if y.ndim == 1 else y
+        return (y.reshape(-1, 1) if y.ndim == 1 else y), {"_y_ndim": y.ndim}
 
-    def _targets_for(self, model, targets):
+    def _targets_for(self, model, targets, learned):
+        """What the model trains on."""
         return targets
 
 
@@ -127,19 +130,13 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 
     def _encode_targets(self, y):
         class_labels.check_class_labels(y, self._name)
-        self.classes_, self._indices = class_labels.encode_labels(y)
-        return class_labels.one_hot(self._indices, len(self.classes_))
+        classes, indices = class_labels.encode_labels(y)
+        return class_labels.one_hot(indices, len(classes)), {"classes_": classes}
 
-    def _targets_for(self, model, one_hot_targets):
+    def _targets_for(self, model, one_hot_targets, learned):
         units = model_building.output_units(model, self._name)
-        return class_labels.training_targets(self._indices, len(self.classes_), units,
+        return class_labels.training_targets(one_hot_targets.argmax(axis=1), len(learned["classes_"]), units,
                                              model_building.loss_name(model), self._name)
-
-    def fit(self, X, y, **kwargs):
-        try:
-            return super().fit(X, y, **kwargs)
-        finally:
-            self.__dict__.pop("_indices", None)  # only needed during fit; keeps pickles small
 
     def predict(self, X):
         """The predicted class labels, shape (n,)."""
