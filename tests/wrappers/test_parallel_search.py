@@ -57,6 +57,28 @@ def test_loky_search_equals_serial_search(data_and_serial_result):
     _assert_same(_search(x, labels, n_jobs=2), serial)
 
 
+def test_slides_search_with_fit_params_in_loky_workers(regression):
+    """The tf.keras 2.x form with validation_data and a callback passed through the search's
+    fit: the callback and the build_fn travel to the workers, and the results equal n_jobs=1."""
+    from scipy.stats import reciprocal
+    from sklearn.model_selection import RandomizedSearchCV
+
+    from densekit.wrappers.scikit_learn import KerasRegressor
+
+    x, y = regression
+    results = []
+    for n_jobs in (1, 2):
+        search = RandomizedSearchCV(
+            KerasRegressor(model_functions.build_model, verbose=0),
+            {"n_hidden": [0, 1, 2], "n_neurons": np.arange(1, 20), "learning_rate": reciprocal(3e-4, 3e-2)},
+            n_iter=4, cv=3, random_state=0, n_jobs=n_jobs)
+        search.fit(x[:45], y[:45], epochs=5, validation_data=(x[45:], y[45:]),
+                   callbacks=[keras.callbacks.EarlyStopping(patience=2)])
+        results.append((search.best_params_, search.cv_results_["mean_test_score"]))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
 def test_loky_workers_share_the_cores():
     """joblib gives each of n_jobs loky workers cpu_count // n_jobs threads (OMP_NUM_THREADS),
     which densekit's pool takes as its size: one each for two workers on two cores."""
