@@ -15,7 +15,7 @@ from densekit import models
 from densekit.wrappers import class_labels, model_building
 from densekit.wrappers._requirements import import_sklearn
 
-sklearn = import_sklearn("densekit.wrappers.SKLearnClassifier / SKLearnRegressor / SKLearnTransformer")
+import_sklearn("densekit.wrappers.SKLearnClassifier / SKLearnRegressor / SKLearnTransformer")
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
