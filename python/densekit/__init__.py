@@ -11,7 +11,7 @@ __version__ = _core.__version__
 
 from densekit import (  # noqa: E402
     activations, backend, callbacks, config, constraints, datasets, initializers, layers, losses, metrics, models,
-    optimizers, regularizers, saving, utils,
+    optimizers, regularizers, saving, utils, wrappers,
 )
 from densekit.layers import Input, InputLayer  # noqa: E402
 from densekit.models import Model, Sequential  # noqa: E402
@@ -19,4 +19,5 @@ from densekit.models import Model, Sequential  # noqa: E402
 __all__ = [
     "Input", "InputLayer", "Model", "Sequential", "__version__", "activations", "backend", "callbacks", "config",
     "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",
+    "wrappers",
 ]

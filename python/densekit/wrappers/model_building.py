@@ -1,0 +1,56 @@
+"""Getting the model a wrapper trains: a fresh copy of a compiled model, or the one the user's
+model function builds; and the checks that it can be trained and predicted by a wrapper."""
+
+from densekit import losses, models
+
+
+def compiled_copy(model, wrapper):
+    """A new model with ``model``'s architecture, initial weights and compile settings, and fresh
+    optimizer state (what keras.models.clone_model does for the Keras wrappers): every fit starts
+    from the same place, and the user's model is never trained by a wrapper (unless warm_start)."""
+    require_compiled(model, wrapper)
+    if not model.built:
+        raise ValueError(f"{wrapper} received a model that is not built yet, so it cannot be copied for training. "
+                         "Start it with keras.Input(shape=...), or pass a function that builds and compiles the model "
+                         "(model=build_fn).")
+    # The config records each initializer's seed, so the copy starts from the same weights.
+    return models.model_from_json(model.to_json())
+
+
+def require_compiled(model, wrapper):
+    if not isinstance(model, models.Model):
+        raise TypeError(f"{wrapper}'s model function must return a densekit model (keras.Model or keras.Sequential). "
+                        f"Received: {model!r} (of type {type(model).__name__})")
+    if not model.compiled or model.loss is None or model.optimizer is None:
+        raise RuntimeError(f"{wrapper}: the given model needs to be compiled, and have a loss and an optimizer. Call "
+                           "model.compile(optimizer=..., loss=...) before passing it (or in the model function).")
+
+
+def output_units(model, wrapper):
+    """The width of the model's single output (the model is built first if it is not)."""
+    shape = model.output_shape
+    if isinstance(shape, list):
+        raise ValueError(f"{wrapper} supports models with one output; this model has {len(shape)} outputs.")
+    if len(shape) != 2:
+        raise ValueError(f"{wrapper} needs a model whose output is one vector per sample, of shape (None, units). "
+                         f"This model's output shape is {shape}.")
+    return shape[1]
+
+
+def build_for(model, x):
+    """Builds a model that was made without an Input (a Sequential built from its first batch)
+    for x's feature count, so its output width is known before fit."""
+    if not model.built:
+        model.build((None,) + tuple(x.shape[1:]))
+
+
+def loss_name(model):
+    """The compiled loss's canonical name (e.g. "sparse_categorical_crossentropy"), or None for
+    several losses or a loss densekit does not know by name."""
+    loss = model.loss
+    if loss is None or isinstance(loss, (list, tuple, dict)):
+        return None
+    try:
+        return losses.get(loss)._core_name
+    except (ValueError, TypeError):
+        return None
