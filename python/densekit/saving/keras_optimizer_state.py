@@ -60,16 +60,21 @@ def keras_order(class_name, config, trainable_paths):
 
 
 def to_native(class_name, config, trainable_paths, keras_vars):
-    """(native optimizer tensors, the saved learning rate or None) from Keras's variable list,
-    or None when the list does not have the shape this optimizer and model give (an optimizer
+    """(native optimizer tensors, the saved learning rate or None) from Keras's variable list
+    (an optimizer that has not stepped yet: no tensors, its iteration count being 0), or None when the list does not have the shape this optimizer and model give (an optimizer
     saved before it was built, or for other weights): then the caller restores none of it."""
     names = keras_order(class_name, config, trainable_paths)
+    prefix = 2 if has_learning_rate_variable(config) else 1
+    if len(keras_vars) == prefix and len(names) > prefix:
+        # Saved before its first step: Keras had created only these; the slots start at zero.
+        names = [None] * prefix
     if len(keras_vars) != len(names):
         return None
     tensors, learning_rate = {}, None
     for name, value in zip(names, keras_vars):
         if name is None:
-            learning_rate = float(np.asarray(value).reshape(()))
+            if np.asarray(value).dtype.kind == "f":  # the learning rate (not the unstepped iteration)
+                learning_rate = float(np.asarray(value).reshape(()))
         elif name == "optimizer/iterations":
             tensors[name] = np.asarray(value, dtype=np.int64).reshape(())
         else:

@@ -91,6 +91,7 @@ def _serialized(model):
         # Keras finds Functional by its module path: "keras" alone names only public classes
         # (keras/src/saving/serialization_lib.py, _retrieve_class_or_fn), and Functional is not one.
         serialized["module"] = "keras.src.models.functional"
+        serialized.setdefault("build_config", {"input_shape": None})  # as Keras writes a functional model's
     return serialized
 
 
