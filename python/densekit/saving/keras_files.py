@@ -78,24 +78,26 @@ def _with_source(source, build):
 
 
 def native_bytes_from_keras(keras_file, compile=True):
-    """The native model file (bytes) holding the model of a read Keras file."""
-    source, serialized = keras_file.source, keras_file.serialized
-    template_core = _with_source(source, lambda: _core.model_from_config_json(json.dumps(serialized), False))
+    """The native model file (bytes) holding the model of a read Keras file. The template is
+    built compiled when the file's compile config is wanted, so an unknown loss, metric or
+    optimizer is refused here with the config reader's own message."""
+    source = keras_file.source
+    compile_config = keras_file.compile_config if compile else None
+    serialized = dict(keras_file.serialized)
+    if compile_config is not None:
+        serialized["compile_config"] = compile_config
+    template_core = _with_source(
+        source, lambda: _core.model_from_config_json(json.dumps(serialized), compile_config is not None))
     metadata, template = native_bytes.unpack(_core.save_model_to_bytes(template_core))
     tensors = _fill_layer_weights(template, keras_file.layer_weights, source)
-    metadata.pop("compile_config", None)
-    compile_config = keras_file.compile_config if compile else None
-    if compile_config is not None:
-        compile_config = dict(compile_config)
-        if keras_file.optimizer_vars:
-            paths = keras_layout.trainable_paths(template_core, serialized)
-            state, learning_rate = _optimizer_state(compile_config, paths, keras_file.optimizer_vars, source)
-            tensors.update(state)
-            if learning_rate is not None:  # the variable's value: a callback may have changed the rate
-                optimizer = dict(compile_config["optimizer"])
-                optimizer["config"] = {**optimizer["config"], "learning_rate": learning_rate}
-                compile_config["optimizer"] = optimizer
-        metadata["compile_config"] = json.dumps(compile_config)
+    if compile_config is not None and keras_file.optimizer_vars:
+        paths = keras_layout.trainable_paths(template_core, serialized)
+        state, learning_rate = _optimizer_state(compile_config, paths, keras_file.optimizer_vars, source)
+        tensors.update(state)
+        if learning_rate is not None:  # the variable's value: a callback may have changed the rate
+            written = json.loads(metadata["compile_config"])
+            written["optimizer"]["config"]["learning_rate"] = learning_rate
+            metadata["compile_config"] = json.dumps(written)
     return native_bytes.pack(metadata, tensors)
 
 
