@@ -120,6 +120,67 @@ def test_compile_false_loads_the_architecture_and_weights_only(expected):
     np.testing.assert_allclose(model.predict(inputs(expected, "mlp"), verbose=0), expected["mlp/y"], rtol=1e-5)
 
 
+def write_tf_keras2_h5(path, kernel, bias, gamma, beta, mean, variance):
+    """A legacy .h5 laid out as tf.keras 2.x wrote it (keras/src/legacy/saving/legacy_h5_format.py
+    reads the same layout): old-style inbound_nodes, batch_input_shape, BatchNormalization's
+    built axis as a list, weight names with ":0", a 2.x training_config and optimizer weights
+    in the 2.x optimizer's naming."""
+    bn = {"name": "bn", "trainable": True, "dtype": "float32", "axis": [1], "momentum": 0.99, "epsilon": 0.001,
+          "center": True, "scale": True, "beta_initializer": {"class_name": "Zeros", "config": {}},
+          "gamma_initializer": {"class_name": "Ones", "config": {}},
+          "moving_mean_initializer": {"class_name": "Zeros", "config": {}},
+          "moving_variance_initializer": {"class_name": "Ones", "config": {}}, "beta_regularizer": None,
+          "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}
+    dense = {"name": "dense", "trainable": True, "dtype": "float32", "units": 2, "activation": "relu",
+             "use_bias": True, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+             "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+             "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+    config = {"class_name": "Functional", "config": {"name": "model", "layers": [
+        {"class_name": "InputLayer", "name": "input_1", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
+                    "name": "input_1"}},
+        {"class_name": "Dense", "name": "dense", "config": dense, "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+        {"class_name": "BatchNormalization", "name": "bn", "config": bn, "inbound_nodes": [[["dense", 0, 0, {}]]]}],
+        "input_layers": [["input_1", 0, 0]], "output_layers": [["bn", 0, 0]]},
+        "keras_version": "2.13.1", "backend": "tensorflow"}
+    training = {"loss": "mse", "metrics": None, "weighted_metrics": None, "loss_weights": None,
+                "optimizer_config": {"class_name": "Adam", "config": {
+                    "name": "Adam", "learning_rate": 0.005, "decay": 0.0, "beta_1": 0.9, "beta_2": 0.999,
+                    "epsilon": 1e-07, "amsgrad": False, "jit_compile": True, "is_legacy_optimizer": False}}}
+    with h5py.File(path, "w") as f:
+        f.attrs.update(keras_version="2.13.1", backend="tensorflow", model_config=json.dumps(config),
+                       training_config=json.dumps(training))
+        weights = f.create_group("model_weights")
+        weights.attrs["layer_names"] = [b"input_1", b"dense", b"bn"]
+        weights.create_group("input_1").attrs["weight_names"] = np.array([], dtype="S1")
+        for layer, values in (("dense", {"kernel": kernel, "bias": bias}),
+                              ("bn", {"gamma": gamma, "beta": beta, "moving_mean": mean, "moving_variance": variance})):
+            group = weights.create_group(layer)
+            group.attrs["weight_names"] = [f"{layer}/{k}:0".encode() for k in values]
+            for k, v in values.items():
+                group.create_dataset(f"{layer}/{k}:0", data=v)
+        optimizer = f.create_group("optimizer_weights")
+        optimizer.attrs["weight_names"] = [b"Adam/iter:0", b"Adam/dense/kernel/m:0"]
+        optimizer.create_dataset("Adam/iter:0", data=np.int64(7))
+        optimizer.create_dataset("Adam/dense/kernel/m:0", data=np.zeros_like(kernel))
+
+
+def test_a_tf_keras2_h5_file_loads(tmp_path):
+    rng = np.random.default_rng(5)
+    kernel, bias = rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=2).astype("float32")
+    gamma, beta = rng.uniform(0.5, 2, size=2).astype("float32"), rng.normal(size=2).astype("float32")
+    mean, variance = rng.normal(size=2).astype("float32"), rng.uniform(0.5, 2, size=2).astype("float32")
+    write_tf_keras2_h5(tmp_path / "old.h5", kernel, bias, gamma, beta, mean, variance)
+    with pytest.warns(UserWarning, match="tf.keras 2.x's layout"):
+        model = keras.models.load_model(tmp_path / "old.h5")
+    x = rng.normal(size=(4, 3)).astype("float32")
+    hidden = np.maximum(x @ kernel + bias, 0)
+    reference = (hidden - mean) / np.sqrt(variance + 0.001) * gamma + beta  # BatchNormalization at inference
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference, rtol=1e-5, atol=1e-6)
+    assert model.optimizer.learning_rate == pytest.approx(0.005) and model.optimizer.iterations == 0
+    model.fit(x, reference, epochs=1, verbose=0)
+
+
 # --- writing what Keras reads -----------------------------------------------------------------------
 @pytest.mark.parametrize("name", MODELS)
 def test_written_archive_has_kerass_structure(name, tmp_path):

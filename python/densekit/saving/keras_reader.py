@@ -145,6 +145,33 @@ def read_legacy_optimizer(h5file, source):
     return [np.asarray(group[n][()]) for n in names]
 
 
+def _keras3_node(node):
+    """A tf.keras 2.x inbound node, ``[[layer, node_index, tensor_index, kwargs], ...]``, in
+    Keras 3's form: ``{"args": [tensor or [tensors]], "kwargs": {...}}`` with each tensor a
+    ``__keras_tensor__`` naming its ``keras_history`` (keras/src/models/functional.py reads both)."""
+    if not isinstance(node, list):
+        return node
+    tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": list(t[:3])}} for t in node]
+    kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
+
+
+def _keras3_layer_configs(serialized):
+    """Keras 3's forms of what tf.keras 2.x wrote differently, where densekit's config reader
+    (which follows Keras 3) would refuse it: inbound nodes as nested lists, and
+    BatchNormalization's built ``axis`` as a one-element list (tf.keras 2.x turned ``-1`` into
+    ``[1]`` when the layer was built)."""
+    for entry in serialized["config"]["layers"]:
+        if isinstance(entry.get("inbound_nodes"), list):
+            entry["inbound_nodes"] = [_keras3_node(node) for node in entry["inbound_nodes"]]
+        config = entry.get("config")
+        if entry.get("class_name") == "BatchNormalization" and isinstance(config, dict):
+            axis = config.get("axis")
+            if isinstance(axis, list) and len(axis) == 1:
+                config["axis"] = axis[0]
+    return serialized
+
+
 def _compile_from_training_config(training):
     """Keras 3's compile config from a legacy ``training_config`` (its optimizer is under
     ``optimizer_config``; tf.keras 2.x keys Keras 3 no longer has are dropped)."""
@@ -199,6 +226,7 @@ def _read_legacy_model(path, source):
         keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
         serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
         keras_layout.check_supported(serialized, source)
+        serialized = _keras3_layer_configs(serialized)
         training = h5file.attrs.get("training_config")
         compile_config = (_compile_from_training_config(_json(_text(training), "training_config", source))
                           if training is not None else None)
