@@ -8,7 +8,9 @@ Keras (in its own virtualenv, run as a subprocess) first writes the files: the W
 each compiled with Adam and trained one step (so the files hold the optimizer's state too),
 saved as ``.keras`` and as legacy ``.h5``. Then each library, in its own process after its
 import, loads every file and predicts one row, ``repeats`` times; every figure is the best
-(minimum) of those, as in benchmarks/compare.py. Both run with 2 threads.
+(minimum) of those, as in benchmarks/compare.py. Both run with 2 threads. densekit also loads
+the ``.dk`` files ``python -m densekit convert`` made of the ``.keras`` ones (what a C++
+application or a server would ship).
 """
 
 import argparse
@@ -55,7 +57,7 @@ LOAD_AND_PREDICT = textwrap.dedent("""
     out = {"version": keras.__version__}
     for name, width in (("w1", 784), ("tutorial", 30)):
         row = np.random.default_rng(0).random((1, width), dtype=np.float32)
-        for suffix in (".keras", ".h5"):
+        for suffix in (".keras", ".h5") + ((".dk",) if lib == "densekit" else ()):
             path = f"{folder}/{name}{suffix}"
             loads, totals = [], []
             for _ in range(repeats):
@@ -100,18 +102,27 @@ def main():
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; {THREADS} threads for both libraries")
     with tempfile.TemporaryDirectory() as folder:
         keras_version = run(args.keras_python, WRITE_WITH_KERAS, folder)
-        print(f"files written by Keras {keras_version}: " +
+        for name in ("w1", "tutorial"):
+            source, target = os.path.join(folder, f"{name}.keras"), os.path.join(folder, f"{name}.dk")
+            subprocess.run([args.densekit_python, "-m", "densekit", "convert", source, target], check=True,
+                           capture_output=True, env=ENV)
+        print(f"files written by Keras {keras_version} (and converted to .dk): " +
               ", ".join(f"{f} {os.path.getsize(os.path.join(folder, f)):,} B" for f in sorted(os.listdir(folder))))
         results = {lib: json.loads(run(python, LOAD_AND_PREDICT, lib, folder, str(args.repeats)))
                    for lib, python in (("densekit", args.densekit_python), ("keras", args.keras_python))}
     dk, ks = results["densekit"], results["keras"]
     print(f"densekit {dk['version']} vs Keras {ks['version']}; best of {args.repeats}")
     print(f"{'file':<16}{'densekit load':>15}{'+ predict 1 row':>17}{'Keras load':>13}{'+ predict 1 row':>17}{'ratio':>9}")
-    for key in ("w1.keras", "w1.h5", "tutorial.keras", "tutorial.h5"):
-        d, k = dk[key], ks[key]
+    for name in ("w1", "tutorial"):
+        for key in (f"{name}.keras", f"{name}.h5"):
+            d, k = dk[key], ks[key]
+            ratio = k["load_and_predict_s"] / d["load_and_predict_s"]
+            print(f"{key:<16}{fmt(d['load_s']):>15}{fmt(d['load_and_predict_s']):>17}{fmt(k['load_s']):>13}"
+                  f"{fmt(k['load_and_predict_s']):>17}{ratio:>8.1f}x")
+        d, k = dk[f"{name}.dk"], ks[f"{name}.keras"]
         ratio = k["load_and_predict_s"] / d["load_and_predict_s"]
-        print(f"{key:<16}{fmt(d['load_s']):>15}{fmt(d['load_and_predict_s']):>17}{fmt(k['load_s']):>13}"
-              f"{fmt(k['load_and_predict_s']):>17}{ratio:>8.1f}x")
+        print(f"{name + '.dk':<16}{fmt(d['load_s']):>15}{fmt(d['load_and_predict_s']):>17}{'(.keras)':>13}"
+              f"{'':>17}{ratio:>8.1f}x")
 
 
 if __name__ == "__main__":
