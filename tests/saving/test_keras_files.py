@@ -120,6 +120,25 @@ def test_compile_false_loads_the_architecture_and_weights_only(expected):
     np.testing.assert_allclose(model.predict(inputs(expected, "mlp"), verbose=0), expected["mlp/y"], rtol=1e-5)
 
 
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_nested_models_are_inlined(suffix, expected, tmp_path):
+    """A Sequential block (holding a Sequential) and a two-output functional model, used as
+    layers: densekit's graph takes their layers in their place, computing the same function
+    with the same weights and optimizer state; written back, Keras gets the flat model."""
+    model = keras.models.load_model(KERAS_DIR / f"nested{suffix}")
+    assert [layer.name for layer in model.layers] == ["x", "b_dense", "b_bn", "f_dense", "f_act", "cat", "head"]
+    assert model.count_params() == expected["nested/params"][0]
+    np.testing.assert_allclose(model.predict(expected["nested/x0"], verbose=0), expected["nested/y"],
+                               rtol=1e-5, atol=1e-6)
+    model.train_on_batch(expected["nested/train_x0"][:8], expected["nested/train_y"][:8])
+    np.testing.assert_allclose(model.predict(expected["nested/x0"], verbose=0), expected["nested/y_after_step"],
+                               rtol=1e-3, atol=1e-3)  # BatchNormalization: see the test above
+    model.save(tmp_path / "flat.keras")
+    again = keras.models.load_model(tmp_path / "flat.keras")
+    np.testing.assert_array_equal(again.predict(expected["nested/x0"], verbose=0),
+                                  model.predict(expected["nested/x0"], verbose=0))
+
+
 def write_tf_keras2_h5(path, kernel, bias, gamma, beta, mean, variance):
     """A legacy .h5 laid out as tf.keras 2.x wrote it (keras/src/legacy/saving/legacy_h5_format.py
     reads the same layout): old-style inbound_nodes, batch_input_shape, BatchNormalization's
@@ -310,7 +329,8 @@ def test_keras_opens_densekits_archives_with_the_same_predictions(expected, tmp_
     if python is None:
         pytest.skip("Keras is not importable here; set DENSEKIT_KERAS_PYTHON to a Python with Keras 3 to run this")
     paths, expect = [], {}
-    cases = [(n, keras.models.load_model(KERAS_DIR / f"{n}.keras"), inputs(expected, n)) for n in MODELS]
+    cases = [(n, keras.models.load_model(KERAS_DIR / f"{n}.keras"), inputs(expected, n))
+             for n in MODELS + ["nested"]]
     model, x, _ = many_layers_model(optimizers.RMSprop(momentum=0.5, centered=True))
     cases.append(("many_layers", model, x))
     for name, model, x in cases:

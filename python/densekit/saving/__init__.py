@@ -5,7 +5,8 @@ C++), and Keras's files (docs/keras-files.md), translated to and from the native
 saving_api.py: save_model, load_model, save_weights, load_weights (what users call).
 serialization_lib.py: the Python model around a loaded C++ model; the model classes register
 there, so this package never imports densekit.models (which, with callbacks, imports it).
-keras_reader.py, keras_files.py: Keras files in (read, then built by the native loader).
+keras_reader.py, keras_files.py: Keras files in (read, then built by the native loader);
+keras_nested.py: nested models inlined into the flat graph densekit builds.
 keras_writer.py: Keras 3 archives and weights files out.
 keras_layout.py, keras_optimizer_state.py: where Keras keeps a layer's and an optimizer's
 variables. native_bytes.py: the native file as metadata and named arrays.

@@ -20,6 +20,10 @@ NESTED_MODEL_CLASSES = ("Sequential", "Functional", "Model")
 _NOT_LAYERS = ("Input", "Layer", "KerasTensor")  # densekit.layers names that are not loadable layer classes
 
 
+class KerasFileError(ValueError):
+    """A Keras file densekit does not load: unsupported content, or damaged (the message says which)."""
+
+
 def import_h5py():
     """h5py, which Keras files need (and densekit's own format does not)."""
     try:
@@ -43,9 +47,9 @@ def check_keras_version(version, source):
     text = version.decode() if isinstance(version, bytes) else str(version)
     major = text.split(".")[0]
     if not major.isdigit():
-        raise ValueError(f"{source}: unreadable Keras version {text!r} in the file.")
+        raise KerasFileError(f"{source}: unreadable Keras version {text!r} in the file.")
     if int(major) > KNOWN_KERAS_MAJOR:
-        raise ValueError(f"{source} was written by Keras {text}; densekit reads files of Keras {KNOWN_KERAS_MAJOR}.x "
+        raise KerasFileError(f"{source} was written by Keras {text}; densekit reads files of Keras {KNOWN_KERAS_MAJOR}.x "
                          "and tf.keras 2.x. Save it from that Keras version, or upgrade densekit.")
 
 
@@ -56,35 +60,51 @@ def _describe(entry):
 
 def check_supported(serialized, source):
     """Refuses, naming the layer, a model densekit cannot represent: an unknown or custom layer
-    class, a nested model, a subclassed model. Checked before anything is built, so a refused
-    file never yields a partly loaded model."""
+    class (in nested models too), a subclassed model. Checked before anything is built, so a
+    refused file never yields a partly loaded model."""
     if not isinstance(serialized, dict) or not isinstance(serialized.get("config"), dict):
-        raise ValueError(f"{source}: the model config is not a Keras serialized model (a JSON object with "
+        raise KerasFileError(f"{source}: the model config is not a Keras serialized model (a JSON object with "
                          "'class_name' and 'config').")
     model_class = serialized.get("class_name")
-    if model_class not in ("Sequential", "Functional", "Model"):
-        raise ValueError(f"{source} holds a model of class '{model_class}' (a subclassed or custom model): Keras "
+    if model_class not in NESTED_MODEL_CLASSES:
+        raise KerasFileError(f"{source} holds a model of class '{model_class}' (a subclassed or custom model): Keras "
                          "needs its Python class to rebuild it, and so would densekit. densekit loads Sequential and "
                          "functional models.")
-    entries = serialized["config"].get("layers")
+    _check_layers(serialized["config"], source, supported_layer_classes())
+
+
+def _check_layers(config, source, supported):
+    entries = config.get("layers")
     if not isinstance(entries, list):
-        raise ValueError(f"{source}: the model config has no 'layers' list.")
-    supported = supported_layer_classes()
+        raise KerasFileError(f"{source}: the model config has no 'layers' list.")
     for entry in entries:
         if not isinstance(entry, dict):
-            raise ValueError(f"{source}: a layer entry of the model config is not a JSON object.")
+            raise KerasFileError(f"{source}: a layer entry of the model config is not a JSON object.")
         class_name = entry.get("class_name")
-        if class_name in NESTED_MODEL_CLASSES:
-            raise ValueError(f"{source}: layer {_describe(entry)} is a nested model. densekit cannot load nested "
-                             "models from Keras files yet; in Keras, rebuild the model with the nested model's "
-                             "layers inlined (or save the nested model on its own) and load that.")
         module = entry.get("module") or "keras"
         registered = entry.get("registered_name")
         custom = not str(module).startswith("keras") or registered not in (None, class_name)
-        if class_name not in supported or custom:
+        if class_name in NESTED_MODEL_CLASSES and not custom and isinstance(entry.get("config"), dict):
+            _check_layers(entry["config"], source, supported)  # a nested model: inlined later
+        elif class_name not in supported or custom:
             what = "a custom layer" if custom else "a layer class densekit does not have"
-            raise ValueError(f"{source}: layer {_describe(entry)} is {what}. densekit loads these Keras layers: "
-                             f"{', '.join(supported)}.")
+            raise KerasFileError(f"{source}: layer {_describe(entry)} is {what}. densekit loads these Keras layers: "
+                             f"{', '.join(supported)}, and Sequential and functional models of them.")
+
+
+def store_paths(model_class, entries, prefix=""):
+    """(layer name, h5 group path) of every layer with its own variables in a Keras config's
+    ``layers`` entries, nested models' layers included (under ``<nested path>/layers/...``)."""
+    out = []
+    pairs = [(entry["config"].get("name", entry.get("name")), entry["class_name"]) for entry in entries]
+    by_name = {pair[0]: entry for pair, entry in zip(pairs, entries)}
+    for name, path in weight_paths(model_class, pairs):
+        entry = by_name[name]
+        if entry["class_name"] in NESTED_MODEL_CLASSES:
+            out += store_paths(entry["class_name"], entry["config"]["layers"], f"{prefix}{path}/")
+        else:
+            out.append((name, prefix + path))
+    return out
 
 
 def weight_paths(model_class, layers):

@@ -20,7 +20,8 @@ import zlib
 
 import numpy as np
 
-from densekit.saving import keras_layout
+from densekit.saving import keras_layout, keras_nested
+from densekit.saving.keras_layout import KerasFileError
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -36,6 +37,7 @@ class KerasModelFile:
     def __init__(self, source, serialized, compile_config, layer_weights, optimizer_vars):
         self.source, self.serialized, self.compile_config = source, serialized, compile_config
         self.layer_weights, self.optimizer_vars = layer_weights, optimizer_vars
+        self.nested = {}  # nested model name -> the names of its layers, inlined (keras_nested.py)
 
 
 class _Reading:
@@ -57,10 +59,6 @@ class _Reading:
             raise KerasFileError(f"{self.source} is not a readable Keras file ({type(error).__name__}: {error}). It is "
                                  "damaged, truncated, or not what its name says.") from error
         return False
-
-
-class KerasFileError(ValueError):
-    """A Keras file that cannot be read (damaged, truncated, or not a Keras file)."""
 
 
 def file_kind(path):
@@ -119,12 +117,25 @@ def _text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
-def read_legacy_weights(group):
-    """{layer name: arrays} of the legacy layout (``layer_names`` / ``weight_names`` attributes)."""
+def read_legacy_weights(group, nested=None):
+    """{layer name: arrays} of the legacy layout (``layer_names`` / ``weight_names`` attributes).
+    A nested model's group holds all its layers' weights; ``nested`` (nested model name -> its
+    layers' names) shares them out by the layer name in each weight's name ("block/dense/kernel")."""
     weights = {}
     for layer_name in (_text(n) for n in group.attrs["layer_names"]):
         layer_group = group[layer_name]
-        weights[layer_name] = [np.asarray(layer_group[_text(n)][()]) for n in layer_group.attrs["weight_names"]]
+        names = [_text(n) for n in layer_group.attrs["weight_names"]]
+        arrays = [np.asarray(layer_group[n][()]) for n in names]
+        if nested and layer_name in nested:
+            for name, array in zip(names, arrays):
+                parts = [part.split(":")[0] for part in name.split("/")]
+                owner = next((p for p in reversed(parts[:-1]) if p in nested[layer_name]), None)
+                if owner is None:
+                    raise KerasFileError(f"weight '{name}' of nested model '{layer_name}' names none of its layers "
+                                         f"{nested[layer_name]}.")
+                weights.setdefault(owner, []).append(array)
+        else:
+            weights[layer_name] = arrays
     return weights
 
 
@@ -162,6 +173,8 @@ def _keras3_layer_configs(serialized):
     BatchNormalization's built ``axis`` as a one-element list (tf.keras 2.x turned ``-1`` into
     ``[1]`` when the layer was built)."""
     for entry in serialized["config"]["layers"]:
+        if entry.get("class_name") in keras_layout.NESTED_MODEL_CLASSES and isinstance(entry.get("config"), dict):
+            _keras3_layer_configs(entry)
         if isinstance(entry.get("inbound_nodes"), list):
             entry["inbound_nodes"] = [_keras3_node(node) for node in entry["inbound_nodes"]]
         config = entry.get("config")
@@ -210,11 +223,14 @@ def _read_archive(path, source):
             raise KerasFileError(f"{source} has no model.weights.h5 (it has {other}): densekit reads archives whose "
                                  "weights are one HDF5 file, as model.save() writes them by default.")
         data = _member(archive, "model.weights.h5", source)
-        paths = keras_layout.weight_paths(serialized["class_name"], keras_layout.config_layers(serialized))
+        paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
         with h5py.File(io.BytesIO(data), "r") as h5file:
             weights, optimizer_vars = read_store_weights(h5file, paths)
-    compile_config = serialized.pop("compile_config", None)
-    return KerasModelFile(source, serialized, compile_config, weights, optimizer_vars)
+        compile_config = serialized.pop("compile_config", None)
+        flat, nested = keras_nested.inline(serialized, source)
+    keras_file = KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
+    keras_file.nested = nested
+    return keras_file
 
 
 def _read_legacy_model(path, source):
@@ -226,13 +242,15 @@ def _read_legacy_model(path, source):
         keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
         serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
         keras_layout.check_supported(serialized, source)
-        serialized = _keras3_layer_configs(serialized)
+        flat, nested = keras_nested.inline(_keras3_layer_configs(serialized), source)
         training = h5file.attrs.get("training_config")
         compile_config = (_compile_from_training_config(_json(_text(training), "training_config", source))
                           if training is not None else None)
-        weights = read_legacy_weights(h5file["model_weights"])
+        weights = read_legacy_weights(h5file["model_weights"], nested)
         optimizer_vars = read_legacy_optimizer(h5file, source) if compile_config is not None else None
-    return KerasModelFile(source, serialized, compile_config, weights, optimizer_vars)
+    keras_file = KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
+    keras_file.nested = nested
+    return keras_file
 
 
 def read_weights_file(path, model_class, layers):

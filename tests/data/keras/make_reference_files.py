@@ -15,9 +15,11 @@ continue on, and (for the models without Dropout) the predictions after one more
 on the first 8 training rows (`<name>/y_after_step`), which only a reader that restored the
 optimizer's state reproduces.
 
-Three models, each compiled with Adam and trained a few steps so the optimizer's variables
+Four models, each compiled with Adam and trained a few steps so the optimizer's variables
 exist in the files: a Sequential MLP with Dropout, a functional two-input model with
-Concatenate and BatchNormalization, and a model with an adapted Normalization layer.
+Concatenate and BatchNormalization, a model with an adapted Normalization layer, and a
+functional model with nested models (no weights-only file for that one: densekit inlines
+nested models, so its weights files use the flat layout).
 Keep them small: the files are committed.
 """
 
@@ -64,17 +66,34 @@ def normalized(adapt_data):
     ], name="normalized")
 
 
+def nested():
+    """Nested models: a Sequential block (itself holding a Sequential) and a functional model
+    with two outputs, used as layers of a functional model."""
+    block = keras.Sequential([
+        keras.layers.Dense(5, activation="relu", name="b_dense"),
+        keras.Sequential([keras.layers.BatchNormalization(name="b_bn")], name="block_norm"),
+    ], name="block")
+    inner_in = keras.Input(shape=(5,), name="f_in")
+    inner_out = keras.layers.Dense(3, name="f_dense")(inner_in)
+    sub = keras.Model(inner_in, [inner_out, keras.layers.Activation("tanh", name="f_act")(inner_out)], name="sub")
+    x = keras.Input(shape=(4,), name="x")
+    first, second = sub(block(x))
+    out = keras.layers.Dense(1, name="head")(keras.layers.Concatenate(name="cat")([first, second]))
+    return keras.Model(x, out, name="nested")
+
+
 def main():
     keras.utils.set_random_seed(7)
     rng = np.random.default_rng(7)
     expected = {"keras_version": np.array(keras.__version__)}
 
-    def record(name, model, x_train, y_train, x_fixed, loss):
+    def record(name, model, x_train, y_train, x_fixed, loss, weights_file=True):
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss=loss, metrics=["mae"])
         model.fit(x_train, y_train, batch_size=8, epochs=2, verbose=0)  # 2 epochs x 2 steps: Adam has state
         model.save(os.path.join(HERE, f"{name}.keras"))
         model.save(os.path.join(HERE, f"{name}.h5"))
-        model.save_weights(os.path.join(HERE, f"{name}.weights.h5"))
+        if weights_file:
+            model.save_weights(os.path.join(HERE, f"{name}.weights.h5"))
         xs = x_fixed if isinstance(x_fixed, list) else [x_fixed]
         for k, x in enumerate(xs):
             expected[f"{name}/x{k}"] = x
@@ -105,6 +124,9 @@ def main():
     labels = f32(np.eye(3)[rng.integers(0, 3, size=16)])
     record("normalized", normalized(raw), raw, labels, f32(rng.normal(loc=3.0, scale=2.0, size=(5, 4))),
            "categorical_crossentropy")
+
+    record("nested", nested(), f32(rng.normal(size=(16, 4))), f32(rng.normal(size=(16, 1))),
+           f32(rng.normal(size=(5, 4))), "mse", weights_file=False)
 
     np.savez(os.path.join(HERE, "expected.npz"), **expected)
 
