@@ -1,9 +1,8 @@
 """Keras files densekit cannot or must not load: unsupported content (a layer class densekit does
 not have, a custom object, a subclassed model, a functional model nested in a Sequential, a
-newer Keras), damaged files
-(truncated, corrupted, malformed members) and a missing h5py. Each gives a clear OSError,
-ValueError or ImportError naming the problem, never a crash and never a partly loaded model;
-a failed write leaves the previous file in place."""
+newer Keras), damaged files (truncated, corrupted, malformed members) and a missing h5py. Each
+gives a clear OSError, ValueError or ImportError naming the problem, never a crash and never a
+partly loaded model; a failed write leaves the previous file in place."""
 
 import io
 import json
