@@ -156,6 +156,35 @@ def test_weights_files_missing_a_layer_or_of_another_shape_are_refused(tmp_path)
         np.testing.assert_array_equal(a, b)
 
 
+def test_dtype_policies_other_than_float32_are_refused(tmp_path):
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}, "registered_name": None}
+    path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "m.keras",
+                           config=edit_json(lambda c: c["config"]["layers"][2]["config"].update(dtype=policy)))
+    with pytest.raises(ValueError, match=r"layer 'dropout' \(Dropout\) computes in mixed_float16; densekit computes in "
+                                         "float32 only"):
+        keras.models.load_model(path)
+
+
+def test_legacy_weights_go_to_layers_by_position_as_keras_does(tmp_path):
+    """tf.keras 2.x's save_weights layout at the file's root; another model's layer names."""
+    model = keras.models.load_model(KERAS_DIR / "mlp.keras")
+    path = tmp_path / "w.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [b"dense_7", b"dropout_3", b"dense_8", b"dense_9"]
+        for layer, source in zip(["dense_7", "dropout_3", "dense_8", "dense_9"], model.layers):
+            group = f.create_group(layer)
+            group.attrs["weight_names"] = [f"{layer}/{w.name}:0".encode() for w in source.weights]
+            for w in source.weights:
+                group.create_dataset(f"{layer}/{w.name}:0", data=w.numpy() + 1)
+    model.load_weights(path)
+    np.testing.assert_array_equal(model.layers[-1].get_weights()[1], 1 + keras.models.load_model(
+        KERAS_DIR / "mlp.keras").layers[-1].get_weights()[1])
+    with h5py.File(path, "r+") as f:
+        f.attrs["layer_names"] = [b"dense_7", b"dropout_3", b"dense_8"]
+    with pytest.raises(ValueError, match="holds weights for 2 layers; the model has 3 layers with weights"):
+        model.load_weights(path)
+
+
 def test_a_legacy_weights_file_is_not_a_model(tmp_path):
     path = tmp_path / "w.h5"
     with h5py.File(path, "w") as f:

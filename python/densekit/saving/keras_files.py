@@ -55,6 +55,17 @@ def _fill_layer_weights(template, keras_weights, source):
     return out
 
 
+def _by_position(keras_weights, expected, source):
+    """Keras's rule for the legacy layout (``load_weights_from_hdf5_group`` in
+    keras/src/legacy/saving/legacy_h5_format.py): the file's layers that have weights, in order,
+    go to the model's layers that have weights, in order, whatever their names."""
+    filled = [arrays for arrays in keras_weights.values() if arrays]
+    if len(filled) != len(expected):
+        raise ValueError(f"{source} holds weights for {len(filled)} layers; the model has {len(expected)} layers with "
+                         f"weights ({list(expected)}).")
+    return dict(zip(expected, filled))
+
+
 def _optimizer_state(compile_config, paths, keras_vars, source):
     """(native optimizer tensors, learning rate or None); empty (a fresh optimizer, with a
     warning, as Keras warns) when the file's variables do not fit this optimizer and model."""
@@ -119,12 +130,14 @@ def load_weights(model, path):
         if class_name in keras_layout.NESTED_MODEL_CLASSES:
             raise ValueError(f"Model '{model.name}' holds a nested model ('{name}'): densekit does not read Keras "
                              "weights into nested models yet.")
-    keras_weights, optimizer_vars = keras_reader.read_weights_file(path, serialized["class_name"], layers)
+    keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers)
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")
         _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state
         with open(native_path, "rb") as f:
             metadata, template = native_bytes.unpack(f.read())
+        if positional:
+            keras_weights = _by_position(keras_weights, _layer_tensors(template), source)
         tensors = _fill_layer_weights(template, keras_weights, source)
         optimizer_tensors = {k: v for k, v in template.items() if k.startswith("optimizer/")}
         learning_rate = None

@@ -49,8 +49,9 @@ def check_keras_version(version, source):
     if not major.isdigit():
         raise KerasFileError(f"{source}: unreadable Keras version {text!r} in the file.")
     if int(major) > KNOWN_KERAS_MAJOR:
-        raise KerasFileError(f"{source} was written by Keras {text}; densekit reads files of Keras {KNOWN_KERAS_MAJOR}.x "
-                         "and tf.keras 2.x. Save it from that Keras version, or upgrade densekit.")
+        raise KerasFileError(f"{source} was written by Keras {text}; densekit reads files of Keras "
+                             f"{KNOWN_KERAS_MAJOR}.x and tf.keras 2.x. Save it from that Keras version, or upgrade "
+                             "densekit.")
 
 
 def _describe(entry):
@@ -64,13 +65,21 @@ def check_supported(serialized, source):
     refused file never yields a partly loaded model."""
     if not isinstance(serialized, dict) or not isinstance(serialized.get("config"), dict):
         raise KerasFileError(f"{source}: the model config is not a Keras serialized model (a JSON object with "
-                         "'class_name' and 'config').")
+                             "'class_name' and 'config').")
     model_class = serialized.get("class_name")
     if model_class not in NESTED_MODEL_CLASSES:
-        raise KerasFileError(f"{source} holds a model of class '{model_class}' (a subclassed or custom model): Keras "
-                         "needs its Python class to rebuild it, and so would densekit. densekit loads Sequential and "
-                         "functional models.")
+        raise KerasFileError(f"{source} holds a model of class '{model_class}' (a subclassed or custom model): "
+                             "Keras needs its Python class to rebuild it, and so would densekit. densekit loads "
+                             "Sequential and functional models.")
     _check_layers(serialized["config"], source, supported_layer_classes())
+
+
+def _dtype_name(value):
+    """The dtype a layer config names: a string, or a dtype policy's name (Keras 3's
+    ``DTypePolicy``, tf.keras 2.x's ``Policy``)."""
+    if isinstance(value, dict):
+        return (value.get("config") or {}).get("name")
+    return value
 
 
 def _check_layers(config, source, supported):
@@ -89,7 +98,11 @@ def _check_layers(config, source, supported):
         elif class_name not in supported or custom:
             what = "a custom layer" if custom else "a layer class densekit does not have"
             raise KerasFileError(f"{source}: layer {_describe(entry)} is {what}. densekit loads these Keras layers: "
-                             f"{', '.join(supported)}, and Sequential and functional models of them.")
+                                 f"{', '.join(supported)}, and Sequential and functional models of them.")
+        dtype = _dtype_name((entry.get("config") or {}).get("dtype"))
+        if dtype not in (None, "float32"):
+            raise KerasFileError(f"{source}: layer {_describe(entry)} computes in {dtype}; densekit computes in float32 "
+                                 "only. In Keras, set the layer's (or the global) dtype policy to float32 and save again.")
 
 
 def store_paths(model_class, entries, prefix=""):

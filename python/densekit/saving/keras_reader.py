@@ -254,9 +254,10 @@ def _read_legacy_model(path, source):
 
 
 def read_weights_file(path, model_class, layers):
-    """({layer name: arrays}, optimizer variables or None) from a weights-only file (Keras 3's
-    layout or the legacy one) or from the weights of a whole-model file, for a model of class
-    ``model_class`` whose ``layers`` are (name, class name) pairs."""
+    """({layer name: arrays}, optimizer variables or None, positional) from a weights-only file
+    (Keras 3's layout or the legacy one) or from the weights of a whole-model file, for a model
+    of class ``model_class`` whose ``layers`` are (name, class name) pairs. ``positional``: the
+    legacy layout, whose layers Keras matches to the model's by order, not name."""
     source = f"'{path}'"
     kind = file_kind(path)
     h5py = keras_layout.import_h5py()
@@ -271,9 +272,9 @@ def read_weights_file(path, model_class, layers):
         with h5py.File(data, "r") as h5file:
             keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
             if "layers" in h5file or "vars" in h5file:
-                return read_store_weights(h5file, keras_layout.weight_paths(model_class, layers))
+                return (*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)), False)
             group = h5file["model_weights"] if "model_weights" in h5file else h5file
             if "layer_names" not in group.attrs:
                 raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
                                      "group, no 'layer_names' attribute).")
-            return read_legacy_weights(group), read_legacy_optimizer(h5file, source)
+            return read_legacy_weights(group), read_legacy_optimizer(h5file, source), True
