@@ -125,11 +125,7 @@ def load_weights(model, path):
     values are checked before any is set (the C++ weights loader does the setting)."""
     core, source = model._core, f"'{path}'"
     serialized = json.loads(_core.model_config_json(core))
-    layers = keras_layout.config_layers(serialized)
-    for name, class_name in layers:
-        if class_name in keras_layout.NESTED_MODEL_CLASSES:
-            raise ValueError(f"Model '{model.name}' holds a nested model ('{name}'): densekit does not read Keras "
-                             "weights into nested models yet.")
+    layers = keras_layout.config_layers(serialized)  # flat: densekit's graphs hold no nested models
     keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers)
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")

@@ -34,13 +34,6 @@ def _integer_weights(core):
     return out
 
 
-def _refuse_nested(serialized, model_name):
-    for name, class_name in keras_layout.config_layers(serialized):
-        if class_name in keras_layout.NESTED_MODEL_CLASSES:
-            raise ValueError(f"Model '{model_name}' holds a nested model ('{name}'): densekit does not write nested "
-                             "models in Keras's layout yet. Save it in densekit's format (e.g. 'model.dk').")
-
-
 def _weights_h5(model, serialized):
     """The bytes of Keras 3's weights file for ``model``: layer variables under their attribute
     paths, the optimizer's variables (when compiled) under ``optimizer/vars``."""
@@ -86,7 +79,6 @@ def _fit_seeds(value):
 
 def _serialized(model):
     serialized = _fit_seeds(json.loads(_core.model_config_json(model._core)))
-    _refuse_nested(serialized, model.name)
     if serialized.get("class_name") == "Functional":
         # Keras finds Functional by its module path: "keras" alone names only public classes
         # (keras/src/saving/serialization_lib.py, _retrieve_class_or_fn), and Functional is not one.
