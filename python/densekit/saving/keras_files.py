@@ -18,24 +18,11 @@ import numpy as np
 from densekit import _core
 from densekit.saving import keras_layout, keras_optimizer_state, keras_reader, native_bytes
 
-_NOT_LAYER_TENSORS = ("optimizer/", "rng/", "probe/")
-
-
-def _layer_tensors(tensors):
-    """{layer name: [native tensor names]} of the layer weights among a native file's tensors,
-    in the file's (the model's) order."""
-    out = {}
-    for name in tensors:
-        if not name.startswith(_NOT_LAYER_TENSORS):
-            out.setdefault(name.rpartition("/")[0], []).append(name)
-    return out
-
-
 def _fill_layer_weights(template, keras_weights, source):
     """The native layer tensors with the file's values, checked layer by layer against the
     template (the model's own weights, for their names, shapes and count)."""
     out = {}
-    expected = _layer_tensors(template)
+    expected = native_bytes.layer_tensors(template)
     for layer, names in expected.items():
         arrays = keras_weights.get(layer)
         if arrays is None:
@@ -133,7 +120,7 @@ def load_weights(model, path):
         with open(native_path, "rb") as f:
             metadata, template = native_bytes.unpack(f.read())
         if positional:
-            keras_weights = _by_position(keras_weights, _layer_tensors(template), source)
+            keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), source)
         tensors = _fill_layer_weights(template, keras_weights, source)
         optimizer_tensors = {k: v for k, v in template.items() if k.startswith("optimizer/")}
         learning_rate = None

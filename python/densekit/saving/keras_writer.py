@@ -44,11 +44,11 @@ def _weights_h5(model, serialized):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5file:
         paths = keras_layout.weight_paths(serialized["class_name"], keras_layout.config_layers(serialized))
+        by_layer = native_bytes.layer_tensors(tensors)
         for layer_name, path in paths:
             group = h5file.create_group(f"{path}/vars")
             group.attrs["name"] = layer_name
-            names = [n for n in tensors if n.rpartition("/")[0] == layer_name]
-            for index, name in enumerate(names):
+            for index, name in enumerate(by_layer.get(layer_name, [])):
                 value = tensors[name].astype(np.int64) if name in integers else tensors[name]
                 group.create_dataset(str(index), data=value)
         h5file.create_group("vars").attrs["name"] = model.name  # the model's own variables: none

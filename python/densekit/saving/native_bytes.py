@@ -12,6 +12,7 @@ import zlib
 
 import numpy as np
 
+_NOT_LAYER_TENSORS = ("optimizer/", "rng/", "probe/")
 _DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "U64": np.uint64}
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
@@ -48,3 +49,13 @@ def pack(metadata, tensors):
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
     return struct.pack("<Q", len(text)) + text + region
+
+
+def layer_tensors(tensors):
+    """{layer name: [tensor names]} of the layer weights (``<layer>/<weight>``) among a native
+    file's tensors, in the file's order, which is the model's weight order."""
+    out = {}
+    for name in tensors:
+        if not name.startswith(_NOT_LAYER_TENSORS):
+            out.setdefault(name.rpartition("/")[0], []).append(name)
+    return out
