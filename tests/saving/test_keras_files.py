@@ -316,18 +316,55 @@ KERAS_CHECK = textwrap.dedent("""
     for path in sys.argv[1:]:
         data = np.load(path + ".npz")
         xs = [data[k] for k in sorted(data) if k.startswith("x")]
-        x = xs if len(xs) > 1 else xs[0]
+        ys = [data[k] for k in sorted(data) if k.startswith("y")]
+        x, y = (xs if len(xs) > 1 else xs[0]), (ys if len(ys) > 1 else ys[0])
         with warnings.catch_warnings(record=True) as caught:  # "Skipping variable loading for optimizer", ...
             warnings.simplefilter("always")
             model = keras.saving.load_model(path)
-            diff = np.abs(model.predict(x, verbose=0) - data["y"]).max()
+            predicted = model.predict(x, verbose=0)
+            predicted = predicted if isinstance(predicted, list) else [predicted]
+            diff = max(np.abs(p - t).max() for p, t in zip(predicted, ys))
             model.load_weights(path + ".weights.h5")
         iterations = int(model.optimizer.iterations)
-        model.fit(x, data["y"], epochs=1, verbose=0)  # Keras trains on from the restored state
+        model.fit(x, y, epochs=1, verbose=0)  # Keras trains on from the restored state
         out[path] = [float(diff), iterations, [str(w.message) for w in caught
                                             if "Skipping" in str(w.message) or "could not" in str(w.message)]]
     print(json.dumps(out))
 """)
+
+
+def outputs_reversed_model():
+    """Two outputs listed in the reverse of their layers' creation order: Keras then lists the
+    layers in another order than densekit's config (keras_graph.py), and names their weights'
+    groups in its own; a writer that kept the config's order would swap the two heads' weights."""
+    keras.utils.set_random_seed(4)
+    x = keras.Input((3,))
+    hidden = layers.Dense(4, activation="relu")(x)
+    first = layers.Dense(2)(hidden)
+    second = layers.Dense(2, activation="sigmoid")(layers.Dense(5)(hidden))
+    model = keras.Model(x, [second, first])
+    model.compile(optimizer="adam", loss=["mse", "mse"])
+    data = np.random.default_rng(1).normal(size=(8, 3)).astype("float32")
+    model.fit(data, [np.zeros((8, 2)), np.ones((8, 2))], epochs=2, batch_size=4, verbose=0)
+    return model, data
+
+
+def test_the_writer_lists_layers_in_kerass_order():
+    """Keras's own files already list a functional model's layers in its order; densekit's
+    config of a model whose outputs are reversed does not, and the writer reorders it."""
+    from densekit.saving import keras_graph
+
+    for name in ("two_inputs", "nested"):
+        with zipfile.ZipFile(KERAS_DIR / f"{name}.keras") as archive:
+            config = json.loads(archive.read("config.json"))["config"]
+        assert keras_graph.keras_layer_order(config) == [e["config"]["name"] for e in config["layers"]]
+    model, _ = outputs_reversed_model()
+    own = json.loads(model.to_json())["config"]
+    # dense: hidden; dense_1: the first head; dense_2: the second head, on dense_3 (Dense(5)).
+    assert [e["config"]["name"] for e in own["layers"]] == ["input_layer", "dense", "dense_3", "dense_1", "dense_2"]
+    # Keras: by depth from the outputs (dense_3 is one deeper than the heads), then heads as
+    # its walk from the outputs [dense_2, dense_1] first reaches them.
+    assert keras_graph.keras_layer_order(own) == ["input_layer", "dense", "dense_3", "dense_2", "dense_1"]
 
 
 def test_keras_opens_densekits_archives_with_the_same_predictions(expected, tmp_path):
@@ -339,12 +376,15 @@ def test_keras_opens_densekits_archives_with_the_same_predictions(expected, tmp_
              for n in MODELS + ["nested"]]
     model, x, _ = many_layers_model(optimizers.RMSprop(momentum=0.5, centered=True))
     cases.append(("many_layers", model, x))
+    cases.append(("outputs_reversed", *outputs_reversed_model()))
     for name, model, x in cases:
         path = str(tmp_path / f"{name}.keras")
         model.save(path)
         model.save_weights(path + ".weights.h5")
         xs = x if isinstance(x, list) else [x]
-        np.savez(path + ".npz", y=model.predict(x, verbose=0), **{f"x{k}": a for k, a in enumerate(xs)})
+        y = model.predict(x, verbose=0)
+        ys = y if isinstance(y, list) else [y]
+        np.savez(path + ".npz", **{f"x{k}": a for k, a in enumerate(xs)}, **{f"y{k}": a for k, a in enumerate(ys)})
         paths.append(path)
         expect[path] = model.optimizer.iterations
     run = subprocess.run([python, "-c", KERAS_CHECK, *paths], capture_output=True, text=True, timeout=300)

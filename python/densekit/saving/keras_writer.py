@@ -18,7 +18,7 @@ import zipfile
 import numpy as np
 
 from densekit import _core
-from densekit.saving import keras_layout, keras_optimizer_state, native_bytes
+from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, native_bytes
 
 # The Keras version whose archive layout this writer follows and was checked against (its
 # load_model opens what is written here); recorded in metadata.json as Keras records its own.
@@ -84,6 +84,7 @@ def _serialized(model):
         # (keras/src/saving/serialization_lib.py, _retrieve_class_or_fn), and Functional is not one.
         serialized["module"] = "keras.src.models.functional"
         serialized.setdefault("build_config", {"input_shape": None})  # as Keras writes a functional model's
+        serialized = keras_graph.in_keras_order(serialized)  # the order Keras names the weights' groups in
     return serialized
 
 
