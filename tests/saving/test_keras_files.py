@@ -367,6 +367,22 @@ def test_the_writer_lists_layers_in_kerass_order():
     assert keras_graph.keras_layer_order(own) == ["input_layer", "dense", "dense_3", "dense_2", "dense_1"]
 
 
+def test_weights_files_round_trip_in_kerass_order(tmp_path):
+    """Written and read by Keras's layer order: a fresh copy of the reversed-outputs model takes
+    the weights and the optimizer state to the right layers (its heads have other shapes than
+    Dense(5), so a swap would be refused, and the step after loading must match)."""
+    model, x = outputs_reversed_model()
+    model.save_weights(tmp_path / "w.weights.h5")
+    copy = keras.models.model_from_json(model.to_json())
+    copy.load_weights(tmp_path / "w.weights.h5")
+    for a, b in zip(copy.predict(x, verbose=0), model.predict(x, verbose=0)):
+        np.testing.assert_array_equal(a, b)
+    for m in (model, copy):
+        m.train_on_batch(x, [np.zeros((8, 2)), np.ones((8, 2))])
+    for a, b in zip(copy.predict(x, verbose=0), model.predict(x, verbose=0)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
 def test_keras_opens_densekits_archives_with_the_same_predictions(expected, tmp_path):
     python = _keras_python()
     if python is None:

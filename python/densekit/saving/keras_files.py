@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from densekit import _core
-from densekit.saving import keras_layout, keras_optimizer_state, keras_reader, native_bytes
+from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, keras_reader, native_bytes
 
 def _fill_layer_weights(template, keras_weights, source):
     """The native layer tensors with the file's values, checked layer by layer against the
@@ -111,8 +111,10 @@ def load_weights(model, path):
     optimizer's state when the model is compiled and the file holds a state that fits it. All
     values are checked before any is set (the C++ weights loader does the setting)."""
     core, source = model._core, f"'{path}'"
-    serialized = json.loads(_core.model_config_json(core))
-    layers = keras_layout.config_layers(serialized)  # flat: densekit's graphs hold no nested models
+    # Keras's order of the layers names their groups in the file and orders the optimizer's
+    # slots; densekit's graphs are flat (no nested models).
+    serialized = keras_graph.in_keras_order(json.loads(_core.model_config_json(core)))
+    layers = keras_layout.config_layers(serialized)
     keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers)
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")
