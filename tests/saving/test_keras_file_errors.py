@@ -152,6 +152,10 @@ def test_weights_files_missing_a_layer_or_of_another_shape_are_refused(tmp_path)
                        replace=("layers/dense_2/vars/0", np.zeros((5, 1), "float32")))
     with pytest.raises(ValueError, match=r"'out/kernel' has shape \(5, 1\) in the file; the model expects \(4, 1\)"):
         model.load_weights(wrong)
+    text = h5_without(KERAS_DIR / "mlp.weights.h5", tmp_path / "c.weights.h5",
+                      replace=("layers/dense/vars/1", np.array([b"x"] * 8)))
+    with pytest.raises(ValueError, match="weight 'hidden/bias' holds .* values, not numbers"):
+        model.load_weights(text)
     for a, b in zip(model.get_weights(), before):  # nothing was loaded
         np.testing.assert_array_equal(a, b)
 

@@ -32,6 +32,8 @@ def _fill_layer_weights(template, keras_weights, source):
             raise ValueError(f"{source}: layer '{layer}' has {len(arrays)} weights in the file; densekit's layer has "
                              f"{len(names)} ({[n.rpartition('/')[2] for n in names]}).")
         for name, array in zip(names, arrays):
+            if array.dtype.kind not in "fiub":
+                raise ValueError(f"{source}: weight '{name}' holds {array.dtype} values, not numbers.")
             if tuple(array.shape) != tuple(template[name].shape):
                 raise ValueError(f"{source}: weight '{name}' has shape {tuple(array.shape)} in the file; the model "
                                  f"expects {tuple(template[name].shape)}.")
