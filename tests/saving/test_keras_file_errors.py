@@ -131,6 +131,18 @@ def test_malformed_archive_members_give_clean_errors(edit, message, tmp_path):
         keras.models.load_model(path)
 
 
+@pytest.mark.parametrize("error", [OverflowError("Python int too large to convert to C ssize_t"),
+                                   KeyError("vars"), TypeError("not a dataset"), RuntimeError("h5py")])
+def test_readers_errors_become_clean_errors_naming_the_file(error):
+    """What h5py and zipfile raise on damaged content (OverflowError came from a fuzzed
+    model.weights.h5 whose dataset header claimed an impossible size)."""
+    from densekit.saving.keras_reader import _Reading
+
+    with pytest.raises(ValueError, match="'m.keras' is not a readable Keras file"):
+        with _Reading("'m.keras'"):
+            raise error
+
+
 def h5_without(source, target, path_to_delete=None, replace=None):
     target.write_bytes(source.read_bytes())
     with h5py.File(target, "r+") as f:

@@ -55,7 +55,8 @@ class _Reading:
         if isinstance(error, OSError):
             raise OSError(f"{self.source} could not be read as a Keras file: {error}") from error
         if isinstance(error, (ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError, RuntimeError,
-                              zipfile.BadZipFile, zlib.error, UnicodeDecodeError)):
+                              OverflowError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+                              UnicodeDecodeError)):
             raise KerasFileError(f"{self.source} is not a readable Keras file ({type(error).__name__}: {error}). It is "
                                  "damaged, truncated, or not what its name says.") from error
         return False
