@@ -227,6 +227,9 @@ def test_without_h5py_keras_files_ask_for_the_extra(monkeypatch, tmp_path):
                    lambda: model.load_weights(KERAS_DIR / "mlp.weights.h5")):
         with pytest.raises(ImportError, match=r"pip install 'densekit\[keras\]'"):
             action()
+    with pytest.raises(ImportError, match=r"densekit\[keras\]"):  # before training, not after an epoch
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"))
+    keras.callbacks.ModelCheckpoint(str(tmp_path / "best.h5"))  # densekit's format: no h5py needed
     model.save(tmp_path / "m.dk")  # densekit's own format needs no h5py
     assert sorted(os.listdir(tmp_path)) == ["m.dk"]
 
