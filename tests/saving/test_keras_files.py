@@ -296,6 +296,8 @@ def test_convert_writes_a_densekit_file_a_cpp_application_loads(expected, tmp_pa
     np.testing.assert_allclose(model.predict(inputs(expected, "two_inputs"), verbose=0), expected["two_inputs/y"],
                                rtol=1e-5, atol=1e-6)
     assert model.optimizer.iterations == 4
+    densekit_main(["convert", "--no-compile", str(KERAS_DIR / "mlp.keras"), str(tmp_path / "mlp.dk")])
+    assert not keras.models.load_model(tmp_path / "mlp.dk").compiled
     with pytest.raises(SystemExit, match="not a valid densekit model file"):  # a text file: not Keras, not ours
         densekit_main(["convert", str(KERAS_DIR / "make_reference_files.py"), str(tmp_path / "x.dk")])
     assert not (tmp_path / "x.dk").exists()
