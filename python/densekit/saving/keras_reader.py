@@ -37,7 +37,6 @@ class KerasModelFile:
     def __init__(self, source, serialized, compile_config, layer_weights, optimizer_vars):
         self.source, self.serialized, self.compile_config = source, serialized, compile_config
         self.layer_weights, self.optimizer_vars = layer_weights, optimizer_vars
-        self.nested = {}  # nested model name -> the names of its layers, inlined (keras_nested.py)
 
 
 class _Reading:
@@ -99,7 +98,7 @@ def _store_vars(group):
         return []
     keys = sorted(group.keys(), key=int)
     if keys != [str(i) for i in range(len(keys))]:
-        raise KerasFileError(f"the variables of '{group.name}' are not numbered 0..{len(keys) - 1}: {keys}")
+        raise ValueError(f"the variables of '{group.name}' are not numbered 0..{len(keys) - 1}: {keys}")
     return [np.asarray(group[k][()]) for k in keys]
 
 
@@ -132,8 +131,8 @@ def read_legacy_weights(group, nested=None):
                 parts = [part.split(":")[0] for part in name.split("/")]
                 owner = next((p for p in reversed(parts[:-1]) if p in nested[layer_name]), None)
                 if owner is None:
-                    raise KerasFileError(f"weight '{name}' of nested model '{layer_name}' names none of its layers "
-                                         f"{nested[layer_name]}.")
+                    raise ValueError(f"weight '{name}' of nested model '{layer_name}' names none of its layers "
+                                     f"{nested[layer_name]}.")
                 weights.setdefault(owner, []).append(array)
         else:
             weights[layer_name] = arrays
@@ -228,10 +227,8 @@ def _read_archive(path, source):
         with h5py.File(io.BytesIO(data), "r") as h5file:
             weights, optimizer_vars = read_store_weights(h5file, paths)
         compile_config = serialized.pop("compile_config", None)
-        flat, nested = keras_nested.inline(serialized, source)
-    keras_file = KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
-    keras_file.nested = nested
-    return keras_file
+        flat, _ = keras_nested.inline(serialized, source)  # the weights were read by their nested paths
+    return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 
 
 def _read_legacy_model(path, source):
@@ -249,9 +246,7 @@ def _read_legacy_model(path, source):
                           if training is not None else None)
         weights = read_legacy_weights(h5file["model_weights"], nested)
         optimizer_vars = read_legacy_optimizer(h5file, source) if compile_config is not None else None
-    keras_file = KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
-    keras_file.nested = nested
-    return keras_file
+    return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 
 
 def read_weights_file(path, model_class, layers):
