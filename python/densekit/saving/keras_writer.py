@@ -11,6 +11,7 @@ beside the target and renamed over it, so a failure never leaves a partial file 
 
 import datetime
 import io
+import itertools
 import json
 import os
 import zipfile
@@ -88,10 +89,15 @@ def _serialized(model):
     return serialized
 
 
+_temporary_names = itertools.count()
+
+
 def _write_atomically(path, write):
-    """Calls ``write(file)`` on a temporary file beside ``path``, then renames it over ``path``."""
+    """Calls ``write(file)`` on a temporary file beside ``path``, flushes it to disk and renames
+    it over ``path`` (as the native writer does: docs/format.md, "Writing"), so the path holds
+    the old file or the whole new one, never a part."""
     folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}-{next(_temporary_names)}")
     try:
         with open(temporary, "wb") as f:
             write(f)
@@ -102,6 +108,12 @@ def _write_atomically(path, write):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    if hasattr(os, "O_DIRECTORY"):  # the rename itself, on disk (POSIX)
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def save_archive(model, path):
