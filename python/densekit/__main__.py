@@ -2,10 +2,15 @@
 
 The Keras tutorial: 30 standardised features → Dense(30, relu) → Dense(15, relu) →
 Dense(1, sigmoid), Adam, binary cross-entropy, batch 64, 100 epochs.
+
+``python -m densekit convert model.keras model.dk``: converts a model file Keras wrote
+(``.keras`` or legacy ``.h5``) to densekit's format, which a C++ application loads with
+``densekit::load_model`` (docs/cpp.md).
 """
 
 import argparse
 import os
+import sys
 import time
 
 import numpy as np
@@ -34,8 +39,37 @@ def include_dir():
     return os.path.join(_package_dir(), "include")
 
 
+def convert(argv):
+    """``convert SOURCE TARGET``: any model file densekit reads, written in densekit's format."""
+    parser = argparse.ArgumentParser(
+        prog="python -m densekit convert",
+        description="Convert a Keras model file (.keras archive or legacy .h5) to densekit's format (.dk), "
+                    "which C++ applications load with densekit::load_model (docs/cpp.md).")
+    parser.add_argument("source", help="the model file: .keras, .h5 (Keras) or .dk (densekit)")
+    parser.add_argument("target", help="the densekit file to write, e.g. model.dk")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="leave out the compile settings and optimizer state (an inference-only file)")
+    args = parser.parse_args(argv)
+    if os.path.abspath(args.source) == os.path.abspath(args.target):
+        parser.error("the target must be another file than the source")
+    try:
+        model = keras.saving.load_model(args.source, compile=not args.no_compile)
+        keras.saving.save_model(model, args.target, warn=False)
+    except (OSError, ValueError, ImportError) as error:
+        raise SystemExit(f"python -m densekit convert: {error}") from None
+    inputs = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
+    print(f"{args.source} -> {args.target}: {type(model).__name__} '{model.name}', {len(model.layers)} layers, "
+          f"{model.count_params():,} parameters, inputs {inputs}, compiled: {model.compiled}")
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m densekit", description=__doc__.splitlines()[0])
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["convert"]:
+        convert(argv[1:])
+        return
+    parser = argparse.ArgumentParser(prog="python -m densekit", description=__doc__.splitlines()[0],
+                                     epilog="python -m densekit convert SOURCE TARGET: a Keras model file to "
+                                            "densekit's format (see convert --help)")
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
     parser.add_argument("--seed", type=int, default=42)

@@ -204,12 +204,14 @@ def test_compile_false_loads_an_uncompiled_model(data, tmp_path):
     loaded.fit(x, y, epochs=1, verbose=0)
 
 
-@pytest.mark.parametrize("suffix", [".keras", ".h5"])
-def test_keras_suffixes_warn_and_round_trip(suffix, data, tmp_path):
+def test_h5_suffix_warns_and_round_trips(data, tmp_path):
+    """A ``.h5`` path still gets densekit's format (Keras's legacy HDF5 layout is read, not
+    written), with a warning that points to ``.keras``; ``.keras`` paths get Keras's archive
+    (tests/saving/test_keras_files.py)."""
     x, _ = data
     model = trained_model(data)
-    path = tmp_path / f"model{suffix}"
-    with pytest.warns(UserWarning, match="densekit"):
+    path = tmp_path / "model.h5"
+    with pytest.warns(UserWarning, match="model.keras"):
         model.save(path)
     assert path.read_bytes()[8:9] == b"{"  # densekit's format, not a zip or HDF5 archive
     loaded = keras.models.load_model(path)
@@ -247,7 +249,7 @@ def test_saving_an_unbuilt_model_raises(tmp_path):
 def test_save_weights_load_weights_into_a_fresh_model(data, tmp_path):
     x, _ = data
     model = trained_model(data)
-    path = tmp_path / "model.weights.h5"  # Keras's name for a weights file: accepted without a warning
+    path = tmp_path / "model.weights.dk"  # densekit's format (a .weights.h5 path gets Keras's layout)
     model.save_weights(path)
     with safetensors.safe_open(str(path), framework="numpy") as f:
         assert f.metadata()["content"] == "weights"

@@ -81,7 +81,10 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
             shutil.copy(self._weights_path, self._prev_weights_path)
         if os.path.exists(self._training_metadata_path):
             shutil.copy(self._training_metadata_path, self._prev_training_metadata_path)
-        saving.save_weights(self.model, self._weights_path, overwrite=True, warn=False)
+        # densekit's own format under Keras's file name: the backup is read back only by this
+        # callback, and the native file keeps all of the optimizer's state (Keras's layout has
+        # no place for, e.g., Nadam's momentum product) and needs no h5py.
+        saving.save_weights(self.model, self._weights_path, overwrite=True, warn=False, native=True)
         with open(self._training_metadata_path, "w") as f:
             f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
 

@@ -1,12 +1,14 @@
 """ModelCheckpoint (keras/src/callbacks/model_checkpoint.py): saves the model (or its weights)
-while training, in densekit's native format (a `.keras` / `.h5` path gets densekit's format,
-silently: the path is the user's choice for every epoch, so one warning per save would be
-noise)."""
+while training, as ``model.save`` / ``save_weights`` would: a `.keras` path gets a Keras 3
+archive and a `.weights.h5` path Keras's weights layout (both need h5py, checked when the
+callback is made, not after the first epoch); a `.h5` path gets densekit's format, silently:
+the path is the user's choice for every epoch, so one warning per save would be noise."""
 
 import os
 import warnings
 
 from densekit import saving
+from densekit.saving import keras_layout
 from densekit.callbacks.monitor_callback import MonitorCallback
 from densekit.callbacks.save_frequency import BatchSaveFrequency
 
@@ -35,6 +37,8 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         elif not any(self.filepath.endswith(ext) for ext in (".keras", ".h5")):
             raise ValueError(f"The filepath provided must end in `.keras` (Keras model format). Received: "
                              f"filepath={self.filepath}")
+        if self.filepath.endswith((".keras", ".weights.h5")):
+            keras_layout.import_h5py()  # an ImportError naming densekit[keras] now, not after an epoch
 
     def _implements(self, hook):
         if hook == "on_train_batch_end":

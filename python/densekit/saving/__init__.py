@@ -1,10 +1,15 @@
-"""Saving and loading models in densekit's native format (docs/format.md): one safetensors
-file with the architecture, weights, compile settings and optimizer state. The format is
-implemented once, in C++; this package only arranges paths and Python objects.
+"""Saving and loading models: densekit's native format (docs/format.md: one safetensors file
+with the architecture, weights, compile settings and optimizer state, implemented once, in
+C++), and Keras's files (docs/keras-files.md), translated to and from the native format.
 
 saving_api.py: save_model, load_model, save_weights, load_weights (what users call).
 serialization_lib.py: the Python model around a loaded C++ model; the model classes register
 there, so this package never imports densekit.models (which, with callbacks, imports it).
+keras_reader.py, keras_files.py: Keras files in (read, then built by the native loader);
+keras_nested.py: nested models inlined into the flat graph densekit builds.
+keras_writer.py: Keras 3 archives and weights files out.
+keras_layout.py, keras_optimizer_state.py: where Keras keeps a layer's and an optimizer's
+variables. native_bytes.py: the native file as metadata and named arrays.
 """
 
 from densekit.saving.saving_api import load_model, load_weights, save_model, save_weights

@@ -1,30 +1,37 @@
 """save_model, load_model, save_weights, load_weights (keras/src/saving/saving_api.py): paths,
-overwrite checks and warnings around the C++ core, which writes and reads the format."""
+overwrite checks and the choice of format around the writers and readers.
+
+Formats: a ``.keras`` path gets a Keras 3 archive and a ``.weights.h5`` path Keras's weights
+layout (saving/keras_writer.py, which needs h5py: ``densekit[keras]``); any other path gets
+densekit's native format (docs/format.md), written and read by the C++ core. Loading goes by
+the file's content, not its name: a zip or HDF5 file is read as Keras's (saving/keras_files.py),
+anything else as densekit's.
+"""
 
 import os
 import warnings
 
 from densekit import _core
+from densekit.saving import keras_files, keras_reader, keras_writer
 from densekit.saving.serialization_lib import wrap_core_model
 
-_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+_HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
 def _path(filepath):
     path = os.fspath(filepath)
     if os.path.isdir(path):
         raise IsADirectoryError(f"'{path}' is a directory: densekit saves a model to one file. Pass a file path, "
-                                "for example 'model.dk'.")
+                                "for example 'model.dk' or 'model.keras'.")
     return path
 
 
-def _warn_keras_suffix(path, what):
-    if path.endswith(_KERAS_SUFFIXES):
+def _warn_hdf5_suffix(path, what):
+    if path.endswith(_HDF5_SUFFIXES):
         warnings.warn(
-            f"densekit wrote its own format to '{path}' ({what}; a safetensors file, see docs/format.md), not a Keras "
-            "zip/HDF5 archive: Keras cannot open it, densekit can. To move the model to Keras, rebuild it there with "
-            "keras.models.model_from_json(model.to_json()) and copy the weights with get_weights()/set_weights().",
-            UserWarning, stacklevel=3)
+            f"densekit wrote its own format to '{path}' ({what}; a safetensors file, see docs/format.md), not Keras's "
+            "legacy HDF5 layout: Keras cannot open it, densekit can. To hand the model to Keras, save it as "
+            "'model.keras' (or its weights as 'model.weights.h5').", UserWarning, stacklevel=3)
 
 
 def _require_built(model):
@@ -33,32 +40,58 @@ def _require_built(model):
                          "data, fit it, or start it with an Input first.")
 
 
-def save_model(model, filepath, overwrite=True, warn=True):
-    """Writes the whole model (atomically: a crash never leaves a half-written file)."""
-    path = _path(filepath)
-    _require_built(model)
+def _check_overwrite(path, overwrite):
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"'{path}' exists and overwrite=False.")
+
+
+def _is_keras_file(path):
+    return os.path.isfile(path) and keras_reader.file_kind(path) is not None
+
+
+def save_model(model, filepath, overwrite=True, warn=True):
+    """Writes the whole model (atomically: a crash never leaves a half-written file): a Keras 3
+    archive for a ``.keras`` path, densekit's format otherwise."""
+    path = _path(filepath)
+    _require_built(model)
+    _check_overwrite(path, overwrite)
+    if path.endswith(".keras"):
+        keras_writer.save_archive(model, path)
+        return
     _core.save_model(model._core, path)
     if warn:
-        _warn_keras_suffix(path, "the whole model")
+        _warn_hdf5_suffix(path, "the whole model")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model file, checking it completely; restores the optimizer state when compile."""
-    return wrap_core_model(_core.load_model(_path(filepath), compile))
+    """Loads a model file, checking it completely; restores the optimizer state when compile.
+    Reads densekit's format, Keras 3 ``.keras`` archives and legacy Keras ``.h5`` model files."""
+    path = _path(filepath)
+    if _is_keras_file(path):
+        return wrap_core_model(keras_files.load_model(path, compile))
+    return wrap_core_model(_core.load_model(path, compile))
 
 
-def save_weights(model, filepath, overwrite=True, warn=True):
+def save_weights(model, filepath, overwrite=True, warn=True, native=False):
+    """Writes the weights (and the optimizer state): Keras's layout for a ``.weights.h5`` path,
+    densekit's format otherwise (or always, with ``native=True``)."""
     path = _path(filepath)
     _require_built(model)
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"'{path}' exists and overwrite=False.")
+    _check_overwrite(path, overwrite)
+    if path.endswith(".weights.h5") and not native:
+        keras_writer.save_weights(model, path)
+        return
     _core.save_weights(model._core, path)
-    if warn and not path.endswith(".weights.h5"):
-        _warn_keras_suffix(path, "weights")
+    if warn:
+        _warn_hdf5_suffix(path, "weights")
 
 
 def load_weights(model, filepath):
+    """Loads weights saved by densekit (save_weights or save) or by Keras (a ``.weights.h5``
+    file, or the weights of a ``.keras`` or ``.h5`` model file)."""
     _require_built(model)
-    _core.load_weights(model._core, _path(filepath))
+    path = _path(filepath)
+    if _is_keras_file(path):
+        keras_files.load_weights(model, path)
+        return
+    _core.load_weights(model._core, path)

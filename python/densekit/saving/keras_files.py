@@ -1,0 +1,141 @@
+"""Keras files in, through densekit's native format: what a Keras file holds is translated into
+a native model file in memory (docs/format.md) and built by the C++ loader, which checks every
+shape and dtype and builds the whole model or nothing. So a Keras file loads exactly as a
+densekit file would, and a refused one never leaves a partly loaded model behind.
+
+The native file's own metadata (the model config as densekit writes it, the format version)
+comes from the C++ writer: a model is first built from the Keras config with fresh weights,
+written to bytes, and its tensors then replaced by the file's.
+"""
+
+import json
+import os
+import tempfile
+import warnings
+
+import numpy as np
+
+from densekit import _core
+from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, keras_reader, native_bytes
+
+def _fill_layer_weights(template, keras_weights, source):
+    """The native layer tensors with the file's values, checked layer by layer against the
+    template (the model's own weights, for their names, shapes and count)."""
+    out = {}
+    expected = native_bytes.layer_tensors(template)
+    for layer, names in expected.items():
+        arrays = keras_weights.get(layer)
+        if arrays is None:
+            raise ValueError(f"{source} holds no weights for layer '{layer}', which has {len(names)}. Layers with "
+                             f"weights in the file: {sorted(k for k, v in keras_weights.items() if v)}.")
+        if len(arrays) != len(names):
+            raise ValueError(f"{source}: layer '{layer}' has {len(arrays)} weights in the file; densekit's layer has "
+                             f"{len(names)} ({[n.rpartition('/')[2] for n in names]}).")
+        for name, array in zip(names, arrays):
+            if array.dtype.kind not in "fiub":
+                raise ValueError(f"{source}: weight '{name}' holds {array.dtype} values, not numbers.")
+            if tuple(array.shape) != tuple(template[name].shape):
+                raise ValueError(f"{source}: weight '{name}' has shape {tuple(array.shape)} in the file; the model "
+                                 f"expects {tuple(template[name].shape)}.")
+            out[name] = np.asarray(array, dtype=np.float32)  # Normalization's int64 count is F32 natively
+    extra = sorted(layer for layer, arrays in keras_weights.items() if arrays and layer not in expected)
+    if extra:
+        raise ValueError(f"{source} holds weights for layers the model does not have: {extra}.")
+    return out
+
+
+def _by_position(keras_weights, expected, source):
+    """Keras's rule for the legacy layout (``load_weights_from_hdf5_group`` in
+    keras/src/legacy/saving/legacy_h5_format.py): the file's layers that have weights, in order,
+    go to the model's layers that have weights, in order, whatever their names."""
+    filled = [arrays for arrays in keras_weights.values() if arrays]
+    if len(filled) != len(expected):
+        raise ValueError(f"{source} holds weights for {len(filled)} layers; the model has {len(expected)} layers with "
+                         f"weights ({list(expected)}).")
+    return dict(zip(expected, filled))
+
+
+def _optimizer_state(compile_config, paths, keras_vars, source):
+    """(native optimizer tensors, learning rate or None); empty (a fresh optimizer, with a
+    warning, as Keras warns) when the file's variables do not fit this optimizer and model."""
+    optimizer = compile_config.get("optimizer") or {}
+    class_name, config = optimizer.get("class_name"), optimizer.get("config") or {}
+    state = keras_optimizer_state.to_native(class_name, config, paths, keras_vars)
+    if state is None:
+        warnings.warn(f"{source}: its {len(keras_vars)} optimizer variables do not match a {class_name} optimizer "
+                      f"of this model ({len(keras_optimizer_state.keras_order(class_name, config, paths))} "
+                      "expected); the model is compiled with a fresh optimizer.", UserWarning, stacklevel=4)
+        return {}, None
+    return state
+
+
+def _with_source(source, build):
+    """Runs ``build`` (a C++ call on the file's content), naming the file in any error."""
+    try:
+        return build()
+    except (ValueError, TypeError, OSError) as error:
+        raise type(error)(f"{source}: {error}") from error
+
+
+def native_bytes_from_keras(keras_file, compile=True):
+    """The native model file (bytes) holding the model of a read Keras file. The template is
+    built compiled when the file's compile config is wanted, so an unknown loss, metric or
+    optimizer is refused here with the config reader's own message."""
+    source = keras_file.source
+    compile_config = keras_file.compile_config if compile else None
+    serialized = dict(keras_file.serialized)
+    if compile_config is not None:
+        serialized["compile_config"] = compile_config
+    template_core = _with_source(
+        source, lambda: _core.model_from_config_json(json.dumps(serialized), compile_config is not None))
+    metadata, template = native_bytes.unpack(_core.save_model_to_bytes(template_core))
+    tensors = _fill_layer_weights(template, keras_file.layer_weights, source)
+    if compile_config is not None and keras_file.optimizer_vars:
+        paths = keras_layout.trainable_paths(template_core, serialized)
+        state, learning_rate = _optimizer_state(compile_config, paths, keras_file.optimizer_vars, source)
+        tensors.update(state)
+        if learning_rate is not None:  # the variable's value: a callback may have changed the rate
+            written = json.loads(metadata["compile_config"])
+            written["optimizer"]["config"]["learning_rate"] = learning_rate
+            metadata["compile_config"] = json.dumps(written)
+    return native_bytes.pack(metadata, tensors)
+
+
+def load_model(path, compile=True):
+    """The C++ model of a Keras ``.keras`` archive or legacy ``.h5`` model file."""
+    keras_file = keras_reader.read_model_file(path)
+    data = native_bytes_from_keras(keras_file, compile)
+    return _with_source(keras_file.source, lambda: _core.load_model_from_bytes(data, compile))
+
+
+def load_weights(model, path):
+    """Loads a Keras weights file (or a Keras model file's weights) into a built model, with the
+    optimizer's state when the model is compiled and the file holds a state that fits it. All
+    values are checked before any is set (the C++ weights loader does the setting)."""
+    core, source = model._core, f"'{path}'"
+    # Keras's order of the layers names their groups in the file and orders the optimizer's
+    # slots; densekit's graphs are flat (no nested models).
+    serialized = keras_graph.in_keras_order(json.loads(_core.model_config_json(core)))
+    layers = keras_layout.config_layers(serialized)
+    keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers)
+    with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
+        native_path = os.path.join(folder, "weights.dk")
+        _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state
+        with open(native_path, "rb") as f:
+            metadata, template = native_bytes.unpack(f.read())
+        if positional:
+            keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), source)
+        tensors = _fill_layer_weights(template, keras_weights, source)
+        optimizer_tensors = {k: v for k, v in template.items() if k.startswith("optimizer/")}
+        learning_rate = None
+        if core.compiled and optimizer_vars:
+            compile_config = json.loads(metadata["compile_config"])
+            state, learning_rate = _optimizer_state(compile_config, keras_layout.trainable_paths(core, serialized),
+                                                    optimizer_vars, source)
+            optimizer_tensors = state or optimizer_tensors
+        tensors.update(optimizer_tensors)
+        with open(native_path, "wb") as f:
+            f.write(native_bytes.pack(metadata, tensors))
+        _with_source(source, lambda: _core.load_weights(core, native_path))
+    if learning_rate is not None and isinstance(model.optimizer._learning_rate, float):
+        model.optimizer.learning_rate = learning_rate

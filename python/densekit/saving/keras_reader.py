@@ -1,0 +1,276 @@
+"""Reading what Keras writes, into plain Python values (no densekit model yet):
+
+- a Keras 3 ``.keras`` archive: a zip of ``metadata.json``, ``config.json`` and
+  ``model.weights.h5`` (keras/src/saving/saving_lib.py);
+- a legacy HDF5 model, written by tf.keras 2.x or by Keras 3's ``model.save("m.h5")``: the
+  ``model_config`` and ``training_config`` attributes, ``model_weights/<layer>`` groups whose
+  ``weight_names`` attribute lists the layer's datasets in order, and ``optimizer_weights``
+  (keras/src/legacy/saving/legacy_h5_format.py);
+- a weights-only file: Keras 3's ``.weights.h5`` (the archive's h5 on its own) or the legacy
+  layout (``layer_names`` at the root).
+
+Anything malformed becomes an OSError or a ValueError that names the file; nothing is executed.
+"""
+
+import io
+import json
+import warnings
+import zipfile
+import zlib
+
+import numpy as np
+
+from densekit.saving import keras_layout, keras_nested
+from densekit.saving.keras_layout import KerasFileError
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_MAX_MEMBER_BYTES = 1 << 31  # 2 GiB: larger members of a dense model's archive are a damaged (or hostile) zip
+_MAX_JSON_BYTES = 64 << 20
+
+
+class KerasModelFile:
+    """What a Keras model file holds: the serialized model (``class_name``, ``config``), the
+    compile config in Keras 3's form (or None), each layer's weight arrays by layer name, and
+    the optimizer's variables in Keras's order (or None)."""
+
+    def __init__(self, source, serialized, compile_config, layer_weights, optimizer_vars):
+        self.source, self.serialized, self.compile_config = source, serialized, compile_config
+        self.layer_weights, self.optimizer_vars = layer_weights, optimizer_vars
+
+
+class _Reading:
+    """Turns the errors of zipfile, h5py and json on a damaged file into ones that name it."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None or isinstance(error, (ImportError, KerasFileError)):
+            return False
+        if isinstance(error, OSError):
+            raise OSError(f"{self.source} could not be read as a Keras file: {error}") from error
+        if isinstance(error, (ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError, RuntimeError,
+                              OverflowError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+                              UnicodeDecodeError)):
+            raise KerasFileError(f"{self.source} is not a readable Keras file ({type(error).__name__}: {error}). It is "
+                                 "damaged, truncated, or not what its name says.") from error
+        return False
+
+
+def file_kind(path):
+    """"zip", "hdf5" or None, from the file's first bytes (not its name)."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head == _HDF5_MAGIC:
+        return "hdf5"
+    return None
+
+
+def _json(data, what, source):
+    if len(data) > _MAX_JSON_BYTES:
+        raise KerasFileError(f"{source}: {what} is {len(data)} bytes, more than any dense model's config.")
+    value = json.loads(data)
+    if not isinstance(value, dict):
+        raise KerasFileError(f"{source}: {what} is not a JSON object.")
+    return value
+
+
+def _member(archive, name, source):
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise KerasFileError(f"{source} is a zip without '{name}', so not a Keras 3 model archive (members: "
+                             f"{archive.namelist()[:10]}).") from None
+    if info.file_size > _MAX_MEMBER_BYTES:
+        raise KerasFileError(f"{source}: '{name}' claims {info.file_size} bytes: a damaged archive.")
+    return archive.read(name)  # checks the member's CRC-32
+
+
+def _store_vars(group):
+    """The arrays of a Keras 3 ``vars`` group, datasets "0", "1", ... in that order."""
+    if group is None:
+        return []
+    keys = sorted(group.keys(), key=int)
+    if keys != [str(i) for i in range(len(keys))]:
+        raise ValueError(f"the variables of '{group.name}' are not numbered 0..{len(keys) - 1}: {keys}")
+    return [np.asarray(group[k][()]) for k in keys]
+
+
+def read_store_weights(h5file, layers_by_path):
+    """{layer name: arrays} and the optimizer's variables (or None) from Keras 3's weights layout.
+    ``layers_by_path``: (layer name, group path) pairs from keras_layout.weight_paths."""
+    weights = {}
+    for name, path in layers_by_path:
+        group = h5file.get(f"{path}/vars")
+        weights[name] = _store_vars(group)
+    optimizer = h5file.get("optimizer/vars")
+    return weights, (_store_vars(optimizer) if optimizer is not None else None)
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def read_legacy_weights(group, nested=None):
+    """{layer name: arrays} of the legacy layout (``layer_names`` / ``weight_names`` attributes).
+    A nested model's group holds all its layers' weights; ``nested`` (nested model name -> its
+    layers' names) shares them out by the layer name in each weight's name ("block/dense/kernel")."""
+    weights = {}
+    for layer_name in (_text(n) for n in group.attrs["layer_names"]):
+        layer_group = group[layer_name]
+        names = [_text(n) for n in layer_group.attrs["weight_names"]]
+        arrays = [np.asarray(layer_group[n][()]) for n in names]
+        if nested and layer_name in nested:
+            for name, array in zip(names, arrays):
+                parts = [part.split(":")[0] for part in name.split("/")]
+                owner = next((p for p in reversed(parts[:-1]) if p in nested[layer_name]), None)
+                if owner is None:
+                    raise ValueError(f"weight '{name}' of nested model '{layer_name}' names none of its layers "
+                                     f"{nested[layer_name]}.")
+                weights.setdefault(owner, []).append(array)
+        else:
+            weights[layer_name] = arrays
+    return weights
+
+
+def read_legacy_optimizer(h5file, source):
+    """The optimizer's variables of a legacy model file in Keras 3's order, or None. Keras 3's
+    writer lists them as ``<optimizer>/iteration``, ``<optimizer>/learning_rate``, then the
+    slots in build order; tf.keras 2.x optimizers used other names and orders, which densekit
+    does not map (the model then loads with a fresh optimizer)."""
+    group = h5file.get("optimizer_weights")
+    if group is None or "weight_names" not in group.attrs:
+        return None
+    names = [_text(n) for n in group.attrs["weight_names"]]
+    if not names or not names[0].endswith("/iteration"):
+        warnings.warn(f"{source}: its optimizer state is in tf.keras 2.x's layout ({names[:2]} ...), which densekit "
+                      "does not map; the model is compiled with a fresh optimizer (its learning rate and other "
+                      "settings do come across).", UserWarning, stacklevel=4)
+        return None
+    return [np.asarray(group[n][()]) for n in names]
+
+
+def _keras3_node(node):
+    """A tf.keras 2.x inbound node, ``[[layer, node_index, tensor_index, kwargs], ...]``, in
+    Keras 3's form: ``{"args": [tensor or [tensors]], "kwargs": {...}}`` with each tensor a
+    ``__keras_tensor__`` naming its ``keras_history`` (keras/src/models/functional.py reads both)."""
+    if not isinstance(node, list):
+        return node
+    tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": list(t[:3])}} for t in node]
+    kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
+
+
+def _keras3_layer_configs(serialized):
+    """Keras 3's forms of what tf.keras 2.x wrote differently, where densekit's config reader
+    (which follows Keras 3) would refuse it: inbound nodes as nested lists, and
+    BatchNormalization's built ``axis`` as a one-element list (tf.keras 2.x turned ``-1`` into
+    ``[1]`` when the layer was built)."""
+    for entry in serialized["config"]["layers"]:
+        if entry.get("class_name") in keras_layout.NESTED_MODEL_CLASSES and isinstance(entry.get("config"), dict):
+            _keras3_layer_configs(entry)
+        if isinstance(entry.get("inbound_nodes"), list):
+            entry["inbound_nodes"] = [_keras3_node(node) for node in entry["inbound_nodes"]]
+        config = entry.get("config")
+        if entry.get("class_name") == "BatchNormalization" and isinstance(config, dict):
+            axis = config.get("axis")
+            if isinstance(axis, list) and len(axis) == 1:
+                config["axis"] = axis[0]
+    return serialized
+
+
+def _compile_from_training_config(training):
+    """Keras 3's compile config from a legacy ``training_config`` (its optimizer is under
+    ``optimizer_config``; tf.keras 2.x keys Keras 3 no longer has are dropped)."""
+    optimizer = dict(training.get("optimizer_config") or {})
+    config = dict(optimizer.get("config") or {})
+    if "lr" in config and "learning_rate" not in config:
+        config["learning_rate"] = config.pop("lr")
+    for legacy_key in ("decay", "jit_compile", "is_legacy_optimizer"):
+        config.pop(legacy_key, None)
+    compile_config = {key: training.get(key) for key in ("loss", "loss_weights", "metrics", "weighted_metrics")}
+    compile_config["optimizer"] = {"module": "keras.optimizers", "class_name": optimizer.get("class_name"),
+                                   "config": config, "registered_name": None}
+    return compile_config
+
+
+def read_model_file(path):
+    """A KerasModelFile from a ``.keras`` archive or a legacy ``.h5`` model file (by content)."""
+    source = f"'{path}'"
+    kind = file_kind(path)
+    if kind == "zip":
+        return _read_archive(path, source)
+    if kind == "hdf5":
+        return _read_legacy_model(path, source)
+    raise KerasFileError(f"{source} is neither a Keras 3 archive (a zip) nor an HDF5 file.")
+
+
+def _read_archive(path, source):
+    h5py = keras_layout.import_h5py()
+    with _Reading(source), zipfile.ZipFile(path) as archive:
+        metadata = _json(_member(archive, "metadata.json", source), "metadata.json", source)
+        keras_layout.check_keras_version(metadata.get("keras_version"), source)
+        serialized = _json(_member(archive, "config.json", source), "config.json", source)
+        keras_layout.check_supported(serialized, source)
+        if "model.weights.h5" not in archive.namelist():
+            other = [n for n in archive.namelist() if n.startswith("model.weights")]
+            raise KerasFileError(f"{source} has no model.weights.h5 (it has {other}): densekit reads archives whose "
+                                 "weights are one HDF5 file, as model.save() writes them by default.")
+        data = _member(archive, "model.weights.h5", source)
+        paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
+        with h5py.File(io.BytesIO(data), "r") as h5file:
+            weights, optimizer_vars = read_store_weights(h5file, paths)
+        compile_config = serialized.pop("compile_config", None)
+        flat, _ = keras_nested.inline(serialized, source)  # the weights were read by their nested paths
+    return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
+
+
+def _read_legacy_model(path, source):
+    h5py = keras_layout.import_h5py()
+    with _Reading(source), h5py.File(path, "r") as h5file:
+        if "model_config" not in h5file.attrs:
+            raise KerasFileError(f"{source} is an HDF5 file without a model config: a weights-only file? Build the "
+                                 "model and call model.load_weights() on it.")
+        keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
+        serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
+        keras_layout.check_supported(serialized, source)
+        flat, nested = keras_nested.inline(_keras3_layer_configs(serialized), source)
+        training = h5file.attrs.get("training_config")
+        compile_config = (_compile_from_training_config(_json(_text(training), "training_config", source))
+                          if training is not None else None)
+        weights = read_legacy_weights(h5file["model_weights"], nested)
+        optimizer_vars = read_legacy_optimizer(h5file, source) if compile_config is not None else None
+    return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
+
+
+def read_weights_file(path, model_class, layers):
+    """({layer name: arrays}, optimizer variables or None, positional) from a weights-only file
+    (Keras 3's layout or the legacy one) or from the weights of a whole-model file, for a model
+    of class ``model_class`` whose ``layers`` are (name, class name) pairs. ``positional``: the
+    legacy layout, whose layers Keras matches to the model's by order, not name."""
+    source = f"'{path}'"
+    kind = file_kind(path)
+    h5py = keras_layout.import_h5py()
+    with _Reading(source):
+        if kind == "zip":
+            with zipfile.ZipFile(path) as archive:
+                data = io.BytesIO(_member(archive, "model.weights.h5", source))
+        elif kind == "hdf5":
+            data = path
+        else:
+            raise KerasFileError(f"{source} is neither an HDF5 weights file nor a Keras 3 archive.")
+        with h5py.File(data, "r") as h5file:
+            keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
+            if "layers" in h5file or "vars" in h5file:
+                return (*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)), False)
+            group = h5file["model_weights"] if "model_weights" in h5file else h5file
+            if "layer_names" not in group.attrs:
+                raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
+                                     "group, no 'layer_names' attribute).")
+            return read_legacy_weights(group), read_legacy_optimizer(h5file, source), True

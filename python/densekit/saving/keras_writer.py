@@ -1,0 +1,139 @@
+"""Writing Keras 3's layouts: ``model.save("m.keras")`` as the zip archive Keras's
+``load_model`` opens (keras/src/saving/saving_lib.py: ``metadata.json``, ``config.json``,
+``model.weights.h5``, stored uncompressed, in that order), and ``save_weights("w.weights.h5")``
+as that archive's h5 on its own.
+
+The values come from densekit's native file written to bytes by the C++ core (the model's
+Keras config, its weights and the optimizer's state), so Python only re-files them; the
+config densekit writes is already Keras's schema. Both files are written to a temporary file
+beside the target and renamed over it, so a failure never leaves a partial file at the path.
+"""
+
+import datetime
+import io
+import itertools
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from densekit import _core
+from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, native_bytes
+
+# The Keras version whose archive layout this writer follows and was checked against (its
+# load_model opens what is written here); recorded in metadata.json as Keras records its own.
+KERAS_LAYOUT_VERSION = "3.15.1"
+
+
+def _integer_weights(core):
+    """Native names of the weights Keras keeps as integers (Normalization's count)."""
+    graph, out = core.graph, set()
+    for node in graph.nodes:
+        if node[0] is not None:
+            out.update(f"{node[0].name}/{info[0]}" for info in graph.weight_info(node[0]) if info[4])
+    return out
+
+
+def _weights_h5(model, serialized):
+    """The bytes of Keras 3's weights file for ``model``: layer variables under their attribute
+    paths, the optimizer's variables (when compiled) under ``optimizer/vars``."""
+    h5py = keras_layout.import_h5py()
+    core = model._core
+    _, tensors = native_bytes.unpack(_core.save_model_to_bytes(core))
+    integers = _integer_weights(core)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5file:
+        paths = keras_layout.weight_paths(serialized["class_name"], keras_layout.config_layers(serialized))
+        by_layer = native_bytes.layer_tensors(tensors)
+        for layer_name, path in paths:
+            group = h5file.create_group(f"{path}/vars")
+            group.attrs["name"] = layer_name
+            for index, name in enumerate(by_layer.get(layer_name, [])):
+                value = tensors[name].astype(np.int64) if name in integers else tensors[name]
+                group.create_dataset(str(index), data=value)
+        h5file.create_group("vars").attrs["name"] = model.name  # the model's own variables: none
+        compile_config = serialized.get("compile_config")
+        if compile_config is not None:
+            optimizer = compile_config["optimizer"]
+            values = keras_optimizer_state.from_native(
+                optimizer["class_name"], optimizer["config"], keras_layout.trainable_paths(core, serialized), tensors,
+                float(model.optimizer.learning_rate))
+            group = h5file.create_group("optimizer/vars")
+            group.attrs["name"] = optimizer["config"].get("name", "optimizer")
+            for index, value in enumerate(values):
+                group.create_dataset(str(index), data=value)
+    return buffer.getvalue()
+
+
+def _fit_seeds(value):
+    """Seeds Keras can use: densekit records the 64-bit seed an initializer (or Dropout,
+    GaussianNoise) drew, and Keras's TensorFlow backend turns a seed into an int32 tensor, so a
+    larger one fails to load. Reduced to 31 bits; it only matters when Keras re-initializes."""
+    if isinstance(value, dict):
+        return {k: (v % 2**31 if k == "seed" and isinstance(v, int) and not 0 <= v < 2**31 else _fit_seeds(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fit_seeds(v) for v in value]
+    return value
+
+
+def _serialized(model):
+    serialized = _fit_seeds(json.loads(_core.model_config_json(model._core)))
+    if serialized.get("class_name") == "Functional":
+        # Keras finds Functional by its module path: "keras" alone names only public classes
+        # (keras/src/saving/serialization_lib.py, _retrieve_class_or_fn), and Functional is not one.
+        serialized["module"] = "keras.src.models.functional"
+        serialized.setdefault("build_config", {"input_shape": None})  # as Keras writes a functional model's
+        serialized = keras_graph.in_keras_order(serialized)  # the order Keras names the weights' groups in
+    return serialized
+
+
+_temporary_names = itertools.count()
+
+
+def _write_atomically(path, write):
+    """Calls ``write(file)`` on a temporary file beside ``path``, flushes it to disk and renames
+    it over ``path`` (as the native writer does: docs/format.md, "Writing"), so the path holds
+    the old file or the whole new one, never a part."""
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}-{next(_temporary_names)}")
+    try:
+        with open(temporary, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # the rename itself, on disk (POSIX)
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def save_archive(model, path):
+    """Writes ``model`` as a Keras 3 ``.keras`` archive."""
+    serialized = _serialized(model)
+    metadata = {"keras_version": KERAS_LAYOUT_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "densekit_version": _core.__version__}
+    weights = _weights_h5(model, serialized)
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(serialized))
+            archive.writestr("model.weights.h5", weights)
+
+    _write_atomically(path, write)
+
+
+def save_weights(model, path):
+    """Writes ``model``'s weights (and optimizer state) in Keras 3's ``.weights.h5`` layout."""
+    weights = _weights_h5(model, _serialized(model))
+    _write_atomically(path, lambda f: f.write(weights))

@@ -1,0 +1,61 @@
+"""densekit's native file (docs/format.md) as Python values: split into its metadata and named
+tensors, and assembled again. The Keras readers and writers translate between Keras's layouts
+and this one, so every model that comes in from a Keras file is checked and built by the one
+C++ loader (cpp/src/io.cpp), never assembled piecemeal in Python.
+
+Only bytes are moved here; no model math.
+"""
+
+import json
+import struct
+import zlib
+
+import numpy as np
+
+_NOT_LAYER_TENSORS = ("optimizer/", "rng/", "probe/")
+_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "U64": np.uint64}
+_NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
+
+
+def unpack(data):
+    """(metadata, {name: array}) of native-format bytes written by densekit itself (the C++
+    writer, so only its own layout needs reading: tensors in header order)."""
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    metadata = header.pop("__metadata__")
+    region = memoryview(data)[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(region[begin:end], dtype=_DTYPES[entry["dtype"]])
+        tensors[name] = array.reshape(entry["shape"]).copy()
+    return metadata, tensors
+
+
+def pack(metadata, tensors):
+    """Native-format bytes of ``metadata`` (strings) and ``tensors`` (name -> array of F32, F64,
+    I64 or U64), with the checksum the loader verifies. No probe and no generator state: both are
+    optional, and a probe can only be made by running the model (the C++ writer adds one when
+    the loaded model is saved)."""
+    header, chunks, offset = {}, [], 0
+    for name, array in tensors.items():
+        array = np.asarray(array, order="C")  # (np.ascontiguousarray would make a scalar 1-d)
+        raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {"dtype": _NAMES[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    region = b"".join(chunks)
+    header["__metadata__"] = {**metadata, "checksum": f"crc32:{zlib.crc32(region):08x}"}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + region
+
+
+def layer_tensors(tensors):
+    """{layer name: [tensor names]} of the layer weights (``<layer>/<weight>``) among a native
+    file's tensors, in the file's order, which is the model's weight order."""
+    out = {}
+    for name in tensors:
+        if not name.startswith(_NOT_LAYER_TENSORS):
+            out.setdefault(name.rpartition("/")[0], []).append(name)
+    return out
