@@ -40,21 +40,22 @@ void Model::check_inputs(const std::vector<ConstView>& x, Index rows) const {
   if (x.size() != inputs.size())
     throw ValueError("The model expects " + std::to_string(inputs.size()) + " input array(s), but received " +
                      std::to_string(x.size()) + ".");
+  for (const auto& v : x)
+    if (v.rows != rows)
+      throw ValueError("Data cardinality is ambiguous: the input arrays have " + std::to_string(rows) + " and " +
+                       std::to_string(v.rows) + " samples. Make sure all arrays contain the same number of samples.");
+  if (rows == 0) throw ValueError("The data is empty: x has 0 samples. Pass at least one sample.");
   for (size_t k = 0; k < x.size(); ++k) {
     const Index cols = shape_size(graph_->shape(inputs[k]));
     if (x[k].cols != cols)
       throw ValueError("Input " + std::to_string(k) + " of the model is incompatible: expected shape " +
                        shape_to_string(graph_->shape(inputs[k])) + " (" + std::to_string(cols) +
                        " values per sample), but received " + std::to_string(x[k].cols) + " values per sample.");
-    if (x[k].rows != rows)
-      throw ValueError("All input arrays must have the same number of samples. Received: " + std::to_string(x[k].rows) +
-                       " and " + std::to_string(rows) + ".");
     check_finite(x[k], inputs.size() == 1 ? "The input x" : "Input " + std::to_string(k));
   }
 }
 
 void Model::check_data(const Data& data, bool with_targets) const {
-  if (data.rows == 0) throw ValueError("The data is empty: x has 0 samples. Pass at least one sample.");
   check_inputs(data.x, data.rows);
   if (!with_targets) return;
   const auto& outputs = graph_->output_nodes();

@@ -41,16 +41,13 @@ def input_arrays(model, x):
                              "input names.")
         raw, labels = [x], ["x"]
     xs = [to_array(a, label) for a, label in zip(raw, labels)]
-    check_same_length(xs, "x")
-    if len(xs[0]) == 0:
-        raise ValueError("The data is empty: `x` has 0 samples. Pass at least one sample.")
     first = model.name if n > 1 or not model.layers else model.layers[0].name
     return check_input_shapes(xs, shapes, first, names if n > 1 else None)
 
 
-def target_arrays(model, y, xs):
+def target_arrays(model, y):
     """The model's target arrays, in output order, from an array, a list/tuple or a dict keyed by
-    output names (or the keys of a dict of outputs), as many samples as ``xs``."""
+    output names (or the keys of a dict of outputs). The C++ model checks their lengths."""
     if y is None:
         raise ValueError("Target data `y` is missing: pass the targets to train or evaluate on.")
     names = model.output_names
@@ -80,15 +77,10 @@ def target_arrays(model, y, xs):
             raise ValueError(f"The model has {n} outputs ({names}): pass y as a list of {n} arrays or a dict keyed by "
                              "output names.")
         raw = [y]
-    ys = [to_array(a, "y") for a in raw]
-    for t in ys:
-        if len(t) != len(xs[0]):
-            raise ValueError(f"Data cardinality is ambiguous: x has {len(xs[0])} samples but y has {len(t)}. "
-                             "Make sure all arrays contain the same number of samples.")
-    return ys
+    return [to_array(a, "y") for a in raw]
 
 
-def sample_weights(sample_weight, n):
+def sample_weights(sample_weight):
     """One weight per sample, or None."""
     if sample_weight is None:
         return None
@@ -96,10 +88,7 @@ def sample_weights(sample_weight, n):
             hasattr(w, "shape") for w in (sample_weight.values() if isinstance(sample_weight, dict) else sample_weight)):
         raise ValueError("densekit takes one `sample_weight` array, applied to every output; per-output sample "
                          "weights are not supported.")
-    w = to_array(sample_weight, "sample_weight").reshape(-1)
-    if len(w) != n:
-        raise ValueError(f"`sample_weight` must have one value per sample: expected {n}, received {len(w)}.")
-    return w
+    return to_array(sample_weight, "sample_weight").reshape(-1)  # its length: checked by the C++ model
 
 
 def class_weight_pairs(class_weight):
@@ -118,7 +107,9 @@ def class_weight_pairs(class_weight):
 
 
 def train_validation_split(xs, ys, sw, fraction):
-    """((x, y, sample_weight) to train on, the same to validate on): the last ``fraction``."""
+    """((x, y, sample_weight) to train on, the same to validate on): the last ``fraction``. The
+    arrays must have one length to be split at one place."""
+    check_same_length(xs + ys + ([] if sw is None else [sw]), "x, y and sample_weight")
     train_x, val_x = split_validation(xs, fraction)
     train_y, val_y = split_validation(ys, fraction)
     (train_w,), (val_w,) = split_validation([sw], fraction) if sw is not None else ((None,), (None,))

@@ -184,9 +184,9 @@ class Trainer:
         verbose = _verbose(verbose)
         epochs = int(epochs)
         xs = data_adapter.input_arrays(self, x)
-        ys = data_adapter.target_arrays(self, y, xs)
+        ys = data_adapter.target_arrays(self, y)
         n = len(xs[0])
-        sw = data_adapter.sample_weights(sample_weight, n)
+        sw = data_adapter.sample_weights(sample_weight)
         if self._core.trainable_changed_since_compile:
             warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes effect "
                           "only after calling `compile()` again.", UserWarning, stacklevel=2)
@@ -195,11 +195,11 @@ class Trainer:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
                 raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight).")
             vx = data_adapter.input_arrays(self, validation_data[0])
-            vy = data_adapter.target_arrays(self, validation_data[1], vx)
-            vw = data_adapter.sample_weights(validation_data[2], len(vx[0])) if len(validation_data) == 3 else None
+            vy = data_adapter.target_arrays(self, validation_data[1])
+            vw = data_adapter.sample_weights(validation_data[2]) if len(validation_data) == 3 else None
             validation = (vx, vy, vw)
         if batch_size is None:
-            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+            batch_size = max(1, math.ceil(n / steps_per_epoch)) if steps_per_epoch else 32
         batch_size = _positive_int("batch_size", batch_size)
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
@@ -216,7 +216,7 @@ class Trainer:
             options.validation_epochs = sorted(int(e) for e in validation_freq)
         else:
             options.validation_freq = _positive_int("validation_freq", validation_freq)
-        steps = math.ceil(len(xs[0]) / min(batch_size, len(xs[0])))
+        steps = math.ceil(len(xs[0]) / batch_size)  # the C++ loop refuses empty data
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
@@ -269,8 +269,8 @@ class Trainer:
         self._require_compiled()
         verbose = _verbose(verbose)
         xs = data_adapter.input_arrays(self, x)
-        ys = data_adapter.target_arrays(self, y, xs)
-        sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
+        ys = data_adapter.target_arrays(self, y)
+        sw = data_adapter.sample_weights(sample_weight)
         batch_size = _positive_int("batch_size", batch_size or 32)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -282,16 +282,16 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled()
         xs = data_adapter.input_arrays(self, x)
-        ys = data_adapter.target_arrays(self, y, xs)
-        sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
+        ys = data_adapter.target_arrays(self, y)
+        sw = data_adapter.sample_weights(sample_weight)
         pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
         return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled()
         xs = data_adapter.input_arrays(self, x)
-        ys = data_adapter.target_arrays(self, y, xs)
-        sw = data_adapter.sample_weights(sample_weight, len(xs[0]))
+        ys = data_adapter.target_arrays(self, y)
+        sw = data_adapter.sample_weights(sample_weight)
         return self._format_logs(self._core.test_on_batch(xs, ys, sw), return_dict)
 
     @property
@@ -368,4 +368,4 @@ class Trainer:
         if ready is not None:
             return self._core.predict_single(ready, len(ready))
         xs = data_adapter.input_arrays(self, x)
-        return self._structured_outputs(self._core.predict(xs, len(xs[0])))
+        return self._structured_outputs(self._core.predict(xs, max(1, len(xs[0]))))  # empty: refused in C++

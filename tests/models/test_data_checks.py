@@ -1,0 +1,67 @@
+"""The data fit / evaluate / predict / calling a model receive is checked once, in C++
+(cpp/src/training/data_checks.cpp); Python converts and matches it to the inputs and outputs."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers
+
+
+def model(inputs=1):
+    ins = [keras.Input((3,), name=f"in{k}") for k in range(inputs)]
+    h = ins[0] if inputs == 1 else layers.concatenate(ins)
+    m = keras.Model(ins if inputs > 1 else ins[0], layers.Dense(1)(h))
+    m.compile("sgd", "mse")
+    return m
+
+
+EMPTY = "The data is empty: x has 0 samples"
+CARDINALITY = "Data cardinality is ambiguous"
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x, y: m.fit(x, y, verbose=0),
+    lambda m, x, y: m.fit(x, y, steps_per_epoch=2, verbose=0),
+    lambda m, x, y: m.evaluate(x, y, verbose=0),
+    lambda m, x, y: m.predict(x, verbose=0),
+    lambda m, x, y: m.predict_on_batch(x),
+    lambda m, x, y: m(x),
+    lambda m, x, y: m(x, training=True),
+    lambda m, x, y: m.train_on_batch(x, y),
+    lambda m, x, y: m.test_on_batch(x, y),
+], ids=["fit", "fit_steps", "evaluate", "predict", "predict_on_batch", "call", "call_training", "train_on_batch", "test_on_batch"])
+def test_empty_data_is_refused_everywhere(call):
+    with pytest.raises(ValueError, match=EMPTY):
+        call(model(), np.zeros((0, 3), "float32"), np.zeros((0, 1), "float32"))
+
+
+def test_lengths_that_differ_are_refused():
+    m = model()
+    x, y = np.zeros((10, 3), "float32"), np.zeros((10, 1), "float32")
+    with pytest.raises(ValueError, match=CARDINALITY + ": x has 10 samples but y has 8"):
+        m.fit(x, y[:8], verbose=0)
+    with pytest.raises(ValueError, match=CARDINALITY):
+        m.evaluate(x[:9], y, verbose=0)
+    with pytest.raises(ValueError, match=CARDINALITY):
+        m.fit(x, y, validation_data=(x, y[:7]), verbose=0)
+    with pytest.raises(ValueError, match=CARDINALITY):  # before splitting at one place
+        m.fit(x, y[:8], validation_split=0.2, verbose=0)
+    with pytest.raises(ValueError, match="`sample_weight` must have one value per sample: expected 10 values, received 4"):
+        m.fit(x, y, sample_weight=np.ones(4), verbose=0)
+    two = model(inputs=2)
+    with pytest.raises(ValueError, match=CARDINALITY + ": the input arrays have 10 and 6 samples"):
+        two.predict([x, x[:6]], verbose=0)
+
+
+def test_non_finite_values_are_named():
+    m = model()
+    x, y = np.zeros((4, 3), "float32"), np.zeros((4, 1), "float32")
+    x[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"The input x contains NaN \(first at row 2, column 1\)"):
+        m.predict(x, verbose=0)
+    y[3, 0] = np.inf
+    with pytest.raises(ValueError, match="The target y contains infinity"):
+        m.fit(np.zeros((4, 3)), y, verbose=0)
+    with pytest.raises(ValueError, match="sample_weight contains NaN"):
+        m.fit(np.zeros((4, 3)), np.zeros((4, 1)), sample_weight=np.array([1, np.nan, 1, 1]), verbose=0)
