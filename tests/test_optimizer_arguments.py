@@ -162,3 +162,11 @@ def test_one_optimizer_compiled_into_two_models_of_other_sizes_is_refused():
         big.fit(x, y, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="originally built with"):
         big.train_on_batch(x, y)
+
+
+def test_adamw_is_adam_with_keras_positional_order():
+    opt = keras.optimizers.AdamW(0.01, 0.1, 0.8, 0.99, 1e-6, True)
+    assert isinstance(opt, keras.optimizers.Adam)
+    config = opt.get_config()
+    assert (config["learning_rate"], config["weight_decay"], config["beta_1"], config["beta_2"], config["epsilon"],
+            config["amsgrad"]) == pytest.approx((0.01, 0.1, 0.8, 0.99, 1e-6, True))
