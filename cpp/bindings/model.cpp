@@ -186,6 +186,7 @@ void init_model(py::module_& m) {
       .def(py::init<OptimizerConfig>(), py::arg("config"))
       .def_property_readonly("config", &Optimizer::config)
       .def_property_readonly("built", &Optimizer::built)
+      .def("slot_names", &Optimizer::slot_names)
       .def_property("iterations", &Optimizer::iterations, &Optimizer::set_iterations)
       .def_property("raw_iterations", &Optimizer::raw_iterations, &Optimizer::set_raw_iterations)
       .def_property("learning_rate", &Optimizer::learning_rate, &Optimizer::set_learning_rate)

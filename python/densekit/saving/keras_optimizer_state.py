@@ -13,28 +13,30 @@ densekit's native file names the same values ``optimizer/iterations`` and
 ``optimizer/<slot>/<layer>/<weight>`` (docs/format.md). This module only pairs the two lists.
 """
 
+import json
+
 import numpy as np
+
+from densekit import _core
+
+
+# Families whose build() adds their first two slots in one add_optimizer_variables call, which
+# interleaves them per model variable; the others add one slot per call.
+_PAIRED_FIRST_SLOTS = {"Adam", "AdamW", "Adadelta", "Adamax", "Nadam"}
 
 
 def _family_groups(class_name, config):
-    """The slot groups a family's build() adds, in order; the names of one group interleave."""
-    if class_name == "SGD":
-        return [("momentum",)] if config.get("momentum", 0.0) else []
-    if class_name in ("Adam", "AdamW"):
-        return [("momentum", "velocity")] + ([("velocity_hat",)] if config.get("amsgrad") else [])
-    if class_name == "RMSprop":
-        return ([("velocity",)] + ([("momentum",)] if config.get("momentum", 0.0) > 0 else [])
-                + ([("average_gradient",)] if config.get("centered") else []))
-    if class_name == "Adagrad":
-        return [("accumulator",)]
-    if class_name == "Adadelta":
-        return [("accumulated_grad", "accumulated_delta_var")]
-    if class_name == "Adamax":
-        return [("momentum", "norm")]
-    if class_name == "Nadam":
-        return [("momentum", "velocity")]
-    raise ValueError(f"Optimizer '{class_name}' is not one densekit has (SGD, Adam, AdamW, RMSprop, Adagrad, "
-                     "Adadelta, Adamax, Nadam).")
+    """The slot groups a family's build() adds, in order; the names of one group interleave. The
+    slots themselves are the optimizer rule's (which depend on its config, e.g. SGD without momentum has none)."""
+    try:
+        core_config = _core.OptimizerConfig.from_json(json.dumps({"class_name": class_name, "config": config}))
+    except ValueError as error:
+        raise ValueError(f"Optimizer '{class_name}' is not one densekit has (SGD, Adam, AdamW, RMSprop, Adagrad, "
+                         f"Adadelta, Adamax, Nadam), or its config is not valid: {error}") from None
+    slots = _core.Optimizer(core_config).slot_names()
+    if class_name in _PAIRED_FIRST_SLOTS:
+        return [tuple(slots[:2])] + [(s,) for s in slots[2:]]
+    return [(s,) for s in slots]
 
 
 def _groups(class_name, config):
