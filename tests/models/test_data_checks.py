@@ -1,6 +1,8 @@
 """The data fit / evaluate / predict / calling a model receive is checked once, in C++
 (cpp/src/training/data_checks.cpp); Python converts and matches it to the inputs and outputs."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -65,3 +67,26 @@ def test_non_finite_values_are_named():
         m.fit(np.zeros((4, 3)), y, verbose=0)
     with pytest.raises(ValueError, match="sample_weight contains NaN"):
         m.fit(np.zeros((4, 3)), np.zeros((4, 1)), sample_weight=np.array([1, np.nan, 1, 1]), verbose=0)
+
+
+@pytest.mark.parametrize("bad", [
+    np.ones((4, 3), np.complex64),
+    np.array([["2024-01-01"] * 3] * 4, dtype="datetime64[D]"),
+    np.ones((4, 3), "timedelta64[s]"),
+    np.array([["1", "2", "3"]] * 4),
+    np.zeros((4, 3), dtype=[("a", "f4")]).view(np.void),
+], ids=["complex", "datetime", "timedelta", "str", "void"])
+def test_arrays_that_do_not_hold_real_numbers_are_refused_naming_the_dtype(bad):
+    m = model()
+    with pytest.raises(TypeError, match=re.escape(f"dtype {bad.dtype}")):
+        m.predict(bad, verbose=0)
+    with pytest.raises(TypeError, match="must hold real numbers"):
+        m.fit(np.zeros((4, 3)), bad[:, :1], verbose=0)
+
+
+def test_object_arrays_of_numbers_are_taken_and_others_refused():
+    m = model()
+    numbers = np.ones((4, 3)).astype(object)
+    np.testing.assert_array_equal(m.predict(numbers, verbose=0), m.predict(np.ones((4, 3)), verbose=0))
+    with pytest.raises(TypeError, match="dtype object holding other values"):
+        m.predict(np.array([[1.0, "a", 2.0]] * 4, dtype=object), verbose=0)

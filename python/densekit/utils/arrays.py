@@ -20,11 +20,17 @@ def to_array(data, what):
                                 "(for example with pandas.get_dummies).")
         data = data.to_numpy()
     array = np.asarray(data)
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind == "O":  # Python objects: numbers are taken (scikit-learn passes these)
         try:
             array = array.astype(np.float32)
         except (TypeError, ValueError):
-            raise TypeError(f"`{what}` must hold numbers; received an array of dtype {array.dtype}.") from None
+            raise TypeError(f"`{what}` must hold real numbers; received an array of dtype object holding other "
+                            "values.") from None
+    if array.dtype.kind not in "biuf":
+        # Complex, dates, durations, strings and records have no float32 value a model could
+        # mean (numpy would drop imaginary parts, count nanoseconds or parse text).
+        raise TypeError(f"`{what}` must hold real numbers (bool, integer or float); received an array of dtype "
+                        f"{array.dtype}. Convert it first, for example with .astype('float32').")
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
