@@ -191,8 +191,13 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
         throw ValueError("The config describes a Sequential model that was never built (no input shape): it cannot be rebuilt with weights.");
       node = graph->add_input(shape_from(shape, "build_input_shape"), auto_name("InputLayer"));
     }
-    for (size_t i = first; i < layers.size(); ++i)
-      node = graph->add_layer(layer_from_config(layers[i].at("class_name").get<std::string>(), layers[i].at("config")), {node});
+    std::map<std::string, int> names;
+    for (size_t i = first; i < layers.size(); ++i) {
+      LayerPtr layer = layer_from_config(layers[i].at("class_name").get<std::string>(), layers[i].at("config"));
+      if (++names[layer->name()] > 1)
+        throw ValueError("The model config names two layers '" + layer->name() + "': layer names must be unique in a model.");
+      node = graph->add_layer(layer, {node});
+    }
     graph->set_outputs({node});
     if (name.empty()) name = auto_name("Sequential");
   } else if (class_name == "Functional" || class_name == "Model") {

@@ -111,6 +111,7 @@ def test_class_weight_on_a_batch_matches_the_sample_weights():
     ({0: float("nan")}, "finite weights; class 0 has NaN"),
     ({1: float("inf")}, "class 1 has an infinite weight"),
     ({0: "heavy"}, "must map class indices to numbers"),
+    ({-1: 2.0}, "keys from 0 to one less than the number of classes, found the key -1"),
     ([1.0, 2.0], "must be a dict"),
 ])
 def test_bad_class_weights_are_refused(class_weight, message):

@@ -555,3 +555,19 @@ def test_missing_file_and_directory(tmp_path):
     assert "nothing.dk" in load_error(tmp_path / "nothing.dk")
     (tmp_path / "folder.dk").mkdir()
     load_error(tmp_path / "folder.dk")
+
+
+@pytest.mark.parametrize("build", [
+    lambda: keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d1"), keras.layers.Dense(2, name="d2")]),
+    lambda: keras.Model(*(lambda x: (x, keras.layers.Dense(2, name="d2")(keras.layers.Dense(2, name="d1")(x))))(
+        keras.Input((3,)))),
+], ids=["sequential", "functional"])
+def test_a_config_naming_two_layers_alike_is_refused(build):
+    """Weights are found by layer name: a config naming two layers alike cannot be loaded."""
+    config = json.loads(build().to_json())
+    for entry in config["config"]["layers"]:
+        if entry["config"].get("name") == "d2":
+            entry["config"]["name"] = "d1"
+            entry["name"] = "d1"
+    with pytest.raises(ValueError, match="names two layers 'd1'"):
+        keras.models.model_from_json(json.dumps(config))

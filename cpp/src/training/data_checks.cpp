@@ -74,10 +74,14 @@ void Model::check_data(const Data& data, bool with_targets) const {
 }
 
 std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights) {
-  for (const auto& [cls, w] : weights)
+  for (const auto& [cls, w] : weights) {
+    if (cls < 0)
+      throw ValueError("Expected `class_weight` to be a dict with keys from 0 to one less than the number of classes, "
+                       "found the key " + std::to_string(cls) + ".");
     if (!std::isfinite(w))
       throw ValueError("`class_weight` must map classes to finite weights; class " + std::to_string(cls) + " has " +
                        (std::isnan(w) ? "NaN." : "an infinite weight."));
+  }
   std::vector<float> out(static_cast<size_t>(y.rows), 1.0f);
   for (Index i = 0; i < y.rows; ++i) {
     const float* row = y.data + i * y.cols;
