@@ -10,6 +10,11 @@ namespace densekit {
 
 int Graph::add_input(const Shape& shape, const std::string& name) {
   if (finalized_) throw ValueError("Cannot add an input to a model that is already built.");
+  // A saved model finds its inputs by name: an unnamed or repeated one could not be loaded back.
+  if (name.empty()) throw ValueError("A model input needs a name.");
+  for (int i : inputs_)
+    if (nodes_[i].name == name)
+      throw ValueError("The name \"" + name + "\" is used 2 times in the model. All input names should be unique.");
   for (int64_t d : shape)
     if (d <= 0) throw ValueError("Input '" + name + "' has an invalid shape " + shape_to_string(shape) + ": every dimension must be positive.");
   checked_shape_size(shape, "Input '" + name + "'");

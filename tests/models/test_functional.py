@@ -531,3 +531,10 @@ def test_a_model_subclass_built_from_inputs_and_outputs():
     x = keras.Input((3,))
     frozen = keras.Model(x, layers.Dense(2)(x), trainable=False)
     assert frozen.trainable_weights == [] and len(frozen.non_trainable_weights) == 2
+
+
+def test_two_inputs_with_one_name_are_refused():
+    """A saved model finds its inputs by name (Keras refuses repeated names too)."""
+    a, b = keras.Input((2,), name="same"), keras.Input((2,), name="same")
+    with pytest.raises(ValueError, match='"same" is used 2 times'):
+        keras.Model([a, b], layers.concatenate([a, b]))
