@@ -69,6 +69,18 @@ def test_a_loaded_compile_config_follows_the_same_rules():
     assert sorted(expected) == ["a_loss", "a_mae", "b_loss", "loss"]
 
 
+def test_a_metric_object_given_to_compile_is_the_one_updated():
+    """keras/src/trainers/compile_utils.py uses the Metric instances it is given."""
+    x, ys = data()
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    mae = keras.metrics.MeanAbsoluteError(name="my_mae")
+    model.compile("sgd", "mse", metrics=[mae])
+    logs = model.evaluate(x, ys[0], verbose=0, return_dict=True)
+    assert float(mae.result()) == pytest.approx(logs["my_mae"], rel=1e-6)
+    history = model.fit(x, ys[0], epochs=2, verbose=0).history
+    assert float(mae.result()) == pytest.approx(history["my_mae"][-1], rel=1e-6)
+
+
 def test_compile_without_a_loss_is_refused_at_fit():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
     model.compile("sgd", metrics=["mae"])

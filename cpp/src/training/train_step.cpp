@@ -33,8 +33,13 @@ void Model::resolve(const Data& data) {
   for (size_t k = 0; k < outputs.size(); ++k) {
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
     losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
-    for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
-    for (const auto& m : compile_.weighted_metrics[k]) weighted_metrics_[k].push_back(m->resolved(data.y[k].cols, pcols));
+    // A metric object given to compile() is the one the model updates (Keras's users read its
+    // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
+    auto bind = [&](const MetricPtr& m) {
+      return m->kind() == MetricKind::AutoAccuracy ? m->resolved(data.y[k].cols, pcols) : m;
+    };
+    for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(bind(m));
+    for (const auto& m : compile_.weighted_metrics[k]) weighted_metrics_[k].push_back(bind(m));
   }
   const bool multi = outputs.size() > 1;
   std::map<std::string, int> used;
