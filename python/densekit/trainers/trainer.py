@@ -25,6 +25,17 @@ def _positive_int(name, value):
     return int(value)
 
 
+def _optional_positive_int(name, value):
+    """None (the default) or a positive integer: batch sizes and step counts."""
+    return None if value is None else _positive_int(name, value)
+
+
+def _epochs(epochs):
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: epochs={epochs!r}")
+    return int(epochs)
+
+
 def _verbose(verbose):
     if verbose == "auto":
         return 1
@@ -182,7 +193,9 @@ class Trainer:
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         self._require_compiled()
         verbose = _verbose(verbose)
-        epochs = int(epochs)
+        epochs = _epochs(epochs)
+        batch_size = _optional_positive_int("batch_size", batch_size)
+        steps_per_epoch = _optional_positive_int("steps_per_epoch", steps_per_epoch)
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
         n = len(xs[0])
@@ -271,7 +284,8 @@ class Trainer:
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
         sw = data_adapter.sample_weights(sample_weight)
-        batch_size = _positive_int("batch_size", batch_size or 32)
+        batch_size = _optional_positive_int("batch_size", batch_size) or 32
+        _optional_positive_int("steps", steps)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=math.ceil(len(xs[0]) / batch_size))
@@ -325,13 +339,14 @@ class Trainer:
         return shape
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        if verbose == 0 and callbacks is None and (batch_size is None or batch_size > 0):
+        batch_size = _optional_positive_int("batch_size", batch_size) or 32
+        _optional_positive_int("steps", steps)
+        if verbose == 0 and callbacks is None:
             ready = self._ready_input(x)
             if ready is not None:
-                return self._core.predict_single(ready, batch_size or 32)
+                return self._core.predict_single(ready, batch_size)
         verbose = _verbose(verbose)
         xs = data_adapter.input_arrays(self, x)
-        batch_size = _positive_int("batch_size", batch_size or 32)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=math.ceil(len(xs[0]) / batch_size))
