@@ -3,6 +3,7 @@
 import numpy as np
 
 from densekit import _core
+from densekit.losses import check_targets
 from densekit.utils import naming
 
 __all__ = [
@@ -35,6 +36,7 @@ class Metric:
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
         y_true = np.ascontiguousarray(y_true, dtype=np.float32)
+        check_targets(self._core_name or "accuracy", y_true, y_pred)
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
         self._core.update(y_true, y_pred, weights)
 
@@ -85,6 +87,17 @@ SparseCategoricalCrossentropy = _metric_class("SparseCategoricalCrossentropy", "
                                               "mean sparse categorical cross-entropy")
 
 
+def _threshold(thresholds):
+    """The one threshold densekit's Precision / Recall take, in [0, 1] as Keras requires
+    (keras/src/metrics/metrics_utils.py, assert_thresholds_range)."""
+    if thresholds is None:
+        return 0.5
+    value = float(thresholds)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: [{thresholds}]")
+    return value
+
+
 class Precision(Metric):
     """TP / (TP + FP), a prediction being positive when p > threshold."""
     _core_name = "precision"
@@ -92,7 +105,7 @@ class Precision(Metric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, threshold=0.5 if thresholds is None else float(thresholds))
+        super().__init__(name=name, threshold=_threshold(thresholds))
 
 
 class Recall(Metric):
@@ -102,7 +115,7 @@ class Recall(Metric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, threshold=0.5 if thresholds is None else float(thresholds))
+        super().__init__(name=name, threshold=_threshold(thresholds))
 
 
 class AUC(Metric):
