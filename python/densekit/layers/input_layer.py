@@ -2,6 +2,8 @@
 (layers/keras_tensor.py) of the functional API.
 """
 
+import numbers
+
 import numpy as np
 
 from densekit.layers.core_config import core_from_config
@@ -11,10 +13,17 @@ from densekit.layers.node import Node
 
 
 def _to_shape(shape):
-    try:
-        return tuple(None if d is None else int(d) for d in shape)
-    except TypeError:
-        raise ValueError(f"Cannot convert '{shape}' to a shape.") from None
+    """A tuple of ints (or None) from a shape (keras/src/backend/common/variables.py,
+    standardize_shape): a float, a string or a NaN is refused, not truncated."""
+    if isinstance(shape, (str, bytes)) or not np.iterable(shape):
+        raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    dims = []
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral)):
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type "
+                             f"'{type(d)}'.")
+        dims.append(None if d is None else int(d))
+    return tuple(dims)
 
 
 class InputLayer(Layer):

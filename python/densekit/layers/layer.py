@@ -41,7 +41,9 @@ class Variable:
         return value.astype(np.int64) if self.dtype == "int64" else value
 
     def assign(self, value):
-        self._layer._graph.set_weight(self._layer._core, self._index, np.array(value, dtype=np.float32, order="C"))
+        # strings, dates or complex values are refused by dtype, not parsed or cast (utils/arrays.py)
+        checked = to_array(value, f"the value assigned to {self.path}").reshape(np.shape(value))
+        self._layer._graph.set_weight(self._layer._core, self._index, np.array(checked, dtype=np.float32, order="C"))
 
     def __array__(self, dtype=None, copy=None):
         return self.numpy() if dtype is None else self.numpy().astype(dtype)

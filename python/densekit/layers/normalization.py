@@ -40,6 +40,9 @@ class Normalization(Layer):
             if mean_array.ndim > len(self.axis):
                 raise ValueError(f"The rank of `mean` must be less than or equal to the number of axes ({len(self.axis)}). "
                                  f"Received: mean shape {mean_array.shape} for axis {self.axis}")
+            if not (np.all(np.isfinite(mean_array)) and np.all(np.isfinite(variance_array)) and np.all(variance_array >= 0)):
+                raise ValueError("When setting values directly, `mean` must be finite and `variance` finite and "
+                                 f"non-negative. Received: mean={mean} and variance={variance}")
             values = dict(mean=mean_array.tolist(), variance=variance_array.tolist())
         self._core = core_from_config(self, "Normalization", axis=list(self.axis), invert=self.invert, **values)
 
@@ -62,6 +65,8 @@ class Normalization(Layer):
             raise ValueError("adapt() received an empty iterable (no batches). Expected at least one batch.")
         if any(b.ndim == 0 for b in batches):
             raise ValueError("adapt() needs an array with a batch axis; received a scalar.")
+        if not any(len(b) for b in batches):
+            raise ValueError("adapt() received no samples: the data is empty. Expected at least one sample.")
         shape = list(batches[0].shape[1:])
         for b in batches:
             if list(b.shape[1:]) != shape:

@@ -24,7 +24,15 @@ def set_random_seed(seed):
 
 def to_categorical(x, num_classes=None):
     """One-hot encodes integer class labels into a float64 array with the classes last."""
-    x = np.array(x, dtype="int64")
+    values = np.asarray(x)
+    if values.dtype.kind not in "biuf" and values.dtype != object:
+        raise TypeError(f"to_categorical expects integer class labels; received an array of dtype {values.dtype}.")
+    if values.dtype.kind in "fO":
+        values = values.astype("float64")
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            raise ValueError(f"to_categorical expects integer class labels; received a label of {float(values[bad][0])}.")
+    x = values.astype("int64")
     if x.ndim > 1 and x.shape[-1] == 1:
         x = x.reshape(x.shape[:-1])
     if x.size and x.min() < 0:
