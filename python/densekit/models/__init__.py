@@ -13,5 +13,11 @@ __all__ = ["Model", "Sequential", "load_model", "model_from_json"]
 
 def model_from_json(json_string, custom_objects=None):
     """Rebuilds a model from ``to_json()`` (compiled when the JSON holds a compile config)."""
-    return saving.wrap_core_model(_core.model_from_config_json(json_string if isinstance(json_string, str)
-                                                               else json.dumps(json_string), True))
+    if isinstance(json_string, (bytes, bytearray)):
+        json_string = json_string.decode("utf-8")
+    elif isinstance(json_string, dict):  # a config already parsed
+        json_string = json.dumps(json_string)
+    elif not isinstance(json_string, str):
+        raise TypeError(f"`json_string` must be a JSON string (from model.to_json()). Received an object of type "
+                        f"{type(json_string).__name__}: {json_string!r:.100}")
+    return saving.wrap_core_model(_core.model_from_config_json(json_string, True))

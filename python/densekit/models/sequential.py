@@ -127,6 +127,12 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a Sequential model from get_config() (built when the config has an input shape)."""
+        if not isinstance(config, dict):
+            raise TypeError(f"A Sequential config must be a dict (from get_config()). Received an object of type "
+                            f"{type(config).__name__}: {config!r:.100}")
+        if not isinstance(config.get("layers", []), list):
+            raise ValueError(f"A Sequential config's `layers` must be a list of layer configs. Received: "
+                             f"{config['layers']!r:.100}")
         layers = config.get("layers", [])
         has_shape = config.get("build_input_shape") or (layers and layers[0].get("class_name") == "InputLayer")
         if has_shape:
