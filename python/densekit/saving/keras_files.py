@@ -117,7 +117,9 @@ def load_weights(model, path):
     # slots; densekit's graphs are flat (no nested models).
     serialized = keras_graph.in_keras_order(json.loads(_core.model_config_json(core)))
     layers = keras_layout.config_layers(serialized)
-    keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers)
+    optimizer = (serialized.get("compile_config") or {}).get("optimizer")
+    keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers,
+                                                                               optimizer)
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")
         _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state
