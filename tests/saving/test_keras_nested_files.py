@@ -1,0 +1,71 @@
+"""Keras files of models with nested models (tests/data/keras/, made by make_reference_files.py):
+a functional model nested in a Sequential (``seq_nested``), a Sequential in a Sequential
+(``seq_in_seq``) and nested models in a functional model (``nested``; more in
+test_keras_files.py). densekit inlines nested models (docs/keras-files.md); the files load with
+Keras's predictions, the inner layers' names and parameter counts, and the optimizer's state."""
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
+
+import densekit as keras  # noqa: E402
+
+KERAS_DIR = Path(__file__).resolve().parent.parent / "data" / "keras"
+# name: (the class densekit builds, the tolerance of the step after loading: BatchNormalization's
+# training-mode statistics amplify float32 rounding through Adam's normalised step, as in
+# test_keras_files.py; a fresh Adam misses seq_nested's step by 0.06)
+NESTED = {"seq_nested": ("Functional", 1e-3), "seq_in_seq": ("Sequential", 1e-5), "nested": ("Functional", 1e-3)}
+
+
+@pytest.fixture(scope="module")
+def expected():
+    with np.load(KERAS_DIR / "expected.npz") as f:
+        return dict(f)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+@pytest.mark.parametrize("name", NESTED)
+def test_nested_models_load_inlined_with_kerass_predictions_names_counts_and_state(name, suffix, expected):
+    model = keras.models.load_model(KERAS_DIR / f"{name}{suffix}")
+    kind, tolerance = NESTED[name]
+    assert type(model).__name__ == kind and model.name == name
+    inner = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    assert [layer.name for layer in inner] == list(expected[f"{name}/leaf_names"])
+    assert [layer.count_params() for layer in inner] == list(expected[f"{name}/leaf_params"])
+    assert model.count_params() == expected[f"{name}/params"][0]
+    np.testing.assert_allclose(model.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y"],
+                               rtol=1e-5, atol=1e-6)
+    assert model.optimizer.iterations == 4
+    model.train_on_batch(expected[f"{name}/train_x0"][:8], expected[f"{name}/train_y"][:8])
+    np.testing.assert_allclose(model.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y_after_step"],
+                               rtol=tolerance, atol=tolerance)
+
+
+def test_a_functional_model_in_a_sequential_becomes_one_functional_graph():
+    """The Sequential's chain is wired as Keras's Sequential builds it: its InputLayer, then each
+    layer on the previous one; the functional model's branches keep their own wiring."""
+    model = keras.models.load_model(KERAS_DIR / "seq_nested.keras")
+    config = json.loads(model.to_json())["config"]
+    inbound = {e["config"]["name"]: [t["config"]["keras_history"][0] for node in e["inbound_nodes"]
+                                     for arg in node["args"] for t in (arg if isinstance(arg, list) else [arg])]
+               for e in config["layers"]}
+    assert inbound == {"input_layer": [], "p_dense": ["input_layer"], "g_left": ["p_dense"], "g_right": ["p_dense"],
+                       "g_add": ["g_left", "g_right"], "s_bn": ["g_add"], "s_head": ["s_bn"]}
+
+
+@pytest.mark.parametrize("name", NESTED)
+def test_written_back_the_flat_model_loads_with_the_same_predictions(name, expected, tmp_path):
+    model = keras.models.load_model(KERAS_DIR / f"{name}.keras")
+    model.save(tmp_path / "flat.keras")
+    with zipfile.ZipFile(tmp_path / "flat.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+    assert not [e for e in config["config"]["layers"] if e["class_name"] in ("Sequential", "Functional")]
+    again = keras.models.load_model(tmp_path / "flat.keras")
+    np.testing.assert_array_equal(again.predict(expected[f"{name}/x0"], verbose=0),
+                                  model.predict(expected[f"{name}/x0"], verbose=0))
+    assert again.optimizer.iterations == 4
