@@ -392,7 +392,7 @@ def test_keras_opens_densekits_archives_with_the_same_predictions(expected, tmp_
         pytest.skip("Keras is not importable here; set DENSEKIT_KERAS_PYTHON to a Python with Keras 3 to run this")
     paths, expect = [], {}
     cases = [(n, keras.models.load_model(KERAS_DIR / f"{n}.keras"), inputs(expected, n))
-             for n in MODELS + ["nested", "seq_nested", "seq_in_seq"]]
+             for n in MODELS + ["nested", "seq_nested", "seq_in_seq", "nested_order"]]
     model, x, _ = many_layers_model(optimizers.RMSprop(momentum=0.5, centered=True))
     cases.append(("many_layers", model, x))
     cases.append(("outputs_reversed", *outputs_reversed_model()))

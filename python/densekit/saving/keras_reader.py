@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from densekit.saving import keras2_config, keras2_optimizer_state, keras_layout, keras_nested
+from densekit.saving import keras2_config, keras2_optimizer_state, keras_layout, keras_nested, keras_nested_weights
 from densekit.saving.keras_layout import KerasFileError
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -214,12 +214,22 @@ def _read_legacy_model(path, source):
     return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 
 
+class KerasWeightsFile:
+    """What a weights file holds for a model: each layer's arrays by layer name, the optimizer's
+    variables in Keras's order (or None); ``positional``: the legacy layout, whose layers Keras
+    matches to the model's by order, not name; ``nesting``: a Keras 3 file of a model with
+    nested models, its members (keras_nested_weights.py), or None."""
+
+    def __init__(self, layer_weights, optimizer_vars, positional=False, nesting=None):
+        self.layer_weights, self.optimizer_vars = layer_weights, optimizer_vars
+        self.positional, self.nesting = positional, nesting
+
+
 def read_weights_file(path, model_class, layers, optimizer=None):
-    """({layer name: arrays}, optimizer variables or None, positional) from a weights-only file
-    (Keras 3's layout or the legacy one) or from the weights of a whole-model file, for a model
-    of class ``model_class`` whose ``layers`` are (name, class name) pairs. ``positional``: the
-    legacy layout, whose layers Keras matches to the model's by order, not name. ``optimizer``:
-    the compiled model's optimizer (compile config form), which a tf.keras 2.x state is mapped to."""
+    """A KerasWeightsFile from a weights-only file (Keras 3's layout or the legacy one) or from
+    the weights of a whole-model file, for a model of class ``model_class`` whose ``layers`` are
+    (name, class name) pairs. ``optimizer``: the compiled model's optimizer (compile config
+    form), which a tf.keras 2.x state is mapped to."""
     source = f"'{path}'"
     kind = file_kind(path)
     h5py = keras_layout.import_h5py()
@@ -233,10 +243,14 @@ def read_weights_file(path, model_class, layers, optimizer=None):
             raise KerasFileError(f"{source} is neither an HDF5 weights file nor a Keras 3 archive.")
         with h5py.File(data, "r") as h5file:
             keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
+            if keras_nested_weights.is_nested(h5file):
+                weights, nesting = keras_nested_weights.read(h5file, layers, source)
+                return KerasWeightsFile(weights, read_store_weights(h5file, [])[1], nesting=nesting)
             if "layers" in h5file or "vars" in h5file:
-                return (*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)), False)
+                return KerasWeightsFile(*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)))
             group = h5file["model_weights"] if "model_weights" in h5file else h5file
             if "layer_names" not in group.attrs:
                 raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
                                      "group, no 'layer_names' attribute).")
-            return read_legacy_weights(group), read_legacy_optimizer(h5file, source, optimizer), True
+            return KerasWeightsFile(read_legacy_weights(group), read_legacy_optimizer(h5file, source, optimizer),
+                                    positional=True)

@@ -22,8 +22,9 @@ Four models, each compiled with Adam and trained a few steps so the optimizer's 
 exist in the files: a Sequential MLP with Dropout, a functional two-input model with
 Concatenate and BatchNormalization, a model with an adapted Normalization layer, and a
 functional model with nested models. Then nested models in Sequential ones: ``seq_nested``
-(a Sequential holding a Sequential and a functional model) and ``seq_in_seq`` (a Sequential
-holding a Sequential). For the three nested-model files, ``<name>/leaf_names`` and
+(a Sequential holding a Sequential and a functional model), ``seq_in_seq`` (a Sequential
+holding a Sequential) and ``nested_order`` (a functional model whose nested model's layers a flat
+graph would order otherwise). For these and ``nested``, ``<name>/leaf_names`` and
 ``<name>/leaf_params`` list the layers inside the nested models, depth first, as densekit
 inlines them, and ``nested.weights.h5`` is Keras's ``save_weights`` of the model Keras loaded
 from ``nested.keras`` (written after that file, so the earlier files stay as they were).
@@ -109,6 +110,22 @@ def seq_in_seq():
                              keras.layers.Dense(1, name="o_head")], name="seq_in_seq")
 
 
+def nested_order():
+    """A nested model whose layers Keras's order of the flat graph would place elsewhere: Keras
+    lists the outer layers x, s1, deep, o_cat, o_head (by depth, s1 first as o_cat's first
+    input), so the optimizer's slots go s1, d1, d2, d3, o_head; the inlined graph by depth
+    would give d1, d2, s1, d3, o_head. All four inner Dense kernels are 4x4, so a wrong order
+    would pass every shape check."""
+    sub_in = keras.Input(shape=(4,), name="sub_in")
+    h = keras.layers.Dense(4, activation="relu", name="d1")(sub_in)
+    h = keras.layers.Dense(4, activation="relu", name="d2")(h)
+    deep = keras.Model(sub_in, keras.layers.Dense(4, name="d3")(h), name="deep")
+    x = keras.Input(shape=(4,), name="x")
+    s1 = keras.layers.Dense(4, activation="relu", name="s1")(x)
+    out = keras.layers.Dense(1, name="o_head")(keras.layers.Concatenate(name="o_cat")([s1, deep(x)]))
+    return keras.Model(x, out, name="nested_order")
+
+
 def leaves(model):
     """The layers inside nested models, depth first, without InputLayers."""
     out = []
@@ -152,7 +169,8 @@ def main(only=()):
     f32 = lambda a: np.asarray(a, dtype="float32")  # noqa: E731
     if not only:
         first_four(record, f32)
-    for seed, (name, make) in enumerate([("seq_nested", seq_nested), ("seq_in_seq", seq_in_seq)]):
+    for seed, (name, make) in enumerate([("seq_nested", seq_nested), ("seq_in_seq", seq_in_seq),
+                                         ("nested_order", nested_order)]):
         if only and name not in only:
             continue
         keras.utils.set_random_seed(20 + seed)
