@@ -64,7 +64,8 @@ def test_a_functional_model_in_a_sequential_without_an_input_layer_is_refused(tm
     """densekit wires the Sequential as a functional graph from its InputLayer's shape."""
     path = rewrite_archive(KERAS_DIR / "seq_nested.keras", tmp_path / "m.keras", config=edit_json(
         lambda c: c["config"].update(layers=[e for e in c["config"]["layers"] if e["class_name"] != "InputLayer"])))
-    with pytest.raises(ValueError, match="Sequential model 'seq_nested' holds a functional model but has no InputLayer"):
+    with pytest.raises(ValueError, match="Sequential model 'seq_nested' holds a functional model but has no "
+                                         "InputLayer"):
         keras.models.load_model(path)
 
 

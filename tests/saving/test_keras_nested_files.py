@@ -124,3 +124,15 @@ def test_layers_out_of_the_nested_order_load_but_leave_the_optimizer_state():
     with np.load(KERAS_DIR / "expected.npz") as f:
         np.testing.assert_allclose(model.predict(f["seq_nested/x0"], verbose=0), f["seq_nested/y"], rtol=1e-5,
                                    atol=1e-6)
+
+
+def test_a_nested_weights_file_without_layer_names_is_refused(tmp_path):
+    """Keras writes each layer's name on its vars group (keras/src/saving/saving_lib.py,
+    ``_save_state``); without it the nested layers cannot be found in the inlined model."""
+    path = tmp_path / "w.weights.h5"
+    path.write_bytes((KERAS_DIR / "seq_in_seq.weights.h5").read_bytes())
+    with h5py.File(path, "r+") as f:
+        f.visititems(lambda name, obj: obj.attrs.__delitem__("name") if "name" in obj.attrs else None)
+    model = keras.models.load_model(KERAS_DIR / "seq_in_seq.keras")
+    with pytest.raises(ValueError, match="records no layer name at 'layers/"):
+        model.load_weights(path)

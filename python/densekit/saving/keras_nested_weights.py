@@ -70,13 +70,17 @@ def read(h5file, layers, source):
     classes = dict(layers)
     weights = {}
     for member in _layers(members):
+        if member.name is None and member.arrays:
+            raise KerasFileError(f"{source} records no layer name at '{member.path}' (Keras 3 versions before the "
+                                 "names were added to weights files wrote none), so the layers of its nested models "
+                                 "cannot be found in the inlined model. Load the whole .keras or .h5 model instead.")
         if member.name in weights:
             raise KerasFileError(f"{source}: two layers are named '{member.name}' in its nested models; densekit "
                                  "matches a nested model's layers by name (the inlined model has no nesting).")
         if member.name not in classes:
             if member.arrays:
-                raise KerasFileError(f"{source} holds weights for layer '{member.name}' (at '{member.path}'), which the "
-                                     f"model does not have. Its layers: {list(classes)}.")
+                raise KerasFileError(f"{source} holds weights for layer '{member.name}' (at '{member.path}'), "
+                                     f"which the model does not have. Its layers: {list(classes)}.")
             continue  # a nested model's InputLayer, which inlining removes
         if _KEY.match(member.key).group(1) != _core.to_snake_case(classes[member.name]):
             raise KerasFileError(f"{source}: layer '{member.name}' is a {classes[member.name]} in the model, but the "
