@@ -1,6 +1,6 @@
 """Keras files densekit cannot or must not load: unsupported content (a layer class densekit does
-not have, a custom object, a subclassed model, a functional model nested in a Sequential, a
-newer Keras), damaged files (truncated, corrupted, malformed members) and a missing h5py. Each
+not have, a custom object, a subclassed model, a functional model nested in a Sequential
+without an input shape, a newer Keras), damaged files (truncated, corrupted, malformed members) and a missing h5py. Each
 gives a clear OSError, ValueError or ImportError naming the problem, never a crash and never a
 partly loaded model; a failed write leaves the previous file in place."""
 
@@ -53,12 +53,19 @@ def edit_layer(index, **fields):
     ({"class_name": "Conv2D"}, r"layer 'hidden' \(Conv2D\) is a layer class densekit does not have\. densekit "
                                r"loads these Keras layers: Activation, Add, .*Dense"),
     ({"module": "my_package", "registered_name": "my_package>MyDense"}, r"'hidden' \(Dense\) is a custom layer"),
-    ({"class_name": "Functional", "config": {"name": "inner", "layers": [], "input_layers": [], "output_layers": []}},
-     "the Sequential model holds the functional model 'inner'; densekit inlines nested models into functional"),
 ])
 def test_unsupported_layers_are_refused_by_name(fields, message, tmp_path):
     path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "m.keras", config=edit_layer(1, **fields))
     with pytest.raises(ValueError, match=message):
+        keras.models.load_model(path)
+
+
+def test_a_functional_model_in_a_sequential_without_an_input_layer_is_refused(tmp_path):
+    """densekit wires the Sequential as a functional graph from its InputLayer's shape."""
+    path = rewrite_archive(KERAS_DIR / "seq_nested.keras", tmp_path / "m.keras", config=edit_json(
+        lambda c: c["config"].update(layers=[e for e in c["config"]["layers"] if e["class_name"] != "InputLayer"])))
+    with pytest.raises(ValueError, match="Sequential model 'seq_nested' holds a functional model but has no "
+                                         "InputLayer"):
         keras.models.load_model(path)
 
 

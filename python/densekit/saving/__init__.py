@@ -6,7 +6,10 @@ saving_api.py: save_model, load_model, save_weights, load_weights (what users ca
 serialization_lib.py: the Python model around a loaded C++ model; the model classes register
 there, so this package never imports densekit.models (which, with callbacks, imports it).
 keras_reader.py, keras_files.py: Keras files in (read, then built by the native loader);
-keras_nested.py: nested models inlined into the flat graph densekit builds.
+keras_nested.py: nested models inlined into the flat graph densekit builds; keras_nested_weights.py:
+Keras weights files of nested models read onto the inlined layers.
+keras2_config.py, keras2_optimizer_state.py: tf.keras 2.x's config forms and optimizer state
+in Keras 3's.
 keras_writer.py: Keras 3 archives and weights files out.
 keras_layout.py, keras_optimizer_state.py: where Keras keeps a layer's and an optimizer's
 variables. native_bytes.py: the native file as metadata and named arrays.

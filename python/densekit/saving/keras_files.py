@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 
 from densekit import _core
-from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, keras_reader, native_bytes
+from densekit.saving import (keras_graph, keras_layout, keras_nested_weights, keras_optimizer_state, keras_reader,
+                             native_bytes)
 
 def _fill_layer_weights(template, keras_weights, source):
     """The native layer tensors with the file's values, checked layer by layer against the
@@ -113,17 +114,30 @@ def load_weights(model, path):
     optimizer's state when the model is compiled and the file holds a state that fits it. All
     values are checked before any is set (the C++ weights loader does the setting)."""
     core, source = model._core, f"'{path}'"
+    own = json.loads(_core.model_config_json(core))
     # Keras's order of the layers names their groups in the file and orders the optimizer's
     # slots; densekit's graphs are flat (no nested models).
-    serialized = keras_graph.in_keras_order(json.loads(_core.model_config_json(core)))
+    serialized = keras_graph.in_keras_order(own)
     layers = keras_layout.config_layers(serialized)
-    keras_weights, optimizer_vars, positional = keras_reader.read_weights_file(path, serialized["class_name"], layers)
+    optimizer = (serialized.get("compile_config") or {}).get("optimizer")
+    weights_file = keras_reader.read_weights_file(path, serialized["class_name"], layers, optimizer)
+    keras_weights, optimizer_vars = weights_file.layer_weights, weights_file.optimizer_vars
+    if weights_file.nesting is not None:
+        # A nested model's optimizer slots follow its nesting: the inlined model's own order
+        # (that of the file it was loaded from), where the file confirms it.
+        serialized = own
+        if optimizer_vars and not keras_nested_weights.in_nested_order(
+                [name for name, _ in keras_layout.config_layers(own)], weights_file.nesting):
+            warnings.warn(f"{source}: the model's layers are not in the order of the file's nested models, so its "
+                          "optimizer variables cannot be paired with the model's weights; the optimizer's state is "
+                          "left as it was.", UserWarning, stacklevel=3)
+            optimizer_vars = None
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")
         _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state
         with open(native_path, "rb") as f:
             metadata, template = native_bytes.unpack(f.read())
-        if positional:
+        if weights_file.positional:
             keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), source)
         tensors = _fill_layer_weights(template, keras_weights, source)
         optimizer_tensors = {k: v for k, v in template.items() if k.startswith("optimizer/")}

@@ -84,13 +84,43 @@ def _name(entry):
 
 def inline(serialized, source):
     """(serialized model without nested models, {nested model name: [its layers' names, in
-    order]}). ``serialized`` is returned as it is when it has no nested model."""
+    order]}). ``serialized`` is returned as it is when it has no nested model. A Sequential
+    model holding a functional one (at any depth of Sequentials) becomes a functional model:
+    a Sequential is a chain, and the functional model's layers need not be one."""
     entries = serialized["config"]["layers"]
     if not any(e.get("class_name") in NESTED for e in entries):
         return serialized, {}
-    if serialized["class_name"] == "Sequential":
-        return _inline_into_sequential(serialized, source)
-    return _inline_into_functional(serialized, source)
+    if serialized["class_name"] != "Sequential":
+        return _inline_into_functional(serialized, source)
+    if _holds_functional(serialized):
+        return _inline_into_functional(_as_functional(serialized, source), source)
+    return _inline_into_sequential(serialized, source)
+
+
+def _holds_functional(serialized):
+    """Whether a Sequential holds a functional model, directly or in a Sequential it holds."""
+    return any(e.get("class_name") in NESTED and (e["class_name"] != "Sequential" or _holds_functional(e))
+               for e in serialized["config"]["layers"])
+
+
+def _as_functional(serialized, source):
+    """A Sequential config as the functional config of the same chain: its InputLayer, then each
+    layer called on the previous one's output (as Keras's Sequential builds its graph,
+    keras/src/models/sequential.py ``build``). The model keeps its name; Keras's summary of the
+    Sequential lists no InputLayer, densekit's of the functional model does."""
+    config = serialized["config"]
+    inputs = [e for e in config["layers"] if e["class_name"] == "InputLayer"]
+    if len(inputs) != 1:
+        raise NestedModelError(f"{source}: Sequential model '{config.get('name')}' holds a functional model but "
+                               "has no InputLayer, so densekit does not know the shape it takes. In Keras, start "
+                               "it with keras.Input(shape=...) and save it again.")
+    layers, _, outputs = _as_graph(serialized, source)
+    name = _name(inputs[0])
+    first = dict(inputs[0], name=name, inbound_nodes=[])
+    flat = {**config, "layers": [first] + layers, "input_layers": [[name, 0, 0]],
+            "output_layers": [list(outputs[0])]}
+    flat.pop("build_input_shape", None)
+    return {**serialized, "module": "keras.src.models.functional", "class_name": "Functional", "config": flat}
 
 
 def _inline_into_sequential(serialized, source):
@@ -102,10 +132,6 @@ def _inline_into_sequential(serialized, source):
             groups.update(inner_groups)
             groups[_name(entry)] = _leaves(inner_layers, inner_groups)
             layers += inner_layers
-        elif entry["class_name"] in NESTED:
-            raise NestedModelError(f"{source}: the Sequential model holds the functional model '{_name(entry)}'; "
-                                   "densekit inlines nested models into functional models and Sequential models "
-                                   "into Sequential ones. In Keras, build the outer model with the functional API.")
         else:
             layers.append(entry)
     out = copy.deepcopy(serialized)

@@ -39,7 +39,8 @@ def _family_groups(class_name, config):
     return [(s,) for s in slots]
 
 
-def _groups(class_name, config):
+def keras_groups(class_name, config):
+    """The slot groups Keras's build() adds, in order (the names in one group interleave)."""
     base = [("average",)] if config.get("use_ema") else []
     if config.get("gradient_accumulation_steps"):
         base.append(("gradient_accumulator",))
@@ -56,7 +57,7 @@ def keras_order(class_name, config, trainable_paths):
     learning-rate variable, which densekit keeps in the compile config). ``trainable_paths``:
     the model's trainable weights as ``layer/weight``, in the model's order."""
     names = ["optimizer/iterations"] + ([None] if has_learning_rate_variable(config) else [])
-    for group in _groups(class_name, config):
+    for group in keras_groups(class_name, config):
         names += [f"optimizer/{slot}/{path}" for path in trainable_paths for slot in group]
     return names
 

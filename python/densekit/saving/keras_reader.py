@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from densekit.saving import keras_layout, keras_nested
+from densekit.saving import keras2_config, keras2_optimizer_state, keras_layout, keras_nested, keras_nested_weights
 from densekit.saving.keras_layout import KerasFileError
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -139,65 +139,29 @@ def read_legacy_weights(group, nested=None):
     return weights
 
 
-def read_legacy_optimizer(h5file, source):
+def read_legacy_optimizer(h5file, source, optimizer):
     """The optimizer's variables of a legacy model file in Keras 3's order, or None. Keras 3's
     writer lists them as ``<optimizer>/iteration``, ``<optimizer>/learning_rate``, then the
-    slots in build order; tf.keras 2.x optimizers used other names and orders, which densekit
-    does not map (the model then loads with a fresh optimizer)."""
+    slots in build order; tf.keras 2.x's two layouts are put in that order by
+    keras2_optimizer_state.py, for ``optimizer`` (the compile config's ``class_name`` and
+    ``config``: the optimizer the variables are for)."""
     group = h5file.get("optimizer_weights")
     if group is None or "weight_names" not in group.attrs:
         return None
     names = [_text(n) for n in group.attrs["weight_names"]]
-    if not names or not names[0].endswith("/iteration"):
-        warnings.warn(f"{source}: its optimizer state is in tf.keras 2.x's layout ({names[:2]} ...), which densekit "
-                      "does not map; the model is compiled with a fresh optimizer (its learning rate and other "
-                      "settings do come across).", UserWarning, stacklevel=4)
+    values = [np.asarray(group[n][()]) for n in names]
+    if not keras2_optimizer_state.is_keras2_layout(names):
+        return values
+    if optimizer is None:  # load_weights into a model that is not compiled: no optimizer to map onto
         return None
-    return [np.asarray(group[n][()]) for n in names]
-
-
-def _keras3_node(node):
-    """A tf.keras 2.x inbound node, ``[[layer, node_index, tensor_index, kwargs], ...]``, in
-    Keras 3's form: ``{"args": [tensor or [tensors]], "kwargs": {...}}`` with each tensor a
-    ``__keras_tensor__`` naming its ``keras_history`` (keras/src/models/functional.py reads both)."""
-    if not isinstance(node, list):
-        return node
-    tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": list(t[:3])}} for t in node]
-    kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
-    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
-
-
-def _keras3_layer_configs(serialized):
-    """Keras 3's forms of what tf.keras 2.x wrote differently, where densekit's config reader
-    (which follows Keras 3) would refuse it: inbound nodes as nested lists, and
-    BatchNormalization's built ``axis`` as a one-element list (tf.keras 2.x turned ``-1`` into
-    ``[1]`` when the layer was built)."""
-    for entry in serialized["config"]["layers"]:
-        if entry.get("class_name") in keras_layout.NESTED_MODEL_CLASSES and isinstance(entry.get("config"), dict):
-            _keras3_layer_configs(entry)
-        if isinstance(entry.get("inbound_nodes"), list):
-            entry["inbound_nodes"] = [_keras3_node(node) for node in entry["inbound_nodes"]]
-        config = entry.get("config")
-        if entry.get("class_name") == "BatchNormalization" and isinstance(config, dict):
-            axis = config.get("axis")
-            if isinstance(axis, list) and len(axis) == 1:
-                config["axis"] = axis[0]
-    return serialized
-
-
-def _compile_from_training_config(training):
-    """Keras 3's compile config from a legacy ``training_config`` (its optimizer is under
-    ``optimizer_config``; tf.keras 2.x keys Keras 3 no longer has are dropped)."""
-    optimizer = dict(training.get("optimizer_config") or {})
-    config = dict(optimizer.get("config") or {})
-    if "lr" in config and "learning_rate" not in config:
-        config["learning_rate"] = config.pop("lr")
-    for legacy_key in ("decay", "jit_compile", "is_legacy_optimizer"):
-        config.pop(legacy_key, None)
-    compile_config = {key: training.get(key) for key in ("loss", "loss_weights", "metrics", "weighted_metrics")}
-    compile_config["optimizer"] = {"module": "keras.optimizers", "class_name": optimizer.get("class_name"),
-                                   "config": config, "registered_name": None}
-    return compile_config
+    ordered = keras2_optimizer_state.to_keras3_order(optimizer.get("class_name"), optimizer.get("config") or {},
+                                                     names, values)
+    if ordered is None:
+        warnings.warn(f"{source}: its tf.keras 2.x optimizer variables ({names[:3]} ...) are not those of the "
+                      f"{optimizer.get('class_name')} optimizer densekit has for this model; it is compiled with a "
+                      "fresh optimizer (its learning rate and other settings do come across).",
+                      UserWarning, stacklevel=4)
+    return ordered
 
 
 def read_model_file(path):
@@ -240,20 +204,32 @@ def _read_legacy_model(path, source):
         keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
         serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
         keras_layout.check_supported(serialized, source)
-        flat, nested = keras_nested.inline(_keras3_layer_configs(serialized), source)
+        flat, nested = keras_nested.inline(keras2_config.keras3_model_config(serialized), source)
         training = h5file.attrs.get("training_config")
-        compile_config = (_compile_from_training_config(_json(_text(training), "training_config", source))
+        compile_config = (keras2_config.compile_config(_json(_text(training), "training_config", source), source)
                           if training is not None else None)
         weights = read_legacy_weights(h5file["model_weights"], nested)
-        optimizer_vars = read_legacy_optimizer(h5file, source) if compile_config is not None else None
+        optimizer_vars = (read_legacy_optimizer(h5file, source, compile_config["optimizer"])
+                          if compile_config is not None else None)
     return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 
 
-def read_weights_file(path, model_class, layers):
-    """({layer name: arrays}, optimizer variables or None, positional) from a weights-only file
-    (Keras 3's layout or the legacy one) or from the weights of a whole-model file, for a model
-    of class ``model_class`` whose ``layers`` are (name, class name) pairs. ``positional``: the
-    legacy layout, whose layers Keras matches to the model's by order, not name."""
+class KerasWeightsFile:
+    """What a weights file holds for a model: each layer's arrays by layer name, the optimizer's
+    variables in Keras's order (or None); ``positional``: the legacy layout, whose layers Keras
+    matches to the model's by order, not name; ``nesting``: a Keras 3 file of a model with
+    nested models, its members (keras_nested_weights.py), or None."""
+
+    def __init__(self, layer_weights, optimizer_vars, positional=False, nesting=None):
+        self.layer_weights, self.optimizer_vars = layer_weights, optimizer_vars
+        self.positional, self.nesting = positional, nesting
+
+
+def read_weights_file(path, model_class, layers, optimizer=None):
+    """A KerasWeightsFile from a weights-only file (Keras 3's layout or the legacy one) or from
+    the weights of a whole-model file, for a model of class ``model_class`` whose ``layers`` are
+    (name, class name) pairs. ``optimizer``: the compiled model's optimizer (compile config
+    form), which a tf.keras 2.x state is mapped to."""
     source = f"'{path}'"
     kind = file_kind(path)
     h5py = keras_layout.import_h5py()
@@ -267,10 +243,14 @@ def read_weights_file(path, model_class, layers):
             raise KerasFileError(f"{source} is neither an HDF5 weights file nor a Keras 3 archive.")
         with h5py.File(data, "r") as h5file:
             keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
+            if keras_nested_weights.is_nested(h5file):
+                weights, nesting = keras_nested_weights.read(h5file, layers, source)
+                return KerasWeightsFile(weights, read_store_weights(h5file, [])[1], nesting=nesting)
             if "layers" in h5file or "vars" in h5file:
-                return (*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)), False)
+                return KerasWeightsFile(*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)))
             group = h5file["model_weights"] if "model_weights" in h5file else h5file
             if "layer_names" not in group.attrs:
                 raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
                                      "group, no 'layer_names' attribute).")
-            return read_legacy_weights(group), read_legacy_optimizer(h5file, source), True
+            return KerasWeightsFile(read_legacy_weights(group), read_legacy_optimizer(h5file, source, optimizer),
+                                    positional=True)
