@@ -40,6 +40,13 @@ PYBIND11_MODULE(DENSEKIT_MODULE, m) {
   m.def("draw_seed", &densekit::draw_seed);
   m.def("set_num_threads", &densekit::set_num_threads, py::arg("n"));
   m.def("num_threads", &densekit::num_threads);
+  py::class_<densekit::Limits>(m, "Limits")
+      .def(py::init<>())
+      .def_readwrite("max_parameters", &densekit::Limits::max_parameters)
+      .def_readwrite("max_values_per_sample", &densekit::Limits::max_values_per_sample)
+      .def_readwrite("max_layers", &densekit::Limits::max_layers);
+  m.def("limits", &densekit::limits);
+  m.def("set_limits", &densekit::set_limits, py::arg("limits"));
   m.def("to_snake_case", &densekit::to_snake_case);
   m.def("uniquify", &densekit::uniquify);
   m.def("auto_name", &densekit::auto_name);

@@ -8,8 +8,28 @@
 
 namespace densekit {
 
+namespace {
+
+// A running total is checked after each weight: each addend is at most 2^36, so it never overflows.
+void check_node_count(size_t nodes) {
+  const int64_t limit = limits().max_layers;
+  if (static_cast<int64_t>(nodes) >= limit)
+    throw ValueError("The model has more than " + std::to_string(limit) +
+                     " layers and layer calls, the limit (raise it with densekit.config.set_limits(max_layers=...) if the model is meant to be this large).");
+}
+
+void check_parameter_count(int64_t total) {
+  const int64_t limit = limits().max_parameters;
+  if (total > limit)
+    throw ValueError("The model has more than " + std::to_string(limit) +
+                     " parameters, the limit (raise it with densekit.config.set_limits(max_parameters=...) if the model is meant to be this large).");
+}
+
+}  // namespace
+
 int Graph::add_input(const Shape& shape, const std::string& name) {
   if (finalized_) throw ValueError("Cannot add an input to a model that is already built.");
+  check_node_count(nodes_.size());
   // A saved model finds its inputs by name: an unnamed or repeated one could not be loaded back.
   if (name.empty()) throw ValueError("A model input needs a name.");
   for (int i : inputs_)
@@ -17,7 +37,7 @@ int Graph::add_input(const Shape& shape, const std::string& name) {
       throw ValueError("The name \"" + name + "\" is used 2 times in the model. All input names should be unique.");
   for (int64_t d : shape)
     if (d <= 0) throw ValueError("Input '" + name + "' has an invalid shape " + shape_to_string(shape) + ": every dimension must be positive.");
-  checked_shape_size(shape, "Input '" + name + "'");
+  check_sample_size(shape, "Input '" + name + "'");
   Node node;
   node.shape = shape;
   node.name = name;
@@ -41,6 +61,7 @@ Shape build_layer(Layer& layer, const std::vector<Shape>& shapes, const std::vec
 int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training) {
   if (finalized_) throw ValueError("Cannot add a layer to a model that is already built.");
   if (!layer) throw ValueError("Cannot add a null layer.");
+  check_node_count(nodes_.size());
   std::vector<Shape> shapes;
   std::vector<std::string> names;
   for (int i : inputs) {
@@ -50,7 +71,7 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std:
   }
   Node node;
   node.shape = build_layer(*layer, shapes, names);
-  checked_shape_size(node.shape, "The output of layer '" + layer->name() + "'");
+  check_sample_size(node.shape, "The output of layer '" + layer->name() + "'");
   node.layer = layer;
   node.inputs = inputs;
   node.name = layer->name();
@@ -89,7 +110,7 @@ int64_t Graph::planned_param_count() const {
   for (const auto& layer : layers())
     for (const auto& spec : layer->weight_specs()) {
       total += checked_shape_size(spec.shape, "Weight " + layer->name() + "/" + spec.name);
-      if (total > kMaxValues) throw ValueError("The model has more than 2^36 parameters: too large to allocate.");
+      check_parameter_count(total);
     }
   return total;
 }
@@ -102,7 +123,7 @@ void Graph::finalize() {
     for (const auto& spec : layer->weight_specs()) {
       WeightRecord r{layer.get(), spec, total, checked_shape_size(spec.shape, "Weight " + layer->name() + "/" + spec.name)};
       total += r.size;
-      if (total > kMaxValues) throw ValueError("The model has more than 2^36 parameters: too large to allocate.");
+      check_parameter_count(total);
       weights_.push_back(std::move(r));
     }
   storage_ = std::make_shared<WeightStorage>();

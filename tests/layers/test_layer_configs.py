@@ -78,5 +78,9 @@ def test_non_finite_hyperparameters_are_refused(make, key):
 
 
 def test_a_large_reshape_target_is_not_truncated():
-    x = keras.Input(shape=(2**18, 2**17))
-    assert layers.Reshape((2**35, 1))(x).shape == (None, 2**35, 1)
+    previous = keras.config.set_limits(max_values_per_sample=2**36)  # above the default 2^28
+    try:
+        x = keras.Input(shape=(2**18, 2**17))
+        assert layers.Reshape((2**35, 1))(x).shape == (None, 2**35, 1)
+    finally:
+        keras.config.set_limits(**previous)

@@ -97,7 +97,7 @@ class Graph : public std::enable_shared_from_this<Graph> {
   void set_input_order(const std::vector<int>& inputs);
   // Places every weight in the flat buffer and initializes it. Call once, after the last node.
   void finalize();
-  // The number of parameters finalize() will allocate (checked against kMaxValues).
+  // The number of parameters finalize() will allocate (checked against limits().max_parameters).
   int64_t planned_param_count() const;
   bool finalized() const { return finalized_; }
   // Makes this graph's buffers the home of its layers' weights: each layer another graph bound

@@ -32,6 +32,22 @@ int64_t checked_shape_size(const Shape& shape, const std::string& what);
 // checked_shape_size for shapes that have already passed a named check (a layer's output shape
 // once the graph accepted it); still checked, so a shape never wraps around.
 int64_t shape_size(const Shape& shape);
+// How large a model may be, checked while it is built or loaded and before anything is
+// allocated: a corrupt file, a hostile config or a typo (`Dense(10**9)`) is refused with a
+// ValueError instead of taking the machine's memory. The defaults sit far above the networks
+// densekit is for; a genuinely larger model raises them (Python: densekit.config.set_limits).
+struct Limits {
+  int64_t max_parameters = int64_t(1) << 32;         // all weights of one model: 16 GiB of float32
+  int64_t max_values_per_sample = int64_t(1) << 28;  // one layer's output for one sample: 1 GiB
+  int64_t max_layers = 100000;                       // layers (and calls of them) in one model
+};
+// The limits in force (process-wide).
+Limits limits();
+// Replaces them; throws ValueError for a limit below 1 or above kMaxValues.
+void set_limits(const Limits& limits);
+// Throws ValueError naming `what` when one sample of `shape` exceeds max_values_per_sample.
+void check_sample_size(const Shape& shape, const std::string& what);
+
 // "(None, 30)"-style rendering, as Keras prints output shapes.
 std::string shape_to_string(const Shape& shape);
 

@@ -7,7 +7,7 @@ namespace densekit {
 InputLayer::InputLayer(std::string name, Shape shape) : Layer(std::move(name)), shape_(std::move(shape)) {
   for (int64_t d : shape_)
     if (d <= 0) throw ValueError("Input '" + this->name() + "' has an invalid shape " + shape_to_string(shape_) + ": every dimension must be a positive integer.");
-  checked_shape_size(shape_, "Input '" + this->name() + "'");
+  check_sample_size(shape_, "Input '" + this->name() + "'");
 }
 
 Shape InputLayer::build(const std::vector<Shape>&) {
