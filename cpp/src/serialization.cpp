@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <set>
 
 namespace densekit {
 namespace {
@@ -89,6 +91,96 @@ std::vector<Json> triples_from(const Json& j, Model::Structure& structure, std::
     out.push_back(e);
   }
   return out;
+}
+
+// --- rebuilding a functional graph ------------------------------------------------------------
+
+// One config entry: its layer and the calls (inbound nodes) still to add.
+struct PendingLayer {
+  LayerPtr layer;
+  std::shared_ptr<InputLayer> input;
+  std::vector<Json> calls;
+  size_t next = 0;
+};
+
+// Adds every call of every entry to `graph`. Keras lists layers so that one pass in config order
+// usually resolves each call, but a shared layer may be called on a tensor listed later. Nodes are
+// added in the order of repeated passes over the entries, each entry adding as many of its calls
+// as it can: that order fixes the weight order of files written before. The passes are simulated
+// with a queue of (pass, entry) visits, an entry blocked on a tensor being visited again only once
+// that tensor exists, so a hostile config of N layers in reverse order costs O(N log N), not N
+// passes over N entries.
+void add_functional_nodes(const Json& layers, Graph& graph, std::map<std::string, std::vector<int>>& nodes_of) {
+  std::vector<PendingLayer> pending;
+  std::map<std::string, int> names;
+  for (const auto& entry : layers) {
+    const std::string cls = entry.at("class_name").get<std::string>();
+    const std::string layer_name = entry.value("name", entry.at("config").value("name", std::string()));
+    if (++names[layer_name] > 1)
+      throw ValueError("The model config names two layers '" + layer_name + "': layer names must be unique in a model.");
+    PendingLayer p;
+    if (cls == "InputLayer") {
+      p.input = std::dynamic_pointer_cast<InputLayer>(layer_from_config(cls, entry.at("config")));
+      p.layer = p.input;
+      p.calls.push_back(Json::object());
+    } else {
+      p.layer = layer_from_config(cls, entry.at("config"));
+      for (const auto& n : entry.value("inbound_nodes", Json::array())) p.calls.push_back(n);
+    }
+    pending.push_back(std::move(p));
+  }
+  using Tensor = std::pair<std::string, size_t>;  // (layer name, call index)
+  std::map<Tensor, std::vector<size_t>> blocked_on;
+  std::set<std::pair<size_t, size_t>> visits;  // (pass, entry), visited in this order
+  for (size_t i = 0; i < pending.size(); ++i) visits.insert({0, i});
+  const auto produced = [&](const std::string& layer_name, size_t pass, size_t entry) {
+    const auto waiting = blocked_on.find({layer_name, nodes_of[layer_name].size() - 1});
+    if (waiting == blocked_on.end()) return;
+    // A later entry sees the tensor in this same pass; an earlier one in the next.
+    for (size_t other : waiting->second) visits.insert({other > entry ? pass : pass + 1, other});
+    blocked_on.erase(waiting);
+  };
+  while (!visits.empty()) {
+    const auto [pass, i] = *visits.begin();
+    visits.erase(visits.begin());
+    PendingLayer& p = pending[i];
+    while (p.next < p.calls.size()) {
+      if (p.input) {
+        nodes_of[p.input->name()].push_back(graph.add_input(p.input->shape(), p.input->name()));
+        ++p.next;
+        produced(p.input->name(), pass, i);
+        continue;
+      }
+      std::vector<Json> refs;
+      collect_tensors(p.calls[p.next].value("args", Json::array()), refs);
+      if (refs.empty()) break;  // calls no tensor: reported below
+      std::vector<int> inputs;
+      std::optional<Tensor> missing;
+      for (const auto& r : refs) {
+        const std::string src = r.at(0).get<std::string>();
+        const size_t index = r.at(1).get<size_t>();
+        const auto found = nodes_of.find(src);
+        if (found == nodes_of.end() || found->second.size() <= index) {
+          missing = Tensor{src, index};
+          break;
+        }
+        inputs.push_back(found->second[index]);
+      }
+      if (missing) {
+        blocked_on[*missing].push_back(i);
+        break;
+      }
+      const Json kwargs = p.calls[p.next].value("kwargs", Json::object());
+      std::optional<bool> training;
+      if (kwargs.is_object() && kwargs.contains("training") && kwargs["training"].is_boolean()) training = kwargs["training"].get<bool>();
+      nodes_of[p.layer->name()].push_back(graph.add_layer(p.layer, inputs, training));
+      ++p.next;
+      produced(p.layer->name(), pass, i);
+    }
+  }
+  for (const auto& p : pending)
+    if (p.next < p.calls.size())
+      throw ValueError("The model config calls layer '" + p.layer->name() + "' on a tensor that no layer produces.");
 }
 
 }  // namespace
@@ -173,6 +265,10 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
   const std::string class_name = json["class_name"].get<std::string>();
   const Json& config = json["config"];
   const Json& layers = config.value("layers", Json::array());
+  // Before any layer is made: a config listing millions of layers is refused at once.
+  if (layers.is_array() && static_cast<int64_t>(layers.size()) > limits().max_layers)
+    throw ValueError("The model config lists " + std::to_string(layers.size()) + " layers, more than the limit of " +
+                     std::to_string(limits().max_layers) + " (raise it with densekit.config.set_limits(max_layers=...)).");
   auto graph = std::make_shared<Graph>();
   std::string name = field(config, "name", std::string());
   Model::Structure input_structure = Model::Structure::Tensor, output_structure = Model::Structure::Tensor;
@@ -202,64 +298,7 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     if (name.empty()) name = auto_name("Sequential");
   } else if (class_name == "Functional" || class_name == "Model") {
     std::map<std::string, std::vector<int>> nodes_of;  // layer name → node ids, in call order
-    // Entries in config order; an InputLayer is one "call" that adds the input. Nodes are added in
-    // that order as far as their inputs exist (a shared layer may be called on tensors listed
-    // later: further passes resolve it), so the graph keeps Keras's layer order.
-    struct Pending {
-      LayerPtr layer;
-      std::shared_ptr<InputLayer> input;
-      std::vector<Json> calls;
-      size_t next = 0;
-    };
-    std::vector<Pending> pending;
-    std::map<std::string, int> names;
-    for (const auto& entry : layers) {
-      const std::string cls = entry.at("class_name").get<std::string>();
-      const std::string layer_name = entry.value("name", entry.at("config").value("name", std::string()));
-      if (++names[layer_name] > 1)
-        throw ValueError("The model config names two layers '" + layer_name + "': layer names must be unique in a model.");
-      Pending p;
-      if (cls == "InputLayer") {
-        p.input = std::dynamic_pointer_cast<InputLayer>(layer_from_config(cls, entry.at("config")));
-        p.layer = p.input;
-        p.calls.push_back(Json::object());
-      } else {
-        p.layer = layer_from_config(cls, entry.at("config"));
-        for (const auto& n : entry.value("inbound_nodes", Json::array())) p.calls.push_back(n);
-      }
-      pending.push_back(std::move(p));
-    }
-    for (bool progress = true; progress;) {
-      progress = false;
-      for (auto& p : pending) {
-        while (p.next < p.calls.size()) {
-          if (p.input) {
-            nodes_of[p.input->name()].push_back(graph->add_input(p.input->shape(), p.input->name()));
-            ++p.next;
-            progress = true;
-            continue;
-          }
-          std::vector<Json> refs;
-          collect_tensors(p.calls[p.next].value("args", Json::array()), refs);
-          std::vector<int> inputs;
-          for (const auto& r : refs) {
-            const std::string src = r.at(0).get<std::string>();
-            const size_t index = r.at(1).get<size_t>();
-            if (nodes_of.count(src) && nodes_of[src].size() > index) inputs.push_back(nodes_of[src][index]);
-          }
-          if (refs.empty() || inputs.size() != refs.size()) break;
-          const Json kwargs = p.calls[p.next].value("kwargs", Json::object());
-          std::optional<bool> training;
-          if (kwargs.is_object() && kwargs.contains("training") && kwargs["training"].is_boolean()) training = kwargs["training"].get<bool>();
-          nodes_of[p.layer->name()].push_back(graph->add_layer(p.layer, inputs, training));
-          ++p.next;
-          progress = true;
-        }
-      }
-    }
-    for (const auto& p : pending)
-      if (p.next < p.calls.size())
-        throw ValueError("The model config calls layer '" + p.layer->name() + "' on a tensor that no layer produces.");
+    add_functional_nodes(layers, *graph, nodes_of);
     auto resolve = [&](const Json& triple) {
       const std::string src = triple.at(0).get<std::string>();
       const size_t index = triple.at(1).get<size_t>();

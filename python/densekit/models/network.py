@@ -70,10 +70,19 @@ class Network:
         input_ids = {id(t) for t in self.inputs}
         finished, ordered, first_seen = set(), [], {}
 
-        def visit(tensor, consumer):
+        # An explicit stack, not recursion: a chain of thousands of layers must not exhaust Python's
+        # recursion limit. Each tensor is entered (children pushed in reverse, so the first input's
+        # subtree finishes first, as recursion would) and then left.
+        stack = [(t, None, False) for t in reversed(self.outputs)]
+        while stack:
+            tensor, consumer, leaving = stack.pop()
             node = tensor._node
             if id(node) in finished:
-                return
+                continue
+            if leaving:
+                finished.add(id(node))
+                ordered.append(node)
+                continue
             first_seen.setdefault(node.layer, len(first_seen))
             if node.is_input and id(tensor) not in input_ids:
                 needed_by = f"layer '{consumer.layer.name}'" if consumer else "the model's outputs"
@@ -81,14 +90,9 @@ class Network:
                     f"Graph disconnected: {needed_by} needs Input '{node.layer.name}' (tensor '{tensor.name}'), which is "
                     f"not among the model's inputs {[t.name for t in self.inputs]}. An output must depend only on the "
                     "inputs passed to densekit.Model(inputs, outputs): add that Input to `inputs`.")
+            stack.append((tensor, consumer, True))
             if not node.is_input:
-                for t in node.inputs:
-                    visit(t, node)
-            finished.add(id(node))
-            ordered.append(node)
-
-        for t in self.outputs:
-            visit(t, None)
+                stack.extend((t, node, False) for t in reversed(node.inputs))
 
         node_depth, layer_depth = {}, {}
         for node in reversed(ordered):
@@ -114,10 +118,10 @@ class Network:
         self.layers = [layer for d in sorted(layers_by_depth, reverse=True)
                        for layer in sorted(layers_by_depth[d], key=lambda x: first_seen[x])]
 
-        names = [layer.name for layer in self.layers]
-        for name in names:
-            if names.count(name) > 1:
-                raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
+        uses = collections.Counter(layer.name for layer in self.layers)
+        for name, count in uses.items():
+            if count > 1:
+                raise ValueError(f'The name "{name}" is used {count} times in the model. All layer names '
                                  "should be unique: pass distinct `name=` arguments.")
         # Each node's index among its layer's calls in this model, as the config and summary count.
         calls = collections.Counter()
