@@ -289,34 +289,39 @@ Loss Loss::resolved(Index y_true_cols, Index y_pred_cols) const {
   return out;
 }
 
-void Loss::check_targets(ConstView y_true, Index y_pred_cols) const {
-  const std::string shapes = "Received: target.shape=(None, " + std::to_string(y_true.cols) +
+template <class T>
+void Loss::check_targets(const T* y_true, Index rows, Index y_true_cols, Index y_pred_cols) const {
+  const std::string shapes = "Received: target.shape=(None, " + std::to_string(y_true_cols) +
                              "), output.shape=(None, " + std::to_string(y_pred_cols) + ")";
   if (kind == LossKind::SparseCategoricalCrossentropy) {
-    if (y_true.cols != 1)
+    if (y_true_cols != 1)
       throw ValueError("sparse_categorical_crossentropy expects integer class labels, one per sample, but the targets "
-                       "have " + std::to_string(y_true.cols) + " columns (one-hot?). Use categorical_crossentropy "
+                       "have " + std::to_string(y_true_cols) + " columns (one-hot?). Use categorical_crossentropy "
                        "for one-hot targets. " + shapes);
-    const Index n = y_true.rows;
+    const Index n = rows;
     for (Index i = 0; i < n; ++i) {
-      const float v = y_true.data[i];
+      const T v = y_true[i];
       if (v != std::floor(v))
         throw ValueError("sparse_categorical_crossentropy expects integer class labels, but target " +
                          std::to_string(i) + " is " + std::to_string(v) + ".");
-      if (v < 0 || v >= static_cast<float>(y_pred_cols))
+      if (v < 0 || v >= static_cast<T>(y_pred_cols))
         throw ValueError("Received a label value of " + std::to_string(static_cast<long long>(v)) +
                          " which is outside the valid range of [0, " + std::to_string(y_pred_cols) +
                          "): the model has " + std::to_string(y_pred_cols) + " outputs. Label " + std::to_string(i) + ".");
     }
     return;
   }
-  if (y_true.cols != y_pred_cols) {
+  if (y_true_cols != y_pred_cols) {
     std::string hint;
-    if (kind == LossKind::CategoricalCrossentropy && y_true.cols == 1)
+    if (kind == LossKind::CategoricalCrossentropy && y_true_cols == 1)
       hint = " The targets look like integer labels: use sparse_categorical_crossentropy, or one-hot encode them with "
              "keras.utils.to_categorical.";
     throw ValueError("Arguments `target` and `output` must have the same shape. " + shapes + "." + hint);
   }
+}
+
+void Loss::check_targets(ConstView y_true, Index y_pred_cols) const {
+  check_targets<float>(y_true.data, y_true.rows, y_true.cols, y_pred_cols);
 }
 
 template <class T>
@@ -364,17 +369,19 @@ void LossBatch::check_sample_weight(Index size) const {
 
 template <class T>
 void Loss::per_sample(const LossBatch& batch, const T* y_true, const T* y_pred, T* out) const {
-  resolved(batch.y_true_cols, batch.y_pred_cols)
-      .per_sample<T>(y_true, batch.y_true_cols, y_pred, batch.y_pred_cols, batch.rows, out);
+  const Loss loss = resolved(batch.y_true_cols, batch.y_pred_cols);
+  loss.check_targets<T>(y_true, batch.rows, batch.y_true_cols, batch.y_pred_cols);
+  loss.per_sample<T>(y_true, batch.y_true_cols, y_pred, batch.y_pred_cols, batch.rows, out);
 }
 
 template <class T>
 double Loss::value_and_grad(const LossBatch& batch, const T* y_true, const T* y_pred, const T* sample_weight,
                             Index sample_weight_size, T* grad) const {
   if (sample_weight) batch.check_sample_weight(sample_weight_size);
-  return resolved(batch.y_true_cols, batch.y_pred_cols)
-      .value_and_grad<T>(y_true, batch.y_true_cols, y_pred, batch.y_pred_cols, batch.rows, sample_weight,
-                         double(batch.rows), grad);
+  const Loss loss = resolved(batch.y_true_cols, batch.y_pred_cols);
+  loss.check_targets<T>(y_true, batch.rows, batch.y_true_cols, batch.y_pred_cols);
+  return loss.value_and_grad<T>(y_true, batch.y_true_cols, y_pred, batch.y_pred_cols, batch.rows, sample_weight,
+                                double(batch.rows), grad);
 }
 
 bool Loss::fuses_with(const Activation& activation) const {
@@ -418,6 +425,8 @@ double Loss::value_and_logit_grad(const float* y_true, Index tcols, const float*
   return value;
 }
 
+template void Loss::check_targets<float>(const float*, Index, Index, Index) const;
+template void Loss::check_targets<double>(const double*, Index, Index, Index) const;
 template void Loss::per_sample<float>(const float*, Index, const float*, Index, Index, float*) const;
 template void Loss::per_sample<double>(const double*, Index, const double*, Index, Index, double*) const;
 template double Loss::value_and_grad<float>(const float*, Index, const float*, Index, Index, const float*, double, float*) const;

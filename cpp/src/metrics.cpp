@@ -142,7 +142,35 @@ void Metric::update(const LossBatch& batch, const float* y_true, const float* y_
   update(ConstView(y_true, batch.rows, batch.y_true_cols), ConstView(y_pred, batch.rows, batch.y_pred_cols), sample_weight);
 }
 
-void Metric::update(ConstView y_true, ConstView y_pred, const float* sample_weight) {
+ConstView Metric::targets_for(ConstView y_true, Index pc) {
+  const Index tc = y_true.cols;
+  const auto refuse = [&](const std::string& expected) {
+    throw ValueError("The metric '" + name_ + "' expects " + expected + ". Received: target.shape=(None, " +
+                     std::to_string(tc) + "), output.shape=(None, " + std::to_string(pc) + ").");
+  };
+  switch (kind_) {
+    case MetricKind::SparseCategoricalAccuracy:
+    case MetricKind::SparseTopKCategoricalAccuracy:
+      if (tc != 1) refuse("integer class labels, one per sample");
+      return y_true;
+    case MetricKind::CategoricalAccuracy:
+    case MetricKind::TopKCategoricalAccuracy:
+      if (tc != pc) refuse("one-hot targets as wide as the outputs");
+      return y_true;
+    case MetricKind::LossFunction:
+      loss.resolved(tc, pc).check_targets(y_true, pc);
+      return y_true;
+    default:
+      if (tc == pc) return y_true;
+      if (tc != 1) refuse("targets as wide as the outputs, or one column");
+      broadcast_.resize(static_cast<size_t>(y_true.rows * pc));
+      for (Index i = 0; i < y_true.rows; ++i) std::fill_n(broadcast_.data() + i * pc, pc, y_true.data[i]);
+      return ConstView(broadcast_.data(), y_true.rows, pc);
+  }
+}
+
+void Metric::update(ConstView targets, ConstView y_pred, const float* sample_weight) {
+  const ConstView y_true = targets_for(targets, y_pred.cols);
   const Index rows = y_pred.rows, pc = y_pred.cols, tc = y_true.cols;
   auto weight = [&](Index i) { return sample_weight ? double(sample_weight[i]) : 1.0; };
   auto add_mean = [&](auto per_row) {

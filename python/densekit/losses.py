@@ -25,36 +25,6 @@ def _arrays(y_true, y_pred):
     return np.ascontiguousarray(y_true, dtype=np.float32), np.ascontiguousarray(y_pred, dtype=np.float32)
 
 
-def check_targets(kind, y_true, y_pred):
-    """Refuses targets whose shape disagrees with the predictions before the C++ core reads them.
-
-    The core sees one sample per row of y_pred's last axis and reads as many target values per
-    sample as there are predictions (one label for the sparse kinds): narrower targets would be
-    read past their end. As in fit (cpp/src/losses.cpp, Loss::check_targets), the shapes must
-    agree, and sparse cross-entropy labels must be integers in [0, classes). ``kind`` is the
-    loss's or metric's core name ("crossentropy": resolved from the shapes, as in C++)."""
-    cols = y_pred.shape[-1] if y_pred.ndim > 1 else 1
-    rows = y_pred.size // cols if cols else 0
-    if rows == 0 or y_true.size % rows:
-        return  # the core names a mismatch in the number of samples
-    tcols = y_true.size // rows
-    if kind == "crossentropy":
-        kind = "binary_crossentropy" if cols == 1 else "sparse_categorical_crossentropy" if tcols == 1 else ""
-    shapes = f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
-    if "sparse" in kind:
-        if tcols != 1:
-            raise ValueError(f"`{kind}` expects one integer class label per sample. {shapes}")
-        if kind == "sparse_categorical_crossentropy":
-            labels = y_true.reshape(-1)
-            bad = ~((labels == np.floor(labels)) & (labels >= 0) & (labels < cols))
-            if bad.any():
-                i = int(bad.argmax())
-                raise ValueError(f"Received a label value of {labels[i]:g} (sample {i}) which is outside the valid range "
-                                 f"of [0, {cols}) or not an integer: `{kind}` expects integer class labels.")
-    elif kind != "accuracy" and tcols != cols:
-        raise ValueError(f"Arguments `target` and `output` must have the same shape. {shapes}")
-
-
 def _warn_single_class(loss, y_pred):
     if loss._core_name == "categorical_crossentropy" and y_pred.ndim and y_pred.shape[-1] == 1:
         warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "
@@ -88,7 +58,6 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _arrays(y_true, y_pred)
-        check_targets(self._core_name, y_true, y_pred)
         _warn_single_class(self, y_pred)
         if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
             sample_weight = np.full(len(y_pred) if y_pred.ndim else 1, float(sample_weight))
@@ -154,7 +123,6 @@ def _loss_function(name, cls, **fixed):
         kwargs.pop("axis", None)
         loss = cls(**kwargs, **fixed)
         y_true, y_pred = _arrays(y_true, y_pred)
-        check_targets(loss._core_name, y_true, y_pred)
         _warn_single_class(loss, y_pred)
         return loss._core.per_sample(y_true, y_pred)
 

@@ -3,7 +3,6 @@
 import numpy as np
 
 from densekit import _core
-from densekit.losses import check_targets
 from densekit.utils import naming
 
 __all__ = [
@@ -36,7 +35,6 @@ class Metric:
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
         y_true = np.ascontiguousarray(y_true, dtype=np.float32)
-        check_targets(self._core_name or "accuracy", y_true, y_pred)
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
         self._core.update(y_true, y_pred, weights)
 

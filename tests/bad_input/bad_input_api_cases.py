@@ -227,10 +227,11 @@ add("losses.SparseCategoricalCrossentropy", "labels", "fractional_label",
     lambda tmp: keras().losses.SparseCategoricalCrossentropy()(np.array([0, 1.5]), np.full((2, 3), 1 / 3)), ValueError,
     "1.5")
 add("metrics.AUC", "wrong_width", "narrow_targets_wide_predictions",
-    lambda tmp: keras().metrics.AUC().update_state(np.zeros((1, 1)), np.zeros((1, WIDE))), ValueError, "same shape")
+    lambda tmp: keras().metrics.AUC().update_state(np.zeros((1, 2)), np.zeros((1, WIDE))), ValueError,
+    "target.shape=(None, 2)")
 add("metrics.MeanSquaredError", "wrong_width", "narrow_targets_wide_predictions",
-    lambda tmp: keras().metrics.MeanSquaredError().update_state(np.zeros((1, 1)), np.zeros((1, WIDE))), ValueError,
-    "same shape")
+    lambda tmp: keras().metrics.MeanSquaredError().update_state(np.zeros((1, 2)), np.zeros((1, WIDE))), ValueError,
+    "target.shape=(None, 2)")
 add("metrics.SparseCategoricalCrossentropy", "labels", "label_out_of_range",
     lambda tmp: keras().metrics.SparseCategoricalCrossentropy().update_state(np.array([0, 5]), np.full((2, 3), 1 / 3)),
     ValueError, "Received a label value of 5")

@@ -53,6 +53,9 @@ struct Loss {
   Loss resolved(Index y_true_cols, Index y_pred_cols) const;
   // Throws ValueError when targets and predictions cannot go together (widths, label range).
   void check_targets(ConstView y_true, Index y_pred_cols) const;
+  // The same for `rows` targets of `y_true_cols` values each (float or double).
+  template <class T>
+  void check_targets(const T* y_true, Index rows, Index y_true_cols, Index y_pred_cols) const;
 
   // The per-sample loss (the last axis reduced): y_true (rows, tcols), y_pred (rows, pcols).
   template <class T>

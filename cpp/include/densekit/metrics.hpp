@@ -63,6 +63,13 @@ class Metric {
   // Confusion counts per threshold (AUC) or a single threshold (precision/recall).
   std::vector<double> tp_, fp_, tn_, fn_;
   std::vector<float> values_;  // per-sample values of loss-function metrics, reused
+  std::vector<float> broadcast_;  // targets repeated across the outputs (targets_for), reused
+
+  // The targets as this metric reads them: checked against the prediction width `pc`, and a
+  // one-column target repeated across the outputs for the element-wise metrics, as Keras
+  // broadcasts it (a sparse label compared with every output). Throws ValueError otherwise, so
+  // no metric reads past the end of a narrower target.
+  ConstView targets_for(ConstView y_true, Index pc);
 };
 
 using MetricPtr = std::shared_ptr<Metric>;
