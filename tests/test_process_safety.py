@@ -1,9 +1,12 @@
-"""What multiprocessing users meet: a process forked after training does not hang, threads are
-controllable, and memory stays flat over many predictions and many model lifetimes."""
+"""What multiprocessing users meet: a process forked after training, or while other threads
+predict, does not hang; threads are controllable; and memory stays flat over many predictions and many model lifetimes."""
 
 import gc
 import multiprocessing
 import os
+import signal
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -40,6 +43,53 @@ def test_a_child_forked_after_training_trains_without_hanging():
         child.kill()
     assert not hung, "the forked child hung in its first parallel region"
     assert child.exitcode == 0 and np.isfinite(queue.get(timeout=5))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # Python >= 3.12
+def test_forks_while_other_threads_predict_never_leave_a_lock_held():
+    """fork() copies only the calling thread: a lock another thread held at that instant (the
+    model's workspace pool, the weight-binding lock, the seed generator) would stay locked in the
+    child for ever. Each child here predicts on the very model the parent's threads are using."""
+    model, x = small_fit(0)
+    stop = threading.Event()
+
+    def predict_until_stopped():
+        while not stop.is_set():
+            model.predict(x[:8], verbose=0)
+
+    threads = [threading.Thread(target=predict_until_stopped) for _ in range(2)]
+    for t in threads:
+        t.start()
+    hung = failed = 0
+    try:
+        for _ in range(30):
+            pid = os.fork()
+            if pid == 0:  # the child: predict, draw a seed, name a layer, and leave at once
+                code = 1
+                try:
+                    keras.utils.set_random_seed(1)
+                    keras.layers.Dense(2)
+                    code = 0 if np.isfinite(model.predict(x[:2], verbose=0)).all() else 1
+                finally:
+                    os._exit(code)
+            deadline = time.monotonic() + 30
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    failed += os.waitstatus_to_exitcode(status) != 0
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    hung += 1
+                    break
+                time.sleep(0.005)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert hung == 0 and failed == 0, f"{hung} forked children hung, {failed} failed"
 
 
 def test_thread_count_setting():

@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/graph.hpp>
+#include <densekit/parallel.hpp>
 
 #include <algorithm>
 #include <map>
@@ -151,7 +152,7 @@ namespace {
 // running one graph move each layer once and never compute with a half-moved one. Never
 // destroyed: a graph may still be released during static destruction (Python's shutdown).
 std::mutex& bind_mutex() {
-  static std::mutex* m = new std::mutex;
+  static std::mutex* m = new ForkSafeMutex;
   return *m;
 }
 }  // namespace

@@ -1,4 +1,5 @@
 #include <densekit/interrupt.hpp>
+#include <densekit/parallel.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -8,7 +9,7 @@ namespace densekit {
 namespace {
 
 std::atomic<bool> g_requested{false};
-std::mutex g_mutex;  // guards installation (not the handler)
+ForkSafeMutex g_mutex;  // guards installation (not the handler)
 int g_depth = 0;
 bool g_installed = false;
 

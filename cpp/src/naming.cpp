@@ -1,4 +1,5 @@
 #include <densekit/naming.hpp>
+#include <densekit/parallel.hpp>
 
 #include <cctype>
 #include <map>
@@ -8,8 +9,8 @@ namespace densekit {
 namespace {
 
 std::mutex& counter_mutex() {
-  static std::mutex m;
-  return m;
+  static auto* m = new ForkSafeMutex;  // never destroyed: names may be made during shutdown
+  return *m;
 }
 
 std::map<std::string, int>& counters() {

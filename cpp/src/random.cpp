@@ -1,5 +1,7 @@
 #include <densekit/random.hpp>
 
+#include <densekit/parallel.hpp>
+
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -17,8 +19,8 @@ uint64_t splitmix64(uint64_t& x) {
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 std::mutex& global_mutex() {
-  static std::mutex m;
-  return m;
+  static auto* m = new ForkSafeMutex;  // never destroyed: seeds may be drawn during shutdown
+  return *m;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <densekit/losses.hpp>
 #include <densekit/metrics.hpp>
 #include <densekit/optimizers.hpp>
+#include <densekit/parallel.hpp>
 #include <densekit/random.hpp>
 
 #include <atomic>
@@ -176,7 +177,7 @@ class Model {
   Buffer repeated_grad_;    // the loss gradient of an output node listed twice, before it is added
   Workspace train_ws_, eval_ws_;
   // Workspaces for predict, one per concurrent call, kept for reuse.
-  std::unique_ptr<std::mutex> pool_mutex_ = std::make_unique<std::mutex>();
+  std::unique_ptr<ForkSafeMutex> pool_mutex_ = std::make_unique<ForkSafeMutex>();
   mutable std::vector<std::unique_ptr<Workspace>> pool_;
   std::shared_ptr<Optimizer> optimizer_;
   CompileOptions compile_;
