@@ -277,7 +277,7 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     size_t first = 0;
     int node = -1;
     if (!layers.empty() && layers[0].value("class_name", std::string()) == "InputLayer") {
-      auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config("InputLayer", layers[0]["config"]));
+      auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config("InputLayer", layers[0].at("config")));
       node = graph->add_input(in->shape(), in->name());
       first = 1;
     } else {

@@ -11,6 +11,14 @@
 #include <densekit/regularizers.hpp>
 #include <densekit/tensor.hpp>
 
+// nlohmann's const operator[] asserts that the key exists, and a release build then reads out of
+// bounds; configs come from files, so a missing field must be an exception, never a bad read.
+#ifndef JSON_ASSERT
+#define JSON_ASSERT(condition)                                                                         \
+  do {                                                                                                 \
+    if (!(condition)) throw ::densekit::ValueError("The config is malformed: a field it needs is missing."); \
+  } while (false)
+#endif
 #include <nlohmann/json.hpp>
 
 #include <initializer_list>
