@@ -464,6 +464,10 @@ void check_probe(const Model& model, const Parsed& p, const std::string& what) {
   for (size_t k = 0; k < g.input_nodes().size(); ++k) {
     const TensorIn& t = require(p, "probe/input_" + std::to_string(k), "F32", with_rows(kProbeRows, g.shape(g.input_nodes()[k])), what);
     inputs.emplace_back(reinterpret_cast<const float*>(t.data), reinterpret_cast<const float*>(t.data) + t.bytes / 4);
+    // densekit writes standard normal values here: NaN or inf would make the check vacuous
+    // (every output NaN, equal to NaN recorded), so only an altered file holds them.
+    for (float v : inputs.back())
+      if (!std::isfinite(v)) bad(what, "its probe inputs (probe/input_" + std::to_string(k) + ") are not finite numbers: the file was altered");
   }
   const auto outputs = run_probe(model, inputs);
   for (size_t k = 0; k < outputs.size(); ++k) {

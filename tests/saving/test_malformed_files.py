@@ -541,6 +541,17 @@ def test_probe_output_nan(raw, tmp_path):
     check(tmp_path, rewritten(raw, change), "does not reproduce")
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_probe_input_not_finite(raw, tmp_path, value):
+    """NaN probe inputs give NaN outputs, which equal NaN recorded: the check would prove nothing."""
+    def change(t):
+        for name in ("probe/input_0", "probe/output_0"):
+            values = np.frombuffer(t[name][2], "<f4").copy()
+            values[:] = value
+            t[name][2] = values.tobytes()
+    check(tmp_path, rewritten(raw, change), "probe inputs (probe/input_0) are not finite")
+
+
 def test_weights_file_passed_to_load_model(good, tmp_path):
     check(tmp_path, good[3], "weights only", "load_weights")
 
