@@ -2,24 +2,13 @@
 // Anything may be refused with densekit::Error (the documented outcome for a malformed file);
 // a crash, a sanitizer report, a hang or unbounded memory is a finding. A file that loads is
 // also run, so the graph the loader accepted is exercised. Build: docs/security.md.
+#include "fuzz_setup.hpp"
+
 #include <densekit/densekit.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-// Limits low enough that no accepted input can exhaust the fuzzer's memory budget (-rss_limit_mb):
-// a larger model is refused with the same ValueError a user would see, which is the behaviour
-// under test. One thread: the fuzzer looks for input bugs, not for races.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  densekit::Limits limits;
-  limits.max_parameters = int64_t(1) << 22;
-  limits.max_values_per_sample = int64_t(1) << 20;
-  limits.max_layers = 2000;
-  densekit::set_limits(limits);
-  densekit::set_num_threads(1);
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
