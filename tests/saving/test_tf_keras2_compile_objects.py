@@ -6,12 +6,13 @@ model with its equivalents: the same values in ``evaluate``, the same names in t
 and training continues where tf.keras 2.x's did."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
+h5py = pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
 
 import densekit as keras  # noqa: E402
 from densekit import _core  # noqa: E402
@@ -90,3 +91,44 @@ def test_a_metric_class_densekit_lacks_is_named(expected):
         keras.models.load_model(path)
     model = keras.models.load_model(path, compile=False)  # the model itself is one densekit has
     assert [layer.name for layer in model.layers] == ["hidden", "out"]
+
+
+def with_training_config(tmp_path, change):
+    """A copy of tf2_compiled_binary.h5 whose training_config ``change`` edits."""
+    path = tmp_path / "m.h5"
+    shutil.copy(KERAS_DIR / "tf2_compiled_binary.h5", path)
+    with h5py.File(path, "r+") as f:
+        training = json.loads(f.attrs["training_config"])
+        change(training)
+        f.attrs["training_config"] = json.dumps(training)
+    return path
+
+
+# Settings densekit's compile-config reader would drop (so another value would be reported
+# under Keras's name), written as tf.keras 2.15 writes them.
+@pytest.mark.parametrize("where, setting, value, message", [
+    (("metrics", 0, 0), "curve", "PR", r"metric 'auc' \(AUC\) has curve='PR', which densekit does not compute "
+                                       r"\(its AUC takes curve='ROC', summation_method='interpolation'"),
+    (("metrics", 0, 0), "multi_label", True, r"metric 'auc' \(AUC\) has multi_label=True"),
+    (("metrics", 0, 1), "top_k", 1, r"metric 'precision' \(Precision\) has top_k=1"),
+    (("metrics", 0, 2), "class_id", 0, r"metric 'recall' \(Recall\) has class_id=0"),
+])
+def test_metric_settings_densekit_does_not_compute_are_refused(where, setting, value, message, tmp_path):
+    key, output, index = where
+    path = with_training_config(tmp_path, lambda t: t[key][output][index]["config"].update({setting: value}))
+    with pytest.raises(ValueError, match=r"m\.h5': " + message):
+        keras.models.load_model(path)
+    assert not keras.models.load_model(path, compile=False).compiled
+
+
+def test_a_crossentropy_metric_on_logits_is_refused(tmp_path):
+    metric = {"class_name": "BinaryCrossentropy", "config": {"name": "bce", "dtype": "float32", "from_logits": True,
+                                                             "label_smoothing": 0.0}}
+    path = with_training_config(tmp_path, lambda t: t["metrics"][0].append(metric))
+    with pytest.raises(ValueError, match=r"metric 'bce' \(BinaryCrossentropy\) has from_logits=True"):
+        keras.models.load_model(path)
+    metric["config"]["from_logits"] = False  # densekit's binary_crossentropy metric
+    path = with_training_config(tmp_path, lambda t: t["metrics"][0].append(metric))
+    model = keras.models.load_model(path)
+    expected = np.load(KERAS_DIR / "expected_tf_keras2.npz")
+    assert "bce" in model.evaluate(expected["train_x"], expected["binary/train_y"], verbose=0, return_dict=True)
