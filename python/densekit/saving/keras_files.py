@@ -133,6 +133,10 @@ def load_weights(model, path):
                           "optimizer variables cannot be paired with the model's weights; the optimizer's state is "
                           "left as it was.", UserWarning, stacklevel=3)
             optimizer_vars = None
+    if weights_file.flat_model is not None:
+        # The optimizer's variables follow the file's model with its nested models inlined, as
+        # load_model of the same file pairs them.
+        serialized = weights_file.flat_model
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")
         _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state
