@@ -92,6 +92,22 @@ def test_a_custom_loss_is_refused_unless_compile_is_false(tmp_path):
     assert not keras.models.load_model(path, compile=False).compiled
 
 
+def test_a_metric_setting_densekit_does_not_compute_is_refused_in_a_keras3_archive(tmp_path):
+    """Keras 3.15's compile config for ``metrics=[keras.metrics.AUC(curve="PR")]``: densekit's AUC
+    is the ROC curve's, so the file is refused rather than a ROC AUC reported as 'auc'."""
+    auc = {"module": "keras.metrics", "class_name": "AUC", "registered_name": None, "config": {
+        "name": "auc", "dtype": "float32", "num_thresholds": 200, "curve": "PR", "summation_method": "interpolation",
+        "multi_label": False, "num_labels": None, "label_weights": None, "from_logits": False}}
+    path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "m.keras",
+                           config=edit_json(lambda c: c["compile_config"].update(metrics=[auc])))
+    with pytest.raises(ValueError, match=r"m\.keras': metric 'auc' \(AUC\) has curve='PR'"):
+        keras.models.load_model(path)
+    auc["config"]["curve"] = "ROC"
+    path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "roc.keras",
+                           config=edit_json(lambda c: c["compile_config"].update(metrics=[auc])))
+    assert keras.models.load_model(path).compiled
+
+
 def test_a_newer_keras_is_refused(tmp_path):
     path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "m.keras",
                            metadata=edit_json(lambda m: m.update(keras_version="4.0.0")))

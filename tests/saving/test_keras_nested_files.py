@@ -136,3 +136,53 @@ def test_a_nested_weights_file_without_layer_names_is_refused(tmp_path):
     model = keras.models.load_model(KERAS_DIR / "seq_in_seq.keras")
     with pytest.raises(ValueError, match="records no layer name at 'layers/"):
         model.load_weights(path)
+
+
+# --- a whole legacy .h5 model file of nested models, in load_weights ---------------------------------
+@pytest.mark.parametrize("name", NESTED)
+def test_load_weights_of_a_legacy_h5_model_file_shares_nested_groups_out_by_name(name, expected):
+    """Keras 3's ``model.save("m.h5")`` keeps one ``model_weights/<nested model>`` group per nested
+    model (weights named ``seq_in_seq/inner/i_dense/kernel``); the model_config gives the nesting,
+    so each inlined layer takes its weights, and the optimizer's slots come across."""
+    fresh = keras.models.model_from_json(keras.models.load_model(KERAS_DIR / f"{name}.keras").to_json())
+    fresh.load_weights(KERAS_DIR / f"{name}.h5")
+    np.testing.assert_allclose(fresh.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y"],
+                               rtol=1e-5, atol=1e-6)
+    assert fresh.optimizer.iterations == 4
+    fresh.train_on_batch(expected[f"{name}/train_x0"][:8], expected[f"{name}/train_y"][:8])
+    tolerance = NESTED[name][1]
+    np.testing.assert_allclose(fresh.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y_after_step"],
+                               rtol=tolerance, atol=tolerance)
+
+
+def test_a_legacy_h5_pairs_optimizer_slots_by_name_whatever_the_models_order(expected):
+    """g_left and g_right have the same shapes: listed the other way round in the model, each
+    still takes its own weights and slots (the file's inlined model orders the slots), so the
+    step after loading is Keras's."""
+    def swap(layers):
+        names = [e["config"]["name"] for e in layers]
+        i, j = names.index("g_left"), names.index("g_right")
+        layers[i], layers[j] = layers[j], layers[i]
+    model = edited_model("seq_nested", swap)
+    model.load_weights(KERAS_DIR / "seq_nested.h5")
+    assert model.optimizer.iterations == 4
+    model.train_on_batch(expected["seq_nested/train_x0"][:8], expected["seq_nested/train_y"][:8])
+    np.testing.assert_allclose(model.predict(expected["seq_nested/x0"], verbose=0), expected["seq_nested/y_after_step"],
+                               rtol=1e-3, atol=1e-3)
+
+
+def test_a_legacy_h5_of_nested_models_needs_the_models_layer_names():
+    def rename(layers):
+        next(e for e in layers if e["config"]["name"] == "i_dense")["config"]["name"] = "renamed"
+    model = edited_model("seq_in_seq", rename)
+    with pytest.raises(ValueError, match=r"seq_in_seq\.h5' holds no weights for layer 'renamed'"):
+        model.load_weights(KERAS_DIR / "seq_in_seq.h5")
+    assert model.optimizer.iterations == 0
+
+
+def test_a_legacy_h5_of_nested_models_loads_into_a_model_that_is_not_compiled(expected):
+    model = keras.models.load_model(KERAS_DIR / "nested.keras", compile=False)
+    fresh = keras.models.model_from_json(model.to_json())
+    fresh.load_weights(KERAS_DIR / "nested.h5")
+    np.testing.assert_allclose(fresh.predict(expected["nested/x0"], verbose=0), expected["nested/y"],
+                               rtol=1e-5, atol=1e-6)

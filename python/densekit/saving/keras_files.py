@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from densekit import _core
-from densekit.saving import (keras_graph, keras_layout, keras_nested_weights, keras_optimizer_state, keras_reader,
-                             native_bytes)
+from densekit.saving import (keras_compile_check, keras_graph, keras_layout, keras_nested_weights,
+                             keras_optimizer_state, keras_reader, native_bytes)
 
 def _fill_layer_weights(template, keras_weights, source):
     """The native layer tensors with the file's values, checked layer by layer against the
@@ -86,6 +86,7 @@ def native_bytes_from_keras(keras_file, compile=True):
     compile_config = keras_file.compile_config if compile else None
     serialized = dict(keras_file.serialized)
     if compile_config is not None:
+        keras_compile_check.check(compile_config, source)
         serialized["compile_config"] = compile_config
     template_core = _with_source(
         source, lambda: _core.model_from_config_json(json.dumps(serialized), compile_config is not None))
@@ -132,6 +133,10 @@ def load_weights(model, path):
                           "optimizer variables cannot be paired with the model's weights; the optimizer's state is "
                           "left as it was.", UserWarning, stacklevel=3)
             optimizer_vars = None
+    if weights_file.flat_model is not None:
+        # The optimizer's variables follow the file's model with its nested models inlined, as
+        # load_model of the same file pairs them.
+        serialized = weights_file.flat_model
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         native_path = os.path.join(folder, "weights.dk")
         _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state

@@ -218,11 +218,24 @@ class KerasWeightsFile:
     """What a weights file holds for a model: each layer's arrays by layer name, the optimizer's
     variables in Keras's order (or None); ``positional``: the legacy layout, whose layers Keras
     matches to the model's by order, not name; ``nesting``: a Keras 3 file of a model with
-    nested models, its members (keras_nested_weights.py), or None."""
+    nested models, its members (keras_nested_weights.py), or None; ``flat_model``: a legacy
+    model file with nested models, its model inlined (whose layer order is that of the
+    optimizer's variables), or None."""
 
-    def __init__(self, layer_weights, optimizer_vars, positional=False, nesting=None):
+    def __init__(self, layer_weights, optimizer_vars, positional=False, nesting=None, flat_model=None):
         self.layer_weights, self.optimizer_vars = layer_weights, optimizer_vars
-        self.positional, self.nesting = positional, nesting
+        self.positional, self.nesting, self.flat_model = positional, nesting, flat_model
+
+
+def _nested_legacy_model(h5file, source):
+    """(the inlined model config, {nested model name: its layers' names}) of a legacy model
+    file whose model holds nested models, or None (no model config, or no nested model)."""
+    if "model_config" not in h5file.attrs:
+        return None
+    serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
+    keras_layout.check_supported(serialized, source)
+    flat, nested = keras_nested.inline(keras2_config.keras3_model_config(serialized), source)
+    return (flat, nested) if nested else None
 
 
 def read_weights_file(path, model_class, layers, optimizer=None):
@@ -252,5 +265,15 @@ def read_weights_file(path, model_class, layers, optimizer=None):
             if "layer_names" not in group.attrs:
                 raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
                                      "group, no 'layer_names' attribute).")
+            nested = _nested_legacy_model(h5file, source)
+            if nested is not None:
+                # Keras gives the file's top-level layers to the model's by order and recurses
+                # into nested models (load_weights_from_hdf5_group in
+                # keras/src/legacy/saving/legacy_h5_format.py). densekit's model has no nested
+                # models to recurse into: their groups are shared out to the inlined layers by
+                # the layer names in the weights' names, and every layer is matched by name.
+                flat, groups = nested
+                return KerasWeightsFile(read_legacy_weights(group, groups), read_legacy_optimizer(h5file, source, optimizer),
+                                        flat_model=flat)
             return KerasWeightsFile(read_legacy_weights(group), read_legacy_optimizer(h5file, source, optimizer),
                                     positional=True)

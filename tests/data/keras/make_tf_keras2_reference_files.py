@@ -23,6 +23,16 @@ training rows (``<name>/y_after_step``), taken after saving. That step runs with
 layer's rate set to 0 (the layer rebuilt into the training function), since two frameworks
 cannot draw the same dropout mask; the tests load the file with the same rate, so the step
 depends only on the weights and the optimizer's restored state.
+
+tf2_compiled_<task>.h5 hold a tiny MLP compiled with loss and metric *objects*
+(``tf.keras.losses.BinaryCrossentropy()``, ``tf.keras.metrics.AUC()``, ...), which tf.keras 2.x
+saves in ``training_config`` as class dicts without a ``module`` (a metric given by name as a
+``MeanMetricWrapper``), trained four steps with Adam. Per file, expected_tf_keras2.npz holds
+``<task>/y`` (predictions on ``x``), ``<task>/train_y``, the names tf.keras reported in the fit
+history (``<task>/history``), ``model.evaluate`` on the training data after saving
+(``<task>/evaluate_names``, ``<task>/evaluate_values``) and ``<task>/y_after_step`` as above.
+tf2_compiled_f1.h5 is compiled with ``tf.keras.metrics.F1Score()``, a metric class densekit
+does not have: the tests check that loading it names the class.
 Keep them small: the files are committed.
 """
 
@@ -58,6 +68,49 @@ def mlp():
     ], name="mlp")
 
 
+# The compiled files: (output units, activation, targets from rng, compile arguments).
+COMPILED = {
+    "binary": (1, "sigmoid", lambda rng: rng.integers(0, 2, size=(16, 1)), lambda: dict(
+        loss=keras.losses.BinaryCrossentropy(from_logits=False),
+        metrics=[keras.metrics.AUC(), keras.metrics.Precision(), keras.metrics.Recall(thresholds=0.4), "accuracy"])),
+    "categorical": (3, "softmax", lambda rng: np.eye(3)[rng.integers(0, 3, size=16)], lambda: dict(
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+        metrics=[keras.metrics.CategoricalAccuracy(), keras.metrics.TopKCategoricalAccuracy(k=2), "accuracy"])),
+    "sparse": (3, "softmax", lambda rng: rng.integers(0, 3, size=(16, 1)), lambda: dict(
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy", keras.metrics.SparseCategoricalAccuracy(name="sparse_acc")])),
+    "regression": (1, None, lambda rng: rng.normal(size=(16, 1)), lambda: dict(
+        loss=keras.losses.MeanSquaredError(),
+        metrics=[keras.metrics.RootMeanSquaredError(), keras.metrics.MeanAbsoluteError(name="abs_error"), "mae"],
+        weighted_metrics=[keras.metrics.MeanSquaredError(name="weighted_mse")])),
+    "f1": (1, "sigmoid", lambda rng: rng.integers(0, 2, size=(16, 1)), lambda: dict(
+        loss="binary_crossentropy", metrics=[keras.metrics.F1Score(threshold=0.5)])),
+}
+
+
+def compiled_files(rng, x, x_train, f32, expected):
+    for task, (units, activation, targets, compile_args) in COMPILED.items():
+        y_train = f32(targets(rng))
+        keras.utils.set_random_seed(7)
+        model = keras.Sequential([
+            keras.Input(shape=(6,)),
+            keras.layers.Dense(8, activation="relu", name="hidden"),
+            keras.layers.Dense(units, activation=activation, name="out"),
+        ], name=f"compiled_{task}")
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), **compile_args())
+        history = model.fit(x_train, y_train, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        model.save(os.path.join(HERE, f"tf2_compiled_{task}.h5"))
+        if task == "f1":
+            continue
+        evaluated = model.evaluate(x_train, y_train, batch_size=16, verbose=0, return_dict=True)
+        expected.update({f"{task}/y": model.predict(x, verbose=0), f"{task}/train_y": y_train,
+                         f"{task}/history": np.array(list(history.history)),
+                         f"{task}/evaluate_names": np.array(list(evaluated)),
+                         f"{task}/evaluate_values": np.array(list(evaluated.values()), dtype="float64")})
+        model.train_on_batch(x_train[:8], y_train[:8])
+        expected[f"{task}/y_after_step"] = model.predict(x, verbose=0)
+
+
 def main():
     rng = np.random.default_rng(11)
     f32 = lambda a: np.asarray(a, dtype="float32")  # noqa: E731
@@ -77,6 +130,7 @@ def main():
         model.make_train_function(force=True)
         model.train_on_batch(x_train[:8], y_train[:8])
         expected[f"{name}/y_after_step"] = model.predict(x, verbose=0)
+    compiled_files(rng, x, x_train, f32, expected)
     np.savez(os.path.join(HERE, "expected_tf_keras2.npz"), **expected)
 
 
