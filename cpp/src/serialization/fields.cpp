@@ -5,6 +5,8 @@
 
 namespace densekit {
 
+void throw_missing_json_field() { throw ValueError("The config is malformed: a field it needs is missing."); }
+
 Json wrap(const char* module, const std::string& class_name, Json config) {
   Json out = Json::object();
   out["module"] = module;

@@ -13,10 +13,14 @@
 
 // nlohmann's const operator[] asserts that the key exists, and a release build then reads out of
 // bounds; configs come from files, so a missing field must be an exception, never a bad read.
+// (Out of line: inside nlohmann's noexcept internals the same check can only end the process.)
+namespace densekit {
+[[noreturn]] void throw_missing_json_field();
+}  // namespace densekit
 #ifndef JSON_ASSERT
-#define JSON_ASSERT(condition)                                                                         \
-  do {                                                                                                 \
-    if (!(condition)) throw ::densekit::ValueError("The config is malformed: a field it needs is missing."); \
+#define JSON_ASSERT(condition)                          \
+  do {                                                  \
+    if (!(condition)) ::densekit::throw_missing_json_field(); \
   } while (false)
 #endif
 #include <nlohmann/json.hpp>
