@@ -83,12 +83,17 @@ def test_load_weights_reads_kerass_nested_layout_onto_the_inlined_model(name, su
     fresh = keras.models.model_from_json(keras.models.load_model(KERAS_DIR / f"{name}.keras").to_json())
     assert fresh.optimizer.iterations == 0
     fresh.load_weights(KERAS_DIR / f"{name}{suffix}")
-    np.testing.assert_allclose(fresh.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y"],
+    assert_predicts_and_steps_as_keras(fresh, name, expected)
+
+
+def assert_predicts_and_steps_as_keras(model, name, expected):
+    """Keras's predictions, its 4 iterations, and its next training step on the same batch."""
+    np.testing.assert_allclose(model.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y"],
                                rtol=1e-5, atol=1e-6)
-    assert fresh.optimizer.iterations == 4
-    fresh.train_on_batch(expected[f"{name}/train_x0"][:8], expected[f"{name}/train_y"][:8])
+    assert model.optimizer.iterations == 4
+    model.train_on_batch(expected[f"{name}/train_x0"][:8], expected[f"{name}/train_y"][:8])
     tolerance = NESTED[name][1]
-    np.testing.assert_allclose(fresh.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y_after_step"],
+    np.testing.assert_allclose(model.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y_after_step"],
                                rtol=tolerance, atol=tolerance)
 
 
@@ -146,13 +151,7 @@ def test_load_weights_of_a_legacy_h5_model_file_shares_nested_groups_out_by_name
     so each inlined layer takes its weights, and the optimizer's slots come across."""
     fresh = keras.models.model_from_json(keras.models.load_model(KERAS_DIR / f"{name}.keras").to_json())
     fresh.load_weights(KERAS_DIR / f"{name}.h5")
-    np.testing.assert_allclose(fresh.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y"],
-                               rtol=1e-5, atol=1e-6)
-    assert fresh.optimizer.iterations == 4
-    fresh.train_on_batch(expected[f"{name}/train_x0"][:8], expected[f"{name}/train_y"][:8])
-    tolerance = NESTED[name][1]
-    np.testing.assert_allclose(fresh.predict(expected[f"{name}/x0"], verbose=0), expected[f"{name}/y_after_step"],
-                               rtol=tolerance, atol=tolerance)
+    assert_predicts_and_steps_as_keras(fresh, name, expected)
 
 
 def test_a_legacy_h5_pairs_optimizer_slots_by_name_whatever_the_models_order(expected):
