@@ -82,6 +82,7 @@ void init_functions(py::module_& m);
 void init_layers(py::module_& m);
 void init_model(py::module_& m);
 void init_io(py::module_& m);
+void init_distribution(py::module_& m);
 void init_testing(py::module_& m);
 
 }  // namespace densekit_py

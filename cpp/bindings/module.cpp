@@ -56,6 +56,7 @@ PYBIND11_MODULE(DENSEKIT_MODULE, m) {
   init_layers(m);
   init_model(m);
   init_io(m);
+  init_distribution(m);
   init_testing(m);  // the submodule _testing
 }
 

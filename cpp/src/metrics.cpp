@@ -136,6 +136,18 @@ void Metric::reset() {
   tp_.assign(n, 0.0), fp_.assign(n, 0.0), tn_.assign(n, 0.0), fn_.assign(n, 0.0);
 }
 
+void Metric::append_state(std::vector<double>& out) const {
+  out.push_back(total_), out.push_back(count_);
+  for (const auto* counts : {&tp_, &fp_, &tn_, &fn_}) out.insert(out.end(), counts->begin(), counts->end());
+}
+
+const double* Metric::restore_state(const double* in) {
+  total_ = *in++, count_ = *in++;
+  for (auto* counts : {&tp_, &fp_, &tn_, &fn_})
+    for (double& c : *counts) c = *in++;
+  return in;
+}
+
 void Metric::update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
                     Index sample_weight_size) {
   if (sample_weight) batch.check_sample_weight(sample_weight_size);

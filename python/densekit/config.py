@@ -3,11 +3,23 @@
 from densekit import _core
 
 
+_threads_chosen = False  # by set_num_threads (densekit.distribution leaves the choice alone)
+
+
 def set_num_threads(n):
     """Threads of densekit's own pool (default: OMP_NUM_THREADS, else all cores)."""
+    global _threads_chosen
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"`n` must be a positive integer. Received: n={n!r}")
     _core.set_num_threads(n)
+    _threads_chosen = True
+
+
+def num_threads_chosen():
+    """Whether the thread count was set: by set_num_threads or OMP_NUM_THREADS."""
+    import os
+
+    return _threads_chosen or bool(os.environ.get("OMP_NUM_THREADS"))
 
 
 def get_num_threads():

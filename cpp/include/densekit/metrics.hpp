@@ -54,6 +54,10 @@ class Metric {
   void update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
               Index sample_weight_size);
   double result() const;
+  // The accumulators, as sums that add up across processes (data-parallel training adds each
+  // process's state): appended to `out`, and read back from `in` (returns the position after).
+  void append_state(std::vector<double>& out) const;
+  const double* restore_state(const double* in);
 
  private:
   MetricKind kind_;

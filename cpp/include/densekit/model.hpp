@@ -2,6 +2,7 @@
 #pragma once
 
 #include <densekit/compile_args.hpp>
+#include <densekit/distribution.hpp>
 #include <densekit/graph.hpp>
 #include <densekit/losses.hpp>
 #include <densekit/metrics.hpp>
@@ -151,6 +152,12 @@ class Model {
   // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
   std::vector<float> compute_gradients(const Data& data);
 
+  // Data-parallel fit and evaluate over the processes of distribution.communicator (see
+  // distribution.hpp); a null communicator (the default) trains in this process alone. fit
+  // starts from rank 0's weights and shuffle generator, and every process sees the global logs.
+  void set_distribution(DataParallel distribution);
+  const DataParallel& distribution() const { return distribution_; }
+
   // Checks x (and y) against the graph: counts, widths, finite values, label ranges.
   void check_data(const Data& data, bool with_targets) const;
   void check_inputs(const std::vector<ConstView>& x, Index rows) const;
@@ -161,6 +168,16 @@ class Model {
   void resolve(const Data& data);
   double step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater = nullptr);
   void train_step(const Data& batch);
+  // One data-parallel step on this process's `local` rows: the gradients summed over processes
+  // with the row counts and `stop` flags in the same allreduce. Returns true, without updating,
+  // when a process asked to stop after the previous batch.
+  bool train_step_data_parallel(const Data& local, bool stop);
+  void start_data_parallel();
+  // Sums the loss and metric accumulators over the processes (global logs).
+  void reduce_accumulators();
+  // The generator dropout and noise draw from: in data-parallel training each process has its
+  // own, and the model's generator only shuffles, identically everywhere.
+  Rng& step_rng() { return distribution_.communicator ? local_rng_ : rng_; }
   void update_metrics(Workspace& ws, const Data& batch);
   Logs run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint);
   void reset_metrics();
@@ -191,6 +208,10 @@ class Model {
   double loss_total_ = 0.0, loss_count_ = 0.0;
   std::vector<double> output_loss_total_;
   std::vector<bool> fused_;  // per output: whether its gradient is the fused cross-entropy one
+  DataParallel distribution_;
+  Rng local_rng_;
+  std::vector<float> reduce_buffer_;    // gradients x rows, then rows and stop: one allreduce
+  std::vector<double> state_buffer_;    // loss and metric accumulators
 };
 
 // Converts Keras class_weight to per-sample weights: the class of a row is argmax of a one-hot

@@ -83,7 +83,7 @@ void Model::reset_metrics() {
 
 double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater) {
   const FlushDenormals flush;
-  graph_->forward(ws, batch.x, compute_grads, &rng_);
+  graph_->forward(ws, batch.x, compute_grads, &step_rng());
   if (compute_grads) graph_->zero_grads(ws, updater ? &update_plan_ : nullptr);
   const size_t outputs = graph_->output_nodes().size();
   std::vector<bool>& fused = fused_;
@@ -122,7 +122,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
   }
   total += graph_->regularization_penalty() + graph_->activity_penalty(ws);
   if (compute_grads) {
-    graph_->backward(ws, fused, &rng_, updater, updater ? &update_plan_ : nullptr);
+    graph_->backward(ws, fused, &step_rng(), updater, updater ? &update_plan_ : nullptr);
     graph_->add_regularization_gradients();
   }
   loss_total_ += total * double(batch.rows);
@@ -155,6 +155,50 @@ void Model::train_step(const Data& batch) {
   }
   graph_->apply_constraints();
   update_metrics(train_ws_, batch);
+}
+
+bool Model::train_step_data_parallel(const Data& local, bool stop) {
+  const FlushDenormals flush;
+  const int64_t count = graph_->param_count();
+  float* params = graph_->params();
+  float* grads = graph_->grads();
+  // Each process's mean gradient times its rows, summed and divided by the global rows: the
+  // mean over the global batch, however unevenly it was split.
+  reduce_buffer_.resize(static_cast<size_t>(count + 2));
+  float* sum = reduce_buffer_.data();
+  if (local.rows > 0) {
+    step_loss(train_ws_, local, true);
+    const float rows = static_cast<float>(local.rows);
+    for (int64_t i = 0; i < count; ++i) sum[i] = grads[i] * rows;
+  } else {
+    std::fill(sum, sum + count, 0.0f);
+  }
+  sum[count] = static_cast<float>(local.rows);
+  sum[count + 1] = stop ? 1.0f : 0.0f;
+  distribution_.communicator->allreduce_sum(sum, count + 2);
+  if (sum[count + 1] > 0.0f) return true;
+  const float scale = static_cast<float>(optimizer_->config().loss_scale_factor.value_or(1.0)) / sum[count];
+  for (int64_t i = 0; i < count; ++i) grads[i] = sum[i] * scale;
+  optimizer_->apply(params, grads);
+  graph_->apply_constraints();
+  if (local.rows > 0) update_metrics(train_ws_, local);
+  return false;
+}
+
+void Model::reduce_accumulators() {
+  std::vector<double>& state = state_buffer_;
+  state.assign({loss_total_, loss_count_});
+  state.insert(state.end(), output_loss_total_.begin(), output_loss_total_.end());
+  for (const auto* group : {&metrics_, &weighted_metrics_})
+    for (const auto& per_output : *group)
+      for (const auto& m : per_output) m->append_state(state);
+  distribution_.communicator->allreduce_sum(state.data(), static_cast<int64_t>(state.size()));
+  const double* in = state.data();
+  loss_total_ = *in++, loss_count_ = *in++;
+  for (double& total : output_loss_total_) total = *in++;
+  for (const auto* group : {&metrics_, &weighted_metrics_})
+    for (const auto& per_output : *group)
+      for (const auto& m : per_output) in = m->restore_state(in);
 }
 
 void Model::update_metrics(Workspace& ws, const Data& batch) {

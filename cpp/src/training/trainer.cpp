@@ -7,6 +7,7 @@
 #include "loop_timing.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 
@@ -31,6 +32,16 @@ void gather_rows(ConstView src, const int64_t* order, Index n, float* dst) {
   });
 }
 
+// out = rows [start, start + n) of `data`: views of the original arrays (no copy; out's
+// vectors keep their capacity).
+void slice_rows(const Data& data, Index start, Index n, Data& out) {
+  out.x.clear(), out.y.clear();
+  out.rows = n;
+  for (const auto& v : data.x) out.x.push_back(v.slice_rows(start, n));
+  for (const auto& v : data.y) out.y.push_back(v.slice_rows(start, n));
+  out.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
+}
+
 // Rows [start, start+n) of `data`, gathered through `order` into the caller's buffers when
 // shuffling, else views of the original arrays (no copy).
 struct Batcher {
@@ -39,15 +50,13 @@ struct Batcher {
   Data b;  // reused: no allocation per batch once the buffers have grown
 
   const Data& view(const Data& data, Index start, Index n, const std::vector<int64_t>* order) {
+    if (!order) {
+      slice_rows(data, start, n, b);
+      return b;
+    }
     b.x.clear(), b.y.clear();
     b.sample_weight = nullptr;
     b.rows = n;
-    if (!order) {
-      for (const auto& v : data.x) b.x.push_back(v.slice_rows(start, n));
-      for (const auto& v : data.y) b.y.push_back(v.slice_rows(start, n));
-      b.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
-      return b;
-    }
     auto gather = [&](const std::vector<ConstView>& src, std::vector<Buffer>& dst, std::vector<ConstView>& out) {
       dst.resize(src.size());
       for (size_t k = 0; k < src.size(); ++k) {
@@ -67,6 +76,50 @@ struct Batcher {
     return b;
   }
 };
+
+// One value from each process, in rank order (a sum of vectors in which each process fills
+// its own slot).
+std::vector<double> gather_values(Communicator& comm, double value) {
+  std::vector<double> values(static_cast<size_t>(comm.size()), 0.0);
+  values[static_cast<size_t>(comm.rank())] = value;
+  comm.allreduce_sum(values.data(), static_cast<int64_t>(values.size()));
+  return values;
+}
+
+bool any_process(Communicator& comm, bool flag) {
+  double value = flag ? 1.0 : 0.0;
+  comm.allreduce_sum(&value, 1);
+  return value > 0.0;
+}
+
+// How each step of a data-parallel epoch picks this process's rows.
+struct ShardPlan {
+  int64_t steps = 0;
+  Index batch = 0;  // auto_shard: the global batch; per-process data: this process's part
+};
+
+ShardPlan plan_shards(Communicator& comm, bool auto_shard, Index rows, int64_t batch_size) {
+  const std::vector<double> rows_of = gather_values(comm, double(rows));
+  if (auto_shard) {
+    for (size_t r = 0; r < rows_of.size(); ++r)
+      if (rows_of[r] != rows_of[0])
+        throw ValueError("DataParallel(auto_shard_dataset=True) needs the same data on every process, but process " +
+                         std::to_string(r) + " passed " + std::to_string(int64_t(rows_of[r])) + " rows and process 0 passed " +
+                         std::to_string(int64_t(rows_of[0])) + ". Pass each process's own shard with auto_shard_dataset=False.");
+    const Index bs = std::min<Index>(batch_size, rows);
+    return {(rows + bs - 1) / bs, bs};
+  }
+  if (batch_size < comm.size())
+    throw ValueError("DataParallel over " + std::to_string(comm.size()) + " processes needs a global batch_size of at least " +
+                     std::to_string(comm.size()) + ". Received: batch_size=" + std::to_string(batch_size));
+  const Index bs = rank_share(batch_size, comm.rank(), comm.size()).count;
+  int64_t steps = 0;
+  for (size_t r = 0; r < rows_of.size(); ++r) {
+    const int64_t part = rank_share(batch_size, static_cast<int>(r), comm.size()).count;
+    steps = std::max<int64_t>(steps, (int64_t(rows_of[r]) + part - 1) / part);
+  }
+  return {steps, bs};
+}
 
 }  // namespace
 
@@ -97,8 +150,16 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     if (options.handle_sigint) SigintGuard::check();
   };
 
-  const Index n = data.rows, bs = std::min<Index>(options.batch_size, n);
-  const int64_t steps = (n + bs - 1) / bs;
+  Communicator* comm = distribution_.communicator.get();
+  const Index n = data.rows;
+  ShardPlan plan{0, std::min<Index>(options.batch_size, n)};
+  plan.steps = (n + plan.batch - 1) / plan.batch;
+  if (comm) {
+    plan = plan_shards(*comm, distribution_.auto_shard_dataset, n, options.batch_size);
+    start_data_parallel();
+  }
+  const Index bs = plan.batch;
+  const int64_t steps = plan.steps;
   std::vector<int64_t> order(static_cast<size_t>(n));
   Batcher batcher;
   const int64_t val_bs = options.validation_batch_size > 0 ? options.validation_batch_size : options.batch_size;
@@ -107,6 +168,17 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
       return std::find(options.validation_epochs.begin(), options.validation_epochs.end(), epoch + 1) !=
              options.validation_epochs.end();
     return (epoch + 1) % options.validation_freq == 0;
+  };
+  // This process's rows of step `step`: its share of the global batch, or its own batch.
+  auto local_rows = [&](int64_t step) -> RowRange {
+    if (!comm) return {step * bs, std::min<Index>(bs, n - step * bs)};
+    if (distribution_.auto_shard_dataset) {
+      const Index start = step * bs, rows = std::min<Index>(bs, n - start);
+      const RowRange share = rank_share(rows, comm->rank(), comm->size());
+      return {start + share.begin, share.count};
+    }
+    const Index start = std::min<Index>(step * bs, n);
+    return {start, std::min<Index>(bs, n - start)};
   };
 
   for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
@@ -118,26 +190,58 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     }
     Throttle throttle(options.batch_hook_interval);
     for (int64_t step = 0; step < steps; ++step) {
-      check_interrupt();  // between batches: a batch is applied whole or not at all
+      const RowRange rows = local_rows(step);
+      const bool stop_asked = stop;  // by a hook after the previous batch
+      if (!comm) check_interrupt();  // between batches: a batch is applied whole or not at all
       if (hooks.batch_begin) stop = hooks.batch_begin(epoch, step) || stop;
-      const Index start = step * bs, rows = std::min<Index>(bs, n - start);
-      const Data& batch = batcher.view(data, start, rows, options.shuffle ? &order : nullptr);
-      train_step(batch);
+      const Data& batch = batcher.view(data, rows.begin, rows.count, options.shuffle ? &order : nullptr);
+      if (!comm) {
+        train_step(batch);
+      } else if (train_step_data_parallel(batch, stop_asked || (options.handle_sigint && SigintGuard::requested()))) {
+        // A stop or Ctrl-C on any process, asked for after the previous batch, stops all of
+        // them before this one (the flag travels with the gradients).
+        break;
+      }
       if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, steps, stop))
         stop = hooks.batch_end(epoch, step, current_logs()) || stop;
-      if (stop) break;
+      if (stop && !comm) break;
+    }
+    if (comm) {
+      reduce_accumulators();
+      // Layers' own state (BatchNormalization's moving statistics) follows each process's
+      // rows: rank 0's is kept everywhere, so the weights stay identical.
+      comm->broadcast(graph_->params(), int64_t(sizeof(float)) * graph_->param_count(), 0);
     }
     Logs logs = current_logs();
     if (validation && validate_after(epoch)) {
       const Logs val = run_evaluation(*validation, val_bs, hooks.validation, options.handle_sigint);
       for (const auto& [name, value] : val) logs.emplace_back("val_" + name, value);
     }
+    if (comm) stop = any_process(*comm, stop || (options.handle_sigint && SigintGuard::requested()));
     check_interrupt();
     if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
+    if (comm) stop = any_process(*comm, stop);
     if (stop) break;
   }
   check_interrupt();
   if (options.epochs > 0) optimizer_->finalize(graph_->params());
+}
+
+void Model::set_distribution(DataParallel distribution) {
+  if (distribution.communicator && distribution.communicator->size() < 1)
+    throw ValueError("set_distribution(): the communicator has no processes.");
+  distribution_ = std::move(distribution);
+}
+
+// Every process starts from rank 0's weights and shuffling generator; each draws dropout
+// from its own generator.
+void Model::start_data_parallel() {
+  Communicator& comm = *distribution_.communicator;
+  comm.broadcast(graph_->params(), int64_t(sizeof(float)) * graph_->param_count(), 0);
+  std::array<uint64_t, 4> state = rng_.state();
+  comm.broadcast(state.data(), int64_t(sizeof(state)), 0);
+  rng_.set_state(state);
+  local_rng_.reseed(state[0] ^ (0x9e3779b97f4a7c15ull * static_cast<uint64_t>(comm.rank() + 1)));
 }
 
 Logs Model::evaluate(const Data& data, int64_t batch_size, const LoopHooks& hooks) {
@@ -151,9 +255,18 @@ Logs Model::evaluate(const Data& data, int64_t batch_size, const LoopHooks& hook
   return run_evaluation(data, batch_size, hooks, hooks.handle_sigint);
 }
 
-Logs Model::run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint) {
+Logs Model::run_evaluation(const Data& all, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint) {
   if (hooks.begin) hooks.begin();
   reset_metrics();
+  Communicator* comm = distribution_.communicator.get();
+  // Data-parallel: each process evaluates its contiguous share (or its own data), then the
+  // accumulators are summed.
+  Data shard;
+  if (comm && distribution_.auto_shard_dataset) {
+    const RowRange share = rank_share(all.rows, comm->rank(), comm->size());
+    slice_rows(all, share.begin, share.count, shard);
+  }
+  const Data& data = comm && distribution_.auto_shard_dataset ? shard : all;
   Batcher batcher;
   const int64_t steps = (data.rows + batch_size - 1) / batch_size;
   Throttle throttle(hooks.batch_end_interval);
@@ -167,6 +280,7 @@ Logs Model::run_evaluation(const Data& data, int64_t batch_size, const LoopHooks
     if (hooks.batch_end && throttle.due(step, steps, stop)) stop = hooks.batch_end(step, current_logs()) || stop;
     if (stop) break;
   }
+  if (comm) reduce_accumulators();
   Logs logs = current_logs();
   if (hooks.end) hooks.end(logs);
   return logs;

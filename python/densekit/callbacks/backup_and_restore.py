@@ -4,7 +4,7 @@ import json
 import os
 import shutil
 
-from densekit import saving
+from densekit import distribution, saving
 from densekit.callbacks.callback import Callback
 from densekit.callbacks.save_frequency import BatchSaveFrequency
 
@@ -76,6 +76,8 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
             self._save_model()
 
     def _save_model(self):
+        if not distribution.writes_files():  # data-parallel training: process 0 keeps the backup
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if os.path.exists(self._weights_path):
             shutil.copy(self._weights_path, self._prev_weights_path)
@@ -89,5 +91,5 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
             f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+        if self.delete_checkpoint and distribution.writes_files() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)

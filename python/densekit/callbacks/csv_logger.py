@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from densekit import distribution
 from densekit.callbacks.callback import Callback
 
 
@@ -25,6 +26,8 @@ class CSVLogger(Callback):
         self.csv_file = None
 
     def on_train_begin(self, logs=None):
+        if not distribution.writes_files():  # data-parallel training: process 0 writes the log
+            return
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, "r") as f:
@@ -39,6 +42,8 @@ class CSVLogger(Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.csv_file is None:
+            return
         logs = logs or {}
 
         def handle_value(k):

@@ -11,7 +11,7 @@ anything else as densekit's.
 import os
 import warnings
 
-from densekit import _core
+from densekit import _core, distribution
 from densekit.saving import keras_files, keras_reader, keras_writer
 from densekit.saving.serialization_lib import wrap_core_model
 
@@ -54,6 +54,8 @@ def save_model(model, filepath, overwrite=True, warn=True):
     archive for a ``.keras`` path, densekit's format otherwise."""
     path = _path(filepath)
     _require_built(model)
+    if not distribution.writes_files():  # data-parallel training: process 0 writes
+        return
     _check_overwrite(path, overwrite)
     if path.endswith(".keras"):
         keras_writer.save_archive(model, path)
@@ -77,6 +79,8 @@ def save_weights(model, filepath, overwrite=True, warn=True, native=False):
     densekit's format otherwise (or always, with ``native=True``)."""
     path = _path(filepath)
     _require_built(model)
+    if not distribution.writes_files():
+        return
     _check_overwrite(path, overwrite)
     if path.endswith(".weights.h5") and not native:
         keras_writer.save_weights(model, path)

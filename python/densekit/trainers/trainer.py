@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from densekit import _core, losses as losses_module, optimizers
+from densekit import _core, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter
 
@@ -34,6 +34,15 @@ def _epochs(epochs):
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
         raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: epochs={epochs!r}")
     return int(epochs)
+
+
+def _local_batch_size(batch_size):
+    """The rows of each global batch this process trains on when it holds its own data shard
+    (densekit.distribution.DataParallel(auto_shard_dataset=False)); else the batch size."""
+    d = distribution.distribution()
+    if d is None or d.auto_shard_dataset:
+        return batch_size
+    return max(1, batch_size // d.num_processes + (d.process_id < batch_size % d.num_processes))
 
 
 def _verbose(verbose):
@@ -192,7 +201,7 @@ class Trainer:
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         self._require_compiled()
-        verbose = _verbose(verbose)
+        verbose = _verbose(verbose) if distribution.process_id() == 0 else 0  # one progress bar: process 0's
         epochs = _epochs(epochs)
         batch_size = _optional_positive_int("batch_size", batch_size)
         steps_per_epoch = _optional_positive_int("steps_per_epoch", steps_per_epoch)
@@ -229,7 +238,7 @@ class Trainer:
             options.validation_epochs = sorted(int(e) for e in validation_freq)
         else:
             options.validation_freq = _positive_int("validation_freq", validation_freq)
-        steps = math.ceil(len(xs[0]) / batch_size)  # the C++ loop refuses empty data
+        steps = math.ceil(len(xs[0]) / _local_batch_size(batch_size))  # the C++ loop refuses empty data
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
@@ -273,6 +282,7 @@ class Trainer:
         options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
         # Ctrl-C: the loop stops between batches and raises KeyboardInterrupt; model.history
         # keeps the finished epochs, and on_train_end is not called (as in Keras).
+        distribution._bind(self._core)
         self._core.fit(xs, ys, sw, validation, options, hooks)
         cbl.on_train_end(last_logs[0])
         return self.history
@@ -280,7 +290,7 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         self._require_compiled()
-        verbose = _verbose(verbose)
+        verbose = _verbose(verbose) if distribution.process_id() == 0 else 0
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
         sw = data_adapter.sample_weights(sample_weight)
@@ -290,6 +300,7 @@ class Trainer:
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=math.ceil(len(xs[0]) / batch_size))
         self.stop_evaluating = False
+        distribution._bind(self._core)
         logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 

