@@ -91,7 +91,7 @@ def test_dask_search_equals_serial_search(data_and_serial_result):
     from dask.distributed import Client, LocalCluster
 
     x, labels, serial = data_and_serial_result
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster), joblib.parallel_backend("dask"):
         result = _search(x, labels, n_jobs=-1)
         threads = joblib.Parallel()(joblib.delayed(_threads_in_worker)(i) for i in range(8))
