@@ -74,6 +74,22 @@ def test_epoch_scalars_have_keras_tags_steps_and_the_history_values(tmp_path):
                                                                              f32(history.history[f"val_{name}"])))
 
 
+def test_epoch_learning_rate_follows_a_schedule_and_reduce_lr_on_plateau(tmp_path):
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    model = small_model(optimizer=keras.optimizers.SGD(schedule))
+    model.fit(X, Y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[keras.callbacks.TensorBoard(tmp_path / "s")])
+    # the rate of the step after each epoch, as optimizer.learning_rate reports it
+    assert scalars(read(tmp_path / "s" / "train"), "epoch_learning_rate") == [
+        (0, float(np.float32(0.1 * 0.5 ** STEPS))), (1, float(np.float32(0.1 * 0.5 ** (2 * STEPS))))]
+
+    model = small_model(optimizer=keras.optimizers.SGD(0.1))
+    # epoch 0 improves on the initial inf, then no epoch improves by 10: the rate halves at the end of epoch 1,
+    # before TensorBoard (after it in the list) reads it
+    plateau = keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=0, min_delta=10.0)
+    model.fit(X, Y, batch_size=BATCH, epochs=3, verbose=0, callbacks=[plateau, keras.callbacks.TensorBoard(tmp_path / "p")])
+    assert scalars(read(tmp_path / "p" / "train"), "epoch_learning_rate") == list(zip([0, 1, 2], f32([0.1, 0.05, 0.025])))
+
+
 def test_write_graph_writes_the_keras_json_that_the_graph_dashboard_draws(tmp_path):
     keras_util = pytest.importorskip("tensorboard.plugins.graph.keras_util")
     tensor_util = pytest.importorskip("tensorboard.util.tensor_util")
