@@ -1,6 +1,7 @@
 """TensorBoard callback: the event files are read back with TensorBoard's own reader, and every tag,
 step and value is checked against what fit, evaluate and the model report."""
 
+import io
 import json
 import math
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 import densekit as keras
 from densekit import layers
-from densekit.callbacks import CallbackList
+from densekit.callbacks import CallbackList, tensorboard_events
 
 from callback_helpers import data, small_model
 
@@ -196,6 +197,27 @@ def test_write_images_draws_kernels_and_biases(tmp_path):
     # and the kernel (2, 1) squeezed to (2,) as Keras does, as columns
     assert sizes == {"wide/kernel/image": (8, 4), "wide/bias/image": (1, 8), "tall/kernel/image": (8, 2),
                      "tall/bias/image": (1, 2), "out/kernel/image": (1, 2)}
+    # gray levels: the weights clipped to [0, 1] (negative weights black, not wrapped around), times 255
+    from PIL import Image
+    (event,) = train.Images("tall/kernel/image")
+    pixels = np.asarray(Image.open(io.BytesIO(event.encoded_image_string)))
+    kernel = np.asarray(model.get_layer("tall").kernel).T
+    assert (kernel < 0).any() and (kernel > 0).any()
+    assert pixels.shape == kernel.shape + (3,)  # gray, stored as RGB by tensorboardX
+    for channel in range(3):
+        np.testing.assert_array_equal(pixels[:, :, channel], (np.clip(kernel, 0, 1) * 255).astype(np.uint8))
+
+
+def test_a_weight_holding_nan_skips_its_histogram_with_a_warning(tmp_path):
+    model = small_model()
+    model.get_layer("dense").bias.assign(np.full(8, np.nan, dtype="float32"))
+    tensorboard = keras.callbacks.TensorBoard(tmp_path, histogram_freq=1)
+    tensorboard.set_model(model)
+    with pytest.warns(RuntimeWarning, match="dense/bias holds NaN or Inf"):
+        tensorboard.on_epoch_end(0, {"loss": 1.0})
+    tensorboard.on_train_end()
+    assert read(tmp_path / "train").Tags()["histograms"] == [
+        "dense/kernel/histogram", "dense_1/kernel/histogram", "dense_1/bias/histogram"]
 
 
 def test_evaluate_after_fit_adds_its_values_at_the_final_iteration(tmp_path):
@@ -224,6 +246,22 @@ def test_a_second_fit_with_the_same_callback_writes_a_second_file(tmp_path):
     second = model.fit(X, Y, epochs=2, initial_epoch=1, verbose=0, callbacks=[tensorboard]).history["loss"]
     assert len(list((tmp_path / "train").iterdir())) == 2
     assert scalars(read(tmp_path / "train"), "epoch_loss") == list(zip([0, 1], f32(first + second)))
+
+
+@pytest.mark.parametrize("flush_seconds, visible", [(0.0, [[0], [0, 1]]), (3600.0, [[], []])])
+def test_epoch_ends_flush_at_most_once_per_flush_interval(tmp_path, monkeypatch, flush_seconds, visible):
+    monkeypatch.setattr(tensorboard_events, "FLUSH_SECONDS", flush_seconds)
+    seen = []
+
+    def peek(epoch, logs):  # what a running TensorBoard would read now
+        train = read(tmp_path / "train")
+        seen.append([s for s, _ in scalars(train, "epoch_loss")] if "epoch_loss" in train.Tags()["scalars"] else [])
+
+    model = small_model()
+    model.fit(X, Y, epochs=2, verbose=0,
+              callbacks=[keras.callbacks.TensorBoard(tmp_path), keras.callbacks.LambdaCallback(on_epoch_end=peek)])
+    assert seen == visible
+    assert [s for s, _ in scalars(read(tmp_path / "train"), "epoch_loss")] == [0, 1]  # all there once fit ends
 
 
 def test_missing_tensorboardx_raises_a_clear_import_error_when_constructed(monkeypatch, tmp_path):

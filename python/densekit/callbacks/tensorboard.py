@@ -1,6 +1,6 @@
 """TensorBoard (keras/src/callbacks/tensorboard.py): scalars, weight histograms and the model's
-conceptual graph as event files that TensorBoard reads, written with tensorboardX (numpy and
-protobuf only; no TensorFlow).
+conceptual graph as event files that TensorBoard reads, written with tensorboardX's protos and record
+writer (numpy and protobuf only; no TensorFlow; see tensorboard_events.py).
 
 What Keras writes, with the same tags, directories and steps:
 - ``log_dir/train``: ``epoch_<name>`` per epoch (step = epoch) for every training log, plus
@@ -17,28 +17,22 @@ is a multiple of ``update_freq`` (its batch-level ``record_if`` is still active 
 always writes them. ``profile_batch`` and ``embeddings_freq`` have nothing to act on (no TensorFlow
 profiler, no ``Embedding`` layer): a warning says they are ignored."""
 
-import itertools
 import os
 import time
 import warnings
 
+import numpy as np
+
 from densekit.callbacks.callback import Callback
-
-# Event files are named by the second they are opened: a counter keeps two writers opened in the
-# same second in one directory (fit, then evaluate) from truncating each other's file.
-_writer_ids = itertools.count()
-
-# tf.summary.histogram's default: 30 equal-width buckets between the smallest and largest weight.
-_HISTOGRAM_BUCKETS = 30
+from densekit.callbacks.tensorboard_events import EventFile
 
 
-def _import_summary_writer():
+def _require_tensorboardx():
     try:
-        from tensorboardX import SummaryWriter
+        import tensorboardX.event_file_writer  # noqa: F401
     except ImportError as e:
         raise ImportError("densekit.callbacks.TensorBoard writes its event files with tensorboardX, which is not "
                           'installed. Install it with: pip install "densekit[tensorboard]"') from e
-    return SummaryWriter
 
 
 def _update_freq(update_freq):
@@ -82,7 +76,7 @@ class TensorBoard(Callback):
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
                  embeddings_metadata=None):
         super().__init__()
-        self._summary_writer_class = _import_summary_writer()
+        _require_tensorboardx()
         self.log_dir = os.fspath(log_dir) if isinstance(log_dir, os.PathLike) else str(log_dir)
         if not isinstance(histogram_freq, int) or isinstance(histogram_freq, bool) or histogram_freq < 0:
             raise ValueError(f"`histogram_freq` must be a non-negative integer. Received: histogram_freq={histogram_freq!r}")
@@ -133,17 +127,12 @@ class TensorBoard(Callback):
 
     # --- writers -----------------------------------------------------------------------------
     def _writer(self, which):
-        """The event writer of ``log_dir/train`` or ``log_dir/validation``, opened on first use."""
+        """The event file of ``log_dir/train`` or ``log_dir/validation``, opened on first use."""
         writer = self._writers.get(which)
         if writer is None:
-            directory = self._train_dir if which == "train" else self._val_dir
-            writer = self._summary_writer_class(directory, filename_suffix=f".{os.getpid()}.{next(_writer_ids)}.v2")
+            writer = EventFile(self._train_dir if which == "train" else self._val_dir)
             self._writers[which] = writer
         return writer
-
-    def _flush_writers(self):
-        for writer in self._writers.values():
-            writer.flush()
 
     def _close_writers(self):
         for writer in self._writers.values():
@@ -170,7 +159,8 @@ class TensorBoard(Callback):
         self._log_epoch_metrics(epoch, logs)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
-        self._flush_writers()  # so a running TensorBoard shows each epoch as it ends
+        for writer in self._writers.values():  # so a running TensorBoard shows the epochs as they end
+            writer.flush_if_due()
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batch_start_time = time.time()
@@ -184,10 +174,10 @@ class TensorBoard(Callback):
         if self.write_steps_per_second:
             elapsed = time.time() - self._batch_start_time
             if elapsed > 0:
-                writer.add_scalar("batch_steps_per_second", 1.0 / elapsed, step)
+                writer.scalar("batch_steps_per_second", 1.0 / elapsed, step)
         if isinstance(logs, dict):
             for name, value in logs.items():
-                writer.add_scalar(f"batch_{name}", value, step)
+                writer.scalar(f"batch_{name}", value, step)
 
     # --- evaluate, and validation inside fit -------------------------------------------------
     def on_test_end(self, logs=None):
@@ -195,7 +185,7 @@ class TensorBoard(Callback):
         if iterations is not None and logs:
             writer = self._writer("val")
             for name, value in logs.items():
-                writer.add_scalar(f"evaluation_{name}_vs_iterations", value, iterations)
+                writer.scalar(f"evaluation_{name}_vs_iterations", value, iterations)
         if not self._in_fit:
             self._close_writers()  # evaluate() alone: nothing else will close them
 
@@ -224,22 +214,26 @@ class TensorBoard(Callback):
         if train_logs:
             writer = self._writer("train")
             for name, value in train_logs.items():
-                writer.add_scalar(f"epoch_{name}", value, epoch)
+                writer.scalar(f"epoch_{name}", value, epoch)
         if val_logs:
             writer = self._writer("val")
             for name, value in val_logs.items():
-                writer.add_scalar(f"epoch_{name}", value, epoch)
+                writer.scalar(f"epoch_{name}", value, epoch)
 
     def _log_weights(self, epoch):
-        import numpy as np
-
         writer = self._writer("train")
         for layer in self.model.layers:
             for weight in layer.weights:
                 tag = weight.path.replace(":", "_")
                 values = np.asarray(weight)
-                if values.size:
-                    writer.add_histogram(f"{tag}/histogram", values, epoch, bins=_HISTOGRAM_BUCKETS)
+                if not values.size:
+                    continue
+                if not np.isfinite(values).all():
+                    # no meaningful buckets; training goes on (TerminateOnNaN is the callback that stops it)
+                    warnings.warn(f"TensorBoard: {weight.path} holds NaN or Inf at epoch {epoch}; its histogram "
+                                  "and image are not written.", RuntimeWarning, stacklevel=2)
+                    continue
+                writer.histogram(f"{tag}/histogram", values, epoch)
                 if self.write_images:
                     self._log_weight_as_image(writer, values, f"{tag}/image", epoch)
 
@@ -255,7 +249,7 @@ class TensorBoard(Callback):
                 image = image.T
         else:
             return  # Keras draws only vectors and matrices of a dense network
-        writer.add_image(tag, image[:, :, None], epoch, dataformats="HWC")
+        writer.gray_image(tag, image, epoch)
 
     def _write_keras_model_summary(self):
         """The model's Keras JSON under tag "keras", which TensorBoard's graph dashboard draws as
@@ -276,4 +270,4 @@ class TensorBoard(Callback):
         tensor = TensorProto(dtype="DT_STRING", tensor_shape=TensorShapeProto(),
                              string_val=[json_string.encode("utf-8")])
         summary = Summary(value=[Summary.Value(tag="keras", metadata=metadata, tensor=tensor)])
-        self._writer("train").file_writer.add_summary(summary, 0)
+        self._writer("train").write(summary, 0)
