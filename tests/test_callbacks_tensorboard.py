@@ -87,8 +87,10 @@ def test_epoch_learning_rate_follows_a_schedule_and_reduce_lr_on_plateau(tmp_pat
     # epoch 0 improves on the initial inf, then no epoch improves by 10: the rate halves at the end of epoch 1,
     # before TensorBoard (after it in the list) reads it
     plateau = keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=0, min_delta=10.0)
-    model.fit(X, Y, batch_size=BATCH, epochs=3, verbose=0, callbacks=[plateau, keras.callbacks.TensorBoard(tmp_path / "p")])
-    assert scalars(read(tmp_path / "p" / "train"), "epoch_learning_rate") == list(zip([0, 1, 2], f32([0.1, 0.05, 0.025])))
+    model.fit(X, Y, batch_size=BATCH, epochs=3, verbose=0,
+              callbacks=[plateau, keras.callbacks.TensorBoard(tmp_path / "p")])
+    assert scalars(read(tmp_path / "p" / "train"), "epoch_learning_rate") == list(zip([0, 1, 2],
+                                                                                     f32([0.1, 0.05, 0.025])))
 
 
 def test_write_graph_writes_the_keras_json_that_the_graph_dashboard_draws(tmp_path):
@@ -108,7 +110,8 @@ def test_write_graph_writes_the_keras_json_that_the_graph_dashboard_draws(tmp_pa
     assert [(n.name, list(n.input)) for n in graph.node] == [
         (f"{name}/input_layer", []), (f"{name}/dense", [f"{name}/input_layer"]), (f"{name}/dense_1", [f"{name}/dense"])]
 
-    model.fit(X, Y, epochs=1, verbose=0, callbacks=[keras.callbacks.TensorBoard(tmp_path / "nograph", write_graph=False)])
+    no_graph = keras.callbacks.TensorBoard(tmp_path / "nograph", write_graph=False)
+    model.fit(X, Y, epochs=1, verbose=0, callbacks=[no_graph])
     assert read(tmp_path / "nograph" / "train").Tags()["tensors"] == []
 
 
@@ -235,7 +238,8 @@ def test_evaluate_after_fit_adds_its_values_at_the_final_iteration(tmp_path):
 
     fresh = tmp_path / "evaluate_only"  # evaluate with no fit before it works too
     loss = model.evaluate(X, Y, verbose=0, callbacks=[keras.callbacks.TensorBoard(fresh)])[0]
-    assert scalars(read(fresh / "validation"), "evaluation_loss_vs_iterations") == [(2 * STEPS, float(np.float32(loss)))]
+    assert scalars(read(fresh / "validation"), "evaluation_loss_vs_iterations") == [(2 * STEPS,
+                                                                                     float(np.float32(loss)))]
     assert not (fresh / "train").exists()
 
 

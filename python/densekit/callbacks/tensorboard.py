@@ -42,7 +42,8 @@ def _update_freq(update_freq):
         return "epoch"
     if isinstance(update_freq, int) and not isinstance(update_freq, bool) and update_freq > 0:
         return update_freq
-    raise ValueError(f'`update_freq` must be "epoch", "batch" or a positive integer. Received: update_freq={update_freq!r}')
+    raise ValueError('`update_freq` must be "epoch", "batch" or a positive integer. '
+                     f"Received: update_freq={update_freq!r}")
 
 
 def _profile_range(profile_batch):
@@ -79,7 +80,8 @@ class TensorBoard(Callback):
         _require_tensorboardx()
         self.log_dir = os.fspath(log_dir) if isinstance(log_dir, os.PathLike) else str(log_dir)
         if not isinstance(histogram_freq, int) or isinstance(histogram_freq, bool) or histogram_freq < 0:
-            raise ValueError(f"`histogram_freq` must be a non-negative integer. Received: histogram_freq={histogram_freq!r}")
+            raise ValueError("`histogram_freq` must be a non-negative integer. "
+                             f"Received: histogram_freq={histogram_freq!r}")
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
         self.write_images = write_images
