@@ -15,10 +15,11 @@ from densekit.callbacks.monitor_callback import MonitorCallback
 from densekit.callbacks.progbar_logger import ProgbarLogger
 from densekit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from densekit.callbacks.swap_ema_weights import SwapEMAWeights
+from densekit.callbacks.tensorboard import TensorBoard
 from densekit.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ProgbarLogger", "ReduceLROnPlateau",
-    "SwapEMAWeights", "TerminateOnNaN",
+    "SwapEMAWeights", "TensorBoard", "TerminateOnNaN",
 ]
