@@ -8,6 +8,7 @@ interrupted download or extraction never leaves a half file where the real one b
 
 import hashlib
 import os
+import secrets
 import shutil
 import tarfile
 import tempfile
@@ -78,6 +79,12 @@ def _target_paths(datadir, fname, named, extract):
     return os.path.join(datadir, f"{fname}_archive"), os.path.join(datadir, fname)
 
 
+def _partial_name(path):
+    """A fresh name beside ``path`` for a file or folder still being written. Made with ``open``
+    and ``mkdir`` rather than ``tempfile`` so the result gets the usual permissions (umask), not 0600."""
+    return f"{path}.{os.getpid()}-{secrets.token_hex(4)}.part"
+
+
 def _offline_advice(origin, target):
     return (f"To use this file without a network connection, download {origin} on a machine that has one "
             f"and copy it to {target}")
@@ -86,10 +93,9 @@ def _offline_advice(origin, target):
 def _download(origin, target, file_hash, hash_algorithm, stale):
     """Streams ``origin`` into a temporary file beside ``target``, checks its hash, then renames it."""
     print(f"Downloading data from {origin}")
-    handle, partial = tempfile.mkstemp(dir=os.path.dirname(target), prefix=os.path.basename(target) + ".",
-                                       suffix=".part")
+    partial = _partial_name(target)
     try:
-        with os.fdopen(handle, "wb") as out:
+        with open(partial, "xb") as out:
             try:
                 with urllib.request.urlopen(origin) as response:
                     length = response.headers.get("Content-Length")
@@ -99,7 +105,10 @@ def _download(origin, target, file_hash, hash_algorithm, stale):
                         out.write(chunk)
                         received += len(chunk)
                         progbar.update(received)
-                    progbar.update(received, finalize=True)
+                    if progbar.target is None:
+                        progbar.update(received, finalize=True)
+                    elif received < progbar.target:
+                        raise ConnectionError(f"the connection closed after {received} of {progbar.target} bytes")
             except urllib.error.HTTPError as error:
                 raise OSError(f"URL fetch failure on {origin}: {error.code} -- {error.reason}. "
                               f"{_offline_advice(origin, target)}.") from error
@@ -173,8 +182,8 @@ def extract_archive(file_path, path=".", archive_format="auto"):
 
 def _extract_into_place(archive, extraction_dir, archive_format):
     """Extracts into a temporary folder beside ``extraction_dir`` and renames it when complete."""
-    partial = tempfile.mkdtemp(dir=os.path.dirname(extraction_dir),
-                               prefix=os.path.basename(extraction_dir) + ".", suffix=".part")
+    partial = _partial_name(extraction_dir)
+    os.mkdir(partial)
     try:
         if not extract_archive(archive, partial, archive_format):
             warnings.warn("Could not extract archive.", stacklevel=3)
