@@ -12,13 +12,14 @@ import numpy as np
 # Where Keras keeps every dataset except CIFAR.
 BUCKET = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
-# The only globals a pickled NumPy array needs, under NumPy 1's and NumPy 2's module names.
+# The only globals a pickled NumPy array needs, under NumPy 1's and NumPy 2's module names, and
+# the codec call Python 3 writes bytes with under pickle protocol 2 (it turns a str into bytes).
 _ARRAY_GLOBALS = frozenset(
     (module, name)
     for package in ("numpy.core", "numpy._core")
     for module, name in ((f"{package}.multiarray", "_reconstruct"), (f"{package}.multiarray", "scalar"),
                          (f"{package}.numeric", "_frombuffer"))
-) | {("numpy", "ndarray"), ("numpy", "dtype")}
+) | {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
 
 
 class ArrayUnpickler(pickle.Unpickler):

@@ -5,6 +5,7 @@
 import gzip
 import math
 import os
+import zlib
 
 import numpy as np
 
@@ -23,8 +24,11 @@ _LABELS_MAGIC, _IMAGES_MAGIC = 0x0801, 0x0803
 
 
 def _read_idx(path, magic):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path} is not a complete gzip file ({error}). Delete it to download it again.") from error
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(data) < header or int.from_bytes(data[:4], "big") != magic:
