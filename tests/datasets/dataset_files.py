@@ -3,6 +3,10 @@
 import hashlib
 import io
 import os
+import pickle
+import zipfile
+
+import numpy as np
 
 
 class Response(io.BytesIO):
@@ -40,3 +44,30 @@ def cached(keras_home, *parts):
     path = os.path.join(str(keras_home), "datasets", *parts)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return path
+
+
+def object_array(lists):
+    out = np.empty(len(lists), dtype=object)
+    for i, item in enumerate(lists):
+        out[i] = item
+    return out
+
+
+def write_npz(path, numpy1_names=False, **arrays):
+    """An .npz as IMDB's and Reuters's: ragged sequences as object arrays of lists, labels int64.
+    ``numpy1_names`` pickles the object arrays with NumPy 1's module names (``numpy.core``), as
+    the files Keras downloads were written."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, array in arrays.items():
+            stream = io.BytesIO()
+            if array.dtype == object:
+                np.lib.format.write_array_header_1_0(
+                    stream, {"descr": "|O", "fortran_order": False, "shape": array.shape})
+                # Protocol 2 names globals as "module\nname\n" text, so renaming one is a plain replace.
+                data = pickle.dumps(array, protocol=2)
+                if numpy1_names:
+                    data = data.replace(b"numpy._core.", b"numpy.core.")
+                stream.write(data)
+            else:
+                np.lib.format.write_array(stream, array)
+            archive.writestr(f"{name}.npy", stream.getvalue())

@@ -197,3 +197,19 @@ def test_cifar10_refuses_a_pickle_that_runs_code(keras_home, tmp_path):
     with pytest.raises(pickle.UnpicklingError, match="Refusing to load `posix.system`"):
         cifar10.load_data()
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("module, origin, file_hash", [
+    (mnist, "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+     "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),
+    (cifar10, "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+     "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),
+    (keras.datasets.boston_housing, "https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_housing.npz",
+     "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5"),
+    (keras.datasets.california_housing,
+     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/california_housing.npz",
+     "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f"),
+])
+def test_urls_and_hashes_are_kerass(module, origin, file_hash):
+    """As in keras/src/datasets/*.py: the same file, checked the same way, is shared with Keras."""
+    assert (module.ORIGIN, module.FILE_HASH) == (origin, file_hash)
