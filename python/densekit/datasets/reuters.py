@@ -30,7 +30,8 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
     topic labels. All wires are shuffled with ``seed``, then the last ``test_split`` of them are
     for testing; the word options work as in ``densekit.datasets.imdb.load_data``."""
     _sequences.check_options(num_words, skip_top, maxlen, start_char, oov_char, index_from)
-    if isinstance(test_split, bool) or not isinstance(test_split, (int, float)) or not 0 <= test_split <= 1:
+    if isinstance(test_split, bool) or not isinstance(test_split, (int, float, np.integer, np.floating)) \
+            or not 0 <= test_split <= 1:
         raise ValueError(f"`test_split` must be a number between 0 and 1. Received: test_split={test_split!r}")
     path = get_file(fname=path, origin=ORIGIN, file_hash=FILE_HASH)
     xs, labels = read_npz(path, ("x", "y"), objects=True)

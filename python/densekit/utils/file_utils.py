@@ -10,13 +10,9 @@ import hashlib
 import os
 import secrets
 import shutil
-import tarfile
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
-import zipfile
 
 from densekit.utils.progbar import Progbar
 
@@ -92,6 +88,10 @@ def _offline_advice(origin, target):
 
 def _download(origin, target, file_hash, hash_algorithm, stale):
     """Streams ``origin`` into a temporary file beside ``target``, checks its hash, then renames it."""
+    # Imported here: urllib.request (with http.client and ssl) would add ~40 ms to `import densekit`.
+    import urllib.error
+    import urllib.request
+
     print(f"Downloading data from {origin}")
     partial = _partial_name(target)
     try:
@@ -136,6 +136,9 @@ def _inside(base, name):
 
 def _safe_members(archive, base):
     """The entries that stay inside ``base`` (no absolute paths, ``..`` or links pointing out)."""
+    import tarfile
+    import zipfile
+
     base = os.path.realpath(base)
     if isinstance(archive, zipfile.ZipFile):
         entries = [(info, info.filename) for info in archive.infolist()]
@@ -159,6 +162,9 @@ def _safe_members(archive, base):
 def extract_archive(file_path, path=".", archive_format="auto"):
     """Extracts a tar (also .tar.gz, .tar.bz2) or zip archive into ``path``; ``False`` if the file is
     neither. Entries that would land outside ``path`` are skipped with a warning."""
+    import tarfile
+    import zipfile
+
     if archive_format is None:
         return False
     formats = ["tar", "zip"] if archive_format == "auto" else (
