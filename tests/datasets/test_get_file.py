@@ -107,6 +107,18 @@ def test_an_interrupted_download_keeps_the_previous_file(keras_home, serve):
     assert leftovers(os.path.dirname(path)) == []
 
 
+def test_a_full_disk_is_not_reported_as_a_network_failure(keras_home, serve, monkeypatch):
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(file_utils, "open", lambda path, mode: FullDisk(), raising=False)
+    serve[URL] = CONTENT
+    folder = os.path.join(str(keras_home), "datasets")
+    with pytest.raises(OSError, match=f"Could not save the download of {URL} in {folder}: .*No space left on device"):
+        keras.utils.get_file(origin=URL)
+
+
 def test_a_cached_file_with_the_wrong_hash_is_downloaded_again(keras_home, serve, capsys):
     path = cached(keras_home, "data.bin")
     open(path, "wb").write(b"truncated")

@@ -81,6 +81,10 @@ def _partial_name(path):
     return f"{path}.{os.getpid()}-{secrets.token_hex(4)}.part"
 
 
+class _WriteFailed(Exception):
+    """Writing the download failed (a full disk, say): not to be reported as a network failure."""
+
+
 def _offline_advice(origin, target):
     return (f"To use this file without a network connection, download {origin} on a machine that has one "
             f"and copy it to {target}")
@@ -98,11 +102,14 @@ def _download(origin, target, file_hash, hash_algorithm, stale):
         with open(partial, "xb") as out:
             try:
                 with urllib.request.urlopen(origin) as response:
-                    length = response.headers.get("Content-Length")
-                    progbar = Progbar(int(length) if length and int(length) > 0 else None)
+                    length = str(response.headers.get("Content-Length") or "")
+                    progbar = Progbar(int(length) if length.isdigit() and int(length) > 0 else None)
                     received = 0
                     for chunk in iter(lambda: response.read(_CHUNK_SIZE), b""):
-                        out.write(chunk)
+                        try:
+                            out.write(chunk)
+                        except OSError as error:
+                            raise _WriteFailed(error) from error
                         received += len(chunk)
                         progbar.update(received)
                     if progbar.target is None:
@@ -118,6 +125,9 @@ def _download(origin, target, file_hash, hash_algorithm, stale):
                           else f"No copy of the file is cached at {target}.")
                 raise OSError(f"URL fetch failure on {origin}: {reason}. {cached} "
                               f"{_offline_advice(origin, target)}.") from error
+            except _WriteFailed as failure:
+                raise OSError(f"Could not save the download of {origin} in {os.path.dirname(target)}: "
+                              f"{failure.__cause__}") from failure.__cause__
         if file_hash is not None and not validate_file(partial, file_hash, hash_algorithm):
             _, name = _hasher(hash_algorithm, file_hash)
             raise ValueError(f"Incomplete or corrupted file detected: the {name} hash of the file downloaded from "
