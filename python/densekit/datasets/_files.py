@@ -29,9 +29,15 @@ class ArrayUnpickler(pickle.Unpickler):
         if (module, name) not in _ARRAY_GLOBALS:
             raise pickle.UnpicklingError(f"Refusing to load `{module}.{name}` from a dataset file: the file is "
                                          "corrupted or was not written by Keras.")
-        if module.startswith("numpy.core.") and hasattr(np, "_core"):
-            module = "numpy._core." + module[len("numpy.core."):]  # NumPy 2 warns on the old name
-        return super().find_class(module, name)
+        # NumPy 2 moved numpy.core to numpy._core (and warns on the old name): try the new
+        # spelling first, then the old one, whichever the file used.
+        rest = module.split(".", 2)[-1] if module.startswith(("numpy.core.", "numpy._core.")) else None
+        for candidate in ([f"numpy._core.{rest}", f"numpy.core.{rest}"] if rest else [module]):
+            try:
+                return super().find_class(candidate, name)
+            except (ImportError, AttributeError):
+                continue
+        raise pickle.UnpicklingError(f"This NumPy cannot rebuild `{module}.{name}` from a dataset file.")
 
 
 def _read_npy(stream):
