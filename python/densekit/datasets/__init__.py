@@ -1,5 +1,10 @@
-"""Small datasets that ship with densekit (no downloads)."""
+"""Datasets. ``breast_cancer`` ships with densekit; the others are Keras's datasets, loaded the
+way ``keras.datasets`` loads them and downloaded once into the cache Keras uses
+(``$KERAS_HOME/datasets`` or ``~/.keras/datasets``; docs/datasets.md)."""
 
-from densekit.datasets import breast_cancer
+from densekit.datasets import (
+    boston_housing, breast_cancer, california_housing, cifar10, fashion_mnist, imdb, mnist, reuters,
+)
 
-__all__ = ["breast_cancer"]
+__all__ = ["boston_housing", "breast_cancer", "california_housing", "cifar10", "fashion_mnist", "imdb", "mnist",
+           "reuters"]

@@ -1,4 +1,4 @@
-"""Utilities: seeding, one-hot encoding, progress bars."""
+"""Utilities: seeding, one-hot encoding, progress bars, downloading into Keras's cache."""
 
 import random as _random
 
@@ -6,9 +6,10 @@ import numpy as np
 
 from densekit import _core
 from densekit.backend import clear_session  # noqa: F401  (Keras exports it here too)
+from densekit.utils.file_utils import get_file  # noqa: F401
 from densekit.utils.naming import to_snake_case  # noqa: F401
 
-__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session"]
+__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file"]
 
 
 def set_random_seed(seed):
