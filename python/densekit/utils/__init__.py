@@ -1,4 +1,4 @@
-"""Utilities: seeding, one-hot encoding, progress bars."""
+"""Utilities: seeding, one-hot encoding, progress bars, plotting a model."""
 
 import random as _random
 
@@ -8,7 +8,16 @@ from densekit import _core
 from densekit.backend import clear_session  # noqa: F401  (Keras exports it here too)
 from densekit.utils.naming import to_snake_case  # noqa: F401
 
-__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session"]
+__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "plot_model", "model_to_dot"]
+
+
+def __getattr__(name):
+    # Imported on first use: model_visualization needs the layers, which import this package.
+    if name in ("plot_model", "model_to_dot"):
+        from densekit.utils import model_visualization
+
+        return getattr(model_visualization, name)
+    raise AttributeError(f"module 'densekit.utils' has no attribute '{name}'")
 
 
 def set_random_seed(seed):
