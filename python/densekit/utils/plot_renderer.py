@@ -244,9 +244,12 @@ def _layout(graph, edges, measure, horizontal):
 def _edge_points(boxes, rankdir, splines):
     """The edge from the first box through the gates to the last: out of each box on the side
     facing the flow, into the next on the opposite side."""
-    ux, uy = {"TB": (0, 1), "BT": (0, -1), "LR": (1, 0), "RL": (-1, 0)}[rankdir]
+    flow = {"TB": (0, 1), "BT": (0, -1), "LR": (1, 0), "RL": (-1, 0)}[rankdir]
     points = []
     for (sx, sy, sw, sh), (dx, dy, dw, dh) in zip(boxes, boxes[1:]):
+        ux, uy = flow
+        if (dx + dw / 2 - sx - sw / 2) * ux + (dy + dh / 2 - sy - sh / 2) * uy < 0:
+            ux, uy = -ux, -uy  # an edge back against the flow (a cycle): out and in on the other sides
         start = (sx + sw / 2 + ux * sw / 2, sy + sh / 2 + uy * sh / 2)
         end = (dx + dw / 2 - ux * dw / 2, dy + dh / 2 - uy * dh / 2)
         if not points:
@@ -332,11 +335,12 @@ def to_svg(drawing, title):
                        f'fill="{cell.fill}" stroke="black"/>')
             out.append(_svg_text(cx + cw / 2, cy + ch / 2 + 0.35 * size, size, cell.color, cell.runs))
         out.append("</g>")
+    names = {node.key: node.name for node, *_ in drawing.boxes}
     for source, destination, points in drawing.edges:
         line, triangle = _arrowhead(points)
         path = "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in line)
         arrow = " ".join(f"{x:.2f},{y:.2f}" for x, y in triangle)
-        out.append(f'<g class="edge"><title>{escape(source)}&#45;&gt;{escape(destination)}</title>'
+        out.append(f'<g class="edge"><title>{escape(names[source])}&#45;&gt;{escape(names[destination])}</title>'
                    f'<path d="{path}" fill="none" stroke="black" stroke-width="2"/>'
                    f'<polygon points="{arrow}" fill="black" stroke="black"/></g>')
     out.append("</g></svg>")
@@ -378,15 +382,16 @@ def _matplotlib_measure(FontProperties, TextToPath):
 
 
 def _draw_matplotlib(graph, path, extension, rankdir, dpi, splines):
+    modules = _import_matplotlib()
     import matplotlib
 
     # Without hinting, text widths scale with the dpi, so the runs measured at 72 dpi still fit.
-    with matplotlib.rc_context({"text.hinting": "none", "text.hinting_factor": 1}):
-        _draw_figure(graph, path, extension, rankdir, dpi, splines)
+    with matplotlib.rc_context({"text.hinting": "none"}):
+        _draw_figure(modules, graph, path, extension, rankdir, dpi, splines)
 
 
-def _draw_figure(graph, path, extension, rankdir, dpi, splines):
-    FigureCanvasAgg, Figure, FontProperties, Polygon, Rectangle, TextToPath = _import_matplotlib()
+def _draw_figure(modules, graph, path, extension, rankdir, dpi, splines):
+    FigureCanvasAgg, Figure, FontProperties, Polygon, Rectangle, TextToPath = modules
     measure = _matplotlib_measure(FontProperties, TextToPath)
     drawing = layout(graph, rankdir, splines, measure)
     figure = Figure(figsize=(drawing.width / 72, drawing.height / 72), dpi=dpi)
