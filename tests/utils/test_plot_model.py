@@ -267,3 +267,51 @@ def test_graphviz_draws_when_installed(tmp_path):
     keras.utils.plot_model(_nested(), str(tmp_path / "g.svg"), expand_nested=True, show_layer_names=True)
     text = (tmp_path / "g.svg").read_text()
     assert "enc_h" in text and "cluster" in text
+
+
+def test_graphviz_is_given_the_dot_graph_and_the_format_of_the_extension(tmp_path, monkeypatch):
+    pydot = pytest.importorskip("pydot")
+    monkeypatch.setattr(model_visualization, "graphviz_available", lambda: True)
+    written = []
+    monkeypatch.setattr(pydot.Dot, "write", lambda self, path, format="raw", **kw: written.append(
+        (path, format, self.get_rankdir(), self.get_dpi(), len(self.get_nodes()), len(self.get_edges()))))
+    keras.utils.plot_model(_two_in_two_out(), str(tmp_path / "g.jpg"), rankdir="LR", dpi=96)
+    keras.utils.plot_model(_two_in_two_out(), str(tmp_path / "graph"))
+    assert written == [(str(tmp_path / "g.jpg"), "jpg", "LR", 96, 7, 5), (str(tmp_path / "graph"), "png", "TB", 200, 7, 5)]
+    with pytest.raises(ValueError, match="graphviz has no format 'docx'"):
+        keras.utils.plot_model(_two_in_two_out(), str(tmp_path / "g.docx"))
+
+
+class _FakeDisplay:
+    class Image:
+        def __init__(self, filename):
+            self.filename = filename
+
+    class SVG(Image):
+        pass
+
+
+def test_returns_an_ipython_image_when_ipython_is_installed(builtin, tmp_path, monkeypatch):
+    ipython = type(sys)("IPython")
+    ipython.display = _FakeDisplay
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    image = keras.utils.plot_model(_mlp(), str(tmp_path / "m.svg"))
+    assert type(image) is _FakeDisplay.SVG and image.filename == str(tmp_path / "m.svg")
+    if model_visualization.graphviz_available() or _has("matplotlib"):
+        image = keras.utils.plot_model(_mlp(), str(tmp_path / "m.png"), dpi=30)
+        assert type(image) is _FakeDisplay.Image and image.filename == str(tmp_path / "m.png")
+
+
+def test_in_a_notebook_a_missing_package_is_printed_not_raised(builtin, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "IPython.core.magics.namespace", type(sys)("namespace"))
+    assert keras.utils.plot_model(_mlp(), str(tmp_path / "m.png")) is None
+    assert 'pip install "densekit[plot]"' in capsys.readouterr().out
+
+
+def _has(module):
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True

@@ -92,20 +92,26 @@ class _Block:
 
 
 def _ranks(count, edges):
-    """Longest-path ranks; a cycle (a nested model called twice in a row of its own outputs) is
-    broken at its least-blocked item."""
+    """Longest-path ranks; a cycle (a nested model called again on what it returned) is broken
+    at its least-blocked item."""
     preds, succs = _neighbours(count, edges)
     rank, waiting, done = [0] * count, [len(p) for p in preds], [False] * count
-    while not all(done):
-        ready = [i for i in range(count) if not done[i] and waiting[i] == 0]
+    ready = [i for i in range(count) if waiting[i] == 0]
+    finished = 0
+    while finished < count:
         if not ready:
             ready = [min((i for i in range(count) if not done[i]), key=lambda i: waiting[i])]
-        for i in ready:
-            done[i] = True
-            for j in succs[i]:
-                if not done[j]:
-                    waiting[j] -= 1
-                    rank[j] = max(rank[j], rank[i] + 1)
+        i = ready.pop()
+        if done[i]:
+            continue
+        done[i] = True
+        finished += 1
+        for j in succs[i]:
+            if not done[j]:
+                waiting[j] -= 1
+                rank[j] = max(rank[j], rank[i] + 1)
+                if waiting[j] == 0:
+                    ready.append(j)
     return rank, preds, succs
 
 
