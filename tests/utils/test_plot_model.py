@@ -32,7 +32,8 @@ def _svg(model, path, **kwargs):
             text = " ".join("".join(t.itertext()) for t in g.iter(f"{SVG}text"))
             boxes[g.find(f"{SVG}title").text] = (text, *(float(rect.get(k)) for k in ("x", "y", "width", "height")))
     edges = [tuple(g.find(f"{SVG}title").text.split("->")) for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
-    clusters = {g.find(f"{SVG}title").text: tuple(float(g.find(f"{SVG}rect").get(k)) for k in ("x", "y", "width", "height"))
+    clusters = {g.find(f"{SVG}title").text: tuple(float(g.find(f"{SVG}rect").get(k)) for k in ("x", "y", "width",
+                                                                                                "height"))
                 for g in root.iter(f"{SVG}g") if g.get("class") == "cluster"}
     return boxes, edges, clusters
 
@@ -277,7 +278,9 @@ def test_graphviz_is_given_the_dot_graph_and_the_format_of_the_extension(tmp_pat
         (path, format, self.get_rankdir(), self.get_dpi(), len(self.get_nodes()), len(self.get_edges()))))
     keras.utils.plot_model(_two_in_two_out(), str(tmp_path / "g.jpg"), rankdir="LR", dpi=96)
     keras.utils.plot_model(_two_in_two_out(), str(tmp_path / "graph"))
-    assert written == [(str(tmp_path / "g.jpg"), "jpg", "LR", 96, 7, 5), (str(tmp_path / "graph"), "png", "TB", 200, 7, 5)]
+    # 7 nodes: the 6 layers and pydot's `node [shape=record]` defaults
+    assert written == [(str(tmp_path / "g.jpg"), "jpg", "LR", 96, 7, 5),
+                       (str(tmp_path / "graph"), "png", "TB", 200, 7, 5)]
     with pytest.raises(ValueError, match="graphviz has no format 'docx'"):
         keras.utils.plot_model(_two_in_two_out(), str(tmp_path / "g.docx"))
 

@@ -13,12 +13,14 @@ nested model calls that made them (layers/node.py ``model_calls``), which is how
 is drawn back as one box or cluster.
 """
 
+import html
 import os
 import shutil
 import sys
 
-from densekit.layers.input_layer import InputLayer
-from densekit.layers.node import ModelCall
+# Only utilities here, no layers or models (densekit.utils sits below them): the model is read
+# through its attributes.
+from densekit.utils import plot_renderer
 from densekit.utils.summary import format_shape
 
 __all__ = ["plot_model", "model_to_dot"]
@@ -100,7 +102,7 @@ def _make_node(obj, options, input_shapes=None, output_shapes=None, several_inpu
         rows.append((14, [Cell([("Activation: ", False), (_activation_name(obj), True)])]))
     cells = []
     if options["show_shapes"]:
-        if not isinstance(obj, InputLayer):
+        if class_name != "InputLayer":
             cells.append(Cell([("Input shape: ", False), (_shape_text(input_shapes, several_inputs), True)]))
         cells.append(Cell([("Output shape: ", False), (_shape_text(output_shapes, several_outputs), True)]))
     if options["show_dtype"]:
@@ -177,7 +179,7 @@ def _functional_graph(model, options, expand_nested):
         call = node.model_calls[0] if node.model_calls else None
         item = call.model if call is not None else node.layer
         if id(item) not in items:
-            items[id(item)] = (item, call or node)
+            items[id(item)] = (item, call, node)
     order = {id(layer): i for i, layer in enumerate(network.layers)}
     first_layer = {}
     for node in network.nodes:
@@ -185,17 +187,16 @@ def _functional_graph(model, options, expand_nested):
         item = call.model if call is not None else node.layer
         first_layer[id(item)] = min(first_layer.get(id(item), len(order)), order.get(id(node.layer), len(order)))
     for item_id in sorted(items, key=lambda i: first_layer[i]):
-        item, origin = items[item_id]
-        if isinstance(origin, ModelCall) and expand_nested and _draws_as_graph(item):
+        item, call, node = items[item_id]
+        if call is not None and expand_nested and _draws_as_graph(item):
             graph.clusters.append(_model_graph(item, options, expand_nested))
-            continue
-        if isinstance(origin, ModelCall):  # a nested model: the tensors of its first call
-            ins, outs = [t.shape for t in origin.inputs], [t.shape for t in origin.outputs]
-            dtype = origin.outputs[0].dtype if origin.outputs else None
+        elif call is not None:  # a nested model: the tensors of its first call
+            ins, outs = [t.shape for t in call.inputs], [t.shape for t in call.outputs]
+            dtype = call.outputs[0].dtype if call.outputs else None
             graph.nodes.append(_make_node(item, options, ins, outs, len(ins) > 1, len(outs) > 1, dtype))
         else:
-            graph.nodes.append(_make_node(item, options, [t.shape for t in origin.inputs], [origin.output.shape],
-                                          not origin.single, False, origin.output.dtype))
+            graph.nodes.append(_make_node(item, options, [t.shape for t in node.inputs], [node.output.shape],
+                                          not node.single, False, node.output.dtype))
 
     for node in network.nodes:
         call = node.model_calls[0] if node.model_calls else None
@@ -276,8 +277,6 @@ def graphviz_available():
 
 
 def _html_label(node):
-    import html
-
     colspan = max(len(cells) for _, cells in node.rows)
     rows = []
     for size, cells in node.rows:
@@ -381,8 +380,6 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
                              f"{sorted(dot.formats)}.")
         dot.write(to_file, format=extension)
     else:
-        from densekit.utils import plot_renderer
-
         graph = build_graph(model, **options)
         try:
             plot_renderer.render(graph, to_file, extension, rankdir=rankdir, dpi=dpi, splines=splines)

@@ -356,16 +356,15 @@ def to_svg(drawing, title):
 # --- matplotlib -----------------------------------------------------------------------------------
 def _import_matplotlib():
     try:
-        import matplotlib  # noqa: F401
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.patches import Polygon, Rectangle
+        from matplotlib.textpath import TextToPath
     except ImportError:
         raise ImportError('plot_model needs matplotlib to write PNG, JPEG or PDF files when graphviz is not installed: '
                           '`pip install "densekit[plot]"` (or install pydot and graphviz, as Keras requires). An .svg '
                           "file needs neither.") from None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.patches import Polygon, Rectangle
-    from matplotlib.textpath import TextToPath
     return FigureCanvasAgg, Figure, FontProperties, Polygon, Rectangle, TextToPath
 
 
