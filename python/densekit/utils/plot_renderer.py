@@ -356,6 +356,7 @@ def to_svg(drawing, title):
 # --- matplotlib -----------------------------------------------------------------------------------
 def _import_matplotlib():
     try:
+        from matplotlib import rc_context
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.font_manager import FontProperties
@@ -365,7 +366,7 @@ def _import_matplotlib():
         raise ImportError('plot_model needs matplotlib to write PNG, JPEG or PDF files when graphviz is not installed: '
                           '`pip install "densekit[plot]"` (or install pydot and graphviz, as Keras requires). An .svg '
                           "file needs neither.") from None
-    return FigureCanvasAgg, Figure, FontProperties, Polygon, Rectangle, TextToPath
+    return rc_context, FigureCanvasAgg, Figure, FontProperties, Polygon, Rectangle, TextToPath
 
 
 def _matplotlib_measure(FontProperties, TextToPath):
@@ -387,11 +388,9 @@ def _matplotlib_measure(FontProperties, TextToPath):
 
 
 def _draw_matplotlib(graph, path, extension, rankdir, dpi, splines):
-    modules = _import_matplotlib()
-    import matplotlib
-
+    rc_context, *modules = _import_matplotlib()
     # Without hinting, text widths scale with the dpi, so the runs measured at 72 dpi still fit.
-    with matplotlib.rc_context({"text.hinting": "none"}):
+    with rc_context({"text.hinting": "none"}):
         _draw_figure(modules, graph, path, extension, rankdir, dpi, splines)
 
 
