@@ -13,6 +13,10 @@ class Node:
         self.single = single        # called on one tensor (not a list)
         self.training = training    # None (follow the model), True or False
         self.output = None
+        # The nested models whose symbolic call made this node, outermost first: densekit inlines
+        # a nested model's layers into the model calling it, and plot_model draws them back as
+        # the nested model (utils/model_visualization.py).
+        self.model_calls = []
 
     @property
     def parent_nodes(self):
@@ -21,6 +25,22 @@ class Node:
     @property
     def is_input(self):
         return not self.inputs
+
+
+class ModelCall:
+    """One call of a model on symbolic tensors: the model, the tensors it received (in the order
+    of the model's own inputs) and the tensors it returned."""
+
+    def __init__(self, model, inputs, outputs):
+        self.model = model
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+
+
+def mark_model_call(call, nodes):
+    """Records that ``nodes`` were made by ``call`` (inside any calls they were made in)."""
+    for node in nodes:
+        node.model_calls.insert(0, call)
 
 
 _recorders = []
@@ -40,4 +60,5 @@ def recording():
     try:
         yield nodes
     finally:
-        _recorders.remove(nodes)
+        # By identity: recordings nest, and two of them can hold equal lists.
+        del _recorders[next(i for i, r in enumerate(_recorders) if r is nodes)]

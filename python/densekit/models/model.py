@@ -13,6 +13,7 @@ import json
 import numpy as np
 
 from densekit import _core, saving
+from densekit.layers import node as node_module
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
@@ -297,7 +298,11 @@ class Model(Trainer, WeightsMixin):
         if training is not None and not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         if _has_symbolic(inputs):
-            return self._call_symbolic(inputs, None if training is None else bool(training))
+            with node_module.recording() as nodes:
+                outputs = self._call_symbolic(inputs, None if training is None else bool(training))
+            call_inputs = self._network.match_inputs(inputs) if self._network is not None else _tensors_in(inputs)
+            node_module.mark_model_call(node_module.ModelCall(self, call_inputs, _tensors_in(outputs)), nodes)
+            return outputs
         if not training:
             return self.predict_on_batch(inputs)
         xs = data_adapter.input_arrays(self, inputs)
@@ -359,14 +364,13 @@ class Model(Trainer, WeightsMixin):
         last_shape = {}
         for node in net.nodes:
             last_shape[node.layer] = node.output.shape
-        fmt = lambda shape: "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"  # noqa: E731
         chain = self._traced or net.is_chain
         rows = []
         for layer in self.layers:
             last = layer
             while isinstance(last, Model) and last.layers:  # a nested model: its last layer's output
                 last = last.layers[-1]
-            shape = fmt(last_shape[last]) if last in last_shape else "?"
+            shape = summary_utils.format_shape(last_shape[last]) if last in last_shape else "?"
             if isinstance(layer, Model):  # a nested model: its layers' weights live in this model
                 params = f"{sum(int(np.prod(w.shape)) for w in layer.weights):,}"
             else:
@@ -403,3 +407,12 @@ def _has_symbolic(value):
     if isinstance(value, dict):
         value = list(value.values())
     return isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value)
+
+
+def _tensors_in(value):
+    """The KerasTensors of a tensor, a list/tuple or a dict (dicts in sorted key order, as Keras flattens them)."""
+    if isinstance(value, dict):
+        value = [value[k] for k in sorted(value)]
+    elif not isinstance(value, (list, tuple)):
+        value = [value]
+    return [v for v in value if isinstance(v, KerasTensor)]

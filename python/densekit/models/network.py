@@ -155,6 +155,18 @@ class Network:
 
     def replay(self, inputs, training=None):
         """Calls the network's layers on other symbolic tensors (a model used as a layer)."""
+        flat = self.match_inputs(inputs)
+        tensors = {id(t): x for t, x in zip(self.inputs, flat)}
+        for node in self.nodes:
+            if node.is_input:
+                continue
+            args = [tensors[id(t)] for t in node.inputs]
+            mode = node.training if node.training is not None else training
+            tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
+        return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])
+
+    def match_inputs(self, inputs):
+        """The tensors of a call's ``inputs``, one for each of the network's inputs, in their order."""
         kind, keys, flat = flatten_structure(inputs, "inputs")
         if kind == "dict" and self.input_kind != "dict":
             names = [t.name for t in self.inputs]
@@ -164,11 +176,4 @@ class Network:
             flat = [inputs[n] for n in names]
         if len(flat) != len(self.inputs):
             raise ValueError(f"The model expects {len(self.inputs)} input tensor(s), but was called on {len(flat)}.")
-        tensors = {id(t): x for t, x in zip(self.inputs, flat)}
-        for node in self.nodes:
-            if node.is_input:
-                continue
-            args = [tensors[id(t)] for t in node.inputs]
-            mode = node.training if node.training is not None else training
-            tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
-        return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])
+        return flat

@@ -8,7 +8,7 @@ from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
 from densekit.models.model import Model
 from densekit.saving.serialization_lib import register_model_class
-from densekit.utils import naming
+from densekit.utils import naming, summary
 
 
 @register_model_class("Sequential")
@@ -110,7 +110,7 @@ class Sequential(Model):
             if self._graph is None:
                 rows.append((cell, "?", "0 (unbuilt)"))
             else:
-                shape = "(None" + "".join(f", {d}" for d in self._graph.node_shape(i + 1)) + ")"
+                shape = summary.format_shape((None,) + tuple(self._graph.node_shape(i + 1)))
                 rows.append((cell, shape, f"{layer.count_params():,}"))
         return rows, None
 

@@ -1,4 +1,5 @@
-"""Utilities: seeding, one-hot encoding, progress bars, downloading into Keras's cache."""
+"""Utilities: seeding, one-hot encoding, progress bars, downloading into Keras's cache, plotting
+a model."""
 
 import random as _random
 
@@ -9,7 +10,16 @@ from densekit.backend import clear_session  # noqa: F401  (Keras exports it here
 from densekit.utils.file_utils import get_file  # noqa: F401
 from densekit.utils.naming import to_snake_case  # noqa: F401
 
-__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file"]
+__all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot"]
+
+
+def __getattr__(name):
+    # Imported on first use: model_visualization needs the layers, which import this package.
+    if name in ("plot_model", "model_to_dot"):
+        from densekit.utils import model_visualization
+
+        return getattr(model_visualization, name)
+    raise AttributeError(f"module 'densekit.utils' has no attribute '{name}'")
 
 
 def set_random_seed(seed):

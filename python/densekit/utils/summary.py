@@ -14,6 +14,11 @@ def readable_size(n_bytes):
     return f"{n_bytes:.2f} PB"
 
 
+def format_shape(shape):
+    """``(None, 16)``: a shape as Keras prints it, batch dimension first."""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
 def _console_width():
     if "COLUMNS" in os.environ:
         try:
