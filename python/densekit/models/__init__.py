@@ -7,18 +7,9 @@ from densekit.models import functional  # noqa: F401  (registers Functional for 
 from densekit.models.cloning import clone_model
 from densekit.models.model import Model
 from densekit.models.sequential import Sequential
-from densekit.saving import load_model
+from densekit.saving import load_model, save_model  # Keras exports save_model under both names
 
 __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
-
-
-def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """Saves the whole model, as ``model.save(filepath)`` does (keras/src/saving/saving_api.py)."""
-    if not isinstance(model, Model):
-        raise TypeError(f"save_model expects a densekit Model. Received: model={model!r:.100} of type {type(model)}")
-    if kwargs:
-        raise ValueError(f"The following argument(s) are not supported by densekit's save_model: {list(kwargs)}")
-    model.save(filepath, overwrite=overwrite, zipped=zipped)
 
 
 def model_from_json(json_string, custom_objects=None):
