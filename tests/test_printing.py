@@ -115,6 +115,34 @@ def test_summary_unbuilt_sequential():
     assert rows[0] == "│ dense (Dense)                   │ ?                      │   0 (unbuilt) │"
 
 
+def test_summary_of_a_sequential_built_by_a_call_shows_that_batch_size():
+    # Keras's Sequential builds its Input from the first call's shape, batch size included.
+    model = keras.Sequential([keras.layers.Dense(2), keras.layers.Dense(3)])
+    model(np.zeros((1, 2)))
+    assert _row_cells(_summary_text(model)) == [("dense (Dense)", "(1, 2)", "6"), ("dense_1 (Dense)", "(1, 3)", "9")]
+    with_input = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    with_input(np.zeros((1, 2)))
+    assert _row_cells(_summary_text(with_input))[0][1] == "(None, 2)"
+
+
+def test_summary_of_an_unbuilt_sequential_shows_an_adapted_normalization():
+    norm = keras.layers.Normalization()
+    norm.adapt(np.random.default_rng(0).normal(size=(20, 9)))
+    model = keras.Sequential([norm, keras.layers.Dense(1)])
+    text = _summary_text(model)
+    # Keras: the adapted layer is built for the data's shape; its int64 count takes 8 bytes.
+    assert _row_cells(text) == [("normalization (Normalization)", "(20, 9)", "19"),
+                                ("dense (Dense)", "?", "0 (unbuilt)")]
+    assert text.splitlines()[-3:] == [" Total params: 19 (80.00 B)", " Trainable params: 0 (0.00 B)",
+                                      " Non-trainable params: 19 (80.00 B)"]
+    model(np.zeros((2, 9)))
+    assert _summary_text(model).splitlines()[-3:] == [" Total params: 29 (120.00 B)", " Trainable params: 10 (40.00 B)",
+                                                      " Non-trainable params: 19 (80.00 B)"]
+    built_alone = keras.layers.Dense(3)
+    built_alone.build((None, 4))
+    assert _row_cells(_summary_text(keras.Sequential([built_alone])))[0] == ("dense_1 (Dense)", "(None, 3)", "15")
+
+
 def test_summary_line_length_widens_table(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # a console wide enough for a 100-character table
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128), keras.layers.Dense(10)])

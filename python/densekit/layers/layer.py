@@ -115,6 +115,7 @@ class Layer(WeightsMixin):
         self._graph = None  # the C++ graph that holds this layer's weights, once built in a model
         self._inbound_nodes = []  # one Node per call on symbolic tensors
         self._eager = None
+        self._build_shapes = None  # (input, output) batch shapes of a build() or adapt()
         self._input_shape_arg = None
         if input_shape is not None or input_dim is not None or batch_input_shape is not None:
             warnings.warn(
@@ -233,22 +234,36 @@ class Layer(WeightsMixin):
         check_same_length(arrays, "inputs")
         shapes = tuple(tuple(a.shape[1:]) for a in arrays)
         if self._eager is None or self._eager.shapes != shapes:
-            graph = _core.Graph()
-            ids = [graph.add_input(list(s), f"input_{i}") for i, s in enumerate(shapes)]
-            graph.set_outputs([graph.add_layer(self._core, ids)])
-            graph.finalize()
-            self._eager = _EagerRun(shapes, _core.Model(graph, _core.draw_seed()))
-            self._graph = graph
+            self._make_eager_graph(shapes)
         return self._eager.core.call(arrays, bool(training))[0]
 
+    def _make_eager_graph(self, shapes):
+        """The one-layer graph for inputs of per-sample ``shapes``; the layer's weights live in it
+        until a model's graph takes them over (with their values)."""
+        graph = _core.Graph()
+        ids = [graph.add_input(list(s), f"input_{i}") for i, s in enumerate(shapes)]
+        graph.set_outputs([graph.add_layer(self._core, ids)])
+        graph.finalize()
+        self._eager = _EagerRun(tuple(tuple(s) for s in shapes), _core.Model(graph, _core.draw_seed()))
+        self._graph = graph
+
+    def _built_for(self, batch_shapes, output_shape):
+        """Records what the layer was built for (the summary of an unbuilt model shows it) and
+        creates its weights, as Keras's build does, unless a graph already holds them."""
+        first = tuple(batch_shapes[0])
+        self._build_shapes = (first, (first[0],) + tuple(output_shape))
+        if self._graph is None and self._core.weight_names():
+            self._make_eager_graph([tuple(s[1:]) for s in batch_shapes])
+
     def build(self, input_shape):
-        """Builds the layer for inputs of ``input_shape`` (batch first; a list of shapes for merges).
-        Its weights are created in the graph of the model (or eager call) that runs it."""
+        """Builds the layer for inputs of ``input_shape`` (batch first; a list of shapes for merges),
+        creating its weights (kept when a model then uses the layer)."""
         if self._core is None:  # Keras's base build: no weights, the layer is marked built
             self.__dict__["_built_without_core"] = True
             return
         shapes = input_shape if self._takes_list else [input_shape]
-        _core.build_layer(self._core, [[int(d) for d in s[1:]] for s in shapes], [])
+        shapes = [tuple(None if d is None else int(d) for d in s) for s in shapes]
+        self._built_for(shapes, _core.build_layer(self._core, [list(s[1:]) for s in shapes], []))
 
     # --- configuration --------------------------------------------------------------------
     def get_config(self):

@@ -72,11 +72,13 @@ class Normalization(Layer):
             if list(b.shape[1:]) != shape:
                 raise ValueError(f"adapt() yielded a batch with incompatible shape. Expected {(None,) + tuple(shape)}, "
                                  f"got {b.shape}.")
-        _core.build_layer(self._core, [shape], [])
+        out_shape = _core.build_layer(self._core, [shape], [])
         mean, variance = self._core.adapt(batches)
         if self._graph is not None:  # already in a model: update its weights there too
             stat_shape = tuple(self._core.statistics_shape)
             self.set_weights([np.reshape(mean, stat_shape), np.reshape(variance, stat_shape), np.zeros(())])
+        else:  # Keras's adapt builds the layer for the first batch's shape: its weights exist now
+            self._built_for([batches[0].shape], out_shape)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

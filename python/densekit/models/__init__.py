@@ -4,11 +4,12 @@ import json
 
 from densekit import _core, saving
 from densekit.models import functional  # noqa: F401  (registers Functional for loading)
+from densekit.models.cloning import clone_model
 from densekit.models.model import Model
 from densekit.models.sequential import Sequential
-from densekit.saving import load_model
+from densekit.saving import load_model, save_model  # Keras exports save_model under both names
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
 
 
 def model_from_json(json_string, custom_objects=None):

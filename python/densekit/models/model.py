@@ -295,6 +295,16 @@ class Model(Trainer, WeightsMixin):
                 return self._core.predict_single(ready, len(ready))
         if mask is not None:
             raise ValueError("densekit models do not support masks.")
+        batch_shape = getattr(inputs, "shape", None)  # one array (or DataFrame), or nested lists of numbers
+        if batch_shape is None and isinstance(inputs, list):
+            try:
+                batch_shape = np.shape(inputs)
+            except ValueError:  # ragged: the call itself will say what is wrong
+                batch_shape = None
+        if self._core is None and self._sequential and batch_shape and not isinstance(inputs, KerasTensor):
+            # Keras's Sequential builds its Input from the first call's shape, batch size included
+            # (the summary shows it).
+            self._build_batch = int(batch_shape[0])
         if training is not None and not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         if _has_symbolic(inputs):
@@ -357,32 +367,61 @@ class Model(Trainer, WeightsMixin):
     # --- summary ------------------------------------------------------------------------------
     def _summary_rows(self):
         """(rows, headers): Keras's 3 columns for chains and subclassed models, with "Connected to"
-        for other functional graphs."""
+        for other functional graphs. A model called inside this one is one row, as in Keras,
+        although its layers are inlined into this model's graph."""
         net = self._network
         if net is None:
             return [(f"{layer.name} ({type(layer).__name__})", "?", "0 (unbuilt)") for layer in self.layers], None
-        last_shape = {}
+        if self._traced:
+            return self._traced_summary_rows(net), None
+        # Each node belongs to a layer, or to the outermost model call that made it.
+        op_of = {node: (node.model_calls[0].model if node.model_calls else node.layer) for node in net.nodes}
+        ops, calls = [], {}  # in layer order; each op's calls: (inputs, outputs)
+        for layer in self.layers:
+            for node in net.nodes:
+                if node.layer is layer:
+                    op = op_of[node]
+                    if op not in ops:
+                        ops.append(op)
         for node in net.nodes:
-            last_shape[node.layer] = node.output.shape
-        chain = self._traced or net.is_chain
+            op = op_of[node]
+            call = (node.model_calls[0].inputs, node.model_calls[0].outputs) if node.model_calls else (
+                node.inputs, [node.output])
+            if all(call[1] is not known[1] for known in calls.setdefault(op, [])):
+                calls[op].append(call)
+        call_index = {id(t): (op, k) for op, op_calls in calls.items() for k, (_, outs) in enumerate(op_calls)
+                      for t in outs}
+        # Keras's "sequential-like" test on this view: each op called once on at most one tensor,
+        # no tensor feeding two ops (one node per depth).
+        consumed = [id(t) for op_calls in calls.values() for inputs, _ in op_calls for t in inputs]
+        chain = (all(len(op_calls) == 1 and len(op_calls[0][0]) <= 1 for op_calls in calls.values())
+                 and len(consumed) == len(set(consumed)) and len(net.outputs) == 1)
+        rows = []
+        for op in ops:
+            outputs = calls[op][-1][1]
+            shapes = [summary_utils.format_shape(t.shape) for t in outputs]
+            params = "0" if isinstance(op, InputLayer) else summary_utils.layer_params(op)
+            row = (f"{op.name} ({type(op).__name__})", shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]",
+                   params)
+            if not chain:
+                links = [f"{call_index[id(t)][0].name}[{call_index[id(t)][1]}][0]"
+                         for inputs, _ in calls[op] for t in inputs]
+                row += (", ".join(links) if links else "-",)
+            rows.append(row)
+        headers = None if chain else ("Layer (type)", "Output Shape", "Param #", "Connected to")
+        return rows, headers
+
+    def _traced_summary_rows(self, net):
+        last_shape = {node.layer: node.output.shape for node in net.nodes}
         rows = []
         for layer in self.layers:
             last = layer
             while isinstance(last, Model) and last.layers:  # a nested model: its last layer's output
                 last = last.layers[-1]
             shape = summary_utils.format_shape(last_shape[last]) if last in last_shape else "?"
-            if isinstance(layer, Model):  # a nested model: its layers' weights live in this model
-                params = f"{sum(int(np.prod(w.shape)) for w in layer.weights):,}"
-            else:
-                params = "0" if isinstance(layer, InputLayer) else f"{layer.count_params():,}"
-            row = (f"{layer.name} ({type(layer).__name__})", shape, params)
-            if not chain:
-                links = [f"{t._keras_history.operation.name}[{net.node_index[t._node]}][0]"
-                         for node in net.nodes if node.layer is layer for t in node.inputs]
-                row += (", ".join(links) if links else "-",)
-            rows.append(row)
-        headers = None if chain else ("Layer (type)", "Output Shape", "Param #", "Connected to")
-        return rows, headers
+            params = "0" if isinstance(layer, InputLayer) else summary_utils.layer_params(layer)
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
+        return rows
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
@@ -393,8 +432,10 @@ class Model(Trainer, WeightsMixin):
         if self.optimizer is not None and self.optimizer.built:
             optimizer_params = self.optimizer.count_params()
         extra = {"headers": headers} if headers else {}
+        sizes = {"trainable_bytes": summary_utils.weights_bytes(self.trainable_weights),
+                 "non_trainable_bytes": summary_utils.weights_bytes(self.non_trainable_weights)}
         text = summary_utils.render(self.name, rows, trainable, non_trainable, optimizer_params,
-                                    line_length=line_length, positions=positions, **extra)
+                                    line_length=line_length, positions=positions, **sizes, **extra)
         if print_fn is not None:
             print_fn(text)
         else:

@@ -7,6 +7,8 @@ from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
 from densekit.models.model import Model
+from densekit.models.network import Network
+from densekit.saving import serialization_lib
 from densekit.saving.serialization_lib import register_model_class
 from densekit.utils import naming, summary
 
@@ -15,6 +17,8 @@ from densekit.utils import naming, summary
 class Sequential(Model):
     _keras_class = "Sequential"
     _sequential = True
+    _nested_network = None  # the symbolic chain, when a nested model's layers are inlined
+    _nested_shapes = None   # then the per-sample output shape of each of its layers
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(name=name, trainable=trainable)
@@ -28,7 +32,7 @@ class Sequential(Model):
         """Appends a layer (or an ``Input`` tensor, first)."""
         if isinstance(layer, KerasTensor) and isinstance(layer._layer, InputLayer):
             layer = layer._layer
-        if not isinstance(layer, Layer):
+        if not isinstance(layer, (Layer, Model)):  # a model is a layer too (keras/src/models/sequential.py)
             raise ValueError("Only instances of `keras.Layer` can be added to a Sequential model. "
                              f"Received: {layer!r} (of type {type(layer)})")
         if isinstance(layer, InputLayer):
@@ -41,7 +45,7 @@ class Sequential(Model):
                 raise ValueError("All layers added to a Sequential model should have unique names. Name "
                                  f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                                  "argument to pass a unique name.")
-            if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
+            if not self._layers and self._input_layer is None and getattr(layer, "_input_shape_arg", None) is not None:
                 self._input_layer = InputLayer(shape=layer._input_shape_arg)
             self._layers.append(layer)
         if rebuild:
@@ -77,18 +81,38 @@ class Sequential(Model):
             return [self._input_layer.shape]
         if self._graph is not None:  # built from data earlier: keep that input shape
             return [tuple(self._graph.node_shape(self._graph.input_nodes[0]))]
+        first = self._layers[0] if self._layers else None
+        if isinstance(first, Model) and first.built and len(first._graph.input_nodes) == 1:
+            # A built model first (Keras: a first layer with an `input_shape`) gives its input shape.
+            return [tuple(first.input_shape[1:])]
         return None
 
     def _make_graph(self, input_shapes):
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers: add layers before using it.")
-        graph = _core.Graph()
         input_name = self._input_layer.name if self._input_layer is not None else "input_layer"
+        self._nested_network = None
+        if any(isinstance(layer, Model) for layer in self._layers):
+            # A model among the layers: its layers are inlined into this graph, as in a
+            # functional model that calls it (the C++ graph holds layers only).
+            inputs = outputs = InputLayer(shape=tuple(input_shapes[0]), name=input_name).output
+            shapes = []
+            for layer in self._layers:
+                outputs = layer(outputs)
+                shapes.append(tuple(outputs.shape[1:]))
+            self._nested_network, self._nested_shapes = Network(inputs, outputs), shapes
+            return self._nested_network.make_graph()
+        graph = _core.Graph()
         node = graph.add_input(list(input_shapes[0]), input_name)
         for layer in self._layers:
             node = graph.add_layer(layer._native(), [node])
         graph.set_outputs([node])
         return graph
+
+    def _graph_layers(self):
+        if self._nested_network is not None:
+            return [layer for layer in self._nested_network.layers if not isinstance(layer, InputLayer)]
+        return list(self._layers)
 
     @property
     def layers(self):
@@ -107,11 +131,16 @@ class Sequential(Model):
         rows = []
         for i, layer in enumerate(self._layers):
             cell = f"{layer.name} ({type(layer).__name__})"
-            if self._graph is None:
-                rows.append((cell, "?", "0 (unbuilt)"))
+            if self._graph is None:  # unbuilt: a layer built on its own still shows (keras/src/utils/summary_utils.py)
+                rows.append((cell, summary.built_shape(layer), summary.layer_params(layer)))
+                continue
+            if self._nested_shapes is not None:
+                shape = self._nested_shapes[i]
             else:
-                shape = summary.format_shape((None,) + tuple(self._graph.node_shape(i + 1)))
-                rows.append((cell, shape, f"{layer.count_params():,}"))
+                shape = tuple(self._graph.node_shape(i + 1))
+            # The batch size of the data the model was built from, as Keras's Sequential builds
+            # its Input from that shape.
+            rows.append((cell, summary.format_shape((self._build_batch,) + shape), summary.layer_params(layer)))
         return rows, None
 
     def get_config(self):
@@ -119,8 +148,9 @@ class Sequential(Model):
             return super().get_config()
         layers = [{"module": "keras.layers", "class_name": "InputLayer", "config": self._input_layer.get_config(),
                    "registered_name": None}] if self._input_layer is not None else []
-        layers += [{"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
-                    "registered_name": None} for layer in self._layers]
+        layers += [{"module": "keras" if isinstance(layer, Model) else "keras.layers",
+                    "class_name": layer._keras_class if isinstance(layer, Model) else type(layer).__name__,
+                    "config": layer.get_config(), "registered_name": None} for layer in self._layers]
         return {"name": self.name, "trainable": self.trainable, "dtype": {"module": "keras", "class_name": "DTypePolicy",
                 "config": {"name": "float32"}, "registered_name": None}, "layers": layers}
 
@@ -140,7 +170,10 @@ class Sequential(Model):
                 json.dumps({"class_name": "Sequential", "config": config}), False))
         model = cls(name=config.get("name"))
         for entry in layers:
-            model.add(getattr(layers_module, entry["class_name"]).from_config(entry["config"]))
+            # A nested model's entry names its model class (registered in saving/serialization_lib.py).
+            name = entry["class_name"]
+            layer_class = serialization_lib.model_class(name) or getattr(layers_module, name)
+            model.add(layer_class.from_config(entry["config"]))
         return model
 
     @classmethod

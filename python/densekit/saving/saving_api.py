@@ -49,9 +49,13 @@ def _is_keras_file(path):
     return os.path.isfile(path) and keras_reader.file_kind(path) is not None
 
 
-def save_model(model, filepath, overwrite=True, warn=True):
+def save_model(model, filepath, overwrite=True, zipped=None, warn=True, **kwargs):
     """Writes the whole model (atomically: a crash never leaves a half-written file): a Keras 3
-    archive for a ``.keras`` path, densekit's format otherwise."""
+    archive for a ``.keras`` path, densekit's format otherwise. Also ``densekit.models.save_model``."""
+    if not hasattr(model, "_serialized"):  # not a densekit model (saving sits below models: no import)
+        raise TypeError(f"save_model expects a densekit Model. Received: model={model!r:.100} of type {type(model)}")
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported by densekit's save_model: {list(kwargs)}")
     path = _path(filepath)
     _require_built(model)
     if not distribution.writes_files():  # data-parallel training: process 0 writes

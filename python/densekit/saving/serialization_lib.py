@@ -14,6 +14,11 @@ from densekit import _core
 _model_classes = {}  # the class name a model file records -> the Python model class
 
 
+def model_class(name):
+    """The model class registered for ``name`` ("Sequential", "Functional"), or None."""
+    return _model_classes.get(name)
+
+
 def register_model_class(name):
     """Class decorator: the class wraps C++ models whose recorded class name is ``name``."""
     def register(cls):

@@ -71,6 +71,7 @@ class Trainer:
 
     def __init__(self):
         self._compile_args = None
+        self._compile_kwargs = None
         self.optimizer = None
         self.loss = None
         self.compiled = False
@@ -94,6 +95,9 @@ class Trainer:
                              f"{type(loss_weights)}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
+        # As given, for clone_model to compile its clone the same way (models/cloning.py).
+        self._compile_kwargs = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                    weighted_metrics=weighted_metrics)
         self._compile_args = compile_utils.compile_args(loss, loss_weights, metrics, weighted_metrics)
         self._compiled_metrics = None
         if self._core is not None or self._network is not None or not self._subclassed:

@@ -1,5 +1,6 @@
 """model.summary(): Keras's table (rendered by rich in Keras), drawn here without rich."""
 
+import math
 import os
 import shutil
 import sys
@@ -17,6 +18,27 @@ def readable_size(n_bytes):
 def format_shape(shape):
     """``(None, 16)``: a shape as Keras prints it, batch dimension first."""
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def weights_bytes(weights):
+    """The memory the weights take, each at its dtype's size (an int64 count is 8 bytes), as
+    Keras's weight_memory_size counts it."""
+    return sum(int(math.prod(w.shape)) * (8 if w.dtype == "int64" else 4) for w in weights)
+
+
+def built_shape(layer):
+    """The output shape of a layer built on its own (``build()`` or ``adapt()``), from the shape
+    it was built for, batch size included; "?" for a layer never built."""
+    shapes = getattr(layer, "_build_shapes", None)
+    return format_shape(shapes[1]) if shapes is not None else "?"
+
+
+def layer_params(layer):
+    """A row's "Param #": the layer's (or nested model's) weights, "0 (unbuilt)" before it has any."""
+    weights = layer.weights
+    if not weights and not layer.built:
+        return "0 (unbuilt)"
+    return f"{sum(int(math.prod(w.shape)) for w in weights):,}"
 
 
 def _console_width():
@@ -84,9 +106,10 @@ def _row(cells, widths, aligns, bar):
 
 
 def render(model_name, rows, trainable, non_trainable, optimizer_params=None, line_length=None, positions=None,
-           headers=("Layer (type)", "Output Shape", "Param #")):
+           headers=("Layer (type)", "Output Shape", "Param #"), trainable_bytes=None, non_trainable_bytes=None):
     """The summary text. rows: (name cell, output shape, params) per layer; the counts are
-    numbers of float32 values; optimizer_params is None until the optimizer is built."""
+    numbers of values, 4 bytes each unless their sizes in bytes are given; optimizer_params is
+    None until the optimizer is built."""
     default_length = 88 if len(headers) == 3 else 108
     if line_length is None:
         line_length = min(default_length, _console_width() - 4)
@@ -104,10 +127,13 @@ def render(model_name, rows, trainable, non_trainable, optimizer_params=None, li
             lines.append("├" + "┼".join("─" * w for w in widths) + "┤")
         lines += _row(row, widths, aligns, "│")
     lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
+    trainable_bytes = trainable * 4 if trainable_bytes is None else trainable_bytes
+    non_trainable_bytes = non_trainable * 4 if non_trainable_bytes is None else non_trainable_bytes
     total = trainable + non_trainable + (optimizer_params or 0)
-    lines.append(f" Total params: {total:,} ({readable_size(total * 4)})")
-    lines.append(f" Trainable params: {trainable:,} ({readable_size(trainable * 4)})")
-    lines.append(f" Non-trainable params: {non_trainable:,} ({readable_size(non_trainable * 4)})")
+    total_bytes = trainable_bytes + non_trainable_bytes + (optimizer_params or 0) * 4
+    lines.append(f" Total params: {total:,} ({readable_size(total_bytes)})")
+    lines.append(f" Trainable params: {trainable:,} ({readable_size(trainable_bytes)})")
+    lines.append(f" Non-trainable params: {non_trainable:,} ({readable_size(non_trainable_bytes)})")
     if optimizer_params is not None:
         lines.append(f" Optimizer params: {optimizer_params:,} ({readable_size(optimizer_params * 4)})")
     return "\n".join(lines)
