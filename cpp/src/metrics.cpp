@@ -12,65 +12,65 @@ constexpr double kEpsilon = 1e-7;
 struct Entry {
   const char* name;
   MetricKind kind;
-  const char* loss;       // for loss-function metrics: the loss name
-  const char* class_name;  // non-null: the identifier names a class, whose instance has its own name
+  const char* loss;  // for loss-function metrics: the loss name
 };
 
-// keras.metrics.get: function names keep the string as their name; class names (and their
-// snake-case forms) build an instance named after the class.
+// keras.metrics.get's string identifiers: function names, class names, their snake-case forms
+// and the aliases. compile() names the metric by the string it was given, whatever it names
+// (get_metric in keras/src/trainers/compile_utils.py): "AUC" → "AUC", "mse" → "mse".
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> e = {
-      {"accuracy", MetricKind::AutoAccuracy, nullptr, nullptr},
-      {"acc", MetricKind::AutoAccuracy, nullptr, nullptr},
-      {"binary_accuracy", MetricKind::BinaryAccuracy, nullptr, nullptr},
-      {"BinaryAccuracy", MetricKind::BinaryAccuracy, nullptr, "binary_accuracy"},
-      {"categorical_accuracy", MetricKind::CategoricalAccuracy, nullptr, nullptr},
-      {"CategoricalAccuracy", MetricKind::CategoricalAccuracy, nullptr, "categorical_accuracy"},
-      {"sparse_categorical_accuracy", MetricKind::SparseCategoricalAccuracy, nullptr, nullptr},
-      {"SparseCategoricalAccuracy", MetricKind::SparseCategoricalAccuracy, nullptr, "sparse_categorical_accuracy"},
-      {"top_k_categorical_accuracy", MetricKind::TopKCategoricalAccuracy, nullptr, nullptr},
-      {"TopKCategoricalAccuracy", MetricKind::TopKCategoricalAccuracy, nullptr, "top_k_categorical_accuracy"},
-      {"sparse_top_k_categorical_accuracy", MetricKind::SparseTopKCategoricalAccuracy, nullptr, nullptr},
-      {"SparseTopKCategoricalAccuracy", MetricKind::SparseTopKCategoricalAccuracy, nullptr, "sparse_top_k_categorical_accuracy"},
-      {"mean_absolute_error", MetricKind::MeanAbsoluteError, nullptr, nullptr},
-      {"mae", MetricKind::MeanAbsoluteError, nullptr, nullptr},
-      {"MAE", MetricKind::MeanAbsoluteError, nullptr, nullptr},
-      {"MeanAbsoluteError", MetricKind::MeanAbsoluteError, nullptr, "mean_absolute_error"},
-      {"mean_squared_error", MetricKind::MeanSquaredError, nullptr, nullptr},
-      {"mse", MetricKind::MeanSquaredError, nullptr, nullptr},
-      {"MSE", MetricKind::MeanSquaredError, nullptr, nullptr},
-      {"MeanSquaredError", MetricKind::MeanSquaredError, nullptr, "mean_squared_error"},
-      {"mean_absolute_percentage_error", MetricKind::MeanAbsolutePercentageError, nullptr, nullptr},
-      {"mape", MetricKind::MeanAbsolutePercentageError, nullptr, nullptr},
-      {"MAPE", MetricKind::MeanAbsolutePercentageError, nullptr, nullptr},
-      {"MeanAbsolutePercentageError", MetricKind::MeanAbsolutePercentageError, nullptr, "mean_absolute_percentage_error"},
-      {"mean_squared_logarithmic_error", MetricKind::MeanSquaredLogarithmicError, nullptr, nullptr},
-      {"msle", MetricKind::MeanSquaredLogarithmicError, nullptr, nullptr},
-      {"MSLE", MetricKind::MeanSquaredLogarithmicError, nullptr, nullptr},
-      {"MeanSquaredLogarithmicError", MetricKind::MeanSquaredLogarithmicError, nullptr, "mean_squared_logarithmic_error"},
-      {"root_mean_squared_error", MetricKind::RootMeanSquaredError, nullptr, "root_mean_squared_error"},
-      {"RootMeanSquaredError", MetricKind::RootMeanSquaredError, nullptr, "root_mean_squared_error"},
-      {"precision", MetricKind::Precision, nullptr, "precision"},
-      {"Precision", MetricKind::Precision, nullptr, "precision"},
-      {"recall", MetricKind::Recall, nullptr, "recall"},
-      {"Recall", MetricKind::Recall, nullptr, "recall"},
-      {"auc", MetricKind::AUC, nullptr, "auc"},
-      {"AUC", MetricKind::AUC, nullptr, "auc"},
-      {"binary_crossentropy", MetricKind::LossFunction, "binary_crossentropy", nullptr},
-      {"bce", MetricKind::LossFunction, "binary_crossentropy", nullptr},
-      {"BCE", MetricKind::LossFunction, "binary_crossentropy", nullptr},
-      {"BinaryCrossentropy", MetricKind::LossFunction, "binary_crossentropy", "binary_crossentropy"},
-      {"categorical_crossentropy", MetricKind::LossFunction, "categorical_crossentropy", nullptr},
-      {"CategoricalCrossentropy", MetricKind::LossFunction, "categorical_crossentropy", "categorical_crossentropy"},
-      {"sparse_categorical_crossentropy", MetricKind::LossFunction, "sparse_categorical_crossentropy", nullptr},
-      {"SparseCategoricalCrossentropy", MetricKind::LossFunction, "sparse_categorical_crossentropy", "sparse_categorical_crossentropy"},
-      {"hinge", MetricKind::LossFunction, "hinge", nullptr},
-      {"squared_hinge", MetricKind::LossFunction, "squared_hinge", nullptr},
-      {"categorical_hinge", MetricKind::LossFunction, "categorical_hinge", nullptr},
-      {"poisson", MetricKind::LossFunction, "poisson", nullptr},
-      {"kl_divergence", MetricKind::LossFunction, "kl_divergence", nullptr},
-      {"KLDivergence", MetricKind::LossFunction, "kl_divergence", "kl_divergence"},
-      {"log_cosh_error", MetricKind::LossFunction, "log_cosh", nullptr},
+      {"accuracy", MetricKind::AutoAccuracy, nullptr},
+      {"acc", MetricKind::AutoAccuracy, nullptr},
+      {"binary_accuracy", MetricKind::BinaryAccuracy, nullptr},
+      {"BinaryAccuracy", MetricKind::BinaryAccuracy, nullptr},
+      {"categorical_accuracy", MetricKind::CategoricalAccuracy, nullptr},
+      {"CategoricalAccuracy", MetricKind::CategoricalAccuracy, nullptr},
+      {"sparse_categorical_accuracy", MetricKind::SparseCategoricalAccuracy, nullptr},
+      {"SparseCategoricalAccuracy", MetricKind::SparseCategoricalAccuracy, nullptr},
+      {"top_k_categorical_accuracy", MetricKind::TopKCategoricalAccuracy, nullptr},
+      {"TopKCategoricalAccuracy", MetricKind::TopKCategoricalAccuracy, nullptr},
+      {"sparse_top_k_categorical_accuracy", MetricKind::SparseTopKCategoricalAccuracy, nullptr},
+      {"SparseTopKCategoricalAccuracy", MetricKind::SparseTopKCategoricalAccuracy, nullptr},
+      {"mean_absolute_error", MetricKind::MeanAbsoluteError, nullptr},
+      {"mae", MetricKind::MeanAbsoluteError, nullptr},
+      {"MAE", MetricKind::MeanAbsoluteError, nullptr},
+      {"MeanAbsoluteError", MetricKind::MeanAbsoluteError, nullptr},
+      {"mean_squared_error", MetricKind::MeanSquaredError, nullptr},
+      {"mse", MetricKind::MeanSquaredError, nullptr},
+      {"MSE", MetricKind::MeanSquaredError, nullptr},
+      {"MeanSquaredError", MetricKind::MeanSquaredError, nullptr},
+      {"mean_absolute_percentage_error", MetricKind::MeanAbsolutePercentageError, nullptr},
+      {"mape", MetricKind::MeanAbsolutePercentageError, nullptr},
+      {"MAPE", MetricKind::MeanAbsolutePercentageError, nullptr},
+      {"MeanAbsolutePercentageError", MetricKind::MeanAbsolutePercentageError, nullptr},
+      {"mean_squared_logarithmic_error", MetricKind::MeanSquaredLogarithmicError, nullptr},
+      {"msle", MetricKind::MeanSquaredLogarithmicError, nullptr},
+      {"MSLE", MetricKind::MeanSquaredLogarithmicError, nullptr},
+      {"MeanSquaredLogarithmicError", MetricKind::MeanSquaredLogarithmicError, nullptr},
+      {"root_mean_squared_error", MetricKind::RootMeanSquaredError, nullptr},
+      {"RootMeanSquaredError", MetricKind::RootMeanSquaredError, nullptr},
+      {"precision", MetricKind::Precision, nullptr},
+      {"Precision", MetricKind::Precision, nullptr},
+      {"recall", MetricKind::Recall, nullptr},
+      {"Recall", MetricKind::Recall, nullptr},
+      {"auc", MetricKind::AUC, nullptr},
+      {"AUC", MetricKind::AUC, nullptr},
+      {"binary_crossentropy", MetricKind::LossFunction, "binary_crossentropy"},
+      {"bce", MetricKind::LossFunction, "binary_crossentropy"},
+      {"BCE", MetricKind::LossFunction, "binary_crossentropy"},
+      {"BinaryCrossentropy", MetricKind::LossFunction, "binary_crossentropy"},
+      {"categorical_crossentropy", MetricKind::LossFunction, "categorical_crossentropy"},
+      {"CategoricalCrossentropy", MetricKind::LossFunction, "categorical_crossentropy"},
+      {"sparse_categorical_crossentropy", MetricKind::LossFunction, "sparse_categorical_crossentropy"},
+      {"SparseCategoricalCrossentropy", MetricKind::LossFunction, "sparse_categorical_crossentropy"},
+      {"hinge", MetricKind::LossFunction, "hinge"},
+      {"squared_hinge", MetricKind::LossFunction, "squared_hinge"},
+      {"categorical_hinge", MetricKind::LossFunction, "categorical_hinge"},
+      {"poisson", MetricKind::LossFunction, "poisson"},
+      {"kl_divergence", MetricKind::LossFunction, "kl_divergence"},
+      {"KLDivergence", MetricKind::LossFunction, "kl_divergence"},
+      {"log_cosh_error", MetricKind::LossFunction, "log_cosh"},
   };
   return e;
 }
@@ -84,7 +84,7 @@ Metric::Metric(MetricKind kind, std::string name) : kind_(kind), name_(std::move
 std::shared_ptr<Metric> Metric::from_name(const std::string& identifier) {
   for (const auto& e : registry()) {
     if (identifier != e.name) continue;
-    auto m = std::make_shared<Metric>(e.kind, e.class_name ? e.class_name : identifier);
+    auto m = std::make_shared<Metric>(e.kind, identifier);
     m->identifier = identifier;
     if (e.loss) m->loss = Loss::from_name(e.loss);
     if (e.kind == MetricKind::SparseTopKCategoricalAccuracy || e.kind == MetricKind::TopKCategoricalAccuracy) m->k = 5;

@@ -55,8 +55,7 @@ void LearningRateSchedule::validate() const {
     throw ValueError("Argument `t_mul` must be > 0. Received: t_mul=" + number(t_mul));
 }
 
-double LearningRateSchedule::operator()(int64_t step_count) const {
-  const double step = static_cast<double>(step_count);
+double LearningRateSchedule::operator()(double step) const {
   const double lr0 = initial_learning_rate;
   double lr = lr0;
   switch (kind) {

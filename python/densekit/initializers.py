@@ -65,13 +65,23 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Every value equal to a scalar ``value``."""
+    """Every value equal to ``value``: a scalar, or an array of one element (the TF imbalanced-data
+    tutorial's ``Constant(np.log([pos / neg]))``), which Keras broadcasts to any shape."""
     _core_name = "constant"
 
     def __init__(self, value=0.0):
-        if np.ndim(value) != 0:
-            raise ValueError(f"Constant initializer expects a scalar `value`. Received: value={value!r}")
-        super().__init__(value=float(value))
+        if np.size(value) != 1:
+            raise ValueError("densekit's Constant initializer takes one value (a scalar or an array of one element). "
+                             f"Received: value={value!r}")
+        self.value = value
+        super().__init__(value=float(np.asarray(value).reshape(())))
+
+    @classmethod
+    def from_config(cls, config):
+        value = config.get("value", 0.0)
+        if isinstance(value, dict) and value.get("class_name") == "__numpy__":  # Keras's saved numpy array
+            value = np.asarray(value["config"]["value"], dtype=value["config"].get("dtype"))
+        return cls(value)
 
 
 class RandomNormal(Initializer):
@@ -146,7 +156,10 @@ _BY_NAME.update(_ALIASES)
 
 
 def get(identifier):
-    """An initializer instance from a name (a fresh instance, so a fresh seed), or as given."""
+    """An initializer instance from a name (a fresh instance, so a fresh seed), or as given;
+    None stays None (the layer then uses Keras's default for its weight, see ``core``)."""
+    if identifier is None:
+        return None
     if isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str) and identifier in _BY_NAME:
@@ -155,3 +168,9 @@ def get(identifier):
         return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
                      f"Valid names are: {', '.join(_core.Initializer.names())}.")
+
+
+def core(initializer):
+    """The C++ initializer of a layer weight. None is Keras's ``add_weight`` default for a float
+    weight, glorot_uniform (keras/src/layers/layer.py), as for ``Dense(1, bias_initializer=None)``."""
+    return (initializer if initializer is not None else GlorotUniform())._core

@@ -12,11 +12,6 @@ __all__ = [
     "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "get",
 ]
 
-# String identifiers that name a metric class: compile() makes an auto-named instance of them
-# ("precision", then "precision_1"); the other strings keep the string as the metric's name.
-_CLASS_IDENTIFIERS = {"precision", "recall", "auc", "root_mean_squared_error"}
-
-
 class Metric:
     """A streaming metric: ``update_state``, ``result``, ``reset_state``."""
 
@@ -25,7 +20,9 @@ class Metric:
     def __init__(self, name=None, dtype=None, **params):
         self._core = _core.Metric.from_name(self._core_name)
         self._core.identifier = ""  # a metric object: saved as its class
-        self.name = name if name is not None else naming.uniquify(self._core.name)
+        # Without a name, Keras auto-names the metric from its class, made unique ("precision",
+        # "precision_1"); the classes with a default name (keras/src/metrics/) keep it as it is.
+        self.name = name or naming.auto_name(type(self).__name__)
         self._core.name = self.name
         self._params = params
         for key, value in params.items():
@@ -52,7 +49,7 @@ class Metric:
 
 
 def _metric_class(class_name, core_name, doc, **defaults):
-    def __init__(self, name=None, dtype=None, **kwargs):
+    def __init__(self, name=core_name, dtype=None, **kwargs):
         params = dict(defaults)
         for key, value in kwargs.items():
             if key not in defaults:
@@ -143,10 +140,9 @@ def get(identifier):
         core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
         core.name = core.identifier = identifier
         return core
-    if isinstance(identifier, str):
+    if isinstance(identifier, str):  # named by the string, whatever it names ("AUC", "mse")
         core = _core.Metric.from_name(identifier)
-        if identifier in _CLASS_IDENTIFIERS or identifier[:1].isupper():
-            core.name = naming.uniquify(core.name)
+        core.name = identifier
         return core
     fn_name = getattr(identifier, "__name__", None)
     if callable(identifier) and fn_name and hasattr(identifier, "_densekit_class"):

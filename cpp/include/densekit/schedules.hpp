@@ -38,8 +38,8 @@ struct LearningRateSchedule {
   // Throws ValueError for arguments Keras rejects (decay_steps <= 0, mismatched lists).
   void validate() const;
   // The learning rate at `step` (computed in double, returned as the float32 value the
-  // optimizer uses).
-  double operator()(int64_t step) const;
+  // optimizer uses). A fractional step is not truncated: Keras casts the step to a float.
+  double operator()(double step) const;
 };
 
 }  // namespace densekit

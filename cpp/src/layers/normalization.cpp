@@ -35,7 +35,9 @@ Normalization::Normalization(std::string name, NormalizationOptions options)
 
 Shape Normalization::build(const std::vector<Shape>& inputs) {
   expect_inputs(name(), inputs, 1);
-  expect_same_shapes(inputs);
+  // axis=None keeps one mean and variance, which fit inputs of any shape (Keras adapts on 1-D
+  // data and applies the layer to (None, 1) inputs); kept axes tie the layer to its shapes.
+  if (!options_.axis.empty()) expect_same_shapes(inputs);
   const Shape& s = inputs[0];
   const int ndim = static_cast<int>(s.size()) + 1;
   std::vector<int> keep;
@@ -124,12 +126,14 @@ std::pair<std::vector<float>, std::vector<float>> Normalization::adapt(const std
   if (options_.mean)
     throw ValueError("Layer '" + name() + "' was given `mean` and `variance`: it has no statistics to adapt.");
   if (batches.empty()) throw ValueError("adapt() received no data: pass at least one batch.");
-  const Index n = shape_size(stat_shape_), cols = static_cast<Index>(stat_of_.size());
-  const double per_row = double(cols) / double(n);  // elements of each statistic in a sample
+  const bool one = stat_shape_.empty();  // axis=None: one statistic, samples of any width
+  const Index n = shape_size(stat_shape_);
   std::vector<double> total_mean(static_cast<size_t>(n), 0.0), total_var(static_cast<size_t>(n), 0.0);
   std::vector<double> mean(static_cast<size_t>(n)), var(static_cast<size_t>(n));
   double total_count = 0.0;
   for (const ConstView& b : batches) {
+    const Index cols = one ? b.cols : static_cast<Index>(stat_of_.size());
+    const double per_row = double(cols) / double(n);  // elements of each statistic in a sample
     if (b.cols != cols)
       throw ValueError("Layer '" + name() + "' was built for samples of " + std::to_string(cols) +
                        " values, but adapt() received data with " + std::to_string(b.cols) + " values per sample.");
@@ -143,14 +147,15 @@ std::pair<std::vector<float>, std::vector<float>> Normalization::adapt(const std
         if (!std::isfinite(x))
           throw ValueError("The data passed to adapt() contains " + std::string(std::isnan(x) ? "NaN" : "infinity") +
                            " (first at row " + std::to_string(r) + "). Remove or impute non-finite values first.");
-        mean[stat_of_[j]] += x;
+        mean[one ? 0 : stat_of_[j]] += x;
       }
     const double count = double(b.rows) * per_row;
     for (auto& m : mean) m /= count;
     for (Index r = 0; r < b.rows; ++r)
       for (Index j = 0; j < cols; ++j) {
-        const double d = b.data[r * cols + j] - mean[stat_of_[j]];
-        var[stat_of_[j]] += d * d;
+        const Index k = one ? 0 : stat_of_[j];
+        const double d = b.data[r * cols + j] - mean[k];
+        var[k] += d * d;
       }
     for (auto& v : var) v /= count;
     // Combined with the earlier batches (Keras's lack-of-fit sum of squares update).
@@ -177,7 +182,7 @@ void Normalization::forward(const std::vector<ConstView>& in, View out, View scr
   const float* x = in[0].data;
   for (Index r = 0; r < in[0].rows; ++r)
     for (Index j = 0; j < cols; ++j) {
-      const Index k = stat_of_[j], i = r * cols + j;
+      const Index k = n == 1 ? 0 : stat_of_[j], i = r * cols + j;
       out.data[i] = options_.invert ? m[k] + x[i] * d[k] : (x[i] - m[k]) / d[k];
     }
 }
@@ -192,7 +197,7 @@ void Normalization::backward(const std::vector<ConstView>& in, ConstView out, Co
   // The statistics are constants: dx = g / d (invert: g·d).
   for (Index r = 0; r < grad_out.rows; ++r)
     for (Index j = 0; j < cols; ++j) {
-      const Index k = stat_of_[j], i = r * cols + j;
+      const Index k = n == 1 ? 0 : stat_of_[j], i = r * cols + j;
       grad_in[0].data[i] += options_.invert ? grad_out.data[i] * d[k] : grad_out.data[i] / d[k];
     }
 }

@@ -6,6 +6,7 @@
 
 #include <densekit/compile_args.hpp>
 #include <densekit/errors.hpp>
+#include <densekit/naming.hpp>
 #include <densekit/serialization.hpp>
 
 #include <algorithm>
@@ -104,10 +105,11 @@ Json metric_config(const Metric& m) {
 MetricPtr metric_from(const Json& j) {
   if (j.is_string()) return Metric::from_name(j.get<std::string>());
   if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the metric in the compile config: " + j.dump());
-  MetricPtr m = Metric::from_name(j["class_name"].get<std::string>());
+  const std::string class_name = j["class_name"].get<std::string>();
+  MetricPtr m = Metric::from_name(class_name);
   const Json& c = j.value("config", Json::object());
   m->identifier.clear();
-  m->set_name(field(c, "name", m->name()));
+  m->set_name(field(c, "name", to_snake_case(class_name)));  // a metric object: its own name
   m->threshold = field(c, "threshold", m->threshold);
   m->threshold = field(c, "thresholds", m->threshold);
   m->k = field(c, "k", m->k);

@@ -99,7 +99,21 @@ Json initializer_config(const Initializer& init) {
   return wrap("keras.initializers", init.class_name(), c);
 }
 
+// Constant's value as Keras saves it: a number, or a numpy array (serialize_keras_object in
+// keras/src/saving/serialization_lib.py) such as the one-element bias of the TF imbalanced-data
+// tutorial. densekit's Constant holds one value, so an array must hold exactly one.
+static double constant_value(const Json& value) {
+  const Json* v = &value;
+  if (v->is_object() && v->contains("config") && (*v)["config"].is_object() && (*v)["config"].contains("value"))
+    v = &(*v)["config"]["value"];
+  while (v->is_array() && v->size() == 1) v = &(*v)[0];
+  if (!v->is_number()) throw ValueError("densekit's Constant initializer takes one value. Received: value=" + value.dump());
+  return v->get<double>();
+}
+
 Initializer initializer_from(const Json& j) {
+  // None: Layer.add_weight's default for a float weight (keras/src/layers/layer.py).
+  if (j.is_null()) return Initializer::from_name("glorot_uniform");
   if (j.is_string()) return Initializer::from_name(j.get<std::string>());
   if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the initializer in the config: " + j.dump());
   const Json& c = j.value("config", Json::object());
@@ -107,7 +121,7 @@ Initializer initializer_from(const Json& j) {
   if (c.contains("seed") && c["seed"].is_number_integer()) seed = static_cast<uint64_t>(c["seed"].get<int64_t>());
   if (c.contains("seed") && c["seed"].is_number_unsigned()) seed = c["seed"].get<uint64_t>();
   Initializer init = Initializer::from_name(j["class_name"].get<std::string>(), seed);
-  init.value = field(c, "value", init.value);
+  if (c.contains("value")) init.value = constant_value(c["value"]);
   init.mean = field(c, "mean", init.mean);
   init.stddev = field(c, "stddev", init.stddev);
   init.minval = field(c, "minval", init.minval);

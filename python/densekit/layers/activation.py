@@ -103,7 +103,7 @@ class PReLU(Layer):
             self.shared_axes = [int(shared_axes)]
         else:
             self.shared_axes = [int(a) for a in shared_axes]
-        self._core = core_from_config(self, "PReLU", alpha_initializer=self.alpha_initializer._core,
+        self._core = core_from_config(self, "PReLU", alpha_initializer=initializers.core(self.alpha_initializer),
                                       alpha_regularizer=regularizers.core(self.alpha_regularizer),
                                       alpha_constraint=constraints.core(self.alpha_constraint),
                                       shared_axes=self.shared_axes)

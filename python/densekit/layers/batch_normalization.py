@@ -38,10 +38,10 @@ class BatchNormalization(Layer):
         self.gamma_constraint = constraints.get(gamma_constraint)
         self._core = core_from_config(
             self, "BatchNormalization", axis=self.axis, momentum=self.momentum, epsilon=self.epsilon,
-            center=self.center, scale=self.scale, beta_initializer=self.beta_initializer._core,
-            gamma_initializer=self.gamma_initializer._core,
-            moving_mean_initializer=self.moving_mean_initializer._core,
-            moving_variance_initializer=self.moving_variance_initializer._core,
+            center=self.center, scale=self.scale, beta_initializer=initializers.core(self.beta_initializer),
+            gamma_initializer=initializers.core(self.gamma_initializer),
+            moving_mean_initializer=initializers.core(self.moving_mean_initializer),
+            moving_variance_initializer=initializers.core(self.moving_variance_initializer),
             beta_regularizer=regularizers.core(self.beta_regularizer),
             gamma_regularizer=regularizers.core(self.gamma_regularizer),
             beta_constraint=constraints.core(self.beta_constraint),

@@ -29,7 +29,8 @@ class Dense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self._core = core_from_config(
             self, "Dense", units=self.units, activation=self._activation_spec, use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer._core, bias_initializer=self.bias_initializer._core,
+            kernel_initializer=initializers.core(self.kernel_initializer),
+            bias_initializer=initializers.core(self.bias_initializer),
             kernel_regularizer=regularizers.core(self.kernel_regularizer),
             bias_regularizer=regularizers.core(self.bias_regularizer),
             kernel_constraint=constraints.core(self.kernel_constraint),

@@ -30,7 +30,8 @@ class LayerNormalization(Layer):
         self.gamma_constraint = constraints.get(gamma_constraint)
         self._core = core_from_config(
             self, "LayerNormalization", axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,
-            beta_initializer=self.beta_initializer._core, gamma_initializer=self.gamma_initializer._core,
+            beta_initializer=initializers.core(self.beta_initializer),
+            gamma_initializer=initializers.core(self.gamma_initializer),
             beta_regularizer=regularizers.core(self.beta_regularizer),
             gamma_regularizer=regularizers.core(self.gamma_regularizer),
             beta_constraint=constraints.core(self.beta_constraint),

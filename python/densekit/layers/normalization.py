@@ -22,6 +22,14 @@ def _axis_tuple(axis):
         raise ValueError(f"`axis` must be an int, a tuple of ints or None. Received: axis={axis!r}") from None
 
 
+class _Statistic(np.ndarray):
+    """``layer.mean`` / ``layer.variance``: an array that also answers ``.numpy()``, as the TF
+    tutorials call it on Keras's tensor (``normalizer.mean.numpy()``)."""
+
+    def numpy(self):
+        return np.asarray(self)
+
+
 class Normalization(Layer):
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
@@ -45,6 +53,62 @@ class Normalization(Layer):
                                  f"non-negative. Received: mean={mean} and variance={variance}")
             values = dict(mean=mean_array.tolist(), variance=variance_array.tolist())
         self._core = core_from_config(self, "Normalization", axis=list(self.axis), invert=self.invert, **values)
+        self._build_input_shape = None  # per sample, as first built (Keras's `_build_input_shape`)
+        self._adapted = None  # (mean, variance) of the last adapt(), before the layer is in a model
+
+    def build(self, input_shape):
+        if self._build_input_shape is None:
+            self._build_input_shape = tuple(input_shape[1:])
+        super().build(input_shape)
+
+    @property
+    def mean(self):
+        """The mean the layer subtracts, shaped to broadcast against its inputs (Keras's
+        ``layer.mean``, e.g. ``(1, features)``); None until the layer is built or adapted."""
+        stats = self._statistics()
+        return None if stats is None else stats[0]
+
+    @property
+    def variance(self):
+        """The variance, shaped as ``mean``. Keras sets it when the layer is built."""
+        stats = self._statistics()
+        if stats is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'variance'")
+        return stats[1]
+
+    def _input_shape_seen(self):
+        if self._build_input_shape is None and self._graph is not None:
+            for layer, inputs, *_ in self._graph.nodes:
+                if layer is self._core:
+                    return tuple(self._graph.node_shape(inputs[0]))
+        return self._build_input_shape
+
+    def _statistics(self):
+        shape = self._input_shape_seen()
+        if shape is None or not self.built:
+            return None
+        ndim = len(shape) + 1
+        keep = sorted(a % ndim for a in self.axis)
+        target = [1] + [shape[d - 1] if d in keep else 1 for d in range(1, ndim)]  # batch axis first
+        if self.input_mean is not None:
+            # Given values line up with the kept axes from the right (Keras's build).
+            def expand(values):
+                values = np.asarray(values, dtype=np.float32)
+                expanded = [1] * ndim
+                for i in range(1, values.ndim + 1):
+                    expanded[keep[-i]] = values.shape[-i]
+                return np.broadcast_to(np.reshape(values, expanded), target)
+            pair = (expand(self.input_mean), expand(self.input_variance))
+        else:
+            if self._graph is not None:
+                pair = self.get_weights()[:2]
+            elif self._adapted is not None:
+                pair = self._adapted
+            else:  # built, not adapted: the initial weights
+                stat_shape = tuple(self._core.statistics_shape)
+                pair = (np.zeros(stat_shape), np.ones(stat_shape))
+            pair = [np.reshape(v, target) for v in pair]
+        return tuple(np.array(v, dtype=np.float32).view(_Statistic) for v in pair)
 
     def adapt(self, data):
         """Computes the mean and variance of ``data`` (an array, or an iterable of batches) over
@@ -72,8 +136,11 @@ class Normalization(Layer):
             if list(b.shape[1:]) != shape:
                 raise ValueError(f"adapt() yielded a batch with incompatible shape. Expected {(None,) + tuple(shape)}, "
                                  f"got {b.shape}.")
+        if self._build_input_shape is None:
+            self._build_input_shape = tuple(shape)
         out_shape = _core.build_layer(self._core, [shape], [])
         mean, variance = self._core.adapt(batches)
+        self._adapted = (np.asarray(mean, dtype=np.float32), np.asarray(variance, dtype=np.float32))
         if self._graph is not None:  # already in a model: update its weights there too
             stat_shape = tuple(self._core.statistics_shape)
             self.set_weights([np.reshape(mean, stat_shape), np.reshape(variance, stat_shape), np.zeros(())])

@@ -5,6 +5,8 @@ applied), without calling Python. A subclass of LearningRateSchedule with its ow
 
 import numbers
 
+import numpy as np
+
 from densekit import _core
 
 __all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
@@ -17,10 +19,18 @@ class LearningRateSchedule:
     _core = None  # the C++ schedule of the built-in classes
 
     def __call__(self, step):
+        """The rate at ``step``: a number (a fractional step is not truncated), or an array of
+        steps giving the float32 array of their rates, as Keras's ops would."""
         if self._core is None:
             raise NotImplementedError(f"Learning rate schedule '{self.__class__.__name__}' must override "
                                       "`__call__(self, step)`.")
-        return self._core(int(step))
+        steps = np.asarray(step)
+        if steps.dtype == object or steps.dtype.kind not in "biuf":
+            raise TypeError("A learning rate schedule takes a step number or an array of them. "
+                            f"Received: step={step!r}")
+        if steps.ndim == 0:
+            return self._core(float(steps))
+        return np.array([self._core(float(s)) for s in steps.ravel()], dtype=np.float32).reshape(steps.shape)
 
     def get_config(self):
         raise NotImplementedError(f"Learning rate schedule '{self.__class__.__name__}' must override `get_config()` "
