@@ -116,5 +116,5 @@ def test_bad_models(tmp_path):
         BatchPredictor(unbuilt)
     with pytest.raises(FileNotFoundError):
         BatchPredictor(tmp_path / "missing.dk")(np.zeros((1, 2)))
-    with pytest.raises(ValueError):
+    with pytest.raises(OSError, match="is not a valid densekit model file"):
         BatchPredictor(b"not a model")(np.zeros((1, 2)))
