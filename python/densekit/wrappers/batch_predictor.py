@@ -13,6 +13,7 @@ import os
 import threading
 
 from densekit import _core, config, saving
+from densekit.models.model import Model
 
 # Models already loaded in this process, by the key of what they were loaded from. A worker
 # keeps a handful, most recently used last, so predicting with several models does not reload
@@ -44,7 +45,7 @@ class BatchPredictor:
             self._source = bytes(model)
         elif isinstance(model, (str, os.PathLike)):
             self._source = os.path.abspath(os.fspath(model))
-        elif hasattr(model, "_core") and hasattr(model, "predict"):
+        elif isinstance(model, Model):
             model._require_built("state to send to workers")
             self._source = _core.save_model_to_bytes(model._core)
         else:
