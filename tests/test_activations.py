@@ -407,3 +407,17 @@ def test_softmax_vjp_matches_finite_differences(name):
     else:
         expected = da - np.exp(a) * da.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(dz, expected, rtol=1e-10, atol=1e-14)
+
+
+def test_softmax_of_a_row_does_not_depend_on_its_place_in_the_batch():
+    # Regression: the vectorized exp took a scalar path for the elements before the first aligned
+    # address and after the last whole packet, so a row's probabilities changed in the last bit
+    # with the batch size and the row's position (seen in Dask blocks of 1,000 rows).
+    densekit.utils.set_random_seed(0)
+    model = densekit.Sequential([densekit.Input((20,)), densekit.layers.Dense(10, activation="softmax")])
+    x = np.random.default_rng(1).normal(size=(1000, 20)).astype("float32") * 4
+    whole = model.predict(x, batch_size=1000, verbose=0)
+    for batch_size in (1, 7, 32, 33):
+        assert np.array_equal(model.predict(x, batch_size=batch_size, verbose=0), whole), batch_size
+    for start in (1, 3, 13):
+        assert np.array_equal(model.predict(x[start:], batch_size=32, verbose=0), whole[start:]), start
