@@ -17,8 +17,8 @@ import densekit as keras  # noqa: E402
 # Ray 2.60's DataContext warns about its own defaults of deprecated fields whenever one is made.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
-ROWS, FEATURES, CLASSES = 3000, 20, 3
-BATCH = 32 * 24  # a multiple of predict's batch size: every row sees the batches it sees locally
+from inference_data import model_and_data as _model_and_data  # noqa: E402
+BATCH = 1000  # not a multiple of predict's batch size: a row's prediction does not depend on its batch
 
 
 class Predictor:
@@ -40,12 +40,7 @@ class Predictor:
 
 @pytest.fixture(scope="module")
 def model_and_data():
-    keras.utils.set_random_seed(5)
-    model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(32, activation="relu"),
-                              keras.layers.Dense(CLASSES, activation="softmax")])
-    x = np.random.default_rng(6).normal(size=(ROWS, FEATURES)).astype("float32")
-    return model, x, model.predict(x, verbose=0)
+    return _model_and_data()
 
 
 @pytest.fixture(scope="module")
