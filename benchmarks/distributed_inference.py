@@ -84,13 +84,12 @@ def dask(model, x, expected, block):
     # that is the point (real data would be read by the workers: da.from_zarr, dd.read_parquet).
     warnings.filterwarnings("ignore", message="Sending large graph")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         images = client.persist(da.from_array(x, chunks=(block, 784)))
         wait(images)
         result, seconds = timed(lambda: images.map_blocks(predictor, dtype="float32",
                                                           chunks=(images.chunks[0], (10,))).compute())
         report("Dask map_blocks, 2 workers x 1 thread, data on the workers", len(x), seconds, result, expected)
-        del images
         sent = da.from_array(x, chunks=(block, 784))
         result, seconds = timed(lambda: sent.map_blocks(predictor, dtype="float32",
                                                         chunks=(sent.chunks[0], (10,))).compute())
