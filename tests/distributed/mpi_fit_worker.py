@@ -1,7 +1,7 @@
 """One process of the data-parallel checks in test_mpi_data_parallel.py.
 
     python mpi_fit_worker.py OUT reference      # one process, no MPI: the reference fit
-    mpirun -np N python mpi_fit_worker.py OUT auto_shard|own_shard|mismatch
+    mpirun -np N python mpi_fit_worker.py OUT auto_shard|own_shard|mismatch|stateful|stop_on_one
 
 Each run trains the same seeded model on the same data with a global batch of 64 (a last
 batch of 40 rows, split unevenly over 3 processes) and writes OUT/<mode>_<rank>.npz: the
@@ -26,9 +26,12 @@ def data():
     return x, y.astype("float32")
 
 
-def model():
+def model(stateful=False):
     keras.utils.set_random_seed(3)
-    m = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(16, activation="relu"),
+    # stateful: layers that draw random numbers (Dropout) and keep statistics of their own rows
+    # (BatchNormalization's moving mean and variance).
+    middle = [keras.layers.BatchNormalization(), keras.layers.Dropout(0.3)] if stateful else []
+    m = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(16, activation="relu"), *middle,
                           keras.layers.Dense(CLASSES, activation="softmax")])
     m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
               metrics=["accuracy", keras.metrics.AUC(name="auc")])
@@ -51,15 +54,20 @@ def main(out, mode):
         except ValueError as e:
             np.savez(os.path.join(out, f"{mode}_{rank}.npz"), error=str(e))
         return
-    m = model()
+    m = model(stateful=mode == "stateful")
     csv_path = os.path.join(out, f"{mode}_{rank}.csv")
-    history = m.fit(x, y, batch_size=BATCH, epochs=3, validation_data=(xv, yv), verbose=0,
-                    callbacks=[keras.callbacks.CSVLogger(csv_path)])
+    callbacks = [keras.callbacks.CSVLogger(csv_path)]
+    if mode == "stop_on_one":  # only the last process asks to stop, after the third batch
+        def stop(batch, logs):
+            m.stop_training = m.stop_training or (rank == size - 1 and batch == 2)
+        callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=stop))
+    history = m.fit(x, y, batch_size=BATCH, epochs=3, validation_data=(xv, yv), verbose=0, callbacks=callbacks)
     evaluated = m.evaluate(xv, yv, batch_size=32, verbose=0, return_dict=True)
     model_path = os.path.join(out, f"{mode}_{rank}.dk")
     m.save(model_path)
     weights = m.get_weights()
     np.savez(os.path.join(out, f"{mode}_{rank}.npz"), size=size, threads=keras.config.get_num_threads(),
+             iterations=int(m.optimizer.iterations),
              wrote_model=os.path.exists(model_path), wrote_csv=os.path.exists(csv_path),
              **{f"w{i}": w for i, w in enumerate(weights)},
              **{f"history_{k}": np.asarray(v) for k, v in history.history.items()},

@@ -85,6 +85,26 @@ def test_each_process_own_shard(tmp_path, reference):
             np.testing.assert_allclose(r[f"evaluate_{key}"], value, rtol=1e-6, err_msg=key)
 
 
+def test_dropout_and_batch_normalization_keep_the_weights_identical(tmp_path):
+    # Each process draws its own dropout masks and BatchNormalization's moving statistics follow
+    # its own rows; the weights (moving statistics included) still end identical.
+    ranks = _run(tmp_path, "stateful", 2)
+    assert len(_weights(ranks[0])) == 8  # 2 Dense x 2 + BatchNormalization's 4
+    for a, b in zip(_weights(ranks[0]), _weights(ranks[1])):
+        assert np.array_equal(a, b)
+    assert ranks[0]["history_loss"][-1] < ranks[0]["history_loss"][0]
+
+
+def test_a_stop_asked_by_one_process_stops_all_at_the_same_step(tmp_path):
+    ranks = _run(tmp_path, "stop_on_one", 2)
+    # The last process asked after batch 2: no process applies batch 3 (3 updates, as in one
+    # process that stops after batch 2), and the epoch ends with its global logs.
+    assert [int(r["iterations"]) for r in ranks] == [3, 3]
+    assert [len(r["history_loss"]) for r in ranks] == [1, 1]
+    for a, b in zip(_weights(ranks[0]), _weights(ranks[1])):
+        assert np.array_equal(a, b)
+
+
 def test_processes_with_different_data_all_raise(tmp_path):
     ranks = _run(tmp_path, "mismatch", 2)
     for r in ranks:  # every process raises (none waits forever for the other)
