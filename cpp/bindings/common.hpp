@@ -78,7 +78,11 @@ py::tuple loss_value_and_grad(const densekit::Loss& loss, ArrayOf<T> y_true, Arr
   return py::make_tuple(value, grad);
 }
 
+// Logs as Python's list of (name, value) pairs (model.cpp).
+py::list logs_to_list(const densekit::Logs& logs);
+
 void init_functions(py::module_& m);
+void init_batch_stream(py::module_& m);
 void init_layers(py::module_& m);
 void init_model(py::module_& m);
 void init_io(py::module_& m);

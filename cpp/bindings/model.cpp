@@ -54,12 +54,6 @@ CompileArgs compile_args(const py::tuple& loss, const py::tuple& loss_weights, c
   return args;
 }
 
-py::list logs_to_list(const Logs& logs) {
-  py::list out;
-  for (const auto& [k, v] : logs) out.append(py::make_tuple(k, v));
-  return out;
-}
-
 // Python callables run from the C++ loop: each takes the GIL for the call only. A None leaves
 // the hook unset (the loop then never calls back for it).
 bool is_set(const py::object& fn) { return !fn.is_none(); }
@@ -99,6 +93,12 @@ std::function<void(const Logs&)> logs_hook(py::object fn) {
 }
 
 }  // namespace
+
+py::list logs_to_list(const Logs& logs) {
+  py::list out;
+  for (const auto& [k, v] : logs) out.append(py::make_tuple(k, v));
+  return out;
+}
 
 void init_model(py::module_& m) {
   py::class_<Graph, std::shared_ptr<Graph>>(m, "Graph")

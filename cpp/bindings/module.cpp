@@ -57,6 +57,7 @@ PYBIND11_MODULE(DENSEKIT_MODULE, m) {
   init_model(m);
   init_io(m);
   init_distribution(m);
+  init_batch_stream(m);
   init_testing(m);  // the submodule _testing
 }
 

@@ -90,6 +90,8 @@ struct CompileOptions {
   std::vector<std::vector<MetricPtr>> weighted_metrics;
 };
 
+class BatchStream;
+
 class Model {
  public:
   // Takes a graph (finalizing it); `seed` starts the model's generator (shuffling, dropout).
@@ -131,6 +133,11 @@ class Model {
   // on Ctrl-C with options.handle_sigint (the weights are those after the last whole batch).
   void fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks = {});
   Logs evaluate(const Data& data, int64_t batch_size, const LoopHooks& hooks = {});
+  // fit and evaluate over batches a producer streams (batch_stream.hpp): each epoch lasts until
+  // the producer ends it; an epoch without batches ends training (the data ran out).
+  // options.batch_size and shuffle are the producer's business; not with set_distribution.
+  void fit(BatchStream& train, BatchStream* validation, const FitOptions& options, const FitHooks& hooks = {});
+  Logs evaluate(BatchStream& data, const LoopHooks& hooks = {});
   // Writes each output's rows into out[k] (rows x output size, row-major). Safe to call from
   // several threads at once (each call borrows its own workspace).
   void predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
@@ -180,6 +187,11 @@ class Model {
   Rng& step_rng() { return distribution_.communicator ? local_rng_ : rng_; }
   void update_metrics(Workspace& ws, const Data& batch);
   Logs run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint);
+  Logs run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, bool handle_sigint);
+  // The batch's data checked (the first batch also resolves the losses and metrics), with the
+  // class weights as sample weights when given (into `weights`, `weighted`).
+  const Data& stream_batch(const Data& batch, const std::vector<std::pair<int64_t, double>>& class_weight,
+                           std::vector<float>& weights, Data& weighted);
   void reset_metrics();
   Logs current_logs() const;
 

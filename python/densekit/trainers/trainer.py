@@ -16,7 +16,7 @@ import numpy as np
 
 from densekit import _core, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
-from densekit.trainers import compile_utils, data_adapter
+from densekit.trainers import compile_utils, data_adapter, data_streams
 
 
 def _positive_int(name, value):
@@ -34,6 +34,22 @@ def _epochs(epochs):
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
         raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: epochs={epochs!r}")
     return int(epochs)
+
+
+def _fit_options(shuffle, class_weight, validation_batch_size, validation_freq):
+    options = _core.FitOptions()
+    if shuffle not in (True, False):
+        raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
+    options.shuffle = bool(shuffle)
+    if class_weight is not None:
+        options.class_weight = data_adapter.class_weight_pairs(class_weight)
+    if validation_batch_size is not None:
+        options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
+    if isinstance(validation_freq, (list, tuple, set)):
+        options.validation_epochs = sorted(int(e) for e in validation_freq)
+    else:
+        options.validation_freq = _positive_int("validation_freq", validation_freq)
+    return options
 
 
 def _local_batch_size(batch_size):
@@ -209,6 +225,13 @@ class Trainer:
         epochs = _epochs(epochs)
         batch_size = _optional_positive_int("batch_size", batch_size)
         steps_per_epoch = _optional_positive_int("steps_per_epoch", steps_per_epoch)
+        if data_streams.is_stream(x):
+            return self._fit_stream(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                                    shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
+                                    validation_steps, validation_batch_size, validation_freq)
+        if data_streams.is_stream(validation_data):
+            raise ValueError("densekit takes a generator or PyDataset as `validation_data` when `x` is one too; with "
+                             "arrays as `x`, pass `validation_data` as arrays (x_val, y_val).")
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
         n = len(xs[0])
@@ -230,19 +253,16 @@ class Trainer:
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
-        options = _core.FitOptions()
-        if shuffle not in (True, False):
-            raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
-        options.shuffle = bool(shuffle)
-        if class_weight is not None:
-            options.class_weight = data_adapter.class_weight_pairs(class_weight)
-        if validation_batch_size is not None:
-            options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
-        if isinstance(validation_freq, (list, tuple, set)):
-            options.validation_epochs = sorted(int(e) for e in validation_freq)
-        else:
-            options.validation_freq = _positive_int("validation_freq", validation_freq)
+        options = _fit_options(shuffle, class_weight, validation_batch_size, validation_freq)
         steps = math.ceil(len(xs[0]) / _local_batch_size(batch_size))  # the C++ loop refuses empty data
+
+        def run(options, hooks):
+            distribution._bind(self._core)
+            self._core.fit(xs, ys, sw, validation, options, hooks)
+        return self._run_fit(run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps)
+
+    def _run_fit(self, run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps):
+        """fit's callbacks and hooks around run(options, hooks), the C++ loop."""
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
@@ -283,23 +303,87 @@ class Trainer:
         # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
         initial_epoch = self._initial_epoch or initial_epoch
         self._initial_epoch = None
-        options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, int(initial_epoch)
+        options.batch_size, options.epochs, options.initial_epoch = batch_size or 32, epochs, int(initial_epoch)
         # Ctrl-C: the loop stops between batches and raises KeyboardInterrupt; model.history
         # keeps the finished epochs, and on_train_end is not called (as in Keras).
-        distribution._bind(self._core)
-        self._core.fit(xs, ys, sw, validation, options, hooks)
+        run(options, hooks)
         cbl.on_train_end(last_logs[0])
         return self.history
+
+    def _fit_stream(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
+                    class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
+                    validation_batch_size, validation_freq):
+        """fit on a generator or PyDataset: a feeder thread streams the batches into the C++ loop."""
+        data_streams.check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size)
+        if validation_split:
+            raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, found following types "
+                             f"in the input: {[type(x)]}")
+        train = data_streams.Source(x, steps_per_epoch, shuffle=bool(shuffle))
+        first = train.first_batch()
+        if first is None:
+            raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to train on.")
+        data_adapter.input_arrays(self, first[0])  # builds an unbuilt model on its first batch
+        validation = None
+        if validation_data is not None:
+            if not data_streams.is_stream(validation_data):
+                if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+                    raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                                     "val_sample_weight), a generator or a PyDataset.")
+                validation_data = data_streams.ArrayBatches(*validation_data, batch_size=validation_batch_size or 32)
+            validation = data_streams.Source(validation_data, validation_steps)
+        options = _fit_options(True, class_weight, validation_batch_size, validation_freq)
+
+        def run(options, hooks):
+            epochs_run = range(options.initial_epoch, options.epochs)
+            validating = [e for e in epochs_run if (e + 1 in options.validation_epochs if options.validation_epochs
+                                                    else (e + 1) % options.validation_freq == 0)]
+            feeders = [data_streams.Feeder(self, train, len(epochs_run)).start()]
+            if validation is not None and validating:
+                feeders.append(data_streams.Feeder(self, validation, len(validating)).start())
+            raised = None
+            try:
+                distribution._bind(self._core)
+                _core.fit_stream(self._core, feeders[0].stream, feeders[1].stream if len(feeders) > 1 else None,
+                                 options, hooks)
+            except BaseException as error:
+                raised = error
+                raise
+            finally:
+                for feeder in feeders:
+                    feeder.finish(raised)  # the producer's own error, if it failed
+            if train.exhausted and len(self.history.epoch) < len(epochs_run):
+                warnings.warn(data_streams.RAN_OUT, UserWarning, stacklevel=4)
+        return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         self._require_compiled()
         verbose = _verbose(verbose) if distribution.process_id() == 0 else 0
+        steps = _optional_positive_int("steps", steps)
+        if data_streams.is_stream(x):
+            data_streams.check_arguments(x, y, sample_weight, None, False, batch_size)
+            source = data_streams.Source(x, steps)
+            if source.first_batch() is None:
+                raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to evaluate.")
+            data_adapter.input_arrays(self, source.first_batch()[0])
+            cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
+            self.stop_evaluating = False
+            feeder = data_streams.Feeder(self, source, 1).start()
+            raised = None
+            try:
+                distribution._bind(self._core)
+                logs = _core.evaluate_stream(self._core, feeder.stream, self._test_hooks(cbl, self._handle_sigint()))
+            except BaseException as error:
+                raised = error
+                raise
+            finally:
+                feeder.finish(raised)
+            return self._format_logs(logs, return_dict)
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
         sw = data_adapter.sample_weights(sample_weight)
         batch_size = _optional_positive_int("batch_size", batch_size) or 32
-        _optional_positive_int("steps", steps)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=math.ceil(len(xs[0]) / batch_size))
@@ -354,6 +438,8 @@ class Trainer:
         return shape
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if data_streams.is_stream(x):
+            return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size) or 32
         _optional_positive_int("steps", steps)
         if verbose == 0 and callbacks is None:
@@ -392,6 +478,30 @@ class Trainer:
                 hooks.batch_end_interval = interval
         outputs = self._core.predict(xs, batch_size, hooks, out)
         return self._structured_outputs(outputs)
+
+    def _predict_stream(self, x, batch_size, verbose, steps, callbacks):
+        """predict on a generator or PyDataset: each batch predicted as it comes, the outputs
+        joined (only x of each batch is read)."""
+        data_streams.check_arguments(x, None, None, None, False, batch_size)
+        source = data_streams.Source(x, _optional_positive_int("steps", steps))
+        verbose = _verbose(verbose)
+        cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
+        self.stop_predicting = False
+        cbl.on_predict_begin()
+        parts = []
+        for batch, item in enumerate(source.epoch(first_epoch=True)):
+            cbl.on_predict_batch_begin(batch)
+            xs = data_adapter.input_arrays(self, data_streams.unpack(item)[0])
+            outputs = self._core.predict(xs, max(1, len(xs[0])))
+            parts.append(outputs)
+            cbl.on_predict_batch_end(batch, {"outputs": outputs[0] if len(outputs) == 1 else outputs})
+            if self.stop_predicting:
+                break
+        cbl.on_predict_end()
+        if not parts:
+            raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to predict.")
+        return self._structured_outputs([np.concatenate(column) for column in zip(*parts)])
 
     def predict_on_batch(self, x):
         ready = self._ready_input(x)

@@ -1,0 +1,58 @@
+// Batches that arrive while training runs (Keras's generators and PyDataset,
+// keras/src/trainers/data_adapters/): a producer thread pushes each batch into a bounded queue
+// and the training loop takes them, so the next batch is prepared while the current one trains
+// and memory stays bounded by the queue, whatever the dataset's size.
+#pragma once
+
+#include <densekit/model.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+// One batch owned by the queue: inputs and targets in graph order, rows x cols each.
+struct StreamBatch {
+  std::vector<Buffer> x, y;
+  std::vector<Index> x_cols, y_cols;
+  Buffer sample_weight;  // empty: no sample weights
+  Index rows = 0;
+  bool end_of_epoch = false;
+};
+
+class BatchStream {
+ public:
+  explicit BatchStream(size_t capacity);
+
+  // Producer side, from any thread. Both block while the queue is full and return false once
+  // the consumer closed the stream (training stopped or failed): the producer should stop.
+  bool push(StreamBatch batch);
+  bool end_epoch();
+  // The producer failed: the consumer's next() throws ValueError with this message.
+  void fail(const std::string& message);
+
+  // Consumer side: the next batch of the current epoch, or null where the epoch's data ends.
+  // The batch stays valid until the next call.
+  const Data* next();
+  // No more batches are wanted; wakes a producer waiting for room.
+  void close();
+
+ private:
+  bool put(StreamBatch batch);
+
+  const size_t capacity_;
+  // A stream lives for one fit or evaluate call, in one process: a plain mutex (no fork
+  // safety needed).
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<StreamBatch> queue_;
+  bool closed_ = false;
+  std::string error_;
+  StreamBatch current_;
+  Data view_;
+};
+
+}  // namespace densekit

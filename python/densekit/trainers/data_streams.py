@@ -1,0 +1,195 @@
+"""Generators and PyDatasets for fit / evaluate / predict (keras/src/trainers/data_adapters/
+generator_data_adapter.py and py_dataset_adapter.py). A feeder thread makes the batches and
+pushes them into the C++ BatchStream, a bounded queue the training loop reads without the GIL:
+the next batch is made while the current one trains, and memory stays bounded by the queue."""
+
+import concurrent.futures
+import random
+import threading
+import types
+import warnings
+
+from densekit import _core
+from densekit.trainers import data_adapter
+from densekit.utils.py_dataset import PyDataset
+
+QUEUE_BATCHES = 10  # the stream's capacity for generators (a PyDataset says its max_queue_size)
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
+           "at least `steps_per_epoch * epochs` batches.")
+
+
+def is_stream(x):
+    """Whether x is data densekit streams: a PyDataset or a Python generator."""
+    return isinstance(x, (PyDataset, types.GeneratorType))
+
+
+def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size):
+    kind = "PyDataset" if isinstance(x, PyDataset) else "generator"
+    for name, value, what in (("y", y, "the targets"), ("sample_weights", sample_weight, "the sample weights")):
+        if value is not None:
+            raise ValueError(f"When providing `x` as a {kind}, `{name}` should not be passed. Instead, {what} should "
+                             f"be included as part of the {kind}.")
+    if batch_size is not None:
+        raise ValueError(f"When providing `x` as a {kind}, `batch_size` should not be passed: the {kind} makes the "
+                         "batches.")
+    if kind == "generator":
+        if class_weight is not None:
+            raise ValueError(f"Argument `class_weight` is not supported for Python generator inputs. Received: "
+                             f"class_weight={class_weight}")
+        if shuffle:
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                          "generator. The generator is expected to yield already-shuffled data.", stacklevel=3)
+    elif shuffle and x.num_batches is None:
+        warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as an infinite "
+                      "PyDataset. The PyDataset is expected to already be shuffled.", stacklevel=3)
+
+
+def unpack(item):
+    """(x, y, sample_weight) of one batch as Keras's unpack_x_y_sample_weight reads it."""
+    if isinstance(item, list):
+        item = tuple(item)
+    if not isinstance(item, tuple):
+        return item, None, None
+    if len(item) in (1, 2, 3):
+        return item + (None,) * (3 - len(item))
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: "
+                     f"{item!r:.200}")
+
+
+class Source:
+    """The batches of a generator or PyDataset, epoch after epoch. The first batch is made at
+    once: it builds an unbuilt model and tells the shapes; the rest come from the feeder."""
+
+    def __init__(self, data, steps=None, shuffle=False):
+        self.data, self.steps, self.shuffle = data, steps, shuffle
+        self.is_dataset = isinstance(data, PyDataset)
+        self.exhausted = False  # a finite generator ended
+        self._index = 0  # the next batch of an endless PyDataset
+        if self.is_dataset:
+            n = data.num_batches
+            if n is None and steps is None:
+                raise ValueError("An endless PyDataset (without __len__) needs `steps_per_epoch` (or `steps`).")
+            self.steps = n if steps is None else steps if n is None else min(steps, n)
+            self._epoch0 = self._indices()
+            self._first = data[self._epoch0[0]] if self._epoch0 else None
+        else:
+            self._first = next(data, None)
+
+    def first_batch(self):
+        """The first batch of the first epoch as (x, y, sample_weight), or None if there is none."""
+        return None if self._first is None else unpack(self._first)
+
+    def _indices(self):
+        n = self.data.num_batches
+        if n is None:  # endless: keep counting
+            indices = list(range(self._index, self._index + self.steps))
+            self._index += self.steps
+            return indices
+        indices = list(range(n))
+        if self.shuffle:
+            random.shuffle(indices)
+        return indices[:self.steps]
+
+    def epoch(self, first_epoch):
+        """One epoch's raw batches."""
+        if self.is_dataset:
+            yield from self._dataset_epoch(first_epoch)
+            return
+        taken = 0
+        if first_epoch and self._first is not None:
+            yield self._first
+            taken = 1
+        while self.steps is None or taken < self.steps:
+            try:
+                item = next(self.data)
+            except StopIteration:
+                self.exhausted = True
+                return
+            yield item
+            taken += 1
+
+    def _dataset_epoch(self, first_epoch):
+        ds = self.data
+        if first_epoch:
+            indices, first = self._epoch0, [self._first]
+        else:
+            ds.on_epoch_begin()
+            indices, first = self._indices(), []
+        rest = indices[len(first):]
+        if ds.workers > 1 or ds.use_multiprocessing:
+            pool_type = (concurrent.futures.ProcessPoolExecutor if ds.use_multiprocessing
+                         else concurrent.futures.ThreadPoolExecutor)
+            with pool_type(max_workers=ds.workers) as pool:
+                yield from first
+                # At most max_queue_size batches in the making: memory stays bounded.
+                pending = [pool.submit(ds.__getitem__, i) for i in rest[:ds.max_queue_size]]
+                for i in rest[ds.max_queue_size:]:
+                    yield pending.pop(0).result()
+                    pending.append(pool.submit(ds.__getitem__, i))
+                for future in pending:
+                    yield future.result()
+        else:
+            yield from first
+            for i in rest:
+                yield ds[i]
+        ds.on_epoch_end()
+
+
+class Feeder:
+    """A thread pushing `passes` epochs of a Source into a BatchStream."""
+
+    def __init__(self, model, source, passes, with_targets=True):
+        self.model, self.source, self.with_targets = model, source, with_targets
+        capacity = source.data.max_queue_size if source.is_dataset else QUEUE_BATCHES
+        self.stream = _core.BatchStream(capacity)
+        self.error = None
+        self._passes = passes
+        self._thread = threading.Thread(target=self._run, name="densekit-feeder", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _push(self, item):
+        x, y, sw = unpack(item)
+        xs = data_adapter.input_arrays(self.model, x)
+        ys = data_adapter.target_arrays(self.model, y) if self.with_targets else []
+        weights = data_adapter.sample_weights(sw) if self.with_targets else None
+        return self.stream.push(xs, ys, weights)
+
+    def _run(self):
+        try:
+            for k in range(self._passes):
+                for item in self.source.epoch(first_epoch=k == 0):
+                    if not self._push(item):
+                        return  # the loop stopped: no more batches wanted
+                if not self.stream.end_epoch():
+                    return
+        except BaseException as error:  # handed to the training thread, raised there
+            self.error = error
+            self.stream.fail(f"{type(error).__name__}: {error}")
+
+    def finish(self, raised=None):
+        """Stops the thread; raises its error (the original exception) if it failed."""
+        self.stream.close()
+        self._thread.join()
+        if self.error is not None and (raised is None or isinstance(raised, ValueError)):
+            raise self.error.with_traceback(self.error.__traceback__)
+
+
+class ArrayBatches(PyDataset):
+    """Arrays (validation data next to a streamed x) as a dataset of batches."""
+
+    def __init__(self, x, y, sample_weight=None, batch_size=32):
+        super().__init__()
+        self.x, self.y, self.sample_weight, self.batch_size = x, y, sample_weight, batch_size
+        self._rows = len(next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, (list, tuple)) else x)
+
+    def __len__(self):
+        return -(-self._rows // self.batch_size)
+
+    def __getitem__(self, index):
+        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        cut = lambda a: None if a is None else {k: v[part] for k, v in a.items()} if isinstance(a, dict) else (  # noqa: E731
+            [v[part] for v in a] if isinstance(a, (list, tuple)) else a[part])
+        return cut(self.x), cut(self.y), cut(self.sample_weight)

@@ -1,0 +1,197 @@
+"""fit / evaluate / predict on Python generators and keras.utils.PyDataset: batches stream into
+the C++ loop through a bounded queue filled by a feeder thread (trainers/data_streams.py)."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit.trainers import data_streams
+
+ROWS, BATCH = 96, 16
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(ROWS, 4)).astype("float32")
+    return x, (x.sum(axis=1) > 0).astype("float32")
+
+
+def model():
+    keras.utils.set_random_seed(1)
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def batches(x, y):
+    """The batches fit(x, y, batch_size=BATCH, shuffle=False) trains on, in order."""
+    return [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, len(x), BATCH)]
+
+
+class Batches(keras.utils.PyDataset):
+    def __init__(self, x, y, **kwargs):
+        super().__init__(**kwargs)
+        self.items = batches(x, y)
+        self.requested, self.epochs_ended = [], 0
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        self.requested.append(index)
+        return self.items[index]
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+
+
+def endless(x, y):
+    while True:
+        yield from batches(x, y)
+
+
+def same_weights(a, b):
+    return all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights()))
+
+
+def test_generator_trains_exactly_as_the_same_arrays():
+    x, y = data()
+    reference = model()
+    expected = reference.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False, verbose=0).history
+    streamed = model()
+    with pytest.warns(UserWarning, match="`shuffle=True` was passed, but will be ignored"):
+        history = streamed.fit(endless(x, y), steps_per_epoch=ROWS // BATCH, epochs=3, verbose=0).history
+    assert history == expected
+    assert same_weights(streamed, reference)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_py_dataset_trains_exactly_as_the_same_arrays(workers):
+    x, y = data()
+    reference = model()
+    expected = reference.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                             validation_data=(x[:40], y[:40])).history
+    dataset = Batches(x, y, workers=workers)
+    streamed = model()
+    history = streamed.fit(dataset, epochs=2, shuffle=False, verbose=0, validation_data=(x[:40], y[:40])).history
+    assert history == expected and same_weights(streamed, reference)
+    assert dataset.epochs_ended == 2 and sorted(dataset.requested) == sorted(list(range(6)) * 2)
+
+
+def test_py_dataset_shuffles_its_batches_reproducibly():
+    x, y = data()
+    orders = []
+    for _ in range(2):
+        keras.utils.set_random_seed(3)
+        dataset = Batches(x, y)
+        model().fit(dataset, epochs=2, verbose=0)
+        orders.append(dataset.requested)
+    assert orders[0] == orders[1] and orders[0] != list(range(6)) * 2
+    assert sorted(orders[0][:6]) == list(range(6)) and sorted(orders[0][6:]) == list(range(6))
+
+
+def test_validation_generator_evaluate_and_predict_match_arrays():
+    x, y = data()
+    m = model()
+    history = m.fit(Batches(x, y), epochs=1, shuffle=False, verbose=0,
+                    validation_data=(b for b in batches(x[:48], y[:48])), validation_steps=3).history
+    evaluated = m.evaluate(x[:48], y[:48], batch_size=BATCH, verbose=0, return_dict=True)
+    assert history["val_loss"][0] == evaluated["loss"] and history["val_accuracy"][0] == evaluated["accuracy"]
+    assert m.evaluate(Batches(x, y), verbose=0) == m.evaluate(x, y, batch_size=BATCH, verbose=0)
+    np.testing.assert_array_equal(m.predict(Batches(x, y), verbose=0), m.predict(x, verbose=0))
+    np.testing.assert_array_equal(m.predict((b[0] for b in batches(x, y)), verbose=0), m.predict(x, verbose=0))
+
+
+def test_a_finite_generator_runs_out_with_keras_warning():
+    x, y = data()
+    m = model()
+    with pytest.warns(UserWarning, match="Your input ran out of data; interrupting training"):
+        history = m.fit((b for b in batches(x, y)), epochs=3, shuffle=False, verbose=0)
+    assert len(history.epoch) == 1
+
+
+def test_the_queue_bounds_how_far_the_producer_runs_ahead():
+    x, y = data()
+    made = [0]
+
+    def counted():
+        while True:
+            made[0] += 1
+            yield x[:BATCH], y[:BATCH]
+
+    ahead = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ahead.append(made[0] - (batch + 1))
+
+    model().fit(counted(), steps_per_epoch=60, epochs=1, shuffle=False, verbose=0, callbacks=[Watch()])
+    # The queue holds QUEUE_BATCHES; the feeder may hold one more in hand and the loop one.
+    assert max(ahead) <= data_streams.QUEUE_BATCHES + 2
+
+
+def test_stopping_early_ends_the_feeder_thread():
+    x, y = data()
+    before = threading.active_count()
+
+    class StopAt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.stop_training = batch == 4
+
+    history = model().fit(endless(x, y), steps_per_epoch=1000, epochs=5, shuffle=False, verbose=0,
+                          callbacks=[StopAt()])
+    assert len(history.epoch) == 1 and threading.active_count() == before
+
+
+def test_a_producer_error_is_raised_as_itself():
+    def broken():
+        yield data()[0][:BATCH], data()[1][:BATCH]
+        raise KeyError("no such record")
+
+    with pytest.raises(KeyError, match="no such record"):
+        model().fit(broken(), steps_per_epoch=5, epochs=1, shuffle=False, verbose=0)
+
+
+def test_bad_batches_and_arguments_are_refused():
+    x, y = data()
+    with pytest.raises(ValueError, match="When providing `x` as a generator, `y` should not be passed"):
+        model().fit(endless(x, y), y, steps_per_epoch=2, shuffle=False, verbose=0)
+    with pytest.raises(ValueError, match="`class_weight` is not supported for Python generator inputs"):
+        model().fit(endless(x, y), steps_per_epoch=2, shuffle=False, class_weight={0: 1, 1: 2}, verbose=0)
+    with pytest.raises(ValueError, match="When providing `x` as a PyDataset, `batch_size` should not be passed"):
+        model().fit(Batches(x, y), batch_size=8, verbose=0)
+    wrong = ((np.zeros((4, 5), "float32"), np.zeros(4, "float32")) for _ in range(3))
+    with pytest.raises(ValueError, match="expected shape"):
+        model().fit(wrong, steps_per_epoch=3, shuffle=False, verbose=0)
+    nan = (b for b in [(x[:BATCH], y[:BATCH]), (np.full((BATCH, 4), np.nan, "float32"), y[:BATCH])])
+    with pytest.raises(ValueError, match="NaN"):
+        model().fit(nan, steps_per_epoch=2, shuffle=False, verbose=0)
+    with pytest.raises(ValueError, match="An endless PyDataset"):
+        class Endless(keras.utils.PyDataset):
+            def __getitem__(self, index):
+                return x[:BATCH], y[:BATCH]
+        model().fit(Endless(), shuffle=False, verbose=0)
+    with pytest.raises(ValueError, match="`workers` must be a positive integer"):
+        Batches(x, y, workers=0)
+
+
+def test_class_weight_with_a_py_dataset():
+    x, y = data()
+    reference = model()
+    reference.fit(x, y, batch_size=BATCH, shuffle=False, class_weight={0: 1.0, 1: 3.0}, verbose=0)
+    streamed = model()
+    streamed.fit(Batches(x, y), shuffle=False, class_weight={0: 1.0, 1: 3.0}, verbose=0)
+    assert same_weights(streamed, reference)
+
+
+def test_py_dataset_with_worker_processes():
+    x, y = data()
+    reference = model()
+    reference.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
+    streamed = model()
+    streamed.fit(Batches(x, y, workers=2, use_multiprocessing=True, max_queue_size=3), epochs=2, shuffle=False,
+                 verbose=0)
+    assert same_weights(streamed, reference)
