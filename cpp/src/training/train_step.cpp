@@ -1,6 +1,7 @@
 // One step on a batch: the forward pass, each output's loss and its gradient, the backward
 // pass, the optimizer's update and the metrics (train_step and test_step in
 // keras/src/backend/tensorflow/trainer.py), and the logs they add up to.
+#include <densekit/errors.hpp>
 #include <densekit/model.hpp>
 #include "../float_mode.hpp"
 
@@ -36,7 +37,12 @@ void Model::resolve(const Data& data) {
     // A metric object given to compile() is the one the model updates (Keras's users read its
     // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
     auto bind = [&](const MetricPtr& m) {
-      return m->kind() == MetricKind::AutoAccuracy ? m->resolved(data.y[k].cols, pcols) : m;
+      if (m->array_valued())  // the logs hold one number per metric
+        throw ValueError("The metric '" + m->name() + "' returns one value per threshold or class, which densekit's "
+                         "training logs cannot hold yet; give it one threshold or an average.");
+      if (m->kind() == MetricKind::AutoAccuracy) return m->resolved(data.y[k].cols, pcols);
+      m->build(pcols);  // per-column state sized before any process shares it
+      return m;
     };
     for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(bind(m));
     for (const auto& m : compile_.weighted_metrics[k]) weighted_metrics_[k].push_back(bind(m));
