@@ -1,0 +1,248 @@
+"""R2Score, F1Score and FBetaScore against Keras's formulas (keras/src/metrics/regression_metrics.py,
+keras/src/metrics/f_score_metrics.py), each reference float64 NumPy written from Keras's source."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+M = keras.metrics
+EPS = 1e-7
+
+
+# --------------------------------------------------------------------------------------------
+# NumPy references
+# --------------------------------------------------------------------------------------------
+
+def ref_r2(y, p, w=None, class_aggregation="uniform_average", num_regressors=0):
+    y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
+    w = np.ones(len(y)) if w is None else np.asarray(w, np.float64)
+    wb = np.broadcast_to(w[:, None], y.shape)
+    total_sum = (wb * y).sum(0)
+    squared_sum = (wb * y * y).sum(0)
+    sse = (wb * (y - p) ** 2).sum(0)
+    count = wb.sum(0)
+    mean = total_sum / count
+    variance = squared_sum - total_sum * mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = 1 - sse / variance
+    raw = np.where(np.isinf(raw), 0.0, raw)
+    if class_aggregation == "uniform_average":
+        score = np.mean(raw)
+    elif class_aggregation == "variance_weighted_average":
+        score = np.sum(variance * raw) / np.sum(variance)
+    else:
+        score = raw
+    n = float(np.sum(w != 0))
+    if num_regressors and num_regressors < n - 1:
+        score = 1 - (1 - score) * (n - 1) / (n - num_regressors - 1)
+    return score
+
+
+def ref_fbeta(y, p, w=None, average=None, beta=1.0, threshold=None):
+    y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
+    if threshold is None:
+        pred = (p >= p.max(axis=-1, keepdims=True)) & (np.abs(p) > 1e-9)
+    else:
+        pred = p > threshold
+    pred = pred.astype(np.float64)
+    w = np.ones((len(y), 1)) if w is None else np.asarray(w, np.float64)[:, None]
+    axis = None if average == "micro" else 0
+    tp = np.sum(w * pred * y, axis=axis)
+    fp = np.sum(w * pred * (1 - y), axis=axis)
+    fn = np.sum(w * (1 - pred) * y, axis=axis)
+    support = np.sum(w * y, axis=axis)
+    precision = tp / (tp + fp + EPS)
+    recall = tp / (tp + fn + EPS)
+    f = precision * recall / (beta ** 2 * precision + recall + EPS) * (1 + beta ** 2)
+    if average == "weighted":
+        return np.sum(f * support / (np.sum(support) + EPS))
+    if average is not None:
+        return np.mean(f)
+    return f
+
+
+def close(a, b, tol=2e-5):
+    np.testing.assert_allclose(np.asarray(a, np.float64), b, rtol=tol, atol=tol)
+
+
+def regression_data(seed, rows=30, cols=3):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=(rows, cols)).astype(np.float32) * [1.0, 3.0, 0.5][:cols]
+    p = (y + rng.normal(scale=0.6, size=(rows, cols))).astype(np.float32)
+    w = rng.uniform(0.0, 2.0, rows).astype(np.float32)
+    w[:3] = 0.0  # samples that do not count toward the adjusted score's n
+    return y, p, w
+
+
+def class_data(seed, rows=40, cols=4):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, cols, rows)
+    y = np.eye(cols, dtype=np.float32)[labels]
+    p = rng.random((rows, cols)).astype(np.float32) + 0.6 * y
+    p /= p.sum(-1, keepdims=True)
+    w = rng.uniform(0.2, 2.0, rows).astype(np.float32)
+    return y, p, w
+
+
+# --------------------------------------------------------------------------------------------
+# R2Score
+# --------------------------------------------------------------------------------------------
+
+def test_r2_docstring_value():
+    m = M.R2Score()
+    m.update_state(np.array([[1], [4], [3]], np.float32), np.array([[2], [4], [4]], np.float32))
+    close(m.result(), 0.57142854)
+    assert m.name == "r2_score"
+
+
+@pytest.mark.parametrize("aggregation", ["uniform_average", "variance_weighted_average", None])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_r2_aggregations_and_weights(aggregation, weighted):
+    y, p, w = regression_data(1)
+    m = M.R2Score(class_aggregation=aggregation)
+    m.update_state(y[:17], p[:17], w[:17] if weighted else None)  # streaming over two batches
+    m.update_state(y[17:], p[17:], w[17:] if weighted else None)
+    result = m.result()
+    expected = ref_r2(y, p, w if weighted else None, aggregation)
+    close(result, expected)
+    assert np.shape(result) == np.shape(expected)
+    m.reset_state()
+    m.update_state(y[:5], p[:5])
+    close(m.result(), ref_r2(y[:5], p[:5], None, aggregation))
+
+
+def test_r2_adjusted_and_its_fallback():
+    y, p, w = regression_data(2)
+    m = M.R2Score(num_regressors=4)
+    m.update_state(y, p, w)
+    adjusted = ref_r2(y, p, w, num_regressors=4)
+    close(m.result(), adjusted)
+    assert abs(adjusted - ref_r2(y, p, w)) > 1e-3  # n = 27 samples with weight, not 30
+    few = M.R2Score(num_regressors=2)  # 3 samples: n - 1 == p, Keras keeps the plain score
+    few.update_state(y[3:6], p[3:6])
+    close(few.result(), ref_r2(y[3:6], p[3:6]))
+
+
+def test_r2_constant_target_scores_zero():
+    y = np.array([[2.0, 1.0], [2.0, 3.0], [2.0, 0.0]], np.float32)
+    p = np.array([[1.5, 1.0], [2.5, 2.0], [2.0, 0.5]], np.float32)
+    m = M.R2Score(class_aggregation=None)
+    m.update_state(y, p)
+    close(m.result(), ref_r2(y, p, class_aggregation=None))
+    assert m.result()[0] == 0.0
+
+
+def test_r2_refuses_bad_arguments_and_widths():
+    with pytest.raises(ValueError, match="class_aggregation"):
+        M.R2Score(class_aggregation="mean")
+    with pytest.raises(ValueError, match="num_regressors"):
+        M.R2Score(num_regressors=-1)
+    m = M.R2Score()
+    m.update_state(np.zeros((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="3 outputs"):
+        m.update_state(np.zeros((2, 2)), np.ones((2, 2)))
+
+
+# --------------------------------------------------------------------------------------------
+# F1Score, FBetaScore
+# --------------------------------------------------------------------------------------------
+
+def test_f1_docstring_value():
+    m = M.F1Score(threshold=0.5)
+    y = np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]], np.int32)
+    p = np.array([[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]], np.float32)
+    m.update_state(y, p)
+    close(m.result(), [0.5, 0.8, 0.6666667])
+    assert m.name == "f1_score" and M.FBetaScore().name == "fbeta_score"
+
+
+@pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
+@pytest.mark.parametrize("threshold", [None, 0.3])
+@pytest.mark.parametrize("beta", [1.0, 2.0, 0.5])
+def test_fbeta_averages_thresholds_and_weights(average, threshold, beta):
+    y, p, w = class_data(3)
+    m = M.FBetaScore(average=average, beta=beta, threshold=threshold)
+    m.update_state(y[:25], p[:25], w[:25])
+    m.update_state(y[25:], p[25:], w[25:])
+    expected = ref_fbeta(y, p, w, average, beta, threshold)
+    close(m.result(), expected)
+    assert np.shape(m.result()) == np.shape(expected)
+    f1 = M.F1Score(average=average, threshold=threshold)
+    f1.update_state(y, p, w)
+    close(f1.result(), ref_fbeta(y, p, w, average, 1.0, threshold))
+
+
+def test_fbeta_config_and_bad_arguments():
+    assert M.F1Score(average="macro").get_config() == {"name": "f1_score", "dtype": "float32", "average": "macro",
+                                                       "threshold": None}
+    assert M.FBetaScore(beta=2.0, threshold=0.4).get_config()["beta"] == 2.0
+    with pytest.raises(ValueError, match="average"):
+        M.F1Score(average="samples")
+    with pytest.raises(ValueError, match="beta"):
+        M.FBetaScore(beta=0.0)
+    with pytest.raises(ValueError, match="threshold"):
+        M.F1Score(threshold=1.5)
+
+
+def test_fbeta_class_without_samples_scores_zero():
+    y = np.array([[1, 0, 0], [0, 1, 0]], np.float32)
+    p = np.array([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1]], np.float32)
+    m = M.F1Score()
+    m.update_state(y, p)
+    close(m.result(), ref_fbeta(y, p))
+    assert m.result()[2] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# In fit and in saved models
+# --------------------------------------------------------------------------------------------
+
+def compiled(seed=5):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(48, 4)).astype(np.float32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.set_weights([rng.normal(size=(4, 3)).astype(np.float32), np.zeros(3, np.float32)])
+    labels = np.argmax(model.predict(x, verbose=0) + rng.normal(scale=0.3, size=(48, 3)), -1)
+    y = np.eye(3, dtype=np.float32)[labels]
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="categorical_crossentropy",
+                  metrics=[M.R2Score(class_aggregation="variance_weighted_average", num_regressors=2),
+                           M.F1Score(average="macro"), M.FBetaScore(average="weighted", beta=2.0, threshold=0.4)])
+    return model, x, y
+
+
+def check_values(logs, model, x, y):
+    p = model.predict(x, verbose=0)
+    close(logs["r2_score"], ref_r2(y, p, class_aggregation="variance_weighted_average", num_regressors=2))
+    close(logs["f1_score"], ref_fbeta(y, p, average="macro"))
+    close(logs["fbeta_score"], ref_fbeta(y, p, average="weighted", beta=2.0, threshold=0.4))
+
+
+def test_fit_history_keys_and_values():
+    model, x, y = compiled()
+    h = model.fit(x, y, batch_size=10, epochs=2, verbose=0, shuffle=False)
+    assert set(h.history) == {"loss", "r2_score", "f1_score", "fbeta_score"}
+    check_values({k: v[-1] for k, v in h.history.items()}, model, x, y)
+    check_values(model.evaluate(x, y, batch_size=7, verbose=0, return_dict=True), model, x, y)
+
+
+def test_fit_refuses_a_score_per_class():
+    model, x, y = compiled()
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=[M.F1Score()])
+    with pytest.raises(ValueError, match="one value per threshold or class"):
+        model.fit(x, y, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("suffix", [".dk", ".keras"])
+def test_saved_compiled_model_keeps_the_scores(suffix, tmp_path):
+    model, x, y = compiled()
+    path = tmp_path / f"model{suffix}"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    cores = {core.name: core for cores in loaded._compiled_metrics for core in cores}
+    assert (cores["r2_score"].class_aggregation, cores["r2_score"].num_regressors) == ("variance_weighted_average", 2)
+    assert (cores["f1_score"].average, cores["f1_score"].top_only) == ("macro", True)
+    assert (cores["fbeta_score"].beta, cores["fbeta_score"].threshold, cores["fbeta_score"].top_only) == (2.0, 0.4, False)
+    after = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert after == model.evaluate(x, y, verbose=0, return_dict=True)
+    check_values(after, loaded, x, y)
