@@ -246,3 +246,107 @@ def test_saved_compiled_model_keeps_the_scores(suffix, tmp_path):
     after = loaded.evaluate(x, y, verbose=0, return_dict=True)
     assert after == model.evaluate(x, y, verbose=0, return_dict=True)
     check_values(after, loaded, x, y)
+
+
+# --------------------------------------------------------------------------------------------
+# Probabilistic metrics' arguments (keras/src/metrics/probabilistic_metrics.py, losses.py)
+# --------------------------------------------------------------------------------------------
+
+def ref_bce(y, x, from_logits, label_smoothing):
+    y, x = np.asarray(y, np.float64), np.asarray(x, np.float64)
+    y = y * (1 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        return np.mean(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))), -1)
+    p = np.clip(x, EPS, 1 - EPS)
+    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)), -1)
+
+
+def log_softmax(x):
+    x = np.asarray(x, np.float64)
+    z = x - x.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+def ref_cce(y, x, from_logits, label_smoothing):
+    y = np.asarray(y, np.float64)
+    y = y * (1 - label_smoothing) + label_smoothing / y.shape[-1]
+    if from_logits:
+        return -np.sum(y * log_softmax(x), -1)
+    p = np.asarray(x, np.float64)
+    p = np.clip(p / p.sum(-1, keepdims=True), EPS, 1 - EPS)
+    return -np.sum(y * np.log(p), -1)
+
+
+def weighted_mean(values, w):
+    return np.sum(values * w) / np.sum(w)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_crossentropy_metrics_arguments(from_logits, label_smoothing):
+    rng = np.random.default_rng(6)
+    y, p, w = class_data(6, rows=20, cols=3)
+    x = rng.normal(size=p.shape).astype(np.float32) if from_logits else p
+    bce = M.BinaryCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing)
+    bce.update_state(y, x, w)
+    close(bce.result(), weighted_mean(ref_bce(y, x, from_logits, label_smoothing), w))
+    cce = M.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing)
+    cce.update_state(y, x, w)
+    close(cce.result(), weighted_mean(ref_cce(y, x, from_logits, label_smoothing), w))
+    labels = np.argmax(y, -1)[:, None]
+    scce = M.SparseCategoricalCrossentropy(from_logits=from_logits)
+    scce.update_state(labels, x, w)
+    close(scce.result(), weighted_mean(ref_cce(y, x, from_logits, 0.0), w))
+    assert bce.get_config() == {"name": "binary_crossentropy", "dtype": "float32", "from_logits": from_logits,
+                                "label_smoothing": label_smoothing}
+
+
+def test_kl_divergence_and_poisson_docstring_values():
+    kl = M.KLDivergence()
+    kl.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+    close(kl.result(), 0.45814306)
+    poisson = M.Poisson()
+    poisson.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+    close(poisson.result(), 0.49999997)
+    assert (kl.name, poisson.name) == ("kl_divergence", "poisson")
+
+
+def test_crossentropy_metrics_refuse_what_densekit_does_not_compute():
+    with pytest.raises(ValueError, match="axis"):
+        M.CategoricalCrossentropy(axis=0)
+    with pytest.raises(ValueError, match="ignore_class"):
+        M.SparseCategoricalCrossentropy(ignore_class=0)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        M.BinaryCrossentropy(label_smoothing=2.0)
+
+
+@pytest.mark.parametrize("suffix", [".dk", ".keras"])
+def test_saved_model_keeps_crossentropy_metric_arguments(suffix, tmp_path):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(30, 4)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 30)]
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=[M.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, name="cce"),
+                           M.BinaryCrossentropy(from_logits=True), M.KLDivergence(), M.LogCoshError()])
+    model.save(tmp_path / f"m{suffix}")
+    loaded = keras.models.load_model(tmp_path / f"m{suffix}")
+    cores = {core.name: core for cores in loaded._compiled_metrics for core in cores}
+    assert (cores["cce"].loss.from_logits, cores["cce"].loss.label_smoothing) == (True, pytest.approx(0.1))
+    assert cores["binary_crossentropy"].loss.from_logits
+    logs = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert logs == model.evaluate(x, y, verbose=0, return_dict=True)
+    logits = model.predict(x, verbose=0)
+    close(logs["cce"], np.mean(ref_cce(y, logits, True, 0.1)))
+    close(logs["binary_crossentropy"], np.mean(ref_bce(y, logits, True, 0.0)))
+
+
+def test_hinge_and_log_cosh_metric_classes():
+    hinge = M.Hinge()
+    hinge.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+    close(hinge.result(), 1.3)
+    log_cosh = M.LogCoshError()
+    log_cosh.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+    close(log_cosh.result(), np.mean([np.log(np.cosh(1.0)) / 2, 0.0]))
+    assert [M.SquaredHinge().name, M.CategoricalHinge().name, log_cosh.name] == \
+        ["squared_hinge", "categorical_hinge", "log_cosh_error"]

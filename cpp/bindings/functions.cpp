@@ -49,6 +49,7 @@ void init_functions(py::module_& m) {
       .def_readwrite("k", &Metric::k)
       .def_readwrite("num_thresholds", &Metric::num_thresholds)
       .def_readwrite("from_logits", &Metric::from_logits)
+      .def_readwrite("loss", &Metric::loss)
       .def_readwrite("thresholds", &Metric::thresholds)
       .def_readwrite("curve", &Metric::curve)
       .def_readwrite("summation_method", &Metric::summation_method)

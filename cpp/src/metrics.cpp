@@ -89,10 +89,15 @@ const std::vector<Entry>& registry() {
       {"hinge", MetricKind::LossFunction, "hinge"},
       {"squared_hinge", MetricKind::LossFunction, "squared_hinge"},
       {"categorical_hinge", MetricKind::LossFunction, "categorical_hinge"},
+      {"Hinge", MetricKind::LossFunction, "hinge"},
+      {"SquaredHinge", MetricKind::LossFunction, "squared_hinge"},
+      {"CategoricalHinge", MetricKind::LossFunction, "categorical_hinge"},
       {"poisson", MetricKind::LossFunction, "poisson"},
+      {"Poisson", MetricKind::LossFunction, "poisson"},
       {"kl_divergence", MetricKind::LossFunction, "kl_divergence"},
       {"KLDivergence", MetricKind::LossFunction, "kl_divergence"},
       {"log_cosh_error", MetricKind::LossFunction, "log_cosh"},
+      {"LogCoshError", MetricKind::LossFunction, "log_cosh"},
   };
   return e;
 }

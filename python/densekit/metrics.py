@@ -6,8 +6,9 @@ from densekit import _core
 from densekit.utils import naming
 
 __all__ = [
-    "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "F1Score",
-    "FBetaScore", "FalseNegatives", "FalsePositives", "Metric", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "F1Score", "Hinge", "LogCoshError", "SquaredHinge",
+    "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Metric", "Poisson", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredError", "MeanSquaredLogarithmicError", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
@@ -91,11 +92,68 @@ MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", "mean
 MeanSquaredLogarithmicError = _metric_class("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error",
                                             "mean (log(p+1) - log(y+1))²")
 RootMeanSquaredError = _metric_class("RootMeanSquaredError", "root_mean_squared_error", "sqrt(mean (y - p)²)")
-BinaryCrossentropy = _metric_class("BinaryCrossentropy", "binary_crossentropy", "mean binary cross-entropy")
-CategoricalCrossentropy = _metric_class("CategoricalCrossentropy", "categorical_crossentropy",
-                                        "mean categorical cross-entropy")
-SparseCategoricalCrossentropy = _metric_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
-                                              "mean sparse categorical cross-entropy")
+KLDivergence = _metric_class("KLDivergence", "kl_divergence", "mean Σ y·log(y / p)")
+Poisson = _metric_class("Poisson", "poisson", "mean (p − y·log p)")
+Hinge = _metric_class("Hinge", "hinge", "mean max(1 − y·p, 0), labels in {-1, 1} (0/1 mapped)")
+SquaredHinge = _metric_class("SquaredHinge", "squared_hinge", "mean max(1 − y·p, 0)²")
+CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge", "mean max(0, max((1−y)·p) − Σ y·p + 1)")
+LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))")
+
+
+def _check_axis(class_name, axis):
+    if axis not in (-1, 1):  # densekit's outputs are (batch, classes): the class axis is the last
+        raise ValueError(f"densekit's {class_name} takes the class axis -1. Received: axis={axis}")
+
+
+def _check_label_smoothing(label_smoothing):
+    if not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(f"`label_smoothing` must be in [0, 1]. Received: label_smoothing={label_smoothing}")
+
+
+class _LossMetric(_KerasConfigMetric):
+    """The mean of a loss function over the samples, with the loss's own arguments."""
+
+    def _set_loss(self, from_logits, label_smoothing=0.0):
+        loss = self._core.loss  # pybind hands back the metric's own Loss, edited in place
+        loss.from_logits = bool(from_logits)
+        loss.label_smoothing = float(label_smoothing)
+
+
+class BinaryCrossentropy(_LossMetric):
+    """Mean binary cross-entropy; ``from_logits`` and ``label_smoothing`` as the loss takes them."""
+    _core_name = "binary_crossentropy"
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
+        _check_label_smoothing(label_smoothing)
+        super().__init__(name=name)
+        self._set_loss(from_logits, label_smoothing)
+        self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing)
+
+
+class CategoricalCrossentropy(_LossMetric):
+    """Mean categorical cross-entropy of one-hot targets."""
+    _core_name = "categorical_crossentropy"
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
+        _check_label_smoothing(label_smoothing)
+        _check_axis("CategoricalCrossentropy", axis)
+        super().__init__(name=name)
+        self._set_loss(from_logits, label_smoothing)
+        self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing, axis=axis)
+
+
+class SparseCategoricalCrossentropy(_LossMetric):
+    """Mean categorical cross-entropy of integer labels."""
+    _core_name = "sparse_categorical_crossentropy"
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
+                 axis=-1):
+        if ignore_class is not None:
+            raise ValueError("densekit's SparseCategoricalCrossentropy metric does not take `ignore_class` yet.")
+        _check_axis("SparseCategoricalCrossentropy", axis)
+        super().__init__(name=name)
+        self._set_loss(from_logits)
+        self._keep_config(from_logits=bool(from_logits), ignore_class=None, axis=axis)
 
 
 def _threshold(thresholds):

@@ -136,7 +136,18 @@ Json metric_config(const Metric& m) {
       break;
     default: break;
   }
-  if (m.kind() == MetricKind::LossFunction) return wrap("keras.metrics", loss_classes().at(m.loss.kind), c);
+  if (m.kind() == MetricKind::LossFunction) {
+    // The crossentropy metrics' arguments (keras/src/metrics/probabilistic_metrics.py).
+    const LossKind k = m.loss.kind;
+    const bool crossentropy = k == LossKind::BinaryCrossentropy || k == LossKind::CategoricalCrossentropy ||
+                              k == LossKind::SparseCategoricalCrossentropy;
+    if (crossentropy) c["from_logits"] = m.loss.from_logits;
+    if (k == LossKind::BinaryCrossentropy || k == LossKind::CategoricalCrossentropy) c["label_smoothing"] = m.loss.label_smoothing;
+    if (k == LossKind::CategoricalCrossentropy || k == LossKind::SparseCategoricalCrossentropy) c["axis"] = -1;
+    if (k == LossKind::SparseCategoricalCrossentropy) c["ignore_class"] = nullptr;
+    // The metric class of a loss is named as the loss, but for LogCoshError (keras/src/metrics/).
+    return wrap("keras.metrics", k == LossKind::LogCosh ? "LogCoshError" : loss_classes().at(k), c);
+  }
   if (!metric_classes().count(m.kind())) return m.name();
   return wrap("keras.metrics", metric_classes().at(m.kind()), c);
 }
@@ -155,6 +166,10 @@ MetricPtr metric_from(const Json& j) {
   m->k = field(c, "k", m->k);
   m->num_thresholds = field(c, "num_thresholds", m->num_thresholds);
   m->from_logits = field(c, "from_logits", m->from_logits);
+  if (m->kind() == MetricKind::LossFunction) {
+    m->loss.from_logits = field(c, "from_logits", m->loss.from_logits);
+    m->loss.label_smoothing = field(c, "label_smoothing", m->loss.label_smoothing);
+  }
   m->curve = field(c, "curve", m->curve);
   m->summation_method = field(c, "summation_method", m->summation_method);
   m->multi_label = field(c, "multi_label", m->multi_label);

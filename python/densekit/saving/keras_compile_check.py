@@ -19,10 +19,10 @@ _METRICS = {
     "AUC": {"curve": ("ROC", "PR"), "thresholds": None, "label_weights": None},
     "Precision": {"top_k": None, "class_id": None},
     "Recall": {"top_k": None, "class_id": None},
-    # crossentropy metrics are densekit's loss functions as metrics, on probabilities
-    "BinaryCrossentropy": {"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    "CategoricalCrossentropy": {"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    "SparseCategoricalCrossentropy": {"from_logits": False, "ignore_class": None, "axis": -1},
+    # crossentropy metrics are densekit's loss functions as metrics (from_logits and label_smoothing read)
+    "BinaryCrossentropy": {"axis": -1},
+    "CategoricalCrossentropy": {"axis": (-1, 1)},
+    "SparseCategoricalCrossentropy": {"ignore_class": None, "axis": (-1, 1)},
 }
 _LOSSES = {
     "BinaryCrossentropy": {"axis": -1},
