@@ -305,11 +305,29 @@ def test_fit_history_keys_and_epoch_values():
     check_values(model.evaluate(x, y, batch_size=10, verbose=0, return_dict=True), model, x, y)
 
 
-def test_fit_refuses_a_metric_with_one_value_per_threshold():
+def test_fit_logs_one_value_per_threshold_as_an_array(capsys):
+    """Keras logs the metric's array: history holds float32 arrays, evaluate returns them, the
+    progress bar shows their mean."""
     model, x, y = compiled()
-    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[M.TruePositives(thresholds=[0.2, 0.8])])
-    with pytest.raises(ValueError, match="one value per threshold"):
-        model.fit(x, y, epochs=1, verbose=0)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy",
+                  metrics=[M.TruePositives(thresholds=[0.2, 0.5, 0.8], name="true_positives"),
+                           M.FalsePositives(thresholds=[0.4], name="false_positives")])
+    h = model.fit(x, y, batch_size=16, epochs=2, verbose=2, shuffle=False, validation_data=(x[:20], y[:20]))
+    assert list(h.history) == ["false_positives", "loss", "true_positives", "val_false_positives", "val_loss",
+                               "val_true_positives"]
+    p = model.predict(x, verbose=0)
+    expected = ref_counts(y, p, [0.2, 0.5, 0.8])[0]
+    for epoch in range(2):
+        value = h.history["true_positives"][epoch]
+        assert isinstance(value, np.ndarray) and value.dtype == np.float32 and value.shape == (3,)
+        close(value, expected)
+        close(h.history["val_true_positives"][epoch], ref_counts(y[:20], p[:20], [0.2, 0.5, 0.8])[0])
+        assert isinstance(h.history["false_positives"][epoch], float)
+    assert f"true_positives: {np.mean(expected):.4f}" in capsys.readouterr().out
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    close(logs["true_positives"], expected)
+    loss, tp, fp = model.evaluate(x, y, verbose=0)  # loss, then the metrics in compile order
+    close(tp, expected)
 
 
 def test_directions_for_callbacks():

@@ -226,11 +226,15 @@ def test_fit_history_keys_and_values():
     check_values(model.evaluate(x, y, batch_size=7, verbose=0, return_dict=True), model, x, y)
 
 
-def test_fit_refuses_a_score_per_class():
+def test_fit_logs_a_score_per_class_as_an_array():
     model, x, y = compiled()
-    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=[M.F1Score()])
-    with pytest.raises(ValueError, match="one value per threshold or class"):
-        model.fit(x, y, epochs=1, verbose=0)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="categorical_crossentropy",
+                  metrics=[M.F1Score(), M.R2Score(class_aggregation=None)])
+    h = model.fit(x, y, batch_size=10, epochs=1, verbose=0)
+    p = model.predict(x, verbose=0)
+    assert h.history["f1_score"][0].shape == (3,)
+    close(h.history["f1_score"][0], ref_fbeta(y, p))
+    close(h.history["r2_score"][0], ref_r2(y, p, class_aggregation=None))
 
 
 @pytest.mark.parametrize("suffix", [".dk", ".keras"])
