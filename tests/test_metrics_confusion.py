@@ -332,8 +332,17 @@ def test_fit_logs_one_value_per_threshold_as_an_array(capsys):
 
 def test_directions_for_callbacks():
     from densekit.trainers.compile_utils import metric_directions
-    cores = [M.get(M.AUC(curve="PR")), M.get(M.PrecisionAtRecall(0.5)), M.get(M.FalsePositives())]
-    assert metric_directions([cores]) == {"auc": "up", "precision_at_recall": "up", "false_positives": "down"}
+    cores = [M.get(M.AUC(curve="PR", name="auc")), M.get(M.PrecisionAtRecall(0.5, name="p_at_r")),
+             M.get(M.FalsePositives(name="false_positives")), M.get("true_positives")]
+    # Keras gives the confusion counts no direction: mode="auto" cannot monitor them.
+    assert metric_directions([cores]) == {"auc": "up", "p_at_r": "up", "false_positives": None,
+                                          "true_positives": None}
+    model, x, y = compiled()
+    with pytest.raises(ValueError, match="maximized or minimized"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.EarlyStopping(monitor="true_positives")])
+    stop = keras.callbacks.EarlyStopping(monitor="precision_at_recall", patience=0)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[stop])  # "up": constant value, stops after epoch 2
+    assert stop.stopped_epoch == 1
 
 
 @pytest.mark.parametrize("suffix", [".dk", ".keras"])

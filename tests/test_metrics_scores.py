@@ -354,3 +354,12 @@ def test_hinge_and_log_cosh_metric_classes():
     close(log_cosh.result(), np.mean([np.log(np.cosh(1.0)) / 2, 0.0]))
     assert [M.SquaredHinge().name, M.CategoricalHinge().name, log_cosh.name] == \
         ["squared_hinge", "categorical_hinge", "log_cosh_error"]
+
+
+def test_directions_for_callbacks():
+    """Keras's KLDivergence and Poisson metrics have no direction; the scores go up."""
+    from densekit.trainers.compile_utils import metric_directions
+    cores = [M.get(M.KLDivergence()), M.get("poisson"), M.get(M.BinaryCrossentropy()), M.get(M.R2Score()),
+             M.get(M.F1Score())]
+    assert metric_directions([cores]) == {"kl_divergence": None, "poisson": None, "binary_crossentropy": "down",
+                                          "r2_score": "up", "f1_score": "up"}

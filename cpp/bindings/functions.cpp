@@ -45,6 +45,7 @@ void init_functions(py::module_& m) {
       .def_static("names", &Metric::names)
       .def_property("name", &Metric::name, &Metric::set_name)
       .def_property_readonly("higher_is_better", &Metric::higher_is_better)
+      .def_property_readonly("has_direction", &Metric::has_direction)
       .def_readwrite("threshold", &Metric::threshold)
       .def_readwrite("k", &Metric::k)
       .def_readwrite("num_thresholds", &Metric::num_thresholds)

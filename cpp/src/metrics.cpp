@@ -162,8 +162,6 @@ bool Metric::higher_is_better() const {
     case MetricKind::Recall:
     case MetricKind::AUC:
     case MetricKind::AutoAccuracy:
-    case MetricKind::TruePositives:
-    case MetricKind::TrueNegatives:
     case MetricKind::SensitivityAtSpecificity:
     case MetricKind::SpecificityAtSensitivity:
     case MetricKind::PrecisionAtRecall:
@@ -174,6 +172,20 @@ bool Metric::higher_is_better() const {
       return true;
     default:
       return false;
+  }
+}
+
+bool Metric::has_direction() const {
+  switch (kind_) {
+    case MetricKind::TruePositives:
+    case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives:
+    case MetricKind::FalseNegatives:
+      return false;
+    case MetricKind::LossFunction:
+      return loss.kind != LossKind::KLDivergence && loss.kind != LossKind::Poisson;
+    default:
+      return true;
   }
 }
 

@@ -40,6 +40,9 @@ class Metric {
   void set_name(std::string name) { name_ = std::move(name); }
   // The direction callbacks' mode="auto" uses: true when larger is better.
   bool higher_is_better() const;
+  // False for the metrics Keras gives no direction (the confusion counts, KLDivergence, Poisson):
+  // mode="auto" then cannot tell which way they improve.
+  bool has_direction() const;
 
   // Parameters (set before the first update).
   double threshold = 0.5;  // binary accuracy, precision, recall
