@@ -246,7 +246,8 @@ def test_saved_compiled_model_keeps_the_scores(suffix, tmp_path):
     cores = {core.name: core for cores in loaded._compiled_metrics for core in cores}
     assert (cores["r2_score"].class_aggregation, cores["r2_score"].num_regressors) == ("variance_weighted_average", 2)
     assert (cores["f1_score"].average, cores["f1_score"].top_only) == ("macro", True)
-    assert (cores["fbeta_score"].beta, cores["fbeta_score"].threshold, cores["fbeta_score"].top_only) == (2.0, 0.4, False)
+    fbeta = cores["fbeta_score"]
+    assert (fbeta.beta, fbeta.threshold, fbeta.top_only) == (2.0, 0.4, False)
     after = loaded.evaluate(x, y, verbose=0, return_dict=True)
     assert after == model.evaluate(x, y, verbose=0, return_dict=True)
     check_values(after, loaded, x, y)
@@ -363,3 +364,43 @@ def test_directions_for_callbacks():
              M.get(M.F1Score())]
     assert metric_directions([cores]) == {"kl_divergence": None, "poisson": None, "binary_crossentropy": "down",
                                           "r2_score": "up", "f1_score": "up"}
+
+
+# --------------------------------------------------------------------------------------------
+# Mean, Sum, MeanMetricWrapper (keras/src/metrics/reduction_metrics.py)
+# --------------------------------------------------------------------------------------------
+
+def test_mean_and_sum_docstring_values():
+    mean, total = M.Mean(), M.Sum()
+    mean.update_state([1, 3, 5, 7])
+    total.update_state([1, 3, 5, 7])
+    assert (mean.result(), total.result()) == (4.0, 16.0)
+    mean.reset_state(), total.reset_state()
+    mean.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+    total.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+    assert (mean.result(), total.result()) == (2.0, 4.0)
+    assert (mean.name, total.name) == ("mean", "sum")
+
+
+def test_mean_and_sum_reduce_each_sample_first():
+    rng = np.random.default_rng(9)
+    values = rng.normal(size=(6, 4)).astype(np.float32)
+    w = rng.uniform(0.0, 2.0, 6).astype(np.float32)
+    mean, total = M.Mean(), M.Sum()
+    mean.update_state(values, sample_weight=w)
+    mean.update_state(3.0)  # a scalar is one sample
+    total.update_state(values, sample_weight=w)
+    close(mean.result(), (np.sum(values.astype(np.float64).mean(-1) * w) + 3.0) / (np.sum(w) + 1.0))
+    close(total.result(), np.sum(values.astype(np.float64).sum(-1) * w))
+    with pytest.raises(ValueError, match="one weight per sample"):
+        total.update_state(values, sample_weight=np.ones((6, 4)))
+
+
+def test_mean_metric_wrapper_of_a_densekit_function():
+    y, p, w = regression_data(10)
+    m = M.MeanMetricWrapper(keras.losses.mean_absolute_error)
+    m.update_state(y, p, w)
+    close(m.result(), np.sum(np.abs(y - p).astype(np.float64).mean(-1) * w) / np.sum(w))
+    assert m.name == "mean_absolute_error"
+    with pytest.raises(ValueError, match="C\\+\\+"):
+        M.MeanMetricWrapper(lambda a, b: a - b)

@@ -72,6 +72,8 @@ const std::vector<Entry>& registry() {
       {"PrecisionAtRecall", MetricKind::PrecisionAtRecall, nullptr},
       {"recall_at_precision", MetricKind::RecallAtPrecision, nullptr},
       {"RecallAtPrecision", MetricKind::RecallAtPrecision, nullptr},
+      {"Mean", MetricKind::Mean, nullptr},
+      {"Sum", MetricKind::Sum, nullptr},
       {"r2_score", MetricKind::R2Score, nullptr},
       {"R2Score", MetricKind::R2Score, nullptr},
       {"f1_score", MetricKind::F1Score, nullptr},
@@ -181,6 +183,8 @@ bool Metric::has_direction() const {
     case MetricKind::FalsePositives:
     case MetricKind::TrueNegatives:
     case MetricKind::FalseNegatives:
+    case MetricKind::Mean:
+    case MetricKind::Sum:
       return false;
     case MetricKind::LossFunction:
       return loss.kind != LossKind::KLDivergence && loss.kind != LossKind::Poisson;
@@ -403,6 +407,15 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
         }
       return;
     }
+    case MetricKind::Mean:
+    case MetricKind::Sum:
+      for (Index i = 0; i < rows; ++i) {
+        double row = 0.0;
+        for (Index j = 0; j < pc; ++j) row += y_pred.data[i * pc + j];
+        if (kind_ == MetricKind::Mean) row /= double(pc);
+        total_ += weight(i) * row, count_ += weight(i);
+      }
+      return;
     case MetricKind::R2Score: {
       if (columns_ == 0) size_columns(pc);
       if (columns_ != pc)
@@ -588,6 +601,8 @@ std::vector<double> Metric::results() const {
       for (double v : f) total += v;
       return {f.empty() ? 0.0 : total / double(f.size())};
     }
+    case MetricKind::Sum:
+      return {total_};
     default:
       return {div(total_, count_)};
   }

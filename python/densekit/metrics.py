@@ -8,7 +8,8 @@ from densekit.utils import naming
 __all__ = [
     "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
     "F1Score", "Hinge", "LogCoshError", "SquaredHinge",
-    "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Metric", "Poisson", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Mean", "MeanMetricWrapper", "Metric",
+    "Poisson", "Sum", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredError", "MeanSquaredLogarithmicError", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
@@ -96,7 +97,8 @@ KLDivergence = _metric_class("KLDivergence", "kl_divergence", "mean Σ y·log(y 
 Poisson = _metric_class("Poisson", "poisson", "mean (p − y·log p)")
 Hinge = _metric_class("Hinge", "hinge", "mean max(1 − y·p, 0), labels in {-1, 1} (0/1 mapped)")
 SquaredHinge = _metric_class("SquaredHinge", "squared_hinge", "mean max(1 − y·p, 0)²")
-CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge", "mean max(0, max((1−y)·p) − Σ y·p + 1)")
+CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge",
+                                 "mean max(0, max((1−y)·p) − Σ y·p + 1)")
 LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))")
 
 
@@ -154,6 +156,57 @@ class SparseCategoricalCrossentropy(_LossMetric):
         super().__init__(name=name)
         self._set_loss(from_logits)
         self._keep_config(from_logits=bool(from_logits), ignore_class=None, axis=axis)
+
+
+class _Reduction(_KerasConfigMetric):
+    """Mean / Sum of values (keras/src/metrics/reduction_metrics.py): ``update_state(values,
+    sample_weight)``, each sample's values reduced first, one weight per sample."""
+
+    def __init__(self, name, dtype=None):
+        super().__init__(name=name)
+        self._keep_config()
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(values, dtype=np.float32)
+        values = values.reshape(1) if values.ndim == 0 else values.reshape(len(values), -1)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float32)
+            if sample_weight.ndim == 0:
+                sample_weight = np.full(len(values), sample_weight, dtype=np.float32)
+            if sample_weight.ndim > 1 and sample_weight.shape[1:] != (1,) * (sample_weight.ndim - 1):
+                raise ValueError(f"densekit's {type(self).__name__} takes one weight per sample; "
+                                 f"received sample_weight.shape={sample_weight.shape}")
+        super().update_state(values, values, sample_weight)
+
+
+class Mean(_Reduction):
+    """The (weighted) mean of the values given to update_state."""
+    _core_name = "Mean"
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class Sum(_Reduction):
+    """The (weighted) sum of the values given to update_state."""
+    _core_name = "Sum"
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class MeanMetricWrapper(Metric):
+    """The mean of ``fn(y_true, y_pred)`` over the samples, for ``fn`` one of densekit's loss or
+    metric functions (densekit computes metrics in C++, so it cannot run an arbitrary Python one)."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        fn_name = getattr(fn, "__name__", None)
+        if not callable(fn) or fn_name not in _core.Metric.names() or kwargs:
+            raise ValueError(f"densekit's MeanMetricWrapper takes one of densekit's loss or metric functions "
+                             f"without extra arguments (its metrics run in C++); received fn={fn!r}.")
+        self._core_name = fn_name
+        super().__init__(name=name or fn_name)
+        self._fn = fn
 
 
 def _threshold(thresholds):
@@ -267,7 +320,8 @@ class _RateAtRate(_KerasConfigMetric):
             raise ValueError(f"Argument `{self._value_name}` must be in the range [0, 1]. "
                              f"Received: {self._value_name}={value}")
         if int(num_thresholds) <= 0:
-            raise ValueError(f"Argument `num_thresholds` must be an integer > 0. Received: num_thresholds={num_thresholds}")
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
         if class_id is not None and int(class_id) < 0:
             raise ValueError(f"Argument `class_id` must be a non-negative integer. Received: class_id={class_id}")
         super().__init__(name=name, value=float(value), num_thresholds=int(num_thresholds),

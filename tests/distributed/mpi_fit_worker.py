@@ -34,7 +34,8 @@ def model(more_metrics=False):
     metrics = ["accuracy", keras.metrics.AUC(name="auc")]
     if more_metrics:  # every kind of accumulator the processes sum: per threshold, label, class, column
         M = keras.metrics
-        metrics += [M.TruePositives(thresholds=[0.2, 0.6], name="tp"), M.AUC(curve="PR", multi_label=True, name="ml_auc"),
+        metrics += [M.TruePositives(thresholds=[0.2, 0.6], name="tp"),
+                    M.AUC(curve="PR", multi_label=True, name="ml_auc"),
                     M.PrecisionAtRecall(0.5, class_id=1, name="p_at_r"), M.R2Score(class_aggregation=None, name="r2"),
                     M.F1Score(name="f1"), M.FBetaScore(average="micro", beta=2.0, threshold=0.4, name="fb")]
     m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=metrics)
@@ -46,7 +47,8 @@ def main(out, mode):
     more_metrics = mode.endswith("_metrics")
     if not mode.startswith("reference"):
         keras.distribution.initialize()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(auto_shard_dataset=not mode.startswith("own_shard")))
+        own_shard = mode.startswith("own_shard")
+        keras.distribution.set_distribution(keras.distribution.DataParallel(auto_shard_dataset=not own_shard))
         rank, size = keras.distribution.process_id(), keras.distribution.num_processes()
     x, y = data()
     xv, yv = x[:100], y[:100]

@@ -23,6 +23,9 @@ enum class MetricKind {
   SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision,
   // Per-column sums (keras/src/metrics/regression_metrics.py, f_score_metrics.py):
   R2Score, FBetaScore, F1Score,
+  // The weighted mean / sum of the values (keras/src/metrics/reduction_metrics.py): each row's
+  // mean (Mean) or sum (Sum) of y_pred, as the standalone objects pass the values.
+  Mean, Sum,
   // "accuracy"/"acc": binary, sparse or categorical accuracy, chosen from the shapes.
   AutoAccuracy,
 };

@@ -84,7 +84,8 @@ const std::map<MetricKind, const char*>& metric_classes() {
       {MetricKind::SensitivityAtSpecificity, "SensitivityAtSpecificity"},
       {MetricKind::SpecificityAtSensitivity, "SpecificityAtSensitivity"},
       {MetricKind::PrecisionAtRecall, "PrecisionAtRecall"}, {MetricKind::RecallAtPrecision, "RecallAtPrecision"},
-      {MetricKind::R2Score, "R2Score"}, {MetricKind::FBetaScore, "FBetaScore"}, {MetricKind::F1Score, "F1Score"},
+      {MetricKind::Mean, "Mean"}, {MetricKind::Sum, "Sum"}, {MetricKind::R2Score, "R2Score"},
+      {MetricKind::FBetaScore, "FBetaScore"}, {MetricKind::F1Score, "F1Score"},
   };
   return m;
 }
