@@ -94,9 +94,23 @@ std::function<void(const Logs&)> logs_hook(py::object fn) {
 
 }  // namespace
 
+// A metric's array (logged by the training loop as "key\x1f0", "key\x1f1", ...) becomes one
+// float32 NumPy array under "key", as Keras's logs hold it; every other value a float.
 py::list logs_to_list(const Logs& logs) {
   py::list out;
-  for (const auto& [k, v] : logs) out.append(py::make_tuple(k, v));
+  for (size_t i = 0; i < logs.size();) {
+    const std::string& key = logs[i].first;
+    const size_t mark = key.find('\x1f');
+    if (mark == std::string::npos) {
+      out.append(py::make_tuple(key, logs[i++].second));
+      continue;
+    }
+    const std::string base = key.substr(0, mark);
+    std::vector<float> values;
+    for (; i < logs.size() && logs[i].first.compare(0, mark + 1, base + '\x1f') == 0; ++i)
+      values.push_back(static_cast<float>(logs[i].second));
+    out.append(py::make_tuple(base, py::array_t<float>(py::ssize_t(values.size()), values.data())));
+  }
   return out;
 }
 

@@ -56,6 +56,30 @@ const std::vector<Entry>& registry() {
       {"Recall", MetricKind::Recall, nullptr},
       {"auc", MetricKind::AUC, nullptr},
       {"AUC", MetricKind::AUC, nullptr},
+      {"true_positives", MetricKind::TruePositives, nullptr},
+      {"TruePositives", MetricKind::TruePositives, nullptr},
+      {"false_positives", MetricKind::FalsePositives, nullptr},
+      {"FalsePositives", MetricKind::FalsePositives, nullptr},
+      {"true_negatives", MetricKind::TrueNegatives, nullptr},
+      {"TrueNegatives", MetricKind::TrueNegatives, nullptr},
+      {"false_negatives", MetricKind::FalseNegatives, nullptr},
+      {"FalseNegatives", MetricKind::FalseNegatives, nullptr},
+      {"sensitivity_at_specificity", MetricKind::SensitivityAtSpecificity, nullptr},
+      {"SensitivityAtSpecificity", MetricKind::SensitivityAtSpecificity, nullptr},
+      {"specificity_at_sensitivity", MetricKind::SpecificityAtSensitivity, nullptr},
+      {"SpecificityAtSensitivity", MetricKind::SpecificityAtSensitivity, nullptr},
+      {"precision_at_recall", MetricKind::PrecisionAtRecall, nullptr},
+      {"PrecisionAtRecall", MetricKind::PrecisionAtRecall, nullptr},
+      {"recall_at_precision", MetricKind::RecallAtPrecision, nullptr},
+      {"RecallAtPrecision", MetricKind::RecallAtPrecision, nullptr},
+      {"Mean", MetricKind::Mean, nullptr},
+      {"Sum", MetricKind::Sum, nullptr},
+      {"r2_score", MetricKind::R2Score, nullptr},
+      {"R2Score", MetricKind::R2Score, nullptr},
+      {"f1_score", MetricKind::F1Score, nullptr},
+      {"F1Score", MetricKind::F1Score, nullptr},
+      {"f_beta_score", MetricKind::FBetaScore, nullptr},
+      {"FBetaScore", MetricKind::FBetaScore, nullptr},
       {"binary_crossentropy", MetricKind::LossFunction, "binary_crossentropy"},
       {"bce", MetricKind::LossFunction, "binary_crossentropy"},
       {"BCE", MetricKind::LossFunction, "binary_crossentropy"},
@@ -67,15 +91,42 @@ const std::vector<Entry>& registry() {
       {"hinge", MetricKind::LossFunction, "hinge"},
       {"squared_hinge", MetricKind::LossFunction, "squared_hinge"},
       {"categorical_hinge", MetricKind::LossFunction, "categorical_hinge"},
+      {"Hinge", MetricKind::LossFunction, "hinge"},
+      {"SquaredHinge", MetricKind::LossFunction, "squared_hinge"},
+      {"CategoricalHinge", MetricKind::LossFunction, "categorical_hinge"},
       {"poisson", MetricKind::LossFunction, "poisson"},
+      {"Poisson", MetricKind::LossFunction, "poisson"},
       {"kl_divergence", MetricKind::LossFunction, "kl_divergence"},
       {"KLDivergence", MetricKind::LossFunction, "kl_divergence"},
       {"log_cosh_error", MetricKind::LossFunction, "log_cosh"},
+      {"LogCoshError", MetricKind::LossFunction, "log_cosh"},
   };
   return e;
 }
 
 Index argmax(const float* v, Index n) { return std::max_element(v, v + n) - v; }
+
+double div_no_nan(double a, double b) { return b != 0.0 ? a / b : 0.0; }
+
+bool is_confusion(MetricKind k) {
+  switch (k) {
+    case MetricKind::Precision: case MetricKind::Recall: case MetricKind::AUC:
+    case MetricKind::TruePositives: case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives: case MetricKind::FalseNegatives:
+    case MetricKind::SensitivityAtSpecificity: case MetricKind::SpecificityAtSensitivity:
+    case MetricKind::PrecisionAtRecall: case MetricKind::RecallAtPrecision:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_at(MetricKind k) {
+  return k == MetricKind::SensitivityAtSpecificity || k == MetricKind::SpecificityAtSensitivity ||
+         k == MetricKind::PrecisionAtRecall || k == MetricKind::RecallAtPrecision;
+}
+
+bool is_fscore(MetricKind k) { return k == MetricKind::FBetaScore || k == MetricKind::F1Score; }
 
 }  // namespace
 
@@ -113,9 +164,32 @@ bool Metric::higher_is_better() const {
     case MetricKind::Recall:
     case MetricKind::AUC:
     case MetricKind::AutoAccuracy:
+    case MetricKind::SensitivityAtSpecificity:
+    case MetricKind::SpecificityAtSensitivity:
+    case MetricKind::PrecisionAtRecall:
+    case MetricKind::RecallAtPrecision:
+    case MetricKind::R2Score:
+    case MetricKind::FBetaScore:
+    case MetricKind::F1Score:
       return true;
     default:
       return false;
+  }
+}
+
+bool Metric::has_direction() const {
+  switch (kind_) {
+    case MetricKind::TruePositives:
+    case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives:
+    case MetricKind::FalseNegatives:
+    case MetricKind::Mean:
+    case MetricKind::Sum:
+      return false;
+    case MetricKind::LossFunction:
+      return loss.kind != LossKind::KLDivergence && loss.kind != LossKind::Poisson;
+    default:
+      return true;
   }
 }
 
@@ -127,24 +201,76 @@ std::shared_ptr<Metric> Metric::resolved(Index y_true_cols, Index y_pred_cols) c
     else m->kind_ = MetricKind::CategoricalAccuracy;
   }
   m->reset();
+  m->build(y_pred_cols);  // the per-column accumulators sized now
   return m;
+}
+
+std::vector<double> Metric::threshold_list() const {
+  switch (kind_) {
+    case MetricKind::Precision:
+    case MetricKind::Recall:
+      return {threshold};
+    case MetricKind::TruePositives:
+    case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives:
+    case MetricKind::FalseNegatives:
+      return thresholds.empty() ? std::vector<double>{threshold} : thresholds;
+    case MetricKind::AUC: {
+      // Evenly spaced, the ends just outside [0, 1] so every prediction falls between them.
+      std::vector<double> t(static_cast<size_t>(num_thresholds));
+      for (int i = 1; i + 1 < num_thresholds; ++i) t[i] = double(i) / double(num_thresholds - 1);
+      t.front() = -kEpsilon, t.back() = 1.0 + kEpsilon;
+      return t;
+    }
+    case MetricKind::SensitivityAtSpecificity:
+    case MetricKind::SpecificityAtSensitivity:
+    case MetricKind::PrecisionAtRecall:
+    case MetricKind::RecallAtPrecision: {
+      if (num_thresholds == 1) return {0.5};
+      std::vector<double> t(static_cast<size_t>(num_thresholds));  // 0 and 1 themselves at the ends
+      for (int i = 1; i + 1 < num_thresholds; ++i) t[i] = double(i) / double(num_thresholds - 1);
+      t.front() = 0.0, t.back() = 1.0;
+      return t;
+    }
+    default:
+      return {};
+  }
+}
+
+void Metric::build(Index y_pred_cols) {
+  const bool per_column = kind_ == MetricKind::R2Score || is_fscore(kind_) || (kind_ == MetricKind::AUC && multi_label);
+  if (!per_column) return;
+  const Index columns = kind_ == MetricKind::AUC && num_labels > 0 ? num_labels : y_pred_cols;
+  if (columns != columns_) size_columns(columns);
+}
+
+void Metric::size_columns(Index columns) {
+  columns_ = columns;
+  reset();
 }
 
 void Metric::reset() {
   total_ = count_ = 0.0;
-  const size_t n = kind_ == MetricKind::AUC ? static_cast<size_t>(num_thresholds) : 1;
+  size_t n = 1;
+  if (is_confusion(kind_)) n = threshold_list().size() * (kind_ == MetricKind::AUC && multi_label ? size_t(columns_) : 1);
+  const size_t cols = is_fscore(kind_) && average == "micro" ? std::min<size_t>(1, size_t(columns_)) : size_t(columns_);
+  if (is_fscore(kind_)) n = cols;
   tp_.assign(n, 0.0), fp_.assign(n, 0.0), tn_.assign(n, 0.0), fn_.assign(n, 0.0);
+  const size_t per_column = kind_ == MetricKind::R2Score || is_fscore(kind_) ? cols : 0;
+  sum_.assign(per_column, 0.0), squared_sum_.assign(per_column, 0.0), squared_error_.assign(per_column, 0.0),
+      weight_.assign(per_column, 0.0);
 }
 
 void Metric::append_state(std::vector<double>& out) const {
   out.push_back(total_), out.push_back(count_);
-  for (const auto* counts : {&tp_, &fp_, &tn_, &fn_}) out.insert(out.end(), counts->begin(), counts->end());
+  for (const auto* sums : {&tp_, &fp_, &tn_, &fn_, &sum_, &squared_sum_, &squared_error_, &weight_})
+    out.insert(out.end(), sums->begin(), sums->end());
 }
 
 const double* Metric::restore_state(const double* in) {
   total_ = *in++, count_ = *in++;
-  for (auto* counts : {&tp_, &fp_, &tn_, &fn_})
-    for (double& c : *counts) c = *in++;
+  for (auto* sums : {&tp_, &fp_, &tn_, &fn_, &sum_, &squared_sum_, &squared_error_, &weight_})
+    for (double& c : *sums) c = *in++;
   return in;
 }
 
@@ -242,28 +368,89 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
       return;
     case MetricKind::Precision:
     case MetricKind::Recall:
-    case MetricKind::AUC: {
+    case MetricKind::AUC:
+    case MetricKind::TruePositives:
+    case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives:
+    case MetricKind::FalseNegatives:
+    case MetricKind::SensitivityAtSpecificity:
+    case MetricKind::SpecificityAtSensitivity:
+    case MetricKind::PrecisionAtRecall:
+    case MetricKind::RecallAtPrecision: {
       const bool auc = kind_ == MetricKind::AUC;
-      const int n = auc ? num_thresholds : 1;
-      std::vector<double> thresholds(n);
-      if (auc) {
-        thresholds[0] = -kEpsilon;
-        for (int t = 1; t + 1 < n; ++t) thresholds[t] = double(t) / double(n - 1);
-        thresholds[n - 1] = 1.0 + kEpsilon;
-      } else {
-        thresholds[0] = threshold;
+      const bool per_label = auc && multi_label;
+      if (per_label && columns_ == 0) size_columns(num_labels > 0 ? num_labels : pc);
+      if (per_label && columns_ != pc)
+        throw ValueError("The metric '" + name_ + "' counts " + std::to_string(columns_) + " labels; received predictions with " +
+                         std::to_string(pc) + " columns.");
+      // class_id: only that column counts (keras/src/metrics/metrics_utils.py).
+      Index first = 0, last = pc;
+      if (is_at(kind_) && class_id >= 0) {
+        if (class_id >= pc)
+          throw ValueError("The metric '" + name_ + "' has class_id=" + std::to_string(class_id) + " but the predictions have " +
+                           std::to_string(pc) + " columns.");
+        first = class_id, last = class_id + 1;
       }
+      const std::vector<double> t_list = threshold_list();
+      const size_t n = t_list.size(), labels = per_label ? size_t(columns_) : 1;
       for (Index i = 0; i < rows; ++i)
-        for (Index j = 0; j < pc; ++j) {
+        for (Index j = first; j < last; ++j) {
           double p = y_pred.data[i * pc + j];
           if (auc && from_logits) p = 1.0 / (1.0 + std::exp(-p));
           const bool positive = y_true.data[i * tc + j] != 0.0f;
           const double w = weight(i);
-          for (int t = 0; t < n; ++t) {
-            const bool predicted = p > thresholds[t];
-            (positive ? (predicted ? tp_ : fn_) : (predicted ? fp_ : tn_))[t] += w;
+          const size_t label = per_label ? size_t(j) : 0;
+          for (size_t t = 0; t < n; ++t) {
+            const bool predicted = p > t_list[t];
+            (positive ? (predicted ? tp_ : fn_) : (predicted ? fp_ : tn_))[t * labels + label] += w;
           }
         }
+      return;
+    }
+    case MetricKind::Mean:
+    case MetricKind::Sum:
+      for (Index i = 0; i < rows; ++i) {
+        double row = 0.0;
+        for (Index j = 0; j < pc; ++j) row += y_pred.data[i * pc + j];
+        if (kind_ == MetricKind::Mean) row /= double(pc);
+        total_ += weight(i) * row, count_ += weight(i);
+      }
+      return;
+    case MetricKind::R2Score: {
+      if (columns_ == 0) size_columns(pc);
+      if (columns_ != pc)
+        throw ValueError("The metric '" + name_ + "' was built for " + std::to_string(columns_) + " outputs; received " +
+                         std::to_string(pc) + ".");
+      for (Index i = 0; i < rows; ++i) {
+        const double w = weight(i);
+        for (Index j = 0; j < pc; ++j) {
+          const double y = y_true.data[i * tc + j], e = y - double(y_pred.data[i * pc + j]);
+          sum_[j] += w * y, squared_sum_[j] += w * y * y, squared_error_[j] += w * e * e, weight_[j] += w;
+        }
+        total_ += w != 0.0;  // the samples that count, for the adjusted score
+      }
+      return;
+    }
+    case MetricKind::FBetaScore:
+    case MetricKind::F1Score: {
+      if (columns_ == 0) size_columns(pc);
+      if (columns_ != pc)
+        throw ValueError("The metric '" + name_ + "' was built for " + std::to_string(columns_) + " classes; received " +
+                         std::to_string(pc) + ".");
+      const bool micro = average == "micro";
+      for (Index i = 0; i < rows; ++i) {
+        const float* p = y_pred.data + i * pc;
+        const float row_max = *std::max_element(p, p + pc);
+        const double w = weight(i);
+        for (Index j = 0; j < pc; ++j) {
+          // threshold=None: the row's largest output (unless it is zero) is the predicted class.
+          const double predicted = top_only ? double(p[j] >= row_max && std::fabs(p[j]) > 1e-9) : double(p[j] > threshold);
+          const double y = y_true.data[i * tc + j];
+          const size_t c = micro ? 0 : size_t(j);
+          tp_[c] += w * predicted * y, fp_[c] += w * predicted * (1.0 - y), fn_[c] += w * (1.0 - predicted) * y;
+          weight_[c] += w * y;
+        }
+      }
       return;
     }
     case MetricKind::AutoAccuracy:
@@ -271,27 +458,153 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
   }
 }
 
+bool Metric::array_valued() const {
+  switch (kind_) {
+    case MetricKind::TruePositives:
+    case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives:
+    case MetricKind::FalseNegatives:
+      return threshold_list().size() != 1;
+    case MetricKind::R2Score:
+      return class_aggregation.empty();
+    case MetricKind::FBetaScore:
+    case MetricKind::F1Score:
+      return average.empty();
+    default:
+      return false;
+  }
+}
+
 double Metric::result() const {
-  auto div = [](double a, double b) { return b != 0.0 ? a / b : 0.0; };
+  if (array_valued())
+    throw ValueError("The metric '" + name_ + "' has one value per threshold or class; read it with results().");
+  return results()[0];
+}
+
+namespace {
+
+// The area under the curve for one label of a (threshold × label) count table, as
+// keras/src/metrics/confusion_metrics.py's AUC.result computes it.
+double auc_area(const Metric& m, const std::vector<double>& tp, const std::vector<double>& fp, const std::vector<double>& tn,
+                const std::vector<double>& fn, size_t labels, size_t label) {
+  const size_t n = static_cast<size_t>(m.num_thresholds);
+  auto at = [&](const std::vector<double>& v, size_t t) { return v[t * labels + label]; };
+  double area = 0.0;
+  if (m.curve == "PR" && m.summation_method == "interpolation") {
+    // Precision interpolated between thresholds with TP and TP+FP varying linearly (Davis & Goadrich).
+    for (size_t t = 0; t + 1 < n; ++t) {
+      const double dtp = at(tp, t) - at(tp, t + 1);
+      const double p0 = at(tp, t) + at(fp, t), p1 = at(tp, t + 1) + at(fp, t + 1);
+      const double slope = div_no_nan(dtp, std::max(p0 - p1, 0.0));
+      const double intercept = at(tp, t + 1) - slope * p1;
+      const double ratio = p0 > 0 && p1 > 0 ? div_no_nan(p0, std::max(p1, 0.0)) : 1.0;
+      area += div_no_nan(slope * (dtp + intercept * std::log(ratio)), std::max(at(tp, t + 1) + at(fn, t + 1), 0.0));
+    }
+    return area;
+  }
+  auto point = [&](size_t t) {  // (x, y) of the curve at threshold t
+    const double recall = div_no_nan(at(tp, t), at(tp, t) + at(fn, t));
+    if (m.curve == "PR") return std::pair<double, double>(recall, div_no_nan(at(tp, t), at(tp, t) + at(fp, t)));
+    return std::pair<double, double>(div_no_nan(at(fp, t), at(fp, t) + at(tn, t)), recall);
+  };
+  for (size_t t = 0; t + 1 < n; ++t) {
+    const auto [x0, y0] = point(t);
+    const auto [x1, y1] = point(t + 1);
+    const double height = m.summation_method == "minoring" ? std::min(y0, y1)
+                          : m.summation_method == "majoring" ? std::max(y0, y1)
+                                                             : (y0 + y1) / 2.0;
+    area += (x0 - x1) * height;
+  }
+  return area;
+}
+
+}  // namespace
+
+std::vector<double> Metric::results() const {
+  auto div = div_no_nan;
   switch (kind_) {
     case MetricKind::RootMeanSquaredError:
-      return std::sqrt(div(total_, count_));
+      return {std::sqrt(div(total_, count_))};
     case MetricKind::Precision:
-      return div(tp_[0], tp_[0] + fp_[0]);
+      return {div(tp_[0], tp_[0] + fp_[0])};
     case MetricKind::Recall:
-      return div(tp_[0], tp_[0] + fn_[0]);
+      return {div(tp_[0], tp_[0] + fn_[0])};
+    case MetricKind::TruePositives: return tp_;
+    case MetricKind::FalsePositives: return fp_;
+    case MetricKind::TrueNegatives: return tn_;
+    case MetricKind::FalseNegatives: return fn_;
     case MetricKind::AUC: {
-      // ROC area by trapezoids over the thresholds (true-positive rate against false-positive rate).
-      double area = 0.0;
-      for (int t = 0; t + 1 < num_thresholds; ++t) {
-        const double x0 = div(fp_[t], fp_[t] + tn_[t]), x1 = div(fp_[t + 1], fp_[t + 1] + tn_[t + 1]);
-        const double y0 = div(tp_[t], tp_[t] + fn_[t]), y1 = div(tp_[t + 1], tp_[t + 1] + fn_[t + 1]);
-        area += (x0 - x1) * (y0 + y1) / 2.0;
-      }
-      return area;
+      if (!multi_label) return {auc_area(*this, tp_, fp_, tn_, fn_, 1, 0)};
+      double total = 0.0;  // the mean of the labels' areas
+      for (Index l = 0; l < columns_; ++l) total += auc_area(*this, tp_, fp_, tn_, fn_, size_t(columns_), size_t(l));
+      return {columns_ > 0 ? total / double(columns_) : 0.0};
     }
+    case MetricKind::SensitivityAtSpecificity:
+    case MetricKind::SpecificityAtSensitivity:
+    case MetricKind::PrecisionAtRecall:
+    case MetricKind::RecallAtPrecision: {
+      // The largest `dependent` among the thresholds whose `constrained` rate reaches `value`; 0 if none.
+      double best = 0.0;
+      for (size_t t = 0; t < tp_.size(); ++t) {
+        const double sensitivity = div(tp_[t], tp_[t] + fn_[t]), specificity = div(tn_[t], tn_[t] + fp_[t]);
+        const double precision = div(tp_[t], tp_[t] + fp_[t]);
+        double constrained = 0.0, dependent = 0.0;
+        switch (kind_) {
+          case MetricKind::SensitivityAtSpecificity: constrained = specificity, dependent = sensitivity; break;
+          case MetricKind::SpecificityAtSensitivity: constrained = sensitivity, dependent = specificity; break;
+          case MetricKind::PrecisionAtRecall: constrained = sensitivity, dependent = precision; break;
+          default: constrained = precision, dependent = sensitivity; break;
+        }
+        if (constrained >= value) best = std::max(best, dependent);
+      }
+      return {best};
+    }
+    case MetricKind::R2Score: {
+      std::vector<double> raw(sum_.size()), variance(sum_.size());
+      for (size_t j = 0; j < sum_.size(); ++j) {
+        const double mean = sum_[j] / weight_[j];
+        variance[j] = squared_sum_[j] - sum_[j] * mean;
+        raw[j] = 1.0 - squared_error_[j] / variance[j];
+        if (std::isinf(raw[j])) raw[j] = 0.0;  // a constant target: Keras scores 0
+      }
+      std::vector<double> score = raw;
+      if (class_aggregation == "uniform_average") {
+        double s = 0.0;
+        for (double r : raw) s += r;
+        score = {s / double(raw.size())};
+      } else if (class_aggregation == "variance_weighted_average") {
+        double weighted = 0.0, weights = 0.0;
+        for (size_t j = 0; j < raw.size(); ++j) weighted += variance[j] * raw[j], weights += variance[j];
+        score = {weighted / weights};
+      }
+      const double n = total_, p = num_regressors;
+      // Adjusted R² only when there are more samples than regressors + 1 (else Keras keeps R²).
+      if (num_regressors != 0 && p < n - 1)
+        for (double& r : score) r = 1.0 - (1.0 - r) * (n - 1.0) / (n - p - 1.0);
+      return score;
+    }
+    case MetricKind::FBetaScore:
+    case MetricKind::F1Score: {
+      const double b2 = beta * beta;
+      std::vector<double> f(tp_.size());
+      for (size_t c = 0; c < f.size(); ++c) {
+        const double precision = tp_[c] / (tp_[c] + fp_[c] + kEpsilon), recall = tp_[c] / (tp_[c] + fn_[c] + kEpsilon);
+        f[c] = precision * recall / (b2 * precision + recall + kEpsilon) * (1.0 + b2);
+      }
+      if (average.empty()) return f;
+      double total = 0.0, weights = 0.0;
+      if (average == "weighted") {
+        for (double w : weight_) weights += w;
+        for (size_t c = 0; c < f.size(); ++c) total += f[c] * weight_[c] / (weights + kEpsilon);
+        return {total};
+      }
+      for (double v : f) total += v;
+      return {f.empty() ? 0.0 : total / double(f.size())};
+    }
+    case MetricKind::Sum:
+      return {total_};
     default:
-      return div(total_, count_);
+      return {div(total_, count_)};
   }
 }
 

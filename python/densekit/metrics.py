@@ -6,10 +6,14 @@ from densekit import _core
 from densekit.utils import naming
 
 __all__ = [
-    "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "Metric",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
-    "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
-    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "get",
+    "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "F1Score", "Hinge", "LogCoshError", "SquaredHinge",
+    "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Mean", "MeanMetricWrapper", "Metric",
+    "Poisson", "Sum", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
+    "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "get",
 ]
 
 class Metric:
@@ -36,6 +40,10 @@ class Metric:
         self._core.update(y_true, y_pred, weights)
 
     def result(self):
+        # One value per threshold or class for some (TruePositives with a list of thresholds,
+        # F1Score with average=None), as Keras returns them.
+        if self._core.array_valued:
+            return np.asarray(self._core.results(), dtype=np.float32)
         return np.float32(self._core.result())
 
     def reset_state(self):
@@ -43,6 +51,16 @@ class Metric:
 
     def get_config(self):
         return {"name": self.name, **self._params}
+
+
+class _KerasConfigMetric(Metric):
+    """A metric whose get_config is Keras's: its constructor's arguments, kept as given."""
+
+    def _keep_config(self, **config):
+        self._config = config
+
+    def get_config(self):
+        return {"name": self.name, "dtype": "float32", **self._config}
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
@@ -75,11 +93,120 @@ MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", "mean
 MeanSquaredLogarithmicError = _metric_class("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error",
                                             "mean (log(p+1) - log(y+1))²")
 RootMeanSquaredError = _metric_class("RootMeanSquaredError", "root_mean_squared_error", "sqrt(mean (y - p)²)")
-BinaryCrossentropy = _metric_class("BinaryCrossentropy", "binary_crossentropy", "mean binary cross-entropy")
-CategoricalCrossentropy = _metric_class("CategoricalCrossentropy", "categorical_crossentropy",
-                                        "mean categorical cross-entropy")
-SparseCategoricalCrossentropy = _metric_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
-                                              "mean sparse categorical cross-entropy")
+KLDivergence = _metric_class("KLDivergence", "kl_divergence", "mean Σ y·log(y / p)")
+Poisson = _metric_class("Poisson", "poisson", "mean (p − y·log p)")
+Hinge = _metric_class("Hinge", "hinge", "mean max(1 − y·p, 0), labels in {-1, 1} (0/1 mapped)")
+SquaredHinge = _metric_class("SquaredHinge", "squared_hinge", "mean max(1 − y·p, 0)²")
+CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge",
+                                 "mean max(0, max((1−y)·p) − Σ y·p + 1)")
+LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))")
+
+
+def _check_axis(class_name, axis):
+    if axis not in (-1, 1):  # densekit's outputs are (batch, classes): the class axis is the last
+        raise ValueError(f"densekit's {class_name} takes the class axis -1. Received: axis={axis}")
+
+
+def _check_label_smoothing(label_smoothing):
+    if not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(f"`label_smoothing` must be in [0, 1]. Received: label_smoothing={label_smoothing}")
+
+
+class _LossMetric(_KerasConfigMetric):
+    """The mean of a loss function over the samples, with the loss's own arguments."""
+
+    def _set_loss(self, from_logits, label_smoothing=0.0):
+        loss = self._core.loss  # pybind hands back the metric's own Loss, edited in place
+        loss.from_logits = bool(from_logits)
+        loss.label_smoothing = float(label_smoothing)
+
+
+class BinaryCrossentropy(_LossMetric):
+    """Mean binary cross-entropy; ``from_logits`` and ``label_smoothing`` as the loss takes them."""
+    _core_name = "binary_crossentropy"
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
+        _check_label_smoothing(label_smoothing)
+        super().__init__(name=name)
+        self._set_loss(from_logits, label_smoothing)
+        self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing)
+
+
+class CategoricalCrossentropy(_LossMetric):
+    """Mean categorical cross-entropy of one-hot targets."""
+    _core_name = "categorical_crossentropy"
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
+        _check_label_smoothing(label_smoothing)
+        _check_axis("CategoricalCrossentropy", axis)
+        super().__init__(name=name)
+        self._set_loss(from_logits, label_smoothing)
+        self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing, axis=axis)
+
+
+class SparseCategoricalCrossentropy(_LossMetric):
+    """Mean categorical cross-entropy of integer labels."""
+    _core_name = "sparse_categorical_crossentropy"
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
+                 axis=-1):
+        if ignore_class is not None:
+            raise ValueError("densekit's SparseCategoricalCrossentropy metric does not take `ignore_class` yet.")
+        _check_axis("SparseCategoricalCrossentropy", axis)
+        super().__init__(name=name)
+        self._set_loss(from_logits)
+        self._keep_config(from_logits=bool(from_logits), ignore_class=None, axis=axis)
+
+
+class _Reduction(_KerasConfigMetric):
+    """Mean / Sum of values (keras/src/metrics/reduction_metrics.py): ``update_state(values,
+    sample_weight)``, each sample's values reduced first, one weight per sample."""
+
+    def __init__(self, name, dtype=None):
+        super().__init__(name=name)
+        self._keep_config()
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(values, dtype=np.float32)
+        values = values.reshape(1) if values.ndim == 0 else values.reshape(len(values), -1)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float32)
+            if sample_weight.ndim == 0:
+                sample_weight = np.full(len(values), sample_weight, dtype=np.float32)
+            if sample_weight.ndim > 1 and sample_weight.shape[1:] != (1,) * (sample_weight.ndim - 1):
+                raise ValueError(f"densekit's {type(self).__name__} takes one weight per sample; "
+                                 f"received sample_weight.shape={sample_weight.shape}")
+        super().update_state(values, values, sample_weight)
+
+
+class Mean(_Reduction):
+    """The (weighted) mean of the values given to update_state."""
+    _core_name = "Mean"
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class Sum(_Reduction):
+    """The (weighted) sum of the values given to update_state."""
+    _core_name = "Sum"
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class MeanMetricWrapper(Metric):
+    """The mean of ``fn(y_true, y_pred)`` over the samples, for ``fn`` one of densekit's loss or
+    metric functions (densekit computes metrics in C++, so it cannot run an arbitrary Python one)."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        fn_name = getattr(fn, "__name__", None)
+        if not callable(fn) or fn_name not in _core.Metric.names() or kwargs:
+            raise ValueError(f"densekit's MeanMetricWrapper takes one of densekit's loss or metric functions "
+                             f"without extra arguments (its metrics run in C++); received fn={fn!r}.")
+        self._core_name = fn_name
+        super().__init__(name=name or fn_name)
+        self._fn = fn
 
 
 def _threshold(thresholds):
@@ -113,18 +240,179 @@ class Recall(Metric):
         super().__init__(name=name, threshold=_threshold(thresholds))
 
 
-class AUC(Metric):
-    """Area under the ROC curve, by trapezoids over ``num_thresholds`` thresholds."""
+class AUC(_KerasConfigMetric):
+    """Area under the ROC or PR curve over ``num_thresholds`` evenly spaced thresholds, summed by
+    interpolation, minoring or majoring; with ``multi_label`` the mean of each label's area."""
     _core_name = "auc"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
                  thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
-        if curve != "ROC" or summation_method != "interpolation" or multi_label or thresholds is not None:
-            raise ValueError("densekit's AUC supports curve='ROC', summation_method='interpolation' and "
-                             "multi_label=False, with evenly spaced thresholds.")
+        curve, summation_method = str(curve).upper(), str(summation_method).lower()
+        if curve not in ("ROC", "PR"):
+            raise ValueError(f'Invalid `curve` argument value "{curve}". Expected one of: ROC, PR '
+                             "(densekit does not compute PRGAIN).")
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid `summation_method` argument value "{summation_method}". '
+                             "Expected one of: interpolation, minoring, majoring")
+        if thresholds is not None or label_weights is not None:
+            raise ValueError("densekit's AUC uses evenly spaced thresholds and equal label weights: "
+                             "`thresholds` and `label_weights` must be None.")
         if num_thresholds <= 1:
             raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}")
-        super().__init__(name=name, num_thresholds=int(num_thresholds), from_logits=bool(from_logits))
+        if num_labels is not None and not multi_label:
+            raise ValueError("`num_labels` is only used when `multi_label` is True.")
+        super().__init__(name=name, num_thresholds=int(num_thresholds), from_logits=bool(from_logits), curve=curve,
+                         summation_method=summation_method, multi_label=bool(multi_label),
+                         num_labels=int(num_labels or 0))
+        self._keep_config(num_thresholds=int(num_thresholds), curve=curve, summation_method=summation_method,
+                          multi_label=bool(multi_label), num_labels=num_labels, label_weights=None,
+                          from_logits=bool(from_logits))
+
+
+def _threshold_list(thresholds):
+    """TruePositives & co.: None → 0.5, one float, or a list, each in [0, 1]
+    (parse_init_thresholds in keras/src/metrics/metrics_utils.py)."""
+    if thresholds is None:
+        return None
+    values = [float(t) for t in (thresholds if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds])]
+    if not values or any(not 0.0 <= v <= 1.0 for v in values):
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {values}")
+    return values
+
+
+class _ConfusionCount(_KerasConfigMetric):
+    """A weighted count of one cell of the confusion matrix at each threshold (p > threshold is a
+    positive prediction): a scalar for one threshold, an array for several."""
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        values = _threshold_list(thresholds)
+        super().__init__(name=name, thresholds=values or [])
+        self._keep_config(thresholds=thresholds if not isinstance(thresholds, np.ndarray) else values)
+
+
+class TruePositives(_ConfusionCount):
+    """Weighted count of positive targets predicted positive."""
+    _core_name = "true_positives"
+
+
+class FalsePositives(_ConfusionCount):
+    """Weighted count of negative targets predicted positive."""
+    _core_name = "false_positives"
+
+
+class TrueNegatives(_ConfusionCount):
+    """Weighted count of negative targets predicted negative."""
+    _core_name = "true_negatives"
+
+
+class FalseNegatives(_ConfusionCount):
+    """Weighted count of positive targets predicted negative."""
+    _core_name = "false_negatives"
+
+
+class _RateAtRate(_KerasConfigMetric):
+    """The best of one rate among the ``num_thresholds`` thresholds in [0, 1] where another rate
+    reaches the given value; 0 when none does (keras/src/metrics/confusion_metrics.py)."""
+    _value_name = None
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"Argument `{self._value_name}` must be in the range [0, 1]. "
+                             f"Received: {self._value_name}={value}")
+        if int(num_thresholds) <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
+        if class_id is not None and int(class_id) < 0:
+            raise ValueError(f"Argument `class_id` must be a non-negative integer. Received: class_id={class_id}")
+        super().__init__(name=name, value=float(value), num_thresholds=int(num_thresholds),
+                         class_id=-1 if class_id is None else int(class_id))
+        self._keep_config(num_thresholds=int(num_thresholds), class_id=class_id, **{self._value_name: value})
+
+
+class SensitivityAtSpecificity(_RateAtRate):
+    """Best sensitivity (TP / (TP + FN)) where specificity (TN / (TN + FP)) ≥ ``specificity``."""
+    _core_name, _value_name = "sensitivity_at_specificity", "specificity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(_RateAtRate):
+    """Best specificity where sensitivity ≥ ``sensitivity``."""
+    _core_name, _value_name = "specificity_at_sensitivity", "sensitivity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class PrecisionAtRecall(_RateAtRate):
+    """Best precision (TP / (TP + FP)) where recall ≥ ``recall``."""
+    _core_name, _value_name = "precision_at_recall", "recall"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_RateAtRate):
+    """Best recall where precision ≥ ``precision``."""
+    _core_name, _value_name = "recall_at_precision", "precision"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+
+class R2Score(_KerasConfigMetric):
+    """Coefficient of determination per output column, 1 − Σ(y − ŷ)² / Σ(y − ȳ)², aggregated as
+    ``class_aggregation`` says; adjusted for ``num_regressors`` when > 0."""
+    _core_name = "r2_score"
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError("Invalid value for argument `class_aggregation`. Expected one of "
+                             "(None, 'uniform_average', 'variance_weighted_average'). "
+                             f"Received: class_aggregation={class_aggregation}")
+        if num_regressors < 0:
+            raise ValueError("Invalid value for argument `num_regressors`. Expected a value >= 0. "
+                             f"Received: num_regressors={num_regressors}")
+        super().__init__(name=name, class_aggregation=class_aggregation or "", num_regressors=int(num_regressors))
+        self._keep_config(class_aggregation=class_aggregation, num_regressors=int(num_regressors))
+
+
+class FBetaScore(_KerasConfigMetric):
+    """(1 + β²)·precision·recall / (β²·precision + recall) per class, or averaged (micro, macro,
+    weighted by the classes' target counts); threshold=None predicts each row's largest output."""
+    _core_name = "f_beta_score"
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError("Invalid `average` argument value. Expected one of: "
+                             f"[None, 'micro', 'macro', 'weighted']. Received: average={average}")
+        if not isinstance(beta, (int, float)) or beta <= 0.0:
+            raise ValueError(f"Invalid `beta` argument value. It should be a Python float > 0. Received: beta={beta}")
+        if threshold is not None and (not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0):
+            raise ValueError("Invalid `threshold` argument value. It should be a Python float in the range ]0, 1]. "
+                             f"Received: threshold={threshold}")
+        super().__init__(name=name, average=average or "", beta=float(beta), top_only=threshold is None,
+                         threshold=0.5 if threshold is None else float(threshold))
+        self._keep_config(average=average, beta=float(beta), threshold=threshold)
+
+
+class F1Score(FBetaScore):
+    """FBetaScore with β = 1."""
+    _core_name = "f1_score"
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
+        del self._config["beta"]
+
+
+# Strings Keras cannot build either: these classes have a required argument.
+_NEED_AN_ARGUMENT = {
+    name: f"keras.metrics.{cls}({arg}=...)"
+    for cls, arg in (("SensitivityAtSpecificity", "specificity"), ("SpecificityAtSensitivity", "sensitivity"),
+                     ("PrecisionAtRecall", "recall"), ("RecallAtPrecision", "precision"))
+    for name in (cls, naming.to_snake_case(cls))
+}
 
 
 def get(identifier):
@@ -140,6 +428,9 @@ def get(identifier):
         core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
         core.name = core.identifier = identifier
         return core
+    if isinstance(identifier, str) and identifier in _NEED_AN_ARGUMENT:
+        raise TypeError(f"The metric {identifier!r} needs its target rate: pass "
+                        f"{_NEED_AN_ARGUMENT[identifier]} instead of the string.")
     if isinstance(identifier, str):  # named by the string, whatever it names ("AUC", "mse")
         core = _core.Metric.from_name(identifier)
         core.name = identifier

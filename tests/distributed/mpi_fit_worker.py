@@ -2,6 +2,7 @@
 
     python mpi_fit_worker.py OUT reference      # one process, no MPI: the reference fit
     mpirun -np N python mpi_fit_worker.py OUT auto_shard|own_shard|mismatch|stateful|stop_on_one
+    (reference_metrics, auto_shard_metrics: the same with more metrics compiled)
 
 Each run trains the same seeded model on the same data with a global batch of 64 (a last
 batch of 40 rows, split unevenly over 3 processes) and writes OUT/<mode>_<rank>.npz: the
@@ -26,27 +27,35 @@ def data():
     return x, y.astype("float32")
 
 
-def model(stateful=False):
+def model(stateful=False, more_metrics=False):
     keras.utils.set_random_seed(3)
     # stateful: layers that draw random numbers (Dropout) and keep statistics of their own rows
     # (BatchNormalization's moving mean and variance).
     middle = [keras.layers.BatchNormalization(), keras.layers.Dropout(0.3)] if stateful else []
     m = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(16, activation="relu"), *middle,
                           keras.layers.Dense(CLASSES, activation="softmax")])
-    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-              metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    metrics = ["accuracy", keras.metrics.AUC(name="auc")]
+    if more_metrics:  # every kind of accumulator the processes sum: per threshold, label, class, column
+        M = keras.metrics
+        metrics += [M.TruePositives(thresholds=[0.2, 0.6], name="tp"),
+                    M.AUC(curve="PR", multi_label=True, name="ml_auc"),
+                    M.PrecisionAtRecall(0.5, class_id=1, name="p_at_r"), M.R2Score(class_aggregation=None, name="r2"),
+                    M.F1Score(name="f1"), M.FBetaScore(average="micro", beta=2.0, threshold=0.4, name="fb")]
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=metrics)
     return m
 
 
 def main(out, mode):
     rank, size = 0, 1
-    if mode != "reference":
+    more_metrics = mode.endswith("_metrics")
+    if not mode.startswith("reference"):
         keras.distribution.initialize()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(auto_shard_dataset=mode != "own_shard"))
+        own_shard = mode.startswith("own_shard")
+        keras.distribution.set_distribution(keras.distribution.DataParallel(auto_shard_dataset=not own_shard))
         rank, size = keras.distribution.process_id(), keras.distribution.num_processes()
     x, y = data()
     xv, yv = x[:100], y[:100]
-    if mode == "own_shard":  # each process passes only its own rows: every size-th one
+    if mode.startswith("own_shard"):  # each process passes only its own rows: every size-th one
         x, y = x[rank::size], y[rank::size]
     if mode == "mismatch":  # auto_shard_dataset=True with different data on each process
         try:
@@ -54,7 +63,7 @@ def main(out, mode):
         except ValueError as e:
             np.savez(os.path.join(out, f"{mode}_{rank}.npz"), error=str(e))
         return
-    m = model(stateful=mode == "stateful")
+    m = model(stateful=mode == "stateful", more_metrics=more_metrics)
     csv_path = os.path.join(out, f"{mode}_{rank}.csv")
     callbacks = [keras.callbacks.CSVLogger(csv_path)]
     if mode == "stop_on_one":  # only the last process asks to stop, after the third batch
@@ -71,7 +80,7 @@ def main(out, mode):
              wrote_model=os.path.exists(model_path), wrote_csv=os.path.exists(csv_path),
              **{f"w{i}": w for i, w in enumerate(weights)},
              **{f"history_{k}": np.asarray(v) for k, v in history.history.items()},
-             **{f"evaluate_{k}": np.float64(v) for k, v in evaluated.items()})
+             **{f"evaluate_{k}": np.asarray(v, np.float64) for k, v in evaluated.items()})
 
 
 if __name__ == "__main__":

@@ -69,6 +69,20 @@ def test_data_parallel_fit_equals_one_process(tmp_path, reference, processes):
     assert all(int(r["threads"]) <= max(1, os.cpu_count() // processes) for r in ranks)
 
 
+def test_every_metric_state_is_summed_across_processes(tmp_path):
+    """Confusion counts per threshold and per label, per-class F-score counts and R²'s per-column
+    sums: each process's state added up gives the one-process values, arrays included."""
+    reference = _run(tmp_path, "reference_metrics")[0]
+    ranks = _run(tmp_path, "auto_shard_metrics", 2)
+    keys = [k for k in reference if k.startswith(("history_", "evaluate_"))]
+    assert {"history_tp", "history_ml_auc", "history_p_at_r", "history_r2", "history_f1", "history_fb",
+            "evaluate_f1"} <= set(keys)
+    assert reference["history_f1"].shape == (3, 3) and reference["evaluate_tp"].shape == (2,)
+    for r in ranks:
+        for key in keys:
+            np.testing.assert_allclose(r[key], reference[key], rtol=5e-5, atol=1e-5, err_msg=key)
+
+
 def test_each_process_own_shard(tmp_path, reference):
     ranks = _run(tmp_path, "own_shard", 2)
     for a, b in zip(_weights(ranks[0]), _weights(ranks[1])):

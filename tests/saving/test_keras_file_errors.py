@@ -93,19 +93,21 @@ def test_a_custom_loss_is_refused_unless_compile_is_false(tmp_path):
 
 
 def test_a_metric_setting_densekit_does_not_compute_is_refused_in_a_keras3_archive(tmp_path):
-    """Keras 3.15's compile config for ``metrics=[keras.metrics.AUC(curve="PR")]``: densekit's AUC
-    is the ROC curve's, so the file is refused rather than a ROC AUC reported as 'auc'."""
+    """Keras 3.15's compile config for ``metrics=[keras.metrics.AUC(curve="PRGAIN")]``: densekit's AUC
+    computes ROC and PR curves only, so the file is refused rather than another AUC reported as 'auc'."""
     auc = {"module": "keras.metrics", "class_name": "AUC", "registered_name": None, "config": {
-        "name": "auc", "dtype": "float32", "num_thresholds": 200, "curve": "PR", "summation_method": "interpolation",
+        "name": "auc", "dtype": "float32", "num_thresholds": 200, "curve": "PRGAIN", "summation_method": "interpolation",
         "multi_label": False, "num_labels": None, "label_weights": None, "from_logits": False}}
     path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "m.keras",
                            config=edit_json(lambda c: c["compile_config"].update(metrics=[auc])))
-    with pytest.raises(ValueError, match=r"m\.keras': metric 'auc' \(AUC\) has curve='PR'"):
+    with pytest.raises(ValueError, match=r"m\.keras': metric 'auc' \(AUC\) has curve='PRGAIN'"):
         keras.models.load_model(path)
-    auc["config"]["curve"] = "ROC"
-    path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "roc.keras",
-                           config=edit_json(lambda c: c["compile_config"].update(metrics=[auc])))
-    assert keras.models.load_model(path).compiled
+    for curve in ("ROC", "PR"):
+        auc["config"]["curve"] = curve
+        path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / f"{curve}.keras",
+                               config=edit_json(lambda c: c["compile_config"].update(metrics=[auc])))
+        loaded = keras.models.load_model(path)
+        assert [core.curve for cores in loaded._compiled_metrics for core in cores] == [curve]
 
 
 def test_a_newer_keras_is_refused(tmp_path):

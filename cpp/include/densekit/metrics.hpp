@@ -17,6 +17,15 @@ enum class MetricKind {
   MeanSquaredLogarithmicError, LossFunction,
   // Their own accumulators:
   RootMeanSquaredError, Precision, Recall, AUC,
+  // Confusion counts at each of `thresholds` (keras/src/metrics/confusion_metrics.py):
+  TruePositives, FalsePositives, TrueNegatives, FalseNegatives,
+  // The best of one rate where another reaches `value`, over `num_thresholds` thresholds in [0, 1]:
+  SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision,
+  // Per-column sums (keras/src/metrics/regression_metrics.py, f_score_metrics.py):
+  R2Score, FBetaScore, F1Score,
+  // The weighted mean / sum of the values (keras/src/metrics/reduction_metrics.py): each row's
+  // mean (Mean) or sum (Sum) of y_pred, as the standalone objects pass the values.
+  Mean, Sum,
   // "accuracy"/"acc": binary, sparse or categorical accuracy, chosen from the shapes.
   AutoAccuracy,
 };
@@ -34,12 +43,28 @@ class Metric {
   void set_name(std::string name) { name_ = std::move(name); }
   // The direction callbacks' mode="auto" uses: true when larger is better.
   bool higher_is_better() const;
+  // False for the metrics Keras gives no direction (the confusion counts, KLDivergence, Poisson):
+  // mode="auto" then cannot tell which way they improve.
+  bool has_direction() const;
 
   // Parameters (set before the first update).
   double threshold = 0.5;  // binary accuracy, precision, recall
   int k = 5;               // top-k
-  int num_thresholds = 200;  // AUC
+  int num_thresholds = 200;  // AUC, the *At* metrics
   bool from_logits = false;  // AUC
+  // The confusion-count metrics' thresholds; empty means {threshold}.
+  std::vector<double> thresholds;
+  std::string curve = "ROC";                   // AUC: "ROC" or "PR"
+  std::string summation_method = "interpolation";  // AUC: "interpolation", "minoring", "majoring"
+  bool multi_label = false;                    // AUC: counts per label, the mean of the labels' areas
+  Index num_labels = 0;                        // AUC multi_label: 0 until the data says
+  double value = 0.5;                          // the *At* metrics' constraint
+  Index class_id = -1;                         // the *At* metrics: one column, or -1 for all
+  std::string class_aggregation = "uniform_average";  // R2Score; "" returns one score per column
+  int num_regressors = 0;                      // R2Score: adjusted R² when > 0
+  std::string average;                         // FBetaScore: "", "micro", "macro", "weighted"
+  double beta = 1.0;                           // FBetaScore
+  bool top_only = true;                        // FBetaScore threshold=None: each row's largest output
   Loss loss;               // LossFunction
   // The string compile() received ("mae"); empty for a metric object, saved as its class.
   std::string identifier;
@@ -47,6 +72,9 @@ class Metric {
   // A copy bound to a concrete accumulator (AutoAccuracy resolved from the widths).
   std::shared_ptr<Metric> resolved(Index y_true_cols, Index y_pred_cols) const;
 
+  // Sizes the per-column accumulators (R2Score, F-scores, multi-label AUC) for outputs this wide;
+  // the model calls it before training so every process's state has the same length.
+  void build(Index y_pred_cols);
   void reset();
   void update(ConstView y_true, ConstView y_pred, const float* sample_weight);
   // update() for flat arrays as a caller outside the training loop hands them over (Python's
@@ -54,6 +82,10 @@ class Metric {
   void update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
               Index sample_weight_size);
   double result() const;
+  // The result as Keras returns it: one value, or one per threshold / column / label.
+  std::vector<double> results() const;
+  // True when results() has one value per threshold or column rather than a scalar.
+  bool array_valued() const;
   // The accumulators, as sums that add up across processes (data-parallel training adds each
   // process's state): appended to `out`, and read back from `in` (returns the position after).
   void append_state(std::vector<double>& out) const;
@@ -66,6 +98,12 @@ class Metric {
   double count_ = 0.0;
   // Confusion counts per threshold (AUC) or a single threshold (precision/recall).
   std::vector<double> tp_, fp_, tn_, fn_;
+  // Per-column sums: R2Score's Σw·y, Σw·y², Σw·(y−ŷ)², Σw; FBetaScore's Σw·y (the class weights).
+  std::vector<double> sum_, squared_sum_, squared_error_, weight_;
+  Index columns_ = 0;  // the per-column metrics' width (and AUC's labels), 0 until known
+
+  std::vector<double> threshold_list() const;
+  void size_columns(Index columns);
   std::vector<float> values_;  // per-sample values of loss-function metrics, reused
   std::vector<float> broadcast_;  // targets repeated across the outputs (targets_for), reused
 

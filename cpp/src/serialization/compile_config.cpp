@@ -79,6 +79,13 @@ const std::map<MetricKind, const char*>& metric_classes() {
       {MetricKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"},
       {MetricKind::RootMeanSquaredError, "RootMeanSquaredError"}, {MetricKind::Precision, "Precision"},
       {MetricKind::Recall, "Recall"}, {MetricKind::AUC, "AUC"},
+      {MetricKind::TruePositives, "TruePositives"}, {MetricKind::FalsePositives, "FalsePositives"},
+      {MetricKind::TrueNegatives, "TrueNegatives"}, {MetricKind::FalseNegatives, "FalseNegatives"},
+      {MetricKind::SensitivityAtSpecificity, "SensitivityAtSpecificity"},
+      {MetricKind::SpecificityAtSensitivity, "SpecificityAtSensitivity"},
+      {MetricKind::PrecisionAtRecall, "PrecisionAtRecall"}, {MetricKind::RecallAtPrecision, "RecallAtPrecision"},
+      {MetricKind::Mean, "Mean"}, {MetricKind::Sum, "Sum"}, {MetricKind::R2Score, "R2Score"},
+      {MetricKind::FBetaScore, "FBetaScore"}, {MetricKind::F1Score, "F1Score"},
   };
   return m;
 }
@@ -94,10 +101,54 @@ Json metric_config(const Metric& m) {
     case MetricKind::SparseTopKCategoricalAccuracy: c["k"] = m.k; break;
     case MetricKind::Precision:
     case MetricKind::Recall: c["thresholds"] = m.threshold; break;
-    case MetricKind::AUC: c["num_thresholds"] = m.num_thresholds, c["from_logits"] = m.from_logits; break;
+    case MetricKind::AUC:
+      c["num_thresholds"] = m.num_thresholds, c["curve"] = m.curve, c["summation_method"] = m.summation_method;
+      c["multi_label"] = m.multi_label;
+      c["num_labels"] = m.num_labels > 0 ? Json(m.num_labels) : Json(nullptr);
+      c["label_weights"] = nullptr, c["from_logits"] = m.from_logits;
+      break;
+    case MetricKind::TruePositives:
+    case MetricKind::FalsePositives:
+    case MetricKind::TrueNegatives:
+    case MetricKind::FalseNegatives:
+      c["thresholds"] = m.thresholds.empty() ? Json(m.threshold) : Json(m.thresholds);
+      break;
+    case MetricKind::SensitivityAtSpecificity:
+    case MetricKind::SpecificityAtSensitivity:
+    case MetricKind::PrecisionAtRecall:
+    case MetricKind::RecallAtPrecision: {
+      // Each names its constraint after the rate it holds fixed (keras/src/metrics/confusion_metrics.py).
+      static const std::map<MetricKind, const char*> value_keys = {
+          {MetricKind::SensitivityAtSpecificity, "specificity"}, {MetricKind::SpecificityAtSensitivity, "sensitivity"},
+          {MetricKind::PrecisionAtRecall, "recall"}, {MetricKind::RecallAtPrecision, "precision"}};
+      c["num_thresholds"] = m.num_thresholds, c[value_keys.at(m.kind())] = m.value;
+      c["class_id"] = m.class_id >= 0 ? Json(m.class_id) : Json(nullptr);
+      break;
+    }
+    case MetricKind::R2Score:
+      c["class_aggregation"] = m.class_aggregation.empty() ? Json(nullptr) : Json(m.class_aggregation);
+      c["num_regressors"] = m.num_regressors;
+      break;
+    case MetricKind::FBetaScore:
+    case MetricKind::F1Score:
+      c["average"] = m.average.empty() ? Json(nullptr) : Json(m.average);
+      if (m.kind() == MetricKind::FBetaScore) c["beta"] = m.beta;
+      c["threshold"] = m.top_only ? Json(nullptr) : Json(m.threshold);
+      break;
     default: break;
   }
-  if (m.kind() == MetricKind::LossFunction) return wrap("keras.metrics", loss_classes().at(m.loss.kind), c);
+  if (m.kind() == MetricKind::LossFunction) {
+    // The crossentropy metrics' arguments (keras/src/metrics/probabilistic_metrics.py).
+    const LossKind k = m.loss.kind;
+    const bool crossentropy = k == LossKind::BinaryCrossentropy || k == LossKind::CategoricalCrossentropy ||
+                              k == LossKind::SparseCategoricalCrossentropy;
+    if (crossentropy) c["from_logits"] = m.loss.from_logits;
+    if (k == LossKind::BinaryCrossentropy || k == LossKind::CategoricalCrossentropy) c["label_smoothing"] = m.loss.label_smoothing;
+    if (k == LossKind::CategoricalCrossentropy || k == LossKind::SparseCategoricalCrossentropy) c["axis"] = -1;
+    if (k == LossKind::SparseCategoricalCrossentropy) c["ignore_class"] = nullptr;
+    // The metric class of a loss is named as the loss, but for LogCoshError (keras/src/metrics/).
+    return wrap("keras.metrics", k == LossKind::LogCosh ? "LogCoshError" : loss_classes().at(k), c);
+  }
   if (!metric_classes().count(m.kind())) return m.name();
   return wrap("keras.metrics", metric_classes().at(m.kind()), c);
 }
@@ -111,10 +162,30 @@ MetricPtr metric_from(const Json& j) {
   m->identifier.clear();
   m->set_name(field(c, "name", to_snake_case(class_name)));  // a metric object: its own name
   m->threshold = field(c, "threshold", m->threshold);
-  m->threshold = field(c, "thresholds", m->threshold);
+  if (c.contains("thresholds") && c["thresholds"].is_array()) m->thresholds = c["thresholds"].get<std::vector<double>>();
+  else m->threshold = field(c, "thresholds", m->threshold);
   m->k = field(c, "k", m->k);
   m->num_thresholds = field(c, "num_thresholds", m->num_thresholds);
   m->from_logits = field(c, "from_logits", m->from_logits);
+  if (m->kind() == MetricKind::LossFunction) {
+    m->loss.from_logits = field(c, "from_logits", m->loss.from_logits);
+    m->loss.label_smoothing = field(c, "label_smoothing", m->loss.label_smoothing);
+  }
+  m->curve = field(c, "curve", m->curve);
+  m->summation_method = field(c, "summation_method", m->summation_method);
+  m->multi_label = field(c, "multi_label", m->multi_label);
+  m->num_labels = field(c, "num_labels", m->num_labels);
+  for (const char* key : {"specificity", "sensitivity", "recall", "precision"}) m->value = field(c, key, m->value);
+  m->class_id = field(c, "class_id", m->class_id);
+  m->num_regressors = field(c, "num_regressors", m->num_regressors);
+  m->beta = field(c, "beta", m->beta);
+  if (m->kind() == MetricKind::R2Score && c.contains("class_aggregation"))
+    m->class_aggregation = field(c, "class_aggregation", std::string());
+  if (m->kind() == MetricKind::FBetaScore || m->kind() == MetricKind::F1Score) {
+    m->average = field(c, "average", std::string());
+    m->top_only = !c.contains("threshold") || c["threshold"].is_null();
+  }
+  m->reset();
   return m;
 }
 

@@ -36,7 +36,9 @@ void Model::resolve(const Data& data) {
     // A metric object given to compile() is the one the model updates (Keras's users read its
     // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
     auto bind = [&](const MetricPtr& m) {
-      return m->kind() == MetricKind::AutoAccuracy ? m->resolved(data.y[k].cols, pcols) : m;
+      if (m->kind() == MetricKind::AutoAccuracy) return m->resolved(data.y[k].cols, pcols);
+      m->build(pcols);  // per-column state sized before any process shares it
+      return m;
     };
     for (const auto& m : compile_.metrics[k]) metrics_[k].push_back(bind(m));
     for (const auto& m : compile_.weighted_metrics[k]) weighted_metrics_[k].push_back(bind(m));
@@ -209,6 +211,22 @@ void Model::update_metrics(Workspace& ws, const Data& batch) {
   }
 }
 
+namespace {
+
+// A metric with one value per threshold or class (TruePositives with several thresholds,
+// F1Score with average=None) logs each value under "key\x1fi"; the Python binding gathers them
+// back into one array under "key" (logs_to_list in cpp/bindings/model.cpp), as Keras logs it.
+void add_metric_log(Logs& logs, const std::string& key, const Metric& m) {
+  if (!m.array_valued()) {
+    logs.emplace_back(key, m.result());
+    return;
+  }
+  const std::vector<double> values = m.results();
+  for (size_t i = 0; i < values.size(); ++i) logs.emplace_back(key + '\x1f' + std::to_string(i), values[i]);
+}
+
+}  // namespace
+
 Logs Model::current_logs() const {
   Logs logs;
   const double count = std::max(loss_count_, 1.0);
@@ -216,9 +234,9 @@ Logs Model::current_logs() const {
   const bool multi = metrics_.size() > 1;
   for (size_t k = 0; k < metrics_.size(); ++k) {
     if (multi) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
-    for (size_t i = 0; i < metrics_[k].size(); ++i) logs.emplace_back(metric_keys_[k][i], metrics_[k][i]->result());
+    for (size_t i = 0; i < metrics_[k].size(); ++i) add_metric_log(logs, metric_keys_[k][i], *metrics_[k][i]);
     for (size_t i = 0; i < weighted_metrics_[k].size(); ++i)
-      logs.emplace_back(weighted_metric_keys_[k][i], weighted_metrics_[k][i]->result());
+      add_metric_log(logs, weighted_metric_keys_[k][i], *weighted_metrics_[k][i]);
   }
   // Keras's results are float32 values.
   for (auto& entry : logs) entry.second = static_cast<double>(static_cast<float>(entry.second));

@@ -11,18 +11,18 @@ object and the setting, unless the setting has the value densekit computes with.
 
 from densekit.saving.keras_layout import KerasFileError
 
-# class name -> {setting: the one value densekit computes with}. Settings not listed are either
-# read (threshold, k, num_thresholds, AUC's from_logits, a loss's from_logits, label_smoothing,
-# delta, reduction) or do not change the value (name, dtype, num_labels without multi_label).
+# class name -> {setting: the value densekit computes with, or a tuple of them}. Settings not
+# listed are either read (threshold, k, num_thresholds, AUC's from_logits, summation_method,
+# multi_label and num_labels, a loss's from_logits, label_smoothing, delta, reduction) or do not
+# change the value (name, dtype).
 _METRICS = {
-    "AUC": {"curve": "ROC", "summation_method": "interpolation", "multi_label": False, "thresholds": None,
-            "label_weights": None},
+    "AUC": {"curve": ("ROC", "PR"), "thresholds": None, "label_weights": None},
     "Precision": {"top_k": None, "class_id": None},
     "Recall": {"top_k": None, "class_id": None},
-    # crossentropy metrics are densekit's loss functions as metrics, on probabilities
-    "BinaryCrossentropy": {"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    "CategoricalCrossentropy": {"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    "SparseCategoricalCrossentropy": {"from_logits": False, "ignore_class": None, "axis": -1},
+    # crossentropy metrics are densekit's loss functions as metrics (from_logits and label_smoothing read)
+    "BinaryCrossentropy": {"axis": -1},
+    "CategoricalCrossentropy": {"axis": (-1, 1)},
+    "SparseCategoricalCrossentropy": {"ignore_class": None, "axis": (-1, 1)},
 }
 _LOSSES = {
     "BinaryCrossentropy": {"axis": -1},
@@ -49,7 +49,7 @@ def _check(entry, table, kind, source):
     class_name = entry.get("class_name")
     config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
     for setting, value in table.get(class_name, {}).items():
-        if setting in config and config[setting] != value:
+        if setting in config and config[setting] not in (value if isinstance(value, tuple) else (value,)):
             supported = ", ".join(f"{k}={v!r}" for k, v in table[class_name].items())
             raise KerasFileError(
                 f"{source}: {kind} '{config.get('name', class_name)}' ({class_name}) has "

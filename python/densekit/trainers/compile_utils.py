@@ -67,6 +67,6 @@ def metric_directions(metric_lists):
     for cores in metric_lists:
         for core in cores:
             name = core.identifier or core.name
-            directions[name] = None if core.identifier in _DIRECTIONLESS else (
+            directions[name] = None if core.identifier in _DIRECTIONLESS or not core.has_direction else (
                 "up" if core.higher_is_better else "down")
     return directions

@@ -69,17 +69,23 @@ def _verbose(verbose):
     return verbose
 
 
+def _log_value(value):
+    """A log value as Keras's pythonify_logs leaves it: a Python float, or the float32 array of a
+    metric with one value per threshold or class."""
+    return value if isinstance(value, np.ndarray) else float(value)
+
+
 def _sorted_logs(logs):
-    """Keras's pythonified logs: sorted by key, values Python floats."""
-    return {key: float(value) for key, value in sorted(logs)}
+    """Keras's pythonified logs: sorted by key, values Python floats (or a metric's array)."""
+    return {key: _log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
 
 
 def _epoch_logs(logs):
     """An epoch's logs as Keras builds them: the training results sorted, then the validation
     results (sorted) appended."""
-    train = sorted((k, v) for k, v in logs if not k.startswith("val_"))
-    val = sorted((k, v) for k, v in logs if k.startswith("val_"))
-    return {key: float(value) for key, value in train + val}
+    train = sorted(((k, v) for k, v in logs if not k.startswith("val_")), key=lambda kv: kv[0])
+    val = sorted(((k, v) for k, v in logs if k.startswith("val_")), key=lambda kv: kv[0])
+    return {key: _log_value(value) for key, value in train + val}
 
 
 class Trainer:
@@ -166,16 +172,16 @@ class Trainer:
     # --- logs and outputs ---------------------------------------------------------------------
     def _format_logs(self, logs, return_dict):
         if return_dict:
-            return {k: float(v) for k, v in sorted(logs)}
+            return {k: _log_value(v) for k, v in sorted(logs, key=lambda kv: kv[0])}
         names = self.output_names
         if len(names) > 1:
             # Keras's order: loss, the per-output losses in output order, then the rest sorted.
             first = ["loss"] + [f"{name}_loss" for name in names]
             values = dict(logs)
             ordered = [k for k in first if k in values] + sorted(k for k in values if k not in first)
-            result = [float(values[k]) for k in ordered]
+            result = [_log_value(values[k]) for k in ordered]
         else:
-            result = [float(v) for _, v in logs]  # loss, then the metrics in compile order
+            result = [_log_value(v) for _, v in logs]  # loss, then the metrics in compile order
         return result[0] if len(result) == 1 else result
 
     def _structured_outputs(self, outputs):

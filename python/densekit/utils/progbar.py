@@ -14,6 +14,11 @@ def format_value(value, exponent_below_abs=True):
     return f" {value:.4f}" if big else f" {value:.4e}"
 
 
+def _scalar(value):
+    """A metric's array (one value per threshold or class) shows as its mean, as Keras's bar does."""
+    return sum(float(v) for v in value) / max(len(value), 1) if hasattr(value, "__len__") else float(value)
+
+
 def format_time_per_step(seconds, unit_name="step"):
     if seconds >= 1 or seconds == 0:
         return f" {seconds:.0f}s/{unit_name}"
@@ -94,7 +99,7 @@ class Progbar:
             special += 8
             info += format_time_per_step(per_step, self.unit_name)
             for key in self._values_order:
-                info += f" - {key}:" + format_value(float(self._values[key]))
+                info += f" - {key}:" + format_value(_scalar(self._values[key]))
             total_width = len(bar) + len(info) - special
             message += bar + info
             if self._prev_total_width > total_width:
@@ -108,6 +113,6 @@ class Progbar:
             info = f"{current:>{digits}}/{self.target} - {now - self._start:.0f}s -"
             info += format_time_per_step(per_step, self.unit_name)
             for key in self._values_order:
-                info += f" - {key}:" + format_value(float(self._values[key]), exponent_below_abs=False)
+                info += f" - {key}:" + format_value(_scalar(self._values[key]), exponent_below_abs=False)
             self._write(info + "\n")
         self._last_update = now
