@@ -8,8 +8,6 @@
 namespace densekit {
 namespace {
 
-constexpr double kEpsilon = 1e-7;  // keras.backend.epsilon()
-
 struct Entry {
   const char* name;
   LossKind kind;

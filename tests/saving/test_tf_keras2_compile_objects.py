@@ -84,13 +84,11 @@ def test_training_continues_with_tf_keras2_names_in_the_history(task, expected):
     assert model.optimizer.iterations == 4 + 1 + 4
 
 
-def test_a_metric_class_densekit_lacks_is_named(expected):
+def test_f1_score_compiled_by_tf_keras2_loads(expected):
     """tf.keras 2.15 wrote tf2_compiled_f1.h5 with ``metrics=[tf.keras.metrics.F1Score()]``."""
-    path = KERAS_DIR / "tf2_compiled_f1.h5"
-    with pytest.raises(ValueError, match=r"tf2_compiled_f1\.h5'.*Could not interpret metric identifier: F1Score\."):
-        keras.models.load_model(path)
-    model = keras.models.load_model(path, compile=False)  # the model itself is one densekit has
-    assert [layer.name for layer in model.layers] == ["hidden", "out"]
+    model = keras.models.load_model(KERAS_DIR / "tf2_compiled_f1.h5")
+    assert model.compiled and [layer.name for layer in model.layers] == ["hidden", "out"]
+    assert [m.name for per_output in model._compiled_metrics for m in per_output] == ["f1_score"]
 
 
 def with_training_config(tmp_path, change):
@@ -107,9 +105,6 @@ def with_training_config(tmp_path, change):
 # Settings densekit's compile-config reader would drop (so another value would be reported
 # under Keras's name), written as tf.keras 2.15 writes them.
 @pytest.mark.parametrize("where, setting, value, message", [
-    (("metrics", 0, 0), "curve", "PR", r"metric 'auc' \(AUC\) has curve='PR', which densekit does not compute "
-                                       r"\(its AUC takes curve='ROC', summation_method='interpolation'"),
-    (("metrics", 0, 0), "multi_label", True, r"metric 'auc' \(AUC\) has multi_label=True"),
     (("metrics", 0, 1), "top_k", 1, r"metric 'precision' \(Precision\) has top_k=1"),
     (("metrics", 0, 2), "class_id", 0, r"metric 'recall' \(Recall\) has class_id=0"),
 ])
@@ -121,14 +116,16 @@ def test_metric_settings_densekit_does_not_compute_are_refused(where, setting, v
     assert not keras.models.load_model(path, compile=False).compiled
 
 
-def test_a_crossentropy_metric_on_logits_is_refused(tmp_path):
+def test_auc_settings_and_crossentropy_on_logits_load(tmp_path):
+    """AUC(curve="PR", multi_label=True) and BinaryCrossentropy(from_logits=True), as tf.keras
+    2.15 writes them, load compiled and are computed."""
     metric = {"class_name": "BinaryCrossentropy", "config": {"name": "bce", "dtype": "float32", "from_logits": True,
                                                              "label_smoothing": 0.0}}
-    path = with_training_config(tmp_path, lambda t: t["metrics"][0].append(metric))
-    with pytest.raises(ValueError, match=r"metric 'bce' \(BinaryCrossentropy\) has from_logits=True"):
-        keras.models.load_model(path)
-    metric["config"]["from_logits"] = False  # densekit's binary_crossentropy metric
-    path = with_training_config(tmp_path, lambda t: t["metrics"][0].append(metric))
-    model = keras.models.load_model(path)
+
+    def change(training):
+        training["metrics"][0][0]["config"].update({"curve": "PR", "multi_label": True})
+        training["metrics"][0].append(metric)
+    model = keras.models.load_model(with_training_config(tmp_path, change))
     expected = np.load(KERAS_DIR / "expected_tf_keras2.npz")
-    assert "bce" in model.evaluate(expected["train_x"], expected["binary/train_y"], verbose=0, return_dict=True)
+    logs = model.evaluate(expected["train_x"], expected["binary/train_y"], verbose=0, return_dict=True)
+    assert {"auc", "bce"} <= set(logs) and all(np.isfinite(logs[k]) for k in ("auc", "bce"))

@@ -11,6 +11,10 @@
 
 namespace densekit {
 
+// Keras's backend.epsilon(): the fuzz factor its losses clip by and its metrics add to
+// thresholds and denominators.
+inline constexpr double kEpsilon = 1e-7;
+
 enum class LossKind {
   MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
   Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity,
