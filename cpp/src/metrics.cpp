@@ -104,8 +104,6 @@ const std::vector<Entry>& registry() {
 
 Index argmax(const float* v, Index n) { return std::max_element(v, v + n) - v; }
 
-double div_no_nan(double a, double b) { return b != 0.0 ? a / b : 0.0; }
-
 bool is_confusion(MetricKind k) {
   switch (k) {
     case MetricKind::Precision: case MetricKind::Recall: case MetricKind::AUC:
