@@ -166,6 +166,9 @@ def test_bad_batches_and_arguments_are_refused():
     wrong = ((np.zeros((4, 5), "float32"), np.zeros(4, "float32")) for _ in range(3))
     with pytest.raises(ValueError, match="expected shape"):
         model().fit(wrong, steps_per_epoch=3, shuffle=False, verbose=0)
+    uneven = ((x[:BATCH], y[:BATCH - 1]) for _ in range(2))
+    with pytest.raises(ValueError, match="Data cardinality is ambiguous"):
+        model().fit(uneven, steps_per_epoch=2, shuffle=False, verbose=0)
     nan = (b for b in [(x[:BATCH], y[:BATCH]), (np.full((BATCH, 4), np.nan, "float32"), y[:BATCH])])
     with pytest.raises(ValueError, match="NaN"):
         model().fit(nan, steps_per_epoch=2, shuffle=False, verbose=0)

@@ -14,30 +14,20 @@ namespace {
 
 using Arrays = std::vector<FloatArray>;
 
-void copy_arrays(const Arrays& arrays, Index rows, std::vector<Buffer>& out, std::vector<Index>& cols) {
-  for (const auto& a : arrays) {
-    const ConstView v = view_of(a);
-    if (v.rows != rows)
-      throw ValueError("Data cardinality is ambiguous: a batch holds arrays of " + std::to_string(rows) + " and " +
-                       std::to_string(v.rows) + " samples. Make sure all arrays contain the same number of samples.");
-    out.emplace_back(v.data, v.data + v.rows * v.cols);
-    cols.push_back(v.cols);
-  }
-}
-
 }  // namespace
 
 void init_batch_stream(py::module_& m) {
   py::class_<BatchStream, std::shared_ptr<BatchStream>>(m, "BatchStream")
       .def(py::init<size_t>(), py::arg("capacity"))
       .def("push", [](BatchStream& self, const Arrays& x, const Arrays& y, const std::optional<FloatArray>& sw) {
-             StreamBatch batch;
-             batch.rows = x.empty() ? 0 : view_of(x[0]).rows;
-             copy_arrays(x, batch.rows, batch.x, batch.x_cols);
-             copy_arrays(y, batch.rows, batch.y, batch.y_cols);
-             if (sw) batch.sample_weight.assign(sw->data(), sw->data() + sw->size());
-             py::gil_scoped_release release;
-             return self.push(std::move(batch));
+             Data batch;
+             for (const auto& a : x) batch.x.push_back(view_of(a));
+             for (const auto& a : y) batch.y.push_back(view_of(a));
+             batch.rows = batch.x.empty() ? 0 : batch.x[0].rows;
+             batch.sample_weight = sw ? sw->data() : nullptr;
+             const Index weights = sw ? static_cast<Index>(sw->size()) : 0;
+             py::gil_scoped_release release;  // the arrays stay alive: the caller holds them
+             return self.push(batch, weights);
            }, py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none())
       .def("end_epoch", &BatchStream::end_epoch, py::call_guard<py::gil_scoped_release>())
       .def("fail", &BatchStream::fail, py::arg("message"))

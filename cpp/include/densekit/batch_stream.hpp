@@ -29,7 +29,10 @@ class BatchStream {
 
   // Producer side, from any thread. Both block while the queue is full and return false once
   // the consumer closed the stream (training stopped or failed): the producer should stop.
-  bool push(StreamBatch batch);
+  // push copies the batch (all arrays of batch.rows rows; sample_weight_size values of
+  // batch.sample_weight) into the buffers of batches the loop has finished with: in steady
+  // state no batch buffer is allocated.
+  bool push(const Data& batch, Index sample_weight_size);
   bool end_epoch();
   // The producer failed: the consumer's next() throws ValueError with this message.
   void fail(const std::string& message);
@@ -49,6 +52,7 @@ class BatchStream {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<StreamBatch> queue_;
+  std::vector<StreamBatch> spare_;  // batches the loop has finished with, for push to refill
   bool closed_ = false;
   std::string error_;
   StreamBatch current_;

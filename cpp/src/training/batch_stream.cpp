@@ -15,19 +15,40 @@ bool BatchStream::put(StreamBatch batch) {
   return true;
 }
 
-bool BatchStream::push(StreamBatch batch) {
+namespace {
+
+void copy_views(const std::vector<ConstView>& views, Index rows, const char* what, std::vector<Buffer>& out,
+                std::vector<Index>& cols) {
+  out.resize(views.size());
+  cols.clear();
+  for (size_t k = 0; k < views.size(); ++k) {
+    const ConstView& v = views[k];
+    if (v.rows != rows)
+      throw ValueError("Data cardinality is ambiguous: a batch holds arrays of " + std::to_string(rows) + " and " +
+                       std::to_string(v.rows) + " samples (" + what + " " + std::to_string(k) +
+                       "). Make sure all arrays contain the same number of samples.");
+    out[k].assign(v.data, v.data + v.rows * v.cols);
+    cols.push_back(v.cols);
+  }
+}
+
+}  // namespace
+
+bool BatchStream::push(const Data& data, Index sample_weight_size) {
+  StreamBatch batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!spare_.empty()) batch = std::move(spare_.back()), spare_.pop_back();
+  }
   batch.end_of_epoch = false;
-  if (batch.x.size() != batch.x_cols.size() || batch.y.size() != batch.y_cols.size())
-    throw ValueError("BatchStream::push(): each array needs its column count.");
-  for (size_t k = 0; k < batch.x.size(); ++k)
-    if (batch.x[k].size() != static_cast<size_t>(batch.rows * batch.x_cols[k]))
-      throw ValueError("BatchStream::push(): input " + std::to_string(k) + " does not hold rows x cols values.");
-  for (size_t k = 0; k < batch.y.size(); ++k)
-    if (batch.y[k].size() != static_cast<size_t>(batch.rows * batch.y_cols[k]))
-      throw ValueError("BatchStream::push(): target " + std::to_string(k) + " does not hold rows x cols values.");
-  if (!batch.sample_weight.empty() && batch.sample_weight.size() != static_cast<size_t>(batch.rows))
-    throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(batch.rows) +
-                     " values, received " + std::to_string(batch.sample_weight.size()) + ".");
+  batch.rows = data.rows;
+  copy_views(data.x, data.rows, "input", batch.x, batch.x_cols);
+  copy_views(data.y, data.rows, "target", batch.y, batch.y_cols);
+  if (data.sample_weight && sample_weight_size != data.rows)
+    throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(data.rows) +
+                     " values, received " + std::to_string(sample_weight_size) + ".");
+  if (data.sample_weight) batch.sample_weight.assign(data.sample_weight, data.sample_weight + data.rows);
+  else batch.sample_weight.clear();
   return put(std::move(batch));
 }
 
@@ -55,6 +76,7 @@ const Data* BatchStream::next() {
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [&] { return !queue_.empty() || !error_.empty(); });
     if (queue_.empty()) throw ValueError(error_);  // the batches before the failure come first
+    if (!current_.end_of_epoch && !current_.x.empty()) spare_.push_back(std::move(current_));
     current_ = std::move(queue_.front());
     queue_.pop_front();
     changed_.notify_all();
