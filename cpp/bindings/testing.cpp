@@ -49,10 +49,13 @@ struct Product {
   Epilogue epilogue;
 };
 
+// With b_transposed, `b` holds Bᵀ: n rows of k values, ldb apart.
 Product product(Index m, Index n, Index k, const Flat& a, Index a_row_stride, Index a_col_stride, const Flat& b,
-                Index ldb, Flat& c, Index ldc, bool accumulate, const std::optional<Flat>& bias, bool relu) {
+                Index ldb, Flat& c, Index ldc, bool accumulate, const std::optional<Flat>& bias, bool relu,
+                bool b_transposed = false) {
   check_extent("a", a, m, a_row_stride, k, a_col_stride);
-  check_extent("b", b, k, ldb, n, 1);
+  if (b_transposed) check_extent("b", b, n, ldb, k, 1);
+  else check_extent("b", b, k, ldb, n, 1);
   check_extent("c", c, m, ldc, n, 1);
   if (bias && bias->size() < n) throw ValueError("gemm: `bias` has fewer than n values.");
   if (!c.writeable()) throw ValueError("gemm: `c` is read-only.");
@@ -70,8 +73,9 @@ struct Reports {
 
 py::list gemm_kernel(Index m, Index n, Index k, const Flat& a, Index a_row_stride, Index a_col_stride, const Flat& b,
                      Index ldb, Flat& c, Index ldc, bool accumulate, const std::optional<Flat>& bias, bool relu,
-                     bool report_blocks) {
-  const Product p = product(m, n, k, a, a_row_stride, a_col_stride, b, ldb, c, ldc, accumulate, bias, relu);
+                     bool report_blocks, bool b_transposed) {
+  const Product p = product(m, n, k, a, a_row_stride, a_col_stride, b, ldb, c, ldc, accumulate, bias, relu,
+                            b_transposed);
   Reports reports;
   reports.p = &p;
   const FinishedBlock finished{[](const void* context, Index r0, Index r1, Index c0, Index c1) {
@@ -85,7 +89,9 @@ py::list gemm_kernel(Index m, Index n, Index k, const Flat& a, Index a_row_strid
                                }, &reports};
   {
     py::gil_scoped_release release;
-    gemm(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report_blocks ? &finished : nullptr);
+    const FinishedBlock* report = report_blocks ? &finished : nullptr;
+    if (b_transposed) gemm_transposed_b(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report);
+    else gemm(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report);
   }
   py::list out;  // (r0, r1, c0, c1, values of rows [r0, r1) × columns [c0, c1) when reported)
   for (size_t i = 0; i < reports.blocks.size(); ++i) {
@@ -118,6 +124,7 @@ const char* path_name(GemmPath path) {
     case GemmPath::Eigen: return "eigen";
     case GemmPath::OneRow: return "one_row";
     case GemmPath::RowChunks: return "row_chunks";
+    case GemmPath::Packed: return "packed";
     case GemmPath::ColumnBlocks: return "column_blocks";
     case GemmPath::RowBlocks: return "row_blocks";
   }
@@ -152,7 +159,7 @@ void init_testing(py::module_& core) {
   m.def("gemm", &gemm_kernel, py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"), py::arg("a_row_stride"),
         py::arg("a_col_stride"), py::arg("b"), py::arg("ldb"), py::arg("c").noconvert(), py::arg("ldc"),
         py::arg("accumulate") = false, py::arg("bias") = py::none(), py::arg("relu") = false,
-        py::arg("report_blocks") = false);
+        py::arg("report_blocks") = false, py::arg("b_transposed") = false);
   m.def("gemm_reference", &gemm_reference_kernel, py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"),
         py::arg("a_row_stride"), py::arg("a_col_stride"), py::arg("b"), py::arg("ldb"), py::arg("c").noconvert(),
         py::arg("ldc"), py::arg("accumulate") = false, py::arg("bias") = py::none(), py::arg("relu") = false);

@@ -1,5 +1,7 @@
 #include "gemm.hpp"
 
+#include "gemm_packing.hpp"
+
 #include "parallel_for.hpp"
 
 #include <algorithm>
@@ -57,10 +59,25 @@ constexpr Index kBlockCols = kVecs * Simd::W;
 // Rows of A processed together against all of B: 96 rows of a 784-wide input are 300 KB.
 constexpr Index kChunkRows = 96;
 
+// A as the tiles read it: strided in place, or packed by pack_a_panels in panels of kPanelRows
+// rows (each panel's k columns one after another, kPanelRows floats each): a tile then reads A
+// as one forward stream, a cache line serving two k steps, instead of one stream per row (rows
+// of a 2048-wide A are 8 KB apart and share L1 sets) or, transposed, a new line every k step.
+constexpr Index kPanelRows = 8;
+struct ARows {
+  const float* data;
+  Index row_stride, col_stride;
+  Index panel_stride = 0;  // floats from one panel to the next; 0 when A is read in place
+  const float* row(Index i) const {
+    return panel_stride ? data + (i / kPanelRows) * panel_stride + i % kPanelRows : data + i * row_stride;
+  }
+};
+
 // One tile: rows [i0, i0+R) × columns [j0, j0+cols) of C (cols ≤ V vectors), summed over all of
-// k in one fixed order. Masked: a partial last vector; the others take plain loads and stores.
+// k in one fixed order. `bcol` is column j0 of B, ldb apart (B itself or a packed panel of it).
+// Masked: a partial last vector; the others take plain loads and stores.
 template <int R, int V, bool Masked>
-void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
+void tile(Index i0, Index j0, Index cols, Index k, const ARows& a, const float* __restrict bcol, Index ldb,
           float* __restrict c, Index ldc, const Epilogue& ep) {
   // Every loop over r and v is unrolled so that the accumulators live in registers (left to
   // itself GCC keeps a 24 x 1 tile's accumulators on the stack).
@@ -73,8 +90,7 @@ void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) acc[r][v] = Simd::zero();
-  const float* __restrict arow = a.data + i0 * a.row_stride;
-  const float* __restrict bcol = b + j0;
+  const float* __restrict arow = a.row(i0);
   const Index rs = a.row_stride, cs = a.col_stride;
   for (Index p = 0; p < k; ++p) {
     typename Simd::V bv[V];
@@ -104,34 +120,34 @@ void tile(Index i0, Index j0, Index cols, Index k, const StridedMatrix& a, const
 
 // A column block of V vectors over rows [r0, r1), in tiles of R rows, then smaller ones.
 template <int R, int V, bool Masked>
-void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
            float* c, Index ldc, const Epilogue& ep) {
   Index i = r0;
-  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
+  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
   if constexpr (R > 8)
-    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
+    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
   if constexpr (R > 4)
-    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
-  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, b, ldb, c, ldc, ep);
+    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
 }
 
 // Tiles of as many rows as the registers hold accumulators for, when A's rows can all be
 // addressed from one register (a transposed A, row_stride 1). A row-major A needs a register
 // for each row's address, and beyond 8 rows GCC spills them (measured: a 24-row tile of a
-// 10-unit layer's forward ran 10x slower than its FLOPs).
+// 10-unit layer's forward ran 10x slower than its FLOPs). A packed A keeps to its panels' height.
 template <int V, bool Masked>
-void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
                   float* c, Index ldc, const Epilogue& ep) {
   constexpr int tall = kAccumulators / V, row_major = tall < 8 ? tall : 8;
-  if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
-  else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
+  if (a.row_stride == 1 && !a.panel_stride) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
 }
 
 template <int V>
-void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb,
+void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
                       float* c, Index ldc, const Epilogue& ep) {
-  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
-  else column_block<V, true>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep);
+  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  else column_block<V, true>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
 }
 
 // One row (a single-sample predict): C[j0, j0+cols) = a · B, cols ≤ V vectors, the last one
@@ -208,59 +224,45 @@ struct ColumnBlocks {
   }
 };
 
+// B as the tiles read it: in place (column j0 at data + j0, rows ld apart), or packed by
+// pack_b_panel, one panel a column block (block blk's panel at data + blk * panel_stride, rows
+// kPanelWidth apart). In place, a 2048-wide B has its rows 8 KB apart: each k step touches a new
+// page, the L1 sets alias and the prefetcher cannot follow (measured: 24 GFLOP/s at
+// 256x2048x2048, against 82 packed and 78 for OpenBLAS).
+constexpr Index kPanelWidth = kBlockCols;  // floats a packed row: 3 whole cache lines
+struct BPanels {
+  const float* data;
+  Index ld;
+  Index panel_stride = 0;  // 0 when B is read in place
+  const float* column_block(Index blk, Index j0) const { return panel_stride ? data + blk * panel_stride : data + j0; }
+  Index row_stride() const { return panel_stride ? kPanelWidth : ld; }
+};
+
+// Packing pays for wide products with many rows: B's rows are far apart, and every row chunk
+// passes over the panels packed once. A panel must stay within half the L2 cache.
+constexpr Index kPackMinCols = 512;
+bool packs(Index m, Index n, Index k) {
+  return m > kChunkRows && n >= kPackMinCols && k * kPanelWidth * Index(sizeof(float)) <= l2_cache_bytes() / 2;
+}
+
 // Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × its
 // columns) stays in cache while every row tile passes over it.
 void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blocks, Index n, Index k,
-                 const StridedMatrix& a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep) {
+                 const ARows& a, const BPanels& b, float* c, Index ldc, const Epilogue& ep) {
   for (Index blk = b0; blk < b1; ++blk) {
     const Index j0 = blocks.start(blk), cols = std::min(blocks.start(blk + 1), n) - j0;
+    const float* bcol = b.column_block(blk, j0);
+    const Index ldb = b.row_stride();
     switch ((cols + Simd::W - 1) / Simd::W) {
-      case 1: column_block_any<1>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep); break;
-      case 2: column_block_any<2>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep); break;
-      default: column_block_any<3>(r0, r1, j0, cols, k, a, b, ldb, c, ldc, ep); break;
+      case 1: column_block_any<1>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep); break;
+      case 2: column_block_any<2>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep); break;
+      default: column_block_any<3>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep); break;
     }
   }
 }
 #endif
 
-#if defined(__AVX2__)
-// An 8 × 8 block in registers: a scalar transpose is bound by one load and one store per
-// element (0.3 ns each, measured), this by 8 loads, 24 shuffles and 8 stores per 64.
-void transpose8x8(const float* src, Index lds, float* dst, Index ldd) {
-  __m256 r[8], t[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-  }
-}
-#endif
-
 }  // namespace
-
-void transpose(const float* src, Index rows, Index cols, float* dst) {
-  Index r0 = 0;
-#if defined(__AVX2__)
-  for (; r0 + 8 <= rows; r0 += 8) {
-    Index c = 0;
-    for (; c + 8 <= cols; c += 8) transpose8x8(src + r0 * cols + c, cols, dst + c * rows + r0, rows);
-    for (; c < cols; ++c)
-      for (Index r = r0; r < r0 + 8; ++r) dst[c * rows + r] = src[r * cols + c];
-  }
-#endif
-  for (Index r = r0; r < rows; ++r)
-    for (Index c = 0; c < cols; ++c) dst[c * rows + r] = src[r * cols + c];
-}
 
 bool gemm_preferred(Index m, Index n, Index k) {
 #if defined(__AVX512F__)
@@ -278,6 +280,7 @@ bool gemm_preferred(Index m, Index n, Index k) {
 GemmPath gemm_path(Index m, Index n, Index k) {
 #if defined(__AVX512F__) || defined(__AVX2__)
   if (m == 1) return GemmPath::OneRow;
+  if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
   // Column blocks when there are enough of them for every thread (or too few rows to share).
   return ColumnBlocks(n).count >= 2 * num_threads() || m < 4 * kRows ? GemmPath::ColumnBlocks : GemmPath::RowBlocks;
@@ -294,15 +297,39 @@ GemmLayout gemm_layout() {
 #endif
 }
 
-void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep,
-          const FinishedBlock* finished) {
+namespace {
+
+// B as a caller hands it over: k × n row-major, or the transpose of a row-major n × k matrix.
+struct BOperand {
+  const float* data;
+  Index ld;
+  bool transposed;
+};
+
+void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, Index ldc, const Epilogue& ep,
+             const FinishedBlock* finished) {
   auto done = [finished](Index r0, Index r1, Index c0, Index c1) {
     if (finished && r1 > r0 && c1 > c0) finished->fn(finished->context, r0, r1, c0, c1);
   };
 #if defined(__AVX512F__) || defined(__AVX2__)
   const ColumnBlocks column_blocks(n);
   const Index blocks = column_blocks.count;
-  switch (gemm_path(m, n, k)) {
+  const GemmPath path = gemm_path(m, n, k);
+  if (b.transposed && path != GemmPath::Packed) {
+    // Only packing reads a transposed B directly; the other paths read a transposed copy.
+    thread_local Scratch copy;
+    float* bt = copy.reserve(k * n);
+    if (b.ld == k) {
+      transpose(b.data, n, k, bt);
+    } else {
+      for (Index j = 0; j < n; ++j)
+        for (Index p = 0; p < k; ++p) bt[p * n + j] = b.data[j * b.ld + p];
+    }
+    b = {bt, n, false};
+  }
+  const ARows in_place{a.data, a.row_stride, a.col_stride};
+  const BPanels b_in_place{b.data, b.ld};
+  switch (path) {
     case GemmPath::OneRow: {
       // Reading the weights is the cost here: count each weight as work, so a big layer splits
       // its weights between two cores (in whole vectors of columns, evenly), each keeping its
@@ -310,8 +337,52 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
       const Index vectors = (n + Simd::W - 1) / Simd::W;
       parallel_rows(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
         const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
-        one_row_range(j0, j1 - j0, k, a, b, ldb, c, ep);
+        one_row_range(j0, j1 - j0, k, a, b.data, b.ld, c, ep);
         done(0, 1, j0, j1);
+      });
+      return;
+    }
+    case GemmPath::Packed: {
+      // B packed once, its panels shared by the threads (each packs its share of them); then
+      // every thread packs its rows of A chunk by chunk, each chunk half the L2 cache, and
+      // passes every panel over it.
+      thread_local Scratch packed_b;
+      const Index panel = k * kPanelWidth;
+      float* panels = packed_b.reserve(blocks * panel);
+      auto pack = [&](Index blk, Index p0, Index p1) {
+        const Index j0 = column_blocks.start(blk), cols = std::min(column_blocks.start(blk + 1), n) - j0;
+        pack_b_panel(b.data, b.ld, b.transposed, j0, cols, p0, p1, kPanelWidth, panels + blk * panel);
+      };
+      if (b.transposed) {
+        // A panel's columns are rows of the stored matrix: panel by panel reads them forward.
+        parallel_rows(blocks, double(panel), [&](int64_t b0, int64_t b1) {
+          for (Index blk = b0; blk < b1; ++blk) pack(blk, 0, k);
+        });
+      } else {
+        // A few rows of B at a time across every panel: B is read forward, a page after another
+        // (panel by panel, every row of a panel is on a page of its own).
+        constexpr Index kSlab = 16;
+        parallel_rows(k, double(n), [&](int64_t p0, int64_t p1) {
+          for (Index s = p0; s < p1; s += kSlab)
+            for (Index blk = 0; blk < blocks; ++blk) pack(blk, s, std::min<Index>(s + kSlab, p1));
+        });
+      }
+      const BPanels b_packed{panels, kPanelWidth, panel};
+      const Index row_tiles = (m + kRows - 1) / kRows;
+      const Index chunk_rows = std::max(kChunkRows, l2_cache_bytes() / 2 / (k * Index(sizeof(float))));
+      parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
+        thread_local Scratch packed_a;
+        const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
+        const Index chunks = (end - begin + chunk_rows - 1) / chunk_rows;
+        const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
+        for (Index r0 = begin; r0 < end; r0 += chunk) {
+          const Index r1 = std::min(r0 + chunk, end);
+          float* rows = packed_a.reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
+          pack_a_panels(a, r0, r1, k, kPanelRows, rows);
+          const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
+          block_range(0, r1 - r0, 0, blocks, column_blocks, n, k, a_packed, b_packed, c + r0 * ldc, ldc, ep);
+        }
+        done(begin, end, 0, n);
       });
       return;
     }
@@ -326,7 +397,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
         const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
         const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
         for (Index r0 = begin; r0 < end; r0 += chunk)
-          block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
+          block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, in_place, b_in_place, c, ldc, ep);
         done(begin, end, 0, n);
       });
       return;
@@ -334,7 +405,7 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
     case GemmPath::ColumnBlocks: {
       const double work_per_block = double(m) * double(k) * double(kBlockCols);
       parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
-        block_range(0, m, b0, b1, column_blocks, n, k, a, b, ldb, c, ldc, ep);
+        block_range(0, m, b0, b1, column_blocks, n, k, in_place, b_in_place, c, ldc, ep);
         done(0, m, column_blocks.start(b0), std::min(column_blocks.start(b1), n));
       });
       return;
@@ -344,7 +415,8 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
       // Few columns: threads take row blocks (whole multiples of the tile height).
       const Index row_blocks = (m + kRows - 1) / kRows;
       parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
-        block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, a, b, ldb, c, ldc, ep);
+        block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, in_place, b_in_place,
+                    c, ldc, ep);
         done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
       });
       return;
@@ -355,7 +427,10 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
   using Strided = Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
   using Out = Eigen::Map<Matrix, Eigen::Unaligned, Eigen::OuterStride<>>;
   const Strided am(a.data, m, k, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(a.row_stride, a.col_stride));
-  const Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::OuterStride<>> bm(b, k, n, Eigen::OuterStride<>(ldb));
+  // A transposed B is the same memory read column-major.
+  const Strided bm(b.data, k, n,
+                   b.transposed ? Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(1, b.ld)
+                                : Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(b.ld, 1));
   parallel_rows(m, double(n) * double(k), [&](int64_t r0, int64_t r1) {
     Out cm(c + r0 * ldc, r1 - r0, n, Eigen::OuterStride<>(ldc));
     if (ep.accumulate) {
@@ -368,6 +443,18 @@ void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb,
     done(r0, r1, 0, n);
   });
 #endif
+}
+
+}  // namespace
+
+void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep,
+          const FinishedBlock* finished) {
+  product(m, n, k, a, {b, ldb, false}, c, ldc, ep, finished);
+}
+
+void gemm_transposed_b(Index m, Index n, Index k, StridedMatrix a, const float* bt, Index ldbt, float* c, Index ldc,
+                       const Epilogue& ep, const FinishedBlock* finished) {
+  product(m, n, k, a, {bt, ldbt, true}, c, ldc, ep, finished);
 }
 
 }  // namespace densekit

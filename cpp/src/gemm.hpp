@@ -1,7 +1,8 @@
-// The matrix products of dense layers, without packing: C (m×n) = or += A (m×k) · B (k×n),
-// where B and C are row-major and A is any strided view (a row-major matrix or the transpose of
-// one). Weights are read in place, each output element summed in one fixed order, so results
-// do not depend on how threads split the work.
+// The matrix products of dense layers: C (m×n) = or += A (m×k) · B (k×n), where B and C are
+// row-major and A is any strided view (a row-major matrix or the transpose of one). Small
+// products read their operands in place; wide ones with many rows read packed copies
+// (gemm_packing.hpp). Each output element is summed in one fixed order, the same whether its
+// operands are packed or not and however threads split the work.
 #pragma once
 
 #include <densekit/tensor.hpp>
@@ -33,6 +34,11 @@ struct Epilogue {
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc,
           const Epilogue& epilogue, const FinishedBlock* finished = nullptr);
 
+// C (op)= A·Bᵀ for B a row-major n × k matrix (ldbt apart): d(x) = dz · kernelᵀ, with the
+// kernel read as it is stored. Same sums, in the same order, as gemm() on a transposed copy.
+void gemm_transposed_b(Index m, Index n, Index k, StridedMatrix a, const float* bt, Index ldbt, float* c, Index ldc,
+                       const Epilogue& epilogue, const FinishedBlock* finished = nullptr);
+
 // dst = srcᵀ: src is rows × cols, dst cols × rows, both row-major and dense.
 void transpose(const float* src, Index rows, Index cols, float* dst);
 
@@ -45,6 +51,7 @@ enum class GemmPath {
   Eigen,         // a build without AVX2: Eigen's product, threads over rows
   OneRow,        // m == 1: one row, threads over whole vectors of columns
   RowChunks,     // many rows: threads over whole row tiles, each share in cache-sized chunks
+  Packed,        // many rows and wide: B packed once into panels, each thread's rows packed by chunks
   ColumnBlocks,  // threads over column blocks
   RowBlocks,     // too few column blocks for the threads: threads over row tiles
 };

@@ -3,7 +3,8 @@
 Every kernel path gemm() takes (gemm_path in cpp/src/gemm.hpp) is run at the edges of the
 build's register blocking: one-row products split into pieces of up to 8 vectors, column blocks
 of 1, 2 and 3 vectors (a single leftover vector making the last two blocks 2 wide), masked last
-vectors, tiles of every height with remainders, row blocks and cache-sized row chunks, each with
+vectors, tiles of every height with remainders, row blocks, cache-sized row chunks and packed
+operands (B in panels, A by chunks of rows; a transposed B read as stored), each with
 1 and 2 threads, a row-major and a transposed A, padded leading dimensions, and every epilogue.
 Each output must agree with the reference to the error bound of float32 summation, the padding
 around C must stay untouched, the FinishedBlock hand-over must report every block of C once and
@@ -144,6 +145,13 @@ def row_chunk_shapes():
     return [(m, n, 31) for m in (CHUNK + 1, CHUNK + R + 1, 2 * CHUNK + 5, 255, 257) for n in ns]
 
 
+def packed_shapes():
+    # many rows and at least 512 columns: B packed into panels (full, masked, a 2 + 2 split end),
+    # A packed by chunks of rows with partial last panels of rows
+    ns = (512, 512 + W + 1, 33 * W - 5, 34 * W)
+    return [(m, n, k) for m in (CHUNK + 1, CHUNK + R + 3, 257) for n in ns for k in (1, 31)]
+
+
 def big_enough(m, n):
     """(m, n, k) with k so that the product has work for a second thread: every path counts at
     least m·n·k multiply-adds, and a thread needs 2^18 of them (kMinWorkPerThread in
@@ -152,7 +160,8 @@ def big_enough(m, n):
 
 
 SPLIT_SHAPES = {"one_row": big_enough(1, 17 * W + 3), "column_blocks": big_enough(24, 12 * W + 1),
-                "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33)}
+                "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33),
+                "packed": big_enough(CHUNK + 5, 512 + 3)}
 
 
 def test_one_row(threads):
@@ -171,11 +180,62 @@ def test_row_chunks(threads):
     check_shapes(row_chunk_shapes(), "row_chunks")
 
 
+def test_packed(threads):
+    check_shapes(packed_shapes(), "packed")
+
+
+def one_row_at_a_time(m, n, k, a, b, **epilogue):
+    """C computed row by row on the one-row path, which reads everything in place."""
+    c = np.zeros((m, n), np.float32)
+    for i in range(m):
+        _testing.gemm(1, n, k, np.ascontiguousarray(a[i]), k, 1, b.reshape(-1), n, c[i], n, **epilogue)
+    return c
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build does not pack")
+def test_packing_changes_no_sum(threads):
+    """Packed operands are summed in the order they are read in place: bitwise the same C as the
+    one-row path gives row by row, over several chunks of rows (k large enough that a chunk is
+    shorter than the product)."""
+    rng = np.random.default_rng(3)
+    for m, n, k in [(CHUNK + 9, 512 + 7, 33), (2 * CHUNK + 17, 600, 3000)]:
+        assert _testing.gemm_path(m, n, k) == "packed"
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        bias = rng.standard_normal(n, dtype=np.float32)
+        for epilogue in (dict(), dict(bias=bias, relu=True)):
+            c = np.zeros((m, n), np.float32)
+            _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, c.reshape(-1), n, **epilogue)
+            np.testing.assert_array_equal(c, one_row_at_a_time(m, n, k, a, b, **epilogue))
+
+
+@pytest.mark.parametrize("shape", [(5, 40, 9), (CHUNK + 9, 3 * W + 1, 20), (CHUNK + 9, 512 + 5, 37), (1, 600, 33)],
+                         ids=lambda s: "x".join(map(str, s)))
+def test_transposed_b_is_the_product_with_a_transposed_copy(threads, shape):
+    """gemm_transposed_b reads Bᵀ as stored (a layer's kernel, for d(x)): packed directly, or
+    through a transposed copy on the other paths; either way bitwise the same as gemm() on Bᵀ
+    transposed explicitly, in every epilogue, and never writing outside C."""
+    m, n, k = shape
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    bt_store = np.full((n, k + 3), np.nan, np.float32)  # Bᵀ with 3 padding columns that must not be read
+    bt_store[:, :k] = rng.standard_normal((n, k), dtype=np.float32)
+    b = np.ascontiguousarray(bt_store[:, :k].T)
+    c0 = rng.standard_normal((m + 1, n), dtype=np.float32)
+    for accumulate in (False, True):
+        got, want = c0.copy(), c0.copy()
+        _testing.gemm(m, n, k, a.reshape(-1), k, 1, bt_store.reshape(-1), k + 3, got.reshape(-1), n,
+                      accumulate=accumulate, b_transposed=True)
+        _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, want.reshape(-1), n, accumulate=accumulate)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got[m], c0[m], err_msg="wrote outside C")
+
+
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has one path")
 def test_every_path_is_reached(threads):
     reached = {_testing.gemm_path(*s) for s in one_row_shapes() + column_block_shapes() + row_block_shapes(threads)
-               + row_chunk_shapes() + list(SPLIT_SHAPES.values())}
-    assert reached == {"one_row", "column_blocks", "row_blocks", "row_chunks"}
+               + row_chunk_shapes() + packed_shapes() + list(SPLIT_SHAPES.values())}
+    assert reached == {"one_row", "column_blocks", "row_blocks", "row_chunks", "packed"}
 
 
 def test_edge_sizes_in_every_dimension(threads):
@@ -187,7 +247,8 @@ def test_edge_sizes_in_every_dimension(threads):
 @pytest.mark.parametrize("epilogue", EPILOGUES, ids=lambda e: "+".join(e) or "plain")
 @pytest.mark.parametrize("transposed", [False, True], ids=["row-major-A", "transposed-A"])
 def test_every_epilogue_on_every_path(threads, epilogue, transposed):
-    for m, n, k in [(1, 5 * W + 3, 40), (13, 4 * W + 1, 20), (4 * R + 3, 2 * W - 1, 20), (CHUNK + 9, 3 * W + 1, 20)]:
+    for m, n, k in [(1, 5 * W + 3, 40), (13, 4 * W + 1, 20), (4 * R + 3, 2 * W - 1, 20), (CHUNK + 9, 3 * W + 1, 20),
+                    (CHUNK + 9, 512 + 1, 20)]:
         run(m, n, k, transposed=transposed, pad=1, **epilogue)
 
 

@@ -114,11 +114,8 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
   // d(x) += dz kernelᵀ: (rows, input_dim)
   if (grad_in[0].data) {
     if (own_gemm) {
-      // kernelᵀ copied once (units × input_dim, small), so the product reads it row by row
-      kernel_t_.resize(static_cast<size_t>(units_ * input_dim_));
-      transpose(kernel_, input_dim_, units_, kernel_t_.data());
-      gemm(rows, input_dim_, units_, {dz, units_, 1}, kernel_t_.data(), input_dim_, grad_in[0].data, input_dim_,
-           {true});
+      gemm_transposed_b(rows, input_dim_, units_, {dz, units_, 1}, kernel_, units_, grad_in[0].data, input_dim_,
+                        {true});
     } else {
       MatrixMap dx = grad_in[0].map_last(input_dim_);
       const ConstMatrixMap kernel(kernel_, input_dim_, units_);

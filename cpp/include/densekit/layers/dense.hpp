@@ -43,7 +43,6 @@ class Dense : public Layer {
   float* bias_ = nullptr;
   float* kernel_grad_ = nullptr;
   float* bias_grad_ = nullptr;
-  Buffer kernel_t_;  // kernelᵀ for d(x), refreshed each backward (grows once)
 };
 
 }  // namespace densekit
