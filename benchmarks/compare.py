@@ -335,8 +335,10 @@ def machine_extras(runs, w5_threads):
     if any(r.get("extras", {}).get("w5_run") for r in runs.values()):
         w5_peak = peak_summary({lib: r["extras"]["w5_run"].get("peak") for lib, r in runs.items()
                                 if r.get("extras", {}).get("w5_run")})
-    shapes = sorted({shape for r in runs.values() for p in [r.get("extras", {}).get("peak") or {}]
-                     for e in p.values() for shape in e["gflops"]}, key=lambda t: [int(x) for x in t.split("x")])
+    every_peak = [p for r in runs.values() for p in (r.get("extras", {}).get("peak"),
+                                                    (r.get("extras", {}).get("w5_run") or {}).get("peak")) if p]
+    shapes = sorted({shape for p in every_peak for e in p.values() for shape in e["gflops"]},
+                    key=lambda t: [int(x) for x in t.split("x")])
     if peak:
         summary["peak"] = peak
         lines.append(render_peak(peak, shapes))
