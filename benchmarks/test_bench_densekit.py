@@ -1,4 +1,4 @@
-"""pytest-benchmark suite of densekit's own workloads (issue 6), so regressions show.
+"""pytest-benchmark suite of densekit's own workloads (issues 6 and 16), so regressions show.
 
 Not part of the default test run (pyproject's testpaths is ["tests"], and its addopts
 disable benchmarking). Run it with:
@@ -7,11 +7,13 @@ disable benchmarking). Run it with:
     python -m pytest benchmarks --benchmark-enable --benchmark-autosave      # keep a baseline
     python -m pytest benchmarks --benchmark-enable --benchmark-compare       # compare with it
 
-W1 uses 6,000 rows (a tenth of the full 60,000) to keep the suite short; the side-by-side
-comparison with the other libraries is benchmarks/compare.py. Threads: DENSEKIT_BENCH_THREADS
-(default 2).
+W1 uses 6,000 rows (a tenth of the full 60,000) and W5 2,048 rows (a tenth of 20,000) to keep
+the suite short; the side-by-side comparison with the other libraries is benchmarks/compare.py.
+Threads: DENSEKIT_BENCH_THREADS (default 2).
 """
 
+import contextlib
+import io
 import os
 
 import numpy as np
@@ -22,6 +24,7 @@ import workloads as wl
 keras = pytest.importorskip("densekit")
 
 W1_ROWS = 6000
+W5_ROWS = 2048
 THREADS = int(os.environ.get("DENSEKIT_BENCH_THREADS", "2"))
 
 
@@ -73,6 +76,32 @@ def test_w2_fit(benchmark):
 def test_w3_fit(benchmark):
     x, y = wl.regression()
     _fresh_fit(benchmark, wl.W3, x, y, batch_size=32, epochs=20, rounds=10)
+
+
+def test_w5_epoch(benchmark):
+    """One steady-state epoch of the wide network (warmed by a first epoch)."""
+    x, y = wl.wide_inputs(W5_ROWS)
+    model = wl.build_keras_model(keras, wl.W5)
+    model.fit(x, y, batch_size=256, epochs=1, verbose=0)
+    history = benchmark.pedantic(model.fit, args=(x, y), kwargs={"batch_size": 256, "epochs": 1, "verbose": 0},
+                                 rounds=3, iterations=1)
+    assert np.isfinite(history.history["loss"][-1])
+
+
+def test_w6_tutorial_fit(benchmark):
+    """The breast-cancer tutorial's whole fit: accuracy, validation_split=0.2, verbose=2 (printed
+    to a buffer), 50 epochs of batch 32, on a freshly built and compiled model."""
+    x, y = wl.breast_cancer_scaled()
+    printed = io.StringIO()
+
+    def fit(model):
+        with contextlib.redirect_stdout(printed):
+            return model.fit(x, y, batch_size=32, epochs=50, verbose=2, validation_split=wl.W6_VALIDATION_SPLIT)
+
+    history = benchmark.pedantic(fit, setup=lambda: ((wl.build_keras_model(keras, wl.W6, metrics=wl.W6_METRICS),), {}),
+                                 rounds=10, iterations=1)
+    assert len(history.history["val_accuracy"]) == 50
+    assert printed.getvalue().count("val_loss") == 50 * 10  # every round printed every epoch
 
 
 def test_w4_predict_one_row(benchmark, w1_model):

@@ -1,11 +1,14 @@
 """Helpers shared by the runners: thread settings, loading workloads.py by path, timing
-(best of N), the busy-loop process of the contended case, import timing and the JSON report.
+(best of N), the sgemm peak, W6's captured epoch lines, the busy-loop process of the contended
+case, import timing and the JSON report.
 
 Standard library only until a runner imports numpy, so each runner can set the thread
 environment before any numerical library loads."""
 
 import argparse
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import platform
@@ -30,7 +33,8 @@ def parse_args(description):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="reduced sizes (smoke test)")
     parser.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
-    parser.add_argument("--only", default="", help="comma-separated subset: import,W1,W2,W3,W4,W5,memory,contended")
+    parser.add_argument("--only", default="", help="comma-separated subset: import,W1,W2,W3,W4,W5,W6,peak,memory,"
+                                                   "contended,threads")
     parser.add_argument("--json", default="", help="also write the JSON result to this file")
     args = parser.parse_args()
     args.only = {s.strip().lower() for s in args.only.split(",") if s.strip()}
@@ -132,13 +136,16 @@ def best_of_alternating(fns, repeats):
     return {name: (min(v), v) for name, v in samples.items()}
 
 
-def gemm_gflops(fn, m=256, k=784, n=300, loops=40, calls=20, budget_s=3.0):
+def gemm_gflops(fn, m, k, n, budget_s=2.0, loop_s=0.05, max_loops=200):
     """Best GFLOP/s of fn() computing an (m x k)@(k x n) product: the minimum over many short
-    loops (a shared machine preempts long ones), stopping early after budget_s."""
-    for _ in range(10):
-        fn()
+    loops of about loop_s seconds each (a shared machine preempts long ones), for budget_s."""
+    for _ in range(2):
+        fn()  # warm-up: first-touch of the output, thread pools waking
+    start = time.perf_counter()
+    fn()
+    calls = max(1, int(loop_s / max(time.perf_counter() - start, 1e-7)))
     best, began = float("inf"), time.perf_counter()
-    for _ in range(loops):
+    for _ in range(max_loops):
         start = time.perf_counter()
         for _ in range(calls):
             fn()
@@ -148,13 +155,60 @@ def gemm_gflops(fn, m=256, k=784, n=300, loops=40, calls=20, budget_s=3.0):
     return 2 * m * k * n / best / 1e9
 
 
-def numpy_roofline(np):
-    """The roofline: numpy.matmul float32 (256x784)@(784x300) at OPENBLAS_NUM_THREADS as set."""
-    rng = np.random.default_rng(0)
-    a = rng.random((256, 784), dtype=np.float32)
-    b = rng.random((784, 300), dtype=np.float32)
-    c = np.empty((256, 300), np.float32)
-    return gemm_gflops(lambda: np.matmul(a, b, out=c))
+def sgemm_peak(make_product, shapes, budget_s):
+    """{"MxKxN": best GFLOP/s} over `shapes` ((m, k, n) triples): make_product(m, k, n) returns a
+    function computing one float32 (m x k)@(k x n) product into a preallocated output."""
+    return {f"{m}x{k}x{n}": gemm_gflops(make_product(m, k, n), m, k, n, budget_s) for m, k, n in shapes}
+
+
+def random_operands(np, m, k, n, seed=0):
+    """float32 A (m x k), B (k x n) uniform in [0, 1) and an output C (m x n), all C-contiguous."""
+    rng = np.random.default_rng(seed)
+    return rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32), np.empty((m, n), np.float32)
+
+
+def blas_info(np):
+    """numpy's BLAS, as numpy reports it (e.g. "scipy-openblas 0.3.27")."""
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # noqa: BLE001 - informational only
+        return "unknown"
+
+
+def numpy_peak(np, wl, sz, threads):
+    """The peak entry of numpy.matmul (its BLAS at OPENBLAS_NUM_THREADS = threads)."""
+    def product(m, k, n):
+        a, b, c = random_operands(np, m, k, n)
+        return lambda: np.matmul(a, b, out=c)
+
+    return {"gflops": sgemm_peak(product, wl.PEAK_SHAPES, sz["peak_budget_s"]), "threads": threads,
+            "what": f"numpy.matmul ({blas_info(np)})"}
+
+
+def flop_counts(wl, sz):
+    """The FLOP counts compare.py turns times into GFLOP/s with (see workloads.training_flops_per_sample)."""
+    return {"w1_epoch_flop": wl.training_flops_per_sample(wl.W1) * sz["w1_rows"],
+            "w5_epoch_flop": wl.training_flops_per_sample(wl.W5) * sz["w5_rows"],
+            "w4_predict_row_flop": wl.forward_flops_per_sample(wl.W1)}
+
+
+def check_epoch_lines(text, epochs):
+    """W6's check that fit really printed: one line per epoch carrying the validation loss."""
+    lines = [line for line in text.splitlines() if "val_loss" in line]
+    if len(lines) != epochs:
+        raise RuntimeError(f"W6: expected {epochs} epoch lines with val_loss in fit's output, got {len(lines)}:\n"
+                           + text[-2000:])
+
+
+@contextlib.contextmanager
+def captured_stdout(epochs):
+    """sys.stdout goes to a buffer (the table stays readable; printing still costs what it costs),
+    and on leaving, the buffer must hold `epochs` epoch lines."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield buffer
+    check_epoch_lines(buffer.getvalue(), epochs)
 
 
 def import_time(module_stmt, repeats, env=None):
@@ -245,8 +299,10 @@ def machine():
     return {"cpu": model, "cores": os.cpu_count(), "loadavg": list(os.getloadavg())}
 
 
-def emit(report, args):
+def emit(report, args, wl=None, sz=None):
     report.setdefault("python", sys.executable)
+    if wl is not None:
+        report["flops"] = flop_counts(wl, sz)
     report.setdefault("threads", args.threads)
     report.setdefault("quick", args.quick)
     report["machine_end"] = machine()

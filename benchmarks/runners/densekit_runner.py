@@ -1,6 +1,7 @@
-"""densekit's runner: W1-W4 and import time like the other libraries, plus densekit's
-extras: W5 (GFLOP/s of the W1 training path next to numpy's matmul roofline), peak memory
-of a W1 fit (fresh subprocess) and the contended case (W1 batch 32 with one core kept busy).
+"""densekit's runner: W1-W6 and import time like the other libraries, the machine's sgemm
+peak (numpy's BLAS and densekit's own GEMM), plus densekit's extras: peak memory of a W1 fit
+(fresh subprocess), the contended case (W1 batch 32 with one core kept busy) and whether
+threads pay (W1 batch 32 at --threads and at 1 thread).
 
 Run by compare.py with the interpreter that has densekit; prints one JSON object."""
 
@@ -11,6 +12,7 @@ import sys
 import time
 
 import _common
+import _keras_api
 
 
 def memory_child(quick):
@@ -50,21 +52,36 @@ def memory_child(quick):
     }))
 
 
-def densekit_gemm(keras, np):
-    """GFLOP/s of densekit's own forward GEMM at the roofline shape: predict_on_batch of a
-    one-layer linear Dense(300) model on 256 x 784 rows (Python-call overhead included)."""
-    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(300, use_bias=False)])
-    x = np.random.default_rng(0).random((256, 784), dtype=np.float32)
-    return _common.gemm_gflops(lambda: model.predict_on_batch(x))
+def densekit_peak(keras, np, wl, sz, threads):
+    """The peak entry of densekit's own GEMM kernel (densekit._core._testing.gemm; Dense layers
+    call it where cpp/src/gemm.cpp's gemm_preferred says it beats Eigen's packed product), at
+    the thread count densekit.config.set_num_threads set."""
+    from densekit._core import _testing
+
+    def product(m, k, n):
+        a, b, c = _common.random_operands(np, m, k, n)
+        return lambda: _testing.gemm(m, n, k, a, k, 1, b, n, c, n)
+
+    return {"gflops": _common.sgemm_peak(product, wl.PEAK_SHAPES, sz["peak_budget_s"]), "threads": threads,
+            "what": f"densekit's own GEMM ({keras._core.ISA})"}
 
 
-def blas_info(np):
+def threads_pay(keras, wl, sz, x, y, threads):
+    """W1 batch 32 epochs of one model alternating between `threads` threads and 1 thread (after
+    a warm-up epoch), so both see the same background load."""
+    model, _ = _keras_api.w1_epochs(keras, wl, x, y, 32, 1)
+    many, one = [], []
     try:
-        config = np.show_config(mode="dicts")
-        blas = config["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')}"
-    except Exception:  # noqa: BLE001 - informational only
-        return "unknown"
+        for _ in range(sz["threads_rounds"]):
+            for times, n in ((many, threads), (one, 1)):
+                keras.config.set_num_threads(n)
+                timer = _common.epoch_timer(keras.callbacks.Callback)
+                model.fit(x, y, batch_size=32, epochs=1, verbose=0, callbacks=[timer])
+                times += timer.times
+    finally:
+        keras.config.set_num_threads(threads)
+    return {"threads": threads, "threads_s": min(many), "one_thread_s": min(one), "speedup": min(one) / min(many),
+            "threads_samples": many, "one_thread_samples": one}
 
 
 def main():
@@ -82,7 +99,6 @@ def main():
 
     import numpy as np
     import densekit as keras
-    import _keras_api
 
     keras.config.set_num_threads(args.threads)
     core = keras._core.__file__
@@ -90,25 +106,13 @@ def main():
                   numpy=np.__version__, core_file=core,
                   core_built=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(core))))
     _common.log(f"densekit {keras.__version__} ({keras._core.ISA}), {args.threads} threads")
-    roofs = [_common.numpy_roofline(np)] if _common.wanted(args, "W5") else []
-    own = [densekit_gemm(keras, np)] if _common.wanted(args, "W5") else []
+    if _common.wanted(args, "peak"):
+        _common.log(f"  peak: sgemm {', '.join('x'.join(map(str, s)) for s in wl.PEAK_SHAPES)}, numpy and densekit")
+        extras["peak"] = {"numpy": _common.numpy_peak(np, wl, sz, args.threads),
+                          "densekit": densekit_peak(keras, np, wl, sz, args.threads)}
     x1, y1 = _keras_api.run(keras, wl, sz, args, results, samples)
-
-    if _common.wanted(args, "W5") and "w1_bs256_epoch_s" in results:
-        flops_epoch = wl.training_flops_per_sample(wl.W1) * len(x1)
-        roofs.append(_common.numpy_roofline(np))  # measured at the start and here: the best of both
-        roof = max(roofs)
-        own.append(densekit_gemm(keras, np))
-        w5 = {"flops_per_sample": wl.training_flops_per_sample(wl.W1), "epoch_gflop": flops_epoch / 1e9,
-              "roofline_gflops_numpy": roof, "roofline_samples": roofs, "numpy_blas": blas_info(np),
-              "roofline_shape": "(256x784)@(784x300) float32, numpy.matmul",
-              "densekit_gemm_gflops": max(own), "densekit_gemm_samples": own}
-        for bs in (32, 256):
-            gflops = flops_epoch / results[f"w1_bs{bs}_epoch_s"] / 1e9
-            w5[f"w1_bs{bs}_gflops"] = gflops
-            w5[f"w1_bs{bs}_fraction"] = gflops / roof
-        extras["w5"] = w5
-        _common.log(f"  W5: roofline {roof:.0f} GFLOP/s (numpy), W1 bs256 {w5['w1_bs256_gflops']:.0f} GFLOP/s")
+    if x1 is None and (_common.wanted(args, "contended") or _common.wanted(args, "threads")):
+        x1, y1 = wl.mnist_shaped(sz["w1_rows"])
 
     if _common.wanted(args, "memory"):
         _common.log("  memory: one W1 fit in a fresh interpreter")
@@ -132,8 +136,14 @@ def main():
                 times += timer.times
         extras["contended"] = _common.contended_summary(quiet, contended)
 
+    if _common.wanted(args, "threads") and args.threads > 1:
+        rounds = sz["threads_rounds"]
+        _common.log(f"  threads: W1 batch 32, a warm-up epoch, then {rounds} x (epoch at {args.threads} threads, "
+                    f"epoch at 1 thread)")
+        extras["threads"] = threads_pay(keras, wl, sz, x1, y1, args.threads)
+
     report.update(results=results, samples=samples, extras=extras)
-    _common.emit(report, args)
+    _common.emit(report, args, wl, sz)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Keras's runner: the same W1-W4 user code as densekit's runner (benchmarks/runners/_keras_api.py),
+"""Keras's runner: the same W1-W6 user code as densekit's runner (benchmarks/runners/_keras_api.py),
 on Keras 3 with the TensorFlow CPU backend (KERAS_BACKEND=tensorflow, the default here);
 also works with KERAS_BACKEND=jax. Prints one JSON object.
 
@@ -47,10 +47,11 @@ def main():
     _common.log(f"keras {keras.__version__} ({keras.backend.backend()} backend), {args.threads} threads")
     _keras_api.run(keras, wl, sz, args, results, samples)
     extras = {}
-    if _common.wanted(args, "W5"):  # one more sample of the roofline, taken at another time of the run
-        extras["numpy_roofline_gflops"] = _common.numpy_roofline(np)
+    if _common.wanted(args, "peak"):  # one more sample of numpy's peak, taken at another time of the run
+        _common.log("  peak: sgemm, numpy")
+        extras["peak"] = {"numpy": _common.numpy_peak(np, wl, sz, args.threads)}
     report.update(results=results, samples=samples, extras=extras)
-    _common.emit(report, args)
+    _common.emit(report, args, wl, sz)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """scikit-learn's runner: MLPClassifier / MLPRegressor with solver="adam",
 learning_rate_init=0.001, alpha=0 (no L2, like the Keras models), shuffle=True, and tol=0 with
 n_iter_no_change=inf so every epoch runs (max_iter=epochs). scikit-learn has no model(x);
-W4 measures predict_proba(). Prints one JSON object.
+W4 measures predict_proba(). No W5 or W6 (issue 16 compares densekit with Keras and PyTorch
+there). Prints one JSON object.
 
 Set-up: python -m venv /work/venv-sklearn && /work/venv-sklearn/bin/pip install scikit-learn numpy
 """
@@ -90,10 +91,11 @@ def main():
         best, all_s = _common.best_of(lambda: est.predict_proba(rows), sz["w4_loops"])
         results["w4_predict_10k_rows_per_s"], samples["w4_predict_10k_s"] = len(rows) / best, all_s
     extras = {}
-    if _common.wanted(args, "W5"):  # one more sample of the roofline, taken at another time of the run
-        extras["numpy_roofline_gflops"] = _common.numpy_roofline(np)
+    if _common.wanted(args, "peak"):  # one more sample of numpy's peak, taken at another time of the run
+        _common.log("  peak: sgemm, numpy")
+        extras["peak"] = {"numpy": _common.numpy_peak(np, wl, sz, args.threads)}
     report.update(results=results, samples=samples, extras=extras)
-    _common.emit(report, args)
+    _common.emit(report, args, wl, sz)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """PyTorch's runner: a plain training loop (manual batching over a shuffled index permutation
 each epoch, no DataLoader), Adam (lr 0.001), the same architectures; softmax and sigmoid are
-folded into CrossEntropyLoss / BCEWithLogitsLoss as PyTorch code does. Prints one JSON object.
+folded into CrossEntropyLoss / BCEWithLogitsLoss as PyTorch code does. W6 is the same loop
+computing, each epoch, what Keras's fit(metrics=["accuracy"], validation_split=0.2, verbose=2)
+prints, and printing it. Prints one JSON object.
 
 Set-up: python -m venv /work/venv-torch && /work/venv-torch/bin/pip install torch==2.13.0 numpy
 """
 
+import math
 import time
 
 import _common
@@ -93,6 +96,58 @@ def main():
             trainer.epoch()
         return time.perf_counter() - start
 
+    def tutorial_fit(x, y, batch_size, epochs):
+        """W6: the tutorial's fit as a plain loop. Keras's validation_split holds out the LAST
+        20 % of the rows, unshuffled (keras/src/trainers/data_adapters/array_slicing.py); each
+        epoch shuffles the rest, trains, and prints one line: the epoch's mean training loss
+        and accuracy (over all its batches, as Keras's running means), then the validation
+        loss and accuracy of the held-out rows."""
+        trainer = Trainer(wl.W6, x, y, batch_size)  # model and optimizer creation excluded
+        model, opt, loss = trainer.model, trainer.opt, trainer.loss
+        with _common.captured_stdout(epochs):
+            start = time.perf_counter()
+            xt, yt = torch.from_numpy(x), targets(wl.W6, y)  # numpy in, as fit() takes it
+            split = int(math.floor(len(xt) * (1.0 - wl.W6_VALIDATION_SPLIT)))
+            x_train, y_train, x_val, y_val = xt[:split], yt[:split], xt[split:], yt[split:]
+            steps = math.ceil(split / batch_size)
+            for epoch in range(epochs):
+                began = time.perf_counter()
+                model.train()
+                perm = torch.randperm(split, generator=trainer.gen)
+                loss_sum, correct = 0.0, 0
+                for first in range(0, split, batch_size):
+                    idx = perm[first:first + batch_size]
+                    xb, yb = x_train[idx], y_train[idx]
+                    opt.zero_grad(set_to_none=True)
+                    logits = model(xb)
+                    out = loss(logits, yb)
+                    out.backward()
+                    opt.step()
+                    loss_sum += out.item() * len(idx)
+                    correct += int(((logits > 0) == (yb > 0.5)).sum())
+                model.eval()
+                with torch.no_grad():
+                    val_logits = model(x_val)
+                    val_loss = loss(val_logits, y_val).item()
+                    val_acc = ((val_logits > 0) == (y_val > 0.5)).float().mean().item()
+                print(f"Epoch {epoch + 1}/{epochs}")
+                print(f"{steps}/{steps} - {time.perf_counter() - began:.0f}s - accuracy: {correct / split:.4f} - "
+                      f"loss: {loss_sum / split:.4f} - val_accuracy: {val_acc:.4f} - val_loss: {val_loss:.4f}")
+            return time.perf_counter() - start
+
+    def sgemm_peak():
+        def product(m, k, n):
+            a, b = torch.rand(m, k), torch.rand(k, n)
+            c = torch.empty(m, n)
+            return lambda: torch.mm(a, b, out=c)
+
+        return {"torch": {"gflops": _common.sgemm_peak(product, wl.PEAK_SHAPES, sz["peak_budget_s"]),
+                          "threads": torch.get_num_threads(), "what": f"torch.mm ({report['cpu_capability']})"},
+                "numpy": _common.numpy_peak(np, wl, sz, args.threads)}
+
+    if _common.wanted(args, "peak"):
+        _common.log("  peak: sgemm, torch.mm and numpy")
+        extras["peak"] = sgemm_peak()
     x1 = y1 = trainer = None
     if any(_common.wanted(args, w) for w in ("W1", "W4", "contended")):
         x1, y1 = wl.mnist_shaped(sz["w1_rows"])
@@ -130,10 +185,15 @@ def main():
         for name, (best, all_s) in _common.best_of_alternating(batched, sz["w4_loops"]).items():
             results[f"w4_{name}_10k_rows_per_s"], samples[f"w4_{name}_10k_s"] = len(rows) / best, all_s
     if _common.wanted(args, "W5"):
-        # PyTorch's GEMM at the roofline shape, for reference next to numpy's (densekit's runner).
-        a, b = torch.rand(256, 784), torch.rand(784, 300)
-        extras["gemm_gflops_256x784x300"] = _common.gemm_gflops(lambda: torch.mm(a, b))
-        extras["numpy_roofline_gflops"] = _common.numpy_roofline(np)  # one more roofline sample
+        x5, y5 = wl.wide_inputs(sz["w5_rows"])
+        _common.log(f"  W5 wide network: {sz['w5_epochs']} epochs of {len(x5)} rows, batch {sz['w5_batch']}")
+        times = w1_epochs(Trainer(wl.W5, x5, y5, sz["w5_batch"]), sz["w5_epochs"])
+        results["w5_epoch_s"], samples["w5_epoch_s"] = steady(times), times
+    if _common.wanted(args, "W6"):
+        x6, y6 = wl.breast_cancer_scaled()
+        _common.log(f"  W6 tutorial fit: {sz['w6_epochs']} epochs, batch {sz['w6_batch']}, best of {sz['repeats']}")
+        results["w6_fit_s"], samples["w6_fit_s"] = _common.best_of(
+            lambda: tutorial_fit(x6, y6, sz["w6_batch"], sz["w6_epochs"]), sz["repeats"])
     if _common.wanted(args, "contended"):
         rounds = sz["contended_rounds"]
         _common.log(f"  contended: W1 batch 32, a warm-up epoch, then {rounds} x (quiet epoch, epoch with a busy loop)")
@@ -149,7 +209,7 @@ def main():
         extras["contended"] = _common.contended_summary(quiet, contended)
 
     report.update(results=results, samples=samples, extras=extras)
-    _common.emit(report, args)
+    _common.emit(report, args, wl, sz)
 
 
 if __name__ == "__main__":
