@@ -134,12 +134,17 @@ void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, co
 // Tiles of as many rows as the registers hold accumulators for, when A's rows can all be
 // addressed from one register (a transposed A, row_stride 1). A row-major A needs a register
 // for each row's address, and beyond 8 rows GCC spills them (measured: a 24-row tile of a
-// 10-unit layer's forward ran 10x slower than its FLOPs). A packed A keeps to its panels' height.
+// 10-unit layer's forward ran 10x slower than its FLOPs).
 template <int V, bool Masked>
 void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
                   float* c, Index ldc, const Epilogue& ep) {
   constexpr int tall = kAccumulators / V, row_major = tall < 8 ? tall : 8;
-  if (a.row_stride == 1 && !a.panel_stride) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  // A packed tile must not cross panels: a height that divides kPanelRows (AVX2's 2-vector
+  // blocks would take 6 rows).
+  constexpr int packed = row_major >= 8 ? 8 : row_major >= 4 ? 4 : row_major >= 2 ? 2 : 1;
+  static_assert(kPanelRows % packed == 0, "packed tiles divide the panels");
+  if (a.panel_stride) tiles<packed, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  else if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
   else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
 }
 

@@ -148,7 +148,7 @@ def row_chunk_shapes():
 def packed_shapes():
     # many rows and at least 512 columns: B packed into panels (full, masked, a 2 + 2 split end),
     # A packed by chunks of rows with partial last panels of rows
-    ns = (512, 512 + W + 1, 33 * W - 5, 34 * W)
+    ns = (512, 512 + W + 1, 512 + 3 * W - 5, 512 + 4 * W)
     return [(m, n, k) for m in (CHUNK + 1, CHUNK + R + 3, 257) for n in ns for k in (1, 31)]
 
 
@@ -160,8 +160,11 @@ def big_enough(m, n):
 
 
 SPLIT_SHAPES = {"one_row": big_enough(1, 17 * W + 3), "column_blocks": big_enough(24, 12 * W + 1),
-                "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33),
-                "packed": big_enough(CHUNK + 5, 512 + 3)}
+                "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33)}
+if VECTORIZED:
+    # The Eigen build has no packed path, and its own product sums a row in an order that
+    # depends on where the row falls in its share at this shape: it is exact only per thread count.
+    SPLIT_SHAPES["packed"] = big_enough(CHUNK + 5, 512 + 3)
 
 
 def test_one_row(threads):
