@@ -244,10 +244,11 @@ struct BPanels {
 };
 
 // Packing pays for wide products with many rows: B's rows are far apart, and every row chunk
-// passes over the panels packed once. A panel must stay within half the L2 cache.
+// passes over the panels packed once. A panel must stay within half the L2 cache. (With k = 0
+// there is nothing to pack: C is its epilogue alone.)
 constexpr Index kPackMinCols = 512;
 bool packs(Index m, Index n, Index k) {
-  return m > kChunkRows && n >= kPackMinCols && k * kPanelWidth * Index(sizeof(float)) <= l2_cache_bytes() / 2;
+  return k > 0 && m > kChunkRows && n >= kPackMinCols && k * kPanelWidth * Index(sizeof(float)) <= l2_cache_bytes() / 2;
 }
 
 // Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × its
@@ -382,7 +383,12 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
         const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
         for (Index r0 = begin; r0 < end; r0 += chunk) {
           const Index r1 = std::min(r0 + chunk, end);
-          float* rows = packed_a.reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
+          // A job must not throw: short of memory, these rows are read in place instead.
+          float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
+          if (!rows) {
+            block_range(r0, r1, 0, blocks, column_blocks, n, k, in_place, b_packed, c, ldc, ep);
+            continue;
+          }
           pack_a_panels(a, r0, r1, k, kPanelRows, rows);
           const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
           block_range(0, r1 - r0, 0, blocks, column_blocks, n, k, a_packed, b_packed, c + r0 * ldc, ldc, ep);

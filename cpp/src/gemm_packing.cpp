@@ -66,18 +66,20 @@ void transpose(const float* src, Index rows, Index cols, float* dst) { transpose
 
 void Scratch::Free::operator()(float* p) const { std::free(p); }
 
-float* Scratch::reserve(Index floats) {
+float* Scratch::try_reserve(Index floats) noexcept {
   if (floats > capacity_) {
     // 64-byte aligned: a packed row of whole cache lines then never straddles two.
     const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
     data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-    if (!data_) {
-      capacity_ = 0;
-      throw std::bad_alloc();
-    }
-    capacity_ = floats;
+    capacity_ = data_ ? floats : 0;
   }
   return data_.get();
+}
+
+float* Scratch::reserve(Index floats) {
+  float* data = try_reserve(floats);
+  if (!data && floats > 0) throw std::bad_alloc();
+  return data;
 }
 
 Index l2_cache_bytes() {

@@ -15,7 +15,8 @@ namespace densekit {
 // Scratch memory that grows and never shrinks: one allocation for the largest product met.
 class Scratch {
  public:
-  float* reserve(Index floats);
+  float* reserve(Index floats);        // throws std::bad_alloc when memory is short
+  float* try_reserve(Index floats) noexcept;  // nullptr then (inside a parallel job)
 
  private:
   struct Free {

@@ -241,6 +241,15 @@ def test_every_path_is_reached(threads):
     assert reached == {"one_row", "column_blocks", "row_blocks", "row_chunks", "packed"}
 
 
+def test_a_product_over_nothing_is_its_epilogue(threads):
+    """k = 0 on every path, wide ones included (a regression: the packed path sized its chunks
+    by dividing by k, a floating-point exception that killed the process)."""
+    for m, n in [(1, 600), (13, 40), (4 * R + 3, W + 1), (CHUNK + 9, 40), (CHUNK + 9, 600), (257, 512)]:
+        for epilogue in EPILOGUES:
+            c, _ = run(m, n, 0, **epilogue)
+            assert np.isfinite(c).all()
+
+
 def test_edge_sizes_in_every_dimension(threads):
     for i, size in enumerate(EDGES):
         for j, shape in enumerate([(size, 33, 33), (33, size, 33), (33, 33, size)]):
