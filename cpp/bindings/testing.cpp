@@ -5,6 +5,7 @@
 #include "common.hpp"
 
 #include "gemm.hpp"
+#include "gemm_packing.hpp"
 #include "gemm_reference.hpp"
 
 #include <array>
@@ -170,6 +171,7 @@ void init_testing(py::module_& core) {
     py::dict out;
     out["vector_width"] = l.vector_width, out["block_vectors"] = l.block_vectors, out["tile_rows"] = l.tile_rows;
     out["accumulators"] = l.accumulators, out["chunk_rows"] = l.chunk_rows;
+    out["l2_cache_bytes"] = l2_cache_bytes();  // what the packed path sizes its blocks by
     return out;
   });
   m.def("transpose", &transposed<&transpose>, py::arg("src"));

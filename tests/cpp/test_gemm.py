@@ -201,7 +201,12 @@ def test_packing_changes_no_sum(threads):
     one-row path gives row by row, over several chunks of rows (k large enough that a chunk is
     shorter than the product)."""
     rng = np.random.default_rng(3)
-    for m, n, k in [(CHUNK + 9, 512 + 7, 33), (2 * CHUNK + 17, 600, 3000)]:
+    # The longest k the packed path takes on this machine (its B panel fills half of L2), and
+    # the rows a chunk of A holds at that k: three chunks, the last one short.
+    half_l2 = LAYOUT["l2_cache_bytes"] // 2
+    k_long = half_l2 // (LAYOUT["block_vectors"] * W * 4)
+    chunk_long = max(CHUNK, half_l2 // (4 * k_long))
+    for m, n, k in [(CHUNK + 9, 512 + 7, 33), (2 * chunk_long + 17, 600, k_long)]:
         assert _testing.gemm_path(m, n, k) == "packed"
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-pytest.importorskip("distributed", reason="Dask is an optional extra: pip install 'densekit[dask]'")
+pytest.importorskip("dask.distributed", reason="Dask is an optional extra: pip install 'densekit[dask]'")
 
 import dask.array as da  # noqa: E402
 from dask.distributed import Client, LocalCluster  # noqa: E402

@@ -87,7 +87,7 @@ def test_loky_workers_share_the_cores():
 
 
 def test_dask_search_equals_serial_search(data_and_serial_result):
-    pytest.importorskip("distributed", reason="Dask is an optional extra: pip install 'densekit[dask]'")
+    pytest.importorskip("dask.distributed", reason="Dask is an optional extra: pip install 'densekit[dask]'")
     from dask.distributed import Client, LocalCluster
 
     x, labels, serial = data_and_serial_result
