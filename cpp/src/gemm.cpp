@@ -271,12 +271,14 @@ void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blo
 }  // namespace
 
 bool gemm_preferred(Index m, Index n, Index k) {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
   // Measured: at the MNIST shapes this kernel matches or beats Eigen's packed product (196 vs
   // 160 GFLOP/s forward at batch 32, one core) and it is faster for small layers whose
   // products Eigen blocks and packs (64x30x15: 1.1 vs 1.9 µs); for fewer than 8 columns
-  // (a one-unit output) Eigen's matrix-vector kernels win (0.2 vs 0.7 µs). On AVX2 Eigen's
-  // kernels are faster.
+  // (a one-unit output) Eigen's matrix-vector kernels win (0.2 vs 0.7 µs). On AVX2 (AMD EPYC,
+  // 2026-12-03) a W1 epoch takes about as long either way (batch 32: 0.86-0.98 s here, 0.99 s
+  // with Eigen; batch 256: 0.68-0.76 s, 0.63 s), and only this kernel sums each row in one
+  // order whatever the batch: with Eigen, predict's last bits depended on the batch size.
   return n >= 8;
 #else
   return false;
