@@ -35,12 +35,16 @@ void init_batch_stream(py::module_& m) {
 
   m.def("fit_stream", [](Model& model, BatchStream& train, BatchStream* validation, const FitOptions& options,
                          const FitHooks& hooks) {
+          std::optional<SigintGuard> sigint;
+          take_over_sigint(sigint, options.handle_sigint);
           py::gil_scoped_release release;
           model.fit(train, validation, options, hooks);
         },
         py::arg("model"), py::arg("train"), py::arg("validation"), py::arg("options"), py::arg("hooks"));
   m.def("evaluate_stream", [](Model& model, BatchStream& data, const LoopHooks& hooks) {
           Logs logs;
+          std::optional<SigintGuard> sigint;
+          take_over_sigint(sigint, hooks.handle_sigint);
           {
             py::gil_scoped_release release;
             logs = model.evaluate(data, hooks);

@@ -40,6 +40,15 @@ py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
 template <class T>
 using ArrayOf = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
+// For a loop that takes over Ctrl-C: installs the SIGINT guard while the GIL is held, then acts
+// on a SIGINT that Python's own handler caught just before. Without this check, that signal
+// would wait unseen, as Python's pending flag, until the C++ loop ended (never, for a long fit).
+inline void take_over_sigint(std::optional<densekit::SigintGuard>& guard, bool handle) {
+  if (!handle) return;
+  guard.emplace();
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 inline std::vector<py::ssize_t> shape_of(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
 
 // The activation along the last axis of x (a scalar is one value, a vector one row).

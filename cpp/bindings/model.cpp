@@ -304,6 +304,8 @@ void init_model(py::module_& m) {
                vx = t[0].cast<Arrays>(), vy = t[1].cast<Arrays>(), vsw = t[2].cast<Weights>();
                val = make_data(vx, vy, vsw);
              }
+             std::optional<SigintGuard> sigint;
+             take_over_sigint(sigint, options.handle_sigint);
              py::gil_scoped_release release;
              self.fit(train, val ? &*val : nullptr, options, hooks);
            }, py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("validation"), py::arg("options"),
@@ -312,6 +314,8 @@ void init_model(py::module_& m) {
                           const LoopHooks& hooks) {
              const Data d = make_data(x, y, sw);
              Logs logs;
+             std::optional<SigintGuard> sigint;
+             take_over_sigint(sigint, hooks.handle_sigint);
              {
                py::gil_scoped_release release;
                logs = self.evaluate(d, batch_size, hooks);
@@ -343,6 +347,8 @@ void init_model(py::module_& m) {
                ptrs.push_back(a.mutable_data());
                outs.append(a);
              }
+             std::optional<SigintGuard> sigint;
+             take_over_sigint(sigint, hooks.handle_sigint);
              {
                py::gil_scoped_release release;
                self.predict(views, rows, batch_size, ptrs, hooks);
