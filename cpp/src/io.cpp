@@ -1,5 +1,6 @@
 // The native file format (docs/format.md): safetensors with densekit metadata.
 #include "serialization.hpp"
+#include "layers/registry.hpp"
 
 #include <densekit/errors.hpp>
 #include <densekit/io.hpp>
@@ -179,7 +180,7 @@ std::string encode(const Model& model, bool weights_only) {
   config.erase("compile_config");
   Json meta = Json::object();
   meta["format"] = "densekit";
-  meta["format_version"] = std::to_string(kFormatVersion);
+  meta["format_version"] = std::to_string(format_version_for(model.graph()));
   meta["densekit_version"] = version();
   meta["content"] = weights_only ? "weights" : "model";
   meta["model_config"] = config.dump();
@@ -525,6 +526,12 @@ std::shared_ptr<Model> decode_model(const Parsed& p, bool compile, const std::st
 }
 
 }  // namespace
+
+int format_version_for(const Graph& graph) {
+  for (const LayerPtr& layer : graph.layers())
+    if (is_recorded_op(*layer)) return 2;
+  return 1;
+}
 
 std::string save_model_to_bytes(const Model& model) { return encode(model, false); }
 

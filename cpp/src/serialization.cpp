@@ -198,7 +198,7 @@ Json model_config(const Model& model) {
     layers.push_back(wrap("keras.layers", "InputLayer", layer_config(InputLayer(input.name, input.shape))));
     for (const Node& n : g.nodes()) {
       if (!n.layer) continue;
-      Json entry = wrap("keras.layers", n.layer->class_name(), layer_config(*n.layer));
+      Json entry = wrap(layer_module(*n.layer), n.layer->class_name(), layer_config(*n.layer));
       Json bc = Json::object();
       bc["input_shape"] = batch_shape(g.nodes()[n.inputs[0]].shape);
       entry["build_config"] = bc;
@@ -229,7 +229,7 @@ Json model_config(const Model& model) {
       node["kwargs"] = Json::object();
       if (n.training) node["kwargs"]["training"] = *n.training;
       if (!entry_of.count(n.layer.get())) {
-        Json entry = wrap("keras.layers", n.layer->class_name(), layer_config(*n.layer));
+        Json entry = wrap(layer_module(*n.layer), n.layer->class_name(), layer_config(*n.layer));
         Json bc = Json::object();
         if (n.inputs.size() == 1) {
           bc["input_shape"] = batch_shape(g.nodes()[n.inputs[0]].shape);

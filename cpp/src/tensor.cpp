@@ -48,7 +48,7 @@ void check_sample_size(const Shape& shape, const std::string& what) {
 std::string shape_to_string(const Shape& shape) {
   std::string s = "(None";
   for (int64_t d : shape) s += ", " + std::to_string(d);
-  return s + ")";
+  return s + (shape.empty() ? ",)" : ")");  // one value per sample: Python's (None,)
 }
 
 const char* version() { return DENSEKIT_VERSION; }

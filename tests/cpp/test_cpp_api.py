@@ -159,3 +159,14 @@ def test_cmake_dir_holds_the_package_config():
                              check=True).stdout.strip()
     assert os.path.isfile(os.path.join(include, "densekit", "densekit.hpp"))
     assert os.path.isfile(os.path.join(include, "eigen3", "Eigen", "Core"))
+
+
+def test_cpp_loads_and_runs_a_model_with_recorded_ops(programs):
+    """The file holds the traced ops as layers of the graph: C++ runs them with no Python."""
+    data = os.path.join(ROOT, "tests", "data")
+    expected = np.load(os.path.join(data, "model_v2_expected.npz"))
+    csv = "\n".join(",".join(f"{v:.9g}" for v in row) for row in expected["x"]) + "\n"
+    result = subprocess.run([programs["predict"], os.path.join(data, "model_v2.dk")], input=csv, capture_output=True,
+                            text=True, check=True)
+    cpp = np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()])
+    np.testing.assert_allclose(cpp, expected["predictions"], rtol=1e-6, atol=1e-6)

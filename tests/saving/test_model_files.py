@@ -330,21 +330,47 @@ def test_json_and_config_round_trips(data):
 
 # --- reference files: every released format version stays loadable --------------------------------
 
-def test_reference_file_v1_loads_and_predicts():
-    path = DATA_DIR / "model_v1.dk"
+def _reference(version):
+    """The reference file of ``version``, loaded, with what it predicted when it was written."""
+    path = DATA_DIR / f"model_v{version}.dk"
     with safetensors.safe_open(str(path), framework="numpy") as f:
-        assert f.metadata()["format_version"] == "1"
-    expected = np.load(DATA_DIR / "model_v1_expected.npz")
+        assert f.metadata()["format_version"] == str(version)
+    expected = np.load(DATA_DIR / f"model_v{version}_expected.npz")
     model = keras.models.load_model(path)
-    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["predictions"], rtol=1e-5, atol=1e-6)
-    assert isinstance(model.optimizer, optimizers.Adam)
-    assert model.optimizer.iterations == 3
+    assert isinstance(model.optimizer, optimizers.Adam) and model.optimizer.iterations == 3
+    return model, expected
+
+
+def _takes_the_recorded_step(model, expected):
+    """One more full-batch step gives the weights the model had when the file was written."""
     before = model.get_weights()
     model.fit(expected["x"], expected["y"], batch_size=len(expected["x"]), epochs=1, verbose=0)
     assert model.optimizer.iterations == 4
     assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     after = model.get_weights()
     assert len(after) == 4
-    for i, w in enumerate(after):  # the step the model took when the file was written
+    for i, w in enumerate(after):
         np.testing.assert_allclose(w, expected[f"weights_after_step_{i}"], rtol=1e-5, atol=1e-6)
+
+
+def test_reference_file_v1_loads_and_predicts():
+    model, expected = _reference(1)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
+    _takes_the_recorded_step(model, expected)
+
+
+def test_reference_file_v2_with_recorded_ops_loads_predicts_and_trains_on():
+    model, expected = _reference(2)
+    assert {"ElementwiseOp", "BinaryOp", "IndexMapOp", "Reduce"} <= {type(layer).__name__ for layer in model.layers}
+    _takes_the_recorded_step(model, expected)
+
+
+def test_a_file_takes_the_oldest_format_version_that_holds_its_model(tmp_path):
+    """Version 2 only for models with recorded ops: a plain model stays readable by version-1 readers."""
+    x = keras.Input((3,))
+    plain, with_ops = keras.Model(x, layers.Dense(2)(x)), keras.Model(x, keras.ops.square(layers.Dense(2)(x)))
+    for model, version in [(plain, "1"), (with_ops, "2")]:
+        model.save(tmp_path / "m.dk")
+        with safetensors.safe_open(str(tmp_path / "m.dk"), framework="numpy") as f:
+            assert f.metadata()["format_version"] == version

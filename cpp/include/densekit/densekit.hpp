@@ -20,6 +20,7 @@
 #include <densekit/layers/layer_normalization.hpp>
 #include <densekit/layers/merging.hpp>
 #include <densekit/layers/normalization.hpp>
+#include <densekit/layers/ops.hpp>
 #include <densekit/layers/prelu.hpp>
 #include <densekit/layers/rescaling.hpp>
 #include <densekit/layers/reshape.hpp>

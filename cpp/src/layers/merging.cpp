@@ -3,36 +3,17 @@
 #include "../parallel_for.hpp"
 
 #include <algorithm>
+#include "layers/broadcast.hpp"
 #include "layers/registry.hpp"
 #include <map>
 
 namespace densekit {
 namespace {
 
-// Keras prints per-sample shapes of merge inputs as Python tuples: "(3,)", "(2, 3)".
-std::string tuple_string(const Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + (s.size() == 1 ? ",)" : ")");
-}
-
 std::string shapes_string(const std::vector<Shape>& shapes) {
   std::string out = "[";
   for (size_t i = 0; i < shapes.size(); ++i) out += (i ? ", " : "") + shape_to_string(shapes[i]);
   return out + "]";
-}
-
-// Keras's _compute_elemwise_op_output_shape: right-aligned, a dimension of 1 broadcasts.
-Shape broadcast(const Shape& a, const Shape& b) {
-  if (a.size() < b.size()) return broadcast(b, a);
-  Shape out(a.begin(), a.end() - static_cast<std::ptrdiff_t>(b.size()));
-  for (size_t i = 0; i < b.size(); ++i) {
-    const int64_t x = a[a.size() - b.size() + i], y = b[i];
-    if (x != y && x != 1 && y != 1)
-      throw ValueError("Inputs have incompatible shapes. Received shapes " + tuple_string(a) + " and " + tuple_string(b));
-    out.push_back(x == 1 ? y : x);
-  }
-  return out;
 }
 
 }  // namespace
@@ -56,29 +37,10 @@ Shape Merge::build(const std::vector<Shape>& inputs) {
     throw ValueError("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=" + shapes_string(inputs));
   expect_same_shapes(inputs);
   Shape out = inputs[0];
-  for (size_t k = 1; k < inputs.size(); ++k) out = broadcast(out, inputs[k]);
-  // Index maps for the inputs that broadcast (row-major multi-index arithmetic, done once).
+  for (size_t k = 1; k < inputs.size(); ++k) out = broadcast_shapes(out, inputs[k]);
   out_cols_ = shape_size(out);
-  index_.assign(inputs.size(), {});
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const Shape& s = inputs[k];
-    if (s == out) continue;
-    auto& map = index_[k];
-    map.resize(static_cast<size_t>(out_cols_));
-    const size_t offset = out.size() - s.size();
-    for (Index j = 0; j < out_cols_; ++j) {
-      Index rest = j, in_index = 0, in_stride = 1;
-      for (size_t d = out.size(); d-- > 0;) {
-        const Index coord = rest % out[d];
-        rest /= out[d];
-        if (d < offset) continue;
-        const int64_t dim = s[d - offset];
-        in_index += (dim == 1 ? 0 : coord) * in_stride;
-        in_stride *= dim;
-      }
-      map[static_cast<size_t>(j)] = in_index;
-    }
-  }
+  index_.clear();
+  for (const Shape& s : inputs) index_.push_back(broadcast_index(s, out));
   mark_built();
   return out;
 }

@@ -20,7 +20,8 @@ const Registry& registry() {
     out.types = {&dense_type(),     &dropout_type(),        &flatten_type(),         &activation_layer_type(),
                  &prelu_type(),     &merge_type(),          &concatenate_type(),     &normalization_type(),
                  &batch_normalization_type(), &layer_normalization_type(), &gaussian_noise_type(),
-                 &gaussian_dropout_type(), &rescaling_type(), &reshape_type(), &input_layer_type()};
+                 &gaussian_dropout_type(), &rescaling_type(), &reshape_type(), &input_layer_type(),
+                 &elementwise_op_type(), &binary_op_type(), &reduce_type(), &index_map_op_type()};
     std::vector<std::string> all;
     for (const LayerType* type : out.types)
       for (const std::string& name : type->class_names) {
@@ -42,6 +43,17 @@ const LayerType& layer_type(const std::string& class_name) {
     throw ValueError("Unknown layer type '" + class_name + "' in the config: densekit supports " + r.names + ".");
   return *it->second;
 }
+
+bool is_recorded_op(const Layer& layer) {
+  const auto& by_name = registry().by_name;
+  const auto it = by_name.find(layer.class_name());
+  if (it == by_name.end()) return false;
+  const LayerType* type = it->second;
+  return type == &elementwise_op_type() || type == &binary_op_type() || type == &reduce_type() ||
+         type == &index_map_op_type();
+}
+
+const char* layer_module(const Layer& layer) { return is_recorded_op(layer) ? "densekit.ops" : "keras.layers"; }
 
 Json layer_config(const Layer& layer) {
   const auto& by_name = registry().by_name;

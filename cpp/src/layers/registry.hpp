@@ -35,6 +35,17 @@ const LayerType& normalization_type();
 const LayerType& prelu_type();
 const LayerType& rescaling_type();
 const LayerType& reshape_type();
+// The op layers (ops.hpp).
+const LayerType& elementwise_op_type();
+const LayerType& binary_op_type();
+const LayerType& reduce_type();
+const LayerType& index_map_op_type();
+
+// Whether `layer` is one of the op layers above (ops.hpp): they need format version 2 and are
+// written with the module "densekit.ops".
+bool is_recorded_op(const Layer& layer);
+// The module a layer's config entry names: "keras.layers", or "densekit.ops" for op layers.
+const char* layer_module(const Layer& layer);
 
 // The registered type of `class_name`; ValueError listing the supported ones when unknown.
 const LayerType& layer_type(const std::string& class_name);

@@ -2,16 +2,10 @@
 #include <densekit/layers/reshape.hpp>
 
 #include <algorithm>
+#include "layers/broadcast.hpp"
 #include "layers/registry.hpp"
 
 namespace densekit {
-namespace {
-std::string tuple_string(const Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + (s.size() == 1 ? ",)" : ")");
-}
-}  // namespace
 
 Reshape::Reshape(std::string name, Shape target_shape) : Layer(std::move(name)), target_(std::move(target_shape)) {
   if (std::count(target_.begin(), target_.end(), -1) > 1)

@@ -8,9 +8,9 @@ from densekit.layers.dropout import Dropout
 from densekit.layers.flatten import Flatten
 from densekit.layers.gaussian_dropout import GaussianDropout
 from densekit.layers.gaussian_noise import GaussianNoise
-from densekit.layers import keras_tensor
 from densekit.layers.input_layer import Input, InputLayer
 from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.lambda_layer import Lambda
 from densekit.layers.layer import Layer
 from densekit.layers.layer_normalization import LayerNormalization
 from densekit.layers.merging import (
@@ -18,15 +18,14 @@ from densekit.layers.merging import (
     multiply, subtract,
 )
 from densekit.layers.normalization import Normalization
+# The layers densekit.ops records (not Keras layers: a loaded model's op nodes are these).
+from densekit.layers.operation_layers import BinaryOp, ElementwiseOp, IndexMapOp, Reduce  # noqa: F401
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
 
-# What arithmetic on symbolic tensors builds (a + b, x * 2.0, ...): see layers/keras_tensor.py.
-keras_tensor.set_operator_layers(add=Add, subtract=Subtract, multiply=Multiply, rescaling=Rescaling)
-
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dropout", "Flatten",
-    "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Layer", "LayerNormalization", "LeakyReLU",
+    "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
     "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract",
 ]

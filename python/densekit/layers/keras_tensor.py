@@ -17,20 +17,40 @@ _SYMBOLIC_HELP = ("A KerasTensor is a symbolic placeholder: it has a shape but n
                   "calls (for example densekit.layers.Concatenate()([a, b]) instead of numpy.concatenate), and use "
                   "model.predict(x) to compute values.")
 
-# The layers that arithmetic on tensors builds: "add", "subtract", "multiply" (between two
-# tensors) and "rescaling" (with a number). Those layers import this module (through layer.py),
-# so it cannot import them; densekit/layers/__init__.py, which imports every layer, hands them
-# over (set_operator_layers) before any tensor can exist.
-_operator_layers = {}
+# Python's operators on tensors are densekit.ops (x + y, x ** 2, x[:, 1:3]). densekit.ops
+# records layers, which import this module, so it cannot import them: densekit/ops/__init__.py
+# hands itself over (set_operator_ops) before any tensor can exist.
+_ops = None
 
 
-def set_operator_layers(**layers):
-    """Sets the layer classes that ``+``, ``-``, ``*``, ``/`` and unary ``-`` on tensors build."""
-    _operator_layers.update(layers)
+def set_operator_ops(ops):
+    """Sets the module whose functions Python's operators on tensors call."""
+    global _ops
+    _ops = ops
+
+
+def _operand(value):
+    """Whether an operator takes ``value``: a tensor, a number or an array (densekit.ops refuses
+    constant arrays with a clear error); anything else lets Python try the other side."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (KerasTensor, int, float, np.integer, np.floating, np.ndarray, list, tuple))
 
 
 class KerasTensor:
     """A symbolic tensor: a shape (batch first, None) and the layer call that produced it."""
+
+    # NumPy's arithmetic on a tensor (numpy_array * tensor) is densekit.ops' own; its other
+    # functions (np.tanh(tensor)) have no values to work on.
+    _UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "true_divide": "divide",
+                  "divide": "divide", "power": "power", "maximum": "maximum", "minimum": "minimum"}
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        op = self._UFUNC_OPS.get(ufunc.__name__)
+        if op is not None and method == "__call__" and not kwargs:
+            return getattr(_ops, op)(*inputs)
+        hint = f" Use densekit.ops.{ufunc.__name__}." if hasattr(_ops, ufunc.__name__) else ""
+        raise TypeError(f"Cannot apply numpy.{ufunc.__name__} to {self!r}.{hint} {_SYMBOLIC_HELP}")
 
     def __init__(self, shape, dtype="float32", name=None, layer=None, node=None, node_index=0):
         self.shape = tuple(shape)
@@ -47,39 +67,58 @@ class KerasTensor:
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
-    # Arithmetic between tensors builds merge layers; with numbers, a Rescaling layer.
-    def _binary(self, other, merge, scale_of, offset_of):
-        if isinstance(other, KerasTensor):
-            return _operator_layers[merge]()([self, other])
-        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
-            return _operator_layers["rescaling"](scale_of(float(other)), offset_of(float(other)))(self)
-        return NotImplemented
+    # Arithmetic is densekit.ops: between tensors, merge layers (Add, ...) or BinaryOp; with a
+    # number, Rescaling or ElementwiseOp.
+    def _apply(self, op, a, b):
+        return getattr(_ops, op)(a, b) if _operand(a) and _operand(b) else NotImplemented
 
     def __add__(self, other):
-        return self._binary(other, "add", lambda v: 1.0, lambda v: v)
+        return self._apply("add", self, other)
 
-    __radd__ = __add__
+    def __radd__(self, other):
+        return self._apply("add", other, self)
 
     def __sub__(self, other):
-        return self._binary(other, "subtract", lambda v: 1.0, lambda v: -v)
+        return self._apply("subtract", self, other)
 
     def __rsub__(self, other):
-        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
-            return _operator_layers["rescaling"](-1.0, float(other))(self)
-        return NotImplemented
+        return self._apply("subtract", other, self)
 
     def __mul__(self, other):
-        return self._binary(other, "multiply", lambda v: v, lambda v: 0.0)
+        return self._apply("multiply", self, other)
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        return self._apply("multiply", other, self)
 
     def __truediv__(self, other):
-        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool) and other != 0:
-            return _operator_layers["rescaling"](1.0 / float(other))(self)
-        return NotImplemented
+        return self._apply("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._apply("divide", other, self)
+
+    def __pow__(self, other):
+        return self._apply("power", self, other)
+
+    def __rpow__(self, other):
+        return self._apply("power", other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _operator_layers["rescaling"](-1.0)(self)
+        return _ops.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, key):
+        return _ops.get_item(self, key)
 
     # What a placeholder cannot do: have values.
     def __array__(self, dtype=None, copy=None):

@@ -92,9 +92,9 @@ class Sequential(Model):
             raise ValueError(f"Sequential model '{self.name}' has no layers: add layers before using it.")
         input_name = self._input_layer.name if self._input_layer is not None else "input_layer"
         self._nested_network = None
-        if any(isinstance(layer, Model) for layer in self._layers):
-            # A model among the layers: its layers are inlined into this graph, as in a
-            # functional model that calls it (the C++ graph holds layers only).
+        if any(isinstance(layer, Model) or getattr(layer, "_inlined", False) for layer in self._layers):
+            # A model (or a Lambda) among the layers: the layers its call records are inlined
+            # into this graph, as in a functional model that calls it.
             inputs = outputs = InputLayer(shape=tuple(input_shapes[0]), name=input_name).output
             shapes = []
             for layer in self._layers:

@@ -17,7 +17,7 @@ from densekit import _core
 KNOWN_KERAS_MAJOR = 3
 
 NESTED_MODEL_CLASSES = ("Sequential", "Functional", "Model")
-_NOT_LAYERS = ("Input", "Layer", "KerasTensor")  # densekit.layers names that are not loadable layer classes
+_NOT_LAYERS = ("Input", "Layer", "KerasTensor", "Lambda")  # densekit.layers names a Keras file cannot load (a Lambda holds Python code)
 
 
 class KerasFileError(ValueError):

@@ -17,7 +17,8 @@ def readable_size(n_bytes):
 
 def format_shape(shape):
     """``(None, 16)``: a shape as Keras prints it, batch dimension first."""
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+    text = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({text},)" if len(shape) == 1 else f"({text})"  # Python's tuple: (None,)
 
 
 def weights_bytes(weights):

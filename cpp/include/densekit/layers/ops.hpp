@@ -1,0 +1,130 @@
+// The layers that densekit.ops records when it is called on symbolic tensors (and that Python's
+// operators on symbolic tensors record: x ** 2, a / b, x[:, 1:3]). Keras records these calls as
+// Operations (keras/src/ops/numpy.py); densekit records them as weightless layers of the same
+// C++ graph, so a model with custom arithmetic trains with no Python per batch, and saves and
+// loads (from Python or C++) like any other graph.
+//
+// Every op works per sample: its axes are the sample's axes (Keras's axis 1 is the first of
+// them); reductions over the batch axis are a loss's business, not a layer's.
+#pragma once
+
+#include <densekit/layers/layer.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace densekit {
+
+// y = f(x) element-wise, f one of ElementwiseOp::names(): "abs", "sqrt", ... and those with a
+// number: "power" (x ** value), "rpower" (value ** x), "rdivide" (value / x), "maximum",
+// "minimum", "clip" (to [value, value2]). Gradients follow TensorFlow's conventions at kinks
+// (abs'(0) = 0; maximum/minimum/clip pass the gradient where x reaches the bound).
+class ElementwiseOp : public Layer {
+ public:
+  ElementwiseOp(std::string name, std::string op, double value = 0.0, double value2 = 0.0);
+  std::string class_name() const override { return "ElementwiseOp"; }
+  static const std::vector<std::string>& names();
+  const std::string& op() const { return op_; }
+  double value() const { return value_; }
+  double value2() const { return value2_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+
+ private:
+  std::string op_;
+  double value_, value2_;
+  int kind_;
+};
+
+// Two tensors with broadcasting (Keras's rule, right-aligned; a dimension of 1 broadcasts):
+// "divide" (x / y) and "power" (x ** y). Add, Subtract, Multiply, Maximum and Minimum are the
+// merge layers (merging.hpp).
+class BinaryOp : public Layer {
+ public:
+  BinaryOp(std::string name, std::string op);
+  std::string class_name() const override { return "BinaryOp"; }
+  const std::string& op() const { return op_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  std::string op_;
+  bool divide_;
+  std::vector<std::vector<Index>> index_;  // per input: output element → input element (empty: same)
+  Index cols_ = 0;
+};
+
+// A reduction over some of a sample's axes: "sum", "mean", "max", "min", "prod", "var", "std",
+// "logsumexp"; `axes` count the batch axis as Keras's do (1 = the sample's first axis; negative
+// from the end; empty: every sample axis). keepdims keeps them as dimensions of 1.
+class Reduce : public Layer {
+ public:
+  Reduce(std::string name, std::string op, std::vector<int> axes, bool keepdims);
+  std::string class_name() const override { return "Reduce"; }
+  const std::string& op() const { return op_; }
+  const std::vector<int>& axes() const { return axes_; }
+  bool keepdims() const { return keepdims_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  std::string op_;
+  std::vector<int> axes_;
+  bool keepdims_;
+  int kind_ = 0;
+  std::vector<Index> target_;  // per input element of a sample: the output element it reduces into
+  Index in_cols_ = 0, out_cols_ = 0, count_ = 1;  // count_: elements per output
+};
+
+// One step of basic indexing along one sample axis: an integer (the axis goes) or a slice.
+struct IndexStep {
+  std::optional<int64_t> index;
+  std::optional<int64_t> start, stop;
+  int64_t step = 1;
+};
+
+// An output element is an input element: slicing (x[:, 1:3], "get_item"), "transpose" (of the
+// sample axes) and "take" (constant indices along one axis). Backward adds each output's
+// gradient into the element it came from.
+class IndexMapOp : public Layer {
+ public:
+  // op "get_item": steps per leading sample axis; "transpose": `axes` a permutation of the
+  // batch-counted axes 1..rank (empty: reversed); "take": `indices` along batch-counted `axis`.
+  IndexMapOp(std::string name, std::string op, std::vector<IndexStep> steps, std::vector<int> axes,
+             std::vector<int64_t> indices, int axis);
+  std::string class_name() const override { return "IndexMapOp"; }
+  const std::string& op() const { return op_; }
+  const std::vector<IndexStep>& steps() const { return steps_; }
+  const std::vector<int>& axes() const { return axes_; }
+  const std::vector<int64_t>& indices() const { return indices_; }
+  int axis() const { return axis_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  Shape build_get_item(const Shape& in, std::vector<std::vector<Index>>& coords) const;
+  std::string op_;
+  std::vector<IndexStep> steps_;
+  std::vector<int> axes_;
+  std::vector<int64_t> indices_;
+  int axis_;
+  std::vector<Index> source_;  // per output element of a sample: the input element it copies
+  Index in_cols_ = 0;
+};
+
+}  // namespace densekit

@@ -1,0 +1,19 @@
+"""``densekit.ops``: Keras's ops (``keras.ops``) for custom code in dense networks.
+
+Called on arrays, an op computes at once and returns a NumPy array. Called on a symbolic tensor
+(in the functional API, a Lambda, or a subclassed model's ``call``), it records a layer of the
+model's C++ graph, so the model still trains with no Python per batch. docs/ops.md lists what
+is recorded and what is computed eagerly only.
+"""
+
+from densekit.layers import keras_tensor
+from densekit.ops.nn import *  # noqa: F403
+from densekit.ops.nn import __all__ as _nn_all
+from densekit.ops.numpy import *  # noqa: F403
+from densekit.ops.numpy import __all__ as _numpy_all
+from densekit.ops import numpy as _numpy_ops
+
+# Python's operators on symbolic tensors are these ops (x ** 2, a / b, x[:, 1:3]).
+keras_tensor.set_operator_ops(_numpy_ops)
+
+__all__ = sorted(set(_numpy_all) | set(_nn_all))

@@ -1,0 +1,67 @@
+"""The activation ops of ``keras.ops`` (keras/src/ops/nn.py). On arrays they run the C++
+activations (densekit.activations); on a symbolic tensor they record an Activation layer (or
+Softmax, LeakyReLU, ELU), the same layers a model names by string."""
+
+from densekit import activations
+from densekit.layers.activation import ELU, Activation, LeakyReLU, Softmax
+from densekit.ops.symbolic import is_symbolic, sample_axis, unsupported
+
+
+def _activation(name, eager):
+    def fn(x):
+        return Activation(name)(x) if is_symbolic(x) else eager(x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"The `{name}` activation, element-wise."
+    return fn
+
+
+relu = _activation("relu", activations.relu)
+relu6 = _activation("relu6", activations.relu6)
+sigmoid = _activation("sigmoid", activations.sigmoid)
+softplus = _activation("softplus", activations.softplus)
+softsign = _activation("softsign", activations.softsign)
+silu = swish = _activation("silu", activations.silu)
+selu = _activation("selu", activations.selu)
+hard_sigmoid = _activation("hard_sigmoid", activations.hard_sigmoid)
+hard_silu = hard_swish = _activation("hard_silu", activations.hard_silu)
+mish = _activation("mish", activations.mish)
+
+
+def gelu(x, approximate=True):
+    """Keras's ops.gelu: the tanh approximation by default (keras.activations.gelu: exact)."""
+    if is_symbolic(x):
+        return Activation(activations.get({"class_name": "gelu", "config": {"approximate": bool(approximate)}}))(x)
+    return activations.gelu(x, approximate=approximate)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return LeakyReLU(negative_slope=negative_slope)(x) if is_symbolic(x) else activations.leaky_relu(x, negative_slope)
+
+
+def elu(x, alpha=1.0):
+    return ELU(alpha=alpha)(x) if is_symbolic(x) else activations.elu(x, alpha)
+
+
+def _last_axis(x, axis, name):
+    if axis not in (-1, x.ndim - 1):
+        sample_axis(axis, x.ndim, name)  # the batch axis gets its own message
+        raise unsupported(name, f"densekit normalises along the last axis only (received axis={axis}).")
+
+
+def softmax(x, axis=-1):
+    if is_symbolic(x):
+        _last_axis(x, axis, "softmax")
+        return Softmax(axis=-1)(x)
+    return activations.softmax(x, axis)
+
+
+def log_softmax(x, axis=-1):
+    if is_symbolic(x):
+        _last_axis(x, axis, "log_softmax")
+        return Activation("log_softmax")(x)
+    return activations.log_softmax(x, axis)
+
+
+__all__ = ["elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_softmax", "mish", "relu", "relu6",
+           "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish"]

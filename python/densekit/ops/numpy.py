@@ -1,0 +1,368 @@
+"""The NumPy-like ops of ``keras.ops`` (keras/src/ops/numpy.py) that custom code for dense
+networks uses: arithmetic and math, reductions, shape ops and products.
+
+On arrays they compute at once and return NumPy arrays (as Keras's NumPy backend does); on a
+symbolic tensor they record a layer of the model's C++ graph (ops/symbolic.py), which then runs,
+and differentiates, with the rest of the model. Axes count the batch axis, as in Keras.
+"""
+
+import numpy as np
+
+from densekit.layers.merging import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
+from densekit.layers.operation_layers import BinaryOp, ElementwiseOp, IndexMapOp, Reduce
+from densekit.layers.rescaling import Rescaling
+from densekit.layers.reshape import Reshape
+from densekit.ops.symbolic import check_constant, is_symbolic, sample_axis, unsupported
+
+
+def convert_to_tensor(x, dtype=None):
+    """An array (float32 for Python floats, as Keras's floatx); a symbolic tensor as it is."""
+    if is_symbolic(x):
+        return x
+    if dtype is not None:
+        return np.asarray(x, dtype=np.dtype(dtype))
+    array = np.asarray(x)
+    if not isinstance(x, np.ndarray) and array.dtype == np.float64:
+        array = array.astype(np.float32)
+    return array
+
+
+_t = convert_to_tensor
+
+
+# --- element-wise functions ---------------------------------------------------------------------
+
+def _unary(op, numpy_fn):
+    def fn(x):
+        if is_symbolic(x):
+            return ElementwiseOp(op)(x)
+        return numpy_fn(_t(x))
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"``{op}(x)`` element-wise."
+    return fn
+
+
+abs = absolute = _unary("abs", np.abs)  # noqa: A001  (Keras's name)
+sign = _unary("sign", np.sign)
+sqrt = _unary("sqrt", np.sqrt)
+square = _unary("square", np.square)
+exp = _unary("exp", np.exp)
+expm1 = _unary("expm1", np.expm1)
+log = _unary("log", np.log)
+log1p = _unary("log1p", np.log1p)
+sin = _unary("sin", np.sin)
+cos = _unary("cos", np.cos)
+tanh = _unary("tanh", np.tanh)
+reciprocal = _unary("reciprocal", np.reciprocal)
+floor = _unary("floor", np.floor)
+round = _unary("round", np.round)  # noqa: A001
+
+
+def negative(x):
+    return Rescaling(-1.0)(x) if is_symbolic(x) else np.negative(_t(x))
+
+
+# Between two tensors: the merge layers (and BinaryOp); with a number, Rescaling or ElementwiseOp.
+_TENSOR_LAYERS = {"add": Add, "subtract": Subtract, "multiply": Multiply, "maximum": Maximum, "minimum": Minimum}
+
+
+def _with_number(op, x, c, number_first):
+    """``x op c`` (or ``c op x``) for a symbolic x and a number c."""
+    if op == "add":
+        return Rescaling(1.0, c)(x)
+    if op == "subtract":
+        return Rescaling(-1.0, c)(x) if number_first else Rescaling(1.0, -c)(x)
+    if op == "multiply":
+        return Rescaling(c)(x)
+    if op == "divide":
+        if number_first:
+            return ElementwiseOp("rdivide", value=c)(x)
+        if c == 0:
+            raise ZeroDivisionError("densekit.ops.divide: division of a symbolic tensor by the number 0.")
+        return Rescaling(1.0 / c)(x)
+    if op == "power":
+        return ElementwiseOp("rpower" if number_first else "power", value=c)(x)
+    return ElementwiseOp(op, value=c)(x)  # maximum, minimum: symmetric
+
+
+def _binary(op, numpy_fn):
+    def fn(x1, x2):
+        if not is_symbolic(x1, x2):
+            return numpy_fn(_t(x1), _t(x2))
+        a, b = check_constant(op, x1), check_constant(op, x2)
+        if is_symbolic(a) and is_symbolic(b):
+            layer = _TENSOR_LAYERS.get(op)
+            return layer()([a, b]) if layer else BinaryOp(op)([a, b])
+        return _with_number(op, b, a, True) if is_symbolic(b) else _with_number(op, a, b, False)
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"``{op}(x1, x2)`` element-wise, broadcasting."
+    return fn
+
+
+add = _binary("add", np.add)
+subtract = _binary("subtract", np.subtract)
+multiply = _binary("multiply", np.multiply)
+divide = true_divide = _binary("divide", np.true_divide)
+power = _binary("power", np.power)
+maximum = _binary("maximum", np.maximum)
+minimum = _binary("minimum", np.minimum)
+
+
+def clip(x, x_min, x_max):
+    if not is_symbolic(x):
+        return np.clip(_t(x), x_min, x_max)
+    lo, hi = check_constant("clip", x_min), check_constant("clip", x_max)
+    if is_symbolic(lo) or is_symbolic(hi):
+        raise unsupported("clip", "its bounds are symbolic tensors; use ops.maximum and ops.minimum.")
+    return ElementwiseOp("clip", x_min=lo, x_max=hi)(x)
+
+
+def _eager_only(name, numpy_fn, why):
+    def fn(*args, **kwargs):
+        if is_symbolic(*args, *kwargs.values()):
+            raise unsupported(name, why)
+        return numpy_fn(*[_t(a) for a in args], **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"NumPy's ``{name}`` on arrays ({why})"
+    return fn
+
+
+_BOOLEAN = "it returns booleans, which have no gradient to train with."
+equal = _eager_only("equal", np.equal, _BOOLEAN)
+not_equal = _eager_only("not_equal", np.not_equal, _BOOLEAN)
+greater = _eager_only("greater", np.greater, _BOOLEAN)
+greater_equal = _eager_only("greater_equal", np.greater_equal, _BOOLEAN)
+less = _eager_only("less", np.less, _BOOLEAN)
+less_equal = _eager_only("less_equal", np.less_equal, _BOOLEAN)
+logical_and = _eager_only("logical_and", np.logical_and, _BOOLEAN)
+logical_or = _eager_only("logical_or", np.logical_or, _BOOLEAN)
+logical_not = _eager_only("logical_not", np.logical_not, _BOOLEAN)
+where = _eager_only("where", np.where, "it selects by a boolean condition, which densekit does not record yet.")
+
+
+# --- reductions ---------------------------------------------------------------------------------
+
+def _axes(op, x, axis):
+    if axis is None:
+        raise unsupported(op, "with axis=None it reduces over the batch axis too, and a layer computes each sample on "
+                              "its own. Give the sample axes (axis=-1, ...); a loss averages over the batch itself.")
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in axes:
+        sample_axis(a, x.ndim, op)
+    return [int(a) for a in axes]
+
+
+def _reduction(op, numpy_fn):
+    def fn(x, axis=None, keepdims=False):
+        if is_symbolic(x):
+            return Reduce(op, axis=_axes(op, x, axis), keepdims=keepdims)(x)
+        return numpy_fn(_t(x), axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"``{op}`` over ``axis`` (all axes when None), keeping them as 1s with ``keepdims``."
+    return fn
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+sum = _reduction("sum", np.sum)  # noqa: A001
+mean = _reduction("mean", np.mean)
+max = amax = _reduction("max", np.max)  # noqa: A001
+min = amin = _reduction("min", np.min)  # noqa: A001
+prod = _reduction("prod", np.prod)
+var = _reduction("var", np.var)
+std = _reduction("std", np.std)
+logsumexp = _reduction("logsumexp", _logsumexp)
+
+
+def argmax(x, axis=None, keepdims=False):
+    if is_symbolic(x):
+        raise unsupported("argmax", "it returns integer positions, which have no gradient to train with.")
+    return np.argmax(_t(x), axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    if is_symbolic(x):
+        raise unsupported("argmin", "it returns integer positions, which have no gradient to train with.")
+    return np.argmin(_t(x), axis=axis, keepdims=keepdims)
+
+
+# --- shapes -------------------------------------------------------------------------------------
+
+def shape(x):
+    return tuple(x.shape) if is_symbolic(x) else np.shape(x)
+
+
+def reshape(x, newshape):
+    if not is_symbolic(x):
+        return np.reshape(_t(x), newshape)
+    newshape = tuple(np.atleast_1d(newshape).tolist()) if not isinstance(newshape, tuple) else newshape
+    if not newshape or newshape[0] not in (-1, None):
+        raise unsupported("reshape", f"the new shape {newshape} does not keep the batch axis first (-1 or None).")
+    return Reshape(tuple(int(d) for d in newshape[1:]))(x)
+
+
+def expand_dims(x, axis):
+    if not is_symbolic(x):
+        return np.expand_dims(_t(x), axis)
+    a = sample_axis(axis, x.ndim + 1, "expand_dims")
+    sample = list(x.shape[1:])
+    sample.insert(a - 1, 1)
+    return Reshape(tuple(sample))(x)
+
+
+def squeeze(x, axis=None):
+    if not is_symbolic(x):
+        return np.squeeze(_t(x), axis=axis)
+    axes = [i for i, d in enumerate(x.shape) if i > 0 and d == 1] if axis is None else \
+        [sample_axis(a, x.ndim, "squeeze") for a in np.atleast_1d(axis).tolist()]
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of a tensor of shape {x.shape} has size {x.shape[a]}, not 1.")
+    return Reshape(tuple(d for i, d in enumerate(x.shape) if i > 0 and i not in axes))(x)
+
+
+def transpose(x, axes=None):
+    if not is_symbolic(x):
+        return np.transpose(_t(x), axes)
+    if axes is None:
+        raise unsupported("transpose", "with axes=None it moves the batch axis last; give axes that keep 0 first.")
+    return IndexMapOp("transpose", axes=[int(a) % x.ndim for a in axes])(x)
+
+
+def concatenate(xs, axis=0):
+    if not is_symbolic(*xs):
+        return np.concatenate([_t(x) for x in xs], axis=axis)
+    if not all(is_symbolic(x) for x in xs):
+        raise unsupported("concatenate", "it mixes symbolic tensors with constant arrays.")
+    sample_axis(axis, xs[0].ndim, "concatenate")
+    return Concatenate(axis=int(axis))(list(xs))
+
+
+def stack(xs, axis=0):
+    if not is_symbolic(*xs):
+        return np.stack([_t(x) for x in xs], axis=axis)
+    sample_axis(axis, xs[0].ndim + 1, "stack")
+    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    if not is_symbolic(x):
+        return np.split(_t(x), indices_or_sections, axis=axis)
+    a = sample_axis(axis, x.ndim, "split")
+    size = x.shape[a]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if size % int(indices_or_sections):
+            raise ValueError(f"split: axis {axis} of size {size} does not divide into {indices_or_sections} equal parts.")
+        step = size // int(indices_or_sections)
+        bounds = list(range(0, size + 1, step))
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [size]
+    return [get_item(x, (slice(None),) * a + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def take(x, indices, axis=None):
+    if not is_symbolic(x):
+        return np.take(_t(x), np.asarray(indices), axis=axis)
+    if is_symbolic(indices):
+        raise unsupported("take", "its indices are a symbolic tensor; densekit gathers constant indices only.")
+    if axis is None:
+        raise unsupported("take", "with axis=None it flattens the batch axis into the others.")
+    index_array = np.asarray(indices)
+    if index_array.ndim != 1 or index_array.dtype.kind not in "iu":
+        raise unsupported("take", f"its indices must be a 1-D list of integers (received shape {index_array.shape}, "
+                                  f"dtype {index_array.dtype}).")
+    sample_axis(axis, x.ndim, "take")
+    return IndexMapOp("take", indices=index_array.tolist(), axis=int(axis))(x)
+
+
+def get_item(x, key):
+    """``x[key]``: basic indexing (integers, slices, ``...``) of the sample axes, the batch axis
+    taken whole (``x[:, 1:3]``)."""
+    if not is_symbolic(x):
+        return _t(x)[key]
+    key = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in key):
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (x.ndim - len(key) + 1) + key[at + 1:]
+    if not key or key[0] != slice(None):
+        raise unsupported("get_item", f"the key {key!r} indexes the batch axis; take it whole (x[:, ...]), as a layer "
+                                      "computes each sample on its own.")
+    steps = []
+    for k in key[1:]:
+        if k is None:
+            raise unsupported("get_item", "it adds an axis with None; use ops.expand_dims.")
+        if isinstance(k, slice):
+            parts = [None if v is None else int(v) for v in (k.start, k.stop, k.step)]
+            if parts[2] == 0:
+                raise ValueError("slice step cannot be zero")
+            steps.append(parts)
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            steps.append(int(k))
+        else:
+            raise unsupported("get_item", f"its key holds {k!r}; densekit records integers and slices (for a list of "
+                                          "positions, use ops.take).")
+    while steps and steps[-1] == [None, None, None]:
+        steps.pop()
+    if not steps:
+        return x
+    return IndexMapOp("get_item", key=steps)(x)
+
+
+# --- products -----------------------------------------------------------------------------------
+
+_PRODUCT = ("products are not recorded yet. For x @ W with a constant W, use layers.Dense(units, use_bias=False) "
+            "and set its kernel (trainable=False to keep it fixed).")
+
+
+def matmul(x1, x2):
+    if is_symbolic(x1, x2):
+        raise unsupported("matmul", _PRODUCT)
+    return np.matmul(_t(x1), _t(x2))
+
+
+def dot(x1, x2):
+    if is_symbolic(x1, x2):
+        raise unsupported("dot", _PRODUCT)
+    return np.dot(_t(x1), _t(x2))
+
+
+def einsum(subscripts, *operands):
+    if is_symbolic(*operands):
+        raise unsupported("einsum", _PRODUCT)
+    return np.einsum(subscripts, *[_t(o) for o in operands])
+
+
+def one_hot(x, num_classes, axis=-1, dtype="float32"):
+    """``num_classes`` columns, 1 where the column is the label (out-of-range labels: all 0)."""
+    if is_symbolic(x):
+        raise unsupported("one_hot", "it takes integer labels, which a model's float graph does not carry.")
+    labels = np.asarray(x).astype(np.int64)
+    out = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
+    return np.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+def cast(x, dtype):
+    if is_symbolic(x):
+        if np.dtype(dtype) != np.float32:
+            raise unsupported("cast", f"densekit's graph computes in float32 only (received dtype={dtype!r}).")
+        return x
+    return np.asarray(x).astype(np.dtype(dtype))
+
+
+def stop_gradient(x):
+    """``x``, with no gradient flowing back through it."""
+    return ElementwiseOp("stop_gradient")(x) if is_symbolic(x) else _t(x)
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in (
+    "np", "Add", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "BinaryOp", "ElementwiseOp", "IndexMapOp",
+    "Reduce", "Rescaling", "Reshape", "check_constant", "is_symbolic", "sample_axis", "unsupported")]

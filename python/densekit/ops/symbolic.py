@@ -1,0 +1,57 @@
+"""How an op decides between computing and recording: called on arrays it computes at once
+(NumPy results, as Keras's NumPy backend); called on a symbolic tensor (densekit.Input, a layer's
+output, a subclassed model's traced call) it records a layer of the C++ graph
+(layers/operation_layers.py) and returns the new symbolic tensor."""
+
+import numbers
+
+import numpy as np
+
+from densekit.layers.keras_tensor import KerasTensor
+
+
+def is_symbolic(*values):
+    return any(isinstance(v, KerasTensor) for v in values)
+
+
+def scalar(value):
+    """``value`` as a Python float when it is a single number (a 0-d array too), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return float(value)
+    return None
+
+
+def unsupported(op, detail):
+    """The error for an op densekit cannot record in a model's graph."""
+    return NotImplementedError(
+        f"densekit.ops.{op} cannot be recorded on a symbolic tensor: {detail} densekit records an op as a layer of "
+        "its C++ graph, computed per sample. Call the op on arrays (eagerly), or build the computation from "
+        "densekit.layers and the ops listed in docs/ops.md.")
+
+
+def check_constant(op, value):
+    """A constant an op mixes with a symbolic tensor must be one number."""
+    if isinstance(value, KerasTensor):
+        return value
+    number = scalar(value)
+    if number is None:
+        shape = getattr(np.asarray(value), "shape", "?")
+        raise unsupported(op, f"one operand is a constant array of shape {shape}; densekit records constants of a "
+                              "single number only (for a constant vector, use a layer, e.g. a Dense or Rescaling).")
+    return number
+
+
+def sample_axis(axis, ndim, op):
+    """A Keras axis (counting the batch axis) of a tensor of rank ``ndim``, checked."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{op}: `axis` must be an integer. Received: axis={axis!r}")
+    a = int(axis) + ndim if axis < 0 else int(axis)
+    if not 0 <= a < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of bounds for a tensor of rank {ndim}.")
+    if a == 0:
+        raise unsupported(op, "it works along the batch axis (axis 0), and a layer computes each sample on its own.")
+    return a

@@ -1,0 +1,226 @@
+"""densekit.ops on symbolic tensors: each op records a layer of the C++ graph whose forward pass
+matches NumPy (the ops' eager path, in float64) and whose gradient matches float64 finite
+differences of that NumPy reference, broadcasting included; the model then trains, saves and
+loads like any other."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers, ops
+
+# name: (op on a tensor, shape of a sample, the input needs positive values)
+UNARY = {
+    "abs": (ops.abs, False), "sign": (ops.sign, False), "sqrt": (ops.sqrt, True), "square": (ops.square, False),
+    "exp": (ops.exp, False), "expm1": (ops.expm1, False), "log": (ops.log, True), "log1p": (ops.log1p, True),
+    "sin": (ops.sin, False), "cos": (ops.cos, False), "tanh": (ops.tanh, False), "reciprocal": (ops.reciprocal, True),
+    "floor": (ops.floor, False), "round": (ops.round, False), "negative": (ops.negative, False),
+    "x + 2": (lambda t: t + 2.0, False), "2 - x": (lambda t: 2 - t, False), "x * 3": (lambda t: 3 * t, False),
+    "x / 4": (lambda t: t / 4, False), "4 / x": (lambda t: 4.0 / t, True), "x ** 3": (lambda t: t ** 3, False),
+    "x ** 0.5": (lambda t: t ** 0.5, True), "2 ** x": (lambda t: 2.0 ** t, False),
+    "maximum": (lambda t: ops.maximum(t, 0.1), False), "minimum": (lambda t: ops.minimum(0.1, t), False),
+    "clip": (lambda t: ops.clip(t, -0.3, 0.3), False), "abs()": (abs, False), "-x": (lambda t: -t, False),
+    "relu": (ops.relu, False), "sigmoid": (ops.sigmoid, False), "softplus": (ops.softplus, False),
+    "silu": (ops.silu, False), "gelu": (ops.gelu, False), "elu": (ops.elu, False),
+    "leaky_relu": (ops.leaky_relu, False), "softmax": (ops.softmax, False), "log_softmax": (ops.log_softmax, False),
+}
+
+# The activation ops compute in float32 C++ on arrays too: their float64 references.
+_sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+REFERENCES = {
+    "relu": lambda v: np.maximum(v, 0), "sigmoid": _sigmoid, "softplus": lambda v: np.log1p(np.exp(v)),
+    "silu": lambda v: v * _sigmoid(v), "elu": lambda v: np.where(v > 0, v, np.expm1(v)),
+    "gelu": lambda v: 0.5 * v * (1 + np.tanh(np.sqrt(2 / np.pi) * (v + 0.044715 * v ** 3))),  # ops.gelu: approximate
+    "leaky_relu": lambda v: np.where(v > 0, v, 0.2 * v),
+    "softmax": lambda v: np.exp(v) / np.exp(v).sum(-1, keepdims=True),
+    "log_softmax": lambda v: v - np.log(np.exp(v).sum(-1, keepdims=True)),
+}
+
+# On a (None, 2, 4) tensor.
+SHAPED = {
+    "sum -1": lambda t: ops.sum(t, axis=-1), "mean 1 keepdims": lambda t: ops.mean(t, axis=1, keepdims=True),
+    "max (1, 2)": lambda t: ops.max(t, axis=(1, 2)), "min -1 keepdims": lambda t: ops.min(t, axis=-1, keepdims=True),
+    "prod -1": lambda t: ops.prod(t, axis=-1), "var -1": lambda t: ops.var(t, axis=-1),
+    "std 1": lambda t: ops.std(t, axis=1), "logsumexp -1": lambda t: ops.logsumexp(t, axis=-1),
+    "x[:, 1]": lambda t: t[:, 1], "x[:, :, 1:3]": lambda t: t[:, :, 1:3], "x[:, ::-1, ::2]": lambda t: t[:, ::-1, ::2],
+    "x[..., -1]": lambda t: t[..., -1], "x[:, 0, 2]": lambda t: t[:, 0, 2], "x[:, :, -3:-1]": lambda t: t[:, :, -3:-1],
+    "transpose": lambda t: ops.transpose(t, (0, 2, 1)), "take": lambda t: ops.take(t, [3, 0, 3], axis=-1),
+    "expand_dims": lambda t: ops.expand_dims(t, 1), "squeeze": lambda t: ops.squeeze(t[:, :1], axis=1),
+    "reshape": lambda t: ops.reshape(t, (-1, 8)), "split": lambda t: ops.split(t, 2, axis=-1)[1],
+    "stack": lambda t: ops.stack([t, t * 2.0], axis=1), "concatenate": lambda t: ops.concatenate([t, t[:, :1]], axis=1),
+    "x / y broadcast": lambda t: t / (ops.sum(ops.square(t), axis=-1, keepdims=True) + 1.0),
+    "x ** y": lambda t: (ops.abs(t) + 0.5) ** t[:, :1], "y / x": lambda t: t[:, :1] / (ops.abs(t) + 0.5),
+    "maximum tensors": lambda t: ops.maximum(t, t[:, ::-1]), "x - y broadcast": lambda t: t - ops.mean(t, axis=1,
+                                                                                                         keepdims=True),
+}
+
+
+def _run(fn, sample_shape, positive, gradcheck, seed, reference=None):
+    """Input → Dense(tanh) → [+ 1.5] → fn: the C++ model against ``reference`` (default: fn)
+    on float64 arrays."""
+    reference = reference or fn
+    rng = np.random.default_rng(seed)
+    x = keras.Input(sample_shape)
+    h = layers.Dense(sample_shape[-1], activation="tanh")(x)
+    out = fn(h + 1.5 if positive else h)
+    op_shape = out.shape
+    # densekit's losses compare (batch, features): flatten what the op made.
+    out = ops.reshape(out, (-1, int(np.prod(out.shape[1:])))) if len(out.shape) != 2 else out
+    model = keras.Model(x, out)
+    model.compile("sgd", "mse")
+    xs = rng.normal(size=(5,) + sample_shape)
+    ys = rng.normal(size=(5,) + tuple(out.shape[1:]))
+    name = model.layers[1].name
+
+    def forward(w, inputs):
+        hv = np.tanh(inputs[0] @ w[name][0] + w[name][1])
+        return [np.asarray(reference(hv + 1.5 if positive else hv), dtype=np.float64).reshape(len(hv), -1)]
+
+    predicted, _ = gradcheck(model, [xs], [ys], forward, rtol=3e-3, atol=3e-5)
+    return op_shape, predicted[0]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_element_wise_ops_forward_and_gradient(name, gradcheck):
+    fn, positive = UNARY[name]
+    if name in ("sign", "floor", "round"):  # no gradient of their own: the check needs one through them
+        fn = (lambda f: lambda t: f(t) + t)(fn)
+    _run(fn, (3,), positive, gradcheck, seed=len(name), reference=REFERENCES.get(name))
+
+
+@pytest.mark.parametrize("name", sorted(SHAPED))
+def test_shaped_ops_forward_and_gradient(name, gradcheck):
+    op_shape, _ = _run(SHAPED[name], (2, 4), False, gradcheck, seed=len(name))
+    # The shape Keras gives: the op on a (batch, 2, 4) array.
+    assert op_shape[1:] == np.asarray(SHAPED[name](np.zeros((5, 2, 4)))).shape[1:] and op_shape[0] is None
+
+
+def test_eager_ops_return_numpy_arrays_with_keras_dtypes():
+    x = np.array([[1.0, -2.0, 3.0]], dtype=np.float32)
+    assert ops.square(x).dtype == np.float32 and isinstance(ops.square(x), np.ndarray)
+    assert ops.convert_to_tensor([1.5, 2.0]).dtype == np.float32  # Python floats: floatx
+    assert ops.convert_to_tensor([1, 2]).dtype.kind == "i"
+    np.testing.assert_array_equal(ops.sum(x, axis=-1), [2.0])
+    np.testing.assert_allclose(ops.logsumexp(x), np.log(np.exp(x).sum()), rtol=1e-6)
+    np.testing.assert_array_equal(ops.one_hot([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(ops.argmax(x, axis=-1), [2])
+    np.testing.assert_array_equal(ops.relu(x), [[1.0, 0.0, 3.0]])  # the C++ activation, eagerly
+    np.testing.assert_array_equal(ops.where(x > 0, x, 0.0), [[1.0, 0.0, 3.0]])
+
+
+def test_eager_and_recorded_ops_agree_in_float32():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 2, 4)).astype(np.float32)
+    t = keras.Input((2, 4))
+    outs = [ops.sin(t) * t ** 2, ops.std(t, axis=-1), t[:, 1, ::-1] / (ops.abs(t[:, 0]) + 1.0)]
+    got = keras.Model(t, outs).predict(x, verbose=0)
+    want = [ops.sin(x) * x ** 2, ops.std(x, axis=-1), x[:, 1, ::-1] / (ops.abs(x[:, 0]) + 1.0)]
+    for g, w in zip(got, want):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, w, rtol=2e-6, atol=1e-7)
+
+
+def test_stop_gradient_blocks_the_gradient():
+    from densekit._core._testing import compute_gradients
+
+    x = keras.Input((3,))
+    h = layers.Dense(3)(x)
+    model = keras.Model(x, layers.Dense(1)(ops.stop_gradient(h)))
+    model.compile("sgd", "mse")
+    g = compute_gradients(model._core, [np.ones((2, 3), "float32")], [np.zeros((2, 1), "float32")])
+    assert not g[:12].any() and g[12:].any()  # the first Dense gets nothing; the second learns
+
+
+def test_max_shares_the_gradient_between_ties_and_prod_handles_a_zero():
+    from densekit._core._testing import compute_gradients
+
+    x = keras.Input((3,))
+    model = keras.Model(x, [ops.max(layers.Dense(3, use_bias=False)(x), axis=-1, keepdims=True)])
+    model.compile("sgd", "mse")
+    model.layers[1].set_weights([np.eye(3, dtype=np.float32)])
+    g = compute_gradients(model._core, [np.array([[2.0, 2.0, 1.0]], "float32")], [np.zeros((1, 1), "float32")])
+    # d(mse)/d(out) = 2 * 2 = 4, shared by the two tied maxima: 2 each, into row 0 and 1 of the kernel's diagonal.
+    np.testing.assert_allclose(g.reshape(3, 3).diagonal(), [4.0, 4.0, 0.0])
+    model = keras.Model(x, [ops.prod(layers.Dense(3, use_bias=False)(x), axis=-1, keepdims=True)])
+    model.compile("sgd", "mse")
+    model.layers[1].set_weights([np.eye(3, dtype=np.float32)])
+    g = compute_gradients(model._core, [np.array([[0.0, 2.0, 3.0]], "float32")], [np.ones((1, 1), "float32")])
+    # out = 0, d(mse)/d(out) = -2; only the zero's gradient is non-zero: -2 * 2 * 3 * x0... x0 = 0 so kernel grad 0,
+    # but through x (the input) the zero factor's product of the others is 6.
+    assert np.all(np.isfinite(g))
+
+
+def test_a_model_with_ops_trains_saves_and_loads(tmp_path):
+    rng = np.random.default_rng(1)
+    xs = rng.normal(size=(64, 4)).astype(np.float32)
+    ys = (np.sin(xs[:, :1]) + xs[:, 1:2] ** 2).astype(np.float32)
+    keras.utils.set_random_seed(3)
+    x = keras.Input((4,))
+    h = layers.Dense(8, activation="tanh")(x)
+    out = layers.Dense(1)(ops.concatenate([ops.sin(h), h[:, :4] ** 2, ops.mean(h, axis=-1, keepdims=True)], axis=-1))
+    model = keras.Model(x, out)
+    model.compile("adam", "mse")
+    history = model.fit(xs, ys, epochs=20, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    path = tmp_path / "ops.dk"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0))
+    assert {"ElementwiseOp", "IndexMapOp", "Reduce"} <= {type(layer).__name__ for layer in loaded.layers}
+    config = keras.Model.from_config(model.get_config())  # fresh weights, same graph
+    assert config.predict(xs, verbose=0).shape == (64, 1)
+
+
+def test_a_subclassed_model_with_ops_between_layers_traces_into_the_graph():
+    class Residual(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = layers.Dense(4, activation="tanh"), layers.Dense(1)
+
+        def call(self, x):
+            h = self.a(x)
+            return self.b(x + h * ops.sigmoid(h))
+
+    rng = np.random.default_rng(2)
+    xs = rng.normal(size=(32, 4)).astype(np.float32)
+    model = Residual()
+    model.compile("adam", "mse")
+    model.fit(xs, xs[:, :1], epochs=2, verbose=0)
+    w = model.get_weights()
+    h = np.tanh(xs @ w[0] + w[1])
+    np.testing.assert_allclose(model.predict(xs, verbose=0), (xs + h / (1 + np.exp(-h))) @ w[2] + w[3], rtol=1e-5,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t: ops.sum(t), "batch axis"),
+    (lambda t: ops.mean(t, axis=0), "batch axis"),
+    (lambda t: t[0], "batch axis"),
+    (lambda t: t[:, None], "expand_dims"),
+    (lambda t: t[:, [0, 1]], "ops.take"),
+    (lambda t: t @ np.ones((3, 2), "float32"), "Dense"),
+    (lambda t: t + np.ones(3, "float32"), "constant array"),
+    (lambda t: np.ones(3, "float32") * t, "constant array"),
+    (lambda t: ops.greater(t, 0.0), "booleans"),
+    (lambda t: ops.transpose(t), "batch axis"),
+    (lambda t: ops.cast(t, "int32"), "float32"),
+])
+def test_what_cannot_be_recorded_is_refused_clearly(call, message):
+    with pytest.raises((NotImplementedError, TypeError, ValueError), match=message):
+        call(keras.Input((3,)))
+
+
+def test_out_of_range_indices_and_bad_axes_raise_value_errors():
+    t = keras.Input((3,))
+    with pytest.raises(ValueError, match="out of bounds"):
+        t[:, 3]
+    with pytest.raises(ValueError, match="out of bounds"):
+        ops.take(t, [5], axis=1)
+    with pytest.raises(ValueError, match="selects no element"):
+        t[:, 2:1]
+    with pytest.raises(ValueError, match="out of bounds"):
+        ops.sum(t, axis=2)
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        keras.Input((3,)) / keras.Input((2,))
+    with pytest.raises(ValueError, match="step cannot be zero"):
+        t[:, ::0]
