@@ -11,13 +11,13 @@ __version__ = _core.__version__
 
 from densekit import (  # noqa: E402
     activations, backend, callbacks, config, constraints, datasets, distribution, initializers, layers, losses, metrics, models,
-    ops, optimizers, regularizers, saving, utils, wrappers,
+    ops, optimizers, random, regularizers, saving, utils, wrappers,
 )
 from densekit.layers import Input, InputLayer  # noqa: E402
 from densekit.models import Model, Sequential  # noqa: E402
 
 __all__ = [
     "Input", "InputLayer", "Model", "Sequential", "__version__", "activations", "backend", "callbacks", "config",
-    "constraints", "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils",
+    "constraints", "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
     "wrappers",
 ]
