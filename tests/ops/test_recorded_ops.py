@@ -145,9 +145,9 @@ def test_max_shares_the_gradient_between_ties_and_prod_handles_a_zero():
     model.compile("sgd", "mse")
     model.layers[1].set_weights([np.eye(3, dtype=np.float32)])
     g = compute_gradients(model._core, [np.array([[0.0, 2.0, 3.0]], "float32")], [np.ones((1, 1), "float32")])
-    # out = 0, d(mse)/d(out) = -2; only the zero's gradient is non-zero: -2 * 2 * 3 * x0... x0 = 0 so kernel grad 0,
-    # but through x (the input) the zero factor's product of the others is 6.
-    assert np.all(np.isfinite(g))
+    # out = 0 * 2 * 3 = 0, d(mse)/d(out) = -2; only the zero factor gets a gradient, the product of the others
+    # (6): d/dh = [-12, 0, 0], and the kernel's gradient is x ⊗ that (no division by the zero, no NaN).
+    np.testing.assert_array_equal(g.reshape(3, 3), [[0.0, 0.0, 0.0], [-24.0, 0.0, 0.0], [-36.0, 0.0, 0.0]])
 
 
 def test_a_model_with_ops_trains_saves_and_loads(tmp_path):
