@@ -30,6 +30,14 @@ void init_functions(py::module_& m) {
       .def_readwrite("reduction", &Loss::reduction)
       .def_readwrite("identifier", &Loss::identifier)
       .def_readwrite("display_name", &Loss::display_name)
+      .def_static("traced", [](std::shared_ptr<Model> function, std::string name, std::string config) {
+             Loss l;
+             l.traced = std::make_shared<TracedLossFunction>(std::move(function), name, std::move(config));
+             l.display_name = std::move(name);
+             return l;
+           }, py::arg("function"), py::arg("name"), py::arg("config"))
+      .def_property_readonly("is_traced", [](const Loss& l) { return l.traced != nullptr; })
+      .def_static("from_config_json", &loss_from_config_json, py::arg("json"))
       .def("per_sample", &loss_per_sample<float>, py::arg("y_true"), py::arg("y_pred"))
       .def("value_and_grad", &loss_value_and_grad<float>, py::arg("y_true"), py::arg("y_pred"),
            py::arg("sample_weight") = py::none());
@@ -43,6 +51,12 @@ void init_functions(py::module_& m) {
   py::class_<Metric, std::shared_ptr<Metric>>(m, "Metric")
       .def_static("from_name", &Metric::from_name)
       .def_static("names", &Metric::names)
+      .def_static("traced", [](std::shared_ptr<Model> function, const std::string& name, std::string config) {
+             auto metric = std::make_shared<Metric>(MetricKind::LossFunction, name);
+             metric->loss.traced = std::make_shared<TracedLossFunction>(std::move(function), name, std::move(config));
+             return metric;
+           }, py::arg("function"), py::arg("name"), py::arg("config"))
+      .def_static("from_config_json", &metric_from_config_json, py::arg("json"))
       .def_property("name", &Metric::name, &Metric::set_name)
       .def_property_readonly("higher_is_better", &Metric::higher_is_better)
       .def_property_readonly("has_direction", &Metric::has_direction)

@@ -297,7 +297,10 @@ void Graph::reserve(Workspace& ws, Index rows) const {
       auto& b = ws.nodes_[i];
       const Node& n = nodes_[i];
       b.cols = shape_size(n.shape);
-      if (!n.layer) continue;  // inputs are views of the caller's data
+      if (!n.layer) {  // inputs are views of the caller's data; their gradient only when asked for
+        if (input_gradients_) b.grad.resize(static_cast<size_t>(rows * b.cols));
+        continue;
+      }
       std::vector<Shape> in;
       for (int j : n.inputs) in.push_back(nodes_[j].shape);
       b.scratch_cols = n.layer->scratch_cols(in, n.shape);
@@ -345,14 +348,16 @@ ConstView Graph::node_output(const Workspace& ws, int node) const {
 }
 
 void Graph::zero_grads(Workspace& ws, const UpdatePlan* plan) {
-  Buffer& grads = storage_->grads;
-  int64_t from = 0;  // zero everything between the written segments
-  if (plan)
-    for (const Segment& s : plan->segments) {
-      std::fill(grads.begin() + from, grads.begin() + s.offset, 0.0f);
-      from = s.offset + s.size;
-    }
-  std::fill(grads.begin() + from, grads.end(), 0.0f);
+  if (storage_) {  // a graph of weightless layers (a traced loss) has no parameter buffer
+    Buffer& grads = storage_->grads;
+    int64_t from = 0;  // zero everything between the written segments
+    if (plan)
+      for (const Segment& s : plan->segments) {
+        std::fill(grads.begin() + from, grads.begin() + s.offset, 0.0f);
+        from = s.offset + s.size;
+      }
+    std::fill(grads.begin() + from, grads.end(), 0.0f);
+  }
   for (auto& b : ws.nodes_)
     if (!b.grad.empty()) std::fill(b.grad.begin(), b.grad.begin() + ws.rows_ * b.cols, 0.0f);
 }
@@ -360,6 +365,12 @@ void Graph::zero_grads(Workspace& ws, const UpdatePlan* plan) {
 View Graph::output_grad(Workspace& ws, int k) const {
   auto& b = ws.nodes_[outputs_.at(k)];
   return View{b.grad.data(), ws.rows_, b.cols};
+}
+
+ConstView Graph::input_grad(const Workspace& ws, int k) const {
+  if (!input_gradients_) throw ValueError("This graph does not compute the gradients of its inputs.");
+  const auto& b = ws.nodes_[inputs_.at(k)];
+  return ConstView{b.grad.data(), ws.rows_, b.cols};
 }
 
 const Activation* Graph::fusable_output_activation(int k) const {
@@ -416,8 +427,8 @@ void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng, co
     for (int j : n.inputs) {
       in.push_back(node_output(ws, j));
       auto& jb = ws.nodes_[j];
-      // Graph inputs need no gradient.
-      grad_in.push_back(nodes_[j].layer ? View{jb.grad.data(), rows, jb.cols} : View{});
+      // Graph inputs need no gradient, unless the graph is a loss of them.
+      grad_in.push_back(nodes_[j].layer || input_gradients_ ? View{jb.grad.data(), rows, jb.cols} : View{});
     }
     auto& b = ws.nodes_[i];
     if (n.layer->activity_regularizer.active())

@@ -180,7 +180,7 @@ std::string encode(const Model& model, bool weights_only) {
   config.erase("compile_config");
   Json meta = Json::object();
   meta["format"] = "densekit";
-  meta["format_version"] = std::to_string(format_version_for(model.graph()));
+  meta["format_version"] = std::to_string(format_version_for(model));
   meta["densekit_version"] = version();
   meta["content"] = weights_only ? "weights" : "model";
   meta["model_config"] = config.dump();
@@ -527,9 +527,17 @@ std::shared_ptr<Model> decode_model(const Parsed& p, bool compile, const std::st
 
 }  // namespace
 
-int format_version_for(const Graph& graph) {
-  for (const LayerPtr& layer : graph.layers())
+int format_version_for(const Model& model) {
+  for (const LayerPtr& layer : model.graph().layers())
     if (is_recorded_op(*layer)) return 2;
+  if (!model.compiled()) return 1;
+  const CompileOptions& c = model.compile_options();
+  for (const Loss& loss : c.losses)
+    if (loss.traced) return 2;
+  for (const auto* lists : {&c.metrics, &c.weighted_metrics})
+    for (const auto& metrics : *lists)
+      for (const MetricPtr& m : metrics)
+        if (m->loss.traced) return 2;
   return 1;
 }
 

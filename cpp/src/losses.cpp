@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/losses.hpp>
+#include <densekit/traced_loss.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -271,7 +272,15 @@ Reduction Loss::reduction_from_name(const std::string& name) {
                    "'mean_with_sample_weight', 'none', None}. Received: reduction=" + name);
 }
 
+void Loss::require_built_in() const {
+  // A traced loss runs its graph with a workspace of the model's (TracedLossFunction); this
+  // entry point computes built-in losses only.
+  if (traced) throw ValueError("The loss '" + traced->name() + "' is traced from Python: it runs within a model's fit "
+                               "and evaluate, and is called on arrays through its Python object.");
+}
+
 std::string Loss::name() const {
+  if (traced) return traced->name();
   for (const auto& e : registry())
     if (e.kind == kind) return e.name;
   return "loss";
@@ -289,6 +298,10 @@ Loss Loss::resolved(Index y_true_cols, Index y_pred_cols) const {
 
 template <class T>
 void Loss::check_targets(const T* y_true, Index rows, Index y_true_cols, Index y_pred_cols) const {
+  if (traced) {  // checked against the shapes it was traced for
+    traced->check(y_true_cols, y_pred_cols);
+    return;
+  }
   const std::string shapes = "Received: target.shape=(None, " + std::to_string(y_true_cols) +
                              "), output.shape=(None, " + std::to_string(y_pred_cols) + ")";
   if (kind == LossKind::SparseCategoricalCrossentropy) {
@@ -324,6 +337,7 @@ void Loss::check_targets(ConstView y_true, Index y_pred_cols) const {
 
 template <class T>
 void Loss::per_sample(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows, T* out) const {
+  require_built_in();
   const bool map_hinge = (kind == LossKind::Hinge || kind == LossKind::SquaredHinge) && binary_labels(y_true, rows * tcols);
   for (Index i = 0; i < rows; ++i)
     out[i] = row_loss<T>(*this, y_true + i * tcols, y_pred + i * pcols, pcols, map_hinge, nullptr);
@@ -332,6 +346,7 @@ void Loss::per_sample(const T* y_true, Index tcols, const T* y_pred, Index pcols
 template <class T>
 double Loss::value_and_grad(const T* y_true, Index tcols, const T* y_pred, Index pcols, Index rows,
                             const T* sample_weight, double divisor, T* grad) const {
+  require_built_in();
   const bool map_hinge = (kind == LossKind::Hinge || kind == LossKind::SquaredHinge) && binary_labels(y_true, rows * tcols);
   double weighted = 0.0, weight_sum = 0.0;
   for (Index i = 0; i < rows; ++i) {
@@ -383,7 +398,7 @@ double Loss::value_and_grad(const LossBatch& batch, const T* y_true, const T* y_
 }
 
 bool Loss::fuses_with(const Activation& activation) const {
-  if (from_logits) return false;
+  if (from_logits || traced) return false;
   if (kind == LossKind::BinaryCrossentropy) return activation.kind == ActivationKind::Sigmoid;
   if (kind == LossKind::CategoricalCrossentropy || kind == LossKind::SparseCategoricalCrossentropy)
     return activation.kind == ActivationKind::Softmax;

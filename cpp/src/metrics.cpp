@@ -1,5 +1,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/metrics.hpp>
+#include <densekit/graph.hpp>
+#include <densekit/traced_loss.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -183,6 +185,7 @@ bool Metric::has_direction() const {
     case MetricKind::Sum:
       return false;
     case MetricKind::LossFunction:
+      if (loss.traced) return true;  // Keras's MeanMetricWrapper of a function: lower is better
       return loss.kind != LossKind::KLDivergence && loss.kind != LossKind::Poisson;
     default:
       return true;
@@ -344,6 +347,16 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
     case MetricKind::MeanAbsolutePercentageError:
     case MetricKind::MeanSquaredLogarithmicError:
     case MetricKind::LossFunction: {
+      if (loss.traced) {  // Keras's MeanMetricWrapper: each sample's values averaged, then the weighted mean
+        if (!traced_ws_) traced_ws_ = std::make_shared<Workspace>();
+        const ConstView v = loss.traced->values(*traced_ws_, y_true, y_pred);
+        for (Index i = 0; i < rows; ++i) {
+          double sum = 0.0;
+          for (Index j = 0; j < v.cols; ++j) sum += double(v.data[i * v.cols + j]);
+          total_ += weight(i) * (v.cols ? sum / double(v.cols) : 0.0), count_ += weight(i);
+        }
+        return;
+      }
       Loss l = loss;
       if (kind_ == MetricKind::MeanAbsoluteError) l.kind = LossKind::MeanAbsoluteError;
       if (kind_ == MetricKind::MeanSquaredError) l.kind = LossKind::MeanSquaredError;

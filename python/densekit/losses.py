@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 
 from densekit import _core
+from densekit.saving.object_registration import retrieve_object, serialize_object
 from densekit.utils.naming import to_snake_case
 
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
-    "KLDivergence", "LogCosh", "Loss", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
     "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "get", "hinge",
     "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
@@ -38,7 +39,11 @@ def _check_axis(axis):
 
 
 class Loss:
-    """Base of the loss classes: ``loss(y_true, y_pred, sample_weight=None)`` -> float."""
+    """Base of the loss classes: ``loss(y_true, y_pred, sample_weight=None)`` -> float.
+
+    A subclass of the user's own overrides ``call(y_true, y_pred)`` (each sample's loss, written
+    with densekit.ops): compile() traces it into the C++ model (trainers/traced_losses.py), and
+    calling the object on arrays runs it eagerly with Keras's reduction."""
 
     _core_name = None
 
@@ -48,15 +53,27 @@ class Loss:
                              f"Received: reduction={reduction!r}")
         self.name = name or to_snake_case(type(self).__name__)
         self.reduction = reduction
+        self._params = params
+        self._core = None  # a subclass with its own call() has no built-in C++ loss
+        if self._core_name is None:
+            return
         self._core = _core.Loss.from_name(self._core_name)
         self._core.reduction = _core.Loss.reduction_from_name(reduction or "none")
         self._core.identifier = ""  # a loss object: saved as its class (get() marks strings)
         self._core.display_name = self.name
-        self._params = params
         for key, value in params.items():
             setattr(self._core, key, value)
 
+    def call(self, y_true, y_pred):
+        raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred): the loss of each sample, "
+                                  "written with densekit.ops.")
+
+    def _traced_function(self):
+        return self.call
+
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if self._core is None:
+            return _reduce(self.call(*_arrays(y_true, y_pred)), sample_weight, self.reduction)
         y_true, y_pred = _arrays(y_true, y_pred)
         _warn_single_class(self, y_pred)
         if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
@@ -73,6 +90,48 @@ class Loss:
 
     @classmethod
     def from_config(cls, config):
+        return cls(**config)
+
+
+def _reduce(values, sample_weight, reduction):
+    """Keras's reduce_weighted_values (keras/src/losses/loss.py) for the eager call of a loss of
+    Python code: the values weighted per sample, summed, and divided by their number (or by Σw)."""
+    values = np.asarray(values, dtype=np.float32)
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float32)
+        weights = weights.reshape(weights.shape + (1,) * max(values.ndim - weights.ndim, 0))
+        values = values * weights
+    if reduction in (None, "none") or values.ndim == 0:
+        return values
+    total = np.sum(values, dtype=np.float64)
+    if reduction == "sum":
+        return np.float32(total)
+    divisor = float(np.sum(sample_weight)) if reduction == "mean_with_sample_weight" and sample_weight is not None \
+        else float(values.size)
+    return np.float32(total / divisor if divisor else 0.0)
+
+
+class LossFunctionWrapper(Loss):
+    """A loss of ``fn(y_true, y_pred, **kwargs)`` (each sample's loss) with a reduction, as
+    compile() wraps a loss function (keras/src/losses/losses.py)."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        if not callable(fn):
+            raise TypeError(f"LossFunctionWrapper's `fn` must be callable. Received: fn={fn!r}")
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
+        self.fn, self._fn_kwargs = fn, kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, "fn": serialize_object(self.fn), **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("fn"), dict):
+            config["fn"] = retrieve_object(config["fn"])
         return cls(**config)
 
 
@@ -184,6 +243,10 @@ def get(identifier):
             return loss
     elif callable(identifier) and hasattr(identifier, "_densekit_class"):
         return identifier._densekit_class(name=identifier.__name__)
+    elif callable(identifier) and not isinstance(identifier, type):  # the user's function, traced by compile()
+        loss = LossFunctionWrapper(identifier, name=getattr(identifier, "__name__", None))
+        loss._given_as_function = True  # compile configs name the function itself, as Keras's do
+        return loss
     names = ", ".join(_core.Loss.names())
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. densekit computes losses in C++; "
-                     f"valid names are: {names}.")
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Pass one of densekit's loss names ({names}), "
+                     "a Loss object, or a function of (y_true, y_pred) written with densekit.ops.")

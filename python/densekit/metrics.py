@@ -3,6 +3,7 @@
 import numpy as np
 
 from densekit import _core
+from densekit.saving.object_registration import serialize_object
 from densekit.utils import naming
 
 __all__ = [
@@ -22,6 +23,11 @@ class Metric:
     _core_name = None
 
     def __init__(self, name=None, dtype=None, **params):
+        if self._core_name is None:
+            raise NotImplementedError(
+                f"densekit cannot yet run the stateful Metric subclass {type(self).__name__} (its update_state and "
+                "result in Python): write the metric as a function of (y_true, y_pred) with densekit.ops, which "
+                "compile() traces into C++ and averages over the samples, as Keras's MeanMetricWrapper does.")
         self._core = _core.Metric.from_name(self._core_name)
         self._core.identifier = ""  # a metric object: saved as its class
         # Without a name, Keras auto-names the metric from its class, made unique ("precision",
@@ -196,17 +202,51 @@ class Sum(_Reduction):
 
 
 class MeanMetricWrapper(Metric):
-    """The mean of ``fn(y_true, y_pred)`` over the samples, for ``fn`` one of densekit's loss or
-    metric functions (densekit computes metrics in C++, so it cannot run an arbitrary Python one)."""
+    """The mean over the samples of ``fn(y_true, y_pred, **kwargs)``: one of densekit's loss or
+    metric functions (computed by the C++ core), or a function of the user's written with
+    densekit.ops (traced into C++ for the shapes it first sees, trainers/traced_losses.py)."""
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
+        if not callable(fn):
+            raise TypeError(f"MeanMetricWrapper's `fn` must be callable. Received: fn={fn!r}")
         fn_name = getattr(fn, "__name__", None)
-        if not callable(fn) or fn_name not in _core.Metric.names() or kwargs:
-            raise ValueError(f"densekit's MeanMetricWrapper takes one of densekit's loss or metric functions "
-                             f"without extra arguments (its metrics run in C++); received fn={fn!r}.")
-        self._core_name = fn_name
-        super().__init__(name=name or fn_name)
-        self._fn = fn
+        self._fn, self._fn_kwargs = fn, kwargs
+        if hasattr(fn, "_densekit_class") and fn_name in _core.Metric.names() and not kwargs:
+            self._core_name = fn_name
+            super().__init__(name=name or fn_name)
+            return
+        self.name = name or fn_name or naming.auto_name("mean_metric_wrapper")
+        self._params, self._core = {}, None
+        self._eager_sums = np.zeros(2)
+
+    def _traced_function(self):
+        return lambda y_true, y_pred: self._fn(y_true, y_pred, **self._fn_kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self._core is not None:  # a densekit function, or the traced one a model compiled
+            super().update_state(y_true, y_pred, sample_weight)
+            return
+        # Called on arrays before any compile: the function runs eagerly (densekit.ops on NumPy),
+        # and each sample's mean is weighted as Keras's Mean does.
+        values = np.asarray(self._fn(y_true, y_pred, **self._fn_kwargs), dtype=np.float64)
+        values = values.reshape(len(values), -1).mean(axis=1) if values.ndim > 1 else values.reshape(-1)
+        weights = np.ones_like(values) if sample_weight is None else \
+            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64).reshape(-1), values.shape)
+        self._eager_sums += np.array([np.sum(values * weights), np.sum(weights)])
+
+    def result(self):
+        if self._core is not None:
+            return super().result()
+        total, count = self._eager_sums
+        return np.float32(total / count if count else 0.0)
+
+    def reset_state(self):
+        self._eager_sums = np.zeros(2)
+        if self._core is not None:
+            self._core.reset()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": "float32", "fn": serialize_object(self._fn), **self._fn_kwargs}
 
 
 def _threshold(thresholds):

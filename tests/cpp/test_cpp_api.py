@@ -35,7 +35,7 @@ def programs(tmp_path_factory):
     tests = cmake_build(os.path.join(ROOT, "tests", "cpp"), str(base / "tests"))
     return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
         {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train",
-                                                      "shared_layer")}
+                                                      "shared_layer", "resume_training")}
 
 
 @pytest.fixture
@@ -170,3 +170,32 @@ def test_cpp_loads_and_runs_a_model_with_recorded_ops(programs):
                             text=True, check=True)
     cpp = np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()])
     np.testing.assert_allclose(cpp, expected["predictions"], rtol=1e-6, atol=1e-6)
+
+
+def _traced_mse(y_true, y_pred):
+    return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1) + 0.1 * keras.ops.mean(keras.ops.abs(y_pred), axis=-1)
+
+
+def _abs_error(y_true, y_pred):
+    return keras.ops.abs(y_true - y_pred)
+
+
+def test_cpp_evaluates_and_trains_with_a_loss_and_metric_traced_from_python(programs, tmp_path):
+    """The file holds the traced loss and metric as graphs: C++ computes them, and trains on,
+    exactly as Python does."""
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=_traced_mse, metrics=[_abs_error])
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(48, 5)).astype("float32"), rng.normal(size=(48, 2)).astype("float32")
+    path = str(tmp_path / "traced.dk")
+    model.save(path)
+    csv = "\n".join(",".join(f"{v:.9g}" for v in row) for row in np.hstack([x, y])) + "\n"
+    result = subprocess.run([programs["resume_training"], path], input=csv, capture_output=True, text=True, check=True)
+    lines = dict(line.split("=", 1) for line in result.stdout.strip().splitlines())
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert float(lines["loss"]) == pytest.approx(logs["loss"], rel=1e-6)
+    assert float(lines["_abs_error"]) == pytest.approx(logs["_abs_error"], rel=1e-6)
+    model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    kernel = np.array([float(v) for v in lines["kernel"].split(",")]).reshape(5, 4)
+    np.testing.assert_allclose(kernel, model.get_weights()[0], rtol=1e-6, atol=1e-7)

@@ -34,6 +34,7 @@
 #include <densekit/schedules.hpp>
 #include <densekit/serialization.hpp>
 #include <densekit/tensor.hpp>
+#include <densekit/traced_loss.hpp>
 
 namespace densekit {
 const char* version();

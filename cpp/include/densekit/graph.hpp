@@ -149,6 +149,11 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // The plan for an optimizer over the `trainable` segments (sorted, as trainable_segments()).
   UpdatePlan plan_updates_in_backward(const std::vector<Segment>& trainable) const;
 
+  // Makes backward write d(loss)/d(graph input k) too (input_grad), for a graph that is itself a
+  // loss of its inputs (traced_loss.hpp). Off by default: a model needs no gradient of its data.
+  void set_input_gradients(bool on) { input_gradients_ = on; }
+  ConstView input_grad(const Workspace& ws, int k) const;
+
   // Whether output k may take the fused cross-entropy gradient (its layer ends in an
   // activation and nothing else consumes it).
   const Activation* fusable_output_activation(int k) const;
@@ -170,6 +175,7 @@ class Graph : public std::enable_shared_from_this<Graph> {
   std::vector<Layer*> weighted_layers_;     // distinct layers with weights: bind_layers' checks
   std::vector<double> constraint_scratch_;
   bool finalized_ = false;
+  bool input_gradients_ = false;
 };
 
 }  // namespace densekit

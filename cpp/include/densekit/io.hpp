@@ -11,9 +11,10 @@ namespace densekit {
 
 // The newest format version this build writes; it reads every version up to this one. A file
 // takes the oldest version that holds its model: 2 adds the layers densekit.ops records
-// (ElementwiseOp, BinaryOp, Reduce, IndexMapOp), so a model without them stays version 1.
+// (ElementwiseOp, BinaryOp, Reduce, IndexMapOp) and the losses and metrics traced from Python
+// (a compile config entry with "densekit_traced"), so a model without them stays version 1.
 constexpr int kFormatVersion = 2;
-int format_version_for(const Graph& graph);
+int format_version_for(const Model& model);
 
 // Saves the whole model: architecture, weights, compile settings, optimizer state, generator
 // state and a probe (a few inputs and the outputs they gave). Atomic: the file at `path` is

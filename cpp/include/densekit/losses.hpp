@@ -6,10 +6,13 @@
 #include <densekit/activations.hpp>
 #include <densekit/tensor.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace densekit {
+
+class TracedLossFunction;  // traced_loss.hpp
 
 // Keras's backend.epsilon(): the fuzz factor its losses clip by and its metrics add to
 // thresholds and denominators.
@@ -45,6 +48,9 @@ struct Loss {
   // the loss is saved as a class with this name.
   std::string identifier;
   std::string display_name;
+  // A loss written in Python with densekit.ops (a function, or a Loss subclass's call) and traced
+  // into a graph: when set, it replaces `kind` (only the reduction applies).
+  std::shared_ptr<TracedLossFunction> traced;
 
   // String identifiers of keras.losses.get: function names, class names and the aliases.
   static Loss from_name(const std::string& name);
@@ -88,6 +94,9 @@ struct Loss {
   // gradient is with respect to the logits that produced y_pred.
   double value_and_logit_grad(const float* y_true, Index tcols, const float* y_pred, Index pcols, Index rows,
                               const float* sample_weight, double divisor, float* grad) const;
+
+ private:
+  void require_built_in() const;  // ValueError for a traced loss
 };
 
 }  // namespace densekit

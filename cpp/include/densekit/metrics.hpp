@@ -10,6 +10,8 @@
 
 namespace densekit {
 
+class Workspace;  // graph.hpp
+
 enum class MetricKind {
   // Mean of a per-sample function:
   BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
@@ -105,6 +107,7 @@ class Metric {
   std::vector<double> threshold_list() const;
   void size_columns(Index columns);
   std::vector<float> values_;  // per-sample values of loss-function metrics, reused
+  std::shared_ptr<Workspace> traced_ws_;  // a traced function's buffers (LossFunction with loss.traced)
   std::vector<float> broadcast_;  // targets repeated across the outputs (targets_for), reused
 
   // The targets as this metric reads them: checked against the prediction width `pc`, and a

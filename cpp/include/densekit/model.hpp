@@ -175,6 +175,9 @@ class Model {
   void resolve(const Data& data);
   double step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater = nullptr);
   void train_step(const Data& batch);
+  // Output k's traced loss on a batch, its gradient times `weight` added into `grad` (when given).
+  double traced_loss_step(size_t k, ConstView y_true, ConstView y_pred, const float* sample_weight, Reduction reduction,
+                          double weight, View grad);
   // One data-parallel step on this process's `local` rows: the gradients summed over processes
   // with the row counts and `stop` flags in the same allreduce. Returns true, without updating,
   // when a process asked to stop after the previous batch.
@@ -204,6 +207,7 @@ class Model {
   std::vector<Segment> compiled_segments_;
   UpdatePlan update_plan_;  // for compiled_segments_
   Buffer repeated_grad_;    // the loss gradient of an output node listed twice, before it is added
+  std::vector<Workspace> traced_loss_ws_;  // per output, for a loss traced from Python
   Workspace train_ws_, eval_ws_;
   // Workspaces for predict, one per concurrent call, kept for reuse.
   std::unique_ptr<ForkSafeMutex> pool_mutex_ = std::make_unique<ForkSafeMutex>();

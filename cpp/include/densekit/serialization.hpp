@@ -30,6 +30,11 @@ std::string constraint_config_json(const Constraint& constraint);
 std::string optimizer_config_json(const OptimizerConfig& optimizer);
 OptimizerConfig optimizer_config_from_json(const std::string& json);
 
+// A loss or metric as a compile config holds it (a name or a serialized object), as compile()
+// would take it; a traced one is rebuilt from the graph the config holds.
+Loss loss_from_config_json(const std::string& json);
+MetricPtr metric_from_config_json(const std::string& json);
+
 // The whole serialized model: {"module", "class_name", "config", "build_config",
 // "compile_config"} (compile_config only when the model is compiled).
 std::string model_config_json(const Model& model);

@@ -8,6 +8,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/naming.hpp>
 #include <densekit/serialization.hpp>
+#include <densekit/traced_loss.hpp>
 
 #include <algorithm>
 #include <map>
@@ -39,7 +40,29 @@ const char* reduction_name(Reduction r) {
   return "sum_over_batch_size";
 }
 
+// A traced loss or metric: Keras's serialization of the Python object (which Python code
+// deserializes with custom_objects) and, under "densekit_traced", the graph it traced, so that a
+// loaded model computes it without that code (docs/format.md).
+Json traced_config(const TracedLossFunction& traced) {
+  Json j = parse_json(traced.config(), "a traced loss's config");
+  j["densekit_traced"] = parse_json(model_config_json(traced.function()), "a traced loss's graph");
+  return j;
+}
+
+std::shared_ptr<TracedLossFunction> traced_from(const Json& j) {
+  const Json& c = j.value("config", Json());
+  std::string name = c.is_string() ? c.get<std::string>() : c.is_object() ? field(c, "name", std::string()) : "";
+  if (name.empty()) name = j.value("class_name", std::string("loss"));
+  Json keras = j;
+  keras.erase("densekit_traced");
+  return std::make_shared<TracedLossFunction>(model_from_config_json(j["densekit_traced"].dump(), false), name,
+                                              keras.dump());
+}
+
+bool is_traced(const Json& j) { return j.is_object() && j.contains("densekit_traced"); }
+
 Json loss_config(const Loss& l) {
+  if (l.traced) return traced_config(*l.traced);
   if (!l.identifier.empty()) return l.identifier;
   if (!loss_classes().count(l.kind)) return l.name();
   Json c = Json::object();
@@ -56,6 +79,15 @@ Json loss_config(const Loss& l) {
 
 Loss loss_from(const Json& j) {
   if (j.is_string()) return Loss::from_name(j.get<std::string>());
+  if (is_traced(j)) {
+    Loss l;
+    l.traced = traced_from(j);
+    l.display_name = l.traced->name();
+    const Json& c = j.value("config", Json());
+    if (c.is_object() && c.contains("reduction"))
+      l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
+    return l;
+  }
   if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the loss in the compile config: " + j.dump());
   Loss l = Loss::from_name(j["class_name"].get<std::string>());
   const Json& c = j.value("config", Json::object());
@@ -137,6 +169,7 @@ Json metric_config(const Metric& m) {
       break;
     default: break;
   }
+  if (m.kind() == MetricKind::LossFunction && m.loss.traced) return traced_config(*m.loss.traced);
   if (m.kind() == MetricKind::LossFunction) {
     // The crossentropy metrics' arguments (keras/src/metrics/probabilistic_metrics.py).
     const LossKind k = m.loss.kind;
@@ -155,6 +188,12 @@ Json metric_config(const Metric& m) {
 
 MetricPtr metric_from(const Json& j) {
   if (j.is_string()) return Metric::from_name(j.get<std::string>());
+  if (is_traced(j)) {
+    auto traced = traced_from(j);
+    auto m = std::make_shared<Metric>(MetricKind::LossFunction, traced->name());
+    m->loss.traced = traced;
+    return m;
+  }
   if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the metric in the compile config: " + j.dump());
   const std::string class_name = j["class_name"].get<std::string>();
   MetricPtr m = Metric::from_name(class_name);
@@ -266,5 +305,9 @@ void compile_from_config(Model& model, const Json& config) {
   args.weighted_metrics = metrics_from(config.value("weighted_metrics", Json(nullptr)));
   model.compile(optimizer, args);
 }
+
+Loss loss_from_config_json(const std::string& json) { return loss_from(parse_json(json, "a loss config")); }
+
+MetricPtr metric_from_config_json(const std::string& json) { return metric_from(parse_json(json, "a metric config")); }
 
 }  // namespace densekit

@@ -68,7 +68,9 @@ void Model::check_data(const Data& data, bool with_targets) const {
                        std::to_string(data.y[k].rows) + ". Make sure all arrays contain the same number of samples.");
     check_finite(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
-    compile_.losses[k].resolved(data.y[k].cols, pcols).check_targets(data.y[k], pcols);
+    const Loss& loss = compile_.losses[k];
+    if (loss.traced) loss.check_targets(data.y[k], shape_size(graph_->shape(outputs[k])));  // its traced shapes
+    else loss.resolved(data.y[k].cols, pcols).check_targets(data.y[k], pcols);
   }
   if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
 }

@@ -2,6 +2,7 @@
 // pass, the optimizer's update and the metrics (train_step and test_step in
 // keras/src/backend/tensorflow/trainer.py), and the logs they add up to.
 #include <densekit/model.hpp>
+#include <densekit/traced_loss.hpp>
 #include "../float_mode.hpp"
 
 #include <algorithm>
@@ -99,7 +100,11 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     const Loss& loss = losses_[k];
     const double weight = compile_.loss_weights[k];
     double value;
-    if (compute_grads) {
+    if (loss.traced) {  // a loss traced from Python: its graph computes the value and the gradient
+      View grad = compute_grads ? graph_->output_grad(ws, static_cast<int>(k)) : View{};
+      value = traced_loss_step(k, ConstView{batch.y[k].data, batch.rows, batch.y[k].cols}, out, batch.sample_weight,
+                               loss.reduction, weight, grad);
+    } else if (compute_grads) {
       View grad = graph_->output_grad(ws, static_cast<int>(k));
       const Activation* act = graph_->fusable_output_activation(static_cast<int>(k));
       fused[k] = act && loss.fuses_with(*act);
@@ -130,6 +135,20 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
   loss_total_ += total * double(batch.rows);
   loss_count_ += double(batch.rows);
   return total;
+}
+
+double Model::traced_loss_step(size_t k, ConstView y_true, ConstView y_pred, const float* sample_weight,
+                               Reduction reduction, double weight, View grad) {
+  if (traced_loss_ws_.size() < losses_.size()) traced_loss_ws_.resize(losses_.size());
+  TracedLossFunction& loss = *losses_[k].traced;
+  if (!grad.data) return loss.value_and_grad(traced_loss_ws_[k], y_true, y_pred, sample_weight, reduction, double(y_pred.rows), nullptr);
+  // Written aside, then added: a node listed as several outputs takes the sum of their gradients.
+  const Index size = y_pred.rows * y_pred.cols;
+  if (repeated_grad_.size() < static_cast<size_t>(size)) repeated_grad_.resize(static_cast<size_t>(size));
+  const double value = loss.value_and_grad(traced_loss_ws_[k], y_true, y_pred, sample_weight, reduction,
+                                           double(y_pred.rows), repeated_grad_.data());
+  for (Index i = 0; i < size; ++i) grad.data[i] += static_cast<float>(weight) * repeated_grad_[i];
+  return value;
 }
 
 // One optimizer step on a batch (train_step in keras/src/backend/tensorflow/trainer.py): the loss

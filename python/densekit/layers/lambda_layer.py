@@ -17,7 +17,9 @@ from densekit.layers.layer import Layer, _flatten_call_inputs
 def _user_frame(error):
     """"file:line (code)" of the innermost traceback frame outside densekit (the user's code)."""
     package = __name__.rsplit(".", 2)[0].replace(".", "/")
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f"/{package}/" not in f.filename.replace("\\", "/")]
+    libraries = (f"/{package}/", "/numpy/")  # a NumPy call on a tensor fails inside NumPy: name the caller
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not any(lib in f.filename.replace("\\", "/") for lib in libraries)]
     if not frames:
         return "?"
     f = frames[-1]

@@ -13,6 +13,7 @@ import warnings
 
 from densekit import _core, distribution
 from densekit.saving import keras_files, keras_reader, keras_writer
+from densekit.saving.object_registration import custom_object_scope
 from densekit.saving.serialization_lib import wrap_core_model
 
 _HDF5_SUFFIXES = (".h5", ".hdf5")
@@ -73,9 +74,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Loads a model file, checking it completely; restores the optimizer state when compile.
     Reads densekit's format, Keras 3 ``.keras`` archives and legacy Keras ``.h5`` model files."""
     path = _path(filepath)
-    if _is_keras_file(path):
-        return wrap_core_model(keras_files.load_model(path, compile))
-    return wrap_core_model(_core.load_model(path, compile))
+    with custom_object_scope(custom_objects):  # the user's losses and metrics a compiled file names
+        if _is_keras_file(path):
+            return wrap_core_model(keras_files.load_model(path, compile))
+        return wrap_core_model(_core.load_model(path, compile))
 
 
 def save_weights(model, filepath, overwrite=True, warn=True, native=False):

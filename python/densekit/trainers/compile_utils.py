@@ -3,9 +3,11 @@ into its C++ object, in the structure the user gave (one value, a list or a dict
 resolves them per output with Keras's rules (cpp/src/training/compile_args.cpp, after
 keras/src/trainers/compile_utils.py)."""
 
+import json
 import numbers
 
-from densekit import losses as losses_module, metrics as metrics_module
+from densekit import _core, losses as losses_module, metrics as metrics_module
+from densekit.trainers import traced_losses
 
 ABSENT = ("absent", [], [])
 
@@ -15,19 +17,71 @@ def is_config(value):
     return isinstance(value, dict) and "class_name" in value
 
 
+def is_traced_config(value):
+    """A saved loss or metric of Python code, with the graph densekit traced from it."""
+    return is_config(value) and "densekit_traced" in value
+
+
 def _structured(value, leaf):
-    """(form, values, keys) of one argument, each value converted by ``leaf``."""
+    """(form, values, keys) of one argument, each value converted by ``leaf(value, position)``:
+    position is None for one value given for every output, else its index or dict key."""
     if value is None:
         return ABSENT
     if isinstance(value, dict) and not is_config(value):
-        return "dict", [leaf(v) for v in value.values()], [str(k) for k in value]
+        return "dict", [leaf(v, str(k)) for k, v in value.items()], [str(k) for k in value]
     if isinstance(value, (list, tuple)):
-        return "list", [leaf(v) for v in value], []
-    return "one", [leaf(value)], []
+        return "list", [leaf(v, i) for i, v in enumerate(value)], []
+    return "one", [leaf(value, None)], []
 
 
-def _loss(value):
-    return None if value is None else losses_module.get(value)._core
+class _Outputs:
+    """The per-sample shapes of the model's outputs by position (index or output name/key), for
+    tracing the losses and metrics written in Python; unknown until the model is built, when
+    compile() converts them for checking names and counts only (placeholders)."""
+
+    def __init__(self, shapes=None, names=(), keys=()):
+        self.shapes, self.names, self.keys = shapes, list(names), list(keys or ())
+
+    def shape(self, position):
+        if self.shapes is None:
+            return None
+        if position is None or len(self.shapes) == 1:
+            return self.shapes[0]
+        if isinstance(position, int):
+            return self.shapes[position] if position < len(self.shapes) else None
+        for labels in (self.keys, self.names):
+            if position in labels:
+                return self.shapes[labels.index(position)]
+        return None
+
+
+def _traced_loss(value, shape):
+    if shape is None:  # a placeholder until the model is built
+        placeholder = _core.Loss.from_name("mean_squared_error")
+        placeholder.display_name = getattr(value, "name", "loss")
+        return placeholder
+    return traced_losses.core_loss(value, shape)
+
+
+def _loss(outputs):
+    def leaf(value, position):
+        if value is None:
+            return None
+        if is_traced_config(value):  # a loaded model's traced loss: rebuilt from the graph it saved
+            return _core.Loss.from_config_json(json.dumps(value))
+        loss = losses_module.get(value)
+        if loss._core is None:  # the user's function or Loss subclass: traced for its output
+            return _traced_loss(loss, outputs.shape(position))
+        return loss._core
+    return leaf
+
+
+def _loss_arg(loss, outputs):
+    """The loss argument; one loss of Python code for several outputs of different shapes is
+    traced once per output (a list)."""
+    if outputs.shapes and len(outputs.shapes) > 1 and traced_losses.is_traced_loss(loss):
+        return "list", [_loss(outputs)(loss, i) for i in range(len(outputs.shapes))], []
+    return _structured(loss, _loss(outputs))
 
 
 def _loss_weights(weights):
@@ -37,21 +91,54 @@ def _loss_weights(weights):
         return float(w)
     if isinstance(weights, dict):  # an output left out (or None) weighs 1
         weights = {k: w for k, w in weights.items() if w is not None}
-    return _structured(weights, number)
+    return _structured(weights, lambda w, _: number(w))
 
 
-def _metric_entry(value):
-    """One output's metrics: a metric, a list of them, or None."""
-    if value is None:
-        return []
-    items = value if isinstance(value, (list, tuple)) else [value]
-    return [metrics_module.get(m) for m in items if m is not None]
+def _metric_entry(outputs):
+    def leaf(value, position):
+        """One output's metrics: a metric, a list of them, or None."""
+        if value is None:
+            return []
+        items = value if isinstance(value, (list, tuple)) else [value]
+        shape = outputs.shape(position)
+        return [_metric(m, shape) for m in items if m is not None]
+    return leaf
 
 
-def compile_args(loss, loss_weights, metrics, weighted_metrics):
-    """The four per-output arguments of the C++ Model.compile."""
-    return (_structured(loss, _loss), _loss_weights(loss_weights), _structured(metrics, _metric_entry),
-            _structured(weighted_metrics, _metric_entry))
+def _metric(value, shape):
+    if is_traced_config(value):
+        return _core.Metric.from_config_json(json.dumps(value))
+    if not traced_losses.is_traced_metric(value):
+        return metrics_module.get(value)
+    if shape is None:  # a placeholder until the model is built
+        placeholder = _core.Metric.from_name("mean_squared_error")
+        placeholder.name = getattr(value, "name", None) or getattr(value, "__name__", "metric")
+        return placeholder
+    core = traced_losses.core_metric(value, shape)
+    if isinstance(value, metrics_module.Metric):  # the object compile() received reads the model's state
+        value._core = core
+    return core
+
+
+def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=None, output_names=(), output_keys=()):
+    """The four per-output arguments of the C++ Model.compile. Losses and metrics written in
+    Python are traced for ``output_shapes`` (per-sample shapes, once the model is built)."""
+    outputs = _Outputs(output_shapes, output_names, output_keys)
+    return (_loss_arg(loss, outputs), _loss_weights(loss_weights), _structured(metrics, _metric_entry(outputs)),
+            _structured(weighted_metrics, _metric_entry(outputs)))
+
+
+def has_traced(loss, metrics, weighted_metrics):
+    """Whether any loss or metric is Python code that compile() traces (once shapes are known)."""
+    def leaves(value):
+        if isinstance(value, dict) and not is_config(value):
+            return [x for v in value.values() for x in leaves(v)]
+        if isinstance(value, (list, tuple)):
+            return [x for v in value for x in leaves(v)]
+        return [] if value is None else [value]
+    return (any(traced_losses.is_traced_loss(v) for v in leaves(loss) if not isinstance(v, (str, dict)))
+            or any(traced_losses.is_traced_metric(v) for v in leaves(metrics) + leaves(weighted_metrics)
+                   if not isinstance(v, (str, dict))))
 
 
 # The accuracy functions: compiled by name they are wrapped without a direction, so

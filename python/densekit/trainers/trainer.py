@@ -16,7 +16,7 @@ import numpy as np
 
 from densekit import _core, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
-from densekit.trainers import compile_utils, data_adapter, data_streams
+from densekit.trainers import compile_utils, data_adapter, data_streams, traced_losses
 
 
 def _positive_int(name, value):
@@ -143,6 +143,13 @@ class Trainer:
                 self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
                                                                       self._output_keys or []))
             return
+        kw = self._compile_kwargs
+        if kw is not None and compile_utils.has_traced(kw["loss"], kw["metrics"], kw["weighted_metrics"]):
+            # Losses and metrics of Python code are traced for the outputs' shapes, known now.
+            shapes = [tuple(self._graph.node_shape(i)) for i in self._graph.output_nodes]
+            self._compile_args = compile_utils.compile_args(kw["loss"], kw["loss_weights"], kw["metrics"],
+                                                            kw["weighted_metrics"], shapes, self.output_names,
+                                                            self._output_keys or [])
         self._core.compile(self.optimizer._core, *self._compile_args)
         self._use_compiled_metrics(self._core.compiled_metrics)
 
@@ -151,7 +158,10 @@ class Trainer:
         keeps the loaded slots and iteration count)."""
         self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
         loss = compile_config["loss"]
-        self.loss = losses_module.get(loss) if compile_utils.is_config(loss) else loss
+        if compile_utils.is_traced_config(loss):  # the user's loss, found as Keras finds it (else TypeError)
+            self.loss = traced_losses.python_object(loss)
+        else:
+            self.loss = losses_module.get(loss) if compile_utils.is_config(loss) else loss
         self._compile_args = compile_utils.compile_args(loss, compile_config.get("loss_weights"),
                                                         compile_config.get("metrics"),
                                                         compile_config.get("weighted_metrics"))
