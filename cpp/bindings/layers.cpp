@@ -65,6 +65,11 @@ void init_layers(py::module_& m) {
            }, py::arg("w"));
 
   py::class_<Layer, LayerPtr>(m, "Layer")
+      .def("set_initial_values", [](Layer& layer, FloatArray values) {
+             auto* op = dynamic_cast<WeightOp*>(&layer);
+             if (!op) throw ValueError("Layer '" + layer.name() + "' is not a WeightOp.");
+             op->set_initial_values(std::vector<float>(values.data(), values.data() + values.size()));
+           }, py::arg("values"))
       .def_property_readonly("name", &Layer::name)
       .def_property_readonly("class_name", &Layer::class_name)
       .def_property_readonly("built", &Layer::built)

@@ -19,7 +19,19 @@ def _spec(name, **params):
     return spec
 
 
+# Called on a symbolic tensor (keras.activations.relu(x) in a traced call), an activation records
+# an Activation layer: densekit.ops, which layers import, hands that over (set_symbolic_recorder).
+_record_symbolic = None
+
+
+def set_symbolic_recorder(record):
+    global _record_symbolic
+    _record_symbolic = record
+
+
 def _apply(spec, x):
+    if hasattr(x, "_keras_history"):  # a KerasTensor
+        return _record_symbolic(spec, x)
     return spec(np.asarray(x, dtype=np.float32))
 
 

@@ -40,6 +40,7 @@ const LayerType& elementwise_op_type();
 const LayerType& binary_op_type();
 const LayerType& reduce_type();
 const LayerType& index_map_op_type();
+const LayerType& weight_op_type();
 
 // Whether `layer` is one of the op layers above (ops.hpp): they need format version 2 and are
 // written with the module "densekit.ops".

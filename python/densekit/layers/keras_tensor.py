@@ -29,6 +29,7 @@ def set_operator_ops(ops):
     _ops = ops
 
 
+
 def _operand(value):
     """Whether an operator takes ``value``: a tensor, a number or an array (densekit.ops refuses
     constant arrays with a clear error); anything else lets Python try the other side."""

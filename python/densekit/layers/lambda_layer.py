@@ -6,35 +6,10 @@ saves and loads with no Python per batch; the model file holds that traced compu
 the Python function. Called on arrays, the function runs on them (NumPy results).
 """
 
-import sys
-import traceback
-
 from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, _flatten_call_inputs
-
-
-def _user_frame(error):
-    """"file:line (code)" of the innermost traceback frame outside densekit (the user's code)."""
-    package = __name__.rsplit(".", 2)[0].replace(".", "/")
-    libraries = (f"/{package}/", "/numpy/")  # a NumPy call on a tensor fails inside NumPy: name the caller
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not any(lib in f.filename.replace("\\", "/") for lib in libraries)]
-    if not frames:
-        return "?"
-    f = frames[-1]
-    return f"{f.filename}:{f.lineno} ({(f.line or '').strip()})"
-
-
-def trace_call(owner, function, *args, **kwargs):
-    """Runs ``function`` on symbolic tensors; an error (an op densekit cannot record, NumPy or
-    Python control flow on a tensor) names the function and the line that raised it."""
-    try:
-        return function(*args, **kwargs)
-    except (TypeError, NotImplementedError, ValueError) as error:
-        name = getattr(function, "__qualname__", repr(function))
-        raise type(error)(f"{owner} could not be traced on symbolic tensors: `{name}` raised at {_user_frame(error)}: "
-                          f"{error}").with_traceback(sys.exc_info()[2]) from None
+from densekit.layers.trace_call import trace_call
 
 
 class Lambda(Layer):

@@ -20,6 +20,7 @@ import numpy as np
 from densekit import _core, regularizers
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import Node, record
+from densekit.layers.subclassing import SubclassingMixin, has_own_call
 from densekit.utils import naming
 from densekit.utils.arrays import check_same_length, to_array
 
@@ -95,8 +96,9 @@ class WeightsMixin:
         return int(sum(np.prod(w.shape) for w in self.weights))
 
 
-class Layer(WeightsMixin):
-    """Base of every layer. Subclasses create ``self._core`` (the C++ layer) in ``__init__``."""
+class Layer(SubclassingMixin, WeightsMixin):
+    """Base of every layer. densekit's layers create ``self._core`` (the C++ layer) in
+    ``__init__``; a subclass of the user's defines ``call`` (layers/subclassing.py)."""
 
     _takes_list = False  # merge layers are called on a list of tensors
 
@@ -178,7 +180,14 @@ class Layer(WeightsMixin):
         return self._graph is not None or self._core.built
 
     @property
+    def _inlined(self):
+        """Whether a model records the layers this layer's call records, rather than the layer."""
+        return has_own_call(self)
+
+    @property
     def weights(self):
+        if self._core is None:  # a subclass of the user's: its variables and its sublayers' weights
+            return self._own_weights()
         if self._graph is None:
             return []
         return [Variable(self, i, name, shape, trainable, integer)
@@ -191,6 +200,8 @@ class Layer(WeightsMixin):
 
     # --- calling ----------------------------------------------------------------------------
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        if has_own_call(self):
+            return self._call_own(inputs, args, training, kwargs)
         if args or kwargs:
             raise TypeError(f"{type(self).__name__} was called with arguments densekit does not support: "
                             f"{list(args) + sorted(kwargs)}. Call a layer as layer(x) or layer(x, training=...).")

@@ -5,7 +5,12 @@ trains, saves and loads like any other. Keras records these calls as Operations
 (keras/src/ops/numpy.py); densekit records them as layers of its C++ graph, named after the op
 ("sin", "power", "sum", "get_item")."""
 
+import json
+
+from densekit import _core, constraints, initializers, regularizers
 from densekit.layers.core_config import core_from_config
+from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.layer_variable import LayerVariable
 from densekit.layers.layer import Layer
 from densekit.utils import naming
 
@@ -56,3 +61,52 @@ class IndexMapOp(_OpLayer):
         self.key, self.axes, self.indices, self.axis = key, axes, indices, axis
         fields = {"get_item": dict(key=key), "transpose": dict(axes=axes), "take": dict(indices=indices, axis=axis)}
         self._core = core_from_config(self, "IndexMapOp", op=op, **fields.get(op, {}))
+
+
+class WeightOp(_OpLayer):
+    """A Layer subclass's weight (layers/layer_variable.py) combined with a tensor by ``op``:
+    matmul (``x @ w``), add, subtract, rsubtract (``w - x``), multiply or divide."""
+
+    def __init__(self, op, variable, **kwargs):
+        super().__init__(op, name=naming.auto_name(f"{variable._layer.name}_{variable.name}"), **kwargs)
+        self.variable = variable
+        self._core = core_from_config(
+            self, "WeightOp", op=op, weight_name=variable.name, shape=list(variable.shape),
+            weight_trainable=variable.trainable, initializer=initializers.core(variable.initializer),
+            regularizer=regularizers.core(variable.regularizer), constraint=constraints.core(variable.constraint))
+        self._core.set_initial_values(variable._value.reshape(-1))
+
+    @classmethod
+    def from_config(cls, config):
+        """The layer of a loaded graph: its weight lives in that graph (no Python variable)."""
+        layer = cls.__new__(cls)
+        _OpLayer.__init__(layer, config["op"], name=config["name"])
+        layer.variable = None
+        layer._core = _core.layer_from_config_json("WeightOp", json.dumps(config))
+        return layer
+
+
+def _weight_op(variable, op, x):
+    """``x op variable`` on a symbolic ``x``: a node of the variable's WeightOp layer, created by
+    the first op that uses the variable."""
+    if variable._op_layer is None:
+        variable._op_layer = WeightOp(op, variable)
+    elif variable._op_layer.op != op:
+        raise NotImplementedError(
+            f"The weight '{variable.path}' is used in `{variable._op_layer.op}` and in `{op}`: densekit records a weight "
+            "of a Layer subclass with the one op its call combines it with. Create one weight per use.")
+    return variable._op_layer(x)
+
+
+def record_with_variable(op, a, b):
+    """``a op b`` where one of them is a Layer subclass's weight and the other a symbolic
+    tensor, as the weight's WeightOp; None when the pair is not of that kind."""
+    if isinstance(b, LayerVariable) and isinstance(a, KerasTensor):
+        return _weight_op(b, op, a)
+    if isinstance(a, LayerVariable) and isinstance(b, KerasTensor):
+        swapped = {"add": "add", "multiply": "multiply", "subtract": "rsubtract"}.get(op)
+        if swapped is None:
+            raise NotImplementedError(f"densekit cannot record `{op}` with the weight '{a.path}' on the left of a "
+                                      "symbolic tensor; write it with the tensor first (x @ w, x / w).")
+        return _weight_op(a, swapped, b)
+    return None

@@ -259,7 +259,7 @@ class Model(Trainer, WeightsMixin):
         seen, out = set(), []
         for layer in self.layers:
             for w in layer.weights:
-                key = (id(w._layer), w._index) if hasattr(w, "_layer") else id(w)
+                key = (id(w._layer), w._index) if hasattr(w, "_index") else id(w)
                 if key not in seen:
                     seen.add(key)
                     out.append(w)

@@ -6,14 +6,17 @@ model's C++ graph, so the model still trains with no Python per batch. docs/ops.
 is recorded and what is computed eagerly only.
 """
 
+from densekit import activations
 from densekit.layers import keras_tensor
 from densekit.ops.nn import *  # noqa: F403
 from densekit.ops.nn import __all__ as _nn_all
 from densekit.ops.numpy import *  # noqa: F403
 from densekit.ops.numpy import __all__ as _numpy_all
-from densekit.ops import numpy as _numpy_ops
+from densekit.ops import nn as _nn_ops, numpy as _numpy_ops
 
 # Python's operators on symbolic tensors are these ops (x ** 2, a / b, x[:, 1:3]).
 keras_tensor.set_operator_ops(_numpy_ops)
+# densekit.activations' functions called on a symbolic tensor (keras.activations.relu(x) in a call).
+activations.set_symbolic_recorder(_nn_ops.record_activation)
 
 __all__ = sorted(set(_numpy_all) | set(_nn_all))

@@ -7,6 +7,11 @@ from densekit.layers.activation import ELU, Activation, LeakyReLU, Softmax
 from densekit.ops.symbolic import is_symbolic, sample_axis, unsupported
 
 
+def record_activation(spec, x):
+    """The Activation layer of a C++ activation ``spec`` called on the symbolic ``x``."""
+    return Activation(spec)(x)
+
+
 def _activation(name, eager):
     def fn(x):
         return Activation(name)(x) if is_symbolic(x) else eager(x)

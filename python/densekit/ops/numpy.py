@@ -9,7 +9,7 @@ and differentiates, with the rest of the model. Axes count the batch axis, as in
 import numpy as np
 
 from densekit.layers.merging import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
-from densekit.layers.operation_layers import BinaryOp, ElementwiseOp, IndexMapOp, Reduce
+from densekit.layers.operation_layers import BinaryOp, ElementwiseOp, IndexMapOp, Reduce, record_with_variable
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
 from densekit.ops.symbolic import check_constant, is_symbolic, sample_axis, unsupported
@@ -90,6 +90,9 @@ def _binary(op, numpy_fn):
     def fn(x1, x2):
         if not is_symbolic(x1, x2):
             return numpy_fn(_t(x1), _t(x2))
+        recorded = record_with_variable(op, x1, x2)  # a Layer subclass's weight: its WeightOp
+        if recorded is not None:
+            return recorded
         a, b = check_constant(op, x1), check_constant(op, x2)
         if is_symbolic(a) and is_symbolic(b):
             layer = _TENSOR_LAYERS.get(op)
@@ -117,6 +120,28 @@ def clip(x, x_min, x_max):
     if is_symbolic(lo) or is_symbolic(hi):
         raise unsupported("clip", "its bounds are symbolic tensors; use ops.maximum and ops.minimum.")
     return ElementwiseOp("clip", x_min=lo, x_max=hi)(x)
+
+
+# --- creation ----------------------------------------------------------------------------------
+
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype=np.dtype(dtype or "float32"))
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype=np.dtype(dtype or "float32"))
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, dtype=np.dtype(dtype or "float32"))
+
+
+def ones_like(x, dtype=None):
+    return Rescaling(0.0, 1.0)(x) if is_symbolic(x) else np.ones_like(_t(x), dtype=dtype)
+
+
+def zeros_like(x, dtype=None):
+    return Rescaling(0.0)(x) if is_symbolic(x) else np.zeros_like(_t(x), dtype=dtype)
 
 
 def _eager_only(name, numpy_fn, why):
@@ -319,12 +344,16 @@ def get_item(x, key):
 
 # --- products -----------------------------------------------------------------------------------
 
-_PRODUCT = ("products are not recorded yet. For x @ W with a constant W, use layers.Dense(units, use_bias=False) "
-            "and set its kernel (trainable=False to keep it fixed).")
+_PRODUCT = ("densekit records a product of a tensor with a Layer subclass's weight (x @ self.w, from add_weight), "
+            "not of two tensors or with a constant array. For x @ W with a constant W, use "
+            "layers.Dense(units, use_bias=False) and set its kernel (trainable=False to keep it fixed).")
 
 
 def matmul(x1, x2):
     if is_symbolic(x1, x2):
+        recorded = record_with_variable("matmul", x1, x2)  # x @ w, w a Layer subclass's weight
+        if recorded is not None:
+            return recorded
         raise unsupported("matmul", _PRODUCT)
     return np.matmul(_t(x1), _t(x2))
 
@@ -365,4 +394,5 @@ def stop_gradient(x):
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
     "np", "Add", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "BinaryOp", "ElementwiseOp", "IndexMapOp",
-    "Reduce", "Rescaling", "Reshape", "check_constant", "is_symbolic", "sample_axis", "unsupported")]
+    "Reduce", "Rescaling", "Reshape", "check_constant", "is_symbolic", "record_with_variable", "sample_axis",
+    "unsupported")]

@@ -127,4 +127,48 @@ class IndexMapOp : public Layer {
   Index in_cols_ = 0;
 };
 
+// A weight that a Layer subclass created with add_weight, applied to a tensor by the one op its
+// traced call combines them with (Keras's Variable in keras/src/backend/common/variables.py,
+// used in keras.ops): "matmul" (x @ W, W of shape (x's last axis, units)), "add" (x + W),
+// "subtract" (x − W), "rsubtract" (W − x), "multiply" (x · W), "divide" (x / W). For the
+// element-wise ops W's shape is the trailing part of the sample's (right-aligned broadcasting
+// over the leading axes). A weight used at several places with the same op is one layer at
+// several nodes, so its gradients add.
+struct WeightOpOptions {
+  std::string weight_name = "weight";
+  Shape shape;
+  bool trainable = true;
+  Initializer initializer = Initializer::from_name("glorot_uniform", 0);
+  Regularizer regularizer;
+  Constraint constraint;
+};
+
+class WeightOp : public Layer {
+ public:
+  WeightOp(std::string name, std::string op, WeightOpOptions options);
+  std::string class_name() const override { return "WeightOp"; }
+  static const std::vector<std::string>& names();
+  const std::string& op() const { return op_; }
+  const WeightOpOptions& options() const { return options_; }
+  // Values the weight starts from in the next graph that places it (the variable's values in
+  // Python before any model held it), instead of its initializer's.
+  void set_initial_values(std::vector<float> values);
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  std::vector<WeightSpec> weight_specs() const override;
+  void init_weights(const std::vector<float*>& params) const override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
+  std::string op_;
+  WeightOpOptions options_;
+  std::vector<float> initial_;
+  int kind_ = 0;
+  Index size_ = 0, in_cols_ = 0, units_ = 0;  // units_: matmul's output width
+  float *w_ = nullptr, *w_grad_ = nullptr;
+};
+
 }  // namespace densekit

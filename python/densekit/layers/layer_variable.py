@@ -1,0 +1,104 @@
+"""The weights a Layer subclass creates with ``add_weight`` (Keras's Variable,
+keras/src/backend/common/variables.py).
+
+On arrays a variable is its values: ``ops.matmul(x, self.w)`` and ``x + self.b`` compute with
+NumPy, and ``assign``/``assign_add`` change them, as in the Keras guide's eager examples. On a
+symbolic tensor, the op that combines the two records a WeightOp layer that holds the variable
+(cpp/include/densekit/layers/ops.hpp), so the weight lives in the model's C++ graph and trains
+there; the variable then reads and writes its values through that graph.
+"""
+
+import numpy as np
+
+from densekit.layers import keras_tensor
+from densekit.layers.keras_tensor import KerasTensor
+
+
+class LayerVariable:
+    def __init__(self, layer, name, shape, initializer, trainable, regularizer, constraint):
+        self._layer, self.name, self.shape = layer, name, tuple(int(d) for d in shape)
+        self.trainable, self.regularizer, self.constraint = bool(trainable), regularizer, constraint
+        self.initializer = initializer
+        self.dtype = "float32"
+        self._value = np.array(initializer(self.shape), dtype=np.float32).reshape(self.shape)
+        self._op_layer = None  # the WeightOp that holds the variable in a graph, once recorded
+
+    @property
+    def path(self):
+        return f"{self._layer.name}/{self.name}"
+
+    @property
+    def value(self):
+        return self.numpy()
+
+    def numpy(self):
+        op = self._op_layer
+        if op is not None and op._graph is not None:
+            return op._graph.get_weight(op._core, 0).reshape(self.shape)
+        return self._value.copy()
+
+    def assign(self, value):
+        if isinstance(value, KerasTensor):
+            raise NotImplementedError(
+                f"The weight '{self.path}' was assigned a symbolic tensor: a call traced into a model's graph cannot "
+                "change a weight's value (its optimizer trains it). Such state updates run in eager calls only.")
+        values = np.array(np.broadcast_to(np.asarray(value, dtype=np.float32), self.shape), dtype=np.float32)
+        op = self._op_layer
+        if op is not None and op._graph is not None:
+            op._graph.set_weight(op._core, 0, np.ascontiguousarray(values))
+        else:
+            self._value = values
+            if op is not None:
+                op._core.set_initial_values(values.reshape(-1))
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self.numpy() + np.asarray(value, dtype=np.float32))
+
+    def assign_sub(self, value):
+        return self.assign(self.numpy() - np.asarray(value, dtype=np.float32))
+
+    def __array__(self, dtype=None, copy=None):
+        values = self.numpy()
+        return values if dtype is None else values.astype(dtype)
+
+    # Python's operators: ops on the variable (recorded against a symbolic tensor, else NumPy).
+    def _op(self, name, a, b):
+        return getattr(keras_tensor._ops, name)(a, b)
+
+    def __add__(self, other):
+        return self._op("add", self, other)
+
+    def __radd__(self, other):
+        return self._op("add", other, self)
+
+    def __sub__(self, other):
+        return self._op("subtract", self, other)
+
+    def __rsub__(self, other):
+        return self._op("subtract", other, self)
+
+    def __mul__(self, other):
+        return self._op("multiply", self, other)
+
+    def __rmul__(self, other):
+        return self._op("multiply", other, self)
+
+    def __truediv__(self, other):
+        return self._op("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._op("divide", other, self)
+
+    def __matmul__(self, other):
+        return self._op("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return self._op("matmul", other, self)
+
+    def __neg__(self):
+        return -self.numpy()
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+

@@ -1,0 +1,105 @@
+"""What a Layer subclass of the user's own gets (keras/src/layers/layer.py): ``add_weight``,
+``build(input_shape)``, its ``call`` run on arrays or traced on symbolic tensors, sublayers
+tracked as attributes, and ``add_loss``/``losses``.
+
+Called on arrays, ``call`` runs as Python on NumPy values (densekit.ops compute eagerly, the
+variables are their values). Called on symbolic tensors, ``call`` is traced like a Lambda: the
+ops and layers it uses record nodes of the model's C++ graph, its weights become WeightOp
+layers (layers/layer_variable.py), and the model trains with no Python per batch. So in
+``model.layers`` and ``summary()`` a Layer subclass appears as the layers its call recorded.
+"""
+
+import inspect
+
+import numpy as np
+
+from densekit import constraints, initializers, regularizers
+from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.layer_variable import LayerVariable
+from densekit.layers.trace_call import trace_call
+from densekit.utils.arrays import to_array
+
+
+def has_own_call(layer):
+    """Whether ``layer`` is a subclass of the user's with its own ``call`` (and no C++ twin)."""
+    return layer._core is None and type(layer).call is not SubclassingMixin.call
+
+
+class SubclassingMixin:
+    """Layer's methods for the user's subclasses."""
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+        """A new variable of the layer (float32), initialized now; the default initializer is
+        glorot_uniform, as Keras's for float weights."""
+        if dtype not in (None, "float32") and getattr(dtype, "name", dtype) != "float32":
+            raise ValueError(f"densekit computes in float32 only. Received: dtype={dtype!r}")
+        shape = () if shape is None else tuple(np.atleast_1d(shape)) if np.ndim(shape) == 0 else tuple(shape)
+        if any(not isinstance(d, (int, np.integer)) or d <= 0 for d in shape):
+            raise ValueError(f"Layer '{self.name}': add_weight needs a shape of positive integers. Received: "
+                             f"shape={shape}")
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        variables = self.__dict__.setdefault("_own_variables", [])
+        name = f"variable_{len(variables)}" if name is None else name
+        variable = LayerVariable(self, name, shape, init, trainable, regularizers.get(regularizer),
+                                 constraints.get(constraint))
+        variables.append(variable)
+        return variable
+
+    add_variable = add_weight
+
+    def add_loss(self, loss):
+        """Adds a loss term (on arrays: a number kept in ``losses``)."""
+        if isinstance(loss, KerasTensor):
+            raise NotImplementedError(
+                f"Layer '{self.name}' called add_loss on a symbolic tensor: densekit cannot yet add a loss from a "
+                "traced call. Use a layer's activity_regularizer (a penalty on its output) instead.")
+        self.__dict__.setdefault("_own_losses", []).append(np.float32(np.asarray(loss, dtype=np.float32)))
+
+    @property
+    def losses(self):
+        """The losses added by the last call (of this layer and its sublayers)."""
+        own = list(self.__dict__.get("_own_losses", []))
+        return own + [loss for layer in self._sublayers() for loss in getattr(layer, "losses", [])]
+
+    def _sublayers(self):
+        found = []
+        for key, value in self.__dict__.items():
+            if key.startswith("_"):
+                continue
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(v, SubclassingMixin) and all(v is not f for f in found):
+                    found.append(v)
+        return found
+
+    def _own_weights(self):
+        """Keras's order: the layer's trainable variables, its other variables, then its
+        sublayers' weights."""
+        own = self.__dict__.get("_own_variables", [])
+        weights = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        for layer in self._sublayers():
+            weights += [w for w in layer.weights if all(w is not seen for seen in weights)]
+        return weights
+
+    def _call_own(self, inputs, args, training, kwargs):
+        """Runs the subclass's build (once) and call, on arrays or traced on symbolic tensors."""
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        symbolic = any(isinstance(t, KerasTensor) for t in flat)
+        if not symbolic:
+            inputs = [to_array(a, "inputs") for a in inputs] if isinstance(inputs, (list, tuple)) else \
+                to_array(inputs, "inputs")
+            flat = inputs if isinstance(inputs, list) else [inputs]
+        if not self.built:
+            shapes = [tuple(t.shape) for t in flat]
+            self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+            self.__dict__["_built_without_core"] = True
+        self.__dict__["_own_losses"] = []  # each call's losses replace the last one's (Keras)
+        parameters = inspect.signature(self.call).parameters
+        if "training" in parameters:
+            kwargs = dict(kwargs, training=training)
+        if symbolic:
+            return trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
+        return self.call(inputs, *args, **kwargs)

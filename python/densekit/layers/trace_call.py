@@ -1,0 +1,28 @@
+"""Running the user's Python code (a Lambda's function, a Layer subclass's call, a loss or metric
+function) on symbolic tensors, with errors that point at the user's line."""
+
+import sys
+import traceback
+
+
+def _user_frame(error):
+    """"file:line (code)" of the innermost traceback frame outside densekit (the user's code)."""
+    package = __name__.rsplit(".", 2)[0].replace(".", "/")
+    libraries = (f"/{package}/", "/numpy/")  # a NumPy call on a tensor fails inside NumPy: name the caller
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not any(lib in f.filename.replace("\\", "/") for lib in libraries)]
+    if not frames:
+        return "?"
+    f = frames[-1]
+    return f"{f.filename}:{f.lineno} ({(f.line or '').strip()})"
+
+
+def trace_call(owner, function, *args, **kwargs):
+    """Runs ``function`` on symbolic tensors; an error (an op densekit cannot record, NumPy or
+    Python control flow on a tensor) names the function and the line that raised it."""
+    try:
+        return function(*args, **kwargs)
+    except (TypeError, NotImplementedError, ValueError) as error:
+        name = getattr(function, "__qualname__", repr(function))
+        raise type(error)(f"{owner} could not be traced on symbolic tensors: `{name}` raised at {_user_frame(error)}: "
+                          f"{error}").with_traceback(sys.exc_info()[2]) from None
