@@ -274,8 +274,10 @@ double Graph::activity_penalty(const Workspace& ws) const {
   double total = 0.0;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
-    if (!n.layer || !n.layer->activity_regularizer.active() || ws.rows_ == 0) continue;
+    if (!n.layer || ws.rows_ == 0) continue;
     const auto& b = ws.nodes_[i];
+    total += n.layer->added_loss(ConstView{b.out.data(), ws.rows_, b.cols});
+    if (!n.layer->activity_regularizer.active()) continue;
     total += n.layer->activity_regularizer.penalty(b.out.data(), ws.rows_ * b.cols) / double(ws.rows_);
   }
   return total;

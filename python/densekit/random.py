@@ -14,6 +14,8 @@ import numpy as np
 
 from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.operation_layers import RandomDraw
+from densekit.layers.trace_call import tracing
 
 
 class SeedGenerator:
@@ -58,13 +60,84 @@ def _float(dtype):
     return dtype
 
 
+class DeferredDraw:
+    """normal or uniform with an unknown batch size (``shape=(ops.shape(x)[0], d)`` in a traced
+    call): the values are drawn in C++ at every call of the model, by a RandomDraw node shaped
+    like the tensor the draw is first combined with (``z_mean + sigma * epsilon``)."""
+
+    def __init__(self, distribution, shape, a, b):
+        self.distribution, self.shape, self.a, self.b = distribution, tuple(shape), float(a), float(b)
+
+    def _draw_like(self, tensor):
+        if tuple(tensor.shape[1:]) != self.shape[1:]:
+            raise ValueError(f"densekit.random.{self.distribution} of shape {self.shape} was combined with a tensor of "
+                             f"shape {tensor.shape}: in a traced call a draw takes its batch size from the tensor it "
+                             "meets, which must have its per-sample shape.")
+        return RandomDraw(self.distribution, self.a, self.b)(tensor)
+
+    def _affine(self, scale, shift):
+        """scale · draw + shift, still a draw (normal: mean and stddev; uniform: its bounds)."""
+        if self.distribution == "normal":
+            return DeferredDraw("normal", self.shape, self.a * scale + shift, self.b * abs(scale))
+        lo, hi = sorted((self.a * scale + shift, self.b * scale + shift))
+        return DeferredDraw("uniform", self.shape, lo, hi)
+
+    def _apply(self, name, other, swapped=False):
+        from densekit import ops  # densekit.ops imports the layers this module uses
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            c = float(other)
+            scale, shift = {"add": (1.0, c), "multiply": (c, 0.0),
+                            "subtract": (-1.0, c) if swapped else (1.0, -c)}[name]
+            return self._affine(scale, shift)
+        if not isinstance(other, KerasTensor):
+            return NotImplemented
+        drawn = self._draw_like(other)
+        return getattr(ops, name)(other, drawn) if swapped else getattr(ops, name)(drawn, other)
+
+    def __add__(self, other):
+        return self._apply("add", other)
+
+    def __radd__(self, other):
+        return self._apply("add", other, swapped=True)
+
+    def __sub__(self, other):
+        return self._apply("subtract", other)
+
+    def __rsub__(self, other):
+        return self._apply("subtract", other, swapped=True)
+
+    def __mul__(self, other):
+        return self._apply("multiply", other)
+
+    def __rmul__(self, other):
+        return self._apply("multiply", other, swapped=True)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"A densekit.random draw of shape {self.shape} (its batch size unknown) has no values until "
+                        "the model runs; combine it with a symbolic tensor of that shape (+, -, *).")
+
+
+def _deferred(shape):
+    """Whether a draw of ``shape`` is the model's to make: in a traced call, whatever batch size
+    (None or the trace's) the shape gives."""
+    dims = list(shape) if isinstance(shape, (list, tuple)) else None
+    if not dims or not all(isinstance(d, numbers.Integral) for d in dims[1:]):
+        return False
+    return tracing()
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Values from a normal distribution."""
+    """Values from a normal distribution (in a traced call with an unknown batch size: drawn by
+    the model, DeferredDraw)."""
+    if _deferred(shape):
+        return DeferredDraw("normal", shape, mean, stddev)
     return _generator(seed).normal(mean, stddev, size=_shape(shape)).astype(_float(dtype))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Values from a uniform distribution on [minval, maxval)."""
+    """Values from a uniform distribution on [minval, maxval) (DeferredDraw as normal's)."""
+    if _deferred(shape):
+        return DeferredDraw("uniform", shape, minval, maxval)
     return _generator(seed).uniform(minval, maxval, size=_shape(shape)).astype(_float(dtype))
 
 

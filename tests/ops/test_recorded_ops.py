@@ -193,7 +193,8 @@ def test_a_subclassed_model_with_ops_between_layers_traces_into_the_graph():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda t: ops.sum(t), "batch axis"),
+    (lambda t: keras.layers.Dense(2)(ops.sum(t)), "only be passed to add_loss"),  # over the batch: a loss term
+    (lambda t: ops.max(t), "batch axis"),
     (lambda t: ops.mean(t, axis=0), "batch axis"),
     (lambda t: t[0], "batch axis"),
     (lambda t: t[:, None], "expand_dims"),

@@ -19,7 +19,8 @@ from densekit.layers.merging import (
 )
 from densekit.layers.normalization import Normalization
 # The layers densekit.ops records (not Keras layers: a loaded model's op nodes are these).
-from densekit.layers.operation_layers import BinaryOp, ElementwiseOp, IndexMapOp, Reduce, WeightOp  # noqa: F401
+from densekit.layers.operation_layers import (AddLoss, BinaryOp, ElementwiseOp, IndexMapOp, RandomDraw,  # noqa: F401
+                                              Reduce, WeightOp)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
 

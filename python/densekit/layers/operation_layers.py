@@ -8,6 +8,7 @@ trains, saves and loads like any other. Keras records these calls as Operations
 import json
 
 from densekit import _core, constraints, initializers, regularizers
+from densekit.layers.batch_loss import anchor
 from densekit.layers.core_config import core_from_config
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
@@ -61,6 +62,34 @@ class IndexMapOp(_OpLayer):
         self.key, self.axes, self.indices, self.axis = key, axes, indices, axis
         fields = {"get_item": dict(key=key), "transpose": dict(axes=axes), "take": dict(indices=indices, axis=axis)}
         self._core = core_from_config(self, "IndexMapOp", op=op, **fields.get(op, {}))
+
+
+class AddLoss(_OpLayer):
+    """Passes its input on and adds ``scale · mean(x)`` (or ``sum``) over the batch, plus
+    ``offset``, to the model's loss: what ``add_loss`` records in a traced call."""
+
+    def __init__(self, reduction="mean", scale=1.0, offset=0.0, op=None, **kwargs):
+        super().__init__("add_loss", **kwargs)
+        self.reduction, self.scale, self.offset = reduction, float(scale), float(offset)
+        self._core = core_from_config(self, "AddLoss", reduction=reduction, scale=self.scale, offset=self.offset)
+
+
+class RandomDraw(_OpLayer):
+    """Random values shaped like its input, drawn at every call (normal: mean ``a``, stddev
+    ``b``; uniform in ``[a, b)``): what densekit.random records in a traced call."""
+
+    def __init__(self, distribution="normal", a=0.0, b=1.0, op=None, **kwargs):
+        super().__init__(f"random_{distribution}", **kwargs)
+        self.distribution, self.a, self.b = distribution, float(a), float(b)
+        self._core = core_from_config(self, "RandomDraw", distribution=distribution, a=self.a, b=self.b)
+
+
+def record_loss(tensor, reduction, scale, offset):
+    """An AddLoss node on ``tensor``, tied to the running call's inputs (layers/batch_loss.py) so
+    that a model built through them includes it, though no output depends on it."""
+    out = AddLoss(reduction, scale, offset)(tensor)
+    anchor(out, tensor)
+    return out
 
 
 class WeightOp(_OpLayer):

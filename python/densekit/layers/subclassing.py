@@ -14,6 +14,7 @@ import inspect
 import numpy as np
 
 from densekit import constraints, initializers, regularizers
+from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
 from densekit.layers.trace_call import trace_call
@@ -52,11 +53,19 @@ class SubclassingMixin:
     add_variable = add_weight
 
     def add_loss(self, loss):
-        """Adds a loss term (on arrays: a number kept in ``losses``)."""
+        """Adds a loss term: in a traced call, a value reduced over the batch (layers/batch_loss.py),
+        recorded into the model's graph so it joins the loss in fit and evaluate; on arrays, a
+        number kept in ``losses``."""
+        if isinstance(loss, (list, tuple)):
+            for term in loss:
+                self.add_loss(term)
+            return
+        if isinstance(loss, BatchLoss):
+            loss.add_to_model()
+            return
         if isinstance(loss, KerasTensor):
-            raise NotImplementedError(
-                f"Layer '{self.name}' called add_loss on a symbolic tensor: densekit cannot yet add a loss from a "
-                "traced call. Use a layer's activity_regularizer (a penalty on its output) instead.")
+            raise ValueError(f"add_loss received a tensor of shape {loss.shape} in '{self.name}': a loss is one number. "
+                             "Reduce it over the batch: ops.mean(x) or ops.sum(x) with no axis.")
         self.__dict__.setdefault("_own_losses", []).append(np.float32(np.asarray(loss, dtype=np.float32)))
 
     @property
@@ -101,5 +110,6 @@ class SubclassingMixin:
         if "training" in parameters:
             kwargs = dict(kwargs, training=training)
         if symbolic:
-            return trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
+            with loss_anchors([t for t in flat if isinstance(t, KerasTensor)]):
+                return trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
         return self.call(inputs, *args, **kwargs)

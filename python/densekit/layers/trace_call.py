@@ -1,8 +1,27 @@
 """Running the user's Python code (a Lambda's function, a Layer subclass's call, a loss or metric
 function) on symbolic tensors, with errors that point at the user's line."""
 
+import contextlib
 import sys
+import threading
 import traceback
+
+_state = threading.local()  # how many traced calls are running on this thread
+
+
+def tracing():
+    """Whether the user's code is running on symbolic tensors (inside trace_call or a model's
+    traced call): densekit.random then leaves its draws to the model."""
+    return getattr(_state, "depth", 0) > 0
+
+
+@contextlib.contextmanager
+def symbolic_scope():
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1
 
 
 def _user_frame(error):
@@ -21,7 +40,8 @@ def trace_call(owner, function, *args, **kwargs):
     """Runs ``function`` on symbolic tensors; an error (an op densekit cannot record, NumPy or
     Python control flow on a tensor) names the function and the line that raised it."""
     try:
-        return function(*args, **kwargs)
+        with symbolic_scope():
+            return function(*args, **kwargs)
     except (TypeError, NotImplementedError, ValueError) as error:
         name = getattr(function, "__qualname__", repr(function))
         raise type(error)(f"{owner} could not be traced on symbolic tensors: `{name}` raised at {_user_frame(error)}: "

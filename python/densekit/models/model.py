@@ -17,6 +17,7 @@ from densekit.layers import node as node_module
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
+from densekit.layers.subclassing import SubclassingMixin
 from densekit.models import tracing
 from densekit.models.network import Network, pack_structure
 from densekit.trainers import data_adapter
@@ -269,6 +270,9 @@ class Model(Trainer, WeightsMixin):
         if self._core is None:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              f"You can build it manually via: `{self.name}.build(batch_input_shape)`.")
+
+    # A subclassed model's call may add loss terms, as a Layer subclass's does (the guide's VAE).
+    add_loss = SubclassingMixin.add_loss
 
     def get_layer(self, name=None, index=None):
         if name is not None and index is not None:

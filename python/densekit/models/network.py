@@ -84,6 +84,9 @@ class Network:
                 ordered.append(node)
                 continue
             first_seen.setdefault(node.layer, len(first_seen))
+            # Loss terms a traced call added on this tensor (add_loss): part of the model though
+            # no output depends on them.
+            stack.extend((t, None, False) for t in reversed(tensor.__dict__.get("_added_losses", ())))
             if node.is_input and id(tensor) not in input_ids:
                 needed_by = f"layer '{consumer.layer.name}'" if consumer else "the model's outputs"
                 raise ValueError(

@@ -7,7 +7,9 @@ whose nodes know their mode.
 import inspect
 
 from densekit.layers.input_layer import InputLayer
+from densekit.layers.batch_loss import loss_anchors
 from densekit.layers.node import recording
+from densekit.layers.trace_call import symbolic_scope
 from densekit.models.network import Network, flatten_structure, pack_structure
 from densekit.utils.arrays import is_pandas, to_array
 
@@ -65,6 +67,7 @@ def trace(model, kind, keys, shapes, batch):
         with recording() as inference_nodes:
             inference_outputs = _traced_call(model, arg, False, shapes)
         _reconcile(model, tensors, nodes, outputs, inference_nodes, inference_outputs)
+        _forget_losses_of(inference_nodes, tensors)
     model._traced = True
     model._build_batch = batch
     model._network = Network(arg, outputs)
@@ -74,7 +77,8 @@ def trace(model, kind, keys, shapes, batch):
 def _traced_call(model, arg, training, shapes):
     kwargs = {} if training is None else {"training": training}
     try:
-        outputs = model.call(arg, **kwargs)
+        with symbolic_scope(), loss_anchors(flatten_structure(arg, "inputs")[2]):
+            outputs = model.call(arg, **kwargs)
     except Exception as e:
         note = (f"(raised while densekit traced {type(model).__name__}.call() with symbolic inputs of shape(s) "
                 f"{[(None,) + tuple(s) for s in shapes]}: densekit runs call() once with placeholder tensors to build "
@@ -90,6 +94,16 @@ def _traced_call(model, arg, training, shapes):
         raise TypeError(f"{type(model).__name__}.call() returned {outputs!r} ({type(outputs).__name__}); densekit needs "
                         "the output tensor(s) of layer calls: a tensor, a list/tuple or a dict of tensors.") from None
     return outputs
+
+
+def _forget_losses_of(nodes, inputs):
+    """The inference trace only checks the training one: the loss terms its add_loss calls
+    tied to tensors (the model's inputs among them) are not the model's."""
+    outputs = {id(node.output) for node in nodes}
+    for t in list(inputs) + [t for node in nodes for t in node.inputs]:
+        added = t.__dict__.get("_added_losses")
+        if added:
+            added[:] = [a for a in added if id(a) not in outputs]
 
 
 def _reconcile(model, inputs, nodes, outputs, inference_nodes, inference_outputs):

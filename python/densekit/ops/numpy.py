@@ -9,7 +9,9 @@ and differentiates, with the rest of the model. Axes count the batch axis, as in
 import numpy as np
 
 from densekit.layers.merging import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
-from densekit.layers.operation_layers import BinaryOp, ElementwiseOp, IndexMapOp, Reduce, record_with_variable
+from densekit.layers.batch_loss import BatchLoss
+from densekit.layers.operation_layers import (BinaryOp, ElementwiseOp, IndexMapOp, Reduce, record_loss,
+                                              record_with_variable)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
 from densekit.ops.symbolic import check_constant, is_symbolic, sample_axis, unsupported
@@ -86,10 +88,18 @@ def _with_number(op, x, c, number_first):
     return ElementwiseOp(op, value=c)(x)  # maximum, minimum: symmetric
 
 
+def _drawn(value, other):
+    """A random draw of densekit.random made in a traced call, as a RandomDraw node shaped like
+    the symbolic tensor it meets; anything else as it is."""
+    draw = getattr(value, "_draw_like", None)
+    return draw(other) if draw is not None and is_symbolic(other) else value
+
+
 def _binary(op, numpy_fn):
     def fn(x1, x2):
         if not is_symbolic(x1, x2):
             return numpy_fn(_t(x1), _t(x2))
+        x1, x2 = _drawn(x1, x2), _drawn(x2, x1)  # densekit.random's values in a traced call
         recorded = record_with_variable(op, x1, x2)  # a Layer subclass's weight: its WeightOp
         if recorded is not None:
             return recorded
@@ -182,6 +192,8 @@ def _axes(op, x, axis):
 
 def _reduction(op, numpy_fn):
     def fn(x, axis=None, keepdims=False):
+        if is_symbolic(x) and axis is None and op in ("mean", "sum") and not keepdims:
+            return BatchLoss([(x, op, 1.0)], 0.0, record_loss)  # over the batch too: only for add_loss
         if is_symbolic(x):
             return Reduce(op, axis=_axes(op, x, axis), keepdims=keepdims)(x)
         return numpy_fn(_t(x), axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
@@ -395,4 +407,5 @@ def stop_gradient(x):
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
     "np", "Add", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "BinaryOp", "ElementwiseOp", "IndexMapOp",
     "Reduce", "Rescaling", "Reshape", "check_constant", "is_symbolic", "record_with_variable", "sample_axis",
+    "BatchLoss", "record_loss",
     "unsupported")]

@@ -13,6 +13,7 @@ over the samples of each sample's mean value.
 import json
 
 from densekit import _core
+from densekit.layers.batch_loss import BatchLoss
 from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.trace_call import trace_call
@@ -41,6 +42,9 @@ def trace(obj, y_pred_shape, what):
     y_true = Input(shape=tuple(y_pred_shape), name="y_true")
     y_pred = Input(shape=tuple(y_pred_shape), name="y_pred")
     out = trace_call(what, _function_of(obj), y_true, y_pred)
+    if isinstance(out, BatchLoss):
+        raise NotImplementedError(f"{what} reduces over the batch axis (ops.mean or ops.sum with no axis): return the "
+                                  "loss of each sample (axis=-1); the loss's reduction averages over the batch.")
     if not isinstance(out, KerasTensor):
         raise TypeError(f"{what} returned {out!r} ({type(out).__name__}) on symbolic tensors; it must return a tensor "
                         "computed from y_true and y_pred with densekit.ops (the loss of each sample, e.g. "

@@ -88,6 +88,9 @@ class Layer {
   virtual bool is_identity_in_inference() const { return false; }
   // Whether backward() can take a Context::updater (Dense).
   virtual bool updates_weights_in_backward() const { return false; }
+  // A loss term the layer adds to the model's loss from its output on a batch (Keras's
+  // add_loss): 0 for all but AddLoss. Its gradient is the layer's backward's business.
+  virtual double added_loss(ConstView out) const { return 0.0; }
 
   // out = f(in). `scratch` has scratch_cols() floats per row.
   virtual void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) = 0;

@@ -127,6 +127,51 @@ class IndexMapOp : public Layer {
   Index in_cols_ = 0;
 };
 
+// A loss term a Layer subclass's call adds (Keras's add_loss of scale · mean(x) or scale · sum(x)
+// over the whole batch, plus a constant `offset`): the output is the input unchanged, and the
+// term, with its gradient, joins the model's loss in fit and evaluate.
+class AddLoss : public Layer {
+ public:
+  AddLoss(std::string name, std::string reduction, double scale, double offset);
+  std::string class_name() const override { return "AddLoss"; }
+  const std::string& reduction() const { return reduction_; }
+  double scale() const { return scale_; }
+  double offset() const { return offset_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  double added_loss(ConstView out) const override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  double weight(Index rows, Index cols) const;  // d(term)/d(each element)
+  std::string reduction_;
+  double scale_, offset_;
+};
+
+// Random values of its input's shape (whose values it ignores), drawn at every call, in training
+// and inference alike, from the model's generator: "normal" (mean a, stddev b) or "uniform" in
+// [a, b). What densekit.random's normal and uniform record inside a traced call (the guide's
+// Sampling layer). No gradient flows back.
+class RandomDraw : public Layer {
+ public:
+  RandomDraw(std::string name, std::string distribution, double a, double b);
+  std::string class_name() const override { return "RandomDraw"; }
+  const std::string& distribution() const { return distribution_; }
+  double a() const { return a_; }
+  double b() const { return b_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override {}
+
+ private:
+  std::string distribution_;
+  double a_, b_;
+};
+
 // A weight that a Layer subclass created with add_weight, applied to a tensor by the one op its
 // traced call combines them with (Keras's Variable in keras/src/backend/common/variables.py,
 // used in keras.ops): "matmul" (x @ W, W of shape (x's last axis, units)), "add" (x + W),

@@ -1,0 +1,95 @@
+"""A value reduced over the whole batch in a traced call (``ops.mean(x)`` or ``ops.sum(x)`` with
+no axis, times numbers): not a tensor a layer can take, since a layer computes each sample on
+its own, but what Keras's ``add_loss`` receives (the guide's activity regularization and the
+VAE's KL term). ``add_loss`` records it as AddLoss layers (cpp/include/densekit/layers/ops.hpp),
+whose terms join the model's loss in C++."""
+
+import contextlib
+import numbers
+import threading
+
+_anchors = threading.local()  # per running traced call: the tensors it was called on
+
+
+@contextlib.contextmanager
+def loss_anchors(tensors):
+    """While a call traced on ``tensors`` runs, the loss terms it adds are tied to them: a model
+    built from those tensors finds the terms there (models/network.py), whatever ops lie between."""
+    stack = _anchors.__dict__.setdefault("stack", [])
+    stack.append(list(tensors))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def anchor(loss_tensor, term_tensor):
+    """Ties ``loss_tensor`` (an AddLoss output) to the innermost call's inputs, else to the
+    tensor the term was computed from."""
+    stack = _anchors.__dict__.get("stack")
+    for t in stack[-1] if stack else [term_tensor]:
+        added = t.__dict__.setdefault("_added_losses", [])
+        if all(a is not loss_tensor for a in added):
+            added.append(loss_tensor)
+
+
+class BatchLoss:
+    """Σ scale · reduction(tensor) over its terms, plus a constant ``offset``."""
+
+    def __init__(self, terms, offset, record):
+        self.terms, self.offset, self._record = list(terms), float(offset), record
+
+    def add_to_model(self):
+        """Records the terms (an AddLoss layer each, the offset on the first) on their tensors."""
+        for k, (tensor, reduction, scale) in enumerate(self.terms):
+            self._record(tensor, reduction, scale, self.offset if k == 0 else 0.0)
+
+    def _scaled(self, factor):
+        return BatchLoss([(t, r, s * factor) for t, r, s in self.terms], self.offset * factor, self._record)
+
+    @staticmethod
+    def _number(value):
+        return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+
+    def __mul__(self, other):
+        factor = self._number(other)
+        return NotImplemented if factor is None else self._scaled(factor)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        factor = self._number(other)
+        return NotImplemented if factor is None or factor == 0 else self._scaled(1.0 / factor)
+
+    def __neg__(self):
+        return self._scaled(-1.0)
+
+    def __add__(self, other):
+        if isinstance(other, BatchLoss):
+            return BatchLoss(self.terms + other.terms, self.offset + other.offset, self._record)
+        number = self._number(other)
+        return NotImplemented if number is None else BatchLoss(self.terms, self.offset + number, self._record)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(_HELP)
+
+    def _refuse(self, *args):
+        raise TypeError(_HELP)
+
+    __bool__ = __float__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+
+    def __repr__(self):
+        return f"<BatchLoss of {len(self.terms)} term(s) over the batch>"
+
+
+_HELP = ("A value reduced over the batch (ops.mean or ops.sum with no axis, on a symbolic tensor) can only be passed "
+         "to add_loss (or scaled by numbers before): a layer computes each sample on its own. Reduce over the sample "
+         "axes (axis=-1) to keep a tensor.")

@@ -1,0 +1,173 @@
+"""add_loss in a traced call (the guide's ActivityRegularizationLayer and the VAE's KL term) and
+random draws inside a traced call (its Sampling layer): AddLoss and RandomDraw nodes of the C++
+graph, checked against float64 NumPy."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers, ops
+
+
+class ActivityRegularizationLayer(keras.layers.Layer):
+    def __init__(self, rate=1e-2):
+        super().__init__()
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * ops.mean(inputs))
+        return inputs
+
+
+class SquaredSum(keras.layers.Layer):  # sum over the batch, minus a constant, and two terms at once
+    def call(self, inputs):
+        self.add_loss(0.1 * ops.sum(ops.square(inputs)) - 1.0 + 0.5 * ops.mean(inputs))
+        return inputs
+
+
+class Sampling(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        batch = ops.shape(z_mean)[0]
+        dim = ops.shape(z_mean)[1]
+        epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+
+class Encoder(layers.Layer):
+    def __init__(self, latent_dim=32, intermediate_dim=64, name="encoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.dense_proj = layers.Dense(intermediate_dim, activation="relu")
+        self.dense_mean = layers.Dense(latent_dim)
+        self.dense_log_var = layers.Dense(latent_dim)
+        self.sampling = Sampling()
+
+    def call(self, inputs):
+        x = self.dense_proj(inputs)
+        z_mean = self.dense_mean(x)
+        z_log_var = self.dense_log_var(x)
+        z = self.sampling((z_mean, z_log_var))
+        return z_mean, z_log_var, z
+
+
+class Decoder(layers.Layer):
+    def __init__(self, original_dim, intermediate_dim=64, name="decoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.dense_proj = layers.Dense(intermediate_dim, activation="relu")
+        self.dense_output = layers.Dense(original_dim, activation="sigmoid")
+
+    def call(self, inputs):
+        return self.dense_output(self.dense_proj(inputs))
+
+
+class VariationalAutoEncoder(keras.Model):
+    def __init__(self, original_dim, intermediate_dim=64, latent_dim=32, name="autoencoder", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.original_dim = original_dim
+        self.encoder = Encoder(latent_dim=latent_dim, intermediate_dim=intermediate_dim)
+        self.decoder = Decoder(original_dim, intermediate_dim=intermediate_dim)
+
+    def call(self, inputs):
+        z_mean, z_log_var, z = self.encoder(inputs)
+        reconstructed = self.decoder(z)
+        kl_loss = -0.5 * ops.mean(z_log_var - ops.square(z_mean) - ops.exp(z_log_var) + 1)
+        self.add_loss(kl_loss)
+        return reconstructed
+
+
+def _functional(regularizer, rate=None):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8,))
+    hidden = layers.Dense(4, name="hidden")(inputs)
+    reg = regularizer() if rate is None else regularizer(rate)
+    return keras.Model(inputs, layers.Dense(1, name="out")(reg(hidden))), keras.Model(inputs, hidden)
+
+
+def _data(n=48):
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(n, 8)).astype("float32"), rng.normal(size=(n, 1)).astype("float32")
+
+
+def test_activity_regularization_adds_its_term_to_the_reported_loss():
+    model, hidden = _functional(ActivityRegularizationLayer, 0.5)
+    assert "AddLoss" in [type(layer).__name__ for layer in model.layers]
+    x, y = _data()
+    model.compile("sgd", "mse")
+    h = hidden.predict(x, verbose=0).astype(np.float64)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    expected = np.mean((p - y) ** 2) + 0.5 * h.mean()
+    assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_sums_constants_and_several_terms_are_kept():
+    model, hidden = _functional(SquaredSum)
+    x, y = _data()
+    model.compile("sgd", "mse")
+    h = hidden.predict(x, verbose=0).astype(np.float64)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    expected = np.mean((p - y) ** 2) + 0.1 * np.sum(h ** 2) - 1.0 + 0.5 * h.mean()
+    assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_added_term_has_its_gradient():
+    # Only the added term depends on the hidden layer's bias through a path the output ignores:
+    # mse is flat in it when the output layer's kernel is zero, so one SGD step moves the bias by
+    # exactly rate / units (the gradient of rate · mean(h)).
+    model, _ = _functional(ActivityRegularizationLayer, 0.5)
+    out = model.get_layer("out")
+    out.set_weights([np.zeros((4, 1), "float32"), np.zeros(1, "float32")])
+    model.compile(keras.optimizers.SGD(1.0), "mse")
+    x, y = _data()
+    bias_before = model.get_layer("hidden").get_weights()[1].copy()
+    model.train_on_batch(x, y)
+    np.testing.assert_allclose(bias_before - model.get_layer("hidden").get_weights()[1], 0.5 / 4, rtol=1e-6)
+
+
+def test_add_loss_refuses_a_per_sample_tensor():
+    class PerSample(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(ops.square(inputs))
+            return inputs
+
+    with pytest.raises(ValueError, match="a loss is one number"):
+        PerSample()(keras.Input((3,)))
+
+
+def test_eager_add_loss_keeps_numbers_in_losses():
+    layer = ActivityRegularizationLayer(0.1)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    layer(x)
+    assert len(layer.losses) == 1 and float(layer.losses[0]) == pytest.approx(0.1 * x.mean())
+    layer(x)  # each call replaces the last call's losses
+    assert len(layer.losses) == 1
+
+
+def test_random_draws_in_a_traced_call_are_fresh_normal_values_every_call():
+    class Noise(keras.layers.Layer):
+        def call(self, inputs):
+            return inputs * 0.0 + 2.0 * keras.random.normal(shape=(ops.shape(inputs)[0], 4)) * 1.0
+
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, Noise()(inputs))
+    x = np.zeros((4000, 4), "float32")
+    first, second = model.predict(x, verbose=0), model.predict(x, verbose=0)
+    assert not np.array_equal(first, second)
+    assert abs(first.mean()) < 0.1 and first.std() == pytest.approx(2.0, rel=0.05)
+
+
+def test_the_guides_vae_trains_with_its_kl_term():
+    keras.utils.set_random_seed(4)
+    x = np.random.default_rng(5).uniform(size=(256, 16)).astype("float32")
+    vae = VariationalAutoEncoder(16, 16, 4)
+    vae.compile(keras.optimizers.Adam(learning_rate=1e-2), loss=keras.losses.MeanSquaredError())
+    losses = vae.fit(x, x, epochs=8, batch_size=32, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    # The reported loss is the reconstruction error plus the KL term, which is never negative.
+    kl = [layer for layer in vae._network.layers if type(layer).__name__ == "AddLoss"]
+    assert len(kl) == 1 and kl[0].scale == pytest.approx(-0.5)
+    assert vae.evaluate(x, x, verbose=0) > 0.0
