@@ -106,6 +106,18 @@ for _fn, _name in [(relu, "relu"), (leaky_relu, "leaky_relu"), (elu, "elu"), (ge
     _fn._densekit_spec = _spec(_name)
 
 
+def split(identifier):
+    """(C++ activation, Python function or None) for a layer's ``activation`` argument: a
+    function of the user's (written with densekit.ops, or saved as Keras saves functions) runs
+    after the layer's linear part, traced on symbolic tensors (layers/layer.py)."""
+    if isinstance(identifier, dict) and identifier.get("class_name") == "function":
+        from densekit.utils.object_registration import retrieve_object
+        identifier = retrieve_object(identifier)
+    custom = (callable(identifier) and not isinstance(identifier, (type, _core.Activation))
+              and getattr(identifier, "_densekit_spec", None) is None and getattr(identifier, "activation_spec", None) is None)
+    return (_spec("linear"), identifier) if custom else (get(identifier), None)
+
+
 def get(identifier):
     """The C++ activation for a name, one of these functions, or None (linear)."""
     if identifier is None:

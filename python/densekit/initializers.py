@@ -166,6 +166,10 @@ def get(identifier):
         return _BY_NAME[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
         return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if callable(identifier) and not isinstance(identifier, type):
+        raise ValueError(f"densekit's built-in layers initialize their weights in C++ and cannot call the Python "
+                         f"initializer {identifier!r}: pass a densekit initializer (or set the values with "
+                         "set_weights), or create the weight with add_weight in a Layer subclass, which calls it.")
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
                      f"Valid names are: {', '.join(_core.Initializer.names())}.")
 

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from densekit import _core
-from densekit.saving.object_registration import retrieve_object, serialize_object
+from densekit.utils.object_registration import retrieve_object, serialize_object
 from densekit.utils.naming import to_snake_case
 
 __all__ = [

@@ -3,7 +3,7 @@
 import numpy as np
 
 from densekit import _core
-from densekit.saving.object_registration import serialize_object
+from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming
 
 __all__ = [

@@ -232,3 +232,44 @@ def test_what_cannot_be_recorded_names_the_layer_and_line():
         Branchy()(keras.Input((3,)))
     with pytest.raises(ValueError, match="shape of positive integers"):
         Linear().add_weight(shape=(0, 3))
+
+
+def scaled_tanh(x):
+    return 1.7159 * ops.tanh(0.6666 * x)
+
+
+def test_a_python_activation_function_runs_after_the_layer_traced_or_eagerly(tmp_path):
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation=scaled_tanh), layers.Dense(1)])
+    x = np.random.default_rng(8).normal(size=(64, 4)).astype("float32")
+    model.compile("adam", "mse")
+    model.fit(x, x[:, :1], epochs=2, verbose=0)
+    w = [v.astype(np.float64) for v in model.get_weights()]
+    hidden = 1.7159 * np.tanh(0.6666 * (x @ w[0] + w[1]))
+    np.testing.assert_allclose(model.predict(x, verbose=0), hidden @ w[2] + w[3], rtol=1e-5, atol=1e-6)
+    dense = model.layers[0]
+    np.testing.assert_allclose(dense(x), hidden, rtol=1e-5, atol=1e-6)
+    assert dense.activation is scaled_tanh
+    config = dense.get_config()
+    assert config["activation"]["config"] == "scaled_tanh"
+    assert layers.Dense.from_config(config).activation is scaled_tanh  # found in its module, as Keras finds it
+    inputs = keras.Input((4,))
+    square = keras.Model(inputs, layers.Activation(lambda t: ops.square(t))(inputs))
+    np.testing.assert_array_equal(square.predict(np.array([[1, 2, 3, 4]], "float32"), verbose=0), [[1, 4, 9, 16]])
+
+
+def test_add_weight_calls_a_python_initializer_and_built_in_layers_refuse_one():
+    class Fixed(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer=lambda shape, dtype=None: np.arange(shape[0]))
+
+        def call(self, x):
+            return x * self.w
+
+    layer = Fixed()
+    np.testing.assert_array_equal(layer(np.ones((1, 3), "float32")), [[0, 1, 2]])
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Fixed()(inputs))
+    np.testing.assert_array_equal(model.predict(np.ones((1, 3), "float32"), verbose=0), [[0, 1, 2]])
+    with pytest.raises(ValueError, match="cannot call the Python initializer"):
+        layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.zeros(shape))

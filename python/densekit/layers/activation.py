@@ -10,12 +10,12 @@ from densekit.layers.layer import Layer
 class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation_spec = activations.get(activation)
+        self.activation_spec, self._custom_activation = activations.split(activation)
         self._core = core_from_config(self, "Activation", activation=self.activation_spec)
 
     @property
     def activation(self):
-        return getattr(activations, self.activation_spec.name)
+        return self._custom_activation or getattr(activations, self.activation_spec.name)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -19,7 +19,7 @@ class Dense(Layer):
             if value is not None:
                 raise ValueError(f"densekit's Dense does not support `{arg}` yet. Received: {arg}={value!r}")
         self.units = int(units)
-        self._activation_spec = activations.get(activation)
+        self._activation_spec, self._custom_activation = activations.split(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -38,7 +38,7 @@ class Dense(Layer):
 
     @property
     def activation(self):
-        return getattr(activations, self._activation_spec.name)
+        return self._custom_activation or getattr(activations, self._activation_spec.name)
 
     @property
     def kernel(self):

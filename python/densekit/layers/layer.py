@@ -21,6 +21,8 @@ from densekit import _core, regularizers
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
+from densekit.layers.trace_call import trace_call
+from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming
 from densekit.utils.arrays import check_same_length, to_array
 
@@ -181,8 +183,20 @@ class Layer(SubclassingMixin, WeightsMixin):
 
     @property
     def _inlined(self):
-        """Whether a model records the layers this layer's call records, rather than the layer."""
-        return has_own_call(self)
+        """Whether a model records the layers this layer's call records, rather than the layer
+        (a subclass's call, or an activation function of the user's after the C++ layer)."""
+        return has_own_call(self) or self._custom_activation is not None
+
+    _custom_activation = None  # a Python activation function (Dense, Activation): traced after the layer
+
+    def _activate(self, result):
+        """``result`` through the custom activation: traced on a symbolic tensor, else run."""
+        fn = self._custom_activation
+        if fn is None:
+            return result
+        if isinstance(result, KerasTensor):
+            return trace_call(f"The activation of layer '{self.name}'", fn, result)
+        return np.asarray(fn(result), dtype=np.float32)
 
     @property
     def weights(self):
@@ -221,8 +235,8 @@ class Layer(SubclassingMixin, WeightsMixin):
             if not all(symbolic):
                 raise ValueError(f"Layer '{self.name}' was called on a mix of symbolic tensors (from densekit.Input) and "
                                  "arrays: build a model from Inputs only, or call the layer on arrays only.")
-            return self._call_symbolic(flat, single, training)
-        return self._call_eager(flat, training)
+            return self._activate(self._call_symbolic(flat, single, training))
+        return self._activate(self._call_eager(flat, training))
 
     def _call_symbolic(self, tensors, single, training):
         shapes = [list(t.shape[1:]) for t in tensors]
@@ -283,7 +297,10 @@ class Layer(SubclassingMixin, WeightsMixin):
             return {"name": self.name, "trainable": self.trainable,
                     "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
                               "registered_name": None}}
-        return json.loads(_core.layer_config_json(self._core))
+        config = json.loads(_core.layer_config_json(self._core))
+        if self._custom_activation is not None:  # named as Keras names a function (custom_objects finds it)
+            config["activation"] = serialize_object(self._custom_activation)
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -20,7 +20,7 @@ class LayerVariable:
         self.trainable, self.regularizer, self.constraint = bool(trainable), regularizer, constraint
         self.initializer = initializer
         self.dtype = "float32"
-        self._value = np.array(initializer(self.shape), dtype=np.float32).reshape(self.shape)
+        self._value = np.array(initializer(self.shape, dtype="float32"), dtype=np.float32).reshape(self.shape)
         self._op_layer = None  # the WeightOp that holds the variable in a graph, once recorded
 
     @property

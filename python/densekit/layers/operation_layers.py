@@ -92,6 +92,14 @@ def record_loss(tensor, reduction, scale, offset):
     return out
 
 
+def _core_initializer(initializer):
+    """A variable's initializer as the C++ config records it; a Python function's values are the
+    variable's initial values, so the config keeps zeros."""
+    if isinstance(initializer, initializers.Initializer):
+        return initializers.core(initializer)
+    return initializers.core(initializers.get("zeros"))
+
+
 class WeightOp(_OpLayer):
     """A Layer subclass's weight (layers/layer_variable.py) combined with a tensor by ``op``:
     matmul (``x @ w``), add, subtract, rsubtract (``w - x``), multiply or divide."""
@@ -101,7 +109,7 @@ class WeightOp(_OpLayer):
         self.variable = variable
         self._core = core_from_config(
             self, "WeightOp", op=op, weight_name=variable.name, shape=list(variable.shape),
-            weight_trainable=variable.trainable, initializer=initializers.core(variable.initializer),
+            weight_trainable=variable.trainable, initializer=_core_initializer(variable.initializer),
             regularizer=regularizers.core(variable.regularizer), constraint=constraints.core(variable.constraint))
         self._core.set_initial_values(variable._value.reshape(-1))
 

@@ -42,7 +42,9 @@ class SubclassingMixin:
         if any(not isinstance(d, (int, np.integer)) or d <= 0 for d in shape):
             raise ValueError(f"Layer '{self.name}': add_weight needs a shape of positive integers. Received: "
                              f"shape={shape}")
-        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        # A Python function (shape, dtype=None) -> values is called here, as Keras calls it.
+        python_init = callable(initializer) and not isinstance(initializer, (type, initializers.Initializer))
+        init = initializer if python_init else initializers.get("glorot_uniform" if initializer is None else initializer)
         variables = self.__dict__.setdefault("_own_variables", [])
         name = f"variable_{len(variables)}" if name is None else name
         variable = LayerVariable(self, name, shape, init, trainable, regularizers.get(regularizer),

@@ -13,11 +13,11 @@ in Keras 3's.
 keras_writer.py: Keras 3 archives and weights files out.
 keras_layout.py, keras_optimizer_state.py: where Keras keeps a layer's and an optimizer's
 variables. native_bytes.py: the native file as metadata and named arrays.
-object_registration.py: register_keras_serializable and custom_objects, for the user's own losses,
-metrics and layers named in a saved config.
+register_keras_serializable and custom_objects (for the user's own losses, metrics and functions
+named in a saved config) live in densekit/utils/object_registration.py, which layers can import.
 """
 
-from densekit.saving.object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
+from densekit.utils.object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
                                                  get_registered_name, get_registered_object,
                                                  register_keras_serializable)
 from densekit.saving.saving_api import load_model, load_weights, save_model, save_weights

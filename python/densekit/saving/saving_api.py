@@ -13,7 +13,7 @@ import warnings
 
 from densekit import _core, distribution
 from densekit.saving import keras_files, keras_reader, keras_writer
-from densekit.saving.object_registration import custom_object_scope
+from densekit.utils.object_registration import custom_object_scope
 from densekit.saving.serialization_lib import wrap_core_model
 
 _HDF5_SUFFIXES = (".h5", ".hdf5")

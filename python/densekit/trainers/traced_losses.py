@@ -18,7 +18,7 @@ from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.trace_call import trace_call
 from densekit.saving.serialization_lib import model_class
-from densekit.saving.object_registration import retrieve_object as python_object, serialize_object as keras_config
+from densekit.utils.object_registration import retrieve_object as python_object, serialize_object as keras_config
 
 
 def _function_of(obj):

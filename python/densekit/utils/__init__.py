@@ -9,6 +9,9 @@ from densekit import _core
 from densekit.backend import clear_session  # noqa: F401  (Keras exports it here too)
 from densekit.utils.file_utils import get_file  # noqa: F401
 from densekit.utils.naming import to_snake_case  # noqa: F401
+from densekit.utils.object_registration import (  # noqa: F401  (Keras exports them here too)
+    CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name, get_registered_object,
+    register_keras_serializable)
 from densekit.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot",
