@@ -261,3 +261,21 @@ def test_a_file_with_a_traced_loss_or_metric_is_format_version_2(tmp_path):
         path = str(tmp_path / "m.dk")
         model.save(path)
         assert _format_version(path) == version
+
+
+def test_a_subclass_of_a_built_in_is_its_own_code():
+    class HalfMSE(keras.losses.MeanSquaredError):
+        def call(self, y_true, y_pred):
+            return 0.5 * ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+    class MyAccuracy(keras.metrics.BinaryAccuracy):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+    x, y = _data()
+    model = _model()
+    model.compile("sgd", loss=HalfMSE())
+    p = model.predict(x, verbose=0).astype(np.float64)
+    assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(0.5 * np.mean((y - p) ** 2), rel=1e-5)
+    with pytest.raises(NotImplementedError, match="MyAccuracy"):
+        MyAccuracy()

@@ -55,8 +55,8 @@ class Loss:
         self.reduction = reduction
         self._params = params
         self._core = None  # a subclass with its own call() has no built-in C++ loss
-        if self._core_name is None:
-            return
+        if self._core_name is None or type(self).call is not Loss.call:
+            return  # its call() is the loss (even below a built-in class): compile() traces it
         self._core = _core.Loss.from_name(self._core_name)
         self._core.reduction = _core.Loss.reduction_from_name(reduction or "none")
         self._core.identifier = ""  # a loss object: saved as its class (get() marks strings)

@@ -17,13 +17,24 @@ __all__ = [
     "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "get",
 ]
 
+def _overrides_state(cls):
+    """Whether a class of the user's (below a densekit metric) replaces how the state updates or
+    reads: densekit's C++ metric would silently ignore that."""
+    for klass in cls.__mro__:
+        if klass.__module__ == __name__:
+            return False
+        if any(name in vars(klass) for name in ("update_state", "result", "reset_state")):
+            return True
+    return False
+
+
 class Metric:
     """A streaming metric: ``update_state``, ``result``, ``reset_state``."""
 
     _core_name = None
 
     def __init__(self, name=None, dtype=None, **params):
-        if self._core_name is None:
+        if self._core_name is None or _overrides_state(type(self)):
             raise NotImplementedError(
                 f"densekit cannot yet run the stateful Metric subclass {type(self).__name__} (its update_state and "
                 "result in Python): write the metric as a function of (y_true, y_pred) with densekit.ops, which "
