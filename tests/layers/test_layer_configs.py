@@ -61,6 +61,11 @@ def test_unknown_class_lists_every_registered_layer():
     ("Softmax", {"axis": [2**40]}, "out of range"),
     ("Reshape", {"target_shape": [2**64 - 1]}, "must be ints"),
     ("Reshape", {"target_shape": [1.5]}, "must be ints"),
+    ("WeightOp", {"op": "matmul", "shape": [0, 3]}, "must be positive"),
+    ("WeightOp", {"op": "power", "shape": [3]}, "Unknown WeightOp op"),
+    ("WeightOp", {"op": "add", "shape": [2**70]}, "must be"),
+    ("AddLoss", {"reduction": "max"}, "\"mean\" or \"sum\""),
+    ("RandomDraw", {"distribution": "cauchy"}, "\"normal\" or \"uniform\""),
 ])
 def test_numbers_out_of_range_or_of_the_wrong_kind(class_name, config, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -71,6 +76,8 @@ def test_numbers_out_of_range_or_of_the_wrong_kind(class_name, config, pattern):
     (lambda: layers.Rescaling(float("nan")), "scale"),
     (lambda: layers.ELU(float("inf")), "alpha"),
     (lambda: layers.BatchNormalization(epsilon=float("nan")), "epsilon"),
+    (lambda: layers.AddLoss(scale=float("inf")), "scale"),
+    (lambda: layers.RandomDraw(a=float("nan")), "a"),
 ])
 def test_non_finite_hyperparameters_are_refused(make, key):
     with pytest.raises(ValueError, match=f"`{key}` must be a finite number"):
@@ -84,3 +91,12 @@ def test_a_large_reshape_target_is_not_truncated():
         assert layers.Reshape((2**35, 1))(x).shape == (None, 2**35, 1)
     finally:
         keras.config.set_limits(**previous)
+
+
+@pytest.mark.parametrize("op,weight_shape,input_shape", [
+    ("matmul", [4, 2], [3]), ("matmul", [3], [3]), ("add", [2], [3]), ("multiply", [3, 1], [3]),
+])
+def test_a_weight_op_refuses_inputs_it_cannot_combine_with(op, weight_shape, input_shape):
+    layer = _core.layer_from_config_json("WeightOp", json.dumps({"name": "w", "op": op, "shape": weight_shape}))
+    with pytest.raises(ValueError, match="weight"):
+        _core.build_layer(layer, [input_shape], ["x"])
