@@ -17,6 +17,7 @@ __all__ = [
     "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "get",
 ]
 
+
 def _overrides_state(cls):
     """Whether a class of the user's (below a densekit metric) replaces how the state updates or
     reads: densekit's C++ metric would silently ignore that."""

@@ -18,7 +18,7 @@ from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.trace_call import trace_call
 from densekit.saving.serialization_lib import model_class
-from densekit.utils.object_registration import retrieve_object as python_object, serialize_object as keras_config
+from densekit.utils.object_registration import serialize_object
 
 
 def _function_of(obj):
@@ -60,7 +60,7 @@ def core_loss(obj, y_pred_shape):
     """The C++ loss for a loss ``obj`` of Python code (function or Loss subclass instance)."""
     name = _name_of(obj)
     source = obj.fn if getattr(obj, "_given_as_function", False) else obj
-    config = json.dumps(keras_config(source), default=repr)
+    config = json.dumps(serialize_object(source), default=repr)
     loss = _core.Loss.traced(trace(obj, y_pred_shape, f"The loss '{name}'"), name, config)
     reduction = getattr(obj, "reduction", "sum_over_batch_size")
     loss.reduction = _core.Loss.reduction_from_name(reduction or "none")
@@ -70,7 +70,7 @@ def core_loss(obj, y_pred_shape):
 def core_metric(obj, y_pred_shape):
     """The C++ metric for a metric function ``obj`` (or a MeanMetricWrapper of one)."""
     name = _name_of(obj)
-    config = json.dumps(keras_config(obj), default=repr)
+    config = json.dumps(serialize_object(obj), default=repr)
     return _core.Metric.traced(trace(obj, y_pred_shape, f"The metric '{name}'"), name, config)
 
 

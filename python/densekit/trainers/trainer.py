@@ -16,7 +16,8 @@ import numpy as np
 
 from densekit import _core, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
-from densekit.trainers import compile_utils, data_adapter, data_streams, traced_losses
+from densekit.trainers import compile_utils, data_adapter, data_streams
+from densekit.utils import object_registration
 
 
 def _positive_int(name, value):
@@ -159,7 +160,7 @@ class Trainer:
         self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
         loss = compile_config["loss"]
         if compile_utils.is_traced_config(loss):  # the user's loss, found as Keras finds it (else TypeError)
-            self.loss = traced_losses.python_object(loss)
+            self.loss = object_registration.retrieve_object(loss)
         else:
             self.loss = losses_module.get(loss) if compile_utils.is_config(loss) else loss
         self._compile_args = compile_utils.compile_args(loss, compile_config.get("loss_weights"),
