@@ -537,7 +537,7 @@ int format_version_for(const Model& model) {
   for (const auto* lists : {&c.metrics, &c.weighted_metrics})
     for (const auto& metrics : *lists)
       for (const MetricPtr& m : metrics)
-        if (m->loss.traced) return 2;
+        if (m->loss.traced || m->stateful) return 2;
   return 1;
 }
 

@@ -1,6 +1,7 @@
 // What a metric's accumulators come to: result() and results(), the areas under curves and the
 // scores computed from the counts update() summed (keras/src/metrics/*.py's result methods).
 #include <densekit/errors.hpp>
+#include <densekit/graph.hpp>
 #include <densekit/metrics.hpp>
 
 #include <algorithm>
@@ -10,6 +11,8 @@ namespace densekit {
 
 bool Metric::array_valued() const {
   switch (kind_) {
+    case MetricKind::Stateful:
+      return stateful && stateful->result_size() != 1;
     case MetricKind::TruePositives:
     case MetricKind::FalsePositives:
     case MetricKind::TrueNegatives:
@@ -75,6 +78,11 @@ double auc_area(const Metric& m, const std::vector<double>& tp, const std::vecto
 std::vector<double> Metric::results() const {
   auto div = div_no_nan;
   switch (kind_) {
+    case MetricKind::Stateful: {
+      if (!stateful) throw ValueError("The metric '" + name_ + "' has no traced result.");
+      if (!result_ws_) result_ws_ = std::make_shared<Workspace>();
+      return stateful->result(*result_ws_, state_, result_inputs_);
+    }
     case MetricKind::RootMeanSquaredError:
       return {std::sqrt(div(total_, count_))};
     case MetricKind::Precision:

@@ -183,6 +183,7 @@ bool Metric::has_direction() const {
     case MetricKind::FalseNegatives:
     case MetricKind::Mean:
     case MetricKind::Sum:
+    case MetricKind::Stateful:  // Keras's Metric has no direction unless the class gives one
       return false;
     case MetricKind::LossFunction:
       if (loss.traced) return true;  // Keras's MeanMetricWrapper of a function: lower is better
@@ -194,6 +195,7 @@ bool Metric::has_direction() const {
 
 std::shared_ptr<Metric> Metric::resolved(Index y_true_cols, Index y_pred_cols) const {
   auto m = std::make_shared<Metric>(*this);
+  m->traced_ws_.reset(), m->result_ws_.reset();  // buffers of its own
   if (kind_ == MetricKind::AutoAccuracy) {
     if (y_pred_cols == 1) m->kind_ = MetricKind::BinaryAccuracy;
     else if (y_true_cols == 1) m->kind_ = MetricKind::SparseCategoricalAccuracy;
@@ -250,6 +252,7 @@ void Metric::size_columns(Index columns) {
 
 void Metric::reset() {
   total_ = count_ = 0.0;
+  if (stateful) state_ = stateful->reset_state();
   size_t n = 1;
   if (is_confusion(kind_)) n = threshold_list().size() * (kind_ == MetricKind::AUC && multi_label ? size_t(columns_) : 1);
   const size_t cols = is_fscore(kind_) && average == "micro" ? std::min<size_t>(1, size_t(columns_)) : size_t(columns_);
@@ -262,12 +265,14 @@ void Metric::reset() {
 
 void Metric::append_state(std::vector<double>& out) const {
   out.push_back(total_), out.push_back(count_);
+  out.insert(out.end(), state_.begin(), state_.end());
   for (const auto* sums : {&tp_, &fp_, &tn_, &fn_, &sum_, &squared_sum_, &squared_error_, &weight_})
     out.insert(out.end(), sums->begin(), sums->end());
 }
 
 const double* Metric::restore_state(const double* in) {
   total_ = *in++, count_ = *in++;
+  for (double& v : state_) v = *in++;
   for (auto* sums : {&tp_, &fp_, &tn_, &fn_, &sum_, &squared_sum_, &squared_error_, &weight_})
     for (double& c : *sums) c = *in++;
   return in;
@@ -307,6 +312,12 @@ ConstView Metric::targets_for(ConstView y_true, Index pc) {
 }
 
 void Metric::update(ConstView targets, ConstView y_pred, const float* sample_weight) {
+  if (kind_ == MetricKind::Stateful) {  // the targets as they come: update_state was traced for them
+    if (!stateful) throw ValueError("The metric '" + name_ + "' has no traced update_state.");
+    if (!traced_ws_) traced_ws_ = std::make_shared<Workspace>();
+    stateful->update(*traced_ws_, state_, targets, y_pred, sample_weight);
+    return;
+  }
   const ConstView y_true = targets_for(targets, y_pred.cols);
   const Index rows = y_pred.rows, pc = y_pred.cols, tc = y_true.cols;
   auto weight = [&](Index i) { return sample_weight ? double(sample_weight[i]) : 1.0; };
@@ -464,6 +475,8 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
     }
     case MetricKind::AutoAccuracy:
       throw ValueError("The metric '" + name_ + "' must be resolved from the data shapes before use.");
+    case MetricKind::Stateful:
+      return;  // updated above, before the targets are read
   }
 }
 

@@ -199,3 +199,38 @@ def test_cpp_evaluates_and_trains_with_a_loss_and_metric_traced_from_python(prog
     model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
     kernel = np.array([float(v) for v in lines["kernel"].split(",")]).reshape(5, 4)
     np.testing.assert_allclose(kernel, model.get_weights()[0], rtol=1e-6, atol=1e-7)
+
+
+class _Overshoot(keras.metrics.Metric):
+    """A stateful metric: the share of predictions above their target, weighted by |error|."""
+
+    def __init__(self, name="overshoot"):
+        super().__init__(name=name)
+        self.above = self.add_variable(shape=(), initializer="zeros", name="above")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        error = keras.ops.abs(y_pred - y_true)
+        self.above.assign_add(keras.ops.sum(keras.ops.cast(y_pred > y_true, "float32") * error))
+        self.total.assign_add(keras.ops.sum(error))
+
+    def result(self):
+        return self.above / (self.total + 1e-7)
+
+
+def test_cpp_evaluates_a_stateful_metric_traced_from_python(programs, tmp_path):
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[_Overshoot()])
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(48, 5)).astype("float32"), rng.normal(size=(48, 2)).astype("float32")
+    path = str(tmp_path / "stateful.dk")
+    model.save(path)
+    csv = "\n".join(",".join(f"{v:.9g}" for v in row) for row in np.hstack([x, y])) + "\n"
+    result = subprocess.run([programs["resume_training"], path], input=csv, capture_output=True, text=True, check=True)
+    lines = dict(line.split("=", 1) for line in result.stdout.strip().splitlines())
+    p = model.predict(x, verbose=0).astype(np.float64)
+    error = np.abs(p - y)
+    expected = np.sum((p > y) * error) / np.sum(error)
+    assert float(lines["overshoot"]) == pytest.approx(expected, rel=1e-5)
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["overshoot"] == pytest.approx(expected, rel=1e-5)

@@ -202,9 +202,10 @@ def test_a_subclassed_model_with_ops_between_layers_traces_into_the_graph():
     (lambda t: t @ np.ones((3, 2), "float32"), "Dense"),
     (lambda t: t + np.ones(3, "float32"), "constant array"),
     (lambda t: np.ones(3, "float32") * t, "constant array"),
-    (lambda t: ops.greater(t, 0.0), "booleans"),
+    (lambda t: ops.where(t > 0.0, t, 0.0), "boolean condition"),
     (lambda t: ops.transpose(t), "batch axis"),
-    (lambda t: ops.cast(t, "int32"), "float32"),
+    (lambda t: ops.cast(t, "complex64"), "real numbers only"),
+    (lambda t: ops.argmax(t), "axis=None"),
 ])
 def test_what_cannot_be_recorded_is_refused_clearly(call, message):
     with pytest.raises((NotImplementedError, TypeError, ValueError), match=message):
@@ -225,3 +226,48 @@ def test_out_of_range_indices_and_bad_axes_raise_value_errors():
         keras.Input((3,)) / keras.Input((2,))
     with pytest.raises(ValueError, match="step cannot be zero"):
         t[:, ::0]
+
+
+def test_comparisons_logic_argmax_and_integer_casts_record_as_numpy_computes_them():
+    """Recorded in the float graph as 1.0 / 0.0 and float positions (what a metric's update_state
+    counts with), broadcasting as NumPy, a number on either side."""
+    a_in, b_in = keras.Input((2, 3)), keras.Input((3,))
+    outputs = [a_in == b_in, a_in != b_in, a_in > b_in, a_in >= b_in, a_in < b_in, a_in <= b_in,
+               0.5 < a_in, ops.greater_equal(0.5, a_in), ops.equal(a_in, 0.5),
+               ops.logical_and(a_in > 0.2, b_in > 0.2), ops.logical_or(a_in > 0.8, b_in > 0.8), ~(a_in > 0.5),
+               (a_in > 0.2) & True, (a_in > 0.2) | False,
+               ops.argmax(a_in, axis=-1), ops.argmin(a_in, axis=1, keepdims=True),
+               ops.cast(a_in * 4.0 - 2.0, "int32"), ops.cast(a_in - 0.5, "bool")]
+    from densekit.layers import trace_call
+    with trace_call.symbolic_scope():  # == and != compare element-wise in traced code
+        outputs[0], outputs[1] = a_in == b_in, a_in != b_in
+    model = keras.Model([a_in, b_in], outputs)
+    rng = np.random.default_rng(0)
+    a = np.round(rng.random((4, 2, 3)), 1).astype("float32")
+    b = np.round(rng.random((4, 3)), 1).astype("float32")
+    a[0, 0, 1] = a[0, 0, 2]  # a tie: the first position wins, as NumPy
+    b3 = b[:, None, :]
+    expected = [a == b3, a != b3, a > b3, a >= b3, a < b3, a <= b3, 0.5 < a, 0.5 >= a, a == 0.5,
+                (a > 0.2) & (b3 > 0.2), (a > 0.8) | (b3 > 0.8), ~(a > 0.5), a > 0.2, a > 0.2,
+                np.argmax(a, axis=-1), np.argmin(a, axis=1, keepdims=True),
+                np.trunc(a * 4.0 - 2.0), (a - 0.5) != 0]
+    for got, want in zip(model.predict([a, b], verbose=0), expected):
+        np.testing.assert_array_equal(got, np.asarray(want, dtype=np.float32))
+
+
+def test_outside_traced_code_tensors_compare_by_identity():
+    x, y = keras.Input((3,)), keras.Input((3,))
+    assert (x == x) is True and (x == y) is False and (x != y) is True
+    assert x in [y, x] and [x].index(x) == 0
+
+
+def test_a_model_masking_with_a_comparison_trains_and_passes_no_gradient_through_it():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(128, 4)).astype("float32")
+    y = (x[:, :1] * (x[:, 1:2] > 0)).astype("float32")
+    inputs = keras.Input((4,))
+    mask = ops.cast(inputs[:, 1:2] > 0.0, "float32")
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs) * mask)
+    model.compile(keras.optimizers.SGD(0.1), loss="mse")
+    history = model.fit(x, y, epochs=30, batch_size=32, verbose=0).history["loss"]
+    assert np.isfinite(history).all() and history[-1] < 0.2 * history[0]

@@ -3,6 +3,7 @@
 
 #include <densekit/losses.hpp>
 #include <densekit/tensor.hpp>
+#include <densekit/traced_metric.hpp>
 
 #include <memory>
 #include <string>
@@ -30,6 +31,8 @@ enum class MetricKind {
   Mean, Sum,
   // "accuracy"/"acc": binary, sparse or categorical accuracy, chosen from the shapes.
   AutoAccuracy,
+  // The user's Metric subclass, its update_state and result traced (traced_metric.hpp).
+  Stateful,
 };
 
 class Metric {
@@ -68,6 +71,7 @@ class Metric {
   double beta = 1.0;                           // FBetaScore
   bool top_only = true;                        // FBetaScore threshold=None: each row's largest output
   Loss loss;               // LossFunction
+  std::shared_ptr<TracedMetricFunction> stateful;  // Stateful
   // The string compile() received ("mae"); empty for a metric object, saved as its class.
   std::string identifier;
 
@@ -107,7 +111,10 @@ class Metric {
   std::vector<double> threshold_list() const;
   void size_columns(Index columns);
   std::vector<float> values_;  // per-sample values of loss-function metrics, reused
-  std::shared_ptr<Workspace> traced_ws_;  // a traced function's buffers (LossFunction with loss.traced)
+  std::shared_ptr<Workspace> traced_ws_;  // a traced function's buffers (LossFunction with loss.traced, Stateful)
+  std::vector<double> state_;  // Stateful: the variables' values
+  mutable std::shared_ptr<Workspace> result_ws_;  // Stateful: result()'s graph buffers, and its inputs
+  mutable std::vector<float> result_inputs_;
   std::vector<float> broadcast_;  // targets repeated across the outputs (targets_for), reused
 
   // The targets as this metric reads them: checked against the prediction width `pc`, and a

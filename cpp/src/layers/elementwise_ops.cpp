@@ -13,14 +13,16 @@ namespace {
 
 enum Op {
   Abs, Sign, Sqrt, Square, Exp, Expm1, Log, Log1p, Sin, Cos, Tanh, Reciprocal, Floor, Round, StopGradient,
-  Power, RPower, RDivide, Maximum, Minimum, Clip,
+  LogicalNot, Trunc, NotZero,
+  Power, RPower, RDivide, Maximum, Minimum, Clip, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual,
 };
 
 // In the Op enum's order; the ops from `power` on take numbers.
 const std::vector<std::string>& op_names() {
   static const std::vector<std::string> names = {
       "abs", "sign", "sqrt", "square", "exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "reciprocal", "floor",
-      "round", "stop_gradient", "power", "rpower", "rdivide", "maximum", "minimum", "clip"};
+      "round", "stop_gradient", "logical_not", "trunc", "not_zero", "power", "rpower", "rdivide", "maximum", "minimum",
+      "clip", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal"};
   return names;
 }
 
@@ -54,6 +56,16 @@ inline float apply(int op, float x, float a, float b) {
     case Maximum: return std::max(x, a);
     case Minimum: return std::min(x, a);
     case Clip: return std::min(std::max(x, a), b);
+    // Booleans and integers as the float graph carries them: 1/0, and the value cast toward zero.
+    case LogicalNot: return x == 0.0f ? 1.0f : 0.0f;
+    case Trunc: return std::trunc(x);
+    case NotZero: return x != 0.0f ? 1.0f : 0.0f;
+    case Equal: return x == a ? 1.0f : 0.0f;
+    case NotEqual: return x != a ? 1.0f : 0.0f;
+    case Greater: return x > a ? 1.0f : 0.0f;
+    case GreaterEqual: return x >= a ? 1.0f : 0.0f;
+    case Less: return x < a ? 1.0f : 0.0f;
+    case LessEqual: return x <= a ? 1.0f : 0.0f;
   }
   return x;
 }
@@ -83,8 +95,8 @@ inline float derivative(int op, float x, float y, float a, float b) {
     case Maximum: return x >= a ? 1.0f : 0.0f;
     case Minimum: return x <= a ? 1.0f : 0.0f;
     case Clip: return x >= a && x <= b ? 1.0f : 0.0f;
+    default: return 0.0f;  // comparisons, casts to integers and booleans: piecewise constant
   }
-  return 0.0f;
 }
 
 }  // namespace
@@ -136,11 +148,38 @@ void ElementwiseOp::backward(const std::vector<ConstView>& in, ConstView out, Co
 
 // --- BinaryOp -----------------------------------------------------------------------------------
 
+namespace {
+enum BinaryKind { Divide, Pow, Eq, Ne, Gt, Ge, Lt, Le, And, Or };
+
+const std::vector<std::string>& binary_names() {
+  static const std::vector<std::string> names = {"divide", "power", "equal", "not_equal", "greater", "greater_equal",
+                                                 "less", "less_equal", "logical_and", "logical_or"};
+  return names;
+}
+
+inline float binary(int op, float u, float v) {
+  switch (op) {
+    case Divide: return u / v;
+    case Pow: return std::pow(u, v);
+    case Eq: return u == v ? 1.0f : 0.0f;
+    case Ne: return u != v ? 1.0f : 0.0f;
+    case Gt: return u > v ? 1.0f : 0.0f;
+    case Ge: return u >= v ? 1.0f : 0.0f;
+    case Lt: return u < v ? 1.0f : 0.0f;
+    case Le: return u <= v ? 1.0f : 0.0f;
+    case And: return u != 0.0f && v != 0.0f ? 1.0f : 0.0f;
+    default: return u != 0.0f || v != 0.0f ? 1.0f : 0.0f;
+  }
+}
+}  // namespace
+
 BinaryOp::BinaryOp(std::string name, std::string op) : Layer(std::move(name)), op_(std::move(op)) {
-  if (op_ != "divide" && op_ != "power")
-    throw ValueError("Unknown binary op '" + op_ + "'; densekit has divide and power (add, subtract, multiply, maximum "
-                     "and minimum are the merge layers).");
-  divide_ = op_ == "divide";
+  const auto& names = binary_names();
+  const auto it = std::find(names.begin(), names.end(), op_);
+  if (it == names.end())
+    throw ValueError("Unknown binary op '" + op_ + "'; densekit has " + joined(names) + " (add, subtract, multiply, "
+                     "maximum and minimum are the merge layers).");
+  kind_ = static_cast<int>(it - names.begin());
 }
 
 Shape BinaryOp::build(const std::vector<Shape>& inputs) {
@@ -160,7 +199,7 @@ void BinaryOp::forward(const std::vector<ConstView>& in, View out, View, const C
       float* y = out.data + r * cols_;
       for (Index j = 0; j < cols_; ++j) {
         const float u = x[index_[0].empty() ? j : index_[0][j]], v = z[index_[1].empty() ? j : index_[1][j]];
-        y[j] = divide_ ? u / v : std::pow(u, v);
+        y[j] = binary(kind_, u, v);
       }
     }
   });
@@ -168,6 +207,7 @@ void BinaryOp::forward(const std::vector<ConstView>& in, View out, View, const C
 
 void BinaryOp::backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View,
                         const std::vector<View>& grad_in, const Context&) {
+  if (kind_ != Divide && kind_ != Pow) return;  // comparisons and logic: no gradient (piecewise constant)
   // Serial over rows' elements is not needed: each row's gradient rows are its own.
   parallel_rows(out.rows, double(cols_) * 16.0, [&](int64_t r0, int64_t r1) {
     for (Index r = r0; r < r1; ++r) {
@@ -178,7 +218,7 @@ void BinaryOp::backward(const std::vector<ConstView>& in, ConstView out, ConstVi
       for (Index j = 0; j < cols_; ++j) {
         const Index ix = index_[0].empty() ? j : index_[0][j], iz = index_[1].empty() ? j : index_[1][j];
         const float u = x[ix], v = z[iz];
-        if (divide_) {  // d(u/v) = du/v - u dv/v²
+        if (kind_ == Divide) {  // d(u/v) = du/v - u dv/v²
           if (dx) dx[ix] += g[j] / v;
           if (dz) dz[iz] -= g[j] * y[j] / v;
         } else {  // d(u^v) = v u^(v-1) du + u^v ln(u) dv (TensorFlow: ln term 0 where u <= 0)

@@ -1,4 +1,5 @@
-// Reduce (ops.hpp): sum, mean, max, min, prod, var, std and logsumexp over a sample's axes.
+// Reduce (ops.hpp): sum, mean, max, min, prod, var, std and logsumexp over a sample's axes;
+// argmax and argmin along one.
 #include <densekit/errors.hpp>
 #include <densekit/layers/ops.hpp>
 #include "../parallel_for.hpp"
@@ -12,10 +13,11 @@
 namespace densekit {
 namespace {
 
-enum Op { Sum, Mean, Max, Min, Prod, Var, Std, LogSumExp };
+enum Op { Sum, Mean, Max, Min, Prod, Var, Std, LogSumExp, ArgMax, ArgMin };
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names = {"sum", "mean", "max", "min", "prod", "var", "std", "logsumexp"};
+  static const std::vector<std::string> names = {"sum", "mean", "max", "min", "prod", "var", "std", "logsumexp",
+                                                 "argmax", "argmin"};
   return names;
 }
 
@@ -26,8 +28,11 @@ Reduce::Reduce(std::string name, std::string op, std::vector<int> axes, bool kee
   const auto& names = op_names();
   const auto it = std::find(names.begin(), names.end(), op_);
   if (it == names.end())
-    throw ValueError("Unknown reduction '" + op_ + "'; densekit reduces with sum, mean, max, min, prod, var, std and logsumexp.");
+    throw ValueError("Unknown reduction '" + op_ + "'; densekit reduces with sum, mean, max, min, prod, var, std, logsumexp, "
+                     "argmax and argmin.");
   kind_ = static_cast<int>(it - names.begin());
+  if ((kind_ == ArgMax || kind_ == ArgMin) && axes_.size() != 1)
+    throw ValueError(op_ + " takes one axis; received " + std::to_string(axes_.size()) + ".");
 }
 
 Shape Reduce::build(const std::vector<Shape>& inputs) {
@@ -60,12 +65,14 @@ Shape Reduce::build(const std::vector<Shape>& inputs) {
   in_cols_ = shape_size(in);
   out_cols_ = shape_size(kept);
   target_.assign(static_cast<size_t>(in_cols_), 0);
+  position_.assign(static_cast<size_t>(in_cols_), 0.0f);
   for (Index i = 0; i < in_cols_; ++i) {
     Index rest = i, o = 0, stride = 1;
     for (int d = rank; d-- > 0;) {
       const Index coord = rest % in[d];
       rest /= in[d];
       if (!reduced[d]) o += coord * stride, stride *= in[d];
+      else position_[static_cast<size_t>(i)] = static_cast<float>(coord);  // one reduced axis for arg*
     }
     target_[static_cast<size_t>(i)] = o;
   }
@@ -85,6 +92,18 @@ void Reduce::forward(const std::vector<ConstView>& in, View out, View scratch, c
       const float* x = in[0].data + r * in_cols_;
       float* y = out.data + r * out_cols_;
       float* aux = scratch.data + r * scratch.cols;
+      if (op == ArgMax || op == ArgMin) {  // the first extreme, as NumPy (a NaN counts as the extreme)
+        const float worst = op == ArgMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+        std::fill(aux, aux + out_cols_, worst);
+        std::fill(y, y + out_cols_, -1.0f);
+        for (Index i = 0; i < in_cols_; ++i) {
+          const Index o = target_[i];
+          if (std::isnan(aux[o])) continue;
+          const bool better = std::isnan(x[i]) || y[o] < 0.0f || (op == ArgMax ? x[i] > aux[o] : x[i] < aux[o]);
+          if (better) aux[o] = x[i], y[o] = position_[i];
+        }
+        continue;
+      }
       const float init = op == Max || op == LogSumExp ? -std::numeric_limits<float>::infinity()
                          : op == Min                  ? std::numeric_limits<float>::infinity()
                          : op == Prod                 ? 1.0f
@@ -121,7 +140,7 @@ void Reduce::forward(const std::vector<ConstView>& in, View out, View scratch, c
 
 void Reduce::backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                       const std::vector<View>& grad_in, const Context&) {
-  if (!grad_in[0].data) return;
+  if (!grad_in[0].data || kind_ == ArgMax || kind_ == ArgMin) return;  // positions: no gradient
   const int op = kind_;
   const float n = static_cast<float>(count_);
   parallel_rows(out.rows, double(in_cols_) * 3.0, [&](int64_t r0, int64_t r1) {

@@ -3,6 +3,7 @@
 // given per output, resolved by the same rules as compile() (compile_args.hpp).
 #include "../serialization.hpp"
 #include "optimizer_config.hpp"
+#include "traced_metric_config.hpp"
 
 #include <densekit/compile_args.hpp>
 #include <densekit/errors.hpp>
@@ -170,6 +171,11 @@ Json metric_config(const Metric& m) {
     default: break;
   }
   if (m.kind() == MetricKind::LossFunction && m.loss.traced) return traced_config(*m.loss.traced);
+  if (m.kind() == MetricKind::Stateful && m.stateful) {
+    Json j = parse_json(m.stateful->config(), "a traced metric's config");
+    j["densekit_traced"] = stateful_metric_config(*m.stateful);
+    return j;
+  }
   if (m.kind() == MetricKind::LossFunction) {
     // The crossentropy metrics' arguments (keras/src/metrics/probabilistic_metrics.py).
     const LossKind k = m.loss.kind;
@@ -188,6 +194,15 @@ Json metric_config(const Metric& m) {
 
 MetricPtr metric_from(const Json& j) {
   if (j.is_string()) return Metric::from_name(j.get<std::string>());
+  if (is_traced(j) && is_stateful_metric(j["densekit_traced"])) {
+    const Json& c = j.value("config", Json());
+    std::string name = c.is_object() ? field(c, "name", std::string()) : "";
+    if (name.empty()) name = j.value("class_name", std::string("metric"));
+    auto m = std::make_shared<Metric>(MetricKind::Stateful, name);
+    m->stateful = stateful_metric_from(j, name);
+    m->reset();
+    return m;
+  }
   if (is_traced(j)) {
     auto traced = traced_from(j);
     auto m = std::make_shared<Metric>(MetricKind::LossFunction, traced->name());

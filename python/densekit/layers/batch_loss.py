@@ -23,6 +23,21 @@ def loss_anchors(tensors):
         stack.pop()
 
 
+@contextlib.contextmanager
+def one_row():
+    """While a metric's result() is traced on its variables (a graph of one row), a reduction
+    with no axis reduces the row's elements: a tensor, not a BatchLoss."""
+    _anchors.one_row = getattr(_anchors, "one_row", 0) + 1
+    try:
+        yield
+    finally:
+        _anchors.one_row -= 1
+
+
+def in_one_row():
+    return getattr(_anchors, "one_row", 0) > 0
+
+
 def anchor(loss_tensor, term_tensor):
     """Ties ``loss_tensor`` (an AddLoss output) to the innermost call's inputs, else to the
     tensor the term was computed from."""

@@ -9,6 +9,7 @@ import collections
 
 import numpy as np
 
+from densekit.layers.trace_call import tracing
 from densekit.utils import naming
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
@@ -120,6 +121,51 @@ class KerasTensor:
 
     def __getitem__(self, key):
         return _ops.get_item(self, key)
+
+    # Comparisons and logic, as Keras's KerasTensor: 1.0 / 0.0 tensors.
+    def __lt__(self, other):
+        return self._apply("less", self, other)
+
+    def __le__(self, other):
+        return self._apply("less_equal", self, other)
+
+    def __gt__(self, other):
+        return self._apply("greater", self, other)
+
+    def __ge__(self, other):
+        return self._apply("greater_equal", self, other)
+
+    def _logic(self, op, a, b):
+        truth = (bool, np.bool_)
+        return getattr(_ops, op)(a, b) if all(_operand(v) or isinstance(v, truth) for v in (a, b)) else NotImplemented
+
+    def __and__(self, other):
+        return self._logic("logical_and", self, other)
+
+    def __rand__(self, other):
+        return self._logic("logical_and", other, self)
+
+    def __or__(self, other):
+        return self._logic("logical_or", self, other)
+
+    def __ror__(self, other):
+        return self._logic("logical_or", other, self)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    # == and != compare element-wise inside the user's traced code (a metric's update_state
+    # counts matches with them, as it would on eager tensors); elsewhere a tensor is equal to
+    # itself only, as Keras's KerasTensor, so containers of tensors behave.
+    def __eq__(self, other):
+        if tracing() and _operand(other) and other is not self:
+            return _ops.equal(self, other)
+        return other is self
+
+    def __ne__(self, other):
+        if tracing() and _operand(other) and other is not self:
+            return _ops.not_equal(self, other)
+        return other is not self
 
     # What a placeholder cannot do: have values.
     def __array__(self, dtype=None, copy=None):

@@ -14,7 +14,48 @@ from densekit.layers import keras_tensor
 from densekit.layers.keras_tensor import KerasTensor
 
 
-class LayerVariable:
+class VariableOperators:
+    """Python's operators on a variable: densekit.ops on it (``_op`` says how the variable enters
+    the op: recorded against a symbolic tensor, else its values)."""
+
+    def _op(self, name, a, b):
+        return getattr(keras_tensor._ops, name)(a, b)
+
+    def __add__(self, other):
+        return self._op("add", self, other)
+
+    def __radd__(self, other):
+        return self._op("add", other, self)
+
+    def __sub__(self, other):
+        return self._op("subtract", self, other)
+
+    def __rsub__(self, other):
+        return self._op("subtract", other, self)
+
+    def __mul__(self, other):
+        return self._op("multiply", self, other)
+
+    def __rmul__(self, other):
+        return self._op("multiply", other, self)
+
+    def __truediv__(self, other):
+        return self._op("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._op("divide", other, self)
+
+    def __pow__(self, other):
+        return self._op("power", self, other)
+
+    def __matmul__(self, other):
+        return self._op("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return self._op("matmul", other, self)
+
+
+class LayerVariable(VariableOperators):
     def __init__(self, layer, name, shape, initializer, trainable, regularizer, constraint):
         self._layer, self.name, self.shape = layer, name, tuple(int(d) for d in shape)
         self.trainable, self.regularizer, self.constraint = bool(trainable), regularizer, constraint
@@ -61,40 +102,6 @@ class LayerVariable:
     def __array__(self, dtype=None, copy=None):
         values = self.numpy()
         return values if dtype is None else values.astype(dtype)
-
-    # Python's operators: ops on the variable (recorded against a symbolic tensor, else NumPy).
-    def _op(self, name, a, b):
-        return getattr(keras_tensor._ops, name)(a, b)
-
-    def __add__(self, other):
-        return self._op("add", self, other)
-
-    def __radd__(self, other):
-        return self._op("add", other, self)
-
-    def __sub__(self, other):
-        return self._op("subtract", self, other)
-
-    def __rsub__(self, other):
-        return self._op("subtract", other, self)
-
-    def __mul__(self, other):
-        return self._op("multiply", self, other)
-
-    def __rmul__(self, other):
-        return self._op("multiply", other, self)
-
-    def __truediv__(self, other):
-        return self._op("divide", self, other)
-
-    def __rtruediv__(self, other):
-        return self._op("divide", other, self)
-
-    def __matmul__(self, other):
-        return self._op("matmul", self, other)
-
-    def __rmatmul__(self, other):
-        return self._op("matmul", other, self)
 
     def __neg__(self):
         return -self.numpy()

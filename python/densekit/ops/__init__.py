@@ -6,6 +6,8 @@ model's C++ graph, so the model still trains with no Python per batch. docs/ops.
 is recorded and what is computed eagerly only.
 """
 
+import functools
+
 from densekit import activations
 from densekit.layers import keras_tensor
 from densekit.ops.nn import *  # noqa: F403
@@ -20,3 +22,18 @@ keras_tensor.set_operator_ops(_numpy_ops)
 activations.set_symbolic_recorder(_nn_ops.record_activation)
 
 __all__ = sorted(set(_numpy_all) | set(_nn_all))
+
+
+def _reading_metric_variables(op):
+    """``op`` taking a stateful metric's variables as their values (Keras's ops convert a
+    Variable to its tensor): arrays eagerly, graph inputs while densekit traces result()."""
+    @functools.wraps(op)
+    def call(*args, **kwargs):
+        from densekit.trainers.metric_variable import unwrap
+        return op(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()})
+    return call
+
+
+for _name in __all__:
+    if callable(globals()[_name]):
+        globals()[_name] = _reading_metric_variables(globals()[_name])

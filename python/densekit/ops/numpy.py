@@ -9,6 +9,7 @@ and differentiates, with the rest of the model. Axes count the batch axis, as in
 import numpy as np
 
 from densekit.layers.merging import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
+from densekit.layers import batch_loss
 from densekit.layers.batch_loss import BatchLoss
 from densekit.layers.operation_layers import (BinaryOp, ElementwiseOp, IndexMapOp, Reduce, record_loss,
                                               record_with_variable)
@@ -165,16 +166,62 @@ def _eager_only(name, numpy_fn, why):
     return fn
 
 
-_BOOLEAN = "it returns booleans, which have no gradient to train with."
-equal = _eager_only("equal", np.equal, _BOOLEAN)
-not_equal = _eager_only("not_equal", np.not_equal, _BOOLEAN)
-greater = _eager_only("greater", np.greater, _BOOLEAN)
-greater_equal = _eager_only("greater_equal", np.greater_equal, _BOOLEAN)
-less = _eager_only("less", np.less, _BOOLEAN)
-less_equal = _eager_only("less_equal", np.less_equal, _BOOLEAN)
-logical_and = _eager_only("logical_and", np.logical_and, _BOOLEAN)
-logical_or = _eager_only("logical_or", np.logical_or, _BOOLEAN)
-logical_not = _eager_only("logical_not", np.logical_not, _BOOLEAN)
+# Comparisons and logic on symbolic tensors record 1.0 / 0.0, the float graph's booleans, with no
+# gradient (as JAX's zero gradient): what a metric's update_state counts with.
+_MIRRORED = {"equal": "equal", "not_equal": "not_equal", "greater": "less", "greater_equal": "less_equal",
+             "less": "greater", "less_equal": "greater_equal"}
+
+
+def _comparison(op, numpy_fn):
+    def fn(x1, x2):
+        if not is_symbolic(x1, x2):
+            return numpy_fn(_t(x1), _t(x2))
+        a, b = check_constant(op, x1), check_constant(op, x2)
+        if is_symbolic(a) and is_symbolic(b):
+            return BinaryOp(op)([a, b])
+        if is_symbolic(a):
+            return ElementwiseOp(op, value=b)(a)
+        return ElementwiseOp(_MIRRORED[op], value=a)(b)  # 2 < x is x > 2
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"``{op}(x1, x2)`` element-wise, broadcasting (1.0 / 0.0 on symbolic tensors)."
+    return fn
+
+
+equal = _comparison("equal", np.equal)
+not_equal = _comparison("not_equal", np.not_equal)
+greater = _comparison("greater", np.greater)
+greater_equal = _comparison("greater_equal", np.greater_equal)
+less = _comparison("less", np.less)
+less_equal = _comparison("less_equal", np.less_equal)
+
+
+def _logical(op, numpy_fn):
+    def fn(x1, x2):
+        if not is_symbolic(x1, x2):
+            return numpy_fn(_t(x1), _t(x2))
+        a, b = (check_constant(op, float(v) if isinstance(v, (bool, np.bool_)) else v) for v in (x1, x2))
+        if is_symbolic(a) and is_symbolic(b):
+            return BinaryOp(op)([a, b])
+        x, c = (a, b) if is_symbolic(a) else (b, a)
+        truth = ElementwiseOp("not_zero")(x)
+        if op == "logical_and":
+            return truth if c else Rescaling(0.0)(x)
+        return Rescaling(0.0, 1.0)(x) if c else truth
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"``{op}(x1, x2)`` element-wise (1.0 / 0.0 on symbolic tensors)."
+    return fn
+
+
+logical_and = _logical("logical_and", np.logical_and)
+logical_or = _logical("logical_or", np.logical_or)
+
+
+def logical_not(x):
+    return ElementwiseOp("logical_not")(x) if is_symbolic(x) else np.logical_not(_t(x))
+
+
 where = _eager_only("where", np.where, "it selects by a boolean condition, which densekit does not record yet.")
 
 
@@ -192,6 +239,8 @@ def _axes(op, x, axis):
 
 def _reduction(op, numpy_fn):
     def fn(x, axis=None, keepdims=False):
+        if is_symbolic(x) and axis is None and batch_loss.in_one_row():
+            return Reduce(op, axis=None, keepdims=keepdims)(x)  # a metric's result(): the one row's elements
         if is_symbolic(x) and axis is None and op in ("mean", "sum") and not keepdims:
             return BatchLoss([(x, op, 1.0)], 0.0, record_loss)  # over the batch too: only for add_loss
         if is_symbolic(x):
@@ -220,16 +269,24 @@ std = _reduction("std", np.std)
 logsumexp = _reduction("logsumexp", _logsumexp)
 
 
-def argmax(x, axis=None, keepdims=False):
-    if is_symbolic(x):
-        raise unsupported("argmax", "it returns integer positions, which have no gradient to train with.")
-    return np.argmax(_t(x), axis=axis, keepdims=keepdims)
+def _arg_extreme(op, numpy_fn):
+    def fn(x, axis=None, keepdims=False):
+        """The position of the first extreme along ``axis`` (on symbolic tensors: as a float, with
+        no gradient)."""
+        if not is_symbolic(x):
+            return numpy_fn(_t(x), axis=axis, keepdims=keepdims)
+        if axis is None:
+            raise unsupported(op, "with axis=None it flattens the batch axis too; give the sample axis (axis=-1).")
+        if isinstance(axis, (list, tuple)):
+            raise unsupported(op, "it takes one axis.")
+        return Reduce(op, axis=[int(sample_axis(axis, x.ndim, op))], keepdims=keepdims)(x)
+
+    fn.__name__ = fn.__qualname__ = op
+    return fn
 
 
-def argmin(x, axis=None, keepdims=False):
-    if is_symbolic(x):
-        raise unsupported("argmin", "it returns integer positions, which have no gradient to train with.")
-    return np.argmin(_t(x), axis=axis, keepdims=keepdims)
+argmax = _arg_extreme("argmax", np.argmax)
+argmin = _arg_extreme("argmin", np.argmin)
 
 
 # --- shapes -------------------------------------------------------------------------------------
@@ -392,9 +449,16 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 
 
 def cast(x, dtype):
+    """On symbolic tensors (which carry every value as a float): to an integer type, toward zero;
+    to bool, 1.0 where non-zero; to a float type, unchanged."""
     if is_symbolic(x):
-        if np.dtype(dtype) != np.float32:
-            raise unsupported("cast", f"densekit's graph computes in float32 only (received dtype={dtype!r}).")
+        kind = np.dtype(dtype).kind
+        if kind in "iu":
+            return ElementwiseOp("trunc")(x)
+        if kind == "b":
+            return ElementwiseOp("not_zero")(x)
+        if kind != "f":
+            raise unsupported("cast", f"densekit's graph carries real numbers only (received dtype={dtype!r}).")
         return x
     return np.asarray(x).astype(np.dtype(dtype))
 
@@ -407,5 +471,5 @@ def stop_gradient(x):
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
     "np", "Add", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "BinaryOp", "ElementwiseOp", "IndexMapOp",
     "Reduce", "Rescaling", "Reshape", "check_constant", "is_symbolic", "record_with_variable", "sample_axis",
-    "BatchLoss", "record_loss",
+    "BatchLoss", "batch_loss", "record_loss",
     "unsupported")]

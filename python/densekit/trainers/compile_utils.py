@@ -7,7 +7,7 @@ import json
 import numbers
 
 from densekit import _core, losses as losses_module, metrics as metrics_module
-from densekit.trainers import traced_losses
+from densekit.trainers import stateful_metrics, traced_losses
 
 ABSENT = ("absent", [], [])
 
@@ -35,32 +35,41 @@ def _structured(value, leaf):
 
 
 class _Outputs:
-    """The per-sample shapes of the model's outputs by position (index or output name/key), for
-    tracing the losses and metrics written in Python; unknown until the model is built, when
-    compile() converts them for checking names and counts only (placeholders)."""
+    """The per-sample shapes of the model's outputs (and of their targets) by position (index or
+    output name/key), for tracing the losses and metrics written in Python; unknown until the
+    model is built, when compile() converts them for checking names and counts only
+    (placeholders). Targets are taken to be shaped like the outputs until data says otherwise."""
 
-    def __init__(self, shapes=None, names=(), keys=()):
+    def __init__(self, shapes=None, names=(), keys=(), target_shapes=None):
         self.shapes, self.names, self.keys = shapes, list(names), list(keys or ())
+        self.target_shapes = target_shapes
 
-    def shape(self, position):
-        if self.shapes is None:
+    def _at(self, shapes, position):
+        if shapes is None:
             return None
-        if position is None or len(self.shapes) == 1:
-            return self.shapes[0]
+        if position is None or len(shapes) == 1:
+            return shapes[0]
         if isinstance(position, int):
-            return self.shapes[position] if position < len(self.shapes) else None
+            return shapes[position] if position < len(shapes) else None
         for labels in (self.keys, self.names):
             if position in labels:
-                return self.shapes[labels.index(position)]
+                return shapes[labels.index(position)]
         return None
 
+    def shape(self, position):
+        return self._at(self.shapes, position)
 
-def _traced_loss(value, shape):
+    def target_shape(self, position):
+        shape = self._at(self.target_shapes, position)
+        return shape if shape is not None else self.shape(position)
+
+
+def _traced_loss(value, shape, target_shape):
     if shape is None:  # a placeholder until the model is built
         placeholder = _core.Loss.from_name("mean_squared_error")
         placeholder.display_name = getattr(value, "name", "loss")
         return placeholder
-    return traced_losses.core_loss(value, shape)
+    return traced_losses.core_loss(value, shape, target_shape)
 
 
 def _loss(outputs):
@@ -71,7 +80,7 @@ def _loss(outputs):
             return _core.Loss.from_config_json(json.dumps(value))
         loss = losses_module.get(value)
         if loss._core is None:  # the user's function or Loss subclass: traced for its output
-            return _traced_loss(loss, outputs.shape(position))
+            return _traced_loss(loss, outputs.shape(position), outputs.target_shape(position))
         return loss._core
     return leaf
 
@@ -101,11 +110,11 @@ def _metric_entry(outputs):
             return []
         items = value if isinstance(value, (list, tuple)) else [value]
         shape = outputs.shape(position)
-        return [_metric(m, shape) for m in items if m is not None]
+        return [_metric(m, shape, outputs.target_shape(position)) for m in items if m is not None]
     return leaf
 
 
-def _metric(value, shape):
+def _metric(value, shape, target_shape):
     if is_traced_config(value):
         return _core.Metric.from_config_json(json.dumps(value))
     if not traced_losses.is_traced_metric(value):
@@ -114,16 +123,20 @@ def _metric(value, shape):
         placeholder = _core.Metric.from_name("mean_squared_error")
         placeholder.name = getattr(value, "name", None) or getattr(value, "__name__", "metric")
         return placeholder
-    core = traced_losses.core_metric(value, shape)
+    if isinstance(value, metrics_module.Metric) and not isinstance(value, metrics_module.MeanMetricWrapper):
+        return stateful_metrics.core_metric(value, target_shape, shape)
+    core = traced_losses.core_metric(value, shape, target_shape)
     if isinstance(value, metrics_module.Metric):  # the object compile() received reads the model's state
         value._core = core
     return core
 
 
-def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=None, output_names=(), output_keys=()):
+def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=None, output_names=(), output_keys=(),
+                 target_shapes=None):
     """The four per-output arguments of the C++ Model.compile. Losses and metrics written in
-    Python are traced for ``output_shapes`` (per-sample shapes, once the model is built)."""
-    outputs = _Outputs(output_shapes, output_names, output_keys)
+    Python are traced for ``output_shapes`` (per-sample shapes, once the model is built) and
+    targets of ``target_shapes`` (by default the outputs')."""
+    outputs = _Outputs(output_shapes, output_names, output_keys, target_shapes)
     return (_loss_arg(loss, outputs), _loss_weights(loss_weights), _structured(metrics, _metric_entry(outputs)),
             _structured(weighted_metrics, _metric_entry(outputs)))
 

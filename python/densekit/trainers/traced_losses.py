@@ -35,11 +35,12 @@ def _name_of(obj):
     return getattr(obj, "name", None) or getattr(obj, "__name__", None) or type(obj).__name__
 
 
-def trace(obj, y_pred_shape, what):
-    """The C++ model of ``obj``'s function on (y_true, y_pred), both of per-sample shape
-    ``y_pred_shape``. ``what`` names it in errors ("The loss 'my_loss'")."""
+def trace(obj, y_pred_shape, what, y_true_shape=None):
+    """The C++ model of ``obj``'s function on (y_true, y_pred) of per-sample shapes
+    ``y_true_shape`` (by default y_pred's) and ``y_pred_shape``. ``what`` names it in errors
+    ("The loss 'my_loss'")."""
     functional = model_class("Functional")  # registered by densekit.models, which imports this package
-    y_true = Input(shape=tuple(y_pred_shape), name="y_true")
+    y_true = Input(shape=tuple(y_pred_shape if y_true_shape is None else y_true_shape), name="y_true")
     y_pred = Input(shape=tuple(y_pred_shape), name="y_pred")
     out = trace_call(what, _function_of(obj), y_true, y_pred)
     if isinstance(out, BatchLoss):
@@ -56,22 +57,22 @@ def trace(obj, y_pred_shape, what):
     return functional([y_true, y_pred], out, name=f"traced_{_name_of(obj)}")._core
 
 
-def core_loss(obj, y_pred_shape):
+def core_loss(obj, y_pred_shape, y_true_shape=None):
     """The C++ loss for a loss ``obj`` of Python code (function or Loss subclass instance)."""
     name = _name_of(obj)
     source = obj.fn if getattr(obj, "_given_as_function", False) else obj
     config = json.dumps(serialize_object(source), default=repr)
-    loss = _core.Loss.traced(trace(obj, y_pred_shape, f"The loss '{name}'"), name, config)
+    loss = _core.Loss.traced(trace(obj, y_pred_shape, f"The loss '{name}'", y_true_shape), name, config)
     reduction = getattr(obj, "reduction", "sum_over_batch_size")
     loss.reduction = _core.Loss.reduction_from_name(reduction or "none")
     return loss
 
 
-def core_metric(obj, y_pred_shape):
+def core_metric(obj, y_pred_shape, y_true_shape=None):
     """The C++ metric for a metric function ``obj`` (or a MeanMetricWrapper of one)."""
     name = _name_of(obj)
     config = json.dumps(serialize_object(obj), default=repr)
-    return _core.Metric.traced(trace(obj, y_pred_shape, f"The metric '{name}'"), name, config)
+    return _core.Metric.traced(trace(obj, y_pred_shape, f"The metric '{name}'", y_true_shape), name, config)
 
 
 def is_traced_loss(obj):
@@ -84,9 +85,10 @@ def is_traced_loss(obj):
 
 
 def is_traced_metric(obj):
-    """Whether compile() traces ``obj`` as a metric function."""
+    """Whether compile() traces ``obj``: a metric function (or a MeanMetricWrapper of one), or a
+    stateful Metric subclass of the user's (trainers/stateful_metrics.py)."""
     from densekit import metrics
     if isinstance(obj, metrics.Metric):
-        return isinstance(obj, metrics.MeanMetricWrapper) and obj._core_name is None
+        return obj._core_name is None
     return callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_densekit_class")
 

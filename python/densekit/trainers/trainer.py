@@ -146,13 +146,50 @@ class Trainer:
             return
         kw = self._compile_kwargs
         if kw is not None and compile_utils.has_traced(kw["loss"], kw["metrics"], kw["weighted_metrics"]):
-            # Losses and metrics of Python code are traced for the outputs' shapes, known now.
+            # Losses and metrics of Python code are traced for the outputs' shapes, known now, and
+            # for targets shaped as the data last seen (else as the outputs).
             shapes = [tuple(self._graph.node_shape(i)) for i in self._graph.output_nodes]
-            self._compile_args = compile_utils.compile_args(kw["loss"], kw["loss_weights"], kw["metrics"],
-                                                            kw["weighted_metrics"], shapes, self.output_names,
-                                                            self._output_keys or [])
+            targets = getattr(self, "_traced_target_shapes", None)
+            args = (kw["loss"], kw["loss_weights"], kw["metrics"], kw["weighted_metrics"])
+            if targets is not None and len(targets) == len(shapes):
+                self._compile_args = compile_utils.compile_args(*args, shapes, self.output_names,
+                                                                self._output_keys or [], targets)
+            else:
+                # No data yet: targets shaped as the outputs, else as sparse labels (one value);
+                # the first data traces them again if its targets are shaped otherwise.
+                self._compile_args, self._traced_target_shapes = self._trace_guessing_targets(args, shapes)
         self._core.compile(self.optimizer._core, *self._compile_args)
         self._use_compiled_metrics(self._core.compiled_metrics)
+
+    def _trace_guessing_targets(self, args, shapes):
+        """(compile args, target shapes) traced before any data: for targets shaped as the
+        outputs, else as sparse labels; the first error is the one reported when neither traces."""
+        def traced(targets):
+            return compile_utils.compile_args(*args, shapes, self.output_names, self._output_keys or [],
+                                              targets), targets
+        try:
+            return traced(shapes)
+        except (TypeError, ValueError, NotImplementedError) as error:
+            sparse = [(1,)] * len(shapes)
+            if sparse == shapes:
+                raise
+            try:
+                return traced(sparse)
+            except (TypeError, ValueError, NotImplementedError):
+                raise error from None
+
+    def _trace_for_targets(self, ys):
+        """Traces the losses and metrics of Python code again when the targets are shaped other
+        than they were traced for (sparse labels for one-hot outputs): Keras runs them on the
+        targets as given."""
+        kw = self._compile_kwargs
+        if kw is None or self._core is None or not compile_utils.has_traced(kw["loss"], kw["metrics"],
+                                                                            kw["weighted_metrics"]):
+            return
+        shapes = [tuple(np.shape(y)[1:]) for y in ys]
+        if shapes != getattr(self, "_traced_target_shapes", None):
+            self._traced_target_shapes = shapes
+            self._apply_compile()
 
     def _adopt_compile(self, compile_config, core_optimizer):
         """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
@@ -251,6 +288,7 @@ class Trainer:
                              "arrays as `x`, pass `validation_data` as arrays (x_val, y_val).")
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
+        self._trace_for_targets(ys)
         n = len(xs[0])
         sw = data_adapter.sample_weights(sample_weight)
         if self._core.trainable_changed_since_compile:
@@ -340,6 +378,8 @@ class Trainer:
         if first is None:
             raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to train on.")
         data_adapter.input_arrays(self, first[0])  # builds an unbuilt model on its first batch
+        if len(first) > 1 and first[1] is not None:
+            self._trace_for_targets(data_adapter.target_arrays(self, first[1]))
         validation = None
         if validation_data is not None:
             if not data_streams.is_stream(validation_data):
@@ -383,6 +423,8 @@ class Trainer:
             if source.first_batch() is None:
                 raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to evaluate.")
             data_adapter.input_arrays(self, source.first_batch()[0])
+            if len(source.first_batch()) > 1 and source.first_batch()[1] is not None:
+                self._trace_for_targets(data_adapter.target_arrays(self, source.first_batch()[1]))
             cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
             self.stop_evaluating = False
@@ -399,6 +441,7 @@ class Trainer:
             return self._format_logs(logs, return_dict)
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
+        self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         batch_size = _optional_positive_int("batch_size", batch_size) or 32
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
@@ -413,6 +456,7 @@ class Trainer:
         self._require_compiled()
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
+        self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
         return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
@@ -421,6 +465,7 @@ class Trainer:
         self._require_compiled()
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)
+        self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         return self._format_logs(self._core.test_on_batch(xs, ys, sw), return_dict)
 

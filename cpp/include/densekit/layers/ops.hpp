@@ -18,8 +18,11 @@ namespace densekit {
 
 // y = f(x) element-wise, f one of ElementwiseOp::names(): "abs", "sqrt", ... and those with a
 // number: "power" (x ** value), "rpower" (value ** x), "rdivide" (value / x), "maximum",
-// "minimum", "clip" (to [value, value2]). Gradients follow TensorFlow's conventions at kinks
-// (abs'(0) = 0; maximum/minimum/clip pass the gradient where x reaches the bound).
+// "minimum", "clip" (to [value, value2]), the comparisons with the number ("equal", "greater",
+// ...: 1 where true, else 0). "logical_not", "trunc" and "not_zero" are ops.logical_not and
+// ops.cast to integers and to bool in a graph that carries every value as a float. Gradients
+// follow TensorFlow's conventions at kinks (abs'(0) = 0; maximum/minimum/clip pass the gradient
+// where x reaches the bound); the piecewise-constant ops pass none, as JAX's zero gradient.
 class ElementwiseOp : public Layer {
  public:
   ElementwiseOp(std::string name, std::string op, double value = 0.0, double value2 = 0.0);
@@ -42,8 +45,9 @@ class ElementwiseOp : public Layer {
 };
 
 // Two tensors with broadcasting (Keras's rule, right-aligned; a dimension of 1 broadcasts):
-// "divide" (x / y) and "power" (x ** y). Add, Subtract, Multiply, Maximum and Minimum are the
-// merge layers (merging.hpp).
+// "divide" (x / y), "power" (x ** y), and the comparisons and logic ("equal", "not_equal",
+// "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or": 1 or 0, no
+// gradient). Add, Subtract, Multiply, Maximum and Minimum are the merge layers (merging.hpp).
 class BinaryOp : public Layer {
  public:
   BinaryOp(std::string name, std::string op);
@@ -57,14 +61,16 @@ class BinaryOp : public Layer {
 
  private:
   std::string op_;
-  bool divide_;
+  int kind_ = 0;  // the op, as an index into the known names
   std::vector<std::vector<Index>> index_;  // per input: output element → input element (empty: same)
   Index cols_ = 0;
 };
 
 // A reduction over some of a sample's axes: "sum", "mean", "max", "min", "prod", "var", "std",
 // "logsumexp"; `axes` count the batch axis as Keras's do (1 = the sample's first axis; negative
-// from the end; empty: every sample axis). keepdims keeps them as dimensions of 1.
+// from the end; empty: every sample axis). keepdims keeps them as dimensions of 1. "argmax" and
+// "argmin" take one axis and give the position of the first extreme along it (as a float, no
+// gradient).
 class Reduce : public Layer {
  public:
   Reduce(std::string name, std::string op, std::vector<int> axes, bool keepdims);
@@ -85,6 +91,7 @@ class Reduce : public Layer {
   bool keepdims_;
   int kind_ = 0;
   std::vector<Index> target_;  // per input element of a sample: the output element it reduces into
+  std::vector<float> position_;  // argmax/argmin: per input element, its coordinate along the axis
   Index in_cols_ = 0, out_cols_ = 0, count_ = 1;  // count_: elements per output
 };
 

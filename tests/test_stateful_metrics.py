@@ -1,0 +1,257 @@
+"""Stateful Metric subclasses (add_variable, update_state, result, reset_state) as the Keras guide
+"Training & evaluation with the built-in methods" writes them: eager on arrays, traced into the
+C++ training loop by compile(), saved with the model. Values checked against NumPy."""
+
+import json
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import _core, ops
+
+
+class CategoricalTruePositives(keras.metrics.Metric):
+    """The guide's metric, unchanged."""
+
+    def __init__(self, name="categorical_true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.reshape(ops.argmax(y_pred, axis=1), (-1, 1))
+        values = ops.cast(y_true, "int32") == ops.cast(y_pred, "int32")
+        values = ops.cast(values, "float32")
+        if sample_weight is not None:
+            sample_weight = ops.cast(sample_weight, "float32")
+            values = ops.multiply(values, sample_weight)
+        self.true_positives.assign_add(ops.sum(values))
+
+    def result(self):
+        return self.true_positives
+
+    def reset_state(self):
+        self.true_positives.assign(0.0)
+
+
+class HitRate(keras.metrics.Metric):
+    """Two variables and a result computed from them; Keras's default reset_state."""
+
+    def __init__(self, name="hit_rate", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.hits = self.add_weight(name="hits", initializer="zeros")
+        self.count = self.add_variable(shape=(), initializer="ones", name="count")  # reset to 0 all the same
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        hit = ops.cast(ops.equal(ops.argmax(y_pred, axis=-1), ops.reshape(y_true, (-1,))), "float32")
+        weights = ops.ones_like(hit) if sample_weight is None else sample_weight
+        self.hits.assign_add(ops.sum(hit * weights))
+        self.count.assign_add(ops.sum(weights))
+
+    def result(self):
+        return 100.0 * self.hits / (self.count + 1e-7)
+
+
+def _data(n=96, classes=4, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = rng.integers(0, classes, size=(n, 1)).astype("float32")
+    return x, y
+
+
+def _model(classes=4):
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(classes, activation="softmax")(hidden))
+
+
+def _hits(model, x, y, weights=None):
+    hit = (np.argmax(model.predict(x, verbose=0), axis=1) == y.reshape(-1)).astype(np.float64)
+    return float(np.sum(hit if weights is None else hit * weights))
+
+
+def test_the_guide_metric_runs_eagerly_on_arrays():
+    m = CategoricalTruePositives()
+    y_pred = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]], "float32")
+    m.update_state(np.array([[1], [1], [1]]), y_pred)
+    assert float(m.result()) == 2.0
+    m.update_state(np.array([[0], [0], [0]]), y_pred, sample_weight=np.array([[0.5], [2.0], [1.0]]))
+    assert float(m.result()) == 4.0
+    m.reset_state()
+    assert float(m.result()) == 0.0
+    assert m.get_config() == {"name": "categorical_true_positives", "dtype": "float32"}
+    assert [v.name for v in m.variables] == ["ctp"]
+
+
+def test_the_guide_metric_trains_with_sparse_labels_and_evaluates_as_numpy_counts():
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=[CategoricalTruePositives()])
+    history = model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    assert len(history.history["categorical_true_positives"]) == 2
+    assert all(0 <= v <= len(x) and v == int(v) for v in history.history["categorical_true_positives"])
+    logs = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    assert logs["categorical_true_positives"] == _hits(model, x, y)
+    # reset between evaluations: the same count again, not twice it
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["categorical_true_positives"] == _hits(model, x, y)
+
+
+def test_labels_of_one_dimension_are_traced_as_given():
+    x, y = _data()
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[HitRate()])
+    logs = model.evaluate(x, y.reshape(-1), verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["hit_rate"], 100.0 * _hits(model, x, y) / len(x), rtol=1e-5)
+
+
+def test_weighted_metrics_receive_the_sample_weights_and_metrics_do_not():
+    x, y = _data()
+    w = np.random.default_rng(1).random(len(x)).astype("float32")
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[CategoricalTruePositives()],
+                  weighted_metrics=[HitRate(name="weighted_hit_rate")])
+    logs = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
+    assert logs["categorical_true_positives"] == _hits(model, x, y)  # Keras gives `metrics` no weights
+    np.testing.assert_allclose(logs["weighted_hit_rate"], 100.0 * _hits(model, x, y, w) / w.sum(), rtol=1e-5)
+
+
+def test_default_reset_state_zeroes_every_variable_whatever_its_initializer():
+    x, y = _data()
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[HitRate()])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    # count reset to 0 (not its initial 1): the rate is hits / n exactly
+    np.testing.assert_allclose(logs["hit_rate"], 100.0 * _hits(model, x, y) / len(x), rtol=1e-5)
+    m = HitRate()
+    assert float(m.count) == 1.0
+    m.reset_state()
+    assert float(m.count) == 0.0
+
+
+def test_vector_variables_mean_statistics_and_reductions_in_result():
+    class Stats(keras.metrics.Metric):
+        def __init__(self, name="stats"):
+            super().__init__(name=name)
+            self.pair = self.add_variable(shape=(2,), initializer="zeros", name="pair")
+            self.batches = self.add_variable(shape=(), initializer="zeros", name="batches")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.pair.assign_add(ops.mean(ops.abs(y_true - y_pred)) * 2.0)  # a scalar to both elements
+            self.batches.assign_add(1)
+
+        def result(self):
+            return ops.sum(self.pair) / self.batches  # 4 x the mean batch MAE
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(64, 6)).astype("float32")
+    y = rng.normal(size=(64, 2)).astype("float32")
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model.compile("sgd", loss="mse", metrics=[Stats()])
+    logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0)
+    batch_maes = [np.mean(np.abs(y[i:i + 16] - p[i:i + 16])) for i in range(0, 64, 16)]
+    np.testing.assert_allclose(logs["stats"], 4.0 * np.mean(batch_maes), rtol=1e-5)
+
+
+def test_a_model_with_a_stateful_metric_saves_and_loads(tmp_path):
+    x, y = _data()
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy",
+                  metrics=[CategoricalTruePositives(), HitRate()])
+    model.fit(x, y, epochs=1, verbose=0)
+    before = model.evaluate(x, y, verbose=0, return_dict=True)
+    path = str(tmp_path / "model.dk")
+    model.save(path)
+    loaded = keras.saving.load_model(path, custom_objects={"CategoricalTruePositives": CategoricalTruePositives,
+                                                           "HitRate": HitRate})
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == before
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        assert json.loads(f.read(n))["__metadata__"]["format_version"] == "2"
+
+
+def test_update_state_reading_a_variable_is_refused_naming_it():
+    class Running(keras.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="running")
+            self.best = self.add_variable(shape=(), initializer="zeros", name="best")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.best.assign(ops.maximum(self.best, ops.max(y_pred, axis=-1)))
+
+        def result(self):
+            return self.best
+
+    model = _model()
+    with pytest.raises(NotImplementedError, match="running.*reads the metric variable 'best'"):
+        model.compile("adam", loss="mse", metrics=[Running()])
+
+
+def test_assigning_a_per_sample_tensor_is_refused():
+    class PerSample(keras.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="per_sample")
+            self.v = self.add_variable(shape=(), initializer="zeros", name="v")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.v.assign_add(ops.sum(y_pred, axis=-1))
+
+        def result(self):
+            return self.v
+
+    with pytest.raises(NotImplementedError, match="reduce it over the batch first"):
+        _model().compile("adam", loss="mse", metrics=[PerSample()])
+
+
+def test_a_metric_without_variables_or_without_sample_weight_is_refused_clearly():
+    class Empty(keras.metrics.Metric):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.0
+
+    with pytest.raises(ValueError, match="has no variables"):
+        _model().compile("adam", loss="mse", metrics=[Empty()])
+
+    class Unweighted(CategoricalTruePositives):
+        def update_state(self, y_true, y_pred):
+            super().update_state(y_true, y_pred)
+
+    x, y = _data()
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy", weighted_metrics=[Unweighted(name="u")])
+    with pytest.raises(ValueError, match="'u' received sample weights.*no `sample_weight`"):
+        model.evaluate(x, y, sample_weight=np.ones(len(x)), verbose=0)
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["u"] == _hits(model, x, y)
+
+
+def test_a_metric_subclass_without_update_state_or_result_says_so():
+    class Half(keras.metrics.Metric):
+        pass
+
+    m = Half()
+    with pytest.raises(NotImplementedError, match="update_state"):
+        m.update_state([[1.0]], [[1.0]])
+    with pytest.raises(NotImplementedError, match="result"):
+        m.result()
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda t: t["variables"][0].update(reset=[0.0, 1.0]), "reset values"),
+    (lambda t: t["variables"][0].update(shape=[1 << 40, 1 << 40]), "too large"),
+    (lambda t: t["update"]["updates"][0]["terms"][0].update(output=7), "reads output 7"),
+    (lambda t: t["update"]["updates"][0].update(variable=3), "updates variable 3"),
+    (lambda t: t.pop("result"), "model config"),
+    (lambda t: t["variables"].clear(), "has no variables"),
+])
+def test_a_corrupt_traced_metric_config_is_refused_with_value_error(corrupt, message):
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[CategoricalTruePositives()])
+    config = json.loads(_core.model_config_json(model._core))["compile_config"]["metrics"][0]
+    _core.Metric.from_config_json(json.dumps(config))  # as saved: loads
+    corrupt(config["densekit_traced"])
+    with pytest.raises(ValueError, match=message):
+        _core.Metric.from_config_json(json.dumps(config))
