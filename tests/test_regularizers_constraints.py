@@ -239,3 +239,8 @@ def test_activity_regularizer_on_any_layer_and_in_configs(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
     assert isinstance(loaded.layers[0].kernel_constraint, constraints.MaxNorm)
     assert loaded.layers[1].activity_regularizer.l1 == 0.5
+
+
+def test_a_python_regularizer_function_is_refused_naming_the_built_ins():
+    with pytest.raises(ValueError, match="does not trace Python regularizer functions yet.*L1L2"):
+        keras.layers.Dense(3, kernel_regularizer=lambda w: 0.01 * keras.ops.sum(keras.ops.square(w)))

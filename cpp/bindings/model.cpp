@@ -126,6 +126,7 @@ void init_model(py::module_& m) {
       .def("node_shape", [](const Graph& g, int node) { return g.shape(node); })
       .def_property_readonly("input_nodes", &Graph::input_nodes)
       .def_property_readonly("output_nodes", &Graph::output_nodes)
+      .def_property_readonly("has_added_losses", &Graph::has_added_losses)
       .def_property_readonly("param_count", &Graph::param_count)
       .def_property_readonly("nodes", [](const Graph& g) {
         py::list out;  // (layer or None, input node ids, per-sample shape, name, training override or None)

@@ -270,6 +270,12 @@ void Graph::add_regularization_gradients() {
       r.spec.regularizer.add_gradient(storage_->params.data() + r.offset, storage_->grads.data() + r.offset, r.size);
 }
 
+bool Graph::has_added_losses() const {
+  for (const Node& n : nodes_)
+    if (n.layer && (n.layer->adds_loss() || n.layer->activity_regularizer.active())) return true;
+  return false;
+}
+
 double Graph::activity_penalty(const Workspace& ws) const {
   double total = 0.0;
   for (size_t i = 0; i < nodes_.size(); ++i) {

@@ -52,7 +52,10 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, const CompileOptions& 
 void Model::compile(std::shared_ptr<Optimizer> optimizer, const CompileArgs& args) {
   if (!optimizer) throw ValueError("compile() needs an optimizer.");
   CompileOptions options = resolve_compile_args(args, output_names, output_keys);
-  if (options.losses.empty()) throw ValueError("No loss to compute. Provide a `loss` argument in `compile()`.");
+  // Without a loss, the model's own losses (add_loss, activity regularizers) are the whole loss,
+  // as in Keras; with none of those either there is nothing to minimise.
+  if (options.losses.empty() && !graph_->has_added_losses())
+    throw ValueError("No loss to compute. Provide a `loss` argument in `compile()`.");
   compiled_segments_ = graph_->trainable_segments();
   update_plan_ = graph_->plan_updates_in_backward(compiled_segments_);
   optimizer_ = std::move(optimizer);

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from densekit import _core
+from densekit.layers.keras_tensor import KerasTensor
 from densekit.utils.object_registration import retrieve_object, serialize_object
 from densekit.utils.naming import to_snake_case
 
@@ -72,6 +73,8 @@ class Loss:
         return self.call
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if any(isinstance(v, KerasTensor) for v in (y_true, y_pred, sample_weight)):
+            return self._symbolic_call(y_true, y_pred, sample_weight)
         if self._core is None:
             return _reduce(self.call(*_arrays(y_true, y_pred)), sample_weight, self.reduction)
         y_true, y_pred = _arrays(y_true, y_pred)
@@ -84,6 +87,27 @@ class Loss:
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
         value, _ = self._core.value_and_grad(y_true, y_pred, weights)
         return np.float32(value)
+
+    def _symbolic_call(self, y_true, y_pred, sample_weight):
+        """The loss on symbolic tensors, inside a traced call (the guide's LogisticEndpoint passes
+        it to add_loss): each sample's loss recorded (a LossOp for a built-in loss), weighted,
+        and reduced over the batch as Keras's reduce_weighted_values does."""
+        from densekit import ops
+        from densekit.layers.operation_layers import LossOp
+        if self._core is not None:
+            values = LossOp(serialize_object(self))([ops.convert_to_tensor(y_true), y_pred])
+        else:
+            values = self.call(y_true, y_pred)
+        if sample_weight is not None:
+            values = values * sample_weight
+        if self.reduction in (None, "none"):
+            return values
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            raise NotImplementedError(
+                f"The loss '{self.name}' with reduction='mean_with_sample_weight' and sample weights divides by the "
+                "batch's sum of weights, which densekit cannot record in a traced call; use the default reduction "
+                "(sum_over_batch_size).")
+        return ops.sum(values) if self.reduction == "sum" else ops.mean(values)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction, **self._params}

@@ -58,6 +58,10 @@ def get(identifier):
         return names[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in names:
         return names[identifier["class_name"]](**identifier.get("config", {}))
+    if callable(identifier) and not isinstance(identifier, type):
+        raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. densekit computes penalties in "
+                         "C++ and does not trace Python regularizer functions yet: use densekit.regularizers.L1, L2 or "
+                         "L1L2 (or add_loss in a Layer subclass's call).")
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Valid names are: l1, l2, l1_l2.")
 
 

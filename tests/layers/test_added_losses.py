@@ -171,3 +171,108 @@ def test_the_guides_vae_trains_with_its_kl_term():
     kl = [layer for layer in vae._network.layers if type(layer).__name__ == "AddLoss"]
     assert len(kl) == 1 and kl[0].scale == pytest.approx(-0.5)
     assert vae.evaluate(x, x, verbose=0) > 0.0
+
+
+class LogisticEndpoint(keras.layers.Layer):
+    """The guide's endpoint layer, unchanged: a built-in loss called on symbolic tensors."""
+
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def call(self, targets, logits, sample_weights=None):
+        loss = self.loss_fn(targets, logits, sample_weights)
+        self.add_loss(loss)
+        return ops.softmax(logits)
+
+
+def _endpoint_model():
+    inputs = keras.Input(shape=(3,), name="inputs")
+    targets = keras.Input(shape=(10,), name="targets")
+    logits = keras.layers.Dense(10)(inputs)
+    sample_weights = keras.Input(shape=(1,), name="sample_weights")
+    preds = LogisticEndpoint(name="predictions")(targets, logits, sample_weights)
+    return keras.Model(inputs=[inputs, targets, sample_weights], outputs=preds)
+
+
+def _endpoint_data(n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"inputs": rng.random((n, 3)), "targets": rng.random((n, 10)), "sample_weights": rng.random((n, 1))}
+
+
+def _bce_from_logits(t, z):
+    return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+
+
+def test_the_guides_logistic_endpoint_trains_without_a_compiled_loss():
+    model = _endpoint_model()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5))  # no loss argument
+    data = _endpoint_data()
+    kernel, bias = (w.astype(np.float64) for w in model.get_weights())
+    x, t, w = (data[k].astype(np.float32).astype(np.float64) for k in ("inputs", "targets", "sample_weights"))
+    z = x @ kernel + bias
+    expected = np.mean(np.mean(_bce_from_logits(t, z), axis=-1) * w[:, 0])  # sum_over_batch_size
+    logs = model.evaluate(data, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["loss"], expected, rtol=1e-5)
+    # one SGD step: d loss / d z = w (sigmoid(z) - t) / (n * 10)
+    dz = w * (1.0 / (1.0 + np.exp(-z)) - t) / (len(x) * 10)
+    model.train_on_batch(data)
+    np.testing.assert_allclose(model.get_weights()[0], kernel - 0.5 * x.T @ dz, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], bias - 0.5 * dz.sum(axis=0), rtol=1e-5, atol=1e-6)
+    history = model.fit(data, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < logs["loss"]
+    probabilities = model.predict(data, verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_a_model_without_a_loss_saves_and_loads_with_its_loss_op(tmp_path):
+    model = _endpoint_model()
+    model.compile(optimizer="adam")
+    data = _endpoint_data(seed=1)
+    model.fit(data, epochs=1, verbose=0)
+    path = str(tmp_path / "endpoint.dk")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.evaluate(data, verbose=0) == pytest.approx(model.evaluate(data, verbose=0), rel=1e-6)
+
+
+def test_without_a_loss_or_losses_of_its_own_fit_still_asks_for_a_loss():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+
+
+def test_metrics_without_a_loss_still_need_targets():
+    model = _endpoint_model()
+    model.compile(optimizer="adam", metrics=["mae"])
+    with pytest.raises(ValueError, match="Target data `y` is missing|metrics need targets"):
+        model.fit(_endpoint_data(), epochs=1, verbose=0)
+
+
+def test_built_in_losses_on_symbolic_tensors_follow_their_reduction():
+    """sum and sum_over_batch_size; sparse labels, checked against their range; against NumPy."""
+    class Endpoint(keras.layers.Layer):
+        def __init__(self, loss, **kwargs):
+            super().__init__(**kwargs)
+            self.loss_fn = loss
+
+        def call(self, targets, logits):
+            self.add_loss(self.loss_fn(targets, logits))
+            return logits
+
+    rng = np.random.default_rng(2)
+    x, labels = rng.normal(size=(6, 4)).astype("float32"), rng.integers(0, 3, size=(6, 1)).astype("float32")
+    for loss, reduce in [(keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum"), np.sum),
+                         (keras.losses.SparseCategoricalCrossentropy(from_logits=True), np.mean)]:
+        inputs, targets = keras.Input((4,)), keras.Input((1,))
+        dense = keras.layers.Dense(3)
+        model = keras.Model([inputs, targets], Endpoint(loss)(targets, dense(inputs)))
+        model.compile(optimizer="sgd")
+        z = x.astype(np.float64) @ dense.get_weights()[0] + dense.get_weights()[1]
+        log_softmax = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        expected = reduce(-log_softmax[np.arange(6), labels[:, 0].astype(int)])
+        np.testing.assert_allclose(model.evaluate([x, labels], verbose=0), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="label|range|class"):
+        model.evaluate([x, labels + 5], verbose=0)

@@ -51,7 +51,7 @@ def test_unknown_class_lists_every_registered_layer():
     for name in ["Dense", "Dropout", "ReLU", "Softmax", "Add", "Minimum", "Concatenate", "Normalization",
                  "LayerNormalization", "Rescaling", "Reshape", "InputLayer", "ElementwiseOp", "BinaryOp", "Reduce"]:
         assert name in message
-    assert message.endswith("ElementwiseOp, BinaryOp, Reduce, IndexMapOp, WeightOp, AddLoss and RandomDraw.")  # ops last
+    assert message.endswith("ElementwiseOp, BinaryOp, Reduce, IndexMapOp, WeightOp, AddLoss, RandomDraw and LossOp.")  # ops last
 
 
 @pytest.mark.parametrize("class_name,config,pattern", [

@@ -130,6 +130,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // Σ activity penalties of the layers' outputs in `ws` (each divided by the batch size);
   // their gradients are added during backward.
   double activity_penalty(const Workspace& ws) const;
+  // Whether the graph adds losses of its own (AddLoss ops, activity regularizers).
+  bool has_added_losses() const;
   // w ← constraint(w) for every trainable weight that has a constraint.
   void apply_constraints();
 

@@ -33,6 +33,7 @@ OptimizerConfig optimizer_config_from_json(const std::string& json);
 // A loss or metric as a compile config holds it (a name or a serialized object), as compile()
 // would take it; a traced one is rebuilt from the graph the config holds.
 Loss loss_from_config_json(const std::string& json);
+std::string loss_config_json(const Loss& loss);
 MetricPtr metric_from_config_json(const std::string& json);
 
 // The whole serialized model: {"module", "class_name", "config", "build_config",

@@ -22,7 +22,7 @@ const Registry& registry() {
                  &batch_normalization_type(), &layer_normalization_type(), &gaussian_noise_type(),
                  &gaussian_dropout_type(), &rescaling_type(), &reshape_type(), &input_layer_type(),
                  &elementwise_op_type(), &binary_op_type(), &reduce_type(), &index_map_op_type(),
-                 &weight_op_type(), &add_loss_type(), &random_draw_type()};
+                 &weight_op_type(), &add_loss_type(), &random_draw_type(), &loss_op_type()};
     std::vector<std::string> all;
     for (const LayerType* type : out.types)
       for (const std::string& name : type->class_names) {
@@ -52,7 +52,7 @@ bool is_recorded_op(const Layer& layer) {
   const LayerType* type = it->second;
   return type == &elementwise_op_type() || type == &binary_op_type() || type == &reduce_type() ||
          type == &index_map_op_type() || type == &weight_op_type() || type == &add_loss_type() ||
-         type == &random_draw_type();
+         type == &random_draw_type() || type == &loss_op_type();
 }
 
 const char* layer_module(const Layer& layer) { return is_recorded_op(layer) ? "densekit.ops" : "keras.layers"; }

@@ -43,6 +43,7 @@ const LayerType& index_map_op_type();
 const LayerType& weight_op_type();
 const LayerType& add_loss_type();
 const LayerType& random_draw_type();
+const LayerType& loss_op_type();
 
 // Whether `layer` is one of the op layers above (ops.hpp): they need format version 2 and are
 // written with the module "densekit.ops".

@@ -323,6 +323,8 @@ void compile_from_config(Model& model, const Json& config) {
 
 Loss loss_from_config_json(const std::string& json) { return loss_from(parse_json(json, "a loss config")); }
 
+std::string loss_config_json(const Loss& loss) { return loss_config(loss).dump(); }
+
 MetricPtr metric_from_config_json(const std::string& json) { return metric_from(parse_json(json, "a metric config")); }
 
 }  // namespace densekit

@@ -59,6 +59,16 @@ void Model::check_data(const Data& data, bool with_targets) const {
   check_inputs(data.x, data.rows);
   if (!with_targets) return;
   const auto& outputs = graph_->output_nodes();
+  const bool has_metrics = std::any_of(compile_.metrics.begin(), compile_.metrics.end(), [](const auto& m) { return !m.empty(); }) ||
+                           std::any_of(compile_.weighted_metrics.begin(), compile_.weighted_metrics.end(),
+                                       [](const auto& m) { return !m.empty(); });
+  if (compile_.losses.empty() && data.y.empty()) {  // compiled without a loss: the model's own losses need no targets
+    if (has_metrics)
+      throw ValueError("The model's metrics need targets: pass `y` (the model was compiled without a loss, so its own "
+                       "losses need none).");
+    if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
+    return;
+  }
   if (data.y.size() != outputs.size())
     throw ValueError("The model has " + std::to_string(outputs.size()) + " output(s), but " + std::to_string(data.y.size()) +
                      " target array(s) were given.");
@@ -67,6 +77,7 @@ void Model::check_data(const Data& data, bool with_targets) const {
       throw ValueError("Data cardinality is ambiguous: x has " + std::to_string(data.rows) + " samples but y has " +
                        std::to_string(data.y[k].rows) + ". Make sure all arrays contain the same number of samples.");
     check_finite(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
+    if (compile_.losses.empty()) continue;
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
     const Loss& loss = compile_.losses[k];
     if (loss.traced) loss.check_targets(data.y[k], shape_size(graph_->shape(outputs[k])));  // its traced shapes

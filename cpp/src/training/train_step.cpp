@@ -33,7 +33,8 @@ void Model::resolve(const Data& data) {
   weighted_metrics_.assign(outputs.size(), {});
   for (size_t k = 0; k < outputs.size(); ++k) {
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
-    losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
+    if (!compile_.losses.empty())  // else compiled without a loss: the model's own losses only
+      losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
     // A metric object given to compile() is the one the model updates (Keras's users read its
     // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
     auto bind = [&](const MetricPtr& m) {
@@ -92,7 +93,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
   std::vector<bool>& fused = fused_;
   fused.assign(outputs, false);
   double total = 0.0;
-  for (size_t k = 0; k < outputs; ++k) {
+  for (size_t k = 0; k < losses_.size(); ++k) {  // none when compiled without a loss
     const ConstView out = graph_->output(ws, static_cast<int>(k));
     const Shape& shape = graph_->shape(graph_->output_nodes()[k]);
     const Index last = shape.empty() ? 1 : shape.back();
@@ -252,7 +253,7 @@ Logs Model::current_logs() const {
   logs.emplace_back("loss", loss_total_ / count);
   const bool multi = metrics_.size() > 1;
   for (size_t k = 0; k < metrics_.size(); ++k) {
-    if (multi) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
+    if (multi && !losses_.empty()) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
     for (size_t i = 0; i < metrics_[k].size(); ++i) add_metric_log(logs, metric_keys_[k][i], *metrics_[k][i]);
     for (size_t i = 0; i < weighted_metrics_[k].size(); ++i)
       add_metric_log(logs, weighted_metric_keys_[k][i], *weighted_metrics_[k][i]);

@@ -19,8 +19,8 @@ from densekit.layers.merging import (
 )
 from densekit.layers.normalization import Normalization
 # The layers densekit.ops records (not Keras layers: a loaded model's op nodes are these).
-from densekit.layers.operation_layers import (AddLoss, BinaryOp, ElementwiseOp, IndexMapOp, RandomDraw,  # noqa: F401
-                                              Reduce, WeightOp)
+from densekit.layers.operation_layers import (AddLoss, BinaryOp, ElementwiseOp, IndexMapOp, LossOp,  # noqa: F401
+                                              RandomDraw, Reduce, WeightOp)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
 

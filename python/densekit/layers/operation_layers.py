@@ -84,6 +84,18 @@ class RandomDraw(_OpLayer):
         self._core = core_from_config(self, "RandomDraw", distribution=distribution, a=self.a, b=self.b)
 
 
+class LossOp(_OpLayer):
+    """A built-in loss of each sample, where a traced call calls one on symbolic tensors (the
+    Keras guide's LogisticEndpoint); ``loss`` is the loss's Keras serialization."""
+
+    _takes_list = True
+
+    def __init__(self, loss, op=None, **kwargs):
+        super().__init__("loss", **kwargs)
+        self.loss = loss
+        self._core = core_from_config(self, "LossOp", loss=loss)
+
+
 def record_loss(tensor, reduction, scale, offset):
     """An AddLoss node on ``tensor``, tied to the running call's inputs (layers/batch_loss.py) so
     that a model built through them includes it, though no output depends on it."""

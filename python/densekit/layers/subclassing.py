@@ -112,6 +112,9 @@ class SubclassingMixin:
         if "training" in parameters:
             kwargs = dict(kwargs, training=training)
         if symbolic:
-            with loss_anchors([t for t in flat if isinstance(t, KerasTensor)]):
+            # Its losses are tied to every tensor it was called on (targets and logits alike, the
+            # guide's LogisticEndpoint): a model reaching any of them includes them.
+            called_on = flat + list(args) + list(kwargs.values())
+            with loss_anchors([t for t in called_on if isinstance(t, KerasTensor)]):
                 return trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
         return self.call(inputs, *args, **kwargs)

@@ -138,8 +138,14 @@ class Trainer:
         self._compiled_metrics = metrics + weighted
         self._metric_directions = compile_utils.metric_directions(self._compiled_metrics)
 
+    def _without_loss(self):
+        """Compiled without a loss: the model's own losses (add_loss, activity regularizers) are
+        the whole loss if it has some, as in Keras."""
+        return self._compile_args[0][0] == "absent"
+
     def _apply_compile(self):
-        if self._compile_args[0][0] == "absent":  # no loss: fit and evaluate will say so
+        if self._without_loss() and not (self._graph is not None and self._graph.has_added_losses):
+            # no loss at all: fit and evaluate will say so
             if self._compiled_metrics is None:
                 self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
                                                                       self._output_keys or []))
@@ -214,7 +220,7 @@ class Trainer:
     def _require_compiled(self):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
-        if self._compile_args[0][0] == "absent":
+        if self._without_loss() and not (self._graph is not None and self._graph.has_added_losses):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     # --- logs and outputs ---------------------------------------------------------------------

@@ -91,6 +91,9 @@ class Layer {
   // A loss term the layer adds to the model's loss from its output on a batch (Keras's
   // add_loss): 0 for all but AddLoss. Its gradient is the layer's backward's business.
   virtual double added_loss(ConstView out) const { return 0.0; }
+  // Whether added_loss can be non-zero (an AddLoss op): a model with one trains without a
+  // compiled loss, as Keras's does when it has losses of its own.
+  virtual bool adds_loss() const { return false; }
 
   // out = f(in). `scratch` has scratch_cols() floats per row.
   virtual void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) = 0;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <densekit/layers/layer.hpp>
+#include <densekit/losses.hpp>
 
 #include <optional>
 #include <string>
@@ -147,6 +148,7 @@ class AddLoss : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   double added_loss(ConstView out) const override;
+  bool adds_loss() const override { return true; }
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                 const std::vector<View>& grad_in, const Context& ctx) override;
@@ -155,6 +157,27 @@ class AddLoss : public Layer {
   double weight(Index rows, Index cols) const;  // d(term)/d(each element)
   std::string reduction_;
   double scale_, offset_;
+};
+
+// A built-in loss called on symbolic tensors in a traced call (the Keras guide's LogisticEndpoint:
+// `self.loss_fn(targets, logits)` inside `call`): inputs y_true and y_pred, each a vector per
+// sample, output the loss of each sample (shape ()), as Loss::per_sample computes it. The
+// gradient goes to y_pred only: targets are data.
+class LossOp : public Layer {
+ public:
+  LossOp(std::string name, Loss loss);
+  std::string class_name() const override { return "LossOp"; }
+  const Loss& loss() const { return loss_; }
+
+  Shape build(const std::vector<Shape>& inputs) override;
+  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
+  void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
+  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
+                const std::vector<View>& grad_in, const Context& ctx) override;
+
+ private:
+  Loss loss_, resolved_;
+  Index true_cols_ = 0, pred_cols_ = 0;
 };
 
 // Random values of its input's shape (whose values it ignores), drawn at every call, in training
