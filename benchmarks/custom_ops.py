@@ -11,7 +11,9 @@ Pairs (the MNIST-sized network 784-256-256-10 of the tutorials, one epoch):
 - residual: Dense + Add against Dense + ``x + h`` arithmetic (the same layers: a control);
 - loss + metric + layer: a fit whose hidden layer is a Layer subclass (add_weight, matmul + bias,
   relu), whose loss is a cross-entropy function and whose metric is an absolute-error function
-  written with ops, against Dense(256, "relu"), "categorical_crossentropy" and "mae".
+  written with ops, against Dense(256, "relu"), "categorical_crossentropy" and "mae";
+- stateful metric: a Metric subclass counting hits (argmax, ==, cast, assign_add of a batch sum,
+  a ratio in result) against "sparse_categorical_accuracy", the same network otherwise.
 Prints each pair's best epoch time and the ratio custom / built-in (issue 12's bound: 1.3).
 """
 
@@ -91,8 +93,34 @@ loss_metric_layer.compile = lambda custom: dict(loss=crossentropy, metrics=[abso
     loss="categorical_crossentropy", metrics=["mae"])
 loss_metric_layer.one_hot = True
 
+class HitRate(keras.metrics.Metric):
+    """Accuracy as a stateful metric of the user's: two variables, traced into C++."""
+
+    def __init__(self, name="hit_rate"):
+        super().__init__(name=name)
+        self.hits = self.add_variable(shape=(), initializer="zeros", name="hits")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        hit = ops.cast(ops.argmax(y_pred, axis=-1) == ops.cast(y_true, "int32"), "float32")
+        self.hits.assign_add(ops.sum(hit))
+        self.count.assign_add(ops.sum(ops.ones_like(hit)))
+
+    def result(self):
+        return self.hits / ops.maximum(self.count, 1.0)
+
+
+def stateful_metric(custom):
+    x = keras.Input((784,))
+    h = layers.Dense(256, activation="relu")(layers.Dense(256, activation="relu")(x))
+    return keras.Model(x, layers.Dense(10, activation="softmax")(h))
+
+
+stateful_metric.compile = lambda custom: dict(loss="sparse_categorical_crossentropy",
+                                              metrics=[HitRate() if custom else "sparse_categorical_accuracy"])
+
 PAIRS = {"swish": swish, "layer norm": layer_norm, "residual (control)": residual,
-         "loss + metric + layer": loss_metric_layer}
+         "loss + metric + layer": loss_metric_layer, "stateful metric": stateful_metric}
 
 
 def epoch_time(build, custom, x, y, batch_size):

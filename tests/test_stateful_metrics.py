@@ -239,17 +239,25 @@ def test_a_metric_subclass_without_update_state_or_result_says_so():
         m.result()
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda t: t["variables"][0].update(reset=[0.0, 1.0]), "reset values"),
-    (lambda t: t["variables"][0].update(shape=[1 << 40, 1 << 40]), "too large"),
-    (lambda t: t["update"]["updates"][0]["terms"][0].update(output=7), "reads output 7"),
-    (lambda t: t["update"]["updates"][0].update(variable=3), "updates variable 3"),
-    (lambda t: t.pop("result"), "model config"),
-    (lambda t: t["variables"].clear(), "has no variables"),
+def _sample_weight_input_of_five(traced):
+    for layer in traced["update_weighted"]["graph"]["config"]["layers"]:
+        if layer["class_name"] == "InputLayer" and layer["config"]["name"] == "sample_weight":
+            layer["config"]["batch_shape"] = [None, 5]
+
+
+@pytest.mark.parametrize("corrupt, message, metric", [
+    (lambda t: t["variables"][0].update(shape=[0], reset=[]), "no elements", CategoricalTruePositives),
+    (_sample_weight_input_of_five, "one sample weight per sample", HitRate),
+    (lambda t: t["variables"][0].update(reset=[0.0, 1.0]), "reset values", CategoricalTruePositives),
+    (lambda t: t["variables"][0].update(shape=[1 << 40, 1 << 40]), "too large", CategoricalTruePositives),
+    (lambda t: t["update"]["updates"][0]["terms"][0].update(output=7), "reads output 7", CategoricalTruePositives),
+    (lambda t: t["update"]["updates"][0].update(variable=3), "updates variable 3", CategoricalTruePositives),
+    (lambda t: t.pop("result"), "model config", CategoricalTruePositives),
+    (lambda t: t["variables"].clear(), "has no variables", CategoricalTruePositives),
 ])
-def test_a_corrupt_traced_metric_config_is_refused_with_value_error(corrupt, message):
+def test_a_corrupt_traced_metric_config_is_refused_with_value_error(corrupt, message, metric):
     model = _model()
-    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[CategoricalTruePositives()])
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[metric()])
     config = json.loads(_core.model_config_json(model._core))["compile_config"]["metrics"][0]
     _core.Metric.from_config_json(json.dumps(config))  # as saved: loads
     corrupt(config["densekit_traced"])

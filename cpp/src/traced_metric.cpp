@@ -18,6 +18,9 @@ TracedMetricFunction::TracedMetricFunction(std::string name, std::string config,
   Index offset = 0;
   for (const auto& v : variables_) {
     const Index size = checked_shape_size(v.shape, "The variable '" + v.name + "' of metric '" + name_ + "'");
+    if (size == 0)
+      throw ValueError("The metric '" + name_ + "' variable '" + v.name + "' has no elements (shape " +
+                       shape_to_string(v.shape) + ").");
     if (Index(v.reset_values.size()) != size)
       throw ValueError("The metric '" + name_ + "' variable '" + v.name + "' of shape " + shape_to_string(v.shape) +
                        " has " + std::to_string(v.reset_values.size()) + " reset values.");
@@ -46,6 +49,10 @@ void TracedMetricFunction::check_update(const TracedMetricUpdate& u, Index input
   if (Index(g.input_nodes().size()) != inputs)
     throw ValueError("The " + std::string(which) + " graph of metric '" + name_ + "' must have " +
                      std::to_string(inputs) + " inputs; it has " + std::to_string(g.input_nodes().size()) + ".");
+  if (inputs == 3 && shape_size(g.shape(g.input_nodes()[2])) != 1)  // read as one weight per row
+    throw ValueError("The " + std::string(which) + " graph of metric '" + name_ + "' must take one sample weight "
+                     "per sample; its sample_weight input has shape " + shape_to_string(g.shape(g.input_nodes()[2])) +
+                     ".");
   const int outputs = static_cast<int>(g.output_nodes().size());
   for (const auto& update : u.updates) {
     if (update.variable < 0 || size_t(update.variable) >= variables_.size())
