@@ -273,3 +273,40 @@ def test_add_weight_calls_a_python_initializer_and_built_in_layers_refuse_one():
     np.testing.assert_array_equal(model.predict(np.ones((1, 3), "float32"), verbose=0), [[0, 1, 2]])
     with pytest.raises(ValueError, match="cannot call the Python initializer"):
         layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.zeros(shape))
+
+
+def test_a_call_branching_on_training_is_refused_rather_than_traced_for_one_mode():
+    """The subclassing guide's CustomDropout (`if training: return keras.random.dropout(...)`):
+    traced once into a graph that runs in both modes, the branch cannot be kept; it raises,
+    naming the line, instead of silently never dropping."""
+    class CustomDropout(keras.layers.Layer):
+        def __init__(self, rate, **kwargs):
+            super().__init__(**kwargs)
+            self.rate = rate
+
+        def call(self, inputs, training=None):
+            if training:
+                return keras.random.dropout(inputs, rate=self.rate)
+            return inputs
+
+    with pytest.raises(NotImplementedError, match=r"CustomDropout.*if training:.*no value while densekit traces"):
+        CustomDropout(0.5)(keras.Input((4,)))
+    dropped = CustomDropout(0.5)(np.ones((64, 4), "float32"), training=True)  # eagerly it is a Python bool
+    assert set(np.unique(dropped)) <= {0.0, 2.0} and 0 < np.count_nonzero(dropped) < dropped.size
+
+
+def test_training_passed_on_to_a_sublayer_decides_per_run():
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dropout = keras.layers.Dropout(0.5)
+
+        def call(self, inputs, training=None):
+            return self.dropout(inputs, training=training)
+
+    x = keras.Input((256,))
+    model = keras.Model(x, Block()(x))
+    ones = np.ones((8, 256), "float32")
+    np.testing.assert_array_equal(model.predict(ones, verbose=0), ones)  # inference: identity
+    dropped = np.asarray(model(ones, training=True))
+    assert set(np.unique(dropped)) <= {0.0, 2.0} and 0.3 < np.mean(dropped == 0.0) < 0.7

@@ -21,7 +21,7 @@ from densekit import _core, regularizers
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
-from densekit.layers.trace_call import trace_call
+from densekit.layers.trace_call import TrainingDecidedAtRun, trace_call
 from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming
 from densekit.utils.arrays import check_same_length, to_array
@@ -221,6 +221,8 @@ class Layer(SubclassingMixin, WeightsMixin):
                             f"{list(args) + sorted(kwargs)}. Call a layer as layer(x) or layer(x, training=...).")
         if mask is not None:
             raise ValueError(f"densekit's {type(self).__name__} does not support masks (received mask={mask!r}).")
+        if isinstance(training, TrainingDecidedAtRun):  # from a traced call: each run's mode decides
+            training = None
         if training is not None and not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         training = None if training is None else bool(training)

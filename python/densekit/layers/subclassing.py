@@ -17,7 +17,7 @@ from densekit import constraints, initializers, regularizers
 from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
-from densekit.layers.trace_call import trace_call
+from densekit.layers.trace_call import TRAINING_DECIDED_AT_RUN, trace_call
 from densekit.utils.arrays import to_array
 
 
@@ -110,6 +110,8 @@ class SubclassingMixin:
         self.__dict__["_own_losses"] = []  # each call's losses replace the last one's (Keras)
         parameters = inspect.signature(self.call).parameters
         if "training" in parameters:
+            if symbolic and training is None:
+                training = TRAINING_DECIDED_AT_RUN
             kwargs = dict(kwargs, training=training)
         if symbolic:
             # Its losses are tied to every tensor it was called on (targets and logits alike, the

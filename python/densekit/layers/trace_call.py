@@ -24,6 +24,25 @@ def symbolic_scope():
         _state.depth -= 1
 
 
+class TrainingDecidedAtRun:
+    """The ``training`` a Layer subclass's ``call`` receives when traced into a model without a
+    mode: the C++ graph runs in both modes, so the flag has no value while the call is traced.
+    Passed on to layers (``self.dropout(x, training=training)``) it lets each run decide; used in
+    a Python condition it raises rather than silently trace one mode's branch for both."""
+
+    def __bool__(self):
+        raise NotImplementedError(
+            "`training` has no value while densekit traces call() into a model's graph, which runs in both modes: "
+            "a Python branch on it would fix one mode for both. Pass it on to layers that behave per mode "
+            "(self.dropout = layers.Dropout(rate) in __init__, then self.dropout(x, training=training)).")
+
+    def __repr__(self):
+        return "<training: decided when the model runs>"
+
+
+TRAINING_DECIDED_AT_RUN = TrainingDecidedAtRun()
+
+
 def _user_frame(error):
     """"file:line (code)" of the innermost traceback frame outside densekit (the user's code)."""
     package = __name__.rsplit(".", 2)[0].replace(".", "/")
