@@ -251,3 +251,61 @@ def test_set_random_seed_makes_training_deterministic():
 def test_set_random_seed_rejects_non_int():
     with pytest.raises(ValueError):
         keras.utils.set_random_seed(1.5)
+
+
+def _half(shape, dtype=None):
+    return np.full(shape, 0.5, dtype="float32")
+
+
+class _Ramp(keras.initializers.Initializer):
+    """An Initializer subclass of the user's, as the Keras docs write one."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def __call__(self, shape, dtype=None):
+        return np.arange(np.prod(shape), dtype="float32").reshape(shape) * self.step
+
+    def get_config(self):
+        return {"step": self.step}
+
+
+def test_python_initializers_fill_built_in_layers_once_when_their_weights_are_created():
+    x = keras.Input((3,))
+    dense = keras.layers.Dense(2, kernel_initializer=_half, bias_initializer=_Ramp(0.25))
+    model = keras.Model(x, keras.layers.LayerNormalization(gamma_initializer=_Ramp(1.0))(dense(x)))
+    kernel, bias, gamma, beta = model.get_weights()
+    np.testing.assert_array_equal(kernel, np.full((3, 2), 0.5))
+    np.testing.assert_array_equal(bias, [0.0, 0.25])
+    np.testing.assert_array_equal(gamma, [0.0, 1.0])
+    np.testing.assert_array_equal(beta, [0.0, 0.0])
+    # trained values are not reset by a later graph (a second model over the same layers)
+    model.compile("sgd", "mse")
+    model.fit(np.ones((8, 3), "float32"), np.ones((8, 2), "float32"), epochs=1, verbose=0)
+    trained = dense.get_weights()[0].copy()
+    assert not np.array_equal(trained, np.full((3, 2), 0.5))
+    keras.Model(x, dense(x))
+    np.testing.assert_array_equal(dense.get_weights()[0], trained)
+    # eagerly and in a Sequential too
+    eager = keras.layers.Dense(2, kernel_initializer=_half)
+    np.testing.assert_array_equal(eager(np.ones((1, 4), "float32")), [[2.0, 2.0]])
+    sequential = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer=_Ramp(1.0))])
+    np.testing.assert_array_equal(sequential.get_weights()[0], np.arange(6).reshape(3, 2))
+
+
+def test_a_python_initializer_is_serialized_as_keras_does_and_found_again():
+    dense = keras.layers.Dense(2, kernel_initializer=_half, bias_initializer=_Ramp(0.5))
+    config = dense.get_config()
+    assert config["kernel_initializer"]["class_name"] == "function"
+    assert config["bias_initializer"]["class_name"] == "_Ramp"
+    with keras.saving.custom_object_scope({"_half": _half, "_Ramp": _Ramp}):
+        again = keras.layers.Dense.from_config(config)
+    again.build((None, 3))
+    np.testing.assert_array_equal(again.get_weights()[0], np.full((3, 2), 0.5))
+    np.testing.assert_array_equal(again.get_weights()[1], [0.0, 0.5])
+
+
+def test_a_python_initializer_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match=r"returned values of shape \(2,\) for a weight of shape \(3, 2\)"):
+        keras.layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.zeros(2)).build((None, 3))

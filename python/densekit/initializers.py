@@ -8,17 +8,24 @@ from densekit import _core
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
     "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
-    "Zeros", "get",
+    "Zeros", "get", "is_python",
 ]
 
 
 class Initializer:
+    """Base of the initializers. densekit's compute in C++; a subclass of the user's with its own
+    ``__call__(shape, dtype=None)`` (or a function given where an initializer goes) computes in
+    Python, once, when the layer's weights are created (``is_python``)."""
+
     _core_name = None
 
     def __init__(self, seed=None, **params):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = seed
+        if self._core_name is None:  # the user's subclass: its __call__ gives the values
+            self._core, self._params = None, params
+            return
         self._core = _core.Initializer.from_name(self._core_name, None if seed is None else int(seed) % 2**64)
         for key, value in params.items():
             setattr(self._core, key, value)
@@ -36,6 +43,33 @@ class Initializer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+class PythonFunction(Initializer):
+    """A function ``fn(shape, dtype=None)`` given as an initializer."""
+
+    def __init__(self, fn):
+        self.fn, self.seed, self._core, self._params = fn, None, None, {}
+
+    def __call__(self, shape, dtype=None):
+        return self.fn(shape, dtype=dtype)
+
+    def __repr__(self):
+        return f"<initializer {getattr(self.fn, '__name__', self.fn)!r}>"
+
+
+def is_python(initializer):
+    """Whether ``initializer`` computes in Python (a function, or a subclass of the user's)."""
+    return isinstance(initializer, Initializer) and initializer._core is None
+
+
+def values(initializer, shape):
+    """A Python initializer's values for a weight of ``shape``, checked and as float32."""
+    out = np.asarray(initializer(tuple(int(d) for d in shape), dtype="float32"), dtype=np.float32)
+    if out.shape != tuple(shape):
+        raise ValueError(f"The initializer {initializer!r} returned values of shape {out.shape} for a weight of "
+                         f"shape {tuple(shape)}.")
+    return np.ascontiguousarray(out)
 
 
 def _simple(class_name, core_name, doc):
@@ -166,10 +200,12 @@ def get(identifier):
         return _BY_NAME[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
         return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if isinstance(identifier, dict) and "class_name" in identifier and identifier["class_name"] not in _BY_NAME:
+        # the user's function or Initializer subclass, found as Keras finds it (custom_objects, ...)
+        from densekit.utils.object_registration import retrieve_object
+        return get(retrieve_object(identifier))
     if callable(identifier) and not isinstance(identifier, type):
-        raise ValueError(f"densekit's built-in layers initialize their weights in C++ and cannot call the Python "
-                         f"initializer {identifier!r}: pass a densekit initializer (or set the values with "
-                         "set_weights), or create the weight with add_weight in a Layer subclass, which calls it.")
+        return PythonFunction(identifier)
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
                      f"Valid names are: {', '.join(_core.Initializer.names())}.")
 
@@ -177,4 +213,6 @@ def get(identifier):
 def core(initializer):
     """The C++ initializer of a layer weight. None is Keras's ``add_weight`` default for a float
     weight, glorot_uniform (keras/src/layers/layer.py), as for ``Dense(1, bias_initializer=None)``."""
+    if is_python(initializer):  # the C++ layer starts at zeros; Python sets the values once built
+        return Zeros()._core
     return (initializer if initializer is not None else GlorotUniform())._core

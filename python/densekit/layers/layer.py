@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from densekit import _core, regularizers
+from densekit import _core, initializers, regularizers
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
@@ -273,6 +273,30 @@ class Layer(SubclassingMixin, WeightsMixin):
         graph.finalize()
         self._eager = _EagerRun(tuple(tuple(s) for s in shapes), _core.Model(graph, _core.draw_seed()))
         self._graph = graph
+        self._initialize_in_python(graph)
+
+    def _python_initializers(self):
+        """{weight index: initializer} of the weights a Python initializer fills (a function or a
+        user's Initializer given as ``kernel_initializer`` etc.): the C++ layer starts them at 0."""
+        if self._core is None:
+            return {}
+        found = {}
+        for index, name in enumerate(self._core.weight_names()):
+            init = getattr(self, f"{name}_initializer", None)
+            if initializers.is_python(init):
+                found[index] = init
+        return found
+
+    def _initialize_in_python(self, graph):
+        """Fills the weights of Python initializers once, in the first graph that holds them (a
+        later graph takes the values over with the layer), as Keras calls them once at build."""
+        if self.__dict__.get("_initialized_in_python"):
+            return
+        pending = self._python_initializers()
+        for index, init in pending.items():
+            shape = graph.get_weight(self._core, index).shape
+            graph.set_weight(self._core, index, initializers.values(init, shape))
+        self.__dict__["_initialized_in_python"] = bool(pending)
 
     def _built_for(self, batch_shapes, output_shape):
         """Records what the layer was built for (the summary of an unbuilt model shows it) and
@@ -302,6 +326,9 @@ class Layer(SubclassingMixin, WeightsMixin):
         config = json.loads(_core.layer_config_json(self._core))
         if self._custom_activation is not None:  # named as Keras names a function (custom_objects finds it)
             config["activation"] = serialize_object(self._custom_activation)
+        for index, init in self._python_initializers().items():  # the C++ config holds zeros for them
+            name = self._core.weight_names()[index]
+            config[f"{name}_initializer"] = serialize_object(getattr(init, "fn", init))
         return config
 
     @classmethod

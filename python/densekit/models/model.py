@@ -175,6 +175,7 @@ class Model(Trainer, WeightsMixin):
         self._graph = graph
         for layer in self._graph_layers():
             layer._graph = graph
+            layer._initialize_in_python(graph)
 
     def _build_from_data(self, x):
         """Builds a model whose input shapes were unknown from the first data it receives."""
