@@ -241,6 +241,52 @@ def test_activity_regularizer_on_any_layer_and_in_configs(tmp_path):
     assert loaded.layers[1].activity_regularizer.l1 == 0.5
 
 
-def test_a_python_regularizer_function_is_refused_naming_the_built_ins():
+def test_a_python_regularizer_function_on_a_weight_is_refused_naming_the_built_ins():
     with pytest.raises(ValueError, match="does not trace Python regularizer functions yet.*L1L2"):
         keras.layers.Dense(3, kernel_regularizer=lambda w: 0.01 * keras.ops.sum(keras.ops.square(w)))
+
+
+class _SquaredSum(keras.regularizers.Regularizer):
+    """A Regularizer subclass of the user's, as the Keras docs write one."""
+
+    def __init__(self, strength):
+        self.strength = strength
+
+    def __call__(self, x):
+        return self.strength * keras.ops.sum(keras.ops.square(x))
+
+    def get_config(self):
+        return {"strength": self.strength}
+
+
+@pytest.mark.parametrize("python_regularizer", [lambda t: 0.01 * keras.ops.sum(keras.ops.square(t)),
+                                                _SquaredSum(0.01)], ids=["function", "subclass"])
+def test_a_python_activity_regularizer_is_traced_and_matches_the_built_in(python_regularizer):
+    """fn(output) / batch_size, as Keras adds it: the same loss and the same training step as
+    the built-in L2 activity regularizer."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 4)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    results = []
+    for regularizer in (keras.regularizers.L2(0.01), python_regularizer):
+        keras.utils.set_random_seed(1)
+        inputs = keras.Input((4,))
+        hidden = layers.Dense(3, activation="tanh", activity_regularizer=regularizer)(inputs)
+        model = keras.Model(inputs, layers.Dense(1)(hidden))
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        before = model.evaluate(x, y, batch_size=16, verbose=0)
+        model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        results.append((before, model.get_weights()))
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-6)
+    for built_in, traced in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(traced, built_in, rtol=1e-5, atol=1e-7)
+
+
+def test_a_python_activity_regularizer_is_serialized_and_what_it_cannot_divide_is_refused():
+    dense = layers.Dense(3, activity_regularizer=_SquaredSum(0.5))
+    assert dense.get_config()["activity_regularizer"]["class_name"] == "_SquaredSum"
+    with keras.saving.custom_object_scope({"_SquaredSum": _SquaredSum}):
+        again = layers.Dense.from_config(dense.get_config())
+    assert isinstance(again.activity_regularizer, _SquaredSum) and again.activity_regularizer.strength == 0.5
+    mean_penalty = layers.Dense(3, activity_regularizer=lambda t: keras.ops.mean(t))
+    with pytest.raises(NotImplementedError, match="a mean over the batch"):
+        mean_penalty(keras.Input((4,)))

@@ -4,7 +4,7 @@ import numpy as np
 
 from densekit import _core
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2"]
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "is_python", "l1", "l1_l2", "l2"]
 
 
 def _check(name, value):
@@ -15,6 +15,10 @@ def _check(name, value):
 
 
 class Regularizer:
+    """Base of the penalties. densekit's compute in C++; a subclass of the user's with its own
+    ``__call__(x)`` (or a function given where a regularizer goes) is Python (``is_python``),
+    which densekit traces as an activity regularizer only."""
+
     def __init__(self, l1=0.0, l2=0.0):
         self.l1, self.l2 = _check("l1", l1), _check("l2", l2)
         self._core = _core.Regularizer(self.l1, self.l2)
@@ -24,6 +28,10 @@ class Regularizer:
 
     def get_config(self):
         return {"l1": self.l1, "l2": self.l2}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 class L1L2(Regularizer):
@@ -50,6 +58,25 @@ class L2(Regularizer):
 l1, l2, l1_l2 = L1, L2, L1L2
 
 
+class PythonFunction(Regularizer):
+    """A function ``fn(x)`` given as a regularizer."""
+
+    def __init__(self, fn):
+        self.fn, self.l1, self.l2, self._core = fn, 0.0, 0.0, None
+
+    def __call__(self, x):
+        return self.fn(x)
+
+    def __repr__(self):
+        return f"<regularizer {getattr(self.fn, '__name__', self.fn)!r}>"
+
+
+def is_python(regularizer):
+    """Whether ``regularizer`` computes in Python: a function, or a subclass with its own __call__."""
+    return isinstance(regularizer, Regularizer) and (
+        isinstance(regularizer, PythonFunction) or type(regularizer).__call__ is not Regularizer.__call__)
+
+
 def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
@@ -58,14 +85,26 @@ def get(identifier):
         return names[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in names:
         return names[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, dict) and "class_name" in identifier:  # the user's, found as Keras finds it
+        from densekit.utils.object_registration import retrieve_object
+        return get(retrieve_object(identifier))
     if callable(identifier) and not isinstance(identifier, type):
-        raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. densekit computes penalties in "
-                         "C++ and does not trace Python regularizer functions yet: use densekit.regularizers.L1, L2 or "
-                         "L1L2 (or add_loss in a Layer subclass's call).")
+        return PythonFunction(identifier)
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Valid names are: l1, l2, l1_l2.")
 
 
 def core(identifier):
-    """The C++ penalty for an identifier (none: a zero penalty)."""
+    """The C++ penalty of a weight for an identifier (none: a zero penalty)."""
     reg = get(identifier)
+    if is_python(reg):
+        raise ValueError(f"Could not use the regularizer {reg!r} on a weight: densekit computes weight penalties in C++ "
+                         "and does not trace Python regularizer functions yet (on a layer's output, as "
+                         "activity_regularizer, it does): use densekit.regularizers.L1, L2 or L1L2.")
     return reg._core if reg is not None else _core.Regularizer()
+
+
+def activity_core(identifier):
+    """The C++ penalty on a layer's output: zero for a Python one, which the traced call adds
+    itself (Layer._add_activity_loss)."""
+    reg = get(identifier)
+    return _core.Regularizer() if reg is None or is_python(reg) else reg._core

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from densekit import _core, initializers, regularizers
+from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
@@ -142,7 +143,7 @@ class Layer(SubclassingMixin, WeightsMixin):
     def _core(self, core):
         self.__dict__["_core_layer"] = core
         if core is not None:  # the C++ layer applies the activity penalty
-            core.activity_regularizer = regularizers.core(self._activity_regularizer)
+            core.activity_regularizer = regularizers.activity_core(self._activity_regularizer)
 
     def _native(self):
         """The C++ layer, or a clear error for a Layer subclass that has none (its own `call`)."""
@@ -163,7 +164,7 @@ class Layer(SubclassingMixin, WeightsMixin):
     def activity_regularizer(self, value):
         self._activity_regularizer = regularizers.get(value)
         if self._core is not None:
-            self._core.activity_regularizer = regularizers.core(self._activity_regularizer)
+            self._core.activity_regularizer = regularizers.activity_core(self._activity_regularizer)
 
     @property
     def trainable(self):
@@ -215,7 +216,7 @@ class Layer(SubclassingMixin, WeightsMixin):
     # --- calling ----------------------------------------------------------------------------
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
         if has_own_call(self):
-            return self._call_own(inputs, args, training, kwargs)
+            return self._add_activity_loss(self._call_own(inputs, args, training, kwargs))
         if args or kwargs:
             raise TypeError(f"{type(self).__name__} was called with arguments densekit does not support: "
                             f"{list(args) + sorted(kwargs)}. Call a layer as layer(x) or layer(x, training=...).")
@@ -237,8 +238,30 @@ class Layer(SubclassingMixin, WeightsMixin):
             if not all(symbolic):
                 raise ValueError(f"Layer '{self.name}' was called on a mix of symbolic tensors (from densekit.Input) and "
                                  "arrays: build a model from Inputs only, or call the layer on arrays only.")
-            return self._activate(self._call_symbolic(flat, single, training))
+            return self._add_activity_loss(self._activate(self._call_symbolic(flat, single, training)))
         return self._activate(self._call_eager(flat, training))
+
+    def _add_activity_loss(self, output):
+        """A Python activity regularizer's penalty on a symbolic output, traced and added as Keras
+        adds it (keras/src/layers/layer.py): ``fn(output) / batch_size``. A sum over the batch
+        divided by its size is a mean over the samples, so each ``ops.sum`` term becomes a mean
+        times the values per sample; built-in regularizers are applied by the C++ layer."""
+        reg = self._activity_regularizer
+        if not regularizers.is_python(reg) or not isinstance(output, KerasTensor):
+            return output
+        what = f"The activity regularizer {reg!r} of layer '{self.name}'"
+        with loss_anchors([output]):
+            value = trace_call(what, reg, output)
+            if not isinstance(value, BatchLoss):
+                raise TypeError(f"{what} returned {value!r}; it must reduce the output over the batch to one number "
+                                "(e.g. 0.01 * ops.sum(ops.square(x))).")
+            if value.offset or any(reduction != "sum" for _, reduction, _ in value.terms):
+                raise NotImplementedError(
+                    f"{what} returns a constant or a mean over the batch, which Keras divides by the batch size once "
+                    "more: densekit records sums over the batch (ops.sum) divided by it, and numbers times them.")
+            per_batch = [(t, "mean", scale * float(np.prod(t.shape[1:]))) for t, _, scale in value.terms]
+            BatchLoss(per_batch, 0.0, value._record).add_to_model()
+        return output
 
     def _call_symbolic(self, tensors, single, training):
         shapes = [list(t.shape[1:]) for t in tensors]
@@ -326,6 +349,9 @@ class Layer(SubclassingMixin, WeightsMixin):
         config = json.loads(_core.layer_config_json(self._core))
         if self._custom_activation is not None:  # named as Keras names a function (custom_objects finds it)
             config["activation"] = serialize_object(self._custom_activation)
+        if regularizers.is_python(self._activity_regularizer):  # the C++ layer holds none
+            reg = self._activity_regularizer
+            config["activity_regularizer"] = serialize_object(getattr(reg, "fn", reg))
         for index, init in self._python_initializers().items():  # the C++ config holds zeros for them
             name = self._core.weight_names()[index]
             config[f"{name}_initializer"] = serialize_object(getattr(init, "fn", init))
