@@ -94,7 +94,8 @@ void TracedMetricFunction::update(Workspace& ws, std::vector<double>& state, Con
     throw ValueError("The metric '" + name_ + "' received " + std::to_string(y_true.rows) + " targets and " +
                      std::to_string(y_pred.rows) + " predictions.");
   if (Index(state.size()) != state_size_) state = reset_state();
-  std::vector<ConstView> inputs = {y_true, y_pred};
+  thread_local std::vector<ConstView> inputs;  // reused: no allocation per batch
+  inputs.assign({y_true, y_pred});
   if (sample_weight) inputs.push_back(ConstView(sample_weight, y_pred.rows, 1));
   g.forward(ws, inputs, false, &u.graph->rng());
   for (const auto& update : u.updates) {

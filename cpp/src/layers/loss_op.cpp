@@ -24,6 +24,8 @@ Shape LossOp::build(const std::vector<Shape>& inputs) {
   true_cols_ = shape_size(inputs[0]);
   pred_cols_ = shape_size(inputs[1]);
   resolved_ = loss_.resolved(true_cols_, pred_cols_);
+  summed_ = resolved_;  // Σ_i g_i · loss_i: backward's form, made once rather than per step
+  summed_.reduction = Reduction::Sum;
   mark_built();
   return {};
 }
@@ -38,11 +40,9 @@ void LossOp::forward(const std::vector<ConstView>& in, View out, View, const Con
 void LossOp::backward(const std::vector<ConstView>& in, ConstView, ConstView grad_out, View scratch,
                       const std::vector<View>& grad_in, const Context&) {
   if (!grad_in[1].data) return;
-  // Σ_i g_i · loss_i, summed (not averaged): its gradient is each sample's, scaled by g_i.
-  Loss sum = resolved_;
-  sum.reduction = Reduction::Sum;
+  // The gradient of Σ_i g_i · loss_i is each sample's, scaled by g_i.
   const Index rows = in[1].rows;
-  sum.value_and_grad<float>(in[0].data, true_cols_, in[1].data, pred_cols_, rows, grad_out.data, 1.0, scratch.data);
+  summed_.value_and_grad<float>(in[0].data, true_cols_, in[1].data, pred_cols_, rows, grad_out.data, 1.0, scratch.data);
   for (Index i = 0; i < rows * pred_cols_; ++i) grad_in[1].data[i] += scratch.data[i];
 }
 

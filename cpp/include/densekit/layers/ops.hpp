@@ -176,7 +176,7 @@ class LossOp : public Layer {
                 const std::vector<View>& grad_in, const Context& ctx) override;
 
  private:
-  Loss loss_, resolved_;
+  Loss loss_, resolved_, summed_;  // summed_: resolved_ with the Sum reduction
   Index true_cols_ = 0, pred_cols_ = 0;
 };
 
