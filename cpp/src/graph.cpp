@@ -257,16 +257,19 @@ std::vector<Segment> Graph::trainable_segments() const {
   return out;
 }
 
+// Keras regularizes a layer's trainable weights only (Layer._get_regularization_losses in
+// keras/src/layers/layer.py): a frozen layer's penalty leaves the loss.
 double Graph::regularization_penalty() const {
   double total = 0.0;
   for (const auto& r : weights_)
-    if (r.spec.regularizer.active()) total += r.spec.regularizer.penalty(storage_->params.data() + r.offset, r.size);
+    if (r.spec.regularizer.active() && r.spec.trainable && r.layer->trainable)
+      total += r.spec.regularizer.penalty(storage_->params.data() + r.offset, r.size);
   return total;
 }
 
 void Graph::add_regularization_gradients() {
   for (const auto& r : weights_)
-    if (r.spec.regularizer.active())
+    if (r.spec.regularizer.active() && r.spec.trainable && r.layer->trainable)
       r.spec.regularizer.add_gradient(storage_->params.data() + r.offset, storage_->grads.data() + r.offset, r.size);
 }
 
