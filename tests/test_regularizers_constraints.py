@@ -9,6 +9,7 @@ import pytest
 import densekit as keras
 from densekit import constraints, layers
 from densekit._core._testing import compute_gradients
+from gradient_helpers import numeric_gradient
 
 EPS = 1e-7
 
@@ -136,22 +137,6 @@ def ref_forward(x, params):
     return h, h @ k2 + b2
 
 
-def numeric_gradient(f, params, eps=1e-6):
-    grads = []
-    for p in params:
-        g = np.zeros_like(p)
-        for i in np.ndindex(p.shape):
-            old = p[i]
-            p[i] = old + eps
-            up = f(params)
-            p[i] = old - eps
-            down = f(params)
-            p[i] = old
-            g[i] = (up - down) / (2 * eps)
-        grads.append(g.ravel())
-    return np.concatenate(grads)
-
-
 @pytest.mark.parametrize("reg,l1,l2", [(keras.regularizers.L2(0.1), 0.0, 0.1), (keras.regularizers.L1(0.05), 0.05, 0.0),
                                        ("l1_l2", 0.0, 0.0), (keras.regularizers.L1L2(0.02, 0.03), 0.02, 0.03)])
 def test_activity_regularizer_penalty_is_divided_by_batch_size_and_differentiated(reg, l1, l2):
@@ -239,11 +224,6 @@ def test_activity_regularizer_on_any_layer_and_in_configs(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
     assert isinstance(loaded.layers[0].kernel_constraint, constraints.MaxNorm)
     assert loaded.layers[1].activity_regularizer.l1 == 0.5
-
-
-def test_a_python_regularizer_function_on_a_weight_is_refused_naming_the_built_ins():
-    with pytest.raises(ValueError, match="does not trace Python regularizer functions yet.*L1L2"):
-        keras.layers.Dense(3, kernel_regularizer=lambda w: 0.01 * keras.ops.sum(keras.ops.square(w)))
 
 
 class _SquaredSum(keras.regularizers.Regularizer):

@@ -7,6 +7,7 @@ import pytest
 
 import densekit as keras
 from densekit import layers, ops
+from file_helpers import format_version
 
 
 def custom_mean_squared_error(y_true, y_pred):
@@ -236,14 +237,6 @@ def test_what_cannot_be_traced_is_named_with_the_line():
         model.compile("sgd", loss=python_float)
 
 
-def _format_version(path):
-    import json
-    import struct
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        return json.loads(f.read(n))["__metadata__"]["format_version"]
-
-
 def test_a_file_with_a_traced_loss_or_metric_is_format_version_2(tmp_path):
     for loss, metrics, version in [("mse", [], "1"), (custom_mean_squared_error, [], "2"),
                                    ("mse", [log_error], "2")]:
@@ -251,7 +244,7 @@ def test_a_file_with_a_traced_loss_or_metric_is_format_version_2(tmp_path):
         model.compile("sgd", loss=loss, metrics=metrics)
         path = str(tmp_path / "m.dk")
         model.save(path)
-        assert _format_version(path) == version
+        assert format_version(path) == version
 
 
 def test_a_subclass_of_a_built_in_is_its_own_code():

@@ -34,7 +34,17 @@ void init_layers(py::module_& m) {
       .def(py::init([](double l1, double l2) { return Regularizer{l1, l2}; }), py::arg("l1") = 0.0, py::arg("l2") = 0.0)
       .def_readwrite("l1", &Regularizer::l1)
       .def_readwrite("l2", &Regularizer::l2)
-      .def("__call__", [](const Regularizer& r, FloatArray w) { return r.penalty(w.data(), w.size()); });
+      .def("__call__", [](const Regularizer& r, FloatArray w) { return r.penalty(w.data(), w.size()); })
+      .def_static("python", [](std::string name, std::string config) {
+             Regularizer r;
+             r.traced = std::make_shared<TracedRegularizer>(std::move(name), std::move(config));
+             return r;
+           }, py::arg("name"), py::arg("config_json"))
+      .def_property_readonly("pending", [](const Regularizer& r) { return r.traced && !r.traced->traced(); })
+      .def("set_traced", [](const Regularizer& r, std::shared_ptr<Model> function) {
+             if (!r.traced) throw ValueError("Only a regularizer written in Python is traced.");
+             r.traced->set_function(std::move(function));
+           }, py::arg("function"));
 
   py::enum_<ConstraintKind>(m, "ConstraintKind")
       .value("None_", ConstraintKind::None)
@@ -76,6 +86,11 @@ void init_layers(py::module_& m) {
       .def_property_readonly("is_identity_in_inference", &Layer::is_identity_in_inference)
       .def_readwrite("trainable", &Layer::trainable)
       .def_readwrite("activity_regularizer", &Layer::activity_regularizer)
+      .def("weight_regularizer", [](const Layer& l, size_t index) {
+             const auto specs = l.weight_specs();
+             if (index >= specs.size()) throw py::index_error("Layer '" + l.name() + "' has no weight " + std::to_string(index) + ".");
+             return specs[index].regularizer;
+           }, py::arg("index"))
       .def("weight_names", [](const Layer& l) {
         std::vector<std::string> names;
         for (const auto& s : l.weight_specs()) names.push_back(s.name);

@@ -528,8 +528,11 @@ std::shared_ptr<Model> decode_model(const Parsed& p, bool compile, const std::st
 }  // namespace
 
 int format_version_for(const Model& model) {
-  for (const LayerPtr& layer : model.graph().layers())
+  for (const LayerPtr& layer : model.graph().layers()) {
     if (is_recorded_op(*layer)) return 2;
+    for (const WeightSpec& spec : layer->weight_specs())
+      if (spec.regularizer.traced) return 2;  // a weight regularizer traced from Python
+  }
   if (!model.compiled()) return 1;
   const CompileOptions& c = model.compile_options();
   for (const Loss& loss : c.losses)

@@ -1,5 +1,7 @@
 """Weight penalties added to the loss: L1 ``l1·Σ|w|``, L2 ``l2·Σw²`` (no ½)."""
 
+import json
+
 import numpy as np
 
 from densekit import _core
@@ -17,7 +19,9 @@ def _check(name, value):
 class Regularizer:
     """Base of the penalties. densekit's compute in C++; a subclass of the user's with its own
     ``__call__(x)`` (or a function given where a regularizer goes) is Python (``is_python``),
-    which densekit traces as an activity regularizer only."""
+    which densekit traces into C++: on a weight once its layer is built
+    (models/traced_regularizers.py), on a layer's output with the traced call
+    (Layer._add_activity_loss)."""
 
     def __init__(self, l1=0.0, l2=0.0):
         self.l1, self.l2 = _check("l1", l1), _check("l2", l2)
@@ -27,6 +31,8 @@ class Regularizer:
         return self._core(np.ascontiguousarray(x, dtype=np.float32))
 
     def get_config(self):
+        if "l1" not in self.__dict__:  # a subclass of the user's that keeps no l1/l2
+            raise NotImplementedError(f"{type(self).__name__} does not implement get_config()")
         return {"l1": self.l1, "l2": self.l2}
 
     @classmethod
@@ -94,13 +100,22 @@ def get(identifier):
 
 
 def core(identifier):
-    """The C++ penalty of a weight for an identifier (none: a zero penalty)."""
+    """The C++ penalty of a weight for an identifier (none: a zero penalty). A Python one is
+    pending until its layer is built and it is traced for the weight's shape."""
     reg = get(identifier)
-    if is_python(reg):
-        raise ValueError(f"Could not use the regularizer {reg!r} on a weight: densekit computes weight penalties in C++ "
-                         "and does not trace Python regularizer functions yet (on a layer's output, as "
-                         "activity_regularizer, it does): use densekit.regularizers.L1, L2 or L1L2.")
-    return reg._core if reg is not None else _core.Regularizer()
+    if reg is None:
+        return _core.Regularizer()
+    if not is_python(reg):
+        return reg._core
+    from densekit.utils.object_registration import serialize_object
+    obj = getattr(reg, "fn", reg)
+    try:
+        config = serialize_object(obj)
+    except NotImplementedError:  # saved without its arguments, as far as it lets itself be
+        config = {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": {},
+                  "registered_name": None}
+    name = getattr(obj, "__name__", type(obj).__name__)
+    return _core.Regularizer.python(name, json.dumps(config, default=repr))
 
 
 def activity_core(identifier):

@@ -35,6 +35,8 @@
 #include <densekit/serialization.hpp>
 #include <densekit/tensor.hpp>
 #include <densekit/traced_loss.hpp>
+#include <densekit/traced_metric.hpp>
+#include <densekit/traced_regularizer.hpp>
 
 namespace densekit {
 const char* version();

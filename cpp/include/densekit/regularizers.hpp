@@ -1,15 +1,22 @@
-// Weight penalties added to the loss: l1·Σ|w| + l2·Σw² (no ½, as in keras/src/regularizers/regularizers.py).
+// Weight penalties added to the loss: l1·Σ|w| + l2·Σw² (no ½, as in keras/src/regularizers/regularizers.py),
+// or a penalty the user wrote in Python, traced (traced_regularizer.hpp).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 namespace densekit {
+
+class TracedRegularizer;
 
 struct Regularizer {
   double l1 = 0.0;
   double l2 = 0.0;
+  // Shared by every copy (the layer's options and the graphs holding the layer), so that tracing
+  // it once the weight's shape is known reaches them all.
+  std::shared_ptr<TracedRegularizer> traced;
 
-  bool active() const { return l1 != 0.0 || l2 != 0.0; }
+  bool active() const { return l1 != 0.0 || l2 != 0.0 || traced != nullptr; }
   double penalty(const float* w, int64_t n) const;
   // grad += scale · d(penalty)/dw
   void add_gradient(const float* w, float* grad, int64_t n, double scale = 1.0) const;

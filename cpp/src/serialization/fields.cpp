@@ -1,5 +1,8 @@
 #include "serialization/fields.hpp"
 
+#include <densekit/serialization.hpp>
+#include <densekit/traced_regularizer.hpp>
+
 #include <cmath>
 #include <cstdint>
 
@@ -133,8 +136,34 @@ Initializer initializer_from(const Json& j) {
   return init;
 }
 
+// A regularizer written in Python: Keras's serialization of the object (which Python code
+// deserializes with custom_objects) and, under "densekit_traced", the graph traced for its weight
+// (null until the layer is built), so that a loaded model computes it without that code.
+Json traced_regularizer_config(const TracedRegularizer& traced) {
+  Json j = parse_json(traced.config(), "a regularizer's config");
+  const auto function = traced.function();
+  j["densekit_traced"] = function ? parse_json(model_config_json(*function), "a traced regularizer's graph") : Json(nullptr);
+  return j;
+}
+
+Regularizer traced_regularizer_from(const Json& j) {
+  const Json& c = j.value("config", Json());
+  std::string name = c.is_string() ? c.get<std::string>() : j.value("class_name", std::string("regularizer"));
+  Json keras = j;
+  keras.erase("densekit_traced");
+  Regularizer r;
+  r.traced = std::make_shared<TracedRegularizer>(name, keras.dump());
+  const Json& graph = j["densekit_traced"];
+  if (!graph.is_null()) {
+    if (!graph.is_object()) throw ValueError("The traced regularizer '" + name + "' has a malformed graph: " + graph.dump());
+    r.traced->set_function(model_from_config_json(graph.dump(), false));
+  }
+  return r;
+}
+
 Json regularizer_config(const Regularizer& r) {
   if (!r.active()) return nullptr;
+  if (r.traced) return traced_regularizer_config(*r.traced);
   Json c = Json::object();
   if (r.l1 != 0.0 && r.l2 != 0.0) {
     c["l1"] = r.l1, c["l2"] = r.l2;
@@ -150,6 +179,7 @@ Json regularizer_config(const Regularizer& r) {
 
 Regularizer regularizer_from(const Json& j) {
   if (j.is_null()) return {};
+  if (j.is_object() && j.contains("densekit_traced")) return traced_regularizer_from(j);
   const std::string name = j.is_string() ? j.get<std::string>() : j.value("class_name", std::string());
   const Json c = j.is_object() ? j.value("config", Json::object()) : Json::object();
   if (name == "l1" || name == "L1") return {field(c, "l1", 0.01), 0.0};

@@ -321,6 +321,19 @@ class Layer(SubclassingMixin, WeightsMixin):
             graph.set_weight(self._core, index, initializers.values(init, shape))
         self.__dict__["_initialized_in_python"] = bool(pending)
 
+    def _python_regularizers(self):
+        """{weight index: regularizer} of the weights a Python regularizer penalizes (a function
+        or a user's Regularizer given as ``kernel_regularizer`` etc.)."""
+        if self._core is None:
+            return {}
+        found = {}
+        for index, name in enumerate(self._core.weight_names()):
+            reg = getattr(self, f"{name}_regularizer", None)
+            if regularizers.is_python(reg):
+                found[index] = reg
+        return found
+
+
     def _built_for(self, batch_shapes, output_shape):
         """Records what the layer was built for (the summary of an unbuilt model shows it) and
         creates its weights, as Keras's build does, unless a graph already holds them."""

@@ -125,6 +125,10 @@ class WeightOp(_OpLayer):
             regularizer=regularizers.core(variable.regularizer), constraint=constraints.core(variable.constraint))
         self._core.set_initial_values(variable._value.reshape(-1))
 
+    def _python_regularizers(self):
+        reg = self.variable.regularizer if self.variable is not None else None
+        return {0: reg} if regularizers.is_python(reg) else {}
+
     @classmethod
     def from_config(cls, config):
         """The layer of a loaded graph: its weight lives in that graph (no Python variable)."""

@@ -18,7 +18,7 @@ from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
 from densekit.layers.subclassing import SubclassingMixin
-from densekit.models import tracing
+from densekit.models import tracing, traced_regularizers
 from densekit.models.network import Network, pack_structure
 from densekit.trainers import data_adapter
 from densekit.trainers.trainer import Trainer
@@ -176,6 +176,7 @@ class Model(Trainer, WeightsMixin):
         for layer in self._graph_layers():
             layer._graph = graph
             layer._initialize_in_python(graph)
+            traced_regularizers.trace_pending(layer, graph)
 
     def _build_from_data(self, x):
         """Builds a model whose input shapes were unknown from the first data it receives."""

@@ -49,8 +49,7 @@ def elu(x, alpha=1.0):
 
 
 def _last_axis(x, axis, name):
-    if axis not in (-1, x.ndim - 1):
-        sample_axis(axis, x.ndim, name)  # the batch axis gets its own message
+    if sample_axis(axis, x.ndim, name) != x.ndim - 1:  # the batch axis gets its own message
         raise unsupported(name, f"densekit normalises along the last axis only (received axis={axis}).")
 
 

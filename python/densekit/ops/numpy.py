@@ -232,9 +232,7 @@ def _axes(op, x, axis):
         raise unsupported(op, "with axis=None it reduces over the batch axis too, and a layer computes each sample on "
                               "its own. Give the sample axes (axis=-1, ...); a loss averages over the batch itself.")
     axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
-    for a in axes:
-        sample_axis(a, x.ndim, op)
-    return [int(a) for a in axes]
+    return [sample_axis(a, x.ndim, op) for a in axes]
 
 
 def _reduction(op, numpy_fn):
@@ -327,6 +325,9 @@ def squeeze(x, axis=None):
 def transpose(x, axes=None):
     if not is_symbolic(x):
         return np.transpose(_t(x), axes)
+    if batch_loss.in_one_row():  # a variable's own axes (reversed by default), after the graph's row
+        axes = range(x.ndim - 2, -1, -1) if axes is None else [int(a) % (x.ndim - 1) for a in axes]
+        return IndexMapOp("transpose", axes=[0] + [a + 1 for a in axes])(x)
     if axes is None:
         raise unsupported("transpose", "with axes=None it moves the batch axis last; give axes that keep 0 first.")
     return IndexMapOp("transpose", axes=[int(a) % x.ndim for a in axes])(x)
@@ -337,8 +338,7 @@ def concatenate(xs, axis=0):
         return np.concatenate([_t(x) for x in xs], axis=axis)
     if not all(is_symbolic(x) for x in xs):
         raise unsupported("concatenate", "it mixes symbolic tensors with constant arrays.")
-    sample_axis(axis, xs[0].ndim, "concatenate")
-    return Concatenate(axis=int(axis))(list(xs))
+    return Concatenate(axis=sample_axis(axis, xs[0].ndim, "concatenate"))(list(xs))
 
 
 def stack(xs, axis=0):
@@ -360,7 +360,8 @@ def split(x, indices_or_sections, axis=0):
         bounds = list(range(0, size + 1, step))
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [size]
-    return [get_item(x, (slice(None),) * a + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    whole = (slice(None),) * (a - 1 if batch_loss.in_one_row() else a)  # get_item's key: the caller's axes
+    return [get_item(x, whole + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def take(x, indices, axis=None):
@@ -374,8 +375,7 @@ def take(x, indices, axis=None):
     if index_array.ndim != 1 or index_array.dtype.kind not in "iu":
         raise unsupported("take", f"its indices must be a 1-D list of integers (received shape {index_array.shape}, "
                                   f"dtype {index_array.dtype}).")
-    sample_axis(axis, x.ndim, "take")
-    return IndexMapOp("take", indices=index_array.tolist(), axis=int(axis))(x)
+    return IndexMapOp("take", indices=index_array.tolist(), axis=sample_axis(axis, x.ndim, "take"))(x)
 
 
 def get_item(x, key):
@@ -384,6 +384,8 @@ def get_item(x, key):
     if not is_symbolic(x):
         return _t(x)[key]
     key = key if isinstance(key, tuple) else (key,)
+    if batch_loss.in_one_row():  # a variable's own axes, after the graph's row
+        key = (slice(None),) + key
     if any(k is Ellipsis for k in key):
         at = key.index(Ellipsis)
         key = key[:at] + (slice(None),) * (x.ndim - len(key) + 1) + key[at + 1:]

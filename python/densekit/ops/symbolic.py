@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from densekit.layers import batch_loss
 from densekit.layers.keras_tensor import KerasTensor
 
 
@@ -49,6 +50,12 @@ def sample_axis(axis, ndim, op):
     """A Keras axis (counting the batch axis) of a tensor of rank ``ndim``, checked."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"{op}: `axis` must be an integer. Received: axis={axis!r}")
+    if batch_loss.in_one_row():  # a variable's own axes: the graph's one row is the variable
+        rank = ndim - 1
+        a = int(axis) + rank if axis < 0 else int(axis)
+        if not 0 <= a < rank:
+            raise ValueError(f"{op}: axis {axis} is out of bounds for a tensor of rank {rank}.")
+        return a + 1
     a = int(axis) + ndim if axis < 0 else int(axis)
     if not 0 <= a < ndim:
         raise ValueError(f"{op}: axis {axis} is out of bounds for a tensor of rank {ndim}.")

@@ -1,0 +1,48 @@
+// A weight regularizer the user wrote in Python (a function of the weight, or a Regularizer
+// subclass's __call__). It can only be traced once the weight's shape is known, after the layer
+// is built, so it starts pending: the Python side then traces it into a graph of one row whose
+// input is the weight. Keras sums whatever a regularizer returns into the loss
+// (_aggregate_additional_loss in keras/src/trainers/trainer.py), so the penalty is the sum of
+// the graph's outputs, and its gradient comes back through the graph to its input.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace densekit {
+
+class Model;
+class Workspace;
+
+class TracedRegularizer {
+ public:
+  // `config` is Keras's serialization of the Python object (its registered name and config);
+  // `name`, its class's or function's name, is for messages.
+  TracedRegularizer(std::string name, std::string config);
+  ~TracedRegularizer();
+
+  const std::string& name() const { return name_; }
+  const std::string& config() const { return config_; }
+  bool traced() const;
+  // The traced graph: one input (the weight, as one row) and one output.
+  void set_function(std::shared_ptr<Model> function);
+  std::shared_ptr<const Model> function() const;
+
+  double penalty(const float* w, int64_t n) const;
+  // grad += scale · d(penalty)/dw
+  void add_gradient(const float* w, float* grad, int64_t n, double scale) const;
+
+ private:
+  void check(int64_t n) const;  // called with mutex_ held
+
+  std::string name_, config_;
+  std::shared_ptr<Model> function_;
+  // One workspace, reused every step; the lock keeps two models that share the layer (and so this
+  // regularizer) from using it at once.
+  mutable std::mutex mutex_;
+  std::unique_ptr<Workspace> ws_;
+};
+
+}  // namespace densekit
