@@ -13,7 +13,9 @@ Pairs (the MNIST-sized network 784-256-256-10 of the tutorials, one epoch):
   relu), whose loss is a cross-entropy function and whose metric is an absolute-error function
   written with ops, against Dense(256, "relu"), "categorical_crossentropy" and "mae";
 - stateful metric: a Metric subclass counting hits (argmax, ==, cast, assign_add of a batch sum,
-  a ratio in result) against "sparse_categorical_accuracy", the same network otherwise.
+  a ratio in result) against "sparse_categorical_accuracy", the same network otherwise;
+- weight regularizer: every Dense kernel penalized by a function ``1e-4 * ops.sum(ops.square(w))``
+  against the built-in L2(1e-4).
 Prints each pair's best epoch time and the ratio custom / built-in (issue 12's bound: 1.3).
 """
 
@@ -119,8 +121,21 @@ def stateful_metric(custom):
 stateful_metric.compile = lambda custom: dict(loss="sparse_categorical_crossentropy",
                                               metrics=[HitRate() if custom else "sparse_categorical_accuracy"])
 
+def l2_penalty(w):
+    return 1e-4 * ops.sum(ops.square(w))
+
+
+def weight_regularizer(custom):
+    reg = l2_penalty if custom else keras.regularizers.L2(1e-4)
+    x = keras.Input((784,))
+    h = layers.Dense(256, activation="relu", kernel_regularizer=reg)(x)
+    h = layers.Dense(256, activation="relu", kernel_regularizer=reg)(h)
+    return keras.Model(x, layers.Dense(10, activation="softmax", kernel_regularizer=reg)(h))
+
+
 PAIRS = {"swish": swish, "layer norm": layer_norm, "residual (control)": residual,
-         "loss + metric + layer": loss_metric_layer, "stateful metric": stateful_metric}
+         "loss + metric + layer": loss_metric_layer, "stateful metric": stateful_metric,
+         "weight regularizer": weight_regularizer}
 
 
 def epoch_time(build, custom, x, y, batch_size):
