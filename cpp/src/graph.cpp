@@ -259,11 +259,11 @@ std::vector<Segment> Graph::trainable_segments() const {
 
 // Keras regularizes a layer's trainable weights only (Layer._get_regularization_losses in
 // keras/src/layers/layer.py): a frozen layer's penalty leaves the loss.
-double Graph::regularization_penalty() const {
+double Graph::regularization_penalty(bool with_gradients) const {
   double total = 0.0;
   for (const auto& r : weights_)
     if (r.spec.regularizer.active() && r.spec.trainable && r.layer->trainable)
-      total += r.spec.regularizer.penalty(storage_->params.data() + r.offset, r.size);
+      total += r.spec.regularizer.penalty(storage_->params.data() + r.offset, r.size, with_gradients);
   return total;
 }
 

@@ -6,8 +6,8 @@
 
 namespace densekit {
 
-double Regularizer::penalty(const float* w, int64_t n) const {
-  if (traced) return traced->penalty(w, n);
+double Regularizer::penalty(const float* w, int64_t n, bool keep_gradient) const {
+  if (traced) return traced->penalty(w, n, keep_gradient);
   double abs_sum = 0.0, sq_sum = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     abs_sum += std::abs(w[i]);

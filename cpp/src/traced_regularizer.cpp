@@ -53,8 +53,7 @@ void TracedRegularizer::check(int64_t n) const {
                      " values), but was given " + std::to_string(n) + " values.");
 }
 
-double TracedRegularizer::penalty(const float* w, int64_t n) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+double TracedRegularizer::forward(const float* w, int64_t n) const {
   check(n);
   const Graph& graph = function_->graph();
   graph.forward(*ws_, {ConstView{w, 1, n}}, false, &function_->rng());
@@ -64,17 +63,37 @@ double TracedRegularizer::penalty(const float* w, int64_t n) const {
   return total;
 }
 
-void TracedRegularizer::add_gradient(const float* w, float* grad, int64_t n, double scale) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  check(n);
+const float* TracedRegularizer::backward() const {
   Graph& graph = function_->graph();
-  graph.forward(*ws_, {ConstView{w, 1, n}}, false, &function_->rng());
   graph.zero_grads(*ws_);
   const View out_grad = graph.output_grad(*ws_, 0);
-  std::fill(out_grad.data, out_grad.data + out_grad.rows * out_grad.cols, static_cast<float>(scale));
+  std::fill(out_grad.data, out_grad.data + out_grad.rows * out_grad.cols, 1.0f);
   graph.backward(*ws_, {false}, &function_->rng());
-  const ConstView dw = graph.input_grad(*ws_, 0);
-  for (int64_t i = 0; i < n; ++i) grad[i] += dw.data[i];
+  return graph.input_grad(*ws_, 0).data;
+}
+
+double TracedRegularizer::penalty(const float* w, int64_t n, bool keep_gradient) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const double value = forward(w, n);
+  kept_for_ = nullptr;
+  if (keep_gradient) {
+    const float* dw = backward();
+    kept_.assign(dw, dw + n);  // sized once: the weight's size does not change
+    kept_for_ = w;
+  }
+  return value;
+}
+
+void TracedRegularizer::add_gradient(const float* w, float* grad, int64_t n, double scale) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const float* dw = kept_.data();
+  if (kept_for_ != w || static_cast<int64_t>(kept_.size()) != n) {
+    forward(w, n);
+    dw = backward();
+  }
+  kept_for_ = nullptr;
+  const float s = static_cast<float>(scale);
+  for (int64_t i = 0; i < n; ++i) grad[i] += s * dw[i];
 }
 
 }  // namespace densekit

@@ -125,7 +125,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
   std::vector<Segment> trainable_segments() const;
 
   // Σ weight penalties, and their gradient added into grads().
-  double regularization_penalty() const;
+  // with_gradients: a training step's, add_regularization_gradients following.
+  double regularization_penalty(bool with_gradients = false) const;
   void add_regularization_gradients();
   // Σ activity penalties of the layers' outputs in `ws` (each divided by the batch size);
   // their gradients are added during backward.

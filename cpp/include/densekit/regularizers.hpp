@@ -17,7 +17,9 @@ struct Regularizer {
   std::shared_ptr<TracedRegularizer> traced;
 
   bool active() const { return l1 != 0.0 || l2 != 0.0 || traced != nullptr; }
-  double penalty(const float* w, int64_t n) const;
+  // keep_gradient: a training step's, whose add_gradient follows on the same weights (a traced
+  // penalty then computes both in one pass).
+  double penalty(const float* w, int64_t n, bool keep_gradient = false) const;
   // grad += scale · d(penalty)/dw
   void add_gradient(const float* w, float* grad, int64_t n, double scale = 1.0) const;
 };

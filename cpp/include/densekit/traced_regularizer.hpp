@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace densekit {
 
@@ -30,12 +31,17 @@ class TracedRegularizer {
   void set_function(std::shared_ptr<Model> function);
   std::shared_ptr<const Model> function() const;
 
-  double penalty(const float* w, int64_t n) const;
+  // With keep_gradient (a training step), the same forward pass also runs backward and keeps
+  // d(penalty)/dw for the add_gradient that follows on the same weights.
+  double penalty(const float* w, int64_t n, bool keep_gradient = false) const;
   // grad += scale · d(penalty)/dw
   void add_gradient(const float* w, float* grad, int64_t n, double scale) const;
 
  private:
-  void check(int64_t n) const;  // called with mutex_ held
+  // Each called with mutex_ held.
+  void check(int64_t n) const;
+  double forward(const float* w, int64_t n) const;
+  const float* backward() const;  // d(penalty)/dw after forward()
 
   std::string name_, config_;
   std::shared_ptr<Model> function_;
@@ -43,6 +49,8 @@ class TracedRegularizer {
   // regularizer) from using it at once.
   mutable std::mutex mutex_;
   std::unique_ptr<Workspace> ws_;
+  mutable std::vector<float> kept_;
+  mutable const float* kept_for_ = nullptr;  // the weights kept_ is the gradient at
 };
 
 }  // namespace densekit

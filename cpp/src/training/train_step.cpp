@@ -128,7 +128,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     output_loss_total_[k] += value * double(batch.rows);
     total += weight * value;
   }
-  total += graph_->regularization_penalty() + graph_->activity_penalty(ws);
+  total += graph_->regularization_penalty(compute_grads) + graph_->activity_penalty(ws);
   if (compute_grads) {
     graph_->backward(ws, fused, &step_rng(), updater, updater ? &update_plan_ : nullptr);
     graph_->add_regularization_gradients();
