@@ -279,6 +279,12 @@ bool Graph::has_added_losses() const {
   return false;
 }
 
+bool Graph::draws_in_inference() const {
+  for (const Node& n : nodes_)
+    if (n.layer && (n.layer->draws_in_inference() || n.training.value_or(false))) return true;
+  return false;
+}
+
 double Graph::activity_penalty(const Workspace& ws) const {
   double total = 0.0;
   for (size_t i = 0; i < nodes_.size(); ++i) {

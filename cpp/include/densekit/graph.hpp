@@ -133,6 +133,9 @@ class Graph : public std::enable_shared_from_this<Graph> {
   double activity_penalty(const Workspace& ws) const;
   // Whether the graph adds losses of its own (AddLoss ops, activity regularizers).
   bool has_added_losses() const;
+  // Whether an inference pass draws random values: a layer that draws in inference, or one called
+  // with training=True. Otherwise each row's outputs depend on that row alone.
+  bool draws_in_inference() const;
   // w ← constraint(w) for every trainable weight that has a constraint.
   void apply_constraints();
 

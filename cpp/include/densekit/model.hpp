@@ -203,6 +203,7 @@ class Model {
   // predict() of a graph with layers forced into training mode draws from its own generator,
   // seeded from this and a call counter (predict is const and may run on several threads).
   uint64_t predict_seed_ = 0;
+  int64_t predict_chunk_rows(int64_t batch_size) const;
   std::unique_ptr<std::atomic<uint64_t>> predict_calls_ = std::make_unique<std::atomic<uint64_t>>(0);
   std::vector<Segment> compiled_segments_;
   UpdatePlan update_plan_;  // for compiled_segments_

@@ -86,6 +86,9 @@ class Layer {
   virtual const Activation* output_activation() const { return nullptr; }
   // Dropout-like layers behave differently in training.
   virtual bool is_identity_in_inference() const { return false; }
+  // Whether inference draws from the generator (so each row's output depends on the rows drawn
+  // before it in the call).
+  virtual bool draws_in_inference() const { return false; }
   // Whether backward() can take a Context::updater (Dense).
   virtual bool updates_weights_in_backward() const { return false; }
   // A loss term the layer adds to the model's loss from its output on a batch (Keras's

@@ -188,6 +188,7 @@ class RandomDraw : public Layer {
  public:
   RandomDraw(std::string name, std::string distribution, double a, double b);
   std::string class_name() const override { return "RandomDraw"; }
+  bool draws_in_inference() const override { return true; }
   const std::string& distribution() const { return distribution_; }
   double a() const { return a_; }
   double b() const { return b_; }

@@ -1,0 +1,63 @@
+"""predict() computes rows in chunks larger than a small batch when no callback watches the
+batches (cpp/src/model.cpp, Model::predict_chunk_rows): the outputs agree with the model's
+call at every batch size (to float32 rounding: a product's kernel depends on its row count), a
+repeated call gives the same bits, and callbacks still see the batches they asked for."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers, ops
+
+
+def _mlp(units):
+    return keras.Sequential([keras.Input((40,)), layers.Dense(units, activation="relu"),
+                             layers.BatchNormalization(), layers.Dense(units, activation="tanh"),
+                             layers.LayerNormalization(), layers.Dense(3, activation="softmax")])
+
+
+def _two_outputs():
+    inputs = [keras.Input((40,)), keras.Input((5,))]
+    h = layers.Dense(64, activation="gelu")(inputs[0])
+    h = layers.Concatenate()([h, inputs[1] * 2.0])
+    return keras.Model(inputs, [layers.Dense(1)(h), ops.softmax(layers.Dense(4)(h))])
+
+
+def _as_list(out):
+    return [np.asarray(o) for o in out] if isinstance(out, list) else [np.asarray(out)]
+
+
+@pytest.mark.parametrize("build, input_sizes", [(lambda: _mlp(48), [40]), (lambda: _mlp(700), [40]),
+                                                (_two_outputs, [40, 5])], ids=["narrow", "wide", "two-io"])
+def test_predict_agrees_at_every_batch_size_and_repeats_bit_for_bit(build, input_sizes):
+    keras.utils.set_random_seed(4)
+    model = build()
+    rng = np.random.default_rng(0)
+    n = 1000
+    x = [rng.normal(size=(n, size)).astype("float32") for size in input_sizes]
+    x = x[0] if len(x) == 1 else x
+    reference = _as_list(model(x))
+    for batch_size in (1, 7, 32, 300, n):
+        got = _as_list(model.predict(x, batch_size=batch_size, verbose=0))
+        for r, g in zip(reference, got):
+            np.testing.assert_allclose(g, r, rtol=2e-6, atol=1e-6)
+        again = _as_list(model.predict(x, batch_size=batch_size, verbose=0))
+        assert all(np.array_equal(g, a) for g, a in zip(got, again))
+
+
+def test_a_model_drawing_at_inference_predicts_batch_by_batch():
+    """Dropout called with training=True draws in predict, so its draws follow the batches the
+    user asked for (no chunking); the pass still drops and rescales as Dropout does."""
+    inputs = keras.Input((20,))
+    model = keras.Model(inputs, layers.Dropout(0.5)(inputs, training=True))
+    out = model.predict(np.ones((64, 20), np.float32), batch_size=32, verbose=0)
+    kept = (out != 0).mean()
+    assert 0.35 < kept < 0.65 and set(np.unique(out)) <= {0.0, 2.0}
+
+
+def test_callbacks_still_see_every_batch_of_the_given_size():
+    model = _mlp(16)
+    seen = []
+    callback = keras.callbacks.LambdaCallback(on_predict_batch_end=lambda batch, logs: seen.append(batch))
+    out = model.predict(np.ones((100, 40), np.float32), batch_size=32, verbose=0, callbacks=[callback])
+    assert seen == [0, 1, 2, 3] and out.shape == (100, 3)
