@@ -55,8 +55,7 @@ class InputLayer(Layer):
         node = Node(self, [], single=True)
         self._inbound_nodes.append(node)
         # Keras: a named Input gives its tensor the same name.
-        self.output = KerasTensor(batch_shape, "float32", name, self, node, 0)
-        node.output = self.output
+        node.output = KerasTensor(batch_shape, "float32", name, self, node, 0)  # self.output
         self._core = core_from_config(self, "InputLayer", batch_shape=[None] + list(batch_shape[1:]))
 
     @property

@@ -156,6 +156,23 @@ class Layer(SubclassingMixin, WeightsMixin):
         return core
 
     @property
+    def input(self):
+        """The tensor(s) the layer was first called on (Operation.input in keras/src/ops/operation.py)."""
+        node = self._first_node("input")
+        return node.inputs[0] if node.single else list(node.inputs)
+
+    @property
+    def output(self):
+        """The tensor the layer's first call on symbolic tensors returned (a model's layer: its
+        output in the model, as for feature extraction)."""
+        return self._first_node("output").output
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return self._inbound_nodes[0]
+
+    @property
     def activity_regularizer(self):
         """Penalty on the layer's output, added to the loss (divided by the batch size)."""
         return self._activity_regularizer

@@ -75,6 +75,43 @@ class Sequential(Model):
             for layer in self._layers:
                 layer.trainable = False
         super()._build(input_shapes)
+        self._chain = self._call_chain()
+
+    def _call_chain(self):
+        """Keras builds a Sequential that starts with an Input as a functional model of its layers
+        (Sequential.build in keras/src/models/sequential.py): the model's inputs and outputs, and
+        each layer's ``output``, are that chain's tensors (feature extraction from a Sequential).
+        The C++ graph is built apart (_make_graph); the chain only records the calls."""
+        if self._input_layer is None:
+            return None
+        if self._nested_network is not None:
+            return self._nested_network.inputs[0], self._nested_network.outputs[0]
+        x = first = self._input_layer.output
+        for layer in self._layers:
+            x = layer(x)
+        return first, x
+
+    @property
+    def inputs(self):
+        self._require_built("inputs")
+        chain = self.__dict__.get("_chain")
+        return [chain[0]] if chain else None
+
+    @property
+    def outputs(self):
+        self._require_built("outputs")
+        chain = self.__dict__.get("_chain")
+        return [chain[1]] if chain else None
+
+    @property
+    def input(self):
+        inputs = self.inputs
+        return inputs[0] if inputs else None
+
+    @property
+    def output(self):
+        outputs = self.outputs
+        return outputs[0] if outputs else None
 
     def _input_shapes(self):
         if self._input_layer is not None:
