@@ -45,9 +45,10 @@ def test_predict_agrees_at_every_batch_size_and_repeats_bit_for_bit(build, input
         assert all(np.array_equal(g, a) for g, a in zip(got, again))
 
 
-def test_a_model_drawing_at_inference_predicts_batch_by_batch():
-    """Dropout called with training=True draws in predict, so its draws follow the batches the
-    user asked for (no chunking); the pass still drops and rescales as Dropout does."""
+def test_a_model_drawing_at_inference_still_drops_as_dropout_does():
+    """Dropout called with training=True draws in predict (such a model keeps the user's batches,
+    which these statistics cannot tell apart from chunks): it still drops about half and
+    rescales the rest by 2."""
     inputs = keras.Input((20,))
     model = keras.Model(inputs, layers.Dropout(0.5)(inputs, training=True))
     out = model.predict(np.ones((64, 20), np.float32), batch_size=32, verbose=0)

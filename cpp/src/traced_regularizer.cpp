@@ -56,7 +56,8 @@ void TracedRegularizer::check(int64_t n) const {
 double TracedRegularizer::forward(const float* w, int64_t n) const {
   check(n);
   const Graph& graph = function_->graph();
-  graph.forward(*ws_, {ConstView{w, 1, n}}, false, &function_->rng());
+  input_[0] = ConstView{w, 1, n};  // no list built per step
+  graph.forward(*ws_, input_, false, &function_->rng());
   const ConstView out = graph.output(*ws_, 0);
   double total = 0.0;
   for (Index i = 0; i < out.rows * out.cols; ++i) total += double(out.data[i]);
@@ -68,7 +69,7 @@ const float* TracedRegularizer::backward() const {
   graph.zero_grads(*ws_);
   const View out_grad = graph.output_grad(*ws_, 0);
   std::fill(out_grad.data, out_grad.data + out_grad.rows * out_grad.cols, 1.0f);
-  graph.backward(*ws_, {false}, &function_->rng());
+  graph.backward(*ws_, no_fusion_, &function_->rng());
   return graph.input_grad(*ws_, 0).data;
 }
 

@@ -6,6 +6,8 @@
 // the graph's outputs, and its gradient comes back through the graph to its input.
 #pragma once
 
+#include <densekit/tensor.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -49,6 +51,8 @@ class TracedRegularizer {
   // regularizer) from using it at once.
   mutable std::mutex mutex_;
   std::unique_ptr<Workspace> ws_;
+  mutable std::vector<ConstView> input_{1};      // the weight, as forward's input list
+  const std::vector<bool> no_fusion_{false};     // backward's per-output flags
   mutable std::vector<float> kept_;
   mutable const float* kept_for_ = nullptr;  // the weights kept_ is the gradient at
 };

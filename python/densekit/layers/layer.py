@@ -318,13 +318,17 @@ class Layer(SubclassingMixin, WeightsMixin):
     def _python_initializers(self):
         """{weight index: initializer} of the weights a Python initializer fills (a function or a
         user's Initializer given as ``kernel_initializer`` etc.): the C++ layer starts them at 0."""
+        return self._weight_arguments_in_python("initializer", initializers.is_python)
+
+    def _weight_arguments_in_python(self, argument, is_python):
+        """{weight index: the layer's ``<weight>_<argument>``} where that is written in Python."""
         if self._core is None:
             return {}
         found = {}
         for index, name in enumerate(self._core.weight_names()):
-            init = getattr(self, f"{name}_initializer", None)
-            if initializers.is_python(init):
-                found[index] = init
+            value = getattr(self, f"{name}_{argument}", None)
+            if is_python(value):
+                found[index] = value
         return found
 
     def _initialize_in_python(self, graph):
@@ -341,15 +345,7 @@ class Layer(SubclassingMixin, WeightsMixin):
     def _python_regularizers(self):
         """{weight index: regularizer} of the weights a Python regularizer penalizes (a function
         or a user's Regularizer given as ``kernel_regularizer`` etc.)."""
-        if self._core is None:
-            return {}
-        found = {}
-        for index, name in enumerate(self._core.weight_names()):
-            reg = getattr(self, f"{name}_regularizer", None)
-            if regularizers.is_python(reg):
-                found[index] = reg
-        return found
-
+        return self._weight_arguments_in_python("regularizer", regularizers.is_python)
 
     def _built_for(self, batch_shapes, output_shape):
         """Records what the layer was built for (the summary of an unbuilt model shows it) and
