@@ -90,6 +90,7 @@ py::tuple loss_value_and_grad(const densekit::Loss& loss, ArrayOf<T> y_true, Arr
 // Logs as Python's list of (name, value) pairs (model.cpp).
 py::list logs_to_list(const densekit::Logs& logs);
 
+void init_core(py::module_& m);  // the whole module (module.cpp): its functions, then each init_* below
 void init_functions(py::module_& m);
 void init_batch_stream(py::module_& m);
 void init_layers(py::module_& m);

@@ -16,7 +16,8 @@ void set_error(PyObject* type, const char* message) {
 
 }  // namespace
 
-PYBIND11_MODULE(DENSEKIT_MODULE, m) {
+// The module's contents; entry_point.cpp names the module (one name per instruction set).
+void init_core(py::module_& m) {
   m.doc() = "densekit's C++ core";
   m.attr("__version__") = densekit::version();
 

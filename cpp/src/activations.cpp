@@ -1,6 +1,7 @@
 #include <densekit/activations.hpp>
 #include <densekit/errors.hpp>
 #include "parallel_for.hpp"
+#include "stable_math.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,7 +16,7 @@ constexpr double kSqrt2OverPi = 0.7978845608028654;
 constexpr double kInvSqrt2 = 0.7071067811865476;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;
 
-const std::map<std::string, ActivationKind>& registry() {
+const std::map<std::string, ActivationKind>& activation_names() {
   static const std::map<std::string, ActivationKind> names = {
       {"linear", ActivationKind::Linear},         {"relu", ActivationKind::Relu},
       {"leaky_relu", ActivationKind::LeakyRelu},  {"relu6", ActivationKind::Relu6},
@@ -29,19 +30,6 @@ const std::map<std::string, ActivationKind>& registry() {
       {"exponential", ActivationKind::Exponential}, {"mish", ActivationKind::Mish},
   };
   return names;
-}
-
-template <class T>
-T sigmoid(T x) {
-  // Never exponentiates a large positive number.
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <class T>
-T softplus(T x) {
-  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
 }
 
 template <class T>
@@ -111,8 +99,8 @@ void exp_in_place(T* x, Index n) {
 }  // namespace
 
 Activation Activation::from_name(const std::string& name) {
-  auto it = registry().find(name);
-  if (it == registry().end()) {
+  auto it = activation_names().find(name);
+  if (it == activation_names().end()) {
     std::string known;
     for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
     throw ValueError("Unknown activation function: '" + name + "'. Valid names are: " + known + ".");
@@ -125,12 +113,12 @@ Activation Activation::from_name(const std::string& name) {
 
 std::vector<std::string> Activation::names() {
   std::vector<std::string> out;
-  for (const auto& [n, k] : registry()) out.push_back(n);
+  for (const auto& [n, k] : activation_names()) out.push_back(n);
   return out;
 }
 
 std::string Activation::name() const {
-  for (const auto& [n, k] : registry())
+  for (const auto& [n, k] : activation_names())
     if (k == kind && n != "swish" && n != "hard_swish") return n;
   return "linear";
 }

@@ -1,5 +1,6 @@
 #include <densekit/constraints.hpp>
 #include <densekit/errors.hpp>
+#include <densekit/losses.hpp>  // kEpsilon
 
 #include <algorithm>
 #include <array>
@@ -8,7 +9,6 @@
 namespace densekit {
 namespace {
 
-constexpr double kEpsilon = 1e-7;
 
 // Visits every element of a row-major weight with the index of its norm group (the flat index
 // over the kept axes, the reduced axes dropped).

@@ -11,11 +11,11 @@ namespace densekit {
 namespace {
 
 // Never destroyed: mutexes may still be registered or released during static destruction.
-std::mutex& registry_mutex() {
+std::mutex& registered_mutexes_mutex() {
   static std::mutex* m = new std::mutex;
   return *m;
 }
-std::vector<ForkSafeMutex*>& registry() {
+std::vector<ForkSafeMutex*>& registered_mutexes() {
   static auto* r = new std::vector<ForkSafeMutex*>;
   return *r;
 }
@@ -23,12 +23,12 @@ std::vector<ForkSafeMutex*>& registry() {
 // Each registered mutex is a leaf lock: taking them one after another cannot deadlock with a
 // thread that holds one, since it releases it without waiting for another.
 void before_fork() {
-  registry_mutex().lock();
-  for (ForkSafeMutex* m : registry()) m->lock();
+  registered_mutexes_mutex().lock();
+  for (ForkSafeMutex* m : registered_mutexes()) m->lock();
 }
 void after_fork() {
-  for (auto it = registry().rbegin(); it != registry().rend(); ++it) (*it)->unlock();
-  registry_mutex().unlock();
+  for (auto it = registered_mutexes().rbegin(); it != registered_mutexes().rend(); ++it) (*it)->unlock();
+  registered_mutexes_mutex().unlock();
 }
 
 const bool handlers_installed = [] {
@@ -39,13 +39,13 @@ const bool handlers_installed = [] {
 }  // namespace
 
 ForkSafeMutex::ForkSafeMutex() {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  registry().push_back(this);
+  std::lock_guard<std::mutex> lock(registered_mutexes_mutex());
+  registered_mutexes().push_back(this);
 }
 
 ForkSafeMutex::~ForkSafeMutex() {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  auto& r = registry();
+  std::lock_guard<std::mutex> lock(registered_mutexes_mutex());
+  auto& r = registered_mutexes();
   r.erase(std::find(r.begin(), r.end(), this));
 }
 

@@ -1,6 +1,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/losses.hpp>
 #include <densekit/traced_loss.hpp>
+#include "stable_math.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,14 +10,14 @@
 namespace densekit {
 namespace {
 
-struct Entry {
+struct LossName {
   const char* name;
   LossKind kind;
 };
 
 // keras.losses.get: function names, class names, aliases.
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> e = {
+const std::vector<LossName>& loss_names() {
+  static const std::vector<LossName> e = {
       {"mean_squared_error", LossKind::MeanSquaredError}, {"mse", LossKind::MeanSquaredError},
       {"MSE", LossKind::MeanSquaredError}, {"MeanSquaredError", LossKind::MeanSquaredError},
       {"mean_absolute_error", LossKind::MeanAbsoluteError}, {"mae", LossKind::MeanAbsoluteError},
@@ -45,18 +46,6 @@ const std::vector<Entry>& registry() {
       {"crossentropy", LossKind::AutoCrossentropy}, {"ce", LossKind::AutoCrossentropy},
   };
   return e;
-}
-
-template <class T>
-T sigmoid(T x) {
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <class T>
-T softplus(T x) {
-  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
 }
 
 template <class T>
@@ -243,7 +232,7 @@ T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge,
 }  // namespace
 
 Loss Loss::from_name(const std::string& name) {
-  for (const auto& e : registry())
+  for (const auto& e : loss_names())
     if (name == e.name) {
       Loss l;
       l.kind = e.kind;
@@ -258,7 +247,7 @@ Loss Loss::from_name(const std::string& name) {
 
 std::vector<std::string> Loss::names() {
   std::vector<std::string> out;
-  for (const auto& e : registry())
+  for (const auto& e : loss_names())
     if (std::islower(static_cast<unsigned char>(e.name[0])) && std::string(e.name).size() > 4) out.push_back(e.name);
   return out;
 }
@@ -281,7 +270,7 @@ void Loss::require_built_in() const {
 
 std::string Loss::name() const {
   if (traced) return traced->name();
-  for (const auto& e : registry())
+  for (const auto& e : loss_names())
     if (e.kind == kind) return e.name;
   return "loss";
 }

@@ -9,7 +9,7 @@
 namespace densekit {
 namespace {
 
-struct Entry {
+struct MetricName {
   const char* name;
   MetricKind kind;
   const char* loss;  // for loss-function metrics: the loss name
@@ -18,8 +18,8 @@ struct Entry {
 // keras.metrics.get's string identifiers: function names, class names, their snake-case forms
 // and the aliases. compile() names the metric by the string it was given, whatever it names
 // (get_metric in keras/src/trainers/compile_utils.py): "AUC" → "AUC", "mse" → "mse".
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> e = {
+const std::vector<MetricName>& metric_names() {
+  static const std::vector<MetricName> e = {
       {"accuracy", MetricKind::AutoAccuracy, nullptr},
       {"acc", MetricKind::AutoAccuracy, nullptr},
       {"binary_accuracy", MetricKind::BinaryAccuracy, nullptr},
@@ -131,7 +131,7 @@ bool is_fscore(MetricKind k) { return k == MetricKind::FBetaScore || k == Metric
 Metric::Metric(MetricKind kind, std::string name) : kind_(kind), name_(std::move(name)) {}
 
 std::shared_ptr<Metric> Metric::from_name(const std::string& identifier) {
-  for (const auto& e : registry()) {
+  for (const auto& e : metric_names()) {
     if (identifier != e.name) continue;
     auto m = std::make_shared<Metric>(e.kind, identifier);
     m->identifier = identifier;
@@ -147,7 +147,7 @@ std::shared_ptr<Metric> Metric::from_name(const std::string& identifier) {
 
 std::vector<std::string> Metric::names() {
   std::vector<std::string> out;
-  for (const auto& e : registry()) out.push_back(e.name);
+  for (const auto& e : metric_names()) out.push_back(e.name);
   return out;
 }
 

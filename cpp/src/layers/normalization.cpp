@@ -9,7 +9,7 @@
 namespace densekit {
 namespace {
 
-constexpr float kEpsilon = 1e-7f;  // keras.backend.epsilon()
+constexpr float kFloatEpsilon = 1e-7f;  // keras.backend.epsilon()
 
 std::vector<float>& temp(size_t n) {
   thread_local std::vector<float> buffer;
@@ -178,7 +178,7 @@ void Normalization::forward(const std::vector<ConstView>& in, View out, View scr
   const float* m = options_.mean ? const_mean_.data() : mean_;
   const float* v = options_.mean ? const_variance_.data() : variance_;
   auto& d = temp(static_cast<size_t>(n));
-  for (Index k = 0; k < n; ++k) d[k] = std::max(std::sqrt(v[k]), kEpsilon);
+  for (Index k = 0; k < n; ++k) d[k] = std::max(std::sqrt(v[k]), kFloatEpsilon);
   const float* x = in[0].data;
   for (Index r = 0; r < in[0].rows; ++r)
     for (Index j = 0; j < cols; ++j) {
@@ -193,7 +193,7 @@ void Normalization::backward(const std::vector<ConstView>& in, ConstView out, Co
   const Index n = shape_size(stat_shape_), cols = grad_out.cols;
   const float* v = options_.mean ? const_variance_.data() : variance_;
   auto& d = temp(static_cast<size_t>(n));
-  for (Index k = 0; k < n; ++k) d[k] = std::max(std::sqrt(v[k]), kEpsilon);
+  for (Index k = 0; k < n; ++k) d[k] = std::max(std::sqrt(v[k]), kFloatEpsilon);
   // The statistics are constants: dx = g / d (invert: g·d).
   for (Index r = 0; r < grad_out.rows; ++r)
     for (Index j = 0; j < cols; ++j) {

@@ -5,6 +5,7 @@
 
 namespace densekit {
 namespace {
+namespace adadelta {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   require_range("rho", c.rho, 0.0, 1.0);
@@ -33,9 +34,11 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   }
 }
 
+}  // namespace adadelta
 }  // namespace
 
 const OptimizerRule& adadelta_rule() {
+  using namespace adadelta;
   static const OptimizerRule rule{
       "Adadelta", OptimizerKind::Adadelta, [](OptimizerConfig& c) { c.rho = 0.95; }, validate, write_config, read_config,
       [](const OptimizerConfig&) { return std::vector<std::string>{"accumulated_grad", "accumulated_delta_var"}; }, nullptr,

@@ -5,6 +5,7 @@
 
 namespace densekit {
 namespace {
+namespace adagrad {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   if (c.initial_accumulator_value < 0.0)
@@ -32,9 +33,11 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
   }
 }
 
+}  // namespace adagrad
 }  // namespace
 
 const OptimizerRule& adagrad_rule() {
+  using namespace adagrad;
   static const OptimizerRule rule{
       "Adagrad", OptimizerKind::Adagrad, [](OptimizerConfig&) {}, validate, write_config, read_config,
       [](const OptimizerConfig&) { return std::vector<std::string>{"accumulator"}; },

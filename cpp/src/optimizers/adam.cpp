@@ -7,6 +7,7 @@
 
 namespace densekit {
 namespace {
+namespace adam {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   require_range("beta_1", c.beta_1, 0.0, 1.0);
@@ -64,15 +65,18 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   }
 }
 
+}  // namespace adam
 }  // namespace
 
 const OptimizerRule& adam_rule() {
+  using namespace adam;
   static const OptimizerRule rule{"Adam", OptimizerKind::Adam, [](OptimizerConfig&) {}, validate, write_config, read_config,
                                   slot_names, nullptr, step_constants, update};
   return rule;
 }
 
 const OptimizerRule& adamw_rule() {
+  using namespace adam;
   static const OptimizerRule rule{"AdamW", OptimizerKind::AdamW, [](OptimizerConfig& c) { c.weight_decay = 0.004; },
                                   validate_adamw, write_config, read_config, slot_names, nullptr, step_constants, update};
   return rule;

@@ -6,6 +6,7 @@
 
 namespace densekit {
 namespace {
+namespace adamax {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   require_range("beta_1", c.beta_1, 0.0, 1.0);
@@ -43,9 +44,11 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
   }
 }
 
+}  // namespace adamax
 }  // namespace
 
 const OptimizerRule& adamax_rule() {
+  using namespace adamax;
   static const OptimizerRule rule{"Adamax", OptimizerKind::Adamax, [](OptimizerConfig&) {}, validate, write_config, read_config,
                                   [](const OptimizerConfig&) { return std::vector<std::string>{"momentum", "norm"}; }, nullptr,
                                   step_constants, update};

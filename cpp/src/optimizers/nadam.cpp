@@ -6,6 +6,7 @@
 
 namespace densekit {
 namespace {
+namespace nadam {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   require_range("beta_1", c.beta_1, 0.0, 1.0);
@@ -47,9 +48,11 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
   }
 }
 
+}  // namespace nadam
 }  // namespace
 
 const OptimizerRule& nadam_rule() {
+  using namespace nadam;
   static const OptimizerRule rule{"Nadam", OptimizerKind::Nadam, [](OptimizerConfig&) {}, validate, write_config, read_config,
                                   [](const OptimizerConfig&) { return std::vector<std::string>{"momentum", "velocity"}; }, nullptr,
                                   step_constants, update, "u_product"};

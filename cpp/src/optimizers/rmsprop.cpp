@@ -6,6 +6,7 @@
 
 namespace densekit {
 namespace {
+namespace rmsprop {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   require_range("rho", c.rho, 0.0, 1.0);
@@ -58,9 +59,11 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   }
 }
 
+}  // namespace rmsprop
 }  // namespace
 
 const OptimizerRule& rmsprop_rule() {
+  using namespace rmsprop;
   static const OptimizerRule rule{"RMSprop", OptimizerKind::RMSprop, [](OptimizerConfig& c) { c.rho = 0.9; }, validate,
                                   write_config, read_config, slot_names, nullptr,
                                   [](const OptimizerConfig&, double, double, double&, StepConstants&) {}, update};

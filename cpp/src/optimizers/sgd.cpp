@@ -3,6 +3,7 @@
 
 namespace densekit {
 namespace {
+namespace sgd {  // a name of its own: unity builds compile the optimizers together
 
 void validate(const OptimizerConfig& c) {
   if (!(c.momentum >= 0.0 && c.momentum <= 1.0))
@@ -41,9 +42,11 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   }
 }
 
+}  // namespace sgd
 }  // namespace
 
 const OptimizerRule& sgd_rule() {
+  using namespace sgd;
   static const OptimizerRule rule{"SGD", OptimizerKind::SGD, [](OptimizerConfig& c) { c.learning_rate = 0.01; }, validate,
                                   write_config, read_config, slot_names, nullptr,
                                   [](const OptimizerConfig&, double, double, double&, StepConstants&) {}, update};
