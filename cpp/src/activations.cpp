@@ -84,7 +84,7 @@ T general_relu(const Activation& act, T x, T* slope) {
 template <class T>
 void exp_in_place(T* x, Index n) {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
-  constexpr Index kLanes = Eigen::internal::unpacket_traits<Packet>::size;
+  constexpr Index kLanes = sizeof(Packet) / sizeof(T);  // (unpacket_traits<Packet> drops its alignment attribute, with a warning)
   Index i = 0;
   for (; i + kLanes <= n; i += kLanes)
     Eigen::internal::pstoreu(x + i, Eigen::internal::pexp(Eigen::internal::ploadu<Packet>(x + i)));

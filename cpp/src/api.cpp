@@ -39,7 +39,7 @@ LayerPtr Input(const Shape& shape, const std::string& name) { return std::make_s
 LayerPtr Dense(int64_t units, const std::string& activation, bool use_bias, const std::string& kernel_initializer,
                const std::string& bias_initializer, const std::string& name) {
   DenseOptions options{Activation::from_name(activation), use_bias, Initializer::from_name(kernel_initializer),
-                       Initializer::from_name(bias_initializer), {}, {}};
+                       Initializer::from_name(bias_initializer), {}, {}, {}, {}};
   return std::make_shared<densekit::Dense>(name_or(name, "Dense"), units, options);
 }
 

@@ -236,8 +236,8 @@ Loss Loss::from_name(const std::string& name) {
     if (name == e.name) {
       Loss l;
       l.kind = e.kind;
+      l.display_name = l.name();  // the kind's own name, before the identifier is set
       l.identifier = name;
-      l.display_name = Loss{e.kind}.name();
       return l;
     }
   std::string known;

@@ -51,8 +51,8 @@ std::vector<WeightSpec> BatchNormalization::weight_specs() const {
     specs.push_back({"gamma", shape, true, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint});
   if (options_.center)
     specs.push_back({"beta", shape, true, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint});
-  specs.push_back({"moving_mean", shape, false, options_.moving_mean_initializer, {}});
-  specs.push_back({"moving_variance", shape, false, options_.moving_variance_initializer, {}});
+  specs.push_back({"moving_mean", shape, false, options_.moving_mean_initializer, {}, {}});
+  specs.push_back({"moving_variance", shape, false, options_.moving_variance_initializer, {}, {}});
   return specs;
 }
 

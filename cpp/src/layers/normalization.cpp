@@ -101,9 +101,9 @@ Shape Normalization::build(const std::vector<Shape>& inputs) {
 std::vector<WeightSpec> Normalization::weight_specs() const {
   if (options_.mean) return {};
   std::vector<WeightSpec> specs;
-  specs.push_back({"mean", stat_shape_, false, Initializer::from_name("zeros", 0), {}});
-  specs.push_back({"variance", stat_shape_, false, Initializer::from_name("ones", 0), {}});
-  WeightSpec count{"count", {}, false, Initializer::from_name("zeros", 0), {}};
+  specs.push_back({"mean", stat_shape_, false, Initializer::from_name("zeros", 0), {}, {}});
+  specs.push_back({"variance", stat_shape_, false, Initializer::from_name("ones", 0), {}, {}});
+  WeightSpec count{"count", {}, false, Initializer::from_name("zeros", 0), {}, {}};
   count.integer = true;
   specs.push_back(count);
   return specs;
