@@ -245,10 +245,22 @@ struct BPanels {
 
 // Packing pays for wide products with many rows: B's rows are far apart, and every row chunk
 // passes over the panels packed once. A panel must stay within half the L2 cache. (With k = 0
-// there is nothing to pack: C is its epilogue alone.)
+// there is nothing to pack: C is its epilogue alone.) The crossover was measured per instruction
+// set (benchmarks/gemm_products.py). With AVX2 (AMD EPYC, 2026-12-04) packing already pays at
+// W1's 300 columns when k is deep (batch 256, one core: 784x300x256 from 70 to 89 GFLOP/s,
+// 256x300x784 from 80 to 88), not for batch 32's weight gradient (784x300x32, k = 32). With
+// AVX-512 (Intel Xeon) the in-place kernel kept up at 300 columns; packing starts at 512 there,
+// where it was measured (docs/performance.md, "Wide products on Intel").
 constexpr Index kPackMinCols = 512;
+#if defined(__AVX512F__)
+constexpr Index kPackMinColsDeep = kPackMinCols;
+#else
+constexpr Index kPackMinColsDeep = 256;
+#endif
+constexpr Index kPackDeepK = 128;
 bool packs(Index m, Index n, Index k) {
-  return k > 0 && m > kChunkRows && n >= kPackMinCols && k * kPanelWidth * Index(sizeof(float)) <= l2_cache_bytes() / 2;
+  const bool wide = n >= kPackMinCols || (n >= kPackMinColsDeep && k >= kPackDeepK);
+  return k > 0 && m > kChunkRows && wide && k * kPanelWidth * Index(sizeof(float)) <= l2_cache_bytes() / 2;
 }
 
 // Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × its

@@ -217,6 +217,23 @@ def test_packing_changes_no_sum(threads):
             np.testing.assert_array_equal(c, one_row_at_a_time(m, n, k, a, b, **epilogue))
 
 
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build does not pack")
+def test_narrow_products_pack_when_deep_with_avx2(threads):
+    """With AVX2, 256-511 columns are packed once k is deep (W1's 784x300x256, measured faster
+    packed); a shallow k (batch 32's weight gradient, 784x300x32) and AVX-512 keep them in place.
+    The path changes no sum: C is bitwise the product computed one row at a time."""
+    rng = np.random.default_rng(5)
+    deep_path = "packed" if W == 8 else "row_chunks"
+    for (m, n, k), path in [((CHUNK + 9, 300, 160), deep_path), ((CHUNK + 9, 256, 128), deep_path),
+                            ((CHUNK + 9, 300, 32), "row_chunks"), ((CHUNK + 9, 255, 160), "row_chunks")]:
+        assert _testing.gemm_path(m, n, k) == path, (m, n, k)
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        c = np.zeros((m, n), np.float32)
+        _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, c.reshape(-1), n)
+        np.testing.assert_array_equal(c, one_row_at_a_time(m, n, k, a, b))
+
+
 @pytest.mark.parametrize("shape", [(5, 40, 9), (CHUNK + 9, 3 * W + 1, 20), (CHUNK + 9, 512 + 5, 37), (1, 600, 33)],
                          ids=lambda s: "x".join(map(str, s)))
 def test_transposed_b_is_the_product_with_a_transposed_copy(threads, shape):
