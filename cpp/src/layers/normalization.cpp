@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/layers/normalization.hpp>
+#include <densekit/losses.hpp>  // kEpsilon
 #include "../parallel_for.hpp"
 
 #include <algorithm>
@@ -9,7 +10,7 @@
 namespace densekit {
 namespace {
 
-constexpr float kFloatEpsilon = 1e-7f;  // keras.backend.epsilon()
+constexpr float kFloatEpsilon = static_cast<float>(kEpsilon);  // keras.backend.epsilon(), in float32
 
 std::vector<float>& temp(size_t n) {
   thread_local std::vector<float> buffer;
