@@ -69,6 +69,30 @@ def test_non_finite_values_are_named():
         m.fit(np.zeros((4, 3)), np.zeros((4, 1)), sample_weight=np.array([1, np.nan, 1, 1]), verbose=0)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_non_finite_values_are_found_anywhere_in_large_data(threads):
+    """Large data is scanned in blocks of 65536 values (cpp/src/finite_scan.cpp), on the pool's
+    threads from 16 blocks on: a value is found in the first block, on either side of a block's
+    edge, in the block of the second thread and in the last, partial block."""
+    m = keras.Sequential([keras.Input((1000,)), layers.Dense(1)])
+    m.compile("sgd", "mse")
+    before = keras.config.get_num_threads()
+    keras.config.set_num_threads(threads)
+    try:
+        x = np.zeros((1100, 1000), "float32")  # 1.1 million values: 17 blocks
+        m.predict(x[:2], verbose=0)
+        for flat, bad in [(0, np.nan), (65535, np.inf), (65536, -np.inf), (600_000, np.nan), (1_099_999, np.inf)]:
+            x.reshape(-1)[flat] = bad
+            what = "NaN" if np.isnan(bad) else "infinity"
+            with pytest.raises(ValueError, match=rf"The input x contains {what} \(first at row {flat // 1000}, "
+                                                 rf"column {flat % 1000}\)"):
+                m.predict(x, verbose=0)
+            x.reshape(-1)[flat] = 0.0
+        assert m.predict(x, verbose=0).shape == (1100, 1)
+    finally:
+        keras.config.set_num_threads(before)
+
+
 @pytest.mark.parametrize("bad", [
     np.ones((4, 3), np.complex64),
     np.array([["2024-01-01"] * 3] * 4, dtype="datetime64[D]"),
