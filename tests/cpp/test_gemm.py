@@ -234,12 +234,15 @@ def test_narrow_products_pack_when_deep_with_avx2(threads):
         np.testing.assert_array_equal(c, one_row_at_a_time(m, n, k, a, b))
 
 
-@pytest.mark.parametrize("shape", [(5, 40, 9), (CHUNK + 9, 3 * W + 1, 20), (CHUNK + 9, 512 + 5, 37), (1, 600, 33)],
+@pytest.mark.parametrize("shape", [(5, 40, 9), (32, 300, 100), (13, 4 * W + 1, 20), (CHUNK + 9, 3 * W + 1, 20),
+                                   (CHUNK + 9, 512 + 5, 37), (1, 600, 33)],
                          ids=lambda s: "x".join(map(str, s)))
 def test_transposed_b_is_the_product_with_a_transposed_copy(threads, shape):
-    """gemm_transposed_b reads Bᵀ as stored (a layer's kernel, for d(x)): packed directly, or
-    through a transposed copy on the other paths; either way bitwise the same as gemm() on Bᵀ
-    transposed explicitly, in every epilogue, and never writing outside C."""
+    """gemm_transposed_b reads Bᵀ as stored (a layer's kernel, for d(x)): packed directly (on the
+    packed path, and by each thread for its own column blocks: W1's 32x300x100 input gradient
+    splits 7 blocks between 2 threads, 4W+1 columns end in two blocks of 2 vectors), or through a
+    transposed copy on the other paths; either way bitwise the same as gemm() on Bᵀ transposed
+    explicitly, in every epilogue, and never writing outside C."""
     m, n, k = shape
     rng = np.random.default_rng(4)
     a = rng.standard_normal((m, k), dtype=np.float32)
