@@ -62,3 +62,19 @@ def test_callbacks_still_see_every_batch_of_the_given_size():
     callback = keras.callbacks.LambdaCallback(on_predict_batch_end=lambda batch, logs: seen.append(batch))
     out = model.predict(np.ones((100, 40), np.float32), batch_size=32, verbose=0, callbacks=[callback])
     assert seen == [0, 1, 2, 3] and out.shape == (100, 3)
+
+
+def test_the_ready_array_shortcut_gives_what_the_general_path_gives():
+    """predict(verbose=0) hands a float32, C-ordered, native-byte-order array of the input's
+    shape straight to C++ (trainers/trainer.py, _ready_input); anything else is converted first.
+    Both give the same bits, and the shortcut checks batch_size and steps as the general path does."""
+    keras.utils.set_random_seed(2)
+    model = _mlp(48)
+    x = np.random.default_rng(3).normal(size=(50, 40)).astype("float32")
+    want = model.predict(x, verbose=0)
+    for other in (x.astype(">f4"), np.asfortranarray(x), x.astype("float64"), x.tolist()):
+        np.testing.assert_array_equal(model.predict(other, verbose=0), want)
+    np.testing.assert_array_equal(model.predict(x, verbose=0, steps=2), want)  # steps: as Keras, for arrays unused
+    for bad in (dict(batch_size=0), dict(batch_size=True), dict(steps=0), dict(steps=1.5)):
+        with pytest.raises(ValueError, match="must be a positive integer"):
+            model.predict(x, verbose=0, **bad)
