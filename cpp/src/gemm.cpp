@@ -350,6 +350,16 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
   }
   const ARows in_place{a.data, a.row_stride, a.col_stride};
   const BPanels b_in_place{b.data, b.ld};
+  // B in panels, one a column block (block blk's at panels + blk * panel): on the packed path,
+  // and on the column-block path when B comes transposed.
+  thread_local Scratch packed_b;
+  const Index panel = k * kPanelWidth;
+  const bool packs_b = path == GemmPath::Packed || (path == GemmPath::ColumnBlocks && b.transposed);
+  float* panels = packs_b ? packed_b.reserve(blocks * panel) : nullptr;
+  auto pack = [&](Index blk, Index p0, Index p1) {
+    const Index j0 = column_blocks.start(blk), cols = std::min(column_blocks.start(blk + 1), n) - j0;
+    pack_b_panel(b.data, b.ld, b.transposed, j0, cols, p0, p1, kPanelWidth, panels + blk * panel);
+  };
   switch (path) {
     case GemmPath::OneRow: {
       // Reading the weights is the cost here: count each weight as work, so a big layer splits
@@ -367,13 +377,6 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       // B packed once, its panels shared by the threads (each packs its share of them); then
       // every thread packs its rows of A chunk by chunk, each chunk half the L2 cache, and
       // passes every panel over it.
-      thread_local Scratch packed_b;
-      const Index panel = k * kPanelWidth;
-      float* panels = packed_b.reserve(blocks * panel);
-      auto pack = [&](Index blk, Index p0, Index p1) {
-        const Index j0 = column_blocks.start(blk), cols = std::min(column_blocks.start(blk + 1), n) - j0;
-        pack_b_panel(b.data, b.ld, b.transposed, j0, cols, p0, p1, kPanelWidth, panels + blk * panel);
-      };
       if (b.transposed) {
         // A panel's columns are rows of the stored matrix: panel by panel reads them forward.
         parallel_rows(blocks, double(panel), [&](int64_t b0, int64_t b1) {
@@ -432,17 +435,11 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       // A transposed B is packed, each thread packing the blocks it computes: the copy is then in
       // the cache of the core that reads it. (Copied whole by the calling thread, half of it was
       // read from the other core's cache: 32x300x100 took twice as long as with B as stored.)
-      thread_local Scratch packed_b;
-      const Index panel = k * kPanelWidth;
-      float* panels = b.transposed ? packed_b.reserve(blocks * panel) : nullptr;
       const double work_per_block = double(m) * double(k) * double(kBlockCols);
       parallel_rows(blocks, work_per_block, [&](int64_t b0, int64_t b1) {
         BPanels own = b_in_place;
         if (panels) {
-          for (Index blk = b0; blk < b1; ++blk) {
-            const Index j0 = column_blocks.start(blk), cols = std::min(column_blocks.start(blk + 1), n) - j0;
-            pack_b_panel(b.data, b.ld, true, j0, cols, 0, k, kPanelWidth, panels + blk * panel);
-          }
+          for (Index blk = b0; blk < b1; ++blk) pack(blk, 0, k);
           own = {panels, kPanelWidth, panel};
         }
         block_range(0, m, b0, b1, column_blocks, n, k, in_place, own, c, ldc, ep);

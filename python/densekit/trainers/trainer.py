@@ -509,19 +509,15 @@ class Trainer:
         return shape
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        # The common call first (a single-row predict spends microseconds here): a ready array,
-        # nothing to report, goes straight to C++.
-        if verbose == 0 and callbacks is None:
-            ready = self._ready_input(x)
-            if ready is not None:
-                batch_size = _optional_positive_int("batch_size", batch_size) or 32
-                if steps is not None:
-                    _optional_positive_int("steps", steps)
-                return self._core.predict_single(ready, batch_size)
-        if data_streams.is_stream(x):
+        # A ready array with nothing to report goes straight to C++; it is tested first, as a
+        # single-row predict spends microseconds here (and an array is never a stream).
+        ready = self._ready_input(x) if verbose == 0 and callbacks is None else None
+        if ready is None and data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size) or 32
         _optional_positive_int("steps", steps)
+        if ready is not None:
+            return self._core.predict_single(ready, batch_size)
         verbose = _verbose(verbose)
         xs = data_adapter.input_arrays(self, x)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
