@@ -35,28 +35,39 @@ std::vector<std::string> slot_names(const OptimizerConfig& c) {
   return s;
 }
 
-void update(const OptimizerConfig& c, const StepConstants& k, float* const* slots, float* w, const float* g, int64_t begin,
-            int64_t end) {
-  const float lr = k.lr, eps = k.eps;
-  const float rho = static_cast<float>(c.rho), mu = static_cast<float>(c.momentum);
-  float* s = slots[0];
-  float* mom = c.momentum > 0.0 ? slots[1] : nullptr;
-  float* avg = c.centered ? slots[c.momentum > 0.0 ? 2 : 1] : nullptr;
+// One loop per combination of the options: with a branch on them inside, GCC left the loop
+// without momentum scalar (a W1 batch-32 step: 830 µs against 300 with momentum).
+template <bool Centered, bool Momentum>
+void update_with(float lr, float eps, float rho, float mu, float* s, float* mom, float* avg, float* w, const float* g,
+                 int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) {
     s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
     float denom = s[i];
-    if (avg) {
+    if constexpr (Centered) {
       avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
       denom -= avg[i] * avg[i];
     }
     const float inc = lr * g[i] / std::sqrt(denom + eps);
-    if (mom) {
+    if constexpr (Momentum) {
       mom[i] = mu * mom[i] + inc;
       w[i] -= mom[i];
     } else {
       w[i] -= inc;
     }
   }
+}
+
+void update(const OptimizerConfig& c, const StepConstants& k, float* const* slots, float* w, const float* g, int64_t begin,
+            int64_t end) {
+  const float rho = static_cast<float>(c.rho), mu = static_cast<float>(c.momentum);
+  const bool momentum = c.momentum > 0.0;
+  float* s = slots[0];
+  float* mom = momentum ? slots[1] : nullptr;
+  float* avg = c.centered ? slots[momentum ? 2 : 1] : nullptr;
+  if (c.centered && momentum) update_with<true, true>(k.lr, k.eps, rho, mu, s, mom, avg, w, g, begin, end);
+  else if (c.centered) update_with<true, false>(k.lr, k.eps, rho, mu, s, mom, avg, w, g, begin, end);
+  else if (momentum) update_with<false, true>(k.lr, k.eps, rho, mu, s, mom, avg, w, g, begin, end);
+  else update_with<false, false>(k.lr, k.eps, rho, mu, s, mom, avg, w, g, begin, end);
 }
 
 }  // namespace rmsprop
