@@ -6,8 +6,10 @@
 
 #include <algorithm>
 
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__)
 #include <immintrin.h>
+// This file's own kernel (else Eigen's product): every x86-64 build has at least SSE2.
+#define DENSEKIT_OWN_GEMM 1
 #endif
 
 namespace densekit {
@@ -52,9 +54,38 @@ struct Simd {
   static V relu(V x) { return _mm256_max_ps(_mm256_setzero_ps(), x); }
 };
 constexpr int kVecs = 3, kAccumulators = 12, kRows = kAccumulators / kVecs;  // 12 of the 16 registers
+#elif defined(__SSE2__)
+// The baseline x86-64 build: 4 floats a vector. SSE2 has no fused multiply-add (a product is
+// rounded before it is added, so this build's last bits differ from the AVX builds') and no
+// masked loads or stores (a partial vector goes through a 4-float copy). With Eigen's product
+// instead, a row's last bits depended on where it sat in the batch.
+struct Simd {
+  using V = __m128;
+  using Mask = int;  // the lanes in use, from the first
+  static constexpr int W = 4;
+  static Mask mask(Index cols) { return static_cast<int>(std::clamp<Index>(cols, 0, W)); }
+  static V zero() { return _mm_setzero_ps(); }
+  static V load(const float* p, Mask m) {
+    alignas(16) float lanes[W] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int i = 0; i < m; ++i) lanes[i] = p[i];
+    return _mm_load_ps(lanes);
+  }
+  static V loadu(const float* p) { return _mm_loadu_ps(p); }
+  static void store(float* p, V v, Mask m) {
+    alignas(16) float lanes[W];
+    _mm_store_ps(lanes, v);
+    for (int i = 0; i < m; ++i) p[i] = lanes[i];
+  }
+  static void storeu(float* p, V v) { _mm_storeu_ps(p, v); }
+  static V broadcast(const float* p) { return _mm_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+  static V add(V a, V b) { return _mm_add_ps(a, b); }
+  static V relu(V x) { return _mm_max_ps(_mm_setzero_ps(), x); }
+};
+constexpr int kVecs = 3, kAccumulators = 12, kRows = kAccumulators / kVecs;  // 12 of the 16 registers
 #endif
 
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(DENSEKIT_OWN_GEMM)
 constexpr Index kBlockCols = kVecs * Simd::W;
 // Rows of A processed together against all of B: 96 rows of a 784-wide input are 300 KB.
 constexpr Index kChunkRows = 96;
@@ -250,7 +281,9 @@ struct BPanels {
 // W1's 300 columns when k is deep (batch 256, one core: 784x300x256 from 70 to 89 GFLOP/s,
 // 256x300x784 from 80 to 88), not for batch 32's weight gradient (784x300x32, k = 32). With
 // AVX-512 (Intel Xeon) the in-place kernel kept up at 300 columns; packing starts at 512 there,
-// where it was measured (docs/performance.md, "Wide products on Intel").
+// where it was measured (docs/performance.md, "Wide products on Intel"). The SSE2 baseline
+// follows AVX2 (measured on Zen 4 with the baseline forced: W1 batch 256 216-225 ms an epoch of
+// 12,000 rows packed, 263 in place; a 10,000-row predict 101 ms packed, 85 in place).
 constexpr Index kPackMinCols = 512;
 #if defined(__AVX512F__)
 constexpr Index kPackMinColsDeep = kPackMinCols;
@@ -283,14 +316,18 @@ void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blo
 }  // namespace
 
 bool gemm_preferred(Index m, Index n, Index k) {
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(DENSEKIT_OWN_GEMM)
   // Measured: at the MNIST shapes this kernel matches or beats Eigen's packed product (196 vs
   // 160 GFLOP/s forward at batch 32, one core) and it is faster for small layers whose
   // products Eigen blocks and packs (64x30x15: 1.1 vs 1.9 µs); for fewer than 8 columns
   // (a one-unit output) Eigen's matrix-vector kernels win (0.2 vs 0.7 µs). On AVX2 (AMD EPYC,
   // 2026-12-03) a W1 epoch takes about as long either way (batch 32: 0.86-0.98 s here, 0.99 s
   // with Eigen; batch 256: 0.68-0.76 s, 0.63 s), and only this kernel sums each row in one
-  // order whatever the batch: with Eigen, predict's last bits depended on the batch size.
+  // order whatever the batch: with Eigen, predict's last bits depended on the batch size. The
+  // same holds for the SSE2 baseline (Zen 4 with the baseline forced, 2026-12-04, 12,000 rows):
+  // Eigen's product was faster on big batches (W1 batch 256 204 ms against 216-225, a 10,000-row
+  // predict 76 ms against 101), slower on small ones (batch 32 298 ms against 261, one row 25 µs
+  // against 17).
   return n >= 8;
 #else
   return false;
@@ -298,7 +335,7 @@ bool gemm_preferred(Index m, Index n, Index k) {
 }
 
 GemmPath gemm_path(Index m, Index n, Index k) {
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(DENSEKIT_OWN_GEMM)
   if (m == 1) return GemmPath::OneRow;
   if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
@@ -310,7 +347,7 @@ GemmPath gemm_path(Index m, Index n, Index k) {
 }
 
 GemmLayout gemm_layout() {
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(DENSEKIT_OWN_GEMM)
   return {Simd::W, kVecs, kRows, kAccumulators, kChunkRows};
 #else
   return {0, 0, 0, 0, 0};
@@ -331,7 +368,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
   auto done = [finished](Index r0, Index r1, Index c0, Index c1) {
     if (finished && r1 > r0 && c1 > c0) finished->fn(finished->context, r0, r1, c0, c1);
   };
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(DENSEKIT_OWN_GEMM)
   const ColumnBlocks column_blocks(n);
   const Index blocks = column_blocks.count;
   const GemmPath path = gemm_path(m, n, k);
@@ -460,7 +497,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
     }
   }
 #else
-  // The baseline build: Eigen's product, on rows split across threads.
+  // A build without SSE2 (not x86-64): Eigen's product, on rows split across threads.
   using Strided = Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
   using Out = Eigen::Map<Matrix, Eigen::Unaligned, Eigen::OuterStride<>>;
   const Strided am(a.data, m, k, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(a.row_stride, a.col_stride));

@@ -48,7 +48,7 @@ bool gemm_preferred(Index m, Index n, Index k);
 // The ways gemm() goes through a product, as it chooses them (with the current thread count);
 // tests/cpp/test_gemm.py compares each with gemm_reference.hpp.
 enum class GemmPath {
-  Eigen,         // a build without AVX2: Eigen's product, threads over rows
+  Eigen,         // a build for a CPU without SSE2 (not x86-64): Eigen's product, threads over rows
   OneRow,        // m == 1: one row, threads over whole vectors of columns
   RowChunks,     // many rows: threads over whole row tiles, each share in cache-sized chunks
   Packed,        // many rows and wide: B packed once into panels, each thread's rows packed by chunks
