@@ -3,7 +3,9 @@ data; arrays, lists, pandas, or lists / dicts of those for several inputs or out
 the float32 C-ordered arrays the C++ loop reads, matched to the model's inputs and outputs
 (keras/src/trainers/data_adapters/). The conversion of one array is utils/arrays.py."""
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -80,6 +82,27 @@ def target_arrays(model, y):
                              "output names.")
         raw = [y]
     return [to_array(a, "y") for a in raw]
+
+
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
+           "at least `steps_per_epoch * epochs` batches.")
+
+
+def array_batches(rows, batch_size, steps):
+    """How evaluate and predict batch `rows` rows of arrays, given their `batch_size` and `steps`
+    arguments (keras/src/trainers/data_adapters/array_data_adapter.py, epoch_iterator.py):
+    (batch size, rows used, the progress bar's step count). Only `steps` given: batches of
+    ceil(rows / steps). Both: the first `steps` batches; more steps than batches warns, as Keras
+    does when its input runs out, and the bar still counts `steps`."""
+    if batch_size is None:
+        batch_size = max(1, math.ceil(rows / steps)) if steps else 32
+    batches = math.ceil(rows / batch_size)
+    if steps is None:
+        return batch_size, rows, batches
+    if steps > batches:
+        warnings.warn(RAN_OUT, UserWarning, stacklevel=3)
+        return batch_size, rows, steps
+    return batch_size, min(rows, steps * batch_size), steps
 
 
 def sample_weights(sample_weight):

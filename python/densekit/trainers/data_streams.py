@@ -14,8 +14,6 @@ from densekit.trainers import data_adapter
 from densekit.utils.py_dataset import PyDataset
 
 QUEUE_BATCHES = 10  # the stream's capacity for generators (a PyDataset says its max_queue_size)
-RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
-           "at least `steps_per_epoch * epochs` batches.")
 
 
 def is_stream(x):

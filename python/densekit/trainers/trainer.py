@@ -417,7 +417,7 @@ class Trainer:
                 for feeder in feeders:
                     feeder.finish(raised)  # the producer's own error, if it failed
             if train.exhausted and len(self.history.epoch) < len(epochs_run):
-                warnings.warn(data_streams.RAN_OUT, UserWarning, stacklevel=4)
+                warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=4)
         return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -451,10 +451,13 @@ class Trainer:
         ys = data_adapter.target_arrays(self, y)
         self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
-        batch_size = _optional_positive_int("batch_size", batch_size) or 32
+        batch_size, rows, bar_steps = data_adapter.array_batches(
+            len(xs[0]), _optional_positive_int("batch_size", batch_size), steps)
+        if rows < len(xs[0]):  # the first `steps` batches
+            xs, ys = [a[:rows] for a in xs], [a[:rows] for a in ys]
+            sw = None if sw is None else sw[:rows]
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-            steps=math.ceil(len(xs[0]) / batch_size))
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=bar_steps)
         self.stop_evaluating = False
         distribution._bind(self._core)
         logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
@@ -514,15 +517,17 @@ class Trainer:
         ready = self._ready_input(x) if verbose == 0 and callbacks is None else None
         if ready is None and data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
-        batch_size = _optional_positive_int("batch_size", batch_size) or 32
-        _optional_positive_int("steps", steps)
-        if ready is not None:
-            return self._core.predict_single(ready, batch_size)
+        batch_size = _optional_positive_int("batch_size", batch_size)
+        steps = _optional_positive_int("steps", steps)
+        if ready is not None and steps is None:
+            return self._core.predict_single(ready, batch_size or 32)
         verbose = _verbose(verbose)
         xs = data_adapter.input_arrays(self, x)
+        batch_size, rows, bar_steps = data_adapter.array_batches(len(xs[0]), batch_size, steps)
+        if rows < len(xs[0]):  # the first `steps` batches
+            xs = [a[:rows] for a in xs]
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-            steps=math.ceil(len(xs[0]) / batch_size))
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=bar_steps)
         hooks = _core.LoopHooks()
         hooks.handle_sigint = self._handle_sigint()
         out = None

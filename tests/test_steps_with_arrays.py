@@ -1,0 +1,98 @@
+"""`steps` in evaluate and predict on arrays, as Keras batches them
+(keras/src/trainers/data_adapters/array_data_adapter.py and trainers/epoch_iterator.py): with a
+batch size, only the first `steps` batches; without one, batches of ceil(rows / steps); more
+steps than batches warns that the input ran out, and the progress bar still counts `steps`."""
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+
+@pytest.fixture
+def model():
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(2)])
+    m.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    return m
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(100, 4)).astype("float32"), rng.normal(size=(100, 2)).astype("float32")
+
+
+def batches_seen(method, *args, **kwargs):
+    seen = []
+    hook = "on_predict_batch_end" if method.__name__ == "predict" else "on_test_batch_end"
+    callback = keras.callbacks.LambdaCallback(**{hook: lambda batch, logs: seen.append(batch)})
+    result = method(*args, callbacks=[callback], verbose=0, **kwargs)
+    return result, seen
+
+
+def printed(method, *args, **kwargs):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        method(*args, verbose=1, **kwargs)
+    return buffer.getvalue()
+
+
+def test_predict_takes_the_first_steps_batches(model, data):
+    x, _ = data
+    for steps, rows in ((1, 32), (2, 64), (3, 96), (4, 100)):
+        out = model.predict(x, batch_size=32, steps=steps, verbose=0)  # the ready-array shortcut is skipped
+        assert out.shape == (rows, 2)
+        np.testing.assert_array_equal(out, model.predict(x[:rows], batch_size=32, verbose=0))
+    out, seen = batches_seen(model.predict, x, batch_size=32, steps=2)
+    assert out.shape == (64, 2) and seen == [0, 1]
+
+
+def test_evaluate_takes_the_first_steps_batches(model, data):
+    x, y = data
+    weights = np.linspace(0.5, 2.0, 100).astype("float32")
+    got = model.evaluate(x, y, batch_size=32, steps=2, sample_weight=weights, verbose=0)
+    want = model.evaluate(x[:64], y[:64], batch_size=32, sample_weight=weights[:64], verbose=0)
+    assert got == want
+    assert model.evaluate(x, y, batch_size=32, steps=1, verbose=0) != model.evaluate(x, y, batch_size=32, verbose=0)
+    _, seen = batches_seen(model.evaluate, x, y, batch_size=32, steps=3)
+    assert seen == [0, 1, 2]
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_steps_alone_sets_the_batch_size(model, data, method):
+    x, y = data
+    args = (x,) if method == "predict" else (x, y)
+    for steps, batches in ((3, 3), (7, 7), (100, 100)):  # batches of ceil(100 / steps): 34, 15, 1
+        _, seen = batches_seen(getattr(model, method), *args, steps=steps)
+        assert seen == list(range(batches)), steps
+    assert "3/3" in printed(getattr(model, method), *args, steps=3)
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_more_steps_than_batches_warns_and_runs_every_batch(model, data, method):
+    x, y = data
+    args = (x,) if method == "predict" else (x, y)
+    with pytest.warns(UserWarning, match="ran out of data"):
+        _, seen = batches_seen(getattr(model, method), *args, batch_size=32, steps=10)
+    assert seen == [0, 1, 2, 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert "10/10" in printed(getattr(model, method), *args, batch_size=32, steps=10)
+    if method == "predict":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert model.predict(x, batch_size=32, steps=10, verbose=0).shape == (100, 2)
+
+
+def test_without_steps_nothing_changes(model, data):
+    x, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.predict(x, verbose=0).shape == (100, 2)
+        _, seen = batches_seen(model.evaluate, x, y)
+        assert seen == [0, 1, 2, 3]
