@@ -96,3 +96,59 @@ def test_without_steps_nothing_changes(model, data):
         assert model.predict(x, verbose=0).shape == (100, 2)
         _, seen = batches_seen(model.evaluate, x, y)
         assert seen == [0, 1, 2, 3]
+
+
+def batches_per_epoch(model, x, y, **kwargs):
+    """The batch indices each epoch of fit ran, and the warnings it gave."""
+    seen = []
+    callback = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seen.append([]),
+                                              on_train_batch_begin=lambda batch, logs: seen[-1].append(batch))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, verbose=0, callbacks=[callback], **kwargs)
+    return seen, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def test_fit_epochs_of_steps_per_epoch_go_on_where_the_last_stopped(model, data):
+    x, y = data  # 100 rows: 4 batches of 32
+    seen, warned = batches_per_epoch(model, x, y, batch_size=32, steps_per_epoch=2, epochs=3)
+    assert seen == [[0, 1], [0, 1], [0, 1]] and not warned
+    assert int(model.optimizer.iterations) == 6
+
+
+def test_fit_an_epoch_ends_where_its_pass_runs_out(model, data):
+    x, y = data  # 4 batches, 3 an epoch: Keras runs 3, then the 1 left, then a new pass
+    seen, warned = batches_per_epoch(model, x, y, batch_size=32, steps_per_epoch=3, epochs=4)
+    assert seen == [[0, 1, 2], [0], [0, 1, 2], [0]]
+    assert len(warned) == 1 and "ran out of data" in warned[0]
+    assert int(model.optimizer.iterations) == 8
+
+
+def test_fit_with_steps_per_epoch_trains_on_the_batches_keras_would(data):
+    """shuffle=False, 4 batches, 2 an epoch for 3 epochs: batches 0, 1, 2, 3, 0, 1 in that order,
+    the same updates as train_on_batch on them."""
+    x, y = data
+
+    def fresh():
+        keras.utils.set_random_seed(4)
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)])
+        m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        return m
+
+    fitted = fresh()
+    fitted.fit(x, y, batch_size=32, steps_per_epoch=2, epochs=3, shuffle=False, verbose=0)
+    stepped = fresh()
+    for b in (0, 1, 2, 3, 0, 1):
+        stepped.train_on_batch(x[32 * b:32 * b + 32], y[32 * b:32 * b + 32])
+    for got, want in zip(fitted.get_weights(), stepped.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fit_steps_per_epoch_alone_sets_the_batch_size_and_the_bar(model, data):
+    x, y = data
+    seen, warned = batches_per_epoch(model, x, y, steps_per_epoch=4, epochs=2)  # batches of 25
+    assert seen == [[0, 1, 2, 3], [0, 1, 2, 3]] and not warned
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        model.fit(x, y, batch_size=10, steps_per_epoch=3, epochs=2, verbose=1)
+    assert buffer.getvalue().count("3/3") >= 2

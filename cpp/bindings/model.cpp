@@ -262,6 +262,7 @@ void init_model(py::module_& m) {
   py::class_<FitOptions>(m, "FitOptions")
       .def(py::init<>())
       .def_readwrite("batch_size", &FitOptions::batch_size)
+      .def_readwrite("steps_per_epoch", &FitOptions::steps_per_epoch)
       .def_readwrite("epochs", &FitOptions::epochs)
       .def_readwrite("initial_epoch", &FitOptions::initial_epoch)
       .def_readwrite("shuffle", &FitOptions::shuffle)

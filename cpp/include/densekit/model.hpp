@@ -34,6 +34,10 @@ struct Data {
 
 struct FitOptions {
   int64_t batch_size = 32;
+  // Keras's steps_per_epoch: the batches an epoch takes (0: one pass over the data). An epoch
+  // goes on where the previous one stopped; when a pass over the data runs out, the epoch ends
+  // there and the next one starts a new pass (reshuffled).
+  int64_t steps_per_epoch = 0;
   int epochs = 1;
   int initial_epoch = 0;
   bool shuffle = true;

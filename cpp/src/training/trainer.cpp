@@ -127,6 +127,9 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   require_compiled();
   if (options.batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(options.batch_size));
+  if (options.steps_per_epoch < 0)
+    throw ValueError("Argument `steps_per_epoch` must be a positive integer. Received: steps_per_epoch=" +
+                     std::to_string(options.steps_per_epoch));
   if (options.validation_freq <= 0)
     throw ValueError("Argument `validation_freq` must be a positive integer. Received: validation_freq=" +
                      std::to_string(options.validation_freq));
@@ -181,16 +184,20 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     return {start, std::min<Index>(bs, n - start)};
   };
 
+  // Batches an epoch, and the next batch of the current pass over the data (epochs of
+  // steps_per_epoch batches go on from where the previous one stopped).
+  const int64_t epoch_steps = options.steps_per_epoch > 0 ? options.steps_per_epoch : steps;
+  int64_t position = 0;
   for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
     reset_metrics();
     bool stop = hooks.epoch_begin && hooks.epoch_begin(epoch);
-    if (options.shuffle) {
+    if (options.shuffle && position == 0) {
       for (Index i = 0; i < n; ++i) order[i] = i;
       for (Index i = n - 1; i > 0; --i) std::swap(order[i], order[rng_.below(static_cast<uint64_t>(i + 1))]);
     }
     Throttle throttle(options.batch_hook_interval);
-    for (int64_t step = 0; step < steps; ++step) {
-      const RowRange rows = local_rows(step);
+    for (int64_t step = 0; step < epoch_steps && position < steps; ++step) {  // a pass that runs out ends the epoch
+      const RowRange rows = local_rows(position++);
       const bool stop_asked = stop;  // by a hook after the previous batch
       if (!comm) check_interrupt();  // between batches: a batch is applied whole or not at all
       if (hooks.batch_begin) stop = hooks.batch_begin(epoch, step) || stop;
@@ -202,7 +209,9 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
         // them before this one (the flag travels with the gradients).
         break;
       }
-      if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, steps, stop))
+      // This epoch's batches: fewer than epoch_steps when the pass runs out first.
+      const int64_t epoch_batches = std::min(epoch_steps, step + 1 + (steps - position));
+      if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, epoch_batches, stop))
         stop = hooks.batch_end(epoch, step, current_logs()) || stop;
       if (stop && !comm) break;
     }
@@ -212,6 +221,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
       // rows: rank 0's is kept everywhere, so the weights stay identical.
       comm->broadcast(graph_->params(), int64_t(sizeof(float)) * graph_->param_count(), 0);
     }
+    if (position == steps) position = 0;  // the next epoch starts a new pass
     Logs logs = current_logs();
     if (validation && validate_after(epoch)) {
       const Logs val = run_evaluation(*validation, val_bs, hooks.validation, options.handle_sigint);

@@ -105,6 +105,17 @@ def array_batches(rows, batch_size, steps):
     return batch_size, min(rows, steps * batch_size), steps
 
 
+def pass_runs_out(batches, steps_per_epoch, epochs):
+    """Whether a pass over `batches` batches runs out inside one of `epochs` epochs of
+    `steps_per_epoch` batches (each going on where the previous one stopped): Keras warns then."""
+    position = 0
+    for _ in range(max(0, min(epochs, batches))):  # the positions repeat within `batches` epochs
+        if steps_per_epoch > batches - position:
+            return True
+        position = (position + steps_per_epoch) % batches
+    return False
+
+
 def sample_weights(sample_weight):
     """One weight per sample, or None."""
     if sample_weight is None:

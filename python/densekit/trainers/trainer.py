@@ -318,6 +318,12 @@ class Trainer:
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
         options = _fit_options(shuffle, class_weight, validation_batch_size, validation_freq)
         steps = math.ceil(len(xs[0]) / _local_batch_size(batch_size))  # the C++ loop refuses empty data
+        if steps_per_epoch:
+            # As Keras: epochs of steps_per_epoch batches, each going on where the last stopped.
+            options.steps_per_epoch = steps_per_epoch
+            if data_adapter.pass_runs_out(steps, steps_per_epoch, epochs - int(initial_epoch)):
+                warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=2)
+            steps = steps_per_epoch
 
         def run(options, hooks):
             distribution._bind(self._core)
