@@ -88,14 +88,21 @@ RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that yo
            "at least `steps_per_epoch * epochs` batches.")
 
 
+def batch_size_for(rows, batch_size, steps):
+    """Keras's batch size for `rows` rows of arrays: the one given, else ceil(rows / steps) when
+    only a step count is given, else 32 (array_data_adapter.py)."""
+    if batch_size is not None:
+        return batch_size
+    return max(1, math.ceil(rows / steps)) if steps else 32
+
+
 def array_batches(rows, batch_size, steps):
     """How evaluate and predict batch `rows` rows of arrays, given their `batch_size` and `steps`
     arguments (keras/src/trainers/data_adapters/array_data_adapter.py, epoch_iterator.py):
     (batch size, rows used, the progress bar's step count). Only `steps` given: batches of
     ceil(rows / steps). Both: the first `steps` batches; more steps than batches warns, as Keras
     does when its input runs out, and the bar still counts `steps`."""
-    if batch_size is None:
-        batch_size = max(1, math.ceil(rows / steps)) if steps else 32
+    batch_size = batch_size_for(rows, batch_size, steps)
     batches = math.ceil(rows / batch_size)
     if steps is None:
         return batch_size, rows, batches

@@ -310,9 +310,7 @@ class Trainer:
             vy = data_adapter.target_arrays(self, validation_data[1])
             vw = data_adapter.sample_weights(validation_data[2]) if len(validation_data) == 3 else None
             validation = (vx, vy, vw)
-        if batch_size is None:
-            batch_size = max(1, math.ceil(n / steps_per_epoch)) if steps_per_epoch else 32
-        batch_size = _positive_int("batch_size", batch_size)
+        batch_size = data_adapter.batch_size_for(n, batch_size, steps_per_epoch)
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
