@@ -128,6 +128,7 @@ const char* path_name(GemmPath path) {
     case GemmPath::Packed: return "packed";
     case GemmPath::ColumnBlocks: return "column_blocks";
     case GemmPath::RowBlocks: return "row_blocks";
+    case GemmPath::DepthSplit: return "depth_split";
   }
   return "?";
 }
@@ -164,8 +165,9 @@ void init_testing(py::module_& core) {
   m.def("gemm_reference", &gemm_reference_kernel, py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"),
         py::arg("a_row_stride"), py::arg("a_col_stride"), py::arg("b"), py::arg("ldb"), py::arg("c").noconvert(),
         py::arg("ldc"), py::arg("accumulate") = false, py::arg("bias") = py::none(), py::arg("relu") = false);
-  m.def("gemm_path", [](Index m, Index n, Index k) { return path_name(gemm_path(m, n, k)); }, py::arg("m"), py::arg("n"),
-        py::arg("k"));
+  m.def("gemm_path", [](Index m, Index n, Index k, bool b_transposed) { return path_name(gemm_path(m, n, k, b_transposed)); },
+        py::arg("m"), py::arg("n"), py::arg("k"), py::arg("b_transposed") = false);
+  m.def("gemm_depth_half", &depth_half, py::arg("k"));
   m.def("gemm_layout", [] {
     const GemmLayout l = gemm_layout();
     py::dict out;

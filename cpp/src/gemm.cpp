@@ -1,94 +1,27 @@
 #include "gemm.hpp"
 
 #include "gemm_packing.hpp"
+#include "gemm_simd.hpp"
 
 #include "parallel_for.hpp"
 
 #include <algorithm>
 
-#if defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__)
-#include <immintrin.h>
-// This file's own kernel (else Eigen's product): every x86-64 build has at least SSE2.
-#define DENSEKIT_OWN_GEMM 1
-#endif
-
 namespace densekit {
 namespace {
-
-#if defined(__AVX512F__)
-// 16 floats a vector; a tail of fewer columns is read and written through a mask.
-struct Simd {
-  using V = __m512;
-  using Mask = __mmask16;
-  static constexpr int W = 16;
-  static Mask mask(Index cols) { return cols >= W ? Mask(0xFFFF) : cols <= 0 ? Mask(0) : Mask((1u << cols) - 1u); }
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
-  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, V v, Mask m) { _mm512_mask_storeu_ps(p, m, v); }
-  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
-  static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  // max(x, 0) as std::max(x, 0.0f) computes it: NaN and -0 pass through (maxps returns its second operand then)
-  static V relu(V x) { return _mm512_max_ps(_mm512_setzero_ps(), x); }
-};
-constexpr int kVecs = 3, kAccumulators = 24, kRows = kAccumulators / kVecs;  // 24 of the 32 registers
-#elif defined(__AVX2__)
-struct Simd {
-  using V = __m256;
-  using Mask = __m256i;
-  static constexpr int W = 8;
-  static Mask mask(Index cols) {
-    const int n = static_cast<int>(std::clamp<Index>(cols, 0, W));
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
-  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, V v, Mask m) { _mm256_maskstore_ps(p, m, v); }
-  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
-  static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V relu(V x) { return _mm256_max_ps(_mm256_setzero_ps(), x); }
-};
-constexpr int kVecs = 3, kAccumulators = 12, kRows = kAccumulators / kVecs;  // 12 of the 16 registers
-#elif defined(__SSE2__)
-// The baseline x86-64 build: 4 floats a vector. SSE2 has no fused multiply-add (a product is
-// rounded before it is added, so this build's last bits differ from the AVX builds') and no
-// masked loads or stores (a partial vector goes through a 4-float copy). With Eigen's product
-// instead, a row's last bits depended on where it sat in the batch.
-struct Simd {
-  using V = __m128;
-  using Mask = int;  // the lanes in use, from the first
-  static constexpr int W = 4;
-  static Mask mask(Index cols) { return static_cast<int>(std::clamp<Index>(cols, 0, W)); }
-  static V zero() { return _mm_setzero_ps(); }
-  static V load(const float* p, Mask m) {
-    alignas(16) float lanes[W] = {0.0f, 0.0f, 0.0f, 0.0f};
-    for (int i = 0; i < m; ++i) lanes[i] = p[i];
-    return _mm_load_ps(lanes);
-  }
-  static V loadu(const float* p) { return _mm_loadu_ps(p); }
-  static void store(float* p, V v, Mask m) {
-    alignas(16) float lanes[W];
-    _mm_store_ps(lanes, v);
-    for (int i = 0; i < m; ++i) p[i] = lanes[i];
-  }
-  static void storeu(float* p, V v) { _mm_storeu_ps(p, v); }
-  static V broadcast(const float* p) { return _mm_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
-  static V add(V a, V b) { return _mm_add_ps(a, b); }
-  static V relu(V x) { return _mm_max_ps(_mm_setzero_ps(), x); }
-};
-constexpr int kVecs = 3, kAccumulators = 12, kRows = kAccumulators / kVecs;  // 12 of the 16 registers
-#endif
 
 #if defined(DENSEKIT_OWN_GEMM)
 constexpr Index kBlockCols = kVecs * Simd::W;
 // Rows of A processed together against all of B: 96 rows of a 784-wide input are 300 KB.
 constexpr Index kChunkRows = 96;
+
+// How far each output's sum runs: over p in [0, k), in one run, or with `half` set in two,
+// [0, half) and [half, k), each from zero, added at the end (gemm.hpp, depth_half).
+struct Depth {
+  Index k;
+  Index half = 0;
+  Index end_of_first() const { return half ? half : k; }
+};
 
 // A as the tiles read it: strided in place, or packed by pack_a_panels in panels of kPanelRows
 // rows (each panel's k columns one after another, kPanelRows floats each): a tile then reads A
@@ -108,7 +41,7 @@ struct ARows {
 // k in one fixed order. `bcol` is column j0 of B, ldb apart (B itself or a packed panel of it).
 // Masked: a partial last vector; the others take plain loads and stores.
 template <int R, int V, bool Masked>
-void tile(Index i0, Index j0, Index cols, Index k, const ARows& a, const float* __restrict bcol, Index ldb,
+void tile(Index i0, Index j0, Index cols, Depth d, const ARows& a, const float* __restrict bcol, Index ldb,
           float* __restrict c, Index ldc, const Epilogue& ep) {
   // Every loop over r and v is unrolled so that the accumulators live in registers (left to
   // itself GCC keeps a 24 x 1 tile's accumulators on the stack).
@@ -123,16 +56,30 @@ void tile(Index i0, Index j0, Index cols, Index k, const ARows& a, const float* 
     for (int v = 0; v < V; ++v) acc[r][v] = Simd::zero();
   const float* __restrict arow = a.row(i0);
   const Index rs = a.row_stride, cs = a.col_stride;
-  for (Index p = 0; p < k; ++p) {
-    typename Simd::V bv[V];
+  typename Simd::V first[R][V];  // the first run's sums, when there are two
+  for (Index p0 = 0, p1 = d.end_of_first();; p0 = p1, p1 = d.k) {
+    for (Index p = p0; p < p1; ++p) {
+      typename Simd::V bv[V];
 #pragma GCC unroll 8
-    for (int v = 0; v < V; ++v) bv[v] = load(bcol + p * ldb + v * Simd::W, v);
+      for (int v = 0; v < V; ++v) bv[v] = load(bcol + p * ldb + v * Simd::W, v);
 #pragma GCC unroll 32
-    for (int r = 0; r < R; ++r) {
-      const typename Simd::V av = Simd::broadcast(arow + r * rs + p * cs);
+      for (int r = 0; r < R; ++r) {
+        const typename Simd::V av = Simd::broadcast(arow + r * rs + p * cs);
 #pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[r][v] = Simd::fma(av, bv[v], acc[r][v]);
+        for (int v = 0; v < V; ++v) acc[r][v] = Simd::fma(av, bv[v], acc[r][v]);
+      }
     }
+    if (p1 == d.k) break;
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) first[r][v] = acc[r][v], acc[r][v] = Simd::zero();
+  }
+  if (d.half) {
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) acc[r][v] = Simd::add(first[r][v], acc[r][v]);
   }
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r) {
@@ -151,15 +98,15 @@ void tile(Index i0, Index j0, Index cols, Index k, const ARows& a, const float* 
 
 // A column block of V vectors over rows [r0, r1), in tiles of R rows, then smaller ones.
 template <int R, int V, bool Masked>
-void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
+void tiles(Index r0, Index r1, Index j0, Index cols, Depth d, const ARows& a, const float* bcol, Index ldb,
            float* c, Index ldc, const Epilogue& ep) {
   Index i = r0;
-  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  for (; i + R <= r1; i += R) tile<R, V, Masked>(i, j0, cols, d, a, bcol, ldb, c, ldc, ep);
   if constexpr (R > 8)
-    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+    for (; i + 8 <= r1; i += 8) tile<8, V, Masked>(i, j0, cols, d, a, bcol, ldb, c, ldc, ep);
   if constexpr (R > 4)
-    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
-  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+    for (; i + 4 <= r1; i += 4) tile<4, V, Masked>(i, j0, cols, d, a, bcol, ldb, c, ldc, ep);
+  for (; i < r1; ++i) tile<1, V, Masked>(i, j0, cols, d, a, bcol, ldb, c, ldc, ep);
 }
 
 // Tiles of as many rows as the registers hold accumulators for, when A's rows can all be
@@ -167,23 +114,23 @@ void tiles(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, co
 // for each row's address, and beyond 8 rows GCC spills them (measured: a 24-row tile of a
 // 10-unit layer's forward ran 10x slower than its FLOPs).
 template <int V, bool Masked>
-void column_block(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
+void column_block(Index r0, Index r1, Index j0, Index cols, Depth d, const ARows& a, const float* bcol, Index ldb,
                   float* c, Index ldc, const Epilogue& ep) {
   constexpr int tall = kAccumulators / V, row_major = tall < 8 ? tall : 8;
   // A packed tile must not cross panels: a height that divides kPanelRows (AVX2's 2-vector
   // blocks would take 6 rows).
   constexpr int packed = row_major >= 8 ? 8 : row_major >= 4 ? 4 : row_major >= 2 ? 2 : 1;
   static_assert(kPanelRows % packed == 0, "packed tiles divide the panels");
-  if (a.panel_stride) tiles<packed, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
-  else if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
-  else tiles<row_major, V, Masked>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  if (a.panel_stride) tiles<packed, V, Masked>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep);
+  else if (a.row_stride == 1) tiles<tall, V, Masked>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep);
+  else tiles<row_major, V, Masked>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep);
 }
 
 template <int V>
-void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const ARows& a, const float* bcol, Index ldb,
+void column_block_any(Index r0, Index r1, Index j0, Index cols, Depth d, const ARows& a, const float* bcol, Index ldb,
                       float* c, Index ldc, const Epilogue& ep) {
-  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
-  else column_block<V, true>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep);
+  if (cols == V * Simd::W) column_block<V, false>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep);
+  else column_block<V, true>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep);
 }
 
 // One row (a single-sample predict): C[j0, j0+cols) = a · B, cols ≤ V vectors, the last one
@@ -192,7 +139,7 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Index k, const A
 // the weights stream in.
 constexpr int kRowVecs = 8;
 template <int V, bool Masked>
-void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float* __restrict b, Index ldb,
+void one_row(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* __restrict b, Index ldb,
              float* __restrict c, const Epilogue& ep) {
   const typename Simd::Mask last = Simd::mask(cols - (V - 1) * Simd::W);
   auto load = [&](const float* p, int v) { return Masked && v == V - 1 ? Simd::load(p, last) : Simd::loadu(p); };
@@ -200,10 +147,20 @@ void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float*
 #pragma GCC unroll 8
   for (int v = 0; v < V; ++v) acc[v] = Simd::zero();
   const float* __restrict bcol = b + j0;
-  for (Index p = 0; p < k; ++p) {
-    const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
+  typename Simd::V first[V];  // the first run's sums, when there are two
+  for (Index p0 = 0, p1 = d.end_of_first();; p0 = p1, p1 = d.k) {
+    for (Index p = p0; p < p1; ++p) {
+      const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
 #pragma GCC unroll 8
-    for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, load(bcol + p * ldb + v * Simd::W, v), acc[v]);
+      for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, load(bcol + p * ldb + v * Simd::W, v), acc[v]);
+    }
+    if (p1 == d.k) break;
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) first[v] = acc[v], acc[v] = Simd::zero();
+  }
+  if (d.half) {
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) acc[v] = Simd::add(first[v], acc[v]);
   }
 #pragma GCC unroll 8
   for (int v = 0; v < V; ++v) {
@@ -217,29 +174,29 @@ void one_row(Index j0, Index cols, Index k, const StridedMatrix& a, const float*
 }
 
 template <int V>
-void one_row_any(Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb, float* c,
+void one_row_any(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb, float* c,
                  const Epilogue& ep) {
-  if (cols == V * Simd::W) one_row<V, false>(j0, cols, k, a, b, ldb, c, ep);
-  else one_row<V, true>(j0, cols, k, a, b, ldb, c, ep);
+  if (cols == V * Simd::W) one_row<V, false>(j0, cols, d, a, b, ldb, c, ep);
+  else one_row<V, true>(j0, cols, d, a, b, ldb, c, ep);
 }
 
 // Columns [j0, j0 + cols) of one row, in pieces of at most kRowVecs vectors, as even as possible
 // (a piece of one or two vectors would wait on its FMAs' latency).
-void one_row_range(Index j0, Index cols, Index k, const StridedMatrix& a, const float* b, Index ldb, float* c,
+void one_row_range(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb, float* c,
                    const Epilogue& ep) {
   const Index vectors = (cols + Simd::W - 1) / Simd::W, pieces = (vectors + kRowVecs - 1) / kRowVecs;
   for (Index i = 0; i < pieces; ++i) {
     const Index v0 = vectors * i / pieces, v1 = vectors * (i + 1) / pieces;
     const Index start = j0 + v0 * Simd::W, width = std::min<Index>(j0 + v1 * Simd::W, j0 + cols) - start;
     switch (v1 - v0) {
-      case 1: one_row_any<1>(start, width, k, a, b, ldb, c, ep); break;
-      case 2: one_row_any<2>(start, width, k, a, b, ldb, c, ep); break;
-      case 3: one_row_any<3>(start, width, k, a, b, ldb, c, ep); break;
-      case 4: one_row_any<4>(start, width, k, a, b, ldb, c, ep); break;
-      case 5: one_row_any<5>(start, width, k, a, b, ldb, c, ep); break;
-      case 6: one_row_any<6>(start, width, k, a, b, ldb, c, ep); break;
-      case 7: one_row_any<7>(start, width, k, a, b, ldb, c, ep); break;
-      default: one_row_any<8>(start, width, k, a, b, ldb, c, ep); break;
+      case 1: one_row_any<1>(start, width, d, a, b, ldb, c, ep); break;
+      case 2: one_row_any<2>(start, width, d, a, b, ldb, c, ep); break;
+      case 3: one_row_any<3>(start, width, d, a, b, ldb, c, ep); break;
+      case 4: one_row_any<4>(start, width, d, a, b, ldb, c, ep); break;
+      case 5: one_row_any<5>(start, width, d, a, b, ldb, c, ep); break;
+      case 6: one_row_any<6>(start, width, d, a, b, ldb, c, ep); break;
+      case 7: one_row_any<7>(start, width, d, a, b, ldb, c, ep); break;
+      default: one_row_any<8>(start, width, d, a, b, ldb, c, ep); break;
     }
   }
 }
@@ -298,16 +255,34 @@ bool packs(Index m, Index n, Index k) {
 
 // Rows [r0, r1) × column blocks [b0, b1): column block outer, so a panel of B (k × its
 // columns) stays in cache while every row tile passes over it.
-void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blocks, Index n, Index k,
+void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blocks, Index n, Depth d,
                  const ARows& a, const BPanels& b, float* c, Index ldc, const Epilogue& ep) {
   for (Index blk = b0; blk < b1; ++blk) {
     const Index j0 = blocks.start(blk), cols = std::min(blocks.start(blk + 1), n) - j0;
     const float* bcol = b.column_block(blk, j0);
     const Index ldb = b.row_stride();
     switch ((cols + Simd::W - 1) / Simd::W) {
-      case 1: column_block_any<1>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep); break;
-      case 2: column_block_any<2>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep); break;
-      default: column_block_any<3>(r0, r1, j0, cols, k, a, bcol, ldb, c, ldc, ep); break;
+      case 1: column_block_any<1>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep); break;
+      case 2: column_block_any<2>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep); break;
+      default: column_block_any<3>(r0, r1, j0, cols, d, a, bcol, ldb, c, ldc, ep); break;
+    }
+  }
+}
+
+// C = first + second, then the epilogue, as tile() finishes a sum of two runs (first and second
+// are m × n, dense).
+void add_runs(Index m, Index n, const float* first, const float* second, float* c, Index ldc, const Epilogue& ep) {
+  for (Index i = 0; i < m; ++i) {
+    const float* f = first + i * n;
+    const float* s = second + i * n;
+    float* crow = c + i * ldc;
+    for (Index j = 0; j < n; j += Simd::W) {
+      const Simd::Mask mask = Simd::mask(n - j);
+      Simd::V out = Simd::add(Simd::load(f + j, mask), Simd::load(s + j, mask));
+      if (ep.accumulate) out = Simd::add(out, Simd::load(crow + j, mask));
+      else if (ep.bias) out = Simd::add(out, Simd::load(ep.bias + j, mask));
+      if (ep.relu) out = Simd::relu(out);
+      Simd::store(crow + j, out, mask);
     }
   }
 }
@@ -334,9 +309,29 @@ bool gemm_preferred(Index m, Index n, Index k) {
 #endif
 }
 
-GemmPath gemm_path(Index m, Index n, Index k) {
+namespace {
+// From this depth on, each output is summed in two runs. Measured on Zen 4 (2026-12-05): W1's
+// first two layers at batch 32 (k = 784 and 300) split between two threads by depth instead of
+// by columns took a training step from 311-327 to 284-295 µs; the price is 1-2 % on products of
+// depth 256-300 run on one thread (each tile saves its first run's sums and adds them at the end).
+constexpr Index kDepthSplitMin = 256;
+}  // namespace
+
+Index depth_half(Index k) {
+  // Rows of B in whole tiles of 8, half of them rounded down: where the weight gradient's row
+  // tiles split between two threads (RowChunks, kRows = 8 with AVX-512).
+  return k >= kDepthSplitMin ? (k + 7) / 8 / 2 * 8 : 0;
+}
+
+GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed) {
 #if defined(DENSEKIT_OWN_GEMM)
   if (m == 1) return GemmPath::OneRow;
+  // Two threads, each summing one run over its own rows of B, when B is many times deeper than
+  // A is tall: adding the runs reads m × n values from the other core, where splitting columns
+  // reads a quarter of B's k × n (a layer's kernel, whose rows the other core updated last).
+  if (!b_transposed && num_threads() == 2 && depth_half(k) && 4 * m <= k && m <= kChunkRows &&
+      double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
+    return GemmPath::DepthSplit;
   if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
   // Column blocks when there are enough of them for every thread (or too few rows to share).
@@ -371,7 +366,8 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
 #if defined(DENSEKIT_OWN_GEMM)
   const ColumnBlocks column_blocks(n);
   const Index blocks = column_blocks.count;
-  const GemmPath path = gemm_path(m, n, k);
+  const GemmPath path = gemm_path(m, n, k, b.transposed);
+  const Depth depth{k, depth_half(k)};
   if (b.transposed && path != GemmPath::Packed && path != GemmPath::ColumnBlocks) {
     // Packing reads a transposed B directly, and so do column blocks (below); the other paths
     // read a transposed copy.
@@ -405,7 +401,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       const Index vectors = (n + Simd::W - 1) / Simd::W;
       parallel_rows(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
         const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
-        one_row_range(j0, j1 - j0, k, a, b.data, b.ld, c, ep);
+        one_row_range(j0, j1 - j0, depth, a, b.data, b.ld, c, ep);
         done(0, 1, j0, j1);
       });
       return;
@@ -441,12 +437,12 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
           // A job must not throw: short of memory, these rows are read in place instead.
           float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
           if (!rows) {
-            block_range(r0, r1, 0, blocks, column_blocks, n, k, in_place, b_packed, c, ldc, ep);
+            block_range(r0, r1, 0, blocks, column_blocks, n, depth, in_place, b_packed, c, ldc, ep);
             continue;
           }
           pack_a_panels(a, r0, r1, k, kPanelRows, rows);
           const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
-          block_range(0, r1 - r0, 0, blocks, column_blocks, n, k, a_packed, b_packed, c + r0 * ldc, ldc, ep);
+          block_range(0, r1 - r0, 0, blocks, column_blocks, n, depth, a_packed, b_packed, c + r0 * ldc, ldc, ep);
         }
         done(begin, end, 0, n);
       });
@@ -463,9 +459,26 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
         const Index chunks = (end - begin + kChunkRows - 1) / kChunkRows;
         const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
         for (Index r0 = begin; r0 < end; r0 += chunk)
-          block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, k, in_place, b_in_place, c, ldc, ep);
+          block_range(r0, std::min(r0 + chunk, end), 0, blocks, column_blocks, n, depth, in_place, b_in_place, c, ldc, ep);
         done(begin, end, 0, n);
       });
+      return;
+    }
+    case GemmPath::DepthSplit: {
+      // Each thread sums one run of every output over its own rows of B into `runs`, with no
+      // epilogue; then this thread adds the two runs as the tiles do and applies the epilogue.
+      thread_local Scratch runs_scratch;
+      float* runs = runs_scratch.reserve(2 * m * n);
+      parallel_rows(2, double(m) * double(n) * double(depth.half), [&](int64_t r0, int64_t r1) {
+        for (Index run = r0; run < r1; ++run) {
+          const Index p0 = run ? depth.half : 0, p1 = run ? k : depth.half;
+          const ARows a_run{a.data + p0 * a.col_stride, a.row_stride, a.col_stride};
+          const BPanels b_run{b.data + p0 * b.ld, b.ld};
+          block_range(0, m, 0, blocks, column_blocks, n, Depth{p1 - p0}, a_run, b_run, runs + run * m * n, n, Epilogue{});
+        }
+      });
+      add_runs(m, n, runs, runs + m * n, c, ldc, ep);
+      done(0, m, 0, n);
       return;
     }
     case GemmPath::ColumnBlocks: {
@@ -479,7 +492,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
           for (Index blk = b0; blk < b1; ++blk) pack(blk, 0, k);
           own = {panels, kPanelWidth, panel};
         }
-        block_range(0, m, b0, b1, column_blocks, n, k, in_place, own, c, ldc, ep);
+        block_range(0, m, b0, b1, column_blocks, n, depth, in_place, own, c, ldc, ep);
         done(0, m, column_blocks.start(b0), std::min(column_blocks.start(b1), n));
       });
       return;
@@ -489,7 +502,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       // Few columns: threads take row blocks (whole multiples of the tile height).
       const Index row_blocks = (m + kRows - 1) / kRows;
       parallel_rows(row_blocks, double(kRows) * double(k) * double(n), [&](int64_t r0, int64_t r1) {
-        block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, k, in_place, b_in_place,
+        block_range(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, blocks, column_blocks, n, depth, in_place, b_in_place,
                     c, ldc, ep);
         done(r0 * kRows, std::min<Index>(r1 * kRows, m), 0, n);
       });

@@ -2,7 +2,8 @@
 // row-major and A is any strided view (a row-major matrix or the transpose of one). Small
 // products read their operands in place; wide ones with many rows read packed copies
 // (gemm_packing.hpp). Each output element is summed in one fixed order, the same whether its
-// operands are packed or not and however threads split the work.
+// operands are packed or not and however threads split the work: over p in order, or, from a
+// depth of 256 on, in two runs (see depth_half).
 #pragma once
 
 #include <densekit/tensor.hpp>
@@ -42,6 +43,13 @@ void gemm_transposed_b(Index m, Index n, Index k, StridedMatrix a, const float* 
 // dst = srcᵀ: src is rows × cols, dst cols × rows, both row-major and dense.
 void transpose(const float* src, Index rows, Index cols, float* dst);
 
+// Where this build's kernel splits a sum over k in two runs: each output is then the sum over
+// p in [0, half) plus the sum over [half, k), each run in order from zero, on every path. Two
+// threads can then each take a run over their own rows of B: a layer's kernel at small batches,
+// whose rows the weight gradient (and the optimizer after it) split between the threads at the
+// same place. 0: one run (k < 256).
+Index depth_half(Index k);
+
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);
 
@@ -54,8 +62,9 @@ enum class GemmPath {
   Packed,        // many rows and wide: B packed once into panels, each thread's rows packed by chunks
   ColumnBlocks,  // threads over column blocks
   RowBlocks,     // too few column blocks for the threads: threads over row tiles
+  DepthSplit,    // few rows, deep, 2 threads: each thread one run of the sum (depth_half)
 };
-GemmPath gemm_path(Index m, Index n, Index k);
+GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed = false);
 
 // The register blocking of this build's kernels (all 0 for the Eigen build), so tests can pick
 // shapes at its edges.

@@ -4,7 +4,8 @@ Every kernel path gemm() takes (gemm_path in cpp/src/gemm.hpp) is run at the edg
 build's register blocking: one-row products split into pieces of up to 8 vectors, column blocks
 of 1, 2 and 3 vectors (a single leftover vector making the last two blocks 2 wide), masked last
 vectors, tiles of every height with remainders, row blocks, cache-sized row chunks and packed
-operands (B in panels, A by chunks of rows; a transposed B read as stored), each with
+operands (B in panels, A by chunks of rows; a transposed B read as stored) and deep products
+split by depth between 2 threads (each output a sum of two runs from a depth of 256), each with
 1 and 2 threads, a row-major and a transposed A, padded leading dimensions, and every epilogue.
 Each output must agree with the reference to the error bound of float32 summation, the padding
 around C must stay untouched, the FinishedBlock hand-over must report every block of C once and
@@ -31,6 +32,14 @@ EDGES = [1, 7, 8, 9, 15, 16, 17, 31, 33, 95, 96, 97, 255, 256, 257]
 EPILOGUES = [dict(), dict(accumulate=True), dict(bias=True), dict(relu=True), dict(bias=True, relu=True),
              dict(accumulate=True, relu=True)]
 U = 2.0 ** -24  # float32 unit roundoff
+
+
+@pytest.fixture
+def two_threads():
+    before = densekit.config.get_num_threads()
+    densekit.config.set_num_threads(2)
+    yield 2
+    densekit.config.set_num_threads(before)
 
 
 @pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
@@ -152,6 +161,16 @@ def packed_shapes():
     return [(m, n, k) for m in (CHUNK + 1, CHUNK + R + 3, 257) for n in ns for k in (1, 31)]
 
 
+def depth_split_shapes():
+    # few rows, k at least 256 and 4 rows of B per row of A, work for 2 threads: every tile height
+    # and column block width, at depths whose halves are whole tiles of 8 rows of B and not
+    shapes = []
+    for m, n in [(m, n) for m in (2, 5, 9, 24, 32) for n in (W - 1, 3 * W + 1, 300)] + [(CHUNK, 3 * W)]:
+        k = max(256, 4 * m, -(-2 ** 19 // (m * n)))
+        shapes += [(m, n, k), (m, n, k + 7)]
+    return shapes
+
+
 def big_enough(m, n):
     """(m, n, k) with k so that the product has work for a second thread: every path counts at
     least m·n·k multiply-adds, and a thread needs 2^18 of them (kMinWorkPerThread in
@@ -159,8 +178,14 @@ def big_enough(m, n):
     return m, n, -(-int(1.2 * 2 ** 19) // (m * n))
 
 
-SPLIT_SHAPES = {"one_row": big_enough(1, 17 * W + 3), "column_blocks": big_enough(24, 12 * W + 1),
+# (The column-block shape is 193 columns wide so that its k stays below 256: deeper products
+# with few rows split by depth.)
+SPLIT_SHAPES = {"one_row": big_enough(1, 17 * W + 3), "column_blocks": big_enough(24, 193),
                 "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33)}
+if VECTORIZED and 4 * CHUNK <= SPLIT_SHAPES["row_blocks"][2]:
+    # With 4-float vectors every row-block product with work for 2 threads is deep enough to be
+    # split by depth instead.
+    del SPLIT_SHAPES["row_blocks"]
 if VECTORIZED:
     # The Eigen build has no packed path, and its own product sums a row in an order that
     # depends on where the row falls in its share at this shape: it is exact only per thread count.
@@ -263,8 +288,9 @@ def test_transposed_b_is_the_product_with_a_transposed_copy(threads, shape):
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has one path")
 def test_every_path_is_reached(threads):
     reached = {_testing.gemm_path(*s) for s in one_row_shapes() + column_block_shapes() + row_block_shapes(threads)
-               + row_chunk_shapes() + packed_shapes() + list(SPLIT_SHAPES.values())}
-    assert reached == {"one_row", "column_blocks", "row_blocks", "row_chunks", "packed"}
+               + row_chunk_shapes() + packed_shapes() + list(SPLIT_SHAPES.values()) + depth_split_shapes()}
+    two_threads = {"depth_split"} if threads == 2 else set()
+    assert reached == {"one_row", "column_blocks", "row_blocks", "row_chunks", "packed"} | two_threads
 
 
 def test_a_product_over_nothing_is_its_epilogue(threads):
@@ -306,6 +332,83 @@ def test_threads_split_the_work_and_agree_bitwise(path):
     finally:
         densekit.config.set_num_threads(before)
     np.testing.assert_array_equal(results[1], results[2])
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
+def test_depth_split(two_threads):
+    check_shapes(depth_split_shapes(), "depth_split")
+    assert _testing.gemm_path(32, 300, 784, b_transposed=True) == "column_blocks", "a transposed B is split by columns"
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
+def test_depth_half():
+    """Two runs from a depth of 256, split at half of the 8-row tiles of B: where W1's 784-row
+    weight gradient splits its rows between 2 threads (so each thread's run reads the kernel rows
+    its own core updated)."""
+    assert [_testing.gemm_depth_half(k) for k in (1, 255, 256, 263, 300, 784, 2048)] == [0, 0, 128, 128, 152, 392, 1024]
+    blocks = run(784, 300, 32, transposed=True, report=True)[1] if densekit.config.get_num_threads() == 2 else None
+    if blocks is not None:
+        assert sorted(b[:2] for b in blocks) == [(0, 392), (392, 784)]
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
+@pytest.mark.parametrize("threads_, m, n, path", [(1, 1, 300, "one_row"), (1, 5, 40, "column_blocks"),
+                                                  (2, 5, 400, "depth_split"), (2, 32, 300, "depth_split"),
+                                                  (1, CHUNK + 9, 3 * W + 1, "row_chunks"),
+                                                  (1, CHUNK + 9, 512 + 5, "packed")])
+def test_a_deep_sum_is_two_runs_added(threads_, m, n, path):
+    """At k = 300 (halves 152 and 148, each summed in one run) every path gives C = (the product
+    over the first 152 rows of B + the product over the other 148), then the epilogue: bitwise,
+    as numpy adds the two in float32."""
+    k, half = 300, 152
+    before = densekit.config.get_num_threads()
+    densekit.config.set_num_threads(threads_)
+    try:
+        assert _testing.gemm_path(m, n, k) == path and _testing.gemm_depth_half(k) == half
+        rng = np.random.default_rng(6)
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        bias = rng.standard_normal(n, dtype=np.float32)
+        c_old = rng.standard_normal((m, n), dtype=np.float32)
+        runs = []
+        for p0, p1 in ((0, half), (half, k)):
+            part = np.zeros((m, n), np.float32)
+            _testing.gemm(m, n, p1 - p0, np.ascontiguousarray(a[:, p0:p1]).reshape(-1), p1 - p0, 1,
+                          np.ascontiguousarray(b[p0:p1]).reshape(-1), n, part.reshape(-1), n)
+            runs.append(part)
+        total = runs[0] + runs[1]
+        for epilogue, want in ((dict(), total), (dict(bias=bias, relu=True), np.maximum(total + bias, 0)),
+                               (dict(accumulate=True), total + c_old)):
+            c = c_old.copy()
+            _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, c.reshape(-1), n, **epilogue)
+            np.testing.assert_array_equal(c, want, err_msg=str(epilogue))
+    finally:
+        densekit.config.set_num_threads(before)
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
+@pytest.mark.parametrize("m, n, k", [(32, 300, 784), (5, 130, 1031), (CHUNK, 3 * W + 1, 4 * CHUNK + 64)])
+def test_depth_split_gives_the_bits_of_one_thread_and_of_one_row(m, n, k):
+    """A product split by depth between 2 threads equals, bit for bit, the same product on one
+    thread (column blocks) and row by row (the one-row path): what fit computes for a batch of
+    32 rows, predict gives for one row or 10,000."""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    bias = rng.standard_normal(n, dtype=np.float32)
+    before = densekit.config.get_num_threads()
+    try:
+        results = {}
+        for threads_ in (1, 2):
+            densekit.config.set_num_threads(threads_)
+            assert (_testing.gemm_path(m, n, k) == "depth_split") == (threads_ == 2)
+            c = np.zeros((m, n), np.float32)
+            _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, c.reshape(-1), n, bias=bias, relu=True)
+            results[threads_] = c
+    finally:
+        densekit.config.set_num_threads(before)
+    np.testing.assert_array_equal(results[2], results[1])
+    np.testing.assert_array_equal(results[2], one_row_at_a_time(m, n, k, a, b, bias=bias, relu=True))
 
 
 def test_nan_passes_through_relu(threads):
