@@ -323,14 +323,21 @@ Index depth_half(Index k) {
   return k >= kDepthSplitMin ? (k + 7) / 8 / 2 * 8 : 0;
 }
 
+bool splits_by_depth(Index m, Index k) {
+#if defined(DENSEKIT_OWN_GEMM)
+  return num_threads() == 2 && depth_half(k) && 4 * m <= k && m <= kChunkRows;
+#else
+  return false;
+#endif
+}
+
 GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed) {
 #if defined(DENSEKIT_OWN_GEMM)
   if (m == 1) return GemmPath::OneRow;
   // Two threads, each summing one run over its own rows of B, when B is many times deeper than
   // A is tall: adding the runs reads m × n values from the other core, where splitting columns
   // reads a quarter of B's k × n (a layer's kernel, whose rows the other core updated last).
-  if (!b_transposed && num_threads() == 2 && depth_half(k) && 4 * m <= k && m <= kChunkRows &&
-      double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
+  if (!b_transposed && splits_by_depth(m, k) && double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
     return GemmPath::DepthSplit;
   if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;

@@ -50,6 +50,10 @@ void transpose(const float* src, Index rows, Index cols, float* dst);
 // same place. 0: one run (k < 256).
 Index depth_half(Index k);
 
+// Whether a product of m rows and depth k (B as stored, enough work for two threads) is split by
+// depth: 2 threads, k at least 256 and at least 4 times m, m at most a chunk of rows.
+bool splits_by_depth(Index m, Index k);
+
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);
 

@@ -3,6 +3,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/interrupt.hpp>
 #include <densekit/model.hpp>
+#include "../gemm.hpp"
 #include "../parallel_for.hpp"
 #include "loop_timing.hpp"
 
@@ -14,22 +15,37 @@
 namespace densekit {
 namespace {
 
-// dst = rows order[0..n) of src. Rows picked at random come from main memory (measured: 93 µs
-// for 256 rows of 784 floats, a tenth of a training step), so threads share the rows and each
-// asks for a row's cache lines a few rows before it copies it.
-void gather_rows(ConstView src, const int64_t* order, Index n, float* dst) {
+// Columns [c0, c1) of rows [r0, r1) of dst: rows order[r] of src. Rows picked at random come
+// from main memory (measured: 93 µs for 256 rows of 784 floats, a tenth of a training step), so
+// each row's cache lines are asked for a few rows before it is copied.
+void copy_rows(ConstView src, const int64_t* order, Index r0, Index r1, Index c0, Index c1, float* dst) {
   constexpr Index kAhead = 4;
   const Index cols = src.cols;
-  const size_t row_bytes = sizeof(float) * static_cast<size_t>(cols);
-  parallel_rows(n, double(cols) * 4.0, [&](int64_t r0, int64_t r1) {
-    for (Index r = r0; r < r1; ++r) {
-      if (r + kAhead < r1) {
-        const char* ahead = reinterpret_cast<const char*>(src.data + order[r + kAhead] * cols);
-        for (size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(ahead + b);
-      }
-      std::memcpy(dst + r * cols, src.data + order[r] * cols, row_bytes);
+  const size_t bytes = sizeof(float) * static_cast<size_t>(c1 - c0);
+  for (Index r = r0; r < r1; ++r) {
+    if (r + kAhead < r1) {
+      const char* ahead = reinterpret_cast<const char*>(src.data + order[r + kAhead] * cols + c0);
+      for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(ahead + b);
     }
-  });
+    std::memcpy(dst + r * cols + c0, src.data + order[r] * cols + c0, bytes);
+  }
+}
+
+// dst = rows order[0..n) of src, the threads sharing the rows.
+void gather_rows(ConstView src, const int64_t* order, Index n, float* dst) {
+  const Index cols = src.cols;
+  if (splits_by_depth(n, cols)) {
+    // Few rows of a wide input (a batch of 32 rows of 784): each thread copies one side of every
+    // row, the side that its run of the first Dense layer's product, split by depth, reads
+    // (gemm.hpp). Measured on Zen 4 (W1 batch 32): 280-284 µs a step against 284-293, and
+    // 403-418 against 425-455 while the host moved data between cores slowly.
+    const Index half = depth_half(cols);
+    parallel_rows(2, kMinWorkPerThread, [&](int64_t s0, int64_t s1) {
+      for (int64_t side = s0; side < s1; ++side) copy_rows(src, order, 0, n, side ? half : 0, side ? cols : half, dst);
+    });
+    return;
+  }
+  parallel_rows(n, double(cols) * 4.0, [&](int64_t r0, int64_t r1) { copy_rows(src, order, r0, r1, 0, cols, dst); });
 }
 
 // out = rows [start, start + n) of `data`: views of the original arrays (no copy; out's
