@@ -310,17 +310,19 @@ bool gemm_preferred(Index m, Index n, Index k) {
 }
 
 namespace {
-// From this depth on, each output is summed in two runs. Measured on Zen 4 (2026-12-05): W1's
+// Deeper than this, each output is summed in two runs. Measured on Zen 4 (2026-12-05): W1's
 // first two layers at batch 32 (k = 784 and 300) split between two threads by depth instead of
-// by columns took a training step from 311-327 to 284-295 µs; the price is 1-2 % on products of
-// depth 256-300 run on one thread (each tile saves its first run's sums and adds them at the end).
-constexpr Index kDepthSplitMin = 256;
+// by columns took a training step from 311-327 to 284-295 µs. Each tile then saves its first
+// run's sums and adds them at the end: that cost 1-4 % on products of depth 256 (a batch-256
+// weight gradient; W5's 2048x2048x256 4 %) and less than 1 % from 784 on, so the weight
+// gradients of batches up to 256 keep one run.
+constexpr Index kOneRunMaxDepth = 256;
 }  // namespace
 
 Index depth_half(Index k) {
   // Rows of B in whole tiles of 8, half of them rounded down: where the weight gradient's row
   // tiles split between two threads (RowChunks, kRows = 8 with AVX-512).
-  return k >= kDepthSplitMin ? (k + 7) / 8 / 2 * 8 : 0;
+  return k > kOneRunMaxDepth ? (k + 7) / 8 / 2 * 8 : 0;
 }
 
 bool splits_by_depth(Index m, Index k) {

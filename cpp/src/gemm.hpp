@@ -3,7 +3,7 @@
 // products read their operands in place; wide ones with many rows read packed copies
 // (gemm_packing.hpp). Each output element is summed in one fixed order, the same whether its
 // operands are packed or not and however threads split the work: over p in order, or, from a
-// depth of 256 on, in two runs (see depth_half).
+// depth of 257 on, in two runs (see depth_half).
 #pragma once
 
 #include <densekit/tensor.hpp>
@@ -47,11 +47,11 @@ void transpose(const float* src, Index rows, Index cols, float* dst);
 // p in [0, half) plus the sum over [half, k), each run in order from zero, on every path. Two
 // threads can then each take a run over their own rows of B: a layer's kernel at small batches,
 // whose rows the weight gradient (and the optimizer after it) split between the threads at the
-// same place. 0: one run (k < 256).
+// same place. 0: one run (k up to 256, the weight gradient of a batch of up to 256 rows).
 Index depth_half(Index k);
 
 // Whether a product of m rows and depth k (B as stored, enough work for two threads) is split by
-// depth: 2 threads, k at least 256 and at least 4 times m, m at most a chunk of rows.
+// depth: 2 threads, k over 256 and at least 4 times m, m at most a chunk of rows.
 bool splits_by_depth(Index m, Index k);
 
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.

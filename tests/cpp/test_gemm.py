@@ -5,7 +5,7 @@ build's register blocking: one-row products split into pieces of up to 8 vectors
 of 1, 2 and 3 vectors (a single leftover vector making the last two blocks 2 wide), masked last
 vectors, tiles of every height with remainders, row blocks, cache-sized row chunks and packed
 operands (B in panels, A by chunks of rows; a transposed B read as stored) and deep products
-split by depth between 2 threads (each output a sum of two runs from a depth of 256), each with
+split by depth between 2 threads (each output a sum of two runs from a depth of 257), each with
 1 and 2 threads, a row-major and a transposed A, padded leading dimensions, and every epilogue.
 Each output must agree with the reference to the error bound of float32 summation, the padding
 around C must stay untouched, the FinishedBlock hand-over must report every block of C once and
@@ -162,11 +162,11 @@ def packed_shapes():
 
 
 def depth_split_shapes():
-    # few rows, k at least 256 and 4 rows of B per row of A, work for 2 threads: every tile height
+    # few rows, k over 256 and 4 rows of B per row of A, work for 2 threads: every tile height
     # and column block width, at depths whose halves are whole tiles of 8 rows of B and not
     shapes = []
     for m, n in [(m, n) for m in (2, 5, 9, 24, 32) for n in (W - 1, 3 * W + 1, 300)] + [(CHUNK, 3 * W)]:
-        k = max(256, 4 * m, -(-2 ** 19 // (m * n)))
+        k = max(257, 4 * m, -(-2 ** 19 // (m * n)))
         shapes += [(m, n, k), (m, n, k + 7)]
     return shapes
 
@@ -178,7 +178,7 @@ def big_enough(m, n):
     return m, n, -(-int(1.2 * 2 ** 19) // (m * n))
 
 
-# (The column-block shape is 193 columns wide so that its k stays below 256: deeper products
+# (The column-block shape is 193 columns wide so that its k stays below 257: deeper products
 # with few rows split by depth.)
 SPLIT_SHAPES = {"one_row": big_enough(1, 17 * W + 3), "column_blocks": big_enough(24, 193),
                 "row_blocks": big_enough(CHUNK, 3 * W - 2), "row_chunks": big_enough(257, 33)}
@@ -342,10 +342,10 @@ def test_depth_split(two_threads):
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
 def test_depth_half():
-    """Two runs from a depth of 256, split at half of the 8-row tiles of B: where W1's 784-row
-    weight gradient splits its rows between 2 threads (so each thread's run reads the kernel rows
-    its own core updated)."""
-    assert [_testing.gemm_depth_half(k) for k in (1, 255, 256, 263, 300, 784, 2048)] == [0, 0, 128, 128, 152, 392, 1024]
+    """Two runs from a depth of 257 (a batch-256 weight gradient keeps one), split at half of the
+    8-row tiles of B: where W1's 784-row weight gradient splits its rows between 2 threads (so
+    each thread's run reads the kernel rows its own core updated)."""
+    assert [_testing.gemm_depth_half(k) for k in (1, 256, 257, 263, 300, 784, 2048)] == [0, 0, 128, 128, 152, 392, 1024]
     blocks = run(784, 300, 32, transposed=True, report=True)[1] if densekit.config.get_num_threads() == 2 else None
     if blocks is not None:
         assert sorted(b[:2] for b in blocks) == [(0, 392), (392, 784)]
