@@ -341,14 +341,13 @@ def test_depth_split(two_threads):
 
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
-def test_depth_half():
+def test_depth_half(two_threads):
     """Two runs from a depth of 257 (a batch-256 weight gradient keeps one), split at half of the
     8-row tiles of B: where W1's 784-row weight gradient splits its rows between 2 threads (so
     each thread's run reads the kernel rows its own core updated)."""
     assert [_testing.gemm_depth_half(k) for k in (1, 256, 257, 263, 300, 784, 2048)] == [0, 0, 128, 128, 152, 392, 1024]
-    blocks = run(784, 300, 32, transposed=True, report=True)[1] if densekit.config.get_num_threads() == 2 else None
-    if blocks is not None:
-        assert sorted(b[:2] for b in blocks) == [(0, 392), (392, 784)]
+    blocks = run(784, 300, 32, transposed=True, report=True)[1]
+    assert sorted(b[:2] for b in blocks) == [(0, 392), (392, 784)]
 
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
