@@ -33,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNERS = os.path.join(HERE, "runners")
 sys.path.insert(0, HERE)  # the compare_*.py modules beside this file, however compare.py is started
 from compare_extras import machine_extras  # noqa: E402
-from compare_machine import cpu_caches, cpu_model, git_describe, lscpu  # noqa: E402
+from compare_machine import (cpu_caches, cpu_model, cross_core_round_trip_ns, git_describe, lscpu,  # noqa: E402
+                             render_round_trips)
 from compare_plot import plot  # noqa: E402
 from compare_rounds import add_w5_run, merge_rounds  # noqa: E402
 from compare_table import LABELS, LIBRARIES, build_table, render_table  # noqa: E402
@@ -171,7 +172,15 @@ def main(argv=None):
                "loadavg_start": list(os.getloadavg())}
     machine["git"] = git_describe(HERE)
     started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    rounds, w5_rounds, errors = {}, {}, {}
+    rounds, w5_rounds, errors, round_trips = {}, {}, {}, {}
+
+    def run_timed(lib, threads, only, key):
+        """A runner, with the cross-core round trip just before and just after it."""
+        before = cross_core_round_trip_ns(pythons.get("densekit"))
+        report, error = run_runner(lib, pythons[lib], args, env, threads, only)
+        round_trips.setdefault(key, []).append((before, cross_core_round_trip_ns(pythons.get("densekit"))))
+        return report, error
+
     for r in range(args.rounds):
         order = list(LIBRARIES) if r % 2 == 0 else list(reversed(LIBRARIES))  # vary each library's time slot
         for lib in order:
@@ -180,14 +189,14 @@ def main(argv=None):
             if args.rounds > 1:
                 print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
             if (main_only or not w5_apart) and lib not in errors:
-                report, error = run_runner(lib, pythons[lib], args, env, args.threads, main_only)
+                report, error = run_timed(lib, args.threads, main_only, LABELS[lib])
                 if report:
                     rounds.setdefault(lib, []).append(report)
                 else:
                     errors[lib] = error
             w5_key = f"{lib} (W5 at {w5_threads} threads)"
             if w5_apart and lib in W5_LIBRARIES and w5_key not in errors:
-                report, error = run_runner(lib, pythons[lib], args, env, w5_threads, ["W5", "peak"])
+                report, error = run_timed(lib, w5_threads, ["W5", "peak"], f"{LABELS[lib]} W5")
                 if report:
                     w5_rounds.setdefault(lib, []).append(report)
                 else:
@@ -214,6 +223,8 @@ def main(argv=None):
     say(f"machine: {machine['cores']} cores; densekit ISA: {machine.get('densekit_isa', '-')}; "
         f"{args.threads} threads for every library" + (f" ({w5_threads} for W5)" if w5_apart else "")
         + f"; load average {machine['loadavg_start'][0]:.1f} at start, {machine['loadavg_end'][0]:.1f} at end")
+    if any(b is not None for pairs in round_trips.values() for pair in pairs for b in pair):
+        say(render_round_trips(round_trips))
     for lib in runs:
         r = runs[lib]
         detail = {"densekit": f"numpy {r.get('numpy')}; core built {r.get('core_built')}; repo {machine.get('git', '?')}",
@@ -244,7 +255,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     result = {"started": started, "command": command, "machine": machine, "threads": args.threads,
               "w5_threads": w5_threads, "rounds": args.rounds, "runs_per_round": rounds,
-              "w5_runs_per_round": w5_rounds,
+              "w5_runs_per_round": w5_rounds, "cross_core_round_trip_ns": round_trips,
               "quick": args.quick, "runs": runs, "errors": errors, "missing": missing,
               "table": table, "densekit_summary": summary,
               "targets": [{"issue": i, "target": t, "value": v, "met": m} for i, t, v, _, m in checks]}

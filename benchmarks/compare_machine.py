@@ -3,6 +3,7 @@ them), and which densekit sources were measured.
 
 Standard library only, like compare.py."""
 
+import math
 import os
 import subprocess
 
@@ -50,3 +51,30 @@ def git_describe(path):
                               text=True, timeout=10).stdout.strip() or "?"
     except (OSError, subprocess.TimeoutExpired):
         return "?"
+
+
+ROUND_TRIP = "from densekit._core import _testing; print(_testing.cross_core_round_trip_ns())"
+
+
+def cross_core_round_trip_ns(python):
+    """Nanoseconds for a flag to go between two threads and back, measured by densekit's core in
+    `python` (None without it). On a virtual machine the hypervisor moves the vCPUs while a run
+    goes on: close together (tens of ns) or far apart (hundreds), and every figure that hands data
+    between the cores follows, so the run records it before and after each runner."""
+    if python is None:
+        return None
+    try:
+        out = subprocess.run([python, "-c", ROUND_TRIP], capture_output=True, text=True, timeout=60).stdout.strip()
+        value = float(out.splitlines()[-1])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def render_round_trips(round_trips):
+    """One line: each library's runs as before/after round trips in ns."""
+    def ns(v):
+        return "-" if v is None else f"{v:.0f}"
+    parts = [f"{lib} " + ", ".join(f"{ns(a)}/{ns(b)}" for a, b in pairs) for lib, pairs in round_trips.items()]
+    return ("Cross-core round trip, ns (two threads passing a flag, before/after each runner; the vCPUs' "
+            "placement): " + "; ".join(parts))

@@ -131,9 +131,13 @@ def main():
 
     print(f"CPU: {cpu_model()}; densekit ISA {densekit._core.ISA}; {args.threads} thread(s); "
           f"{args.workload}, batch {args.batch}; {rows} rows = {steps} steps; load average {os.getloadavg()[0]:.1f}")
+    round_trip = densekit._core._testing.cross_core_round_trip_ns
+    before = round_trip()
     model = fitted_model(spec, x, y, args.batch)
     epoch = min(timed_epoch(model, x, y, args.batch) for _ in range(args.epochs))
     step = epoch / steps
+    print(f"cross-core round trip before/after the epochs: {before:.0f}/{round_trip():.0f} ns "
+          "(two threads passing a flag: where the vCPUs sit)")
     flop = wl.training_flops_per_sample(spec) * args.batch
     print(f"step in fit: {step * 1e6:8.1f} us ({flop / step / 1e9:.0f} GFLOP/s; epoch {epoch * 1e3:.0f} ms, best of {args.epochs})")
 

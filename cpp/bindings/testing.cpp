@@ -1,16 +1,23 @@
 // densekit._core._testing: entry points for the test-suite only, kept apart from the API users
 // see (python/densekit never imports this submodule). float64 twins of the activation and loss
 // paths, for gradient checks by finite differences; a model's flat gradient; and the GEMM
-// kernels beside their naive reference (cpp/src/gemm_reference.hpp).
+// kernels beside their naive reference (cpp/src/gemm_reference.hpp). The benchmarks also use the
+// GEMM and the cross-core round trip.
 #include "common.hpp"
 
 #include "gemm.hpp"
 #include "gemm_packing.hpp"
 #include "gemm_reference.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace densekit_py {
 
@@ -133,6 +140,50 @@ const char* path_name(GemmPath path) {
   return "?";
 }
 
+// Waits until `flag` holds `value`, spinning, then yielding (on one core the other thread needs
+// the time slice to move).
+void wait_for(const std::atomic<int64_t>& flag, int64_t value) {
+  for (int spins = 0; flag.load(std::memory_order_acquire) != value; ++spins)
+    if (spins < (1 << 14)) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else {
+      std::this_thread::yield();
+    }
+}
+
+// Nanoseconds for a flag to go from one thread to another and back, the best of `repeats` runs of
+// `trips` round trips: how far apart the system placed two threads. On a virtual machine this
+// changes while a process runs (the hypervisor moves the vCPUs), and with it the speed of every
+// step that hands data between the cores, so benchmarks print it beside their figures.
+double cross_core_round_trip_ns(int64_t trips, int64_t repeats) {
+  if (trips < 1 || repeats < 1)
+    throw ValueError("cross_core_round_trip_ns: `trips` and `repeats` must be positive. Received: trips=" +
+                     std::to_string(trips) + ", repeats=" + std::to_string(repeats));
+  if (std::thread::hardware_concurrency() < 2) return std::numeric_limits<double>::quiet_NaN();
+  alignas(64) std::atomic<int64_t> flag{0};
+  const int64_t total = trips * repeats;
+  std::thread echo([&] {
+    for (int64_t i = 0; i < total; ++i) {
+      wait_for(flag, 2 * i + 1);
+      flag.store(2 * i + 2, std::memory_order_release);
+    }
+  });
+  double best = std::numeric_limits<double>::infinity();
+  for (int64_t r = 0, i = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t t = 0; t < trips; ++t, ++i) {
+      flag.store(2 * i + 1, std::memory_order_release);
+      wait_for(flag, 2 * i + 2);
+    }
+    const std::chrono::duration<double, std::nano> spent = std::chrono::steady_clock::now() - start;
+    best = std::min(best, spent.count() / double(trips));
+  }
+  echo.join();
+  return best;
+}
+
 }  // namespace
 
 void init_testing(py::module_& core) {
@@ -176,6 +227,8 @@ void init_testing(py::module_& core) {
     out["l2_cache_bytes"] = l2_cache_bytes();  // what the packed path sizes its blocks by
     return out;
   });
+  m.def("cross_core_round_trip_ns", &cross_core_round_trip_ns, py::arg("trips") = 20000, py::arg("repeats") = 5,
+        py::call_guard<py::gil_scoped_release>());
   m.def("transpose", &transposed<&transpose>, py::arg("src"));
   m.def("transpose_reference", &transposed<&transpose_reference>, py::arg("src"));
 }
