@@ -327,7 +327,10 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     model->input_structure = input_structure, model->input_keys = input_keys;
     model->output_structure = output_structure, model->output_keys = output_keys;
   }
-  if (compile && json.contains("compile_config") && !json["compile_config"].is_null())
+  // An uncompiled Keras model's is null or {}: Keras compiles only from a non-empty one
+  // (deserialize_keras_object in keras/src/saving/serialization_lib.py).
+  if (compile && json.contains("compile_config") && !json["compile_config"].is_null() &&
+      !(json["compile_config"].is_object() && json["compile_config"].empty()))
     compile_from_config(*model, json["compile_config"]);
   return model;
 }

@@ -95,7 +95,11 @@ LayerPtr activation_layer_from_config(const std::string& class_name, const std::
 }  // namespace
 
 const LayerType& activation_layer_type() {
-  static const LayerType type{{"Activation", "ReLU", "LeakyReLU", "ELU", "Softmax"}, activation_layer_config,
+  static const LayerType type{{{"Activation", {"activation"}},
+                               {"ReLU", {"max_value", "negative_slope", "threshold"}},
+                               {"LeakyReLU", {"negative_slope", "alpha"}},  // alpha: Keras 2's name, still read
+                               {"ELU", {"alpha"}},
+                               {"Softmax", {"axis"}}}, activation_layer_config,
                               activation_layer_from_config};
   return type;
 }

@@ -205,7 +205,11 @@ LayerPtr batch_normalization_from_config(const std::string&, const std::string& 
 }  // namespace
 
 const LayerType& batch_normalization_type() {
-  static const LayerType type{{"BatchNormalization"}, batch_normalization_config, batch_normalization_from_config};
+  static const LayerType type{{{"BatchNormalization",
+                                {"axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+                                 "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
+                                 "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized", "renorm",
+                                 "renorm_clipping", "renorm_momentum"}}}, batch_normalization_config, batch_normalization_from_config};
   return type;
 }
 

@@ -203,7 +203,10 @@ LayerPtr dense_from_config(const std::string&, const std::string& name, const Js
 }  // namespace
 
 const LayerType& dense_type() {
-  static const LayerType type{{"Dense"}, dense_config, dense_from_config};
+  static const LayerType type{{{"Dense",
+                                {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                 "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_rank",
+                                 "lora_alpha", "quantization_config"}}}, dense_config, dense_from_config};
   return type;
 }
 

@@ -30,7 +30,7 @@ LayerPtr dropout_from_config(const std::string&, const std::string& name, const 
 }  // namespace
 
 const LayerType& dropout_type() {
-  static const LayerType type{{"Dropout"}, dropout_config, dropout_from_config};
+  static const LayerType type{{{"Dropout", {"rate", "noise_shape", "seed"}}}, dropout_config, dropout_from_config};
   return type;
 }
 

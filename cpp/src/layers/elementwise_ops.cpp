@@ -260,12 +260,12 @@ LayerPtr binary_from_config(const std::string&, const std::string& name, const J
 }  // namespace
 
 const LayerType& elementwise_op_type() {
-  static const LayerType type{{"ElementwiseOp"}, elementwise_config, elementwise_from_config};
+  static const LayerType type{{{"ElementwiseOp", {"op", "x_min", "x_max", "value"}}}, elementwise_config, elementwise_from_config};
   return type;
 }
 
 const LayerType& binary_op_type() {
-  static const LayerType type{{"BinaryOp"}, binary_config, binary_from_config};
+  static const LayerType type{{{"BinaryOp", {"op"}}}, binary_config, binary_from_config};
   return type;
 }
 

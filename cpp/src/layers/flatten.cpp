@@ -36,7 +36,7 @@ LayerPtr flatten_from_config(const std::string&, const std::string& name, const 
 }  // namespace
 
 const LayerType& flatten_type() {
-  static const LayerType type{{"Flatten"}, flatten_config, flatten_from_config};
+  static const LayerType type{{{"Flatten", {"data_format"}}}, flatten_config, flatten_from_config};
   return type;
 }
 

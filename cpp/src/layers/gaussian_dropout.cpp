@@ -36,7 +36,7 @@ LayerPtr gaussian_dropout_from_config(const std::string&, const std::string& nam
 }  // namespace
 
 const LayerType& gaussian_dropout_type() {
-  static const LayerType type{{"GaussianDropout"}, gaussian_dropout_config, gaussian_dropout_from_config};
+  static const LayerType type{{{"GaussianDropout", {"rate", "seed"}}}, gaussian_dropout_config, gaussian_dropout_from_config};
   return type;
 }
 

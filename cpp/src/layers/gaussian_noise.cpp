@@ -56,7 +56,7 @@ LayerPtr gaussian_noise_from_config(const std::string&, const std::string& name,
 }  // namespace
 
 const LayerType& gaussian_noise_type() {
-  static const LayerType type{{"GaussianNoise"}, gaussian_noise_config, gaussian_noise_from_config};
+  static const LayerType type{{{"GaussianNoise", {"stddev", "seed"}}}, gaussian_noise_config, gaussian_noise_from_config};
   return type;
 }
 

@@ -224,7 +224,7 @@ LayerPtr index_map_from_config(const std::string&, const std::string& name, cons
 }  // namespace
 
 const LayerType& index_map_op_type() {
-  static const LayerType type{{"IndexMapOp"}, index_map_config, index_map_from_config};
+  static const LayerType type{{{"IndexMapOp", {"op", "key", "axes", "indices", "axis"}}}, index_map_config, index_map_from_config};
   return type;
 }
 

@@ -43,7 +43,7 @@ LayerPtr input_layer_from_config(const std::string&, const std::string& name, co
 }  // namespace
 
 const LayerType& input_layer_type() {
-  static const LayerType type{{"InputLayer"}, input_layer_config, input_layer_from_config};
+  static const LayerType type{{{"InputLayer", {}, true}}, input_layer_config, input_layer_from_config};
   return type;
 }
 

@@ -170,7 +170,10 @@ LayerPtr layer_normalization_from_config(const std::string&, const std::string& 
 }  // namespace
 
 const LayerType& layer_normalization_type() {
-  static const LayerType type{{"LayerNormalization"}, layer_normalization_config, layer_normalization_from_config};
+  static const LayerType type{{{"LayerNormalization",
+                                {"axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+                                 "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+                                 "rms_scaling"}}}, layer_normalization_config, layer_normalization_from_config};
   return type;
 }
 

@@ -100,12 +100,12 @@ LayerPtr random_draw_from_config(const std::string&, const std::string& name, co
 }  // namespace
 
 const LayerType& add_loss_type() {
-  static const LayerType type{{"AddLoss"}, add_loss_config, add_loss_from_config};
+  static const LayerType type{{{"AddLoss", {"reduction", "scale", "offset"}}}, add_loss_config, add_loss_from_config};
   return type;
 }
 
 const LayerType& random_draw_type() {
-  static const LayerType type{{"RandomDraw"}, random_draw_config, random_draw_from_config};
+  static const LayerType type{{{"RandomDraw", {"distribution", "a", "b"}}}, random_draw_config, random_draw_from_config};
   return type;
 }
 

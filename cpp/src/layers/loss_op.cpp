@@ -60,7 +60,7 @@ LayerPtr loss_op_from_config(const std::string&, const std::string& name, const 
 }  // namespace
 
 const LayerType& loss_op_type() {
-  static const LayerType type{{"LossOp"}, loss_op_config, loss_op_from_config};
+  static const LayerType type{{{"LossOp", {"loss"}}}, loss_op_config, loss_op_from_config};
   return type;
 }
 

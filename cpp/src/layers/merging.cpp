@@ -202,12 +202,12 @@ LayerPtr concatenate_from_config(const std::string&, const std::string& name, co
 }  // namespace
 
 const LayerType& merge_type() {
-  static const LayerType type{{"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}, merge_config, merge_from_config};
+  static const LayerType type{{{"Add", {}}, {"Subtract", {}}, {"Multiply", {}}, {"Average", {}}, {"Maximum", {}}, {"Minimum", {}}}, merge_config, merge_from_config};
   return type;
 }
 
 const LayerType& concatenate_type() {
-  static const LayerType type{{"Concatenate"}, concatenate_config, concatenate_from_config};
+  static const LayerType type{{{"Concatenate", {"axis"}}}, concatenate_config, concatenate_from_config};
   return type;
 }
 

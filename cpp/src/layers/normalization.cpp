@@ -235,7 +235,7 @@ LayerPtr normalization_from_config(const std::string&, const std::string& name, 
 }  // namespace
 
 const LayerType& normalization_type() {
-  static const LayerType type{{"Normalization"}, normalization_config, normalization_from_config};
+  static const LayerType type{{{"Normalization", {"axis", "mean", "variance", "invert"}}}, normalization_config, normalization_from_config};
   return type;
 }
 

@@ -87,7 +87,7 @@ LayerPtr prelu_from_config(const std::string&, const std::string& name, const Js
 }  // namespace
 
 const LayerType& prelu_type() {
-  static const LayerType type{{"PReLU"}, prelu_config, prelu_from_config};
+  static const LayerType type{{{"PReLU", {"alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"}}}, prelu_config, prelu_from_config};
   return type;
 }
 

@@ -206,7 +206,7 @@ LayerPtr reduce_from_config(const std::string&, const std::string& name, const J
 }  // namespace
 
 const LayerType& reduce_type() {
-  static const LayerType type{{"Reduce"}, reduce_config, reduce_from_config};
+  static const LayerType type{{{"Reduce", {"op", "axis", "keepdims"}}}, reduce_config, reduce_from_config};
   return type;
 }
 

@@ -2,6 +2,7 @@
 
 #include <densekit/naming.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace densekit {
@@ -11,8 +12,33 @@ namespace {
 struct Registry {
   std::vector<const LayerType*> types;
   std::map<std::string, const LayerType*> by_name;
+  std::map<std::string, const LayerClass*> class_by_name;
   std::string names;  // "Dense, Dropout, ... and InputLayer"
 };
+
+// What Keras's base Layer.__init__ takes besides a class's own arguments (keras/src/layers/layer.py),
+// and batch_input_shape: Keras 2 files put it on a model's first layer, and Keras's loader of
+// those files turns it into input_shape (keras/src/legacy/saving/saving_utils.py).
+const std::vector<std::string>& base_layer_arguments() {
+  static const std::vector<std::string> keys{"name",         "trainable",   "dtype",           "autocast",
+                                             "activity_regularizer", "input_dim", "input_shape", "batch_input_shape"};
+  return keys;
+}
+
+bool takes(const std::vector<std::string>& arguments, const std::string& key) {
+  return std::find(arguments.begin(), arguments.end(), key) != arguments.end();
+}
+
+// A config key that is neither the class's argument nor the base Layer's is refused, with Keras's
+// message (Layer.__init__ in keras/src/layers/layer.py).
+void check_arguments(const LayerClass& cls, const Json& config) {
+  if (cls.any_arguments) return;
+  std::string unknown;
+  for (auto it = config.begin(); it != config.end(); ++it)
+    if (!takes(cls.arguments, it.key()) && !takes(base_layer_arguments(), it.key()))
+      unknown += (unknown.empty() ? "'" : ", '") + it.key() + "': " + it.value().dump();
+  if (!unknown.empty()) throw ValueError("Unrecognized keyword arguments passed to " + cls.name + ": {" + unknown + "}");
+}
 
 const Registry& registry() {
   static const Registry r = [] {
@@ -25,9 +51,10 @@ const Registry& registry() {
                  &weight_op_type(), &add_loss_type(), &random_draw_type(), &loss_op_type()};
     std::vector<std::string> all;
     for (const LayerType* type : out.types)
-      for (const std::string& name : type->class_names) {
-        out.by_name[name] = type;
-        all.push_back(name);
+      for (const LayerClass& cls : type->classes) {
+        out.by_name[cls.name] = type;
+        out.class_by_name[cls.name] = &cls;
+        all.push_back(cls.name);
       }
     for (size_t i = 0; i < all.size(); ++i) out.names += (i == 0 ? "" : i + 1 == all.size() ? " and " : ", ") + all[i];
     return out;
@@ -67,6 +94,7 @@ Json layer_config(const Layer& layer) {
 LayerPtr layer_from_config(const std::string& class_name, const Json& config) {
   if (!config.is_object()) throw ValueError("The config of a " + class_name + " layer must be an object; received " + config.dump());
   const LayerType& type = layer_type(class_name);
+  check_arguments(*registry().class_by_name.at(class_name), config);
   std::string name = field(config, "name", std::string());
   if (name.empty()) name = auto_name(class_name);
   LayerPtr layer = type.from_config(class_name, name, config);

@@ -11,8 +11,17 @@
 
 namespace densekit {
 
+// A Keras class a layer type reads and writes, with the arguments its constructor takes besides
+// the base Layer's (its `__init__` in keras/src/layers/): a config with any other key is refused,
+// as Keras's Layer.__init__ refuses it ("Unrecognized keyword arguments passed to Dense").
+struct LayerClass {
+  std::string name;
+  std::vector<std::string> arguments;
+  bool any_arguments = false;  // InputLayer's: Keras's InputLayer ignores keys it does not know
+};
+
 struct LayerType {
-  std::vector<std::string> class_names;  // Keras's class names this type reads and writes
+  std::vector<LayerClass> classes;
   // The whole config: base_config(layer) first, then the layer's fields in Keras's order.
   Json (*config)(const Layer& layer);
   // A layer named `name` from a config already known to be an object; ValueError on bad fields.

@@ -46,7 +46,7 @@ LayerPtr rescaling_from_config(const std::string&, const std::string& name, cons
 }  // namespace
 
 const LayerType& rescaling_type() {
-  static const LayerType type{{"Rescaling"}, rescaling_config, rescaling_from_config};
+  static const LayerType type{{{"Rescaling", {"scale", "offset"}}}, rescaling_config, rescaling_from_config};
   return type;
 }
 

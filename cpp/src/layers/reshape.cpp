@@ -59,7 +59,7 @@ LayerPtr reshape_from_config(const std::string&, const std::string& name, const 
 }  // namespace
 
 const LayerType& reshape_type() {
-  static const LayerType type{{"Reshape"}, reshape_config, reshape_from_config};
+  static const LayerType type{{{"Reshape", {"target_shape"}}}, reshape_config, reshape_from_config};
   return type;
 }
 

@@ -159,7 +159,7 @@ LayerPtr weight_op_from_config(const std::string&, const std::string& name, cons
 }  // namespace
 
 const LayerType& weight_op_type() {
-  static const LayerType type{{"WeightOp"}, weight_op_config, weight_op_from_config};
+  static const LayerType type{{{"WeightOp", {"op", "weight_name", "shape", "weight_trainable", "initializer", "regularizer", "constraint"}}}, weight_op_config, weight_op_from_config};
   return type;
 }
 

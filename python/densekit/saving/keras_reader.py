@@ -190,7 +190,9 @@ def _read_archive(path, source):
         paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
         with h5py.File(io.BytesIO(data), "r") as h5file:
             weights, optimizer_vars = read_store_weights(h5file, paths)
-        compile_config = serialized.pop("compile_config", None)
+        # An uncompiled model's can be {}: Keras compiles only from a non-empty one
+        # (deserialize_keras_object in keras/src/saving/serialization_lib.py).
+        compile_config = serialized.pop("compile_config", None) or None
         flat, _ = keras_nested.inline(serialized, source)  # the weights were read by their nested paths
     return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 

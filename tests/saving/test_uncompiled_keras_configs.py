@@ -1,0 +1,44 @@
+"""An uncompiled Keras 3 model writes `"compile_config": {}` in its `.keras` archive and in
+`to_json()` (Keras 3.15): Keras compiles only from a non-empty one, and so does densekit
+(deserialize_keras_object in keras/src/saving/serialization_lib.py)."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+
+def uncompiled_model():
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+
+
+def test_model_from_json_with_an_empty_compile_config_builds_an_uncompiled_model():
+    model = uncompiled_model()
+    config = json.loads(model.to_json())
+    config["compile_config"] = {}
+    again = keras.models.model_from_json(json.dumps(config))
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(again.predict(x, verbose=0).shape, (2, 2))
+    assert not again.compiled
+
+
+@pytest.mark.parametrize("value", [{}, None])
+def test_a_keras_archive_with_an_empty_compile_config_loads(tmp_path, value):
+    model = uncompiled_model()
+    model.save(tmp_path / "written.keras")
+    with zipfile.ZipFile(tmp_path / "written.keras") as src, zipfile.ZipFile(tmp_path / "m.keras", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                config["compile_config"] = value
+                data = json.dumps(config).encode()
+            dst.writestr(item, data)
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert not loaded.compiled
