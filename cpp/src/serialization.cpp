@@ -183,6 +183,21 @@ void add_functional_nodes(const Json& layers, Graph& graph, std::map<std::string
       throw ValueError("The model config calls layer '" + p.layer->name() + "' on a tensor that no layer produces.");
 }
 
+// Whether a Sequential config can describe the graph: one input, then each layer on the previous
+// one's output. A Sequential holding a functional model has that model's layers inlined, and they
+// need not form a chain: such a model is written as a functional one (docs/keras-files.md).
+bool is_chain(const Graph& g) {
+  if (g.input_nodes().size() != 1 || g.output_nodes().size() != 1) return false;
+  int previous = g.input_nodes()[0];
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const Node& n = g.nodes()[i];
+    if (!n.layer) continue;
+    if (n.inputs.size() != 1 || n.inputs[0] != previous) return false;
+    previous = static_cast<int>(i);
+  }
+  return previous == g.output_nodes()[0];
+}
+
 }  // namespace
 
 Json model_config(const Model& model) {
@@ -192,7 +207,9 @@ Json model_config(const Model& model) {
   config["name"] = model.name;
   config["trainable"] = true;
   Json build = Json::object();
-  if (model.class_name == "Sequential") {
+  const bool sequential = model.class_name == "Sequential" && is_chain(g);
+  const std::string class_name = sequential || model.class_name != "Sequential" ? model.class_name : "Functional";
+  if (sequential) {
     config["dtype"] = dtype_policy();
     const Node& input = g.nodes()[g.input_nodes()[0]];
     layers.push_back(wrap("keras.layers", "InputLayer", layer_config(InputLayer(input.name, input.shape))));
@@ -252,7 +269,9 @@ Json model_config(const Model& model) {
     config["input_layers"] = structured_triples(ins, model.input_structure, model.input_keys);
     config["output_layers"] = structured_triples(outs, model.output_structure, model.output_keys);
   }
-  Json out = wrap("keras", model.class_name, config);
+  // Keras finds Functional by its module path: "keras" alone names only its public classes
+  // (_retrieve_class_or_fn in keras/src/saving/serialization_lib.py), and Functional is not one.
+  Json out = wrap(class_name == "Functional" ? "keras.src.models.functional" : "keras", class_name, config);
   if (!build.empty()) out["build_config"] = build;
   if (model.compiled()) out["compile_config"] = compile_config(model);
   return out;

@@ -21,4 +21,23 @@ def model_from_json(json_string, custom_objects=None):
     elif not isinstance(json_string, str):
         raise TypeError(f"`json_string` must be a JSON string (from model.to_json()). Received an object of type "
                         f"{type(json_string).__name__}: {json_string!r:.100}")
-    return saving.wrap_core_model(_core.model_from_config_json(json_string, True))
+    return saving.wrap_core_model(_core.model_from_config_json(_nested_models_inlined(json_string), True))
+
+
+def _nested_models_inlined(json_string):
+    """The JSON with its nested models (a model used as a layer) replaced by their layers, as
+    load_model() reads them from Keras files (saving/keras_nested.py). Anything else, malformed
+    JSON included, goes to the C++ reader as it is, which names what is wrong."""
+    try:
+        serialized = json.loads(json_string)
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's limit: the C++ reader says so
+        return json_string
+    config = serialized.get("config") if isinstance(serialized, dict) else None
+    layers = config.get("layers") if isinstance(config, dict) else None
+    from densekit.saving import keras_nested
+
+    if not isinstance(layers, list) or not any(isinstance(e, dict) and e.get("class_name") in keras_nested.NESTED
+                                               for e in layers):
+        return json_string
+    flat, _ = keras_nested.inline(serialized, "the model config")
+    return json.dumps(flat)

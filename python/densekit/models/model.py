@@ -364,7 +364,11 @@ class Model(Trainer, WeightsMixin):
         return self._serialized()["config"]
 
     def to_json(self, **kwargs):
-        return json.dumps(self._serialized(), **kwargs)
+        # With seeds Keras can use, as in the model's .keras archive: Keras's model_from_json
+        # reads it (keras/src/models/model.py).
+        from densekit.saving import keras_writer
+
+        return json.dumps(keras_writer.fit_seeds(self._serialized()), **kwargs)
 
     def __reduce__(self):
         self._require_built("state to pickle")

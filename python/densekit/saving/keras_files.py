@@ -94,7 +94,10 @@ def native_bytes_from_keras(keras_file, compile=True):
     tensors = _fill_layer_weights(template, keras_file.layer_weights, source)
     if compile_config is not None and keras_file.optimizer_vars:
         paths = keras_layout.trainable_paths(template_core, serialized)
-        state, learning_rate = _optimizer_state(compile_config, paths, keras_file.optimizer_vars, source)
+        # The optimizer as the template was compiled with it: a compile config without one (Keras's
+        # .h5 writer takes it out of the model's own) means compile()'s default, RMSprop.
+        compiled = json.loads(metadata["compile_config"])
+        state, learning_rate = _optimizer_state(compiled, paths, keras_file.optimizer_vars, source)
         tensors.update(state)
         if learning_rate is not None:  # the variable's value: a callback may have changed the rate
             written = json.loads(metadata["compile_config"])

@@ -66,26 +66,26 @@ def _weights_h5(model, serialized):
     return buffer.getvalue()
 
 
-def _fit_seeds(value):
+def fit_seeds(value):
     """Seeds Keras can use: densekit records the 64-bit seed an initializer (or Dropout,
     GaussianNoise) drew, and Keras's TensorFlow backend turns a seed into an int32 tensor, so a
     larger one fails to load. Reduced to 31 bits; it only matters when Keras re-initializes."""
     if isinstance(value, dict):
-        return {k: (v % 2**31 if k == "seed" and isinstance(v, int) and not 0 <= v < 2**31 else _fit_seeds(v))
+        return {k: (v % 2**31 if k == "seed" and isinstance(v, int) and not 0 <= v < 2**31 else fit_seeds(v))
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_fit_seeds(v) for v in value]
+        return [fit_seeds(v) for v in value]
     return value
 
 
-def _serialized(model):
-    serialized = _fit_seeds(json.loads(_core.model_config_json(model._core)))
+def serialized_for_keras(model):
+    """The model as a .keras archive's config.json holds it: seeds Keras can use, and for a
+    functional model Keras's build config and Keras's order of the layers (the order Keras names
+    the weights' groups in)."""
+    serialized = fit_seeds(json.loads(_core.model_config_json(model._core)))
     if serialized.get("class_name") == "Functional":
-        # Keras finds Functional by its module path: "keras" alone names only public classes
-        # (keras/src/saving/serialization_lib.py, _retrieve_class_or_fn), and Functional is not one.
-        serialized["module"] = "keras.src.models.functional"
         serialized.setdefault("build_config", {"input_shape": None})  # as Keras writes a functional model's
-        serialized = keras_graph.in_keras_order(serialized)  # the order Keras names the weights' groups in
+        serialized = keras_graph.in_keras_order(serialized)
     return serialized
 
 
@@ -118,7 +118,7 @@ def _write_atomically(path, write):
 
 def save_archive(model, path):
     """Writes ``model`` as a Keras 3 ``.keras`` archive."""
-    serialized = _serialized(model)
+    serialized = serialized_for_keras(model)
     metadata = {"keras_version": KERAS_LAYOUT_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "densekit_version": _core.__version__}
@@ -135,5 +135,5 @@ def save_archive(model, path):
 
 def save_weights(model, path):
     """Writes ``model``'s weights (and optimizer state) in Keras 3's ``.weights.h5`` layout."""
-    weights = _weights_h5(model, _serialized(model))
+    weights = _weights_h5(model, serialized_for_keras(model))
     _write_atomically(path, lambda f: f.write(weights))
