@@ -59,7 +59,12 @@ def keras_order(class_name, config, trainable_paths):
     names = ["optimizer/iterations"] + ([None] if has_learning_rate_variable(config) else [])
     for group in keras_groups(class_name, config):
         names += [f"optimizer/{slot}/{path}" for path in trainable_paths for slot in group]
+    if class_name == "Nadam":
+        names.append(NADAM_PRODUCT)  # the running product of momentum factors, last (Keras 3.15)
     return names
+
+
+NADAM_PRODUCT = "optimizer/u_product"
 
 
 def to_native(class_name, config, trainable_paths, keras_vars):
@@ -71,6 +76,10 @@ def to_native(class_name, config, trainable_paths, keras_vars):
     if len(keras_vars) == prefix and len(names) > prefix:
         # Saved before its first step: Keras had created only these; the slots start at zero.
         names = [None] * prefix
+    elif class_name == "Nadam" and len(keras_vars) == len(names) - 1:
+        # Keras before 3.15 did not save the momentum product (an untracked variable): a model it
+        # reloaded started the product again at 1, and so does densekit.
+        names = names[:-1]
     if len(keras_vars) != len(names):
         return None
     tensors, learning_rate = {}, None
@@ -80,12 +89,12 @@ def to_native(class_name, config, trainable_paths, keras_vars):
                 learning_rate = float(np.asarray(value).reshape(()))
         elif name == "optimizer/iterations":
             tensors[name] = np.asarray(value, dtype=np.int64).reshape(())
+        elif name == NADAM_PRODUCT:  # a float32 variable in Keras, a float64 scalar in densekit
+            tensors[name] = np.float64(np.asarray(value).reshape(()))
         else:
             tensors[name] = np.asarray(value, dtype=np.float32)
     if class_name == "Nadam":
-        # Keras does not save Nadam's running product of momentum coefficients (an untracked
-        # variable), so a model Keras reloads starts it again at 1; densekit does the same.
-        tensors["optimizer/u_product"] = np.float64(1.0)
+        tensors.setdefault(NADAM_PRODUCT, np.float64(1.0))
     return tensors, learning_rate
 
 
@@ -103,6 +112,8 @@ def from_native(class_name, config, trainable_paths, tensors, learning_rate):
             out.append(np.float32(learning_rate))
         elif name == "optimizer/iterations":
             out.append(np.int64(tensors.get(name, 0)))
+        elif name == NADAM_PRODUCT:
+            out.append(np.float32(tensors.get(name, 1.0)))
         elif name in tensors:
             out.append(tensors[name])
         else:
