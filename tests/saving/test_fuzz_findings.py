@@ -15,6 +15,9 @@ MALFORMED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 FINDINGS = {
     # A Sequential config whose InputLayer entry has no "config": read out of bounds (ASan).
     "config_input_layer_without_config.json": ("model_from_json", "ValueError", "config"),
+    # A functional config holding a nested model whose layer entry has no "class_name": a
+    # KeyError from the inlining of nested models (atheris, 2026-12-05).
+    "config_nested_entry_without_class_name.json": ("model_from_json", "ValueError", "nested model"),
 }
 
 LOADERS = {

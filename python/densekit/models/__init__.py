@@ -39,5 +39,9 @@ def _nested_models_inlined(json_string):
     if not isinstance(layers, list) or not any(isinstance(e, dict) and e.get("class_name") in keras_nested.NESTED
                                                for e in layers):
         return json_string
-    flat, _ = keras_nested.inline(serialized, "the model config")
+    try:
+        flat, _ = keras_nested.inline(serialized, "the model config")
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects what Keras writes
+        raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
+                         f"({type(error).__name__}: {error}).") from None
     return json.dumps(flat)
