@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include <sched.h>
+
 namespace densekit_py {
 
 using namespace densekit;
@@ -143,7 +145,7 @@ const char* path_name(GemmPath path) {
 // Waits until `flag` holds `value`, spinning, then yielding (on one core the other thread needs
 // the time slice to move).
 void wait_for(const std::atomic<int64_t>& flag, int64_t value) {
-  for (int spins = 0; flag.load(std::memory_order_acquire) != value; ++spins)
+  for (int64_t spins = 0; flag.load(std::memory_order_acquire) != value; ++spins)
     if (spins < (1 << 14)) {
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
@@ -158,13 +160,20 @@ void wait_for(const std::atomic<int64_t>& flag, int64_t value) {
 // changes while a process runs (the hypervisor moves the vCPUs), and with it the speed of every
 // step that hands data between the cores, so benchmarks print it beside their figures.
 double cross_core_round_trip_ns(int64_t trips, int64_t repeats) {
-  if (trips < 1 || repeats < 1)
-    throw ValueError("cross_core_round_trip_ns: `trips` and `repeats` must be positive. Received: trips=" +
+  if (trips < 1 || repeats < 1 || trips > 1000000000 || repeats > 1000)
+    throw ValueError("cross_core_round_trip_ns: `trips` must be in [1, 1e9] and `repeats` in [1, 1000]. Received: trips=" +
                      std::to_string(trips) + ", repeats=" + std::to_string(repeats));
-  if (std::thread::hardware_concurrency() < 2) return std::numeric_limits<double>::quiet_NaN();
-  alignas(64) std::atomic<int64_t> flag{0};
+  // The CPUs this process may run on (taskset, cgroups), not the machine's: with one, the two
+  // threads would take turns on it and the figure would measure the scheduler.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2)
+    return std::numeric_limits<double>::quiet_NaN();
+  struct alignas(64) Line {
+    std::atomic<int64_t> flag{0};
+  } line;  // a cache line of its own
+  std::atomic<int64_t>& flag = line.flag;
   const int64_t total = trips * repeats;
-  std::thread echo([&] {
+  std::thread echo([&flag, total] {
     for (int64_t i = 0; i < total; ++i) {
       wait_for(flag, 2 * i + 1);
       flag.store(2 * i + 2, std::memory_order_release);

@@ -110,3 +110,23 @@ def test_a_compile_config_without_an_optimizer_compiles_with_rmsprop_as_keras_do
     assert any("optimizer variables do not match a RMSprop optimizer" in str(w.message) for w in caught)
     x = np.ones((2, 4), "float32")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_sequential_from_config_rebuilds_a_sequential_written_as_functional():
+    model = sequential_holding_a_functional_block()
+    again = keras.Sequential.from_config(model.get_config())
+    again.set_weights(model.get_weights())
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_wrappers_copy_starts_from_the_models_own_weights():
+    """to_json() reduces the seeds to what Keras reads; the wrappers' copy uses densekit's own
+    config, whose seeds reproduce the model's initial weights (docs/sklearn.md)."""
+    from densekit.wrappers.model_building import compiled_copy
+
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    copy = compiled_copy(model, "SKLearnRegressor")
+    for a, b in zip(copy.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)

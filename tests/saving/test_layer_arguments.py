@@ -40,13 +40,13 @@ def test_an_argument_the_class_does_not_take_is_refused_with_keras_message(layer
     entry["config"][key] = value
     with pytest.raises(ValueError) as raised:
         keras.models.model_from_json(json.dumps(config))
-    assert f"Unrecognized keyword arguments passed to {entry['class_name']}: {{'{key}': {json.dumps(value)}}}" in str(raised.value)
+    assert f"Unrecognized keyword arguments passed to {entry['class_name']}: {{'{key}': {value!r}}}" in str(raised.value)
 
 
 def test_every_unknown_key_is_named():
     config = sequential_config(layers.Dense(2))
-    config["config"]["layers"][-1]["config"].update(a=1, b="two")
-    with pytest.raises(ValueError, match=r"""passed to Dense: \{'a': 1, 'b': "two"\}"""):
+    config["config"]["layers"][-1]["config"].update(a=1, b="two", c=None, d=True)
+    with pytest.raises(ValueError, match=r"passed to Dense: \{'a': 1, 'b': 'two', 'c': None, 'd': True\}"):
         keras.models.model_from_json(json.dumps(config))
 
 

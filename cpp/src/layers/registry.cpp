@@ -29,6 +29,15 @@ bool takes(const std::vector<std::string>& arguments, const std::string& key) {
   return std::find(arguments.begin(), arguments.end(), key) != arguments.end();
 }
 
+// A value as Python prints it (the message is Keras's, which prints the keyword arguments'
+// dict): 'text', None, True; numbers, lists and objects as JSON has them.
+std::string python_repr(const Json& v) {
+  if (v.is_string()) return "'" + v.get<std::string>() + "'";
+  if (v.is_null()) return "None";
+  if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
+  return v.dump();
+}
+
 // A config key that is neither the class's argument nor the base Layer's is refused, with Keras's
 // message (Layer.__init__ in keras/src/layers/layer.py).
 void check_arguments(const LayerClass& cls, const Json& config) {
@@ -36,7 +45,7 @@ void check_arguments(const LayerClass& cls, const Json& config) {
   std::string unknown;
   for (auto it = config.begin(); it != config.end(); ++it)
     if (!takes(cls.arguments, it.key()) && !takes(base_layer_arguments(), it.key()))
-      unknown += (unknown.empty() ? "'" : ", '") + it.key() + "': " + it.value().dump();
+      unknown += (unknown.empty() ? "'" : ", '") + it.key() + "': " + python_repr(it.value());
   if (!unknown.empty()) throw ValueError("Unrecognized keyword arguments passed to " + cls.name + ": {" + unknown + "}");
 }
 

@@ -309,7 +309,7 @@ void compile_from_config(Model& model, const Json& config) {
   if (!config.is_object()) throw ValueError("The compile config must be an object; received " + config.dump());
   // Keras compiles with its config as keyword arguments, so a config without an optimizer (Keras's
   // .h5 writer takes it out of the model's own) gets compile()'s default, RMSprop.
-  const Json optimizer_json = config.contains("optimizer") && !config["optimizer"].is_null() ? config["optimizer"] : Json("rmsprop");
+  const Json optimizer_json = config.contains("optimizer") ? config["optimizer"] : Json("rmsprop");
   auto optimizer = std::make_shared<Optimizer>(optimizer_from(optimizer_json));
   CompileArgs args;
   args.loss = arg_from<std::optional<Loss>>(config.value("loss", Json(nullptr)), [](const Json& l) {

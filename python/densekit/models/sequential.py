@@ -200,6 +200,12 @@ class Sequential(Model):
         if not isinstance(config.get("layers", []), list):
             raise ValueError(f"A Sequential config's `layers` must be a list of layer configs. Received: "
                              f"{config['layers']!r:.100}")
+        if "input_layers" in config:
+            # A Sequential whose layers include a functional model is written as the functional
+            # model its graph is (its skip connections need inbound_nodes): rebuild that.
+            from densekit.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects)
         layers = config.get("layers", [])
         has_shape = config.get("build_input_shape") or (layers and layers[0].get("class_name") == "InputLayer")
         if has_shape:

@@ -69,7 +69,8 @@ def _weights_h5(model, serialized):
 def fit_seeds(value):
     """Seeds Keras can use: densekit records the 64-bit seed an initializer (or Dropout,
     GaussianNoise) drew, and Keras's TensorFlow backend turns a seed into an int32 tensor, so a
-    larger one fails to load. Reduced to 31 bits; it only matters when Keras re-initializes."""
+    larger one fails to load. Reduced to 31 bits; a model rebuilt from the config with fresh weights
+    then draws other ones than the original's (densekit's own format keeps the full seeds)."""
     if isinstance(value, dict):
         return {k: (v % 2**31 if k == "seed" and isinstance(v, int) and not 0 <= v < 2**31 else fit_seeds(v))
                 for k, v in value.items()}

@@ -1,7 +1,7 @@
 """Getting the model a wrapper trains: a fresh copy of a compiled model, or the one the user's
 model function builds; and the checks that it can be trained and predicted by a wrapper."""
 
-from densekit import losses, models
+from densekit import _core, losses, models
 
 
 def compiled_copy(model, wrapper):
@@ -13,8 +13,9 @@ def compiled_copy(model, wrapper):
         raise ValueError(f"{wrapper} received a model that is not built yet, so it cannot be copied for training. "
                          "Start it with keras.Input(shape=...), or pass a function that builds and compiles the model "
                          "(model=build_fn).")
-    # The config records each initializer's seed, so the copy starts from the same weights.
-    return models.model_from_json(model.to_json())
+    # The config records each initializer's seed, so the copy starts from the same weights (the
+    # config as densekit writes it: to_json() reduces the seeds to what Keras reads).
+    return models.model_from_json(_core.model_config_json(model._core))
 
 
 def require_compiled(model, wrapper):
