@@ -5,7 +5,6 @@ gives a clear OSError, ValueError or ImportError naming the problem, never a cra
 partly loaded model; a failed write leaves the previous file in place."""
 
 import io
-import json
 import os
 import sys
 import zipfile
@@ -17,31 +16,9 @@ import pytest
 h5py = pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
 
 import densekit as keras  # noqa: E402
+from file_helpers import edit_json, rewrite_archive  # noqa: E402
 
 KERAS_DIR = Path(__file__).resolve().parent.parent / "data" / "keras"
-
-
-def rewrite_archive(source, target, config=None, metadata=None, weights=None, drop=()):
-    """A copy of a .keras archive with some members replaced (a function of the old value) or dropped."""
-    edits = {"config.json": config, "metadata.json": metadata, "model.weights.h5": weights}
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
-        for name in old.namelist():
-            if name in drop:
-                continue
-            data = old.read(name)
-            edit = edits.get(name)
-            if edit is not None:
-                data = edit(data)
-            new.writestr(name, data)
-    return target
-
-
-def edit_json(change):
-    def edit(data):
-        value = json.loads(data)
-        change(value)
-        return json.dumps(value).encode()
-    return edit
 
 
 def edit_layer(index, **fields):

@@ -14,6 +14,7 @@ pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit
 
 import densekit as keras  # noqa: E402
 from densekit import layers  # noqa: E402
+from file_helpers import edit_json, rewrite_archive  # noqa: E402
 
 KERAS_DIR = Path(__file__).resolve().parent.parent / "data" / "keras"
 
@@ -94,14 +95,8 @@ def test_a_compile_config_without_an_optimizer_compiles_with_rmsprop_as_keras_do
     assert type(keras.models.model_from_json(json.dumps(config)).optimizer).__name__ == "RMSprop"
 
     model.save(tmp_path / "written.keras")
-    with zipfile.ZipFile(tmp_path / "written.keras") as src, zipfile.ZipFile(tmp_path / "m.keras", "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "config.json":
-                archived = json.loads(data)
-                del archived["compile_config"]["optimizer"]
-                data = json.dumps(archived).encode()
-            dst.writestr(item, data)
+    rewrite_archive(tmp_path / "written.keras", tmp_path / "m.keras",
+                    config=edit_json(lambda archived: archived["compile_config"].pop("optimizer")))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = keras.models.load_model(tmp_path / "m.keras")

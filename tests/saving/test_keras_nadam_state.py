@@ -11,6 +11,7 @@ import pytest
 h5py = pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
 
 import densekit as keras  # noqa: E402
+from file_helpers import rewrite_archive  # noqa: E402
 
 
 def data():
@@ -29,16 +30,14 @@ def trained_nadam_model():
 
 def without_last_optimizer_variable(path, out):
     """The archive as Keras before 3.15 wrote it: no momentum product among the variables."""
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            data_ = src.read(item.filename)
-            if item.filename == "model.weights.h5":
-                buffer = io.BytesIO(data_)
-                with h5py.File(buffer, "r+") as f:
-                    group = f["optimizer/vars"]
-                    del group[str(len(group) - 1)]
-                data_ = buffer.getvalue()
-            dst.writestr(item, data_)
+    def drop_last(data):
+        buffer = io.BytesIO(data)
+        with h5py.File(buffer, "r+") as f:
+            group = f["optimizer/vars"]
+            del group[str(len(group) - 1)]
+        return buffer.getvalue()
+
+    rewrite_archive(path, out, weights=drop_last)
 
 
 def next_step(model):

@@ -3,8 +3,6 @@
 writes it passes the argument check of cpp/src/layers/registry.cpp, the empty compile config
 leaves the model uncompiled, and the predictions are Keras's."""
 
-import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
 
 import densekit as keras  # noqa: E402
+from file_helpers import edit_json, rewrite_archive  # noqa: E402
 
 ZOO = Path(__file__).resolve().parent.parent / "data" / "keras" / "layer_zoo.keras"
 
@@ -37,14 +36,10 @@ def test_the_zoo_written_again_by_densekit_loads_again(tmp_path, expected):
 
 
 def test_an_unknown_key_in_one_of_kerass_configs_is_refused(tmp_path):
-    with zipfile.ZipFile(ZOO) as src, zipfile.ZipFile(tmp_path / "bad.keras", "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "config.json":
-                config = json.loads(data)
-                softmax = next(e for e in config["config"]["layers"] if e["class_name"] == "Softmax")
-                softmax["config"]["alpha"] = 1.0  # ELU's argument, not Softmax's
-                data = json.dumps(config).encode()
-            dst.writestr(item, data)
+    def give_softmax_elus_argument(config):
+        softmax = next(e for e in config["config"]["layers"] if e["class_name"] == "Softmax")
+        softmax["config"]["alpha"] = 1.0  # ELU's argument, not Softmax's
+
+    rewrite_archive(ZOO, tmp_path / "bad.keras", config=edit_json(give_softmax_elus_argument))
     with pytest.raises(ValueError, match=r"Unrecognized keyword arguments passed to Softmax: \{'alpha': 1.0\}"):
         keras.models.load_model(tmp_path / "bad.keras")

@@ -3,12 +3,12 @@
 (deserialize_keras_object in keras/src/saving/serialization_lib.py)."""
 
 import json
-import zipfile
 
 import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import edit_json, rewrite_archive
 
 
 def uncompiled_model():
@@ -30,14 +30,8 @@ def test_model_from_json_with_an_empty_compile_config_builds_an_uncompiled_model
 def test_a_keras_archive_with_an_empty_compile_config_loads(tmp_path, value):
     model = uncompiled_model()
     model.save(tmp_path / "written.keras")
-    with zipfile.ZipFile(tmp_path / "written.keras") as src, zipfile.ZipFile(tmp_path / "m.keras", "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "config.json":
-                config = json.loads(data)
-                config["compile_config"] = value
-                data = json.dumps(config).encode()
-            dst.writestr(item, data)
+    rewrite_archive(tmp_path / "written.keras", tmp_path / "m.keras",
+                    config=edit_json(lambda config: config.update(compile_config=value)))
     loaded = keras.models.load_model(tmp_path / "m.keras")
     x = np.arange(6, dtype="float32").reshape(2, 3)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
