@@ -2,18 +2,23 @@
 
 #include "float_mode.hpp"
 
+#include <densekit/errors.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include <new>
 
 #include <pthread.h>
+#include <sched.h>
 
 namespace densekit {
 namespace {
@@ -157,6 +162,14 @@ const bool fork_handler_installed = [] {
   return true;
 }();
 
+// Waits until `flag` holds `value`, spinning, then yielding (on one core the other thread needs
+// the time slice to move).
+void wait_for(const std::atomic<int64_t>& flag, int64_t value) {
+  for (int64_t spins = 0; flag.load(std::memory_order_acquire) != value; ++spins)
+    if (spins < (1 << 14)) relax();
+    else std::this_thread::yield();
+}
+
 }  // namespace
 
 int num_threads() { return thread_setting(); }
@@ -172,6 +185,44 @@ int threads_for(int64_t rows, double work_per_row) {
 
 void run_blocks(int64_t blocks, void (*body)(const void*, int64_t), const void* context) {
   Pool::instance().run(blocks, body, context);
+}
+
+// Nanoseconds for a flag to go from one thread to another and back, the best of `repeats` runs of
+// `trips` round trips: how far apart the system placed two threads. On a virtual machine this
+// changes while a process runs (the hypervisor moves the vCPUs), and with it the speed of every
+// step that hands data between the cores, so benchmarks print it beside their figures.
+double cross_core_round_trip_ns(int64_t trips, int64_t repeats) {
+  if (trips < 1 || repeats < 1 || trips > 1000000000 || repeats > 1000)
+    throw ValueError("cross_core_round_trip_ns: `trips` must be in [1, 1e9] and `repeats` in [1, 1000]. Received: trips=" +
+                     std::to_string(trips) + ", repeats=" + std::to_string(repeats));
+  // The CPUs this process may run on (taskset, cgroups), not the machine's: with one, the two
+  // threads would take turns on it and the figure would measure the scheduler.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2)
+    return std::numeric_limits<double>::quiet_NaN();
+  struct alignas(64) Line {
+    std::atomic<int64_t> flag{0};
+  } line;  // a cache line of its own
+  std::atomic<int64_t>& flag = line.flag;
+  const int64_t total = trips * repeats;
+  std::thread echo([&flag, total] {
+    for (int64_t i = 0; i < total; ++i) {
+      wait_for(flag, 2 * i + 1);
+      flag.store(2 * i + 2, std::memory_order_release);
+    }
+  });
+  double best = std::numeric_limits<double>::infinity();
+  for (int64_t r = 0, i = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t t = 0; t < trips; ++t, ++i) {
+      flag.store(2 * i + 1, std::memory_order_release);
+      wait_for(flag, 2 * i + 2);
+    }
+    const std::chrono::duration<double, std::nano> spent = std::chrono::steady_clock::now() - start;
+    best = std::min(best, spent.count() / double(trips));
+  }
+  echo.join();
+  return best;
 }
 
 }  // namespace densekit

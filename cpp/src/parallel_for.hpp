@@ -23,6 +23,12 @@ constexpr double kMinWorkPerThread = 1 << 18;
 // each, at most num_threads(), and 1 inside a job that is already parallel.
 int threads_for(int64_t rows, double work_per_row);
 
+// Nanoseconds for a flag to go from one of two threads to the other and back (the best of
+// `repeats` runs of `trips`), NaN when the process may use fewer than 2 CPUs: how far apart the
+// system placed them, which benchmarks print beside their figures. ValueError for counts out of
+// range.
+double cross_core_round_trip_ns(int64_t trips, int64_t repeats);
+
 // Runs body(context, block) for blocks 0..blocks-1, on the calling thread and the pool's helpers.
 void run_blocks(int64_t blocks, void (*body)(const void* context, int64_t block), const void* context);
 
