@@ -146,5 +146,15 @@ def serialize(activation):
     return get(activation).name
 
 
-def deserialize(name):
-    return globals()[get(name).name]
+def deserialize(config, custom_objects=None):
+    """keras.activations.deserialize: the activation function a name or a saved dict names (the
+    user's found in ``custom_objects``, a custom_object_scope or the registry)."""
+    from densekit.utils.object_registration import get_registered_object, retrieve_object
+
+    name = config.get("config") if isinstance(config, dict) and config.get("class_name") == "function" else config
+    custom = get_registered_object(name, custom_objects) if isinstance(name, str) else None
+    if custom is not None:
+        return custom
+    if isinstance(config, dict) and config.get("class_name") == "function" and config.get("module") != "builtins":
+        return retrieve_object(config)
+    return globals()[get(config).name]

@@ -6,9 +6,10 @@ import numbers
 import numpy as np
 
 from densekit import _core
+from densekit.utils import object_serialization
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm", "min_max_norm",
-           "non_neg", "unit_norm"]
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "max_norm",
+           "min_max_norm", "non_neg", "serialize", "unit_norm"]
 
 
 def _axis(axis):
@@ -99,6 +100,17 @@ max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNo
 
 _NAMES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": min_max_norm,
           "MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
+
+
+def serialize(constraint):
+    """keras.constraints.serialize: the constraint's Keras config."""
+    return object_serialization.serialize_keras_object(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    """keras.constraints.deserialize: the constraint a name ("max_norm", "NonNeg") or a
+    serialize() dict names."""
+    return object_serialization.deserialize_from(config, custom_objects, _NAMES, (Constraint,), "constraint")
 
 
 def get(identifier):

@@ -4,11 +4,12 @@ twice gives the same values, as in Keras."""
 import numpy as np
 
 from densekit import _core
+from densekit.utils import object_serialization
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
     "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
-    "Zeros", "get", "is_python",
+    "Zeros", "deserialize", "get", "is_python", "serialize",
 ]
 
 
@@ -72,10 +73,20 @@ def values(initializer, shape):
     return np.ascontiguousarray(out)
 
 
+def _fan_axes(input_axes, output_axes):
+    """Keras 3.15's arguments naming a kernel's fan axes (keras/src/initializers/
+    random_initializers.py), written into its configs as None: densekit's kernels are 2-D, the
+    fans their two axes."""
+    if input_axes is not None or output_axes is not None:
+        raise ValueError("densekit's initializers take the fans from 2-D kernels: `input_axes` and `output_axes` must "
+                         f"be None. Received: input_axes={input_axes!r}, output_axes={output_axes!r}")
+
+
 def _simple(class_name, core_name, doc):
     cls = type(class_name, (Initializer,), {"_core_name": core_name, "__doc__": doc})
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        _fan_axes(input_axes, output_axes)
         Initializer.__init__(self, seed)
 
     cls.__init__ = __init__
@@ -144,7 +155,9 @@ class VarianceScaling(Initializer):
     """``scale / fan`` variance; fan from ``mode``; truncated normal, normal or uniform."""
     _core_name = "variance_scaling"
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
+        _fan_axes(input_axes, output_axes)
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in {"fan_in", "fan_out", "fan_avg"}:
@@ -187,6 +200,17 @@ for _cls in [Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal
     _BY_NAME[_cls.__name__] = _cls
     _BY_NAME[_cls._core_name] = _cls
 _BY_NAME.update(_ALIASES)
+
+
+def serialize(initializer):
+    """keras.initializers.serialize: the initializer's Keras config."""
+    return object_serialization.serialize_keras_object(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    """keras.initializers.deserialize: the initializer a name ("glorot_uniform", "Zeros") or a
+    serialize() dict names."""
+    return object_serialization.deserialize_from(config, custom_objects, _BY_NAME, (Initializer,), "initializer")
 
 
 def get(identifier):

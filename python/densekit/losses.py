@@ -1,14 +1,16 @@
 """Losses (computed by the C++ core): Keras's functions (per-sample values) and classes
 (reduced scalars, default reduction ``sum_over_batch_size``)."""
 
+import types
 import warnings
 
 import numpy as np
 
 from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
-from densekit.utils.object_registration import retrieve_object, serialize_object
+from densekit.utils import object_serialization
 from densekit.utils.naming import to_snake_case
+from densekit.utils.object_registration import retrieve_object, serialize_object
 
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
@@ -17,7 +19,7 @@ __all__ = [
     "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "get", "hinge",
     "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy",
-    "squared_hinge",
+    "squared_hinge", "serialize", "deserialize",
 ]
 
 _REDUCTIONS = {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
@@ -47,6 +49,7 @@ class Loss:
     calling the object on arrays runs it eagerly with Keras's reduction."""
 
     _core_name = None
+    _fixed_config = {}  # arguments Keras's config holds that densekit takes at one value only
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None, **params):
         if reduction not in _REDUCTIONS:
@@ -110,7 +113,7 @@ class Loss:
         return ops.sum(values) if self.reduction == "sum" else ops.mean(values)
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, **self._params}
+        return {"name": self.name, "reduction": self.reduction, **self._params, **self._fixed_config}
 
     @classmethod
     def from_config(cls, config):
@@ -159,19 +162,28 @@ class LossFunctionWrapper(Loss):
         return cls(**config)
 
 
-def _loss_class(class_name, core_name, default_name, doc, **defaults):
+def _loss_class(class_name, core_name, default_name, doc, fixed=None, **defaults):
+    """A built-in loss class; ``fixed``: its arguments densekit takes at Keras's default only
+    (and writes in its config, as Keras does)."""
+    fixed = fixed or {}
+
     def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None, **kwargs):
         params = dict(defaults)
         for key, value in kwargs.items():
             if key == "axis":
                 _check_axis(value)
                 continue
+            if key in fixed:
+                if value != fixed[key]:
+                    raise ValueError(f"densekit's {class_name} takes only {key}={fixed[key]!r}. Received: {key}={value!r}")
+                continue
             if key not in defaults:
                 raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument '{key}'")
             params[key] = value
         Loss.__init__(self, name=name, reduction=reduction, dtype=dtype, **params)
 
-    return type(class_name, (Loss,), {"__init__": __init__, "_core_name": core_name, "__doc__": doc})
+    return type(class_name, (Loss,), {"__init__": __init__, "_core_name": core_name, "__doc__": doc,
+                                      "_fixed_config": fixed})
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", "mean_squared_error", "mean_squared_error", "mean((y - p)²)")
@@ -192,13 +204,13 @@ CosineSimilarity = _loss_class("CosineSimilarity", "cosine_similarity", "cosine_
                                "-Σ ŷ·p̂ of the L2-normalised vectors.")
 BinaryCrossentropy = _loss_class("BinaryCrossentropy", "binary_crossentropy", "binary_crossentropy",
                                  "Cross-entropy of 0/1 targets; predictions clipped to [eps, 1-eps].",
-                                 from_logits=False, label_smoothing=0.0)
+                                 fixed={"axis": -1}, from_logits=False, label_smoothing=0.0)
 CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", "categorical_crossentropy",
                                       "categorical_crossentropy", "Cross-entropy of one-hot targets.",
-                                      from_logits=False, label_smoothing=0.0)
+                                      fixed={"axis": -1}, from_logits=False, label_smoothing=0.0)
 SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
                                             "sparse_categorical_crossentropy", "Cross-entropy of integer labels.",
-                                            from_logits=False)
+                                            fixed={"ignore_class": None}, from_logits=False)
 
 
 def _loss_function(name, cls, **fixed):
@@ -241,6 +253,18 @@ bce = BCE = binary_crossentropy
 class _AutoCrossentropy(Loss):
     """``"crossentropy"``/``"ce"``: binary, sparse or categorical from the shapes."""
     _core_name = "crossentropy"
+
+
+def serialize(loss):
+    """keras.losses.serialize: the loss's Keras config (a function's as Keras writes functions)."""
+    return object_serialization.serialize_keras_object(loss)
+
+
+def deserialize(name, custom_objects=None):
+    """keras.losses.deserialize: the loss function or Loss a name or a serialize() dict names."""
+    table = object_serialization.module_objects(__name__, Loss, extra=("mse", "mae", "mape", "msle", "kld", "bce",
+                                                                        "MSE", "MAE", "MAPE", "MSLE", "KLD", "BCE"))
+    return object_serialization.deserialize_from(name, custom_objects, table, (Loss, types.FunctionType), "loss")
 
 
 def get(identifier):

@@ -3,8 +3,8 @@
 import numpy as np
 
 from densekit import _core
+from densekit.utils import naming, object_serialization
 from densekit.utils.object_registration import serialize_object
-from densekit.utils import naming
 
 __all__ = [
     "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -14,7 +14,7 @@ __all__ = [
     "MeanSquaredError", "MeanSquaredLogarithmicError", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
-    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "get",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "deserialize", "get", "serialize",
 ]
 
 
@@ -113,7 +113,7 @@ class Metric:
     def get_config(self):
         if self._core_name is None and not isinstance(self, MeanMetricWrapper):
             return {"name": self.name, "dtype": self.dtype}
-        return {"name": self.name, **self._params}
+        return {"name": self.name, "dtype": "float32", **self._params}
 
     @classmethod
     def from_config(cls, config):
@@ -321,7 +321,7 @@ def _threshold(thresholds):
     return value
 
 
-class Precision(Metric):
+class Precision(_KerasConfigMetric):
     """TP / (TP + FP), a prediction being positive when p > threshold."""
     _core_name = "precision"
 
@@ -329,9 +329,10 @@ class Precision(Metric):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
         super().__init__(name=name, threshold=_threshold(thresholds))
+        self._keep_config(thresholds=thresholds, top_k=None, class_id=None)
 
 
-class Recall(Metric):
+class Recall(_KerasConfigMetric):
     """TP / (TP + FN), a prediction being positive when p > threshold."""
     _core_name = "recall"
 
@@ -339,6 +340,7 @@ class Recall(Metric):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
         super().__init__(name=name, threshold=_threshold(thresholds))
+        self._keep_config(thresholds=thresholds, top_k=None, class_id=None)
 
 
 class AUC(_KerasConfigMetric):
@@ -514,6 +516,17 @@ _NEED_AN_ARGUMENT = {
                      ("PrecisionAtRecall", "recall"), ("RecallAtPrecision", "precision"))
     for name in (cls, naming.to_snake_case(cls))
 }
+
+
+def serialize(metric):
+    """keras.metrics.serialize: the metric's Keras config."""
+    return object_serialization.serialize_keras_object(metric)
+
+
+def deserialize(config, custom_objects=None):
+    """keras.metrics.deserialize: the Metric a class name or a serialize() dict names."""
+    table = object_serialization.module_objects(__name__, Metric)
+    return object_serialization.deserialize_from(config, custom_objects, table, (Metric,), "metric")
 
 
 def get(identifier):

@@ -5,8 +5,9 @@ import json
 import numpy as np
 
 from densekit import _core
+from densekit.utils import object_serialization
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "is_python", "l1", "l1_l2", "l2"]
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "is_python", "l1", "l1_l2", "l2", "serialize"]
 
 
 def _check(name, value):
@@ -62,6 +63,7 @@ class L2(Regularizer):
 
 
 l1, l2, l1_l2 = L1, L2, L1L2
+_NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
 class PythonFunction(Regularizer):
@@ -83,14 +85,24 @@ def is_python(regularizer):
         isinstance(regularizer, PythonFunction) or type(regularizer).__call__ is not Regularizer.__call__)
 
 
+def serialize(regularizer):
+    """keras.regularizers.serialize: the regularizer's Keras config."""
+    return object_serialization.serialize_keras_object(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    """keras.regularizers.deserialize: the regularizer a name ("l2", "L1L2") or a serialize()
+    dict names."""
+    return object_serialization.deserialize_from(config, custom_objects, _NAMES, (Regularizer,), "regularizer")
+
+
 def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
-    names = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
-    if isinstance(identifier, str) and identifier in names:
-        return names[identifier]()
-    if isinstance(identifier, dict) and identifier.get("class_name") in names:
-        return names[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, str) and identifier in _NAMES:
+        return _NAMES[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in _NAMES:
+        return _NAMES[identifier["class_name"]](**identifier.get("config", {}))
     if isinstance(identifier, dict) and "class_name" in identifier:  # the user's, found as Keras finds it
         from densekit.utils.object_registration import retrieve_object
         return get(retrieve_object(identifier))

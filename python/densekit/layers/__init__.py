@@ -23,10 +23,26 @@ from densekit.layers.operation_layers import (AddLoss, BinaryOp, ElementwiseOp, 
                                               RandomDraw, Reduce, WeightOp)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
+from densekit.utils import object_serialization
 
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dropout", "Flatten",
     "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
-    "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract",
+    "add", "average", "concatenate", "deserialize", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]
+
+
+def serialize(layer):
+    """keras.layers.serialize: the layer's Keras config (with its build config once built)."""
+    return object_serialization.serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """keras.layers.deserialize: the layer a serialize() dict describes (built when the dict
+    holds a build config)."""
+    layer = object_serialization.deserialize_keras_object(config, custom_objects=custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
+                         f"`keras.layers.Layer`. Received: {config}")
+    return layer

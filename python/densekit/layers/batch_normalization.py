@@ -13,7 +13,8 @@ class BatchNormalization(Layer):
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  synchronized=False, **kwargs):
-        for arg in ("renorm", "renorm_clipping", "renorm_momentum", "fused", "virtual_batch_size", "adjustment"):
+        kwargs.pop("renorm_momentum", None)  # read only with renorm, which Keras 3.15's configs write as False
+        for arg in ("renorm", "renorm_clipping", "fused", "virtual_batch_size", "adjustment"):
             if kwargs.pop(arg, None):
                 raise ValueError(f"densekit's BatchNormalization does not support `{arg}`.")
         super().__init__(**kwargs)

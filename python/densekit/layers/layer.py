@@ -281,6 +281,7 @@ class Layer(SubclassingMixin, WeightsMixin):
         return output
 
     def _call_symbolic(self, tensors, single, training):
+        self._record_build_input([t.shape for t in tensors])
         shapes = [list(t.shape[1:]) for t in tensors]
         names = [t._keras_history.operation.name if t._keras_history.operation is not None else t.name for t in tensors]
         out_shape = _core.build_layer(self._core, shapes, names)
@@ -300,6 +301,7 @@ class Layer(SubclassingMixin, WeightsMixin):
                              "received a scalar.")
         check_same_length(arrays, "inputs")
         shapes = tuple(tuple(a.shape[1:]) for a in arrays)
+        self._record_build_input([(None,) + s for s in shapes])
         if self._eager is None or self._eager.shapes != shapes:
             self._make_eager_graph(shapes)
         return self._eager.core.call(arrays, bool(training))[0]
@@ -352,6 +354,7 @@ class Layer(SubclassingMixin, WeightsMixin):
         creates its weights, as Keras's build does, unless a graph already holds them."""
         first = tuple(batch_shapes[0])
         self._build_shapes = (first, (first[0],) + tuple(output_shape))
+        self._record_build_input(batch_shapes)
         if self._graph is None and self._core.weight_names():
             self._make_eager_graph([tuple(s[1:]) for s in batch_shapes])
 
@@ -366,6 +369,25 @@ class Layer(SubclassingMixin, WeightsMixin):
         self._built_for(shapes, _core.build_layer(self._core, [list(s[1:]) for s in shapes], []))
 
     # --- configuration --------------------------------------------------------------------
+    def _record_build_input(self, batch_shapes):
+        """The input shapes of the first build (Keras's build config records those)."""
+        if "_build_input" not in self.__dict__:
+            self.__dict__["_build_input"] = [tuple(None if d is None else int(d) for d in s) for s in batch_shapes]
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` the layer was first built for (a list of shapes for a merge
+        layer), None before it is built, as Keras's (keras/src/layers/layer.py)."""
+        shapes = self.__dict__.get("_build_input")
+        if shapes is None:
+            return None
+        return {"input_shape": [list(s) for s in shapes] if self._takes_list else list(shapes[0])}
+
+    def build_from_config(self, config):
+        """Builds the layer for ``get_build_config()``'s input shape."""
+        shape = (config or {}).get("input_shape")
+        if shape is not None:
+            self.build(shape)
+
     def get_config(self):
         """Keras's layer config (written by the C++ core, which also saves it in model files)."""
         if self._core is None:  # Keras's base Layer config (keras/src/layers/layer.py)

@@ -366,9 +366,9 @@ class Model(Trainer, WeightsMixin):
     def to_json(self, **kwargs):
         # With seeds Keras can use, as in the model's .keras archive: Keras's model_from_json
         # reads it (keras/src/models/model.py).
-        from densekit.saving import keras_writer
+        from densekit.utils.object_serialization import fit_seeds
 
-        return json.dumps(keras_writer.fit_seeds(self._serialized()), **kwargs)
+        return json.dumps(fit_seeds(self._serialized()), **kwargs)
 
     def __reduce__(self):
         self._require_built("state to pickle")

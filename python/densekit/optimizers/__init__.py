@@ -11,20 +11,26 @@ from densekit.optimizers.base_optimizer import LearningRateValue, Optimizer
 from densekit.optimizers.nadam import Nadam
 from densekit.optimizers.rmsprop import RMSprop
 from densekit.optimizers.sgd import SGD
+from densekit.utils import object_serialization
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "LearningRateValue", "Optimizer",
-           "RMSprop", "get", "schedules"]
+           "RMSprop", "deserialize", "get", "schedules", "serialize"]
 
 
 _CLASSES = {cls.__name__.lower(): cls for cls in [SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam]}
 
 
-def deserialize(config):
-    """An optimizer from its saved config ({"class_name": "Adam", "config": {...}})."""
-    cls = _CLASSES.get(str(config.get("class_name", "")).lower())
-    if cls is None:
-        raise ValueError(f"Could not interpret optimizer config: {config!r}. Valid classes are: {', '.join(_CLASSES)}.")
-    return cls(**config.get("config", {}))
+def serialize(optimizer):
+    """keras.optimizers.serialize: the optimizer's Keras config."""
+    return object_serialization.serialize_keras_object(optimizer)
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from its saved config ({"class_name": "Adam", "config": {...}}); built-in
+    class names in any case, as Keras reads them."""
+    if isinstance(config, dict) and str(config.get("class_name", "")).lower() in _CLASSES:
+        config = {**config, "class_name": config["class_name"].lower()}
+    return object_serialization.deserialize_from(config, custom_objects, _CLASSES, (Optimizer,), "optimizer")
 
 
 def _wrap(core, config):

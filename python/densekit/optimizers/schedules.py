@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from densekit import _core
+from densekit.utils import object_serialization
 
 __all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
            "PiecewiseConstantDecay", "PolynomialDecay", "deserialize", "serialize"]
@@ -176,15 +177,10 @@ _CLASSES = {cls.__name__: cls for cls in [ExponentialDecay, PiecewiseConstantDec
 
 def serialize(learning_rate_schedule):
     """``{"module", "class_name", "config", "registered_name"}`` of a schedule."""
-    return {"module": "keras.optimizers.schedules", "class_name": type(learning_rate_schedule).__name__,
-            "config": learning_rate_schedule.get_config(), "registered_name": None}
+    return object_serialization.serialize_keras_object(learning_rate_schedule)
 
 
 def deserialize(config, custom_objects=None):
-    """A schedule from ``serialize``'s dict (custom classes through ``custom_objects``)."""
-    name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret learning rate schedule config: {config!r}. Known classes: "
-                         f"{', '.join(_CLASSES)}.")
-    return cls.from_config(dict(config.get("config", {})))
+    """A schedule from ``serialize``'s dict (the user's classes through ``custom_objects``)."""
+    return object_serialization.deserialize_from(config, custom_objects, _CLASSES, (LearningRateSchedule,),
+                                                 "learning rate schedule")

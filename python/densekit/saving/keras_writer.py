@@ -20,6 +20,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, native_bytes
+from densekit.utils.object_serialization import fit_seeds
 
 # The Keras version whose archive layout this writer follows and was checked against (its
 # load_model opens what is written here); recorded in metadata.json as Keras records its own.
@@ -64,19 +65,6 @@ def _weights_h5(model, serialized):
             for index, value in enumerate(values):
                 group.create_dataset(str(index), data=value)
     return buffer.getvalue()
-
-
-def fit_seeds(value):
-    """Seeds Keras can use: densekit records the 64-bit seed an initializer (or Dropout,
-    GaussianNoise) drew, and Keras's TensorFlow backend turns a seed into an int32 tensor, so a
-    larger one fails to load. Reduced to 31 bits; a model rebuilt from the config with fresh weights
-    then draws other ones than the original's (densekit's own format keeps the full seeds)."""
-    if isinstance(value, dict):
-        return {k: (v % 2**31 if k == "seed" and isinstance(v, int) and not 0 <= v < 2**31 else fit_seeds(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [fit_seeds(v) for v in value]
-    return value
 
 
 def serialized_for_keras(model):

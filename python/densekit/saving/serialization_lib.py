@@ -40,3 +40,33 @@ def wrap_core_model(core):
 def model_from_bytes(data):
     """Unpickling: a model from save_model's bytes."""
     return wrap_core_model(_core.load_model_from_bytes(data, True))
+
+
+def model_from_config(serialized):
+    """A model from its Keras config (``to_json()``'s dict, or that JSON), compiled when the
+    config holds a compile config."""
+    json_string = serialized if isinstance(serialized, str) else json.dumps(serialized)
+    return wrap_core_model(_core.model_from_config_json(_nested_models_inlined(json_string), True))
+
+
+def _nested_models_inlined(json_string):
+    """The JSON with its nested models (a model used as a layer) replaced by their layers, as
+    load_model() reads them from Keras files (keras_nested.py). Anything else, malformed JSON
+    included, goes to the C++ reader as it is, which names what is wrong."""
+    try:
+        serialized = json.loads(json_string)
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's limit: the C++ reader says so
+        return json_string
+    config = serialized.get("config") if isinstance(serialized, dict) else None
+    layers = config.get("layers") if isinstance(config, dict) else None
+    from densekit.saving import keras_nested
+
+    if not isinstance(layers, list) or not any(isinstance(e, dict) and e.get("class_name") in keras_nested.NESTED
+                                               for e in layers):
+        return json_string
+    try:
+        flat, _ = keras_nested.inline(serialized, "the model config")
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects what Keras writes
+        raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
+                         f"({type(error).__name__}: {error}).") from None
+    return json.dumps(flat)

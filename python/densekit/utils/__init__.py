@@ -15,7 +15,7 @@ from densekit.utils.object_registration import (  # noqa: F401  (Keras exports t
 from densekit.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot",
-           "PyDataset", "Sequence"]
+           "PyDataset", "Sequence", "serialize_keras_object", "deserialize_keras_object"]
 
 
 def __getattr__(name):
@@ -24,6 +24,10 @@ def __getattr__(name):
         from densekit.utils import model_visualization
 
         return getattr(model_visualization, name)
+    if name in ("serialize_keras_object", "deserialize_keras_object"):  # Keras exports them here too
+        from densekit.utils import object_serialization
+
+        return getattr(object_serialization, name)
     raise AttributeError(f"module 'densekit.utils' has no attribute '{name}'")
 
 
