@@ -1,7 +1,8 @@
 """atheris (coverage-guided, libFuzzer-based) over densekit's Python entry points that read
 untrusted bytes: load_model and load_weights on a file, model_from_json, and
-Model.from_config on parsed JSON. The documented outcomes are a loaded model or ValueError,
-TypeError, OSError; any other exception, a crash or a hang is a finding.
+Model.from_config and deserialize_keras_object on parsed JSON. The documented outcomes are a
+loaded model (or object) or ValueError, TypeError, OSError; any other exception, a crash or a
+hang is a finding.
 
   pip install atheris
   python benchmarks/fuzz/make_seeds.py SEEDS
@@ -37,7 +38,7 @@ def target():
 def one_input(data):
     if not data:
         return
-    entry, body = data[0] % 4, data[1:]
+    entry, body = data[0] % 5, data[1:]
     try:
         if entry in (0, 1):
             with open(PATH, "wb") as f:
@@ -49,6 +50,11 @@ def one_input(data):
                 return
         elif entry == 2:
             model = keras.models.model_from_json(body.decode("utf-8", "replace"))
+        elif entry == 4:
+            obj = keras.saving.deserialize_keras_object(json.loads(body.decode("utf-8", "replace")))
+            if not isinstance(obj, keras.Model):
+                return
+            model = obj
         else:
             config = json.loads(body.decode("utf-8", "replace"))
             model = keras.Model.from_config(config) if isinstance(config, dict) else keras.Model.from_config(config)

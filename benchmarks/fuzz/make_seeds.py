@@ -3,6 +3,7 @@ saves, as native files (load_model_fuzzer), as model configs (config_fuzzer), an
 the byte that picks atheris_fuzz.py's entry point (atheris).
 Usage: python benchmarks/fuzz/make_seeds.py OUT_DIR"""
 
+import json
 import os
 import sys
 
@@ -40,6 +41,7 @@ def main(out):
     os.makedirs(os.path.join(out, "files"), exist_ok=True)
     os.makedirs(os.path.join(out, "configs"), exist_ok=True)
     os.makedirs(os.path.join(out, "atheris"), exist_ok=True)
+    os.makedirs(os.path.join(out, "objects"), exist_ok=True)
     rng = np.random.default_rng(1)
     optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"]
     for index, (name, (model, loss, y)) in enumerate(models().items()):
@@ -52,8 +54,16 @@ def main(out):
             model.save(os.path.join(out, "files", f"{name}_{optimizer}.dk"))
         with open(os.path.join(out, "configs", f"{name}.json"), "w") as f:
             f.write(model.to_json())
-    # atheris_fuzz.py: byte 0 picks load_model, 1 load_weights, 2 model_from_json, 3 from_config.
-    for kind, entries in (("files", (0, 1)), ("configs", (2, 3))):
+    # Single objects' configs as Keras 3.15.1 wrote them (tests/data/keras/serialized_objects.json).
+    objects = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "keras",
+                           "serialized_objects.json")
+    with open(objects) as f:
+        for index, entry in enumerate(json.load(f)["objects"]):
+            with open(os.path.join(out, "objects", f"object_{index}.json"), "w") as g:
+                json.dump(entry["serialized"], g)
+    # atheris_fuzz.py: byte 0 picks load_model, 1 load_weights, 2 model_from_json, 3 from_config,
+    # 4 deserialize_keras_object.
+    for kind, entries in (("files", (0, 1)), ("configs", (2, 3, 4)), ("objects", (4,))):
         for name in os.listdir(os.path.join(out, kind)):
             with open(os.path.join(out, kind, name), "rb") as f:
                 body = f.read()

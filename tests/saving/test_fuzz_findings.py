@@ -18,11 +18,16 @@ FINDINGS = {
     # A functional config holding a nested model whose layer entry has no "class_name": a
     # KeyError from the inlining of nested models (atheris, 2026-12-05).
     "config_nested_entry_without_class_name.json": ("model_from_json", "ValueError", "nested model"),
+    # A single object's config under a reserved class name without the keys it holds: a
+    # KeyError from deserialize_keras_object (atheris, 2026-12-05, before the entry point was
+    # committed).
+    "object_tensor_without_value.json": ("deserialize_keras_object", "ValueError", "malformed"),
 }
 
 LOADERS = {
     "model_from_json": "densekit.models.model_from_json(open(path).read())",
     "load_model": "densekit.models.load_model(path)",
+    "deserialize_keras_object": "import json; densekit.saving.deserialize_keras_object(json.load(open(path)))",
 }
 
 

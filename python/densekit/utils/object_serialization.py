@@ -18,6 +18,7 @@ their Keras paths (densekit's module of the same name), as Keras finds its own b
 names, so importing it imports none of them.
 """
 
+import contextlib
 import importlib
 import sys
 import types
@@ -149,7 +150,10 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     if "class_name" not in config or "config" not in config:
         return {key: deserialize_keras_object(value, custom_objects, safe_mode) for key, value in config.items()}
     class_name, inner = config["class_name"], config["config"] if config["config"] is not None else {}
-    special = _special_value(class_name, inner, custom_objects, safe_mode)
+    if not isinstance(class_name, str):
+        raise TypeError(f"Expected 'class_name' to be a str, instead got {type(class_name)}\nFull config: {config}")
+    with _malformed(class_name, config):
+        special = _special_value(class_name, inner, custom_objects, safe_mode)
     if special is not _NOT_SPECIAL:
         return special
     if class_name == "function":
@@ -168,7 +172,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     if not hasattr(cls, "from_config"):
         raise TypeError(f"Unable to reconstruct an instance of '{class_name}' because the class is missing a "
                         f"`from_config()` method. Full object config: {config}")
-    with object_registration.CustomObjectScope(custom_objects):
+    with object_registration.CustomObjectScope(custom_objects), _malformed(class_name, config):
         instance = cls.from_config(inner)
         build_config = config.get("build_config")
         if build_config and hasattr(instance, "build_from_config") and not getattr(instance, "built", False):
@@ -177,6 +181,16 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
 
 
 _NOT_SPECIAL = object()
+
+
+@contextlib.contextmanager
+def _malformed(class_name, config):
+    """A config missing what its class reads (a key, an item) is a ValueError naming it."""
+    try:
+        yield
+    except (KeyError, IndexError, AttributeError) as error:
+        raise ValueError(f"The config of '{class_name}' is malformed ({type(error).__name__}: {error}). "
+                         f"Full object config: {config}") from None
 
 
 def _special_value(class_name, inner, custom_objects, safe_mode):
