@@ -13,11 +13,24 @@ from densekit import (  # noqa: E402
     activations, backend, callbacks, config, constraints, datasets, distribution, initializers, layers, losses, metrics, models,
     ops, optimizers, random, regularizers, saving, utils, wrappers,
 )
-from densekit.layers import Input, InputLayer  # noqa: E402
+from densekit.initializers import Initializer  # noqa: E402
+from densekit.layers import Input, InputLayer, KerasTensor, Layer  # noqa: E402
+from densekit.losses import Loss  # noqa: E402
+from densekit.metrics import Metric  # noqa: E402
 from densekit.models import Model, Sequential  # noqa: E402
+from densekit.optimizers import Optimizer  # noqa: E402
+from densekit.regularizers import Regularizer  # noqa: E402
+
+
+
+def version():
+    """densekit's version (Keras's ``keras.version()`` gives Keras's)."""
+    return __version__
+
 
 __all__ = [
-    "Input", "InputLayer", "Model", "Sequential", "__version__", "activations", "backend", "callbacks", "config",
+    "Initializer", "Input", "InputLayer", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
+    "Sequential", "__version__", "version", "activations", "backend", "callbacks", "config",
     "constraints", "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
     "wrappers",
 ]

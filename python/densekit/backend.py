@@ -16,3 +16,20 @@ def epsilon():
 def floatx():
     """The float type of weights and outputs: ``"float32"``."""
     return "float32"
+
+
+def set_floatx(value):
+    """densekit computes in float32 only: "float32" is accepted, any other type refused."""
+    if value != "float32":
+        raise ValueError(f"densekit computes in float32 only. Received: floatx={value!r}")
+
+
+def image_data_format():
+    """Where the channels of an image are: ``"channels_last"`` (Keras's default; densekit's
+    layers take flattened images, Flatten and Reshape keep this order)."""
+    return "channels_last"
+
+
+def backend():
+    """The name of what computes: ``"densekit"`` (Keras gives "tensorflow", "jax" or "torch")."""
+    return "densekit"

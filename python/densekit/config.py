@@ -1,6 +1,7 @@
-"""Process-wide settings of the C++ core."""
+"""Process-wide settings of the C++ core, and Keras's read-only ones (keras.config)."""
 
 from densekit import _core
+from densekit.backend import backend, epsilon, floatx, image_data_format, set_floatx  # noqa: F401  (Keras's names)
 
 
 _threads_chosen = False  # by set_num_threads (densekit.distribution leaves the choice alone)

@@ -10,6 +10,9 @@ __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
     "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
     "Zeros", "deserialize", "get", "is_python", "serialize",
+    "constant", "zeros", "ones", "identity", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
+    "variance_scaling", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform",
+    "IdentityInitializer", "OrthogonalInitializer",
 ]
 
 
@@ -192,6 +195,14 @@ class Identity(Initializer):
     def __init__(self, gain=1.0):
         super().__init__(gain=float(gain))
 
+
+# Keras's other names for the classes (keras/src/initializers/__init__.py exports them too).
+constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal, variance_scaling = (RandomNormal, RandomUniform, TruncatedNormal,
+                                                                     VarianceScaling)
+glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, HeUniform
+lecun_normal, lecun_uniform = LecunNormal, LecunUniform
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 _ALIASES = {"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones}
 _BY_NAME = {}

@@ -140,7 +140,7 @@ def test_built_layer_comes_back_built_with_its_build_config():
     dense = layers.Dense(4, name="built")
     dense.build((None, 3))
     config = layers.serialize(dense)
-    assert config["build_config"] == {"input_shape": [None, 3]}
+    assert config["build_config"] == {"input_shape": (None, 3)}
     copy = layers.deserialize(config)
     assert copy.built and [tuple(w.shape) for w in copy.get_weights()] == [(3, 4), (4,)]
     assert "build_config" not in layers.serialize(layers.Dense(2))  # unbuilt: none, as Keras's
@@ -150,7 +150,7 @@ def test_merge_layer_build_config_lists_every_input():
     a, b = keras.Input((3,)), keras.Input((3,))
     add = layers.Add()
     add([a, b])
-    assert add.get_build_config() == {"input_shape": [[None, 3], [None, 3]]}
+    assert add.get_build_config() == {"input_shape": [(None, 3), (None, 3)]}
 
 
 def test_plain_values_and_containers():

@@ -73,6 +73,22 @@ class WeightsMixin:
     """Keras's weight API over ``self.weights`` (a list of Variables), shared by Layer and Model."""
 
     _owner_kind = "layer"  # how error messages name the owner
+    # densekit computes and keeps weights in float32 only.
+    dtype = compute_dtype = variable_dtype = "float32"
+
+    # Keras 3's names for the weight lists: a layer's variables are its weights here, as densekit's
+    # random layers keep their generator state in C++, not in variables.
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
 
     @property
     def trainable_weights(self):
@@ -301,7 +317,7 @@ class Layer(SubclassingMixin, WeightsMixin):
                              "received a scalar.")
         check_same_length(arrays, "inputs")
         shapes = tuple(tuple(a.shape[1:]) for a in arrays)
-        self._record_build_input([(None,) + s for s in shapes])
+        self._record_build_input([a.shape for a in arrays])  # the batch too, as Keras records an eager call
         if self._eager is None or self._eager.shapes != shapes:
             self._make_eager_graph(shapes)
         return self._eager.core.call(arrays, bool(training))[0]
@@ -377,10 +393,20 @@ class Layer(SubclassingMixin, WeightsMixin):
     def get_build_config(self):
         """``{"input_shape": ...}`` the layer was first built for (a list of shapes for a merge
         layer), None before it is built, as Keras's (keras/src/layers/layer.py)."""
-        shapes = self.__dict__.get("_build_input")
+        shapes = self.__dict__.get("_build_input") or self._graph_input_shapes()
         if shapes is None:
             return None
-        return {"input_shape": [list(s) for s in shapes] if self._takes_list else list(shapes[0])}
+        return {"input_shape": list(shapes) if self._takes_list else shapes[0]}
+
+    def _graph_input_shapes(self):
+        """The batch shapes of this layer's first call in the graph that holds it (a model built
+        from shapes calls its layers in C++ only)."""
+        if self._graph is None or self._core is None:
+            return None
+        for layer, inputs, _, _, _ in self._graph.nodes:
+            if layer is self._core:
+                return [(None,) + tuple(self._graph.node_shape(i)) for i in inputs]
+        return None
 
     def build_from_config(self, config):
         """Builds the layer for ``get_build_config()``'s input shape."""

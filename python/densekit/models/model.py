@@ -353,6 +353,27 @@ class Model(Trainer, WeightsMixin):
         self._require_built("config")
         return json.loads(_core.model_config_json(self._core))
 
+    def get_build_config(self):
+        """Keras's build config, ``{"input_shape": (None, 784)}``, once the model is built (None
+        before)."""
+        if not self.built:
+            return None
+        # A functional model's is {"input_shape": None}, as Keras's (its inputs say the shapes).
+        build_config = self._serialized().get("build_config", {"input_shape": None})
+
+        def shape(value):  # shapes as tuples, as Keras keeps them
+            if isinstance(value, list) and all(v is None or isinstance(v, int) for v in value):
+                return tuple(value)
+            return [shape(v) for v in value] if isinstance(value, list) else value
+
+        return {key: shape(value) for key, value in build_config.items()}
+
+    def build_from_config(self, config):
+        """Builds the model for ``get_build_config()``'s input shape."""
+        shape = (config or {}).get("input_shape")
+        if shape is not None and not self.built:
+            self.build(shape)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from get_config() (fresh weights)."""

@@ -1,0 +1,72 @@
+"""Keras 3's other names for what densekit has: the top-level base classes (``keras.Layer``),
+``keras.version()``, ``keras.config``'s read-only settings, the lowercase initializer names, the
+``variables`` lists and dtypes of layers and models, and build configs."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers
+
+
+def test_top_level_base_classes_are_the_modules_own():
+    assert keras.Layer is layers.Layer and keras.KerasTensor is layers.KerasTensor
+    assert keras.Loss is keras.losses.Loss and keras.Metric is keras.metrics.Metric
+    assert keras.Optimizer is keras.optimizers.Optimizer and keras.Initializer is keras.initializers.Initializer
+    assert keras.Regularizer is keras.regularizers.Regularizer
+    assert keras.version() == keras.__version__
+
+    class Doubling(keras.Layer):  # keras.io's newer guides subclass keras.Layer
+        def call(self, x):
+            return 2.0 * x
+
+    x = keras.Input((3,))
+    model = keras.Model(x, Doubling()(x))
+    assert np.array_equal(model.predict(np.ones((2, 3), np.float32), verbose=0), np.full((2, 3), 2.0, np.float32))
+
+
+def test_config_read_only_settings():
+    assert keras.config.backend() == "densekit" == keras.backend.backend()
+    assert keras.config.epsilon() == 1e-7 and keras.config.floatx() == "float32"
+    assert keras.config.image_data_format() == "channels_last"
+    keras.config.set_floatx("float32")
+    with pytest.raises(ValueError, match="float32 only.*float64"):
+        keras.config.set_floatx("float64")
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("glorot_uniform", "GlorotUniform"), ("glorot_normal", "GlorotNormal"), ("he_normal", "HeNormal"),
+    ("he_uniform", "HeUniform"), ("lecun_normal", "LecunNormal"), ("lecun_uniform", "LecunUniform"),
+    ("zeros", "Zeros"), ("ones", "Ones"), ("constant", "Constant"), ("identity", "Identity"),
+    ("orthogonal", "Orthogonal"), ("random_normal", "RandomNormal"), ("random_uniform", "RandomUniform"),
+    ("truncated_normal", "TruncatedNormal"), ("variance_scaling", "VarianceScaling"),
+    ("IdentityInitializer", "Identity"), ("OrthogonalInitializer", "Orthogonal"),
+])
+def test_initializer_lowercase_names_are_the_classes(name, cls):
+    assert getattr(keras.initializers, name) is getattr(keras.initializers, cls)
+
+
+def test_variables_are_the_weights_and_dtypes_float32():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.BatchNormalization()])
+    assert [v.path for v in model.variables] == [w.path for w in model.weights]
+    assert [v.path for v in model.trainable_variables] == [w.path for w in model.trainable_weights]
+    assert [v.path for v in model.non_trainable_variables] == ["batch_normalization/moving_mean",
+                                                               "batch_normalization/moving_variance"]
+    assert len(model.layers[0].variables) == 2 and layers.Dense(2).variables == []
+    for obj in (model, model.layers[0], layers.Dropout(0.5)):
+        assert (obj.dtype, obj.compute_dtype, obj.variable_dtype) == ("float32", "float32", "float32")
+
+
+def test_build_configs_as_keras_records_them():
+    model = keras.Sequential([layers.Dense(2), layers.Dense(3)])
+    assert model.get_build_config() is None
+    model.build_from_config({"input_shape": (None, 5)})
+    assert model.get_build_config() == {"input_shape": (None, 5)}
+    assert [layer.get_build_config() for layer in model.layers] == [{"input_shape": (None, 5)},
+                                                                    {"input_shape": (None, 2)}]
+    a, b = keras.Input((3,)), keras.Input((3,))
+    functional = keras.Model([a, b], layers.Add()([a, b]))
+    assert functional.get_build_config() == {"input_shape": None}  # as Keras: the inputs say the shapes
+    eager = layers.Dense(2)
+    eager(np.ones((4, 3), np.float32))
+    assert eager.get_build_config() == {"input_shape": (4, 3)}  # an eager call records its batch, as Keras's
