@@ -494,7 +494,8 @@ class Trainer:
         single input's shape): the fast path of predict, predict_on_batch and calling the model."""
         if type(x) is not np.ndarray or x.dtype is not _FLOAT32:  # identity: the cheapest tests first
             return None
-        shape = self._single_input_shape
+        cached = self.__dict__.get("_input_shape_cache")  # (graph, full shape of one row) when current
+        shape = cached[1] if cached is not None and cached[0] is self._graph else self._single_input_shape
         if shape is not None and x.shape[1:] == shape and x.flags.c_contiguous and len(x):
             return x
         return None
@@ -518,7 +519,13 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         # A ready array with nothing to report goes straight to C++; it is tested first, as a
         # single-row predict spends microseconds here (and an array is never a stream).
-        ready = self._ready_input(x) if verbose == 0 and callbacks is None else None
+        if verbose == 0 and callbacks is None and steps is None:
+            ready = self._ready_input(x)
+            if ready is not None:
+                return self._core.predict_single(ready, 32 if batch_size is None else _positive_int("batch_size",
+                                                                                                     batch_size))
+        else:
+            ready = None
         if ready is None and data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size)
