@@ -1,6 +1,8 @@
 """Keras 3's other names for what densekit has: the top-level base classes (``keras.Layer``),
 ``keras.version()``, ``keras.config``'s read-only settings, the lowercase initializer names, the
-``variables`` lists and dtypes of layers and models, and build configs."""
+``variables`` lists and dtypes of layers and models, and build and compile configs."""
+
+import json
 
 import numpy as np
 import pytest
@@ -70,3 +72,37 @@ def test_build_configs_as_keras_records_them():
     eager = layers.Dense(2)
     eager(np.ones((4, 3), np.float32))
     assert eager.get_build_config() == {"input_shape": (4, 3)}  # an eager call records its batch, as Keras's
+
+
+def test_compile_config_round_trips_and_reads_keras():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2, activation="softmax")])
+    assert model.get_compile_config() is None
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.AUC()])
+    config = model.get_compile_config()
+    assert config == json.loads(model.to_json())["compile_config"]
+    copy = keras.models.clone_model(model)
+    copy.compile_from_config(config)
+    assert copy.get_compile_config() == config and isinstance(copy.optimizer, keras.optimizers.Adam)
+    # What Keras 3.15.1's model.get_compile_config() gave for compile("adam", "mse", metrics=["mae"]).
+    keras_config = {
+        "optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {
+            "name": "adam", "learning_rate": 0.0010000000474974513, "weight_decay": None, "clipnorm": None,
+            "global_clipnorm": None, "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+            "ema_overwrite_frequency": None, "loss_scale_factor": None, "gradient_accumulation_steps": None,
+            "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False}, "registered_name": None},
+        "loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None, "run_eagerly": False,
+        "steps_per_execution": 1, "jit_compile": False}
+    copy.compile_from_config(keras_config)
+    assert copy.get_compile_config() == keras_config
+    x, y = np.ones((4, 3), np.float32), np.full((4, 2), 0.5, np.float32)
+    assert set(copy.fit(x, y, verbose=0).history) == {"loss", "mae"}
+
+
+def test_compile_config_of_an_unbuilt_model_says_to_build_it():
+    model = keras.Sequential([layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="compiled but not built"):
+        model.get_compile_config()
+    with pytest.raises(TypeError, match="must be a dict"):
+        model.compile_from_config("adam")

@@ -374,6 +374,25 @@ class Model(Trainer, WeightsMixin):
         if shape is not None and not self.built:
             self.build(shape)
 
+    def get_compile_config(self):
+        """Keras's compile config (what ``to_json()`` and a ``.keras`` archive hold under
+        "compile_config"), None when the model is not compiled. densekit settles the compile
+        settings when the model is built, so a compiled model must be built first."""
+        if not self.compiled:
+            return None
+        if not self.built:
+            raise ValueError(f"Model '{self.name}' is compiled but not built: densekit records its compile config once "
+                             "it is built. Build it first (call it on data, or model.build(input_shape)).")
+        return self._serialized().get("compile_config")
+
+    def compile_from_config(self, config):
+        """Compiles with ``get_compile_config()``'s settings (objects in it deserialized)."""
+        from densekit.utils.object_serialization import deserialize_keras_object
+
+        if not isinstance(config, dict):
+            raise TypeError(f"`config` must be a dict from get_compile_config(). Received: {config!r:.200}")
+        self.compile(**deserialize_keras_object(config))
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from get_config() (fresh weights)."""
