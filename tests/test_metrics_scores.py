@@ -354,7 +354,7 @@ def test_hinge_and_log_cosh_metric_classes():
     log_cosh.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
     close(log_cosh.result(), np.mean([np.log(np.cosh(1.0)) / 2, 0.0]))
     assert [M.SquaredHinge().name, M.CategoricalHinge().name, log_cosh.name] == \
-        ["squared_hinge", "categorical_hinge", "log_cosh_error"]
+        ["squared_hinge", "categorical_hinge", "logcosh"]  # Keras's name for LogCoshError
 
 
 def test_directions_for_callbacks():

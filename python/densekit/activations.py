@@ -4,6 +4,7 @@ float32 numpy arrays; ``get`` resolves names for layers."""
 import numpy as np
 
 from densekit import _core
+from densekit.utils import object_registration
 
 __all__ = [
     "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "linear",
@@ -111,8 +112,7 @@ def split(identifier):
     function of the user's (written with densekit.ops, or saved as Keras saves functions) runs
     after the layer's linear part, traced on symbolic tensors (layers/layer.py)."""
     if isinstance(identifier, dict) and identifier.get("class_name") == "function":
-        from densekit.utils.object_registration import retrieve_object
-        identifier = retrieve_object(identifier)
+        identifier = object_registration.retrieve_object(identifier)
     custom = (callable(identifier) and not isinstance(identifier, (type, _core.Activation))
               and getattr(identifier, "_densekit_spec", None) is None and getattr(identifier, "activation_spec", None) is None)
     return (_spec("linear"), identifier) if custom else (get(identifier), None)
@@ -142,19 +142,18 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The name an activation is saved under (``"relu"``, ``"linear"``)."""
+    """The name an activation is saved under (``"relu"``, ``"linear"``; the user's function under
+    its registered name, as Keras saves it)."""
+    _, custom = split(activation)
+    if custom is not None:
+        return object_registration.get_registered_name(custom)
     return get(activation).name
 
 
 def deserialize(config, custom_objects=None):
     """keras.activations.deserialize: the activation function a name or a saved dict names (the
     user's found in ``custom_objects``, a custom_object_scope or the registry)."""
-    from densekit.utils.object_registration import get_registered_object, retrieve_object
-
-    name = config.get("config") if isinstance(config, dict) and config.get("class_name") == "function" else config
-    custom = get_registered_object(name, custom_objects) if isinstance(name, str) else None
-    if custom is not None:
-        return custom
-    if isinstance(config, dict) and config.get("class_name") == "function" and config.get("module") != "builtins":
-        return retrieve_object(config)
-    return globals()[get(config).name]
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return object_registration.locate(config, custom_objects)
+    custom = object_registration.get_registered_object(config, custom_objects) if isinstance(config, str) else None
+    return custom if custom is not None else globals()[get(config).name]

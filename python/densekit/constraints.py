@@ -110,7 +110,7 @@ def serialize(constraint):
 def deserialize(config, custom_objects=None):
     """keras.constraints.deserialize: the constraint a name ("max_norm", "NonNeg") or a
     serialize() dict names."""
-    return object_serialization.deserialize_from(config, custom_objects, _NAMES, (Constraint,), "constraint")
+    return object_serialization.deserialize_named(config, custom_objects, _NAMES, (Constraint,), "constraint")
 
 
 def get(identifier):

@@ -221,7 +221,7 @@ def serialize(initializer):
 def deserialize(config, custom_objects=None):
     """keras.initializers.deserialize: the initializer a name ("glorot_uniform", "Zeros") or a
     serialize() dict names."""
-    return object_serialization.deserialize_from(config, custom_objects, _BY_NAME, (Initializer,), "initializer")
+    return object_serialization.deserialize_named(config, custom_objects, _BY_NAME, (Initializer,), "initializer")
 
 
 def get(identifier):

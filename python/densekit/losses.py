@@ -262,9 +262,8 @@ def serialize(loss):
 
 def deserialize(name, custom_objects=None):
     """keras.losses.deserialize: the loss function or Loss a name or a serialize() dict names."""
-    table = object_serialization.module_objects(__name__, Loss, extra=("mse", "mae", "mape", "msle", "kld", "bce",
-                                                                        "MSE", "MAE", "MAPE", "MSLE", "KLD", "BCE"))
-    return object_serialization.deserialize_from(name, custom_objects, table, (Loss, types.FunctionType), "loss")
+    names = object_serialization.names_in("keras.losses", (Loss, types.FunctionType))
+    return object_serialization.deserialize_named(name, custom_objects, names, (Loss, types.FunctionType), "loss")
 
 
 def get(identifier):

@@ -4,7 +4,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import naming, object_serialization
-from densekit.utils.object_registration import serialize_object
+from densekit.utils.object_registration import retrieve_object, serialize_object
 
 __all__ = [
     "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -133,8 +133,8 @@ class _KerasConfigMetric(Metric):
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _metric_class(class_name, core_name, doc, **defaults):
-    def __init__(self, name=core_name, dtype=None, **kwargs):
+def _metric_class(class_name, core_name, doc, default_name=None, **defaults):
+    def __init__(self, name=default_name or core_name, dtype=None, **kwargs):
         params = dict(defaults)
         for key, value in kwargs.items():
             if key not in defaults:
@@ -166,7 +166,7 @@ Hinge = _metric_class("Hinge", "hinge", "mean max(1 − y·p, 0), labels in {-1,
 SquaredHinge = _metric_class("SquaredHinge", "squared_hinge", "mean max(1 − y·p, 0)²")
 CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge",
                                  "mean max(0, max((1−y)·p) − Σ y·p + 1)")
-LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))")
+LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))", default_name="logcosh")
 
 
 def _check_axis(class_name, axis):
@@ -309,6 +309,18 @@ class MeanMetricWrapper(Metric):
     def get_config(self):
         return {"name": self.name, "dtype": "float32", "fn": serialize_object(self._fn), **self._fn_kwargs}
 
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("fn"), dict):  # a function saved as Keras saves one
+            config["fn"] = retrieve_object(config["fn"])
+        return cls(**config)
+
+
+def _plain(value):
+    """A NumPy number as Python's (a config is JSON)."""
+    return value.item() if isinstance(value, np.generic) else value
+
 
 def _threshold(thresholds):
     """The one threshold densekit's Precision / Recall take, in [0, 1] as Keras requires
@@ -329,7 +341,7 @@ class Precision(_KerasConfigMetric):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
         super().__init__(name=name, threshold=_threshold(thresholds))
-        self._keep_config(thresholds=thresholds, top_k=None, class_id=None)
+        self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
 
 
 class Recall(_KerasConfigMetric):
@@ -340,7 +352,7 @@ class Recall(_KerasConfigMetric):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
         super().__init__(name=name, threshold=_threshold(thresholds))
-        self._keep_config(thresholds=thresholds, top_k=None, class_id=None)
+        self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
 
 
 class AUC(_KerasConfigMetric):
@@ -525,8 +537,8 @@ def serialize(metric):
 
 def deserialize(config, custom_objects=None):
     """keras.metrics.deserialize: the Metric a class name or a serialize() dict names."""
-    table = object_serialization.module_objects(__name__, Metric)
-    return object_serialization.deserialize_from(config, custom_objects, table, (Metric,), "metric")
+    names = object_serialization.names_in("keras.metrics", (Metric,), snake_case=True)  # "auc", "mse" as Keras
+    return object_serialization.deserialize_named(config, custom_objects, names, (Metric,), "metric")
 
 
 def get(identifier):

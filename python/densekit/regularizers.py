@@ -93,7 +93,7 @@ def serialize(regularizer):
 def deserialize(config, custom_objects=None):
     """keras.regularizers.deserialize: the regularizer a name ("l2", "L1L2") or a serialize()
     dict names."""
-    return object_serialization.deserialize_from(config, custom_objects, _NAMES, (Regularizer,), "regularizer")
+    return object_serialization.deserialize_named(config, custom_objects, _NAMES, (Regularizer,), "regularizer")
 
 
 def get(identifier):

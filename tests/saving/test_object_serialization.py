@@ -287,3 +287,103 @@ def test_keras_deserializes_what_densekit_serializes():
     from_keras = json.loads(done.stdout.strip().splitlines()[-1])
     for name, config in configs.items():
         assert _comparable(from_keras[name]) == _comparable(_as_json(config)), name
+
+
+@pytest.mark.parametrize("config", [
+    {"module": "builtins", "class_name": "function", "config": "eval", "registered_name": None},
+    {"module": "os", "class_name": "function", "config": "system", "registered_name": None},
+    {"module": "importlib", "class_name": "function", "config": "import_module", "registered_name": None},
+    {"module": "keras.models", "class_name": "function", "config": "load_model", "registered_name": None},
+    {"module": "keras.losses", "class_name": "function", "config": "np", "registered_name": None},
+    {"module": "keras.layers", "class_name": "RandomDraw", "config": {}, "registered_name": None},
+    {"module": "keras.layers", "class_name": "Dense", "config": {"units": 2, "activation": {
+        "module": "builtins", "class_name": "function", "config": "print", "registered_name": None}}},
+    {"module": "keras.losses", "class_name": "AUC", "config": {}, "registered_name": None},
+])
+def test_a_config_reaches_only_exported_objects_and_the_users(config):
+    """Python's own functions, modules, densekit's internals and non-modeling functions such as
+    load_model are not found (Keras refuses them too), whatever module the config names."""
+    with pytest.raises(TypeError, match="Could not locate"):
+        deserialize_keras_object(config)
+
+
+def test_activations_deserialize_imports_no_module(capsys):
+    with pytest.raises(TypeError, match="Could not locate function 's'"):
+        keras.activations.deserialize({"module": "this", "class_name": "function", "config": "s",
+                                       "registered_name": None})
+    assert "Zen of Python" not in capsys.readouterr().out
+
+
+def test_private_keras_paths_find_the_class_of_that_module():
+    config = {"module": "keras.src.metrics.regression_metrics", "class_name": "MeanSquaredError",
+              "config": {"name": "mean_squared_error", "dtype": "float32"}, "registered_name": None}
+    assert isinstance(deserialize_keras_object(config), keras.metrics.MeanSquaredError)  # not the loss
+
+
+@keras.saving.register_keras_serializable(package="objser")
+class Scale(layers.Layer):
+    def __init__(self, seed=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.w
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def test_the_users_layer_keeps_its_build_config_and_its_own_seed():
+    layer = Scale(seed=2**40)
+    layer(np.ones((2, 5), np.float32))
+    config = serialize_keras_object(layer)
+    assert config["build_config"] == {"input_shape": (2, 5)}
+    assert config["config"]["seed"] == 2**40  # only seeds densekit drew are reduced for Keras
+    copy = deserialize_keras_object(config)
+    assert copy.built and [tuple(w.shape) for w in copy.weights] == [(5,)]
+
+
+def test_a_failed_first_call_is_not_the_build_config():
+    dense = layers.Dense(2)
+    with pytest.raises(ValueError):
+        dense(np.ones((3,), np.float32))
+    dense(np.ones((2, 4), np.float32))
+    assert deserialize_keras_object(serialize_keras_object(dense)).get_build_config() == {"input_shape": (2, 4)}
+
+
+@pytest.mark.parametrize("build_config", [{"input_shape": [None, None]}, {"input_shape": [None, 3.5]},
+                                          {"input_shape": "x"}, {"input_shape": [None, True]}, [1]])
+def test_a_malformed_build_config_is_refused(build_config):
+    with pytest.raises(ValueError, match="cannot be built for input_shape|a build config is a dict"):
+        layers.Dense(2).build_from_config(build_config)
+
+
+def test_keras_names_for_inputs_metrics_and_functions():
+    assert serialize_keras_object(layers.InputLayer(shape=(3,)))["module"] == "keras.layers"  # Keras reads this
+    assert isinstance(keras.metrics.deserialize("auc"), keras.metrics.AUC)
+    assert isinstance(keras.metrics.deserialize("mse"), keras.metrics.MeanSquaredError)
+    assert isinstance(keras.metrics.deserialize("binary_accuracy"), keras.metrics.BinaryAccuracy)
+    assert isinstance(keras.optimizers.deserialize("Adam"), keras.optimizers.Adam)
+    assert keras.metrics.LogCoshError().name == "logcosh"
+    assert json.dumps(keras.metrics.Precision(thresholds=np.float32(0.5)).get_config())
+    assert serialize_keras_object(keras.activations.get("tanh"))["config"] == "tanh"
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    assert isinstance(layers.deserialize(layers.serialize(model)), keras.Sequential)  # a model is a layer in Keras
+
+
+def test_mean_metric_wrapper_round_trips_in_densekits_form_and_keras():
+    wrapper = keras.metrics.MeanMetricWrapper(keras.losses.mean_squared_error, name="w")
+    assert isinstance(keras.metrics.deserialize(keras.metrics.serialize(wrapper)), keras.metrics.MeanMetricWrapper)
+    keras_config = {"module": "keras.metrics", "class_name": "MeanMetricWrapper", "registered_name": None, "config": {
+        "name": "w", "dtype": "float32", "fn": {"module": "builtins", "class_name": "function",
+                                              "config": "mean_squared_error", "registered_name": "function"}}}
+    assert keras.metrics.deserialize(keras_config).get_config()["fn"]["config"] == "mean_squared_error"
+
+
+def test_registered_function_saved_by_keras_3_6_by_its_bare_name():
+    config = {"module": "builtins", "class_name": "function", "config": "scaled_tanh", "registered_name": "function"}
+    assert deserialize_keras_object(config) is scaled_tanh  # registered as objser>scaled_tanh
+    assert keras.activations.serialize(scaled_tanh) == "objser>scaled_tanh"

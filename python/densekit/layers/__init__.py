@@ -42,7 +42,7 @@ def deserialize(config, custom_objects=None):
     """keras.layers.deserialize: the layer a serialize() dict describes (built when the dict
     holds a build config)."""
     layer = object_serialization.deserialize_keras_object(config, custom_objects=custom_objects)
-    if not isinstance(layer, Layer):
+    if not isinstance(layer, Layer) and not object_serialization.is_model(layer):  # a model is a layer in Keras
         raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
                          f"`keras.layers.Layer`. Received: {config}")
     return layer

@@ -297,10 +297,10 @@ class Layer(SubclassingMixin, WeightsMixin):
         return output
 
     def _call_symbolic(self, tensors, single, training):
-        self._record_build_input([t.shape for t in tensors])
         shapes = [list(t.shape[1:]) for t in tensors]
         names = [t._keras_history.operation.name if t._keras_history.operation is not None else t.name for t in tensors]
         out_shape = _core.build_layer(self._core, shapes, names)
+        self._record_build_input([t.shape for t in tensors], not single)
         node = Node(self, tensors, single, training)
         self._inbound_nodes.append(node)
         batch = {t.shape[0] for t in tensors}
@@ -317,9 +317,9 @@ class Layer(SubclassingMixin, WeightsMixin):
                              "received a scalar.")
         check_same_length(arrays, "inputs")
         shapes = tuple(tuple(a.shape[1:]) for a in arrays)
-        self._record_build_input([a.shape for a in arrays])  # the batch too, as Keras records an eager call
         if self._eager is None or self._eager.shapes != shapes:
             self._make_eager_graph(shapes)
+        self._record_build_input([a.shape for a in arrays], self._takes_list)  # with the batch, as Keras's eager call
         return self._eager.core.call(arrays, bool(training))[0]
 
     def _make_eager_graph(self, shapes):
@@ -370,7 +370,7 @@ class Layer(SubclassingMixin, WeightsMixin):
         creates its weights, as Keras's build does, unless a graph already holds them."""
         first = tuple(batch_shapes[0])
         self._build_shapes = (first, (first[0],) + tuple(output_shape))
-        self._record_build_input(batch_shapes)
+        self._record_build_input(batch_shapes, self._takes_list)
         if self._graph is None and self._core.weight_names():
             self._make_eager_graph([tuple(s[1:]) for s in batch_shapes])
 
@@ -380,23 +380,39 @@ class Layer(SubclassingMixin, WeightsMixin):
         if self._core is None:  # Keras's base build: no weights, the layer is marked built
             self.__dict__["_built_without_core"] = True
             return
-        shapes = input_shape if self._takes_list else [input_shape]
-        shapes = [tuple(None if d is None else int(d) for d in s) for s in shapes]
+        shapes = [self._batch_shape(s, input_shape) for s in (input_shape if self._takes_list else [input_shape])]
         self._built_for(shapes, _core.build_layer(self._core, [list(s[1:]) for s in shapes], []))
 
+    def _batch_shape(self, shape, given):
+        """``shape`` as a tuple: a batch size (or None), then positive integer sizes."""
+        def size(d):
+            return isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d > 0
+
+        if (isinstance(shape, (list, tuple)) and len(shape) >= 2 and (shape[0] is None or size(shape[0]))
+                and all(size(d) for d in shape[1:])):
+            return tuple(None if d is None else int(d) for d in shape)
+        what = "a list of such shapes" if self._takes_list else "such a shape"
+        raise ValueError(f"Layer '{self.name}' cannot be built for input_shape={given!r}: it takes {what}, a batch "
+                         "size (or None) then positive integer sizes, e.g. (None, 4).")
+
     # --- configuration --------------------------------------------------------------------
-    def _record_build_input(self, batch_shapes):
-        """The input shapes of the first build (Keras's build config records those)."""
+    def _record_build_input(self, batch_shapes, as_list):
+        """The input shape of the first build that succeeded, as Keras's build config records it:
+        one shape, or a list of shapes for a layer called on a list."""
         if "_build_input" not in self.__dict__:
-            self.__dict__["_build_input"] = [tuple(None if d is None else int(d) for d in s) for s in batch_shapes]
+            shapes = [tuple(None if d is None else int(d) for d in s) for s in batch_shapes]
+            self.__dict__["_build_input"] = shapes if as_list else shapes[0]
 
     def get_build_config(self):
         """``{"input_shape": ...}`` the layer was first built for (a list of shapes for a merge
         layer), None before it is built, as Keras's (keras/src/layers/layer.py)."""
-        shapes = self.__dict__.get("_build_input") or self._graph_input_shapes()
-        if shapes is None:
-            return None
-        return {"input_shape": list(shapes) if self._takes_list else shapes[0]}
+        shape = self.__dict__.get("_build_input")
+        if shape is None:
+            shapes = self._graph_input_shapes()
+            if shapes is None:
+                return None
+            shape = shapes if self._takes_list else shapes[0]
+        return {"input_shape": shape}
 
     def _graph_input_shapes(self):
         """The batch shapes of this layer's first call in the graph that holds it (a model built
@@ -410,9 +426,17 @@ class Layer(SubclassingMixin, WeightsMixin):
 
     def build_from_config(self, config):
         """Builds the layer for ``get_build_config()``'s input shape."""
-        shape = (config or {}).get("input_shape")
-        if shape is not None:
-            self.build(shape)
+        if not isinstance(config, dict):
+            raise ValueError(f"Layer '{self.name}': a build config is a dict such as {{'input_shape': (None, 4)}}. "
+                             f"Received: {config!r:.200}")
+        shape = config.get("input_shape")
+        if shape is None:
+            return
+        self.build(shape)
+        if self._core is None:  # the user's build(): the layer is built, as Keras marks it
+            self.__dict__["_built_without_core"] = True
+            as_list = isinstance(shape, list) and all(isinstance(s, (list, tuple)) for s in shape)
+            self._record_build_input(shape if as_list else [shape], as_list)
 
     def get_config(self):
         """Keras's layer config (written by the C++ core, which also saves it in model files)."""

@@ -107,6 +107,7 @@ class SubclassingMixin:
             shapes = [tuple(t.shape) for t in flat]
             self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
             self.__dict__["_built_without_core"] = True
+            self._record_build_input(shapes, isinstance(inputs, (list, tuple)))
         self.__dict__["_own_losses"] = []  # each call's losses replace the last one's (Keras)
         parameters = inspect.signature(self.call).parameters
         if "training" in parameters:

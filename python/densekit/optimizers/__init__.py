@@ -30,7 +30,9 @@ def deserialize(config, custom_objects=None):
     class names in any case, as Keras reads them."""
     if isinstance(config, dict) and str(config.get("class_name", "")).lower() in _CLASSES:
         config = {**config, "class_name": config["class_name"].lower()}
-    return object_serialization.deserialize_from(config, custom_objects, _CLASSES, (Optimizer,), "optimizer")
+    elif isinstance(config, str) and config.lower() in _CLASSES:
+        config = config.lower()
+    return object_serialization.deserialize_named(config, custom_objects, _CLASSES, (Optimizer,), "optimizer")
 
 
 def _wrap(core, config):

@@ -73,6 +73,9 @@ class Optimizer:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.", UserWarning, stacklevel=3)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if self._kind is None:
+            raise TypeError(f"{type(self).__name__} is not one of densekit's optimizers, whose updates run in C++: use "
+                            "Adam, SGD, RMSprop, AdamW, Adagrad, Adadelta, Adamax or Nadam.")
         # Types here; ranges in C++ (OptimizerConfig::validate), both in Keras's words.
         steps = gradient_accumulation_steps
         if steps and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)):

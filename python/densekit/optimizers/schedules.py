@@ -182,5 +182,5 @@ def serialize(learning_rate_schedule):
 
 def deserialize(config, custom_objects=None):
     """A schedule from ``serialize``'s dict (the user's classes through ``custom_objects``)."""
-    return object_serialization.deserialize_from(config, custom_objects, _CLASSES, (LearningRateSchedule,),
+    return object_serialization.deserialize_named(config, custom_objects, _CLASSES, (LearningRateSchedule,),
                                                  "learning rate schedule")

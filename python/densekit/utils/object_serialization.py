@@ -8,54 +8,31 @@ An object is named by its Keras API path, ``{"module": "keras.losses", "class_na
 "MeanSquaredError", "config": {...}, "registered_name": None}``, so a dict written here loads in
 Keras and Keras's load here. Functions are written as Keras writes them, ``{"module":
 "builtins", "class_name": "function", "config": "relu", "registered_name": "function"}``, and
-read back by searching the modules Keras searches. A model is its ``to_json()``. As there, a
-seed over 31 bits (the one an initializer given none drew) is reduced to one Keras can use.
+read back by searching the modules Keras searches (keras_paths.py). A model is its
+``to_json()``. As there, a seed over 31 bits (the one an initializer given none drew) is reduced
+to one Keras can use.
 
-Unlike Keras, densekit never runs code from a config: a Python lambda is refused both ways.
+Unlike Keras, densekit never runs code from a config: a Python lambda is refused both ways, and
+a config reaches only densekit's exported objects and the user's own (object_registration.locate).
 
-This module sits below the layers, losses and models it serializes: it finds their classes by
-their Keras paths (densekit's module of the same name), as Keras finds its own by their exported
-names, so importing it imports none of them.
+This module sits below the layers, losses and models it serializes: it finds them by their
+Keras paths, as Keras finds its own by their exported names, so importing it imports none of them.
 """
 
+import collections.abc
 import contextlib
 import importlib
-import sys
+import json
 import types
 
 import numpy as np
 
-from densekit.utils import object_registration
+from densekit import _core
+from densekit.utils import keras_paths, object_registration
+from densekit.utils.naming import to_snake_case
 
 _PLAIN_TYPES = (str, int, float, bool)
-
-# Keras's public modules and densekit's, the first naming a class being its canonical path.
-_PUBLIC_MODULES = (
-    ("keras", "densekit"), ("keras.layers", "densekit.layers"), ("keras.losses", "densekit.losses"),
-    ("keras.metrics", "densekit.metrics"), ("keras.optimizers", "densekit.optimizers"),
-    ("keras.optimizers.schedules", "densekit.optimizers.schedules"), ("keras.initializers", "densekit.initializers"),
-    ("keras.regularizers", "densekit.regularizers"), ("keras.constraints", "densekit.constraints"),
-    ("keras.callbacks", "densekit.callbacks"), ("keras.models", "densekit.models"),
-)
-# Where Keras looks up a function saved by its name alone (BUILTIN_MODULES).
-_FUNCTION_MODULES = ("activations", "constraints", "initializers", "losses", "metrics", "optimizers", "regularizers")
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
-
-_public_paths = None  # class -> (Keras module, class name); built on first use (the modules import saving)
-
-
-def _public_path(cls):
-    global _public_paths
-    if _public_paths is None:
-        paths = {}
-        for keras_module, module_name in _PUBLIC_MODULES:
-            module = importlib.import_module(module_name)
-            for name in getattr(module, "__all__", ()):
-                obj = getattr(module, name, None)
-                if isinstance(obj, type) and obj.__module__.startswith("densekit") and obj.__name__ == name:
-                    paths.setdefault(obj, (keras_module, name))
-        _public_paths = paths
-    return _public_paths.get(cls)
 
 
 def fit_seeds(value):
@@ -71,8 +48,12 @@ def fit_seeds(value):
     return value
 
 
-def _is_model(obj):
+def is_model(obj):
     return isinstance(obj, importlib.import_module("densekit.models").Model)
+
+
+def _function_config(name):
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
 
 
 def serialize_keras_object(obj):
@@ -100,29 +81,27 @@ def serialize_keras_object(obj):
         raise ValueError("densekit does not serialize a Python lambda (Keras writes its bytecode, which only "
                          "safe_mode=False reloads). Define a named function and register it with "
                          "@keras.saving.register_keras_serializable().")
-    if _is_model(obj):
-        import json
-
+    if is_model(obj):
         return json.loads(obj.to_json())
+    if isinstance(obj, _core.Activation):  # what activations.get() gives: named as its function
+        return _function_config(obj.name)
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         # Keras's form for any function: found again by its (registered) name.
-        return {"module": "builtins", "class_name": "function",
-                "config": object_registration.get_registered_name(obj), "registered_name": "function"}
+        return _function_config(object_registration.get_registered_name(obj))
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize object {obj!r} of type {type(obj)}. To be serializable, a class must "
                         "implement the `get_config()` method.")
     config = obj.get_config()
     if not isinstance(config, dict):
         raise TypeError(f"The `get_config()` method of {obj!r} should return a dict. It returned: {config!r}")
-    public = _public_path(type(obj))
+    config = serialize_keras_object(config)
+    public = keras_paths.public_path(type(obj))
     if public is not None:
-        out = {"module": public[0], "class_name": public[1]}
-        registered = None
+        # Seeds Keras can use, as in to_json(): an initializer given none holds the 64-bit seed it drew.
+        out = {"module": public[0], "class_name": public[1], "config": fit_seeds(config), "registered_name": None}
     else:
-        out = {"module": type(obj).__module__, "class_name": type(obj).__name__}
-        registered = object_registration.get_registered_name(type(obj))
-    # Seeds Keras can use, as in to_json(): an initializer given no seed holds the 64-bit seed it drew.
-    out.update(config=fit_seeds(serialize_keras_object(config)), registered_name=registered)
+        out = {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": config,
+               "registered_name": object_registration.get_registered_name(type(obj))}
     build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
     if build_config is not None:
         out["build_config"] = serialize_keras_object(build_config)
@@ -132,21 +111,23 @@ def serialize_keras_object(obj):
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """The object a serialize_keras_object dict describes. ``module_objects`` (a name -> object
     dict, as the per-module ``deserialize`` functions pass) also resolves bare names."""
-    module_objects = kwargs.pop("module_objects", None)
+    names = kwargs.pop("module_objects", None)
+    if custom_objects is not None and not isinstance(custom_objects, collections.abc.Mapping):
+        raise TypeError(f"`custom_objects` must be a dict of names to objects. Received: {custom_objects!r:.200}")
     if config is None:
         return None
     if isinstance(config, str) and object_registration.get_registered_object(config, custom_objects) is not None:
         return object_registration.get_registered_object(config, custom_objects)
     if isinstance(config, (list, tuple)):
-        return [deserialize_keras_object(x, custom_objects, safe_mode, module_objects=module_objects) for x in config]
-    if module_objects is not None:
-        found = _from_module_objects(config, module_objects, custom_objects)
+        return [deserialize_keras_object(x, custom_objects, safe_mode, module_objects=names) for x in config]
+    if names is not None:
+        found = _from_names(config, names, custom_objects)
         if found is not None:
             return found
     if isinstance(config, _PLAIN_TYPES):
         return config
     if not isinstance(config, dict):
-        raise TypeError(f"Could not parse config: {config!r}")
+        raise TypeError(f"Could not parse config: {config!r:.200}")
     if "class_name" not in config or "config" not in config:
         return {key: deserialize_keras_object(value, custom_objects, safe_mode) for key, value in config.items()}
     class_name, inner = config["class_name"], config["config"] if config["config"] is not None else {}
@@ -160,13 +141,13 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         if not isinstance(inner, str):
             raise TypeError(f"Expected 'config' to be a non-null str for a function classname, instead got "
                             f"{type(inner)}\nFull config: {config}")
-        return _locate(config, custom_objects)
+        return object_registration.locate(config, custom_objects)
     if not isinstance(inner, dict):
         raise TypeError(f"Expected 'config' to be a dict for {class_name},\ninstead got {type(inner)}\n"
                         f"Full config: {config}")
     if class_name in _MODEL_CLASSES and str(config.get("module", "keras")).startswith("keras"):
         return importlib.import_module("densekit.models").model_from_json(config, custom_objects)
-    cls = _locate(config, custom_objects)
+    cls = object_registration.locate(config, custom_objects)
     if isinstance(cls, types.FunctionType):
         return cls
     if not hasattr(cls, "from_config"):
@@ -194,10 +175,9 @@ def _malformed(class_name, config):
 
 
 def _special_value(class_name, inner, custom_objects, safe_mode):
-    """The values serialize_keras_object writes under reserved class names."""
-    if class_name == "__numpy__":
-        return np.array(inner["value"], dtype=inner["dtype"])
-    if class_name == "__tensor__":  # densekit's tensors are numpy arrays
+    """The values serialize_keras_object writes under reserved class names (densekit's tensors
+    are numpy arrays, so a __tensor__ is one too)."""
+    if class_name in ("__numpy__", "__tensor__"):
         return np.array(inner["value"], dtype=inner["dtype"])
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
@@ -216,16 +196,16 @@ def _special_value(class_name, inner, custom_objects, safe_mode):
     return _NOT_SPECIAL
 
 
-def _from_module_objects(config, module_objects, custom_objects):
-    """A bare name, or a dict naming one, resolved in ``module_objects`` (a class is instantiated
-    from the dict's config); None when the name is not there."""
+def _from_names(config, names, custom_objects):
+    """A bare name, or a dict naming one, resolved in ``names`` (a class is instantiated from
+    the dict's config); None when the name is not there or names the user's own object."""
     inner = None
     if isinstance(config, dict):
         if "class_name" not in config:
             raise ValueError(f"Unknown `config` as a `dict`, config={config}")
-        names = (config.get("registered_name"), config["class_name"], config.get("config"))
-        if any(isinstance(n, str) and object_registration.get_registered_object(n, custom_objects) is not None
-               for n in names):
+        keys = (config.get("registered_name"), config["class_name"], config.get("config"))
+        if any(isinstance(k, str) and object_registration.get_registered_object(k, custom_objects) is not None
+               for k in keys):
             return None  # the user's object: found by the general path
         inner = config.get("config")
         if config["class_name"] == "function":
@@ -236,86 +216,40 @@ def _from_module_objects(config, module_objects, custom_objects):
         name = config
     else:
         return None
-    obj = module_objects.get(name) if isinstance(name, str) else None
+    obj = names.get(name) if isinstance(name, str) else None
     if obj is None:
         return None
     if isinstance(obj, type):
-        with object_registration.CustomObjectScope(custom_objects):
+        with object_registration.CustomObjectScope(custom_objects), _malformed(name, config):
             return obj.from_config(inner if isinstance(inner, dict) else {})
     return obj
 
 
-def _densekit_symbol(keras_module, name):
-    """What ``keras_module.name`` is in densekit, or None."""
-    module_name = dict(_PUBLIC_MODULES + (("keras.activations", "densekit.activations"),)).get(keras_module)
-    return getattr(importlib.import_module(module_name), name, None) if module_name else None
-
-
-def _locate(config, custom_objects):
-    """The class or function a dict names, looked up as Keras looks it up (_retrieve_class_or_fn):
-    the user's objects (custom_objects, a custom_object_scope, the registry), densekit's object at
-    the Keras path, a function by name in Keras's built-in modules, then the module it was
-    defined in (if imported). TypeError in Keras's words when none has it."""
-    is_function = config["class_name"] == "function"
-    name = config["config"] if is_function else config["class_name"]
-    registered = config.get("registered_name", name)
-    for key in ((name, registered) if is_function else (registered, name)):
-        if isinstance(key, str) and key != "function":
-            obj = object_registration.get_registered_object(key, custom_objects)
-            if obj is not None:
-                return obj
-    module = config.get("module")
-    if isinstance(module, str) and (module == "keras" or module.startswith("keras.")):
-        obj = _densekit_symbol(module, name)
-        if obj is None and not is_function:  # a private module path (keras.src....): the public class of that name
-            obj = next((o for o in _all_public_classes() if o.__name__ == name), None)
-        if obj is not None:
-            return obj
-    if is_function and module == "builtins":
-        for module_name in _FUNCTION_MODULES:
-            obj = getattr(importlib.import_module(f"densekit.{module_name}"), name, None)
-            if callable(obj) and not isinstance(obj, type):
-                return obj
-    if isinstance(module, str) and module in sys.modules and not module.startswith("keras"):
-        obj = getattr(sys.modules[module], name, None)
-        if obj is not None:
-            return obj
-    kind = "function" if is_function else "class"
-    raise TypeError(f"Could not locate {kind} '{name}'. Make sure custom classes and functions are decorated with "
-                    "`@keras.saving.register_keras_serializable()`. If they are already decorated, make sure they "
-                    f"are all imported so that the decorator is run before trying to load them. Full object config: "
-                    f"{config}")
-
-
-def _all_public_classes():
-    _public_path(object)
-    return list(_public_paths)
-
-
-def module_objects(module_name, kind, extra=()):
+def names_in(keras_module, kinds, snake_case=False):
     """The name -> object table a module's ``deserialize`` resolves bare names in (Keras's
-    ALL_OBJECTS_DICT): the module's public classes derived from ``kind`` and its public functions,
-    under their names in ``__all__`` and ``extra`` (aliases such as "mse")."""
-    module = importlib.import_module(module_name)
+    ALL_OBJECTS_DICT): what the module exports of ``kinds`` (classes derived from them;
+    functions where types.FunctionType is one), with the classes' snake_case names if asked."""
     table = {}
-    for name in tuple(getattr(module, "__all__", ())) + tuple(extra):
-        if name in ("get", "serialize", "deserialize"):
-            continue
-        obj = getattr(module, name, None)
-        if (isinstance(obj, type) and issubclass(obj, kind)) or isinstance(obj, types.FunctionType):
+    for name, obj in keras_paths.exported(keras_module).items():
+        if (isinstance(obj, type) and issubclass(obj, kinds)) or (isinstance(obj, types.FunctionType)
+                                                                  and types.FunctionType in kinds):
             table[name] = obj
+    if snake_case:
+        for obj in list(table.values()):
+            if isinstance(obj, type):
+                table.setdefault(to_snake_case(obj.__name__), obj)
     return table
 
 
-def deserialize_from(config, custom_objects, table, kinds, what):
-    """A module's ``deserialize``: ``config`` (a name, or a Keras dict) resolved in ``table`` or
-    as deserialize_keras_object resolves it, which must give an instance of ``kinds`` (which
-    holds types.FunctionType where a function will do). ValueError naming ``what`` otherwise,
-    where Keras returns an unknown name as it is."""
+def deserialize_named(config, custom_objects, names, kinds, what):
+    """A module's ``deserialize``: ``config`` (a name, or a Keras dict) resolved in ``names`` or
+    as deserialize_keras_object resolves it, which must give an instance of ``kinds`` (a
+    function where types.FunctionType is one). ValueError naming ``what`` otherwise, where Keras
+    returns an unknown name as it is."""
     if isinstance(config, dict) and "class_name" not in config:
         raise ValueError(f"Could not interpret {what} config: {config!r} (it has no `class_name`).")
     try:
-        obj = deserialize_keras_object(config, custom_objects, module_objects=table)
+        obj = deserialize_keras_object(config, custom_objects, module_objects=names)
     except TypeError as error:
         if "Could not locate" not in str(error):
             raise
@@ -323,4 +257,4 @@ def deserialize_from(config, custom_objects, table, kinds, what):
     if isinstance(obj, kinds):
         return obj
     kind = "config" if isinstance(config, dict) else "identifier"
-    raise ValueError(f"Could not interpret {what} {kind}: {config!r}. Known names: {', '.join(sorted(table))}.")
+    raise ValueError(f"Could not interpret {what} {kind}: {config!r}. Known names: {', '.join(sorted(names))}.")
