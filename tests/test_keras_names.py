@@ -76,7 +76,7 @@ def test_build_configs_as_keras_records_them():
 
 def test_compile_config_round_trips_and_reads_keras():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(2, activation="softmax")])
-    assert model.get_compile_config() is None
+    assert model.get_compile_config() == {}  # as Keras's for a model not compiled
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy",
                   metrics=["accuracy", keras.metrics.AUC()])
     config = model.get_compile_config()

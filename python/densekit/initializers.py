@@ -204,7 +204,8 @@ glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUnifo
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
-_ALIASES = {"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones}
+_ALIASES = {"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones,
+            "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal}
 _BY_NAME = {}
 for _cls in [Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
              GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity]:

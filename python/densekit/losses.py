@@ -10,7 +10,7 @@ from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.utils import object_serialization
 from densekit.utils.naming import to_snake_case
-from densekit.utils.object_registration import retrieve_object, serialize_object
+from densekit.utils.object_registration import serialize_object, with_function
 
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
@@ -156,10 +156,7 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("fn"), dict):
-            config["fn"] = retrieve_object(config["fn"])
-        return cls(**config)
+        return cls(**with_function(config))
 
 
 def _loss_class(class_name, core_name, default_name, doc, fixed=None, **defaults):

@@ -4,7 +4,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import naming, object_serialization
-from densekit.utils.object_registration import retrieve_object, serialize_object
+from densekit.utils.object_registration import serialize_object, with_function
 
 __all__ = [
     "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -311,10 +311,7 @@ class MeanMetricWrapper(Metric):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("fn"), dict):  # a function saved as Keras saves one
-            config["fn"] = retrieve_object(config["fn"])
-        return cls(**config)
+        return cls(**with_function(config))
 
 
 def _plain(value):

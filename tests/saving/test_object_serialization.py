@@ -387,3 +387,52 @@ def test_registered_function_saved_by_keras_3_6_by_its_bare_name():
     config = {"module": "builtins", "class_name": "function", "config": "scaled_tanh", "registered_name": "function"}
     assert deserialize_keras_object(config) is scaled_tanh  # registered as objser>scaled_tanh
     assert keras.activations.serialize(scaled_tanh) == "objser>scaled_tanh"
+
+
+@pytest.mark.parametrize("module, name", [("numpy", "load"), ("numpy.lib.format", "open_memmap"),
+                                          ("numpy", "set_printoptions"), ("json", "loads"), ("densekit.saving", "load_model")])
+def test_installed_packages_and_pythons_library_are_not_the_users_code(module, name):
+    """The user's own module is searched for a function a config names, but an installed package
+    (numpy) or Python's library is not, whatever its function does."""
+    with pytest.raises(TypeError, match="Could not locate"):
+        deserialize_keras_object({"module": module, "class_name": "function", "config": name, "registered_name": None})
+
+
+def test_a_class_without_from_config_is_a_type_error():
+    config = {"units": 2, "kernel_initializer": {"module": "keras.callbacks", "class_name": "CSVLogger",
+                                                 "config": {"filename": "x.csv"}, "registered_name": None}}
+    with pytest.raises(TypeError):
+        layers.Dense.from_config(config)
+
+
+def test_the_users_module_is_imported_to_find_its_function(tmp_path, monkeypatch):
+    (tmp_path / "objser_user_module.py").write_text("def halve(x):\n    return 0.5 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = deserialize_keras_object({"module": "objser_user_module", "class_name": "function", "config": "halve",
+                                      "registered_name": "halve"})
+    assert found.__module__ == "objser_user_module" and found(4.0) == 2.0
+
+
+def test_custom_objects_come_before_the_registry_for_a_bare_name():
+    def mine(x):
+        return x
+
+    config = {"module": "builtins", "class_name": "function", "config": "scaled_tanh", "registered_name": "function"}
+    assert deserialize_keras_object(config, custom_objects={"other>scaled_tanh": mine}) is mine
+
+
+def test_densekits_functions_inside_configs_are_written_as_keras_writes_its_own():
+    wrapper = keras.metrics.MeanMetricWrapper(keras.losses.mean_squared_error, name="w")
+    assert wrapper.get_config()["fn"] == {"module": "builtins", "class_name": "function",
+                                          "config": "mean_squared_error", "registered_name": "function"}
+
+
+def test_read_only_dtypes_and_more_malformed_build_configs():
+    dense = layers.Dense(2)
+    with pytest.raises(AttributeError):
+        dense.dtype = "float16"
+    with pytest.raises(ValueError, match="a build config is a dict"):
+        keras.Sequential([layers.Dense(2)]).build_from_config("x")
+    with pytest.raises(ValueError, match="cannot be built"):
+        layers.Dense(2).build((None, 2**63))
+    assert isinstance(keras.initializers.get("IdentityInitializer"), keras.initializers.Identity)

@@ -73,8 +73,8 @@ class WeightsMixin:
     """Keras's weight API over ``self.weights`` (a list of Variables), shared by Layer and Model."""
 
     _owner_kind = "layer"  # how error messages name the owner
-    # densekit computes and keeps weights in float32 only.
-    dtype = compute_dtype = variable_dtype = "float32"
+    # densekit computes and keeps weights in float32 only (read-only, as Keras's properties).
+    dtype = compute_dtype = variable_dtype = property(lambda self: "float32")
 
     # Keras 3's names for the weight lists: a layer's variables are its weights here, as densekit's
     # random layers keep their generator state in C++, not in variables.
@@ -385,8 +385,8 @@ class Layer(SubclassingMixin, WeightsMixin):
 
     def _batch_shape(self, shape, given):
         """``shape`` as a tuple: a batch size (or None), then positive integer sizes."""
-        def size(d):
-            return isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d > 0
+        def size(d):  # (C++ sizes are 64-bit: larger ones are refused here, smaller by densekit's limits)
+            return isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and 0 < d < 2**62
 
         if (isinstance(shape, (list, tuple)) and len(shape) >= 2 and (shape[0] is None or size(shape[0]))
                 and all(size(d) for d in shape[1:])):

@@ -370,16 +370,19 @@ class Model(Trainer, WeightsMixin):
 
     def build_from_config(self, config):
         """Builds the model for ``get_build_config()``'s input shape."""
-        shape = (config or {}).get("input_shape")
+        if not isinstance(config, dict):
+            raise ValueError(f"Model '{self.name}': a build config is a dict such as {{'input_shape': (None, 4)}}. "
+                             f"Received: {config!r:.200}")
+        shape = config.get("input_shape")
         if shape is not None and not self.built:
             self.build(shape)
 
     def get_compile_config(self):
         """Keras's compile config (what ``to_json()`` and a ``.keras`` archive hold under
-        "compile_config"), None when the model is not compiled. densekit settles the compile
-        settings when the model is built, so a compiled model must be built first."""
+        "compile_config"), ``{}`` when the model is not compiled, as Keras's. densekit settles the
+        compile settings when the model is built, so a compiled model must be built first."""
         if not self.compiled:
-            return None
+            return {}
         if not self.built:
             raise ValueError(f"Model '{self.name}' is compiled but not built: densekit records its compile config once "
                              "it is built. Build it first (call it on data, or model.build(input_shape)).")

@@ -524,14 +524,10 @@ class Trainer:
             if ready is not None:
                 return self._core.predict_single(ready, 32 if batch_size is None else _positive_int("batch_size",
                                                                                                      batch_size))
-        else:
-            ready = None
-        if ready is None and data_streams.is_stream(x):
+        if data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size)
         steps = _optional_positive_int("steps", steps)
-        if ready is not None and steps is None:
-            return self._core.predict_single(ready, batch_size or 32)
         verbose = _verbose(verbose)
         xs = data_adapter.input_arrays(self, x)
         batch_size, rows, bar_steps = data_adapter.array_batches(len(xs[0]), batch_size, steps)

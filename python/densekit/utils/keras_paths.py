@@ -4,8 +4,8 @@ is ``densekit.losses.MeanSquaredError``, the function a config names "relu" is
 keras/src/saving/serialization_lib.py, which finds Keras's own through its exported names).
 
 Only the names a module exports (``__all__``) are found, and functions only in the modules that
-hold losses, activations and the like: a config never reaches ``load_model``, a module, or a
-densekit internal. The modules are imported by name when first needed, so this module, below
+hold losses, activations and the like: a config never reaches ``load_model``, a module, or
+densekit's helpers (``get``, ``is_python``). The modules are imported by name when first needed, so this module, below
 them, imports none of them.
 """
 
@@ -19,8 +19,8 @@ PUBLIC_MODULES = (
     ("keras.layers", "densekit.layers"), ("keras.losses", "densekit.losses"), ("keras.metrics", "densekit.metrics"),
     ("keras.optimizers", "densekit.optimizers"), ("keras.optimizers.schedules", "densekit.optimizers.schedules"),
     ("keras.initializers", "densekit.initializers"), ("keras.regularizers", "densekit.regularizers"),
-    ("keras.constraints", "densekit.constraints"), ("keras.callbacks", "densekit.callbacks"),
-    ("keras.models", "densekit.models"), ("keras.activations", "densekit.activations"), ("keras", "densekit"),
+    ("keras.constraints", "densekit.constraints"), ("keras.models", "densekit.models"),
+    ("keras.activations", "densekit.activations"), ("keras", "densekit"),
 )
 # Where a function saved by its name alone is looked up (Keras's BUILTIN_MODULES).
 FUNCTION_MODULES = ("keras.activations", "keras.constraints", "keras.initializers", "keras.losses", "keras.metrics",
@@ -29,7 +29,8 @@ FUNCTION_MODULES = ("keras.activations", "keras.constraints", "keras.initializer
 LOSS_ALIASES = ("mse", "mae", "mape", "msle", "kld", "bce", "MSE", "MAE", "MAPE", "MSLE", "KLD", "BCE")
 METRIC_ALIASES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "mape": "MeanAbsolutePercentageError",
                   "msle": "MeanSquaredLogarithmicError"}
-_HELPERS = ("get", "serialize", "deserialize")  # a module's own functions, not objects a config names
+# A module's own functions and densekit's helpers, not objects a config names.
+_HELPERS = ("get", "serialize", "deserialize", "is_python", "LearningRateValue")
 
 
 def _module(keras_module):
@@ -103,3 +104,10 @@ def densekit_object(module, name, is_function):
     if obj is None and module.startswith("keras.src."):  # a private path Keras moved: the public class of the name
         obj = next((cls for cls, (_, n) in _canonical_paths().items() if n == name), None)
     return obj if isinstance(obj, type) else None
+
+
+def is_exported_function(obj):
+    """Whether ``obj`` is one of the functions densekit exports where Keras looks functions up
+    by name (keras.losses.mean_squared_error, keras.activations.relu)."""
+    name = getattr(obj, "__name__", None)
+    return isinstance(obj, types.FunctionType) and any(exported(m).get(name) is obj for m in FUNCTION_MODULES)

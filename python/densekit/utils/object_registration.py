@@ -2,7 +2,12 @@
 ``register_keras_serializable`` and ``custom_objects`` make findable when a saved config names a
 loss, metric or layer of the user's own code."""
 
+import functools
+import importlib
+import importlib.util
 import inspect
+import os
+import site
 import sys
 import sysconfig
 import threading
@@ -72,50 +77,77 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
 
 
 def serialize_object(obj):
-    """How Keras names ``obj`` in a saved config (serialize_keras_object in
-    keras/src/saving/serialization_lib.py): a function by its registered name (its own name when
-    not registered), an object by its class and get_config()."""
+    """``obj`` as a config inside another's (a wrapper's ``fn``, a layer's function arguments):
+    a function by its registered name (its own when not registered), densekit's own functions as
+    Keras writes its own (module "builtins"), the user's with the module that defines it (where
+    densekit finds it again, as Keras would with custom_objects); an object by its class and
+    get_config()."""
     if isinstance(obj, type) or not hasattr(obj, "get_config"):
         name = get_registered_name(obj)
+        if keras_paths.is_exported_function(obj):
+            return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
         return {"module": getattr(obj, "__module__", None), "class_name": "function", "config": name,
                 "registered_name": name}
     return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
             "registered_name": get_registered_name(type(obj))}
 
 
-def _pythons_own(top):
-    """Whether ``top`` is a module of Python's standard library (or built in)."""
-    if top in sys.builtin_module_names:
+@functools.lru_cache(maxsize=None)
+def _library_folders():
+    """Where Python's standard library and installed packages live."""
+    paths = sysconfig.get_paths()
+    folders = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if paths.get(key)}
+    if hasattr(site, "getsitepackages"):  # some virtualenvs' site module lacks them
+        folders.update(site.getsitepackages() + [site.getusersitepackages()])
+    return tuple(os.path.join(os.path.realpath(f), "") for f in folders)
+
+
+def _users_code(module):
+    """Whether ``module`` is the user's own code: the script run (``__main__``; ``__mp_main__``
+    in a worker process) or a module file outside Python's library and the installed packages
+    (numpy, pandas, ... are not, nor densekit or Keras). Nothing is imported to decide."""
+    if module in ("__main__", "__mp_main__"):
         return True
-    names = getattr(sys, "stdlib_module_names", None)  # Python 3.10 and later
-    if names is not None:
-        return top in names
-    path = getattr(sys.modules.get(top), "__file__", None) or ""
-    return not path or path.startswith(sysconfig.get_paths()["stdlib"])
+    if module.split(".")[0] in ("densekit", "keras") or module in sys.builtin_module_names:
+        return False
+    loaded = sys.modules.get(module)
+    try:
+        origin = getattr(loaded, "__file__", None) if loaded is not None else \
+            getattr(importlib.util.find_spec(module), "origin", None)
+    except (ImportError, ValueError):  # find_spec imports the parent packages, which may fail
+        return False
+    if not origin or not os.path.isfile(origin):
+        return False
+    return not os.path.realpath(origin).startswith(_library_folders())
 
 
 def _user_module_object(module, name):
-    """An object of the user's own code a config names by the module that defines it: a function
-    or a class defined in ``module``, which must already be imported and be neither Python's own
-    nor densekit's or Keras's (a config never reaches os.system or eval)."""
-    if not isinstance(module, str) or module not in sys.modules:
+    """A function or class of the user's own code that a config names by the module defining it
+    (imported when not yet: Keras asks for them to be imported; densekit imports the user's
+    module for them). Only the user's code (_users_code) is searched: a config never reaches
+    eval, os.system, numpy.load or a densekit internal."""
+    if not isinstance(module, str) or not _users_code(module):
         return None
-    top = module.split(".")[0]
-    if _pythons_own(top) or top in ("densekit", "keras") or (top.startswith("_") and top != "__main__"):
+    try:
+        loaded = sys.modules.get(module) or importlib.import_module(module)
+    except ImportError:
         return None
-    obj = vars(sys.modules[module]).get(name)
-    if getattr(obj, "__module__", None) != module:
+    if module == "__main__" and "__mp_main__" in sys.modules:  # a spawned worker: the script is __mp_main__
+        loaded = sys.modules["__mp_main__"]
+    obj = vars(loaded).get(name)
+    if getattr(obj, "__module__", None) not in (module, loaded.__name__):
         return None
     return obj if isinstance(obj, types.FunctionType) or (isinstance(obj, type) and hasattr(obj, "from_config")) else None
 
 
 def locate(config, custom_objects=None):
     """The class or function a saved config names (``{"module", "class_name", "config",
-    "registered_name"}``), found as Keras finds it (_retrieve_class_or_fn in
+    "registered_name"}``), in the order Keras looks (_retrieve_class_or_fn in
     keras/src/saving/serialization_lib.py): the user's objects (``custom_objects``, a
     custom_object_scope, the registry), densekit's own at their Keras path, a function Keras 3.6
-    and older saved by its bare name (module "builtins") though registered under a package, then
-    the user's module that defines it. A TypeError in Keras's words when none has it."""
+    and older saved by its bare name (module "builtins") though registered under a package; then,
+    beyond Keras, the user's own module that defines it. A TypeError in Keras's words when none
+    has it."""
     is_function = config.get("class_name") == "function"
     name = config.get("config") if is_function else config.get("class_name")
     if not isinstance(name, str):
@@ -129,8 +161,9 @@ def locate(config, custom_objects=None):
     obj = keras_paths.densekit_object(module, name, is_function)
     if obj is None and is_function and module == "builtins" and ">" not in name:
         suffix = ">" + name
-        for table in [custom_objects or {}, *(getattr(_scope, "stack", None) or []), _GLOBAL_CUSTOM_OBJECTS]:
-            obj = next((o for key, o in table.items() if isinstance(key, str) and key.endswith(suffix)), obj)
+        tables = [custom_objects or {}, *reversed(getattr(_scope, "stack", None) or []), _GLOBAL_CUSTOM_OBJECTS]
+        obj = next((o for table in tables for key, o in table.items() if isinstance(key, str) and key.endswith(suffix)),
+                   None)
     if obj is None:
         obj = _user_module_object(module, name)
     if obj is None:
@@ -143,9 +176,21 @@ def locate(config, custom_objects=None):
     return obj
 
 
+def with_function(config, key="fn"):
+    """A copy of ``config`` whose ``key`` (a function saved as a dict: a wrapper's ``fn``) is the
+    function itself."""
+    config = dict(config)
+    if isinstance(config.get(key), dict):
+        config[key] = retrieve_object(config[key])
+    return config
+
+
 def retrieve_object(config, custom_objects=None):
     """The function, or an instance of the class, a ``serialize_object`` config names (``locate``)."""
     obj = locate(config, custom_objects)
     if isinstance(obj, types.FunctionType) or not isinstance(obj, type):
         return obj
+    if not hasattr(obj, "from_config"):
+        raise TypeError(f"Unable to reconstruct an instance of '{obj.__name__}' because the class is missing a "
+                        f"`from_config()` method. Full object config: {config}")
     return obj.from_config(config.get("config") or {})
