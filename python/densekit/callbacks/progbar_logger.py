@@ -75,7 +75,8 @@ class ProgbarLogger(Callback):
 
     def _maybe_init_progbar(self):
         if self.progbar is None:
-            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step")
+            # The logs are the epoch's running means already: shown as given, as Keras's logger does.
+            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step", stateless_metrics=set())
 
     def _update_progbar(self, batch, logs=None):
         logs = logs or {}

@@ -11,6 +11,7 @@ import warnings
 
 from densekit import _core
 from densekit.trainers import data_adapter
+from densekit.utils.data_tuples import unpack_x_y_sample_weight as unpack
 from densekit.utils.py_dataset import PyDataset
 
 QUEUE_BATCHES = 10  # the stream's capacity for generators (a PyDataset says its max_queue_size)
@@ -40,18 +41,6 @@ def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size):
     elif shuffle and x.num_batches is None:
         warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as an infinite "
                       "PyDataset. The PyDataset is expected to already be shuffled.", stacklevel=3)
-
-
-def unpack(item):
-    """(x, y, sample_weight) of one batch as Keras's unpack_x_y_sample_weight reads it."""
-    if isinstance(item, list):
-        item = tuple(item)
-    if not isinstance(item, tuple):
-        return item, None, None
-    if len(item) in (1, 2, 3):
-        return item + (None,) * (3 - len(item))
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: "
-                     f"{item!r:.200}")
 
 
 class Source:

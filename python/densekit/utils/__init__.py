@@ -12,10 +12,13 @@ from densekit.utils.naming import to_snake_case  # noqa: F401
 from densekit.utils.object_registration import (  # noqa: F401  (Keras exports them here too)
     CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name, get_registered_object,
     register_keras_serializable)
+from densekit.utils.data_tuples import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
+from densekit.utils.progbar import Progbar  # noqa: F401
 from densekit.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot",
-           "PyDataset", "Sequence", "serialize_keras_object", "deserialize_keras_object"]
+           "PyDataset", "Sequence", "serialize_keras_object", "deserialize_keras_object", "Progbar",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
 
 
 def __getattr__(name):
@@ -73,3 +76,4 @@ def normalize(x, axis=-1, order=2):
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+

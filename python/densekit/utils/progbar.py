@@ -28,12 +28,27 @@ def format_time_per_step(seconds, unit_name="step"):
 
 
 class Progbar:
-    """A progress bar for ``target`` steps. ``update(current, values, finalize)`` redraws at most
-    every ``interval`` seconds (verbose 1), or prints one line when finalized (verbose 2)."""
+    """A progress bar for ``target`` steps (None: unknown). ``update(current, values, finalize)``
+    redraws at most every ``interval`` seconds (verbose 1), or prints one line when finalized
+    (verbose 2); ``add(n, values)`` moves it ``n`` steps on. A value shows as its mean over the
+    steps so far, weighted by the steps each update covered, unless its name is in
+    ``stateful_metrics`` (or, given ``stateless_metrics`` instead, not in it): then as given.
+    ``stream`` (densekit's): where to write, standard output by default."""
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step", stream=None):
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,
+                 unit_name="step", stream=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError("Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
+                             "`stateful_metrics` is used to make metrics stateless by default (with an exclusion "
+                             "list), while `stateless_metrics` is used to make metrics stateful by default (with an "
+                             "exclusion list).")
         self.target, self.width, self.verbose, self.interval, self.unit_name = target, width, verbose, interval, unit_name
+        # As Keras's: values are averaged unless named in stateful_metrics, or, with
+        # stateless_metrics given, shown as given unless named there.
+        self.stateful_metrics = set(stateful_metrics or ()) if stateless_metrics is None else None
+        self.stateless_metrics = set(stateless_metrics) if stateless_metrics is not None else None
         self._stream = stream
+        self._seen_so_far = 0
         self._dynamic_display = (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()) or \
             "ipykernel" in sys.modules or "posix" in sys.modules or "PYCHARM_HOSTED" in os.environ
         self._values = {}
@@ -59,13 +74,25 @@ class Progbar:
             self._time_after_first_step = now
         return per_step
 
+    def _averaged(self, key):
+        if self.stateful_metrics is not None:
+            return key not in self.stateful_metrics
+        return key in self.stateless_metrics
+
     def update(self, current, values=None, finalize=None):
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         for key, value in values or []:
             if key not in self._values_order:
                 self._values_order.append(key)
-            self._values[key] = value
+            value = _scalar(value)
+            if self._averaged(key) and not finalize:
+                steps = max(current - self._seen_so_far, 1)  # at least 1: an update that did not move
+                total, count = self._values.get(key, (0.0, 0))
+                self._values[key] = (total + value * steps, count + steps)
+            else:  # as given (a finalizing update restarts the mean, as Keras's)
+                self._values[key] = (value, 1)
+        self._seen_so_far = current
         now = time.time()
         per_step = self._step_duration(current, now)
         if self.verbose == 1:
@@ -73,7 +100,7 @@ class Progbar:
                 return
             message = "\b" * self._prev_total_width + "\r" if self._dynamic_display else "\n"
             special = 0
-            if self.target is not None:
+            if self.target is not None and self.target > 0:
                 digits = int(math.log10(self.target)) + 1
                 bar = f"{_BOLD}{current:>{digits}}/{self.target}{_RESET} "
                 special += 8
@@ -85,7 +112,7 @@ class Progbar:
                 special += 9
             else:
                 bar = "%7d/Unknown" % current
-            if self.target is not None and not finalize:
+            if self.target is not None and self.target > 0 and not finalize:
                 eta = per_step * (self.target - current)
                 if eta > 3600:
                     eta_text = "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
@@ -99,7 +126,7 @@ class Progbar:
             special += 8
             info += format_time_per_step(per_step, self.unit_name)
             for key in self._values_order:
-                info += f" - {key}:" + format_value(_scalar(self._values[key]))
+                info += f" - {key}:" + format_value(self._mean(key))
             total_width = len(bar) + len(info) - special
             message += bar + info
             if self._prev_total_width > total_width:
@@ -108,11 +135,19 @@ class Progbar:
                 message += "\n"
             self._write(message)
             self._prev_total_width = total_width
-        elif self.verbose == 2 and finalize:
+        elif self.verbose == 2 and finalize and self.target is not None and self.target > 0:
             digits = int(math.log10(self.target)) + 1
             info = f"{current:>{digits}}/{self.target} - {now - self._start:.0f}s -"
             info += format_time_per_step(per_step, self.unit_name)
             for key in self._values_order:
-                info += f" - {key}:" + format_value(_scalar(self._values[key]), exponent_below_abs=False)
+                info += f" - {key}:" + format_value(self._mean(key), exponent_below_abs=False)
             self._write(info + "\n")
         self._last_update = now
+
+    def _mean(self, key):
+        total, count = self._values[key]
+        return total / max(1, count)
+
+    def add(self, n, values=None):
+        """Moves the bar ``n`` steps on."""
+        self.update(self._seen_so_far + n, values)
