@@ -110,6 +110,13 @@ class WeightsMixin:
         for variable, value in zip(own, weights):
             variable.assign(value)
 
+    def _build_config_shape(self, config):
+        """The input shape a build config (``get_build_config()``'s dict) holds, or None."""
+        if not isinstance(config, dict):
+            raise ValueError(f"{self._owner_kind.capitalize()} '{self.name}': a build config is a dict such as "
+                             f"{{'input_shape': (None, 4)}}. Received: {config!r:.200}")
+        return config.get("input_shape")
+
     def count_params(self):
         self._check_countable()  # raises when the weights do not exist yet
         return int(sum(np.prod(w.shape) for w in self.weights))
@@ -426,10 +433,7 @@ class Layer(SubclassingMixin, WeightsMixin):
 
     def build_from_config(self, config):
         """Builds the layer for ``get_build_config()``'s input shape."""
-        if not isinstance(config, dict):
-            raise ValueError(f"Layer '{self.name}': a build config is a dict such as {{'input_shape': (None, 4)}}. "
-                             f"Received: {config!r:.200}")
-        shape = config.get("input_shape")
+        shape = self._build_config_shape(config)
         if shape is None:
             return
         self.build(shape)

@@ -77,10 +77,9 @@ class Normalization(Layer):
         return stats[1]
 
     def _input_shape_seen(self):
-        if self._build_input_shape is None and self._graph is not None:
-            for layer, inputs, *_ in self._graph.nodes:
-                if layer is self._core:
-                    return tuple(self._graph.node_shape(inputs[0]))
+        if self._build_input_shape is None:
+            shapes = self._graph_input_shapes()
+            return None if shapes is None else shapes[0][1:]
         return self._build_input_shape
 
     def _statistics(self):

@@ -370,10 +370,7 @@ class Model(Trainer, WeightsMixin):
 
     def build_from_config(self, config):
         """Builds the model for ``get_build_config()``'s input shape."""
-        if not isinstance(config, dict):
-            raise ValueError(f"Model '{self.name}': a build config is a dict such as {{'input_shape': (None, 4)}}. "
-                             f"Received: {config!r:.200}")
-        shape = config.get("input_shape")
+        shape = self._build_config_shape(config)
         if shape is not None and not self.built:
             self.build(shape)
 

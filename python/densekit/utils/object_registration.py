@@ -76,6 +76,12 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return (module_objects or {}).get(name)
 
 
+def function_config(name):
+    """How Keras writes a function it finds again by name: its own, or one registered (as
+    ``"package>name"``)."""
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+
+
 def serialize_object(obj):
     """``obj`` as a config inside another's (a wrapper's ``fn``, a layer's function arguments):
     a function by its registered name (its own when not registered), densekit's own functions as
@@ -85,7 +91,7 @@ def serialize_object(obj):
     if isinstance(obj, type) or not hasattr(obj, "get_config"):
         name = get_registered_name(obj)
         if keras_paths.is_exported_function(obj):
-            return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+            return function_config(name)
         return {"module": getattr(obj, "__module__", None), "class_name": "function", "config": name,
                 "registered_name": name}
     return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
@@ -155,8 +161,9 @@ def locate(config, custom_objects=None):
                         f"{config}")
     registered = config.get("registered_name", name)
     for key in (name, registered) if is_function else (registered,):
-        if isinstance(key, str) and key != "function" and get_registered_object(key, custom_objects) is not None:
-            return get_registered_object(key, custom_objects)
+        found = get_registered_object(key, custom_objects) if isinstance(key, str) and key != "function" else None
+        if found is not None:
+            return found
     module = config.get("module")
     obj = keras_paths.densekit_object(module, name, is_function)
     if obj is None and is_function and module == "builtins" and ">" not in name:

@@ -52,10 +52,6 @@ def is_model(obj):
     return isinstance(obj, importlib.import_module("densekit.models").Model)
 
 
-def _function_config(name):
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
-
-
 def serialize_keras_object(obj):
     """The dict (or plain value) Keras's serialize_keras_object gives for ``obj``."""
     if obj is None or isinstance(obj, _PLAIN_TYPES):
@@ -84,10 +80,10 @@ def serialize_keras_object(obj):
     if is_model(obj):
         return json.loads(obj.to_json())
     if isinstance(obj, _core.Activation):  # what activations.get() gives: named as its function
-        return _function_config(obj.name)
+        return object_registration.function_config(obj.name)
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         # Keras's form for any function: found again by its (registered) name.
-        return _function_config(object_registration.get_registered_name(obj))
+        return object_registration.function_config(object_registration.get_registered_name(obj))
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize object {obj!r} of type {type(obj)}. To be serializable, a class must "
                         "implement the `get_config()` method.")
@@ -116,8 +112,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         raise TypeError(f"`custom_objects` must be a dict of names to objects. Received: {custom_objects!r:.200}")
     if config is None:
         return None
-    if isinstance(config, str) and object_registration.get_registered_object(config, custom_objects) is not None:
-        return object_registration.get_registered_object(config, custom_objects)
+    registered = object_registration.get_registered_object(config, custom_objects) if isinstance(config, str) else None
+    if registered is not None:
+        return registered
     if isinstance(config, (list, tuple)):
         return [deserialize_keras_object(x, custom_objects, safe_mode, module_objects=names) for x in config]
     if names is not None:
