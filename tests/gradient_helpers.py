@@ -18,3 +18,14 @@ def numeric_gradient(f, params, eps=1e-6):
             g[i] = (up - down) / (2 * eps)
         grads.append(g.ravel())
     return np.concatenate(grads)
+
+
+def row_vjp_by_finite_differences(forward, z, da, h=1e-6):
+    """Σ_out da · d forward(z)/dz per row of z, by central differences one column at a time:
+    the vector-Jacobian product of a function of whole rows (softmax, sparsemax, glu)."""
+    fd = np.empty_like(z)
+    for j in range(z.shape[1]):
+        e = np.zeros_like(z)
+        e[:, j] = h
+        fd[:, j] = ((forward(z + e) - forward(z - e)) * da).sum(axis=1) / (2 * h)
+    return fd

@@ -13,6 +13,7 @@ import densekit
 from densekit import activations
 from densekit._core._testing import activation_backward_f64 as backward_f64
 from densekit._core._testing import activation_forward_f64 as forward_f64
+from gradient_helpers import row_vjp_by_finite_differences
 
 F32_EPS = float(np.finfo(np.float32).eps)
 TINY = 2e-38  # below float32's smallest normal: denormals / flush-to-zero both accepted
@@ -98,8 +99,36 @@ def ref_log_softmax(x):
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
+def ref_celu(x, alpha=1.0):
+    return np.maximum(x, 0.0) + alpha * np.expm1(np.minimum(x, 0.0) / alpha)
+
+
+def ref_hard_shrink(x, threshold=0.5):
+    return np.where(np.abs(x) > threshold, x, 0.0)
+
+
+def ref_soft_shrink(x, threshold=0.5):
+    return np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0)
+
+
+def ref_sparse_plus(x):
+    return np.where(x <= -1, 0.0, np.where(x < 1, (x + 1) ** 2 / 4, x))
+
+
+def ref_sparse_sigmoid(x):
+    return np.clip((x + 1) / 2, 0.0, 1.0)
+
+
+def ref_squareplus(x, b=4.0):
+    return (x + np.sqrt(x * x + b)) / 2
+
+
+def ref_threshold(x, threshold, default_value):
+    return np.where(x > threshold, x, default_value)
+
+
 def _spec(name, **fields):
-    spec = activations.get(name)
+    spec = densekit._core.Activation.from_name(name)  # (get() refuses "threshold": it has no defaults)
     for key, value in fields.items():
         setattr(spec, key, value)
     return spec
@@ -126,6 +155,17 @@ ELEMENTWISE = {
     "tanh": (activations.tanh, lambda: _spec("tanh"), np.tanh, [], 0.0),
     "exponential": (activations.exponential, lambda: _spec("exponential"), ref_exponential, [], 0.0),
     "mish": (activations.mish, lambda: _spec("mish"), ref_mish, [], 0.0),
+    "celu": (activations.celu, lambda: _spec("celu"), ref_celu, [0.0], 0.0),
+    "hard_tanh": (activations.hard_tanh, lambda: _spec("hard_tanh"), lambda x: np.clip(x, -1.0, 1.0), [-1.0, 1.0], 0.0),
+    "hard_shrink": (activations.hard_shrink, lambda: _spec("hard_shrink"), ref_hard_shrink, [-0.5, 0.5], 0.0),
+    "soft_shrink": (activations.soft_shrink, lambda: _spec("soft_shrink"), ref_soft_shrink, [-0.5, 0.5], 0.0),
+    # x − tanh(x) cancels for small x in float32, as Keras computes it too
+    "tanh_shrink": (activations.tanh_shrink, lambda: _spec("tanh_shrink"), lambda x: x - np.tanh(x), [], 2 * F32_EPS),
+    "log_sigmoid": (activations.log_sigmoid, lambda: _spec("log_sigmoid"), lambda x: -np.logaddexp(-x, 0.0), [], 0.0),
+    "sparse_plus": (activations.sparse_plus, lambda: _spec("sparse_plus"), ref_sparse_plus, [-1.0, 1.0], 0.0),
+    "sparse_sigmoid": (activations.sparse_sigmoid, lambda: _spec("sparse_sigmoid"), ref_sparse_sigmoid, [-1.0, 1.0], 0.0),
+    # x + sqrt(x² + b) cancels for large negative x
+    "squareplus": (activations.squareplus, lambda: _spec("squareplus"), ref_squareplus, [], 2 * F32_EPS),
 }
 
 # Parameterised variants: id -> (float32 call, float64 spec factory, reference, kinks, cancel tol)
@@ -163,6 +203,28 @@ for _approx in (False, True):
         lambda x, ap=_approx: activations.gelu(x, approximate=ap),
         lambda ap=_approx: _spec("gelu", approximate=ap),
         lambda x, ap=_approx: ref_gelu(x, ap), [], 2 * F32_EPS)
+
+for _alpha in (0.5, 2.0):
+    PARAMETERISED[f"celu({_alpha})"] = (
+        lambda x, a=_alpha: activations.celu(x, alpha=a),
+        lambda a=_alpha: _spec("celu", alpha=a),
+        lambda x, a=_alpha: ref_celu(x, a), [0.0], 0.0)
+for _name, _ref in (("hard_shrink", ref_hard_shrink), ("soft_shrink", ref_soft_shrink)):
+    for _t in (0.0, 1.5):
+        PARAMETERISED[f"{_name}({_t})"] = (
+            lambda x, t=_t, n=_name: getattr(activations, n)(x, threshold=t),
+            lambda t=_t, n=_name: _spec(n, threshold=t),
+            lambda x, t=_t, r=_ref: r(x, t), [-_t, _t], 0.0)
+for _b in (1.0, 9.0):
+    PARAMETERISED[f"squareplus({_b})"] = (
+        lambda x, b=_b: activations.squareplus(x, b=b),
+        lambda b=_b: _spec("squareplus", b=b),
+        lambda x, b=_b: ref_squareplus(x, b), [], 2 * F32_EPS)
+for _t, _v in ((0.0, 0.0), (1.5, -2.0), (-1.0, 3.0)):
+    PARAMETERISED[f"threshold({_t},{_v})"] = (
+        lambda x, t=_t, v=_v: activations.threshold(x, t, v),
+        lambda t=_t, v=_v: _spec("threshold", threshold=t, default_value=v),
+        lambda x, t=_t, v=_v: ref_threshold(x, t, v), [_t], 0.0)
 
 ALL_ELEMENTWISE = {**ELEMENTWISE, **PARAMETERISED}
 
@@ -394,12 +456,7 @@ def test_softmax_vjp_matches_finite_differences(name):
     a = forward_f64(spec, z)
     dz = backward_f64(spec, z, a, da)
     assert dz.shape == z.shape
-    h = 1e-6
-    fd = np.empty_like(z)
-    for j in range(z.shape[1]):
-        e = np.zeros_like(z)
-        e[:, j] = h
-        fd[:, j] = ((forward_f64(spec, z + e) - forward_f64(spec, z - e)) * da).sum(axis=1) / (2 * h)
+    fd = row_vjp_by_finite_differences(lambda v: forward_f64(spec, v), z, da)
     np.testing.assert_allclose(dz, fd, rtol=1e-6, atol=1e-8)
     # closed forms
     if name == "softmax":

@@ -54,9 +54,12 @@ inline std::vector<py::ssize_t> shape_of(const py::array& a) { return {a.shape()
 // The activation along the last axis of x (a scalar is one value, a vector one row).
 template <class T>
 py::array_t<T> activation_forward(const densekit::Activation& act, ArrayOf<T> x) {
-  py::array_t<T> out(shape_of(x));
   const densekit::Index last = x.ndim() == 0 ? 1 : x.shape(x.ndim() - 1);
   const densekit::Index rows = last == 0 ? 0 : x.size() / last;
+  auto shape = shape_of(x);
+  if (!shape.empty()) shape.back() = act.output_cols(last);  // glu halves the last axis
+  else act.output_cols(last);
+  py::array_t<T> out(shape);
   py::gil_scoped_release release;
   act.forward<T>(x.data(), out.mutable_data(), rows, last);
   return out;

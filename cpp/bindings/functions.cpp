@@ -16,6 +16,9 @@ void init_functions(py::module_& m) {
       .def_readwrite("threshold", &Activation::threshold)
       .def_readwrite("alpha", &Activation::alpha)
       .def_readwrite("approximate", &Activation::approximate)
+      .def_readwrite("b", &Activation::b)
+      .def_readwrite("default_value", &Activation::default_value)
+      .def("output_cols", &Activation::output_cols, py::arg("cols"))
       .def("__call__", &activation_forward<float>, py::arg("x"));
 
   py::class_<Loss>(m, "Loss")

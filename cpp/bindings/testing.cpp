@@ -25,6 +25,10 @@ py::array_t<double> activation_backward_f64(const Activation& act, ArrayOf<doubl
                                             ArrayOf<double> da) {
   py::array_t<double> dz(shape_of(z));
   const Index last = z.ndim() == 0 ? 1 : z.shape(z.ndim() - 1);
+  const Index out_values = last == 0 ? 0 : z.size() / last * act.output_cols(last);
+  if (a.size() != out_values || da.size() != out_values)
+    throw ValueError("activation_backward_f64: a and da must hold the activation's output for z (" +
+                     std::to_string(out_values) + " values).");
   act.backward<double>(z.data(), a.data(), da.data(), dz.mutable_data(), last == 0 ? 0 : z.size() / last, last);
   return dz;
 }

@@ -1,5 +1,6 @@
 #include <densekit/activations.hpp>
 #include <densekit/errors.hpp>
+#include "activations_row_wise.hpp"
 #include "parallel_for.hpp"
 #include "stable_math.hpp"
 
@@ -28,6 +29,12 @@ const std::map<std::string, ActivationKind>& activation_names() {
       {"hard_swish", ActivationKind::HardSilu},   {"tanh", ActivationKind::Tanh},
       {"softmax", ActivationKind::Softmax},       {"log_softmax", ActivationKind::LogSoftmax},
       {"exponential", ActivationKind::Exponential}, {"mish", ActivationKind::Mish},
+      {"celu", ActivationKind::Celu},             {"hard_tanh", ActivationKind::HardTanh},
+      {"hard_shrink", ActivationKind::HardShrink}, {"soft_shrink", ActivationKind::SoftShrink},
+      {"tanh_shrink", ActivationKind::TanhShrink}, {"log_sigmoid", ActivationKind::LogSigmoid},
+      {"sparse_plus", ActivationKind::SparsePlus}, {"sparse_sigmoid", ActivationKind::SparseSigmoid},
+      {"squareplus", ActivationKind::Squareplus}, {"threshold", ActivationKind::Threshold},
+      {"sparsemax", ActivationKind::Sparsemax},   {"glu", ActivationKind::Glu},
   };
   return names;
 }
@@ -77,25 +84,6 @@ T general_relu(const Activation& act, T x, T* slope) {
   return y;
 }
 
-// x = exp(x) with Eigen's vectorized exp (TensorFlow's too) for every element, the last few
-// included: they go through the same packet function from a padded copy. Eigen's own
-// array.exp() takes std::exp for the elements before the first aligned address and after the
-// last whole packet, so a row's softmax depended on where the row sat in the batch (one ulp).
-template <class T>
-void exp_in_place(T* x, Index n) {
-  using Packet = typename Eigen::internal::packet_traits<T>::type;
-  constexpr Index kLanes = sizeof(Packet) / sizeof(T);  // (unpacket_traits<Packet> drops its alignment attribute, with a warning)
-  Index i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    Eigen::internal::pstoreu(x + i, Eigen::internal::pexp(Eigen::internal::ploadu<Packet>(x + i)));
-  if (i < n) {
-    T tail[kLanes] = {};
-    std::copy(x + i, x + n, tail);
-    Eigen::internal::pstoreu(tail, Eigen::internal::pexp(Eigen::internal::ploadu<Packet>(tail)));
-    std::copy(tail, tail + (n - i), x + i);
-  }
-}
-
 }  // namespace
 
 Activation Activation::from_name(const std::string& name) {
@@ -108,7 +96,15 @@ Activation Activation::from_name(const std::string& name) {
   Activation a;
   a.kind = it->second;
   if (a.kind == ActivationKind::LeakyRelu) a.negative_slope = 0.2;
+  if (a.kind == ActivationKind::HardShrink || a.kind == ActivationKind::SoftShrink) a.threshold = 0.5;
   return a;
+}
+
+Index Activation::output_cols(Index cols) const {
+  if (kind != ActivationKind::Glu) return cols;
+  if (cols % 2 != 0)
+    throw ValueError("glu: axis size must be divisible by 2. Received a last axis of size " + std::to_string(cols) + ".");
+  return cols / 2;
 }
 
 std::vector<std::string> Activation::names() {
@@ -132,6 +128,7 @@ bool Activation::backward_needs_input() const {
     case ActivationKind::LogSoftmax:
     case ActivationKind::Exponential:
     case ActivationKind::Relu6:
+    case ActivationKind::Sparsemax:
       return false;
     case ActivationKind::Relu:
       return negative_slope != 0.0 || threshold != 0.0 || std::isfinite(max_value);
@@ -204,41 +201,58 @@ void Activation::forward(const T* z, T* a, Index rows, Index cols) const {
     case ActivationKind::Mish:
       each_element(rows, cols, 30, [=](Index i) { a[i] = z[i] * std::tanh(softplus(z[i])); });
       return;
-    case ActivationKind::Softmax:
-    case ActivationKind::LogSoftmax: {
-      const bool log = kind == ActivationKind::LogSoftmax;
-      parallel_rows(rows, static_cast<double>(cols) * 10, [&](int64_t r0, int64_t r1) {
-        if (!log) {
-          // exp(z − max) for the whole block at once: Eigen's vectorized exp, which is also
-          // TensorFlow's (a scalar std::exp per element cost 14 µs on 256 rows of 10), the same
-          // function for every element wherever its row sits in the batch.
-          for (Index r = r0; r < r1; ++r) {
-            const T* zr = z + r * cols;
-            const T m = *std::max_element(zr, zr + cols);
-            for (Index j = 0; j < cols; ++j) a[r * cols + j] = zr[j] - m;
-          }
-          exp_in_place(a + r0 * cols, (r1 - r0) * cols);
-          for (Index r = r0; r < r1; ++r) {
-            T* ar = a + r * cols;
-            T sum = 0;
-            for (Index j = 0; j < cols; ++j) sum += ar[j];
-            const T inv = T(1) / sum;
-            for (Index j = 0; j < cols; ++j) ar[j] *= inv;
-          }
-          return;
-        }
-        for (Index r = r0; r < r1; ++r) {
-          const T* zr = z + r * cols;
-          T* ar = a + r * cols;
-          const T m = *std::max_element(zr, zr + cols);
-          T sum = 0;
-          for (Index j = 0; j < cols; ++j) sum += std::exp(zr[j] - m);
-          const T lse = std::log(sum);
-          for (Index j = 0; j < cols; ++j) ar[j] = zr[j] - m - lse;
-        }
-      });
+    case ActivationKind::Celu: {
+      const T al = static_cast<T>(alpha);
+      each_element(rows, cols, 10, [=](Index i) { a[i] = std::max(z[i], T(0)) + al * std::expm1(std::min(z[i], T(0)) / al); });
       return;
     }
+    case ActivationKind::HardTanh:
+      each_element(rows, cols, 1, [=](Index i) { a[i] = std::clamp(z[i], T(-1), T(1)); });
+      return;
+    case ActivationKind::HardShrink: {
+      const T t = static_cast<T>(threshold);
+      each_element(rows, cols, 1, [=](Index i) { a[i] = std::abs(z[i]) > t ? z[i] : T(0); });
+      return;
+    }
+    case ActivationKind::SoftShrink: {
+      const T t = static_cast<T>(threshold);
+      each_element(rows, cols, 1, [=](Index i) { a[i] = z[i] > t ? z[i] - t : (z[i] < -t ? z[i] + t : T(0)); });
+      return;
+    }
+    case ActivationKind::TanhShrink:
+      each_element(rows, cols, 10, [=](Index i) { a[i] = z[i] - std::tanh(z[i]); });
+      return;
+    case ActivationKind::LogSigmoid:
+      each_element(rows, cols, 20, [=](Index i) { a[i] = -softplus(-z[i]); });
+      return;
+    case ActivationKind::SparsePlus:
+      each_element(rows, cols, 2, [=](Index i) {
+        const T x = z[i];
+        a[i] = x <= T(-1) ? T(0) : (x < T(1) ? T(0.25) * (x + T(1)) * (x + T(1)) : x);
+      });
+      return;
+    case ActivationKind::SparseSigmoid:
+      each_element(rows, cols, 2, [=](Index i) {
+        const T x = z[i];
+        a[i] = x <= T(-1) ? T(0) : (x >= T(1) ? T(1) : T(0.5) * (x + T(1)));
+      });
+      return;
+    case ActivationKind::Squareplus: {
+      const T bb = static_cast<T>(b);
+      each_element(rows, cols, 4, [=](Index i) { a[i] = (z[i] + std::sqrt(z[i] * z[i] + bb)) / T(2); });
+      return;
+    }
+    case ActivationKind::Threshold: {
+      const T t = static_cast<T>(threshold), value = static_cast<T>(default_value);
+      each_element(rows, cols, 1, [=](Index i) { a[i] = z[i] > t ? z[i] : value; });
+      return;
+    }
+    case ActivationKind::Softmax:
+    case ActivationKind::LogSoftmax:
+    case ActivationKind::Sparsemax:
+    case ActivationKind::Glu:
+      row_wise_forward(*this, z, a, rows, cols);
+      return;
   }
 }
 
@@ -331,28 +345,54 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
         dz[i] = da[i] * (t + x * (T(1) - t * t) * sigmoid(x));
       });
       return;
-    case ActivationKind::Softmax:
-    case ActivationKind::LogSoftmax: {
-      const bool log = kind == ActivationKind::LogSoftmax;
-      parallel_rows(rows, static_cast<double>(cols) * 4, [&](int64_t r0, int64_t r1) {
-        for (Index r = r0; r < r1; ++r) {
-          const T* ar = a + r * cols;
-          const T* gr = da + r * cols;
-          T* dr = dz + r * cols;
-          T dot = 0;
-          if (log) {
-            // d/dz (z - lse) = I - softmax: dz = da - softmax * Σda
-            for (Index j = 0; j < cols; ++j) dot += gr[j];
-            for (Index j = 0; j < cols; ++j) dr[j] = gr[j] - std::exp(ar[j]) * dot;
-          } else {
-            // dz = a * (da - Σ a·da)
-            for (Index j = 0; j < cols; ++j) dot += ar[j] * gr[j];
-            for (Index j = 0; j < cols; ++j) dr[j] = ar[j] * (gr[j] - dot);
-          }
-        }
-      });
+    case ActivationKind::Celu: {
+      const T al = static_cast<T>(alpha);
+      each_element(rows, cols, 10, [=](Index i) { dz[i] = z[i] > 0 ? da[i] : da[i] * std::exp(z[i] / al); });
       return;
     }
+    case ActivationKind::HardTanh:
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = (z[i] > T(-1) && z[i] < T(1)) ? da[i] : T(0); });
+      return;
+    case ActivationKind::HardShrink:
+    case ActivationKind::SoftShrink: {
+      const T t = static_cast<T>(threshold);
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = std::abs(z[i]) > t ? da[i] : T(0); });
+      return;
+    }
+    case ActivationKind::TanhShrink:
+      each_element(rows, cols, 10, [=](Index i) {
+        const T t = std::tanh(z[i]);
+        dz[i] = da[i] * t * t;
+      });
+      return;
+    case ActivationKind::LogSigmoid:
+      each_element(rows, cols, 10, [=](Index i) { dz[i] = da[i] * sigmoid(-z[i]); });
+      return;
+    case ActivationKind::SparsePlus:
+      each_element(rows, cols, 2, [=](Index i) {
+        const T x = z[i];
+        dz[i] = x <= T(-1) ? T(0) : (x < T(1) ? da[i] * T(0.5) * (x + T(1)) : da[i]);
+      });
+      return;
+    case ActivationKind::SparseSigmoid:
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = (z[i] > T(-1) && z[i] < T(1)) ? da[i] * T(0.5) : T(0); });
+      return;
+    case ActivationKind::Squareplus: {
+      const T bb = static_cast<T>(b);
+      each_element(rows, cols, 4, [=](Index i) { dz[i] = da[i] * (T(1) + z[i] / std::sqrt(z[i] * z[i] + bb)) / T(2); });
+      return;
+    }
+    case ActivationKind::Threshold: {
+      const T t = static_cast<T>(threshold);
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = z[i] > t ? da[i] : T(0); });
+      return;
+    }
+    case ActivationKind::Softmax:
+    case ActivationKind::LogSoftmax:
+    case ActivationKind::Sparsemax:
+    case ActivationKind::Glu:
+      row_wise_backward(*this, z, a, da, dz, rows, cols);
+      return;
   }
 }
 

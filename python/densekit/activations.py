@@ -7,9 +7,10 @@ from densekit import _core
 from densekit.utils import object_registration
 
 __all__ = [
-    "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "linear",
-    "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "deserialize", "sigmoid", "silu", "softmax",
-    "softplus", "softsign", "swish", "tanh",
+    "celu", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "serialize",
+    "deserialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid",
+    "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
 ]
 
 
@@ -87,6 +88,43 @@ def log_softmax(x, axis=-1):
     return _apply(_spec("log_softmax"), x)
 
 
+def celu(x, alpha=1.0):
+    """``max(x, 0) + alpha·expm1(min(x, 0)/alpha)``."""
+    return _apply(_spec("celu", alpha=float(alpha)), x)
+
+
+def glu(x, axis=-1):
+    """The first half of the last axis times the sigmoid of the second: the axis halves."""
+    _check_axis(axis, "glu")
+    return _apply(_spec("glu"), x)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return _apply(_spec("hard_shrink", threshold=float(threshold)), x)
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x − threshold`` above it, ``x + threshold`` below ``−threshold``, else 0."""
+    return _apply(_spec("soft_shrink", threshold=float(threshold)), x)
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x² + b)) / 2``."""
+    return _apply(_spec("squareplus", b=float(b)), x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value`` (both required, as in Keras)."""
+    return _apply(_spec("threshold", threshold=float(threshold), default_value=float(default_value)), x)
+
+
+def sparsemax(x, axis=-1):
+    """The projection of each row onto the probability simplex: ``max(x − τ, 0)``, summing to 1."""
+    _check_axis(axis, "sparsemax")
+    return _apply(_spec("sparsemax"), x)
+
+
 linear = _function("linear")
 relu6 = _function("relu6")
 selu = _function("selu")
@@ -101,9 +139,16 @@ hard_swish = hard_silu
 tanh = _function("tanh")
 exponential = _function("exponential")
 mish = _function("mish")
+hard_tanh = _function("hard_tanh")
+tanh_shrink = _function("tanh_shrink")
+log_sigmoid = _function("log_sigmoid")
+sparse_plus = _function("sparse_plus")
+sparse_sigmoid = _function("sparse_sigmoid")
 
 for _fn, _name in [(relu, "relu"), (leaky_relu, "leaky_relu"), (elu, "elu"), (gelu, "gelu"),
-                   (softmax, "softmax"), (log_softmax, "log_softmax")]:
+                   (softmax, "softmax"), (log_softmax, "log_softmax"), (celu, "celu"), (glu, "glu"),
+                   (hard_shrink, "hard_shrink"), (soft_shrink, "soft_shrink"), (squareplus, "squareplus"),
+                   (threshold, "threshold"), (sparsemax, "sparsemax")]:
     _fn._densekit_spec = _spec(_name)
 
 
@@ -124,7 +169,11 @@ def get(identifier):
         return _spec("linear")
     if isinstance(identifier, _core.Activation):
         return identifier
-    if isinstance(identifier, str):
+    if isinstance(identifier, str) or identifier is threshold:
+        if identifier in ("threshold", threshold):
+            # Keras resolves the name, then its call fails: the function has no defaults.
+            raise TypeError("threshold() missing 2 required positional arguments: 'threshold' and 'default_value'. "
+                            "Call keras.activations.threshold(x, threshold, default_value) inside a layer or model.")
         return _spec(identifier)
     if isinstance(identifier, dict) and isinstance(identifier.get("config"), dict):
         return _spec(identifier["class_name"], **identifier["config"])  # a parameterised activation

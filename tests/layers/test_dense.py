@@ -64,11 +64,25 @@ ACTIVATIONS = {
     "exponential": np.exp,
     "linear": lambda x: x,
     "mish": lambda x: x * np.tanh(_softplus(x)),
+    "celu": lambda x: np.maximum(x, 0.0) + np.expm1(np.minimum(x, 0.0)),
+    "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+    "soft_shrink": lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0.0),
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "log_sigmoid": lambda x: -_softplus(-x),
+    "sparse_plus": lambda x: np.where(x <= -1, 0.0, np.where(x < 1, (x + 1) ** 2 / 4, x)),
+    "sparse_sigmoid": lambda x: np.clip((x + 1) / 2, 0.0, 1.0),
+    "squareplus": lambda x: (x + np.sqrt(x * x + 4.0)) / 2,
 }
+# Covered in test_activations_added.py: glu halves the axis, sparsemax's kinks move with the
+# row, and threshold has no defaults (a layer refuses it by name).
+ROW_OR_REQUIRED_ARGUMENTS = {"glu", "sparsemax", "threshold"}
 
 # Points where an activation is not differentiable (finite differences must stay away from them).
 KINKS = {"relu": [0.0], "leaky_relu": [0.0], "relu6": [0.0, 6.0], "hard_sigmoid": [-3.0, 3.0],
-         "hard_silu": [-3.0, 3.0], "elu": [0.0], "selu": [0.0]}
+         "hard_silu": [-3.0, 3.0], "elu": [0.0], "selu": [0.0], "celu": [0.0], "hard_tanh": [-1.0, 1.0],
+         "hard_shrink": [-0.5, 0.5], "soft_shrink": [-0.5, 0.5], "sparse_plus": [-1.0, 1.0],
+         "sparse_sigmoid": [-1.0, 1.0]}
 
 EPS = 1e-7
 
@@ -85,7 +99,7 @@ def _dense_forward(x, kernel, bias, activation):
 # --------------------------------------------------------------------------------------------
 def test_activation_table_covers_densekit_activations():
     names = {n for n in keras._core.Activation.names() if n not in ("swish", "hard_swish")}
-    assert names == set(ACTIVATIONS)
+    assert names == set(ACTIVATIONS) | ROW_OR_REQUIRED_ARGUMENTS
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))

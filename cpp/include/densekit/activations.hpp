@@ -13,25 +13,36 @@ namespace densekit {
 enum class ActivationKind {
   Linear, Relu, LeakyRelu, Relu6, Elu, Selu, Gelu, Silu, Softplus, Softsign, Sigmoid,
   HardSigmoid, HardSilu, Tanh, Softmax, LogSoftmax, Exponential, Mish,
+  Celu, HardTanh, HardShrink, SoftShrink, TanhShrink, LogSigmoid, SparsePlus, SparseSigmoid, Squareplus,
+  Threshold, Sparsemax, Glu,
 };
 
 struct Activation {
   ActivationKind kind = ActivationKind::Linear;
   // relu: negative_slope, max_value (infinite = none), threshold; leaky_relu: negative_slope;
-  // elu: alpha; gelu: approximate.
+  // elu, celu: alpha; gelu: approximate; hard_shrink, soft_shrink: threshold (0.5);
+  // squareplus: b; threshold: threshold and default_value (x if x > threshold, else the value).
   double negative_slope = 0.0;
   double max_value = std::numeric_limits<double>::infinity();
   double threshold = 0.0;
   double alpha = 1.0;
   bool approximate = false;
+  double b = 4.0;
+  double default_value = 0.0;
 
   // "relu", "swish", ... (keras.activations.get); throws ValueError listing the known names.
   static Activation from_name(const std::string& name);
   static std::vector<std::string> names();
   std::string name() const;
 
-  // Row-wise functions (softmax, log_softmax) normalise each row of `cols` values.
-  bool is_row_wise() const { return kind == ActivationKind::Softmax || kind == ActivationKind::LogSoftmax; }
+  // Row-wise functions (softmax, log_softmax, sparsemax, glu) see each row of `cols` values whole.
+  bool is_row_wise() const {
+    return kind == ActivationKind::Softmax || kind == ActivationKind::LogSoftmax || kind == ActivationKind::Sparsemax ||
+           kind == ActivationKind::Glu;
+  }
+  // The values a row of `cols` inputs gives: glu halves the row (its first half gated by the
+  // sigmoid of its second), every other function keeps it. Throws ValueError for glu on an odd row.
+  Index output_cols(Index cols) const;
   // Whether backward needs the input z, or can work from the output a alone.
   bool backward_needs_input() const;
   // max(z, 0) itself (no slope, threshold or cap).
@@ -39,10 +50,12 @@ struct Activation {
     return kind == ActivationKind::Relu && negative_slope == 0.0 && threshold == 0.0 && !(max_value < std::numeric_limits<double>::infinity());
   }
 
-  // a = f(z) for rows x cols values (a may alias z for element-wise kinds).
+  // a = f(z) for rows x cols values (a may alias z for element-wise kinds); a has
+  // output_cols(cols) values a row.
   template <class T>
   void forward(const T* z, T* a, Index rows, Index cols) const;
-  // dz = da * f'(z); z may be null when !backward_needs_input().
+  // dz = da * f'(z), cols the input's values a row; z may be null when !backward_needs_input();
+  // dz may alias z or da.
   template <class T>
   void backward(const T* z, const T* a, const T* da, T* dz, Index rows, Index cols) const;
 };

@@ -17,12 +17,14 @@ Shape ActivationLayer::build(const std::vector<Shape>& inputs) {
     throw ValueError("Layer '" + name() + "': densekit's " + class_name_ + " works along the last axis only (axis=-1); received axis=" +
                      std::to_string(axis_) + " for inputs of shape " + shape_to_string(inputs[0]) + ".");
   last_axis_ = inputs[0].empty() ? 1 : inputs[0].back();
+  Shape out = inputs[0];
+  if (!out.empty()) out.back() = activation_.output_cols(last_axis_);  // glu halves it
   mark_built();
-  return inputs[0];
+  return out;
 }
 
 Index ActivationLayer::scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const {
-  return shape_size(output);  // room for d(loss)/d(input)
+  return shape_size(inputs[0]);  // room for d(loss)/d(input)
 }
 
 void ActivationLayer::forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) {
@@ -33,8 +35,8 @@ void ActivationLayer::forward(const std::vector<ConstView>& in, View out, View s
 void ActivationLayer::backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                                const std::vector<View>& grad_in, const Context& ctx) {
   if (!grad_in[0].data) return;
-  const Index n = grad_out.rows * grad_out.cols;
-  const Index last = activation_.is_row_wise() ? last_axis_ : grad_out.cols;
+  const Index n = in[0].rows * in[0].cols;
+  const Index last = activation_.is_row_wise() ? last_axis_ : in[0].cols;
   // dz into scratch, then accumulated (the input may have other consumers).
   activation_.backward(in[0].data, out.data, grad_out.data, scratch.data, n / last, last);
   for (Index i = 0; i < n; ++i) grad_in[0].data[i] += scratch.data[i];

@@ -39,7 +39,7 @@ Shape Dense::build(const std::vector<Shape>& inputs) {
   options_.bias_constraint.check({units_}, name() + "/bias");
   mark_built();
   Shape out = in;
-  out.back() = units_;
+  out.back() = options_.activation.output_cols(units_);  // glu halves it
   return out;
 }
 
@@ -64,7 +64,7 @@ void Dense::bind(const std::vector<float*>& params, const std::vector<float*>& g
 
 Index Dense::scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const {
   // z when the activation's derivative needs it, else room for d(loss)/dz.
-  return options_.activation.kind == ActivationKind::Linear ? 0 : shape_size(output);
+  return options_.activation.kind == ActivationKind::Linear ? 0 : shape_size(output) / output.back() * units_;
 }
 
 void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) {
@@ -80,16 +80,18 @@ void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, co
     const bool relu = act.is_plain_relu();
     gemm(rows, units_, input_dim_, {x.data(), input_dim_, 1}, kernel_, units_, z, units_, {false, bias_, relu});
     if (relu || act.kind == ActivationKind::Linear) return;
+    const Index out_cols = act.output_cols(units_);
     parallel_rows(rows, double(units_) * 4.0, [&](int64_t r0, int64_t r1) {
-      act.forward(z + r0 * units_, out.data + r0 * units_, r1 - r0, units_);
+      act.forward(z + r0 * units_, out.data + r0 * out_cols, r1 - r0, units_);
     });
     return;
   }
+  const Index out_cols = act.output_cols(units_);
   parallel_rows(rows, double(input_dim_) * double(units_), [&](int64_t r0, int64_t r1) {
     MatrixMap zb(z + r0 * units_, r1 - r0, units_);
     zb.noalias() = x.middleRows(r0, r1 - r0) * kernel;
     if (bias_) zb.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias_, units_);
-    act.forward(zb.data(), out.data + r0 * units_, r1 - r0, units_);
+    act.forward(zb.data(), out.data + r0 * out_cols, r1 - r0, units_);
   });
 }
 

@@ -55,7 +55,8 @@ void require_null(const Json& config, std::initializer_list<const char*> keys, c
 Json activation_config(const Activation& a) {
   const Activation plain = Activation::from_name(a.name());
   const bool defaults = a.negative_slope == plain.negative_slope && a.max_value == plain.max_value &&
-                        a.threshold == plain.threshold && a.alpha == plain.alpha && a.approximate == plain.approximate;
+                        a.threshold == plain.threshold && a.alpha == plain.alpha && a.approximate == plain.approximate &&
+                        a.b == plain.b && a.default_value == plain.default_value;
   if (defaults) return a.name();
   Json c = Json::object();
   c["negative_slope"] = a.negative_slope;
@@ -63,6 +64,8 @@ Json activation_config(const Activation& a) {
   c["threshold"] = a.threshold;
   c["alpha"] = a.alpha;
   c["approximate"] = a.approximate;
+  if (a.kind == ActivationKind::Squareplus) c["b"] = a.b;
+  if (a.kind == ActivationKind::Threshold) c["default_value"] = a.default_value;
   return wrap("densekit.activations", a.name(), c);
 }
 
@@ -78,6 +81,8 @@ Activation activation_from(const Json& j) {
     a.threshold = field(c, "threshold", a.threshold);
     a.alpha = field(c, "alpha", a.alpha);
     a.approximate = field(c, "approximate", a.approximate);
+    a.b = field(c, "b", a.b);
+    a.default_value = field(c, "default_value", a.default_value);
     return a;
   }
   throw ValueError("Could not interpret the activation in the config: " + j.dump());

@@ -18,7 +18,10 @@ class Activation(Layer):
         return self._custom_activation or getattr(activations, self.activation_spec.name)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        shape = tuple(input_shape)
+        if shape and shape[-1] is not None:  # glu halves the last axis
+            shape = shape[:-1] + (self.activation_spec.output_cols(shape[-1]),)
+        return shape
 
 
 class ReLU(Layer):

@@ -49,4 +49,4 @@ class Dense(Layer):
         return self.weights[1] if self.use_bias else None
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
+        return tuple(input_shape[:-1]) + (self._activation_spec.output_cols(self.units),)  # glu halves it

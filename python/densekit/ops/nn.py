@@ -67,5 +67,36 @@ def log_softmax(x, axis=-1):
     return activations.log_softmax(x, axis)
 
 
-__all__ = ["elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_softmax", "mish", "relu", "relu6",
-           "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish"]
+# Keras 3's later activations: densekit.activations records them on symbolic tensors itself.
+celu = activations.celu
+hard_tanh = activations.hard_tanh
+hard_shrink = activations.hard_shrink
+soft_shrink = activations.soft_shrink
+tanh_shrink = activations.tanh_shrink
+log_sigmoid = activations.log_sigmoid
+sparse_plus = activations.sparse_plus
+sparse_sigmoid = activations.sparse_sigmoid
+squareplus = activations.squareplus
+threshold = activations.threshold
+
+
+def _along_last_axis(name, fn):
+    def op(x, axis=-1):
+        if is_symbolic(x):
+            _last_axis(x, axis, name)
+        elif axis != -1 and axis != getattr(x, "ndim", len(getattr(x, "shape", ()))) - 1:
+            raise unsupported(name, f"densekit works along the last axis only (received axis={axis}).")
+        return fn(x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"The `{name}` activation along the last axis."
+    return op
+
+
+sparsemax = _along_last_axis("sparsemax", activations.sparsemax)
+glu = _along_last_axis("glu", activations.glu)
+
+__all__ = ["celu", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+           "leaky_relu", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink",
+           "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish",
+           "tanh_shrink", "threshold"]
