@@ -84,13 +84,22 @@ void init_functions(py::module_& m) {
       .def("results", &Metric::results)
       .def("build", &Metric::build)
       .def_readwrite("identifier", &Metric::identifier)
+      .def_readwrite("function_name", &Metric::function_name)
       .def("resolved", &Metric::resolved)
       .def("reset", &Metric::reset)
       .def("update", [](Metric& self, FloatArray y, FloatArray p, const std::optional<ArrayOf<float>>& sample_weight) {
              self.update(loss_batch(y, p), y.data(), p.data(), sample_weight ? sample_weight->data() : nullptr,
                          sample_weight ? sample_weight->size() : 0);
            }, py::arg("y_true"), py::arg("y_pred"), py::arg("sample_weight") = py::none())
-      .def("result", &Metric::result);
+      .def("result", &Metric::result)
+      .def("sample_values", [](Metric& self, FloatArray y, FloatArray p) {
+             const LossBatch batch = loss_batch(y, p);
+             const Index cols = self.sample_value_cols(batch.y_pred_cols);
+             py::array_t<float> out({py::ssize_t(batch.rows), py::ssize_t(cols)});
+             self.sample_values(ConstView(y.data(), batch.rows, batch.y_true_cols),
+                                ConstView(p.data(), batch.rows, batch.y_pred_cols), out.mutable_data());
+             return out;
+           }, py::arg("y_true"), py::arg("y_pred"));
 }
 
 }  // namespace densekit_py

@@ -22,6 +22,7 @@ const std::vector<MetricName>& metric_names() {
   static const std::vector<MetricName> e = {
       {"accuracy", MetricKind::AutoAccuracy, nullptr},
       {"acc", MetricKind::AutoAccuracy, nullptr},
+      {"Accuracy", MetricKind::Accuracy, nullptr},  // a class of its own: compile() reads "Accuracy" as "accuracy"
       {"binary_accuracy", MetricKind::BinaryAccuracy, nullptr},
       {"BinaryAccuracy", MetricKind::BinaryAccuracy, nullptr},
       {"categorical_accuracy", MetricKind::CategoricalAccuracy, nullptr},
@@ -126,6 +127,33 @@ bool is_at(MetricKind k) {
 
 bool is_fscore(MetricKind k) { return k == MetricKind::FBetaScore || k == MetricKind::F1Score; }
 
+bool is_accuracy(MetricKind k) {
+  return k == MetricKind::BinaryAccuracy || k == MetricKind::CategoricalAccuracy || k == MetricKind::Accuracy ||
+         k == MetricKind::SparseCategoricalAccuracy || k == MetricKind::TopKCategoricalAccuracy ||
+         k == MetricKind::SparseTopKCategoricalAccuracy;
+}
+
+// Whether output j of a row hits (keras/src/metrics/accuracy_metrics.py): the binary and exact
+// accuracies compare each output on its own.
+bool output_hits(MetricKind kind, float y, float p, double threshold) {
+  return kind == MetricKind::Accuracy ? y == p : y == (p > threshold ? 1.0f : 0.0f);
+}
+
+// Whether a row's class is the predicted one (or among the k highest scores).
+bool row_hits(MetricKind kind, const float* y, Index tc, const float* p, Index pc, int k) {
+  switch (kind) {
+    case MetricKind::CategoricalAccuracy: return argmax(y, tc) == argmax(p, pc);
+    case MetricKind::SparseCategoricalAccuracy: return Index(y[0]) == argmax(p, pc) && y[0] == std::floor(y[0]);
+    default: {
+      const Index target = kind == MetricKind::SparseTopKCategoricalAccuracy ? Index(y[0]) : argmax(y, tc);
+      if (target < 0 || target >= pc) return false;
+      Index above = 0;  // classes scored strictly higher than the target
+      for (Index j = 0; j < pc; ++j) above += p[j] > p[target];
+      return above < k;
+    }
+  }
+}
+
 }  // namespace
 
 Metric::Metric(MetricKind kind, std::string name) : kind_(kind), name_(std::move(name)) {}
@@ -158,6 +186,7 @@ bool Metric::higher_is_better() const {
     case MetricKind::SparseCategoricalAccuracy:
     case MetricKind::TopKCategoricalAccuracy:
     case MetricKind::SparseTopKCategoricalAccuracy:
+    case MetricKind::Accuracy:
     case MetricKind::Precision:
     case MetricKind::Recall:
     case MetricKind::AUC:
@@ -311,6 +340,26 @@ ConstView Metric::targets_for(ConstView y_true, Index pc) {
   }
 }
 
+Index Metric::sample_value_cols(Index y_pred_cols) const {
+  if (!is_accuracy(kind_))
+    throw ValueError("The metric '" + name_ + "' has no per-sample values: only the accuracies do.");
+  return kind_ == MetricKind::BinaryAccuracy || kind_ == MetricKind::Accuracy ? y_pred_cols : 1;
+}
+
+void Metric::sample_values(ConstView targets, ConstView y_pred, float* out) {
+  sample_value_cols(y_pred.cols);  // (throws for a metric that is not an accuracy)
+  const ConstView y_true = targets_for(targets, y_pred.cols);
+  const Index pc = y_pred.cols, tc = y_true.cols;
+  const bool per_output = kind_ == MetricKind::BinaryAccuracy || kind_ == MetricKind::Accuracy;
+  for (Index i = 0; i < y_pred.rows; ++i) {
+    const float* y = y_true.data + i * tc;
+    const float* p = y_pred.data + i * pc;
+    if (!per_output) out[i] = row_hits(kind_, y, tc, p, pc, k) ? 1.0f : 0.0f;
+    else
+      for (Index j = 0; j < pc; ++j) out[i * pc + j] = output_hits(kind_, y[j], p[j], threshold) ? 1.0f : 0.0f;
+  }
+}
+
 void Metric::update(ConstView targets, ConstView y_pred, const float* sample_weight) {
   if (kind_ == MetricKind::Stateful) {  // the targets as they come: update_state was traced for them
     if (!stateful) throw ValueError("The metric '" + name_ + "' has no traced update_state.");
@@ -329,30 +378,19 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
   };
   switch (kind_) {
     case MetricKind::BinaryAccuracy:
+    case MetricKind::Accuracy:
       add_mean([&](const float* y, const float* p) {
         double hits = 0;
-        for (Index j = 0; j < pc; ++j) hits += y[j] == (p[j] > threshold ? 1.0f : 0.0f);
+        for (Index j = 0; j < pc; ++j) hits += output_hits(kind_, y[j], p[j], threshold);
         return hits / double(pc);
       });
       return;
     case MetricKind::CategoricalAccuracy:
-      add_mean([&](const float* y, const float* p) { return double(argmax(y, tc) == argmax(p, pc)); });
-      return;
     case MetricKind::SparseCategoricalAccuracy:
-      add_mean([&](const float* y, const float* p) { return double(Index(y[0]) == argmax(p, pc) && y[0] == std::floor(y[0])); });
-      return;
     case MetricKind::TopKCategoricalAccuracy:
-    case MetricKind::SparseTopKCategoricalAccuracy: {
-      const bool sparse = kind_ == MetricKind::SparseTopKCategoricalAccuracy;
-      add_mean([&](const float* y, const float* p) {
-        const Index target = sparse ? Index(y[0]) : argmax(y, tc);
-        if (target < 0 || target >= pc) return 0.0;
-        Index above = 0;  // classes scored strictly higher than the target
-        for (Index j = 0; j < pc; ++j) above += p[j] > p[target];
-        return double(above < k);
-      });
+    case MetricKind::SparseTopKCategoricalAccuracy:
+      add_mean([&](const float* y, const float* p) { return double(row_hits(kind_, y, tc, p, pc, k)); });
       return;
-    }
     case MetricKind::MeanAbsoluteError:
     case MetricKind::MeanSquaredError:
     case MetricKind::MeanAbsolutePercentageError:

@@ -213,6 +213,9 @@ SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", "sp
 def _loss_function(name, cls, **fixed):
     def fn(y_true, y_pred, **kwargs):
         kwargs.pop("axis", None)
+        if isinstance(y_true, KerasTensor) or isinstance(y_pred, KerasTensor):
+            # Inside a traced function (a metric or loss of the user's): each sample's loss recorded.
+            return cls(**kwargs, **fixed, reduction="none")._symbolic_call(y_true, y_pred, None)
         loss = cls(**kwargs, **fixed)
         y_true, y_pred = _arrays(y_true, y_pred)
         _warn_single_class(loss, y_pred)

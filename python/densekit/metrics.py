@@ -1,13 +1,18 @@
 """Metrics: streaming accumulators in C++ (reset every epoch), named as Keras names them."""
 
+import json
+
 import numpy as np
 
 from densekit import _core
+from densekit import metric_functions
+from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
+from densekit.metric_functions import is_densekit_function
 from densekit.utils import naming, object_serialization
 from densekit.utils.object_registration import serialize_object, with_function
 
 __all__ = [
-    "AUC", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
     "F1Score", "Hinge", "LogCoshError", "SquaredHinge",
     "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Mean", "MeanMetricWrapper", "Metric",
     "Poisson", "Sum", "MeanAbsoluteError", "MeanAbsolutePercentageError",
@@ -15,7 +20,7 @@ __all__ = [
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
     "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "deserialize", "get", "serialize",
-]
+] + metric_functions.__all__
 
 
 def _overrides_state(cls):
@@ -167,6 +172,9 @@ SquaredHinge = _metric_class("SquaredHinge", "squared_hinge", "mean max(1 − y�
 CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge",
                                  "mean max(0, max((1−y)·p) − Σ y·p + 1)")
 LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))", default_name="logcosh")
+Accuracy = _metric_class("Accuracy", "Accuracy", "mean(y == p): predictions equal to the labels, exactly",
+                         default_name="accuracy")
+
 
 
 def _check_axis(class_name, axis):
@@ -272,13 +280,31 @@ class MeanMetricWrapper(Metric):
             raise TypeError(f"MeanMetricWrapper's `fn` must be callable. Received: fn={fn!r}")
         fn_name = getattr(fn, "__name__", None)
         self._fn, self._fn_kwargs = fn, kwargs
-        if hasattr(fn, "_densekit_class") and fn_name in _core.Metric.names() and not kwargs:
+        # Named as Keras names it: by `name`, else "mean_metric_wrapper" (made unique).
+        name = name or naming.auto_name("mean_metric_wrapper")
+        if is_densekit_function(fn):
             self._core_name = fn_name
-            super().__init__(name=name or fn_name)
+            super().__init__(name=name)
+            self._core.function_name = fn_name  # saved as Keras saves the wrapper
+            self._set_function_arguments(fn_name, kwargs)
             return
-        self.name = name or fn_name or naming.auto_name("mean_metric_wrapper")
+        self.name = name
         self._params, self._core = {}, None
         self._eager_sums = np.zeros(2)
+
+    def _set_function_arguments(self, fn_name, kwargs):
+        """The arguments a densekit function takes (an accuracy's ``threshold`` or ``k``; a loss's
+        ``delta``, ``from_logits``, ``label_smoothing``) set on its C++ metric."""
+        allowed = getattr(self._fn, "_densekit_arguments", None)
+        target = self._core
+        if allowed is None:  # a loss function: its class checks the values (and refuses another's)
+            allowed, target = ("delta", "from_logits", "label_smoothing", "axis"), self._core.loss
+            self._fn._densekit_class(**{k: v for k, v in kwargs.items() if k in allowed})
+        for key, value in kwargs.items():
+            if key not in allowed:
+                raise TypeError(f"{fn_name}() got an unexpected keyword argument '{key}'")
+            if key != "axis":  # (the class axis, which densekit's loss classes check)
+                setattr(target, key, value)
 
     def _traced_function(self):
         return lambda y_true, y_pred: self._fn(y_true, y_pred, **self._fn_kwargs)
@@ -543,10 +569,13 @@ def get(identifier):
     densekit.losses functions."""
     if isinstance(identifier, Metric):
         return identifier._core
+    if isinstance(identifier, dict) and identifier.get("class_name") in ("function", "MeanMetricWrapper"):
+        # One of Keras's functions, bare or wrapped with arguments, as Keras's compile config has it.
+        return _core.Metric.from_config_json(json.dumps(identifier))
     if isinstance(identifier, dict) and "class_name" in identifier:  # a saved metric object
         cls = globals().get(identifier["class_name"])
         if isinstance(cls, type) and issubclass(cls, Metric) and cls is not Metric:
-            return cls(**identifier.get("config", {}))._core
+            return cls.from_config(identifier.get("config", {}))._core
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
         core.name = core.identifier = identifier
@@ -558,9 +587,8 @@ def get(identifier):
         core = _core.Metric.from_name(identifier)
         core.name = identifier
         return core
-    fn_name = getattr(identifier, "__name__", None)
-    if callable(identifier) and fn_name and hasattr(identifier, "_densekit_class"):
-        core = _core.Metric.from_name(fn_name)
-        return core
+    if is_densekit_function(identifier):
+        return _core.Metric.from_name(identifier.__name__)
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}. densekit computes metrics in C++; "
                      f"valid names are: {', '.join(_core.Metric.names())}.")
+

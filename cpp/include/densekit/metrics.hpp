@@ -16,7 +16,7 @@ class Workspace;  // graph.hpp
 enum class MetricKind {
   // Mean of a per-sample function:
   BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-  SparseTopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError, MeanAbsolutePercentageError,
+  SparseTopKCategoricalAccuracy, Accuracy /* y == p exactly */, MeanAbsoluteError, MeanSquaredError, MeanAbsolutePercentageError,
   MeanSquaredLogarithmicError, LossFunction,
   // Their own accumulators:
   RootMeanSquaredError, Precision, Recall, AUC,
@@ -74,6 +74,9 @@ class Metric {
   std::shared_ptr<TracedMetricFunction> stateful;  // Stateful
   // The string compile() received ("mae"); empty for a metric object, saved as its class.
   std::string identifier;
+  // Set for Keras's MeanMetricWrapper of one of its functions (keras.metrics.binary_accuracy,
+  // keras.losses.huber), saved as that function, or as the wrapper when named or given arguments.
+  std::string function_name;
 
   // A copy bound to a concrete accumulator (AutoAccuracy resolved from the widths).
   std::shared_ptr<Metric> resolved(Index y_true_cols, Index y_pred_cols) const;
@@ -88,6 +91,12 @@ class Metric {
   void update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
               Index sample_weight_size);
   double result() const;
+  // What the accuracies average, as Keras's functions return it (keras.metrics.binary_accuracy,
+  // categorical_accuracy, ...): 1 for a hit, 0 for a miss, one per output for the binary and
+  // exact accuracies (sample_value_cols), one per sample for the others. y_true and y_pred as
+  // update() takes them; throws ValueError for any other kind of metric.
+  Index sample_value_cols(Index y_pred_cols) const;
+  void sample_values(ConstView y_true, ConstView y_pred, float* out);
   // The result as Keras returns it: one value, or one per threshold / column / label.
   std::vector<double> results() const;
   // True when results() has one value per threshold or column rather than a scalar.

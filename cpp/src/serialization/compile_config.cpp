@@ -106,7 +106,7 @@ const std::map<MetricKind, const char*>& metric_classes() {
       {MetricKind::BinaryAccuracy, "BinaryAccuracy"}, {MetricKind::CategoricalAccuracy, "CategoricalAccuracy"},
       {MetricKind::SparseCategoricalAccuracy, "SparseCategoricalAccuracy"},
       {MetricKind::TopKCategoricalAccuracy, "TopKCategoricalAccuracy"},
-      {MetricKind::SparseTopKCategoricalAccuracy, "SparseTopKCategoricalAccuracy"},
+      {MetricKind::SparseTopKCategoricalAccuracy, "SparseTopKCategoricalAccuracy"}, {MetricKind::Accuracy, "Accuracy"},
       {MetricKind::MeanAbsoluteError, "MeanAbsoluteError"}, {MetricKind::MeanSquaredError, "MeanSquaredError"},
       {MetricKind::MeanAbsolutePercentageError, "MeanAbsolutePercentageError"},
       {MetricKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"},
@@ -123,8 +123,47 @@ const std::map<MetricKind, const char*>& metric_classes() {
   return m;
 }
 
+Json function_json(const std::string& name) {
+  return Json{{"module", "builtins"}, {"class_name", "function"}, {"config", name}, {"registered_name", "function"}};
+}
+
+// The metric compile() makes of one of Keras's functions: the metric of that name, or for the
+// loss functions keras.metrics.get does not name (huber, log_cosh) a loss-function metric.
+MetricPtr function_metric(const std::string& fn) {
+  const std::vector<std::string> names = Metric::names();
+  MetricPtr m;
+  if (std::find(names.begin(), names.end(), fn) != names.end()) {
+    m = Metric::from_name(fn);
+  } else {
+    m = std::make_shared<Metric>(MetricKind::LossFunction, fn);
+    m->loss = Loss::from_name(fn);
+  }
+  m->identifier.clear();
+  m->function_name = fn;
+  return m;
+}
+
+// Keras's MeanMetricWrapper(fn, name, **kwargs) as Keras writes it: the bare function when it
+// has its own name and no arguments.
+Json function_metric_config(const Metric& m) {
+  const MetricPtr plain = function_metric(m.function_name);
+  Json args = Json::object();
+  if (m.threshold != plain->threshold) args["threshold"] = m.threshold;
+  if (m.k != plain->k) args["k"] = m.k;
+  if (m.kind() == MetricKind::LossFunction) {
+    if (m.loss.delta != plain->loss.delta) args["delta"] = m.loss.delta;
+    if (m.loss.from_logits != plain->loss.from_logits) args["from_logits"] = m.loss.from_logits;
+    if (m.loss.label_smoothing != plain->loss.label_smoothing) args["label_smoothing"] = m.loss.label_smoothing;
+  }
+  if (args.empty() && m.name() == m.function_name) return function_json(m.function_name);
+  Json c = {{"name", m.name()}, {"dtype", "float32"}, {"fn", function_json(m.function_name)}};
+  c.update(args);
+  return wrap("keras.metrics", "MeanMetricWrapper", c);
+}
+
 Json metric_config(const Metric& m) {
   if (!m.identifier.empty()) return m.identifier;
+  if (!m.function_name.empty()) return function_metric_config(m);
   Json c = Json::object();
   c["name"] = m.name();
   c["dtype"] = "float32";
@@ -209,12 +248,17 @@ MetricPtr metric_from(const Json& j) {
     m->loss.traced = traced;
     return m;
   }
-  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the metric in the compile config: " + j.dump());
+  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string())
+    throw ValueError("Could not interpret the metric in the compile config: " + j.dump());
   const std::string class_name = j["class_name"].get<std::string>();
-  MetricPtr m = Metric::from_name(class_name);
   const Json& c = j.value("config", Json::object());
+  if (class_name == "function" && c.is_string()) return function_metric(c.get<std::string>());
+  const bool wrapper = class_name == "MeanMetricWrapper";
+  if (wrapper && !(c.is_object() && c.contains("fn") && c["fn"].is_object() && c["fn"].value("config", Json()).is_string()))
+    throw ValueError("A MeanMetricWrapper in the compile config wraps none of Keras's functions: " + j.dump());
+  MetricPtr m = wrapper ? function_metric(c["fn"]["config"].get<std::string>()) : Metric::from_name(class_name);
   m->identifier.clear();
-  m->set_name(field(c, "name", to_snake_case(class_name)));  // a metric object: its own name
+  m->set_name(field(c, "name", wrapper ? "mean_metric_wrapper" : to_snake_case(class_name)));  // a metric object: its own name
   m->threshold = field(c, "threshold", m->threshold);
   if (c.contains("thresholds") && c["thresholds"].is_array()) m->thresholds = c["thresholds"].get<std::vector<double>>();
   else m->threshold = field(c, "thresholds", m->threshold);
@@ -224,6 +268,7 @@ MetricPtr metric_from(const Json& j) {
   if (m->kind() == MetricKind::LossFunction) {
     m->loss.from_logits = field(c, "from_logits", m->loss.from_logits);
     m->loss.label_smoothing = field(c, "label_smoothing", m->loss.label_smoothing);
+    m->loss.delta = field(c, "delta", m->loss.delta);
   }
   m->curve = field(c, "curve", m->curve);
   m->summation_method = field(c, "summation_method", m->summation_method);

@@ -81,7 +81,8 @@ def is_traced_loss(obj):
     from densekit import losses
     if isinstance(obj, losses.Loss):
         return obj._core is None
-    return callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_densekit_class")
+    return callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_densekit_class") and \
+        not hasattr(obj, "_densekit_accuracy")
 
 
 def is_traced_metric(obj):
@@ -90,5 +91,6 @@ def is_traced_metric(obj):
     from densekit import metrics
     if isinstance(obj, metrics.Metric):
         return obj._core_name is None
-    return callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_densekit_class")
+    # densekit's own functions without a C++ metric of their name (huber, log_cosh) are traced too.
+    return callable(obj) and not isinstance(obj, type) and not metrics.is_densekit_function(obj)
 

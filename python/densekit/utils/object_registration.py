@@ -94,6 +94,9 @@ def serialize_object(obj):
             return function_config(name)
         return {"module": getattr(obj, "__module__", None), "class_name": "function", "config": name,
                 "registered_name": name}
+    public = keras_paths.public_path(type(obj))  # densekit's own classes under Keras's module
+    if public is not None:
+        return {"module": public[0], "class_name": public[1], "config": obj.get_config(), "registered_name": None}
     return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
             "registered_name": get_registered_name(type(obj))}
 

@@ -1,0 +1,85 @@
+"""The functions keras.metrics names (densekit.metrics exports them): the accuracies
+(keras/src/metrics/accuracy_metrics.py), which give 1.0 for a hit and 0.0 for a miss, computed
+by the C++ metric that compile() runs under the same name; and the loss functions, the same
+functions as keras.losses'."""
+
+import numpy as np
+
+from densekit import _core
+from densekit.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
+                             kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+                             mean_squared_error, mean_squared_logarithmic_error, poisson,
+                             sparse_categorical_crossentropy, squared_hinge)
+
+__all__ = [
+    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "categorical_hinge", "hinge", "huber", "kl_divergence", "log_cosh",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "poisson", "squared_hinge",
+]
+
+
+def _accuracy_function(name, doc, sample_shape, **defaults):
+    def fn(y_true, y_pred, **kwargs):
+        unknown = set(kwargs) - set(defaults)
+        if unknown:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        core = _core.Metric.from_name(name)
+        for key, value in {**defaults, **kwargs}.items():
+            setattr(core, key, value)
+        y_true = np.ascontiguousarray(y_true, dtype=np.float32)
+        y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
+        values = core.sample_values(y_true, y_pred)
+        return values.reshape(sample_shape(y_true, y_pred, len(values)))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    fn._densekit_accuracy = True
+    fn._densekit_arguments = tuple(defaults)
+    return fn
+
+
+def is_densekit_function(fn):
+    """One of densekit's loss or accuracy functions that a C++ metric of the same name computes."""
+    return callable(fn) and (hasattr(fn, "_densekit_class") or getattr(fn, "_densekit_accuracy", False)) and \
+        getattr(fn, "__name__", None) in _core.Metric.names()
+
+
+def _one_per_sample(y_true, y_pred, rows):
+    return (rows,)
+
+
+def _like_the_outputs(y_true, y_pred, rows):
+    return y_pred.shape if y_pred.ndim else (rows,)
+
+
+def _like_sparse_labels(y_true, y_pred, rows):
+    # (N, 1) labels beside (N, C) scores keep their shape, as Keras's sparse top-k returns them.
+    return y_true.shape if y_true.ndim == y_pred.ndim and y_true.size == rows else (rows,)
+
+
+binary_accuracy = _accuracy_function(
+    "binary_accuracy", "1.0 where ``y_true == (y_pred > threshold)``, output by output.", _like_the_outputs,
+    threshold=0.5)
+categorical_accuracy = _accuracy_function(
+    "categorical_accuracy", "1.0 where ``argmax(y_true) == argmax(y_pred)``.", _one_per_sample)
+sparse_categorical_accuracy = _accuracy_function(
+    "sparse_categorical_accuracy", "1.0 where ``y_true == argmax(y_pred)``.", _one_per_sample)
+top_k_categorical_accuracy = _accuracy_function(
+    "top_k_categorical_accuracy", "1.0 where the one-hot class is among the k highest scores.", _one_per_sample, k=5)
+_sparse_top_k = _accuracy_function(
+    "sparse_top_k_categorical_accuracy", "1.0 where the integer label is among the k highest scores.",
+    _like_sparse_labels, k=5)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1.0 where the integer label is among the k highest scores."""
+    if from_sorted_ids:
+        raise NotImplementedError("densekit's sparse_top_k_categorical_accuracy takes a score for every class "
+                                  "(from_sorted_ids=False), not sorted class ids.")
+    return _sparse_top_k(y_true, y_pred, k=k)
+
+
+sparse_top_k_categorical_accuracy._densekit_accuracy = True
+sparse_top_k_categorical_accuracy._densekit_arguments = ("k",)
