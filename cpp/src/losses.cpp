@@ -1,6 +1,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/losses.hpp>
 #include <densekit/traced_loss.hpp>
+#include "focal_losses.hpp"
 #include "stable_math.hpp"
 
 #include <algorithm>
@@ -43,6 +44,10 @@ const std::vector<LossName>& loss_names() {
       {"CategoricalCrossentropy", LossKind::CategoricalCrossentropy},
       {"sparse_categorical_crossentropy", LossKind::SparseCategoricalCrossentropy},
       {"SparseCategoricalCrossentropy", LossKind::SparseCategoricalCrossentropy},
+      {"binary_focal_crossentropy", LossKind::BinaryFocalCrossentropy},
+      {"BinaryFocalCrossentropy", LossKind::BinaryFocalCrossentropy},
+      {"categorical_focal_crossentropy", LossKind::CategoricalFocalCrossentropy},
+      {"CategoricalFocalCrossentropy", LossKind::CategoricalFocalCrossentropy},
       {"crossentropy", LossKind::AutoCrossentropy}, {"ce", LossKind::AutoCrossentropy},
   };
   return e;
@@ -223,6 +228,10 @@ T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge,
         for (Index j = 0; j < cols; ++j) g[j] = (g[j] - gq_dot_q) / s;  // chain through q = p / Σp
       return total;
     }
+    case LossKind::BinaryFocalCrossentropy:
+      return binary_focal_row(loss, y, p, cols, g);
+    case LossKind::CategoricalFocalCrossentropy:
+      return categorical_focal_row(loss, y, p, cols, g);
     case LossKind::AutoCrossentropy:
       break;
   }

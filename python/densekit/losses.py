@@ -13,7 +13,8 @@ from densekit.utils.naming import to_snake_case
 from densekit.utils.object_registration import serialize_object, with_function
 
 __all__ = [
-    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
     "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
     "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "get", "hinge",
@@ -176,6 +177,8 @@ def _loss_class(class_name, core_name, default_name, doc, fixed=None, **defaults
                 continue
             if key not in defaults:
                 raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument '{key}'")
+            if key == "alpha" and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+                raise ValueError(f"densekit's {class_name} takes one `alpha` for every class. Received: alpha={value!r}")
             params[key] = value
         Loss.__init__(self, name=name, reduction=reduction, dtype=dtype, **params)
 
@@ -208,6 +211,15 @@ CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", "categorical_cr
 SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
                                             "sparse_categorical_crossentropy", "Cross-entropy of integer labels.",
                                             fixed={"ignore_class": None}, from_logits=False)
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy", "binary_focal_crossentropy", "binary_focal_crossentropy",
+    "Binary cross-entropy times (1 − p_t)^gamma (Lin et al., 2018); alpha weighs the classes with "
+    "apply_class_balancing.", fixed={"axis": -1}, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+    from_logits=False, label_smoothing=0.0)
+CategoricalFocalCrossentropy = _loss_class(
+    "CategoricalFocalCrossentropy", "categorical_focal_crossentropy", "categorical_focal_crossentropy",
+    "Σ alpha·(1 − q)^gamma·(−t·log q) over the classes, q the normalised predictions.", fixed={"axis": -1},
+    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0)
 
 
 def _loss_function(name, cls, **fixed):
@@ -242,6 +254,8 @@ cosine_similarity = _loss_function("cosine_similarity", CosineSimilarity)
 binary_crossentropy = _loss_function("binary_crossentropy", BinaryCrossentropy)
 categorical_crossentropy = _loss_function("categorical_crossentropy", CategoricalCrossentropy)
 sparse_categorical_crossentropy = _loss_function("sparse_categorical_crossentropy", SparseCategoricalCrossentropy)
+binary_focal_crossentropy = _loss_function("binary_focal_crossentropy", BinaryFocalCrossentropy)
+categorical_focal_crossentropy = _loss_function("categorical_focal_crossentropy", CategoricalFocalCrossentropy)
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error

@@ -6,7 +6,8 @@ functions as keras.losses'."""
 import numpy as np
 
 from densekit import _core
-from densekit.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
+from densekit.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                             categorical_focal_crossentropy, categorical_hinge, hinge, huber,
                              kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                              mean_squared_error, mean_squared_logarithmic_error, poisson,
                              sparse_categorical_crossentropy, squared_hinge)
@@ -14,6 +15,7 @@ from densekit.losses import (binary_crossentropy, categorical_crossentropy, cate
 __all__ = [
     "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "binary_crossentropy", "categorical_crossentropy",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
     "sparse_categorical_crossentropy", "categorical_hinge", "hinge", "huber", "kl_divergence", "log_cosh",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
     "poisson", "squared_hinge",

@@ -22,6 +22,7 @@ enum class LossKind {
   MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
   Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity,
   BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+  BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
   // "crossentropy"/"ce": binary, sparse or categorical, chosen from the shapes (like "accuracy").
   AutoCrossentropy,
 };
@@ -43,6 +44,11 @@ struct Loss {
   bool from_logits = false;
   double label_smoothing = 0.0;
   double delta = 1.0;  // Huber
+  // The focal cross-entropies: the focusing exponent, the class weight alpha (the binary one
+  // applies it only with apply_class_balancing).
+  double gamma = 2.0;
+  double alpha = 0.25;
+  bool apply_class_balancing = false;
   Reduction reduction = Reduction::SumOverBatchSize;
   // How compile() received it: a string identifier ("mse") is saved as that string; otherwise
   // the loss is saved as a class with this name.

@@ -27,9 +27,13 @@ const std::map<LossKind, const char*>& loss_classes() {
       {LossKind::Poisson, "Poisson"}, {LossKind::CosineSimilarity, "CosineSimilarity"},
       {LossKind::BinaryCrossentropy, "BinaryCrossentropy"}, {LossKind::CategoricalCrossentropy, "CategoricalCrossentropy"},
       {LossKind::SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy"},
+      {LossKind::BinaryFocalCrossentropy, "BinaryFocalCrossentropy"},
+      {LossKind::CategoricalFocalCrossentropy, "CategoricalFocalCrossentropy"},
   };
   return m;
 }
+
+bool is_focal(LossKind k) { return k == LossKind::BinaryFocalCrossentropy || k == LossKind::CategoricalFocalCrossentropy; }
 
 const char* reduction_name(Reduction r) {
   switch (r) {
@@ -71,10 +75,15 @@ Json loss_config(const Loss& l) {
   c["reduction"] = reduction_name(l.reduction);
   if (l.kind == LossKind::Huber) c["delta"] = l.delta;
   if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy ||
-      l.kind == LossKind::SparseCategoricalCrossentropy)
+      l.kind == LossKind::SparseCategoricalCrossentropy || is_focal(l.kind))
     c["from_logits"] = l.from_logits;
-  if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy)
+  if (l.kind == LossKind::BinaryCrossentropy || l.kind == LossKind::CategoricalCrossentropy || is_focal(l.kind))
     c["label_smoothing"] = l.label_smoothing;
+  if (is_focal(l.kind)) {
+    c["axis"] = -1;
+    if (l.kind == LossKind::BinaryFocalCrossentropy) c["apply_class_balancing"] = l.apply_class_balancing;
+    c["alpha"] = l.alpha, c["gamma"] = l.gamma;
+  }
   return wrap("keras.losses", loss_classes().at(l.kind), c);
 }
 
@@ -97,6 +106,11 @@ Loss loss_from(const Json& j) {
   l.from_logits = field(c, "from_logits", l.from_logits);
   l.label_smoothing = field(c, "label_smoothing", l.label_smoothing);
   l.delta = field(c, "delta", l.delta);
+  if (c.contains("alpha") && !c["alpha"].is_number())  // Keras's categorical one may take one per class
+    throw ValueError("densekit's focal cross-entropies take one `alpha` for every class. Received: alpha=" + c["alpha"].dump());
+  l.alpha = field(c, "alpha", l.alpha);
+  l.gamma = field(c, "gamma", l.gamma);
+  l.apply_class_balancing = field(c, "apply_class_balancing", l.apply_class_balancing);
   if (c.contains("reduction")) l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
   return l;
 }
