@@ -1,6 +1,7 @@
 #include <densekit/api.hpp>
 #include <densekit/errors.hpp>
 #include <densekit/layers/batch_normalization.hpp>
+#include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
 #include <densekit/layers/layer_normalization.hpp>
@@ -109,6 +110,10 @@ LayerPtr GaussianNoise(double stddev, const std::string& name) {
 
 LayerPtr GaussianDropout(double rate, const std::string& name) {
   return std::make_shared<densekit::GaussianDropout>(name_or(name, "GaussianDropout"), rate);
+}
+
+LayerPtr AlphaDropout(double rate, const std::string& name) {
+  return std::make_shared<densekit::AlphaDropout>(name_or(name, "AlphaDropout"), rate);
 }
 
 LayerPtr Rescaling(double scale, double offset, const std::string& name) {

@@ -50,6 +50,7 @@ LayerPtr LayerNormalization(double epsilon = 1e-3, const std::string& name = "")
 LayerPtr Normalization(const std::vector<double>& mean, const std::vector<double>& variance, const std::string& name = "");
 LayerPtr GaussianNoise(double stddev, const std::string& name = "");
 LayerPtr GaussianDropout(double rate, const std::string& name = "");
+LayerPtr AlphaDropout(double rate, const std::string& name = "");
 LayerPtr Rescaling(double scale, double offset = 0.0, const std::string& name = "");
 LayerPtr Reshape(const Shape& target_shape, const std::string& name = "");
 }  // namespace layers

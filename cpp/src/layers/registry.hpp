@@ -35,6 +35,7 @@ const LayerType& dense_type();
 const LayerType& dropout_type();
 const LayerType& flatten_type();
 const LayerType& gaussian_dropout_type();
+const LayerType& alpha_dropout_type();
 const LayerType& gaussian_noise_type();
 const LayerType& input_layer_type();
 const LayerType& layer_normalization_type();

@@ -1,11 +1,12 @@
 """Layers: Dense, Dropout, Flatten, Reshape, the activation layers, the merge layers, the
-normalization layers, GaussianNoise / GaussianDropout, Rescaling, and Input / InputLayer."""
+normalization layers, GaussianNoise / GaussianDropout / AlphaDropout, Rescaling, and Input / InputLayer."""
 
 from densekit.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from densekit.layers.batch_normalization import BatchNormalization
 from densekit.layers.dense import Dense
 from densekit.layers.dropout import Dropout
 from densekit.layers.flatten import Flatten
+from densekit.layers.alpha_dropout import AlphaDropout
 from densekit.layers.gaussian_dropout import GaussianDropout
 from densekit.layers.gaussian_noise import GaussianNoise
 from densekit.layers.input_layer import Input, InputLayer
@@ -27,7 +28,7 @@ from densekit.utils import object_serialization
 
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dropout", "Flatten",
-    "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+    "AlphaDropout", "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
     "add", "average", "concatenate", "deserialize", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]
