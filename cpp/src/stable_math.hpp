@@ -7,6 +7,11 @@
 
 namespace densekit {
 
+// SELU's constants (keras/src/activations/activations.py); AlphaDropout drops to −λα, SELU's
+// negative saturation.
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
 template <class T>
 T sigmoid(T x) {
   // Never exponentiates a large positive number.

@@ -3,14 +3,9 @@
 
 #include <cmath>
 #include "layers/registry.hpp"
+#include "stable_math.hpp"
 
 namespace densekit {
-namespace {
-// SELU's constants (keras/src/activations/activations.py): α′ = −λα is its negative saturation.
-constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
-constexpr double kSeluScale = 1.0507009873554804934193349852946;
-}  // namespace
-
 AlphaDropout::AlphaDropout(std::string name, double rate) : MultiplicativeNoise(std::move(name), rate) {
   if (rate == 1.0)
     throw ValueError("AlphaDropout(rate=1) drops every value and its affine correction divides by zero: every output "
