@@ -1,6 +1,7 @@
 #include <densekit/api.hpp>
 #include <densekit/errors.hpp>
 #include <densekit/layers/batch_normalization.hpp>
+#include <densekit/layers/dot.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
@@ -80,6 +81,10 @@ LayerPtr Multiply(const std::string& name) { return std::make_shared<Merge>(name
 LayerPtr Average(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Average"), MergeOp::Average); }
 LayerPtr Maximum(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Maximum"), MergeOp::Maximum); }
 LayerPtr Minimum(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Minimum"), MergeOp::Minimum); }
+
+LayerPtr Dot(int axes, bool normalize, const std::string& name) {
+  return std::make_shared<densekit::Dot>(name_or(name, "Dot"), std::vector<int>{axes}, normalize);
+}
 
 LayerPtr Concatenate(int axis, const std::string& name) {
   return std::make_shared<densekit::Concatenate>(name_or(name, "Concatenate"), axis);

@@ -44,6 +44,8 @@ LayerPtr Average(const std::string& name = "");
 LayerPtr Maximum(const std::string& name = "");
 LayerPtr Minimum(const std::string& name = "");
 LayerPtr Concatenate(int axis = -1, const std::string& name = "");
+// The dot product of two inputs' vectors (their cosine similarity with normalize): one value a sample.
+LayerPtr Dot(int axes = -1, bool normalize = false, const std::string& name = "");
 LayerPtr BatchNormalization(double momentum = 0.99, double epsilon = 1e-3, const std::string& name = "");
 LayerPtr LayerNormalization(double epsilon = 1e-3, const std::string& name = "");
 // Per-feature statistics, as Keras's Normalization(mean=..., variance=...).

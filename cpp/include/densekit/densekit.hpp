@@ -15,6 +15,7 @@
 #include <densekit/layers/dropout.hpp>
 #include <densekit/layers/flatten.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
+#include <densekit/layers/dot.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
 #include <densekit/layers/input_layer.hpp>

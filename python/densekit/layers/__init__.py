@@ -15,8 +15,8 @@ from densekit.layers.lambda_layer import Lambda
 from densekit.layers.layer import Layer
 from densekit.layers.layer_normalization import LayerNormalization
 from densekit.layers.merging import (
-    Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum, minimum,
-    multiply, subtract,
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
+    minimum, multiply, subtract,
 )
 from densekit.layers.normalization import Normalization
 # The layers densekit.ops records (not Keras layers: a loaded model's op nodes are these).
@@ -27,10 +27,10 @@ from densekit.layers.reshape import Reshape
 from densekit.utils import object_serialization
 
 __all__ = [
-    "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dropout", "Flatten",
+    "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dot", "Dropout", "Flatten",
     "AlphaDropout", "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
-    "add", "average", "concatenate", "deserialize", "maximum", "minimum", "multiply", "serialize", "subtract",
+    "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]
 
 

@@ -1,5 +1,5 @@
 """Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum (element-wise, trailing
-dimensions of 1 broadcast) and Concatenate, with Keras's functional helpers (``add``,
+dimensions of 1 broadcast), Concatenate and Dot, with Keras's functional helpers (``add``,
 ``concatenate``, ...). Computed in C++."""
 
 import numbers
@@ -71,6 +71,31 @@ class Concatenate(Layer):
         return tuple(out)
 
 
+class Dot(Layer):
+    """The dot product of two inputs' vectors, one value per sample (``axes`` 1 or -1; with
+    ``normalize``, of the L2-normalised vectors: their cosine similarity)."""
+
+    _takes_list = True
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axes, (list, tuple)):
+            if len(axes) != 2:
+                raise ValueError(f"Invalid format for argument `axes`: it should contain two elements. Received: axes={axes}")
+            if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
+                raise ValueError(f"Invalid format for argument `axes`: list elements should be integers. Received: axes={axes}")
+            axes = [int(a) for a in axes]
+        elif isinstance(axes, bool) or not isinstance(axes, numbers.Integral):
+            raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. Received: axes={axes}")
+        else:
+            axes = int(axes)
+        self.axes, self.normalize = axes, bool(normalize)
+        self._core = core_from_config(self, "Dot", axes=self.axes, normalize=self.normalize)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 1)
+
+
 def _functional(cls, inputs, **kwargs):
     return cls(**kwargs)(inputs)
 
@@ -103,6 +128,11 @@ def maximum(inputs, **kwargs):
 def minimum(inputs, **kwargs):
     """Functional interface to :class:`Minimum`."""
     return _functional(Minimum, inputs, **kwargs)
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """Functional interface to :class:`Dot`."""
+    return _functional(Dot, inputs, axes=axes, **kwargs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
