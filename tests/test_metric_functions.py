@@ -72,6 +72,25 @@ def test_accuracy_is_exact_equality_averaged_per_sample():
     assert m.result() == pytest.approx(0.875)  # Keras 3.15.1
 
 
+def test_cosine_similarity_is_the_mean_similarity():
+    # Keras's docstring: 0.49999997 (here 0.50000006: the last bits of the normalisation).
+    m = M.CosineSimilarity(axis=1)
+    assert m.name == "cosine_similarity" and m.get_config() == {"name": "cosine_similarity", "dtype": "float32"}
+    m.update_state([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]])
+    assert m.result() == pytest.approx(0.5, abs=1e-6)
+    m.reset_state()
+    m.update_state([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]], sample_weight=[0.3, 0.7])
+    assert m.result() == pytest.approx(0.7, abs=1e-6)
+    rng = np.random.default_rng(2)
+    y, p = rng.normal(size=(50, 4)), rng.normal(size=(50, 4))
+    m.reset_state()
+    m.update_state(y, p)
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
+    assert m.result() == pytest.approx(np.mean((unit(y) * unit(p)).sum(1)), rel=1e-5)
+    with pytest.raises(ValueError, match="axis"):
+        M.CosineSimilarity(axis=0)
+
+
 def test_loss_functions_are_keras_metrics_functions_too():
     for name in ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
                  "squared_hinge", "categorical_hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",

@@ -100,6 +100,8 @@ const std::vector<MetricName>& metric_names() {
       {"kl_divergence", MetricKind::LossFunction, "kl_divergence"},
       {"KLDivergence", MetricKind::LossFunction, "kl_divergence"},
       {"log_cosh_error", MetricKind::LossFunction, "log_cosh"},
+      {"cosine_similarity", MetricKind::CosineSimilarity, "cosine_similarity"},
+      {"CosineSimilarity", MetricKind::CosineSimilarity, "cosine_similarity"},
       {"LogCoshError", MetricKind::LossFunction, "log_cosh"},
   };
   return e;
@@ -187,6 +189,7 @@ bool Metric::higher_is_better() const {
     case MetricKind::TopKCategoricalAccuracy:
     case MetricKind::SparseTopKCategoricalAccuracy:
     case MetricKind::Accuracy:
+    case MetricKind::CosineSimilarity:
     case MetricKind::Precision:
     case MetricKind::Recall:
     case MetricKind::AUC:
@@ -395,6 +398,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
     case MetricKind::MeanSquaredError:
     case MetricKind::MeanAbsolutePercentageError:
     case MetricKind::MeanSquaredLogarithmicError:
+    case MetricKind::CosineSimilarity:
     case MetricKind::LossFunction: {
       if (loss.traced) {  // Keras's MeanMetricWrapper: each sample's values averaged, then the weighted mean
         if (!traced_ws_) traced_ws_ = std::make_shared<Workspace>();
@@ -413,7 +417,9 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
       if (kind_ == MetricKind::MeanSquaredLogarithmicError) l.kind = LossKind::MeanSquaredLogarithmicError;
       values_.resize(static_cast<size_t>(rows));
       l.per_sample<float>(y_true.data, tc, y_pred.data, pc, rows, values_.data());
-      for (Index i = 0; i < rows; ++i) total_ += weight(i) * values_[i], count_ += weight(i);
+      // The cosine similarity metric is the loss's similarity with its sign (keras/src/metrics/regression_metrics.py).
+      const double sign = kind_ == MetricKind::CosineSimilarity ? -1.0 : 1.0;
+      for (Index i = 0; i < rows; ++i) total_ += weight(i) * sign * values_[i], count_ += weight(i);
       return;
     }
     case MetricKind::RootMeanSquaredError:

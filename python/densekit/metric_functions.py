@@ -48,6 +48,22 @@ def is_densekit_function(fn):
         getattr(fn, "__name__", None) in _core.Metric.names()
 
 
+def set_function_arguments(core, fn, kwargs):
+    """The arguments one of densekit's functions takes (an accuracy's ``threshold`` or ``k``; a
+    loss's ``delta``, ``from_logits``, ``label_smoothing``) set on the C++ metric computing it,
+    as MeanMetricWrapper(fn, **kwargs) passes them on; TypeError for any other."""
+    allowed = getattr(fn, "_densekit_arguments", None)
+    target = core
+    if allowed is None:  # a loss function: its class checks the values (and refuses another's)
+        allowed, target = ("delta", "from_logits", "label_smoothing", "axis"), core.loss
+        fn._densekit_class(**{k: v for k, v in kwargs.items() if k in allowed})
+    for key, value in kwargs.items():
+        if key not in allowed:
+            raise TypeError(f"{fn.__name__}() got an unexpected keyword argument '{key}'")
+        if key != "axis":  # (the class axis, which densekit's loss classes check)
+            setattr(target, key, value)
+
+
 def _one_per_sample(y_true, y_pred, rows):
     return (rows,)
 

@@ -7,12 +7,12 @@ import numpy as np
 from densekit import _core
 from densekit import metric_functions
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
-from densekit.metric_functions import is_densekit_function
+from densekit.metric_functions import is_densekit_function, set_function_arguments
 from densekit.utils import naming, object_serialization
 from densekit.utils.object_registration import serialize_object, with_function
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "AUC", "Accuracy", "BinaryAccuracy", "CosineSimilarity", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
     "F1Score", "Hinge", "LogCoshError", "SquaredHinge",
     "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Mean", "MeanMetricWrapper", "Metric",
     "Poisson", "Sum", "MeanAbsoluteError", "MeanAbsolutePercentageError",
@@ -176,6 +176,14 @@ Accuracy = _metric_class("Accuracy", "Accuracy", "mean(y == p): predictions equa
                          default_name="accuracy")
 
 
+class CosineSimilarity(Metric):
+    """The mean over samples of the cosine similarity of targets and predictions (1: aligned)."""
+    _core_name = "cosine_similarity"
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        _check_axis("CosineSimilarity", axis)
+        super().__init__(name=name, dtype=dtype)
+
 
 def _check_axis(class_name, axis):
     if axis not in (-1, 1):  # densekit's outputs are (batch, classes): the class axis is the last
@@ -286,25 +294,11 @@ class MeanMetricWrapper(Metric):
             self._core_name = fn_name
             super().__init__(name=name)
             self._core.function_name = fn_name  # saved as Keras saves the wrapper
-            self._set_function_arguments(fn_name, kwargs)
+            set_function_arguments(self._core, fn, kwargs)
             return
         self.name = name
         self._params, self._core = {}, None
         self._eager_sums = np.zeros(2)
-
-    def _set_function_arguments(self, fn_name, kwargs):
-        """The arguments a densekit function takes (an accuracy's ``threshold`` or ``k``; a loss's
-        ``delta``, ``from_logits``, ``label_smoothing``) set on its C++ metric."""
-        allowed = getattr(self._fn, "_densekit_arguments", None)
-        target = self._core
-        if allowed is None:  # a loss function: its class checks the values (and refuses another's)
-            allowed, target = ("delta", "from_logits", "label_smoothing", "axis"), self._core.loss
-            self._fn._densekit_class(**{k: v for k, v in kwargs.items() if k in allowed})
-        for key, value in kwargs.items():
-            if key not in allowed:
-                raise TypeError(f"{fn_name}() got an unexpected keyword argument '{key}'")
-            if key != "axis":  # (the class axis, which densekit's loss classes check)
-                setattr(target, key, value)
 
     def _traced_function(self):
         return lambda y_true, y_pred: self._fn(y_true, y_pred, **self._fn_kwargs)

@@ -17,7 +17,7 @@ enum class MetricKind {
   // Mean of a per-sample function:
   BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
   SparseTopKCategoricalAccuracy, Accuracy /* y == p exactly */, MeanAbsoluteError, MeanSquaredError, MeanAbsolutePercentageError,
-  MeanSquaredLogarithmicError, LossFunction,
+  MeanSquaredLogarithmicError, CosineSimilarity, LossFunction,
   // Their own accumulators:
   RootMeanSquaredError, Precision, Recall, AUC,
   // Confusion counts at each of `thresholds` (keras/src/metrics/confusion_metrics.py):

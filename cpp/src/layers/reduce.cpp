@@ -13,9 +13,9 @@
 namespace densekit {
 namespace {
 
-enum Op { Sum, Mean, Max, Min, Prod, Var, Std, LogSumExp, ArgMax, ArgMin };
+enum ReduceOp { Sum, Mean, Max, Min, Prod, Var, Std, LogSumExp, ArgMax, ArgMin };
 
-const std::vector<std::string>& op_names() {
+const std::vector<std::string>& reduce_op_names() {
   static const std::vector<std::string> names = {"sum", "mean", "max", "min", "prod", "var", "std", "logsumexp",
                                                  "argmax", "argmin"};
   return names;
@@ -25,7 +25,7 @@ const std::vector<std::string>& op_names() {
 
 Reduce::Reduce(std::string name, std::string op, std::vector<int> axes, bool keepdims)
     : Layer(std::move(name)), op_(std::move(op)), axes_(std::move(axes)), keepdims_(keepdims) {
-  const auto& names = op_names();
+  const auto& names = reduce_op_names();
   const auto it = std::find(names.begin(), names.end(), op_);
   if (it == names.end())
     throw ValueError("Unknown reduction '" + op_ + "'; densekit reduces with sum, mean, max, min, prod, var, std, logsumexp, "

@@ -124,6 +124,7 @@ const std::map<MetricKind, const char*>& metric_classes() {
       {MetricKind::MeanAbsoluteError, "MeanAbsoluteError"}, {MetricKind::MeanSquaredError, "MeanSquaredError"},
       {MetricKind::MeanAbsolutePercentageError, "MeanAbsolutePercentageError"},
       {MetricKind::MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError"},
+      {MetricKind::CosineSimilarity, "CosineSimilarity"},
       {MetricKind::RootMeanSquaredError, "RootMeanSquaredError"}, {MetricKind::Precision, "Precision"},
       {MetricKind::Recall, "Recall"}, {MetricKind::AUC, "AUC"},
       {MetricKind::TruePositives, "TruePositives"}, {MetricKind::FalsePositives, "FalsePositives"},

@@ -6,6 +6,7 @@ from densekit.layers.batch_normalization import BatchNormalization
 from densekit.layers.dense import Dense
 from densekit.layers.dropout import Dropout
 from densekit.layers.flatten import Flatten
+from densekit.layers.activity_regularization import ActivityRegularization
 from densekit.layers.alpha_dropout import AlphaDropout
 from densekit.layers.gaussian_dropout import GaussianDropout
 from densekit.layers.gaussian_noise import GaussianNoise
@@ -28,7 +29,7 @@ from densekit.utils import object_serialization
 
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dot", "Dropout", "Flatten",
-    "AlphaDropout", "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+    "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]

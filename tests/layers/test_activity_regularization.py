@@ -1,0 +1,94 @@
+"""ActivityRegularization (keras/src/layers/regularization/activity_regularization.py): the
+identity, with L1L2(l1, l2) of its output added to the loss divided by the batch size; its
+gradient checked by finite differences; its config (l1, l2, no activity_regularizer) and files."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+
+def _model(l1, l2):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="d"),
+                              keras.layers.ActivityRegularization(l1=l1, l2=l2, name="reg")])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_identity_with_the_penalty_in_the_loss(gradcheck):
+    model = _model(0.01, 0.1)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 4))
+    np.testing.assert_array_equal(model.layers[1](x.astype(np.float32)), x.astype(np.float32))
+    p = model.predict(x, verbose=0).astype(np.float64)
+    expected = np.mean((p - y) ** 2) + (0.01 * np.abs(p).sum() + 0.1 * (p ** 2).sum()) / len(x)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_gradient_includes_the_penalty():
+    from densekit._core._testing import compute_gradients
+    model = _model(0.0, 0.5)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(5, 3)).astype(np.float32), rng.normal(size=(5, 4)).astype(np.float32)
+    kernel, bias = [w.astype(np.float64) for w in model.get_weights()]
+
+    def loss(k, b):
+        p = x @ k + b
+        return np.mean((p - y) ** 2) + 0.5 * (p ** 2).sum() / len(x)
+
+    h = 1e-6
+    numeric = []
+    for w, other, first in ((kernel, bias, True), (bias, kernel, False)):
+        g = np.zeros_like(w)
+        for i in np.ndindex(w.shape):
+            up, down = w.copy(), w.copy()
+            up[i] += h
+            down[i] -= h
+            g[i] = ((loss(up, other) - loss(down, other)) if first else (loss(other, up) - loss(other, down))) / (2 * h)
+        numeric.append(g.ravel())
+    analytic = compute_gradients(model._core, [x], [y])
+    np.testing.assert_allclose(analytic, np.concatenate(numeric), rtol=1e-4, atol=1e-5)
+
+
+def test_config_and_file(tmp_path):
+    layer = keras.layers.ActivityRegularization(l1=0.2, l2=0.3, name="r")
+    config = layer.get_config()
+    assert config["l1"] == 0.2 and config["l2"] == 0.3 and "activity_regularizer" not in config
+    assert keras.layers.ActivityRegularization.from_config(config).get_config() == config
+    model = _model(0.01, 0.1)
+    x, y = np.ones((2, 3), np.float32), np.zeros((2, 4), np.float32)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)
+    with pytest.raises(ValueError, match="l1"):
+        keras.layers.ActivityRegularization(l1="0.1")
+
+
+KERAS_EVALUATES = """
+import json, os, sys
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np, keras
+model = keras.saving.load_model(sys.argv[1])
+print(json.dumps(float(model.evaluate(np.ones((2, 3)), np.zeros((2, 4)), verbose=0))))
+"""
+
+
+def test_keras_computes_the_same_loss_from_densekits_file(tmp_path):
+    python = importlib.util.find_spec("keras") and sys.executable or os.environ.get("DENSEKIT_KERAS_PYTHON")
+    if not python:
+        pytest.skip("needs Keras 3: set DENSEKIT_KERAS_PYTHON to a Python with keras installed")
+    model = _model(0.01, 0.1)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    run = subprocess.run([python, "-c", KERAS_EVALUATES, path], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ours = model.evaluate(np.ones((2, 3), np.float32), np.zeros((2, 4), np.float32), verbose=0)
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == pytest.approx(ours, rel=1e-5)
