@@ -154,6 +154,8 @@ def test_configs_round_trip_and_bad_arguments_are_refused(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)
     with pytest.raises(ValueError, match="one `alpha` for every class"):
         keras.losses.CategoricalFocalCrossentropy(alpha=[0.2, 0.8])
+    with pytest.raises(ValueError, match="gamma"):
+        keras.losses.BinaryFocalCrossentropy(gamma=-1.0)
     with pytest.raises(TypeError, match="apply_class_balancing"):
         keras.losses.CategoricalFocalCrossentropy(apply_class_balancing=True)
     with pytest.raises(ValueError, match="axis=-1"):

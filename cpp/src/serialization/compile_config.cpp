@@ -12,6 +12,7 @@
 #include <densekit/traced_loss.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace densekit {
@@ -110,6 +111,9 @@ Loss loss_from(const Json& j) {
     throw ValueError("densekit's focal cross-entropies take one `alpha` for every class. Received: alpha=" + c["alpha"].dump());
   l.alpha = field(c, "alpha", l.alpha);
   l.gamma = field(c, "gamma", l.gamma);
+  if (!(l.gamma >= 0.0) || !std::isfinite(l.gamma) || !std::isfinite(l.alpha))
+    throw ValueError("A focal cross-entropy's `gamma` must be a number >= 0 and `alpha` a number. Received: gamma=" +
+                     std::to_string(l.gamma) + ", alpha=" + std::to_string(l.alpha));
   l.apply_class_balancing = field(c, "apply_class_balancing", l.apply_class_balancing);
   if (c.contains("reduction")) l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
   return l;
@@ -147,11 +151,15 @@ Json function_json(const std::string& name) {
 MetricPtr function_metric(const std::string& fn) {
   const std::vector<std::string> names = Metric::names();
   MetricPtr m;
+  const std::vector<std::string> losses = Loss::names();
   if (std::find(names.begin(), names.end(), fn) != names.end()) {
     m = Metric::from_name(fn);
-  } else {
+  } else if (std::find(losses.begin(), losses.end(), fn) != losses.end()) {
     m = std::make_shared<Metric>(MetricKind::LossFunction, fn);
     m->loss = Loss::from_name(fn);
+  } else {
+    throw ValueError("Could not interpret metric identifier: " + fn + " (a function the compile config names, which is "
+                     "none of Keras's metric or loss functions densekit has).");
   }
   m->identifier.clear();
   m->function_name = fn;
