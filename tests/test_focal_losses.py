@@ -3,16 +3,14 @@ sample values against Keras 3.15.1's (tests/data/keras/focal_values.json, writte
 make_focal_values.py) and an independent float64 reference, Keras's docstring examples,
 gradients against finite differences, training, configs and files."""
 
-import importlib.util
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import densekit as keras
+from keras_live import run_keras
 from densekit._core._testing import loss_per_sample_f64, loss_value_and_grad_f64
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -165,8 +163,7 @@ def test_configs_round_trip_and_bad_arguments_are_refused(tmp_path):
 
 
 KERAS_EVALUATES = """
-import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import json, sys
 import numpy as np, keras
 data = np.load(sys.argv[1] + ".npz")
 print(json.dumps(float(keras.saving.load_model(sys.argv[1]).evaluate(data["x"], data["y"], verbose=0))))
@@ -174,9 +171,6 @@ print(json.dumps(float(keras.saving.load_model(sys.argv[1]).evaluate(data["x"], 
 
 
 def test_keras_evaluates_densekits_focal_loss_file_alike(tmp_path):
-    python = importlib.util.find_spec("keras") and sys.executable or os.environ.get("DENSEKIT_KERAS_PYTHON")
-    if not python:
-        pytest.skip("needs Keras 3: set DENSEKIT_KERAS_PYTHON to a Python with keras installed")
     rng = np.random.default_rng(4)
     x = rng.normal(size=(32, 5)).astype(np.float32)
     y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 32)]
@@ -186,6 +180,4 @@ def test_keras_evaluates_densekits_focal_loss_file_alike(tmp_path):
     path = str(tmp_path / "m.keras")
     model.save(path)
     np.savez(path + ".npz", x=x, y=y)
-    run = subprocess.run([python, "-c", KERAS_EVALUATES, path], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+    assert run_keras(KERAS_EVALUATES, path) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)

@@ -4,11 +4,7 @@ keras.metrics names, MeanMetricWrapper of them with arguments, Keras's names for
 compile(), and the compile configs Keras writes for them read and written back. Values and
 shapes marked "Keras 3.15.1" were measured with it."""
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
@@ -16,6 +12,7 @@ import pytest
 
 import densekit as keras
 from densekit import metrics as M
+from keras_live import run_keras
 
 
 def f32(values):
@@ -226,8 +223,7 @@ def test_a_wrapper_of_no_function_of_kerass_is_refused_clearly(tmp_path):
 
 
 KERAS_EVALUATES = """
-import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import json, sys
 import numpy as np, keras
 data = np.load(sys.argv[1] + ".npz")
 model = keras.saving.load_model(sys.argv[1])
@@ -236,9 +232,6 @@ print(json.dumps({k: float(v) for k, v in model.evaluate(data["x"], data["y"], v
 
 
 def test_keras_evaluates_densekits_file_with_these_metrics_alike(tmp_path):
-    python = importlib.util.find_spec("keras") and sys.executable or os.environ.get("DENSEKIT_KERAS_PYTHON")
-    if not python:
-        pytest.skip("needs Keras 3: set DENSEKIT_KERAS_PYTHON to a Python with keras installed")
     model, x, y = _regression()
     model.compile("sgd", "binary_crossentropy", metrics=[
         M.MeanMetricWrapper(keras.losses.huber, delta=0.1), M.binary_accuracy, M.Accuracy(), M.huber,
@@ -246,9 +239,7 @@ def test_keras_evaluates_densekits_file_with_these_metrics_alike(tmp_path):
     path = str(tmp_path / "m.keras")
     model.save(path)
     np.savez(path + ".npz", x=x, y=y)
-    run = subprocess.run([python, "-c", KERAS_EVALUATES, path], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    theirs = json.loads(run.stdout.strip().splitlines()[-1])
+    theirs = run_keras(KERAS_EVALUATES, path)
     ours = model.evaluate(x, y, verbose=0, return_dict=True)
     assert set(theirs) == set(ours)
     for key in ours:

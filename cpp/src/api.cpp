@@ -2,6 +2,7 @@
 #include <densekit/errors.hpp>
 #include <densekit/layers/batch_normalization.hpp>
 #include <densekit/layers/dot.hpp>
+#include <densekit/layers/embedding.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
@@ -81,6 +82,13 @@ LayerPtr Multiply(const std::string& name) { return std::make_shared<Merge>(name
 LayerPtr Average(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Average"), MergeOp::Average); }
 LayerPtr Maximum(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Maximum"), MergeOp::Maximum); }
 LayerPtr Minimum(const std::string& name) { return std::make_shared<Merge>(name_or(name, "Minimum"), MergeOp::Minimum); }
+
+LayerPtr Embedding(int64_t input_dim, int64_t output_dim, const std::string& embeddings_initializer,
+                   const std::string& name) {
+  EmbeddingOptions options;
+  options.embeddings_initializer = Initializer::from_name(embeddings_initializer);
+  return std::make_shared<densekit::Embedding>(name_or(name, "Embedding"), input_dim, output_dim, options);
+}
 
 LayerPtr Dot(int axes, bool normalize, const std::string& name) {
   return std::make_shared<densekit::Dot>(name_or(name, "Dot"), std::vector<int>{axes}, normalize);

@@ -3,16 +3,11 @@ in training each value is a·x + b (kept, probability 1 − rate) or a·α′ + 
 Keras's a and b computed here in float64; its gradient a where kept, 0 where dropped; configs,
 files and bad input."""
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import densekit as keras
+from keras_live import run_keras
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -117,8 +112,7 @@ def test_config_file_and_bad_input(tmp_path):
 
 
 KERAS_LOADS = """
-import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import json, sys
 import numpy as np, keras
 model = keras.saving.load_model(sys.argv[1])
 layer = model.layers[-1]
@@ -127,14 +121,9 @@ print(json.dumps([type(layer).__name__, layer.rate, float(np.abs(model.predict(n
 
 
 def test_keras_opens_densekits_alpha_dropout(tmp_path):
-    python = importlib.util.find_spec("keras") and sys.executable or os.environ.get("DENSEKIT_KERAS_PYTHON")
-    if not python:
-        pytest.skip("needs Keras 3: set DENSEKIT_KERAS_PYTHON to a Python with keras installed")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.AlphaDropout(0.25)])
     path = str(tmp_path / "m.keras")
     model.save(path)
-    run = subprocess.run([python, "-c", KERAS_LOADS, path], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    name, rate, biggest = json.loads(run.stdout.strip().splitlines()[-1])
+    name, rate, biggest = run_keras(KERAS_LOADS, path)
     assert (name, rate) == ("AlphaDropout", 0.25)
     assert biggest == pytest.approx(float(np.abs(model.predict(np.ones((2, 3)), verbose=0)).max()), rel=1e-6)

@@ -2,16 +2,11 @@
 or with normalize the cosine similarity (Keras's normalize: x·rsqrt(max(Σx², ε²))), against a
 float64 reference; gradients by finite differences; configs, Keras's files both ways, bad input."""
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import densekit as keras
+from keras_live import run_keras
 
 EPS = 1e-7
 
@@ -95,8 +90,7 @@ def test_bad_input_is_refused_clearly():
 
 
 KERAS_BOTH_WAYS = """
-import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import json, sys
 import numpy as np, keras
 ours = keras.saving.load_model(sys.argv[1])
 x = [np.ones((2, 3), np.float32), np.arange(6, dtype=np.float32).reshape(2, 3)]
@@ -108,15 +102,10 @@ print(json.dumps([ours.predict(x, verbose=0).tolist(), theirs.predict(x, verbose
 
 
 def test_keras_reads_densekits_dot_and_densekit_reads_kerass(tmp_path):
-    python = importlib.util.find_spec("keras") and sys.executable or os.environ.get("DENSEKIT_KERAS_PYTHON")
-    if not python:
-        pytest.skip("needs Keras 3: set DENSEKIT_KERAS_PYTHON to a Python with keras installed")
     model = _two_tower(True)
     ours, theirs = str(tmp_path / "ours.keras"), str(tmp_path / "theirs.keras")
     model.save(ours)
-    run = subprocess.run([python, "-c", KERAS_BOTH_WAYS, ours, theirs], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    keras_on_ours, keras_on_theirs = json.loads(run.stdout.strip().splitlines()[-1])
+    keras_on_ours, keras_on_theirs = run_keras(KERAS_BOTH_WAYS, ours, theirs)
     x = [np.ones((2, 3), np.float32), np.arange(6, dtype=np.float32).reshape(2, 3)]
     np.testing.assert_allclose(keras_on_ours, model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(keras.saving.load_model(theirs).predict(x, verbose=0), keras_on_theirs,

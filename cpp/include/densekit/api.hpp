@@ -28,6 +28,9 @@ LayerPtr Input(const Shape& shape, const std::string& name = "");
 LayerPtr Dense(int64_t units, const std::string& activation = "linear", bool use_bias = true,
                const std::string& kernel_initializer = "glorot_uniform", const std::string& bias_initializer = "zeros",
                const std::string& name = "");
+// Rows of an (input_dim, output_dim) table for whole-number inputs in [0, input_dim).
+LayerPtr Embedding(int64_t input_dim, int64_t output_dim, const std::string& embeddings_initializer = "uniform",
+                   const std::string& name = "");
 LayerPtr Dropout(double rate, const std::string& name = "");
 LayerPtr Flatten(const std::string& name = "");
 LayerPtr Activation(const std::string& activation, const std::string& name = "");

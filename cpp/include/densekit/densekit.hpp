@@ -17,6 +17,7 @@
 #include <densekit/layers/activity_regularization.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/dot.hpp>
+#include <densekit/layers/embedding.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
 #include <densekit/layers/input_layer.hpp>

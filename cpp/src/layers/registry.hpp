@@ -38,6 +38,7 @@ const LayerType& gaussian_dropout_type();
 const LayerType& alpha_dropout_type();
 const LayerType& dot_type();
 const LayerType& activity_regularization_type();
+const LayerType& embedding_type();
 const LayerType& gaussian_noise_type();
 const LayerType& input_layer_type();
 const LayerType& layer_normalization_type();

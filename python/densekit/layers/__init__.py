@@ -5,6 +5,7 @@ from densekit.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, 
 from densekit.layers.batch_normalization import BatchNormalization
 from densekit.layers.dense import Dense
 from densekit.layers.dropout import Dropout
+from densekit.layers.embedding import Embedding
 from densekit.layers.flatten import Flatten
 from densekit.layers.activity_regularization import ActivityRegularization
 from densekit.layers.alpha_dropout import AlphaDropout
@@ -28,7 +29,7 @@ from densekit.layers.reshape import Reshape
 from densekit.utils import object_serialization
 
 __all__ = [
-    "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dot", "Dropout", "Flatten",
+    "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dot", "Embedding", "Dropout", "Flatten",
     "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize", "subtract",

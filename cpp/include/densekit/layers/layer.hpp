@@ -86,6 +86,9 @@ class Layer {
   virtual const Activation* output_activation() const { return nullptr; }
   // Dropout-like layers behave differently in training.
   virtual bool is_identity_in_inference() const { return false; }
+  // For a layer that reads its input as indices (Embedding), how many there are: its inputs
+  // must be whole numbers in [0, index_count()). 0 for the layers that read values.
+  virtual int64_t index_count() const { return 0; }
   // Whether inference draws from the generator (so each row's output depends on the rows drawn
   // before it in the call).
   virtual bool draws_in_inference() const { return false; }
