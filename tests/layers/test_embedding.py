@@ -83,6 +83,16 @@ def test_a_bad_index_in_a_later_batch_stops_fit_cleanly():
     with pytest.raises(ValueError, match="index 9"):
         model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     x[50, 2] = 1
+
+    def batches():  # and from a stream of batches (its producer thread stops with it)
+        for start in range(0, 64, 16):
+            chunk = x[start:start + 16].copy()
+            if start == 32:
+                chunk[3, 0] = -2
+            yield chunk, y[start:start + 16]
+
+    with pytest.raises(ValueError, match="index -2"):
+        model.fit(batches(), steps_per_epoch=4, epochs=1, shuffle=False, verbose=0)
     history = model.fit(x, y, batch_size=16, epochs=2, verbose=0).history  # the model still trains
     assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
 
