@@ -143,6 +143,17 @@ def test_names_resolve_serialize_and_survive_a_file(name, tmp_path):
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_threshold_at_zero_and_zero_is_saved_with_its_arguments(tmp_path):
+    # Its name alone cannot make the activation (threshold has no defaults), so it is never saved so.
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.activations.threshold(inputs, 0.0, 0.0))
+    assert model.layers[-1].get_config()["activation"]["config"]["threshold"] == 0.0
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    x = np.array([[-1.0, 0.0, 2.0]], dtype=np.float32)
+    np.testing.assert_array_equal(keras.saving.load_model(path).predict(x, verbose=0), [[0.0, 0.0, 2.0]])
+
+
 def test_parameters_of_an_activation_layer_survive_a_file(tmp_path):
     inputs = keras.Input((4,))
     outputs = keras.activations.threshold(keras.activations.celu(inputs, alpha=2.0), 0.3, -2.0)
@@ -164,6 +175,8 @@ def test_bad_input_is_refused_clearly():
         keras.Sequential([keras.Input((3,)), keras.layers.Activation("glu")])
     with pytest.raises(ValueError, match="last axis only"):
         activations.sparsemax(np.ones((2, 3), dtype=np.float32), axis=0)
+    with pytest.raises(ValueError, match="divisible by 2"):  # one value a sample: nothing to halve
+        activations.glu(keras.ops.sum(keras.Input((4,)), axis=-1))
     with pytest.raises(TypeError, match="threshold"):
         keras.layers.Dense(3, activation="threshold")
     with pytest.raises(TypeError, match="threshold"):

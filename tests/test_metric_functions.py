@@ -55,6 +55,13 @@ def test_accuracy_functions_match_a_numpy_reference():
     np.testing.assert_array_equal(M.binary_accuracy(y, p, threshold=0.3), (y == (p > 0.3)).astype(np.float32))
 
 
+def test_labels_that_are_no_class_are_misses():
+    scores = f32([[0.3, 0.7], [0.2, 0.8], [0.6, 0.4], [0.1, 0.9]])
+    for labels in (f32([np.nan, np.inf, 1e30, -1]), f32([1.5, -np.inf, 2, 3e9])):
+        np.testing.assert_array_equal(M.sparse_categorical_accuracy(labels, scores), [0, 0, 0, 0])
+        np.testing.assert_array_equal(M.sparse_top_k_categorical_accuracy(labels, scores, k=2), [0, 0, 0, 0])
+
+
 def test_accuracy_is_exact_equality_averaged_per_sample():
     # The examples of Keras's docstring, and a weighted one (per-sample means 0.5 and 1).
     m = M.Accuracy()
@@ -86,6 +93,31 @@ def test_cosine_similarity_is_the_mean_similarity():
     assert m.result() == pytest.approx(np.mean((unit(y) * unit(p)).sum(1)), rel=1e-5)
     with pytest.raises(ValueError, match="axis"):
         M.CosineSimilarity(axis=0)
+
+
+def test_the_cosine_similarity_function_is_the_loss_and_the_string_the_metric():
+    # keras.losses.cosine_similarity is the negated similarity; "cosine_similarity" as a string
+    # names the CosineSimilarity metric (Keras's snake case of the class).
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(30, 3)).astype(np.float32), rng.normal(size=(30, 3)).astype(np.float32)
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
+    for metric, sign in ((keras.losses.cosine_similarity, -1.0), ("cosine_similarity", 1.0)):
+        keras.utils.set_random_seed(2)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+        model.compile("sgd", "mse", metrics=[metric])
+        got = model.evaluate(x, y, verbose=0, return_dict=True)["cosine_similarity"]
+        expected = sign * np.mean((unit(y.astype(np.float64)) * unit(model.predict(x, verbose=0))).sum(1))
+        assert got == pytest.approx(expected, rel=1e-5), metric
+
+
+def test_the_string_accuracy_in_any_case_stays_the_shape_chosen_one_in_a_file(tmp_path):
+    model, x, y = _regression()
+    model.compile("sgd", "binary_crossentropy", metrics=["Accuracy"])
+    before = model.evaluate(x, y, verbose=0, return_dict=True)["Accuracy"]
+    assert before == pytest.approx(np.mean(y[:, None] == (model.predict(x, verbose=0) > 0.5)))
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    assert keras.saving.load_model(path).evaluate(x, y, verbose=0, return_dict=True)["Accuracy"] == before
 
 
 def test_loss_functions_are_keras_metrics_functions_too():
@@ -208,6 +240,21 @@ def test_kerass_compile_config_for_them_is_read_and_written_back_as_keras_writes
     assert written == KERAS_METRICS_CONFIG
 
 
+def test_a_wrapper_of_a_focal_function_keeps_its_arguments(tmp_path):
+    model, x, y = _regression()
+    model.compile("sgd", "mse", metrics=[M.MeanMetricWrapper(keras.losses.binary_focal_crossentropy, gamma=4.0,
+                                                             name="focal")])
+    got = model.evaluate(x, y, verbose=0, return_dict=True)["focal"]
+    expected = np.mean(keras.losses.binary_focal_crossentropy(y[:, None], model.predict(x, verbose=0), gamma=4.0))
+    assert got == pytest.approx(expected, rel=1e-5)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        written = json.loads(archive.read("config.json"))["compile_config"]["metrics"][0]
+    assert written["class_name"] == "MeanMetricWrapper" and written["config"]["gamma"] == 4.0
+    assert keras.saving.load_model(path).evaluate(x, y, verbose=0, return_dict=True)["focal"] == pytest.approx(got)
+
+
 def test_a_wrapper_of_no_function_of_kerass_is_refused_clearly(tmp_path):
     model, _, _ = _regression()
     model.compile("sgd", "mse")
@@ -216,6 +263,11 @@ def test_a_wrapper_of_no_function_of_kerass_is_refused_clearly(tmp_path):
     bad = {"module": "keras.metrics", "class_name": "MeanMetricWrapper", "config": {"name": "w", "fn": 3}}
     _with_compile_metrics(path, [bad])
     with pytest.raises(ValueError, match="MeanMetricWrapper"):
+        keras.saving.load_model(path)
+    unknown_argument = {"module": "keras.metrics", "class_name": "MeanMetricWrapper",
+                        "config": {"name": "w", "fn": {"class_name": "function", "config": "huber"}, "beta": 2}}
+    _with_compile_metrics(path, [unknown_argument])
+    with pytest.raises(ValueError, match="`beta`"):
         keras.saving.load_model(path)
     _with_compile_metrics(path, [{"module": "builtins", "class_name": "function", "config": "no_such_function"}])
     with pytest.raises(ValueError, match="no_such_function"):

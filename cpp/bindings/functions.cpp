@@ -33,6 +33,7 @@ void init_functions(py::module_& m) {
       .def_readwrite("gamma", &Loss::gamma)
       .def_readwrite("alpha", &Loss::alpha)
       .def_readwrite("apply_class_balancing", &Loss::apply_class_balancing)
+      .def("validate", &Loss::validate)
       .def_readwrite("reduction", &Loss::reduction)
       .def_readwrite("identifier", &Loss::identifier)
       .def_readwrite("display_name", &Loss::display_name)

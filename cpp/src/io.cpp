@@ -170,7 +170,9 @@ std::string encode(const Model& model, bool weights_only) {
       outputs = run_probe(model, inputs);
     } catch (const ValueError&) {
       // Inputs a layer refuses (indices reaching an Embedding through other layers): the file
-      // goes without a probe, which the loader then does not check.
+      // goes without a probe, which the loader then does not check. Any other model must run it.
+      const auto layers = g.layers();
+      if (std::none_of(layers.begin(), layers.end(), [](const LayerPtr& l) { return l->index_count() > 0; })) throw;
       outputs.clear();
     }
     for (size_t k = 0; k < inputs.size() && !outputs.empty(); ++k)
@@ -480,7 +482,7 @@ void check_probe(const Model& model, const Parsed& p, const std::string& what) {
   for (size_t k = 0; k < g.input_nodes().size(); ++k) {
     const TensorIn& t = require(p, "probe/input_" + std::to_string(k), "F32", with_rows(kProbeRows, g.shape(g.input_nodes()[k])), what);
     inputs.emplace_back(reinterpret_cast<const float*>(t.data), reinterpret_cast<const float*>(t.data) + t.bytes / 4);
-    // densekit writes standard normal values here: NaN or inf would make the check vacuous
+    // densekit writes standard normal values (or indices) here: NaN or inf would make the check vacuous
     // (every output NaN, equal to NaN recorded), so only an altered file holds them.
     for (float v : inputs.back())
       if (!std::isfinite(v)) bad(what, "its probe inputs (probe/input_" + std::to_string(k) + ") are not finite numbers: the file was altered");

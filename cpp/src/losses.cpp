@@ -270,6 +270,12 @@ Reduction Loss::reduction_from_name(const std::string& name) {
                    "'mean_with_sample_weight', 'none', None}. Received: reduction=" + name);
 }
 
+void Loss::validate() const {
+  if (!(gamma >= 0.0) || !std::isfinite(gamma) || !std::isfinite(alpha))
+    throw ValueError("A focal cross-entropy's `gamma` must be a number >= 0 and `alpha` a finite number. Received: gamma=" +
+                     std::to_string(gamma) + ", alpha=" + std::to_string(alpha));
+}
+
 void Loss::require_built_in() const {
   // A traced loss runs its graph with a workspace of the model's (TracedLossFunction); this
   // entry point computes built-in losses only.

@@ -4,6 +4,7 @@
 #include <densekit/traced_loss.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace densekit {
@@ -22,7 +23,6 @@ const std::vector<MetricName>& metric_names() {
   static const std::vector<MetricName> e = {
       {"accuracy", MetricKind::AutoAccuracy, nullptr},
       {"acc", MetricKind::AutoAccuracy, nullptr},
-      {"Accuracy", MetricKind::Accuracy, nullptr},  // a class of its own: compile() reads "Accuracy" as "accuracy"
       {"binary_accuracy", MetricKind::BinaryAccuracy, nullptr},
       {"BinaryAccuracy", MetricKind::BinaryAccuracy, nullptr},
       {"categorical_accuracy", MetricKind::CategoricalAccuracy, nullptr},
@@ -141,13 +141,19 @@ bool output_hits(MetricKind kind, float y, float p, double threshold) {
   return kind == MetricKind::Accuracy ? y == p : y == (p > threshold ? 1.0f : 0.0f);
 }
 
+// A sparse label as a class position, or -1 unless it is a whole number in [0, classes): NaN,
+// infinities and huge values never reach the cast.
+Index class_of(float label, Index classes) {
+  return label >= 0.0f && label < static_cast<float>(classes) && label == std::floor(label) ? static_cast<Index>(label) : -1;
+}
+
 // Whether a row's class is the predicted one (or among the k highest scores).
 bool row_hits(MetricKind kind, const float* y, Index tc, const float* p, Index pc, int k) {
   switch (kind) {
     case MetricKind::CategoricalAccuracy: return argmax(y, tc) == argmax(p, pc);
-    case MetricKind::SparseCategoricalAccuracy: return Index(y[0]) == argmax(p, pc) && y[0] == std::floor(y[0]);
+    case MetricKind::SparseCategoricalAccuracy: return class_of(y[0], pc) == argmax(p, pc);
     default: {
-      const Index target = kind == MetricKind::SparseTopKCategoricalAccuracy ? Index(y[0]) : argmax(y, tc);
+      const Index target = kind == MetricKind::SparseTopKCategoricalAccuracy ? class_of(y[0], pc) : argmax(y, tc);
       if (target < 0 || target >= pc) return false;
       Index above = 0;  // classes scored strictly higher than the target
       for (Index j = 0; j < pc; ++j) above += p[j] > p[target];
@@ -161,6 +167,13 @@ bool row_hits(MetricKind kind, const float* y, Index tc, const float* p, Index p
 Metric::Metric(MetricKind kind, std::string name) : kind_(kind), name_(std::move(name)) {}
 
 std::shared_ptr<Metric> Metric::from_name(const std::string& identifier) {
+  std::string lower = identifier;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "accuracy" || lower == "acc") {  // any case, as compile() reads it ("Accuracy" too)
+    auto m = std::make_shared<Metric>(MetricKind::AutoAccuracy, identifier);
+    m->identifier = identifier;
+    return m;
+  }
   for (const auto& e : metric_names()) {
     if (identifier != e.name) continue;
     auto m = std::make_shared<Metric>(e.kind, identifier);

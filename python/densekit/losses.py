@@ -68,6 +68,7 @@ class Loss:
         self._core.display_name = self.name
         for key, value in params.items():
             setattr(self._core, key, value)
+        self._core.validate()
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred): the loss of each sample, "
@@ -179,9 +180,6 @@ def _loss_class(class_name, core_name, default_name, doc, fixed=None, **defaults
                 raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument '{key}'")
             if key == "alpha" and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
                 raise ValueError(f"densekit's {class_name} takes one `alpha` for every class. Received: alpha={value!r}")
-            if key == "gamma" and (isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or
-                                   not 0 <= value < float("inf")):
-                raise ValueError(f"`gamma` must be a number >= 0. Received: gamma={value!r}")
             params[key] = value
         Loss.__init__(self, name=name, reduction=reduction, dtype=dtype, **params)
 

@@ -3,6 +3,8 @@
 by the C++ metric that compile() runs under the same name; and the loss functions, the same
 functions as keras.losses'."""
 
+import json
+
 import numpy as np
 
 from densekit import _core
@@ -43,9 +45,14 @@ def _accuracy_function(name, doc, sample_shape, **defaults):
 
 
 def is_densekit_function(fn):
-    """One of densekit's loss or accuracy functions that a C++ metric of the same name computes."""
-    return callable(fn) and (hasattr(fn, "_densekit_class") or getattr(fn, "_densekit_accuracy", False)) and \
-        getattr(fn, "__name__", None) in _core.Metric.names()
+    """One of densekit's loss or accuracy functions (a C++ metric computes it: function_core)."""
+    return callable(fn) and (hasattr(fn, "_densekit_class") or getattr(fn, "_densekit_accuracy", False))
+
+
+def function_core(fn):
+    """The C++ metric compile() makes of one of densekit's functions, as Keras wraps a function
+    (MeanMetricWrapper): named after it, and saved as the function."""
+    return _core.Metric.from_config_json(json.dumps({"class_name": "function", "config": fn.__name__}))
 
 
 def set_function_arguments(core, fn, kwargs):
@@ -55,7 +62,8 @@ def set_function_arguments(core, fn, kwargs):
     allowed = getattr(fn, "_densekit_arguments", None)
     target = core
     if allowed is None:  # a loss function: its class checks the values (and refuses another's)
-        allowed, target = ("delta", "from_logits", "label_smoothing", "axis"), core.loss
+        allowed = ("delta", "from_logits", "label_smoothing", "gamma", "alpha", "apply_class_balancing", "axis")
+        target = core.loss
         fn._densekit_class(**{k: v for k, v in kwargs.items() if k in allowed})
     for key, value in kwargs.items():
         if key not in allowed:

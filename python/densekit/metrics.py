@@ -7,7 +7,7 @@ import numpy as np
 from densekit import _core
 from densekit import metric_functions
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
-from densekit.metric_functions import is_densekit_function, set_function_arguments
+from densekit.metric_functions import function_core, is_densekit_function, set_function_arguments
 from densekit.utils import naming, object_serialization
 from densekit.utils.object_registration import serialize_object, with_function
 
@@ -59,7 +59,7 @@ class Metric:
                 f"{self._core_name} metric, which computes in C++ and would ignore the change. Subclass "
                 "densekit.metrics.Metric itself (state in add_variable variables), or write a function of "
                 "(y_true, y_pred) with densekit.ops.")
-        self._core = _core.Metric.from_name(self._core_name)
+        self._core = self._make_core()
         self._core.identifier = ""  # a metric object: saved as its class
         # Without a name, Keras auto-names the metric from its class, made unique ("precision",
         # "precision_1"); the classes with a default name (keras/src/metrics/) keep it as it is.
@@ -69,6 +69,9 @@ class Metric:
         for key, value in params.items():
             setattr(self._core, key, value)
         self._core.reset()
+
+    def _make_core(self):
+        return _core.Metric.from_name(self._core_name)
 
     # --- a stateful metric's variables (keras/src/metrics/metric.py) ----------------------------
     @property
@@ -172,8 +175,15 @@ SquaredHinge = _metric_class("SquaredHinge", "squared_hinge", "mean max(1 − y�
 CategoricalHinge = _metric_class("CategoricalHinge", "categorical_hinge",
                                  "mean max(0, max((1−y)·p) − Σ y·p + 1)")
 LogCoshError = _metric_class("LogCoshError", "log_cosh_error", "mean log(cosh(p − y))", default_name="logcosh")
-Accuracy = _metric_class("Accuracy", "Accuracy", "mean(y == p): predictions equal to the labels, exactly",
-                         default_name="accuracy")
+class Accuracy(Metric):
+    """mean(y == p), exactly (the string "accuracy" names the accuracy chosen from the shapes)."""
+    _core_name = "Accuracy"
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def _make_core(self):
+        return _core.Metric.from_config_json('{"class_name": "Accuracy"}')
 
 
 class CosineSimilarity(Metric):
@@ -292,13 +302,15 @@ class MeanMetricWrapper(Metric):
         name = name or naming.auto_name("mean_metric_wrapper")
         if is_densekit_function(fn):
             self._core_name = fn_name
-            super().__init__(name=name)
-            self._core.function_name = fn_name  # saved as Keras saves the wrapper
+            super().__init__(name=name)  # (its core: function_core, saved as Keras saves the wrapper)
             set_function_arguments(self._core, fn, kwargs)
             return
         self.name = name
         self._params, self._core = {}, None
         self._eager_sums = np.zeros(2)
+
+    def _make_core(self):
+        return function_core(self._fn)
 
     def _traced_function(self):
         return lambda y_true, y_pred: self._fn(y_true, y_pred, **self._fn_kwargs)
@@ -582,7 +594,6 @@ def get(identifier):
         core.name = identifier
         return core
     if is_densekit_function(identifier):
-        return _core.Metric.from_name(identifier.__name__)
+        return function_core(identifier)
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}. densekit computes metrics in C++; "
                      f"valid names are: {', '.join(_core.Metric.names())}.")
-

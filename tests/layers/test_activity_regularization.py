@@ -65,6 +65,8 @@ def test_config_and_file(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)
     with pytest.raises(ValueError, match="l1"):
         keras.layers.ActivityRegularization(l1="0.1")
+    with pytest.raises(ValueError):
+        keras.layers.ActivityRegularization(l2=-0.1)
 
 
 KERAS_EVALUATES = """

@@ -55,7 +55,7 @@ struct Activation {
   template <class T>
   void forward(const T* z, T* a, Index rows, Index cols) const;
   // dz = da * f'(z), cols the input's values a row; z may be null when !backward_needs_input();
-  // dz may alias z or da.
+  // dz may alias z, and da too except for glu (whose da has half as many values a row).
   template <class T>
   void backward(const T* z, const T* a, const T* da, T* dz, Index rows, Index cols) const;
 };

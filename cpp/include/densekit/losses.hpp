@@ -65,6 +65,9 @@ struct Loss {
   // Function name, e.g. "binary_crossentropy".
   std::string name() const;
 
+  // Throws ValueError for arguments outside their range (a focal gamma below 0, a non-finite
+  // alpha or gamma): checked wherever a loss is made from arguments (configs, Python's classes).
+  void validate() const;
   // Binds AutoCrossentropy to a concrete kind from the target and prediction widths.
   Loss resolved(Index y_true_cols, Index y_pred_cols) const;
   // Throws ValueError when targets and predictions cannot go together (widths, label range).

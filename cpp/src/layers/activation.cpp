@@ -18,7 +18,8 @@ Shape ActivationLayer::build(const std::vector<Shape>& inputs) {
                      std::to_string(axis_) + " for inputs of shape " + shape_to_string(inputs[0]) + ".");
   last_axis_ = inputs[0].empty() ? 1 : inputs[0].back();
   Shape out = inputs[0];
-  if (!out.empty()) out.back() = activation_.output_cols(last_axis_);  // glu halves it
+  const Index cols = activation_.output_cols(last_axis_);  // glu halves it (and refuses a lone value)
+  if (!out.empty()) out.back() = cols;
   mark_built();
   return out;
 }

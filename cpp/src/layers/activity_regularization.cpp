@@ -8,8 +8,8 @@
 namespace densekit {
 
 ActivityRegularization::ActivityRegularization(std::string name, double l1, double l2) : Layer(std::move(name)) {
-  if (!std::isfinite(l1) || !std::isfinite(l2))
-    throw ValueError("ActivityRegularization: l1 and l2 must be finite numbers. Received: l1=" + std::to_string(l1) +
+  if (!(l1 >= 0.0) || !(l2 >= 0.0) || !std::isfinite(l1) || !std::isfinite(l2))
+    throw ValueError("ActivityRegularization: l1 and l2 must be finite numbers >= 0. Received: l1=" + std::to_string(l1) +
                      ", l2=" + std::to_string(l2));
   activity_regularizer.l1 = l1;
   activity_regularizer.l2 = l2;

@@ -111,9 +111,7 @@ Loss loss_from(const Json& j) {
     throw ValueError("densekit's focal cross-entropies take one `alpha` for every class. Received: alpha=" + c["alpha"].dump());
   l.alpha = field(c, "alpha", l.alpha);
   l.gamma = field(c, "gamma", l.gamma);
-  if (!(l.gamma >= 0.0) || !std::isfinite(l.gamma) || !std::isfinite(l.alpha))
-    throw ValueError("A focal cross-entropy's `gamma` must be a number >= 0 and `alpha` a number. Received: gamma=" +
-                     std::to_string(l.gamma) + ", alpha=" + std::to_string(l.alpha));
+  l.validate();
   l.apply_class_balancing = field(c, "apply_class_balancing", l.apply_class_balancing);
   if (c.contains("reduction")) l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
   return l;
@@ -148,15 +146,17 @@ Json function_json(const std::string& name) {
 
 // The metric compile() makes of one of Keras's functions: the metric of that name, or for the
 // loss functions keras.metrics.get does not name (huber, log_cosh) a loss-function metric.
+// A loss function's name means the loss function (cosine_similarity the negated similarity, as
+// keras.losses.cosine_similarity), even where a metric class shares it in snake case.
 MetricPtr function_metric(const std::string& fn) {
   const std::vector<std::string> names = Metric::names();
   MetricPtr m;
   const std::vector<std::string> losses = Loss::names();
-  if (std::find(names.begin(), names.end(), fn) != names.end()) {
-    m = Metric::from_name(fn);
-  } else if (std::find(losses.begin(), losses.end(), fn) != losses.end()) {
+  if (std::find(losses.begin(), losses.end(), fn) != losses.end() && fn != "crossentropy") {
     m = std::make_shared<Metric>(MetricKind::LossFunction, fn);
     m->loss = Loss::from_name(fn);
+  } else if (std::find(names.begin(), names.end(), fn) != names.end() && fn != "accuracy" && fn != "acc") {
+    m = Metric::from_name(fn);
   } else {
     throw ValueError("Could not interpret metric identifier: " + fn + " (a function the compile config names, which is "
                      "none of Keras's metric or loss functions densekit has).");
@@ -177,6 +177,10 @@ Json function_metric_config(const Metric& m) {
     if (m.loss.delta != plain->loss.delta) args["delta"] = m.loss.delta;
     if (m.loss.from_logits != plain->loss.from_logits) args["from_logits"] = m.loss.from_logits;
     if (m.loss.label_smoothing != plain->loss.label_smoothing) args["label_smoothing"] = m.loss.label_smoothing;
+    if (m.loss.gamma != plain->loss.gamma) args["gamma"] = m.loss.gamma;
+    if (m.loss.alpha != plain->loss.alpha) args["alpha"] = m.loss.alpha;
+    if (m.loss.apply_class_balancing != plain->loss.apply_class_balancing)
+      args["apply_class_balancing"] = m.loss.apply_class_balancing;
   }
   if (args.empty() && m.name() == m.function_name) return function_json(m.function_name);
   Json c = {{"name", m.name()}, {"dtype", "float32"}, {"fn", function_json(m.function_name)}};
@@ -279,7 +283,22 @@ MetricPtr metric_from(const Json& j) {
   const bool wrapper = class_name == "MeanMetricWrapper";
   if (wrapper && !(c.is_object() && c.contains("fn") && c["fn"].is_object() && c["fn"].value("config", Json()).is_string()))
     throw ValueError("A MeanMetricWrapper in the compile config wraps none of Keras's functions: " + j.dump());
-  MetricPtr m = wrapper ? function_metric(c["fn"]["config"].get<std::string>()) : Metric::from_name(class_name);
+  if (wrapper) {  // the function's own arguments, beside the wrapper's
+    static const std::vector<std::string> known = {"name", "dtype", "fn", "threshold", "k", "delta", "from_logits",
+                                                   "label_smoothing", "gamma", "alpha", "apply_class_balancing", "axis",
+                                                   "from_sorted_ids"};
+    for (auto it = c.begin(); it != c.end(); ++it)
+      if (std::find(known.begin(), known.end(), it.key()) == known.end())
+        throw ValueError("A MeanMetricWrapper in the compile config passes `" + it.key() + "`, which densekit's " +
+                         c["fn"]["config"].get<std::string>() + " does not take.");
+    if (field(c, "from_sorted_ids", false) || field(c, "axis", -1) != -1)
+      throw ValueError("A MeanMetricWrapper in the compile config asks for sorted class ids or another axis, which "
+                       "densekit's functions do not take: " + c.dump());
+  }
+  // (A class "Accuracy" is Keras's exact-equality accuracy; the string names the one chosen from the shapes.)
+  MetricPtr m = wrapper ? function_metric(c["fn"]["config"].get<std::string>())
+                        : class_name == "Accuracy" ? std::make_shared<Metric>(MetricKind::Accuracy, "accuracy")
+                                                   : Metric::from_name(class_name);
   m->identifier.clear();
   m->set_name(field(c, "name", wrapper ? "mean_metric_wrapper" : to_snake_case(class_name)));  // a metric object: its own name
   m->threshold = field(c, "threshold", m->threshold);
@@ -292,6 +311,10 @@ MetricPtr metric_from(const Json& j) {
     m->loss.from_logits = field(c, "from_logits", m->loss.from_logits);
     m->loss.label_smoothing = field(c, "label_smoothing", m->loss.label_smoothing);
     m->loss.delta = field(c, "delta", m->loss.delta);
+    m->loss.gamma = field(c, "gamma", m->loss.gamma);
+    m->loss.alpha = field(c, "alpha", m->loss.alpha);
+    m->loss.apply_class_balancing = field(c, "apply_class_balancing", m->loss.apply_class_balancing);
+    m->loss.validate();
   }
   m->curve = field(c, "curve", m->curve);
   m->summation_method = field(c, "summation_method", m->summation_method);

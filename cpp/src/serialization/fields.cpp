@@ -57,7 +57,8 @@ Json activation_config(const Activation& a) {
   const bool defaults = a.negative_slope == plain.negative_slope && a.max_value == plain.max_value &&
                         a.threshold == plain.threshold && a.alpha == plain.alpha && a.approximate == plain.approximate &&
                         a.b == plain.b && a.default_value == plain.default_value;
-  if (defaults) return a.name();
+  // (threshold has no defaults in Keras: its name alone does not make an activation.)
+  if (defaults && a.kind != ActivationKind::Threshold) return a.name();
   Json c = Json::object();
   c["negative_slope"] = a.negative_slope;
   if (std::isfinite(a.max_value)) c["max_value"] = a.max_value;

@@ -19,8 +19,10 @@ class Activation(Layer):
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
-        if shape and shape[-1] is not None:  # glu halves the last axis
-            shape = shape[:-1] + (self.activation_spec.output_cols(shape[-1]),)
+        last = shape[-1] if len(shape) > 1 else 1  # (one value a sample: glu refuses it)
+        if last is not None:  # glu halves the last axis
+            cols = self.activation_spec.output_cols(last)
+            shape = shape[:-1] + (cols,) if len(shape) > 1 else shape
         return shape
 
 
