@@ -98,8 +98,7 @@ Activation Activation::from_name(const std::string& name) {
   return a;
 }
 
-Index Activation::output_cols(Index cols) const {
-  if (kind != ActivationKind::Glu) return cols;
+Index Activation::glu_output_cols(Index cols) {
   if (cols % 2 != 0)
     throw ValueError("glu: axis size must be divisible by 2. Received a last axis of size " + std::to_string(cols) + ".");
   return cols / 2;

@@ -42,7 +42,7 @@ struct Activation {
   }
   // The values a row of `cols` inputs gives: glu halves the row (its first half gated by the
   // sigmoid of its second), every other function keeps it. Throws ValueError for glu on an odd row.
-  Index output_cols(Index cols) const;
+  Index output_cols(Index cols) const { return kind == ActivationKind::Glu ? glu_output_cols(cols) : cols; }
   // Whether backward needs the input z, or can work from the output a alone.
   bool backward_needs_input() const;
   // max(z, 0) itself (no slope, threshold or cap).
@@ -58,6 +58,9 @@ struct Activation {
   // dz may alias z, and da too except for glu (whose da has half as many values a row).
   template <class T>
   void backward(const T* z, const T* a, const T* da, T* dz, Index rows, Index cols) const;
+
+ private:
+  static Index glu_output_cols(Index cols);
 };
 
 }  // namespace densekit
