@@ -110,14 +110,15 @@ def test_the_cosine_similarity_function_is_the_loss_and_the_string_the_metric():
         assert got == pytest.approx(expected, rel=1e-5), metric
 
 
-def test_the_string_accuracy_in_any_case_stays_the_shape_chosen_one_in_a_file(tmp_path):
+@pytest.mark.parametrize("string", ["Accuracy", "ACC"])
+def test_the_string_accuracy_in_any_case_stays_the_shape_chosen_one_in_a_file(string, tmp_path):
     model, x, y = _regression()
-    model.compile("sgd", "binary_crossentropy", metrics=["Accuracy"])
-    before = model.evaluate(x, y, verbose=0, return_dict=True)["Accuracy"]
+    model.compile("sgd", "binary_crossentropy", metrics=[string])
+    before = model.evaluate(x, y, verbose=0, return_dict=True)[string]  # named exactly as given
     assert before == pytest.approx(np.mean(y[:, None] == (model.predict(x, verbose=0) > 0.5)))
     path = str(tmp_path / "m.keras")
     model.save(path)
-    assert keras.saving.load_model(path).evaluate(x, y, verbose=0, return_dict=True)["Accuracy"] == before
+    assert keras.saving.load_model(path).evaluate(x, y, verbose=0, return_dict=True)[string] == before
 
 
 def test_loss_functions_are_keras_metrics_functions_too():

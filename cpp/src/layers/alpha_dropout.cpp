@@ -2,7 +2,7 @@
 #include <densekit/layers/alpha_dropout.hpp>
 
 #include <cmath>
-#include "layers/registry.hpp"
+#include "layers/noise_config.hpp"
 #include "stable_math.hpp"
 
 namespace densekit {
@@ -18,8 +18,7 @@ AlphaDropout::AlphaDropout(std::string name, double rate) : MultiplicativeNoise(
 }
 
 void AlphaDropout::draw(float* factors, Index n, Rng& rng) const {
-  const float r = static_cast<float>(rate());
-  for (Index i = 0; i < n; ++i) factors[i] = rng.uniform() >= r ? a_ : 0.0f;
+  draw_mask(factors, n, rng, a_);
 }
 
 void AlphaDropout::forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) {
@@ -31,27 +30,10 @@ void AlphaDropout::forward(const std::vector<ConstView>& in, View out, View scra
 
 // --- config (keras/src/layers/regularization/alpha_dropout.py) ---------------------------------
 
-namespace {
-Json alpha_dropout_config(const Layer& layer) {
-  const AlphaDropout& d = layer_as<AlphaDropout>(layer);
-  Json c = base_config(layer);
-  c["rate"] = d.rate();
-  c["seed"] = d.seed ? Json(*d.seed) : Json(nullptr);
-  c["noise_shape"] = nullptr;
-  return c;
-}
-
-LayerPtr alpha_dropout_from_config(const std::string&, const std::string& name, const Json& config) {
-  require_null(config, {"noise_shape"}, "AlphaDropout");
-  auto d = std::make_shared<AlphaDropout>(name, field(config, "rate", -1.0));
-  d->seed = optional_seed(config);
-  return d;
-}
-}  // namespace
-
 const LayerType& alpha_dropout_type() {
-  static const LayerType type{{{"AlphaDropout", {"rate", "noise_shape", "seed"}}}, alpha_dropout_config,
-                              alpha_dropout_from_config};
+  static const LayerType type{{{"AlphaDropout", {"rate", "noise_shape", "seed"}}},
+                              [](const Layer& l) { return noise_layer_config(l, true); },
+                              noise_layer_from_config<AlphaDropout>};
   return type;
 }
 

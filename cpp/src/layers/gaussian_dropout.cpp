@@ -2,7 +2,7 @@
 #include <densekit/layers/gaussian_dropout.hpp>
 
 #include <cmath>
-#include "layers/registry.hpp"
+#include "layers/noise_config.hpp"
 
 namespace densekit {
 
@@ -19,24 +19,10 @@ void GaussianDropout::draw(float* noise, Index n, Rng& rng) const {
 
 // --- config (keras/src/layers/regularization/gaussian_dropout.py) ------------------------------
 
-namespace {
-Json gaussian_dropout_config(const Layer& layer) {
-  const GaussianDropout& g = layer_as<GaussianDropout>(layer);
-  Json c = base_config(layer);
-  c["rate"] = g.rate();
-  c["seed"] = g.seed ? Json(*g.seed) : Json(nullptr);
-  return c;
-}
-
-LayerPtr gaussian_dropout_from_config(const std::string&, const std::string& name, const Json& config) {
-  auto g = std::make_shared<GaussianDropout>(name, field(config, "rate", -1.0));
-  g->seed = optional_seed(config);
-  return g;
-}
-}  // namespace
-
 const LayerType& gaussian_dropout_type() {
-  static const LayerType type{{{"GaussianDropout", {"rate", "seed"}}}, gaussian_dropout_config, gaussian_dropout_from_config};
+  static const LayerType type{{{"GaussianDropout", {"rate", "seed"}}},
+                              [](const Layer& l) { return noise_layer_config(l, false); },
+                              noise_layer_from_config<GaussianDropout>};
   return type;
 }
 

@@ -33,6 +33,11 @@ void MultiplicativeNoise::forward(const std::vector<ConstView>& in, View out, Vi
   for (Index i = 0; i < n; ++i) out.data[i] = x[i] * scratch.data[i];
 }
 
+void MultiplicativeNoise::draw_mask(float* factors, Index n, Rng& rng, float kept) const {
+  const float r = static_cast<float>(rate_);
+  for (Index i = 0; i < n; ++i) factors[i] = rng.uniform() >= r ? kept : 0.0f;
+}
+
 void MultiplicativeNoise::backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                                    const std::vector<View>& grad_in, const Context& ctx) {
   if (!grad_in[0].data) return;

@@ -27,6 +27,9 @@ class MultiplicativeNoise : public Layer {
   // Fills factors[0, n) for a training pass with rate > 0. Drawn serially from the model's
   // generator, so the factors do not depend on the thread count.
   virtual void draw(float* factors, Index n, Rng& rng) const = 0;
+  // A dropout mask: `kept` where a uniform draw is at least the rate, else 0 (Dropout's and
+  // AlphaDropout's draw: the same values dropped for the same generator state).
+  void draw_mask(float* factors, Index n, Rng& rng, float kept) const;
 
  private:
   double rate_;
