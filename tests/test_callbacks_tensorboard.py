@@ -290,8 +290,17 @@ def test_arguments_densekit_cannot_act_on_warn_and_bad_values_raise(tmp_path):
             keras.callbacks.TensorBoard(tmp_path, profile_batch=profile_batch)
     with pytest.warns(UserWarning, match="embeddings_freq.*ignored"):
         keras.callbacks.TensorBoard(tmp_path, embeddings_freq=1, embeddings_metadata="meta.tsv")
-    with pytest.raises(ValueError, match="Unrecognized `Embedding` layer names"):
-        keras.callbacks.TensorBoard(tmp_path, embeddings_freq=1, embeddings_metadata={"embedding": "meta.tsv"})
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Embedding(5, 3, name="words"), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    with pytest.warns(UserWarning, match="embeddings_freq.*ignored"):
+        board = keras.callbacks.TensorBoard(tmp_path, embeddings_freq=1, embeddings_metadata={"words": "meta.tsv"})
+    model.fit(x, y, verbose=0, callbacks=[board])  # the model's Embedding layer: accepted
+    with pytest.warns(UserWarning, match="embeddings_freq.*ignored"):
+        board = keras.callbacks.TensorBoard(tmp_path, embeddings_freq=1, embeddings_metadata={"embedding": "meta.tsv"})
+    with pytest.raises(ValueError, match="Unrecognized `Embedding` layer names.*'embedding'"):
+        model.fit(x, y, verbose=0, callbacks=[board])
     for update_freq in (0, -2, "sometimes", 1.5, True):
         with pytest.raises(ValueError, match="update_freq"):
             keras.callbacks.TensorBoard(tmp_path, update_freq=update_freq)

@@ -5,6 +5,7 @@
 #include <densekit/layers/embedding.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
+#include <densekit/layers/global_pooling.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
 #include <densekit/layers/layer_normalization.hpp>
 #include <densekit/layers/merging.hpp>
@@ -13,6 +14,7 @@
 #include <densekit/layers/rescaling.hpp>
 #include <densekit/layers/reshape.hpp>
 #include <densekit/naming.hpp>
+#include "serialization/fields.hpp"
 
 namespace densekit {
 namespace {
@@ -49,6 +51,35 @@ LayerPtr Dense(int64_t units, const std::string& activation, bool use_bias, cons
 LayerPtr Dropout(double rate, const std::string& name) { return std::make_shared<densekit::Dropout>(name_or(name, "Dropout"), rate); }
 
 LayerPtr Flatten(const std::string& name) { return std::make_shared<densekit::Flatten>(name_or(name, "Flatten")); }
+
+namespace {
+LayerPtr global_pooling(GlobalPooling::Kind kind, int dimensions, const std::string& data_format, bool keepdims,
+                        const std::string& name) {
+  const std::string class_name = std::string(kind == GlobalPooling::Kind::Average ? "GlobalAveragePooling" : "GlobalMaxPooling") +
+                                 std::to_string(dimensions) + "D";
+  return std::make_shared<GlobalPooling>(name_or(name, class_name.c_str()), kind, dimensions, channels_first(data_format),
+                                         keepdims);
+}
+}  // namespace
+
+LayerPtr GlobalAveragePooling1D(const std::string& data_format, bool keepdims, const std::string& name) {
+  return global_pooling(GlobalPooling::Kind::Average, 1, data_format, keepdims, name);
+}
+LayerPtr GlobalAveragePooling2D(const std::string& data_format, bool keepdims, const std::string& name) {
+  return global_pooling(GlobalPooling::Kind::Average, 2, data_format, keepdims, name);
+}
+LayerPtr GlobalAveragePooling3D(const std::string& data_format, bool keepdims, const std::string& name) {
+  return global_pooling(GlobalPooling::Kind::Average, 3, data_format, keepdims, name);
+}
+LayerPtr GlobalMaxPooling1D(const std::string& data_format, bool keepdims, const std::string& name) {
+  return global_pooling(GlobalPooling::Kind::Max, 1, data_format, keepdims, name);
+}
+LayerPtr GlobalMaxPooling2D(const std::string& data_format, bool keepdims, const std::string& name) {
+  return global_pooling(GlobalPooling::Kind::Max, 2, data_format, keepdims, name);
+}
+LayerPtr GlobalMaxPooling3D(const std::string& data_format, bool keepdims, const std::string& name) {
+  return global_pooling(GlobalPooling::Kind::Max, 3, data_format, keepdims, name);
+}
 
 LayerPtr Activation(const std::string& activation, const std::string& name) {
   return std::make_shared<ActivationLayer>(name_or(name, "Activation"), densekit::Activation::from_name(activation));

@@ -30,6 +30,18 @@ def image_data_format():
     return "channels_last"
 
 
+def standardize_data_format(data_format):
+    """``data_format`` in lower case, or image_data_format() for None; ValueError for any value
+    other than "channels_first" or "channels_last" (keras/src/backend/config.py)."""
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in {"channels_first", "channels_last"}:
+        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                         f"Received: data_format={data_format}")
+    return data_format
+
+
 def backend():
     """The name of what computes: ``"densekit"`` (Keras gives "tensorflow", "jax" or "torch")."""
     return "densekit"

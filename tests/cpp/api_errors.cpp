@@ -25,6 +25,17 @@ int main(int argc, char** argv) {
   expect("no input", [] { densekit::Sequential({densekit::layers::Dense(3)}); });
   expect("decay_steps", [] { densekit::optimizers::schedules::ExponentialDecay(0.1, 0, 0.5); });
   expect("first_decay_steps", [] { densekit::optimizers::schedules::CosineDecayRestarts(0.1, -2.5); });
+  expect("data_format", [] { densekit::layers::GlobalAveragePooling1D("nchw"); });
+  expect("pooling rank", [] {
+    densekit::Sequential({densekit::layers::Input({4}), densekit::layers::GlobalMaxPooling1D("channels_last", false, "pool")});
+  });
+  {  // each channel's mean over 2 steps, its maximum over 2 channels (channels_first)
+    densekit::Sequential mean({densekit::layers::Input({2, 3}), densekit::layers::GlobalAveragePooling1D()});
+    densekit::Sequential max({densekit::layers::Input({2, 3}), densekit::layers::GlobalMaxPooling1D("channels_first", true)});
+    densekit::Matrix x(1, 6);
+    x << 1, 2, 3, 5, 0, 9;
+    std::cout << "pooled: " << mean.predict(x) << " " << max.predict(x) << "\n";
+  }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";
   return 0;

@@ -129,6 +129,12 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
         with pytest.raises(ValueError) as python_error:
             make()
         assert lines[key] == f"ValueError: {python_error.value}"
+    with pytest.raises(ValueError) as python_error:
+        keras.layers.GlobalAveragePooling1D(data_format="nchw")
+    assert lines["data_format"] == f"ValueError: {python_error.value}"
+    assert lines["pooling rank"].endswith('Input 0 of layer "pool" is incompatible with the layer: expected ndim=3, '
+                                          "found ndim=2. Full shape received: (None, 4)")
+    assert [float(v) for v in lines["pooled"].split()] == [3, 1, 6, 3, 9]
     assert float(lines["schedule at 5"]) == keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(5)
 
 

@@ -33,6 +33,20 @@ LayerPtr Embedding(int64_t input_dim, int64_t output_dim, const std::string& emb
                    const std::string& name = "");
 LayerPtr Dropout(double rate, const std::string& name = "");
 LayerPtr Flatten(const std::string& name = "");
+// Each channel's mean or maximum over a sample's steps (1D), pixels (2D) or voxels (3D); inputs
+// (spatial..., channels) or, with data_format "channels_first", (channels, spatial...).
+LayerPtr GlobalAveragePooling1D(const std::string& data_format = "channels_last", bool keepdims = false,
+                                const std::string& name = "");
+LayerPtr GlobalAveragePooling2D(const std::string& data_format = "channels_last", bool keepdims = false,
+                                const std::string& name = "");
+LayerPtr GlobalAveragePooling3D(const std::string& data_format = "channels_last", bool keepdims = false,
+                                const std::string& name = "");
+LayerPtr GlobalMaxPooling1D(const std::string& data_format = "channels_last", bool keepdims = false,
+                            const std::string& name = "");
+LayerPtr GlobalMaxPooling2D(const std::string& data_format = "channels_last", bool keepdims = false,
+                            const std::string& name = "");
+LayerPtr GlobalMaxPooling3D(const std::string& data_format = "channels_last", bool keepdims = false,
+                            const std::string& name = "");
 LayerPtr Activation(const std::string& activation, const std::string& name = "");
 LayerPtr ReLU(const std::string& name = "");
 LayerPtr LeakyReLU(double negative_slope = 0.3, const std::string& name = "");

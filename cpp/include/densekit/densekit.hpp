@@ -14,6 +14,7 @@
 #include <densekit/layers/dense.hpp>
 #include <densekit/layers/dropout.hpp>
 #include <densekit/layers/flatten.hpp>
+#include <densekit/layers/global_pooling.hpp>
 #include <densekit/layers/activity_regularization.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/dot.hpp>

@@ -34,6 +34,7 @@ const LayerType& batch_normalization_type();
 const LayerType& dense_type();
 const LayerType& dropout_type();
 const LayerType& flatten_type();
+const LayerType& global_pooling_type();
 const LayerType& gaussian_dropout_type();
 const LayerType& alpha_dropout_type();
 const LayerType& dot_type();

@@ -3,6 +3,8 @@
 #include <densekit/serialization.hpp>
 #include <densekit/traced_regularizer.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 
@@ -42,6 +44,16 @@ Shape shape_from(const Json& batch, const std::string& what) {
   return shape;
 }
 
+
+bool channels_first(const Json& config) { return channels_first(field(config, "data_format", std::string("channels_last"))); }
+
+bool channels_first(std::string format) {
+  std::transform(format.begin(), format.end(), format.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  if (format != "channels_last" && format != "channels_first")
+    throw ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: data_format=" +
+                     format);
+  return format == "channels_first";
+}
 
 // Fields a config may carry only at their default: densekit does not implement them (yet).
 void require_null(const Json& config, std::initializer_list<const char*> keys, const std::string& who) {

@@ -74,6 +74,12 @@ T field(const Json& config, const char* key, T fallback) {
   }
 }
 
+// Whether config["data_format"] is "channels_first" (absent or null: "channels_last", Keras's
+// image_data_format default); ValueError on any other value (standardize_data_format in
+// keras/src/backend/config.py, which ignores case).
+bool channels_first(const Json& config);
+bool channels_first(std::string data_format);
+
 // Fields a config may carry only at their default: densekit does not implement them (yet).
 void require_null(const Json& config, std::initializer_list<const char*> keys, const std::string& who);
 

@@ -14,8 +14,9 @@ What Keras writes, with the same tags, directories and steps:
 
 Where densekit differs on purpose: Keras-TF writes epoch summaries only when the fit's batch count
 is a multiple of ``update_freq`` (its batch-level ``record_if`` is still active at epoch end); densekit
-always writes them. ``profile_batch`` and ``embeddings_freq`` have nothing to act on (no TensorFlow
-profiler, no ``Embedding`` layer): a warning says they are ignored."""
+always writes them. ``profile_batch`` has nothing to act on (no TensorFlow profiler) and ``embeddings_freq`` writes no
+projector data (Keras 3 writes a projector config naming a TensorFlow checkpoint tensor that its
+``.weights.h5`` snapshots do not hold): a warning says they are ignored."""
 
 import os
 import time
@@ -100,12 +101,8 @@ class TensorBoard(Callback):
                           "loop, which the TensorFlow and JAX profilers cannot trace. No profile is written.",
                           UserWarning, stacklevel=2)
         if embeddings_freq:
-            if embeddings_metadata and not isinstance(embeddings_metadata, str):
-                raise ValueError("Unrecognized `Embedding` layer names passed to `keras.callbacks.TensorBoard` "
-                                 f"`embeddings_metadata` argument: {dict(embeddings_metadata).keys()}")
-            warnings.warn(f"TensorBoard(embeddings_freq={embeddings_freq!r}) is ignored: the projector shows "
-                          "`Embedding` layers, and densekit has none. No embeddings are written.",
-                          UserWarning, stacklevel=2)
+            warnings.warn(f"TensorBoard(embeddings_freq={embeddings_freq!r}) is ignored: densekit writes no "
+                          "projector data. No embeddings are written.", UserWarning, stacklevel=2)
         self._train_dir = os.path.join(self.log_dir, "train")
         self._val_dir = os.path.join(self.log_dir, "validation")
         self._writers = {}
@@ -143,10 +140,23 @@ class TensorBoard(Callback):
 
     # --- fit ---------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
+        self._check_embeddings_metadata()
         self._in_fit = True
         self._global_train_batch = 0
         if self.write_graph:
             self._write_keras_model_summary()
+
+    def _check_embeddings_metadata(self):
+        # Keras refuses metadata for layers that are not the model's Embedding layers (its
+        # _configure_embeddings, when the model is set).
+        metadata = self.embeddings_metadata
+        if not self.embeddings_freq or not metadata or isinstance(metadata, str):
+            return
+        names = {layer.name for layer in self.model.layers if type(layer).__name__ == "Embedding"}
+        unknown = {name: path for name, path in dict(metadata).items() if name not in names}
+        if unknown:
+            raise ValueError("Unrecognized `Embedding` layer names passed to `keras.callbacks.TensorBoard` "
+                             f"`embeddings_metadata` argument: {unknown.keys()}")
 
     def on_train_end(self, logs=None):
         self._in_fit = False

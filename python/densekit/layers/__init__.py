@@ -1,5 +1,5 @@
 """Layers: Dense, Dropout, Flatten, Reshape, the activation layers, the merge layers, the
-normalization layers, GaussianNoise / GaussianDropout / AlphaDropout, Rescaling, and Input / InputLayer."""
+normalization layers, global pooling, GaussianNoise / GaussianDropout / AlphaDropout, Rescaling, and Input / InputLayer."""
 
 from densekit.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from densekit.layers.batch_normalization import BatchNormalization
@@ -21,6 +21,11 @@ from densekit.layers.merging import (
     minimum, multiply, subtract,
 )
 from densekit.layers.normalization import Normalization
+from densekit.layers.pooling import (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D,
+    GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
 # The layers densekit.ops records (not Keras layers: a loaded model's op nodes are these).
 from densekit.layers.operation_layers import (AddLoss, BinaryOp, ElementwiseOp, IndexMapOp, LossOp,  # noqa: F401
                                               RandomDraw, Reduce, WeightOp)
@@ -30,7 +35,10 @@ from densekit.utils import object_serialization
 
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dot", "Embedding", "Dropout", "Flatten",
-    "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+    "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
     "Maximum", "Minimum", "Multiply", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax", "Subtract",
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]
