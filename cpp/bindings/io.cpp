@@ -2,6 +2,7 @@
 #include "common.hpp"
 
 #include <densekit/io.hpp>
+#include <densekit/layers/input_layer.hpp>
 #include <densekit/serialization.hpp>
 
 namespace densekit_py {
@@ -12,6 +13,7 @@ void init_io(py::module_& m) {
   m.attr("FORMAT_VERSION") = kFormatVersion;
   m.def("layer_config_json", [](const LayerPtr& layer) { return layer_config_json(layer_ref(layer)); });
   m.def("layer_from_config_json", &layer_from_config_json, py::arg("class_name"), py::arg("config_json"));
+  m.def("is_whole_number_dtype", &is_whole_number_dtype, py::arg("dtype"));
   m.def("config_json", [](const Activation& a) { return activation_config_json(a); });
   m.def("config_json", [](const Initializer& i) { return initializer_config_json(i); });
   m.def("config_json", [](const Regularizer& r) { return regularizer_config_json(r); });

@@ -26,7 +26,7 @@ std::shared_ptr<Graph> chain(const std::vector<LayerPtr>& layers) {
   if (!input)
     throw ValueError("A C++ Sequential model starts with densekit::layers::Input(shape), so that it can be built at once.");
   auto graph = std::make_shared<Graph>();
-  int node = graph->add_input(input->shape(), input->name());
+  int node = graph->add_input(input->shape(), input->name(), input->dtype());
   for (size_t i = 1; i < layers.size(); ++i) {
     if (std::dynamic_pointer_cast<InputLayer>(layers[i])) throw ValueError("Only the first layer of a Sequential model can be an Input.");
     node = graph->add_layer(layers[i], {node});
@@ -39,7 +39,9 @@ std::shared_ptr<Graph> chain(const std::vector<LayerPtr>& layers) {
 
 namespace layers {
 
-LayerPtr Input(const Shape& shape, const std::string& name) { return std::make_shared<InputLayer>(name_or(name, "InputLayer"), shape); }
+LayerPtr Input(const Shape& shape, const std::string& name, const std::string& dtype) {
+  return std::make_shared<InputLayer>(name_or(name, "InputLayer"), shape, dtype);
+}
 
 LayerPtr Dense(int64_t units, const std::string& activation, bool use_bias, const std::string& kernel_initializer,
                const std::string& bias_initializer, const std::string& name) {

@@ -1,8 +1,10 @@
 #include <densekit/errors.hpp>
 #include <densekit/graph.hpp>
+#include <densekit/layers/input_layer.hpp>
 #include <densekit/parallel.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
@@ -28,7 +30,7 @@ void check_parameter_count(int64_t total) {
 
 }  // namespace
 
-int Graph::add_input(const Shape& shape, const std::string& name) {
+int Graph::add_input(const Shape& shape, const std::string& name, const std::string& dtype) {
   if (finalized_) throw ValueError("Cannot add an input to a model that is already built.");
   check_node_count(nodes_.size());
   // A saved model finds its inputs by name: an unnamed or repeated one could not be loaded back.
@@ -39,9 +41,11 @@ int Graph::add_input(const Shape& shape, const std::string& name) {
   for (int64_t d : shape)
     if (d <= 0) throw ValueError("Input '" + name + "' has an invalid shape " + shape_to_string(shape) + ": every dimension must be positive.");
   check_sample_size(shape, "Input '" + name + "'");
+  check_input_dtype(dtype, name);
   Node node;
   node.shape = shape;
   node.name = name;
+  node.dtype = dtype;
   nodes_.push_back(std::move(node));
   inputs_.push_back(static_cast<int>(nodes_.size()) - 1);
   return inputs_.back();
@@ -316,6 +320,7 @@ void Graph::reserve(Workspace& ws, Index rows) const {
       b.cols = shape_size(n.shape);
       if (!n.layer) {  // inputs are views of the caller's data; their gradient only when asked for
         if (input_gradients_) b.grad.resize(static_cast<size_t>(rows * b.cols));
+        if (n.dtype != "float32") b.out.resize(static_cast<size_t>(rows * b.cols));  // the truncated copy
         continue;
       }
       std::vector<Shape> in;
@@ -340,6 +345,15 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   reserve(ws, rows);
   ws.inputs_ = inputs;
   ws.training_ = training;
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    // A whole-number input holds what Keras's cast to its integer type leaves: values truncated
+    // toward zero (NaN stays NaN, for the layers after it to refuse or pass on).
+    if (nodes_[inputs_[k]].dtype == "float32") continue;
+    auto& b = ws.nodes_[inputs_[k]];
+    const ConstView x = inputs[k];
+    for (Index i = 0; i < x.rows * x.cols; ++i) b.out[i] = std::trunc(x.data[i]);
+    ws.inputs_[k] = ConstView{b.out.data(), x.rows, x.cols};
+  }
   std::vector<ConstView>& in = ws.in_;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];

@@ -146,7 +146,7 @@ void add_functional_nodes(const Json& layers, Graph& graph, std::map<std::string
     PendingLayer& p = pending[i];
     while (p.next < p.calls.size()) {
       if (p.input) {
-        nodes_of[p.input->name()].push_back(graph.add_input(p.input->shape(), p.input->name()));
+        nodes_of[p.input->name()].push_back(graph.add_input(p.input->shape(), p.input->name(), p.input->dtype()));
         ++p.next;
         produced(p.input->name(), pass, i);
         continue;
@@ -212,7 +212,7 @@ Json model_config(const Model& model) {
   if (sequential) {
     config["dtype"] = dtype_policy();
     const Node& input = g.nodes()[g.input_nodes()[0]];
-    layers.push_back(wrap("keras.layers", "InputLayer", layer_config(InputLayer(input.name, input.shape))));
+    layers.push_back(wrap("keras.layers", "InputLayer", layer_config(InputLayer(input.name, input.shape, input.dtype))));
     for (const Node& n : g.nodes()) {
       if (!n.layer) continue;
       Json entry = wrap(layer_module(*n.layer), n.layer->class_name(), layer_config(*n.layer));
@@ -232,7 +232,7 @@ Json model_config(const Model& model) {
     for (size_t i = 0; i < g.nodes().size(); ++i) {
       const Node& n = g.nodes()[i];
       if (!n.layer) {
-        Json entry = wrap("keras.layers", "InputLayer", layer_config(InputLayer(n.name, n.shape)));
+        Json entry = wrap("keras.layers", "InputLayer", layer_config(InputLayer(n.name, n.shape, n.dtype)));
         entry["name"] = n.name;
         entry["inbound_nodes"] = Json::array();
         layers.push_back(entry);
@@ -297,7 +297,7 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     int node = -1;
     if (!layers.empty() && layers[0].value("class_name", std::string()) == "InputLayer") {
       auto in = std::dynamic_pointer_cast<InputLayer>(layer_from_config("InputLayer", layers[0].at("config")));
-      node = graph->add_input(in->shape(), in->name());
+      node = graph->add_input(in->shape(), in->name(), in->dtype());
       first = 1;
     } else {
       Json shape = config.value("build_input_shape", Json(nullptr));

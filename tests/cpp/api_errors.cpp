@@ -36,6 +36,13 @@ int main(int argc, char** argv) {
     x << 1, 2, 3, 5, 0, 9;
     std::cout << "pooled: " << mean.predict(x) << " " << max.predict(x) << "\n";
   }
+  expect("input dtype", [] { densekit::layers::Input({3}, "x", "float64"); });
+  {  // whole numbers: truncated toward zero on the way in
+    densekit::Sequential sum({densekit::layers::Input({3}, "ids", "int32"), densekit::layers::Dense(1, "linear", false, "ones")});
+    densekit::Matrix x(1, 3);
+    x << 1.7f, -2.7f, 3.0f;
+    std::cout << "whole: " << sum.predict(x) << "\n";
+  }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";
   return 0;

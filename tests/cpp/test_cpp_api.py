@@ -135,6 +135,10 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
     assert lines["pooling rank"].endswith('Input 0 of layer "pool" is incompatible with the layer: expected ndim=3, '
                                           "found ndim=2. Full shape received: (None, 4)")
     assert [float(v) for v in lines["pooled"].split()] == [3, 1, 6, 3, 9]
+    with pytest.raises(ValueError) as python_error:
+        keras.Input((3,), dtype="float64", name="x")
+    assert lines["input dtype"] == f"ValueError: {python_error.value}"
+    assert float(lines["whole"]) == 2.0
     assert float(lines["schedule at 5"]) == keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(5)
 
 

@@ -19,6 +19,9 @@ struct Node {
   std::vector<int> consumers;
   Shape shape;               // per-sample output shape
   std::string name;          // the input's or the layer's name
+  // An input's declared type: "float32", or an integer or bool type (whole numbers, carried as
+  // float32 and truncated toward zero on the way in, as Keras casts such an input).
+  std::string dtype = "float32";
   // A layer called with an explicit training flag (Dropout(0.5)(x, training=True)) runs in
   // that mode whatever the model does; otherwise it follows the model (fit: training).
   std::optional<bool> training;
@@ -88,7 +91,7 @@ class Graph : public std::enable_shared_from_this<Graph> {
   ~Graph();
 
   // Adds a graph input of the given per-sample shape; returns its node id.
-  int add_input(const Shape& shape, const std::string& name);
+  int add_input(const Shape& shape, const std::string& name, const std::string& dtype = "float32");
   // Applies `layer` to earlier nodes, building it; returns the new node id. `training` fixes the
   // node's mode (see Node::training).
   int add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training = std::nullopt);

@@ -4,7 +4,22 @@
 
 namespace densekit {
 
-InputLayer::InputLayer(std::string name, Shape shape) : Layer(std::move(name)), shape_(std::move(shape)) {
+bool is_whole_number_dtype(const std::string& dtype) {
+  static const char* const kWhole[] = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"};
+  for (const char* name : kWhole)
+    if (dtype == name) return true;
+  return false;
+}
+
+void check_input_dtype(const std::string& dtype, const std::string& input_name) {
+  if (dtype != "float32" && !is_whole_number_dtype(dtype))
+    throw ValueError("Input '" + input_name + "' has dtype " + dtype + ": densekit computes in float32, and an input may "
+                     "also hold whole numbers (int8, int16, int32, int64, uint8, uint16, uint32, uint64 or bool).");
+}
+
+InputLayer::InputLayer(std::string name, Shape shape, std::string dtype)
+    : Layer(std::move(name)), shape_(std::move(shape)), dtype_(std::move(dtype)) {
+  check_input_dtype(dtype_, this->name());
   for (int64_t d : shape_)
     if (d <= 0) throw ValueError("Input '" + this->name() + "' has an invalid shape " + shape_to_string(shape_) + ": every dimension must be a positive integer.");
   check_sample_size(shape_, "Input '" + this->name() + "'");
@@ -26,7 +41,7 @@ Json input_layer_config(const Layer& layer) {
   const InputLayer& in = layer_as<InputLayer>(layer);
   Json c = Json::object();
   c["batch_shape"] = batch_shape(in.shape());
-  c["dtype"] = "float32";
+  c["dtype"] = in.dtype();
   c["sparse"] = false;
   c["ragged"] = false;
   c["name"] = in.name();
@@ -38,7 +53,13 @@ LayerPtr input_layer_from_config(const std::string&, const std::string& name, co
   const Json shape = config.contains("batch_shape")         ? config["batch_shape"]
                      : config.contains("batch_input_shape") ? config["batch_input_shape"]
                                                             : Json(nullptr);
-  return std::make_shared<InputLayer>(name, shape_from(shape, "InputLayer batch_shape"));
+  // A dtype is a name here, or (as a layer's dtype policy) {"config": {"name": ...}}.
+  std::string dtype = "float32";
+  if (config.contains("dtype") && config["dtype"].is_object() && config["dtype"].contains("config"))
+    dtype = field(config["dtype"]["config"], "name", dtype);
+  else
+    dtype = field(config, "dtype", dtype);
+  return std::make_shared<InputLayer>(name, shape_from(shape, "InputLayer batch_shape"), dtype);
 }
 }  // namespace
 

@@ -26,8 +26,24 @@ def _to_shape(shape):
     return tuple(dims)
 
 
+def _input_dtype(dtype):
+    """The name of an input's dtype: a string, a NumPy type or a saved dtype policy (the C++
+    InputLayer refuses types other than float32 and whole numbers)."""
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, dict):  # a saved DTypePolicy
+        dtype = dtype.get("config", {}).get("name", "float32")
+    # Keras's standardize_dtype: "int" and "float" are int64 and float32 (keras/src/backend/common/variables.py).
+    if isinstance(dtype, str) and dtype in ("int", "float"):
+        return {"int": "int64", "float": "float32"}[dtype]
+    try:
+        return np.dtype(getattr(dtype, "name", dtype)).name
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
 class InputLayer(Layer):
-    """Declares the per-sample shape a model receives."""
+    """Declares the per-sample shape (and type) a model receives."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
                  optional=False, name=None, ragged=False, **kwargs):
@@ -35,7 +51,8 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        super().__init__(name=name, **kwargs)
+        self._input_dtype = _input_dtype(dtype)
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
         if batch_shape is not None:
@@ -52,11 +69,16 @@ class InputLayer(Layer):
         self.batch_shape = batch_shape
         self.sparse = False
         self.optional = optional
+        self._core = core_from_config(self, "InputLayer", batch_shape=[None] + list(batch_shape[1:]),
+                                      dtype=self._input_dtype)
         node = Node(self, [], single=True)
         self._inbound_nodes.append(node)
         # Keras: a named Input gives its tensor the same name.
-        node.output = KerasTensor(batch_shape, "float32", name, self, node, 0)  # self.output
-        self._core = core_from_config(self, "InputLayer", batch_shape=[None] + list(batch_shape[1:]))
+        node.output = KerasTensor(batch_shape, self._input_dtype, name, self, node, 0)  # self.output
+
+    @property
+    def dtype(self):
+        return self._input_dtype
 
     @property
     def shape(self):

@@ -93,9 +93,9 @@ def _clone_sequential(model, clone_layer, input_tensors):
         if not isinstance(input_tensors, KerasTensor):
             raise ValueError(f"Argument `input_tensors` must be a KerasTensor. Received invalid value: "
                              f"input_tensors={input_tensors!r}")
-        new_layers = [InputLayer(batch_shape=input_tensors.shape, name=name)] + new_layers
+        new_layers = [InputLayer(batch_shape=input_tensors.shape, name=name, dtype=input_tensors.dtype)] + new_layers
     elif ref is not None:
-        new_layers = [InputLayer(batch_shape=ref.batch_shape, name=name)] + new_layers
+        new_layers = [InputLayer(batch_shape=ref.batch_shape, name=name, dtype=ref.dtype)] + new_layers
     return Sequential(new_layers, name=model.name, trainable=model.trainable)
 
 
@@ -112,7 +112,8 @@ def _clone_functional(model, clone_layer, input_tensors, call_function):
                              f"{model.input}\nReceived structure: {input_tensors}")
         new_inputs = flat
     else:
-        new_inputs = [InputLayer(batch_shape=t.shape, name=t._keras_history.operation.name).output for t in net.inputs]
+        new_inputs = [InputLayer(batch_shape=t.shape, name=t._keras_history.operation.name, dtype=t.dtype).output
+                      for t in net.inputs]
     tensors = {id(old): new for old, new in zip(net.inputs, new_inputs)}
     call = call_function or (lambda layer, *args, **kwargs: layer(*args, **kwargs))
 

@@ -39,7 +39,7 @@ class Functional(Model):
         tensors, wrappers = {}, {}
         for i, (layer, inputs, shape, name, training) in enumerate(graph.nodes):
             if layer is None:
-                tensors[i] = InputLayer(shape=tuple(shape), name=name).output
+                tensors[i] = InputLayer(shape=tuple(shape), name=name, dtype=graph.node_dtype(i)).output
                 continue
             if id(layer) not in wrappers:
                 wrappers[id(layer)] = getattr(layers_module, layer.class_name)._wrap(layer)

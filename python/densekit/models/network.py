@@ -149,7 +149,7 @@ class Network:
         ids = {}
         for node in self.nodes:
             if node.is_input:
-                ids[id(node.output)] = graph.add_input(list(node.output.shape[1:]), node.layer.name)
+                ids[id(node.output)] = graph.add_input(list(node.output.shape[1:]), node.layer.name, node.layer.dtype)
             else:
                 ids[id(node.output)] = graph.add_layer(node.layer._core, [ids[id(t)] for t in node.inputs], node.training)
         graph.set_input_order([ids[id(t)] for t in self.inputs])

@@ -124,6 +124,9 @@ class Sequential(Model):
             return [tuple(first.input_shape[1:])]
         return None
 
+    def _input_dtype(self):
+        return self._input_layer.dtype if self._input_layer is not None else "float32"
+
     def _make_graph(self, input_shapes):
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers: add layers before using it.")
@@ -132,7 +135,7 @@ class Sequential(Model):
         if any(isinstance(layer, Model) or getattr(layer, "_inlined", False) for layer in self._layers):
             # A model (or a Lambda) among the layers: the layers its call records are inlined
             # into this graph, as in a functional model that calls it.
-            inputs = outputs = InputLayer(shape=tuple(input_shapes[0]), name=input_name).output
+            inputs = outputs = InputLayer(shape=tuple(input_shapes[0]), name=input_name, dtype=self._input_dtype()).output
             shapes = []
             for layer in self._layers:
                 outputs = layer(outputs)
@@ -140,7 +143,7 @@ class Sequential(Model):
             self._nested_network, self._nested_shapes = Network(inputs, outputs), shapes
             return self._nested_network.make_graph()
         graph = _core.Graph()
-        node = graph.add_input(list(input_shapes[0]), input_name)
+        node = graph.add_input(list(input_shapes[0]), input_name, self._input_dtype())
         for layer in self._layers:
             node = graph.add_layer(layer._native(), [node])
         graph.set_outputs([node])
@@ -227,7 +230,8 @@ class Sequential(Model):
         naming.auto_name("Functional")  # Keras builds the loaded Sequential's Functional
         nodes = core.graph.nodes
         _, _, input_shape, input_name, _ = nodes[0]
-        model._input_layer = InputLayer(shape=tuple(input_shape), name=input_name)
+        model._input_layer = InputLayer(shape=tuple(input_shape), name=input_name, dtype=core.graph.node_dtype(0))
         model._layers = [getattr(layers_module, n[0].class_name)._wrap(n[0]) for n in nodes[1:]]
         model._adopt_core(core)
+        model._chain = model._call_chain()  # its inputs and outputs, as a built Sequential has them
         return model

@@ -100,7 +100,7 @@ def _check_layers(config, source, supported):
             raise KerasFileError(f"{source}: layer {_describe(entry)} is {what}. densekit loads these Keras layers: "
                                  f"{', '.join(supported)}, and Sequential and functional models of them.")
         dtype = _dtype_name((entry.get("config") or {}).get("dtype"))
-        if dtype not in (None, "float32"):
+        if dtype not in (None, "float32") and not (class_name == "InputLayer" and _core.is_whole_number_dtype(dtype)):
             raise KerasFileError(f"{source}: layer {_describe(entry)} computes in {dtype}; densekit computes in float32 "
                                  "only. In Keras, set the layer's (or the global) dtype policy to float32 and save again.")
 

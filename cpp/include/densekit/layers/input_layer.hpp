@@ -1,5 +1,5 @@
-// InputLayer: declares a model input's per-sample shape. It computes nothing; a graph turns it
-// into an input node.
+// InputLayer: declares a model input's per-sample shape and type. It computes nothing; a graph
+// turns it into an input node.
 #pragma once
 
 #include <densekit/layers/layer.hpp>
@@ -8,9 +8,11 @@ namespace densekit {
 
 class InputLayer : public Layer {
  public:
-  InputLayer(std::string name, Shape shape);
+  // dtype: "float32", or a type of whole numbers (int8 ... uint64, bool; is_whole_number_dtype).
+  InputLayer(std::string name, Shape shape, std::string dtype = "float32");
   std::string class_name() const override { return "InputLayer"; }
   const Shape& shape() const { return shape_; }
+  const std::string& dtype() const { return dtype_; }
 
   Shape build(const std::vector<Shape>& inputs) override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
@@ -19,6 +21,12 @@ class InputLayer : public Layer {
 
  private:
   Shape shape_;
+  std::string dtype_;
 };
+
+// Whether an input of this dtype holds whole numbers (an integer type or bool).
+bool is_whole_number_dtype(const std::string& dtype);
+// ValueError unless densekit takes an input of this dtype: float32 or whole numbers.
+void check_input_dtype(const std::string& dtype, const std::string& input_name);
 
 }  // namespace densekit
