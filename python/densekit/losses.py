@@ -97,10 +97,10 @@ class Loss:
         """The loss on symbolic tensors, inside a traced call (the guide's LogisticEndpoint passes
         it to add_loss): each sample's loss recorded (a LossOp for a built-in loss), weighted,
         and reduced over the batch as Keras's reduce_weighted_values does."""
-        from densekit import ops
-        from densekit.layers.operation_layers import LossOp
+        from densekit.layers.operation_layers import LossOp, reduce_whole
         if self._core is not None:
-            values = LossOp(serialize_object(self))([ops.convert_to_tensor(y_true), y_pred])
+            y_true = y_true if isinstance(y_true, KerasTensor) else np.asarray(y_true)
+            values = LossOp(serialize_object(self))([y_true, y_pred])
         else:
             values = self.call(y_true, y_pred)
         if sample_weight is not None:
@@ -112,7 +112,7 @@ class Loss:
                 f"The loss '{self.name}' with reduction='mean_with_sample_weight' and sample weights divides by the "
                 "batch's sum of weights, which densekit cannot record in a traced call; use the default reduction "
                 "(sum_over_batch_size).")
-        return ops.sum(values) if self.reduction == "sum" else ops.mean(values)
+        return reduce_whole(values, "sum" if self.reduction == "sum" else "mean")
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction, **self._params, **self._fixed_config}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include "layers/broadcast.hpp"
 #include "layers/registry.hpp"
 
@@ -13,16 +14,21 @@ namespace {
 
 enum Op {
   Abs, Sign, Sqrt, Square, Exp, Expm1, Log, Log1p, Sin, Cos, Tanh, Reciprocal, Floor, Round, StopGradient,
-  LogicalNot, Trunc, NotZero,
+  LogicalNot, Trunc, NotZero, Ceil, Tan, Sinh, Cosh, Arcsin, Arccos, Arctan, Arcsinh, Arccosh, Arctanh, Log2, Log10,
+  Exp2, Cbrt, Rsqrt, Erf, IsNan, IsInf, IsFinite, SignBit,
   Power, RPower, RDivide, Maximum, Minimum, Clip, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual,
+  NanToNum, Mod, RMod, FloorDivide, RFloorDivide, Arctan2, RArctan2, Hypot, LogAddExp, LogicalXor,
 };
 
 // In the Op enum's order; the ops from `power` on take numbers.
 const std::vector<std::string>& op_names() {
   static const std::vector<std::string> names = {
       "abs", "sign", "sqrt", "square", "exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "reciprocal", "floor",
-      "round", "stop_gradient", "logical_not", "trunc", "not_zero", "power", "rpower", "rdivide", "maximum", "minimum",
-      "clip", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal"};
+      "round", "stop_gradient", "logical_not", "trunc", "not_zero", "ceil", "tan", "sinh", "cosh", "arcsin", "arccos",
+      "arctan", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2", "cbrt", "rsqrt", "erf", "isnan", "isinf",
+      "isfinite", "signbit", "power", "rpower", "rdivide", "maximum", "minimum", "clip", "equal", "not_equal",
+      "greater", "greater_equal", "less", "less_equal", "nan_to_num", "mod", "rmod", "floor_divide",
+      "rfloor_divide", "arctan2", "rarctan2", "hypot", "logaddexp", "logical_xor"};
   return names;
 }
 
@@ -30,6 +36,20 @@ std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
   return out;
+}
+
+// u mod v with the sign of v, as NumPy's and TensorFlow's floor mod (Python's %).
+inline float floor_mod(float u, float v) {
+  float r = std::fmod(u, v);
+  if (r != 0.0f && ((r < 0.0f) != (v < 0.0f))) r += v;
+  return r == 0.0f ? std::copysign(0.0f, v) : r;
+}
+
+// log(exp(u) + exp(v)) without overflow (NumPy's logaddexp).
+inline float log_add_exp(float u, float v) {
+  if (u == v) return u + 0.69314718f;  // also both infinite of one sign
+  const float m = std::max(u, v);
+  return m + std::log1p(std::exp(-std::fabs(u - v)));
 }
 
 // y = f(x); a, b: the op's numbers.
@@ -60,6 +80,37 @@ inline float apply(int op, float x, float a, float b) {
     case LogicalNot: return x == 0.0f ? 1.0f : 0.0f;
     case Trunc: return std::trunc(x);
     case NotZero: return x != 0.0f ? 1.0f : 0.0f;
+    case Ceil: return std::ceil(x);
+    case Tan: return std::tan(x);
+    case Sinh: return std::sinh(x);
+    case Cosh: return std::cosh(x);
+    case Arcsin: return std::asin(x);
+    case Arccos: return std::acos(x);
+    case Arctan: return std::atan(x);
+    case Arcsinh: return std::asinh(x);
+    case Arccosh: return std::acosh(x);
+    case Arctanh: return std::atanh(x);
+    case Log2: return std::log2(x);
+    case Log10: return std::log10(x);
+    case Exp2: return std::exp2(x);
+    case Cbrt: return std::cbrt(x);
+    case Rsqrt: return 1.0f / std::sqrt(x);
+    case Erf: return std::erf(x);
+    case IsNan: return std::isnan(x) ? 1.0f : 0.0f;
+    case IsInf: return std::isinf(x) ? 1.0f : 0.0f;
+    case IsFinite: return std::isfinite(x) ? 1.0f : 0.0f;
+    case SignBit: return std::signbit(x) ? 1.0f : 0.0f;
+    // NaN to a, infinities to the largest finite floats (Keras's posinf=None, neginf=None).
+    case NanToNum: return std::isnan(x) ? a : std::isinf(x) ? std::copysign(std::numeric_limits<float>::max(), x) : x;
+    case Mod: return floor_mod(x, a);
+    case RMod: return floor_mod(a, x);
+    case FloorDivide: return std::floor(x / a);  // TensorFlow's floordiv for floats
+    case RFloorDivide: return std::floor(a / x);
+    case Arctan2: return std::atan2(x, a);
+    case RArctan2: return std::atan2(a, x);
+    case Hypot: return std::hypot(x, a);
+    case LogAddExp: return log_add_exp(x, a);
+    case LogicalXor: return (x != 0.0f) != (a != 0.0f) ? 1.0f : 0.0f;
     case Equal: return x == a ? 1.0f : 0.0f;
     case NotEqual: return x != a ? 1.0f : 0.0f;
     case Greater: return x > a ? 1.0f : 0.0f;
@@ -88,6 +139,28 @@ inline float derivative(int op, float x, float y, float a, float b) {
     case Cos: return -std::sin(x);
     case Tanh: return 1.0f - y * y;
     case Reciprocal: return -y * y;
+    case Tan: return 1.0f + y * y;
+    case Sinh: return std::cosh(x);
+    case Cosh: return std::sinh(x);
+    case Arcsin: return 1.0f / std::sqrt(1.0f - x * x);
+    case Arccos: return -1.0f / std::sqrt(1.0f - x * x);
+    case Arctan: return 1.0f / (1.0f + x * x);
+    case Arcsinh: return 1.0f / std::sqrt(x * x + 1.0f);
+    case Arccosh: return 1.0f / std::sqrt(x * x - 1.0f);
+    case Arctanh: return 1.0f / (1.0f - x * x);
+    case Log2: return 1.0f / (x * 0.69314718f);
+    case Log10: return 1.0f / (x * 2.30258509f);
+    case Exp2: return y * 0.69314718f;
+    case Cbrt: return 1.0f / (3.0f * y * y);
+    case Rsqrt: return -0.5f * y * y * y;
+    case Erf: return 1.12837917f * std::exp(-x * x);  // 2/√π e^(−x²)
+    case NanToNum: return std::isfinite(x) ? 1.0f : 0.0f;
+    case Mod: return 1.0f;
+    case RMod: return -std::floor(a / x);  // TensorFlow's FloorMod gradient for the divisor
+    case Arctan2: return a / (x * x + a * a);
+    case RArctan2: return -a / (a * a + x * x);
+    case Hypot: return y == 0.0f ? 0.0f : x / y;
+    case LogAddExp: return std::exp(x - y);
     case Power: return a == 0.0f ? 0.0f : a * std::pow(x, a - 1.0f);
     case RPower: return y * std::log(a);
     case RDivide: return -y / x;
@@ -149,11 +222,12 @@ void ElementwiseOp::backward(const std::vector<ConstView>& in, ConstView out, Co
 // --- BinaryOp -----------------------------------------------------------------------------------
 
 namespace {
-enum BinaryKind { Divide, Pow, Eq, Ne, Gt, Ge, Lt, Le, And, Or };
+enum BinaryKind { Divide, Pow, Eq, Ne, Gt, Ge, Lt, Le, And, Or, BMod, BFloorDivide, Xor, BArctan2, BHypot, BLogAddExp };
 
 const std::vector<std::string>& binary_names() {
   static const std::vector<std::string> names = {"divide", "power", "equal", "not_equal", "greater", "greater_equal",
-                                                 "less", "less_equal", "logical_and", "logical_or"};
+                                                 "less", "less_equal", "logical_and", "logical_or", "mod",
+                                                 "floor_divide", "logical_xor", "arctan2", "hypot", "logaddexp"};
   return names;
 }
 
@@ -168,7 +242,13 @@ inline float binary(int op, float u, float v) {
     case Lt: return u < v ? 1.0f : 0.0f;
     case Le: return u <= v ? 1.0f : 0.0f;
     case And: return u != 0.0f && v != 0.0f ? 1.0f : 0.0f;
-    default: return u != 0.0f || v != 0.0f ? 1.0f : 0.0f;
+    case Or: return u != 0.0f || v != 0.0f ? 1.0f : 0.0f;
+    case BMod: return floor_mod(u, v);
+    case BFloorDivide: return std::floor(u / v);
+    case Xor: return (u != 0.0f) != (v != 0.0f) ? 1.0f : 0.0f;
+    case BArctan2: return std::atan2(u, v);
+    case BHypot: return std::hypot(u, v);
+    default: return log_add_exp(u, v);
   }
 }
 }  // namespace
@@ -207,7 +287,8 @@ void BinaryOp::forward(const std::vector<ConstView>& in, View out, View, const C
 
 void BinaryOp::backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View,
                         const std::vector<View>& grad_in, const Context&) {
-  if (kind_ != Divide && kind_ != Pow) return;  // comparisons and logic: no gradient (piecewise constant)
+  // Comparisons, logic and floor division: no gradient (piecewise constant).
+  if (kind_ != Divide && kind_ != Pow && kind_ != BMod && kind_ != BArctan2 && kind_ != BHypot && kind_ != BLogAddExp) return;
   // Serial over rows' elements is not needed: each row's gradient rows are its own.
   parallel_rows(out.rows, double(cols_) * 16.0, [&](int64_t r0, int64_t r1) {
     for (Index r = r0; r < r1; ++r) {
@@ -221,6 +302,21 @@ void BinaryOp::backward(const std::vector<ConstView>& in, ConstView out, ConstVi
         if (kind_ == Divide) {  // d(u/v) = du/v - u dv/v²
           if (dx) dx[ix] += g[j] / v;
           if (dz) dz[iz] -= g[j] * y[j] / v;
+        } else if (kind_ == BMod) {  // TensorFlow's FloorMod: du, −floor(u/v) dv
+          if (dx) dx[ix] += g[j];
+          if (dz) dz[iz] -= g[j] * std::floor(u / v);
+        } else if (kind_ == BArctan2) {  // d atan2(u, v) = (v du − u dv) / (u² + v²)
+          const float r = u * u + v * v;
+          if (dx) dx[ix] += g[j] * v / r;
+          if (dz) dz[iz] -= g[j] * u / r;
+        } else if (kind_ == BHypot) {  // d hypot = (u du + v dv) / hypot; 0 at the origin
+          if (y[j] != 0.0f) {
+            if (dx) dx[ix] += g[j] * u / y[j];
+            if (dz) dz[iz] += g[j] * v / y[j];
+          }
+        } else if (kind_ == BLogAddExp) {  // softmax weights of the two
+          if (dx) dx[ix] += g[j] * std::exp(u - y[j]);
+          if (dz) dz[iz] += g[j] * std::exp(v - y[j]);
         } else {  // d(u^v) = v u^(v-1) du + u^v ln(u) dv (TensorFlow: ln term 0 where u <= 0)
           if (dx && v != 0.0f) dx[ix] += g[j] * v * std::pow(u, v - 1.0f);
           if (dz && u > 0.0f) dz[iz] += g[j] * y[j] * std::log(u);

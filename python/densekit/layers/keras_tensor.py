@@ -45,7 +45,8 @@ class KerasTensor:
     # NumPy's arithmetic on a tensor (numpy_array * tensor) is densekit.ops' own; its other
     # functions (np.tanh(tensor)) have no values to work on.
     _UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "true_divide": "divide",
-                  "divide": "divide", "power": "power", "maximum": "maximum", "minimum": "minimum"}
+                  "divide": "divide", "power": "power", "maximum": "maximum", "minimum": "minimum",
+                  "remainder": "mod", "floor_divide": "floor_divide"}
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         op = self._UFUNC_OPS.get(ufunc.__name__)
@@ -97,6 +98,18 @@ class KerasTensor:
 
     def __rtruediv__(self, other):
         return self._apply("divide", other, self)
+
+    def __mod__(self, other):
+        return self._apply("mod", self, other)
+
+    def __rmod__(self, other):
+        return self._apply("mod", other, self)
+
+    def __floordiv__(self, other):
+        return self._apply("floor_divide", self, other)
+
+    def __rfloordiv__(self, other):
+        return self._apply("floor_divide", other, self)
 
     def __pow__(self, other):
         return self._apply("power", self, other)
@@ -150,6 +163,12 @@ class KerasTensor:
 
     def __ror__(self, other):
         return self._logic("logical_or", other, self)
+
+    def __xor__(self, other):
+        return self._logic("logical_xor", self, other)
+
+    def __rxor__(self, other):
+        return self._logic("logical_xor", other, self)
 
     def __invert__(self):
         return _ops.logical_not(self)

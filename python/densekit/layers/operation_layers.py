@@ -8,7 +8,7 @@ trains, saves and loads like any other. Keras records these calls as Operations
 import json
 
 from densekit import _core, constraints, initializers, regularizers
-from densekit.layers.batch_loss import anchor
+from densekit.layers.batch_loss import BatchLoss, anchor, in_one_row
 from densekit.layers.core_config import core_from_config
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
@@ -102,6 +102,15 @@ def record_loss(tensor, reduction, scale, offset):
     out = AddLoss(reduction, scale, offset)(tensor)
     anchor(out, tensor)
     return out
+
+
+def reduce_whole(tensor, op):
+    """``op`` ("sum" or "mean") over every element of a symbolic tensor, batch included: inside a
+    stateful metric's result() the one row's elements (a Reduce), elsewhere a term only add_loss
+    takes (a BatchLoss: keras.ops.sum(x) of a traced loss)."""
+    if in_one_row():
+        return Reduce(op, axis=None, keepdims=False)(tensor)
+    return BatchLoss([(tensor, op, 1.0)], 0.0, record_loss)
 
 
 def _core_initializer(initializer):

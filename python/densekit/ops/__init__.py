@@ -7,21 +7,28 @@ is recorded and what is computed eagerly only.
 """
 
 import functools
+import sys
 
 from densekit import activations
 from densekit.layers import keras_tensor
+from densekit.ops.composite import *  # noqa: F403
+from densekit.ops.composite import __all__ as _composite_all
+from densekit.ops.eager import *  # noqa: F403
+from densekit.ops.eager import __all__ as _eager_all
+from densekit.ops.elementwise import *  # noqa: F403
+from densekit.ops.elementwise import __all__ as _elementwise_all
 from densekit.ops.nn import *  # noqa: F403
 from densekit.ops.nn import __all__ as _nn_all
 from densekit.ops.numpy import *  # noqa: F403
 from densekit.ops.numpy import __all__ as _numpy_all
-from densekit.ops import nn as _nn_ops, numpy as _numpy_ops
+from densekit.ops import nn as _nn_ops
 
-# Python's operators on symbolic tensors are these ops (x ** 2, a / b, x[:, 1:3]).
-keras_tensor.set_operator_ops(_numpy_ops)
+# Python's operators on symbolic tensors are these ops (x ** 2, a / b, x % 2, x[:, 1:3]).
+keras_tensor.set_operator_ops(sys.modules[__name__])
 # densekit.activations' functions called on a symbolic tensor (keras.activations.relu(x) in a call).
 activations.set_symbolic_recorder(_nn_ops.record_activation)
 
-__all__ = sorted(set(_numpy_all) | set(_nn_all))
+__all__ = sorted(set(_numpy_all) | set(_nn_all) | set(_elementwise_all) | set(_composite_all) | set(_eager_all))
 
 
 def _reading_metric_variables(op):

@@ -2,7 +2,10 @@
 activations (densekit.activations); on a symbolic tensor they record an Activation layer (or
 Softmax, LeakyReLU, ELU), the same layers a model names by string."""
 
-from densekit import activations
+import numpy as np
+
+from densekit import activations, losses
+from densekit.backend import epsilon
 from densekit.layers.activation import ELU, Activation, LeakyReLU, Softmax
 from densekit.ops.symbolic import is_symbolic, sample_axis, unsupported
 
@@ -96,7 +99,52 @@ def _along_last_axis(name, fn):
 sparsemax = _along_last_axis("sparsemax", activations.sparsemax)
 glu = _along_last_axis("glu", activations.glu)
 
-__all__ = ["celu", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+# --- cross-entropies (keras/src/ops/nn.py): per sample, or per element for the binary one --------
+
+def _class_axis(axis, name, output):
+    ndim = output.ndim if hasattr(output, "ndim") else np.ndim(output)
+    if axis != -1 and axis != ndim - 1:
+        raise unsupported(name, f"densekit takes the classes along the last axis only (received axis={axis}).")
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """−Σ target · log(output) over the classes, one value a sample (keras.ops.categorical_crossentropy:
+    the loss function without label smoothing)."""
+    _class_axis(axis, "categorical_crossentropy", output)
+    return losses.categorical_crossentropy(target, output, from_logits=from_logits)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    _class_axis(axis, "sparse_categorical_crossentropy", output)
+    return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """The binary cross-entropy of each element (not averaged over the last axis, unlike
+    keras.losses.binary_crossentropy), with the output clipped to [ε, 1 − ε] as Keras does; from
+    logits, max(x, 0) − x·t + log(1 + e^−|x|) on symbolic tensors, as TensorFlow computes it."""
+    from densekit.ops import numpy as ops
+    if not is_symbolic(target, output):
+        target, output = np.asarray(target, np.float32), np.asarray(output, np.float32)
+        if target.shape != output.shape:
+            raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                             f"target.shape={target.shape}, output.shape={output.shape}")
+        if from_logits:
+            output = activations.sigmoid(output)
+        output = np.clip(output, epsilon(), 1.0 - epsilon())
+        return -(target * np.log(output) + (1.0 - target) * np.log(1.0 - output))
+    if tuple(target.shape[1:]) != tuple(output.shape[1:]):
+        raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                         f"target.shape={target.shape}, output.shape={output.shape}")
+    if from_logits:
+        return ops.add(ops.subtract(relu(output), ops.multiply(output, target)),
+                       ops.log1p(ops.exp(ops.negative(ops.abs(output)))))
+    p = ops.clip(output, epsilon(), 1.0 - epsilon())
+    return ops.negative(ops.add(ops.multiply(target, ops.log(p)),
+                                ops.multiply(ops.subtract(1.0, target), ops.log(ops.subtract(1.0, p)))))
+
+
+__all__ = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "celu", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
            "leaky_relu", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink",
            "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish",
            "tanh_shrink", "threshold"]

@@ -10,9 +10,8 @@ import numpy as np
 
 from densekit.layers.merging import Add, Concatenate, Maximum, Minimum, Multiply, Subtract
 from densekit.layers import batch_loss
-from densekit.layers.batch_loss import BatchLoss
-from densekit.layers.operation_layers import (BinaryOp, ElementwiseOp, IndexMapOp, Reduce, record_loss,
-                                              record_with_variable)
+from densekit.layers.operation_layers import (BinaryOp, ElementwiseOp, IndexMapOp, Reduce, record_with_variable,
+                                              reduce_whole)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
 from densekit.ops.symbolic import check_constant, is_symbolic, sample_axis, unsupported
@@ -240,7 +239,7 @@ def _reduction(op, numpy_fn):
         if is_symbolic(x) and axis is None and batch_loss.in_one_row():
             return Reduce(op, axis=None, keepdims=keepdims)(x)  # a metric's result(): the one row's elements
         if is_symbolic(x) and axis is None and op in ("mean", "sum") and not keepdims:
-            return BatchLoss([(x, op, 1.0)], 0.0, record_loss)  # over the batch too: only for add_loss
+            return reduce_whole(x, op)  # over the batch too: only for add_loss
         if is_symbolic(x):
             return Reduce(op, axis=_axes(op, x, axis), keepdims=keepdims)(x)
         return numpy_fn(_t(x), axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
@@ -473,5 +472,5 @@ def stop_gradient(x):
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
     "np", "Add", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "BinaryOp", "ElementwiseOp", "IndexMapOp",
     "Reduce", "Rescaling", "Reshape", "check_constant", "is_symbolic", "record_with_variable", "sample_axis",
-    "BatchLoss", "batch_loss", "record_loss",
+    "batch_loss", "reduce_whole",
     "unsupported")]

@@ -40,6 +40,14 @@ def supported_layer_classes():
     return sorted(name for name in layers.__all__ if name[0].isupper() and name not in _NOT_LAYERS)
 
 
+def recorded_op_classes():
+    """The layer classes densekit.ops records (layers/operation_layers.py)."""
+    from densekit.layers import operation_layers
+
+    return {name for name, cls in vars(operation_layers).items()
+            if isinstance(cls, type) and issubclass(cls, operation_layers._OpLayer) and cls is not operation_layers._OpLayer}
+
+
 def check_keras_version(version, source):
     """Refuses a file written by a Keras newer than the layouts densekit reads."""
     if version is None:
@@ -92,10 +100,13 @@ def _check_layers(config, source, supported):
         class_name = entry.get("class_name")
         module = entry.get("module") or "keras"
         registered = entry.get("registered_name")
-        custom = not str(module).startswith("keras") or registered not in (None, class_name)
+        # densekit's recorded ops (module densekit.ops): densekit wrote this file from a model with
+        # custom computations; Keras itself cannot load them, densekit can.
+        own_op = module == "densekit.ops" and class_name in recorded_op_classes()
+        custom = not (str(module).startswith("keras") or own_op) or registered not in (None, class_name)
         if class_name in NESTED_MODEL_CLASSES and not custom and isinstance(entry.get("config"), dict):
             _check_layers(entry["config"], source, supported)  # a nested model: inlined later
-        elif class_name not in supported or custom:
+        elif (class_name not in supported and not own_op) or custom:
             what = "a custom layer" if custom else "a layer class densekit does not have"
             raise KerasFileError(f"{source}: layer {_describe(entry)} is {what}. densekit loads these Keras layers: "
                                  f"{', '.join(supported)}, and Sequential and functional models of them.")

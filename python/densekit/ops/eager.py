@@ -1,0 +1,172 @@
+"""``keras.ops`` functions densekit computes on arrays only (with NumPy, as Keras's NumPy backend
+does): creating arrays, running sums, sorting, statistics, products and linear algebra. On a
+symbolic tensor each raises an error that names it: a layer computes each sample on its own, and
+these either work across the batch or have no recorded C++ form yet (docs/ops.md)."""
+
+import numpy as np
+
+from densekit.backend import floatx
+from densekit.ops.numpy import _eager_only, _t
+from densekit.ops.symbolic import is_symbolic, unsupported
+
+_NOT_RECORDED = "densekit computes it on arrays only (no recorded form in a model's graph yet)."
+
+
+def _keras_dtype(*values):
+    """The dtype Keras gives a result of these Python numbers or arrays: int32 for Python ints,
+    floatx for Python floats (keras/src/backend/common/dtypes.py)."""
+    kinds = [v.dtype if hasattr(v, "dtype") else np.dtype(np.int32) if isinstance(v, (int, np.integer))
+             and not isinstance(v, bool) else np.dtype(floatx()) for v in values if v is not None]
+    return np.result_type(*kinds)
+
+
+def _creation(name, fn):
+    def wrapper(*args, **kwargs):
+        if is_symbolic(*args, *kwargs.values()):
+            raise unsupported(name, "it creates an array, which a model's graph does not hold.")
+        return fn(*args, **kwargs)
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = f"NumPy's ``{name}`` with Keras's default dtypes."
+    return wrapper
+
+
+def _arange(start, stop=None, step=None, dtype=None):
+    dtype = dtype or _keras_dtype(start, stop, step)
+    if stop is None:
+        start, stop = 0, start
+    return np.arange(start, stop, 1 if step is None else step, dtype=dtype)
+
+
+def _float_dtype(*values):
+    """floatx, or float64 when an array argument is float64 (Keras's result_type(..., float))."""
+    return np.float64 if _keras_dtype(*values) == np.float64 else np.dtype(floatx())
+
+
+def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    dtype = dtype or _float_dtype(start, stop)
+    return np.linspace(start, stop, num=num, endpoint=endpoint, retstep=retstep, dtype=dtype, axis=axis)
+
+
+def _float_default(numpy_fn):
+    def fn(*args, dtype=None, **kwargs):
+        return numpy_fn(*args, dtype=dtype or floatx(), **kwargs)
+    return fn
+
+
+arange = _creation("arange", _arange)
+linspace = _creation("linspace", _linspace)
+logspace = _creation("logspace", lambda start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0: np.logspace(
+    start, stop, num=num, endpoint=endpoint, base=base, axis=axis,
+    dtype=dtype or _float_dtype(start, stop)))
+geomspace = _creation("geomspace", lambda start, stop, num=50, endpoint=True, dtype=None, axis=0: np.geomspace(
+    start, stop, num=num, endpoint=endpoint, axis=axis, dtype=dtype or _float_dtype(start, stop)))
+eye = _creation("eye", _float_default(lambda N, M=None, k=0, dtype=None: np.eye(N, M=M, k=k, dtype=dtype)))
+identity = _creation("identity", _float_default(lambda n, dtype=None: np.identity(n, dtype=dtype)))
+tri = _creation("tri", _float_default(lambda N, M=None, k=0, dtype=None: np.tri(N, M=M, k=k, dtype=dtype)))
+empty = _creation("empty", _float_default(lambda shape, dtype=None: np.empty(shape, dtype=dtype)))
+meshgrid = _creation("meshgrid", lambda *x, indexing="xy": np.meshgrid(*[_t(a) for a in x], indexing=indexing))
+array = _creation("array", lambda x, dtype=None: np.array(_t(x), dtype=dtype))
+
+
+def convert_to_numpy(x):
+    if is_symbolic(x):
+        raise unsupported("convert_to_numpy", "a symbolic tensor has no values while the model is built.")
+    return np.asarray(x)
+
+
+def dtype(x):
+    """The standardized name of x's dtype ("float32", "int32", ...; a Python float is float32)."""
+    return x.dtype if is_symbolic(x) else str(_t(x).dtype)
+
+
+def full_like(x, fill_value, dtype=None):
+    if is_symbolic(x):
+        raise unsupported("full_like", "it fills a constant; for ones or zeros use ops.ones_like / ops.zeros_like, "
+                                       "times a number.")
+    return np.full_like(_t(x), fill_value, dtype=dtype)
+
+
+def _cumulative(numpy_fn):
+    def fn(x, axis=None, dtype=None):
+        x = _t(x)
+        dtype = dtype or (np.int32 if x.dtype == np.bool_ else x.dtype)
+        return numpy_fn(x, axis=axis, dtype=dtype)
+    return fn
+
+
+def _top_k(x, k, sorted=True):
+    """The k largest values along the last axis and their positions (int32), the earlier
+    position first among equal values, as Keras's stable top_k."""
+    x = _t(x)
+    order = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(x, order, axis=-1), order.astype(np.int32)
+
+
+def _in_top_k(targets, predictions, k):
+    """Whether each target's prediction is among the k largest of its row (ties at the k-th
+    value count as in, as in Keras)."""
+    predictions = _t(predictions)
+    target_values = np.take_along_axis(predictions, np.asarray(targets).astype(np.int64)[..., None], axis=-1)
+    kth = np.sort(predictions, axis=-1)[..., -k][..., None]
+    return np.any(target_values >= kth, axis=-1)
+
+
+def _float_result(numpy_fn):
+    """NumPy's statistic, in float32 for float32 or integer inputs (Keras's result_type(x, float))."""
+    def fn(x, *args, **kwargs):
+        x = _t(x)
+        out = np.asarray(numpy_fn(x.astype(np.float32) if x.dtype.kind in "biu" else x, *args, **kwargs))
+        return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+    return fn
+
+
+_ACROSS = ("densekit computes it on arrays only: in a model it would work across the batch or has no recorded form "
+           "yet.")
+
+_FUNCTIONS = {
+    # running sums and differences
+    "cumsum": _cumulative(np.cumsum), "cumprod": _cumulative(np.cumprod), "diff": np.diff,
+    # sorting and selecting
+    "sort": np.sort, "argsort": np.argsort, "top_k": _top_k, "in_top_k": _in_top_k,
+    "searchsorted": np.searchsorted, "digitize": np.digitize, "bincount": np.bincount, "unique": np.unique,
+    "nonzero": np.nonzero, "take_along_axis": np.take_along_axis,
+    # statistics
+    "median": _float_result(np.median), "quantile": _float_result(np.quantile),
+    "percentile": _float_result(np.percentile), "average": np.average, "ptp": np.ptp,
+    "nanmax": np.nanmax, "nanmin": np.nanmin, "nanmean": np.nanmean, "nansum": np.nansum, "nanprod": np.nanprod,
+    "nanstd": np.nanstd, "nanvar": np.nanvar, "nanmedian": np.nanmedian, "nanargmax": np.nanargmax,
+    "nanargmin": np.nanargmin, "nancumsum": np.nancumsum, "nancumprod": np.nancumprod,
+    "isclose": np.isclose, "allclose": np.allclose, "corrcoef": np.corrcoef,
+    # matrices and products
+    "tril": np.tril, "triu": np.triu, "diag": np.diag, "diagonal": np.diagonal, "trace": np.trace,
+    "outer": np.outer, "inner": np.inner, "kron": np.kron, "tensordot": np.tensordot, "vdot": np.vdot,
+    "cross": np.cross, "inv": np.linalg.inv, "det": np.linalg.det, "solve": np.linalg.solve,
+    "slogdet": np.linalg.slogdet, "eig": np.linalg.eig, "eigh": np.linalg.eigh, "qr": np.linalg.qr,
+    "svd": np.linalg.svd, "pinv": np.linalg.pinv, "matrix_rank": np.linalg.matrix_rank, "cholesky": np.linalg.cholesky,
+    "lstsq": lambda a, b, rcond=None: np.linalg.lstsq(a, b, rcond=rcond)[0],
+    # element-wise functions recorded nowhere yet
+    "divide_no_nan": lambda x1, x2: np.where(x2 == 0, 0, x1 / np.where(x2 == 0, 1, x2)).astype(np.result_type(x1, x2)),
+    "fmod": np.fmod, "fmax": np.fmax, "fmin": np.fmin, "heaviside": np.heaviside, "logaddexp2": np.logaddexp2,
+    "sinc": np.sinc, "isin": np.isin, "select": np.select, "histogram": np.histogram, "gcd": np.gcd, "lcm": np.lcm,
+    "ldexp": np.ldexp, "nextafter": np.nextafter, "vander": np.vander, "diagflat": np.diagflat,
+    # joining and reshaping whole arrays
+    "vstack": np.vstack, "dstack": np.dstack, "append": np.append, "ravel": np.ravel, "pad": np.pad,
+    "broadcast_to": np.broadcast_to, "empty_like": np.empty_like, "flipud": np.flipud, "fliplr": np.fliplr,
+    "rot90": np.rot90, "array_split": np.array_split, "vsplit": np.vsplit, "hsplit": np.hsplit,
+    "dsplit": np.dsplit,
+}
+
+for _name, _fn in _FUNCTIONS.items():
+    globals()[_name] = _eager_only(_name, _fn, _ACROSS)
+
+
+def logdet(x):
+    """log(det(x)) of a positive-definite matrix (keras.ops.logdet)."""
+    if is_symbolic(x):
+        raise unsupported("logdet", _ACROSS)
+    return np.linalg.slogdet(_t(x))[1]
+
+
+__all__ = sorted(["arange", "array", "convert_to_numpy", "dtype", "empty", "eye", "full_like", "geomspace", "identity",
+                  "linspace", "logdet", "logspace", "meshgrid", "tri", *_FUNCTIONS])

@@ -1,0 +1,118 @@
+"""More of ``keras.ops``'s element-wise functions (keras/src/ops/numpy.py and math.py): the
+trigonometric and hyperbolic functions and their inverses, other bases of log and exp, roots,
+erf, the tests for NaN and infinity, and the floor modulo, floor division, arctan2, hypot,
+logaddexp and logical_xor of two tensors or a tensor and a number. Each records an
+ElementwiseOp or BinaryOp with its C++ gradient (docs/ops.md)."""
+
+import numpy as np
+
+from densekit.layers.operation_layers import BinaryOp, ElementwiseOp
+from densekit.layers.rescaling import Rescaling
+from densekit.ops.numpy import _t, _unary
+from densekit.ops.symbolic import check_constant, is_symbolic, unsupported
+
+
+def _erf(x):
+    # NumPy has no erf: the C++ op computes it, on a one-op graph (float32, as Keras computes it).
+    return ElementwiseOp("erf", name="erf")(np.asarray(x, dtype=np.float32))
+
+
+ceil = _unary("ceil", np.ceil)
+trunc = fix = _unary("trunc", np.trunc)
+tan = _unary("tan", np.tan)
+sinh = _unary("sinh", np.sinh)
+cosh = _unary("cosh", np.cosh)
+arcsin = _unary("arcsin", np.arcsin)
+arccos = _unary("arccos", np.arccos)
+arctan = _unary("arctan", np.arctan)
+arcsinh = _unary("arcsinh", np.arcsinh)
+arccosh = _unary("arccosh", np.arccosh)
+arctanh = _unary("arctanh", np.arctanh)
+log2 = _unary("log2", np.log2)
+log10 = _unary("log10", np.log10)
+exp2 = _unary("exp2", np.exp2)
+cbrt = _unary("cbrt", np.cbrt)
+rsqrt = _unary("rsqrt", lambda x: 1 / np.sqrt(x))
+erf = _unary("erf", _erf)
+isnan = _unary("isnan", np.isnan)
+isinf = _unary("isinf", np.isinf)
+isfinite = _unary("isfinite", np.isfinite)
+signbit = _unary("signbit", np.signbit)
+fabs = _unary("abs", np.fabs)
+fabs.__name__ = fabs.__qualname__ = "fabs"
+
+
+def isposinf(x):
+    """1.0 where x is +inf (recorded as isinf(x) and x > 0)."""
+    if not is_symbolic(x):
+        return np.isposinf(_t(x))
+    return isinf(x) * ElementwiseOp("greater", value=0.0)(x)
+
+
+def isneginf(x):
+    if not is_symbolic(x):
+        return np.isneginf(_t(x))
+    return isinf(x) * ElementwiseOp("less", value=0.0)(x)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN to ``nan`` and the infinities to the largest finite floats; the gradient passes where
+    ``x`` is finite."""
+    if not is_symbolic(x):
+        x = _t(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    if posinf is not None or neginf is not None:
+        raise unsupported("nan_to_num", "it records posinf=None and neginf=None only (the largest finite floats).")
+    return ElementwiseOp("nan_to_num", value=check_constant("nan_to_num", nan))(x)
+
+
+def deg2rad(x):
+    return Rescaling(float(np.pi / 180))(x) if is_symbolic(x) else np.deg2rad(_t(x))
+
+
+def rad2deg(x):
+    return Rescaling(float(180 / np.pi))(x) if is_symbolic(x) else np.rad2deg(_t(x))
+
+
+def _two_operand(op, numpy_fn, symmetric):
+    """``op(x1, x2)``: BinaryOp between two tensors; with a number, ElementwiseOp (``r<op>`` when
+    the number comes first and the op is not symmetric)."""
+    def fn(x1, x2):
+        if not is_symbolic(x1, x2):
+            return numpy_fn(_t(x1), _t(x2))
+        a, b = check_constant(op, x1), check_constant(op, x2)
+        if is_symbolic(a) and is_symbolic(b):
+            return BinaryOp(op)([a, b])
+        if is_symbolic(a):
+            return ElementwiseOp(op, value=b)(a)
+        return ElementwiseOp(op if symmetric else "r" + op, value=a)(b)
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = f"``{op}(x1, x2)`` element-wise, broadcasting."
+    return fn
+
+
+def _floor_divide(x1, x2):
+    """floor(x1 / x2), as TensorFlow's floordiv and the recorded op compute it (NumPy's
+    floor_divide gives NaN for an infinite x1); integers divide exactly."""
+    if np.result_type(x1, x2).kind in "iu":
+        return np.floor_divide(x1, x2)
+    return np.floor(np.true_divide(x1, x2))
+
+
+mod = _two_operand("mod", np.mod, False)
+floor_divide = _two_operand("floor_divide", _floor_divide, False)
+arctan2 = _two_operand("arctan2", np.arctan2, False)
+hypot = _two_operand("hypot", np.hypot, True)
+logaddexp = _two_operand("logaddexp", np.logaddexp, True)
+_logical_xor = _two_operand("logical_xor", np.logical_xor, True)
+
+
+def logical_xor(x1, x2):
+    """1.0 where exactly one of x1, x2 is non-zero (on symbolic tensors)."""
+    number = (lambda v: float(v) if isinstance(v, (bool, np.bool_)) else v)
+    return _logical_xor(number(x1), number(x2))
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in (
+    "np", "BinaryOp", "ElementwiseOp", "Rescaling", "check_constant", "is_symbolic", "unsupported")]
