@@ -11,7 +11,7 @@ __version__ = _core.__version__
 
 from densekit import (  # noqa: E402
     activations, backend, callbacks, config, constraints, datasets, distribution, initializers, layers, losses, metrics, models,
-    ops, optimizers, random, regularizers, saving, utils, wrappers,
+    ops, optimizers, preprocessing, random, regularizers, saving, utils, wrappers,
 )
 from densekit.initializers import Initializer  # noqa: E402
 from densekit.layers import Input, InputLayer, KerasTensor, Layer  # noqa: E402
@@ -31,6 +31,6 @@ def version():
 __all__ = [
     "Initializer", "Input", "InputLayer", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
     "Sequential", "__version__", "version", "activations", "backend", "callbacks", "config",
-    "constraints", "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
+    "constraints", "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
     "wrappers",
 ]

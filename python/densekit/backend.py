@@ -8,9 +8,57 @@ def clear_session():
     _core.reset_names()
 
 
+_EPSILON = 1e-7  # the C++ losses' and metrics' kEpsilon (cpp/include/densekit/losses.hpp)
+_image_data_format = "channels_last"
+
+# keras/src/backend/common/dtypes.py: the dtypes Keras names, and Python's types as the
+# TensorFlow backend names them.
+ALLOWED_DTYPES = ("float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32",
+                  "int64", "bfloat16", "bool", "string", "float8_e4m3fn", "float8_e5m2", "complex64", "complex128")
+_PYTHON_DTYPES = {bool: "bool", int: "int64", float: "float32", str: "string", "int": "int64", "float": "float32"}
+
+
 def epsilon():
     """The fuzz factor of losses and metrics: ``1e-7``."""
-    return 1e-7
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """densekit's C++ losses and metrics use Keras's default fuzz factor, 1e-7: that value is
+    accepted, any other refused (rather than ignored)."""
+    if value != _EPSILON:
+        raise ValueError(f"densekit's losses and metrics use Keras's default epsilon 1e-07 only. Received: "
+                         f"epsilon={value!r}")
+
+
+def standardize_dtype(dtype):
+    """A dtype's name as Keras writes it ("float32", "int64", ...): floatx for None, Python's
+    int and float as int64 and float32; ValueError for a type Keras does not know."""
+    if dtype is None:
+        return floatx()
+    dtype = _PYTHON_DTYPES.get(dtype, dtype) if isinstance(dtype, (type, str)) else dtype
+    if hasattr(dtype, "name"):
+        dtype = dtype.name
+    elif hasattr(dtype, "__name__"):
+        dtype = dtype.__name__
+    if dtype not in ALLOWED_DTYPES:
+        raise ValueError(f"Invalid dtype: {dtype}")
+    return dtype
+
+
+def is_float_dtype(dtype):
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor (densekit.Input, a layer's output)."""
+    from densekit.layers.keras_tensor import KerasTensor
+
+    return isinstance(x, KerasTensor)
 
 
 def floatx():
@@ -25,9 +73,14 @@ def set_floatx(value):
 
 
 def image_data_format():
-    """Where the channels of an image are: ``"channels_last"`` (Keras's default; densekit's
-    layers take flattened images, Flatten and Reshape keep this order)."""
-    return "channels_last"
+    """Where the channels of an image are, for layers given no ``data_format`` (Flatten, the
+    global poolings): ``"channels_last"`` (Keras's default) unless set."""
+    return _image_data_format
+
+
+def set_image_data_format(data_format):
+    global _image_data_format
+    _image_data_format = standardize_data_format(data_format)
 
 
 def standardize_data_format(data_format):

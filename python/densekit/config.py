@@ -1,7 +1,8 @@
 """Process-wide settings of the C++ core, and Keras's read-only ones (keras.config)."""
 
 from densekit import _core
-from densekit.backend import backend, epsilon, floatx, image_data_format, set_floatx  # noqa: F401  (Keras's names)
+from densekit.backend import (  # noqa: F401  (Keras's names)
+    backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format)
 
 
 _threads_chosen = False  # by set_num_threads (densekit.distribution leaves the choice alone)

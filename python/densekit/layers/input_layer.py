@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from densekit.backend import standardize_dtype
 from densekit.layers.core_config import core_from_config
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
@@ -27,19 +28,11 @@ def _to_shape(shape):
 
 
 def _input_dtype(dtype):
-    """The name of an input's dtype: a string, a NumPy type or a saved dtype policy (the C++
-    InputLayer refuses types other than float32 and whole numbers)."""
-    if dtype is None:
-        return "float32"
+    """The name of an input's dtype: a string, a NumPy or Python type, or a saved dtype policy
+    (the C++ InputLayer refuses types other than float32 and whole numbers)."""
     if isinstance(dtype, dict):  # a saved DTypePolicy
         dtype = dtype.get("config", {}).get("name", "float32")
-    # Keras's standardize_dtype: "int" and "float" are int64 and float32 (keras/src/backend/common/variables.py).
-    if isinstance(dtype, str) and dtype in ("int", "float"):
-        return {"int": "int64", "float": "float32"}[dtype]
-    try:
-        return np.dtype(getattr(dtype, "name", dtype)).name
-    except TypeError:
-        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+    return standardize_dtype(dtype)
 
 
 class InputLayer(Layer):

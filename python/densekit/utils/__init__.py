@@ -1,4 +1,4 @@
-"""Utilities: seeding, one-hot encoding, progress bars, downloading into Keras's cache, plotting
+"""Utilities: seeding, one-hot encoding, padding sequences, progress bars, downloading into Keras's cache, plotting
 a model."""
 
 import random as _random
@@ -6,7 +6,7 @@ import random as _random
 import numpy as np
 
 from densekit import _core
-from densekit.backend import clear_session  # noqa: F401  (Keras exports it here too)
+from densekit.backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401  (Keras exports them here too)
 from densekit.utils.file_utils import get_file  # noqa: F401
 from densekit.utils.naming import to_snake_case  # noqa: F401
 from densekit.utils.object_registration import (  # noqa: F401  (Keras exports them here too)
@@ -15,10 +15,12 @@ from densekit.utils.object_registration import (  # noqa: F401  (Keras exports t
 from densekit.utils.data_tuples import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
 from densekit.utils.progbar import Progbar  # noqa: F401
 from densekit.utils.py_dataset import PyDataset, Sequence  # noqa: F401
+from densekit.utils.sequences import pad_sequences  # noqa: F401
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot",
            "PyDataset", "Sequence", "serialize_keras_object", "deserialize_keras_object", "Progbar",
-           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "pad_sequences",
+           "is_keras_tensor", "standardize_dtype"]
 
 
 def __getattr__(name):

@@ -1,0 +1,44 @@
+"""keras.config / keras.backend's settings and dtype helpers: image_data_format is settable and
+read by the layers that take a data_format; epsilon is Keras's 1e-7 (another value is refused,
+since the C++ losses use that one); standardize_dtype and its tests name dtypes as Keras does."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+
+def test_image_data_format_is_read_by_layers_given_none():
+    assert keras.config.image_data_format() == "channels_last"
+    try:
+        keras.config.set_image_data_format("Channels_First")
+        assert keras.backend.image_data_format() == "channels_first"
+        assert keras.layers.GlobalAveragePooling1D().data_format == "channels_first"
+        assert keras.layers.Flatten().data_format == "channels_first"
+        assert keras.layers.GlobalMaxPooling1D(data_format="channels_last").data_format == "channels_last"
+    finally:
+        keras.config.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="must be one of"):
+        keras.config.set_image_data_format("nhwc")
+    assert keras.config.image_data_format() == "channels_last"
+
+
+def test_epsilon_is_kerass_default_and_other_values_are_refused():
+    assert keras.config.epsilon() == 1e-7
+    keras.config.set_epsilon(1e-7)
+    with pytest.raises(ValueError, match="epsilon 1e-07 only"):
+        keras.config.set_epsilon(1e-5)
+    assert keras.backend.epsilon() == 1e-7
+
+
+def test_dtype_names_as_keras_gives_them():
+    standardize = keras.backend.standardize_dtype
+    assert [standardize(d) for d in (None, int, float, bool, str, "int", "float", np.int32, np.dtype("uint8"),
+                                     "bfloat16")] == \
+        ["float32", "int64", "float32", "bool", "string", "int64", "float32", "int32", "uint8", "bfloat16"]
+    with pytest.raises(ValueError, match="Invalid dtype: str"):
+        standardize("str")
+    assert keras.utils.standardize_dtype is standardize
+    assert keras.backend.is_float_dtype("bfloat16") and not keras.backend.is_float_dtype("int8")
+    assert keras.backend.is_int_dtype(np.uint16) and not keras.backend.is_int_dtype(float)
+    assert keras.utils.is_keras_tensor(keras.Input((2,))) and not keras.backend.is_keras_tensor(np.zeros(2))
