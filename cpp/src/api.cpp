@@ -6,6 +6,11 @@
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/gaussian_dropout.hpp>
 #include <densekit/layers/global_pooling.hpp>
+#include <densekit/layers/category_encoding.hpp>
+#include <densekit/layers/identity.hpp>
+#include <densekit/layers/permute.hpp>
+#include <densekit/layers/repeat_vector.hpp>
+#include <densekit/layers/unit_normalization.hpp>
 #include <densekit/layers/gaussian_noise.hpp>
 #include <densekit/layers/layer_normalization.hpp>
 #include <densekit/layers/merging.hpp>
@@ -14,6 +19,7 @@
 #include <densekit/layers/rescaling.hpp>
 #include <densekit/layers/reshape.hpp>
 #include <densekit/naming.hpp>
+#include "layers/registry.hpp"
 #include "serialization/fields.hpp"
 
 namespace densekit {
@@ -168,6 +174,26 @@ LayerPtr Rescaling(double scale, double offset, const std::string& name) {
 
 LayerPtr Reshape(const Shape& target_shape, const std::string& name) {
   return std::make_shared<densekit::Reshape>(name_or(name, "Reshape"), target_shape);
+}
+
+LayerPtr Identity(const std::string& name) { return std::make_shared<densekit::Identity>(name_or(name, "Identity")); }
+
+LayerPtr Permute(const std::vector<int>& dims, const std::string& name) {
+  return std::make_shared<densekit::Permute>(name_or(name, "Permute"), dims);
+}
+
+LayerPtr RepeatVector(int64_t n, const std::string& name) {
+  return std::make_shared<densekit::RepeatVector>(name_or(name, "RepeatVector"), n);
+}
+
+LayerPtr UnitNormalization(int axis, const std::string& name) {
+  return std::make_shared<densekit::UnitNormalization>(name_or(name, "UnitNormalization"), std::vector<int>{axis});
+}
+
+LayerPtr CategoryEncoding(int64_t num_tokens, const std::string& output_mode, const std::string& name) {
+  Json config = {{"num_tokens", num_tokens}, {"output_mode", output_mode}};
+  config["name"] = name_or(name, "CategoryEncoding");
+  return layer_from_config("CategoryEncoding", config);
 }
 
 }  // namespace layers

@@ -20,6 +20,11 @@ from densekit.metrics import Metric  # noqa: E402
 from densekit.models import Model, Sequential  # noqa: E402
 from densekit.optimizers import Optimizer  # noqa: E402
 from densekit.regularizers import Regularizer  # noqa: E402
+from densekit.layers.keras_tensor import is_keras_tensor as _is_keras_tensor  # noqa: E402
+
+# Keras exports is_keras_tensor from keras.backend and keras.utils; densekit's KerasTensor lives
+# in layers, which import both, so the function is attached here.
+backend.is_keras_tensor = utils.is_keras_tensor = _is_keras_tensor
 
 
 

@@ -54,13 +54,6 @@ def is_int_dtype(dtype):
     return standardize_dtype(dtype).startswith(("int", "uint"))
 
 
-def is_keras_tensor(x):
-    """Whether ``x`` is a symbolic tensor (densekit.Input, a layer's output)."""
-    from densekit.layers.keras_tensor import KerasTensor
-
-    return isinstance(x, KerasTensor)
-
-
 def floatx():
     """The float type of weights and outputs: ``"float32"``."""
     return "float32"

@@ -43,6 +43,17 @@ int main(int argc, char** argv) {
     x << 1.7f, -2.7f, 3.0f;
     std::cout << "whole: " << sum.predict(x) << "\n";
   }
+  expect("permute dims", [] { densekit::layers::Permute({1, 3}); });
+  expect("output_mode", [] { densekit::layers::CategoryEncoding(3, "int"); });
+  {  // token counts, then each vector repeated twice and normalized to unit length
+    densekit::Sequential counts({densekit::layers::Input({3}, "ids", "int32"), densekit::layers::CategoryEncoding(4, "count")});
+    densekit::Sequential unit({densekit::layers::Input({2}), densekit::layers::RepeatVector(2), densekit::layers::Permute({2, 1}),
+                               densekit::layers::UnitNormalization(-1), densekit::layers::Identity()});
+    densekit::Matrix ids(1, 3), v(1, 2);
+    ids << 3, 0, 3;
+    v << 3, 4;
+    std::cout << "encoded: " << counts.predict(ids) << " " << unit.predict(v) << "\n";
+  }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";
   return 0;

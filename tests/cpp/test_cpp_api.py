@@ -139,6 +139,13 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
         keras.Input((3,), dtype="float64", name="x")
     assert lines["input dtype"] == f"ValueError: {python_error.value}"
     assert float(lines["whole"]) == 2.0
+    for key, make in [("permute dims", lambda: keras.layers.Permute((1, 3))),
+                      ("output_mode", lambda: keras.layers.CategoryEncoding(3, output_mode="int"))]:
+        with pytest.raises(ValueError) as python_error:
+            make()
+        assert lines[key] == f"ValueError: {python_error.value}"
+    np.testing.assert_allclose([float(v) for v in lines["encoded"].split()],
+                               [1, 0, 0, 2, 0.70710678, 0.70710678, 0.70710678, 0.70710678], rtol=1e-6)
     assert float(lines["schedule at 5"]) == keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(5)
 
 

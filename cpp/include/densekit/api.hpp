@@ -74,6 +74,15 @@ LayerPtr GaussianDropout(double rate, const std::string& name = "");
 LayerPtr AlphaDropout(double rate, const std::string& name = "");
 LayerPtr Rescaling(double scale, double offset = 0.0, const std::string& name = "");
 LayerPtr Reshape(const Shape& target_shape, const std::string& name = "");
+LayerPtr Identity(const std::string& name = "");
+// A sample's axes reordered: dims are 1-based, the batch axis not counted ({2, 1} swaps two axes).
+LayerPtr Permute(const std::vector<int>& dims, const std::string& name = "");
+// (d,) -> (n, d): the vector repeated n times.
+LayerPtr RepeatVector(int64_t n, const std::string& name = "");
+// Each sample divided by its L2 norm along `axis` (Keras's axis, counting the batch axis).
+LayerPtr UnitNormalization(int axis = -1, const std::string& name = "");
+// Whole numbers in [0, num_tokens) as num_tokens columns: output_mode "multi_hot", "count" or "one_hot".
+LayerPtr CategoryEncoding(int64_t num_tokens, const std::string& output_mode = "multi_hot", const std::string& name = "");
 }  // namespace layers
 
 // Optimizer settings with Keras's defaults (pass them to compile).

@@ -15,6 +15,11 @@
 #include <densekit/layers/dropout.hpp>
 #include <densekit/layers/flatten.hpp>
 #include <densekit/layers/global_pooling.hpp>
+#include <densekit/layers/category_encoding.hpp>
+#include <densekit/layers/identity.hpp>
+#include <densekit/layers/permute.hpp>
+#include <densekit/layers/repeat_vector.hpp>
+#include <densekit/layers/unit_normalization.hpp>
 #include <densekit/layers/activity_regularization.hpp>
 #include <densekit/layers/alpha_dropout.hpp>
 #include <densekit/layers/dot.hpp>

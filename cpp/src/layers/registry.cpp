@@ -55,7 +55,8 @@ const Registry& registry() {
     out.types = {&dense_type(),     &dropout_type(),        &flatten_type(),         &activation_layer_type(),
                  &prelu_type(),     &merge_type(),          &concatenate_type(),     &dot_type(),     &normalization_type(),
                  &batch_normalization_type(), &layer_normalization_type(), &gaussian_noise_type(),
-                 &gaussian_dropout_type(), &alpha_dropout_type(), &activity_regularization_type(), &embedding_type(), &global_pooling_type(), &rescaling_type(), &reshape_type(), &input_layer_type(),
+                 &gaussian_dropout_type(), &alpha_dropout_type(), &activity_regularization_type(), &embedding_type(), &global_pooling_type(), &identity_type(), &permute_type(), &repeat_vector_type(),
+                 &unit_normalization_type(), &category_encoding_type(), &rescaling_type(), &reshape_type(), &input_layer_type(),
                  &elementwise_op_type(), &binary_op_type(), &reduce_type(), &index_map_op_type(),
                  &weight_op_type(), &add_loss_type(), &random_draw_type(), &loss_op_type()};
     std::vector<std::string> all;

@@ -3,6 +3,7 @@ normalization layers, global pooling, GaussianNoise / GaussianDropout / AlphaDro
 
 from densekit.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from densekit.layers.batch_normalization import BatchNormalization
+from densekit.layers.category_encoding import CategoryEncoding
 from densekit.layers.dense import Dense
 from densekit.layers.dropout import Dropout
 from densekit.layers.embedding import Embedding
@@ -11,6 +12,7 @@ from densekit.layers.activity_regularization import ActivityRegularization
 from densekit.layers.alpha_dropout import AlphaDropout
 from densekit.layers.gaussian_dropout import GaussianDropout
 from densekit.layers.gaussian_noise import GaussianNoise
+from densekit.layers.identity import Identity
 from densekit.layers.input_layer import Input, InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.lambda_layer import Lambda
@@ -21,6 +23,7 @@ from densekit.layers.merging import (
     minimum, multiply, subtract,
 )
 from densekit.layers.normalization import Normalization
+from densekit.layers.permute import Permute
 from densekit.layers.pooling import (
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D,
     GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
@@ -30,11 +33,14 @@ from densekit.layers.pooling import (
 from densekit.layers.operation_layers import (AddLoss, BinaryOp, ElementwiseOp, IndexMapOp, LossOp,  # noqa: F401
                                               RandomDraw, Reduce, WeightOp)
 from densekit.layers.rescaling import Rescaling
+from densekit.layers.repeat_vector import RepeatVector
 from densekit.layers.reshape import Reshape
+from densekit.layers.unit_normalization import UnitNormalization
 from densekit.utils import object_serialization
 
 __all__ = [
-    "ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense", "Dot", "Embedding", "Dropout", "Flatten",
+    "ELU", "Activation", "Add", "Average", "BatchNormalization", "CategoryEncoding", "Identity", "Permute",
+    "RepeatVector", "UnitNormalization", "Concatenate", "Dense", "Dot", "Embedding", "Dropout", "Flatten",
     "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",

@@ -31,6 +31,12 @@ def set_operator_ops(ops):
 
 
 
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor (densekit.Input, a layer's output); Keras exports it
+    from keras.backend and keras.utils (densekit/__init__.py puts it there)."""
+    return isinstance(x, KerasTensor)
+
+
 def _operand(value):
     """Whether an operator takes ``value``: a tensor, a number or an array (densekit.ops refuses
     constant arrays with a clear error); anything else lets Python try the other side."""

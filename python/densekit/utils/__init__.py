@@ -6,7 +6,7 @@ import random as _random
 import numpy as np
 
 from densekit import _core
-from densekit.backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401  (Keras exports them here too)
+from densekit.backend import clear_session, standardize_dtype  # noqa: F401  (Keras exports them here too)
 from densekit.utils.file_utils import get_file  # noqa: F401
 from densekit.utils.naming import to_snake_case  # noqa: F401
 from densekit.utils.object_registration import (  # noqa: F401  (Keras exports them here too)
