@@ -117,3 +117,24 @@ def test_compile_still_makes_repeated_names_unique():
     assert list(history.history) == ["loss", "sparse_categorical_accuracy", "sparse_categorical_accuracy_1",
                                      "sparse_categorical_accuracy_2", "weighted_sparse_categorical_accuracy",
                                      "weighted_sparse_categorical_accuracy_1"]
+
+
+def test_metrics_get_returns_metric_objects_as_keras_does():
+    # keras/src/metrics/__init__.py: a class (by its name, snake_case name or short alias) made
+    # into an instance; a dict deserialized; an instance or a function as it is.
+    import densekit as keras
+    M = keras.metrics
+    expected = {"accuracy": M.Accuracy, "Accuracy": M.Accuracy, "mse": M.MeanSquaredError, "MAPE":
+                M.MeanAbsolutePercentageError, "auc": M.AUC, "AUC": M.AUC, "binary_accuracy": M.BinaryAccuracy,
+                "categorical_crossentropy": M.CategoricalCrossentropy, "bce": M.BinaryCrossentropy}
+    for name, cls in expected.items():
+        metric = M.get(name)
+        assert type(metric) is cls, name
+        assert repr(metric) == f"<{cls.__name__} name={metric.name}>"
+    auc = M.AUC()
+    assert M.get(auc) is auc and M.get(None) is None and M.get(M.binary_accuracy) is M.binary_accuracy
+    assert M.get({"class_name": "Precision", "config": {"thresholds": 0.3}}).get_config()["thresholds"] == 0.3
+    with pytest.raises(ValueError, match="Could not interpret metric identifier: nope"):
+        M.get("nope")
+    with pytest.raises(TypeError, match="recall"):
+        M.get("precision_at_recall")

@@ -148,8 +148,9 @@ def test_counts_refuse_thresholds_outside_unit_interval():
 
 
 def test_counts_strings_name_the_metric_as_given():
+    from densekit.trainers.compile_utils import metric_core  # what compile() makes of a string
     for alias in ("true_positives", "TruePositives", "false_negatives", "TrueNegatives", "FalsePositives"):
-        core = M.get(alias)
+        core = metric_core(alias)
         assert core.name == alias
 
 
@@ -331,9 +332,9 @@ def test_fit_logs_one_value_per_threshold_as_an_array(capsys):
 
 
 def test_directions_for_callbacks():
-    from densekit.trainers.compile_utils import metric_directions
-    cores = [M.get(M.AUC(curve="PR", name="auc")), M.get(M.PrecisionAtRecall(0.5, name="p_at_r")),
-             M.get(M.FalsePositives(name="false_positives")), M.get("true_positives")]
+    from densekit.trainers.compile_utils import metric_core, metric_directions
+    cores = [metric_core(M.AUC(curve="PR", name="auc")), metric_core(M.PrecisionAtRecall(0.5, name="p_at_r")),
+             metric_core(M.FalsePositives(name="false_positives")), metric_core("true_positives")]
     # Keras gives the confusion counts no direction: mode="auto" cannot monitor them.
     assert metric_directions([cores]) == {"auc": "up", "p_at_r": "up", "false_positives": None,
                                           "true_positives": None}

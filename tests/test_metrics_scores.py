@@ -359,9 +359,9 @@ def test_hinge_and_log_cosh_metric_classes():
 
 def test_directions_for_callbacks():
     """Keras's KLDivergence and Poisson metrics have no direction; the scores go up."""
-    from densekit.trainers.compile_utils import metric_directions
-    cores = [M.get(M.KLDivergence()), M.get("poisson"), M.get(M.BinaryCrossentropy()), M.get(M.R2Score()),
-             M.get(M.F1Score())]
+    from densekit.trainers.compile_utils import metric_core, metric_directions
+    cores = [metric_core(M.KLDivergence()), metric_core("poisson"), metric_core(M.BinaryCrossentropy()), metric_core(M.R2Score()),
+             metric_core(M.F1Score())]
     assert metric_directions([cores]) == {"kl_divergence": None, "poisson": None, "binary_crossentropy": "down",
                                           "r2_score": "up", "f1_score": "up"}
 

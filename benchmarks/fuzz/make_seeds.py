@@ -31,10 +31,18 @@ def models():
     shared = layers.Dense(4, name="shared")
     a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
     siamese = keras.Model([a, b], layers.Subtract()([shared(a), shared(b)]))
-    return {"mlp": (mlp, "sparse_categorical_crossentropy", rng.integers(0, 3, 16)),
-            "two_inputs": (two_inputs, "mse", [rng.normal(size=(16, 1)), rng.normal(size=(16, 1))]),
-            "normalized": (normalized, "binary_crossentropy", rng.integers(0, 2, (16, 1))),
-            "siamese": (siamese, "mae", rng.normal(size=(16, 4)))}
+    # Whole-number inputs (an Embedding and a CategoryEncoding read them) and the shape layers.
+    ids = keras.Input((5,), dtype="int32", name="ids")
+    pooled = layers.GlobalAveragePooling1D()(layers.Embedding(10, 4)(ids))
+    features = layers.Concatenate()([pooled, layers.CategoryEncoding(10, "count")(ids)])
+    shaped = layers.Permute((2, 1))(layers.RepeatVector(2)(layers.Dense(3)(features)))
+    shaped = layers.Identity()(layers.UnitNormalization(axis=[1, 2])(shaped))
+    tokens = keras.Model(ids, layers.Dense(1)(layers.Flatten(data_format="channels_first")(shaped)))
+    return {"mlp": (mlp, "sparse_categorical_crossentropy", rng.integers(0, 3, 16), None),
+            "two_inputs": (two_inputs, "mse", [rng.normal(size=(16, 1)), rng.normal(size=(16, 1))], None),
+            "normalized": (normalized, "binary_crossentropy", rng.integers(0, 2, (16, 1)), None),
+            "siamese": (siamese, "mae", rng.normal(size=(16, 4)), None),
+            "tokens": (tokens, "mse", rng.normal(size=(16, 1)), rng.integers(0, 10, (16, 5)))}
 
 
 def main(out):
@@ -44,9 +52,10 @@ def main(out):
     os.makedirs(os.path.join(out, "objects"), exist_ok=True)
     rng = np.random.default_rng(1)
     optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"]
-    for index, (name, (model, loss, y)) in enumerate(models().items()):
+    for index, (name, (model, loss, y, whole_numbers)) in enumerate(models().items()):
         shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
-        x = [rng.normal(size=(16, shape[-1])).astype("float32") for shape in shapes]
+        x = [whole_numbers] if whole_numbers is not None else [rng.normal(size=(16, shape[-1])).astype("float32")
+                                                                 for shape in shapes]
         model.save(os.path.join(out, "files", f"{name}_uncompiled.dk"))
         for optimizer in optimizers[index::4]:
             model.compile(optimizer=optimizer, loss=loss, metrics=["mae"] * len(model.outputs or [0]))

@@ -1,7 +1,5 @@
 """Metrics: streaming accumulators in C++ (reset every epoch), named as Keras names them."""
 
-import json
-
 import numpy as np
 
 from densekit import _core
@@ -111,6 +109,9 @@ class Metric:
             return np.asarray(self._core.results(), dtype=np.float32)
         return np.float32(self._core.result())
 
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
     def reset_state(self):
         if self._core is None:  # Keras's default: every variable back to zeros
             for variable in self.variables:
@@ -136,9 +137,6 @@ class _KerasConfigMetric(Metric):
 
     def get_config(self):
         return {"name": self.name, "dtype": "float32", **self._config}
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
 
 
 def _metric_class(class_name, core_name, doc, default_name=None, **defaults):
@@ -550,8 +548,8 @@ class F1Score(FBetaScore):
         del self._config["beta"]
 
 
-# Strings Keras cannot build either: these classes have a required argument.
-_NEED_AN_ARGUMENT = {
+# Strings Keras cannot build either: these classes have a required argument (compile refuses them).
+NEED_AN_ARGUMENT = {
     name: f"keras.metrics.{cls}({arg}=...)"
     for cls, arg in (("SensitivityAtSpecificity", "specificity"), ("SpecificityAtSensitivity", "sensitivity"),
                      ("PrecisionAtRecall", "recall"), ("RecallAtPrecision", "precision"))
@@ -571,29 +569,29 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """The C++ metric for a compile() entry: a string, a Metric instance, or one of the
-    densekit.losses functions."""
-    if isinstance(identifier, Metric):
-        return identifier._core
-    if isinstance(identifier, dict) and identifier.get("class_name") in ("function", "MeanMetricWrapper"):
-        # One of Keras's functions, bare or wrapped with arguments, as Keras's compile config has it.
-        return _core.Metric.from_config_json(json.dumps(identifier))
-    if isinstance(identifier, dict) and "class_name" in identifier:  # a saved metric object
-        cls = globals().get(identifier["class_name"])
-        if isinstance(cls, type) and issubclass(cls, Metric) and cls is not Metric:
-            return cls.from_config(identifier.get("config", {}))._core
-    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
-        core.name = core.identifier = identifier
-        return core
-    if isinstance(identifier, str) and identifier in _NEED_AN_ARGUMENT:
-        raise TypeError(f"The metric {identifier!r} needs its target rate: pass "
-                        f"{_NEED_AN_ARGUMENT[identifier]} instead of the string.")
-    if isinstance(identifier, str):  # named by the string, whatever it names ("AUC", "mse")
-        core = _core.Metric.from_name(identifier)
-        core.name = identifier
-        return core
-    if is_densekit_function(identifier):
-        return function_core(identifier)
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. densekit computes metrics in C++; "
-                     f"valid names are: {', '.join(_core.Metric.names())}.")
+    """keras.metrics.get: a Metric instance for a class name (``"AUC"``, ``"auc"``, ``"mse"``,
+    ``"accuracy"`` for Accuracy), a serialize() dict, a class or an instance; ValueError
+    otherwise (keras/src/metrics/__init__.py). compile() reads its identifiers apart
+    (trainers/compile_utils.py: "accuracy" there is chosen from the shapes)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        names = object_serialization.names_in("keras.metrics", (Metric,), snake_case=True)
+        names.update({alias: names[cls] for alias, cls in _ALIASES.items()})
+        obj = names.get(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return obj
+
+
+# Keras's short names of metric classes (its ALL_OBJECTS_DICT).
+_ALIASES = {"bce": "BinaryCrossentropy", "BCE": "BinaryCrossentropy", "mse": "MeanSquaredError",
+            "MSE": "MeanSquaredError", "mae": "MeanAbsoluteError", "MAE": "MeanAbsoluteError",
+            "mape": "MeanAbsolutePercentageError", "MAPE": "MeanAbsolutePercentageError",
+            "msle": "MeanSquaredLogarithmicError", "MSLE": "MeanSquaredLogarithmicError"}

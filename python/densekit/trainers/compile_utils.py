@@ -6,7 +6,7 @@ keras/src/trainers/compile_utils.py)."""
 import json
 import numbers
 
-from densekit import _core, losses as losses_module, metrics as metrics_module
+from densekit import _core, losses as losses_module, metric_functions, metrics as metrics_module
 from densekit.trainers import stateful_metrics, traced_losses
 
 ABSENT = ("absent", [], [])
@@ -114,11 +114,41 @@ def _metric_entry(outputs):
     return leaf
 
 
+def metric_core(identifier):
+    """The C++ metric for a compile() entry: a string, a Metric instance, a Keras config, or one
+    of keras.metrics' / keras.losses' functions. "accuracy" (any case) and "acc" are the accuracy
+    chosen from the shapes, named as given (keras/src/trainers/compile_utils.py)."""
+    if isinstance(identifier, metrics_module.Metric):
+        return identifier._core
+    if isinstance(identifier, dict) and identifier.get("class_name") in ("function", "MeanMetricWrapper"):
+        # One of Keras's functions, bare or wrapped with arguments, as Keras's compile config has it.
+        return _core.Metric.from_config_json(json.dumps(identifier))
+    if isinstance(identifier, dict) and "class_name" in identifier:  # a saved metric object
+        cls = getattr(metrics_module, identifier["class_name"], None)
+        if isinstance(cls, type) and issubclass(cls, metrics_module.Metric) and cls is not metrics_module.Metric:
+            return cls.from_config(identifier.get("config", {}))._core
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        core = _core.Metric.from_name("accuracy")  # resolved from the shapes, named as given
+        core.name = core.identifier = identifier
+        return core
+    if isinstance(identifier, str) and identifier in metrics_module.NEED_AN_ARGUMENT:
+        raise TypeError(f"The metric {identifier!r} needs its target rate: pass "
+                        f"{metrics_module.NEED_AN_ARGUMENT[identifier]} instead of the string.")
+    if isinstance(identifier, str):  # named by the string, whatever it names ("AUC", "mse")
+        core = _core.Metric.from_name(identifier)
+        core.name = identifier
+        return core
+    if metric_functions.is_densekit_function(identifier):
+        return metric_functions.function_core(identifier)
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. densekit computes metrics in C++; "
+                     f"valid names are: {', '.join(_core.Metric.names())}.")
+
+
 def _metric(value, shape, target_shape):
     if is_traced_config(value):
         return _core.Metric.from_config_json(json.dumps(value))
     if not traced_losses.is_traced_metric(value):
-        return metrics_module.get(value)
+        return metric_core(value)
     if shape is None:  # a placeholder until the model is built
         placeholder = _core.Metric.from_name("mean_squared_error")
         placeholder.name = getattr(value, "name", None) or getattr(value, "__name__", "metric")
