@@ -525,8 +525,8 @@ ALIASES = {
 
 
 @pytest.mark.parametrize("identifier", list(ALIASES))
-def test_get_aliases(identifier):
-    loss = losses.get(identifier)
+def test_compile_identifiers(identifier):
+    loss = losses.loss_object(identifier)
     assert isinstance(loss, losses.Loss)
     y = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]])
     p = np.array([[0.2, 0.7, 0.4], [0.9, 0.3, 0.6]])
@@ -538,20 +538,20 @@ def test_get_aliases(identifier):
         assert loss.name == identifier               # wrapped function keeps its string as name
 
 
-def test_get_sparse_and_instances():
-    loss = losses.get("sparse_categorical_crossentropy")
+def test_compile_identifiers_sparse_and_instances():
+    loss = losses.loss_object("sparse_categorical_crossentropy")
     np.testing.assert_allclose(per_sample_f64(loss._core, np.array([1.0]), np.array([[0.2, 0.8]])), [-math.log(0.8)],
                                rtol=1e-12)
-    assert isinstance(losses.get("SparseCategoricalCrossentropy"), losses.SparseCategoricalCrossentropy)
+    assert isinstance(losses.loss_object("SparseCategoricalCrossentropy"), losses.SparseCategoricalCrossentropy)
     instance = losses.Huber(delta=2.0)
-    assert losses.get(instance) is instance
+    assert losses.loss_object(instance) is instance
 
 
 @pytest.mark.parametrize("bad", ["huber_loss", "logcosh", "kullback_leibler_divergence", "cosine_proximity",
                                  "not_a_loss", "Mse"])
-def test_get_rejects_keras2_and_unknown_names(bad):
+def test_compile_rejects_keras2_and_unknown_names(bad):
     with pytest.raises(ValueError):
-        losses.get(bad)
+        losses.loss_object(bad)
 
 
 @pytest.mark.parametrize("cls,name", [
@@ -591,3 +591,4 @@ def test_class_parameters_take_effect():
     np.testing.assert_allclose(losses.Huber(delta=2.0)(y, p), ref_huber(y, p, 2.0).mean(), rtol=1e-6)
     np.testing.assert_allclose(losses.Huber()(y, p), ref_huber(y, p, 1.0).mean(), rtol=1e-6)
     np.testing.assert_allclose(losses.huber(y, p, delta=2.0), ref_huber(y, p, 2.0), rtol=1e-6)
+

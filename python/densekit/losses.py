@@ -281,9 +281,39 @@ def deserialize(name, custom_objects=None):
     return object_serialization.deserialize_named(name, custom_objects, names, (Loss, types.FunctionType), "loss")
 
 
+# Keras's short names of loss functions (its ALL_OBJECTS_DICT).
+_ALIASES = {"bce": "binary_crossentropy", "BCE": "binary_crossentropy", "kld": "kl_divergence", "KLD": "kl_divergence",
+            "mae": "mean_absolute_error", "MAE": "mean_absolute_error", "mse": "mean_squared_error",
+            "MSE": "mean_squared_error", "mape": "mean_absolute_percentage_error",
+            "MAPE": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+            "MSLE": "mean_squared_logarithmic_error"}
+
+
 def get(identifier):
-    """A Loss for a name (function names keep their string as the loss name), a class name,
-    a loss function of this module, or a Loss instance."""
+    """keras.losses.get: a loss function for a function's name (``"mse"``, ``"huber"``), a Loss
+    instance for a class name, a serialize() dict, a class or an instance; ValueError otherwise
+    (keras/src/losses/__init__.py). compile() reads its identifiers apart (loss_object)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        names = object_serialization.names_in("keras.losses", (Loss, types.FunctionType))
+        names.update({alias: names[name] for alias, name in _ALIASES.items()})
+        obj = names.get(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    return obj
+
+
+def loss_object(identifier):
+    """The Loss compile() runs for an identifier: a name (function names keep their string as the
+    loss name), a class name, a saved config, a loss function of this module, the user's function
+    (traced) or a Loss instance."""
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, dict) and "class_name" in identifier:  # a saved loss object

@@ -78,7 +78,7 @@ def _loss(outputs):
             return None
         if is_traced_config(value):  # a loaded model's traced loss: rebuilt from the graph it saved
             return _core.Loss.from_config_json(json.dumps(value))
-        loss = losses_module.get(value)
+        loss = losses_module.loss_object(value)
         if loss._core is None:  # the user's function or Loss subclass: traced for its output
             return _traced_loss(loss, outputs.shape(position), outputs.target_shape(position))
         return loss._core

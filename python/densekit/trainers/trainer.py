@@ -207,7 +207,7 @@ class Trainer:
         if compile_utils.is_traced_config(loss):  # the user's loss, found as Keras finds it (else TypeError)
             self.loss = object_registration.retrieve_object(loss)
         else:
-            self.loss = losses_module.get(loss) if compile_utils.is_config(loss) else loss
+            self.loss = losses_module.loss_object(loss) if compile_utils.is_config(loss) else loss
         self._compile_args = compile_utils.compile_args(loss, compile_config.get("loss_weights"),
                                                         compile_config.get("metrics"),
                                                         compile_config.get("weighted_metrics"))

@@ -52,6 +52,6 @@ def loss_name(model):
     if loss is None or isinstance(loss, (list, tuple, dict)):
         return None
     try:
-        return losses.get(loss)._core_name
+        return losses.loss_object(loss)._core_name
     except (ValueError, TypeError):
         return None

@@ -84,7 +84,7 @@ def _is_categorical_crossentropy(model):
     if isinstance(loss, (list, tuple, dict)) or loss is None:
         return False
     try:
-        return losses.get(loss)._core_name == "categorical_crossentropy"
+        return losses.loss_object(loss)._core_name == "categorical_crossentropy"
     except (ValueError, TypeError):
         return False
 
