@@ -352,7 +352,7 @@ def test_gelu_exact_by_default_and_approximate():
     np.testing.assert_array_max_ulp(exact, np.float32([0.8413447]), maxulp=2)
     np.testing.assert_allclose(approx, [0.841192], atol=1e-6)   # 6 significant digits given
     assert abs(float(exact[0]) - float(approx[0])) > 1e-4
-    spec = activations.get("gelu")
+    spec = activations.activation_spec("gelu")
     assert not spec.approximate
     np.testing.assert_allclose(forward_f64(spec, np.array([[1.0]])), [[0.5 * (1 + math.erf(1 / math.sqrt(2)))]],
                                rtol=1e-14)
@@ -360,7 +360,7 @@ def test_gelu_exact_by_default_and_approximate():
 
 def test_leaky_relu_function_default_is_0_2():
     np.testing.assert_allclose(activations.leaky_relu([-10.0, -1.0, 0.0, 2.0]), [-2.0, -0.2, 0.0, 2.0], rtol=1e-7)
-    spec = activations.get("leaky_relu")
+    spec = activations.activation_spec("leaky_relu")
     assert spec.negative_slope == pytest.approx(0.2)
     np.testing.assert_allclose(forward_f64(spec, np.array([[-1.0, 3.0]])), [[-0.2, 3.0]], rtol=1e-15)
     np.testing.assert_allclose(activations.leaky_relu([-10.0], negative_slope=0.3), [-3.0], rtol=1e-7)
@@ -373,30 +373,30 @@ def test_elu_alpha_and_selu_constants():
 
 
 def test_aliases():
-    assert activations.get("swish").name == "silu"
-    assert activations.get("hard_swish").name == "hard_silu"
+    assert activations.activation_spec("swish").name == "silu"
+    assert activations.activation_spec("hard_swish").name == "hard_silu"
     x = np.linspace(-5, 5, 41).astype(np.float32)
     np.testing.assert_array_equal(activations.swish(x), activations.silu(x))
     np.testing.assert_array_equal(activations.hard_swish(x), activations.hard_silu(x))
     for alias, target in [("swish", "silu"), ("hard_swish", "hard_silu")]:
-        np.testing.assert_array_equal(forward_f64(activations.get(alias), x.reshape(1, -1).astype(np.float64)),
-                                      forward_f64(activations.get(target), x.reshape(1, -1).astype(np.float64)))
+        np.testing.assert_array_equal(forward_f64(activations.activation_spec(alias), x.reshape(1, -1).astype(np.float64)),
+                                      forward_f64(activations.activation_spec(target), x.reshape(1, -1).astype(np.float64)))
 
 
 def test_get_none_is_linear_and_names_roundtrip():
-    assert activations.get(None).name == "linear"
+    assert activations.activation_spec(None).name == "linear"
     for name in ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "softsign", "sigmoid",
                  "hard_sigmoid", "hard_silu", "tanh", "softmax", "log_softmax", "exponential", "linear", "mish"]:
-        spec = activations.get(name)
+        spec = activations.activation_spec(name)
         assert isinstance(spec, densekit._core.Activation)
         assert spec.name == name
-        assert activations.get(getattr(activations, name)).name == name
+        assert activations.activation_spec(getattr(activations, name)).name == name
 
 
 @pytest.mark.parametrize("bad", ["foo", "Relu", "softmax2", "swish_"])
 def test_unknown_activation_raises_with_valid_names(bad):
     with pytest.raises(ValueError) as info:
-        activations.get(bad)
+        activations.activation_spec(bad)
     message = str(info.value)
     assert bad in message
     for valid in ("relu", "softmax", "gelu", "hard_sigmoid", "tanh", "linear"):
@@ -434,7 +434,7 @@ def test_backward_matches_finite_differences(name):
                                         ("leaky_relu", [0.0])])
 def test_backward_piecewise_values(name, kinks):
     """Exact piecewise derivatives away from the kinks (catches a wrong region)."""
-    spec = activations.get(name)
+    spec = activations.activation_spec(name)
     z = np.array([[-10.0, -4.0, -1.0, 1.0, 4.0, 10.0]])
     da = np.full_like(z, 2.0)
     dz = backward_f64(spec, z, forward_f64(spec, z), da)
@@ -449,7 +449,7 @@ def test_backward_piecewise_values(name, kinks):
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_vjp_matches_finite_differences(name):
-    spec = activations.get(name)
+    spec = activations.activation_spec(name)
     rng = np.random.default_rng(3)
     z = np.concatenate([rng.normal(size=(5, 4)) * 3, [[100.0, 99.0, 98.5, 90.0]], [[0.0, 0.0, 0.0, 0.0]]])
     da = rng.normal(size=z.shape)

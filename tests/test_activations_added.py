@@ -64,7 +64,7 @@ def test_sparsemax_is_the_projection_onto_the_simplex():
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal(size=(20, 7)) * 2, [[0.1, 0.2, 0.3, 0.4, 0.0, -1.0, 5.0]], np.zeros((1, 7))])
     out32 = activations.sparsemax(z.astype(np.float32))
-    out64 = forward_f64(activations.get("sparsemax"), z)
+    out64 = forward_f64(activations.activation_spec("sparsemax"), z)
     expected = _sparsemax_by_bisection(z)
     np.testing.assert_allclose(out64, expected, atol=1e-12)
     np.testing.assert_allclose(out32, expected, atol=2e-6)
@@ -86,7 +86,7 @@ def test_sparsemax_agrees_with_keras_where_one_value_is_kept():
 
 @pytest.mark.parametrize("name", ["sparsemax", "glu"])
 def test_row_wise_gradients_match_finite_differences(name):
-    spec = activations.get(name)
+    spec = activations.activation_spec(name)
     rng = np.random.default_rng(5)
     z = rng.normal(size=(6, 6)) * 1.5
     a = forward_f64(spec, z)
@@ -132,7 +132,7 @@ def test_names_resolve_serialize_and_survive_a_file(name, tmp_path):
     fn = getattr(activations, name)
     assert fn.__name__ == name
     assert activations.serialize(fn) == name and activations.serialize(name) == name
-    assert activations.deserialize(name) is fn and activations.get(name).name == name
+    assert activations.deserialize(name) is fn and activations.activation_spec(name).name == name
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation=name), keras.layers.Dense(2)])
     assert model.layers[0].activation is fn and model.layers[0].get_config()["activation"] == name
@@ -215,3 +215,16 @@ def test_keras_runs_densekits_files_with_these_activations(tmp_path):
         paths.append(path)
     diffs = run_keras(KERAS_PREDICTS, *paths)
     assert all(d <= 1e-5 for d in diffs.values()), diffs
+
+
+def test_activations_get_returns_the_function_as_keras_does():
+    # keras/src/activations/__init__.py: a name or saved dict gives the function, None gives linear.
+    assert activations.get("relu") is activations.relu and activations.get(None) is activations.linear
+    assert activations.get("swish") is activations.silu and activations.get("threshold") is activations.threshold
+    assert activations.get(activations.tanh) is activations.tanh
+    saved = {"module": "keras.activations", "class_name": "function", "config": "elu", "registered_name": None}
+    assert activations.get(saved) is activations.elu
+    np.testing.assert_array_equal(activations.get("relu")(np.array([-1.0, 2.0], np.float32)), [0.0, 2.0])
+    for bad in ("nope", 5, activations.Activation if hasattr(activations, "Activation") else int):
+        with pytest.raises(ValueError, match="Could not interpret activation function identifier"):
+            activations.get(bad)

@@ -160,10 +160,32 @@ def split(identifier):
         identifier = object_registration.retrieve_object(identifier)
     custom = (callable(identifier) and not isinstance(identifier, (type, _core.Activation))
               and getattr(identifier, "_densekit_spec", None) is None and getattr(identifier, "activation_spec", None) is None)
-    return (_spec("linear"), identifier) if custom else (get(identifier), None)
+    return (_spec("linear"), identifier) if custom else (activation_spec(identifier), None)
 
 
 def get(identifier):
+    """keras.activations.get: the activation function a name, a saved dict or a function names;
+    ``linear`` for None; ValueError otherwise (keras/src/activations/__init__.py). Layers read
+    their ``activation`` apart (split, activation_spec)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = _functions().get(identifier)
+    else:
+        obj = identifier
+    if not callable(obj) or isinstance(obj, type):
+        raise ValueError(f"Could not interpret activation function identifier: {identifier}")
+    return obj
+
+
+def _functions():
+    """This module's activation functions by name (Keras's ALL_OBJECTS_DICT)."""
+    return {name: globals()[name] for name in __all__ if name not in ("get", "serialize", "deserialize")}
+
+
+def activation_spec(identifier):
     """The C++ activation for a name, one of these functions, or None (linear)."""
     if identifier is None:
         return _spec("linear")
@@ -178,7 +200,7 @@ def get(identifier):
     if isinstance(identifier, dict) and isinstance(identifier.get("config"), dict):
         return _spec(identifier["class_name"], **identifier["config"])  # a parameterised activation
     if isinstance(identifier, dict) and "config" in identifier:
-        return get(identifier["config"])
+        return activation_spec(identifier["config"])
     spec = getattr(identifier, "_densekit_spec", None)
     if spec is None:
         # An activation layer instance (e.g. layers.ReLU()) carries its own spec.
@@ -196,7 +218,7 @@ def serialize(activation):
     _, custom = split(activation)
     if custom is not None:
         return object_registration.get_registered_name(custom)
-    return get(activation).name
+    return activation_spec(activation).name
 
 
 def deserialize(config, custom_objects=None):
@@ -205,4 +227,7 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, dict) and config.get("class_name") == "function":
         return object_registration.locate(config, custom_objects)
     custom = object_registration.get_registered_object(config, custom_objects) if isinstance(config, str) else None
-    return custom if custom is not None else globals()[get(config).name]
+    if custom is not None:
+        return custom
+    name = config if isinstance(config, str) else None
+    return _functions()[name] if name in _functions() else globals()[activation_spec(config).name]

@@ -369,7 +369,7 @@ def test_keras_names_for_inputs_metrics_and_functions():
     assert isinstance(keras.optimizers.deserialize("Adam"), keras.optimizers.Adam)
     assert keras.metrics.LogCoshError().name == "logcosh"
     assert json.dumps(keras.metrics.Precision(thresholds=np.float32(0.5)).get_config())
-    assert serialize_keras_object(keras.activations.get("tanh"))["config"] == "tanh"
+    assert serialize_keras_object(keras.activations.activation_spec("tanh"))["config"] == "tanh"
     model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
     assert isinstance(layers.deserialize(layers.serialize(model)), keras.Sequential)  # a model is a layer in Keras
 

@@ -39,7 +39,7 @@ mish = _activation("mish", activations.mish)
 def gelu(x, approximate=True):
     """Keras's ops.gelu: the tanh approximation by default (keras.activations.gelu: exact)."""
     if is_symbolic(x):
-        return Activation(activations.get({"class_name": "gelu", "config": {"approximate": bool(approximate)}}))(x)
+        return Activation(activations.activation_spec({"class_name": "gelu", "config": {"approximate": bool(approximate)}}))(x)
     return activations.gelu(x, approximate=approximate)
 
 

@@ -79,7 +79,7 @@ def serialize_keras_object(obj):
                          "@keras.saving.register_keras_serializable().")
     if is_model(obj):
         return json.loads(obj.to_json())
-    if isinstance(obj, _core.Activation):  # what activations.get() gives: named as its function
+    if isinstance(obj, _core.Activation):  # what activations.activation_spec() gives: named as its function
         return object_registration.function_config(obj.name)
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         # Keras's form for any function: found again by its (registered) name.
