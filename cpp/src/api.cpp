@@ -149,6 +149,13 @@ LayerPtr LayerNormalization(double epsilon, const std::string& name) {
   return std::make_shared<densekit::LayerNormalization>(name_or(name, "LayerNormalization"), o);
 }
 
+LayerPtr RMSNormalization(double epsilon, const std::string& name) {
+  LayerNormalizationOptions options;
+  options.mode = NormalizationMode::RootMeanSquare;
+  options.epsilon = epsilon;
+  return std::make_shared<densekit::LayerNormalization>(name_or(name, "RMSNormalization"), options);
+}
+
 LayerPtr Normalization(const std::vector<double>& mean, const std::vector<double>& variance, const std::string& name) {
   NormalizationOptions o;
   o.mean = mean, o.variance = variance;

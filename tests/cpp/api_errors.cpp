@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
     densekit::Matrix ids(1, 3), v(1, 2);
     ids << 3, 0, 3;
     v << 3, 4;
+    densekit::Sequential rms({densekit::layers::Input({2}), densekit::layers::RMSNormalization()});
     std::cout << "encoded: " << counts.predict(ids) << " " << unit.predict(v) << "\n";
+    std::cout << "rms: " << rms.predict(v) << "\n";
   }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";

@@ -146,6 +146,8 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
         assert lines[key] == f"ValueError: {python_error.value}"
     np.testing.assert_allclose([float(v) for v in lines["encoded"].split()],
                                [1, 0, 0, 2, 0.70710678, 0.70710678, 0.70710678, 0.70710678], rtol=1e-6)
+    np.testing.assert_allclose([float(v) for v in lines["rms"].split()], np.array([3, 4]) / np.sqrt(12.5 + 1e-6),
+                               rtol=1e-6)
     assert float(lines["schedule at 5"]) == keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(5)
 
 

@@ -67,6 +67,8 @@ LayerPtr Concatenate(int axis = -1, const std::string& name = "");
 LayerPtr Dot(int axes = -1, bool normalize = false, const std::string& name = "");
 LayerPtr BatchNormalization(double momentum = 0.99, double epsilon = 1e-3, const std::string& name = "");
 LayerPtr LayerNormalization(double epsilon = 1e-3, const std::string& name = "");
+// x / sqrt(mean(x²) + epsilon) · scale over the last axis.
+LayerPtr RMSNormalization(double epsilon = 1e-6, const std::string& name = "");
 // Per-feature statistics, as Keras's Normalization(mean=..., variance=...).
 LayerPtr Normalization(const std::vector<double>& mean, const std::vector<double>& variance, const std::string& name = "");
 LayerPtr GaussianNoise(double stddev, const std::string& name = "");

@@ -11,6 +11,10 @@ namespace densekit {
 
 LayerNormalization::LayerNormalization(std::string name, LayerNormalizationOptions options)
     : Layer(std::move(name)), options_(std::move(options)) {
+  if (options_.mode != NormalizationMode::Centered) {  // Keras's uncentered forms: gamma always, no beta
+    options_.scale = true;
+    options_.center = false;
+  }
   if (options_.axis.empty()) throw ValueError("LayerNormalization: `axis` must name at least one axis.");
   if (!(options_.epsilon > 0.0))
     throw ValueError("LayerNormalization: `epsilon` must be positive. Received: epsilon=" + std::to_string(options_.epsilon));
@@ -45,8 +49,9 @@ Shape LayerNormalization::build(const std::vector<Shape>& inputs) {
 
 std::vector<WeightSpec> LayerNormalization::weight_specs() const {
   std::vector<WeightSpec> specs;
+  const char* gamma = options_.mode == NormalizationMode::RootMeanSquare ? "scale" : "gamma";
   if (options_.scale)
-    specs.push_back({"gamma", param_shape_, true, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint});
+    specs.push_back({gamma, param_shape_, true, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint});
   if (options_.center)
     specs.push_back({"beta", param_shape_, true, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint});
   return specs;
@@ -61,13 +66,14 @@ void LayerNormalization::bind(const std::vector<float*>& params, const std::vect
 
 Index LayerNormalization::scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const {
   const Index cols = shape_size(output);
-  return cols + cols / group_;  // x̂ per value, then 1/sqrt(σ² + ε) per group
+  return cols + 2 * (cols / group_);  // x̂ per value, then per group 1/sqrt(σ² + ε) (or of mean(x²) + ε), then μ
 }
 
 void LayerNormalization::forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) {
   const ConstView x = in[0];
   const Index cols = x.cols, G = group_, groups = cols / G;
   const double eps = options_.epsilon;
+  const NormalizationMode mode = options_.mode;
   parallel_rows(x.rows, double(cols) * 4.0, [&](int64_t r0, int64_t r1) {
     for (Index r = r0; r < r1; ++r) {
       float* xhat_row = scratch.data + r * scratch.cols;
@@ -75,16 +81,19 @@ void LayerNormalization::forward(const std::vector<ConstView>& in, View out, Vie
         const float* xg = x.data + r * cols + g * G;
         float* yg = out.data + r * cols + g * G;
         float* xhat = xhat_row + g * G;
-        // μ and biased σ² of the group, two passes in double.
+        // μ and biased σ² of the group (or mean(x²)), two passes in double.
         double mean = 0.0, var = 0.0;
         for (Index j = 0; j < G; ++j) mean += xg[j];
         mean /= double(G);
-        for (Index j = 0; j < G; ++j) var += (xg[j] - mean) * (xg[j] - mean);
+        const double center = mode == NormalizationMode::RootMeanSquare ? 0.0 : mean;
+        for (Index j = 0; j < G; ++j) var += (xg[j] - center) * (xg[j] - center);
         var /= double(G);
         const double inv = 1.0 / std::sqrt(var + eps);
         xhat_row[cols + g] = static_cast<float>(inv);
+        xhat_row[cols + groups + g] = static_cast<float>(mean);
+        const double shift = mode == NormalizationMode::Centered ? mean : 0.0;  // x̂ uncentered but in Centered
         for (Index j = 0; j < G; ++j) {
-          const double h = (xg[j] - mean) * inv;
+          const double h = (xg[j] - shift) * inv;
           xhat[j] = static_cast<float>(h);
           yg[j] = static_cast<float>(h * (gamma_ ? gamma_[j] : 1.0f) + (beta_ ? beta_[j] : 0.0f));
         }
@@ -113,7 +122,9 @@ void LayerNormalization::backward(const std::vector<ConstView>& in, ConstView ou
       }
     });
   if (!grad_in[0].data) return;
-  // dx = inv·(gγ − mean(gγ) − x̂·mean(gγ·x̂)) per group, gγ = g·γ.
+  // dx = inv·(gγ − mean(gγ) − x̂·mean(gγ·x̂)) per group, gγ = g·γ. Uncentered: inv·(gγ − c·mean(gγ·x̂)),
+  // c = x̂ for mean(x²), c = (x − μ)·inv for σ² (x̂ = x·inv there).
+  const NormalizationMode mode = options_.mode;
   parallel_rows(rows, double(cols) * 4.0, [&](int64_t r0, int64_t r1) {
     for (Index r = r0; r < r1; ++r) {
       const float* xhat_row = scratch.data + r * scratch.cols;
@@ -121,7 +132,7 @@ void LayerNormalization::backward(const std::vector<ConstView>& in, ConstView ou
         const float* go = grad_out.data + r * cols + g * G;
         const float* xhat = xhat_row + g * G;
         float* dx = grad_in[0].data + r * cols + g * G;
-        const double inv = xhat_row[cols + g];
+        const double inv = xhat_row[cols + g], mean = xhat_row[cols + groups + g];
         double mean_g = 0.0, mean_gx = 0.0;
         for (Index j = 0; j < G; ++j) {
           const double gg = double(go[j]) * (gamma_ ? gamma_[j] : 1.0f);
@@ -132,7 +143,9 @@ void LayerNormalization::backward(const std::vector<ConstView>& in, ConstView ou
         mean_gx /= double(G);
         for (Index j = 0; j < G; ++j) {
           const double gg = double(go[j]) * (gamma_ ? gamma_[j] : 1.0f);
-          dx[j] += static_cast<float>(inv * (gg - mean_g - xhat[j] * mean_gx));
+          const double c = mode == NormalizationMode::VarianceScaled ? xhat[j] - mean * inv : xhat[j];
+          const double centering = mode == NormalizationMode::Centered ? mean_g : 0.0;
+          dx[j] += static_cast<float>(inv * (gg - centering - c * mean_gx));
         }
       }
     }
@@ -149,22 +162,28 @@ Json layer_normalization_config(const Layer& layer) {
   // Keras turns `axis=-1` into [-1] when the layer is built.
   c["axis"] = o.axis_is_list || ln.built() ? Json(o.axis) : Json(o.axis[0]);
   c["epsilon"] = o.epsilon;
+  if (o.mode == NormalizationMode::RootMeanSquare) return c;  // RMSNormalization's whole config
   c["center"] = o.center;
   c["scale"] = o.scale;
-  c["rms_scaling"] = false;
+  c["rms_scaling"] = o.mode == NormalizationMode::VarianceScaled;
   c["beta_initializer"] = initializer_config(o.beta_initializer);
   c["gamma_initializer"] = initializer_config(o.gamma_initializer);
   write_beta_gamma_penalties(c, o);
   return c;
 }
 
-LayerPtr layer_normalization_from_config(const std::string&, const std::string& name, const Json& config) {
-  if (field(config, "rms_scaling", false)) throw ValueError("LayerNormalization: densekit does not support `rms_scaling=True`.");
+LayerPtr layer_normalization_from_config(const std::string& class_name, const std::string& name, const Json& config) {
   LayerNormalizationOptions o;
   const Json axis = config.value("axis", Json(-1));
   o.axis = int_list(axis, "axis");
   o.axis_is_list = axis.is_array();
-  read_beta_gamma(config, o);
+  if (class_name == "RMSNormalization") {
+    o.mode = NormalizationMode::RootMeanSquare;
+    o.epsilon = field(config, "epsilon", 1e-6);
+  } else {
+    read_beta_gamma(config, o);
+    if (field(config, "rms_scaling", false)) o.mode = NormalizationMode::VarianceScaled;
+  }
   return std::make_shared<LayerNormalization>(name, o);
 }
 }  // namespace
@@ -173,7 +192,9 @@ const LayerType& layer_normalization_type() {
   static const LayerType type{{{"LayerNormalization",
                                 {"axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
                                  "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
-                                 "rms_scaling"}}}, layer_normalization_config, layer_normalization_from_config};
+                                 "rms_scaling"}},
+                               {"RMSNormalization", {"axis", "epsilon"}}},
+                              layer_normalization_config, layer_normalization_from_config};
   return type;
 }
 

@@ -17,7 +17,7 @@ from densekit.layers.input_layer import Input, InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.lambda_layer import Lambda
 from densekit.layers.layer import Layer
-from densekit.layers.layer_normalization import LayerNormalization
+from densekit.layers.layer_normalization import LayerNormalization, RMSNormalization
 from densekit.layers.merging import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
     minimum, multiply, subtract,
@@ -40,7 +40,7 @@ from densekit.utils import object_serialization
 
 __all__ = [
     "ELU", "Activation", "Add", "Average", "BatchNormalization", "CategoryEncoding", "Identity", "Permute",
-    "RepeatVector", "UnitNormalization", "Concatenate", "Dense", "Dot", "Embedding", "Dropout", "Flatten",
+    "RepeatVector", "RMSNormalization", "UnitNormalization", "Concatenate", "Dense", "Dot", "Embedding", "Dropout", "Flatten",
     "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",

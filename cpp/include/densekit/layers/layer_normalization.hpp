@@ -1,13 +1,22 @@
 // LayerNormalization (keras/src/layers/normalization/layer_normalization.py): per sample,
 // y = (x − μ)/sqrt(σ² + ε)·γ + β with μ, σ² (biased) over the normalized axes, which are the
-// trailing ones (`axis=-1` by default); gamma and beta have the shape of those axes.
+// trailing ones (`axis=-1` by default); gamma and beta have the shape of those axes. Keras's two
+// uncentered forms are modes of it: rms_scaling (deprecated there) y = x/sqrt(σ² + ε)·γ, and
+// RMSNormalization (keras/src/layers/normalization/rms_normalization.py) y = x/sqrt(mean(x²) + ε)·scale.
 #pragma once
 
 #include <densekit/layers/layer.hpp>
 
 namespace densekit {
 
+enum class NormalizationMode {
+  Centered,        // (x − μ)/sqrt(σ² + ε)
+  VarianceScaled,  // x/sqrt(σ² + ε): LayerNormalization(rms_scaling=True), no beta
+  RootMeanSquare,  // x/sqrt(mean(x²) + ε): RMSNormalization, its gamma named "scale", no beta
+};
+
 struct LayerNormalizationOptions {
+  NormalizationMode mode = NormalizationMode::Centered;
   std::vector<int> axis{-1};
   bool axis_is_list = false;  // Keras keeps `axis=-1` an int in the config until the layer is built
   double epsilon = 1e-3;
@@ -24,7 +33,9 @@ struct LayerNormalizationOptions {
 class LayerNormalization : public Layer {
  public:
   LayerNormalization(std::string name, LayerNormalizationOptions options = {});
-  std::string class_name() const override { return "LayerNormalization"; }
+  std::string class_name() const override {
+    return options_.mode == NormalizationMode::RootMeanSquare ? "RMSNormalization" : "LayerNormalization";
+  }
   const LayerNormalizationOptions& options() const { return options_; }
 
   Shape build(const std::vector<Shape>& inputs) override;
