@@ -1,5 +1,8 @@
 """Process-wide settings of the C++ core, and Keras's read-only ones (keras.config)."""
 
+import os
+import warnings
+
 from densekit import _core
 from densekit.backend import (  # noqa: F401  (Keras's names)
     backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format)
@@ -55,3 +58,58 @@ def set_limits(max_parameters=None, max_values_per_sample=None, max_layers=None)
         setattr(limits, name, value)
     _core.set_limits(limits)
     return previous
+
+
+# --- caps on fit / evaluate / predict for debugging runs (keras/src/backend/config.py) ---------
+
+def _limit(value, name):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"`{name}` must be a positive integer or None. Received: {name}={value!r}")
+    return value
+
+
+def _env_limit(variable):
+    value = os.environ.get(variable)
+    return _limit(int(value), variable) if value else None
+
+
+_max_epochs = _env_limit("KERAS_MAX_EPOCHS")
+# Read as a variable by predict's one-row fast path, which a function call would slow.
+steps_cap = _env_limit("KERAS_MAX_STEPS_PER_EPOCH")
+
+
+def set_max_epochs(max_epochs):
+    """Caps the epochs of every ``fit`` (None: no cap); also set by the KERAS_MAX_EPOCHS variable."""
+    global _max_epochs
+    _max_epochs = _limit(max_epochs, "max_epochs")
+
+
+def max_epochs():
+    return _max_epochs
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the steps of each epoch of ``fit`` (its validation too), ``evaluate`` and ``predict``
+    (None: no cap); also set by the KERAS_MAX_STEPS_PER_EPOCH variable."""
+    global steps_cap
+    steps_cap = _limit(max_steps_per_epoch, "max_steps_per_epoch")
+
+
+def max_steps_per_epoch():
+    return steps_cap
+
+
+def capped_epochs(epochs):
+    """``epochs`` within max_epochs(), with Keras's warning when it cuts."""
+    if _max_epochs and _max_epochs < epochs:
+        warnings.warn("Limiting epochs to %d" % _max_epochs, stacklevel=3)
+        return _max_epochs
+    return epochs
+
+
+def capped_steps(steps):
+    """``steps`` (None: the whole data) within max_steps_per_epoch(), with Keras's warning."""
+    if steps_cap and (not steps or steps_cap < steps):
+        warnings.warn("Limiting steps_per_epoch to %d" % steps_cap, stacklevel=3)
+        return steps_cap
+    return steps

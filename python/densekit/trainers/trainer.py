@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from densekit import _core, distribution, losses as losses_module, optimizers
+from densekit import _core, config, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter, data_streams
 from densekit.utils import object_registration
@@ -284,9 +284,10 @@ class Trainer:
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         self._require_compiled()
         verbose = _verbose(verbose) if distribution.process_id() == 0 else 0  # one progress bar: process 0's
-        epochs = _epochs(epochs)
+        epochs = config.capped_epochs(_epochs(epochs))
         batch_size = _optional_positive_int("batch_size", batch_size)
-        steps_per_epoch = _optional_positive_int("steps_per_epoch", steps_per_epoch)
+        steps_per_epoch = config.capped_steps(_optional_positive_int("steps_per_epoch", steps_per_epoch))
+        validation_steps = config.capped_steps(validation_steps) if validation_data is not None else validation_steps
         if data_streams.is_stream(x):
             return self._fit_stream(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
                                     shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
@@ -428,7 +429,7 @@ class Trainer:
                  callbacks=None, return_dict=False):
         self._require_compiled()
         verbose = _verbose(verbose) if distribution.process_id() == 0 else 0
-        steps = _optional_positive_int("steps", steps)
+        steps = config.capped_steps(_optional_positive_int("steps", steps))
         if data_streams.is_stream(x):
             data_streams.check_arguments(x, y, sample_weight, None, False, batch_size)
             source = data_streams.Source(x, steps)
@@ -519,7 +520,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         # A ready array with nothing to report goes straight to C++; it is tested first, as a
         # single-row predict spends microseconds here (and an array is never a stream).
-        if verbose == 0 and callbacks is None and steps is None:
+        if verbose == 0 and callbacks is None and steps is None and config.steps_cap is None:
             ready = self._ready_input(x)
             if ready is not None:
                 return self._core.predict_single(ready, 32 if batch_size is None else _positive_int("batch_size",
@@ -527,7 +528,7 @@ class Trainer:
         if data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size)
-        steps = _optional_positive_int("steps", steps)
+        steps = config.capped_steps(_optional_positive_int("steps", steps))
         verbose = _verbose(verbose)
         xs = data_adapter.input_arrays(self, x)
         batch_size, rows, bar_steps = data_adapter.array_batches(len(xs[0]), batch_size, steps)
@@ -567,7 +568,7 @@ class Trainer:
         """predict on a generator or PyDataset: each batch predicted as it comes, the outputs
         joined (only x of each batch is read)."""
         data_streams.check_arguments(x, None, None, None, False, batch_size)
-        source = data_streams.Source(x, _optional_positive_int("steps", steps))
+        source = data_streams.Source(x, config.capped_steps(_optional_positive_int("steps", steps)))
         verbose = _verbose(verbose)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
