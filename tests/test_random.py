@@ -61,3 +61,20 @@ def test_shuffle_permutes_along_an_axis():
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_categorical_gamma_binomial_and_beta_follow_their_distributions():
+    logits = np.log(np.array([[0.1, 0.6, 0.3], [0.98, 0.01, 0.01]]))
+    draws = random.categorical(logits, 20000, seed=3)
+    assert draws.shape == (2, 20000) and draws.dtype == np.int32
+    np.testing.assert_allclose(np.bincount(draws[0], minlength=3) / 20000, [0.1, 0.6, 0.3], atol=0.015)
+    np.testing.assert_allclose(np.bincount(draws[1], minlength=3) / 20000, [0.98, 0.01, 0.01], atol=0.005)
+    np.testing.assert_array_equal(random.categorical(logits, 5, seed=4), random.categorical(logits, 5, seed=4))
+    g = random.gamma((20000,), alpha=2.0, seed=5)
+    assert g.dtype == np.float32 and abs(g.mean() - 2.0) < 0.05 and abs(g.var() - 2.0) < 0.15
+    b = random.binomial((20000,), counts=10, probabilities=0.3, seed=6)
+    assert b.dtype == np.float32 and abs(b.mean() - 3.0) < 0.05 and set(np.unique(b)) <= set(range(11))
+    beta = random.beta((20000,), alpha=2.0, beta=5.0, seed=7)
+    assert abs(beta.mean() - 2 / 7) < 0.01 and beta.min() >= 0 and beta.max() <= 1
+    with pytest.raises(ValueError, match="2-D tensor"):
+        random.categorical(np.zeros(3), 2)

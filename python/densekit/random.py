@@ -177,4 +177,44 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     return np.where(keep, x / (1 - rate), 0).astype(x.dtype)
 
 
-__all__ = ["SeedGenerator", "dropout", "normal", "randint", "shuffle", "truncated_normal", "uniform"]
+def _arrays_only(name, *values):
+    if any(isinstance(v, KerasTensor) for v in values):
+        raise NotImplementedError(f"densekit.random.{name} draws arrays; a model's graph does not draw it.")
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """``num_samples`` class indices per row of ``logits`` (batch, classes), drawn with the
+    probabilities softmax(logits) gives."""
+    _arrays_only("categorical", logits)
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim != 2:
+        raise ValueError(f"`logits` should be a 2-D tensor with shape [batch_size, num_classes]. Received: "
+                         f"logits={logits.shape}")
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    u = _generator(seed).uniform(size=(len(logits), int(num_samples)))
+    picks = np.array([np.searchsorted(c, row, side="right") for c, row in zip(cumulative, u)]).reshape(u.shape)
+    return np.minimum(picks, logits.shape[1] - 1).astype(dtype)
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Values from a Gamma distribution of shape ``alpha`` and scale 1."""
+    _arrays_only("gamma", alpha)
+    return _generator(seed).gamma(alpha, size=_shape(shape)).astype(_float(dtype))
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Successes out of ``counts`` trials of probability ``probabilities`` (as floats)."""
+    _arrays_only("binomial", counts, probabilities)
+    return _generator(seed).binomial(np.asarray(counts).astype(np.int64), probabilities,
+                                     size=_shape(shape)).astype(_float(dtype))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Values from a Beta distribution of parameters ``alpha`` and ``beta``."""
+    _arrays_only("beta", alpha, beta)
+    return _generator(seed).beta(alpha, beta, size=_shape(shape)).astype(_float(dtype))
+
+
+__all__ = ["SeedGenerator", "beta", "binomial", "categorical", "dropout", "gamma", "normal", "randint", "shuffle",
+           "truncated_normal", "uniform"]
