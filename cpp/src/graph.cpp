@@ -46,6 +46,7 @@ int Graph::add_input(const Shape& shape, const std::string& name, const std::str
   node.shape = shape;
   node.name = name;
   node.dtype = dtype;
+  node.whole_numbers = is_whole_number_dtype(dtype);
   nodes_.push_back(std::move(node));
   inputs_.push_back(static_cast<int>(nodes_.size()) - 1);
   return inputs_.back();
@@ -320,7 +321,7 @@ void Graph::reserve(Workspace& ws, Index rows) const {
       b.cols = shape_size(n.shape);
       if (!n.layer) {  // inputs are views of the caller's data; their gradient only when asked for
         if (input_gradients_) b.grad.resize(static_cast<size_t>(rows * b.cols));
-        if (n.dtype != "float32") b.out.resize(static_cast<size_t>(rows * b.cols));  // the truncated copy
+        if (n.whole_numbers) b.out.resize(static_cast<size_t>(rows * b.cols));  // the truncated copy
         continue;
       }
       std::vector<Shape> in;
@@ -348,7 +349,7 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   for (size_t k = 0; k < inputs_.size(); ++k) {
     // A whole-number input holds what Keras's cast to its integer type leaves: values truncated
     // toward zero (NaN stays NaN, for the layers after it to refuse or pass on).
-    if (nodes_[inputs_[k]].dtype == "float32") continue;
+    if (!nodes_[inputs_[k]].whole_numbers) continue;
     auto& b = ws.nodes_[inputs_[k]];
     const ConstView x = inputs[k];
     for (Index i = 0; i < x.rows * x.cols; ++i) b.out[i] = std::trunc(x.data[i]);

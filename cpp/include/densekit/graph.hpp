@@ -22,6 +22,7 @@ struct Node {
   // An input's declared type: "float32", or an integer or bool type (whole numbers, carried as
   // float32 and truncated toward zero on the way in, as Keras casts such an input).
   std::string dtype = "float32";
+  bool whole_numbers = false;  // dtype is an integer type or bool (checked once, not every forward)
   // A layer called with an explicit training flag (Dropout(0.5)(x, training=True)) runs in
   // that mode whatever the model does; otherwise it follows the model (fit: training).
   std::optional<bool> training;
