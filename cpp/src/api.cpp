@@ -63,9 +63,8 @@ LayerPtr Flatten(const std::string& name) { return std::make_shared<densekit::Fl
 namespace {
 LayerPtr global_pooling(GlobalPooling::Kind kind, int dimensions, const std::string& data_format, bool keepdims,
                         const std::string& name) {
-  const std::string class_name = std::string(kind == GlobalPooling::Kind::Average ? "GlobalAveragePooling" : "GlobalMaxPooling") +
-                                 std::to_string(dimensions) + "D";
-  return std::make_shared<GlobalPooling>(name_or(name, class_name.c_str()), kind, dimensions, channels_first(data_format),
+  return std::make_shared<GlobalPooling>(name_or(name, GlobalPooling::class_name_for(kind, dimensions).c_str()), kind,
+                                         dimensions, channels_first(data_format),
                                          keepdims);
 }
 }  // namespace

@@ -46,7 +46,7 @@ int Graph::add_input(const Shape& shape, const std::string& name, const std::str
   node.shape = shape;
   node.name = name;
   node.dtype = dtype;
-  node.whole_numbers = is_whole_number_dtype(dtype);
+  node.cast = whole_number_cast(dtype);
   nodes_.push_back(std::move(node));
   inputs_.push_back(static_cast<int>(nodes_.size()) - 1);
   return inputs_.back();
@@ -321,7 +321,7 @@ void Graph::reserve(Workspace& ws, Index rows) const {
       b.cols = shape_size(n.shape);
       if (!n.layer) {  // inputs are views of the caller's data; their gradient only when asked for
         if (input_gradients_) b.grad.resize(static_cast<size_t>(rows * b.cols));
-        if (n.whole_numbers) b.out.resize(static_cast<size_t>(rows * b.cols));  // the truncated copy
+        if (n.cast != WholeNumberCast::None) b.out.resize(static_cast<size_t>(rows * b.cols));  // the cast copy
         continue;
       }
       std::vector<Shape> in;
@@ -347,12 +347,12 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   ws.inputs_ = inputs;
   ws.training_ = training;
   for (size_t k = 0; k < inputs_.size(); ++k) {
-    // A whole-number input holds what Keras's cast to its integer type leaves: values truncated
-    // toward zero (NaN stays NaN, for the layers after it to refuse or pass on).
-    if (!nodes_[inputs_[k]].whole_numbers) continue;
+    // A whole-number input holds what Keras's cast to its type leaves (cast_whole_number).
+    const WholeNumberCast cast = nodes_[inputs_[k]].cast;
+    if (cast == WholeNumberCast::None) continue;
     auto& b = ws.nodes_[inputs_[k]];
     const ConstView x = inputs[k];
-    for (Index i = 0; i < x.rows * x.cols; ++i) b.out[i] = std::trunc(x.data[i]);
+    for (Index i = 0; i < x.rows * x.cols; ++i) b.out[i] = cast_whole_number(x.data[i], cast);
     ws.inputs_[k] = ConstView{b.out.data(), x.rows, x.cols};
   }
   std::vector<ConstView>& in = ws.in_;

@@ -63,9 +63,10 @@ def set_limits(max_parameters=None, max_values_per_sample=None, max_layers=None)
 # --- caps on fit / evaluate / predict for debugging runs (keras/src/backend/config.py) ---------
 
 def _limit(value, name):
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"`{name}` must be a positive integer or None. Received: {name}={value!r}")
-    return value
+    """A cap: a positive integer, or None; 0 is no cap too, as Keras reads it."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"`{name}` must be a non-negative integer or None. Received: {name}={value!r}")
+    return value or None
 
 
 def _env_limit(variable):

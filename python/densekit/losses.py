@@ -64,7 +64,7 @@ class Loss:
             return  # its call() is the loss (even below a built-in class): compile() traces it
         self._core = _core.Loss.from_name(self._core_name)
         self._core.reduction = _core.Loss.reduction_from_name(reduction or "none")
-        self._core.identifier = ""  # a loss object: saved as its class (get() marks strings)
+        self._core.identifier = ""  # a loss object: saved as its class (loss_object() marks strings)
         self._core.display_name = self.name
         for key, value in params.items():
             setattr(self._core, key, value)
@@ -99,6 +99,12 @@ class Loss:
         and reduced over the batch as Keras's reduce_weighted_values does."""
         from densekit.layers.operation_layers import LossOp, reduce_whole
         if self._core is not None:
+            learned = weighted_ancestor(y_true)
+            if learned is not None:
+                raise NotImplementedError(
+                    f"The loss '{self.name}' received y_true computed by layer '{learned.name}', which has weights: "
+                    "densekit's built-in losses send no gradient to y_true. Write the loss with densekit.ops (its "
+                    "gradient reaches both arguments), or pass ops.stop_gradient(y_true) if none should flow.")
             y_true = y_true if isinstance(y_true, KerasTensor) else np.asarray(y_true)
             values = LossOp(serialize_object(self))([y_true, y_pred])
         else:
@@ -120,6 +126,24 @@ class Loss:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def weighted_ancestor(tensor):
+    """A layer with weights that the symbolic ``tensor`` is computed from (not through a
+    stop_gradient), or None: what a built-in loss's y_true must not depend on."""
+    seen, stack = set(), [tensor]
+    while stack:
+        node = getattr(stack.pop(), "_node", None)
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        core = getattr(node.layer, "_core", None)
+        if getattr(node.layer, "op", None) == "stop_gradient":
+            continue
+        if core is not None and core.built and core.weight_names():
+            return node.layer
+        stack.extend(node.inputs)
+    return None
 
 
 def _reduce(values, sample_weight, reduction):

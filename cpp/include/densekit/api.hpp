@@ -25,7 +25,8 @@ namespace densekit {
 // Layers with Keras's defaults; a name is generated ("dense", "dense_1", ...) when none is given.
 namespace layers {
 // dtype "float32", or an integer type (or "bool") for whole numbers such as an Embedding's
-// indices: values are truncated toward zero, as Keras casts them.
+// indices: each value becomes what Keras's cast to that type makes of it (truncated toward zero;
+// wrapped around the range of the narrow types; 1 where non-zero for bool).
 LayerPtr Input(const Shape& shape, const std::string& name = "", const std::string& dtype = "float32");
 LayerPtr Dense(int64_t units, const std::string& activation = "linear", bool use_bias = true,
                const std::string& kernel_initializer = "glorot_uniform", const std::string& bias_initializer = "zeros",

@@ -2,6 +2,7 @@
 // flat parameter buffer with per-layer views, and reusable per-batch buffers.
 #pragma once
 
+#include <densekit/layers/input_layer.hpp>
 #include <densekit/layers/layer.hpp>
 #include <densekit/optimizers.hpp>
 #include <densekit/tensor.hpp>
@@ -20,9 +21,9 @@ struct Node {
   Shape shape;               // per-sample output shape
   std::string name;          // the input's or the layer's name
   // An input's declared type: "float32", or an integer or bool type (whole numbers, carried as
-  // float32 and truncated toward zero on the way in, as Keras casts such an input).
+  // float32, each value what Keras's cast to the type makes of it: cast_whole_number).
   std::string dtype = "float32";
-  bool whole_numbers = false;  // dtype is an integer type or bool (checked once, not every forward)
+  WholeNumberCast cast = WholeNumberCast::None;  // from dtype, once (not every forward)
   // A layer called with an explicit training flag (Dropout(0.5)(x, training=True)) runs in
   // that mode whatever the model does; otherwise it follows the model (fit: training).
   std::optional<bool> training;

@@ -84,8 +84,9 @@ Json embedding_config(const Layer& layer) {
 LayerPtr embedding_from_config(const std::string&, const std::string& name, const Json& config) {
   require_null(config, {"lora_rank", "quantization_config", "weights"}, "Embedding");
   if (field(config, "mask_zero", false))
-    throw ValueError("Embedding layer '" + name + "': densekit has no masks (mask_zero=True), which only layers that "
-                     "read masks (recurrent ones, attention) use.");
+    throw ValueError("Embedding layer '" + name + "': densekit has no masks (mask_zero=True), with which Keras's "
+                     "GlobalAveragePooling1D, recurrent and attention layers skip the padded steps; here index 0 is "
+                     "embedded like the others.");
   for (const char* key : {"input_dim", "output_dim"})
     if (!config.contains(key)) throw ValueError("The config of Embedding layer '" + name + "' has no `" + key + "`.");
   EmbeddingOptions options;

@@ -10,8 +10,9 @@ Shape Flatten::build(const std::vector<Shape>& inputs) {
   const Shape& in = inputs[0];
   // keras/src/layers/reshaping/flatten.py moves the channel axis last only for rank > 2.
   const bool reorders = channels_first_ && in.size() >= 2;
+  if (reorders) expect_same_shapes(inputs);  // the reordering below is this shape's
   channels_ = reorders ? in[0] : 0;
-  positions_ = reorders ? shape_size(in) / std::max<Index>(in[0], 1) : 0;
+  positions_ = reorders ? shape_size(in) / in[0] : 0;
   mark_built();
   return {shape_size(in)};
 }

@@ -24,9 +24,11 @@ GlobalPooling::GlobalPooling(std::string name, Kind kind, int dimensions, bool c
       dimensions_(dimensions),
       channels_first_(channels_first) {}
 
-std::string GlobalPooling::class_name() const {
-  return std::string(kind_ == Kind::Average ? "GlobalAveragePooling" : "GlobalMaxPooling") + std::to_string(dimensions_) + "D";
+std::string GlobalPooling::class_name_for(Kind kind, int dimensions) {
+  return std::string(kind == Kind::Average ? "GlobalAveragePooling" : "GlobalMaxPooling") + std::to_string(dimensions) + "D";
 }
+
+std::string GlobalPooling::class_name() const { return class_name_for(kind_, dimensions_); }
 
 Shape GlobalPooling::build(const std::vector<Shape>& inputs) {
   expect_inputs(name(), inputs, 1);
@@ -36,8 +38,6 @@ Shape GlobalPooling::build(const std::vector<Shape>& inputs) {
     throw ValueError("Input 0 of layer \"" + name() + "\" is incompatible with the layer: expected ndim=" +
                      std::to_string(expected + 1) + ", found ndim=" + std::to_string(inputs[0].size() + 1) +
                      ". Full shape received: " + shape_to_string(inputs[0]));
-  for (Index d : inputs[0])
-    if (d == 0) throw ValueError("Layer '" + name() + "' received an input with an empty axis: " + shape_to_string(inputs[0]) + ".");
   return Reduce::build(inputs);
 }
 

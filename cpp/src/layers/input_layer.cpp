@@ -1,5 +1,6 @@
 #include <densekit/errors.hpp>
 #include <densekit/layers/input_layer.hpp>
+#include <cmath>
 #include "layers/registry.hpp"
 
 namespace densekit {
@@ -9,6 +10,44 @@ bool is_whole_number_dtype(const std::string& dtype) {
   for (const char* name : kWhole)
     if (dtype == name) return true;
   return false;
+}
+
+WholeNumberCast whole_number_cast(const std::string& dtype) {
+  if (dtype == "bool") return WholeNumberCast::Bool;
+  if (dtype == "int8") return WholeNumberCast::Int8;
+  if (dtype == "int16") return WholeNumberCast::Int16;
+  if (dtype == "uint8") return WholeNumberCast::UInt8;
+  if (dtype == "uint16") return WholeNumberCast::UInt16;
+  if (dtype == "uint32") return WholeNumberCast::UInt32;
+  if (dtype == "uint64") return WholeNumberCast::UInt64;
+  return is_whole_number_dtype(dtype) ? WholeNumberCast::Truncate : WholeNumberCast::None;
+}
+
+namespace {
+// v (whole) taken modulo 2^bits into [0, 2^bits), or into [-2^(bits-1), 2^(bits-1)) when signed.
+double wrap_to_bits(double v, int bits, bool is_signed) {
+  const double range = std::ldexp(1.0, bits);
+  double r = std::fmod(v, range);
+  if (r < 0) r += range;
+  if (is_signed && r >= range / 2) r -= range;
+  return r;
+}
+}  // namespace
+
+float cast_whole_number(float x, WholeNumberCast cast) {
+  if (std::isnan(x) || cast == WholeNumberCast::None) return x;
+  if (cast == WholeNumberCast::Bool) return x != 0.0f ? 1.0f : 0.0f;
+  const double v = std::trunc(static_cast<double>(x));
+  if (std::isinf(v)) return static_cast<float>(v);
+  switch (cast) {
+    case WholeNumberCast::Int8: return static_cast<float>(wrap_to_bits(v, 8, true));
+    case WholeNumberCast::Int16: return static_cast<float>(wrap_to_bits(v, 16, true));
+    case WholeNumberCast::UInt8: return static_cast<float>(wrap_to_bits(v, 8, false));
+    case WholeNumberCast::UInt16: return static_cast<float>(wrap_to_bits(v, 16, false));
+    case WholeNumberCast::UInt32: return static_cast<float>(wrap_to_bits(v, 32, false));
+    case WholeNumberCast::UInt64: return static_cast<float>(wrap_to_bits(v, 64, false));
+    default: return static_cast<float>(v);  // int32, int64
+  }
 }
 
 void check_input_dtype(const std::string& dtype, const std::string& input_name) {

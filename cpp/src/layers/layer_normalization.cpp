@@ -11,13 +11,9 @@ namespace densekit {
 
 LayerNormalization::LayerNormalization(std::string name, LayerNormalizationOptions options)
     : Layer(std::move(name)), options_(std::move(options)) {
-  if (options_.mode != NormalizationMode::Centered) {  // Keras's uncentered forms: gamma always, no beta
-    options_.scale = true;
-    options_.center = false;
-  }
-  if (options_.axis.empty()) throw ValueError("LayerNormalization: `axis` must name at least one axis.");
+  if (options_.axis.empty()) throw ValueError(class_name() + ": `axis` must name at least one axis.");
   if (!(options_.epsilon > 0.0))
-    throw ValueError("LayerNormalization: `epsilon` must be positive. Received: epsilon=" + std::to_string(options_.epsilon));
+    throw ValueError(class_name() + ": `epsilon` must be positive. Received: epsilon=" + std::to_string(options_.epsilon));
 }
 
 Shape LayerNormalization::build(const std::vector<Shape>& inputs) {
@@ -31,14 +27,14 @@ Shape LayerNormalization::build(const std::vector<Shape>& inputs) {
     if (axis < 0 || axis >= rank)
       throw ValueError("Axis " + std::to_string(a) + " is out of bounds for input shape " + shape_to_string(s) +
                        ". Ensure axis is within the range of input dimensions.");
-    if (axis == 0) throw ValueError("Layer '" + name() + "': densekit's LayerNormalization cannot normalize over the batch axis.");
+    if (axis == 0) throw ValueError("Layer '" + name() + "': densekit's " + class_name() + " cannot normalize over the batch axis.");
     axes.push_back(axis);
   }
   std::sort(axes.begin(), axes.end());
   // The normalized axes must be the trailing ones, so each group is contiguous in a row.
   for (size_t i = 0; i < axes.size(); ++i)
     if (axes[i] != rank - static_cast<int>(axes.size()) + static_cast<int>(i))
-      throw ValueError("Layer '" + name() + "': densekit's LayerNormalization normalizes trailing axes only (for example axis=-1 or "
+      throw ValueError("Layer '" + name() + "': densekit's " + class_name() + " normalizes trailing axes only (for example axis=-1 or "
                        "axis=[-2, -1]); received axis for input shape " + shape_to_string(s) + ".");
   param_shape_.clear();
   for (int a : axes) param_shape_.push_back(s[a - 1]);
@@ -50,9 +46,9 @@ Shape LayerNormalization::build(const std::vector<Shape>& inputs) {
 std::vector<WeightSpec> LayerNormalization::weight_specs() const {
   std::vector<WeightSpec> specs;
   const char* gamma = options_.mode == NormalizationMode::RootMeanSquare ? "scale" : "gamma";
-  if (options_.scale)
+  if (has_gamma())
     specs.push_back({gamma, param_shape_, true, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint});
-  if (options_.center)
+  if (has_beta())
     specs.push_back({"beta", param_shape_, true, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint});
   return specs;
 }
@@ -60,8 +56,8 @@ std::vector<WeightSpec> LayerNormalization::weight_specs() const {
 void LayerNormalization::bind(const std::vector<float*>& params, const std::vector<float*>& grads) {
   size_t i = 0;
   gamma_ = gamma_grad_ = beta_ = beta_grad_ = nullptr;
-  if (options_.scale) gamma_ = params.at(i), gamma_grad_ = grads.at(i), ++i;
-  if (options_.center) beta_ = params.at(i), beta_grad_ = grads.at(i);
+  if (has_gamma()) gamma_ = params.at(i), gamma_grad_ = grads.at(i), ++i;
+  if (has_beta()) beta_ = params.at(i), beta_grad_ = grads.at(i);
 }
 
 Index LayerNormalization::scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const {

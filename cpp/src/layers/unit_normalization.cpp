@@ -21,6 +21,7 @@ UnitNormalization::UnitNormalization(std::string name, std::vector<int> axes, bo
 
 Shape UnitNormalization::build(const std::vector<Shape>& inputs) {
   expect_inputs(name(), inputs, 1);
+  expect_same_shapes(inputs);  // the groups below are this shape's
   const Shape& in = inputs[0];
   const int rank = static_cast<int>(in.size());
   Shape kept = in;  // the shape of the groups: normalized axes as 1

@@ -9,10 +9,10 @@ class CategoryEncoding(Layer):
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
         self.num_tokens = num_tokens
-        self.output_mode = "multi_hot" if output_mode == "binary" else output_mode
         self.sparse = sparse
-        self._core = core_from_config(self, "CategoryEncoding", num_tokens=num_tokens, output_mode=self.output_mode,
+        self._core = core_from_config(self, "CategoryEncoding", num_tokens=num_tokens, output_mode=output_mode,
                                       sparse=bool(sparse))
+        self.output_mode = self.get_config()["output_mode"]  # Keras's deprecated "binary" is "multi_hot"
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "one_hot":

@@ -20,9 +20,6 @@ class Embedding(Layer):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
                 raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value} "
                                  f"(of type {type(value).__name__}).")
-        if mask_zero:
-            raise ValueError("densekit has no masks (mask_zero=True), which only layers that read masks (recurrent "
-                             "ones, attention) use.")
         for arg, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
             if value is not None:
                 raise ValueError(f"densekit's Embedding does not support `{arg}`. Received: {arg}={value!r}")
@@ -31,7 +28,7 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self._core = core_from_config(
-            self, "Embedding", input_dim=self.input_dim, output_dim=self.output_dim,
+            self, "Embedding", input_dim=self.input_dim, output_dim=self.output_dim, mask_zero=bool(mask_zero),
             embeddings_initializer=initializers.core(self.embeddings_initializer),
             embeddings_regularizer=regularizers.core(self.embeddings_regularizer),
             embeddings_constraint=constraints.core(self.embeddings_constraint))

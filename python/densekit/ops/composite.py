@@ -113,7 +113,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
         return out
     if scalar(scale) is None:
         raise unsupported("rms_normalization", "its `scale` is an array; densekit records a number. For a learned "
-                                               "scale use layers.LayerNormalization(rms_scaling=...) or a Layer subclass.")
+                                               "scale use layers.RMSNormalization.")
     return ops.multiply(out, scalar(scale))
 
 

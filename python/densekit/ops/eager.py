@@ -13,11 +13,14 @@ _NOT_RECORDED = "densekit computes it on arrays only (no recorded form in a mode
 
 
 def _keras_dtype(*values):
-    """The dtype Keras gives a result of these Python numbers or arrays: int32 for Python ints,
-    floatx for Python floats (keras/src/backend/common/dtypes.py)."""
-    kinds = [v.dtype if hasattr(v, "dtype") else np.dtype(np.int32) if isinstance(v, (int, np.integer))
-             and not isinstance(v, bool) else np.dtype(floatx()) for v in values if v is not None]
-    return np.result_type(*kinds)
+    """The dtype Keras gives a result of these Python numbers or arrays (keras/src/backend/common/
+    dtypes.py): a Python float makes it floatx (float64 only for a float64 array), Python ints
+    int32 (int64 for an int64 array)."""
+    values = [v for v in values if v is not None]
+    arrays = [np.dtype(v.dtype) for v in values if hasattr(v, "dtype")]
+    if any(isinstance(v, float) or np.dtype(getattr(v, "dtype", np.int32)).kind == "f" for v in values):
+        return np.dtype(np.float64) if np.dtype(np.float64) in arrays else np.dtype(floatx())
+    return np.dtype(np.int64) if np.dtype(np.int64) in arrays else np.dtype(np.int32)
 
 
 def _creation(name, fn):
@@ -40,7 +43,7 @@ def _arange(start, stop=None, step=None, dtype=None):
 
 def _float_dtype(*values):
     """floatx, or float64 when an array argument is float64 (Keras's result_type(..., float))."""
-    return np.float64 if _keras_dtype(*values) == np.float64 else np.dtype(floatx())
+    return _keras_dtype(*values, 0.0)
 
 
 def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -99,7 +102,10 @@ def _top_k(x, k, sorted=True):
     """The k largest values along the last axis and their positions (int32), the earlier
     position first among equal values, as Keras's stable top_k."""
     x = _t(x)
-    order = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    n = x.shape[-1]
+    # Descending and stable without negating (unsigned values would wrap): a stable ascending
+    # sort of the reversed row, read backwards.
+    order = (n - 1 - np.argsort(np.flip(x, axis=-1), axis=-1, kind="stable"))[..., ::-1][..., :k]
     return np.take_along_axis(x, order, axis=-1), order.astype(np.int32)
 
 
@@ -107,9 +113,11 @@ def _in_top_k(targets, predictions, k):
     """Whether each target's prediction is among the k largest of its row (ties at the k-th
     value count as in, as in Keras)."""
     predictions = _t(predictions)
-    target_values = np.take_along_axis(predictions, np.asarray(targets).astype(np.int64)[..., None], axis=-1)
-    kth = np.sort(predictions, axis=-1)[..., -k][..., None]
-    return np.any(target_values >= kth, axis=-1)
+    target_values = np.take_along_axis(predictions, np.asarray(targets).astype(np.int64)[..., None], axis=-1)[..., 0]
+    if k <= 0:
+        return np.zeros(target_values.shape, dtype=bool)
+    kth = np.sort(predictions, axis=-1)[..., -min(int(k), predictions.shape[-1])]
+    return target_values >= kth
 
 
 def _float_result(numpy_fn):

@@ -4,6 +4,8 @@ erf, the tests for NaN and infinity, and the floor modulo, floor division, arcta
 logaddexp and logical_xor of two tensors or a tensor and a number. Each records an
 ElementwiseOp or BinaryOp with its C++ gradient (docs/ops.md)."""
 
+import math
+
 import numpy as np
 
 from densekit.layers.operation_layers import BinaryOp, ElementwiseOp
@@ -12,9 +14,13 @@ from densekit.ops.numpy import _t, _unary
 from densekit.ops.symbolic import check_constant, is_symbolic, unsupported
 
 
+_erf64 = np.vectorize(math.erf, otypes=[np.float64])
+
+
 def _erf(x):
-    # NumPy has no erf: the C++ op computes it, on a one-op graph (float32, as Keras computes it).
-    return ElementwiseOp("erf", name="erf")(np.asarray(x, dtype=np.float32))
+    # NumPy has no erf: Python's, element by element, in x's float type (float32 for others).
+    x = np.asarray(x)
+    return _erf64(x).astype(x.dtype if x.dtype.kind == "f" else np.float32)
 
 
 ceil = _unary("ceil", np.ceil)

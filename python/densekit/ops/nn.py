@@ -109,9 +109,18 @@ def _class_axis(axis, name, output):
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """−Σ target · log(output) over the classes, one value a sample (keras.ops.categorical_crossentropy:
-    the loss function without label smoothing)."""
+    the loss function without label smoothing). A target computed by layers with weights is
+    recorded op by op, as Keras computes it, so that its gradient flows too."""
     _class_axis(axis, "categorical_crossentropy", output)
-    return losses.categorical_crossentropy(target, output, from_logits=from_logits)
+    if not is_symbolic(target) or losses.weighted_ancestor(target) is None:
+        return losses.categorical_crossentropy(target, output, from_logits=from_logits)
+    from densekit.ops import numpy as ops
+    if from_logits:
+        log_prob = log_softmax(output)
+    else:
+        output = ops.divide(output, ops.sum(output, axis=-1, keepdims=True))
+        log_prob = ops.log(ops.clip(output, epsilon(), 1.0 - epsilon()))
+    return ops.negative(ops.sum(ops.multiply(target, log_prob), axis=-1))
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):

@@ -196,6 +196,16 @@ def check_input_shapes(arrays, shapes, first_layer_name, names=None):
     return out
 
 
+def first_batches(data, steps, batch_size):
+    """The (xs, ys, sample_weight) arrays cut to their first ``steps`` batches (all of them for
+    None): Keras validates on validation_steps batches of arrays too."""
+    if data is None or not steps:
+        return data
+    rows = int(steps) * int(batch_size)
+    xs, ys, sw = data
+    return [x[:rows] for x in xs], [y[:rows] for y in ys], None if sw is None else sw[:rows]
+
+
 def split_validation(arrays, fraction):
     """The last ``fraction`` of every array, taken before shuffling: (train, validation)."""
     if not 0 < fraction < 1:

@@ -287,7 +287,9 @@ class Trainer:
         epochs = config.capped_epochs(_epochs(epochs))
         batch_size = _optional_positive_int("batch_size", batch_size)
         steps_per_epoch = config.capped_steps(_optional_positive_int("steps_per_epoch", steps_per_epoch))
-        validation_steps = config.capped_steps(validation_steps) if validation_data is not None else validation_steps
+        validation_steps = _optional_positive_int("validation_steps", validation_steps)
+        validation_steps = config.capped_steps(validation_steps) if validation_data is not None or validation_split \
+            else validation_steps
         if data_streams.is_stream(x):
             return self._fit_stream(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
                                     shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
@@ -315,6 +317,7 @@ class Trainer:
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
+        validation = data_adapter.first_batches(validation, validation_steps, validation_batch_size or batch_size)
         options = _fit_options(shuffle, class_weight, validation_batch_size, validation_freq)
         steps = math.ceil(len(xs[0]) / _local_batch_size(batch_size))  # the C++ loop refuses empty data
         if steps_per_epoch:

@@ -14,6 +14,8 @@ class GlobalPooling : public Reduce {
   // (spatial..., channels); keepdims: the spatial axes stay with length 1.
   GlobalPooling(std::string name, Kind kind, int dimensions, bool channels_first, bool keepdims);
   std::string class_name() const override;
+  // "GlobalAveragePooling1D", "GlobalMaxPooling3D", ...
+  static std::string class_name_for(Kind kind, int dimensions);
   Kind kind() const { return kind_; }
   int dimensions() const { return dimensions_; }
   bool channels_first() const { return channels_first_; }

@@ -47,6 +47,9 @@ class LayerNormalization : public Layer {
 
  private:
   void bind(const std::vector<float*>& params, const std::vector<float*>& grads) override;
+  // Keras's uncentered forms always have gamma and never beta, whatever center and scale say.
+  bool has_gamma() const { return options_.scale || options_.mode != NormalizationMode::Centered; }
+  bool has_beta() const { return options_.center && options_.mode == NormalizationMode::Centered; }
   LayerNormalizationOptions options_;
   Shape param_shape_;
   Index group_ = 0;  // values normalized together (the product of the normalized dims)
