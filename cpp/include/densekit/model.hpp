@@ -193,6 +193,12 @@ class Model {
   // own, and the model's generator only shuffles, identically everywhere.
   Rng& step_rng() { return distribution_.communicator ? local_rng_ : rng_; }
   void update_metrics(Workspace& ws, const Data& batch);
+  // Output k's values per sample over its last axis: the positions (steps, pixels) an output of
+  // shape (batch, ..., classes) holds; each is a row for the losses and built-in metrics.
+  Index positions(size_t k) const;
+  // Target columns per position when a target of `y_cols` columns splits evenly over output k's
+  // positions (labels (batch, steps) for outputs (batch, steps, classes)), else `y_cols`.
+  Index target_cols_per_position(size_t k, Index y_cols) const;
   Logs run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint);
   Logs run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, bool handle_sigint);
   // The batch's data checked (the first batch also resolves the losses and metrics), with the
@@ -232,6 +238,7 @@ class Model {
   DataParallel distribution_;
   Rng local_rng_;
   std::vector<float> reduce_buffer_;    // gradients x rows, then rows and stop: one allreduce
+  std::vector<float> position_weights_;  // sample weights repeated for each position of an output
   std::vector<double> state_buffer_;    // loss and metric accumulators
 };
 

@@ -67,8 +67,20 @@ void Model::check_data(const Data& data, bool with_targets) const {
     if (compile_.losses.empty()) continue;
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
     const Loss& loss = compile_.losses[k];
-    if (loss.traced) loss.check_targets(data.y[k], shape_size(graph_->shape(outputs[k])));  // its traced shapes
-    else loss.resolved(data.y[k].cols, pcols).check_targets(data.y[k], pcols);
+    if (loss.traced) {
+      loss.check_targets(data.y[k], shape_size(graph_->shape(outputs[k])));  // its traced shapes
+      continue;
+    }
+    // Per position of the output (each a row of its last axis, as the loss computes it).
+    const Index p = positions(k);
+    if (p > 1 && data.y[k].cols % p != 0)
+      throw ValueError("Arguments `target` and `output` must have the same shape: output " + std::to_string(k) + " has " +
+                       std::to_string(p) + " positions of " + std::to_string(pcols) + " values a sample (shape " +
+                       shape_to_string(graph_->shape(outputs[k])) + "), its target " + std::to_string(data.y[k].cols) +
+                       " values a sample.");
+    const Index tcols = target_cols_per_position(k, data.y[k].cols);
+    const Index rows = data.y[k].rows * (data.y[k].cols / tcols);
+    loss.resolved(tcols, pcols).check_targets(ConstView{data.y[k].data, rows, tcols}, pcols);
   }
   if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
 }

@@ -33,12 +33,14 @@ void Model::resolve(const Data& data) {
   weighted_metrics_.assign(outputs.size(), {});
   for (size_t k = 0; k < outputs.size(); ++k) {
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
+    // (A model compiled without a loss may be given no targets: its metrics then have none either.)
+    const Index tcols = k < data.y.size() ? target_cols_per_position(k, data.y[k].cols) : 0;
     if (!compile_.losses.empty())  // else compiled without a loss: the model's own losses only
-      losses_.push_back(compile_.losses[k].resolved(data.y[k].cols, pcols));
+      losses_.push_back(compile_.losses[k].resolved(tcols, pcols));
     // A metric object given to compile() is the one the model updates (Keras's users read its
     // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
     auto bind = [&](const MetricPtr& m) {
-      if (m->kind() == MetricKind::AutoAccuracy) return m->resolved(data.y[k].cols, pcols);
+      if (m->kind() == MetricKind::AutoAccuracy) return m->resolved(tcols, pcols);
       m->build(pcols);  // per-column state sized before any process shares it
       return m;
     };
@@ -99,6 +101,14 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     const Index last = shape.empty() ? 1 : shape.back();
     const Index rows = out.rows * (out.cols / last), tcols = batch.y[k].cols / (out.cols / last);
     const Loss& loss = losses_[k];
+    // Each position of the output (a row of its last axis) weighs as its sample does.
+    const float* sample_weight = batch.sample_weight;
+    if (sample_weight && rows != out.rows) {
+      const Index p = rows / out.rows;
+      position_weights_.resize(static_cast<size_t>(rows));
+      for (Index i = 0; i < out.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, batch.sample_weight[i]);
+      sample_weight = position_weights_.data();
+    }
     const double weight = compile_.loss_weights[k];
     double value;
     if (loss.traced) {  // a loss traced from Python: its graph computes the value and the gradient
@@ -116,14 +126,14 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
       const Index size = grad.rows * grad.cols;
       if (repeated && repeated_grad_.size() < static_cast<size_t>(size)) repeated_grad_.resize(static_cast<size_t>(size));
       float* target = repeated ? repeated_grad_.data() : grad.data;
-      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), target)
-                       : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), target);
+      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), target)
+                       : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), target);
       if (weight != 1.0)
         for (Index i = 0; i < size; ++i) target[i] *= static_cast<float>(weight);
       if (repeated)
         for (Index i = 0; i < size; ++i) grad.data[i] += target[i];
     } else {
-      value = loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, batch.sample_weight, double(rows), nullptr);
+      value = loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), nullptr);
     }
     output_loss_total_[k] += value * double(batch.rows);
     total += weight * value;
@@ -223,11 +233,39 @@ void Model::reduce_accumulators() {
       for (const auto& m : per_output) in = m->restore_state(in);
 }
 
+Index Model::positions(size_t k) const {
+  const Shape& shape = graph_->shape(graph_->output_nodes()[k]);
+  const Index last = shape.empty() ? 1 : shape.back();
+  return last > 0 ? shape_size(shape) / last : 1;
+}
+
+Index Model::target_cols_per_position(size_t k, Index y_cols) const {
+  const Index p = positions(k);
+  return p > 1 && y_cols % p == 0 ? y_cols / p : y_cols;
+}
+
 void Model::update_metrics(Workspace& ws, const Data& batch) {
   for (size_t k = 0; k < metrics_.size(); ++k) {
+    if (metrics_[k].empty() && weighted_metrics_[k].empty()) continue;  // (a model without a loss has no targets)
     const ConstView out = graph_->output(ws, static_cast<int>(k));
-    for (auto& m : metrics_[k]) m->update(batch.y[k], out, nullptr);
-    for (auto& m : weighted_metrics_[k]) m->update(batch.y[k], out, batch.sample_weight);
+    const ConstView y = batch.y[k];
+    // Keras's built-in metrics see an output of several positions (batch, steps, classes) as
+    // rows of its last axis, each weighted by its sample's weight; a traced metric sees the
+    // tensors it was traced for.
+    const Index p = positions(k);
+    const bool split = p > 1 && y.cols % p == 0;
+    const ConstView y_rows = split ? ConstView{y.data, y.rows * p, y.cols / p} : y;
+    const ConstView out_rows = split ? ConstView{out.data, out.rows * p, out.cols / p} : out;
+    const float* weights = batch.sample_weight;
+    if (split && weights) {
+      position_weights_.resize(static_cast<size_t>(y.rows * p));
+      for (Index i = 0; i < y.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, weights[i]);
+    }
+    const float* row_weights = split && weights ? position_weights_.data() : weights;
+    const auto by_rows = [](const Metric& m) { return m.kind() != MetricKind::Stateful && !m.loss.traced; };
+    for (auto& m : metrics_[k]) by_rows(*m) ? m->update(y_rows, out_rows, nullptr) : m->update(y, out, nullptr);
+    for (auto& m : weighted_metrics_[k])
+      by_rows(*m) ? m->update(y_rows, out_rows, row_weights) : m->update(y, out, weights);
   }
 }
 
