@@ -16,11 +16,12 @@ from densekit.utils.data_tuples import pack_x_y_sample_weight, unpack_x_y_sample
 from densekit.utils.progbar import Progbar  # noqa: F401
 from densekit.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from densekit.utils.sequences import pad_sequences  # noqa: F401
+from densekit.utils.timeseries import timeseries_dataset_from_array  # noqa: F401
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot",
            "PyDataset", "Sequence", "serialize_keras_object", "deserialize_keras_object", "Progbar",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "pad_sequences",
-           "is_keras_tensor", "standardize_dtype"]
+           "is_keras_tensor", "standardize_dtype", "timeseries_dataset_from_array"]
 
 
 def __getattr__(name):

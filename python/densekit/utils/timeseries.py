@@ -1,0 +1,90 @@
+"""timeseries_dataset_from_array (keras/src/utils/timeseries_dataset_utils.py): sliding windows
+over a timeseries array, batched, as a PyDataset that fit, evaluate and predict take (Keras returns
+a tf.data.Dataset; densekit has no TensorFlow)."""
+
+import numbers
+
+import numpy as np
+
+from densekit.utils.py_dataset import PyDataset
+
+
+class TimeseriesDataset(PyDataset):
+    """Batches of windows ``data[start + p + k·sampling_rate]`` (k < sequence_length) for each
+    start position p, with ``targets[start + p]`` when targets are given."""
+
+    def __init__(self, data, targets, positions, offsets, start_index, batch_size):
+        super().__init__()
+        self._data, self._targets = data, targets
+        self._positions, self._offsets = positions, offsets
+        self._start, self._batch_size = start_index, batch_size
+
+    def __len__(self):
+        if self._batch_size is None:
+            return len(self._positions)
+        return -(-len(self._positions) // self._batch_size)
+
+    def __getitem__(self, index):
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"batch {index} of a dataset of {len(self)} batches")
+        index %= len(self)
+        size = 1 if self._batch_size is None else self._batch_size
+        starts = self._start + self._positions[index * size:(index + 1) * size]
+        windows = self._data[starts[:, None] + self._offsets]
+        if self._batch_size is None:  # one window a step, as Keras's unbatched dataset
+            return windows[0] if self._targets is None else (windows[0], self._targets[starts[0]])
+        return windows if self._targets is None else (windows, self._targets[starts])
+
+
+def _whole(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer of at least {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1, sampling_rate=1, batch_size=128,
+                                  shuffle=False, seed=None, start_index=None, end_index=None, format="tf"):
+    """Windows of ``sequence_length`` steps taken every ``sampling_rate`` rows of ``data``, one
+    starting every ``sequence_stride`` rows from ``start_index`` (0) up to ``end_index``
+    (len(data)); the target of the window starting at row i is ``targets[i]``. Batches of
+    ``batch_size`` windows (one window at a time for None), the windows' order shuffled with
+    ``seed`` when ``shuffle`` (within Keras's order, not its TensorFlow shuffle's)."""
+    data = np.asarray(data)
+    n = len(data)
+    if format not in ("tf", "grain"):
+        raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
+    if start_index:
+        if start_index < 0:
+            raise ValueError(f"`start_index` must be 0 or greater. Received: start_index={start_index}")
+        if start_index >= n:
+            raise ValueError(f"`start_index` must be lower than the length of the data. Received: "
+                             f"start_index={start_index}, for data of length {n}")
+    if end_index:
+        if start_index and end_index <= start_index:
+            raise ValueError(f"`end_index` must be higher than `start_index`. Received: start_index={start_index}, "
+                             f"and end_index={end_index} ")
+        if end_index >= n:
+            raise ValueError(f"`end_index` must be lower than the length of the data. Received: end_index={end_index}, "
+                             f"for data of length {n}")
+        if end_index <= 0:
+            raise ValueError(f"`end_index` must be higher than 0. Received: end_index={end_index}")
+    for name, value in (("sampling_rate", sampling_rate), ("sequence_stride", sequence_stride)):
+        if value <= 0:
+            raise ValueError(f"`{name}` must be higher than 0. Received: {name}={value}")
+        if value >= n:
+            raise ValueError(f"`{name}` must be lower than the length of the data. Received: {name}={value}, for "
+                             f"data of length {n}")
+    sequence_length = _whole("sequence_length", sequence_length, 1)
+    if batch_size is not None:
+        batch_size = _whole("batch_size", batch_size, 1)
+    start = int(start_index or 0)
+    end = int(end_index or n)
+    count = end - start - (sequence_length - 1) * int(sampling_rate)
+    if targets is not None:
+        targets = np.asarray(targets)
+        count = min(count, len(targets))
+    positions = np.arange(0, max(count, 0), int(sequence_stride))
+    if shuffle:
+        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(positions)
+    offsets = np.arange(sequence_length) * int(sampling_rate)
+    return TimeseriesDataset(data, targets, positions, offsets, start, batch_size)
