@@ -111,3 +111,67 @@ def test_rms_scaling_keeps_kerass_config_and_weights():
 def test_mask_zero_is_refused_naming_what_masks_would_do():
     with pytest.raises(ValueError, match="GlobalAveragePooling1D"):
         L.Embedding(10, 3, mask_zero=True)
+
+
+# --- a second read, of the per-position outputs and what followed ---------------------------------
+
+def _sequence_model(loss="categorical_crossentropy", metrics=()):
+    inputs = keras.Input((5, 3))
+    model = keras.Model(inputs, L.Dense(4, activation="softmax")(inputs))
+    model.compile("sgd", loss, metrics=list(metrics))
+    return model
+
+
+def test_targets_of_another_shape_are_refused_for_a_sequence_output():
+    model = _sequence_model()
+    x = np.ones((6, 5, 3), np.float32)
+    for y in (np.zeros((6, 4, 5)), np.zeros((6, 10, 2)), np.zeros((6, 20))):
+        with pytest.raises(ValueError, match=r"target.shape=\(None, .*output.shape=\(None, 5, 4\)"):
+            model.evaluate(x, y, verbose=0)
+    model.evaluate(x, np.eye(4)[np.zeros((6, 5), int)], verbose=0)  # as the output
+    sparse = _sequence_model("sparse_categorical_crossentropy")
+    sparse.evaluate(x, np.zeros((6, 5)), verbose=0)  # labels: the output without its last axis
+    sparse.evaluate(x, np.zeros((6, 5, 1)), verbose=0)
+
+
+def test_class_weight_and_column_scores_are_refused_for_a_sequence_output():
+    x, y = np.ones((6, 5, 3), np.float32), np.eye(4)[np.zeros((6, 5), int)]
+    with pytest.raises(ValueError, match="`class_weight` is only supported for outputs of one class vector"):
+        _sequence_model().train_on_batch(x, y, class_weight={0: 1.0, 1: 2.0})
+    for metric in (keras.metrics.R2Score(), keras.metrics.F1Score(), keras.metrics.AUC(multi_label=True)):
+        with pytest.raises(ValueError, match="expects 2D inputs"):
+            _sequence_model(metrics=[metric]).evaluate(x, y, verbose=0)
+
+
+def test_targets_computed_without_a_gradient_path_are_taken_by_the_built_in_losses():
+    inputs = keras.Input((3,))
+    teacher = L.Dense(3, name="teacher")(inputs)
+    student = ops.softmax(L.Dense(3)(inputs))
+    ops.sparse_categorical_crossentropy(ops.argmax(teacher, -1), student)  # integer labels: no gradient
+    keras.losses.categorical_crossentropy(ops.round(ops.sigmoid(teacher)), student)
+    frozen = L.Dense(3, trainable=False)
+    keras.losses.categorical_crossentropy(ops.softmax(frozen(inputs)), student)  # nothing to train
+
+
+def test_out_of_range_integer_casts_and_in_top_k_ids_as_tensorflow():
+    # Keras 3.15.1 (TensorFlow, x86) for these values.
+    x = np.array([[0.5, -0.5, 3e9, -3e9, 70000.0, 1e30]], np.float32)
+    expected = {"int32": [0, 0, -2147483648, -2147483648, 70000, -2147483648], "int16": [0, 0, 0, 0, 4464, 0],
+                "uint8": [0, 0, 0, 0, 112, 0], "int64": [0, 0, 3e9, -3e9, 70000, -2.0 ** 63],
+                "uint32": [0, 0, 3e9, 1294967296, 70000, 0]}
+    for dtype, values in expected.items():
+        inputs = keras.Input((6,), dtype=dtype)
+        got = keras.Model(inputs, L.Identity()(inputs)).predict(x, verbose=0)
+        np.testing.assert_array_equal(got, np.array([values], np.float32), err_msg=dtype)
+        assert not np.signbit(got[0, 1])  # -0.5 is 0, not -0
+    assert ops.in_top_k(np.array([-1, 5]), np.array([[0.1, 0.9], [0.3, 0.2]]), 2).tolist() == [False, False]
+
+
+def test_timeseries_edges_as_keras():
+    data = np.arange(20, dtype=np.float32).reshape(20, 1)
+    assert len(keras.utils.timeseries_dataset_from_array(data, None, 3, end_index=0)) == 0  # empty, as Keras's
+    assert keras.utils.timeseries_dataset_from_array(data, None, 4.0)[0].shape == (17, 4, 1)
+    with pytest.raises(ValueError, match="`targets` has 10 rows"):
+        keras.utils.timeseries_dataset_from_array(data, np.arange(10), 3, start_index=5)
+    with pytest.raises(ValueError, match="sequence_stride"):
+        keras.utils.timeseries_dataset_from_array(data, None, 3, sequence_stride=1.5)

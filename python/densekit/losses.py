@@ -99,7 +99,8 @@ class Loss:
         and reduced over the batch as Keras's reduce_weighted_values does."""
         from densekit.layers.operation_layers import LossOp, reduce_whole
         if self._core is not None:
-            learned = weighted_ancestor(y_true)
+            # (sparse labels are cast to integers, through which no gradient flows in Keras either)
+            learned = None if "sparse" in (self._core_name or "") else weighted_ancestor(y_true)
             if learned is not None:
                 raise NotImplementedError(
                     f"The loss '{self.name}' received y_true computed by layer '{learned.name}', which has weights: "
@@ -128,19 +129,25 @@ class Loss:
         return cls(**config)
 
 
+# Recorded ops through which no gradient flows (piecewise constant, or stop_gradient).
+_NO_GRADIENT_OPS = {"stop_gradient", "sign", "floor", "ceil", "round", "trunc", "not_zero", "logical_not", "logical_and",
+                    "logical_or", "logical_xor", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+                    "isnan", "isinf", "isfinite", "signbit", "floor_divide", "rfloor_divide", "argmax", "argmin"}
+
+
 def weighted_ancestor(tensor):
-    """A layer with weights that the symbolic ``tensor`` is computed from (not through a
-    stop_gradient), or None: what a built-in loss's y_true must not depend on."""
+    """A layer with trainable weights that the symbolic ``tensor`` is computed from (through ops
+    that pass a gradient), or None: what a built-in loss's y_true must not depend on."""
     seen, stack = set(), [tensor]
     while stack:
         node = getattr(stack.pop(), "_node", None)
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        core = getattr(node.layer, "_core", None)
-        if getattr(node.layer, "op", None) == "stop_gradient":
+        if getattr(node.layer, "op", None) in _NO_GRADIENT_OPS:
             continue
-        if core is not None and core.built and core.weight_names():
+        core = getattr(node.layer, "_core", None)
+        if core is not None and core.built and core.weight_names() and node.layer.trainable:
             return node.layer
         stack.extend(node.inputs)
     return None

@@ -247,6 +247,8 @@ class Model {
 std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights);
 // The same for fit / train_on_batch data: refuses data that has sample weights already, or
 // several targets (Keras supports class_weight for single-output models only).
-std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights);
+// `positions`: the output's positions a sample (Model::positions); class weights need one.
+std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights,
+                                                   Index positions);
 
 }  // namespace densekit

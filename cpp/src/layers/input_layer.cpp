@@ -20,7 +20,9 @@ WholeNumberCast whole_number_cast(const std::string& dtype) {
   if (dtype == "uint16") return WholeNumberCast::UInt16;
   if (dtype == "uint32") return WholeNumberCast::UInt32;
   if (dtype == "uint64") return WholeNumberCast::UInt64;
-  return is_whole_number_dtype(dtype) ? WholeNumberCast::Truncate : WholeNumberCast::None;
+  if (dtype == "int32") return WholeNumberCast::Int32;
+  if (dtype == "int64") return WholeNumberCast::Int64;
+  return WholeNumberCast::None;
 }
 
 namespace {
@@ -30,23 +32,28 @@ double wrap_to_bits(double v, int bits, bool is_signed) {
   double r = std::fmod(v, range);
   if (r < 0) r += range;
   if (is_signed && r >= range / 2) r -= range;
-  return r;
+  return r + 0.0;  // (no -0)
 }
 }  // namespace
 
 float cast_whole_number(float x, WholeNumberCast cast) {
   if (std::isnan(x) || cast == WholeNumberCast::None) return x;
   if (cast == WholeNumberCast::Bool) return x != 0.0f ? 1.0f : 0.0f;
-  const double v = std::trunc(static_cast<double>(x));
-  if (std::isinf(v)) return static_cast<float>(v);
+  const double v = std::trunc(static_cast<double>(x)) + 0.0;  // (+0.0: -0 becomes 0, as an integer has no sign of zero)
+  // A value outside int32 (int64) becomes its lowest value, as the x86 conversion TensorFlow's
+  // cast compiles to leaves it; the narrower types are taken from the int32 (int64) value.
+  const auto in_range = [v](int bits) { return std::fabs(v) < std::ldexp(1.0, bits - 1) || v == -std::ldexp(1.0, bits - 1); };
+  const double as_int32 = in_range(32) ? v : -std::ldexp(1.0, 31);
+  const double as_int64 = in_range(64) ? v : -std::ldexp(1.0, 63);
   switch (cast) {
-    case WholeNumberCast::Int8: return static_cast<float>(wrap_to_bits(v, 8, true));
-    case WholeNumberCast::Int16: return static_cast<float>(wrap_to_bits(v, 16, true));
-    case WholeNumberCast::UInt8: return static_cast<float>(wrap_to_bits(v, 8, false));
-    case WholeNumberCast::UInt16: return static_cast<float>(wrap_to_bits(v, 16, false));
-    case WholeNumberCast::UInt32: return static_cast<float>(wrap_to_bits(v, 32, false));
-    case WholeNumberCast::UInt64: return static_cast<float>(wrap_to_bits(v, 64, false));
-    default: return static_cast<float>(v);  // int32, int64
+    case WholeNumberCast::Int8: return static_cast<float>(wrap_to_bits(as_int32, 8, true));
+    case WholeNumberCast::Int16: return static_cast<float>(wrap_to_bits(as_int32, 16, true));
+    case WholeNumberCast::UInt8: return static_cast<float>(wrap_to_bits(as_int32, 8, false));
+    case WholeNumberCast::UInt16: return static_cast<float>(wrap_to_bits(as_int32, 16, false));
+    case WholeNumberCast::UInt32: return static_cast<float>(wrap_to_bits(as_int64, 32, false));
+    case WholeNumberCast::UInt64: return static_cast<float>(wrap_to_bits(as_int64, 64, false));
+    case WholeNumberCast::Int64: return static_cast<float>(as_int64);
+    default: return static_cast<float>(as_int32);
   }
 }
 

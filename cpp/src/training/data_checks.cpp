@@ -105,9 +105,13 @@ std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vecto
   return out;
 }
 
-std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights) {
+std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights,
+                                                   Index positions) {
   if (data.sample_weight) throw ValueError("You cannot `class_weight` and `sample_weight` at the same time.");
   if (data.y.size() != 1) throw ValueError("`class_weight` is only supported for Models with a single output.");
+  if (positions > 1)  // a sample's class is one class (Keras refuses class_weight here too)
+    throw ValueError("`class_weight` is only supported for outputs of one class vector a sample; this output has " +
+                     std::to_string(positions) + " positions a sample. Pass per-sample weights as `sample_weight`.");
   return class_weights_to_sample_weights(data.y[0], weights);
 }
 

@@ -16,7 +16,7 @@ const Data& Model::stream_batch(const Data& batch, const std::vector<std::pair<i
   check_data(batch, true);
   resolve(batch);
   if (class_weight.empty()) return batch;
-  weights = class_weights_to_sample_weights(batch, class_weight);
+  weights = class_weights_to_sample_weights(batch, class_weight, positions(0));
   weighted = batch;
   weighted.sample_weight = weights.data();
   return weighted;

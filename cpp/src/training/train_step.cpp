@@ -1,6 +1,7 @@
 // One step on a batch: the forward pass, each output's loss and its gradient, the backward
 // pass, the optimizer's update and the metrics (train_step and test_step in
 // keras/src/backend/tensorflow/trainer.py), and the logs they add up to.
+#include <densekit/errors.hpp>
 #include <densekit/model.hpp>
 #include <densekit/traced_loss.hpp>
 #include "../float_mode.hpp"
@@ -40,7 +41,14 @@ void Model::resolve(const Data& data) {
     // A metric object given to compile() is the one the model updates (Keras's users read its
     // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
     auto bind = [&](const MetricPtr& m) {
-      if (m->kind() == MetricKind::AutoAccuracy) return m->resolved(tcols, pcols);
+      // Keras's column-wise scores take (batch, outputs) only (R2Score, FBetaScore: "expects 2D inputs").
+      const MetricKind kind = m->kind();
+      const bool columns = kind == MetricKind::R2Score || kind == MetricKind::FBetaScore || kind == MetricKind::F1Score ||
+                           (kind == MetricKind::AUC && m->multi_label);
+      if (columns && positions(k) > 1)
+        throw ValueError("The metric '" + m->name() + "' expects 2D inputs (batch, outputs); output " + std::to_string(k) +
+                         " has shape " + shape_to_string(graph_->shape(outputs[k])) + " a sample.");
+      if (kind == MetricKind::AutoAccuracy) return m->resolved(tcols, pcols);
       m->build(pcols);  // per-column state sized before any process shares it
       return m;
     };

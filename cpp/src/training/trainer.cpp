@@ -155,7 +155,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   std::vector<float> class_sample_weights;
   Data weighted_train;
   if (!options.class_weight.empty()) {
-    class_sample_weights = class_weights_to_sample_weights(train, options.class_weight);
+    class_sample_weights = class_weights_to_sample_weights(train, options.class_weight, positions(0));
     weighted_train = train;
     weighted_train.sample_weight = class_sample_weights.data();
   }
@@ -318,7 +318,7 @@ Logs Model::train_on_batch(const Data& given, const std::vector<std::pair<int64_
   std::vector<float> class_sample_weights;
   Data data = given;
   if (!class_weight.empty()) {
-    class_sample_weights = class_weights_to_sample_weights(given, class_weight);
+    class_sample_weights = class_weights_to_sample_weights(given, class_weight, positions(0));
     data.sample_weight = class_sample_weights.data();
   }
   resolve(data);

@@ -113,11 +113,13 @@ def _in_top_k(targets, predictions, k):
     """Whether each target's prediction is among the k largest of its row (ties at the k-th
     value count as in, as in Keras)."""
     predictions = _t(predictions)
-    target_values = np.take_along_axis(predictions, np.asarray(targets).astype(np.int64)[..., None], axis=-1)[..., 0]
+    targets = np.asarray(targets).astype(np.int64)
+    valid = (targets >= 0) & (targets < predictions.shape[-1])  # (TensorFlow: False for an id out of range)
+    target_values = np.take_along_axis(predictions, np.where(valid, targets, 0)[..., None], axis=-1)[..., 0]
     if k <= 0:
         return np.zeros(target_values.shape, dtype=bool)
     kth = np.sort(predictions, axis=-1)[..., -min(int(k), predictions.shape[-1])]
-    return target_values >= kth
+    return valid & (target_values >= kth)
 
 
 def _float_result(numpy_fn):

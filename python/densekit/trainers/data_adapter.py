@@ -81,7 +81,25 @@ def target_arrays(model, y):
             raise ValueError(f"The model has {n} outputs ({names}): pass y as a list of {n} arrays or a dict keyed by "
                              "output names.")
         raw = [y]
-    return [to_array(a, "y") for a in raw]
+    ys = [to_array(a, "y") for a in raw]
+    _check_position_targets(model, ys)
+    return ys
+
+
+def _check_position_targets(model, ys):
+    """For an output of several positions a sample (batch, steps, classes), a target shaped as the
+    output, or as it without its last axis (labels), or with a last axis of 1: the C++ core sees
+    targets flattened, and would take any array of as many values (Keras refuses the others)."""
+    graph = getattr(model, "_graph", None)
+    if graph is None or len(graph.output_nodes) != len(ys):
+        return
+    for y, node in zip(ys, graph.output_nodes):
+        shape = tuple(graph.node_shape(node))
+        if len(shape) < 2 or y.ndim < 2:
+            continue
+        if tuple(y.shape[1:]) not in (shape, shape[:-1], shape[:-1] + (1,)):
+            raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                             f"target.shape={(None,) + tuple(y.shape[1:])}, output.shape={(None,) + shape}")
 
 
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "

@@ -98,7 +98,7 @@ class Source:
     def _dataset_epoch(self, first_epoch):
         ds = self.data
         if first_epoch:
-            indices, first = self._epoch0, [self._first]
+            indices, first = self._epoch0, [] if self._first is None else [self._first]  # (an empty dataset: none)
         else:
             ds.on_epoch_begin()
             indices, first = self._indices(), []

@@ -37,6 +37,8 @@ class TimeseriesDataset(PyDataset):
 
 
 def _whole(name, value, minimum):
+    if isinstance(value, float) and value.is_integer():  # (Keras takes 4.0)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"`{name}` must be an integer of at least {minimum}. Received: {name}={value!r}")
     return int(value)
@@ -53,6 +55,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     n = len(data)
     if format not in ("tf", "grain"):
         raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
+    if start_index is not None:
+        start_index = _whole("start_index", start_index, -2**62)
     if start_index:
         if start_index < 0:
             raise ValueError(f"`start_index` must be 0 or greater. Received: start_index={start_index}")
@@ -69,6 +73,7 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         if end_index <= 0:
             raise ValueError(f"`end_index` must be higher than 0. Received: end_index={end_index}")
     for name, value in (("sampling_rate", sampling_rate), ("sequence_stride", sequence_stride)):
+        _whole(name, value, -2**62)  # an integer (the range is checked next, with Keras's messages)
         if value <= 0:
             raise ValueError(f"`{name}` must be higher than 0. Received: {name}={value}")
         if value >= n:
@@ -78,11 +83,14 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     if batch_size is not None:
         batch_size = _whole("batch_size", batch_size, 1)
     start = int(start_index or 0)
-    end = int(end_index or n)
+    end = n if end_index is None else _whole("end_index", end_index, -2**62)  # (0 is an empty dataset, as in Keras)
     count = end - start - (sequence_length - 1) * int(sampling_rate)
     if targets is not None:
         targets = np.asarray(targets)
         count = min(count, len(targets))
+        if count > 0 and start + count > len(targets):
+            raise ValueError(f"`targets` has {len(targets)} rows, but the windows from `start_index`={start} need "
+                             f"{start + count}: the target of the window starting at row i is targets[i].")
     positions = np.arange(0, max(count, 0), int(sequence_stride))
     if shuffle:
         np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(positions)

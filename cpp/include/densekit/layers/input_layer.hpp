@@ -30,8 +30,9 @@ bool is_whole_number_dtype(const std::string& dtype);
 // What an input of a whole-number dtype makes of a float, as Keras's cast to that type leaves it:
 // bool is 1 where non-zero; the integer types truncate toward zero, the 8-, 16- and 32-bit
 // unsigned and the 8- and 16-bit signed ones then wrap around their range (-1.5 as uint8 is 255,
-// 300 as int8 is 44). NaN stays NaN, for the layers after it to refuse or pass on.
-enum class WholeNumberCast { None, Bool, Truncate, Int8, Int16, UInt8, UInt16, UInt32, UInt64 };
+// 300 as int8 is 44); beyond int32's (int64's) range a value is its lowest, as TensorFlow's cast
+// leaves it on x86. NaN stays NaN, for the layers after it to refuse or pass on.
+enum class WholeNumberCast { None, Bool, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64 };
 WholeNumberCast whole_number_cast(const std::string& dtype);
 float cast_whole_number(float x, WholeNumberCast cast);
 // ValueError unless densekit takes an input of this dtype: float32 or whole numbers.
