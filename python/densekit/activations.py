@@ -4,7 +4,7 @@ float32 numpy arrays; ``get`` resolves names for layers."""
 import numpy as np
 
 from densekit import _core
-from densekit.utils import object_registration
+from densekit.utils import object_registration, object_serialization
 
 __all__ = [
     "celu", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
@@ -169,15 +169,7 @@ def get(identifier):
     their ``activation`` apart (split, activation_spec)."""
     if identifier is None:
         return linear
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _functions().get(identifier)
-    else:
-        obj = identifier
-    if not callable(obj) or isinstance(obj, type):
-        raise ValueError(f"Could not interpret activation function identifier: {identifier}")
-    return obj
+    return object_serialization.get_named(identifier, deserialize, _functions, "activation function")
 
 
 def _functions():

@@ -326,19 +326,13 @@ def get(identifier):
     (keras/src/losses/__init__.py). compile() reads its identifiers apart (loss_object)."""
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        names = object_serialization.names_in("keras.losses", (Loss, types.FunctionType))
-        names.update({alias: names[name] for alias, name in _ALIASES.items()})
-        obj = names.get(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret loss identifier: {identifier}")
-    return obj
+    return object_serialization.get_named(identifier, deserialize, _names, "loss")
+
+
+def _names():
+    names = object_serialization.names_in("keras.losses", (Loss, types.FunctionType))
+    names.update({alias: names[name] for alias, name in _ALIASES.items()})
+    return names
 
 
 def loss_object(identifier):

@@ -575,19 +575,13 @@ def get(identifier):
     (trainers/compile_utils.py: "accuracy" there is chosen from the shapes)."""
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        names = object_serialization.names_in("keras.metrics", (Metric,), snake_case=True)
-        names.update({alias: names[cls] for alias, cls in _ALIASES.items()})
-        obj = names.get(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret metric identifier: {identifier}")
-    return obj
+    return object_serialization.get_named(identifier, deserialize, _names, "metric")
+
+
+def _names():
+    names = object_serialization.names_in("keras.metrics", (Metric,), snake_case=True)
+    names.update({alias: names[cls] for alias, cls in _ALIASES.items()})
+    return names
 
 
 # Keras's short names of metric classes (its ALL_OBJECTS_DICT).

@@ -9,17 +9,21 @@ from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
 
+def _axis_argument(axis):
+    """Keras's ``axis``: an int, or a list of ints (from a list or tuple)."""
+    if isinstance(axis, (list, tuple)):
+        return [int(a) for a in axis]
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        return int(axis)
+    raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
+
+
 class LayerNormalization(Layer):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
-            self.axis = int(axis)
-        else:
-            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
+        self.axis = _axis_argument(axis)
         if rms_scaling:
             warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the input "
                           "by the variance, not the root mean square. To correctly use RMS Normalization, please use "
@@ -51,12 +55,7 @@ class RMSNormalization(Layer):
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
-            self.axis = int(axis)
-        else:
-            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
+        self.axis = _axis_argument(axis)
         self.epsilon = float(epsilon)
         self._core = core_from_config(self, "RMSNormalization", axis=self.axis, epsilon=self.epsilon)
 

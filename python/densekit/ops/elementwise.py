@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from densekit.layers.operation_layers import BinaryOp, ElementwiseOp
+from densekit.layers.operation_layers import ElementwiseOp
 from densekit.layers.rescaling import Rescaling
-from densekit.ops.numpy import _t, _unary
+from densekit.ops.numpy import _t, _two_operand, _unary
 from densekit.ops.symbolic import check_constant, is_symbolic, unsupported
 
 
@@ -80,22 +80,9 @@ def rad2deg(x):
     return Rescaling(float(180 / np.pi))(x) if is_symbolic(x) else np.rad2deg(_t(x))
 
 
-def _two_operand(op, numpy_fn, symmetric):
-    """``op(x1, x2)``: BinaryOp between two tensors; with a number, ElementwiseOp (``r<op>`` when
-    the number comes first and the op is not symmetric)."""
-    def fn(x1, x2):
-        if not is_symbolic(x1, x2):
-            return numpy_fn(_t(x1), _t(x2))
-        a, b = check_constant(op, x1), check_constant(op, x2)
-        if is_symbolic(a) and is_symbolic(b):
-            return BinaryOp(op)([a, b])
-        if is_symbolic(a):
-            return ElementwiseOp(op, value=b)(a)
-        return ElementwiseOp(op if symmetric else "r" + op, value=a)(b)
-
-    fn.__name__ = fn.__qualname__ = op
-    fn.__doc__ = f"``{op}(x1, x2)`` element-wise, broadcasting."
-    return fn
+def _recorded(op, numpy_fn, symmetric):
+    # with the number first: the same op when symmetric, else its reversed form (rmod: c mod x)
+    return _two_operand(op, numpy_fn, op if symmetric else "r" + op)
 
 
 def _floor_divide(x1, x2):
@@ -106,12 +93,12 @@ def _floor_divide(x1, x2):
     return np.floor(np.true_divide(x1, x2))
 
 
-mod = _two_operand("mod", np.mod, False)
-floor_divide = _two_operand("floor_divide", _floor_divide, False)
-arctan2 = _two_operand("arctan2", np.arctan2, False)
-hypot = _two_operand("hypot", np.hypot, True)
-logaddexp = _two_operand("logaddexp", np.logaddexp, True)
-_logical_xor = _two_operand("logical_xor", np.logical_xor, True)
+mod = _recorded("mod", np.mod, False)
+floor_divide = _recorded("floor_divide", _floor_divide, False)
+arctan2 = _recorded("arctan2", np.arctan2, False)
+hypot = _recorded("hypot", np.hypot, True)
+logaddexp = _recorded("logaddexp", np.logaddexp, True)
+_logical_xor = _recorded("logical_xor", np.logical_xor, True)
 
 
 def logical_xor(x1, x2):
@@ -121,4 +108,4 @@ def logical_xor(x1, x2):
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
-    "np", "BinaryOp", "ElementwiseOp", "Rescaling", "check_constant", "is_symbolic", "unsupported")]
+    "np", "ElementwiseOp", "Rescaling", "check_constant", "is_symbolic", "unsupported")]

@@ -171,7 +171,9 @@ _MIRRORED = {"equal": "equal", "not_equal": "not_equal", "greater": "less", "gre
              "less": "greater", "less_equal": "greater_equal"}
 
 
-def _comparison(op, numpy_fn):
+def _two_operand(op, numpy_fn, number_first_op, doc=""):
+    """``op(x1, x2)``: NumPy's on arrays; on symbolic tensors a BinaryOp between two tensors, or
+    with a number an ElementwiseOp: ``op`` for ``x op c``, ``number_first_op`` for ``c op x``."""
     def fn(x1, x2):
         if not is_symbolic(x1, x2):
             return numpy_fn(_t(x1), _t(x2))
@@ -180,11 +182,16 @@ def _comparison(op, numpy_fn):
             return BinaryOp(op)([a, b])
         if is_symbolic(a):
             return ElementwiseOp(op, value=b)(a)
-        return ElementwiseOp(_MIRRORED[op], value=a)(b)  # 2 < x is x > 2
+        return ElementwiseOp(number_first_op, value=a)(b)
 
     fn.__name__ = fn.__qualname__ = op
-    fn.__doc__ = f"``{op}(x1, x2)`` element-wise, broadcasting (1.0 / 0.0 on symbolic tensors)."
+    fn.__doc__ = f"``{op}(x1, x2)`` element-wise, broadcasting{doc}."
     return fn
+
+
+def _comparison(op, numpy_fn):
+    # 2 < x is x > 2
+    return _two_operand(op, numpy_fn, _MIRRORED[op], " (1.0 / 0.0 on symbolic tensors)")
 
 
 equal = _comparison("equal", np.equal)

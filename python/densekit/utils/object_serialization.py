@@ -238,6 +238,23 @@ def names_in(keras_module, kinds, snake_case=False):
     return table
 
 
+def get_named(identifier, deserialize, names, what):
+    """A module's ``get`` as Keras's (keras/src/metrics/__init__.py, losses/, activations/): a dict
+    deserialized, a string looked up in ``names()`` (a class made an instance), anything else as
+    it is; ValueError naming ``what`` unless that gives something callable."""
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = names().get(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret {what} identifier: {identifier}")
+    return obj
+
+
 def deserialize_named(config, custom_objects, names, kinds, what):
     """A module's ``deserialize``: ``config`` (a name, or a Keras dict) resolved in ``names`` or
     as deserialize_keras_object resolves it, which must give an instance of ``kinds`` (a
