@@ -262,3 +262,57 @@ def test_a_corrupt_traced_metric_config_is_refused_with_value_error(corrupt, mes
     corrupt(config["densekit_traced"])
     with pytest.raises(ValueError, match=message):
         _core.Metric.from_config_json(json.dumps(config))
+
+
+class MeanAbsoluteErrorPerElement(keras.metrics.Metric):
+    """Counts the batch's elements with ops.size, as Keras metrics do."""
+
+    def __init__(self, name="mae_per_element", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.total.assign_add(ops.sum(ops.abs(y_true - y_pred)))
+        self.count.assign_add(ops.cast(ops.size(y_true), "float32"))
+
+    def result(self):
+        return self.total / self.count
+
+
+def test_ops_size_counts_each_batch_as_it_comes():
+    # Keras runs update_state on each batch, where ops.size(y_true) is that batch's count; the
+    # traced metric adds it per batch (the last batch of 10 rows at batch size 4 holds 2).
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = np.stack([2 * x[:, 0], x[:, 1]], axis=1)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones")])
+    model.compile(loss="mse", metrics=[MeanAbsoluteErrorPerElement()])
+    _, value = model.evaluate(x, y, batch_size=4, verbose=0)
+    expected = np.abs(y.astype(np.float64) - model.predict(x, verbose=0)).mean()
+    np.testing.assert_allclose(value, expected, rtol=1e-6)
+
+    eager = MeanAbsoluteErrorPerElement()
+    eager.update_state(y[:4], np.zeros((4, 2), "float32"))
+    assert float(eager.count.numpy()) == 8.0
+
+
+def test_a_batch_size_read_from_the_shape_is_refused_not_recorded_as_nan():
+    class RowCount(keras.metrics.Metric):
+        def __init__(self, name="row_count", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.rows = self.add_variable(shape=(), initializer="zeros", name="rows")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.rows.assign_add(ops.cast(ops.shape(y_true)[0], "float32"))
+
+        def result(self):
+            return self.rows
+
+    x, y = _data()
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)])
+    with pytest.raises(TypeError, match=r"ops.cast received None.*ops.size"):
+        model.compile(loss="mse", metrics=[RowCount()])
+        model.evaluate(x, np.zeros((96, 4), "float32"), verbose=0)
+    with pytest.raises(NotImplementedError, match="cast to a float type only"):
+        ops.cast(ops.size(keras.Input((3,))), "int32")

@@ -405,12 +405,26 @@ ConstView Graph::input_grad(const Workspace& ws, int k) const {
   return ConstView{b.grad.data(), ws.rows_, b.cols};
 }
 
-const Activation* Graph::fusable_output_activation(int k) const {
+ConstView Graph::output_logits(const Workspace& ws, int k) const {
+  const int node = outputs_.at(k);
+  const Node& n = nodes_[node];
+  if (!n.layer) return {};
+  switch (n.layer->logits_at()) {
+    case Layer::LogitsAt::Scratch:
+      return ConstView{ws.nodes_[node].scratch.data(), ws.rows_, ws.nodes_[node].cols};
+    case Layer::LogitsAt::Input:
+      return node_output(ws, n.inputs.at(0));
+    case Layer::LogitsAt::None:
+      break;
+  }
+  return {};
+}
+
+bool Graph::output_takes_logit_gradient(int k) const {
   const Node& n = nodes_[outputs_.at(k)];
-  if (!n.layer || !n.consumers.empty()) return nullptr;
-  if (n.layer->activity_regularizer.active()) return nullptr;  // its gradient is with respect to the output
-  if (std::count(outputs_.begin(), outputs_.end(), outputs_[k]) != 1) return nullptr;
-  return n.layer->output_activation();
+  if (!n.layer || !n.consumers.empty() || n.layer->logits_at() == Layer::LogitsAt::None) return false;
+  if (n.layer->activity_regularizer.active()) return false;
+  return std::count(outputs_.begin(), outputs_.end(), outputs_[k]) == 1;
 }
 
 UpdatePlan Graph::plan_updates_in_backward(const std::vector<Segment>& trainable) const {

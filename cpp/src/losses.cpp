@@ -197,18 +197,26 @@ T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge,
         return t * (T(1) - ls) + ls / static_cast<T>(cols);
       };
       if (loss.from_logits) {
+        // One exponential an element (this is every softmax classifier's training step): the
+        // exponentials wait in g for the gradient, softmax · Σt − t.
         const T m = *std::max_element(p, p + cols);
         T s = 0;
-        for (Index j = 0; j < cols; ++j) s += std::exp(p[j] - m);
+        for (Index j = 0; j < cols; ++j) {
+          const T e = std::exp(p[j] - m);
+          if (g) g[j] = e;
+          s += e;
+        }
         const T lse = m + std::log(s);
         T tsum = 0;
         for (Index j = 0; j < cols; ++j) {
           const T t = target(j);
-          total -= t * (p[j] - lse);
+          if (t != T(0)) total -= t * (p[j] - lse);  // (a zero target adds exactly 0, even at a logit of -inf)
           tsum += t;
         }
-        if (g)
-          for (Index j = 0; j < cols; ++j) g[j] = std::exp(p[j] - lse) * tsum - target(j);
+        if (g) {
+          const T scale = tsum / s;
+          for (Index j = 0; j < cols; ++j) g[j] = g[j] * scale - target(j);
+        }
         return total;
       }
       // Probabilities are renormalised along the row, then clipped.
@@ -401,45 +409,15 @@ double Loss::value_and_grad(const LossBatch& batch, const T* y_true, const T* y_
                                 double(batch.rows), grad);
 }
 
-bool Loss::fuses_with(const Activation& activation) const {
-  if (from_logits || traced) return false;
-  if (kind == LossKind::BinaryCrossentropy) return activation.kind == ActivationKind::Sigmoid;
-  if (kind == LossKind::CategoricalCrossentropy || kind == LossKind::SparseCategoricalCrossentropy)
-    return activation.kind == ActivationKind::Softmax;
-  return false;
+bool Loss::reads_logits() const {
+  return !traced && (kind == LossKind::BinaryCrossentropy || kind == LossKind::CategoricalCrossentropy ||
+                     kind == LossKind::SparseCategoricalCrossentropy);
 }
 
-double Loss::value_and_logit_grad(const float* y_true, Index tcols, const float* y_pred, Index pcols, Index rows,
-                                  const float* sample_weight, double divisor, float* grad) const {
-  const double value = value_and_grad<float>(y_true, tcols, y_pred, pcols, rows, sample_weight, divisor, nullptr);
-  double weight_sum = 0.0;
-  for (Index i = 0; i < rows; ++i) weight_sum += sample_weight ? sample_weight[i] : 1.0;
-  double denom = reduction == Reduction::SumOverBatchSize ? divisor
-                 : reduction == Reduction::MeanWithSampleWeight ? weight_sum : 1.0;
-  const float scale = denom > 0 ? static_cast<float>(1.0 / denom) : 0.0f;
-  const float ls = static_cast<float>(label_smoothing);
-  const bool sparse = kind == LossKind::SparseCategoricalCrossentropy;
-  for (Index i = 0; i < rows; ++i) {
-    const float w = (sample_weight ? sample_weight[i] : 1.0f) * scale;
-    const float* p = y_pred + i * pcols;
-    const float* y = y_true + i * tcols;
-    float* g = grad + i * pcols;
-    if (kind == LossKind::BinaryCrossentropy) {
-      // d/dz of the mean over columns of BCE(sigmoid(z)) = (p - t) / cols
-      const float inv_c = 1.0f / static_cast<float>(pcols);
-      for (Index j = 0; j < pcols; ++j) g[j] = (p[j] - (y[j] * (1.0f - ls) + 0.5f * ls)) * inv_c * w;
-    } else {
-      // d/dz of -Σ t log softmax(z) = p Σt - t
-      auto target = [&](Index j) {
-        const float t = sparse ? float(j == static_cast<Index>(y[0])) : y[j];
-        return t * (1.0f - ls) + ls / static_cast<float>(pcols);
-      };
-      float tsum = 0.0f;
-      for (Index j = 0; j < pcols; ++j) tsum += target(j);
-      for (Index j = 0; j < pcols; ++j) g[j] = (p[j] * tsum - target(j)) * w;
-    }
-  }
-  return value;
+Loss Loss::on_logits() const {
+  Loss out = *this;
+  out.from_logits = true;
+  return out;
 }
 
 template void Loss::check_targets<float>(const float*, Index, Index, Index) const;

@@ -376,7 +376,7 @@ void Metric::sample_values(ConstView targets, ConstView y_pred, float* out) {
   }
 }
 
-void Metric::update(ConstView targets, ConstView y_pred, const float* sample_weight) {
+void Metric::update(ConstView targets, ConstView y_pred, const float* sample_weight, ConstView logits) {
   if (kind_ == MetricKind::Stateful) {  // the targets as they come: update_state was traced for them
     if (!stateful) throw ValueError("The metric '" + name_ + "' has no traced update_state.");
     if (!traced_ws_) traced_ws_ = std::make_shared<Workspace>();
@@ -429,7 +429,9 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
       if (kind_ == MetricKind::MeanAbsolutePercentageError) l.kind = LossKind::MeanAbsolutePercentageError;
       if (kind_ == MetricKind::MeanSquaredLogarithmicError) l.kind = LossKind::MeanSquaredLogarithmicError;
       values_.resize(static_cast<size_t>(rows));
-      l.per_sample<float>(y_true.data, tc, y_pred.data, pc, rows, values_.data());
+      const bool from_logits = logits.data && l.reads_logits();
+      if (from_logits) l.from_logits = true;
+      l.per_sample<float>(y_true.data, tc, from_logits ? logits.data : y_pred.data, pc, rows, values_.data());
       // The cosine similarity metric is the loss's similarity with its sign (keras/src/metrics/regression_metrics.py).
       const double sign = kind_ == MetricKind::CosineSimilarity ? -1.0 : 1.0;
       for (Index i = 0; i < rows; ++i) total_ += weight(i) * sign * values_[i], count_ += weight(i);

@@ -45,6 +45,9 @@ struct Activation {
   Index output_cols(Index cols) const { return kind == ActivationKind::Glu ? glu_output_cols(cols) : cols; }
   // Whether backward needs the input z, or can work from the output a alone.
   bool backward_needs_input() const;
+  // softmax and sigmoid: Keras on TensorFlow computes a cross-entropy of their output from their
+  // input, the logits (keras/src/backend/tensorflow/nn.py, _get_logits).
+  bool yields_logits() const { return kind == ActivationKind::Softmax || kind == ActivationKind::Sigmoid; }
   // max(z, 0) itself (no slope, threshold or cap).
   bool is_plain_relu() const {
     return kind == ActivationKind::Relu && negative_slope == 0.0 && threshold == 0.0 && !(max_value < std::numeric_limits<double>::infinity());

@@ -165,9 +165,13 @@ class Graph : public std::enable_shared_from_this<Graph> {
   void set_input_gradients(bool on) { input_gradients_ = on; }
   ConstView input_grad(const Workspace& ws, int k) const;
 
-  // Whether output k may take the fused cross-entropy gradient (its layer ends in an
-  // activation and nothing else consumes it).
-  const Activation* fusable_output_activation(int k) const;
+  // The logits of output k, if a softmax or sigmoid produced it (Layer::logits_at), else a view
+  // with no data; valid until the next forward.
+  ConstView output_logits(const Workspace& ws, int k) const;
+  // Whether a loss may hand output k's layer its gradient with respect to those logits
+  // (Context::grad_is_preactivation): nothing else consumes the output, it is listed once, and
+  // no activity regularizer needs the gradient with respect to the output itself.
+  bool output_takes_logit_gradient(int k) const;
 
  private:
   void reserve(Workspace& ws, Index rows) const;

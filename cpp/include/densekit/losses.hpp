@@ -96,13 +96,12 @@ struct Loss {
   double value_and_grad(const LossBatch& batch, const T* y_true, const T* y_pred, const T* sample_weight,
                         Index sample_weight_size, T* grad) const;
 
-  // Whether the gradient can be taken with respect to the pre-activation of `activation` in
-  // the stable fused form (sigmoid + binary, softmax + categorical/sparse cross-entropy).
-  bool fuses_with(const Activation& activation) const;
-  // Like value_and_grad (value computed from the probabilities y_pred as Keras does), but the
-  // gradient is with respect to the logits that produced y_pred.
-  double value_and_logit_grad(const float* y_true, Index tcols, const float* y_pred, Index pcols, Index rows,
-                              const float* sample_weight, double divisor, float* grad) const;
+  // Keras on TensorFlow computes the binary, categorical and sparse cross-entropies of an output
+  // that a softmax or sigmoid produced from that activation's input, the logits, whatever
+  // from_logits says (keras/src/backend/tensorflow/nn.py, _get_logits): whether this loss is one
+  // of them, and the same loss reading logits.
+  bool reads_logits() const;
+  Loss on_logits() const;
 
  private:
   void require_built_in() const;  // ValueError for a traced loss

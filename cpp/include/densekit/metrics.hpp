@@ -85,7 +85,9 @@ class Metric {
   // the model calls it before training so every process's state has the same length.
   void build(Index y_pred_cols);
   void reset();
-  void update(ConstView y_true, ConstView y_pred, const float* sample_weight);
+  // `logits`, when it has data: the logits of a softmax or sigmoid that produced y_pred, from
+  // which the cross-entropies are computed, as Keras on TensorFlow computes them (Loss::reads_logits).
+  void update(ConstView y_true, ConstView y_pred, const float* sample_weight, ConstView logits = {});
   // update() for flat arrays as a caller outside the training loop hands them over (Python's
   // metric objects), checked as a LossBatch is: the samples are the rows of y_pred's last axis.
   void update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,

@@ -226,6 +226,7 @@ class Model {
   std::shared_ptr<Optimizer> optimizer_;
   CompileOptions compile_;
   std::vector<Loss> losses_;                       // resolved per output
+  std::vector<Loss> logit_losses_;                 // the same reading logits (Loss::on_logits)
   std::vector<std::vector<MetricPtr>> metrics_;    // resolved per output
   std::vector<std::vector<MetricPtr>> weighted_metrics_;
   // Log keys of the metrics above (Keras's CompileMetrics names: a repeated name gets "_1", a
@@ -234,7 +235,7 @@ class Model {
   bool resolved_ = false;
   double loss_total_ = 0.0, loss_count_ = 0.0;
   std::vector<double> output_loss_total_;
-  std::vector<bool> fused_;  // per output: whether its gradient is the fused cross-entropy one
+  std::vector<bool> fused_;  // per output: whether its gradient is with respect to its logits
   DataParallel distribution_;
   Rng local_rng_;
   std::vector<float> reduce_buffer_;    // gradients x rows, then rows and stop: one allreduce

@@ -37,6 +37,10 @@ void ActivationLayer::backward(const std::vector<ConstView>& in, ConstView out, 
                                const std::vector<View>& grad_in, const Context& ctx) {
   if (!grad_in[0].data) return;
   const Index n = in[0].rows * in[0].cols;
+  if (ctx.grad_is_preactivation) {  // already d(loss)/d(logits): the loss read them
+    for (Index i = 0; i < n; ++i) grad_in[0].data[i] += grad_out.data[i];
+    return;
+  }
   const Index last = activation_.is_row_wise() ? last_axis_ : in[0].cols;
   // dz into scratch, then accumulated (the input may have other consumers).
   activation_.backward(in[0].data, out.data, grad_out.data, scratch.data, n / last, last);

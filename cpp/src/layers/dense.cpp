@@ -63,8 +63,11 @@ void Dense::bind(const std::vector<float*>& params, const std::vector<float*>& g
 }
 
 Index Dense::scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const {
-  // z when the activation's derivative needs it, else room for d(loss)/dz.
-  return options_.activation.kind == ActivationKind::Linear ? 0 : shape_size(output) / output.back() * units_;
+  // z when the activation's derivative needs it, else room for d(loss)/dz; both for softmax and
+  // sigmoid, whose z (the logits) the loss and the metrics read after backward (logits_at).
+  const Index z_cols = shape_size(output) / output.back() * units_;
+  if (options_.activation.kind == ActivationKind::Linear) return 0;
+  return options_.activation.yields_logits() ? 2 * z_cols : z_cols;
 }
 
 void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) {
@@ -73,7 +76,7 @@ void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, co
   const Index rows = x.rows();
   const ConstMatrixMap kernel(kernel_, input_dim_, units_);
   const Activation& act = options_.activation;
-  float* z = act.backward_needs_input() ? scratch.data : out.data;
+  float* z = act.backward_needs_input() || act.yields_logits() ? scratch.data : out.data;
   if (gemm_preferred(rows, units_, input_dim_)) {
     // z = x @ kernel + bias, the kernel read in place, and relu on the way out (a pass over
     // the output saved); any other activation after, threads over rows.
@@ -107,8 +110,9 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
   // dz = d(loss)/d(x @ kernel + bias): (rows, units)
   const float* dz = grad_out.data;
   if (act.kind != ActivationKind::Linear && !ctx.grad_is_preactivation) {
-    act.backward(scratch.data, out.data, grad_out.data, scratch.data, rows, units_);
-    dz = scratch.data;
+    float* dz_room = act.yields_logits() ? scratch.data + rows * units_ : scratch.data;  // the logits kept
+    act.backward(scratch.data, out.data, grad_out.data, dz_room, rows, units_);
+    dz = dz_room;
   }
   const ConstMatrixMap dzm(dz, rows, units_);
   const bool own_gemm = gemm_preferred(input_dim_, units_, rows);

@@ -80,7 +80,10 @@ void Model::check_data(const Data& data, bool with_targets) const {
                        " values a sample.");
     const Index tcols = target_cols_per_position(k, data.y[k].cols);
     const Index rows = data.y[k].rows * (data.y[k].cols / tcols);
-    loss.resolved(tcols, pcols).check_targets(ConstView{data.y[k].data, rows, tcols}, pcols);
+    // "crossentropy" is bound to one kind by the first data the model sees, as Keras's compiled loss
+    // is built once: later targets are checked against that kind, not re-resolved from their shape.
+    const Loss& bound = resolved_ && k < losses_.size() ? losses_[k] : loss.resolved(tcols, pcols);
+    bound.check_targets(ConstView{data.y[k].data, rows, tcols}, pcols);
   }
   if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
 }

@@ -30,6 +30,7 @@ void Model::resolve(const Data& data) {
   if (resolved_) return;
   const auto& outputs = graph_->output_nodes();
   losses_.clear();
+  logit_losses_.clear();
   metrics_.assign(outputs.size(), {});
   weighted_metrics_.assign(outputs.size(), {});
   for (size_t k = 0; k < outputs.size(); ++k) {
@@ -38,6 +39,7 @@ void Model::resolve(const Data& data) {
     const Index tcols = k < data.y.size() ? target_cols_per_position(k, data.y[k].cols) : 0;
     if (!compile_.losses.empty())  // else compiled without a loss: the model's own losses only
       losses_.push_back(compile_.losses[k].resolved(tcols, pcols));
+    if (!compile_.losses.empty()) logit_losses_.push_back(losses_.back().on_logits());
     // A metric object given to compile() is the one the model updates (Keras's users read its
     // result() afterwards); only "accuracy" becomes a new metric of the kind the shapes call for.
     auto bind = [&](const MetricPtr& m) {
@@ -118,6 +120,11 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
       sample_weight = position_weights_.data();
     }
     const double weight = compile_.loss_weights[k];
+    // A cross-entropy of a softmax or sigmoid output is computed from the logits, as Keras on
+    // TensorFlow computes it (Loss::reads_logits): the value, and the gradient where it can go
+    // straight to the logits; elsewhere the gradient is the probabilities'.
+    const ConstView logits = loss.reads_logits() ? graph_->output_logits(ws, static_cast<int>(k)) : ConstView{};
+    const Loss& logit_loss = logit_losses_[k];
     double value;
     if (loss.traced) {  // a loss traced from Python: its graph computes the value and the gradient
       View grad = compute_grads ? graph_->output_grad(ws, static_cast<int>(k)) : View{};
@@ -125,8 +132,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
                                loss.reduction, weight, grad);
     } else if (compute_grads) {
       View grad = graph_->output_grad(ws, static_cast<int>(k));
-      const Activation* act = graph_->fusable_output_activation(static_cast<int>(k));
-      fused[k] = act && loss.fuses_with(*act);
+      fused[k] = logits.data && graph_->output_takes_logit_gradient(static_cast<int>(k));
       // A node listed as several outputs takes the sum of their losses' gradients: the later
       // ones are computed aside and added.
       const auto& nodes = graph_->output_nodes();
@@ -134,14 +140,20 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
       const Index size = grad.rows * grad.cols;
       if (repeated && repeated_grad_.size() < static_cast<size_t>(size)) repeated_grad_.resize(static_cast<size_t>(size));
       float* target = repeated ? repeated_grad_.data() : grad.data;
-      value = fused[k] ? loss.value_and_logit_grad(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), target)
+      value = fused[k] ? logit_loss.value_and_grad<float>(batch.y[k].data, tcols, logits.data, last, rows, sample_weight,
+                                                          double(rows), target)
                        : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), target);
+      if (logits.data && !fused[k])
+        value = logit_loss.value_and_grad<float>(batch.y[k].data, tcols, logits.data, last, rows, sample_weight,
+                                                 double(rows), nullptr);
       if (weight != 1.0)
         for (Index i = 0; i < size; ++i) target[i] *= static_cast<float>(weight);
       if (repeated)
         for (Index i = 0; i < size; ++i) grad.data[i] += target[i];
     } else {
-      value = loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), nullptr);
+      value = (logits.data ? logit_loss : loss)
+                  .value_and_grad<float>(batch.y[k].data, tcols, logits.data ? logits.data : out.data, last, rows,
+                                         sample_weight, double(rows), nullptr);
     }
     output_loss_total_[k] += value * double(batch.rows);
     total += weight * value;
@@ -264,6 +276,8 @@ void Model::update_metrics(Workspace& ws, const Data& batch) {
     const bool split = p > 1 && y.cols % p == 0;
     const ConstView y_rows = split ? ConstView{y.data, y.rows * p, y.cols / p} : y;
     const ConstView out_rows = split ? ConstView{out.data, out.rows * p, out.cols / p} : out;
+    const ConstView logits = graph_->output_logits(ws, static_cast<int>(k));  // the cross-entropies read them
+    const ConstView logit_rows = logits.data ? ConstView{logits.data, out_rows.rows, out_rows.cols} : ConstView{};
     const float* weights = batch.sample_weight;
     if (split && weights) {
       position_weights_.resize(static_cast<size_t>(y.rows * p));
@@ -271,9 +285,9 @@ void Model::update_metrics(Workspace& ws, const Data& batch) {
     }
     const float* row_weights = split && weights ? position_weights_.data() : weights;
     const auto by_rows = [](const Metric& m) { return m.kind() != MetricKind::Stateful && !m.loss.traced; };
-    for (auto& m : metrics_[k]) by_rows(*m) ? m->update(y_rows, out_rows, nullptr) : m->update(y, out, nullptr);
+    for (auto& m : metrics_[k]) by_rows(*m) ? m->update(y_rows, out_rows, nullptr, logit_rows) : m->update(y, out, nullptr);
     for (auto& m : weighted_metrics_[k])
-      by_rows(*m) ? m->update(y_rows, out_rows, row_weights) : m->update(y, out, weights);
+      by_rows(*m) ? m->update(y_rows, out_rows, row_weights, logit_rows) : m->update(y, out, weights);
   }
 }
 

@@ -225,10 +225,16 @@ def ndim(x):
 
 
 def size(x):
-    """The number of elements (None for a symbolic tensor, whose batch size is unknown)."""
-    if is_symbolic(x):
-        return None if x.shape[0] is None else int(np.prod(x.shape))
-    return np.size(x)
+    """The number of elements. Of a symbolic tensor whose batch size is unknown, the count over
+    the batch it will hold: a batch total (ops.sum of ones), which a stateful metric's
+    update_state adds to a variable, as Keras's ``v.assign_add(ops.cast(ops.size(y), ...))``."""
+    if not is_symbolic(x):
+        return np.size(x)
+    if x.shape[0] is not None:
+        return int(np.prod(x.shape))
+    if batch_loss.in_one_row():  # a metric's result(): the one row's elements
+        return int(np.prod(x.shape[1:]))
+    return ops.sum(ops.ones_like(x))
 
 
 def is_tensor(x):

@@ -459,6 +459,14 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 def cast(x, dtype):
     """On symbolic tensors (which carry every value as a float): to an integer type, toward zero;
     to bool, 1.0 where non-zero; to a float type, unchanged."""
+    if x is None:  # not NaN: a traced call would otherwise record it as a number
+        raise TypeError("ops.cast received None. In a traced call a tensor's batch size is unknown "
+                        "(ops.shape(x)[0] is None); count a batch's elements with ops.size(x).")
+    if isinstance(x, batch_loss.BatchLoss):
+        if np.dtype(dtype).kind != "f":
+            raise unsupported("cast", f"a value summed over the batch is cast to a float type only (received "
+                                      f"dtype={dtype!r}).")
+        return x
     if is_symbolic(x):
         kind = np.dtype(dtype).kind
         if kind in "iu":

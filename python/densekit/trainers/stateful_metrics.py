@@ -14,6 +14,7 @@ reset_state() runs once, eagerly, to learn the values it resets to.
 import contextlib
 import inspect
 import json
+import math
 
 from densekit import _core
 from densekit.layers import batch_loss
@@ -63,6 +64,9 @@ def _trace_update(metric, y_true_shape, y_pred_shape, weighted, what):
     index = {v: k for k, v in enumerate(metric.variables)}
     outputs, updates = [], []
     for variable, accumulate, (terms, offset) in recorded:
+        if not math.isfinite(offset):
+            raise ValueError(f"{what}: update_state adds {offset} to the variable '{variable.name}' on every batch; "
+                             "the values it adds must be finite.")
         spec = []
         for tensor, reduction, scale in terms:
             position = next((k for k, t in enumerate(outputs) if t is tensor), None)

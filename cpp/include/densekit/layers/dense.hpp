@@ -27,7 +27,7 @@ class Dense : public Layer {
   Shape build(const std::vector<Shape>& inputs) override;
   std::vector<WeightSpec> weight_specs() const override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
-  const Activation* output_activation() const override { return &options_.activation; }
+  LogitsAt logits_at() const override { return options_.activation.yields_logits() ? LogitsAt::Scratch : LogitsAt::None; }
   bool updates_weights_in_backward() const override { return true; }
 
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;

@@ -46,8 +46,8 @@ class WeightUpdater {
 struct Context {
   bool training = false;
   Rng* rng = nullptr;
-  // Backward only: grad_out is already d(loss)/d(pre-activation) (the fused
-  // softmax/sigmoid + cross-entropy gradient), so the layer must not apply its activation's.
+  // Backward only: grad_out is already d(loss)/d(logits) (a cross-entropy read from the logits
+  // of a softmax or sigmoid output, logits_at()), so the layer must not apply its activation's.
   bool grad_is_preactivation = false;
   // Backward only, for layers that updates_weights_in_backward(): the layer writes its weight
   // gradients (their buffers were not zeroed), hands every finished range to the updater, and
@@ -82,8 +82,11 @@ class Layer {
 
   // Floats per sample this layer keeps between forward and backward, for one node.
   virtual Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const { return 0; }
-  // The activation applied last, if the loss may take over its gradient (Dense).
-  virtual const Activation* output_activation() const { return nullptr; }
+  // Where a layer whose last step is a softmax or sigmoid keeps that step's input, the logits,
+  // from forward to the end of backward: in its scratch (Dense), or as its input (Activation).
+  // Such a layer's backward takes Context::grad_is_preactivation.
+  enum class LogitsAt { None, Scratch, Input };
+  virtual LogitsAt logits_at() const { return LogitsAt::None; }
   // Dropout-like layers behave differently in training.
   virtual bool is_identity_in_inference() const { return false; }
   // For a layer that reads its input as indices (Embedding), how many there are: its inputs
