@@ -67,8 +67,9 @@ def test_the_loss_and_its_metric_are_the_logits_cross_entropy(activation):
 
 def test_from_logits_true_on_a_softmax_output_reads_its_logits_too():
     model = _models("softmax")["Dense"]
-    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.SparseCategoricalCrossentropy(from_logits=True)])
+    with pytest.warns(UserWarning, match="does not represent logits"):
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.SparseCategoricalCrossentropy(from_logits=True)])
     expected = _softmax_ce(X.astype(np.float64), ONE_HOT)
     assert model.evaluate(X, LABELS, verbose=0) == pytest.approx([expected, expected], rel=1e-6)
 
@@ -166,3 +167,18 @@ def test_keras_on_tensorflow_computes_the_same(tmp_path):
     theirs = run_keras(KERAS_EVALUATES, data, *paths)
     for path in paths:
         assert ours[path] == pytest.approx(theirs[path], rel=1e-5), path
+
+
+def test_from_logits_true_on_a_softmax_output_warns_as_keras_on_tensorflow():
+    model = _models("softmax")["Dense"]
+    with pytest.warns(UserWarning, match=r"`sparse_categorical_crossentropy` received `from_logits=True`, but the "
+                                         r"`output` argument was produced by a Softmax activation"):
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.warns(UserWarning, match="produced by a Sigmoid activation and thus does not represent logits"):
+        _models("softmax")["Activation"].compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.compile(loss="sparse_categorical_crossentropy")
+        linear = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+        linear.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))

@@ -12,6 +12,7 @@ import pytest
 
 import densekit as keras
 from densekit import metrics as M
+from keras_live import run_keras
 
 
 def _binary_data(n=48, seed=0):
@@ -138,3 +139,31 @@ def test_metrics_get_returns_metric_objects_as_keras_does():
         M.get("nope")
     with pytest.raises(TypeError, match="recall"):
         M.get("precision_at_recall")
+
+
+ORDER_SCRIPT = """
+import json
+import numpy as np
+import keras
+x = np.linspace(-1, 1, 24).reshape(8, 3).astype("float32")
+y, w = x[:, :2] * 2, np.linspace(0.1, 1, 8).astype("float32")
+m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones")])
+m.compile("sgd", "mse", metrics=["mae", "mae", "mse"], weighted_metrics=["mae", "mse", "mean_squared_error"])
+print(json.dumps([m.evaluate(x, y, sample_weight=w, verbose=0), m.test_on_batch(x, y, sample_weight=w)]))
+"""
+
+
+def test_evaluate_lists_values_in_keras_order_repeats_included():
+    # keras/src/trainers/trainer.py, _flatten_metrics_in_order: each compiled metric's own name in
+    # compile order (metrics, then weighted metrics; a name met twice gives its value twice), then
+    # the keys not listed yet, sorted: mae_1, weighted_mae, weighted_mse.
+    x = np.linspace(-1, 1, 24).reshape(8, 3).astype("float32")
+    y, w = x[:, :2] * 2, np.linspace(0.1, 1, 8).astype("float32")
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones")])
+    m.compile("sgd", "mse", metrics=["mae", "mae", "mse"], weighted_metrics=["mae", "mse", "mean_squared_error"])
+    ours = [m.evaluate(x, y, sample_weight=w, verbose=0), m.test_on_batch(x, y, sample_weight=w)]
+    logs = m.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
+    order = ["loss", "mae", "mae", "mse", "mae", "mse", "mean_squared_error", "mae_1", "weighted_mae", "weighted_mse"]
+    assert ours[0] == [logs[key] for key in order] == ours[1]
+    assert logs["weighted_mae"] != logs["mae"]
+    np.testing.assert_allclose(ours, run_keras(ORDER_SCRIPT), rtol=1e-5)

@@ -18,9 +18,7 @@ Data make_data(const std::vector<FloatArray>& x, const std::vector<FloatArray>& 
   for (const auto& a : y) d.y.push_back(view_of(a));
   d.rows = d.x.empty() ? 0 : d.x[0].rows;
   if (sw) {
-    if (sw->size() != d.rows)
-      throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(d.rows) +
-                       " values, received " + std::to_string(sw->size()) + ".");
+    d.sample_weight_cols = sample_weight_cols_for(static_cast<Index>(sw->size()), d.rows);
     d.sample_weight = sw->data();
   }
   return d;
@@ -293,6 +291,7 @@ void init_model(py::module_& m) {
                          const py::tuple& metrics, const py::tuple& weighted_metrics) {
              self.compile(std::move(opt), compile_args(loss, loss_weights, metrics, weighted_metrics));
            }, py::arg("optimizer"), py::arg("loss"), py::arg("loss_weights"), py::arg("metrics"), py::arg("weighted_metrics"))
+      .def_property_readonly("probabilities_given_as_logits", &Model::probabilities_given_as_logits)
       .def_property_readonly("compiled_metrics", [](const Model& self) {
              return std::make_pair(self.compile_options().metrics, self.compile_options().weighted_metrics);
            })

@@ -420,9 +420,14 @@ ConstView Graph::output_logits(const Workspace& ws, int k) const {
   return {};
 }
 
+bool Graph::output_logits_at(int k) const {
+  const Node& n = nodes_[outputs_.at(k)];
+  return n.layer && n.layer->logits_at() != Layer::LogitsAt::None;
+}
+
 bool Graph::output_takes_logit_gradient(int k) const {
   const Node& n = nodes_[outputs_.at(k)];
-  if (!n.layer || !n.consumers.empty() || n.layer->logits_at() == Layer::LogitsAt::None) return false;
+  if (!output_logits_at(k) || !n.consumers.empty()) return false;
   if (n.layer->activity_regularizer.active()) return false;
   return std::count(outputs_.begin(), outputs_.end(), outputs_[k]) == 1;
 }

@@ -19,6 +19,7 @@ struct StreamBatch {
   std::vector<Buffer> x, y;
   std::vector<Index> x_cols, y_cols;
   Buffer sample_weight;  // empty: no sample weights
+  Index sample_weight_cols = 1;  // Data::sample_weight_cols
   Index rows = 0;
   bool end_of_epoch = false;
 };

@@ -28,8 +28,11 @@ using Logs = std::vector<std::pair<std::string, double>>;
 struct Data {
   std::vector<ConstView> x;
   std::vector<ConstView> y;
-  const float* sample_weight = nullptr;  // rows values, or null
+  const float* sample_weight = nullptr;  // rows x sample_weight_cols values, or null
   Index rows = 0;
+  // 1: a weight a sample; P: a weight a position of outputs of P positions a sample, such as
+  // (batch, steps) weights for (batch, steps, classes) outputs (sample_weight_cols_for).
+  Index sample_weight_cols = 1;
 };
 
 struct FitOptions {
@@ -132,6 +135,11 @@ class Model {
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
   const CompileOptions& compile_options() const { return compile_; }
+  // The cross-entropies compiled with from_logits=True for an output that a softmax or sigmoid
+  // produced, which read that activation's logits all the same (Loss::reads_logits), with the
+  // activation Keras on TensorFlow names when it warns of them ("Softmax", "Sigmoid"): pairs of
+  // (loss function name, activation), one per such output.
+  std::vector<std::pair<std::string, std::string>> probabilities_given_as_logits() const;
 
   // Trains; at the end the optimizer's EMA (if any) replaces the weights. Throws Interrupted
   // on Ctrl-C with options.handle_sigint (the weights are those after the last whole batch).
@@ -193,6 +201,9 @@ class Model {
   // own, and the model's generator only shuffles, identically everywhere.
   Rng& step_rng() { return distribution_.communicator ? local_rng_ : rng_; }
   void update_metrics(Workspace& ws, const Data& batch);
+  // Refuses sample weights of `cols` a sample unless every output has that many positions, each
+  // with built-in losses and metrics (check_data).
+  void check_position_weights(Index cols) const;
   // Output k's values per sample over its last axis: the positions (steps, pixels) an output of
   // shape (batch, ..., classes) holds; each is a row for the losses and built-in metrics.
   Index positions(size_t k) const;
@@ -242,6 +253,10 @@ class Model {
   std::vector<float> position_weights_;  // sample weights repeated for each position of an output
   std::vector<double> state_buffer_;    // loss and metric accumulators
 };
+
+// How many weights a sample has, from `size` weights for `rows` samples: one, or one a position
+// (a multiple); throws ValueError otherwise.
+Index sample_weight_cols_for(Index size, Index rows);
 
 // Converts Keras class_weight to per-sample weights: the class of a row is argmax of a one-hot
 // target, else its rounded label; classes missing from the map weigh 1. Weights must be finite.

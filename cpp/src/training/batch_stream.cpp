@@ -44,10 +44,8 @@ bool BatchStream::push(const Data& data, Index sample_weight_size) {
   batch.rows = data.rows;
   copy_views(data.x, data.rows, "input", batch.x, batch.x_cols);
   copy_views(data.y, data.rows, "target", batch.y, batch.y_cols);
-  if (data.sample_weight && sample_weight_size != data.rows)
-    throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(data.rows) +
-                     " values, received " + std::to_string(sample_weight_size) + ".");
-  if (data.sample_weight) batch.sample_weight.assign(data.sample_weight, data.sample_weight + data.rows);
+  batch.sample_weight_cols = data.sample_weight ? sample_weight_cols_for(sample_weight_size, data.rows) : 1;
+  if (data.sample_weight) batch.sample_weight.assign(data.sample_weight, data.sample_weight + sample_weight_size);
   else batch.sample_weight.clear();
   return put(std::move(batch));
 }
@@ -86,6 +84,7 @@ const Data* BatchStream::next() {
   for (size_t k = 0; k < current_.x.size(); ++k) view_.x.push_back(ConstView{current_.x[k].data(), current_.rows, current_.x_cols[k]});
   for (size_t k = 0; k < current_.y.size(); ++k) view_.y.push_back(ConstView{current_.y[k].data(), current_.rows, current_.y_cols[k]});
   view_.sample_weight = current_.sample_weight.empty() ? nullptr : current_.sample_weight.data();
+  view_.sample_weight_cols = current_.sample_weight_cols;
   view_.rows = current_.rows;
   return &view_;
 }

@@ -53,7 +53,7 @@ void Model::check_data(const Data& data, bool with_targets) const {
     if (has_metrics)
       throw ValueError("The model's metrics need targets: pass `y` (the model was compiled without a loss, so its own "
                        "losses need none).");
-    if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
+    if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, data.sample_weight_cols}, "sample_weight");
     return;
   }
   if (data.y.size() != outputs.size())
@@ -85,7 +85,29 @@ void Model::check_data(const Data& data, bool with_targets) const {
     const Loss& bound = resolved_ && k < losses_.size() ? losses_[k] : loss.resolved(tcols, pcols);
     bound.check_targets(ConstView{data.y[k].data, rows, tcols}, pcols);
   }
-  if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, 1}, "sample_weight");
+  if (!data.sample_weight) return;
+  check_finite(ConstView{data.sample_weight, data.rows, data.sample_weight_cols}, "sample_weight");
+  if (data.sample_weight_cols > 1) check_position_weights(data.sample_weight_cols);
+}
+
+void Model::check_position_weights(Index cols) const {
+  // Keras weighs each position of a (batch, steps, ...) output by a (batch, steps) weight; the
+  // same array goes to every output, so each must have that many positions.
+  const auto& outputs = graph_->output_nodes();
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    if (positions(k) != cols)
+      throw ValueError("`sample_weight` has " + std::to_string(cols) + " values a sample, one per position, but output " +
+                       std::to_string(k) + " has " + std::to_string(positions(k)) + " position(s) a sample (shape " +
+                       shape_to_string(graph_->shape(outputs[k])) + "). Pass one weight per sample, or one per "
+                       "position of outputs such as (batch, steps, classes).");
+    const bool traced_loss = k < compile_.losses.size() && compile_.losses[k].traced;
+    const auto traced = [](const MetricPtr& m) { return m->kind() == MetricKind::Stateful || m->loss.traced; };
+    if (traced_loss || std::any_of(compile_.metrics[k].begin(), compile_.metrics[k].end(), traced) ||
+        std::any_of(compile_.weighted_metrics[k].begin(), compile_.weighted_metrics[k].end(), traced))
+      throw ValueError("A weight per position (`sample_weight` of shape (batch, steps)) is taken by the built-in losses "
+                       "and metrics; output " + std::to_string(k) + " has a loss or metric written in Python, traced "
+                       "for one weight a sample.");
+  }
 }
 
 std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights) {
@@ -106,6 +128,14 @@ std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vecto
       if (c == cls) out[i] = static_cast<float>(w);
   }
   return out;
+}
+
+Index sample_weight_cols_for(Index size, Index rows) {
+  if (size == rows) return 1;
+  if (rows > 0 && size > rows && size % rows == 0) return size / rows;
+  throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(rows) + " values, received " +
+                   std::to_string(size) + " (or one value per position of outputs of several positions a sample, such "
+                   "as (batch, steps) for outputs (batch, steps, classes): a multiple of " + std::to_string(rows) + ").");
 }
 
 std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights,

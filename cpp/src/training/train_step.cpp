@@ -88,6 +88,16 @@ void Model::resolve(const Data& data) {
   resolved_ = true;
 }
 
+std::vector<std::pair<std::string, std::string>> Model::probabilities_given_as_logits() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t k = 0; k < compile_.losses.size() && k < graph_->output_nodes().size(); ++k) {
+    const Loss& loss = compile_.losses[k];
+    if (!loss.from_logits || !loss.reads_logits() || !graph_->output_logits_at(static_cast<int>(k))) continue;
+    out.emplace_back(loss.name(), loss.kind == LossKind::BinaryCrossentropy ? "Sigmoid" : "Softmax");
+  }
+  return out;
+}
+
 void Model::reset_metrics() {
   loss_total_ = loss_count_ = 0.0;
   std::fill(output_loss_total_.begin(), output_loss_total_.end(), 0.0);
@@ -111,9 +121,10 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     const Index last = shape.empty() ? 1 : shape.back();
     const Index rows = out.rows * (out.cols / last), tcols = batch.y[k].cols / (out.cols / last);
     const Loss& loss = losses_[k];
-    // Each position of the output (a row of its last axis) weighs as its sample does.
+    // Each position of the output (a row of its last axis) weighs as its sample does, unless
+    // the weights are per position already.
     const float* sample_weight = batch.sample_weight;
-    if (sample_weight && rows != out.rows) {
+    if (sample_weight && rows != out.rows && batch.sample_weight_cols == 1) {
       const Index p = rows / out.rows;
       position_weights_.resize(static_cast<size_t>(rows));
       for (Index i = 0; i < out.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, batch.sample_weight[i]);
@@ -279,11 +290,11 @@ void Model::update_metrics(Workspace& ws, const Data& batch) {
     const ConstView logits = graph_->output_logits(ws, static_cast<int>(k));  // the cross-entropies read them
     const ConstView logit_rows = logits.data ? ConstView{logits.data, out_rows.rows, out_rows.cols} : ConstView{};
     const float* weights = batch.sample_weight;
-    if (split && weights) {
+    if (split && weights && batch.sample_weight_cols == 1) {
       position_weights_.resize(static_cast<size_t>(y.rows * p));
       for (Index i = 0; i < y.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, weights[i]);
     }
-    const float* row_weights = split && weights ? position_weights_.data() : weights;
+    const float* row_weights = split && weights && batch.sample_weight_cols == 1 ? position_weights_.data() : weights;
     const auto by_rows = [](const Metric& m) { return m.kind() != MetricKind::Stateful && !m.loss.traced; };
     for (auto& m : metrics_[k]) by_rows(*m) ? m->update(y_rows, out_rows, nullptr, logit_rows) : m->update(y, out, nullptr);
     for (auto& m : weighted_metrics_[k])

@@ -55,7 +55,8 @@ void slice_rows(const Data& data, Index start, Index n, Data& out) {
   out.rows = n;
   for (const auto& v : data.x) out.x.push_back(v.slice_rows(start, n));
   for (const auto& v : data.y) out.y.push_back(v.slice_rows(start, n));
-  out.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
+  out.sample_weight = data.sample_weight ? data.sample_weight + start * data.sample_weight_cols : nullptr;
+  out.sample_weight_cols = data.sample_weight_cols;
 }
 
 // Rows [start, start+n) of `data`, gathered through `order` into the caller's buffers when
@@ -84,9 +85,11 @@ struct Batcher {
     };
     gather(data.x, x, b.x);
     gather(data.y, y, b.y);
+    b.sample_weight_cols = data.sample_weight_cols;
     if (data.sample_weight) {
-      if (w.size() < static_cast<size_t>(n)) w.resize(static_cast<size_t>(n));
-      for (Index r = 0; r < n; ++r) w[r] = data.sample_weight[(*order)[start + r]];
+      const Index cols = data.sample_weight_cols;
+      if (w.size() < static_cast<size_t>(n * cols)) w.resize(static_cast<size_t>(n * cols));
+      gather_rows(ConstView{data.sample_weight, data.rows, cols}, order->data() + start, n, w.data());
       b.sample_weight = w.data();
     }
     return b;

@@ -5,6 +5,7 @@ keras/src/trainers/compile_utils.py)."""
 
 import json
 import numbers
+import warnings
 
 from densekit import _core, losses as losses_module, metric_functions, metrics as metrics_module
 from densekit.trainers import stateful_metrics, traced_losses
@@ -200,3 +201,23 @@ def metric_directions(metric_lists):
             directions[name] = None if core.identifier in _DIRECTIONLESS or not core.has_direction else (
                 "up" if core.higher_is_better else "down")
     return directions
+
+
+def warn_probabilities_given_as_logits(core_model):
+    """Keras on TensorFlow warns when a cross-entropy compiled with from_logits=True is given a
+    softmax or sigmoid output, and reads that activation's logits all the same
+    (keras/src/backend/tensorflow/nn.py, _get_logits): densekit computes it so, and warns so."""
+    for function, activation in core_model.probabilities_given_as_logits:
+        warnings.warn(f'"`{function}` received `from_logits=True`, but the `output` argument was produced by a '
+                      f"{activation} activation and thus does not represent logits. Was this intended?", stacklevel=4)
+
+
+def logs_in_order(logs, metric_names, output_names):
+    """The values of ``logs`` ((key, value) pairs) in the order Keras's evaluate and
+    train_on_batch list them (keras/src/trainers/trainer.py, _flatten_metrics_in_order): the
+    loss, the value keyed by each compiled metric's own name (metrics, then weighted metrics), so
+    a weighted metric named as another gives that other's value again; the per-output losses;
+    then every key not listed yet, sorted."""
+    values = dict(logs)
+    names = ["loss", *metric_names, *(f"{name}_loss" for name in output_names if len(output_names) > 1)]
+    return [values[k] for k in names if k in values] + [values[k] for k in sorted(values) if k not in names]

@@ -142,14 +142,17 @@ def pass_runs_out(batches, steps_per_epoch, epochs):
 
 
 def sample_weights(sample_weight):
-    """One weight per sample, or None."""
+    """One weight per sample (or per position of the outputs, a row a sample), or None."""
     if sample_weight is None:
         return None
     if isinstance(sample_weight, (dict, list, tuple)) and sample_weight and all(
             hasattr(w, "shape") for w in (sample_weight.values() if isinstance(sample_weight, dict) else sample_weight)):
         raise ValueError("densekit takes one `sample_weight` array, applied to every output; per-output sample "
                          "weights are not supported.")
-    return to_array(sample_weight, "sample_weight").reshape(-1)  # its length: checked by the C++ model
+    weights = to_array(sample_weight, "sample_weight")
+    if weights.ndim >= 2 and weights.size != len(weights):  # a weight a position: (batch, steps)
+        return weights.reshape(len(weights), -1)  # rows stay rows for the splits; checked by the C++ model
+    return weights.reshape(-1)  # its length: checked by the C++ model
 
 
 def class_weight_pairs(class_weight):

@@ -167,6 +167,7 @@ class Trainer:
                 # the first data traces them again if its targets are shaped otherwise.
                 self._compile_args, self._traced_target_shapes = self._trace_guessing_targets(args, shapes)
         self._core.compile(self.optimizer._core, *self._compile_args)
+        compile_utils.warn_probabilities_given_as_logits(self._core)
         self._use_compiled_metrics(self._core.compiled_metrics)
 
     def _trace_guessing_targets(self, args, shapes):
@@ -229,15 +230,7 @@ class Trainer:
     def _format_logs(self, logs, return_dict):
         if return_dict:
             return {k: _log_value(v) for k, v in sorted(logs, key=lambda kv: kv[0])}
-        names = self.output_names
-        if len(names) > 1:
-            # Keras's order: loss, the per-output losses in output order, then the rest sorted.
-            first = ["loss"] + [f"{name}_loss" for name in names]
-            values = dict(logs)
-            ordered = [k for k in first if k in values] + sorted(k for k in values if k not in first)
-            result = [_log_value(values[k]) for k in ordered]
-        else:
-            result = [_log_value(v) for _, v in logs]  # loss, then the metrics in compile order
+        result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self.output_names)]
         return result[0] if len(result) == 1 else result
 
     def _structured_outputs(self, outputs):
