@@ -100,6 +100,28 @@ def test_weights_that_do_not_match_the_positions_are_refused():
         model.fit(x, labels, sample_weight=bad, verbose=0)
 
 
+
+def test_weights_whose_rows_are_not_the_samples_are_refused():
+    # (steps, batch) holds as many values as (batch, steps); Keras refuses it (the cardinality of
+    # sample_weight is its first axis), and so does densekit on every path, streamed batches too.
+    x, labels, weights = _data()
+    model = _model()
+    swapped = np.ascontiguousarray(weights.T)
+    message = "expected 12 values, received 60 in 5 rows"
+    with pytest.raises(ValueError, match=message):
+        model.fit(x, labels, sample_weight=swapped, verbose=0)
+    with pytest.raises(ValueError, match=message):
+        model.evaluate(x, labels, sample_weight=swapped, verbose=0)
+    with pytest.raises(ValueError, match=message):
+        model.train_on_batch(x, labels, sample_weight=swapped)
+    with pytest.raises(ValueError, match="expected 4 values, received 20 in 5 rows"):
+        model.evaluate(((x[i:i + 4], labels[i:i + 4], swapped[:, i:i + 4]) for i in range(0, 12, 4)), verbose=0)
+    flat = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    flat.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="expected 4 values, received 4 in 1 row"):
+        flat.fit(np.ones((4, 3)), np.ones((4, 2)), sample_weight=np.ones((1, 4)), verbose=0)
+    flat.fit(np.ones((4, 3)), np.ones((4, 2)), sample_weight=np.ones((4, 1)), verbose=0)  # a column: a weight a sample
+
 def test_a_python_loss_traced_for_a_weight_a_sample_refuses_them():
     def loss(y_true, y_pred):
         return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)

@@ -26,8 +26,9 @@ void init_batch_stream(py::module_& m) {
              batch.rows = batch.x.empty() ? 0 : batch.x[0].rows;
              batch.sample_weight = sw ? sw->data() : nullptr;
              const Index weights = sw ? static_cast<Index>(sw->size()) : 0;
+             const Index weight_rows = sw ? view_of(*sw).rows : 0;
              py::gil_scoped_release release;  // the arrays stay alive: the caller holds them
-             return self.push(batch, weights);
+             return self.push(batch, weights, weight_rows);
            }, py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none())
       .def("end_epoch", &BatchStream::end_epoch, py::call_guard<py::gil_scoped_release>())
       .def("fail", &BatchStream::fail, py::arg("message"))

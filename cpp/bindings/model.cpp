@@ -18,7 +18,7 @@ Data make_data(const std::vector<FloatArray>& x, const std::vector<FloatArray>& 
   for (const auto& a : y) d.y.push_back(view_of(a));
   d.rows = d.x.empty() ? 0 : d.x[0].rows;
   if (sw) {
-    d.sample_weight_cols = sample_weight_cols_for(static_cast<Index>(sw->size()), d.rows);
+    d.sample_weight_cols = sample_weight_cols_for(static_cast<Index>(sw->size()), view_of(*sw).rows, d.rows);
     d.sample_weight = sw->data();
   }
   return d;

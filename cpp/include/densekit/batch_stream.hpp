@@ -31,9 +31,9 @@ class BatchStream {
   // Producer side, from any thread. Both block while the queue is full and return false once
   // the consumer closed the stream (training stopped or failed): the producer should stop.
   // push copies the batch (all arrays of batch.rows rows; sample_weight_size values of
-  // batch.sample_weight) into the buffers of batches the loop has finished with: in steady
-  // state no batch buffer is allocated.
-  bool push(const Data& batch, Index sample_weight_size);
+  // batch.sample_weight, in sample_weight_rows rows) into the buffers of batches the loop has
+  // finished with: in steady state no batch buffer is allocated.
+  bool push(const Data& batch, Index sample_weight_size, Index sample_weight_rows);
   bool end_epoch();
   // The producer failed: the consumer's next() throws ValueError with this message.
   void fail(const std::string& message);

@@ -254,9 +254,10 @@ class Model {
   std::vector<double> state_buffer_;    // loss and metric accumulators
 };
 
-// How many weights a sample has, from `size` weights for `rows` samples: one, or one a position
-// (a multiple); throws ValueError otherwise.
-Index sample_weight_cols_for(Index size, Index rows);
+// How many weights a sample has, from `size` weights in `weight_rows` rows (the array's first
+// axis) for `rows` samples: one, or one a position (a multiple); throws ValueError otherwise,
+// and when the weights have another number of rows than the data has samples.
+Index sample_weight_cols_for(Index size, Index weight_rows, Index rows);
 
 // Converts Keras class_weight to per-sample weights: the class of a row is argmax of a one-hot
 // target, else its rounded label; classes missing from the map weigh 1. Weights must be finite.

@@ -130,12 +130,17 @@ std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vecto
   return out;
 }
 
-Index sample_weight_cols_for(Index size, Index rows) {
-  if (size == rows) return 1;
-  if (rows > 0 && size > rows && size % rows == 0) return size / rows;
+Index sample_weight_cols_for(Index size, Index weight_rows, Index rows) {
+  if (weight_rows == rows) {
+    if (size == rows) return 1;
+    if (rows > 0 && size > rows && size % rows == 0) return size / rows;
+  }
+  // (5, 12) weights for 12 samples of 5 positions hold as many values as (12, 5): refused, as the
+  // rows must be the samples.
+  const std::string received = std::to_string(size) + (weight_rows == size ? "" : " in " + std::to_string(weight_rows) + (weight_rows == 1 ? " row" : " rows"));
   throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(rows) + " values, received " +
-                   std::to_string(size) + " (or one value per position of outputs of several positions a sample, such "
-                   "as (batch, steps) for outputs (batch, steps, classes): a multiple of " + std::to_string(rows) + ").");
+                   received + " (or one row a sample of one value per position, for outputs of several positions a "
+                   "sample: (batch, steps) for outputs (batch, steps, classes)).");
 }
 
 std::vector<float> class_weights_to_sample_weights(const Data& data, const std::vector<std::pair<int64_t, double>>& weights,

@@ -150,8 +150,8 @@ def sample_weights(sample_weight):
         raise ValueError("densekit takes one `sample_weight` array, applied to every output; per-output sample "
                          "weights are not supported.")
     weights = to_array(sample_weight, "sample_weight")
-    if weights.ndim >= 2 and weights.size != len(weights):  # a weight a position: (batch, steps)
-        return weights.reshape(len(weights), -1)  # rows stay rows for the splits; checked by the C++ model
+    if weights.ndim >= 2:  # (batch, 1), or a weight a position: (batch, steps)
+        return weights.reshape(len(weights), -1)  # rows stay samples, for the splits and the C++ model's checks
     return weights.reshape(-1)  # its length: checked by the C++ model
 
 
