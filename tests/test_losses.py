@@ -404,6 +404,12 @@ def test_clipping_and_eps_edges():
     # CCE renormalises before clipping: [2, 6] is [.25, .75]
     np.testing.assert_allclose(losses.categorical_crossentropy([[0.0, 1.0]], [[2.0, 6.0]]), [-math.log(0.75)],
                                rtol=1e-6)
+    # Sparse CE of a row of zeros (a Dropout after the softmax): Keras-TF clips each value to eps
+    # first, so the row reads as uniform, log(classes), with no gradient (it was NaN: 0 / 0).
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy([1], [[0.0, 0.0, 0.0]]), [math.log(3.0)],
+                               rtol=1e-6)
+    value, grad = value_and_grad_f64(losses.SparseCategoricalCrossentropy()._core, np.array([[2.0]]), np.zeros((1, 4)))
+    assert value == pytest.approx(math.log(4.0)) and not np.any(grad)
 
 
 def test_categorical_crossentropy_single_class_warns():

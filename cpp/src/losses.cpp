@@ -222,6 +222,13 @@ T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge,
       // Probabilities are renormalised along the row, then clipped.
       T s = 0;
       for (Index j = 0; j < cols; ++j) s += p[j];
+      if (sparse && s == T(0)) {
+        // A row of zeros (a Dropout after the softmax drops every class): Keras on TensorFlow clips
+        // each probability to ε before it normalises (keras/src/backend/tensorflow/nn.py), so the
+        // row reads as uniform, log(classes), and the clipped values have no gradient.
+        if (g) std::fill(g, g + cols, T(0));
+        return std::log(static_cast<T>(cols));
+      }
       const T hi = T(1) - eps;
       T gq_dot_q = 0;
       for (Index j = 0; j < cols; ++j) {

@@ -138,6 +138,8 @@ def test_all_any_count_nonzero_and_the_shape_of_a_tensor():
     assert ops.ndim(t) == 3 and ops.size(x) == 8
     batch_total = ops.size(t)  # the batch size is unknown: the count over a batch, for add_loss or a metric
     assert [(reduction, scale) for _, reduction, scale in batch_total.terms] == [("sum", 1.0)]
+    with pytest.raises(TypeError, match="does not divide by such a value"):  # not silently per row
+        ops.sum(t, axis=-1) / ops.cast(batch_total, "float32")
     assert ops.is_tensor(t) and ops.is_tensor(x) and not ops.is_tensor([1.0])
     assert ops.dtype(t) == "float32" and ops.dtype(np.arange(3, dtype=np.int64)) == "int64"
 

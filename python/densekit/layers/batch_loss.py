@@ -99,12 +99,14 @@ class BatchLoss:
     def _refuse(self, *args):
         raise TypeError(_HELP)
 
-    __bool__ = __float__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    # Dividing by a batch total (ops.size of a traced batch, say) is no longer a sum of terms.
+    __bool__ = __float__ = __lt__ = __le__ = __gt__ = __ge__ = __rtruediv__ = __pow__ = __rpow__ = _refuse
 
     def __repr__(self):
         return f"<BatchLoss of {len(self.terms)} term(s) over the batch>"
 
 
-_HELP = ("A value reduced over the batch (ops.mean or ops.sum with no axis, on a symbolic tensor) can only be passed "
-         "to add_loss (or scaled by numbers before): a layer computes each sample on its own. Reduce over the sample "
-         "axes (axis=-1) to keep a tensor.")
+_HELP = ("A value reduced over the batch (ops.mean or ops.sum with no axis, or ops.size, on a symbolic tensor whose "
+         "batch size is unknown) can only be passed to add_loss (or scaled by numbers before): a layer computes each "
+         "sample on its own, and densekit does not divide by such a value. Reduce over the sample axes (axis=-1) to "
+         "keep a tensor, or divide by a number.")
