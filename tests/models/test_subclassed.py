@@ -108,6 +108,33 @@ def test_if_training_guards_around_dropout_are_supported():
     assert [layer.name for layer in model.layers] == ["dense", "dropout", "dense_1"]
 
 
+def test_ops_in_a_call_with_training_are_the_same_in_both_traces():
+    # Each trace records ops (ops.softmax, x * 2) as new layers: the same op with the same
+    # arguments is the same call; another op, or another constant, still differs.
+    class WithOps(keras.Model):
+        def __init__(self, scale_when_training=2.0, head=keras.ops.softmax):
+            super().__init__()
+            self.dense, self.dropout = layers.Dense(3), layers.Dropout(0.5)
+            self.scale_when_training, self.head = scale_when_training, head
+
+        def call(self, inputs, training=False):
+            x = keras.ops.relu(self.dense(inputs)) * (self.scale_when_training if training else 2.0) + 1.0
+            if training:
+                x = self.dropout(x)
+            return keras.ops.softmax(x) if training else self.head(x)
+
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    model = WithOps()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, np.arange(16) % 3, epochs=1, verbose=0)
+    h = np.maximum(x @ model.dense.get_weights()[0] + model.dense.get_weights()[1], 0) * 2.0 + 1.0
+    expected = np.exp(h - h.max(-1, keepdims=True))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected / expected.sum(-1, keepdims=True), rtol=1e-5)
+    for other in (WithOps(scale_when_training=3.0), WithOps(head=keras.ops.sigmoid)):
+        with pytest.raises(ValueError, match="different network with training=True than with training=False"):
+            other(x)
+
+
 def test_a_call_that_builds_different_graphs_is_refused():
     class Branchy(keras.Model):
         def __init__(self):

@@ -96,6 +96,17 @@ def _traced_call(model, arg, training, shapes):
     return outputs
 
 
+def _same_call(reference_layer, layer):
+    """Whether two traces called the same layer: the same object, or two layers without weights
+    that compute the same (each trace records ops such as ops.softmax or x * 2 as new layers)."""
+    if reference_layer is layer:
+        return True
+    if type(reference_layer) is not type(layer) or reference_layer.weights or layer.weights:
+        return False
+    unnamed = [{k: v for k, v in lyr.get_config().items() if k != "name"} for lyr in (reference_layer, layer)]
+    return unnamed[0] == unnamed[1]
+
+
 def _forget_losses_of(nodes, inputs):
     """The inference trace only checks the training one: the loss terms its add_loss calls
     tied to tensors (the model's inputs among them) are not the model's."""
@@ -152,7 +163,7 @@ def _reconcile(model, inputs, nodes, outputs, inference_nodes, inference_outputs
         args = tuple(train_canon.get(id(t)) for t in node.inputs)
         if None in args:
             continue
-        if j < len(reference) and reference[j][0] is node.layer and reference[j][1] == args:
+        if j < len(reference) and _same_call(reference[j][0], node.layer) and reference[j][1] == args:
             inference_mode = reference[j][2]
             train_canon[id(node.output)] = ("node", j)
             j += 1
