@@ -176,9 +176,12 @@ def test_from_logits_true_on_a_softmax_output_warns_as_keras_on_tensorflow():
         model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     with pytest.warns(UserWarning, match="produced by a Sigmoid activation and thus does not represent logits"):
         _models("softmax")["Activation"].compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    with pytest.warns(UserWarning, match=r"`categorical_crossentropy` received `from_logits=True`.*Softmax"):
+        model.compile(loss="sparse_categorical_crossentropy",  # metrics call the same function as the loss
+                      metrics=[keras.metrics.CategoricalCrossentropy(from_logits=True)])
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model.compile(loss="sparse_categorical_crossentropy")
+        model.compile(loss="sparse_categorical_crossentropy", metrics=[keras.metrics.CategoricalCrossentropy()])
         linear = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
         linear.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))

@@ -135,10 +135,10 @@ class Model {
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
   const CompileOptions& compile_options() const { return compile_; }
-  // The cross-entropies compiled with from_logits=True for an output that a softmax or sigmoid
-  // produced, which read that activation's logits all the same (Loss::reads_logits), with the
-  // activation Keras on TensorFlow names when it warns of them ("Softmax", "Sigmoid"): pairs of
-  // (loss function name, activation), one per such output.
+  // The cross-entropies (losses and metrics) compiled with from_logits=True for an output that a
+  // softmax or sigmoid produced, which read that activation's logits all the same
+  // (Loss::reads_logits), with the activation Keras on TensorFlow names when it warns of them
+  // ("Softmax", "Sigmoid"): pairs of (function name, activation).
   std::vector<std::pair<std::string, std::string>> probabilities_given_as_logits() const;
 
   // Trains; at the end the optimizer's EMA (if any) replaces the weights. Throws Interrupted

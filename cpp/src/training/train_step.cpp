@@ -90,10 +90,18 @@ void Model::resolve(const Data& data) {
 
 std::vector<std::pair<std::string, std::string>> Model::probabilities_given_as_logits() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (size_t k = 0; k < compile_.losses.size() && k < graph_->output_nodes().size(); ++k) {
-    const Loss& loss = compile_.losses[k];
-    if (!loss.from_logits || !loss.reads_logits() || !graph_->output_logits_at(static_cast<int>(k))) continue;
-    out.emplace_back(loss.name(), loss.kind == LossKind::BinaryCrossentropy ? "Sigmoid" : "Softmax");
+  auto check = [&](const Loss& loss) {
+    if (loss.from_logits && loss.reads_logits())
+      out.emplace_back(loss.name(), loss.kind == LossKind::BinaryCrossentropy ? "Sigmoid" : "Softmax");
+  };
+  for (size_t k = 0; k < graph_->output_nodes().size(); ++k) {
+    if (!graph_->output_logits_at(static_cast<int>(k))) continue;
+    if (k < compile_.losses.size()) check(compile_.losses[k]);
+    // The metrics of a cross-entropy call the same function as the loss (keras/src/metrics/probabilistic_metrics.py).
+    for (const auto* per_output : {&compile_.metrics, &compile_.weighted_metrics})
+      if (k < per_output->size())
+        for (const auto& m : (*per_output)[k])
+          if (m->kind() == MetricKind::LossFunction) check(m->loss);
   }
   return out;
 }
