@@ -430,7 +430,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
       if (kind_ == MetricKind::MeanSquaredLogarithmicError) l.kind = LossKind::MeanSquaredLogarithmicError;
       values_.resize(static_cast<size_t>(rows));
       const bool from_logits = logits.data && l.reads_logits();
-      if (from_logits) l.from_logits = true;
+      if (from_logits) l = l.on_logits();
       l.per_sample<float>(y_true.data, tc, from_logits ? logits.data : y_pred.data, pc, rows, values_.data());
       // The cosine similarity metric is the loss's similarity with its sign (keras/src/metrics/regression_metrics.py).
       const double sign = kind_ == MetricKind::CosineSimilarity ? -1.0 : 1.0;

@@ -207,6 +207,10 @@ class Model {
   // Output k's values per sample over its last axis: the positions (steps, pixels) an output of
   // shape (batch, ..., classes) holds; each is a row for the losses and built-in metrics.
   Index positions(size_t k) const;
+  // The batch's weights for the rows of an output of `p` positions a sample: the weights as
+  // given when they are per position already (or p is 1), else each sample's weight repeated for
+  // each of its positions (in position_weights_, valid until the next call).
+  const float* weights_per_position(const Data& batch, Index p);
   // Target columns per position when a target of `y_cols` columns splits evenly over output k's
   // positions (labels (batch, steps) for outputs (batch, steps, classes)), else `y_cols`.
   Index target_cols_per_position(size_t k, Index y_cols) const;

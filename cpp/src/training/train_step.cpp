@@ -129,15 +129,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     const Index last = shape.empty() ? 1 : shape.back();
     const Index rows = out.rows * (out.cols / last), tcols = batch.y[k].cols / (out.cols / last);
     const Loss& loss = losses_[k];
-    // Each position of the output (a row of its last axis) weighs as its sample does, unless
-    // the weights are per position already.
-    const float* sample_weight = batch.sample_weight;
-    if (sample_weight && rows != out.rows && batch.sample_weight_cols == 1) {
-      const Index p = rows / out.rows;
-      position_weights_.resize(static_cast<size_t>(rows));
-      for (Index i = 0; i < out.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, batch.sample_weight[i]);
-      sample_weight = position_weights_.data();
-    }
+    const float* sample_weight = weights_per_position(batch, rows / out.rows);
     const double weight = compile_.loss_weights[k];
     // A cross-entropy of a softmax or sigmoid output is computed from the logits, as Keras on
     // TensorFlow computes it (Loss::reads_logits): the value, and the gradient where it can go
@@ -272,6 +264,13 @@ void Model::reduce_accumulators() {
       for (const auto& m : per_output) in = m->restore_state(in);
 }
 
+const float* Model::weights_per_position(const Data& batch, Index p) {
+  if (!batch.sample_weight || p == 1 || batch.sample_weight_cols != 1) return batch.sample_weight;
+  position_weights_.resize(static_cast<size_t>(batch.rows * p));
+  for (Index i = 0; i < batch.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, batch.sample_weight[i]);
+  return position_weights_.data();
+}
+
 Index Model::positions(size_t k) const {
   const Shape& shape = graph_->shape(graph_->output_nodes()[k]);
   const Index last = shape.empty() ? 1 : shape.back();
@@ -298,11 +297,7 @@ void Model::update_metrics(Workspace& ws, const Data& batch) {
     const ConstView logits = graph_->output_logits(ws, static_cast<int>(k));  // the cross-entropies read them
     const ConstView logit_rows = logits.data ? ConstView{logits.data, out_rows.rows, out_rows.cols} : ConstView{};
     const float* weights = batch.sample_weight;
-    if (split && weights && batch.sample_weight_cols == 1) {
-      position_weights_.resize(static_cast<size_t>(y.rows * p));
-      for (Index i = 0; i < y.rows; ++i) std::fill_n(position_weights_.data() + i * p, p, weights[i]);
-    }
-    const float* row_weights = split && weights && batch.sample_weight_cols == 1 ? position_weights_.data() : weights;
+    const float* row_weights = split ? weights_per_position(batch, p) : weights;
     const auto by_rows = [](const Metric& m) { return m.kind() != MetricKind::Stateful && !m.loss.traced; };
     for (auto& m : metrics_[k]) by_rows(*m) ? m->update(y_rows, out_rows, nullptr, logit_rows) : m->update(y, out, nullptr);
     for (auto& m : weighted_metrics_[k])
