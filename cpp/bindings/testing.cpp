@@ -81,7 +81,7 @@ struct Reports {
 
 py::list gemm_kernel(Index m, Index n, Index k, const Flat& a, Index a_row_stride, Index a_col_stride, const Flat& b,
                      Index ldb, Flat& c, Index ldc, bool accumulate, const std::optional<Flat>& bias, bool relu,
-                     bool report_blocks, bool b_transposed) {
+                     bool report_blocks, bool b_transposed, bool b_rows_apart) {
   const Product p = product(m, n, k, a, a_row_stride, a_col_stride, b, ldb, c, ldc, accumulate, bias, relu,
                             b_transposed);
   Reports reports;
@@ -99,7 +99,7 @@ py::list gemm_kernel(Index m, Index n, Index k, const Flat& a, Index a_row_strid
     py::gil_scoped_release release;
     const FinishedBlock* report = report_blocks ? &finished : nullptr;
     if (b_transposed) gemm_transposed_b(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report);
-    else gemm(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report);
+    else gemm(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report, b_rows_apart);
   }
   py::list out;  // (r0, r1, c0, c1, values of rows [r0, r1) × columns [c0, c1) when reported)
   for (size_t i = 0; i < reports.blocks.size(); ++i) {
@@ -168,12 +168,13 @@ void init_testing(py::module_& core) {
   m.def("gemm", &gemm_kernel, py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"), py::arg("a_row_stride"),
         py::arg("a_col_stride"), py::arg("b"), py::arg("ldb"), py::arg("c").noconvert(), py::arg("ldc"),
         py::arg("accumulate") = false, py::arg("bias") = py::none(), py::arg("relu") = false,
-        py::arg("report_blocks") = false, py::arg("b_transposed") = false);
+        py::arg("report_blocks") = false, py::arg("b_transposed") = false, py::arg("b_rows_apart") = false);
   m.def("gemm_reference", &gemm_reference_kernel, py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"),
         py::arg("a_row_stride"), py::arg("a_col_stride"), py::arg("b"), py::arg("ldb"), py::arg("c").noconvert(),
         py::arg("ldc"), py::arg("accumulate") = false, py::arg("bias") = py::none(), py::arg("relu") = false);
-  m.def("gemm_path", [](Index m, Index n, Index k, bool b_transposed) { return path_name(gemm_path(m, n, k, b_transposed)); },
-        py::arg("m"), py::arg("n"), py::arg("k"), py::arg("b_transposed") = false);
+  m.def("gemm_path", [](Index m, Index n, Index k, bool b_transposed, bool b_rows_apart) {
+          return path_name(gemm_path(m, n, k, b_transposed, b_rows_apart));
+        }, py::arg("m"), py::arg("n"), py::arg("k"), py::arg("b_transposed") = false, py::arg("b_rows_apart") = false);
   m.def("gemm_depth_half", &depth_half, py::arg("k"));
   m.def("gemm_layout", [] {
     const GemmLayout l = gemm_layout();

@@ -325,21 +325,30 @@ Index depth_half(Index k) {
   return k > kOneRunMaxDepth ? (k + 7) / 8 / 2 * 8 : 0;
 }
 
-bool splits_by_depth(Index m, Index k) {
+bool splits_by_depth(Index m, Index k, bool b_rows_apart) {
 #if defined(DENSEKIT_OWN_GEMM)
-  return num_threads() == 2 && depth_half(k) && 4 * m <= k && m <= kChunkRows;
+  // In training the kernel's halves sit in different cores (b_rows_apart): a split by rows would
+  // have each thread read the half the other core updated, k·n/2 values, against m·n/2 for the
+  // runs' sum. Measured on the Intel Xeon (2026-12-05, W1, Adam, steps alternating in one
+  // process): batch 128 856 µs a step against 990, batch 256 1,599-1,626 against 1,685-1,710,
+  // batch 384 2,305 against 2,395. Where B is only read (predict), the rows split: 10,000 rows
+  // of W1 predicted in chunks of 256 took 21 ms by rows, 22-23 split by depth.
+  if (num_threads() != 2 || !depth_half(k)) return false;
+  return (4 * m <= k && m <= kChunkRows) || (b_rows_apart && 2 * m <= k);
 #else
   return false;
 #endif
 }
 
-GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed) {
+GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed, bool b_rows_apart) {
 #if defined(DENSEKIT_OWN_GEMM)
   if (m == 1) return GemmPath::OneRow;
   // Two threads, each summing one run over its own rows of B, when B is many times deeper than
   // A is tall: adding the runs reads m × n values from the other core, where splitting columns
   // reads a quarter of B's k × n (a layer's kernel, whose rows the other core updated last).
-  if (!b_transposed && splits_by_depth(m, k) && double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
+  // (Wide products pack B instead: read in place, rows of thousands of columns are slow.)
+  if (!b_transposed && splits_by_depth(m, k, b_rows_apart) && !packs(m, n, k) &&
+      double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
     return GemmPath::DepthSplit;
   if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
@@ -365,6 +374,7 @@ struct BOperand {
   const float* data;
   Index ld;
   bool transposed;
+  bool rows_apart = false;  // gemm()'s b_rows_apart
 };
 
 void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, Index ldc, const Epilogue& ep,
@@ -375,7 +385,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
 #if defined(DENSEKIT_OWN_GEMM)
   const ColumnBlocks column_blocks(n);
   const Index blocks = column_blocks.count;
-  const GemmPath path = gemm_path(m, n, k, b.transposed);
+  const GemmPath path = gemm_path(m, n, k, b.transposed, b.rows_apart);
   const Depth depth{k, depth_half(k)};
   if (b.transposed && path != GemmPath::Packed && path != GemmPath::ColumnBlocks) {
     // Packing reads a transposed B directly, and so do column blocks (below); the other paths
@@ -486,7 +496,10 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
           block_range(0, m, 0, blocks, column_blocks, n, Depth{p1 - p0}, a_run, b_run, runs + run * m * n, n, Epilogue{});
         }
       });
-      add_runs(m, n, runs, runs + m * n, c, ldc, ep);
+      // (Each thread adds rows of its own: half of every row's values come from the other core.)
+      parallel_rows(m, 4.0 * double(n), [&](int64_t r0, int64_t r1) {
+        add_runs(r1 - r0, n, runs + r0 * n, runs + m * n + r0 * n, c + r0 * ldc, ldc, ep);
+      });
       done(0, m, 0, n);
       return;
     }
@@ -544,8 +557,8 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
 }  // namespace
 
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc, const Epilogue& ep,
-          const FinishedBlock* finished) {
-  product(m, n, k, a, {b, ldb, false}, c, ldc, ep, finished);
+          const FinishedBlock* finished, bool b_rows_apart) {
+  product(m, n, k, a, {b, ldb, false, b_rows_apart}, c, ldc, ep, finished);
 }
 
 void gemm_transposed_b(Index m, Index n, Index k, StridedMatrix a, const float* bt, Index ldbt, float* c, Index ldc,

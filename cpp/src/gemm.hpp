@@ -32,8 +32,11 @@ struct Epilogue {
 
 // C (op)= A·B as the epilogue says. Threads split columns (or rows when there are many rows);
 // small products stay serial. `finished`, when given, hears of every block of C once it is final.
+// `b_rows_apart` says B is a layer's kernel in training, whose rows the weight gradient and the
+// optimizer split between two threads at depth_half(k): each core holds the half it updated last.
+// It only chooses how threads share the work, never a sum's order.
 void gemm(Index m, Index n, Index k, StridedMatrix a, const float* b, Index ldb, float* c, Index ldc,
-          const Epilogue& epilogue, const FinishedBlock* finished = nullptr);
+          const Epilogue& epilogue, const FinishedBlock* finished = nullptr, bool b_rows_apart = false);
 
 // C (op)= A·Bᵀ for B a row-major n × k matrix (ldbt apart): d(x) = dz · kernelᵀ, with the
 // kernel read as it is stored. Same sums, in the same order, as gemm() on a transposed copy.
@@ -50,9 +53,10 @@ void transpose(const float* src, Index rows, Index cols, float* dst);
 // same place. 0: one run (k up to 256, the weight gradient of a batch of up to 256 rows).
 Index depth_half(Index k);
 
-// Whether a product of m rows and depth k (B as stored, enough work for two threads) is split by
-// depth: 2 threads, k over 256 and at least 4 times m, m at most a chunk of rows.
-bool splits_by_depth(Index m, Index k);
+// Whether a product of m rows and depth k (B as stored, enough work for two threads, not packed)
+// is split by depth: 2 threads, k over 256, and k at least 4 times m with m at most a chunk of
+// rows, or, for a kernel in training (gemm()'s b_rows_apart), k at least twice m.
+bool splits_by_depth(Index m, Index k, bool b_rows_apart = false);
 
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);
@@ -66,9 +70,9 @@ enum class GemmPath {
   Packed,        // many rows and wide: B packed once into panels, each thread's rows packed by chunks
   ColumnBlocks,  // threads over column blocks
   RowBlocks,     // too few column blocks for the threads: threads over row tiles
-  DepthSplit,    // few rows, deep, 2 threads: each thread one run of the sum (depth_half)
+  DepthSplit,    // few rows (or a kernel in training), deep, 2 threads: each thread one run of the sum
 };
-GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed = false);
+GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed = false, bool b_rows_apart = false);
 
 // The register blocking of this build's kernels (all 0 for the Eigen build), so tests can pick
 // shapes at its edges.

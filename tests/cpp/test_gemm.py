@@ -440,3 +440,37 @@ def test_every_other_variant_of_this_build(isa):
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, *batch_independence,
                              "-k", "not every_other_variant"], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
+@pytest.mark.parametrize("m, n, k", [(256, 255, 784), (CHUNK + 5, 49, 257), (150, 255, 300)])
+def test_a_kernel_in_training_splits_by_depth_up_to_half_its_depth(two_threads, m, n, k):
+    """In training (b_rows_apart: the weight gradient and the optimizer left each half of the
+    kernel's rows in its own core) products split by depth while k is at least twice m, past a
+    chunk of rows, so that each thread reads only the rows its core updated; read-only (predict)
+    they keep their rows. The split changes no bit: C is the product computed row by row."""
+    assert _testing.gemm_path(m, n, k, b_rows_apart=True) == "depth_split"
+    assert _testing.gemm_path(m, n, k) == "row_chunks"
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    bias = rng.standard_normal(n, dtype=np.float32)
+    want = one_row_at_a_time(m, n, k, a, b, bias=bias, relu=True)
+    for apart in (True, False):
+        c = np.zeros((m, n), np.float32)
+        blocks = _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, c.reshape(-1), n, bias=bias, relu=True,
+                               report_blocks=True, b_rows_apart=apart)
+        np.testing.assert_array_equal(c, want, err_msg=f"b_rows_apart={apart}")
+        check_blocks(blocks, c)
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has no paths of its own")
+def test_where_a_kernel_in_training_stops_splitting_by_depth(two_threads):
+    """Past half of k the rows split; products that pack (thousands of columns, or from 256 below
+    AVX-512 when deep) are packed in training too: read in place, rows 8 KB apart are slow."""
+    assert _testing.gemm_path(151, 255, 300, b_rows_apart=True) == "row_chunks"
+    assert _testing.gemm_path(393, 255, 784, b_rows_apart=True) == "row_chunks"
+    assert _testing.gemm_path(392, 255, 784, b_rows_apart=True) == "depth_split"
+    assert _testing.gemm_path(256, 300, 784, b_rows_apart=True) == ("depth_split" if W == 16 else "packed")
+    assert _testing.gemm_path(256, 2048, 784, b_rows_apart=True) == "packed"
+    assert _testing.gemm_path(256, 2048, 2048, b_rows_apart=True) == "packed"

@@ -79,9 +79,11 @@ void Dense::forward(const std::vector<ConstView>& in, View out, View scratch, co
   float* z = act.backward_needs_input() || act.yields_logits() ? scratch.data : out.data;
   if (gemm_preferred(rows, units_, input_dim_)) {
     // z = x @ kernel + bias, the kernel read in place, and relu on the way out (a pass over
-    // the output saved); any other activation after, threads over rows.
+    // the output saved); any other activation after, threads over rows. In training the kernel's
+    // rows were last updated split between the threads (gemm.hpp, b_rows_apart).
     const bool relu = act.is_plain_relu();
-    gemm(rows, units_, input_dim_, {x.data(), input_dim_, 1}, kernel_, units_, z, units_, {false, bias_, relu});
+    gemm(rows, units_, input_dim_, {x.data(), input_dim_, 1}, kernel_, units_, z, units_, {false, bias_, relu}, nullptr,
+         ctx.training && trainable);
     if (relu || act.kind == ActivationKind::Linear) return;
     const Index out_cols = act.output_cols(units_);
     parallel_rows(rows, double(units_) * 4.0, [&](int64_t r0, int64_t r1) {

@@ -34,11 +34,12 @@ void copy_rows(ConstView src, const int64_t* order, Index r0, Index r1, Index c0
 // dst = rows order[0..n) of src, the threads sharing the rows.
 void gather_rows(ConstView src, const int64_t* order, Index n, float* dst) {
   const Index cols = src.cols;
-  if (splits_by_depth(n, cols)) {
-    // Few rows of a wide input (a batch of 32 rows of 784): each thread copies one side of every
-    // row, the side that its run of the first Dense layer's product, split by depth, reads
-    // (gemm.hpp). Measured on Zen 4 (W1 batch 32): 280-284 µs a step against 284-293, and
-    // 403-418 against 425-455 while the host moved data between cores slowly.
+  if (splits_by_depth(n, cols, /*b_rows_apart=*/true)) {
+    // Few rows of a wide input (a batch of 32 rows of 784, or of up to 392 in training):
+    // each thread copies one side of every row, the side that its run of the first Dense
+    // layer's product, split by depth, reads (gemm.hpp). Measured on Zen 4 (W1 batch 32):
+    // 280-284 µs a step against 284-293, and 403-418 against 425-455 while the host moved data
+    // between cores slowly.
     const Index half = depth_half(cols);
     parallel_rows(2, kMinWorkPerThread, [&](int64_t s0, int64_t s1) {
       for (int64_t side = s0; side < s1; ++side) copy_rows(src, order, 0, n, side ? half : 0, side ? cols : half, dst);
