@@ -269,6 +269,29 @@ void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blo
   }
 }
 
+// Rows [begin, end) of C from B's panels: this thread packs A's rows chunk by chunk, each chunk
+// half the L2 cache, and passes every panel over each chunk.
+void rows_on_panels(Index begin, Index end, const StridedMatrix& a, const ColumnBlocks& blocks, Index n, Depth d,
+                    const BPanels& b, float* c, Index ldc, const Epilogue& ep) {
+  thread_local Scratch packed_a;
+  const Index k = d.k;
+  const Index chunk_rows = std::max(kChunkRows, l2_cache_bytes() / 2 / (k * Index(sizeof(float))));
+  const Index chunks = (end - begin + chunk_rows - 1) / chunk_rows;
+  const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
+  for (Index r0 = begin; r0 < end; r0 += chunk) {
+    const Index r1 = std::min(r0 + chunk, end);
+    // A job must not throw: short of memory, these rows are read in place instead.
+    float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
+    if (!rows) {
+      block_range(r0, r1, 0, blocks.count, blocks, n, d, {a.data, a.row_stride, a.col_stride}, b, c, ldc, ep);
+      continue;
+    }
+    pack_a_panels(a, r0, r1, k, kPanelRows, rows);
+    const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
+    block_range(0, r1 - r0, 0, blocks.count, blocks, n, d, a_packed, b, c + r0 * ldc, ldc, ep);
+  }
+}
+
 // C = first + second, then the epilogue, as tile() finishes a sum of two runs (first and second
 // are m × n, dense).
 void add_runs(Index m, Index n, const float* first, const float* second, float* c, Index ldc, const Epilogue& ep) {
@@ -328,11 +351,14 @@ Index depth_half(Index k) {
 bool splits_by_depth(Index m, Index k, bool b_rows_apart) {
 #if defined(DENSEKIT_OWN_GEMM)
   // In training the kernel's halves sit in different cores (b_rows_apart): a split by rows would
-  // have each thread read the half the other core updated, k·n/2 values, against m·n/2 for the
-  // runs' sum. Measured on the Intel Xeon (2026-12-05, W1, Adam, steps alternating in one
-  // process): batch 128 856 µs a step against 990, batch 256 1,599-1,626 against 1,685-1,710,
-  // batch 384 2,305 against 2,395. Where B is only read (predict), the rows split: 10,000 rows
-  // of W1 predicted in chunks of 256 took 21 ms by rows, 22-23 split by depth.
+  // have each thread read the half the other core updated, k·n/2 values (or their packed copy),
+  // against m·n/2 for the runs' sum. Measured on the Intel Xeon (2026-12-05, W1, Adam, steps
+  // alternating in one process): batch 128 856 µs a step against 990, batch 256 1,599-1,626
+  // against 1,685-1,710, batch 384 2,305 against 2,395; the AVX2 build, whose first layer packs
+  // from batch 128, 1,109-1,125 against 1,252-1,295 at batch 128 and 2,228-2,256 against
+  // 2,185-2,299 at 256; W5 (2048 wide, packed) the same either way. Where B is only read
+  // (predict), the rows split: 10,000 rows of W1 predicted in chunks of 256 took 21 ms by rows,
+  // 22-23 split by depth.
   if (num_threads() != 2 || !depth_half(k)) return false;
   return (4 * m <= k && m <= kChunkRows) || (b_rows_apart && 2 * m <= k);
 #else
@@ -346,9 +372,8 @@ GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed, bool b_rows_apa
   // Two threads, each summing one run over its own rows of B, when B is many times deeper than
   // A is tall: adding the runs reads m × n values from the other core, where splitting columns
   // reads a quarter of B's k × n (a layer's kernel, whose rows the other core updated last).
-  // (Wide products pack B instead: read in place, rows of thousands of columns are slow.)
-  if (!b_transposed && splits_by_depth(m, k, b_rows_apart) && !packs(m, n, k) &&
-      double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
+  // (A product that packs then packs each run's B apart, in the thread that reads it.)
+  if (!b_transposed && splits_by_depth(m, k, b_rows_apart) && double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
     return GemmPath::DepthSplit;
   if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
@@ -445,24 +470,9 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       }
       const BPanels b_packed{panels, kPanelWidth, panel};
       const Index row_tiles = (m + kRows - 1) / kRows;
-      const Index chunk_rows = std::max(kChunkRows, l2_cache_bytes() / 2 / (k * Index(sizeof(float))));
       parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
-        thread_local Scratch packed_a;
         const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
-        const Index chunks = (end - begin + chunk_rows - 1) / chunk_rows;
-        const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
-        for (Index r0 = begin; r0 < end; r0 += chunk) {
-          const Index r1 = std::min(r0 + chunk, end);
-          // A job must not throw: short of memory, these rows are read in place instead.
-          float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
-          if (!rows) {
-            block_range(r0, r1, 0, blocks, column_blocks, n, depth, in_place, b_packed, c, ldc, ep);
-            continue;
-          }
-          pack_a_panels(a, r0, r1, k, kPanelRows, rows);
-          const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
-          block_range(0, r1 - r0, 0, blocks, column_blocks, n, depth, a_packed, b_packed, c + r0 * ldc, ldc, ep);
-        }
+        rows_on_panels(begin, end, a, column_blocks, n, depth, b_packed, c, ldc, ep);
         done(begin, end, 0, n);
       });
       return;
@@ -485,15 +495,33 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
     }
     case GemmPath::DepthSplit: {
       // Each thread sums one run of every output over its own rows of B into `runs`, with no
-      // epilogue; then this thread adds the two runs as the tiles do and applies the epilogue.
+      // epilogue; then the threads add the two runs as the tiles do and apply the epilogue. A
+      // wide B is packed, each thread packing the panels of its own rows.
       thread_local Scratch runs_scratch;
       float* runs = runs_scratch.reserve(2 * m * n);
+      const bool wide = packs(m, n, k);
       parallel_rows(2, double(m) * double(n) * double(depth.half), [&](int64_t r0, int64_t r1) {
         for (Index run = r0; run < r1; ++run) {
-          const Index p0 = run ? depth.half : 0, p1 = run ? k : depth.half;
-          const ARows a_run{a.data + p0 * a.col_stride, a.row_stride, a.col_stride};
-          const BPanels b_run{b.data + p0 * b.ld, b.ld};
-          block_range(0, m, 0, blocks, column_blocks, n, Depth{p1 - p0}, a_run, b_run, runs + run * m * n, n, Epilogue{});
+          const Index p0 = run ? depth.half : 0, p1 = run ? k : depth.half, depth_run = p1 - p0;
+          const StridedMatrix a_run{a.data + p0 * a.col_stride, a.row_stride, a.col_stride};
+          const float* b_run = b.data + p0 * b.ld;
+          thread_local Scratch run_panels;
+          const Index run_panel = depth_run * kPanelWidth;
+          float* own = wide ? run_panels.try_reserve(blocks * run_panel) : nullptr;  // a job must not throw
+          if (!own) {
+            block_range(0, m, 0, blocks, column_blocks, n, Depth{depth_run}, {a_run.data, a_run.row_stride, a_run.col_stride},
+                        {b_run, b.ld}, runs + run * m * n, n, Epilogue{});
+            continue;
+          }
+          constexpr Index kSlab = 16;  // as the packed path: B read forward, a page after another
+          for (Index s = 0; s < depth_run; s += kSlab)
+            for (Index blk = 0; blk < blocks; ++blk) {
+              const Index j0 = column_blocks.start(blk), cols = std::min(column_blocks.start(blk + 1), n) - j0;
+              pack_b_panel(b_run, b.ld, false, j0, cols, s, std::min(s + kSlab, depth_run), kPanelWidth,
+                           own + blk * run_panel);
+            }
+          rows_on_panels(0, m, a_run, column_blocks, n, Depth{depth_run}, {own, kPanelWidth, run_panel}, runs + run * m * n,
+                         n, Epilogue{});
         }
       });
       // (Each thread adds rows of its own: half of every row's values come from the other core.)

@@ -53,8 +53,8 @@ void transpose(const float* src, Index rows, Index cols, float* dst);
 // same place. 0: one run (k up to 256, the weight gradient of a batch of up to 256 rows).
 Index depth_half(Index k);
 
-// Whether a product of m rows and depth k (B as stored, enough work for two threads, not packed)
-// is split by depth: 2 threads, k over 256, and k at least 4 times m with m at most a chunk of
+// Whether a product of m rows and depth k (B as stored, enough work for two threads) is split by
+// depth: 2 threads, k over 256, and k at least 4 times m with m at most a chunk of
 // rows, or, for a kernel in training (gemm()'s b_rows_apart), k at least twice m.
 bool splits_by_depth(Index m, Index k, bool b_rows_apart = false);
 

@@ -443,14 +443,16 @@ def test_every_other_variant_of_this_build(isa):
 
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has its own order")
-@pytest.mark.parametrize("m, n, k", [(256, 255, 784), (CHUNK + 5, 49, 257), (150, 255, 300)])
-def test_a_kernel_in_training_splits_by_depth_up_to_half_its_depth(two_threads, m, n, k):
+@pytest.mark.parametrize("m, n, k, read_only_path", [(256, 255, 784, "row_chunks"), (CHUNK + 5, 49, 257, "row_chunks"),
+                                                    (150, 255, 300, "row_chunks"), (CHUNK + 9, 512 + 5, 300, "packed")])
+def test_a_kernel_in_training_splits_by_depth_up_to_half_its_depth(two_threads, m, n, k, read_only_path):
     """In training (b_rows_apart: the weight gradient and the optimizer left each half of the
     kernel's rows in its own core) products split by depth while k is at least twice m, past a
-    chunk of rows, so that each thread reads only the rows its core updated; read-only (predict)
-    they keep their rows. The split changes no bit: C is the product computed row by row."""
+    chunk of rows, so that each thread reads only the rows its core updated (a wide B packed by
+    each thread for its own run); read-only (predict) they keep their rows. The split changes no
+    bit: C is the product computed row by row."""
     assert _testing.gemm_path(m, n, k, b_rows_apart=True) == "depth_split"
-    assert _testing.gemm_path(m, n, k) == "row_chunks"
+    assert _testing.gemm_path(m, n, k) == read_only_path
     rng = np.random.default_rng(8)
     a = rng.standard_normal((m, k), dtype=np.float32)
     b = rng.standard_normal((k, n), dtype=np.float32)
@@ -465,12 +467,12 @@ def test_a_kernel_in_training_splits_by_depth_up_to_half_its_depth(two_threads, 
 
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has no paths of its own")
-def test_where_a_kernel_in_training_stops_splitting_by_depth(two_threads):
-    """Past half of k the rows split; products that pack (thousands of columns, or from 256 below
-    AVX-512 when deep) are packed in training too: read in place, rows 8 KB apart are slow."""
+def test_where_a_kernel_in_training_splits_by_depth(two_threads):
+    """Past half of k the rows split (packed when wide); W5's wide layers split by depth too."""
     assert _testing.gemm_path(151, 255, 300, b_rows_apart=True) == "row_chunks"
     assert _testing.gemm_path(393, 255, 784, b_rows_apart=True) == "row_chunks"
+    assert _testing.gemm_path(393, 2048, 784, b_rows_apart=True) == "packed"
     assert _testing.gemm_path(392, 255, 784, b_rows_apart=True) == "depth_split"
-    assert _testing.gemm_path(256, 300, 784, b_rows_apart=True) == ("depth_split" if W == 16 else "packed")
-    assert _testing.gemm_path(256, 2048, 784, b_rows_apart=True) == "packed"
-    assert _testing.gemm_path(256, 2048, 2048, b_rows_apart=True) == "packed"
+    for k in (784, 2048):
+        assert _testing.gemm_path(256, 2048, k) == "packed"
+        assert _testing.gemm_path(256, 2048, k, b_rows_apart=True) == "depth_split"

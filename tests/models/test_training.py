@@ -69,12 +69,13 @@ def test_thread_counts_agree_within_tolerance(blobs):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
 
 
-@pytest.mark.parametrize("batch_size", [32, 200])
-def test_a_wide_mlp_trains_to_the_same_bits_on_1_and_2_threads(batch_size):
+@pytest.mark.parametrize("batch_size, hidden", [(32, (300, 100)), (200, (300, 100)), (128, (520,))])
+def test_a_wide_mlp_trains_to_the_same_bits_on_1_and_2_threads(batch_size, hidden):
     """W1's shape, shuffled: with 2 threads each copies one side of every gathered row and the
     first layer's product splits by depth (at batch 32 the second's too; at 200, and the last
-    batch of 40, the kernel's rows stay with the core that updated them: cpp/src/gemm.hpp); every
-    sum keeps its order, so the weights after two epochs are those of one thread, bit for bit."""
+    batch of 40, the kernel's rows stay with the core that updated them; 520 units are packed,
+    each thread packing its own rows: cpp/src/gemm.hpp); every sum keeps its order, so the
+    weights after two epochs are those of one thread, bit for bit."""
     rng = np.random.default_rng(0)
     x = rng.random((640, 784), dtype=np.float32)
     y = rng.integers(0, 10, 640)
@@ -84,8 +85,8 @@ def test_a_wide_mlp_trains_to_the_same_bits_on_1_and_2_threads(batch_size):
         for threads in (1, 2):
             keras.config.set_num_threads(threads)
             keras.utils.set_random_seed(1)
-            model = keras.Sequential([keras.Input((784,)), layers.Dense(300, activation="relu"),
-                                      layers.Dense(100, activation="relu"), layers.Dense(10, activation="softmax")])
+            model = keras.Sequential([keras.Input((784,))] + [layers.Dense(u, activation="relu") for u in hidden]
+                                     + [layers.Dense(10, activation="softmax")])
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
             model.fit(x, y, batch_size=batch_size, epochs=2, verbose=0)
             weights[threads] = model.get_weights()
