@@ -35,8 +35,10 @@ void run_blocks(int64_t blocks, void (*body)(const void* context, int64_t block)
 // Splits [0, rows) into one contiguous block per thread; fn(begin, end) must touch only its
 // own rows and must not throw. The blocks depend only on the thread count (not on which thread
 // runs which block), so results are reproducible for a given thread count. Small problems run
-// on the calling thread.
-template <class Fn>
+// on the calling thread. With FirstTakesMore, the rows an uneven split leaves over go to the
+// first blocks (else to the last): the calling thread starts block 0 at once while a helper
+// wakes, which pays where a block lasts a few microseconds (a one-row product).
+template <bool FirstTakesMore = false, class Fn>
 void parallel_rows(int64_t rows, double work_per_row, const Fn& fn) {
   if (rows <= 0) return;
   const int threads = threads_for(rows, work_per_row);
@@ -50,7 +52,8 @@ void parallel_rows(int64_t rows, double work_per_row, const Fn& fn) {
   } context{&fn, rows, threads};
   run_blocks(threads, [](const void* c, int64_t block) {
     const auto& ctx = *static_cast<const Context*>(c);
-    const int64_t begin = ctx.rows * block / ctx.blocks, end = ctx.rows * (block + 1) / ctx.blocks;
+    const int64_t round = FirstTakesMore ? ctx.blocks - 1 : 0;
+    const int64_t begin = (ctx.rows * block + round) / ctx.blocks, end = (ctx.rows * (block + 1) + round) / ctx.blocks;
     if (end > begin) (*ctx.fn)(begin, end);
   }, &context);
 }

@@ -196,6 +196,15 @@ def test_one_row(threads):
     check_shapes(one_row_shapes(), "one_row")
 
 
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has no one-row path")
+def test_one_row_gives_the_odd_vector_to_the_calling_thread(two_threads):
+    """A one-row product of 19 vectors (as W1's first layer with AVX-512), two threads: the first
+    block, which the calling thread runs at once while the helper wakes, takes 10 of them."""
+    n, k = 19 * W - 1, 2048
+    blocks = run(1, n, k, report=True)[1]
+    assert sorted(b[2:4] for b in blocks) == [(0, 10 * W), (10 * W, n)]
+
+
 def test_column_blocks(threads):
     check_shapes(column_block_shapes(), "column_blocks")
 
