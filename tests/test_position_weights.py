@@ -100,7 +100,6 @@ def test_weights_that_do_not_match_the_positions_are_refused():
         model.fit(x, labels, sample_weight=bad, verbose=0)
 
 
-
 def test_weights_whose_rows_are_not_the_samples_are_refused():
     # (steps, batch) holds as many values as (batch, steps); Keras refuses it (the cardinality of
     # sample_weight is its first axis), and so does densekit on every path, streamed batches too.
@@ -121,6 +120,7 @@ def test_weights_whose_rows_are_not_the_samples_are_refused():
     with pytest.raises(ValueError, match="expected 4 values, received 4 in 1 row"):
         flat.fit(np.ones((4, 3)), np.ones((4, 2)), sample_weight=np.ones((1, 4)), verbose=0)
     flat.fit(np.ones((4, 3)), np.ones((4, 2)), sample_weight=np.ones((4, 1)), verbose=0)  # a column: a weight a sample
+
 
 def test_a_python_loss_traced_for_a_weight_a_sample_refuses_them():
     def loss(y_true, y_pred):

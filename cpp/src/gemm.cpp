@@ -32,6 +32,7 @@ struct ARows {
   const float* data;
   Index row_stride, col_stride;
   Index panel_stride = 0;  // floats from one panel to the next; 0 when A is read in place
+  static ARows in_place(const StridedMatrix& a) { return {a.data, a.row_stride, a.col_stride}; }
   const float* row(Index i) const {
     return panel_stride ? data + (i / kPanelRows) * panel_stride + i % kPanelRows : data + i * row_stride;
   }
@@ -283,7 +284,7 @@ void rows_on_panels(Index begin, Index end, const StridedMatrix& a, const Column
     // A job must not throw: short of memory, these rows are read in place instead.
     float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
     if (!rows) {
-      block_range(r0, r1, 0, blocks.count, blocks, n, d, {a.data, a.row_stride, a.col_stride}, b, c, ldc, ep);
+      block_range(r0, r1, 0, blocks.count, blocks, n, d, ARows::in_place(a), b, c, ldc, ep);
       continue;
     }
     pack_a_panels(a, r0, r1, k, kPanelRows, rows);
@@ -352,13 +353,10 @@ bool splits_by_depth(Index m, Index k, bool b_rows_apart) {
 #if defined(DENSEKIT_OWN_GEMM)
   // In training the kernel's halves sit in different cores (b_rows_apart): a split by rows would
   // have each thread read the half the other core updated, k·n/2 values (or their packed copy),
-  // against m·n/2 for the runs' sum. Measured on the Intel Xeon (2026-12-05, W1, Adam, steps
-  // alternating in one process): batch 128 856 µs a step against 990, batch 256 1,599-1,626
-  // against 1,685-1,710, batch 384 2,305 against 2,395; the AVX2 build, whose first layer packs
-  // from batch 128, 1,109-1,125 against 1,252-1,295 at batch 128 and 2,228-2,256 against
-  // 2,185-2,299 at 256; W5 (2048 wide, packed) the same either way. Where B is only read
-  // (predict), the rows split: 10,000 rows of W1 predicted in chunks of 256 took 21 ms by rows,
-  // 22-23 split by depth.
+  // against m·n/2 for the runs' sum. Measured on the Intel Xeon (W1, Adam, docs/performance.md,
+  // "In training, a kernel's product splits by depth"): a step at batch 128 856 µs against 990,
+  // at 256 1,599-1,626 against 1,685-1,710. Where B is only read (predict), rows split: 10,000
+  // rows of W1 in chunks of 256 took 21 ms by rows, 22-23 split by depth.
   if (num_threads() != 2 || !depth_half(k)) return false;
   return (4 * m <= k && m <= kChunkRows) || (b_rows_apart && 2 * m <= k);
 #else
@@ -425,7 +423,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
     }
     b = {bt, n, false};
   }
-  const ARows in_place{a.data, a.row_stride, a.col_stride};
+  const ARows in_place = ARows::in_place(a);
   const BPanels b_in_place{b.data, b.ld};
   // B in panels, one a column block (block blk's at panels + blk * panel): on the packed path,
   // and on the column-block path when B comes transposed.
@@ -512,8 +510,8 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
           const Index run_panel = depth_run * kPanelWidth;
           float* own = wide ? run_panels.try_reserve(blocks * run_panel) : nullptr;  // a job must not throw
           if (!own) {
-            block_range(0, m, 0, blocks, column_blocks, n, Depth{depth_run}, {a_run.data, a_run.row_stride, a_run.col_stride},
-                        {b_run, b.ld}, runs + run * m * n, n, Epilogue{});
+            block_range(0, m, 0, blocks, column_blocks, n, Depth{depth_run}, ARows::in_place(a_run), {b_run, b.ld},
+                        runs + run * m * n, n, Epilogue{});
             continue;
           }
           constexpr Index kSlab = 16;  // as the packed path: B read forward, a page after another
@@ -523,8 +521,8 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
               pack_b_panel(b_run, b.ld, false, j0, cols, s, std::min(s + kSlab, depth_run), kPanelWidth,
                            own + blk * run_panel);
             }
-          rows_on_panels(0, m, a_run, column_blocks, n, Depth{depth_run}, {own, kPanelWidth, run_panel}, runs + run * m * n,
-                         n, Epilogue{});
+          rows_on_panels(0, m, a_run, column_blocks, n, Depth{depth_run}, {own, kPanelWidth, run_panel},
+                         runs + run * m * n, n, Epilogue{});
         }
       });
       // (Each thread adds rows of its own: half of every row's values come from the other core.)

@@ -44,7 +44,8 @@ bool BatchStream::push(const Data& data, Index sample_weight_size, Index sample_
   batch.rows = data.rows;
   copy_views(data.x, data.rows, "input", batch.x, batch.x_cols);
   copy_views(data.y, data.rows, "target", batch.y, batch.y_cols);
-  batch.sample_weight_cols = data.sample_weight ? sample_weight_cols_for(sample_weight_size, sample_weight_rows, data.rows) : 1;
+  batch.sample_weight_cols =
+      data.sample_weight ? sample_weight_cols_for(sample_weight_size, sample_weight_rows, data.rows) : 1;
   if (data.sample_weight) batch.sample_weight.assign(data.sample_weight, data.sample_weight + sample_weight_size);
   else batch.sample_weight.clear();
   return put(std::move(batch));

@@ -137,7 +137,8 @@ Index sample_weight_cols_for(Index size, Index weight_rows, Index rows) {
   }
   // (5, 12) weights for 12 samples of 5 positions hold as many values as (12, 5): refused, as the
   // rows must be the samples.
-  const std::string received = std::to_string(size) + (weight_rows == size ? "" : " in " + std::to_string(weight_rows) + (weight_rows == 1 ? " row" : " rows"));
+  std::string received = std::to_string(size);
+  if (weight_rows != size) received += " in " + std::to_string(weight_rows) + (weight_rows == 1 ? " row" : " rows");
   throw ValueError("`sample_weight` must have one value per sample: expected " + std::to_string(rows) + " values, received " +
                    received + " (or one row a sample of one value per position, for outputs of several positions a "
                    "sample: (batch, steps) for outputs (batch, steps, classes)).");
