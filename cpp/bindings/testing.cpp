@@ -12,8 +12,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace densekit_py {
 
@@ -78,6 +80,29 @@ struct Reports {
   std::vector<std::array<Index, 4>> blocks;
   std::vector<std::vector<float>> values;
 };
+
+// `jobs` jobs of `blocks` blocks each on the thread pool: how many times block 0 ran on the
+// thread that posted the job, and how many times each block ran in all.
+py::tuple pool_blocks(int64_t blocks, int64_t jobs) {
+  struct Tally {
+    std::thread::id poster = std::this_thread::get_id();
+    std::atomic<int64_t> first_on_poster{0};
+    std::vector<std::atomic<int64_t>> runs;
+    explicit Tally(int64_t blocks) : runs(static_cast<size_t>(blocks)) {}
+  } tally(blocks);
+  {
+    py::gil_scoped_release release;
+    for (int64_t j = 0; j < jobs; ++j)
+      run_blocks(blocks, [](const void* context, int64_t block) {
+        auto& t = *static_cast<Tally*>(const_cast<void*>(context));
+        if (block == 0 && std::this_thread::get_id() == t.poster) ++t.first_on_poster;
+        ++t.runs[static_cast<size_t>(block)];
+      }, &tally);
+  }
+  py::list runs;
+  for (const auto& r : tally.runs) runs.append(r.load());
+  return py::make_tuple(tally.first_on_poster.load(), runs);
+}
 
 py::list gemm_kernel(Index m, Index n, Index k, const Flat& a, Index a_row_stride, Index a_col_stride, const Flat& b,
                      Index ldb, Flat& c, Index ldc, bool accumulate, const std::optional<Flat>& bias, bool relu,
@@ -184,6 +209,7 @@ void init_testing(py::module_& core) {
     out["l2_cache_bytes"] = l2_cache_bytes();  // what the packed path sizes its blocks by
     return out;
   });
+  m.def("pool_blocks", &pool_blocks, py::arg("blocks"), py::arg("jobs"));
   m.def("cross_core_round_trip_ns", &cross_core_round_trip_ns, py::arg("trips") = 20000, py::arg("repeats") = 5,
         py::call_guard<py::gil_scoped_release>());
   m.def("transpose", &transposed<&transpose>, py::arg("src"));
