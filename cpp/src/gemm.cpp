@@ -373,6 +373,10 @@ GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed, bool b_rows_apa
   // (A product that packs then packs each run's B apart, in the thread that reads it.)
   if (!b_transposed && splits_by_depth(m, k, b_rows_apart) && double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
     return GemmPath::DepthSplit;
+  // A transposed B: each thread packs the panels it computes, in its own cache, rather than half
+  // of one packing the other core then reads; the shared packing won only from 1,024 rows when
+  // shallow (docs/performance.md, "Input gradients of wide layers").
+  if (b_transposed && packs(m, n, k) && (m <= 1024 || k >= 1024)) return GemmPath::ColumnBlocks;
   if (packs(m, n, k)) return GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
   // Column blocks when there are enough of them for every thread (or too few rows to share).
@@ -440,9 +444,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       // Reading the weights is the cost here: count each weight as work, so a big layer splits
       // its weights between two cores (in whole vectors of columns, evenly), each keeping its
       // part in its own L2 cache across calls. An odd vector goes to the calling thread, which
-      // starts while the helper wakes: measured on the Intel Xeon (W1's first layer, 19 vectors,
-      // 2026-12-05), a one-row predict() took 10.3-10.6 µs against 11.0-11.3 with the odd vector
-      // on the helper, and 10.7-10.9 with two more on the calling thread.
+      // starts while the helper wakes (docs/performance.md, "One-row predict()").
       const Index vectors = (n + Simd::W - 1) / Simd::W;
       parallel_rows<true>(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
         const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);

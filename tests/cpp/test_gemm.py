@@ -270,7 +270,7 @@ def test_narrow_products_pack_when_deep_below_avx512(threads):
 
 
 @pytest.mark.parametrize("shape", [(5, 40, 9), (32, 300, 100), (13, 4 * W + 1, 20), (CHUNK + 9, 3 * W + 1, 20),
-                                   (CHUNK + 9, 512 + 5, 37), (1, 600, 33)],
+                                   (CHUNK + 9, 512 + 5, 37), (1024 + R + 3, 512 + 5, 37), (1, 600, 33)],
                          ids=lambda s: "x".join(map(str, s)))
 def test_transposed_b_is_the_product_with_a_transposed_copy(threads, shape):
     """gemm_transposed_b reads Bᵀ as stored (a layer's kernel, for d(x)): packed directly (on the
@@ -292,6 +292,19 @@ def test_transposed_b_is_the_product_with_a_transposed_copy(threads, shape):
         _testing.gemm(m, n, k, a.reshape(-1), k, 1, b.reshape(-1), n, want.reshape(-1), n, accumulate=accumulate)
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(got[m], c0[m], err_msg="wrote outside C")
+
+
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has one path")
+def test_a_wide_transposed_b_is_packed_by_the_threads_that_read_it():
+    """Where B would be packed, a transposed B (an input gradient's kernel) goes by column blocks,
+    each thread packing its own, up to 1,024 rows, or deeper from 1,024: the shared packing is kept
+    only for many rows of a shallow product."""
+    def path(m, n, k):
+        return _testing.gemm_path(m, n, k, b_transposed=True)
+    assert [path(m, 2048, 2048) for m in (CHUNK + 1, 256, 1024, 4096)] == ["column_blocks"] * 4
+    assert [path(m, 600, 300) for m in (CHUNK + 1, 1024)] == ["column_blocks"] * 2
+    assert path(1025, 600, 300) == path(1025, 600, 1023) == "packed"
+    assert path(1025, 600, 300) == _testing.gemm_path(1025, 600, 300, b_transposed=False)
 
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has one path")
