@@ -351,12 +351,9 @@ Index depth_half(Index k) {
 
 bool splits_by_depth(Index m, Index k, bool b_rows_apart) {
 #if defined(DENSEKIT_OWN_GEMM)
-  // In training the kernel's halves sit in different cores (b_rows_apart): a split by rows would
-  // have each thread read the half the other core updated, k·n/2 values (or their packed copy),
-  // against m·n/2 for the runs' sum. Measured on the Intel Xeon (W1, Adam, docs/performance.md,
-  // "In training, a kernel's product splits by depth"): a step at batch 128 856 µs against 990,
-  // at 256 1,599-1,626 against 1,685-1,710. Where B is only read (predict), rows split: 10,000
-  // rows of W1 in chunks of 256 took 21 ms by rows, 22-23 split by depth.
+  // In training the kernel's halves sit in different cores (b_rows_apart): a split by rows has
+  // each thread read the half the other core updated, k·n/2 values, against m·n/2 for the runs'
+  // sum (docs/performance.md, "In training, a kernel's product splits by depth"). Not in predict.
   if (num_threads() != 2 || !depth_half(k)) return false;
   return (4 * m <= k && m <= kChunkRows) || (b_rows_apart && 2 * m <= k);
 #else
@@ -370,14 +367,17 @@ GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed, bool b_rows_apa
   // Two threads, each summing one run over its own rows of B, when B is many times deeper than
   // A is tall: adding the runs reads m × n values from the other core, where splitting columns
   // reads a quarter of B's k × n (a layer's kernel, whose rows the other core updated last).
-  // (A product that packs then packs each run's B apart, in the thread that reads it.)
-  if (!b_transposed && splits_by_depth(m, k, b_rows_apart) && double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
+  // (A product that packs then packs each run's B apart, in the thread that reads it; unless
+  // half of B is more than L2 holds, as W5's 2048 x 2048 kernel: no core holds its half then, and
+  // the shared packing saves the runs' sum.)
+  const bool halves_beyond_l2 = k * n * Index(sizeof(float)) / 2 > l2_cache_bytes(), wide = packs(m, n, k);
+  if (!b_transposed && splits_by_depth(m, k, b_rows_apart) && !(halves_beyond_l2 && wide) &&
+      double(m) * double(n) * double(k) >= 2 * kMinWorkPerThread)
     return GemmPath::DepthSplit;
   // A transposed B: each thread packs the panels it computes, in its own cache, rather than half
   // of one packing the other core then reads; the shared packing won only from 1,024 rows when
   // shallow (docs/performance.md, "Input gradients of wide layers").
-  if (b_transposed && packs(m, n, k) && (m <= 1024 || k >= 1024)) return GemmPath::ColumnBlocks;
-  if (packs(m, n, k)) return GemmPath::Packed;
+  if (wide) return b_transposed && (m <= 1024 || k >= 1024) ? GemmPath::ColumnBlocks : GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
   // Column blocks when there are enough of them for every thread (or too few rows to share).
   return ColumnBlocks(n).count >= 2 * num_threads() || m < 4 * kRows ? GemmPath::ColumnBlocks : GemmPath::RowBlocks;

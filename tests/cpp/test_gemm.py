@@ -490,11 +490,19 @@ def test_a_kernel_in_training_splits_by_depth_up_to_half_its_depth(two_threads, 
 
 @pytest.mark.skipif(not VECTORIZED, reason="the Eigen build has no paths of its own")
 def test_where_a_kernel_in_training_splits_by_depth(two_threads):
-    """Past half of k the rows split (packed when wide); W5's wide layers split by depth too."""
+    """Past half of k the rows split (packed when wide); a wide kernel splits by depth while half
+    of it fits in L2, and W5's wide layers, whose halves do not, take the shared packing."""
     assert _testing.gemm_path(151, 255, 300, b_rows_apart=True) == "row_chunks"
     assert _testing.gemm_path(393, 255, 784, b_rows_apart=True) == "row_chunks"
     assert _testing.gemm_path(393, 2048, 784, b_rows_apart=True) == "packed"
     assert _testing.gemm_path(392, 255, 784, b_rows_apart=True) == "depth_split"
+    l2 = _testing.gemm_layout()["l2_cache_bytes"]
     for k in (784, 2048):
         assert _testing.gemm_path(256, 2048, k) == "packed"
-        assert _testing.gemm_path(256, 2048, k, b_rows_apart=True) == "depth_split"
+        beyond = k * 2048 * 4 // 2 > l2
+        assert _testing.gemm_path(256, 2048, k, b_rows_apart=True) == ("packed" if beyond else "depth_split")
+    assert l2 < 2048 * 2048 * 4 // 2, "no L2 holds half of W5's second kernel"
+    k = 300  # deep enough for two runs; half of a 512-column kernel is 300 KiB
+    assert _testing.gemm_path(CHUNK + 1, 512, k) == "packed"
+    fits = k * 512 * 4 // 2 <= l2
+    assert _testing.gemm_path(CHUNK + 1, 512, k, b_rows_apart=True) == ("depth_split" if fits else "packed")
