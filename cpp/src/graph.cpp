@@ -390,8 +390,18 @@ void Graph::zero_grads(Workspace& ws, const UpdatePlan* plan) {
       }
     std::fill(grads.begin() + from, grads.end(), 0.0f);
   }
-  for (auto& b : ws.nodes_)
-    if (!b.grad.empty()) std::fill(b.grad.begin(), b.grad.begin() + ws.rows_ * b.cols, 0.0f);
+  for (size_t i = 0; i < ws.nodes_.size(); ++i) {
+    auto& b = ws.nodes_[i];
+    if (!b.grad.empty() && !grad_written_by_consumer(static_cast<int>(i)))
+      std::fill(b.grad.begin(), b.grad.begin() + ws.rows_ * b.cols, 0.0f);
+  }
+}
+
+bool Graph::grad_written_by_consumer(int j) const {
+  const Node& n = nodes_[j];
+  if (n.consumers.size() != 1 || std::find(outputs_.begin(), outputs_.end(), j) != outputs_.end()) return false;
+  const Node& consumer = nodes_[n.consumers[0]];
+  return consumer.inputs.size() == 1 && consumer.layer->writes_grad_in();
 }
 
 View Graph::output_grad(Workspace& ws, int k) const {
@@ -471,6 +481,7 @@ void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng, co
     // The mode forward ran this node in, so the layer differentiates what it computed.
     Context ctx{n.training.value_or(ws.training_), rng, false};
     if (updater && plan && plan->nodes[i]) ctx.updater = updater;
+    ctx.write_grad_in = n.inputs.size() == 1 && grad_written_by_consumer(n.inputs[0]);
     for (size_t k = 0; k < outputs_.size(); ++k)
       if (outputs_[k] == static_cast<int>(i) && k < fused.size() && fused[k]) ctx.grad_is_preactivation = true;
     in.clear();

@@ -123,12 +123,13 @@ void Dense::backward(const std::vector<ConstView>& in, ConstView out, ConstView 
   if (grad_in[0].data) {
     if (own_gemm) {
       gemm_transposed_b(rows, input_dim_, units_, {dz, units_, 1}, kernel_, units_, grad_in[0].data, input_dim_,
-                        {true});
+                        {!ctx.write_grad_in});
     } else {
       MatrixMap dx = grad_in[0].map_last(input_dim_);
       const ConstMatrixMap kernel(kernel_, input_dim_, units_);
       parallel_rows(rows, double(input_dim_) * double(units_), [&](int64_t r0, int64_t r1) {
-        dx.middleRows(r0, r1 - r0).noalias() += dzm.middleRows(r0, r1 - r0) * kernel.transpose();
+        if (ctx.write_grad_in) dx.middleRows(r0, r1 - r0).noalias() = dzm.middleRows(r0, r1 - r0) * kernel.transpose();
+        else dx.middleRows(r0, r1 - r0).noalias() += dzm.middleRows(r0, r1 - r0) * kernel.transpose();
       });
     }
   }

@@ -29,6 +29,7 @@ class Dense : public Layer {
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
   LogitsAt logits_at() const override { return options_.activation.yields_logits() ? LogitsAt::Scratch : LogitsAt::None; }
   bool updates_weights_in_backward() const override { return true; }
+  bool writes_grad_in() const override { return true; }
 
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,

@@ -53,6 +53,9 @@ struct Context {
   // gradients (their buffers were not zeroed), hands every finished range to the updater, and
   // reads none of its weights after handing them over (so d(input) comes first).
   const WeightUpdater* updater = nullptr;
+  // Backward only, for layers that writes_grad_in(): grad_in[0] holds no values yet (it was not
+  // zeroed, as this layer is its node's one consumer), so the layer writes it instead of adding.
+  bool write_grad_in = false;
 };
 
 class Layer {
@@ -97,6 +100,8 @@ class Layer {
   virtual bool draws_in_inference() const { return false; }
   // Whether backward() can take a Context::updater (Dense).
   virtual bool updates_weights_in_backward() const { return false; }
+  // Whether backward() honours Context::write_grad_in (Dense).
+  virtual bool writes_grad_in() const { return false; }
   // A loss term the layer adds to the model's loss from its output on a batch (Keras's
   // add_loss): 0 for all but AddLoss. Its gradient is the layer's backward's business.
   virtual double added_loss(ConstView out) const { return 0.0; }
@@ -106,8 +111,9 @@ class Layer {
 
   // out = f(in). `scratch` has scratch_cols() floats per row.
   virtual void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) = 0;
-  // Adds d(loss)/d(in[i]) into grad_in[i] (skipped where grad_in[i].data is null) and
-  // d(loss)/d(weights) into the bound gradient buffers. May overwrite scratch.
+  // Adds d(loss)/d(in[i]) into grad_in[i] (writes it under Context::write_grad_in; skipped where
+  // grad_in[i].data is null) and d(loss)/d(weights) into the bound gradient buffers. May
+  // overwrite scratch.
   virtual void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                         const std::vector<View>& grad_in, const Context& ctx) = 0;
 
