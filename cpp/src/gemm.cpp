@@ -376,7 +376,7 @@ GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed, bool b_rows_apa
     return GemmPath::DepthSplit;
   // A transposed B: each thread packs the panels it computes, in its own cache, rather than half
   // of one packing the other core then reads; the shared packing won only from 1,024 rows when
-  // shallow (docs/performance.md, "Input gradients of wide layers").
+  // shallow (docs/performance.md, "Input gradients of wide layers, the depth split's limit").
   if (wide) return b_transposed && (m <= 1024 || k >= 1024) ? GemmPath::ColumnBlocks : GemmPath::Packed;
   if (m > kChunkRows) return GemmPath::RowChunks;
   // Column blocks when there are enough of them for every thread (or too few rows to share).
@@ -444,7 +444,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       // Reading the weights is the cost here: count each weight as work, so a big layer splits
       // its weights between two cores (in whole vectors of columns, evenly), each keeping its
       // part in its own L2 cache across calls. An odd vector goes to the calling thread, which
-      // starts while the helper wakes (docs/performance.md, "One-row predict()").
+      // starts while the helper wakes (docs/performance.md, "One-row `predict()`: the odd vector").
       const Index vectors = (n + Simd::W - 1) / Simd::W;
       parallel_rows<true>(vectors, 4.0 * double(k) * double(Simd::W), [&](int64_t v0, int64_t v1) {
         const Index j0 = v0 * Simd::W, j1 = std::min<Index>(v1 * Simd::W, n);
