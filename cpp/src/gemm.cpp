@@ -271,12 +271,15 @@ void block_range(Index r0, Index r1, Index b0, Index b1, const ColumnBlocks& blo
 }
 
 // Rows [begin, end) of C from B's panels: this thread packs A's rows chunk by chunk, each chunk
-// half the L2 cache, and passes every panel over each chunk.
+// half the L2 cache, and passes every panel over each chunk. A receiver hears of each chunk once
+// done; its rows of C and the three arrays an update reads beside them then fill 4/5 of L2
+// (docs/performance.md, "Wide weight gradients handed over by chunks").
 void rows_on_panels(Index begin, Index end, const StridedMatrix& a, const ColumnBlocks& blocks, Index n, Depth d,
-                    const BPanels& b, float* c, Index ldc, const Epilogue& ep) {
+                    const BPanels& b, float* c, Index ldc, const Epilogue& ep, const FinishedBlock* finished) {
   thread_local Scratch packed_a;
-  const Index k = d.k;
-  const Index chunk_rows = std::max(kChunkRows, l2_cache_bytes() / 2 / (k * Index(sizeof(float))));
+  const Index k = d.k, bytes = Index(sizeof(float));
+  const Index chunk_rows = finished ? std::max<Index>(kRows, l2_cache_bytes() * 4 / 5 / (4 * n * bytes) / kRows * kRows)
+                                    : std::max(kChunkRows, l2_cache_bytes() / 2 / (k * bytes));
   const Index chunks = (end - begin + chunk_rows - 1) / chunk_rows;
   const Index chunk = ((end - begin + chunks - 1) / chunks + kRows - 1) / kRows * kRows;
   for (Index r0 = begin; r0 < end; r0 += chunk) {
@@ -285,11 +288,13 @@ void rows_on_panels(Index begin, Index end, const StridedMatrix& a, const Column
     float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
     if (!rows) {
       block_range(r0, r1, 0, blocks.count, blocks, n, d, ARows::in_place(a), b, c, ldc, ep);
+      if (finished) finished->fn(finished->context, r0, r1, 0, n);
       continue;
     }
     pack_a_panels(a, r0, r1, k, kPanelRows, rows);
     const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
     block_range(0, r1 - r0, 0, blocks.count, blocks, n, d, a_packed, b, c + r0 * ldc, ldc, ep);
+    if (finished) finished->fn(finished->context, r0, r1, 0, n);
   }
 }
 
@@ -319,14 +324,10 @@ bool gemm_preferred(Index m, Index n, Index k) {
   // Measured: at the MNIST shapes this kernel matches or beats Eigen's packed product (196 vs
   // 160 GFLOP/s forward at batch 32, one core) and it is faster for small layers whose
   // products Eigen blocks and packs (64x30x15: 1.1 vs 1.9 µs); for fewer than 8 columns
-  // (a one-unit output) Eigen's matrix-vector kernels win (0.2 vs 0.7 µs). On AVX2 (AMD EPYC,
-  // 2026-12-03) a W1 epoch takes about as long either way (batch 32: 0.86-0.98 s here, 0.99 s
-  // with Eigen; batch 256: 0.68-0.76 s, 0.63 s), and only this kernel sums each row in one
-  // order whatever the batch: with Eigen, predict's last bits depended on the batch size. The
-  // same holds for the SSE2 baseline (Zen 4 with the baseline forced, 2026-12-04, 12,000 rows):
-  // Eigen's product was faster on big batches (W1 batch 256 204 ms against 216-225, a 10,000-row
-  // predict 76 ms against 101), slower on small ones (batch 32 298 ms against 261, one row 25 µs
-  // against 17).
+  // (a one-unit output) Eigen's matrix-vector kernels win (0.2 vs 0.7 µs). On AVX2 and SSE2 a W1
+  // epoch takes about as long either way, and only this kernel sums each row in one order
+  // whatever the batch (docs/performance.md: "AVX2 without AVX-512: densekit's kernel serves
+  // Dense", "The SSE2 baseline uses densekit's kernel too").
   return n >= 8;
 #else
   return false;
@@ -475,8 +476,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       const Index row_tiles = (m + kRows - 1) / kRows;
       parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
         const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
-        rows_on_panels(begin, end, a, column_blocks, n, depth, b_packed, c, ldc, ep);
-        done(begin, end, 0, n);
+        if (begin < end) rows_on_panels(begin, end, a, column_blocks, n, depth, b_packed, c, ldc, ep, finished);
       });
       return;
     }
@@ -524,7 +524,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
                            own + blk * run_panel);
             }
           rows_on_panels(0, m, a_run, column_blocks, n, Depth{depth_run}, {own, kPanelWidth, run_panel},
-                         runs + run * m * n, n, Epilogue{});
+                         runs + run * m * n, n, Epilogue{}, nullptr);
         }
       });
       // (Each thread adds rows of its own: half of every row's values come from the other core.)

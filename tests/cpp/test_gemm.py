@@ -221,6 +221,22 @@ def test_packed(threads):
     check_shapes(packed_shapes(), "packed")
 
 
+@pytest.mark.skipif(not VECTORIZED, reason="the Eigen build does not pack")
+def test_a_packed_product_hands_over_chunks_of_whole_rows(threads):
+    """With a receiver (an optimizer's update, as the weight gradient of a wide layer), the packed
+    path reports whole rows of C, a chunk at a time, each short enough that its rows and three
+    arrays of the same size fit in four-fifths of L2; the sums are those of the product without one."""
+    m, n, k = 700, 2048, 64
+    assert _testing.gemm_path(m, n, k) == "packed"
+    limit = max(R, LAYOUT["l2_cache_bytes"] * 4 // 5 // (4 * n * 4) // R * R)
+    got, blocks = run(m, n, k)
+    assert all(c0 == 0 and c1 == n and r1 - r0 <= limit for r0, r1, c0, c1, _ in blocks), \
+        [(r0, r1, c0, c1) for r0, r1, c0, c1, _ in blocks]
+    assert len(blocks) >= -(-m // limit)
+    unreported, _ = run(m, n, k, report=False)
+    np.testing.assert_array_equal(got, unreported)
+
+
 def one_row_at_a_time(m, n, k, a, b, **epilogue):
     """C computed row by row on the one-row path, which reads everything in place."""
     c = np.zeros((m, n), np.float32)
