@@ -205,7 +205,7 @@ void init_testing(py::module_& core) {
     const GemmLayout l = gemm_layout();
     py::dict out;
     out["vector_width"] = l.vector_width, out["block_vectors"] = l.block_vectors, out["tile_rows"] = l.tile_rows;
-    out["accumulators"] = l.accumulators, out["chunk_rows"] = l.chunk_rows;
+    out["accumulators"] = l.accumulators, out["chunk_rows"] = l.chunk_rows, out["row_vectors"] = l.row_vectors;
     out["l2_cache_bytes"] = l2_cache_bytes();  // what the packed path sizes its blocks by
     return out;
   });

@@ -136,34 +136,35 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Depth d, const A
 
 // One row (a single-sample predict): C[j0, j0+cols) = a · B, cols ≤ V vectors, the last one
 // masked. With one row a tile has one accumulator per vector, each waiting on its own previous
-// FMA; up to eight vectors in flight keep the FMA units busy, so the product runs at the speed
-// the weights stream in.
-constexpr int kRowVecs = 8;
+// FMA; eight in flight keep the FMA units busy. AVX-512's 32 registers hold sixteen: a core's
+// share of a 300-unit layer is then one pass over its columns of each row, not two passes each
+// reading part of a row (docs/performance.md, "One-row products in wider pieces").
+constexpr int kRowVecs = Simd::W == 16 ? 16 : 8;
 template <int V, bool Masked>
 void one_row(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* __restrict b, Index ldb,
              float* __restrict c, const Epilogue& ep) {
   const typename Simd::Mask last = Simd::mask(cols - (V - 1) * Simd::W);
   auto load = [&](const float* p, int v) { return Masked && v == V - 1 ? Simd::load(p, last) : Simd::loadu(p); };
   typename Simd::V acc[V];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int v = 0; v < V; ++v) acc[v] = Simd::zero();
   const float* __restrict bcol = b + j0;
   typename Simd::V first[V];  // the first run's sums, when there are two
   for (Index p0 = 0, p1 = d.end_of_first();; p0 = p1, p1 = d.k) {
     for (Index p = p0; p < p1; ++p) {
       const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
       for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, load(bcol + p * ldb + v * Simd::W, v), acc[v]);
     }
     if (p1 == d.k) break;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int v = 0; v < V; ++v) first[v] = acc[v], acc[v] = Simd::zero();
   }
   if (d.half) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int v = 0; v < V; ++v) acc[v] = Simd::add(first[v], acc[v]);
   }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int v = 0; v < V; ++v) {
     typename Simd::V out = acc[v];
     if (ep.accumulate) out = Simd::add(out, load(c + j0 + v * Simd::W, v));
@@ -181,6 +182,14 @@ void one_row_any(Index j0, Index cols, Depth d, const StridedMatrix& a, const fl
   else one_row<V, true>(j0, cols, d, a, b, ldb, c, ep);
 }
 
+template <int V>  // a piece of `vectors` vectors, 1 to V
+void one_row_piece(Index vectors, Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb,
+                   float* c, const Epilogue& ep) {
+  if constexpr (V > 1)
+    if (vectors < V) return one_row_piece<V - 1>(vectors, j0, cols, d, a, b, ldb, c, ep);
+  one_row_any<V>(j0, cols, d, a, b, ldb, c, ep);
+}
+
 // Columns [j0, j0 + cols) of one row, in pieces of at most kRowVecs vectors, as even as possible
 // (a piece of one or two vectors would wait on its FMAs' latency).
 void one_row_range(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb, float* c,
@@ -189,16 +198,7 @@ void one_row_range(Index j0, Index cols, Depth d, const StridedMatrix& a, const 
   for (Index i = 0; i < pieces; ++i) {
     const Index v0 = vectors * i / pieces, v1 = vectors * (i + 1) / pieces;
     const Index start = j0 + v0 * Simd::W, width = std::min<Index>(j0 + v1 * Simd::W, j0 + cols) - start;
-    switch (v1 - v0) {
-      case 1: one_row_any<1>(start, width, d, a, b, ldb, c, ep); break;
-      case 2: one_row_any<2>(start, width, d, a, b, ldb, c, ep); break;
-      case 3: one_row_any<3>(start, width, d, a, b, ldb, c, ep); break;
-      case 4: one_row_any<4>(start, width, d, a, b, ldb, c, ep); break;
-      case 5: one_row_any<5>(start, width, d, a, b, ldb, c, ep); break;
-      case 6: one_row_any<6>(start, width, d, a, b, ldb, c, ep); break;
-      case 7: one_row_any<7>(start, width, d, a, b, ldb, c, ep); break;
-      default: one_row_any<8>(start, width, d, a, b, ldb, c, ep); break;
-    }
+    one_row_piece<kRowVecs>(v1 - v0, start, width, d, a, b, ldb, c, ep);
   }
 }
 
@@ -389,9 +389,9 @@ GemmPath gemm_path(Index m, Index n, Index k, bool b_transposed, bool b_rows_apa
 
 GemmLayout gemm_layout() {
 #if defined(DENSEKIT_OWN_GEMM)
-  return {Simd::W, kVecs, kRows, kAccumulators, kChunkRows};
+  return {Simd::W, kVecs, kRows, kAccumulators, kChunkRows, kRowVecs};
 #else
-  return {0, 0, 0, 0, 0};
+  return {0, 0, 0, 0, 0, 0};
 #endif
 }
 

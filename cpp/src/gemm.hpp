@@ -83,6 +83,7 @@ struct GemmLayout {
   Index accumulators;   // vector registers a tile sums into (narrower blocks take taller tiles,
                         // up to 8 rows for a row-major A)
   Index chunk_rows;     // more rows than this take the RowChunks path
+  Index row_vectors;    // vectors of columns a piece of a one-row product
 };
 GemmLayout gemm_layout();
 

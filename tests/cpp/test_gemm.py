@@ -1,7 +1,8 @@
 """densekit's GEMM (cpp/src/gemm.cpp) against its naive reference (cpp/src/gemm_reference.cpp).
 
 Every kernel path gemm() takes (gemm_path in cpp/src/gemm.hpp) is run at the edges of the
-build's register blocking: one-row products split into pieces of up to 8 vectors, column blocks
+build's register blocking: one-row products split into pieces of up to 8 vectors (16 with
+AVX-512), column blocks
 of 1, 2 and 3 vectors (a single leftover vector making the last two blocks 2 wide), masked last
 vectors, tiles of every height with remainders, row blocks, cache-sized row chunks and packed
 operands (B in panels, A by chunks of rows; a transposed B read as stored) and deep products
@@ -28,6 +29,7 @@ VECTORIZED = LAYOUT["vector_width"] > 0
 W = LAYOUT["vector_width"] or 16  # floats a vector (the Eigen build has none: any sizes do)
 R = LAYOUT["tile_rows"] or 8
 CHUNK = LAYOUT["chunk_rows"] or 96
+ROW_VECS = LAYOUT["row_vectors"] or 8  # vectors a piece of a one-row product
 EDGES = [1, 7, 8, 9, 15, 16, 17, 31, 33, 95, 96, 97, 255, 256, 257]
 EPILOGUES = [dict(), dict(accumulate=True), dict(bias=True), dict(relu=True), dict(bias=True, relu=True),
              dict(accumulate=True, relu=True)]
@@ -131,9 +133,11 @@ def widths():
 
 
 def one_row_shapes():
-    # 1-8 vectors: one piece of each width; 9 and 17 vectors: pieces of 4 + 5 and 5 + 6 + 6
+    # 1 to P vectors (P: the widest piece, 8, or 16 with AVX-512): one piece of each width; P + 1
+    # and 2P + 1 vectors: two and three pieces as even as possible
+    p = ROW_VECS
     ns = sorted({1, W - 1, W, W + 1, 2 * W + 3, 3 * W, 4 * W + 1, 5 * W, 6 * W - 1, 7 * W, 8 * W, 8 * W + 1,
-                 9 * W, 17 * W - 2})
+                 9 * W, 17 * W - 2} | {v * W - v % 3 for v in range(9, p + 1)} | {(p + 1) * W, (2 * p + 1) * W - 2})
     return [(1, n, k) for n in ns for k in (1, 9)] + [(1, 7 * W + 3, 33)]
 
 
