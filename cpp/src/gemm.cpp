@@ -138,11 +138,14 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Depth d, const A
 // masked. With one row a tile has one accumulator per vector, each waiting on its own previous
 // FMA; eight in flight keep the FMA units busy. AVX-512's 32 registers hold sixteen: a core's
 // share of a 300-unit layer is then one pass over its columns of each row, not two passes each
-// reading part of a row (docs/performance.md, "One-row products in wider pieces").
+// reading part of a row. B's rows `ahead` rows on are prefetched, a cache line at a time: the
+// hardware does not follow reads that jump a row of B each step (docs/performance.md, "One-row
+// products in wider pieces").
 constexpr int kRowVecs = Simd::W == 16 ? 16 : 8;
+constexpr int kLineVectors = Simd::W >= 16 ? 1 : 16 / Simd::W;
 template <int V, bool Masked>
 void one_row(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* __restrict b, Index ldb,
-             float* __restrict c, const Epilogue& ep) {
+             float* __restrict c, const Epilogue& ep, Index ahead) {
   const typename Simd::Mask last = Simd::mask(cols - (V - 1) * Simd::W);
   auto load = [&](const float* p, int v) { return Masked && v == V - 1 ? Simd::load(p, last) : Simd::loadu(p); };
   typename Simd::V acc[V];
@@ -152,6 +155,9 @@ void one_row(Index j0, Index cols, Depth d, const StridedMatrix& a, const float*
   typename Simd::V first[V];  // the first run's sums, when there are two
   for (Index p0 = 0, p1 = d.end_of_first();; p0 = p1, p1 = d.k) {
     for (Index p = p0; p < p1; ++p) {
+      if (ahead)
+#pragma GCC unroll 16
+        for (int v = 0; v < V; v += kLineVectors) __builtin_prefetch(bcol + (p + ahead) * ldb + v * Simd::W);
       const typename Simd::V av = Simd::broadcast(a.data + p * a.col_stride);
 #pragma GCC unroll 16
       for (int v = 0; v < V; ++v) acc[v] = Simd::fma(av, load(bcol + p * ldb + v * Simd::W, v), acc[v]);
@@ -175,19 +181,13 @@ void one_row(Index j0, Index cols, Depth d, const StridedMatrix& a, const float*
   }
 }
 
-template <int V>
-void one_row_any(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb, float* c,
-                 const Epilogue& ep) {
-  if (cols == V * Simd::W) one_row<V, false>(j0, cols, d, a, b, ldb, c, ep);
-  else one_row<V, true>(j0, cols, d, a, b, ldb, c, ep);
-}
-
 template <int V>  // a piece of `vectors` vectors, 1 to V
 void one_row_piece(Index vectors, Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb,
-                   float* c, const Epilogue& ep) {
+                   float* c, const Epilogue& ep, Index ahead) {
   if constexpr (V > 1)
-    if (vectors < V) return one_row_piece<V - 1>(vectors, j0, cols, d, a, b, ldb, c, ep);
-  one_row_any<V>(j0, cols, d, a, b, ldb, c, ep);
+    if (vectors < V) return one_row_piece<V - 1>(vectors, j0, cols, d, a, b, ldb, c, ep, ahead);
+  if (cols == V * Simd::W) one_row<V, false>(j0, cols, d, a, b, ldb, c, ep, ahead);
+  else one_row<V, true>(j0, cols, d, a, b, ldb, c, ep, ahead);
 }
 
 // Columns [j0, j0 + cols) of one row, in pieces of at most kRowVecs vectors, as even as possible
@@ -195,10 +195,13 @@ void one_row_piece(Index vectors, Index j0, Index cols, Depth d, const StridedMa
 void one_row_range(Index j0, Index cols, Depth d, const StridedMatrix& a, const float* b, Index ldb, float* c,
                    const Epilogue& ep) {
   const Index vectors = (cols + Simd::W - 1) / Simd::W, pieces = (vectors + kRowVecs - 1) / kRowVecs;
+  // 16 KB ahead (2 to 16 rows), when B is more than L1 holds
+  const Index row_bytes = ldb * Index(sizeof(float));
+  const Index ahead = d.k * row_bytes > (64 << 10) ? std::clamp<Index>((16 << 10) / row_bytes, 2, 16) : 0;
   for (Index i = 0; i < pieces; ++i) {
     const Index v0 = vectors * i / pieces, v1 = vectors * (i + 1) / pieces;
     const Index start = j0 + v0 * Simd::W, width = std::min<Index>(j0 + v1 * Simd::W, j0 + cols) - start;
-    one_row_piece<kRowVecs>(v1 - v0, start, width, d, a, b, ldb, c, ep);
+    one_row_piece<kRowVecs>(v1 - v0, start, width, d, a, b, ldb, c, ep, ahead);
   }
 }
 
@@ -234,14 +237,11 @@ struct BPanels {
 
 // Packing pays for wide products with many rows: B's rows are far apart, and every row chunk
 // passes over the panels packed once. A panel must stay within half the L2 cache. (With k = 0
-// there is nothing to pack: C is its epilogue alone.) The crossover was measured per instruction
-// set (benchmarks/gemm_products.py). With AVX2 (AMD EPYC, 2026-12-04) packing already pays at
-// W1's 300 columns when k is deep (batch 256, one core: 784x300x256 from 70 to 89 GFLOP/s,
-// 256x300x784 from 80 to 88), not for batch 32's weight gradient (784x300x32, k = 32). With
-// AVX-512 (Intel Xeon) the in-place kernel kept up at 300 columns; packing starts at 512 there,
-// where it was measured (docs/performance.md, "Wide products on Intel"). The SSE2 baseline
-// follows AVX2 (measured on Zen 4 with the baseline forced: W1 batch 256 216-225 ms an epoch of
-// 12,000 rows packed, 263 in place; a 10,000-row predict 101 ms packed, 85 in place).
+// there is nothing to pack: C is its epilogue alone.) The crossover, measured per instruction set
+// (benchmarks/gemm_products.py): 512 columns with AVX-512, whose in-place kernel kept up at 300;
+// with AVX2 and the SSE2 baseline from 256 when k is deep, not for batch 32's weight gradient
+// (docs/performance.md: "Wide products on Intel", "Where W1 loses to the peak on this CPU: each
+// product alone", "The SSE2 baseline uses densekit's kernel too").
 constexpr Index kPackMinCols = 512;
 #if defined(__AVX512F__)
 constexpr Index kPackMinColsDeep = kPackMinCols;
