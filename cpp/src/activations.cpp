@@ -283,7 +283,7 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
     case ActivationKind::Relu6:
       each_element(rows, cols, 1, [=](Index i) {
         const T g = da[i], x = a[i];  // both read first, as relu's: a select, vectorized
-        dz[i] = (x > 0) & (x < 6) ? g : T(0);
+        dz[i] = (x > 0 && x < 6) ? g : T(0);
       });
       return;
     case ActivationKind::Elu:
@@ -330,7 +330,7 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
     case ActivationKind::HardSigmoid:
       each_element(rows, cols, 2, [=](Index i) {
         const T g = da[i] / T(6), x = z[i];  // both read first, as relu's: a select, vectorized
-        dz[i] = (x > -3) & (x < 3) ? g : T(0);
+        dz[i] = (x > -3 && x < 3) ? g : T(0);
       });
       return;
     case ActivationKind::HardSilu:
