@@ -38,7 +38,8 @@ struct ARows {
 
 // Rows of B a kernel reading B in place prefetches ahead of the row it reads: 16 KB on (2 to 16
 // rows), when B is more than L1 holds. The hardware prefetchers do not follow reads that jump a
-// row of B at each step of k (docs/performance.md, "Prefetching B's rows").
+// row of B at each step of k (docs/performance.md, "One-row products in wider pieces,
+// prefetching B's rows, relu's backward vectorized").
 inline Index rows_ahead(Index k, Index ldb) {
   const Index row_bytes = ldb * Index(sizeof(float));
   return k * row_bytes > (64 << 10) ? std::clamp<Index>((16 << 10) / row_bytes, 2, 16) : 0;
@@ -157,7 +158,7 @@ void column_block_any(Index r0, Index r1, Index j0, Index cols, Depth d, const A
 // masked. With one row a tile has one accumulator per vector, each waiting on its own previous
 // FMA; eight in flight keep the FMA units busy. AVX-512's 32 registers hold sixteen: a core's
 // share of a 300-unit layer is then one pass over its columns of each row, not two passes each
-// reading part of a row (docs/performance.md, "One-row products in wider pieces"). B's rows are
+// reading part of a row (docs/performance.md, the section named above rows_ahead). B's rows are
 // prefetched `ahead` rows on (rows_ahead), as the tiles do.
 constexpr int kRowVecs = Simd::W == 16 ? 16 : 8;
 template <int V, bool Masked>
