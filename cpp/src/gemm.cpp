@@ -97,14 +97,13 @@ void rows_on_panels(Index begin, Index end, const StridedMatrix& a, const Column
     const Index r1 = std::min(r0 + chunk, end);
     // A job must not throw: short of memory, these rows are read in place instead.
     float* rows = packed_a.try_reserve((r1 - r0 + kPanelRows - 1) / kPanelRows * kPanelRows * k);
-    if (!rows) {
+    if (rows) {
+      pack_a_panels(a, r0, r1, k, kPanelRows, rows);
+      const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
+      block_range(0, r1 - r0, 0, blocks.count, blocks, n, d, a_packed, b, c + r0 * ldc, ldc, ep);
+    } else {
       block_range(r0, r1, 0, blocks.count, blocks, n, d, ARows::in_place(a), b, c, ldc, ep);
-      if (finished) finished->fn(finished->context, r0, r1, 0, n);
-      continue;
     }
-    pack_a_panels(a, r0, r1, k, kPanelRows, rows);
-    const ARows a_packed{rows, 1, kPanelRows, kPanelRows * k};
-    block_range(0, r1 - r0, 0, blocks.count, blocks, n, d, a_packed, b, c + r0 * ldc, ldc, ep);
     if (finished) finished->fn(finished->context, r0, r1, 0, n);
   }
 }
@@ -287,7 +286,7 @@ void product(Index m, Index n, Index k, StridedMatrix a, BOperand b, float* c, I
       const Index row_tiles = (m + kRows - 1) / kRows;
       parallel_rows(row_tiles, double(kRows) * double(k) * double(n), [&](int64_t t0, int64_t t1) {
         const Index begin = t0 * kRows, end = std::min<Index>(t1 * kRows, m);
-        if (begin < end) rows_on_panels(begin, end, a, column_blocks, n, depth, b_packed, c, ldc, ep, finished);
+        rows_on_panels(begin, end, a, column_blocks, n, depth, b_packed, c, ldc, ep, finished);
       });
       return;
     }
