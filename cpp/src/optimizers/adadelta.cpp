@@ -27,10 +27,12 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   const float lr = k.lr, eps = k.eps, rho = static_cast<float>(c.rho);
   float *eg = slots[0], *edx = slots[1];
   for (int64_t i = begin; i < end; ++i) {
-    eg[i] = rho * eg[i] + (1.0f - rho) * g[i] * g[i];
-    const float delta = -std::sqrt(edx[i] + eps) * g[i] / std::sqrt(eg[i] + eps);
-    edx[i] = rho * edx[i] + (1.0f - rho) * delta * delta;
-    w[i] += lr * delta;
+    const float gi = g[i], egi = eg[i], edxi = edx[i], wi = w[i];  // every read before a write (rule.hpp)
+    const float eg_new = rho * egi + (1.0f - rho) * gi * gi;
+    const float delta = -std::sqrt(edxi + eps) * gi / std::sqrt(eg_new + eps);
+    eg[i] = eg_new;
+    edx[i] = rho * edxi + (1.0f - rho) * delta * delta;
+    w[i] = wi + lr * delta;
   }
 }
 

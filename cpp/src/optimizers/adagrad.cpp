@@ -28,8 +28,10 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
   const float lr = k.lr, eps = k.eps;
   float* a = slots[0];
   for (int64_t i = begin; i < end; ++i) {
-    a[i] += g[i] * g[i];
-    w[i] -= lr * g[i] / std::sqrt(a[i] + eps);
+    const float gi = g[i], ai = a[i], wi = w[i];  // every read before a write (rule.hpp)
+    const float a_new = ai + gi * gi;
+    a[i] = a_new;
+    w[i] = wi - lr * gi / std::sqrt(a_new + eps);
   }
 }
 

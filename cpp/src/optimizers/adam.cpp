@@ -50,18 +50,22 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   float *m = slots[0], *v = slots[1];
   if (!c.amsgrad) {
     for (int64_t i = begin; i < end; ++i) {
-      m[i] += (g[i] - m[i]) * b1;
-      v[i] += (g[i] * g[i] - v[i]) * b2;
-      w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
+      const float gi = g[i], mi = m[i], vi = v[i], wi = w[i];  // every read before a write (rule.hpp)
+      const float m_new = mi + (gi - mi) * b1, v_new = vi + (gi * gi - vi) * b2;
+      m[i] = m_new;
+      v[i] = v_new;
+      w[i] = wi - alpha * m_new / (std::sqrt(v_new) + eps);
     }
     return;
   }
   float* vhat = slots[2];
   for (int64_t i = begin; i < end; ++i) {
-    m[i] += (g[i] - m[i]) * b1;
-    v[i] += (g[i] * g[i] - v[i]) * b2;
-    vhat[i] = std::max(vhat[i], v[i]);
-    w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
+    const float gi = g[i], mi = m[i], vi = v[i], vhi = vhat[i], wi = w[i];
+    const float m_new = mi + (gi - mi) * b1, v_new = vi + (gi * gi - vi) * b2, vhat_new = std::max(vhi, v_new);
+    m[i] = m_new;
+    v[i] = v_new;
+    vhat[i] = vhat_new;
+    w[i] = wi - alpha * m_new / (std::sqrt(vhat_new) + eps);
   }
 }
 

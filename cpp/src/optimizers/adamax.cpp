@@ -38,9 +38,11 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
   const float lr = k.lr, eps = k.eps, b1 = k.b1, b2 = k.b2, corr = k.a;
   float *m = slots[0], *u = slots[1];
   for (int64_t i = begin; i < end; ++i) {
-    m[i] += (g[i] - m[i]) * (1.0f - b1);
-    u[i] = std::max(b2 * u[i], std::abs(g[i]));
-    w[i] -= lr * m[i] / (corr * (u[i] + eps));
+    const float gi = g[i], mi = m[i], ui = u[i], wi = w[i];  // every read before a write (rule.hpp)
+    const float m_new = mi + (gi - mi) * (1.0f - b1), u_new = std::max(b2 * ui, std::abs(gi));
+    m[i] = m_new;
+    u[i] = u_new;
+    w[i] = wi - lr * m_new / (corr * (u_new + eps));
   }
 }
 

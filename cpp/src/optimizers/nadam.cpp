@@ -40,11 +40,13 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
   const float lr = k.lr, eps = k.eps, a = k.a, b = k.b, v_corr = k.c, b1 = k.b1, b2 = k.b2;
   float *m = slots[0], *v = slots[1];
   for (int64_t i = begin; i < end; ++i) {
-    m[i] += (g[i] - m[i]) * b1;
-    v[i] += (g[i] * g[i] - v[i]) * b2;
-    const float m_hat = a * m[i] + b * g[i];
-    const float v_hat = v[i] * v_corr;
-    w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+    const float gi = g[i], mi = m[i], vi = v[i], wi = w[i];  // every read before a write (rule.hpp)
+    const float m_new = mi + (gi - mi) * b1, v_new = vi + (gi * gi - vi) * b2;
+    m[i] = m_new;
+    v[i] = v_new;
+    const float m_hat = a * m_new + b * gi;
+    const float v_hat = v_new * v_corr;
+    w[i] = wi - lr * m_hat / (std::sqrt(v_hat) + eps);
   }
 }
 

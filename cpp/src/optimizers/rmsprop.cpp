@@ -41,18 +41,24 @@ template <bool Centered, bool Momentum>
 void update_with(float lr, float eps, float rho, float mu, float* s, float* mom, float* avg, float* w, const float* g,
                  int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) {
-    s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
-    float denom = s[i];
+    // Every read before a write (rule.hpp).
+    const float gi = g[i], si = s[i], wi = w[i];
+    const float avgi = Centered ? avg[i] : 0.0f, momi = Momentum ? mom[i] : 0.0f;
+    const float s_new = rho * si + (1.0f - rho) * gi * gi;
+    s[i] = s_new;
+    float denom = s_new;
     if constexpr (Centered) {
-      avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
-      denom -= avg[i] * avg[i];
+      const float avg_new = rho * avgi + (1.0f - rho) * gi;
+      avg[i] = avg_new;
+      denom -= avg_new * avg_new;
     }
-    const float inc = lr * g[i] / std::sqrt(denom + eps);
+    const float inc = lr * gi / std::sqrt(denom + eps);
     if constexpr (Momentum) {
-      mom[i] = mu * mom[i] + inc;
-      w[i] -= mom[i];
+      const float mom_new = mu * momi + inc;
+      mom[i] = mom_new;
+      w[i] = wi - mom_new;
     } else {
-      w[i] -= inc;
+      w[i] = wi - inc;
     }
   }
 }

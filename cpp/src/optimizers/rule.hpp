@@ -30,7 +30,11 @@ struct OptimizerRule {
   // Step t's coefficients into k (lr, eps, b1, b2 and decay are already set). `state` is the
   // family's running value kept across steps and saved with the optimizer (see state_name).
   void (*step_constants)(const OptimizerConfig& c, double lr, double t, double& state, StepConstants& k);
-  // The update of w[i] for i in [begin, end), from g[i] and the slots.
+  // The update of w[i] for i in [begin, end), from g[i] and the slots. Each element's values are
+  // all read before any is written: the arrays are allocations of the same size, so element i
+  // sits at the same offset within a page in each, and a load following a store to another
+  // array's element i waits for that store (4K aliasing: Adam's update took twice as long on an
+  // AMD EPYC, docs/performance.md, "Optimizer updates read before they write").
   void (*update)(const OptimizerConfig& c, const StepConstants& k, float* const* slots, float* w, const float* g,
                  int64_t begin, int64_t end);
   // The name of `state` in a model file when the family keeps one (Nadam's "u_product").

@@ -37,8 +37,10 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
   const float mu = static_cast<float>(c.momentum);
   float* v = slots[0];
   for (int64_t i = begin; i < end; ++i) {
-    v[i] = mu * v[i] - lr * g[i];
-    w[i] += c.nesterov ? mu * v[i] - lr * g[i] : v[i];
+    const float gi = g[i], vi = v[i], wi = w[i];  // every read before a write (rule.hpp)
+    const float v_new = mu * vi - lr * gi;
+    v[i] = v_new;
+    w[i] = wi + (c.nesterov ? mu * v_new - lr * gi : v_new);
   }
 }
 
