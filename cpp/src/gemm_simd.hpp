@@ -36,18 +36,39 @@ struct Simd {
 };
 constexpr int kVecs = 3, kAccumulators = 24, kRows = kAccumulators / kVecs;  // 24 of the 32 registers
 #elif defined(__AVX2__)
+// A partial vector is read through a mask and written in pieces of 4, 2 and 1 floats: AVX2's
+// masked store is microcoded on AMD's Zen 1 and 2 (tens of micro-ops, docs/performance.md,
+// "Masked stores on AMD without AVX-512").
 struct Simd {
   using V = __m256;
-  using Mask = __m256i;
+  struct Mask {
+    __m256i lanes;  // all ones in the lanes in use, from the first
+    int count;      // how many
+  };
   static constexpr int W = 8;
   static Mask mask(Index cols) {
     const int n = static_cast<int>(std::clamp<Index>(cols, 0, W));
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return {_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), n};
   }
   static V zero() { return _mm256_setzero_ps(); }
-  static V load(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
+  static V load(const float* p, Mask m) { return _mm256_maskload_ps(p, m.lanes); }
   static V loadu(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, V v, Mask m) { _mm256_maskstore_ps(p, m, v); }
+  static void store(float* p, V v, Mask m) {
+    if (m.count == W) return _mm256_storeu_ps(p, v);
+    __m128 part = _mm256_castps256_ps128(v);
+    int n = m.count;
+    if (n >= 4) {
+      _mm_storeu_ps(p, part);
+      part = _mm256_extractf128_ps(v, 1);
+      p += 4, n -= 4;
+    }
+    if (n >= 2) {
+      _mm_storel_pi(reinterpret_cast<__m64*>(p), part);
+      part = _mm_movehl_ps(part, part);
+      p += 2, n -= 2;
+    }
+    if (n == 1) _mm_store_ss(p, part);
+  }
   static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }

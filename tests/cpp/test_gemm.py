@@ -358,6 +358,15 @@ def test_every_epilogue_on_every_path(threads, epilogue, transposed):
         run(m, n, k, transposed=transposed, pad=1, **epilogue)
 
 
+def test_a_partial_last_vector_of_every_width(threads):
+    """A masked last vector of 1 to W-1 floats on every path (AVX2 writes it in pieces of 4, 2 and
+    1 floats): exact sums, and nothing written past the last column (run() checks the padding)."""
+    for lanes in range(1, W):
+        for i, (m, n, k) in enumerate([(1, 2 * W + lanes, 9), (13, W + lanes, 5), (13, 3 * W + lanes, 5),
+                                       (CHUNK + 9, 2 * W + lanes, 20), (CHUNK + 9, 512 + lanes, 20)]):
+            run(m, n, k, transposed=i % 2 == 1, pad=1, seed=lanes, **EPILOGUES[(lanes + i) % len(EPILOGUES)])
+
+
 @pytest.mark.parametrize("path", sorted(SPLIT_SHAPES))
 def test_threads_split_the_work_and_agree_bitwise(path):
     m, n, k = SPLIT_SHAPES[path]
