@@ -177,8 +177,8 @@ def depth_split_shapes():
 
 def big_enough(m, n):
     """(m, n, k) with k so that the product has work for a second thread: every path counts at
-    least m·n·k multiply-adds, and a thread needs 2^18 of them (kMinWorkPerThread in
-    cpp/src/parallel_for.hpp)."""
+    least m·n·k multiply-adds, and a thread needs 2^16 of them (kMinWorkPerThread in
+    cpp/src/parallel_for.hpp); this k gives each far more."""
     return m, n, -(-int(1.2 * 2 ** 19) // (m * n))
 
 
