@@ -13,9 +13,14 @@ namespace densekit_py {
 
 namespace py = pybind11;
 
-// float32, C-contiguous: these map onto densekit views without a copy (Python converts first).
-using FloatArray = py::array_t<float, py::array::c_style>;
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+// Arrays C++ reads in place: C-contiguous and aligned. numpy can hand over float32 data one byte
+// past a float's alignment (frombuffer at an offset, a field of a packed record), and C++ reading
+// a float there is undefined behaviour (the sanitizer job reported it in Eigen's loops): the
+// conversion copies such an array, as it copies one of another dtype or order.
+constexpr int kAligned = py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+// float32: these map onto densekit views without a copy (Python converts first).
+using FloatArray = py::array_t<float, py::array::c_style | kAligned>;
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast | kAligned>;
 
 // Rows are the first axis; everything after it is one sample.
 inline densekit::ConstView view_of(const FloatArray& a) {
@@ -38,7 +43,7 @@ py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
 // --- array functions in float32 (functions.cpp) and float64 (testing.cpp) ---------------------
 
 template <class T>
-using ArrayOf = py::array_t<T, py::array::c_style | py::array::forcecast>;
+using ArrayOf = py::array_t<T, py::array::c_style | py::array::forcecast | kAligned>;
 
 // For a loop that takes over Ctrl-C: installs the SIGINT guard while the GIL is held, then acts
 // on a SIGINT that Python's own handler caught just before. Without this check, that signal

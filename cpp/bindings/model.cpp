@@ -342,7 +342,7 @@ void init_model(py::module_& m) {
                  if (!py::isinstance<py::array_t<float>>(given))
                    throw ValueError("predict(): output array " + std::to_string(k) + " must be a float32 array.");
                  a = given.cast<py::array_t<float>>();
-                 if (!(a.flags() & py::array::c_style) || !a.writeable() ||
+                 if (!(a.flags() & py::array::c_style) || !(a.flags() & kAligned) || !a.writeable() ||
                      std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()) != shape)
                    throw ValueError("predict(): output array " + std::to_string(k) + " has the wrong shape or layout.");
                }

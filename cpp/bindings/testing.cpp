@@ -37,7 +37,7 @@ py::array_t<double> activation_backward_f64(const Activation& act, ArrayOf<doubl
 
 // --- GEMM: C (m×n) = or += A (m×k) · B (k×n), on flat float32 buffers with explicit strides ------
 
-using Flat = py::array_t<float, py::array::c_style>;
+using Flat = py::array_t<float, py::array::c_style | kAligned>;
 
 // Every element a product reads or writes lies inside its buffer: a test with a wrong stride
 // gets a ValueError, never a read past the end.

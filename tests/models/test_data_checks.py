@@ -114,3 +114,62 @@ def test_object_arrays_of_numbers_are_taken_and_others_refused():
     np.testing.assert_array_equal(m.predict(numbers, verbose=0), m.predict(np.ones((4, 3)), verbose=0))
     with pytest.raises(TypeError, match="dtype object holding other values"):
         m.predict(np.array([[1.0, "a", 2.0]] * 4, dtype=object), verbose=0)
+
+
+def unaligned(values):
+    """values in a float32 array whose data start one byte past a float's alignment: C-ordered,
+    native byte order, yet not aligned (numpy.frombuffer at an offset gives such arrays)."""
+    values = np.asarray(values, np.float32)
+    raw = np.zeros(values.nbytes + 1, np.uint8)
+    out = np.ndarray(values.shape, np.float32, buffer=raw.data, offset=1)
+    out[...] = values
+    assert not out.flags.aligned and out.flags.c_contiguous
+    return out
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x, y: m.fit(x, y, epochs=2, batch_size=4, verbose=0).history["loss"],
+    lambda m, x, y: m.fit(x, y, sample_weight=x[:, 0] + 2, validation_data=(x, y), epochs=2, batch_size=4,
+                          verbose=0).history["val_loss"],
+    lambda m, x, y: m.evaluate(x, y, verbose=0),
+    lambda m, x, y: m.predict(x, verbose=0),
+    lambda m, x, y: m.predict(x[:1], verbose=0),
+    lambda m, x, y: m.predict_on_batch(x),
+    lambda m, x, y: m(x),
+    lambda m, x, y: m.train_on_batch(x, y),
+    lambda m, x, y: m.test_on_batch(x, y),
+], ids=["fit", "fit_weighted_validated", "evaluate", "predict", "predict_one_row", "predict_on_batch", "call", "train_on_batch", "test_on_batch"])
+def test_unaligned_arrays_give_what_their_aligned_copies_give(call):
+    """C++ reads floats only at aligned addresses (anything else is undefined behaviour, which the
+    sanitizer job would report): an unaligned array is copied first, with the same results."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(10, 3)).astype("float32"), rng.normal(size=(10, 1)).astype("float32")
+    results = []
+    for xs, ys in ((x, y), (unaligned(x), unaligned(y))):
+        keras.utils.set_random_seed(3)
+        results.append(call(model(), xs, ys))
+    np.testing.assert_array_equal(np.asarray(results[1]), np.asarray(results[0]))
+
+
+def test_unaligned_weights_are_set_as_their_aligned_copies():
+    m = model()
+    weights = [np.full((3, 1), 0.5, np.float32), np.array([0.25], np.float32)]
+    m.set_weights([unaligned(w) for w in weights])
+    for got, want in zip(m.get_weights(), weights):
+        np.testing.assert_array_equal(got, want)
+    m.layers[-1].set_weights([unaligned(w) for w in weights])
+    np.testing.assert_array_equal(m.predict(np.ones((1, 3), np.float32), verbose=0), [[1.75]])
+
+
+def test_unaligned_arrays_in_losses_metrics_and_activations():
+    rng = np.random.default_rng(6)
+    y, p = rng.random((6, 4)).astype("float32"), rng.random((6, 4)).astype("float32")
+    for fn in (keras.losses.mean_squared_error, keras.losses.categorical_crossentropy, keras.activations.softmax):
+        args = (y, p) if fn is not keras.activations.softmax else (p,)
+        np.testing.assert_array_equal(np.asarray(fn(*[unaligned(a) for a in args])), np.asarray(fn(*args)))
+    results = []
+    for ys, ps in ((y, p), (unaligned(y), unaligned(p))):
+        metric = keras.metrics.MeanAbsoluteError()
+        metric.update_state(ys, ps, sample_weight=unaligned(ys[:, 0]) if ys is not y else y[:, 0])
+        results.append(float(metric.result()))
+    assert results[0] == results[1]
