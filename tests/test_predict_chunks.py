@@ -64,17 +64,33 @@ def test_callbacks_still_see_every_batch_of_the_given_size():
     assert seen == [0, 1, 2, 3] and out.shape == (100, 3)
 
 
+class _Subclass(np.ndarray):
+    pass
+
+
 def test_the_ready_array_shortcut_gives_what_the_general_path_gives():
     """predict(verbose=0) hands a float32, C-ordered, native-byte-order array of the input's
-    shape straight to C++ (trainers/trainer.py, _ready_input); anything else is converted first.
+    shape straight to C++ (cpp/bindings/common.hpp, ready_view); anything else, a subclass of
+    ndarray included, is converted first.
     Both give the same bits, and the shortcut checks batch_size and steps as the general path does."""
     keras.utils.set_random_seed(2)
     model = _mlp(48)
     x = np.random.default_rng(3).normal(size=(50, 40)).astype("float32")
     want = model.predict(x, verbose=0)
-    for other in (x.astype(">f4"), np.asfortranarray(x), x.astype("float64"), x.tolist()):
+    for other in (x.astype(">f4"), np.asfortranarray(x), x.astype("float64"), x.tolist(), x.view(_Subclass)):
         np.testing.assert_array_equal(model.predict(other, verbose=0), want)
+        np.testing.assert_array_equal(model(other), model(x))
+    np.testing.assert_array_equal(model.predict_on_batch(x), want)
     np.testing.assert_array_equal(model.predict(x, verbose=0, steps=2), want)  # 2 steps of 32 cover the 50 rows
     for bad in (dict(batch_size=0), dict(batch_size=True), dict(steps=0), dict(steps=1.5)):
         with pytest.raises(ValueError, match="must be a positive integer"):
             model.predict(x, verbose=0, **bad)
+
+
+@pytest.mark.parametrize("shape, match", [((0, 40), "The data is empty"), ((2, 39), "expected shape"),
+                                          ((40,), "expected shape"), ((2, 4, 10), "expected shape")])
+def test_arrays_the_shortcut_turns_away_get_the_general_paths_errors(shape, match):
+    model = _mlp(8)
+    for call in (lambda x: model.predict(x, verbose=0), model, model.predict_on_batch):
+        with pytest.raises(ValueError, match=match):
+            call(np.zeros(shape, np.float32))

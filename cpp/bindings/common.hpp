@@ -29,6 +29,23 @@ inline densekit::ConstView view_of(const FloatArray& a) {
   return {a.data(), rows, a.ndim() <= 1 ? 1 : cols};
 }
 
+// x as a view when it is already what a model with one input of `sample_shape` reads: a
+// numpy.ndarray itself (not a subclass, whose indexing may differ), float32 in native byte order,
+// C-contiguous, aligned, with at least one row of that shape. Otherwise nothing: Python converts
+// it first. The shortcut of predict() and of calling a model: these tests cost a single-row
+// prediction 1 µs or more in Python (docs/performance.md, "One-row predict(): the tests in C++").
+inline std::optional<densekit::ConstView> ready_view(py::handle x, const densekit::Shape& sample_shape) {
+  // numpy.ndarray, kept to the process's end (released, so no destructor runs after Python's)
+  static PyObject* const ndarray = py::object(py::module_::import("numpy").attr("ndarray")).release().ptr();
+  if (Py_TYPE(x.ptr()) != reinterpret_cast<PyTypeObject*>(ndarray) || !FloatArray::check_(x)) return std::nullopt;
+  const auto a = py::reinterpret_borrow<py::array>(x);
+  if (!(a.flags() & kAligned) || a.ndim() != py::ssize_t(sample_shape.size()) + 1 || a.shape(0) == 0)
+    return std::nullopt;
+  for (size_t d = 0; d < sample_shape.size(); ++d)
+    if (a.shape(py::ssize_t(d) + 1) != sample_shape[d]) return std::nullopt;
+  return view_of(py::reinterpret_borrow<FloatArray>(x));
+}
+
 // A C++ layer argument: pybind11 passes None as a null pointer, which no C++ function accepts.
 inline densekit::Layer& layer_ref(const densekit::LayerPtr& layer) {
   if (!layer) throw py::type_error("Expected a densekit C++ layer; received None (a layer without a C++ implementation).");

@@ -376,18 +376,22 @@ void init_model(py::module_& m) {
              }
              return outs;
            }, py::arg("x"), py::arg("training"))
-      .def("predict_single", [](const Model& self, const FloatArray& x, int64_t batch_size) {
+      .def("predict_ready", [](const Model& self, py::handle x, std::optional<int64_t> batch_size) -> py::object {
         // One input, one output, no hooks: the shortest path from Python (single-row latency).
-        const ConstView view = view_of(x);
-        std::vector<py::ssize_t> shape{view.rows};
-        for (int64_t d : self.graph().shape(self.graph().output_nodes()[0])) shape.push_back(d);
+        // None when x is not ready as it is (ready_view); batch_size None: all rows at once.
+        const Graph& graph = self.graph();
+        if (graph.input_nodes().size() != 1 || graph.output_nodes().size() != 1) return py::none();
+        const std::optional<ConstView> view = ready_view(x, graph.shape(graph.input_nodes()[0]));
+        if (!view) return py::none();
+        std::vector<py::ssize_t> shape{view->rows};
+        for (int64_t d : graph.shape(graph.output_nodes()[0])) shape.push_back(d);
         py::array_t<float> out(shape);
         float* ptr = out.mutable_data();
         {
           py::gil_scoped_release release;
-          self.predict({view}, view.rows, batch_size, {ptr});
+          self.predict({*view}, view->rows, batch_size.value_or(view->rows), {ptr});
         }
-        return out;
+        return std::move(out);
       }, py::arg("x"), py::arg("batch_size"))
       .def("train_on_batch", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw,
                                 std::vector<std::pair<int64_t, double>> class_weight) {

@@ -131,7 +131,7 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
   if (hooks.handle_sigint) sigint.emplace();
   if (hooks.begin) hooks.begin();
   std::vector<ConstView> batch(x.size());
-  if (!hooks.batch_begin && !hooks.batch_end) batch_size = predict_chunk_rows(batch_size);
+  if (!hooks.batch_begin && !hooks.batch_end && rows > batch_size) batch_size = predict_chunk_rows(batch_size);
   const int64_t steps = (rows + batch_size - 1) / batch_size;
   Rng rng(predict_seed_ + predict_calls_->fetch_add(1));
   Throttle throttle(hooks.batch_end_interval);

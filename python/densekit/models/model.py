@@ -295,10 +295,10 @@ class Model(Trainer, WeightsMixin):
         """On symbolic tensors: applies the model's layers to them (a model used as a layer). On
         arrays: one forward pass in C++ (training=True: dropout active, BatchNormalization on
         batch statistics, updating its moving ones), returning NumPy."""
-        if not training and mask is None and type(inputs) is np.ndarray:  # the common eager call, fast
-            ready = self._ready_input(inputs)
-            if ready is not None:
-                return self._core.predict_single(ready, len(ready))
+        if not training and mask is None:  # the common eager call, fast
+            out = self._predict_ready(inputs, None)
+            if out is not None:
+                return out
         if mask is not None:
             raise ValueError("densekit models do not support masks.")
         batch_shape = getattr(inputs, "shape", None)  # one array (or DataFrame), or nested lists of numbers

@@ -19,8 +19,6 @@ from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter, data_streams
 from densekit.utils import object_registration
 
-_FLOAT32 = np.dtype(np.float32)  # NumPy's own instance: a float32 array in native byte order has it
-
 
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
@@ -486,41 +484,26 @@ class Trainer:
         return ["loss", "compile_metrics"] if self._metric_names else ["loss"]
 
     # --- prediction ---------------------------------------------------------------------------
-    def _ready_input(self, x):
-        """x itself when it is already what the C++ core reads (one float32 C-ordered array of the
-        single input's shape): the fast path of predict, predict_on_batch and calling the model."""
-        if type(x) is not np.ndarray or x.dtype is not _FLOAT32:  # identity: the cheapest tests first
-            return None
-        cached = self.__dict__.get("_input_shape_cache")  # (graph, full shape of one row) when current
-        shape = cached[1] if cached is not None and cached[0] is self._graph else self._single_input_shape
-        if shape is not None and x.shape[1:] == shape and x.flags.c_contiguous and len(x):
-            return x
-        return None
-
-    @property
-    def _single_input_shape(self):
-        """The per-sample shape of the one input when predict may hand a ready array straight to
-        C++ (one input, one output, not a dict of outputs), else None; kept per graph (this runs
-        before every single-row predict)."""
+    def _predict_ready(self, x, batch_size):
+        """The prediction for x computed straight in C++, when the model has one input and one
+        output (not a dict of outputs) and x is already what the core reads (C++ tests that:
+        cpp/bindings/common.hpp, ready_view); else None. batch_size None: all rows in one batch.
+        The fast path of predict, predict_on_batch and calling the model on an array."""
         graph = self._graph
-        cached = self.__dict__.get("_input_shape_cache")
-        if cached is not None and cached[0] is graph:
-            return cached[1]
-        shape = None
-        if (graph is not None and len(graph.input_nodes) == 1 and len(graph.output_nodes) == 1
-                and self._output_keys is None):
-            shape = tuple(graph.node_shape(graph.input_nodes[0]))
-        self._input_shape_cache = (graph, shape)
-        return shape
+        cached = self.__dict__.get("_ready_cache")  # (graph, whether predict_ready may serve it)
+        if cached is None or cached[0] is not graph:
+            cached = self._ready_cache = (graph, graph is not None and len(graph.input_nodes) == 1
+                                          and len(graph.output_nodes) == 1 and self._output_keys is None)
+        core = self._core
+        return core.predict_ready(x, batch_size) if cached[1] and core is not None else None
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         # A ready array with nothing to report goes straight to C++; it is tested first, as a
         # single-row predict spends microseconds here (and an array is never a stream).
         if verbose == 0 and callbacks is None and steps is None and config.steps_cap is None:
-            ready = self._ready_input(x)
-            if ready is not None:
-                return self._core.predict_single(ready, 32 if batch_size is None else _positive_int("batch_size",
-                                                                                                     batch_size))
+            out = self._predict_ready(x, 32 if batch_size is None else _positive_int("batch_size", batch_size))
+            if out is not None:
+                return out
         if data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size)
@@ -585,8 +568,8 @@ class Trainer:
         return self._structured_outputs([np.concatenate(column) for column in zip(*parts)])
 
     def predict_on_batch(self, x):
-        ready = self._ready_input(x)
-        if ready is not None:
-            return self._core.predict_single(ready, len(ready))
+        out = self._predict_ready(x, None)
+        if out is not None:
+            return out
         xs = data_adapter.input_arrays(self, x)
         return self._structured_outputs(self._core.predict(xs, max(1, len(xs[0]))))  # empty: refused in C++
