@@ -1,8 +1,17 @@
 """Files in tests: a densekit model file's header (docs/format.md: an 8-byte little-endian
-length, then that many bytes of JSON), and copies of Keras archives with members edited."""
+length, then that many bytes of JSON), copies of Keras archives with members edited, and the mark
+for tests that need h5py."""
 
+import importlib.util
 import json
 import zipfile
+
+import pytest
+
+# Keras's files (.keras, .h5, .weights.h5) need h5py, the keras extra: a test that writes or
+# reads one skips without it, and the rest of the suite still runs.
+requires_h5py = pytest.mark.skipif(importlib.util.find_spec("h5py") is None,
+                                   reason="Keras files need h5py (pip install 'densekit[keras]')")
 
 
 def format_version(path):

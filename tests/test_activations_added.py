@@ -16,6 +16,7 @@ from densekit import activations
 from densekit._core._testing import activation_backward_f64 as backward_f64
 from densekit._core._testing import activation_forward_f64 as forward_f64
 from gradient_helpers import row_vjp_by_finite_differences
+from file_helpers import requires_h5py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "data", "keras", "activation_values.json")) as f:
@@ -126,6 +127,7 @@ def test_glu_halves_the_axis_in_dense_and_activation_layers(gradcheck):
     np.testing.assert_allclose(predicted[0].sum(axis=1), 1.0, rtol=1e-6)
 
 
+@requires_h5py
 @pytest.mark.parametrize("name", ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid",
                                   "sparse_plus", "sparse_sigmoid", "squareplus", "sparsemax", "glu"])
 def test_names_resolve_serialize_and_survive_a_file(name, tmp_path):
@@ -143,6 +145,7 @@ def test_names_resolve_serialize_and_survive_a_file(name, tmp_path):
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+@requires_h5py
 def test_threshold_at_zero_and_zero_is_saved_with_its_arguments(tmp_path):
     # Its name alone cannot make the activation (threshold has no defaults), so it is never saved so.
     inputs = keras.Input((3,))
@@ -154,6 +157,7 @@ def test_threshold_at_zero_and_zero_is_saved_with_its_arguments(tmp_path):
     np.testing.assert_array_equal(keras.saving.load_model(path).predict(x, verbose=0), [[0.0, 0.0, 2.0]])
 
 
+@requires_h5py
 def test_parameters_of_an_activation_layer_survive_a_file(tmp_path):
     inputs = keras.Input((4,))
     outputs = keras.activations.threshold(keras.activations.celu(inputs, alpha=2.0), 0.3, -2.0)
@@ -199,6 +203,7 @@ print(json.dumps(out))
 """
 
 
+@requires_h5py
 def test_keras_runs_densekits_files_with_these_activations(tmp_path):
     x = np.random.default_rng(6).normal(size=(16, 4)).astype(np.float32) * 2
     paths = []

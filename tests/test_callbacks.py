@@ -11,6 +11,7 @@ import densekit as keras
 from densekit.callbacks import CallbackList
 
 from callback_helpers import Recorder, data, small_model
+from file_helpers import requires_h5py
 
 # --------------------------------------------------------------------------------------------
 # Callback, CallbackList and the order of hooks
@@ -193,6 +194,7 @@ def test_lambda_callback_extra_hooks_and_errors_propagate_unchanged():
     assert len(model.fit(x, y, epochs=1, verbose=0).history["loss"]) == 1
 
 
+@requires_h5py
 def test_no_python_call_per_batch_unless_a_callback_needs_it(monkeypatch, tmp_path):
     calls = {"begin": 0, "end": 0, "test_end": 0}
     for name, key in [("on_train_batch_begin", "begin"), ("on_train_batch_end", "end"),
@@ -243,6 +245,7 @@ def test_auto_mode_directions():
     assert monitor_direction(model, "val_f1") is None
 
 
+@requires_h5py
 def test_auto_mode_error_names_the_callback():
     x, y = data(20)
     model = small_model(metrics=["binary_accuracy"])

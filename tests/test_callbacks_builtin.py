@@ -13,6 +13,7 @@ import densekit as keras
 from densekit import layers
 
 from callback_helpers import data, scripted, small_model
+from file_helpers import requires_h5py
 
 class WeightsPerEpoch(keras.callbacks.Callback):
     def __init__(self):
@@ -135,6 +136,7 @@ def test_early_stopping_on_real_training(breast_cancer):
 # ModelCheckpoint
 # --------------------------------------------------------------------------------------------
 
+@requires_h5py
 def test_model_checkpoint_best_only_writes_on_improvement_and_reloads(tmp_path, capsys):
     x, y = data(60)
     model = small_model()
@@ -159,6 +161,7 @@ def test_model_checkpoint_best_only_writes_on_improvement_and_reloads(tmp_path, 
     assert_weights_equal(loaded.get_weights(), per_epoch.weights[3])
 
 
+@requires_h5py
 def test_model_checkpoint_file_reloads_to_the_logged_val_loss(tmp_path):
     x, y = data(80)
     model = small_model()
@@ -172,6 +175,7 @@ def test_model_checkpoint_file_reloads_to_the_logged_val_loss(tmp_path):
         assert json.loads(archive.read("config.json"))["class_name"] == "Sequential"
 
 
+@requires_h5py
 def test_model_checkpoint_every_epoch_weights_only_and_initial_threshold(tmp_path, capsys):
     x, y = data(40)
     model = small_model()
@@ -196,6 +200,7 @@ def test_model_checkpoint_every_epoch_weights_only_and_initial_threshold(tmp_pat
     assert "accuracy did not improve from 0.50000" in capsys.readouterr().out
 
 
+@requires_h5py
 def test_model_checkpoint_batch_frequency_and_batch_template(tmp_path):
     x, y = data(50)
     model = small_model()
@@ -204,6 +209,7 @@ def test_model_checkpoint_batch_frequency_and_batch_template(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["e1-b3.keras", "e2-b1.keras", "e2-b4.keras"]
 
 
+@requires_h5py
 def test_model_checkpoint_argument_errors(tmp_path):
     with pytest.raises(ValueError, match="the filepath provided must end in `.weights.h5`"):
         keras.callbacks.ModelCheckpoint("w.keras", save_weights_only=True)

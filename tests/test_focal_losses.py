@@ -12,6 +12,7 @@ import pytest
 import densekit as keras
 from keras_live import run_keras
 from densekit._core._testing import loss_per_sample_f64, loss_value_and_grad_f64
+from file_helpers import requires_h5py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "data", "keras", "focal_values.json")) as f:
@@ -134,6 +135,7 @@ def test_a_model_trains_with_it_and_reports_it_as_the_reference_computes(loss):
     assert model.evaluate(x, y, verbose=0, return_dict=True)["loss"] == pytest.approx(expected, rel=1e-5)
 
 
+@requires_h5py
 def test_configs_round_trip_and_bad_arguments_are_refused(tmp_path):
     loss = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.6, gamma=3.0, label_smoothing=0.1)
     config = loss.get_config()
@@ -170,6 +172,7 @@ print(json.dumps(float(keras.saving.load_model(sys.argv[1]).evaluate(data["x"], 
 """
 
 
+@requires_h5py
 def test_keras_evaluates_densekits_focal_loss_file_alike(tmp_path):
     rng = np.random.default_rng(4)
     x = rng.normal(size=(32, 5)).astype(np.float32)

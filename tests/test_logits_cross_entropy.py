@@ -11,6 +11,7 @@ import pytest
 import densekit as keras
 from densekit._core._testing import compute_gradients
 from gradient_helpers import numeric_gradient
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 # Logits far apart: the probabilities of the wrong classes fall below 1e-7.
@@ -152,6 +153,7 @@ print(json.dumps(out))
 """
 
 
+@requires_h5py
 def test_keras_on_tensorflow_computes_the_same(tmp_path):
     paths, ours = [], {}
     for activation in ("softmax", "sigmoid"):

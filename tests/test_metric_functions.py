@@ -12,6 +12,7 @@ import pytest
 
 import densekit as keras
 from densekit import metrics as M
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 
@@ -110,6 +111,7 @@ def test_the_cosine_similarity_function_is_the_loss_and_the_string_the_metric():
         assert got == pytest.approx(expected, rel=1e-5), metric
 
 
+@requires_h5py
 @pytest.mark.parametrize("string", ["Accuracy", "ACC"])
 def test_the_string_accuracy_in_any_case_stays_the_shape_chosen_one_in_a_file(string, tmp_path):
     model, x, y = _regression()
@@ -222,6 +224,7 @@ def _with_compile_metrics(path, metrics):
             archive.writestr(name, data)
 
 
+@requires_h5py
 def test_kerass_compile_config_for_them_is_read_and_written_back_as_keras_writes_it(tmp_path):
     model, x, y = _regression()
     model.compile("sgd", "binary_crossentropy", metrics=["mse"])
@@ -241,6 +244,7 @@ def test_kerass_compile_config_for_them_is_read_and_written_back_as_keras_writes
     assert written == KERAS_METRICS_CONFIG
 
 
+@requires_h5py
 def test_a_wrapper_of_a_focal_function_keeps_its_arguments(tmp_path):
     model, x, y = _regression()
     model.compile("sgd", "mse", metrics=[M.MeanMetricWrapper(keras.losses.binary_focal_crossentropy, gamma=4.0,
@@ -256,6 +260,7 @@ def test_a_wrapper_of_a_focal_function_keeps_its_arguments(tmp_path):
     assert keras.saving.load_model(path).evaluate(x, y, verbose=0, return_dict=True)["focal"] == pytest.approx(got)
 
 
+@requires_h5py
 def test_a_wrapper_of_no_function_of_kerass_is_refused_clearly(tmp_path):
     model, _, _ = _regression()
     model.compile("sgd", "mse")
@@ -284,6 +289,7 @@ print(json.dumps({k: float(v) for k, v in model.evaluate(data["x"], data["y"], v
 """
 
 
+@requires_h5py
 def test_keras_evaluates_densekits_file_with_these_metrics_alike(tmp_path):
     model, x, y = _regression()
     model.compile("sgd", "binary_crossentropy", metrics=[

@@ -12,6 +12,7 @@ import pytest
 
 import densekit as keras
 from densekit import metrics as M
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 
@@ -79,6 +80,7 @@ def test_callbacks_find_the_direction_under_the_string_name():
     assert monitor_direction(model, "RootMeanSquaredError") is operator.lt
 
 
+@requires_h5py
 def test_a_loaded_model_names_its_metrics_as_compiled(tmp_path):
     x, y = _binary_data()
     model = _model()

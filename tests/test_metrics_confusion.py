@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 
 M = keras.metrics
 EPS = 1e-7
@@ -346,7 +347,7 @@ def test_directions_for_callbacks():
     assert stop.stopped_epoch == 1
 
 
-@pytest.mark.parametrize("suffix", [".dk", ".keras"])
+@pytest.mark.parametrize("suffix", [".dk", pytest.param(".keras", marks=requires_h5py)])
 def test_saved_compiled_model_keeps_the_metrics(suffix, tmp_path):
     model, x, y = compiled()
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 
 M = keras.metrics
 EPS = 1e-7
@@ -237,7 +238,7 @@ def test_fit_logs_a_score_per_class_as_an_array():
     close(h.history["r2_score"][0], ref_r2(y, p, class_aggregation=None))
 
 
-@pytest.mark.parametrize("suffix", [".dk", ".keras"])
+@pytest.mark.parametrize("suffix", [".dk", pytest.param(".keras", marks=requires_h5py)])
 def test_saved_compiled_model_keeps_the_scores(suffix, tmp_path):
     model, x, y = compiled()
     path = tmp_path / f"model{suffix}"
@@ -325,7 +326,7 @@ def test_crossentropy_metrics_refuse_what_densekit_does_not_compute():
         M.BinaryCrossentropy(label_smoothing=2.0)
 
 
-@pytest.mark.parametrize("suffix", [".dk", ".keras"])
+@pytest.mark.parametrize("suffix", [".dk", pytest.param(".keras", marks=requires_h5py)])
 def test_saved_model_keeps_crossentropy_metric_arguments(suffix, tmp_path):
     rng = np.random.default_rng(8)
     x = rng.normal(size=(30, 4)).astype(np.float32)

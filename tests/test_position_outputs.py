@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 
@@ -37,6 +38,7 @@ print(json.dumps(model.evaluate(data["x"], data["y"], return_dict=True, verbose=
 """
 
 
+@requires_h5py
 @pytest.mark.parametrize("loss, metrics, sparse", [
     ("sparse_categorical_crossentropy", ["accuracy", "sparse_top_k_categorical_accuracy"], True),
     ("categorical_crossentropy", ["accuracy", "categorical_accuracy", "mae"], False),

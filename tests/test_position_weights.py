@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 STEPS, CLASSES = 5, 4
@@ -143,6 +144,7 @@ print(json.dumps(model.evaluate(data["x"], data["y"], sample_weight=data["w"], b
 """
 
 
+@requires_h5py
 @pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy", "mse"])
 def test_keras_weighs_the_same(loss, tmp_path):
     x, labels, weights = _data()

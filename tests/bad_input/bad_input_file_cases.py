@@ -64,11 +64,12 @@ for entry, loader, make, name, exc in [
     ("load_weights", _load_weights, keras_weights, "cut.weights.h5", OSError),
 ]:
     # a damaged .keras zip is a KerasFileError (a ValueError, saving/keras_layout.py); other damaged files, an OSError
+    needs = None if name.endswith(".dk") else "h5py"  # Keras's files are written with h5py
     add(entry, "corrupt_file", f"truncated_{name.split('.', 1)[1].replace('.', '_')}",
-        loader(lambda tmp, m=make, n=name: _truncated(tmp, m, n)), exc, name)
+        loader(lambda tmp, m=make, n=name: _truncated(tmp, m, n)), exc, name, needs=needs)
     add(entry, "corrupt_file", f"flipped_byte_{name.split('.', 1)[1].replace('.', '_')}",
         loader(lambda tmp, m=make, n=name.replace("cut", "flip"): _flipped(tmp, m, n)), exc,
-        name.replace("cut", "flip"))
+        name.replace("cut", "flip"), needs=needs)
 ok("load_model", "one_row", "reload_predicts_one_row",
    lambda tmp: keras().models.load_model(native(tmp)).predict(x(1), verbose=0))
 
@@ -84,7 +85,7 @@ def _other_architecture(tmp, name):
 add("load_weights", "wrong_width", "other_architecture_native", _load_weights(lambda tmp: _other_architecture(tmp, "o.dk")),
     OSError, "has shape [3,7] but the architecture needs [3,4]")
 add("load_weights", "wrong_width", "other_architecture_keras",
-    _load_weights(lambda tmp: _other_architecture(tmp, "o.weights.h5")), ValueError, "shape")
+    _load_weights(lambda tmp: _other_architecture(tmp, "o.weights.h5")), ValueError, "shape", needs="h5py")
 add("load_weights", "wrong_type", "unbuilt_model",
     lambda tmp: keras().Sequential([keras().layers.Dense(1)]).load_weights(native_weights(tmp)), ValueError,
     "has not been built")
@@ -99,7 +100,7 @@ add("save", "wrong_type", "unbuilt_model", lambda tmp: keras().Sequential([keras
 add("save", "dict_keys", "overwrite_false", lambda tmp: regressor().save(native(tmp), overwrite=False), FileExistsError,
     "overwrite=False")
 add("save_weights", "corrupt_file", "missing_directory",
-    lambda tmp: regressor().save_weights(tmp / "no" / "m.weights.h5"), OSError, "m.weights.h5")
+    lambda tmp: regressor().save_weights(tmp / "no" / "m.weights.h5"), OSError, "m.weights.h5", needs="h5py")
 add("save_weights", "wrong_type", "path_is_none", lambda tmp: regressor().save_weights(None), TypeError, "NoneType")
 
 # --- model_from_json ------------------------------------------------------------------------------------

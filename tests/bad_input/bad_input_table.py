@@ -14,12 +14,15 @@ class Case:
     contain, naming the problem; ``exc=None`` means the input is valid in Keras (an edge, such as
     one row) and the call must succeed (``fn`` asserts what it returned). ``finding`` marks a case
     that fails today for a reason outside Python (the C++ core); the test expects it to fail.
+    ``needs`` names the optional module the case needs (h5py for Keras's files): without it the
+    case is skipped.
     """
 
-    def __init__(self, entry, kind, detail, fn, exc=None, match=None, finding=None):
+    def __init__(self, entry, kind, detail, fn, exc=None, match=None, finding=None, needs=None):
         assert kind in KINDS, kind
         self.id = f"{entry}-{kind}-{detail}"
         self.entry, self.kind, self.fn, self.exc, self.match, self.finding = entry, kind, fn, exc, match, finding
+        self.needs = needs
 
     def run(self, tmp):
         return self.fn(tmp)
@@ -29,8 +32,8 @@ class Table:
     def __init__(self):
         self.cases = []
 
-    def add(self, entry, kind, detail, fn, exc=None, match=None, finding=None):
-        self.cases.append(Case(entry, kind, detail, fn, exc, match, finding))
+    def add(self, entry, kind, detail, fn, exc=None, match=None, finding=None, needs=None):
+        self.cases.append(Case(entry, kind, detail, fn, exc, match, finding, needs))
 
     def ok(self, entry, kind, detail, fn):
         self.add(entry, kind, detail, fn)

@@ -9,6 +9,7 @@ dies is replaced by a fresh one for the remaining cases.
 """
 
 import collections
+import importlib.util
 import os
 import signal
 import textwrap
@@ -32,6 +33,8 @@ def outcomes():
 
 def _param(case):
     marks = [pytest.mark.xfail(strict=True, reason=f"finding: {case.finding}")] if case.finding else []
+    if case.needs and importlib.util.find_spec(case.needs) is None:
+        marks.append(pytest.mark.skip(reason=f"needs {case.needs}, an optional extra (pip install 'densekit[keras]')"))
     return pytest.param(case, id=case.id, marks=marks)
 
 

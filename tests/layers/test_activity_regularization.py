@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 
@@ -52,6 +53,7 @@ def test_gradient_includes_the_penalty():
     np.testing.assert_allclose(analytic, np.concatenate(numeric), rtol=1e-4, atol=1e-5)
 
 
+@requires_h5py
 def test_config_and_file(tmp_path):
     layer = keras.layers.ActivityRegularization(l1=0.2, l2=0.3, name="r")
     config = layer.get_config()
@@ -77,6 +79,7 @@ print(json.dumps(float(model.evaluate(np.ones((2, 3)), np.zeros((2, 4)), verbose
 """
 
 
+@requires_h5py
 def test_keras_computes_the_same_loss_from_densekits_file(tmp_path):
     model = _model(0.01, 0.1)
     path = str(tmp_path / "m.keras")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -92,6 +93,7 @@ def test_a_seeded_fit_is_deterministic_and_trains():
     assert loss1[-1] < 0.5 * loss1[0]
 
 
+@requires_h5py
 def test_config_file_and_bad_input(tmp_path):
     layer = keras.layers.AlphaDropout(0.2, seed=3, name="ad")
     config = layer.get_config()
@@ -120,6 +122,7 @@ print(json.dumps([type(layer).__name__, layer.rate, float(np.abs(model.predict(n
 """
 
 
+@requires_h5py
 def test_keras_opens_densekits_alpha_dropout(tmp_path):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.AlphaDropout(0.25)])
     path = str(tmp_path / "m.keras")

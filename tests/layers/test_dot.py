@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 EPS = 1e-7
@@ -61,6 +62,7 @@ def test_axes_forms_and_the_functional_helper():
     assert np.all(np.isfinite(zero)) and zero[0, 0] == 0.0  # a zero vector stays finite, as in Keras
 
 
+@requires_h5py
 def test_config_round_trip_and_file(tmp_path):
     layer = keras.layers.Dot(axes=[1, -1], normalize=True, name="d")
     config = layer.get_config()
@@ -101,6 +103,7 @@ print(json.dumps([ours.predict(x, verbose=0).tolist(), theirs.predict(x, verbose
 """
 
 
+@requires_h5py
 def test_keras_reads_densekits_dot_and_densekit_reads_kerass(tmp_path):
     model = _two_tower(True)
     ours, theirs = str(tmp_path / "ours.keras"), str(tmp_path / "theirs.keras")

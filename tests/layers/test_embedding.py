@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 
@@ -46,6 +47,7 @@ def test_gradients_with_repeated_indices(gradcheck):
     gradcheck(model, [x], [y], forward)
 
 
+@requires_h5py
 def test_config_weights_and_file(tmp_path):
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
     layer = keras.layers.Embedding(4, 3, weights=[table], name="e", embeddings_regularizer="l2")
@@ -117,6 +119,7 @@ print(json.dumps([ours.predict(x, verbose=0).tolist(), theirs.predict(x, verbose
 """
 
 
+@requires_h5py
 def test_keras_reads_densekits_embedding_and_densekit_reads_kerass(tmp_path):
     model = _model()
     ours, theirs = str(tmp_path / "ours.keras"), str(tmp_path / "theirs.keras")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 CLASSES = [(kind, dims) for kind in ("Average", "Max") for dims in (1, 2, 3)]
@@ -70,6 +71,7 @@ def test_tied_maxima_share_the_gradient():
     assert model.get_weights()[0][0, 0] == pytest.approx(-7.0)
 
 
+@requires_h5py
 def test_embedding_then_average_trains_and_saves(tmp_path):
     rng = np.random.default_rng(4)
     x = rng.integers(0, 30, size=(256, 12))
@@ -109,6 +111,7 @@ def test_bad_input_is_refused_clearly():
         keras.layers.GlobalAveragePooling1D()(np.ones((2, 3, 4), np.float32), mask=np.ones((2, 3), bool))
 
 
+@requires_h5py
 @pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4), (5,)])
 def test_flatten_channels_first_moves_the_channels_last(shape, tmp_path):
     x = np.random.default_rng(6).normal(size=(2,) + shape).astype(np.float32)
@@ -160,6 +163,7 @@ print(json.dumps([[type(l).__name__ for l in ours.layers], ours.predict(x, verbo
 """
 
 
+@requires_h5py
 def test_keras_reads_densekits_pooling_and_densekit_reads_kerass(tmp_path):
     keras.utils.set_random_seed(10)
     inputs = keras.Input((3, 4))

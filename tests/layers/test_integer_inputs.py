@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 X = np.array([[1.7, -2.7, 3.0], [0.2, -0.9, 5.5]], np.float32)
@@ -31,6 +32,7 @@ def test_values_are_truncated_toward_zero(dtype):  # (bool and the wrapping type
     np.testing.assert_allclose(_sum_model("float32").predict(X, verbose=0), X.sum(1, keepdims=True), rtol=1e-6)
 
 
+@requires_h5py
 def test_integer_arrays_and_an_embedding_fit_and_the_dtype_survives_files(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 20, size=(128, 6))
@@ -77,6 +79,7 @@ print(json.dumps([str(ours.inputs[0].dtype), ours.predict(x, verbose=0).tolist()
 """
 
 
+@requires_h5py
 def test_keras_reads_densekits_integer_input_and_densekit_reads_kerass(tmp_path):
     keras.utils.set_random_seed(2)
     i = keras.Input((6,), dtype="int32")

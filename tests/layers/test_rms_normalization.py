@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 L = keras.layers
@@ -88,6 +89,7 @@ print(json.dumps([ours.predict(x, verbose=0).tolist(), theirs.predict(x, verbose
 """
 
 
+@requires_h5py
 def test_keras_reads_densekits_and_densekit_reads_kerass(tmp_path):
     keras.utils.set_random_seed(3)
     i = keras.Input((3, 4))

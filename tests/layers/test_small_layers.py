@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
+from file_helpers import requires_h5py
 from keras_live import run_keras
 
 L = keras.layers
@@ -81,6 +82,7 @@ def test_category_encoding_modes(mode, expected):
     np.testing.assert_array_equal(one, [[0, 0, 1, 0], [1, 0, 0, 0]])
 
 
+@requires_h5py
 def test_category_encoding_feeds_a_model_that_trains_and_saves(tmp_path):
     rng = np.random.default_rng(4)
     x = rng.integers(0, 6, size=(200, 2))
@@ -158,6 +160,7 @@ print(json.dumps([sorted(type(l).__name__ for l in ours.layers), ours.predict([x
 """
 
 
+@requires_h5py
 def test_keras_reads_densekits_layers_and_densekit_reads_kerass(tmp_path):
     keras.utils.set_random_seed(6)
     i, t = keras.Input((6,)), keras.Input((2,), dtype="int32")

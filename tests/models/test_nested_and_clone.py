@@ -9,6 +9,7 @@ import pytest
 
 import densekit as keras
 from densekit import layers
+from file_helpers import requires_h5py
 
 
 @pytest.fixture(autouse=True)
@@ -261,6 +262,7 @@ def test_clone_model_errors():
 
 
 # --- save_model -----------------------------------------------------------------------------
+@requires_h5py
 def test_models_save_model_and_saving_save_model(tmp_path):
     model = _classifier()
     x, _ = _data(3)

@@ -13,6 +13,7 @@ import densekit as keras
 from densekit import ops
 from keras_live import run_keras
 from test_recorded_ops import _run
+from file_helpers import requires_h5py
 
 _erf64 = np.vectorize(math.erf)
 
@@ -219,6 +220,7 @@ def test_what_cannot_be_recorded_is_refused_clearly(call, message):
         call(keras.Input((3,)))
 
 
+@requires_h5py
 def test_a_model_with_the_added_ops_trains_saves_and_loads(tmp_path):
     keras.utils.set_random_seed(3)
     t = keras.Input((4,))

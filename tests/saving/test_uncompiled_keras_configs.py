@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import densekit as keras
-from file_helpers import edit_json, rewrite_archive
+from file_helpers import edit_json, requires_h5py, rewrite_archive
 
 
 def uncompiled_model():
@@ -26,6 +26,7 @@ def test_model_from_json_with_an_empty_compile_config_builds_an_uncompiled_model
     assert not again.compiled
 
 
+@requires_h5py
 @pytest.mark.parametrize("value", [{}, None])
 def test_a_keras_archive_with_an_empty_compile_config_loads(tmp_path, value):
     model = uncompiled_model()
