@@ -17,11 +17,11 @@ namespace densekit {
 // Work (multiply-adds, or a call site's estimate in those units) below which a second thread
 // costs more than it saves. Handing a block to a helper that is already polling costs well under
 // a microsecond; one woken from sleep costs tens, and far more on a busy machine. At 1 << 18
-// the last layer of W1 at batch 256 (256 x 10 x 100, whose narrow tiles run at a sixth of the
-// peak) and relu's backward over 256 x 300 ran on one core while the other waited: 1 << 16 made
-// that fit 2.5-2.8 % faster on an AMD EPYC (Zen 1), batch 128 2-3 %, and left batch 32 quiet
-// and contended, W5 and one-row predict() as they were (docs/performance.md, "Smaller jobs on
-// two threads").
+// the last layer of W1 at batch 256 (256 x 10 x 100, whose narrow tiles ran at 11-17 GFLOP/s
+// where a core's best is 39) and relu's backward over 256 x 300 ran on one core while the
+// other waited. 1 << 16 made that fit 2.5-2.8 % faster on an AMD EPYC (Zen 1) and batch 128
+// 2-3 %, and left batch 32 (quiet and contended), W5 and one-row predict() as they were
+// (docs/performance.md, "Smaller jobs on two threads").
 constexpr double kMinWorkPerThread = 1 << 16;
 
 // How many threads `rows` rows of `work_per_row` each deserve: at least kMinWorkPerThread
