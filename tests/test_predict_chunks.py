@@ -94,3 +94,17 @@ def test_arrays_the_shortcut_turns_away_get_the_general_paths_errors(shape, matc
     for call in (lambda x: model.predict(x, verbose=0), model, model.predict_on_batch):
         with pytest.raises(ValueError, match=match):
             call(np.zeros(shape, np.float32))
+
+
+def test_models_the_shortcut_does_not_serve_keep_their_outputs_and_errors():
+    """A dict of one output still comes back as a dict (Python's check); a model of two inputs
+    given one ready array gets the general path's error (C++'s check)."""
+    inputs = keras.Input((3,))
+    as_dict = keras.Model(inputs, {"a": keras.layers.Dense(2, name="a")(inputs)})
+    x = np.ones((2, 3), np.float32)
+    for out in (as_dict.predict(x, verbose=0), as_dict(x), as_dict.predict_on_batch(x)):
+        assert list(out) == ["a"] and out["a"].shape == (2, 2)
+    pair = [keras.Input((3,)), keras.Input((3,))]
+    two_inputs = keras.Model(pair, keras.layers.Dense(1)(keras.layers.concatenate(pair)))
+    with pytest.raises(ValueError, match="2 inputs"):
+        two_inputs.predict(x, verbose=0)

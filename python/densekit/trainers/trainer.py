@@ -486,14 +486,14 @@ class Trainer:
     # --- prediction ---------------------------------------------------------------------------
     def _predict_ready(self, x, batch_size):
         """The prediction for x computed straight in C++, when the model has one input and one
-        output (not a dict of outputs) and x is already what the core reads (C++ tests that:
-        cpp/bindings/common.hpp, ready_view); else None. batch_size None: all rows in one batch.
-        The fast path of predict, predict_on_batch and calling the model on an array."""
+        output and x is already what the core reads (C++ tests both: cpp/bindings/common.hpp,
+        ready_view); else None. A dict of outputs, which C++ does not know of, goes the general
+        way. batch_size None: all rows in one batch. The fast path of predict, predict_on_batch
+        and calling the model on an array."""
         graph = self._graph
-        cached = self.__dict__.get("_ready_cache")  # (graph, whether predict_ready may serve it)
+        cached = self.__dict__.get("_ready_cache")  # (graph, whether its outputs come back as one array)
         if cached is None or cached[0] is not graph:
-            cached = self._ready_cache = (graph, graph is not None and len(graph.input_nodes) == 1
-                                          and len(graph.output_nodes) == 1 and self._output_keys is None)
+            cached = self._ready_cache = (graph, graph is not None and self._output_keys is None)
         core = self._core
         return core.predict_ready(x, batch_size) if cached[1] and core is not None else None
 
