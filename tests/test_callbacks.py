@@ -160,6 +160,59 @@ def test_stop_training_from_a_batch_hook_stops_after_that_batch():
     assert model.optimizer.iterations == 3
 
 
+def _stop_at(flag, hook, at_batch):
+    """A callback that sets model.<flag> in <hook> at batch `at_batch`."""
+    def set_flag(self, batch, logs=None):
+        if batch == at_batch:
+            setattr(self.model, flag, True)
+    return type("StopAt", (keras.callbacks.Callback,), {hook: set_flag})()
+
+
+# Keras reads stop_predicting after each batch's on_predict_batch_end, and returns the outputs of
+# the batches predicted so far (keras/src/backend/tensorflow/trainer.py, predict).
+@pytest.mark.parametrize("hook,at_batch,rows", [("on_predict_batch_end", 0, 4), ("on_predict_batch_begin", 1, 8),
+                                                ("on_predict_batch_end", 2, 10)])
+def test_stop_predicting_returns_only_the_rows_predicted(hook, at_batch, rows):
+    x, _ = data(10)
+    model = small_model()
+    full = model.predict(x, batch_size=4, verbose=0)
+    first = model.predict(x, batch_size=4, verbose=0, callbacks=[_stop_at("stop_predicting", hook, at_batch)])
+    np.testing.assert_array_equal(first, full[:rows])
+    # Fresh inputs: rows left over from the first call's buffers must not come back.
+    x2 = x * 3 + 1
+    again = model.predict(x2, batch_size=4, verbose=0, callbacks=[_stop_at("stop_predicting", hook, at_batch)])
+    np.testing.assert_array_equal(again, model.predict(x2, batch_size=4, verbose=0)[:rows])
+    assert model.predict(x, batch_size=4, verbose=0).shape == (10, 1)  # the flag is reset by the next call
+
+
+def test_stop_predicting_trims_every_output_and_streams():
+    rng = np.random.default_rng(0)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, [keras.layers.Dense(2)(inputs), keras.layers.Dense(1)(inputs)])
+    x = rng.normal(size=(10, 3)).astype("float32")
+    full = model.predict(x, batch_size=4, verbose=0)
+    stopped = model.predict(x, batch_size=4, verbose=0,
+                            callbacks=[_stop_at("stop_predicting", "on_predict_batch_end", 1)])
+    assert [o.shape for o in stopped] == [(8, 2), (8, 1)]
+    for got, want in zip(stopped, full):
+        np.testing.assert_array_equal(got, want[:8])
+
+    def batches():
+        for start in range(0, 10, 4):
+            yield x[start:start + 4]
+    streamed = model.predict(batches(), verbose=0, callbacks=[_stop_at("stop_predicting", "on_predict_batch_end", 0)])
+    for got, want in zip(streamed, full):
+        np.testing.assert_array_equal(got, want[:4])
+
+
+def test_stop_evaluating_gives_the_logs_of_the_batches_evaluated():
+    x, y = data(50)
+    model = small_model()
+    stopped = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True,
+                             callbacks=[_stop_at("stop_evaluating", "on_test_batch_end", 1)])
+    assert stopped == model.evaluate(x[:32], y[:32], batch_size=16, verbose=0, return_dict=True)
+
+
 def test_on_train_end_receives_the_last_epoch_logs():
     x, y = data(40)
     model = small_model()

@@ -351,11 +351,15 @@ void init_model(py::module_& m) {
              }
              std::optional<SigintGuard> sigint;
              take_over_sigint(sigint, hooks.handle_sigint);
+             Index written;
              {
                py::gil_scoped_release release;
-               self.predict(views, rows, batch_size, ptrs, hooks);
+               written = self.predict(views, rows, batch_size, ptrs, hooks);
              }
-             return outs;
+             if (written == rows) return outs;
+             py::list kept;  // stopped by a callback: only the rows predicted, copied out of the rest
+             for (const auto& a : outs) kept.append(a[py::slice(0, written, 1)].attr("copy")());
+             return kept;
            }, py::arg("x"), py::arg("batch_size"), py::arg("hooks") = LoopHooks{}, py::arg("out") = py::none())
       .def("call", [](Model& self, const Arrays& x, bool training) {
              std::vector<ConstView> views;

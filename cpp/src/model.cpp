@@ -106,8 +106,8 @@ int64_t Model::predict_chunk_rows(int64_t batch_size) const {
   return std::max(batch_size, std::min(kChunkRows, fits));
 }
 
-void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
-                    const LoopHooks& hooks) const {
+Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
+                     const LoopHooks& hooks) const {
   if (batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
   check_inputs(x, rows);
@@ -136,6 +136,7 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
   Rng rng(predict_seed_ + predict_calls_->fetch_add(1));
   Throttle throttle(hooks.batch_end_interval);
   const Logs no_logs;
+  Index written = 0;
   for (int64_t step = 0; step < steps; ++step) {
     if (hooks.handle_sigint) SigintGuard::check();
     bool stop = hooks.batch_begin && hooks.batch_begin(step);
@@ -149,10 +150,12 @@ void Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_s
         std::memcpy(out[k] + start * o.cols, o.data, sizeof(float) * n * o.cols);
       }
     }
+    written = start + n;
     if (hooks.batch_end && throttle.due(step, steps, stop)) stop = hooks.batch_end(step, no_logs) || stop;
     if (stop) break;
   }
   if (hooks.end) hooks.end(no_logs);
+  return written;
 }
 
 void Model::call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out) {

@@ -150,10 +150,12 @@ class Model {
   // options.batch_size and shuffle are the producer's business; not with set_distribution.
   void fit(BatchStream& train, BatchStream* validation, const FitOptions& options, const FitHooks& hooks = {});
   Logs evaluate(BatchStream& data, const LoopHooks& hooks = {});
-  // Writes each output's rows into out[k] (rows x output size, row-major). Safe to call from
-  // several threads at once (each call borrows its own workspace).
-  void predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
-               const LoopHooks& hooks = {}) const;
+  // Writes each output's rows into out[k] (rows x output size, row-major) and returns how many
+  // rows it wrote: all of them, unless a hook stopped the loop (the batches before the stop and
+  // the one it was asked in, as Keras's stop_predicting; the rest of out is left untouched).
+  // Safe to call from several threads at once (each call borrows its own workspace).
+  Index predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
+                const LoopHooks& hooks = {}) const;
   // Single-input, single-output conveniences (Eigen matrices, rows = samples).
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
   Logs evaluate(const Matrix& x, const Matrix& y, int64_t batch_size = 32);
