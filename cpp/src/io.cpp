@@ -1,5 +1,6 @@
 // The native file format (docs/format.md): safetensors with densekit metadata.
 #include "serialization.hpp"
+#include "file_writing.hpp"
 #include "layers/registry.hpp"
 
 #include <densekit/errors.hpp>
@@ -7,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -18,11 +18,7 @@
 #include <memory>
 #include <sstream>
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace densekit {
 
@@ -210,63 +206,6 @@ std::string encode(const Model& model, bool weights_only) {
   const uint64_t n = text.size();
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
   return out + text + data;
-}
-
-std::string parent_dir(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
-
-// Removes temporary files an earlier save of `path` left behind when its process was killed
-// (their writer's pid no longer exists).
-void remove_stale_temporaries(const std::string& path) {
-  const std::string dir = parent_dir(path);
-  const std::string prefix = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1) + ".tmp-";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  while (dirent* entry = ::readdir(d)) {
-    const std::string name = entry->d_name;
-    if (name.rfind(prefix, 0) != 0) continue;
-    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
-    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) ::unlink((dir + "/" + name).c_str());
-  }
-  ::closedir(d);
-}
-
-// Temporary file in the same directory, flushed and fsynced, renamed over the target.
-void write_atomic(const std::string& path, const std::string& bytes) {
-  static std::atomic<unsigned> counter{0};
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw IOError("Cannot write the model file '" + path + "': " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw IOError("Cannot write the model file '" + path + "': " + why);
-    }
-    done += static_cast<size_t>(w);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw IOError("Cannot write the model file '" + path + "': " + why);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw IOError("Cannot write the model file '" + path + "': " + why);
-  }
-  const int dir = ::open(parent_dir(path).c_str(), O_RDONLY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);  // the rename itself survives a crash
-    ::close(dir);
-  }
-  remove_stale_temporaries(path);
 }
 
 // --- reading -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import os
+import stat
 import zipfile
 
 import numpy as np
@@ -84,15 +85,34 @@ _temporary_names = itertools.count()
 def _write_atomically(path, write):
     """Calls ``write(file)`` on a temporary file beside ``path``, flushes it to disk and renames
     it over ``path`` (as the native writer does: docs/format.md, "Writing"), so the path holds
-    the old file or the whole new one, never a part."""
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}-{next(_temporary_names)}")
+    the old file or the whole new one, never a part. A symbolic link is written through, the old
+    file's permissions (and owner, where allowed) are kept, and a device or pipe is written in
+    place: the path behaves as it does for any program that writes to it."""
+    target = os.path.realpath(path)
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not stat.S_ISREG(old.st_mode) and not stat.S_ISDIR(old.st_mode):
+        with open(target, "wb") as f:
+            write(f)
+        return
+    folder, name = os.path.split(target)
+    short = name.encode()[:200].decode(errors="ignore")  # the temporary name must fit a directory entry too
+    temporary = os.path.join(folder, f".{short}.tmp-{os.getpid()}-{next(_temporary_names)}")
     try:
         with open(temporary, "wb") as f:
+            if old is not None:
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    try:  # the owner first: changing it may clear set-id bits, which the mode restores
+                        os.fchown(f.fileno(), old.st_uid, old.st_gid)
+                    except OSError:
+                        pass
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
