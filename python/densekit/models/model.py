@@ -18,11 +18,11 @@ from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
 from densekit.layers.subclassing import SubclassingMixin
-from densekit.models import tracing, traced_regularizers
+from densekit.models import model_summary, tracing, traced_regularizers
 from densekit.models.network import Network, pack_structure
 from densekit.trainers import data_adapter
 from densekit.trainers.trainer import Trainer
-from densekit.utils import naming, summary as summary_utils
+from densekit.utils import naming
 
 
 def _is_layer_like(value):
@@ -414,82 +414,16 @@ class Model(Trainer, WeightsMixin):
         self._require_built("state to pickle")
         return saving.model_from_bytes, (_core.save_model_to_bytes(self._core),)
 
-    # --- summary ------------------------------------------------------------------------------
+    # --- summary (models/model_summary.py) ------------------------------------------------------
     def _summary_rows(self):
-        """(rows, headers): Keras's 3 columns for chains and subclassed models, with "Connected to"
-        for other functional graphs. A model called inside this one is one row, as in Keras,
-        although its layers are inlined into this model's graph."""
-        net = self._network
-        if net is None:
-            return [(f"{layer.name} ({type(layer).__name__})", "?", "0 (unbuilt)") for layer in self.layers], None
-        if self._traced:
-            return self._traced_summary_rows(net), None
-        # Each node belongs to a layer, or to the outermost model call that made it.
-        op_of = {node: (node.model_calls[0].model if node.model_calls else node.layer) for node in net.nodes}
-        ops, calls = [], {}  # in layer order; each op's calls: (inputs, outputs)
-        for layer in self.layers:
-            for node in net.nodes:
-                if node.layer is layer:
-                    op = op_of[node]
-                    if op not in ops:
-                        ops.append(op)
-        for node in net.nodes:
-            op = op_of[node]
-            call = (node.model_calls[0].inputs, node.model_calls[0].outputs) if node.model_calls else (
-                node.inputs, [node.output])
-            if all(call[1] is not known[1] for known in calls.setdefault(op, [])):
-                calls[op].append(call)
-        call_index = {id(t): (op, k) for op, op_calls in calls.items() for k, (_, outs) in enumerate(op_calls)
-                      for t in outs}
-        # Keras's "sequential-like" test on this view: each op called once on at most one tensor,
-        # no tensor feeding two ops (one node per depth).
-        consumed = [id(t) for op_calls in calls.values() for inputs, _ in op_calls for t in inputs]
-        chain = (all(len(op_calls) == 1 and len(op_calls[0][0]) <= 1 for op_calls in calls.values())
-                 and len(consumed) == len(set(consumed)) and len(net.outputs) == 1)
-        rows = []
-        for op in ops:
-            outputs = calls[op][-1][1]
-            shapes = [summary_utils.format_shape(t.shape) for t in outputs]
-            params = "0" if isinstance(op, InputLayer) else summary_utils.layer_params(op)
-            row = (f"{op.name} ({type(op).__name__})", shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]",
-                   params)
-            if not chain:
-                links = [f"{call_index[id(t)][0].name}[{call_index[id(t)][1]}][0]"
-                         for inputs, _ in calls[op] for t in inputs]
-                row += (", ".join(links) if links else "-",)
-            rows.append(row)
-        headers = None if chain else ("Layer (type)", "Output Shape", "Param #", "Connected to")
-        return rows, headers
+        return model_summary.graph_rows(self)
 
-    def _traced_summary_rows(self, net):
-        last_shape = {node.layer: node.output.shape for node in net.nodes}
-        rows = []
-        for layer in self.layers:
-            last = layer
-            while isinstance(last, Model) and last.layers:  # a nested model: its last layer's output
-                last = last.layers[-1]
-            shape = summary_utils.format_shape(last_shape[last]) if last in last_shape else "?"
-            params = "0" if isinstance(layer, InputLayer) else summary_utils.layer_params(layer)
-            rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
-        return rows
+    def _summary_layers(self):
+        return model_summary.row_layers(self)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
-        rows, headers = self._summary_rows()
-        trainable = sum(int(np.prod(w.shape)) for w in self.trainable_weights)
-        non_trainable = sum(int(np.prod(w.shape)) for w in self.non_trainable_weights)
-        optimizer_params = None
-        if self.optimizer is not None and self.optimizer.built:
-            optimizer_params = self.optimizer.count_params()
-        extra = {"headers": headers} if headers else {}
-        sizes = {"trainable_bytes": summary_utils.weights_bytes(self.trainable_weights),
-                 "non_trainable_bytes": summary_utils.weights_bytes(self.non_trainable_weights)}
-        text = summary_utils.render(self.name, rows, trainable, non_trainable, optimizer_params,
-                                    line_length=line_length, positions=positions, **sizes, **extra)
-        if print_fn is not None:
-            print_fn(text)
-        else:
-            print(text)
+        model_summary.print_summary(self, line_length, positions, print_fn, expand_nested, show_trainable, layer_range)
 
 
 def _has_symbolic(value):
