@@ -198,3 +198,28 @@ def test_py_dataset_with_worker_processes():
     streamed.fit(Batches(x, y, workers=2, use_multiprocessing=True, max_queue_size=3), epochs=2, shuffle=False,
                  verbose=0)
     assert same_weights(streamed, reference)
+
+
+def test_validation_lists_next_to_a_stream_are_read_as_next_to_arrays():
+    """validation_data of Python lists (rows of x, labels as y) is what it is next to arrays:
+    lists were taken as one array per input, rows counted by the first row's length and cut by
+    columns, labels indexed as arrays."""
+    x, y = data()
+    half = ROWS // 2
+    for vx, vy in [(x[:half].tolist(), y[:half].tolist()), (x[:half], [int(v) for v in y[:half]])]:
+        reference = model().fit(x, y, batch_size=BATCH, shuffle=False, verbose=0, validation_data=(vx, vy),
+                                validation_batch_size=2).history
+        streamed = model().fit(Batches(x, y), shuffle=False, verbose=0, validation_data=(vx, vy),
+                               validation_batch_size=2).history
+        assert streamed == reference
+    weights = list(np.linspace(0.5, 2.0, half))
+    reference = model().fit(x, y, batch_size=BATCH, shuffle=False, verbose=0,
+                            validation_data=(x[:half].tolist(), y[:half].tolist(), weights)).history
+    streamed = model().fit(Batches(x, y), shuffle=False, verbose=0,
+                           validation_data=(x[:half].tolist(), y[:half].tolist(), weights)).history
+    assert streamed == reference
+    with pytest.raises(ValueError, match=r"Data cardinality is ambiguous: the arrays of `validation_data` have "
+                                         r"different numbers of samples \(\[47, 48\]\)"):
+        model().fit(Batches(x, y), shuffle=False, verbose=0, validation_data=(x[:half], y[:half - 1]))
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(48, 3\)"):
+        model().fit(Batches(x, y), shuffle=False, verbose=0, validation_data=(x[:half, :3].tolist(), y[:half]))

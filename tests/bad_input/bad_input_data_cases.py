@@ -30,7 +30,8 @@ def _x_case(entry, bad_x, model=regressor, y_of=lambda n: y(n)):
 
     def run(tmp):
         x_value = bad_x() if callable(bad_x) else bad_x
-        n = len(x_value) if hasattr(x_value, "__len__") and not isinstance(x_value, (str, dict)) else 8
+        sized = hasattr(x_value, "__len__") and getattr(x_value, "ndim", 1) > 0  # a 0-d array has no len()
+        n = len(x_value) if sized and not isinstance(x_value, (str, dict)) else 8
         return call(model(), x_value, y_of(n))
     return run
 
@@ -61,6 +62,12 @@ def _x_ok(entry, good_x, rows):
 # --- x: every data entry point × every kind of bad x ------------------------------------------------
 for entry in CALLS:
     add(entry, "wrong_rank", "x_1d", _x_case(entry, lambda: x()[:, 0]), ValueError, "expected shape=(None, 3), found shape=(8,)")
+    # A 0-d x: a scalar, no batch axis (it was taken as a vector of one value: one sample, for a
+    # model of one feature).
+    add(entry, "wrong_rank", "x_scalar", _x_case(entry, lambda: np.array(1.0)), ValueError, "found shape=()")
+    add(entry, "wrong_rank", "x_scalar_1_feature",
+        _x_case(entry, lambda: np.array(1.0), model=lambda: regressor(width=1)), ValueError,
+        "expected shape=(None, 1), found shape=()")
     add(entry, "wrong_rank", "x_3d", _x_case(entry, lambda: x(8, 6).reshape(8, 3, 2)), ValueError, "found shape=(8, 3, 2)")
     add(entry, "wrong_width", "x_4_wide", _x_case(entry, lambda: x(8, 4)), ValueError, INCOMPATIBLE)
     add(entry, "wrong_dtype", "x_complex", _x_case(entry, lambda: x().astype(np.complex64)), TypeError, "dtype complex64")
@@ -122,6 +129,8 @@ for entry in SUPERVISED:
         ValueError, "sample_weight contains NaN")
     add(entry, "wrong_dtype", "sample_weight_strings", _y_case(entry, y, sample_weight=np.array(["a"] * 8)), TypeError,
         REAL_NUMBERS)
+    # NumPy scalars (np.float64 has a shape, ()) are one weight a sample, as Python floats are.
+    ok(entry, "wrong_type", "sample_weight_list_of_numpy_scalars", _y_case(entry, y, sample_weight=list(np.ones(8))))
     add(entry, "wrong_rank", "sample_weight_2d", _y_case(entry, y, sample_weight=np.ones((8, 2))), ValueError,
         "sample_weight")
 

@@ -173,3 +173,82 @@ def test_unaligned_arrays_in_losses_metrics_and_activations():
         metric.update_state(ys, ps, sample_weight=unaligned(ys[:, 0]) if ys is not y else y[:, 0])
         results.append(float(metric.result()))
     assert results[0] == results[1]
+
+
+SCALAR_CALLS = [
+    lambda m: m.fit(np.array(5.0), np.ones(1), verbose=0),
+    lambda m: m.evaluate(np.array(5.0), np.ones(1), verbose=0),
+    lambda m: m.predict(np.array(5.0), verbose=0),
+    lambda m: m.predict(np.array(5.0, np.float32), verbose=0),  # what predict's C++ shortcut reads as is
+    lambda m: m.predict(5.0, verbose=0),
+    lambda m: m.predict_on_batch(np.array(5.0, np.float32)),
+    lambda m: m(np.array(5.0, np.float32)),
+    lambda m: m(np.array(5.0), training=True),
+    lambda m: m.train_on_batch(np.array(5.0), np.ones(1)),
+    lambda m: m.test_on_batch(np.array(5.0), np.ones(1)),
+]
+SCALAR_IDS = ["fit", "evaluate", "predict", "predict_float32", "predict_float", "predict_on_batch", "call",
+              "call_training", "train_on_batch", "test_on_batch"]
+
+
+@pytest.mark.parametrize("width", [1, 3])
+@pytest.mark.parametrize("call", SCALAR_CALLS, ids=SCALAR_IDS)
+def test_a_scalar_x_is_refused_naming_its_shape(call, width):
+    """A 0-d x has no batch axis (Keras raises): it was made a vector of one value, reported as
+    shape (1,), and for a model of one feature predicted as one sample."""
+    m = keras.Sequential([keras.Input((width,)), layers.Dense(1)])
+    m.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=re.escape(f"expected shape=(None, {width}), found shape=()")):
+        call(m)
+
+
+@pytest.mark.parametrize("call", SCALAR_CALLS[:3], ids=SCALAR_IDS[:3])
+def test_a_scalar_x_is_refused_by_a_model_it_would_build(call):
+    m = keras.Sequential([layers.Dense(1)])
+    m.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=re.escape("The model received a scalar (an array of shape ())")):
+        call(m)
+
+
+@pytest.mark.parametrize("dtype, values", [
+    ("Int64", [1, None, 3, 4]), ("Float64", [1.5, None, 3.0, 4.0]), ("boolean", [True, None, False, True]),
+])
+def test_a_missing_value_in_a_nullable_pandas_column_is_refused_as_nan(dtype, values):
+    """pd.NA has no float value; it was refused as "an array of dtype object holding other
+    values". As NaN, it is named with its row and column, as a float column's NaN is."""
+    pd = pytest.importorskip("pandas")
+    m = model()
+    df = pd.DataFrame({"a": 1.0, "b": pd.array(values, dtype=dtype), "c": 2.0}, index=range(4))
+    with pytest.raises(ValueError, match=re.escape("The input x contains NaN (first at row 1, column 1)")):
+        m.predict(df, verbose=0)
+    with pytest.raises(ValueError, match=re.escape("The input x contains NaN (first at row 1, column 1)")):
+        m.fit(df, np.zeros(4), verbose=0)
+    targets = pd.DataFrame({"t": pd.array(values, dtype=dtype)})
+    with pytest.raises(ValueError, match=re.escape("The target y contains NaN (first at row 1, column 0)")):
+        m.evaluate(np.zeros((4, 3)), targets, verbose=0)
+    with pytest.raises(ValueError, match=re.escape("The target y contains NaN (first at row 1, column 0)")):
+        m.evaluate(np.zeros((4, 3)), targets["t"], verbose=0)
+    filled = df.fillna({"b": values[0]})  # without the missing value, the nullable column is taken as numbers
+    np.testing.assert_array_equal(m.predict(filled, verbose=0), m.predict(filled.to_numpy("float32"), verbose=0))
+
+
+def test_pd_na_in_an_object_array_is_refused_as_nan():
+    pd = pytest.importorskip("pandas")
+    m = model()
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, pd.NA]], dtype=object)
+    with pytest.raises(ValueError, match=re.escape("The input x contains NaN (first at row 1, column 2)")):
+        m.predict(x, verbose=0)
+    with pytest.raises(TypeError, match="dtype object holding other values"):
+        m.predict(np.array([[1.0, pd.NA, "a"]], dtype=object), verbose=0)
+
+
+def test_a_list_of_numpy_scalars_is_one_sample_weight_a_sample():
+    """NumPy's scalars have a shape, (): only a list of arrays is per-output weights."""
+    m = model()
+    x, y = np.ones((8, 3)), np.arange(8.0).reshape(8, 1)
+    weights = [0.5, 1.0, 2.0, 0.0, 1.0, 3.0, 1.0, 1.0]
+    expected = m.evaluate(x, y, sample_weight=weights, verbose=0)
+    for given in (list(np.array(weights)), [np.float32(w) for w in weights], tuple(np.array(weights))):
+        assert m.evaluate(x, y, sample_weight=given, verbose=0) == expected
+    with pytest.raises(ValueError, match="per-output sample weights are not supported"):
+        m.evaluate(x, y, sample_weight=[np.ones(8), np.ones(8)], verbose=0)

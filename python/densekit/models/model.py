@@ -185,7 +185,8 @@ class Model(Trainer, WeightsMixin):
             return
         arrays = data_adapter.as_list(x, 1, "x")
         if arrays[0].ndim == 0:
-            raise ValueError("The model received a scalar: pass a batch of samples (an array with a batch axis).")
+            raise ValueError("The model received a scalar (an array of shape ()): pass a batch of samples (an array "
+                             "with a batch axis).")
         self._build([tuple(arrays[0].shape[1:])])
 
     # --- names, shapes ----------------------------------------------------------------------

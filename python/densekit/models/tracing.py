@@ -39,7 +39,8 @@ def trace_from_data(model, x):
     else:
         kind, keys, arrays = "tensor", None, [to_array(x, "x")]
     if any(a.ndim == 0 for a in arrays):
-        raise ValueError("The model received a scalar: pass a batch of samples (an array with a batch axis).")
+        raise ValueError("The model received a scalar (an array of shape ()): pass a batch of samples (an array with a "
+                         "batch axis).")
     trace(model, kind, keys, [tuple(a.shape[1:]) for a in arrays], len(arrays[0]))
 
 

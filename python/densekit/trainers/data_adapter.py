@@ -102,6 +102,16 @@ def _check_position_targets(model, ys):
                              f"target.shape={(None,) + tuple(y.shape[1:])}, output.shape={(None,) + shape}")
 
 
+def validation_arrays(model, validation_data):
+    """(xs, ys, sample_weight) of validation data given as arrays, (x_val, y_val) or (x_val,
+    y_val, val_sample_weight): converted as fit's own x, y and sample_weight are, whatever fit's
+    x is (arrays, a generator or a PyDataset)."""
+    xs = input_arrays(model, validation_data[0])
+    ys = target_arrays(model, validation_data[1])
+    sw = sample_weights(validation_data[2]) if len(validation_data) == 3 else None
+    return xs, ys, sw
+
+
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
            "at least `steps_per_epoch * epochs` batches.")
 
@@ -145,8 +155,11 @@ def sample_weights(sample_weight):
     """One weight per sample (or per position of the outputs, a row a sample), or None."""
     if sample_weight is None:
         return None
+    # Arrays inside the list are one per output; scalars (NumPy's have a shape too, ()) are one
+    # weight per sample, as Python numbers are.
     if isinstance(sample_weight, (dict, list, tuple)) and sample_weight and all(
-            hasattr(w, "shape") for w in (sample_weight.values() if isinstance(sample_weight, dict) else sample_weight)):
+            is_pandas(w) or getattr(w, "ndim", 0) > 0
+            for w in (sample_weight.values() if isinstance(sample_weight, dict) else sample_weight)):
         raise ValueError("densekit takes one `sample_weight` array, applied to every output; per-output sample "
                          "weights are not supported.")
     weights = to_array(sample_weight, "sample_weight")

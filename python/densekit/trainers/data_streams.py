@@ -11,6 +11,7 @@ import warnings
 
 from densekit import _core
 from densekit.trainers import data_adapter
+from densekit.utils.arrays import check_same_length
 from densekit.utils.data_tuples import unpack_x_y_sample_weight as unpack
 from densekit.utils.py_dataset import PyDataset
 
@@ -165,18 +166,24 @@ class Feeder:
 
 
 class ArrayBatches(PyDataset):
-    """Arrays (validation data next to a streamed x) as a dataset of batches."""
+    """Validation arrays next to a streamed x, as a dataset of batches. They come converted
+    (data_adapter.validation_arrays), as fit takes them next to arrays: a list given as x or y
+    is read there as the model reads it (rows of one input, labels), not as one array per input."""
 
-    def __init__(self, x, y, sample_weight=None, batch_size=32):
+    def __init__(self, arrays, batch_size=32):
         super().__init__()
-        self.x, self.y, self.sample_weight, self.batch_size = x, y, sample_weight, batch_size
-        self._rows = len(next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, (list, tuple)) else x)
+        self.xs, self.ys, self.sample_weight = arrays
+        self.batch_size = batch_size
+        # The whole arrays are checked here: cut into batches, a mismatch would show only in
+        # the last batch, and with that batch's counts.
+        check_same_length(self.xs + self.ys + ([] if self.sample_weight is None else [self.sample_weight]),
+                          "validation_data")
+        self._rows = len(self.xs[0])
 
     def __len__(self):
         return -(-self._rows // self.batch_size)
 
     def __getitem__(self, index):
         part = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        cut = lambda a: None if a is None else {k: v[part] for k, v in a.items()} if isinstance(a, dict) else (  # noqa: E731
-            [v[part] for v in a] if isinstance(a, (list, tuple)) else a[part])
-        return cut(self.x), cut(self.y), cut(self.sample_weight)
+        return ([a[part] for a in self.xs], [a[part] for a in self.ys] if self.ys else None,
+                None if self.sample_weight is None else self.sample_weight[part])

@@ -300,10 +300,7 @@ class Trainer:
         if validation_data is not None:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
                 raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight).")
-            vx = data_adapter.input_arrays(self, validation_data[0])
-            vy = data_adapter.target_arrays(self, validation_data[1])
-            vw = data_adapter.sample_weights(validation_data[2]) if len(validation_data) == 3 else None
-            validation = (vx, vy, vw)
+            validation = data_adapter.validation_arrays(self, validation_data)
         batch_size = data_adapter.batch_size_for(n, batch_size, steps_per_epoch)
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
@@ -393,7 +390,8 @@ class Trainer:
                 if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
                     raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
                                      "val_sample_weight), a generator or a PyDataset.")
-                validation_data = data_streams.ArrayBatches(*validation_data, batch_size=validation_batch_size or 32)
+                validation_data = data_streams.ArrayBatches(data_adapter.validation_arrays(self, validation_data),
+                                                            batch_size=validation_batch_size or 32)
             validation = data_streams.Source(validation_data, validation_steps)
         options = _fit_options(True, class_weight, validation_batch_size, validation_freq)
 
