@@ -69,3 +69,23 @@ def test_a_keras_file_config_with_a_numpy_constant_and_a_null_initializer_loads(
     np.testing.assert_array_equal(clone.layers[-1].get_weights()[1], np.float32([-3.9, -3.9]))
     kernel = clone.layers[-1].get_weights()[0]
     assert np.max(np.abs(kernel)) <= math.sqrt(6.0 / 5) and np.std(kernel) > 0.1  # glorot_uniform, not zeros
+
+
+# In a layer's config (JSON, without NaN or infinity) such a value read back as absent, and the
+# layer silently drew from the default distribution.
+@pytest.mark.parametrize("make,argument", [
+    (lambda v: initializers.RandomNormal(stddev=v), "stddev"), (lambda v: initializers.RandomNormal(mean=v), "mean"),
+    (lambda v: initializers.RandomUniform(minval=v), "minval"), (lambda v: initializers.TruncatedNormal(stddev=v), "stddev"),
+    (lambda v: initializers.VarianceScaling(scale=v), "scale"), (lambda v: initializers.Constant(v), "value"),
+    (lambda v: initializers.Constant(np.log([v])), "value"), (lambda v: initializers.Orthogonal(gain=v), "gain")])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_initializer_arguments_are_refused(make, argument, value):
+    with pytest.raises(ValueError, match=rf"Argument `{argument}` of \w+ must be finite"):
+        make(value)
+
+
+def test_finite_initializer_arguments_reach_the_layer():
+    layer = layers.Dense(1000, kernel_initializer=initializers.RandomNormal(stddev=3.0, seed=1))
+    keras.Sequential([keras.Input((3,)), layer])
+    assert layer.get_config()["kernel_initializer"]["config"]["stddev"] == 3.0
+    assert 2.9 < layer.get_weights()[0].std() < 3.1

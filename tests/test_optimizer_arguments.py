@@ -36,6 +36,22 @@ def test_negative_learning_rate_raises():
         keras.optimizers.SGD(learning_rate=-0.1)
 
 
+NAN, INF = float("nan"), float("inf")
+
+
+# JSON carries the config to C++ and holds no NaN or infinity: each is refused by name, not with
+# a parse error of the config's text.
+@pytest.mark.parametrize("make,argument", [
+    (lambda v: keras.optimizers.SGD(v), "learning_rate"), (lambda v: keras.optimizers.SGD(0.1, clipnorm=v), "clipnorm"),
+    (lambda v: keras.optimizers.SGD(0.1, momentum=v), "momentum"), (lambda v: keras.optimizers.Adam(epsilon=v), "epsilon"),
+    (lambda v: keras.optimizers.Adam(beta_1=v), "beta_1"), (lambda v: keras.optimizers.Adam(weight_decay=v), "weight_decay"),
+    (lambda v: keras.optimizers.RMSprop(rho=v), "rho"), (lambda v: keras.optimizers.Adam(global_clipnorm=v), "global_clipnorm")])
+@pytest.mark.parametrize("value", [NAN, INF, -INF])
+def test_non_finite_arguments_are_refused_by_name(make, argument, value):
+    with pytest.raises(ValueError, match=rf"Argument `{argument}` must be .*finite float. Received: {argument}={value}"):
+        make(value)
+
+
 def test_sgd_momentum_validation():
     with pytest.raises(ValueError):
         keras.optimizers.SGD(momentum=0)

@@ -30,6 +30,11 @@ class Initializer:
         if self._core_name is None:  # the user's subclass: its __call__ gives the values
             self._core, self._params = None, params
             return
+        for key, value in params.items():
+            # A NaN or infinite parameter would give non-finite weights, and in a layer's config
+            # (JSON, which has neither) it would read back as absent: the default, silently.
+            if not _finite(value):
+                raise ValueError(f"Argument `{key}` of {type(self).__name__} must be finite. Received: {key}={value!r}")
         self._core = _core.Initializer.from_name(self._core_name, None if seed is None else int(seed) % 2**64)
         for key, value in params.items():
             setattr(self._core, key, value)
@@ -47,6 +52,15 @@ class Initializer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _finite(value):
+    """False for a number (or array of numbers) holding NaN or infinity; True for anything else."""
+    try:
+        numbers = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return True  # a name (mode="fan_in") or None: not a number to check
+    return bool(np.all(np.isfinite(numbers)))
 
 
 class PythonFunction(Initializer):

@@ -112,6 +112,11 @@ class Optimizer:
         self._extra = family
         family = {key: float(value) if isinstance(value, np.floating) else value for key, value in family.items()}
         config = {"class_name": self._kind, "config": {**self._common, **family}}
+        for key, value in config["config"].items():
+            # JSON has no NaN or infinity: C++ would get a parse error instead of the value to refuse.
+            if isinstance(value, float) and not np.isfinite(value):
+                kind = "a non-negative finite" if key == "learning_rate" else "a finite"
+                raise ValueError(f"Argument `{key}` must be {kind} float. Received: {key}={value}")
         self._core = _core.Optimizer(_core.OptimizerConfig.from_json(json.dumps(config)))
         self._install_learning_rate(self._learning_rate)
 
