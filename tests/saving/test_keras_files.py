@@ -114,6 +114,68 @@ def test_load_weights_reads_kerass_weights_files(name, expected):
                                rtol=1e-5, atol=1e-6)
 
 
+def _mlp_with_other_head(units=3, use_bias=True):
+    """mlp's architecture (make_reference_files.py) but another head, so only "out" mismatches."""
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu", name="hidden"),
+                              layers.Dropout(0.1, name="dropout"), layers.Dense(4, activation="tanh", name="hidden_2"),
+                              layers.Dense(units, name="out", use_bias=use_bias)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
+def test_load_weights_skip_mismatch_loads_what_fits(suffix):
+    """Keras 3.15 with skip_mismatch=True: the layers that fit load, the head (4x1 in the file,
+    4x3 here) keeps its values, and a UserWarning says so; without it, nothing loads."""
+    source = keras.models.load_model(KERAS_DIR / "mlp.keras")
+    model = _mlp_with_other_head()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="out/kernel"):
+        model.load_weights(KERAS_DIR / f"mlp{suffix}")
+    for kept, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(now, kept)
+    with pytest.warns(UserWarning, match="skip_mismatch=True.*out/kernel"):
+        model.load_weights(KERAS_DIR / f"mlp{suffix}", skip_mismatch=True)
+    weights = model.get_weights()
+    for loaded, saved in zip(weights[:4], source.get_weights()[:4]):
+        np.testing.assert_array_equal(loaded, saved)
+    for kept, now in zip(before[4:], weights[4:]):
+        np.testing.assert_array_equal(now, kept)
+    # The file's Adam slots have the old head's shapes: the optimizer's state stays the model's.
+    assert model.optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
+def test_skip_mismatch_skips_a_layer_with_another_weight_count_in_kerass_layout(suffix):
+    """Keras 3's layout loads layer by layer: a head without a bias is skipped with a warning."""
+    source = keras.models.load_model(KERAS_DIR / "mlp.keras")
+    model = _mlp_with_other_head(units=1, use_bias=False)
+    head = model.get_weights()[4]
+    with pytest.warns(UserWarning) as record:  # the optimizer's variables do not fit either (Keras warns too)
+        model.load_weights(KERAS_DIR / f"mlp{suffix}", skip_mismatch=True)
+    assert any("layer 'out': 2 weights in the file, 1 in the model" in str(w.message) for w in record)
+    for loaded, saved in zip(model.get_weights()[:4], source.get_weights()[:4]):
+        np.testing.assert_array_equal(loaded, saved)
+    np.testing.assert_array_equal(model.get_weights()[4], head)
+
+
+def test_a_legacy_h5_skips_shapes_weight_by_weight_but_refuses_another_count():
+    """Keras's legacy reader skips weight by weight, warning for each; a different weight count
+    raises, skip_mismatch or not (densekit, checking everything first, then loads nothing)."""
+    model = _mlp_with_other_head()
+    with pytest.warns(UserWarning) as record:
+        model.load_weights(KERAS_DIR / "mlp.h5", skip_mismatch=True)
+    message = " ".join(str(w.message) for w in record if "skip_mismatch" in str(w.message))
+    assert "'out/kernel' has shape (4, 1) in the file; the model expects (4, 3)" in message
+    assert "'out/bias' has shape (1,) in the file; the model expects (3,)" in message
+    no_bias = _mlp_with_other_head(units=1, use_bias=False)
+    before = no_bias.get_weights()
+    with pytest.raises(ValueError, match="layer 'out' has 2 weights in the file"):
+        no_bias.load_weights(KERAS_DIR / "mlp.h5", skip_mismatch=True)
+    for kept, now in zip(before, no_bias.get_weights()):
+        np.testing.assert_array_equal(now, kept)
+
+
 def test_compile_false_loads_the_architecture_and_weights_only(expected):
     model = keras.models.load_model(KERAS_DIR / "mlp.h5", compile=False)
     assert not model.compiled and model.optimizer is None

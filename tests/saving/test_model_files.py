@@ -288,6 +288,71 @@ def test_load_weights_into_another_architecture_raises(data, tmp_path):
         keras.models.load_model(tmp_path / "w.dk")
 
 
+def test_load_weights_skip_mismatch_in_densekits_format(data, tmp_path):
+    """densekit's files pair weights in order, so skip_mismatch skips weight by weight, as Keras
+    does for the legacy .h5 layout: the fitting ones load, the others keep their values, with a
+    warning; a different weight count still raises."""
+    x, _ = data
+    model = trained_model(data)
+    model.save_weights(tmp_path / "w.dk")
+    wider_head = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(5)])
+    wider_head.compile(optimizer="adam", loss="mse")
+    before = wider_head.get_weights()
+    with pytest.warns(UserWarning, match="skip_mismatch=True.*kernel' \\(file: \\(8, 3\\), model: \\(8, 5\\)\\)"):
+        wider_head.load_weights(tmp_path / "w.dk", skip_mismatch=True)
+    weights = wider_head.get_weights()
+    for loaded, saved in zip(weights[:2], model.get_weights()[:2]):
+        np.testing.assert_array_equal(loaded, saved)
+    for kept, now in zip(before[2:], weights[2:]):
+        np.testing.assert_array_equal(now, kept)
+    deeper = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.Dense(8), layers.Dense(3)])
+    with pytest.raises(OSError, match="holds 4 weights but the model has 6"):
+        deeper.load_weights(tmp_path / "w.dk", skip_mismatch=True)
+    same = make_model("adam", seed=5)
+    same.load_weights(tmp_path / "w.dk", skip_mismatch=True)  # nothing to skip: no warning
+    np.testing.assert_array_equal(same.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert same.optimizer.iterations == model.optimizer.iterations
+
+
+def test_save_and_load_weights_refuse_unknown_arguments(data, tmp_path):
+    """Keras's Model.save takes include_optimizer and save_format through **kwargs, and
+    load_weights objects_to_skip and by_name; anything else is refused, not dropped."""
+    model = trained_model(data)
+    with pytest.raises(ValueError, match="The following argument\\(s\\) are not supported: \\['bogus'\\]"):
+        model.save(tmp_path / "m.keras", bogus=1)
+    with pytest.raises(ValueError, match="not supported: \\['bogus'\\]"):
+        model.save(tmp_path / "m.dk", bogus=1)
+    assert not (tmp_path / "m.keras").exists() and not (tmp_path / "m.dk").exists()
+    model.save(tmp_path / "m.dk", include_optimizer=True)
+    with pytest.raises(ValueError, match="include_optimizer=False"):
+        model.save(tmp_path / "other.dk", include_optimizer=False)
+    with pytest.raises(ValueError, match="save_format"):
+        model.save(tmp_path / "other.dk", save_format="tf")
+    with pytest.raises(ValueError, match="Invalid keyword arguments: \\{'bogus': 1\\}"):
+        model.load_weights(tmp_path / "m.dk", bogus=1)
+    with pytest.raises(NotImplementedError, match="by_name"):
+        model.load_weights(tmp_path / "m.dk", by_name=True)
+    with pytest.raises(NotImplementedError, match="objects_to_skip"):
+        model.load_weights(tmp_path / "m.dk", objects_to_skip=[model.layers[0]])
+    model.load_weights(tmp_path / "m.dk", objects_to_skip=None, by_name=False)  # Keras's defaults
+
+
+def test_load_weights_into_an_unbuilt_model_says_load(tmp_path):
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    built = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    built.save_weights(tmp_path / "w.dk")
+    with pytest.raises(ValueError, match="not been built yet, so there are no weights to load into") as error:
+        Sub().load_weights(tmp_path / "w.dk")
+    assert "save" not in str(error.value)
+
+
 def test_pickle_round_trip(data):
     x, y = data
     model = trained_model(data, optimizers.Adam(learning_rate=0.01))

@@ -335,17 +335,23 @@ class Model(Trainer, WeightsMixin):
 
     # --- saving and configs ---------------------------------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Saves the whole model to one file in densekit's format (any path; ``.keras`` and
-        ``.h5`` paths get densekit's format too, with a warning)."""
-        saving.save_model(self, filepath, overwrite=overwrite)
+        """Saves the whole model to one file: a Keras 3 archive for a ``.keras`` path (Keras
+        loads it), densekit's format for any other (an ``.h5`` path too, with a warning: it is
+        not Keras's legacy HDF5 layout). ``**kwargs``: Keras's ``include_optimizer`` and
+        ``save_format``; any other argument is refused, as in ``densekit.saving.save_model``."""
+        saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Saves the weights (and the optimizer state, once built) in densekit's format."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Loads weights saved by save_weights or save, matched to this model's weights in order."""
-        saving.load_weights(self, filepath)
+        """Loads weights saved by save_weights or save (densekit's or Keras's files).
+        ``skip_mismatch=True``: weights that do not fit the model (a whole layer in a Keras 3
+        file, a single weight in a legacy ``.h5`` or densekit file) are left as they are, with a
+        warning. ``**kwargs``: Keras's legacy ``objects_to_skip`` and ``by_name`` (refused unless
+        left unset); any other argument is refused."""
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def _serialized(self):
         """Keras's serialized model: module, class_name, config, build_config, compile_config. A

@@ -19,30 +19,54 @@ from densekit import _core
 from densekit.saving import (keras_compile_check, keras_graph, keras_layout, keras_nested_weights,
                              keras_optimizer_state, keras_reader, native_bytes)
 
-def _fill_layer_weights(template, keras_weights, source):
+def _fill_layer_weights(template, keras_weights, source, skip=None):
     """The native layer tensors with the file's values, checked layer by layer against the
-    template (the model's own weights, for their names, shapes and count)."""
-    out = {}
+    template (the model's own weights, for their names, shapes and count). ``skip``: None
+    refuses any mismatch; "layer" (skip_mismatch in Keras 3's layout, where Keras loads each
+    layer whole or not at all) keeps the template's values of a layer that does not fit;
+    "weight" (skip_mismatch in the legacy layout, where Keras sets weight by weight and still
+    refuses a different count) keeps those of a weight whose shape does not fit. Returns the
+    tensors and what was skipped, described."""
+    out, skipped = {}, []
     expected = native_bytes.layer_tensors(template)
     for layer, names in expected.items():
         arrays = keras_weights.get(layer)
+        if skip == "layer" and (not arrays or len(arrays) != len(names)):
+            skipped.append(f"layer '{layer}': {len(arrays or [])} weights in the file, {len(names)} in the model")
+            out.update({name: template[name] for name in names})
+            continue
         if arrays is None:
             raise ValueError(f"{source} holds no weights for layer '{layer}', which has {len(names)}. Layers with "
                              f"weights in the file: {sorted(k for k, v in keras_weights.items() if v)}.")
         if len(arrays) != len(names):
             raise ValueError(f"{source}: layer '{layer}' has {len(arrays)} weights in the file; densekit's layer has "
                              f"{len(names)} ({[n.rpartition('/')[2] for n in names]}).")
+        layer_out, reasons = {}, []
         for name, array in zip(names, arrays):
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"{source}: weight '{name}' holds {array.dtype} values, not numbers.")
             if tuple(array.shape) != tuple(template[name].shape):
-                raise ValueError(f"{source}: weight '{name}' has shape {tuple(array.shape)} in the file; the model "
-                                 f"expects {tuple(template[name].shape)}.")
-            out[name] = np.asarray(array, dtype=np.float32)  # Normalization's int64 count is F32 natively
+                reason = (f"weight '{name}' has shape {tuple(array.shape)} in the file; the model expects "
+                          f"{tuple(template[name].shape)}")
+                if skip is None:
+                    raise ValueError(f"{source}: {reason}.")
+                reasons.append(reason)
+                layer_out[name] = template[name]
+            else:
+                layer_out[name] = np.asarray(array, dtype=np.float32)  # Normalization's int64 count is F32 natively
+        if reasons and skip == "layer":
+            skipped.append(f"layer '{layer}': {reasons[0]}")
+            layer_out = {name: template[name] for name in names}
+        else:
+            skipped += reasons
+        out.update(layer_out)
     extra = sorted(layer for layer, arrays in keras_weights.items() if arrays and layer not in expected)
     if extra:
-        raise ValueError(f"{source} holds weights for layers the model does not have: {extra}.")
-    return out
+        if skip != "layer":
+            raise ValueError(f"{source} holds weights for layers the model does not have: {extra}.")
+        # Keras 3 reads the groups of the model's own layers and never looks at the others.
+        skipped.append(f"the file's weights for layers the model does not have, {extra}, were ignored")
+    return out, skipped
 
 
 def _by_position(keras_weights, expected, source):
@@ -91,7 +115,7 @@ def native_bytes_from_keras(keras_file, compile=True):
     template_core = _with_source(
         source, lambda: _core.model_from_config_json(json.dumps(serialized), compile_config is not None))
     metadata, template = native_bytes.unpack(_core.save_model_to_bytes(template_core))
-    tensors = _fill_layer_weights(template, keras_file.layer_weights, source)
+    tensors, _ = _fill_layer_weights(template, keras_file.layer_weights, source)
     if compile_config is not None and keras_file.optimizer_vars:
         paths = keras_layout.trainable_paths(template_core, serialized)
         # The optimizer as the template was compiled with it: a compile config without one (Keras's
@@ -113,10 +137,12 @@ def load_model(path, compile=True):
     return _with_source(keras_file.source, lambda: _core.load_model_from_bytes(data, compile))
 
 
-def load_weights(model, path):
+def load_weights(model, path, skip_mismatch=False):
     """Loads a Keras weights file (or a Keras model file's weights) into a built model, with the
     optimizer's state when the model is compiled and the file holds a state that fits it. All
-    values are checked before any is set (the C++ weights loader does the setting)."""
+    values are checked before any is set (the C++ weights loader does the setting).
+    ``skip_mismatch``: what does not fit keeps its values, with one warning (see
+    _fill_layer_weights for what Keras skips in each layout)."""
     core, source = model._core, f"'{path}'"
     own = json.loads(_core.model_config_json(core))
     # Keras's order of the layers names their groups in the file and orders the optimizer's
@@ -147,13 +173,22 @@ def load_weights(model, path):
             metadata, template = native_bytes.unpack(f.read())
         if weights_file.positional:
             keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), source)
-        tensors = _fill_layer_weights(template, keras_weights, source)
+        # positional and flat_model are set only for the legacy layout, whose mismatches Keras
+        # skips weight by weight; Keras 3's layout skips whole layers.
+        legacy = weights_file.positional or weights_file.flat_model is not None
+        skip = ("weight" if legacy else "layer") if skip_mismatch else None
+        tensors, skipped = _fill_layer_weights(template, keras_weights, source, skip)
         optimizer_tensors = {k: v for k, v in template.items() if k.startswith("optimizer/")}
         learning_rate = None
         if core.compiled and optimizer_vars:
             compile_config = json.loads(metadata["compile_config"])
             state, learning_rate = _optimizer_state(compile_config, keras_layout.trainable_paths(core, serialized),
                                                     optimizer_vars, source)
+            if skipped and not _slots_fit(state, template):
+                # A skipped weight's slots have the file's shape: the state as a whole stays
+                # the model's own rather than half of it being replaced.
+                state, learning_rate = {}, None
+                skipped.append("the optimizer's state (its slots have the shapes of the skipped weights)")
             optimizer_tensors = state or optimizer_tensors
         tensors.update(optimizer_tensors)
         with open(native_path, "wb") as f:
@@ -161,3 +196,16 @@ def load_weights(model, path):
         _with_source(source, lambda: _core.load_weights(core, native_path))
     if learning_rate is not None and isinstance(model.optimizer._learning_rate, float):
         model.optimizer.learning_rate = learning_rate
+    if skipped:
+        warnings.warn(f"{source}: skip_mismatch=True: {len(skipped)} part(s) of the file could not be loaded and "
+                      f"keep their current values: {'; '.join(skipped)}.", UserWarning, stacklevel=4)
+
+
+def _slots_fit(state, template):
+    """Whether every optimizer slot in ``state`` ("optimizer/<slot>/<layer>/<weight>") has its
+    weight's shape in the model's ``template``."""
+    for name, array in state.items():
+        weight = name.split("/", 2)[2] if name.count("/") >= 2 else None
+        if weight in template and np.shape(array) != template[weight].shape:
+            return False
+    return True

@@ -9,10 +9,11 @@ anything else as densekit's.
 """
 
 import os
+import tempfile
 import warnings
 
 from densekit import _core, distribution
-from densekit.saving import keras_files, keras_reader, keras_writer
+from densekit.saving import keras_files, keras_reader, keras_writer, native_bytes
 from densekit.utils.object_registration import custom_object_scope
 from densekit.saving.serialization_lib import wrap_core_model
 
@@ -35,15 +36,40 @@ def _warn_hdf5_suffix(path, what):
             "'model.keras' (or its weights as 'model.weights.h5').", UserWarning, stacklevel=3)
 
 
-def _require_built(model):
+def _require_built(model, what="it has no weights to save"):
     if model._core is None:
-        raise ValueError(f"Model '{model.name}' has not been built yet, so it has no weights to save. Call it on "
-                         "data, fit it, or start it with an Input first.")
+        raise ValueError(f"Model '{model.name}' has not been built yet, so {what}. Call it on data, fit it, or start "
+                         "it with an Input first.")
 
 
 def _check_overwrite(path, overwrite):
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"'{path}' exists and overwrite=False.")
+
+
+def _check_save_arguments(path, kwargs):
+    """Keras's save_model takes two more arguments through **kwargs and refuses any other, so a
+    misspelt option fails instead of being dropped."""
+    kwargs = dict(kwargs)
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if save_format:
+        # The path alone says the format (Keras 3 deprecated save_format); Keras refuses the
+        # argument only where it could not infer the format from the path.
+        if not path.endswith((".keras",) + _HDF5_SUFFIXES):
+            raise ValueError(f"save_format is deprecated (Keras 3) and the path says the format: remove "
+                             f"save_format={save_format!r}. '{path}' gets densekit's format; a '.keras' path gets "
+                             "a Keras archive.")
+        warnings.warn(f"save_format={save_format!r} is ignored: the path says the format (Keras 3 deprecated the "
+                      "argument).", UserWarning, stacklevel=4)
+    # Keras drops the optimizer only from a legacy .h5 file, which densekit does not write; a
+    # .keras archive keeps it whatever the argument says, in Keras as here.
+    if not include_optimizer and not path.endswith(".keras"):
+        raise ValueError(f"include_optimizer=False is not supported for '{path}': densekit's format always keeps "
+                         "the compiled optimizer's state (Keras honours the argument only for legacy .h5 files, "
+                         "which densekit does not write).")
 
 
 def _is_keras_file(path):
@@ -55,9 +81,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, warn=True, **kwargs
     archive for a ``.keras`` path, densekit's format otherwise. Also ``densekit.models.save_model``."""
     if not hasattr(model, "_serialized"):  # not a densekit model (saving sits below models: no import)
         raise TypeError(f"save_model expects a densekit Model. Received: model={model!r:.100} of type {type(model)}")
-    if kwargs:
-        raise ValueError(f"The following argument(s) are not supported by densekit's save_model: {list(kwargs)}")
     path = _path(filepath)
+    _check_save_arguments(path, kwargs)
     _require_built(model)
     if not distribution.writes_files():  # data-parallel training: process 0 writes
         return
@@ -96,12 +121,86 @@ def save_weights(model, filepath, overwrite=True, warn=True, native=False):
         _warn_hdf5_suffix(path, "weights")
 
 
-def load_weights(model, filepath):
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Loads weights saved by densekit (save_weights or save) or by Keras (a ``.weights.h5``
-    file, or the weights of a ``.keras`` or ``.h5`` model file)."""
-    _require_built(model)
+    file, or the weights of a ``.keras`` or ``.h5`` model file). ``skip_mismatch``: layers (in
+    Keras 3's layout) or weights (in the legacy .h5 layout and densekit's, which are matched in
+    order) whose shape or count does not fit keep their values, with a warning, as in Keras."""
+    _check_load_arguments(kwargs)
+    _require_built(model, "there are no weights to load into")
     path = _path(filepath)
     if _is_keras_file(path):
-        keras_files.load_weights(model, path)
+        keras_files.load_weights(model, path, skip_mismatch)
         return
-    _core.load_weights(model._core, path)
+    try:
+        _core.load_weights(model._core, path)
+    except OSError as error:
+        # Only the first mismatch is reported by the loader; the file itself has passed every
+        # other check by then (restore_state runs after parsing and the checksum).
+        if not skip_mismatch or "but the architecture needs" not in str(error):
+            raise
+        _load_native_weights_skipping(model, path, error)
+
+
+def _check_load_arguments(kwargs):
+    """Keras's load_weights takes two legacy arguments through **kwargs and refuses any other."""
+    kwargs = dict(kwargs)
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
+    by_name = kwargs.pop("by_name", None)
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if objects_to_skip is not None:
+        raise NotImplementedError("objects_to_skip is not supported by densekit's load_weights: every layer is "
+                                  "loaded (skip_mismatch=True leaves those that do not fit as they are).")
+    if by_name:
+        raise NotImplementedError("by_name=True is not supported by densekit's load_weights: a legacy .h5 file's "
+                                  "layers are matched to the model's in order, as Keras does by default.")
+
+
+def _load_native_weights_skipping(model, path, first_error):
+    """skip_mismatch for densekit's own weights files. The file's weights are matched to the
+    model's in order, so only a weight whose shape differs can be skipped: a different count
+    leaves no pairing to trust, and is refused (Keras's rule for the legacy layout)."""
+    source = f"'{path}'"
+    with open(path, "rb") as f:
+        _, stored = native_bytes.unpack(f.read())
+    with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
+        native_path = os.path.join(folder, "weights.dk")
+        _core.save_weights(model._core, native_path)  # the model's own: its layout, and the values kept
+        with open(native_path, "rb") as f:
+            metadata, own = native_bytes.unpack(f.read())
+        own_names = [n for names in native_bytes.layer_tensors(own).values() for n in names]
+        file_names = [n for names in native_bytes.layer_tensors(stored).values() for n in names]
+        if len(own_names) != len(file_names):
+            raise first_error
+        renamed = dict(zip(file_names, own_names))
+        tensors, skipped = {}, []
+        for file_name, name in renamed.items():
+            if stored[file_name].shape == own[name].shape:
+                tensors[name] = stored[file_name]
+            else:
+                tensors[name] = own[name]
+                skipped.append(f"'{name}' (file: {stored[file_name].shape}, model: {own[name].shape})")
+        optimizer, fits = {}, True
+        for file_name, array in stored.items():
+            if not file_name.startswith("optimizer/"):
+                continue
+            slot, _, weight = file_name[len("optimizer/"):].partition("/")
+            if weight in renamed:  # a slot of a weight: named as the model names the weight
+                fits = fits and array.shape == own[renamed[weight]].shape
+                file_name = f"optimizer/{slot}/{renamed[weight]}"
+            optimizer[file_name] = array
+        if not fits:
+            optimizer = {n: a for n, a in own.items() if n.startswith("optimizer/")}
+            if model._core.compiled:  # an uncompiled model has no optimizer state to restore
+                skipped.append("the optimizer's state (its slots have the shapes of the skipped weights)")
+        tensors.update(optimizer)
+        tensors.update({n: a for n, a in stored.items() if n.startswith("rng/")})
+        with open(native_path, "wb") as f:
+            f.write(native_bytes.pack(metadata, tensors))
+        try:
+            _core.load_weights(model._core, native_path)
+        except OSError as error:
+            raise OSError(str(error).replace(native_path, path)) from error
+    warnings.warn(f"{source}: skip_mismatch=True: {len(skipped)} part(s) of the file do not fit the model and were "
+                  f"not loaded (they keep their current values): {'; '.join(skipped)}.", UserWarning, stacklevel=4)
