@@ -391,7 +391,7 @@ void restore_state(Model& model, const Parsed& p, bool with_optimizer, const std
   }
   if (with_optimizer && model.compiled() && p.tensors.count("optimizer/iterations")) {
     Optimizer& opt = model.optimizer();
-    opt.build(g.param_count(), g.trainable_segments());
+    opt.build(g.param_count(), g.trainable_segments(), model.graph_ptr());
     int64_t it = 0;
     std::memcpy(&it, require(p, "optimizer/iterations", "I64", {}, what).data, 8);
     const auto names = slot_names(opt);

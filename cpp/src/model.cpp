@@ -68,19 +68,20 @@ Optimizer& Model::optimizer() {
   return *optimizer_;
 }
 
-// Builds the optimizer for this model's parameters, or checks that it was built for them: one
-// optimizer compiled into two models has slots sized for whichever built it first (Keras refuses
-// this too: an optimizer serves the variables it was built with).
+// Builds the optimizer for this model's parameters, or checks that it was built for them. One
+// optimizer compiled into two models would otherwise apply the first model's moments and step
+// count to the second's weights whenever the sizes match; Keras refuses it too, at the first
+// training step, whichever model trained first keeping the optimizer.
 void Model::build_optimizer() {
   if (!optimizer_->built()) {
-    optimizer_->build(graph_->param_count(), compiled_segments_);
+    optimizer_->build(graph_->param_count(), compiled_segments_, graph_);
     return;
   }
-  if (optimizer_->built_size() != graph_->param_count())
-    throw ValueError("This optimizer was built for another model's variables (" + std::to_string(optimizer_->built_size()) +
-                     " values; this model has " + std::to_string(graph_->param_count()) +
-                     "). An optimizer can only be used for the variables it was originally built with; create a new "
-                     "optimizer instance for this model.");
+  if (!optimizer_->built_for(graph_))
+    throw ValueError("This optimizer was built for another model's variables (or for this model's before its layers "
+                     "changed): an optimizer can only be used for the variables it was originally built with. Create "
+                     "a new optimizer instance for this model, e.g. keras.optimizers." + optimizer_->config().class_name() +
+                     "(...).");
 }
 
 void Model::require_compiled() const {

@@ -123,8 +123,9 @@ void Optimizer::set_iterations(int64_t it) {
   raw_iterations_ = n > 0 ? it * n : it;
 }
 
-void Optimizer::build(int64_t size, std::vector<Segment> segments) {
+void Optimizer::build(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner) {
   segments_ = std::move(segments);
+  owner_ = std::move(owner);
   rule_slots_ = static_cast<int>(rule_->slot_names(config_).size());
   ema_slot_ = config_.use_ema ? rule_slots_ : -1;
   accumulator_slot_ = config_.gradient_accumulation_steps > 0 ? rule_slots_ + (config_.use_ema ? 1 : 0) : -1;

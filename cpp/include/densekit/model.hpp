@@ -108,6 +108,8 @@ class Model {
 
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
+  // What an optimizer built for this model's weights is tied to (Optimizer::build's owner).
+  std::shared_ptr<const Graph> graph_ptr() const { return graph_; }
   Rng& rng() { return rng_; }
   const Rng& rng() const { return rng_; }
   // Names used for per-output log keys ("<name>_loss"); defaults to the output layers' names.

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,9 +74,16 @@ class Optimizer {
   explicit Optimizer(OptimizerConfig config);
   const OptimizerConfig& config() const { return config_; }
 
-  // Allocates slots for a buffer of `size` floats of which `segments` are trainable.
-  void build(int64_t size, std::vector<Segment> segments);
+  // Allocates slots for a buffer of `size` floats of which `segments` are trainable. `owner`
+  // holds that buffer (a model's graph): slots are positional, so another buffer of the same
+  // size would silently take over moments that belong to other weights.
+  void build(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner = {});
   bool built() const { return built_; }
+  // Whether the slots were built for `owner`'s buffer. Never true once that owner is gone: the
+  // weak pointer keeps its control block, so no later object can pass for it.
+  bool built_for(const std::shared_ptr<const void>& owner) const {
+    return built_ && owner && !owner_.owner_before(owner) && !owner.owner_before(owner_);
+  }
   // The size of the parameter buffer build() sized the slots for.
   int64_t built_size() const { return built_size_; }
   // One step from `grads` (which may be scaled, accumulated and clipped in place): with
@@ -151,6 +159,7 @@ class Optimizer {
   const OptimizerRule* rule_;
   bool built_ = false;
   int64_t built_size_ = 0;
+  std::weak_ptr<const void> owner_;
   int64_t raw_iterations_ = 0;
   float learning_rate_ = 0.001f;
   LearningRateFunction lr_function_;
