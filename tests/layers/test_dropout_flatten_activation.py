@@ -147,7 +147,7 @@ def test_dropout_rate_one_outputs_zeros_in_training():
 
 @pytest.mark.parametrize("rate", [-0.1, 1.01, 2, float("nan"), "0.5", None])
 def test_dropout_invalid_rate(rate):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"Received: rate={rate!r}"):  # a string shows its quotes
         keras.layers.Dropout(rate)
 
 

@@ -107,6 +107,22 @@ def test_bad_arguments():
         keras.layers.Embedding(5, 3, mask_zero=True)
 
 
+def test_a_table_beyond_float32_s_exact_integers_is_refused():
+    # Indices reach the layer as float32: row 2**24 + 1 was read at index 2**24, silently.
+    with pytest.raises(ValueError, match=r"at most 16777216 rows \(2\*\*24\).*input_dim=16777217"):
+        keras.layers.Embedding(2**24 + 1, 1)
+    with pytest.raises(ValueError, match="at most 16777216 rows"):
+        keras.layers.Embedding.from_config({"name": "e", "input_dim": 2**25, "output_dim": 2})
+    table = keras.layers.Embedding(2**24, 1)  # the largest, whose every index is exact
+    model = keras.Sequential([keras.Input((1,)), table])
+    weights = np.zeros((2**24, 1), np.float32)
+    weights[2**24 - 1] = 1.0
+    table.set_weights([weights])
+    assert model.predict(np.array([[2**24 - 1], [2**24 - 2]]), verbose=0).ravel().tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="received the index 16777216, outside"):
+        model.predict(np.array([[2**24 + 1]]), verbose=0)
+
+
 KERAS_BOTH_WAYS = """
 import json, sys
 import numpy as np, keras

@@ -29,6 +29,12 @@ def test_mean_and_variance_after_adapt_broadcast_against_the_inputs():
     np.testing.assert_allclose(norm.mean.numpy(), data.mean(axis=0, keepdims=True), rtol=1e-6)
 
 
+def test_given_mean_and_variance_that_do_not_broadcast_name_their_shape():
+    norm = layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"`mean` and `variance` of shape \(3,\) cannot be broadcast"):
+        keras.Sequential([keras.Input((2,)), norm])
+
+
 def test_mean_shapes_follow_the_kept_axes():
     data = np.random.default_rng(2).normal(size=(30, 4, 3))
     last, middle = layers.Normalization(axis=-1), layers.Normalization(axis=1)

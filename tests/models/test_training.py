@@ -448,3 +448,9 @@ def test_to_categorical_and_set_random_seed():
     a = np.random.random()
     keras.utils.set_random_seed(3)
     assert np.random.random() == a  # NumPy is seeded too (tutorials sample with np.random after it)
+    # NumPy's range, as Keras checks it: beyond it a seed was wrapped and drew as another did.
+    for seed in (-1, 2**32, 2**64):
+        with pytest.raises(ValueError, match=r"Seed must be between 0 and 2\*\*32 - 1. Received: seed="):
+            keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(2**32 - 1)
+    keras.utils.set_random_seed(np.int64(5))

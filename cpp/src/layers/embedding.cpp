@@ -7,6 +7,9 @@
 #include "layers/registry.hpp"
 
 namespace densekit {
+namespace {
+constexpr int64_t kMaxExactIndex = int64_t(1) << 24;  // float32 holds every integer up to 2^24
+}  // namespace
 
 Embedding::Embedding(std::string name, int64_t input_dim, int64_t output_dim, EmbeddingOptions options)
     : Layer(std::move(name)), input_dim_(input_dim), output_dim_(output_dim), options_(std::move(options)) {
@@ -14,6 +17,12 @@ Embedding::Embedding(std::string name, int64_t input_dim, int64_t output_dim, Em
     throw ValueError("`input_dim` must be a positive integer. Received: input_dim=" + std::to_string(input_dim));
   if (output_dim <= 0)
     throw ValueError("`output_dim` must be a positive integer. Received: output_dim=" + std::to_string(output_dim));
+  // Indices arrive as float32, exact only up to 2^24: a larger table would have rows past that
+  // looked up at a neighbour's index, silently.
+  if (input_dim > kMaxExactIndex)
+    throw ValueError("densekit's Embedding takes at most " + std::to_string(kMaxExactIndex) +
+                     " rows (2**24): its indices arrive as float32 values, exact up to there. Received: input_dim=" +
+                     std::to_string(input_dim));
 }
 
 Shape Embedding::build(const std::vector<Shape>& inputs) {
@@ -43,7 +52,7 @@ void Embedding::forward(const std::vector<ConstView>& in, View out, View scratch
     const float v = x[i];
     if (!(v > -1.0f && v < static_cast<float>(input_dim_))) {  // (NaN fails too)
       char shown[32];
-      std::snprintf(shown, sizeof shown, "%g", static_cast<double>(v));
+      std::snprintf(shown, sizeof shown, "%.9g", static_cast<double>(v));
       throw ValueError("Embedding layer '" + name() + "' received the index " + shown + ", outside [0, " +
                        std::to_string(input_dim_) + "): its `input_dim` is the number of rows of its table.");
     }

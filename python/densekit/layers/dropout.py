@@ -10,7 +10,7 @@ def checked_rate(rate):
     """A dropout layer's rate as a float, in Keras's words when it is no number in [0, 1]."""
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
         raise ValueError("Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                         f"Received: rate={rate}")
+                         f"Received: rate={rate!r}")
     return float(rate)
 
 

@@ -43,9 +43,11 @@ def set_random_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r} (of type {type(seed)})")
     seed = int(seed)
+    if not 0 <= seed < 2**32:  # NumPy's range: a seed beyond it would be wrapped, and equal another
+        raise ValueError(f"Seed must be between 0 and 2**32 - 1. Received: seed={seed}")
     _random.seed(seed)
-    np.random.seed(seed % (2**32))
-    _core.set_random_seed(seed % (2**64))
+    np.random.seed(seed)
+    _core.set_random_seed(seed)
 
 
 def to_categorical(x, num_classes=None):
