@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace densekit {
 
@@ -160,7 +161,30 @@ std::mutex& bind_mutex() {
   static std::mutex* m = new ForkSafeMutex;
   return *m;
 }
+
+// The buffers this thread is computing on (a Graph::Use each, nested ones repeated): a thread
+// never waits for its own computations.
+std::vector<const WeightStorage*>& held_storages() {
+  thread_local std::vector<const WeightStorage*> held;
+  return held;
+}
+bool held_by_this_thread(const WeightStorage* storage) {
+  const auto& held = held_storages();
+  return std::find(held.begin(), held.end(), storage) != held.end();
+}
 }  // namespace
+
+Graph::Use::Use(const Graph& graph, Kind kind) : storage_(graph.storage_.get()), writes_(kind == kWrites) {
+  if (storage_) graph.rebind_layers(this, writes_);
+}
+
+Graph::Use::~Use() {
+  if (!storage_) return;
+  auto& held = held_storages();
+  held.erase(std::find(held.begin(), held.end(), storage_));
+  if (writes_) storage_->writers.fetch_sub(1, std::memory_order_release);
+  storage_->users.fetch_sub(1, std::memory_order_release);
+}
 
 Graph::~Graph() { release_layers(); }
 
@@ -169,14 +193,46 @@ void Graph::bind_layers() const {
     if (layer->bound_storage() != storage_.get()) return rebind_layers();
 }
 
-void Graph::rebind_layers() const {
-  std::lock_guard<std::mutex> lock(bind_mutex());
-  for (Layer* layer : weighted_layers_) {
-    if (layer->bound_storage() == storage_.get()) continue;  // another thread of this graph did it
-    const auto records = weights_of(layer);
-    std::vector<int64_t> offsets;
-    for (const auto* r : records) offsets.push_back(r->offset);
-    move_layer(*layer, records, storage_, offsets);
+void Graph::rebind_layers(const Use* use, bool writes) const {
+  WeightStorage* own = storage_.get();
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(bind_mutex());
+      // A layer is moved only from buffers no computation runs on; a use of these buffers waits
+      // for a writer, and a writer for every other use (unless this thread runs them itself).
+      const WeightStorage* busy = nullptr;
+      for (const Layer* layer : weighted_layers_) {
+        const WeightStorage* from = layer->bound_storage();
+        if (from && from != own && from->users.load(std::memory_order_acquire) > 0) busy = from;
+      }
+      const bool own_busy = use && !held_by_this_thread(own) &&
+                            (own->writers.load(std::memory_order_acquire) > 0 ||
+                             (writes && own->users.load(std::memory_order_acquire) > 0));
+      if (!busy && !own_busy) {
+        for (Layer* layer : weighted_layers_) {
+          if (layer->bound_storage() == own) continue;
+          const auto records = weights_of(layer);
+          std::vector<int64_t> offsets;
+          for (const auto* r : records) offsets.push_back(r->offset);
+          move_layer(*layer, records, storage_, offsets);
+        }
+        if (use) {
+          own->users.fetch_add(1, std::memory_order_acq_rel);
+          if (writes) own->writers.fetch_add(1, std::memory_order_acq_rel);
+          held_storages().push_back(own);
+        }
+        return;
+      }
+      if (busy && held_by_this_thread(busy))
+        throw Error("This model shares a layer with another model that this thread is running (from a callback or "
+                    "function called inside its training step or forward pass): use it between that model's steps.");
+      // Without a Use the caller may hold Python's lock, which the other computation may need
+      // (a learning-rate function): waiting could deadlock.
+      if (busy && !use)
+        throw Error("This model shares a layer with another model that is running in another thread: read or set "
+                    "its weights once that model's fit, evaluate or predict has ended.");
+    }
+    std::this_thread::yield();  // the other computation ends within a step
   }
 }
 

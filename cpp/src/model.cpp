@@ -12,6 +12,8 @@
 #include <cstring>
 #include <optional>
 
+#include <unistd.h>
+
 namespace densekit {
 
 Model::Model(std::shared_ptr<Graph> graph, uint64_t seed) : graph_(std::move(graph)), rng_(seed), predict_seed_(seed ^ 0x9e3779b97f4a7c15ull) {
@@ -84,6 +86,23 @@ void Model::build_optimizer() {
                      "(...).");
 }
 
+Model::LoopScope::LoopScope(const Model& model, const char* what) : owner_(*model.loop_owner_) {
+  std::lock_guard<std::mutex> lock(owner_.mutex);
+  const long process = static_cast<long>(::getpid());
+  const std::thread::id me = std::this_thread::get_id();
+  if (owner_.depth > 0 && owner_.process == process && owner_.thread != me)
+    throw Error(std::string("Cannot run ") + what + ": this model is running fit, evaluate, train_on_batch, "
+                "test_on_batch or a call in another thread. A model runs one of them at a time (predict may run "
+                "beside them): wait for it to end, or give the other thread a copy of the model.");
+  if (owner_.depth == 0 || owner_.process != process) owner_.process = process, owner_.thread = me, owner_.depth = 0;
+  ++owner_.depth;
+}
+
+Model::LoopScope::~LoopScope() {
+  std::lock_guard<std::mutex> lock(owner_.mutex);
+  --owner_.depth;
+}
+
 void Model::require_compiled() const {
   if (!optimizer_) throw ValueError("You must call `compile()` before using the model.");
 }
@@ -145,6 +164,7 @@ Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_
     for (size_t k = 0; k < x.size(); ++k) batch[k] = x[k].slice_rows(start, n);
     {
       const FlushDenormals flush;  // around the computation only: the hooks run Python
+      const Graph::Use use(*graph_, Graph::Use::kReads);
       graph_->forward(*ws, batch, false, &rng);
       for (size_t k = 0; k < outputs.size(); ++k) {
         const ConstView o = graph_->output(*ws, static_cast<int>(k));
@@ -160,10 +180,13 @@ Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_
 }
 
 void Model::call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out) {
+  const LoopScope scope(*this, "a call of the model");
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
   if (out.size() != outputs.size()) throw ValueError("call() needs one output buffer per model output.");
   const FlushDenormals flush;
+  // In training, BatchNormalization updates its moving statistics: a write.
+  const Graph::Use use(*graph_, training ? Graph::Use::kWrites : Graph::Use::kReads);
   graph_->forward(train_ws_, x, training, &rng_);
   for (size_t k = 0; k < outputs.size(); ++k) {
     const ConstView o = graph_->output(train_ws_, static_cast<int>(k));

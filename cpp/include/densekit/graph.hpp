@@ -81,12 +81,29 @@ class Workspace {
 // and a graph that is destroyed hands the values of its layers that live on to buffers of their
 // own (a layer never points into freed memory).
 //
-// Threads: several threads may run one graph at once (predict). They do not wait for each other
-// unless a layer must be re-bound, which happens once, under a lock, before any of them
-// computes. Two graphs sharing a layer must not run at the same time: each would move the layer
-// while the other computes with it.
+// Threads: every computation on a graph's weights holds a Graph::Use. Readers (forward passes
+// of predict and evaluate) run together; a writer (a training step, which updates the weights in
+// place) runs alone, so no prediction reads half-updated weights. A graph that needs a layer
+// another graph holds waits until no computation runs on that graph, then moves it: two models
+// sharing a layer take turns, from any threads. A thread never waits on a computation it runs
+// itself (a callback inside a step): on its own graph it goes on, and a move it would have to
+// wait for raises an Error instead; so does a move outside any Use (reading or setting weights)
+// while the other graph computes.
 class Graph : public std::enable_shared_from_this<Graph> {
  public:
+  class Use {
+   public:
+    enum Kind { kReads, kWrites };
+    Use(const Graph& graph, Kind kind);
+    ~Use();
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+
+   private:
+    WeightStorage* storage_;
+    bool writes_;
+  };
+
   Graph() = default;
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
@@ -182,8 +199,9 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // the zeros (W5: 4 MB a step).
   bool grad_written_by_consumer(int j) const;
   ConstView node_output(const Workspace& ws, int node) const;
-  // bind_layers' slow path, and the destructor's hand-over of the layers that outlive the graph.
-  void rebind_layers() const;
+  // bind_layers' slow path (and Use's, which then registers its computation as it binds), and
+  // the destructor's hand-over of the layers that outlive the graph.
+  void rebind_layers(const Use* use = nullptr, bool writes = false) const;
   void release_layers() noexcept;
   // Binds `layer` to `storage`, weight i at offsets[i], its current values copied there first.
   static void move_layer(Layer& layer, const std::vector<const WeightRecord*>& records,

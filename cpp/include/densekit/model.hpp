@@ -16,6 +16,7 @@
 #include <mutex>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -186,6 +187,27 @@ class Model {
   void check_inputs(const std::vector<ConstView>& x, Index rows) const;
 
  private:
+  // fit, evaluate, train_on_batch, test_on_batch and call share the model's workspaces and metric
+  // totals: while one runs, the same thread may run another (a callback evaluating the model),
+  // another thread gets an Error (predict runs beside them: Graph::Use).
+  struct LoopOwner {
+    ForkSafeMutex mutex;
+    long process = 0;  // getpid() of the owner: in a child after fork() the owner is gone
+    std::thread::id thread;
+    int depth = 0;
+  };
+  class LoopScope {
+   public:
+    LoopScope(const Model& model, const char* what);
+    ~LoopScope();
+    LoopScope(const LoopScope&) = delete;
+    LoopScope& operator=(const LoopScope&) = delete;
+
+   private:
+    LoopOwner& owner_;
+  };
+  std::unique_ptr<LoopOwner> loop_owner_ = std::make_unique<LoopOwner>();
+
   void require_compiled() const;
   void build_optimizer();
   void resolve(const Data& data);

@@ -23,6 +23,7 @@ const Data& Model::stream_batch(const Data& batch, const std::vector<std::pair<i
 }
 
 void Model::fit(BatchStream& train, BatchStream* validation, const FitOptions& options, const FitHooks& hooks) {
+  const LoopScope scope(*this, "fit");
   require_compiled();
   if (distribution_.communicator)
     throw ValueError("Data-parallel training takes arrays: pass x and y as arrays (each process's shard with "
@@ -77,6 +78,7 @@ void Model::fit(BatchStream& train, BatchStream* validation, const FitOptions& o
 }
 
 Logs Model::evaluate(BatchStream& data, const LoopHooks& hooks) {
+  const LoopScope scope(*this, "evaluate");
   require_compiled();
   std::optional<SigintGuard> sigint;
   if (hooks.handle_sigint) sigint.emplace();

@@ -117,6 +117,7 @@ void Model::reset_metrics() {
 
 double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater) {
   const FlushDenormals flush;
+  const Graph::Use use(*graph_, compute_grads ? Graph::Use::kWrites : Graph::Use::kReads);
   graph_->forward(ws, batch.x, compute_grads, &step_rng());
   if (compute_grads) graph_->zero_grads(ws, updater ? &update_plan_ : nullptr);
   const size_t outputs = graph_->output_nodes().size();
@@ -198,6 +199,7 @@ double Model::traced_loss_step(size_t k, ConstView y_true, ConstView y_pred, con
 // the update, then the weight constraints.
 void Model::train_step(const Data& batch) {
   const FlushDenormals flush;
+  const Graph::Use use(*graph_, Graph::Use::kWrites);  // the update too, not only step_loss
   float* params = graph_->params();
   float* grads = graph_->grads();
   if (optimizer_->updates_by_range()) {
@@ -222,6 +224,7 @@ void Model::train_step(const Data& batch) {
 
 bool Model::train_step_data_parallel(const Data& local, bool stop) {
   const FlushDenormals flush;
+  const Graph::Use use(*graph_, Graph::Use::kWrites);
   const int64_t count = graph_->param_count();
   float* params = graph_->params();
   float* grads = graph_->grads();

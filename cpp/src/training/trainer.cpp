@@ -144,6 +144,7 @@ ShardPlan plan_shards(Communicator& comm, bool auto_shard, Index rows, int64_t b
 }  // namespace
 
 void Model::fit(const Data& train, const Data* validation, const FitOptions& options, const FitHooks& hooks) {
+  const LoopScope scope(*this, "fit");
   require_compiled();
   if (options.batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(options.batch_size));
@@ -275,6 +276,7 @@ void Model::start_data_parallel() {
 }
 
 Logs Model::evaluate(const Data& data, int64_t batch_size, const LoopHooks& hooks) {
+  const LoopScope scope(*this, "evaluate");
   require_compiled();
   if (batch_size <= 0)
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
@@ -317,6 +319,7 @@ Logs Model::run_evaluation(const Data& all, int64_t batch_size, const LoopHooks&
 }
 
 Logs Model::train_on_batch(const Data& given, const std::vector<std::pair<int64_t, double>>& class_weight) {
+  const LoopScope scope(*this, "train_on_batch");
   require_compiled();
   check_data(given, true);
   std::vector<float> class_sample_weights;
@@ -333,6 +336,7 @@ Logs Model::train_on_batch(const Data& given, const std::vector<std::pair<int64_
 }
 
 Logs Model::test_on_batch(const Data& data) {
+  const LoopScope scope(*this, "test_on_batch");
   require_compiled();
   check_data(data, true);
   resolve(data);

@@ -30,6 +30,10 @@ struct WeightSpec {
 // their ownership, so its pointers stay valid even when the graph is gone.
 struct WeightStorage {
   Buffer params, grads;
+  // Computations running on these buffers (Graph::Use), and whether one of them writes (a
+  // training step): a layer is not moved away while any runs, and a writer runs alone.
+  std::atomic<int> users{0};
+  std::atomic<int> writers{0};
 };
 
 // Takes a layer's weight gradients during backward, range by range, and updates the matching
