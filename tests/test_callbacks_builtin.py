@@ -231,6 +231,31 @@ def test_model_checkpoint_argument_errors(tmp_path):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(str(tmp_path / "dir.keras"))])
 
 
+def test_model_checkpoint_best_only_with_an_array_monitor_saves_every_epoch(tmp_path):
+    x, y = data(20)
+    model = small_model()
+    arrays = scripted("val_loss", [np.array([1.0, 2.0]), np.array([3.0, 2.0])])
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m{epoch}.h5"), save_best_only=True)
+    with pytest.warns(UserWarning) as record:
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[arrays, cb])
+    assert [str(w.message) for w in record if "scalar" in str(w.message)] == [
+        "Can save best model only when `monitor` is a scalar value. Received: [1. 2.]. Falling back to "
+        "`save_best_only=False`.",
+        "Can save best model only when `monitor` is a scalar value. Received: [3. 2.]. Falling back to "
+        "`save_best_only=False`."]
+    assert sorted(os.listdir(tmp_path)) == ["m1.h5", "m2.h5"]  # even the worse second epoch
+    assert cb.best is None
+
+
+@pytest.mark.parametrize("save_freq", [True, False])
+def test_model_checkpoint_save_freq_bool_saves_every_batch_as_in_keras(tmp_path, save_freq):
+    x, y = data(40)
+    model = small_model()
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}-b{batch}.h5"), save_freq=save_freq)
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0, callbacks=[cb])
+    assert sorted(os.listdir(tmp_path)) == ["e1-b1.h5", "e1-b2.h5", "e2-b1.h5", "e2-b2.h5"]
+
+
 # --------------------------------------------------------------------------------------------
 # CSVLogger, TerminateOnNaN, History, ProgbarLogger
 # --------------------------------------------------------------------------------------------
@@ -397,21 +422,103 @@ def test_backup_and_restore_options(tmp_path):
         keras.callbacks.BackupAndRestore(str(tmp_path), save_freq="batch")
 
 
-def test_backup_and_restore_falls_back_to_the_previous_backup(tmp_path):
+def test_backup_and_restore_signature_is_keras_s():
+    # the third positional argument is double_checkpoint, the fourth delete_checkpoint
+    cb = keras.callbacks.BackupAndRestore("b", "epoch", True, False)
+    assert (cb.save_freq, cb.double_checkpoint, cb.delete_checkpoint) == ("epoch", True, False)
+    cb = keras.callbacks.BackupAndRestore("b", "epoch", False)
+    assert (cb.double_checkpoint, cb.delete_checkpoint) == (False, True)
+    assert keras.callbacks.BackupAndRestore("b").double_checkpoint is False
+    # a bool is an integer to Keras: True and False save after every batch
+    for save_freq in (True, False):
+        assert keras.callbacks.BackupAndRestore("b", save_freq=save_freq).save_freq is save_freq
+
+
+@pytest.mark.parametrize("save_freq", [True, False])
+def test_backup_and_restore_save_freq_bool_backs_up_every_batch(tmp_path, save_freq):
     x, y = data(40)
-    model = small_model()
+    backup = tmp_path / "b"
+    seen = []
+    peek = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(json.loads((backup / "training_metadata.json").read_text())))
+    small_model().fit(x, y, batch_size=20, epochs=2, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(str(backup), save_freq=save_freq), peek])
+    assert seen == [{"epoch": 0, "batch": 0}, {"epoch": 0, "batch": 1}, {"epoch": 1, "batch": 0},
+                    {"epoch": 1, "batch": 1}]
+
+
+def interrupted_backup(tmp_path, **kwargs):
+    """A backup left by a fit interrupted before epoch index 3, and the weights after each epoch."""
+    x, y = data(40)
     backup = tmp_path / "b"
     per_epoch = WeightsPerEpoch()
     with pytest.raises(RuntimeError):
-        model.fit(x, y, epochs=5, verbose=0,
-                  callbacks=[keras.callbacks.BackupAndRestore(str(backup)), per_epoch, InterruptAt(3)])
-    (backup / "latest.weights.h5").write_bytes(b"truncated")  # a crash while writing it
+        small_model().fit(x, y, epochs=5, verbose=0, callbacks=[
+            keras.callbacks.BackupAndRestore(str(backup), **kwargs), per_epoch, InterruptAt(3)])
+    return backup, per_epoch.weights
+
+
+def backup_files(backup):
+    return {p.name: p.read_bytes() for p in sorted(backup.iterdir())}
+
+
+def test_backup_and_restore_keeps_one_backup_unless_double_checkpoint(tmp_path):
+    backup, _ = interrupted_backup(tmp_path / "single")
+    assert sorted(backup_files(backup)) == ["latest.weights.h5", "training_metadata.json"]
+    backup, _ = interrupted_backup(tmp_path / "double", double_checkpoint=True)
+    assert sorted(backup_files(backup)) == ["latest.weights.h5", "latest.weights.h5.bkp", "training_metadata.json",
+                                            "training_metadata.json.bkp"]
+    assert json.loads((backup / "training_metadata.json.bkp").read_text()) == {"epoch": 2, "batch": 0}
+
+
+@pytest.mark.parametrize("damaged", ["latest.weights.h5", "training_metadata.json"])
+def test_backup_and_restore_falls_back_to_the_previous_backup(tmp_path, damaged):
+    x, y = data(40)
+    backup, weights = interrupted_backup(tmp_path, double_checkpoint=True)
+    (backup / damaged).write_bytes(b"{trunc")  # unreadable, e.g. a disk error
+    model = small_model()
+    seen = []
+    history = model.fit(x, y, epochs=5, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True, delete_checkpoint=False),
+        keras.callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append(model.get_weights()))])
+    assert history.epoch == [2, 3, 4]  # the previous backup, taken after epoch index 1
+    assert_weights_equal(seen[0], weights[1])
+    assert json.loads((backup / "training_metadata.json").read_text()) == {"epoch": 5, "batch": 0}
+
+
+def test_backup_and_restore_a_model_that_does_not_fit_changes_no_backup(tmp_path):
+    # a fit started by mistake with another architecture: its error, and every backup file as
+    # it was, so that the right model then resumes from the newest backup
+    x, y = data(40)
+    backup, weights = interrupted_backup(tmp_path, double_checkpoint=True)
+    before = backup_files(backup)
+    other = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(1)])
+    other.compile("adam", "mse")
+    with pytest.raises(OSError, match="latest.weights.h5"):
+        other.fit(x, y, epochs=5, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    assert backup_files(backup) == before
+    # so also when the newest is unreadable and the previous does not fit either
+    (backup / "latest.weights.h5").write_bytes(b"trunc")
+    before = backup_files(backup)
+    with pytest.raises(OSError, match="truncated or empty file"):
+        other.fit(x, y, epochs=5, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    assert backup_files(backup) == before
+    # and without a previous backup the unreadable newest is an error, left as it is
+    (backup / "latest.weights.h5.bkp").unlink()
+    with pytest.raises(OSError, match="truncated or empty file"):
+        small_model().fit(x, y, epochs=5, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    assert (backup / "latest.weights.h5").read_bytes() == b"trunc"
+    # an intact backup: the right model resumes where the interrupted fit stopped
+    backup, weights = interrupted_backup(tmp_path / "again")
+    with pytest.raises(OSError):
+        other.fit(x, y, epochs=5, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    model = small_model()
     seen = []
     history = model.fit(x, y, epochs=5, verbose=0, callbacks=[
         keras.callbacks.BackupAndRestore(str(backup)),
         keras.callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append(model.get_weights()))])
-    assert history.epoch == [2, 3, 4]  # the previous backup, taken after epoch index 1
-    assert_weights_equal(seen[0], per_epoch.weights[1])
+    assert history.epoch == [3, 4]
+    assert_weights_equal(seen[0], weights[2])
 
 
 def test_backup_and_restore_needs_a_built_model(tmp_path):

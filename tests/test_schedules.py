@@ -355,6 +355,21 @@ def test_learning_rate_scheduler_one_argument_form_and_bad_return():
         callbacks=[keras.callbacks.LearningRateScheduler(lambda e, lr: np.float32(0.5))]).history["learning_rate"][0]
 
 
+def test_learning_rate_scheduler_refuses_a_rate_that_overflows_float32():
+    # 1e300 is a finite float, but the optimizer's float32 rate would be inf and the weights NaN
+    model = one_weight_model(keras.optimizers.SGD(learning_rate=0.2))
+    x, y = np.ones((2, 1), "float32"), np.ones((2, 1), "float32")
+    with pytest.raises(ValueError, match="The output of the `schedule` function should be finite in float32, the "
+                                         "learning rate's dtype. Got: 1e\\+300"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda e, lr: 1e300)])
+    assert model.optimizer.learning_rate == f32(0.2)
+    assert model.get_weights()[0][0, 0] == 0.0
+    # the largest float32 is still a rate
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(
+        lambda e, lr: float(np.finfo(np.float32).max))])
+    assert model.optimizer.learning_rate == np.finfo(np.float32).max
+
+
 # --------------------------------------------------------------------------------------------
 # ReduceLROnPlateau
 # --------------------------------------------------------------------------------------------
@@ -410,17 +425,40 @@ def test_reduce_lr_on_plateau_cooldown_and_min_lr(capsys):
     assert final == f32(0.1)
 
 
-def test_reduce_lr_on_plateau_auto_mode_acc_means_max_and_errors():
-    model = one_weight_model(keras.optimizers.SGD(learning_rate=0.1))
+def test_reduce_lr_on_plateau_auto_mode_follows_the_compiled_metric_and_errors():
+    # Keras 3 takes the direction from the compiled metric, as EarlyStopping does (Keras 2's
+    # rule, "acc" in the name means larger is better, cut the rate while an AUC rose).
     x, y = np.ones((2, 1), "float32"), np.ones((2, 1), "float32")
-    cb = keras.callbacks.ReduceLROnPlateau(monitor="val_acc", patience=1, factor=0.5)
-    model.fit(x, y, epochs=3, verbose=0, callbacks=[scripted("val_acc", [0.5, 0.6, 0.7]), cb])
-    assert model.optimizer.learning_rate == f32(0.1)  # rising accuracy is improvement
+    model = one_weight_model(keras.optimizers.SGD(learning_rate=0.1))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse", metrics=[keras.metrics.AUC()])
+    cb = keras.callbacks.ReduceLROnPlateau(monitor="val_auc", patience=1, factor=0.5)
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[scripted("val_auc", [0.5, 0.6, 0.7, 0.8]), cb])
+    assert model.optimizer.learning_rate == f32(0.1)  # a rising AUC is an improvement
+    # a name alone decides nothing: "val_acc" is not a compiled metric here
+    with pytest.raises(ValueError, match="ReduceLROnPlateau callback received monitor=val_acc, but Keras isn't able "
+                                         "to automatically determine whether that metric should be maximized or "
+                                         "minimized. Pass `mode='max'`"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[
+            scripted("val_acc", [0.5]), keras.callbacks.ReduceLROnPlateau(monitor="val_acc")])
+    with pytest.warns(UserWarning, match="ReduceLROnPlateau mode 'bogus' is unknown, fallback to auto mode."):
+        assert keras.callbacks.ReduceLROnPlateau(mode="bogus").mode == "auto"
     with pytest.raises(ValueError, match="ReduceLROnPlateau does not support a factor >= 1.0. Received factor=1.0"):
         keras.callbacks.ReduceLROnPlateau(factor=1.0)
+    model = one_weight_model(keras.optimizers.SGD(learning_rate=0.1))
     with pytest.warns(UserWarning, match="Learning rate reduction is conditioned on metric `val_loss` which is not "
                                          "available. Available metrics are: loss,learning_rate."):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.ReduceLROnPlateau()])
+
+
+def test_reduce_lr_on_plateau_negative_min_delta_and_a_nan_first_epoch():
+    # min_delta is taken as its absolute value: flat values are no improvement
+    _, final = plateau_run([1.0] * 4, patience=1, factor=0.5, min_delta=-0.5)
+    assert final == f32(0.1 * 0.5 ** 3)
+    # `best` starts empty: a NaN first epoch becomes the best rather than a non-improvement that
+    # would cut the rate at once; nothing improves on NaN afterwards (Keras's behaviour)
+    lrs, final = plateau_run([float("nan"), 1.0, 0.9, 0.8], patience=1, factor=0.5)
+    assert lrs == pytest.approx([0.1, 0.1, 0.05, 0.025], rel=1e-6)
+    assert final == f32(0.0125)
 
 
 def test_learning_rate_reads_like_keras_s_variable():

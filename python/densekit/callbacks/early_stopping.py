@@ -23,15 +23,6 @@ class EarlyStopping(MonitorCallback):
         self.best_weights = None
         self.start_from_epoch = start_from_epoch
 
-    def _unknown_mode_message(self, mode):
-        return f"EarlyStopping mode {mode} is unknown, fallback to auto mode."
-
-    def _auto_mode_message(self):
-        return (f"EarlyStopping callback received monitor={self.monitor} but Keras isn't able to automatically "
-                "determine whether that metric should be maximized or minimized. Pass `mode='max'` in order to do "
-                "early stopping based on the highest metric value, or pass `mode='min'` in order to use the "
-                "lowest value.")
-
     def on_train_begin(self, logs=None):
         # Reusable across fits.
         self.wait = 0

@@ -25,6 +25,13 @@ class LearningRateScheduler(Callback):
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {learning_rate}")
+        if np.isfinite(learning_rate):
+            with np.errstate(over="ignore"):
+                overflows = not np.isfinite(np.float32(learning_rate))
+            # The optimizer keeps the rate in float32, where this becomes inf and the weights NaN.
+            if overflows:
+                raise ValueError("The output of the `schedule` function should be finite in float32, the learning "
+                                 f"rate's dtype. Got: {learning_rate}")
         optimizer.learning_rate = learning_rate
         return learning_rate
 

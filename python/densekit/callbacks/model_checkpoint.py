@@ -7,6 +7,8 @@ the path is the user's choice for every epoch, so one warning per save would be 
 import os
 import warnings
 
+import numpy as np
+
 from densekit import saving
 from densekit.saving import keras_layout
 from densekit.callbacks.monitor_callback import MonitorCallback
@@ -27,7 +29,8 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         self.save_weights_only = save_weights_only
         self._init_save_frequency(save_freq)
         self._current_epoch = 0
-        if self.save_freq != "epoch" and (isinstance(self.save_freq, bool) or not isinstance(self.save_freq, int)):
+        # A bool is an int here as in Keras: True and False both save after every batch.
+        if self.save_freq != "epoch" and not isinstance(self.save_freq, int):
             raise ValueError(f"Unrecognized save_freq: {self.save_freq}. "
                              "Expected save_freq are 'epoch' or integer values")
         if save_weights_only:
@@ -67,6 +70,10 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
+            return True
+        if np.ndim(current) > 0:
+            warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
+                          "Falling back to `save_best_only=False`.", stacklevel=2)
             return True
         if self.monitor_op is None:  # saving by batch before the first epoch ended
             self._set_monitor_op()

@@ -6,6 +6,17 @@ import warnings
 from densekit.callbacks.callback import Callback
 
 
+def _wraps_a_loss(model, name):
+    """Whether the compiled metric keyed ``name`` computes a built-in loss (kl_divergence,
+    poisson...): Keras minimises every metric that wraps one of its losses, though the metric
+    itself declares no direction."""
+    for cores in getattr(model, "_compiled_metrics", None) or ():
+        for core in cores:
+            if (core.identifier or core.name) == name and getattr(core.loss, "identifier", ""):
+                return True
+    return False
+
+
 def monitor_direction(model, monitor):
     """``operator.lt`` (smaller is better), ``operator.gt`` (larger is better) or None (unknown)
     for mode="auto": "loss" and "val_loss" go down; otherwise the compiled metric named exactly
@@ -13,6 +24,8 @@ def monitor_direction(model, monitor):
     name = monitor[4:] if monitor.startswith("val_") else monitor
     op = operator.lt if name == "loss" else None
     direction = getattr(model, "_metric_directions", {}).get(name)
+    if direction is None and _wraps_a_loss(model, name):
+        direction = "down"
     if direction == "up":
         op = operator.gt
     elif direction == "down":
@@ -21,14 +34,15 @@ def monitor_direction(model, monitor):
 
 
 class MonitorCallback(Callback):
-    """Base of callbacks that watch a quantity (ModelCheckpoint): ``monitor``, ``mode``
-    ("auto", "min", "max"), ``best`` (starts at ``baseline``; None counts as beaten by
-    anything) and ``min_delta`` (absolute)."""
+    """Base of callbacks that watch a quantity (EarlyStopping, ModelCheckpoint,
+    ReduceLROnPlateau): ``monitor``, ``mode`` ("auto", "min", "max"), ``best`` (starts at
+    ``baseline``; None counts as beaten by anything) and ``min_delta`` (absolute)."""
 
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            warnings.warn(self._unknown_mode_message(mode), stacklevel=2)
+            warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode.",
+                          stacklevel=2)
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
@@ -44,19 +58,13 @@ class MonitorCallback(Callback):
         else:
             self.monitor_op = monitor_direction(self.model, self.monitor)
             if self.monitor_op is None:
-                raise ValueError(self._auto_mode_message())
+                raise ValueError(
+                    f"{self.__class__.__name__} callback received monitor={self.monitor}, but Keras isn't able to "
+                    "automatically determine whether that metric should be maximized or minimized. Pass "
+                    "`mode='max'` in order to monitor based on the highest metric value, or pass `mode='min'` in "
+                    "order to use the lowest value.")
         if self.monitor_op is operator.lt:
             self.min_delta *= -1
-
-    # Keras words these per class (EarlyStopping keeps its older wording).
-    def _unknown_mode_message(self, mode):
-        return f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode."
-
-    def _auto_mode_message(self):
-        return (f"{self.__class__.__name__} callback received monitor={self.monitor}, but Keras isn't able to "
-                "automatically determine whether that metric should be maximized or minimized. Pass "
-                "`mode='max'` in order to monitor based on the highest metric value, or pass `mode='min'` in "
-                "order to use the lowest value.")
 
     def _is_improvement(self, monitor_value, reference_value):
         if reference_value is None:

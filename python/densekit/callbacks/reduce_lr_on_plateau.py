@@ -4,44 +4,33 @@ import warnings
 
 import numpy as np
 
-from densekit.callbacks.callback import Callback
+from densekit.callbacks.monitor_callback import MonitorCallback
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiplies the learning rate by ``factor`` after ``patience`` epochs without an
     improvement of ``monitor`` larger than ``min_delta`` (absolute), then waits ``cooldown``
-    epochs; never below ``min_lr``. Adds ``learning_rate`` to the epoch logs."""
+    epochs; never below ``min_lr``. In mode="auto" the compiled metric's direction decides, as
+    for EarlyStopping (Keras 3; Keras 2 looked for "acc" in the name). Adds ``learning_rate`` to
+    the epoch logs."""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0, **kwargs):
-        super().__init__()
-        self.monitor = monitor
+        super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         self.factor = factor
         self.min_lr = min_lr
-        self.min_delta = min_delta
         self.patience = patience
         self.verbose = verbose
         self.cooldown = cooldown
         self.cooldown_counter = 0
         self.wait = 0
-        self.best = 0
-        self.mode = mode
-        self.monitor_op = None
-        self._reset()
 
     def _reset(self):
-        if self.mode not in {"auto", "min", "max"}:
-            warnings.warn(f"Learning rate reduction mode {self.mode} is unknown, fallback to auto mode.", stacklevel=2)
-            self.mode = "auto"
-        # Keras's rule here is the name: "acc" anywhere in it means larger is better.
-        if self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor):
-            self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
-            self.best = np.inf
-        else:
-            self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
-            self.best = -np.inf
+        # `best` starts empty, so the first value (even NaN) is taken as it is, never counted as
+        # a non-improvement.
+        self.best = None
         self.cooldown_counter = 0
         self.wait = 0
 
@@ -49,6 +38,8 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:  # the compiled metrics are known by now
+            self._set_monitor_op()
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
         current = logs.get(self.monitor)
@@ -59,7 +50,7 @@ class ReduceLROnPlateau(Callback):
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
-        if self.monitor_op(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.wait = 0
         elif not self.in_cooldown():
