@@ -103,6 +103,40 @@ def test_thread_count_setting():
         keras.config.set_num_threads(before)
 
 
+def test_thread_count_is_capped_and_extra_threads_rest_when_it_drops():
+    before = keras.config.get_num_threads()
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(4096, 64)).astype(np.float32), rng.integers(0, 10, 4096)
+
+    def epoch_seconds_and_weights():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(128, activation="relu"),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+            best = min(best, time.perf_counter() - start)
+        return best, model.get_weights()
+
+    try:
+        keras.config.set_num_threads(100000)  # an OS thread each: a mistake, not a machine
+        assert keras.config.get_num_threads() == 256
+        keras.config.set_num_threads(2)
+        alone, weights = epoch_seconds_and_weights()
+        keras.config.set_num_threads(64)
+        epoch_seconds_and_weights()
+        keras.config.set_num_threads(2)
+        after, weights_after = epoch_seconds_and_weights()
+        # The 62 helpers beyond 2 park: awake, they polled for every job and ran 2 threads 6x slower.
+        assert after < 3 * alone, f"2 threads after 64: {after:.3f} s an epoch, {alone:.3f} s before"
+        assert all(np.array_equal(a, b) for a, b in zip(weights, weights_after))
+    finally:
+        keras.config.set_num_threads(before)
+
+
 def rss_kib():
     with open("/proc/self/status") as status:
         for line in status:

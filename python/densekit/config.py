@@ -12,7 +12,8 @@ _threads_chosen = False  # by set_num_threads (densekit.distribution leaves the 
 
 
 def set_num_threads(n):
-    """Threads of densekit's own pool (default: OMP_NUM_THREADS, else all cores)."""
+    """Threads of densekit's own pool (default: OMP_NUM_THREADS, else all cores; at most 256).
+    Lowering it parks the extra threads until it rises again."""
     global _threads_chosen
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"`n` must be a positive integer. Received: n={n!r}")
