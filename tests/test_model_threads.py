@@ -133,6 +133,30 @@ def test_a_second_thread_is_refused_while_the_model_evaluates(second):
     assert results == [reference]  # the evaluation's figures, untouched by the refused calls
 
 
+def test_an_inference_call_runs_beside_an_evaluation_on_another_thread():
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = _data(512)
+    expected = model.predict(x[:3], verbose=0)
+    started, outputs = threading.Event(), []
+
+    class Slow(keras.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            started.set()
+
+        def on_test_batch_end(self, batch, logs=None):
+            threading.Event().wait(0.002)
+
+    def call_meanwhile(done):
+        assert started.wait(60)
+        while not done.is_set():
+            outputs.append(np.asarray(model([x[:3]])))  # an inference call is predict's pass, on its own workspace
+
+    error = _run_beside(lambda: model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[Slow()]), call_meanwhile)
+    assert error is None and outputs and all(np.array_equal(o, expected) for o in outputs)
+
+
 def test_a_callback_may_still_evaluate_and_predict_its_own_model():
     keras.utils.set_random_seed(3)
     model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(10, activation="softmax")])
