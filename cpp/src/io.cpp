@@ -140,6 +140,7 @@ Shape with_rows(Index rows, const Shape& shape) {
 
 std::string encode(const Model& model, bool weights_only) {
   const Graph& g = model.graph();
+  const Graph::Use use(g, Graph::Use::kReads);  // a model sharing layers with it may be training
   std::vector<TensorOut> tensors;
   for (const auto& r : g.weights()) tensors.push_back(tensor(weight_key(r), kF32, r.spec.shape, g.params() + r.offset, r.size));
   auto optimizer = model.optimizer_ptr();
@@ -382,6 +383,7 @@ const TensorIn& require(const Parsed& p, const std::string& name, const std::str
 void restore_state(Model& model, const Parsed& p, bool with_optimizer, const std::string& what,
                    const std::vector<std::string>* weight_names) {
   Graph& g = model.graph();
+  const Graph::Use use(g, Graph::Use::kWrites);
   const auto& records = g.weights();
   for (size_t i = 0; i < records.size(); ++i) {
     const WeightRecord& r = records[i];

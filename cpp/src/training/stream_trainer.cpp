@@ -74,7 +74,10 @@ void Model::fit(BatchStream& train, BatchStream* validation, const FitOptions& o
     if (stop) break;
   }
   check_interrupt();
-  if (trained) optimizer_->finalize(graph_->params());
+  if (trained) {
+    const Graph::Use use(*graph_, Graph::Use::kWrites);  // as at the end of the array fit
+    optimizer_->finalize(graph_->params());
+  }
 }
 
 Logs Model::evaluate(BatchStream& data, const LoopHooks& hooks) {

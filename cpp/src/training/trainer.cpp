@@ -240,6 +240,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
       reduce_accumulators();
       // Layers' own state (BatchNormalization's moving statistics) follows each process's
       // rows: rank 0's is kept everywhere, so the weights stay identical.
+      const Graph::Use use(*graph_, Graph::Use::kWrites);
       comm->broadcast(graph_->params(), int64_t(sizeof(float)) * graph_->param_count(), 0);
     }
     if (position == steps) position = 0;  // the next epoch starts a new pass
@@ -255,7 +256,12 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     if (stop) break;
   }
   check_interrupt();
-  if (options.epochs > 0) optimizer_->finalize(graph_->params());
+  if (options.epochs > 0) {
+    // Outside a step, the weights are reached through a Use too: a model sharing layers with
+    // this one may be computing on another thread, and this one waits for it (Graph::Use).
+    const Graph::Use use(*graph_, Graph::Use::kWrites);
+    optimizer_->finalize(graph_->params());
+  }
 }
 
 void Model::set_distribution(DataParallel distribution) {
@@ -268,6 +274,7 @@ void Model::set_distribution(DataParallel distribution) {
 // from its own generator.
 void Model::start_data_parallel() {
   Communicator& comm = *distribution_.communicator;
+  const Graph::Use use(*graph_, Graph::Use::kWrites);
   comm.broadcast(graph_->params(), int64_t(sizeof(float)) * graph_->param_count(), 0);
   std::array<uint64_t, 4> state = rng_.state();
   comm.broadcast(state.data(), int64_t(sizeof(state)), 0);
