@@ -35,6 +35,21 @@ def _run_beside(background, foreground):
     return errors[0] if errors else None
 
 
+class _SlowEvaluation(keras.callbacks.Callback):
+    """Sets `started` when an evaluation begins, then keeps it going (2 ms a batch) while another
+    thread acts on the model."""
+
+    def __init__(self, started):
+        super().__init__()
+        self.started = started
+
+    def on_test_begin(self, logs=None):
+        self.started.set()
+
+    def on_test_batch_end(self, batch, logs=None):
+        threading.Event().wait(0.002)
+
+
 def _data(rows=1024, cols=32, seed=0):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((rows, cols)).astype(np.float32), rng.integers(0, 10, rows)
@@ -111,13 +126,6 @@ def test_a_second_thread_is_refused_while_the_model_evaluates(second):
              "call": lambda: model(x[:64], training=True)}
     started, refused, results = threading.Event(), [], []
 
-    class Slow(keras.callbacks.Callback):  # keeps the evaluation going while the other thread tries
-        def on_test_begin(self, logs=None):
-            started.set()
-
-        def on_test_batch_end(self, batch, logs=None):
-            threading.Event().wait(0.002)
-
     def keep_trying(done):
         assert started.wait(60)
         while not done.is_set():
@@ -126,7 +134,7 @@ def test_a_second_thread_is_refused_while_the_model_evaluates(second):
             except RuntimeError as error:
                 refused.append(str(error))
 
-    error = _run_beside(lambda: results.append(model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[Slow()])),
+    error = _run_beside(lambda: results.append(model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[_SlowEvaluation(started)])),
                         keep_trying)
     assert error is None
     assert refused and all("in another thread" in message for message in refused)
@@ -141,19 +149,12 @@ def test_an_inference_call_runs_beside_an_evaluation_on_another_thread():
     expected = model.predict(x[:3], verbose=0)
     started, outputs = threading.Event(), []
 
-    class Slow(keras.callbacks.Callback):
-        def on_test_begin(self, logs=None):
-            started.set()
-
-        def on_test_batch_end(self, batch, logs=None):
-            threading.Event().wait(0.002)
-
     def call_meanwhile(done):
         assert started.wait(60)
         while not done.is_set():
             outputs.append(np.asarray(model([x[:3]])))  # an inference call is predict's pass, on its own workspace
 
-    error = _run_beside(lambda: model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[Slow()]), call_meanwhile)
+    error = _run_beside(lambda: model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[_SlowEvaluation(started)]), call_meanwhile)
     assert error is None and outputs and all(np.array_equal(o, expected) for o in outputs)
 
 
