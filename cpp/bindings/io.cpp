@@ -39,8 +39,10 @@ void init_io(py::module_& m) {
   }, py::arg("bytes"), py::arg("compile") = true);
   m.def("save_weights", [](const std::shared_ptr<Model>& model, const std::string& path) { save_weights(*model, path); },
         py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
-  m.def("load_weights", [](const std::shared_ptr<Model>& model, const std::string& path) { load_weights(*model, path); },
-        py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
+  m.def("load_weights", [](const std::shared_ptr<Model>& model, const std::string& path, bool skip_mismatch) {
+    py::gil_scoped_release release;
+    return load_weights(*model, path, skip_mismatch);
+  }, py::arg("model"), py::arg("path"), py::arg("skip_mismatch") = false);
 }
 
 }  // namespace densekit_py

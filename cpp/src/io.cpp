@@ -379,41 +379,99 @@ const TensorIn& require(const Parsed& p, const std::string& name, const std::str
   return it->second;
 }
 
-// Copies tensor data into the model: weights, optimizer state and generator state.
-void restore_state(Model& model, const Parsed& p, bool with_optimizer, const std::string& what,
-                   const std::vector<std::string>* weight_names) {
-  Graph& g = model.graph();
-  const Graph::Use use(g, Graph::Use::kWrites);
+std::string shape_text(const Shape& shape) {
+  std::string out = "(";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + (shape.size() == 1 ? ",)" : ")");
+}
+
+// A stored tensor for each weight (null: skipped), for each optimizer slot of each trainable
+// weight, and the optimizer's and generator's scalars: everything a file gives the model, found
+// and checked before anything is copied, so that a refused file leaves the model as it was.
+struct StatePlan {
+  std::vector<const TensorIn*> weights;
+  std::vector<std::vector<const TensorIn*>> slots;  // [slot][weight], null for a weight not trained
+  const TensorIn* iterations = nullptr;
+  const TensorIn* rule_state = nullptr;
+  const TensorIn* rng = nullptr;
+  std::vector<std::string> skipped;
+};
+
+// With `skip_mismatch`, a weight stored with another shape is left out (and described in
+// `skipped`) rather than refused, and so is the whole optimizer state if one of its slots then
+// no longer fits: half a state would pair moments with the wrong weights.
+StatePlan plan_state(Model& model, const Parsed& p, bool with_optimizer, const std::string& what,
+                     const std::vector<std::string>* weight_names, bool skip_mismatch) {
+  const Graph& g = model.graph();
   const auto& records = g.weights();
+  auto key = [&](size_t i) { return weight_names ? (*weight_names)[i] : weight_key(records[i]); };
+  auto differs = [&](const std::string& name, const Shape& shape) {
+    const auto it = p.tensors.find(name);
+    return skip_mismatch && it != p.tensors.end() && it->second.dtype == "F32" && it->second.shape != shape;
+  };
+  StatePlan plan;
   for (size_t i = 0; i < records.size(); ++i) {
-    const WeightRecord& r = records[i];
-    const std::string name = weight_names ? (*weight_names)[i] : weight_key(r);
-    const TensorIn& t = require(p, name, "F32", r.spec.shape, what);
-    std::memcpy(g.params() + r.offset, t.data, t.bytes);
+    const Shape& shape = records[i].spec.shape;
+    if (differs(key(i), shape)) {
+      plan.weights.push_back(nullptr);
+      plan.skipped.push_back("'" + weight_key(records[i]) + "' (file: " + shape_text(p.tensors.at(key(i)).shape) +
+                             ", model: " + shape_text(shape) + ")");
+    } else {
+      plan.weights.push_back(&require(p, key(i), "F32", shape, what));
+    }
   }
   if (with_optimizer && model.compiled() && p.tensors.count("optimizer/iterations")) {
-    Optimizer& opt = model.optimizer();
-    opt.build(g.param_count(), g.trainable_segments(), model.graph_ptr());
-    int64_t it = 0;
-    std::memcpy(&it, require(p, "optimizer/iterations", "I64", {}, what).data, 8);
-    const auto names = slot_names(opt);
-    for (size_t s = 0; s < names.size(); ++s)
-      for (size_t i = 0; i < records.size(); ++i) {
+    const Optimizer& opt = model.optimizer();
+    plan.iterations = &require(p, "optimizer/iterations", "I64", {}, what);
+    for (const std::string& slot : slot_names(opt)) {
+      plan.slots.emplace_back(records.size(), nullptr);
+      for (size_t i = 0; i < records.size() && plan.iterations; ++i) {
         const WeightRecord& r = records[i];
         if (!(r.spec.trainable && r.layer->trainable)) continue;
-        const std::string key = weight_names ? (*weight_names)[i] : weight_key(r);
-        const TensorIn& t = require(p, "optimizer/" + names[s] + "/" + key, "F32", r.spec.shape, what);
-        std::memcpy(opt.slots()[s].data() + r.offset, t.data, t.bytes);
+        const std::string name = "optimizer/" + slot + "/" + key(i);
+        if (differs(name, r.spec.shape)) {
+          plan.iterations = nullptr;  // the state is left whole
+          plan.skipped.push_back("the optimizer's state (its slots have the shapes of the skipped weights)");
+        } else {
+          plan.slots.back()[i] = &require(p, name, "F32", r.spec.shape, what);
+        }
       }
+    }
+    if (const char* state = opt.rule_state_name(); state && plan.iterations)
+      plan.rule_state = &require(p, std::string("optimizer/") + state, "F64", {}, what);
+  }
+  if (p.tensors.count("rng/state")) plan.rng = &require(p, "rng/state", "U64", {4}, what);
+  return plan;
+}
+
+// Copies a file's weights, optimizer state and generator state into the model, all checked
+// first (plan_state). Returns what skip_mismatch left out.
+std::vector<std::string> restore_state(Model& model, const Parsed& p, bool with_optimizer, const std::string& what,
+                                       const std::vector<std::string>* weight_names, bool skip_mismatch = false) {
+  Graph& g = model.graph();
+  const Graph::Use use(g, Graph::Use::kWrites);
+  StatePlan plan = plan_state(model, p, with_optimizer, what, weight_names, skip_mismatch);
+  const auto& records = g.weights();
+  for (size_t i = 0; i < records.size(); ++i)
+    if (const TensorIn* t = plan.weights[i]) std::memcpy(g.params() + records[i].offset, t->data, t->bytes);
+  if (plan.iterations) {
+    Optimizer& opt = model.optimizer();
+    opt.build(g.param_count(), g.trainable_segments(), model.graph_ptr());
+    for (size_t s = 0; s < plan.slots.size(); ++s)
+      for (size_t i = 0; i < records.size(); ++i)
+        if (const TensorIn* t = plan.slots[s][i]) std::memcpy(opt.slots()[s].data() + records[i].offset, t->data, t->bytes);
+    int64_t it = 0;
+    std::memcpy(&it, plan.iterations->data, 8);
     double u = 1.0;
-    if (const char* state = opt.rule_state_name()) std::memcpy(&u, require(p, std::string("optimizer/") + state, "F64", {}, what).data, 8);
+    if (plan.rule_state) std::memcpy(&u, plan.rule_state->data, 8);
     opt.restore_progress(it, u);
   }
-  if (p.tensors.count("rng/state")) {
+  if (plan.rng) {
     std::array<uint64_t, 4> state{};
-    std::memcpy(state.data(), require(p, "rng/state", "U64", {4}, what).data, 32);
+    std::memcpy(state.data(), plan.rng->data, 32);
     model.rng().set_state(state);
   }
+  return std::move(plan.skipped);
 }
 
 void check_probe(const Model& model, const Parsed& p, const std::string& what) {
@@ -514,7 +572,7 @@ Model load_model(const std::string& path, bool compile) { return std::move(*deco
 
 void save_weights(const Model& model, const std::string& path) { write_atomic(path, encode(model, true)); }
 
-void load_weights(Model& model, const std::string& path) {
+std::vector<std::string> load_weights(Model& model, const std::string& path, bool skip_mismatch) {
   const Parsed p = decode_file(path);
   // Matched in order, so a model rebuilt with other layer names still loads.
   std::vector<std::string> names;
@@ -525,7 +583,7 @@ void load_weights(Model& model, const std::string& path) {
   if (names.size() != model.graph().weights().size())
     bad(path, "it holds " + std::to_string(names.size()) + " weights but the model has " +
                   std::to_string(model.graph().weights().size()));
-  restore_state(model, p, true, path, &names);
+  return restore_state(model, p, true, path, &names, skip_mismatch);
 }
 
 }  // namespace densekit

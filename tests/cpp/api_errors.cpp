@@ -2,7 +2,10 @@
 // same messages as Python's. Prints one line per case.
 #include <densekit/densekit.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 template <class Fn>
 void expect(const char* name, Fn fn) {
@@ -55,6 +58,23 @@ int main(int argc, char** argv) {
     densekit::Sequential rms({densekit::layers::Input({2}), densekit::layers::RMSNormalization()});
     std::cout << "encoded: " << counts.predict(ids) << " " << unit.predict(v) << "\n";
     std::cout << "rms: " << rms.predict(v) << "\n";
+  }
+  {  // a 3-class head's weights into a 5-class model: refused whole, or loaded weight by weight
+    densekit::Sequential three({densekit::layers::Input({4}), densekit::layers::Dense(8), densekit::layers::Dense(3)});
+    densekit::Sequential five({densekit::layers::Input({4}), densekit::layers::Dense(8), densekit::layers::Dense(5)});
+    const std::string path = std::string(argv[1]) + ".weights";
+    densekit::save_weights(three, path);
+    auto params = [](const densekit::Model& m) {
+      return std::vector<float>(m.graph().params(), m.graph().params() + m.graph().param_count());
+    };
+    const std::vector<float> before = params(five);
+    expect("weights mismatch", [&] { densekit::load_weights(five, path); });
+    std::cout << "unchanged after refusal: " << (params(five) == before ? "yes" : "no") << "\n";
+    std::cout << "skipped:";
+    for (const std::string& part : densekit::load_weights(five, path, true)) std::cout << " " << part;
+    const std::vector<float> loaded = params(five), saved = params(three);
+    std::cout << "\nfirst layer loaded: " << (std::equal(saved.begin(), saved.begin() + 40, loaded.begin()) ? "yes" : "no")
+              << ", second kept: " << (std::equal(before.begin() + 40, before.end(), loaded.begin() + 40) ? "yes" : "no") << "\n";
   }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";

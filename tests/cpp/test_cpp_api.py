@@ -3,6 +3,7 @@ package (find_package(densekit) through `python -m densekit --cmake-dir`), run o
 from Python, and C++-trained files loaded in Python."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -149,6 +150,12 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
     np.testing.assert_allclose([float(v) for v in lines["rms"].split()], np.array([3, 4]) / np.sqrt(12.5 + 1e-6),
                                rtol=1e-6)
     assert float(lines["schedule at 5"]) == keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(5)
+    assert re.search(r"tensor 'dense_\d+/kernel' has shape \[8,3\] but the architecture needs \[8,5\]$",
+                     lines["weights mismatch"])
+    assert lines["unchanged after refusal"] == "yes"
+    assert re.fullmatch(r"'(dense_\d+)/kernel' \(file: \(8, 3\), model: \(8, 5\)\) '\1/bias' \(file: \(3,\), "
+                        r"model: \(5,\)\)", lines["skipped"])
+    assert lines["first layer loaded"] == "yes, second kept: yes"
 
 
 def test_predict_from_python_threads_with_the_gil_released(saved_model):

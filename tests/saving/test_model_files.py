@@ -314,6 +314,29 @@ def test_load_weights_skip_mismatch_in_densekits_format(data, tmp_path):
     assert same.optimizer.iterations == model.optimizer.iterations
 
 
+def test_a_refused_load_weights_leaves_the_model_as_it_was(data, tmp_path):
+    """Every tensor is checked before any is copied: a file whose second layer does not fit, or
+    whose optimizer state lacks a slot the model's optimizer needs, changes nothing (it had
+    replaced the weights read before the mismatch)."""
+    x, y = data
+    model = trained_model(data)
+    model.save_weights(tmp_path / "w.dk")
+    wider_head = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(5)])
+    wider_head.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    wider_head.fit(x, y, epochs=1, verbose=0)
+    centered = make_model(optimizers.RMSprop(centered=True), seed=9)
+    centered.fit(x, y, epochs=1, verbose=0)
+    for target, reason in [(wider_head, "dense_.*kernel' has shape \\[8,3\\]"), (centered, "average_gradient")]:
+        target.save_weights(tmp_path / "before.dk")  # weights, optimizer state and generator state
+        with pytest.raises(OSError, match=reason):
+            target.load_weights(tmp_path / "w.dk")
+        target.save_weights(tmp_path / "after.dk")
+        before, after = (safetensors.numpy.load_file(tmp_path / f"{n}.dk") for n in ("before", "after"))
+        assert before.keys() == after.keys() and any(n.startswith("optimizer/") for n in before)
+        for name in before:
+            np.testing.assert_array_equal(after[name], before[name], err_msg=name)
+
+
 def test_save_and_load_weights_refuse_unknown_arguments(data, tmp_path):
     """Keras's Model.save takes include_optimizer and save_format through **kwargs, and
     load_weights objects_to_skip and by_name; anything else is refused, not dropped."""

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace densekit {
 
@@ -31,6 +32,10 @@ Model load_model_from_bytes(const std::string& bytes, bool compile = true);
 
 // Weights (and optimizer state, when built) only, matched to the model's weights in order.
 void save_weights(const Model& model, const std::string& path);
-void load_weights(Model& model, const std::string& path);
+// Loads all or nothing: a file that does not fit throws IOError and leaves the model as it was.
+// `skip_mismatch`: a weight stored with another shape keeps the model's value instead (and so
+// does the optimizer's state, if its slots then do not fit); returns what was left out,
+// described. A different number of weights is refused either way: there is no pairing to trust.
+std::vector<std::string> load_weights(Model& model, const std::string& path, bool skip_mismatch = false);
 
 }  // namespace densekit

@@ -9,11 +9,10 @@ anything else as densekit's.
 """
 
 import os
-import tempfile
 import warnings
 
 from densekit import _core, distribution
-from densekit.saving import keras_files, keras_reader, keras_writer, native_bytes
+from densekit.saving import keras_files, keras_reader, keras_writer
 from densekit.utils.object_registration import custom_object_scope
 from densekit.saving.serialization_lib import wrap_core_model
 
@@ -132,14 +131,10 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if _is_keras_file(path):
         keras_files.load_weights(model, path, skip_mismatch)
         return
-    try:
-        _core.load_weights(model._core, path)
-    except OSError as error:
-        # Only the first mismatch is reported by the loader; the file itself has passed every
-        # other check by then (restore_state runs after parsing and the checksum).
-        if not skip_mismatch or "but the architecture needs" not in str(error):
-            raise
-        _load_native_weights_skipping(model, path, error)
+    skipped = _core.load_weights(model._core, path, skip_mismatch)
+    if skipped:
+        warnings.warn(f"'{path}': skip_mismatch=True: {len(skipped)} part(s) of the file do not fit the model and were "
+                      f"not loaded (they keep their current values): {'; '.join(skipped)}.", UserWarning, stacklevel=3)
 
 
 def _check_load_arguments(kwargs):
@@ -156,51 +151,3 @@ def _check_load_arguments(kwargs):
         raise NotImplementedError("by_name=True is not supported by densekit's load_weights: a legacy .h5 file's "
                                   "layers are matched to the model's in order, as Keras does by default.")
 
-
-def _load_native_weights_skipping(model, path, first_error):
-    """skip_mismatch for densekit's own weights files. The file's weights are matched to the
-    model's in order, so only a weight whose shape differs can be skipped: a different count
-    leaves no pairing to trust, and is refused (Keras's rule for the legacy layout)."""
-    source = f"'{path}'"
-    with open(path, "rb") as f:
-        _, stored = native_bytes.unpack(f.read())
-    with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
-        native_path = os.path.join(folder, "weights.dk")
-        _core.save_weights(model._core, native_path)  # the model's own: its layout, and the values kept
-        with open(native_path, "rb") as f:
-            metadata, own = native_bytes.unpack(f.read())
-        own_names = [n for names in native_bytes.layer_tensors(own).values() for n in names]
-        file_names = [n for names in native_bytes.layer_tensors(stored).values() for n in names]
-        if len(own_names) != len(file_names):
-            raise first_error
-        renamed = dict(zip(file_names, own_names))
-        tensors, skipped = {}, []
-        for file_name, name in renamed.items():
-            if stored[file_name].shape == own[name].shape:
-                tensors[name] = stored[file_name]
-            else:
-                tensors[name] = own[name]
-                skipped.append(f"'{name}' (file: {stored[file_name].shape}, model: {own[name].shape})")
-        optimizer, fits = {}, True
-        for file_name, array in stored.items():
-            if not file_name.startswith("optimizer/"):
-                continue
-            slot, _, weight = file_name[len("optimizer/"):].partition("/")
-            if weight in renamed:  # a slot of a weight: named as the model names the weight
-                fits = fits and array.shape == own[renamed[weight]].shape
-                file_name = f"optimizer/{slot}/{renamed[weight]}"
-            optimizer[file_name] = array
-        if not fits:
-            optimizer = {n: a for n, a in own.items() if n.startswith("optimizer/")}
-            if model._core.compiled:  # an uncompiled model has no optimizer state to restore
-                skipped.append("the optimizer's state (its slots have the shapes of the skipped weights)")
-        tensors.update(optimizer)
-        tensors.update({n: a for n, a in stored.items() if n.startswith("rng/")})
-        with open(native_path, "wb") as f:
-            f.write(native_bytes.pack(metadata, tensors))
-        try:
-            _core.load_weights(model._core, native_path)
-        except OSError as error:
-            raise OSError(str(error).replace(native_path, path)) from error
-    warnings.warn(f"{source}: skip_mismatch=True: {len(skipped)} part(s) of the file do not fit the model and were "
-                  f"not loaded (they keep their current values): {'; '.join(skipped)}.", UserWarning, stacklevel=4)
