@@ -281,26 +281,37 @@ def test_no_python_call_per_batch_unless_a_callback_needs_it(monkeypatch, tmp_pa
 # mode="auto"
 # --------------------------------------------------------------------------------------------
 
+def _user_metric(y_true, y_pred):
+    return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+
 def test_auto_mode_directions():
+    """Recorded from Keras 3.15.1: a string names the metric's class, which has a direction; a
+    function is wrapped in a MeanMetricWrapper, which goes down if the function is one of Keras's
+    losses and has no direction otherwise (the accuracy functions, a user's function)."""
     from densekit.callbacks.monitor_callback import monitor_direction
     import operator
 
     model = small_model(metrics=["accuracy", "mae", keras.metrics.AUC(), "binary_accuracy",
                                  keras.metrics.BinaryAccuracy(name="bacc"), "kl_divergence", "poisson",
-                                 keras.metrics.KLDivergence(name="kld"), keras.losses.poisson])
+                                 keras.metrics.KLDivergence(name="kld"), keras.losses.poisson,
+                                 keras.metrics.mean_squared_error, "categorical_accuracy", _user_metric])
     assert monitor_direction(model, "val_loss") is operator.lt
     assert monitor_direction(model, "loss") is operator.lt
     assert monitor_direction(model, "val_accuracy") is operator.gt
     assert monitor_direction(model, "mae") is operator.lt
     assert monitor_direction(model, "val_auc") is operator.gt
     assert monitor_direction(model, "bacc") is operator.gt
-    # compiled by its function name, binary_accuracy has no direction (as in Keras)
-    assert monitor_direction(model, "val_binary_accuracy") is None
+    assert monitor_direction(model, "val_binary_accuracy") is operator.gt
+    assert monitor_direction(model, "categorical_accuracy") is operator.gt
     assert monitor_direction(model, "val_f1") is None
-    # metrics that compute a loss declare no direction of their own; Keras minimises them all
-    for name in ("kl_divergence", "val_kl_divergence", "val_poisson", "kld"):
+    assert monitor_direction(model, "_user_metric") is None
+    for name in ("kl_divergence", "val_kl_divergence", "val_poisson", "kld", "mean_squared_error"):
         assert monitor_direction(model, name) is operator.lt
     assert monitor_direction(keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]), "val_kl_divergence") is None
+    by_function = small_model(metrics=[keras.metrics.binary_accuracy, keras.metrics.categorical_accuracy])
+    assert monitor_direction(by_function, "val_binary_accuracy") is None
+    assert monitor_direction(by_function, "categorical_accuracy") is None
 
 
 @requires_h5py

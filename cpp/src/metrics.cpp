@@ -231,10 +231,9 @@ bool Metric::has_direction() const {
     case MetricKind::Stateful:  // Keras's Metric has no direction unless the class gives one
       return false;
     case MetricKind::LossFunction:
-      if (loss.traced) return true;  // Keras's MeanMetricWrapper of a function: lower is better
-      return loss.kind != LossKind::KLDivergence && loss.kind != LossKind::Poisson;
+      return !loss.traced;  // every built-in loss goes down
     default:
-      return true;
+      return function_name.empty();  // compiled by name or as an object, its class decides
   }
 }
 

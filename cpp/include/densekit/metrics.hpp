@@ -48,8 +48,10 @@ class Metric {
   void set_name(std::string name) { name_ = std::move(name); }
   // The direction callbacks' mode="auto" uses: true when larger is better.
   bool higher_is_better() const;
-  // False for the metrics Keras gives no direction (the confusion counts, KLDivergence, Poisson):
-  // mode="auto" then cannot tell which way they improve.
+  // False for the metrics Keras gives no direction, where mode="auto" cannot tell which way
+  // they improve: the confusion counts, Mean, Sum, a stateful metric written in Python, and a
+  // function that is not one of Keras's losses (an accuracy function, or one written in Python),
+  // which Keras wraps in a MeanMetricWrapper without one (keras/src/metrics/reduction_metrics.py).
   bool has_direction() const;
 
   // Parameters (set before the first update).

@@ -6,17 +6,6 @@ import warnings
 from densekit.callbacks.callback import Callback
 
 
-def _wraps_a_loss(model, name):
-    """Whether the compiled metric keyed ``name`` computes a built-in loss (kl_divergence,
-    poisson...): Keras minimises every metric that wraps one of its losses, though the metric
-    itself declares no direction."""
-    for cores in getattr(model, "_compiled_metrics", None) or ():
-        for core in cores:
-            if (core.identifier or core.name) == name and getattr(core.loss, "identifier", ""):
-                return True
-    return False
-
-
 def monitor_direction(model, monitor):
     """``operator.lt`` (smaller is better), ``operator.gt`` (larger is better) or None (unknown)
     for mode="auto": "loss" and "val_loss" go down; otherwise the compiled metric named exactly
@@ -24,8 +13,6 @@ def monitor_direction(model, monitor):
     name = monitor[4:] if monitor.startswith("val_") else monitor
     op = operator.lt if name == "loss" else None
     direction = getattr(model, "_metric_directions", {}).get(name)
-    if direction is None and _wraps_a_loss(model, name):
-        direction = "down"
     if direction == "up":
         op = operator.gt
     elif direction == "down":

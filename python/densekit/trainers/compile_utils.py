@@ -185,12 +185,6 @@ def has_traced(loss, metrics, weighted_metrics):
                    if not isinstance(v, (str, dict))))
 
 
-# The accuracy functions: compiled by name they are wrapped without a direction, so
-# mode="auto" cannot tell which way they improve (Keras's behaviour); their classes can.
-_DIRECTIONLESS = {"binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-                  "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
-
-
 def metric_directions(metric_lists):
     """{name: "up" / "down" / None} of the compiled metrics, as callbacks' mode="auto" sees them:
     each under the name it was given by (a string or function) or its own name (an object)."""
@@ -198,8 +192,7 @@ def metric_directions(metric_lists):
     for cores in metric_lists:
         for core in cores:
             name = core.identifier or core.name
-            directions[name] = None if core.identifier in _DIRECTIONLESS or not core.has_direction else (
-                "up" if core.higher_is_better else "down")
+            directions[name] = ("up" if core.higher_is_better else "down") if core.has_direction else None
     return directions
 
 
