@@ -118,3 +118,52 @@ def test_bad_models(tmp_path):
         BatchPredictor(tmp_path / "missing.dk")(np.zeros((1, 2)))
     with pytest.raises(OSError, match="is not a valid densekit model file"):
         BatchPredictor(b"not a model")(np.zeros((1, 2)))
+
+
+def _structure(outputs):
+    """Each output's type, shape past the rows, and dtype, in the outputs' structure."""
+    if isinstance(outputs, dict):
+        return {name: _structure(o) for name, o in outputs.items()}
+    if isinstance(outputs, list):
+        return [_structure(o) for o in outputs]
+    return type(outputs), outputs.shape[1:], outputs.dtype
+
+
+def test_no_rows_give_empty_outputs_of_the_same_structure(model, x):
+    empty = BatchPredictor(model)(x[:0])
+    assert empty.shape == (0, 3) and _structure(empty) == _structure(model.predict(x[:5], verbose=0))
+    assert empty.dtype == np.float32
+    with pytest.raises(ValueError, match="incompatible"):
+        BatchPredictor(model)(np.zeros((0, 5)))  # the wrong columns are refused, rows or not
+
+    inputs = keras.Input((6,), name="x")
+    hidden = keras.layers.Dense(4, name="h")(inputs)
+    for outputs in ([hidden, keras.layers.Dense(2, name="o")(hidden)],
+                    {"h": hidden, "o": keras.layers.Dense(2, name="o2")(hidden)}):
+        several = BatchPredictor(keras.Model(inputs, outputs))
+        full, empty = several(x[:5]), several(x[:0])
+        assert _structure(empty) == _structure(full)
+        assert all(len(o) == 0 for o in (empty.values() if isinstance(empty, dict) else empty))
+
+
+def test_an_empty_dask_partition(model, x):
+    """docs/distributed.md's map_partitions recipe, on a frame whose filter empties a partition."""
+    pd = pytest.importorskip("pandas", reason="pandas is optional")
+    dd = pytest.importorskip("dask.dataframe", reason="dask is optional")
+    import dask
+
+    features, classes = [f"f{i}" for i in range(6)], ["p0", "p1", "p2"]
+
+    def probabilities(partition, predictor):
+        return pd.DataFrame(predictor(partition[features]), index=partition.index, columns=classes)
+
+    rows = pd.DataFrame(x[:30], columns=features).assign(keep=np.repeat([True, False, True], 10))
+    frame = dd.from_pandas(rows, npartitions=3)
+    frame = frame[frame["keep"]]
+    meta = pd.DataFrame({c: pd.Series(dtype="float32") for c in classes})
+    with dask.config.set(scheduler="synchronous"):
+        result = frame.map_partitions(probabilities, BatchPredictor(model), meta=meta).compute()
+    kept = rows[rows["keep"]]
+    # Rows predicted in other batches may differ in the last bit (the blocking of the products).
+    np.testing.assert_allclose(result.to_numpy(), model.predict(kept[features].to_numpy(), verbose=0), rtol=1e-6)
+    np.testing.assert_array_equal(result.index, kept.index)

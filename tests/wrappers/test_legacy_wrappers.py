@@ -161,3 +161,26 @@ def test_the_slides_randomized_search(regression):
     model = rnd_search_cv.best_estimator_.model
     assert len(model.layers) == rnd_search_cv.best_params_["n_hidden"] + 1
     assert "val_loss" in rnd_search_cv.best_estimator_.model.history.history
+
+
+def test_categorical_loss_given_in_a_list(three_classes):
+    x, labels = three_classes
+
+    def build():
+        model = _categorical()
+        model.compile(optimizer=keras.optimizers.Adam(0.05), loss=["categorical_crossentropy"], metrics=["accuracy"])
+        return model
+
+    clf, plain = KerasClassifier(build, epochs=5, verbose=0), KerasClassifier(_categorical, epochs=5, verbose=0)
+    clf.fit(x, labels)
+    plain.fit(x, labels)
+    np.testing.assert_array_equal(clf.predict_proba(x), plain.predict_proba(x))
+    assert clf.score(x, labels) == plain.score(x, labels)
+
+
+def test_labels_mixing_strings_and_numbers_are_refused(three_classes):
+    x, labels = three_classes
+    mixed = labels.astype(object)
+    mixed[labels == "dog"] = 1
+    with pytest.raises(ValueError, match=r"all strings or all numbers\)\. Got \['int', 'str'\]"):
+        KerasClassifier(model_functions.classifier_legacy, epochs=1, verbose=0).fit(x, mixed)

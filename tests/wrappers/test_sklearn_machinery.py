@@ -89,3 +89,37 @@ def test_estimator_with_a_model_instance_clones_and_pickles(regression):
     np.testing.assert_array_equal(copy.model.get_weights()[0], model.get_weights()[0])
     reg.fit(x, y)
     np.testing.assert_array_equal(_round_trip(reg).predict(x), reg.predict(x))
+
+
+def test_cloning_an_unbuilt_model_instance_gives_the_fit_message(regression):
+    import densekit as keras
+
+    x, y = regression
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    message = "received a model that is not built yet, so it cannot be copied"
+    with pytest.raises(ValueError, match=message):
+        clone(SKLearnRegressor(model))
+    with pytest.raises(ValueError, match=message):
+        cross_val_score(SKLearnRegressor(model, fit_kwargs=FIT), x, y, cv=2, error_score="raise")
+    with pytest.raises(ValueError, match=message):
+        clone(make_pipeline(StandardScaler(), SKLearnRegressor(model)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SKLearnClassifier(model_functions.classifier, fit_kwargs={**FIT, "shuffle": False}),
+    lambda: KerasClassifier(model_functions.classifier_legacy, epochs=20, batch_size=16, shuffle=False, verbose=0),
+])
+def test_metadata_routing_delivers_sample_weight_to_fit(three_classes, make):
+    import sklearn
+
+    x, labels = three_classes
+    weights = np.where(labels == "cat", 5.0, 0.2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(make().set_fit_request(sample_weight=True))
+        pipe.fit(x, labels, sample_weight=weights)
+    direct, unweighted = make(), make()
+    direct.fit(x, labels, sample_weight=weights)
+    unweighted.fit(x, labels)
+    np.testing.assert_array_equal(pipe.predict_proba(x), direct.predict_proba(x))
+    assert not np.array_equal(pipe.predict_proba(x), unweighted.predict_proba(x))

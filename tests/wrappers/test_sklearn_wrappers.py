@@ -236,3 +236,113 @@ def test_a_failed_fit_leaves_the_fitted_estimator_as_it_was(three_classes):
         clf.fit(x, np.where(labels == "emu", "yak", labels))
     assert clf.model_ is model and list(clf.classes_) == ["cat", "dog", "emu"]
     np.testing.assert_array_equal(clf.predict(x), before)
+
+
+def test_a_failed_fit_keeps_the_feature_count_and_names(three_classes):
+    pd = pytest.importorskip("pandas")
+    x, labels = three_classes
+    clf = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, labels)
+    before = clf.predict(x)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(np.c_[x, x[:, :1]], np.full(60, "cat"))  # 5 features, then refused
+    assert clf.n_features_in_ == 4 and "feature_names_in_" not in clf.__dict__
+    np.testing.assert_array_equal(clf.predict(x), before)
+
+    frame = pd.DataFrame(x, columns=list("abcd"))
+    clf.fit(frame, labels)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(x, np.full(60, "cat"))  # an array would forget the names
+    assert list(clf.feature_names_in_) == list("abcd")
+
+    fresh = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT)
+    with pytest.raises(ValueError, match="only one class"):
+        fresh.fit(x, np.full(60, "cat"))
+    assert not hasattr(fresh, "n_features_in_")
+
+
+# --- validation_data: its labels become what the model trains on, as y's do -----------------
+
+def _validation_split(three_classes, kind):
+    x, labels = three_classes
+    if kind == "sigmoid":  # labels 1 / 2: not the 0 / 1 the sigmoid unit trains on
+        keep = labels != "emu"
+        x, labels = x[keep], np.where(labels[keep] == "cat", 1, 2)
+    elif kind == "sparse":
+        labels = np.select([labels == "cat", labels == "dog"], [3, 5], 7)
+    order = np.random.default_rng(0).permutation(len(x))
+    x, labels = x[order], labels[order]
+    return x[:-15], labels[:-15], x[-15:], labels[-15:]
+
+
+@pytest.mark.parametrize("kind, model_kwargs", [
+    ("strings", {}),
+    ("sparse", {"loss": "sparse_categorical_crossentropy"}),
+    ("sigmoid", {"out_units": 1, "activation": "sigmoid", "loss": "binary_crossentropy"}),
+])
+def test_validation_data_labels_are_encoded_as_y_is(three_classes, kind, model_kwargs):
+    x, labels, x_val, y_val = _validation_split(three_classes, kind)
+    clf = SKLearnClassifier(model_functions.classifier, model_kwargs=model_kwargs, fit_kwargs=FIT)
+    clf.fit(x, labels, validation_data=(x_val, y_val))
+    history = clf.history_.history
+    # The last epoch's validation metrics are those of the trained model on those rows.
+    assert history["val_accuracy"][-1] == pytest.approx(clf.score(x_val, y_val))
+    indices = np.searchsorted(clf.classes_, y_val)
+    targets = {"strings": np.eye(3)[indices], "sparse": indices, "sigmoid": indices.reshape(-1, 1)}[kind]
+    assert history["val_loss"][-1] == pytest.approx(clf.model_.evaluate(x_val, targets, verbose=0)[0], rel=1e-5)
+
+
+def test_validation_data_in_fit_kwargs_with_sample_weights(three_classes):
+    x, labels, x_val, y_val = _validation_split(three_classes, "strings")
+    weights = np.linspace(0, 2, len(y_val))
+    clf = SKLearnClassifier(model_functions.classifier, fit_kwargs={**FIT, "validation_data": (x_val, y_val, weights)})
+    clf.fit(x, labels)
+    expected = clf.model_.evaluate(x_val, np.eye(3)[np.searchsorted(clf.classes_, y_val)], sample_weight=weights,
+                                   verbose=0)[0]
+    assert clf.history_.history["val_loss"][-1] == pytest.approx(expected, rel=1e-5)
+    assert clf.fit_kwargs["validation_data"][1] is y_val  # the labels given, not their encoding
+
+
+def test_validation_labels_that_y_does_not_hold_are_refused(three_classes):
+    x, labels, x_val, y_val = _validation_split(three_classes, "strings")
+    clf = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT)
+    with pytest.raises(ValueError, match=r"validation_data.*not in classes_.*'yak'"):
+        clf.fit(x, labels, validation_data=(x_val, np.where(y_val == "emu", "yak", y_val)))
+    with pytest.raises(ValueError, match=r"validation_data.*not in classes_.*\b1\b"):
+        clf.fit(x, labels, validation_data=(x_val, np.ones(len(y_val), int)))
+    assert not hasattr(clf, "model_")
+
+
+def test_regressor_validation_data_passes_through(regression):
+    x, y = regression
+    reg = SKLearnRegressor(model_functions.regressor, fit_kwargs=FIT)
+    reg.fit(x[:45], y[:45], validation_data=(x[45:], y[45:]))
+    expected = np.mean((reg.predict(x[45:]).astype(np.float64) - y[45:]) ** 2)
+    assert reg.history_.history["val_loss"][-1] == pytest.approx(expected, rel=1e-5)
+
+
+def _named_softmax(X, y, loss):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((X.shape[1],))
+    outputs = keras.layers.Dense(y.shape[1], activation="softmax", name="out")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=loss, metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("loss", [["sparse_categorical_crossentropy"], {"out": "sparse_categorical_crossentropy"}])
+def test_sparse_loss_in_a_list_or_dict_for_the_one_output(three_classes, loss):
+    x, labels = three_classes
+    clf = SKLearnClassifier(_named_softmax, model_kwargs={"loss": loss}, fit_kwargs=FIT).fit(x, labels)
+    plain = SKLearnClassifier(_named_softmax, model_kwargs={"loss": "sparse_categorical_crossentropy"},
+                              fit_kwargs=FIT).fit(x, labels)
+    np.testing.assert_array_equal(clf.predict_proba(x), plain.predict_proba(x))
+
+
+@pytest.mark.parametrize("first", ["cat", 1])
+def test_labels_mixing_strings_and_numbers_are_refused(three_classes, first):
+    x, labels = three_classes
+    mixed = labels.astype(object)
+    mixed[labels == "dog"] = 1
+    mixed[0] = first
+    with pytest.raises(ValueError, match=r"all strings or all numbers\)\. Got \['int', 'str'\]"):
+        SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, mixed)

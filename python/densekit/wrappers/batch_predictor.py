@@ -12,8 +12,11 @@ import hashlib
 import os
 import threading
 
+import numpy as np
+
 from densekit import _core, config, saving
 from densekit.models.model import Model
+from densekit.trainers import data_adapter
 
 # Models already loaded in this process, by the key of what they were loaded from. A worker
 # keeps a handful, most recently used last, so predicting with several models does not reload
@@ -60,7 +63,12 @@ class BatchPredictor:
     def __call__(self, x):
         if self.threads is not None and config.get_num_threads() != self.threads:
             config.set_num_threads(self.threads)
-        return self.model().predict(x, batch_size=self.batch_size, verbose=0)
+        model = self.model()
+        if _rows(x) == 0:
+            # predict refuses empty data, but a Dask partition or a Ray batch left empty by a
+            # filter is routine: the outputs' structure, with no rows.
+            return _empty_outputs(model, x)
+        return model.predict(x, batch_size=self.batch_size, verbose=0)
 
     def model(self):
         """The model in this process (loaded on the first call)."""
@@ -93,3 +101,24 @@ class BatchPredictor:
     def __repr__(self):
         source = f"{len(self._source)} bytes" if self._digest is not None else repr(self._source)
         return f"BatchPredictor({source}, batch_size={self.batch_size}, threads={self.threads})"
+
+
+def _rows(x):
+    """The sample count of x (an array or DataFrame, or a list or dict of them for a model of
+    several inputs), or None where it takes more than a look at a shape."""
+    first = x
+    if isinstance(x, dict):
+        first = next(iter(x.values()), None)
+    elif isinstance(x, (list, tuple)) and x:
+        first = x[0]
+    shape = getattr(first, "shape", None)
+    return shape[0] if shape else None
+
+
+def _empty_outputs(model, x):
+    """What ``model.predict`` returns, with 0 rows: float32 arrays of each output's shape, in the
+    outputs' structure (one array, a list or a dict)."""
+    data_adapter.input_arrays(model, x)  # x's inputs and columns checked as predict checks them
+    graph = model._graph
+    return model._structured_outputs([np.empty((0,) + tuple(graph.node_shape(node)), dtype=np.float32)
+                                      for node in graph.output_nodes])

@@ -15,6 +15,10 @@ def check_class_labels(y, wrapper):
     kind = y.dtype.kind
     if kind in "biuUS" or (kind == "f" and np.array_equal(y, np.round(y))):
         return
+    if kind == "O":
+        strings = sum(isinstance(label, str) for label in y)
+        if 0 < strings < len(y):  # strings and numbers do not sort: type_of_target's np.unique fails
+            raise _mixed_labels(y)
     from sklearn.utils.multiclass import type_of_target  # the rare case: let scikit-learn name it
 
     target_type = type_of_target(y, input_name="y")
@@ -28,10 +32,44 @@ def check_class_labels(y, wrapper):
 def encode_labels(y):
     """(classes_, class index of each sample): classes sorted as np.unique sorts them, for
     string, integer, float or boolean labels."""
-    classes, indices = np.unique(y, return_inverse=True)
+    try:
+        classes, indices = np.unique(y, return_inverse=True)
+    except TypeError:  # an object array whose labels cannot be sorted together: "a" < 1
+        raise _mixed_labels(y) from None
     if len(classes) < 2:
         raise ValueError(f"Classifier can't train when only one class is present: every label is {classes[0]!r}.")
     return classes, indices.reshape(-1)
+
+
+def _shown(values, most=10):
+    distinct = list(dict.fromkeys(values.tolist()))
+    return "[" + ", ".join(map(repr, distinct[:most])) + (", ...]" if len(distinct) > most else "]")
+
+
+def _mixed_labels(y):
+    types = sorted({type(label).__qualname__ for label in y})
+    return ValueError(f"Labels must be uniformly strings or numbers (all strings or all numbers). Got {types}")
+
+
+def class_indices(y, classes, what):
+    """The index in the sorted ``classes`` of each of y's labels; a ValueError naming the labels
+    that are not among them (``what``: where y comes from)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{what}'s y must be one class label per sample, of shape (n,); received shape {y.shape}.")
+    try:
+        indices = np.searchsorted(classes, y)
+        known = np.asarray(classes[np.minimum(indices, len(classes) - 1)] == y, dtype=bool)
+    except TypeError:  # labels that do not compare with classes_ (numbers against strings)
+        indices, known = None, np.zeros(len(y), dtype=bool)
+    if known.shape != y.shape:  # older NumPy: one False for arrays of kinds it cannot compare
+        known = np.zeros(len(y), dtype=bool)
+    if not known.all():
+        raise ValueError(f"{what}'s y holds labels that are not in classes_ (the labels fit's y holds: "
+                         f"{_shown(classes)}): {_shown(y[~known])}")
+    return indices
 
 
 def one_hot(indices, n_classes):

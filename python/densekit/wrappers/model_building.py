@@ -9,13 +9,19 @@ def compiled_copy(model, wrapper):
     optimizer state (what keras.models.clone_model does for the Keras wrappers): every fit starts
     from the same place, and the user's model is never trained by a wrapper (unless warm_start)."""
     require_compiled(model, wrapper)
+    require_built(model, wrapper)
+    # The config records each initializer's seed, so the copy starts from the same weights (the
+    # config as densekit writes it: to_json() reduces the seeds to what Keras reads).
+    return models.model_from_json(_core.model_config_json(model._core))
+
+
+def require_built(model, wrapper):
+    """Raises ValueError for a model without weights yet: there is nothing to copy, for a fit or
+    for scikit-learn's clone."""
     if not model.built:
         raise ValueError(f"{wrapper} received a model that is not built yet, so it cannot be copied for training. "
                          "Start it with keras.Input(shape=...), or pass a function that builds and compiles the model "
                          "(model=build_fn).")
-    # The config records each initializer's seed, so the copy starts from the same weights (the
-    # config as densekit writes it: to_json() reduces the seeds to what Keras reads).
-    return models.model_from_json(_core.model_config_json(model._core))
 
 
 def require_compiled(model, wrapper):
@@ -47,11 +53,22 @@ def build_for(model, x):
 
 def loss_name(model):
     """The compiled loss's canonical name (e.g. "sparse_categorical_crossentropy"), or None for
-    several losses or a loss densekit does not know by name."""
+    several losses or a loss densekit does not know by name. A single-output model's loss given
+    as a one-entry list or dict (``loss=[...]``, ``loss={"out": ...}``) is that entry's."""
     loss = model.loss
+    if isinstance(loss, (list, tuple, dict)) and len(loss) == 1 and _one_output(model):
+        loss = next(iter(loss.values())) if isinstance(loss, dict) else loss[0]
     if loss is None or isinstance(loss, (list, tuple, dict)):
         return None
     try:
         return losses.loss_object(loss)._core_name
     except (ValueError, TypeError):
         return None
+
+
+def _one_output(model):
+    # A Sequential has one output even before it is built (a legacy build_fn may return one
+    # without an Input); an unbuilt model of another kind cannot tell yet.
+    if isinstance(model, models.Sequential):
+        return True
+    return model.built and not isinstance(model.output_shape, list)

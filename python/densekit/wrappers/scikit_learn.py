@@ -15,8 +15,8 @@ for new code.
 
 import numpy as np
 
-from densekit import losses, models
-from densekit.wrappers import class_labels, legacy_routing
+from densekit import models
+from densekit.wrappers import class_labels, legacy_routing, model_building
 from densekit.wrappers._requirements import import_sklearn
 
 import_sklearn("densekit.wrappers.scikit_learn.KerasClassifier / KerasRegressor")
@@ -26,6 +26,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin  # noqa:
 
 class BaseWrapper(BaseEstimator):
     """build_fn and sk_params, their routing, and fit (a new model per call)."""
+
+    # scikit-learn's metadata routing reads what fit accepts from its signature, which **kwargs
+    # hides: declared here, Pipelines and searches can route sample_weight (set_fit_request).
+    __metadata_request__fit = {"sample_weight": None}
 
     def __init__(self, build_fn=None, **sk_params):
         self.build_fn = build_fn
@@ -80,13 +84,7 @@ class BaseWrapper(BaseEstimator):
 
 
 def _is_categorical_crossentropy(model):
-    loss = model.loss
-    if isinstance(loss, (list, tuple, dict)) or loss is None:
-        return False
-    try:
-        return losses.loss_object(loss)._core_name == "categorical_crossentropy"
-    except (ValueError, TypeError):
-        return False
+    return model_building.loss_name(model) == "categorical_crossentropy"
 
 
 class KerasClassifier(ClassifierMixin, BaseWrapper):

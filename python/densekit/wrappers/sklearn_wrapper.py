@@ -5,8 +5,9 @@
 ``model(X=..., y=..., **model_kwargs)`` returning one; ``fit_kwargs`` go to ``model.fit``, and
 keyword arguments of ``fit`` override them. Where densekit differs from Keras (all listed in
 docs/sklearn.md): ``predict_proba`` on the classifier, one-sigmoid and sparse-label classifiers,
-a binary ``decision_function`` of shape (n,), silent predictions, and ``fit_kwargs`` kept across
-clones.
+the classifier's ``validation_data`` labels encoded as ``y``'s, a binary ``decision_function`` of
+shape (n,), silent predictions, ``fit_kwargs`` kept across clones, and ``sample_weight`` routable
+to ``fit``.
 """
 
 import numpy as np
@@ -21,6 +22,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, Transfo
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 from densekit.wrappers import input_checks  # noqa: E402  (imports scikit-learn)
+
+_FEATURE_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 
 class SKLBase(BaseEstimator):
@@ -81,16 +84,39 @@ class SKLBase(BaseEstimator):
         # arguments into the next fit and into clones.
         return {**(self.fit_kwargs or {}), **kwargs}
 
+    # scikit-learn's metadata routing reads what fit accepts from its signature, which **kwargs
+    # hides: declared here, Pipelines and searches can route sample_weight (set_fit_request).
+    __metadata_request__fit = {"sample_weight": None}
+
+    def __sklearn_clone__(self):
+        # Cloning deep-copies `model`, and an unbuilt model has no state to copy: the message fit
+        # gives, rather than the pickling error from inside scikit-learn.
+        if isinstance(self.model, models.Model):
+            model_building.require_built(self.model, self._name)
+        return super().__sklearn_clone__()
+
     def fit(self, X, y, **kwargs):
         """Builds (or copies) the model and trains it on (X, y); ``kwargs`` go to ``model.fit``."""
         if y is None:
             raise ValueError(f"{self._name} requires y to be passed, but the target y is None (the model trains on "
                              "(X, y); for an autoencoder-style transformer, pass y=X).")
-        X, y = input_checks.validate_fit(self, X, y, self._multi_output)
-        targets, learned = self._encode_targets(y)
-        model = self._get_model(X, targets)
-        model_building.build_for(model, X)
-        history = model.fit(X, self._targets_for(model, targets, learned), **self._fit_kwargs(kwargs))
+        # Input checks record the feature count (and names) of this X before anything can fail;
+        # a fit that fails puts back those of the previous fit (or none).
+        seen = {name: self.__dict__[name] for name in _FEATURE_ATTRIBUTES if name in self.__dict__}
+        try:
+            X, y = input_checks.validate_fit(self, X, y, self._multi_output)
+            targets, learned = self._encode_targets(y)
+            model = self._get_model(X, targets)
+            model_building.build_for(model, X)
+            fit_kwargs = self._fit_kwargs(kwargs)
+            if fit_kwargs.get("validation_data") is not None:
+                fit_kwargs["validation_data"] = self._validation_data(fit_kwargs["validation_data"], model, learned)
+            history = model.fit(X, self._targets_for(model, targets, learned), **fit_kwargs)
+        except BaseException:
+            for name in _FEATURE_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(seen)
+            raise
         # Set only now: a fit that fails leaves the estimator as it was (no classes_ of this y
         # beside the model of the previous fit).
         self.__dict__.update(learned)
@@ -115,6 +141,11 @@ class SKLBase(BaseEstimator):
         """What the model trains on."""
         return targets
 
+    def _validation_data(self, data, model, learned):
+        """``validation_data`` as the model evaluates it: here as given (a regressor's or
+        transformer's y is what the model trains on)."""
+        return data
+
 
 class SKLearnClassifier(ClassifierMixin, SKLBase):
     """A scikit-learn classifier around a densekit model (Keras's ``keras.wrappers.SKLearnClassifier``).
@@ -134,9 +165,22 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return class_labels.one_hot(indices, len(classes)), {"classes_": classes}
 
     def _targets_for(self, model, one_hot_targets, learned):
+        return self._trained_on(model, one_hot_targets.argmax(axis=1), learned["classes_"])
+
+    def _trained_on(self, model, indices, classes):
         units = model_building.output_units(model, self._name)
-        return class_labels.training_targets(one_hot_targets.argmax(axis=1), len(learned["classes_"]), units,
-                                             model_building.loss_name(model), self._name)
+        return class_labels.training_targets(indices, len(classes), units, model_building.loss_name(model), self._name)
+
+    def _validation_data(self, data, model, learned):
+        """validation_data's labels encoded as y's are: Keras's fit would compare the raw labels
+        with the model's outputs, reporting val_loss and val_accuracy of nothing meaningful."""
+        # model.fit takes (x, y) or (x, y, sample_weight), as a tuple or a list; anything else
+        # goes as given, for model.fit's own message.
+        if not isinstance(data, (tuple, list)) or len(data) not in (2, 3) or data[1] is None:
+            return data
+        x_val, y_val, *sample_weight = data
+        indices = class_labels.class_indices(y_val, learned["classes_"], "validation_data")
+        return (x_val, self._trained_on(model, indices, learned["classes_"]), *sample_weight)
 
     def predict(self, X):
         """The predicted class labels, shape (n,)."""
