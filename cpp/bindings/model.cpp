@@ -141,15 +141,24 @@ void init_model(py::module_& m) {
           out.append(py::make_tuple(r->spec.name, r->spec.shape, r->spec.trainable && layer->trainable, r->offset, r->spec.integer));
         return out;
       })
+      // Both wait for a computation on another thread, whose callbacks may need the GIL.
       .def("get_weight", [](const Graph& g, const LayerPtr& layer, size_t index) {
-        const auto records = g.weights_of(&layer_ref(layer));
-        const WeightRecord& r = *records.at(index);
-        py::array_t<float> out(std::vector<py::ssize_t>(r.spec.shape.begin(), r.spec.shape.end()));
-        std::copy(g.params() + r.offset, g.params() + r.offset + r.size, out.mutable_data());
+        const Layer& l = layer_ref(layer);
+        std::vector<float> values;
+        {
+          py::gil_scoped_release release;
+          values = g.get_weight(&l, index);
+        }
+        const Shape& shape = g.weights_of(&l)[index]->spec.shape;
+        py::array_t<float> out(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+        std::copy(values.begin(), values.end(), out.mutable_data());
         return out;
       })
       .def("set_weight", [](Graph& g, const LayerPtr& layer, size_t index, FloatArray values) {
-        g.set_weight(&layer_ref(layer), index, values.data(), Shape(values.shape(), values.shape() + values.ndim()));
+        const Layer& l = layer_ref(layer);
+        const Shape shape(values.shape(), values.shape() + values.ndim());
+        py::gil_scoped_release release;
+        g.set_weight(&l, index, values.data(), shape);
       })
       .def("params", [](Graph& g) {
         return py::array_t<float>({g.param_count()}, {sizeof(float)}, g.params(), py::cast(g.shared_from_this()));

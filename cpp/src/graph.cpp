@@ -69,6 +69,12 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std:
   if (finalized_) throw ValueError("Cannot add a layer to a model that is already built.");
   if (!layer) throw ValueError("Cannot add a null layer.");
   check_node_count(nodes_.size());
+  // A saved model keys each layer's weights by its name: two layers of one name could not be
+  // told apart when it is loaded back. (A shared layer's nodes are one layer.)
+  for (const Node& other : nodes_)
+    if (other.name == layer->name() && other.layer != layer)
+      throw ValueError("The name \"" + layer->name() + "\" is used 2 times in the model. All layer names should be "
+                       "unique: pass distinct `name=` arguments.");
   std::vector<Shape> shapes;
   std::vector<std::string> names;
   for (int i : inputs) {
@@ -90,6 +96,7 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std:
 }
 
 void Graph::set_outputs(const std::vector<int>& outputs) {
+  if (finalized_) throw ValueError("Cannot change the outputs of a model that is already built.");
   if (outputs.empty()) throw ValueError("A model needs at least one output.");
   for (int o : outputs)
     if (o < 0 || o >= static_cast<int>(nodes_.size())) throw ValueError("Unknown output node.");
@@ -97,6 +104,7 @@ void Graph::set_outputs(const std::vector<int>& outputs) {
 }
 
 void Graph::set_input_order(const std::vector<int>& inputs) {
+  if (finalized_) throw ValueError("Cannot change the inputs of a model that is already built.");
   std::vector<int> a = inputs, b = inputs_;
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
@@ -125,17 +133,23 @@ int64_t Graph::planned_param_count() const {
 void Graph::finalize() {
   if (finalized_) return;
   if (outputs_.empty()) set_outputs({static_cast<int>(nodes_.size()) - 1});
+  // Nothing is kept until every check has passed: a graph refused here (too many parameters)
+  // may be finalized again once the limit is raised.
+  std::vector<WeightRecord> records;
   int64_t total = 0;
   for (const auto& layer : layers())
     for (const auto& spec : layer->weight_specs()) {
       WeightRecord r{layer.get(), spec, total, checked_shape_size(spec.shape, "Weight " + layer->name() + "/" + spec.name)};
       total += r.size;
       check_parameter_count(total);
-      weights_.push_back(std::move(r));
+      records.push_back(std::move(r));
     }
-  storage_ = std::make_shared<WeightStorage>();
-  storage_->params.assign(static_cast<size_t>(total), 0.0f);
-  storage_->grads.assign(static_cast<size_t>(total), 0.0f);
+  auto storage = std::make_shared<WeightStorage>();
+  storage->params.assign(static_cast<size_t>(total), 0.0f);
+  storage->grads.assign(static_cast<size_t>(total), 0.0f);
+  weights_ = std::move(records);
+  weighted_layers_.clear();
+  storage_ = std::move(storage);
   for (const auto& layer : layers()) {
     std::vector<float*> p;
     for (const auto* r : weights_of(layer.get())) {
@@ -298,17 +312,21 @@ void Graph::set_weight(const Layer* layer, size_t index, const float* values, co
     throw ValueError("Layer '" + layer->name() + "' has " + std::to_string(records.size()) + " weight(s); index " +
                      std::to_string(index) + " is out of range.");
   const WeightRecord& r = *records[index];
-  if (shape != r.spec.shape) {
-    auto str = [](const Shape& s) {
-      std::string out = "(";
-      for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-      return out + (s.size() == 1 ? ",)" : ")");
-    };
-    throw ValueError("Layer " + layer->name() + " weight shape " + str(r.spec.shape) +
-                     " is not compatible with provided weight shape " + str(shape) + ".");
-  }
-  bind_layers();  // the other weights of the layers keep their current values
+  if (shape != r.spec.shape)
+    throw ValueError("Layer " + layer->name() + " weight shape " + tuple_to_string(r.spec.shape) +
+                     " is not compatible with provided weight shape " + tuple_to_string(shape) + ".");
+  const Use use(*this, Use::kWrites);  // (which binds the layers: their other weights keep their values)
   std::copy(values, values + r.size, storage_->params.data() + r.offset);
+}
+
+std::vector<float> Graph::get_weight(const Layer* layer, size_t index) const {
+  const auto records = weights_of(layer);
+  if (index >= records.size())
+    throw ValueError("Layer '" + layer->name() + "' has " + std::to_string(records.size()) + " weight(s); index " +
+                     std::to_string(index) + " is out of range.");
+  const WeightRecord& r = *records[index];
+  const Use use(*this, Use::kReads);
+  return std::vector<float>(storage_->params.data() + r.offset, storage_->params.data() + r.offset + r.size);
 }
 
 std::vector<Segment> Graph::trainable_segments() const {

@@ -379,10 +379,13 @@ const TensorIn& require(const Parsed& p, const std::string& name, const std::str
   return it->second;
 }
 
-std::string shape_text(const Shape& shape) {
-  std::string out = "(";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + (shape.size() == 1 ? ",)" : ")");
+// A layer's weight is "<layer>/<weight>" in F32 (a layer name holds no '/'); the file's own
+// tensors are the optimizer's ("optimizer/iterations" I64, a rule's F64 state, slots
+// "optimizer/<slot>/<layer>/<weight>"), the generator's ("rng/state" U64) and the probe's
+// ("probe/input_<k>", "probe/output_<k>"). So a layer may be named "optimizer", "rng" or "probe".
+bool is_layer_weight(const std::string& name, const TensorIn& t) {
+  if (std::count(name.begin(), name.end(), '/') != 1 || t.dtype != "F32") return false;
+  return name.rfind("probe/input_", 0) != 0 && name.rfind("probe/output_", 0) != 0;
 }
 
 // A stored tensor for each weight (null: skipped), for each optimizer slot of each trainable
@@ -414,8 +417,8 @@ StatePlan plan_state(Model& model, const Parsed& p, bool with_optimizer, const s
     const Shape& shape = records[i].spec.shape;
     if (differs(key(i), shape)) {
       plan.weights.push_back(nullptr);
-      plan.skipped.push_back("'" + weight_key(records[i]) + "' (file: " + shape_text(p.tensors.at(key(i)).shape) +
-                             ", model: " + shape_text(shape) + ")");
+      plan.skipped.push_back("'" + weight_key(records[i]) + "' (file: " + tuple_to_string(p.tensors.at(key(i)).shape) +
+                             ", model: " + tuple_to_string(shape) + ")");
     } else {
       plan.weights.push_back(&require(p, key(i), "F32", shape, what));
     }
@@ -577,9 +580,7 @@ std::vector<std::string> load_weights(Model& model, const std::string& path, boo
   // Matched in order, so a model rebuilt with other layer names still loads.
   std::vector<std::string> names;
   for (const auto& name : p.order)
-    if (name.find('/') != std::string::npos && name.rfind("optimizer/", 0) != 0 && name.rfind("rng/", 0) != 0 &&
-        name.rfind("probe/", 0) != 0)
-      names.push_back(name);
+    if (is_layer_weight(name, p.tensors.at(name))) names.push_back(name);
   if (names.size() != model.graph().weights().size())
     bad(path, "it holds " + std::to_string(names.size()) + " weights but the model has " +
                   std::to_string(model.graph().weights().size()));

@@ -24,6 +24,13 @@ Model::Model(std::shared_ptr<Graph> graph, uint64_t seed) : graph_(std::move(gra
   if (graph_->output_nodes().size() > 1) output_structure = Structure::List;
 }
 
+const Graph& Model::graph() const {
+  if (!graph_) throw Error("This model was moved from: it has no graph left. Use the model it was moved to.");
+  return *graph_;
+}
+
+Graph& Model::graph() { return const_cast<Graph&>(static_cast<const Model&>(*this).graph()); }
+
 bool Model::trainable_changed_since_compile() const {
   if (!optimizer_) return false;
   const auto now = graph_->trainable_segments();
@@ -52,6 +59,8 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, const CompileOptions& 
 }
 
 void Model::compile(std::shared_ptr<Optimizer> optimizer, const CompileArgs& args) {
+  // The loops hold the optimizer and the compiled losses and metrics for their whole length.
+  const LoopScope scope(*this, "compile()", LoopScope::kAlone);
   if (!optimizer) throw ValueError("compile() needs an optimizer.");
   CompileOptions options = resolve_compile_args(args, output_names, output_keys);
   // Without a loss, the model's own losses (add_loss, activity regularizers) are the whole loss,
@@ -86,7 +95,12 @@ void Model::build_optimizer() {
                      "(...).");
 }
 
-Model::LoopScope::LoopScope(const Model& model, const char* what) : owner_(*model.loop_owner_) {
+Model::LoopOwner& Model::loop_owner(const Model& model) {
+  model.graph();  // a model moved from has no owner either
+  return *model.loop_owner_;
+}
+
+Model::LoopScope::LoopScope(const Model& model, const char* what, Entry entry) : owner_(loop_owner(model)) {
   std::lock_guard<std::mutex> lock(owner_.mutex);
   const long process = static_cast<long>(::getpid());
   const std::thread::id me = std::this_thread::get_id();
@@ -94,6 +108,9 @@ Model::LoopScope::LoopScope(const Model& model, const char* what) : owner_(*mode
     throw Error(std::string("Cannot run ") + what + ": this model is running fit, evaluate, train_on_batch, "
                 "test_on_batch or a call in another thread. A model runs one of them at a time (predict may run "
                 "beside them): wait for it to end, or give the other thread a copy of the model.");
+  if (entry == kAlone && owner_.depth > 0 && owner_.process == process)
+    throw Error(std::string("Cannot run ") + what + " while this model runs fit, evaluate, train_on_batch, "
+                "test_on_batch or a call (from a callback): it would change what the running loop computes with.");
   if (owner_.depth == 0 || owner_.process != process) owner_.process = process, owner_.thread = me, owner_.depth = 0;
   ++owner_.depth;
 }
@@ -152,7 +169,7 @@ Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_
   if (hooks.begin) hooks.begin();
   std::vector<ConstView> batch(x.size());
   if (!hooks.batch_begin && !hooks.batch_end && rows > batch_size) batch_size = predict_chunk_rows(batch_size);
-  const int64_t steps = (rows + batch_size - 1) / batch_size;
+  const int64_t steps = rows / batch_size + (rows % batch_size != 0);  // (rows + batch_size - 1 may overflow)
   Rng rng(predict_seed_ + predict_calls_->fetch_add(1));
   Throttle throttle(hooks.batch_end_interval);
   const Logs no_logs;
@@ -210,7 +227,7 @@ void require_single(const Graph& g, const char* what) {
 
 void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, const std::vector<std::string>& metrics) {
   CompileOptions options;
-  options.losses.assign(graph_->output_nodes().size(), Loss::from_name(loss));
+  options.losses.assign(graph().output_nodes().size(), Loss::from_name(loss));
   std::vector<MetricPtr> list;
   for (const auto& m : metrics) list.push_back(Metric::from_name(m));
   options.metrics.assign(graph_->output_nodes().size(), list);
@@ -218,7 +235,7 @@ void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, c
 }
 
 History Model::fit(const Matrix& x, const Matrix& y, const FitOptions& options) {
-  require_single(*graph_, "fit");
+  require_single(graph(), "fit");
   Data data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()};
   History history;
   FitHooks hooks;
@@ -232,13 +249,13 @@ History Model::fit(const Matrix& x, const Matrix& y, const FitOptions& options) 
 }
 
 Logs Model::evaluate(const Matrix& x, const Matrix& y, int64_t batch_size) {
-  require_single(*graph_, "evaluate");
+  require_single(graph(), "evaluate");
   return evaluate(Data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()},
                   batch_size);
 }
 
 Matrix Model::predict(const Matrix& x, int64_t batch_size) const {
-  require_single(*graph_, "predict");
+  require_single(graph(), "predict");
   Matrix out(x.rows(), shape_size(graph_->shape(graph_->output_nodes()[0])));
   predict({ConstView(x.data(), x.rows(), x.cols())}, x.rows(), batch_size, {out.data()});
   return out;
@@ -247,9 +264,11 @@ Matrix Model::predict(const Matrix& x, int64_t batch_size) const {
 void Model::save(const std::string& path) const { save_model(*this, path); }
 
 void Model::predict(const float* x, size_t rows, float* out) const {
-  require_single(*graph_, "predict");
+  require_single(graph(), "predict");
   const Index cols = shape_size(graph_->shape(graph_->input_nodes()[0]));
-  predict({ConstView(x, static_cast<Index>(rows), cols)}, static_cast<Index>(rows), std::max<int64_t>(1, static_cast<int64_t>(rows)), {out});
+  // Keras's default batch (in chunks, predict_chunk_rows): one batch of every row would hold
+  // every layer's activations for all of them, and keep that workspace for the model's life.
+  predict({ConstView(x, static_cast<Index>(rows), cols)}, static_cast<Index>(rows), 32, {out});
 }
 
 }  // namespace densekit

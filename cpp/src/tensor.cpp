@@ -51,6 +51,12 @@ std::string shape_to_string(const Shape& shape) {
   return s + (shape.empty() ? ",)" : ")");  // one value per sample: Python's (None,)
 }
 
+std::string tuple_to_string(const Shape& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
 const char* version() { return DENSEKIT_VERSION; }
 
 }  // namespace densekit

@@ -36,7 +36,7 @@ def programs(tmp_path_factory):
     tests = cmake_build(os.path.join(ROOT, "tests", "cpp"), str(base / "tests"))
     return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
         {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train",
-                                                      "shared_layer", "resume_training")}
+                                                      "shared_layer", "resume_training", "api_misuse")}
 
 
 @pytest.fixture
@@ -156,6 +156,43 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
     assert re.fullmatch(r"'(dense_\d+)/kernel' \(file: \(8, 3\), model: \(8, 5\)\) '\1/bias' \(file: \(3,\), "
                         r"model: \(5,\)\)", lines["skipped"])
     assert lines["first layer loaded"] == "yes, second kept: yes"
+
+
+def test_cpp_api_misuse_gives_errors_not_crashes(programs, tmp_path):
+    """tests/cpp/api_misuse.cpp (also run under the sanitizers by .ci/sanitizers). Before: a
+    moved-from model and an output added after compile segfaulted, compile() during fit freed
+    the optimizer a step was using, a retried finalize doubled the weights, sample weights of 0
+    or -1 columns and batch_size INT64_MAX read out of bounds or computed nothing, set_weight
+    tore a prediction on another thread, and layers named "optimizer" could not load back."""
+    result = subprocess.run([programs["api_misuse"], str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
+    moved = "Error: This model was moved from: it has no graph left. Use the model it was moved to."
+    assert [lines[f"moved-from {call}"] for call in ("predict", "fit", "compile", "save")] == [moved] * 4
+    assert lines["moved-to predict"] == "ok"
+    assert lines["compile in a fit hook"].startswith("Error: Cannot run compile() while this model runs fit")
+    assert lines["fit after"] == lines["fit while another thread compiles"] == "ok"
+    assert lines["compiles during fit"] == "refused, none accepted"
+    assert lines["too many parameters"].startswith("ValueError: ")
+    assert lines["weights after the retry"] == "4" and lines["fit after the retry"] == "ok"
+    assert lines["set_outputs after build"] == "ValueError: Cannot change the outputs of a model that is already built."
+    assert lines["set_input_order after build"] == "ValueError: Cannot change the inputs of a model that is already built."
+    for cols in (0, -1):
+        assert lines[f"sample_weight_cols {cols}"] == ("ValueError: `sample_weight` needs at least one value a sample. "
+                                                       f"Received: sample_weight_cols={cols}")
+    assert lines["sample_weight_cols 2"].startswith("ValueError: `sample_weight` has 2 values a sample, one per position")
+    for case in ("evaluate with batch_size INT64_MAX", "predict with batch_size INT64_MAX", "predict of raw rows"):
+        assert lines[case] == "ok", case
+    assert lines["negative rows"] == "ValueError: The number of samples cannot be negative. Received: rows=-1"
+    assert lines["null input"] == "ValueError: The input x has no data: its pointer is null."
+    assert lines["null target"] == "ValueError: The target y has no data: its pointer is null."
+    assert lines["logs with compute_gradients in a hook"] == "same"
+    assert lines["layers named optimizer, rng, probe"] == "ok"
+    assert lines["two layers of one name"] == ('ValueError: The name "d" is used 2 times in the model. All layer names '
+                                               "should be unique: pass distinct `name=` arguments.")
+    assert lines["a name with a slash"] == ("ValueError: Argument `name` must be a string and cannot contain character "
+                                            "`/`. Received: name=a/b (of type <class 'str'>)")
+    assert lines["torn predictions"] == "0"
 
 
 def test_predict_from_python_threads_with_the_gil_released(saved_model):

@@ -136,8 +136,11 @@ class Graph : public std::enable_shared_from_this<Graph> {
   const std::vector<WeightRecord>& weights() const { return weights_; }
   std::vector<const WeightRecord*> weights_of(const Layer* layer) const;
 
-  // Replaces weight `index` of `layer` (Keras's set_weights); throws ValueError on a shape mismatch.
+  // Replaces weight `index` of `layer` (Keras's set_weights); throws ValueError on a shape
+  // mismatch. Waits for a computation on another thread (a training step, a prediction).
   void set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape);
+  // The values of weight `index` of `layer` (Keras's get_weights), read between training steps.
+  std::vector<float> get_weight(const Layer* layer, size_t index) const;
 
   // The flat weights, with the current values of every layer (bind_layers first).
   float* params();

@@ -107,8 +107,9 @@ class Model {
   Model(Model&&) = default;
   Model& operator=(Model&&) = default;
 
-  Graph& graph() { return *graph_; }
-  const Graph& graph() const { return *graph_; }
+  // Throw Error for a model moved from (it has no graph left).
+  Graph& graph();
+  const Graph& graph() const;
   // What an optimizer built for this model's weights is tied to (Optimizer::build's owner).
   std::shared_ptr<const Graph> graph_ptr() const { return graph_; }
   Rng& rng() { return rng_; }
@@ -198,7 +199,9 @@ class Model {
   };
   class LoopScope {
    public:
-    LoopScope(const Model& model, const char* what);
+    // kAlone: refused inside another loop of the model even on the same thread (compile()).
+    enum Entry { kNested, kAlone };
+    LoopScope(const Model& model, const char* what, Entry entry = kNested);
     ~LoopScope();
     LoopScope(const LoopScope&) = delete;
     LoopScope& operator=(const LoopScope&) = delete;
@@ -207,6 +210,7 @@ class Model {
     LoopOwner& owner_;
   };
   std::unique_ptr<LoopOwner> loop_owner_ = std::make_unique<LoopOwner>();
+  static LoopOwner& loop_owner(const Model& model);
 
   void require_compiled() const;
   void build_optimizer();
@@ -227,6 +231,7 @@ class Model {
   // own, and the model's generator only shuffles, identically everywhere.
   Rng& step_rng() { return distribution_.communicator ? local_rng_ : rng_; }
   void update_metrics(Workspace& ws, const Data& batch);
+  void check_sample_weight(const Data& data) const;
   // Refuses sample weights of `cols` a sample unless every output has that many positions, each
   // with built-in losses and metrics (check_data).
   void check_position_weights(Index cols) const;

@@ -50,6 +50,8 @@ void check_sample_size(const Shape& shape, const std::string& what);
 
 // "(None, 30)"-style rendering, as Keras prints output shapes.
 std::string shape_to_string(const Shape& shape);
+// "(8, 3)"-style rendering, as Python prints a weight's shape.
+std::string tuple_to_string(const Shape& shape);
 
 // A non-owning view of `rows` contiguous rows of `cols` floats.
 struct View {

@@ -4,19 +4,13 @@
 
 namespace densekit {
 
-std::string tuple_string(const Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + (s.size() == 1 ? ",)" : ")");
-}
-
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   if (a.size() < b.size()) return broadcast_shapes(b, a);
   Shape out(a.begin(), a.end() - static_cast<std::ptrdiff_t>(b.size()));
   for (size_t i = 0; i < b.size(); ++i) {
     const int64_t x = a[a.size() - b.size() + i], y = b[i];
     if (x != y && x != 1 && y != 1)
-      throw ValueError("Inputs have incompatible shapes. Received shapes " + tuple_string(a) + " and " + tuple_string(b));
+      throw ValueError("Inputs have incompatible shapes. Received shapes " + tuple_to_string(a) + " and " + tuple_to_string(b));
     out.push_back(x == 1 ? y : x);
   }
   return out;

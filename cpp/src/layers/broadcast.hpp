@@ -10,9 +10,6 @@
 
 namespace densekit {
 
-// "(3,)", "(2, 3)": how Keras prints a per-sample shape in these messages.
-std::string tuple_string(const Shape& s);
-
 // The broadcast shape of a and b; ValueError naming both when they are incompatible.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 

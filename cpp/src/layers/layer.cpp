@@ -3,6 +3,12 @@
 
 namespace densekit {
 
+Layer::Layer(std::string name) : name_(std::move(name)) {
+  if (name_.find('/') != std::string::npos)  // Keras's words (keras/src/ops/operation.py)
+    throw ValueError("Argument `name` must be a string and cannot contain character `/`. Received: name=" + name_ +
+                     " (of type <class 'str'>)");
+}
+
 void Layer::bind_to(std::shared_ptr<WeightStorage> storage, const std::vector<float*>& params,
                     const std::vector<float*>& grads) {
   bind(params, grads);

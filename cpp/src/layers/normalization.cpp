@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include "layers/broadcast.hpp"  // tuple_string
 #include "layers/registry.hpp"
 
 namespace densekit {
@@ -74,7 +73,7 @@ Shape Normalization::build(const std::vector<Shape>& inputs) {
     for (size_t i = 0; i < v.size(); ++i) {
       const int64_t want = stat_shape_[stat_shape_.size() - v.size() + i];
       if (v[i] != 1 && v[i] != want)
-        throw ValueError("Layer '" + name() + "': `mean` and `variance` of shape " + tuple_string(v) +
+        throw ValueError("Layer '" + name() + "': `mean` and `variance` of shape " + tuple_to_string(v) +
                          " cannot be broadcast to the statistics' shape for inputs " + shape_to_string(s) + ".");
     }
     const Index n = shape_size(stat_shape_);

@@ -2,18 +2,17 @@
 #include <densekit/layers/reshape.hpp>
 
 #include <algorithm>
-#include "layers/broadcast.hpp"
 #include "layers/registry.hpp"
 
 namespace densekit {
 
 Reshape::Reshape(std::string name, Shape target_shape) : Layer(std::move(name)), target_(std::move(target_shape)) {
   if (std::count(target_.begin(), target_.end(), -1) > 1)
-    throw ValueError("There must be at most one unknown dimension (-1) in target_shape. Received: target_shape=" + tuple_string(target_));
+    throw ValueError("There must be at most one unknown dimension (-1) in target_shape. Received: target_shape=" + tuple_to_string(target_));
   for (int64_t d : target_)
     if (d == 0 || d < -1)
       throw ValueError("Reshape's target_shape must hold positive dimensions (and at most one -1). Received: target_shape=" +
-                       tuple_string(target_));
+                       tuple_to_string(target_));
 }
 
 Shape Reshape::build(const std::vector<Shape>& inputs) {
@@ -22,12 +21,12 @@ Shape Reshape::build(const std::vector<Shape>& inputs) {
   Shape out = target_;
   int64_t known = 1;
   for (int64_t d : out)
-    if (d != -1) known *= d;
+    if (d != -1) known = d > 0 && known <= size / d ? known * d : 0;  // 0: larger than the input, refused below
   for (auto& d : out)
     if (d == -1) d = known > 0 && size % known == 0 ? size / known : -1;
-  if (std::count(out.begin(), out.end(), -1) || shape_size(out) != size)
-    throw ValueError("The total size of the tensor must be unchanged. Received: input_shape=" + tuple_string(inputs[0]) +
-                     ", target_shape=" + tuple_string(target_));
+  if (known == 0 || std::count(out.begin(), out.end(), -1) || shape_size(out) != size)
+    throw ValueError("The total size of the tensor must be unchanged. Received: input_shape=" + tuple_to_string(inputs[0]) +
+                     ", target_shape=" + tuple_to_string(target_));
   mark_built();
   return out;
 }

@@ -20,18 +20,25 @@ void check_finite(ConstView v, const std::string& what) {
                        "). Remove or impute non-finite values before passing the data to the model.");
 }
 
+// A view the C++ API was given without its values.
+void check_present(ConstView v, const std::string& what) {
+  if (!v.data && v.rows > 0 && v.cols > 0) throw ValueError(what + " has no data: its pointer is null.");
+}
+
 }  // namespace
 
 void Model::check_inputs(const std::vector<ConstView>& x, Index rows) const {
-  const auto& inputs = graph_->input_nodes();
+  const auto& inputs = graph().input_nodes();
   if (x.size() != inputs.size())
     throw ValueError("The model expects " + std::to_string(inputs.size()) + " input array(s), but received " +
                      std::to_string(x.size()) + ".");
+  if (rows < 0) throw ValueError("The number of samples cannot be negative. Received: rows=" + std::to_string(rows));
   for (const auto& v : x)
     if (v.rows != rows)
       throw ValueError("Data cardinality is ambiguous: the input arrays have " + std::to_string(rows) + " and " +
                        std::to_string(v.rows) + " samples. Make sure all arrays contain the same number of samples.");
   if (rows == 0) throw ValueError("The data is empty: x has 0 samples. Pass at least one sample.");
+  for (size_t k = 0; k < x.size(); ++k) check_present(x[k], inputs.size() == 1 ? "The input x" : "Input " + std::to_string(k));
   for (size_t k = 0; k < x.size(); ++k) {
     const Index cols = shape_size(graph_->shape(inputs[k]));
     if (x[k].cols != cols)
@@ -53,7 +60,7 @@ void Model::check_data(const Data& data, bool with_targets) const {
     if (has_metrics)
       throw ValueError("The model's metrics need targets: pass `y` (the model was compiled without a loss, so its own "
                        "losses need none).");
-    if (data.sample_weight) check_finite(ConstView{data.sample_weight, data.rows, data.sample_weight_cols}, "sample_weight");
+    check_sample_weight(data);
     return;
   }
   if (data.y.size() != outputs.size())
@@ -63,6 +70,7 @@ void Model::check_data(const Data& data, bool with_targets) const {
     if (data.y[k].rows != data.rows)
       throw ValueError("Data cardinality is ambiguous: x has " + std::to_string(data.rows) + " samples but y has " +
                        std::to_string(data.y[k].rows) + ". Make sure all arrays contain the same number of samples.");
+    check_present(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
     check_finite(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
     if (compile_.losses.empty()) continue;
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
@@ -85,9 +93,17 @@ void Model::check_data(const Data& data, bool with_targets) const {
     const Loss& bound = resolved_ && k < losses_.size() ? losses_[k] : loss.resolved(tcols, pcols);
     bound.check_targets(ConstView{data.y[k].data, rows, tcols}, pcols);
   }
+  check_sample_weight(data);
+}
+
+// Its width first: the values are read as rows x sample_weight_cols.
+void Model::check_sample_weight(const Data& data) const {
   if (!data.sample_weight) return;
-  check_finite(ConstView{data.sample_weight, data.rows, data.sample_weight_cols}, "sample_weight");
+  if (data.sample_weight_cols < 1)
+    throw ValueError("`sample_weight` needs at least one value a sample. Received: sample_weight_cols=" +
+                     std::to_string(data.sample_weight_cols));
   if (data.sample_weight_cols > 1) check_position_weights(data.sample_weight_cols);
+  check_finite(ConstView{data.sample_weight, data.rows, data.sample_weight_cols}, "sample_weight");
 }
 
 void Model::check_position_weights(Index cols) const {

@@ -341,12 +341,17 @@ Logs Model::current_logs() const {
 }
 
 std::vector<float> Model::compute_gradients(const Data& data) {
+  const LoopScope scope(*this, "compute_gradients");
   require_compiled();
   check_data(data, true);
   resolve(data);
+  // The loss totals are those of a loop that may be running (a callback asking for gradients):
+  // this batch is not one of its batches.
   const double saved_total = loss_total_, saved_count = loss_count_;
+  const std::vector<double> saved_outputs = output_loss_total_;
+  const Graph::Use use(*graph_, Graph::Use::kWrites);  // until the gradients are copied out
   step_loss(train_ws_, data, true);
-  loss_total_ = saved_total, loss_count_ = saved_count;
+  loss_total_ = saved_total, loss_count_ = saved_count, output_loss_total_ = saved_outputs;
   return std::vector<float>(graph_->grads(), graph_->grads() + graph_->param_count());
 }
 

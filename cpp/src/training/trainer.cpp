@@ -177,7 +177,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   Communicator* comm = distribution_.communicator.get();
   const Index n = data.rows;
   ShardPlan plan{0, std::min<Index>(options.batch_size, n)};
-  plan.steps = (n + plan.batch - 1) / plan.batch;
+  plan.steps = n / plan.batch + (n % plan.batch != 0);  // (n + batch - 1 may overflow)
   if (comm) {
     plan = plan_shards(*comm, distribution_.auto_shard_dataset, n, options.batch_size);
     start_data_parallel();
@@ -265,6 +265,8 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
 }
 
 void Model::set_distribution(DataParallel distribution) {
+  // (Python hands the distribution over before every fit and evaluate, a callback's too.)
+  const LoopScope scope(*this, "set_distribution()");
   if (distribution.communicator && distribution.communicator->size() < 1)
     throw ValueError("set_distribution(): the communicator has no processes.");
   distribution_ = std::move(distribution);
@@ -307,7 +309,7 @@ Logs Model::run_evaluation(const Data& all, int64_t batch_size, const LoopHooks&
   }
   const Data& data = comm && distribution_.auto_shard_dataset ? shard : all;
   Batcher batcher;
-  const int64_t steps = (data.rows + batch_size - 1) / batch_size;
+  const int64_t steps = data.rows / batch_size + (data.rows % batch_size != 0);
   Throttle throttle(hooks.batch_end_interval);
   for (int64_t step = 0; step < steps; ++step) {
     if (handle_sigint) SigintGuard::check();

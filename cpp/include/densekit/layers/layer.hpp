@@ -64,7 +64,8 @@ struct Context {
 
 class Layer {
  public:
-  explicit Layer(std::string name) : name_(std::move(name)) {}
+  // Throws ValueError for a name holding '/', which separates a layer's name from its weights'.
+  explicit Layer(std::string name);
   virtual ~Layer() = default;
   Layer(const Layer&) = delete;
   Layer& operator=(const Layer&) = delete;

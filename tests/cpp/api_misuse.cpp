@@ -1,0 +1,225 @@
+// api_misuse DIR: the C++ API used wrongly (a model moved from, compile() during fit, a graph
+// changed after it was built, impossible sizes and pointers, names the file format reserves)
+// gives a densekit::Error or the right result, never a crash: run under the sanitizers too.
+// Prints "case: outcome" lines, checked by tests/cpp/test_cpp_api.py.
+#include <densekit/densekit.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+using namespace densekit;
+
+namespace {
+
+template <class Fn>
+void report(const char* name, Fn fn) {
+  try {
+    fn();
+    std::cout << name << ": ok\n";
+  } catch (const ValueError& e) {
+    std::cout << name << ": ValueError: " << e.what() << "\n";
+  } catch (const Error& e) {
+    std::cout << name << ": Error: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cout << name << ": other exception: " << e.what() << "\n";
+  }
+}
+
+Sequential small() { return Sequential({layers::Input({3}), layers::Dense(4, "relu"), layers::Dense(1)}); }
+
+Data data_of(const Matrix& x, const Matrix& y) {
+  return Data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()};
+}
+
+std::shared_ptr<Graph> two_outputs() {
+  auto g = std::make_shared<Graph>();
+  const int a = g->add_input({3}, "a");
+  g->set_outputs({g->add_layer(layers::Dense(2, "linear", true, "glorot_uniform", "zeros", "o1"), {a}),
+                  g->add_layer(layers::Dense(2, "linear", true, "glorot_uniform", "zeros", "o2"), {a})});
+  return g;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dir = argc > 1 ? argv[1] : ".";
+  set_random_seed(7);
+  const Matrix x = Matrix::Random(64, 3), y = Matrix::Random(64, 1);
+
+  {  // every call on a model moved from
+    Model from = small();
+    Model to = std::move(from);
+    report("moved-from predict", [&] { from.predict(x); });
+    report("moved-from fit", [&] { from.fit(x, y); });
+    report("moved-from compile", [&] { from.compile(optimizers::SGD(), "mse"); });
+    report("moved-from save", [&] { from.save(dir + "/moved.dk"); });
+    report("moved-to predict", [&] { to.predict(x); });
+  }
+
+  {  // compile() while fit runs: from its own hook, and from another thread
+    Model m = small();
+    m.compile(optimizers::Adam(), "mse");
+    const Data d = data_of(x, y);
+    FitOptions o;
+    o.epochs = 2;
+    FitHooks hooks;
+    hooks.epoch_end = [&](int, const Logs&) {
+      m.compile(optimizers::SGD(0.1), "mse");
+      return false;
+    };
+    report("compile in a fit hook", [&] { m.fit(d, nullptr, o, hooks); });
+    report("fit after", [&] { m.fit(x, y, o); });
+    // The other thread starts once fit runs and is joined before it ends: every attempt meets a
+    // running fit.
+    std::atomic<bool> fitting{true};
+    std::atomic<int> refused{0}, accepted{0};
+    std::thread other;
+    o.epochs = 3;
+    o.batch_size = 4;
+    FitHooks meanwhile;
+    meanwhile.epoch_begin = [&](int epoch) {
+      if (epoch == 0)
+        other = std::thread([&] {
+          while (fitting) {
+            try {
+              m.compile(optimizers::SGD(0.01), "mse");
+              ++accepted;
+            } catch (const Error&) {
+              ++refused;
+            }
+          }
+        });
+      return false;
+    };
+    meanwhile.epoch_end = [&](int epoch, const Logs&) {
+      if (epoch < 2) return false;
+      while (refused + accepted == 0) std::this_thread::yield();  // at least one attempt
+      fitting = false;
+      other.join();
+      return false;
+    };
+    report("fit while another thread compiles", [&] { m.fit(d, nullptr, o, meanwhile); });
+    if (other.joinable()) fitting = false, other.join();
+    std::cout << "compiles during fit: " << (refused > 0 ? "refused" : "none refused") << ", "
+              << (accepted > 0 ? "some accepted" : "none accepted") << "\n";
+  }
+
+  {  // a graph refused for its size is finalized again once the limit allows it
+    auto g = std::make_shared<Graph>();
+    g->add_layer(layers::Dense(2), {g->add_layer(layers::Dense(4), {g->add_input({3}, "in")})});
+    const Limits before = limits();
+    Limits tight = before;
+    tight.max_parameters = 20;
+    set_limits(tight);
+    report("too many parameters", [&] { Model refused(g); });
+    set_limits(before);
+    Model retried(g);
+    std::cout << "weights after the retry: " << retried.graph().weights().size() << "\n";
+    retried.compile(optimizers::SGD(0.01), "mse");
+    const Matrix y2 = Matrix::Random(64, 2);
+    report("fit after the retry", [&] { retried.fit(x, y2); });
+    report("set_outputs after build", [&] { retried.graph().set_outputs({1}); });
+    report("set_input_order after build", [&] { retried.graph().set_input_order({0}); });
+  }
+
+  {  // sizes and pointers the C++ API cannot check by type
+    Model m = small();
+    m.compile(optimizers::SGD(0.01), "mse");
+    std::vector<float> w(64 * 2, 1.0f), out(64);
+    for (Index cols : {Index(0), Index(-1), Index(2)}) {
+      Data d = data_of(x, y);
+      d.sample_weight = w.data();
+      d.sample_weight_cols = cols;
+      report(("sample_weight_cols " + std::to_string(cols)).c_str(), [&] { m.evaluate(d, 16); });
+    }
+    const double loss = m.evaluate(x, y, 32)[0].second;
+    report("evaluate with batch_size INT64_MAX", [&] {  // one batch of 64 rows against two of 32
+      if (std::abs(m.evaluate(x, y, INT64_MAX)[0].second - loss) > 1e-6 * std::abs(loss)) throw Error("a different loss");
+    });
+    report("predict with batch_size INT64_MAX", [&] {
+      if (!m.predict(x, INT64_MAX).isApprox(m.predict(x, 32))) throw Error("different outputs");
+    });
+    report("predict of raw rows", [&] {
+      m.predict(x.data(), 64, out.data());
+      if (!Eigen::Map<const Matrix>(out.data(), 64, 1).isApprox(m.predict(x, 64))) throw Error("different outputs");
+    });
+    report("negative rows", [&] { m.predict({ConstView(x.data(), -1, 3)}, -1, 32, {out.data()}); });
+    report("null input", [&] { m.predict({ConstView(nullptr, 2, 3)}, 2, 32, {out.data()}); });
+    Data no_target = data_of(x, y);
+    no_target.y[0] = ConstView(nullptr, 64, 1);
+    report("null target", [&] { m.evaluate(no_target, 32); });
+  }
+
+  {  // compute_gradients inside fit leaves fit's logs alone
+    Model m(two_outputs());
+    m.compile(optimizers::SGD(0.0), "mse");
+    const Matrix y2 = Matrix::Random(64, 2);
+    const Data d{{ConstView(x.data(), 64, 3)}, {ConstView(y2.data(), 64, 2), ConstView(y2.data(), 64, 2)}, nullptr, 64};
+    FitOptions o;
+    o.batch_size = 64;
+    Logs plain, probed;
+    FitHooks hooks;
+    hooks.epoch_end = [&](int, const Logs& logs) {
+      plain = logs;
+      return false;
+    };
+    m.fit(d, nullptr, o, hooks);
+    hooks.batch_end = [&](int, int64_t, const Logs&) {
+      m.compute_gradients(d);
+      return false;
+    };
+    hooks.epoch_end = [&](int, const Logs& logs) {
+      probed = logs;
+      return false;
+    };
+    m.fit(d, nullptr, o, hooks);
+    std::cout << "logs with compute_gradients in a hook: " << (plain == probed ? "same" : "different") << "\n";
+  }
+
+  {  // layer names: the format's own prefixes are names like any other; '/' and repeats are refused
+    Sequential m({layers::Input({3}), layers::Dense(2, "linear", true, "glorot_uniform", "zeros", "optimizer"),
+                  layers::Dense(2, "linear", true, "glorot_uniform", "zeros", "rng"),
+                  layers::Dense(1, "linear", true, "glorot_uniform", "zeros", "probe")});
+    m.compile(optimizers::Adam(), "mse");
+    m.fit(x, y);
+    report("layers named optimizer, rng, probe", [&] {
+      save_weights(m, dir + "/reserved.weights");
+      load_weights(m, dir + "/reserved.weights");
+      m.save(dir + "/reserved.dk");
+      load_model(dir + "/reserved.dk");
+    });
+    report("two layers of one name", [&] {
+      Sequential({layers::Input({3}), layers::Dense(3, "linear", true, "glorot_uniform", "zeros", "d"),
+                  layers::Dense(3, "linear", true, "glorot_uniform", "zeros", "d")});
+    });
+    report("a name with a slash", [&] { layers::Dense(3, "linear", true, "glorot_uniform", "zeros", "a/b"); });
+  }
+
+  {  // set_weight waits for a prediction on another thread: none reads a half-written kernel
+    constexpr Index kWidth = 200000;
+    Sequential m({layers::Input({kWidth}), layers::Dense(1, "linear", false, "zeros")});
+    const Matrix ones = Matrix::Ones(1, kWidth);
+    const std::vector<float> zero(kWidth, 0.0f), one(kWidth, 1.0f);
+    const LayerPtr dense = m.graph().layers().back();
+    std::atomic<bool> setting{true};
+    std::thread setter([&] {
+      for (int i = 0; i < 200; ++i) m.graph().set_weight(dense.get(), 0, (i % 2 ? one : zero).data(), {kWidth, 1});
+      setting = false;
+    });
+    int torn = 0, seen = 0;
+    while (setting || seen == 0) {
+      const float v = m.predict(ones)(0, 0);
+      torn += v != 0.0f && v != float(kWidth);
+      ++seen;
+    }
+    setter.join();
+    std::cout << "torn predictions: " << torn << "\n";
+  }
+  return 0;
+}
