@@ -36,9 +36,8 @@ int Graph::add_input(const Shape& shape, const std::string& name, const std::str
   check_node_count(nodes_.size());
   // A saved model finds its inputs by name: an unnamed or repeated one could not be loaded back.
   if (name.empty()) throw ValueError("A model input needs a name.");
-  for (int i : inputs_)
-    if (nodes_[i].name == name)
-      throw ValueError("The name \"" + name + "\" is used 2 times in the model. All input names should be unique.");
+  if (names_.count(name))
+    throw ValueError("The name \"" + name + "\" is used 2 times in the model. All input names should be unique.");
   for (int64_t d : shape)
     if (d <= 0) throw ValueError("Input '" + name + "' has an invalid shape " + shape_to_string(shape) + ": every dimension must be positive.");
   check_sample_size(shape, "Input '" + name + "'");
@@ -49,6 +48,7 @@ int Graph::add_input(const Shape& shape, const std::string& name, const std::str
   node.dtype = dtype;
   node.cast = whole_number_cast(dtype);
   nodes_.push_back(std::move(node));
+  names_.emplace(name, nullptr);
   inputs_.push_back(static_cast<int>(nodes_.size()) - 1);
   return inputs_.back();
 }
@@ -69,11 +69,9 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std:
   if (finalized_) throw ValueError("Cannot add a layer to a model that is already built.");
   if (!layer) throw ValueError("Cannot add a null layer.");
   check_node_count(nodes_.size());
-  // A saved model keys each layer's weights by its name: two layers of one name could not be
-  // told apart when it is loaded back. (A shared layer's nodes are one layer.)
-  for (const Node& other : nodes_)
-    if (other.name == layer->name() && other.layer != layer)
-      throw ValueError("The name \"" + layer->name() + "\" is used 2 times in the model. All layer names should be "
+  const auto named = names_.find(layer->name());
+  if (named != names_.end() && named->second != layer.get())  // (a shared layer's nodes are one layer)
+    throw ValueError("The name \"" + layer->name() + "\" is used 2 times in the model. All layer names should be "
                        "unique: pass distinct `name=` arguments.");
   std::vector<Shape> shapes;
   std::vector<std::string> names;
@@ -90,6 +88,7 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std:
   node.name = layer->name();
   node.training = training;
   nodes_.push_back(std::move(node));
+  names_.emplace(layer->name(), layer.get());
   const int id = static_cast<int>(nodes_.size()) - 1;
   for (int i : inputs) nodes_[i].consumers.push_back(id);
   return id;

@@ -149,7 +149,8 @@ Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_
     throw ValueError("Argument `batch_size` must be a positive integer. Received: batch_size=" + std::to_string(batch_size));
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
-  if (out.size() != outputs.size()) throw ValueError("predict() needs one output buffer per model output.");
+  if (out.size() != outputs.size() || std::count(out.begin(), out.end(), nullptr))
+    throw ValueError("predict() needs one output buffer per model output, none of them null.");
   std::unique_ptr<Workspace> ws;
   {
     std::lock_guard<std::mutex> lock(*pool_mutex_);
@@ -200,7 +201,8 @@ void Model::call(const std::vector<ConstView>& x, Index rows, bool training, con
   const LoopScope scope(*this, "a call of the model");
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
-  if (out.size() != outputs.size()) throw ValueError("call() needs one output buffer per model output.");
+  if (out.size() != outputs.size() || std::count(out.begin(), out.end(), nullptr))
+    throw ValueError("call() needs one output buffer per model output, none of them null.");
   const FlushDenormals flush;
   // In training, BatchNormalization updates its moving statistics: a write.
   const Graph::Use use(*graph_, training ? Graph::Use::kWrites : Graph::Use::kReads);

@@ -206,7 +206,8 @@ void wait_for(const std::atomic<int64_t>& flag, int64_t value) {
 int num_threads() { return thread_setting(); }
 
 void set_num_threads(int n) {
-  thread_setting() = std::clamp(n, 1, kMaxThreads);
+  if (n < 1) throw ValueError("`n` must be a positive integer. Received: n=" + std::to_string(n));
+  thread_setting() = std::min(n, kMaxThreads);
   Pool::instance().threads_changed();
 }
 

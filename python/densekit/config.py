@@ -15,9 +15,9 @@ def set_num_threads(n):
     """Threads of densekit's own pool (default: OMP_NUM_THREADS, else all cores; at most 256).
     Lowering it parks the extra threads until it rises again."""
     global _threads_chosen
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int):  # (the core checks the value)
         raise ValueError(f"`n` must be a positive integer. Received: n={n!r}")
-    _core.set_num_threads(n)
+    _core.set_num_threads(max(min(n, 2**31 - 1), -1))  # a C int
     _threads_chosen = True
 
 

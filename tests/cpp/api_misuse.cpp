@@ -151,9 +151,11 @@ int main(int argc, char** argv) {
     });
     report("negative rows", [&] { m.predict({ConstView(x.data(), -1, 3)}, -1, 32, {out.data()}); });
     report("null input", [&] { m.predict({ConstView(nullptr, 2, 3)}, 2, 32, {out.data()}); });
+    report("null output", [&] { m.predict({ConstView(x.data(), 2, 3)}, 2, 32, {nullptr}); });
     Data no_target = data_of(x, y);
     no_target.y[0] = ConstView(nullptr, 64, 1);
     report("null target", [&] { m.evaluate(no_target, 32); });
+    report("set_num_threads 0", [&] { set_num_threads(0); });
   }
 
   {  // compute_gradients inside fit leaves fit's logs alone

@@ -185,7 +185,9 @@ def test_cpp_api_misuse_gives_errors_not_crashes(programs, tmp_path):
         assert lines[case] == "ok", case
     assert lines["negative rows"] == "ValueError: The number of samples cannot be negative. Received: rows=-1"
     assert lines["null input"] == "ValueError: The input x has no data: its pointer is null."
+    assert lines["null output"] == "ValueError: predict() needs one output buffer per model output, none of them null."
     assert lines["null target"] == "ValueError: The target y has no data: its pointer is null."
+    assert lines["set_num_threads 0"] == "ValueError: `n` must be a positive integer. Received: n=0"
     assert lines["logs with compute_gradients in a hook"] == "same"
     assert lines["layers named optimizer, rng, probe"] == "ok"
     assert lines["two layers of one name"] == ('ValueError: The name "d" is used 2 times in the model. All layer names '

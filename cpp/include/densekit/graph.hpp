@@ -7,6 +7,7 @@
 #include <densekit/optimizers.hpp>
 #include <densekit/tensor.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -212,6 +213,9 @@ class Graph : public std::enable_shared_from_this<Graph> {
 
   std::vector<Node> nodes_;
   std::vector<int> inputs_, outputs_;
+  // Each node's name and its layer (null for an input): a saved model keys weights by layer
+  // name, so two layers of one name are refused.
+  std::map<std::string, const Layer*> names_;
   std::vector<WeightRecord> weights_;
   std::shared_ptr<WeightStorage> storage_;  // params and grads; layers bound here share it
   std::vector<Layer*> weighted_layers_;     // distinct layers with weights: bind_layers' checks

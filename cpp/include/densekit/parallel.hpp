@@ -7,6 +7,7 @@ namespace densekit {
 
 // Default: OMP_NUM_THREADS, else all cores. Safe across fork: a child starts its own helpers.
 int num_threads();
+// At most 256 (more are taken as 256); throws ValueError for n < 1.
 void set_num_threads(int n);
 
 // A mutex a forked child may need. fork() copies only the calling thread: a mutex another thread
