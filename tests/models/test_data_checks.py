@@ -210,6 +210,22 @@ def test_a_scalar_x_is_refused_by_a_model_it_would_build(call):
         call(m)
 
 
+@pytest.mark.parametrize("y", [np.float32(1.0), np.array(1.0), 1.0], ids=["numpy scalar", "0-d array", "float"])
+def test_a_scalar_y_is_refused(y):
+    """A 0-d y has no batch axis either: it was taken as one target for a one-row x (Keras fails
+    with an IndexError)."""
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    m.compile("sgd", "mse")
+    x = np.ones((1, 3), np.float32)
+    for call in (lambda: m.fit(x, y, verbose=0), lambda: m.evaluate(x, y, verbose=0), lambda: m.train_on_batch(x, y)):
+        with pytest.raises(ValueError, match=re.escape("`y` is a scalar (an array of shape ()): pass one target a")):
+            call()
+    two = keras.Model(m.inputs, [m.outputs[0], layers.Dense(2, name="other")(m.inputs[0])])
+    two.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="The target of output 'other' is a scalar"):
+        two.fit(x, [np.ones((1, 1)), y], verbose=0)
+
+
 @pytest.mark.parametrize("dtype, values", [
     ("Int64", [1, None, 3, 4]), ("Float64", [1.5, None, 3.0, 4.0]), ("boolean", [True, None, False, True]),
 ])

@@ -82,6 +82,11 @@ def target_arrays(model, y):
                              "output names.")
         raw = [y]
     ys = [to_array(a, "y") for a in raw]
+    for k, array in enumerate(ys):
+        if array.ndim == 0:  # (Keras fails here with an IndexError)
+            which = "`y`" if n == 1 else f"The target of output '{names[k]}'"
+            raise ValueError(f"{which} is a scalar (an array of shape ()): pass one target a sample, an array with a "
+                             "batch axis such as shape (n,) or (n, 1).")
     _check_position_targets(model, ys)
     return ys
 
