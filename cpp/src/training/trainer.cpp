@@ -118,14 +118,33 @@ struct ShardPlan {
   Index batch = 0;  // auto_shard: the global batch; per-process data: this process's part
 };
 
+// auto_shard_dataset=True splits one data set: every process must pass the same rows.
+void check_same_rows(const std::vector<double>& rows_of) {
+  for (size_t r = 0; r < rows_of.size(); ++r)
+    if (rows_of[r] != rows_of[0])
+      throw ValueError("DataParallel(auto_shard_dataset=True) needs the same data on every process, but process " +
+                       std::to_string(r) + " passed " + std::to_string(int64_t(rows_of[r])) + " rows and process 0 passed " +
+                       std::to_string(int64_t(rows_of[0])) + ". Pass each process's own shard with auto_shard_dataset=False.");
+}
+
+// train_step_data_parallel combines the processes' gradients as means over the global batch,
+// which is the gradient of a loss averaged over its rows; a loss summed over them, or divided by
+// the sum of the sample weights, would be scaled wrongly.
+void check_data_parallel_losses(const std::vector<Loss>& losses, bool weighted) {
+  for (size_t k = 0; k < losses.size(); ++k) {
+    const Reduction r = losses[k].reduction;
+    if (r == Reduction::Sum || (r == Reduction::MeanWithSampleWeight && weighted))
+      throw ValueError(std::string("Data-parallel training averages the gradients over the global batch, which the loss of "
+                                   "output ") + std::to_string(k) + " does not: its reduction is " +
+                       (r == Reduction::Sum ? "\"sum\"" : "\"mean_with_sample_weight\" with sample weights") +
+                       ". Use the default reduction, \"sum_over_batch_size\", under a distribution.");
+  }
+}
+
 ShardPlan plan_shards(Communicator& comm, bool auto_shard, Index rows, int64_t batch_size) {
   const std::vector<double> rows_of = gather_values(comm, double(rows));
   if (auto_shard) {
-    for (size_t r = 0; r < rows_of.size(); ++r)
-      if (rows_of[r] != rows_of[0])
-        throw ValueError("DataParallel(auto_shard_dataset=True) needs the same data on every process, but process " +
-                         std::to_string(r) + " passed " + std::to_string(int64_t(rows_of[r])) + " rows and process 0 passed " +
-                         std::to_string(int64_t(rows_of[0])) + ". Pass each process's own shard with auto_shard_dataset=False.");
+    check_same_rows(rows_of);
     const Index bs = std::min<Index>(batch_size, rows);
     return {(rows + bs - 1) / bs, bs};
   }
@@ -179,6 +198,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   ShardPlan plan{0, std::min<Index>(options.batch_size, n)};
   plan.steps = n / plan.batch + (n % plan.batch != 0);  // (n + batch - 1 may overflow)
   if (comm) {
+    check_data_parallel_losses(compile_.losses, train.sample_weight || !options.class_weight.empty());
     plan = plan_shards(*comm, distribution_.auto_shard_dataset, n, options.batch_size);
     start_data_parallel();
   }
@@ -304,6 +324,7 @@ Logs Model::run_evaluation(const Data& all, int64_t batch_size, const LoopHooks&
   // accumulators are summed.
   Data shard;
   if (comm && distribution_.auto_shard_dataset) {
+    check_same_rows(gather_values(*comm, double(all.rows)));  // (else every process gets the same, meaningless figure)
     const RowRange share = rank_share(all.rows, comm->rank(), comm->size());
     slice_rows(all, share.begin, share.count, shard);
   }
@@ -330,6 +351,9 @@ Logs Model::run_evaluation(const Data& all, int64_t batch_size, const LoopHooks&
 Logs Model::train_on_batch(const Data& given, const std::vector<std::pair<int64_t, double>>& class_weight) {
   const LoopScope scope(*this, "train_on_batch");
   require_compiled();
+  if (distribution_.communicator && distribution_.communicator->size() > 1)
+    throw ValueError("train_on_batch() does not train data-parallel: each process would apply its own batch's gradients "
+                     "and the models would drift apart. Use fit() under a distribution.");
   check_data(given, true);
   std::vector<float> class_sample_weights;
   Data data = given;

@@ -467,6 +467,7 @@ class Trainer:
         self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
+        distribution._bind(self._core)  # (the core refuses a step of one process under a distribution)
         return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
