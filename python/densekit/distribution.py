@@ -12,6 +12,7 @@ from the optional extra ``densekit[mpi]`` (mpi4py with Open MPI from PyPI).
 
 import ctypes
 import os
+import sys
 
 from densekit import _core, config
 
@@ -19,7 +20,9 @@ _MISSING_MPI = ('densekit.distribution needs mpi4py and an MPI library: pip inst
                 "(mpi4py with Open MPI from PyPI; no system MPI is needed).")
 
 _world = None  # the communicator initialize() built
+_mpi_comm = None  # mpi4py's communicator behind it (for the broadcasts and barriers of Python's side)
 _distribution = None
+_writing = False  # inside shared_write(): a save nested in another (a backup's weights) stays local
 
 
 class DataParallel:
@@ -41,6 +44,7 @@ class DataParallel:
         self.auto_shard_dataset = bool(auto_shard_dataset)
         self.save_on_every_process = bool(save_on_every_process)
         self.communicator = _world
+        self._mpi_comm = _mpi_comm
 
     @property
     def num_processes(self):
@@ -72,7 +76,7 @@ def initialize(job_addresses=None, num_processes=None, process_id=None, comm=Non
     """Joins the MPI world (or the mpi4py communicator `comm`). `num_processes` and `process_id`,
     when given, must match what MPI reports. Unless the thread count was chosen (set_num_threads,
     OMP_NUM_THREADS), each process takes its share of the machine's cores."""
-    global _world
+    global _world, _mpi_comm
     if job_addresses is not None:
         raise ValueError("densekit joins processes through MPI: start them with mpirun and leave `job_addresses` None.")
     MPI = _import_mpi()
@@ -84,11 +88,38 @@ def initialize(job_addresses=None, num_processes=None, process_id=None, comm=Non
         allreduce=_function_address(MPI, "MPI_Allreduce"), bcast=_function_address(MPI, "MPI_Bcast"),
         comm=MPI._handleof(comm), float_type=MPI._handleof(MPI.FLOAT), double_type=MPI._handleof(MPI.DOUBLE),
         byte_type=MPI._handleof(MPI.BYTE), sum_op=MPI._handleof(MPI.SUM), rank=comm.Get_rank(), size=comm.Get_size())
+    _mpi_comm = comm
+    if comm.Get_size() > 1:
+        _abort_on_uncaught_exception(comm)
     if not config.num_threads_chosen():
         local = comm.Split_type(MPI.COMM_TYPE_SHARED)
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         _core.set_num_threads(max(1, min(cores, (os.cpu_count() or 1) // local.Get_size())))
         local.Free()
+
+
+def _abort_on_uncaught_exception(comm):
+    """An uncaught exception on one process would otherwise hang the job: the others wait in an
+    allreduce, and mpi4py's MPI_Finalize at exit waits for them, so mpirun never sees the
+    process end. After the usual traceback, MPI_Abort ends every process (exit code 1)."""
+    previous = sys.excepthook
+    if getattr(previous, "_densekit_aborts", False):  # initialize() called again: chain once
+        return
+
+    def excepthook(exc_type, exc, tb):
+        try:
+            previous(exc_type, exc, tb)
+        finally:
+            # Abort kills the process before Python flushes: the traceback must get out first.
+            for stream in (sys.stderr, sys.stdout):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            comm.Abort(1)
+
+    excepthook._densekit_aborts = True
+    sys.excepthook = excepthook
 
 
 def set_distribution(value):
@@ -116,6 +147,63 @@ def num_processes():
 def writes_files():
     """Whether this process writes model files, checkpoints and logs (process 0, unless asked)."""
     return _distribution is None or _distribution.save_on_every_process or _distribution.process_id == 0
+
+
+def _shared(d):
+    """Whether files are written by process 0 alone for several processes, which must then wait for it."""
+    return d is not None and d.num_processes > 1 and not d.save_on_every_process
+
+
+def shared_write(write):
+    """Runs write() where files are written (writes_files()) and returns on every process once
+    it is done. Under a distribution where process 0 alone writes, every process must call this
+    at the same point: process 0 broadcasts its outcome, so a file it wrote exists when the call
+    returns on any process (load_model right after save works everywhere), and an error there
+    (overwrite refused, disk full) is raised on every process, with the same type and message,
+    instead of letting the others run ahead."""
+    global _writing
+    d = _distribution
+    if _writing or not _shared(d):
+        if writes_files():
+            write()
+        return
+    error = None
+    _writing = True
+    try:
+        if d.process_id == 0:
+            try:
+                write()
+            except BaseException as e:  # Ctrl-C too: the others must not wait for a broadcast
+                error = e
+    finally:
+        _writing = False
+    outcome = None if error is None else (type(error).__module__, type(error).__qualname__, str(error))
+    outcome = d._mpi_comm.bcast(outcome, root=0)
+    if error is not None:
+        raise error
+    if outcome is not None:
+        raise _rebuilt_error(*outcome)
+
+
+def _rebuilt_error(module, qualname, message):
+    """Process 0's exception, on another process: the same class when it can be found and made
+    from a message alone, else a RuntimeError naming it."""
+    try:
+        cls = sys.modules[module]  # the same program runs everywhere: no import on process 0's word
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            return cls(message)
+    except Exception:
+        pass
+    return RuntimeError(f"{qualname} on process 0: {message}")
+
+
+def barrier():
+    """Waits for every process, under a distribution where process 0 alone writes files: what it
+    wrote or deleted before is then seen by all."""
+    if _shared(_distribution):
+        _distribution._mpi_comm.Barrier()
 
 
 def _bind(model_core):

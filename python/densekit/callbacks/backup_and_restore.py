@@ -49,6 +49,9 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
             raise ValueError("To use the BackupAndRestore callback, you model must be built before you call `fit()`. "
                              f"Model {self.model} is unbuilt. You can build it beforehand by calling it on a batch of "
                              "data.")
+        # Data-parallel training: the previous fit's backup, deleted by process 0 in its
+        # on_train_end, must be gone for every process before any restores it.
+        distribution.barrier()
         try:
             self._restore(self._weights_path, self._training_metadata_path)
         except (OSError, ValueError, KeyError) as error:
@@ -64,6 +67,8 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
                 raise error from None
             # The next backup moves the newest to the previous' place: it must not be the
             # unreadable one.
+            if not distribution.writes_files():  # process 0 repairs the backup it keeps
+                return
             shutil.copy(self._prev_weights_path, self._weights_path)
             if os.path.exists(self._prev_training_metadata_path):
                 shutil.copy(self._prev_training_metadata_path, self._training_metadata_path)
@@ -92,8 +97,11 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
             self._save_model()
 
     def _save_model(self):
-        if not distribution.writes_files():  # data-parallel training: process 0 keeps the backup
-            return
+        # Data-parallel training: process 0 keeps the backup, and the others wait for it, so an
+        # interruption right after leaves the backup complete for every process's restart.
+        distribution.shared_write(self._write_backup)
+
+    def _write_backup(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._weights_path):
             shutil.copy(self._weights_path, self._prev_weights_path)
@@ -115,5 +123,13 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
                 os.remove(temporary)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and distribution.writes_files() and os.path.exists(self.backup_dir):
-            shutil.rmtree(self.backup_dir)
+        if not self.delete_checkpoint:
+            return
+
+        def delete():
+            if os.path.exists(self.backup_dir):
+                shutil.rmtree(self.backup_dir)
+
+        # Every process returns once process 0 has deleted the backup: a faster process must
+        # not restore it in the next fit's on_train_begin (the barrier there covers the rest).
+        distribution.shared_write(delete)

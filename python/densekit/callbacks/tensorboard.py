@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from densekit import distribution
 from densekit.callbacks.callback import Callback
 from densekit.callbacks.tensorboard_events import EventFile
 
@@ -72,7 +73,8 @@ class TensorBoard(Callback):
     """Writes logs for TensorBoard: ``tensorboard --logdir=<log_dir>`` shows them.
 
     Needs tensorboardX (``pip install "densekit[tensorboard]"``); the ImportError comes when the
-    callback is made. Event files appear only once something is written to them."""
+    callback is made. Event files appear only once something is written to them. In data-parallel
+    training only process 0 writes them (as CSVLogger; the logs are global)."""
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
@@ -143,7 +145,7 @@ class TensorBoard(Callback):
         self._check_embeddings_metadata()
         self._in_fit = True
         self._global_train_batch = 0
-        if self.write_graph:
+        if self.write_graph and distribution.writes_files():
             self._write_keras_model_summary()
 
     def _check_embeddings_metadata(self):
@@ -168,6 +170,8 @@ class TensorBoard(Callback):
             self._epoch_start_time = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
+        if not distribution.writes_files():  # data-parallel training: process 0 writes the events
+            return
         self._log_epoch_metrics(epoch, logs)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
@@ -180,7 +184,7 @@ class TensorBoard(Callback):
     def on_train_batch_end(self, batch, logs=None):
         self._global_train_batch += 1
         step = self._global_train_batch
-        if self.update_freq == "epoch" or step % self.update_freq:
+        if self.update_freq == "epoch" or step % self.update_freq or not distribution.writes_files():
             return
         writer = self._writer("train")
         if self.write_steps_per_second:
@@ -194,7 +198,7 @@ class TensorBoard(Callback):
     # --- evaluate, and validation inside fit -------------------------------------------------
     def on_test_end(self, logs=None):
         iterations = self._iterations()
-        if iterations is not None and logs:
+        if iterations is not None and logs and distribution.writes_files():
             writer = self._writer("val")
             for name, value in logs.items():
                 writer.scalar(f"evaluation_{name}_vs_iterations", value, iterations)

@@ -83,14 +83,18 @@ def save_model(model, filepath, overwrite=True, zipped=None, warn=True, **kwargs
     path = _path(filepath)
     _check_save_arguments(path, kwargs)
     _require_built(model)
-    if not distribution.writes_files():  # data-parallel training: process 0 writes
-        return
-    _check_overwrite(path, overwrite)
-    if path.endswith(".keras"):
-        keras_writer.save_archive(model, path)
-        return
-    _core.save_model(model._core, path)
-    if warn:
+    keras_archive = path.endswith(".keras")
+
+    def write():
+        _check_overwrite(path, overwrite)
+        if keras_archive:
+            keras_writer.save_archive(model, path)
+        else:
+            _core.save_model(model._core, path)
+
+    # Data-parallel training: process 0 writes, and every process returns once the file exists.
+    distribution.shared_write(write)
+    if warn and not keras_archive and distribution.writes_files():
         _warn_hdf5_suffix(path, "the whole model")
 
 
@@ -109,14 +113,17 @@ def save_weights(model, filepath, overwrite=True, warn=True, native=False):
     densekit's format otherwise (or always, with ``native=True``)."""
     path = _path(filepath)
     _require_built(model)
-    if not distribution.writes_files():
-        return
-    _check_overwrite(path, overwrite)
-    if path.endswith(".weights.h5") and not native:
-        keras_writer.save_weights(model, path)
-        return
-    _core.save_weights(model._core, path)
-    if warn:
+    keras_layout = path.endswith(".weights.h5") and not native
+
+    def write():
+        _check_overwrite(path, overwrite)
+        if keras_layout:
+            keras_writer.save_weights(model, path)
+        else:
+            _core.save_weights(model._core, path)
+
+    distribution.shared_write(write)  # as in save_model
+    if warn and not keras_layout and distribution.writes_files():
         _warn_hdf5_suffix(path, "weights")
 
 
