@@ -1,7 +1,9 @@
 """What data-parallel training cannot do is refused on every process at once, with a message,
 instead of computing something else: a loss summed over its rows (the processes' gradients are
-averaged), train_on_batch (each process would step alone), and an evaluation whose processes
-hold different data under auto_shard_dataset=True (each got the same meaningless figure)."""
+averaged), train_on_batch (each process would step alone), an evaluation whose processes
+hold different data under auto_shard_dataset=True (each got the same meaningless figure), and
+fits whose settings differ between processes (they waited in an allreduce, or met a cryptic MPI
+error)."""
 
 import textwrap
 
@@ -44,6 +46,7 @@ WORKER = textwrap.dedent("""
     trained = model()
     trained.fit(x, y, verbose=0)
     attempt("train_on_batch", lambda: trained.train_on_batch(x, y))
+    attempt("epochs", lambda: model().fit(x, y, epochs=1 + rank, verbose=0))
     rows = 32 if rank == 0 else 20
     attempt("evaluate", lambda: trained.evaluate(x[:rows], y[:rows], verbose=0))
 """)
@@ -59,7 +62,7 @@ def test_refused_on_every_process(tmp_path):
         rank, _, rest = line.partition(" ")
         case, _, outcome = rest.partition(": ")
         outcomes.setdefault(case, {})[int(rank)] = outcome
-    for case in ("sum", "weighted mean", "train_on_batch", "evaluate"):
+    for case in ("sum", "weighted mean", "train_on_batch", "epochs", "evaluate"):
         assert set(outcomes[case]) == {0, 1} and outcomes[case][0] == outcomes[case][1], outcomes[case]
         assert outcomes[case][0].startswith("ValueError: "), (case, outcomes[case])
     assert 'its reduction is "sum". Use the default reduction' in outcomes["sum"][0]
@@ -67,3 +70,5 @@ def test_refused_on_every_process(tmp_path):
     assert outcomes["unweighted mean"] == {0: "ok", 1: "ok"}  # the mean over rows, which the average is
     assert "train_on_batch() does not train data-parallel" in outcomes["train_on_batch"][0]
     assert "process 1 passed 20 rows and process 0 passed 32." in outcomes["evaluate"][0]
+    assert outcomes["epochs"][0] == ("ValueError: Data-parallel fit needs the same epochs on every process, but process 1 "
+                                     "has 2 and process 0 has 1.")

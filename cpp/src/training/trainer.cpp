@@ -127,6 +127,30 @@ void check_same_rows(const std::vector<double>& rows_of) {
                        std::to_string(int64_t(rows_of[0])) + ". Pass each process's own shard with auto_shard_dataset=False.");
 }
 
+// What every process's fit must share: a process that runs other steps, epochs or validations
+// would leave the others waiting in an allreduce (or meet them in the wrong one).
+void check_same_settings(Communicator& comm, const FitOptions& o, bool validation) {
+  const std::vector<std::pair<const char*, double>> settings = {
+      {"batch_size", double(o.batch_size)}, {"steps_per_epoch", double(o.steps_per_epoch)},
+      {"epochs", double(o.epochs)}, {"initial_epoch", double(o.initial_epoch)},
+      {"validation data (1: given)", validation ? 1.0 : 0.0}, {"validation_freq", double(o.validation_freq)},
+      {"validation epochs (their count)", double(o.validation_epochs.size())},
+      {"validation_batch_size", double(o.validation_batch_size)}};
+  const size_t k = settings.size(), processes = static_cast<size_t>(comm.size());
+  std::vector<double> all(k * processes, 0.0);
+  for (size_t i = 0; i < k; ++i) all[static_cast<size_t>(comm.rank()) * k + i] = settings[i].second;
+  comm.allreduce_sum(all.data(), static_cast<int64_t>(all.size()));
+  for (size_t r = 1; r < processes; ++r)
+    for (size_t i = 0; i < k; ++i)
+      if (all[r * k + i] != all[i])
+        throw ValueError(std::string("Data-parallel fit needs the same ") + settings[i].first + " on every process, but process " +
+                         std::to_string(r) + " has " + std::to_string(int64_t(all[r * k + i])) + " and process 0 has " +
+                         std::to_string(int64_t(all[i])) + "." +
+                         (i == 0 ? " (With a per-process shard and steps_per_epoch, pass batch_size: it is otherwise "
+                                   "derived from each process's own rows.)"
+                                 : ""));
+}
+
 // train_step_data_parallel combines the processes' gradients as means over the global batch,
 // which is the gradient of a loss averaged over its rows; a loss summed over them, or divided by
 // the sum of the sample weights, would be scaled wrongly.
@@ -199,6 +223,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   plan.steps = n / plan.batch + (n % plan.batch != 0);  // (n + batch - 1 may overflow)
   if (comm) {
     check_data_parallel_losses(compile_.losses, train.sample_weight || !options.class_weight.empty());
+    check_same_settings(*comm, options, validation != nullptr);
     plan = plan_shards(*comm, distribution_.auto_shard_dataset, n, options.batch_size);
     start_data_parallel();
   }
