@@ -106,3 +106,18 @@ def test_compile_config_of_an_unbuilt_model_says_to_build_it():
         model.get_compile_config()
     with pytest.raises(TypeError, match="must be a dict"):
         model.compile_from_config("adam")
+
+
+def test_keras_metrics_namespace_holds_keras_names_only():
+    """Every public function of keras.metrics is one Keras 3 has (densekit's helpers for them
+    had leaked into the namespace: function_core, with_function...)."""
+    import inspect
+    keras_functions = {  # Keras 3.15's keras.metrics functions that densekit provides
+        "binary_accuracy", "binary_crossentropy", "binary_focal_crossentropy", "categorical_accuracy",
+        "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "deserialize", "get",
+        "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+        "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "serialize", "sparse_categorical_accuracy",
+        "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
+        "top_k_categorical_accuracy"}
+    public = {n for n in dir(keras.metrics) if not n.startswith("_") and inspect.isfunction(getattr(keras.metrics, n))}
+    assert public == keras_functions

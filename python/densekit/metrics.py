@@ -5,9 +5,8 @@ import numpy as np
 from densekit import _core
 from densekit import metric_functions
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
-from densekit.metric_functions import function_core, is_densekit_function, set_function_arguments
 from densekit.utils import naming, object_serialization
-from densekit.utils.object_registration import serialize_object, with_function
+from densekit.utils import object_registration
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "CosineSimilarity", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -298,17 +297,17 @@ class MeanMetricWrapper(Metric):
         self._fn, self._fn_kwargs = fn, kwargs
         # Named as Keras names it: by `name`, else "mean_metric_wrapper" (made unique).
         name = name or naming.auto_name("mean_metric_wrapper")
-        if is_densekit_function(fn):
+        if metric_functions.is_densekit_function(fn):
             self._core_name = fn_name
             super().__init__(name=name)  # (its core: function_core, saved as Keras saves the wrapper)
-            set_function_arguments(self._core, fn, kwargs)
+            metric_functions.set_function_arguments(self._core, fn, kwargs)
             return
         self.name = name
         self._params, self._core = {}, None
         self._eager_sums = np.zeros(2)
 
     def _make_core(self):
-        return function_core(self._fn)
+        return metric_functions.function_core(self._fn)
 
     def _traced_function(self):
         return lambda y_true, y_pred: self._fn(y_true, y_pred, **self._fn_kwargs)
@@ -337,11 +336,11 @@ class MeanMetricWrapper(Metric):
             self._core.reset()
 
     def get_config(self):
-        return {"name": self.name, "dtype": "float32", "fn": serialize_object(self._fn), **self._fn_kwargs}
+        return {"name": self.name, "dtype": "float32", "fn": object_registration.serialize_object(self._fn), **self._fn_kwargs}
 
     @classmethod
     def from_config(cls, config):
-        return cls(**with_function(config))
+        return cls(**object_registration.with_function(config))
 
 
 def _plain(value):

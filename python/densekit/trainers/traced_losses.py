@@ -88,9 +88,9 @@ def is_traced_loss(obj):
 def is_traced_metric(obj):
     """Whether compile() traces ``obj``: a metric function (or a MeanMetricWrapper of one), or a
     stateful Metric subclass of the user's (trainers/stateful_metrics.py)."""
-    from densekit import metrics
+    from densekit import metric_functions, metrics
     if isinstance(obj, metrics.Metric):
         return obj._core_name is None
     # densekit's own functions without a C++ metric of their name (huber, log_cosh) are traced too.
-    return callable(obj) and not isinstance(obj, type) and not metrics.is_densekit_function(obj)
+    return callable(obj) and not isinstance(obj, type) and not metric_functions.is_densekit_function(obj)
 
