@@ -3,7 +3,7 @@ instead of computing something else: a loss summed over its rows (the processes'
 averaged), train_on_batch (each process would step alone), an evaluation whose processes
 hold different data under auto_shard_dataset=True (each got the same meaningless figure), and
 fits whose settings differ between processes (they waited in an allreduce, or met a cryptic MPI
-error)."""
+error). And an evaluation of each process's own generator gives the figure of all of them."""
 
 import textwrap
 
@@ -49,6 +49,15 @@ WORKER = textwrap.dedent("""
     attempt("epochs", lambda: model().fit(x, y, epochs=1 + rank, verbose=0))
     rows = 32 if rank == 0 else 20
     attempt("evaluate", lambda: trained.evaluate(x[:rows], y[:rows], verbose=0))
+
+    def batches(xs, ys):  # each process streams its own rows: 20 and 12
+        for start in range(0, len(xs), 8):
+            yield xs[start:start + 8], ys[start:start + 8]
+
+    own = slice(0, 20) if rank == 0 else slice(20, 32)
+    streamed = trained.evaluate(batches(x[own], y[own]), verbose=0)
+    whole = trained.evaluate(x, y, verbose=0)  # the same 32 rows, split by auto_shard_dataset
+    print(f"{rank} generator evaluate: {'global' if abs(streamed - whole) <= 1e-6 * whole else streamed}", flush=True)
 """)
 
 
@@ -70,5 +79,6 @@ def test_refused_on_every_process(tmp_path):
     assert outcomes["unweighted mean"] == {0: "ok", 1: "ok"}  # the mean over rows, which the average is
     assert "train_on_batch() does not train data-parallel" in outcomes["train_on_batch"][0]
     assert "process 1 passed 20 rows and process 0 passed 32." in outcomes["evaluate"][0]
+    assert outcomes["generator evaluate"] == {0: "global", 1: "global"}  # each process's own batches, summed
     assert outcomes["epochs"][0] == ("ValueError: Data-parallel fit needs the same epochs on every process, but process 1 "
                                      "has 2 and process 0 has 1.")

@@ -106,6 +106,9 @@ Logs Model::run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, boo
     update_metrics(eval_ws_, batch);
     if (hooks.batch_end && throttle.due(step, -1, stop)) stop = hooks.batch_end(step, current_logs()) || stop;
   }
+  // Data-parallel: each process streamed its own batches; the figures are those of all of them,
+  // as an evaluation of arrays gives.
+  if (distribution_.communicator) reduce_accumulators();
   Logs logs = current_logs();
   if (hooks.end) hooks.end(logs);
   return logs;
