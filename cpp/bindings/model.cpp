@@ -149,7 +149,7 @@ void init_model(py::module_& m) {
           py::gil_scoped_release release;
           values = g.get_weight(&l, index);
         }
-        const Shape& shape = g.weights_of(&l)[index]->spec.shape;
+        const Shape& shape = g.weight_of(&l, index).spec.shape;
         py::array_t<float> out(std::vector<py::ssize_t>(shape.begin(), shape.end()));
         std::copy(values.begin(), values.end(), out.mutable_data());
         return out;

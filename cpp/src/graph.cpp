@@ -305,12 +305,16 @@ std::vector<const WeightRecord*> Graph::weights_of(const Layer* layer) const {
   return out;
 }
 
-void Graph::set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape) {
+const WeightRecord& Graph::weight_of(const Layer* layer, size_t index) const {
   const auto records = weights_of(layer);
   if (index >= records.size())
     throw ValueError("Layer '" + layer->name() + "' has " + std::to_string(records.size()) + " weight(s); index " +
                      std::to_string(index) + " is out of range.");
-  const WeightRecord& r = *records[index];
+  return *records[index];
+}
+
+void Graph::set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape) {
+  const WeightRecord& r = weight_of(layer, index);
   if (shape != r.spec.shape)
     throw ValueError("Layer " + layer->name() + " weight shape " + tuple_to_string(r.spec.shape) +
                      " is not compatible with provided weight shape " + tuple_to_string(shape) + ".");
@@ -319,11 +323,7 @@ void Graph::set_weight(const Layer* layer, size_t index, const float* values, co
 }
 
 std::vector<float> Graph::get_weight(const Layer* layer, size_t index) const {
-  const auto records = weights_of(layer);
-  if (index >= records.size())
-    throw ValueError("Layer '" + layer->name() + "' has " + std::to_string(records.size()) + " weight(s); index " +
-                     std::to_string(index) + " is out of range.");
-  const WeightRecord& r = *records[index];
+  const WeightRecord& r = weight_of(layer, index);
   const Use use(*this, Use::kReads);
   return std::vector<float>(storage_->params.data() + r.offset, storage_->params.data() + r.offset + r.size);
 }

@@ -136,6 +136,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
   std::vector<LayerPtr> layers() const;
   const std::vector<WeightRecord>& weights() const { return weights_; }
   std::vector<const WeightRecord*> weights_of(const Layer* layer) const;
+  // Weight `index` of `layer`; ValueError when the layer has fewer.
+  const WeightRecord& weight_of(const Layer* layer, size_t index) const;
 
   // Replaces weight `index` of `layer` (Keras's set_weights); throws ValueError on a shape
   // mismatch. Waits for a computation on another thread (a training step, a prediction).
