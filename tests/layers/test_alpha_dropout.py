@@ -110,7 +110,7 @@ def test_config_file_and_bad_input(tmp_path):
     with pytest.raises(ValueError, match="rate=1"):
         keras.Sequential([keras.Input((3,)), keras.layers.AlphaDropout(1.0)])
     with pytest.raises(ValueError, match="noise_shape"):
-        keras.layers.AlphaDropout(0.2, noise_shape=(None, 1))
+        keras.layers.AlphaDropout(0.2, noise_shape="(None, 1)")
 
 
 KERAS_LOADS = """

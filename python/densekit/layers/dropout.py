@@ -14,14 +14,38 @@ def checked_rate(rate):
     return float(rate)
 
 
+def noise_shape_config(noise_shape):
+    """A noise_shape as the C++ config reads it, which checks it in Keras's words: sizes as ints,
+    None where the input's size is taken."""
+    if noise_shape is None or isinstance(noise_shape, str):
+        return noise_shape
+    if isinstance(noise_shape, numbers.Number):
+        return _json_number(noise_shape)
+    try:
+        dims = list(noise_shape)
+    except TypeError:
+        raise ValueError("Invalid value received for argument `noise_shape`. Expected an iterable of integers "
+                         f"(e.g., a tuple or list). Received: noise_shape={noise_shape}") from None
+    return [d if d is None or isinstance(d, str) else _json_number(d) if isinstance(d, numbers.Number) else str(d)
+            for d in dims]
+
+
+def _json_number(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value) if isinstance(value, numbers.Real) else str(value)
+
+
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if noise_shape is not None:
-            raise ValueError("densekit's Dropout does not support `noise_shape` yet.")
         self.rate = checked_rate(rate)
         self.seed = seed
-        self._core = core_from_config(self, "Dropout", rate=self.rate, seed=seed)
+        self._core = core_from_config(self, "Dropout", rate=self.rate, seed=seed,
+                                      noise_shape=noise_shape_config(noise_shape))
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
