@@ -223,3 +223,52 @@ def test_validation_lists_next_to_a_stream_are_read_as_next_to_arrays():
         model().fit(Batches(x, y), shuffle=False, verbose=0, validation_data=(x[:half], y[:half - 1]))
     with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(48, 3\)"):
         model().fit(Batches(x, y), shuffle=False, verbose=0, validation_data=(x[:half, :3].tolist(), y[:half]))
+
+
+def test_a_pydataset_longer_than_steps_per_epoch_is_read_on_across_epochs():
+    # Keras's EpochIterator keeps its pass through the dataset from one epoch to the next when
+    # steps_per_epoch is given: a 6-batch dataset at 2 steps an epoch is read whole every 3 epochs.
+    x, y = data()
+    ds = Batches(x, y)
+    m = model()
+    m.fit(ds, epochs=4, steps_per_epoch=2, shuffle=False, verbose=0)
+    assert ds.requested == [0, 1, 2, 3, 4, 5, 0, 1]
+    reference = model()
+    for k in [0, 1, 2, 3, 4, 5, 0, 1]:
+        reference.train_on_batch(*batches(x, y)[k])
+    assert same_weights(m, reference)
+    # shuffled: every pass is a permutation of all the batches
+    ds = Batches(x, y)
+    keras.utils.set_random_seed(2)
+    model().fit(ds, epochs=6, steps_per_epoch=3, verbose=0)
+    assert sorted(ds.requested[:6]) == sorted(ds.requested[6:12]) == list(range(6))
+
+
+def test_an_epoch_the_pass_ends_early_is_cut_short_with_kerass_warning():
+    x, y = data()
+    ds = Batches(x, y)
+    with pytest.warns(UserWarning, match="Your input ran out of data"):
+        history = model().fit(ds, epochs=3, steps_per_epoch=4, shuffle=False, verbose=0)
+    assert ds.requested == [0, 1, 2, 3, 4, 5, 0, 1, 2, 3] and len(history.epoch) == 3
+    # evaluate and validation start every pass afresh
+    ds = Batches(x, y)
+    model().fit(Batches(x, y), epochs=2, shuffle=False, verbose=0, validation_data=ds, validation_steps=2)
+    assert ds.requested == [0, 1, 0, 1]
+
+
+class Broken(keras.utils.PyDataset):
+    def __init__(self, bad, **kwargs):
+        super().__init__(**kwargs)
+        self.items, self.bad = batches(*data()), bad
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return None if index == self.bad else self.items[index]
+
+
+@pytest.mark.parametrize("bad, workers", [(0, 1), (3, 1), (3, 2)])
+def test_a_batch_of_none_is_refused_in_kerass_words(bad, workers):
+    with pytest.raises(ValueError, match=r"PyDataset.__getitem__\(\) must return a tuple or a dict.*Received: None"):
+        model().fit(Broken(bad, workers=workers), epochs=1, shuffle=False, verbose=0)

@@ -61,6 +61,24 @@ def test_fit_verbose2_lines(capsys):
         assert line.startswith("3/3 - ")
 
 
+def test_data_of_unknown_length_ends_with_the_batches_it_had(capsys):
+    # A finite generator: the bar's target is unknown until it ends; the epoch line (verbose 2)
+    # and the last redraw (verbose 1) show every batch, as Keras's ProgbarLogger does.
+    x, y = _data()
+
+    def batches():
+        for i in range(0, 96, 8):
+            yield x[i:i + 8], y[i:i + 8]
+
+    model = _classifier()
+    model.fit(batches(), epochs=1, shuffle=False, verbose=2)
+    model.evaluate(batches(), verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("12/12 - ") and VERBOSE2.match(line) for line in lines), lines
+    model.fit(batches(), epochs=1, shuffle=False, verbose=1)
+    assert _final_segment(capsys.readouterr().out).startswith("12/12 ")
+
+
 def test_fit_verbose2_with_validation(capsys):
     x, y = _data()
     _classifier().fit(x[:64], y[:64], batch_size=32, epochs=2, verbose=2, validation_data=(x[64:], y[64:]))

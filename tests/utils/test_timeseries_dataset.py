@@ -63,12 +63,29 @@ def test_windows_by_hand_and_a_model_fits_on_them():
     assert y[3] == 13 and len(dataset) == 6
     model = keras.Sequential([keras.Input((10, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
     model.compile("adam", "mse")
-    assert len(model.fit(dataset, epochs=2, verbose=0).history["loss"]) == 2
+    assert len(model.fit(dataset, epochs=2, shuffle=False, verbose=0).history["loss"]) == 2
     assert model.predict(dataset, verbose=0).shape == (81, 1)
     shuffled = keras.utils.timeseries_dataset_from_array(data, None, sequence_length=4, shuffle=True, seed=3)
     again = keras.utils.timeseries_dataset_from_array(data, None, sequence_length=4, shuffle=True, seed=3)
     np.testing.assert_array_equal(shuffled[0], again[0])
     assert sorted(shuffled[0][:, 0, 0].tolist()) == list(range(97))
+
+
+def test_fit_keeps_the_datasets_order_as_keras_keeps_a_tf_dataset():
+    # Keras's timeseries dataset is a tf.data.Dataset: fit does not shuffle its batches and warns
+    # that shuffle=True (the default) is ignored.
+    data = np.random.default_rng(1).normal(size=(200, 2)).astype(np.float32)
+    dataset = keras.utils.timeseries_dataset_from_array(data, data[:, 0] * 2 + 1, sequence_length=3, batch_size=16)
+
+    def fit(**kwargs):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3, 2)), keras.layers.Flatten(), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.SGD(0.05), "mse")
+        return model.fit(dataset, epochs=3, verbose=0, **kwargs).history["loss"]
+
+    with pytest.warns(UserWarning, match="`shuffle=True` was passed, but will be ignored"):
+        by_default = fit()
+    assert by_default == fit(shuffle=False)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -21,7 +21,7 @@ class CallbackList(Callback):
             callbacks = []
         elif isinstance(callbacks, Callback) and not isinstance(callbacks, CallbackList):
             callbacks = [callbacks]
-        self.callbacks = list(callbacks.callbacks if isinstance(callbacks, CallbackList) else callbacks)
+        self.callbacks = list(callbacks.callbacks if isinstance(callbacks, CallbackList) else _flat(callbacks))
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"Expected a keras Callback instance in `callbacks`, received: {cb!r} "
@@ -63,10 +63,13 @@ class CallbackList(Callback):
 
     def batch_end_interval(self, hook, progbar=True):
         """How the loop should call ``hook`` (a batch-end hook): 0.0 after every batch (a
-        callback needs each one), PROGBAR_INTERVAL seconds apart (only the progress bar draws:
-        verbose 1, and ``progbar``), or None (never: nothing would happen)."""
+        callback needs each one, or the bar counts batches of data of unknown length),
+        PROGBAR_INTERVAL seconds apart (only the progress bar draws: verbose 1, and
+        ``progbar``), or None (never: nothing would happen)."""
         if self.implements(hook):
             return 0.0
+        if progbar and self._progbar is not None and self._progbar.verbose and self._progbar.target is None:
+            return 0.0  # data of unknown length: the bar counts every batch, for its last line's count
         if progbar and self._progbar is not None and self._progbar.verbose == 1:
             return PROGBAR_INTERVAL
         return None
@@ -127,3 +130,12 @@ class CallbackList(Callback):
 
     def on_predict_end(self, logs=None):
         self._call("on_predict_end", logs if logs is not None else {})
+
+
+def _flat(callbacks):
+    """Nested lists and tuples of callbacks, in order, as Keras flattens them (tree.flatten)."""
+    for cb in callbacks:
+        if isinstance(cb, (list, tuple)):
+            yield from _flat(cb)
+        else:
+            yield cb

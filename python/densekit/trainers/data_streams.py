@@ -24,6 +24,8 @@ def is_stream(x):
 
 
 def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size):
+    """Refuses what Keras refuses next to a generator or PyDataset; returns whether fit shuffles
+    the batches (Keras warns where it ignores shuffle=True)."""
     kind = "PyDataset" if isinstance(x, PyDataset) else "generator"
     for name, value, what in (("y", y, "the targets"), ("sample_weights", sample_weight, "the sample weights")):
         if value is not None:
@@ -42,24 +44,41 @@ def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size):
     elif shuffle and x.num_batches is None:
         warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as an infinite "
                       "PyDataset. The PyDataset is expected to already be shuffled.", stacklevel=3)
+    elif shuffle and getattr(x, "stands_for_tf_dataset", False):
+        warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                      f"{type(x).__name__}, which stands for Keras's tf.data.Dataset. The Dataset is expected to already "
+                      "be shuffled.", stacklevel=3)
+    else:
+        return bool(shuffle) and kind == "PyDataset"
+    return False
 
 
 class Source:
     """The batches of a generator or PyDataset, epoch after epoch. The first batch is made at
-    once: it builds an unbuilt model and tells the shapes; the rest come from the feeder."""
+    once: it builds an unbuilt model and tells the shapes; the rest come from the feeder.
 
-    def __init__(self, data, steps=None, shuffle=False):
+    fit's training data (`keeps_pass`) is read as Keras's EpochIterator reads it: with
+    `steps_per_epoch`, an epoch takes the next batches of the current pass through a PyDataset
+    and a pass (reshuffled) starts only when one ends, so a dataset longer than an epoch is read
+    whole over several epochs; an epoch the pass ends early is cut short (`ran_short`, Keras's
+    warning). evaluate and validation start each pass afresh."""
+
+    def __init__(self, data, steps=None, shuffle=False, keeps_pass=False):
         self.data, self.steps, self.shuffle = data, steps, shuffle
         self.is_dataset = isinstance(data, PyDataset)
         self.exhausted = False  # a finite generator ended
+        self.ran_short = False  # an epoch had fewer batches than steps_per_epoch asked
         self._index = 0  # the next batch of an endless PyDataset
+        self._wanted = steps  # the epoch's length asked for, or None for whole passes
+        self._pass = []  # what is left of the current pass through a PyDataset
+        self._keeps_pass = keeps_pass
         if self.is_dataset:
             n = data.num_batches
             if n is None and steps is None:
                 raise ValueError("An endless PyDataset (without __len__) needs `steps_per_epoch` (or `steps`).")
             self.steps = n if steps is None else steps if n is None else min(steps, n)
             self._epoch0 = self._indices()
-            self._first = data[self._epoch0[0]] if self._epoch0 else None
+            self._first = _checked_batch(data[self._epoch0[0]]) if self._epoch0 else None
         else:
             self._first = next(data, None)
 
@@ -73,10 +92,15 @@ class Source:
             indices = list(range(self._index, self._index + self.steps))
             self._index += self.steps
             return indices
-        indices = list(range(n))
-        if self.shuffle:
-            random.shuffle(indices)
-        return indices[:self.steps]
+        if not self._pass or not self._keeps_pass:
+            self._pass = list(range(n))
+            if self.shuffle:
+                random.shuffle(self._pass)
+        wanted = self._wanted if self._wanted is not None else n
+        indices, self._pass = self._pass[:wanted], self._pass[wanted:]
+        if len(indices) < wanted:
+            self.ran_short = True
+        return indices
 
     def epoch(self, first_epoch):
         """One epoch's raw batches."""
@@ -112,15 +136,25 @@ class Source:
                 # At most max_queue_size batches in the making: memory stays bounded.
                 pending = [pool.submit(ds.__getitem__, i) for i in rest[:ds.max_queue_size]]
                 for i in rest[ds.max_queue_size:]:
-                    yield pending.pop(0).result()
+                    yield _checked_batch(pending.pop(0).result())
                     pending.append(pool.submit(ds.__getitem__, i))
                 for future in pending:
-                    yield future.result()
+                    yield _checked_batch(future.result())
         else:
             yield from first
             for i in rest:
-                yield ds[i]
+                yield _checked_batch(ds[i])
         ds.on_epoch_end()
+
+
+def _checked_batch(batch):
+    """A PyDataset's batch, refused in Keras's words when it is None or a tuple of the wrong length
+    (keras/src/trainers/data_adapters/py_dataset_adapter.py)."""
+    if batch is None or (isinstance(batch, tuple) and len(batch) not in (1, 2, 3)):
+        raise ValueError("PyDataset.__getitem__() must return a tuple or a dict. If a tuple, it must be ordered either "
+                         "(input,) or (inputs, targets) or (inputs, targets, sample_weights). Received: "
+                         f"{str(batch)[:100]} of type {type(batch)}")
+    return batch
 
 
 class Feeder:

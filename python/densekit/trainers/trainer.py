@@ -373,11 +373,11 @@ class Trainer:
                     class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
                     validation_batch_size, validation_freq):
         """fit on a generator or PyDataset: a feeder thread streams the batches into the C++ loop."""
-        data_streams.check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size)
+        shuffle = data_streams.check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size)
         if validation_split:
             raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, found following types "
                              f"in the input: {[type(x)]}")
-        train = data_streams.Source(x, steps_per_epoch, shuffle=bool(shuffle))
+        train = data_streams.Source(x, steps_per_epoch, shuffle=shuffle, keeps_pass=True)
         first = train.first_batch()
         if first is None:
             raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to train on.")
@@ -413,7 +413,7 @@ class Trainer:
             finally:
                 for feeder in feeders:
                     feeder.finish(raised)  # the producer's own error, if it failed
-            if train.exhausted and len(self.history.epoch) < len(epochs_run):
+            if (train.exhausted and len(self.history.epoch) < len(epochs_run)) or train.ran_short:
                 warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=4)
         return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps)
 

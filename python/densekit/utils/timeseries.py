@@ -13,6 +13,10 @@ class TimeseriesDataset(PyDataset):
     """Batches of windows ``data[start + p + k·sampling_rate]`` (k < sequence_length) for each
     start position p, with ``targets[start + p]`` when targets are given."""
 
+    # Keras returns a tf.data.Dataset, whose batches fit does not shuffle (it warns that
+    # shuffle=True is ignored): data_streams.check_arguments reads this.
+    stands_for_tf_dataset = True
+
     def __init__(self, data, targets, positions, offsets, start_index, batch_size):
         super().__init__()
         self._data, self._targets = data, targets
