@@ -298,7 +298,7 @@ add("to_categorical", "labels", "negative_label", lambda tmp: keras().utils.to_c
     "-1")
 add("to_categorical", "labels", "fractional_label", lambda tmp: keras().utils.to_categorical([0, 1.5], 3), ValueError,
     "1.5")
-add("to_categorical", "hyperparameter", "num_classes_zero", lambda tmp: keras().utils.to_categorical([0], 0),
+add("to_categorical", "hyperparameter", "num_classes_negative", lambda tmp: keras().utils.to_categorical([0], -2),
     ValueError, "num_classes")
 add("set_random_seed", "wrong_type", "string", lambda tmp: keras().utils.set_random_seed("7"), ValueError, "seed")
 add("set_num_threads", "hyperparameter", "zero", lambda tmp: keras().config.set_num_threads(0), ValueError, "n")

@@ -45,6 +45,10 @@ class EventFile:
         self._events.write_event(self._event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
 
     def scalar(self, tag, value, step):
+        if np.ndim(value) != 0:  # (Keras's tf.summary.scalar refuses it too)
+            raise ValueError(f"TensorBoard logs scalars, but '{tag}' holds {np.size(value)} values, such as a metric "
+                             "that returns one per class (F1Score or FBetaScore with average=None). Give the metric an "
+                             "`average`, or leave it out of the run TensorBoard logs.")
         self.write(self._summary.scalar(tag, float(value)), step)
 
     def histogram(self, tag, values, step):

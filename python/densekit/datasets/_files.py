@@ -84,7 +84,7 @@ def unpickle(path):
 def check_test_split(test_split):
     if isinstance(test_split, bool) or not isinstance(test_split, (int, float, np.integer, np.floating)) \
             or not 0 <= test_split < 1:
-        raise ValueError(f"Invalid `test_split` argument: {test_split}. It must be between 0 and 1 (exclusive of 1).")
+        raise ValueError(f"Invalid `test_split` argument: {test_split!r}. It must be between 0 and 1 (exclusive of 1).")
 
 
 def shuffled_split(x, y, test_split, seed):

@@ -53,6 +53,12 @@ def set_random_seed(seed):
 def to_categorical(x, num_classes=None):
     """One-hot encodes integer class labels into a float64 array with the classes last."""
     values = np.asarray(x)
+    if values.dtype.kind in "US":  # labels written as text ("0", "1"), which Keras's int64 cast reads
+        try:
+            values = values.astype("int64")
+        except ValueError:
+            raise TypeError(f"to_categorical expects integer class labels; received text that is not a whole number "
+                            f"among {values.ravel()[:3].tolist()}.") from None
     if values.dtype.kind not in "biuf" and values.dtype != object:
         raise TypeError(f"to_categorical expects integer class labels; received an array of dtype {values.dtype}.")
     if values.dtype.kind in "fO":
@@ -65,7 +71,7 @@ def to_categorical(x, num_classes=None):
         x = x.reshape(x.shape[:-1])
     if x.size and x.min() < 0:
         raise ValueError(f"to_categorical expects non-negative class labels; received a label of {int(x.min())}.")
-    if num_classes is None:
+    if not num_classes:  # None or 0: from the labels, as Keras's `if not num_classes`
         num_classes = int(x.max()) + 1 if x.size else 0
     elif x.size and x.max() >= num_classes:
         raise ValueError(f"to_categorical received a label of {int(x.max())}, outside the range [0, {num_classes}) "
@@ -76,9 +82,11 @@ def to_categorical(x, num_classes=None):
 
 
 def normalize(x, axis=-1, order=2):
-    """``x / ||x||_order`` along ``axis``; zero norms are left as they are."""
+    """``x / ||x||_order`` along ``axis``; zero norms are left as they are. ``axis=None`` divides
+    by numpy's norm of the whole array (for a matrix and order 2, its largest singular value),
+    as Keras does (keras/src/utils/numerical_utils.py)."""
     x = np.asarray(x)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
-    return x / np.expand_dims(norm, axis)
+    return x / np.expand_dims(norm, -1 if axis is None else axis)
 

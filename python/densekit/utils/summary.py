@@ -201,12 +201,14 @@ def render(model_name, rows, trainable, non_trainable, optimizer_params=None, li
     trainable_bytes = trainable * 4 if trainable_bytes is None else trainable_bytes
     non_trainable_bytes = non_trainable * 4 if non_trainable_bytes is None else non_trainable_bytes
     total = trainable + non_trainable + (optimizer_params or 0)
-    total_bytes = trainable_bytes + non_trainable_bytes + (optimizer_params or 0) * 4
+    # One of the optimizer's values is its step count, an int64 in Keras: 8 bytes.
+    optimizer_bytes = optimizer_params * 4 + 4 if optimizer_params else 0
+    total_bytes = trainable_bytes + non_trainable_bytes + optimizer_bytes
     footer = [f" Total params: {total:,} ({readable_size(total_bytes)})",
               f" Trainable params: {trainable:,} ({readable_size(trainable_bytes)})",
               f" Non-trainable params: {non_trainable:,} ({readable_size(non_trainable_bytes)})"]
     if optimizer_params is not None:
-        footer.append(f" Optimizer params: {optimizer_params:,} ({readable_size(optimizer_params * 4)})")
+        footer.append(f" Optimizer params: {optimizer_params:,} ({readable_size(optimizer_bytes)})")
     # Keras prints through a rich console as wide as the terminal, where the title and footer
     # lines wrap. (That console also cuts a table wider than itself at its edge; densekit prints
     # such a table whole: its line_length was asked for, and a cut table loses its last columns.)
