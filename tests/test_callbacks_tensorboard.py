@@ -170,7 +170,8 @@ def test_histogram_freq_writes_each_weight_under_its_path(tmp_path):
     model.fit(X, Y, batch_size=BATCH, epochs=3, verbose=0,
               callbacks=[keras.callbacks.TensorBoard(tmp_path, histogram_freq=2)])
     train = read(tmp_path / "train")
-    tags = ["dense/kernel/histogram", "dense/bias/histogram", "dense_1/kernel/histogram", "dense_1/bias/histogram"]
+    # Keras's weight paths: a Sequential's layers are built in its scope
+    tags = [f"sequential/{p}/histogram" for p in ("dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias")]
     assert train.Tags()["histograms"] == tags
     weights = {w.path: np.asarray(w) for layer in model.layers for w in layer.weights}
     for tag in tags:
@@ -193,16 +194,16 @@ def test_write_images_draws_kernels_and_biases(tmp_path):
               callbacks=[keras.callbacks.TensorBoard(tmp_path, histogram_freq=1, write_images=True)])
     train = read(tmp_path / "train")
     # out/bias has one value: like Keras, nothing to draw
-    assert train.Tags()["images"] == ["wide/kernel/image", "wide/bias/image", "tall/kernel/image", "tall/bias/image",
-                                      "out/kernel/image"]
-    sizes = {tag: (e.width, e.height) for tag in train.Tags()["images"] for e in train.Images(tag)}
+    assert train.Tags()["images"] == [f"sequential/{p}/image" for p in
+                                      ("wide/kernel", "wide/bias", "tall/kernel", "tall/bias", "out/kernel")]
+    sizes = {tag[len("sequential/"):]: (e.width, e.height) for tag in train.Tags()["images"] for e in train.Images(tag)}
     # (width, height): the kernel (4, 8) as is; the kernel (8, 2) transposed, its longer side across; biases,
     # and the kernel (2, 1) squeezed to (2,) as Keras does, as columns
     assert sizes == {"wide/kernel/image": (8, 4), "wide/bias/image": (1, 8), "tall/kernel/image": (8, 2),
                      "tall/bias/image": (1, 2), "out/kernel/image": (1, 2)}
     # gray levels: the weights clipped to [0, 1] (negative weights black, not wrapped around), times 255
     from PIL import Image
-    (event,) = train.Images("tall/kernel/image")
+    (event,) = train.Images("sequential/tall/kernel/image")
     pixels = np.asarray(Image.open(io.BytesIO(event.encoded_image_string)))
     kernel = np.asarray(model.get_layer("tall").kernel).T
     assert (kernel < 0).any() and (kernel > 0).any()
@@ -216,11 +217,11 @@ def test_a_weight_holding_nan_skips_its_histogram_with_a_warning(tmp_path):
     model.get_layer("dense").bias.assign(np.full(8, np.nan, dtype="float32"))
     tensorboard = keras.callbacks.TensorBoard(tmp_path, histogram_freq=1)
     tensorboard.set_model(model)
-    with pytest.warns(RuntimeWarning, match="dense/bias holds NaN or Inf"):
+    with pytest.warns(RuntimeWarning, match="sequential/dense/bias holds NaN or Inf"):
         tensorboard.on_epoch_end(0, {"loss": 1.0})
     tensorboard.on_train_end()
     assert read(tmp_path / "train").Tags()["histograms"] == [
-        "dense/kernel/histogram", "dense_1/kernel/histogram", "dense_1/bias/histogram"]
+        "sequential/dense/kernel/histogram", "sequential/dense_1/kernel/histogram", "sequential/dense_1/bias/histogram"]
 
 
 def test_evaluate_after_fit_adds_its_values_at_the_final_iteration(tmp_path):
@@ -329,3 +330,13 @@ def test_subclassed_model_trains_without_a_graph(tmp_path):
     assert train.Tags()["tensors"] == []  # as in Keras: no layer graph for a subclassed model
     assert scalars(train, "epoch_loss") == [(0, f32(history.history["loss"])[0])]
     assert len(train.Tags()["histograms"]) == 4
+
+
+def test_a_metric_with_one_value_per_class_is_refused_by_name(tmp_path):
+    # Keras's tf.summary.scalar refuses it too; the message says which value and why.
+    x, y = data()
+    model = keras.Sequential([keras.Input((x.shape[1],)), layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy", metrics=[keras.metrics.F1Score()])
+    with pytest.raises(ValueError, match="TensorBoard logs scalars, but 'epoch_f1_score' holds 2 values"):
+        model.fit(x, keras.utils.to_categorical(y, 2), epochs=1, verbose=0,
+                  callbacks=[keras.callbacks.TensorBoard(str(tmp_path))])

@@ -23,6 +23,7 @@ from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
 from densekit.layers.trace_call import TrainingDecidedAtRun, trace_call
+from densekit.layers.weight_paths import fix_scopes
 from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming
 from densekit.utils.arrays import check_same_length, to_array
@@ -38,7 +39,7 @@ class Variable:
 
     @property
     def path(self):
-        return f"{self._layer.name}/{self.name}"
+        return f"{self._layer._path_scope or ''}{self._layer.name}/{self.name}"
 
     def numpy(self):
         value = self._layer._graph.get_weight(self._layer._core, self._index)
@@ -141,6 +142,7 @@ class Layer(SubclassingMixin, WeightsMixin):
         self._activity_regularizer = regularizers.get(activity_regularizer)
         self._core = None
         self._graph = None  # the C++ graph that holds this layer's weights, once built in a model
+        self._path_scope = None  # the scopes its weights' paths start with, once built (weight_paths.py)
         self._inbound_nodes = []  # one Node per call on symbolic tensors
         self._eager = None
         self._build_shapes = None  # (input, output) batch shapes of a build() or adapt()
@@ -338,6 +340,7 @@ class Layer(SubclassingMixin, WeightsMixin):
         graph.finalize()
         self._eager = _EagerRun(tuple(tuple(s) for s in shapes), _core.Model(graph, _core.draw_seed()))
         self._graph = graph
+        fix_scopes(self)
         self._initialize_in_python(graph)
 
     def _python_initializers(self):

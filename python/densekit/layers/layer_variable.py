@@ -66,7 +66,7 @@ class LayerVariable(VariableOperators):
 
     @property
     def path(self):
-        return f"{self._layer.name}/{self.name}"
+        return f"{self._layer._path_scope or ''}{self._layer.name}/{self.name}"
 
     @property
     def value(self):

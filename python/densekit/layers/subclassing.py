@@ -14,6 +14,7 @@ import inspect
 import numpy as np
 
 from densekit import constraints, initializers, regularizers
+from densekit.layers import weight_paths
 from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
@@ -115,6 +116,7 @@ class SubclassingMixin:
                 training = TRAINING_DECIDED_AT_RUN
             kwargs = dict(kwargs, training=training)
         if symbolic:
+            weight_paths.fix_scopes(self)  # (Keras builds it now, and its sublayers in its scope)
             # Its losses are tied to every tensor it was called on (targets and logits alike, the
             # guide's LogisticEndpoint): a model reaching any of them includes them.
             called_on = flat + list(args) + list(kwargs.values())

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from densekit import _core, saving
-from densekit.layers import node as node_module
+from densekit.layers import node as node_module, weight_paths
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
@@ -58,6 +58,7 @@ class Model(Trainer, WeightsMixin):
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
         self._trainable = bool(trainable)
         self._graph = None       # the C++ graph (built)
+        self._path_scope = None  # the scopes its weights' paths start with, once built (layers/weight_paths.py)
         self._core = None        # the C++ model (built)
         self._network = None     # the layer calls of a functional or traced model
         self._traced = False     # a subclassed model, traced from its call()
@@ -173,6 +174,7 @@ class Model(Trainer, WeightsMixin):
         """Makes ``graph`` the model's, and the one its layers read and write their weights
         through (the C++ graph fetches the current values of a layer shared with another)."""
         self._graph = graph
+        weight_paths.fix_scopes(self)
         for layer in self._graph_layers():
             layer._graph = graph
             layer._initialize_in_python(graph)
@@ -315,6 +317,8 @@ class Model(Trainer, WeightsMixin):
         if training is not None and not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
         if _has_symbolic(inputs):
+            if self._sequential or self._subclassed:  # Keras builds it now: its layers in its scope
+                weight_paths.fix_scopes(self)
             with node_module.recording() as nodes:
                 outputs = self._call_symbolic(inputs, None if training is None else bool(training))
             call_inputs = self._network.match_inputs(inputs) if self._network is not None else _tensors_in(inputs)

@@ -3,6 +3,7 @@
 import json
 
 from densekit import _core, layers as layers_module, saving
+from densekit.layers import weight_paths
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer
@@ -137,9 +138,10 @@ class Sequential(Model):
             # into this graph, as in a functional model that calls it.
             inputs = outputs = InputLayer(shape=tuple(input_shapes[0]), name=input_name, dtype=self._input_dtype()).output
             shapes = []
-            for layer in self._layers:
-                outputs = layer(outputs)
-                shapes.append(tuple(outputs.shape[1:]))
+            with weight_paths.building(self):
+                for layer in self._layers:
+                    outputs = layer(outputs)
+                    shapes.append(tuple(outputs.shape[1:]))
             self._nested_network, self._nested_shapes = Network(inputs, outputs), shapes
             return self._nested_network.make_graph()
         graph = _core.Graph()

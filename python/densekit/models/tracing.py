@@ -7,6 +7,7 @@ whose nodes know their mode.
 import inspect
 
 from densekit.layers.input_layer import InputLayer
+from densekit.layers import weight_paths
 from densekit.layers.batch_loss import loss_anchors
 from densekit.layers.node import recording
 from densekit.layers.trace_call import symbolic_scope
@@ -78,7 +79,7 @@ def trace(model, kind, keys, shapes, batch):
 def _traced_call(model, arg, training, shapes):
     kwargs = {} if training is None else {"training": training}
     try:
-        with symbolic_scope(), loss_anchors(flatten_structure(arg, "inputs")[2]):
+        with symbolic_scope(), loss_anchors(flatten_structure(arg, "inputs")[2]), weight_paths.building(model):
             outputs = model.call(arg, **kwargs)
     except Exception as e:
         note = (f"(raised while densekit traced {type(model).__name__}.call() with symbolic inputs of shape(s) "
