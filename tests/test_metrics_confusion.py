@@ -363,3 +363,24 @@ def test_saved_compiled_model_keeps_the_metrics(suffix, tmp_path):
     after = loaded.evaluate(x, y, verbose=0, return_dict=True)
     assert before == after
     check_values(after, loaded, x, y)
+
+
+def test_predictions_outside_0_1_count_as_keras_clips_them():
+    # Keras clips predictions to [0, 1] before counting them against evenly spaced thresholds
+    # (AUC, the *At* metrics, threshold lists 0, 1/(n-1), ..., 1): figures from Keras 3.15.1.
+    y = np.array([1, 0, 1, 0, 1, 0, 1, 1], np.float32)
+    p = np.array([2.5, -1.0, 0.7, 1.8, -0.3, 0.2, 3.0, 0.6], np.float32)
+
+    def result(metric):
+        metric.update_state(y, p)
+        return np.asarray(metric.result()).tolist()
+
+    assert result(keras.metrics.AUC()) == pytest.approx(0.63333333, abs=1e-6)
+    assert result(keras.metrics.AUC(curve="PR")) == pytest.approx(0.69326973, abs=1e-6)
+    assert result(keras.metrics.AUC(summation_method="minoring")) == pytest.approx(0.53333333, abs=1e-6)
+    assert result(keras.metrics.PrecisionAtRecall(0.5)) == pytest.approx(0.8, abs=1e-6)
+    # an evenly spaced list: 2.5 and 3.0 count as 1, not above the threshold 1
+    assert result(keras.metrics.TruePositives(thresholds=[0.0, 0.5, 1.0])) == pytest.approx([4, 4, 0])
+    assert result(keras.metrics.FalsePositives(thresholds=[0.0, 0.5, 1.0])) == pytest.approx([2, 1, 0])
+    # uneven thresholds compare the predictions as they are (Keras's other path)
+    assert result(keras.metrics.TruePositives(thresholds=[0.2, 0.9])) == pytest.approx([4, 2])

@@ -129,6 +129,19 @@ bool is_at(MetricKind k) {
 
 bool is_fscore(MetricKind k) { return k == MetricKind::FBetaScore || k == MetricKind::F1Score; }
 
+// Keras counts predictions against evenly spaced thresholds by bucket, after clipping them to
+// [0, 1] (keras/src/metrics/metrics_utils.py, _update_confusion_matrix_variables_optimized):
+// so for AUC, the *At* metrics and evenly spaced threshold lists (0, 1/(n-1), ..., 1), a
+// prediction outside [0, 1] counts as 0 or 1 would.
+bool evenly_spaced(const std::vector<double>& t) {
+  const size_t n = t.size();
+  if (n < 3) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (std::fabs(t[i] - double(float(double(i) / double(n - 1)))) > 1e-7 + 1e-5 * double(float(double(i) / double(n - 1))))
+      return false;
+  return true;
+}
+
 bool is_accuracy(MetricKind k) {
   return k == MetricKind::BinaryAccuracy || k == MetricKind::CategoricalAccuracy || k == MetricKind::Accuracy ||
          k == MetricKind::SparseCategoricalAccuracy || k == MetricKind::TopKCategoricalAccuracy ||
@@ -470,11 +483,13 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
         first = class_id, last = class_id + 1;
       }
       const std::vector<double> t_list = threshold_list();
+      const bool clip = auc || (is_at(kind_) && num_thresholds != 1) || evenly_spaced(t_list);
       const size_t n = t_list.size(), labels = per_label ? size_t(columns_) : 1;
       for (Index i = 0; i < rows; ++i)
         for (Index j = first; j < last; ++j) {
           double p = y_pred.data[i * pc + j];
           if (auc && from_logits) p = 1.0 / (1.0 + std::exp(-p));
+          if (clip) p = std::clamp(p, 0.0, 1.0);
           const bool positive = y_true.data[i * tc + j] != 0.0f;
           const double w = weight(i);
           const size_t label = per_label ? size_t(j) : 0;
