@@ -52,8 +52,8 @@ def test_variables_are_the_weights_and_dtypes_float32():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.BatchNormalization()])
     assert [v.path for v in model.variables] == [w.path for w in model.weights]
     assert [v.path for v in model.trainable_variables] == [w.path for w in model.trainable_weights]
-    assert [v.path for v in model.non_trainable_variables] == ["batch_normalization/moving_mean",
-                                                               "batch_normalization/moving_variance"]
+    assert [v.path for v in model.non_trainable_variables] == ["sequential/batch_normalization/moving_mean",
+                                                               "sequential/batch_normalization/moving_variance"]
     assert len(model.layers[0].variables) == 2 and layers.Dense(2).variables == []
     for obj in (model, model.layers[0], layers.Dropout(0.5)):
         assert (obj.dtype, obj.compute_dtype, obj.variable_dtype) == ("float32", "float32", "float32")

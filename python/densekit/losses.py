@@ -30,6 +30,20 @@ def _arrays(y_true, y_pred):
     return np.ascontiguousarray(y_true, dtype=np.float32), np.ascontiguousarray(y_pred, dtype=np.float32)
 
 
+def _as_samples(y_true, y_pred):
+    """Keras reduces a loss's last axis: a 1-D y_pred (and y_true) is one sample's values."""
+    if y_pred.ndim <= 1:
+        return y_true.reshape(1, -1), y_pred.reshape(1, -1)
+    return y_true, y_pred
+
+
+def _per_sample(core, y_true, y_pred):
+    """Each sample's loss, shaped as Keras returns it: y_pred's shape without its last axis (a
+    scalar for 1-D arrays)."""
+    shape = y_pred.shape[:-1] if y_pred.ndim > 1 else ()
+    return core.per_sample(*_as_samples(y_true, y_pred)).reshape(shape)
+
+
 def _warn_single_class(loss, y_pred):
     if loss._core_name == "categorical_crossentropy" and y_pred.ndim and y_pred.shape[-1] == 1:
         warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "
@@ -84,11 +98,14 @@ class Loss:
             return _reduce(self.call(*_arrays(y_true, y_pred)), sample_weight, self.reduction)
         y_true, y_pred = _arrays(y_true, y_pred)
         _warn_single_class(self, y_pred)
-        if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
-            sample_weight = np.full(len(y_pred) if y_pred.ndim else 1, float(sample_weight))
         if self.reduction in (None, "none"):
-            values = self._core.per_sample(y_true, y_pred)
-            return values if sample_weight is None else values * np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+            values = _per_sample(self._core, y_true, y_pred)
+            if sample_weight is None:
+                return values
+            return values * np.asarray(sample_weight, dtype=np.float32)  # numpy's broadcasting, as Keras 3.15.1
+        y_true, y_pred = _as_samples(y_true, y_pred)
+        if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
+            sample_weight = np.full(len(y_pred), float(sample_weight))
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
         value, _ = self._core.value_and_grad(y_true, y_pred, weights)
         return np.float32(value)
@@ -192,12 +209,29 @@ class LossFunctionWrapper(Loss):
         return cls(**with_function(config))
 
 
-def _loss_class(class_name, core_name, default_name, doc, fixed=None, **defaults):
-    """A built-in loss class; ``fixed``: its arguments densekit takes at Keras's default only
-    (and writes in its config, as Keras does)."""
-    fixed = fixed or {}
+def by_position(callable_name, names, args, kwargs):
+    """``args`` given by position, as the keyword arguments ``names`` in that order (Keras's
+    signature), merged into ``kwargs``."""
+    if len(args) > len(names):
+        raise TypeError(f"{callable_name}() takes at most {len(names)} positional arguments ({len(args)} given)")
+    for key, value in zip(names, args):
+        if key in kwargs:
+            raise TypeError(f"{callable_name}() got multiple values for argument '{key}'")
+        kwargs[key] = value
+    return kwargs
 
-    def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None, **kwargs):
+
+def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional=(), **defaults):
+    """A built-in loss class; ``fixed``: its arguments densekit takes at Keras's default only
+    (and writes in its config, as Keras does); ``positional``: the arguments Keras's signature
+    lists before ``reduction``, in its order."""
+    fixed = fixed or {}
+    order = (*positional, "reduction", "name", "dtype")
+
+    def __init__(self, *args, **kwargs):
+        kwargs = by_position(class_name, order, args, kwargs)
+        reduction = kwargs.pop("reduction", "sum_over_batch_size")
+        name, dtype = kwargs.pop("name", default_name), kwargs.pop("dtype", None)
         params = dict(defaults)
         for key, value in kwargs.items():
             if key == "axis":
@@ -215,7 +249,7 @@ def _loss_class(class_name, core_name, default_name, doc, fixed=None, **defaults
         Loss.__init__(self, name=name, reduction=reduction, dtype=dtype, **params)
 
     return type(class_name, (Loss,), {"__init__": __init__, "_core_name": core_name, "__doc__": doc,
-                                      "_fixed_config": fixed})
+                                      "_fixed_config": fixed, "_positional": positional})
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", "mean_squared_error", "mean_squared_error", "mean((y - p)²)")
@@ -224,7 +258,8 @@ MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError", "mean_a
                                           "mean_absolute_percentage_error", "100·mean(|y - p| / max(|y|, eps))")
 MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error",
                                           "mean_squared_logarithmic_error", "mean((log(p+1) - log(y+1))²)")
-Huber = _loss_class("Huber", "huber", "huber_loss", "½e² for |e| ≤ delta, else delta·|e| - ½delta².", delta=1.0)
+Huber = _loss_class("Huber", "huber", "huber_loss", "½e² for |e| ≤ delta, else delta·|e| - ½delta².", positional=("delta",),
+                    delta=1.0)
 LogCosh = _loss_class("LogCosh", "log_cosh", "log_cosh", "mean(log(cosh(p - y))).")
 Hinge = _loss_class("Hinge", "hinge", "hinge", "mean(max(1 - y·p, 0)); 0/1 labels become -1/1.")
 SquaredHinge = _loss_class("SquaredHinge", "squared_hinge", "squared_hinge", "mean(max(1 - y·p, 0)²).")
@@ -233,37 +268,47 @@ CategoricalHinge = _loss_class("CategoricalHinge", "categorical_hinge", "categor
 KLDivergence = _loss_class("KLDivergence", "kl_divergence", "kl_divergence", "Σ y·log(y/p), both clipped to [eps, 1].")
 Poisson = _loss_class("Poisson", "poisson", "poisson", "mean(p - y·log(p + eps)).")
 CosineSimilarity = _loss_class("CosineSimilarity", "cosine_similarity", "cosine_similarity",
-                               "-Σ ŷ·p̂ of the L2-normalised vectors.")
+                               "-Σ ŷ·p̂ of the L2-normalised vectors.", positional=("axis",))
 BinaryCrossentropy = _loss_class("BinaryCrossentropy", "binary_crossentropy", "binary_crossentropy",
                                  "Cross-entropy of 0/1 targets; predictions clipped to [eps, 1-eps].",
-                                 fixed={"axis": -1}, from_logits=False, label_smoothing=0.0)
+                                 fixed={"axis": -1}, positional=("from_logits", "label_smoothing", "axis"),
+                                 from_logits=False, label_smoothing=0.0)
 CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", "categorical_crossentropy",
                                       "categorical_crossentropy", "Cross-entropy of one-hot targets.",
-                                      fixed={"axis": -1}, from_logits=False, label_smoothing=0.0)
+                                      fixed={"axis": -1}, positional=("from_logits", "label_smoothing", "axis"),
+                                      from_logits=False, label_smoothing=0.0)
 SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
                                             "sparse_categorical_crossentropy", "Cross-entropy of integer labels.",
-                                            fixed={"ignore_class": None}, from_logits=False)
+                                            fixed={"ignore_class": None}, positional=("from_logits", "ignore_class"),
+                                            from_logits=False)
 BinaryFocalCrossentropy = _loss_class(
     "BinaryFocalCrossentropy", "binary_focal_crossentropy", "binary_focal_crossentropy",
     "Binary cross-entropy times (1 − p_t)^gamma (Lin et al., 2018); alpha weighs the classes with "
-    "apply_class_balancing.", fixed={"axis": -1}, apply_class_balancing=False, alpha=0.25, gamma=2.0,
-    from_logits=False, label_smoothing=0.0)
+    "apply_class_balancing.", fixed={"axis": -1},
+    positional=("apply_class_balancing", "alpha", "gamma", "from_logits", "label_smoothing", "axis"),
+    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0)
 CategoricalFocalCrossentropy = _loss_class(
     "CategoricalFocalCrossentropy", "categorical_focal_crossentropy", "categorical_focal_crossentropy",
     "Σ alpha·(1 − q)^gamma·(−t·log q) over the classes, q the normalised predictions.", fixed={"axis": -1},
-    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0)
+    positional=("alpha", "gamma", "from_logits", "label_smoothing", "axis"), alpha=0.25, gamma=2.0, from_logits=False,
+    label_smoothing=0.0)
 
 
 def _loss_function(name, cls, **fixed):
-    def fn(y_true, y_pred, **kwargs):
-        kwargs.pop("axis", None)
+    # Keras's functions take the class's leading arguments after (y_true, y_pred), and `axis`.
+    positional = cls._positional + (() if "axis" in cls._positional or not cls._positional else ("axis",))
+
+    def fn(y_true, y_pred, *args, **kwargs):
+        kwargs = by_position(name, positional, args, kwargs)
+        if "axis" in kwargs:
+            _check_axis(kwargs.pop("axis"))
         if isinstance(y_true, KerasTensor) or isinstance(y_pred, KerasTensor):
             # Inside a traced function (a metric or loss of the user's): each sample's loss recorded.
             return cls(**kwargs, **fixed, reduction="none")._symbolic_call(y_true, y_pred, None)
         loss = cls(**kwargs, **fixed)
         y_true, y_pred = _arrays(y_true, y_pred)
         _warn_single_class(loss, y_pred)
-        return loss._core.per_sample(y_true, y_pred)
+        return _per_sample(loss._core, y_true, y_pred)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Per-sample `{name}` (keras.losses.{name}): the last axis reduced, no reduction over samples."

@@ -8,6 +8,7 @@ import json
 import numpy as np
 
 from densekit import _core
+from densekit.losses import by_position as _by_position
 from densekit.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
                              categorical_focal_crossentropy, categorical_hinge, hinge, huber,
                              kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
@@ -25,7 +26,8 @@ __all__ = [
 
 
 def _accuracy_function(name, doc, sample_shape, **defaults):
-    def fn(y_true, y_pred, **kwargs):
+    def fn(y_true, y_pred, *args, **kwargs):
+        kwargs = _by_position(name, tuple(defaults), args, kwargs)  # (threshold, k: Keras's order)
         unknown = set(kwargs) - set(defaults)
         if unknown:
             raise TypeError(f"{name}() got an unexpected keyword argument '{sorted(unknown)[0]}'")

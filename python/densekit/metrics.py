@@ -4,6 +4,7 @@ import numpy as np
 
 from densekit import _core
 from densekit import metric_functions
+from densekit.losses import by_position as _by_position
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
 from densekit.utils import naming, object_serialization
 from densekit.utils import object_registration
@@ -138,8 +139,13 @@ class _KerasConfigMetric(Metric):
         return {"name": self.name, "dtype": "float32", **self._config}
 
 
-def _metric_class(class_name, core_name, doc, default_name=None, **defaults):
-    def __init__(self, name=default_name or core_name, dtype=None, **kwargs):
+def _metric_class(class_name, core_name, doc, default_name=None, positional=None, **defaults):
+    # Keras's signature order: (name, dtype, ...) unless `positional` says otherwise (top-k's k first)
+    order = positional or ("name", "dtype", *defaults)
+
+    def __init__(self, *args, **kwargs):
+        kwargs = _by_position(class_name, order, args, kwargs)
+        name, dtype = kwargs.pop("name", default_name or core_name), kwargs.pop("dtype", None)
         params = dict(defaults)
         for key, value in kwargs.items():
             if key not in defaults:
@@ -155,9 +161,9 @@ CategoricalAccuracy = _metric_class("CategoricalAccuracy", "categorical_accuracy
 SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", "sparse_categorical_accuracy",
                                           "y == argmax(p)")
 TopKCategoricalAccuracy = _metric_class("TopKCategoricalAccuracy", "top_k_categorical_accuracy",
-                                        "argmax(y) among the k largest p", k=5)
+                                        "argmax(y) among the k largest p", positional=("k", "name", "dtype"), k=5)
 SparseTopKCategoricalAccuracy = _metric_class("SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy",
-                                              "y among the k largest p", k=5)
+                                              "y among the k largest p", positional=("k", "name", "dtype"), k=5)
 MeanAbsoluteError = _metric_class("MeanAbsoluteError", "mean_absolute_error", "mean |y - p|")
 MeanSquaredError = _metric_class("MeanSquaredError", "mean_squared_error", "mean (y - p)²")
 MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", "mean_absolute_percentage_error",
