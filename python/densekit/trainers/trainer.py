@@ -82,11 +82,9 @@ def _sorted_logs(logs):
 
 
 def _epoch_logs(logs):
-    """An epoch's logs as Keras builds them: the training results sorted, then the validation
-    results (sorted) appended."""
-    train = sorted(((k, v) for k, v in logs if not k.startswith("val_")), key=lambda kv: kv[0])
-    val = sorted(((k, v) for k, v in logs if k.startswith("val_")), key=lambda kv: kv[0])
-    return {key: _log_value(value) for key, value in train + val}
+    """An epoch's logs as Keras 3.15 hands them to callbacks: every key sorted, the validation
+    results among the others (keras/src/utils/python_utils.py, pythonify_logs)."""
+    return {key: _log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
 
 
 class Trainer:
@@ -228,7 +226,11 @@ class Trainer:
     def _format_logs(self, logs, return_dict):
         if return_dict:
             return {k: _log_value(v) for k, v in sorted(logs, key=lambda kv: kv[0])}
-        result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self.output_names)]
+        # Keras lists the per-output losses in the order of a loss dict's keys
+        names = self.output_names
+        if isinstance(self.loss, dict):
+            names = [k for k in self.loss if k in names] + [n for n in names if n not in self.loss]
+        result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, names)]
         return result[0] if len(result) == 1 else result
 
     def _structured_outputs(self, outputs):
@@ -301,12 +303,17 @@ class Trainer:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
                 raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight).")
             validation = data_adapter.validation_arrays(self, validation_data)
-        batch_size = data_adapter.batch_size_for(n, batch_size, steps_per_epoch)
+        given_batch_size, batch_size = batch_size, data_adapter.batch_size_for(n, batch_size, steps_per_epoch)
         if validation_split and validation_data is None:
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
-        validation = data_adapter.first_batches(validation, validation_steps, validation_batch_size or batch_size)
         options = _fit_options(shuffle, class_weight, validation_batch_size, validation_freq)
+        if validation is not None:
+            # Keras batches the validation arrays by validation_batch_size, else fit's own batch_size
+            # argument, else as evaluate would (validation_steps batches covering every row, or 32).
+            options.validation_batch_size = data_adapter.batch_size_for(
+                len(validation[0][0]), validation_batch_size or given_batch_size, validation_steps)
+            validation = data_adapter.first_batches(validation, validation_steps, options.validation_batch_size)
         steps = math.ceil(len(xs[0]) / _local_batch_size(batch_size))  # the C++ loop refuses empty data
         if steps_per_epoch:
             # As Keras: epochs of steps_per_epoch batches, each going on where the last stopped.
@@ -390,8 +397,9 @@ class Trainer:
                 if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
                     raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
                                      "val_sample_weight), a generator or a PyDataset.")
-                validation_data = data_streams.ArrayBatches(data_adapter.validation_arrays(self, validation_data),
-                                                            batch_size=validation_batch_size or 32)
+                arrays = data_adapter.validation_arrays(self, validation_data)
+                validation_data = data_streams.ArrayBatches(arrays, batch_size=data_adapter.batch_size_for(
+                    len(arrays[0][0]), validation_batch_size, validation_steps))
             validation = data_streams.Source(validation_data, validation_steps)
         options = _fit_options(True, class_weight, validation_batch_size, validation_freq)
 
