@@ -131,6 +131,14 @@ def _float_result(numpy_fn):
     return fn
 
 
+def _divide_no_nan(x1, x2):
+    """x1 / x2, 0 where x2 is 0; float32 for integers, as Keras's divide."""
+    x1, x2 = _t(x1), _t(x2)
+    dtype = np.result_type(x1, x2) if np.result_type(x1, x2).kind == "f" else np.dtype(np.float32)
+    x1, x2 = x1.astype(dtype), x2.astype(dtype)
+    return np.where(x2 == 0, dtype.type(0), x1 / np.where(x2 == 0, dtype.type(1), x2)).astype(dtype)
+
+
 _ACROSS = ("densekit computes it on arrays only: in a model it would work across the batch or has no recorded form "
            "yet.")
 
@@ -156,7 +164,7 @@ _FUNCTIONS = {
     "svd": np.linalg.svd, "pinv": np.linalg.pinv, "matrix_rank": np.linalg.matrix_rank, "cholesky": np.linalg.cholesky,
     "lstsq": lambda a, b, rcond=None: np.linalg.lstsq(a, b, rcond=rcond)[0],
     # element-wise functions recorded nowhere yet
-    "divide_no_nan": lambda x1, x2: np.where(x2 == 0, 0, x1 / np.where(x2 == 0, 1, x2)).astype(np.result_type(x1, x2)),
+    "divide_no_nan": _divide_no_nan,
     "fmod": np.fmod, "fmax": np.fmax, "fmin": np.fmin, "heaviside": np.heaviside, "logaddexp2": np.logaddexp2,
     "sinc": np.sinc, "isin": np.isin, "select": np.select, "histogram": np.histogram, "gcd": np.gcd, "lcm": np.lcm,
     "ldexp": np.ldexp, "nextafter": np.nextafter, "vander": np.vander, "diagflat": np.diagflat,

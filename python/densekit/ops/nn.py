@@ -138,8 +138,8 @@ def binary_crossentropy(target, output, from_logits=False):
         if target.shape != output.shape:
             raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
                              f"target.shape={target.shape}, output.shape={output.shape}")
-        if from_logits:
-            output = activations.sigmoid(output)
+        if from_logits:  # TensorFlow's stable form, as on symbolic tensors (no clipping of the logits)
+            return np.maximum(output, 0) - output * target + np.log1p(np.exp(-np.abs(output)))
         output = np.clip(output, epsilon(), 1.0 - epsilon())
         return -(target * np.log(output) + (1.0 - target) * np.log(1.0 - output))
     if tuple(target.shape[1:]) != tuple(output.shape[1:]):

@@ -34,11 +34,16 @@ _t = convert_to_tensor
 
 # --- element-wise functions ---------------------------------------------------------------------
 
-def _unary(op, numpy_fn):
+def _as_float(x):
+    """Integers and booleans as float32, as Keras's float-valued functions take them."""
+    return x.astype(np.float32) if x.dtype.kind in "biu" else x
+
+
+def _unary(op, numpy_fn, float_result=False):
     def fn(x):
         if is_symbolic(x):
             return ElementwiseOp(op)(x)
-        return numpy_fn(_t(x))
+        return numpy_fn(_as_float(_t(x)) if float_result else _t(x))
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"``{op}(x)`` element-wise."
@@ -47,18 +52,26 @@ def _unary(op, numpy_fn):
 
 abs = absolute = _unary("abs", np.abs)  # noqa: A001  (Keras's name)
 sign = _unary("sign", np.sign)
-sqrt = _unary("sqrt", np.sqrt)
+sqrt = _unary("sqrt", np.sqrt, float_result=True)
 square = _unary("square", np.square)
-exp = _unary("exp", np.exp)
-expm1 = _unary("expm1", np.expm1)
-log = _unary("log", np.log)
-log1p = _unary("log1p", np.log1p)
-sin = _unary("sin", np.sin)
-cos = _unary("cos", np.cos)
-tanh = _unary("tanh", np.tanh)
-reciprocal = _unary("reciprocal", np.reciprocal)
+exp = _unary("exp", np.exp, float_result=True)
+expm1 = _unary("expm1", np.expm1, float_result=True)
+log = _unary("log", np.log, float_result=True)
+log1p = _unary("log1p", np.log1p, float_result=True)
+sin = _unary("sin", np.sin, float_result=True)
+cos = _unary("cos", np.cos, float_result=True)
+tanh = _unary("tanh", np.tanh, float_result=True)
+reciprocal = _unary("reciprocal", np.reciprocal, float_result=True)
 floor = _unary("floor", np.floor)
-round = _unary("round", np.round)  # noqa: A001
+
+
+def round(x, decimals=0):  # noqa: A001  (Keras's name)
+    if is_symbolic(x):
+        if not decimals:
+            return ElementwiseOp("round")(x)
+        scale = 10.0 ** int(decimals)  # as Keras rounds to decimals: round(x·10^d) / 10^d
+        return Rescaling(1.0 / scale)(ElementwiseOp("round")(Rescaling(scale)(x)))
+    return np.round(_t(x), decimals)
 
 
 def negative(x):
@@ -95,10 +108,27 @@ def _drawn(value, other):
     return draw(other) if draw is not None and is_symbolic(other) else value
 
 
+def _is_python_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _eager_operands(op, x1, x2):
+    """The arrays of a binary op, with Keras's dtype rules: a Python number is weak (it takes the
+    other array's dtype, and a float next to integers makes them float32), and dividing integers
+    gives float32."""
+    weak1, weak2 = _is_python_number(x1), _is_python_number(x2)
+    a1, a2 = (x1 if weak1 and not weak2 else _t(x1)), (x2 if weak2 and not weak1 else _t(x2))
+    arrays = [a for a in (a1, a2) if isinstance(a, np.ndarray)]
+    float_number = any(isinstance(x, float) for x, weak in ((x1, weak1), (x2, weak2)) if weak)
+    if (op == "divide" or float_number) and all(a.dtype.kind in "biu" for a in arrays):
+        a1, a2 = [_as_float(a) if isinstance(a, np.ndarray) else a for a in (a1, a2)]
+    return a1, a2
+
+
 def _binary(op, numpy_fn):
     def fn(x1, x2):
         if not is_symbolic(x1, x2):
-            return numpy_fn(_t(x1), _t(x2))
+            return numpy_fn(*_eager_operands(op, x1, x2))
         x1, x2 = _drawn(x1, x2), _drawn(x2, x1)  # densekit.random's values in a traced call
         recorded = record_with_variable(op, x1, x2)  # a Layer subclass's weight: its WeightOp
         if recorded is not None:
@@ -249,7 +279,14 @@ def _reduction(op, numpy_fn):
             return reduce_whole(x, op)  # over the batch too: only for add_loss
         if is_symbolic(x):
             return Reduce(op, axis=_axes(op, x, axis), keepdims=keepdims)(x)
-        return numpy_fn(_t(x), axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
+        x = _t(x)
+        if op in ("mean", "var", "std", "logsumexp"):
+            x = _as_float(x)
+        elif op in ("sum", "prod") and x.dtype.kind in "bi" and x.dtype.itemsize <= 4:
+            x = x.astype(np.int32)  # Keras keeps int32 (and makes booleans int32), NumPy would widen
+            return numpy_fn(x, axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims,
+                            dtype=np.int32)
+        return numpy_fn(x, axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"``{op}`` over ``axis`` (all axes when None), keeping them as 1s with ``keepdims``."
@@ -432,7 +469,10 @@ def matmul(x1, x2):
         if recorded is not None:
             return recorded
         raise unsupported("matmul", _PRODUCT)
-    return np.matmul(_t(x1), _t(x2))
+    x1, x2 = _t(x1), _t(x2)
+    if x1.dtype.kind in "biu" and x2.dtype.kind in "biu" and np.result_type(x1, x2).itemsize < 4:
+        x1, x2 = x1.astype(np.int32), x2.astype(np.int32)  # Keras multiplies small integers into int32
+    return np.matmul(x1, x2)
 
 
 def dot(x1, x2):

@@ -1,0 +1,48 @@
+"""Ops on arrays with Keras 3.15.1's results (measured there): dtypes (a Python number is weak,
+float-valued functions make integers float32, integer sums stay int32), integer division and
+division without NaN in float32, the stable cross-entropy of logits, round's decimals."""
+
+import numpy as np
+import pytest
+
+from densekit import ops
+import densekit as keras
+
+F = np.array([1.0, 2.0, 3.0], np.float32)
+I = np.array([1, 2, 3], np.int32)
+
+
+@pytest.mark.parametrize("result, dtype", [
+    (lambda: ops.add(F, 2), np.float32), (lambda: ops.multiply(F, 2), np.float32),
+    (lambda: ops.divide(F, 2), np.float32), (lambda: ops.maximum(F, 2), np.float32),
+    (lambda: ops.add(I, 1.5), np.float32), (lambda: ops.divide(I, I), np.float32),
+    (lambda: ops.sqrt(I), np.float32), (lambda: ops.tanh(I), np.float32), (lambda: ops.mean(I), np.float32),
+    (lambda: ops.var(I), np.float32), (lambda: ops.std(I), np.float32),
+    (lambda: ops.sum(I), np.int32), (lambda: ops.sum(I > 1), np.int32), (lambda: ops.add(I, 2), np.int32),
+])
+def test_kerass_result_dtypes(result, dtype):
+    assert np.asarray(result()).dtype == dtype
+
+
+def test_values_that_follow_from_the_dtypes():
+    added = ops.add(np.array([250], np.uint8), 10)  # weak 10: the sum wraps in uint8, as Keras's
+    assert added.dtype == np.uint8 and added.tolist() == [4]
+    product = ops.matmul(np.array([[100, 100, 100]], np.int8), np.ones((3, 1), np.int8))
+    assert product.dtype == np.int32 and product.tolist() == [[300]]
+    quotient = ops.divide_no_nan(np.array([1, 2, 3]), np.array([0, 4, 2]))
+    assert quotient.dtype == np.float32 and quotient.tolist() == [0.0, 0.5, 1.5]
+
+
+def test_binary_crossentropy_of_logits_is_not_capped():
+    logits = np.array([100.0, -100.0, 0.5, 20.0], np.float32)
+    target = np.array([0.0, 1.0, 1.0, 0.0], np.float32)
+    np.testing.assert_allclose(ops.binary_crossentropy(target, logits, from_logits=True),
+                               [100.0, 100.0, 0.474077, 20.0], rtol=1e-6)
+
+
+def test_round_takes_decimals_on_arrays_and_in_a_model():
+    x = np.array([[1.234, 2.456, -0.55]], np.float32)
+    np.testing.assert_allclose(ops.round(x, 1), [[1.2, 2.5, -0.6]], rtol=1e-6)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, ops.round(inputs, 1))
+    np.testing.assert_allclose(model.predict(x, verbose=0), [[1.2, 2.5, -0.6]], rtol=1e-6)
