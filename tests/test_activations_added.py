@@ -233,3 +233,26 @@ def test_activations_get_returns_the_function_as_keras_does():
     for bad in ("nope", 5, activations.Activation if hasattr(activations, "Activation") else int):
         with pytest.raises(ValueError, match="Could not interpret activation function identifier"):
             activations.get(bad)
+
+
+def _hidden_bias_after_one_step(activation, bias, target):
+    # pre-activations sit exactly on the kink: zero kernel, the bias at the kink
+    inputs = keras.Input((3,))
+    hidden = activation(keras.layers.Dense(3, kernel_initializer="zeros",
+                                           bias_initializer=keras.initializers.Constant(bias))(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(1, kernel_initializer="ones")(hidden))
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    model.train_on_batch(np.ones((2, 3), np.float32), np.full((2, 1), target, np.float32))
+    return model.get_weights()[1]
+
+
+@pytest.mark.parametrize("activation, bias, target, expected", [
+    (lambda: keras.layers.LeakyReLU(0.2), 0.0, 1.0, 0.004),          # tf.nn.leaky_relu: slope 0.2 at 0
+    (lambda: keras.layers.Activation("leaky_relu"), 0.0, 1.0, 0.004),
+    (lambda: keras.layers.ReLU(negative_slope=0.2), 0.0, 1.0, 0.004),
+    (lambda: keras.layers.ReLU(max_value=1.0), 1.0, 0.0, 0.94),       # a clip: the slope passes at the cap
+    (lambda: keras.layers.ReLU(max_value=6.0), 6.0, 0.0, 6.0),        # tf.nn.relu6: none at 6
+])
+def test_slopes_at_the_kinks_are_tensorflows(activation, bias, target, expected):
+    # Keras 3.15.1 on TensorFlow's figures for the same step
+    np.testing.assert_allclose(_hidden_bias_after_one_step(activation(), bias, target), [expected] * 3, rtol=1e-5)

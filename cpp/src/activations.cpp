@@ -55,10 +55,19 @@ void each_element(Index rows, Index cols, double cost, Fn fn) {
 }
 
 // The general relu of keras.activations.relu, as a value and a slope.
+// The slopes at the kinks are TensorFlow's, as Keras computes each case (keras/src/activations/
+// activations.py, ReLU.static_call): tf.nn.leaky_relu has the negative slope at 0; a cap of 6
+// without threshold is tf.nn.relu6, with no slope at 6; any other cap is a clip, whose slope
+// passes at the cap itself.
 template <class T>
 T general_relu(const Activation& act, T x, T* slope) {
   const T thr = static_cast<T>(act.threshold);
   const T max_value = static_cast<T>(act.max_value);
+  if (act.negative_slope != 0.0 && act.threshold == 0.0 && !std::isfinite(act.max_value)) {
+    const T s = static_cast<T>(act.negative_slope);
+    if (slope) *slope = x > 0 ? T(1) : s;
+    return x > 0 ? x : s * x;
+  }
   T y, d;
   if (act.threshold != 0.0) {
     y = x > thr ? x : T(0);
@@ -68,7 +77,8 @@ T general_relu(const Activation& act, T x, T* slope) {
     d = x > 0 ? T(1) : T(0);
   }
   if (std::isfinite(act.max_value)) {
-    if (y <= T(0) || y >= max_value) d = T(0);
+    const bool relu6 = act.threshold == 0.0 && act.max_value == 6.0;
+    if (y <= T(0) || (relu6 ? y >= max_value : y > max_value)) d = T(0);
     y = std::clamp(y, T(0), max_value);
   }
   if (act.negative_slope != 0.0) {
@@ -277,7 +287,7 @@ void Activation::backward(const T* z, const T* a, const T* da, T* dz, Index rows
       return;
     case ActivationKind::LeakyRelu: {
       const T s = static_cast<T>(negative_slope);
-      each_element(rows, cols, 1, [=](Index i) { dz[i] = z[i] >= 0 ? da[i] : s * da[i]; });
+      each_element(rows, cols, 1, [=](Index i) { dz[i] = z[i] > 0 ? da[i] : s * da[i]; });  // (TensorFlow's slope at 0)
       return;
     }
     case ActivationKind::Relu6:
