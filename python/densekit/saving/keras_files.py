@@ -26,7 +26,9 @@ def _fill_layer_weights(template, keras_weights, source, skip=None):
     layer whole or not at all) keeps the template's values of a layer that does not fit;
     "weight" (skip_mismatch in the legacy layout, where Keras sets weight by weight and still
     refuses a different count) keeps those of a weight whose shape does not fit. Returns the
-    tensors and what was skipped, described."""
+    tensors and what was skipped, described. ``keras_weights``: keras_reader.StoredArrays, each
+    read only once its declared dtype and shape are found to be the model's, so a file declaring
+    a dataset of any size is refused (or skipped) without reading it (docs/security.md)."""
     out, skipped = {}, []
     expected = native_bytes.layer_tensors(template)
     for layer, names in expected.items():
@@ -45,15 +47,16 @@ def _fill_layer_weights(template, keras_weights, source, skip=None):
         for name, array in zip(names, arrays):
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"{source}: weight '{name}' holds {array.dtype} values, not numbers.")
-            if tuple(array.shape) != tuple(template[name].shape):
-                reason = (f"weight '{name}' has shape {tuple(array.shape)} in the file; the model expects "
+            if array.shape != tuple(template[name].shape):
+                reason = (f"weight '{name}' has shape {array.shape} in the file; the model expects "
                           f"{tuple(template[name].shape)}")
                 if skip is None:
                     raise ValueError(f"{source}: {reason}.")
                 reasons.append(reason)
                 layer_out[name] = template[name]
             else:
-                layer_out[name] = np.asarray(array, dtype=np.float32)  # Normalization's int64 count is F32 natively
+                # (Normalization's int64 count is F32 natively)
+                layer_out[name] = np.asarray(array.read(), dtype=np.float32)
         if reasons and skip == "layer":
             skipped.append(f"layer '{layer}': {reasons[0]}")
             layer_out = {name: template[name] for name in names}
@@ -69,10 +72,13 @@ def _fill_layer_weights(template, keras_weights, source, skip=None):
     return out, skipped
 
 
-def _by_position(keras_weights, expected, source):
+def _by_position(keras_weights, expected, layer_order, source):
     """Keras's rule for the legacy layout (``load_weights_from_hdf5_group`` in
     keras/src/legacy/saving/legacy_h5_format.py): the file's layers that have weights, in order,
-    go to the model's layers that have weights, in order, whatever their names."""
+    go to the model's layers that have weights, in the order of Keras's ``model.layers``
+    (``layer_order``), whatever their names. That is not the native file's order of ``expected``
+    ({layer: tensor names}): a functional model's outputs, for one, come in reverse there."""
+    expected = [layer for layer in layer_order if layer in expected]
     filled = [arrays for arrays in keras_weights.values() if arrays]
     if len(filled) != len(expected):
         raise ValueError(f"{source} holds weights for {len(filled)} layers; the model has {len(expected)} layers with "
@@ -80,12 +86,14 @@ def _by_position(keras_weights, expected, source):
     return dict(zip(expected, filled))
 
 
-def _optimizer_state(compile_config, paths, keras_vars, source):
+def _optimizer_state(compile_config, paths, keras_vars, template, source):
     """(native optimizer tensors, learning rate or None); empty (a fresh optimizer, with a
-    warning, as Keras warns) when the file's variables do not fit this optimizer and model."""
+    warning, as Keras warns) when the file's variables do not fit this optimizer and model.
+    Each variable is checked against its weight in ``template`` before it is read."""
     optimizer = compile_config.get("optimizer") or {}
     class_name, config = optimizer.get("class_name"), optimizer.get("config") or {}
-    state = keras_optimizer_state.to_native(class_name, config, paths, keras_vars)
+    shapes = {name: array.shape for name, array in template.items()}
+    state = keras_optimizer_state.to_native(class_name, config, paths, keras_vars, shapes, source)
     if state is None:
         warnings.warn(f"{source}: its {len(keras_vars)} optimizer variables do not match a {class_name} optimizer "
                       f"of this model ({len(keras_optimizer_state.keras_order(class_name, config, paths))} "
@@ -121,7 +129,7 @@ def native_bytes_from_keras(keras_file, compile=True):
         # The optimizer as the template was compiled with it: a compile config without one (Keras's
         # .h5 writer takes it out of the model's own) means compile()'s default, RMSprop.
         compiled = json.loads(metadata["compile_config"])
-        state, learning_rate = _optimizer_state(compiled, paths, keras_file.optimizer_vars, source)
+        state, learning_rate = _optimizer_state(compiled, paths, keras_file.optimizer_vars, template, source)
         tensors.update(state)
         if learning_rate is not None:  # the variable's value: a callback may have changed the rate
             written = json.loads(metadata["compile_config"])
@@ -132,8 +140,8 @@ def native_bytes_from_keras(keras_file, compile=True):
 
 def load_model(path, compile=True):
     """The C++ model of a Keras ``.keras`` archive or legacy ``.h5`` model file."""
-    keras_file = keras_reader.read_model_file(path)
-    data = native_bytes_from_keras(keras_file, compile)
+    with keras_reader.read_model_file(path) as keras_file:
+        data = native_bytes_from_keras(keras_file, compile)
     return _with_source(keras_file.source, lambda: _core.load_model_from_bytes(data, compile))
 
 
@@ -150,7 +158,19 @@ def load_weights(model, path, skip_mismatch=False):
     serialized = keras_graph.in_keras_order(own)
     layers = keras_layout.config_layers(serialized)
     optimizer = (serialized.get("compile_config") or {}).get("optimizer")
-    weights_file = keras_reader.read_weights_file(path, serialized["class_name"], layers, optimizer)
+    with keras_reader.read_weights_file(path, serialized["class_name"], layers, optimizer) as weights_file:
+        learning_rate, skipped = _load_weights_file(core, weights_file, own, serialized, source, skip_mismatch)
+    if learning_rate is not None and isinstance(model.optimizer._learning_rate, float):
+        model.optimizer.learning_rate = learning_rate
+    if skipped:
+        warnings.warn(f"{source}: skip_mismatch=True: {len(skipped)} part(s) of the file could not be loaded and "
+                      f"keep their current values: {'; '.join(skipped)}.", UserWarning, stacklevel=4)
+
+
+def _load_weights_file(core, weights_file, own, serialized, source, skip_mismatch):
+    """Sets what ``weights_file`` (open) holds on the model ``core``, whose config is ``own``
+    (``serialized`` in Keras's layer order); (the learning rate read, or None, and what was
+    skipped)."""
     keras_weights, optimizer_vars = weights_file.layer_weights, weights_file.optimizer_vars
     if weights_file.nesting is not None:
         # A nested model's optimizer slots follow its nesting: the inlined model's own order
@@ -160,7 +180,7 @@ def load_weights(model, path, skip_mismatch=False):
                 [name for name, _ in keras_layout.config_layers(own)], weights_file.nesting):
             warnings.warn(f"{source}: the model's layers are not in the order of the file's nested models, so its "
                           "optimizer variables cannot be paired with the model's weights; the optimizer's state is "
-                          "left as it was.", UserWarning, stacklevel=3)
+                          "left as it was.", UserWarning, stacklevel=5)
             optimizer_vars = None
     if weights_file.flat_model is not None:
         # The optimizer's variables follow the file's model with its nested models inlined, as
@@ -172,7 +192,8 @@ def load_weights(model, path, skip_mismatch=False):
         with open(native_path, "rb") as f:
             metadata, template = native_bytes.unpack(f.read())
         if weights_file.positional:
-            keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), source)
+            order = [name for name, _ in keras_layout.config_layers(serialized)]
+            keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), order, source)
         # positional and flat_model are set only for the legacy layout, whose mismatches Keras
         # skips weight by weight; Keras 3's layout skips whole layers.
         legacy = weights_file.positional or weights_file.flat_model is not None
@@ -182,9 +203,12 @@ def load_weights(model, path, skip_mismatch=False):
         learning_rate = None
         if core.compiled and optimizer_vars:
             compile_config = json.loads(metadata["compile_config"])
-            state, learning_rate = _optimizer_state(compile_config, keras_layout.trainable_paths(core, serialized),
-                                                    optimizer_vars, source)
-            if skipped and not _slots_fit(state, template):
+            paths = keras_layout.trainable_paths(core, serialized)
+            try:
+                state, learning_rate = _optimizer_state(compile_config, paths, optimizer_vars, template, source)
+            except keras_optimizer_state.SlotShapeError:
+                if not skipped:
+                    raise
                 # A skipped weight's slots have the file's shape: the state as a whole stays
                 # the model's own rather than half of it being replaced.
                 state, learning_rate = {}, None
@@ -194,18 +218,4 @@ def load_weights(model, path, skip_mismatch=False):
         with open(native_path, "wb") as f:
             f.write(native_bytes.pack(metadata, tensors))
         _with_source(source, lambda: _core.load_weights(core, native_path))
-    if learning_rate is not None and isinstance(model.optimizer._learning_rate, float):
-        model.optimizer.learning_rate = learning_rate
-    if skipped:
-        warnings.warn(f"{source}: skip_mismatch=True: {len(skipped)} part(s) of the file could not be loaded and "
-                      f"keep their current values: {'; '.join(skipped)}.", UserWarning, stacklevel=4)
-
-
-def _slots_fit(state, template):
-    """Whether every optimizer slot in ``state`` ("optimizer/<slot>/<layer>/<weight>") has its
-    weight's shape in the model's ``template``."""
-    for name, array in state.items():
-        weight = name.split("/", 2)[2] if name.count("/") >= 2 else None
-        if weight in template and np.shape(array) != template[weight].shape:
-            return False
-    return True
+    return learning_rate, skipped

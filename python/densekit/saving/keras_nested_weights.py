@@ -20,15 +20,14 @@ layers together, and a nested model's layers of one class in the order of their 
 import collections
 import re
 
-import numpy as np
-
 from densekit import _core
 from densekit.saving.keras_layout import KerasFileError
 
 _KEY = re.compile(r"^(.*?)(?:_(\d+))?$")  # "dense_2" -> ("dense", "2"): Keras numbers repeats of a class
 
-# One member of a ``layers`` group: a layer (its arrays, children None) or a nested model (its
-# own members as children).
+# One member of a ``layers`` group: a layer (its h5py datasets, not read: keras_reader wraps
+# them for their shapes to be checked first; children None) or a nested model (its own members
+# as children).
 Member = collections.namedtuple("Member", "path key name arrays children")
 
 
@@ -51,7 +50,7 @@ def _members(group, path):
         keys = sorted(arrays.keys(), key=int) if arrays is not None else []
         if keys != [str(i) for i in range(len(keys))]:
             raise ValueError(f"the variables of '{path}/{key}' are not numbered 0..{len(keys) - 1}: {keys}")
-        out.append(Member(f"{path}/{key}", key, name, [np.asarray(arrays[k][()]) for k in keys], None))
+        out.append(Member(f"{path}/{key}", key, name, [arrays[k] for k in keys], None))
     return out
 
 
@@ -64,7 +63,7 @@ def _layers(members):
 
 
 def read(h5file, layers, source):
-    """({layer name: arrays}, the file's members) for the model's ``layers`` ((name, class name)
+    """({layer name: datasets}, the file's members) for the model's ``layers`` ((name, class name)
     pairs), each layer's arrays from the group Keras wrote under its name."""
     members = _members(h5file["layers"], "layers")
     classes = dict(layers)

@@ -18,6 +18,11 @@ import json
 import numpy as np
 
 from densekit import _core
+from densekit.saving.keras_layout import KerasFileError
+
+
+class SlotShapeError(KerasFileError):
+    """An optimizer slot whose shape in the file is not its weight's in the model."""
 
 
 # Families whose build() adds their first two slots in one add_optimizer_variables call, which
@@ -67,10 +72,15 @@ def keras_order(class_name, config, trainable_paths):
 NADAM_PRODUCT = "optimizer/u_product"
 
 
-def to_native(class_name, config, trainable_paths, keras_vars):
+def to_native(class_name, config, trainable_paths, keras_vars, weight_shapes, source):
     """(native optimizer tensors, the saved learning rate or None) from Keras's variable list
-    (an optimizer that has not stepped yet: no tensors, its iteration count being 0), or None when the list does not have the shape this optimizer and model give (an optimizer
-    saved before it was built, or for other weights): then the caller restores none of it."""
+    (an optimizer that has not stepped yet: no tensors, its iteration count being 0), or None
+    when the list does not have the shape this optimizer and model give (an optimizer saved
+    before it was built, or for other weights): then the caller restores none of it.
+    ``keras_vars``: keras_reader.StoredArrays (or arrays), each read only once its declared
+    dtype and shape are found to be those the model gives it (``weight_shapes``: the model's
+    weights' shapes by ``layer/weight``); a SlotShapeError (or another KerasFileError) naming
+    the variable when they are not."""
     names = keras_order(class_name, config, trainable_paths)
     prefix = 2 if has_learning_rate_variable(config) else 1
     if len(keras_vars) == prefix and len(names) > prefix:
@@ -83,19 +93,46 @@ def to_native(class_name, config, trainable_paths, keras_vars):
     if len(keras_vars) != len(names):
         return None
     tensors, learning_rate = {}, None
-    for name, value in zip(names, keras_vars):
+    for index, (name, value) in enumerate(zip(names, keras_vars)):
+        what = f"{source}: optimizer variable {index} ({name or ('iteration' if index == 0 else 'learning_rate')})"
+        array = _read_checked(value, _expected_shape(name, weight_shapes), what)
         if name is None:
-            if np.asarray(value).dtype.kind == "f":  # the learning rate (not the unstepped iteration)
-                learning_rate = float(np.asarray(value).reshape(()))
+            if array.dtype.kind == "f":  # the learning rate (not the unstepped iteration)
+                learning_rate = float(array.reshape(()))
+                if not np.isfinite(learning_rate):
+                    raise KerasFileError(f"{what} is {learning_rate}, not a learning rate to continue with.")
         elif name == "optimizer/iterations":
-            tensors[name] = np.asarray(value, dtype=np.int64).reshape(())
+            tensors[name] = np.asarray(array, dtype=np.int64).reshape(())
         elif name == NADAM_PRODUCT:  # a float32 variable in Keras, a float64 scalar in densekit
-            tensors[name] = np.float64(np.asarray(value).reshape(()))
+            tensors[name] = np.float64(array.reshape(()))
         else:
-            tensors[name] = np.asarray(value, dtype=np.float32)
+            tensors[name] = np.asarray(array, dtype=np.float32)
     if class_name == "Nadam":
         tensors.setdefault(NADAM_PRODUCT, np.float64(1.0))
     return tensors, learning_rate
+
+
+def _expected_shape(name, weight_shapes):
+    """The shape the model gives a native optimizer tensor: a slot's weight's; () for the
+    iteration count, the learning rate and Nadam's product."""
+    if name is None or name in ("optimizer/iterations", NADAM_PRODUCT):
+        return ()
+    return tuple(weight_shapes[name.split("/", 2)[2]])  # optimizer/<slot>/<layer>/<weight>
+
+
+def _read_checked(value, expected, what):
+    """The values of one of the file's optimizer variables, read only once its declared dtype
+    and shape are the expected ones: a few KB of HDF5 can declare any size (docs/security.md)."""
+    if value.dtype.kind not in "fiub":
+        raise KerasFileError(f"{what} holds {value.dtype} values, not numbers.")
+    shape = value.shape
+    if expected == () and (shape is None or int(np.prod(shape)) != 1):
+        raise KerasFileError(f"{what} has shape {shape} in the file; it is one number.")
+    if expected != () and shape != expected:
+        raise SlotShapeError(f"{what} has shape {shape} in the file; its weight has {expected} in the model.")
+    # a keras_reader.StoredArray, or tf.keras 2.x's learning rate, which keras2_optimizer_state
+    # takes from the optimizer's config
+    return np.asarray(value.read() if hasattr(value, "read") else value)
 
 
 def from_native(class_name, config, trainable_paths, tensors, learning_rate):

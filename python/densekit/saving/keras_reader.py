@@ -10,8 +10,15 @@
   layout (``layer_names`` at the root).
 
 Anything malformed becomes an OSError or a ValueError that names the file; nothing is executed.
+
+Weights are not read here: a few KB of HDF5 can declare a terabyte dataset (a chunked one
+whose chunks were never written), so each dataset comes back as a StoredArray, its declared
+shape and dtype, and is read only once keras_files.py has found them to be the model's
+(docs/security.md: sizes are checked before memory is allocated). The readers are context
+managers, so the file stays open for that.
 """
 
+import contextlib
 import io
 import json
 import warnings
@@ -61,6 +68,27 @@ class _Reading:
         return False
 
 
+class StoredArray:
+    """A dataset of a Keras weights file, not read yet: its declared ``shape`` (None for an
+    empty dataspace) and ``dtype``, for the caller to compare with the model's first."""
+
+    def __init__(self, dataset, source):
+        self.name, self.source = dataset.name, source
+        self.shape = None if dataset.shape is None else tuple(dataset.shape)
+        self.dtype = dataset.dtype
+        self._dataset = dataset
+
+    def read(self):
+        """The values, as a numpy array (the file must still be open). A dataset whose values live
+        in other files (HDF5's external storage, virtual datasets) is refused: reading it would
+        put some other local file's bytes into the weights."""
+        with _Reading(f"{self.source} (dataset '{self.name}')"):
+            if self._dataset.external or self._dataset.is_virtual:
+                raise KerasFileError(f"{self.source}: dataset '{self.name}' keeps its values in other files; densekit "
+                                     "reads weights only from the file it is given.")
+            return np.asarray(self._dataset[()])
+
+
 def file_kind(path):
     """"zip", "hdf5" or None, from the file's first bytes (not its name)."""
     with open(path, "rb") as f:
@@ -81,51 +109,63 @@ def _json(data, what, source):
     return value
 
 
-def _member(archive, name, source):
+def _member(archive, name, source, limit=_MAX_MEMBER_BYTES):
+    """A member's bytes, refused when it is (or says it is) larger than ``limit``: a compressed
+    member's size is known only from its header, and a small archive can inflate to gigabytes."""
     try:
         info = archive.getinfo(name)
     except KeyError:
         raise KerasFileError(f"{source} is a zip without '{name}', so not a Keras 3 model archive (members: "
                              f"{archive.namelist()[:10]}).") from None
-    if info.file_size > _MAX_MEMBER_BYTES:
-        raise KerasFileError(f"{source}: '{name}' claims {info.file_size} bytes: a damaged archive.")
-    return archive.read(name)  # checks the member's CRC-32
+    if info.file_size > limit:
+        raise _too_large(name, info.file_size, limit, source)
+    with archive.open(info) as member:
+        data = member.read(limit + 1)  # bounded: the header's size can lie (the CRC-32 is checked at its end)
+    if len(data) > limit:
+        raise _too_large(name, len(data), limit, source)
+    return data
 
 
-def _store_vars(group):
-    """The arrays of a Keras 3 ``vars`` group, datasets "0", "1", ... in that order."""
+def _too_large(name, size, limit, source):
+    if limit == _MAX_JSON_BYTES:
+        return KerasFileError(f"{source}: {name} is {size} bytes, more than any dense model's config.")
+    return KerasFileError(f"{source}: '{name}' claims {size} bytes: a damaged archive.")
+
+
+def _store_vars(group, source):
+    """The StoredArrays of a Keras 3 ``vars`` group, datasets "0", "1", ... in that order."""
     if group is None:
         return []
     keys = sorted(group.keys(), key=int)
     if keys != [str(i) for i in range(len(keys))]:
         raise ValueError(f"the variables of '{group.name}' are not numbered 0..{len(keys) - 1}: {keys}")
-    return [np.asarray(group[k][()]) for k in keys]
+    return [StoredArray(group[k], source) for k in keys]
 
 
-def read_store_weights(h5file, layers_by_path):
-    """{layer name: arrays} and the optimizer's variables (or None) from Keras 3's weights layout.
-    ``layers_by_path``: (layer name, group path) pairs from keras_layout.weight_paths."""
+def read_store_weights(h5file, layers_by_path, source):
+    """{layer name: StoredArrays} and the optimizer's variables (or None) from Keras 3's weights
+    layout. ``layers_by_path``: (layer name, group path) pairs from keras_layout.weight_paths."""
     weights = {}
     for name, path in layers_by_path:
         group = h5file.get(f"{path}/vars")
-        weights[name] = _store_vars(group)
+        weights[name] = _store_vars(group, source)
     optimizer = h5file.get("optimizer/vars")
-    return weights, (_store_vars(optimizer) if optimizer is not None else None)
+    return weights, (_store_vars(optimizer, source) if optimizer is not None else None)
 
 
 def _text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
-def read_legacy_weights(group, nested=None):
-    """{layer name: arrays} of the legacy layout (``layer_names`` / ``weight_names`` attributes).
+def read_legacy_weights(group, source, nested=None):
+    """{layer name: StoredArrays} of the legacy layout (``layer_names`` / ``weight_names`` attributes).
     A nested model's group holds all its layers' weights; ``nested`` (nested model name -> its
     layers' names) shares them out by the layer name in each weight's name ("block/dense/kernel")."""
     weights = {}
     for layer_name in (_text(n) for n in group.attrs["layer_names"]):
         layer_group = group[layer_name]
         names = [_text(n) for n in layer_group.attrs["weight_names"]]
-        arrays = [np.asarray(layer_group[n][()]) for n in names]
+        arrays = [StoredArray(layer_group[n], source) for n in names]
         if nested and layer_name in nested:
             for name, array in zip(names, arrays):
                 parts = [part.split(":")[0] for part in name.split("/")]
@@ -149,7 +189,7 @@ def read_legacy_optimizer(h5file, source, optimizer):
     if group is None or "weight_names" not in group.attrs:
         return None
     names = [_text(n) for n in group.attrs["weight_names"]]
-    values = [np.asarray(group[n][()]) for n in names]
+    values = [StoredArray(group[n], source) for n in names]
     if not keras2_optimizer_state.is_keras2_layout(names):
         return values
     if optimizer is None:  # load_weights into a model that is not compiled: no optimizer to map onto
@@ -160,59 +200,63 @@ def read_legacy_optimizer(h5file, source, optimizer):
         warnings.warn(f"{source}: its tf.keras 2.x optimizer variables ({names[:3]} ...) are not those of the "
                       f"{optimizer.get('class_name')} optimizer densekit has for this model; it is compiled with a "
                       "fresh optimizer (its learning rate and other settings do come across).",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=6)  # past the readers' context managers, to the caller of load_*
     return ordered
 
 
+@contextlib.contextmanager
 def read_model_file(path):
-    """A KerasModelFile from a ``.keras`` archive or a legacy ``.h5`` model file (by content)."""
+    """A KerasModelFile from a ``.keras`` archive or a legacy ``.h5`` model file (by content),
+    whose StoredArrays can be read until the ``with`` block ends."""
     source = f"'{path}'"
     kind = file_kind(path)
-    if kind == "zip":
-        return _read_archive(path, source)
-    if kind == "hdf5":
-        return _read_legacy_model(path, source)
-    raise KerasFileError(f"{source} is neither a Keras 3 archive (a zip) nor an HDF5 file.")
+    if kind is None:
+        raise KerasFileError(f"{source} is neither a Keras 3 archive (a zip) nor an HDF5 file.")
+    read = _read_archive if kind == "zip" else _read_legacy_model
+    with contextlib.ExitStack() as open_files:
+        with _Reading(source):
+            model_file = read(path, source, open_files)
+        yield model_file  # outside _Reading: the caller's own errors are not the file's
 
 
-def _read_archive(path, source):
+def _read_archive(path, source, open_files):
     h5py = keras_layout.import_h5py()
-    with _Reading(source), zipfile.ZipFile(path) as archive:
-        metadata = _json(_member(archive, "metadata.json", source), "metadata.json", source)
-        keras_layout.check_keras_version(metadata.get("keras_version"), source)
-        serialized = _json(_member(archive, "config.json", source), "config.json", source)
-        keras_layout.check_supported(serialized, source)
-        if "model.weights.h5" not in archive.namelist():
-            other = [n for n in archive.namelist() if n.startswith("model.weights")]
-            raise KerasFileError(f"{source} has no model.weights.h5 (it has {other}): densekit reads archives whose "
-                                 "weights are one HDF5 file, as model.save() writes them by default.")
-        data = _member(archive, "model.weights.h5", source)
-        paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
-        with h5py.File(io.BytesIO(data), "r") as h5file:
-            weights, optimizer_vars = read_store_weights(h5file, paths)
-        # An uncompiled model's can be {}: Keras compiles only from a non-empty one
-        # (deserialize_keras_object in keras/src/saving/serialization_lib.py).
-        compile_config = serialized.pop("compile_config", None) or None
-        flat, _ = keras_nested.inline(serialized, source)  # the weights were read by their nested paths
+    archive = open_files.enter_context(zipfile.ZipFile(path))
+    metadata = _json(_member(archive, "metadata.json", source, _MAX_JSON_BYTES), "metadata.json", source)
+    keras_layout.check_keras_version(metadata.get("keras_version"), source)
+    serialized = _json(_member(archive, "config.json", source, _MAX_JSON_BYTES), "config.json", source)
+    keras_layout.check_supported(serialized, source)
+    if "model.weights.h5" not in archive.namelist():
+        other = [n for n in archive.namelist() if n.startswith("model.weights")]
+        raise KerasFileError(f"{source} has no model.weights.h5 (it has {other}): densekit reads archives whose "
+                             "weights are one HDF5 file, as model.save() writes them by default.")
+    data = _member(archive, "model.weights.h5", source)
+    paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
+    h5file = open_files.enter_context(h5py.File(io.BytesIO(data), "r"))
+    weights, optimizer_vars = read_store_weights(h5file, paths, source)
+    # An uncompiled model's can be {}: Keras compiles only from a non-empty one
+    # (deserialize_keras_object in keras/src/saving/serialization_lib.py).
+    compile_config = serialized.pop("compile_config", None) or None
+    flat, _ = keras_nested.inline(serialized, source)  # the weights were read by their nested paths
     return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 
 
-def _read_legacy_model(path, source):
+def _read_legacy_model(path, source, open_files):
     h5py = keras_layout.import_h5py()
-    with _Reading(source), h5py.File(path, "r") as h5file:
-        if "model_config" not in h5file.attrs:
-            raise KerasFileError(f"{source} is an HDF5 file without a model config: a weights-only file? Build the "
-                                 "model and call model.load_weights() on it.")
-        keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
-        serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
-        keras_layout.check_supported(serialized, source)
-        flat, nested = keras_nested.inline(keras2_config.keras3_model_config(serialized), source)
-        training = h5file.attrs.get("training_config")
-        compile_config = (keras2_config.compile_config(_json(_text(training), "training_config", source), source)
-                          if training is not None else None)
-        weights = read_legacy_weights(h5file["model_weights"], nested)
-        optimizer_vars = (read_legacy_optimizer(h5file, source, compile_config["optimizer"])
-                          if compile_config is not None else None)
+    h5file = open_files.enter_context(h5py.File(path, "r"))
+    if "model_config" not in h5file.attrs:
+        raise KerasFileError(f"{source} is an HDF5 file without a model config: a weights-only file? Build the "
+                             "model and call model.load_weights() on it.")
+    keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
+    serialized = _json(_text(h5file.attrs["model_config"]), "model_config", source)
+    keras_layout.check_supported(serialized, source)
+    flat, nested = keras_nested.inline(keras2_config.keras3_model_config(serialized), source)
+    training = h5file.attrs.get("training_config")
+    compile_config = (keras2_config.compile_config(_json(_text(training), "training_config", source), source)
+                      if training is not None else None)
+    weights = read_legacy_weights(h5file["model_weights"], source, nested)
+    optimizer_vars = (read_legacy_optimizer(h5file, source, compile_config["optimizer"])
+                      if compile_config is not None else None)
     return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
 
 
@@ -240,42 +284,51 @@ def _nested_legacy_model(h5file, source):
     return (flat, nested) if nested else None
 
 
+@contextlib.contextmanager
 def read_weights_file(path, model_class, layers, optimizer=None):
     """A KerasWeightsFile from a weights-only file (Keras 3's layout or the legacy one) or from
     the weights of a whole-model file, for a model of class ``model_class`` whose ``layers`` are
-    (name, class name) pairs. ``optimizer``: the compiled model's optimizer (compile config
-    form), which a tf.keras 2.x state is mapped to."""
+    (name, class name) pairs, its StoredArrays readable until the ``with`` block ends.
+    ``optimizer``: the compiled model's optimizer (compile config form), which a tf.keras 2.x
+    state is mapped to."""
     source = f"'{path}'"
     kind = file_kind(path)
+    if kind is None:
+        raise KerasFileError(f"{source} is neither an HDF5 weights file nor a Keras 3 archive.")
     h5py = keras_layout.import_h5py()
-    with _Reading(source):
-        if kind == "zip":
-            with zipfile.ZipFile(path) as archive:
-                data = io.BytesIO(_member(archive, "model.weights.h5", source))
-        elif kind == "hdf5":
-            data = path
-        else:
-            raise KerasFileError(f"{source} is neither an HDF5 weights file nor a Keras 3 archive.")
-        with h5py.File(data, "r") as h5file:
-            keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
-            if keras_nested_weights.is_nested(h5file):
-                weights, nesting = keras_nested_weights.read(h5file, layers, source)
-                return KerasWeightsFile(weights, read_store_weights(h5file, [])[1], nesting=nesting)
-            if "layers" in h5file or "vars" in h5file:
-                return KerasWeightsFile(*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers)))
-            group = h5file["model_weights"] if "model_weights" in h5file else h5file
-            if "layer_names" not in group.attrs:
-                raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
-                                     "group, no 'layer_names' attribute).")
-            nested = _nested_legacy_model(h5file, source)
-            if nested is not None:
-                # Keras gives the file's top-level layers to the model's by order and recurses
-                # into nested models (load_weights_from_hdf5_group in
-                # keras/src/legacy/saving/legacy_h5_format.py). densekit's model has no nested
-                # models to recurse into: their groups are shared out to the inlined layers by
-                # the layer names in the weights' names, and every layer is matched by name.
-                flat, groups = nested
-                return KerasWeightsFile(read_legacy_weights(group, groups), read_legacy_optimizer(h5file, source, optimizer),
-                                        flat_model=flat)
-            return KerasWeightsFile(read_legacy_weights(group), read_legacy_optimizer(h5file, source, optimizer),
-                                    positional=True)
+    with contextlib.ExitStack() as open_files:
+        with _Reading(source):
+            if kind == "zip":
+                with zipfile.ZipFile(path) as archive:
+                    data = io.BytesIO(_member(archive, "model.weights.h5", source))
+            else:
+                data = path
+            h5file = open_files.enter_context(h5py.File(data, "r"))
+            weights_file = _weights_of(h5file, source, model_class, layers, optimizer)
+        yield weights_file  # outside _Reading: the caller's own errors are not the file's
+
+
+def _weights_of(h5file, source, model_class, layers, optimizer):
+    keras_layout.check_keras_version(h5file.attrs.get("keras_version"), source)
+    if keras_nested_weights.is_nested(h5file):
+        datasets, nesting = keras_nested_weights.read(h5file, layers, source)
+        weights = {name: [StoredArray(d, source) for d in group] for name, group in datasets.items()}
+        return KerasWeightsFile(weights, read_store_weights(h5file, [], source)[1], nesting=nesting)
+    if "layers" in h5file or "vars" in h5file:
+        return KerasWeightsFile(*read_store_weights(h5file, keras_layout.weight_paths(model_class, layers), source))
+    group = h5file["model_weights"] if "model_weights" in h5file else h5file
+    if "layer_names" not in group.attrs:
+        raise KerasFileError(f"{source} is an HDF5 file in no Keras weights layout densekit knows (no 'layers' "
+                             "group, no 'layer_names' attribute).")
+    nested = _nested_legacy_model(h5file, source)
+    if nested is not None:
+        # Keras gives the file's top-level layers to the model's by order and recurses
+        # into nested models (load_weights_from_hdf5_group in
+        # keras/src/legacy/saving/legacy_h5_format.py). densekit's model has no nested
+        # models to recurse into: their groups are shared out to the inlined layers by
+        # the layer names in the weights' names, and every layer is matched by name.
+        flat, groups = nested
+        return KerasWeightsFile(read_legacy_weights(group, source, groups),
+                                read_legacy_optimizer(h5file, source, optimizer), flat_model=flat)
+    return KerasWeightsFile(read_legacy_weights(group, source), read_legacy_optimizer(h5file, source, optimizer),
+                            positional=True)

@@ -101,7 +101,7 @@ def _write_atomically(path, write):
     short = name.encode()[:200].decode(errors="ignore")  # the temporary name must fit a directory entry too
     temporary = os.path.join(folder, f".{short}.tmp-{os.getpid()}-{next(_temporary_names)}")
     try:
-        with open(temporary, "wb") as f:
+        with _create(temporary, path) as f:
             if old is not None:
                 if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
                     try:  # the owner first: changing it may clear set-id bits, which the mode restores
@@ -123,6 +123,16 @@ def _write_atomically(path, write):
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+def _create(temporary, path):
+    """The temporary file, opened for writing. Its name is densekit's own business: an error
+    (a folder that does not exist, one that may not be written) names ``path``, the file asked
+    for, as the native writer's do."""
+    try:
+        return open(temporary, "wb")
+    except OSError as error:
+        raise type(error)(error.errno, f"Cannot write the model file: {error.strerror}", os.fspath(path)) from None
 
 
 def save_archive(model, path):
