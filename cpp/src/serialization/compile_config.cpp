@@ -99,9 +99,12 @@ Loss loss_from(const Json& j) {
       l.reduction = Loss::reduction_from_name(c["reduction"].is_null() ? "none" : c["reduction"].get<std::string>());
     return l;
   }
-  if (!j.is_object() || !j.contains("class_name")) throw ValueError("Could not interpret the loss in the compile config: " + j.dump());
-  Loss l = Loss::from_name(j["class_name"].get<std::string>());
+  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string())
+    throw ValueError("Could not interpret the loss in the compile config: " + j.dump());
   const Json& c = j.value("config", Json::object());
+  // A function given as the loss (loss=keras.losses.mean_squared_error): Keras writes it by name.
+  if (j["class_name"] == "function" && c.is_string()) return Loss::from_name(c.get<std::string>());
+  Loss l = Loss::from_name(j["class_name"].get<std::string>());
   l.identifier.clear();
   l.display_name = field(c, "name", l.display_name);
   l.from_logits = field(c, "from_logits", l.from_logits);
