@@ -41,6 +41,11 @@ class Variable:
     def path(self):
         return f"{self._layer._path_scope or ''}{self._layer.name}/{self.name}"
 
+    @property
+    def regularizer(self):
+        """The layer's regularizer of this weight (its ``kernel_regularizer`` for the kernel...)."""
+        return getattr(self._layer, f"{self.name}_regularizer", None)
+
     def numpy(self):
         value = self._layer._graph.get_weight(self._layer._core, self._index)
         return value.astype(np.int64) if self.dtype == "int64" else value
@@ -94,6 +99,11 @@ class WeightsMixin:
     @property
     def trainable_weights(self):
         return [w for w in self.weights if w.trainable]
+
+    def _regularization_losses(self):
+        """Each trainable weight's regularizer applied to its current value, as float32 scalars."""
+        return [np.float32(w.regularizer(np.asarray(w))) for w in self.trainable_weights
+                if getattr(w, "regularizer", None) is not None]
 
     @property
     def non_trainable_weights(self):

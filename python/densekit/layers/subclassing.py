@@ -71,11 +71,17 @@ class SubclassingMixin:
                              "Reduce it over the batch: ops.mean(x) or ops.sum(x) with no axis.")
         self.__dict__.setdefault("_own_losses", []).append(np.float32(np.asarray(loss, dtype=np.float32)))
 
+    def _added_losses(self):
+        """The losses add_loss gave in the last call, of this layer and of its sublayers."""
+        own = list(self.__dict__.get("_own_losses", []))
+        return own + [loss for layer in self._sublayers() for loss in layer._added_losses()]
+
     @property
     def losses(self):
-        """The losses added by the last call (of this layer and its sublayers)."""
-        own = list(self.__dict__.get("_own_losses", []))
-        return own + [loss for layer in self._sublayers() for loss in getattr(layer, "losses", [])]
+        """Keras's ``layer.losses``: what add_loss gave in the last call (this layer's, then its
+        sublayers'), then the regularization penalties of its trainable weights at their current
+        values (keras/src/layers/layer.py). Activity regularization counts in training only."""
+        return self._added_losses() + self._regularization_losses()
 
     def _sublayers(self):
         found = []

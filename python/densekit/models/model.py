@@ -116,6 +116,13 @@ class Model(Trainer, WeightsMixin):
         return self._network.make_graph()
 
     @property
+    def losses(self):
+        """Keras's ``model.losses``: what its layers' add_loss gave in their last calls, then the
+        regularization penalties of its trainable weights at their current values."""
+        added = [loss for layer in self.layers if hasattr(layer, "_added_losses") for loss in layer._added_losses()]
+        return added + self._regularization_losses()
+
+    @property
     def layers(self):
         if self._network is not None and not self._traced:
             return list(self._network.layers)
