@@ -266,6 +266,21 @@ def test_trainable_false_freezes_a_layer_until_recompiled():
     assert not np.array_equal(before[0], frozen.get_weights()[0])
 
 
+def test_freezing_after_compile_but_before_the_first_step_applies():
+    # Keras builds its train function at the first step after compile(), with the trainable
+    # state of that moment (keras/src/trainers/trainer.py, make_train_function)
+    x, y = housing(64)
+    for first_step in (lambda m: m.fit(x, y, epochs=1, verbose=0), lambda m: m.train_on_batch(x, y)):
+        model = wide_and_deep()
+        model.compile("adam", "mse")
+        frozen = model.layers[1]  # the first Dense
+        frozen.trainable = False
+        before = frozen.get_weights()
+        first_step(model)
+        for a, b in zip(before, frozen.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_a_tensor_listed_as_two_outputs_gets_both_losses_gradients():
     """Keras 3 (TensorFlow, checked): Model(x, [out, out]) sums both losses, so one SGD step moves
     the weights twice as far; the history has the one key both outputs share."""

@@ -127,6 +127,7 @@ class Trainer:
                                                                   self._output_keys or []))
         self.compiled = True
         self.stop_training = False
+        self._stepped_since_compile = False
         if self._core is not None:
             self._apply_compile()
 
@@ -140,6 +141,18 @@ class Trainer:
         """Compiled without a loss: the model's own losses (add_loss, activity regularizers) are
         the whole loss if it has some, as in Keras."""
         return self._compile_args[0][0] == "absent"
+
+    def _take_trainable_state(self, stacklevel):
+        """Keras builds its train function at the first step after compile(), with the layers'
+        trainable state of that moment: a change made before it applies, one made after it only
+        once compile() is called again (with a warning)."""
+        if self._core is not None and self._core.trainable_changed_since_compile:
+            if not self.__dict__.get("_stepped_since_compile", False):
+                self._apply_compile()
+            else:
+                warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes "
+                              "effect only after calling `compile()` again.", UserWarning, stacklevel=stacklevel + 1)
+        self._stepped_since_compile = True
 
     def _apply_compile(self):
         if self._without_loss() and not (self._graph is not None and self._graph.has_added_losses):
@@ -210,6 +223,7 @@ class Trainer:
                                                         compile_config.get("weighted_metrics"))
         self._use_compiled_metrics(self._core.compiled_metrics)
         self.compiled = True
+        self._stepped_since_compile = False
 
     @property
     def _metric_names(self):
@@ -295,9 +309,7 @@ class Trainer:
         self._trace_for_targets(ys)
         n = len(xs[0])
         sw = data_adapter.sample_weights(sample_weight)
-        if self._core.trainable_changed_since_compile:
-            warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes effect "
-                          "only after calling `compile()` again.", UserWarning, stacklevel=2)
+        self._take_trainable_state(stacklevel=3)
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
@@ -391,6 +403,7 @@ class Trainer:
         data_adapter.input_arrays(self, first[0])  # builds an unbuilt model on its first batch
         if len(first) > 1 and first[1] is not None:
             self._trace_for_targets(data_adapter.target_arrays(self, first[1]))
+        self._take_trainable_state(stacklevel=3)
         validation = None
         if validation_data is not None:
             if not data_streams.is_stream(validation_data):
@@ -475,6 +488,7 @@ class Trainer:
         self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
+        self._take_trainable_state(stacklevel=2)
         distribution._bind(self._core)  # (the core refuses a step of one process under a distribution)
         return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
 
