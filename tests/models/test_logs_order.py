@@ -47,3 +47,17 @@ def test_validation_steps_without_batch_size_covers_every_row():
         assert history.history["val_loss"][0] == every_row  # batches of ceil(100 / 2) = 50 rows
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0, validation_data=(x_val, y_val), validation_steps=2)
     assert history.history["val_loss"][0] == model.evaluate(x_val[:32], y_val[:32], verbose=0)  # fit's batch_size
+
+
+def test_metrics_names_gain_the_output_losses_once_the_model_has_run():
+    rng = np.random.default_rng(3)
+    x, classes, values = rng.normal(size=(12, 4)), rng.integers(0, 3, 12), rng.normal(size=(12, 2))
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, [keras.layers.Dense(3, activation="softmax", name="cls")(inputs),
+                                 keras.layers.Dense(2, name="reg")(inputs)])
+    model.compile("sgd", loss=["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], ["mae"]])
+    assert model.metrics_names == ["loss", "compile_metrics"]  # Keras 3.15.1's, before and after a run
+    model.evaluate(x, [classes, values], verbose=0)
+    assert model.metrics_names == ["loss", "compile_metrics", "cls_loss", "reg_loss"]
+    model.compile("sgd", loss=["sparse_categorical_crossentropy", "mse"])
+    assert model.metrics_names == ["loss"]

@@ -127,7 +127,7 @@ class Trainer:
                                                                   self._output_keys or []))
         self.compiled = True
         self.stop_training = False
-        self._stepped_since_compile = False
+        self._stepped_since_compile = self._losses_tracked = False
         if self._core is not None:
             self._apply_compile()
 
@@ -237,14 +237,18 @@ class Trainer:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     # --- logs and outputs ---------------------------------------------------------------------
-    def _format_logs(self, logs, return_dict):
-        if return_dict:
-            return {k: _log_value(v) for k, v in sorted(logs, key=lambda kv: kv[0])}
-        # Keras lists the per-output losses in the order of a loss dict's keys
+    def _loss_outputs(self):
+        """The outputs whose losses Keras tracks one by one, in its order: a loss dict's keys first."""
         names = self.output_names
         if isinstance(self.loss, dict):
             names = [k for k in self.loss if k in names] + [n for n in names if n not in self.loss]
-        result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, names)]
+        return names
+
+    def _format_logs(self, logs, return_dict):
+        self._losses_tracked = True
+        if return_dict:
+            return {k: _log_value(v) for k, v in sorted(logs, key=lambda kv: kv[0])}
+        result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self._loss_outputs())]
         return result[0] if len(result) == 1 else result
 
     def _structured_outputs(self, outputs):
@@ -341,6 +345,7 @@ class Trainer:
 
     def _run_fit(self, run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps):
         """fit's callbacks and hooks around run(options, hooks), the C++ loop."""
+        self._losses_tracked = True
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
@@ -502,7 +507,11 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        return ["loss", "compile_metrics"] if self._metric_names else ["loss"]
+        """Keras's names of model.metrics: the loss, the compiled metrics, and once the model has
+        run (Keras builds its per-output loss trackers then) each output's loss."""
+        names = ["loss", "compile_metrics"] if self._metric_names else ["loss"]
+        outputs = self._loss_outputs() if self.__dict__.get("_losses_tracked") else []
+        return names + [f"{name}_loss" for name in outputs] if len(outputs) > 1 else names
 
     # --- prediction ---------------------------------------------------------------------------
     def _predict_ready(self, x, batch_size):
