@@ -384,3 +384,20 @@ def test_predictions_outside_0_1_count_as_keras_clips_them():
     assert result(keras.metrics.FalsePositives(thresholds=[0.0, 0.5, 1.0])) == pytest.approx([2, 1, 0])
     # uneven thresholds compare the predictions as they are (Keras's other path)
     assert result(keras.metrics.TruePositives(thresholds=[0.2, 0.9])) == pytest.approx([4, 2])
+
+
+def test_precision_and_recall_take_a_list_of_thresholds():
+    # one value per threshold, a scalar for one; Keras 3.15.1's figures
+    y = np.array([1, 0, 1, 0, 1, 0, 1, 1], np.float32)
+    p = np.array([0.9, 0.4, 0.7, 0.8, 0.3, 0.2, 0.95, 0.6], np.float32)
+    cases = [(keras.metrics.Precision(thresholds=[0.3, 0.6, 0.85]), [2 / 3, 0.75, 1.0]),
+             (keras.metrics.Recall(thresholds=[0.3, 0.6, 0.85]), [0.8, 0.6, 0.4]),
+             (keras.metrics.Precision(thresholds=[0.5]), 0.8), (keras.metrics.Recall(thresholds=0.65), 0.6)]
+    for metric, expected in cases:
+        metric.update_state(y, p)
+        np.testing.assert_allclose(metric.result(), expected, rtol=1e-6)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=[keras.metrics.Precision(thresholds=[0.3, 0.6])])
+    logs = model.evaluate(p.reshape(-1, 1), y, verbose=0, return_dict=True)
+    (values,) = [v for k, v in logs.items() if k.startswith("precision")]
+    assert np.shape(values) == (2,)

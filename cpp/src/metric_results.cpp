@@ -13,6 +13,8 @@ bool Metric::array_valued() const {
   switch (kind_) {
     case MetricKind::Stateful:
       return stateful && stateful->result_size() != 1;
+    case MetricKind::Precision:
+    case MetricKind::Recall:
     case MetricKind::TruePositives:
     case MetricKind::FalsePositives:
     case MetricKind::TrueNegatives:
@@ -86,9 +88,12 @@ std::vector<double> Metric::results() const {
     case MetricKind::RootMeanSquaredError:
       return {std::sqrt(div(total_, count_))};
     case MetricKind::Precision:
-      return {div(tp_[0], tp_[0] + fp_[0])};
-    case MetricKind::Recall:
-      return {div(tp_[0], tp_[0] + fn_[0])};
+    case MetricKind::Recall: {  // one value per threshold
+      const std::vector<double>& other = kind_ == MetricKind::Precision ? fp_ : fn_;
+      std::vector<double> out(tp_.size());
+      for (size_t t = 0; t < tp_.size(); ++t) out[t] = div(tp_[t], tp_[t] + other[t]);
+      return out;
+    }
     case MetricKind::TruePositives: return tp_;
     case MetricKind::FalsePositives: return fp_;
     case MetricKind::TrueNegatives: return tn_;

@@ -267,7 +267,6 @@ std::vector<double> Metric::threshold_list() const {
   switch (kind_) {
     case MetricKind::Precision:
     case MetricKind::Recall:
-      return {threshold};
     case MetricKind::TruePositives:
     case MetricKind::FalsePositives:
     case MetricKind::TrueNegatives:
@@ -482,8 +481,11 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
                            std::to_string(pc) + " columns.");
         first = class_id, last = class_id + 1;
       }
-      const std::vector<double> t_list = threshold_list();
-      const bool clip = auc || (is_at(kind_) && num_thresholds != 1) || evenly_spaced(t_list);
+      // Keras compares in float32, predictions and thresholds alike: a prediction of 0.3f is not
+      // above a threshold of 0.3 (in double it would be).
+      std::vector<float> t_list;
+      for (double t : threshold_list()) t_list.push_back(static_cast<float>(t));
+      const bool clip = auc || (is_at(kind_) && num_thresholds != 1) || evenly_spaced(threshold_list());
       const size_t n = t_list.size(), labels = per_label ? size_t(columns_) : 1;
       for (Index i = 0; i < rows; ++i)
         for (Index j = first; j < last; ++j) {
@@ -494,7 +496,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
           const double w = weight(i);
           const size_t label = per_label ? size_t(j) : 0;
           for (size_t t = 0; t < n; ++t) {
-            const bool predicted = p > t_list[t];
+            const bool predicted = static_cast<float>(p) > t_list[t];
             (positive ? (predicted ? tp_ : fn_) : (predicted ? fp_ : tn_))[t * labels + label] += w;
           }
         }

@@ -354,17 +354,6 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _threshold(thresholds):
-    """The one threshold densekit's Precision / Recall take, in [0, 1] as Keras requires
-    (keras/src/metrics/metrics_utils.py, assert_thresholds_range)."""
-    if thresholds is None:
-        return 0.5
-    value = float(thresholds)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"Threshold values must be in [0, 1]. Received: [{thresholds}]")
-    return value
-
-
 class Precision(_KerasConfigMetric):
     """TP / (TP + FP), a prediction being positive when p > threshold."""
     _core_name = "precision"
@@ -372,7 +361,7 @@ class Precision(_KerasConfigMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, threshold=_threshold(thresholds))
+        super().__init__(name=name, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
 
 
@@ -383,7 +372,7 @@ class Recall(_KerasConfigMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, threshold=_threshold(thresholds))
+        super().__init__(name=name, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
 
 

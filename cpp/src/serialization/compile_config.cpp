@@ -202,7 +202,7 @@ Json metric_config(const Metric& m) {
     case MetricKind::TopKCategoricalAccuracy:
     case MetricKind::SparseTopKCategoricalAccuracy: c["k"] = m.k; break;
     case MetricKind::Precision:
-    case MetricKind::Recall: c["thresholds"] = m.threshold; break;
+    case MetricKind::Recall: c["thresholds"] = m.thresholds.empty() ? Json(m.threshold) : Json(m.thresholds); break;
     case MetricKind::AUC:
       c["num_thresholds"] = m.num_thresholds, c["curve"] = m.curve, c["summation_method"] = m.summation_method;
       c["multi_label"] = m.multi_label;
