@@ -337,7 +337,7 @@ void Loss::check_targets(const T* y_true, Index rows, Index y_true_cols, Index y
       if (v < 0 || v >= static_cast<T>(y_pred_cols))
         throw ValueError("Received a label value of " + std::to_string(static_cast<long long>(v)) +
                          " which is outside the valid range of [0, " + std::to_string(y_pred_cols) +
-                         "): the model has " + std::to_string(y_pred_cols) + " outputs. Label " + std::to_string(i) + ".");
+                         "): the model has " + std::to_string(y_pred_cols) + " outputs (sample " + std::to_string(i) + " of the batch).");
     }
     return;
   }
