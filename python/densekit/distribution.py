@@ -135,6 +135,15 @@ def distribution():
     return _distribution
 
 
+def _local_batch_size(batch_size):
+    """The rows of each global batch this process trains on when it holds its own data shard
+    (DataParallel(auto_shard_dataset=False)); else the batch size."""
+    d = _distribution
+    if d is None or d.auto_shard_dataset:
+        return batch_size
+    return max(1, batch_size // d.num_processes + (d.process_id < batch_size % d.num_processes))
+
+
 def process_id():
     """This process's rank (0 without a distribution)."""
     return _distribution.process_id if _distribution is not None else 0

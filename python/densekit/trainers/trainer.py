@@ -53,15 +53,6 @@ def _fit_options(shuffle, class_weight, validation_batch_size, validation_freq):
     return options
 
 
-def _local_batch_size(batch_size):
-    """The rows of each global batch this process trains on when it holds its own data shard
-    (densekit.distribution.DataParallel(auto_shard_dataset=False)); else the batch size."""
-    d = distribution.distribution()
-    if d is None or d.auto_shard_dataset:
-        return batch_size
-    return max(1, batch_size // d.num_processes + (d.process_id < batch_size % d.num_processes))
-
-
 def _verbose(verbose):
     if verbose == "auto":
         return 1
@@ -77,13 +68,9 @@ def _log_value(value):
 
 
 def _sorted_logs(logs):
-    """Keras's pythonified logs: sorted by key, values Python floats (or a metric's array)."""
-    return {key: _log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
-
-
-def _epoch_logs(logs):
-    """An epoch's logs as Keras 3.15 hands them to callbacks: every key sorted, the validation
-    results among the others (keras/src/utils/python_utils.py, pythonify_logs)."""
+    """Keras's pythonified logs (keras/src/utils/python_utils.py, pythonify_logs): every key
+    sorted, an epoch's validation results among the others; values Python floats (or a metric's
+    array)."""
     return {key: _log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
 
 
@@ -247,7 +234,7 @@ class Trainer:
     def _format_logs(self, logs, return_dict):
         self._losses_tracked = True
         if return_dict:
-            return {k: _log_value(v) for k, v in sorted(logs, key=lambda kv: kv[0])}
+            return _sorted_logs(logs)
         result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self._loss_outputs())]
         return result[0] if len(result) == 1 else result
 
@@ -330,7 +317,7 @@ class Trainer:
             options.validation_batch_size = data_adapter.batch_size_for(
                 len(validation[0][0]), validation_batch_size or given_batch_size, validation_steps)
             validation = data_adapter.first_batches(validation, validation_steps, options.validation_batch_size)
-        steps = math.ceil(len(xs[0]) / _local_batch_size(batch_size))  # the C++ loop refuses empty data
+        steps = math.ceil(len(xs[0]) / distribution._local_batch_size(batch_size))  # the C++ loop refuses empty data
         if steps_per_epoch:
             # As Keras: epochs of steps_per_epoch batches, each going on where the last stopped.
             options.steps_per_epoch = steps_per_epoch
@@ -361,7 +348,7 @@ class Trainer:
             return bool(self.stop_training)
 
         def epoch_end(epoch, logs):
-            last_logs[0] = _epoch_logs(logs)
+            last_logs[0] = _sorted_logs(logs)
             cbl.on_epoch_end(epoch, last_logs[0])
             return bool(self.stop_training)
 
