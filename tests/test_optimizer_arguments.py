@@ -187,3 +187,14 @@ def test_adamw_is_adam_with_keras_positional_order():
     config = opt.get_config()
     assert (config["learning_rate"], config["weight_decay"], config["beta_1"], config["beta_2"], config["epsilon"],
             config["amsgrad"]) == pytest.approx((0.01, 0.1, 0.8, 0.99, 1e-6, True))
+
+
+def test_arguments_are_attributes_as_in_keras():
+    adam = keras.optimizers.Adam(beta_1=0.8, clipnorm=1.0)
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.amsgrad) == (0.8, 0.999, 1e-7, False)
+    assert (adam.clipnorm, adam.weight_decay, adam.global_clipnorm) == (1.0, None, None)
+    sgd = keras.optimizers.SGD(momentum=0.9, nesterov=True)
+    assert (sgd.momentum, sgd.nesterov) == (0.9, True)
+    assert keras.optimizers.AdamW().weight_decay == 0.004 and keras.optimizers.RMSprop().rho == 0.9
+    with pytest.raises(AttributeError, match="'Adam' object has no attribute 'beta_3'"):
+        adam.beta_3

@@ -186,6 +186,14 @@ class Optimizer:
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
 
+    def __getattr__(self, name):
+        # Keras's optimizers keep their arguments as attributes (optimizer.beta_1, .weight_decay,
+        # .clipnorm...); here they live in the config C++ was built from.
+        for arguments in (self.__dict__.get("_extra"), self.__dict__.get("_common")):
+            if arguments is not None and name in arguments:
+                return arguments[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} learning_rate={self.learning_rate}>"
 
