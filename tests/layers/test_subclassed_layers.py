@@ -308,3 +308,17 @@ def test_training_passed_on_to_a_sublayer_decides_per_run():
     np.testing.assert_array_equal(model.predict(ones, verbose=0), ones)  # inference: identity
     dropped = np.asarray(model(ones, training=True))
     assert set(np.unique(dropped)) <= {0.0, 2.0} and 0.3 < np.mean(dropped == 0.0) < 0.7
+
+
+def test_a_weight_that_would_need_stretching_is_refused_with_its_own_shape():
+    class Scale(keras.layers.Layer):
+        def build(self, input_shape):
+            self.s = self.add_weight(shape=(1,), initializer="ones", name="s")
+
+        def call(self, x):
+            return x * self.s
+
+    inputs = keras.Input((3,))
+    with pytest.raises(ValueError, match=r"the weight 's' of shape \(1,\) does not broadcast against inputs of shape "
+                                         r"\(None, 3\).*does not stretch a weight's axes of size 1"):
+        Scale()(inputs)

@@ -60,8 +60,9 @@ Shape WeightOp::build(const std::vector<Shape>& inputs) {
   const bool suffix = w.size() <= x.size() && std::equal(w.rbegin(), w.rend(), x.rbegin());
   if (!suffix)
     throw ValueError("Layer '" + name() + "': the weight '" + options_.weight_name + "' of shape " +
-                     shape_to_string(w) + " does not broadcast against inputs of shape " + shape_to_string(x) +
-                     " (its shape must be the trailing part of the sample's).");
+                     tuple_to_string(w) + " does not broadcast against inputs of shape " + shape_to_string(x) +
+                     ": densekit records a weight whose shape is the trailing part of the sample's (or a scalar "
+                     "weight); it does not stretch a weight's axes of size 1.");
   mark_built();
   return x;
 }
