@@ -60,8 +60,9 @@ class Network:
         input_ids = {id(t) for t in self.inputs}
         for k, t in enumerate(self.outputs):
             if id(t) in input_ids:
-                raise ValueError(f"Output {k} of the model is its input {_describe(t)} itself: densekit needs at least one "
-                                 "layer between an input and an output.")
+                raise ValueError(f"Output {k} of the model is its input {_describe(t)} itself (an op or Lambda that "
+                                 "changes nothing returns its input): densekit needs at least one layer between an "
+                                 "input and an output. Pass the output through keras.layers.Identity().")
         self._map_graph()
 
     def _map_graph(self):
