@@ -272,3 +272,11 @@ def test_a_model_masking_with_a_comparison_trains_and_passes_no_gradient_through
     model.compile(keras.optimizers.SGD(0.1), loss="mse")
     history = model.fit(x, y, epochs=30, batch_size=32, verbose=0).history["loss"]
     assert np.isfinite(history).all() and history[-1] < 0.2 * history[0]
+
+
+def test_a_repeat_count_of_zero_in_a_model_is_refused_by_the_op_called():
+    inputs = keras.Input((3,))
+    with pytest.raises(NotImplementedError, match="densekit.ops.repeat cannot be recorded.*a repeat count of 0"):
+        ops.repeat(inputs, 0, axis=1)
+    with pytest.raises(NotImplementedError, match="densekit.ops.tile cannot be recorded.*a repeat count of 0"):
+        ops.tile(inputs, (1, 0))

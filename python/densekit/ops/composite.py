@@ -150,7 +150,11 @@ def swapaxes(x, axis1, axis2):
 def _taken(x, axis, indices, op):
     """x's positions ``indices`` along sample ``axis`` (IndexMapOp take)."""
     a = sample_axis(axis, x.ndim, op)
-    return IndexMapOp("take", indices=[int(i) for i in indices], axis=a)(x)
+    indices = [int(i) for i in indices]
+    if not indices:  # (Keras gives samples with no values; a densekit layer's output needs one)
+        raise unsupported(op, "here it would leave each sample no values along an axis (a repeat count of 0), and "
+                              "a densekit layer's output needs at least one value per sample.")
+    return IndexMapOp("take", indices=indices, axis=a)(x)
 
 
 def flip(x, axis=None):
