@@ -6,7 +6,7 @@ these either work across the batch or have no recorded C++ form yet (docs/ops.md
 import numpy as np
 
 from densekit.backend import floatx
-from densekit.ops.numpy import _eager_only, _t
+from densekit.ops.numpy import _as_float, _eager_only, _t
 from densekit.ops.symbolic import is_symbolic, unsupported
 
 _NOT_RECORDED = "densekit computes it on arrays only (no recorded form in a model's graph yet)."
@@ -126,15 +126,15 @@ def _float_result(numpy_fn):
     """NumPy's statistic, in float32 for float32 or integer inputs (Keras's result_type(x, float))."""
     def fn(x, *args, **kwargs):
         x = _t(x)
-        out = np.asarray(numpy_fn(x.astype(np.float32) if x.dtype.kind in "biu" else x, *args, **kwargs))
+        out = np.asarray(numpy_fn(_as_float(x), *args, **kwargs))
         return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
     return fn
 
 
 def _divide_no_nan(x1, x2):
     """x1 / x2, 0 where x2 is 0; float32 for integers, as Keras's divide."""
-    x1, x2 = _t(x1), _t(x2)
-    dtype = np.result_type(x1, x2) if np.result_type(x1, x2).kind == "f" else np.dtype(np.float32)
+    x1, x2 = _as_float(_t(x1)), _as_float(_t(x2))
+    dtype = np.result_type(x1, x2)
     x1, x2 = x1.astype(dtype), x2.astype(dtype)
     return np.where(x2 == 0, dtype.type(0), x1 / np.where(x2 == 0, dtype.type(1), x2)).astype(dtype)
 
