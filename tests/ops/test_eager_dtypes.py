@@ -27,6 +27,13 @@ def test_kerass_result_dtypes(result, dtype):
 def test_values_that_follow_from_the_dtypes():
     added = ops.add(np.array([250], np.uint8), 10)  # weak 10: the sum wraps in uint8, as Keras's
     assert added.dtype == np.uint8 and added.tolist() == [4]
+    # A Python int outside the array's range wraps into it first, as Keras (TensorFlow) converts
+    # it; numpy 2 alone raises OverflowError.
+    for number, wrapped in ((300, [38, 45]), (-1, [249, 0]), (True, [251, 2])):
+        added = ops.add(np.array([250, 1], np.uint8), number)
+        assert added.dtype == np.uint8 and added.tolist() == wrapped
+    assert ops.multiply(np.array([100], np.int8), 3).tolist() == [44]
+    assert ops.subtract(5, np.array([1], np.uint8)).tolist() == [4]
     product = ops.matmul(np.array([[100, 100, 100]], np.int8), np.ones((3, 1), np.int8))
     assert product.dtype == np.int32 and product.tolist() == [[300]]
     quotient = ops.divide_no_nan(np.array([1, 2, 3]), np.array([0, 4, 2]))

@@ -122,7 +122,15 @@ def _eager_operands(op, x1, x2):
     float_number = any(isinstance(x, float) for x, weak in ((x1, weak1), (x2, weak2)) if weak)
     if (op == "divide" or float_number) and all(a.dtype.kind in "biu" for a in arrays):
         a1, a2 = [_as_float(a) if isinstance(a, np.ndarray) else a for a in (a1, a2)]
+    elif len(arrays) == 1 and arrays[0].dtype.kind in "iu":
+        a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
     return a1, a2
+
+
+def _wrapped(number, dtype):
+    """A Python int in an integer array's dtype, wrapped modulo its range as Keras (TensorFlow)
+    converts it: numpy 2 refuses an int out of the dtype's range."""
+    return np.array(number if -2**63 <= number < 2**64 else number % 2**64).astype(np.uint64 if number >= 2**63 else np.int64).astype(dtype)
 
 
 def _binary(op, numpy_fn):
