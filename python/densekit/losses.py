@@ -9,6 +9,7 @@ import numpy as np
 from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.utils import object_serialization
+from densekit.utils.arguments import by_position
 from densekit.utils.naming import to_snake_case
 from densekit.utils.object_registration import serialize_object, with_function
 
@@ -207,18 +208,6 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config):
         return cls(**with_function(config))
-
-
-def by_position(callable_name, names, args, kwargs):
-    """``args`` given by position, as the keyword arguments ``names`` in that order (Keras's
-    signature), merged into ``kwargs``."""
-    if len(args) > len(names):
-        raise TypeError(f"{callable_name}() takes at most {len(names)} positional arguments ({len(args)} given)")
-    for key, value in zip(names, args):
-        if key in kwargs:
-            raise TypeError(f"{callable_name}() got multiple values for argument '{key}'")
-        kwargs[key] = value
-    return kwargs
 
 
 def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional=(), **defaults):

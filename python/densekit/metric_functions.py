@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from densekit import _core
-from densekit.losses import by_position as _by_position
+from densekit.utils.arguments import by_position as _by_position
 from densekit.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
                              categorical_focal_crossentropy, categorical_hinge, hinge, huber,
                              kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,

@@ -4,7 +4,7 @@ import numpy as np
 
 from densekit import _core
 from densekit import metric_functions
-from densekit.losses import by_position as _by_position
+from densekit.utils.arguments import by_position as _by_position
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
 from densekit.utils import naming, object_serialization
 from densekit.utils import object_registration
