@@ -33,7 +33,8 @@ bool Metric::array_valued() const {
 double Metric::result() const {
   if (array_valued())
     throw ValueError("The metric '" + name_ + "' has one value per threshold or class; read it with results().");
-  return results()[0];
+  const std::vector<double> values = results();
+  return values.empty() ? 0.0 : values[0];  // (counts never sized: a metric never reset nor updated)
 }
 
 namespace {
@@ -44,7 +45,7 @@ double div_no_nan(double a, double b) { return b != 0.0 ? a / b : 0.0; }
 // keras/src/metrics/confusion_metrics.py's AUC.result computes it.
 double auc_area(const Metric& m, const std::vector<double>& tp, const std::vector<double>& fp, const std::vector<double>& tn,
                 const std::vector<double>& fn, size_t labels, size_t label) {
-  const size_t n = static_cast<size_t>(m.num_thresholds);
+  const size_t n = tp.size() / labels;  // the thresholds counted since reset()
   auto at = [&](const std::vector<double>& v, size_t t) { return v[t * labels + label]; };
   double area = 0.0;
   if (m.curve == "PR" && m.summation_method == "interpolation") {

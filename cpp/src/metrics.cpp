@@ -264,6 +264,10 @@ std::shared_ptr<Metric> Metric::resolved(Index y_true_cols, Index y_pred_cols) c
 }
 
 std::vector<double> Metric::threshold_list() const {
+  constexpr int kMostThresholds = 1 << 24;  // (a file's value is not allowed to take all memory)
+  if (is_confusion(kind_) && num_thresholds > kMostThresholds)
+    throw ValueError("densekit's metrics count at most " + std::to_string(kMostThresholds) +
+                     " thresholds. Received: num_thresholds=" + std::to_string(num_thresholds));
   switch (kind_) {
     case MetricKind::Precision:
     case MetricKind::Recall:
@@ -273,6 +277,9 @@ std::vector<double> Metric::threshold_list() const {
     case MetricKind::FalseNegatives:
       return thresholds.empty() ? std::vector<double>{threshold} : thresholds;
     case MetricKind::AUC: {
+      if (num_thresholds < 2)  // (a C++ caller's or a file's value: Python refuses it first)
+        throw ValueError("Argument `num_thresholds` must be an integer > 1. Received: num_thresholds=" +
+                         std::to_string(num_thresholds));
       // Evenly spaced, the ends just outside [0, 1] so every prediction falls between them.
       std::vector<double> t(static_cast<size_t>(num_thresholds));
       for (int i = 1; i + 1 < num_thresholds; ++i) t[i] = double(i) / double(num_thresholds - 1);
@@ -283,6 +290,9 @@ std::vector<double> Metric::threshold_list() const {
     case MetricKind::SpecificityAtSensitivity:
     case MetricKind::PrecisionAtRecall:
     case MetricKind::RecallAtPrecision: {
+      if (num_thresholds < 1)
+        throw ValueError("Argument `num_thresholds` must be an integer > 0. Received: num_thresholds=" +
+                         std::to_string(num_thresholds));
       if (num_thresholds == 1) return {0.5};
       std::vector<double> t(static_cast<size_t>(num_thresholds));  // 0 and 1 themselves at the ends
       for (int i = 1; i + 1 < num_thresholds; ++i) t[i] = double(i) / double(num_thresholds - 1);
@@ -308,9 +318,17 @@ void Metric::size_columns(Index columns) {
 
 void Metric::reset() {
   total_ = count_ = 0.0;
+  accumulators_sized_ = true;
   if (stateful) state_ = stateful->reset_state();
   size_t n = 1;
-  if (is_confusion(kind_)) n = threshold_list().size() * (kind_ == MetricKind::AUC && multi_label ? size_t(columns_) : 1);
+  if (is_confusion(kind_)) {
+    // Keras compares in float32, predictions and thresholds alike: a prediction of 0.3f is not
+    // above a threshold of 0.3 (in double it would be). Kept here so update() allocates nothing.
+    const std::vector<double> list = threshold_list();
+    compared_thresholds_.assign(list.begin(), list.end());
+    clips_predictions_ = kind_ == MetricKind::AUC || (is_at(kind_) && num_thresholds != 1) || evenly_spaced(list);
+    n = list.size() * (kind_ == MetricKind::AUC && multi_label ? size_t(columns_) : 1);
+  }
   const size_t cols = is_fscore(kind_) && average == "micro" ? std::min<size_t>(1, size_t(columns_)) : size_t(columns_);
   if (is_fscore(kind_)) n = cols;
   tp_.assign(n, 0.0), fp_.assign(n, 0.0), tn_.assign(n, 0.0), fn_.assign(n, 0.0);
@@ -394,6 +412,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
     stateful->update(*traced_ws_, state_, targets, y_pred, sample_weight);
     return;
   }
+  if (!accumulators_sized_) reset();  // a metric made and updated without reset(): sized now
   const ConstView y_true = targets_for(targets, y_pred.cols);
   const Index rows = y_pred.rows, pc = y_pred.cols, tc = y_true.cols;
   auto weight = [&](Index i) { return sample_weight ? double(sample_weight[i]) : 1.0; };
@@ -481,11 +500,8 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
                            std::to_string(pc) + " columns.");
         first = class_id, last = class_id + 1;
       }
-      // Keras compares in float32, predictions and thresholds alike: a prediction of 0.3f is not
-      // above a threshold of 0.3 (in double it would be).
-      std::vector<float> t_list;
-      for (double t : threshold_list()) t_list.push_back(static_cast<float>(t));
-      const bool clip = auc || (is_at(kind_) && num_thresholds != 1) || evenly_spaced(threshold_list());
+      const std::vector<float>& t_list = compared_thresholds_;
+      const bool clip = clips_predictions_;
       const size_t n = t_list.size(), labels = per_label ? size_t(columns_) : 1;
       for (Index i = 0; i < rows; ++i)
         for (Index j = first; j < last; ++j) {

@@ -223,5 +223,32 @@ int main(int argc, char** argv) {
     setter.join();
     std::cout << "torn predictions: " << torn << "\n";
   }
+
+  {  // metrics used without reset(): their counts are sized at the first update, never read past
+    const float y_true[4] = {1, 0, 1, 1}, y_pred[4] = {0.9f, 0.6f, 0.3f, 0.1f};
+    auto fresh = Metric::from_name("Precision");
+    report("result of a metric never reset", [&] { std::cout << "fresh precision: " << fresh->result() << "\n"; });
+    auto precision = Metric::from_name("Precision");
+    precision->thresholds = {0.2, 0.5, 0.8};
+    report("metric updated before reset", [&] {
+      precision->update(ConstView(y_true, 4, 1), ConstView(y_pred, 4, 1), nullptr);
+      std::cout << "precision at 0.2, 0.5, 0.8:";
+      for (double v : precision->results()) std::cout << " " << v;
+      std::cout << "\n";
+    });
+    auto auc = Metric::from_name("AUC");
+    auc->reset();
+    auc->num_thresholds = 1000;  // changed after reset(): the area reads the 200 counted
+    report("AUC thresholds changed after reset", [&] {
+      auc->update(ConstView(y_true, 4, 1), ConstView(y_pred, 4, 1), nullptr);
+      std::cout << "auc: " << auc->result() << "\n";
+    });
+    for (int n : {0, -3, 1 << 30}) {
+      auto bad = Metric::from_name("AUC");
+      bad->num_thresholds = n;
+      report(("AUC num_thresholds " + std::to_string(n)).c_str(),
+             [&] { bad->update(ConstView(y_true, 4, 1), ConstView(y_pred, 4, 1), nullptr); });
+    }
+  }
   return 0;
 }

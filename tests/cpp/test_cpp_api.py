@@ -175,6 +175,15 @@ def test_cpp_api_misuse_gives_errors_not_crashes(programs, tmp_path):
     assert lines["compiles during fit"] == "refused, none accepted"
     assert lines["too many parameters"].startswith("ValueError: ")
     assert lines["weights after the retry"] == "4" and lines["fit after the retry"] == "ok"
+    # A metric never reset read its counts out of bounds; changed thresholds after reset() too.
+    assert lines["fresh precision"] == "0" and lines["result of a metric never reset"] == "ok"
+    assert [float(v) for v in lines["precision at 0.2, 0.5, 0.8"].split()] == pytest.approx([2 / 3, 0.5, 1.0])
+    assert lines["metric updated before reset"] == "ok"
+    assert float(lines["auc"]) == pytest.approx(1 / 3, abs=0.01) and lines["AUC thresholds changed after reset"] == "ok"
+    for n in (0, -3):  # an empty threshold list was indexed; 2^30 would take 8 GiB
+        assert lines[f"AUC num_thresholds {n}"] == ("ValueError: Argument `num_thresholds` must be an integer > 1. "
+                                                    f"Received: num_thresholds={n}")
+    assert lines[f"AUC num_thresholds {1 << 30}"].startswith("ValueError: densekit's metrics count at most 16777216")
     assert lines["set_outputs after build"] == "ValueError: Cannot change the outputs of a model that is already built."
     assert lines["set_input_order after build"] == "ValueError: Cannot change the inputs of a model that is already built."
     for cols in (0, -1):

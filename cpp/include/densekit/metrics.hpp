@@ -54,7 +54,8 @@ class Metric {
   // which Keras wraps in a MeanMetricWrapper without one (keras/src/metrics/reduction_metrics.py).
   bool has_direction() const;
 
-  // Parameters (set before the first update).
+  // Parameters: set them before reset() (update() calls it first when it never ran), which
+  // sizes the accumulators from them.
   double threshold = 0.5;  // binary accuracy, precision, recall
   int k = 5;               // top-k
   int num_thresholds = 200;  // AUC, the *At* metrics
@@ -122,6 +123,11 @@ class Metric {
   Index columns_ = 0;  // the per-column metrics' width (and AUC's labels), 0 until known
 
   std::vector<double> threshold_list() const;
+  // The confusion metrics' thresholds as update() compares them (float32), and whether it clips
+  // predictions to [0, 1] first: set by reset() from the thresholds' settings.
+  std::vector<float> compared_thresholds_;
+  bool clips_predictions_ = false;
+  bool accumulators_sized_ = false;  // reset() has run
   void size_columns(Index columns);
   std::vector<float> values_;  // per-sample values of loss-function metrics, reused
   std::shared_ptr<Workspace> traced_ws_;  // a traced function's buffers (LossFunction with loss.traced, Stateful)
