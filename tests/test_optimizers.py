@@ -463,3 +463,18 @@ def test_fit_minibatches_match_reference():
             params = ref.step(params, mse_grads(params, xb, yb))
     assert ref.iterations == 6
     assert_weights(model.get_weights(), params)
+
+
+def test_iterations_answers_kerass_variable_methods():
+    """Keras's ``optimizer.iterations`` is an int64 variable: guides call ``.numpy()`` and
+    ``.assign(n)`` on it (it was a bare int here: AttributeError)."""
+    x, y, w0 = make_data(seed=12)
+    opt = keras.optimizers.Adam(learning_rate=0.05)
+    model = make_model(opt, w0)
+    model.fit(x, y, batch_size=N, epochs=2, verbose=0, shuffle=False)
+    assert opt.iterations == 2 and opt.iterations.numpy().dtype == np.int64 and opt.iterations.value == 2
+    opt.iterations.assign(10)
+    model.fit(x, y, batch_size=N, epochs=1, verbose=0, shuffle=False)
+    assert opt.iterations == 11
+    with pytest.raises(ValueError, match="cannot be negative"):
+        opt.iterations.assign(-1)

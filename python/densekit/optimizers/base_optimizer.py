@@ -58,6 +58,29 @@ class LearningRateValue(float):
         return float(self)
 
 
+class IterationsValue(int):
+    """``optimizer.iterations``: the update count as a Python int that also answers the variable
+    methods Keras's int64 ``iterations`` variable has (``.numpy()``, ``.assign(n)``)."""
+
+    def __new__(cls, value, optimizer=None):
+        obj = super().__new__(cls, value)
+        obj._optimizer = optimizer
+        return obj
+
+    def numpy(self):
+        return np.int64(self)
+
+    def assign(self, value):
+        count = int(value)
+        if count < 0:
+            raise ValueError(f"The iteration count cannot be negative. Received: {value}")
+        self._optimizer._core.iterations = count
+
+    @property
+    def value(self):
+        return int(self)
+
+
 class Optimizer:
     """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm,
     EMA of the weights (use_ema, ema_momentum, ema_overwrite_frequency), loss_scale_factor and
@@ -148,7 +171,7 @@ class Optimizer:
     @property
     def iterations(self):
         """Updates applied (with gradient accumulation: steps // gradient_accumulation_steps)."""
-        return self._core.iterations
+        return IterationsValue(self._core.iterations, self)
 
     @property
     def built(self):
