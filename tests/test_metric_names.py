@@ -169,3 +169,32 @@ def test_evaluate_lists_values_in_keras_order_repeats_included():
     assert ours[0] == [logs[key] for key in order] == ours[1]
     assert logs["weighted_mae"] != logs["mae"]
     np.testing.assert_allclose(ours, run_keras(ORDER_SCRIPT), rtol=1e-5)
+
+
+def test_compiled_strings_take_auto_names_when_the_metrics_meet_data():
+    """Keras instantiates a string's metric class (and wraps a function in a MeanMetricWrapper)
+    when its compiled metrics first meet data, auto-naming those without a default name: a
+    metric object made afterwards is numbered after them. Figures measured in Keras 3.15.1."""
+    x, y = _binary_data(8)
+    inp = keras.Input((4,))
+    a = keras.layers.Dense(1, activation="sigmoid", name="a")(inp)
+    b = keras.layers.Dense(1, activation="sigmoid", name="b")(inp)
+    model = keras.Model(inp, [a, b])
+    model.compile("adam", ["binary_crossentropy", "mse"],
+                  metrics={"b": ["recall", keras.metrics.mean_squared_error], "a": ["AUC"]},
+                  weighted_metrics=[["precision"], ["acc"]])
+
+    def names():
+        return [M.AUC().name, M.Recall().name, M.Precision().name]
+    assert names() == ["auc", "recall", "precision"]  # compile() alone names nothing
+    model.evaluate(x, [y, y], verbose=0)
+    assert names() == ["auc_2", "recall_2", "precision_2"]
+    assert M.MeanMetricWrapper(keras.metrics.mean_squared_error).name == "mean_metric_wrapper_1"
+    model.fit(x, [y, y], verbose=0)  # once per compile()
+    assert names() == ["auc_3", "recall_3", "precision_3"]
+
+    model = _model()
+    model.compile("adam", "binary_crossentropy", metrics=["AUC", M.AUC(), "mse", "accuracy"])
+    history = model.fit(x, y, verbose=0)
+    assert sorted(history.history) == ["AUC", "accuracy", "auc_4", "loss", "mse"]
+    assert M.AUC().name == "auc_6"

@@ -3,12 +3,14 @@ into its C++ object, in the structure the user gave (one value, a list or a dict
 resolves them per output with Keras's rules (cpp/src/training/compile_args.cpp, after
 keras/src/trainers/compile_utils.py)."""
 
+import inspect
 import json
 import numbers
 import warnings
 
 from densekit import _core, losses as losses_module, metric_functions, metrics as metrics_module
 from densekit.trainers import stateful_metrics, traced_losses
+from densekit.utils import naming
 
 ABSENT = ("absent", [], [])
 
@@ -183,6 +185,34 @@ def has_traced(loss, metrics, weighted_metrics):
     return (any(traced_losses.is_traced_loss(v) for v in leaves(loss) if not isinstance(v, (str, dict)))
             or any(traced_losses.is_traced_metric(v) for v in leaves(metrics) + leaves(weighted_metrics)
                    if not isinstance(v, (str, dict))))
+
+
+def take_metric_auto_names(metrics, weighted_metrics, output_names):
+    """Takes the auto-names of the metric objects Keras makes without a name when its compiled
+    metrics meet their first data (CompileMetrics.build in keras/src/trainers/compile_utils.py),
+    in its order: each string but "accuracy" / "acc" names a class there, and a function is
+    wrapped in a MeanMetricWrapper. Those whose name defaults to None (AUC, Precision...) take
+    the next number of their name, so a metric object made after them is "auc_1", as in Keras."""
+    def leaves(value):
+        if isinstance(value, dict) and not is_config(value):
+            return [x for _, v in sorted(value.items()) for x in leaves(v)]
+        if isinstance(value, (list, tuple)):
+            return [x for v in value for x in leaves(v)]
+        return [] if value is None else [value]
+
+    classes, names = [], metrics_module._names()
+    for value in (metrics, weighted_metrics):
+        if isinstance(value, dict) and not is_config(value) and len(output_names) > 1:
+            value = [value.get(name) for name in output_names]
+        for m in leaves(value):
+            if isinstance(m, str) and m.lower() not in ("accuracy", "acc") and m in names:
+                name_argument = inspect.signature(names[m]).parameters.get("name")
+                if name_argument is not None and name_argument.default is None:
+                    classes.append(names[m].__name__)
+            elif callable(m) and not isinstance(m, (type, metrics_module.Metric)):
+                classes.append("MeanMetricWrapper")
+    for class_name in classes:
+        naming.auto_name(class_name)
 
 
 def metric_directions(metric_lists):

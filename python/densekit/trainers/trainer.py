@@ -114,7 +114,7 @@ class Trainer:
                                                                   self._output_keys or []))
         self.compiled = True
         self.stop_training = False
-        self._stepped_since_compile = self._losses_tracked = False
+        self._stepped_since_compile = self._losses_tracked = self._metrics_met_data = False
         if self._core is not None:
             self._apply_compile()
 
@@ -186,8 +186,11 @@ class Trainer:
     def _trace_for_targets(self, ys):
         """Traces the losses and metrics of Python code again when the targets are shaped other
         than they were traced for (sparse labels for one-hot outputs): Keras runs them on the
-        targets as given."""
+        targets as given. The first targets after compile() also name Keras's metric objects."""
         kw = self._compile_kwargs
+        if kw is not None and not self.__dict__.get("_metrics_met_data", True):
+            self._metrics_met_data = True
+            compile_utils.take_metric_auto_names(kw["metrics"], kw["weighted_metrics"], self.output_names)
         if kw is None or self._core is None or not compile_utils.has_traced(kw["loss"], kw["metrics"],
                                                                             kw["weighted_metrics"]):
             return
