@@ -118,6 +118,6 @@ def test_keras_metrics_namespace_holds_keras_names_only():
         "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
         "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "serialize", "sparse_categorical_accuracy",
         "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
-        "top_k_categorical_accuracy"}
+        "top_k_categorical_accuracy", "pearson_correlation", "concordance_correlation"}
     public = {n for n in dir(keras.metrics) if not n.startswith("_") and inspect.isfunction(getattr(keras.metrics, n))}
     assert public == keras_functions

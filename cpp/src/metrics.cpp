@@ -103,6 +103,10 @@ const std::vector<MetricName>& metric_names() {
       {"cosine_similarity", MetricKind::CosineSimilarity, "cosine_similarity"},
       {"CosineSimilarity", MetricKind::CosineSimilarity, "cosine_similarity"},
       {"LogCoshError", MetricKind::LossFunction, "log_cosh"},
+      {"pearson_correlation", MetricKind::PearsonCorrelation, nullptr},
+      {"PearsonCorrelation", MetricKind::PearsonCorrelation, nullptr},
+      {"concordance_correlation", MetricKind::ConcordanceCorrelation, nullptr},
+      {"ConcordanceCorrelation", MetricKind::ConcordanceCorrelation, nullptr},
   };
   return e;
 }
@@ -146,6 +150,31 @@ bool is_accuracy(MetricKind k) {
   return k == MetricKind::BinaryAccuracy || k == MetricKind::CategoricalAccuracy || k == MetricKind::Accuracy ||
          k == MetricKind::SparseCategoricalAccuracy || k == MetricKind::TopKCategoricalAccuracy ||
          k == MetricKind::SparseTopKCategoricalAccuracy;
+}
+
+bool is_correlation(MetricKind k) {
+  return k == MetricKind::PearsonCorrelation || k == MetricKind::ConcordanceCorrelation;
+}
+
+// A row's correlation of targets y and outputs p over its n outputs, with Keras's formulas
+// (keras/src/metrics/correlation_metrics.py): Pearson's mean of the products of the standardised
+// values (NaN when either row is constant, as in Keras); the concordance coefficient with the
+// outputs' mean subtracted from the targets too, as Keras's covariance term has it, and
+// epsilon added to its denominator.
+double row_correlation(MetricKind kind, const float* y, const float* p, Index n) {
+  double y_mean = 0.0, p_mean = 0.0;
+  for (Index j = 0; j < n; ++j) y_mean += y[j], p_mean += p[j];
+  y_mean /= double(n), p_mean /= double(n);
+  double y_var = 0.0, p_var = 0.0, products = 0.0;
+  for (Index j = 0; j < n; ++j) {
+    const double dy = y[j] - y_mean, dp = p[j] - p_mean;
+    y_var += dy * dy, p_var += dp * dp;
+    products += (kind == MetricKind::PearsonCorrelation ? dy : y[j] - p_mean) * dp;
+  }
+  y_var /= double(n), p_var /= double(n), products /= double(n);
+  if (kind == MetricKind::PearsonCorrelation) return products / (std::sqrt(y_var) * std::sqrt(p_var));
+  const double gap = y_mean - p_mean;
+  return 2.0 * products / (y_var + p_var + gap * gap + double(kEpsilon));
 }
 
 // Whether output j of a row hits (keras/src/metrics/accuracy_metrics.py): the binary and exact
@@ -227,6 +256,8 @@ bool Metric::higher_is_better() const {
     case MetricKind::R2Score:
     case MetricKind::FBetaScore:
     case MetricKind::F1Score:
+    case MetricKind::PearsonCorrelation:
+    case MetricKind::ConcordanceCorrelation:
       return true;
     default:
       return false;
@@ -386,8 +417,8 @@ ConstView Metric::targets_for(ConstView y_true, Index pc) {
 }
 
 Index Metric::sample_value_cols(Index y_pred_cols) const {
-  if (!is_accuracy(kind_))
-    throw ValueError("The metric '" + name_ + "' has no per-sample values: only the accuracies do.");
+  if (!is_accuracy(kind_) && !is_correlation(kind_))
+    throw ValueError("The metric '" + name_ + "' has no per-sample values: only the accuracies and correlations do.");
   return kind_ == MetricKind::BinaryAccuracy || kind_ == MetricKind::Accuracy ? y_pred_cols : 1;
 }
 
@@ -399,7 +430,8 @@ void Metric::sample_values(ConstView targets, ConstView y_pred, float* out) {
   for (Index i = 0; i < y_pred.rows; ++i) {
     const float* y = y_true.data + i * tc;
     const float* p = y_pred.data + i * pc;
-    if (!per_output) out[i] = row_hits(kind_, y, tc, p, pc, k) ? 1.0f : 0.0f;
+    if (is_correlation(kind_)) out[i] = static_cast<float>(row_correlation(kind_, y, p, pc));
+    else if (!per_output) out[i] = row_hits(kind_, y, tc, p, pc, k) ? 1.0f : 0.0f;
     else
       for (Index j = 0; j < pc; ++j) out[i * pc + j] = output_hits(kind_, y[j], p[j], threshold) ? 1.0f : 0.0f;
   }
@@ -436,6 +468,10 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
     case MetricKind::TopKCategoricalAccuracy:
     case MetricKind::SparseTopKCategoricalAccuracy:
       add_mean([&](const float* y, const float* p) { return double(row_hits(kind_, y, tc, p, pc, k)); });
+      return;
+    case MetricKind::PearsonCorrelation:
+    case MetricKind::ConcordanceCorrelation:  // (float32 per sample, as Keras computes it)
+      add_mean([&](const float* y, const float* p) { return double(static_cast<float>(row_correlation(kind_, y, p, pc))); });
       return;
     case MetricKind::MeanAbsoluteError:
     case MetricKind::MeanSquaredError:

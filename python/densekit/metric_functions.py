@@ -21,7 +21,7 @@ __all__ = [
     "binary_focal_crossentropy", "categorical_focal_crossentropy",
     "sparse_categorical_crossentropy", "categorical_hinge", "hinge", "huber", "kl_divergence", "log_cosh",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
-    "poisson", "squared_hinge",
+    "poisson", "squared_hinge", "pearson_correlation", "concordance_correlation",
 ]
 
 
@@ -70,7 +70,9 @@ def set_function_arguments(core, fn, kwargs):
     for key, value in kwargs.items():
         if key not in allowed:
             raise TypeError(f"{fn.__name__}() got an unexpected keyword argument '{key}'")
-        if key != "axis":  # (the class axis, which densekit's loss classes check)
+        if key == "axis" and value not in (-1, 1):
+            raise ValueError(f"densekit's {fn.__name__} takes the last axis. Received: axis={value}")
+        if key != "axis":  # (the class axis, which densekit's loss classes check too)
             setattr(target, key, value)
 
 
@@ -111,3 +113,26 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
 
 sparse_top_k_categorical_accuracy._densekit_accuracy = True
 sparse_top_k_categorical_accuracy._densekit_arguments = ("k",)
+
+
+def _correlation_function(name, doc):
+    per_sample = _accuracy_function(name, doc, _one_per_sample)
+
+    def fn(y_true, y_pred, axis=-1):
+        if axis not in (-1, 1):
+            raise ValueError(f"densekit's {name} correlates across the outputs (axis -1). Received: axis={axis}")
+        return per_sample(y_true, y_pred)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    fn._densekit_accuracy = True  # (computed by the C++ metric of its name, as the accuracies are)
+    fn._densekit_arguments = ("axis",)
+    return fn
+
+
+pearson_correlation = _correlation_function(
+    "pearson_correlation", "Each sample's Pearson correlation of its targets and outputs, across the outputs "
+    "(NaN for a sample whose targets or outputs are all equal, as in Keras).")
+concordance_correlation = _correlation_function(
+    "concordance_correlation", "Each sample's concordance correlation of its targets and outputs, across the "
+    "outputs, with Keras's formula (keras/src/metrics/correlation_metrics.py).")

@@ -10,7 +10,7 @@ from densekit.utils import naming, object_serialization
 from densekit.utils import object_registration
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "CosineSimilarity", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "AUC", "Accuracy", "BinaryAccuracy", "ConcordanceCorrelation", "CosineSimilarity", "PearsonCorrelation", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
     "F1Score", "Hinge", "LogCoshError", "SquaredHinge",
     "FBetaScore", "FalseNegatives", "FalsePositives", "KLDivergence", "Mean", "MeanMetricWrapper", "Metric",
     "Poisson", "Sum", "MeanAbsoluteError", "MeanAbsolutePercentageError",
@@ -196,6 +196,30 @@ class CosineSimilarity(Metric):
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
         _check_axis("CosineSimilarity", axis)
         super().__init__(name=name, dtype=dtype)
+
+
+class PearsonCorrelation(_KerasConfigMetric):
+    """The mean over samples of the Pearson correlation of a sample's targets and outputs, taken
+    across its outputs (keras/src/metrics/correlation_metrics.py): NaN for a sample whose targets
+    or outputs are all equal, as in Keras, so a model with one output has none to give."""
+    _core_name = "pearson_correlation"
+
+    def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
+        _check_axis("PearsonCorrelation", axis)
+        super().__init__(name=name, dtype=dtype)
+        self._keep_config(axis=axis)
+
+
+class ConcordanceCorrelation(_KerasConfigMetric):
+    """The mean over samples of the concordance correlation of a sample's targets and outputs,
+    taken across its outputs, with Keras's formula (keras/src/metrics/correlation_metrics.py): its
+    covariance term subtracts the outputs' mean from the targets too, and so does this one."""
+    _core_name = "concordance_correlation"
+
+    def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
+        _check_axis("ConcordanceCorrelation", axis)
+        super().__init__(name=name, dtype=dtype)
+        self._keep_config(axis=axis)
 
 
 def _check_axis(class_name, axis):

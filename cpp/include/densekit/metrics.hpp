@@ -33,6 +33,9 @@ enum class MetricKind {
   AutoAccuracy,
   // The user's Metric subclass, its update_state and result traced (traced_metric.hpp).
   Stateful,
+  // Mean of a per-sample correlation of the targets and outputs across the outputs (the last
+  // axis; keras/src/metrics/correlation_metrics.py).
+  PearsonCorrelation, ConcordanceCorrelation,
 };
 
 class Metric {
@@ -96,10 +99,11 @@ class Metric {
   void update(const LossBatch& batch, const float* y_true, const float* y_pred, const float* sample_weight,
               Index sample_weight_size);
   double result() const;
-  // What the accuracies average, as Keras's functions return it (keras.metrics.binary_accuracy,
-  // categorical_accuracy, ...): 1 for a hit, 0 for a miss, one per output for the binary and
-  // exact accuracies (sample_value_cols), one per sample for the others. y_true and y_pred as
-  // update() takes them; throws ValueError for any other kind of metric.
+  // What the accuracies and correlations average, as Keras's functions return it
+  // (keras.metrics.binary_accuracy, categorical_accuracy, pearson_correlation, ...): for an
+  // accuracy 1 for a hit and 0 for a miss, one per output for the binary and exact accuracies
+  // (sample_value_cols), one per sample for the others. y_true and y_pred as update() takes
+  // them; throws ValueError for any other kind of metric.
   Index sample_value_cols(Index y_pred_cols) const;
   void sample_values(ConstView y_true, ConstView y_pred, float* out);
   // The result as Keras returns it: one value, or one per threshold / column / label.

@@ -139,6 +139,8 @@ const std::map<MetricKind, const char*>& metric_classes() {
       {MetricKind::PrecisionAtRecall, "PrecisionAtRecall"}, {MetricKind::RecallAtPrecision, "RecallAtPrecision"},
       {MetricKind::Mean, "Mean"}, {MetricKind::Sum, "Sum"}, {MetricKind::R2Score, "R2Score"},
       {MetricKind::FBetaScore, "FBetaScore"}, {MetricKind::F1Score, "F1Score"},
+      {MetricKind::PearsonCorrelation, "PearsonCorrelation"},
+      {MetricKind::ConcordanceCorrelation, "ConcordanceCorrelation"},
   };
   return m;
 }
@@ -237,6 +239,8 @@ Json metric_config(const Metric& m) {
       if (m.kind() == MetricKind::FBetaScore) c["beta"] = m.beta;
       c["threshold"] = m.top_only ? Json(nullptr) : Json(m.threshold);
       break;
+    case MetricKind::PearsonCorrelation:
+    case MetricKind::ConcordanceCorrelation: c["axis"] = -1; break;
     default: break;
   }
   if (m.kind() == MetricKind::LossFunction && m.loss.traced) return traced_config(*m.loss.traced);
@@ -333,6 +337,10 @@ MetricPtr metric_from(const Json& j) {
     m->average = field(c, "average", std::string());
     m->top_only = !c.contains("threshold") || c["threshold"].is_null();
   }
+  if ((m->kind() == MetricKind::PearsonCorrelation || m->kind() == MetricKind::ConcordanceCorrelation) &&
+      c.contains("axis") && c["axis"] != Json(-1))
+    throw ValueError("densekit's " + class_name + " correlates across the outputs (axis -1); the compile config asks "
+                     "for axis " + c["axis"].dump() + ".");
   m->reset();
   return m;
 }
