@@ -306,6 +306,8 @@ std::vector<const WeightRecord*> Graph::weights_of(const Layer* layer) const {
 }
 
 const WeightRecord& Graph::weight_of(const Layer* layer, size_t index) const {
+  // A null layer matches no record, and the out-of-range message below would dereference it.
+  if (!layer) throw ValueError("The layer is null: pass one of this model's layers (Graph::layers()).");
   const auto records = weights_of(layer);
   if (index >= records.size())
     throw ValueError("Layer '" + layer->name() + "' has " + std::to_string(records.size()) + " weight(s); index " +
@@ -315,6 +317,10 @@ const WeightRecord& Graph::weight_of(const Layer* layer, size_t index) const {
 
 void Graph::set_weight(const Layer* layer, size_t index, const float* values, const Shape& shape) {
   const WeightRecord& r = weight_of(layer, index);
+  // The values are copied from `values` unchecked: a null pointer must be refused here.
+  if (!values && r.size > 0)
+    throw ValueError("The values for weight " + std::to_string(index) + " of layer '" + layer->name() +
+                     "' are null: pass " + std::to_string(r.size) + " values.");
   if (shape != r.spec.shape)
     throw ValueError("Layer " + layer->name() + " weight shape " + tuple_to_string(r.spec.shape) +
                      " is not compatible with provided weight shape " + tuple_to_string(shape) + ".");

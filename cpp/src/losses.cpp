@@ -335,7 +335,8 @@ void Loss::check_targets(const T* y_true, Index rows, Index y_true_cols, Index y
         throw ValueError("sparse_categorical_crossentropy expects integer class labels, but target " +
                          std::to_string(i) + " is " + std::to_string(v) + ".");
       if (v < 0 || v >= static_cast<T>(y_pred_cols))
-        throw ValueError("Received a label value of " + std::to_string(static_cast<long long>(v)) +
+        throw ValueError("Received a label value of " +  // (as a whole number only where it is one: 1e30 is no int64)
+                         (std::fabs(double(v)) < 1e15 ? std::to_string(static_cast<long long>(v)) : std::to_string(double(v))) +
                          " which is outside the valid range of [0, " + std::to_string(y_pred_cols) +
                          "): the model has " + std::to_string(y_pred_cols) + " outputs (sample " + std::to_string(i) + " of the batch).");
     }

@@ -100,7 +100,7 @@ std::vector<double> Metric::results() const {
     case MetricKind::TrueNegatives: return tn_;
     case MetricKind::FalseNegatives: return fn_;
     case MetricKind::AUC: {
-      if (!multi_label) return {auc_area(*this, tp_, fp_, tn_, fn_, 1, 0)};
+      if (!counts_per_label_) return {auc_area(*this, tp_, fp_, tn_, fn_, 1, 0)};
       double total = 0.0;  // the mean of the labels' areas
       for (Index l = 0; l < columns_; ++l) total += auc_area(*this, tp_, fp_, tn_, fn_, size_t(columns_), size_t(l));
       return {columns_ > 0 ? total / double(columns_) : 0.0};

@@ -10,107 +10,6 @@
 namespace densekit {
 namespace {
 
-struct MetricName {
-  const char* name;
-  MetricKind kind;
-  const char* loss;  // for loss-function metrics: the loss name
-};
-
-// keras.metrics.get's string identifiers: function names, class names, their snake-case forms
-// and the aliases. compile() names the metric by the string it was given, whatever it names
-// (get_metric in keras/src/trainers/compile_utils.py): "AUC" → "AUC", "mse" → "mse".
-const std::vector<MetricName>& metric_names() {
-  static const std::vector<MetricName> e = {
-      {"accuracy", MetricKind::AutoAccuracy, nullptr},
-      {"acc", MetricKind::AutoAccuracy, nullptr},
-      {"binary_accuracy", MetricKind::BinaryAccuracy, nullptr},
-      {"BinaryAccuracy", MetricKind::BinaryAccuracy, nullptr},
-      {"categorical_accuracy", MetricKind::CategoricalAccuracy, nullptr},
-      {"CategoricalAccuracy", MetricKind::CategoricalAccuracy, nullptr},
-      {"sparse_categorical_accuracy", MetricKind::SparseCategoricalAccuracy, nullptr},
-      {"SparseCategoricalAccuracy", MetricKind::SparseCategoricalAccuracy, nullptr},
-      {"top_k_categorical_accuracy", MetricKind::TopKCategoricalAccuracy, nullptr},
-      {"TopKCategoricalAccuracy", MetricKind::TopKCategoricalAccuracy, nullptr},
-      {"sparse_top_k_categorical_accuracy", MetricKind::SparseTopKCategoricalAccuracy, nullptr},
-      {"SparseTopKCategoricalAccuracy", MetricKind::SparseTopKCategoricalAccuracy, nullptr},
-      {"mean_absolute_error", MetricKind::MeanAbsoluteError, nullptr},
-      {"mae", MetricKind::MeanAbsoluteError, nullptr},
-      {"MAE", MetricKind::MeanAbsoluteError, nullptr},
-      {"MeanAbsoluteError", MetricKind::MeanAbsoluteError, nullptr},
-      {"mean_squared_error", MetricKind::MeanSquaredError, nullptr},
-      {"mse", MetricKind::MeanSquaredError, nullptr},
-      {"MSE", MetricKind::MeanSquaredError, nullptr},
-      {"MeanSquaredError", MetricKind::MeanSquaredError, nullptr},
-      {"mean_absolute_percentage_error", MetricKind::MeanAbsolutePercentageError, nullptr},
-      {"mape", MetricKind::MeanAbsolutePercentageError, nullptr},
-      {"MAPE", MetricKind::MeanAbsolutePercentageError, nullptr},
-      {"MeanAbsolutePercentageError", MetricKind::MeanAbsolutePercentageError, nullptr},
-      {"mean_squared_logarithmic_error", MetricKind::MeanSquaredLogarithmicError, nullptr},
-      {"msle", MetricKind::MeanSquaredLogarithmicError, nullptr},
-      {"MSLE", MetricKind::MeanSquaredLogarithmicError, nullptr},
-      {"MeanSquaredLogarithmicError", MetricKind::MeanSquaredLogarithmicError, nullptr},
-      {"root_mean_squared_error", MetricKind::RootMeanSquaredError, nullptr},
-      {"RootMeanSquaredError", MetricKind::RootMeanSquaredError, nullptr},
-      {"precision", MetricKind::Precision, nullptr},
-      {"Precision", MetricKind::Precision, nullptr},
-      {"recall", MetricKind::Recall, nullptr},
-      {"Recall", MetricKind::Recall, nullptr},
-      {"auc", MetricKind::AUC, nullptr},
-      {"AUC", MetricKind::AUC, nullptr},
-      {"true_positives", MetricKind::TruePositives, nullptr},
-      {"TruePositives", MetricKind::TruePositives, nullptr},
-      {"false_positives", MetricKind::FalsePositives, nullptr},
-      {"FalsePositives", MetricKind::FalsePositives, nullptr},
-      {"true_negatives", MetricKind::TrueNegatives, nullptr},
-      {"TrueNegatives", MetricKind::TrueNegatives, nullptr},
-      {"false_negatives", MetricKind::FalseNegatives, nullptr},
-      {"FalseNegatives", MetricKind::FalseNegatives, nullptr},
-      {"sensitivity_at_specificity", MetricKind::SensitivityAtSpecificity, nullptr},
-      {"SensitivityAtSpecificity", MetricKind::SensitivityAtSpecificity, nullptr},
-      {"specificity_at_sensitivity", MetricKind::SpecificityAtSensitivity, nullptr},
-      {"SpecificityAtSensitivity", MetricKind::SpecificityAtSensitivity, nullptr},
-      {"precision_at_recall", MetricKind::PrecisionAtRecall, nullptr},
-      {"PrecisionAtRecall", MetricKind::PrecisionAtRecall, nullptr},
-      {"recall_at_precision", MetricKind::RecallAtPrecision, nullptr},
-      {"RecallAtPrecision", MetricKind::RecallAtPrecision, nullptr},
-      {"Mean", MetricKind::Mean, nullptr},
-      {"Sum", MetricKind::Sum, nullptr},
-      {"r2_score", MetricKind::R2Score, nullptr},
-      {"R2Score", MetricKind::R2Score, nullptr},
-      {"f1_score", MetricKind::F1Score, nullptr},
-      {"F1Score", MetricKind::F1Score, nullptr},
-      {"f_beta_score", MetricKind::FBetaScore, nullptr},
-      {"FBetaScore", MetricKind::FBetaScore, nullptr},
-      {"binary_crossentropy", MetricKind::LossFunction, "binary_crossentropy"},
-      {"bce", MetricKind::LossFunction, "binary_crossentropy"},
-      {"BCE", MetricKind::LossFunction, "binary_crossentropy"},
-      {"BinaryCrossentropy", MetricKind::LossFunction, "binary_crossentropy"},
-      {"categorical_crossentropy", MetricKind::LossFunction, "categorical_crossentropy"},
-      {"CategoricalCrossentropy", MetricKind::LossFunction, "categorical_crossentropy"},
-      {"sparse_categorical_crossentropy", MetricKind::LossFunction, "sparse_categorical_crossentropy"},
-      {"SparseCategoricalCrossentropy", MetricKind::LossFunction, "sparse_categorical_crossentropy"},
-      {"hinge", MetricKind::LossFunction, "hinge"},
-      {"squared_hinge", MetricKind::LossFunction, "squared_hinge"},
-      {"categorical_hinge", MetricKind::LossFunction, "categorical_hinge"},
-      {"Hinge", MetricKind::LossFunction, "hinge"},
-      {"SquaredHinge", MetricKind::LossFunction, "squared_hinge"},
-      {"CategoricalHinge", MetricKind::LossFunction, "categorical_hinge"},
-      {"poisson", MetricKind::LossFunction, "poisson"},
-      {"Poisson", MetricKind::LossFunction, "poisson"},
-      {"kl_divergence", MetricKind::LossFunction, "kl_divergence"},
-      {"KLDivergence", MetricKind::LossFunction, "kl_divergence"},
-      {"log_cosh_error", MetricKind::LossFunction, "log_cosh"},
-      {"cosine_similarity", MetricKind::CosineSimilarity, "cosine_similarity"},
-      {"CosineSimilarity", MetricKind::CosineSimilarity, "cosine_similarity"},
-      {"LogCoshError", MetricKind::LossFunction, "log_cosh"},
-      {"pearson_correlation", MetricKind::PearsonCorrelation, nullptr},
-      {"PearsonCorrelation", MetricKind::PearsonCorrelation, nullptr},
-      {"concordance_correlation", MetricKind::ConcordanceCorrelation, nullptr},
-      {"ConcordanceCorrelation", MetricKind::ConcordanceCorrelation, nullptr},
-  };
-  return e;
-}
-
 Index argmax(const float* v, Index n) { return std::max_element(v, v + n) - v; }
 
 bool is_confusion(MetricKind k) {
@@ -207,34 +106,6 @@ bool row_hits(MetricKind kind, const float* y, Index tc, const float* p, Index p
 }  // namespace
 
 Metric::Metric(MetricKind kind, std::string name) : kind_(kind), name_(std::move(name)) {}
-
-std::shared_ptr<Metric> Metric::from_name(const std::string& identifier) {
-  std::string lower = identifier;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "accuracy" || lower == "acc") {  // any case, as compile() reads it ("Accuracy" too)
-    auto m = std::make_shared<Metric>(MetricKind::AutoAccuracy, identifier);
-    m->identifier = identifier;
-    return m;
-  }
-  for (const auto& e : metric_names()) {
-    if (identifier != e.name) continue;
-    auto m = std::make_shared<Metric>(e.kind, identifier);
-    m->identifier = identifier;
-    if (e.loss) m->loss = Loss::from_name(e.loss);
-    if (e.kind == MetricKind::SparseTopKCategoricalAccuracy || e.kind == MetricKind::TopKCategoricalAccuracy) m->k = 5;
-    return m;
-  }
-  std::string hint = identifier == "rmse" ? " Use \"root_mean_squared_error\" or RootMeanSquaredError()." : "";
-  std::string known;
-  for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-  throw ValueError("Could not interpret metric identifier: " + identifier + "." + hint + " Valid names are: " + known + ".");
-}
-
-std::vector<std::string> Metric::names() {
-  std::vector<std::string> out;
-  for (const auto& e : metric_names()) out.push_back(e.name);
-  return out;
-}
 
 bool Metric::higher_is_better() const {
   switch (kind_) {
@@ -342,14 +213,25 @@ void Metric::build(Index y_pred_cols) {
   if (columns != columns_) size_columns(columns);
 }
 
+namespace {
+constexpr size_t kMostCounts = size_t(1) << 24;  // a metric's counts (a file's num_labels must not take all memory)
+}  // namespace
+
 void Metric::size_columns(Index columns) {
+  if (columns < 0 || size_t(columns) > kMostCounts)
+    throw ValueError("The metric '" + name_ + "' cannot count " + std::to_string(columns) + " columns: densekit's "
+                     "metrics count between 0 and " + std::to_string(kMostCounts) + ".");
   columns_ = columns;
   reset();
 }
 
 void Metric::reset() {
+  // Every count and its layout (per label, per class or pooled) follows the settings of this
+  // moment; update() and results() read that layout, never settings changed since.
   total_ = count_ = 0.0;
   accumulators_sized_ = true;
+  counts_per_label_ = kind_ == MetricKind::AUC && multi_label;
+  pools_classes_ = is_fscore(kind_) && average == "micro";
   if (stateful) state_ = stateful->reset_state();
   size_t n = 1;
   if (is_confusion(kind_)) {
@@ -358,9 +240,13 @@ void Metric::reset() {
     const std::vector<double> list = threshold_list();
     compared_thresholds_.assign(list.begin(), list.end());
     clips_predictions_ = kind_ == MetricKind::AUC || (is_at(kind_) && num_thresholds != 1) || evenly_spaced(list);
-    n = list.size() * (kind_ == MetricKind::AUC && multi_label ? size_t(columns_) : 1);
+    const size_t labels = counts_per_label_ ? std::max<size_t>(1, size_t(columns_)) : 1;
+    if (list.size() > kMostCounts / labels)
+      throw ValueError("The metric '" + name_ + "' would keep " + std::to_string(list.size()) + " thresholds for each of " +
+                       std::to_string(labels) + " labels: densekit keeps at most " + std::to_string(kMostCounts) + " counts.");
+    n = list.size() * (counts_per_label_ ? size_t(columns_) : 1);
   }
-  const size_t cols = is_fscore(kind_) && average == "micro" ? std::min<size_t>(1, size_t(columns_)) : size_t(columns_);
+  const size_t cols = pools_classes_ ? std::min<size_t>(1, size_t(columns_)) : size_t(columns_);
   if (is_fscore(kind_)) n = cols;
   tp_.assign(n, 0.0), fp_.assign(n, 0.0), tn_.assign(n, 0.0), fn_.assign(n, 0.0);
   const size_t per_column = kind_ == MetricKind::R2Score || is_fscore(kind_) ? cols : 0;
@@ -523,7 +409,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
     case MetricKind::PrecisionAtRecall:
     case MetricKind::RecallAtPrecision: {
       const bool auc = kind_ == MetricKind::AUC;
-      const bool per_label = auc && multi_label;
+      const bool per_label = counts_per_label_;
       if (per_label && columns_ == 0) size_columns(num_labels > 0 ? num_labels : pc);
       if (per_label && columns_ != pc)
         throw ValueError("The metric '" + name_ + "' counts " + std::to_string(columns_) + " labels; received predictions with " +
@@ -584,7 +470,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
       if (columns_ != pc)
         throw ValueError("The metric '" + name_ + "' was built for " + std::to_string(columns_) + " classes; received " +
                          std::to_string(pc) + ".");
-      const bool micro = average == "micro";
+      const bool micro = pools_classes_;
       for (Index i = 0; i < rows; ++i) {
         const float* p = y_pred.data + i * pc;
         const float row_max = *std::max_element(p, p + pc);

@@ -9,6 +9,7 @@
 #include "training/loop_timing.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
 
@@ -62,6 +63,12 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, const CompileArgs& arg
   // The loops hold the optimizer and the compiled losses and metrics for their whole length.
   const LoopScope scope(*this, "compile()", LoopScope::kAlone);
   if (!optimizer) throw ValueError("compile() needs an optimizer.");
+  for (const auto* lists : {&args.metrics.values, &args.weighted_metrics.values})
+    for (const auto& list : *lists)
+      for (const MetricPtr& m : list)
+        if (!m) throw ValueError("compile() was given a null metric.");
+  for (double w : args.loss_weights.values)
+    if (!std::isfinite(w)) throw ValueError("Every loss weight must be a finite number. Received: " + std::to_string(w));
   CompileOptions options = resolve_compile_args(args, output_names, output_keys);
   // Without a loss, the model's own losses (add_loss, activity regularizers) are the whole loss,
   // as in Keras; with none of those either there is nothing to minimise.
@@ -93,6 +100,10 @@ void Model::build_optimizer() {
                      "changed): an optimizer can only be used for the variables it was originally built with. Create "
                      "a new optimizer instance for this model, e.g. keras.optimizers." + optimizer_->config().class_name() +
                      "(...).");
+  if (!optimizer_->slots_sized_for(graph_->param_count()))
+    throw ValueError("This optimizer's slots do not hold one value per parameter of this model (" +
+                     std::to_string(graph_->param_count()) + "): it was built for another size, or its slots were "
+                     "resized. Create a new optimizer instance for this model.");
 }
 
 Model::LoopOwner& Model::loop_owner(const Model& model) {

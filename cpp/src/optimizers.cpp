@@ -5,6 +5,7 @@
 #include "optimizers/rule.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 #include <cmath>
 
@@ -50,6 +51,8 @@ void OptimizerConfig::validate() const {
     throw ValueError("Argument `learning_rate` must be a non-negative finite float. Received: learning_rate=" +
                      std::to_string(learning_rate));
   rule_of(kind).validate(*this);
+  if (weight_decay && !std::isfinite(*weight_decay))  // (a NaN decay would turn every weight NaN)
+    throw ValueError("Argument `weight_decay` must be a finite float. Received: weight_decay=" + std::to_string(*weight_decay));
   const int clips = int(clipnorm.has_value()) + int(clipvalue.has_value()) + int(global_clipnorm.has_value());
   if (clips > 1)
     throw ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm=" +
@@ -120,10 +123,19 @@ int64_t Optimizer::iterations() const {
 
 void Optimizer::set_iterations(int64_t it) {
   const int64_t n = config_.gradient_accumulation_steps;
+  // (A negative count would make Adam's bias correction divide by zero at the next step.)
+  if (it < 0 || (n > 0 && it > std::numeric_limits<int64_t>::max() / n))
+    throw ValueError("The iteration count must be a non-negative integer that fits in 64 bits. Received: " +
+                     std::to_string(it));
   raw_iterations_ = n > 0 ? it * n : it;
 }
 
 void Optimizer::build(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner) {
+  if (size < 0) throw ValueError("An optimizer cannot be built for " + std::to_string(size) + " parameters.");
+  for (const Segment& s : segments)  // (updates write inside them)
+    if (s.offset < 0 || s.size < 0 || s.offset > size - s.size)
+      throw ValueError("An optimizer segment [" + std::to_string(s.offset) + ", +" + std::to_string(s.size) +
+                       ") lies outside the " + std::to_string(size) + " parameters it was built for.");
   segments_ = std::move(segments);
   owner_ = std::move(owner);
   rule_slots_ = static_cast<int>(rule_->slot_names(config_).size());
@@ -149,6 +161,12 @@ int64_t Optimizer::variable_count() const {
 }
 
 std::vector<std::string> Optimizer::slot_names() const { return rule_->slot_names(config_); }
+
+bool Optimizer::slots_sized_for(int64_t size) const {
+  const size_t total = size_t(rule_slots_) + (ema_slot_ >= 0 ? 1 : 0) + (accumulator_slot_ >= 0 ? 1 : 0);
+  if (!built_ || built_size_ != size || slots_.size() != total) return false;
+  return std::all_of(slots_.begin(), slots_.end(), [&](const Buffer& b) { return int64_t(b.size()) == size; });
+}
 
 const char* Optimizer::rule_state_name() const { return rule_->state_name; }
 

@@ -23,6 +23,13 @@ std::string number(double v) {
   return buf;
 }
 
+// PiecewiseConstantDecay's lists of mismatched lengths, in Keras's words (validate() and
+// operator() both refuse them).
+ValueError piecewise_lengths_error(size_t boundaries, size_t values) {
+  return ValueError("The length of boundaries should be 1 less than the length of values. Received: " +
+                    std::to_string(boundaries) + " boundaries and " + std::to_string(values) + " values.");
+}
+
 }  // namespace
 
 std::string LearningRateSchedule::class_name() const {
@@ -39,9 +46,7 @@ std::string LearningRateSchedule::class_name() const {
 
 void LearningRateSchedule::validate() const {
   if (kind == ScheduleKind::PiecewiseConstantDecay) {
-    if (boundaries.size() + 1 != values.size())
-      throw ValueError("The length of boundaries should be 1 less than the length of values. Received: " +
-                       std::to_string(boundaries.size()) + " boundaries and " + std::to_string(values.size()) + " values.");
+    if (boundaries.size() + 1 != values.size()) throw piecewise_lengths_error(boundaries.size(), values.size());
     if (!std::is_sorted(boundaries.begin(), boundaries.end()))
       throw ValueError("The boundaries of PiecewiseConstantDecay must be increasing.");
     return;
@@ -66,7 +71,10 @@ double LearningRateSchedule::operator()(double step) const {
       break;
     }
     case ScheduleKind::PiecewiseConstantDecay: {
-      // values[i] for boundaries[i-1] < step <= boundaries[i]
+      // values[i] for boundaries[i-1] < step <= boundaries[i]. The fields are public and may
+      // have changed since validate() (a default-constructed schedule has no values): without
+      // this check (one comparison a step, no allocation) values[i] would be read out of bounds.
+      if (boundaries.size() + 1 != values.size()) throw piecewise_lengths_error(boundaries.size(), values.size());
       size_t i = 0;
       while (i < boundaries.size() && step > boundaries[i]) ++i;
       lr = values[i];

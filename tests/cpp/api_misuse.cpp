@@ -4,6 +4,8 @@
 // Prints "case: outcome" lines, checked by tests/cpp/test_cpp_api.py.
 #include <densekit/densekit.hpp>
 
+#include "report.hpp"
+
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -16,20 +18,6 @@
 using namespace densekit;
 
 namespace {
-
-template <class Fn>
-void report(const char* name, Fn fn) {
-  try {
-    fn();
-    std::cout << name << ": ok\n";
-  } catch (const ValueError& e) {
-    std::cout << name << ": ValueError: " << e.what() << "\n";
-  } catch (const Error& e) {
-    std::cout << name << ": Error: " << e.what() << "\n";
-  } catch (const std::exception& e) {
-    std::cout << name << ": other exception: " << e.what() << "\n";
-  }
-}
 
 Sequential small() { return Sequential({layers::Input({3}), layers::Dense(4, "relu"), layers::Dense(1)}); }
 
@@ -243,12 +231,102 @@ int main(int argc, char** argv) {
       auc->update(ConstView(y_true, 4, 1), ConstView(y_pred, 4, 1), nullptr);
       std::cout << "auc: " << auc->result() << "\n";
     });
+    // Settings changed after the counts were sized: the counts keep the layout reset() chose.
+    const float t3[6] = {1, 0, 0, 0, 1, 0}, p3[6] = {0.7f, 0.2f, 0.1f, 0.1f, 0.8f, 0.1f};
+    auto f1 = Metric::from_name("F1Score");
+    f1->average = "micro";
+    report("F1 average changed after sizing", [&] {
+      f1->update(ConstView(t3, 2, 3), ConstView(p3, 2, 3), nullptr);
+      f1->average = "macro";
+      f1->update(ConstView(t3, 2, 3), ConstView(p3, 2, 3), nullptr);
+      f1->result();
+    });
+    auto labels = Metric::from_name("AUC");
+    labels->multi_label = true;
+    labels->build(3);
+    labels->multi_label = false;
+    labels->reset();
+    Metric copy = *labels;
+    copy.multi_label = true;
+    report("AUC multi_label changed after reset", [&] {
+      copy.update(ConstView(t3, 2, 3), ConstView(p3, 2, 3), nullptr);
+      copy.result();
+    });
+    report("F1 built for -3 columns", [&] { Metric::from_name("F1Score")->build(-3); });
+    auto huge = Metric::from_name("AUC");
+    huge->multi_label = true;
+    huge->num_labels = Index(1) << 40;
+    report("AUC num_labels 2^40", [&] { huge->build(3); });
     for (int n : {0, -3, 1 << 30}) {
       auto bad = Metric::from_name("AUC");
       bad->num_thresholds = n;
       report(("AUC num_thresholds " + std::to_string(n)).c_str(),
              [&] { bad->update(ConstView(y_true, 4, 1), ConstView(y_pred, 4, 1), nullptr); });
     }
+  }
+
+  {  // compile and fit given what no Python caller can give
+    const Matrix y3 = Matrix::Random(64, 1);
+    auto g = std::make_shared<Graph>();
+    const int a = g->add_input({3}, "a");
+    const int d = g->add_layer(layers::Dense(1, "linear", true, "glorot_uniform", "zeros", "head"), {a});
+    g->set_outputs({a, a, d});  // an Input twice: its losses count, nothing of it trains
+    Model twice(g);
+    CompileOptions co;
+    co.losses = {Loss::from_name("mse"), Loss::from_name("mse"), Loss::from_name("mse")};
+    co.loss_weights = {0.5, 2.0, 1.0};
+    twice.compile(std::make_shared<Optimizer>(optimizers::SGD(0.01)), co);
+    const Data dd{{ConstView(x.data(), 64, 3)}, {ConstView(x.data(), 64, 3), ConstView(x.data(), 64, 3),
+                                                 ConstView(y3.data(), 64, 1)}, nullptr, 64};
+    report("an input listed twice as outputs, fit", [&] { twice.fit(dd, nullptr, FitOptions{}); });
+    report("an input listed twice as outputs, train_on_batch", [&] { twice.train_on_batch(dd); });
+
+    Model m = small();
+    m.compile(optimizers::SGD(), "mse");
+    Data no_columns = data_of(x, y);
+    no_columns.y[0].cols = 0;
+    report("target of 0 columns", [&] { m.fit(no_columns, nullptr, FitOptions{}); });
+    CompileOptions null_metric;
+    null_metric.losses = {Loss::from_name("mse")};
+    null_metric.metrics = {{nullptr}};
+    report("a null metric", [&] { m.compile(std::make_shared<Optimizer>(optimizers::SGD()), null_metric); });
+    CompileOptions nan_weight;
+    nan_weight.losses = {Loss::from_name("mse")};
+    nan_weight.loss_weights = {std::nan("")};
+    report("a NaN loss weight", [&] { m.compile(std::make_shared<Optimizer>(optimizers::SGD()), nan_weight); });
+
+    auto opt = std::make_shared<Optimizer>(optimizers::Adam());
+    CompileOptions plain;
+    plain.losses = {Loss::from_name("mse")};
+    m.compile(opt, plain);
+    m.fit(x, y);
+    report("optimizer rebuilt smaller for its model", [&] {
+      opt->build(1, {{0, 1}}, m.graph_ptr());
+      m.fit(x, y);
+    });
+    auto cleared = std::make_shared<Optimizer>(optimizers::Adam());
+    m.compile(cleared, plain);
+    m.fit(x, y);
+    cleared->slots().clear();
+    report("optimizer slots cleared", [&] { m.fit(x, y); });
+    report("optimizer segment outside", [&] { Optimizer(optimizers::SGD()).build(4, {{2, 3}}); });
+    report("set_iterations -1", [&] { Optimizer(optimizers::Adam()).set_iterations(-1); });
+    report("AdamW weight_decay NaN", [&] { Optimizer(optimizers::AdamW(0.001, std::nan(""))); });
+
+    auto k2 = Metric::from_name("top_k_categorical_accuracy");  // changed after from_name: saved as changed
+    k2->k = 2;
+    Sequential c({layers::Input({3}), layers::Dense(4, "softmax")});
+    CompileOptions with_k;
+    with_k.losses = {Loss::from_name("categorical_crossentropy")};
+    with_k.metrics = {{k2}};
+    c.compile(std::make_shared<Optimizer>(optimizers::SGD()), with_k);
+    report("a metric's k changed after from_name, saved", [&] {
+      c.save(dir + "/k2.dk");
+      Model back = load_model(dir + "/k2.dk");
+      const Matrix y4 = Matrix::Identity(64, 4);
+      const Logs a = c.evaluate(x, y4), b = back.evaluate(x, y4);
+      std::cout << "top-k after loading: " << (a == b ? "same" : "different") << "\n";
+    });
   }
   return 0;
 }

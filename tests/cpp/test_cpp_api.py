@@ -36,7 +36,8 @@ def programs(tmp_path_factory):
     tests = cmake_build(os.path.join(ROOT, "tests", "cpp"), str(base / "tests"))
     return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
         {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train",
-                                                      "shared_layer", "resume_training", "api_misuse")}
+                                                      "shared_layer", "resume_training", "api_misuse",
+                                                      "api_misuse_layers")}
 
 
 @pytest.fixture
@@ -184,6 +185,23 @@ def test_cpp_api_misuse_gives_errors_not_crashes(programs, tmp_path):
         assert lines[f"AUC num_thresholds {n}"] == ("ValueError: Argument `num_thresholds` must be an integer > 1. "
                                                     f"Received: num_thresholds={n}")
     assert lines[f"AUC num_thresholds {1 << 30}"].startswith("ValueError: densekit's metrics count at most 16777216")
+    # Settings changed after sizing wrote past the counts; sizes a caller gives are bounded.
+    assert lines["F1 average changed after sizing"] == lines["AUC multi_label changed after reset"] == "ok"
+    assert lines["F1 built for -3 columns"].startswith("ValueError: The metric 'F1Score' cannot count -3 columns")
+    assert lines["AUC num_labels 2^40"].startswith("ValueError: The metric 'AUC' cannot count 1099511627776 columns")
+    # Crashes before: an Input listed twice as an output (null gradient), a target of 0 columns
+    # (division by zero), a null metric, an optimizer rebuilt smaller or its slots cleared.
+    assert lines["an input listed twice as outputs, fit"] == "ok"
+    assert lines["an input listed twice as outputs, train_on_batch"] == "ok"
+    assert lines["target of 0 columns"] == "ValueError: The target y needs at least one value a sample. Received: cols=0"
+    assert lines["a null metric"] == "ValueError: compile() was given a null metric."
+    assert lines["a NaN loss weight"] == "ValueError: Every loss weight must be a finite number. Received: nan"
+    for case in ("optimizer rebuilt smaller for its model", "optimizer slots cleared"):
+        assert lines[case].startswith("ValueError: This optimizer's slots do not hold one value per parameter"), case
+    assert lines["optimizer segment outside"].startswith("ValueError: An optimizer segment [2, +3) lies outside")
+    assert lines["set_iterations -1"].startswith("ValueError: The iteration count must be a non-negative integer")
+    assert lines["AdamW weight_decay NaN"] == "ValueError: Argument `weight_decay` must be a finite float. Received: weight_decay=nan"
+    assert lines["top-k after loading"] == "same" and lines["a metric's k changed after from_name, saved"] == "ok"
     assert lines["set_outputs after build"] == "ValueError: Cannot change the outputs of a model that is already built."
     assert lines["set_input_order after build"] == "ValueError: Cannot change the inputs of a model that is already built."
     for cols in (0, -1):
@@ -308,3 +326,39 @@ def test_cpp_evaluates_a_stateful_metric_traced_from_python(programs, tmp_path):
     expected = np.sum((p > y) * error) / np.sum(error)
     assert float(lines["overshoot"]) == pytest.approx(expected, rel=1e-5)
     assert model.evaluate(x, y, verbose=0, return_dict=True)["overshoot"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_cpp_layer_and_schedule_misuse_gives_errors_not_crashes(programs, tmp_path):
+    """tests/cpp/api_misuse_layers.cpp (also run under the sanitizers by .ci/sanitizers). Before:
+    a Dropout noise_shape set after build, set_weight/get_weight with a null layer or null values,
+    a PiecewiseConstantDecay called with mismatched lists, adapt() on a null view and Normalization
+    with a duplicated axis segfaulted or read out of bounds; negative adapt() sizes gave meaningless
+    statistics and a NaN momentum or infinite epsilon was accepted."""
+    result = subprocess.run([programs["api_misuse_layers"], str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
+    assert lines["dropout noise_shape after build"] == (
+        "ValueError: Dropout 'drop' is already built: set its noise_shape before building the layer "
+        "(before placing it in a model).")
+    assert lines["fit after the refused noise_shape"] == "ok"
+    null_layer = "ValueError: The layer is null: pass one of this model's layers (Graph::layers())."
+    assert lines["set_weight null layer"] == lines["get_weight null layer"] == null_layer
+    assert re.fullmatch(r"ValueError: The values for weight 0 of layer 'dense(_\d+)?' are null: pass 4 values\.",
+                        lines["set_weight null values"])
+    piecewise = "ValueError: The length of boundaries should be 1 less than the length of values. Received: "
+    assert lines["schedule piecewise with no values"] == piecewise + "0 boundaries and 0 values."
+    assert lines["schedule piecewise values cleared"] == piecewise + "1 boundaries and 0 values."
+    adapt = "ValueError: adapt() received a batch with "
+    assert lines["normalization adapt null data"] == adapt + "no data: its pointer is null."
+    assert lines["normalization adapt negative rows"] == adapt + "rows=-5 and cols=3: neither can be negative."
+    assert lines["normalization adapt negative cols"] == adapt + "rows=1 and cols=-3: neither can be negative."
+    for case, axis in [("normalization axis -1 twice", "[-1, -1]"), ("normalization axis 1 and -1", "[1, -1]")]:
+        assert lines[case].startswith("ValueError: Layer 'n'"), lines[case]
+        assert lines[case].endswith(f"Normalization received a duplicated axis: axis={axis} names axis 1 more than "
+                                    "once for inputs of shape (None, 3). List each axis once."), lines[case]
+    for case, argument in [("batchnormalization momentum nan", {"momentum": float("nan")}),
+                           ("batchnormalization epsilon inf", {"epsilon": float("inf")})]:
+        with pytest.raises(ValueError) as python_error:  # the Python layer's words
+            keras.layers.BatchNormalization(**argument)
+        assert lines[case] == f"ValueError: {python_error.value}", case
+    assert len(lines) == 14, sorted(lines)

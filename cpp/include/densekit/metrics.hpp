@@ -132,6 +132,8 @@ class Metric {
   std::vector<float> compared_thresholds_;
   bool clips_predictions_ = false;
   bool accumulators_sized_ = false;  // reset() has run
+  bool counts_per_label_ = false;     // AUC multi_label, as reset() sized the counts
+  bool pools_classes_ = false;        // F-scores average="micro", as reset() sized the counts
   void size_columns(Index columns);
   std::vector<float> values_;  // per-sample values of loss-function metrics, reused
   std::shared_ptr<Workspace> traced_ws_;  // a traced function's buffers (LossFunction with loss.traced, Stateful)

@@ -86,6 +86,8 @@ class Optimizer {
   }
   // The size of the parameter buffer build() sized the slots for.
   int64_t built_size() const { return built_size_; }
+  // Whether every slot buffer is there and holds `size` floats (slots() hands them out to edit).
+  bool slots_sized_for(int64_t size) const;
   // One step from `grads` (which may be scaled, accumulated and clipped in place): with
   // gradient accumulation only every N-th step changes `params`. Then the EMA.
   void apply(float* params, float* grads);

@@ -39,6 +39,8 @@ struct LearningRateSchedule {
   void validate() const;
   // The learning rate at `step` (computed in double, returned as the float32 value the
   // optimizer uses). A fractional step is not truncated: Keras casts the step to a float.
+  // Throws validate()'s ValueError for PiecewiseConstantDecay lists of mismatched lengths (the
+  // fields are public: they may have changed since validate()).
   double operator()(double step) const;
 };
 

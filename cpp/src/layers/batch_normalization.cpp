@@ -20,8 +20,17 @@ std::vector<double>& temp(int which, size_t n) {
 
 BatchNormalization::BatchNormalization(std::string name, BatchNormalizationOptions options)
     : Layer(std::move(name)), options_(std::move(options)) {
+  // A non-finite momentum or epsilon turns every moving statistic or output into NaN (or a
+  // constant) silently; Python refuses them before they reach here (core_config.py), C++ here.
+  const auto finite = [](const char* key, double value) {
+    if (!std::isfinite(value))
+      throw ValueError(std::string("BatchNormalization: `") + key + "` must be a finite number. Received: " + key + "=" +
+                       (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf"));
+  };
+  finite("momentum", options_.momentum);
   if (!(options_.epsilon > 0.0))
     throw ValueError("BatchNormalization: `epsilon` must be positive. Received: epsilon=" + std::to_string(options_.epsilon));
+  finite("epsilon", options_.epsilon);
 }
 
 Shape BatchNormalization::build(const std::vector<Shape>& inputs) {

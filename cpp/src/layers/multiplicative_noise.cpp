@@ -23,6 +23,12 @@ MultiplicativeNoise::MultiplicativeNoise(std::string name, double rate) : Layer(
 }
 
 void MultiplicativeNoise::set_noise_shape(std::optional<Shape> noise_shape) {
+  // build() derived the broadcast strides from the noise shape, and the model sized this layer's
+  // scratch (scratch_cols) from it: a shape changed afterwards would be drawn with strides that
+  // do not exist, into a buffer too small for it.
+  if (built())
+    throw ValueError(class_name() + " '" + name() + "' is already built: set its noise_shape before building the layer "
+                     "(before placing it in a model).");
   if (noise_shape)
     for (size_t i = 0; i < noise_shape->size(); ++i)
       if ((*noise_shape)[i] != kNoneDim && (*noise_shape)[i] <= 0)

@@ -53,7 +53,16 @@ Shape Normalization::build(const std::vector<Shape>& inputs) {
     keep.push_back(d);
   }
   std::sort(keep.begin(), keep.end());
-  keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+  // An axis listed twice (axis=[-1, -1], or [1, -1] for 2-D inputs) would keep fewer axes than
+  // the constructor allowed `mean` dimensions for, and the broadcast below would index the
+  // statistics' shape out of bounds: refuse it, as an invalid axis.
+  if (std::adjacent_find(keep.begin(), keep.end()) != keep.end()) {
+    std::string listed;
+    for (size_t i = 0; i < options_.axis.size(); ++i) listed += (i ? ", " : "") + std::to_string(options_.axis[i]);
+    throw ValueError("Layer '" + name() + "': Normalization received a duplicated axis: axis=[" + listed +
+                     "] names axis " + std::to_string(*std::adjacent_find(keep.begin(), keep.end())) +
+                     " more than once for inputs of shape " + shape_to_string(s) + ". List each axis once.");
+  }
   stat_shape_.clear();
   for (int d : keep) stat_shape_.push_back(s[d - 1]);
   // Statistic index of each element: its coordinates on the kept axes, raveled.
@@ -133,6 +142,13 @@ std::pair<std::vector<float>, std::vector<float>> Normalization::adapt(const std
   std::vector<double> mean(static_cast<size_t>(n)), var(static_cast<size_t>(n));
   double total_count = 0.0;
   for (const ConstView& b : batches) {
+    // A view is only a pointer and two sizes: negative sizes would make a negative count (and
+    // meaningless statistics), and a null pointer with values would be read.
+    if (b.rows < 0 || b.cols < 0)
+      throw ValueError("adapt() received a batch with rows=" + std::to_string(b.rows) + " and cols=" +
+                       std::to_string(b.cols) + ": neither can be negative.");
+    if (!b.data && b.rows > 0 && b.cols > 0)
+      throw ValueError("adapt() received a batch with no data: its pointer is null.");
     const Index cols = one ? b.cols : static_cast<Index>(stat_of_.size());
     const double per_row = double(cols) / double(n);  // elements of each statistic in a sample
     if (b.cols != cols)

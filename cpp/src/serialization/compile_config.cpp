@@ -193,8 +193,24 @@ Json function_metric_config(const Metric& m) {
   return wrap("keras.metrics", "MeanMetricWrapper", c);
 }
 
+// Whether a metric compiled from a string still has the settings that string gives it: a C++
+// caller may change them after Metric::from_name, and the string alone would then lose them.
+bool as_named(const Metric& m) {
+  const MetricPtr plain = Metric::from_name(m.identifier);
+  if (plain->kind() == MetricKind::AutoAccuracy) return true;  // (resolved from the shapes, as the string says)
+  return m.kind() == plain->kind() && m.threshold == plain->threshold &&
+         m.thresholds == plain->thresholds && m.k == plain->k && m.num_thresholds == plain->num_thresholds &&
+         m.from_logits == plain->from_logits && m.curve == plain->curve && m.summation_method == plain->summation_method &&
+         m.multi_label == plain->multi_label && m.num_labels == plain->num_labels && m.value == plain->value &&
+         m.class_id == plain->class_id && m.class_aggregation == plain->class_aggregation &&
+         m.num_regressors == plain->num_regressors && m.average == plain->average && m.beta == plain->beta &&
+         m.top_only == plain->top_only && m.loss.from_logits == plain->loss.from_logits &&
+         m.loss.label_smoothing == plain->loss.label_smoothing && m.loss.delta == plain->loss.delta &&
+         m.loss.gamma == plain->loss.gamma && m.loss.alpha == plain->loss.alpha;
+}
+
 Json metric_config(const Metric& m) {
-  if (!m.identifier.empty()) return m.identifier;
+  if (!m.identifier.empty() && as_named(m)) return m.identifier;
   if (!m.function_name.empty()) return function_metric_config(m);
   Json c = Json::object();
   c["name"] = m.name();

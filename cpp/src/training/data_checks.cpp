@@ -70,8 +70,11 @@ void Model::check_data(const Data& data, bool with_targets) const {
     if (data.y[k].rows != data.rows)
       throw ValueError("Data cardinality is ambiguous: x has " + std::to_string(data.rows) + " samples but y has " +
                        std::to_string(data.y[k].rows) + ". Make sure all arrays contain the same number of samples.");
-    check_present(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
-    check_finite(data.y[k], data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k));
+    const std::string what = data.y.size() == 1 ? "The target y" : "Target " + std::to_string(k);
+    if (data.y[k].cols < 1)  // (the values a sample divide the row count below)
+      throw ValueError(what + " needs at least one value a sample. Received: cols=" + std::to_string(data.y[k].cols));
+    check_present(data.y[k], what);
+    check_finite(data.y[k], what);
     if (compile_.losses.empty()) continue;
     const Index pcols = graph_->shape(outputs[k]).empty() ? 1 : graph_->shape(outputs[k]).back();
     const Loss& loss = compile_.losses[k];
@@ -139,7 +142,7 @@ std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vecto
   for (Index i = 0; i < y.rows; ++i) {
     const float* row = y.data + i * y.cols;
     const int64_t cls = y.cols > 1 ? static_cast<int64_t>(std::max_element(row, row + y.cols) - row)
-                                   : static_cast<int64_t>(std::llround(row[0]));
+                                   : std::fabs(row[0]) < 1e18f ? static_cast<int64_t>(std::llround(row[0])) : -1;
     for (const auto& [c, w] : weights)
       if (c == cls) out[i] = static_cast<float>(w);
   }

@@ -151,16 +151,17 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
       const bool repeated = std::find(nodes.begin(), nodes.begin() + k, nodes[k]) != nodes.begin() + k;
       const Index size = grad.rows * grad.cols;
       if (repeated && repeated_grad_.size() < static_cast<size_t>(size)) repeated_grad_.resize(static_cast<size_t>(size));
-      float* target = repeated ? repeated_grad_.data() : grad.data;
+      // An Input listed as an output has no gradient buffer: its loss counts, nothing trains.
+      float* target = !grad.data ? nullptr : repeated ? repeated_grad_.data() : grad.data;
       value = fused[k] ? logit_loss.value_and_grad<float>(batch.y[k].data, tcols, logits.data, last, rows, sample_weight,
                                                           double(rows), target)
                        : loss.value_and_grad<float>(batch.y[k].data, tcols, out.data, last, rows, sample_weight, double(rows), target);
       if (logits.data && !fused[k])
         value = logit_loss.value_and_grad<float>(batch.y[k].data, tcols, logits.data, last, rows, sample_weight,
                                                  double(rows), nullptr);
-      if (weight != 1.0)
+      if (weight != 1.0 && target)
         for (Index i = 0; i < size; ++i) target[i] *= static_cast<float>(weight);
-      if (repeated)
+      if (repeated && target)
         for (Index i = 0; i < size; ++i) grad.data[i] += target[i];
     } else {
       value = (logits.data ? logit_loss : loss)

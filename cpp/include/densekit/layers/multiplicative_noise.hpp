@@ -19,7 +19,8 @@ class MultiplicativeNoise : public Layer {
   // broadcast to the input right-aligned. Empty optional: one factor per value.
   static constexpr int64_t kNoneDim = std::numeric_limits<int64_t>::min();
   const std::optional<Shape>& noise_shape() const { return noise_shape_; }
-  // Throws Keras's ValueError for a size below 1 (keras/src/layers/regularization/dropout.py).
+  // Throws Keras's ValueError for a size below 1 (keras/src/layers/regularization/dropout.py),
+  // and a ValueError once the layer is built (its buffers were sized for the shape it had).
   void set_noise_shape(std::optional<Shape> noise_shape);
 
   Shape build(const std::vector<Shape>& inputs) override;
