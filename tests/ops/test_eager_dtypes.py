@@ -19,6 +19,11 @@ I = np.array([1, 2, 3], np.int32)
     (lambda: ops.sqrt(I), np.float32), (lambda: ops.tanh(I), np.float32), (lambda: ops.mean(I), np.float32),
     (lambda: ops.var(I), np.float32), (lambda: ops.std(I), np.float32),
     (lambda: ops.sum(I), np.int32), (lambda: ops.sum(I > 1), np.int32), (lambda: ops.add(I, 2), np.int32),
+    # Python numbers alone: ints are int32 where they fit, a float makes float32
+    (lambda: ops.add(1.5, 2), np.float32), (lambda: ops.maximum(1.5, 2), np.float32), (lambda: ops.add(1, 2), np.int32),
+    (lambda: ops.convert_to_tensor(2), np.int32), (lambda: ops.convert_to_tensor([1, 2]), np.int32),
+    (lambda: ops.convert_to_tensor(2**40), np.int64), (lambda: ops.add(np.int64(2), 1), np.int64),
+    (lambda: ops.power(2, 3), np.int32),
 ])
 def test_kerass_result_dtypes(result, dtype):
     assert np.asarray(result()).dtype == dtype

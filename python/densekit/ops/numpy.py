@@ -17,8 +17,12 @@ from densekit.layers.reshape import Reshape
 from densekit.ops.symbolic import check_constant, is_symbolic, sample_axis, unsupported
 
 
+_INT32 = np.iinfo(np.int32)
+
+
 def convert_to_tensor(x, dtype=None):
-    """An array (float32 for Python floats, as Keras's floatx); a symbolic tensor as it is."""
+    """An array (float32 for Python floats, as Keras's floatx; int32 for Python ints that fit in
+    it, as Keras's); a symbolic tensor as it is."""
     if is_symbolic(x):
         return x
     if dtype is not None:
@@ -26,6 +30,9 @@ def convert_to_tensor(x, dtype=None):
     array = np.asarray(x)
     if not isinstance(x, np.ndarray) and array.dtype == np.float64:
         array = array.astype(np.float32)
+    elif (not isinstance(x, (np.ndarray, np.generic)) and array.dtype == np.int64
+          and (array.size == 0 or _INT32.min <= array.min() and array.max() <= _INT32.max)):
+        array = array.astype(np.int32)
     return array
 
 
@@ -117,6 +124,8 @@ def _eager_operands(op, x1, x2):
     other array's dtype, and a float next to integers makes them float32), and dividing integers
     gives float32."""
     weak1, weak2 = _is_python_number(x1), _is_python_number(x2)
+    if weak1 and weak2 and (isinstance(x1, float) or isinstance(x2, float)):
+        return np.float32(x1), np.float32(x2)  # two Python numbers, one a float: float32, as Keras's
     a1, a2 = (x1 if weak1 and not weak2 else _t(x1)), (x2 if weak2 and not weak1 else _t(x2))
     arrays = [a for a in (a1, a2) if isinstance(a, np.ndarray)]
     float_number = any(isinstance(x, float) for x, weak in ((x1, weak1), (x2, weak2)) if weak)
