@@ -176,6 +176,18 @@ def test_cifar10_downloads_from_the_cifar_homepage(monkeypatch, serve):
     check_cifar(x_train, y_train, x_test, y_test)
 
 
+def test_cifar10_follows_the_image_data_format(keras_home, offline_requests):
+    for name, data in cifar_batches().items():
+        open(cached(keras_home, "cifar-10-batches-py", name), "wb").write(data)
+    keras.config.set_image_data_format("channels_first")
+    try:
+        (x_train, _), (x_test, _) = cifar10.load_data()
+    finally:
+        keras.config.set_image_data_format("channels_last")
+    np.testing.assert_array_equal(x_train, CIFAR_TRAIN.reshape(10, 3, 32, 32))
+    assert x_test.shape[1:] == (3, 32, 32)
+
+
 def test_cifar10_reuses_the_folder_older_keras_unpacked(keras_home, offline_requests):
     for name, data in cifar_batches().items():
         open(cached(keras_home, "cifar-10-batches-py", name), "wb").write(data)

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from densekit import backend
 from densekit.datasets._files import unpickle
 from densekit.utils.file_utils import get_file, keras_home
 
@@ -46,13 +47,17 @@ def load_batch(path, label_key="labels"):
 
 def load_data():
     """``(x_train, y_train), (x_test, y_test)``: uint8 images of shape (50000, 32, 32, 3) and
-    (10000, 32, 32, 3) (channels last), uint8 labels of shape (50000, 1) and (10000, 1);
-    ``CLASS_NAMES[label]`` names a label."""
+    (10000, 32, 32, 3) (channels last; (50000, 3, 32, 32) and (10000, 3, 32, 32) when
+    ``keras.config.image_data_format()`` is "channels_first", as in Keras), uint8 labels of shape
+    (50000, 1) and (10000, 1); ``CLASS_NAMES[label]`` names a label."""
     folder = _batches_folder()
     batches = [load_batch(os.path.join(folder, name)) for name in _BATCHES]
     x_train = np.concatenate([x for x, _ in batches[:5]])
     y_train = np.concatenate([y for _, y in batches[:5]])
     x_test, y_test = batches[5]
-    # Stored channels first; Keras hands them out channels last, as a transposed view.
+    # Stored channels first; Keras hands them out channels last, as a transposed view, unless
+    # the image data format says channels first.
+    if backend.image_data_format() == "channels_first":
+        return (x_train, y_train.reshape(-1, 1)), (x_test, y_test.reshape(-1, 1))
     return ((x_train.transpose(0, 2, 3, 1), y_train.reshape(-1, 1)),
             (x_test.transpose(0, 2, 3, 1), y_test.reshape(-1, 1)))
