@@ -138,6 +138,9 @@ def test_a_second_thread_is_refused_while_the_model_evaluates(second):
                         keep_trying)
     assert error is None
     assert refused and all("in another thread" in message for message in refused)
+    # Each refusal names the call made (fit and evaluate named set_distribution(), an inner step)
+    named = "a call of the model" if second == "call" else second
+    assert all(message.startswith(f"Cannot run {named}:") for message in refused), refused[0]
     assert results == [reference]  # the evaluation's figures, untouched by the refused calls
 
 

@@ -21,10 +21,11 @@ void init_distribution(py::module_& m) {
         py::arg("allreduce"), py::arg("bcast"), py::arg("comm"), py::arg("float_type"), py::arg("double_type"),
         py::arg("byte_type"), py::arg("sum_op"), py::arg("rank"), py::arg("size"));
 
-  m.def("set_distribution", [](Model& model, std::shared_ptr<Communicator> communicator, bool auto_shard_dataset) {
-          model.set_distribution({std::move(communicator), auto_shard_dataset});
+  m.def("set_distribution",
+        [](Model& model, std::shared_ptr<Communicator> communicator, bool auto_shard_dataset, const std::string& call) {
+          model.set_distribution({std::move(communicator), auto_shard_dataset}, call);
         },
-        py::arg("model"), py::arg("communicator"), py::arg("auto_shard_dataset"));
+        py::arg("model"), py::arg("communicator"), py::arg("auto_shard_dataset"), py::arg("call") = "set_distribution()");
 }
 
 }  // namespace densekit_py

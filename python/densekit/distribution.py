@@ -215,8 +215,9 @@ def barrier():
         _distribution._mpi_comm.Barrier()
 
 
-def _bind(model_core):
-    """Hands the current distribution to a model's C++ loop (before each fit / evaluate)."""
+def _bind(model_core, call):
+    """Hands the current distribution to a model's C++ loop (before each fit / evaluate); a loop
+    running in another thread refuses it, naming ``call`` (the user's)."""
     d = _distribution
     _core.set_distribution(model_core, None if d is None else d.communicator,
-                           True if d is None else d.auto_shard_dataset)
+                           True if d is None else d.auto_shard_dataset, call)

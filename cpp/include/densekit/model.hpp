@@ -180,7 +180,9 @@ class Model {
   // Data-parallel fit and evaluate over the processes of distribution.communicator (see
   // distribution.hpp); a null communicator (the default) trains in this process alone. fit
   // starts from rank 0's weights and shuffle generator, and every process sees the global logs.
-  void set_distribution(DataParallel distribution);
+  // `caller`: the call a refusal names (Python hands the distribution over inside fit, evaluate
+  // and train_on_batch: a loop running in another thread refuses that call).
+  void set_distribution(DataParallel distribution, const std::string& caller = "set_distribution()");
   const DataParallel& distribution() const { return distribution_; }
 
   // Checks x (and y) against the graph: counts, widths, finite values, label ranges.

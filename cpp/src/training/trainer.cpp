@@ -309,9 +309,9 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   }
 }
 
-void Model::set_distribution(DataParallel distribution) {
+void Model::set_distribution(DataParallel distribution, const std::string& caller) {
   // (Python hands the distribution over before every fit and evaluate, a callback's too.)
-  const LoopScope scope(*this, "set_distribution()");
+  const LoopScope scope(*this, caller.c_str());
   if (distribution.communicator && distribution.communicator->size() < 1)
     throw ValueError("set_distribution(): the communicator has no processes.");
   distribution_ = std::move(distribution);

@@ -329,7 +329,7 @@ class Trainer:
             steps = steps_per_epoch
 
         def run(options, hooks):
-            distribution._bind(self._core)
+            distribution._bind(self._core, "fit")
             self._core.fit(xs, ys, sw, validation, options, hooks)
         return self._run_fit(run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps)
 
@@ -420,7 +420,7 @@ class Trainer:
                 feeders.append(data_streams.Feeder(self, validation, len(validating)).start())
             raised = None
             try:
-                distribution._bind(self._core)
+                distribution._bind(self._core, "fit")
                 _core.fit_stream(self._core, feeders[0].stream, feeders[1].stream if len(feeders) > 1 else None,
                                  options, hooks)
             except BaseException as error:
@@ -452,7 +452,7 @@ class Trainer:
             feeder = data_streams.Feeder(self, source, 1).start()
             raised = None
             try:
-                distribution._bind(self._core)
+                distribution._bind(self._core, "evaluate")
                 logs = _core.evaluate_stream(self._core, feeder.stream, self._test_hooks(cbl, self._handle_sigint()))
             except BaseException as error:
                 raised = error
@@ -472,7 +472,7 @@ class Trainer:
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=bar_steps)
         self.stop_evaluating = False
-        distribution._bind(self._core)
+        distribution._bind(self._core, "evaluate")
         logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
@@ -484,7 +484,7 @@ class Trainer:
         sw = data_adapter.sample_weights(sample_weight)
         pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
         self._take_trainable_state(stacklevel=2)
-        distribution._bind(self._core)  # (the core refuses a step of one process under a distribution)
+        distribution._bind(self._core, "train_on_batch")  # (refused: one process's step, distributed)
         return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
