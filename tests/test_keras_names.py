@@ -121,3 +121,12 @@ def test_keras_metrics_namespace_holds_keras_names_only():
         "top_k_categorical_accuracy", "pearson_correlation", "concordance_correlation"}
     public = {n for n in dir(keras.metrics) if not n.startswith("_") and inspect.isfunction(getattr(keras.metrics, n))}
     assert public == keras_functions
+
+
+def test_dir_of_utils_lists_the_names_imported_on_first_use():
+    """keras.utils imports plot_model, model_to_dot and the (de)serializers when first used;
+    dir() (and so tab completion) lists them, as Keras's does."""
+    names = dir(keras.utils)
+    assert {"plot_model", "model_to_dot", "serialize_keras_object", "deserialize_keras_object", "to_categorical",
+            "PyDataset"} <= set(names)
+    assert all(hasattr(keras.utils, name) for name in keras.utils.__all__)

@@ -24,6 +24,11 @@ __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "g
            "is_keras_tensor", "standardize_dtype", "timeseries_dataset_from_array"]
 
 
+def __dir__():
+    # The names imported on first use are listed too, as Keras's dir(keras.utils) lists them.
+    return sorted(set(globals()) | set(__all__))
+
+
 def __getattr__(name):
     # Imported on first use: model_visualization needs the layers, which import this package.
     if name in ("plot_model", "model_to_dot"):
