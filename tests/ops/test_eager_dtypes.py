@@ -23,7 +23,8 @@ I = np.array([1, 2, 3], np.int32)
     (lambda: ops.add(1.5, 2), np.float32), (lambda: ops.maximum(1.5, 2), np.float32), (lambda: ops.add(1, 2), np.int32),
     (lambda: ops.convert_to_tensor(2), np.int32), (lambda: ops.convert_to_tensor([1, 2]), np.int32),
     (lambda: ops.convert_to_tensor(2**40), np.int64), (lambda: ops.add(np.int64(2), 1), np.int64),
-    (lambda: ops.power(2, 3), np.int32),
+    (lambda: ops.power(2, 3), np.int32), (lambda: ops.add(True, 2), np.int32),
+    (lambda: ops.multiply(np.array([True, False]), 3), np.int32),
 ])
 def test_kerass_result_dtypes(result, dtype):
     assert np.asarray(result()).dtype == dtype

@@ -133,6 +133,8 @@ def _eager_operands(op, x1, x2):
         a1, a2 = [_as_float(a) if isinstance(a, np.ndarray) else a for a in (a1, a2)]
     elif len(arrays) == 1 and arrays[0].dtype.kind in "iu":
         a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
+    elif len(arrays) == 1 and arrays[0].dtype.kind == "b" and (weak1 or weak2):
+        a1, a2 = [a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in (a1, a2)]  # booleans and an int: int32
     return a1, a2
 
 
