@@ -5,6 +5,8 @@ import gc
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -176,3 +178,49 @@ def test_rss_is_flat_over_many_model_lifetimes():
         cycle()
     gc.collect()
     assert rss_kib() - before <= 1024
+
+
+EXIT_WHILE_RUNNING = """
+import sys, threading, time
+import numpy as np
+import densekit as keras
+mode = sys.argv[1]
+x = np.random.rand(4000, 32).astype("float32")
+y = np.random.rand(4000, 1).astype("float32")
+model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+model.compile("adam", "mse")
+
+class EveryBatch(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+def batches():
+    while True:
+        yield x[:64], y[:64]
+
+def run():
+    if mode == "generator":  # a feeder thread pushes batches (GIL released and taken back often)
+        model.fit(batches(), steps_per_epoch=50, epochs=10**6, verbose=0)
+    elif mode == "callback":  # C++ takes the GIL for the callback at every batch
+        model.fit(x, y, epochs=10**6, verbose=0, callbacks=[EveryBatch()])
+    else:
+        while True:
+            model.predict(x, verbose=0)
+
+threading.Thread(target=run, daemon=True).start()
+time.sleep(0.4)
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.parametrize("mode, runs", [("generator", 4), ("callback", 1), ("predict", 1)])
+def test_the_interpreter_exits_cleanly_while_a_daemon_thread_runs_densekit(mode, runs):
+    """Python ends daemon threads at exit with pthread_exit: one taking the GIL back from C++ then
+    unwound through pybind11's GIL guards, which may not throw, and the process aborted
+    ("terminate called without an active exception"; a generator's fit in 1 run of 4). The
+    bindings' guards (cpp/bindings/common.hpp) let that unwinding through."""
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, "-c", EXIT_WHILE_RUNNING, mode], capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.strip() == "exiting"

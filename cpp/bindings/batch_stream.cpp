@@ -27,10 +27,10 @@ void init_batch_stream(py::module_& m) {
              batch.sample_weight = sw ? sw->data() : nullptr;
              const Index weights = sw ? static_cast<Index>(sw->size()) : 0;
              const Index weight_rows = sw ? view_of(*sw).rows : 0;
-             py::gil_scoped_release release;  // the arrays stay alive: the caller holds them
+             GilRelease release;  // the arrays stay alive: the caller holds them
              return self.push(batch, weights, weight_rows);
            }, py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none())
-      .def("end_epoch", &BatchStream::end_epoch, py::call_guard<py::gil_scoped_release>())
+      .def("end_epoch", &BatchStream::end_epoch, py::call_guard<GilRelease>())
       .def("fail", &BatchStream::fail, py::arg("message"))
       .def("close", &BatchStream::close);
 
@@ -38,7 +38,7 @@ void init_batch_stream(py::module_& m) {
                          const FitHooks& hooks) {
           std::optional<SigintGuard> sigint;
           take_over_sigint(sigint, options.handle_sigint);
-          py::gil_scoped_release release;
+          GilRelease release;
           model.fit(train, validation, options, hooks);
         },
         py::arg("model"), py::arg("train"), py::arg("validation"), py::arg("options"), py::arg("hooks"));
@@ -47,7 +47,7 @@ void init_batch_stream(py::module_& m) {
           std::optional<SigintGuard> sigint;
           take_over_sigint(sigint, hooks.handle_sigint);
           {
-            py::gil_scoped_release release;
+            GilRelease release;
             logs = model.evaluate(data, hooks);
           }
           return logs_to_list(logs);

@@ -7,11 +7,83 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
+#ifdef __GLIBCXX__
+#include <cxxabi.h>
+#endif
 #include <optional>
+#include <thread>
 
 namespace densekit_py {
 
 namespace py = pybind11;
+
+// Python's finalization ends the threads still running (daemon threads): one that takes the GIL
+// back then is ended with pthread_exit, which unwinds its stack. pybind11's GIL guards may not
+// throw from their destructors, so that unwinding aborted the process ("terminate called without
+// an active exception"). These guards let it through, and once it has started they leave Python
+// alone while the stack unwinds. A thread that finds Python finalizing before it asks for the GIL
+// waits for the process to end instead, as CPython 3.14 makes its own threads wait.
+inline bool python_finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsFinalizing();
+#else
+  return _Py_IsFinalizing();
+#endif
+}
+
+inline thread_local bool t_python_ends_this_thread = false;
+
+inline void wait_out_finalization() {
+  if (!python_finalizing()) return;
+  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+// Runs `take` (which takes the GIL); notes when Python ends the thread there instead.
+template <class Take>
+void take_gil_or_end(Take take) {
+#ifdef __GLIBCXX__
+  try {
+    take();
+  } catch (abi::__forced_unwind&) {
+    t_python_ends_this_thread = true;
+    throw;
+  }
+#else
+  take();
+#endif
+}
+
+// py::gil_scoped_release's work, for the lifetime of the object.
+class GilRelease {
+ public:
+  GilRelease() {
+    py::detail::get_internals();  // (as pybind11's guard: the internals exist before any thread asks)
+    state_ = PyEval_SaveThread();
+  }
+  GilRelease(const GilRelease&) = delete;
+  GilRelease& operator=(const GilRelease&) = delete;
+  ~GilRelease() noexcept(false) {
+    if (t_python_ends_this_thread) return;  // unwinding out of Python's end of this thread
+    wait_out_finalization();
+    take_gil_or_end([&] { PyEval_RestoreThread(state_); });
+  }
+
+ private:
+  PyThreadState* state_ = nullptr;
+};
+
+// py::gil_scoped_acquire, for a hook C++ calls back.
+class GilAcquire {
+ public:
+  GilAcquire() {
+    wait_out_finalization();
+    take_gil_or_end([&] { acquire_.emplace(); });
+  }
+
+ private:
+  std::optional<py::gil_scoped_acquire> acquire_;
+};
 
 // Arrays C++ reads in place: C-contiguous and aligned. numpy can hand over float32 data one byte
 // past a float's alignment (frombuffer at an offset, a field of a packed record), and C++ reading
@@ -82,7 +154,7 @@ py::array_t<T> activation_forward(const densekit::Activation& act, ArrayOf<T> x)
   if (!shape.empty()) shape.back() = act.output_cols(last);  // glu halves the last axis
   else act.output_cols(last);
   py::array_t<T> out(shape);
-  py::gil_scoped_release release;
+  GilRelease release;
   act.forward<T>(x.data(), out.mutable_data(), rows, last);
   return out;
 }

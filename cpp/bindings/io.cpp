@@ -21,26 +21,26 @@ void init_io(py::module_& m) {
   m.def("model_config_json", [](const std::shared_ptr<Model>& model) { return model_config_json(*model); });
   m.def("model_from_config_json", &model_from_config_json, py::arg("json"), py::arg("compile") = true);
   m.def("save_model", [](const std::shared_ptr<Model>& model, const std::string& path) { save_model(*model, path); },
-        py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
+        py::arg("model"), py::arg("path"), py::call_guard<GilRelease>());
   m.def("load_model", [](const std::string& path, bool compile) { return std::make_shared<Model>(load_model(path, compile)); },
-        py::arg("path"), py::arg("compile") = true, py::call_guard<py::gil_scoped_release>());
+        py::arg("path"), py::arg("compile") = true, py::call_guard<GilRelease>());
   m.def("save_model_to_bytes", [](const std::shared_ptr<Model>& model) {
     std::string bytes;
     {
-      py::gil_scoped_release release;
+      GilRelease release;
       bytes = save_model_to_bytes(*model);
     }
     return py::bytes(bytes);
   });
   m.def("load_model_from_bytes", [](const py::bytes& bytes, bool compile) {
     std::string data = bytes;
-    py::gil_scoped_release release;
+    GilRelease release;
     return std::make_shared<Model>(load_model_from_bytes(data, compile));
   }, py::arg("bytes"), py::arg("compile") = true);
   m.def("save_weights", [](const std::shared_ptr<Model>& model, const std::string& path) { save_weights(*model, path); },
-        py::arg("model"), py::arg("path"), py::call_guard<py::gil_scoped_release>());
+        py::arg("model"), py::arg("path"), py::call_guard<GilRelease>());
   m.def("load_weights", [](const std::shared_ptr<Model>& model, const std::string& path, bool skip_mismatch) {
-    py::gil_scoped_release release;
+    GilRelease release;
     return load_weights(*model, path, skip_mismatch);
   }, py::arg("model"), py::arg("path"), py::arg("skip_mismatch") = false);
 }

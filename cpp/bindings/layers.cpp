@@ -108,7 +108,7 @@ void init_layers(py::module_& m) {
         for (const auto& b : batches) views.push_back(view_of(b));
         std::pair<std::vector<float>, std::vector<float>> stats;
         {
-          py::gil_scoped_release release;
+          GilRelease release;
           stats = self.adapt(views);
         }
         return stats;

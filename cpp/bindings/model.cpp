@@ -59,7 +59,7 @@ bool is_set(const py::object& fn) { return !fn.is_none(); }
 std::function<void()> void_hook(py::object fn) {
   if (!is_set(fn)) return nullptr;
   return [fn] {
-    py::gil_scoped_acquire gil;
+    GilAcquire gil;
     fn();
   };
 }
@@ -68,7 +68,7 @@ template <class... Args>
 std::function<bool(Args...)> stop_hook(py::object fn) {
   if (!is_set(fn)) return nullptr;
   return [fn](Args... args) {
-    py::gil_scoped_acquire gil;
+    GilAcquire gil;
     return fn(args...).template cast<bool>();
   };
 }
@@ -77,7 +77,7 @@ template <class... Args>
 std::function<bool(Args..., const Logs&)> logs_stop_hook(py::object fn) {
   if (!is_set(fn)) return nullptr;
   return [fn](Args... args, const Logs& logs) {
-    py::gil_scoped_acquire gil;
+    GilAcquire gil;
     return fn(args..., logs_to_list(logs)).template cast<bool>();
   };
 }
@@ -85,7 +85,7 @@ std::function<bool(Args..., const Logs&)> logs_stop_hook(py::object fn) {
 std::function<void(const Logs&)> logs_hook(py::object fn) {
   if (!is_set(fn)) return nullptr;
   return [fn](const Logs& logs) {
-    py::gil_scoped_acquire gil;
+    GilAcquire gil;
     fn(logs_to_list(logs));
   };
 }
@@ -146,7 +146,7 @@ void init_model(py::module_& m) {
         const Layer& l = layer_ref(layer);
         std::vector<float> values;
         {
-          py::gil_scoped_release release;
+          GilRelease release;
           values = g.get_weight(&l, index);
         }
         const Shape& shape = g.weight_of(&l, index).spec.shape;
@@ -157,7 +157,7 @@ void init_model(py::module_& m) {
       .def("set_weight", [](Graph& g, const LayerPtr& layer, size_t index, FloatArray values) {
         const Layer& l = layer_ref(layer);
         const Shape shape(values.shape(), values.shape() + values.ndim());
-        py::gil_scoped_release release;
+        GilRelease release;
         g.set_weight(&l, index, values.data(), shape);
       })
       .def("params", [](Graph& g) {
@@ -217,7 +217,7 @@ void init_model(py::module_& m) {
       .def("set_learning_rate_function", [](Optimizer& self, py::function fn) {
              // Called from the C++ loop once per update: takes the GIL for the call.
              self.set_learning_rate_function([fn](int64_t step) {
-               py::gil_scoped_acquire gil;
+               GilAcquire gil;
                return fn(step).cast<double>();
              });
            }, py::arg("fn"))
@@ -317,7 +317,7 @@ void init_model(py::module_& m) {
              }
              std::optional<SigintGuard> sigint;
              take_over_sigint(sigint, options.handle_sigint);
-             py::gil_scoped_release release;
+             GilRelease release;
              self.fit(train, val ? &*val : nullptr, options, hooks);
            }, py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("validation"), py::arg("options"),
            py::arg("hooks"))
@@ -328,7 +328,7 @@ void init_model(py::module_& m) {
              std::optional<SigintGuard> sigint;
              take_over_sigint(sigint, hooks.handle_sigint);
              {
-               py::gil_scoped_release release;
+               GilRelease release;
                logs = self.evaluate(d, batch_size, hooks);
              }
              return logs_to_list(logs);
@@ -362,7 +362,7 @@ void init_model(py::module_& m) {
              take_over_sigint(sigint, hooks.handle_sigint);
              Index written;
              {
-               py::gil_scoped_release release;
+               GilRelease release;
                written = self.predict(views, rows, batch_size, ptrs, hooks);
              }
              if (written == rows) return outs;
@@ -384,7 +384,7 @@ void init_model(py::module_& m) {
                outs.append(a);
              }
              {
-               py::gil_scoped_release release;
+               GilRelease release;
                self.call(views, rows, training, ptrs);
              }
              return outs;
@@ -401,7 +401,7 @@ void init_model(py::module_& m) {
         py::array_t<float> out(shape);
         float* ptr = out.mutable_data();
         {
-          py::gil_scoped_release release;
+          GilRelease release;
           self.predict({*view}, view->rows, batch_size.value_or(view->rows), {ptr});
         }
         return std::move(out);
@@ -411,7 +411,7 @@ void init_model(py::module_& m) {
         const Data d = make_data(x, y, sw);
         Logs logs;
         {
-          py::gil_scoped_release release;
+          GilRelease release;
           logs = self.train_on_batch(d, class_weight);
         }
         return logs_to_list(logs);
@@ -420,7 +420,7 @@ void init_model(py::module_& m) {
         const Data d = make_data(x, y, sw);
         Logs logs;
         {
-          py::gil_scoped_release release;
+          GilRelease release;
           logs = self.test_on_batch(d);
         }
         return logs_to_list(logs);

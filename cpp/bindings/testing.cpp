@@ -91,7 +91,7 @@ py::tuple pool_blocks(int64_t blocks, int64_t jobs) {
     explicit Tally(int64_t blocks) : runs(static_cast<size_t>(blocks)) {}
   } tally(blocks);
   {
-    py::gil_scoped_release release;
+    GilRelease release;
     for (int64_t j = 0; j < jobs; ++j)
       run_blocks(blocks, [](const void* context, int64_t block) {
         auto& t = *static_cast<Tally*>(const_cast<void*>(context));
@@ -121,7 +121,7 @@ py::list gemm_kernel(Index m, Index n, Index k, const Flat& a, Index a_row_strid
                                  r.values.push_back(std::move(v));
                                }, &reports};
   {
-    py::gil_scoped_release release;
+    GilRelease release;
     const FinishedBlock* report = report_blocks ? &finished : nullptr;
     if (b_transposed) gemm_transposed_b(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report);
     else gemm(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue, report, b_rows_apart);
@@ -140,7 +140,7 @@ void gemm_reference_kernel(Index m, Index n, Index k, const Flat& a, Index a_row
                            const Flat& b, Index ldb, Flat& c, Index ldc, bool accumulate, const std::optional<Flat>& bias,
                            bool relu) {
   const Product p = product(m, n, k, a, a_row_stride, a_col_stride, b, ldb, c, ldc, accumulate, bias, relu);
-  py::gil_scoped_release release;
+  GilRelease release;
   gemm_reference(p.m, p.n, p.k, p.a, p.b, p.ldb, p.c, p.ldc, p.epilogue);
 }
 
@@ -211,7 +211,7 @@ void init_testing(py::module_& core) {
   });
   m.def("pool_blocks", &pool_blocks, py::arg("blocks"), py::arg("jobs"));
   m.def("cross_core_round_trip_ns", &cross_core_round_trip_ns, py::arg("trips") = 20000, py::arg("repeats") = 5,
-        py::call_guard<py::gil_scoped_release>());
+        py::call_guard<GilRelease>());
   m.def("transpose", &transposed<&transpose>, py::arg("src"));
   m.def("transpose_reference", &transposed<&transpose_reference>, py::arg("src"));
 }
