@@ -128,3 +128,31 @@ def test_replacing_a_layer_of_the_same_size_needs_a_new_optimizer():
     model.compile(optimizer=opt, loss="mse")
     with pytest.raises(ValueError, match=REFUSED):
         fit(model)
+
+
+def test_a_refused_compile_changes_nothing():
+    """compile() from a callback during fit is refused (RuntimeError); before, the Python side had
+    already taken the new optimizer and loss while C++ kept training with the old ones, so
+    model.optimizer was an optimizer that never stepped. Same for an unknown loss name."""
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x[:, :1] * 2
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    adam = model.optimizer
+    refused = []
+
+    class Recompile(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            try:
+                self.model.compile(keras.optimizers.SGD(0.0), "mae")
+            except RuntimeError as error:
+                refused.append(str(error))
+
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[Recompile()])
+    assert len(refused) == 2 and refused[0].startswith("Cannot run compile()")
+    assert model.optimizer is adam and model.loss == "mse" and adam.iterations == 4
+    with pytest.raises(ValueError):
+        model.compile("sgd", "no_such_loss")
+    assert model.optimizer is adam and model.loss == "mse"
+    assert model.get_compile_config()["loss"] == "mse"

@@ -164,6 +164,20 @@ def _metric(value, shape, target_shape):
     return core
 
 
+def check_argument_types(loss_weights, metrics, weighted_metrics):
+    """compile()'s refusals of containers Keras does not take, in its words."""
+    if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
+        raise ValueError("Expected `metrics` argument to be a list, tuple, or dict. "
+                         f"Received instead: metrics={metrics} of type {type(metrics)}")
+    if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+        raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. "
+                         f"Received instead: weighted_metrics={weighted_metrics} of type {type(weighted_metrics)}")
+    if loss_weights is not None and not isinstance(loss_weights, (list, tuple, dict, numbers.Real)):
+        raise ValueError("Expected `loss_weights` argument to be a float (single output case) or a list, tuple, or "
+                         f"dict (multiple output case). Received instead: loss_weights={loss_weights} of type "
+                         f"{type(loss_weights)}")
+
+
 def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=None, output_names=(), output_keys=(),
                  target_shapes=None):
     """The four per-output arguments of the C++ Model.compile. Losses and metrics written in

@@ -91,32 +91,29 @@ class Trainer:
     # --- compile ------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
-        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
-            raise ValueError("Expected `metrics` argument to be a list, tuple, or dict. "
-                             f"Received instead: metrics={metrics} of type {type(metrics)}")
-        if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
-            raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. "
-                             f"Received instead: weighted_metrics={weighted_metrics} of type {type(weighted_metrics)}")
-        if loss_weights is not None and not isinstance(loss_weights, (list, tuple, dict, numbers.Real)):
-            raise ValueError("Expected `loss_weights` argument to be a float (single output case) or a list, tuple, or "
-                             f"dict (multiple output case). Received instead: loss_weights={loss_weights} of type "
-                             f"{type(loss_weights)}")
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        # As given, for clone_model to compile its clone the same way (models/cloning.py).
-        self._compile_kwargs = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
-                                    weighted_metrics=weighted_metrics)
-        self._compile_args = compile_utils.compile_args(loss, loss_weights, metrics, weighted_metrics)
-        self._compiled_metrics = None
-        if self._core is not None or self._network is not None or not self._subclassed:
-            # Output names are known (or it is a Sequential's last layer): check everything now.
-            self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
-                                                                  self._output_keys or []))
-        self.compiled = True
-        self.stop_training = False
-        self._stepped_since_compile = self._losses_tracked = self._metrics_met_data = False
-        if self._core is not None:
-            self._apply_compile()
+        compile_utils.check_argument_types(loss_weights, metrics, weighted_metrics)
+        before = dict(self.__dict__)  # a refused compile() (a loop running, an unknown name) changes nothing
+        try:
+            self.optimizer = optimizers.get(optimizer)
+            self.loss = loss
+            # As given, for clone_model to compile its clone the same way (models/cloning.py).
+            self._compile_kwargs = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                        weighted_metrics=weighted_metrics)
+            self._compile_args = compile_utils.compile_args(loss, loss_weights, metrics, weighted_metrics)
+            self._compiled_metrics = None
+            if self._core is not None or self._network is not None or not self._subclassed:
+                # Output names are known (or it is a Sequential's last layer): check everything now.
+                self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
+                                                                      self._output_keys or []))
+            self.compiled = True
+            self.stop_training = False
+            self._stepped_since_compile = self._losses_tracked = self._metrics_met_data = False
+            if self._core is not None:
+                self._apply_compile()
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _use_compiled_metrics(self, metrics_and_weighted):
         """Keeps the compiled metrics per output (for their names and directions)."""
