@@ -152,3 +152,21 @@ def test_fit_steps_per_epoch_alone_sets_the_batch_size_and_the_bar(model, data):
     with contextlib.redirect_stdout(buffer):
         model.fit(x, y, batch_size=10, steps_per_epoch=3, epochs=2, verbose=1)
     assert buffer.getvalue().count("3/3") >= 2
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=2**31), "`epochs` must be at most 2147483647"),
+    (dict(initial_epoch=2**31), "`initial_epoch` must be at most 2147483647"),
+    (dict(initial_epoch=-1), "`initial_epoch` must be a non-negative integer"),
+    (dict(validation_freq=2**62), "`validation_freq` must be at most 2147483647"),
+    (dict(validation_freq=[1, 2**40]), "`validation_freq` must be at most 2147483647"),
+    (dict(batch_size=2**64), "`batch_size` must be at most 9223372036854775807"),
+])
+def test_counts_beyond_the_cpp_fields_are_refused_by_name(kwargs, message):
+    """Counts larger than the C++ fields they fill (int epochs, int64 batch sizes) gave pybind11's
+    bare "incompatible function arguments" TypeError."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.ones((8, 3), "float32")
+    with pytest.raises(ValueError, match=message):
+        model.fit(x, x[:, :1], verbose=0, **kwargs)

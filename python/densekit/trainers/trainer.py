@@ -20,9 +20,12 @@ from densekit.trainers import compile_utils, data_adapter, data_streams
 from densekit.utils import object_registration
 
 
-def _positive_int(name, value):
+def _positive_int(name, value, most=2**63 - 1):
+    """A positive integer no larger than the C++ field it fills (int64, or int for epoch counts)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
+    if value > most:
+        raise ValueError(f"Argument `{name}` must be at most {most}. Received: {name}={value!r}")
     return int(value)
 
 
@@ -31,10 +34,10 @@ def _optional_positive_int(name, value):
     return None if value is None else _positive_int(name, value)
 
 
-def _epochs(epochs):
+def _epochs(epochs, name="epochs"):
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: epochs={epochs!r}")
-    return int(epochs)
+        raise ValueError(f"Argument `{name}` must be a non-negative integer. Received: {name}={epochs!r}")
+    return int(epochs) if epochs == 0 else _positive_int(name, epochs, 2**31 - 1)
 
 
 def _fit_options(shuffle, class_weight, validation_batch_size, validation_freq):
@@ -47,9 +50,9 @@ def _fit_options(shuffle, class_weight, validation_batch_size, validation_freq):
     if validation_batch_size is not None:
         options.validation_batch_size = _positive_int("validation_batch_size", validation_batch_size)
     if isinstance(validation_freq, (list, tuple, set)):
-        options.validation_epochs = sorted(int(e) for e in validation_freq)
+        options.validation_epochs = sorted(_positive_int("validation_freq", e, 2**31 - 1) for e in validation_freq)
     else:
-        options.validation_freq = _positive_int("validation_freq", validation_freq)
+        options.validation_freq = _positive_int("validation_freq", validation_freq, 2**31 - 1)
     return options
 
 
@@ -373,7 +376,8 @@ class Trainer:
         # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
         initial_epoch = self._initial_epoch or initial_epoch
         self._initial_epoch = None
-        options.batch_size, options.epochs, options.initial_epoch = batch_size or 32, epochs, int(initial_epoch)
+        options.batch_size, options.epochs = batch_size or 32, epochs
+        options.initial_epoch = _epochs(initial_epoch, "initial_epoch")
         # Ctrl-C: the loop stops between batches and raises KeyboardInterrupt; model.history
         # keeps the finished epochs, and on_train_end is not called (as in Keras).
         run(options, hooks)
