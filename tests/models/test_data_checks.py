@@ -268,3 +268,14 @@ def test_a_list_of_numpy_scalars_is_one_sample_weight_a_sample():
         assert m.evaluate(x, y, sample_weight=given, verbose=0) == expected
     with pytest.raises(ValueError, match="per-output sample weights are not supported"):
         m.evaluate(x, y, sample_weight=[np.ones(8), np.ones(8)], verbose=0)
+
+
+@pytest.mark.parametrize("call", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_targets_with_no_values_a_sample_are_refused(call):
+    """A target of shape (8, 0) reached a division by its width in C++ (SIGFPE)."""
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    m.compile("sgd", "mse")
+    x = np.ones((8, 3), "float32")
+    for y in (np.zeros((8, 0), "float32"), np.zeros((8, 2, 0), "float32")):
+        with pytest.raises(ValueError, match="needs at least one value a sample"):
+            getattr(m, call)(x, y, **({} if call.endswith("batch") else {"verbose": 0}))
