@@ -141,7 +141,7 @@ def _eager_operands(op, x1, x2):
 def _wrapped(number, dtype):
     """A Python int in an integer array's dtype, wrapped modulo its range as Keras (TensorFlow)
     converts it: numpy 2 refuses an int out of the dtype's range."""
-    return np.array(number if -2**63 <= number < 2**64 else number % 2**64).astype(np.uint64 if number >= 2**63 else np.int64).astype(dtype)
+    return np.array(number % 2**64, dtype=np.uint64).astype(dtype)
 
 
 def _binary(op, numpy_fn):

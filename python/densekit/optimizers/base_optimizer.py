@@ -38,9 +38,9 @@ def _check_learning_rate(learning_rate):
     return float(learning_rate)
 
 
-class LearningRateValue(float):
-    """``optimizer.learning_rate``: the float32 value as a Python float that also answers the
-    variable methods tutorials call (``.numpy()``, ``.assign(v)``)."""
+class _VariableValue:
+    """A Python number read from the optimizer that also answers the methods of the Keras
+    variable it stands for (``.numpy()`` in ``_dtype``, ``.value``, ``.assign(v)``)."""
 
     def __new__(cls, value, optimizer=None):
         obj = super().__new__(cls, value)
@@ -48,37 +48,30 @@ class LearningRateValue(float):
         return obj
 
     def numpy(self):
-        return np.float32(self)
+        return self._dtype(self)
+
+    @property
+    def value(self):
+        return self.numpy().item()
+
+
+class LearningRateValue(_VariableValue, float):
+    """``optimizer.learning_rate``: the float32 value as a Python float."""
+    _dtype = np.float32
 
     def assign(self, value):
         self._optimizer.learning_rate = value
 
-    @property
-    def value(self):
-        return float(self)
 
-
-class IterationsValue(int):
-    """``optimizer.iterations``: the update count as a Python int that also answers the variable
-    methods Keras's int64 ``iterations`` variable has (``.numpy()``, ``.assign(n)``)."""
-
-    def __new__(cls, value, optimizer=None):
-        obj = super().__new__(cls, value)
-        obj._optimizer = optimizer
-        return obj
-
-    def numpy(self):
-        return np.int64(self)
+class IterationsValue(_VariableValue, int):
+    """``optimizer.iterations``: the update count, Keras's int64 ``iterations`` variable."""
+    _dtype = np.int64
 
     def assign(self, value):
         count = int(value)
         if count < 0:
             raise ValueError(f"The iteration count cannot be negative. Received: {value}")
         self._optimizer._core.iterations = count
-
-    @property
-    def value(self):
-        return int(self)
 
 
 class Optimizer:

@@ -164,6 +164,16 @@ def _metric(value, shape, target_shape):
     return core
 
 
+def _leaves(value):
+    """The losses or metrics of one compile() argument, flattened as Keras's tree does (a dict's
+    values in the order of its sorted keys); a Keras config dict is one leaf."""
+    if isinstance(value, dict) and not is_config(value):
+        return [x for _, v in sorted(value.items()) for x in _leaves(v)]
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in _leaves(v)]
+    return [] if value is None else [value]
+
+
 def check_argument_types(loss_weights, metrics, weighted_metrics):
     """compile()'s refusals of containers Keras does not take, in its words."""
     if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
@@ -190,14 +200,8 @@ def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=No
 
 def has_traced(loss, metrics, weighted_metrics):
     """Whether any loss or metric is Python code that compile() traces (once shapes are known)."""
-    def leaves(value):
-        if isinstance(value, dict) and not is_config(value):
-            return [x for v in value.values() for x in leaves(v)]
-        if isinstance(value, (list, tuple)):
-            return [x for v in value for x in leaves(v)]
-        return [] if value is None else [value]
-    return (any(traced_losses.is_traced_loss(v) for v in leaves(loss) if not isinstance(v, (str, dict)))
-            or any(traced_losses.is_traced_metric(v) for v in leaves(metrics) + leaves(weighted_metrics)
+    return (any(traced_losses.is_traced_loss(v) for v in _leaves(loss) if not isinstance(v, (str, dict)))
+            or any(traced_losses.is_traced_metric(v) for v in _leaves(metrics) + _leaves(weighted_metrics)
                    if not isinstance(v, (str, dict))))
 
 
@@ -207,18 +211,11 @@ def take_metric_auto_names(metrics, weighted_metrics, output_names):
     in its order: each string but "accuracy" / "acc" names a class there, and a function is
     wrapped in a MeanMetricWrapper. Those whose name defaults to None (AUC, Precision...) take
     the next number of their name, so a metric object made after them is "auc_1", as in Keras."""
-    def leaves(value):
-        if isinstance(value, dict) and not is_config(value):
-            return [x for _, v in sorted(value.items()) for x in leaves(v)]
-        if isinstance(value, (list, tuple)):
-            return [x for v in value for x in leaves(v)]
-        return [] if value is None else [value]
-
     classes, names = [], metrics_module._names()
     for value in (metrics, weighted_metrics):
         if isinstance(value, dict) and not is_config(value) and len(output_names) > 1:
             value = [value.get(name) for name in output_names]
-        for m in leaves(value):
+        for m in _leaves(value):
             if isinstance(m, str) and m.lower() not in ("accuracy", "acc") and m in names:
                 name_argument = inspect.signature(names[m]).parameters.get("name")
                 if name_argument is not None and name_argument.default is None:
