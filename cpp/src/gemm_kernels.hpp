@@ -73,7 +73,9 @@ void tile(Index i0, Index j0, Index cols, Depth d, const ARows& a, const BColumn
   const float* __restrict bcol = b.data;
   const Index ldb = b.ld, ahead = b.ahead;
   const Index rs = a.row_stride, cs = a.col_stride;
-  typename Simd::V first[R][V];  // the first run's sums, when there are two
+  // The first run's sums, when there are two. Zeroed only for GCC, which cannot tell that d.half
+  // means the loop below ran twice (-Wmaybe-uninitialized); the zeros are never read.
+  typename Simd::V first[R][V] = {};
   for (Index p0 = 0, p1 = d.end_of_first();; p0 = p1, p1 = d.k) {
     for (Index p = p0; p < p1; ++p) {
       if (ahead)
@@ -169,7 +171,7 @@ void one_row(Index j0, Index cols, Depth d, const StridedMatrix& a, const float*
 #pragma GCC unroll 16
   for (int v = 0; v < V; ++v) acc[v] = Simd::zero();
   const float* __restrict bcol = b + j0;
-  typename Simd::V first[V];  // the first run's sums, when there are two
+  typename Simd::V first[V] = {};  // the first run's sums, when there are two (zeroed: see tile)
   for (Index p0 = 0, p1 = d.end_of_first();; p0 = p1, p1 = d.k) {
     for (Index p = p0; p < p1; ++p) {
       if (ahead)
