@@ -478,3 +478,38 @@ def test_iterations_answers_kerass_variable_methods():
     assert opt.iterations == 11
     with pytest.raises(ValueError, match="cannot be negative"):
         opt.iterations.assign(-1)
+
+
+def test_iterations_assigned_before_the_first_fit_are_where_training_resumes():
+    """Keras makes ``iterations`` with the optimizer: a count assigned before the first step (as
+    when resuming with a schedule) is where the schedule and the updates continue. The first fit
+    used to build the optimizer from step 0 again (keras/src/optimizers/base_optimizer.py)."""
+    x, y, w0 = make_data(seed=13)
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    opt = keras.optimizers.SGD(schedule)
+    model = make_model(opt, w0)
+    opt.iterations.assign(100)
+    assert float(opt.learning_rate) == pytest.approx(0.1 * 0.5 ** 10, rel=1e-6)
+    model.fit(x, y, batch_size=N, epochs=2, verbose=0, shuffle=False)
+    assert opt.iterations == 102
+
+    params = [w.astype(np.float64) for w in w0]
+    for step in (100, 101):
+        grads = mse_grads(params, x, y)
+        params = [p - 0.1 * 0.5 ** (step / 10) * g for p, g in zip(params, grads)]
+    for got, want in zip(model.get_weights(), params):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("value, error", [
+    ("5", TypeError), (2.0, TypeError), (True, TypeError), (np.array([1, 2]), TypeError),
+    (2**63, ValueError), (np.uint64(2**63), ValueError),
+])
+def test_iterations_assign_refuses_what_is_not_a_64_bit_count(value, error):
+    opt = keras.optimizers.SGD(0.1)
+    with pytest.raises(error, match="optimizer.iterations takes an integer|must fit in 64 bits"):
+        opt.iterations.assign(value)
+    opt.iterations.assign(np.int32(7))
+    assert opt.iterations == 7
+    opt.iterations.assign(np.array(2**63 - 1, dtype=np.int64))
+    assert opt.iterations == 2**63 - 1

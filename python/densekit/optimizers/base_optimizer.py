@@ -68,9 +68,15 @@ class IterationsValue(_VariableValue, int):
     _dtype = np.int64
 
     def assign(self, value):
+        # An int64 variable in Keras: an integer, not a string or a float that int() would take.
+        integral = isinstance(value, numbers.Integral) or (np.ndim(value) == 0 and np.asarray(value).dtype.kind in "iu")
+        if isinstance(value, bool) or not integral:
+            raise TypeError(f"optimizer.iterations takes an integer. Received: {value!r} of type {type(value).__name__}")
         count = int(value)
         if count < 0:
             raise ValueError(f"The iteration count cannot be negative. Received: {value}")
+        if count > np.iinfo(np.int64).max:
+            raise ValueError(f"The iteration count must fit in 64 bits (at most 2**63 - 1). Received: {value}")
         self._optimizer._core.iterations = count
 
 
