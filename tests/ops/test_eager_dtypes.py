@@ -40,6 +40,13 @@ def test_values_that_follow_from_the_dtypes():
         assert added.dtype == np.uint8 and added.tolist() == wrapped
     assert ops.multiply(np.array([100], np.int8), 3).tolist() == [44]
     assert ops.subtract(5, np.array([1], np.uint8)).tolist() == [4]
+    # A negative exponent is not wrapped (5 ** 255 in uint8 was 205): refused for every integer
+    # dtype, as numpy does for signed ones and Keras (TensorFlow) for all.
+    for dtype in (np.uint8, np.uint32, np.int16):
+        with pytest.raises(ValueError, match="negative integer powers"):
+            ops.power(np.array([5, 200, 1], dtype), -1)
+    assert ops.power(np.array([5], np.uint8), 2).tolist() == [25]
+    assert ops.power(2, np.array([3], np.uint8)).tolist() == [8]
     product = ops.matmul(np.array([[100, 100, 100]], np.int8), np.ones((3, 1), np.int8))
     assert product.dtype == np.int32 and product.tolist() == [[300]]
     quotient = ops.divide_no_nan(np.array([1, 2, 3]), np.array([0, 4, 2]))

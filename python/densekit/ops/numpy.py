@@ -132,6 +132,8 @@ def _eager_operands(op, x1, x2):
     if (op == "divide" or float_number) and all(a.dtype.kind in "biu" for a in arrays):
         a1, a2 = [_as_float(a) if isinstance(a, np.ndarray) else a for a in (a1, a2)]
     elif len(arrays) == 1 and arrays[0].dtype.kind in "iu":
+        if op == "power" and weak2 and x2 < 0:  # wrapped, -1 would be 255 for uint8: numpy's message, as for signed
+            raise ValueError("Integers to negative integer powers are not allowed.")
         a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
     elif len(arrays) == 1 and arrays[0].dtype.kind == "b" and (weak1 or weak2):
         a1, a2 = [a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in (a1, a2)]  # booleans and an int: int32
