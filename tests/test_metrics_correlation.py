@@ -113,3 +113,28 @@ def test_a_keras_file_compiled_with_them_loads(tmp_path):
     for key in expected:
         np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5)
     assert json.loads(json.dumps(loaded.get_compile_config()))["metrics"][0]["class_name"] == "PearsonCorrelation"
+
+
+def test_values_are_taken_along_the_last_axis_whatever_the_rank():
+    """Keras correlates along the last axis: a 1-D pair is one sample (it gave NaN for each of
+    three one-value samples here), a 3-D pair one value per leading index. Keras 3.15.1 gave
+    0.8660254 and 0.6666666 for the 1-D pair below."""
+    a, b = np.float32([1, 2, 3]), np.float32([1, 2, 2])
+    assert np.asarray(M.pearson_correlation(a, b)).shape == ()
+    assert float(M.pearson_correlation(a, b)) == pytest.approx(0.8660254, abs=1e-6)
+    assert float(M.concordance_correlation(a, b)) == pytest.approx(0.6666666, abs=1e-6)
+    for cls, value in ((M.PearsonCorrelation, 0.8660254), (M.ConcordanceCorrelation, 0.6666666)):
+        metric = cls()
+        metric.update_state(a, b)
+        assert float(metric.result()) == pytest.approx(value, abs=1e-6)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((2, 3, 4), dtype=np.float32), rng.random((2, 3, 4), dtype=np.float32)
+    for fn, reference in ((M.pearson_correlation, pearson_reference),
+                          (M.concordance_correlation, concordance_reference)):
+        values = fn(x, y)
+        assert values.shape == (2, 3)
+        np.testing.assert_allclose(values, reference(x, y), rtol=1e-5, atol=1e-6)
+    metric = M.ConcordanceCorrelation()
+    metric.update_state(x, y)
+    assert float(metric.result()) == pytest.approx(concordance_reference(x, y).mean(), abs=1e-6)

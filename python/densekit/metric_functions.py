@@ -115,13 +115,27 @@ sparse_top_k_categorical_accuracy._densekit_accuracy = True
 sparse_top_k_categorical_accuracy._densekit_arguments = ("k",)
 
 
+def correlation_rows(y_true, y_pred):
+    """y_true and y_pred as rows along their last axis, and the shape of one value a row (None
+    for a 2-D pair, whose rows are already the samples). Keras correlates along the last axis, so
+    a 1-D pair is one sample and a 3-D one has a sample per leading index
+    (keras/src/metrics/correlation_metrics.py)."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32)
+    if y_true.shape != y_pred.shape or y_pred.ndim in (0, 2) or y_pred.shape[-1] == 0:
+        return y_true, y_pred, None  # (refused or served as they are)
+    width = y_pred.shape[-1]
+    return y_true.reshape(-1, width), y_pred.reshape(-1, width), y_pred.shape[:-1]
+
+
 def _correlation_function(name, doc):
     per_sample = _accuracy_function(name, doc, _one_per_sample)
 
     def fn(y_true, y_pred, axis=-1):
         if axis not in (-1, 1):
             raise ValueError(f"densekit's {name} correlates across the outputs (axis -1). Received: axis={axis}")
-        return per_sample(y_true, y_pred)
+        y_true, y_pred, shape = correlation_rows(y_true, y_pred)
+        values = per_sample(y_true, y_pred)
+        return values if shape is None else values.reshape(shape)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc

@@ -81,7 +81,16 @@ class CosineSimilarity(Metric):
         super().__init__(name=name, dtype=dtype)
 
 
-class PearsonCorrelation(_KerasConfigMetric):
+class _Correlation(_KerasConfigMetric):
+    """A correlation metric: each update's values are rows along the last axis, as Keras takes
+    them (metric_functions.correlation_rows)."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred, _ = metric_functions.correlation_rows(y_true, y_pred)
+        super().update_state(y_true, y_pred, sample_weight)
+
+
+class PearsonCorrelation(_Correlation):
     """The mean over samples of the Pearson correlation of a sample's targets and outputs, taken
     across its outputs (keras/src/metrics/correlation_metrics.py): NaN for a sample whose targets
     or outputs are all equal, as in Keras, so a model with one output has none to give."""
@@ -93,7 +102,7 @@ class PearsonCorrelation(_KerasConfigMetric):
         self._keep_config(axis=axis)
 
 
-class ConcordanceCorrelation(_KerasConfigMetric):
+class ConcordanceCorrelation(_Correlation):
     """The mean over samples of the concordance correlation of a sample's targets and outputs,
     taken across its outputs, with Keras's formula (keras/src/metrics/correlation_metrics.py): its
     covariance term subtracts the outputs' mean from the targets too, and so does this one."""
