@@ -513,3 +513,12 @@ def test_iterations_assign_refuses_what_is_not_a_64_bit_count(value, error):
     assert opt.iterations == 7
     opt.iterations.assign(np.array(2**63 - 1, dtype=np.int64))
     assert opt.iterations == 2**63 - 1
+
+
+def test_learning_rate_refuses_a_string():
+    """float() takes "0.1"; Keras's float32 learning-rate variable does not."""
+    opt = keras.optimizers.Adam(0.05)
+    for assign in (lambda v: setattr(opt, "learning_rate", v), opt.learning_rate.assign):
+        with pytest.raises(TypeError, match="learning rate must be a number"):
+            assign("0.1")
+    assert float(opt.learning_rate) == pytest.approx(0.05, rel=1e-6)

@@ -161,6 +161,9 @@ ok("predict", "hyperparameter", "batch_size_huge",
 for detail, value in [("above_1", 1.5), ("negative", -0.1), ("nan", float("nan")), ("one", 1.0)]:
     add("fit", "hyperparameter", f"validation_split_{detail}", _fit(validation_split=value), ValueError,
         "validation_split")
+for detail, value in [("string", "0.5"), ("list", [0.5])]:  # ("0.5" < 1 was a bare TypeError)
+    add("fit", "hyperparameter", f"validation_split_{detail}", _fit(validation_split=value), TypeError,
+        "validation_split")
 add("fit", "one_row", "validation_split_of_1_row", lambda tmp: regressor().fit(x(1), y(1), validation_split=0.5, verbose=0),
     ValueError, "validation_split")
 ok("fit", "one_row", "batch_of_1", _fit(batch_size=1))

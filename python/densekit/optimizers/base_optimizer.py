@@ -164,6 +164,8 @@ class Optimizer:
             self._learning_rate = value
             self._install_learning_rate(value)
             return
+        if isinstance(value, (str, bytes)):  # float() would take "0.1"; Keras's float32 variable does not
+            raise TypeError(f"The learning rate must be a number or a schedule. Received: {value!r}")
         self._core.learning_rate = float(value)  # TypeError when a schedule decides the rate
         self._learning_rate = float(self._core.config.learning_rate)
 

@@ -247,6 +247,8 @@ def first_batches(data, steps, batch_size):
 
 def split_validation(arrays, fraction):
     """The last ``fraction`` of every array, taken before shuffling: (train, validation)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):  # ("0.5" < 1: a bare TypeError)
+        raise TypeError(f"`validation_split` must be a number in [0, 1). Received: validation_split={fraction!r}")
     if not 0 < fraction < 1:
         raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={fraction}")
     n = len(arrays[0])
