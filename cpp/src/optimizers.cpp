@@ -145,8 +145,8 @@ void Optimizer::build(int64_t size, std::vector<Segment> segments, std::weak_ptr
   slots_.assign(total, Buffer(static_cast<size_t>(size), 0.0f));
   if (rule_->initial_slot_value)
     for (int s = 0; s < rule_slots_; ++s) std::fill(slots_[s].begin(), slots_[s].end(), rule_->initial_slot_value(config_, s));
-  // raw_iterations_ is kept: a count assigned before the first step (Keras's
-  // optimizer.iterations.assign, made in the optimizer's constructor) is where training resumes.
+  // raw_iterations_ is kept: Keras makes the count with the optimizer, not in build(), so one
+  // assigned before the first step (iterations.assign) is where training resumes.
   rule_state_ = 1.0;
   built_size_ = size;
   built_ = true;

@@ -120,6 +120,7 @@ class Optimizer {
   // are evaluated at this count. Save and restore this one.
   int64_t raw_iterations() const { return raw_iterations_; }
   void set_raw_iterations(int64_t it) { raw_iterations_ = it; }
+  // Either count set before the first step is kept by build(): training resumes from it.
   void set_iterations(int64_t it);
 
   // The learning rate the next update uses: the schedule or function at the current step, or
