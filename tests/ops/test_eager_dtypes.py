@@ -66,3 +66,35 @@ def test_round_takes_decimals_on_arrays_and_in_a_model():
     inputs = keras.Input((3,))
     model = keras.Model(inputs, ops.round(inputs, 1))
     np.testing.assert_allclose(model.predict(x, verbose=0), [[1.2, 2.5, -0.6]], rtol=1e-6)
+
+
+# (op, x1, x2, the dtype Keras 3.15.1 on TensorFlow gave): floor_divide keeps a Python number
+# weak, mod converts it first (int32, float32), arctan2 / hypot / logaddexp compute integers in
+# float32 (hypot: int64 in float64), and a float beside integers keeps its width. NumPy alone
+# gave float64 for most of the float rows and int32 for floor_divide's integer ones.
+_F32, _F16 = np.float32([1.5, -2.5]), np.float16([1.5, -2.5])
+_I8, _U8, _I32, _I64 = np.int8([7, -7]), np.uint8([7, 200]), np.int32([7, -7]), np.int64([7, -7])
+KERAS_DTYPES = [
+    ("mod", _F32, 3, "float32"), ("mod", 3, 2.5, "float32"), ("mod", _I8, 3, "int32"), ("mod", _F16, _I32, "float16"),
+    ("mod", _F32, _I64, "float32"), ("mod", _I8, _U8, "int16"),
+    ("floor_divide", _F32, 3, "float32"), ("floor_divide", _I8, 3, "int8"), ("floor_divide", _U8, -1, "uint8"),
+    ("floor_divide", 3, _I8, "int8"), ("floor_divide", 3, 2.5, "float32"), ("floor_divide", _F16, _I32, "float16"),
+    ("arctan2", _F32, 3, "float32"), ("arctan2", _I8, 3, "float32"), ("arctan2", 3, 3, "float32"),
+    ("arctan2", _I64, _I64, "float32"), ("arctan2", _F16, 3, "float16"), ("arctan2", _I8, _U8, "float32"),
+    ("hypot", 3, 3, "float32"), ("hypot", _I32, _I32, "float32"), ("hypot", _F32, _I64, "float32"),
+    ("logaddexp", _I8, 3, "float32"), ("logaddexp", _I64, 3, "float32"), ("logaddexp", 3, 2.5, "float32"),
+]
+
+
+@pytest.mark.parametrize("op, x1, x2, dtype", KERAS_DTYPES)
+def test_two_operand_functions_compute_in_kerass_dtype(op, x1, x2, dtype):
+    result = np.asarray(getattr(ops, op)(x1, x2))
+    assert result.dtype == dtype
+    reference = {"mod": np.mod, "floor_divide": np.floor_divide, "arctan2": np.arctan2, "hypot": np.hypot,
+                 "logaddexp": np.logaddexp}[op](np.float64(x1) if np.ndim(x1) == 0 else x1.astype(np.float64),
+                                                np.float64(x2) if np.ndim(x2) == 0 else x2.astype(np.float64))
+    if op in ("mod", "floor_divide") and dtype.startswith(("int", "uint")):
+        reference = reference.astype(dtype)  # (-1 as uint8 is 255: 7 // 255 == 0)
+        if op == "floor_divide" and np.ndim(x2) == 0 and x2 < 0 and dtype.startswith("uint"):
+            reference = np.floor_divide(x1, np.array(x2 % 256, dtype))
+    np.testing.assert_allclose(result.astype(np.float64), reference, rtol=1e-3)

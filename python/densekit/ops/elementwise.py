@@ -10,7 +10,7 @@ import numpy as np
 
 from densekit.layers.operation_layers import ElementwiseOp
 from densekit.layers.rescaling import Rescaling
-from densekit.ops.numpy import _t, _two_operand, _unary
+from densekit.ops.numpy import _eager_operands, _t, _two_operand, _unary
 from densekit.ops.symbolic import check_constant, is_symbolic, unsupported
 
 
@@ -80,9 +80,48 @@ def rad2deg(x):
     return Rescaling(float(180 / np.pi))(x) if is_symbolic(x) else np.rad2deg(_t(x))
 
 
-def _recorded(op, numpy_fn, symmetric):
+def _recorded(op, numpy_fn, symmetric, eager=None):
     # with the number first: the same op when symmetric, else its reversed form (rmod: c mod x)
-    return _two_operand(op, numpy_fn, op if symmetric else "r" + op)
+    return _two_operand(op, numpy_fn, op if symmetric else "r" + op, eager=eager)
+
+
+def _kerass_promotion(d1, d2):
+    """The dtype Keras gives two arrays' values together (keras/src/backend/common/dtypes.py): a
+    float beside integers or booleans keeps its own width (NumPy makes int32 and float32
+    float64), booleans take the other's dtype, the rest as NumPy."""
+    if d1.kind == "b" or (d2.kind == "f" and d1.kind != "f"):
+        return d2
+    if d2.kind == "b" or (d1.kind == "f" and d2.kind != "f"):
+        return d1
+    return np.promote_types(d1, d2)
+
+
+def _in_kerass_dtype(numpy_fn, computed_in, weak_numbers=False):
+    """numpy_fn on arrays in the dtype Keras's TensorFlow backend computes the op in
+    (keras/src/backend/tensorflow/numpy.py): a Python number weak (floor_divide: it takes the
+    array's dtype) or converted first (int32, float32), the operands' dtypes promoted as Keras
+    does, then ``computed_in`` of that dtype (integers as floats, for arctan2 and the like)."""
+    def eager(x1, x2):
+        a1, a2 = _eager_operands("floor_divide", x1, x2) if weak_numbers else (_t(x1), _t(x2))
+        arrays = [a for a in (a1, a2) if isinstance(a, (np.ndarray, np.generic))]
+        dtype = arrays[0].dtype
+        for a in arrays[1:]:
+            dtype = _kerass_promotion(dtype, a.dtype)
+        dtype = computed_in(dtype)
+        return numpy_fn(*[a.astype(dtype) if isinstance(a, (np.ndarray, np.generic)) else a for a in (a1, a2)])
+    return eager
+
+
+def _floats(dtype):  # arctan2, logaddexp: result_type(x1, x2, float)
+    return dtype if dtype.kind == "f" else np.dtype(np.float32)
+
+
+def _hypot_dtype(dtype):  # hypot: 64-bit integers in float64, the others in float32
+    return dtype if dtype.kind == "f" else np.dtype(np.float64 if dtype.itemsize == 8 else np.float32)
+
+
+def _mod_dtype(dtype):
+    return np.dtype(np.int32) if dtype.kind == "b" else dtype
 
 
 def _floor_divide(x1, x2):
@@ -93,11 +132,12 @@ def _floor_divide(x1, x2):
     return np.floor(np.true_divide(x1, x2))
 
 
-mod = _recorded("mod", np.mod, False)
-floor_divide = _recorded("floor_divide", _floor_divide, False)
-arctan2 = _recorded("arctan2", np.arctan2, False)
-hypot = _recorded("hypot", np.hypot, True)
-logaddexp = _recorded("logaddexp", np.logaddexp, True)
+mod = _recorded("mod", np.mod, False, _in_kerass_dtype(np.mod, _mod_dtype))
+floor_divide = _recorded("floor_divide", _floor_divide, False,
+                         _in_kerass_dtype(_floor_divide, _mod_dtype, weak_numbers=True))
+arctan2 = _recorded("arctan2", np.arctan2, False, _in_kerass_dtype(np.arctan2, _floats))
+hypot = _recorded("hypot", np.hypot, True, _in_kerass_dtype(np.hypot, _hypot_dtype))
+logaddexp = _recorded("logaddexp", np.logaddexp, True, _in_kerass_dtype(np.logaddexp, _floats))
 _logical_xor = _recorded("logical_xor", np.logical_xor, True)
 
 

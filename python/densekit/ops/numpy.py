@@ -222,12 +222,13 @@ _MIRRORED = {"equal": "equal", "not_equal": "not_equal", "greater": "less", "gre
              "less": "greater", "less_equal": "greater_equal"}
 
 
-def _two_operand(op, numpy_fn, number_first_op, doc=""):
-    """``op(x1, x2)``: NumPy's on arrays; on symbolic tensors a BinaryOp between two tensors, or
-    with a number an ElementwiseOp: ``op`` for ``x op c``, ``number_first_op`` for ``c op x``."""
+def _two_operand(op, numpy_fn, number_first_op, doc="", eager=None):
+    """``op(x1, x2)``: NumPy's on arrays (or ``eager``'s); on symbolic tensors a BinaryOp between
+    two tensors, or with a number an ElementwiseOp: ``op`` for ``x op c``, ``number_first_op`` for
+    ``c op x``."""
     def fn(x1, x2):
         if not is_symbolic(x1, x2):
-            return numpy_fn(_t(x1), _t(x2))
+            return eager(x1, x2) if eager else numpy_fn(_t(x1), _t(x2))
         a, b = check_constant(op, x1), check_constant(op, x2)
         if is_symbolic(a) and is_symbolic(b):
             return BinaryOp(op)([a, b])
