@@ -90,11 +90,8 @@ KERAS_DTYPES = [
 def test_two_operand_functions_compute_in_kerass_dtype(op, x1, x2, dtype):
     result = np.asarray(getattr(ops, op)(x1, x2))
     assert result.dtype == dtype
-    reference = {"mod": np.mod, "floor_divide": np.floor_divide, "arctan2": np.arctan2, "hypot": np.hypot,
-                 "logaddexp": np.logaddexp}[op](np.float64(x1) if np.ndim(x1) == 0 else x1.astype(np.float64),
-                                                np.float64(x2) if np.ndim(x2) == 0 else x2.astype(np.float64))
-    if op in ("mod", "floor_divide") and dtype.startswith(("int", "uint")):
-        reference = reference.astype(dtype)  # (-1 as uint8 is 255: 7 // 255 == 0)
-        if op == "floor_divide" and np.ndim(x2) == 0 and x2 < 0 and dtype.startswith("uint"):
-            reference = np.floor_divide(x1, np.array(x2 % 256, dtype))
+    # The value: NumPy's function of the operands cast to an integer result's dtype first (-1 as
+    # uint8 is 255), or computed in float64 for a float result.
+    computed_in = np.float64 if np.dtype(dtype).kind == "f" else dtype
+    reference = getattr(np, op)(*[np.asarray(x).astype(computed_in) for x in (x1, x2)])
     np.testing.assert_allclose(result.astype(np.float64), reference, rtol=1e-3)
