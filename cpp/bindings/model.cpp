@@ -304,6 +304,10 @@ void init_model(py::module_& m) {
       .def_property_readonly("compiled_metrics", [](const Model& self) {
              return std::make_pair(self.compile_options().metrics, self.compile_options().weighted_metrics);
            })
+      .def("loss_trackers_result", [](const Model& self) { return logs_to_list(self.loss_trackers_result()); })
+      .def("compiled_metrics_result", [](const Model& self) { return logs_to_list(self.compiled_metrics_result()); })
+      .def("reset_loss_tracker", &Model::reset_loss_tracker, py::arg("output"))
+      .def("reset_compiled_metrics", &Model::reset_compiled_metrics)
       .def("fit", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw, py::object validation,
                      const FitOptions& options, const FitHooks& hooks) {
              const Data train = make_data(x, y, sw);

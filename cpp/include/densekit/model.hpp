@@ -100,6 +100,14 @@ struct CompileOptions {
 
 class BatchStream;
 
+// A mean of batch values weighted by their rows (Keras's loss trackers: a Mean metric given the
+// batch size as the sample weight); 0 before any batch.
+struct RunningMean {
+  double total = 0.0, count = 0.0;
+  void add(double value, double rows) { total += value * rows, count += rows; }
+  double result() const { return count > 0.0 ? total / count : 0.0; }
+};
+
 class Model {
  public:
   // Takes a graph (finalizing it); `seed` starts the model's generator (shuffling, dropout).
@@ -176,6 +184,16 @@ class Model {
   Logs test_on_batch(const Data& data);
   // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
   std::vector<float> compute_gradients(const Data& data);
+
+  // Keras's running metrics (model.metrics): the values the last fit, evaluate, train_on_batch
+  // or test_on_batch left (or, from a callback, a running loop's so far), by log key.
+  // The loss trackers: "loss", and "<output>_loss" per output when there are several.
+  Logs loss_trackers_result() const;
+  // The compiled metrics (Keras's CompileMetrics); ValueError before a batch has resolved them.
+  Logs compiled_metrics_result() const;
+  // Zeroes one loss tracker: the total loss (output -1) or output `output`'s.
+  void reset_loss_tracker(int output);
+  void reset_compiled_metrics();
 
   // Data-parallel fit and evaluate over the processes of distribution.communicator (see
   // distribution.hpp); a null communicator (the default) trains in this process alone. fit
@@ -254,7 +272,7 @@ class Model {
   const Data& stream_batch(const Data& batch, const std::vector<std::pair<int64_t, double>>& class_weight,
                            std::vector<float>& weights, Data& weighted);
   void reset_metrics();
-  Logs current_logs() const;
+  Logs current_logs(bool losses = true, bool metrics = true) const;
 
   std::shared_ptr<Graph> graph_;
   Rng rng_;
@@ -281,8 +299,9 @@ class Model {
   // weighted metric that repeats a name becomes "weighted_<name>").
   std::vector<std::vector<std::string>> metric_keys_, weighted_metric_keys_;
   bool resolved_ = false;
-  double loss_total_ = 0.0, loss_count_ = 0.0;
-  std::vector<double> output_loss_total_;
+  // Keras's loss trackers: the total loss, and each output's (reported for several outputs).
+  RunningMean loss_tracker_;
+  std::vector<RunningMean> output_loss_trackers_;
   std::vector<bool> fused_;  // per output: whether its gradient is with respect to its logits
   DataParallel distribution_;
   Rng local_rng_;

@@ -84,7 +84,7 @@ void Model::resolve(const Data& data) {
       weighted_metric_keys_[k].push_back(key);
     }
   }
-  output_loss_total_.assign(outputs.size(), 0.0);
+  output_loss_trackers_.assign(outputs.size(), RunningMean{});
   resolved_ = true;
 }
 
@@ -107,8 +107,8 @@ std::vector<std::pair<std::string, std::string>> Model::probabilities_given_as_l
 }
 
 void Model::reset_metrics() {
-  loss_total_ = loss_count_ = 0.0;
-  std::fill(output_loss_total_.begin(), output_loss_total_.end(), 0.0);
+  loss_tracker_ = RunningMean{};
+  output_loss_trackers_.assign(output_loss_trackers_.size(), RunningMean{});
   for (auto& per_output : metrics_)
     for (auto& m : per_output) m->reset();
   for (auto& per_output : weighted_metrics_)
@@ -168,7 +168,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
                   .value_and_grad<float>(batch.y[k].data, tcols, logits.data ? logits.data : out.data, last, rows,
                                          sample_weight, double(rows), nullptr);
     }
-    output_loss_total_[k] += value * double(batch.rows);
+    output_loss_trackers_[k].add(value, double(batch.rows));
     total += weight * value;
   }
   total += graph_->regularization_penalty(compute_grads) + graph_->activity_penalty(ws);
@@ -176,8 +176,7 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     graph_->backward(ws, fused, &step_rng(), updater, updater ? &update_plan_ : nullptr);
     graph_->add_regularization_gradients();
   }
-  loss_total_ += total * double(batch.rows);
-  loss_count_ += double(batch.rows);
+  loss_tracker_.add(total, double(batch.rows));
   return total;
 }
 
@@ -254,15 +253,15 @@ bool Model::train_step_data_parallel(const Data& local, bool stop) {
 
 void Model::reduce_accumulators() {
   std::vector<double>& state = state_buffer_;
-  state.assign({loss_total_, loss_count_});
-  state.insert(state.end(), output_loss_total_.begin(), output_loss_total_.end());
+  state.assign({loss_tracker_.total, loss_tracker_.count});
+  for (const RunningMean& tracker : output_loss_trackers_) state.insert(state.end(), {tracker.total, tracker.count});
   for (const auto* group : {&metrics_, &weighted_metrics_})
     for (const auto& per_output : *group)
       for (const auto& m : per_output) m->append_state(state);
   distribution_.communicator->allreduce_sum(state.data(), static_cast<int64_t>(state.size()));
   const double* in = state.data();
-  loss_total_ = *in++, loss_count_ = *in++;
-  for (double& total : output_loss_total_) total = *in++;
+  loss_tracker_.total = *in++, loss_tracker_.count = *in++;
+  for (RunningMean& tracker : output_loss_trackers_) tracker.total = *in++, tracker.count = *in++;
   for (const auto* group : {&metrics_, &weighted_metrics_})
     for (const auto& per_output : *group)
       for (const auto& m : per_output) in = m->restore_state(in);
@@ -325,13 +324,13 @@ void add_metric_log(Logs& logs, const std::string& key, const Metric& m) {
 
 }  // namespace
 
-Logs Model::current_logs() const {
+Logs Model::current_logs(bool losses, bool metrics) const {
   Logs logs;
-  const double count = std::max(loss_count_, 1.0);
-  logs.emplace_back("loss", loss_total_ / count);
+  if (losses) logs.emplace_back("loss", loss_tracker_.result());
   const bool multi = metrics_.size() > 1;
   for (size_t k = 0; k < metrics_.size(); ++k) {
-    if (multi && !losses_.empty()) logs.emplace_back(output_names[k] + "_loss", output_loss_total_[k] / count);
+    if (losses && multi && !losses_.empty()) logs.emplace_back(output_names[k] + "_loss", output_loss_trackers_[k].result());
+    if (!metrics) continue;
     for (size_t i = 0; i < metrics_[k].size(); ++i) add_metric_log(logs, metric_keys_[k][i], *metrics_[k][i]);
     for (size_t i = 0; i < weighted_metrics_[k].size(); ++i)
       add_metric_log(logs, weighted_metric_keys_[k][i], *weighted_metrics_[k][i]);
@@ -341,6 +340,42 @@ Logs Model::current_logs() const {
   return logs;
 }
 
+// The running metrics asked for from outside a loop: a loop of another thread is refused (it
+// writes them), one of this thread (a callback) is read as it stands.
+Logs Model::loss_trackers_result() const {
+  const LoopScope scope(*this, "loss_trackers_result");
+  return current_logs(true, false);
+}
+
+Logs Model::compiled_metrics_result() const {
+  const LoopScope scope(*this, "compiled_metrics_result");
+  require_compiled();
+  // Keras builds its CompileMetrics (an empty one too) on the first batch.
+  if (!resolved_)
+    throw ValueError("Cannot get the compiled metrics' results before the model has trained or evaluated on a batch: "
+                     "the metrics are built for the outputs on the first batch.");
+  return current_logs(false, true);
+}
+
+void Model::reset_loss_tracker(int output) {
+  const LoopScope scope(*this, "reset_loss_tracker");
+  if (output < 0) {
+    loss_tracker_ = RunningMean{};
+  } else if (static_cast<size_t>(output) < output_loss_trackers_.size()) {
+    output_loss_trackers_[static_cast<size_t>(output)] = RunningMean{};
+  } else {
+    throw ValueError("reset_loss_tracker: the model has " + std::to_string(output_loss_trackers_.size()) +
+                     " output loss trackers, not " + std::to_string(output + 1) + ".");
+  }
+}
+
+void Model::reset_compiled_metrics() {
+  const LoopScope scope(*this, "reset_compiled_metrics");
+  for (const auto* group : {&metrics_, &weighted_metrics_})
+    for (const auto& per_output : *group)
+      for (const auto& m : per_output) m->reset();
+}
+
 std::vector<float> Model::compute_gradients(const Data& data) {
   const LoopScope scope(*this, "compute_gradients");
   require_compiled();
@@ -348,11 +383,11 @@ std::vector<float> Model::compute_gradients(const Data& data) {
   resolve(data);
   // The loss totals are those of a loop that may be running (a callback asking for gradients):
   // this batch is not one of its batches.
-  const double saved_total = loss_total_, saved_count = loss_count_;
-  const std::vector<double> saved_outputs = output_loss_total_;
+  const RunningMean saved_loss = loss_tracker_;
+  const std::vector<RunningMean> saved_outputs = output_loss_trackers_;
   const Graph::Use use(*graph_, Graph::Use::kWrites);  // until the gradients are copied out
   step_loss(train_ws_, data, true);
-  loss_total_ = saved_total, loss_count_ = saved_count, output_loss_total_ = saved_outputs;
+  loss_tracker_ = saved_loss, output_loss_trackers_ = saved_outputs;
   return std::vector<float>(graph_->grads(), graph_->grads() + graph_->param_count());
 }
 

@@ -17,6 +17,7 @@ import numpy as np
 from densekit import _core, config, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter, data_streams
+from densekit.trainers.running_metrics import RunningMetrics
 from densekit.utils import object_registration
 
 
@@ -77,8 +78,9 @@ def _sorted_logs(logs):
     return {key: _log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
 
 
-class Trainer:
-    """compile / fit / evaluate / predict for Model."""
+class Trainer(RunningMetrics):
+    """compile / fit / evaluate / predict for Model; its running metrics (model.metrics) come
+    from RunningMetrics."""
 
     def __init__(self):
         self._compile_args = None
@@ -495,14 +497,6 @@ class Trainer:
         self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         return self._format_logs(self._core.test_on_batch(xs, ys, sw), return_dict)
-
-    @property
-    def metrics_names(self):
-        """Keras's names of model.metrics: the loss, the compiled metrics, and once the model has
-        run (Keras builds its per-output loss trackers then) each output's loss."""
-        names = ["loss", "compile_metrics"] if self._metric_names else ["loss"]
-        outputs = self._loss_outputs() if self.__dict__.get("_losses_tracked") else []
-        return names + [f"{name}_loss" for name in outputs] if len(outputs) > 1 else names
 
     # --- prediction ---------------------------------------------------------------------------
     def _predict_ready(self, x, batch_size):
