@@ -213,6 +213,68 @@ def test_stop_evaluating_gives_the_logs_of_the_batches_evaluated():
     assert stopped == model.evaluate(x[:32], y[:32], batch_size=16, verbose=0, return_dict=True)
 
 
+def _sets_in_begin(flag, hook):
+    """A callback that sets model.<flag> in <hook>, an on_*_begin hook."""
+    def set_flag(self, logs=None):
+        setattr(self.model, flag, True)
+    return type("StopAtBegin", (keras.callbacks.Callback,), {hook: set_flag})()
+
+
+# Keras reads each flag after every batch, so one set in on_*_begin stops after the first batch
+# (keras/src/backend/tensorflow/trainer.py); here no batch hook was installed to read it.
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_stop_training_in_on_train_begin_stops_after_the_first_batch(verbose, capsys):
+    x, y = data(40)
+    model, alone = small_model(), small_model()
+    alone.set_weights(model.get_weights())
+    history = model.fit(x, y, batch_size=10, epochs=3, shuffle=False, verbose=verbose, validation_data=(x, y),
+                        callbacks=[_sets_in_begin("stop_training", "on_train_begin")])
+    assert history.epoch == [0] and model.optimizer.iterations == 1
+    alone.train_on_batch(x[:10], y[:10])
+    assert history.history["val_loss"] == [alone.evaluate(x, y, verbose=0, return_dict=True)["loss"]]
+    for got, want in zip(model.get_weights(), alone.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_stop_evaluating_and_predicting_in_their_begin_hooks_stop_after_the_first_batch():
+    x, y = data(50)
+    model = small_model()
+    stopped = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True,
+                             callbacks=[_sets_in_begin("stop_evaluating", "on_test_begin")])
+    assert stopped == model.evaluate(x[:16], y[:16], verbose=0, return_dict=True)
+    predicted = model.predict(x, batch_size=16, verbose=0, callbacks=[_sets_in_begin("stop_predicting", "on_predict_begin")])
+    np.testing.assert_array_equal(predicted, model.predict(x, batch_size=16, verbose=0)[:16])
+
+
+def test_each_validation_pass_starts_with_stop_evaluating_unset():
+    x, y = data(64)
+    model = small_model()
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")  # the validation loss stays the same
+    full = model.evaluate(x, y, batch_size=4, verbose=0)
+
+    class Watches(keras.callbacks.Callback):  # makes fit's validation call back after each batch
+        def on_test_batch_end(self, batch, logs=None):
+            pass
+
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[_stop_at("stop_evaluating", "on_test_batch_end", 1)])
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0, validation_data=(x, y), callbacks=[Watches()])
+    assert history.history["val_loss"] == [full]  # the flag the stopped evaluate left did not cut it
+
+    class StopsFirstValidation(keras.callbacks.Callback):
+        passes = 0
+
+        def on_test_begin(self, logs=None):
+            self.passes += 1
+
+        def on_test_batch_end(self, batch, logs=None):
+            if batch == 1 and self.passes == 1:
+                self.model.stop_evaluating = True
+
+    history = model.fit(x, y, batch_size=4, epochs=3, verbose=0, validation_data=(x, y),
+                        callbacks=[StopsFirstValidation()])
+    assert history.history["val_loss"][1:] == [full, full] and history.history["val_loss"][0] != full
+
+
 def test_on_train_end_receives_the_last_epoch_logs():
     x, y = data(40)
     model = small_model()

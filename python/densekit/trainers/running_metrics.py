@@ -11,15 +11,12 @@ validation leaves the validation values, as in Keras.
 
 import numpy as np
 
+from densekit.trainers.loop_hooks import log_value
+
 
 def _result(value):
     """A metric's result as Keras's float32 scalar (or its array, for a metric of several values)."""
     return value if isinstance(value, np.ndarray) else np.float32(value)
-
-
-def _log(value):
-    """A result as the Python value densekit's logs hold (a float, or the metric's array)."""
-    return value if isinstance(value, np.ndarray) else float(value)
 
 
 class LossTracker:
@@ -98,4 +95,4 @@ class RunningMetrics:
         for metric in self.metrics:
             value = metric.result()
             results.update(value if isinstance(value, dict) else {metric.name: value})
-        return {key: _log(value) for key, value in results.items()}
+        return {key: log_value(value) for key, value in results.items()}

@@ -16,7 +16,7 @@ import numpy as np
 
 from densekit import _core, config, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
-from densekit.trainers import compile_utils, data_adapter, data_streams
+from densekit.trainers import compile_utils, data_adapter, data_streams, loop_hooks
 from densekit.trainers.running_metrics import RunningMetrics
 from densekit.utils import object_registration
 
@@ -63,19 +63,6 @@ def _verbose(verbose):
     if verbose not in (0, 1, 2):
         raise ValueError(f"Argument `verbose` must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
     return verbose
-
-
-def _log_value(value):
-    """A log value as Keras's pythonify_logs leaves it: a Python float, or the float32 array of a
-    metric with one value per threshold or class."""
-    return value if isinstance(value, np.ndarray) else float(value)
-
-
-def _sorted_logs(logs):
-    """Keras's pythonified logs (keras/src/utils/python_utils.py, pythonify_logs): every key
-    sorted, an epoch's validation results among the others; values Python floats (or a metric's
-    array)."""
-    return {key: _log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
 
 
 class Trainer(RunningMetrics):
@@ -239,8 +226,8 @@ class Trainer(RunningMetrics):
     def _format_logs(self, logs, return_dict):
         self._losses_tracked = True
         if return_dict:
-            return _sorted_logs(logs)
-        result = [_log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self._loss_outputs())]
+            return loop_hooks.sorted_logs(logs)
+        result = [loop_hooks.log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self._loss_outputs())]
         return result[0] if len(result) == 1 else result
 
     def _structured_outputs(self, outputs):
@@ -258,29 +245,6 @@ class Trainer(RunningMetrics):
         the signal)."""
         return (threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
-
-    def _test_hooks(self, cbl, handle_sigint, in_fit=False):
-        """evaluate's hooks into the C++ loop for the callbacks in ``cbl``: only those some
-        callback implements (the progress bar's batch updates throttled; none for validation
-        inside fit, which the bar does not show)."""
-        hooks = _core.LoopHooks()
-        hooks.handle_sigint = handle_sigint
-        if cbl.implements("on_test_begin") or cbl.implements("on_test_end") or cbl.implements("on_test_batch_end"):
-            hooks.begin = lambda: cbl.on_test_begin()
-            hooks.end = lambda logs: cbl.on_test_end(_sorted_logs(logs))
-        if cbl.implements("on_test_batch_begin"):
-            def batch_begin(batch):
-                cbl.on_test_batch_begin(batch)
-                return bool(getattr(self, "stop_evaluating", False))
-            hooks.batch_begin = batch_begin
-        interval = cbl.batch_end_interval("on_test_batch_end", progbar=not in_fit)
-        if interval is not None:
-            def batch_end(batch, logs):
-                cbl.on_test_batch_end(batch, _sorted_logs(logs))
-                return bool(getattr(self, "stop_evaluating", False))
-            hooks.batch_end = batch_end
-            hooks.batch_end_interval = interval
-        return hooks
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -344,37 +308,10 @@ class Trainer(RunningMetrics):
         handle_sigint = self._handle_sigint()
         options.handle_sigint = handle_sigint
 
-        hooks = _core.FitHooks()
-        hooks.validation = self._test_hooks(cbl, handle_sigint, in_fit=True)
-        last_logs = [None]  # the last epoch's logs, for on_train_end
-
-        def epoch_begin(epoch):
-            cbl.on_epoch_begin(epoch)
-            return bool(self.stop_training)
-
-        def epoch_end(epoch, logs):
-            last_logs[0] = _sorted_logs(logs)
-            cbl.on_epoch_end(epoch, last_logs[0])
-            return bool(self.stop_training)
-
-        if cbl.implements("on_epoch_begin"):  # else no call into Python at epoch begin
-            hooks.epoch_begin = epoch_begin
-        hooks.epoch_end = epoch_end
-        if cbl.implements("on_train_batch_begin"):
-            def batch_begin(epoch, batch):
-                cbl.on_train_batch_begin(batch)
-                return bool(self.stop_training)
-            hooks.batch_begin = batch_begin
-        interval = cbl.batch_end_interval("on_train_batch_end")
-        if interval is not None:
-            def batch_end(epoch, batch, logs):
-                cbl.on_train_batch_end(batch, _sorted_logs(logs))
-                return bool(self.stop_training)
-            hooks.batch_end = batch_end
-            options.batch_hook_interval = interval
-
+        hooks, last_logs = loop_hooks.fit_hooks(self, cbl, options)
         self.stop_training = False
         cbl.on_train_begin()
+        loop_hooks.stop_after_first_batch_if_asked(self, cbl, hooks, options)
         # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
         initial_epoch = self._initial_epoch or initial_epoch
         self._initial_epoch = None
@@ -456,7 +393,7 @@ class Trainer(RunningMetrics):
             raised = None
             try:
                 distribution._bind(self._core, "evaluate")
-                logs = _core.evaluate_stream(self._core, feeder.stream, self._test_hooks(cbl, self._handle_sigint()))
+                logs = _core.evaluate_stream(self._core, feeder.stream, loop_hooks.test_hooks(self, cbl, self._handle_sigint()))
             except BaseException as error:
                 raised = error
                 raise
@@ -476,7 +413,7 @@ class Trainer(RunningMetrics):
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=bar_steps)
         self.stop_evaluating = False
         distribution._bind(self._core, "evaluate")
-        logs = self._core.evaluate(xs, ys, sw, batch_size, self._test_hooks(cbl, self._handle_sigint()))
+        logs = self._core.evaluate(xs, ys, sw, batch_size, loop_hooks.test_hooks(self, cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -530,31 +467,8 @@ class Trainer(RunningMetrics):
             xs = [a[:rows] for a in xs]
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=bar_steps)
-        hooks = _core.LoopHooks()
-        hooks.handle_sigint = self._handle_sigint()
-        out = None
         self.stop_predicting = False
-        if cbl.callbacks:
-            hooks.begin = lambda: cbl.on_predict_begin()
-            hooks.end = lambda logs: cbl.on_predict_end()
-            if cbl.implements("on_predict_batch_begin"):
-                def batch_begin(batch):
-                    cbl.on_predict_batch_begin(batch)
-                    return bool(self.stop_predicting)
-                hooks.batch_begin = batch_begin
-            interval = cbl.batch_end_interval("on_predict_batch_end")
-            if interval is not None:
-                # The callbacks see each batch's rows of the output arrays being filled.
-                rows = len(xs[0])
-                out = [np.empty((rows,) + tuple(self._graph.node_shape(o)), dtype=np.float32)
-                       for o in self._graph.output_nodes]
-
-                def batch_end(batch, logs):
-                    part = [o[batch * batch_size:(batch + 1) * batch_size] for o in out]
-                    cbl.on_predict_batch_end(batch, {"outputs": part[0] if len(part) == 1 else part})
-                    return bool(self.stop_predicting)
-                hooks.batch_end = batch_end
-                hooks.batch_end_interval = interval
+        hooks, out = loop_hooks.predict_hooks(self, cbl, self._handle_sigint(), len(xs[0]), batch_size)
         outputs = self._core.predict(xs, batch_size, hooks, out)
         return self._structured_outputs(outputs)
 
