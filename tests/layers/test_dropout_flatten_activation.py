@@ -228,3 +228,19 @@ def test_activation_spec_values():
     np.testing.assert_allclose(keras.activations.elu(np.array([-1.0])), [-0.63212055], rtol=1e-6)
     np.testing.assert_allclose(keras.activations.gelu(np.array([1.0])), [0.8413447], rtol=1e-6)
     np.testing.assert_allclose(keras.activations.gelu(np.array([1.0]), approximate=True), [0.841192], rtol=1e-5)
+
+
+# Keras refuses Python numbers as a layer's inputs (keras/src/layers/layer.py): a nested list was
+# read as a list of inputs, each a number, and Softmax()([[1., 2., 3., 4.]]) gave four ones.
+@pytest.mark.parametrize("layer", [keras.layers.Softmax, keras.layers.ReLU, lambda: keras.layers.Dropout(0.5),
+                                   keras.layers.Flatten, lambda: keras.layers.Dense(2), keras.layers.Add])
+@pytest.mark.parametrize("inputs", [[[1.0, 2.0, 3.0, 4.0]], 3.0, [np.ones((1, 4)), 2.0]])
+def test_python_numbers_as_inputs_are_refused(layer, inputs):
+    with pytest.raises(ValueError, match="Only input tensors may be passed as positional arguments"):
+        layer()(inputs)
+
+
+def test_arrays_in_lists_are_inputs():
+    a, b = np.ones((2, 3), np.float32), np.full((2, 3), 2.0, np.float32)
+    np.testing.assert_array_equal(keras.layers.Add()([a, b]), a + b)
+    np.testing.assert_allclose(keras.layers.Softmax()(np.array([[1.0, 2.0]], np.float32)), [[0.26894142, 0.7310586]], rtol=1e-6)

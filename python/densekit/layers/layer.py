@@ -13,6 +13,7 @@ a weight through it gets the current values wherever they are.
 """
 
 import json
+import numbers
 import warnings
 
 import numpy as np
@@ -67,6 +68,19 @@ class _EagerRun:
 
     def __init__(self, shapes, core):
         self.shapes, self.core = shapes, core
+
+
+def _check_tensor_inputs(inputs):
+    """Keras takes tensors (arrays) as a layer's inputs, not Python numbers: a nested list of
+    numbers would be read as a list of inputs, each a number (keras/src/layers/layer.py)."""
+    pending = [inputs]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, (list, tuple)):
+            pending.extend(reversed(value))
+        elif isinstance(value, (numbers.Number, str, bytes)) and not isinstance(value, np.generic):
+            raise ValueError("Only input tensors may be passed as positional arguments. The following argument value "
+                             f"should be passed as a keyword argument: {value} (of type {type(value)})")
 
 
 def _flatten_call_inputs(inputs):
@@ -267,6 +281,7 @@ class Layer(SubclassingMixin, WeightsMixin):
 
     # --- calling ----------------------------------------------------------------------------
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        _check_tensor_inputs(inputs)
         if has_own_call(self):
             return self._add_activity_loss(self._call_own(inputs, args, training, kwargs))
         if args or kwargs:
