@@ -116,7 +116,9 @@ void init_model(py::module_& m) {
   py::class_<Graph, std::shared_ptr<Graph>>(m, "Graph")
       .def(py::init<>())
       .def("add_input", &Graph::add_input, py::arg("shape"), py::arg("name"), py::arg("dtype") = "float32")
-      .def("add_layer", &Graph::add_layer, py::arg("layer"), py::arg("inputs"), py::arg("training") = py::none())
+      .def("add_layer", &Graph::add_layer, py::arg("layer"), py::arg("inputs"), py::arg("training") = py::none(),
+           py::arg("training_fixed") = false)
+      .def_property_readonly("has_training_defaults", &Graph::has_training_defaults)
       .def("set_outputs", &Graph::set_outputs)
       .def("set_input_order", &Graph::set_input_order)
       .def("finalize", &Graph::finalize)
@@ -128,10 +130,11 @@ void init_model(py::module_& m) {
       .def_property_readonly("has_added_losses", &Graph::has_added_losses)
       .def_property_readonly("param_count", &Graph::param_count)
       .def_property_readonly("nodes", [](const Graph& g) {
-        py::list out;  // (layer or None, input node ids, per-sample shape, name, training override or None)
+        // (layer or None, input node ids, per-sample shape, name, training flag or None, whether it is fixed)
+        py::list out;
         for (const Node& n : g.nodes())
           out.append(py::make_tuple(n.layer ? py::cast(n.layer) : py::none(), n.inputs, n.shape, n.name,
-                                    n.training ? py::cast(*n.training) : py::none()));
+                                    n.training ? py::cast(*n.training) : py::none(), n.training_fixed));
         return out;
       })
       .def("weight_info", [](const Graph& g, const LayerPtr& layer) {
@@ -374,7 +377,7 @@ void init_model(py::module_& m) {
              for (const auto& a : outs) kept.append(a[py::slice(0, written, 1)].attr("copy")());
              return kept;
            }, py::arg("x"), py::arg("batch_size"), py::arg("hooks") = LoopHooks{}, py::arg("out") = py::none())
-      .def("call", [](Model& self, const Arrays& x, bool training) {
+      .def("call", [](Model& self, const Arrays& x, std::optional<bool> training) {
              std::vector<ConstView> views;
              for (const auto& a : x) views.push_back(view_of(a));
              const Index rows = views.empty() ? 0 : views[0].rows;

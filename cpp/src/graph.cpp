@@ -65,7 +65,8 @@ Shape build_layer(Layer& layer, const std::vector<Shape>& shapes, const std::vec
   }
 }
 
-int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training) {
+int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training,
+                     bool training_fixed) {
   if (finalized_) throw ValueError("Cannot add a layer to a model that is already built.");
   if (!layer) throw ValueError("Cannot add a null layer.");
   check_node_count(nodes_.size());
@@ -87,6 +88,7 @@ int Graph::add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std:
   node.inputs = inputs;
   node.name = layer->name();
   node.training = training;
+  node.training_fixed = training && training_fixed;
   nodes_.push_back(std::move(node));
   names_.emplace(layer->name(), layer.get());
   const int id = static_cast<int>(nodes_.size()) - 1;
@@ -363,9 +365,15 @@ bool Graph::has_added_losses() const {
   return false;
 }
 
-bool Graph::draws_in_inference() const {
+bool Graph::draws_in_inference(bool call_default) const {
   for (const Node& n : nodes_)
-    if (n.layer && (n.layer->draws_in_inference() || n.training.value_or(false))) return true;
+    if (n.layer && (n.layer->draws_in_inference() || node_training(n, false, call_default))) return true;
+  return false;
+}
+
+bool Graph::has_training_defaults() const {
+  for (const Node& n : nodes_)
+    if (n.training && !n.training_fixed) return true;
   return false;
 }
 
@@ -415,7 +423,8 @@ void Graph::reserve(Workspace& ws, Index rows) const {
   ws.rows_ = rows;
 }
 
-void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng) const {
+void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng,
+                    bool call_default) const {
   if (!finalized_) throw ValueError("The model must be built before it runs.");
   if (inputs.size() != inputs_.size())
     throw ValueError("The model expects " + std::to_string(inputs_.size()) + " input(s), but received " +
@@ -425,6 +434,7 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   reserve(ws, rows);
   ws.inputs_ = inputs;
   ws.training_ = training;
+  ws.call_default_ = call_default;
   for (size_t k = 0; k < inputs_.size(); ++k) {
     // A whole-number input holds what Keras's cast to its type leaves (cast_whole_number).
     const WholeNumberCast cast = nodes_[inputs_[k]].cast;
@@ -438,7 +448,7 @@ void Graph::forward(Workspace& ws, const std::vector<ConstView>& inputs, bool tr
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     if (!n.layer) continue;
-    const Context ctx{n.training.value_or(training), rng, false};
+    const Context ctx{node_training(n, training, call_default), rng, false};
     in.clear();
     for (int j : n.inputs) in.push_back(node_output(ws, j));
     auto& b = ws.nodes_[i];
@@ -558,7 +568,7 @@ void Graph::backward(Workspace& ws, const std::vector<bool>& fused, Rng* rng, co
     const Node& n = nodes_[i];
     if (!n.layer) continue;
     // The mode forward ran this node in, so the layer differentiates what it computed.
-    Context ctx{n.training.value_or(ws.training_), rng, false};
+    Context ctx{node_training(n, ws.training_, ws.call_default_), rng, false};
     if (updater && plan && plan->nodes[i]) ctx.updater = updater;
     ctx.write_grad_in = n.inputs.size() == 1 && grad_written_by_consumer(n.inputs[0]);
     for (size_t k = 0; k < outputs_.size(); ++k)

@@ -208,16 +208,17 @@ Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_
   return written;
 }
 
-void Model::call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out) {
+void Model::call(const std::vector<ConstView>& x, Index rows, std::optional<bool> training, const std::vector<float*>& out) {
   const LoopScope scope(*this, "a call of the model");
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
   if (out.size() != outputs.size() || std::count(out.begin(), out.end(), nullptr))
     throw ValueError("call() needs one output buffer per model output, none of them null.");
   const FlushDenormals flush;
-  // In training, BatchNormalization updates its moving statistics: a write.
-  const Graph::Use use(*graph_, training ? Graph::Use::kWrites : Graph::Use::kReads);
-  graph_->forward(train_ws_, x, training, &rng_);
+  // In training, BatchNormalization updates its moving statistics: a write (without a mode, a
+  // node with a training flag may train).
+  const Graph::Use use(*graph_, training.value_or(true) ? Graph::Use::kWrites : Graph::Use::kReads);
+  graph_->forward(train_ws_, x, training.value_or(false), &rng_, !training.has_value());
   for (size_t k = 0; k < outputs.size(); ++k) {
     const ConstView o = graph_->output(train_ws_, static_cast<int>(k));
     std::memcpy(out[k], o.data, sizeof(float) * rows * o.cols);

@@ -18,6 +18,10 @@
 namespace densekit {
 namespace {
 
+// A node's flag that its training mode holds in every call (Node::training_fixed: a subclassed
+// model's traced call). Beside the call's args and kwargs, where Keras's loader does not look.
+constexpr const char* kTrainingFixedKey = "densekit_training_fixed";
+
 // --- functional graphs ---------------------------------------------------------------------
 
 Json tensor_ref(const std::string& layer, int node_index, const Shape& shape) {
@@ -170,10 +174,13 @@ void add_functional_nodes(const Json& layers, Graph& graph, std::map<std::string
         blocked_on[*missing].push_back(i);
         break;
       }
-      const Json kwargs = p.calls[p.next].value("kwargs", Json::object());
+      const Json& call = p.calls[p.next];
+      const Json kwargs = call.value("kwargs", Json::object());
       std::optional<bool> training;
       if (kwargs.is_object() && kwargs.contains("training") && kwargs["training"].is_boolean()) training = kwargs["training"].get<bool>();
-      nodes_of[p.layer->name()].push_back(graph.add_layer(p.layer, inputs, training));
+      const bool fixed = call.is_object() && call.contains(kTrainingFixedKey) && call[kTrainingFixedKey].is_boolean() &&
+                         call[kTrainingFixedKey].get<bool>();
+      nodes_of[p.layer->name()].push_back(graph.add_layer(p.layer, inputs, training, fixed));
       ++p.next;
       produced(p.layer->name(), pass, i);
     }
@@ -245,6 +252,7 @@ Json model_config(const Model& model) {
       node["args"] = Json::array({n.inputs.size() == 1 ? tensors[0] : tensors});
       node["kwargs"] = Json::object();
       if (n.training) node["kwargs"]["training"] = *n.training;
+      if (n.training_fixed) node[kTrainingFixedKey] = true;
       if (!entry_of.count(n.layer.get())) {
         Json entry = wrap(layer_module(*n.layer), n.layer->class_name(), layer_config(*n.layer));
         Json bc = Json::object();

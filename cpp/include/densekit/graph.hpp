@@ -25,10 +25,21 @@ struct Node {
   // float32, each value what Keras's cast to the type makes of it: cast_whole_number).
   std::string dtype = "float32";
   WholeNumberCast cast = WholeNumberCast::None;  // from dtype, once (not every forward)
-  // A layer called with an explicit training flag (Dropout(0.5)(x, training=True)) runs in
-  // that mode whatever the model does; otherwise it follows the model (fit: training).
+  // A layer called with an explicit training flag. In a functional model the flag is the call's
+  // default, as Keras 3 keeps it (keras/src/models/functional.py, operation_fn): a model called
+  // in a mode of its own (fit, evaluate and predict pass one) runs every layer in that mode, a
+  // model called without one (model(x)) runs this layer in the flag's. A flag a subclassed
+  // model's call() passes whatever the model's mode (found by tracing: training_fixed) holds in
+  // every call. Without a flag the layer follows the model (fit: training).
   std::optional<bool> training;
+  bool training_fixed = false;
 };
+
+// Whether a node runs in training mode in a pass in mode `training`; `call_default`: the model
+// was called without a mode (Keras's model(x)), so a node's default flag decides.
+inline bool node_training(const Node& n, bool training, bool call_default) {
+  return n.training && (n.training_fixed || call_default) ? *n.training : training;
+}
 
 // Builds `layer` for inputs of these per-sample shapes (their producers named `input_names`)
 // and returns its output shape; a ValueError names the layer and every input with its shape.
@@ -71,6 +82,7 @@ class Workspace {
   Index capacity_ = 0;
   Index rows_ = 0;
   bool training_ = false;  // the mode of the last forward, which backward differentiates
+  bool call_default_ = false;
 };
 
 // A layer may be shared by several graphs (one layer in two models, or in a model and the
@@ -112,9 +124,10 @@ class Graph : public std::enable_shared_from_this<Graph> {
 
   // Adds a graph input of the given per-sample shape; returns its node id.
   int add_input(const Shape& shape, const std::string& name, const std::string& dtype = "float32");
-  // Applies `layer` to earlier nodes, building it; returns the new node id. `training` fixes the
-  // node's mode (see Node::training).
-  int add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training = std::nullopt);
+  // Applies `layer` to earlier nodes, building it; returns the new node id. `training` and
+  // `training_fixed`: the node's mode (see Node::training).
+  int add_layer(const LayerPtr& layer, const std::vector<int>& inputs, std::optional<bool> training = std::nullopt,
+                bool training_fixed = false);
   void set_outputs(const std::vector<int>& outputs);
   // Reorders the graph inputs (a functional model's `inputs` order); a permutation of input_nodes().
   void set_input_order(const std::vector<int>& inputs);
@@ -161,14 +174,18 @@ class Graph : public std::enable_shared_from_this<Graph> {
   double activity_penalty(const Workspace& ws) const;
   // Whether the graph adds losses of its own (AddLoss ops, activity regularizers).
   bool has_added_losses() const;
-  // Whether an inference pass draws random values: a layer that draws in inference, or one called
-  // with training=True. Otherwise each row's outputs depend on that row alone.
-  bool draws_in_inference() const;
+  // Whether an inference pass draws random values: a layer that draws in inference, or one that
+  // runs in training mode there (node_training). Otherwise each row's outputs depend on that row alone.
+  bool draws_in_inference(bool call_default = false) const;
+  // Whether a node has a default mode that a call without a mode of its own would run it in.
+  bool has_training_defaults() const;
   // w ← constraint(w) for every trainable weight that has a constraint.
   void apply_constraints();
 
-  // Runs every node on `rows` rows of the inputs (graph-input order). The outputs stay in `ws`.
-  void forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng) const;
+  // Runs every node on `rows` rows of the inputs (graph-input order), in mode `training` (each node
+  // as node_training says). The outputs stay in `ws`.
+  void forward(Workspace& ws, const std::vector<ConstView>& inputs, bool training, Rng* rng,
+               bool call_default = false) const;
   ConstView output(const Workspace& ws, int k) const;
   // Zeroes the parameter gradients (except those of the weights `plan` updates in backward)
   // and the node gradients (except those their one consumer writes: grad_written_by_consumer);

@@ -174,8 +174,9 @@ class Model {
   Matrix predict(const Matrix& x, int64_t batch_size = 32) const;
   // One forward pass in training or inference mode (Keras's model(x, training=...)): dropout
   // and noise layers draw from the model's generator and BatchNormalization updates its moving
-  // statistics when training. Not for concurrent use.
-  void call(const std::vector<ConstView>& x, Index rows, bool training, const std::vector<float*>& out);
+  // statistics when training. No mode (Keras's model(x)): inference, but for the layers called
+  // with a training flag (Node::training). Not for concurrent use.
+  void call(const std::vector<ConstView>& x, Index rows, std::optional<bool> training, const std::vector<float*>& out);
   // Raw buffers: `rows` samples of the input size in, rows x output size out.
   void predict(const float* x, size_t rows, float* out) const;
   void save(const std::string& path) const;

@@ -454,7 +454,7 @@ class Layer(SubclassingMixin, WeightsMixin):
         from shapes calls its layers in C++ only)."""
         if self._graph is None or self._core is None:
             return None
-        for layer, inputs, _, _, _ in self._graph.nodes:
+        for layer, inputs, *_ in self._graph.nodes:
             if layer is self._core:
                 return [(None,) + tuple(self._graph.node_shape(i)) for i in inputs]
         return None

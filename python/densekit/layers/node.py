@@ -12,6 +12,10 @@ class Node:
         self.inputs = list(inputs)  # KerasTensors
         self.single = single        # called on one tensor (not a list)
         self.training = training    # None (follow the model), True or False
+        # Whether that flag holds in every call of the model (a subclassed model's call() passes
+        # it whatever its own mode), or is the call's default, which a model called in a mode of
+        # its own replaces (a functional model's, as in Keras 3): C++'s Node::training_fixed.
+        self.training_fixed = False
         self.output = None
         # The nested models whose symbolic call made this node, outermost first: densekit inlines
         # a nested model's layers into the model calling it, and plot_model draws them back as
@@ -62,3 +66,13 @@ def recording():
     finally:
         # By identity: recordings nest, and two of them can hold equal lists.
         del _recorders[next(i for i, r in enumerate(_recorders) if r is nodes)]
+
+
+@contextlib.contextmanager
+def keeping_mode(fixed):
+    """Marks the layer call made inside the block as keeping its training flag in every call
+    (Node.training_fixed), when ``fixed``: a node replayed or rebuilt from one that did."""
+    with recording() as nodes:
+        yield
+    for node in nodes:
+        node.training_fixed = fixed and node.training is not None

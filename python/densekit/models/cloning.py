@@ -6,6 +6,7 @@ model called inside it cloned as one layer (recursively when ``recursive=True``)
 
 from densekit import initializers
 from densekit.layers.input_layer import InputLayer
+from densekit.layers.node import keeping_mode
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.models.functional import Functional
 from densekit.models.model import Model
@@ -127,23 +128,24 @@ def _clone_functional(model, clone_layer, input_tensors, call_function):
             model_call = node.model_calls[0]
             if id(model_call) not in seen:
                 seen.add(id(model_call))
-                units.append((model_call.model, model_call.inputs, model_call.outputs, None, False))
+                units.append((model_call.model, model_call.inputs, model_call.outputs, None, False, False))
         else:
-            units.append((node.layer, node.inputs, [node.output], node.training, node.single))
+            units.append((node.layer, node.inputs, [node.output], node.training, node.training_fixed, node.single))
     while units:  # in dependency order: a nested call can need a tensor made after its first node
         ready = [u for u in units if all(id(t) in tensors for t in u[1])]
         if not ready:
             raise ValueError(f"Cannot clone model '{model.name}': its graph could not be replayed in order.")
         for unit in ready:
             units.remove(unit)
-            layer, inputs, outputs, training, single = unit
+            layer, inputs, outputs, training, training_fixed, single = unit
             args = [tensors[id(t)] for t in inputs]
             kwargs = {} if training is None else {"training": training}
             if isinstance(layer, Model):
                 arg = args[0] if len(args) == 1 else args
             else:
                 arg = args[0] if single else args
-            result = call(clone_layer(layer), arg, **kwargs)
+            with keeping_mode(training_fixed):
+                result = call(clone_layer(layer), arg, **kwargs)
             new_outputs = flatten_structure(result, "outputs")[2]
             if len(new_outputs) != len(outputs):
                 raise ValueError(f"The clone of '{layer.name}' returned {len(new_outputs)} output(s) where the "

@@ -7,6 +7,7 @@ import json
 
 from densekit import _core, layers as layers_module, saving
 from densekit.layers.input_layer import InputLayer
+from densekit.layers.node import keeping_mode
 from densekit.models.model import Model
 from densekit.models.network import Network, pack_structure
 from densekit.saving.serialization_lib import register_model_class
@@ -37,7 +38,7 @@ class Functional(Model):
         Model.__init__(model, name=core.name)
         graph = core.graph
         tensors, wrappers = {}, {}
-        for i, (layer, inputs, shape, name, training) in enumerate(graph.nodes):
+        for i, (layer, inputs, shape, name, training, training_fixed) in enumerate(graph.nodes):
             if layer is None:
                 tensors[i] = InputLayer(shape=tuple(shape), name=name, dtype=graph.node_dtype(i)).output
                 continue
@@ -45,7 +46,8 @@ class Functional(Model):
                 wrappers[id(layer)] = getattr(layers_module, layer.class_name)._wrap(layer)
             wrapper = wrappers[id(layer)]
             args = [tensors[j] for j in inputs]
-            tensors[i] = wrapper(args if wrapper._takes_list else args[0], training=training)
+            with keeping_mode(training_fixed):
+                tensors[i] = wrapper(args if wrapper._takes_list else args[0], training=training)
         structure = {_core.Structure.Tensor: "tensor", _core.Structure.List: "list", _core.Structure.Dict: "dict"}
         ins = [tensors[i] for i in graph.input_nodes]
         outs = [tensors[i] for i in graph.output_nodes]

@@ -304,8 +304,12 @@ class Model(Trainer, WeightsMixin):
     def __call__(self, inputs, training=None, mask=None):
         """On symbolic tensors: applies the model's layers to them (a model used as a layer). On
         arrays: one forward pass in C++ (training=True: dropout active, BatchNormalization on
-        batch statistics, updating its moving ones), returning NumPy."""
-        if not training and mask is None:  # the common eager call, fast
+        batch statistics, updating its moving ones; no training: inference, but for layers called
+        with a training flag), returning NumPy."""
+        # The common eager call, fast: as predict() when no layer has a training flag that a call
+        # without a mode runs it in (Keras's predict passes training=False, which replaces them).
+        inference = not training if training is not None else not self._training_defaults()
+        if inference and mask is None:
             out = self._predict_ready(inputs, None)
             if out is not None:
                 return out
@@ -331,10 +335,18 @@ class Model(Trainer, WeightsMixin):
             call_inputs = self._network.match_inputs(inputs) if self._network is not None else _tensors_in(inputs)
             node_module.mark_model_call(node_module.ModelCall(self, call_inputs, _tensors_in(outputs)), nodes)
             return outputs
-        if not training:
+        if inference:
             return self.predict_on_batch(inputs)
         xs = data_adapter.input_arrays(self, inputs)
-        return self._structured_outputs(self._core.call(xs, True))
+        return self._structured_outputs(self._core.call(xs, None if training is None else True))
+
+    def _training_defaults(self):
+        """Whether a layer has a training flag that a call without a mode runs it in
+        (Graph::has_training_defaults); kept per graph, as a one-row call is microseconds."""
+        graph, cached = self._graph, self.__dict__.get("_defaults_cache")
+        if cached is None or cached[0] is not graph:
+            cached = self._defaults_cache = (graph, graph is not None and graph.has_training_defaults)
+        return cached[1]
 
     def _call_symbolic(self, inputs, training):
         if self._network is not None and not self._traced:

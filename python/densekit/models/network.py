@@ -10,6 +10,7 @@ import collections
 from densekit import _core
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.node import keeping_mode
 
 
 def _describe(tensor):
@@ -152,7 +153,8 @@ class Network:
             if node.is_input:
                 ids[id(node.output)] = graph.add_input(list(node.output.shape[1:]), node.layer.name, node.layer.dtype)
             else:
-                ids[id(node.output)] = graph.add_layer(node.layer._core, [ids[id(t)] for t in node.inputs], node.training)
+                ids[id(node.output)] = graph.add_layer(node.layer._core, [ids[id(t)] for t in node.inputs], node.training,
+                                                       node.training_fixed)
         graph.set_input_order([ids[id(t)] for t in self.inputs])
         graph.set_outputs([ids[id(t)] for t in self.outputs])
         return graph
@@ -165,8 +167,11 @@ class Network:
             if node.is_input:
                 continue
             args = [tensors[id(t)] for t in node.inputs]
-            mode = node.training if node.training is not None else training
-            tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
+            # Keras 3 calls the nested model's layers in the mode it is called in, when it is
+            # called in one; a layer's own flag is a default (unless fixed: Node.training_fixed).
+            mode = node.training if node.training_fixed or training is None else training
+            with keeping_mode(node.training_fixed):
+                tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
         return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])
 
     def match_inputs(self, inputs):

@@ -231,7 +231,7 @@ class Sequential(Model):
         Model.__init__(model, name=core.name)
         naming.auto_name("Functional")  # Keras builds the loaded Sequential's Functional
         nodes = core.graph.nodes
-        _, _, input_shape, input_name, _ = nodes[0]
+        _, _, input_shape, input_name, *_ = nodes[0]
         model._input_layer = InputLayer(shape=tuple(input_shape), name=input_name, dtype=core.graph.node_dtype(0))
         model._layers = [getattr(layers_module, n[0].class_name)._wrap(n[0]) for n in nodes[1:]]
         model._adopt_core(core)

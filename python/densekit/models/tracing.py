@@ -175,9 +175,10 @@ def _reconcile(model, inputs, nodes, outputs, inference_nodes, inference_outputs
         else:
             raise mismatch(f"layer '{node.layer.name}' is called differently")
         if train_mode and not inference_mode:
-            node.training = None  # follows the model
+            node.training, node.training_fixed = None, False  # follows the model
         elif train_mode == inference_mode:
-            node.training = train_mode
+            # call() gives the layer this mode whatever the model's: it holds in fit and predict too
+            node.training, node.training_fixed = train_mode, True
         else:
             raise mismatch(f"layer '{node.layer.name}' runs in inference mode when training and in training mode in "
                            "inference")
