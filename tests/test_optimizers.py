@@ -522,3 +522,15 @@ def test_learning_rate_refuses_a_string():
         with pytest.raises(TypeError, match="learning rate must be a number"):
             assign("0.1")
     assert float(opt.learning_rate) == pytest.approx(0.05, rel=1e-6)
+
+
+def test_learning_rate_and_iterations_print_as_keras_variables():
+    # Keras 3.15.1: print(model.optimizer.learning_rate) shows the variable, not a bare number.
+    optimizer = keras.optimizers.Adam(0.001)
+    assert str(optimizer.learning_rate) == repr(optimizer.learning_rate) == (
+        "<Variable path=adam/learning_rate, shape=(), dtype=float32, value=0.0010000000474974513>")
+    assert f"{optimizer.iterations}" == "<Variable path=adam/iteration, shape=(), dtype=int64, value=0>"
+    lr = optimizer.learning_rate
+    assert (lr.dtype, lr.shape, lr.path) == ("float32", (), "adam/learning_rate")
+    assert f"{lr:.4f}" == "0.0010" and float(lr) == float(np.float32(0.001)) and lr * 2 == 2 * float(lr)
+    assert np.array(lr, dtype=np.float32) == np.float32(0.001) and optimizer.iterations + 1 == 1

@@ -40,7 +40,10 @@ def _check_learning_rate(learning_rate):
 
 class _VariableValue:
     """A Python number read from the optimizer that also answers the methods of the Keras
-    variable it stands for (``.numpy()`` in ``_dtype``, ``.value``, ``.assign(v)``)."""
+    variable it stands for (``.numpy()`` in ``_dtype``, ``.value``, ``.assign(v)``), and prints
+    as it does (keras/src/backend/common/variables.py, Variable.__repr__)."""
+
+    shape = ()
 
     def __new__(cls, value, optimizer=None):
         obj = super().__new__(cls, value)
@@ -54,10 +57,29 @@ class _VariableValue:
     def value(self):
         return self.numpy().item()
 
+    @property
+    def dtype(self):
+        return np.dtype(self._dtype).name
+
+    @property
+    def path(self):
+        return f"{self._optimizer.name}/{self._name}" if self._optimizer is not None else self._name
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.numpy(), dtype=dtype)
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape=(), dtype={self.dtype}, value={self._base.__repr__(self)}>"
+
+    __str__ = __repr__
+
+    def __format__(self, spec):  # a format spec formats the number (Keras's Variable refuses one)
+        return str(self) if not spec else self._base.__format__(self, spec)
+
 
 class LearningRateValue(_VariableValue, float):
     """``optimizer.learning_rate``: the float32 value as a Python float."""
-    _dtype = np.float32
+    _dtype, _base, _name = np.float32, float, "learning_rate"
 
     def assign(self, value):
         self._optimizer.learning_rate = value
@@ -65,7 +87,7 @@ class LearningRateValue(_VariableValue, float):
 
 class IterationsValue(_VariableValue, int):
     """``optimizer.iterations``: the update count, Keras's int64 ``iterations`` variable."""
-    _dtype = np.int64
+    _dtype, _base, _name = np.int64, int, "iteration"
 
     def assign(self, value):
         # An int64 variable in Keras: an integer, not a string or a float that int() would take.
@@ -219,6 +241,6 @@ class Optimizer:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name} learning_rate={self.learning_rate}>"
+        return f"<{type(self).__name__} name={self.name} learning_rate={float(self.learning_rate)}>"
 
 
