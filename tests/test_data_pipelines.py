@@ -113,6 +113,17 @@ def test_a_finite_generator_runs_out_with_keras_warning():
     assert len(history.epoch) == 1
 
 
+def test_a_generator_that_runs_out_within_the_last_epoch_warns():
+    # Keras warns when an epoch gets fewer batches than steps_per_epoch, the last one too (its
+    # bar still counts the steps asked for).
+    x, y = data()
+    steps = ROWS // BATCH  # 6 batches: epochs of 5 leave the second 1
+    m = model()
+    with pytest.warns(UserWarning, match="Your input ran out of data; interrupting training"):
+        history = m.fit((b for b in batches(x, y)), epochs=2, steps_per_epoch=steps - 1, shuffle=False, verbose=0)
+    assert history.epoch == [0, 1] and m.optimizer.iterations == steps
+
+
 def test_the_queue_bounds_how_far_the_producer_runs_ahead():
     x, y = data()
     made = [0]

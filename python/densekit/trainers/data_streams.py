@@ -116,6 +116,7 @@ class Source:
                 item = next(self.data)
             except StopIteration:
                 self.exhausted = True
+                self.ran_short = self.ran_short or (self.steps is not None and taken < self.steps)
                 return
             yield item
             taken += 1
