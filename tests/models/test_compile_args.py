@@ -10,6 +10,9 @@ import pytest
 import densekit as keras
 from densekit import _core, layers
 
+# frozen() trains nothing, so its weights stay put for the class-weight checks; Keras warns of that.
+pytestmark = pytest.mark.filterwarnings("ignore:The model does not have any trainable weights")
+
 
 def two_outputs():
     x = keras.Input((3,), name="x")

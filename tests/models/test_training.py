@@ -2,6 +2,7 @@
 
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -455,3 +456,25 @@ def test_to_categorical_and_set_random_seed():
             keras.utils.set_random_seed(seed)
     keras.utils.set_random_seed(2**32 - 1)
     keras.utils.set_random_seed(np.int64(5))
+
+
+def test_fit_warns_once_when_nothing_trains():
+    # Keras 3.15.1 warns at its first train step after compile(); the warning points at the call.
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dropout(0.5)(inputs))
+    model.compile("sgd", "mse")
+    x = np.ones((8, 3), np.float32)
+    with pytest.warns(UserWarning, match="The model does not have any trainable weights.") as caught:
+        model.fit(x, x, verbose=0)
+    assert [w.filename for w in caught] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(x, x, verbose=0)
+        model.train_on_batch(x, x)
+        trained = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+        trained.compile("sgd", "mse")
+        trained.fit(x, x, verbose=0)
+    trained.layers[0].trainable = False
+    with pytest.warns(UserWarning, match="trainable` state has changed") as caught:
+        trained.fit(x, x, verbose=0)
+    assert [w.filename for w in caught] == [__file__]

@@ -122,12 +122,15 @@ class Trainer(RunningMetrics):
         """Keras builds its train function at the first step after compile(), with the layers'
         trainable state of that moment: a change made before it applies, one made after it only
         once compile() is called again (with a warning)."""
+        first_step = not self.__dict__.get("_stepped_since_compile", False)
         if self._core is not None and self._core.trainable_changed_since_compile:
-            if not self.__dict__.get("_stepped_since_compile", False):
+            if first_step:
                 self._apply_compile()
             else:
                 warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes "
                               "effect only after calling `compile()` again.", UserWarning, stacklevel=stacklevel + 1)
+        if first_step and not self.trainable_weights:  # as Keras's first train step after compile()
+            warnings.warn("The model does not have any trainable weights.", UserWarning, stacklevel=stacklevel + 1)
         self._stepped_since_compile = True
 
     def _apply_compile(self):
@@ -269,7 +272,7 @@ class Trainer(RunningMetrics):
         self._trace_for_targets(ys)
         n = len(xs[0])
         sw = data_adapter.sample_weights(sample_weight)
-        self._take_trainable_state(stacklevel=3)
+        self._take_trainable_state(stacklevel=2)
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
