@@ -27,15 +27,23 @@ CARDINALITY = "Data cardinality is ambiguous"
     lambda m, x, y: m.fit(x, y, steps_per_epoch=2, verbose=0),
     lambda m, x, y: m.evaluate(x, y, verbose=0),
     lambda m, x, y: m.predict(x, verbose=0),
-    lambda m, x, y: m.predict_on_batch(x),
-    lambda m, x, y: m(x),
     lambda m, x, y: m(x, training=True),
     lambda m, x, y: m.train_on_batch(x, y),
     lambda m, x, y: m.test_on_batch(x, y),
-], ids=["fit", "fit_steps", "evaluate", "predict", "predict_on_batch", "call", "call_training", "train_on_batch", "test_on_batch"])
-def test_empty_data_is_refused_everywhere(call):
+], ids=["fit", "fit_steps", "evaluate", "predict", "call_training", "train_on_batch", "test_on_batch"])
+def test_empty_data_is_refused_where_keras_fails_or_does_nothing(call):
     with pytest.raises(ValueError, match=EMPTY):
         call(model(), np.zeros((0, 3), "float32"), np.zeros((0, 1), "float32"))
+
+
+def test_an_empty_batch_gives_empty_outputs_as_in_keras():
+    # Keras 3.15.1: predict_on_batch, model(x) and eager layer calls return (0, ...) arrays.
+    m, empty = model(), np.zeros((0, 3), "float32")
+    for out in (m.predict_on_batch(empty), m(empty), keras.layers.Dense(2)(empty), keras.layers.ReLU()(empty)):
+        assert out.dtype == np.float32 and out.shape[0] == 0
+    assert m(empty).shape == (0, 1) and keras.layers.Dense(2)(empty).shape == (0, 2)
+    with pytest.raises(ValueError, match="incompatible"):
+        m.predict_on_batch(np.zeros((0, 4), "float32"))  # its shape is still checked
 
 
 def test_lengths_that_differ_are_refused():

@@ -354,6 +354,9 @@ class Layer(SubclassingMixin, WeightsMixin):
         if self._eager is None or self._eager.shapes != shapes:
             self._make_eager_graph(shapes)
         self._record_build_input([a.shape for a in arrays], self._takes_list)  # with the batch, as Keras's eager call
+        if not len(arrays[0]):  # an empty batch: an empty output, as Keras gives
+            graph = self._eager.core.graph
+            return np.zeros((0,) + tuple(graph.node_shape(graph.output_nodes[0])), np.float32)
         return self._eager.core.call(arrays, bool(training))[0]
 
     def _make_eager_graph(self, shapes):

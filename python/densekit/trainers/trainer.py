@@ -504,4 +504,8 @@ class Trainer(RunningMetrics):
         if out is not None:
             return out
         xs = data_adapter.input_arrays(self, x)
-        return self._structured_outputs(self._core.predict(xs, max(1, len(xs[0]))))  # empty: refused in C++
+        if not any(len(a) for a in xs):  # an empty batch: empty outputs, as Keras gives (predict refuses one)
+            graph = self._graph
+            return self._structured_outputs([np.zeros((0,) + tuple(graph.node_shape(o)), np.float32)
+                                             for o in graph.output_nodes])
+        return self._structured_outputs(self._core.predict(xs, max(1, len(xs[0]))))
