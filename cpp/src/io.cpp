@@ -124,7 +124,6 @@ std::vector<Buffer> run_probe(const Model& model, const std::vector<Buffer>& inp
   for (size_t k = 0; k < inputs.size(); ++k)
     views.push_back({inputs[k].data(), kProbeRows, shape_size(g.shape(g.input_nodes()[k]))});
   std::vector<Buffer> outputs;
-  std::vector<float*> out;
   for (int node : g.output_nodes()) outputs.emplace_back(static_cast<size_t>(kProbeRows * shape_size(g.shape(node))));
   // predict's pass, with a generator of its own (predict seeds each call afresh): a model that
   // draws in inference gives the same probe outputs when saved and when loaded.

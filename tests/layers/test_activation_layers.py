@@ -78,3 +78,10 @@ def test_config_round_trip_and_model_json(cls, kwargs):
         clone.set_weights(model.get_weights())
     data = np.random.default_rng(1).normal(size=(3, 4))
     np.testing.assert_array_equal(clone.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+def test_prelu_gives_positive_zeros_as_keras_sums_them():
+    # Keras computes relu(x) - alpha * relu(-x): a zero alpha, or x = -0.0, gives +0.0.
+    out = layers.PReLU()(np.array([[-2.0, -0.0, 0.0, 3.0]], np.float32))  # alpha starts at zero
+    np.testing.assert_array_equal(out, [[0.0, 0.0, 0.0, 3.0]])
+    assert not np.signbit(out).any()

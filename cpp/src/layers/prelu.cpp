@@ -44,8 +44,8 @@ void PReLU::forward(const std::vector<ConstView>& in, View out, View scratch, co
   for (Index r = 0; r < in[0].rows; ++r)
     for (Index j = 0; j < cols; ++j) {
       const float x = in[0].data[r * cols + j];
-      // relu(x) − alpha·relu(−x)
-      out.data[r * cols + j] = x > 0.0f ? x : alpha_[alpha_of_[j]] * x;
+      // relu(x) − alpha·relu(−x), as Keras sums it: a zero product is +0 (0 + −0), never −0
+      out.data[r * cols + j] = x > 0.0f ? x : alpha_[alpha_of_[j]] * x + 0.0f;
     }
 }
 
