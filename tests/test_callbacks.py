@@ -3,6 +3,7 @@ that per-batch Python calls happen only when a callback needs them. The built-in
 test_callbacks_builtin.py."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -438,3 +439,19 @@ def test_an_exception_in_a_predict_hook_propagates_unchanged(hook):
         model.predict(x, batch_size=8, verbose=0, callbacks=[keras.callbacks.LambdaCallback(**{hook: raise_it})])
     assert info.value is error
     assert model.predict(x, verbose=0).shape == (40, 1)
+
+
+def test_stop_training_set_from_another_thread_stops_fit_after_the_batch_in_progress():
+    # No callback reads the flag here: the C++ loop reads it after every batch (a timer or a
+    # stop button may set it, as in Keras).
+    x, y = data(64)
+    model = small_model()
+    timer = threading.Timer(0.2, lambda: setattr(model, "stop_training", True))
+    timer.start()
+    try:
+        history = model.fit(x, y, batch_size=8, epochs=200_000, verbose=0)
+    finally:
+        timer.cancel()
+    assert 0 < len(history.epoch) < 200_000 and model.stop_training
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)  # the next fit starts with the flag cleared
+    assert len(model.history.epoch) == 2 and not model.stop_training

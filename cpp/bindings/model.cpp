@@ -311,6 +311,7 @@ void init_model(py::module_& m) {
       .def("compiled_metrics_result", [](const Model& self) { return logs_to_list(self.compiled_metrics_result()); })
       .def("reset_loss_tracker", &Model::reset_loss_tracker, py::arg("output"))
       .def("reset_compiled_metrics", &Model::reset_compiled_metrics)
+      .def_property("stop_training", &Model::stop_requested, &Model::set_stop_training)
       .def("fit", [](Model& self, const Arrays& x, const Arrays& y, const Weights& sw, py::object validation,
                      const FitOptions& options, const FitHooks& hooks) {
              const Data train = make_data(x, y, sw);

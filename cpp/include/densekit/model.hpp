@@ -181,6 +181,14 @@ class Model {
   void predict(const float* x, size_t rows, float* out) const;
   void save(const std::string& path) const;
 
+  // Keras's model.stop_training: set from any thread (a callback, a timer, a stop button), it
+  // ends fit after the batch in progress and that epoch's validation. fit leaves it set; the
+  // caller clears it before the next fit (Python's fit does, as Keras's).
+  void set_stop_training(bool stop) {
+    if (stop_training_) stop_training_->store(stop, std::memory_order_relaxed);  // (a moved-from model: none)
+  }
+  bool stop_requested() const { return stop_training_ && stop_training_->load(std::memory_order_relaxed); }
+
   Logs train_on_batch(const Data& data, const std::vector<std::pair<int64_t, double>>& class_weight = {});
   Logs test_on_batch(const Data& data);
   // d(total loss)/d(params) on one batch, without updating (the flat gradient buffer).
@@ -282,6 +290,7 @@ class Model {
   uint64_t predict_seed_ = 0;
   int64_t predict_chunk_rows(int64_t batch_size) const;
   std::unique_ptr<std::atomic<uint64_t>> predict_calls_ = std::make_unique<std::atomic<uint64_t>>(0);
+  std::unique_ptr<std::atomic<bool>> stop_training_ = std::make_unique<std::atomic<bool>>(false);  // (movable)
   std::vector<Segment> compiled_segments_;
   UpdatePlan update_plan_;  // for compiled_segments_
   Buffer repeated_grad_;    // the loss gradient of an output node listed twice, before it is added

@@ -58,6 +58,7 @@ void Model::fit(BatchStream& train, BatchStream* validation, const FitOptions& o
       if (!trained) build_optimizer(), trained = true;
       if (hooks.batch_begin) stop = hooks.batch_begin(epoch, step) || stop;
       train_step(batch);
+      stop = stop || stop_requested();
       // The step count is unknown: the last batch's call is not forced (-1 never matches).
       if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, -1, stop))
         stop = hooks.batch_end(epoch, step, current_logs()) || stop;
@@ -71,7 +72,7 @@ void Model::fit(BatchStream& train, BatchStream* validation, const FitOptions& o
     }
     check_interrupt();
     if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
-    if (stop) break;
+    if (stop || stop_requested()) break;
   }
   check_interrupt();
   if (trained) {

@@ -275,6 +275,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
         // them before this one (the flag travels with the gradients).
         break;
       }
+      stop = stop || stop_requested();
       // This epoch's batches: fewer than epoch_steps when the pass runs out first.
       const int64_t epoch_batches = std::min(epoch_steps, step + 1 + (steps - position));
       if (hooks.batch_end && options.batch_hook_interval >= 0.0 && throttle.due(step, epoch_batches, stop))
@@ -297,6 +298,7 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     if (comm) stop = any_process(*comm, stop || (options.handle_sigint && SigintGuard::requested()));
     check_interrupt();
     if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
+    stop = stop || stop_requested();
     if (comm) stop = any_process(*comm, stop);
     if (stop) break;
   }

@@ -4,9 +4,10 @@ FitHooks and LoopHooks), and the logs as the callbacks see them.
 A hook is installed only where some callback does something, so a loop without callbacks never
 calls into Python. Keras reads ``stop_training`` / ``stop_evaluating`` / ``stop_predicting`` after
 every batch (keras/src/backend/tensorflow/trainer.py): a flag set by any callback, in
-``on_*_begin`` too, stops the loop after the batch in progress. Each hook returns the flag, and
-where the only callback that can set it runs before the first batch, a hook reads it after that
-batch alone.
+``on_*_begin`` too, stops the loop after the batch in progress. ``stop_training`` lives in C++
+(Trainer.stop_training), which reads it after every batch; for the other two each hook returns
+the flag, and where the only callback that can set it runs before the first batch, a hook reads
+it after that batch alone.
 """
 
 import math
@@ -91,16 +92,6 @@ def fit_hooks(model, cbl, options):
         hooks.batch_end = batch_end
         options.batch_hook_interval = interval
     return hooks, last_logs
-
-
-def stop_after_first_batch_if_asked(model, cbl, hooks, options):
-    """After on_train_begin: a stop_training it set ends the fit after the first batch (and that
-    epoch's validation and on_epoch_end), as in Keras, where fit_hooks installed no batch hook to
-    read it."""
-    batch_hooks = cbl.implements("on_train_batch_begin") or cbl.batch_end_interval("on_train_batch_end") is not None
-    if model.stop_training and not batch_hooks:
-        hooks.batch_end = lambda epoch, batch, logs: bool(model.stop_training)
-        options.batch_hook_interval = math.inf
 
 
 def predict_hooks(model, cbl, handle_sigint, rows, batch_size):

@@ -80,6 +80,19 @@ class Trainer(RunningMetrics):
         self._initial_epoch = None  # set by BackupAndRestore to resume an interrupted fit
         self._metric_directions = {}
 
+    @property
+    def stop_training(self):
+        return self.__dict__.get("_stop_training", False)
+
+    @stop_training.setter
+    def stop_training(self, value):
+        """Kept in the C++ model too, which reads it after every batch: set from a callback or
+        from another thread, it stops fit after the batch in progress, as in Keras."""
+        self.__dict__["_stop_training"] = value
+        core = self.__dict__.get("_core")
+        if core is not None:
+            core.stop_training = bool(value)
+
     # --- compile ------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
@@ -314,7 +327,6 @@ class Trainer(RunningMetrics):
         hooks, last_logs = loop_hooks.fit_hooks(self, cbl, options)
         self.stop_training = False
         cbl.on_train_begin()
-        loop_hooks.stop_after_first_batch_if_asked(self, cbl, hooks, options)
         # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
         initial_epoch = self._initial_epoch or initial_epoch
         self._initial_epoch = None
