@@ -475,3 +475,27 @@ def test_keras_opens_densekits_archives_with_the_same_predictions(expected, tmp_
         diff, iterations, skipped = results[path]
         assert diff <= 1e-5, (path, diff)
         assert iterations == expect[path] and not skipped, (path, skipped)
+
+
+def test_save_weights_refuses_a_keras_model_name(tmp_path):
+    # Keras 3.15.1 raises too: a .keras file holds a whole model (densekit wrote its own weights file there).
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.h5`.*model\.save\(\)"):
+        model.save_weights(tmp_path / "w.keras")
+    assert not (tmp_path / "w.keras").exists()
+
+
+def test_load_weights_says_the_model_keeps_its_optimizer_when_the_files_does_not_fit(tmp_path):
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    trained = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    trained.compile("adam", "mse")
+    trained.fit(x, y, verbose=0)
+    trained.save_weights(tmp_path / "w.weights.h5")
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    other.compile("rmsprop", "mse")
+    other.fit(x, y, epochs=3, verbose=0)
+    with pytest.warns(UserWarning, match="do not match the model's RMSprop optimizer .*the model keeps its "
+                                         "optimizer's own state"):
+        other.load_weights(tmp_path / "w.weights.h5")
+    assert other.optimizer.iterations == 3
+    np.testing.assert_array_equal(other.get_weights()[0], trained.get_weights()[0])

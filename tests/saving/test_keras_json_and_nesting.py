@@ -102,7 +102,7 @@ def test_a_compile_config_without_an_optimizer_compiles_with_rmsprop_as_keras_do
         loaded = keras.models.load_model(tmp_path / "m.keras")
     assert type(loaded.optimizer).__name__ == "RMSprop"
     # Adam's saved variables do not fit RMSprop: a fresh optimizer, with Keras's kind of warning
-    assert any("optimizer variables do not match a RMSprop optimizer" in str(w.message) for w in caught)
+    assert any("optimizer variables do not match the model's RMSprop optimizer" in str(w.message) for w in caught)
     x = np.ones((2, 4), "float32")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 

@@ -86,7 +86,7 @@ def _by_position(keras_weights, expected, layer_order, source):
     return dict(zip(expected, filled))
 
 
-def _optimizer_state(compile_config, paths, keras_vars, template, source):
+def _optimizer_state(compile_config, paths, keras_vars, template, source, outcome="it is compiled with a fresh optimizer"):
     """(native optimizer tensors, learning rate or None); empty (a fresh optimizer, with a
     warning, as Keras warns) when the file's variables do not fit this optimizer and model.
     Each variable is checked against its weight in ``template`` before it is read."""
@@ -95,9 +95,9 @@ def _optimizer_state(compile_config, paths, keras_vars, template, source):
     shapes = {name: array.shape for name, array in template.items()}
     state = keras_optimizer_state.to_native(class_name, config, paths, keras_vars, shapes, source)
     if state is None:
-        warnings.warn(f"{source}: its {len(keras_vars)} optimizer variables do not match a {class_name} optimizer "
-                      f"of this model ({len(keras_optimizer_state.keras_order(class_name, config, paths))} "
-                      "expected); the model is compiled with a fresh optimizer.", UserWarning, stacklevel=4)
+        warnings.warn(f"{source}: its {len(keras_vars)} optimizer variables do not match the model's {class_name} "
+                      f"optimizer ({len(keras_optimizer_state.keras_order(class_name, config, paths))} expected); "
+                      f"{outcome}.", UserWarning, stacklevel=4)
         return {}, None
     return state
 
@@ -205,7 +205,8 @@ def _load_weights_file(core, weights_file, own, serialized, source, skip_mismatc
             compile_config = json.loads(metadata["compile_config"])
             paths = keras_layout.trainable_paths(core, serialized)
             try:
-                state, learning_rate = _optimizer_state(compile_config, paths, optimizer_vars, template, source)
+                state, learning_rate = _optimizer_state(compile_config, paths, optimizer_vars, template, source,
+                                                        "the model keeps its optimizer's own state")
             except keras_optimizer_state.SlotShapeError:
                 if not skipped:
                     raise

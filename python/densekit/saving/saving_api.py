@@ -112,6 +112,10 @@ def save_weights(model, filepath, overwrite=True, warn=True, native=False):
     """Writes the weights (and the optimizer state): Keras's layout for a ``.weights.h5`` path,
     densekit's format otherwise (or always, with ``native=True``)."""
     path = _path(filepath)
+    if path.endswith(".keras") and not native:  # Keras refuses it too: the name promises a whole model
+        raise ValueError("The filename must end in `.weights.h5` for Keras's weights file (or another suffix for "
+                         "densekit's): a `.keras` file holds a whole model, which model.save() writes. Received: "
+                         f"filepath={path}")
     _require_built(model)
     keras_layout = path.endswith(".weights.h5") and not native
 
