@@ -148,6 +148,7 @@ Shape with_rows(Index rows, const Shape& shape) {
 // --- writing -------------------------------------------------------------------------------
 
 std::string encode(const Model& model, bool weights_only) {
+  const auto compile_state = model.hold_compile_state();  // (compile() on another thread waits)
   const Graph& g = model.graph();
   const Graph::Use use(g, Graph::Use::kReads);  // a model sharing layers with it may be training
   std::vector<TensorOut> tensors;

@@ -74,6 +74,7 @@ void Model::compile(std::shared_ptr<Optimizer> optimizer, const CompileArgs& arg
   // as in Keras; with none of those either there is nothing to minimise.
   if (options.losses.empty() && !graph_->has_added_losses())
     throw ValueError("No loss to compute. Provide a `loss` argument in `compile()`.");
+  const auto hold = hold_compile_state();
   compiled_segments_ = graph_->trainable_segments();
   update_plan_ = graph_->plan_updates_in_backward(compiled_segments_);
   optimizer_ = std::move(optimizer);
@@ -91,10 +92,7 @@ Optimizer& Model::optimizer() {
 // count to the second's weights whenever the sizes match; Keras refuses it too, at the first
 // training step, whichever model trained first keeping the optimizer.
 void Model::build_optimizer() {
-  if (!optimizer_->built()) {
-    optimizer_->build(graph_->param_count(), compiled_segments_, graph_);
-    return;
-  }
+  if (optimizer_->build_once(graph_->param_count(), compiled_segments_, graph_)) return;
   if (!optimizer_->built_for(graph_))
     throw ValueError("This optimizer was built for another model's variables (or for this model's before its layers "
                      "changed): an optimizer can only be used for the variables it was originally built with. Create "
@@ -123,6 +121,7 @@ Model::LoopScope::LoopScope(const Model& model, const char* what, Entry entry) :
     throw Error(std::string("Cannot run ") + what + " while this model runs fit, evaluate, train_on_batch, "
                 "test_on_batch or a call (from a callback): it would change what the running loop computes with.");
   if (owner_.depth == 0 || owner_.process != process) owner_.process = process, owner_.thread = me, owner_.depth = 0;
+  nested_ = owner_.depth > 0;
   ++owner_.depth;
 }
 

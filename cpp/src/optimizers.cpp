@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <cctype>
 #include <cmath>
 
@@ -128,6 +129,14 @@ void Optimizer::set_iterations(int64_t it) {
     throw ValueError("The iteration count must be a non-negative integer that fits in 64 bits. Received: " +
                      std::to_string(it));
   raw_iterations_ = n > 0 ? it * n : it;
+}
+
+bool Optimizer::build_once(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner) {
+  static std::mutex building;  // builds are rare: once per optimizer and model
+  const std::lock_guard<std::mutex> lock(building);
+  if (built_) return false;
+  build(size, std::move(segments), std::move(owner));
+  return true;
 }
 
 void Optimizer::build(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner) {

@@ -379,7 +379,10 @@ std::string initializer_config_json(const Initializer& initializer) { return ini
 std::string regularizer_config_json(const Regularizer& regularizer) { return regularizer_config(regularizer).dump(); }
 std::string constraint_config_json(const Constraint& constraint) { return constraint_config(constraint).dump(); }
 
-std::string model_config_json(const Model& model) { return model_config(model).dump(); }
+std::string model_config_json(const Model& model) {
+  const auto compile_state = model.hold_compile_state();
+  return model_config(model).dump();
+}
 
 std::shared_ptr<Model> model_from_config_json(const std::string& json, bool compile) {
   try {

@@ -37,7 +37,7 @@ def programs(tmp_path_factory):
     return {name: os.path.join(examples, name) for name in ("predict", "train_xor")} | \
         {name: os.path.join(tests, name) for name in ("predict_threads", "api_errors", "functional_train",
                                                       "shared_layer", "resume_training", "api_misuse",
-                                                      "api_misuse_layers")}
+                                                      "api_misuse_layers", "api_misuse_loops")}
 
 
 @pytest.fixture
@@ -222,6 +222,38 @@ def test_cpp_api_misuse_gives_errors_not_crashes(programs, tmp_path):
     assert lines["a name with a slash"] == ("ValueError: Argument `name` must be a string and cannot contain character "
                                             "`/`. Received: name=a/b (of type <class 'str'>)")
     assert lines["torn predictions"] == "0"
+
+
+def test_cpp_api_misuse_around_loops_gives_errors_not_crashes(programs, tmp_path):
+    """tests/cpp/api_misuse_loops.cpp (also under the sanitizers). Before: set_distribution from a
+    fit or evaluate hook freed the communicator the loop used, a rank outside the communicator
+    wrote out of bounds, save racing compile on another thread corrupted the heap, one optimizer
+    in two models fitted at once raced its build, a null batch pushed crashed, fit hung on a stream
+    its producer closed, and the graph's own calls on a workspace that never ran read nothing."""
+    result = subprocess.run([programs["api_misuse_loops"], str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
+    for case in ("set_distribution in a fit hook", "set_distribution in an evaluate hook"):
+        assert lines[case].startswith("Error: set_distribution() cannot change the distribution while"), case
+    assert lines["the same distribution in a fit hook"] == "ok"
+    assert lines["a rank outside the communicator"] == ("ValueError: set_distribution(): the communicator's rank 5 is "
+                                                        "not one of its 1 processes.")
+    assert lines["a negative rank"].startswith("ValueError: set_distribution(): the communicator's rank -1")
+    assert lines["save while another thread compiles"] == lines["the last save loads"] == "ok"
+    assert lines["one optimizer, two models at once"] == "one trains"
+    assert lines["push of a null input"] == "ValueError: BatchStream::push: input 0 has no data (a null pointer)."
+    assert lines["push of a negative width"] == "ValueError: BatchStream::push: input 0 has a negative width."
+    assert lines["fit on a stream its producer closed"] == "ended" and lines["that fit's outcome"] == "ok"
+    moved = "Error: This model was moved from: it has no graph left. Use the model it was moved to."
+    assert lines["moved-from probabilities_given_as_logits"] == moved
+    assert lines["moved-from stop_training"] == "ok"
+    never = "ValueError: This workspace has not run this graph's forward pass."
+    for call in ("output", "output_grad", "backward"):
+        assert lines[f"{call} of a workspace that never ran"] == never, call
+    assert lines["forward without a generator"].startswith("ValueError: Graph::forward needs a random generator")
+    for case in ("forward of the wrong width", "forward of a null input"):
+        assert lines[case] == "ValueError: Graph::forward: input 0 is not 4 rows of 3 values.", case
+    assert lines["forward of the right input"] == "ok"
 
 
 def test_predict_from_python_threads_with_the_gil_released(saved_model):

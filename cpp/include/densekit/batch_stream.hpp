@@ -38,10 +38,12 @@ class BatchStream {
   // The producer failed: the consumer's next() throws ValueError with this message.
   void fail(const std::string& message);
 
-  // Consumer side: the next batch of the current epoch, or null where the epoch's data ends.
-  // The batch stays valid until the next call.
+  // Consumer side: the next batch of the current epoch, or null where the epoch's data ends
+  // (and, once the stream is closed, where the data ends: fit stops). The batch stays valid
+  // until the next call.
   const Data* next();
-  // No more batches are wanted; wakes a producer waiting for room.
+  // No more batches are wanted, or will come: wakes a producer waiting for room and a consumer
+  // waiting for a batch. Either side may call it.
   void close();
 
  private:

@@ -80,6 +80,7 @@ class Workspace {
   std::vector<ConstView> in_;
   std::vector<View> grad_in_;
   Index capacity_ = 0;
+  const void* graph_ = nullptr;  // the graph whose buffers these are (its last forward's)
   Index rows_ = 0;
   bool training_ = false;  // the mode of the last forward, which backward differentiates
   bool call_default_ = false;
@@ -217,6 +218,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
 
  private:
   void reserve(Workspace& ws, Index rows) const;
+  // ValueError unless `ws` holds this graph's last forward pass.
+  void require_ran(const Workspace& ws) const;
   // Whether node j's gradient comes whole from one layer that writes it (Layer::writes_grad_in):
   // it is then not zeroed before backward, which saves a pass over it and the consumer's read of
   // the zeros (W5: 4 MB a step).

@@ -147,6 +147,12 @@ class Model {
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
   const CompileOptions& compile_options() const { return compile_; }
+  // Holds compile()'s settings and optimizer still while they are read (a save on one thread
+  // while another compiles); compile() takes the same lock to replace them.
+  std::unique_lock<std::recursive_mutex> hold_compile_state() const {
+    graph();  // (a moved-from model has no lock)
+    return std::unique_lock<std::recursive_mutex>(*compile_mutex_);
+  }
   // The cross-entropies (losses and metrics) compiled with from_logits=True for an output that a
   // softmax or sigmoid produced, which read that activation's logits all the same
   // (Loss::reads_logits), with the activation Keras on TensorFlow names when it warns of them
@@ -234,9 +240,12 @@ class Model {
     ~LoopScope();
     LoopScope(const LoopScope&) = delete;
     LoopScope& operator=(const LoopScope&) = delete;
+    // Whether a loop of the same thread was running when this scope began (a callback's call).
+    bool nested() const { return nested_; }
 
    private:
     LoopOwner& owner_;
+    bool nested_ = false;
   };
   std::unique_ptr<LoopOwner> loop_owner_ = std::make_unique<LoopOwner>();
   static LoopOwner& loop_owner(const Model& model);
@@ -291,6 +300,7 @@ class Model {
   int64_t predict_chunk_rows(int64_t batch_size) const;
   std::unique_ptr<std::atomic<uint64_t>> predict_calls_ = std::make_unique<std::atomic<uint64_t>>(0);
   std::unique_ptr<std::atomic<bool>> stop_training_ = std::make_unique<std::atomic<bool>>(false);  // (movable)
+  std::unique_ptr<std::recursive_mutex> compile_mutex_ = std::make_unique<std::recursive_mutex>();
   std::vector<Segment> compiled_segments_;
   UpdatePlan update_plan_;  // for compiled_segments_
   Buffer repeated_grad_;    // the loss gradient of an output node listed twice, before it is added

@@ -78,6 +78,9 @@ class Optimizer {
   // holds that buffer (a model's graph): slots are positional, so another buffer of the same
   // size would silently take over moments that belong to other weights.
   void build(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner = {});
+  // build() unless built already, as one step: two models compiled with one optimizer may start
+  // fit at once on two threads (the second is then refused: built_for). Returns whether it built.
+  bool build_once(int64_t size, std::vector<Segment> segments, std::weak_ptr<const void> owner);
   bool built() const { return built_; }
   // Whether the slots were built for `owner`'s buffer. Never true once that owner is gone: the
   // weak pointer keeps its control block, so no later object can pass for it.

@@ -23,6 +23,9 @@ void copy_views(const std::vector<ConstView>& views, Index rows, const char* wha
   cols.clear();
   for (size_t k = 0; k < views.size(); ++k) {
     const ConstView& v = views[k];
+    if (v.cols < 0 || (!v.data && v.rows * v.cols > 0))
+      throw ValueError(std::string("BatchStream::push: ") + what + " " + std::to_string(k) +
+                       (v.cols < 0 ? " has a negative width." : " has no data (a null pointer)."));
     if (v.rows != rows)
       throw ValueError("Data cardinality is ambiguous: a batch holds arrays of " + std::to_string(rows) + " and " +
                        std::to_string(v.rows) + " samples (" + what + " " + std::to_string(k) +
@@ -41,6 +44,9 @@ bool BatchStream::push(const Data& data, Index sample_weight_size, Index sample_
     if (!spare_.empty()) batch = std::move(spare_.back()), spare_.pop_back();
   }
   batch.end_of_epoch = false;
+  if (data.rows < 0) throw ValueError("BatchStream::push: a batch cannot have a negative number of rows.");
+  if (data.sample_weight && sample_weight_size < 0)
+    throw ValueError("BatchStream::push: the sample weights cannot have a negative size.");
   batch.rows = data.rows;
   copy_views(data.x, data.rows, "input", batch.x, batch.x_cols);
   copy_views(data.y, data.rows, "target", batch.y, batch.y_cols);
@@ -73,8 +79,11 @@ void BatchStream::close() {
 const Data* BatchStream::next() {
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return !queue_.empty() || !error_.empty(); });
-    if (queue_.empty()) throw ValueError(error_);  // the batches before the failure come first
+    changed_.wait(lock, [&] { return !queue_.empty() || !error_.empty() || closed_; });
+    if (queue_.empty()) {
+      if (!error_.empty()) throw ValueError(error_);  // the batches before the failure come first
+      return nullptr;  // closed: the data ends here (the training loop ends with it)
+    }
     if (!current_.end_of_epoch && !current_.x.empty()) spare_.push_back(std::move(current_));
     current_ = std::move(queue_.front());
     queue_.pop_front();

@@ -94,8 +94,9 @@ std::vector<std::pair<std::string, std::string>> Model::probabilities_given_as_l
     if (loss.from_logits && loss.reads_logits())
       out.emplace_back(loss.name(), loss.kind == LossKind::BinaryCrossentropy ? "Sigmoid" : "Softmax");
   };
-  for (size_t k = 0; k < graph_->output_nodes().size(); ++k) {
-    if (!graph_->output_logits_at(static_cast<int>(k))) continue;
+  const Graph& g = graph();  // (a moved-from model: Error)
+  for (size_t k = 0; k < g.output_nodes().size(); ++k) {
+    if (!g.output_logits_at(static_cast<int>(k))) continue;
     if (k < compile_.losses.size()) check(compile_.losses[k]);
     // The metrics of a cross-entropy call the same function as the loss (keras/src/metrics/probabilistic_metrics.py).
     for (const auto* per_output : {&compile_.metrics, &compile_.weighted_metrics})

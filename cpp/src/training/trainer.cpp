@@ -314,8 +314,17 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
 void Model::set_distribution(DataParallel distribution, const std::string& caller) {
   // (Python hands the distribution over before every fit and evaluate, a callback's too.)
   const LoopScope scope(*this, caller.c_str());
-  if (distribution.communicator && distribution.communicator->size() < 1)
-    throw ValueError("set_distribution(): the communicator has no processes.");
+  const Communicator* comm = distribution.communicator.get();
+  if (comm && comm->size() < 1) throw ValueError("set_distribution(): the communicator has no processes.");
+  if (comm && (comm->rank() < 0 || comm->rank() >= comm->size()))
+    throw ValueError("set_distribution(): the communicator's rank " + std::to_string(comm->rank()) +
+                     " is not one of its " + std::to_string(comm->size()) + " processes.");
+  // A callback's fit or evaluate hands over the same distribution; a different one would pull
+  // the communicator out from under the running loop.
+  if (scope.nested() && (comm != distribution_.communicator.get() ||
+                         distribution.auto_shard_dataset != distribution_.auto_shard_dataset))
+    throw Error(caller + " cannot change the distribution while this model runs fit, evaluate or train_on_batch "
+                "(from a callback): the running loop holds its communicator.");
   distribution_ = std::move(distribution);
 }
 
