@@ -469,3 +469,21 @@ def test_learning_rate_reads_like_keras_s_variable():
     lr.assign(0.01)
     assert opt.learning_rate == f32(0.01)
     assert type(keras.optimizers.SGD(0.1).get_config()["learning_rate"]) is float
+
+
+def test_a_schedule_that_gives_nan_stops_fit_with_a_clear_error():
+    # decay_rate -1 gives (-1) ** 0.5 at step 1: Keras trains on into NaN weights; densekit stops
+    # before the step that would use it, the weights as the last good step left them.
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=-1.0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(schedule), "mse")
+    x, y = np.ones((8, 3), np.float32), np.zeros((8, 1), np.float32)
+    with pytest.raises(ValueError, match="The learning rate for step 2 is nan: a learning-rate schedule or function"):
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert model.optimizer.iterations == 1 and np.isfinite(model.get_weights()[0]).all()
+
+
+def test_a_loss_scale_factor_that_is_zero_in_float32_is_refused():
+    with pytest.raises(ValueError, match="loss_scale_factor"):
+        keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]).compile(
+            keras.optimizers.SGD(loss_scale_factor=1e-45), "mse")

@@ -71,7 +71,9 @@ void OptimizerConfig::validate() const {
     throw ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: gradient_accumulation_steps=" +
                      std::to_string(gradient_accumulation_steps));
   if (schedule) schedule->validate();
-  if (loss_scale_factor && !(*loss_scale_factor > 0.0 && std::isfinite(*loss_scale_factor)))
+  // (the factor scales float32 gradients, whose denormals are flushed to 0: it must be a normal float32)
+  const float scale = loss_scale_factor ? static_cast<float>(*loss_scale_factor) : 1.0f;
+  if (!(scale >= std::numeric_limits<float>::min() && std::isfinite(scale)))
     throw ValueError("Argument `loss_scale_factor` must be a positive finite float. Received: loss_scale_factor=" +
                      std::to_string(*loss_scale_factor));
 }
@@ -244,6 +246,10 @@ void Optimizer::begin_update() {
   if (!built_) throw ValueError("The optimizer must be built before it applies gradients.");
   const OptimizerConfig& c = config_;
   const double lr = learning_rate();
+  if (!std::isfinite(static_cast<float>(lr)))  // (a schedule's or a function's: a fixed rate is checked when set)
+    throw ValueError("The learning rate for step " + std::to_string(iterations() + 1) + " is " +
+                     (std::isnan(lr) ? std::string("nan") : std::to_string(lr)) +
+                     ": a learning-rate schedule or function must give finite float32 values.");
   const double t = double(iterations() + 1);
   StepConstants k;
   k.lr = static_cast<float>(lr);
