@@ -6,8 +6,8 @@ model called inside it cloned as one layer (recursively when ``recursive=True``)
 
 from densekit import initializers
 from densekit.layers.input_layer import InputLayer
-from densekit.layers.node import keeping_mode
 from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.node import keeping_mode
 from densekit.models.functional import Functional
 from densekit.models.model import Model
 from densekit.models.network import flatten_structure, pack_structure

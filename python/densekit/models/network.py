@@ -153,8 +153,8 @@ class Network:
             if node.is_input:
                 ids[id(node.output)] = graph.add_input(list(node.output.shape[1:]), node.layer.name, node.layer.dtype)
             else:
-                ids[id(node.output)] = graph.add_layer(node.layer._core, [ids[id(t)] for t in node.inputs], node.training,
-                                                       node.training_fixed)
+                inputs = [ids[id(t)] for t in node.inputs]
+                ids[id(node.output)] = graph.add_layer(node.layer._core, inputs, node.training, node.training_fixed)
         graph.set_input_order([ids[id(t)] for t in self.inputs])
         graph.set_outputs([ids[id(t)] for t in self.outputs])
         return graph

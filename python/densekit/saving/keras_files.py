@@ -86,7 +86,8 @@ def _by_position(keras_weights, expected, layer_order, source):
     return dict(zip(expected, filled))
 
 
-def _optimizer_state(compile_config, paths, keras_vars, template, source, outcome="it is compiled with a fresh optimizer"):
+def _optimizer_state(compile_config, paths, keras_vars, template, source,
+                     outcome="it is compiled with a fresh optimizer"):
     """(native optimizer tensors, learning rate or None); empty (a fresh optimizer, with a
     warning, as Keras warns) when the file's variables do not fit this optimizer and model.
     Each variable is checked against its weight in ``template`` before it is read."""

@@ -243,7 +243,8 @@ class Trainer(RunningMetrics):
         self._losses_tracked = True
         if return_dict:
             return loop_hooks.sorted_logs(logs)
-        result = [loop_hooks.log_value(v) for v in compile_utils.logs_in_order(logs, self._metric_names, self._loss_outputs())]
+        ordered = compile_utils.logs_in_order(logs, self._metric_names, self._loss_outputs())
+        result = [loop_hooks.log_value(v) for v in ordered]
         return result[0] if len(result) == 1 else result
 
     def _structured_outputs(self, outputs):
@@ -321,9 +322,7 @@ class Trainer(RunningMetrics):
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
-        handle_sigint = self._handle_sigint()
-        options.handle_sigint = handle_sigint
-
+        options.handle_sigint = self._handle_sigint()
         hooks, last_logs = loop_hooks.fit_hooks(self, cbl, options)
         self.stop_training = False
         cbl.on_train_begin()
@@ -408,7 +407,8 @@ class Trainer(RunningMetrics):
             raised = None
             try:
                 distribution._bind(self._core, "evaluate")
-                logs = _core.evaluate_stream(self._core, feeder.stream, loop_hooks.test_hooks(self, cbl, self._handle_sigint()))
+                hooks = loop_hooks.test_hooks(self, cbl, self._handle_sigint())
+                logs = _core.evaluate_stream(self._core, feeder.stream, hooks)
             except BaseException as error:
                 raised = error
                 raise
