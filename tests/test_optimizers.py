@@ -533,4 +533,4 @@ def test_learning_rate_and_iterations_print_as_keras_variables():
     lr = optimizer.learning_rate
     assert (lr.dtype, lr.shape, lr.path) == ("float32", (), "adam/learning_rate")
     assert f"{lr:.4f}" == "0.0010" and float(lr) == float(np.float32(0.001)) and lr * 2 == 2 * float(lr)
-    assert np.array(lr, dtype=np.float32) == np.float32(0.001) and optimizer.iterations + 1 == 1
+    assert lr.numpy() == np.float32(0.001) and optimizer.iterations + 1 == 1

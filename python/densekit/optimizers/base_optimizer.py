@@ -65,9 +65,6 @@ class _VariableValue:
     def path(self):
         return f"{self._optimizer.name}/{self._name}" if self._optimizer is not None else self._name
 
-    def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.numpy(), dtype=dtype)
-
     def __repr__(self):
         return f"<Variable path={self.path}, shape=(), dtype={self.dtype}, value={self._base.__repr__(self)}>"
 
