@@ -8,7 +8,9 @@ crash (with the signal) or a hang, and starts a fresh child for the remaining ca
 interpreter start-ups cover hundreds of cases, and every case is still isolated from a crash of
 any other.
 
-Run as a script, this module is the child: ``python bad_input_runner.py CASES_MODULE_PATH``.
+Run as a script, this module is the child: ``python bad_input_runner.py CASES_MODULE_PATH SCRATCH``.
+The parent owns each child's scratch directory and removes it when the child ends, so a child
+killed by a crash or a hang leaves nothing behind.
 """
 
 import importlib.util
@@ -16,6 +18,7 @@ import json
 import os
 import queue
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,7 +45,7 @@ def _describe(exc):
             "message": str(exc)[:2000]}
 
 
-def child_main(cases_path):
+def child_main(cases_path, scratch):
     import faulthandler
     import resource
     import warnings
@@ -61,23 +64,22 @@ def child_main(cases_path):
     import densekit
 
     answers.write(json.dumps({"ready": True}) + "\n")
-    with tempfile.TemporaryDirectory(prefix="bad-input-") as scratch:
-        for n, line in enumerate(sys.stdin):
-            case_id = line.strip()
-            if not case_id:
-                continue
-            print(f"--- case {case_id}", file=sys.stderr, flush=True)
-            densekit.backend.clear_session()
-            work = Path(scratch) / f"case{n}"
-            work.mkdir()
-            try:
-                result = cases[case_id].run(work)
-            except BaseException as exc:  # noqa: BLE001 -- reported to the parent, which judges it
-                answer = _describe(exc)
-            else:
-                answer = {"outcome": "returned", "value": repr(result)[:300]}
-            answer["id"] = case_id
-            answers.write(json.dumps(answer) + "\n")
+    for n, line in enumerate(sys.stdin):
+        case_id = line.strip()
+        if not case_id:
+            continue
+        print(f"--- case {case_id}", file=sys.stderr, flush=True)
+        densekit.backend.clear_session()
+        work = Path(scratch) / f"case{n}"
+        work.mkdir()
+        try:
+            result = cases[case_id].run(work)
+        except BaseException as exc:  # noqa: BLE001 -- reported to the parent, which judges it
+            answer = _describe(exc)
+        else:
+            answer = {"outcome": "returned", "value": repr(result)[:300]}
+        answer["id"] = case_id
+        answers.write(json.dumps(answer) + "\n")
 
 
 # --- the parent --------------------------------------------------------------------------------------
@@ -85,7 +87,8 @@ def child_main(cases_path):
 class _Child:
     def __init__(self, cases_path, env):
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), str(cases_path)],
+        self.scratch = tempfile.mkdtemp(prefix="bad-input-")
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), str(cases_path), self.scratch],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
                                      text=True, bufsize=1)
         self.ready = None
@@ -115,6 +118,7 @@ class _Child:
             except OSError:
                 pass
         self.stderr.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _death(returncode):
@@ -201,7 +205,7 @@ def run_cases(cases_path, case_ids, workers=2, timeout=60, startup_timeout=120):
 
 
 if __name__ == "__main__":
-    child_main(sys.argv[1])
+    child_main(sys.argv[1], sys.argv[2])
 
 
 def judge(case, answer):
