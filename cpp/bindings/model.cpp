@@ -237,7 +237,10 @@ void init_model(py::module_& m) {
              return out;
            }, py::arg("index"))
       .def_property_readonly("slot_count", [](Optimizer& self) { return self.slots().size(); })
-      .def_property_readonly("variable_count", &Optimizer::variable_count);
+      .def_property_readonly("variable_count", &Optimizer::variable_count)
+      .def_property_readonly("rule_state", &Optimizer::rule_state)
+      .def("built_for", [](const Optimizer& self, const Model& model) { return self.built_for(model.graph_ptr()); },
+           py::arg("model"));
 
   py::enum_<Model::Structure>(m, "Structure")
       .value("Tensor", Model::Structure::Tensor)
@@ -289,6 +292,25 @@ void init_model(py::module_& m) {
   py::class_<Model, std::shared_ptr<Model>>(m, "Model")
       .def(py::init<std::shared_ptr<Graph>, uint64_t>(), py::arg("graph"), py::arg("seed"))
       .def_readwrite("output_names", &Model::output_names)
+      // Both wait for a training step on another thread, whose callbacks may need the GIL.
+      .def("get_optimizer_slot", [](const Model& self, size_t slot, const LayerPtr& layer, size_t index) {
+             const Layer& l = layer_ref(layer);
+             std::vector<float> values;
+             {
+               GilRelease release;
+               values = self.get_optimizer_slot(slot, &l, index);
+             }
+             const Shape& shape = self.graph().weight_of(&l, index).spec.shape;
+             py::array_t<float> out(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+             std::copy(values.begin(), values.end(), out.mutable_data());
+             return out;
+           }, py::arg("slot"), py::arg("layer"), py::arg("index"))
+      .def("set_optimizer_slot", [](Model& self, size_t slot, const LayerPtr& layer, size_t index, FloatArray values) {
+             const Layer& l = layer_ref(layer);
+             const Shape shape(values.shape(), values.shape() + values.ndim());
+             GilRelease release;
+             self.set_optimizer_slot(slot, &l, index, values.data(), shape);
+           }, py::arg("slot"), py::arg("layer"), py::arg("index"), py::arg("values"))
       .def_readwrite("name", &Model::name)
       .def_readwrite("class_name", &Model::class_name)
       .def_readwrite("input_structure", &Model::input_structure)

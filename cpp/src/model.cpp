@@ -104,6 +104,41 @@ void Model::build_optimizer() {
                      "resized. Create a new optimizer instance for this model.");
 }
 
+namespace {
+
+Buffer& built_slot(Optimizer* optimizer, const std::shared_ptr<Graph>& graph, size_t slot) {
+  if (!optimizer) throw ValueError("The model has no optimizer: compile() it first.");
+  if (!optimizer->built_for(graph) || !optimizer->slots_sized_for(graph->param_count()))
+    throw ValueError("The optimizer has no variables for this model's weights: it builds them at the model's first "
+                     "training step (and an optimizer built for another model has none for this one).");
+  if (slot >= optimizer->slots().size())
+    throw ValueError("The optimizer has " + std::to_string(optimizer->slots().size()) + " slot variables per weight; "
+                     "there is no slot " + std::to_string(slot) + ".");
+  return optimizer->slots()[slot];
+}
+
+}  // namespace
+
+std::vector<float> Model::get_optimizer_slot(size_t slot, const Layer* layer, size_t index) const {
+  const auto hold = hold_compile_state();
+  const WeightRecord& r = graph_->weight_of(layer, index);
+  const Buffer& values = built_slot(optimizer_.get(), graph_, slot);
+  const Graph::Use use(*graph_, Graph::Use::kReads);  // a training step on another thread writes the slots
+  return std::vector<float>(values.data() + r.offset, values.data() + r.offset + r.size);
+}
+
+void Model::set_optimizer_slot(size_t slot, const Layer* layer, size_t index, const float* values, const Shape& shape) {
+  const auto hold = hold_compile_state();
+  const WeightRecord& r = graph_->weight_of(layer, index);
+  Buffer& slot_values = built_slot(optimizer_.get(), graph_, slot);
+  if (shape != r.spec.shape)
+    throw ValueError("The optimizer variable of " + layer->name() + "/" + r.spec.name + " has shape " +
+                     tuple_to_string(r.spec.shape) + "; the value assigned has shape " + tuple_to_string(shape) + ".");
+  if (!values && r.size > 0) throw ValueError("The values assigned to an optimizer variable are null.");
+  const Graph::Use use(*graph_, Graph::Use::kWrites);
+  std::copy(values, values + r.size, slot_values.data() + r.offset);
+}
+
 Model::LoopOwner& Model::loop_owner(const Model& model) {
   model.graph();  // a model moved from has no owner either
   return *model.loop_owner_;

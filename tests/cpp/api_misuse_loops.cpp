@@ -164,5 +164,36 @@ int main(int argc, char** argv) {
       if (g.output(fresh, 0).rows != 4) throw Error("wrong rows");
     });
   }
+  {  // an optimizer's slots read and written per weight (optimizer.variables), also during a fit
+    Model m = small();
+    const Layer* dense = m.graph().nodes()[1].layer.get();
+    report("slot before compile", [&] { m.get_optimizer_slot(0, dense, 0); });
+    m.compile(optimizers::Adam(), "mse");
+    report("slot before the first step", [&] { m.get_optimizer_slot(0, dense, 0); });
+    FitOptions o;
+    o.batch_size = 16;
+    m.fit(d, nullptr, o);
+    report("slot after fit", [&] {
+      if (m.get_optimizer_slot(1, dense, 0).size() != 12) throw Error("wrong size");
+    });
+    report("slot out of range", [&] { m.get_optimizer_slot(2, dense, 0); });
+    report("weight out of range", [&] { m.get_optimizer_slot(0, dense, 2); });
+    const std::vector<float> zeros(12, 0.0f);
+    report("slot set of the wrong shape", [&] { m.set_optimizer_slot(0, dense, 0, zeros.data(), {4, 3}); });
+    report("slot set of null values", [&] { m.set_optimizer_slot(0, dense, 0, nullptr, {3, 4}); });
+    report("slot set and read back", [&] {
+      m.set_optimizer_slot(0, dense, 0, zeros.data(), {3, 4});
+      if (m.get_optimizer_slot(0, dense, 0) != zeros) throw Error("not written");
+    });
+    o.epochs = 20;
+    auto fitted = std::async(std::launch::async, [&] { m.fit(d, nullptr, o); });
+    for (int i = 0; i < 200; ++i) {
+      m.get_optimizer_slot(0, dense, 0);
+      m.set_optimizer_slot(1, dense, 0, zeros.data(), {3, 4});
+    }
+    report("slots read and set while fit runs", [&] { fitted.get(); });
+    Model to = std::move(m);
+    report("slot of a moved-from model", [&] { m.get_optimizer_slot(0, dense, 0); });
+  }
   return 0;
 }

@@ -254,6 +254,18 @@ def test_cpp_api_misuse_around_loops_gives_errors_not_crashes(programs, tmp_path
     for case in ("forward of the wrong width", "forward of a null input"):
         assert lines[case] == "ValueError: Graph::forward: input 0 is not 4 rows of 3 values.", case
     assert lines["forward of the right input"] == "ok"
+    assert lines["slot before compile"] == "ValueError: The model has no optimizer: compile() it first."
+    assert lines["slot before the first step"].startswith("ValueError: The optimizer has no variables for this "
+                                                          "model's weights: it builds them at the model's first")
+    assert lines["slot out of range"] == "ValueError: The optimizer has 2 slot variables per weight; there is no slot 2."
+    assert re.fullmatch(r"ValueError: Layer 'dense_\d+' has 2 weight\(s\); index 2 is out of range\.",
+                        lines["weight out of range"])
+    assert re.fullmatch(r"ValueError: The optimizer variable of dense_\d+/kernel has shape \(3, 4\); the value "
+                        r"assigned has shape \(4, 3\)\.", lines["slot set of the wrong shape"])
+    assert lines["slot set of null values"] == "ValueError: The values assigned to an optimizer variable are null."
+    assert lines["slot of a moved-from model"] == moved
+    for case in ("slot after fit", "slot set and read back", "slots read and set while fit runs"):
+        assert lines[case] == "ok", case
 
 
 def test_predict_from_python_threads_with_the_gil_released(saved_model):

@@ -146,6 +146,11 @@ class Model {
   bool trainable_changed_since_compile() const;
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
+  // Weight `index` of `layer`'s part of optimizer slot `slot` (Optimizer::slots() order), read
+  // or replaced between training steps (Keras's optimizer.variables). ValueError before the
+  // optimizer was built for this model's weights, for a slot it does not have or a wrong shape.
+  std::vector<float> get_optimizer_slot(size_t slot, const Layer* layer, size_t index) const;
+  void set_optimizer_slot(size_t slot, const Layer* layer, size_t index, const float* values, const Shape& shape);
   const CompileOptions& compile_options() const { return compile_; }
   // Holds compile()'s settings and optimizer still while they are read (a save on one thread
   // while another compiles); compile() takes the same lock to replace them.

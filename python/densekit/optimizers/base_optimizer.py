@@ -10,11 +10,12 @@ nothing."""
 import json
 import numbers
 import warnings
+import weakref
 
 import numpy as np
 
 from densekit import _core
-from densekit.optimizers import schedules
+from densekit.optimizers import optimizer_variables, schedules
 from densekit.utils import naming
 
 def _float(name, value, allow_none=False):
@@ -196,6 +197,28 @@ class Optimizer:
     @property
     def built(self):
         return self._core.built
+
+    @property
+    def variables(self):
+        """Keras's list: ``iteration``, ``learning_rate`` (a float rate), and once the first
+        training step built them, the slots of every trainable weight, each a live view."""
+        return optimizer_variables.variables(self, LearningRateValue, IterationsValue)
+
+    def _compiled_into(self, model):
+        """Remembers a model compiled with this optimizer; the one whose weights it was built
+        for gives ``variables`` their slots."""
+        models = self.__dict__.setdefault("_models", [])
+        models[:] = [ref for ref in models if ref() is not None and ref() is not model]
+        models.append(weakref.ref(model))
+
+    def _built_model(self):
+        if not self._core.built:
+            return None
+        for ref in self.__dict__.get("_models", []):
+            model = ref()
+            if model is not None and model._core is not None and self._core.built_for(model._core):
+                return model
+        return None
 
     def count_params(self):
         """Keras's count of optimizer variables (iteration, learning_rate, slots, EMA averages,

@@ -30,26 +30,31 @@ class SlotShapeError(KerasFileError):
 _PAIRED_FIRST_SLOTS = {"Adam", "AdamW", "Adadelta", "Adamax", "Nadam"}
 
 
-def _family_groups(class_name, config):
-    """The slot groups a family's build() adds, in order; the names of one group interleave. The
-    slots themselves are the optimizer rule's (which depend on its config, e.g. SGD without momentum has none)."""
+def _rule_slots(class_name, config):
+    """The update rule's slot names (which depend on its config: SGD without momentum has none)."""
     try:
         core_config = _core.OptimizerConfig.from_json(json.dumps({"class_name": class_name, "config": config}))
     except ValueError as error:
         raise ValueError(f"Optimizer '{class_name}' is not one densekit has (SGD, Adam, AdamW, RMSprop, Adagrad, "
                          f"Adadelta, Adamax, Nadam), or its config is not valid: {error}") from None
-    slots = _core.Optimizer(core_config).slot_names()
+    return _core.Optimizer(core_config).slot_names()
+
+
+def slot_groups(class_name, rule_slots, use_ema, accumulates):
+    """The slot groups Keras's build() adds, in order (the names in one group interleave): the
+    base class's, then the family's."""
+    groups = [("average",)] if use_ema else []
+    if accumulates:
+        groups.append(("gradient_accumulator",))
     if class_name in _PAIRED_FIRST_SLOTS:
-        return [tuple(slots[:2])] + [(s,) for s in slots[2:]]
-    return [(s,) for s in slots]
+        return groups + [tuple(rule_slots[:2])] + [(s,) for s in rule_slots[2:]]
+    return groups + [(s,) for s in rule_slots]
 
 
 def keras_groups(class_name, config):
-    """The slot groups Keras's build() adds, in order (the names in one group interleave)."""
-    base = [("average",)] if config.get("use_ema") else []
-    if config.get("gradient_accumulation_steps"):
-        base.append(("gradient_accumulator",))
-    return base + _family_groups(class_name, config)
+    """The slot groups Keras's build() adds for an optimizer of this config."""
+    return slot_groups(class_name, _rule_slots(class_name, config), config.get("use_ema"),
+                       config.get("gradient_accumulation_steps"))
 
 
 def has_learning_rate_variable(config):

@@ -168,6 +168,7 @@ class Trainer(RunningMetrics):
                 # the first data traces them again if its targets are shaped otherwise.
                 self._compile_args, self._traced_target_shapes = self._trace_guessing_targets(args, shapes)
         self._core.compile(self.optimizer._core, *self._compile_args)
+        self.optimizer._compiled_into(self)
         compile_utils.warn_probabilities_given_as_logits(self._core)
         self._use_compiled_metrics(self._core.compiled_metrics)
 
@@ -208,6 +209,7 @@ class Trainer(RunningMetrics):
         """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
         keeps the loaded slots and iteration count)."""
         self.optimizer = optimizers._wrap(core_optimizer, compile_config["optimizer"])
+        self.optimizer._compiled_into(self)
         loss = compile_config["loss"]
         if compile_utils.is_traced_config(loss):  # the user's loss, found as Keras finds it (else TypeError)
             self.loss = object_registration.retrieve_object(loss)
