@@ -45,10 +45,16 @@ def test_dropout_zeroes_at_the_rate_and_scales_the_rest():
     np.testing.assert_array_equal(random.dropout(x, 0.0, seed=1), x)
 
 
-def test_shuffle_permutes_along_an_axis():
-    x = np.arange(12).reshape(3, 4)
-    y = random.shuffle(x, axis=1, seed=3)
-    assert sorted(y[0]) == [0, 1, 2, 3] and y.shape == x.shape
+def test_shuffle_moves_whole_slices_along_an_axis():
+    # Keras moves whole rows (axis 0) or whole columns (axis 1); each row or column keeps its
+    # entries together (each column was shuffled on its own before).
+    x = np.arange(24).reshape(6, 4)
+    rows = random.shuffle(x, seed=1)
+    assert rows.shape == x.shape and not np.array_equal(rows, x)
+    assert sorted(map(tuple, rows)) == sorted(map(tuple, x))
+    columns = random.shuffle(x, axis=1, seed=3)
+    assert sorted(map(tuple, columns.T)) == sorted(map(tuple, x.T))
+    np.testing.assert_array_equal(random.shuffle(x, seed=1), rows)  # a seed repeats the order
 
 
 @pytest.mark.parametrize("call, error, message", [

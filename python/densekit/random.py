@@ -161,7 +161,8 @@ def shuffle(x, axis=0, seed=None):
     """``x`` with its entries along ``axis`` in a random order."""
     if isinstance(x, KerasTensor):
         raise ValueError("densekit.random.shuffle works on arrays; fit shuffles the training data itself (shuffle=True).")
-    return _generator(seed).permuted(np.asarray(x), axis=axis)
+    # whole slices move (Keras shuffles rows, not each column on its own as Generator.permuted would)
+    return _generator(seed).permutation(np.asarray(x), axis=axis)
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
