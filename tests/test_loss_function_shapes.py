@@ -55,3 +55,26 @@ def test_arguments_by_position_follow_kerass_signatures():
         keras.losses.Huber(0.3, delta=0.5)
     with pytest.raises(TypeError, match="at most"):
         keras.losses.MeanSquaredError("sum", "mse", None, 4)
+
+
+def test_ranks_that_differ_by_one_meet_as_kerass_squeeze_or_expand_makes_them():
+    """keras/src/losses/loss.py squeeze_or_expand_to_same_rank, between y_true and y_pred (the
+    loss classes and the mean-error functions) and between the per-sample losses and the
+    weights. Before: y_pred (n,) was one sample of n values, and weights (n, 1) multiplied the
+    losses (n,) into an (n, n) table. Figures measured in Keras 3.15.1."""
+    column, flat = np.array([[1.0], [2.0]], np.float32), np.array([1.5, 2.5], np.float32)
+    assert float(keras.losses.MeanSquaredError(reduction="sum")(column, flat)) == pytest.approx(0.5)
+    np.testing.assert_allclose(keras.losses.MeanSquaredError(reduction="none")(column, flat), [0.25, 0.25])
+    np.testing.assert_allclose(keras.losses.mean_squared_error(column, flat), [0.25, 0.25])
+    bce = keras.losses.BinaryCrossentropy(reduction="sum")(np.array([[1.0], [0.0]]), np.array([0.9, 0.2]))
+    assert float(bce) == pytest.approx(0.3285041, abs=1e-6)
+    weights = np.array([[1.0], [2.0]], np.float32)
+    mse = keras.losses.MeanSquaredError(reduction="none")(column, np.array([[1.5], [3.5]]), sample_weight=weights)
+    assert mse.shape == (2, 1)
+    np.testing.assert_allclose(mse, [[0.25], [4.5]])
+    sparse = keras.losses.SparseCategoricalCrossentropy(reduction="none")(
+        np.array([[1], [0]]), np.array([[0.3, 0.7], [0.4, 0.6]]), sample_weight=weights)
+    np.testing.assert_allclose(sparse, [[0.35667497], [1.8325814]], rtol=1e-6)
+    # A 1-D pair is one sample; weights of two values broadcast over its one loss, as in Keras.
+    one = keras.losses.MeanSquaredError()(np.array([1.0, 2.0]), np.array([1.5, 3.5]), sample_weight=np.array([1.0, 0.0]))
+    assert float(one) == pytest.approx(0.625)

@@ -31,6 +31,19 @@ def _arrays(y_true, y_pred):
     return np.ascontiguousarray(y_true, dtype=np.float32), np.ascontiguousarray(y_pred, dtype=np.float32)
 
 
+def _same_rank(x1, x2):
+    """Keras's squeeze_or_expand_to_same_rank (keras/src/losses/loss.py): when the ranks differ by
+    one and the longer has a last axis of 1, the shorter gains that axis if it is 1-D, else the
+    longer loses it. So y_true (n, 1) meets y_pred (n,) as (n, 1) and (n, 1), and per-sample
+    losses (n,) meet weights (n, 1) as (n, 1) and (n, 1)."""
+    r1, r2 = np.ndim(x1), np.ndim(x2)
+    if r1 == r2 + 1 and np.shape(x1)[-1] == 1:
+        return (x1, x2[..., None]) if r2 == 1 else (x1[..., 0], x2)
+    if r2 == r1 + 1 and np.shape(x2)[-1] == 1:
+        return (x1[..., None], x2) if r1 == 1 else (x1, x2[..., 0])
+    return x1, x2
+
+
 def _as_samples(y_true, y_pred):
     """Keras reduces a loss's last axis: a 1-D y_pred (and y_true) is one sample's values."""
     if y_pred.ndim <= 1:
@@ -97,13 +110,19 @@ class Loss:
             return self._symbolic_call(y_true, y_pred, sample_weight)
         if self._core is None:
             return _reduce(self.call(*_arrays(y_true, y_pred)), sample_weight, self.reduction)
-        y_true, y_pred = _arrays(y_true, y_pred)
+        y_true, y_pred = _same_rank(*_arrays(y_true, y_pred))  # as Keras's LossFunctionWrapper.call
         _warn_single_class(self, y_pred)
         if self.reduction in (None, "none"):
             values = _per_sample(self._core, y_true, y_pred)
             if sample_weight is None:
                 return values
-            return values * np.asarray(sample_weight, dtype=np.float32)  # numpy's broadcasting, as Keras 3.15.1
+            values, weights = _same_rank(values, np.asarray(sample_weight, dtype=np.float32))
+            return values * weights  # then numpy's broadcasting, as Keras's reduce_weighted_values
+        samples = len(_as_samples(y_true, y_pred)[1])
+        if sample_weight is not None and np.size(sample_weight) not in (1, samples):
+            # Weights that are not one per sample (a 1-D pair is one sample): broadcast as Keras does.
+            return _reduce(*_same_rank(_per_sample(self._core, y_true, y_pred),
+                                       np.asarray(sample_weight, dtype=np.float32)), self.reduction)
         y_true, y_pred = _as_samples(y_true, y_pred)
         if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
             sample_weight = np.full(len(y_pred), float(sample_weight))
@@ -283,6 +302,12 @@ CategoricalFocalCrossentropy = _loss_class(
     label_smoothing=0.0)
 
 
+# The functions whose Keras versions first bring y_true and y_pred to one rank (_same_rank); the
+# others take the arrays as given.
+_SAME_RANK_FUNCTIONS = {"mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+                        "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity"}
+
+
 def _loss_function(name, cls, **fixed):
     # Keras's functions take the class's leading arguments after (y_true, y_pred), and `axis`.
     positional = cls._positional + (() if "axis" in cls._positional or not cls._positional else ("axis",))
@@ -296,6 +321,8 @@ def _loss_function(name, cls, **fixed):
             return cls(**kwargs, **fixed, reduction="none")._symbolic_call(y_true, y_pred, None)
         loss = cls(**kwargs, **fixed)
         y_true, y_pred = _arrays(y_true, y_pred)
+        if name in _SAME_RANK_FUNCTIONS:
+            y_true, y_pred = _same_rank(y_true, y_pred)
         _warn_single_class(loss, y_pred)
         return _per_sample(loss._core, y_true, y_pred)
 
