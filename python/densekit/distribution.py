@@ -194,6 +194,31 @@ def shared_write(write):
         raise _rebuilt_error(*outcome)
 
 
+def agreed(value):
+    """Process 0's ``value`` on every process where process 0 alone writes files, else
+    ``value``: a decision to write taken from what differs between processes (a batch's logs are
+    each process's own) must be one decision, or process 0 would wait in shared_write for
+    processes that decided otherwise. Every process must call it at the same point."""
+    d = _distribution
+    return d._mpi_comm.bcast(value, root=0) if _shared(d) else value
+
+
+def any_process(flag):
+    """Whether ``flag`` is true on any process (every process must call it at the same point)."""
+    d = _distribution
+    if d is None or d.num_processes == 1:
+        return bool(flag)
+    return d._mpi_comm.allreduce(int(bool(flag))) > 0
+
+
+def largest(value):
+    """The largest of the processes' ``value`` (every process must call it at the same point)."""
+    d = _distribution
+    if d is None or d.num_processes == 1:
+        return value
+    return d._mpi_comm.allreduce(value, op=_import_mpi().MAX)
+
+
 def _rebuilt_error(module, qualname, message):
     """Process 0's exception, on another process: the same class when it can be found and made
     from a message alone, else a RuntimeError naming it."""

@@ -270,6 +270,12 @@ class Model {
   void start_data_parallel();
   // Sums the loss and metric accumulators over the processes (global logs).
   void reduce_accumulators();
+  // The loss and metric accumulators in one buffer (what reduce_accumulators sums), and its size.
+  void collect_accumulators(std::vector<double>& state) const;
+  size_t accumulator_count() const;
+  // Refuses, on every process together, processes whose models differ in their weights' or
+  // accumulators' sizes (which the collective calls would mismatch). `what`: the loop's name.
+  void check_same_model(Communicator& comm, const char* what) const;
   // The generator dropout and noise draw from: in data-parallel training each process has its
   // own, and the model's generator only shuffles, identically everywhere.
   Rng& step_rng() { return distribution_.communicator ? local_rng_ : rng_; }

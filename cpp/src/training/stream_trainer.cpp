@@ -109,7 +109,11 @@ Logs Model::run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, boo
   }
   // Data-parallel: each process streamed its own batches; the figures are those of all of them,
   // as an evaluation of arrays gives.
-  if (distribution_.communicator) reduce_accumulators();
+  if (distribution_.communicator) {
+    // (a process whose stream had no batch has no metric accumulators to sum: refused together)
+    check_same_model(*distribution_.communicator, "evaluate");
+    reduce_accumulators();
+  }
   Logs logs = current_logs();
   if (hooks.end) hooks.end(logs);
   return logs;

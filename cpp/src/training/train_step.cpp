@@ -252,13 +252,23 @@ bool Model::train_step_data_parallel(const Data& local, bool stop) {
   return false;
 }
 
-void Model::reduce_accumulators() {
-  std::vector<double>& state = state_buffer_;
+void Model::collect_accumulators(std::vector<double>& state) const {
   state.assign({loss_tracker_.total, loss_tracker_.count});
   for (const RunningMean& tracker : output_loss_trackers_) state.insert(state.end(), {tracker.total, tracker.count});
   for (const auto* group : {&metrics_, &weighted_metrics_})
     for (const auto& per_output : *group)
       for (const auto& m : per_output) m->append_state(state);
+}
+
+size_t Model::accumulator_count() const {
+  std::vector<double> state;
+  collect_accumulators(state);
+  return state.size();
+}
+
+void Model::reduce_accumulators() {
+  std::vector<double>& state = state_buffer_;
+  collect_accumulators(state);
   distribution_.communicator->allreduce_sum(state.data(), static_cast<int64_t>(state.size()));
   const double* in = state.data();
   loss_tracker_.total = *in++, loss_tracker_.count = *in++;

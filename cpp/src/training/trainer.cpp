@@ -2,6 +2,7 @@
 // shuffling, batching, validation, the application's hooks and Ctrl-C.
 #include <densekit/errors.hpp>
 #include <densekit/interrupt.hpp>
+#include <densekit/layers/ops.hpp>
 #include <densekit/model.hpp>
 #include "../gemm.hpp"
 #include "../parallel_for.hpp"
@@ -127,15 +128,11 @@ void check_same_rows(const std::vector<double>& rows_of) {
                        std::to_string(int64_t(rows_of[0])) + ". Pass each process's own shard with auto_shard_dataset=False.");
 }
 
-// What every process's fit must share: a process that runs other steps, epochs or validations
-// would leave the others waiting in an allreduce (or meet them in the wrong one).
-void check_same_settings(Communicator& comm, const FitOptions& o, bool validation) {
-  const std::vector<std::pair<const char*, double>> settings = {
-      {"batch_size", double(o.batch_size)}, {"steps_per_epoch", double(o.steps_per_epoch)},
-      {"epochs", double(o.epochs)}, {"initial_epoch", double(o.initial_epoch)},
-      {"validation data (1: given)", validation ? 1.0 : 0.0}, {"validation_freq", double(o.validation_freq)},
-      {"validation epochs (their count)", double(o.validation_epochs.size())},
-      {"validation_batch_size", double(o.validation_batch_size)}};
+// What every process must share: a process that runs other steps, epochs or validations, or
+// sums a buffer of another size, would leave the others waiting in an allreduce (or meet them in
+// the wrong one). `what`: "fit" or "evaluate".
+void check_same_values(Communicator& comm, const std::vector<std::pair<const char*, double>>& settings,
+                       const char* what) {
   const size_t k = settings.size(), processes = static_cast<size_t>(comm.size());
   std::vector<double> all(k * processes, 0.0);
   for (size_t i = 0; i < k; ++i) all[static_cast<size_t>(comm.rank()) * k + i] = settings[i].second;
@@ -143,18 +140,46 @@ void check_same_settings(Communicator& comm, const FitOptions& o, bool validatio
   for (size_t r = 1; r < processes; ++r)
     for (size_t i = 0; i < k; ++i)
       if (all[r * k + i] != all[i])
-        throw ValueError(std::string("Data-parallel fit needs the same ") + settings[i].first + " on every process, but process " +
-                         std::to_string(r) + " has " + std::to_string(int64_t(all[r * k + i])) + " and process 0 has " +
-                         std::to_string(int64_t(all[i])) + "." +
-                         (i == 0 ? " (With a per-process shard and steps_per_epoch, pass batch_size: it is otherwise "
-                                   "derived from each process's own rows.)"
-                                 : ""));
+        throw ValueError(std::string("Data-parallel ") + what + " needs the same " + settings[i].first +
+                         " on every process, but process " + std::to_string(r) + " has " +
+                         std::to_string(int64_t(all[r * k + i])) + " and process 0 has " + std::to_string(int64_t(all[i])) +
+                         "." +
+                         (std::string(settings[i].first) == "batch_size"
+                              ? " (With a per-process shard and steps_per_epoch, pass batch_size: it is otherwise "
+                                "derived from each process's own rows.)"
+                              : ""));
+}
+
+// The model every process must have: the same weights to broadcast and sum, the same metric
+// accumulators to sum.
+std::vector<std::pair<const char*, double>> model_settings(int64_t params, size_t accumulators) {
+  return {{"number of parameters (the same model)", double(params)},
+          {"number of loss and metric accumulators (the same compile() losses and metrics)", double(accumulators)}};
+}
+
+void check_same_settings(Communicator& comm, const FitOptions& o, bool validation, int64_t params,
+                         size_t accumulators) {
+  std::vector<std::pair<const char*, double>> settings = {
+      {"batch_size", double(o.batch_size)}, {"steps_per_epoch", double(o.steps_per_epoch)},
+      {"epochs", double(o.epochs)}, {"initial_epoch", double(o.initial_epoch)},
+      {"validation data (1: given)", validation ? 1.0 : 0.0}, {"validation_freq", double(o.validation_freq)},
+      {"validation epochs (their count)", double(o.validation_epochs.size())},
+      {"validation_batch_size", double(o.validation_batch_size)}};
+  for (const auto& setting : model_settings(params, accumulators)) settings.push_back(setting);
+  check_same_values(comm, settings, "fit");
 }
 
 // train_step_data_parallel combines the processes' gradients as means over the global batch,
 // which is the gradient of a loss averaged over its rows; a loss summed over them, or divided by
 // the sum of the sample weights, would be scaled wrongly.
-void check_data_parallel_losses(const std::vector<Loss>& losses, bool weighted) {
+void check_data_parallel_losses(const std::vector<Loss>& losses, bool weighted, const Graph& graph) {
+  for (const Node& node : graph.nodes()) {
+    const auto* added = dynamic_cast<const AddLoss*>(node.layer.get());
+    if (added && added->reduction() == "sum")
+      throw ValueError("Data-parallel training averages the gradients over the global batch, which the loss added by '" +
+                       node.layer->name() + "' does not: it sums over the batch (ops.sum in add_loss), so each process "
+                       "would add only its own rows' part. Use ops.mean under a distribution (scaled as you need).");
+  }
   for (size_t k = 0; k < losses.size(); ++k) {
     const Reduction r = losses[k].reduction;
     if (r == Reduction::Sum || (r == Reduction::MeanWithSampleWeight && weighted))
@@ -222,8 +247,8 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   ShardPlan plan{0, std::min<Index>(options.batch_size, n)};
   plan.steps = n / plan.batch + (n % plan.batch != 0);  // (n + batch - 1 may overflow)
   if (comm) {
-    check_data_parallel_losses(compile_.losses, train.sample_weight || !options.class_weight.empty());
-    check_same_settings(*comm, options, validation != nullptr);
+    check_data_parallel_losses(compile_.losses, train.sample_weight || !options.class_weight.empty(), *graph_);
+    check_same_settings(*comm, options, validation != nullptr, graph_->param_count(), accumulator_count());
     plan = plan_shards(*comm, distribution_.auto_shard_dataset, n, options.batch_size);
     start_data_parallel();
   }
@@ -292,11 +317,21 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
     if (position == steps) position = 0;  // the next epoch starts a new pass
     Logs logs = current_logs();
     if (validation && validate_after(epoch)) {
-      const Logs val = run_evaluation(*validation, val_bs, hooks.validation, options.handle_sigint);
+      // (Under a distribution a Ctrl-C is acted on below, by every process together.)
+      const Logs val = run_evaluation(*validation, val_bs, hooks.validation, options.handle_sigint && !comm);
       for (const auto& [name, value] : val) logs.emplace_back("val_" + name, value);
     }
-    if (comm) stop = any_process(*comm, stop || (options.handle_sigint && SigintGuard::requested()));
-    check_interrupt();
+    if (comm) {
+      // A Ctrl-C on any process ends the fit of every process here, before the epoch's hooks:
+      // the interrupted ones raise below, the others return, and none waits in a collective
+      // call the others have left.
+      std::array<double, 2> flags = {stop ? 1.0 : 0.0, options.handle_sigint && SigintGuard::requested() ? 1.0 : 0.0};
+      comm->allreduce_sum(flags.data(), 2);
+      if (flags[1] > 0.0) break;
+      stop = flags[0] > 0.0;
+    } else {
+      check_interrupt();
+    }
     if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
     stop = stop || stop_requested();
     if (comm) stop = any_process(*comm, stop);
@@ -328,6 +363,10 @@ void Model::set_distribution(DataParallel distribution, const std::string& calle
   distribution_ = std::move(distribution);
 }
 
+void Model::check_same_model(Communicator& comm, const char* what) const {
+  check_same_values(comm, model_settings(graph_->param_count(), accumulator_count()), what);
+}
+
 // Every process starts from rank 0's weights and shuffling generator; each draws dropout
 // from its own generator.
 void Model::start_data_parallel() {
@@ -349,7 +388,14 @@ Logs Model::evaluate(const Data& data, int64_t batch_size, const LoopHooks& hook
   resolve(data);
   std::optional<SigintGuard> sigint;
   if (hooks.handle_sigint) sigint.emplace();
-  return run_evaluation(data, batch_size, hooks, hooks.handle_sigint);
+  Communicator* comm = distribution_.communicator.get();
+  if (!comm) return run_evaluation(data, batch_size, hooks, hooks.handle_sigint);
+  check_data_parallel_losses(compile_.losses, data.sample_weight != nullptr, *graph_);
+  check_same_model(*comm, "evaluate");
+  // A Ctrl-C is raised once the processes have summed their results, so none is left waiting.
+  Logs logs = run_evaluation(data, batch_size, hooks, false);
+  if (hooks.handle_sigint) SigintGuard::check();
+  return logs;
 }
 
 Logs Model::run_evaluation(const Data& all, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint) {

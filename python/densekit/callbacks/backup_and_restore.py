@@ -127,8 +127,14 @@ class BackupAndRestore(BatchSaveFrequency, Callback):
             return
 
         def delete():
-            if os.path.exists(self.backup_dir):
-                shutil.rmtree(self.backup_dir)
+            # Renamed first, which one process alone can do: with save_on_every_process=True on a
+            # disk the processes share, each deletes the same folder at once.
+            doomed = f"{self.backup_dir}.deleted-{os.getpid()}"
+            try:
+                os.rename(self.backup_dir, doomed)
+            except FileNotFoundError:
+                return
+            shutil.rmtree(doomed)
 
         # Every process returns once process 0 has deleted the backup: a faster process must
         # not restore it in the next fit's on_train_begin (the barrier there covers the rest).

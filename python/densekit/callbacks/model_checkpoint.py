@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from densekit import saving
+from densekit import distribution, saving
 from densekit.saving import keras_layout
 from densekit.callbacks.monitor_callback import MonitorCallback
 from densekit.callbacks.save_frequency import BatchSaveFrequency
@@ -93,7 +93,11 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         if os.path.isdir(filepath):
             raise IOError("Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing "
                           f"directory: {filepath}")
-        if not self._should_save_model(epoch, batch, logs, filepath):
+        save = self._should_save_model(epoch, batch, logs, filepath)
+        # Data-parallel training: a batch's logs are each process's own, so process 0's decision,
+        # path and best value hold everywhere (saving is collective: distribution.shared_write).
+        filepath, save, self.best = distribution.agreed((filepath, save, self.best))
+        if not save:
             return
         dirname = os.path.dirname(filepath)
         if dirname and not os.path.exists(dirname):

@@ -305,7 +305,8 @@ class Trainer(RunningMetrics):
             options.validation_batch_size = data_adapter.batch_size_for(
                 len(validation[0][0]), validation_batch_size or given_batch_size, validation_steps)
             validation = data_adapter.first_batches(validation, validation_steps, options.validation_batch_size)
-        steps = math.ceil(len(xs[0]) / distribution._local_batch_size(batch_size))  # the C++ loop refuses empty data
+        # (the C++ loop refuses empty data; with per-process shards the largest sets the epoch)
+        steps = distribution.largest(math.ceil(len(xs[0]) / distribution._local_batch_size(batch_size)))
         if steps_per_epoch:
             # As Keras: epochs of steps_per_epoch batches, each going on where the last stopped.
             options.steps_per_epoch = steps_per_epoch
@@ -397,11 +398,14 @@ class Trainer(RunningMetrics):
         if data_streams.is_stream(x):
             data_streams.check_arguments(x, y, sample_weight, None, False, batch_size)
             source = data_streams.Source(x, steps)
-            if source.first_batch() is None:
-                raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to evaluate.")
-            data_adapter.input_arrays(self, source.first_batch()[0])
-            if len(source.first_batch()) > 1 and source.first_batch()[1] is not None:
-                self._trace_for_targets(data_adapter.target_arrays(self, source.first_batch()[1]))
+            first = source.first_batch()
+            # Data-parallel: every process refuses together, or the others would wait in the sums.
+            if distribution.any_process(first is None):
+                where = " on at least one process (each evaluates batches of its own)" if first is not None else ""
+                raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to evaluate{where}.")
+            data_adapter.input_arrays(self, first[0])
+            if len(first) > 1 and first[1] is not None:
+                self._trace_for_targets(data_adapter.target_arrays(self, first[1]))
             cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
             self.stop_evaluating = False
