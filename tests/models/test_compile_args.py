@@ -126,7 +126,6 @@ def test_class_weight_on_a_batch_matches_the_sample_weights():
     ({0: float("nan")}, "finite weights; class 0 has NaN"),
     ({1: float("inf")}, "class 1 has an infinite weight"),
     ({0: "heavy"}, "must map class indices to numbers"),
-    ({-1: 2.0}, "keys from 0 to one less than the number of classes, found the key -1"),
     ([1.0, 2.0], "must be a dict"),
 ])
 def test_bad_class_weights_are_refused(class_weight, message):
@@ -141,3 +140,19 @@ def test_class_weight_with_sample_weight_is_refused():
         frozen().fit(x, y, class_weight={0: 1.0}, sample_weight=np.ones(4), verbose=0)
     with pytest.raises(ValueError, match="class_weight` and `sample_weight` at the same time"):
         frozen().train_on_batch(x, y, class_weight={0: 1.0}, sample_weight=np.ones(4))
+
+
+def test_class_weight_looks_labels_up_as_keras_does():
+    """keras/src/trainers/data_adapters/data_adapter_utils.py: each label rounded half to even
+    (np.round), then class_weight.get(int(label), 1.0). So float keys (np.unique of float labels)
+    name their classes, and a label of 0.5 is class 0 (it was class 1: rounded half away)."""
+    x = np.zeros((4, 3), "float32")
+    y = np.array([0.0, 1.0, 1.0, 0.5], "float32")
+    float_keys = {np.float32(0.0): 2.0, np.float32(1.0): 3.0}
+    by_class = frozen().train_on_batch(x, y, class_weight=float_keys)
+    by_sample = frozen().train_on_batch(x, y, sample_weight=np.array([2.0, 3.0, 3.0, 2.0]))
+    assert by_class == pytest.approx(by_sample, rel=1e-6)
+    halves = frozen().train_on_batch(x, np.array([1.5, 2.5, -0.5, 0.5], "float32"), class_weight={2: 5.0, 0: 7.0})
+    expected = frozen().train_on_batch(x, np.array([1.5, 2.5, -0.5, 0.5], "float32"),
+                                       sample_weight=np.array([5.0, 5.0, 7.0, 7.0]))
+    assert halves == pytest.approx(expected, rel=1e-6)

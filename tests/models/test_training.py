@@ -162,8 +162,9 @@ def test_sample_weight_and_class_weight_divide_by_n():
     history = model.fit(x, y, class_weight={0: 1.0, 1: 3.0}, batch_size=20, epochs=1, verbose=0)
     cw = np.where(y == 1, 3.0, 1.0)
     np.testing.assert_allclose(history.history["loss"][0], np.sum(cw * (p - y) ** 2) / 20, rtol=1e-5)
-    with pytest.raises(ValueError, match="class_weight"):
-        model.fit(x, y, class_weight={"a": 1.0}, verbose=0)
+    # Keys no label rounds to weigh nothing, silently, as in Keras (class_weight.get(int(label)))
+    ignored = model.fit(x, y, class_weight={"a": 9.0, 0.5: 9.0, -1: 9.0}, batch_size=20, epochs=1, verbose=0)
+    np.testing.assert_allclose(ignored.history["loss"][0], np.sum((p - y) ** 2) / 20, rtol=1e-5)
     with pytest.raises(ValueError, match="sample_weight"):
         model.fit(x, y, sample_weight=w[:5], verbose=0)
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace densekit {
 namespace {
@@ -131,9 +132,6 @@ void Model::check_position_weights(Index cols) const {
 
 std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vector<std::pair<int64_t, double>>& weights) {
   for (const auto& [cls, w] : weights) {
-    if (cls < 0)
-      throw ValueError("Expected `class_weight` to be a dict with keys from 0 to one less than the number of classes, "
-                       "found the key " + std::to_string(cls) + ".");
     if (!std::isfinite(w))
       throw ValueError("`class_weight` must map classes to finite weights; class " + std::to_string(cls) + " has " +
                        (std::isnan(w) ? "NaN." : "an infinite weight."));
@@ -141,8 +139,11 @@ std::vector<float> class_weights_to_sample_weights(ConstView y, const std::vecto
   std::vector<float> out(static_cast<size_t>(y.rows), 1.0f);
   for (Index i = 0; i < y.rows; ++i) {
     const float* row = y.data + i * y.cols;
+    // A label is rounded half to even, as Keras's np.round (0.5 is class 0); one that is no
+    // integer (NaN, beyond int64) is no class.
     const int64_t cls = y.cols > 1 ? static_cast<int64_t>(std::max_element(row, row + y.cols) - row)
-                                   : std::fabs(row[0]) < 1e18f ? static_cast<int64_t>(std::llround(row[0])) : -1;
+                        : std::fabs(row[0]) < 1e18f ? static_cast<int64_t>(std::nearbyint(row[0]))
+                                                    : std::numeric_limits<int64_t>::min();
     for (const auto& [c, w] : weights)
       if (c == cls) out[i] = static_cast<float>(w);
   }

@@ -179,12 +179,13 @@ def class_weight_pairs(class_weight):
         raise ValueError(f"`class_weight` must be a dict mapping class indices to weights. Received: {class_weight!r}")
     pairs = []
     for key, value in class_weight.items():
-        if isinstance(key, bool) or not isinstance(key, numbers.Integral):
-            raise ValueError("Expected `class_weight` to be a dict with keys from 0 to one less than the number "
-                             f"of classes, found {class_weight}")
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"`class_weight` must map class indices to numbers; class {key} has {value!r}.")
-        pairs.append((int(key), float(value)))
+        # Keras looks each label up as class_weight.get(int(label)): a key equal to an integer
+        # (np.float32(1.0) from np.unique of float labels) is that class, and any other key (0.5,
+        # a string) matches no label, silently (keras/src/trainers/data_adapters/data_adapter_utils.py).
+        if isinstance(key, numbers.Real) and np.isfinite(key) and key == int(key) and abs(key) < 2**62:
+            pairs.append((int(key), float(value)))
     return pairs
 
 
