@@ -2,6 +2,7 @@
 the C++ loop through a bounded queue filled by a feeder thread (trainers/data_streams.py)."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -172,8 +173,10 @@ def test_bad_batches_and_arguments_are_refused():
         model().fit(endless(x, y), y, steps_per_epoch=2, shuffle=False, verbose=0)
     with pytest.raises(ValueError, match="`class_weight` is not supported for Python generator inputs"):
         model().fit(endless(x, y), steps_per_epoch=2, shuffle=False, class_weight={0: 1, 1: 2}, verbose=0)
-    with pytest.raises(ValueError, match="When providing `x` as a PyDataset, `batch_size` should not be passed"):
-        model().fit(Batches(x, y), batch_size=8, verbose=0)
+    # batch_size next to a stream is ignored, as Keras ignores it (it was refused)
+    assert (model().fit(Batches(x, y), batch_size=8, shuffle=False, verbose=0).history ==
+            model().fit(Batches(x, y), shuffle=False, verbose=0).history)
+    assert model().predict(Batches(x, y), batch_size=8, verbose=0).shape == (len(x), 1)
     wrong = ((np.zeros((4, 5), "float32"), np.zeros(4, "float32")) for _ in range(3))
     with pytest.raises(ValueError, match="expected shape"):
         model().fit(wrong, steps_per_epoch=3, shuffle=False, verbose=0)
@@ -283,3 +286,36 @@ class Broken(keras.utils.PyDataset):
 def test_a_batch_of_none_is_refused_in_kerass_words(bad, workers):
     with pytest.raises(ValueError, match=r"PyDataset.__getitem__\(\) must return a tuple or a dict.*Received: None"):
         model().fit(Broken(bad, workers=workers), epochs=1, shuffle=False, verbose=0)
+
+
+class Curriculum(keras.utils.PyDataset):
+    """Targets equal to the phase a callback sets as each epoch begins."""
+
+    def __init__(self):
+        super().__init__()
+        self.phase = 0.0
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, index):
+        return np.ones((4, 2), "float32"), np.full((4, 1), self.phase, "float32")
+
+
+def test_an_epoch_reads_its_batches_after_its_on_epoch_begin_callbacks():
+    """A callback's on_epoch_begin may change the dataset for the epoch (a curriculum): Keras
+    reads the epoch's batches after it, training and validation alike. The feeder read every
+    epoch ahead while the first began (losses [0, 0, 0] here, where Keras gives [0, 1, 4])."""
+    train, validation = Curriculum(), Curriculum()
+
+    class Phase(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 0:
+                time.sleep(0.2)  # time for a feeder running ahead to read the next epochs
+            train.phase = validation.phase = float(epoch)
+
+    net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    net.compile(keras.optimizers.SGD(learning_rate=0.0), "mse")
+    history = net.fit(train, validation_data=validation, epochs=3, verbose=0, callbacks=[Phase()])
+    assert history.history["loss"] == [0.0, 1.0, 4.0]
+    assert history.history["val_loss"] == [0.0, 1.0, 4.0]

@@ -23,7 +23,7 @@ def is_stream(x):
     return isinstance(x, (PyDataset, types.GeneratorType))
 
 
-def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size):
+def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size=None):
     """Refuses what Keras refuses next to a generator or PyDataset; returns whether fit shuffles
     the batches (Keras warns where it ignores shuffle=True)."""
     kind = "PyDataset" if isinstance(x, PyDataset) else "generator"
@@ -31,9 +31,8 @@ def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size):
         if value is not None:
             raise ValueError(f"When providing `x` as a {kind}, `{name}` should not be passed. Instead, {what} should "
                              f"be included as part of the {kind}.")
-    if batch_size is not None:
-        raise ValueError(f"When providing `x` as a {kind}, `batch_size` should not be passed: the {kind} makes the "
-                         "batches.")
+    # batch_size is ignored, as in Keras (keras/src/trainers/data_adapters/__init__.py): the
+    # stream makes the batches.
     if kind == "generator":
         if class_weight is not None:
             raise ValueError(f"Argument `class_weight` is not supported for Python generator inputs. Received: "
@@ -159,15 +158,34 @@ def _checked_batch(batch):
 
 
 class Feeder:
-    """A thread pushing `passes` epochs of a Source into a BatchStream."""
+    """A thread pushing `passes` epochs of a Source into a BatchStream. A gated feeder starts
+    each pass only once the loop has opened it (open_pass(), when its epoch or validation
+    begins): the callbacks' on_epoch_begin may change the dataset for the epoch (a curriculum),
+    so its batches must not be read before, as Keras reads them."""
 
-    def __init__(self, model, source, passes, with_targets=True):
+    def __init__(self, model, source, passes, with_targets=True, gated=False):
         self.model, self.source, self.with_targets = model, source, with_targets
         capacity = source.data.max_queue_size if source.is_dataset else QUEUE_BATCHES
         self.stream = _core.BatchStream(capacity)
         self.error = None
         self._passes = passes
+        self._gate = threading.Condition() if gated else None
+        self._opened, self._closing = 0, False
         self._thread = threading.Thread(target=self._run, name="densekit-feeder", daemon=True)
+
+    def open_pass(self):
+        if self._gate is not None:
+            with self._gate:
+                self._opened += 1
+                self._gate.notify()
+
+    def _pass_opened(self, k):
+        """Waits until pass ``k`` is opened; False when the feeder is closing instead."""
+        if self._gate is None:
+            return True
+        with self._gate:
+            self._gate.wait_for(lambda: self._opened > k or self._closing)
+            return not self._closing
 
     def start(self):
         self._thread.start()
@@ -183,6 +201,8 @@ class Feeder:
     def _run(self):
         try:
             for k in range(self._passes):
+                if not self._pass_opened(k):
+                    return
                 for item in self.source.epoch(first_epoch=k == 0):
                     if not self._push(item):
                         return  # the loop stopped: no more batches wanted
@@ -194,6 +214,10 @@ class Feeder:
 
     def finish(self, raised=None):
         """Stops the thread; raises its error (the original exception) if it failed."""
+        if self._gate is not None:
+            with self._gate:
+                self._closing = True
+                self._gate.notify()
         self.stream.close()
         self._thread.join()
         if self.error is not None and (raised is None or isinstance(raised, ValueError)):

@@ -30,17 +30,30 @@ def sorted_logs(logs):
     return {key: log_value(value) for key, value in sorted(logs, key=lambda kv: kv[0])}
 
 
-def test_hooks(model, cbl, handle_sigint, in_fit=False):
+class Passes:
+    """Opens the passes of gated feeders (data_streams.Feeder.open_pass), once fit has made them:
+    ``train`` as each epoch begins, ``validation`` as each validation begins."""
+    train = validation = None
+
+    @staticmethod
+    def open(opener):
+        if opener is not None:
+            opener()
+
+
+def test_hooks(model, cbl, handle_sigint, in_fit=False, passes=None):
     """evaluate's hooks for the callbacks in ``cbl`` (the progress bar's batch updates
     throttled; none for validation inside fit, which the bar does not show)."""
     hooks = _core.LoopHooks()
     hooks.handle_sigint = handle_sigint
     interval = cbl.batch_end_interval("on_test_batch_end", progbar=not in_fit)
     watched = interval is not None or cbl.implements("on_test_batch_begin")
-    if watched or cbl.implements("on_test_begin") or cbl.implements("on_test_end"):
+    if watched or cbl.implements("on_test_begin") or cbl.implements("on_test_end") or passes is not None:
         def begin():
             model.stop_evaluating = False  # as each Keras evaluation starts, fit's validation passes too
             cbl.on_test_begin()
+            if passes is not None:
+                passes.open(passes.validation)
         hooks.begin = begin
         hooks.end = lambda logs: cbl.on_test_end(sorted_logs(logs))
     if cbl.implements("on_test_batch_begin"):
@@ -60,15 +73,18 @@ def test_hooks(model, cbl, handle_sigint, in_fit=False):
     return hooks
 
 
-def fit_hooks(model, cbl, options):
+def fit_hooks(model, cbl, options, passes=None):
     """fit's hooks, and a one-item list that receives the last epoch's logs (for on_train_end).
-    Sets options.batch_hook_interval when the batch-end hook is throttled."""
+    Sets options.batch_hook_interval when the batch-end hook is throttled. ``passes``: a Passes
+    whose feeders the hooks open (fit on a generator or PyDataset)."""
     hooks = _core.FitHooks()
-    hooks.validation = test_hooks(model, cbl, options.handle_sigint, in_fit=True)
+    hooks.validation = test_hooks(model, cbl, options.handle_sigint, in_fit=True, passes=passes)
     last_logs = [None]
 
     def epoch_begin(epoch):
         cbl.on_epoch_begin(epoch)
+        if passes is not None:
+            passes.open(passes.train)  # the epoch's batches are read from now on
         return bool(model.stop_training)
 
     def epoch_end(epoch, logs):
@@ -76,7 +92,7 @@ def fit_hooks(model, cbl, options):
         cbl.on_epoch_end(epoch, last_logs[0])
         return bool(model.stop_training)
 
-    if cbl.implements("on_epoch_begin"):  # else no call into Python at epoch begin
+    if cbl.implements("on_epoch_begin") or passes is not None:  # else no call into Python at epoch begin
         hooks.epoch_begin = epoch_begin
     hooks.epoch_end = epoch_end
     if cbl.implements("on_train_batch_begin"):

@@ -319,14 +319,14 @@ class Trainer(RunningMetrics):
             self._core.fit(xs, ys, sw, validation, options, hooks)
         return self._run_fit(run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps)
 
-    def _run_fit(self, run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps):
+    def _run_fit(self, run, options, batch_size, epochs, initial_epoch, verbose, callbacks, steps, passes=None):
         """fit's callbacks and hooks around run(options, hooks), the C++ loop."""
         self._losses_tracked = True
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
         options.handle_sigint = self._handle_sigint()
-        hooks, last_logs = loop_hooks.fit_hooks(self, cbl, options)
+        hooks, last_logs = loop_hooks.fit_hooks(self, cbl, options, passes)
         self.stop_training = False
         cbl.on_train_begin()
         # BackupAndRestore sets _initial_epoch in on_train_begin to resume where a fit stopped.
@@ -372,9 +372,11 @@ class Trainer(RunningMetrics):
             epochs_run = range(options.initial_epoch, options.epochs)
             validating = [e for e in epochs_run if (e + 1 in options.validation_epochs if options.validation_epochs
                                                     else (e + 1) % options.validation_freq == 0)]
-            feeders = [data_streams.Feeder(self, train, len(epochs_run)).start()]
+            feeders = [data_streams.Feeder(self, train, len(epochs_run), gated=True).start()]
+            passes.train = feeders[0].open_pass
             if validation is not None and validating:
-                feeders.append(data_streams.Feeder(self, validation, len(validating)).start())
+                feeders.append(data_streams.Feeder(self, validation, len(validating), gated=True).start())
+                passes.validation = feeders[1].open_pass
             raised = None
             try:
                 distribution._bind(self._core, "fit")
@@ -388,7 +390,8 @@ class Trainer(RunningMetrics):
                     feeder.finish(raised)  # the producer's own error, if it failed
             if (train.exhausted and len(self.history.epoch) < len(epochs_run)) or train.ran_short:
                 warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=4)
-        return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps)
+        passes = loop_hooks.Passes()  # opened by the hooks as each epoch and validation begins
+        return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps, passes)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
