@@ -42,3 +42,40 @@ def test_dtype_names_as_keras_gives_them():
     assert keras.backend.is_float_dtype("bfloat16") and not keras.backend.is_float_dtype("int8")
     assert keras.backend.is_int_dtype(np.uint16) and not keras.backend.is_int_dtype(float)
     assert keras.utils.is_keras_tensor(keras.Input((2,))) and not keras.backend.is_keras_tensor(np.zeros(2))
+
+
+def test_kerass_other_config_switches():
+    keras.config.enable_unsafe_deserialization()  # nothing to unlock: densekit files hold no bytecode
+    assert keras.config.is_traceback_filtering_enabled()
+    keras.config.disable_traceback_filtering()
+    assert not keras.config.is_traceback_filtering_enabled()
+    keras.config.enable_traceback_filtering()
+    policy = keras.config.dtype_policy()
+    assert (policy.name, policy.compute_dtype, policy.variable_dtype) == ("float32",) * 3
+    keras.config.set_dtype_policy("float32")
+    keras.config.set_dtype_policy(policy)
+    with pytest.raises(ValueError, match="float32 only \\(no mixed precision\\). Received: policy='mixed_float16'"):
+        keras.config.set_dtype_policy("mixed_float16")
+    assert keras.metrics.Mean().dtype == "float32"
+    assert keras.preprocessing.timeseries_dataset_from_array is keras.utils.timeseries_dataset_from_array
+
+
+def test_disabled_interactive_logging_sends_printed_output_to_the_logger(capsys, caplog):
+    """Keras's disable_interactive_logging (keras/src/utils/io_utils.py): the progress bar, the
+    epoch lines and summary() go to a logger instead of stdout (silent unless set up)."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    assert keras.config.is_interactive_logging_enabled()
+    keras.config.disable_interactive_logging()
+    try:
+        with caplog.at_level("INFO", logger="densekit"):
+            model.fit(x, y, epochs=2, verbose=2)
+            model.summary()
+    finally:
+        keras.config.enable_interactive_logging()
+    assert capsys.readouterr().out == ""
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Epoch 2/2" in logged and "loss:" in logged and "Trainable params: 4" in logged
+    model.fit(x, y, epochs=1, verbose=2)
+    assert "loss:" in capsys.readouterr().out

@@ -115,3 +115,53 @@ def capped_steps(steps):
         warnings.warn("Limiting steps_per_epoch to %d" % steps_cap, stacklevel=3)
         return steps_cap
     return steps
+
+
+# --- Keras's other switches (keras/src/backend/config.py, keras/src/utils/traceback_utils.py) -----
+
+from densekit.utils.io_utils import (  # noqa: E402,F401  (Keras's names)
+    disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
+
+_traceback_filtering = True
+
+
+def enable_unsafe_deserialization():
+    """Keras's switch that lets load_model run the Python bytecode a file holds (Lambda layers).
+    densekit's files hold none (a Lambda is saved as its traced ops), so there is nothing to
+    allow: kept so that Keras code runs."""
+
+
+def enable_traceback_filtering():
+    global _traceback_filtering
+    _traceback_filtering = True
+
+
+def disable_traceback_filtering():
+    """Keras trims its own frames from tracebacks; densekit's tracebacks are short already, so
+    the switch is only recorded."""
+    global _traceback_filtering
+    _traceback_filtering = False
+
+
+def is_traceback_filtering_enabled():
+    return _traceback_filtering
+
+
+class DTypePolicy:
+    """Keras's dtype policy, of which densekit has one: float32 variables and computations."""
+
+    name = compute_dtype = variable_dtype = "float32"
+
+    def __repr__(self):
+        return '<DTypePolicy "float32">'
+
+
+def dtype_policy():
+    return DTypePolicy()
+
+
+def set_dtype_policy(policy):
+    """Accepts float32 (a name or a DTypePolicy); mixed precision ("mixed_float16",
+    "mixed_bfloat16") and other types are refused: densekit computes in float32 only."""
+    if getattr(policy, "name", policy) != "float32":
+        raise ValueError(f"densekit computes in float32 only (no mixed precision). Received: policy={policy!r}")

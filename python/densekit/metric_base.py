@@ -29,6 +29,7 @@ class Metric:
 
     _core_name = None
     _wraps_a_function = False  # MeanMetricWrapper: its config is the function's and its arguments
+    dtype = "float32"  # Keras's metric.dtype: densekit's metrics keep and compute float32
 
     def __init__(self, name=None, dtype=None, **params):
         if self._core_name is None:  # the user's own stateful metric

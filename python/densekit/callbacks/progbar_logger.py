@@ -1,6 +1,7 @@
 """ProgbarLogger: the ``Epoch i/n`` lines and the progress bar (keras/src/callbacks/progbar_logger.py)."""
 
 from densekit.callbacks.callback import Callback
+from densekit.utils import io_utils
 from densekit.utils.progbar import Progbar
 
 
@@ -47,7 +48,7 @@ class ProgbarLogger(Callback):
         self._reset_progbar()
         self._maybe_init_progbar()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}")
+            io_utils.print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._update_progbar(batch, logs)

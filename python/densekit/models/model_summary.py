@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from densekit.layers.input_layer import InputLayer
-from densekit.utils import summary as summary_utils
+from densekit.utils import io_utils, summary as summary_utils
 
 
 def _is_model(layer):
@@ -33,7 +33,7 @@ def print_summary(model, line_length, positions, print_fn, expand_nested, show_t
     if print_fn is not None:
         print_fn(text)
     else:
-        print(text)
+        io_utils.print_msg(text)
 
 
 def graph_rows(model):

@@ -5,6 +5,8 @@ import os
 import sys
 import time
 
+from densekit.utils import io_utils
+
 _BOLD, _RESET, _GREEN, _WHITE = "\x1b[1m", "\x1b[0m", "\x1b[32m", "\x1b[37m"
 
 
@@ -59,9 +61,11 @@ class Progbar:
         self._prev_total_width = 0
 
     def _write(self, text):
-        stream = self._stream or sys.stdout
-        stream.write(text)
-        stream.flush()
+        if self._stream is None:
+            io_utils.print_msg(text, line_break=False)
+            return
+        self._stream.write(text)
+        self._stream.flush()
 
     def _step_duration(self, current, now):
         if not current:
