@@ -139,6 +139,45 @@ def _divide_no_nan(x1, x2):
     return np.where(x2 == 0, dtype.type(0), x1 / np.where(x2 == 0, dtype.type(1), x2)).astype(dtype)
 
 
+def _argsort(x, axis=-1):
+    """Positions that sort ``x``, equal values in their order (Keras's backends sort stably)."""
+    return np.argsort(x, axis=axis, kind="stable")
+
+
+def _pad(x, pad_width, mode="constant", constant_values=None):
+    """NumPy's pad; constant_values=None pads with 0, as Keras (NumPy would pad with None: NaN)."""
+    if mode == "constant":
+        return np.pad(x, pad_width, mode, constant_values=0 if constant_values is None else constant_values)
+    if constant_values is not None:
+        raise ValueError(f"Argument `constant_values` can only be provided when `mode == 'constant'`. Received: "
+                         f"mode={mode}")
+    return np.pad(x, pad_width, mode)
+
+
+def _average(x, axis=None, weights=None):
+    """The weighted mean; NaN where the weights sum to zero, as Keras's divide (NumPy raises)."""
+    if weights is None:
+        return np.average(x, axis=axis)
+    x, weights = _as_float(x), np.asarray(weights)
+    if weights.shape != x.shape and axis is not None:  # NumPy's 1-D weights along the axis
+        weights = np.expand_dims(weights, [a for a in range(x.ndim) if a != axis % x.ndim])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sum(x * weights, axis=axis) / np.sum(np.broadcast_to(weights, x.shape), axis=axis)
+
+
+def _bincount(x, weights=None, minlength=0, sparse=False):
+    """Counts of each non-negative integer; a 2-D input counts each row, as Keras does."""
+    if sparse:
+        raise ValueError("densekit's bincount gives dense counts only (sparse=False).")
+    x = np.asarray(x)
+    if x.ndim != 2:
+        return np.bincount(x, weights=weights, minlength=minlength)
+    length = max(int(minlength), int(x.max()) + 1 if x.size else 0)
+    rows = [weights[i] if weights is not None else None for i in range(len(x))]
+    return np.stack([np.bincount(row, weights=w, minlength=length) for row, w in zip(x, rows)]) if len(x) else \
+        np.zeros((0, length), np.int64)
+
+
 _ACROSS = ("densekit computes it on arrays only: in a model it would work across the batch or has no recorded form "
            "yet.")
 
@@ -146,12 +185,12 @@ _FUNCTIONS = {
     # running sums and differences
     "cumsum": _cumulative(np.cumsum), "cumprod": _cumulative(np.cumprod), "diff": np.diff,
     # sorting and selecting
-    "sort": np.sort, "argsort": np.argsort, "top_k": _top_k, "in_top_k": _in_top_k,
-    "searchsorted": np.searchsorted, "digitize": np.digitize, "bincount": np.bincount, "unique": np.unique,
+    "sort": np.sort, "argsort": _argsort, "top_k": _top_k, "in_top_k": _in_top_k,
+    "searchsorted": np.searchsorted, "digitize": np.digitize, "bincount": _bincount, "unique": np.unique,
     "nonzero": np.nonzero, "take_along_axis": np.take_along_axis,
     # statistics
     "median": _float_result(np.median), "quantile": _float_result(np.quantile),
-    "percentile": _float_result(np.percentile), "average": np.average, "ptp": np.ptp,
+    "percentile": _float_result(np.percentile), "average": _average, "ptp": np.ptp,
     "nanmax": np.nanmax, "nanmin": np.nanmin, "nanmean": np.nanmean, "nansum": np.nansum, "nanprod": np.nanprod,
     "nanstd": np.nanstd, "nanvar": np.nanvar, "nanmedian": np.nanmedian, "nanargmax": np.nanargmax,
     "nanargmin": np.nanargmin, "nancumsum": np.nancumsum, "nancumprod": np.nancumprod,
@@ -169,7 +208,7 @@ _FUNCTIONS = {
     "sinc": np.sinc, "isin": np.isin, "select": np.select, "histogram": np.histogram, "gcd": np.gcd, "lcm": np.lcm,
     "ldexp": np.ldexp, "nextafter": np.nextafter, "vander": np.vander, "diagflat": np.diagflat,
     # joining and reshaping whole arrays
-    "vstack": np.vstack, "dstack": np.dstack, "append": np.append, "ravel": np.ravel, "pad": np.pad,
+    "vstack": np.vstack, "dstack": np.dstack, "append": np.append, "ravel": np.ravel, "pad": _pad,
     "broadcast_to": np.broadcast_to, "empty_like": np.empty_like, "flipud": np.flipud, "fliplr": np.fliplr,
     "rot90": np.rot90, "array_split": np.array_split, "vsplit": np.vsplit, "hsplit": np.hsplit,
     "dsplit": np.dsplit,
@@ -180,10 +219,12 @@ for _name, _fn in _FUNCTIONS.items():
 
 
 def logdet(x):
-    """log(det(x)) of a positive-definite matrix (keras.ops.logdet)."""
+    """log(det(x)) of a positive-definite matrix (keras.ops.logdet): NaN where the determinant is
+    negative, -inf where it is 0 (slogdet's log|det| alone would hide the sign)."""
     if is_symbolic(x):
         raise unsupported("logdet", _ACROSS)
-    return np.linalg.slogdet(_t(x))[1]
+    sign, log_abs = np.linalg.slogdet(_t(x))
+    return np.where(sign < 0, np.nan, np.where(sign == 0, -np.inf, log_abs))[()]
 
 
 __all__ = sorted(["arange", "array", "convert_to_numpy", "dtype", "empty", "eye", "full_like", "geomspace", "identity",

@@ -205,10 +205,21 @@ def zeros_like(x, dtype=None):
     return Rescaling(0.0)(x) if is_symbolic(x) else np.zeros_like(_t(x), dtype=dtype)
 
 
+# Keras's names of the leading arguments, which NumPy names otherwise (a, arrays, condition...):
+# given by keyword, they are passed by position, in this order.
+_LEADING = ("condition", "sorted_sequence", "x", "x1", "values", "x2")
+
+
+def _leading_by_position(args, kwargs):
+    leading = [kwargs.pop(key) for key in _LEADING if key in kwargs]
+    return (*leading, *args) if leading and not args else (*args, *leading), kwargs
+
+
 def _eager_only(name, numpy_fn, why):
     def fn(*args, **kwargs):
         if is_symbolic(*args, *kwargs.values()):
             raise unsupported(name, why)
+        args, kwargs = _leading_by_position(args, kwargs)
         return numpy_fn(*[_t(a) for a in args], **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
@@ -324,8 +335,25 @@ def _logsumexp(x, axis=None, keepdims=False):
 
 sum = _reduction("sum", np.sum)  # noqa: A001
 mean = _reduction("mean", np.mean)
-max = amax = _reduction("max", np.max)  # noqa: A001
-min = amin = _reduction("min", np.min)  # noqa: A001
+def _extremum(op, numpy_fn):
+    """max / min, with Keras's ``initial`` (the value an empty reduction gives, and a bound)."""
+    reduce = _reduction(op, numpy_fn)
+
+    def fn(x, axis=None, keepdims=False, initial=None):
+        if initial is None:
+            return reduce(x, axis, keepdims)
+        if is_symbolic(x):
+            raise unsupported(op, "with `initial` it is computed on arrays only.")
+        return numpy_fn(_t(x), axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims,
+                        initial=initial)
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = reduce.__doc__
+    return fn
+
+
+max = amax = _extremum("max", np.max)  # noqa: A001
+min = amin = _extremum("min", np.min)  # noqa: A001
 prod = _reduction("prod", np.prod)
 var = _reduction("var", np.var)
 std = _reduction("std", np.std)
@@ -406,11 +434,12 @@ def concatenate(xs, axis=0):
     return Concatenate(axis=sample_axis(axis, xs[0].ndim, "concatenate"))(list(xs))
 
 
-def stack(xs, axis=0):
-    if not is_symbolic(*xs):
-        return np.stack([_t(x) for x in xs], axis=axis)
-    sample_axis(axis, xs[0].ndim + 1, "stack")
-    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
+def stack(x, axis=0):
+    """The tensors of the list ``x`` (Keras's name) along a new axis."""
+    if not is_symbolic(*x):
+        return np.stack([_t(t) for t in x], axis=axis)
+    sample_axis(axis, x[0].ndim + 1, "stack")
+    return concatenate([expand_dims(t, axis) for t in x], axis=axis)
 
 
 def split(x, indices_or_sections, axis=0):
@@ -509,8 +538,10 @@ def einsum(subscripts, *operands):
     return np.einsum(subscripts, *[_t(o) for o in operands])
 
 
-def one_hot(x, num_classes, axis=-1, dtype="float32"):
+def one_hot(x, num_classes, axis=-1, dtype="float32", sparse=False):
     """``num_classes`` columns, 1 where the column is the label (out-of-range labels: all 0)."""
+    if sparse:
+        raise ValueError("densekit's one_hot gives dense arrays only (sparse=False).")
     if is_symbolic(x):
         raise unsupported("one_hot", "it takes integer labels, which a model's float graph does not carry.")
     labels = np.asarray(x).astype(np.int64)
