@@ -150,8 +150,12 @@ def test_data_errors_name_the_inputs_and_outputs():
     model = two_inputs_two_outputs()
     model.compile("sgd", "mse")
     xw, xd, y = np.zeros((4, 5)), np.zeros((4, 6)), np.zeros((4, 1))
-    with pytest.raises(ValueError, match=r"key\(s\) \['wide'\] that match no model input.*'wide_input', 'deep_input'"):
+    with pytest.raises(ValueError, match=r"without the model input\(s\) \['wide_input'\]; the model's inputs are "
+                                         r"\['wide_input', 'deep_input'\] \(the dict's key\(s\) \['wide'\] match no input\)"):
         model.predict({"wide": xw, "deep_input": xd}, verbose=0)
+    # A key that names no input is left unused when every input is there, as in Keras.
+    np.testing.assert_array_equal(model.predict({"wide_input": xw, "deep_input": xd, "id": np.arange(4)}, verbose=0)[0],
+                                  model.predict([xw, xd], verbose=0)[0])
     with pytest.raises(ValueError, match=r"without the model input\(s\) \['wide_input'\]"):
         model.predict({"deep_input": xd}, verbose=0)
     with pytest.raises(ValueError, match="2 inputs"):

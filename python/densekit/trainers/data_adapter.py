@@ -22,13 +22,14 @@ def input_arrays(model, x):
     names, shapes = model._input_spec()
     n = len(names)
     if isinstance(x, dict):
-        unknown = [k for k in x if k not in names]
-        if unknown:
-            raise ValueError(f"`x` is a dict with key(s) {unknown} that match no model input; the model's inputs are "
-                             f"{names}.")
+        # Keys that match no input are left unused, as Keras leaves them (a feature column the
+        # model does not take); named in the error when an input is missing (a typo, perhaps).
         missing = [k for k in names if k not in x]
         if missing:
-            raise ValueError(f"`x` is a dict without the model input(s) {missing}; the model's inputs are {names}.")
+            unknown = [k for k in x if k not in names]
+            also = f" (the dict's key(s) {unknown} match no input)" if unknown else ""
+            raise ValueError(f"`x` is a dict without the model input(s) {missing}; the model's inputs are "
+                             f"{names}{also}.")
         raw = [x[k] for k in names]
         labels = [f"x['{k}']" for k in names]
     elif isinstance(x, (list, tuple)) and (n > 1 or (len(x) == 1 and (hasattr(x[0], "shape")
