@@ -340,3 +340,17 @@ def test_a_metric_with_one_value_per_class_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="TensorBoard logs scalars, but 'epoch_f1_score' holds 2 values"):
         model.fit(x, keras.utils.to_categorical(y, 2), epochs=1, verbose=0,
                   callbacks=[keras.callbacks.TensorBoard(str(tmp_path))])
+
+
+def test_a_diverging_loss_is_logged_without_tensorboardxs_nan_message(tmp_path, caplog):
+    """Keras's TensorBoard writes a NaN loss silently; tensorboardX's summary.scalar logged "NaN
+    or Inf found in input tensor." for it (shown on stderr by logging's last-resort handler)."""
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(learning_rate=1e30), "mse")
+    x = np.full((8, 2), 1e10, "float32")
+    with caplog.at_level("WARNING"):
+        history = model.fit(x, x[:, :1], epochs=2, verbose=0, callbacks=[keras.callbacks.TensorBoard(tmp_path)])
+    assert not np.isfinite(history.history["loss"][-1])
+    assert "NaN or Inf" not in caplog.text
+    logged = [value for _, value in scalars(read(tmp_path / "train"), "epoch_loss")]
+    assert len(logged) == 2 and not np.isfinite(logged[-1])

@@ -27,16 +27,16 @@ FLUSH_SECONDS = 1.0
 def _tensorboardx():
     from tensorboardX import summary
     from tensorboardX.event_file_writer import EventsWriter
-    from tensorboardX.proto import event_pb2
+    from tensorboardX.proto import event_pb2, summary_pb2
 
-    return summary, EventsWriter, event_pb2
+    return summary, EventsWriter, event_pb2, summary_pb2
 
 
 class EventFile:
     """``events.out.tfevents.<time>.<host>.<pid>.<n>.v2`` in ``directory`` (made if missing)."""
 
     def __init__(self, directory):
-        self._summary, events_writer, self._event_pb2 = _tensorboardx()
+        self._summary, events_writer, self._event_pb2, self._summary_pb2 = _tensorboardx()
         os.makedirs(directory, exist_ok=True)
         self._events = events_writer(os.path.join(directory, "events"), f".{os.getpid()}.{next(_file_ids)}.v2")
         self._last_flush = time.monotonic()
@@ -49,7 +49,10 @@ class EventFile:
             raise ValueError(f"TensorBoard logs scalars, but '{tag}' holds {np.size(value)} values, such as a metric "
                              "that returns one per class (F1Score or FBetaScore with average=None). Give the metric an "
                              "`average`, or leave it out of the run TensorBoard logs.")
-        self.write(self._summary.scalar(tag, float(value)), step)
+        # The proto tensorboardX's summary.scalar makes, made here: it logs "NaN or Inf found in
+        # input tensor." for a diverging loss, which Keras's TensorBoard does not print.
+        proto = self._summary_pb2.Summary
+        self.write(proto(value=[proto.Value(tag=tag, simple_value=float(value))]), step)
 
     def histogram(self, tag, values, step):
         self.write(self._summary.histogram(tag, values, bins=HISTOGRAM_BUCKETS), step)
