@@ -303,3 +303,24 @@ def test_keras_evaluates_densekits_file_with_these_metrics_alike(tmp_path):
     assert set(theirs) == set(ours)
     for key in ours:
         assert theirs[key] == pytest.approx(ours[key], rel=1e-5, abs=1e-7), key
+
+
+def test_accuracy_functions_return_keras_shapes():
+    """Measured in Keras 3.15.1: the categorical accuracies give y_pred's shape without the class
+    axis (batch, steps) for 3-D outputs, and binary_accuracy brings (n, 1) and (n,) to (n, 1) as
+    squeeze_or_expand_to_same_rank does (they were flattened to (batch * steps,) and (n,))."""
+    p3 = np.array([[[0.3, 0.7], [0.4, 0.6]]], "float32")
+    one_hot3 = np.array([[[0.0, 1.0], [1.0, 0.0]]], "float32")
+    for value in (keras.metrics.categorical_accuracy(one_hot3, p3),
+                  keras.metrics.sparse_categorical_accuracy(np.array([[1, 0]]), p3),
+                  keras.metrics.top_k_categorical_accuracy(one_hot3, p3, k=1)):
+        assert value.shape == (1, 2)
+        np.testing.assert_array_equal(value, [[1.0, 0.0]])
+    scores = np.array([[0.3, 0.7], [0.4, 0.6]], "float32")
+    assert keras.metrics.sparse_categorical_accuracy(np.array([[1], [0]]), scores).shape == (2,)
+    column, flat = np.array([[1.0], [0.0]], "float32"), np.array([0.7, 0.6], "float32")
+    assert keras.metrics.binary_accuracy(column, flat).shape == (2, 1)
+    assert keras.metrics.binary_accuracy(flat.round(), column).shape == (2, 1)
+    assert keras.metrics.binary_accuracy(np.array([1.0, 0.0]), flat).shape == (2,)
+    np.testing.assert_array_equal(keras.metrics.binary_accuracy(np.array([[1.0, 0.0]]), np.array([[0.7, 0.6]])),
+                                  [[1.0, 0.0]])

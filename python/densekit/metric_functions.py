@@ -37,7 +37,7 @@ def _accuracy_function(name, doc, sample_shape, **defaults):
         y_true = np.ascontiguousarray(y_true, dtype=np.float32)
         y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
         values = core.sample_values(y_true, y_pred)
-        return values.reshape(sample_shape(y_true, y_pred, len(values)))
+        return values.reshape(sample_shape(y_true, y_pred, values.size))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -76,12 +76,16 @@ def set_function_arguments(core, fn, kwargs):
             setattr(target, key, value)
 
 
-def _one_per_sample(y_true, y_pred, rows):
-    return (rows,)
+def _one_per_position(y_true, y_pred, rows):
+    """y_pred's shape without its class axis: (batch,), or (batch, steps) for 3-D outputs."""
+    shape = y_pred.shape[:-1]
+    return shape if len(shape) and int(np.prod(shape)) == rows else (rows,)
 
 
 def _like_the_outputs(y_true, y_pred, rows):
-    return y_pred.shape if y_pred.ndim else (rows,)
+    # The higher rank of the two, as Keras's squeeze_or_expand_to_same_rank brings (n, 1) and (n,) to (n, 1).
+    shape = y_pred.shape if y_pred.ndim >= y_true.ndim else y_true.shape
+    return shape if len(shape) and int(np.prod(shape)) == rows else (rows,)
 
 
 def _like_sparse_labels(y_true, y_pred, rows):
@@ -93,11 +97,11 @@ binary_accuracy = _accuracy_function(
     "binary_accuracy", "1.0 where ``y_true == (y_pred > threshold)``, output by output.", _like_the_outputs,
     threshold=0.5)
 categorical_accuracy = _accuracy_function(
-    "categorical_accuracy", "1.0 where ``argmax(y_true) == argmax(y_pred)``.", _one_per_sample)
+    "categorical_accuracy", "1.0 where ``argmax(y_true) == argmax(y_pred)``.", _one_per_position)
 sparse_categorical_accuracy = _accuracy_function(
-    "sparse_categorical_accuracy", "1.0 where ``y_true == argmax(y_pred)``.", _one_per_sample)
+    "sparse_categorical_accuracy", "1.0 where ``y_true == argmax(y_pred)``.", _one_per_position)
 top_k_categorical_accuracy = _accuracy_function(
-    "top_k_categorical_accuracy", "1.0 where the one-hot class is among the k highest scores.", _one_per_sample, k=5)
+    "top_k_categorical_accuracy", "1.0 where the one-hot class is among the k highest scores.", _one_per_position, k=5)
 _sparse_top_k = _accuracy_function(
     "sparse_top_k_categorical_accuracy", "1.0 where the integer label is among the k highest scores.",
     _like_sparse_labels, k=5)
@@ -128,7 +132,7 @@ def correlation_rows(y_true, y_pred):
 
 
 def _correlation_function(name, doc):
-    per_sample = _accuracy_function(name, doc, _one_per_sample)
+    per_sample = _accuracy_function(name, doc, _one_per_position)
 
     def fn(y_true, y_pred, axis=-1):
         if axis not in (-1, 1):
