@@ -7,6 +7,7 @@ in the same collective calls. Each hung or crossed collectives before.
 Prints "<rank> <case>: <outcome>" per case, in order, for the test to read.
 """
 
+import hashlib
 import os
 import signal
 import sys
@@ -107,8 +108,35 @@ def own_shard_steps(out, rank):
     return f"steps {seen['steps']} batches {seen['batches']}"
 
 
+def optimizer_from_process_0(out, rank):
+    # Process 1 trains alone first: its Adam moments and step count are not process 0's.
+    m = model()
+    m.compile(optimizer="adam", loss="mse")
+    if rank == 1:
+        keras.distribution.set_distribution(None)
+        m.fit(*data(), batch_size=8, epochs=1, verbose=0)
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+    m.fit(*data(), batch_size=16, epochs=1, verbose=0)
+    slots = hashlib.sha256(b"".join(np.asarray(v).tobytes() for v in m.optimizer.variables[2:])).hexdigest()[:12]
+    return f"iterations {int(m.optimizer.iterations)} slots {slots}"
+
+
+def different_optimizers(out, rank):
+    m = model()
+    m.compile(optimizer="adam" if rank == 0 else "sgd", loss="mse")
+    m.fit(*data(), batch_size=8, epochs=1, verbose=0)
+    return "trained"
+
+
+def different_sharding(out, rank):
+    keras.distribution.set_distribution(keras.distribution.DataParallel(auto_shard_dataset=rank == 0))
+    model().fit(*data(), batch_size=8, epochs=1, verbose=0)
+    return "trained"
+
+
 CASES = [best_by_batch, ctrl_c_on_one, evaluate_after, summed_added_loss, different_models, evaluate_after,
-         empty_generator, evaluate_after, backup_everywhere, own_shard_steps]
+         empty_generator, evaluate_after, backup_everywhere, own_shard_steps, optimizer_from_process_0,
+         different_optimizers, evaluate_after, different_sharding, evaluate_after]
 
 
 def main(out):
@@ -116,6 +144,7 @@ def main(out):
     keras.distribution.set_distribution(keras.distribution.DataParallel())
     rank = keras.distribution.process_id()
     for case in CASES:
+        keras.distribution.set_distribution(keras.distribution.DataParallel())  # (a case may have changed it)
         report(rank, case.__name__, lambda: case(out, rank))
 
 

@@ -77,3 +77,25 @@ def test_own_shards_count_the_steps_of_the_largest(outcomes):
     # 16 rows on process 0, 64 on process 1, batch 8: 4 rows a step each, 16 steps for both.
     lines, output = outcomes
     assert lines[0][9] == lines[1][9] == "steps 16 batches 16", output
+
+
+def test_every_process_starts_from_process_0s_optimizer_state(outcomes):
+    # Process 1 had taken 8 steps alone; the fit starts everywhere from process 0's fresh Adam.
+    lines, output = outcomes
+    assert lines[0][10] == lines[1][10] and lines[0][10].startswith("iterations 4 slots "), output
+
+
+def test_processes_with_different_optimizers_are_refused_together(outcomes):
+    lines, output = outcomes
+    assert lines[0][11] == lines[1][11], output
+    assert lines[0][11].startswith("ValueError: Data-parallel fit needs the same number of optimizer slots per weight "
+                                   "(the same optimizer) on every process"), output
+    assert lines[0][12] == lines[1][12] == lines[0][2], output
+
+
+def test_processes_sharding_their_data_differently_are_refused_together(outcomes):
+    lines, output = outcomes
+    assert lines[0][13] == lines[1][13] == (
+        "ValueError: Data-parallel fit needs the same DataParallel auto_shard_dataset (1: True) on every process, "
+        "but process 1 has 0 and process 0 has 1."), output
+    assert lines[0][14] == lines[1][14] == lines[0][2], output

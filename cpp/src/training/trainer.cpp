@@ -151,21 +151,23 @@ void check_same_values(Communicator& comm, const std::vector<std::pair<const cha
 }
 
 // The model every process must have: the same weights to broadcast and sum, the same metric
-// accumulators to sum.
-std::vector<std::pair<const char*, double>> model_settings(int64_t params, size_t accumulators) {
+// accumulators to sum; and one way of sharding the data.
+std::vector<std::pair<const char*, double>> model_settings(int64_t params, size_t accumulators, bool auto_shard) {
   return {{"number of parameters (the same model)", double(params)},
-          {"number of loss and metric accumulators (the same compile() losses and metrics)", double(accumulators)}};
+          {"number of loss and metric accumulators (the same compile() losses and metrics)", double(accumulators)},
+          {"DataParallel auto_shard_dataset (1: True)", auto_shard ? 1.0 : 0.0}};
 }
 
 void check_same_settings(Communicator& comm, const FitOptions& o, bool validation, int64_t params,
-                         size_t accumulators) {
+                         size_t accumulators, bool auto_shard, size_t optimizer_slots) {
   std::vector<std::pair<const char*, double>> settings = {
       {"batch_size", double(o.batch_size)}, {"steps_per_epoch", double(o.steps_per_epoch)},
       {"epochs", double(o.epochs)}, {"initial_epoch", double(o.initial_epoch)},
       {"validation data (1: given)", validation ? 1.0 : 0.0}, {"validation_freq", double(o.validation_freq)},
       {"validation epochs (their count)", double(o.validation_epochs.size())},
       {"validation_batch_size", double(o.validation_batch_size)}};
-  for (const auto& setting : model_settings(params, accumulators)) settings.push_back(setting);
+  for (const auto& setting : model_settings(params, accumulators, auto_shard)) settings.push_back(setting);
+  settings.push_back({"number of optimizer slots per weight (the same optimizer)", double(optimizer_slots)});
   check_same_values(comm, settings, "fit");
 }
 
@@ -248,7 +250,8 @@ void Model::fit(const Data& train, const Data* validation, const FitOptions& opt
   plan.steps = n / plan.batch + (n % plan.batch != 0);  // (n + batch - 1 may overflow)
   if (comm) {
     check_data_parallel_losses(compile_.losses, train.sample_weight || !options.class_weight.empty(), *graph_);
-    check_same_settings(*comm, options, validation != nullptr, graph_->param_count(), accumulator_count());
+    check_same_settings(*comm, options, validation != nullptr, graph_->param_count(), accumulator_count(),
+                        distribution_.auto_shard_dataset, optimizer_->slots().size());
     plan = plan_shards(*comm, distribution_.auto_shard_dataset, n, options.batch_size);
     start_data_parallel();
   }
@@ -364,15 +367,23 @@ void Model::set_distribution(DataParallel distribution, const std::string& calle
 }
 
 void Model::check_same_model(Communicator& comm, const char* what) const {
-  check_same_values(comm, model_settings(graph_->param_count(), accumulator_count()), what);
+  check_same_values(comm, model_settings(graph_->param_count(), accumulator_count(), distribution_.auto_shard_dataset),
+                    what);
 }
 
-// Every process starts from rank 0's weights and shuffling generator; each draws dropout
-// from its own generator.
+// Every process starts from rank 0's weights, optimizer state and shuffling generator (a
+// process that resumed from another checkpoint, or trained alone, would otherwise apply other
+// moments and step counts to the same gradients); each draws dropout from its own generator.
 void Model::start_data_parallel() {
   Communicator& comm = *distribution_.communicator;
   const Graph::Use use(*graph_, Graph::Use::kWrites);
   comm.broadcast(graph_->params(), int64_t(sizeof(float)) * graph_->param_count(), 0);
+  // (fit built the optimizer for these weights on every process: the slots have one size)
+  for (Buffer& slot : optimizer_->slots())
+    comm.broadcast(slot.data(), int64_t(sizeof(float)) * static_cast<int64_t>(slot.size()), 0);
+  std::array<double, 2> progress = {double(optimizer_->raw_iterations()), optimizer_->rule_state()};
+  comm.broadcast(progress.data(), int64_t(sizeof(progress)), 0);
+  optimizer_->restore_progress(static_cast<int64_t>(progress[0]), progress[1]);
   std::array<uint64_t, 4> state = rng_.state();
   comm.broadcast(state.data(), int64_t(sizeof(state)), 0);
   rng_.set_state(state);
