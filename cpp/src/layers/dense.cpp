@@ -45,10 +45,10 @@ Shape Dense::build(const std::vector<Shape>& inputs) {
 
 std::vector<WeightSpec> Dense::weight_specs() const {
   std::vector<WeightSpec> specs;
-  specs.push_back({"kernel", {input_dim_, units_}, trainable, options_.kernel_initializer, options_.kernel_regularizer,
+  specs.push_back({"kernel", {input_dim_, units_}, true, options_.kernel_initializer, options_.kernel_regularizer,
                    options_.kernel_constraint});
   if (options_.use_bias)
-    specs.push_back({"bias", {units_}, trainable, options_.bias_initializer, options_.bias_regularizer,
+    specs.push_back({"bias", {units_}, true, options_.bias_initializer, options_.bias_regularizer,
                      options_.bias_constraint});
   return specs;
 }

@@ -36,7 +36,7 @@ Shape Embedding::build(const std::vector<Shape>& inputs) {
 }
 
 std::vector<WeightSpec> Embedding::weight_specs() const {
-  return {{"embeddings", {input_dim_, output_dim_}, trainable, options_.embeddings_initializer,
+  return {{"embeddings", {input_dim_, output_dim_}, true, options_.embeddings_initializer,
            options_.embeddings_regularizer, options_.embeddings_constraint}};
 }
 

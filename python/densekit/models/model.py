@@ -149,6 +149,8 @@ class Model(Trainer, WeightsMixin):
     def build(self, input_shape):
         """Builds the weights for inputs of ``input_shape`` (batch dimension first; a list or dict
         of shapes for several inputs)."""
+        if self._has_own_build():  # reached by super().build() from the subclass's own build
+            self._own_build_done = True
         if self._core is not None and self._network is not None and not self._traced:
             return
         if self._subclassed and self._network is None:
@@ -269,7 +271,9 @@ class Model(Trainer, WeightsMixin):
     # --- weights ------------------------------------------------------------------------------
     @property
     def weights(self):
-        seen, out = set(), []
+        # The model's own variables first (add_weight in a subclass's build), then its layers'.
+        own = list(self.__dict__.get("_own_variables", []))
+        seen, out = set(map(id, own)), own
         for layer in self.layers:
             for w in layer.weights:
                 key = (id(w._layer), w._index) if hasattr(w, "_index") else id(w)
@@ -283,8 +287,13 @@ class Model(Trainer, WeightsMixin):
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              f"You can build it manually via: `{self.name}.build(batch_input_shape)`.")
 
-    # A subclassed model's call may add loss terms, as a Layer subclass's does (the guide's VAE).
+    # A subclassed model's call may add loss terms, as a Layer subclass's does (the guide's VAE),
+    # and its build or __init__ may make weights of its own.
     add_loss = SubclassingMixin.add_loss
+    add_weight = add_variable = SubclassingMixin.add_weight
+
+    def _has_own_build(self):
+        return self._subclassed and type(self).build is not Model.build
 
     def get_layer(self, name=None, index=None):
         if name is not None and index is not None:

@@ -82,12 +82,17 @@ class Sequential(Model):
         """Keras builds a Sequential that starts with an Input as a functional model of its layers
         (Sequential.build in keras/src/models/sequential.py): the model's inputs and outputs, and
         each layer's ``output``, are that chain's tensors (feature extraction from a Sequential).
-        The C++ graph is built apart (_make_graph); the chain only records the calls."""
-        if self._input_layer is None:
-            return None
+        The C++ graph is built apart (_make_graph); the chain only records the calls. A Sequential
+        built from a shape or from data has its chain too, from an input Keras's build() would add."""
         if self._nested_network is not None:
             return self._nested_network.inputs[0], self._nested_network.outputs[0]
-        x = first = self._input_layer.output
+        if self._input_layer is not None:
+            x = first = self._input_layer.output
+        else:
+            shapes = self._input_shapes()
+            if shapes is None:
+                return None
+            x = first = InputLayer(shape=tuple(shapes[0]), dtype=self._input_dtype()).output
         for layer in self._layers:
             x = layer(x)
         return first, x

@@ -47,7 +47,15 @@ def trace_from_data(model, x):
 
 def trace(model, kind, keys, shapes, batch):
     """Runs ``call`` once on symbolic inputs (twice, training True and False, when call takes
-    ``training``) and builds the C++ graph from the layer calls it made."""
+    ``training``) and builds the C++ graph from the layer calls it made. A model with a
+    ``build`` of its own gets it called first, as Keras calls it before the first call (it may
+    make the layers and weights call uses)."""
+    batch = None if batch is None else int(batch)
+    if model._has_own_build() and not model.__dict__.get("_own_build_done"):
+        model._own_build_done = True
+        model.build(pack_structure(kind, keys, [(batch,) + tuple(s) for s in shapes]))
+        if model._network is not None:  # its super().build() traced the model already
+            return
     taken = {getattr(layer, "name", None) for layer in model._tracked}
     names = []
     for k in range(len(shapes)):
@@ -59,7 +67,6 @@ def trace(model, kind, keys, shapes, batch):
                 i += 1
                 name = f"{base}_{i}"
         names.append(name)
-    batch = None if batch is None else int(batch)
     tensors = [InputLayer(batch_shape=(batch,) + tuple(s), name=n).output for s, n in zip(shapes, names)]
     arg = pack_structure(kind, keys, tensors)
     takes_training = "training" in inspect.signature(model.call).parameters
@@ -72,8 +79,7 @@ def trace(model, kind, keys, shapes, batch):
         _forget_losses_of(inference_nodes, tensors)
     model._traced = True
     model._build_batch = batch
-    model._network = Network(arg, outputs)
-    model._build(None)
+    model._set_network(Network(arg, outputs))  # (which freezes the layers of a model made trainable=False)
 
 
 def _traced_call(model, arg, training, shapes):

@@ -1,0 +1,94 @@
+"""Freezing and unfreezing layers, and building subclassed and Sequential models, as Keras 3 does
+(each case was measured against Keras 3.15.1 by a side-by-side run)."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import layers
+
+
+def _changed(before, after):
+    return [not np.array_equal(a, b) for a, b in zip(before, after)]
+
+
+@pytest.mark.parametrize("frozen", [
+    lambda: layers.Dense(4, name="frozen", trainable=False),
+    lambda: layers.Embedding(5, 4, name="frozen", trainable=False),
+])
+def test_a_layer_frozen_when_its_model_was_built_can_be_unfrozen(frozen):
+    """The transfer-learning guide's fine-tuning step. Dense and Embedding wrote the layer's flag
+    into their weights' own specs when the graph was built, so unfreezing never trained them."""
+    first = frozen()
+    model = keras.Sequential([keras.Input((3,)), first, layers.Flatten(), layers.Dense(1, name="head")])
+    model.compile("sgd", "mse")
+    x, y = np.random.default_rng(0).integers(0, 5, (16, 3)).astype("float32"), np.ones((16, 1), "float32")
+    before = first.get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    assert _changed(before, first.get_weights()) == [False] * len(before)
+    first.trainable = True
+    assert [w.path for w in model.trainable_weights][:len(before)] == [w.path for w in first.weights]
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert all(_changed(before, first.get_weights()))
+
+
+class TwoLayers(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d1 = layers.Dense(4, name="d1")
+        self.d2 = layers.Dense(1, name="d2")
+
+    def call(self, x):
+        return self.d2(self.d1(x))
+
+
+def test_a_subclassed_model_made_with_trainable_false_is_frozen():
+    model = TwoLayers(name="frozen", trainable=False)  # (it trained: the flag was not applied when traced)
+    model(np.ones((2, 3), "float32"))
+    assert (len(model.trainable_weights), len(model.non_trainable_weights)) == (0, 4)
+    before = model.get_weights()
+    model.compile("sgd", "mse")
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        model.fit(np.ones((16, 3)), np.ones((16, 1)), epochs=1, verbose=0)
+    assert _changed(before, model.get_weights()) == [False] * 4
+
+
+class BuiltLater(keras.Model):
+    """Makes its layers and a weight of its own in build(), as Keras's guides allow."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+        self.hidden = layers.Dense(input_shape[-1] * 2, name="hidden")
+        self.out = layers.Dense(1, name="out")
+
+    def call(self, x):
+        return self.out(self.hidden(x * self.scale))
+
+
+def test_a_subclassed_models_own_build_runs_before_its_first_call():
+    model = BuiltLater(name="later")
+    assert model(np.ones((2, 3), "float32")).shape == (2, 1)
+    assert sorted(w.path for w in model.weights) == ["later/hidden/bias", "later/hidden/kernel", "later/out/bias",
+                                                     "later/out/kernel", "later/scale"]
+    assert model.get_layer("hidden").get_weights()[0].shape == (3, 6)
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    model.fit(np.ones((8, 3)), np.zeros((8, 1)), epochs=1, verbose=0)
+    assert all(_changed(before, model.get_weights()))  # the model's own weight trains too
+
+
+def test_a_sequential_built_from_a_shape_or_data_has_inputs_and_layer_outputs():
+    """Keras's Sequential.build adds an input, so feature extraction works without an Input."""
+    model = keras.Sequential([layers.Dense(4, name="a"), layers.Dense(2, name="b")])
+    model.build((None, 3))
+    assert [tuple(t.shape) for t in model.inputs] == [(None, 3)]
+    features = keras.Model(model.inputs, model.get_layer("a").output)
+    assert features.output_shape == (None, 4)
+    fitted = keras.Sequential([layers.Dense(4), layers.Dense(2)])
+    fitted.compile("adam", "mse")
+    fitted.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    x = np.random.default_rng(1).normal(size=(2, 3)).astype("float32")
+    extracted = keras.Model(fitted.inputs, fitted.layers[0].output).predict(x, verbose=0)
+    np.testing.assert_allclose(extracted, x @ fitted.layers[0].get_weights()[0] + fitted.layers[0].get_weights()[1],
+                               rtol=1e-5, atol=1e-6)
