@@ -127,7 +127,7 @@ def test_dict_outputs_predict_a_dict():
     out = model.predict({"x": data}, verbose=0)
     assert isinstance(out, dict) and sorted(out) == ["kind", "price"] and out["kind"].shape == (6, 2)
     logs = model.fit({"x": data}, {"price": np.zeros((6, 1)), "kind": np.zeros(6)}, verbose=0).history
-    assert sorted(logs) == ["k_loss", "loss", "p_loss"]
+    assert sorted(logs) == ["kind_loss", "loss", "price_loss"]  # by the keys, as Keras (not "k_loss")
 
 
 def test_metrics_per_output_follow_keras_rules():
@@ -559,3 +559,23 @@ def test_two_inputs_with_one_name_are_refused():
     a, b = keras.Input((2,), name="same"), keras.Input((2,), name="same")
     with pytest.raises(ValueError, match='"same" is used 2 times'):
         keras.Model([a, b], layers.concatenate([a, b]))
+
+
+def test_outputs_given_as_a_dict_name_the_logs_by_their_keys():
+    """Keras 3.15.1 (measured): a model whose outputs are a dict logs "<key>_loss" and
+    "<key>_<metric>", while output_names stay the layers' names (the logs used those)."""
+    a = keras.Input((3,), name="a")
+    h = keras.layers.Dense(4, name="h")(a)
+    model = keras.Model(a, {"price": keras.layers.Dense(1, name="dense_p")(h),
+                            "kind": keras.layers.Dense(2, activation="softmax", name="dense_k")(h)})
+    model.compile("adam", loss={"price": "mse", "kind": "categorical_crossentropy"}, metrics={"price": ["mae"]})
+    x = np.ones((8, 3), "float32")
+    y = {"price": np.ones((8, 1)), "kind": np.eye(2)[np.arange(8) % 2]}
+    assert model.output_names == ["dense_k", "dense_p"]
+    history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y),
+                        callbacks=[keras.callbacks.EarlyStopping(monitor="val_price_loss", mode="min", patience=5)])
+    assert sorted(history.history) == ["kind_loss", "loss", "price_loss", "price_mae", "val_kind_loss", "val_loss",
+                                       "val_price_loss", "val_price_mae"]
+    assert sorted(model.evaluate(x, y, verbose=0, return_dict=True)) == ["kind_loss", "loss", "price_loss",
+                                                                          "price_mae"]
+    assert model.metrics_names == ["loss", "compile_metrics", "price_loss", "kind_loss"]

@@ -132,6 +132,11 @@ class Model {
   enum class Structure { Tensor, List, Dict };
   Structure input_structure = Structure::Tensor, output_structure = Structure::Tensor;
   std::vector<std::string> input_keys, output_keys;
+  // Output k's name in the logs ("<name>_loss", "<name>_mae"): its dict key for outputs given as
+  // a dict (Keras names the logs by the keys), else its name.
+  const std::string& output_log_name(size_t k) const {
+    return output_keys.size() == output_names.size() ? output_keys[k] : output_names[k];
+  }
 
   // Per output: `options` holds one loss for every output or one per output, likewise the loss
   // weights (or none: all 1) and the metric lists (Keras's rules: compile_args.hpp).

@@ -62,7 +62,7 @@ void Model::resolve(const Data& data) {
   metric_keys_.assign(outputs.size(), {});
   weighted_metric_keys_.assign(outputs.size(), {});
   for (size_t k = 0; k < outputs.size(); ++k) {
-    const std::string prefix = multi ? output_names[k] + "_" : "";
+    const std::string prefix = multi ? output_log_name(k) + "_" : "";
     for (const auto& m : metrics_[k]) {
       std::string key = prefix + m->name();
       if (used.count(key)) key += "_" + std::to_string(used[key]++);
@@ -71,7 +71,7 @@ void Model::resolve(const Data& data) {
     }
   }
   for (size_t k = 0; k < outputs.size(); ++k) {
-    const std::string prefix = multi ? output_names[k] + "_" : "";
+    const std::string prefix = multi ? output_log_name(k) + "_" : "";
     for (const auto& m : weighted_metrics_[k]) {
       std::string key = prefix + m->name();
       if (!used.count(key)) {
@@ -340,7 +340,7 @@ Logs Model::current_logs(bool losses, bool metrics) const {
   if (losses) logs.emplace_back("loss", loss_tracker_.result());
   const bool multi = metrics_.size() > 1;
   for (size_t k = 0; k < metrics_.size(); ++k) {
-    if (losses && multi && !losses_.empty()) logs.emplace_back(output_names[k] + "_loss", output_loss_trackers_[k].result());
+    if (losses && multi && !losses_.empty()) logs.emplace_back(output_log_name(k) + "_loss", output_loss_trackers_[k].result());
     if (!metrics) continue;
     for (size_t i = 0; i < metrics_[k].size(); ++i) add_metric_log(logs, metric_keys_[k][i], *metrics_[k][i]);
     for (size_t i = 0; i < weighted_metrics_[k].size(); ++i)

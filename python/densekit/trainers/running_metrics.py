@@ -78,7 +78,8 @@ class RunningMetrics:
             metrics.append(CompileMetrics(self))
         outputs = self._loss_outputs() if self.__dict__.get("_losses_tracked") else []
         if len(outputs) > 1 and not self._without_loss():
-            metrics += [LossTracker(self, f"{name}_loss", self.output_names.index(name)) for name in outputs]
+            log_names = self._output_log_names()
+            metrics += [LossTracker(self, f"{name}_loss", log_names.index(name)) for name in outputs]
         return metrics
 
     @property

@@ -234,9 +234,14 @@ class Trainer(RunningMetrics):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     # --- logs and outputs ---------------------------------------------------------------------
+    def _output_log_names(self):
+        """Each output's name in the logs: its key for outputs given as a dict (Keras names the
+        logs "<key>_loss" then), else its name."""
+        return self._output_keys or self.output_names
+
     def _loss_outputs(self):
         """The outputs whose losses Keras tracks one by one, in its order: a loss dict's keys first."""
-        names = self.output_names
+        names = self._output_log_names()
         if isinstance(self.loss, dict):
             names = [k for k in self.loss if k in names] + [n for n in names if n not in self.loss]
         return names
