@@ -13,6 +13,7 @@
 #endif
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace densekit_py {
 
@@ -71,6 +72,26 @@ class GilRelease {
 
  private:
   PyThreadState* state_ = nullptr;
+};
+
+// Python objects a binding made and holds across a GilRelease (the output arrays predict fills):
+// when Python ends the thread as it takes the GIL back (GilRelease above), the stack unwinds
+// without the GIL, and freeing them then raced finalization's garbage collection (a segfault at
+// exit). Declared after them, this lets go of them without touching their reference counts in
+// that case only: the process is ending.
+class KeptAcrossRelease {
+ public:
+  template <class... Objects>
+  explicit KeptAcrossRelease(Objects&... objects) : objects_{static_cast<py::object*>(&objects)...} {}
+  KeptAcrossRelease(const KeptAcrossRelease&) = delete;
+  KeptAcrossRelease& operator=(const KeptAcrossRelease&) = delete;
+  ~KeptAcrossRelease() {
+    if (!t_python_ends_this_thread) return;
+    for (py::object* object : objects_) object->release();
+  }
+
+ private:
+  std::vector<py::object*> objects_;
 };
 
 // py::gil_scoped_acquire, for a hook C++ calls back.

@@ -18,7 +18,10 @@ void init_io(py::module_& m) {
   m.def("config_json", [](const Initializer& i) { return initializer_config_json(i); });
   m.def("config_json", [](const Regularizer& r) { return regularizer_config_json(r); });
   m.def("config_json", [](const Constraint& c) { return constraint_config_json(c); });
-  m.def("model_config_json", [](const std::shared_ptr<Model>& model) { return model_config_json(*model); });
+  // It waits for the compile state, which a save on another thread may hold while it waits for a
+  // training step, which may wait for the GIL (a Python learning-rate function): without the GIL.
+  m.def("model_config_json", [](const std::shared_ptr<Model>& model) { return model_config_json(*model); },
+        py::call_guard<GilRelease>());
   m.def("model_from_config_json", &model_from_config_json, py::arg("json"), py::arg("compile") = true);
   m.def("save_model", [](const std::shared_ptr<Model>& model, const std::string& path) { save_model(*model, path); },
         py::arg("model"), py::arg("path"), py::call_guard<GilRelease>());

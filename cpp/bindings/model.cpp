@@ -215,17 +215,41 @@ void init_model(py::module_& m) {
       .def("slot_names", &Optimizer::slot_names)
       .def_property("iterations", &Optimizer::iterations, &Optimizer::set_iterations)
       .def_property("raw_iterations", &Optimizer::raw_iterations, &Optimizer::set_raw_iterations)
-      .def_property("learning_rate", &Optimizer::learning_rate, &Optimizer::set_learning_rate)
-      .def("set_schedule", &Optimizer::set_schedule, py::arg("schedule"))
+      // The learning rate's accessors wait for a training step on another thread that reads it,
+      // maybe through a Python function that needs the GIL: they release it while they wait. A
+      // replaced Python function is destroyed once the GIL is back.
+      .def_property("learning_rate",
+                    [](const Optimizer& self) {
+                      GilRelease release;
+                      return self.learning_rate();
+                    },
+                    [](Optimizer& self, double lr) {
+                      GilRelease release;
+                      self.set_learning_rate(lr);
+                    })
+      .def("set_schedule", [](Optimizer& self, const LearningRateSchedule& schedule) {
+             LearningRateFunction replaced;
+             GilRelease release;
+             replaced = self.exchange_schedule(schedule);
+           }, py::arg("schedule"))
       .def("set_learning_rate_function", [](Optimizer& self, py::function fn) {
              // Called from the C++ loop once per update: takes the GIL for the call.
-             self.set_learning_rate_function([fn](int64_t step) {
+             LearningRateFunction wrapped = [fn](int64_t step) {
                GilAcquire gil;
                return fn(step).cast<double>();
-             });
+             };
+             LearningRateFunction replaced;
+             GilRelease release;
+             replaced = self.exchange_learning_rate_function(std::move(wrapped));
            }, py::arg("fn"))
-      .def_property_readonly("schedule", &Optimizer::schedule)
-      .def_property_readonly("has_learning_rate_function", &Optimizer::has_learning_rate_function)
+      .def_property_readonly("schedule", [](const Optimizer& self) {
+             GilRelease release;
+             return self.schedule();
+           })
+      .def_property_readonly("has_learning_rate_function", [](const Optimizer& self) {
+             GilRelease release;
+             return self.has_learning_rate_function();
+           })
       .def("finalize", [](Optimizer& self, Graph& graph) { self.finalize(graph.params()); }, py::arg("graph"))
       .def("swap_ema", [](Optimizer& self, Graph& graph) { self.swap_ema(graph.params()); }, py::arg("graph"))
       .def("assign_ema", [](Optimizer& self, Graph& graph) { self.assign_ema(graph.params()); }, py::arg("graph"))
@@ -323,7 +347,9 @@ void init_model(py::module_& m) {
       .def_property_readonly("optimizer", &Model::optimizer_ptr)
       .def("compile", [](Model& self, std::shared_ptr<Optimizer> opt, const py::tuple& loss, const py::tuple& loss_weights,
                          const py::tuple& metrics, const py::tuple& weighted_metrics) {
-             self.compile(std::move(opt), compile_args(loss, loss_weights, metrics, weighted_metrics));
+             const CompileArgs args = compile_args(loss, loss_weights, metrics, weighted_metrics);
+             GilRelease release;  // (a save on another thread may hold the compile state, waiting for a step)
+             self.compile(std::move(opt), args);
            }, py::arg("optimizer"), py::arg("loss"), py::arg("loss_weights"), py::arg("metrics"), py::arg("weighted_metrics"))
       .def_property_readonly("probabilities_given_as_logits", &Model::probabilities_given_as_logits)
       .def_property_readonly("compiled_metrics", [](const Model& self) {
@@ -392,6 +418,7 @@ void init_model(py::module_& m) {
              take_over_sigint(sigint, hooks.handle_sigint);
              Index written;
              {
+               const KeptAcrossRelease kept(outs);
                GilRelease release;
                written = self.predict(views, rows, batch_size, ptrs, hooks);
              }
@@ -414,6 +441,7 @@ void init_model(py::module_& m) {
                outs.append(a);
              }
              {
+               const KeptAcrossRelease kept(outs);
                GilRelease release;
                self.call(views, rows, training, ptrs);
              }
@@ -431,6 +459,7 @@ void init_model(py::module_& m) {
         py::array_t<float> out(shape);
         float* ptr = out.mutable_data();
         {
+          const KeptAcrossRelease kept(out);
           GilRelease release;
           self.predict({*view}, view->rows, batch_size.value_or(view->rows), {ptr});
         }

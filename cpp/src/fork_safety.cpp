@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 namespace densekit {
@@ -31,12 +32,21 @@ void after_fork() {
   registered_mutexes_mutex().unlock();
 }
 
+std::atomic<unsigned long> generation{0};
+
+void after_fork_in_child() {
+  generation.fetch_add(1, std::memory_order_relaxed);
+  after_fork();
+}
+
 const bool handlers_installed = [] {
-  pthread_atfork(before_fork, after_fork, after_fork);
+  pthread_atfork(before_fork, after_fork, after_fork_in_child);
   return true;
 }();
 
 }  // namespace
+
+unsigned long fork_generation() { return generation.load(std::memory_order_relaxed); }
 
 ForkSafeMutex::ForkSafeMutex() {
   std::lock_guard<std::mutex> lock(registered_mutexes_mutex());

@@ -32,6 +32,18 @@ bool held_by_this_thread(const WeightStorage* storage) {
   const auto& held = held_storages();
   return std::find(held.begin(), held.end(), storage) != held.end();
 }
+
+// In a forked child, the computations its parent's other threads ran at fork() were counted
+// but never end (those threads were not copied): only this thread's own count (a fork from a
+// callback inside a step). Called under bind_mutex.
+void forget_parent_uses(const WeightStorage* storage) {
+  const unsigned long now = fork_generation();
+  if (!storage || storage->counted_in.load(std::memory_order_relaxed) == now) return;
+  const auto& held = held_storages();
+  storage->users.store(static_cast<int>(std::count(held.begin(), held.end(), storage)), std::memory_order_release);
+  storage->writers.store(0, std::memory_order_release);
+  storage->counted_in.store(now, std::memory_order_relaxed);
+}
 }  // namespace
 
 Graph::Use::Use(const Graph& graph, Kind kind) : storage_(graph.storage_.get()), writes_(kind == kWrites) {
@@ -60,9 +72,11 @@ void Graph::rebind_layers(const Use* use, bool writes) const {
       std::lock_guard<std::mutex> lock(bind_mutex());
       // A layer is moved only from buffers no computation runs on; a use of these buffers waits
       // for a writer, and a writer for every other use (unless this thread runs them itself).
+      forget_parent_uses(own);
       const WeightStorage* busy = nullptr;
       for (const Layer* layer : weighted_layers_) {
         const WeightStorage* from = layer->bound_storage();
+        forget_parent_uses(from);
         if (from && from != own && from->users.load(std::memory_order_acquire) > 0) busy = from;
       }
       const bool own_busy = use && !held_by_this_thread(own) &&
@@ -89,8 +103,9 @@ void Graph::rebind_layers(const Use* use, bool writes) const {
       // Without a Use the caller may hold Python's lock, which the other computation may need
       // (a learning-rate function): waiting could deadlock.
       if (busy && !use)
-        throw Error("This model shares a layer with another model that is running in another thread: read or set "
-                    "its weights once that model's fit, evaluate or predict has ended.");
+        throw Error("This model shares a layer with another model that is running in another thread: build a "
+                    "model with that layer, call it, or read or set its weights once that model's fit, evaluate or "
+                    "predict has ended (or use a copy of the layer, or of the model, in this thread).");
     }
     std::this_thread::yield();  // the other computation ends within a step
   }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <cctype>
 #include <cmath>
+#include <utility>
 
 namespace densekit {
 namespace {
@@ -84,6 +85,7 @@ Optimizer::Optimizer(OptimizerConfig config) : config_(std::move(config)), rule_
 }
 
 double Optimizer::learning_rate() const {
+  const std::lock_guard<std::recursive_mutex> lock(*rate_mutex_);
   if (config_.schedule) return (*config_.schedule)(raw_iterations_);
   if (lr_function_) {
     const CallerFloatMode caller;  // the function is the user's (Python): their floating-point mode
@@ -93,6 +95,7 @@ double Optimizer::learning_rate() const {
 }
 
 void Optimizer::set_learning_rate(double lr) {
+  const std::lock_guard<std::recursive_mutex> lock(*rate_mutex_);
   if (config_.schedule)
     throw TypeError("This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` constructor "
                     "argument, hence its learning rate is not settable. If you need the learning rate to be settable, "
@@ -107,16 +110,32 @@ void Optimizer::set_learning_rate(double lr) {
   learning_rate_ = static_cast<float>(lr);
 }
 
-void Optimizer::set_schedule(const LearningRateSchedule& schedule) {
+void Optimizer::set_schedule(const LearningRateSchedule& schedule) { exchange_schedule(schedule); }
+
+void Optimizer::set_learning_rate_function(LearningRateFunction fn) { exchange_learning_rate_function(std::move(fn)); }
+
+LearningRateFunction Optimizer::exchange_schedule(const LearningRateSchedule& schedule) {
   schedule.validate();
+  const std::lock_guard<std::recursive_mutex> lock(*rate_mutex_);
   config_.schedule = schedule;
-  lr_function_ = nullptr;
+  return std::exchange(lr_function_, nullptr);
 }
 
-void Optimizer::set_learning_rate_function(LearningRateFunction fn) {
+LearningRateFunction Optimizer::exchange_learning_rate_function(LearningRateFunction fn) {
   if (!fn) throw ValueError("The learning-rate function is empty.");
-  lr_function_ = std::move(fn);
+  const std::lock_guard<std::recursive_mutex> lock(*rate_mutex_);
   config_.schedule.reset();
+  return std::exchange(lr_function_, std::move(fn));
+}
+
+std::optional<LearningRateSchedule> Optimizer::schedule() const {
+  const std::lock_guard<std::recursive_mutex> lock(*rate_mutex_);
+  return config_.schedule;
+}
+
+bool Optimizer::has_learning_rate_function() const {
+  const std::lock_guard<std::recursive_mutex> lock(*rate_mutex_);
+  return static_cast<bool>(lr_function_);
 }
 
 int64_t Optimizer::iterations() const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,8 +134,13 @@ class Optimizer {
   void set_learning_rate(double lr);
   void set_schedule(const LearningRateSchedule& schedule);
   void set_learning_rate_function(LearningRateFunction fn);
-  const std::optional<LearningRateSchedule>& schedule() const { return config_.schedule; }
-  bool has_learning_rate_function() const { return static_cast<bool>(lr_function_); }
+  // As the two above, returning the function replaced (empty if none), for the caller to
+  // destroy where it must (a Python callable: with the GIL). All of these may be called while
+  // another thread trains: they wait for an update reading the learning rate to have read it.
+  LearningRateFunction exchange_schedule(const LearningRateSchedule& schedule);
+  LearningRateFunction exchange_learning_rate_function(LearningRateFunction fn);
+  std::optional<LearningRateSchedule> schedule() const;
+  bool has_learning_rate_function() const;
 
   // What Keras counts as the optimizer's variables: iteration, learning_rate (when it is a
   // variable), the slots, EMA averages and gradient accumulators.
@@ -169,6 +175,9 @@ class Optimizer {
   int64_t raw_iterations_ = 0;
   float learning_rate_ = 0.001f;
   LearningRateFunction lr_function_;
+  // Guards the schedule, the function and the variable while one is read or replaced (shared:
+  // an optimizer stays copyable).
+  std::shared_ptr<std::recursive_mutex> rate_mutex_ = std::make_shared<std::recursive_mutex>();
   std::vector<Segment> segments_;
   std::vector<Buffer> slots_;
   int rule_slots_ = 0, ema_slot_ = -1, accumulator_slot_ = -1;

@@ -23,4 +23,8 @@ class ForkSafeMutex : public std::mutex {
   ForkSafeMutex& operator=(const ForkSafeMutex&) = delete;
 };
 
+// How many fork()s led to this process (0 in the first): state that counts what threads are
+// doing (WeightStorage's running computations) tells a child's from its parent's by it.
+unsigned long fork_generation();
+
 }  // namespace densekit

@@ -116,8 +116,11 @@ class Trainer(RunningMetrics):
             if self._core is not None:
                 self._apply_compile()
         except BaseException:
-            self.__dict__.clear()
+            # Put back, then drop what is new: another thread (a fit running) never finds an
+            # attribute missing, as it would between a clear() and an update().
             self.__dict__.update(before)
+            for name in [name for name in self.__dict__ if name not in before]:
+                self.__dict__.pop(name, None)
             raise
 
     def _use_compiled_metrics(self, metrics_and_weighted):

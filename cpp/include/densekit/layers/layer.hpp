@@ -31,9 +31,11 @@ struct WeightSpec {
 struct WeightStorage {
   Buffer params, grads;
   // Computations running on these buffers (Graph::Use), and whether one of them writes (a
-  // training step): a layer is not moved away while any runs, and a writer runs alone.
-  std::atomic<int> users{0};
-  std::atomic<int> writers{0};
+  // training step): a layer is not moved away while any runs, and a writer runs alone. Counted
+  // in the process of fork generation `counted_in` (a forked child does not run its parent's).
+  mutable std::atomic<int> users{0};
+  mutable std::atomic<int> writers{0};
+  mutable std::atomic<unsigned long> counted_in{0};
 };
 
 // Takes a layer's weight gradients during backward, range by range, and updates the matching
