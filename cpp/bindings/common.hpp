@@ -13,7 +13,6 @@
 #endif
 #include <optional>
 #include <thread>
-#include <vector>
 
 namespace densekit_py {
 
@@ -81,17 +80,15 @@ class GilRelease {
 // that case only: the process is ending.
 class KeptAcrossRelease {
  public:
-  template <class... Objects>
-  explicit KeptAcrossRelease(Objects&... objects) : objects_{static_cast<py::object*>(&objects)...} {}
+  explicit KeptAcrossRelease(py::object& object) : object_(&object) {}  // (no allocation: predict's fast path)
   KeptAcrossRelease(const KeptAcrossRelease&) = delete;
   KeptAcrossRelease& operator=(const KeptAcrossRelease&) = delete;
   ~KeptAcrossRelease() {
-    if (!t_python_ends_this_thread) return;
-    for (py::object* object : objects_) object->release();
+    if (t_python_ends_this_thread) object_->release();
   }
 
  private:
-  std::vector<py::object*> objects_;
+  py::object* object_;
 };
 
 // py::gil_scoped_acquire, for a hook C++ calls back.
