@@ -58,14 +58,16 @@ def test_save_and_config_beside_a_fit_whose_learning_rate_is_a_python_function()
     (its learning rate is a Python function); to_json held the GIL while it waited for the
     compile state: every run hung. Reading the config and compiling now wait without the GIL."""
     out = run("""
+import tempfile
 model.compile(keras.optimizers.Adam(learning_rate=lambda: 0.001), "mse")
 stop = threading.Event()
+folder = tempfile.TemporaryDirectory()
 def train():
     while not stop.is_set():
         model.fit(x, y, epochs=1, batch_size=32, verbose=0)
 def save():
     while not stop.is_set():
-        model.save(os.path.join(sys.argv[1] if len(sys.argv) > 1 else "/tmp", f"race-{os.getpid()}.dk"))
+        model.save(os.path.join(folder.name, "race.dk"))
 threads = [threading.Thread(target=train), threading.Thread(target=save)]
 for t in threads:
     t.start()
@@ -75,7 +77,7 @@ while time.monotonic() < end:
 stop.set()
 for t in threads:
     t.join()
-os.remove(f"/tmp/race-{os.getpid()}.dk")
+folder.cleanup()
 print("done")
 """, timeout=60)
     assert out.strip() == "done"

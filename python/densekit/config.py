@@ -6,6 +6,8 @@ import warnings
 from densekit import _core
 from densekit.backend import (  # noqa: F401  (Keras's names)
     backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format)
+from densekit.utils.io_utils import (  # noqa: F401  (Keras's names)
+    disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 
 
 _threads_chosen = False  # by set_num_threads (densekit.distribution leaves the choice alone)
@@ -118,9 +120,6 @@ def capped_steps(steps):
 
 
 # --- Keras's other switches (keras/src/backend/config.py, keras/src/utils/traceback_utils.py) -----
-
-from densekit.utils.io_utils import (  # noqa: E402,F401  (Keras's names)
-    disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 
 _traceback_filtering = True
 

@@ -118,12 +118,12 @@ class Loss:
                 return values
             values, weights = _same_rank(values, np.asarray(sample_weight, dtype=np.float32))
             return values * weights  # then numpy's broadcasting, as Keras's reduce_weighted_values
-        samples = len(_as_samples(y_true, y_pred)[1])
-        if sample_weight is not None and np.size(sample_weight) not in (1, samples):
+        true_rows, pred_rows = _as_samples(y_true, y_pred)
+        if sample_weight is not None and np.size(sample_weight) not in (1, len(pred_rows)):
             # Weights that are not one per sample (a 1-D pair is one sample): broadcast as Keras does.
             return _reduce(*_same_rank(_per_sample(self._core, y_true, y_pred),
                                        np.asarray(sample_weight, dtype=np.float32)), self.reduction)
-        y_true, y_pred = _as_samples(y_true, y_pred)
+        y_true, y_pred = true_rows, pred_rows
         if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
             sample_weight = np.full(len(y_pred), float(sample_weight))
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)

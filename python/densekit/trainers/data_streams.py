@@ -23,16 +23,16 @@ def is_stream(x):
     return isinstance(x, (PyDataset, types.GeneratorType))
 
 
-def check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size=None):
+def check_arguments(x, y, sample_weight, class_weight, shuffle):
     """Refuses what Keras refuses next to a generator or PyDataset; returns whether fit shuffles
-    the batches (Keras warns where it ignores shuffle=True)."""
+    the batches (Keras warns where it ignores shuffle=True). A batch_size given beside them is
+    ignored, as in Keras (keras/src/trainers/data_adapters/__init__.py): the stream makes the
+    batches."""
     kind = "PyDataset" if isinstance(x, PyDataset) else "generator"
     for name, value, what in (("y", y, "the targets"), ("sample_weights", sample_weight, "the sample weights")):
         if value is not None:
             raise ValueError(f"When providing `x` as a {kind}, `{name}` should not be passed. Instead, {what} should "
                              f"be included as part of the {kind}.")
-    # batch_size is ignored, as in Keras (keras/src/trainers/data_adapters/__init__.py): the
-    # stream makes the batches.
     if kind == "generator":
         if class_weight is not None:
             raise ValueError(f"Argument `class_weight` is not supported for Python generator inputs. Received: "

@@ -31,14 +31,12 @@ def sorted_logs(logs):
 
 
 class Passes:
-    """Opens the passes of gated feeders (data_streams.Feeder.open_pass), once fit has made them:
-    ``train`` as each epoch begins, ``validation`` as each validation begins."""
-    train = validation = None
+    """What opens the passes of gated feeders (data_streams.Feeder.open_pass): ``train()`` as
+    each epoch begins, ``validation()`` as each validation begins; nothing until fit has made
+    the feeders."""
 
-    @staticmethod
-    def open(opener):
-        if opener is not None:
-            opener()
+    def __init__(self):
+        self.train = self.validation = lambda: None
 
 
 def test_hooks(model, cbl, handle_sigint, in_fit=False, passes=None):
@@ -53,7 +51,7 @@ def test_hooks(model, cbl, handle_sigint, in_fit=False, passes=None):
             model.stop_evaluating = False  # as each Keras evaluation starts, fit's validation passes too
             cbl.on_test_begin()
             if passes is not None:
-                passes.open(passes.validation)
+                passes.validation()
         hooks.begin = begin
         hooks.end = lambda logs: cbl.on_test_end(sorted_logs(logs))
     if cbl.implements("on_test_batch_begin"):
@@ -84,7 +82,7 @@ def fit_hooks(model, cbl, options, passes=None):
     def epoch_begin(epoch):
         cbl.on_epoch_begin(epoch)
         if passes is not None:
-            passes.open(passes.train)  # the epoch's batches are read from now on
+            passes.train()  # the epoch's batches are read from now on
         return bool(model.stop_training)
 
     def epoch_end(epoch, logs):

@@ -352,7 +352,7 @@ class Trainer(RunningMetrics):
                     class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
                     validation_batch_size, validation_freq):
         """fit on a generator or PyDataset: a feeder thread streams the batches into the C++ loop."""
-        shuffle = data_streams.check_arguments(x, y, sample_weight, class_weight, shuffle, batch_size)
+        shuffle = data_streams.check_arguments(x, y, sample_weight, class_weight, shuffle)
         if validation_split:
             raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, found following types "
                              f"in the input: {[type(x)]}")
@@ -407,7 +407,7 @@ class Trainer(RunningMetrics):
         verbose = _verbose(verbose) if distribution.process_id() == 0 else 0
         steps = config.capped_steps(_optional_positive_int("steps", steps))
         if data_streams.is_stream(x):
-            data_streams.check_arguments(x, y, sample_weight, None, False, batch_size)
+            data_streams.check_arguments(x, y, sample_weight, None, False)
             source = data_streams.Source(x, steps)
             first = source.first_batch()
             # Data-parallel: every process refuses together, or the others would wait in the sums.
@@ -507,7 +507,7 @@ class Trainer(RunningMetrics):
     def _predict_stream(self, x, batch_size, verbose, steps, callbacks):
         """predict on a generator or PyDataset: each batch predicted as it comes, the outputs
         joined (only x of each batch is read)."""
-        data_streams.check_arguments(x, None, None, None, False, batch_size)
+        data_streams.check_arguments(x, None, None, None, False)
         source = data_streams.Source(x, config.capped_steps(_optional_positive_int("steps", steps)))
         verbose = _verbose(verbose)
         cbl = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
