@@ -125,6 +125,8 @@ COUNT_CASES = [
     ("rmsprop", lambda: keras.optimizers.RMSprop(), lambda p: p + 2),
     ("adagrad", lambda: keras.optimizers.Adagrad(), lambda p: p + 2),
     ("nadam", lambda: keras.optimizers.Nadam(), lambda p: 2 * p + 3),
+    ("ftrl", lambda: keras.optimizers.Ftrl(), lambda p: 2 * p + 2),
+    ("lion", lambda: keras.optimizers.Lion(), lambda p: p + 2),
 ]
 
 

@@ -40,6 +40,8 @@ KERAS_PATHS = {
     "Adagrad": ["adagrad/iteration", "adagrad/learning_rate", *_slot_paths("adagrad", ("accumulator",))],
     "Adamax": ["adamax/iteration", "adamax/learning_rate", *_slot_paths("adamax", ("momentum", "norm"))],
     "SGD": ["sgd/iteration", "sgd/learning_rate", *_slot_paths("sgd", ("momentum",))],
+    "Ftrl": ["ftrl/iteration", "ftrl/learning_rate", *_slot_paths("ftrl", ("accumulator", "linear"))],
+    "Lion": ["lion/iteration", "lion/learning_rate", *_slot_paths("lion", ("momentum",))],
 }
 
 
@@ -51,6 +53,8 @@ KERAS_PATHS = {
     ("Adagrad", lambda: keras.optimizers.Adagrad()),
     ("Adamax", lambda: keras.optimizers.Adamax()),
     ("SGD", lambda: keras.optimizers.SGD(momentum=0.9)),
+    ("Ftrl", lambda: keras.optimizers.Ftrl()),
+    ("Lion", lambda: keras.optimizers.Lion()),
 ])
 def test_names_and_order_are_keras(kind, make):
     keras.backend.clear_session()

@@ -246,6 +246,20 @@ OptimizerConfig Adadelta(double learning_rate, double rho) {
 }
 OptimizerConfig Adamax(double learning_rate) { return base(OptimizerKind::Adamax, learning_rate); }
 OptimizerConfig Nadam(double learning_rate) { return base(OptimizerKind::Nadam, learning_rate); }
+OptimizerConfig Ftrl(double learning_rate, double learning_rate_power, double initial_accumulator_value,
+                     double l1_regularization_strength, double l2_regularization_strength,
+                     double l2_shrinkage_regularization_strength, double beta) {
+  OptimizerConfig c = base(OptimizerKind::Ftrl, learning_rate);
+  c.learning_rate_power = learning_rate_power, c.initial_accumulator_value = initial_accumulator_value;
+  c.l1_regularization_strength = l1_regularization_strength, c.l2_regularization_strength = l2_regularization_strength;
+  c.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength, c.beta = beta;
+  return c;
+}
+OptimizerConfig Lion(double learning_rate, double beta_1, double beta_2) {
+  OptimizerConfig c = base(OptimizerKind::Lion, learning_rate);
+  c.beta_1 = beta_1, c.beta_2 = beta_2;
+  return c;
+}
 
 namespace schedules {
 namespace {

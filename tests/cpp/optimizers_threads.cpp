@@ -1,5 +1,5 @@
-// optimizers_threads DIR: for each of Keras's 8 optimizers, one thread builds, trains, saves,
-// loads (with the optimizer state) and trains on, then predicts; all 8 at once. Run under the
+// optimizers_threads DIR: for each optimizer family densekit has, one thread builds, trains, saves,
+// loads (with the optimizer state) and trains on, then predicts; all at once. Run under the
 // sanitizers (DENSEKIT_SANITIZE=ON) it is the documented C++ API in the way an embedder uses it:
 // the optimizer-state restore once read freed memory here. Exit 0 when every thread agrees with
 // itself after the round trip.
@@ -14,6 +14,8 @@
 
 namespace {
 
+constexpr int kOptimizers = 10;
+
 densekit::OptimizerConfig optimizer_for(int index) {
   switch (index) {
     case 0: return densekit::optimizers::SGD(0.05, 0.9, true);
@@ -23,7 +25,9 @@ densekit::OptimizerConfig optimizer_for(int index) {
     case 4: return densekit::optimizers::Adagrad(0.05);
     case 5: return densekit::optimizers::Adadelta(1.0);
     case 6: return densekit::optimizers::Adamax(0.01);
-    default: return densekit::optimizers::Nadam(0.01);
+    case 7: return densekit::optimizers::Nadam(0.01);
+    case 8: return densekit::optimizers::Ftrl(0.05);
+    default: return densekit::optimizers::Lion(0.001);
   }
 }
 
@@ -61,9 +65,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " DIR\n";
     return 2;
   }
-  std::vector<std::string> failures(8);
+  std::vector<std::string> failures(kOptimizers);
   std::vector<std::thread> threads;
-  for (int index = 0; index < 8; ++index)
+  for (int index = 0; index < kOptimizers; ++index)
     threads.emplace_back([&, index] {
       try {
         failures[index] = round_trip(index, argv[1]);
@@ -73,7 +77,7 @@ int main(int argc, char** argv) {
     });
   for (auto& thread : threads) thread.join();
   int failed = 0;
-  for (int index = 0; index < 8; ++index)
+  for (int index = 0; index < kOptimizers; ++index)
     if (!failures[index].empty()) {
       std::cerr << "optimizer " << index << ": " << failures[index] << "\n";
       ++failed;

@@ -25,6 +25,8 @@ OPTIMIZERS = {
     "adadelta": lambda **k: keras.optimizers.Adadelta(learning_rate=1.0, **k),
     "adamax": lambda **k: keras.optimizers.Adamax(learning_rate=0.01, **k),
     "nadam": lambda **k: keras.optimizers.Nadam(learning_rate=0.01, **k),
+    "ftrl": lambda **k: keras.optimizers.Ftrl(learning_rate=0.05, l2_shrinkage_regularization_strength=0.01, **k),
+    "lion": lambda **k: keras.optimizers.Lion(learning_rate=0.001, **k),
     "adam_clipvalue": lambda **k: keras.optimizers.Adam(learning_rate=0.01, clipvalue=0.01, **k),
     "adam_ema": lambda **k: keras.optimizers.Adam(learning_rate=0.01, use_ema=True, ema_overwrite_frequency=3, **k),
 }

@@ -297,6 +297,8 @@ OPTIMIZERS = [
     lambda: optimizers.Adamax(learning_rate=0.01),
     lambda: optimizers.AdamW(learning_rate=0.01, use_ema=True),
     lambda: optimizers.Adagrad(learning_rate=0.1, gradient_accumulation_steps=2),
+    lambda: optimizers.Ftrl(learning_rate=0.05, l1_regularization_strength=0.01, beta=0.1),
+    lambda: optimizers.Lion(learning_rate=0.001, weight_decay=0.01),
 ]
 
 

@@ -32,6 +32,8 @@ OPTIMIZERS = {
     "adadelta": (lambda: optimizers.Adadelta(learning_rate=1.0), ["accumulated_grad", "accumulated_delta_var"]),
     "adamax": (lambda: optimizers.Adamax(learning_rate=0.01), ["momentum", "norm"]),
     "nadam": (lambda: optimizers.Nadam(learning_rate=0.01), ["momentum", "velocity"]),
+    "ftrl": (lambda: optimizers.Ftrl(learning_rate=0.05), ["accumulator", "linear"]),
+    "lion": (lambda: optimizers.Lion(learning_rate=0.001), ["momentum"]),
 }
 
 

@@ -135,3 +135,66 @@ def test_a_legacy_learning_rate_decay_is_named_in_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r"decays the learning rate as lr / \(1 \+ 0.01 \* iterations\)"):
         model = keras.models.load_model(path)
     assert model.optimizer.iterations == 4
+
+
+# Ftrl and Lion as tf.keras 2.x named their slots (Keras 2.15: keras/src/optimizers/ftrl.py and
+# lion.py add "accumulator", "linear" and "m"; legacy/ftrl.py adds the slots "accumulator" and
+# "linear"), written into a copy of an Adam file: its m (and v) values become theirs.
+RENAMED = {
+    "ftrl": ("adam", {"class_name": "Custom>Ftrl", "config": {
+        "name": "Ftrl", "learning_rate": 0.05, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
+        "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
+        "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0, "is_legacy_optimizer": False}},
+             {"m": "accumulator", "v": "linear"}),
+    "legacy_ftrl": ("legacy_adam", {"class_name": "Ftrl", "config": {
+        "name": "Ftrl", "learning_rate": 0.05, "decay": 0.0, "learning_rate_power": -0.5,
+        "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
+        "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}}, {"m": "accumulator", "v": "linear"}),
+    "lion": ("adam", {"class_name": "Custom>Lion", "config": {
+        "name": "Lion", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99, "is_legacy_optimizer": False}},
+             {"m": "m"}),
+}
+
+
+@pytest.mark.parametrize("name", RENAMED)
+def test_ftrl_and_lion_state_of_tf_keras2_files_comes_across(name, tmp_path):
+    source, optimizer_config, renames = RENAMED[name]
+    legacy = source.startswith("legacy_")
+    path = tmp_path / f"{name}.h5"
+    shutil.copy(KERAS_DIR / f"tf2_{source}.h5", path)
+    expected = {}
+    with h5py.File(path, "r+") as f:
+        training = json.loads(f.attrs["training_config"])
+        training["optimizer_config"] = optimizer_config
+        f.attrs["training_config"] = json.dumps(training)
+        group = f["optimizer_weights"]
+        names = []
+        for old in (n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]):
+            parts = old.removesuffix(":0").split("/")
+            if old == names_first(old, legacy):
+                names.append(old)
+                continue
+            slot, path_parts = (parts[-1], parts[1:-1]) if legacy else (parts[1], parts[2:])
+            if slot not in renames:
+                del group[old]
+                continue
+            new_slot = renames[slot]
+            new = "/".join(["Ftrl" if "ftrl" in name else "Lion"] +
+                           (path_parts + [new_slot] if legacy else [new_slot] + path_parts)) + ":0"
+            group.move(old, new)
+            names.append(new)
+            native_slot = {"m": "momentum"}.get(new_slot, new_slot)
+            expected[f"optimizer/{native_slot}/{'/'.join(path_parts)}"] = np.asarray(group[new][()])
+        group.attrs["weight_names"] = [n.encode() for n in names]
+    model = keras.models.load_model(path)
+    assert type(model.optimizer).__name__ == optimizer_config["config"]["name"]
+    _, tensors = native_bytes.unpack(_core.save_model_to_bytes(model._core))
+    ours = {k: v for k, v in tensors.items() if k.startswith("optimizer/") and k != "optimizer/iterations"}
+    assert sorted(ours) == sorted(expected) and model.optimizer.iterations == 4
+    for key, value in expected.items():
+        np.testing.assert_array_equal(ours[key], value, err_msg=key)
+
+
+def names_first(name, legacy):
+    """The iteration count's name, which stays as it is."""
+    return name if (name.endswith("/iter:0") if legacy else name == "iteration:0") else None

@@ -100,6 +100,10 @@ OptimizerConfig Adagrad(double learning_rate = 0.001, double initial_accumulator
 OptimizerConfig Adadelta(double learning_rate = 0.001, double rho = 0.95);
 OptimizerConfig Adamax(double learning_rate = 0.001);
 OptimizerConfig Nadam(double learning_rate = 0.001);
+OptimizerConfig Ftrl(double learning_rate = 0.001, double learning_rate_power = -0.5, double initial_accumulator_value = 0.1,
+                     double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0,
+                     double l2_shrinkage_regularization_strength = 0.0, double beta = 0.0);
+OptimizerConfig Lion(double learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.99);
 
 // Learning-rate schedules (set OptimizerConfig::schedule); evaluated at every step.
 namespace schedules {

@@ -15,7 +15,7 @@
 
 namespace densekit {
 
-enum class OptimizerKind { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam };
+enum class OptimizerKind { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion };
 
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::RMSprop;
@@ -27,6 +27,10 @@ struct OptimizerConfig {
   double rho = 0.9;
   bool centered = false;
   double initial_accumulator_value = 0.1;
+  // Ftrl's (keras/src/optimizers/ftrl.py).
+  double learning_rate_power = -0.5;
+  double l1_regularization_strength = 0.0, l2_regularization_strength = 0.0;
+  double l2_shrinkage_regularization_strength = 0.0, beta = 0.0;
   std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
   std::string name;  // "adam", "adam_1", ...
   // Exponential moving average of the weights (use_ema in keras/src/optimizers/base_optimizer.py).

@@ -49,6 +49,8 @@ const OptimizerRule& adagrad_rule();
 const OptimizerRule& adadelta_rule();
 const OptimizerRule& adamax_rule();
 const OptimizerRule& nadam_rule();
+const OptimizerRule& ftrl_rule();
+const OptimizerRule& lion_rule();
 
 // Every family, in the order error messages list them.
 const std::vector<const OptimizerRule*>& optimizer_rules();

@@ -4,7 +4,8 @@ namespace densekit {
 
 const std::vector<const OptimizerRule*>& optimizer_rules() {
   static const std::vector<const OptimizerRule*> rules = {&sgd_rule(),     &adam_rule(),     &adamw_rule(),  &rmsprop_rule(),
-                                                           &adagrad_rule(), &adadelta_rule(), &adamax_rule(), &nadam_rule()};
+                                                           &adagrad_rule(), &adadelta_rule(), &adamax_rule(), &nadam_rule(),
+                                                           &ftrl_rule(),   &lion_rule()};
   return rules;
 }
 

@@ -35,6 +35,8 @@ _CURRENT = {
     "Adadelta": {"accumulated_grad": "accumulated_grad", "accumulated_delta_var": "accumulated_delta_var"},
     "Adamax": {"m": "momentum", "u": "norm"},
     "Nadam": {"m": "momentum", "v": "velocity"},
+    "Ftrl": {"accumulator": "accumulator", "linear": "linear"},
+    "Lion": {"m": "momentum"},
 }
 _LEGACY = {
     "Adam": {"m": "momentum", "v": "velocity", "vhat": "velocity_hat"},
@@ -44,6 +46,7 @@ _LEGACY = {
     "Adadelta": {"accum_grad": "accumulated_grad", "accum_var": "accumulated_delta_var"},
     "Adamax": {"m": "momentum", "v": "norm"},
     "Nadam": {"m": "momentum", "v": "velocity"},
+    "Ftrl": {"accumulator": "accumulator", "linear": "linear"},
 }
 # Legacy Nadam's running product of its momentum factors, an optimizer weight. It is not
 # carried over: that Nadam's schedule is not Keras 3's (0.96 ** (0.004 * t) where Keras 3 and
