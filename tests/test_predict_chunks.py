@@ -1,7 +1,8 @@
 """predict() computes rows in chunks larger than a small batch when no callback watches the
-batches (cpp/src/model.cpp, Model::predict_chunk_rows): the outputs agree with the model's
-call at every batch size (to float32 rounding: a product's kernel depends on its row count), a
-repeated call gives the same bits, and callbacks still see the batches they asked for."""
+batches (cpp/src/model.cpp, Model::predict_chunk_rows): the outputs are the model's call's at
+every batch size, bit for bit (every Dense product sums a row in one order whatever the rows
+beside it, also for fewer than 8 units), a repeated call gives the same bits, and callbacks
+still see the batches they asked for."""
 
 import numpy as np
 import pytest
@@ -37,10 +38,10 @@ def test_predict_agrees_at_every_batch_size_and_repeats_bit_for_bit(build, input
     x = [rng.normal(size=(n, size)).astype("float32") for size in input_sizes]
     x = x[0] if len(x) == 1 else x
     reference = _as_list(model(x))
-    for batch_size in (1, 7, 32, 300, n):
+    for batch_size in (1, 2, 3, 7, 32, 33, 300, n):
         got = _as_list(model.predict(x, batch_size=batch_size, verbose=0))
         for r, g in zip(reference, got):
-            np.testing.assert_allclose(g, r, rtol=2e-6, atol=1e-6)
+            np.testing.assert_array_equal(g, r)
         again = _as_list(model.predict(x, batch_size=batch_size, verbose=0))
         assert all(np.array_equal(g, a) for g, a in zip(got, again))
 

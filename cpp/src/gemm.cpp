@@ -144,6 +144,14 @@ bool gemm_preferred(Index m, Index n, Index k) {
 #endif
 }
 
+bool has_own_gemm() {
+#if defined(DENSEKIT_OWN_GEMM)
+  return true;
+#else
+  return false;
+#endif
+}
+
 namespace {
 // Deeper than this, each output is summed in two runs. Measured on Zen 4 (2026-12-05): W1's
 // first two layers at batch 32 (k = 784 and 300) split between two threads by depth instead of

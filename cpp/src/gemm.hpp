@@ -60,6 +60,10 @@ bool splits_by_depth(Index m, Index k, bool b_rows_apart = false);
 
 // Whether gemm() beats Eigen's packed product for this shape on this build's instruction set.
 bool gemm_preferred(Index m, Index n, Index k);
+// Whether this build has gemm()'s own kernels (x86-64). They sum each row of C in one order
+// whatever the row count, where Eigen's products choose their kernel by shape: a layer whose
+// outputs predict returns uses them, so a row's prediction does not depend on its batch.
+bool has_own_gemm();
 
 // The ways gemm() goes through a product, as it chooses them (with the current thread count);
 // tests/cpp/test_gemm.py compares each with gemm_reference.hpp.
