@@ -31,7 +31,7 @@ void init_layers(py::module_& m) {
            }, py::arg("shape"));
 
   py::class_<Regularizer>(m, "Regularizer")
-      .def(py::init([](double l1, double l2) { return Regularizer{l1, l2, nullptr}; }), py::arg("l1") = 0.0, py::arg("l2") = 0.0)
+      .def(py::init([](double l1, double l2) { return Regularizer{l1, l2}; }), py::arg("l1") = 0.0, py::arg("l2") = 0.0)
       .def_readwrite("l1", &Regularizer::l1)
       .def_readwrite("l2", &Regularizer::l2)
       .def("__call__", [](const Regularizer& r, FloatArray w) { return r.penalty(w.data(), w.size()); })

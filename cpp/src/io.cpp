@@ -1,5 +1,6 @@
 // The native file format (docs/format.md): safetensors with densekit metadata.
 #include "serialization.hpp"
+#include "checksum.hpp"
 #include "file_writing.hpp"
 #include "float_mode.hpp"
 #include "layers/registry.hpp"
@@ -29,29 +30,6 @@ namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // safetensors' own limit
 constexpr Index kProbeRows = 2;
-
-// --- checksum ------------------------------------------------------------------------------
-
-uint32_t crc32(const char* data, size_t n) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; ++i) c = table[(c ^ static_cast<uint8_t>(data[i])) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
-std::string hex32(uint32_t v) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", v);
-  return buf;
-}
 
 // --- tensors -------------------------------------------------------------------------------
 
@@ -209,7 +187,7 @@ std::string encode(const Model& model, bool weights_only) {
   meta["content"] = weights_only ? "weights" : "model";
   meta["model_config"] = config.dump();
   if (model.compiled()) meta["compile_config"] = compile_config(model).dump();
-  meta["checksum"] = "crc32:" + hex32(crc32(data.data(), data.size()));
+  meta["checksum"] = crc32_checksum(data.data(), data.size());
   header["__metadata__"] = meta;
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // safetensors pads the header to 8 bytes
@@ -316,6 +294,17 @@ size_t decode_header(Parsed& p, const std::string& text, uint64_t data_available
   return static_cast<size_t>(expected);
 }
 
+// What a file that is not densekit's is, by its first bytes ("" if unknown): Keras's files are
+// the likely mistake, and Python's load_model reads them.
+std::string other_format(const std::string& first_bytes) {
+  const char* kind = first_bytes.rfind("PK\x03\x04", 0) == 0              ? "a zip archive, as a Keras .keras file"
+                     : first_bytes.rfind("\x89HDF\r\n\x1a\n", 0) == 0 ? "an HDF5 file, as a Keras .h5 file"
+                                                                         : nullptr;
+  if (!kind) return "";
+  return std::string("it is ") + kind + " (Python's keras.models.load_model reads it; `python -m densekit convert " +
+         "model.keras model.dk` writes it in densekit's format, which C++ reads)";
+}
+
 Parsed decode(const Source& source, const std::string& what) {
   const auto read = [&](size_t n, const char* part, uint64_t at) {
     std::string out = source.read(n);
@@ -328,6 +317,7 @@ Parsed decode(const Source& source, const std::string& what) {
   const std::string length = read(8, "the 8-byte header length", 0);
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<uint8_t>(length[i])) << (8 * i);
+  if (const std::string other = other_format(length); !other.empty()) bad(what, other);
   if (n > kMaxHeaderBytes) bad(what, "its header length (" + std::to_string(n) + " bytes) is absurdly large");
   const bool known = source.size != Source::kUnknownSize;
   if (known && n > source.size - 8)
@@ -339,7 +329,7 @@ Parsed decode(const Source& source, const std::string& what) {
   if (known && data_size != available) bad(what, "the data region has " + std::to_string(available - data_size) + " bytes no tensor describes");
   auto storage = std::make_shared<std::string>(read(data_size, "the tensor data", 8 + n));
   if (!known && !source.read(1).empty()) bad(what, "the data region has bytes no tensor describes");
-  const std::string checksum = "crc32:" + hex32(crc32(storage->data(), storage->size()));
+  const std::string checksum = crc32_checksum(storage->data(), storage->size());
   if (p.meta.value("checksum", std::string()) != checksum)
     bad(what, "its checksum does not match its data (" + p.meta.value("checksum", std::string("none")) + " recorded, " + checksum + " computed): the file is corrupt");
   for (auto& [name, t] : p.tensors) t.data = storage->data() + t.offset;

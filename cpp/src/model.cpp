@@ -266,10 +266,16 @@ void Model::call(const std::vector<ConstView>& x, Index rows, std::optional<bool
 namespace densekit {
 namespace {
 
-void require_single(const Graph& g, const char* what) {
+// `what` with one matrix in (and out) needs a model of one input and one output; `instead` names
+// the overload that takes several.
+void require_single(const Graph& g, const char* what, const char* instead) {
   if (g.input_nodes().size() != 1 || g.output_nodes().size() != 1)
-    throw ValueError(std::string(what) + " with Eigen matrices needs a model with one input and one output; use the Data overload.");
+    throw ValueError(std::string(what) + " with one input and output buffer needs a model with one input and one output (this one has " +
+                     std::to_string(g.input_nodes().size()) + " and " + std::to_string(g.output_nodes().size()) + "); use " + instead + ".");
 }
+
+constexpr const char* kDataOverload = "the overload taking a densekit::Data";
+constexpr const char* kViewsOverload = "predict(std::vector<ConstView> inputs, rows, batch_size, std::vector<float*> outputs)";
 
 }  // namespace
 
@@ -283,7 +289,7 @@ void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, c
 }
 
 History Model::fit(const Matrix& x, const Matrix& y, const FitOptions& options) {
-  require_single(graph(), "fit");
+  require_single(graph(), "fit", kDataOverload);
   Data data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()};
   History history;
   FitHooks hooks;
@@ -297,13 +303,13 @@ History Model::fit(const Matrix& x, const Matrix& y, const FitOptions& options) 
 }
 
 Logs Model::evaluate(const Matrix& x, const Matrix& y, int64_t batch_size) {
-  require_single(graph(), "evaluate");
+  require_single(graph(), "evaluate", kDataOverload);
   return evaluate(Data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()},
                   batch_size);
 }
 
 Matrix Model::predict(const Matrix& x, int64_t batch_size) const {
-  require_single(graph(), "predict");
+  require_single(graph(), "predict", kViewsOverload);
   Matrix out(x.rows(), shape_size(graph_->shape(graph_->output_nodes()[0])));
   predict({ConstView(x.data(), x.rows(), x.cols())}, x.rows(), batch_size, {out.data()});
   return out;
@@ -312,7 +318,7 @@ Matrix Model::predict(const Matrix& x, int64_t batch_size) const {
 void Model::save(const std::string& path) const { save_model(*this, path); }
 
 void Model::predict(const float* x, size_t rows, float* out) const {
-  require_single(graph(), "predict");
+  require_single(graph(), "predict", kViewsOverload);
   const Index cols = shape_size(graph_->shape(graph_->input_nodes()[0]));
   // Keras's default batch (in chunks, predict_chunk_rows): one batch of every row would hold
   // every layer's activations for all of them, and keep that workspace for the model's life.

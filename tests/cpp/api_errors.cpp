@@ -3,7 +3,9 @@
 #include <densekit/densekit.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,19 @@ int main(int argc, char** argv) {
     const std::vector<float> loaded = params(five), saved = params(three);
     std::cout << "\nfirst layer loaded: " << (std::equal(saved.begin(), saved.begin() + 40, loaded.begin()) ? "yes" : "no")
               << ", second kept: " << (std::equal(before.begin() + 40, before.end(), loaded.begin() + 40) ? "yes" : "no") << "\n";
+  }
+  {  // a Keras archive where a densekit file belongs: named for what it is
+    const std::string path = std::string(argv[1]) + ".keras";
+    std::ofstream(path, std::ios::binary) << std::string("PK\x03\x04\0\0\0\0zipped", 14);
+    expect("keras archive", [&] { densekit::load_model(path); });
+  }
+  {  // two outputs: the one-buffer predict names the overload that takes several
+    auto graph = std::make_shared<densekit::Graph>();
+    const int in = graph->add_input({3}, "x");
+    graph->set_outputs({graph->add_layer(densekit::layers::Dense(2), {in}), graph->add_layer(densekit::layers::Dense(1), {in})});
+    const densekit::Model two = densekit::Functional(graph);
+    std::vector<float> x(3), out(3);
+    expect("two outputs", [&] { two.predict(x.data(), 1, out.data()); });
   }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";

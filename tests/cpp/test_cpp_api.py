@@ -157,6 +157,10 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
     assert re.fullmatch(r"'(dense_\d+)/kernel' \(file: \(8, 3\), model: \(8, 5\)\) '\1/bias' \(file: \(3,\), "
                         r"model: \(5,\)\)", lines["skipped"])
     assert lines["first layer loaded"] == "yes, second kept: yes"
+    assert lines["keras archive"].startswith("IOError: ") and "it is a zip archive, as a Keras .keras file" in \
+        lines["keras archive"] and "python -m densekit convert" in lines["keras archive"]
+    assert lines["two outputs"].startswith("ValueError: predict with one input and output buffer needs a model with "
+                                           "one input and one output (this one has 1 and 2); use predict(std::vector")
 
 
 def test_cpp_api_misuse_gives_errors_not_crashes(programs, tmp_path):

@@ -10,6 +10,11 @@ namespace densekit {
 class TracedRegularizer;
 
 struct Regularizer {
+  Regularizer() = default;
+  // Regularizer{l1, l2} (a constructor rather than aggregate initialization leaving `traced`
+  // out, which -Wextra warns of in the application's code).
+  explicit Regularizer(double l1_strength, double l2_strength = 0.0) : l1(l1_strength), l2(l2_strength) {}
+
   double l1 = 0.0;
   double l2 = 0.0;
   // Shared by every copy (the layer's options and the graphs holding the layer), so that tracing

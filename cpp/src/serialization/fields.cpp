@@ -200,9 +200,9 @@ Regularizer regularizer_from(const Json& j) {
   if (j.is_object() && j.contains("densekit_traced")) return traced_regularizer_from(j);
   const std::string name = j.is_string() ? j.get<std::string>() : j.value("class_name", std::string());
   const Json c = j.is_object() ? j.value("config", Json::object()) : Json::object();
-  if (name == "l1" || name == "L1") return {field(c, "l1", 0.01), 0.0, nullptr};
-  if (name == "l2" || name == "L2") return {0.0, field(c, "l2", 0.01), nullptr};
-  if (name == "l1_l2" || name == "L1L2") return {field(c, "l1", 0.0), field(c, "l2", 0.0), nullptr};
+  if (name == "l1" || name == "L1") return Regularizer{field(c, "l1", 0.01), 0.0};
+  if (name == "l2" || name == "L2") return Regularizer{0.0, field(c, "l2", 0.01)};
+  if (name == "l1_l2" || name == "L1L2") return Regularizer{field(c, "l1", 0.0), field(c, "l2", 0.0)};
   throw ValueError("Could not interpret the regularizer in the config: " + j.dump());
 }
 

@@ -21,8 +21,8 @@ class CategoryEncoding : public Layer {
   int64_t index_count() const override { return num_tokens_; }
   // Throws ValueError naming the first input that is not a whole number in [0, num_tokens).
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
-  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
-                const std::vector<View>& grad_in, const Context& ctx) override {}
+  void backward(const std::vector<ConstView>& /*in*/, ConstView /*out*/, ConstView /*grad_out*/, View /*scratch*/,
+                const std::vector<View>& /*grad_in*/, const Context& /*ctx*/) override {}
 
  private:
   int64_t num_tokens_;

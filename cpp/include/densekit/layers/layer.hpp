@@ -88,10 +88,10 @@ class Layer {
   const std::vector<float*>& bound_params() const { return bound_params_; }
   // Called once by Graph::finalize after the initializers ran: a layer that already holds
   // values for its weights (Normalization adapted before it was placed in a model) writes them.
-  virtual void init_weights(const std::vector<float*>& params) const {}
+  virtual void init_weights(const std::vector<float*>& /*params*/) const {}
 
   // Floats per sample this layer keeps between forward and backward, for one node.
-  virtual Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const { return 0; }
+  virtual Index scratch_cols(const std::vector<Shape>& /*inputs*/, const Shape& /*output*/) const { return 0; }
   // Where a layer whose last step is a softmax or sigmoid keeps that step's input, the logits,
   // from forward to the end of backward: in its scratch (Dense), or as its input (Activation).
   // Such a layer's backward takes Context::grad_is_preactivation.
@@ -111,7 +111,7 @@ class Layer {
   virtual bool writes_grad_in() const { return false; }
   // A loss term the layer adds to the model's loss from its output on a batch (Keras's
   // add_loss): 0 for all but AddLoss. Its gradient is the layer's backward's business.
-  virtual double added_loss(ConstView out) const { return 0.0; }
+  virtual double added_loss(ConstView /*out*/) const { return 0.0; }
   // Whether added_loss can be non-zero (an AddLoss op): a model with one trains without a
   // compiled loss, as Keras's does when it has losses of its own.
   virtual bool adds_loss() const { return false; }
@@ -131,7 +131,7 @@ class Layer {
  protected:
   // Takes the layer's slices of the bound buffers, in weight_specs() order (only Graph binds,
   // through bind_to, so the stamp above always says where the pointers point).
-  virtual void bind(const std::vector<float*>& params, const std::vector<float*>& grads) {}
+  virtual void bind(const std::vector<float*>& /*params*/, const std::vector<float*>& /*grads*/) {}
   void mark_built() { built_ = true; }
   static void expect_inputs(const std::string& who, const std::vector<Shape>& inputs, size_t n);
   // For layers whose computation depends on the input shapes (merges, Reshape, normalization):

@@ -195,8 +195,8 @@ class RandomDraw : public Layer {
 
   Shape build(const std::vector<Shape>& inputs) override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
-  void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
-                const std::vector<View>& grad_in, const Context& ctx) override {}
+  void backward(const std::vector<ConstView>& /*in*/, ConstView /*out*/, ConstView /*grad_out*/, View /*scratch*/,
+                const std::vector<View>& /*grad_in*/, const Context& /*ctx*/) override {}
 
  private:
   std::string distribution_;

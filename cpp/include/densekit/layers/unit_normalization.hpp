@@ -19,7 +19,7 @@ class UnitNormalization : public Layer {
   Shape build(const std::vector<Shape>& inputs) override;
   // Per group of normalized values: 1/norm (rsqrt of the floored sum of squares), then
   // backward's Σ y·g.
-  Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override { return 2 * groups_; }
+  Index scratch_cols(const std::vector<Shape>& /*inputs*/, const Shape& /*output*/) const override { return 2 * groups_; }
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                 const std::vector<View>& grad_in, const Context& ctx) override;
