@@ -410,3 +410,18 @@ def test_cpp_layer_and_schedule_misuse_gives_errors_not_crashes(programs, tmp_pa
             keras.layers.BatchNormalization(**argument)
         assert lines[case] == f"ValueError: {python_error.value}", case
     assert len(lines) == 14, sorted(lines)
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_public_headers_compile_without_warnings_under_wall_wextra(tmp_path):
+    """Included with a plain -I (not as system headers, as CMake's imported targets hide them),
+    densekit.hpp gives the application's -Wall -Wextra nothing to warn of."""
+    include = subprocess.run([sys.executable, "-m", "densekit", "--include-dir"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+    source = tmp_path / "all.cpp"
+    source.write_text("#include <densekit/densekit.hpp>\nint main() { densekit::Regularizer r{0.01, 0.0}; "
+                      "return r.active() ? 0 : 1; }\n")
+    march = ["-march=x86-64-v3"] if os.uname().machine == "x86_64" else []
+    result = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", *march,
+                             f"-I{include}", f"-I{include}/eigen3", str(source)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
