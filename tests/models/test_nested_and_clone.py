@@ -142,6 +142,22 @@ def test_summary_shows_a_nested_model_as_one_row():
                     ("concatenate (Concatenate)", "(None, 7)", "0", "encoder[0][0], input_layer_2[0][0]")]
 
 
+def test_a_sequential_whose_last_layer_gives_several_outputs():
+    """Keras takes a multi-output model as a Sequential's last layer; densekit raised
+    AttributeError ('list' object has no attribute 'shape') while building."""
+    keras.utils.set_random_seed(0)
+    heads_in = keras.Input((2,))
+    heads = keras.Model(heads_in, [layers.Dense(1, name="a")(heads_in), layers.Dense(3, name="b")(heads_in)])
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(2), heads])
+    assert model.output_shape == [(None, 1), (None, 3)] and len(model.outputs) == 2
+    x = np.ones((4, 2), "float32")
+    assert [p.shape for p in model.predict(x, verbose=0)] == [(4, 1), (4, 3)]
+    model.compile("sgd", ["mse", "mse"])
+    model.fit(x, [np.ones((4, 1)), np.ones((4, 3))], verbose=0)
+    rows, _ = _rows(model)
+    assert rows[1] == ("functional (Functional)", "[(None, 1), (None, 3)]", "12")  # as Keras prints it
+
+
 # --- build() creates the weights ------------------------------------------------------------
 def test_build_creates_a_layers_weights_and_a_model_keeps_them():
     dense = layers.Dense(3)

@@ -85,7 +85,8 @@ class Sequential(Model):
         The C++ graph is built apart (_make_graph); the chain only records the calls. A Sequential
         built from a shape or from data has its chain too, from an input Keras's build() would add."""
         if self._nested_network is not None:
-            return self._nested_network.inputs[0], self._nested_network.outputs[0]
+            outputs = self._nested_network.outputs
+            return self._nested_network.inputs[0], outputs[0] if len(outputs) == 1 else list(outputs)
         if self._input_layer is not None:
             x = first = self._input_layer.output
         else:
@@ -107,7 +108,9 @@ class Sequential(Model):
     def outputs(self):
         self._require_built("outputs")
         chain = self.__dict__.get("_chain")
-        return [chain[1]] if chain else None
+        if not chain:
+            return None
+        return list(chain[1]) if isinstance(chain[1], list) else [chain[1]]  # (a last layer with several)
 
     @property
     def input(self):
@@ -146,7 +149,9 @@ class Sequential(Model):
             with weight_paths.building(self):
                 for layer in self._layers:
                     outputs = layer(outputs)
-                    shapes.append(tuple(outputs.shape[1:]))
+                    # (a last layer may give several outputs, a multi-output model say, as in Keras)
+                    shapes.append([tuple(o.shape[1:]) for o in outputs] if isinstance(outputs, (list, tuple))
+                                  else tuple(outputs.shape[1:]))
             self._nested_network, self._nested_shapes = Network(inputs, outputs), shapes
             return self._nested_network.make_graph()
         graph = _core.Graph()
@@ -187,7 +192,10 @@ class Sequential(Model):
                 shape = tuple(self._graph.node_shape(i + 1))
             # The batch size of the data the model was built from, as Keras's Sequential builds
             # its Input from that shape.
-            rows.append((cell, summary.format_shape((self._build_batch,) + shape), summary.layer_params(layer)))
+            batch = (self._build_batch,)
+            text = (f"[{', '.join(summary.format_shape(batch + s) for s in shape)}]" if isinstance(shape, list)
+                    else summary.format_shape(batch + shape))
+            rows.append((cell, text, summary.layer_params(layer)))
         return rows, None
 
     def get_config(self):
