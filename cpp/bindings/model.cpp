@@ -329,6 +329,12 @@ void init_model(py::module_& m) {
              std::copy(values.begin(), values.end(), out.mutable_data());
              return out;
            }, py::arg("slot"), py::arg("layer"), py::arg("index"))
+      .def("exclude_from_weight_decay", [](Model& self, const std::vector<std::pair<LayerPtr, size_t>>& weights) {
+             std::vector<std::pair<const Layer*, size_t>> refs;
+             for (const auto& [layer, index] : weights) refs.emplace_back(&layer_ref(layer), index);
+             GilRelease release;
+             self.exclude_from_weight_decay(refs);
+           }, py::arg("weights"))
       .def("set_optimizer_slot", [](Model& self, size_t slot, const LayerPtr& layer, size_t index, FloatArray values) {
              const Layer& l = layer_ref(layer);
              const Shape shape(values.shape(), values.shape() + values.ndim());

@@ -119,6 +119,17 @@ Buffer& built_slot(Optimizer* optimizer, const std::shared_ptr<Graph>& graph, si
 
 }  // namespace
 
+void Model::exclude_from_weight_decay(const std::vector<std::pair<const Layer*, size_t>>& weights) {
+  const auto hold = hold_compile_state();
+  require_compiled();
+  std::vector<Segment> excluded;
+  for (const auto& [layer, index] : weights) {
+    const WeightRecord& r = graph_->weight_of(layer, index);
+    excluded.push_back({r.offset, r.size});
+  }
+  optimizer_->exclude_from_weight_decay(std::move(excluded));
+}
+
 std::vector<float> Model::get_optimizer_slot(size_t slot, const Layer* layer, size_t index) const {
   const auto hold = hold_compile_state();
   const WeightRecord& r = graph_->weight_of(layer, index);

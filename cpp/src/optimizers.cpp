@@ -285,9 +285,26 @@ void Optimizer::update_range(float* params, float* grads, int64_t offset, int64_
     const float v = static_cast<float>(*config_.clipvalue);
     for (int64_t i = offset; i < offset + n; ++i) grads[i] = std::clamp(grads[i], -v, v);
   }
-  if (config_.weight_decay && *config_.weight_decay != 0.0)
-    for (int64_t i = offset; i < offset + n; ++i) params[i] *= step_.decay;  // decoupled: w ← w − w·wd·lr first
+  if (config_.weight_decay && *config_.weight_decay != 0.0) decay_range(params, offset, n);
   update_segment(params, grads, offset, n);
+}
+
+// Decoupled: w ← w − w·wd·lr before the update, but in the weights excluded from it.
+void Optimizer::decay_range(float* params, int64_t offset, int64_t n) const {
+  int64_t at = offset;
+  const int64_t end = offset + n;
+  for (const Segment& excluded : decay_excluded_) {
+    if (excluded.offset >= end) break;
+    for (int64_t i = at; i < excluded.offset; ++i) params[i] *= step_.decay;
+    at = std::max(at, excluded.offset + excluded.size);
+  }
+  for (int64_t i = at; i < end; ++i) params[i] *= step_.decay;
+}
+
+void Optimizer::exclude_from_weight_decay(std::vector<Segment> excluded) {
+  if (built_) throw ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.");
+  std::sort(excluded.begin(), excluded.end(), [](const Segment& a, const Segment& b) { return a.offset < b.offset; });
+  decay_excluded_ = std::move(excluded);
 }
 
 void Optimizer::update_segments(float* params, float* grads, const std::vector<Segment>& segments) {

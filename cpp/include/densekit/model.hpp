@@ -154,6 +154,9 @@ class Model {
   // Weight `index` of `layer`'s part of optimizer slot `slot` (Optimizer::slots() order), read
   // or replaced between training steps (Keras's optimizer.variables). ValueError before the
   // optimizer was built for this model's weights, for a slot it does not have or a wrong shape.
+  // Keras's optimizer.exclude_from_weight_decay for this model's weights (layer, index of the
+  // weight in the layer): the compiled optimizer decays all but these. Before its first step.
+  void exclude_from_weight_decay(const std::vector<std::pair<const Layer*, size_t>>& weights);
   std::vector<float> get_optimizer_slot(size_t slot, const Layer* layer, size_t index) const;
   void set_optimizer_slot(size_t slot, const Layer* layer, size_t index, const float* values, const Shape& shape);
   const CompileOptions& compile_options() const { return compile_; }

@@ -122,6 +122,12 @@ class Optimizer {
   // averages ← weights (SwapEMAWeights keeps the EMA weights it swapped in at the end of fit).
   void assign_ema(const float* params);
 
+  // Keras's exclude_from_weight_decay: no weight decay for these ranges of the parameter buffer
+  // (whole weights; Model::exclude_from_weight_decay finds them). Replaces any set before; only
+  // before build() (ValueError after, in Keras's words).
+  void exclude_from_weight_decay(std::vector<Segment> excluded);
+  const std::vector<Segment>& decay_excluded() const { return decay_excluded_; }
+
   // Keras's `optimizer.iterations`: updates applied (steps / N with gradient accumulation).
   int64_t iterations() const;
   // Steps taken, accumulation steps included (Keras's `optimizer._iterations`); schedules
@@ -170,6 +176,7 @@ class Optimizer {
   void clip(float* grads) const;
   void update_segment(float* w, const float* g, int64_t offset, int64_t n) const;
   void update_ema(float* params);
+  void decay_range(float* params, int64_t offset, int64_t n) const;
 
   OptimizerConfig config_;
   const OptimizerRule* rule_;
@@ -183,6 +190,7 @@ class Optimizer {
   // an optimizer stays copyable).
   std::shared_ptr<std::recursive_mutex> rate_mutex_ = std::make_shared<std::recursive_mutex>();
   std::vector<Segment> segments_;
+  std::vector<Segment> decay_excluded_;  // by offset
   std::vector<Buffer> slots_;
   int rule_slots_ = 0, ema_slot_ = -1, accumulator_slot_ = -1;
   double rule_state_ = 1.0;

@@ -9,6 +9,7 @@ nothing."""
 
 import json
 import numbers
+import re
 import warnings
 import weakref
 
@@ -210,6 +211,38 @@ class Optimizer:
         models = self.__dict__.setdefault("_models", [])
         models[:] = [ref for ref in models if ref() is not None and ref() is not model]
         models.append(weakref.ref(model))
+        self._exclude_in(model)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Keras's: no weight decay for the weights in ``var_list``, nor for those whose name
+        (``kernel``, ``bias``, ...) any string of ``var_names`` is found in (a regular
+        expression each). Before the optimizer's first step; replaces an earlier call."""
+        if self._core.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        weights = [(w._layer, w._index) for w in var_list or []]
+        pattern = re.compile("|".join(set(var_names))) if var_names else None
+        self._decay_exclusions = (weights, pattern)
+        model = self._latest_model()
+        if model is not None:
+            self._exclude_in(model)
+
+    def _exclude_in(self, model):
+        """Hands C++ the model's weights excluded from weight decay (at compile, and when
+        exclude_from_weight_decay follows compile)."""
+        exclusions = self.__dict__.get("_decay_exclusions")
+        if exclusions is None or self._core.built:
+            return
+        weights, pattern = exclusions
+        excluded = [w for w in model.trainable_weights
+                    if any(w._layer is layer and w._index == index for layer, index in weights)
+                    or (pattern is not None and pattern.search(w.name) is not None)]
+        model._core.exclude_from_weight_decay([(w._layer._core, w._index) for w in excluded])
+
+    def _latest_model(self):
+        for ref in reversed(self.__dict__.get("_models", [])):
+            if ref() is not None and ref()._core is not None:
+                return ref()
+        return None
 
     def _built_model(self):
         if not self._core.built:
