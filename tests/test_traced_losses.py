@@ -2,6 +2,8 @@
 MeanMetricWrapper of a function), traced into the C++ model: values against float64 NumPy,
 Keras's reductions and sample weighting, gradients, logs, saving and the errors."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -208,6 +210,25 @@ def test_register_keras_serializable_names_the_object():
     with keras.saving.custom_object_scope({"other": log_error}):
         assert keras.saving.get_registered_object("other") is log_error
     assert keras.saving.get_registered_object("other") is None
+
+
+def test_a_registered_metric_function_keeps_its_name_in_the_logs_once_loaded(tmp_path):
+    """Keras names a function metric by its __name__; a registered one was logged by its
+    registered name ('pkg>reg_mae') after a load or a pickle, so EarlyStopping(monitor=
+    'val_reg_mae') found nothing."""
+    @keras.saving.register_keras_serializable(package="pkg")
+    def reg_mae(y_true, y_pred):
+        return ops.mean(ops.abs(y_true - y_pred), axis=-1)
+
+    x, y = _data()
+    model = _model()
+    model.compile("adam", "mse", metrics=[reg_mae])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.dk")
+    for again in (keras.models.load_model(tmp_path / "m.dk"), pickle.loads(pickle.dumps(model))):
+        assert list(again.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "reg_mae"]
+        assert sorted(again.fit(x, y, epochs=1, validation_data=(x, y), verbose=0).history) == \
+            ["loss", "reg_mae", "val_loss", "val_reg_mae"]
 
 
 def test_targets_the_loss_cannot_take_are_refused_naming_the_loss():

@@ -59,6 +59,9 @@ std::shared_ptr<TracedLossFunction> traced_from(const Json& j) {
   const Json& c = j.value("config", Json());
   std::string name = c.is_string() ? c.get<std::string>() : c.is_object() ? field(c, "name", std::string()) : "";
   if (name.empty()) name = j.value("class_name", std::string("loss"));
+  // A function registered as "package>name" is named in the logs by its own name, as Keras names
+  // a function metric by its __name__ once it has found the function.
+  if (c.is_string()) name = name.substr(name.rfind('>') + 1);
   Json keras = j;
   keras.erase("densekit_traced");
   return std::make_shared<TracedLossFunction>(model_from_config_json(j["densekit_traced"].dump(), false), name,
