@@ -5,6 +5,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import object_serialization
+from densekit.utils.pickling import ConfigPickling
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer", "LecunNormal",
@@ -16,7 +17,7 @@ __all__ = [
 ]
 
 
-class Initializer:
+class Initializer(ConfigPickling):
     """Base of the initializers. densekit's compute in C++; a subclass of the user's with its own
     ``__call__(shape, dtype=None)`` (or a function given where an initializer goes) computes in
     Python, once, when the layer's weights are created (``is_python``)."""

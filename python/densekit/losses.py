@@ -12,6 +12,7 @@ from densekit.utils import object_serialization
 from densekit.utils.arguments import by_position
 from densekit.utils.naming import to_snake_case
 from densekit.utils.object_registration import serialize_object, with_function
+from densekit.utils.pickling import ConfigPickling
 
 __all__ = [
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
@@ -70,7 +71,7 @@ def _check_axis(axis):
         raise ValueError(f"densekit's losses reduce the last axis only (axis=-1). Received: axis={axis}")
 
 
-class Loss:
+class Loss(ConfigPickling):
     """Base of the loss classes: ``loss(y_true, y_pred, sample_weight=None)`` -> float.
 
     A subclass of the user's own overrides ``call(y_true, y_pred)`` (each sample's loss, written

@@ -6,6 +6,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import naming
+from densekit.utils.pickling import ConfigPickling
 
 
 def _overrides_state(cls):
@@ -19,7 +20,7 @@ def _overrides_state(cls):
     return False
 
 
-class Metric:
+class Metric(ConfigPickling):
     """A streaming metric: ``update_state``, ``result``, ``reset_state``.
 
     densekit's metrics keep their state in C++. A subclass of Metric itself, as Keras's guides

@@ -6,6 +6,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import object_serialization
+from densekit.utils.pickling import ConfigPickling
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "is_python", "l1", "l1_l2", "l2", "serialize"]
 
@@ -17,7 +18,7 @@ def _check(name, value):
     return value
 
 
-class Regularizer:
+class Regularizer(ConfigPickling):
     """Base of the penalties. densekit's compute in C++; a subclass of the user's with its own
     ``__call__(x)`` (or a function given where a regularizer goes) is Python (``is_python``),
     which densekit traces into C++: on a weight once its layer is built

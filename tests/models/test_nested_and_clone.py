@@ -277,6 +277,35 @@ def test_clone_model_errors():
         keras.models.clone_model(sub)
 
 
+def test_clone_model_of_a_subclass_with_its_own_config_is_a_new_instance_of_it():
+    """As Keras clones a custom model class: from its config, built for the same inputs and
+    compiled alike, with fresh weights (densekit refused it, naming get_config, which it had)."""
+    class Scaled(keras.Model):
+        def __init__(self, units=3, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.factor = units, factor
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs) * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "factor": self.factor}
+
+    model = Scaled(units=4, factor=0.5)
+    model(np.ones((2, 3), "float32"))
+    model.compile("adam", "mse")
+    clone = keras.models.clone_model(model)
+    assert type(clone) is Scaled and (clone.units, clone.factor) == (4, 0.5) and clone.compiled
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])  # fresh weights
+    clone.fit(np.ones((8, 3), "float32"), np.ones((8, 4), "float32"), verbose=0)
+    again = Scaled.from_config(model.get_config())  # Keras's Model.from_config: the class, called
+    assert type(again) is Scaled and again.factor == 0.5
+    with pytest.raises(ValueError, match="`call_function` is only supported for Functional"):
+        keras.models.clone_model(model, call_function=lambda layer, *a, **k: layer(*a, **k))
+
+
 # --- save_model -----------------------------------------------------------------------------
 @requires_h5py
 def test_models_save_model_and_saving_save_model(tmp_path):

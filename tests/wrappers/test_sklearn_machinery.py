@@ -91,6 +91,21 @@ def test_estimator_with_a_model_instance_clones_and_pickles(regression):
     np.testing.assert_array_equal(_round_trip(reg).predict(x), reg.predict(x))
 
 
+def test_estimators_whose_model_kwargs_hold_keras_objects_clone(three_classes):
+    """clone() deep-copies parameters: a loss object in model_kwargs raised "cannot pickle
+    ...Loss", so searches and cross_val_score over such an estimator failed (Keras's copy)."""
+    import densekit as keras
+
+    x, labels = three_classes
+    clf = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT,
+                            model_kwargs={"loss": keras.losses.CategoricalCrossentropy(label_smoothing=0.1)})
+    copy = clone(clf)
+    assert copy.model_kwargs["loss"] is not clf.model_kwargs["loss"]
+    assert copy.model_kwargs["loss"].get_config() == clf.model_kwargs["loss"].get_config()
+    scores = cross_val_score(clf, x, labels, cv=KFold(2, shuffle=True, random_state=0))
+    assert scores.min() > 0.8
+
+
 def test_cloning_an_unbuilt_model_instance_gives_the_fit_message(regression):
     import densekit as keras
 

@@ -27,6 +27,7 @@ from densekit.layers.trace_call import TrainingDecidedAtRun, trace_call
 from densekit.layers.weight_paths import fix_scopes
 from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming
+from densekit.utils.pickling import ConfigPickling
 from densekit.utils.arrays import check_same_length, to_array
 
 
@@ -147,11 +148,21 @@ class WeightsMixin:
         return int(sum(np.prod(w.shape) for w in self.weights))
 
 
-class Layer(SubclassingMixin, WeightsMixin):
+class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
     """Base of every layer. densekit's layers create ``self._core`` (the C++ layer) in
     ``__init__``; a subclass of the user's defines ``call`` (layers/subclassing.py)."""
 
     _takes_list = False  # merge layers are called on a list of tensors
+    _core_pickled_by_config = True  # (utils/pickling.py)
+
+    def _pickled_state(self):
+        build = self.get_build_config()
+        return None if build is None else (build, self.get_weights())
+
+    def _restore_pickled_state(self, state):
+        build, weights = state
+        self.build_from_config(build)
+        self.set_weights(weights)
 
     def __init__(self, *, name=None, dtype=None, trainable=True, activity_regularizer=None, input_shape=None,
                  input_dim=None, batch_input_shape=None, autocast=True, **kwargs):

@@ -38,6 +38,8 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         clone = _clone_sequential(model, clone_layer, input_tensors)
     elif isinstance(model, Functional) or (model._network is not None and not model._traced):
         clone = _clone_functional(model, clone_layer, input_tensors, call_function)
+    elif type(model).get_config is not Model.get_config:
+        clone = _clone_by_config(model, clone_function, input_tensors, call_function)
     else:
         raise ValueError(
             f"clone_model cannot clone the subclassed model '{model.name}' ({type(model).__name__}): its layers and "
@@ -45,6 +47,23 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             "on the class and use `model.__class__.from_config(model.get_config())`.")
     if model.compiled:
         _compile_like(clone, model)
+    return clone
+
+
+def _clone_by_config(model, clone_function, input_tensors, call_function):
+    """A subclassed model whose class writes its own config: a new instance from that config,
+    built for the same inputs, as Keras clones a custom model class (keras/src/models/cloning.py)."""
+    if clone_function is not None or input_tensors is not None:
+        raise ValueError("Arguments `clone_function` and `input_tensors` are only supported for Sequential models or "
+                         f"Functional models. Received model of type '{type(model).__name__}', with "
+                         f"clone_function={clone_function} and input_tensors={input_tensors}")
+    if call_function is not None:
+        raise ValueError("Argument `call_function` is only supported for Functional models. Received model of type "
+                         f"'{type(model).__name__}', with call_function={call_function}")
+    clone = type(model).from_config(model.get_config())
+    build_config = model.get_build_config()
+    if build_config and not clone.built:
+        clone.build_from_config(build_config)
     return clone
 
 

@@ -397,6 +397,9 @@ class Model(Trainer, WeightsMixin):
         before)."""
         if not self.built:
             return None
+        if self._traced:  # a subclassed model: the shape it was first called on (or built for), as Keras's
+            shapes = [(self._build_batch,) + tuple(self._graph.node_shape(i)) for i in self._graph.input_nodes]
+            return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
         # A functional model's is {"input_shape": None}, as Keras's (its inputs say the shapes).
         build_config = self._serialized().get("build_config", {"input_shape": None})
 
@@ -434,10 +437,23 @@ class Model(Trainer, WeightsMixin):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuilds a functional model from get_config() (fresh weights)."""
+        """Rebuilds a functional model from get_config() (fresh weights); a subclass whose
+        constructor takes arguments of its own is called with the config (less what only a
+        functional model reads), as Keras's Model.from_config does (keras/src/models/model.py)."""
         from densekit.models.functional import Functional
 
-        return Functional.from_config(config, custom_objects)
+        if cls in (Model, Functional) or not _takes_own_arguments(cls):
+            return Functional.from_config(config, custom_objects)
+        arguments = {k: v for k, v in config.items() if k not in ("layers", "input_layers", "output_layers")}
+        try:
+            return cls(**arguments)
+        except TypeError as error:
+            raise TypeError(f"Unable to revive model from config. When overriding the `get_config()` method, make "
+                            "sure that the returned config contains all items used as arguments in the constructor "
+                            f"to {cls}, which is the default behavior. You can override this default behavior by "
+                            f"defining a `from_config(cls, config)` class method to specify how to create an instance "
+                            f"of {cls.__name__} from its config.\n\nReceived config={config}\n\nError encountered "
+                            f"during deserialization: {error}") from None
 
     def get_config(self):
         return self._serialized()["config"]
@@ -450,7 +466,9 @@ class Model(Trainer, WeightsMixin):
         return json.dumps(fit_seeds(self._serialized()), **kwargs)
 
     def __reduce__(self):
-        self._require_built("state to pickle")
+        if self._core is None:  # (copy and pickle expect a TypeError for what they cannot take)
+            raise TypeError(f"The model '{self.name}' has not been built yet: densekit copies and pickles a model "
+                            "from its built state. Call it on data, fit it, or start it with an Input first.")
         return saving.model_from_bytes, (_core.save_model_to_bytes(self._core),)
 
     # --- summary (models/model_summary.py) ------------------------------------------------------
@@ -463,6 +481,14 @@ class Model(Trainer, WeightsMixin):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
         model_summary.print_summary(self, line_length, positions, print_fn, expand_nested, show_trainable, layer_range)
+
+
+def _takes_own_arguments(cls):
+    """Whether a Model subclass's constructor names arguments other than a functional model's
+    (inputs, outputs, name): Keras then builds it from its config by calling it. (One that names
+    none is rebuilt as the functional model of its layers, where Keras would fail.)"""
+    arguments = inspect.getfullargspec(cls.__init__).args[1:]
+    return bool(arguments) and arguments != ["inputs", "outputs", "name"]
 
 
 def _has_symbolic(value):

@@ -18,6 +18,7 @@ import numpy as np
 from densekit import _core
 from densekit.optimizers import optimizer_variables, schedules
 from densekit.utils import naming
+from densekit.utils.pickling import ConfigPickling
 
 def _float(name, value, allow_none=False):
     if value is None and allow_none:
@@ -101,12 +102,19 @@ class IterationsValue(_VariableValue, int):
         self._optimizer._core.iterations = count
 
 
-class Optimizer:
+class Optimizer(ConfigPickling):
     """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm,
     EMA of the weights (use_ema, ema_momentum, ema_overwrite_frequency), loss_scale_factor and
     gradient_accumulation_steps (as in keras/src/optimizers/base_optimizer.py)."""
 
     _kind = None
+    _core_pickled_by_config = True  # (utils/pickling.py)
+
+    def _pickled_state(self):
+        return int(self._core.iterations)  # a copy starts unbuilt, at the original's step
+
+    def _restore_pickled_state(self, iterations):
+        self._core.iterations = iterations
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,

@@ -9,12 +9,13 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import object_serialization
+from densekit.utils.pickling import ConfigPickling
 
 __all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
            "PiecewiseConstantDecay", "PolynomialDecay", "deserialize", "serialize"]
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(ConfigPickling):
     """Base class. Subclasses implement ``__call__(step)`` (and ``get_config`` to be saved)."""
 
     _core = None  # the C++ schedule of the built-in classes
