@@ -19,7 +19,8 @@ _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 def unpack(data):
     """(metadata, {name: array}) of native-format bytes written by densekit itself (the C++
-    writer, so only its own layout needs reading: tensors in header order)."""
+    writer, so only its own layout needs reading: tensors in header order). The arrays are
+    read-only views of ``data``: a copy of each would hold the file twice."""
     (length,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8:8 + length])
     metadata = header.pop("__metadata__")
@@ -27,8 +28,9 @@ def unpack(data):
     tensors = {}
     for name, entry in header.items():
         begin, end = entry["data_offsets"]
-        array = np.frombuffer(region[begin:end], dtype=_DTYPES[entry["dtype"]])
-        tensors[name] = array.reshape(entry["shape"]).copy()
+        array = np.frombuffer(region[begin:end], dtype=_DTYPES[entry["dtype"]]).reshape(entry["shape"])
+        array.flags.writeable = False  # (a view of bytearray data would be writable)
+        tensors[name] = array
     return metadata, tensors
 
 
@@ -36,19 +38,21 @@ def pack(metadata, tensors):
     """Native-format bytes of ``metadata`` (strings) and ``tensors`` (name -> array of F32, F64,
     I64 or U64), with the checksum the loader verifies. No probe and no generator state: both are
     optional, and a probe can only be made by running the model (the C++ writer adds one when
-    the loaded model is saved)."""
-    header, chunks, offset = {}, [], 0
+    the loaded model is saved). The bytes are joined once from the arrays' own memory."""
+    header, arrays, offset, crc = {}, [], 0, 0
     for name, array in tensors.items():
         array = np.asarray(array, order="C")  # (np.ascontiguousarray would make a scalar 1-d)
-        raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": _NAMES[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    region = b"".join(chunks)
-    header["__metadata__"] = {**metadata, "checksum": f"crc32:{zlib.crc32(region):08x}"}
+        array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False)).reshape(array.shape)
+        raw = memoryview(array.reshape(-1)).cast("B")
+        header[name] = {"dtype": _NAMES[array.dtype], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + raw.nbytes]}
+        arrays.append(raw)
+        crc = zlib.crc32(raw, crc)
+        offset += raw.nbytes
+    header["__metadata__"] = {**metadata, "checksum": f"crc32:{crc:08x}"}
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text + region
+    return b"".join([struct.pack("<Q", len(text)), text, *arrays])
 
 
 def layer_tensors(tensors):
