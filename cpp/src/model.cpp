@@ -299,6 +299,24 @@ void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, c
   compile(std::make_shared<Optimizer>(optimizer), std::move(options));
 }
 
+std::vector<Shape> Model::input_shapes() const {
+  std::vector<Shape> out;
+  for (int node : graph().input_nodes()) out.push_back(graph_->shape(node));
+  return out;
+}
+
+std::vector<Shape> Model::output_shapes() const {
+  std::vector<Shape> out;
+  for (int node : graph().output_nodes()) out.push_back(graph_->shape(node));
+  return out;
+}
+
+std::vector<std::string> Model::input_names() const {
+  std::vector<std::string> out;
+  for (int node : graph().input_nodes()) out.push_back(graph_->nodes()[node].name);
+  return out;
+}
+
 History Model::fit(const Matrix& x, const Matrix& y, const FitOptions& options) {
   require_single(graph(), "fit", kDataOverload);
   Data data{{ConstView(x.data(), x.rows(), x.cols())}, {ConstView(y.data(), y.rows(), y.cols())}, nullptr, x.rows()};

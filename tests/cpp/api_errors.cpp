@@ -90,6 +90,14 @@ int main(int argc, char** argv) {
     const densekit::Model two = densekit::Functional(graph);
     std::vector<float> x(3), out(3);
     expect("two outputs", [&] { two.predict(x.data(), 1, out.data()); });
+    auto dims = [](const densekit::Shape& shape) {
+      std::string text;
+      for (const auto d : shape) text += (text.empty() ? "" : "x") + std::to_string(d);
+      return text;
+    };
+    std::cout << "io: " << two.input_names()[0] << " " << dims(two.input_shapes()[0]) << " ->";
+    for (const auto& shape : two.output_shapes()) std::cout << " " << dims(shape);
+    std::cout << "\n";
   }
   std::cout.precision(17);
   std::cout << "schedule at 5: " << densekit::optimizers::schedules::ExponentialDecay(0.1, 10, 0.5)(5) << "\n";

@@ -159,6 +159,7 @@ def test_cpp_errors_carry_the_python_messages(programs, saved_model):
     assert lines["first layer loaded"] == "yes, second kept: yes"
     assert lines["keras archive"].startswith("IOError: ") and "it is a zip archive, as a Keras .keras file" in \
         lines["keras archive"] and "python -m densekit convert" in lines["keras archive"]
+    assert lines["io"] == "x 3 -> 2 1"  # input_names, input_shapes, output_shapes
     assert lines["two outputs"].startswith("ValueError: predict with one input and output buffer needs a model with "
                                            "one input and one output (this one has 1 and 2); use predict(std::vector")
 

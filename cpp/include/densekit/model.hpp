@@ -151,12 +151,12 @@ class Model {
   bool trainable_changed_since_compile() const;
   Optimizer& optimizer();
   std::shared_ptr<Optimizer> optimizer_ptr() const { return optimizer_; }
-  // Weight `index` of `layer`'s part of optimizer slot `slot` (Optimizer::slots() order), read
-  // or replaced between training steps (Keras's optimizer.variables). ValueError before the
-  // optimizer was built for this model's weights, for a slot it does not have or a wrong shape.
   // Keras's optimizer.exclude_from_weight_decay for this model's weights (layer, index of the
   // weight in the layer): the compiled optimizer decays all but these. Before its first step.
   void exclude_from_weight_decay(const std::vector<std::pair<const Layer*, size_t>>& weights);
+  // Weight `index` of `layer`'s part of optimizer slot `slot` (Optimizer::slots() order), read
+  // or replaced between training steps (Keras's optimizer.variables). ValueError before the
+  // optimizer was built for this model's weights, for a slot it does not have or a wrong shape.
   std::vector<float> get_optimizer_slot(size_t slot, const Layer* layer, size_t index) const;
   void set_optimizer_slot(size_t slot, const Layer* layer, size_t index, const float* values, const Shape& shape);
   const CompileOptions& compile_options() const { return compile_; }
@@ -187,6 +187,11 @@ class Model {
   // Safe to call from several threads at once (each call borrows its own workspace).
   Index predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
                 const LoopHooks& hooks = {}) const;
+  // Each input's and output's shape per sample (no batch axis; a row of predict's buffers holds
+  // shape_size() values), and the inputs' names, in the order predict takes them.
+  std::vector<Shape> input_shapes() const;
+  std::vector<Shape> output_shapes() const;
+  std::vector<std::string> input_names() const;
   // Single-input, single-output conveniences (Eigen matrices, rows = samples).
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
   Logs evaluate(const Matrix& x, const Matrix& y, int64_t batch_size = 32);
