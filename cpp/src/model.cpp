@@ -162,7 +162,8 @@ Model::LoopScope::LoopScope(const Model& model, const char* what, Entry entry) :
   if (owner_.depth > 0 && owner_.process == process && owner_.thread != me)
     throw Error(std::string("Cannot run ") + what + ": this model is running fit, evaluate, train_on_batch, "
                 "test_on_batch or a call in another thread. A model runs one of them at a time (predict may run "
-                "beside them): wait for it to end, or give the other thread a copy of the model.");
+                "beside them): wait for it to end, or give the other thread a copy of the model (Python: "
+                "copy.deepcopy(model); C++: load_model_from_bytes(save_model_to_bytes(model))).");
   if (entry == kAlone && owner_.depth > 0 && owner_.process == process)
     throw Error(std::string("Cannot run ") + what + " while this model runs fit, evaluate, train_on_batch, "
                 "test_on_batch or a call (from a callback): it would change what the running loop computes with.");
