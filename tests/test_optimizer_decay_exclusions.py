@@ -51,8 +51,14 @@ def test_var_list_and_regular_expressions():
     model, x, y, w0 = train(lambda o, m: o.exclude_from_weight_decay(var_list=[m.trainable_weights[0]]),
                             before_compile=False)
     assert_weights(model.get_weights(), reference(w0, x, y, 3, decayed=[False, True]))
-    model, x, y, w0 = train(lambda o, m: o.exclude_from_weight_decay(var_names=["^ker", "nothing"]))
+    model, x, y, w0 = train(lambda o, m: o.exclude_from_weight_decay(var_names=["/ker", "nothing"]))
     assert_weights(model.get_weights(), reference(w0, x, y, 3, decayed=[False, True]))
+    # TensorFlow's variable names hold the layer's: a layer's name excludes its weights
+    model, x, y, w0 = train(lambda o, m: o.exclude_from_weight_decay(var_names=[m.layers[0].name]),
+                            before_compile=False)
+    assert_weights(model.get_weights(), reference(w0, x, y, 3, decayed=[False, False]))
+    model, x, y, w0 = train(lambda o, m: o.exclude_from_weight_decay(var_list=[o.iterations]), before_compile=False)
+    assert_weights(model.get_weights(), reference(w0, x, y, 3, decayed=[True, True]))  # not a weight: no exclusion
     model, x, y, w0 = train(lambda o, m: o.exclude_from_weight_decay(var_names=["bias"]) or
                             o.exclude_from_weight_decay())  # a second call replaces the first
     assert_weights(model.get_weights(), reference(w0, x, y, 3, decayed=[True, True]))

@@ -250,9 +250,6 @@ void init_model(py::module_& m) {
              GilRelease release;
              return self.has_learning_rate_function();
            })
-      .def("finalize", [](Optimizer& self, Graph& graph) { self.finalize(graph.params()); }, py::arg("graph"))
-      .def("swap_ema", [](Optimizer& self, Graph& graph) { self.swap_ema(graph.params()); }, py::arg("graph"))
-      .def("assign_ema", [](Optimizer& self, Graph& graph) { self.assign_ema(graph.params()); }, py::arg("graph"))
       .def("slot", [](Optimizer& self, size_t index) {
              auto& slots = self.slots();
              if (index >= slots.size()) throw ValueError("No optimizer slot " + std::to_string(index) + ".");
@@ -329,6 +326,10 @@ void init_model(py::module_& m) {
              std::copy(values.begin(), values.end(), out.mutable_data());
              return out;
            }, py::arg("slot"), py::arg("layer"), py::arg("index"))
+      // Each waits for a step or a save on another thread (whose callbacks may need the GIL).
+      .def("finalize_ema", &Model::finalize_ema, py::arg("optimizer"), py::call_guard<GilRelease>())
+      .def("swap_ema", &Model::swap_ema, py::arg("optimizer"), py::call_guard<GilRelease>())
+      .def("assign_ema", &Model::assign_ema, py::arg("optimizer"), py::call_guard<GilRelease>())
       .def("exclude_from_weight_decay", [](Model& self, const std::vector<std::pair<LayerPtr, size_t>>& weights) {
              std::vector<std::pair<const Layer*, size_t>> refs;
              for (const auto& [layer, index] : weights) refs.emplace_back(&layer_ref(layer), index);

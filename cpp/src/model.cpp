@@ -300,6 +300,23 @@ void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, c
   compile(std::make_shared<Optimizer>(optimizer), std::move(options));
 }
 
+void Model::write_ema(Optimizer& optimizer, const std::function<void(float*)>& write) {
+  if (optimizer.built() && !(optimizer.built_for(graph_ptr()) && optimizer.slots_sized_for(graph().param_count())))
+    throw ValueError("This optimizer was built for another model's weights: its moving averages are not this model's.");
+  const Graph::Use use(*graph_, Graph::Use::kWrites);
+  write(graph_->params());
+}
+
+void Model::finalize_ema(Optimizer& optimizer) {
+  write_ema(optimizer, [&](float* params) { optimizer.finalize(params); });
+}
+void Model::swap_ema(Optimizer& optimizer) {
+  write_ema(optimizer, [&](float* params) { optimizer.swap_ema(params); });
+}
+void Model::assign_ema(Optimizer& optimizer) {
+  write_ema(optimizer, [&](float* params) { optimizer.assign_ema(params); });
+}
+
 std::vector<Shape> Model::input_shapes() const {
   std::vector<Shape> out;
   for (int node : graph().input_nodes()) out.push_back(graph_->shape(node));

@@ -187,6 +187,13 @@ class Model {
   // Safe to call from several threads at once (each call borrows its own workspace).
   Index predict(const std::vector<ConstView>& x, Index rows, int64_t batch_size, const std::vector<float*>& out,
                 const LoopHooks& hooks = {}) const;
+  // `optimizer`'s moving averages of this model's weights (use_ema): into the weights (Keras's
+  // finalize_variable_values, the end of fit), exchanged with them or taken from them
+  // (SwapEMAWeights). ValueError when the optimizer was built for another model's weights; a
+  // training step or a save on another thread is waited for.
+  void finalize_ema(Optimizer& optimizer);
+  void swap_ema(Optimizer& optimizer);
+  void assign_ema(Optimizer& optimizer);
   // Each input's and output's shape per sample (no batch axis; a row of predict's buffers holds
   // shape_size() values), and the inputs' names, in the order predict takes them.
   std::vector<Shape> input_shapes() const;
@@ -269,6 +276,9 @@ class Model {
   static LoopOwner& loop_owner(const Model& model);
 
   void require_compiled() const;
+  // The weights, for `optimizer`'s moving averages to be written into (finalize_ema, ...), held
+  // against concurrent steps and saves while `write` runs.
+  void write_ema(Optimizer& optimizer, const std::function<void(float*)>& write);
   void build_optimizer();
   void resolve(const Data& data);
   double step_loss(Workspace& ws, const Data& batch, bool compute_grads, const WeightUpdater* updater = nullptr);

@@ -20,7 +20,7 @@ class SwapEMAWeights(Callback):
         if not getattr(optimizer, "use_ema", False):
             raise ValueError("SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. Received: "
                              f"use_ema={getattr(optimizer, 'use_ema', None)}")
-        optimizer._core.swap_ema(self.model._graph)
+        self.model._core.swap_ema(optimizer._core)
         self._ema_weights_in_model = not self._ema_weights_in_model
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -33,7 +33,7 @@ class SwapEMAWeights(Callback):
             # fit ends by copying the averages into the weights: after the last epoch the
             # averages must hold the EMA weights now in the model, not the raw ones.
             if epoch == self.params["epochs"] - 1 or self.model.stop_training:
-                self.model.optimizer._core.assign_ema(self.model._graph)
+                self.model._core.assign_ema(self.model.optimizer._core)
 
     def on_test_begin(self, logs=None):
         if not self._ema_weights_in_model:

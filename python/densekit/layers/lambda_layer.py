@@ -25,6 +25,11 @@ class Lambda(Layer):
             raise ValueError(f"densekit's Lambda does not support masks (received mask={mask!r}).")
         self.function, self.arguments, self.output_shape = function, dict(arguments or {}), output_shape
 
+    def __reduce_ex__(self, protocol):
+        # The function itself (by reference), where other layers copy by their config
+        # (utils/pickling.py): densekit does not serialize Python functions.
+        return _new_lambda, (self.function, self.output_shape, self.arguments, self.name)
+
     def __call__(self, inputs, training=None, **kwargs):
         if kwargs:
             raise TypeError(f"Lambda was called with arguments densekit does not support: {sorted(kwargs)}.")
@@ -50,3 +55,7 @@ class Lambda(Layer):
     @property
     def built(self):
         return True
+
+
+def _new_lambda(function, output_shape, arguments, name):
+    return Lambda(function, output_shape=output_shape, arguments=arguments, name=name)

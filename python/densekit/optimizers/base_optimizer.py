@@ -108,13 +108,7 @@ class Optimizer(ConfigPickling):
     gradient_accumulation_steps (as in keras/src/optimizers/base_optimizer.py)."""
 
     _kind = None
-    _core_pickled_by_config = True  # (utils/pickling.py)
-
-    def _pickled_state(self):
-        return int(self._core.iterations)  # a copy starts unbuilt, at the original's step
-
-    def _restore_pickled_state(self, iterations):
-        self._core.iterations = iterations
+    _core_pickled_by_config = True  # (utils/pickling.py; a copy starts unbuilt at step 0, as Keras's)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -222,12 +216,14 @@ class Optimizer(ConfigPickling):
         self._exclude_in(model)
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Keras's: no weight decay for the weights in ``var_list``, nor for those whose name
-        (``kernel``, ``bias``, ...) any string of ``var_names`` is found in (a regular
-        expression each). Before the optimizer's first step; replaces an earlier call."""
+        """Keras's: no weight decay for the weights in ``var_list``, nor for those whose name any
+        string of ``var_names`` is found in (a regular expression each), the name being the
+        variable's as TensorFlow names it (``sequential/dense/kernel:0``: "bias" finds every bias,
+        "dense" the weights of the layer named so). Before the optimizer's first step; replaces
+        an earlier call. Items of ``var_list`` that are not a model's weights exclude nothing."""
         if self._core.built:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
-        weights = [(w._layer, w._index) for w in var_list or []]
+        weights = [(w._layer, w._index) for w in var_list or [] if hasattr(w, "_layer") and hasattr(w, "_index")]
         pattern = re.compile("|".join(set(var_names))) if var_names else None
         self._decay_exclusions = (weights, pattern)
         model = self._latest_model()
@@ -243,7 +239,7 @@ class Optimizer(ConfigPickling):
         weights, pattern = exclusions
         excluded = [w for w in model.trainable_weights
                     if any(w._layer is layer and w._index == index for layer, index in weights)
-                    or (pattern is not None and pattern.search(w.name) is not None)]
+                    or (pattern is not None and pattern.search(f"{model.name}/{w.path}:0") is not None)]
         model._core.exclude_from_weight_decay([(w._layer._core, w._index) for w in excluded])
 
     def _latest_model(self):
@@ -267,12 +263,17 @@ class Optimizer(ConfigPickling):
         return self._core.variable_count if self._core.built else 0
 
     def finalize_variable_values(self, model_or_variables=None):
-        """With use_ema: the weights take their moving averages (fit does this at its end)."""
+        """With use_ema: the weights take their moving averages (fit does this at its end). Takes
+        the model, or Keras's ``var_list`` (its trainable variables): the averages are kept for the
+        whole model the optimizer was built for, so all of its trainable weights take theirs."""
         model = model_or_variables
-        graph = getattr(model, "_graph", None)
-        if graph is None:
+        if isinstance(model, (list, tuple)):
+            model = self._built_model()
+            if model is None:  # not built: nothing averaged yet
+                return
+        if getattr(model, "_core", None) is None:
             raise ValueError("finalize_variable_values() needs the model whose weights this optimizer trains.")
-        self._core.finalize(graph)
+        model._core.finalize_ema(self._core)
 
     def get_config(self):
         lr = self._learning_rate

@@ -2,8 +2,8 @@
 optimizers, losses, metrics, schedules, regularizers, initializers): each is rebuilt from its
 config, as Keras pickles an object by saving and loading it (keras/src/saving/keras_saveable.py).
 So every copy is a new object, independent of the original, never a second handle on the same
-C++ state. What a config does not hold comes along too: a built layer's weights, an optimizer's
-step count. A metric comes back with its state reset, as from Keras's pickle.
+C++ state. A built layer's weights come along too; a metric comes back with its state reset
+and an optimizer unbuilt at step 0, as from Keras's pickle.
 
 Objects computed in Python (the user's own Loss, Metric, schedule or initializer classes without
 a C++ core) pickle as plain Python objects."""
