@@ -139,6 +139,15 @@ def test_arguments_out_of_range_are_refused_in_kerass_words(make, message):
     assert message in str(error.value)
 
 
+def test_numbers_in_the_messages_print_as_python_prints_them():
+    with pytest.raises(ValueError, match=r"Received: initial_accumulator_value=-0\.1\.$"):
+        keras.optimizers.Ftrl(initial_accumulator_value=-0.1)
+    with pytest.raises(ValueError, match=r"Received: l1_regularization_strength=-1e-09\.$"):
+        keras.optimizers.Ftrl(l1_regularization_strength=-1e-9)
+    with pytest.raises(ValueError, match=r"must be in \[0\.0, 1\.0\]\. Received: beta_1=1\.5$"):
+        keras.optimizers.Adam(beta_1=1.5)
+
+
 # Keras takes the same steps from the same weights, continues from densekit's file, and saves its
 # own for densekit to continue from.
 KERAS_STEPS = r"""

@@ -9,7 +9,7 @@ namespace adadelta {  // a name of its own: unity builds compile the optimizers 
 
 void validate(const OptimizerConfig& c) {
   require_range("rho", c.rho, 0.0, 1.0);
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {

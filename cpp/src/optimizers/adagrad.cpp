@@ -9,8 +9,8 @@ namespace adagrad {  // a name of its own: unity builds compile the optimizers t
 
 void validate(const OptimizerConfig& c) {
   if (c.initial_accumulator_value < 0.0)
-    throw ValueError("Argument `initial_accumulator_value` must be >= 0. Received: " + std::to_string(c.initial_accumulator_value));
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+    throw ValueError("Argument `initial_accumulator_value` must be >= 0. Received: " + number_text(c.initial_accumulator_value));
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {

@@ -12,7 +12,7 @@ namespace adam {  // a name of its own: unity builds compile the optimizers toge
 void validate(const OptimizerConfig& c) {
   require_range("beta_1", c.beta_1, 0.0, 1.0);
   require_range("beta_2", c.beta_2, 0.0, 1.0);
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
 }
 
 void validate_adamw(const OptimizerConfig& c) {

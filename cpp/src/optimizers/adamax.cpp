@@ -11,7 +11,7 @@ namespace adamax {  // a name of its own: unity builds compile the optimizers to
 void validate(const OptimizerConfig& c) {
   require_range("beta_1", c.beta_1, 0.0, 1.0);
   require_range("beta_2", c.beta_2, 0.0, 1.0);
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + std::to_string(c.epsilon));
+  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {

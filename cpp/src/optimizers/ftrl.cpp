@@ -12,18 +12,18 @@ namespace ftrl {  // a name of its own: unity builds compile the optimizers toge
 
 void require_non_negative(const char* what, double v) {
   if (!(v >= 0.0))
-    throw ValueError(std::string("`") + what + "` needs to be positive or zero. Received: " + what + "=" + std::to_string(v) + ".");
+    throw ValueError(std::string("`") + what + "` needs to be positive or zero. Received: " + what + "=" + number_text(v) + ".");
 }
 
 void validate(const OptimizerConfig& c) {
   require_non_negative("initial_accumulator_value", c.initial_accumulator_value);
   if (!(c.learning_rate_power <= 0.0))
     throw ValueError("`learning_rate_power` needs to be negative or zero. Received: learning_rate_power=" +
-                     std::to_string(c.learning_rate_power) + ".");
+                     number_text(c.learning_rate_power) + ".");
   require_non_negative("l1_regularization_strength", c.l1_regularization_strength);
   require_non_negative("l2_regularization_strength", c.l2_regularization_strength);
   require_non_negative("l2_shrinkage_regularization_strength", c.l2_shrinkage_regularization_strength);
-  if (!std::isfinite(c.beta)) throw ValueError("Argument `beta` must be a finite float. Received: beta=" + std::to_string(c.beta));
+  if (!std::isfinite(c.beta)) throw ValueError("Argument `beta` must be a finite float. Received: beta=" + number_text(c.beta));
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {

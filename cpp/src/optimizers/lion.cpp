@@ -9,7 +9,7 @@ namespace lion {  // a name of its own: unity builds compile the optimizers toge
 void validate(const OptimizerConfig& c) {
   if (!(c.beta_1 > 0.0 && c.beta_1 <= 1.0))
     throw ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer degenerates to SignSGD. "
-                     "Received: beta_1=" + std::to_string(c.beta_1) + ".");
+                     "Received: beta_1=" + number_text(c.beta_1) + ".");
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {

@@ -58,5 +58,7 @@ const OptimizerRule& rule_of(OptimizerKind kind);
 
 // ValueError "Argument `what` must be in [lo, hi]" (Keras's range checks).
 void require_range(const char* what, double v, double lo, double hi);
+// A number as Python prints it in Keras's messages (0.1, -1e-09, 1.0).
+std::string number_text(double v);
 
 }  // namespace densekit

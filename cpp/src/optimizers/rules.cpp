@@ -1,5 +1,7 @@
 #include "optimizers/rule.hpp"
 
+#include <cmath>
+
 namespace densekit {
 
 const std::vector<const OptimizerRule*>& optimizer_rules() {
@@ -15,10 +17,16 @@ const OptimizerRule& rule_of(OptimizerKind kind) {
   throw ValueError("Unknown optimizer kind.");
 }
 
+std::string number_text(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return Json(v).dump();
+}
+
 void require_range(const char* what, double v, double lo, double hi) {
   if (!(v >= lo && v <= hi))
-    throw ValueError(std::string("Argument `") + what + "` must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                     "]. Received: " + what + "=" + std::to_string(v));
+    throw ValueError(std::string("Argument `") + what + "` must be in [" + number_text(lo) + ", " + number_text(hi) +
+                     "]. Received: " + what + "=" + number_text(v));
 }
 
 }  // namespace densekit

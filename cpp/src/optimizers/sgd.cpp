@@ -7,7 +7,7 @@ namespace sgd {  // a name of its own: unity builds compile the optimizers toget
 
 void validate(const OptimizerConfig& c) {
   if (!(c.momentum >= 0.0 && c.momentum <= 1.0))
-    throw ValueError("`momentum` must be a float between [0, 1]. Received: momentum=" + std::to_string(c.momentum));
+    throw ValueError("`momentum` must be a float between [0, 1]. Received: momentum=" + number_text(c.momentum));
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {
