@@ -149,7 +149,7 @@ def test_a_sequential_whose_last_layer_gives_several_outputs():
     heads_in = keras.Input((2,))
     heads = keras.Model(heads_in, [layers.Dense(1, name="a")(heads_in), layers.Dense(3, name="b")(heads_in)])
     model = keras.Sequential([keras.Input((2,)), layers.Dense(2), heads])
-    assert model.output_shape == [(None, 1), (None, 3)] and len(model.outputs) == 2
+    assert model.output_shape == [(None, 1), (None, 3)] and len(model.outputs) == 2 and len(model.output) == 2
     x = np.ones((4, 2), "float32")
     assert [p.shape for p in model.predict(x, verbose=0)] == [(4, 1), (4, 3)]
     model.compile("sgd", ["mse", "mse"])
@@ -304,6 +304,22 @@ def test_clone_model_of_a_subclass_with_its_own_config_is_a_new_instance_of_it()
     assert type(again) is Scaled and again.factor == 0.5
     with pytest.raises(ValueError, match="`call_function` is only supported for Functional"):
         keras.models.clone_model(model, call_function=lambda layer, *a, **k: layer(*a, **k))
+
+    class KeywordOnly(keras.Model):  # keyword-only arguments, and an unbuilt model, as Keras takes them
+        def __init__(self, *args, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.dense = units, layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    unbuilt = KeywordOnly(units=4)
+    clone = keras.models.clone_model(unbuilt)
+    assert type(clone) is KeywordOnly and clone.units == 4 and not clone.built
+    assert clone(np.ones((2, 3), "float32")).shape == (2, 4)
 
 
 # --- save_model -----------------------------------------------------------------------------

@@ -185,3 +185,30 @@ def test_a_legacy_h5_of_nested_models_loads_into_a_model_that_is_not_compiled(ex
     fresh.load_weights(KERAS_DIR / "nested.h5")
     np.testing.assert_allclose(fresh.predict(expected["nested/x0"], verbose=0), expected["nested/y"],
                                rtol=1e-5, atol=1e-6)
+
+
+KERAS_WRITES_TWO_HEADED_SEQUENTIAL = r"""
+import json, sys
+import numpy as np
+import keras
+keras.utils.set_random_seed(0)
+inner_in = keras.Input((2,))
+heads = keras.Model(inner_in, [keras.layers.Dense(1, name="a")(inner_in), keras.layers.Dense(3, name="b")(inner_in)])
+model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, name="d"), heads])
+model.save(sys.argv[1])
+x = np.arange(8, dtype="float32").reshape(4, 2)
+print(json.dumps([p.tolist() for p in model.predict(x, verbose=0)]))
+"""
+
+
+def test_kerass_sequential_whose_last_layer_gives_two_outputs_loads_with_both(tmp_path):
+    """Its outputs were cut to the first: the chain's end took only the nested model's output 0."""
+    from keras_live import run_keras
+
+    path = tmp_path / "two_heads.keras"
+    theirs = run_keras(KERAS_WRITES_TWO_HEADED_SEQUENTIAL, path)
+    model = keras.models.load_model(path)
+    assert model.output_shape == [(None, 1), (None, 3)]
+    ours = model.predict(np.arange(8, dtype="float32").reshape(4, 2), verbose=0)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, np.array(b), rtol=1e-6, atol=1e-6)

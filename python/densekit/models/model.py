@@ -456,6 +456,8 @@ class Model(Trainer, WeightsMixin):
                             f"during deserialization: {error}") from None
 
     def get_config(self):
+        if self._core is None:  # a subclassed model not built yet: Keras's base config
+            return {"name": self.name, "trainable": self.trainable}
         return self._serialized()["config"]
 
     def to_json(self, **kwargs):
@@ -487,7 +489,8 @@ def _takes_own_arguments(cls):
     """Whether a Model subclass's constructor names arguments other than a functional model's
     (inputs, outputs, name): Keras then builds it from its config by calling it. (One that names
     none is rebuilt as the functional model of its layers, where Keras would fail.)"""
-    arguments = inspect.getfullargspec(cls.__init__).args[1:]
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    arguments = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)][1:]
     return bool(arguments) and arguments != ["inputs", "outputs", "name"]
 
 

@@ -120,7 +120,7 @@ class Sequential(Model):
     @property
     def output(self):
         outputs = self.outputs
-        return outputs[0] if outputs else None
+        return (outputs[0] if len(outputs) == 1 else outputs) if outputs else None
 
     def _input_shapes(self):
         if self._input_layer is not None:

@@ -69,7 +69,11 @@ def _as_graph(serialized, source):
                                                  "config": {"keras_history": list(previous)}}], "kwargs": {}}]
             layers.append(entry)
             previous = (name, 0, 0)
-        return layers, inputs[:1], [previous]
+        # The last layer may be a model of several outputs: the Sequential's outputs are all of them.
+        last = layers[-1] if layers else {}
+        count = len(_triples(last["config"].get("output_layers"))) if last.get("class_name") in NESTED and \
+            last.get("class_name") != "Sequential" else 1
+        return layers, inputs[:1], [(previous[0], 0, i) for i in range(count)] if count > 1 else [previous]
     layers = [e for e in entries if e["class_name"] != "InputLayer"]
     inputs = [t[0] for t in _triples(config.get("input_layers"))]
     if isinstance(config.get("input_layers"), dict) or isinstance(config.get("output_layers"), dict):
@@ -118,7 +122,7 @@ def _as_functional(serialized, source):
     name = _name(inputs[0])
     first = dict(inputs[0], name=name, inbound_nodes=[])
     flat = {**config, "layers": [first] + layers, "input_layers": [[name, 0, 0]],
-            "output_layers": [list(outputs[0])]}
+            "output_layers": [list(output) for output in outputs]}
     flat.pop("build_input_shape", None)
     return {**serialized, "module": "keras.src.models.functional", "class_name": "Functional", "config": flat}
 
