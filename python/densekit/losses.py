@@ -45,6 +45,25 @@ def _same_rank(x1, x2):
     return x1, x2
 
 
+def _same_rank_recorded(x1, x2):
+    """_same_rank for values of which one at least is symbolic: a Reshape layer adds or removes
+    the last axis of 1 (ops.expand_dims and ops.squeeze record the same)."""
+    from densekit.layers.reshape import Reshape
+
+    def expand(x):
+        return Reshape(tuple(x.shape[1:]) + (1,))(x) if isinstance(x, KerasTensor) else np.expand_dims(x, -1)
+
+    def squeeze(x):
+        return Reshape(tuple(x.shape[1:-1]))(x) if isinstance(x, KerasTensor) else np.squeeze(x, -1)
+
+    s1, s2 = tuple(getattr(x1, "shape", np.shape(x1))), tuple(getattr(x2, "shape", np.shape(x2)))
+    if len(s1) == len(s2) + 1 and s1[-1] == 1:
+        return (x1, expand(x2)) if len(s2) == 1 else (squeeze(x1), x2)
+    if len(s2) == len(s1) + 1 and s2[-1] == 1:
+        return (expand(x1), x2) if len(s1) == 1 else (x1, squeeze(x2))
+    return x1, x2
+
+
 def _as_samples(y_true, y_pred):
     """Keras reduces a loss's last axis: a 1-D y_pred (and y_true) is one sample's values."""
     if y_pred.ndim <= 1:
@@ -148,7 +167,8 @@ class Loss(ConfigPickling):
             values = LossOp(serialize_object(self))([y_true, y_pred])
         else:
             values = self.call(y_true, y_pred)
-        if sample_weight is not None:
+        if sample_weight is not None:  # ranks brought together as Keras's reduce_weighted_values does
+            values, sample_weight = _same_rank_recorded(values, sample_weight)
             values = values * sample_weight
         if self.reduction in (None, "none"):
             return values

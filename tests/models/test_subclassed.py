@@ -285,3 +285,21 @@ def test_summary_of_a_model_with_a_nested_block(monkeypatch):
     assert " Total params: 29 (116.00 B)" in text[0].splitlines()
     model.trainable = False
     assert model.trainable_weights == [] and all(not layer.trainable for layer in model.block.layers)
+
+
+def test_a_model_with_its_own_training_steps_is_refused_at_compile():
+    """Keras's "Customizing what happens in fit()" guide overrides train_step / test_step /
+    compute_loss: densekit's loop runs in C++ and silently used the compiled loss instead (fit
+    loss 243.6 where Keras's override gave 15.5)."""
+    class OwnSteps(keras.Model):
+        def train_step(self, data):
+            return {}
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            return 0.0
+
+    inputs = keras.Input((3,))
+    model = OwnSteps(inputs, keras.layers.Dense(1)(inputs))
+    with pytest.raises(NotImplementedError, match=r"OwnSteps defines train_step, compute_loss: densekit runs fit"):
+        model.compile("sgd", "mse")
+    assert not model.compiled

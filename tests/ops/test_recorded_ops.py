@@ -280,3 +280,18 @@ def test_a_repeat_count_of_zero_in_a_model_is_refused_by_the_op_called():
         ops.repeat(inputs, 0, axis=1)
     with pytest.raises(NotImplementedError, match="densekit.ops.tile cannot be recorded.*a repeat count of 0"):
         ops.tile(inputs, (1, 0))
+
+
+def test_tensors_keras_would_broadcast_across_the_batch_are_refused():
+    """(batch,) against (batch, 1): Keras broadcasts whole shapes, giving (batch, batch); densekit
+    combined them per sample, another result, silently (the training guide's CategoricalTruePositives
+    counted 3 where Keras counted 24). Per-sample ranks that agree, and the merge layers, are kept."""
+    inputs = keras.Input((3,))
+    column, row = ops.reshape(inputs[:, 1], (-1, 1)), inputs[:, 0]
+    for op in (ops.add, ops.multiply, ops.equal, ops.maximum, ops.logical_and):
+        with pytest.raises(ValueError, match="batch axis included"):
+            op(row, column)
+    with pytest.raises(ValueError, match="batch axis included"):
+        row * column
+    assert tuple(ops.add(column, ops.expand_dims(row, -1)).shape) == (None, 1)
+    assert tuple(keras.layers.Add()([row, column]).shape) == (None, 1)  # Keras's merge layers align per sample

@@ -14,7 +14,7 @@ from densekit.layers.operation_layers import (BinaryOp, ElementwiseOp, IndexMapO
                                               reduce_whole)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
-from densekit.ops.symbolic import check_constant, is_symbolic, sample_axis, unsupported
+from densekit.ops.symbolic import check_constant, check_same_rank, is_symbolic, sample_axis, unsupported
 
 
 _INT32 = np.iinfo(np.int32)
@@ -156,6 +156,7 @@ def _binary(op, numpy_fn):
             return recorded
         a, b = check_constant(op, x1), check_constant(op, x2)
         if is_symbolic(a) and is_symbolic(b):
+            check_same_rank(op, a, b)
             layer = _TENSOR_LAYERS.get(op)
             return layer()([a, b]) if layer else BinaryOp(op)([a, b])
         return _with_number(op, b, a, True) if is_symbolic(b) else _with_number(op, a, b, False)
@@ -242,6 +243,7 @@ def _two_operand(op, numpy_fn, number_first_op, doc="", eager=None):
             return eager(x1, x2) if eager else numpy_fn(_t(x1), _t(x2))
         a, b = check_constant(op, x1), check_constant(op, x2)
         if is_symbolic(a) and is_symbolic(b):
+            check_same_rank(op, a, b)
             return BinaryOp(op)([a, b])
         if is_symbolic(a):
             return ElementwiseOp(op, value=b)(a)
@@ -271,6 +273,7 @@ def _logical(op, numpy_fn):
             return numpy_fn(_t(x1), _t(x2))
         a, b = (check_constant(op, float(v) if isinstance(v, (bool, np.bool_)) else v) for v in (x1, x2))
         if is_symbolic(a) and is_symbolic(b):
+            check_same_rank(op, a, b)
             return BinaryOp(op)([a, b])
         x, c = (a, b) if is_symbolic(a) else (b, a)
         truth = ElementwiseOp("not_zero")(x)

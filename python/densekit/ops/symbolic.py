@@ -46,6 +46,25 @@ def check_constant(op, value):
     return number
 
 
+class BatchBroadcastError(ValueError):
+    """Two symbolic tensors Keras would broadcast across the batch (check_same_rank)."""
+
+
+def check_same_rank(op, a, b):
+    """Keras broadcasts two tensors' whole shapes, batch axis included; densekit's graph combines
+    them per sample. The two agree unless the ranks differ and the longer shape has a 1 where the
+    shorter's batch axis meets it: Keras then broadcasts over the batch ((batch,) and (batch, 1)
+    give (batch, batch)), a result densekit cannot compute, so it refuses rather than give
+    another. (Where that dimension is larger, Keras fails unless the batch happens to match it.)"""
+    longer, shorter = (tuple(a.shape), tuple(b.shape)) if len(a.shape) >= len(b.shape) else (tuple(b.shape), tuple(a.shape))
+    if len(longer) > len(shorter) and longer[len(longer) - len(shorter)] == 1:
+        raise BatchBroadcastError(
+            f"densekit.ops.{op}: the tensors have shapes {tuple(a.shape)} and {tuple(b.shape)}. Keras broadcasts them "
+            "batch axis included, the batch axis of one against the other's axis of size 1, which gives one result "
+            "per pair of samples; densekit's per-sample graph cannot compute that. Give them one rank first "
+            "(ops.expand_dims, ops.reshape or ops.squeeze).")
+
+
 def sample_axis(axis, ndim, op):
     """A Keras axis (counting the batch axis) of a tensor of rank ``ndim``, checked."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):

@@ -255,3 +255,19 @@ def logs_in_order(logs, metric_names, output_names):
     values = dict(logs)
     names = ["loss", *metric_names, *(f"{name}_loss" for name in output_names if len(output_names) > 1)]
     return [values[k] for k in names if k in values] + [values[k] for k in sorted(values) if k not in names]
+
+
+# The steps a Keras model may override (keras/src/trainers/trainer.py and the backends'):
+# densekit runs them in C++, so a model's own would be silently skipped.
+_OWN_STEPS = ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics")
+
+
+def refuse_own_steps(model_class):
+    """NotImplementedError when a model class defines its own training, evaluation or
+    prediction step (Keras's "Customizing what happens in fit()" guide)."""
+    own = [name for name in _OWN_STEPS if getattr(model_class, name, None) is not None]
+    if own:
+        raise NotImplementedError(
+            f"{model_class.__name__} defines {', '.join(own)}: densekit runs fit, evaluate and predict in C++ and "
+            "never calls a model's own steps. Give compile() the loss as a function of (y_true, y_pred) or a Loss "
+            "subclass, or add it with self.add_loss() in call(), and the metrics as compile(metrics=...).")

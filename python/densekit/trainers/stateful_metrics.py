@@ -21,6 +21,7 @@ from densekit.layers import batch_loss
 from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.trace_call import trace_call
+from densekit.ops.symbolic import BatchBroadcastError
 from densekit.saving.serialization_lib import model_class
 from densekit.trainers.metric_variable import unwrap
 from densekit.utils.object_registration import serialize_object
@@ -106,6 +107,19 @@ def _reset_values(metric):
             v._value = values
 
 
+def _trace_weighted_update(metric, y_true_shape, y_pred_shape, what):
+    """update_state with sample weights, or None: when it takes none, or when its weights (one
+    per sample) meet a (batch, 1) tensor, which Keras broadcasts across the batch (the guide's
+    CategoricalTruePositives); Keras gives a metric listed in `metrics` no weights, so that one
+    still runs, and a batch with weights is refused in C++."""
+    if not _takes_sample_weight(metric):
+        return None
+    try:
+        return _trace_update(metric, y_true_shape, y_pred_shape, True, what)
+    except BatchBroadcastError:
+        return None
+
+
 def core_metric(metric, y_true_shape, y_pred_shape):
     """The C++ metric for a stateful Metric subclass instance, traced for targets of per-sample
     shape ``y_true_shape`` and outputs of ``y_pred_shape``."""
@@ -117,8 +131,7 @@ def core_metric(metric, y_true_shape, y_pred_shape):
         "variables": [{"name": v.name, "shape": list(v.shape), "reset": reset}
                       for v, reset in zip(metric.variables, _reset_values(metric))],
         "update": _trace_update(metric, y_true_shape, y_pred_shape, False, what),
-        "update_weighted": (_trace_update(metric, y_true_shape, y_pred_shape, True, what)
-                            if _takes_sample_weight(metric) else None),
+        "update_weighted": _trace_weighted_update(metric, y_true_shape, y_pred_shape, what),
         "result": _trace_result(metric, what),
     }
     config = serialize_object(metric)

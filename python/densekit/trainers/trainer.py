@@ -97,6 +97,7 @@ class Trainer(RunningMetrics):
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         compile_utils.check_argument_types(loss_weights, metrics, weighted_metrics)
+        compile_utils.refuse_own_steps(type(self))
         before = dict(self.__dict__)  # a refused compile() (a loop running, an unknown name) changes nothing
         try:
             self.optimizer = optimizers.get(optimizer)
