@@ -158,8 +158,11 @@ def test_keras_on_tensorflow_computes_the_same(tmp_path):
     paths, ours = [], {}
     for activation in ("softmax", "sigmoid"):
         for kind, model in _models(activation).items():
-            for loss in ("categorical_crossentropy", "binary_crossentropy"):
-                model.compile(loss=loss, metrics=[loss])
+            # (the binary focal loss of a softmax output: Keras mixes the logits' cross-entropy with
+            # the probabilities' focal factor; densekit reads the probabilities, as README says)
+            focal = ("binary_focal_crossentropy",) if activation == "sigmoid" else ()
+            for loss in ("categorical_crossentropy", "binary_crossentropy", *focal):
+                model.compile(loss=loss, metrics=None if "focal" in loss else [loss])
                 path = str(tmp_path / f"{activation}-{kind}-{loss}.keras")
                 model.save(path)
                 paths.append(path)
@@ -187,3 +190,33 @@ def test_from_logits_true_on_a_softmax_output_warns_as_keras_on_tensorflow():
         model.compile(loss="sparse_categorical_crossentropy", metrics=[keras.metrics.CategoricalCrossentropy()])
         linear = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
         linear.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+
+def _sigmoid_focal(z, t, gamma=2.0):
+    """Keras's binary focal loss on TensorFlow: the cross-entropy from the logits, the focal
+    factor from the sigmoid's output."""
+    p = 1.0 / (1.0 + np.exp(-z))
+    p_t = t * p + (1 - t) * (1 - p)
+    bce = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    return ((1 - p_t) ** gamma * bce).mean(axis=-1).mean()
+
+
+def test_the_binary_focal_loss_of_a_sigmoid_output_reads_its_logits():
+    """It clipped the probabilities, so a saturated wrong sample cost at most 16.1 (times its
+    focal factor) and gave no gradient; Keras on TensorFlow reads the logits, as for the
+    binary cross-entropy."""
+    z = X.astype(np.float64)
+    for kind, model in _models("sigmoid").items():
+        model.compile("sgd", loss="binary_focal_crossentropy")
+        assert model.evaluate(X, ONE_HOT, verbose=0) == pytest.approx(_sigmoid_focal(z, ONE_HOT), rel=1e-5), kind
+    model = keras.Sequential([keras.Input((3,)), _identity_dense(3, "sigmoid")])
+    model.compile("sgd", loss="binary_focal_crossentropy")
+    kernel, bias = model.get_weights()
+
+    def reference(params):
+        w, b = params[0][:9].reshape(3, 3), params[0][9:]
+        return _sigmoid_focal(X.astype(np.float64) @ w + b, ONE_HOT)
+
+    params = np.concatenate([kernel.ravel(), bias]).astype(np.float64)
+    analytic = compute_gradients(model._core, [X], [ONE_HOT])
+    np.testing.assert_allclose(analytic, numeric_gradient(reference, [params]), rtol=1e-4, atol=1e-6)

@@ -364,6 +364,10 @@ bool Graph::output_logits_at(int k) const {
   return n.layer && n.layer->logits_at() != Layer::LogitsAt::None;
 }
 
+bool Graph::output_logits_of_sigmoid(int k) const {
+  return output_logits_at(k) && nodes_[outputs_.at(k)].layer->sigmoid_of_logits();
+}
+
 bool Graph::output_takes_logit_gradient(int k) const {
   const Node& n = nodes_[outputs_.at(k)];
   if (!output_logits_at(k) || !n.consumers.empty()) return false;

@@ -418,8 +418,12 @@ double Loss::value_and_grad(const LossBatch& batch, const T* y_true, const T* y_
 }
 
 bool Loss::reads_logits() const {
+  // Keras's binary focal loss calls binary_crossentropy on its output, which TensorFlow computes
+  // from the logits too; with from_logits it first applies a sigmoid of its own, whose output
+  // the cross-entropy then reads as it is (keras/src/losses/losses.py).
   return !traced && (kind == LossKind::BinaryCrossentropy || kind == LossKind::CategoricalCrossentropy ||
-                     kind == LossKind::SparseCategoricalCrossentropy);
+                     kind == LossKind::SparseCategoricalCrossentropy ||
+                     (kind == LossKind::BinaryFocalCrossentropy && !from_logits));
 }
 
 Loss Loss::on_logits() const {

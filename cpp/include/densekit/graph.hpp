@@ -209,8 +209,9 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // The logits of output k, if a softmax or sigmoid produced it (Layer::logits_at), else a view
   // with no data; valid until the next forward.
   ConstView output_logits(const Workspace& ws, int k) const;
-  // Whether output k has such logits (before any run).
+  // Whether output k has such logits (before any run), and whether a sigmoid made them its output.
   bool output_logits_at(int k) const;
+  bool output_logits_of_sigmoid(int k) const;
   // Whether a loss may hand output k's layer its gradient with respect to those logits
   // (Context::grad_is_preactivation): nothing else consumes the output, it is listed once, and
   // no activity regularizer needs the gradient with respect to the output itself.

@@ -96,10 +96,10 @@ struct Loss {
   double value_and_grad(const LossBatch& batch, const T* y_true, const T* y_pred, const T* sample_weight,
                         Index sample_weight_size, T* grad) const;
 
-  // Keras on TensorFlow computes the binary, categorical and sparse cross-entropies of an output
-  // that a softmax or sigmoid produced from that activation's input, the logits, whatever
-  // from_logits says (keras/src/backend/tensorflow/nn.py, _get_logits): whether this loss is one
-  // of them, and the same loss reading logits.
+  // Keras on TensorFlow computes the binary, categorical and sparse cross-entropies (and the
+  // binary focal one's) of an output that a softmax or sigmoid produced from that activation's
+  // input, the logits, whatever from_logits says (keras/src/backend/tensorflow/nn.py,
+  // _get_logits): whether this loss is one of them, and the same loss reading logits.
   bool reads_logits() const;
   Loss on_logits() const;
 

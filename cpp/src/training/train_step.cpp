@@ -136,7 +136,11 @@ double Model::step_loss(Workspace& ws, const Data& batch, bool compute_grads, co
     // A cross-entropy of a softmax or sigmoid output is computed from the logits, as Keras on
     // TensorFlow computes it (Loss::reads_logits): the value, and the gradient where it can go
     // straight to the logits; elsewhere the gradient is the probabilities'.
-    const ConstView logits = loss.reads_logits() ? graph_->output_logits(ws, static_cast<int>(k)) : ConstView{};
+    // (A binary focal loss only of a sigmoid's: of a softmax's, Keras's focal factor is the
+    // probabilities', which its logits form would replace.)
+    const bool of_logits = loss.reads_logits() && (loss.kind != LossKind::BinaryFocalCrossentropy ||
+                                                   graph_->output_logits_of_sigmoid(static_cast<int>(k)));
+    const ConstView logits = of_logits ? graph_->output_logits(ws, static_cast<int>(k)) : ConstView{};
     const Loss& logit_loss = logit_losses_[k];
     double value;
     if (loss.traced) {  // a loss traced from Python: its graph computes the value and the gradient

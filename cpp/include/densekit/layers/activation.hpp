@@ -17,6 +17,7 @@ class ActivationLayer : public Layer {
   Shape build(const std::vector<Shape>& inputs) override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
   LogitsAt logits_at() const override { return activation_.yields_logits() ? LogitsAt::Input : LogitsAt::None; }
+  bool sigmoid_of_logits() const override { return activation_.kind == ActivationKind::Sigmoid; }
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
   void backward(const std::vector<ConstView>& in, ConstView out, ConstView grad_out, View scratch,
                 const std::vector<View>& grad_in, const Context& ctx) override;

@@ -28,6 +28,7 @@ class Dense : public Layer {
   std::vector<WeightSpec> weight_specs() const override;
   Index scratch_cols(const std::vector<Shape>& inputs, const Shape& output) const override;
   LogitsAt logits_at() const override { return options_.activation.yields_logits() ? LogitsAt::Scratch : LogitsAt::None; }
+  bool sigmoid_of_logits() const override { return options_.activation.kind == ActivationKind::Sigmoid; }
   bool updates_weights_in_backward() const override { return true; }
   bool writes_grad_in() const override { return true; }
 

@@ -97,6 +97,9 @@ class Layer {
   // Such a layer's backward takes Context::grad_is_preactivation.
   enum class LogitsAt { None, Scratch, Input };
   virtual LogitsAt logits_at() const { return LogitsAt::None; }
+  // Whether those logits go through a sigmoid (not a softmax): a binary focal loss reads them
+  // only then, its focal factor being the output's (Keras's, on TensorFlow).
+  virtual bool sigmoid_of_logits() const { return false; }
   // Dropout-like layers behave differently in training.
   virtual bool is_identity_in_inference() const { return false; }
   // For a layer that reads its input as indices (Embedding), how many there are: its inputs
