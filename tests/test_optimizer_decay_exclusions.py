@@ -69,3 +69,20 @@ def test_refused_once_built_as_in_keras():
     with pytest.raises(ValueError, match=r"`exclude_from_weight_decay\(\)` can only be configured before the "
                                          r"optimizer is built\."):
         model.optimizer.exclude_from_weight_decay(var_names=["bias"])
+
+
+def test_a_functional_models_weight_names_do_not_start_with_the_models_name():
+    """TensorFlow names a functional model's variables dense/kernel:0 and a Sequential's
+    sequential/dense/kernel:0: the model's name excludes every weight of a Sequential only."""
+    x, y, w0 = make_data(seed=10)
+    inputs = keras.Input((x.shape[1],))
+    for var_names, decayed in ((["mine"], [True, True]), (["^dense"], [False, False])):
+        keras.backend.clear_session()
+        optimizer = keras.optimizers.AdamW(learning_rate=LR, weight_decay=DECAY)
+        optimizer.exclude_from_weight_decay(var_names=var_names)
+        model = keras.Model(inputs, keras.layers.Dense(y.shape[1], name="dense")(inputs), name="mine")
+        model.set_weights(w0)
+        model.compile(optimizer, "mse")
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        assert_weights(model.get_weights(), reference(w0, x, y, 3, decayed=decayed))

@@ -316,3 +316,15 @@ def test_a_batch_size_read_from_the_shape_is_refused_not_recorded_as_nan():
         model.evaluate(x, np.zeros((96, 4), "float32"), verbose=0)
     with pytest.raises(NotImplementedError, match="cast to a float type only"):
         ops.cast(ops.size(keras.Input((3,))), "int32")
+
+
+def test_the_guide_metric_as_a_weighted_metric_weighs_each_sample():
+    """Its update_state multiplies values (batch, 1) by the weights: traced with weights (batch,)
+    Keras would broadcast them across the batch, so they are traced as (batch, 1), the shape under
+    which Keras weighs each sample."""
+    x, y = _data()
+    w = np.random.default_rng(2).random((len(x), 1)).astype("float32")
+    model = _model()
+    model.compile("adam", loss="sparse_categorical_crossentropy", weighted_metrics=[CategoricalTruePositives()])
+    logs = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
+    assert logs["categorical_true_positives"] == pytest.approx(_hits(model, x, y, w.ravel()), rel=1e-5)

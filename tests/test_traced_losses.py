@@ -284,3 +284,20 @@ def test_a_subclass_of_a_built_in_is_its_own_code():
     assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(0.5 * np.mean((y - p) ** 2), rel=1e-5)
     with pytest.raises(NotImplementedError, match="MyAccuracy"):
         MyAccuracy()
+
+
+def test_a_loss_function_takes_targets_of_one_rank_less_as_kerass_wrapper_does():
+    """Keras's LossFunctionWrapper brings y_true (n,) and y_pred (n, 1) to one rank before calling
+    the function; without it the function's y_true - y_pred meets the batch-broadcast refusal."""
+    def plain(y_true, y_pred):
+        return ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    y = x.sum(axis=1)
+    values = []
+    for targets in (y, y.reshape(-1, 1)):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+        model.compile("sgd", loss=plain)
+        values.append(model.evaluate(x, targets, verbose=0))
+    assert values[0] == values[1]

@@ -81,8 +81,7 @@ void TracedMetricFunction::update(Workspace& ws, std::vector<double>& state, Con
   const TracedMetricUpdate& u = sample_weight ? weighted_ : unweighted_;
   if (!u.graph)
     throw ValueError("The metric '" + name_ + "' received sample weights, but its update_state takes no "
-                     "`sample_weight` argument, or one that Keras would broadcast across the batch (one weight per "
-                     "sample against a (batch, 1) tensor: reshape the weights to (-1, 1) first).");
+                     "`sample_weight` argument.");
   Graph& g = u.graph->graph();
   const Index true_size = shape_size(g.shape(g.input_nodes()[0])), pred_size = shape_size(g.shape(g.input_nodes()[1]));
   if (y_true.cols != true_size || y_pred.cols != pred_size)

@@ -218,8 +218,8 @@ class Optimizer(ConfigPickling):
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Keras's: no weight decay for the weights in ``var_list``, nor for those whose name any
         string of ``var_names`` is found in (a regular expression each), the name being the
-        variable's as TensorFlow names it (``sequential/dense/kernel:0``: "bias" finds every bias,
-        "dense" the weights of the layer named so). Before the optimizer's first step; replaces
+        variable's as TensorFlow names it (``dense/kernel:0``, ``sequential/dense/kernel:0`` in a
+        Sequential: "bias" finds every bias, "dense" the weights of the layer named so). Before the optimizer's first step; replaces
         an earlier call. Items of ``var_list`` that are not a model's weights exclude nothing."""
         if self._core.built:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
@@ -239,8 +239,15 @@ class Optimizer(ConfigPickling):
         weights, pattern = exclusions
         excluded = [w for w in model.trainable_weights
                     if any(w._layer is layer and w._index == index for layer, index in weights)
-                    or (pattern is not None and pattern.search(f"{model.name}/{w.path}:0") is not None)]
+                    or (pattern is not None and pattern.search(self._tensorflow_name(model, w)) is not None)]
         model._core.exclude_from_weight_decay([(w._layer._core, w._index) for w in excluded])
+
+    @staticmethod
+    def _tensorflow_name(model, weight):
+        """A weight's name as TensorFlow's variables have it: a Sequential's path starts with the
+        model's name (sequential/dense/kernel:0), a functional model's does not (dense/kernel:0)."""
+        prefix = f"{model.name}/" if model._core.class_name == "Sequential" else ""
+        return f"{prefix}{weight.path}:0"
 
     def _latest_model(self):
         for ref in reversed(self.__dict__.get("_models", [])):

@@ -265,9 +265,9 @@ _OWN_STEPS = ("train_step", "test_step", "predict_step", "compute_loss", "comput
 def refuse_own_steps(model_class):
     """NotImplementedError when a model class defines its own training, evaluation or
     prediction step (Keras's "Customizing what happens in fit()" guide)."""
-    own = [name for name in _OWN_STEPS if getattr(model_class, name, None) is not None]
+    own = [name for name in _OWN_STEPS if callable(getattr(model_class, name, None))]
     if own:
         raise NotImplementedError(
             f"{model_class.__name__} defines {', '.join(own)}: densekit runs fit, evaluate and predict in C++ and "
-            "never calls a model's own steps. Give compile() the loss as a function of (y_true, y_pred) or a Loss "
-            "subclass, or add it with self.add_loss() in call(), and the metrics as compile(metrics=...).")
+            "never calls a model's own steps. Express what they do with compile()'s loss (a function of (y_true, "
+            "y_pred) or a Loss subclass) and metrics, self.add_loss() in call(), and callbacks.")

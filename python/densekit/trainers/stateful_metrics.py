@@ -53,11 +53,11 @@ def _takes_sample_weight(metric):
     return any(p.name == "sample_weight" or p.kind == p.VAR_KEYWORD for p in params)
 
 
-def _trace_update(metric, y_true_shape, y_pred_shape, weighted, what):
+def _trace_update(metric, y_true_shape, y_pred_shape, weighted, what, weight_shape=()):
     functional = model_class("Functional")
     inputs = [Input(shape=tuple(y_true_shape), name="y_true"), Input(shape=tuple(y_pred_shape), name="y_pred")]
     if weighted:
-        inputs.append(Input(shape=(), name="sample_weight"))
+        inputs.append(Input(shape=weight_shape, name="sample_weight"))
     recorded = []
     with _variables_as(metric, recorder=recorded):
         kwargs = {"sample_weight": inputs[2]} if weighted else {}
@@ -108,16 +108,16 @@ def _reset_values(metric):
 
 
 def _trace_weighted_update(metric, y_true_shape, y_pred_shape, what):
-    """update_state with sample weights, or None: when it takes none, or when its weights (one
-    per sample) meet a (batch, 1) tensor, which Keras broadcasts across the batch (the guide's
-    CategoricalTruePositives); Keras gives a metric listed in `metrics` no weights, so that one
-    still runs, and a batch with weights is refused in C++."""
+    """update_state with sample weights (None when it takes none): one weight per sample, traced
+    as (batch,); where those meet a (batch, 1) tensor, which Keras would broadcast across the
+    batch (the guide's CategoricalTruePositives), as (batch, 1), the shape under which Keras
+    computes them per sample."""
     if not _takes_sample_weight(metric):
         return None
     try:
         return _trace_update(metric, y_true_shape, y_pred_shape, True, what)
     except BatchBroadcastError:
-        return None
+        return _trace_update(metric, y_true_shape, y_pred_shape, True, what, weight_shape=(1,))
 
 
 def core_metric(metric, y_true_shape, y_pred_shape):

@@ -10,9 +10,11 @@ no Python runs per batch. A metric function becomes Keras's MeanMetricWrapper: t
 over the samples of each sample's mean value.
 """
 
+import functools
 import json
 
 from densekit import _core
+from densekit.losses import LossFunctionWrapper, _same_rank_recorded
 from densekit.layers.batch_loss import BatchLoss
 from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
@@ -31,6 +33,13 @@ def _function_of(obj):
     return fn() if fn is not None else obj
 
 
+def _same_rank_first(function):
+    @functools.wraps(function)
+    def call(y_true, y_pred):
+        return function(*_same_rank_recorded(y_true, y_pred))
+    return call
+
+
 def _name_of(obj):
     return getattr(obj, "name", None) or getattr(obj, "__name__", None) or type(obj).__name__
 
@@ -42,7 +51,12 @@ def trace(obj, y_pred_shape, what, y_true_shape=None):
     functional = model_class("Functional")  # registered by densekit.models, which imports this package
     y_true = Input(shape=tuple(y_pred_shape if y_true_shape is None else y_true_shape), name="y_true")
     y_pred = Input(shape=tuple(y_pred_shape), name="y_pred")
-    out = trace_call(what, _function_of(obj), y_true, y_pred)
+    function = _function_of(obj)
+    if isinstance(obj, LossFunctionWrapper):
+        # Keras's wrapper of a loss function brings y_true and y_pred to one rank before calling it
+        # (keras/src/losses/losses.py): targets (n,) meet outputs (n, 1) as (n, 1).
+        function = _same_rank_first(function)
+    out = trace_call(what, function, y_true, y_pred)
     if isinstance(out, BatchLoss):
         raise NotImplementedError(f"{what} reduces over the batch axis (ops.mean or ops.sum with no axis): return the "
                                   "loss of each sample (axis=-1); the loss's reduction averages over the batch.")
