@@ -36,32 +36,23 @@ def _same_rank(x1, x2):
     """Keras's squeeze_or_expand_to_same_rank (keras/src/losses/loss.py): when the ranks differ by
     one and the longer has a last axis of 1, the shorter gains that axis if it is 1-D, else the
     longer loses it. So y_true (n, 1) meets y_pred (n,) as (n, 1) and (n, 1), and per-sample
-    losses (n,) meet weights (n, 1) as (n, 1) and (n, 1)."""
-    r1, r2 = np.ndim(x1), np.ndim(x2)
-    if r1 == r2 + 1 and np.shape(x1)[-1] == 1:
-        return (x1, x2[..., None]) if r2 == 1 else (x1[..., 0], x2)
-    if r2 == r1 + 1 and np.shape(x2)[-1] == 1:
-        return (x1[..., None], x2) if r1 == 1 else (x1, x2[..., 0])
-    return x1, x2
-
-
-def _same_rank_recorded(x1, x2):
-    """_same_rank for values of which one at least is symbolic: a Reshape layer adds or removes
-    the last axis of 1 (ops.expand_dims and ops.squeeze record the same)."""
-    from densekit.layers.reshape import Reshape
-
-    def expand(x):
-        return Reshape(tuple(x.shape[1:]) + (1,))(x) if isinstance(x, KerasTensor) else np.expand_dims(x, -1)
-
-    def squeeze(x):
-        return Reshape(tuple(x.shape[1:-1]))(x) if isinstance(x, KerasTensor) else np.squeeze(x, -1)
-
+    losses (n,) meet weights (n, 1) as (n, 1) and (n, 1). Arrays, or symbolic tensors in a
+    traced call (a Reshape layer then adds or removes the axis)."""
     s1, s2 = tuple(getattr(x1, "shape", np.shape(x1))), tuple(getattr(x2, "shape", np.shape(x2)))
     if len(s1) == len(s2) + 1 and s1[-1] == 1:
-        return (x1, expand(x2)) if len(s2) == 1 else (squeeze(x1), x2)
+        return (x1, _last_axis(x2, add=True)) if len(s2) == 1 else (_last_axis(x1, add=False), x2)
     if len(s2) == len(s1) + 1 and s2[-1] == 1:
-        return (expand(x1), x2) if len(s1) == 1 else (x1, squeeze(x2))
+        return (_last_axis(x1, add=True), x2) if len(s1) == 1 else (x1, _last_axis(x2, add=False))
     return x1, x2
+
+
+def _last_axis(x, add):
+    """``x`` with a last axis of 1 added, or its last axis (of 1) removed."""
+    if not isinstance(x, KerasTensor):
+        return np.expand_dims(x, -1) if add else np.squeeze(x, -1)
+    from densekit.layers.reshape import Reshape
+
+    return Reshape(tuple(x.shape[1:]) + (1,) if add else tuple(x.shape[1:-1]))(x)
 
 
 def _as_samples(y_true, y_pred):
@@ -168,7 +159,7 @@ class Loss(ConfigPickling):
         else:
             values = self.call(y_true, y_pred)
         if sample_weight is not None:  # ranks brought together as Keras's reduce_weighted_values does
-            values, sample_weight = _same_rank_recorded(values, sample_weight)
+            values, sample_weight = _same_rank(values, sample_weight)
             values = values * sample_weight
         if self.reduction in (None, "none"):
             return values

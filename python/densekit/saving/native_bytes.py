@@ -41,8 +41,9 @@ def pack(metadata, tensors):
     the loaded model is saved). The bytes are joined once from the arrays' own memory."""
     header, arrays, offset, crc = {}, [], 0, 0
     for name, array in tensors.items():
-        array = np.asarray(array, order="C")  # (np.ascontiguousarray would make a scalar 1-d)
-        array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False)).reshape(array.shape)
+        array = np.asarray(array)
+        # little-endian and C-ordered (np.require keeps a scalar 0-d, where ascontiguousarray makes it 1-d)
+        array = np.require(array.astype(array.dtype.newbyteorder("<"), copy=False), requirements="C")
         raw = memoryview(array.reshape(-1)).cast("B")
         header[name] = {"dtype": _NAMES[array.dtype], "shape": list(array.shape),
                         "data_offsets": [offset, offset + raw.nbytes]}

@@ -14,7 +14,7 @@ import functools
 import json
 
 from densekit import _core
-from densekit.losses import LossFunctionWrapper, _same_rank_recorded
+from densekit.losses import LossFunctionWrapper, _same_rank
 from densekit.layers.batch_loss import BatchLoss
 from densekit.layers.input_layer import Input
 from densekit.layers.keras_tensor import KerasTensor
@@ -36,7 +36,7 @@ def _function_of(obj):
 def _same_rank_first(function):
     @functools.wraps(function)
     def call(y_true, y_pred):
-        return function(*_same_rank_recorded(y_true, y_pred))
+        return function(*_same_rank(y_true, y_pred))
     return call
 
 
