@@ -138,7 +138,7 @@ std::string encode(const Model& model, bool weights_only) {
   double rule_state = 0.0;
   std::array<uint64_t, 4> rng_state{};
   std::vector<Buffer> inputs, outputs;  // (the state of an optimizer another model built is not this one's)
-  if (optimizer && optimizer->built_for(model.graph_ptr()) && optimizer->slots_sized_for(g.param_count())) {
+  if (optimizer && optimizer->state_for(model.graph_ptr(), g.param_count())) {
     iterations = optimizer->raw_iterations();  // accumulation steps included
     tensors.push_back(tensor("optimizer/iterations", kI64, {}, &iterations, 1));
     const auto names = slot_names(*optimizer);

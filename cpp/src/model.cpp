@@ -108,7 +108,7 @@ namespace {
 
 Buffer& built_slot(Optimizer* optimizer, const std::shared_ptr<Graph>& graph, size_t slot) {
   if (!optimizer) throw ValueError("The model has no optimizer: compile() it first.");
-  if (!optimizer->built_for(graph) || !optimizer->slots_sized_for(graph->param_count()))
+  if (!optimizer->state_for(graph, graph->param_count()))
     throw ValueError("The optimizer has no variables for this model's weights: it builds them at the model's first "
                      "training step (and an optimizer built for another model has none for this one).");
   if (slot >= optimizer->slots().size())
@@ -301,7 +301,7 @@ void Model::compile(const OptimizerConfig& optimizer, const std::string& loss, c
 }
 
 void Model::write_ema(Optimizer& optimizer, const std::function<void(float*)>& write) {
-  if (optimizer.built() && !(optimizer.built_for(graph_ptr()) && optimizer.slots_sized_for(graph().param_count())))
+  if (optimizer.built() && !optimizer.state_for(graph_ptr(), graph().param_count()))
     throw ValueError("This optimizer was built for another model's weights: its moving averages are not this model's.");
   const Graph::Use use(*graph_, Graph::Use::kWrites);
   write(graph_->params());

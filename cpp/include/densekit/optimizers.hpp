@@ -96,6 +96,11 @@ class Optimizer {
   int64_t built_size() const { return built_size_; }
   // Whether every slot buffer is there and holds `size` floats (slots() hands them out to edit).
   bool slots_sized_for(int64_t size) const;
+  // Whether its slots are those of `owner`'s buffer of `size` parameters (both checks above): what
+  // reading or writing them for that buffer needs.
+  bool state_for(const std::shared_ptr<const void>& owner, int64_t size) const {
+    return built_for(owner) && slots_sized_for(size);
+  }
   // One step from `grads` (which may be scaled, accumulated and clipped in place): with
   // gradient accumulation only every N-th step changes `params`. Then the EMA.
   void apply(float* params, float* grads);
