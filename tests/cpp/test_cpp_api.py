@@ -40,6 +40,14 @@ def programs(tmp_path_factory):
                                                       "api_misuse_layers", "api_misuse_loops")}
 
 
+def test_the_wheel_holds_one_copy_of_the_library():
+    # A wheel turns symbolic links into copies: the library must be one file, named as its soname,
+    # which the Python module and C++ applications linked through find_package both load.
+    lib = os.path.join(os.path.dirname(keras.__file__), "lib")
+    assert sorted(name for name in os.listdir(lib) if name.startswith("libdensekit")) == ["libdensekit.so.0"]
+    assert not os.path.islink(os.path.join(lib, "libdensekit.so.0"))
+
+
 @pytest.fixture
 def saved_model(tmp_path):
     keras.utils.set_random_seed(0)
