@@ -37,3 +37,37 @@ def test_nested_lists_of_callbacks_are_flattened():
 def test_a_bad_test_split_is_shown_as_given():
     with pytest.raises(ValueError, match=r"Invalid `test_split` argument: '0.2'\."):
         keras.datasets.boston_housing.load_data(test_split="0.2")
+
+
+GRAPH = """
+a, b, c = keras.Input((3,), name="a"), keras.Input((2,), name="b"), keras.Input((3,), name="c")
+shared = keras.layers.Dense(2, name="shared")
+x = shared(c)
+y = keras.layers.Add(name="add")([x, b])
+z = keras.layers.Concatenate(name="cat")([y, a, shared(a)])
+"""
+
+
+def test_get_source_inputs_lists_each_input_once_in_keras_order():
+    from keras_live import run_keras
+
+    names = {}
+    exec("import densekit as keras\n" + GRAPH, names)
+    z, a = names["z"], names["a"]
+    ours = [t.name for t in keras.utils.get_source_inputs(z)]
+    assert ours == ["c", "b", "a"]
+    assert keras.utils.get_source_inputs(a) == [a]
+    assert keras.utils.get_source_inputs(5) == 5
+    assert [t.name for t in keras.utils.get_source_inputs(names["x"])] == ["c"]
+    script = "import json, keras\n" + GRAPH + "print(json.dumps([t.name for t in keras.utils.get_source_inputs(z)]))"
+    assert run_keras(script) == ours
+
+
+def test_interactive_logging_switches_are_in_utils_as_in_config():
+    assert keras.utils.disable_interactive_logging is keras.config.disable_interactive_logging
+    keras.utils.disable_interactive_logging()
+    try:
+        assert not keras.utils.is_interactive_logging_enabled()
+    finally:
+        keras.utils.enable_interactive_logging()
+    assert keras.config.is_interactive_logging_enabled()

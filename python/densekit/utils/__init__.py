@@ -8,7 +8,10 @@ import numpy as np
 from densekit import _core
 from densekit.backend import clear_session, standardize_dtype  # noqa: F401  (Keras exports them here too)
 from densekit.utils.file_utils import get_file  # noqa: F401
+from densekit.utils.io_utils import (  # noqa: F401  (Keras exports them here and in keras.config)
+    disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 from densekit.utils.naming import to_snake_case  # noqa: F401
+from densekit.utils.operation_utils import get_source_inputs  # noqa: F401
 from densekit.utils.object_registration import (  # noqa: F401  (Keras exports them here too)
     CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name, get_registered_object,
     register_keras_serializable)
@@ -21,7 +24,8 @@ from densekit.utils.timeseries import timeseries_dataset_from_array  # noqa: F40
 __all__ = ["set_random_seed", "to_categorical", "normalize", "clear_session", "get_file", "plot_model", "model_to_dot",
            "PyDataset", "Sequence", "serialize_keras_object", "deserialize_keras_object", "Progbar",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "pad_sequences",
-           "is_keras_tensor", "standardize_dtype", "timeseries_dataset_from_array"]
+           "is_keras_tensor", "standardize_dtype", "timeseries_dataset_from_array", "get_source_inputs",
+           "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled"]
 
 
 def __dir__():
