@@ -127,6 +127,7 @@ COUNT_CASES = [
     ("nadam", lambda: keras.optimizers.Nadam(), lambda p: 2 * p + 3),
     ("ftrl", lambda: keras.optimizers.Ftrl(), lambda p: 2 * p + 2),
     ("lion", lambda: keras.optimizers.Lion(), lambda p: p + 2),
+    ("lamb", lambda: keras.optimizers.Lamb(), lambda p: 2 * p + 2),
 ]
 
 

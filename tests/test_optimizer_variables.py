@@ -42,6 +42,7 @@ KERAS_PATHS = {
     "SGD": ["sgd/iteration", "sgd/learning_rate", *_slot_paths("sgd", ("momentum",))],
     "Ftrl": ["ftrl/iteration", "ftrl/learning_rate", *_slot_paths("ftrl", ("accumulator", "linear"))],
     "Lion": ["lion/iteration", "lion/learning_rate", *_slot_paths("lion", ("momentum",))],
+    "Lamb": ["lamb/iteration", "lamb/learning_rate", *_slot_paths("lamb", ("momentum", "velocity"))],
 }
 
 
@@ -55,6 +56,7 @@ KERAS_PATHS = {
     ("SGD", lambda: keras.optimizers.SGD(momentum=0.9)),
     ("Ftrl", lambda: keras.optimizers.Ftrl()),
     ("Lion", lambda: keras.optimizers.Lion()),
+    ("Lamb", lambda: keras.optimizers.Lamb()),
 ])
 def test_names_and_order_are_keras(kind, make):
     keras.backend.clear_session()

@@ -74,9 +74,8 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_update_rule_matches_the_float64_reference(case):
-    make, make_ref = CASES[case]
+def check_against_reference(make, make_ref):
+    """Four full-batch steps of the optimizer ``make()`` and of its float64 reference."""
     x, y, w0 = make_data(seed=5)
     model = make_model(make(), w0)
     losses = [model.train_on_batch(x, y) for _ in range(4)]
@@ -84,6 +83,11 @@ def test_update_rule_matches_the_float64_reference(case):
     assert_moved(expected, w0, min_change=1e-2)
     assert_weights(model.get_weights(), expected)
     np.testing.assert_allclose(losses, ref_losses, rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_update_rule_matches_the_float64_reference(case):
+    check_against_reference(*CASES[case])
 
 
 def test_ftrl_l1_strength_makes_weights_exactly_zero():
@@ -185,10 +189,12 @@ KERAS_CASES = {
 }
 
 
-def test_keras_trains_alike_and_each_continues_from_the_others_file(tmp_path):
+def check_against_keras(tmp_path, keras_cases):
+    """Each case ({id: (class name, config)}) trains as in Keras, and each library continues
+    from the other's file."""
     x, y, w0 = make_data(seed=8)
     cases, ours = [], {}
-    for case, (class_name, config) in KERAS_CASES.items():
+    for case, (class_name, config) in keras_cases.items():
         model = make_model(getattr(keras.optimizers, class_name)(**config), w0)
         for _ in range(2):
             model.train_on_batch(x, y)
@@ -216,3 +222,7 @@ def test_keras_trains_alike_and_each_continues_from_the_others_file(tmp_path):
         for _ in range(2):
             from_keras.train_on_batch(x, y)
         assert_weights(from_keras.get_weights(), [np.array(w) for w in theirs[case]["six"]], rtol=1e-5, atol=1e-6)
+
+
+def test_keras_trains_alike_and_each_continues_from_the_others_file(tmp_path):
+    check_against_keras(tmp_path, KERAS_CASES)

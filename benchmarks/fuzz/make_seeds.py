@@ -51,7 +51,7 @@ def main(out):
     os.makedirs(os.path.join(out, "atheris"), exist_ok=True)
     os.makedirs(os.path.join(out, "objects"), exist_ok=True)
     rng = np.random.default_rng(1)
-    optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl", "lion"]
+    optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl", "lion", "lamb"]
     for index, (name, (model, loss, y, whole_numbers)) in enumerate(models().items()):
         shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
         x = [whole_numbers] if whole_numbers is not None else [rng.normal(size=(16, shape[-1])).astype("float32")

@@ -260,6 +260,11 @@ OptimizerConfig Lion(double learning_rate, double beta_1, double beta_2) {
   c.beta_1 = beta_1, c.beta_2 = beta_2;
   return c;
 }
+OptimizerConfig Lamb(double learning_rate, double beta_1, double beta_2, double epsilon) {
+  OptimizerConfig c = base(OptimizerKind::Lamb, learning_rate);
+  c.beta_1 = beta_1, c.beta_2 = beta_2, c.epsilon = epsilon;
+  return c;
+}
 
 namespace schedules {
 namespace {

@@ -258,7 +258,7 @@ void Optimizer::apply(float* params, float* grads) {
 
 bool Optimizer::updates_by_range() const {
   return built_ && !config_.loss_scale_factor && config_.gradient_accumulation_steps == 0 && !config_.clipnorm &&
-         !config_.global_clipnorm;
+         !config_.global_clipnorm && !rule_->measure;
 }
 
 void Optimizer::begin_update() {
@@ -281,12 +281,17 @@ void Optimizer::begin_update() {
 }
 
 void Optimizer::update_range(float* params, float* grads, int64_t offset, int64_t n) {
+  clip_and_decay(params, grads, offset, n);
+  update_segment(params, grads, offset, n);
+}
+
+// What comes before the family's update of a range: clipvalue and the decoupled weight decay.
+void Optimizer::clip_and_decay(float* params, float* grads, int64_t offset, int64_t n) const {
   if (config_.clipvalue) {
     const float v = static_cast<float>(*config_.clipvalue);
     for (int64_t i = offset; i < offset + n; ++i) grads[i] = std::clamp(grads[i], -v, v);
   }
   if (config_.weight_decay && *config_.weight_decay != 0.0) decay_range(params, offset, n);
-  update_segment(params, grads, offset, n);
 }
 
 // Decoupled: w ← w − w·wd·lr before the update, but in the weights excluded from it.
@@ -308,9 +313,38 @@ void Optimizer::exclude_from_weight_decay(std::vector<Segment> excluded) {
 }
 
 void Optimizer::update_segments(float* params, float* grads, const std::vector<Segment>& segments) {
+  if (rule_->measure) {
+    for (const auto& s : segments) update_whole_weight(params, grads, s);
+    return;
+  }
   for (const auto& s : segments)
     // Element-wise: the result does not depend on how threads split the range.
     parallel_rows(s.size, kUpdateWorkPerWeight, [&](int64_t b, int64_t e) { update_range(params, grads, s.offset + b, e - b); });
+}
+
+// A family that measures the whole weight first (rule.hpp): its sums are taken over blocks of a
+// fixed size and added in block order, so the weights come out the same bit for bit whatever
+// the number of threads.
+void Optimizer::update_whole_weight(float* params, float* grads, const Segment& s) {
+  constexpr int64_t kBlock = 4096;
+  const int64_t blocks = (s.size + kBlock - 1) / kBlock;
+  block_sums_.assign(size_t(2 * blocks), 0.0);  // (capacity kept: no allocation after the first step)
+  float* slots[8];
+  for (int k = 0; k < rule_slots_; ++k) slots[k] = slots_[k].data();
+  parallel_rows(blocks, kUpdateWorkPerWeight * kBlock, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t begin = s.offset + b * kBlock, n = std::min(kBlock, s.size - b * kBlock);
+      clip_and_decay(params, grads, begin, n);
+      rule_->measure(config_, step_, slots, params, grads, begin, begin + n, &block_sums_[size_t(2 * b)]);
+    }
+  });
+  double sums[2] = {0.0, 0.0};
+  for (int64_t b = 0; b < blocks; ++b) sums[0] += block_sums_[size_t(2 * b)], sums[1] += block_sums_[size_t(2 * b + 1)];
+  StepConstants k = step_;
+  k.c = rule_->scale(step_, sums);
+  parallel_rows(s.size, kUpdateWorkPerWeight, [&](int64_t b, int64_t e) {
+    rule_->update(config_, k, slots, params, grads, s.offset + b, s.offset + e);
+  });
 }
 
 void Optimizer::end_step(float* params) {

@@ -179,7 +179,7 @@ add("compile", "mismatched_lengths", "loss_weights_list", _compile2(optimizer="s
 add("compile", "dict_keys", "unknown_keyword", _compile(optimizer="sgd", loss="mse", bogus=1), TypeError, "bogus")
 
 # --- optimizers -------------------------------------------------------------------------------------
-for name in ("SGD", "Adam", "RMSprop", "Adagrad", "AdamW", "Nadam", "Adamax", "Adadelta", "Ftrl", "Lion"):
+for name in ("SGD", "Adam", "RMSprop", "Adagrad", "AdamW", "Nadam", "Adamax", "Adadelta", "Ftrl", "Lion", "Lamb"):
     opt = lambda tmp, name=name, **kw: getattr(keras().optimizers, name)(**kw)  # noqa: E731
     add(name, "hyperparameter", "learning_rate_negative", lambda tmp, o=opt: o(tmp, learning_rate=-0.1), ValueError,
         "learning_rate")

@@ -14,7 +14,7 @@
 
 namespace {
 
-constexpr int kOptimizers = 10;
+constexpr int kOptimizers = 11;
 
 densekit::OptimizerConfig optimizer_for(int index) {
   switch (index) {
@@ -27,7 +27,8 @@ densekit::OptimizerConfig optimizer_for(int index) {
     case 6: return densekit::optimizers::Adamax(0.01);
     case 7: return densekit::optimizers::Nadam(0.01);
     case 8: return densekit::optimizers::Ftrl(0.05);
-    default: return densekit::optimizers::Lion(0.001);
+    case 9: return densekit::optimizers::Lion(0.001);
+    default: return densekit::optimizers::Lamb(0.01);
   }
 }
 

@@ -299,6 +299,7 @@ OPTIMIZERS = [
     lambda: optimizers.Adagrad(learning_rate=0.1, gradient_accumulation_steps=2),
     lambda: optimizers.Ftrl(learning_rate=0.05, l1_regularization_strength=0.01, beta=0.1),
     lambda: optimizers.Lion(learning_rate=0.001, weight_decay=0.01),
+    lambda: optimizers.Lamb(learning_rate=0.01, weight_decay=0.01),
 ]
 
 

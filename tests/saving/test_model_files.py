@@ -34,6 +34,7 @@ OPTIMIZERS = {
     "nadam": (lambda: optimizers.Nadam(learning_rate=0.01), ["momentum", "velocity"]),
     "ftrl": (lambda: optimizers.Ftrl(learning_rate=0.05), ["accumulator", "linear"]),
     "lion": (lambda: optimizers.Lion(learning_rate=0.001), ["momentum"]),
+    "lamb": (lambda: optimizers.Lamb(learning_rate=0.01), ["momentum", "velocity"]),
 }
 
 

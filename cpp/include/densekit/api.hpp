@@ -104,6 +104,7 @@ OptimizerConfig Ftrl(double learning_rate = 0.001, double learning_rate_power = 
                      double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0,
                      double l2_shrinkage_regularization_strength = 0.0, double beta = 0.0);
 OptimizerConfig Lion(double learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.99);
+OptimizerConfig Lamb(double learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.999, double epsilon = 1e-7);
 
 // Learning-rate schedules (set OptimizerConfig::schedule); evaluated at every step.
 namespace schedules {

@@ -15,7 +15,7 @@
 
 namespace densekit {
 
-enum class OptimizerKind { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion };
+enum class OptimizerKind { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, Lamb };
 
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::RMSprop;
@@ -182,6 +182,8 @@ class Optimizer {
   void update_segment(float* w, const float* g, int64_t offset, int64_t n) const;
   void update_ema(float* params);
   void decay_range(float* params, int64_t offset, int64_t n) const;
+  void clip_and_decay(float* params, float* grads, int64_t offset, int64_t n) const;
+  void update_whole_weight(float* params, float* grads, const Segment& s);
 
   OptimizerConfig config_;
   const OptimizerRule* rule_;
@@ -200,6 +202,7 @@ class Optimizer {
   int rule_slots_ = 0, ema_slot_ = -1, accumulator_slot_ = -1;
   double rule_state_ = 1.0;
   StepConstants step_;
+  std::vector<double> block_sums_;  // update_whole_weight's, kept to reuse
 };
 
 }  // namespace densekit

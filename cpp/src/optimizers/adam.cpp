@@ -9,28 +9,18 @@ namespace densekit {
 namespace {
 namespace adam {  // a name of its own: unity builds compile the optimizers together
 
-void validate(const OptimizerConfig& c) {
-  require_range("beta_1", c.beta_1, 0.0, 1.0);
-  require_range("beta_2", c.beta_2, 0.0, 1.0);
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
-}
-
 void validate_adamw(const OptimizerConfig& c) {
   if (!c.weight_decay) throw ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
-  validate(c);
+  validate_betas_epsilon(c);
 }
 
 void write_config(const OptimizerConfig& c, Json& config) {
-  config["beta_1"] = c.beta_1;
-  config["beta_2"] = c.beta_2;
-  config["epsilon"] = c.epsilon;
+  write_betas_epsilon(c, config);
   config["amsgrad"] = c.amsgrad;
 }
 
 void read_config(const Json& config, OptimizerConfig& c) {
-  c.beta_1 = field(config, "beta_1", c.beta_1);
-  c.beta_2 = field(config, "beta_2", c.beta_2);
-  c.epsilon = field(config, "epsilon", c.epsilon);
+  read_betas_epsilon(config, c);
   c.amsgrad = field(config, "amsgrad", c.amsgrad);
 }
 
@@ -74,8 +64,8 @@ void update(const OptimizerConfig& c, const StepConstants& k, float* const* slot
 
 const OptimizerRule& adam_rule() {
   using namespace adam;
-  static const OptimizerRule rule{"Adam", OptimizerKind::Adam, [](OptimizerConfig&) {}, validate, write_config, read_config,
-                                  slot_names, nullptr, step_constants, update};
+  static const OptimizerRule rule{"Adam", OptimizerKind::Adam, [](OptimizerConfig&) {}, validate_betas_epsilon, write_config,
+                                  read_config, slot_names, nullptr, step_constants, update};
   return rule;
 }
 

@@ -8,24 +8,6 @@ namespace densekit {
 namespace {
 namespace adamax {  // a name of its own: unity builds compile the optimizers together
 
-void validate(const OptimizerConfig& c) {
-  require_range("beta_1", c.beta_1, 0.0, 1.0);
-  require_range("beta_2", c.beta_2, 0.0, 1.0);
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
-}
-
-void write_config(const OptimizerConfig& c, Json& config) {
-  config["beta_1"] = c.beta_1;
-  config["beta_2"] = c.beta_2;
-  config["epsilon"] = c.epsilon;
-}
-
-void read_config(const Json& config, OptimizerConfig& c) {
-  c.beta_1 = field(config, "beta_1", c.beta_1);
-  c.beta_2 = field(config, "beta_2", c.beta_2);
-  c.epsilon = field(config, "epsilon", c.epsilon);
-}
-
 // Adamax uses β1 and β2 themselves, and a = 1 − β1^t.
 void step_constants(const OptimizerConfig& c, double, double t, double&, StepConstants& k) {
   k.b1 = static_cast<float>(c.beta_1);
@@ -51,7 +33,8 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
 
 const OptimizerRule& adamax_rule() {
   using namespace adamax;
-  static const OptimizerRule rule{"Adamax", OptimizerKind::Adamax, [](OptimizerConfig&) {}, validate, write_config, read_config,
+  static const OptimizerRule rule{"Adamax", OptimizerKind::Adamax, [](OptimizerConfig&) {}, validate_betas_epsilon,
+                                  write_betas_epsilon, read_betas_epsilon,
                                   [](const OptimizerConfig&) { return std::vector<std::string>{"momentum", "norm"}; }, nullptr,
                                   step_constants, update};
   return rule;

@@ -8,24 +8,6 @@ namespace densekit {
 namespace {
 namespace nadam {  // a name of its own: unity builds compile the optimizers together
 
-void validate(const OptimizerConfig& c) {
-  require_range("beta_1", c.beta_1, 0.0, 1.0);
-  require_range("beta_2", c.beta_2, 0.0, 1.0);
-  if (!(c.epsilon >= 0.0)) throw ValueError("Argument `epsilon` must be >= 0. Received: epsilon=" + number_text(c.epsilon));
-}
-
-void write_config(const OptimizerConfig& c, Json& config) {
-  config["beta_1"] = c.beta_1;
-  config["beta_2"] = c.beta_2;
-  config["epsilon"] = c.epsilon;
-}
-
-void read_config(const Json& config, OptimizerConfig& c) {
-  c.beta_1 = field(config, "beta_1", c.beta_1);
-  c.beta_2 = field(config, "beta_2", c.beta_2);
-  c.epsilon = field(config, "epsilon", c.epsilon);
-}
-
 void step_constants(const OptimizerConfig& c, double, double t, double& u_product, StepConstants& k) {
   u_product *= c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
   const double mu_t = c.beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
@@ -55,7 +37,8 @@ void update(const OptimizerConfig&, const StepConstants& k, float* const* slots,
 
 const OptimizerRule& nadam_rule() {
   using namespace nadam;
-  static const OptimizerRule rule{"Nadam", OptimizerKind::Nadam, [](OptimizerConfig&) {}, validate, write_config, read_config,
+  static const OptimizerRule rule{"Nadam", OptimizerKind::Nadam, [](OptimizerConfig&) {}, validate_betas_epsilon,
+                                  write_betas_epsilon, read_betas_epsilon,
                                   [](const OptimizerConfig&) { return std::vector<std::string>{"momentum", "velocity"}; }, nullptr,
                                   step_constants, update, "u_product"};
   return rule;

@@ -39,6 +39,13 @@ struct OptimizerRule {
                  int64_t begin, int64_t end);
   // The name of `state` in a model file when the family keeps one (Nadam's "u_product").
   const char* state_name = nullptr;
+  // A family whose step for a weight depends on the whole weight (Lamb's trust ratio) sets both:
+  // `measure` updates the slots of [begin, end) and adds what the family sums over the weight to
+  // sums[0] and sums[1]; `scale` turns the weight's sums into k.c, with which `update` then
+  // changes the weight. Such a family updates whole weights only (updates_by_range() is false).
+  void (*measure)(const OptimizerConfig& c, const StepConstants& k, float* const* slots, const float* w, const float* g,
+                  int64_t begin, int64_t end, double* sums) = nullptr;
+  float (*scale)(const StepConstants& k, const double* sums) = nullptr;
 };
 
 const OptimizerRule& sgd_rule();
@@ -51,10 +58,17 @@ const OptimizerRule& adamax_rule();
 const OptimizerRule& nadam_rule();
 const OptimizerRule& ftrl_rule();
 const OptimizerRule& lion_rule();
+const OptimizerRule& lamb_rule();
 
 // Every family, in the order error messages list them.
 const std::vector<const OptimizerRule*>& optimizer_rules();
 const OptimizerRule& rule_of(OptimizerKind kind);
+
+// The arguments of the families that take Adam's β1, β2 and ε (Adam adds amsgrad): their range
+// checks in Keras's words (Lamb has none), and their config fields.
+void validate_betas_epsilon(const OptimizerConfig& c);
+void write_betas_epsilon(const OptimizerConfig& c, Json& config);
+void read_betas_epsilon(const Json& config, OptimizerConfig& c);
 
 // ValueError "Argument `what` must be in [lo, hi]" (Keras's range checks).
 void require_range(const char* what, double v, double lo, double hi);

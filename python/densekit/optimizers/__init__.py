@@ -9,18 +9,19 @@ from densekit.optimizers.adamax import Adamax
 from densekit.optimizers.adamw import AdamW
 from densekit.optimizers.base_optimizer import LearningRateValue, Optimizer
 from densekit.optimizers.ftrl import Ftrl
+from densekit.optimizers.lamb import Lamb
 from densekit.optimizers.lion import Lion
 from densekit.optimizers.nadam import Nadam
 from densekit.optimizers.rmsprop import RMSprop
 from densekit.optimizers.sgd import SGD
 from densekit.utils import object_serialization
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "LearningRateValue",
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "Nadam", "LearningRateValue",
            "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize"]
 
 
 _CLASSES = {cls.__name__.lower(): cls for cls in [SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl,
-                                                   Lion]}
+                                                   Lion, Lamb]}
 
 
 def serialize(optimizer):

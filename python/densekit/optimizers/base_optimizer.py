@@ -120,7 +120,7 @@ class Optimizer(ConfigPickling):
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if self._kind is None:
             raise TypeError(f"{type(self).__name__} is not one of densekit's optimizers, whose updates run in C++: use "
-                            "Adam, SGD, RMSprop, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl or Lion.")
+                            "Adam, SGD, RMSprop, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion or Lamb.")
         # Types here; ranges in C++ (OptimizerConfig::validate), both in Keras's words.
         steps = gradient_accumulation_steps
         if steps and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)):

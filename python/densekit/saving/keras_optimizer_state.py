@@ -27,7 +27,7 @@ class SlotShapeError(KerasFileError):
 
 # Families whose build() adds their first two slots in one add_optimizer_variables call, which
 # interleaves them per model variable; the others add one slot per call.
-_PAIRED_FIRST_SLOTS = {"Adam", "AdamW", "Adadelta", "Adamax", "Nadam", "Ftrl"}
+_PAIRED_FIRST_SLOTS = {"Adam", "AdamW", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lamb"}
 
 
 def _rule_slots(class_name, config):
@@ -36,7 +36,7 @@ def _rule_slots(class_name, config):
         core_config = _core.OptimizerConfig.from_json(json.dumps({"class_name": class_name, "config": config}))
     except ValueError as error:
         raise ValueError(f"Optimizer '{class_name}' is not one densekit has (SGD, Adam, AdamW, RMSprop, Adagrad, "
-                         f"Adadelta, Adamax, Nadam, Ftrl, Lion), or its config is not valid: {error}") from None
+                         f"Adadelta, Adamax, Nadam, Ftrl, Lion, Lamb), or its config is not valid: {error}") from None
     return _core.Optimizer(core_config).slot_names()
 
 

@@ -1,0 +1,12 @@
+"""Lamb (keras/src/optimizers/lamb.py): Adam's step scaled for each weight by the ratio of the
+weight's norm to the step's, for training with large batches."""
+
+from densekit.optimizers.base_optimizer import Optimizer
+
+
+class Lamb(Optimizer):
+    _kind = "Lamb"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self._build(beta_1=float(beta_1), beta_2=float(beta_2), epsilon=float(epsilon))
