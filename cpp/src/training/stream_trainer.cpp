@@ -67,8 +67,12 @@ void Model::fit(BatchStream& train, BatchStream* validation, const FitOptions& o
     if (step == 0) break;  // the data ran out: no epoch to report
     Logs logs = current_logs();
     if (validation && validate_after(epoch)) {
-      const Logs val = run_stream_evaluation(*validation, hooks.validation, options.handle_sigint);
-      for (const auto& [name, value] : val) logs.emplace_back("val_" + name, value);
+      int64_t batches = 0;
+      const Logs val = run_stream_evaluation(*validation, hooks.validation, options.handle_sigint, &batches);
+      // A pass without batches (a generator that ended) measured nothing: zeros would pass for
+      // the best epoch with EarlyStopping and ModelCheckpoint, so the epoch has no val_ figures.
+      if (batches > 0)
+        for (const auto& [name, value] : val) logs.emplace_back("val_" + name, value);
     }
     check_interrupt();
     if (hooks.epoch_end) stop = hooks.epoch_end(epoch, logs) || stop;
@@ -89,7 +93,7 @@ Logs Model::evaluate(BatchStream& data, const LoopHooks& hooks) {
   return run_stream_evaluation(data, hooks, hooks.handle_sigint);
 }
 
-Logs Model::run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, bool handle_sigint) {
+Logs Model::run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, bool handle_sigint, int64_t* batches) {
   if (hooks.begin) hooks.begin();
   reset_metrics();
   std::vector<float> unused_weights;
@@ -100,6 +104,7 @@ Logs Model::run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, boo
     if (handle_sigint) SigintGuard::check();
     const Data* next = data.next();
     if (!next) break;
+    if (batches) ++*batches;
     if (stop) continue;  // asked to stop: the rest of this pass is drained, not evaluated
     const Data& batch = stream_batch(*next, {}, unused_weights, unused);
     stop = hooks.batch_begin && hooks.batch_begin(step);

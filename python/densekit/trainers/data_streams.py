@@ -60,12 +60,17 @@ class Source:
     `steps_per_epoch`, an epoch takes the next batches of the current pass through a PyDataset
     and a pass (reshuffled) starts only when one ends, so a dataset longer than an epoch is read
     whole over several epochs; an epoch the pass ends early is cut short (`ran_short`, Keras's
-    warning). evaluate and validation start each pass afresh."""
+    warning). evaluate and validation start each pass afresh.
+
+    A PyDataset's on_epoch_begin() is called before each pass, the first included, and the pass
+    reads all its batches after it, as Keras's EpochIterator does: the batch read at once is
+    read again (a dataset may prepare its epoch, such as a sample order, in that hook)."""
 
     def __init__(self, data, steps=None, shuffle=False, keeps_pass=False):
         self.data, self.steps, self.shuffle = data, steps, shuffle
         self.is_dataset = isinstance(data, PyDataset)
         self.exhausted = False  # a finite generator ended
+        self.empty_passes = 0  # passes that found the generator ended: no batch at all
         self.ran_short = False  # an epoch had fewer batches than steps_per_epoch asked
         self._index = 0  # the next batch of an endless PyDataset
         self._wanted = steps  # the epoch's length asked for, or None for whole passes
@@ -116,33 +121,28 @@ class Source:
             except StopIteration:
                 self.exhausted = True
                 self.ran_short = self.ran_short or (self.steps is not None and taken < self.steps)
+                self.empty_passes += taken == 0
                 return
             yield item
             taken += 1
 
     def _dataset_epoch(self, first_epoch):
         ds = self.data
-        if first_epoch:
-            indices, first = self._epoch0, [] if self._first is None else [self._first]  # (an empty dataset: none)
-        else:
-            ds.on_epoch_begin()
-            indices, first = self._indices(), []
-        rest = indices[len(first):]
+        ds.on_epoch_begin()
+        indices = self._epoch0 if first_epoch else self._indices()
         if ds.workers > 1 or ds.use_multiprocessing:
             pool_type = (concurrent.futures.ProcessPoolExecutor if ds.use_multiprocessing
                          else concurrent.futures.ThreadPoolExecutor)
             with pool_type(max_workers=ds.workers) as pool:
-                yield from first
                 # At most max_queue_size batches in the making: memory stays bounded.
-                pending = [pool.submit(ds.__getitem__, i) for i in rest[:ds.max_queue_size]]
-                for i in rest[ds.max_queue_size:]:
+                pending = [pool.submit(ds.__getitem__, i) for i in indices[:ds.max_queue_size]]
+                for i in indices[ds.max_queue_size:]:
                     yield _checked_batch(pending.pop(0).result())
                     pending.append(pool.submit(ds.__getitem__, i))
                 for future in pending:
                     yield _checked_batch(future.result())
         else:
-            yield from first
-            for i in rest:
+            for i in indices:
                 yield _checked_batch(ds[i])
         ds.on_epoch_end()
 

@@ -43,9 +43,9 @@ def _epochs(epochs, name="epochs"):
 
 def _fit_options(shuffle, class_weight, validation_batch_size, validation_freq):
     options = _core.FitOptions()
-    if shuffle not in (True, False):
-        raise ValueError(f"densekit supports shuffle=True or False. Received: shuffle={shuffle!r}")
-    options.shuffle = bool(shuffle)
+    # Keras's reading: "batch" reorders the rows inside each batch, which changes no batch's mean
+    # loss or its gradient, so it trains as False; any other value by its truth.
+    options.shuffle = False if isinstance(shuffle, str) and shuffle == "batch" else bool(shuffle)
     if class_weight is not None:
         options.class_weight = data_adapter.class_weight_pairs(class_weight)
     if validation_batch_size is not None:
@@ -399,6 +399,11 @@ class Trainer(RunningMetrics):
                     feeder.finish(raised)  # the producer's own error, if it failed
             if (train.exhausted and len(self.history.epoch) < len(epochs_run)) or train.ran_short:
                 warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=4)
+            if validation is not None and validation.empty_passes:
+                warnings.warn(f"The generator passed as `validation_data` ran out: {validation.empty_passes} "
+                              "validation(s) found no batch left, so their epochs have no `val_` figures. Pass a "
+                              "PyDataset or arrays (read afresh at each validation), or a generator that does not "
+                              "end, with `validation_steps`.", UserWarning, stacklevel=4)
         passes = loop_hooks.Passes()  # opened by the hooks as each epoch and validation begins
         return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps, passes)
 
