@@ -37,9 +37,24 @@ def _apply(spec, x):
     return spec(np.asarray(x, dtype=np.float32))
 
 
-def _check_axis(axis, name):
-    if axis not in (-1, None):
-        raise ValueError(f"densekit's {name} normalises along the last axis only (axis=-1). Received: axis={axis}")
+def _along_axis(spec, x, axis, name, whole=False):
+    """``spec``, an activation computed along the last axis (softmax, glu, ...), along ``axis``.
+    An array's axis is moved last and back (so any axis works); ``whole``: axis=None takes every
+    element at once, as Keras's backends reshape softmax and log_softmax for it. A symbolic
+    tensor is computed sample by sample, so only along its last axis."""
+    if hasattr(x, "_keras_history"):
+        if axis is None or isinstance(axis, bool) or axis not in (-1, len(x.shape) - 1):
+            raise ValueError(f"densekit's {name} of a symbolic tensor works along its last axis, within each sample "
+                             f"(axis=-1). Received: axis={axis}")
+        return _record_symbolic(spec, x)
+    if axis is None and not whole:
+        raise ValueError(f"{name} needs an axis (an integer). Received: axis=None")
+    a = np.asarray(x, dtype=np.float32)
+    if a.ndim == 0:
+        return spec(a)
+    if axis is None:
+        return spec(a.reshape(1, -1)).reshape(a.shape)
+    return np.moveaxis(spec(np.ascontiguousarray(np.moveaxis(a, axis, -1))), -1, axis)
 
 
 def _function(name):
@@ -79,13 +94,12 @@ def gelu(x, approximate=False):
 
 
 def softmax(x, axis=-1):
-    _check_axis(axis, "softmax")
-    return _apply(_spec("softmax"), x)
+    """``exp(x) / sum(exp(x))`` along ``axis`` (over every element with axis=None)."""
+    return _along_axis(_spec("softmax"), x, axis, "softmax", whole=True)
 
 
 def log_softmax(x, axis=-1):
-    _check_axis(axis, "log_softmax")
-    return _apply(_spec("log_softmax"), x)
+    return _along_axis(_spec("log_softmax"), x, axis, "log_softmax", whole=True)
 
 
 def celu(x, alpha=1.0):
@@ -94,9 +108,8 @@ def celu(x, alpha=1.0):
 
 
 def glu(x, axis=-1):
-    """The first half of the last axis times the sigmoid of the second: the axis halves."""
-    _check_axis(axis, "glu")
-    return _apply(_spec("glu"), x)
+    """The first half of ``axis`` times the sigmoid of the second: the axis halves."""
+    return _along_axis(_spec("glu"), x, axis, "glu")
 
 
 def hard_shrink(x, threshold=0.5):
@@ -120,9 +133,8 @@ def threshold(x, threshold, default_value):
 
 
 def sparsemax(x, axis=-1):
-    """The projection of each row onto the probability simplex: ``max(x − τ, 0)``, summing to 1."""
-    _check_axis(axis, "sparsemax")
-    return _apply(_spec("sparsemax"), x)
+    """The projection onto the probability simplex along ``axis``: ``max(x − τ, 0)``, summing to 1."""
+    return _along_axis(_spec("sparsemax"), x, axis, "sparsemax")
 
 
 linear = _function("linear")

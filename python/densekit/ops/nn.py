@@ -83,21 +83,20 @@ squareplus = activations.squareplus
 threshold = activations.threshold
 
 
-def _along_last_axis(name, fn):
+def _along_axis(name, fn):
     def op(x, axis=-1):
-        if is_symbolic(x):
+        if is_symbolic(x):  # (the rank-aware check: the batch axis gets its own message)
             _last_axis(x, axis, name)
-        elif axis != -1 and axis != getattr(x, "ndim", len(getattr(x, "shape", ()))) - 1:
-            raise unsupported(name, f"densekit works along the last axis only (received axis={axis}).")
-        return fn(x)
+            return fn(x)
+        return fn(x, axis)
 
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"The `{name}` activation along the last axis."
+    op.__doc__ = f"The `{name}` activation along `axis` (of a symbolic tensor, its last axis)."
     return op
 
 
-sparsemax = _along_last_axis("sparsemax", activations.sparsemax)
-glu = _along_last_axis("glu", activations.glu)
+sparsemax = _along_axis("sparsemax", activations.sparsemax)
+glu = _along_axis("glu", activations.glu)
 
 # --- cross-entropies (keras/src/ops/nn.py): per sample, or per element for the binary one --------
 
