@@ -36,7 +36,7 @@ def any(x, axis=None, keepdims=False):  # noqa: A001
 
 def count_nonzero(x, axis=None):
     if not is_symbolic(x):
-        return np.count_nonzero(_t(x), axis=axis)
+        return np.asarray(np.count_nonzero(_t(x), axis=axis)).astype(np.int32)[()]  # int32, as Keras's
     return ops.sum(_truth(x), axis=axis)
 
 

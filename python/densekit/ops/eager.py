@@ -6,7 +6,7 @@ these either work across the batch or have no recorded C++ form yet (docs/ops.md
 import numpy as np
 
 from densekit.backend import floatx
-from densekit.ops.numpy import _as_float, _eager_only, _t
+from densekit.ops.numpy import _as_float, _eager_only, _t, int32_positions
 from densekit.ops.symbolic import is_symbolic, unsupported
 
 _NOT_RECORDED = "densekit computes it on arrays only (no recorded form in a model's graph yet)."
@@ -140,8 +140,8 @@ def _divide_no_nan(x1, x2):
 
 
 def _argsort(x, axis=-1):
-    """Positions that sort ``x``, equal values in their order (Keras's backends sort stably)."""
-    return np.argsort(x, axis=axis, kind="stable")
+    """Positions (int32) that sort ``x``, equal values in their order (Keras's backends sort stably)."""
+    return int32_positions(np.argsort(x, axis=axis, kind="stable"))
 
 
 def _pad(x, pad_width, mode="constant", constant_values=None):
@@ -192,8 +192,8 @@ _FUNCTIONS = {
     "median": _float_result(np.median), "quantile": _float_result(np.quantile),
     "percentile": _float_result(np.percentile), "average": _average, "ptp": np.ptp,
     "nanmax": np.nanmax, "nanmin": np.nanmin, "nanmean": np.nanmean, "nansum": np.nansum, "nanprod": np.nanprod,
-    "nanstd": np.nanstd, "nanvar": np.nanvar, "nanmedian": np.nanmedian, "nanargmax": np.nanargmax,
-    "nanargmin": np.nanargmin, "nancumsum": np.nancumsum, "nancumprod": np.nancumprod,
+    "nanstd": np.nanstd, "nanvar": np.nanvar, "nanmedian": np.nanmedian, "nanargmax": lambda *a, **k: int32_positions(np.nanargmax(*a, **k)),
+    "nanargmin": lambda *a, **k: int32_positions(np.nanargmin(*a, **k)), "nancumsum": np.nancumsum, "nancumprod": np.nancumprod,
     "isclose": np.isclose, "allclose": np.allclose, "corrcoef": np.corrcoef,
     # matrices and products
     "tril": np.tril, "triu": np.triu, "diag": np.diag, "diagonal": np.diagonal, "trace": np.trace,

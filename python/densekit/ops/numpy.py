@@ -121,8 +121,10 @@ def _is_python_number(x):
 
 def _eager_operands(op, x1, x2):
     """The arrays of a binary op, with Keras's dtype rules: a Python number is weak (it takes the
-    other array's dtype, and a float next to integers makes them float32), and dividing integers
-    gives float32."""
+    other array's dtype, and a float next to integers makes them float32), dividing integers
+    gives float32, and an integer or boolean array beside a float one takes the float's dtype
+    (keras/src/backend/common/dtypes.py's result_type: int32 and float32 make float32, where
+    NumPy makes float64)."""
     weak1, weak2 = _is_python_number(x1), _is_python_number(x2)
     if weak1 and weak2 and (isinstance(x1, float) or isinstance(x2, float)):
         return np.float32(x1), np.float32(x2)  # two Python numbers, one a float: float32, as Keras's
@@ -137,6 +139,9 @@ def _eager_operands(op, x1, x2):
         a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
     elif len(arrays) == 1 and arrays[0].dtype.kind == "b" and (weak1 or weak2):
         a1, a2 = [a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in (a1, a2)]  # booleans and an int: int32
+    elif len(arrays) == 2 and (a1.dtype.kind == "f") != (a2.dtype.kind == "f"):
+        dtype = a1.dtype if a1.dtype.kind == "f" else a2.dtype
+        a1, a2 = a1.astype(dtype, copy=False), a2.astype(dtype, copy=False)
     return a1, a2
 
 
@@ -363,12 +368,17 @@ std = _reduction("std", np.std)
 logsumexp = _reduction("logsumexp", _logsumexp)
 
 
+def int32_positions(positions):
+    """Positions or counts as Keras gives them, int32 (a NumPy scalar for one)."""
+    return np.asarray(positions).astype(np.int32)[()]
+
+
 def _arg_extreme(op, numpy_fn):
     def fn(x, axis=None, keepdims=False):
         """The position of the first extreme along ``axis`` (on symbolic tensors: as a float, with
         no gradient)."""
-        if not is_symbolic(x):
-            return numpy_fn(_t(x), axis=axis, keepdims=keepdims)
+        if not is_symbolic(x):  # int32 positions, as Keras's (TensorFlow's output_type)
+            return int32_positions(numpy_fn(_t(x), axis=axis, keepdims=keepdims))
         if axis is None:
             raise unsupported(op, "with axis=None it flattens the batch axis too; give the sample axis (axis=-1).")
         if isinstance(axis, (list, tuple)):
