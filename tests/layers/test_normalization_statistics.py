@@ -96,3 +96,37 @@ def test_kept_axes_still_tie_the_layer_to_its_shape():
     norm.adapt(np.ones((4, 3)))
     with pytest.raises(ValueError, match="first built for input shape"):
         keras.Sequential([keras.Input((5,)), norm])
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, items):
+        super().__init__()
+        self.items = items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+def test_adapt_reads_a_pydataset_and_a_list_of_batch_tuples_as_keras_does():
+    # keras/src/layers/preprocessing/normalization.py: a PyDataset's batches, and of each (x, y)
+    # batch its x. Keras's mean of these: [5, 6].
+    x = np.array([[1.0, 2.0], [3.0, 4.0], [7.0, 8.0], [9.0, 10.0]], dtype="float32")
+    pairs = [(x[:2], np.zeros(2)), (x[2:], np.ones(2))]
+    expected_mean, expected_variance = x.mean(axis=0), x.var(axis=0)
+    for data in (_Batches(pairs), pairs, _Batches([x[:2], x[2:]])):
+        layer = layers.Normalization()
+        layer.adapt(data)
+        np.testing.assert_allclose(np.ravel(layer.mean), expected_mean)
+        np.testing.assert_allclose(np.ravel(layer.variance), expected_variance)
+
+
+def test_adapt_refuses_an_endless_pydataset():
+    class Endless(keras.utils.PyDataset):
+        def __getitem__(self, index):
+            return np.ones((2, 2))
+
+    with pytest.raises(ValueError, match="endless PyDataset"):
+        layers.Normalization().adapt(Endless())

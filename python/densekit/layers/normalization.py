@@ -7,6 +7,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.utils import arrays
+from densekit.utils.py_dataset import PyDataset
 from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
@@ -28,6 +29,11 @@ class _Statistic(np.ndarray):
 
     def numpy(self):
         return np.asarray(self)
+
+
+def _is_batch(item):
+    """An array, or a batch tuple whose first element (x) is one."""
+    return hasattr(item, "shape") or (isinstance(item, tuple) and 0 < len(item) <= 3 and hasattr(item[0], "shape"))
 
 
 class Normalization(Layer):
@@ -114,8 +120,13 @@ class Normalization(Layer):
         every axis not in ``axis``, and stores them as the layer's weights."""
         if self.input_mean is not None:
             raise ValueError(f"Layer '{self.name}' was given `mean` and `variance`: it cannot be adapted.")
-        if isinstance(data, list) and data and all(hasattr(b, "shape") for b in data):
-            batches = data  # a list of batches
+        if isinstance(data, PyDataset):  # its batches by index, as many as it has
+            if data.num_batches is None:
+                raise ValueError("adapt() cannot read an endless PyDataset (one without __len__) to its end: pass a "
+                                 "finite one, or the batches to adapt on.")
+            batches = [data[i] for i in range(data.num_batches)]
+        elif isinstance(data, list) and data and all(_is_batch(b) for b in data):
+            batches = data  # a list of batches: arrays, or (x, y) or (x, y, sample_weight) tuples
         elif isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "__array__") or hasattr(data, "to_numpy"):
             batches = [data]
         elif hasattr(data, "__iter__"):
