@@ -32,7 +32,9 @@ def _summary_text(model, **kwargs):
     calls = []
     model.summary(print_fn=calls.append, **kwargs)
     assert len(calls) == 1, "print_fn is called once with the whole text"
-    return calls[0]
+    # ending with one line break, as Keras's captured console text (print_fn=f.write)
+    assert calls[0].endswith(")\n")
+    return calls[0][:-1]
 
 
 def _row_cells(text):
@@ -60,7 +62,7 @@ def test_summary_without_print_fn_prints_same_text(capsys):
     model.summary()
     out = capsys.readouterr().out
     assert "\x1b[" not in out
-    assert out.rstrip("\n") == SPEC_SUMMARY
+    assert out == SPEC_SUMMARY + "\n"
 
 
 def test_summary_breast_cancer_network_param_footer():
@@ -491,3 +493,14 @@ def test_summary_small_console_crops_and_wraps(monkeypatch):
 def test_wrap_ends_for_any_width(width):
     lines = summary_utils._wrap("a_long_layer_name (Dense)", width)
     assert len(lines) == 2 and all(len(line) == max(width, 0) for line in lines)
+
+
+def test_a_chain_with_an_inner_output_keeps_the_three_columns():
+    # Keras's sequential-like test counts nodes per depth and shared layers, not outputs: a chain
+    # that also outputs a middle tensor is still one node a depth.
+    inputs = keras.Input((4,), name="x")
+    hidden = keras.layers.Dense(3, name="a")(inputs)
+    model = keras.Model(inputs, [keras.layers.Dense(2, name="b")(hidden), hidden])
+    text = _summary_text(model)
+    assert "Connected to" not in text
+    assert _row_cells(text)[1:] == [("a (Dense)", "(None, 3)", "15"), ("b (Dense)", "(None, 2)", "8")]

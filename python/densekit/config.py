@@ -1,11 +1,13 @@
 """Process-wide settings of the C++ core, and Keras's read-only ones (keras.config)."""
 
 import os
-import warnings
 
 from densekit import _core
 from densekit.backend import (  # noqa: F401  (Keras's names)
     backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format)
+from densekit.utils import traceback_utils
+from densekit.utils.traceback_utils import (  # noqa: F401  (Keras's names)
+    disable_traceback_filtering, enable_traceback_filtering, is_traceback_filtering_enabled)
 from densekit.utils.io_utils import (  # noqa: F401  (Keras's names)
     disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 
@@ -106,7 +108,7 @@ def max_steps_per_epoch():
 def capped_epochs(epochs):
     """``epochs`` within max_epochs(), with Keras's warning when it cuts."""
     if _max_epochs and _max_epochs < epochs:
-        warnings.warn("Limiting epochs to %d" % _max_epochs, stacklevel=3)
+        traceback_utils.warn("Limiting epochs to %d" % _max_epochs)
         return _max_epochs
     return epochs
 
@@ -114,36 +116,17 @@ def capped_epochs(epochs):
 def capped_steps(steps):
     """``steps`` (None: the whole data) within max_steps_per_epoch(), with Keras's warning."""
     if steps_cap and (not steps or steps_cap < steps):
-        warnings.warn("Limiting steps_per_epoch to %d" % steps_cap, stacklevel=3)
+        traceback_utils.warn("Limiting steps_per_epoch to %d" % steps_cap)
         return steps_cap
     return steps
 
 
 # --- Keras's other switches (keras/src/backend/config.py, keras/src/utils/traceback_utils.py) -----
 
-_traceback_filtering = True
-
-
 def enable_unsafe_deserialization():
     """Keras's switch that lets load_model run the Python bytecode a file holds (Lambda layers).
     densekit's files hold none (a Lambda is saved as its traced ops), so there is nothing to
     allow: kept so that Keras code runs."""
-
-
-def enable_traceback_filtering():
-    global _traceback_filtering
-    _traceback_filtering = True
-
-
-def disable_traceback_filtering():
-    """Keras trims its own frames from tracebacks; densekit's tracebacks are short already, so
-    the switch is only recorded."""
-    global _traceback_filtering
-    _traceback_filtering = False
-
-
-def is_traceback_filtering_enabled():
-    return _traceback_filtering
 
 
 class DTypePolicy:

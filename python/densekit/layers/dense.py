@@ -12,9 +12,10 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, quantization_config=None,
                  **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        # Checked before the layer takes a name, as in Keras: a refused Dense(0) leaves `dense` free.
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for arg, value in [("lora_rank", lora_rank), ("quantization_config", quantization_config)]:
             if value is not None:
                 raise ValueError(f"densekit's Dense does not support `{arg}` yet. Received: {arg}={value!r}")

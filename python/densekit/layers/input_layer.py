@@ -70,6 +70,10 @@ class InputLayer(Layer):
         node.output = KerasTensor(batch_shape, self._input_dtype, name, self, node, 0)  # self.output
 
     @property
+    def built(self):
+        return True  # (Keras's InputLayer is built when made: it has no weights to make)
+
+    @property
     def dtype(self):
         return self._input_dtype
 

@@ -74,7 +74,7 @@ class KerasTensor:
         return len(self.shape)
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse=False, ragged=False, name={self.name}>"
 
     # Arithmetic is densekit.ops: between tensors, merge layers (Add, ...) or BinaryOp; with a
     # number, Rescaling or ElementwiseOp.

@@ -26,7 +26,7 @@ from densekit.layers.subclassing import SubclassingMixin, has_own_call
 from densekit.layers.trace_call import TrainingDecidedAtRun, trace_call
 from densekit.layers.weight_paths import fix_scopes
 from densekit.utils.object_registration import serialize_object
-from densekit.utils import naming
+from densekit.utils import naming, traceback_utils
 from densekit.utils.pickling import ConfigPickling
 from densekit.utils.arrays import check_same_length, to_array
 
@@ -61,7 +61,8 @@ class Variable:
         return self.numpy() if dtype is None else self.numpy().astype(dtype)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+        value = f", value={self.numpy()}" if self._layer._graph is not None else ""  # (Keras's, as NumPy prints it)
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
 
 
 class _EagerRun:
@@ -79,7 +80,8 @@ def _check_tensor_inputs(inputs):
         value = pending.pop()
         if isinstance(value, (list, tuple)):
             pending.extend(reversed(value))
-        elif isinstance(value, (numbers.Number, str, bytes)) and not isinstance(value, np.generic):
+        elif (isinstance(value, (numbers.Number, str, bytes)) and not isinstance(value, np.generic)) or isinstance(
+                value, WeightsMixin):  # (a layer or model: Dense(3)(Dense(2)) forgot to call the inner one)
             raise ValueError("Only input tensors may be passed as positional arguments. The following argument value "
                              f"should be passed as a keyword argument: {value} (of type {type(value)})")
 
@@ -291,6 +293,7 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
                              "You can build it manually via: `layer.build(input_shape)`.")
 
     # --- calling ----------------------------------------------------------------------------
+    @traceback_utils.filter_traceback
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
         _check_tensor_inputs(inputs)
         if has_own_call(self):

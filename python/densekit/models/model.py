@@ -22,7 +22,7 @@ from densekit.models import model_summary, tracing, traced_regularizers
 from densekit.models.network import Network, pack_structure
 from densekit.trainers import data_adapter
 from densekit.trainers.trainer import Trainer
-from densekit.utils import naming
+from densekit.utils import naming, traceback_utils
 
 
 def _is_layer_like(value):
@@ -67,6 +67,9 @@ class Model(Trainer, WeightsMixin):
         if inputs is not None:
             self._set_network(Network(inputs, outputs))
 
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"  # (Keras's Layer.__repr__)
     def __setattr__(self, key, value):
         # Layers (and models) assigned as attributes are tracked, in assignment order (subclassing).
         if not key.startswith("_"):
@@ -310,6 +313,7 @@ class Model(Trainer, WeightsMixin):
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
 
     # --- calling ------------------------------------------------------------------------------
+    @traceback_utils.filter_traceback
     def __call__(self, inputs, training=None, mask=None):
         """On symbolic tensors: applies the model's layers to them (a model used as a layer). On
         arrays: one forward pass in C++ (training=True: dropout active, BatchNormalization on

@@ -30,10 +30,12 @@ def print_summary(model, line_length, positions, print_fn, expand_nested, show_t
     text = summary_utils.render(model.name, rows, trainable, non_trainable, optimizer_params,
                                 line_length=line_length, positions=positions, show_trainable=show_trainable,
                                 **sizes, **extra)
+    # The text ends with a line break, as rich's captured console output Keras hands over does:
+    # print_fn=f.write leaves the next write on a line of its own.
     if print_fn is not None:
-        print_fn(text)
+        print_fn(text + "\n")
     else:
-        io_utils.print_msg(text)
+        io_utils.print_msg(text + "\n", line_break=False)
 
 
 def graph_rows(model):
@@ -60,7 +62,7 @@ def graph_rows(model):
     # no tensor feeding two ops (one node per depth).
     consumed = [id(t) for op_calls in calls.values() for inputs, _ in op_calls for t in inputs]
     chain = (all(len(op_calls) == 1 and len(op_calls[0][0]) <= 1 for op_calls in calls.values())
-             and len(consumed) == len(set(consumed)) and len(net.outputs) == 1)
+             and len(consumed) == len(set(consumed)))
     rows = []
     for op in ops:
         outputs = calls[op][-1][1]

@@ -56,13 +56,14 @@ class Sequential(Model):
         """Removes the last layer."""
         if not self._layers:
             raise TypeError("There are no layers in the model.")
+        shapes = self._input_shapes()  # (a model built from data keeps that input shape, as Keras rebuilds it)
         layer = self._layers.pop()
         self._core = self._graph = None
-        self._maybe_build()
+        self._maybe_build(shapes)
         return layer
 
-    def _maybe_build(self):
-        shapes = self._input_shapes()
+    def _maybe_build(self, shapes=None):
+        shapes = shapes or self._input_shapes()
         if shapes is not None and self._layers:
             self._build(shapes)
         elif not self._layers:

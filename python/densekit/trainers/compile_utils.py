@@ -6,11 +6,10 @@ keras/src/trainers/compile_utils.py)."""
 import inspect
 import json
 import numbers
-import warnings
 
 from densekit import _core, losses as losses_module, metric_functions, metrics as metrics_module
 from densekit.trainers import stateful_metrics, traced_losses
-from densekit.utils import naming
+from densekit.utils import naming, traceback_utils
 
 ABSENT = ("absent", [], [])
 
@@ -115,6 +114,18 @@ def _metric_entry(outputs):
         shape = outputs.shape(position)
         return [_metric(m, shape, outputs.target_shape(position)) for m in items if m is not None]
     return leaf
+
+
+def instantiated(value):
+    """``value`` with each Loss or Metric class in it replaced by an instance, as Keras's
+    losses.get and metrics.get call a class they are given (keras/src/losses/__init__.py)."""
+    if isinstance(value, type) and issubclass(value, (losses_module.Loss, metrics_module.Metric)):
+        return value()
+    if isinstance(value, dict) and not is_config(value):
+        return {key: instantiated(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(instantiated(item) for item in value)
+    return value
 
 
 def metric_core(identifier):
@@ -242,8 +253,8 @@ def warn_probabilities_given_as_logits(core_model):
     softmax or sigmoid output, and reads that activation's logits all the same
     (keras/src/backend/tensorflow/nn.py, _get_logits): densekit computes it so, and warns so."""
     for function, activation in core_model.probabilities_given_as_logits:
-        warnings.warn(f'"`{function}` received `from_logits=True`, but the `output` argument was produced by a '
-                      f"{activation} activation and thus does not represent logits. Was this intended?", stacklevel=4)
+        traceback_utils.warn(f'"`{function}` received `from_logits=True`, but the `output` argument was produced by '
+                             f"a {activation} activation and thus does not represent logits. Was this intended?")
 
 
 def logs_in_order(logs, metric_names, output_names):

@@ -5,10 +5,10 @@ the float32 C-ordered arrays the C++ loop reads, matched to the model's inputs a
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 
+from densekit.utils import traceback_utils
 from densekit.utils.arrays import check_same_length, is_pandas, to_array
 
 
@@ -141,7 +141,7 @@ def array_batches(rows, batch_size, steps):
     if steps is None:
         return batch_size, rows, batches
     if steps > batches:
-        warnings.warn(RAN_OUT, UserWarning, stacklevel=3)
+        traceback_utils.warn(RAN_OUT)
         return batch_size, rows, steps
     return batch_size, min(rows, steps * batch_size), steps
 

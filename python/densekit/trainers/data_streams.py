@@ -7,12 +7,12 @@ import concurrent.futures
 import random
 import threading
 import types
-import warnings
 
 from densekit import _core
 from densekit.trainers import data_adapter
 from densekit.utils.arrays import check_same_length
 from densekit.utils.data_tuples import unpack_x_y_sample_weight as unpack
+from densekit.utils import traceback_utils
 from densekit.utils.py_dataset import PyDataset
 
 QUEUE_BATCHES = 10  # the stream's capacity for generators (a PyDataset says its max_queue_size)
@@ -38,15 +38,15 @@ def check_arguments(x, y, sample_weight, class_weight, shuffle):
             raise ValueError(f"Argument `class_weight` is not supported for Python generator inputs. Received: "
                              f"class_weight={class_weight}")
         if shuffle:
-            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
-                          "generator. The generator is expected to yield already-shuffled data.", stacklevel=3)
+            traceback_utils.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                                 "generator. The generator is expected to yield already-shuffled data.")
     elif shuffle and x.num_batches is None:
-        warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as an infinite "
-                      "PyDataset. The PyDataset is expected to already be shuffled.", stacklevel=3)
+        traceback_utils.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as an "
+                             "infinite PyDataset. The PyDataset is expected to already be shuffled.")
     elif shuffle and getattr(x, "stands_for_tf_dataset", False):
-        warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
-                      f"{type(x).__name__}, which stands for Keras's tf.data.Dataset. The Dataset is expected to already "
-                      "be shuffled.", stacklevel=3)
+        traceback_utils.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                             f"{type(x).__name__}, which stands for Keras's tf.data.Dataset. The Dataset is expected to "
+                             "already be shuffled.")
     else:
         return bool(shuffle) and kind == "PyDataset"
     return False

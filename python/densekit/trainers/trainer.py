@@ -10,7 +10,6 @@ import math
 import numbers
 import signal
 import threading
-import warnings
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from densekit import _core, config, distribution, losses as losses_module, optim
 from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter, data_streams, loop_hooks
 from densekit.trainers.running_metrics import RunningMetrics
-from densekit.utils import object_registration
+from densekit.utils import object_registration, traceback_utils
 
 
 def _positive_int(name, value, most=2**63 - 1):
@@ -98,6 +97,7 @@ class Trainer(RunningMetrics):
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         compile_utils.check_argument_types(loss_weights, metrics, weighted_metrics)
         compile_utils.refuse_own_steps(type(self))
+        loss, metrics, weighted_metrics = map(compile_utils.instantiated, (loss, metrics, weighted_metrics))
         before = dict(self.__dict__)  # a refused compile() (a loop running, an unknown name) changes nothing
         try:
             self.optimizer = optimizers.get(optimizer)
@@ -135,7 +135,7 @@ class Trainer(RunningMetrics):
         the whole loss if it has some, as in Keras."""
         return self._compile_args[0][0] == "absent"
 
-    def _take_trainable_state(self, stacklevel):
+    def _take_trainable_state(self):
         """Keras builds its train function at the first step after compile(), with the layers'
         trainable state of that moment: a change made before it applies, one made after it only
         once compile() is called again (with a warning)."""
@@ -144,10 +144,10 @@ class Trainer(RunningMetrics):
             if first_step:
                 self._apply_compile()
             else:
-                warnings.warn("A layer's `trainable` state has changed since the model was compiled: the change takes "
-                              "effect only after calling `compile()` again.", UserWarning, stacklevel=stacklevel + 1)
+                traceback_utils.warn("A layer's `trainable` state has changed since the model was compiled: the "
+                                     "change takes effect only after calling `compile()` again.")
         if first_step and not self.trainable_weights:  # as Keras's first train step after compile()
-            warnings.warn("The model does not have any trainable weights.", UserWarning, stacklevel=stacklevel + 1)
+            traceback_utils.warn("The model does not have any trainable weights.")
         self._stepped_since_compile = True
 
     def _apply_compile(self):
@@ -274,6 +274,7 @@ class Trainer(RunningMetrics):
         return (threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
 
+    @traceback_utils.filter_traceback
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -297,7 +298,7 @@ class Trainer(RunningMetrics):
         self._trace_for_targets(ys)
         n = len(xs[0])
         sw = data_adapter.sample_weights(sample_weight)
-        self._take_trainable_state(stacklevel=2)
+        self._take_trainable_state()
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
@@ -320,7 +321,7 @@ class Trainer(RunningMetrics):
             # As Keras: epochs of steps_per_epoch batches, each going on where the last stopped.
             options.steps_per_epoch = steps_per_epoch
             if data_adapter.pass_runs_out(steps, steps_per_epoch, epochs - int(initial_epoch)):
-                warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=2)
+                traceback_utils.warn(data_adapter.RAN_OUT)
             steps = steps_per_epoch
 
         def run(options, hooks):
@@ -364,7 +365,7 @@ class Trainer(RunningMetrics):
         data_adapter.input_arrays(self, first[0])  # builds an unbuilt model on its first batch
         if len(first) > 1 and first[1] is not None:
             self._trace_for_targets(data_adapter.target_arrays(self, first[1]))
-        self._take_trainable_state(stacklevel=3)
+        self._take_trainable_state()
         validation = None
         if validation_data is not None:
             if not data_streams.is_stream(validation_data):
@@ -398,15 +399,16 @@ class Trainer(RunningMetrics):
                 for feeder in feeders:
                     feeder.finish(raised)  # the producer's own error, if it failed
             if (train.exhausted and len(self.history.epoch) < len(epochs_run)) or train.ran_short:
-                warnings.warn(data_adapter.RAN_OUT, UserWarning, stacklevel=4)
+                traceback_utils.warn(data_adapter.RAN_OUT)
             if validation is not None and validation.empty_passes:
-                warnings.warn(f"The generator passed as `validation_data` ran out: {validation.empty_passes} "
-                              "validation(s) found no batch left, so their epochs have no `val_` figures. Pass a "
-                              "PyDataset or arrays (read afresh at each validation), or a generator that does not "
-                              "end, with `validation_steps`.", UserWarning, stacklevel=4)
+                traceback_utils.warn(f"The generator passed as `validation_data` ran out: {validation.empty_passes} "
+                                     "validation(s) found no batch left, so their epochs have no `val_` figures. "
+                                     "Pass a PyDataset or arrays (read afresh at each validation), or a generator "
+                                     "that does not end, with `validation_steps`.")
         passes = loop_hooks.Passes()  # opened by the hooks as each epoch and validation begins
         return self._run_fit(run, options, None, epochs, initial_epoch, verbose, callbacks, train.steps, passes)
 
+    @traceback_utils.filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         self._require_compiled()
@@ -454,6 +456,7 @@ class Trainer(RunningMetrics):
         logs = self._core.evaluate(xs, ys, sw, batch_size, loop_hooks.test_hooks(self, cbl, self._handle_sigint()))
         return self._format_logs(logs, return_dict)
 
+    @traceback_utils.filter_traceback
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled()
         xs = data_adapter.input_arrays(self, x)
@@ -461,10 +464,11 @@ class Trainer(RunningMetrics):
         self._trace_for_targets(ys)
         sw = data_adapter.sample_weights(sample_weight)
         pairs = data_adapter.class_weight_pairs(class_weight) if class_weight is not None else []
-        self._take_trainable_state(stacklevel=2)
+        self._take_trainable_state()
         distribution._bind(self._core, "train_on_batch")  # (refused: one process's step, distributed)
         return self._format_logs(self._core.train_on_batch(xs, ys, sw, pairs), return_dict)
 
+    @traceback_utils.filter_traceback
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled()
         xs = data_adapter.input_arrays(self, x)
@@ -487,6 +491,7 @@ class Trainer(RunningMetrics):
         core = self._core
         return core.predict_ready(x, batch_size) if cached[1] and core is not None else None
 
+    @traceback_utils.filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         # A ready array with nothing to report goes straight to C++; it is tested first, as a
         # single-row predict spends microseconds here (and an array is never a stream).
@@ -534,6 +539,7 @@ class Trainer(RunningMetrics):
             raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to predict.")
         return self._structured_outputs([np.concatenate(column) for column in zip(*parts)])
 
+    @traceback_utils.filter_traceback
     def predict_on_batch(self, x):
         out = self._predict_ready(x, None)
         if out is not None:

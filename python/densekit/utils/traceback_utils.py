@@ -1,0 +1,64 @@
+"""Tracebacks that end in the user's code (keras/src/utils/traceback_utils.py): an error raised
+inside fit, evaluate, predict or a layer call shows the user's frames, not densekit's, unless
+``keras.config.disable_traceback_filtering()`` asks for the whole traceback."""
+
+import functools
+import os
+import sys
+import traceback
+import types
+import warnings
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_filtering = True
+
+
+def enable_traceback_filtering():
+    global _filtering
+    _filtering = True
+
+
+def disable_traceback_filtering():
+    global _filtering
+    _filtering = False
+
+
+def is_traceback_filtering_enabled():
+    return _filtering
+
+
+def _without_own_frames(tb):
+    """The traceback without densekit's frames; the innermost frame alone (where the error was
+    raised) when all are its, as Keras keeps."""
+    frames = list(traceback.walk_tb(tb))
+    kept = None
+    for frame, line in reversed(frames):
+        if not frame.f_code.co_filename.startswith(_PACKAGE):
+            kept = types.TracebackType(kept, frame, frame.f_lasti, line)
+    if kept is None and frames:
+        frame, line = frames[-1]
+        kept = types.TracebackType(None, frame, frame.f_lasti, line)
+    return kept
+
+
+def filter_traceback(fn):
+    @functools.wraps(fn)
+    def error_handler(*args, **kwargs):
+        if not _filtering:
+            return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            # The error keeps its cause and context; only its own traceback is trimmed.
+            raise error.with_traceback(_without_own_frames(error.__traceback__))
+
+    return error_handler
+
+
+def warn(message, category=UserWarning):
+    """warnings.warn, shown at the user's line that led to it: the first frame outside densekit,
+    however deep inside it (and under however many filtering wrappers) the warning is given."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

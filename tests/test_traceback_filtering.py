@@ -1,0 +1,59 @@
+"""Tracebacks of errors raised inside fit / evaluate / predict and layer calls keep the user's
+frames and leave out densekit's, as Keras filters its own (keras/src/utils/traceback_utils.py),
+unless keras.config.disable_traceback_filtering() asks for them all."""
+
+import os
+import traceback
+
+import numpy as np
+import pytest
+
+import densekit as keras
+
+PACKAGE = os.path.dirname(os.path.abspath(keras.__file__))
+
+
+def own_frames(error):
+    """densekit's frames in the traceback, but the re-raise every filtering frame adds."""
+    return [frame for frame in traceback.extract_tb(error.__traceback__)
+            if frame.filename.startswith(PACKAGE) and frame.name != "error_handler"]
+
+
+def fit_with_a_failing_callback():
+    class Fails(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("the user's callback failed") from KeyError("its cause")
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(RuntimeError, match="the user's callback failed") as caught:
+        model.fit(np.ones((4, 3)), np.ones(4), callbacks=[Fails()], verbose=0)
+    return caught.value
+
+
+def test_an_error_in_the_users_callback_shows_the_users_frames_only():
+    error = fit_with_a_failing_callback()
+    assert own_frames(error) == []
+    names = [frame.name for frame in traceback.extract_tb(error.__traceback__)]
+    assert "on_epoch_end" in names and "fit_with_a_failing_callback" in names
+    assert isinstance(error.__cause__, KeyError)  # only the traceback is trimmed
+
+
+def test_an_error_densekit_raises_shows_where_it_was_raised():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="incompatible with the layer") as caught:
+        model.predict(np.ones((4, 5)), verbose=0)
+    assert len(own_frames(caught.value)) == 1  # the raising frame, as Keras keeps
+    with pytest.raises(ValueError, match="Only input tensors") as caught:
+        keras.layers.Dense(2)(keras.layers.Dense(3))
+    assert len(own_frames(caught.value)) == 1
+
+
+def test_disabling_the_filter_shows_every_frame():
+    keras.config.disable_traceback_filtering()
+    try:
+        assert not keras.config.is_traceback_filtering_enabled()
+        assert len(own_frames(fit_with_a_failing_callback())) > 3
+    finally:
+        keras.config.enable_traceback_filtering()
+    assert keras.config.is_traceback_filtering_enabled()
