@@ -313,19 +313,24 @@ class Model(Trainer, WeightsMixin):
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
 
     # --- calling ------------------------------------------------------------------------------
-    @traceback_utils.filter_traceback
     def __call__(self, inputs, training=None, mask=None):
         """On symbolic tensors: applies the model's layers to them (a model used as a layer). On
         arrays: one forward pass in C++ (training=True: dropout active, BatchNormalization on
         batch statistics, updating its moving ones; no training: inference, but for layers called
         with a training flag), returning NumPy."""
-        # The common eager call, fast: as predict() when no layer has a training flag that a call
-        # without a mode runs it in (Keras's predict passes training=False, which replaces them).
-        inference = not training if training is not None else not self._training_defaults()
-        if inference and mask is None:
-            out = self._predict_ready(inputs, None)
-            if out is not None:
-                return out
+        try:  # (errors filtered here, as in predict)
+            # The common eager call, fast: as predict() when no layer has a training flag that a call
+            # without a mode runs it in (Keras's predict passes training=False, which replaces them).
+            inference = not training if training is not None else not self._training_defaults()
+            if inference and mask is None:
+                out = self._predict_ready(inputs, None)
+                if out is not None:
+                    return out
+            return self._call_model(inputs, training, mask, inference)
+        except Exception as error:
+            raise traceback_utils.filtered(error)
+
+    def _call_model(self, inputs, training, mask, inference):
         if mask is not None:
             raise ValueError("densekit models do not support masks.")
         batch_shape = getattr(inputs, "shape", None)  # one array (or DataFrame), or nested lists of numbers

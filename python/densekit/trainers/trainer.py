@@ -491,14 +491,19 @@ class Trainer(RunningMetrics):
         core = self._core
         return core.predict_ready(x, batch_size) if cached[1] and core is not None else None
 
-    @traceback_utils.filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        # A ready array with nothing to report goes straight to C++; it is tested first, as a
-        # single-row predict spends microseconds here (and an array is never a stream).
-        if verbose == 0 and callbacks is None and steps is None and config.steps_cap is None:
-            out = self._predict_ready(x, 32 if batch_size is None else _positive_int("batch_size", batch_size))
-            if out is not None:
-                return out
+        try:  # (errors filtered here: a wrapper's call would cost a one-row predict a sixth of its time)
+            # A ready array with nothing to report goes straight to C++; it is tested first, as a
+            # single-row predict spends microseconds here (and an array is never a stream).
+            if verbose == 0 and callbacks is None and steps is None and config.steps_cap is None:
+                out = self._predict_ready(x, 32 if batch_size is None else _positive_int("batch_size", batch_size))
+                if out is not None:
+                    return out
+            return self._predict_loop(x, batch_size, verbose, steps, callbacks)
+        except Exception as error:
+            raise traceback_utils.filtered(error)
+
+    def _predict_loop(self, x, batch_size, verbose, steps, callbacks):
         if data_streams.is_stream(x):
             return self._predict_stream(x, batch_size, verbose, steps, callbacks)
         batch_size = _optional_positive_int("batch_size", batch_size)
@@ -539,11 +544,14 @@ class Trainer(RunningMetrics):
             raise ValueError(f"The {type(x).__name__} passed as `x` produced no batch to predict.")
         return self._structured_outputs([np.concatenate(column) for column in zip(*parts)])
 
-    @traceback_utils.filter_traceback
     def predict_on_batch(self, x):
-        out = self._predict_ready(x, None)
-        if out is not None:
-            return out
+        try:  # (filtered here, as in predict)
+            out = self._predict_ready(x, None)
+            return out if out is not None else self._predict_one_batch(x)
+        except Exception as error:
+            raise traceback_utils.filtered(error)
+
+    def _predict_one_batch(self, x):
         xs = data_adapter.input_arrays(self, x)
         if not any(len(a) for a in xs):  # an empty batch: empty outputs, as Keras gives (predict refuses one)
             graph = self._graph
