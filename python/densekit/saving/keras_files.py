@@ -1,11 +1,14 @@
 """Keras files in, through densekit's native format: what a Keras file holds is translated into
-a native model file in memory (docs/format.md) and built by the C++ loader, which checks every
-shape and dtype and builds the whole model or nothing. So a Keras file loads exactly as a
-densekit file would, and a refused one never leaves a partly loaded model behind.
+a native model file (docs/format.md) in a temporary folder and built by the C++ loader, which
+checks every shape and dtype and builds the whole model or nothing. So a Keras file loads
+exactly as a densekit file would, and a refused one never leaves a partly loaded model behind.
 
 The native file's own metadata (the model config as densekit writes it, the format version)
-comes from the C++ writer: a model is first built from the Keras config with fresh weights,
-written to bytes, and its tensors then replaced by the file's.
+comes from the C++ writer: a model is first built from the Keras config with fresh weights and
+written, and its tensors are then replaced by the file's. Every shape is checked against that
+template before a value is read; the values are then read one tensor at a time as the native
+file is written (native_bytes.write_file), so the file's values are never all in memory at once
+beside the loader's.
 """
 
 import json
@@ -55,8 +58,8 @@ def _fill_layer_weights(template, keras_weights, source, skip=None):
                 reasons.append(reason)
                 layer_out[name] = template[name]
             else:
-                # (Normalization's int64 count is F32 natively)
-                layer_out[name] = np.asarray(array.read(), dtype=np.float32)
+                # read as the native file is written (Normalization's int64 count is F32 natively)
+                layer_out[name] = native_bytes.Lazy(array, np.float32)
         if reasons and skip == "layer":
             skipped.append(f"layer '{layer}': {reasons[0]}")
             layer_out = {name: template[name] for name in names}
@@ -111,10 +114,11 @@ def _with_source(source, build):
         raise type(error)(f"{source}: {error}") from error
 
 
-def native_bytes_from_keras(keras_file, compile=True):
-    """The native model file (bytes) holding the model of a read Keras file. The template is
-    built compiled when the file's compile config is wanted, so an unknown loss, metric or
-    optimizer is refused here with the config reader's own message."""
+def write_native(keras_file, folder, compile=True):
+    """Writes the native model file holding the model of a read (open) Keras file into
+    ``folder`` and returns its path. The template is built compiled when the file's compile
+    config is wanted, so an unknown loss, metric or optimizer is refused here with the config
+    reader's own message. The file's values are read one tensor at a time as they are written."""
     source = keras_file.source
     compile_config = keras_file.compile_config if compile else None
     serialized = dict(keras_file.serialized)
@@ -123,7 +127,9 @@ def native_bytes_from_keras(keras_file, compile=True):
         serialized["compile_config"] = compile_config
     template_core = _with_source(
         source, lambda: _core.model_from_config_json(json.dumps(serialized), compile_config is not None))
-    metadata, template = native_bytes.unpack(_core.save_model_to_bytes(template_core))
+    template_path, path = os.path.join(folder, "template.dk"), os.path.join(folder, "model.dk")
+    _core.save_model(template_core, template_path)
+    metadata, template = native_bytes.unpack(native_bytes.mapped(template_path))
     tensors, _ = _fill_layer_weights(template, keras_file.layer_weights, source)
     if compile_config is not None and keras_file.optimizer_vars:
         paths = keras_layout.trainable_paths(template_core, serialized)
@@ -136,14 +142,17 @@ def native_bytes_from_keras(keras_file, compile=True):
             written = json.loads(metadata["compile_config"])
             written["optimizer"]["config"]["learning_rate"] = learning_rate
             metadata["compile_config"] = json.dumps(written)
-    return native_bytes.pack(metadata, tensors)
+    native_bytes.write_file(path, metadata, tensors)
+    return path
 
 
 def load_model(path, compile=True):
-    """The C++ model of a Keras ``.keras`` archive or legacy ``.h5`` model file."""
-    with keras_reader.read_model_file(path) as keras_file:
-        data = native_bytes_from_keras(keras_file, compile)
-    return _with_source(keras_file.source, lambda: _core.load_model_from_bytes(data, compile))
+    """The C++ model of a Keras ``.keras`` archive or legacy ``.h5`` model file, through a native
+    file on disk: the C++ loader then holds the values once, beside the model it fills."""
+    with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
+        with keras_reader.read_model_file(path) as keras_file:
+            native_path = write_native(keras_file, folder, compile)
+        return _with_source(keras_file.source, lambda: _core.load_model(native_path, compile))
 
 
 def load_weights(model, path, skip_mismatch=False):
@@ -188,10 +197,9 @@ def _load_weights_file(core, weights_file, own, serialized, source, skip_mismatc
         # load_model of the same file pairs them.
         serialized = weights_file.flat_model
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
-        native_path = os.path.join(folder, "weights.dk")
-        _core.save_weights(core, native_path)  # the model's own weights file: its layout and optimizer state
-        with open(native_path, "rb") as f:
-            metadata, template = native_bytes.unpack(f.read())
+        own_path, native_path = os.path.join(folder, "own.dk"), os.path.join(folder, "weights.dk")
+        _core.save_weights(core, own_path)  # the model's own weights file: its layout and optimizer state
+        metadata, template = native_bytes.unpack(native_bytes.mapped(own_path))
         if weights_file.positional:
             order = [name for name, _ in keras_layout.config_layers(serialized)]
             keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), order, source)
@@ -217,7 +225,6 @@ def _load_weights_file(core, weights_file, own, serialized, source, skip_mismatc
                 skipped.append("the optimizer's state (its slots have the shapes of the skipped weights)")
             optimizer_tensors = state or optimizer_tensors
         tensors.update(optimizer_tensors)
-        with open(native_path, "wb") as f:
-            f.write(native_bytes.pack(metadata, tensors))
+        native_bytes.write_file(native_path, metadata, tensors)
         _with_source(source, lambda: _core.load_weights(core, native_path))
     return learning_rate, skipped

@@ -18,6 +18,7 @@ import json
 import numpy as np
 
 from densekit import _core
+from densekit.saving import native_bytes
 from densekit.saving.keras_layout import KerasFileError
 
 
@@ -110,8 +111,9 @@ def to_native(class_name, config, trainable_paths, keras_vars, weight_shapes, so
             tensors[name] = np.asarray(array, dtype=np.int64).reshape(())
         elif name == NADAM_PRODUCT:  # a float32 variable in Keras, a float64 scalar in densekit
             tensors[name] = np.float64(array.reshape(()))
-        else:
-            tensors[name] = np.asarray(array, dtype=np.float32)
+        else:  # a slot: read as the native file is written
+            tensors[name] = native_bytes.Lazy(array, np.float32) if hasattr(array, "read") else np.asarray(
+                array, dtype=np.float32)
     if class_name == "Nadam":
         tensors.setdefault(NADAM_PRODUCT, np.float64(1.0))
     return tensors, learning_rate
@@ -135,8 +137,10 @@ def _read_checked(value, expected, what):
         raise KerasFileError(f"{what} has shape {shape} in the file; it is one number.")
     if expected != () and shape != expected:
         raise SlotShapeError(f"{what} has shape {shape} in the file; its weight has {expected} in the model.")
-    # a keras_reader.StoredArray, or tf.keras 2.x's learning rate, which keras2_optimizer_state
-    # takes from the optimizer's config
+    # a keras_reader.StoredArray (a slot's is read later, as it is written), or tf.keras 2.x's
+    # learning rate, which keras2_optimizer_state takes from the optimizer's config
+    if expected != () and hasattr(value, "read"):
+        return value
     return np.asarray(value.read() if hasattr(value, "read") else value)
 
 

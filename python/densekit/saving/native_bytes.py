@@ -7,6 +7,7 @@ Only bytes are moved here; no model math.
 """
 
 import json
+import mmap
 import struct
 import zlib
 
@@ -15,6 +16,14 @@ import numpy as np
 _NOT_LAYER_TENSORS = ("optimizer/", "rng/", "probe/")
 _DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "U64": np.uint64}
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
+
+
+def mapped(path):
+    """A native file densekit wrote (in a folder of its own), mapped read-only for unpack(): its
+    pages are read only where a tensor is used, so a file whose tensors are replaced costs next
+    to no memory."""
+    with open(path, "rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def unpack(data):
@@ -34,26 +43,56 @@ def unpack(data):
     return metadata, tensors
 
 
-def pack(metadata, tensors):
-    """Native-format bytes of ``metadata`` (strings) and ``tensors`` (name -> array of F32, F64,
-    I64 or U64), with the checksum the loader verifies. No probe and no generator state: both are
-    optional, and a probe can only be made by running the model (the C++ writer adds one when
-    the loaded model is saved). The bytes are joined once from the arrays' own memory."""
-    header, arrays, offset, crc = {}, [], 0, 0
-    for name, array in tensors.items():
-        array = np.asarray(array)
-        # little-endian and C-ordered (np.require keeps a scalar 0-d, where ascontiguousarray makes it 1-d)
-        array = np.require(array.astype(array.dtype.newbyteorder("<"), copy=False), requirements="C")
-        raw = memoryview(array.reshape(-1)).cast("B")
-        header[name] = {"dtype": _NAMES[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + raw.nbytes]}
-        arrays.append(raw)
-        crc = zlib.crc32(raw, crc)
-        offset += raw.nbytes
-    header["__metadata__"] = {**metadata, "checksum": f"crc32:{crc:08x}"}
+class Lazy:
+    """A tensor read only when it is written: a Keras file's dataset (anything with ``read()``)
+    converted to ``dtype``, with the shape it declared and was checked for. The native file is
+    then written one tensor at a time, never holding the file's values all at once."""
+
+    def __init__(self, stored, dtype, shape=None):
+        self.stored, self.dtype = stored, np.dtype(dtype)
+        self.shape = tuple(stored.shape if shape is None else shape)
+
+    def read(self):
+        return np.asarray(self.stored.read(), dtype=self.dtype).reshape(self.shape)
+
+
+def _raw(array):
+    """The bytes of an array as the file holds them: little-endian and C-ordered (np.require
+    keeps a scalar 0-d, where ascontiguousarray makes it 1-d)."""
+    array = np.asarray(array)
+    array = np.require(array.astype(array.dtype.newbyteorder("<"), copy=False), requirements="C")
+    return memoryview(array.reshape(-1)).cast("B")
+
+
+def write_file(path, metadata, tensors):
+    """Writes the native file of ``metadata`` (strings) and ``tensors`` (name -> array of F32,
+    F64, I64 or U64, or Lazy), with the checksum the loader verifies. No probe and no generator
+    state: both are optional, and a probe can only be made by running the model (the C++ writer
+    adds one when the loaded model is saved). Each tensor is read, written and let go in turn;
+    the checksum, which the header holds, is written into its place once the data is."""
+    header, offset = {}, 0
+    for name, tensor in tensors.items():
+        dtype = np.dtype(tensor.dtype).newbyteorder("=")
+        nbytes = int(np.prod(tensor.shape, dtype=np.int64)) * dtype.itemsize
+        header[name] = {"dtype": _NAMES[dtype], "shape": [int(d) for d in tensor.shape],
+                        "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
+    placeholder = "crc32:" + "0" * 8  # (the last value of the header, the metadata being its last entry)
+    header["__metadata__"] = {**{k: v for k, v in metadata.items() if k != "checksum"}, "checksum": placeholder}
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
-    return b"".join([struct.pack("<Q", len(text)), text, *arrays])
+    crc = 0
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        for name, tensor in tensors.items():
+            raw = _raw(tensor.read() if isinstance(tensor, Lazy) else tensor)
+            if raw.nbytes != header[name]["data_offsets"][1] - header[name]["data_offsets"][0]:
+                raise ValueError(f"tensor '{name}' holds {raw.nbytes} bytes, not the {tensor.shape} it declared.")
+            crc = zlib.crc32(raw, crc)
+            f.write(raw)
+            del raw
+        f.seek(8 + text.rindex(placeholder.encode()))
+        f.write(f"crc32:{crc:08x}".encode())
 
 
 def layer_tensors(tensors):
