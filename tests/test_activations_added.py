@@ -177,7 +177,7 @@ def test_bad_input_is_refused_clearly():
         keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="glu")])
     with pytest.raises(ValueError, match="divisible by 2"):
         keras.Sequential([keras.Input((3,)), keras.layers.Activation("glu")])
-    with pytest.raises(ValueError, match="needs an axis"):
+    with pytest.raises(ValueError, match="needs one axis"):
         activations.sparsemax(np.ones((2, 3), dtype=np.float32), axis=None)
     with pytest.raises(ValueError, match="divisible by 2"):  # one value a sample: nothing to halve
         activations.glu(keras.ops.sum(keras.Input((4,)), axis=-1))

@@ -504,3 +504,11 @@ def test_a_chain_with_an_inner_output_keeps_the_three_columns():
     text = _summary_text(model)
     assert "Connected to" not in text
     assert _row_cells(text)[1:] == [("a (Dense)", "(None, 3)", "15"), ("b (Dense)", "(None, 2)", "8")]
+
+
+def test_two_inputs_in_separate_branches_get_the_connected_to_column():
+    # Their outputs sit at one depth: Keras's test finds two nodes there.
+    a, b = keras.Input((3,), name="a"), keras.Input((4,), name="b")
+    model = keras.Model([a, b], [keras.layers.Dense(2, name="c")(a), keras.layers.Dense(5, name="d")(b)])
+    text = _summary_text(model)
+    assert "Connected to" in text and "a[0][0]" in text and "b[0][0]" in text

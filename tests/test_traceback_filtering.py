@@ -57,3 +57,19 @@ def test_disabling_the_filter_shows_every_frame():
     finally:
         keras.config.enable_traceback_filtering()
     assert keras.config.is_traceback_filtering_enabled()
+
+
+def test_an_error_in_the_users_generator_is_shown_alone():
+    # The C++ loop relays the feeder's error as a ValueError; the user's error is raised while
+    # that is handled, but "during handling of the above exception" would show densekit's frames.
+    def batches():
+        yield np.ones((2, 3)), np.ones((2, 1))
+        raise ZeroDivisionError("the user's generator failed")
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(ZeroDivisionError) as caught:
+        model.fit(batches(), steps_per_epoch=3, shuffle=False, verbose=0)
+    printed = "".join(traceback.format_exception(caught.value))
+    assert "During handling" not in printed and own_frames(caught.value) == []
+    assert "in batches" in printed

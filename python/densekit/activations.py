@@ -39,22 +39,32 @@ def _apply(spec, x):
 
 def _along_axis(spec, x, axis, name, whole=False):
     """``spec``, an activation computed along the last axis (softmax, glu, ...), along ``axis``.
-    An array's axis is moved last and back (so any axis works); ``whole``: axis=None takes every
-    element at once, as Keras's backends reshape softmax and log_softmax for it. A symbolic
-    tensor is computed sample by sample, so only along its last axis."""
+    An array's axis is moved last and back (so any axis works); ``whole``: softmax and
+    log_softmax also take several axes (a tuple) or every axis (None) at once, as Keras's
+    backends reshape for them. A symbolic tensor is computed sample by sample, so only along its
+    last axis."""
     if hasattr(x, "_keras_history"):
         if axis is None or isinstance(axis, bool) or axis not in (-1, len(x.shape) - 1):
             raise ValueError(f"densekit's {name} of a symbolic tensor works along its last axis, within each sample "
                              f"(axis=-1). Received: axis={axis}")
         return _record_symbolic(spec, x)
-    if axis is None and not whole:
-        raise ValueError(f"{name} needs an axis (an integer). Received: axis=None")
+    several = axis is None or isinstance(axis, (tuple, list))
+    if several and not whole:
+        raise ValueError(f"{name} needs one axis (an integer). Received: axis={axis}")
     a = np.asarray(x, dtype=np.float32)
     if a.ndim == 0:
         return spec(a)
-    if axis is None:
-        return spec(a.reshape(1, -1)).reshape(a.shape)
-    return np.moveaxis(spec(np.ascontiguousarray(np.moveaxis(a, axis, -1))), -1, axis)
+    if not several:
+        return np.moveaxis(spec(np.ascontiguousarray(np.moveaxis(a, axis, -1))), -1, axis)
+    axes = tuple(range(a.ndim)) if axis is None else tuple(axis)
+    for ax in axes:
+        if isinstance(ax, bool) or not isinstance(ax, (int, np.integer)) or not -a.ndim <= ax < a.ndim:
+            raise ValueError(f"{name}: axis {ax!r} is not an axis of an array of rank {a.ndim}. Received: axis={axis}")
+    axes = tuple(sorted({int(ax) % a.ndim for ax in axes}))
+    last = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.ascontiguousarray(np.moveaxis(a, axes, last))  # the axes taken together, as one last axis
+    out = spec(moved.reshape(-1, int(np.prod(moved.shape[a.ndim - len(axes):]))))
+    return np.moveaxis(out.reshape(moved.shape), last, axes)
 
 
 def _function(name):

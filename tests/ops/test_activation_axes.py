@@ -29,13 +29,22 @@ def test_softmax_and_log_softmax_along_any_axis_match_a_float64_reference(axis):
         assert float(keras.ops.softmax(X, axis=None).sum()) == pytest.approx(1.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("axes", [(1, 2), (0, 2), (2, 0), [-1, 0]])
+def test_softmax_over_several_axes_at_once(axes):
+    expected = softmax64(X, tuple(axes))
+    np.testing.assert_allclose(keras.ops.softmax(X, axis=axes), expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(keras.ops.log_softmax(X, axis=axes), np.log(expected), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="axis 3 is not an axis of an array of rank 3"):
+        keras.ops.softmax(X, axis=(0, 3))
+
+
 def test_glu_and_sparsemax_along_the_first_axis_are_those_of_the_transpose():
     x = X[0].T.copy()  # (3, 2)
     np.testing.assert_array_equal(keras.ops.sparsemax(x, axis=0), keras.ops.sparsemax(x.T).T)
     y = np.arange(8, dtype="float32").reshape(4, 2) - 3.0
     np.testing.assert_array_equal(keras.ops.glu(y, axis=0), keras.ops.glu(y.T).T)
     assert keras.ops.glu(y, axis=0).shape == (2, 2)
-    with pytest.raises(ValueError, match="glu needs an axis"):
+    with pytest.raises(ValueError, match="glu needs one axis"):
         keras.ops.glu(y, axis=None)
 
 

@@ -191,6 +191,8 @@ EAGER = {
                                np.array([6.0], np.float16)),
     "divide int32 float32": (lambda: ops.divide(np.array([3], np.int32), np.array([2.0], np.float32)),
                              np.array([1.5], np.float32)),
+    "add complex64 float32": (lambda: ops.add(np.array([1 + 2j], np.complex64), np.array([1.0], np.float32)),
+                              np.array([2 + 2j], np.complex64)),
     "maximum bool float32": (lambda: ops.maximum(np.array([True, False]), np.array([0.5, 0.5], np.float32)),
                              np.array([1.0, 0.5], np.float32)),
     "top_k": (lambda: ops.top_k(np.array([[1.0, 3.0, 3.0, 2.0]]), 2)[1], np.array([[1, 2]], np.int32)),

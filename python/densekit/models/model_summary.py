@@ -59,10 +59,11 @@ def graph_rows(model):
     call_index = {id(t): (op, k) for op, op_calls in calls.items() for k, (_, outs) in enumerate(op_calls)
                   for t in outs}
     # Keras's "sequential-like" test on this view: each op called once on at most one tensor,
-    # no tensor feeding two ops (one node per depth).
+    # no tensor feeding two ops, one input (one node per depth; several inputs always put two
+    # nodes at one depth, their branches ending in outputs or meeting in a merge).
     consumed = [id(t) for op_calls in calls.values() for inputs, _ in op_calls for t in inputs]
     chain = (all(len(op_calls) == 1 and len(op_calls[0][0]) <= 1 for op_calls in calls.values())
-             and len(consumed) == len(set(consumed)))
+             and len(consumed) == len(set(consumed)) and len(net.inputs) == 1)
     rows = []
     for op in ops:
         outputs = calls[op][-1][1]

@@ -139,7 +139,8 @@ def _eager_operands(op, x1, x2):
         a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
     elif len(arrays) == 1 and arrays[0].dtype.kind == "b" and (weak1 or weak2):
         a1, a2 = [a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in (a1, a2)]  # booleans and an int: int32
-    elif len(arrays) == 2 and (a1.dtype.kind == "f") != (a2.dtype.kind == "f"):
+    elif len(arrays) == 2 and {a1.dtype.kind, a2.dtype.kind} & {"b", "i", "u"} and "f" in (a1.dtype.kind,
+                                                                                             a2.dtype.kind):
         dtype = a1.dtype if a1.dtype.kind == "f" else a2.dtype
         a1, a2 = a1.astype(dtype, copy=False), a2.astype(dtype, copy=False)
     return a1, a2

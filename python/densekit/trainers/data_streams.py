@@ -221,6 +221,9 @@ class Feeder:
         self.stream.close()
         self._thread.join()
         if self.error is not None and (raised is None or isinstance(raised, ValueError)):
+            # The loop's ValueError only relayed it: the user's error is shown alone, not "during
+            # handling of" densekit's relay (its cause, if it has one, is still shown).
+            self.error.__suppress_context__ = True
             raise self.error.with_traceback(self.error.__traceback__)
 
 

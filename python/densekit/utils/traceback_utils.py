@@ -41,10 +41,20 @@ def _without_own_frames(tb):
     return kept
 
 
+def _own(tb):
+    return all(frame.f_code.co_filename.startswith(_PACKAGE) for frame, _ in traceback.walk_tb(tb))
+
+
 def filtered(error):
     """``error`` with densekit's frames taken out of its traceback, when filtering is on: for
-    `raise filtered(error)` in an except clause. The error keeps its cause and context."""
-    return error.with_traceback(_without_own_frames(error.__traceback__)) if _filtering else error
+    `raise filtered(error)` in an except clause. The error keeps its cause, and its context
+    unless that arose inside densekit alone (then "during handling of the above exception"
+    would show only densekit's frames)."""
+    if not _filtering:
+        return error
+    if error.__cause__ is None and error.__context__ is not None and _own(error.__context__.__traceback__):
+        error.__suppress_context__ = True
+    return error.with_traceback(_without_own_frames(error.__traceback__))
 
 
 def filter_traceback(fn):
