@@ -346,3 +346,45 @@ def test_labels_mixing_strings_and_numbers_are_refused(three_classes, first):
     mixed[0] = first
     with pytest.raises(ValueError, match=r"all strings or all numbers\)\. Got \['int', 'str'\]"):
         SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, mixed)
+
+
+def test_a_regressor_whose_model_outputs_one_value_a_sample_predicts_them():
+    # keras/src/wrappers/utils.py: TargetReshaper gives back outputs of rank 1 as they are.
+    def squeezed(X, y):
+        inputs = keras.Input((X.shape[1],))
+        model = keras.Model(inputs, keras.ops.squeeze(keras.layers.Dense(1)(inputs), axis=-1))
+        model.compile("sgd", "mse")
+        return model
+
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    reg = SKLearnRegressor(squeezed, fit_kwargs=FIT).fit(x, x.sum(axis=1))
+    assert reg.predict(x).shape == (20,)
+
+
+@pytest.mark.parametrize("loss,activation", [("categorical_crossentropy", "sigmoid"),
+                                             ("binary_crossentropy", "softmax")])
+def test_one_unit_for_two_classes_needs_a_sigmoid_and_a_binary_loss(loss, activation):
+    # Keras's wrapper refuses every one-unit model (it trains on one-hot targets); densekit takes
+    # one sigmoid unit with a binary loss, and refuses the forms that would learn nothing.
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    clf = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT,
+                            model_kwargs={"out_units": 1, "loss": loss, "activation": activation})
+    with pytest.raises(ValueError, match="one output unit for two classes trains on 0/1 targets"):
+        clf.fit(x, x[:, 0] > 0)
+    fine = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT,
+                             model_kwargs={"out_units": 1, "loss": "binary_crossentropy", "activation": "sigmoid"})
+    assert fine.fit(x, x[:, 0] > 0).predict_proba(x).shape == (20, 2)
+
+
+def test_class_weight_keyed_by_the_labels_weighs_those_classes(three_classes):
+    x, labels = three_classes  # labels "cat", "dog", "emu"
+    by_label = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(
+        x, labels, class_weight={"cat": 5.0, "dog": 1.0, "emu": 0.5})
+    by_index = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(
+        x, labels, class_weight={0: 5.0, 1: 1.0, 2: 0.5})
+    unweighted = SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, labels)
+    np.testing.assert_array_equal(by_label.predict_proba(x), by_index.predict_proba(x))
+    assert not np.array_equal(by_label.predict_proba(x), unweighted.predict_proba(x))
+    with pytest.raises(ValueError, match=r"class_weight's keys must be the labels of classes_ .*\['ant'\]"):
+        SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, labels, class_weight={"cat": 1.0,
+                                                                                                   "ant": 2.0})

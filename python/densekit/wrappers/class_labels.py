@@ -76,9 +76,16 @@ def one_hot(indices, n_classes):
     return np.eye(n_classes, dtype=np.float32)[indices]
 
 
-def training_targets(indices, n_classes, units, loss_name, wrapper):
+# Losses that compare whole rows of class probabilities: of one column they are constant (a
+# categorical cross-entropy of one unit is 0 whatever the model says), so nothing trains.
+_ROW_LOSSES = {"categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "kl_divergence"}
+
+
+def training_targets(indices, n_classes, units, loss_name, wrapper, activation=None):
     """What the model trains on, for a model with ``units`` output units compiled with the loss
-    ``loss_name``; a clear error when the model cannot fit ``n_classes`` classes."""
+    ``loss_name`` and ending in ``activation``; a clear error when the model cannot fit
+    ``n_classes`` classes (Keras's wrapper, which always trains on one-hot targets, refuses
+    every one-unit model with its shape mismatch)."""
     if loss_name == "sparse_categorical_crossentropy":
         if units != n_classes:
             raise ValueError(f"{wrapper}: the model's last layer has {units} units but y has {n_classes} classes; "
@@ -87,6 +94,12 @@ def training_targets(indices, n_classes, units, loss_name, wrapper):
     if units == n_classes:
         return one_hot(indices, n_classes)
     if units == 1 and n_classes == 2:
+        if loss_name in _ROW_LOSSES or activation == "softmax":
+            raise ValueError(f"{wrapper}: one output unit for two classes trains on 0/1 targets, with a sigmoid and a "
+                             f"binary loss (binary_crossentropy); this model has activation {activation!r} and loss "
+                             f"{loss_name!r}, with which it would learn nothing (a softmax of one unit is always 1, "
+                             "a categorical loss of one column is constant). Use 1 sigmoid unit with "
+                             "binary_crossentropy, or 2 softmax units with categorical_crossentropy.")
         return indices.astype(np.float32).reshape(-1, 1)
     advice = f"{n_classes} units (softmax)" + (", or 1 sigmoid unit" if n_classes == 2 else "")
     raise ValueError(f"{wrapper}: the model's last layer has {units} units but y has {n_classes} classes; the model "

@@ -72,3 +72,14 @@ def _one_output(model):
     if isinstance(model, models.Sequential):
         return True
     return model.built and not isinstance(model.output_shape, list)
+
+
+def output_activation(model):
+    """The name of the activation a one-output model ends in ("softmax", "sigmoid", ...), or None
+    when it cannot tell (a subclassed model, an activation of the user's)."""
+    try:
+        layer = model.outputs[0]._keras_history.operation
+        activation = layer.get_config().get("activation") if layer is not None else None
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    return activation if isinstance(activation, str) else None

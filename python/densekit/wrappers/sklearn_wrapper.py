@@ -111,6 +111,8 @@ class SKLBase(BaseEstimator):
             fit_kwargs = self._fit_kwargs(kwargs)
             if fit_kwargs.get("validation_data") is not None:
                 fit_kwargs["validation_data"] = self._validation_data(fit_kwargs["validation_data"], model, learned)
+            if fit_kwargs.get("class_weight") is not None:
+                fit_kwargs["class_weight"] = self._class_weight(fit_kwargs["class_weight"], learned)
             history = model.fit(X, self._targets_for(model, targets, learned), **fit_kwargs)
         except BaseException:
             for name in _FEATURE_ATTRIBUTES:
@@ -146,6 +148,17 @@ class SKLBase(BaseEstimator):
         transformer's y is what the model trains on)."""
         return data
 
+    def _class_weight(self, class_weight, learned):
+        """``class_weight`` as model.fit reads it (keyed by class index): here as given."""
+        return class_weight
+
+
+def _is_label(key, classes):
+    try:
+        return bool(np.any(classes == np.asarray(key, dtype=classes.dtype)))
+    except (TypeError, ValueError):  # a key that is not of the labels' kind
+        return False
+
 
 class SKLearnClassifier(ClassifierMixin, SKLBase):
     """A scikit-learn classifier around a densekit model (Keras's ``keras.wrappers.SKLearnClassifier``).
@@ -169,7 +182,8 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 
     def _trained_on(self, model, indices, classes):
         units = model_building.output_units(model, self._name)
-        return class_labels.training_targets(indices, len(classes), units, model_building.loss_name(model), self._name)
+        return class_labels.training_targets(indices, len(classes), units, model_building.loss_name(model), self._name,
+                                             model_building.output_activation(model))
 
     def _validation_data(self, data, model, learned):
         """validation_data's labels encoded as y's are: Keras's fit would compare the raw labels
@@ -181,6 +195,24 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         x_val, y_val, *sample_weight = data
         indices = class_labels.class_indices(y_val, learned["classes_"], "validation_data")
         return (x_val, self._trained_on(model, indices, learned["classes_"]), *sample_weight)
+
+    def _class_weight(self, class_weight, learned):
+        """class_weight keyed by the labels, as scikit-learn's estimators take it, keyed by their
+        indices in classes_ for model.fit (it was silently ignored for labels other than 0..k-1).
+        Keys that are all indices (0..k-1) but not all labels go as given, as Keras's wrapper
+        passes them; a mix is refused."""
+        if not isinstance(class_weight, dict):
+            return class_weight
+        classes = learned["classes_"]
+        as_labels = {key: class_labels.class_indices(np.asarray([key]), classes, "class_weight")[0]
+                     for key in class_weight if _is_label(key, classes)}
+        if len(as_labels) == len(class_weight):
+            return {int(as_labels[key]): weight for key, weight in class_weight.items()}
+        if all(isinstance(key, (int, np.integer)) and 0 <= key < len(classes) for key in class_weight):
+            return class_weight
+        unknown = [key for key in class_weight if key not in as_labels]
+        raise ValueError(f"{self._name}: class_weight's keys must be the labels of classes_ ({list(classes)}); "
+                         f"received {unknown!r}, which are not.")
 
     def predict(self, X):
         """The predicted class labels, shape (n,)."""
@@ -226,7 +258,7 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
     def predict(self, X):
         """Predictions, shape (n,) when y was 1-D, else (n, outputs)."""
         outputs = self._outputs(X)
-        return outputs[:, 0] if self._y_ndim == 1 and outputs.shape[1] == 1 else outputs
+        return outputs[:, 0] if self._y_ndim == 1 and outputs.ndim == 2 and outputs.shape[1] == 1 else outputs
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {**super()._more_tags(), "poor_score": True}
