@@ -35,6 +35,19 @@ void init_io(py::module_& m) {
     }
     return py::bytes(bytes);
   });
+  // The same bytes as a uint8 array over the C++ string itself: a model's file read where it
+  // lies (the Keras writer's), not copied into a Python bytes object beside it.
+  m.def("save_model_to_buffer", [](const std::shared_ptr<Model>& model) {
+    auto bytes = std::make_unique<std::string>();
+    {
+      GilRelease release;
+      *bytes = save_model_to_bytes(*model);
+    }
+    const auto size = static_cast<py::ssize_t>(bytes->size());
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes->data());
+    py::capsule owner(bytes.release(), [](void* p) { delete static_cast<std::string*>(p); });
+    return py::array_t<uint8_t>({size}, {py::ssize_t(1)}, data, owner);
+  });
   m.def("load_model_from_bytes", [](const py::bytes& bytes, bool compile) {
     std::string data = bytes;
     GilRelease release;

@@ -241,14 +241,14 @@ def test_a_failed_write_leaves_the_previous_file(monkeypatch, tmp_path):
     path = tmp_path / "m.keras"
     model.save(path)
     good = path.read_bytes()
-    original = zipfile.ZipFile.writestr
+    original = zipfile.ZipFile.write
 
-    def fail_on_weights(self, name, data, *args, **kwargs):
-        if name == "model.weights.h5":
+    def fail_on_weights(self, filename, arcname=None, *args, **kwargs):  # (the weights member, added from disk)
+        if arcname == "model.weights.h5":
             raise OSError("disk full (simulated)")
-        return original(self, name, data, *args, **kwargs)
+        return original(self, filename, arcname, *args, **kwargs)
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", fail_on_weights)
+    monkeypatch.setattr(zipfile.ZipFile, "write", fail_on_weights)
     with pytest.raises(OSError, match="simulated"):
         model.save(path)
     assert path.read_bytes() == good and sorted(os.listdir(tmp_path)) == ["m.keras"]

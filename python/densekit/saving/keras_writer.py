@@ -10,11 +10,12 @@ beside the target and renamed over it, so a failure never leaves a partial file 
 """
 
 import datetime
-import io
 import itertools
 import json
 import os
+import shutil
 import stat
+import tempfile
 import zipfile
 
 import numpy as np
@@ -37,15 +38,18 @@ def _integer_weights(core):
     return out
 
 
-def _weights_h5(model, serialized):
-    """The bytes of Keras 3's weights file for ``model``: layer variables under their attribute
-    paths, the optimizer's variables (when compiled) under ``optimizer/vars``."""
+def _write_weights_h5(model, serialized, folder):
+    """Writes Keras 3's weights file for ``model`` into ``folder`` and returns its path: layer
+    variables under their attribute paths, the optimizer's variables (when compiled) under
+    ``optimizer/vars``. The values are read from the native file's bytes where the C++ writer
+    left them and go straight to disk, so the file is in memory once (it was three times: the
+    bytes, their copy for Python, the HDF5 file built in memory)."""
     h5py = keras_layout.import_h5py()
     core = model._core
-    _, tensors = native_bytes.unpack(_core.save_model_to_bytes(core))
+    target = os.path.join(folder, "model.weights.h5")
+    _, tensors = native_bytes.unpack(_core.save_model_to_buffer(core))
     integers = _integer_weights(core)
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as h5file:
+    with h5py.File(target, "w") as h5file:
         paths = keras_layout.weight_paths(serialized["class_name"], keras_layout.config_layers(serialized))
         by_layer = native_bytes.layer_tensors(tensors)
         for layer_name, path in paths:
@@ -65,7 +69,7 @@ def _weights_h5(model, serialized):
             group.attrs["name"] = optimizer["config"].get("name", "optimizer")
             for index, value in enumerate(values):
                 group.create_dataset(str(index), data=value)
-    return buffer.getvalue()
+    return target
 
 
 def serialized_for_keras(model):
@@ -141,18 +145,25 @@ def save_archive(model, path):
     metadata = {"keras_version": KERAS_LAYOUT_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "densekit_version": _core.__version__}
-    weights = _weights_h5(model, serialized)
+    with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
+        weights = _write_weights_h5(model, serialized, folder)
 
-    def write(f):
-        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr("metadata.json", json.dumps(metadata))
-            archive.writestr("config.json", json.dumps(serialized))
-            archive.writestr("model.weights.h5", weights)
+        def write(f):
+            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
+                archive.writestr("metadata.json", json.dumps(metadata))
+                archive.writestr("config.json", json.dumps(serialized))
+                archive.write(weights, "model.weights.h5")
 
-    _write_atomically(path, write)
+        _write_atomically(path, write)
 
 
 def save_weights(model, path):
     """Writes ``model``'s weights (and optimizer state) in Keras 3's ``.weights.h5`` layout."""
-    weights = _weights_h5(model, serialized_for_keras(model))
-    _write_atomically(path, lambda f: f.write(weights))
+    with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
+        weights = _write_weights_h5(model, serialized_for_keras(model), folder)
+
+        def write(f):
+            with open(weights, "rb") as source:
+                shutil.copyfileobj(source, f, 1 << 20)
+
+        _write_atomically(path, write)

@@ -30,10 +30,11 @@ def unpack(data):
     """(metadata, {name: array}) of native-format bytes written by densekit itself (the C++
     writer, so only its own layout needs reading: tensors in header order). The arrays are
     read-only views of ``data``: a copy of each would hold the file twice."""
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
+    view = memoryview(data).cast("B")  # (bytes, a mapped file or a uint8 array alike)
+    (length,) = struct.unpack("<Q", view[:8])
+    header = json.loads(bytes(view[8:8 + length]))
     metadata = header.pop("__metadata__")
-    region = memoryview(data)[8 + length:]
+    region = view[8 + length:]
     tensors = {}
     for name, entry in header.items():
         begin, end = entry["data_offsets"]
