@@ -3,8 +3,10 @@
 from densekit import _core
 
 
-def clear_session():
-    """Resets the global name counters (``dense``, ``dense_1``, ... start over)."""
+def clear_session(free_memory=True):
+    """Resets the global name counters (``dense``, ``dense_1``, ... start over). ``free_memory``
+    is Keras's (it also collects garbage there); densekit's models free their memory when they
+    are no longer referenced, so it changes nothing here."""
     _core.reset_names()
 
 

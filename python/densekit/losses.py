@@ -241,12 +241,13 @@ class LossFunctionWrapper(Loss):
         return cls(**with_function(config))
 
 
-def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional=(), **defaults):
+def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional=(), after_reduction=(),
+                **defaults):
     """A built-in loss class; ``fixed``: its arguments densekit takes at Keras's default only
-    (and writes in its config, as Keras does); ``positional``: the arguments Keras's signature
-    lists before ``reduction``, in its order."""
+    (and writes in its config, as Keras does); ``positional`` and ``after_reduction``: the
+    arguments Keras's signature lists before and after ``reduction``, in its order."""
     fixed = fixed or {}
-    order = (*positional, "reduction", "name", "dtype")
+    order = (*positional, "reduction", *after_reduction, "name", "dtype")
 
     def __init__(self, *args, **kwargs):
         kwargs = by_position(class_name, order, args, kwargs)
@@ -300,7 +301,7 @@ CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", "categorical_cr
 SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
                                             "sparse_categorical_crossentropy", "Cross-entropy of integer labels.",
                                             fixed={"ignore_class": None}, positional=("from_logits", "ignore_class"),
-                                            from_logits=False)
+                                            after_reduction=("axis",), from_logits=False)
 BinaryFocalCrossentropy = _loss_class(
     "BinaryFocalCrossentropy", "binary_focal_crossentropy", "binary_focal_crossentropy",
     "Binary cross-entropy times (1 − p_t)^gamma (Lin et al., 2018); alpha weighs the classes with "

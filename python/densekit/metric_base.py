@@ -5,6 +5,7 @@ guides write one (keras/src/metrics/metric.py)."""
 import numpy as np
 
 from densekit import _core
+from densekit.backend import standardize_dtype
 from densekit.utils import naming
 from densekit.utils.pickling import ConfigPickling
 
@@ -32,13 +33,13 @@ class Metric(ConfigPickling):
     _wraps_a_function = False  # MeanMetricWrapper: its config is the function's and its arguments
     dtype = "float32"  # Keras's metric.dtype: densekit's metrics keep and compute float32
 
-    def __init__(self, name=None, dtype=None, **params):
+    def __init__(self, dtype=None, name=None, **params):  # (Keras's order: keras/src/metrics/metric.py)
         if self._core_name is None:  # the user's own stateful metric
             if params:
                 raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
                                 f"{sorted(params)}")
             self.name = name or naming.auto_name(type(self).__name__)
-            self.dtype = dtype or "float32"
+            self.dtype = standardize_dtype(dtype) if dtype is not None else "float32"
             self._params, self._core, self._variables = {}, None, []
             return
         if _overrides_state(type(self)):

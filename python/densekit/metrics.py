@@ -45,8 +45,18 @@ SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", "sparse_c
                                           "y == argmax(p)")
 TopKCategoricalAccuracy = _metric_class("TopKCategoricalAccuracy", "top_k_categorical_accuracy",
                                         "argmax(y) among the k largest p", positional=("k", "name", "dtype"), k=5)
-SparseTopKCategoricalAccuracy = _metric_class("SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy",
-                                              "y among the k largest p", positional=("k", "name", "dtype"), k=5)
+_SparseTopK = _metric_class("SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy",
+                            "y among the k largest p", positional=("k", "name", "dtype"), k=5)
+
+
+class SparseTopKCategoricalAccuracy(_SparseTopK):
+    """y among the k largest p (a score for every class: Keras's from_sorted_ids=False)."""
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+        if from_sorted_ids:
+            raise NotImplementedError("densekit's SparseTopKCategoricalAccuracy takes a score for every class "
+                                      "(from_sorted_ids=False), not sorted class ids.")
+        super().__init__(k, name, dtype)
 MeanAbsoluteError = _metric_class("MeanAbsoluteError", "mean_absolute_error", "mean |y - p|")
 MeanSquaredError = _metric_class("MeanSquaredError", "mean_squared_error", "mean (y - p)²")
 MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", "mean_absolute_percentage_error",

@@ -38,8 +38,8 @@ def _input_dtype(dtype):
 class InputLayer(Layer):
     """Declares the per-sample shape (and type) a model receives."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
-                 optional=False, name=None, ragged=False, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -59,6 +59,8 @@ class InputLayer(Layer):
                              f"Received: shape={batch_shape[1:]}")
         if sparse:
             raise ValueError("densekit does not support sparse inputs.")
+        if ragged:
+            raise ValueError("densekit does not support ragged inputs: give every sample the same shape.")
         self.batch_shape = batch_shape
         self.sparse = False
         self.optional = optional
@@ -89,11 +91,11 @@ class InputLayer(Layer):
                          "output (densekit.Input(shape) returns it) as the first tensor instead.")
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None, tensor=None,
           optional=False):
     """A symbolic input tensor (its InputLayer is the first layer of the model)."""
     if shape is not None and not np.iterable(shape):
         raise ValueError(f"Cannot convert '{shape}' to a shape.")
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
-                       name=name, optional=optional)
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
+                       batch_shape=batch_shape, name=name, optional=optional)
     return layer.output

@@ -19,9 +19,11 @@ def _axis_argument(axis):
 
 
 class LayerNormalization(Layer):
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
+        # Keras's deprecated argument, by keyword only (keras/src/layers/normalization/layer_normalization.py)
+        rms_scaling = kwargs.pop("rms_scaling", False)
         super().__init__(**kwargs)
         self.axis = _axis_argument(axis)
         if rms_scaling:

@@ -149,9 +149,15 @@ class Model(Trainer, WeightsMixin):
         for layer in self.layers:
             layer.trainable = value
 
-    def build(self, input_shape):
+    def build(self, input_shape=None):
         """Builds the weights for inputs of ``input_shape`` (batch dimension first; a list or dict
-        of shapes for several inputs)."""
+        of shapes for several inputs). Without a shape, as Keras's: nothing to do for a built
+        model or a Sequential (which builds at its first call)."""
+        if input_shape is None:
+            if self.built or self._sequential:
+                return
+            raise ValueError(f"Model '{self.name}' cannot be built without `input_shape`: pass the shape of its "
+                             "inputs, batch dimension first (for instance (None, 784)).")
         if self._has_own_build():  # reached by super().build() from the subclass's own build
             self._own_build_done = True
         if self._core is not None and self._network is not None and not self._traced:
@@ -384,7 +390,7 @@ class Model(Trainer, WeightsMixin):
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Saves the weights (and the optimizer state, once built) in densekit's format."""
-        saving.save_weights(self, filepath, overwrite=overwrite)
+        saving.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Loads weights saved by save_weights or save (densekit's or Keras's files).

@@ -6,7 +6,8 @@ these either work across the batch or have no recorded C++ form yet (docs/ops.md
 import numpy as np
 
 from densekit.backend import floatx
-from densekit.ops.numpy import _as_float, _eager_only, _t, int32_positions
+from densekit.ops.eager_dtypes import _as_float, _t
+from densekit.ops.numpy import _eager_only, int32_positions
 from densekit.ops.symbolic import is_symbolic, unsupported
 
 _NOT_RECORDED = "densekit computes it on arrays only (no recorded form in a model's graph yet)."
@@ -128,6 +129,7 @@ def _float_result(numpy_fn):
         x = _t(x)
         out = np.asarray(numpy_fn(_as_float(x), *args, **kwargs))
         return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+    fn._array_args = getattr(numpy_fn, "_array_args", None)
     return fn
 
 
@@ -178,6 +180,54 @@ def _bincount(x, weights=None, minlength=0, sparse=False):
         np.zeros((0, length), np.int64)
 
 
+def _keepdims(numpy_fn, result=lambda out: out):
+    """NumPy's reduction with Keras's signature ``(x, axis=None, keepdims=False)``: NumPy's third
+    position is ``out`` or ``dtype``, so Keras's positional keepdims would land there."""
+    def fn(x, axis=None, keepdims=False):
+        return result(numpy_fn(x, axis=axis, keepdims=keepdims))
+    fn._array_args = 1
+    return fn
+
+
+def _at_q(numpy_fn):
+    """quantile / percentile with Keras's signature ``(x, q, axis=None, method="linear", keepdims=False)``."""
+    def fn(x, q, axis=None, method="linear", keepdims=False):
+        return numpy_fn(x, q, axis=axis, method=method, keepdims=keepdims)
+    fn._array_args = 2
+    return fn
+
+
+def _unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None, size=None,
+            fill_value=None):
+    """NumPy's unique (always sorted, NaNs kept apart) with Keras's signature; ``size`` cuts or pads
+    the unique values (with ``fill_value``, default 0) and their first indices (with 1) and
+    counts (with 0) along the axis to that length, as Keras's NumPy backend does."""
+    out = np.unique(x, return_index=return_index, return_inverse=return_inverse, return_counts=return_counts,
+                    axis=axis, equal_nan=False)
+    out = list(out) if (return_index or return_inverse or return_counts) else [out]
+    if size is not None:
+        values, dim = out[0], 0 if axis is None else axis % np.ndim(x)
+        have = values.shape[dim]
+        for k, kind in [(0, "values"), *([(1, "index")] if return_index else []),
+                        *([(len(out) - 1, "counts")] if return_counts else [])]:
+            along = dim if kind == "values" else 0
+            if have > size:
+                out[k] = np.take(out[k], np.arange(size), axis=along)
+            elif have < size:
+                pad = [(0, 0)] * out[k].ndim
+                pad[along] = (0, size - have)
+                fill = {"values": 0 if fill_value is None else fill_value, "index": 1, "counts": 0}[kind]
+                out[k] = np.pad(out[k], pad, constant_values=fill)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _take_along_axis(x, indices, axis=None):
+    return np.take_along_axis(x, indices, axis=axis)
+
+
+_unique._array_args = 1
+_take_along_axis._array_args = 2
+
 _ACROSS = ("densekit computes it on arrays only: in a model it would work across the batch or has no recorded form "
            "yet.")
 
@@ -186,14 +236,17 @@ _FUNCTIONS = {
     "cumsum": _cumulative(np.cumsum), "cumprod": _cumulative(np.cumprod), "diff": np.diff,
     # sorting and selecting
     "sort": np.sort, "argsort": _argsort, "top_k": _top_k, "in_top_k": _in_top_k,
-    "searchsorted": np.searchsorted, "digitize": np.digitize, "bincount": _bincount, "unique": np.unique,
-    "nonzero": np.nonzero, "take_along_axis": np.take_along_axis,
+    "searchsorted": np.searchsorted, "digitize": np.digitize, "bincount": _bincount, "unique": _unique,
+    "nonzero": np.nonzero, "take_along_axis": _take_along_axis,
     # statistics
-    "median": _float_result(np.median), "quantile": _float_result(np.quantile),
-    "percentile": _float_result(np.percentile), "average": _average, "ptp": np.ptp,
-    "nanmax": np.nanmax, "nanmin": np.nanmin, "nanmean": np.nanmean, "nansum": np.nansum, "nanprod": np.nanprod,
-    "nanstd": np.nanstd, "nanvar": np.nanvar, "nanmedian": np.nanmedian, "nanargmax": lambda *a, **k: int32_positions(np.nanargmax(*a, **k)),
-    "nanargmin": lambda *a, **k: int32_positions(np.nanargmin(*a, **k)), "nancumsum": np.nancumsum, "nancumprod": np.nancumprod,
+    "median": _float_result(_keepdims(np.median)), "quantile": _float_result(_at_q(np.quantile)),
+    "percentile": _float_result(_at_q(np.percentile)), "average": _average, "ptp": _keepdims(np.ptp),
+    "nanmax": _keepdims(np.nanmax), "nanmin": _keepdims(np.nanmin), "nanmean": _keepdims(np.nanmean),
+    "nansum": _keepdims(np.nansum), "nanprod": _keepdims(np.nanprod), "nanstd": _keepdims(np.nanstd),
+    "nanvar": _keepdims(np.nanvar), "nanmedian": _keepdims(np.nanmedian),
+    "nanquantile": _at_q(np.nanquantile), "nanpercentile": _at_q(np.nanpercentile),
+    "nanargmax": _keepdims(np.nanargmax, int32_positions), "nanargmin": _keepdims(np.nanargmin, int32_positions),
+    "nancumsum": np.nancumsum, "nancumprod": np.nancumprod,
     "isclose": np.isclose, "allclose": np.allclose, "corrcoef": np.corrcoef,
     # matrices and products
     "tril": np.tril, "triu": np.triu, "diag": np.diag, "diagonal": np.diagonal, "trace": np.trace,

@@ -10,7 +10,8 @@ import numpy as np
 
 from densekit.layers.operation_layers import ElementwiseOp
 from densekit.layers.rescaling import Rescaling
-from densekit.ops.numpy import _eager_operands, _t, _two_operand, _unary
+from densekit.ops.eager_dtypes import _eager_operands, _t
+from densekit.ops.numpy import _two_operand, _unary
 from densekit.ops.symbolic import check_constant, is_symbolic, unsupported
 
 

@@ -14,37 +14,13 @@ from densekit.layers.operation_layers import (BinaryOp, ElementwiseOp, IndexMapO
                                               reduce_whole)
 from densekit.layers.rescaling import Rescaling
 from densekit.layers.reshape import Reshape
+from densekit.ops.eager_dtypes import _as_float, _eager_operands, _t, convert_to_tensor  # noqa: F401  (ops' names)
 from densekit.ops.symbolic import check_constant, check_same_rank, is_symbolic, sample_axis, unsupported
 
 
-_INT32 = np.iinfo(np.int32)
-
-
-def convert_to_tensor(x, dtype=None):
-    """An array (float32 for Python floats, as Keras's floatx; int32 for Python ints that fit in
-    it, as Keras's); a symbolic tensor as it is."""
-    if is_symbolic(x):
-        return x
-    if dtype is not None:
-        return np.asarray(x, dtype=np.dtype(dtype))
-    array = np.asarray(x)
-    if not isinstance(x, np.ndarray) and array.dtype == np.float64:
-        array = array.astype(np.float32)
-    elif (not isinstance(x, (np.ndarray, np.generic)) and array.dtype == np.int64
-          and (array.size == 0 or _INT32.min <= array.min() and array.max() <= _INT32.max)):
-        array = array.astype(np.int32)
-    return array
-
-
-_t = convert_to_tensor
 
 
 # --- element-wise functions ---------------------------------------------------------------------
-
-def _as_float(x):
-    """Integers and booleans as float32, as Keras's float-valued functions take them."""
-    return x.astype(np.float32) if x.dtype.kind in "biu" else x
-
 
 def _unary(op, numpy_fn, float_result=False):
     def fn(x):
@@ -113,43 +89,6 @@ def _drawn(value, other):
     the symbolic tensor it meets; anything else as it is."""
     draw = getattr(value, "_draw_like", None)
     return draw(other) if draw is not None and is_symbolic(other) else value
-
-
-def _is_python_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _eager_operands(op, x1, x2):
-    """The arrays of a binary op, with Keras's dtype rules: a Python number is weak (it takes the
-    other array's dtype, and a float next to integers makes them float32), dividing integers
-    gives float32, and an integer or boolean array beside a float one takes the float's dtype
-    (keras/src/backend/common/dtypes.py's result_type: int32 and float32 make float32, where
-    NumPy makes float64)."""
-    weak1, weak2 = _is_python_number(x1), _is_python_number(x2)
-    if weak1 and weak2 and (isinstance(x1, float) or isinstance(x2, float)):
-        return np.float32(x1), np.float32(x2)  # two Python numbers, one a float: float32, as Keras's
-    a1, a2 = (x1 if weak1 and not weak2 else _t(x1)), (x2 if weak2 and not weak1 else _t(x2))
-    arrays = [a for a in (a1, a2) if isinstance(a, np.ndarray)]
-    float_number = any(isinstance(x, float) for x, weak in ((x1, weak1), (x2, weak2)) if weak)
-    if (op == "divide" or float_number) and all(a.dtype.kind in "biu" for a in arrays):
-        a1, a2 = [_as_float(a) if isinstance(a, np.ndarray) else a for a in (a1, a2)]
-    elif len(arrays) == 1 and arrays[0].dtype.kind in "iu":
-        if op == "power" and weak2 and x2 < 0:  # wrapped, -1 would be 255 for uint8: numpy's message, as for signed
-            raise ValueError("Integers to negative integer powers are not allowed.")
-        a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
-    elif len(arrays) == 1 and arrays[0].dtype.kind == "b" and (weak1 or weak2):
-        a1, a2 = [a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in (a1, a2)]  # booleans and an int: int32
-    elif len(arrays) == 2 and {a1.dtype.kind, a2.dtype.kind} & {"b", "i", "u"} and "f" in (a1.dtype.kind,
-                                                                                             a2.dtype.kind):
-        dtype = a1.dtype if a1.dtype.kind == "f" else a2.dtype
-        a1, a2 = a1.astype(dtype, copy=False), a2.astype(dtype, copy=False)
-    return a1, a2
-
-
-def _wrapped(number, dtype):
-    """A Python int in an integer array's dtype, wrapped modulo its range as Keras (TensorFlow)
-    converts it: numpy 2 refuses an int out of the dtype's range."""
-    return np.array(number % 2**64, dtype=np.uint64).astype(dtype)
 
 
 def _binary(op, numpy_fn):
@@ -223,11 +162,16 @@ def _leading_by_position(args, kwargs):
 
 
 def _eager_only(name, numpy_fn, why):
+    # A function written with Keras's signature says how many of its leading arguments are
+    # arrays (``_array_args``); its others (axis, keepdims, method) stay as given.
+    arrays = getattr(numpy_fn, "_array_args", None)
+
     def fn(*args, **kwargs):
         if is_symbolic(*args, *kwargs.values()):
             raise unsupported(name, why)
         args, kwargs = _leading_by_position(args, kwargs)
-        return numpy_fn(*[_t(a) for a in args], **kwargs)
+        count = len(args) if arrays is None else arrays
+        return numpy_fn(*[_t(a) for a in args[:count]], *args[count:], **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"NumPy's ``{name}`` on arrays ({why})"
@@ -363,7 +307,16 @@ def _extremum(op, numpy_fn):
 
 max = amax = _extremum("max", np.max)  # noqa: A001
 min = amin = _extremum("min", np.min)  # noqa: A001
-prod = _reduction("prod", np.prod)
+_prod = _reduction("prod", np.prod)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """The product over ``axis``; ``dtype`` (Keras's) casts an array first."""
+    if dtype is not None and not is_symbolic(x):
+        return _prod(np.asarray(_t(x), dtype=np.dtype(dtype)), axis=axis, keepdims=keepdims)
+    if dtype is not None and dtype != "float32":
+        raise unsupported("prod", f"a symbolic tensor's product is float32 (received dtype={dtype!r}).")
+    return _prod(x, axis=axis, keepdims=keepdims)
 var = _reduction("var", np.var)
 std = _reduction("std", np.std)
 logsumexp = _reduction("logsumexp", _logsumexp)
@@ -586,9 +539,9 @@ def cast(x, dtype):
     return np.asarray(x).astype(np.dtype(dtype))
 
 
-def stop_gradient(x):
-    """``x``, with no gradient flowing back through it."""
-    return ElementwiseOp("stop_gradient")(x) if is_symbolic(x) else _t(x)
+def stop_gradient(variable):
+    """``variable``, with no gradient flowing back through it (Keras's argument name)."""
+    return ElementwiseOp("stop_gradient")(variable) if is_symbolic(variable) else _t(variable)
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (

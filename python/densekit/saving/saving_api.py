@@ -108,9 +108,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         return wrap_core_model(_core.load_model(path, compile))
 
 
-def save_weights(model, filepath, overwrite=True, warn=True, native=False):
+def save_weights(model, filepath, overwrite=True, max_shard_size=None, *, warn=True, native=False):
     """Writes the weights (and the optimizer state): Keras's layout for a ``.weights.h5`` path,
     densekit's format otherwise (or always, with ``native=True``)."""
+    if max_shard_size is not None:  # Keras then writes a .weights.json index and shards
+        raise ValueError("densekit writes the weights as one file: `max_shard_size` is not supported. Received: "
+                         f"max_shard_size={max_shard_size!r}")
     path = _path(filepath)
     if path.endswith(".keras") and not native:  # Keras refuses it too: the name promises a whole model
         raise ValueError("The filename must end in `.weights.h5` for Keras's weights file (or another suffix for "
