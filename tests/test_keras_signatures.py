@@ -65,7 +65,7 @@ def test_kerass_other_arguments_are_taken():
     keras.Sequential([layers.Dense(2)]).build()  # a Sequential builds at its first call
     assert keras.metrics.SparseTopKCategoricalAccuracy(3, from_sorted_ids=False).get_config()["k"] == 3
     assert keras.losses.SparseCategoricalCrossentropy(False, None, "sum", -1).name == "sparse_categorical_crossentropy"
-    assert float(ops.prod(np.array([2, 3]), dtype="float32")) == 6.0
+    assert ops.prod(np.array([2, 3]), dtype="float32").dtype == np.float32
     np.testing.assert_array_equal(ops.stop_gradient(variable=np.ones(2)), np.ones(2))
     with pytest.raises(ValueError, match="ragged inputs"):
         keras.Input((3,), ragged=True)
@@ -73,3 +73,28 @@ def test_kerass_other_arguments_are_taken():
         model.save_weights("unused.weights.h5", max_shard_size="10GB")
     with pytest.raises(ValueError, match="sparse=True"):
         ops.convert_to_tensor([1.0], sparse=True)
+
+
+def test_metric_dtype_takes_a_policy_as_kerass_does():
+    class Mine(keras.metrics.Metric):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.0
+
+    assert Mine("mixed_float16").dtype == "float16" and Mine(keras.config.DTypePolicy()).dtype == "float32"
+    with pytest.raises(ValueError, match="Invalid dtype: not_a_dtype"):
+        Mine("not_a_dtype")
+
+
+def test_eager_results_take_kerass_dtypes():
+    c = np.array([1 + 2j], np.complex64)
+    for other in (np.array([1], np.int32), np.array([1], np.int64), np.array([1.0], np.float64)):
+        assert ops.add(c, other).dtype == np.complex64 and ops.divide(other, c).dtype == np.complex64
+    assert ops.add(np.ones(2, np.float16), np.ones(2, np.int64)).dtype == np.float16
+    assert ops.prod(np.array([1, 2, 3]), dtype="int8").dtype == np.int8
+    assert ops.prod(np.array([True, False]), dtype="bool").dtype == np.bool_
+    for fn in (lambda a: ops.nanquantile(a, 0.5), lambda a: ops.nanpercentile(a, 50), ops.nanmean, ops.nanmedian):
+        assert fn(np.array([1, 2, 4], np.int32)).dtype == np.float32
+        assert fn(np.array([1.0, np.nan, 4.0], np.float32)).dtype == np.float32

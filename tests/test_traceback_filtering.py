@@ -73,3 +73,23 @@ def test_an_error_in_the_users_generator_is_shown_alone():
     printed = "".join(traceback.format_exception(caught.value))
     assert "During handling" not in printed and own_frames(caught.value) == []
     assert "in batches" in printed
+
+
+def test_a_generators_own_context_is_kept_and_every_feeder_thread_ends():
+    import threading
+
+    def batches():
+        yield np.ones((2, 3)), np.ones((2, 1))
+        try:
+            {}["missing"]
+        except KeyError:
+            raise RuntimeError("the user's generator failed handling a KeyError")
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    for _ in range(2):
+        with pytest.raises(RuntimeError) as caught:
+            model.fit(batches(), steps_per_epoch=3, epochs=2, shuffle=False, verbose=0,
+                      validation_data=batches(), validation_steps=1)
+        assert isinstance(caught.value.__context__, KeyError) and not caught.value.__suppress_context__
+    assert [t for t in threading.enumerate() if t.name == "densekit-feeder"] == []

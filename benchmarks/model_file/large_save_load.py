@@ -35,8 +35,15 @@ def main():
     parser.add_argument("--vocabulary", type=int, default=250_000)
     parser.add_argument("folder", nargs="?")
     args = parser.parse_args()
-    folder = args.folder or tempfile.mkdtemp(prefix="densekit-files-")
-    model = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(args.vocabulary, 64),
+    if args.folder:
+        run(args.folder, args.vocabulary)
+    else:  # (its files are removed afterwards: three of the large model's take 2 GB)
+        with tempfile.TemporaryDirectory(prefix="densekit-files-") as folder:
+            run(folder, args.vocabulary)
+
+
+def run(folder, vocabulary):
+    model = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(vocabulary, 64),
                               keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
     model.compile("adam", "mse")
     model.train_on_batch(np.zeros((2, 4), "int32"), np.zeros((2, 1), "float32"))

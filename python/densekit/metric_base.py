@@ -21,6 +21,18 @@ def _overrides_state(cls):
     return False
 
 
+def _metric_dtype(dtype):
+    """A metric's dtype as Keras takes it: a dtype, or a dtype policy (its name, such as
+    "mixed_float16", or an object) whose compute dtype it is; float32 by default."""
+    if dtype is None:
+        return "float32"
+    if hasattr(dtype, "compute_dtype"):
+        return dtype.compute_dtype
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        dtype = dtype[len("mixed_"):]
+    return standardize_dtype(dtype)
+
+
 class Metric(ConfigPickling):
     """A streaming metric: ``update_state``, ``result``, ``reset_state``.
 
@@ -39,7 +51,7 @@ class Metric(ConfigPickling):
                 raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
                                 f"{sorted(params)}")
             self.name = name or naming.auto_name(type(self).__name__)
-            self.dtype = standardize_dtype(dtype) if dtype is not None else "float32"
+            self.dtype = _metric_dtype(dtype)
             self._params, self._core, self._variables = {}, None, []
             return
         if _overrides_state(type(self)):

@@ -388,3 +388,14 @@ def test_class_weight_keyed_by_the_labels_weighs_those_classes(three_classes):
     with pytest.raises(ValueError, match=r"class_weight's keys must be the labels of classes_ .*\['ant'\]"):
         SKLearnClassifier(model_functions.classifier, fit_kwargs=FIT).fit(x, labels, class_weight={"cat": 1.0,
                                                                                                    "ant": 2.0})
+
+
+def test_one_unit_followed_by_a_softmax_layer_is_refused_too():
+    def softmax_layer(X, y):
+        model = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(1), keras.layers.Softmax()])
+        model.compile("adam", "binary_crossentropy")
+        return model
+
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="activation 'softmax'"):
+        SKLearnClassifier(softmax_layer, fit_kwargs=FIT).fit(x, x[:, 0] > 0)

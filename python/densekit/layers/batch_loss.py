@@ -64,7 +64,13 @@ class BatchLoss:
 
     @staticmethod
     def _number(value):
-        return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+        """``value`` as a float, when it is a number; a TypeError naming the mistake when it is a
+        tensor (``x - ops.mean(x)`` centres each sample on a mean over the whole batch)."""
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return float(value)
+        if hasattr(value, "_keras_history") or hasattr(value, "__array__"):
+            raise TypeError(HELP)
+        return None
 
     def __mul__(self, other):
         factor = self._number(other)
@@ -94,10 +100,10 @@ class BatchLoss:
         return (-self) + other
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(_HELP)
+        raise TypeError(HELP)
 
     def _refuse(self, *args):
-        raise TypeError(_HELP)
+        raise TypeError(HELP)
 
     # Dividing by a batch total (ops.size of a traced batch, say) is no longer a sum of terms.
     __bool__ = __float__ = __lt__ = __le__ = __gt__ = __ge__ = __rtruediv__ = __pow__ = __rpow__ = _refuse
@@ -106,7 +112,7 @@ class BatchLoss:
         return f"<BatchLoss of {len(self.terms)} term(s) over the batch>"
 
 
-_HELP = ("A value reduced over the batch (ops.mean or ops.sum with no axis, or ops.size, on a symbolic tensor whose "
+HELP = ("A value reduced over the batch (ops.mean or ops.sum with no axis, or ops.size, on a symbolic tensor whose "
          "batch size is unknown) can only be passed to add_loss (or scaled by numbers before): a layer computes each "
          "sample on its own, and densekit does not divide by such a value. Reduce over the sample axes (axis=-1) to "
          "keep a tensor, or divide by a number.")

@@ -8,6 +8,7 @@ one (models/functional.py), and so do subclassed models, traced into one (models
 import collections
 
 from densekit import _core
+from densekit.layers import batch_loss
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.node import keeping_mode
@@ -31,6 +32,8 @@ def flatten_structure(value, what):
     if not flat:
         raise ValueError(f"`{what}` is empty: a model needs at least one input and one output.")
     for x in flat:
+        if isinstance(x, batch_loss.BatchLoss):  # ops.sum(x) with no axis: one value for the whole batch
+            raise ValueError(f"A model's `{what}` cannot be a value reduced over the whole batch. {batch_loss.HELP}")
         if not isinstance(x, KerasTensor):
             raise ValueError(f"All `{what}` values must be KerasTensors (from densekit.Input() and layer calls). "
                              f"Received: {what}={value!r} including invalid value {x!r} of type {type(x)}")

@@ -44,9 +44,7 @@ def _is_python_number(x):
 def _eager_operands(op, x1, x2):
     """The arrays of a binary op, with Keras's dtype rules: a Python number is weak (it takes the
     other array's dtype, and a float next to integers makes them float32), dividing integers
-    gives float32, and an integer or boolean array beside a float one takes the float's dtype
-    (keras/src/backend/common/dtypes.py's result_type: int32 and float32 make float32, where
-    NumPy makes float64)."""
+    gives float32, and of two arrays the one of the higher kind decides (_joined)."""
     weak1, weak2 = _is_python_number(x1), _is_python_number(x2)
     if weak1 and weak2 and (isinstance(x1, float) or isinstance(x2, float)):
         return np.float32(x1), np.float32(x2)  # two Python numbers, one a float: float32, as Keras's
@@ -61,11 +59,23 @@ def _eager_operands(op, x1, x2):
         a1, a2 = [_wrapped(a, arrays[0].dtype) if isinstance(a, int) else a for a in (a1, a2)]
     elif len(arrays) == 1 and arrays[0].dtype.kind == "b" and (weak1 or weak2):
         a1, a2 = [a.astype(np.int32) if isinstance(a, np.ndarray) else a for a in (a1, a2)]  # booleans and an int: int32
-    elif len(arrays) == 2 and {a1.dtype.kind, a2.dtype.kind} & {"b", "i", "u"} and "f" in (a1.dtype.kind,
-                                                                                             a2.dtype.kind):
-        dtype = a1.dtype if a1.dtype.kind == "f" else a2.dtype
-        a1, a2 = a1.astype(dtype, copy=False), a2.astype(dtype, copy=False)
+    elif len(arrays) == 2:
+        a1, a2 = _joined(a1, a2)
     return a1, a2
+
+
+# Keras's lattice: booleans < integers < floats < complex. An array of a higher kind decides the
+# dtype whatever the other's size (int64 with float16 is float16, float64 with complex64 is
+# complex64); within a kind NumPy's promotion holds.
+_LATTICE = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _joined(a1, a2):
+    k1, k2 = _LATTICE.get(a1.dtype.kind), _LATTICE.get(a2.dtype.kind)
+    if k1 is None or k2 is None or k1 == k2 or min(k1, k2) == 0 and max(k1, k2) == 1:
+        return a1, a2  # one kind (or booleans with integers): NumPy's own promotion
+    dtype = a1.dtype if k1 > k2 else a2.dtype
+    return a1.astype(dtype, copy=False), a2.astype(dtype, copy=False)
 
 
 def _wrapped(number, dtype):

@@ -312,8 +312,9 @@ _prod = _reduction("prod", np.prod)
 
 def prod(x, axis=None, keepdims=False, dtype=None):
     """The product over ``axis``; ``dtype`` (Keras's) casts an array first."""
-    if dtype is not None and not is_symbolic(x):
-        return _prod(np.asarray(_t(x), dtype=np.dtype(dtype)), axis=axis, keepdims=keepdims)
+    if dtype is not None and not is_symbolic(x):  # computed and returned in that dtype, as Keras's
+        return np.asarray(np.prod(np.asarray(_t(x), dtype=np.dtype(dtype)), axis=axis, keepdims=keepdims,
+                                  dtype=np.dtype(dtype)))[()]
     if dtype is not None and dtype != "float32":
         raise unsupported("prod", f"a symbolic tensor's product is float32 (received dtype={dtype!r}).")
     return _prod(x, axis=axis, keepdims=keepdims)

@@ -5,7 +5,8 @@ exactly as a densekit file would, and a refused one never leaves a partly loaded
 
 The native file's own metadata (the model config as densekit writes it, the format version)
 comes from the C++ writer: a model is first built from the Keras config with fresh weights and
-written, and its tensors are then replaced by the file's. Every shape is checked against that
+written (read back only where the Keras file does not replace its tensors), and its tensors are
+then replaced by the file's. Every shape is checked against that
 template before a value is read; the values are then read one tensor at a time as the native
 file is written (native_bytes.write_file), so the file's values are never all in memory at once
 beside the loader's.
@@ -129,7 +130,7 @@ def write_native(keras_file, folder, compile=True):
         source, lambda: _core.model_from_config_json(json.dumps(serialized), compile_config is not None))
     template_path, path = os.path.join(folder, "template.dk"), os.path.join(folder, "model.dk")
     _core.save_model(template_core, template_path)
-    metadata, template = native_bytes.unpack(native_bytes.mapped(template_path))
+    metadata, template = native_bytes.unpack_file(template_path)
     tensors, _ = _fill_layer_weights(template, keras_file.layer_weights, source)
     if compile_config is not None and keras_file.optimizer_vars:
         paths = keras_layout.trainable_paths(template_core, serialized)
@@ -199,7 +200,7 @@ def _load_weights_file(core, weights_file, own, serialized, source, skip_mismatc
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         own_path, native_path = os.path.join(folder, "own.dk"), os.path.join(folder, "weights.dk")
         _core.save_weights(core, own_path)  # the model's own weights file: its layout and optimizer state
-        metadata, template = native_bytes.unpack(native_bytes.mapped(own_path))
+        metadata, template = native_bytes.unpack_file(own_path)
         if weights_file.positional:
             order = [name for name, _ in keras_layout.config_layers(serialized)]
             keras_weights = _by_position(keras_weights, native_bytes.layer_tensors(template), order, source)

@@ -19,8 +19,9 @@ managers, so the file stays open for that.
 """
 
 import contextlib
-import io
 import json
+import os
+import tempfile
 import warnings
 import zipfile
 import zlib
@@ -109,9 +110,7 @@ def _json(data, what, source):
     return value
 
 
-def _member(archive, name, source, limit=_MAX_MEMBER_BYTES):
-    """A member's bytes, refused when it is (or says it is) larger than ``limit``: a compressed
-    member's size is known only from its header, and a small archive can inflate to gigabytes."""
+def _member_info(archive, name, source, limit):
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -119,11 +118,34 @@ def _member(archive, name, source, limit=_MAX_MEMBER_BYTES):
                              f"{archive.namelist()[:10]}).") from None
     if info.file_size > limit:
         raise _too_large(name, info.file_size, limit, source)
+    return info
+
+
+def _member(archive, name, source, limit=_MAX_MEMBER_BYTES):
+    """A member's bytes, refused when it is (or says it is) larger than ``limit``: a compressed
+    member's size is known only from its header, and a small archive can inflate to gigabytes."""
+    info = _member_info(archive, name, source, limit)
     with archive.open(info) as member:
         data = member.read(limit + 1)  # bounded: the header's size can lie (the CRC-32 is checked at its end)
     if len(data) > limit:
         raise _too_large(name, len(data), limit, source)
     return data
+
+
+def _extracted(archive, name, source, open_files, limit=_MAX_MEMBER_BYTES):
+    """The path of a member copied to a temporary folder (removed with ``open_files``), in blocks
+    and refused past ``limit`` as _member refuses it: h5py then reads the weights from disk, not
+    from a copy of the whole file in memory."""
+    info = _member_info(archive, name, source, limit)
+    folder = open_files.enter_context(tempfile.TemporaryDirectory(prefix="densekit-"))
+    target, copied = os.path.join(folder, os.path.basename(name)), 0
+    with archive.open(info) as member, open(target, "wb") as out:
+        while block := member.read(1 << 20):
+            copied += len(block)
+            if copied > limit:  # (the header's size can lie; the CRC-32 is checked at the member's end)
+                raise _too_large(name, copied, limit, source)
+            out.write(block)
+    return target
 
 
 def _too_large(name, size, limit, source):
@@ -230,9 +252,9 @@ def _read_archive(path, source, open_files):
         other = [n for n in archive.namelist() if n.startswith("model.weights")]
         raise KerasFileError(f"{source} has no model.weights.h5 (it has {other}): densekit reads archives whose "
                              "weights are one HDF5 file, as model.save() writes them by default.")
-    data = _member(archive, "model.weights.h5", source)
+    weights_path = _extracted(archive, "model.weights.h5", source, open_files)
     paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
-    h5file = open_files.enter_context(h5py.File(io.BytesIO(data), "r"))
+    h5file = open_files.enter_context(h5py.File(weights_path, "r"))
     weights, optimizer_vars = read_store_weights(h5file, paths, source)
     # An uncompiled model's can be {}: Keras compiles only from a non-empty one
     # (deserialize_keras_object in keras/src/saving/serialization_lib.py).
@@ -300,7 +322,7 @@ def read_weights_file(path, model_class, layers, optimizer=None):
         with _Reading(source):
             if kind == "zip":
                 with zipfile.ZipFile(path) as archive:
-                    data = io.BytesIO(_member(archive, "model.weights.h5", source))
+                    data = _extracted(archive, "model.weights.h5", source, open_files)
             else:
                 data = path
             h5file = open_files.enter_context(h5py.File(data, "r"))

@@ -7,7 +7,6 @@ Only bytes are moved here; no model math.
 """
 
 import json
-import mmap
 import struct
 import zlib
 
@@ -18,12 +17,29 @@ _DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "U64": np.uint
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 
-def mapped(path):
-    """A native file densekit wrote (in a folder of its own), mapped read-only for unpack(): its
-    pages are read only where a tensor is used, so a file whose tensors are replaced costs next
-    to no memory."""
+class FileTensor:
+    """A tensor of a native file densekit wrote, read from the file only when it is written to
+    another: a template whose tensors a Keras file replaces costs no memory, and holds no open
+    file (a refused load's traceback keeps no descriptor of a deleted file)."""
+
+    def __init__(self, path, offset, dtype, shape):
+        self.path, self.offset, self.dtype, self.shape = path, offset, np.dtype(dtype), tuple(shape)
+
+    def read(self):
+        nbytes = int(np.prod(self.shape, dtype=np.int64)) * self.dtype.itemsize
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            return np.frombuffer(f.read(nbytes), dtype=self.dtype).reshape(self.shape)
+
+
+def unpack_file(path):
+    """(metadata, {name: FileTensor}) of a native file densekit wrote: its header only."""
     with open(path, "rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    metadata = header.pop("__metadata__")
+    return metadata, {name: FileTensor(path, 8 + length + entry["data_offsets"][0], _DTYPES[entry["dtype"]],
+                                       entry["shape"]) for name, entry in header.items()}
 
 
 def unpack(data):
@@ -67,7 +83,7 @@ def _raw(array):
 
 def write_file(path, metadata, tensors):
     """Writes the native file of ``metadata`` (strings) and ``tensors`` (name -> array of F32,
-    F64, I64 or U64, or Lazy), with the checksum the loader verifies. No probe and no generator
+    F64, I64 or U64, or a Lazy or FileTensor), with the checksum the loader verifies. No probe and no generator
     state: both are optional, and a probe can only be made by running the model (the C++ writer
     adds one when the loaded model is saved). Each tensor is read, written and let go in turn;
     the checksum, which the header holds, is written into its place once the data is."""
@@ -86,7 +102,7 @@ def write_file(path, metadata, tensors):
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)) + text)
         for name, tensor in tensors.items():
-            raw = _raw(tensor.read() if isinstance(tensor, Lazy) else tensor)
+            raw = _raw(tensor.read() if hasattr(tensor, "read") else tensor)
             if raw.nbytes != header[name]["data_offsets"][1] - header[name]["data_offsets"][0]:
                 raise ValueError(f"tensor '{name}' holds {raw.nbytes} bytes, not the {tensor.shape} it declared.")
             crc = zlib.crc32(raw, crc)

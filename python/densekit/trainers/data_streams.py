@@ -212,19 +212,32 @@ class Feeder:
             self.error = error
             self.stream.fail(f"{type(error).__name__}: {error}")
 
-    def finish(self, raised=None):
-        """Stops the thread; raises its error (the original exception) if it failed."""
+    def close(self):
+        """Stops the thread; returns its error (the producer's own exception), or None."""
         if self._gate is not None:
             with self._gate:
                 self._closing = True
                 self._gate.notify()
         self.stream.close()
         self._thread.join()
-        if self.error is not None and (raised is None or isinstance(raised, ValueError)):
-            # The loop's ValueError only relayed it: the user's error is shown alone, not "during
-            # handling of" densekit's relay (its cause, if it has one, is still shown).
-            self.error.__suppress_context__ = True
-            raise self.error.with_traceback(self.error.__traceback__)
+        return self.error
+
+
+def run_feeding(feeders, loop):
+    """``loop()`` (the C++ loop reading the feeders' streams), then every feeder closed, whatever
+    happened. When a producer failed, the loop's ValueError only relayed its error: the producer's
+    own exception is raised instead, outside any handler, so it keeps its own context (the
+    user's `except ...: raise` in a generator) and shows no densekit relay."""
+    try:
+        result, raised = loop(), None
+    except BaseException as error:
+        result, raised = None, error
+    produced = [error for error in (feeder.close() for feeder in feeders) if error is not None]
+    if produced and (raised is None or isinstance(raised, ValueError)):
+        raise produced[0].with_traceback(produced[0].__traceback__)
+    if raised is not None:
+        raise raised
+    return result
 
 
 class ArrayBatches(PyDataset):

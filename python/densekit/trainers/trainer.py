@@ -387,17 +387,12 @@ class Trainer(RunningMetrics):
             if validation is not None and validating:
                 feeders.append(data_streams.Feeder(self, validation, len(validating), gated=True).start())
                 passes.validation = feeders[1].open_pass
-            raised = None
-            try:
+            def loop():
                 distribution._bind(self._core, "fit")
                 _core.fit_stream(self._core, feeders[0].stream, feeders[1].stream if len(feeders) > 1 else None,
                                  options, hooks)
-            except BaseException as error:
-                raised = error
-                raise
-            finally:
-                for feeder in feeders:
-                    feeder.finish(raised)  # the producer's own error, if it failed
+
+            data_streams.run_feeding(feeders, loop)
             if (train.exhausted and len(self.history.epoch) < len(epochs_run)) or train.ran_short:
                 traceback_utils.warn(data_adapter.RAN_OUT)
             if validation is not None and validation.empty_passes:
@@ -429,16 +424,13 @@ class Trainer(RunningMetrics):
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
             self.stop_evaluating = False
             feeder = data_streams.Feeder(self, source, 1).start()
-            raised = None
-            try:
+
+            def loop():
                 distribution._bind(self._core, "evaluate")
-                hooks = loop_hooks.test_hooks(self, cbl, self._handle_sigint())
-                logs = _core.evaluate_stream(self._core, feeder.stream, hooks)
-            except BaseException as error:
-                raised = error
-                raise
-            finally:
-                feeder.finish(raised)
+                return _core.evaluate_stream(self._core, feeder.stream,
+                                             loop_hooks.test_hooks(self, cbl, self._handle_sigint()))
+
+            logs = data_streams.run_feeding([feeder], loop)
             return self._format_logs(logs, return_dict)
         xs = data_adapter.input_arrays(self, x)
         ys = data_adapter.target_arrays(self, y)

@@ -79,6 +79,8 @@ def output_activation(model):
     when it cannot tell (a subclassed model, an activation of the user's)."""
     try:
         layer = model.outputs[0]._keras_history.operation
+        if type(layer).__name__ == "Softmax":  # (a layer of its own, with no activation argument)
+            return "softmax"
         activation = layer.get_config().get("activation") if layer is not None else None
     except (AttributeError, IndexError, TypeError, ValueError):
         return None
