@@ -130,3 +130,14 @@ def test_dir_of_utils_lists_the_names_imported_on_first_use():
     assert {"plot_model", "model_to_dot", "serialize_keras_object", "deserialize_keras_object", "to_categorical",
             "PyDataset"} <= set(names)
     assert all(hasattr(keras.utils, name) for name in keras.utils.__all__)
+
+
+def test_kerass_layers_densekit_lacks_say_why():
+    for name, reason in [("Masking", "does not support masks"), ("Conv2D", "without convolutions"),
+                         ("MaxPooling1D", "without convolutions or local pooling"), ("LSTM", "without recurrent"),
+                         ("MultiHeadAttention", "without attention"), ("StringLookup", "lookups and hashing")]:
+        with pytest.raises(AttributeError, match=reason):
+            getattr(keras.layers, name)
+        assert not hasattr(keras.layers, name)
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchLayer'"):
+        keras.layers.NoSuchLayer

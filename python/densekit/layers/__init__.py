@@ -63,3 +63,31 @@ def deserialize(config, custom_objects=None):
         raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
                          f"`keras.layers.Layer`. Received: {config}")
     return layer
+
+
+def __getattr__(name):
+    """Keras's layers densekit does not have: an AttributeError that says why (README, "What
+    densekit does not do") rather than only that the name is missing."""
+    reason = _missing_reason(name)
+    if reason is None:
+        raise AttributeError(f"module 'densekit.layers' has no attribute '{name}'")
+    raise AttributeError(f"densekit.layers has no {name}: {reason} (README, \"What densekit does not do\").")
+
+
+def _missing_reason(name):
+    if name == "Masking":
+        return "densekit does not support masks"
+    if any(part in name for part in ("Conv", "Cropping", "UpSampling", "ZeroPadding")) or (
+            "Pool" in name and not name.startswith("Global")):
+        return "densekit builds dense networks, without convolutions or local pooling"
+    if name in ("RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed", "StackedRNNCells") or \
+            name.endswith("Cell"):
+        return "densekit builds dense networks, without recurrent layers"
+    if "Attention" in name:
+        return "densekit builds dense networks, without attention layers"
+    if name.startswith("Random") or name in (
+            "Resizing", "CenterCrop", "TextVectorization", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing",
+            "Discretization", "MelSpectrogram", "STFTSpectrogram", "AugMix", "CutMix", "MixUp", "RandAugment",
+            "Solarization", "Equalization", "AutoContrast", "Pipeline"):
+        return "densekit has no image, text or audio preprocessing layers, nor lookups and hashing"
+    return None
