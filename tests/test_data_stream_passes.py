@@ -106,3 +106,20 @@ def test_shuffle_takes_kerass_values(shuffle, same_as):
         c = model()
         c.fit(x, y, batch_size=16, epochs=2, shuffle=True, verbose=0)
         assert not same_weights(a, c)
+
+
+def test_a_callbacks_own_value_error_is_not_taken_for_the_generators():
+    # The feeder reads ahead: the generator may fail on a batch the loop never reached, while a
+    # callback raises its own ValueError; that one is the error of the fit.
+    x, y = data()
+
+    def failing():
+        yield from batches(x, y)[:3]
+        raise RuntimeError("the generator failed ahead")
+
+    class Fails(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise ValueError("the callback's own")
+
+    with pytest.raises(ValueError, match="the callback's own"):
+        model().fit(failing(), steps_per_epoch=3, shuffle=False, verbose=0, callbacks=[Fails()])

@@ -84,8 +84,11 @@ def test_metric_dtype_takes_a_policy_as_kerass_does():
             return 0.0
 
     assert Mine("mixed_float16").dtype == "float16" and Mine(keras.config.DTypePolicy()).dtype == "float32"
-    with pytest.raises(ValueError, match="Invalid dtype: not_a_dtype"):
-        Mine("not_a_dtype")
+    assert Mine("int8_from_float32").dtype == "float32"
+    assert Mine({"class_name": "DTypePolicy", "config": {"name": "mixed_bfloat16"}}).dtype == "bfloat16"
+    for wrong in ("not_a_dtype", "mixed_int8"):
+        with pytest.raises(ValueError, match=f"Invalid dtype: {wrong}"):
+            Mine(wrong)
 
 
 def test_eager_results_take_kerass_dtypes():
@@ -98,3 +101,5 @@ def test_eager_results_take_kerass_dtypes():
     for fn in (lambda a: ops.nanquantile(a, 0.5), lambda a: ops.nanpercentile(a, 50), ops.nanmean, ops.nanmedian):
         assert fn(np.array([1, 2, 4], np.int32)).dtype == np.float32
         assert fn(np.array([1.0, np.nan, 4.0], np.float32)).dtype == np.float32
+        assert fn(np.array([1.0, np.nan, 4.0], np.float16)).dtype == np.float16
+    assert ops.nanmean(np.array([1 + 2j, 3 + 4j, np.nan], np.complex64)) == np.complex64(2 + 3j)

@@ -22,14 +22,19 @@ def _overrides_state(cls):
 
 
 def _metric_dtype(dtype):
-    """A metric's dtype as Keras takes it: a dtype, or a dtype policy (its name, such as
-    "mixed_float16", or an object) whose compute dtype it is; float32 by default."""
+    """A metric's dtype as Keras takes it: a dtype, or a dtype policy whose compute dtype it is
+    (an object, its saved config, or its name: "mixed_float16", "int8_from_float32"); float32
+    by default."""
     if dtype is None:
         return "float32"
     if hasattr(dtype, "compute_dtype"):
         return dtype.compute_dtype
-    if isinstance(dtype, str) and dtype.startswith("mixed_"):
-        dtype = dtype[len("mixed_"):]
+    if isinstance(dtype, dict):  # a saved DTypePolicy
+        dtype = (dtype.get("config") or {}).get("name", "float32")
+    if dtype in ("mixed_float16", "mixed_bfloat16"):
+        return dtype[len("mixed_"):]
+    if isinstance(dtype, str) and "_from_" in dtype:  # a quantized policy: computes in the second
+        return standardize_dtype(dtype.split("_from_", 1)[1])
     return standardize_dtype(dtype)
 
 

@@ -124,11 +124,13 @@ def _in_top_k(targets, predictions, k):
 
 
 def _float_result(numpy_fn):
-    """NumPy's statistic, in float32 for float32 or integer inputs (Keras's result_type(x, float))."""
+    """NumPy's statistic in Keras's result_type(x, float): a float input's own dtype (float16
+    stays float16), float32 for integers and booleans, NumPy's for complex (complex64 means,
+    float32 variances)."""
     def fn(x, *args, **kwargs):
         x = _t(x)
         out = np.asarray(numpy_fn(_as_float(x), *args, **kwargs))
-        return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+        return out if x.dtype.kind == "c" else out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
     fn._array_args = getattr(numpy_fn, "_array_args", None)
     return fn
 

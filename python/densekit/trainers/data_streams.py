@@ -167,7 +167,7 @@ class Feeder:
         self.model, self.source, self.with_targets = model, source, with_targets
         capacity = source.data.max_queue_size if source.is_dataset else QUEUE_BATCHES
         self.stream = _core.BatchStream(capacity)
-        self.error = None
+        self.error = self.relay = None  # the producer's exception, and the loop's ValueError text for it
         self._passes = passes
         self._gate = threading.Condition() if gated else None
         self._opened, self._closing = 0, False
@@ -210,31 +210,43 @@ class Feeder:
                     return
         except BaseException as error:  # handed to the training thread, raised there
             self.error = error
-            self.stream.fail(f"{type(error).__name__}: {error}")
+            self.relay = f"{type(error).__name__}: {error}"
+            self.stream.fail(self.relay)
 
-    def close(self):
-        """Stops the thread; returns its error (the producer's own exception), or None."""
+    def stop(self):
+        """Tells the thread to stop (it ends by itself; join() waits for it)."""
         if self._gate is not None:
             with self._gate:
                 self._closing = True
                 self._gate.notify()
         self.stream.close()
+
+    def join(self):
         self._thread.join()
-        return self.error
 
 
 def run_feeding(feeders, loop):
-    """``loop()`` (the C++ loop reading the feeders' streams), then every feeder closed, whatever
-    happened. When a producer failed, the loop's ValueError only relayed its error: the producer's
-    own exception is raised instead, outside any handler, so it keeps its own context (the
-    user's `except ...: raise` in a generator) and shows no densekit relay."""
+    """``loop()`` (the C++ loop reading the feeders' streams), then every feeder stopped and
+    joined, whatever happened (all are told to stop before any is waited for, so a second Ctrl-C
+    during a wait leaves none waiting). When the loop failed with the ValueError that relayed a
+    producer's error, the producer's own exception is raised instead, outside any handler, so it
+    keeps its own context (the user's `except ...: raise` in a generator) and shows no relay. Any
+    other error of the loop (a callback's own ValueError too) is raised as it is."""
     try:
         result, raised = loop(), None
     except BaseException as error:
         result, raised = None, error
-    produced = [error for error in (feeder.close() for feeder in feeders) if error is not None]
-    if produced and (raised is None or isinstance(raised, ValueError)):
-        raise produced[0].with_traceback(produced[0].__traceback__)
+    for feeder in feeders:
+        feeder.stop()
+    for feeder in feeders:
+        feeder.join()
+    if raised is None:
+        failed = next((feeder for feeder in feeders if feeder.error is not None), None)
+    else:
+        failed = next((feeder for feeder in feeders if isinstance(raised, ValueError) and feeder.relay is not None
+                       and str(raised) == feeder.relay), None)
+    if failed is not None:
+        raise failed.error.with_traceback(failed.error.__traceback__)
     if raised is not None:
         raise raised
     return result
