@@ -46,7 +46,7 @@ def unpack(data):
     """(metadata, {name: array}) of native-format bytes written by densekit itself (the C++
     writer, so only its own layout needs reading: tensors in header order). The arrays are
     read-only views of ``data``: a copy of each would hold the file twice."""
-    view = memoryview(data).cast("B")  # (bytes, a mapped file or a uint8 array alike)
+    view = memoryview(data).cast("B")  # (bytes or the C++ writer's uint8 array alike)
     (length,) = struct.unpack("<Q", view[:8])
     header = json.loads(bytes(view[8:8 + length]))
     metadata = header.pop("__metadata__")
@@ -83,10 +83,11 @@ def _raw(array):
 
 def write_file(path, metadata, tensors):
     """Writes the native file of ``metadata`` (strings) and ``tensors`` (name -> array of F32,
-    F64, I64 or U64, or a Lazy or FileTensor), with the checksum the loader verifies. No probe and no generator
-    state: both are optional, and a probe can only be made by running the model (the C++ writer
-    adds one when the loaded model is saved). Each tensor is read, written and let go in turn;
-    the checksum, which the header holds, is written into its place once the data is."""
+    F64, I64 or U64, or a Lazy or FileTensor), with the checksum the loader verifies. No probe
+    and no generator state: both are optional, and a probe can only be made by running the model
+    (the C++ writer adds one when the loaded model is saved). Each tensor is read, written and
+    let go in turn; the checksum, which the header holds, is written into its place once the
+    data is."""
     header, offset = {}, 0
     for name, tensor in tensors.items():
         dtype = np.dtype(tensor.dtype).newbyteorder("=")
