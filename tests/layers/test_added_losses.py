@@ -113,6 +113,23 @@ def test_sums_constants_and_several_terms_are_kept():
     assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(expected, rel=1e-5)
 
 
+def test_a_rate_given_as_a_zero_dimensional_array_scales_the_term():
+    # ops.convert_to_tensor(0.5) is a number as an array: it scales the term as 0.5 does, where
+    # a tensor of values (x - ops.mean(x)) is refused with the message that says why.
+    model, hidden = _functional(ActivityRegularizationLayer, ops.convert_to_tensor(0.5))
+    x, y = _data()
+    model.compile("sgd", "mse")
+    h = hidden.predict(x, verbose=0).astype(np.float64)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    expected = np.mean((p - y) ** 2) + 0.5 * h.mean()
+    assert model.evaluate(x, y, batch_size=len(x), verbose=0) == pytest.approx(expected, rel=1e-5)
+    inputs = keras.Input((3,))
+    with pytest.raises(TypeError, match="can only be passed to add_loss"):
+        inputs - ops.mean(inputs)
+    with pytest.raises(ValueError, match="cannot be a value reduced over the whole batch"):
+        keras.Model(inputs, ops.sum(inputs))
+
+
 def test_the_added_term_has_its_gradient():
     # Only the added term depends on the hidden layer's bias through a path the output ignores:
     # mse is flat in it when the output layer's kernel is zero, so one SGD step moves the bias by

@@ -8,6 +8,8 @@ import contextlib
 import numbers
 import threading
 
+import numpy as np
+
 _anchors = threading.local()  # per running traced call: the tensors it was called on
 
 
@@ -51,6 +53,9 @@ def anchor(loss_tensor, term_tensor):
 class BatchLoss:
     """Σ scale · reduction(tensor) over its terms, plus a constant ``offset``."""
 
+    # NumPy's operators step aside for ours (a 0-d array times a BatchLoss is __rmul__'s).
+    __array_ufunc__ = None
+
     def __init__(self, terms, offset, record):
         self.terms, self.offset, self._record = list(terms), float(offset), record
 
@@ -68,7 +73,12 @@ class BatchLoss:
         tensor (``x - ops.mean(x)`` centres each sample on a mean over the whole batch)."""
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             return float(value)
-        if hasattr(value, "_keras_history") or hasattr(value, "__array__"):
+        if hasattr(value, "_keras_history"):
+            raise TypeError(HELP)
+        if hasattr(value, "__array__"):  # a number as an array (ops.convert_to_tensor(0.1)) is a number
+            array = np.asarray(value)
+            if array.ndim == 0 and array.dtype.kind in "fiu":
+                return float(array)
             raise TypeError(HELP)
         return None
 
