@@ -478,3 +478,23 @@ def test_softmax_of_a_row_does_not_depend_on_its_place_in_the_batch():
         assert np.array_equal(model.predict(x, batch_size=batch_size, verbose=0), whole), batch_size
     for start in (1, 3, 13):
         assert np.array_equal(model.predict(x[start:], batch_size=32, verbose=0), whole[start:]), start
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+@pytest.mark.parametrize("fn", [activations.relu, activations.sigmoid, activations.gelu, activations.softmax,
+                                lambda x: activations.log_softmax(x, axis=None), densekit.ops.leaky_relu,
+                                densekit.ops.silu])
+def test_a_float_input_keeps_its_dtype(fn, dtype):
+    # Keras's backends return a float64 (or float16) tensor for a float64 (float16) one; densekit
+    # computes in float32 and hands the value back in the input's dtype.
+    x = np.array([[-1.5, 0.25, 2.0], [0.0, -3.0, 1.0]], dtype=dtype)
+    out = fn(x)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, fn(x.astype(np.float32)), rtol=1e-3 if dtype == "float16" else 1e-7)
+
+
+def test_linear_returns_a_float64_input_itself_and_other_inputs_as_float32():
+    x = np.array([1.0 + 1e-12, -2.0])
+    assert activations.linear(x) is x  # as Keras's `return x`: no float32 rounding of 1 + 1e-12
+    assert activations.linear([1, 2]).dtype == np.float32
+    assert activations.relu(np.array([1, -2])).dtype == np.float32

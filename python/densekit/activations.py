@@ -1,5 +1,6 @@
-"""Activation functions (computed by the C++ core). Each accepts array-likes and returns
-float32 numpy arrays; ``get`` resolves names for layers."""
+"""Activation functions (computed by the C++ core). Each accepts array-likes and returns numpy
+arrays: float32, or a float16 or float64 input's own dtype (computed in float32, as the core
+computes); ``get`` resolves names for layers."""
 
 import numpy as np
 
@@ -31,10 +32,18 @@ def set_symbolic_recorder(record):
     _record_symbolic = record
 
 
+def _result_dtype(x):
+    """Keras keeps a float input's dtype (float64 in, float64 out); anything else gives floatx."""
+    dtype = getattr(x, "dtype", None)
+    return dtype if isinstance(dtype, np.dtype) and dtype in (np.float16, np.float64) else np.float32
+
+
 def _apply(spec, x):
     if hasattr(x, "_keras_history"):  # a KerasTensor
         return _record_symbolic(spec, x)
-    return spec(np.asarray(x, dtype=np.float32))
+    if spec.name == "linear" and _result_dtype(x) != np.float32:
+        return np.asarray(x)  # the identity, which a float32 pass would round
+    return spec(np.asarray(x, dtype=np.float32)).astype(_result_dtype(x), copy=False)
 
 
 def _along_axis(spec, x, axis, name, whole=False):
@@ -51,7 +60,10 @@ def _along_axis(spec, x, axis, name, whole=False):
     several = axis is None or isinstance(axis, (tuple, list))
     if several and not whole:
         raise ValueError(f"{name} needs one axis (an integer). Received: axis={axis}")
-    a = np.asarray(x, dtype=np.float32)
+    return _along_axes(spec, np.asarray(x, dtype=np.float32), axis, name, several).astype(_result_dtype(x), copy=False)
+
+
+def _along_axes(spec, a, axis, name, several):
     if a.ndim == 0:
         return spec(a)
     if not several:
