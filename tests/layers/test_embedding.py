@@ -145,3 +145,13 @@ def test_keras_reads_densekits_embedding_and_densekit_reads_kerass(tmp_path):
     np.testing.assert_allclose(keras_on_ours, model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(keras.saving.load_model(theirs).predict(x, verbose=0), keras_on_theirs,
                                rtol=1e-6, atol=1e-7)
+
+
+def test_build_without_a_shape_creates_the_table_a_model_then_keeps():
+    layer = keras.layers.Embedding(10, 4)
+    layer.build()  # Keras's Embedding.build(input_shape=None): the table needs no input shape
+    assert layer.built and [tuple(w.shape) for w in layer.weights] == [(10, 4)]
+    table = layer.get_weights()[0]
+    model = keras.Sequential([keras.Input((5,)), layer, keras.layers.Flatten(), keras.layers.Dense(1)])
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], table)
+    assert model.predict(np.zeros((2, 5)), verbose=0).shape == (2, 1)

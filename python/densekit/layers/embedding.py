@@ -36,6 +36,10 @@ class Embedding(Layer):
             self.build((None, 1))  # (the table does not depend on the input shape)
             self.set_weights(weights if isinstance(weights, list) and len(weights) == 1 else [weights])
 
+    def build(self, input_shape=None):
+        """Creates the table, which does not depend on the input shape (Keras's ``build()``)."""
+        super().build((None, 1) if input_shape is None else input_shape)
+
     @property
     def embeddings(self):
         return self.weights[0]
