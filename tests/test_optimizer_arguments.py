@@ -201,3 +201,38 @@ def test_arguments_are_attributes_as_in_keras():
     assert keras.optimizers.AdamW().weight_decay == 0.004 and keras.optimizers.RMSprop().rho == 0.9
     with pytest.raises(AttributeError, match="'Adam' object has no attribute 'beta_3'"):
         adam.beta_3
+
+
+# Each optimizer's own arguments (Keras's signatures, keras/src/optimizers/*.py), then the common
+# ones in base_optimizer.py's order: weight_decay (AdamW: second), clipnorm, clipvalue,
+# global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+# gradient_accumulation_steps, name.
+OWN_POSITIONAL = {
+    "SGD": {"momentum": 0.5, "nesterov": True},
+    "RMSprop": {"rho": 0.8, "momentum": 0.1, "epsilon": 1e-6, "centered": True},
+    "Adam": {"beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-6, "amsgrad": True},
+    "Adadelta": {"rho": 0.9, "epsilon": 1e-6},
+    "Adagrad": {"initial_accumulator_value": 0.2, "epsilon": 1e-6},
+    "Adamax": {"beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-6},
+    "Nadam": {"beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-6},
+    "Ftrl": {"learning_rate_power": -0.4, "initial_accumulator_value": 0.2, "l1_regularization_strength": 0.01,
+             "l2_regularization_strength": 0.02, "l2_shrinkage_regularization_strength": 0.03, "beta": 0.1},
+    "Lion": {"beta_1": 0.8, "beta_2": 0.9},
+    "Lamb": {"beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-6},
+    "AdamW": {"weight_decay": 0.001, "beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-6, "amsgrad": True},
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_POSITIONAL))
+def test_every_argument_may_be_given_positionally_in_kerass_order(name):
+    own = OWN_POSITIONAL[name]
+    common = {"weight_decay": 0.001, "clipnorm": 1.5, "clipvalue": None, "global_clipnorm": None, "use_ema": True,
+              "ema_momentum": 0.9, "ema_overwrite_frequency": 3, "loss_scale_factor": None,
+              "gradient_accumulation_steps": 2, "name": "mine"}
+    if name == "AdamW":
+        del common["weight_decay"]
+    cls = getattr(keras.optimizers, name)
+    config = cls(0.02, *own.values(), *common.values()).get_config()
+    assert {key: config[key] for key in [*own, *common]} == pytest.approx({**own, **common})
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(0.02, *own.values(), *common.values(), "one too many")

@@ -105,7 +105,8 @@ class IterationsValue(_VariableValue, int):
 class Optimizer(ConfigPickling):
     """Base optimizer: learning_rate, weight_decay, clipnorm / clipvalue / global_clipnorm,
     EMA of the weights (use_ema, ema_momentum, ema_overwrite_frequency), loss_scale_factor and
-    gradient_accumulation_steps (as in keras/src/optimizers/base_optimizer.py)."""
+    gradient_accumulation_steps (as in keras/src/optimizers/base_optimizer.py). Each optimizer
+    takes its own arguments, then these (``*common``) in this order, positionally as in Keras."""
 
     _kind = None
     _core_pickled_by_config = True  # (utils/pickling.py; a copy starts unbuilt at step 0, as Keras's)

@@ -9,8 +9,8 @@ class Ftrl(Optimizer):
 
     def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
                  l1_regularization_strength=0.0, l2_regularization_strength=0.0,
-                 l2_shrinkage_regularization_strength=0.0, beta=0.0, **kwargs):
-        super().__init__(learning_rate, **kwargs)
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, *common, **kwargs):
+        super().__init__(learning_rate, *common, **kwargs)
         self._build(learning_rate_power=float(learning_rate_power),
                     initial_accumulator_value=float(initial_accumulator_value),
                     l1_regularization_strength=float(l1_regularization_strength),
