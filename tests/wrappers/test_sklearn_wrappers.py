@@ -35,6 +35,7 @@ def test_classifier_predicts_what_the_plain_model_predicts(three_classes):
     assert clf.score(x, labels) == np.mean(clf.predict(x) == labels)
     assert clf.score(x, labels) > 0.9
     assert isinstance(clf.history_, keras.callbacks.History) and len(clf.history_.epoch) == 20
+    assert clf.epoch_ == 20 and SKLearnClassifier(model_functions.classifier).epoch_ == 0
 
 
 def test_classifier_integer_labels_and_label_order(three_classes):

@@ -41,6 +41,7 @@ class SKLBase(BaseEstimator):
 
     Attributes:
         model_: the trained model.  history_: the ``History`` of the last fit.
+        epoch_: the number of epochs the last fit ran (0 before any).
     """
 
     def __init__(self, model, warm_start=False, model_kwargs=None, fit_kwargs=None):
@@ -48,6 +49,13 @@ class SKLBase(BaseEstimator):
         self.warm_start = warm_start
         self.model_kwargs = model_kwargs
         self.fit_kwargs = fit_kwargs
+
+    @property
+    def epoch_(self):
+        # Keras's reads ``history_.get("epoch", 0)``, which a History object does not have, so
+        # it raises once the estimator is fitted; this is what it documents.
+        history = self.__dict__.get("history_")
+        return len(history.epoch) if history is not None else 0
 
     # Training with the same data twice gives the same model only if the model function seeds
     # (keras.utils.set_random_seed): a model instance is copied with a new shuffling stream.
