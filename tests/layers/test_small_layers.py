@@ -82,6 +82,20 @@ def test_category_encoding_modes(mode, expected):
     np.testing.assert_array_equal(one, [[0, 0, 1, 0], [1, 0, 0, 0]])
 
 
+@pytest.mark.parametrize("mode, tokens, expected", [
+    ("multi_hot", [0, 1, 3, 3], [1, 1, 0, 1]),  # a 1-D array is one sample's tokens ...
+    ("count", [0, 1, 3, 3], [1, 1, 0, 2]),
+    ("count", 2, [0, 0, 1, 0]),  # ... and so is a scalar
+    ("multi_hot", 2, [0, 0, 1, 0]),
+    ("one_hot", 2, [[0, 0, 1, 0]]),  # one row, where a 1-D array is a batch of scalars
+    ("one_hot", [2, 0], [[0, 0, 1, 0], [1, 0, 0, 0]]),
+])
+def test_category_encoding_of_unbatched_arrays_gives_kerass_shapes(mode, tokens, expected):
+    out = L.CategoryEncoding(num_tokens=4, output_mode=mode)(np.array(tokens))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.array(expected, np.float32))
+
+
 @requires_h5py
 def test_category_encoding_feeds_a_model_that_trains_and_saves(tmp_path):
     rng = np.random.default_rng(4)

@@ -1,6 +1,8 @@
 """CategoryEncoding: whole numbers in ``[0, num_tokens)`` encoded as ``num_tokens`` columns
 ("multi_hot", "count" or "one_hot"), computed in C++."""
 
+import numpy as np
+
 from densekit.layers.core_config import core_from_config
 from densekit.layers.layer import Layer
 
@@ -19,3 +21,16 @@ class CategoryEncoding(Layer):
             kept = input_shape[:-1] if len(input_shape) > 1 and input_shape[-1] == 1 else input_shape
             return tuple(kept) + (self.num_tokens,)
         return tuple(input_shape[:-1]) + (self.num_tokens,)
+
+    def __call__(self, inputs, *args, **kwargs):
+        """Keras's unbatched forms, for arrays: with "multi_hot" and "count" a 1-D array is one
+        sample's tokens (giving ``(num_tokens,)``) and so is a scalar; with "one_hot" a scalar
+        gives one row."""
+        if hasattr(inputs, "_keras_history") or isinstance(inputs, (list, tuple, dict)):
+            return super().__call__(inputs, *args, **kwargs)
+        array = np.asarray(inputs)
+        if self.output_mode == "one_hot" and array.ndim == 0:
+            return super().__call__(array.reshape(1), *args, **kwargs)
+        if self.output_mode != "one_hot" and array.ndim <= 1:
+            return super().__call__(array.reshape(1, -1), *args, **kwargs)[0]
+        return super().__call__(inputs, *args, **kwargs)
