@@ -99,6 +99,17 @@ def test_functional_nested_in_sequential_and_sequential_in_functional():
     assert deep.count_params() == 67 + 8
 
 
+@pytest.mark.parametrize("form", ["list", "tuple", "dict"])
+def test_a_two_input_model_called_on_a_list_of_symbolic_tensors(form):
+    """A list of KerasTensors met np.shape (meant for nested lists of numbers) and its TypeError."""
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    inner = keras.Model([a, b], layers.Dense(2)(layers.Concatenate()([a, b])))
+    p, q = keras.Input((4,)), keras.Input((3,))
+    outer = keras.Model([p, q], inner({"list": [p, q], "tuple": (p, q), "dict": {"a": p, "b": q}}[form]))
+    x = [np.ones((2, 4), np.float32), np.ones((2, 3), np.float32)]
+    np.testing.assert_array_equal(outer.predict(x, verbose=0), inner.predict(x, verbose=0))
+
+
 def test_freezing_a_nested_base_model_takes_effect_at_the_next_compile():
     x, y = _data(64)
     base = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(8)], name="base")

@@ -14,6 +14,7 @@ import pytest
 h5py = pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
 
 import densekit as keras  # noqa: E402
+from file_helpers import edit_json, rewrite_archive  # noqa: E402
 
 KERAS_DIR = Path(__file__).resolve().parent.parent / "data" / "keras"
 # name: (the class densekit builds, the tolerance of the step after loading: BatchNormalization's
@@ -212,3 +213,28 @@ def test_kerass_sequential_whose_last_layer_gives_two_outputs_loads_with_both(tm
     ours = model.predict(np.arange(8, dtype="float32").reshape(4, 2), verbose=0)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, np.array(b), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mask", [[None], [None, None], {"a": None}])
+def test_a_nested_call_whose_masks_are_all_none_is_inlined(mask, expected, tmp_path):
+    """Keras writes a multi-input nested model's call with ``{"mask": [None, None]}``; such a
+    file was refused as a call with arguments other than tensors."""
+    def absent_masks(config):
+        for layer in config["config"]["layers"]:
+            for node in layer.get("inbound_nodes", []):
+                if "mask" in node.get("kwargs", {}):
+                    node["kwargs"]["mask"] = mask
+
+    path = rewrite_archive(KERAS_DIR / "nested.keras", tmp_path / "masks.keras", config=edit_json(absent_masks))
+    model = keras.models.load_model(path)
+    np.testing.assert_allclose(model.predict(expected["nested/x0"], verbose=0), expected["nested/y"],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_a_nested_call_with_a_mask_is_still_refused(tmp_path):
+    def a_mask(config):
+        config["config"]["layers"][2]["inbound_nodes"][0]["kwargs"]["mask"] = [None, [[1.0]]]
+
+    path = rewrite_archive(KERAS_DIR / "nested.keras", tmp_path / "mask.keras", config=edit_json(a_mask))
+    with pytest.raises(ValueError, match="nested model 'sub' is called with"):
+        keras.models.load_model(path)

@@ -343,7 +343,7 @@ class Model(Trainer, WeightsMixin):
         if batch_shape is None and isinstance(inputs, list):
             try:
                 batch_shape = np.shape(inputs)
-            except ValueError:  # ragged: the call itself will say what is wrong
+            except (ValueError, TypeError):  # ragged, or symbolic tensors: the call itself decides
                 batch_shape = None
         if self._core is None and self._sequential and batch_shape and not isinstance(inputs, KerasTensor):
             # Keras's Sequential builds its Input from the first call's shape, batch size included

@@ -144,6 +144,16 @@ def _inline_into_sequential(serialized, source):
     return out, groups
 
 
+def _no_value(value):
+    """None, or a structure of Nones: Keras writes a multi-input call's absent masks as
+    ``{"mask": [None, None]}``."""
+    if isinstance(value, (list, tuple)):
+        return all(_no_value(v) for v in value)
+    if isinstance(value, dict):
+        return all(_no_value(v) for v in value.values())
+    return value is None
+
+
 def _leaves(layers, groups):
     return [n for e in layers for n in groups.get(_name(e), [_name(e)])]
 
@@ -170,7 +180,7 @@ def _inline_into_functional(serialized, source):
         copies = [dict(layer, inbound_nodes=[]) for layer in layers]
         node_counts = {_name(layer): len(layer.get("inbound_nodes", [])) for layer in layers}
         for call_index, call in enumerate(calls):
-            if any(v is not None for k, v in (call.get("kwargs") or {}).items() if k != "training"):
+            if any(not _no_value(v) for k, v in (call.get("kwargs") or {}).items() if k != "training"):
                 raise NestedModelError(f"{source}: nested model '{name}' is called with {call.get('kwargs')}; densekit "
                                        "inlines calls on tensors only (and `training`).")
             arguments = [resolve(t) for t in _tensors(call.get("args", []))]
