@@ -43,11 +43,11 @@ class Dense(Layer):
 
     @property
     def kernel(self):
-        return self.weights[0]
+        return self._built_weight(0, "kernel")
 
     @property
     def bias(self):
-        return self.weights[1] if self.use_bias else None
+        return self._built_weight(1, "bias") if self.use_bias else None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self._activation_spec.output_cols(self.units),)  # glu halves it

@@ -42,7 +42,7 @@ class Embedding(Layer):
 
     @property
     def embeddings(self):
-        return self.weights[0]
+        return self._built_weight(0, "embeddings")
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)

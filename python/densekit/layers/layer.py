@@ -21,6 +21,7 @@ import numpy as np
 from densekit import _core, initializers, regularizers
 from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.layer_variable import VariableOperators
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
 from densekit.layers.trace_call import TrainingDecidedAtRun, trace_call
@@ -31,13 +32,36 @@ from densekit.utils.pickling import ConfigPickling
 from densekit.utils.arrays import check_same_length, to_array
 
 
-class Variable:
+class Variable(VariableOperators):
     """A view of one weight of a built layer (Keras's ``layer.weights`` entries)."""
 
     def __init__(self, layer, index, name, shape, trainable, integer=False):
         self._layer, self._index = layer, index
-        self.name, self.shape, self.trainable = name, tuple(shape), trainable
+        self.name, self.shape, self._trainable = name, tuple(shape), trainable
         self.dtype = "int64" if integer else "float32"
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        if bool(value) != self._trainable:  # (silently kept, the weight would go on training)
+            raise NotImplementedError(
+                f"densekit freezes a built-in layer's weights together: set `trainable` on the layer "
+                f"('{self._layer.name}') rather than on its weight '{self.name}', then compile.")
+
+    @property
+    def constraint(self):
+        return getattr(self._layer, f"{self.name}_constraint", None)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def value(self):
+        return self.numpy()
 
     @property
     def path(self):
@@ -56,9 +80,22 @@ class Variable:
         # strings, dates or complex values are refused by dtype, not parsed or cast (utils/arrays.py)
         checked = to_array(value, f"the value assigned to {self.path}").reshape(np.shape(value))
         self._layer._graph.set_weight(self._layer._core, self._index, np.array(checked, dtype=np.float32, order="C"))
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self.numpy() + np.asarray(value, dtype=np.float32))
+
+    def assign_sub(self, value):
+        return self.assign(self.numpy() - np.asarray(value, dtype=np.float32))
 
     def __array__(self, dtype=None, copy=None):
         return self.numpy() if dtype is None else self.numpy().astype(dtype)
+
+    def __getitem__(self, key):
+        return self.numpy()[key]
+
+    def __neg__(self):
+        return -self.numpy()
 
     def __repr__(self):
         value = f", value={self.numpy()}" if self._layer._graph is not None else ""  # (Keras's, as NumPy prints it)
@@ -114,8 +151,8 @@ class WeightsMixin:
         return self.non_trainable_weights
 
     @property
-    def trainable_weights(self):
-        return [w for w in self.weights if w.trainable]
+    def trainable_weights(self):  # (a frozen layer has none, whatever its variables say: Keras)
+        return [w for w in self.weights if w.trainable] if self.trainable else []
 
     def _regularization_losses(self):
         """Each trainable weight's regularizer applied to its current value, as float32 scalars."""
@@ -124,7 +161,14 @@ class WeightsMixin:
 
     @property
     def non_trainable_weights(self):
-        return [w for w in self.weights if not w.trainable]
+        return [w for w in self.weights if not w.trainable] if self.trainable else self.weights
+
+    def _built_weight(self, index, name):
+        """The weight behind a property such as ``kernel``, once the layer is built (Keras's message)."""
+        weights = self.weights
+        if len(weights) <= index:
+            raise AttributeError(f"You must build the layer before accessing `{name}`.")
+        return weights[index]
 
     def get_weights(self):
         return [w.numpy() for w in self.weights]
@@ -254,6 +298,12 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
         self._trainable = bool(value)
         if self._core is not None:
             self._core.trainable = self._trainable
+        else:  # a subclass of the user's: as Keras's setter, its variables made trainable and its sublayers
+            for variable in self.__dict__.get("_own_variables", []):
+                if variable.created_trainable:
+                    variable.trainable = self._trainable
+            for layer in self._sublayers():
+                layer.trainable = self._trainable
 
     @property
     def built(self):
@@ -284,8 +334,15 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
             return self._own_weights()
         if self._graph is None:
             return []
-        return [Variable(self, i, name, shape, trainable, integer)
-                for i, (name, shape, trainable, _, integer) in enumerate(self._graph.weight_info(self._core))]
+        # The same Variable objects while the graph and its weights are the same (kernel is kernel,
+        # and `layer.kernel in layer.weights`, as in Keras).
+        info = self._graph.weight_info(self._core)
+        views = self.__dict__.get("_weight_views")
+        if views is None or views[0] is not self._graph or views[1] != info:
+            views = self.__dict__["_weight_views"] = (self._graph, info, [
+                Variable(self, i, name, shape, trainable, integer)
+                for i, (name, shape, trainable, _, integer) in enumerate(info)])
+        return list(views[2])
 
     def _check_countable(self):
         if self._graph is None and self._core is not None and self._core.weight_names():

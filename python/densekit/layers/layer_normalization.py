@@ -63,7 +63,7 @@ class RMSNormalization(Layer):
 
     @property
     def scale(self):
-        return self.weights[0]
+        return self._built_weight(0, "scale")
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

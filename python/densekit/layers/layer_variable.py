@@ -58,11 +58,23 @@ class VariableOperators:
 class LayerVariable(VariableOperators):
     def __init__(self, layer, name, shape, initializer, trainable, regularizer, constraint):
         self._layer, self.name, self.shape = layer, name, tuple(int(d) for d in shape)
-        self.trainable, self.regularizer, self.constraint = bool(trainable), regularizer, constraint
+        self._trainable, self.regularizer, self.constraint = bool(trainable), regularizer, constraint
+        self.created_trainable = self._trainable  # (the ones the layer's trainable switch turns: Keras)
         self.initializer = initializer
         self.dtype = "float32"
         self._value = np.array(initializer(self.shape, dtype="float32"), dtype=np.float32).reshape(self.shape)
         self._op_layer = None  # the WeightOp that holds the variable in a graph, once recorded
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Takes effect at the next compile, as any layer's switch: the weight's WeightOp is frozen."""
+        self._trainable = bool(value)
+        if self._op_layer is not None:
+            self._op_layer.trainable = self._trainable
 
     @property
     def path(self):

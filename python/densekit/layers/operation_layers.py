@@ -130,9 +130,10 @@ class WeightOp(_OpLayer):
         self.variable = variable
         self._core = core_from_config(
             self, "WeightOp", op=op, weight_name=variable.name, shape=list(variable.shape),
-            weight_trainable=variable.trainable, initializer=_core_initializer(variable.initializer),
+            weight_trainable=variable.created_trainable, initializer=_core_initializer(variable.initializer),
             regularizer=regularizers.core(variable.regularizer), constraint=constraints.core(variable.constraint))
         self._core.set_initial_values(variable._value.reshape(-1))
+        self.trainable = variable.trainable  # (a frozen weight: its layer's switch, turned again by it)
 
     def _python_regularizers(self):
         reg = self.variable.regularizer if self.variable is not None else None

@@ -88,7 +88,8 @@ class SubclassingMixin:
         for key, value in self.__dict__.items():
             if key.startswith("_"):
                 continue
-            for v in value if isinstance(value, (list, tuple)) else [value]:
+            values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+            for v in values:
                 if isinstance(v, SubclassingMixin) and all(v is not f for f in found):
                     found.append(v)
         return found
@@ -97,7 +98,7 @@ class SubclassingMixin:
         """Keras's order: the layer's trainable variables, its other variables, then its
         sublayers' weights."""
         own = self.__dict__.get("_own_variables", [])
-        weights = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        weights = [v for v in own if v.created_trainable] + [v for v in own if not v.created_trainable]
         for layer in self._sublayers():
             weights += [w for w in layer.weights if all(w is not seen for seen in weights)]
         return weights
@@ -110,6 +111,11 @@ class SubclassingMixin:
             inputs = [to_array(a, "inputs") for a in inputs] if isinstance(inputs, (list, tuple)) else \
                 to_array(inputs, "inputs")
             flat = inputs if isinstance(inputs, list) else [inputs]
+        # Keras builds a layer's sublayers, and creates their weights, in the layer's name scope.
+        with weight_paths.building(self):
+            return self._build_and_call(inputs, flat, symbolic, args, training, kwargs)
+
+    def _build_and_call(self, inputs, flat, symbolic, args, training, kwargs):
         if not self.built:
             shapes = [tuple(t.shape) for t in flat]
             self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
@@ -122,10 +128,12 @@ class SubclassingMixin:
                 training = TRAINING_DECIDED_AT_RUN
             kwargs = dict(kwargs, training=training)
         if symbolic:
-            weight_paths.fix_scopes(self)  # (Keras builds it now, and its sublayers in its scope)
             # Its losses are tied to every tensor it was called on (targets and logits alike, the
             # guide's LogisticEndpoint): a model reaching any of them includes them.
             called_on = flat + list(args) + list(kwargs.values())
             with loss_anchors([t for t in called_on if isinstance(t, KerasTensor)]):
-                return trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
+                outputs = trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
+            if not self.trainable:  # frozen before its call (Layer(trainable=False)): so is what it recorded
+                self.trainable = False
+            return outputs
         return self.call(inputs, *args, **kwargs)
