@@ -326,3 +326,24 @@ def test_a_weight_that_would_need_stretching_is_refused_with_its_own_shape():
     with pytest.raises(ValueError, match=r"the weight 's' of shape \(1,\) does not broadcast against inputs of shape "
                                          r"\(None, 3\).*does not stretch a weight's axes of size 1"):
         Scale()(inputs)
+
+
+class _Temperature(keras.layers.Layer):  # a learnable scalar, transformed before use
+    def __init__(self, use, **kwargs):
+        super().__init__(**kwargs)
+        self.use = use
+
+    def build(self, input_shape):
+        self.log_t = self.add_weight(shape=(), initializer="zeros", name="log_t")
+
+    def call(self, x):
+        return self.use(x, self.log_t)
+
+
+@pytest.mark.parametrize("use", [lambda x, w: x * ops.exp(w), lambda x, w: x * ops.sum(w), lambda x, w: x + (-w)])
+def test_a_weight_used_by_its_values_in_a_traced_call_is_refused(use):
+    """Its values were recorded as a constant: the weight never trained, silently."""
+    layer = _Temperature(use, name="temp")
+    np.testing.assert_allclose(layer(np.ones((2, 3), np.float32)), use(np.ones((2, 3)), 0.0))  # eager: values
+    with pytest.raises(NotImplementedError, match="The weight 'sequential/temp2/log_t' was used by its values"):
+        keras.Sequential([keras.Input((3,)), _Temperature(use, name="temp2")])

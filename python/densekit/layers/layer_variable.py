@@ -12,6 +12,7 @@ import numpy as np
 
 from densekit.layers import keras_tensor
 from densekit.layers.keras_tensor import KerasTensor
+from densekit.layers.trace_call import tracing
 
 
 class VariableOperators:
@@ -112,11 +113,22 @@ class LayerVariable(VariableOperators):
         return self.assign(self.numpy() - np.asarray(value, dtype=np.float32))
 
     def __array__(self, dtype=None, copy=None):
+        self._refuse_value_in_trace()
         values = self.numpy()
         return values if dtype is None else values.astype(dtype)
 
     def __neg__(self):
+        self._refuse_value_in_trace()
         return -self.numpy()
+
+    def _refuse_value_in_trace(self):
+        """In a traced call a variable's values would enter the graph as a constant (ops.exp(w) is
+        computed once, now): the weight would never train, so this raises instead."""
+        if tracing():
+            raise NotImplementedError(
+                f"The weight '{self.path}' was used by its values (ops.exp(w), ops.sum(w), -w, ...) in a call traced "
+                "into a model's graph, where the result would be a constant that never trains. densekit records a "
+                "weight combined directly with a tensor: x @ w, x + w, x - w, w - x, x * w, x / w.")
 
     def __repr__(self):
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
