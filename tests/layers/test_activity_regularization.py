@@ -86,3 +86,26 @@ def test_keras_computes_the_same_loss_from_densekits_file(tmp_path):
     model.save(path)
     ours = model.evaluate(np.ones((2, 3), np.float32), np.zeros((2, 4), np.float32), verbose=0)
     assert run_keras(KERAS_EVALUATES, path) == pytest.approx(ours, rel=1e-5)
+
+
+class _Linear(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer=keras.initializers.Constant(0.5))
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.w)
+
+
+@pytest.mark.parametrize("regularizer, penalty", [(keras.regularizers.L2(0.1), 0.8), (keras.regularizers.L1(0.1), 0.4),
+                                                  (keras.regularizers.L1L2(0.1, 0.1), 1.2)])
+def test_a_built_in_activity_regularizer_given_to_a_layer_subclass_counts(regularizer, penalty):
+    """The base Layer takes it; a subclass has no C++ layer to apply it, and it was ignored."""
+    x, y = np.ones((8, 4), np.float32), np.zeros((8, 2), np.float32)
+    model = keras.Sequential([keras.Input((4,)), _Linear(2, activity_regularizer=regularizer)])
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    # Each output is 2.0: the MSE is 4.0, and the penalty is the regularizer of one sample's output.
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(4.0 + penalty, rel=1e-6)

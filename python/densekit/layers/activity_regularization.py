@@ -5,6 +5,7 @@ import numbers
 
 from densekit import regularizers
 from densekit.layers.core_config import core_from_config
+from densekit.layers import layer as layer_module
 from densekit.layers.layer import Layer
 
 
@@ -19,3 +20,12 @@ class ActivityRegularization(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+def _record(regularizer, output):
+    """What a Layer subclass's built-in ``activity_regularizer`` adds on its output: Keras's
+    penalty, which this layer computes."""
+    return ActivityRegularization(l1=regularizer.l1, l2=regularizer.l2)(output)
+
+
+layer_module.set_activity_regularization_recorder(_record)

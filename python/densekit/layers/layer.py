@@ -32,6 +32,16 @@ from densekit.utils.pickling import ConfigPickling
 from densekit.utils.arrays import check_same_length, to_array
 
 
+# A built-in activity regularizer on a symbolic output, as an ActivityRegularization layer
+# (layers/activity_regularization.py, which imports this module, hands it over).
+_record_activity_regularization = None
+
+
+def set_activity_regularization_recorder(record):
+    global _record_activity_regularization
+    _record_activity_regularization = record
+
+
 class Variable(VariableOperators):
     """A view of one weight of a built layer (Keras's ``layer.weights`` entries)."""
 
@@ -385,8 +395,10 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
         divided by its size is a mean over the samples, so each ``ops.sum`` term becomes a mean
         times the values per sample; built-in regularizers are applied by the C++ layer."""
         reg = self._activity_regularizer
-        if not regularizers.is_python(reg) or not isinstance(output, KerasTensor):
+        if reg is None or not isinstance(output, KerasTensor):
             return output
+        if not regularizers.is_python(reg):  # a built-in one on a subclass's output: no C++ layer applies it
+            return _record_activity_regularization(reg, output) if has_own_call(self) else output
         what = f"The activity regularizer {reg!r} of layer '{self.name}'"
         with loss_anchors([output]):
             value = trace_call(what, reg, output)
