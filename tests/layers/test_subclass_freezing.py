@@ -115,3 +115,28 @@ def test_a_built_in_layers_weights_are_keras_variables():
     dense.bias.trainable = True  # (no change: allowed)
     dense.trainable = False
     assert dense.kernel.trainable is False and dense.trainable_weights == []
+
+
+def test_a_wrong_shaped_value_is_refused_not_broadcast():
+    layer = Scale(name="scale")
+    layer(np.ones((4, 3), np.float32))
+    with pytest.raises(ValueError, match=r"Layer scale weight shape \(3, 2\) is not compatible with provided weight "
+                                         r"shape \(1, 2\)"):
+        layer.set_weights([np.full((1, 2), 5.0), np.zeros(2)])
+    with pytest.raises(ValueError, match=r"shape \(\)"):
+        layer.w.assign(3.0)
+    np.testing.assert_array_equal(layer.w.numpy(), np.ones((3, 2)))
+
+
+class _WeightInCall(keras.layers.Layer):
+    def call(self, x):
+        return x + self.add_weight(shape=(x.shape[-1],), initializer="zeros")
+
+
+def test_a_weight_created_in_call_is_refused_as_keras_does():
+    """Created at every call, the weights piled up (one more in layer.weights each time)."""
+    layer = _WeightInCall()
+    for _ in range(2):
+        with pytest.raises(ValueError, match="You cannot add new elements of state"):
+            layer(np.ones((2, 3), np.float32))
+    assert layer.weights == []

@@ -96,7 +96,10 @@ class LayerVariable(VariableOperators):
             raise NotImplementedError(
                 f"The weight '{self.path}' was assigned a symbolic tensor: a call traced into a model's graph cannot "
                 "change a weight's value (its optimizer trains it). Such state updates run in eager calls only.")
-        values = np.array(np.broadcast_to(np.asarray(value, dtype=np.float32), self.shape), dtype=np.float32)
+        values = np.array(value, dtype=np.float32)
+        if values.shape != self.shape:  # (not broadcast: a wrong-shaped value is a mistake, as in Keras)
+            raise ValueError(f"Layer {self._layer.name} weight shape {self.shape} is not compatible with provided weight "
+                             f"shape {values.shape}.")
         op = self._op_layer
         if op is not None and op._graph is not None:
             op._graph.set_weight(op._core, 0, np.ascontiguousarray(values))

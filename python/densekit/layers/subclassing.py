@@ -37,6 +37,9 @@ class SubclassingMixin:
                    constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A new variable of the layer (float32), initialized now; the default initializer is
         glorot_uniform, as Keras's for float weights."""
+        if self.built:  # (a call creating weights would add new ones at every call)
+            raise ValueError("You cannot add new elements of state (variables or sub-layers) to a layer that is already "
+                             "built. All state must be created in the `__init__()` method or in the `build()` method.")
         if dtype not in (None, "float32") and getattr(dtype, "name", dtype) != "float32":
             raise ValueError(f"densekit computes in float32 only. Received: dtype={dtype!r}")
         shape = () if shape is None else tuple(np.atleast_1d(shape)) if np.ndim(shape) == 0 else tuple(shape)
