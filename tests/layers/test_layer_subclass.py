@@ -82,3 +82,42 @@ def test_core_functions_refuse_a_missing_layer():
                          ("set_weight", (None, 0, np.zeros(2, "float32")))]:
         with pytest.raises(TypeError, match="received None"):
             getattr(graph, method)(*args)
+
+
+class _Linear(keras.layers.Layer):  # no get_config of its own
+    def __init__(self, units=4, activation="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="ones")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.w)
+
+
+class _NoKeywords(keras.layers.Layer):
+    def __init__(self, units=4):
+        super().__init__()
+        self.units = units
+
+
+class _OwnConfig(_Linear):
+    def get_config(self):
+        return super().get_config()  # extends the base config itself: no automatic arguments
+
+
+def test_a_subclass_without_get_config_records_its_constructors_arguments_as_keras_does():
+    """Without them, clone_model and from_config rebuilt the layer with its defaults (4 units)."""
+    layer = _Linear(3, name="lin", trainable=False)
+    config = layer.get_config()
+    assert list(config) == ["name", "units", "activation", "trainable", "dtype"]
+    assert (config["name"], config["units"], config["activation"], config["trainable"]) == ("lin", 3, "relu", False)
+    assert _Linear.from_config(config).units == 3
+    model = keras.Sequential([keras.Input((5,)), _Linear(3)])
+    assert keras.models.clone_model(model).output_shape == (None, 3)
+    # Keras keeps `name` only for a constructor that takes it (by `name` or `**kwargs`).
+    assert _NoKeywords(2).get_config()["units"] == 2 and "name" not in _NoKeywords(2).get_config()
+    assert "units" not in _OwnConfig(3).get_config()
+    # Arguments other than JSON's kinds give the base config.
+    assert "units" not in _Linear(units=np.int64(3).reshape(1)).get_config()

@@ -559,9 +559,10 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
     def get_config(self):
         """Keras's layer config (written by the C++ core, which also saves it in model files)."""
         if self._core is None:  # Keras's base Layer config (keras/src/layers/layer.py)
-            return {"name": self.name, "trainable": self.trainable,
-                    "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
-                              "registered_name": None}}
+            return self._automatic_config({
+                "name": self.name, "trainable": self.trainable,
+                "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                          "registered_name": None}})
         config = json.loads(_core.layer_config_json(self._core))
         if self._custom_activation is not None:  # named as Keras names a function (custom_objects finds it)
             config["activation"] = serialize_object(self._custom_activation)

@@ -27,8 +27,70 @@ def has_own_call(layer):
     return layer._core is None and type(layer).call is not SubclassingMixin.call
 
 
+_SERIALIZABLE = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    """Whether ``value`` is made of JSON's kinds only (what Keras's automatic config keeps)."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return isinstance(value, _SERIALIZABLE)
+
+
+def constructor_arguments(cls, args, kwargs):
+    """The arguments a user's subclass was constructed with, defaults included, as Keras records
+    them for a subclass without its own get_config (keras/src/ops/operation.py); None when they
+    cannot rebuild it (positional-only or *args, or values other than JSON's)."""
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    parameters = list(signature.parameters.values())
+    if any(p.kind == p.POSITIONAL_ONLY for p in parameters[1:]):
+        return None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(parameters[0].name)
+    for p in parameters[1:]:
+        if p.kind == p.VAR_KEYWORD:
+            arguments.update(arguments.pop(p.name))
+        elif p.kind == p.VAR_POSITIONAL and arguments.pop(p.name):
+            return None
+    arguments.pop("name", None)
+    return arguments if _plain(arguments) else None
+
+
 class SubclassingMixin:
     """Layer's methods for the user's subclasses."""
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # (densekit's layers write their own configs, and a subclass without its own constructor
+        # has only the base config's arguments)
+        if not cls.__init__.__module__.startswith("densekit."):
+            instance.__dict__["_auto_config"] = constructor_arguments(cls, args, kwargs)
+        return instance
+
+    def _automatic_config(self, config):
+        """``config`` with the constructor's arguments, for a subclass without its own get_config;
+        without ``name`` if the constructor cannot take it back (as Keras). Arguments of other kinds
+        (a layer, an array) leave the base config, where Keras's get_config raises."""
+        arguments = self.__dict__.get("_auto_config")
+        users = [k for k in type(self).__mro__ if not k.__module__.startswith("densekit.") and k is not object]
+        if arguments is None or any("get_config" in k.__dict__ for k in users):
+            return config  # (a get_config of the user's extends the base config itself)
+        parameters = inspect.signature(type(self).__init__).parameters
+        # (Keras keeps `name` for a constructor with a `name` or a `**kwargs`, by that very name)
+        keywords = parameters.get("kwargs")
+        takes_name = "name" in parameters or (keywords is not None and keywords.kind == keywords.VAR_KEYWORD)
+        rest = {key: value for key, value in config.items() if key != "name"}
+        config = {"name": config["name"], **arguments, **rest}  # (Keras's order: name, the arguments, the base's)
+        if not takes_name:
+            config.pop("name", None)
+        return config
 
     def call(self, *args, **kwargs):
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
