@@ -31,10 +31,7 @@ constexpr Index kProbeRows = 2;
 
 // --- tensors -------------------------------------------------------------------------------
 
-struct DType {
-  const char* name;
-  size_t size;
-};
+struct DType { const char* name; size_t size; };
 constexpr DType kF32{"F32", 4}, kF64{"F64", 8}, kI64{"I64", 8}, kU64{"U64", 8};
 
 size_t dtype_size(const std::string& name) {
@@ -118,10 +115,9 @@ std::vector<Buffer> run_probe(const Model& model, const std::vector<Buffer>& inp
   return outputs;
 }
 
-Shape with_rows(Index rows, const Shape& shape) {
-  Shape s{rows};
-  s.insert(s.end(), shape.begin(), shape.end());
-  return s;
+Shape with_rows(Index rows, Shape shape) {
+  shape.insert(shape.begin(), rows);
+  return shape;
 }
 
 // --- writing -------------------------------------------------------------------------------
@@ -194,6 +190,7 @@ std::string encode(const Model& model, bool weights_only) {
   meta["content"] = weights_only ? "weights" : "model";
   meta["model_config"] = config.dump();
   if (model.compiled()) meta["compile_config"] = compile_config(model).dump();
+  if (const std::string names = renamed_outputs_json(model); !names.empty()) meta["output_names"] = names;
   meta["checksum"] = crc32_checksum(crc);
   header["__metadata__"] = meta;
   std::string text = header.dump();
@@ -523,6 +520,7 @@ std::shared_ptr<Model> decode_model(const Parsed& p, bool compile, const std::st
     config = parse_json(p.meta.value("model_config", std::string()), "model_config metadata");
     if (compile && p.meta.contains("compile_config"))
       config["compile_config"] = parse_json(p.meta["compile_config"].get<std::string>(), "compile_config metadata");
+    if (p.meta.contains("output_names")) config[kOutputNamesKey] = parse_json(p.meta["output_names"].get<std::string>(), "output_names");
   } catch (const ValueError& e) {
     bad(what, e.what());
   } catch (const nlohmann::json::exception& e) {

@@ -354,12 +354,32 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     model->input_structure = input_structure, model->input_keys = input_keys;
     model->output_structure = output_structure, model->output_keys = output_keys;
   }
+  // The names a model gives its outputs where they are not their layers' (a nested model's
+  // output is named by the nested model): densekit's files keep them in their metadata.
+  if (json.contains(kOutputNamesKey)) {
+    const Json& names = json[kOutputNamesKey];
+    if (!names.is_array() || names.size() != model->output_names.size())
+      throw ValueError("The model's output names must be a list of " + std::to_string(model->output_names.size()) +
+                       " strings; received " + names.dump().substr(0, 200));
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (!names[k].is_string() || names[k].get<std::string>().empty())
+        throw ValueError("The model's output names must be non-empty strings; received " + names.dump().substr(0, 200));
+      model->output_names[k] = names[k].get<std::string>();
+    }
+  }
   // An uncompiled Keras model's is null or {}: Keras compiles only from a non-empty one
   // (deserialize_keras_object in keras/src/saving/serialization_lib.py).
   if (compile && json.contains("compile_config") && !json["compile_config"].is_null() &&
       !(json["compile_config"].is_object() && json["compile_config"].empty()))
     compile_from_config(*model, json["compile_config"]);
   return model;
+}
+
+std::string renamed_outputs_json(const Model& model) {
+  const Graph& g = model.graph();
+  for (size_t k = 0; k < model.output_names.size(); ++k)
+    if (model.output_names[k] != g.nodes()[g.output_nodes()[k]].name) return Json(model.output_names).dump();
+  return "";
 }
 
 // --- the string API ----------------------------------------------------------------------------

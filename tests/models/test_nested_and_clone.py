@@ -153,6 +153,52 @@ def test_summary_shows_a_nested_model_as_one_row():
                     ("concatenate (Concatenate)", "(None, 7)", "0", "encoder[0][0], input_layer_2[0][0]")]
 
 
+def _two_headed_base():
+    a = keras.Input((4,), name="in_a")
+    hidden = layers.Dense(6, name="hidden")(a)
+    return keras.Model(a, [layers.Dense(1, name="out_a")(hidden), layers.Dense(2, name="out_b")(hidden)],
+                       name="base_model")
+
+
+def _summary_rows(model):
+    text = []
+    model.summary(print_fn=text.append, line_length=150)
+    return [tuple(c.strip() for c in line.strip("│").split("│")) for line in text[0].splitlines()
+            if line.startswith("│")]
+
+
+def test_summary_links_name_the_output_of_a_nested_model_they_take():
+    base = _two_headed_base()
+    p = keras.Input((4,), name="p")
+    outs = base(p)
+    # Two layers each on one output of the nested model: not a chain (Keras: two nodes at one
+    # depth), and each link names its tensor index.
+    model = keras.Model(p, [layers.Dense(1, name="proj")(outs[1]), layers.Dense(1, name="proj2")(outs[0])])
+    assert [row[0::3] for row in _summary_rows(model)] == [
+        ("p (InputLayer)", "-"), ("base_model (Functional)", "p[0][0]"), ("proj (Dense)", "base_model[0][1]"),
+        ("proj2 (Dense)", "base_model[0][0]")]
+
+
+def test_an_output_made_by_a_nested_model_is_named_by_it_and_keeps_the_name_in_a_file(tmp_path):
+    inputs = keras.Input((4,), name="x")
+    head = keras.Sequential([layers.Dense(4, name="h1"), layers.Dense(1, activation="sigmoid", name="h2")],
+                            name="head")
+    model = keras.Model(inputs, [head(layers.Dense(3, name="feat")(inputs)), layers.Dense(2, name="aux")(inputs)])
+    assert model.output_names == ["head", "aux"]
+    x, y = np.ones((8, 4), np.float32), [np.ones((8, 1), np.float32), np.ones((8, 2), np.float32)]
+    model.compile("sgd", loss={"head": "binary_crossentropy", "aux": "mse"}, metrics={"head": ["accuracy"]})
+    assert sorted(model.fit(x, y, epochs=1, verbose=0).history) == ["aux_loss", "head_accuracy", "head_loss", "loss"]
+    model.save(tmp_path / "m.dk")
+    loaded = keras.models.load_model(tmp_path / "m.dk")
+    assert loaded.output_names == ["head", "aux"]
+    assert sorted(loaded.fit(x, y, epochs=1, verbose=0).history) == ["aux_loss", "head_accuracy", "head_loss", "loss"]
+    # Two outputs of one call keep their layers' names (Keras repeats the model's, and merges
+    # their losses in the logs).
+    base = _two_headed_base()
+    p = keras.Input((4,))
+    assert keras.Model(p, base(p)).output_names == ["out_a", "out_b"]
+
+
 def test_a_sequential_whose_last_layer_gives_several_outputs():
     """Keras takes a multi-output model as a Sequential's last layer; densekit raised
     AttributeError ('list' object has no attribute 'shape') while building."""

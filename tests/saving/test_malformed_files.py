@@ -518,6 +518,16 @@ def test_compile_config_not_json(good, tmp_path):
     np.testing.assert_array_equal(model.predict(x, verbose=0), predictions)
 
 
+@pytest.mark.parametrize("names, message", [
+    ("{oops", "output_names is not valid JSON"), ('["a", "b"]', "must be a list of 1 strings"),
+    ('"head"', "must be a list of 1 strings"), ("[3]", "must be non-empty strings"), ('[""]', "non-empty strings"),
+])
+def test_output_names_not_valid(names, message, raw, tmp_path):
+    header, data = parse(raw)
+    header["__metadata__"]["output_names"] = names
+    check(tmp_path, serialize(header, data), message)
+
+
 def test_probe_mismatch(raw, tmp_path):
     def change(t):
         out = np.frombuffer(t["probe/output_0"][2], "<f4").copy()

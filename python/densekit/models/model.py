@@ -179,7 +179,7 @@ class Model(Trainer, WeightsMixin):
             self._core.output_structure = _structure_name(net.output_kind)
             self._core.input_keys = net.input_keys or []
             self._core.output_keys = net.output_keys or []
-        self._core.output_names = self.output_names
+            self._core.output_names = _output_names(net.outputs)
         if self._compile_args is not None:
             self._apply_compile()
 
@@ -215,7 +215,7 @@ class Model(Trainer, WeightsMixin):
         if self._core is not None:
             return list(self._core.output_names)
         if self._network is not None:
-            return [t._keras_history.operation.name for t in self._network.outputs]
+            return _output_names(self._network.outputs)
         return [self.layers[-1].name] if self.layers else []
 
     @property
@@ -515,6 +515,19 @@ def _has_symbolic(value):
     if isinstance(value, dict):
         value = list(value.values())
     return isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value)
+
+
+def _output_names(outputs):
+    """Keras names an output by the operation that made it: a nested model's output by the
+    model's name. When one call of a nested model gives several of the outputs (Keras then
+    repeats the name, and their losses merge in the logs), each keeps its own layer's name."""
+    def caller(t):
+        calls = t._node.model_calls
+        return calls[0] if calls and any(t is out for out in calls[0].outputs) else None
+
+    callers = [caller(t) for t in outputs]
+    return [t._keras_history.operation.name if call is None or sum(c is call for c in callers) > 1 else call.model.name
+            for t, call in zip(outputs, callers)]
 
 
 def _tensors_in(value):

@@ -56,14 +56,16 @@ def graph_rows(model):
             node.inputs, [node.output])
         if all(call[1] is not known[1] for known in calls.setdefault(op, [])):
             calls[op].append(call)
-    call_index = {id(t): (op, k) for op, op_calls in calls.items() for k, (_, outs) in enumerate(op_calls)
-                  for t in outs}
+    # Each tensor's op, the op's call that gave it, and its place among that call's outputs.
+    call_index = {id(t): (op, k, j) for op, op_calls in calls.items() for k, (_, outs) in enumerate(op_calls)
+                  for j, t in enumerate(outs)}
     # Keras's "sequential-like" test on this view: each op called once on at most one tensor,
-    # no tensor feeding two ops, one input (one node per depth; several inputs always put two
-    # nodes at one depth, their branches ending in outputs or meeting in a merge).
-    consumed = [id(t) for op_calls in calls.values() for inputs, _ in op_calls for t in inputs]
+    # no call feeding two ops (two outputs of a nested model feeding two layers put two nodes at
+    # one depth), one input (one node per depth; several inputs always put two nodes at one
+    # depth, their branches ending in outputs or meeting in a merge).
+    feeding = [call_index[id(t)][:2] for op_calls in calls.values() for inputs, _ in op_calls for t in inputs]
     chain = (all(len(op_calls) == 1 and len(op_calls[0][0]) <= 1 for op_calls in calls.values())
-             and len(consumed) == len(set(consumed)) and len(net.inputs) == 1)
+             and len(feeding) == len(set((op.name, k) for op, k in feeding)) and len(net.inputs) == 1)
     rows = []
     for op in ops:
         outputs = calls[op][-1][1]
@@ -72,7 +74,7 @@ def graph_rows(model):
         row = (f"{op.name} ({type(op).__name__})", shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]",
                params)
         if not chain:
-            links = [f"{call_index[id(t)][0].name}[{call_index[id(t)][1]}][0]"
+            links = ["{}[{}][{}]".format(call_index[id(t)][0].name, *call_index[id(t)][1:])
                      for inputs, _ in calls[op] for t in inputs]
             row += (", ".join(links) if links else "-",)
         rows.append(row)
