@@ -347,3 +347,34 @@ def test_a_weight_used_by_its_values_in_a_traced_call_is_refused(use):
     np.testing.assert_allclose(layer(np.ones((2, 3), np.float32)), use(np.ones((2, 3)), 0.0))  # eager: values
     with pytest.raises(NotImplementedError, match="The weight 'sequential/temp2/log_t' was used by its values"):
         keras.Sequential([keras.Input((3,)), _Temperature(use, name="temp2")])
+
+
+class _NoSuper(keras.layers.Layer):
+    def __init__(self, units=2):
+        self.units = units  # super().__init__() forgotten
+
+    def call(self, x):
+        return x
+
+
+class _BuildWithoutShape(keras.layers.Layer):
+    def build(self):  # Keras passes the shape only to a build() that takes one
+        self.w = self.add_weight(shape=(3, 2), initializer="ones")
+
+    def call(self, x):
+        return ops.matmul(x, self.w)
+
+
+class _ReturnsANumber(keras.layers.Layer):
+    def call(self, x):
+        return 1.0
+
+
+def test_slips_in_a_subclass_get_kerass_messages():
+    for x in (np.ones((2, 3), np.float32), keras.Input((3,))):
+        with pytest.raises(RuntimeError, match=r"In layer '_NoSuper', you forgot to call `super\(\).__init__\(\)`"):
+            _NoSuper()(x)
+    np.testing.assert_array_equal(_BuildWithoutShape()(np.ones((2, 3), np.float32)), np.full((2, 2), 3.0))
+    assert keras.Sequential([keras.Input((3,)), _BuildWithoutShape()]).output_shape == (None, 2)
+    with pytest.raises(ValueError, match="All operation outputs must be tensors.*Non-tensor received: 1.0"):
+        _ReturnsANumber()(keras.Input((3,)))

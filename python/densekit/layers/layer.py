@@ -362,6 +362,9 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
     # --- calling ----------------------------------------------------------------------------
     @traceback_utils.filter_traceback
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        if "_trainable" not in self.__dict__:  # (what fails next would name a missing attribute)
+            raise RuntimeError(f"In layer '{type(self).__name__}', you forgot to call `super().__init__()` as the first "
+                               "statement in the `__init__()` method. Go add it!")
         _check_tensor_inputs(inputs)
         if has_own_call(self):
             return self._add_activity_loss(self._call_own(inputs, args, training, kwargs))

@@ -63,6 +63,22 @@ def constructor_arguments(cls, args, kwargs):
     return arguments if _plain(arguments) else None
 
 
+def _takes_a_shape(build):
+    try:
+        parameters = inspect.signature(build).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+
+
+def _leaves(value):
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    return [value]
+
+
 class SubclassingMixin:
     """Layer's methods for the user's subclasses."""
 
@@ -183,7 +199,10 @@ class SubclassingMixin:
     def _build_and_call(self, inputs, flat, symbolic, args, training, kwargs):
         if not self.built:
             shapes = [tuple(t.shape) for t in flat]
-            self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+            if _takes_a_shape(self.build):
+                self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+            else:  # Keras passes build() the input shape only if it takes one
+                self.build()
             self.__dict__["_built_without_core"] = True
             self._record_build_input(shapes, isinstance(inputs, (list, tuple)))
         self.__dict__["_own_losses"] = []  # each call's losses replace the last one's (Keras)
@@ -198,6 +217,10 @@ class SubclassingMixin:
             called_on = flat + list(args) + list(kwargs.values())
             with loss_anchors([t for t in called_on if isinstance(t, KerasTensor)]):
                 outputs = trace_call(f"Layer '{self.name}' ({type(self).__name__})", self.call, inputs, *args, **kwargs)
+            for output in _leaves(outputs):
+                if not isinstance(output, KerasTensor):
+                    raise ValueError(f"All operation outputs must be tensors. Operation <{type(self).__name__} name="
+                                     f"{self.name}> returned a non-tensor. Non-tensor received: {output!r:.200}")
             if not self.trainable:  # frozen before its call (Layer(trainable=False)): so is what it recorded
                 self.trainable = False
             return outputs
