@@ -179,6 +179,26 @@ def test_summary_links_name_the_output_of_a_nested_model_they_take():
         ("proj2 (Dense)", "base_model[0][0]")]
 
 
+def test_a_nested_models_weights_stay_together_in_its_own_order():
+    """By depth alone its second head (feeding another layer) came before its first, so a weight
+    list from Keras given to set_weights swapped the two heads' weights."""
+    base = _two_headed_base()
+    p = keras.Input((4,))
+    outs = base(p)
+    model = keras.Model(p, [layers.Add(name="addz")([outs[0], layers.Dense(1, name="proj")(outs[1])]), outs[1]])
+    names = ["hidden/kernel", "hidden/bias", "out_a/kernel", "out_a/bias", "out_b/kernel", "out_b/bias",
+             "proj/kernel", "proj/bias"]
+    assert [w.path for w in model.weights] == names
+    values = [np.full(w.shape, k, np.float32) for k, w in enumerate(model.weights)]
+    model.set_weights(values)
+    assert base.get_layer("out_a").get_weights()[0][0, 0] == 2 and base.get_layer("out_b").bias.numpy()[0] == 5
+    x = np.ones((2, 4), np.float32)
+    hidden = x @ values[0] + values[1]
+    out_b = hidden @ values[4] + values[5]
+    expected = hidden @ values[2] + values[3] + out_b @ values[6] + values[7]
+    np.testing.assert_allclose(model.predict(x, verbose=0)[0], expected, rtol=1e-6)
+
+
 def test_an_output_made_by_a_nested_model_is_named_by_it_and_keeps_the_name_in_a_file(tmp_path):
     inputs = keras.Input((4,), name="x")
     head = keras.Sequential([layers.Dense(4, name="h1"), layers.Dense(1, activation="sigmoid", name="h2")],

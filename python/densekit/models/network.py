@@ -6,6 +6,7 @@ one (models/functional.py), and so do subclassed models, traced into one (models
 """
 
 import collections
+import heapq
 
 from densekit import _core
 from densekit.layers import batch_loss
@@ -125,6 +126,7 @@ class Network:
             layers_by_depth[depth].append(layer)
         self.layers = [layer for d in sorted(layers_by_depth, reverse=True)
                        for layer in sorted(layers_by_depth[d], key=lambda x: first_seen[x])]
+        self._keep_nested_models_together()
 
         uses = collections.Counter(layer.name for layer in self.layers)
         for name, count in uses.items():
@@ -138,6 +140,50 @@ class Network:
             self.node_index[node] = calls[node.layer]
             calls[node.layer] += 1
         self.calls = calls
+
+    def _keep_nested_models_together(self):
+        """A model called inside this one lists its layers, and so their weights, together and
+        in its own order, as Keras lists the nested model's weights: by depth alone, two heads
+        of a nested model could swap (get_weights, set_weights and files go by this order). The
+        nodes are then put in an order that follows it wherever their inputs allow."""
+        group_of = {}  # layer -> the outermost model call that made it
+        for node in self.nodes:
+            if node.model_calls:
+                group_of.setdefault(node.layer, node.model_calls[0])
+        if not group_of:
+            return
+        ordered, placed = [], set()
+        for layer in self.layers:
+            call = group_of.get(layer)
+            if call is None:
+                ordered.append(layer)
+            elif id(call) not in placed:
+                placed.add(id(call))
+                members = [m for m in self.layers if group_of.get(m) is call]
+                own = {id(m): k for k, m in enumerate(call.model.layers)}
+                ordered += sorted(members, key=lambda m: own.get(id(m), len(own)))
+        if ordered == self.layers:
+            return
+        self.layers = ordered
+        rank = {layer: k for k, layer in enumerate(ordered)}
+        position = {node: k for k, node in enumerate(self.nodes)}
+        waiting = {node: len(node.parent_nodes) if not node.is_input else 0 for node in self.nodes}
+        children = collections.defaultdict(list)
+        for node in self.nodes:
+            if not node.is_input:
+                for parent in node.parent_nodes:
+                    children[parent].append(node)
+        ready = [(rank.get(n.layer, -1), position[n], n) for n in self.nodes if waiting[n] == 0]
+        heapq.heapify(ready)
+        nodes = []
+        while ready:
+            *_, node = heapq.heappop(ready)
+            nodes.append(node)
+            for child in children[node]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    heapq.heappush(ready, (rank.get(child.layer, -1), position[child], child))
+        self.nodes = nodes
 
     @property
     def is_chain(self):
