@@ -88,7 +88,12 @@ def test_the_guides_linear_runs_eagerly_and_lists_its_weights():
     y = linear_layer(x)
     np.testing.assert_allclose(y, np.ones((2, 2)) @ linear_layer.w.numpy() + linear_layer.b.numpy(), rtol=1e-6)
     assert linear_layer.weights == [linear_layer.w, linear_layer.b]
-    assert linear_layer.w.shape == (2, 4) and linear_layer.w.path.endswith("/variable_0")
+    # Unnamed variables are named as Keras names them, counted across layers: "variable", then
+    # "variable_1", ...
+    assert linear_layer.w.shape == (2, 4) and (linear_layer.w.path, linear_layer.b.path) == (
+        "linear/variable", "linear/variable_1")
+    assert Linear(4, 2).w.name == "variable_2"
+    assert repr(linear_layer.b) == "<Variable path=linear/variable_1, shape=(4,), dtype=float32, value=[0. 0. 0. 0.]>"
 
 
 def test_compute_sum_keeps_non_trainable_state_across_eager_calls():

@@ -133,6 +133,6 @@ class LayerVariable(VariableOperators):
                 "into a model's graph, where the result would be a constant that never trains. densekit records a "
                 "weight combined directly with a tensor: x @ w, x + w, x - w, w - x, x * w, x / w.")
 
-    def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+    def __repr__(self):  # (Keras's, the value as NumPy prints it)
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={self.numpy()}>"
 

@@ -19,6 +19,7 @@ from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
 from densekit.layers.trace_call import TRAINING_DECIDED_AT_RUN, trace_call
+from densekit.utils import naming
 from densekit.utils.arrays import to_array
 
 
@@ -128,7 +129,7 @@ class SubclassingMixin:
         python_init = callable(initializer) and not isinstance(initializer, (type, initializers.Initializer))
         init = initializer if python_init else initializers.get("glorot_uniform" if initializer is None else initializer)
         variables = self.__dict__.setdefault("_own_variables", [])
-        name = f"variable_{len(variables)}" if name is None else name
+        name = naming.auto_name("variable") if name is None else name  # (Keras counts them across layers)
         variable = LayerVariable(self, name, shape, init, trainable, regularizers.get(regularizer),
                                  constraints.get(constraint))
         variables.append(variable)
