@@ -383,3 +383,17 @@ def test_slips_in_a_subclass_get_kerass_messages():
     assert keras.Sequential([keras.Input((3,)), _BuildWithoutShape()]).output_shape == (None, 2)
     with pytest.raises(ValueError, match="All operation outputs must be tensors.*Non-tensor received: 1.0"):
         _ReturnsANumber()(keras.Input((3,)))
+
+
+class _Maximum(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(3,), initializer="ones")
+
+    def call(self, x):
+        return ops.maximum(x, self.w)
+
+
+def test_a_weight_in_an_op_densekit_cannot_record_with_it_is_refused_as_the_others_are():
+    """It raised a ValueError from the C++ config ("Unknown WeightOp op")."""
+    with pytest.raises(NotImplementedError, match="cannot record `maximum` of a symbolic tensor and the weight"):
+        keras.Sequential([keras.Input((3,)), _Maximum()])

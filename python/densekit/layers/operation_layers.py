@@ -149,9 +149,16 @@ class WeightOp(_OpLayer):
         return layer
 
 
+_WEIGHT_OPS = ("matmul", "add", "subtract", "rsubtract", "multiply", "divide")
+
+
 def _weight_op(variable, op, x):
     """``x op variable`` on a symbolic ``x``: a node of the variable's WeightOp layer, created by
     the first op that uses the variable."""
+    if op not in _WEIGHT_OPS:
+        raise NotImplementedError(
+            f"densekit cannot record `{op}` of a symbolic tensor and the weight '{variable.path}': a weight is "
+            "recorded combined directly with a tensor by x @ w, x + w, x - w, w - x, x * w or x / w.")
     if variable._op_layer is None:
         variable._op_layer = WeightOp(op, variable)
     elif variable._op_layer.op != op:
