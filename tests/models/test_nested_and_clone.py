@@ -199,6 +199,29 @@ def test_a_nested_models_weights_stay_together_in_its_own_order():
     np.testing.assert_allclose(model.predict(x, verbose=0)[0], expected, rtol=1e-6)
 
 
+def test_a_model_rebuilt_from_its_file_or_json_lists_its_weights_in_the_same_order(tmp_path):
+    base = _two_headed_base()
+    p = keras.Input((4,))
+    outs = base(p)
+    model = keras.Model(p, [layers.Add(name="addz")([outs[0], layers.Dense(1, name="proj")(outs[1])]), outs[1]])
+    model.save(tmp_path / "m.dk")
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+    for copy in (keras.models.load_model(tmp_path / "m.dk"), keras.models.model_from_json(model.to_json())):
+        assert [w.path for w in copy.weights] == [w.path for w in model.weights]
+        copy.set_weights(model.get_weights())
+        for a, b in zip(copy.predict(x, verbose=0), model.predict(x, verbose=0)):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_model_nested_in_a_nested_sequential_keeps_its_place():
+    inner = keras.Sequential([layers.Dense(3, name="s1"), layers.Dense(3, name="s2")], name="seq_in")
+    outer = keras.Sequential([keras.Input((3,)), layers.Dense(3, name="t1"), inner, layers.Dense(3, name="t2")],
+                             name="seq_out")
+    i = keras.Input((3,))
+    model = keras.Model(i, layers.Dense(2, name="u")(outer(i)))
+    assert [w.path.split("/")[-2] for w in model.weights][::2] == ["t1", "s1", "s2", "t2", "u"]  # Keras's order
+
+
 def test_an_output_made_by_a_nested_model_is_named_by_it_and_keeps_the_name_in_a_file(tmp_path):
     inputs = keras.Input((4,), name="x")
     head = keras.Sequential([layers.Dense(4, name="h1"), layers.Dense(1, activation="sigmoid", name="h2")],

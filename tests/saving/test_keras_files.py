@@ -418,8 +418,9 @@ def outputs_reversed_model():
 
 
 def test_the_writer_lists_layers_in_kerass_order():
-    """Keras's own files already list a functional model's layers in its order; densekit's
-    config of a model whose outputs are reversed does not, and the writer reorders it."""
+    """Keras's own files list a functional model's layers in its order, and so does densekit's
+    config, whose graph lists a depth's nodes in the order of their layers (the writer's
+    reordering, kept for configs from elsewhere, then changes nothing)."""
     from densekit.saving import keras_graph
 
     for name in ("two_inputs", "nested"):
@@ -429,10 +430,11 @@ def test_the_writer_lists_layers_in_kerass_order():
     model, _ = outputs_reversed_model()
     own = json.loads(model.to_json())["config"]
     # dense: hidden; dense_1: the first head; dense_2: the second head, on dense_3 (Dense(5)).
-    assert [e["config"]["name"] for e in own["layers"]] == ["input_layer", "dense", "dense_3", "dense_1", "dense_2"]
     # Keras: by depth from the outputs (dense_3 is one deeper than the heads), then heads as
     # its walk from the outputs [dense_2, dense_1] first reaches them.
-    assert keras_graph.keras_layer_order(own) == ["input_layer", "dense", "dense_3", "dense_2", "dense_1"]
+    keras_order = ["input_layer", "dense", "dense_3", "dense_2", "dense_1"]
+    assert [e["config"]["name"] for e in own["layers"]] == keras_order == [layer.name for layer in model.layers]
+    assert keras_graph.keras_layer_order(own) == keras_order
 
 
 def test_weights_files_round_trip_in_kerass_order(tmp_path):

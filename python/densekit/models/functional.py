@@ -53,6 +53,17 @@ class Functional(Model):
         outs = [tensors[i] for i in graph.output_nodes]
         network = Network(pack_structure(structure[core.input_structure], sorted(core.input_keys), ins),
                           pack_structure(structure[core.output_structure], list(core.output_keys), outs))
+        # The layers with weights in the graph's order, the file's: the model that was saved
+        # listed its weights in it (a nested model's together, which depths alone would not
+        # keep). The inputs keep their places.
+        in_graph = iter(wrappers[id(layer)] for layer, *_ in graph.nodes if layer is not None
+                        and wrappers.get(id(layer)) in network.layers)
+        seen = {}
+        for layer in in_graph:
+            seen.setdefault(id(layer), layer)
+        ordered = iter(seen.values())
+        network.follow_layer_order([layer if isinstance(layer, InputLayer) else next(ordered)
+                                    for layer in network.layers])
         model._network = network
         model._adopt_core(core)
         return model

@@ -49,6 +49,13 @@ def pack_structure(kind, keys, flat):
     return flat[0]
 
 
+def _leaf_layers(model):
+    """A model's layers, those of the models inside it in their place (a Sequential lists a
+    nested model as one of its layers; a functional model already lists its leaves)."""
+    return [leaf for layer in model.layers
+            for leaf in (_leaf_layers(layer) if hasattr(layer, "_sequential") else [layer])]
+
+
 class Network:
     """The nodes between ``inputs`` and ``outputs``, ordered as Keras orders them."""
 
@@ -119,7 +126,11 @@ class Network:
         by_depth = collections.defaultdict(list)
         for node, depth in node_depth.items():
             by_depth[depth].append(node)
-        self.nodes_by_depth = {d: by_depth[d] for d in sorted(by_depth, reverse=True)}
+        # Within a depth, nodes in the order their layers are listed: the C++ graph, and so a
+        # saved file's layers and weights, are then in the model's own order, which a model
+        # rebuilt from the file keeps.
+        self.nodes_by_depth = {d: sorted(by_depth[d], key=lambda n: first_seen[n.layer])
+                               for d in sorted(by_depth, reverse=True)}
         self.nodes = [n for d in self.nodes_by_depth for n in self.nodes_by_depth[d]]
         layers_by_depth = collections.defaultdict(list)
         for layer, depth in layer_depth.items():
@@ -133,7 +144,10 @@ class Network:
             if count > 1:
                 raise ValueError(f'The name "{name}" is used {count} times in the model. All layer names '
                                  "should be unique: pass distinct `name=` arguments.")
-        # Each node's index among its layer's calls in this model, as the config and summary count.
+        self._count_calls()
+
+    def _count_calls(self):
+        """Each node's index among its layer's calls in this model, as the config and summary count."""
         calls = collections.Counter()
         self.node_index = {}
         for node in self.nodes:
@@ -144,8 +158,7 @@ class Network:
     def _keep_nested_models_together(self):
         """A model called inside this one lists its layers, and so their weights, together and
         in its own order, as Keras lists the nested model's weights: by depth alone, two heads
-        of a nested model could swap (get_weights, set_weights and files go by this order). The
-        nodes are then put in an order that follows it wherever their inputs allow."""
+        of a nested model could swap (get_weights, set_weights and files go by this order)."""
         group_of = {}  # layer -> the outermost model call that made it
         for node in self.nodes:
             if node.model_calls:
@@ -159,21 +172,26 @@ class Network:
                 ordered.append(layer)
             elif id(call) not in placed:
                 placed.add(id(call))
-                members = [m for m in self.layers if group_of.get(m) is call]
-                own = {id(m): k for k, m in enumerate(call.model.layers)}
-                ordered += sorted(members, key=lambda m: own.get(id(m), len(own)))
+                own = {id(m): k for k, m in enumerate(_leaf_layers(call.model))}
+                ordered += sorted((m for m in self.layers if group_of.get(m) is call),
+                                  key=lambda m: own.get(id(m), len(own)))
+        self.follow_layer_order(ordered)
+
+    def follow_layer_order(self, ordered):
+        """Lists the layers in the order ``ordered`` (the same layers), and the nodes in an order
+        that follows it wherever their inputs allow: the C++ graph, and so the weights, take it.
+        A model rebuilt from a file or a config keeps the order the file lists its layers in."""
         if ordered == self.layers:
             return
-        self.layers = ordered
+        self.layers = list(ordered)
         rank = {layer: k for k, layer in enumerate(ordered)}
         position = {node: k for k, node in enumerate(self.nodes)}
-        waiting = {node: len(node.parent_nodes) if not node.is_input else 0 for node in self.nodes}
+        waiting = {node: 0 if node.is_input else len(node.parent_nodes) for node in self.nodes}
         children = collections.defaultdict(list)
         for node in self.nodes:
-            if not node.is_input:
-                for parent in node.parent_nodes:
-                    children[parent].append(node)
-        ready = [(rank.get(n.layer, -1), position[n], n) for n in self.nodes if waiting[n] == 0]
+            for parent in [] if node.is_input else node.parent_nodes:
+                children[parent].append(node)
+        ready = [(rank[n.layer], position[n], n) for n in self.nodes if waiting[n] == 0]
         heapq.heapify(ready)
         nodes = []
         while ready:
@@ -182,8 +200,9 @@ class Network:
             for child in children[node]:
                 waiting[child] -= 1
                 if waiting[child] == 0:
-                    heapq.heappush(ready, (rank.get(child.layer, -1), position[child], child))
+                    heapq.heappush(ready, (rank[child.layer], position[child], child))
         self.nodes = nodes
+        self._count_calls()
 
     @property
     def is_chain(self):
