@@ -141,3 +141,27 @@ def test_a_weight_created_in_call_is_refused_as_keras_does():
         with pytest.raises(ValueError, match="You cannot add new elements of state"):
             layer(np.ones((2, 3), np.float32))
     assert layer.weights == []
+
+
+class _BaseBuildFirst(keras.layers.Layer):
+    def build(self, input_shape):
+        super().build(input_shape)  # the base build first, a Keras 2 habit Keras 3 still takes
+        self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones")
+
+    def call(self, x):
+        return ops.matmul(x, self.w)
+
+
+def test_the_layer_takes_state_until_its_own_build_returns():
+    np.testing.assert_array_equal(_BaseBuildFirst()(np.ones((1, 3), np.float32)), [[3.0, 3.0]])
+    i = keras.Input((3,))
+    assert len(keras.Model(i, _BaseBuildFirst()(i)).weights) == 1
+    # build() called directly builds the layer, as Keras's wrapper marks it: a call then does
+    # not build it (and create its weights) again.
+    layer = Scale()
+    layer.build((None, 3))
+    assert layer.built and len(layer.weights) == 2
+    layer(np.ones((1, 3), np.float32))
+    assert len(layer.weights) == 2
+    with pytest.raises(ValueError, match="You cannot add new elements of state"):
+        layer.add_weight(shape=(1,))

@@ -555,7 +555,7 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
             return
         self.build(shape)
         if self._core is None:  # the user's build(): the layer is built, as Keras marks it
-            self.__dict__["_built_without_core"] = True
+            self.__dict__["_built_without_core"] = self.__dict__["_state_locked"] = True
             as_list = isinstance(shape, list) and all(isinstance(s, (list, tuple)) for s in shape)
             self._record_build_input(shape if as_list else [shape], as_list)
 

@@ -9,6 +9,7 @@ layers (layers/layer_variable.py), and the model trains with no Python per batch
 ``model.layers`` and ``summary()`` a Layer subclass appears as the layers its call recorded.
 """
 
+import functools
 import inspect
 
 import numpy as np
@@ -72,6 +73,24 @@ def _takes_a_shape(build):
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
 
 
+def _build_then_lock(layer, build):
+    """The user's ``build``, as Keras wraps it: once it returns (the outermost call, so a
+    super().build() inside it does not count) the layer is built and takes no more state."""
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        depth = layer.__dict__.get("_building", 0)
+        layer.__dict__["_building"] = depth + 1
+        try:
+            build(*args, **kwargs)
+        finally:
+            layer.__dict__["_building"] = depth
+        if depth == 0:
+            layer.__dict__["_state_locked"] = True
+            if layer.__dict__.get("_core") is None:
+                layer.__dict__["_built_without_core"] = True
+    return wrapper
+
+
 def _leaves(value):
     if isinstance(value, (list, tuple)):
         return [leaf for v in value for leaf in _leaves(v)]
@@ -89,6 +108,8 @@ class SubclassingMixin:
         # has only the base config's arguments)
         if not cls.__init__.__module__.startswith("densekit."):
             instance.__dict__["_auto_config"] = constructor_arguments(cls, args, kwargs)
+        if not cls.build.__module__.startswith("densekit."):
+            instance.__dict__["build"] = _build_then_lock(instance, instance.build)
         return instance
 
     def _automatic_config(self, config):
@@ -116,7 +137,7 @@ class SubclassingMixin:
                    constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A new variable of the layer (float32), initialized now; the default initializer is
         glorot_uniform, as Keras's for float weights."""
-        if self.built:  # (a call creating weights would add new ones at every call)
+        if self.__dict__.get("_state_locked"):  # (a call creating weights would add new ones at every call)
             raise ValueError("You cannot add new elements of state (variables or sub-layers) to a layer that is already "
                              "built. All state must be created in the `__init__()` method or in the `build()` method.")
         if dtype not in (None, "float32") and getattr(dtype, "name", dtype) != "float32":
@@ -204,6 +225,7 @@ class SubclassingMixin:
                 self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
             else:  # Keras passes build() the input shape only if it takes one
                 self.build()
+            self.__dict__["_state_locked"] = True
             self.__dict__["_built_without_core"] = True
             self._record_build_input(shapes, isinstance(inputs, (list, tuple)))
         self.__dict__["_own_losses"] = []  # each call's losses replace the last one's (Keras)
