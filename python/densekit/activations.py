@@ -35,15 +35,18 @@ def set_symbolic_recorder(record):
 def _result_dtype(x):
     """Keras keeps a float input's dtype (float64 in, float64 out); anything else gives floatx."""
     dtype = getattr(x, "dtype", None)
-    return dtype if isinstance(dtype, np.dtype) and dtype in (np.float16, np.float64) else np.float32
+    return dtype if isinstance(dtype, np.dtype) and dtype.char in "ed" else np.float32  # (float16, float64)
 
 
 def _apply(spec, x):
     if hasattr(x, "_keras_history"):  # a KerasTensor
         return _record_symbolic(spec, x)
-    if spec.name == "linear" and _result_dtype(x) != np.float32:
+    dtype = _result_dtype(x)
+    if dtype is np.float32:
+        return spec(np.asarray(x, dtype=np.float32))
+    if spec.name == "linear":
         return np.asarray(x)  # the identity, which a float32 pass would round
-    return spec(np.asarray(x, dtype=np.float32)).astype(_result_dtype(x), copy=False)
+    return spec(np.asarray(x, dtype=np.float32)).astype(dtype)
 
 
 def _along_axis(spec, x, axis, name, whole=False):

@@ -89,11 +89,13 @@ def test_category_encoding_modes(mode, expected):
     ("multi_hot", 2, [0, 0, 1, 0]),
     ("one_hot", 2, [[0, 0, 1, 0]]),  # one row, where a 1-D array is a batch of scalars
     ("one_hot", [2, 0], [[0, 0, 1, 0], [1, 0, 0, 0]]),
+    ("count", np.array([], dtype=int), [0, 0, 0, 0]),  # no tokens: zeros
 ])
 def test_category_encoding_of_unbatched_arrays_gives_kerass_shapes(mode, tokens, expected):
-    out = L.CategoryEncoding(num_tokens=4, output_mode=mode)(np.array(tokens))
-    assert out.dtype == np.float32
-    np.testing.assert_array_equal(out, np.array(expected, np.float32))
+    for given in (np.array(tokens), tokens):  # a Python list is one tensor too
+        out = L.CategoryEncoding(num_tokens=4, output_mode=mode)(given)
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out, np.array(expected, np.float32))
 
 
 @requires_h5py

@@ -26,11 +26,14 @@ class CategoryEncoding(Layer):
         """Keras's unbatched forms, for arrays: with "multi_hot" and "count" a 1-D array is one
         sample's tokens (giving ``(num_tokens,)``) and so is a scalar; with "one_hot" a scalar
         gives one row."""
-        if hasattr(inputs, "_keras_history") or isinstance(inputs, (list, tuple, dict)):
+        if hasattr(inputs, "_keras_history") or isinstance(inputs, dict) or (
+                isinstance(inputs, (list, tuple)) and any(hasattr(t, "_keras_history") for t in inputs)):
             return super().__call__(inputs, *args, **kwargs)
-        array = np.asarray(inputs)
+        array = np.asarray(inputs)  # (a list of numbers is one tensor, as Keras converts it)
         if self.output_mode == "one_hot" and array.ndim == 0:
-            return super().__call__(array.reshape(1), *args, **kwargs)
+            array = array.reshape(1)
         if self.output_mode != "one_hot" and array.ndim <= 1:
+            if array.size == 0:  # no tokens: a row of zeros, as Keras gives
+                return np.zeros((self.num_tokens,), np.float32)
             return super().__call__(array.reshape(1, -1), *args, **kwargs)[0]
-        return super().__call__(inputs, *args, **kwargs)
+        return super().__call__(array, *args, **kwargs)

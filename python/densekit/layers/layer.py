@@ -177,6 +177,10 @@ class WeightsMixin:
         """The weight behind a property such as ``kernel``, once the layer is built (Keras's message)."""
         weights = self.weights
         if len(weights) <= index:
+            if self._inbound_nodes and self._graph is None:  # (read in a traced call: weight tying)
+                raise AttributeError(f"Layer '{self.name}' has no `{name}` yet: a layer called on symbolic tensors "
+                                     "gets its weights when a model holding it is built, so a traced call cannot "
+                                     "read them.")
             raise AttributeError(f"You must build the layer before accessing `{name}`.")
         return weights[index]
 

@@ -214,7 +214,10 @@ class SubclassingMixin:
             inputs = [to_array(a, "inputs") for a in inputs] if isinstance(inputs, (list, tuple)) else \
                 to_array(inputs, "inputs")
             flat = inputs if isinstance(inputs, list) else [inputs]
-        # Keras builds a layer's sublayers, and creates their weights, in the layer's name scope.
+        # Keras builds a layer's sublayers, and creates their weights, in the layer's name scope
+        # (a traced call may build sublayers too; a built layer's eager call has none to build).
+        if self.built and not symbolic:
+            return self._build_and_call(inputs, flat, symbolic, args, training, kwargs)
         with weight_paths.building(self):
             return self._build_and_call(inputs, flat, symbolic, args, training, kwargs)
 
