@@ -56,14 +56,17 @@ class Functional(Model):
         # The layers with weights in the graph's order, the file's: the model that was saved
         # listed its weights in it (a nested model's together, which depths alone would not
         # keep). The inputs keep their places.
-        in_graph = iter(wrappers[id(layer)] for layer, *_ in graph.nodes if layer is not None
-                        and wrappers.get(id(layer)) in network.layers)
-        seen = {}
-        for layer in in_graph:
-            seen.setdefault(id(layer), layer)
-        ordered = iter(seen.values())
-        network.follow_layer_order([layer if isinstance(layer, InputLayer) else next(ordered)
-                                    for layer in network.layers])
+        listed = {id(layer) for layer in network.layers}
+        in_graph = {}
+        for layer, *_ in graph.nodes:
+            wrapper = wrappers.get(id(layer)) if layer is not None else None
+            if wrapper is not None and id(wrapper) in listed:
+                in_graph.setdefault(id(wrapper), wrapper)
+        others = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
+        if len(in_graph) == len(others):
+            ordered = iter(in_graph.values())
+            network.follow_layer_order([layer if isinstance(layer, InputLayer) else next(ordered)
+                                        for layer in network.layers])
         model._network = network
         model._adopt_core(core)
         return model
