@@ -125,3 +125,23 @@ def test_a_wrappers_copy_starts_from_the_models_own_weights():
     copy = compiled_copy(model, "SKLearnRegressor")
     for a, b in zip(copy.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_outputs_taken_straight_from_a_nested_functional_model_resolve():
+    """Keras names such an output by the nested model, counting its calls from 1 there (its
+    built-in node is 0, which functional_from_config's get_tensor undoes) though from 0 in
+    inbound nodes: the loader looked for call 1 and refused the file."""
+    with zipfile.ZipFile(KERAS_DIR / "nested.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+    config["config"]["layers"] = [e for e in config["config"]["layers"] if e["config"]["name"] not in ("cat", "head")]
+    config["config"]["output_layers"] = [["sub", 1, 0], ["sub", 1, 1]]
+    del config["compile_config"]
+    model = keras.models.model_from_json(json.dumps(config))
+    full = keras.models.load_model(KERAS_DIR / "nested.keras")
+    assert model.output_shape == [(None, 3), (None, 3)]
+    inner_heads = keras.Model(full.inputs, [full.get_layer(name).output for name in model.output_names])
+    for w in model.weights:  # the full model's weights of the layers of those names
+        w.assign({v.name: v for v in full.get_layer(w.path.split("/")[-2]).weights}[w.name].numpy())
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+    for a, b in zip(model.predict(x, verbose=0), inner_heads.predict(x, verbose=0)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

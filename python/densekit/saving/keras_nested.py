@@ -160,6 +160,7 @@ def _leaves(layers, groups):
 
 def _inline_into_functional(serialized, source):
     out_layers, groups, outputs_of = [], {}, {}  # outputs_of: (nested name, call) -> its output histories
+    functional = set()  # the nested functional models' names
 
     def resolve(history):
         key = (history[0], history[1])
@@ -172,6 +173,8 @@ def _inline_into_functional(serialized, source):
             out_layers.append(entry)
             continue
         name = _name(entry)
+        if entry["class_name"] == "Functional":
+            functional.add(name)
         inner, inner_groups = inline({"class_name": entry["class_name"], "config": entry["config"]}, source)
         layers, inputs, outputs = _as_graph(inner, source)
         groups.update(inner_groups)
@@ -201,12 +204,20 @@ def _inline_into_functional(serialized, source):
     out = copy.deepcopy(serialized)
     out["config"]["layers"] = out_layers
     config = out["config"]
+    def resolve_model_tensor(triple):
+        # Keras counts a functional model's calls from 1 here (its own built-in node is 0), as
+        # functional_from_config's get_tensor undoes; inbound nodes count them from 0.
+        name, node, index = triple
+        return list(resolve((name, node - 1 if name in functional and node > 0 else node, index)))
+
     for key in ("input_layers", "output_layers"):
         value = config.get(key)
         if isinstance(value, list) and value and isinstance(value[0], str):
-            config[key] = list(resolve(tuple(value)))
+            config[key] = resolve_model_tensor(value)
         elif isinstance(value, list):
-            config[key] = [list(resolve(tuple(v))) for v in value]
+            config[key] = [resolve_model_tensor(v) for v in value]
+        elif isinstance(value, dict):
+            config[key] = {k: resolve_model_tensor(v) for k, v in value.items()}
     _check_unique(out_layers, source)
     return out, groups
 
