@@ -213,6 +213,18 @@ def test_a_model_rebuilt_from_its_file_or_json_lists_its_weights_in_the_same_ord
             np.testing.assert_array_equal(a, b)
 
 
+def test_a_nested_model_called_twice_keeps_its_weights_together():
+    """Grouped by call, its layers' first nodes came from both calls and the group split."""
+    ii = keras.Input((3,))
+    h = layers.Dense(3, name="h1")(ii)
+    base = keras.Model(ii, [layers.Dense(2, name="hb")(h), layers.Dense(2, name="ha")(h)])
+    i1, i2 = keras.Input((3,)), keras.Input((3,))
+    a1, _ = base(i1)
+    a2, b2 = base(layers.Dense(3, name="pre")(i2))
+    model = keras.Model([i1, i2], layers.Concatenate()([a1, b2, a2]))
+    assert [w.path.split("/")[-2] for w in model.weights][::2] == ["pre", "h1", "hb", "ha"]  # Keras's order
+
+
 def test_a_model_nested_in_a_nested_sequential_keeps_its_place():
     inner = keras.Sequential([layers.Dense(3, name="s1"), layers.Dense(3, name="s2")], name="seq_in")
     outer = keras.Sequential([keras.Input((3,)), layers.Dense(3, name="t1"), inner, layers.Dense(3, name="t2")],

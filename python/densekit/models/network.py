@@ -159,21 +159,21 @@ class Network:
         """A model called inside this one lists its layers, and so their weights, together and
         in its own order, as Keras lists the nested model's weights: by depth alone, two heads
         of a nested model could swap (get_weights, set_weights and files go by this order)."""
-        group_of = {}  # layer -> the outermost model call that made it
+        group_of = {}  # layer -> the outermost model whose call made it (a model called twice: one group)
         for node in self.nodes:
             if node.model_calls:
-                group_of.setdefault(node.layer, node.model_calls[0])
+                group_of.setdefault(node.layer, node.model_calls[0].model)
         if not group_of:
             return
         ordered, placed = [], set()
         for layer in self.layers:
-            call = group_of.get(layer)
-            if call is None:
+            model = group_of.get(layer)
+            if model is None:
                 ordered.append(layer)
-            elif id(call) not in placed:
-                placed.add(id(call))
-                own = {id(m): k for k, m in enumerate(_leaf_layers(call.model))}
-                ordered += sorted((m for m in self.layers if group_of.get(m) is call),
+            elif id(model) not in placed:
+                placed.add(id(model))
+                own = {id(m): k for k, m in enumerate(_leaf_layers(model))}
+                ordered += sorted((m for m in self.layers if group_of.get(m) is model),
                                   key=lambda m: own.get(id(m), len(own)))
         self.follow_layer_order(ordered)
 
