@@ -287,3 +287,40 @@ def test_built_in_losses_on_symbolic_tensors_follow_their_reduction():
         np.testing.assert_allclose(model.evaluate([x, labels], verbose=0), expected, rtol=1e-5)
     with pytest.raises(ValueError, match="label|range|class"):
         model.evaluate([x, labels + 5], verbose=0)
+
+
+class _Penalty(keras.layers.Layer):
+    def call(self, x):
+        self.add_loss(keras.ops.mean(keras.ops.square(x)))
+        return x
+
+
+class _SideLoss(keras.Model):  # a subclassed model whose call adds a loss from a side branch
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d1 = keras.layers.Dense(3, kernel_initializer="ones")
+        self.side = keras.layers.Dense(3, kernel_initializer="ones")
+        self.d2 = keras.layers.Dense(2, kernel_initializer="ones")
+
+    def call(self, x):
+        h = self.d1(x)
+        self.add_loss(keras.ops.mean(keras.ops.square(self.side(h))))
+        return self.d2(h)
+
+
+def _functional_with_penalty():
+    ii = keras.Input((3,))
+    hidden = keras.layers.Dense(3, kernel_initializer="ones")(ii)
+    return keras.Model(ii, keras.layers.Dense(2, kernel_initializer="ones")(_Penalty()(hidden)))
+
+
+@pytest.mark.parametrize("make, expected", [(_functional_with_penalty, 81.0 + 9.0), (_SideLoss, 81.0 + 81.0)])
+def test_a_nested_models_added_losses_count_in_the_model_that_calls_it(make, expected):
+    """Values from Keras 3.15.1: the MSE of outputs 9 is 81, the penalties 9 and 81. The model
+    that called the nested one dropped them (81.0)."""
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    inner = make()
+    i = keras.Input((3,))
+    outer = keras.Model(i, inner(i))
+    outer.compile("sgd", "mse")
+    assert outer.evaluate(x, y, verbose=0) == pytest.approx(expected)

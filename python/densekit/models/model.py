@@ -14,6 +14,7 @@ import numpy as np
 
 from densekit import _core, saving
 from densekit.layers import node as node_module, weight_paths
+from densekit.layers.batch_loss import loss_anchors
 from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
@@ -377,7 +378,10 @@ class Model(Trainer, WeightsMixin):
             return self._network.replay(inputs, training)
         if self._subclassed:
             kwargs = {"training": training} if "training" in inspect.signature(self.call).parameters else {}
-            return self.call(inputs, **kwargs)
+            # Its add_loss terms are tied to the tensors it is called on, so the model that calls
+            # it reaches them, as a Layer subclass's (they were dropped there).
+            with loss_anchors([t for t in _tensors_in(inputs) if isinstance(t, KerasTensor)]):
+                return self.call(inputs, **kwargs)
         return self.call(inputs, training)
 
     # --- saving and configs ---------------------------------------------------------------------

@@ -240,6 +240,14 @@ class Network:
             mode = node.training if node.training_fixed or training is None else training
             with keeping_mode(node.training_fixed):
                 tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
+        # The loss terms its add_loss calls tied to tensors go with the new tensors, so the model
+        # that calls this one reaches them (a subclassed model's self.add_loss was dropped there).
+        for original in list(self.inputs) + [node.output for node in self.nodes]:
+            replayed = tensors.get(id(original))
+            for loss in original.__dict__.get("_added_losses", ()):
+                added = replayed.__dict__.setdefault("_added_losses", [])
+                if id(loss) in tensors and all(a is not tensors[id(loss)] for a in added):
+                    added.append(tensors[id(loss)])
         return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])
 
     def match_inputs(self, inputs):
