@@ -240,8 +240,9 @@ class Network:
             mode = node.training if node.training_fixed or training is None else training
             with keeping_mode(node.training_fixed):
                 tensors[id(node.output)] = node.layer(args[0] if node.single else args, training=mode)
-        # The loss terms its add_loss calls tied to tensors go with the new tensors, so the model
-        # that calls this one reaches them (a subclassed model's self.add_loss was dropped there).
+        # The loss terms its layers' add_loss calls tied to tensors go with the new tensors, so the
+        # model that calls this one reaches them (they were dropped there; a subclassed model's
+        # own add_loss is tied to its call's tensors by Model._call_symbolic instead).
         for original in list(self.inputs) + [node.output for node in self.nodes]:
             replayed = tensors.get(id(original))
             for loss in original.__dict__.get("_added_losses", ()):
