@@ -35,20 +35,21 @@ kind = {kind!r}
 schedule = lambda: keras.optimizers.schedules.PiecewiseConstantDecay(list(range(1, 50)), [0.001] * 50)
 optimizer = keras.optimizers.SGD(learning_rate=(lambda: 0.001) if kind == "callable" else schedule())
 model.compile(optimizer, "mse")
-done = threading.Event()
+stop, fits = threading.Event(), []
 def train():
-    try:
-        model.fit(x, y, epochs=3, batch_size=8, verbose=0)
-    finally:
-        done.set()
+    while not stop.is_set():
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        fits.append(1)
 thread = threading.Thread(target=train)
 thread.start()
-swaps = 0
-while not done.is_set():
+# Swap until fits have run meanwhile (on a busy machine one fit could end before the first swap).
+swaps, start = 0, time.monotonic()
+while len(fits) < 3 or time.monotonic() - start < 0.5:
     optimizer.learning_rate = (lambda: 0.001) if kind == "callable" or swaps % 2 else schedule()
     swaps += 1
+stop.set()
 thread.join()
-print("swaps", swaps > 0, all(np.isfinite(w).all() for w in model.get_weights()))
+print("swaps", swaps > 0 and len(fits) >= 3, all(np.isfinite(w).all() for w in model.get_weights()))
 """)
     assert out.strip() == "swaps True True"
 
