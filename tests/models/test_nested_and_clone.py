@@ -452,3 +452,28 @@ def test_models_save_model_and_saving_save_model(tmp_path):
         keras.saving.save_model(model, path, bogus=1)
     keras.saving.save_model(model, path, include_optimizer=False)  # Keras's too: a .keras archive keeps it anyway
     keras.saving.save_model(model, path, zipped=True)  # Keras's argument, accepted
+
+
+def test_sequential_without_input_is_built_by_its_first_symbolic_call():
+    # keras/src/models/sequential.py builds the model from the shape it is first called on, so
+    # the head of a transfer-learning model has inputs, outputs and a summary afterwards.
+    head = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(1)], name="head")
+    base_input = keras.Input((3,))
+    outputs = head(base_input)
+    assert head.built and outputs.shape == (None, 1)
+    assert head.input.shape == (None, 3) and head.output.shape == (None, 1)
+    assert head.input is not base_input  # its own Input, as Keras's build adds one
+    assert [w.path for w in head.weights] == ["head/dense/kernel", "head/dense/bias",
+                                               "head/dense_1/kernel", "head/dense_1/bias"]
+    rows, _ = _rows(head)
+    assert rows == [("dense (Dense)", "(None, 4)", "16"), ("dense_1 (Dense)", "(None, 1)", "5")]
+    features = keras.Model(head.inputs, [layer.output for layer in head.layers])
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(features(x)[1], head.predict(x, verbose=0), rtol=1e-6)
+    model = keras.Model(base_input, outputs)
+    np.testing.assert_allclose(model.predict(x, verbose=0), head.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_empty_sequential_called_on_a_symbolic_tensor_raises():
+    with pytest.raises(ValueError, match="has no layers"):
+        keras.Sequential([])(keras.Input((3,)))

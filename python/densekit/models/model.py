@@ -355,6 +355,11 @@ class Model(Trainer, WeightsMixin):
         if _has_symbolic(inputs):
             if self._sequential or self._subclassed:  # Keras builds it now: its layers in its scope
                 weight_paths.fix_scopes(self)
+            if self._core is None and self._sequential and isinstance(inputs, KerasTensor):
+                # Keras builds a Sequential with no Input from the tensor it is first called on
+                # (its layers' first calls are then its own chain's): `head.input` and
+                # `head.summary()` work after `head(base.output)`.
+                self._build([tuple(inputs.shape[1:])])
             with node_module.recording() as nodes:
                 outputs = self._call_symbolic(inputs, None if training is None else bool(training))
             call_inputs = self._network.match_inputs(inputs) if self._network is not None else _tensors_in(inputs)
