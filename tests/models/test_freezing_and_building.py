@@ -92,3 +92,36 @@ def test_a_sequential_built_from_a_shape_or_data_has_inputs_and_layer_outputs():
     extracted = keras.Model(fitted.inputs, fitted.layers[0].output).predict(x, verbose=0)
     np.testing.assert_allclose(extracted, x @ fitted.layers[0].get_weights()[0] + fitted.layers[0].get_weights()[1],
                                rtol=1e-5, atol=1e-6)
+
+
+class SuperBuildFirst(keras.Model):
+    """Calls super().build() first, then adds the weight call() uses (keras/src/layers/layer.py's
+    base build only marks the model built)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(2, name="dense")
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.scale = self.add_weight(shape=(2,), initializer="ones", name="scale")
+
+    def call(self, x):
+        return self.dense(x) * self.scale
+
+
+@pytest.mark.parametrize("model_class", [SuperBuildFirst, BuiltLater])
+def test_a_subclassed_models_own_build_runs_once_whether_built_by_hand_or_by_data(model_class):
+    by_hand, by_data = model_class(name="m"), model_class(name="m")
+    by_hand.build((None, 3))
+    by_hand.build((None, 3))  # (a second build would make its weights twice)
+    assert by_hand.built
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    by_data.predict(x, verbose=0)
+    for model in (by_hand, by_data):
+        paths = [w.path for w in model.weights]
+        assert paths[0] == "m/scale" and len(paths) == len(set(paths)) == (3 if model_class is SuperBuildFirst else 5)
+        model.compile("sgd", "mse")
+        before = model.get_weights()
+        model.fit(x, np.zeros((8, model.output_shape[-1])), epochs=1, verbose=0)
+        assert all(_changed(before, model.get_weights()))

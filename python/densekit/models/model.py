@@ -45,7 +45,10 @@ class Model(Trainer, WeightsMixin):
             from densekit.models.functional import Functional
 
             return object.__new__(Functional)
-        return object.__new__(cls)
+        instance = object.__new__(cls)
+        if cls.build is not Model.build and not cls.build.__module__.startswith("densekit."):
+            instance.__dict__["build"] = tracing.build_then_trace(instance, instance.build)
+        return instance
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
         inputs = kwargs.pop("inputs", args[0] if args else None)
@@ -159,8 +162,10 @@ class Model(Trainer, WeightsMixin):
                 return
             raise ValueError(f"Model '{self.name}' cannot be built without `input_shape`: pass the shape of its "
                              "inputs, batch dimension first (for instance (None, 784)).")
-        if self._has_own_build():  # reached by super().build() from the subclass's own build
-            self._own_build_done = True
+        if self._has_own_build():
+            # Reached by super().build() from the subclass's own build, which may go on to add
+            # weights that call() uses: the model is traced once that build has returned.
+            return
         if self._core is not None and self._network is not None and not self._traced:
             return
         if self._subclassed and self._network is None:

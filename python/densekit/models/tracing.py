@@ -4,6 +4,7 @@ A model whose call takes ``training`` is traced twice, and the two traces merged
 whose nodes know their mode.
 """
 
+import functools
 import inspect
 
 from densekit.layers.input_layer import InputLayer
@@ -13,6 +14,30 @@ from densekit.layers.node import recording
 from densekit.layers.trace_call import symbolic_scope
 from densekit.models.network import Network, flatten_structure, pack_structure
 from densekit.utils.arrays import is_pandas, to_array
+
+
+def build_then_trace(model, build):
+    """A subclass's own ``build``, wrapped: it runs once, and once it returns (the outermost
+    call: a super().build() inside it does nothing) the model is traced for the shape it was
+    given, as Keras's first call follows build. The trace of a model built from data calls it
+    first, and traces itself."""
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        depth = model.__dict__.get("_building", 0)
+        if depth == 0 and model.__dict__.get("_own_build_done"):
+            return  # (built already: its weights would be made twice)
+        model.__dict__["_building"] = depth + 1
+        try:
+            build(*args, **kwargs)
+        finally:
+            model.__dict__["_building"] = depth
+        if depth > 0:
+            return
+        model.__dict__["_own_build_done"] = True
+        shape = args[0] if args else next(iter(kwargs.values()), None)
+        if shape is not None and not model.__dict__.get("_tracing") and model._network is None:
+            trace_from_shapes(model, shape)
+    return wrapper
 
 
 def trace_from_shapes(model, input_shape):
@@ -52,9 +77,12 @@ def trace(model, kind, keys, shapes, batch):
     make the layers and weights call uses)."""
     batch = None if batch is None else int(batch)
     if model._has_own_build() and not model.__dict__.get("_own_build_done"):
-        model._own_build_done = True
-        model.build(pack_structure(kind, keys, [(batch,) + tuple(s) for s in shapes]))
-        if model._network is not None:  # its super().build() traced the model already
+        model.__dict__["_tracing"] = True
+        try:
+            model.build(pack_structure(kind, keys, [(batch,) + tuple(s) for s in shapes]))
+        finally:
+            model.__dict__["_tracing"] = False
+        if model._network is not None:  # its build traced the model already (calling it, say)
             return
     taken = {getattr(layer, "name", None) for layer in model._tracked}
     names = []
