@@ -141,3 +141,11 @@ def test_kerass_layers_densekit_lacks_say_why():
         assert not hasattr(keras.layers, name)
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchLayer'"):
         keras.layers.NoSuchLayer
+
+
+def test_importing_a_layer_densekit_lacks_says_why():
+    # (Python's `from ... import` turns a module's AttributeError into its own bare message)
+    with pytest.raises(ImportError, match="has no Masking: densekit does not support masks"):
+        from densekit.layers import Masking  # noqa: F401
+    with pytest.raises(ImportError, match="cannot import name 'NoSuchLayer'"):
+        from densekit.layers import NoSuchLayer  # noqa: F401

@@ -1,6 +1,9 @@
 """Layers: Dense, Dropout, Flatten, Reshape, the activation layers, the merge layers, the
 normalization layers, global pooling, GaussianNoise / GaussianDropout / AlphaDropout, Rescaling, and Input / InputLayer."""
 
+import dis
+import sys
+
 from densekit.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from densekit.layers.batch_normalization import BatchNormalization
 from densekit.layers.category_encoding import CategoryEncoding
@@ -71,7 +74,20 @@ def __getattr__(name):
     reason = _missing_reason(name)
     if reason is None:
         raise AttributeError(f"module 'densekit.layers' has no attribute '{name}'")
-    raise AttributeError(f"densekit.layers has no {name}: {reason} (README, \"What densekit does not do\").")
+    message = f"densekit.layers has no {name}: {reason} (README, \"What densekit does not do\")."
+    if _importing_from(sys._getframe(1)):
+        # `from densekit.layers import Masking`: Python replaces an AttributeError here with its
+        # own "cannot import name", which would drop the reason; an ImportError passes through.
+        raise ImportError(message, name=__name__)
+    raise AttributeError(message)
+
+
+def _importing_from(frame):
+    """Whether ``frame`` is running a ``from module import name`` statement."""
+    try:
+        return dis.opname[frame.f_code.co_code[frame.f_lasti]] == "IMPORT_FROM"
+    except (AttributeError, IndexError, TypeError):
+        return False
 
 
 def _missing_reason(name):
