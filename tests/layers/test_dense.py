@@ -388,3 +388,15 @@ def test_bias_regularizer_penalty():
     y = rng.normal(size=(4, 2)).astype(np.float32)
     mse = _loss_ref("mse", y.astype(np.float64), x.astype(np.float64) @ kernel + bias)
     assert model.evaluate(x, y, verbose=0) == pytest.approx(mse + 0.5 * np.sum(bias ** 2), rel=1e-5)
+
+
+def test_eager_call_on_a_wrong_shape_names_the_arrays_shape_with_its_batch_size():
+    # (Keras's message: "... but received input with shape (4, 5)")
+    dense = keras.layers.Dense(2)
+    dense(np.ones((2, 3), "float32"))
+    with pytest.raises(ValueError) as error:
+        dense(np.ones((4, 5), "float32"))
+    assert "cannot be applied to its input (4, 5):" in str(error.value)
+    assert "received input with shape (4, 5)" in str(error.value) and "None" not in str(error.value)
+    with pytest.raises(ValueError, match=r"requires inputs with matching shapes .* input_shape=\[\(2, 3, 4\), \(2, 4, 5\)\]"):
+        keras.layers.Concatenate(axis=1)([np.ones((2, 3, 4)), np.ones((2, 4, 5))])

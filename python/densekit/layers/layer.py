@@ -19,17 +19,17 @@ import warnings
 import numpy as np
 
 from densekit import _core, initializers, regularizers
+from densekit.layers import eager_call
 from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import VariableOperators
 from densekit.layers.node import Node, record
 from densekit.layers.subclassing import SubclassingMixin, has_own_call
 from densekit.layers.trace_call import TrainingDecidedAtRun, trace_call
-from densekit.layers.weight_paths import fix_scopes
 from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming, traceback_utils
 from densekit.utils.pickling import ConfigPickling
-from densekit.utils.arrays import check_same_length, to_array
+from densekit.utils.arrays import to_array
 
 
 # A built-in activity regularizer on a symbolic output, as an ActivityRegularization layer
@@ -110,13 +110,6 @@ class Variable(VariableOperators):
     def __repr__(self):
         value = f", value={self.numpy()}" if self._layer._graph is not None else ""  # (Keras's, as NumPy prints it)
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
-
-
-class _EagerRun:
-    """The one-layer graph an eager call runs, kept while the input shapes stay the same."""
-
-    def __init__(self, shapes, core):
-        self.shapes, self.core = shapes, core
 
 
 def _check_tensor_inputs(inputs):
@@ -435,31 +428,10 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
         return out
 
     def _call_eager(self, arrays, training):
-        arrays = [to_array(a, "inputs") for a in arrays]
-        if any(a.ndim == 0 for a in arrays):
-            raise ValueError(f"Layer '{self.name}' needs a batch of samples (an array with a first, batch axis); "
-                             "received a scalar.")
-        check_same_length(arrays, "inputs")
-        shapes = tuple(tuple(a.shape[1:]) for a in arrays)
-        if self._eager is None or self._eager.shapes != shapes:
-            self._make_eager_graph(shapes)
-        self._record_build_input([a.shape for a in arrays], self._takes_list)  # with the batch, as Keras's eager call
-        if not len(arrays[0]):  # an empty batch: an empty output, as Keras gives
-            graph = self._eager.core.graph
-            return np.zeros((0,) + tuple(graph.node_shape(graph.output_nodes[0])), np.float32)
-        return self._eager.core.call(arrays, bool(training))[0]
+        return eager_call.call_eager(self, arrays, training)
 
     def _make_eager_graph(self, shapes):
-        """The one-layer graph for inputs of per-sample ``shapes``; the layer's weights live in it
-        until a model's graph takes them over (with their values)."""
-        graph = _core.Graph()
-        ids = [graph.add_input(list(s), f"input_{i}") for i, s in enumerate(shapes)]
-        graph.set_outputs([graph.add_layer(self._core, ids)])
-        graph.finalize()
-        self._eager = _EagerRun(tuple(tuple(s) for s in shapes), _core.Model(graph, _core.draw_seed()))
-        self._graph = graph
-        fix_scopes(self)
-        self._initialize_in_python(graph)
+        eager_call.make_eager_graph(self, shapes)
 
     def _python_initializers(self):
         """{weight index: initializer} of the weights a Python initializer fills (a function or a
