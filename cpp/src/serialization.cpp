@@ -36,6 +36,15 @@ Json tensor_ref(const std::string& layer, int node_index, const Shape& shape) {
   return t;
 }
 
+// Each of densekit's layers gives one output (a nested model's are its layers' own, inlined), so
+// a reference to output 1 or more of a layer comes from a damaged file: Keras refuses it too.
+void check_tensor_index(const Json& history) {
+  if (history.size() < 3) return;
+  if (!history[2].is_number_unsigned() || history[2].get<uint64_t>() != 0)
+    throw ValueError("The model config refers to output " + history[2].dump() + " of layer " + history[0].dump() +
+                     " (" + history.dump() + "), which gives only one output (output 0): the config is damaged.");
+}
+
 void collect_tensors(const Json& j, std::vector<Json>& out) {
   if (j.is_array()) {
     for (const auto& e : j) collect_tensors(e, out);
@@ -47,6 +56,7 @@ void collect_tensors(const Json& j, std::vector<Json>& out) {
     if (!history.is_array() || history.size() < 2 || !history[0].is_string() || !history[1].is_number_unsigned())
       throw ValueError("The model config has a tensor whose keras_history is not [layer name, node index, tensor index]: " +
                        history.dump());
+    check_tensor_index(history);
     out.push_back(history);
   }
 }
@@ -327,6 +337,7 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
     std::map<std::string, std::vector<int>> nodes_of;  // layer name → node ids, in call order
     add_functional_nodes(layers, *graph, nodes_of);
     auto resolve = [&](const Json& triple) {
+      check_tensor_index(triple);
       const std::string src = triple.at(0).get<std::string>();
       const size_t index = triple.at(1).get<size_t>();
       if (!nodes_of.count(src) || nodes_of[src].size() <= index)

@@ -255,3 +255,17 @@ def test_a_failed_write_leaves_the_previous_file(monkeypatch, tmp_path):
     monkeypatch.undo()
     with zipfile.ZipFile(io.BytesIO(good)) as archive:
         assert archive.testzip() is None
+
+
+@pytest.mark.parametrize("where", ["a layer's call", "output_layers"])
+def test_a_reference_to_a_second_output_of_a_layer_is_refused(where, tmp_path):
+    """Each layer gives one output: ["dense", 0, 1] comes from a damaged file (Keras refuses it
+    too); it was read as output 0."""
+    def damage(config):
+        if where == "output_layers":
+            config["config"]["output_layers"][2] = 1
+        else:
+            config["config"]["layers"][2]["inbound_nodes"][0]["args"][0]["config"]["keras_history"][2] = 1
+    path = rewrite_archive(KERAS_DIR / "layer_zoo.keras", tmp_path / "m.keras", config=edit_json(damage))
+    with pytest.raises(ValueError, match=r"m\.keras.*refers to output 1 of layer .*which gives only one output"):
+        keras.models.load_model(path)
