@@ -182,6 +182,33 @@ def test_compile_false_loads_the_architecture_and_weights_only(expected):
     np.testing.assert_allclose(model.predict(inputs(expected, "mlp"), verbose=0), expected["mlp/y"], rtol=1e-5)
 
 
+def test_an_unbuilt_sequential_keras_saved_loads_unbuilt_and_compiled():
+    """Keras saves a Sequential that never saw its input shape (no weights) and loads it back;
+    its first fit builds it (make_unbuilt_sequential.py)."""
+    model = keras.models.load_model(KERAS_DIR / "unbuilt_sequential.keras")
+    assert isinstance(model, keras.Sequential) and not model.built and model.name == "unbuilt"
+    assert [layer.name for layer in model.layers] == ["hidden", "out"]
+    assert model.compiled and type(model.optimizer).__name__ == "Adam"
+    assert model.optimizer.learning_rate == pytest.approx(0.01)
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    history = model.fit(x, x[:, :1], epochs=2, verbose=0)
+    assert model.count_params() == 3 * 4 + 4 + 4 + 1 and sorted(history.history) == ["loss", "mae"]
+    assert not keras.models.load_model(KERAS_DIR / "unbuilt_sequential.keras", compile=False).compiled
+
+
+def test_a_keras_weights_file_without_optimizer_variables_warns_when_the_optimizer_has_state(tmp_path):
+    """Keras warns that it skips loading its optimizer's variables; the model keeps its state."""
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.h5")  # (not compiled: no optimizer group)
+    model.compile("adam", "mse")
+    model.load_weights(tmp_path / "w.weights.h5")  # a fresh optimizer has no state to keep: no warning
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    iterations = int(model.optimizer.iterations)
+    with pytest.warns(UserWarning, match="holds no optimizer variables: the model's optimizer keeps the state"):
+        model.load_weights(tmp_path / "w.weights.h5")
+    assert int(model.optimizer.iterations) == iterations
+
+
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_nested_models_are_inlined(suffix, expected, tmp_path):
     """A Sequential block (holding a Sequential) and a two-output functional model, used as

@@ -21,7 +21,7 @@ import numpy as np
 
 from densekit import _core
 from densekit.saving import (keras_compile_check, keras_graph, keras_layout, keras_nested_weights,
-                             keras_optimizer_state, keras_reader, native_bytes)
+                             keras_optimizer_state, keras_reader, native_bytes, serialization_lib)
 
 def _fill_layer_weights(template, keras_weights, source, skip=None):
     """The native layer tensors with the file's values, checked layer by layer against the
@@ -148,12 +148,36 @@ def write_native(keras_file, folder, compile=True):
 
 
 def load_model(path, compile=True):
-    """The C++ model of a Keras ``.keras`` archive or legacy ``.h5`` model file, through a native
+    """The model of a Keras ``.keras`` archive or legacy ``.h5`` model file, through a native
     file on disk: the C++ loader then holds the values once, beside the model it fills."""
     with tempfile.TemporaryDirectory(prefix="densekit-") as folder:
         with keras_reader.read_model_file(path) as keras_file:
+            if _unbuilt_sequential(keras_file):
+                return _rebuild_unbuilt(keras_file, compile)
             native_path = write_native(keras_file, folder, compile)
-        return _with_source(keras_file.source, lambda: _core.load_model(native_path, compile))
+        core = _with_source(keras_file.source, lambda: _core.load_model(native_path, compile))
+    return serialization_lib.wrap_core_model(core)
+
+
+def _unbuilt_sequential(keras_file):
+    """Whether the file holds a Sequential saved before it knew its input shape (Keras saves
+    one, with a warning, and no weights: its first fit builds it)."""
+    serialized = keras_file.serialized
+    config = serialized.get("config") if isinstance(serialized.get("config"), dict) else {}
+    layers = config.get("layers") if isinstance(config.get("layers"), list) else []
+    return (serialized.get("class_name") == "Sequential" and not config.get("build_input_shape") and
+            not (layers and isinstance(layers[0], dict) and layers[0].get("class_name") == "InputLayer") and
+            not any(keras_file.layer_weights.values()))
+
+
+def _rebuild_unbuilt(keras_file, compile):
+    """The unbuilt Sequential the file describes, compiled as the file says when ``compile``."""
+    model = _with_source(keras_file.source, lambda: serialization_lib.model_class("Sequential").from_config(
+        keras_file.serialized["config"]))
+    if compile and keras_file.compile_config is not None:
+        keras_compile_check.check(keras_file.compile_config, keras_file.source)
+        _with_source(keras_file.source, lambda: model.compile_from_config(keras_file.compile_config))
+    return model
 
 
 def load_weights(model, path, skip_mismatch=False):
@@ -225,6 +249,9 @@ def _load_weights_file(core, weights_file, own, serialized, source, skip_mismatc
                 state, learning_rate = {}, None
                 skipped.append("the optimizer's state (its slots have the shapes of the skipped weights)")
             optimizer_tensors = state or optimizer_tensors
+        elif optimizer_tensors and not legacy:  # (Keras 3 warns that it skips its optimizer's variables)
+            warnings.warn(f"{source} holds no optimizer variables: the model's optimizer keeps the state of its "
+                          f"{len(optimizer_tensors)} variables, from the training it has done.", UserWarning, stacklevel=5)
         tensors.update(optimizer_tensors)
         native_bytes.write_file(native_path, metadata, tensors)
         _with_source(source, lambda: _core.load_weights(core, native_path))

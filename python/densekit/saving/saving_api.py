@@ -104,7 +104,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     path = _path(filepath)
     with custom_object_scope(custom_objects):  # the user's losses and metrics a compiled file names
         if _is_keras_file(path):
-            return wrap_core_model(keras_files.load_model(path, compile))
+            return keras_files.load_model(path, compile)
         return wrap_core_model(_core.load_model(path, compile))
 
 
