@@ -236,3 +236,56 @@ def test_every_argument_may_be_given_positionally_in_kerass_order(name):
     assert {key: config[key] for key in [*own, *common]} == pytest.approx({**own, **common})
     with pytest.raises(TypeError, match="positional argument"):
         cls(0.02, *own.values(), *common.values(), "one too many")
+
+
+def _trained_weights(optimizer, change=None):
+    x, y, weights = make_data()
+    model = make_model(optimizer, weights)
+    if change is not None:
+        change(optimizer)
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("attribute, value, make", [
+    ("momentum", 0.9, lambda **kw: keras.optimizers.SGD(0.1, **kw)),
+    ("clipnorm", 0.01, lambda **kw: keras.optimizers.SGD(0.1, **kw)),
+    ("weight_decay", 0.5, lambda **kw: keras.optimizers.SGD(0.1, **kw)),
+    ("beta_1", 0.5, lambda **kw: keras.optimizers.Adam(0.01, **kw)),
+    ("use_ema", True, lambda **kw: keras.optimizers.Adam(0.01, **kw))])
+@pytest.mark.parametrize("when", ["before compile", "after compile"])
+def test_a_hyperparameter_set_as_an_attribute_before_training_is_used(attribute, value, make, when):
+    """Keras's update reads its hyperparameters from the attributes; they were ignored here
+    (read back as set, while training used the constructor's)."""
+    expected = _trained_weights(make(**{attribute: value}))
+    optimizer = make()
+    if when == "before compile":
+        setattr(optimizer, attribute, value)
+        got = _trained_weights(optimizer)
+    else:
+        got = _trained_weights(optimizer, lambda o: setattr(o, attribute, value))
+    assert getattr(optimizer, attribute) == value and optimizer.get_config()[attribute] == value
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_a_hyperparameter_set_after_training_or_out_of_range_is_refused():
+    optimizer = keras.optimizers.SGD(0.1)
+    with pytest.raises(ValueError, match="momentum"):
+        optimizer.momentum = 1.5
+    assert optimizer.momentum == 0.0
+    _trained_weights(optimizer)
+    with pytest.raises(ValueError, match="`momentum` cannot change once the optimizer has taken a training step"):
+        optimizer.momentum = 0.9
+    assert optimizer.momentum == 0.0
+
+
+def test_integer_and_zero_clipping_and_decay_arguments_are_taken_as_keras_takes_them():
+    """Keras writes `clipnorm: 1` in configs, and treats a clipping argument of 0 as no clipping."""
+    assert keras.optimizers.Adam(clipnorm=1).clipnorm == 1.0
+    assert keras.optimizers.AdamW(weight_decay=0).weight_decay == 0.0
+    assert keras.optimizers.deserialize({"class_name": "SGD", "config": {"global_clipnorm": 2}}).global_clipnorm == 2.0
+    plain = _trained_weights(keras.optimizers.SGD(0.1))
+    for argument in ("clipnorm", "clipvalue", "global_clipnorm"):
+        for g, e in zip(_trained_weights(keras.optimizers.SGD(0.1, **{argument: 0.0})), plain):
+            np.testing.assert_array_equal(g, e)

@@ -62,7 +62,8 @@ void OptimizerConfig::validate() const {
                      (clipvalue ? std::to_string(*clipvalue) : "None") + ", global_clipnorm=" +
                      (global_clipnorm ? std::to_string(*global_clipnorm) : "None"));
   for (auto [what, v] : {std::pair{"clipnorm", clipnorm}, {"clipvalue", clipvalue}, {"global_clipnorm", global_clipnorm}})
-    if (v && !(*v > 0.0)) throw ValueError(std::string("Argument `") + what + "` must be positive. Received: " + std::to_string(*v));
+    if (v && !(*v >= 0.0 && std::isfinite(*v)))  // (0 is Keras's "no clipping"; a negative limit is a slip)
+      throw ValueError(std::string("Argument `") + what + "` must be a non-negative finite float. Received: " + std::to_string(*v));
   if (use_ema && !(ema_momentum >= 0.0 && ema_momentum <= 1.0))
     throw ValueError("`ema_momentum` must be in the range [0, 1]. Received: ema_momentum=" + std::to_string(ema_momentum));
   if (ema_overwrite_frequency < 0)
@@ -210,10 +211,10 @@ void Optimizer::clip(float* grads) const {
   auto scale = [&](const Segment& s, double f) {
     for (int64_t i = s.offset; i < s.offset + s.size; ++i) grads[i] = static_cast<float>(grads[i] * f);
   };
-  if (config_.clipnorm) {
+  if (OptimizerConfig::clips(config_.clipnorm)) {
     const double c = *config_.clipnorm;
     for (const auto& s : segments_) scale(s, c / std::max(norm(s), c));  // g·c / max(‖g‖, c)
-  } else if (config_.global_clipnorm) {
+  } else if (OptimizerConfig::clips(config_.global_clipnorm)) {
     double sq = 0.0;
     for (const auto& s : segments_) sq += std::pow(norm(s), 2);
     const double total = std::sqrt(sq), c = *config_.global_clipnorm;
@@ -257,8 +258,8 @@ void Optimizer::apply(float* params, float* grads) {
 }
 
 bool Optimizer::updates_by_range() const {
-  return built_ && !config_.loss_scale_factor && config_.gradient_accumulation_steps == 0 && !config_.clipnorm &&
-         !config_.global_clipnorm && !rule_->measure;
+  return built_ && !config_.loss_scale_factor && config_.gradient_accumulation_steps == 0 &&
+         !OptimizerConfig::clips(config_.clipnorm) && !OptimizerConfig::clips(config_.global_clipnorm) && !rule_->measure;
 }
 
 void Optimizer::begin_update() {
@@ -287,7 +288,7 @@ void Optimizer::update_range(float* params, float* grads, int64_t offset, int64_
 
 // What comes before the family's update of a range: clipvalue and the decoupled weight decay.
 void Optimizer::clip_and_decay(float* params, float* grads, int64_t offset, int64_t n) const {
-  if (config_.clipvalue) {
+  if (OptimizerConfig::clips(config_.clipvalue)) {
     const float v = static_cast<float>(*config_.clipvalue);
     for (int64_t i = offset; i < offset + n; ++i) grads[i] = std::clamp(grads[i], -v, v);
   }

@@ -32,6 +32,9 @@ struct OptimizerConfig {
   double l1_regularization_strength = 0.0, l2_regularization_strength = 0.0;
   double l2_shrinkage_regularization_strength = 0.0, beta = 0.0;
   std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
+  // Whether a clipping argument clips: set and above 0 (Keras's `if self.clipnorm and
+  // self.clipnorm > 0`; a file Keras wrote with clipnorm=0.0 does not clip).
+  static bool clips(const std::optional<double>& limit) { return limit && *limit > 0.0; }
   std::string name;  // "adam", "adam_1", ...
   // Exponential moving average of the weights (use_ema in keras/src/optimizers/base_optimizer.py).
   bool use_ema = false;

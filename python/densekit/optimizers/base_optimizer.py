@@ -23,8 +23,8 @@ from densekit.utils.pickling import ConfigPickling
 def _float(name, value, allow_none=False):
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or isinstance(value, numbers.Integral):
-        raise ValueError(f"Argument `{name}` should be float. Received: {name}={value!r} (of type {type(value)})")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # (an int is taken, as Keras takes it)
+        raise ValueError(f"Argument `{name}` should be a number. Received: {name}={value!r} (of type {type(value)})")
     return float(value)
 
 
@@ -310,7 +310,36 @@ class Optimizer(ConfigPickling):
                 return arguments[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
+    def __setattr__(self, name, value):
+        # Keras's update reads its hyperparameters from the attributes (optimizer.momentum = 0.9
+        # before training takes effect); here they are in the C++ optimizer's config, which is
+        # rebuilt with the new value, validated as the constructor validates it.
+        if name in _SETTABLE_COMMON or name in (self.__dict__.get("_extra") or {}):
+            if "_core" in self.__dict__:
+                self._reconfigure(name, value)
+                return
+        object.__setattr__(self, name, value)
+
+    def _reconfigure(self, name, value):
+        if self._core.built:
+            raise ValueError(f"`{name}` cannot change once the optimizer has taken a training step (its C++ update is "
+                             f"built with it): create a new {type(self).__name__} with {name}={value!r} and compile "
+                             "the model with it.")
+        fresh = type(self).from_config({**self.get_config(), "learning_rate": self._learning_rate, name: value})
+        for key in ("_common", "_extra", "_core", *_SETTABLE_COMMON):
+            if key in fresh.__dict__:
+                object.__setattr__(self, key, fresh.__dict__[key])
+        for ref in self.__dict__.get("_models", []):  # models compiled with it take the new update
+            model = ref()
+            if model is not None and model.optimizer is self and model._core is not None and model._core.compiled:
+                model._apply_compile()
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} learning_rate={float(self.learning_rate)}>"
+
+
+# The common hyperparameters an attribute assignment changes (the learning rate has its property).
+_SETTABLE_COMMON = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+                    "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps")
 
 
