@@ -309,3 +309,27 @@ def test_a_python_initializer_is_serialized_as_keras_does_and_found_again():
 def test_a_python_initializer_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match=r"returned values of shape \(2,\) for a weight of shape \(3, 2\)"):
         keras.layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.zeros(2)).build((None, 3))
+
+
+def test_an_initializer_called_directly_gives_the_dtype_asked_and_takes_an_int_shape():
+    initializer = keras.initializers.GlorotUniform(seed=1)
+    values = initializer((2, 2))
+    assert values.dtype == np.float32
+    for dtype in ("float64", np.float16, "int32"):
+        assert initializer((2, 2), dtype=dtype).dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(initializer((2, 2), dtype="float64"), values.astype("float64"))
+    assert keras.initializers.Zeros()(3).shape == (3,)
+
+
+def test_a_class_given_for_an_initializer_regularizer_or_constraint_is_instantiated():
+    """Keras makes an instance of a class given where an instance goes."""
+    dense = keras.layers.Dense(3, kernel_initializer=keras.initializers.Ones, kernel_regularizer=keras.regularizers.L2,
+                               kernel_constraint=keras.constraints.NonNeg)
+    dense.build((None, 2))
+    np.testing.assert_array_equal(dense.get_weights()[0], np.ones((2, 3)))
+    assert dense.kernel_regularizer.get_config() == {"l2": 0.01}
+    assert type(dense.kernel_constraint).__name__ == "NonNeg"
+    with pytest.raises(ValueError, match="Could not interpret initializer identifier"):
+        keras.initializers.get(keras.layers.Dense)
+    assert keras.regularizers.L1(None).get_config() == {"l1": 0.01}  # (None: the default, as in Keras)
+    assert keras.regularizers.L1L2(None, 0.1).get_config() == {"l1": 0.0, "l2": 0.1}

@@ -117,6 +117,8 @@ def get(identifier):
     """A constraint from None, an instance, a name ("max_norm", "NonNeg", ...) or a saved dict."""
     if identifier is None or isinstance(identifier, Constraint):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Constraint):  # (an instance with its defaults, as Keras makes)
+        return get(identifier())
     if isinstance(identifier, dict) and identifier.get("class_name") in _NAMES:
         return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
     if isinstance(identifier, str) and identifier in _NAMES:

@@ -42,7 +42,10 @@ class Initializer(ConfigPickling):
         self._params = params
 
     def __call__(self, shape, dtype=None):
-        return self._core([int(d) for d in shape])
+        """The values for a weight of ``shape`` (a tuple, or an int for a vector), computed in
+        float32 and given as ``dtype`` when one is named, as Keras gives them."""
+        values = self._core([int(d) for d in ((shape,) if isinstance(shape, (int, np.integer)) else shape)])
+        return values if dtype is None else values.astype(getattr(dtype, "name", dtype))
 
     def get_config(self):
         config = {k: v for k, v in self._params.items()}
@@ -247,6 +250,8 @@ def get(identifier):
         return None
     if isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):  # (an instance with its defaults, as Keras makes)
+        return get(identifier())
     if isinstance(identifier, str) and identifier in _BY_NAME:
         return _BY_NAME[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:

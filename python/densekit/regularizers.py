@@ -43,13 +43,13 @@ class Regularizer(ConfigPickling):
 
 
 class L1L2(Regularizer):
-    def __init__(self, l1=0.0, l2=0.0):
-        super().__init__(l1, l2)
+    def __init__(self, l1=0.0, l2=0.0):  # (None: no penalty of that kind, as in Keras)
+        super().__init__(0.0 if l1 is None else l1, 0.0 if l2 is None else l2)
 
 
 class L1(Regularizer):
-    def __init__(self, l1=0.01):
-        super().__init__(l1=l1)
+    def __init__(self, l1=0.01):  # (None: the default, as in Keras)
+        super().__init__(l1=0.01 if l1 is None else l1)
 
     def get_config(self):
         return {"l1": self.l1}
@@ -57,7 +57,7 @@ class L1(Regularizer):
 
 class L2(Regularizer):
     def __init__(self, l2=0.01):
-        super().__init__(l2=l2)
+        super().__init__(l2=0.01 if l2 is None else l2)
 
     def get_config(self):
         return {"l2": self.l2}
@@ -100,6 +100,8 @@ def deserialize(config, custom_objects=None):
 def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):  # (an instance with its defaults, as Keras makes)
+        return get(identifier())
     if isinstance(identifier, str) and identifier in _NAMES:
         return _NAMES[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in _NAMES:
