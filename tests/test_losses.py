@@ -109,8 +109,12 @@ def ref_cce(y, p, from_logits=False, label_smoothing=0.0):
 
 def ref_scce(y, p, from_logits=False):
     labels = np.asarray(y).reshape(-1).astype(int)
-    onehot = np.eye(p.shape[-1])[labels]
-    return ref_cce(onehot, p, from_logits=from_logits)
+    if from_logits:
+        return ref_cce(np.eye(p.shape[-1])[labels], p, from_logits=True)
+    # Keras on TensorFlow clips first, then takes the softmax cross-entropy of the logs: a row
+    # that does not sum to 1 is renormalised after the clip (CCE renormalises before it).
+    c = np.clip(p, EPS, 1.0 - EPS)
+    return np.log(c.sum(axis=-1)) - np.log(c[np.arange(len(labels)), labels])
 
 
 # ----------------------------------------------------------------------------------------
@@ -446,7 +450,8 @@ def test_from_logits_large_magnitudes_are_stable():
 
 
 def test_sparse_labels_vector_and_column_agree():
-    p = _unnormalised_probs().astype(np.float32)
+    p = _unnormalised_probs()
+    p = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)  # (rows summing to 1: SCCE is CCE then)
     y = _sparse_labels()
     a = losses.sparse_categorical_crossentropy(y.astype(np.int64), p)
     b = losses.sparse_categorical_crossentropy(y.reshape(N, 1).astype(np.int64), p)
@@ -598,3 +603,12 @@ def test_class_parameters_take_effect():
     np.testing.assert_allclose(losses.Huber()(y, p), ref_huber(y, p, 1.0).mean(), rtol=1e-6)
     np.testing.assert_allclose(losses.huber(y, p, delta=2.0), ref_huber(y, p, 2.0), rtol=1e-6)
 
+
+
+def test_sparse_crossentropy_of_rows_not_summing_to_one_is_kerass():
+    """Values Keras 3.15.1 (TensorFlow) gives: it clips before it renormalises, where the
+    categorical loss renormalises first."""
+    p = np.array([[2.0, 0.5, 0.1], [1.5, 1.2, 0.3]], np.float32)
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy(np.array([0, 1]), p), [0.470004, 0.832909],
+                               rtol=1e-5)
+    np.testing.assert_allclose(losses.categorical_crossentropy(np.eye(3)[[0, 1]], p), [0.262364, 0.916291], rtol=1e-5)

@@ -219,17 +219,23 @@ T row_loss(const Loss& loss, const T* y, const T* p, Index cols, bool map_hinge,
         }
         return total;
       }
+      const T hi = T(1) - eps;
+      if (sparse) {
+        // Keras on TensorFlow clips each probability to [ε, 1 − ε] first, then takes the softmax
+        // cross-entropy of their logs (keras/src/backend/tensorflow/nn.py): −log c_t + log Σ c.
+        // A row that does not sum to 1 is renormalised after the clip, and a row of zeros (a
+        // Dropout after the softmax) reads as uniform, log(classes); clipped values have no gradient.
+        T sum_c = 0;
+        for (Index j = 0; j < cols; ++j) sum_c += std::clamp(p[j], eps, hi);
+        const T c_t = std::clamp(p[label], eps, hi);
+        if (g)
+          for (Index j = 0; j < cols; ++j)
+            g[j] = (p[j] > eps && p[j] < hi) ? T(1) / sum_c - (j == label ? T(1) / c_t : T(0)) : T(0);
+        return std::log(sum_c) - std::log(c_t);
+      }
       // Probabilities are renormalised along the row, then clipped.
       T s = 0;
       for (Index j = 0; j < cols; ++j) s += p[j];
-      if (sparse && s == T(0)) {
-        // A row of zeros (a Dropout after the softmax drops every class): Keras on TensorFlow clips
-        // each probability to ε before it normalises (keras/src/backend/tensorflow/nn.py), so the
-        // row reads as uniform, log(classes), and the clipped values have no gradient.
-        if (g) std::fill(g, g + cols, T(0));
-        return std::log(static_cast<T>(cols));
-      }
-      const T hi = T(1) - eps;
       T gq_dot_q = 0;
       for (Index j = 0; j < cols; ++j) {
         const T q = p[j] / s, qc = std::clamp(q, eps, hi), t = target(j);
