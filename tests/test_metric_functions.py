@@ -63,6 +63,16 @@ def test_labels_that_are_no_class_are_misses():
         np.testing.assert_array_equal(M.sparse_top_k_categorical_accuracy(labels, scores, k=2), [0, 0, 0, 0])
 
 
+def test_top_k_rows_with_nan_or_inf_scores_are_misses():
+    # TensorFlow's in_top_k, which Keras's top-k accuracies use: a row with a non-finite score
+    # is no hit (NaN compares false, so such rows counted as hits).
+    scores = f32([[np.nan, np.nan, np.nan], [0.1, np.nan, 0.2], [0.7, np.inf, 0.1], [0.7, 0.2, 0.1]])
+    np.testing.assert_array_equal(M.sparse_top_k_categorical_accuracy(f32([0, 1, 0, 0]), scores, k=1), [0, 0, 0, 1])
+    np.testing.assert_array_equal(M.top_k_categorical_accuracy(np.eye(3, dtype="float32")[[0, 1, 0, 0]], scores, k=2),
+                                  [0, 0, 0, 1])
+    assert M.SparseTopKCategoricalAccuracy(k=2)(f32([0, 1]), scores[:2]) == 0.0
+
+
 def test_accuracy_is_exact_equality_averaged_per_sample():
     # The examples of Keras's docstring, and a weighted one (per-sample means 0.5 and 1).
     m = M.Accuracy()

@@ -97,7 +97,10 @@ bool row_hits(MetricKind kind, const float* y, Index tc, const float* p, Index p
       const Index target = kind == MetricKind::SparseTopKCategoricalAccuracy ? class_of(y[0], pc) : argmax(y, tc);
       if (target < 0 || target >= pc) return false;
       Index above = 0;  // classes scored strictly higher than the target
-      for (Index j = 0; j < pc; ++j) above += p[j] > p[target];
+      for (Index j = 0; j < pc; ++j) {
+        if (!std::isfinite(p[j])) return false;  // a row with NaN or inf: no hit (TensorFlow's in_top_k)
+        above += p[j] > p[target];
+      }
       return above < k;
     }
   }
