@@ -612,3 +612,14 @@ def test_sparse_crossentropy_of_rows_not_summing_to_one_is_kerass():
     np.testing.assert_allclose(losses.sparse_categorical_crossentropy(np.array([0, 1]), p), [0.470004, 0.832909],
                                rtol=1e-5)
     np.testing.assert_allclose(losses.categorical_crossentropy(np.eye(3)[[0, 1]], p), [0.262364, 0.916291], rtol=1e-5)
+
+
+def test_one_number_as_sample_weight_as_keras_reduces_it():
+    """Values Keras 3.15.1 gives: a (1,) weight weighs every sample, and mean_with_sample_weight
+    divides by the weight as given (one number), not by the batch's sum of it."""
+    y_true, y_pred = np.array([[1.0, 2], [3, 4], [5, 6]]), np.zeros((3, 2))
+    assert losses.MeanSquaredError()(y_true, y_pred, sample_weight=np.array([2.0])) == pytest.approx(30.333334)
+    weighted = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    assert weighted(y_true, y_pred, sample_weight=2.0) == pytest.approx(45.5)
+    assert weighted(y_true, y_pred, sample_weight=np.array([1.0, 1, 2])) == pytest.approx(
+        (2.5 + 12.5 + 2 * 30.5) / 4)

@@ -130,6 +130,12 @@ class Loss(ConfigPickling):
             values, weights = _same_rank(values, np.asarray(sample_weight, dtype=np.float32))
             return values * weights  # then numpy's broadcasting, as Keras's reduce_weighted_values
         true_rows, pred_rows = _as_samples(y_true, y_pred)
+        if sample_weight is not None and np.size(sample_weight) == 1 and len(pred_rows) > 1:
+            if self.reduction == "mean_with_sample_weight":
+                # Keras divides by the weights as given, here one number: not by the batch's sum.
+                return _reduce(_per_sample(self._core, y_true, y_pred), np.float32(np.ravel(sample_weight)[0]),
+                               self.reduction)
+            sample_weight = np.float32(np.ravel(sample_weight)[0])  # (a (1,) weight: a number, as Keras broadcasts it)
         if sample_weight is not None and np.size(sample_weight) not in (1, len(pred_rows)):
             # Weights that are not one per sample (a 1-D pair is one sample): broadcast as Keras does.
             return _reduce(*_same_rank(_per_sample(self._core, y_true, y_pred),

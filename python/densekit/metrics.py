@@ -253,8 +253,11 @@ class MeanMetricWrapper(Metric):
         # and each sample's mean is weighted as Keras's Mean does.
         values = np.asarray(self._fn(y_true, y_pred, **self._fn_kwargs), dtype=np.float64)
         values = values.reshape(len(values), -1).mean(axis=1) if values.ndim > 1 else values.reshape(-1)
-        weights = np.ones_like(values) if sample_weight is None else \
-            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64).reshape(-1), values.shape)
+        weights = np.ones_like(values) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
+        if weights.size not in (1, values.size):
+            raise ValueError(f"`sample_weight` must have one value per sample ({values.size}); received "
+                             f"sample_weight.shape={np.shape(sample_weight)}.")
+        weights = np.broadcast_to(weights, values.shape)
         self._eager_sums += np.array([np.sum(values * weights), np.sum(weights)])
 
     def result(self):
