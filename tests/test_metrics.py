@@ -590,16 +590,3 @@ def test_spec15_history_keys_vector():
     assert_close(ev["auc"], ref_auc(y[48:], p))
     assert_close(ev["precision"], ref_precision(y[48:], p))
     assert_close(ev["recall"], ref_recall(y[48:], p))
-
-
-def test_one_number_as_sample_weight_weighs_every_sample():
-    """Keras broadcasts a scalar (or a (1,) array) weight: it was refused as one value for two
-    samples. Values as Keras 3.15.1 gives them."""
-    y_true, y_pred = [[1, 0, 1], [0, 1, 1]], [[0.9, 0.2, 0.4], [0.6, 0.7, 0.8]]
-    assert keras.metrics.BinaryAccuracy()(y_true, y_pred, sample_weight=2.0) == pytest.approx(0.666667, rel=1e-5)
-    assert keras.metrics.MeanSquaredError()(y_true, y_pred, sample_weight=[2.0]) == pytest.approx(0.15, rel=1e-5)
-    with pytest.raises(ValueError, match="must have one value per sample"):
-        keras.metrics.AUC()(y_true, y_pred, sample_weight=[[1, 0, 2], [1, 1, 0]])
-    wrapped = keras.metrics.MeanMetricWrapper(lambda a, b: keras.ops.abs(a - b))
-    with pytest.raises(ValueError, match=r"must have one value per sample \(2\)"):
-        wrapped(np.array(y_true, "float32"), np.array(y_pred, "float32"), sample_weight=[[1, 0, 2], [1, 1, 0]])

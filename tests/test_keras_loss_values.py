@@ -1,0 +1,54 @@
+"""Losses and metrics called directly where Keras 3.15.1 (TensorFlow) gives values of its own:
+the sparse cross-entropy of rows that do not sum to 1 (keras/src/backend/tensorflow/nn.py) and
+one number given as the sample weight (keras/src/losses/loss.py, reduce_weighted_values)."""
+
+import numpy as np
+import pytest
+
+import densekit as keras
+from densekit import losses
+from test_losses import K, N, _sparse_labels, _unnormalised_probs
+
+
+def test_sparse_crossentropy_of_rows_not_summing_to_one_is_kerass():
+    """Values Keras 3.15.1 (TensorFlow) gives: it clips before it renormalises, where the
+    categorical loss renormalises first."""
+    p = np.array([[2.0, 0.5, 0.1], [1.5, 1.2, 0.3]], np.float32)
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy(np.array([0, 1]), p), [0.470004, 0.832909],
+                               rtol=1e-5)
+    np.testing.assert_allclose(losses.categorical_crossentropy(np.eye(3)[[0, 1]], p), [0.262364, 0.916291], rtol=1e-5)
+
+
+def test_one_number_as_sample_weight_as_keras_reduces_it():
+    """Values Keras 3.15.1 gives: a (1,) weight weighs every sample, and mean_with_sample_weight
+    divides by the weight as given (one number), not by the batch's sum of it."""
+    y_true, y_pred = np.array([[1.0, 2], [3, 4], [5, 6]]), np.zeros((3, 2))
+    assert losses.MeanSquaredError()(y_true, y_pred, sample_weight=np.array([2.0])) == pytest.approx(30.333334)
+    weighted = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    assert weighted(y_true, y_pred, sample_weight=2.0) == pytest.approx(45.5)
+    assert weighted(y_true, y_pred, sample_weight=np.array([1.0, 1, 2])) == pytest.approx(
+        (2.5 + 12.5 + 2 * 30.5) / 4)
+
+
+def test_one_number_as_sample_weight_weighs_every_sample():
+    """Keras broadcasts a scalar (or a (1,) array) weight: it was refused as one value for two
+    samples. Values as Keras 3.15.1 gives them."""
+    y_true, y_pred = [[1, 0, 1], [0, 1, 1]], [[0.9, 0.2, 0.4], [0.6, 0.7, 0.8]]
+    assert keras.metrics.BinaryAccuracy()(y_true, y_pred, sample_weight=2.0) == pytest.approx(0.666667, rel=1e-5)
+    assert keras.metrics.MeanSquaredError()(y_true, y_pred, sample_weight=[2.0]) == pytest.approx(0.15, rel=1e-5)
+    with pytest.raises(ValueError, match="must have one value per sample"):
+        keras.metrics.AUC()(y_true, y_pred, sample_weight=[[1, 0, 2], [1, 1, 0]])
+    wrapped = keras.metrics.MeanMetricWrapper(lambda a, b: keras.ops.abs(a - b))
+    with pytest.raises(ValueError, match=r"must have one value per sample \(2\)"):
+        wrapped(np.array(y_true, "float32"), np.array(y_pred, "float32"), sample_weight=[[1, 0, 2], [1, 1, 0]])
+
+
+def test_sparse_labels_vector_and_column_agree():
+    p = _unnormalised_probs()
+    p = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)  # (rows summing to 1: SCCE is CCE then)
+    y = _sparse_labels()
+    a = losses.sparse_categorical_crossentropy(y.astype(np.int64), p)
+    b = losses.sparse_categorical_crossentropy(y.reshape(N, 1).astype(np.int64), p)
+    c = losses.categorical_crossentropy(np.eye(K)[y.astype(int)], p)
+    np.testing.assert_allclose(a, b, rtol=1e-7)
+    np.testing.assert_allclose(a, c, rtol=1e-6)
