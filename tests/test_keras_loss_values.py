@@ -52,3 +52,14 @@ def test_sparse_labels_vector_and_column_agree():
     c = losses.categorical_crossentropy(np.eye(K)[y.astype(int)], p)
     np.testing.assert_allclose(a, b, rtol=1e-7)
     np.testing.assert_allclose(a, c, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: losses.Huber(delta=None), r"Argument `delta` of Huber must be a number\. Received: delta=None"),
+    (lambda: losses.BinaryCrossentropy(from_logits="yes"), "`from_logits` of BinaryCrossentropy must be True or False"),
+    (lambda: keras.metrics.TopKCategoricalAccuracy(k=10**12), r"`k` of TopKCategoricalAccuracy must be an integer below"),
+    (lambda: keras.metrics.AUC(num_thresholds=2**31), "`num_thresholds` of AUC must be an integer below 2")])
+def test_an_argument_of_the_wrong_kind_is_named(make, message):
+    """pybind11's TypeError listed the C++ setter's signatures instead."""
+    with pytest.raises(ValueError, match=message):
+        make()

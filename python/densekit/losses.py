@@ -9,7 +9,7 @@ import numpy as np
 from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.utils import object_serialization
-from densekit.utils.arguments import by_position
+from densekit.utils.arguments import by_position, set_fields
 from densekit.utils.naming import to_snake_case
 from densekit.utils.object_registration import serialize_object, with_function
 from densekit.utils.pickling import ConfigPickling
@@ -105,8 +105,7 @@ class Loss(ConfigPickling):
         self._core.reduction = _core.Loss.reduction_from_name(reduction or "none")
         self._core.identifier = ""  # a loss object: saved as its class (loss_object() marks strings)
         self._core.display_name = self.name
-        for key, value in params.items():
-            setattr(self._core, key, value)
+        set_fields(self._core, self, params)
         self._core.validate()
 
     def call(self, y_true, y_pred):

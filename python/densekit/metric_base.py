@@ -7,6 +7,7 @@ import numpy as np
 from densekit import _core
 from densekit.backend import standardize_dtype
 from densekit.utils import naming
+from densekit.utils.arguments import set_fields
 from densekit.utils.pickling import ConfigPickling
 
 
@@ -72,8 +73,7 @@ class Metric(ConfigPickling):
         self.name = name or naming.auto_name(type(self).__name__)
         self._core.name = self.name
         self._params = params
-        for key, value in params.items():
-            setattr(self._core, key, value)
+        set_fields(self._core, self, params)
         self._core.reset()
 
     def _make_core(self):
