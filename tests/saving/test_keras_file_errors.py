@@ -269,3 +269,22 @@ def test_a_reference_to_a_second_output_of_a_layer_is_refused(where, tmp_path):
     path = rewrite_archive(KERAS_DIR / "layer_zoo.keras", tmp_path / "m.keras", config=edit_json(damage))
     with pytest.raises(ValueError, match=r"m\.keras.*refers to output 1 of layer .*which gives only one output"):
         keras.models.load_model(path)
+
+
+def test_a_registered_activation_of_the_users_is_named_as_such(tmp_path):
+    registered = {"module": "builtins", "class_name": "function", "config": "my>scaled_tanh",
+                  "registered_name": "function"}
+    path = rewrite_archive(KERAS_DIR / "mlp.keras", tmp_path / "m.keras",
+                           config=edit_json(lambda c: c["config"]["layers"][1]["config"].update(activation=registered)))
+    with pytest.raises(ValueError, match=r"m\.keras.*'my>scaled_tanh' is a function of the user's, registered"):
+        keras.models.load_model(path)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda c: c["config"]["layers"][1]["config"].update(units=None), r"Dense layer 'hidden' has no `units` \(missing or null\)"),
+    (lambda c: c["config"].update(output_layers=c["config"]["input_layers"]), r"m\.keras.*Output 0 of the model is its input")])
+def test_a_null_units_or_an_input_as_output_is_refused_naming_the_file(damage, message, tmp_path):
+    source = "mlp.keras" if "units" in message else "layer_zoo.keras"
+    path = rewrite_archive(KERAS_DIR / source, tmp_path / "m.keras", config=edit_json(damage))
+    with pytest.raises(ValueError, match=message):
+        keras.models.load_model(path)

@@ -197,7 +197,8 @@ Json dense_config(const Layer& layer) {
 
 LayerPtr dense_from_config(const std::string&, const std::string& name, const Json& config) {
   require_null(config, {"lora_rank", "quantization_config"}, "Dense");
-  if (!config.contains("units")) throw ValueError("The config of Dense layer '" + name + "' has no `units`.");
+  if (!config.contains("units") || config["units"].is_null())  // (null would read as the fallback, 0)
+    throw ValueError("The config of Dense layer '" + name + "' has no `units` (missing or null).");
   DenseOptions options;
   options.activation = activation_from(config.value("activation", Json(nullptr)));
   options.use_bias = field(config, "use_bias", true);

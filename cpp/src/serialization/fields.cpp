@@ -82,10 +82,23 @@ Json activation_config(const Activation& a) {
   return wrap("densekit.activations", a.name(), c);
 }
 
+namespace {
+
+// An activation by name; a registered one of the user's ("package>name") is named as such, since
+// "unknown" would wrongly suggest a typo.
+Activation activation_named(const std::string& name) {
+  if (name.find('>') != std::string::npos)
+    throw ValueError("The activation '" + name + "' is a function of the user's, registered with Keras: a config "
+                     "densekit reads may use Keras's built-in activations only.");
+  return Activation::from_name(name);
+}
+
+}  // namespace
+
 Activation activation_from(const Json& j) {
   if (j.is_null()) return Activation::from_name("linear");
-  if (j.is_string()) return Activation::from_name(j.get<std::string>());
-  if (j.is_object() && j.contains("config") && j["config"].is_string()) return Activation::from_name(j["config"].get<std::string>());
+  if (j.is_string()) return activation_named(j.get<std::string>());
+  if (j.is_object() && j.contains("config") && j["config"].is_string()) return activation_named(j["config"].get<std::string>());
   if (j.is_object() && j.contains("class_name")) {
     Activation a = Activation::from_name(j["class_name"].get<std::string>());
     const Json& c = j.value("config", Json::object());

@@ -156,7 +156,7 @@ def load_model(path, compile=True):
                 return _rebuild_unbuilt(keras_file, compile)
             native_path = write_native(keras_file, folder, compile)
         core = _with_source(keras_file.source, lambda: _core.load_model(native_path, compile))
-    return serialization_lib.wrap_core_model(core)
+    return _with_source(keras_file.source, lambda: serialization_lib.wrap_core_model(core))
 
 
 def _unbuilt_sequential(keras_file):
