@@ -63,3 +63,30 @@ def test_an_argument_of_the_wrong_kind_is_named(make, message):
     """pybind11's TypeError listed the C++ setter's signatures instead."""
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_axis_1_is_taken_for_2d_outputs_as_keras_examples_write_it():
+    """Keras's examples write CosineSimilarity(axis=1) for (batch, features) data: the last axis
+    there, so densekit takes it; on outputs of another rank it would be another axis, refused.
+    Values as Keras 3.15.1 gives them."""
+    y_true, y_pred = np.array([[1.0, 0, 0], [0, 1, 0]]), np.array([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4]])
+    assert losses.CosineSimilarity(axis=1)(y_true, y_pred) == pytest.approx(-0.733538, rel=1e-5)
+    np.testing.assert_allclose(losses.categorical_crossentropy(y_true, y_pred, axis=1), [0.356675, 1.203973], rtol=1e-5)
+    assert losses.CategoricalCrossentropy(axis=1).get_config()["axis"] == 1
+    with pytest.raises(ValueError, match="axis=-1, or 1 for 2-D outputs"):
+        losses.CosineSimilarity(axis=0)
+    with pytest.raises(ValueError, match="has axis=1, which is the last axis only of 2-D outputs"):
+        losses.CosineSimilarity(axis=1)(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(6), keras.layers.Reshape((2, 3))])
+    with pytest.raises(ValueError, match="its outputs have rank 3"):
+        model.compile("sgd", losses.CosineSimilarity(axis=1))
+    assert not model.compiled  # (a refused compile changes nothing)
+    model.compile("sgd", {"reshape": losses.CosineSimilarity(axis=-1)})
+
+
+def test_one_number_as_sample_weight_for_samples_of_several_rows():
+    """(3, 2, 2) data: each sample is two rows of the C++ loss. Values as Keras 3.15.1 gives them."""
+    y_true, y_pred = np.arange(12, dtype=np.float32).reshape(3, 2, 2), np.zeros((3, 2, 2), np.float32)
+    for weight in (2.0, np.array([2.0])):
+        assert losses.MeanSquaredError()(y_true, y_pred, sample_weight=weight) == pytest.approx(84.333336)
+        assert keras.metrics.MeanAbsoluteError()(y_true, y_pred, sample_weight=weight) == pytest.approx(5.5)

@@ -77,8 +77,19 @@ def _warn_single_class(loss, y_pred):
 
 
 def _check_axis(axis):
-    if axis != -1:
-        raise ValueError(f"densekit's losses reduce the last axis only (axis=-1). Received: axis={axis}")
+    """-1, or 1: the last axis of the (batch, classes) outputs it is written for in Keras's
+    examples; ``check_axis_fits`` refuses 1 on outputs of another rank."""
+    if isinstance(axis, bool) or axis not in (-1, 1):
+        raise ValueError(f"densekit's losses reduce the last axis only (axis=-1, or 1 for 2-D outputs). Received: "
+                         f"axis={axis!r}")
+    return int(axis)
+
+
+def check_axis_fits(loss, rank):
+    """Refuses a loss given axis=1 for outputs of ``rank`` (batch axis counted) other than 2."""
+    if getattr(loss, "_axis", -1) == 1 and rank is not None and rank != 2:
+        raise ValueError(f"The loss '{loss.name}' has axis=1, which is the last axis only of 2-D outputs, and densekit's "
+                         f"losses reduce the last axis; its outputs have rank {rank}. Use axis=-1.")
 
 
 class Loss(ConfigPickling):
@@ -117,10 +128,12 @@ class Loss(ConfigPickling):
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         if any(isinstance(v, KerasTensor) for v in (y_true, y_pred, sample_weight)):
+            check_axis_fits(self, len(y_pred.shape))
             return self._symbolic_call(y_true, y_pred, sample_weight)
         if self._core is None:
             return _reduce(self.call(*_arrays(y_true, y_pred)), sample_weight, self.reduction)
         y_true, y_pred = _same_rank(*_arrays(y_true, y_pred))  # as Keras's LossFunctionWrapper.call
+        check_axis_fits(self, y_pred.ndim)
         _warn_single_class(self, y_pred)
         if self.reduction in (None, "none"):
             values = _per_sample(self._core, y_true, y_pred)
@@ -129,20 +142,19 @@ class Loss(ConfigPickling):
             values, weights = _same_rank(values, np.asarray(sample_weight, dtype=np.float32))
             return values * weights  # then numpy's broadcasting, as Keras's reduce_weighted_values
         true_rows, pred_rows = _as_samples(y_true, y_pred)
-        if sample_weight is not None and np.size(sample_weight) == 1 and len(pred_rows) > 1:
-            if self.reduction == "mean_with_sample_weight":
-                # Keras divides by the weights as given, here one number: not by the batch's sum.
-                return _reduce(_per_sample(self._core, y_true, y_pred), np.float32(np.ravel(sample_weight)[0]),
-                               self.reduction)
-            sample_weight = np.float32(np.ravel(sample_weight)[0])  # (a (1,) weight: a number, as Keras broadcasts it)
-        if sample_weight is not None and np.size(sample_weight) not in (1, len(pred_rows)):
-            # Weights that are not one per sample (a 1-D pair is one sample): broadcast as Keras does.
-            return _reduce(*_same_rank(_per_sample(self._core, y_true, y_pred),
-                                       np.asarray(sample_weight, dtype=np.float32)), self.reduction)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        if weights is not None and weights.size == 1 and len(pred_rows) > 1:
+            weights = weights.reshape(())  # (a (1,) weight: a number, as Keras broadcasts it)
+        if weights is not None and (pred_rows.ndim > 2 or weights.size not in (1, len(pred_rows)) or (
+                weights.ndim == 0 and self.reduction == "mean_with_sample_weight")):
+            # Weights that are not one per row of the C++ loss (per element, or per sample of a
+            # sample of several rows), or one number, which mean_with_sample_weight divides by as
+            # given: weighed and reduced as Keras's reduce_weighted_values does.
+            return _reduce(*_same_rank(_per_sample(self._core, y_true, y_pred), weights), self.reduction)
         y_true, y_pred = true_rows, pred_rows
-        if sample_weight is not None and np.ndim(sample_weight) == 0:  # a scalar weighs every sample
-            sample_weight = np.full(len(y_pred), float(sample_weight))
-        weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
+        if weights is not None and weights.ndim == 0:  # a number weighs every sample
+            weights = np.full(len(y_pred), weights, dtype=np.float32)
+        weights = None if weights is None else np.ascontiguousarray(weights).reshape(-1)
         value, _ = self._core.value_and_grad(y_true, y_pred, weights)
         return np.float32(value)
 
@@ -176,7 +188,10 @@ class Loss(ConfigPickling):
         return reduce_whole(values, "sum" if self.reduction == "sum" else "mean")
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, **self._params, **self._fixed_config}
+        config = {"name": self.name, "reduction": self.reduction, **self._params, **self._fixed_config}
+        if "axis" in config:
+            config["axis"] = getattr(self, "_axis", -1)
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -259,9 +274,10 @@ def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional
         reduction = kwargs.pop("reduction", "sum_over_batch_size")
         name, dtype = kwargs.pop("name", default_name), kwargs.pop("dtype", None)
         params = dict(defaults)
+        axis = -1
         for key, value in kwargs.items():
             if key == "axis":
-                _check_axis(value)
+                axis = _check_axis(value)
                 continue
             if key in fixed:
                 if value != fixed[key]:
@@ -273,6 +289,7 @@ def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional
                 raise ValueError(f"densekit's {class_name} takes one `alpha` for every class. Received: alpha={value!r}")
             params[key] = value
         Loss.__init__(self, name=name, reduction=reduction, dtype=dtype, **params)
+        self._axis = axis
 
     return type(class_name, (Loss,), {"__init__": __init__, "_core_name": core_name, "__doc__": doc,
                                       "_fixed_config": fixed, "_positional": positional})
@@ -332,13 +349,17 @@ def _loss_function(name, cls, **fixed):
 
     def fn(y_true, y_pred, *args, **kwargs):
         kwargs = by_position(name, positional, args, kwargs)
-        if "axis" in kwargs:
-            _check_axis(kwargs.pop("axis"))
+        axis = _check_axis(kwargs.pop("axis", -1))
         if isinstance(y_true, KerasTensor) or isinstance(y_pred, KerasTensor):
             # Inside a traced function (a metric or loss of the user's): each sample's loss recorded.
-            return cls(**kwargs, **fixed, reduction="none")._symbolic_call(y_true, y_pred, None)
+            loss = cls(**kwargs, **fixed, reduction="none")
+            loss._axis = axis
+            check_axis_fits(loss, len(y_pred.shape))
+            return loss._symbolic_call(y_true, y_pred, None)
         loss = cls(**kwargs, **fixed)
         y_true, y_pred = _arrays(y_true, y_pred)
+        loss._axis = axis
+        check_axis_fits(loss, y_pred.ndim)
         if name in _SAME_RANK_FUNCTIONS:
             y_true, y_pred = _same_rank(y_true, y_pred)
         _warn_single_class(loss, y_pred)

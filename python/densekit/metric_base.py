@@ -106,8 +106,9 @@ class Metric(ConfigPickling):
         y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
         y_true = np.ascontiguousarray(y_true, dtype=np.float32)
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
-        if weights is not None and weights.size == 1 and y_pred.ndim > 0 and len(y_pred) > 1:
-            weights = np.full(len(y_pred), weights[0], dtype=np.float32)  # (one number weighs each sample, as in Keras)
+        rows = int(np.prod(y_pred.shape[:-1])) if y_pred.ndim > 1 else y_pred.size  # (the C++ metric's samples)
+        if weights is not None and weights.size == 1 and rows > 1:
+            weights = np.full(rows, weights[0], dtype=np.float32)  # (one number weighs each sample, as in Keras)
         self._core.update(y_true, y_pred, weights)
 
     def result(self):

@@ -209,6 +209,18 @@ def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=No
             _structured(weighted_metrics, _metric_entry(outputs)))
 
 
+def check_loss_axes(loss, output_shapes, output_names, output_keys):
+    """Refuses a loss object given axis=1 for an output that is not 2-D (densekit's losses reduce
+    the last axis, which is axis 1 only there)."""
+    outputs = _Outputs(output_shapes, output_names, output_keys)
+
+    def leaf(value, position):
+        if isinstance(value, losses_module.Loss):
+            for shape in output_shapes if position is None else [outputs.shape(position)]:
+                losses_module.check_axis_fits(value, None if shape is None else len(shape) + 1)
+    _structured(loss, leaf)
+
+
 def has_traced(loss, metrics, weighted_metrics):
     """Whether any loss or metric is Python code that compile() traces (once shapes are known)."""
     return (any(traced_losses.is_traced_loss(v) for v in _leaves(loss) if not isinstance(v, (str, dict)))

@@ -158,6 +158,9 @@ class Trainer(RunningMetrics):
                                                                       self._output_keys or []))
             return
         kw = self._compile_kwargs
+        if kw is not None:
+            compile_utils.check_loss_axes(kw["loss"], [tuple(self._graph.node_shape(i)) for i in self._graph.output_nodes],
+                                          self.output_names, self._output_keys or [])
         if kw is not None and compile_utils.has_traced(kw["loss"], kw["metrics"], kw["weighted_metrics"]):
             # Losses and metrics of Python code are traced for the outputs' shapes, known now, and
             # for targets shaped as the data last seen (else as the outputs).
