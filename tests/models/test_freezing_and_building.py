@@ -125,3 +125,26 @@ def test_a_subclassed_models_own_build_runs_once_whether_built_by_hand_or_by_dat
         before = model.get_weights()
         model.fit(x, np.zeros((8, model.output_shape[-1])), epochs=1, verbose=0)
         assert all(_changed(before, model.get_weights()))
+
+
+class BuildsInItsConstructor(keras.Model):
+    """Builds itself in __init__, then sets an attribute its call() uses (fine in Keras)."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(2)
+        self.build((None, 3))
+        self.scale = 2.0
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+
+    def call(self, x):
+        return self.dense(x) * self.scale
+
+
+def test_a_build_in_the_constructor_is_traced_once_the_constructor_has_returned():
+    model = BuildsInItsConstructor()
+    assert model.built and model.output_shape == (None, 2)
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), 2.0 * model.dense(x), rtol=1e-6)

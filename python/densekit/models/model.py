@@ -50,6 +50,11 @@ class Model(Trainer, WeightsMixin):
             instance.__dict__["build"] = tracing.build_then_trace(instance, instance.build)
         return instance
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__ and not cls.__module__.startswith("densekit."):
+            cls.__init__ = tracing.constructing(cls.__dict__["__init__"])
+
     def __init__(self, *args, name=None, trainable=True, **kwargs):
         inputs = kwargs.pop("inputs", args[0] if args else None)
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)

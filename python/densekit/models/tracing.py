@@ -19,8 +19,9 @@ from densekit.utils.arrays import is_pandas, to_array
 def build_then_trace(model, build):
     """A subclass's own ``build``, wrapped: it runs once, and once it returns (the outermost
     call: a super().build() inside it does nothing) the model is traced for the shape it was
-    given, as Keras's first call follows build. The trace of a model built from data calls it
-    first, and traces itself."""
+    given, as Keras's first call follows build; a build in the constructor waits for the
+    constructor to end (call() may use attributes it sets next). The trace of a model built from
+    data calls it first, and traces itself."""
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
         depth = model.__dict__.get("_building", 0)
@@ -36,6 +37,26 @@ def build_then_trace(model, build):
         model.__dict__["_own_build_done"] = True
         shape = args[0] if args else next(iter(kwargs.values()), None)
         if shape is not None and not model.__dict__.get("_tracing") and model._network is None:
+            if model.__dict__.get("_constructing"):
+                model.__dict__["_shape_to_trace"] = shape
+            else:
+                trace_from_shapes(model, shape)
+    return wrapper
+
+
+def constructing(init):
+    """A subclass's ``__init__``, wrapped: a build() inside it is traced once the outermost
+    constructor has returned (see build_then_trace)."""
+    @functools.wraps(init)
+    def wrapper(model, *args, **kwargs):
+        depth = model.__dict__.get("_constructing", 0)
+        model.__dict__["_constructing"] = depth + 1
+        try:
+            init(model, *args, **kwargs)
+        finally:
+            model.__dict__["_constructing"] = depth
+        shape = model.__dict__.pop("_shape_to_trace", None) if depth == 0 else None
+        if shape is not None and model._network is None:
             trace_from_shapes(model, shape)
     return wrapper
 
