@@ -289,3 +289,21 @@ def test_integer_and_zero_clipping_and_decay_arguments_are_taken_as_keras_takes_
     for argument in ("clipnorm", "clipvalue", "global_clipnorm"):
         for g, e in zip(_trained_weights(keras.optimizers.SGD(0.1, **{argument: 0.0})), plain):
             np.testing.assert_array_equal(g, e)
+
+
+def test_a_refused_hyperparameter_change_leaves_the_optimizer_and_its_models_as_they_were(monkeypatch):
+    """A model that cannot take the new update (one running fit in another thread refuses a
+    compile) undoes the change; an iteration count assigned before training stays."""
+    x, y, weights = make_data()
+    first, second = make_model(keras.optimizers.SGD(0.1), weights), make_model("sgd", weights)
+    optimizer = first.optimizer
+    second.compile(optimizer, "mse")
+    optimizer.iterations.assign(100)
+    core = optimizer._core
+    monkeypatch.setattr(second, "_apply_compile", lambda: (_ for _ in ()).throw(RuntimeError("running")))
+    with pytest.raises(RuntimeError, match="running"):
+        optimizer.momentum = 0.9
+    assert optimizer._core is core and optimizer.momentum == 0.0 and optimizer.get_config()["momentum"] == 0.0
+    monkeypatch.undo()
+    optimizer.momentum = 0.9
+    assert int(optimizer.iterations) == 100 and optimizer.get_config()["momentum"] == 0.9

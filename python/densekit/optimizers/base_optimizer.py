@@ -326,13 +326,24 @@ class Optimizer(ConfigPickling):
                              f"built with it): create a new {type(self).__name__} with {name}={value!r} and compile "
                              "the model with it.")
         fresh = type(self).from_config({**self.get_config(), "learning_rate": self._learning_rate, name: value})
-        for key in ("_common", "_extra", "_core", *_SETTABLE_COMMON):
-            if key in fresh.__dict__:
-                object.__setattr__(self, key, fresh.__dict__[key])
-        for ref in self.__dict__.get("_models", []):  # models compiled with it take the new update
-            model = ref()
-            if model is not None and model.optimizer is self and model._core is not None and model._core.compiled:
+        fresh._core.raw_iterations = self._core.raw_iterations  # (a count assigned before training stays)
+        keys = [key for key in ("_common", "_extra", "_core", *_SETTABLE_COMMON) if key in fresh.__dict__]
+        before = {key: self.__dict__[key] for key in keys if key in self.__dict__}
+        models = [ref() for ref in self.__dict__.get("_models", [])]
+        models = [m for m in models if m is not None and m.optimizer is self and m._core is not None and m._core.compiled]
+        for key in keys:
+            object.__setattr__(self, key, fresh.__dict__[key])
+        done = []
+        try:
+            for model in models:  # models compiled with it take the new update
                 model._apply_compile()
+                done.append(model)
+        except BaseException:
+            # (a model running a fit or evaluate refuses a compile): all as it was, or nothing changes
+            self.__dict__.update(before)
+            for model in done:
+                model._apply_compile()
+            raise
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} learning_rate={float(self.learning_rate)}>"
