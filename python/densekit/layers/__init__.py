@@ -85,7 +85,10 @@ def __getattr__(name):
 def _importing_from(frame):
     """Whether ``frame`` is running a ``from module import name`` statement."""
     try:
-        return dis.opname[frame.f_code.co_code[frame.f_lasti]] == "IMPORT_FROM"
+        code, at = frame.f_code.co_code, frame.f_lasti
+        while dis.opname[code[at]] == "EXTENDED_ARG":  # (Python 3.9-3.10 stop there for a name past the 256th)
+            at += 2
+        return dis.opname[code[at]] == "IMPORT_FROM"
     except (AttributeError, IndexError, TypeError):
         return False
 
