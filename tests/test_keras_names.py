@@ -149,3 +149,14 @@ def test_importing_a_layer_densekit_lacks_says_why():
         from densekit.layers import Masking  # noqa: F401
     with pytest.raises(ImportError, match="cannot import name 'NoSuchLayer'"):
         from densekit.layers import NoSuchLayer  # noqa: F401
+
+
+def test_layer_path_dtype_policy_and_mask_attributes_as_keras_has_them():
+    dense = keras.layers.Dense(2)
+    assert dense.path is None  # (before it is built, as in Keras)
+    assert dense.dtype_policy.name == "float32" and dense.input_dtype == "float32"
+    assert dense.supports_masking is False and dense.compute_mask(np.ones((2, 3)), None) is None
+    dense(np.ones((2, 3), "float32"))
+    assert dense.path == "dense"
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="h")], name="seq")
+    assert (model.layers[0].path, model.path) == ("seq/h", "seq")

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from densekit import _core, initializers, regularizers
+from densekit.config import DTypePolicy
 from densekit.layers import eager_call
 from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
@@ -136,8 +137,21 @@ class WeightsMixin:
     """Keras's weight API over ``self.weights`` (a list of Variables), shared by Layer and Model."""
 
     _owner_kind = "layer"  # how error messages name the owner
-    # densekit computes and keeps weights in float32 only (read-only, as Keras's properties).
-    dtype = compute_dtype = variable_dtype = property(lambda self: "float32")
+    # densekit computes and keeps weights in float32 only (read-only, as Keras's properties), and
+    # has no masks (so no layer supports them, and none computes one).
+    dtype = compute_dtype = variable_dtype = input_dtype = property(lambda self: "float32")
+    dtype_policy = property(lambda self: DTypePolicy())
+    supports_masking = False
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
+
+    @property
+    def path(self):
+        """Keras's: the layer's name in the scopes it was built in ("sequential/dense"); None
+        before it is built."""
+        scope = self.__dict__.get("_path_scope")
+        return None if scope is None else f"{scope}{self.name}"
 
     # Keras 3's names for the weight lists: a layer's variables are its weights here, as densekit's
     # random layers keep their generator state in C++, not in variables.
