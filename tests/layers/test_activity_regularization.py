@@ -109,3 +109,20 @@ def test_a_built_in_activity_regularizer_given_to_a_layer_subclass_counts(regula
     model.compile(keras.optimizers.SGD(0.01), "mse")
     # Each output is 2.0: the MSE is 4.0, and the penalty is the regularizer of one sample's output.
     assert model.evaluate(x, y, verbose=0) == pytest.approx(4.0 + penalty, rel=1e-6)
+
+
+def test_an_eager_call_keeps_its_activity_penalty_in_losses_as_keras_does():
+    """keras/src/layers/layer.py adds regularizer(output) / batch size at every call; values as
+    Keras 3.15.1 gives them. Each call's penalty replaces the last one's."""
+    x = np.arange(12, dtype="float32").reshape(2, 6) / 10
+    layer = keras.layers.ActivityRegularization(l1=0.1)
+    layer(x)
+    np.testing.assert_allclose(layer.losses, [0.33], rtol=1e-6)
+    dense = keras.layers.Dense(2, activity_regularizer="l1", kernel_initializer="ones")
+    dense(x)
+    dense(x)
+    np.testing.assert_allclose(dense.losses, [0.066], rtol=1e-6)
+    python = keras.layers.Dense(2, activity_regularizer=lambda t: 0.5 * keras.ops.sum(t), kernel_initializer="ones")
+    python(x)
+    np.testing.assert_allclose(python.losses, [3.3], rtol=1e-6)
+    assert keras.layers.Dense(2)(x) is not None and keras.layers.Dense(2).losses == []

@@ -401,7 +401,8 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
                 raise ValueError(f"Layer '{self.name}' was called on a mix of symbolic tensors (from densekit.Input) and "
                                  "arrays: build a model from Inputs only, or call the layer on arrays only.")
             return self._add_activity_loss(self._activate(self._call_symbolic(flat, single, training)))
-        return self._activate(self._call_eager(flat, training))
+        self.__dict__["_own_losses"] = []  # (each call's losses replace the last one's, as in Keras)
+        return self._add_activity_loss(self._activate(self._call_eager(flat, training)))
 
     def _add_activity_loss(self, output):
         """A Python activity regularizer's penalty on a symbolic output, traced and added as Keras
@@ -409,6 +410,8 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
         divided by its size is a mean over the samples, so each ``ops.sum`` term becomes a mean
         times the values per sample; built-in regularizers are applied by the C++ layer."""
         reg = self._activity_regularizer
+        if reg is not None and isinstance(output, np.ndarray) and output.ndim and len(output):  # an eager call
+            self.__dict__.setdefault("_own_losses", []).append(np.float32(np.asarray(reg(output)) / len(output)))
         if reg is None or not isinstance(output, KerasTensor):
             return output
         if not regularizers.is_python(reg):  # a built-in one on a subclass's output: no C++ layer applies it

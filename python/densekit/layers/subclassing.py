@@ -181,9 +181,10 @@ class SubclassingMixin:
 
     @property
     def losses(self):
-        """Keras's ``layer.losses``: what add_loss gave in the last call (this layer's, then its
-        sublayers'), then the regularization penalties of its trainable weights at their current
-        values (keras/src/layers/layer.py). Activity regularization counts in training only."""
+        """Keras's ``layer.losses``: what add_loss gave in the last call on arrays (this layer's,
+        with its activity penalty, then its sublayers'), then the regularization penalties of its
+        trainable weights at their current values (keras/src/layers/layer.py). In a model, the
+        activity penalties join the loss in training."""
         return self._added_losses() + self._regularization_losses()
 
     def _sublayers(self):
