@@ -250,7 +250,7 @@ def test_stop_evaluating_and_predicting_in_their_begin_hooks_stop_after_the_firs
 def test_each_validation_pass_starts_with_stop_evaluating_unset():
     x, y = data(64)
     model = small_model()
-    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")  # the validation loss stays the same
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse", metrics=[])  # the validation loss stays the same
     full = model.evaluate(x, y, batch_size=4, verbose=0)
 
     class Watches(keras.callbacks.Callback):  # makes fit's validation call back after each batch

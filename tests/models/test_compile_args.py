@@ -156,3 +156,32 @@ def test_class_weight_looks_labels_up_as_keras_does():
     expected = frozen().train_on_batch(x, np.array([1.5, 2.5, -0.5, 0.5], "float32"),
                                        sample_weight=np.array([5.0, 5.0, 7.0, 7.0]))
     assert halves == pytest.approx(expected, rel=1e-6)
+
+
+def _binary_model():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1, activation="sigmoid")])
+    model.set_weights([np.full((3, 1), 0.1, np.float32), np.zeros(1, np.float32)])
+    return model
+
+
+def test_a_recompile_without_loss_or_metrics_keeps_the_last_ones_as_keras_does(tmp_path):
+    """keras/src/trainers/trainer.py replaces the loss and metrics only when compile() is given
+    them: the fine-tuning recompile for a smaller learning rate keeps `accuracy` (history,
+    metrics_names and evaluate's list lost it here)."""
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = _binary_model()
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.compile(keras.optimizers.Adam(1e-4))
+    history = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y))
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert model.metrics_names == ["loss", "compile_metrics"] and len(model.evaluate(x, y, verbose=0)) == 2
+    expected = keras.losses.binary_crossentropy(y, model.predict(x, verbose=0)).mean()
+    assert model.evaluate(x, y, verbose=0)[0] == pytest.approx(expected, rel=1e-5)
+    model.compile("sgd", "binary_crossentropy", weighted_metrics=["mse"])  # (given metrics replace them)
+    assert sorted(model.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "mse"]
+    model.save(tmp_path / "m.dk")
+    loaded = keras.models.load_model(tmp_path / "m.dk")
+    loaded.compile("adam")  # a loaded model keeps the compile settings its file records
+    assert sorted(loaded.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "mse"]

@@ -97,6 +97,14 @@ class Trainer(RunningMetrics):
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         compile_utils.check_argument_types(loss_weights, metrics, weighted_metrics)
         compile_utils.refuse_own_steps(type(self))
+        if self.compiled:
+            # Keras's compile replaces the loss only when given one, and the metrics only when
+            # given some (keras/src/trainers/trainer.py): a recompile for a new optimizer keeps them.
+            previous = self._previous_compile()
+            if loss is None:
+                loss, loss_weights = previous["loss"], previous["loss_weights"]
+            if metrics is None and weighted_metrics is None:
+                metrics, weighted_metrics = previous["metrics"], previous["weighted_metrics"]
         loss, metrics, weighted_metrics = map(compile_utils.instantiated, (loss, metrics, weighted_metrics))
         before = dict(self.__dict__)  # a refused compile() (a loop running, an unknown name) changes nothing
         try:
@@ -211,6 +219,14 @@ class Trainer(RunningMetrics):
         if shapes != getattr(self, "_traced_target_shapes", None):
             self._traced_target_shapes = shapes
             self._apply_compile()
+
+    def _previous_compile(self):
+        """The last compile's loss, loss weights and metrics: as given to compile(), or as the
+        file of a loaded model records them."""
+        if self._compile_kwargs is not None:
+            return self._compile_kwargs
+        config = self.get_compile_config() if self.built else {}
+        return {key: (config or {}).get(key) for key in ("loss", "loss_weights", "metrics", "weighted_metrics")}
 
     def _adopt_compile(self, compile_config, core_optimizer):
         """Mirrors the compile settings of a C++ model loaded already compiled (its optimizer
