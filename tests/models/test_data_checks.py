@@ -287,3 +287,13 @@ def test_targets_with_no_values_a_sample_are_refused(call):
     for y in (np.zeros((8, 0), "float32"), np.zeros((8, 2, 0), "float32")):
         with pytest.raises(ValueError, match="needs at least one value a sample"):
             getattr(m, call)(x, y, **({} if call.endswith("batch") else {"verbose": 0}))
+
+
+def test_empty_validation_data_means_no_validation_pass_as_in_keras():
+    """Keras trains and logs no val_* values; the check of empty data named x here."""
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert list(model.fit(x, y, validation_data=(x[:0], y[:0]), verbose=0).history) == ["loss"]
+    with pytest.raises(ValueError, match="The data is empty"):
+        model.fit(x[:0], y[:0], verbose=0)

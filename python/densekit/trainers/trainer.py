@@ -328,6 +328,8 @@ class Trainer(RunningMetrics):
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
         options = _fit_options(shuffle, class_weight, validation_batch_size, validation_freq)
+        if validation is not None and not len(validation[0][0]):
+            validation = None  # empty validation data: no validation pass, as in Keras (it has no batch)
         if validation is not None:
             # Keras batches the validation arrays by validation_batch_size, else fit's own batch_size
             # argument, else as evaluate would (validation_steps batches covering every row, or 32).
