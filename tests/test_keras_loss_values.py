@@ -90,3 +90,31 @@ def test_one_number_as_sample_weight_for_samples_of_several_rows():
     for weight in (2.0, np.array([2.0])):
         assert losses.MeanSquaredError()(y_true, y_pred, sample_weight=weight) == pytest.approx(84.333336)
         assert keras.metrics.MeanAbsoluteError()(y_true, y_pred, sample_weight=weight) == pytest.approx(5.5)
+
+
+def test_a_metric_with_axis_1_is_refused_on_outputs_that_are_not_2d():
+    """(it reduced the last axis silently, which is not axis 1 there)"""
+    assert keras.metrics.CosineSimilarity(axis=1)(np.ones((2, 3)), np.ones((2, 3))) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="has axis=1, which is the last axis only of 2-D outputs"):
+        keras.metrics.PearsonCorrelation(axis=1)(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(6), keras.layers.Reshape((2, 3))])
+    with pytest.raises(ValueError, match="its outputs have rank 3"):
+        model.compile("sgd", "mse", metrics=[keras.metrics.CosineSimilarity(axis=1)])
+
+
+def test_a_refused_axis_at_the_build_is_refused_again_at_the_next_fit():
+    """(compiled before it was built: the build applies the compile; the next fit said
+    "You must call compile()" instead of the reason)"""
+    class Reshaped(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense, self.reshape = keras.layers.Dense(6), keras.layers.Reshape((2, 3))
+
+        def call(self, x):
+            return self.reshape(self.dense(x))
+
+    model = Reshaped()
+    model.compile("sgd", losses.CosineSimilarity(axis=1))
+    for _ in range(2):
+        with pytest.raises(ValueError, match="has axis=1, which is the last axis only of 2-D outputs"):
+            model.fit(np.ones((8, 3), "float32"), np.ones((8, 2, 3), "float32"), verbose=0)

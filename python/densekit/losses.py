@@ -79,7 +79,7 @@ def _warn_single_class(loss, y_pred):
 def _check_axis(axis):
     """-1, or 1: the last axis of the (batch, classes) outputs it is written for in Keras's
     examples; ``check_axis_fits`` refuses 1 on outputs of another rank."""
-    if isinstance(axis, bool) or axis not in (-1, 1):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis not in (-1, 1):
         raise ValueError(f"densekit's losses reduce the last axis only (axis=-1, or 1 for 2-D outputs). Received: "
                          f"axis={axis!r}")
     return int(axis)

@@ -11,6 +11,14 @@ from densekit.utils.arguments import set_fields
 from densekit.utils.pickling import ConfigPickling
 
 
+def check_axis_fits(metric, rank):
+    """Refuses a metric given axis=1 for outputs of ``rank`` (batch axis counted) other than 2:
+    densekit's metrics reduce the last axis, which is axis 1 only there."""
+    if getattr(metric, "_axis", -1) == 1 and rank is not None and rank != 2:
+        raise ValueError(f"The metric '{metric.name}' has axis=1, which is the last axis only of 2-D outputs, and "
+                         f"densekit's metrics reduce the last axis; its outputs have rank {rank}. Use axis=-1.")
+
+
 def _overrides_state(cls):
     """Whether a class of the user's (below a densekit metric) replaces how the state updates or
     reads: densekit's C++ metric would silently ignore that."""
@@ -105,6 +113,7 @@ class Metric(ConfigPickling):
             raise NotImplementedError(f"{type(self).__name__} must implement update_state().")
         y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
         y_true = np.ascontiguousarray(y_true, dtype=np.float32)
+        check_axis_fits(self, y_pred.ndim)
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float32).reshape(-1)
         rows = int(np.prod(y_pred.shape[:-1])) if y_pred.ndim > 1 else y_pred.size  # (the C++ metric's samples)
         if weights is not None and weights.size == 1 and rows > 1:

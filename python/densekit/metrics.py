@@ -8,7 +8,7 @@ from densekit.utils.arguments import by_position as _by_position
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
 from densekit.utils import naming, object_serialization
 from densekit.utils import object_registration
-from densekit.metric_base import Metric, _KerasConfigMetric
+from densekit.metric_base import Metric, _KerasConfigMetric, check_axis_fits as _check_axis_fits
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "ConcordanceCorrelation", "CosineSimilarity", "PearsonCorrelation", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -89,6 +89,7 @@ class CosineSimilarity(Metric):
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
         _check_axis("CosineSimilarity", axis)
         super().__init__(name=name, dtype=dtype)
+        self._axis = axis
 
 
 class _Correlation(_KerasConfigMetric):
@@ -96,6 +97,7 @@ class _Correlation(_KerasConfigMetric):
     them (metric_functions.correlation_rows)."""
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        _check_axis_fits(self, np.ndim(y_pred))
         y_true, y_pred, _ = metric_functions.correlation_rows(y_true, y_pred)
         super().update_state(y_true, y_pred, sample_weight)
 
@@ -109,6 +111,7 @@ class PearsonCorrelation(_Correlation):
     def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
         _check_axis("PearsonCorrelation", axis)
         super().__init__(name=name, dtype=dtype)
+        self._axis = axis
         self._keep_config(axis=axis)
 
 
@@ -121,11 +124,14 @@ class ConcordanceCorrelation(_Correlation):
     def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
         _check_axis("ConcordanceCorrelation", axis)
         super().__init__(name=name, dtype=dtype)
+        self._axis = axis
         self._keep_config(axis=axis)
 
 
 def _check_axis(class_name, axis):
-    if axis not in (-1, 1):  # densekit's outputs are (batch, classes): the class axis is the last
+    # (1 is the last axis of (batch, classes) outputs only: Metric.update_state and compile refuse
+    # it on outputs of another rank)
+    if axis not in (-1, 1):
         raise ValueError(f"densekit's {class_name} takes the class axis -1. Received: axis={axis}")
 
 
@@ -162,6 +168,7 @@ class CategoricalCrossentropy(_LossMetric):
         _check_label_smoothing(label_smoothing)
         _check_axis("CategoricalCrossentropy", axis)
         super().__init__(name=name)
+        self._axis = axis
         self._set_loss(from_logits, label_smoothing)
         self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing, axis=axis)
 
@@ -176,6 +183,7 @@ class SparseCategoricalCrossentropy(_LossMetric):
             raise ValueError("densekit's SparseCategoricalCrossentropy metric does not take `ignore_class` yet.")
         _check_axis("SparseCategoricalCrossentropy", axis)
         super().__init__(name=name)
+        self._axis = axis
         self._set_loss(from_logits)
         self._keep_config(from_logits=bool(from_logits), ignore_class=None, axis=axis)
 

@@ -295,5 +295,7 @@ def test_empty_validation_data_means_no_validation_pass_as_in_keras():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     assert list(model.fit(x, y, validation_data=(x[:0], y[:0]), verbose=0).history) == ["loss"]
+    with pytest.raises(ValueError, match=r"arrays of `validation_data` have different numbers of samples \(\[0, 3\]\)"):
+        model.fit(x, y, validation_data=(x[:0], y[:3]), verbose=0)
     with pytest.raises(ValueError, match="The data is empty"):
         model.fit(x[:0], y[:0], verbose=0)

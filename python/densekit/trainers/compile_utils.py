@@ -7,7 +7,7 @@ import inspect
 import json
 import numbers
 
-from densekit import _core, losses as losses_module, metric_functions, metrics as metrics_module
+from densekit import _core, losses as losses_module, metric_base, metric_functions, metrics as metrics_module
 from densekit.trainers import stateful_metrics, traced_losses
 from densekit.utils import naming, traceback_utils
 
@@ -209,16 +209,20 @@ def compile_args(loss, loss_weights, metrics, weighted_metrics, output_shapes=No
             _structured(weighted_metrics, _metric_entry(outputs)))
 
 
-def check_loss_axes(loss, output_shapes, output_names, output_keys):
-    """Refuses a loss object given axis=1 for an output that is not 2-D (densekit's losses reduce
-    the last axis, which is axis 1 only there)."""
+def check_axes(kwargs, output_shapes, output_names, output_keys):
+    """Refuses a loss or metric object given axis=1 for an output that is not 2-D (densekit's
+    losses and metrics reduce the last axis, which is axis 1 only there). A metric is checked
+    against every output."""
     outputs = _Outputs(output_shapes, output_names, output_keys)
 
     def leaf(value, position):
         if isinstance(value, losses_module.Loss):
             for shape in output_shapes if position is None else [outputs.shape(position)]:
                 losses_module.check_axis_fits(value, None if shape is None else len(shape) + 1)
-    _structured(loss, leaf)
+    _structured(kwargs["loss"], leaf)
+    for metric in _leaves(kwargs["metrics"]) + _leaves(kwargs["weighted_metrics"]):
+        for shape in output_shapes:
+            metric_base.check_axis_fits(metric, len(shape) + 1)
 
 
 def has_traced(loss, metrics, weighted_metrics):

@@ -18,6 +18,7 @@ from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter, data_streams, loop_hooks
 from densekit.trainers.running_metrics import RunningMetrics
 from densekit.utils import object_registration, traceback_utils
+from densekit.utils.arrays import check_same_length
 
 
 def _positive_int(name, value, most=2**63 - 1):
@@ -167,8 +168,8 @@ class Trainer(RunningMetrics):
             return
         kw = self._compile_kwargs
         if kw is not None:
-            compile_utils.check_loss_axes(kw["loss"], [tuple(self._graph.node_shape(i)) for i in self._graph.output_nodes],
-                                          self.output_names, self._output_keys or [])
+            compile_utils.check_axes(kw, [tuple(self._graph.node_shape(i)) for i in self._graph.output_nodes],
+                                     self.output_names, self._output_keys or [])
         if kw is not None and compile_utils.has_traced(kw["loss"], kw["metrics"], kw["weighted_metrics"]):
             # Losses and metrics of Python code are traced for the outputs' shapes, known now, and
             # for targets shaped as the data last seen (else as the outputs).
@@ -253,6 +254,8 @@ class Trainer(RunningMetrics):
     def _require_compiled(self):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
+        if self._core is not None and not self._core.compiled and self._compile_args is not None:
+            self._apply_compile()  # (a compile left to the build, which refused it: its error again)
         if self._without_loss() and not (self._graph is not None and self._graph.has_added_losses):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
@@ -328,8 +331,11 @@ class Trainer(RunningMetrics):
             (xs_t, ys_t, sw_t), (xs_v, ys_v, sw_v) = data_adapter.train_validation_split(xs, ys, sw, validation_split)
             xs, ys, sw, validation = xs_t, ys_t, sw_t, (xs_v, ys_v, sw_v)
         options = _fit_options(shuffle, class_weight, validation_batch_size, validation_freq)
-        if validation is not None and not len(validation[0][0]):
-            validation = None  # empty validation data: no validation pass, as in Keras (it has no batch)
+        if validation is not None:
+            parts = [a for a in [*validation[0], *validation[1], *validation[2:]] if a is not None]
+            check_same_length(parts, "validation_data")
+            if not len(parts[0]):
+                validation = None  # empty: no validation pass, as in Keras (it has no batch)
         if validation is not None:
             # Keras batches the validation arrays by validation_batch_size, else fit's own batch_size
             # argument, else as evaluate would (validation_steps batches covering every row, or 32).
