@@ -160,3 +160,6 @@ def test_layer_path_dtype_policy_and_mask_attributes_as_keras_has_them():
     assert dense.path == "dense"
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="h")], name="seq")
     assert (model.layers[0].path, model.path) == ("seq/h", "seq")
+    inputs = keras.Input((3,), name="inp")
+    functional = keras.Model(inputs, keras.layers.Dense(1, name="out")(inputs))
+    assert [layer.path for layer in functional.layers] == [None, "out"]  # (an InputLayer has none, as in Keras)

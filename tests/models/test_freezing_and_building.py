@@ -127,8 +127,9 @@ def test_a_subclassed_models_own_build_runs_once_whether_built_by_hand_or_by_dat
         assert all(_changed(before, model.get_weights()))
 
 
-class BuildsInItsConstructor(keras.Model):
-    """Builds itself in __init__, then sets an attribute its call() uses (fine in Keras)."""
+class _BuildsInItsConstructor:
+    """A mixin whose constructor builds the model, then sets an attribute call() uses (fine in
+    Keras)."""
 
     def __init__(self):
         super().__init__()
@@ -143,8 +144,21 @@ class BuildsInItsConstructor(keras.Model):
         return self.dense(x) * self.scale
 
 
+class BuildsInItsConstructor(_BuildsInItsConstructor, keras.Model):
+    def __init__(self):  # (a constructor of its own, around the mixin's)
+        super().__init__()
+
+
 def test_a_build_in_the_constructor_is_traced_once_the_constructor_has_returned():
     model = BuildsInItsConstructor()
     assert model.built and model.output_shape == (None, 2)
     x = np.ones((2, 3), "float32")
     np.testing.assert_allclose(model.predict(x, verbose=0), 2.0 * model.dense(x), rtol=1e-6)
+
+
+class _MixedIn(_BuildsInItsConstructor, keras.Model):
+    pass
+
+
+def test_a_constructor_inherited_from_a_mixin_is_waited_for_too():
+    assert _MixedIn()(np.ones((2, 3), "float32")).shape == (2, 2)

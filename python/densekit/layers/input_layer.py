@@ -80,6 +80,10 @@ class InputLayer(Layer):
         return self._input_dtype
 
     @property
+    def path(self):
+        return None  # (Keras's InputLayer is never built in a scope)
+
+    @property
     def shape(self):
         return self.batch_shape[1:]
 

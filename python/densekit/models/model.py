@@ -52,8 +52,9 @@ class Model(Trainer, WeightsMixin):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "__init__" in cls.__dict__ and not cls.__module__.startswith("densekit."):
-            cls.__init__ = tracing.constructing(cls.__dict__["__init__"])
+        init = cls.__init__  # (its own, or a mixin's it inherits)
+        if not getattr(init, "_wrapped_by_densekit", False) and not init.__module__.startswith("densekit."):
+            cls.__init__ = tracing.constructing(init)
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
         inputs = kwargs.pop("inputs", args[0] if args else None)

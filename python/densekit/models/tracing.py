@@ -58,6 +58,7 @@ def constructing(init):
         shape = model.__dict__.pop("_shape_to_trace", None) if depth == 0 else None
         if shape is not None and model._network is None:
             trace_from_shapes(model, shape)
+    wrapper._wrapped_by_densekit = True
     return wrapper
 
 
