@@ -9,7 +9,7 @@ import numpy as np
 from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.utils import object_serialization
-from densekit.utils.arguments import by_position, set_fields
+from densekit.utils.arguments import by_position, check_axis_fits, class_axis, set_fields
 from densekit.utils.naming import to_snake_case
 from densekit.utils.object_registration import serialize_object, with_function
 from densekit.utils.pickling import ConfigPickling
@@ -74,22 +74,6 @@ def _warn_single_class(loss, y_pred):
         warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "
                       f"num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using 'binary_crossentropy' "
                       "if you only have 2 classes.", SyntaxWarning, stacklevel=3)
-
-
-def _check_axis(axis):
-    """-1, or 1: the last axis of the (batch, classes) outputs it is written for in Keras's
-    examples; ``check_axis_fits`` refuses 1 on outputs of another rank."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis not in (-1, 1):
-        raise ValueError(f"densekit's losses reduce the last axis only (axis=-1, or 1 for 2-D outputs). Received: "
-                         f"axis={axis!r}")
-    return int(axis)
-
-
-def check_axis_fits(loss, rank):
-    """Refuses a loss given axis=1 for outputs of ``rank`` (batch axis counted) other than 2."""
-    if getattr(loss, "_axis", -1) == 1 and rank is not None and rank != 2:
-        raise ValueError(f"The loss '{loss.name}' has axis=1, which is the last axis only of 2-D outputs, and densekit's "
-                         f"losses reduce the last axis; its outputs have rank {rank}. Use axis=-1.")
 
 
 class Loss(ConfigPickling):
@@ -277,7 +261,7 @@ def _loss_class(class_name, core_name, default_name, doc, fixed=None, positional
         axis = -1
         for key, value in kwargs.items():
             if key == "axis":
-                axis = _check_axis(value)
+                axis = class_axis(value, class_name)
                 continue
             if key in fixed:
                 if value != fixed[key]:
@@ -349,16 +333,13 @@ def _loss_function(name, cls, **fixed):
 
     def fn(y_true, y_pred, *args, **kwargs):
         kwargs = by_position(name, positional, args, kwargs)
-        axis = _check_axis(kwargs.pop("axis", -1))
         if isinstance(y_true, KerasTensor) or isinstance(y_pred, KerasTensor):
             # Inside a traced function (a metric or loss of the user's): each sample's loss recorded.
             loss = cls(**kwargs, **fixed, reduction="none")
-            loss._axis = axis
             check_axis_fits(loss, len(y_pred.shape))
             return loss._symbolic_call(y_true, y_pred, None)
         loss = cls(**kwargs, **fixed)
         y_true, y_pred = _arrays(y_true, y_pred)
-        loss._axis = axis
         check_axis_fits(loss, y_pred.ndim)
         if name in _SAME_RANK_FUNCTIONS:
             y_true, y_pred = _same_rank(y_true, y_pred)

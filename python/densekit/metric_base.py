@@ -7,16 +7,8 @@ import numpy as np
 from densekit import _core
 from densekit.backend import standardize_dtype
 from densekit.utils import naming
-from densekit.utils.arguments import set_fields
+from densekit.utils.arguments import check_axis_fits, set_fields
 from densekit.utils.pickling import ConfigPickling
-
-
-def check_axis_fits(metric, rank):
-    """Refuses a metric given axis=1 for outputs of ``rank`` (batch axis counted) other than 2:
-    densekit's metrics reduce the last axis, which is axis 1 only there."""
-    if getattr(metric, "_axis", -1) == 1 and rank is not None and rank != 2:
-        raise ValueError(f"The metric '{metric.name}' has axis=1, which is the last axis only of 2-D outputs, and "
-                         f"densekit's metrics reduce the last axis; its outputs have rank {rank}. Use axis=-1.")
 
 
 def _overrides_state(cls):

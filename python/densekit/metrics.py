@@ -4,11 +4,12 @@ import numpy as np
 
 from densekit import _core
 from densekit import metric_functions
-from densekit.utils.arguments import by_position as _by_position
+from densekit.utils.arguments import (by_position as _by_position, check_axis_fits as _check_axis_fits,
+                                      class_axis as _class_axis)
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
 from densekit.utils import naming, object_serialization
 from densekit.utils import object_registration
-from densekit.metric_base import Metric, _KerasConfigMetric, check_axis_fits as _check_axis_fits
+from densekit.metric_base import Metric, _KerasConfigMetric
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "ConcordanceCorrelation", "CosineSimilarity", "PearsonCorrelation", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
@@ -87,9 +88,8 @@ class CosineSimilarity(Metric):
     _core_name = "cosine_similarity"
 
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
-        _check_axis("CosineSimilarity", axis)
         super().__init__(name=name, dtype=dtype)
-        self._axis = axis
+        self._axis = _class_axis(axis, type(self).__name__)
 
 
 class _Correlation(_KerasConfigMetric):
@@ -109,9 +109,8 @@ class PearsonCorrelation(_Correlation):
     _core_name = "pearson_correlation"
 
     def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
-        _check_axis("PearsonCorrelation", axis)
         super().__init__(name=name, dtype=dtype)
-        self._axis = axis
+        self._axis = _class_axis(axis, type(self).__name__)
         self._keep_config(axis=axis)
 
 
@@ -122,17 +121,9 @@ class ConcordanceCorrelation(_Correlation):
     _core_name = "concordance_correlation"
 
     def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
-        _check_axis("ConcordanceCorrelation", axis)
         super().__init__(name=name, dtype=dtype)
-        self._axis = axis
+        self._axis = _class_axis(axis, type(self).__name__)
         self._keep_config(axis=axis)
-
-
-def _check_axis(class_name, axis):
-    # (1 is the last axis of (batch, classes) outputs only: Metric.update_state and compile refuse
-    # it on outputs of another rank)
-    if axis not in (-1, 1):
-        raise ValueError(f"densekit's {class_name} takes the class axis -1. Received: axis={axis}")
 
 
 def _check_label_smoothing(label_smoothing):
@@ -166,9 +157,8 @@ class CategoricalCrossentropy(_LossMetric):
 
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
         _check_label_smoothing(label_smoothing)
-        _check_axis("CategoricalCrossentropy", axis)
         super().__init__(name=name)
-        self._axis = axis
+        self._axis = _class_axis(axis, type(self).__name__)
         self._set_loss(from_logits, label_smoothing)
         self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing, axis=axis)
 
@@ -181,9 +171,8 @@ class SparseCategoricalCrossentropy(_LossMetric):
                  axis=-1):
         if ignore_class is not None:
             raise ValueError("densekit's SparseCategoricalCrossentropy metric does not take `ignore_class` yet.")
-        _check_axis("SparseCategoricalCrossentropy", axis)
         super().__init__(name=name)
-        self._axis = axis
+        self._axis = _class_axis(axis, type(self).__name__)
         self._set_loss(from_logits)
         self._keep_config(from_logits=bool(from_logits), ignore_class=None, axis=axis)
 

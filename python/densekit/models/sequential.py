@@ -210,6 +210,14 @@ class Sequential(Model):
         return {"name": self.name, "trainable": self.trainable, "dtype": {"module": "keras", "class_name": "DTypePolicy",
                 "config": {"name": "float32"}, "registered_name": None}, "layers": layers}
 
+    @staticmethod
+    def config_knows_input_shape(config):
+        """Whether a Sequential config says its input shape (a build shape, or an InputLayer
+        first), so that it rebuilds built; Keras saves a Sequential never built without one."""
+        layers = config.get("layers") if isinstance(config.get("layers"), list) else []
+        first = layers[0] if layers and isinstance(layers[0], dict) else {}
+        return bool(config.get("build_input_shape") or first.get("class_name") == "InputLayer")
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a Sequential model from get_config() (built when the config has an input shape)."""
@@ -226,8 +234,7 @@ class Sequential(Model):
 
             return Functional.from_config(config, custom_objects)
         layers = config.get("layers", [])
-        has_shape = config.get("build_input_shape") or (layers and layers[0].get("class_name") == "InputLayer")
-        if has_shape:
+        if cls.config_knows_input_shape(config):
             return saving.wrap_core_model(_core.model_from_config_json(
                 json.dumps({"class_name": "Sequential", "config": config}), False))
         model = cls(name=config.get("name"))

@@ -164,10 +164,8 @@ def _unbuilt_sequential(keras_file):
     one, with a warning, and no weights: its first fit builds it)."""
     serialized = keras_file.serialized
     config = serialized.get("config") if isinstance(serialized.get("config"), dict) else {}
-    layers = config.get("layers") if isinstance(config.get("layers"), list) else []
-    return (serialized.get("class_name") == "Sequential" and not config.get("build_input_shape") and
-            not (layers and isinstance(layers[0], dict) and layers[0].get("class_name") == "InputLayer") and
-            not any(keras_file.layer_weights.values()))
+    return (serialized.get("class_name") == "Sequential" and not any(keras_file.layer_weights.values()) and
+            not serialization_lib.model_class("Sequential").config_knows_input_shape(config))
 
 
 def _rebuild_unbuilt(keras_file, compile):

@@ -7,9 +7,10 @@ import inspect
 import json
 import numbers
 
-from densekit import _core, losses as losses_module, metric_base, metric_functions, metrics as metrics_module
+from densekit import _core, losses as losses_module, metric_functions, metrics as metrics_module
 from densekit.trainers import stateful_metrics, traced_losses
 from densekit.utils import naming, traceback_utils
+from densekit.utils.arguments import check_axis_fits
 
 ABSENT = ("absent", [], [])
 
@@ -218,11 +219,11 @@ def check_axes(kwargs, output_shapes, output_names, output_keys):
     def leaf(value, position):
         if isinstance(value, losses_module.Loss):
             for shape in output_shapes if position is None else [outputs.shape(position)]:
-                losses_module.check_axis_fits(value, None if shape is None else len(shape) + 1)
+                check_axis_fits(value, None if shape is None else len(shape) + 1)
     _structured(kwargs["loss"], leaf)
     for metric in _leaves(kwargs["metrics"]) + _leaves(kwargs["weighted_metrics"]):
         for shape in output_shapes:
-            metric_base.check_axis_fits(metric, len(shape) + 1)
+            check_axis_fits(metric, len(shape) + 1)
 
 
 def has_traced(loss, metrics, weighted_metrics):

@@ -1,6 +1,25 @@
 """Arguments given by position to the classes and functions that take Keras's signatures
-(losses, metrics and their functions), turned into keyword arguments; and arguments handed to
-the C++ objects, checked for their type."""
+(losses, metrics and their functions), turned into keyword arguments; arguments handed to the
+C++ objects, checked for their type; and the class axis of losses and metrics."""
+
+import numbers
+
+
+def class_axis(axis, owner_name):
+    """A loss's or metric's ``axis``: -1, or 1, the last axis of the (batch, classes) outputs
+    Keras's examples write it for; ``check_axis_fits`` refuses 1 on outputs of another rank."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or axis not in (-1, 1):
+        raise ValueError(f"densekit's {owner_name} reduces the last axis only (axis=-1, or 1 for 2-D outputs). "
+                         f"Received: axis={axis!r}")
+    return int(axis)
+
+
+def check_axis_fits(owner, rank):
+    """Refuses a loss or metric given axis=1 (its ``_axis``) for outputs of ``rank`` (batch axis
+    counted) other than 2: densekit reduces the last axis, which is axis 1 only there."""
+    if getattr(owner, "_axis", -1) == 1 and rank is not None and rank != 2:
+        raise ValueError(f"The {type(owner).__name__} '{owner.name}' has axis=1, which is the last axis only of 2-D "
+                         f"outputs, and densekit reduces the last axis; its outputs have rank {rank}. Use axis=-1.")
 
 
 def set_fields(core, owner, fields):
