@@ -447,12 +447,13 @@ void init_model(py::module_& m) {
                ptrs.push_back(a.mutable_data());
                outs.append(a);
              }
+             std::vector<std::pair<int, double>> losses;
              {
                const KeptAcrossRelease kept(outs);
                GilRelease release;
-               self.call(views, rows, training, ptrs);
+               losses = self.call(views, rows, training, ptrs);
              }
-             return outs;
+             return py::make_tuple(outs, losses);
            }, py::arg("x"), py::arg("training"))
       .def("predict_ready", [](const Model& self, py::handle x, std::optional<int64_t> batch_size) -> py::object {
         // One input, one output, no hooks: the shortest path from Python (single-row latency).

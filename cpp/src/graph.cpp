@@ -198,17 +198,30 @@ bool Graph::has_training_defaults() const {
   return false;
 }
 
+double Graph::added_loss(size_t node, const Workspace& ws) const {
+  const Node& n = nodes_[node];
+  const auto& b = ws.nodes_[node];
+  double term = n.layer->added_loss(ConstView{b.out.data(), ws.rows_, b.cols});
+  if (n.layer->activity_regularizer.active())
+    term += n.layer->activity_regularizer.penalty(b.out.data(), ws.rows_ * b.cols) / double(ws.rows_);
+  return term;
+}
+
 double Graph::activity_penalty(const Workspace& ws) const {
   double total = 0.0;
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].layer && ws.rows_ != 0) total += added_loss(i, ws);
+  return total;
+}
+
+std::vector<std::pair<int, double>> Graph::added_losses(const Workspace& ws) const {
+  std::vector<std::pair<int, double>> terms;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
-    if (!n.layer || ws.rows_ == 0) continue;
-    const auto& b = ws.nodes_[i];
-    total += n.layer->added_loss(ConstView{b.out.data(), ws.rows_, b.cols});
-    if (!n.layer->activity_regularizer.active()) continue;
-    total += n.layer->activity_regularizer.penalty(b.out.data(), ws.rows_ * b.cols) / double(ws.rows_);
+    if (n.layer && (n.layer->adds_loss() || n.layer->activity_regularizer.active()))
+      terms.emplace_back(static_cast<int>(i), ws.rows_ != 0 ? added_loss(i, ws) : 0.0);
   }
-  return total;
+  return terms;
 }
 
 void Graph::apply_constraints() {

@@ -254,7 +254,8 @@ Index Model::predict(const std::vector<ConstView>& x, Index rows, int64_t batch_
   return written;
 }
 
-void Model::call(const std::vector<ConstView>& x, Index rows, std::optional<bool> training, const std::vector<float*>& out) {
+std::vector<std::pair<int, double>> Model::call(const std::vector<ConstView>& x, Index rows, std::optional<bool> training,
+                                                const std::vector<float*>& out) {
   const LoopScope scope(*this, "a call of the model");
   check_inputs(x, rows);
   const auto& outputs = graph_->output_nodes();
@@ -269,6 +270,7 @@ void Model::call(const std::vector<ConstView>& x, Index rows, std::optional<bool
     const ConstView o = graph_->output(train_ws_, static_cast<int>(k));
     std::memcpy(out[k], o.data, sizeof(float) * rows * o.cols);
   }
+  return graph_->added_losses(train_ws_);
 }
 
 }  // namespace densekit

@@ -173,6 +173,9 @@ class Graph : public std::enable_shared_from_this<Graph> {
   // Σ activity penalties of the layers' outputs in `ws` (each divided by the batch size);
   // their gradients are added during backward.
   double activity_penalty(const Workspace& ws) const;
+  // The same terms one by one, as Keras's model(x) records them in its layers' losses: for each
+  // node that adds one (an AddLoss op, a layer with an activity regularizer), its index and value.
+  std::vector<std::pair<int, double>> added_losses(const Workspace& ws) const;
   // Whether the graph adds losses of its own (AddLoss ops, activity regularizers).
   bool has_added_losses() const;
   // Whether an inference pass draws random values: a layer that draws in inference, or one that
@@ -221,6 +224,8 @@ class Graph : public std::enable_shared_from_this<Graph> {
   void reserve(Workspace& ws, Index rows) const;
   // ValueError unless `ws` holds this graph's last forward pass.
   void require_ran(const Workspace& ws) const;
+  // The loss node `node` adds to the pass in `ws` (rows > 0): its AddLoss term and activity penalty.
+  double added_loss(size_t node, const Workspace& ws) const;
   // Whether node j's gradient comes whole from one layer that writes it (Layer::writes_grad_in):
   // it is then not zeroed before backward, which saves a pass over it and the consumer's read of
   // the zeros (W5: 4 MB a step).

@@ -206,8 +206,10 @@ class Model {
   // One forward pass in training or inference mode (Keras's model(x, training=...)): dropout
   // and noise layers draw from the model's generator and BatchNormalization updates its moving
   // statistics when training. No mode (Keras's model(x)): inference, but for the layers called
-  // with a training flag (Node::training). Not for concurrent use.
-  void call(const std::vector<ConstView>& x, Index rows, std::optional<bool> training, const std::vector<float*>& out);
+  // with a training flag (Node::training). Not for concurrent use. Returns the loss terms the
+  // pass added (Graph::added_losses), which Keras's model(x) records in its layers' losses.
+  std::vector<std::pair<int, double>> call(const std::vector<ConstView>& x, Index rows, std::optional<bool> training,
+                                           const std::vector<float*>& out);
   // Raw buffers: `rows` samples of the input size in, rows x output size out.
   void predict(const float* x, size_t rows, float* out) const;
   void save(const std::string& path) const;

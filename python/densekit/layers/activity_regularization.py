@@ -5,7 +5,7 @@ import numbers
 
 from densekit import regularizers
 from densekit.layers.core_config import core_from_config
-from densekit.layers import layer as layer_module
+from densekit.layers import activity_penalty
 from densekit.layers.layer import Layer
 
 
@@ -28,4 +28,4 @@ def _record(regularizer, output):
     return ActivityRegularization(l1=regularizer.l1, l2=regularizer.l2)(output)
 
 
-layer_module.set_activity_regularization_recorder(_record)
+activity_penalty.set_recorder(_record)

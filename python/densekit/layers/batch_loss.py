@@ -50,6 +50,12 @@ def anchor(loss_tensor, term_tensor):
             added.append(loss_tensor)
 
 
+def tag_added_loss(tensor, owner, one_loss=None):
+    """Marks the layer that made ``tensor`` as adding (part of) a loss of ``owner``'s."""
+    layer = tensor._keras_history.operation
+    layer._loss_owner, layer._loss_group = owner, one_loss if one_loss is not None else object()
+
+
 class BatchLoss:
     """Σ scale · reduction(tensor) over its terms, plus a constant ``offset``."""
 
@@ -59,10 +65,14 @@ class BatchLoss:
     def __init__(self, terms, offset, record):
         self.terms, self.offset, self._record = list(terms), float(offset), record
 
-    def add_to_model(self):
-        """Records the terms (an AddLoss layer each, the offset on the first) on their tensors."""
+    def add_to_model(self, owner=None):
+        """Records the terms (an AddLoss layer each, the offset on the first) on their tensors.
+        Each AddLoss layer remembers the ``owner`` whose call added it, and which terms make one
+        loss: a model called on arrays gives the owner their sum (models/call_losses.py)."""
+        one_loss = object()
         for k, (tensor, reduction, scale) in enumerate(self.terms):
-            self._record(tensor, reduction, scale, self.offset if k == 0 else 0.0)
+            out = self._record(tensor, reduction, scale, self.offset if k == 0 else 0.0)
+            tag_added_loss(out, owner, one_loss)
 
     def _scaled(self, factor):
         return BatchLoss([(t, r, s * factor) for t, r, s in self.terms], self.offset * factor, self._record)

@@ -31,7 +31,8 @@ def call_eager(layer, arrays, training):
     if not len(arrays[0]):  # an empty batch: an empty output, as Keras gives
         graph = layer._eager.core.graph
         return np.zeros((0,) + tuple(graph.node_shape(graph.output_nodes[0])), np.float32)
-    return layer._eager.core.call(arrays, bool(training))[0]
+    outputs, _ = layer._eager.core.call(arrays, bool(training))
+    return outputs[0]
 
 
 def make_eager_graph(layer, shapes):

@@ -20,8 +20,7 @@ import numpy as np
 
 from densekit import _core, initializers, regularizers
 from densekit.config import DTypePolicy
-from densekit.layers import eager_call
-from densekit.layers.batch_loss import BatchLoss, loss_anchors
+from densekit.layers import activity_penalty, eager_call
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import VariableOperators
 from densekit.layers.node import Node, record
@@ -31,16 +30,6 @@ from densekit.utils.object_registration import serialize_object
 from densekit.utils import naming, traceback_utils
 from densekit.utils.pickling import ConfigPickling
 from densekit.utils.arrays import to_array
-
-
-# A built-in activity regularizer on a symbolic output, as an ActivityRegularization layer
-# (layers/activity_regularization.py, which imports this module, hands it over).
-_record_activity_regularization = None
-
-
-def set_activity_regularization_recorder(record):
-    global _record_activity_regularization
-    _record_activity_regularization = record
 
 
 class Variable(VariableOperators):
@@ -404,31 +393,8 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
         self.__dict__["_own_losses"] = []  # (each call's losses replace the last one's, as in Keras)
         return self._add_activity_loss(self._activate(self._call_eager(flat, training)))
 
-    def _add_activity_loss(self, output):
-        """A Python activity regularizer's penalty on a symbolic output, traced and added as Keras
-        adds it (keras/src/layers/layer.py): ``fn(output) / batch_size``. A sum over the batch
-        divided by its size is a mean over the samples, so each ``ops.sum`` term becomes a mean
-        times the values per sample; built-in regularizers are applied by the C++ layer."""
-        reg = self._activity_regularizer
-        if reg is not None and isinstance(output, np.ndarray) and output.ndim and len(output):  # an eager call
-            self.__dict__.setdefault("_own_losses", []).append(np.float32(np.asarray(reg(output)) / len(output)))
-        if reg is None or not isinstance(output, KerasTensor):
-            return output
-        if not regularizers.is_python(reg):  # a built-in one on a subclass's output: no C++ layer applies it
-            return _record_activity_regularization(reg, output) if has_own_call(self) else output
-        what = f"The activity regularizer {reg!r} of layer '{self.name}'"
-        with loss_anchors([output]):
-            value = trace_call(what, reg, output)
-            if not isinstance(value, BatchLoss):
-                raise TypeError(f"{what} returned {value!r}; it must reduce the output over the batch to one number "
-                                "(e.g. 0.01 * ops.sum(ops.square(x))).")
-            if value.offset or any(reduction != "sum" for _, reduction, _ in value.terms):
-                raise NotImplementedError(
-                    f"{what} returns a constant or a mean over the batch, which Keras divides by the batch size once "
-                    "more: densekit records sums over the batch (ops.sum) divided by it, and numbers times them.")
-            per_batch = [(t, "mean", scale * float(np.prod(t.shape[1:]))) for t, _, scale in value.terms]
-            BatchLoss(per_batch, 0.0, value._record).add_to_model()
-        return output
+    def _add_activity_loss(self, outputs):
+        return activity_penalty.add(self, outputs)
 
     def _call_symbolic(self, tensors, single, training):
         shapes = [list(t.shape[1:]) for t in tensors]

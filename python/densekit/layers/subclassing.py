@@ -167,7 +167,7 @@ class SubclassingMixin:
                 self.add_loss(term)
             return
         if isinstance(loss, BatchLoss):
-            loss.add_to_model()
+            loss.add_to_model(owner=self)
             return
         if isinstance(loss, KerasTensor):
             raise ValueError(f"add_loss received a tensor of shape {loss.shape} in '{self.name}': a loss is one number. "

@@ -19,7 +19,7 @@ from densekit.layers.input_layer import InputLayer
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer import Layer, WeightsMixin
 from densekit.layers.subclassing import SubclassingMixin
-from densekit.models import model_summary, tracing, traced_regularizers
+from densekit.models import call_losses, model_summary, tracing, traced_regularizers
 from densekit.models.network import Network, pack_structure
 from densekit.trainers import data_adapter
 from densekit.trainers.trainer import Trainer
@@ -132,8 +132,7 @@ class Model(Trainer, WeightsMixin):
     def losses(self):
         """Keras's ``model.losses``: what its layers' add_loss gave in their last calls, then the
         regularization penalties of its trainable weights at their current values."""
-        added = [loss for layer in self.layers if hasattr(layer, "_added_losses") for loss in layer._added_losses()]
-        return added + self._regularization_losses()
+        return call_losses.losses_of(self) + self._regularization_losses()
 
     @property
     def layers(self):
@@ -340,7 +339,7 @@ class Model(Trainer, WeightsMixin):
             # The common eager call, fast: as predict() when no layer has a training flag that a call
             # without a mode runs it in (Keras's predict passes training=False, which replaces them).
             inference = not training if training is not None else not self._training_defaults()
-            if inference and mask is None:
+            if inference and mask is None and not self._adds_losses():
                 out = self._predict_ready(inputs, None)
                 if out is not None:
                     return out
@@ -376,10 +375,21 @@ class Model(Trainer, WeightsMixin):
             call_inputs = self._network.match_inputs(inputs) if self._network is not None else _tensors_in(inputs)
             node_module.mark_model_call(node_module.ModelCall(self, call_inputs, _tensors_in(outputs)), nodes)
             return outputs
-        if inference:
+        if inference and self.built and not self._adds_losses():
             return self.predict_on_batch(inputs)
-        xs = data_adapter.input_arrays(self, inputs)
-        return self._structured_outputs(self._core.call(xs, None if training is None else True))
+        xs = data_adapter.input_arrays(self, inputs)  # (builds a model not yet built)
+        if inference and (not self._adds_losses() or not any(len(a) for a in xs)):
+            return self.predict_on_batch(inputs)  # (an empty batch: empty outputs)
+        outputs, terms = self._core.call(xs, None if training is None else bool(training))
+        if self._adds_losses():
+            call_losses.record(self, terms)
+        return self._structured_outputs(outputs)
+
+    def _adds_losses(self):
+        """Whether the graph adds losses of its own (add_loss, activity regularizers): a call on
+        arrays then records them in the layers' losses, from one pass in C++."""
+        graph = self._graph
+        return graph is not None and graph.has_added_losses
 
     def _training_defaults(self):
         """Whether a layer has a training flag that a call without a mode runs it in
