@@ -118,3 +118,19 @@ def test_a_refused_axis_at_the_build_is_refused_again_at_the_next_fit():
     for _ in range(2):
         with pytest.raises(ValueError, match="has axis=1, which is the last axis only of 2-D outputs"):
             model.fit(np.ones((8, 3), "float32"), np.ones((8, 2, 3), "float32"), verbose=0)
+
+
+def test_a_loss_subclass_weighs_each_sample_by_a_column_of_weights():
+    """Keras's reduce_weighted_values brings (n,) losses and (n, 1) weights to one rank (numpy
+    broadcast them to (n, n)); values from Keras 3.15 (loss_test.py's rank adjustment)."""
+    class SquaredError(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return (y_true - y_pred) ** 2
+
+    weights = np.array([0.4, 0.3, 0.2, 0.1])
+    y_true, y_pred = np.array([1.0, 0, 1, 0]), np.array([0.1, 0.2, 0.3, 0.4])
+    assert SquaredError()(y_true, y_pred, sample_weight=weights[:, None]) == pytest.approx(0.1125, rel=1e-6)
+    assert SquaredError(reduction="sum")(y_true, y_pred, sample_weight=3 * weights[:, None]) == \
+        pytest.approx(1.35, rel=1e-6)
+    per_sample = SquaredError(reduction=None)(y_true, y_pred, sample_weight=weights[:, None])
+    np.testing.assert_allclose(per_sample, [[0.324], [0.012], [0.098], [0.016]], rtol=1e-6)

@@ -211,7 +211,8 @@ def _reduce(values, sample_weight, reduction):
     Python code: the values weighted per sample, summed, and divided by their number (or by Σw)."""
     values = np.asarray(values, dtype=np.float32)
     if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float32)
+        # (n,) losses meet (n, 1) weights as (n, 1) and (n, 1), not numpy's (n, n)
+        values, weights = _same_rank(values, np.asarray(sample_weight, dtype=np.float32))
         weights = weights.reshape(weights.shape + (1,) * max(values.ndim - weights.ndim, 0))
         values = values * weights
     if reduction in (None, "none") or values.ndim == 0:
