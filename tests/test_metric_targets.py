@@ -62,3 +62,17 @@ def test_standalone_sparse_crossentropy_checks_its_labels(labels, match):
         keras.losses.sparse_categorical_crossentropy(np.array(labels), y_pred)
     with pytest.raises(ValueError, match=match):
         keras.metrics.SparseCategoricalCrossentropy().update_state(np.array(labels), y_pred)
+
+
+def test_a_weight_per_class_is_refused_even_when_the_batch_has_as_many_rows():
+    """Keras broadcasts a (1, classes) weight over the rows (per element); densekit read it as
+    one weight per row when the batch size equals the class count (Keras: [5, 15, 23]). Per-row
+    weights give Keras 3.15's values."""
+    y_pred = np.array([[.9, .2, .8, .1], [.2, .9, .7, .6], [.1, .2, .4, .3], [0, 1, .7, .3]])
+    y_true = np.array([[0, 1, 1, 0], [1, 0, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]])
+    metric = keras.metrics.TrueNegatives(thresholds=[0.15, 0.5, 0.85])
+    with pytest.raises(ValueError, match=r"one value per sample \(shape \(4,\)\).*shape=\(1, 4\)"):
+        metric(y_true, y_pred, sample_weight=((0.0, 2.0, 3.0, 5.0),))
+    for weights in ([0.0, 2.0, 3.0, 5.0], [[0.0], [2.0], [3.0], [5.0]]):
+        metric.reset_state()
+        np.testing.assert_array_equal(metric(y_true, y_pred, sample_weight=weights), [3.0, 12.0, 16.0])
