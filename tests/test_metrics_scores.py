@@ -34,7 +34,7 @@ def ref_r2(y, p, w=None, class_aggregation="uniform_average", num_regressors=0):
         score = np.sum(variance * raw) / np.sum(variance)
     else:
         score = raw
-    n = float(np.sum(w != 0))
+    n = float(y.size)  # Keras's num_samples: every element, weighted or not
     if num_regressors and num_regressors < n - 1:
         score = 1 - (1 - score) * (n - 1) / (n - num_regressors - 1)
     return score
@@ -119,10 +119,23 @@ def test_r2_adjusted_and_its_fallback():
     m.update_state(y, p, w)
     adjusted = ref_r2(y, p, w, num_regressors=4)
     close(m.result(), adjusted)
-    assert abs(adjusted - ref_r2(y, p, w)) > 1e-3  # n = 27 samples with weight, not 30
-    few = M.R2Score(num_regressors=2)  # 3 samples: n - 1 == p, Keras keeps the plain score
-    few.update_state(y[3:6], p[3:6])
-    close(few.result(), ref_r2(y[3:6], p[3:6]))
+    assert abs(adjusted - ref_r2(y, p, w)) > 1e-3
+    few = M.R2Score(num_regressors=2)  # 3 elements: n - 1 == p, Keras keeps the plain score
+    few.update_state(y[3:6, :1], p[3:6, :1])
+    close(few.result(), ref_r2(y[3:6, :1], p[3:6, :1]))
+
+
+@pytest.mark.parametrize("aggregation, regressors, expected", [
+    (None, 1, [0.054920673, -10.241904, -0.7382858]), (None, 2, [-0.10259259, -12.115555, -1.0280001]),
+    ("uniform_average", 2, -4.415382385253906), ("variance_weighted_average", 1, -1.7097399234771729)])
+def test_r2_adjusted_counts_every_element_as_keras(aggregation, regressors, expected):
+    """Keras's n is ops.size(y_true) (regression_metrics_test.py's tfa comparison): with 3 rows
+    of 3 outputs, n = 9; counting rows (3) fell back to the plain score at 2 regressors."""
+    m = M.R2Score(aggregation, regressors)
+    m.update_state([[0, 0, 1], [0, 1, 0], [1, 0, 0]], [[.4, .9, 1.6], [.1, 1.2, .6], [1.5, .8, .6]], [.8, .1, .4])
+    close(m.result(), expected, tol=1e-5)
+    with pytest.raises(ValueError, match="expects 2D inputs with shape"):
+        M.R2Score().update_state([0.0, 1.0], [0.0, 1.0])
 
 
 def test_r2_constant_target_scores_zero():

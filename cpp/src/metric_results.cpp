@@ -144,7 +144,7 @@ std::vector<double> Metric::results() const {
         score = {weighted / weights};
       }
       const double n = total_, p = num_regressors;
-      // Adjusted R² only when there are more samples than regressors + 1 (else Keras keeps R²).
+      // Adjusted R² only when n, the elements seen, exceeds the regressors + 1 (else Keras keeps R²).
       if (num_regressors != 0 && p < n - 1)
         for (double& r : score) r = 1.0 - (1.0 - r) * (n - 1.0) / (n - p - 1.0);
       return score;

@@ -463,7 +463,7 @@ void Metric::update(ConstView targets, ConstView y_pred, const float* sample_wei
           const double y = y_true.data[i * tc + j], e = y - double(y_pred.data[i * pc + j]);
           sum_[j] += w * y, squared_sum_[j] += w * y * y, squared_error_[j] += w * e * e, weight_[j] += w;
         }
-        total_ += w != 0.0;  // the samples that count, for the adjusted score
+        total_ += double(pc);  // the adjusted score's n: every element, as Keras's num_samples (ops.size(y_true))
       }
       return;
     }

@@ -440,6 +440,13 @@ class R2Score(_KerasConfigMetric):
         super().__init__(name=name, class_aggregation=class_aggregation or "", num_regressors=int(num_regressors))
         self._keep_config(class_aggregation=class_aggregation, num_regressors=int(num_regressors))
 
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        shapes = np.shape(y_true), np.shape(y_pred)
+        if len(shapes[0]) != 2 or len(shapes[1]) != 2:
+            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
+                             f"y_pred.shape={shapes[1]} and y_true.shape={shapes[0]}.")
+        super().update_state(y_true, y_pred, sample_weight)
+
 
 class FBetaScore(_KerasConfigMetric):
     """(1 + β²)·precision·recall / (β²·precision + recall) per class, or averaged (micro, macro,
