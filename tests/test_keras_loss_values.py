@@ -73,7 +73,7 @@ def test_axis_1_is_taken_for_2d_outputs_as_keras_examples_write_it():
     assert losses.CosineSimilarity(axis=1)(y_true, y_pred) == pytest.approx(-0.733538, rel=1e-5)
     np.testing.assert_allclose(losses.categorical_crossentropy(y_true, y_pred, axis=1), [0.356675, 1.203973], rtol=1e-5)
     assert losses.CategoricalCrossentropy(axis=1).get_config()["axis"] == 1
-    with pytest.raises(ValueError, match="axis=-1, or 1 for 2-D outputs"):
+    with pytest.raises(ValueError, match="axis=-1, or the last axis's positive index"):
         losses.CosineSimilarity(axis=0)
     with pytest.raises(ValueError, match="has axis=1, which is the last axis only of 2-D outputs"):
         losses.CosineSimilarity(axis=1)(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
@@ -134,3 +134,37 @@ def test_a_loss_subclass_weighs_each_sample_by_a_column_of_weights():
         pytest.approx(1.35, rel=1e-6)
     per_sample = SquaredError(reduction=None)(y_true, y_pred, sample_weight=weights[:, None])
     np.testing.assert_allclose(per_sample, [[0.324], [0.012], [0.098], [0.016]], rtol=1e-6)
+
+
+def test_any_axis_that_is_the_last_one_is_taken():
+    """CosineSimilarity(axis=2) on (batch, steps, features), as Keras's test_config writes it,
+    gives axis=-1's value; an axis that is not the last is refused (densekit reduces the last)."""
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    for axis_2, last in ((losses.CosineSimilarity(axis=2), losses.CosineSimilarity()),
+                         (losses.CategoricalCrossentropy(axis=2), losses.CategoricalCrossentropy()),
+                         (keras.metrics.CosineSimilarity(axis=2), keras.metrics.CosineSimilarity())):
+        probabilities = np.abs(y_pred) / np.abs(y_pred).sum(-1, keepdims=True)
+        assert axis_2(np.abs(y_true), probabilities) == pytest.approx(last(np.abs(y_true), probabilities), rel=1e-6)
+    with pytest.raises(ValueError, match="has axis=2, which is the last axis only of 3-D outputs"):
+        losses.CosineSimilarity(axis=2)(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="reduces the last axis only"):
+        losses.CosineSimilarity(axis=-2)
+    assert losses.CategoricalCrossentropy(axis=2).get_config()["axis"] == 2
+
+
+def test_losses_and_metrics_keep_their_dtype_and_compute_float32():
+    """Keras's ``dtype`` argument (a dtype or a policy) is the object's compute dtype: densekit
+    keeps it (a metric's config holds it; a loss's does not, as in Keras) and computes float32."""
+    loss = losses.MeanSquaredError(dtype="float64")
+    assert loss.dtype == "float64" and "dtype" not in loss.get_config()
+    assert losses.MeanSquaredError().dtype == "float32"
+    assert losses.Huber(dtype="mixed_float16").dtype == "float16"
+    metric = keras.metrics.Hinge(dtype="float64")
+    assert metric.dtype == "float64" and metric.get_config()["dtype"] == "float64"
+    assert keras.metrics.Hinge.from_config(metric.get_config()).dtype == "float64"
+    assert keras.metrics.AUC(dtype="float16").get_config()["dtype"] == "float16"
+    assert isinstance(metric([[1.0]], [[0.5]]), np.float32)
+    for obj in (loss, metric):
+        with pytest.raises(AttributeError):
+            obj.dtype = "bfloat16"  # read-only, as in Keras

@@ -9,7 +9,7 @@ import numpy as np
 from densekit import _core
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.utils import object_serialization
-from densekit.utils.arguments import by_position, check_axis_fits, class_axis, set_fields
+from densekit.utils.arguments import by_position, check_axis_fits, class_axis, compute_dtype, set_fields
 from densekit.utils.naming import to_snake_case
 from densekit.utils.object_registration import serialize_object, with_function
 from densekit.utils.pickling import ConfigPickling
@@ -91,7 +91,7 @@ class Loss(ConfigPickling):
             raise ValueError(f"Invalid value for argument `reduction`. Expected one of {sorted(map(str, _REDUCTIONS))}. "
                              f"Received: reduction={reduction!r}")
         self.name = name or to_snake_case(type(self).__name__)
-        self.reduction = reduction
+        self.reduction, self._dtype = reduction, compute_dtype(dtype)
         self._params = params
         self._core = None  # a subclass with its own call() has no built-in C++ loss
         if self._core_name is None or type(self).call is not Loss.call:
@@ -102,6 +102,12 @@ class Loss(ConfigPickling):
         self._core.display_name = self.name
         set_fields(self._core, self, params)
         self._core.validate()
+
+    @property
+    def dtype(self):
+        """Keras's compute dtype of the loss, as given (float32 by default); densekit computes in
+        float32 whatever it says. Keras's config does not hold it."""
+        return self.__dict__.get("_dtype", "float32")
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred): the loss of each sample, "

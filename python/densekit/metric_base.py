@@ -5,9 +5,8 @@ guides write one (keras/src/metrics/metric.py)."""
 import numpy as np
 
 from densekit import _core
-from densekit.backend import standardize_dtype
 from densekit.utils import naming
-from densekit.utils.arguments import check_axis_fits, set_fields
+from densekit.utils.arguments import check_axis_fits, compute_dtype, set_fields
 from densekit.utils.pickling import ConfigPickling
 
 
@@ -22,23 +21,6 @@ def _overrides_state(cls):
     return False
 
 
-def _metric_dtype(dtype):
-    """A metric's dtype as Keras takes it: a dtype, or a dtype policy whose compute dtype it is
-    (an object, its saved config, or its name: "mixed_float16", "int8_from_float32"); float32
-    by default."""
-    if dtype is None:
-        return "float32"
-    if hasattr(dtype, "compute_dtype"):
-        return dtype.compute_dtype
-    if isinstance(dtype, dict):  # a saved DTypePolicy
-        dtype = (dtype.get("config") or {}).get("name", "float32")
-    if dtype in ("mixed_float16", "mixed_bfloat16"):
-        return dtype[len("mixed_"):]
-    if isinstance(dtype, str) and "_from_" in dtype:  # a quantized policy: computes in the second
-        return standardize_dtype(dtype.split("_from_", 1)[1])
-    return standardize_dtype(dtype)
-
-
 class Metric(ConfigPickling):
     """A streaming metric: ``update_state``, ``result``, ``reset_state``.
 
@@ -49,15 +31,13 @@ class Metric(ConfigPickling):
 
     _core_name = None
     _wraps_a_function = False  # MeanMetricWrapper: its config is the function's and its arguments
-    dtype = "float32"  # Keras's metric.dtype: densekit's metrics keep and compute float32
-
     def __init__(self, dtype=None, name=None, **params):  # (Keras's order: keras/src/metrics/metric.py)
+        self._dtype = compute_dtype(dtype)
         if self._core_name is None:  # the user's own stateful metric
             if params:
                 raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
                                 f"{sorted(params)}")
             self.name = name or naming.auto_name(type(self).__name__)
-            self.dtype = _metric_dtype(dtype)
             self._params, self._core, self._variables = {}, None, []
             return
         if _overrides_state(type(self)):
@@ -83,6 +63,12 @@ class Metric(ConfigPickling):
     @property
     def variables(self):
         return list(getattr(self, "_variables", []))
+
+    @property
+    def dtype(self):
+        """Keras's compute dtype of the metric, as given (float32 by default): kept in its config;
+        densekit computes in float32 whatever it says."""
+        return self.__dict__.get("_dtype", "float32")
 
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         if self._core_name is not None:
@@ -149,7 +135,7 @@ class Metric(ConfigPickling):
     def get_config(self):
         if self._core_name is None and not self._wraps_a_function:
             return {"name": self.name, "dtype": self.dtype}
-        return {"name": self.name, "dtype": "float32", **self._params}
+        return {"name": self.name, "dtype": self.dtype, **self._params}
 
     @classmethod
     def from_config(cls, config):
@@ -163,4 +149,4 @@ class _KerasConfigMetric(Metric):
         self._config = config
 
     def get_config(self):
-        return {"name": self.name, "dtype": "float32", **self._config}
+        return {"name": self.name, "dtype": self.dtype, **self._config}

@@ -5,7 +5,7 @@ import numpy as np
 from densekit import _core
 from densekit import metric_functions
 from densekit.utils.arguments import (by_position as _by_position, check_axis_fits as _check_axis_fits,
-                                      class_axis as _class_axis)
+                                      class_axis as _class_axis, compute_dtype as _compute_dtype)
 from densekit.metric_functions import *  # noqa: F401,F403 - the functions keras.metrics names
 from densekit.utils import naming, object_serialization
 from densekit.utils import object_registration
@@ -146,7 +146,7 @@ class BinaryCrossentropy(_LossMetric):
 
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
         _check_label_smoothing(label_smoothing)
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self._set_loss(from_logits, label_smoothing)
         self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing)
 
@@ -157,7 +157,7 @@ class CategoricalCrossentropy(_LossMetric):
 
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
         _check_label_smoothing(label_smoothing)
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self._axis = _class_axis(axis, type(self).__name__)
         self._set_loss(from_logits, label_smoothing)
         self._keep_config(from_logits=bool(from_logits), label_smoothing=label_smoothing, axis=axis)
@@ -171,7 +171,7 @@ class SparseCategoricalCrossentropy(_LossMetric):
                  axis=-1):
         if ignore_class is not None:
             raise ValueError("densekit's SparseCategoricalCrossentropy metric does not take `ignore_class` yet.")
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self._axis = _class_axis(axis, type(self).__name__)
         self._set_loss(from_logits)
         self._keep_config(from_logits=bool(from_logits), ignore_class=None, axis=axis)
@@ -182,7 +182,7 @@ class _Reduction(_KerasConfigMetric):
     sample_weight)``, each sample's values reduced first, one weight per sample."""
 
     def __init__(self, name, dtype=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self._keep_config()
 
     def update_state(self, values, sample_weight=None):
@@ -229,10 +229,10 @@ class MeanMetricWrapper(Metric):
         name = name or naming.auto_name("mean_metric_wrapper")
         if metric_functions.is_densekit_function(fn):
             self._core_name = fn_name
-            super().__init__(name=name)  # (its core: function_core, saved as Keras saves the wrapper)
+            super().__init__(name=name, dtype=dtype)  # (its core: function_core, saved as Keras saves the wrapper)
             metric_functions.set_function_arguments(self._core, fn, kwargs)
             return
-        self.name = name
+        self.name, self._dtype = name, _compute_dtype(dtype)
         self._params, self._core = {}, None
         self._eager_sums = np.zeros(2)
 
@@ -269,7 +269,7 @@ class MeanMetricWrapper(Metric):
             self._core.reset()
 
     def get_config(self):
-        return {"name": self.name, "dtype": "float32", "fn": object_registration.serialize_object(self._fn), **self._fn_kwargs}
+        return {"name": self.name, "dtype": self.dtype, "fn": object_registration.serialize_object(self._fn), **self._fn_kwargs}
 
     @classmethod
     def from_config(cls, config):
@@ -288,7 +288,7 @@ class Precision(_KerasConfigMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
+        super().__init__(name=name, dtype=dtype, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
 
 
@@ -299,7 +299,7 @@ class Recall(_KerasConfigMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
+        super().__init__(name=name, dtype=dtype, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
 
 
@@ -324,7 +324,7 @@ class AUC(_KerasConfigMetric):
             raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}")
         if num_labels is not None and not multi_label:
             raise ValueError("`num_labels` is only used when `multi_label` is True.")
-        super().__init__(name=name, num_thresholds=int(num_thresholds), from_logits=bool(from_logits), curve=curve,
+        super().__init__(name=name, dtype=dtype, num_thresholds=int(num_thresholds), from_logits=bool(from_logits), curve=curve,
                          summation_method=summation_method, multi_label=bool(multi_label),
                          num_labels=int(num_labels or 0))
         self._keep_config(num_thresholds=int(num_thresholds), curve=curve, summation_method=summation_method,
@@ -349,7 +349,7 @@ class _ConfusionCount(_KerasConfigMetric):
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         values = _threshold_list(thresholds)
-        super().__init__(name=name, thresholds=values or [])
+        super().__init__(name=name, dtype=dtype, thresholds=values or [])
         self._keep_config(thresholds=thresholds if not isinstance(thresholds, np.ndarray) else values)
 
 
@@ -387,7 +387,7 @@ class _RateAtRate(_KerasConfigMetric):
                              f"Received: num_thresholds={num_thresholds}")
         if class_id is not None and int(class_id) < 0:
             raise ValueError(f"Argument `class_id` must be a non-negative integer. Received: class_id={class_id}")
-        super().__init__(name=name, value=float(value), num_thresholds=int(num_thresholds),
+        super().__init__(name=name, dtype=dtype, value=float(value), num_thresholds=int(num_thresholds),
                          class_id=-1 if class_id is None else int(class_id))
         self._keep_config(num_thresholds=int(num_thresholds), class_id=class_id, **{self._value_name: value})
 
@@ -437,7 +437,7 @@ class R2Score(_KerasConfigMetric):
         if num_regressors < 0:
             raise ValueError("Invalid value for argument `num_regressors`. Expected a value >= 0. "
                              f"Received: num_regressors={num_regressors}")
-        super().__init__(name=name, class_aggregation=class_aggregation or "", num_regressors=int(num_regressors))
+        super().__init__(name=name, dtype=dtype, class_aggregation=class_aggregation or "", num_regressors=int(num_regressors))
         self._keep_config(class_aggregation=class_aggregation, num_regressors=int(num_regressors))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -462,7 +462,7 @@ class FBetaScore(_KerasConfigMetric):
         if threshold is not None and (not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0):
             raise ValueError("Invalid `threshold` argument value. It should be a Python float in the range ]0, 1]. "
                              f"Received: threshold={threshold}")
-        super().__init__(name=name, average=average or "", beta=float(beta), top_only=threshold is None,
+        super().__init__(name=name, dtype=dtype, average=average or "", beta=float(beta), top_only=threshold is None,
                          threshold=0.5 if threshold is None else float(threshold))
         self._keep_config(average=average, beta=float(beta), threshold=threshold)
 
