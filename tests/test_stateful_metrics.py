@@ -328,3 +328,45 @@ def test_the_guide_metric_as_a_weighted_metric_weighs_each_sample():
     model.compile("adam", loss="sparse_categorical_crossentropy", weighted_metrics=[CategoricalTruePositives()])
     logs = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
     assert logs["categorical_true_positives"] == pytest.approx(_hits(model, x, y, w.ravel()), rel=1e-5)
+
+
+def test_a_metric_tracks_the_metrics_it_holds():
+    """Keras's metric_test.py test_submetric_tracking: sub-metrics held as attributes, in lists or
+    dicts, add their variables, and the default reset_state resets them (a Mean held inside gave
+    its old mean after reset_state)."""
+    class Counting(keras.metrics.Metric):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+            self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+        def update_state(self, values):
+            self.total.assign(self.total + np.sum(values))
+            self.count.assign(self.count + len(values))
+
+        def result(self):
+            return self.total / self.count
+
+    metric = Counting()
+    metric.sub = Counting()
+    assert len(metric.variables) == 4
+    metric.subs = {"a": Counting(), "b": [Counting()]}
+    assert len(metric.variables) == 8
+
+    class Outer(keras.metrics.Metric):
+        def __init__(self):
+            super().__init__()
+            self.inner, self.counting = keras.metrics.Mean(), Counting()
+
+        def update_state(self, values):
+            self.inner.update_state(values)
+            self.counting.update_state(values)
+
+        def result(self):
+            return self.inner.result()
+
+    outer = Outer()
+    outer.update_state(np.array([1.0, 2.0]))
+    assert outer.result() == 1.5 and outer.counting.result() == 1.5
+    outer.reset_state()
+    assert outer.result() == 0.0 and outer.counting.count.numpy() == 0.0

@@ -62,7 +62,21 @@ class Metric(ConfigPickling):
     # --- a stateful metric's variables (keras/src/metrics/metric.py) ----------------------------
     @property
     def variables(self):
-        return list(getattr(self, "_variables", []))
+        """Its own variables, then those of the metrics it holds as attributes (alone, in lists
+        or dicts), as Keras tracks sub-metrics."""
+        return list(getattr(self, "_variables", [])) + [v for sub in self._sub_metrics() for v in sub.variables]
+
+    def _sub_metrics(self):
+        found, pending = [], list(vars(self).values())
+        while pending:
+            value = pending.pop(0)
+            if isinstance(value, dict):
+                pending[:0] = list(value.values())
+            elif isinstance(value, (list, tuple)):
+                pending[:0] = list(value)
+            elif isinstance(value, Metric) and value is not self and all(value is not f for f in found):
+                found.append(value)
+        return found
 
     @property
     def dtype(self):
@@ -126,9 +140,11 @@ class Metric(ConfigPickling):
         return f"<{type(self).__name__} name={self.name}>"
 
     def reset_state(self):
-        if self._core is None:  # Keras's default: every variable back to zeros
-            for variable in self.variables:
+        if self._core is None:  # Keras's default: every variable back to zeros, its sub-metrics' too
+            for variable in getattr(self, "_variables", []):
                 variable.assign(np.zeros(variable.shape, dtype=np.float32))
+            for sub in self._sub_metrics():
+                sub.reset_state()
             return
         self._core.reset()
 
