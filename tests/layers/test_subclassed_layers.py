@@ -118,6 +118,43 @@ def test_a_weight_cannot_be_assigned_in_a_traced_call():
     with pytest.raises(NotImplementedError, match="cannot change a weight's value"):
         Remember()(keras.Input((3,)))
 
+    class Counter(keras.layers.Layer):  # (a number assigned at the trace would count once, not per batch)
+        def __init__(self):
+            super().__init__()
+            self.count = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+        def build(self, input_shape):
+            self.start = self.add_weight(shape=(), trainable=False)
+            self.start.assign(2.0)  # a build reached from a traced call sets values freely
+
+        def call(self, inputs):
+            self.count.assign_add(1)
+            return inputs
+
+    with pytest.raises(NotImplementedError, match="would change once, not at each batch"):
+        keras.Sequential([keras.Input((3,)), Counter(), keras.layers.Dense(1)])
+
+    class Started(Counter):
+        def call(self, inputs):
+            return inputs * self.start
+
+    model = keras.Sequential([keras.Input((3,)), Started()])
+    np.testing.assert_array_equal(model.predict(np.ones((1, 3)), verbose=0), [[2.0, 2.0, 2.0]])
+
+    class Holding(keras.Model):  # its call is traced, and the layer built inside the trace
+        def __init__(self):
+            super().__init__()
+            self.started = Started()
+
+        def call(self, inputs):
+            return self.started(inputs)
+
+    np.testing.assert_array_equal(Holding().predict(np.ones((1, 3)), verbose=0), [[2.0, 2.0, 2.0]])
+    counter = Counter()
+    counter(np.ones((2, 3)))
+    counter(np.ones((2, 3)))
+    assert counter.count.numpy() == 2.0 and counter.start.numpy() == 2.0
+
 
 def test_layers_of_layers_track_their_sublayers_weights():
     mlp = MLPBlock()

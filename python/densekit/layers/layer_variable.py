@@ -92,10 +92,13 @@ class LayerVariable(VariableOperators):
         return self._value.copy()
 
     def assign(self, value):
-        if isinstance(value, KerasTensor):
+        if isinstance(value, KerasTensor) or tracing():
+            # (a number assigned while call() is traced would be assigned once, not at each batch)
             raise NotImplementedError(
-                f"The weight '{self.path}' was assigned a symbolic tensor: a call traced into a model's graph cannot "
-                "change a weight's value (its optimizer trains it). Such state updates run in eager calls only.")
+                f"The weight '{self.path}' was assigned in a call traced into a model's graph: densekit runs call() "
+                "once, to record it, so the value would change once, not at each batch, and a traced call cannot "
+                "change a weight's value (its optimizer trains it). Such state updates run in eager calls only "
+                "(the layer called on arrays).")
         values = np.array(value, dtype=np.float32)
         if values.shape != self.shape:  # (not broadcast: a wrong-shaped value is a mistake, as in Keras)
             raise ValueError(f"Layer {self._layer.name} weight shape {self.shape} is not compatible with provided weight "

@@ -19,7 +19,7 @@ from densekit.layers import weight_paths
 from densekit.layers.batch_loss import BatchLoss, loss_anchors
 from densekit.layers.keras_tensor import KerasTensor
 from densekit.layers.layer_variable import LayerVariable
-from densekit.layers.trace_call import TRAINING_DECIDED_AT_RUN, trace_call
+from densekit.layers.trace_call import TRAINING_DECIDED_AT_RUN, outside_trace, trace_call
 from densekit.utils import naming
 from densekit.utils.arrays import to_array
 
@@ -225,10 +225,11 @@ class SubclassingMixin:
     def _build_and_call(self, inputs, flat, symbolic, args, training, kwargs):
         if not self.built:
             shapes = [tuple(t.shape) for t in flat]
-            if _takes_a_shape(self.build):
-                self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
-            else:  # Keras passes build() the input shape only if it takes one
-                self.build()
+            with outside_trace():
+                if _takes_a_shape(self.build):
+                    self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
+                else:  # Keras passes build() the input shape only if it takes one
+                    self.build()
             self.__dict__["_state_locked"] = True
             self.__dict__["_built_without_core"] = True
             self._record_build_input(shapes, isinstance(inputs, (list, tuple)))

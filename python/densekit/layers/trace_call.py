@@ -24,6 +24,17 @@ def symbolic_scope():
         _state.depth -= 1
 
 
+@contextlib.contextmanager
+def outside_trace():
+    """A layer's build() reached from a traced call works on shapes and values, not tensors:
+    its weights' initial values are set there (LayerVariable.assign)."""
+    depth, _state.depth = getattr(_state, "depth", 0), 0
+    try:
+        yield
+    finally:
+        _state.depth = depth
+
+
 class TrainingDecidedAtRun:
     """The ``training`` a Layer subclass's ``call`` receives when traced into a model without a
     mode: the C++ graph runs in both modes, so the flag has no value while the call is traced.
