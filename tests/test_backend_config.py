@@ -72,10 +72,17 @@ def test_disabled_interactive_logging_sends_printed_output_to_the_logger(capsys,
         with caplog.at_level("INFO", logger="densekit"):
             model.fit(x, y, epochs=2, verbose=2)
             model.summary()
+            # the callbacks' messages too (they printed to stdout)
+            schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.5 * lr, verbose=1)
+            stop = keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=1e9, verbose=1)
+            model.fit(x, y, epochs=3, verbose=0, callbacks=[schedule, stop])
     finally:
         keras.config.enable_interactive_logging()
     assert capsys.readouterr().out == ""
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "Epoch 2/2" in logged and "loss:" in logged and "Trainable params: 4" in logged
+    assert "LearningRateScheduler setting learning rate to" in logged and "early stopping" in logged
+    with pytest.raises(ValueError, match="valid level for logging verbosity"):
+        keras.utils.io_utils.set_logging_verbosity("LOUD")
     model.fit(x, y, epochs=1, verbose=2)
     assert "loss:" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 import numpy as np
 
 from densekit.callbacks.callback import Callback
+from densekit.utils import io_utils
 
 
 class LearningRateScheduler(Callback):
@@ -38,7 +39,7 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         learning_rate = self._update_optimizer_lr(self.model.optimizer, epoch)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {learning_rate}.")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {learning_rate}.")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}

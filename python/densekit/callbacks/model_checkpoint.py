@@ -13,6 +13,7 @@ from densekit import distribution, saving
 from densekit.saving import keras_layout
 from densekit.callbacks.monitor_callback import MonitorCallback
 from densekit.callbacks.save_frequency import BatchSaveFrequency
+from densekit.utils import io_utils
 
 
 class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
@@ -65,7 +66,7 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         logs = logs or {}
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                io_utils.print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = logs.get(self.monitor)
         if current is None:
@@ -80,12 +81,12 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         best_str = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
+                io_utils.print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
                       f"saving model to {filepath}")
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
         return False
 
     def _save_model(self, epoch, batch, logs):
@@ -107,7 +108,7 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         else:
             saving.save_model(self.model, filepath, overwrite=True, warn=False)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def _get_file_path(self, epoch, batch, logs):
         logs = logs or {}

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from densekit.callbacks.monitor_callback import MonitorCallback
+from densekit.utils import io_utils
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -61,7 +62,7 @@ class ReduceLROnPlateau(MonitorCallback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     self.model.optimizer.learning_rate = new_lr
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                        io_utils.print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 

@@ -3,6 +3,7 @@
 import math
 
 from densekit.callbacks.callback import Callback
+from densekit.utils import io_utils
 
 
 class TerminateOnNaN(Callback):
@@ -20,5 +21,5 @@ class TerminateOnNaN(Callback):
             if self.raise_error:
                 raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating "
                                    "training immediately.")
-            print(f"Batch {batch}: Invalid loss, terminating training")
+            io_utils.print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

@@ -14,6 +14,7 @@ import tempfile
 import urllib.parse
 import warnings
 
+from densekit.utils import io_utils
 from densekit.utils.progbar import Progbar
 
 _CHUNK_SIZE = 1 << 16
@@ -96,7 +97,7 @@ def _download(origin, target, file_hash, hash_algorithm, stale):
     import urllib.error
     import urllib.request
 
-    print(f"Downloading data from {origin}")
+    io_utils.print_msg(f"Downloading data from {origin}")
     partial = _partial_name(target)
     try:
         with open(partial, "xb") as out:
@@ -245,8 +246,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     stale = False
     if not download and file_hash is not None and not validate_file(target, file_hash, hash_algorithm):
         _, name = _hasher(hash_algorithm, file_hash)
-        print(f"A local file was found, but it seems to be incomplete or outdated because the {name} file hash "
-              f"does not match the original value of {file_hash} so we will re-download the data.")
+        io_utils.print_msg(f"A local file was found, but it seems to be incomplete or outdated because the {name} file "
+                           f"hash does not match the original value of {file_hash} so we will re-download the data.")
         download = stale = True
     if download:
         _download(origin, target, file_hash, hash_algorithm, stale)

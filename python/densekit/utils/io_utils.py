@@ -24,8 +24,20 @@ def is_interactive_logging_enabled():
 
 
 def print_msg(message, line_break=True):
+    message = str(message)
     if _interactive:
         sys.stdout.write(message + ("\n" if line_break else ""))
         sys.stdout.flush()
     else:
         logging.getLogger("densekit").info(message)
+
+
+def set_logging_verbosity(level):
+    """The level of the "densekit" logger, which takes the messages when interactive logging is
+    disabled: "FATAL", "ERROR", "WARNING", "INFO" or "DEBUG", as Keras's (for absl's logger)."""
+    levels = {"FATAL": logging.FATAL, "ERROR": logging.ERROR, "WARNING": logging.WARNING, "INFO": logging.INFO,
+              "DEBUG": logging.DEBUG}
+    if level not in levels:
+        raise ValueError("Please pass a valid level for logging verbosity. "
+                         f"Expected one of: {set(levels)}. Received: {level}")
+    logging.getLogger("densekit").setLevel(levels[level])
