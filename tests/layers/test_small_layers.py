@@ -193,3 +193,21 @@ def test_keras_reads_densekits_layers_and_densekit_reads_kerass(tmp_path):
     np.testing.assert_allclose(keras_on_ours, model.predict([x, ids], verbose=0), rtol=1e-6, atol=1e-7)
     loaded = keras.saving.load_model(theirs)
     np.testing.assert_allclose(loaded.predict([x, ids], verbose=0), keras_on_theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_layers_without_state_are_built_at_construction():
+    """Keras's _build_at_init (keras/src/layers/layer.py): layers that have no build of their own
+    are built when made, so summary() shows 0 parameters for them, not "0 (unbuilt)"."""
+    for layer in (keras.layers.ReLU(), keras.layers.Softmax(), keras.layers.Activation("relu"),
+                  keras.layers.Dropout(0.5), keras.layers.GaussianNoise(0.1), keras.layers.AlphaDropout(0.1),
+                  keras.layers.ActivityRegularization(), keras.layers.UnitNormalization(), keras.layers.Identity(),
+                  keras.layers.GlobalAveragePooling1D(), keras.layers.Reshape((2,))):
+        assert layer.built, layer
+    for layer in (keras.layers.Dense(2), keras.layers.PReLU(), keras.layers.Flatten(), keras.layers.Add()):
+        assert not layer.built, layer
+
+    class OwnBuild(keras.layers.Dropout):
+        def build(self, input_shape):
+            pass
+
+    assert not OwnBuild(0.5).built

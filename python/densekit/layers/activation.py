@@ -8,6 +8,8 @@ from densekit.layers.layer import Layer
 
 
 class Activation(Layer):
+    _built_at_init = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation_spec, self._custom_activation = activations.split(activation)
@@ -28,6 +30,7 @@ class Activation(Layer):
 
 class ReLU(Layer):
     """``relu(x, negative_slope, max_value, threshold)`` as a layer."""
+    _built_at_init = True
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -49,6 +52,7 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """``leaky_relu`` with Keras's layer default ``negative_slope=0.3``."""
+    _built_at_init = True
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -67,6 +71,7 @@ class LeakyReLU(Layer):
 
 class ELU(Layer):
     """``elu(x, alpha)`` as a layer."""
+    _built_at_init = True
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -79,6 +84,7 @@ class ELU(Layer):
 
 class Softmax(Layer):
     """Softmax along ``axis`` (densekit: the last axis)."""
+    _built_at_init = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -10,6 +10,8 @@ from densekit.layers.layer import Layer
 
 
 class ActivityRegularization(Layer):
+    _built_at_init = True
+
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         for arg, value in (("l1", l1), ("l2", l2)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -7,6 +7,8 @@ from densekit.layers.layer import Layer
 
 
 class AlphaDropout(Layer):
+    _built_at_init = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = checked_rate(rate)

@@ -39,6 +39,8 @@ def _json_number(value):
 
 
 class Dropout(Layer):
+    _built_at_init = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = checked_rate(rate)

@@ -6,6 +6,8 @@ from densekit.layers.layer import Layer
 
 
 class GaussianDropout(Layer):
+    _built_at_init = True
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = checked_rate(rate)

@@ -7,6 +7,8 @@ from densekit.layers.layer import Layer
 
 
 class GaussianNoise(Layer):
+    _built_at_init = True
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, numbers.Real) or not 0 <= stddev <= 1:

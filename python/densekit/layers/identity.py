@@ -5,6 +5,8 @@ from densekit.layers.layer import Layer
 
 
 class Identity(Layer):
+    _built_at_init = True
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._core = core_from_config(self, "Identity")

@@ -319,7 +319,11 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
     def built(self):
         if self._core is None:  # a Layer subclass without a C++ twin: built by build()
             return self.__dict__.get("_built_without_core", False)
+        if self._built_at_init and type(self).build is Layer.build:
+            return True  # (a layer without state, as Keras's _build_at_init marks it)
         return self._graph is not None or self._core.built
+
+    _built_at_init = False  # whether Keras builds the layer in its constructor (it has no state)
 
     @property
     def _inlined(self):

@@ -7,6 +7,7 @@ from densekit.layers.layer import Layer
 
 
 class _GlobalPooling(Layer):
+    _built_at_init = True
     _dimensions = 0
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):

@@ -7,6 +7,8 @@ from densekit.layers.layer import Layer
 
 
 class Reshape(Layer):
+    _built_at_init = True
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         try:

@@ -5,6 +5,8 @@ from densekit.layers.layer import Layer
 
 
 class UnitNormalization(Layer):
+    _built_at_init = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
