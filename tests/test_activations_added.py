@@ -256,3 +256,12 @@ def _hidden_bias_after_one_step(activation, bias, target):
 def test_slopes_at_the_kinks_are_tensorflows(activation, bias, target, expected):
     # Keras 3.15.1 on TensorFlow's figures for the same step
     np.testing.assert_allclose(_hidden_bias_after_one_step(activation(), bias, target), [expected] * 3, rtol=1e-5)
+
+
+def test_threshold_serializes_to_its_name_and_optimizers_get_none_is_none():
+    """keras/src/activations/activations_test.py and optimizer_test.py's get method."""
+    assert keras.activations.serialize(keras.activations.threshold) == "threshold"
+    assert keras.optimizers.get(None) is None
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="compile\\(\\) needs an optimizer; received optimizer=None"):
+        model.compile(optimizer=None, loss="mse")

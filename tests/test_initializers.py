@@ -333,3 +333,19 @@ def test_a_class_given_for_an_initializer_regularizer_or_constraint_is_instantia
         keras.initializers.get(keras.layers.Dense)
     assert keras.regularizers.L1(None).get_config() == {"l1": 0.01}  # (None: the default, as in Keras)
     assert keras.regularizers.L1L2(None, 0.1).get_config() == {"l1": 0.0, "l2": 0.1}
+
+
+def test_initializers_keep_their_arguments_as_attributes():
+    """keras/src/initializers/random_initializers_test.py reads them (the Glorot, He and Lecun
+    classes are variance scalings in Keras, with its scale, mode and distribution)."""
+    normal = keras.initializers.RandomNormal(mean=1.0, stddev=2.0)
+    assert (normal.mean, normal.stddev) == (1.0, 2.0)
+    uniform = keras.initializers.RandomUniform(minval=-1.0, maxval=3.0)
+    assert (uniform.minval, uniform.maxval) == (-1.0, 3.0)
+    scaling = keras.initializers.VarianceScaling(scale=3.0, mode="fan_out", distribution="uniform")
+    assert (scaling.scale, scaling.mode, scaling.distribution) == (3.0, "fan_out", "uniform")
+    assert (keras.initializers.GlorotUniform().mode, keras.initializers.HeNormal().scale,
+            keras.initializers.LecunNormal().distribution) == ("fan_avg", 2.0, "truncated_normal")
+    assert keras.initializers.Orthogonal(gain=2.0).gain == 2.0 and keras.initializers.Constant(3.0).value == 3.0
+    with pytest.raises(AttributeError):
+        keras.initializers.Zeros().mean

@@ -270,3 +270,27 @@ def test_a_python_activity_regularizer_is_serialized_and_what_it_cannot_divide_i
     mean_penalty = layers.Dense(3, activity_regularizer=lambda t: keras.ops.mean(t))
     with pytest.raises(NotImplementedError, match="a mean over the batch"):
         mean_penalty(keras.Input((4,)))
+
+
+def test_keras_identifiers_and_argument_errors_of_regularizers_and_constraints():
+    """keras/src/regularizers/regularizers_test.py and constraints_test.py: get("l1l2"), the
+    invalid-factor message, and the base Constraint, which returns its input."""
+    assert isinstance(keras.regularizers.get("l1l2"), keras.regularizers.L1L2)
+    for bad in ("not_a_number", [0.1], -1.0, float("nan")):
+        with pytest.raises(ValueError, match="Invalid value for argument l1: expected a non-negative float"):
+            keras.regularizers.L1(bad)
+    weights = np.array([1.0, -2.0, 3.0])
+    assert keras.constraints.Constraint()(weights) is weights
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_constraint=keras.constraints.Constraint())])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)  # (it had raised AttributeError)
+
+
+def test_a_constraint_written_in_python_is_refused_with_the_reason():
+    class CenterAround(keras.constraints.Constraint):  # Keras's documented example
+        def __call__(self, w):
+            return w - keras.ops.mean(w)
+
+    for constraint in (CenterAround(), lambda w: w):
+        with pytest.raises(NotImplementedError, match="is Python code: densekit applies constraints in C\\+\\+"):
+            keras.layers.Dense(1, kernel_constraint=constraint)

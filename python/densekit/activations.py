@@ -244,6 +244,8 @@ def activation_spec(identifier):
 def serialize(activation):
     """The name an activation is saved under (``"relu"``, ``"linear"``; the user's function under
     its registered name, as Keras saves it)."""
+    if activation is threshold:  # (its name: it has no spec without its arguments)
+        return "threshold"
     _, custom = split(activation)
     if custom is not None:
         return object_registration.get_registered_name(custom)

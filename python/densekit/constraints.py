@@ -31,7 +31,10 @@ class Constraint:
             setattr(self._core, key, value)
 
     def __call__(self, w):
-        return self._core(np.ascontiguousarray(w, dtype=np.float32))
+        core = self.__dict__.get("_core")
+        if core is None:  # the base class itself: no constraint, as Keras's returns w
+            return w
+        return core(np.ascontiguousarray(w, dtype=np.float32))
 
     def get_config(self):
         return {}
@@ -123,6 +126,8 @@ def get(identifier):
         return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
     if isinstance(identifier, str) and identifier in _NAMES:
         return _NAMES[identifier]()
+    if callable(identifier) and not isinstance(identifier, type):  # a function, as Keras takes one
+        _refuse_python(identifier)
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. Valid names are: max_norm, "
                      "non_neg, unit_norm, min_max_norm.")
 
@@ -130,4 +135,14 @@ def get(identifier):
 def core(identifier):
     """The C++ constraint for an identifier (none: no constraint)."""
     constraint = get(identifier)
-    return constraint._core if constraint is not None else _core.Constraint()
+    core = None if constraint is None else constraint.__dict__.get("_core")
+    if core is None and constraint is not None and type(constraint).__call__ is not Constraint.__call__:
+        _refuse_python(constraint)
+    return core if core is not None else _core.Constraint()  # (the base class itself constrains nothing)
+
+
+def _refuse_python(constraint):
+    raise NotImplementedError(
+        f"The constraint {constraint!r} is Python code: densekit applies constraints in C++ after each optimizer "
+        "step, and only its own (MaxNorm, MinMaxNorm, NonNeg, UnitNorm). Use one of those, or a regularizer "
+        "(Python regularizers are traced into C++).")

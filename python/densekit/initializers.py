@@ -17,6 +17,17 @@ __all__ = [
 ]
 
 
+def _scaling(scale, mode, distribution):
+    return {"scale": scale, "mode": mode, "distribution": distribution}
+
+
+_VARIANCE_SCALING = {  # keras/src/initializers/random_initializers.py
+    "glorot_normal": _scaling(1.0, "fan_avg", "truncated_normal"), "glorot_uniform": _scaling(1.0, "fan_avg", "uniform"),
+    "he_normal": _scaling(2.0, "fan_in", "truncated_normal"), "he_uniform": _scaling(2.0, "fan_in", "uniform"),
+    "lecun_normal": _scaling(1.0, "fan_in", "truncated_normal"), "lecun_uniform": _scaling(1.0, "fan_in", "uniform"),
+}
+
+
 class Initializer(ConfigPickling):
     """Base of the initializers. densekit's compute in C++; a subclass of the user's with its own
     ``__call__(shape, dtype=None)`` (or a function given where an initializer goes) computes in
@@ -40,6 +51,18 @@ class Initializer(ConfigPickling):
         for key, value in params.items():
             setattr(self._core, key, value)
         self._params = params
+
+    def __getattr__(self, name):
+        # Keras's initializers keep their arguments as attributes (RandomNormal().stddev,
+        # GlorotUniform().mode): here the arguments given to C++, or the variance scaling's
+        # own for the Glorot, He and Lecun classes, which Keras derives from VarianceScaling.
+        params = self.__dict__.get("_params") or {}
+        if name in params:
+            return params[name]
+        scaling = _VARIANCE_SCALING.get(self.__dict__.get("_core_name") or type(self)._core_name)
+        if scaling is not None and name in scaling:
+            return scaling[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __call__(self, shape, dtype=None):
         """The values for a weight of ``shape`` (a tuple, or an int for a vector), computed in

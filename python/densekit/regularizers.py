@@ -12,10 +12,15 @@ __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "is_python",
 
 
 def _check(name, value):
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"Value for argument `{name}` must be a non-negative finite number. Received: {name}={value}")
-    return value
+    """A factor as Keras's validate_float_arg takes it: a non-negative number (finite here)."""
+    try:
+        number = float(value) if not isinstance(value, (str, bool)) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not np.isfinite(number) or number < 0:
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float (finite). "
+                         f"Received: {name}={value}")
+    return number
 
 
 class Regularizer(ConfigPickling):
@@ -64,7 +69,7 @@ class L2(Regularizer):
 
 
 l1, l2, l1_l2 = L1, L2, L1L2
-_NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
+_NAMES = {"l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
 class PythonFunction(Regularizer):

@@ -48,7 +48,10 @@ def _wrap(core, config):
 
 
 def get(identifier):
-    """A fresh optimizer for a name (case-insensitive), or the instance given."""
+    """A fresh optimizer for a name (case-insensitive), or the instance given; None for None,
+    as Keras's get (compile() then refuses it)."""
+    if identifier is None:
+        return None
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _CLASSES:

@@ -110,6 +110,8 @@ class Trainer(RunningMetrics):
         before = dict(self.__dict__)  # a refused compile() (a loop running, an unknown name) changes nothing
         try:
             self.optimizer = optimizers.get(optimizer)
+            if self.optimizer is None:
+                raise ValueError("compile() needs an optimizer; received optimizer=None (Keras's default is 'rmsprop').")
             self.loss = loss
             # As given, for clone_model to compile its clone the same way (models/cloning.py).
             self._compile_kwargs = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
