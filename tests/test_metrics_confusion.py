@@ -401,3 +401,24 @@ def test_precision_and_recall_take_a_list_of_thresholds():
     logs = model.evaluate(p.reshape(-1, 1), y, verbose=0, return_dict=True)
     (values,) = [v for k, v in logs.items() if k.startswith("precision")]
     assert np.shape(values) == (2,)
+
+
+def test_metrics_keep_their_arguments_as_attributes():
+    """Keras's metric tests read them (confusion_metrics_test.py, f_score_metrics_test.py, ...);
+    values as Keras 3.15 gives them."""
+    assert keras.metrics.Precision().thresholds == [0.5]
+    assert keras.metrics.FalseNegatives(thresholds=0.3).thresholds == [0.3]
+    assert keras.metrics.Recall(thresholds=[0.3, 0.6]).thresholds == [0.3, 0.6]
+    assert keras.metrics.AUC(num_thresholds=3).thresholds == pytest.approx([-1e-7, 0.5, 1 + 1e-7])
+    assert keras.metrics.PrecisionAtRecall(0.3, num_thresholds=3).thresholds == [0.0, 0.5, 1.0]
+    assert keras.metrics.PrecisionAtRecall(0.3, num_thresholds=1).thresholds == [0.5]
+    assert keras.metrics.PrecisionAtRecall(0.3).recall == 0.3
+    assert keras.metrics.SensitivityAtSpecificity(0.5).specificity == 0.5
+    assert keras.metrics.TopKCategoricalAccuracy(k=3).k == 3
+    fbeta = keras.metrics.FBetaScore(average="macro", beta=2.0, threshold=0.4)
+    assert (fbeta.average, fbeta.beta, fbeta.threshold) == ("macro", 2.0, 0.4)
+    r2 = keras.metrics.R2Score(class_aggregation=None, num_regressors=2)
+    assert (r2.class_aggregation, r2.num_regressors) == (None, 2)
+    assert keras.metrics.AUC(num_thresholds=50).num_thresholds == 50
+    with pytest.raises(AttributeError):
+        keras.metrics.Mean().k

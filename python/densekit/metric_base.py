@@ -59,6 +59,15 @@ class Metric(ConfigPickling):
     def _make_core(self):
         return _core.Metric.from_name(self._core_name)
 
+    def __getattr__(self, name):
+        # Keras's metrics keep their arguments as attributes (TopKCategoricalAccuracy(k=3).k,
+        # R2Score().num_regressors): here they are in the config (or the C++ metric's arguments).
+        if not name.startswith("_"):
+            for arguments in (self.__dict__.get("_config"), self.__dict__.get("_params")):
+                if arguments and name in arguments:
+                    return arguments[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # --- a stateful metric's variables (keras/src/metrics/metric.py) ----------------------------
     @property
     def variables(self):

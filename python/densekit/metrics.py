@@ -290,6 +290,7 @@ class Precision(_KerasConfigMetric):
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
         super().__init__(name=name, dtype=dtype, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
+        self.thresholds = _threshold_list(thresholds) or [0.5]  # (Keras's attribute: the thresholds in use)
 
 
 class Recall(_KerasConfigMetric):
@@ -301,6 +302,7 @@ class Recall(_KerasConfigMetric):
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
         super().__init__(name=name, dtype=dtype, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
+        self.thresholds = _threshold_list(thresholds) or [0.5]  # (Keras's attribute: the thresholds in use)
 
 
 class AUC(_KerasConfigMetric):
@@ -330,6 +332,13 @@ class AUC(_KerasConfigMetric):
         self._keep_config(num_thresholds=int(num_thresholds), curve=curve, summation_method=summation_method,
                           multi_label=bool(multi_label), num_labels=num_labels, label_weights=None,
                           from_logits=bool(from_logits))
+        self.thresholds = _even_thresholds(int(num_thresholds), 1e-7)
+
+
+def _even_thresholds(count, margin):
+    """Keras's attribute of the metrics over evenly spaced thresholds: 0 and 1 at the ends, just
+    beyond them by ``margin`` (AUC's epsilon), and count - 2 between."""
+    return [0.0 - margin] + [(i + 1) / (count - 1) for i in range(count - 2)] + [1.0 + margin]
 
 
 def _threshold_list(thresholds):
@@ -351,6 +360,7 @@ class _ConfusionCount(_KerasConfigMetric):
         values = _threshold_list(thresholds)
         super().__init__(name=name, dtype=dtype, thresholds=values or [])
         self._keep_config(thresholds=thresholds if not isinstance(thresholds, np.ndarray) else values)
+        self.thresholds = values or [0.5]  # (Keras's attribute: the thresholds in use)
 
 
 class TruePositives(_ConfusionCount):
@@ -390,6 +400,7 @@ class _RateAtRate(_KerasConfigMetric):
         super().__init__(name=name, dtype=dtype, value=float(value), num_thresholds=int(num_thresholds),
                          class_id=-1 if class_id is None else int(class_id))
         self._keep_config(num_thresholds=int(num_thresholds), class_id=class_id, **{self._value_name: value})
+        self.thresholds = [0.5] if int(num_thresholds) == 1 else _even_thresholds(int(num_thresholds), 0.0)
 
 
 class SensitivityAtSpecificity(_RateAtRate):
