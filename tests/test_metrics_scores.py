@@ -421,3 +421,10 @@ def test_mean_metric_wrapper_of_a_densekit_function():
     diff = M.MeanMetricWrapper(lambda a, b: a - b, name="diff")
     diff.update_state(y, p, w)
     close(diff.result(), np.sum((y - p).astype(np.float64).mean(-1) * w) / np.sum(w))
+
+
+def test_fbeta_takes_2d_inputs_only():
+    """f_score_metrics_test.py: 3-D data is refused with Keras's message (densekit scored it)."""
+    for metric in (M.FBetaScore(), M.F1Score()):
+        with pytest.raises(ValueError, match="FBetaScore expects 2D inputs with shape"):
+            metric.update_state(np.ones((2, 2, 2)), np.ones((2, 2, 2)))

@@ -452,11 +452,16 @@ class R2Score(_KerasConfigMetric):
         self._keep_config(class_aggregation=class_aggregation, num_regressors=int(num_regressors))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        shapes = np.shape(y_true), np.shape(y_pred)
-        if len(shapes[0]) != 2 or len(shapes[1]) != 2:
-            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
-                             f"y_pred.shape={shapes[1]} and y_true.shape={shapes[0]}.")
+        _require_2d("R2Score", y_true, y_pred)
         super().update_state(y_true, y_pred, sample_weight)
+
+
+def _require_2d(what, y_true, y_pred):
+    """R2Score and FBetaScore take (batch_size, output_dim) data only, as Keras's _build says."""
+    shapes = np.shape(y_true), np.shape(y_pred)
+    if len(shapes[0]) != 2 or len(shapes[1]) != 2:
+        raise ValueError(f"{what} expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
+                         f"y_pred.shape={shapes[1]} and y_true.shape={shapes[0]}.")
 
 
 class FBetaScore(_KerasConfigMetric):
@@ -476,6 +481,10 @@ class FBetaScore(_KerasConfigMetric):
         super().__init__(name=name, dtype=dtype, average=average or "", beta=float(beta), top_only=threshold is None,
                          threshold=0.5 if threshold is None else float(threshold))
         self._keep_config(average=average, beta=float(beta), threshold=threshold)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        _require_2d("FBetaScore", y_true, y_pred)
+        super().update_state(y_true, y_pred, sample_weight)
 
 
 class F1Score(FBetaScore):
