@@ -69,6 +69,7 @@ def test_config_round_trip_and_file(tmp_path):
     assert config["axes"] == [1, -1] and config["normalize"] is True
     assert keras.layers.Dot.from_config(config).get_config() == config
     assert keras.layers.Dot(axes=-1).get_config()["axes"] == -1
+    assert keras.layers.Dot(axes=(1, 1)).get_config()["axes"] == [1, 1]  # as given, as Keras keeps it
     model = _two_tower(True)
     x = [np.ones((2, 3), np.float32), np.arange(6, dtype=np.float32).reshape(2, 3)]
     path = str(tmp_path / "m.keras")

@@ -23,8 +23,8 @@ bool floored(float inv_norm) { return inv_norm >= 1.0f / std::sqrt(static_cast<f
 }  // namespace
 
 Dot::Dot(std::string name, std::vector<int> axes, bool normalize)
-    : Layer(std::move(name)), axes_(std::move(axes)), normalize_(normalize) {
-  if (axes_.size() == 1) axes_.push_back(axes_[0]);
+    : Layer(std::move(name)), axes_(std::move(axes)), normalize_(normalize), one_axis_(axes_.size() == 1) {
+  if (one_axis_) axes_.push_back(axes_[0]);
   if (axes_.size() != 2)
     throw ValueError("Invalid format for argument `axes`: it should contain two elements. Received: " +
                      std::to_string(axes_.size()) + " elements");
@@ -93,7 +93,7 @@ namespace {
 Json dot_config(const Layer& layer) {
   const Dot& d = layer_as<Dot>(layer);
   Json c = base_config(layer);
-  c["axes"] = d.axes()[0] == d.axes()[1] ? Json(d.axes()[0]) : Json(d.axes());
+  c["axes"] = d.one_axis() ? Json(d.axes()[0]) : Json(d.axes());  // as given: Dot(axes=(1, 1)) keeps its pair
   c["normalize"] = d.normalize();
   return c;
 }

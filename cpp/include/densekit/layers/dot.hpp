@@ -16,6 +16,7 @@ class Dot : public Layer {
   std::string class_name() const override { return "Dot"; }
   const std::vector<int>& axes() const { return axes_; }
   bool normalize() const { return normalize_; }
+  bool one_axis() const { return one_axis_; }  // given as one axis for both inputs
 
   Shape build(const std::vector<Shape>& inputs) override;
   void forward(const std::vector<ConstView>& in, View out, View scratch, const Context& ctx) override;
@@ -25,6 +26,7 @@ class Dot : public Layer {
  private:
   std::vector<int> axes_;
   bool normalize_;
+  bool one_axis_;
 };
 
 }  // namespace densekit
