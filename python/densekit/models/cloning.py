@@ -170,9 +170,10 @@ def _clone_functional(model, clone_layer, input_tensors, call_function):
                 raise ValueError(f"The clone of '{layer.name}' returned {len(new_outputs)} output(s) where the "
                                  f"original returned {len(outputs)}.")
             tensors.update({id(old): new for old, new in zip(outputs, new_outputs)})
-    new_outputs = pack_structure(net.output_kind, net.output_keys, [tensors[id(t)] for t in net.outputs])
+    new_outputs = pack_structure(net.output_kind, net.output_keys, [tensors[id(t)] for t in net.outputs],
+                                 net.output_sequence)
     if input_tensors is None:
-        input_tensors = pack_structure(net.input_kind, net.input_keys, new_inputs)
+        input_tensors = pack_structure(net.input_kind, net.input_keys, new_inputs, net.input_sequence)
     return Functional(input_tensors, new_outputs, name=model.name)
 
 

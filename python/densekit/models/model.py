@@ -280,13 +280,14 @@ class Model(Trainer, WeightsMixin):
     def input(self):
         self._require_built("input")
         net = self._network
-        return pack_structure(net.input_kind, net.input_keys, net.inputs) if net is not None else None
+        return pack_structure(net.input_kind, net.input_keys, net.inputs, net.input_sequence) if net is not None else None
 
     @property
     def output(self):
         self._require_built("output")
         net = self._network
-        return pack_structure(net.output_kind, net.output_keys, net.outputs) if net is not None else None
+        return pack_structure(net.output_kind, net.output_keys, net.outputs, net.output_sequence) \
+            if net is not None else None
 
     # --- weights ------------------------------------------------------------------------------
     @property

@@ -41,12 +41,19 @@ def flatten_structure(value, what):
     return kind, keys, flat
 
 
-def pack_structure(kind, keys, flat):
+def pack_structure(kind, keys, flat, sequence=list):
+    """``flat`` in the structure flatten_structure took apart; ``sequence``: the list, tuple or
+    namedtuple type a list-like structure was given as (Keras gives outputs back in it)."""
     if kind == "dict":
         return dict(zip(keys, flat))
     if kind == "list":
-        return list(flat)
+        return sequence(*flat) if hasattr(sequence, "_fields") else sequence(flat)
     return flat[0]
+
+
+def sequence_type(value):
+    """The type a list-like structure of tensors was given as: list, tuple or a namedtuple."""
+    return type(value) if isinstance(value, tuple) else list
 
 
 def _leaf_layers(model):
@@ -62,6 +69,8 @@ class Network:
     def __init__(self, inputs, outputs):
         self.input_kind, self.input_keys, self.inputs = flatten_structure(inputs, "inputs")
         self.output_kind, self.output_keys, self.outputs = flatten_structure(outputs, "outputs")
+        self.input_sequence, self.output_sequence = sequence_type(inputs), sequence_type(outputs)
+        self.input_keys_as_given = list(inputs) if isinstance(inputs, dict) else None
         for t in self.inputs:
             layer = t._keras_history.operation
             if not isinstance(layer, InputLayer):
@@ -249,7 +258,8 @@ class Network:
                 added = replayed.__dict__.setdefault("_added_losses", [])
                 if id(loss) in tensors and all(a is not tensors[id(loss)] for a in added):
                     added.append(tensors[id(loss)])
-        return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs])
+        return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs],
+                              self.output_sequence)
 
     def match_inputs(self, inputs):
         """The tensors of a call's ``inputs``, one for each of the network's inputs, in their order."""

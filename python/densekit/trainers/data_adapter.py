@@ -21,9 +21,14 @@ def input_arrays(model, x):
         model._build_from_data(x)
     names, shapes = model._input_spec()
     n = len(names)
+    network = getattr(model, "_network", None)
+    keys = network.input_keys if network is not None and network.input_kind == "dict" else None
     if isinstance(x, dict):
-        # Keys that match no input are left unused, as Keras leaves them (a feature column the
-        # model does not take); named in the error when an input is missing (a typo, perhaps).
+        # A model built from a dict of inputs takes its keys (in graph order, as the names are),
+        # else the inputs' names. Keys that match no input are left unused, as Keras leaves them
+        # (a feature column the model does not take); named when an input is missing (a typo).
+        if keys is not None and (all(k in x for k in keys) or not all(k in x for k in names)):
+            names = list(keys)
         missing = [k for k in names if k not in x]
         if missing:
             unknown = [k for k in x if k not in names]
@@ -36,6 +41,13 @@ def input_arrays(model, x):
                                                                       or is_pandas(x[0])))):
         if len(x) != n:
             raise ValueError(f"The model expects {n} input array(s) ({names}), but received a list of {len(x)}.")
+        given = network.input_keys_as_given if keys is not None else None
+        if given is not None and given != sorted(given):
+            # Keras matches a list to the dict's keys in sorted order, and refuses one where that is
+            # not the order the dict gave them in: the arrays would go to the wrong inputs.
+            raise ValueError(f"The structure of `inputs` doesn't match the expected structure: the model takes a dict "
+                             f"of inputs {given}, and a list is matched to its keys in sorted order {sorted(given)}. "
+                             "Pass a dict keyed by those names.")
         raw = list(x)
         labels = [f"x[{k}]" for k in range(n)]
     else:

@@ -286,7 +286,10 @@ class Trainer(RunningMetrics):
         keys = self._output_keys
         if keys is not None:
             return dict(zip(keys, outputs))
-        return outputs[0] if len(outputs) == 1 else list(outputs)
+        if len(outputs) == 1:
+            return outputs[0]
+        sequence = self._network.output_sequence if self._network is not None else list  # (a tuple stays one)
+        return sequence(*outputs) if hasattr(sequence, "_fields") else sequence(outputs)
 
     # --- training -----------------------------------------------------------------------------
     @staticmethod
