@@ -2,6 +2,8 @@
 read by the layers that take a data_format; epsilon is Keras's 1e-7 (another value is refused,
 since the C++ losses use that one); standardize_dtype and its tests name dtypes as Keras does."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,21 @@ def test_disabled_interactive_logging_sends_printed_output_to_the_logger(capsys,
         keras.utils.io_utils.set_logging_verbosity("LOUD")
     model.fit(x, y, epochs=1, verbose=2)
     assert "loss:" in capsys.readouterr().out
+
+
+def test_a_console_that_cannot_show_unicode_gets_ascii_output():
+    """Keras's io_utils falls back where stdout's encoding lacks the bar's and the table's
+    characters (a cp1251 Windows console): fit and summary raised UnicodeEncodeError."""
+    import subprocess
+    import sys
+    code = ("import numpy as np, densekit as keras\n"
+            "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, name='d')])\n"
+            "m.summary()\n"
+            "m.compile('adam', 'mse')\n"
+            "m.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=1)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "cp1251"})
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    out = done.stdout.decode("cp1251")
+    assert "+----" in out and "| d (Dense)" in out and "|-----" in out and "━" not in out
+    assert "1/1" in out and "====" in out

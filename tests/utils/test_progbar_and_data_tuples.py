@@ -61,3 +61,9 @@ def test_pack_and_unpack_as_keras():
     assert keras.utils.unpack_x_y_sample_weight([x, x])[2] is None
     with pytest.raises(ValueError, match="Data is expected to be in format"):
         keras.utils.unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+def test_progbar_takes_a_0d_array(capsys):
+    """progbar_test.py: a 0-d array is one value (it raised 'iteration over a 0-d array')."""
+    keras.utils.Progbar(1).update(1, values=[("v", np.array(1.0))], finalize=True)
+    assert "v: 1.0000" in capsys.readouterr().out

@@ -101,3 +101,16 @@ def test_fit_keeps_the_datasets_order_as_keras_keeps_a_tf_dataset():
 def test_bad_arguments_are_refused_as_keras_refuses_them(kwargs, message):
     with pytest.raises(ValueError, match=message):
         keras.utils.timeseries_dataset_from_array(np.zeros((20, 2)), None, sequence_length=3, **kwargs)
+
+
+def test_a_shuffled_dataset_takes_a_new_order_at_each_pass():
+    """Keras's dataset reshuffles at each iteration (test_shuffle_tf): every epoch of fit saw
+    one order. The orders follow from the seed."""
+    def passes(seed):
+        data = keras.utils.timeseries_dataset_from_array(np.arange(10), np.arange(10) * 2, 5, batch_size=1,
+                                                          shuffle=True, seed=seed)
+        return [[int(t[0]) for _, t in data] for _ in range(3)]
+
+    first = passes(123)
+    assert sorted(first[0]) == [0, 2, 4, 6, 8, 10] and first[0] != first[1] != first[2]
+    assert passes(123) == first

@@ -26,10 +26,26 @@ def is_interactive_logging_enabled():
 def print_msg(message, line_break=True):
     message = str(message)
     if _interactive:
-        sys.stdout.write(message + ("\n" if line_break else ""))
+        message += "\n" if line_break else ""
+        try:
+            sys.stdout.write(message)
+        except UnicodeEncodeError:
+            # A console in another encoding (cp1251, ascii): the progress bar's "━" becomes "=", as
+            # in Keras, and what the encoding still lacks is left out.
+            encoding = sys.stdout.encoding or "utf-8"
+            sys.stdout.write(message.replace("━", "=").encode(encoding, errors="ignore").decode(encoding))
         sys.stdout.flush()
     else:
         logging.getLogger("densekit").info(message)
+
+
+def can_print(text):
+    """Whether stdout's encoding can show ``text`` (box-drawing characters, say)."""
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def set_logging_verbosity(level):

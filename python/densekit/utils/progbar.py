@@ -18,6 +18,8 @@ def format_value(value, exponent_below_abs=True):
 
 def _scalar(value):
     """A metric's array (one value per threshold or class) shows as its mean, as Keras's bar does."""
+    if getattr(value, "ndim", None) == 0:  # a 0-d array is one number (it has __len__, which raises)
+        return float(value)
     return sum(float(v) for v in value) / max(len(value), 1) if hasattr(value, "__len__") else float(value)
 
 

@@ -6,6 +6,8 @@ import re
 import shutil
 import sys
 
+from densekit.utils import io_utils
+
 
 def readable_size(n_bytes):
     """``5.51 KB``-style sizes in steps of 1024."""
@@ -190,14 +192,22 @@ def render(model_name, rows, trainable, non_trainable, optimizer_params=None, li
     if show_trainable:
         positions[-1] = line_length if absolute else 1.0
     widths = _column_widths(line_length, positions)
-    table = ["┏" + "┳".join("━" * w for w in widths) + "┓"]
-    table += _row(headers, widths, aligns, "┃", bottom=True)
-    table.append("┡" + "╇".join("━" * w for w in widths) + "┩")
-    for i, row in enumerate(rows):
-        if i:
-            table.append("├" + "┼".join("─" * w for w in widths) + "┤")
-        table += _row(row, widths, aligns, "│")
-    table.append("└" + "┴".join("─" * w for w in widths) + "┘")
+    if io_utils.can_print("┏━┃│─"):
+        table = ["┏" + "┳".join("━" * w for w in widths) + "┓"]
+        table += _row(headers, widths, aligns, "┃", bottom=True)
+        table.append("┡" + "╇".join("━" * w for w in widths) + "┩")
+        for i, row in enumerate(rows):
+            if i:
+                table.append("├" + "┼".join("─" * w for w in widths) + "┤")
+            table += _row(row, widths, aligns, "│")
+        table.append("└" + "┴".join("─" * w for w in widths) + "┘")
+    else:  # a console that cannot show the box characters (cp1251, ascii): rich's ASCII box, as Keras
+        edge = "+" + "-" * (sum(widths) + len(widths) - 1) + "+"
+        rule = "|" + "+".join("-" * w for w in widths) + "|"
+        table = [edge] + _row(headers, widths, aligns, "|", bottom=True) + [rule]
+        for i, row in enumerate(rows):
+            table += ([rule] if i else []) + _row(row, widths, aligns, "|")
+        table.append(edge)
     trainable_bytes = trainable * 4 if trainable_bytes is None else trainable_bytes
     non_trainable_bytes = non_trainable * 4 if non_trainable_bytes is None else non_trainable_bytes
     total = trainable + non_trainable + (optimizer_params or 0)

@@ -17,11 +17,25 @@ class TimeseriesDataset(PyDataset):
     # shuffle=True is ignored): data_streams.check_arguments reads this.
     stands_for_tf_dataset = True
 
-    def __init__(self, data, targets, positions, offsets, start_index, batch_size):
+    def __init__(self, data, targets, positions, offsets, start_index, batch_size, shuffler=None):
         super().__init__()
         self._data, self._targets = data, targets
         self._positions, self._offsets = positions, offsets
         self._start, self._batch_size = start_index, batch_size
+        self._shuffler = shuffler  # (a shuffled dataset's generator: each pass takes a new order)
+        if shuffler is not None:
+            shuffler.shuffle(self._positions)
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+        self.on_epoch_end()
+
+    def on_epoch_end(self):
+        """A shuffled dataset reshuffles after each pass, as Keras's (a tf.data shuffle,
+        reshuffled at each iteration); the orders follow from the seed."""
+        if self._shuffler is not None:
+            self._shuffler.shuffle(self._positions)
 
     def __len__(self):
         if self._batch_size is None:
@@ -96,7 +110,6 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
             raise ValueError(f"`targets` has {len(targets)} rows, but the windows from `start_index`={start} need "
                              f"{start + count}: the target of the window starting at row i is targets[i].")
     positions = np.arange(0, max(count, 0), int(sequence_stride))
-    if shuffle:
-        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(positions)
+    shuffler = np.random.RandomState(np.random.randint(1e6) if seed is None else seed) if shuffle else None
     offsets = np.arange(sequence_length) * int(sampling_rate)
-    return TimeseriesDataset(data, targets, positions, offsets, start, batch_size)
+    return TimeseriesDataset(data, targets, positions, offsets, start, batch_size, shuffler)
