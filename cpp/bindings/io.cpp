@@ -15,6 +15,7 @@ void init_io(py::module_& m) {
   m.def("layer_from_config_json", &layer_from_config_json, py::arg("class_name"), py::arg("config_json"));
   m.def("is_whole_number_dtype", &is_whole_number_dtype, py::arg("dtype"));
   m.def("config_json", [](const Activation& a) { return activation_config_json(a); });
+  m.def("activation_from_config_json", &activation_from_config_json, py::arg("config_json"));
   m.def("config_json", [](const Initializer& i) { return initializer_config_json(i); });
   m.def("config_json", [](const Regularizer& r) { return regularizer_config_json(r); });
   m.def("config_json", [](const Constraint& c) { return constraint_config_json(c); });

@@ -344,6 +344,7 @@ void init_model(py::module_& m) {
            }, py::arg("slot"), py::arg("layer"), py::arg("index"), py::arg("values"))
       .def_readwrite("name", &Model::name)
       .def_readwrite("class_name", &Model::class_name)
+      .def_readwrite("trainable", &Model::trainable)
       .def_readwrite("input_structure", &Model::input_structure)
       .def_readwrite("output_structure", &Model::output_structure)
       .def_readwrite("input_keys", &Model::input_keys)

@@ -222,7 +222,7 @@ Json model_config(const Model& model) {
   Json layers = Json::array();
   Json config = Json::object();
   config["name"] = model.name;
-  config["trainable"] = true;
+  config["trainable"] = model.trainable;
   Json build = Json::object();
   const bool sequential = model.class_name == "Sequential" && is_chain(g);
   const std::string class_name = sequential || model.class_name != "Sequential" ? model.class_name : "Functional";
@@ -361,6 +361,7 @@ std::shared_ptr<Model> model_from_config(const Json& json, bool compile,
   auto model = std::make_shared<Model>(graph, draw_seed());
   model->name = name;
   model->class_name = class_name == "Model" ? "Functional" : class_name;
+  model->trainable = field(config, "trainable", true);
   if (model->class_name == "Functional") {
     model->input_structure = input_structure, model->input_keys = input_keys;
     model->output_structure = output_structure, model->output_keys = output_keys;
@@ -406,6 +407,9 @@ LayerPtr layer_from_config_json(const std::string& class_name, const std::string
 }
 
 std::string activation_config_json(const Activation& activation) { return activation_config(activation).dump(); }
+Activation activation_from_config_json(const std::string& config_json) {
+  return activation_from(parse(config_json, "activation config"));
+}
 std::string initializer_config_json(const Initializer& initializer) { return initializer_config(initializer).dump(); }
 std::string regularizer_config_json(const Regularizer& regularizer) { return regularizer_config(regularizer).dump(); }
 std::string constraint_config_json(const Constraint& constraint) { return constraint_config(constraint).dump(); }

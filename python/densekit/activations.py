@@ -2,6 +2,8 @@
 arrays: float32, or a float16 or float64 input's own dtype (computed in float32, as the core
 computes); ``get`` resolves names for layers."""
 
+import json
+
 import numpy as np
 
 from densekit import _core
@@ -226,10 +228,8 @@ def activation_spec(identifier):
             raise TypeError("threshold() missing 2 required positional arguments: 'threshold' and 'default_value'. "
                             "Call keras.activations.threshold(x, threshold, default_value) inside a layer or model.")
         return _spec(identifier)
-    if isinstance(identifier, dict) and isinstance(identifier.get("config"), dict):
-        return _spec(identifier["class_name"], **identifier["config"])  # a parameterised activation
-    if isinstance(identifier, dict) and "config" in identifier:
-        return activation_spec(identifier["config"])
+    if isinstance(identifier, dict):  # a parameterised activation, or an activation layer's config
+        return _core.activation_from_config_json(json.dumps(identifier))
     spec = getattr(identifier, "_densekit_spec", None)
     if spec is None:
         # An activation layer instance (e.g. layers.ReLU()) carries its own spec.

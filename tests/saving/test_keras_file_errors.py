@@ -288,3 +288,62 @@ def test_a_null_units_or_an_input_as_output_is_refused_naming_the_file(damage, m
     path = rewrite_archive(KERAS_DIR / source, tmp_path / "m.keras", config=edit_json(damage))
     with pytest.raises(ValueError, match=message):
         keras.models.load_model(path)
+
+
+@pytest.mark.parametrize("link", ["external", "soft"])
+def test_an_hdf5_file_linking_elsewhere_is_refused(link, tmp_path):
+    """Keras refuses external and soft links (saving_api_test.py): through them a file's weights
+    were read from another file (or another place of its own)."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d", kernel_initializer="ones")])
+    target, elsewhere = str(tmp_path / "m.weights.h5"), str(tmp_path / "other.weights.h5")
+    model.save_weights(target)
+    other.save_weights(elsewhere)
+    with h5py.File(target, "a") as f:
+        del f["layers"]
+        if link == "external":
+            f["layers"] = h5py.ExternalLink(elsewhere, "/layers")
+        else:
+            with h5py.File(elsewhere, "r") as source:
+                f.copy(source["layers"], "kept_layers")
+            f["layers"] = h5py.SoftLink("/kept_layers")
+    kind = "ExternalLink" if link == "external" else "SoftLink"
+    with pytest.raises(ValueError, match=f"Not allowed: H5 file with {kind}"):
+        model.load_weights(target)
+    archive = str(tmp_path / "m.keras")
+    model.save(archive)
+    rewrite_archive(archive, str(tmp_path / "linked.keras"), weights=lambda _: open(target, "rb").read())
+    with pytest.raises(ValueError, match=f"Not allowed: H5 file with {kind}"):
+        keras.models.load_model(str(tmp_path / "linked.keras"))
+
+
+def test_a_model_saves_to_and_loads_from_a_file_object():
+    """Keras's test_save_to_fileobj: a .keras archive written to io.BytesIO and read back."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("adam", "mse")
+    buffer = io.BytesIO()
+    keras.saving.save_model(model, buffer)
+    assert zipfile.is_zipfile(io.BytesIO(buffer.getvalue()))
+    buffer.seek(0)
+    loaded = keras.saving.load_model(buffer)
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="`zipped=False`, Keras's unzipped folder, is not supported"):
+        keras.saving.save_model(model, "m.keras", zipped=False)
+
+
+def test_an_activation_layer_given_as_an_activation_round_trips(tmp_path):
+    """Keras saves Dense(activation=layers.LeakyReLU(0.15)) with the layer's config as its
+    activation (serialization_lib_test.py); densekit refused it ('Unknown activation function')."""
+    dense = keras.layers.Dense(4, activation=keras.layers.LeakyReLU(0.15, name="lr"))
+    config = keras.saving.serialize_keras_object(dense)
+    assert config["config"]["activation"]["class_name"] == "LeakyReLU"
+    again = keras.saving.deserialize_keras_object(config)
+    model = keras.Sequential([keras.Input((3,)), again])
+    x = -np.ones((1, 3), np.float32)
+    kernel = model.layers[0].get_weights()[0]
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.where(x @ kernel > 0, x @ kernel, 0.15 * (x @ kernel)),
+                               rtol=1e-6)
+    relu = keras.layers.Dense(2, activation=keras.layers.ReLU(max_value=1.0, name="r"), kernel_initializer="ones")
+    capped = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(relu))
+    np.testing.assert_array_equal(capped(np.full((1, 3), 5.0)), [[1.0, 1.0]])  # the cap came along

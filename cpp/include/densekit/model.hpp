@@ -127,6 +127,8 @@ class Model {
   // How the model is saved: its name and Keras class ("Sequential" or "Functional").
   std::string name = "functional";
   std::string class_name = "Functional";
+  // The model's own trainable flag, as Keras's config records it (its layers keep their own).
+  bool trainable = true;
   // How a functional model's inputs and outputs were given (Keras's config records it): one
   // tensor, a list, or a dict with these keys (in graph input / output order).
   enum class Structure { Tensor, List, Dict };

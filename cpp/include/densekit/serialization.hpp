@@ -20,6 +20,8 @@ LayerPtr layer_from_config_json(const std::string& class_name, const std::string
 // object when it has arguments), an initializer, a regularizer and a constraint ("null" when
 // inactive). A layer built from a config holding these is configured exactly as the originals.
 std::string activation_config_json(const Activation& activation);
+// And back: an activation from its config (a name, a wrapped object, or an activation layer's).
+Activation activation_from_config_json(const std::string& config_json);
 std::string initializer_config_json(const Initializer& initializer);
 std::string regularizer_config_json(const Regularizer& regularizer);
 std::string constraint_config_json(const Constraint& constraint);

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <map>
 
 namespace densekit {
 
@@ -100,8 +101,20 @@ Activation activation_from(const Json& j) {
   if (j.is_string()) return activation_named(j.get<std::string>());
   if (j.is_object() && j.contains("config") && j["config"].is_string()) return activation_named(j["config"].get<std::string>());
   if (j.is_object() && j.contains("class_name")) {
-    Activation a = Activation::from_name(j["class_name"].get<std::string>());
     const Json& c = j.value("config", Json::object());
+    std::string name = j["class_name"].is_string() ? j["class_name"].get<std::string>() : std::string();
+    // An activation layer given as a layer's activation (Dense(activation=layers.LeakyReLU(0.15))),
+    // which Keras saves as that layer's config: the activation it computes.
+    if (name == "Activation") return activation_from(c.value("activation", Json()));
+    static const std::map<std::string, std::string> layer_activations{
+        {"ReLU", "relu"}, {"LeakyReLU", "leaky_relu"}, {"ELU", "elu"}, {"Softmax", "softmax"}};
+    if (const auto it = layer_activations.find(name); it != layer_activations.end()) {
+      if (name == "Softmax" && field(c, "axis", -1) != -1)
+        throw ValueError("A Softmax layer as an activation normalizes along the last axis only in densekit; received " +
+                         c.dump());
+      name = it->second;
+    }
+    Activation a = Activation::from_name(name);
     a.negative_slope = field(c, "negative_slope", a.negative_slope);
     a.max_value = field(c, "max_value", a.max_value);
     a.threshold = field(c, "threshold", a.threshold);

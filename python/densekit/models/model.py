@@ -155,6 +155,8 @@ class Model(Trainer, WeightsMixin):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        if self._core is not None:
+            self._core.trainable = self._trainable  # (written in its config and files)
         for layer in self.layers:
             layer.trainable = value
 
@@ -184,6 +186,7 @@ class Model(Trainer, WeightsMixin):
         self._adopt_graph(graph)
         self._core = _core.Model(graph, _core.draw_seed())
         self._core.name, self._core.class_name = self.name, self._keras_class
+        self._core.trainable = self._trainable
         if self._network is not None:
             net = self._network
             self._core.input_structure = _structure_name(net.input_kind)

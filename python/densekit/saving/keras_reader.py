@@ -254,7 +254,7 @@ def _read_archive(path, source, open_files):
                              "weights are one HDF5 file, as model.save() writes them by default.")
     weights_path = _extracted(archive, "model.weights.h5", source, open_files)
     paths = keras_layout.store_paths(serialized["class_name"], serialized["config"]["layers"])
-    h5file = open_files.enter_context(h5py.File(weights_path, "r"))
+    h5file = _opened_h5(h5py, weights_path, source, open_files)
     weights, optimizer_vars = read_store_weights(h5file, paths, source)
     # An uncompiled model's can be {}: Keras compiles only from a non-empty one
     # (deserialize_keras_object in keras/src/saving/serialization_lib.py).
@@ -265,7 +265,7 @@ def _read_archive(path, source, open_files):
 
 def _read_legacy_model(path, source, open_files):
     h5py = keras_layout.import_h5py()
-    h5file = open_files.enter_context(h5py.File(path, "r"))
+    h5file = _opened_h5(h5py, path, source, open_files)
     if "model_config" not in h5file.attrs:
         raise KerasFileError(f"{source} is an HDF5 file without a model config: a weights-only file? Build the "
                              "model and call model.load_weights() on it.")
@@ -280,6 +280,26 @@ def _read_legacy_model(path, source, open_files):
     optimizer_vars = (read_legacy_optimizer(h5file, source, compile_config["optimizer"])
                       if compile_config is not None else None)
     return KerasModelFile(source, flat, compile_config, weights, optimizer_vars)
+
+
+def _opened_h5(h5py, path, source, open_files):
+    """The HDF5 file at ``path``, open until ``open_files`` closes, refused as Keras refuses it
+    when a group links elsewhere (keras/src/saving/saving_lib.py): through an external or soft
+    link, the weights would be read from another file, or another place of this one."""
+    h5file = open_files.enter_context(h5py.File(path, "r"))
+    pending, seen = [h5file], set()
+    while pending:
+        group = pending.pop()
+        for name in group:
+            link = group.get(name, getlink=True)
+            if isinstance(link, (h5py.ExternalLink, h5py.SoftLink)):
+                raise KerasFileError(f"{source}: Not allowed: H5 file with {type(link).__name__} "
+                                     f"('{group.name.rstrip('/')}/{name}'). densekit reads weights stored in the file.")
+            item = group.get(name)
+            if isinstance(item, h5py.Group) and item.id not in seen:
+                seen.add(item.id)
+                pending.append(item)
+    return h5file
 
 
 class KerasWeightsFile:
@@ -325,7 +345,7 @@ def read_weights_file(path, model_class, layers, optimizer=None):
                     data = _extracted(archive, "model.weights.h5", source, open_files)
             else:
                 data = path
-            h5file = open_files.enter_context(h5py.File(data, "r"))
+            h5file = _opened_h5(h5py, data, source, open_files)
             weights_file = _weights_of(h5file, source, model_class, layers, optimizer)
         yield weights_file  # outside _Reading: the caller's own errors are not the file's
 

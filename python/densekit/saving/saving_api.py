@@ -9,6 +9,8 @@ anything else as densekit's.
 """
 
 import os
+import shutil
+import tempfile
 import warnings
 
 from densekit import _core, distribution
@@ -80,6 +82,16 @@ def save_model(model, filepath, overwrite=True, zipped=None, warn=True, **kwargs
     archive for a ``.keras`` path, densekit's format otherwise. Also ``densekit.models.save_model``."""
     if not hasattr(model, "_serialized"):  # not a densekit model (saving sits below models: no import)
         raise TypeError(f"save_model expects a densekit Model. Received: model={model!r:.100} of type {type(model)}")
+    if zipped is False:
+        raise ValueError("densekit writes a `.keras` model as a zip archive (Keras's default); `zipped=False`, "
+                         "Keras's unzipped folder, is not supported.")
+    if hasattr(filepath, "write"):  # a file object (io.BytesIO): a Keras 3 archive, as Keras writes there
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "model.keras")
+            save_model(model, path, overwrite=True, warn=warn, **kwargs)
+            with open(path, "rb") as archive:
+                shutil.copyfileobj(archive, filepath)
+        return
     path = _path(filepath)
     _check_save_arguments(path, kwargs)
     _require_built(model)
@@ -100,7 +112,14 @@ def save_model(model, filepath, overwrite=True, zipped=None, warn=True, **kwargs
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Loads a model file, checking it completely; restores the optimizer state when compile.
-    Reads densekit's format, Keras 3 ``.keras`` archives and legacy Keras ``.h5`` model files."""
+    Reads densekit's format, Keras 3 ``.keras`` archives and legacy Keras ``.h5`` model files,
+    from a path or a file object (io.BytesIO) holding one."""
+    if hasattr(filepath, "read"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "model")
+            with open(path, "wb") as copy:
+                shutil.copyfileobj(filepath, copy)
+            return load_model(path, custom_objects, compile, safe_mode)
     path = _path(filepath)
     with custom_object_scope(custom_objects):  # the user's losses and metrics a compiled file names
         if _is_keras_file(path):
