@@ -123,3 +123,26 @@ def test_a_callbacks_own_value_error_is_not_taken_for_the_generators():
 
     with pytest.raises(ValueError, match="the callback's own"):
         model().fit(failing(), steps_per_epoch=3, shuffle=False, verbose=0, callbacks=[Fails()])
+
+
+def test_stop_evaluating_ends_an_evaluate_of_an_endless_generator():
+    """trainer_test.py's test_stop_loop[evaluate]: the loop stops after the batch that set the
+    flag; it went on reading the generator to its end, so an endless one never returned."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    model.compile("sgd", "mse")
+
+    class StopAtFive(keras.callbacks.Callback):
+        seen = 0
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.seen += 1
+            if self.seen == 5:
+                self.model.stop_evaluating = True
+
+    def endless():
+        while True:
+            yield np.ones((2, 2), np.float32), np.ones((2, 3), np.float32)
+
+    stop = StopAtFive()
+    model.evaluate(endless(), callbacks=[stop], verbose=0)
+    assert stop.seen == 5

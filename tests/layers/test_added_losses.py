@@ -324,3 +324,21 @@ def test_a_nested_models_added_losses_count_in_the_model_that_calls_it(make, exp
     outer = keras.Model(i, inner(i))
     outer.compile("sgd", "mse")
     assert outer.evaluate(x, y, verbose=0) == pytest.approx(expected)
+
+
+def test_a_model_built_on_its_data_may_add_its_only_loss():
+    """trainer_test.py's test_internal_only_loss: a Sequential without an Input, compiled with no
+    loss, whose layer adds one; fit said 'No loss to compute' before the model was built."""
+    class SumLoss(keras.layers.Layer):
+        def call(self, x):
+            self.add_loss(keras.ops.sum(x))
+            return x
+
+    model = keras.Sequential([keras.layers.Dense(2), SumLoss(), keras.layers.Dense(1)])
+    model.compile(optimizer="adam")
+    history = model.fit(np.ones((16, 2)), np.zeros((16, 1)), batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    plain = keras.Sequential([keras.layers.Dense(2)])
+    plain.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        plain.fit(np.ones((4, 2)), np.zeros((4, 2)), verbose=0)

@@ -322,7 +322,9 @@ class Model {
   // positions (labels (batch, steps) for outputs (batch, steps, classes)), else `y_cols`.
   Index target_cols_per_position(size_t k, Index y_cols) const;
   Logs run_evaluation(const Data& data, int64_t batch_size, const LoopHooks& hooks, bool handle_sigint);
-  // `batches` (if given): how many batches the pass had.
+  // `batches`: a validation pass inside fit counts its batches there, and drains its pass when a
+  // callback stops it (the stream's next pass must start at its beginning); an evaluate() of
+  // its own ends at once instead (its generator may never end).
   Logs run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, bool handle_sigint, int64_t* batches = nullptr);
   // The batch's data checked (the first batch also resolves the losses and metrics), with the
   // class weights as sample weights when given (into `weights`, `weighted`).

@@ -102,10 +102,11 @@ Logs Model::run_stream_evaluation(BatchStream& data, const LoopHooks& hooks, boo
   bool stop = false;
   for (int64_t step = 0;; ++step) {
     if (handle_sigint) SigintGuard::check();
+    if (stop && !batches) break;  // stop_evaluating in evaluate(): done (an endless generator never drains)
     const Data* next = data.next();
     if (!next) break;
     if (batches) ++*batches;
-    if (stop) continue;  // asked to stop: the rest of this pass is drained, not evaluated
+    if (stop) continue;  // in fit's validation: the rest of this pass is drained, not evaluated
     const Data& batch = stream_batch(*next, {}, unused_weights, unused);
     stop = hooks.batch_begin && hooks.batch_begin(step);
     step_loss(eval_ws_, batch, false);

@@ -63,8 +63,11 @@ def input_arrays(model, x):
 def target_arrays(model, y):
     """The model's target arrays, in output order, from an array, a list/tuple or a dict keyed by
     output names (or the keys of a dict of outputs). The C++ model checks their lengths."""
-    if y is None and getattr(model, "_compile_args", None) is not None and model._without_loss():
-        return []  # compiled without a loss: the model's own losses need no targets
+    if getattr(model, "_compile_args", None) is not None and model._without_loss():
+        if model._graph is not None and not model._graph.has_added_losses:  # (known once built, on the data)
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        if y is None:
+            return []  # compiled without a loss: the model's own losses need no targets
     if y is None:
         raise ValueError("Target data `y` is missing: pass the targets to train or evaluate on.")
     names = model.output_names

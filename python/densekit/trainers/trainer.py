@@ -258,7 +258,8 @@ class Trainer(RunningMetrics):
             raise ValueError("You must call `compile()` before using the model.")
         if self._core is not None and not self._core.compiled and self._compile_args is not None:
             self._apply_compile()  # (a compile left to the build, which refused it: its error again)
-        if self._without_loss() and not (self._graph is not None and self._graph.has_added_losses):
+        # (a model not built yet may add losses of its own: its build applies the compile, and says so)
+        if self._without_loss() and self._graph is not None and not self._graph.has_added_losses:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     # --- logs and outputs ---------------------------------------------------------------------
