@@ -185,3 +185,14 @@ def test_a_recompile_without_loss_or_metrics_keeps_the_last_ones_as_keras_does(t
     loaded = keras.models.load_model(tmp_path / "m.dk")
     loaded.compile("adam")  # a loaded model keeps the compile settings its file records
     assert sorted(loaded.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "mse"]
+
+
+def test_the_loop_options_read_back_as_keras_gives_them():
+    """trainer_test.py reads them: Keras's defaults (jit_compile "auto" is False on a CPU), what
+    compile() was given, and what is set later."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    assert (model.run_eagerly, model.jit_compile, model.steps_per_execution) == (False, False, 1)
+    model.compile("adam", "mse", run_eagerly=True, steps_per_execution=4)
+    assert (model.run_eagerly, model.jit_compile, model.steps_per_execution) == (True, False, 4)
+    model.run_eagerly = False
+    assert model.run_eagerly is False

@@ -16,6 +16,7 @@ import numpy as np
 from densekit import _core, config, distribution, losses as losses_module, optimizers
 from densekit.callbacks import CallbackList
 from densekit.trainers import compile_utils, data_adapter, data_streams, loop_hooks
+from densekit.trainers.compile_options import CompileOptions
 from densekit.trainers.running_metrics import RunningMetrics
 from densekit.utils import object_registration, traceback_utils
 from densekit.utils.arrays import check_same_length
@@ -65,9 +66,9 @@ def _verbose(verbose):
     return verbose
 
 
-class Trainer(RunningMetrics):
+class Trainer(RunningMetrics, CompileOptions):
     """compile / fit / evaluate / predict for Model; its running metrics (model.metrics) come
-    from RunningMetrics."""
+    from RunningMetrics, its loop options as attributes from CompileOptions."""
 
     def __init__(self):
         self._compile_args = None
@@ -122,6 +123,7 @@ class Trainer(RunningMetrics):
                 # Output names are known (or it is a Sequential's last layer): check everything now.
                 self._use_compiled_metrics(_core.resolve_compile_args(*self._compile_args, self.output_names,
                                                                       self._output_keys or []))
+            self._keep_compile_options(run_eagerly, jit_compile, steps_per_execution)
             self.compiled = True
             self.stop_training = False
             self._stepped_since_compile = self._losses_tracked = self._metrics_met_data = False
