@@ -98,6 +98,7 @@ def test_a_console_that_cannot_show_unicode_gets_ascii_output():
     code = ("import numpy as np, densekit as keras\n"
             "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, name='d')])\n"
             "m.summary()\n"
+            "m.summary(show_trainable=True, line_length=40)\n"
             "m.compile('adam', 'mse')\n"
             "m.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=1)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120,
@@ -105,4 +106,6 @@ def test_a_console_that_cannot_show_unicode_gets_ascii_output():
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     out = done.stdout.decode("cp1251")
     assert "+----" in out and "| d (Dense)" in out and "|-----" in out and "━" not in out
+    table = [line for line in out.splitlines() if line[:1] in ("+", "|")]
+    assert len({len(line) for line in table[-5:]}) == 1  # a cut cell keeps its width (Trai. for Trainable)
     assert "1/1" in out and "====" in out

@@ -139,9 +139,10 @@ def test_stop_evaluating_ends_an_evaluate_of_an_endless_generator():
             if self.seen == 5:
                 self.model.stop_evaluating = True
 
-    def endless():
-        while True:
+    def endless():  # (ends after 1000 batches, so that a loop ignoring the flag fails, not hangs)
+        for _ in range(1000):
             yield np.ones((2, 2), np.float32), np.ones((2, 3), np.float32)
+        raise AssertionError("evaluate read on past stop_evaluating")
 
     stop = StopAtFive()
     model.evaluate(endless(), callbacks=[stop], verbose=0)

@@ -335,6 +335,20 @@ def test_a_class_given_for_an_initializer_regularizer_or_constraint_is_instantia
     assert keras.regularizers.L1L2(None, 0.1).get_config() == {"l1": 0.0, "l2": 0.1}
 
 
+def test_an_initializer_subclass_need_not_call_the_base_constructor():
+    """Keras's guide writes one without super().__init__(): densekit raised AttributeError."""
+    class ExampleRandomNormal(keras.initializers.Initializer):
+        def __init__(self, mean, stddev):
+            self.mean, self.stddev = mean, stddev
+
+        def __call__(self, shape, dtype=None):
+            return np.full(shape, self.mean + self.stddev, dtype="float32")
+
+    layer = keras.layers.Dense(2, kernel_initializer=ExampleRandomNormal(1.0, 0.5))
+    keras.Sequential([keras.Input((3,)), layer])
+    np.testing.assert_array_equal(layer.get_weights()[0], np.full((3, 2), 1.5))
+
+
 def test_initializers_keep_their_arguments_as_attributes():
     """keras/src/initializers/random_initializers_test.py reads them (the Glorot, He and Lecun
     classes are variance scalings in Keras, with its scale, mode and distribution)."""

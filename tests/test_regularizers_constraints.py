@@ -276,6 +276,7 @@ def test_keras_identifiers_and_argument_errors_of_regularizers_and_constraints()
     """keras/src/regularizers/regularizers_test.py and constraints_test.py: get("l1l2"), the
     invalid-factor message, and the base Constraint, which returns its input."""
     assert isinstance(keras.regularizers.get("l1l2"), keras.regularizers.L1L2)
+    assert keras.regularizers.L1(True).l1 == 1.0  # (Keras's validate_float_arg takes it)
     for bad in ("not_a_number", [0.1], -1.0, float("nan")):
         with pytest.raises(ValueError, match="Invalid value for argument l1: expected a non-negative float"):
             keras.regularizers.L1(bad)

@@ -34,6 +34,7 @@ class Initializer(ConfigPickling):
     Python, once, when the layer's weights are created (``is_python``)."""
 
     _core_name = None
+    _core = None  # (a subclass of the user's that never calls super().__init__(), as Keras's guide writes one)
 
     def __init__(self, seed=None, **params):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):

@@ -14,12 +14,11 @@ __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "is_python",
 def _check(name, value):
     """A factor as Keras's validate_float_arg takes it: a non-negative number (finite here)."""
     try:
-        number = float(value) if not isinstance(value, (str, bool)) else None
+        number = float(value) if not isinstance(value, str) else None
     except (TypeError, ValueError):
         number = None
     if number is None or not np.isfinite(number) or number < 0:
-        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float (finite). "
-                         f"Received: {name}={value}")
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. Received: {name}={value}")
     return number
 
 

@@ -29,6 +29,8 @@ def test_a_functional_models_call_records_its_layers_activity_penalties():
     assert values(inner.losses) == [0.06] and values(dense.losses) == [18.0]
     model(X[:2] * 0)  # each call replaces the last one's
     assert values(model.losses) == [0.0, 0.0]
+    model(X)
+    assert model(X[:0]).shape == (0, 1) and values(model.losses) == [0.0, 0.0]  # (it kept the last call's)
 
 
 def test_a_shared_layer_adds_a_penalty_per_call_and_a_python_regularizer_counts():

@@ -196,3 +196,6 @@ def test_the_loop_options_read_back_as_keras_gives_them():
     assert (model.run_eagerly, model.jit_compile, model.steps_per_execution) == (True, False, 4)
     model.run_eagerly = False
     assert model.run_eagerly is False
+    with pytest.warns(UserWarning, match="`jit_compile` cannot also be True"):
+        model.compile("adam", "mse", run_eagerly=True, jit_compile=True)
+    assert model.jit_compile is False

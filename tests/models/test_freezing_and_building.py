@@ -166,15 +166,18 @@ def test_a_constructor_inherited_from_a_mixin_is_waited_for_too():
 
 def test_a_frozen_models_config_and_file_say_so(tmp_path):
     """functional_test.py's test_serialization: Keras writes the model's own trainable flag
-    (densekit wrote True), and from_config and load_model restore it."""
+    (densekit wrote True), and a functional model's from_config and load_model restore it
+    (Keras's Sequential.from_config does not read it: its layers' flags keep it frozen)."""
     inputs = keras.Input((2,))
     outputs = keras.layers.Dense(1)(inputs)
     for model in (keras.Model(inputs, outputs, trainable=False), keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])):
         model.trainable = False
+        restored = not isinstance(model, keras.Sequential)
         assert model.get_config()["trainable"] is False
-        assert type(model).from_config(model.get_config()).trainable is False
+        assert type(model).from_config(model.get_config()).trainable is not restored
         for path in (str(tmp_path / "m.keras"), str(tmp_path / "m.dk")):
             model.save(path)
-            assert keras.models.load_model(path).trainable is False
+            loaded = keras.models.load_model(path)
+            assert loaded.trainable is not restored and not loaded.layers[-1].trainable
         model.trainable = True
         assert model.get_config()["trainable"] is True

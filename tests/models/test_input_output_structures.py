@@ -33,6 +33,22 @@ def test_a_list_for_a_dict_of_inputs_is_refused_when_sorted_keys_would_swap_them
     np.testing.assert_array_equal(ordered([np.zeros((1, 2)), np.ones((1, 2))]), [[1, 1]])  # IS, IT: sorted
 
 
+def test_a_loaded_or_copied_dict_input_model_refuses_a_list_too(tmp_path):
+    """A file keeps the keys in sorted order, not as given: a loaded, pickled or from_config copy
+    cannot tell whether a list would be matched as given, so it refuses one (it swapped them)."""
+    import pickle
+
+    first, second = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+    model = keras.Model({"d": first, "c": second}, layers.subtract([first, second]))
+    model.save(str(tmp_path / "m.keras"))
+    copies = [keras.models.load_model(str(tmp_path / "m.keras")), keras.models.clone_model(model),
+              pickle.loads(pickle.dumps(model)), keras.Model.from_config(model.get_config())]
+    for copy in copies:
+        with pytest.raises(ValueError, match="a list is matched to its keys in sorted order"):
+            copy([np.ones((1, 2)), np.zeros((1, 2))])
+        np.testing.assert_array_equal(copy({"d": np.ones((1, 2)), "c": np.zeros((1, 2))}), [[1, 1]])
+
+
 def test_tuple_and_namedtuple_outputs_come_back_as_given():
     inputs = keras.Input((2,))
     first, second = layers.Dense(1)(inputs), layers.Dense(1)(inputs)

@@ -82,7 +82,7 @@ class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
                 io_utils.print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
-                      f"saving model to {filepath}")
+                                   f"saving model to {filepath}")
             self.best = current
             return True
         if self.verbose > 0:

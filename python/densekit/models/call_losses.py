@@ -29,8 +29,10 @@ def layers_within(model):
     return found
 
 
-def record(model, terms):
-    """Gives each layer the losses of the call that computed ``terms`` (node index, value)."""
+def record(model, terms=None):
+    """Gives each layer the losses of the call that computed ``terms`` (node index, value); None
+    for a call on an empty batch, whose penalties are 0 (Keras divides them by the batch size
+    with divide_no_nan)."""
     for layer in layers_within(model):
         layer.__dict__["_own_losses"] = []
     by_core = {}
@@ -39,6 +41,8 @@ def record(model, terms):
         if not node.is_input:
             by_core[id(node.layer._core)] = node.layer
     graph_nodes = model._graph.nodes
+    if terms is None:
+        terms = [(i, 0.0) for i, (core, *_) in enumerate(graph_nodes) if core is not None and _adds_loss(by_core.get(id(core)))]
     sums = {}  # one entry per loss: the terms one add_loss call split into are summed
     for index, value in terms:
         layer = by_core.get(id(graph_nodes[index][0]))
@@ -52,6 +56,11 @@ def record(model, terms):
             sums[key] = [owner, value]
     for owner, value in sums.values():
         owner.__dict__.setdefault("_own_losses", []).append(np.float32(value))
+
+
+def _adds_loss(layer):
+    return layer is not None and (getattr(layer, "_loss_group", None) is not None
+                                  or getattr(layer, "_activity_regularizer", None) is not None)
 
 
 def losses_of(model):

@@ -174,7 +174,12 @@ def _clone_functional(model, clone_layer, input_tensors, call_function):
                                  net.output_sequence)
     if input_tensors is None:
         input_tensors = pack_structure(net.input_kind, net.input_keys, new_inputs, net.input_sequence)
-    return Functional(input_tensors, new_outputs, name=model.name)
+        if net.input_keys_as_given is not None:  # the dict in the order it was given (a list is matched by it)
+            input_tensors = {key: input_tensors[key] for key in net.input_keys_as_given}
+    clone = Functional(input_tensors, new_outputs, name=model.name)
+    if net.input_kind == "dict" and net.input_keys_as_given is None:
+        clone._network.input_keys_as_given = None  # (a loaded model's: not known either)
+    return clone
 
 
 def _fresh(value):

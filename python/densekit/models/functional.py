@@ -67,6 +67,8 @@ class Functional(Model):
             ordered = iter(in_graph.values())
             network.follow_layer_order([layer if isinstance(layer, InputLayer) else next(ordered)
                                         for layer in network.layers])
+        if network.input_kind == "dict":
+            network.input_keys_as_given = None  # (the file keeps the keys in graph order, not as given)
         model._network = network
         model._adopt_core(core)
         return model

@@ -382,8 +382,11 @@ class Model(Trainer, WeightsMixin):
         if inference and self.built and not self._adds_losses():
             return self.predict_on_batch(inputs)
         xs = data_adapter.input_arrays(self, inputs)  # (builds a model not yet built)
-        if inference and (not self._adds_losses() or not any(len(a) for a in xs)):
-            return self.predict_on_batch(inputs)  # (an empty batch: empty outputs)
+        if inference and not self._adds_losses():
+            return self.predict_on_batch(inputs)
+        if inference and not any(len(a) for a in xs):  # an empty batch: empty outputs, and no penalty
+            call_losses.record(self)
+            return self.predict_on_batch(inputs)
         outputs, terms = self._core.call(xs, None if training is None else bool(training))
         if self._adds_losses():
             call_losses.record(self, terms)

@@ -31,7 +31,8 @@ def wrap_core_model(core):
     """The Python model for a C++ model (loaded from a file or built from a config)."""
     cls = _model_classes["Sequential" if core.class_name == "Sequential" else "Functional"]
     model = cls._from_core(core)
-    model.__dict__["_trainable"] = core.trainable  # (its layers' flags came with them)
+    if core.class_name != "Sequential":  # (Keras's Sequential.from_config does not read the flag)
+        model.__dict__["_trainable"] = core.trainable  # (its layers' flags came with them)
     if core.compiled:
         config = json.loads(_core.model_config_json(core))
         model._adopt_compile(config["compile_config"], core.optimizer)

@@ -42,11 +42,13 @@ def input_arrays(model, x):
         if len(x) != n:
             raise ValueError(f"The model expects {n} input array(s) ({names}), but received a list of {len(x)}.")
         given = network.input_keys_as_given if keys is not None else None
-        if given is not None and given != sorted(given):
+        if keys is not None and given != sorted(keys):
             # Keras matches a list to the dict's keys in sorted order, and refuses one where that is
-            # not the order the dict gave them in: the arrays would go to the wrong inputs.
+            # not the order the dict gave them in: the arrays would go to the wrong inputs. A loaded
+            # or copied model does not know that order (its file keeps the sorted one): refused too.
+            order = f"given as {given}" if given is not None else "of a loaded or copied model, in an order not known"
             raise ValueError(f"The structure of `inputs` doesn't match the expected structure: the model takes a dict "
-                             f"of inputs {given}, and a list is matched to its keys in sorted order {sorted(given)}. "
+                             f"of inputs ({order}), and a list is matched to its keys in sorted order {list(keys)}. "
                              "Pass a dict keyed by those names.")
         raw = list(x)
         labels = [f"x[{k}]" for k in range(n)]

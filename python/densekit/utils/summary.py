@@ -207,7 +207,7 @@ def render(model_name, rows, trainable, non_trainable, optimizer_params=None, li
         table = [edge] + _row(headers, widths, aligns, "|", bottom=True) + [rule]
         for i, row in enumerate(rows):
             table += ([rule] if i else []) + _row(row, widths, aligns, "|")
-        table.append(edge)
+        table = [line.replace("…", ".") for line in table + [edge]]  # (a cut cell keeps its width)
     trainable_bytes = trainable * 4 if trainable_bytes is None else trainable_bytes
     non_trainable_bytes = non_trainable * 4 if non_trainable_bytes is None else non_trainable_bytes
     total = trainable + non_trainable + (optimizer_params or 0)
