@@ -199,3 +199,18 @@ def test_the_loop_options_read_back_as_keras_gives_them():
     with pytest.warns(UserWarning, match="`jit_compile` cannot also be True"):
         model.compile("adam", "mse", run_eagerly=True, jit_compile=True)
     assert model.jit_compile is False
+
+
+def test_one_outputs_loss_may_sit_in_a_list_of_its_own():
+    """functional_test.py's nested loss structures: loss={"a": ["mse"]} and ["mse", ["bce"]] train
+    as the plain forms (Keras 3.15's values); densekit said "Could not interpret loss identifier"."""
+    inputs = keras.Input((3,))
+    first = keras.layers.Dense(1, name="output_a", kernel_initializer="ones")(inputs)
+    second = keras.layers.Dense(1, name="output_b", activation="sigmoid", kernel_initializer="ones")(inputs)
+    x, targets = np.ones((4, 3)), [np.zeros((4, 1)), np.ones((4, 1))]
+    by_name = keras.Model(inputs, {"output_a": first, "output_b": second})
+    by_name.compile("sgd", {"output_a": ["mse"], "output_b": "binary_crossentropy"})
+    listed = keras.Model(inputs, [first, second])
+    listed.compile("sgd", ["mse", ["binary_crossentropy"]])
+    for model, y in ((by_name, dict(zip(["output_a", "output_b"], targets))), (listed, targets)):
+        np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [9.0485874, 9.0, 0.0485874], rtol=1e-5)

@@ -77,6 +77,8 @@ def _traced_loss(value, shape, target_shape):
 
 def _loss(outputs):
     def leaf(value, position):
+        if isinstance(value, (list, tuple)) and len(value) == 1 and position is not None:
+            value = value[0]  # one output's loss in a list of its own, as Keras's structures allow
         if value is None:
             return None
         if is_traced_config(value):  # a loaded model's traced loss: rebuilt from the graph it saved
