@@ -163,3 +163,13 @@ def test_layer_path_dtype_policy_and_mask_attributes_as_keras_has_them():
     inputs = keras.Input((3,), name="inp")
     functional = keras.Model(inputs, keras.layers.Dense(1, name="out")(inputs))
     assert [layer.path for layer in functional.layers] == [None, "out"]  # (an InputLayer has none, as in Keras)
+
+
+def test_class_names_become_snake_case_as_keras_writes_them():
+    """keras/src/utils/naming_test.py: its two substitutions keep an underscore already there
+    beside the one they add (densekit dropped it: "_Foo" gave "_foo")."""
+    from densekit.utils import naming
+
+    cases = {"_Foo": "__foo", "My_Layer": "my__layer", "Dense": "dense", "BatchNormalization": "batch_normalization",
+             "ReLU": "re_lu", "RMSprop": "rm_sprop", "HTTPServer": "http_server", "my.layer": "mylayer"}
+    assert {name: naming.to_snake_case(name) for name in cases} == cases

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 #include <mutex>
+#include <regex>
 
 namespace densekit {
 namespace {
@@ -18,26 +19,21 @@ std::map<std::string, int>& counters() {
   return c;
 }
 
-bool is_upper(char c) { return std::isupper(static_cast<unsigned char>(c)); }
-bool is_lower(char c) { return std::islower(static_cast<unsigned char>(c)); }
-
 }  // namespace
 
 // Keras's rules: "_" before a capital that starts a lowercase run (after any character) and
 // between a lowercase letter and a capital; non-word characters dropped. Dense → dense,
-// BatchNormalization → batch_normalization, ReLU → re_lu, RMSprop → rm_sprop.
+// BatchNormalization → batch_normalization, ReLU → re_lu, RMSprop → rm_sprop; an underscore
+// already there is kept beside the one added (_Foo → __foo), as keras/src/utils/naming.py's
+// two substitutions do.
 std::string to_snake_case(const std::string& class_name) {
-  std::string s;
-  for (char c : class_name)
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') s += c;
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool capital_run = i > 0 && is_upper(s[i]) && i + 1 < s.size() && is_lower(s[i + 1]);
-    const bool lower_to_upper = i > 0 && is_lower(s[i - 1]) && is_upper(s[i]);
-    if ((capital_run || lower_to_upper) && !out.empty() && out.back() != '_') out += '_';
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-  }
-  return out;
+  static const std::regex not_word("[^A-Za-z0-9_]+"), capital_run("(.)([A-Z][a-z]+)"),
+      lower_to_upper("([a-z])([A-Z])");
+  std::string s = std::regex_replace(class_name, not_word, "");
+  s = std::regex_replace(s, capital_run, "$1_$2");
+  s = std::regex_replace(s, lower_to_upper, "$1_$2");
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string uniquify(const std::string& prefix) {
