@@ -301,3 +301,19 @@ def test_a_loss_function_takes_targets_of_one_rank_less_as_kerass_wrapper_does()
         model.compile("sgd", loss=plain)
         values.append(model.evaluate(x, targets, verbose=0))
     assert values[0] == values[1]
+
+
+def test_a_metric_function_returning_a_number_gives_that_number():
+    """trainer_test.py's metrics_zero: a function returning 0.0 (or 1) is that value for every
+    sample, as Keras's mean of it gives; densekit refused it ("returned 0.0 (float)")."""
+    def metrics_zero(y_true, y_pred):
+        return 0.0
+
+    def metrics_one(y_true, y_pred):
+        return 1
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="ones")])
+    model.compile("sgd", "mse", metrics=[metrics_one, metrics_zero])
+    assert model.evaluate(np.ones((4, 2)), np.ones((4, 1)), verbose=0) == [1.0, 1.0, 0.0]
+    history = model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0).history
+    assert (history["metrics_one"], history["metrics_zero"]) == ([1.0], [0.0])

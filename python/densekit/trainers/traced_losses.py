@@ -12,6 +12,7 @@ over the samples of each sample's mean value.
 
 import functools
 import json
+import numbers
 
 from densekit import _core
 from densekit.losses import LossFunctionWrapper, _same_rank
@@ -44,10 +45,10 @@ def _name_of(obj):
     return getattr(obj, "name", None) or getattr(obj, "__name__", None) or type(obj).__name__
 
 
-def trace(obj, y_pred_shape, what, y_true_shape=None):
+def trace(obj, y_pred_shape, what, y_true_shape=None, number_allowed=False):
     """The C++ model of ``obj``'s function on (y_true, y_pred) of per-sample shapes
     ``y_true_shape`` (by default y_pred's) and ``y_pred_shape``. ``what`` names it in errors
-    ("The loss 'my_loss'")."""
+    ("The loss 'my_loss'"). ``number_allowed``: a metric may return one number."""
     functional = model_class("Functional")  # registered by densekit.models, which imports this package
     y_true = Input(shape=tuple(y_pred_shape if y_true_shape is None else y_true_shape), name="y_true")
     y_pred = Input(shape=tuple(y_pred_shape), name="y_pred")
@@ -57,6 +58,11 @@ def trace(obj, y_pred_shape, what, y_true_shape=None):
         # (keras/src/losses/losses.py): targets (n,) meet outputs (n, 1) as (n, 1).
         function = _same_rank_first(function)
     out = trace_call(what, function, y_true, y_pred)
+    if number_allowed and isinstance(out, numbers.Real) and not isinstance(out, bool):
+        # One number (Keras's trainer tests return 0.0): that value for every sample, as Keras's
+        # mean of it gives. (A loss of one number is refused: nothing could train.)
+        from densekit import ops
+        out = ops.add(ops.multiply(ops.sum(y_pred, axis=-1), 0.0), float(out))
     if isinstance(out, BatchLoss):
         raise NotImplementedError(f"{what} reduces over the batch axis (ops.mean or ops.sum with no axis): return the "
                                   "loss of each sample (axis=-1); the loss's reduction averages over the batch.")
@@ -86,7 +92,8 @@ def core_metric(obj, y_pred_shape, y_true_shape=None):
     """The C++ metric for a metric function ``obj`` (or a MeanMetricWrapper of one)."""
     name = _name_of(obj)
     config = json.dumps(serialize_object(obj), default=repr)
-    return _core.Metric.traced(trace(obj, y_pred_shape, f"The metric '{name}'", y_true_shape), name, config)
+    return _core.Metric.traced(trace(obj, y_pred_shape, f"The metric '{name}'", y_true_shape, number_allowed=True),
+                               name, config)
 
 
 def is_traced_loss(obj):
