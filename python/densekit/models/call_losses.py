@@ -42,7 +42,8 @@ def record(model, terms=None):
             by_core[id(node.layer._core)] = node.layer
     graph_nodes = model._graph.nodes
     if terms is None:
-        terms = [(i, 0.0) for i, (core, *_) in enumerate(graph_nodes) if core is not None and _adds_loss(by_core.get(id(core)))]
+        terms = [(i, 0.0) for i, (core, *_) in enumerate(graph_nodes)
+                 if core is not None and _adds_loss(by_core.get(id(core)))]
     sums = {}  # one entry per loss: the terms one add_loss call split into are summed
     for index, value in terms:
         layer = by_core.get(id(graph_nodes[index][0]))
