@@ -4,7 +4,6 @@
 #include <cctype>
 #include <map>
 #include <mutex>
-#include <regex>
 
 namespace densekit {
 namespace {
@@ -27,13 +26,36 @@ std::map<std::string, int>& counters() {
 // already there is kept beside the one added (_Foo → __foo), as keras/src/utils/naming.py's
 // two substitutions do.
 std::string to_snake_case(const std::string& class_name) {
-  static const std::regex not_word("[^A-Za-z0-9_]+"), capital_run("(.)([A-Z][a-z]+)"),
-      lower_to_upper("([a-z])([A-Z])");
-  std::string s = std::regex_replace(class_name, not_word, "");
-  s = std::regex_replace(s, capital_run, "$1_$2");
-  s = std::regex_replace(s, lower_to_upper, "$1_$2");
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  std::string word;  // \W+ removed
+  for (char c : class_name)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') word += c;
+  // (.)([A-Z][a-z]+) -> \1_\2, matched left to right without overlap, as re.sub does
+  std::string runs;
+  for (size_t i = 0; i < word.size();) {
+    size_t end = i + 2;
+    while (end < word.size() && lower(word[end])) ++end;
+    if (i + 2 < word.size() && upper(word[i + 1]) && end > i + 2) {
+      runs += word[i];
+      runs += '_';
+      runs.append(word, i + 1, end - i - 1);
+      i = end;
+    } else {
+      runs += word[i++];
+    }
+  }
+  // ([a-z])([A-Z]) -> \1_\2, then lowercase
+  std::string out;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    out += runs[i];
+    if (lower(runs[i]) && i + 1 < runs.size() && upper(runs[i + 1])) {
+      out += '_';
+      out += runs[++i];
+    }
+  }
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 std::string uniquify(const std::string& prefix) {
