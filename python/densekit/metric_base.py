@@ -115,24 +115,23 @@ class Metric(ConfigPickling):
         y_pred = np.ascontiguousarray(y_pred, dtype=np.float32)
         y_true = np.ascontiguousarray(y_true, dtype=np.float32)
         check_axis_fits(self, y_pred.ndim)
-        rows = int(np.prod(y_pred.shape[:-1])) if y_pred.ndim > 1 else y_pred.size  # (the C++ metric's samples)
         weights = None if sample_weight is None else self._weights_per_sample(sample_weight, y_pred)
-        if weights is not None and weights.size == 1 and rows > 1:
-            weights = np.full(rows, weights[0], dtype=np.float32)  # (one number weighs each sample, as in Keras)
         self._core.update(y_true, y_pred, weights)
 
     def _weights_per_sample(self, sample_weight, y_pred):
         """``sample_weight`` as one weight per sample of the C++ metric (each row of y_pred's
-        last axis), or one number. Weights per element (Keras broadcasts a (1, classes) weight
+        last axis; one number given weighs each). Weights per element (Keras broadcasts a (1, classes) weight
         over the rows) are refused, as the README says, not read as weights of other rows."""
         weights = np.ascontiguousarray(sample_weight, dtype=np.float32)
         samples = y_pred.shape[:-1] if y_pred.ndim > 1 else y_pred.shape
         shape = weights.shape
         while len(shape) > len(samples) and shape[-1] == 1:  # (n, 1) weighs the samples of (n, classes)
             shape = shape[:-1]
-        if weights.size != 1 and shape != samples:
+        if weights.size == 1:  # one number weighs each sample, as in Keras
+            return np.full(int(np.prod(samples)), weights.reshape(-1)[0], dtype=np.float32)
+        if shape != samples:
             raise ValueError(f"{type(self).__name__}: sample_weight must have one value per sample (shape {samples}) or "
-                             f"be one number: densekit takes no weights per element. Received sample_weight.shape="
+                             f"be one number: densekit takes one weight per sample, not per element. Received sample_weight.shape="
                              f"{weights.shape} for y_pred.shape={y_pred.shape}")
         return weights.reshape(-1)
 

@@ -188,14 +188,7 @@ class _Reduction(_KerasConfigMetric):
     def update_state(self, values, sample_weight=None):
         values = np.asarray(values, dtype=np.float32)
         values = values.reshape(1) if values.ndim == 0 else values.reshape(len(values), -1)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float32)
-            if sample_weight.ndim == 0:
-                sample_weight = np.full(len(values), sample_weight, dtype=np.float32)
-            if sample_weight.ndim > 1 and sample_weight.shape[1:] != (1,) * (sample_weight.ndim - 1):
-                raise ValueError(f"densekit's {type(self).__name__} takes one weight per sample; "
-                                 f"received sample_weight.shape={sample_weight.shape}")
-        super().update_state(values, values, sample_weight)
+        super().update_state(values, values, sample_weight)  # (which takes one weight per sample, or one)
 
 
 class Mean(_Reduction):
@@ -288,9 +281,10 @@ class Precision(_KerasConfigMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Precision does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, dtype=dtype, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
+        values = _threshold_list(thresholds)
+        super().__init__(name=name, dtype=dtype, thresholds=values or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
-        self.thresholds = _threshold_list(thresholds) or [0.5]  # (Keras's attribute: the thresholds in use)
+        self.thresholds = values or [0.5]  # (Keras's attribute: the thresholds in use)
 
 
 class Recall(_KerasConfigMetric):
@@ -300,9 +294,10 @@ class Recall(_KerasConfigMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None or class_id is not None:
             raise ValueError("densekit's Recall does not support `top_k` or `class_id` yet.")
-        super().__init__(name=name, dtype=dtype, thresholds=_threshold_list(thresholds) or [])  # one value per threshold
+        values = _threshold_list(thresholds)
+        super().__init__(name=name, dtype=dtype, thresholds=values or [])  # one value per threshold
         self._keep_config(thresholds=_plain(thresholds), top_k=None, class_id=None)
-        self.thresholds = _threshold_list(thresholds) or [0.5]  # (Keras's attribute: the thresholds in use)
+        self.thresholds = values or [0.5]  # (Keras's attribute: the thresholds in use)
 
 
 class AUC(_KerasConfigMetric):

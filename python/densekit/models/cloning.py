@@ -170,8 +170,7 @@ def _clone_functional(model, clone_layer, input_tensors, call_function):
                 raise ValueError(f"The clone of '{layer.name}' returned {len(new_outputs)} output(s) where the "
                                  f"original returned {len(outputs)}.")
             tensors.update({id(old): new for old, new in zip(outputs, new_outputs)})
-    new_outputs = pack_structure(net.output_kind, net.output_keys, [tensors[id(t)] for t in net.outputs],
-                                 net.output_sequence)
+    new_outputs = net.pack_outputs([tensors[id(t)] for t in net.outputs])
     if input_tensors is None:
         input_tensors = pack_structure(net.input_kind, net.input_keys, new_inputs, net.input_sequence)
         if net.input_keys_as_given is not None:  # the dict in the order it was given (a list is matched by it)

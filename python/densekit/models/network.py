@@ -258,8 +258,11 @@ class Network:
                 added = replayed.__dict__.setdefault("_added_losses", [])
                 if id(loss) in tensors and all(a is not tensors[id(loss)] for a in added):
                     added.append(tensors[id(loss)])
-        return pack_structure(self.output_kind, self.output_keys, [tensors[id(t)] for t in self.outputs],
-                              self.output_sequence)
+        return self.pack_outputs([tensors[id(t)] for t in self.outputs])
+
+    def pack_outputs(self, flat):
+        """One value per output, in the structure the outputs were given in."""
+        return pack_structure(self.output_kind, self.output_keys, flat, self.output_sequence)
 
     def match_inputs(self, inputs):
         """The tensors of a call's ``inputs``, one for each of the network's inputs, in their order."""

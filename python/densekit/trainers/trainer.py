@@ -291,8 +291,7 @@ class Trainer(RunningMetrics, CompileOptions):
             return dict(zip(keys, outputs))
         if len(outputs) == 1:
             return outputs[0]
-        sequence = self._network.output_sequence if self._network is not None else list  # (a tuple stays one)
-        return sequence(*outputs) if hasattr(sequence, "_fields") else sequence(outputs)
+        return self._network.pack_outputs(outputs) if self._network is not None else list(outputs)
 
     # --- training -----------------------------------------------------------------------------
     @staticmethod
