@@ -50,6 +50,19 @@ def test_rescaling():
         layers.Rescaling([1.0, 2.0])
 
 
+def test_rescaling_takes_zero_dimensional_arrays():
+    # Keras's test_numpy_args (keras/src/layers/preprocessing/rescaling_test.py): 0-d arrays are
+    # numbers, and the config holds them as numbers, as Keras's does.
+    layer = layers.Rescaling(np.array(0.5), offset=np.array(1.0))
+    np.testing.assert_allclose(layer(np.ones((1, 2), "float32")), [[1.5, 1.5]])
+    assert layer.get_config()["scale"] == 0.5 and layer.get_config()["offset"] == 1.0
+    assert json.dumps(layer.get_config())
+    with pytest.raises(ValueError, match="number `scale`"):
+        layers.Rescaling(np.array([0.5, 2.0]))
+    with pytest.raises(ValueError, match="number `offset`"):
+        layers.Rescaling(1.0, offset=np.array(["a"])[0:1].reshape(()))
+
+
 def test_reshape_values_shape_inference_and_errors():
     data = np.arange(24, dtype="float32").reshape(2, 12)
     np.testing.assert_array_equal(layers.Reshape((3, 4))(data), data.reshape(2, 3, 4))
