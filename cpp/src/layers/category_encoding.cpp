@@ -74,8 +74,7 @@ Json category_encoding_config(const Layer& layer) {
   const CategoryEncoding& e = layer_as<CategoryEncoding>(layer);
   Json c = base_config(layer);
   c["num_tokens"] = e.num_tokens();
-  c["output_mode"] = mode_name(e.mode());
-  c["sparse"] = false;
+  c["output_mode"] = mode_name(e.mode());  // no "sparse": Keras's get_config leaves it out (read below)
   return c;
 }
 
