@@ -317,3 +317,9 @@ def test_a_metric_function_returning_a_number_gives_that_number():
     assert model.evaluate(np.ones((4, 2)), np.ones((4, 1)), verbose=0) == [1.0, 1.0, 0.0]
     history = model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0).history
     assert (history["metrics_one"], history["metrics_zero"]) == ([1.0], [0.0])
+    # The number whatever the predictions, NaN ones too (Keras's mean of it never reads them).
+    t = keras.Input((2,))
+    nan_model = keras.Model(t, keras.ops.log(keras.layers.Dense(1, kernel_initializer="ones")(t)))
+    nan_model.compile("sgd", "mse", metrics=[metrics_one, metrics_zero])
+    loss, one, zero = nan_model.evaluate(-np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    assert np.isnan(loss) and (one, zero) == (1.0, 0.0)

@@ -128,6 +128,25 @@ def test_piecewise_constant_and_boolean_ops_record_values_and_no_gradient():
     assert not np.any(compute_gradients(model._core, [finite], [np.zeros((1, 7), np.float32)]))
 
 
+def test_zeros_like_and_ones_like_ignore_nan_and_infinities():
+    # Keras's zeros_like and ones_like never read the values; densekit's were x * 0 (+ 1), NaN
+    # where x was NaN or infinite (log of -1, 0 and 1e30, exp of 100 made inside the graph).
+    x = np.array([[-1.0, 0.0, 1e30, 100.0, 0.5]], np.float32)
+    t = keras.Input((5,))
+    made = [ops.log(t), ops.exp(t)]
+    zeros, ones = keras.Model(t, [ops.zeros_like(made[0]) + ops.zeros_like(made[1]),
+                                  ops.ones_like(made[0]) * ops.ones_like(made[1])]).predict(x, verbose=0)
+    np.testing.assert_array_equal(zeros, np.zeros((1, 5), np.float32))
+    np.testing.assert_array_equal(ones, np.ones((1, 5), np.float32))
+    # and they pass no gradient back
+    from densekit._core._testing import compute_gradients
+    inp = keras.Input((3,))
+    d = keras.layers.Dense(2)(inp)
+    model = keras.Model(inp, ops.zeros_like(d) + ops.ones_like(d))
+    model.compile("sgd", "mse")
+    assert not np.any(compute_gradients(model._core, [np.ones((2, 3), np.float32)], [np.zeros((2, 2), np.float32)]))
+
+
 def test_all_any_count_nonzero_and_the_shape_of_a_tensor():
     x = np.array([[[1.0, 0.0], [2.0, 3.0]], [[0.0, 0.0], [1.0, 1.0]]], np.float32)
     t = keras.Input((2, 2))

@@ -144,11 +144,17 @@ def full(shape, fill_value, dtype=None):
 
 
 def ones_like(x, dtype=None):
-    return Rescaling(0.0, 1.0)(x) if is_symbolic(x) else np.ones_like(_t(x), dtype=dtype)
+    return Rescaling(0.0, 1.0)(_finite_like(x)) if is_symbolic(x) else np.ones_like(_t(x), dtype=dtype)
 
 
 def zeros_like(x, dtype=None):
-    return Rescaling(0.0)(x) if is_symbolic(x) else np.zeros_like(_t(x), dtype=dtype)
+    return Rescaling(0.0)(_finite_like(x)) if is_symbolic(x) else np.zeros_like(_t(x), dtype=dtype)
+
+
+def _finite_like(x):
+    """A tensor of x's shape that is 0 or 1 everywhere (isnan(x)): times 0 it is 0 even where x is
+    NaN or infinite, where x * 0 would be NaN (Keras's zeros_like never reads x's values)."""
+    return ElementwiseOp("isnan")(x)
 
 
 # Keras's names of the leading arguments, which NumPy names otherwise (a, arrays, condition...):

@@ -62,7 +62,7 @@ def trace(obj, y_pred_shape, what, y_true_shape=None, number_allowed=False):
         # One number (Keras's trainer tests return 0.0): that value for every sample, as Keras's
         # mean of it gives. (A loss of one number is refused: nothing could train.)
         from densekit import ops
-        out = ops.add(ops.multiply(ops.sum(y_pred, axis=-1), 0.0), float(out))
+        out = ops.add(ops.zeros_like(ops.sum(y_pred, axis=-1)), float(out))
     if isinstance(out, BatchLoss):
         raise NotImplementedError(f"{what} reduces over the batch axis (ops.mean or ops.sum with no axis): return the "
                                   "loss of each sample (axis=-1); the loss's reduction averages over the batch.")
