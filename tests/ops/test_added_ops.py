@@ -138,6 +138,10 @@ def test_zeros_like_and_ones_like_ignore_nan_and_infinities():
                                   ops.ones_like(made[0]) * ops.ones_like(made[1])]).predict(x, verbose=0)
     np.testing.assert_array_equal(zeros, np.zeros((1, 5), np.float32))
     np.testing.assert_array_equal(ones, np.ones((1, 5), np.float32))
+    # so are logical_and with False and logical_or with True, which are made with them
+    false, true = keras.Model(t, [ops.logical_and(made[0], False), ops.logical_or(made[0], True)]).predict(x, verbose=0)
+    np.testing.assert_array_equal(false, np.zeros((1, 5), np.float32))
+    np.testing.assert_array_equal(true, np.ones((1, 5), np.float32))
     # and they pass no gradient back
     from densekit._core._testing import compute_gradients
     inp = keras.Input((3,))

@@ -234,8 +234,8 @@ def _logical(op, numpy_fn):
         x, c = (a, b) if is_symbolic(a) else (b, a)
         truth = ElementwiseOp("not_zero")(x)
         if op == "logical_and":
-            return truth if c else Rescaling(0.0)(x)
-        return Rescaling(0.0, 1.0)(x) if c else truth
+            return truth if c else zeros_like(x)
+        return ones_like(x) if c else truth
 
     fn.__name__ = fn.__qualname__ = op
     fn.__doc__ = f"``{op}(x1, x2)`` element-wise (1.0 / 0.0 on symbolic tensors)."
