@@ -448,7 +448,10 @@ def take(x, indices, axis=None):
 
 def get_item(x, key):
     """``x[key]``: basic indexing (integers, slices, ``...``) of the sample axes, the batch axis
-    taken whole (``x[:, 1:3]``)."""
+    taken whole (``x[:, 1:3]``). A list key is read as a tuple, as Keras's GetItem reads it
+    (keras/src/ops/numpy.py): the form a saved model's node holds its key in."""
+    if isinstance(key, list):
+        key = tuple(key)
     if not is_symbolic(x):
         return _t(x)[key]
     key = key if isinstance(key, tuple) else (key,)
