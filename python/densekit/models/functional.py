@@ -26,7 +26,12 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuilds a functional model from get_config() (fresh weights)."""
+        """Rebuilds a functional model from get_config() (fresh weights). A Keras config whose
+        graph calls ops on its tensors (``x + y``, ``keras.ops.relu(x)``) is replayed first."""
+        from densekit.saving import keras_op_nodes
+
+        if keras_op_nodes.has_op_nodes(config):
+            config = keras_op_nodes.replayed_config(config, "The model config")
         return saving.wrap_core_model(_core.model_from_config_json(
             json.dumps({"class_name": "Functional", "config": config}), False))
 

@@ -48,6 +48,23 @@ def recorded_op_classes():
             if isinstance(cls, type) and issubclass(cls, operation_layers._OpLayer) and cls is not operation_layers._OpLayer}
 
 
+def is_op_entry(entry):
+    """Whether a ``layers`` entry of a Keras functional config is the node of an op called on
+    symbolic tensors (``x + y``, ``keras.ops.relu(x)``: module ``keras.src.ops.*``), which Keras
+    leaves out of ``model.layers`` (saving/keras_op_nodes.py replays them)."""
+    return isinstance(entry, dict) and str(entry.get("module") or "").startswith(("keras.src.ops.", "keras.ops"))
+
+
+def op_function(class_name):
+    """The densekit.ops function that records the Keras op ``class_name`` (``TrueDivide`` ->
+    ``true_divide``), or None."""
+    from densekit import ops
+
+    name = _core.to_snake_case(str(class_name))
+    function = getattr(ops, name, None) if not name.startswith("_") else None
+    return function if callable(function) else None
+
+
 def check_keras_version(version, source):
     """Refuses a file written by a Keras newer than the layouts densekit reads."""
     if version is None:
@@ -79,7 +96,7 @@ def check_supported(serialized, source):
         raise KerasFileError(f"{source} holds a model of class '{model_class}' (a subclassed or custom model): "
                              "Keras needs its Python class to rebuild it, and so would densekit. densekit loads "
                              "Sequential and functional models.")
-    _check_layers(serialized["config"], source, supported_layer_classes())
+    _check_layers(serialized["config"], source, supported_layer_classes(), ops_allowed=model_class != "Sequential")
 
 
 def _dtype_name(value):
@@ -90,13 +107,21 @@ def _dtype_name(value):
     return value
 
 
-def _check_layers(config, source, supported):
+def _check_layers(config, source, supported, ops_allowed=False):
     entries = config.get("layers")
     if not isinstance(entries, list):
         raise KerasFileError(f"{source}: the model config has no 'layers' list.")
     for entry in entries:
         if not isinstance(entry, dict):
             raise KerasFileError(f"{source}: a layer entry of the model config is not a JSON object.")
+        if is_op_entry(entry):
+            if op_function(entry.get("class_name")) is None:
+                raise KerasFileError(f"{source}: op {_describe(entry)} is one densekit.ops does not have (docs/ops.md "
+                                     "lists those it records in a model's graph).")
+            if not ops_allowed:
+                raise KerasFileError(f"{source}: op {_describe(entry)} is called inside a nested model; densekit "
+                                     "loads ops called on the tensors of the outermost functional model only.")
+            continue
         class_name = entry.get("class_name")
         module = entry.get("module") or "keras"
         registered = entry.get("registered_name")
@@ -120,6 +145,7 @@ def store_paths(model_class, entries, prefix=""):
     """(layer name, h5 group path) of every layer with its own variables in a Keras config's
     ``layers`` entries, nested models' layers included (under ``<nested path>/layers/...``)."""
     out = []
+    entries = [entry for entry in entries if not is_op_entry(entry)]  # not in Keras's model.layers
     pairs = [(entry["config"].get("name", entry.get("name")), entry["class_name"]) for entry in entries]
     by_name = {pair[0]: entry for pair, entry in zip(pairs, entries)}
     for name, path in weight_paths(model_class, pairs):
@@ -152,7 +178,7 @@ def weight_paths(model_class, layers):
 def config_layers(serialized):
     """(name, class name) of each layer of a Keras serialized model, in its order."""
     return [(entry["config"].get("name", entry.get("name")), entry["class_name"])
-            for entry in serialized["config"]["layers"]]
+            for entry in serialized["config"]["layers"] if not is_op_entry(entry)]
 
 
 def trainable_paths(core, serialized):

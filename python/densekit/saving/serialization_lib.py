@@ -48,7 +48,24 @@ def model_from_config(serialized):
     """A model from its Keras config (``to_json()``'s dict, or that JSON), compiled when the
     config holds a compile config."""
     json_string = serialized if isinstance(serialized, str) else json.dumps(serialized)
-    return wrap_core_model(_core.model_from_config_json(_nested_models_inlined(json_string), True))
+    return wrap_core_model(_core.model_from_config_json(_nested_models_inlined(_op_nodes_replayed(json_string)), True))
+
+
+def _op_nodes_replayed(json_string):
+    """The JSON with a functional model's op nodes (``x + y`` in Keras's graph) recorded as
+    densekit's layers (keras_op_nodes.py); anything else as it is."""
+    from densekit.saving import keras_op_nodes
+
+    try:
+        serialized = json.loads(json_string)
+    except (ValueError, RecursionError):
+        return json_string
+    if not isinstance(serialized, dict) or serialized.get("class_name") == "Sequential":
+        return json_string
+    config = serialized.get("config")
+    if not keras_op_nodes.has_op_nodes(config):
+        return json_string
+    return json.dumps(dict(serialized, config=keras_op_nodes.replayed_config(config, "The model config")))
 
 
 def _nested_models_inlined(json_string):

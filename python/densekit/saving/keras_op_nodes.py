@@ -1,0 +1,145 @@
+"""Keras 3 functional models whose graph holds operations on symbolic tensors: ``x + y``,
+``x * 2.0``, ``keras.ops.relu(x)``. Keras saves each such call as a node of its own, of the op's
+class (``Add``, ``Multiply``, ``Relu``; keras/src/ops/numpy.py and nn.py) in a module
+``keras.src.ops.*``, and leaves it out of ``model.layers``. densekit records the same calls as
+layers of its graph (layers/operation_layers.py), so a file holding such nodes loads by
+replaying its graph: each layer made from its config, each op called through densekit.ops on
+the tensors and constants the node names, as Keras's own ``functional_from_config`` does. The
+config of the model that replay builds then goes the way of any other file's."""
+
+from densekit.saving.keras_layout import KerasFileError, is_op_entry, op_function
+from densekit.utils import naming
+
+
+def has_op_nodes(config):
+    return isinstance(config, dict) and any(is_op_entry(entry) for entry in config.get("layers") or [])
+
+
+class _NotYet(Exception):
+    """A node names a tensor whose own node is not made yet."""
+
+
+def _entry_name(entry):
+    config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+    return config.get("name", entry.get("name"))
+
+
+def _resolve(value, made, source):
+    """A node's argument with its tensors looked up and Keras's serialized constants decoded
+    (keras/src/saving/serialization_lib.py: ``__tuple__``, ``__slice__``, ``__numpy__``)."""
+    if isinstance(value, list):
+        return [_resolve(v, made, source) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind, config = value.get("class_name"), value.get("config")
+    if kind == "__keras_tensor__":
+        history = (config or {}).get("keras_history") if isinstance(config, dict) else None
+        if not _history_key(history):
+            raise KerasFileError(f"{source}: a node's tensor has no keras_history [layer, node, tensor].")
+        if tuple(history) not in made:
+            raise _NotYet()
+        return made[tuple(history)]
+    if kind == "__tuple__":
+        return tuple(_resolve(v, made, source) for v in (config or {}).get("value", []))
+    if kind == "__slice__":
+        return slice(*(_resolve((config or {}).get(key), made, source) for key in ("start", "stop", "step")))
+    if kind == "__numpy__":
+        import numpy as np
+
+        return np.asarray((config or {}).get("value"), dtype=(config or {}).get("dtype"))
+    if kind is None:
+        return {key: _resolve(v, made, source) for key, v in value.items()}
+    raise KerasFileError(f"{source}: an op's argument is a serialized {kind!r}, which densekit does not read in a "
+                         "model's graph.")
+
+
+def _history_key(history):
+    return (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str) and
+            all(isinstance(i, int) and not isinstance(i, bool) for i in history[1:]))
+
+
+def _structure(spec, made, source, what):
+    """The model's inputs or outputs as the config's ``input_layers`` / ``output_layers``
+    arrange them: one ``[layer, node, tensor]``, a list of them, or a dict of them."""
+    if _history_key(spec):
+        key = tuple(spec)
+        if key not in made:
+            raise KerasFileError(f"{source}: the model's {what} names {spec[0]!r}, which no node of its graph makes.")
+        return made[key]
+    if isinstance(spec, list):
+        return [_structure(s, made, source, what) for s in spec]
+    if isinstance(spec, dict):
+        return {key: _structure(s, made, source, what) for key, s in spec.items()}
+    raise KerasFileError(f"{source}: the model's {what} is not a list of [layer, node, tensor] entries.")
+
+
+def _call(entry, args, kwargs, source):
+    function = op_function(entry["class_name"])
+    if function is None:
+        raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry['class_name']}) is one densekit.ops does "
+                             "not have (docs/ops.md lists those it records in a model's graph).")
+    options = {key: value for key, value in (entry.get("config") or {}).items() if key != "name"}
+    try:
+        return function(*args, **options, **kwargs)
+    except (TypeError, ValueError, NotImplementedError) as error:
+        raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry['class_name']}) cannot be recorded in "
+                             f"densekit's graph: {error}") from error
+
+
+def replayed_config(config, source):
+    """densekit's config of the functional model the Keras functional ``config`` describes, its
+    op nodes recorded as densekit records those ops (fresh weights: the caller fills them). The
+    layers those records make are named past the file's own names."""
+    entries = config["layers"]
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise KerasFileError(f"{source}: a layer entry of the model config is not a JSON object.")
+    with naming.avoiding(_entry_name(entry) for entry in entries):
+        return _replay(entries, config, source)
+
+
+def _replay(entries, config, source):
+    from densekit import layers
+    from densekit.models import Model
+
+    made, objects, done = {}, {}, [0] * len(entries)
+    progress = True
+    while progress:  # in the entries' order, a node once the tensors it reads are made
+        progress = False
+        for i, entry in enumerate(entries):
+            name, nodes = _entry_name(entry), entry.get("inbound_nodes") or []
+            if entry.get("class_name") == "InputLayer":
+                if not done[i]:
+                    made[(name, 0, 0)] = layers.deserialize(entry).output
+                    done[i], progress = 1, True
+                continue
+            while done[i] < len(nodes):
+                node = nodes[done[i]]
+                if not (isinstance(node, dict) and isinstance(node.get("args") or [], list) and
+                        isinstance(node.get("kwargs") or {}, dict)):
+                    raise KerasFileError(f"{source}: node {done[i]} of {name!r} is not a Keras 3 node (a list of args "
+                                         "and a dict of kwargs).")
+                try:
+                    args = _resolve(node.get("args") or [], made, source)
+                    kwargs = _resolve(node.get("kwargs") or {}, made, source)
+                except _NotYet:
+                    break
+                if is_op_entry(entry):
+                    outputs = _call(entry, args, kwargs, source)
+                else:
+                    if i not in objects:
+                        objects[i] = layers.deserialize(entry)
+                    outputs = objects[i](*args, **kwargs)
+                for t, tensor in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+                    made[(name, done[i], t)] = tensor
+                done[i] += 1
+                progress = True
+    stuck = [_entry_name(e) for i, e in enumerate(entries)
+             if done[i] < len(e.get("inbound_nodes") or []) and e.get("class_name") != "InputLayer"]
+    if stuck:
+        raise KerasFileError(f"{source}: the model's graph names tensors no node makes (at {', '.join(stuck)}).")
+    inputs = _structure(config.get("input_layers"), made, source, "inputs")
+    outputs = _structure(config.get("output_layers"), made, source, "outputs")
+    model = Model(inputs, outputs, name=config.get("name"))
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model.get_config()

@@ -1,0 +1,165 @@
+"""Keras files and configs whose functional graph calls ops on its tensors (``x * 2.0``,
+``x + y``, ``keras.ops.relu(x)``): Keras saves each call as an op node outside ``model.layers``,
+and densekit replays them through densekit.ops (saving/keras_op_nodes.py). The reference file
+was written by Keras (tests/data/keras/make_op_nodes.py)."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("h5py", reason="Keras files need h5py (pip install 'densekit[keras]')")
+
+import densekit as keras  # noqa: E402
+from densekit import ops  # noqa: E402
+from densekit.saving import keras_layout  # noqa: E402
+from densekit.saving.keras_layout import KerasFileError  # noqa: E402
+
+KERAS_DIR = Path(__file__).resolve().parent.parent / "data" / "keras"
+ARCHIVE = KERAS_DIR / "op_nodes.keras"
+
+
+@pytest.fixture(scope="module")
+def expected():
+    with np.load(KERAS_DIR / "op_nodes.npz") as f:
+        return dict(f)
+
+
+@pytest.fixture(scope="module")
+def keras_config():
+    return json.loads((KERAS_DIR / "op_nodes_config.json").read_text())
+
+
+def edited_archive(tmp_path, edit):
+    """A copy of the reference archive whose config.json went through ``edit``."""
+    out = tmp_path / "edited.keras"
+    with zipfile.ZipFile(ARCHIVE) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "config.json":
+                serialized = json.loads(data)
+                edit(serialized["config"])
+                data = json.dumps(serialized).encode()
+            target.writestr(item, data)
+    return out
+
+
+def op_entry(config, name):
+    return next(entry for entry in config["layers"] if entry["name"] == name)
+
+
+def test_the_file_has_op_nodes_of_many_kinds(keras_config):
+    modules = {entry["module"] for entry in keras_config["layers"]}
+    assert {"keras.src.ops.numpy", "keras.src.ops.nn"} <= modules
+    assert len([e for e in keras_config["layers"] if keras_layout.is_op_entry(e)]) == 16
+
+
+def test_a_keras_file_with_op_nodes_loads_with_kerass_predictions(expected):
+    model = keras.models.load_model(ARCHIVE)
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], rtol=1e-5, atol=1e-6)
+    assert model.count_params() == int(expected["params"])
+    # The file's layers keep their names and classes; densekit's records of the ops come beside them.
+    names = [layer.name for layer in model.layers]
+    assert set(expected["layer_names"]) <= set(names) and len(set(names)) == len(names)
+    assert model.get_layer("activation").get_config()["activation"] == "tanh"
+    assert model.get_layer("rescaling").get_config()["scale"] == 3.0
+    assert model.get_layer("out").get_weights()[0].shape == (6, 3)
+
+
+def test_the_loaded_model_keeps_its_optimizer_state_and_trains_on(expected):
+    model = keras.models.load_model(ARCHIVE)
+    assert int(model.optimizer.iterations.numpy()) == 8  # two epochs of 4 steps in Keras
+    before = model.predict(expected["x"], verbose=0)
+    history = model.fit(expected["x"], np.arange(10) % 3, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert not np.allclose(model.predict(expected["x"], verbose=0), before)
+
+
+def test_kerass_layer_list_leaves_the_op_nodes_out(keras_config, expected):
+    # The weights file's groups are numbered along Keras's model.layers, which holds no op.
+    listed = [name for name, _ in keras_layout.config_layers({"config": keras_config})]
+    assert listed == list(expected["layer_names"])
+    paths = [path for _, path in keras_layout.store_paths("Functional", keras_config["layers"])]
+    assert paths == ["layers/input_layer", "layers/dense", "layers/activation", "layers/dense_1",
+                     "layers/rescaling", "layers/dense_2"]
+
+
+@pytest.mark.parametrize("how", ["from_config", "model_from_json"])
+def test_a_keras_config_with_op_nodes_rebuilds(how, keras_config, expected):
+    if how == "from_config":
+        model = keras.Model.from_config(keras_config)
+    else:
+        model = keras.models.model_from_json(json.dumps({"class_name": "Functional", "config": keras_config}))
+    loaded = keras.models.load_model(ARCHIVE)
+    for name in ("hidden", "skip", "out"):
+        model.get_layer(name).set_weights(loaded.get_layer(name).get_weights())
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], rtol=1e-5, atol=1e-6)
+
+
+def test_an_op_densekit_does_not_have_is_refused_naming_it(tmp_path, keras_config):
+    def rename(config):
+        op_entry(config, "exp")["class_name"] = "Erfinv"
+
+    with pytest.raises(KerasFileError, match=r"op 'exp' \(Erfinv\) is one densekit.ops does not have"):
+        keras.models.load_model(edited_archive(tmp_path, rename))
+    config = json.loads(json.dumps(keras_config))
+    rename(config)
+    with pytest.raises(KerasFileError, match=r"op 'exp' \(Erfinv\)"):
+        keras.Model.from_config(config)
+
+
+def test_an_op_densekit_cannot_record_is_refused_naming_it(tmp_path):
+    def slice_the_batch(config):  # u[:3, :5]: rows of the batch, which a per-sample graph cannot take
+        op_entry(config, "get_item")["inbound_nodes"][0]["args"][1][0]["config"]["stop"] = 3
+
+    with pytest.raises(KerasFileError, match=r"op 'get_item' \(GetItem\) cannot be recorded.*batch axis"):
+        keras.models.load_model(edited_archive(tmp_path, slice_the_batch))
+
+
+def test_an_op_inside_a_nested_model_is_refused(tmp_path):
+    def nest(config):
+        inner = json.loads(json.dumps(config))
+        config["layers"] = [op_entry(config, "features"),
+                            {"module": "keras", "class_name": "Functional", "config": inner, "name": "inner",
+                             "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
+                                 "shape": [None, 6], "dtype": "float32", "keras_history": ["features", 0, 0]}}],
+                                 "kwargs": {}}]}]
+        config["output_layers"] = ["inner", 0, 0]
+
+    with pytest.raises(KerasFileError, match="called inside a nested model"):
+        keras.models.load_model(edited_archive(tmp_path, nest))
+
+
+@pytest.mark.parametrize("damage", [
+    lambda c: c["layers"].append("relu"),
+    lambda c: op_entry(c, "relu")["inbound_nodes"][0].update(args={"x": 1}),
+    lambda c: op_entry(c, "relu")["inbound_nodes"][0].update(kwargs=[1]),
+    lambda c: op_entry(c, "relu")["inbound_nodes"][0]["args"][0]["config"].update(keras_history=[["hidden"], 0, 0]),
+    lambda c: op_entry(c, "relu")["inbound_nodes"][0]["args"][0]["config"].update(keras_history=["nowhere", 0, 0]),
+    lambda c: op_entry(c, "relu")["inbound_nodes"].append(7),
+    lambda c: c.update(output_layers=["nowhere", 0, 0]),
+    lambda c: c.update(input_layers=3),
+], ids=["entry", "args", "kwargs", "history", "unmade", "node", "outputs", "inputs"])
+def test_a_damaged_config_with_op_nodes_is_refused_naming_the_problem(damage, keras_config):
+    config = json.loads(json.dumps(keras_config))
+    damage(config)
+    with pytest.raises(KerasFileError, match="'The model config'|The model config"):
+        keras.Model.from_config(config)
+
+
+def test_get_item_reads_a_list_key_as_a_tuple():
+    # keras/src/ops/numpy.py (GetItem.call): a list key is a tuple, not a fancy index.
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    np.testing.assert_array_equal(ops.get_item(x, [slice(None), 1]), x[:, 1])
+    inputs = keras.Input((3, 4))
+    model = keras.Model(inputs, ops.get_item(inputs, [slice(None), slice(1, 3), 2]))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x[:, 1:3, 2])
+
+
+def test_the_archive_is_kerass_own():
+    with zipfile.ZipFile(ARCHIVE) as archive:
+        metadata = json.load(io.BytesIO(archive.read("metadata.json")))
+    assert metadata["keras_version"].startswith("3.")
