@@ -31,7 +31,7 @@ class Functional(Model):
         from densekit.saving import keras_op_nodes
 
         if keras_op_nodes.has_op_nodes(config):
-            config = keras_op_nodes.replayed_config(config, "The model config")
+            config = keras_op_nodes.replayed_config(config, "The model config", Functional)
         return saving.wrap_core_model(_core.model_from_config_json(
             json.dumps({"class_name": "Functional", "config": config}), False))
 

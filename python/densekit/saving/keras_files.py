@@ -128,7 +128,8 @@ def write_native(keras_file, folder, compile=True):
         serialized["compile_config"] = compile_config
     buildable = dict(serialized)
     if keras_op_nodes.has_op_nodes(serialized["config"]):
-        buildable["config"] = keras_op_nodes.replayed_config(serialized["config"], source)
+        buildable["config"] = keras_op_nodes.replayed_config(serialized["config"], source,
+                                                            serialization_lib.model_class("Functional"))
     template_core = _with_source(
         source, lambda: _core.model_from_config_json(json.dumps(buildable), compile_config is not None))
     template_path, path = os.path.join(folder, "template.dk"), os.path.join(folder, "model.dk")

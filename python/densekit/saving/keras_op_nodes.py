@@ -86,20 +86,20 @@ def _call(entry, args, kwargs, source):
                              f"densekit's graph: {error}") from error
 
 
-def replayed_config(config, source):
+def replayed_config(config, source, functional):
     """densekit's config of the functional model the Keras functional ``config`` describes, its
     op nodes recorded as densekit records those ops (fresh weights: the caller fills them). The
-    layers those records make are named past the file's own names."""
+    layers those records make are named past the file's own names. ``functional``: the class
+    that builds the model (models/functional.py; passed in, as the models import saving)."""
     entries = config["layers"]
     if not all(isinstance(entry, dict) for entry in entries):
         raise KerasFileError(f"{source}: a layer entry of the model config is not a JSON object.")
     with naming.avoiding(_entry_name(entry) for entry in entries):
-        return _replay(entries, config, source)
+        return _replay(entries, config, source, functional)
 
 
-def _replay(entries, config, source):
+def _replay(entries, config, source, functional):
     from densekit import layers
-    from densekit.models import Model
 
     made, objects, done = {}, {}, [0] * len(entries)
     progress = True
@@ -139,7 +139,7 @@ def _replay(entries, config, source):
         raise KerasFileError(f"{source}: the model's graph names tensors no node makes (at {', '.join(stuck)}).")
     inputs = _structure(config.get("input_layers"), made, source, "inputs")
     outputs = _structure(config.get("output_layers"), made, source, "outputs")
-    model = Model(inputs, outputs, name=config.get("name"))
+    model = functional(inputs, outputs, name=config.get("name"))
     if config.get("trainable") is False:
         model.trainable = False
     return model.get_config()

@@ -65,7 +65,7 @@ def _op_nodes_replayed(json_string):
     config = serialized.get("config")
     if not keras_op_nodes.has_op_nodes(config):
         return json_string
-    return json.dumps(dict(serialized, config=keras_op_nodes.replayed_config(config, "The model config")))
+    return json.dumps(dict(serialized, config=keras_op_nodes.replayed_config(config, "The model config", model_class("Functional"))))
 
 
 def _nested_models_inlined(json_string):
