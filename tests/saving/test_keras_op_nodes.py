@@ -17,6 +17,7 @@ import densekit as keras  # noqa: E402
 from densekit import ops  # noqa: E402
 from densekit.saving import keras_layout  # noqa: E402
 from densekit.saving.keras_layout import KerasFileError  # noqa: E402
+from keras_live import run_keras  # noqa: E402
 
 KERAS_DIR = Path(__file__).resolve().parent.parent / "data" / "keras"
 ARCHIVE = KERAS_DIR / "op_nodes.keras"
@@ -163,3 +164,83 @@ def test_the_archive_is_kerass_own():
     with zipfile.ZipFile(ARCHIVE) as archive:
         metadata = json.load(io.BytesIO(archive.read("metadata.json")))
     assert metadata["keras_version"].startswith("3.")
+
+
+# --- writing: densekit's records of ops as Keras's op nodes ------------------------------------
+def ops_model():
+    """A model whose ops densekit records and Keras has: (outputs, the (module, class) of each
+    op node written, in the config's order)."""
+    x = keras.Input((3, 4))
+    h = keras.layers.Dense(4, name="hidden")(x)
+    a = ops.exp(-ops.abs(h))
+    outs = [ops.mean(a ** 2.5, axis=-1, keepdims=True), ops.clip(2.0 ** h, 0.0, 3.0), h[:, 1:3, ::2],
+            ops.transpose(h, (0, 2, 1)), h / (a + 1.0), ops.take(h, [0, 2], axis=2), ops.sum(h, axis=(1, 2)),
+            ops.maximum(h, 0.5), ops.logsumexp(h, axis=-1), ops.rsqrt(ops.square(h) + 1.0), ops.mod(h, 0.7),
+            ops.isnan(h)]
+    return keras.Model(x, outs)
+
+
+def written_config(model, path):
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))["config"]
+
+
+def test_densekits_records_are_written_as_kerass_op_nodes(tmp_path):
+    model = ops_model()
+    config = written_config(model, tmp_path / "m.keras")
+    by_name = {entry["name"]: entry for entry in config["layers"]}
+    kinds = {(e["module"], e["class_name"]) for e in config["layers"] if keras_layout.is_op_entry(e)}
+    assert kinds == {("keras.src.ops.numpy", c) for c in (
+        "Absolute", "Exp", "Power", "Mean", "Clip", "GetItem", "Transpose", "TrueDivide", "Take", "Sum", "Maximum",
+        "Square", "Mod")} | {("keras.src.ops.math", "Logsumexp"), ("keras.src.ops.math", "Rsqrt")}
+    # Keras's own node forms: the number where the op puts it, the reduction's options, the key.
+    assert by_name["rpower"]["inbound_nodes"][0]["args"][0] == 2.0
+    assert by_name["power"]["inbound_nodes"][0]["args"][1] == 2.5
+    assert by_name["mean"]["config"] == {"name": "mean", "axis": [2], "keepdims": True}
+    assert by_name["clip"]["config"] == {"name": "clip", "x_min": 0.0, "x_max": 3.0}
+    key = by_name["get_item"]["inbound_nodes"][0]["args"][1]
+    assert [k["config"] for k in key] == [{"start": None, "stop": None, "step": None},
+                                         {"start": 1, "stop": 3, "step": 1}, {"start": None, "stop": None, "step": 2}]
+    divide = by_name["divide"]["inbound_nodes"][0]["args"]
+    assert len(divide) == 2 and all(a["class_name"] == "__keras_tensor__" for a in divide)
+    # Keras computes isnan in booleans: densekit's record stays its own.
+    assert by_name["isnan"]["module"] == "densekit.ops"
+
+
+def test_a_written_model_with_op_nodes_loads_back_the_same(tmp_path):
+    model = ops_model()
+    model.compile(optimizer="adam", loss=["mse"] * len(model.outputs))
+    x = np.random.default_rng(0).normal(size=(5, 3, 4)).astype("float32")
+    y = [np.zeros((5,) + tuple(t.shape[1:]), "float32") for t in model.outputs]
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    back = keras.models.load_model(tmp_path / "m.keras")
+    for got, want in zip(back.predict(x, verbose=0), model.predict(x, verbose=0)):
+        np.testing.assert_array_equal(got, want)
+    assert int(back.optimizer.iterations.numpy()) == 1
+    model.save_weights(tmp_path / "m.weights.h5")
+    back.load_weights(tmp_path / "m.weights.h5")
+
+
+KERAS_PREDICTS = """
+import json, sys
+import numpy as np
+import keras
+model = keras.models.load_model(sys.argv[1])
+with np.load(sys.argv[2]) as f:
+    expected = [f[f"y{i}"] for i in range(len(f.files) - 1)]
+    predicted = model.predict(f["x"], verbose=0)
+print(json.dumps([float(np.abs(np.asarray(p, "float32") - e).max()) for p, e in zip(predicted, expected)]))
+"""
+
+
+def test_keras_loads_densekits_op_nodes_with_the_same_predictions(tmp_path):
+    model = ops_model()
+    outputs = model.outputs[:-1]  # isnan stays densekit's own
+    model = keras.Model(model.inputs, outputs)
+    x = np.random.default_rng(1).normal(size=(6, 3, 4)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    np.savez(tmp_path / "m.npz", x=x, **{f"y{i}": y for i, y in enumerate(model.predict(x, verbose=0))})
+    differences = run_keras(KERAS_PREDICTS, tmp_path / "m.keras", tmp_path / "m.npz")
+    assert len(differences) == len(outputs) and max(differences) <= 1e-5, differences

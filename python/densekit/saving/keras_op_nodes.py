@@ -7,7 +7,7 @@ replaying its graph: each layer made from its config, each op called through den
 the tensors and constants the node names, as Keras's own ``functional_from_config`` does. The
 config of the model that replay builds then goes the way of any other file's."""
 
-from densekit.saving.keras_layout import KerasFileError, is_op_entry, op_function
+from densekit.saving.keras_layout import KerasFileError, is_op_entry, op_function, recorded_op_classes
 from densekit.utils import naming
 
 
@@ -86,6 +86,17 @@ def _call(entry, args, kwargs, source):
                              f"densekit's graph: {error}") from error
 
 
+def _layer(entry):
+    """The layer a ``layers`` entry describes: a Keras layer, or one of densekit's own records
+    of an op Keras has no op node for (module densekit.ops, as densekit writes them)."""
+    from densekit import layers
+    from densekit.layers import operation_layers
+
+    if entry.get("module") == "densekit.ops" and entry.get("class_name") in recorded_op_classes():
+        return getattr(operation_layers, entry["class_name"]).from_config(entry.get("config") or {})
+    return layers.deserialize(entry)
+
+
 def replayed_config(config, source, functional):
     """densekit's config of the functional model the Keras functional ``config`` describes, its
     op nodes recorded as densekit records those ops (fresh weights: the caller fills them). The
@@ -127,7 +138,7 @@ def _replay(entries, config, source, functional):
                     outputs = _call(entry, args, kwargs, source)
                 else:
                     if i not in objects:
-                        objects[i] = layers.deserialize(entry)
+                        objects[i] = _layer(entry)
                     outputs = objects[i](*args, **kwargs)
                 for t, tensor in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
                     made[(name, done[i], t)] = tensor
@@ -143,3 +154,77 @@ def _replay(entries, config, source, functional):
     if config.get("trainable") is False:
         model.trainable = False
     return model.get_config()
+
+
+# --- writing: densekit's records as Keras's op nodes ----------------------------------------------
+# The records Keras has an op for, by densekit's op name: the Keras op's module and class
+# (keras/src/ops/numpy.py unless named), and how its node's arguments come from the record's
+# input ``x`` and number ``value``. Ops Keras computes in booleans (isnan, the comparisons)
+# and densekit's own (not_zero, stop_gradient) are left as densekit.ops records.
+_NUMPY, _MATH = "keras.src.ops.numpy", "keras.src.ops.math"
+_UNARY = {name: (_NUMPY, name.capitalize()) for name in (
+    "sign", "sqrt", "cbrt", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos",
+    "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "reciprocal",
+    "floor", "ceil", "trunc", "round", "negative")}
+_UNARY.update(abs=(_NUMPY, "Absolute"), rsqrt=(_MATH, "Rsqrt"), erf=(_MATH, "Erf"))
+_WITH_NUMBER = {  # op -> (class, the number first)
+    "power": ("Power", False), "rpower": ("Power", True), "rdivide": ("TrueDivide", True),
+    "maximum": ("Maximum", False), "minimum": ("Minimum", False), "mod": ("Mod", False), "rmod": ("Mod", True),
+    "floor_divide": ("FloorDivide", False), "rfloor_divide": ("FloorDivide", True),
+    "arctan2": ("Arctan2", False), "rarctan2": ("Arctan2", True), "hypot": ("Hypot", False),
+    "logaddexp": ("Logaddexp", False)}
+_BINARY = {"divide": "TrueDivide", "power": "Power", "mod": "Mod", "floor_divide": "FloorDivide",
+           "arctan2": "Arctan2", "hypot": "Hypot", "logaddexp": "Logaddexp"}
+_REDUCE = {name: (_NUMPY, name.capitalize()) for name in ("sum", "mean", "max", "min", "prod", "var", "std")}
+_REDUCE["logsumexp"] = (_MATH, "Logsumexp")
+
+
+def _slice(start, stop, step):
+    return {"class_name": "__slice__", "config": {"start": start, "stop": stop, "step": step}}
+
+
+def _keras_op(class_name, config, op):
+    """(module, class, options, arguments before the inputs, arguments after them) of the Keras
+    op for a densekit record of class ``class_name``, or None."""
+    value = config.get("value")
+    if class_name == "ElementwiseOp":
+        if op in _UNARY:
+            return _UNARY[op] + ({}, [], [])
+        if op in _WITH_NUMBER:
+            keras_class, number_first = _WITH_NUMBER[op]
+            return (_NUMPY, keras_class, {}) + (([value], []) if number_first else ([], [value]))
+        if op == "clip":
+            return _NUMPY, "Clip", {"x_min": config.get("x_min"), "x_max": config.get("x_max")}, [], []
+    elif class_name == "BinaryOp" and op in _BINARY:
+        return _NUMPY, _BINARY[op], {}, [], []
+    elif class_name == "Reduce" and op in _REDUCE and config.get("axis") is not None:
+        return _REDUCE[op] + ({"axis": config["axis"], "keepdims": bool(config.get("keepdims"))}, [], [])
+    elif class_name == "IndexMapOp" and op == "transpose":
+        return _NUMPY, "Transpose", {"axes": config.get("axes")}, [], []
+    elif class_name == "IndexMapOp" and op == "take":
+        return _NUMPY, "Take", {"axis": config.get("axis")}, [], [config.get("indices")]
+    elif class_name == "IndexMapOp" and op == "get_item":
+        key = [_slice(None, None, None)] + [k if isinstance(k, int) else _slice(*k) for k in config.get("key") or []]
+        return _NUMPY, "GetItem", {}, [], [key]
+    return None
+
+
+def as_keras_op_nodes(config):
+    """A densekit functional ``config`` with its records of ops Keras has (``exp``, ``x ** 2``,
+    ``ops.mean``, ``x[:, 1:3]``) written as Keras writes those ops' nodes, so Keras's
+    load_model rebuilds them; densekit reads them back through replayed_config."""
+    layers = []
+    for entry in config.get("layers", []):
+        record = entry.get("config") or {}
+        nodes = entry.get("inbound_nodes") or []
+        mapped = (_keras_op(entry.get("class_name"), record, record.get("op"))
+                  if entry.get("module") == "densekit.ops" and len(nodes) == 1 else None)
+        if mapped is None:
+            layers.append(entry)
+            continue
+        module, class_name, options, before, after = mapped
+        inputs = nodes[0]["args"][0] if entry["class_name"] == "BinaryOp" else nodes[0]["args"][:1]
+        layers.append({"module": module, "class_name": class_name, "config": {"name": record["name"], **options},
+                       "registered_name": class_name, "name": record["name"],
+                       "inbound_nodes": [{"args": before + list(inputs) + after, "kwargs": {}}]})
+    return dict(config, layers=layers)

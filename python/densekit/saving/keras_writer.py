@@ -21,7 +21,7 @@ import zipfile
 import numpy as np
 
 from densekit import _core
-from densekit.saving import keras_graph, keras_layout, keras_optimizer_state, native_bytes
+from densekit.saving import keras_graph, keras_layout, keras_op_nodes, keras_optimizer_state, native_bytes
 from densekit.utils.object_serialization import fit_seeds
 
 # The Keras version whose archive layout this writer follows and was checked against (its
@@ -80,6 +80,7 @@ def serialized_for_keras(model):
     if serialized.get("class_name") == "Functional":
         serialized.setdefault("build_config", {"input_shape": None})  # as Keras writes a functional model's
         serialized = keras_graph.in_keras_order(serialized)
+        serialized["config"] = keras_op_nodes.as_keras_op_nodes(serialized["config"])
     return serialized
 
 
