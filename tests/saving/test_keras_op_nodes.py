@@ -176,7 +176,7 @@ def ops_model():
     outs = [ops.mean(a ** 2.5, axis=-1, keepdims=True), ops.clip(2.0 ** h, 0.0, 3.0), h[:, 1:3, ::2],
             ops.transpose(h, (0, 2, 1)), h / (a + 1.0), ops.take(h, [0, 2], axis=2), ops.sum(h, axis=(1, 2)),
             ops.maximum(h, 0.5), ops.logsumexp(h, axis=-1), ops.rsqrt(ops.square(h) + 1.0), ops.mod(h, 0.7),
-            ops.isnan(h)]
+            2.0 / (ops.square(h) + 1.0), ops.isnan(h)]
     return keras.Model(x, outs)
 
 
@@ -197,6 +197,7 @@ def test_densekits_records_are_written_as_kerass_op_nodes(tmp_path):
     # Keras's own node forms: the number where the op puts it, the reduction's options, the key.
     assert by_name["rpower"]["inbound_nodes"][0]["args"][0] == 2.0
     assert by_name["power"]["inbound_nodes"][0]["args"][1] == 2.5
+    assert by_name["rdivide"]["inbound_nodes"][0]["args"][0] == 2.0
     assert by_name["mean"]["config"] == {"name": "mean", "axis": [2], "keepdims": True}
     assert by_name["clip"]["config"] == {"name": "clip", "x_min": 0.0, "x_max": 3.0}
     key = by_name["get_item"]["inbound_nodes"][0]["args"][1]
