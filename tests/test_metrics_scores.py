@@ -197,6 +197,14 @@ def test_fbeta_config_and_bad_arguments():
         M.FBetaScore(beta=0.0)
     with pytest.raises(ValueError, match="threshold"):
         M.F1Score(threshold=1.5)
+    # Keras takes Python floats only (keras/src/metrics/f_score_metrics.py): an int or a NumPy
+    # float32 is refused, naming its type; a NumPy float64 is a Python float.
+    for bad in (2, True, np.float32(2.0)):
+        with pytest.raises(ValueError, match="It should be a Python float. Received: beta=.* of type"):
+            M.FBetaScore(beta=bad)
+    with pytest.raises(ValueError, match="It should be a Python float. Received: threshold=1 of type"):
+        M.F1Score(threshold=1)
+    assert M.FBetaScore(beta=np.float64(2.0), threshold=np.float64(0.5)).get_config()["beta"] == 2.0
 
 
 def test_fbeta_class_without_samples_scores_zero():

@@ -468,10 +468,18 @@ class FBetaScore(_KerasConfigMetric):
         if average not in (None, "micro", "macro", "weighted"):
             raise ValueError("Invalid `average` argument value. Expected one of: "
                              f"[None, 'micro', 'macro', 'weighted']. Received: average={average}")
-        if not isinstance(beta, (int, float)) or beta <= 0.0:
-            raise ValueError(f"Invalid `beta` argument value. It should be a Python float > 0. Received: beta={beta}")
-        if threshold is not None and (not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0):
-            raise ValueError("Invalid `threshold` argument value. It should be a Python float in the range ]0, 1]. "
+        # A Python float each, as Keras checks them (keras/src/metrics/f_score_metrics.py): 1 and
+        # np.float32(0.5) are refused there too.
+        if not isinstance(beta, float):
+            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
+                             f"Received: beta={beta} of type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
+        if threshold is not None and not isinstance(threshold, float):
+            raise ValueError("Invalid `threshold` argument value. It should be a Python float. "
+                             f"Received: threshold={threshold} of type '{type(threshold)}'")
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            raise ValueError("Invalid `threshold` argument value. It should verify 0 < threshold <= 1. "
                              f"Received: threshold={threshold}")
         super().__init__(name=name, dtype=dtype, average=average or "", beta=float(beta), top_only=threshold is None,
                          threshold=0.5 if threshold is None else float(threshold))
