@@ -10,6 +10,7 @@ from densekit.layers.input_layer import InputLayer
 from densekit.layers.node import keeping_mode
 from densekit.models.model import Model
 from densekit.models.network import Network, pack_structure
+from densekit.saving import serialization_lib
 from densekit.saving.serialization_lib import register_model_class
 
 
@@ -26,14 +27,10 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuilds a functional model from get_config() (fresh weights). A Keras config whose
-        graph calls ops on its tensors (``x + y``, ``keras.ops.relu(x)``) is replayed first."""
-        from densekit.saving import keras_op_nodes
-
-        if keras_op_nodes.has_op_nodes(config):
-            config = keras_op_nodes.replayed_config(config, "The model config", Functional)
+        """Rebuilds a functional model from get_config() (fresh weights): Keras 3's config, with
+        op nodes (``x + y``) or nested models, or tf.keras 2.x's (serialization_lib.readable_config_json)."""
         return saving.wrap_core_model(_core.model_from_config_json(
-            json.dumps({"class_name": "Functional", "config": config}), False))
+            serialization_lib.readable_config_json(json.dumps({"class_name": "Functional", "config": config})), False))
 
     @classmethod
     def _from_core(cls, core):

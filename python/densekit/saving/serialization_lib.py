@@ -48,44 +48,40 @@ def model_from_config(serialized):
     """A model from its Keras config (``to_json()``'s dict, or that JSON), compiled when the
     config holds a compile config."""
     json_string = serialized if isinstance(serialized, str) else json.dumps(serialized)
-    return wrap_core_model(_core.model_from_config_json(_nested_models_inlined(_op_nodes_replayed(json_string)), True))
+    return wrap_core_model(_core.model_from_config_json(readable_config_json(json_string), True))
 
 
-def _op_nodes_replayed(json_string):
-    """The JSON with a functional model's op nodes (``x + y`` in Keras's graph) recorded as
-    densekit's layers (keras_op_nodes.py); anything else as it is."""
-    from densekit.saving import keras_op_nodes
+def readable_config_json(json_string):
+    """A model's config JSON in the forms the C++ config reader takes, Keras 3's with one flat
+    graph, as load_model() reads Keras files: tf.keras 2.x's inbound nodes in Keras 3's form
+    (keras2_config.py; Keras 3's Model.from_config reads both), a functional model's op nodes
+    recorded as densekit's layers (keras_op_nodes.py), nested models (a model used as a layer)
+    replaced by their layers (keras_nested.py). Anything else, malformed JSON included, goes to
+    the C++ reader as it is, which names what is wrong."""
+    from densekit.saving import keras2_config, keras_nested, keras_op_nodes
 
-    try:
-        serialized = json.loads(json_string)
-    except (ValueError, RecursionError):
-        return json_string
-    if not isinstance(serialized, dict) or serialized.get("class_name") == "Sequential":
-        return json_string
-    config = serialized.get("config")
-    if not keras_op_nodes.has_op_nodes(config):
-        return json_string
-    return json.dumps(dict(serialized, config=keras_op_nodes.replayed_config(config, "The model config", model_class("Functional"))))
-
-
-def _nested_models_inlined(json_string):
-    """The JSON with its nested models (a model used as a layer) replaced by their layers, as
-    load_model() reads them from Keras files (keras_nested.py). Anything else, malformed JSON
-    included, goes to the C++ reader as it is, which names what is wrong."""
     try:
         serialized = json.loads(json_string)
     except (ValueError, RecursionError):  # not JSON, or nested past Python's limit: the C++ reader says so
         return json_string
     config = serialized.get("config") if isinstance(serialized, dict) else None
     layers = config.get("layers") if isinstance(config, dict) else None
-    from densekit.saving import keras_nested
-
-    if not isinstance(layers, list) or not any(isinstance(e, dict) and e.get("class_name") in keras_nested.NESTED
-                                               for e in layers):
+    if not isinstance(layers, list):
+        return json_string
+    if serialized.get("class_name") != "Sequential" and keras_op_nodes.has_op_nodes(config):
+        serialized["config"] = keras_op_nodes.replayed_config(config, "The model config", model_class("Functional"))
+        return json.dumps(serialized)
+    if not all(isinstance(e, dict) for e in layers):
         return json_string
     try:
-        flat, _ = keras_nested.inline(serialized, "the model config")
-    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects what Keras writes
+        serialized = keras2_config.keras3_model_config(serialized)
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
         raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
                          f"({type(error).__name__}: {error}).") from None
-    return json.dumps(flat)
+    if any(e.get("class_name") in keras_nested.NESTED for e in layers):
+        try:
+            serialized, _ = keras_nested.inline(serialized, "the model config")
+        except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects what Keras writes
+            raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
+                             f"({type(error).__name__}: {error}).") from None
+    return json.dumps(serialized)
