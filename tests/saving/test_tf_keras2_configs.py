@@ -54,8 +54,9 @@ def test_a_tf_keras2_functional_config_builds_the_same_graph(how):
                                np.maximum(normalized @ kernel + [0.1, -0.2], 0.0), rtol=1e-6)
 
 
-def test_a_malformed_tf_keras2_node_is_refused_naming_what_it_lacks():
+@pytest.mark.parametrize("node", [[["bn"]], [["bn", 0]], [[3, 0, 0, {}]], ["bn"]])
+def test_a_malformed_tf_keras2_node_is_refused_naming_what_it_lacks(node):
     serialized = keras2_config()
-    serialized["config"]["layers"][4]["inbound_nodes"] = [[["bn"]]]  # no node or tensor index
-    with pytest.raises(ValueError, match=r"keras_history is not \[layer name, node index, tensor index\]"):
+    serialized["config"]["layers"][4]["inbound_nodes"] = [node]  # no node or tensor index, no name, no list
+    with pytest.raises(ValueError, match=r"not \[layer name, node index, tensor index, kwargs\]"):
         keras.models.model_from_json(json.dumps(serialized))

@@ -23,6 +23,10 @@ def _keras3_node(node):
     ``__keras_tensor__`` naming its ``keras_history`` (keras/src/models/functional.py reads both)."""
     if not isinstance(node, list):
         return node
+    for t in node:
+        if not (isinstance(t, list) and len(t) in (3, 4) and isinstance(t[0], str)):
+            raise keras_layout.KerasFileError(f"A tf.keras 2.x inbound node names {t!r}, not [layer name, node index, "
+                                              "tensor index, kwargs].")
     tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": list(t[:3])}} for t in node]
     kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
     return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}

@@ -76,12 +76,12 @@ def readable_config_json(json_string):
     try:
         serialized = keras2_config.keras3_model_config(serialized)
     except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
-        raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
+        raise ValueError(f"The model config does not follow the Keras schema: a layer's inbound nodes are malformed "
                          f"({type(error).__name__}: {error}).") from None
     if any(e.get("class_name") in keras_nested.NESTED for e in layers):
         try:
             serialized, _ = keras_nested.inline(serialized, "the model config")
-        except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects what Keras writes
+        except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects Keras's forms
             raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
                              f"({type(error).__name__}: {error}).") from None
     return json.dumps(serialized)
