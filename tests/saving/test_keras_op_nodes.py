@@ -120,22 +120,78 @@ def test_an_op_densekit_cannot_record_is_refused_naming_it(tmp_path):
         keras.models.load_model(edited_archive(tmp_path, slice_the_batch))
 
 
-def test_an_op_inside_a_nested_model_is_refused(tmp_path):
-    def nest(config):
-        inner = json.loads(json.dumps(config))
-        config["layers"] = [op_entry(config, "features"),
-                            {"module": "keras", "class_name": "Functional", "config": inner, "name": "inner",
-                             "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
-                                 "shape": [None, 6], "dtype": "float32", "keras_history": ["features", 0, 0]}}],
-                                 "kwargs": {}}]}]
-        config["output_layers"] = ["inner", 0, 0]
+def test_ops_inside_a_nested_model_load_with_kerass_predictions(expected):
+    model = keras.models.load_model(KERAS_DIR / "op_nodes_nested.keras")
+    np.testing.assert_allclose(model.predict(expected["nested_x"], verbose=0), expected["nested_y"],
+                               rtol=1e-5, atol=1e-6)
+    with zipfile.ZipFile(KERAS_DIR / "op_nodes_nested.keras") as archive:
+        config = json.loads(archive.read("config.json"))["config"]
+    rebuilt = keras.Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_allclose(rebuilt.predict(expected["nested_x"], verbose=0), expected["nested_y"],
+                               rtol=1e-5, atol=1e-6)
 
-    with pytest.raises(KerasFileError, match="called inside a nested model"):
-        keras.models.load_model(edited_archive(tmp_path, nest))
+
+def test_a_legacy_h5_whose_op_nodes_lost_their_module_is_refused():
+    # Keras 3's legacy writer saves `Dense(2)(x) * 2.0 + 1.0` as "Multiply" and "Add" entries with
+    # no module, which read as the merge layers would drop the constants; Keras refuses the file.
+    with pytest.raises(KerasFileError, match=r"layer 'multiply(_\d+)?' \(Multiply\) is called as an op is"):
+        keras.models.load_model(KERAS_DIR / "op_nodes_legacy.h5")
+
+
+def test_an_ellipsis_in_a_key_is_read(tmp_path):
+    def ellipsis_first(config):  # u[..., :5]
+        op_entry(config, "get_item")["inbound_nodes"][0]["args"][1] = [
+            {"class_name": "__ellipsis__", "config": {}},
+            {"class_name": "__slice__", "config": {"start": None, "stop": 5, "step": None}}]
+
+    model = keras.models.load_model(edited_archive(tmp_path, ellipsis_first))
+    original = keras.models.load_model(ARCHIVE)
+    x = np.random.default_rng(2).normal(size=(4, 6)).astype("float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), original.predict(x, verbose=0))
+
+
+def test_two_entries_of_one_name_are_refused(tmp_path):
+    def rename(config):
+        entry = op_entry(config, "square")
+        entry["name"] = entry["config"]["name"] = "absolute"
+
+    with pytest.raises(KerasFileError, match="the name 'absolute' is given to two entries"):
+        keras.models.load_model(edited_archive(tmp_path, rename))
+
+
+def test_recorded_ops_keep_their_names_through_files(tmp_path):
+    # Each record takes its Keras op's name when read back: the names do not drift save after save.
+    x = keras.Input((3,))
+    model = keras.Model(x, ops.mean(ops.exp(x) ** 2.0, axis=-1))
+    names = [layer.name for layer in model.layers]
+    for i in range(2):
+        model.save(tmp_path / f"m{i}.keras")
+        model = keras.models.load_model(tmp_path / f"m{i}.keras")
+        assert [layer.name for layer in model.layers] == names
+
+
+def test_names_made_while_avoiding_pass_over_them():
+    from densekit.utils import naming
+
+    first = naming.auto_name("avoided_thing")
+    taken = {f"{first}_{i}" for i in range(1, 4)}
+    with naming.avoiding(taken):
+        made = naming.auto_name("avoided_thing")
+    assert made not in taken and made.startswith(first)
 
 
 @pytest.mark.parametrize("damage", [
     lambda c: c["layers"].append("relu"),
+    lambda c: op_entry(c, "relu").pop("class_name"),
+    lambda c: op_entry(c, "relu").update(config=[1]),
+    lambda c: op_entry(c, "relu").update(inbound_nodes={"a": 1}),
+    lambda c: op_entry(c, "maximum")["inbound_nodes"][0]["args"].__setitem__(
+        1, {"class_name": "__numpy__", "config": {"value": [1.0], "dtype": "nope"}}),
+    lambda c: op_entry(c, "get_item")["inbound_nodes"][0]["args"].__setitem__(
+        1, {"class_name": "__tuple__", "config": {"value": 3}}),
+    lambda c: op_entry(c, "get_item")["inbound_nodes"][0]["args"].__setitem__(
+        1, {"class_name": "__slice__", "config": "x"}),
     lambda c: op_entry(c, "relu")["inbound_nodes"][0].update(args={"x": 1}),
     lambda c: op_entry(c, "relu")["inbound_nodes"][0].update(kwargs=[1]),
     lambda c: op_entry(c, "relu")["inbound_nodes"][0]["args"][0]["config"].update(keras_history=[["hidden"], 0, 0]),
@@ -143,7 +199,8 @@ def test_an_op_inside_a_nested_model_is_refused(tmp_path):
     lambda c: op_entry(c, "relu")["inbound_nodes"].append(7),
     lambda c: c.update(output_layers=["nowhere", 0, 0]),
     lambda c: c.update(input_layers=3),
-], ids=["entry", "args", "kwargs", "history", "unmade", "node", "outputs", "inputs"])
+], ids=["entry", "class", "op_config", "nodes", "numpy", "tuple", "slice", "args", "kwargs", "history", "unmade",
+        "node", "outputs", "inputs"])
 def test_a_damaged_config_with_op_nodes_is_refused_naming_the_problem(damage, keras_config):
     config = json.loads(json.dumps(keras_config))
     damage(config)

@@ -228,7 +228,7 @@ class Layer(ConfigPickling, SubclassingMixin, WeightsMixin):
             dtype = dtype.get("config", {}).get("name", "float32")
         if dtype not in (None, "float32") and getattr(dtype, "name", dtype) != "float32":
             raise ValueError(f"densekit computes in float32 only. Received: dtype={dtype!r}")
-        self.name = name if name is not None else naming.auto_name(type(self).__name__)
+        self.name = name if name is not None else naming.layer_name(type(self).__name__)
         self._trainable = bool(trainable)
         self._activity_regularizer = regularizers.get(activity_regularizer)
         self._core = None

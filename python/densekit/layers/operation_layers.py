@@ -18,7 +18,7 @@ from densekit.utils import naming
 
 class _OpLayer(Layer):
     def __init__(self, op, name=None, **kwargs):
-        super().__init__(name=name if name is not None else naming.auto_name(op), **kwargs)
+        super().__init__(name=name if name is not None else naming.layer_name(op), **kwargs)
         self.op = op
 
 

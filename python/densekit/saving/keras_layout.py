@@ -52,7 +52,7 @@ def is_op_entry(entry):
     """Whether a ``layers`` entry of a Keras functional config is the node of an op called on
     symbolic tensors (``x + y``, ``keras.ops.relu(x)``: module ``keras.src.ops.*``), which Keras
     leaves out of ``model.layers`` (saving/keras_op_nodes.py replays them)."""
-    return isinstance(entry, dict) and str(entry.get("module") or "").startswith(("keras.src.ops.", "keras.ops"))
+    return isinstance(entry, dict) and str(entry.get("module") or "").startswith("keras.src.ops.")
 
 
 def op_function(class_name):
@@ -119,9 +119,10 @@ def _check_layers(config, source, supported, ops_allowed=False):
                 raise KerasFileError(f"{source}: op {_describe(entry)} is one densekit.ops does not have (docs/ops.md "
                                      "lists those it records in a model's graph).")
             if not ops_allowed:
-                raise KerasFileError(f"{source}: op {_describe(entry)} is called inside a nested model; densekit "
-                                     "loads ops called on the tensors of the outermost functional model only.")
+                raise KerasFileError(f"{source}: op {_describe(entry)} is in a Sequential model, whose config has no "
+                                     "nodes to call it on.")
             continue
+        _check_called_as_a_layer(entry, source)
         class_name = entry.get("class_name")
         module = entry.get("module") or "keras"
         registered = entry.get("registered_name")
@@ -130,7 +131,8 @@ def _check_layers(config, source, supported, ops_allowed=False):
         own_op = module == "densekit.ops" and class_name in recorded_op_classes()
         custom = not (str(module).startswith("keras") or own_op) or registered not in (None, class_name)
         if class_name in NESTED_MODEL_CLASSES and not custom and isinstance(entry.get("config"), dict):
-            _check_layers(entry["config"], source, supported)  # a nested model: inlined later
+            _check_layers(entry["config"], source, supported,  # a nested model: inlined later
+                          ops_allowed=class_name != "Sequential")
         elif (class_name not in supported and not own_op) or custom:
             what = "a custom layer" if custom else "a layer class densekit does not have"
             raise KerasFileError(f"{source}: layer {_describe(entry)} is {what}. densekit loads these Keras layers: "
@@ -139,6 +141,27 @@ def _check_layers(config, source, supported, ops_allowed=False):
         if dtype not in (None, "float32") and not (class_name == "InputLayer" and _core.is_whole_number_dtype(dtype)):
             raise KerasFileError(f"{source}: layer {_describe(entry)} computes in {dtype}; densekit computes in float32 "
                                  "only. In Keras, set the layer's (or the global) dtype policy to float32 and save again.")
+
+
+def _is_tensor(arg):
+    return isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__"
+
+
+def _check_called_as_a_layer(entry, source):
+    """Refuses an entry whose calls are not a layer's: a layer takes one argument, a tensor or a
+    list of them. An op's node with its module left out (Keras 3's legacy .h5 writer drops it:
+    ``x * 2.0`` comes as a "Multiply" of a tensor and 2.0) would otherwise be read as the merge
+    layer of that name, without its constant."""
+    for node in entry.get("inbound_nodes") or []:
+        args = node.get("args") if isinstance(node, dict) else None
+        if args is None:
+            continue  # tf.keras 2.x's list form, or malformed: read and checked later
+        if not (isinstance(args, list) and len(args) == 1 and
+                (_is_tensor(args[0]) or (isinstance(args[0], list) and all(map(_is_tensor, args[0]))))):
+            raise KerasFileError(f"{source}: layer {_describe(entry)} is called as an op is, not as a layer (on "
+                                 "arguments other than one tensor or a list of tensors): an op's node whose module is "
+                                 "missing, as Keras 3's legacy .h5 writer saves them, which Keras cannot load back "
+                                 "either. Save the model as a .keras archive.")
 
 
 def store_paths(model_class, entries, prefix=""):

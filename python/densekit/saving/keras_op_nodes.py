@@ -7,12 +7,31 @@ replaying its graph: each layer made from its config, each op called through den
 the tensors and constants the node names, as Keras's own ``functional_from_config`` does. The
 config of the model that replay builds then goes the way of any other file's."""
 
-from densekit.saving.keras_layout import KerasFileError, is_op_entry, op_function, recorded_op_classes
+from densekit.saving.keras_layout import (NESTED_MODEL_CLASSES, KerasFileError, is_op_entry, op_function,
+                                          recorded_op_classes)
 from densekit.utils import naming
 
 
+def _entries(config):
+    layers = config.get("layers") if isinstance(config, dict) else None
+    return [entry for entry in layers if isinstance(entry, dict)] if isinstance(layers, list) else []
+
+
 def has_op_nodes(config):
-    return isinstance(config, dict) and any(is_op_entry(entry) for entry in config.get("layers") or [])
+    """Whether a model config holds op nodes, in its own graph or a nested model's."""
+    return any(is_op_entry(entry) or
+               (entry.get("class_name") in NESTED_MODEL_CLASSES and has_op_nodes(entry.get("config")))
+               for entry in _entries(config))
+
+
+def _names(config):
+    """The names a model config gives its layers and ops, nested models' included."""
+    out = set()
+    for entry in _entries(config):
+        out.add(_entry_name(entry))
+        if entry.get("class_name") in NESTED_MODEL_CLASSES:
+            out |= _names(entry.get("config"))
+    return out
 
 
 class _NotYet(Exception):
@@ -39,14 +58,23 @@ def _resolve(value, made, source):
         if tuple(history) not in made:
             raise _NotYet()
         return made[tuple(history)]
+    if kind == "__ellipsis__":
+        return Ellipsis
+    if kind in ("__tuple__", "__slice__", "__numpy__") and not isinstance(config, dict):
+        raise KerasFileError(f"{source}: an op's argument {kind!r} has no config object.")
     if kind == "__tuple__":
-        return tuple(_resolve(v, made, source) for v in (config or {}).get("value", []))
+        if not isinstance(config.get("value"), list):
+            raise KerasFileError(f"{source}: an op's argument '__tuple__' has no list of values.")
+        return tuple(_resolve(v, made, source) for v in config["value"])
     if kind == "__slice__":
-        return slice(*(_resolve((config or {}).get(key), made, source) for key in ("start", "stop", "step")))
+        return slice(*(_resolve(config.get(key), made, source) for key in ("start", "stop", "step")))
     if kind == "__numpy__":
         import numpy as np
 
-        return np.asarray((config or {}).get("value"), dtype=(config or {}).get("dtype"))
+        try:
+            return np.asarray(config.get("value"), dtype=config.get("dtype"))
+        except (TypeError, ValueError) as error:
+            raise KerasFileError(f"{source}: an op's argument '__numpy__' is not an array: {error}") from None
     if kind is None:
         return {key: _resolve(v, made, source) for key, v in value.items()}
     raise KerasFileError(f"{source}: an op's argument is a serialized {kind!r}, which densekit does not read in a "
@@ -74,13 +102,16 @@ def _structure(spec, made, source, what):
 
 
 def _call(entry, args, kwargs, source):
-    function = op_function(entry["class_name"])
+    """The op called on its node's arguments; the first layer densekit records for it takes the
+    op's name, so that a model densekit wrote keeps its names when read back."""
+    function = op_function(entry.get("class_name"))
     if function is None:
-        raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry['class_name']}) is one densekit.ops does "
-                             "not have (docs/ops.md lists those it records in a model's graph).")
-    options = {key: value for key, value in (entry.get("config") or {}).items() if key != "name"}
+        raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry.get('class_name')}) is one densekit.ops "
+                             "does not have (docs/ops.md lists those it records in a model's graph).")
+    options = {key: value for key, value in entry["config"].items() if key != "name"}
     try:
-        return function(*args, **options, **kwargs)
+        with naming.first_layer_named(_entry_name(entry)):
+            return function(*args, **options, **kwargs)
     except (TypeError, ValueError, NotImplementedError) as error:
         raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry['class_name']}) cannot be recorded in "
                              f"densekit's graph: {error}") from error
@@ -105,7 +136,19 @@ def replayed_config(config, source, functional):
     entries = config["layers"]
     if not all(isinstance(entry, dict) for entry in entries):
         raise KerasFileError(f"{source}: a layer entry of the model config is not a JSON object.")
-    with naming.avoiding(_entry_name(entry) for entry in entries):
+    seen = set()
+    for entry in entries:
+        name = _entry_name(entry)
+        if not isinstance(name, str) or not isinstance(entry.get("class_name"), str):
+            raise KerasFileError(f"{source}: an entry of the model config has no name or class_name.")
+        if name in seen:
+            raise KerasFileError(f"{source}: the name {name!r} is given to two entries of the model config; each "
+                                 "layer and op of a model has a name of its own.")
+        seen.add(name)
+        if not isinstance(entry.get("config"), dict) or not isinstance(entry.get("inbound_nodes", []), list):
+            raise KerasFileError(f"{source}: {name!r} ({entry['class_name']}) has no config object or no list of "
+                                 "inbound nodes.")
+    with naming.avoiding(_names(config)):
         return _replay(entries, config, source, functional)
 
 
@@ -159,20 +202,20 @@ def _replay(entries, config, source, functional):
 # --- writing: densekit's records as Keras's op nodes ----------------------------------------------
 # The records Keras has an op for, by densekit's op name: the Keras op's module and class
 # (keras/src/ops/numpy.py unless named), and how its node's arguments come from the record's
-# input ``x`` and number ``value``. Ops Keras computes in booleans (isnan, the comparisons)
-# and densekit's own (not_zero, stop_gradient) are left as densekit.ops records.
+# input ``x`` and number ``value``. Ops Keras computes in booleans (isnan, the comparisons),
+# densekit's own (not_zero, stop_gradient), and hypot with a number (Keras's own hypot refuses a
+# number) are left as densekit.ops records.
 _NUMPY, _MATH = "keras.src.ops.numpy", "keras.src.ops.math"
 _UNARY = {name: (_NUMPY, name.capitalize()) for name in (
     "sign", "sqrt", "cbrt", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos",
     "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "reciprocal",
-    "floor", "ceil", "trunc", "round", "negative")}
+    "floor", "ceil", "trunc", "round")}
 _UNARY.update(abs=(_NUMPY, "Absolute"), rsqrt=(_MATH, "Rsqrt"), erf=(_MATH, "Erf"))
 _WITH_NUMBER = {  # op -> (class, the number first)
     "power": ("Power", False), "rpower": ("Power", True), "rdivide": ("TrueDivide", True),
     "maximum": ("Maximum", False), "minimum": ("Minimum", False), "mod": ("Mod", False), "rmod": ("Mod", True),
     "floor_divide": ("FloorDivide", False), "rfloor_divide": ("FloorDivide", True),
-    "arctan2": ("Arctan2", False), "rarctan2": ("Arctan2", True), "hypot": ("Hypot", False),
-    "logaddexp": ("Logaddexp", False)}
+    "arctan2": ("Arctan2", False), "rarctan2": ("Arctan2", True), "logaddexp": ("Logaddexp", False)}
 _BINARY = {"divide": "TrueDivide", "power": "Power", "mod": "Mod", "floor_divide": "FloorDivide",
            "arctan2": "Arctan2", "hypot": "Hypot", "logaddexp": "Logaddexp"}
 _REDUCE = {name: (_NUMPY, name.capitalize()) for name in ("sum", "mean", "max", "min", "prod", "var", "std")}
@@ -216,15 +259,15 @@ def as_keras_op_nodes(config):
     layers = []
     for entry in config.get("layers", []):
         record = entry.get("config") or {}
-        nodes = entry.get("inbound_nodes") or []
         mapped = (_keras_op(entry.get("class_name"), record, record.get("op"))
-                  if entry.get("module") == "densekit.ops" and len(nodes) == 1 else None)
+                  if entry.get("module") == "densekit.ops" else None)
         if mapped is None:
             layers.append(entry)
             continue
         module, class_name, options, before, after = mapped
-        inputs = nodes[0]["args"][0] if entry["class_name"] == "BinaryOp" else nodes[0]["args"][:1]
+        binary = entry["class_name"] == "BinaryOp"  # its node's one argument is the list of both tensors
+        nodes = [{"args": before + list(node["args"][0] if binary else node["args"][:1]) + after, "kwargs": {}}
+                 for node in entry.get("inbound_nodes") or []]
         layers.append({"module": module, "class_name": class_name, "config": {"name": record["name"], **options},
-                       "registered_name": class_name, "name": record["name"],
-                       "inbound_nodes": [{"args": before + list(inputs) + after, "kwargs": {}}]})
+                       "registered_name": class_name, "name": record["name"], "inbound_nodes": nodes})
     return dict(config, layers=layers)

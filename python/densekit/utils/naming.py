@@ -9,6 +9,7 @@ uniquify = _core.uniquify
 reset = _core.reset_names
 
 _avoided = frozenset()
+_first_layer = None  # the name the next layer made takes (first_layer_named)
 
 
 def auto_name(prefix):
@@ -31,3 +32,26 @@ def avoiding(names):
         yield
     finally:
         _avoided = previous
+
+
+def layer_name(prefix):
+    """A new layer's name: the one a ``first_layer_named`` block holds for it, else the next of
+    the counter for ``prefix``."""
+    global _first_layer
+    if _first_layer is not None:
+        name, _first_layer = _first_layer, None
+        return name
+    return auto_name(prefix)
+
+
+@contextlib.contextmanager
+def first_layer_named(name):
+    """The first layer made inside the block is named ``name``: a Keras op's name in a file,
+    given to the first layer densekit records for the op, so that the name survives a save
+    and a load."""
+    global _first_layer
+    previous, _first_layer = _first_layer, name
+    try:
+        yield
+    finally:
+        _first_layer = previous

@@ -1,17 +1,21 @@
-"""Writes op_nodes.keras, op_nodes.npz and op_nodes_config.json for tests/saving/test_keras_op_nodes.py:
+"""Writes op_nodes.keras, op_nodes_nested.keras, op_nodes_legacy.h5, op_nodes.npz and
+op_nodes_config.json for tests/saving/test_keras_op_nodes.py:
 a functional model whose graph calls ops on its tensors (``x * 2.0``, ``x + y``,
 ``keras.ops.relu``, a mean, a concatenation, a slice), which Keras saves as op nodes outside
-``model.layers``. Two of its layers are named as densekit names the layers it records for ops
-(an Activation "activation", a Rescaling "rescaling"). Compiled with Adam and trained a few
-steps, so the file holds the optimizer's state. (No legacy .h5: Keras's writer drops the
-op nodes' modules there, and Keras itself cannot load the file back.)
+``model.layers``. Two of its layers are named as Keras names its Activation and Rescaling
+layers, which densekit also records ops as. Compiled with Adam and trained a few steps, so the
+file holds the optimizer's state.
 
 Run with real Keras 3 (TensorFlow backend), not densekit:
 
     /work/venv-keras/bin/python tests/data/keras/make_op_nodes.py
 
+op_nodes_nested.keras holds ops inside a nested functional model and around it;
+op_nodes_legacy.h5 a model with ops in Keras 3's legacy .h5 layout, which drops their module.
+
 op_nodes.npz: the input rows ``x``, Keras's predictions ``y``, the model's parameter count, the
-names in ``model.layers`` (``layer_names``) and those of its op nodes (``op_names``);
+names in ``model.layers`` (``layer_names``) and those of its op nodes (``op_names``), and the
+nested model's rows and predictions (``nested_x``, ``nested_y``);
 op_nodes_config.json: ``model.get_config()``. Keep them small: the files are committed.
 """
 
@@ -40,6 +44,15 @@ def build():
     return keras.Model(x, layers.Dense(3, activation="softmax", name="out")(s))
 
 
+def build_nested():
+    """Ops inside a nested functional model and around it."""
+    i = keras.Input((4,), name="inner_in")
+    h = layers.Rescaling(0.5)(layers.Dense(3, name="inner_dense")(i))
+    inner = keras.Model(i, ops.tanh(h) * 2.0, name="inner")
+    j = keras.Input((4,), name="outer_in")
+    return keras.Model(j, layers.Dense(2, name="outer_dense")(inner(j) + 1.0))
+
+
 def main():
     keras.utils.set_random_seed(7)
     model = build()
@@ -49,10 +62,15 @@ def main():
     model.fit(x_train, rng.integers(0, 3, 64), epochs=2, batch_size=16, verbose=0)
     model.save(os.path.join(HERE, "op_nodes.keras"))
     x = rng.normal(size=(10, 6)).astype("float32")
+    x_in = keras.Input((3,))  # Keras's legacy .h5 writer drops the ops' module: Keras cannot load it back
+    keras.Model(x_in, layers.Dense(2)(x_in) * 2.0 + 1.0).save(os.path.join(HERE, "op_nodes_legacy.h5"))
+    nested = build_nested()
+    nested.save(os.path.join(HERE, "op_nodes_nested.keras"))
+    x_nested = rng.normal(size=(5, 4)).astype("float32")
     np.savez(os.path.join(HERE, "op_nodes.npz"), x=x, y=model.predict(x, verbose=0),
              params=model.count_params(), layer_names=[layer.name for layer in model.layers],
              op_names=[op.name for op in model._operations if not isinstance(op, layers.Layer)],
-             keras_version=keras.__version__)
+             nested_x=x_nested, nested_y=nested.predict(x_nested, verbose=0), keras_version=keras.__version__)
     with open(os.path.join(HERE, "op_nodes_config.json"), "w") as f:
         json.dump(model.get_config(), f)
 
