@@ -233,8 +233,17 @@ def ops_model():
     outs = [ops.mean(a ** 2.5, axis=-1, keepdims=True), ops.clip(2.0 ** h, 0.0, 3.0), h[:, 1:3, ::2],
             ops.transpose(h, (0, 2, 1)), h / (a + 1.0), ops.take(h, [0, 2], axis=2), ops.sum(h, axis=(1, 2)),
             ops.maximum(h, 0.5), ops.logsumexp(h, axis=-1), ops.rsqrt(ops.square(h) + 1.0), ops.mod(h, 0.7),
-            2.0 / (ops.square(h) + 1.0), ops.isnan(h)]
+            2.0 / (ops.square(h) + 1.0), ops.hypot(h, 2.0), ops.isnan(h)]
     return keras.Model(x, outs)
+
+
+def twice_called_model():
+    """A model whose records of exp and `+ 1.0` are each called twice (a nested model used twice,
+    inlined): their entries have two nodes each."""
+    i = keras.Input((3,))
+    inner = keras.Model(i, ops.exp(i) + 1.0, name="inner")
+    j = keras.Input((3,))
+    return keras.Model(j, [inner(j), inner(ops.tanh(j))])
 
 
 def written_config(model, path):
@@ -262,8 +271,11 @@ def test_densekits_records_are_written_as_kerass_op_nodes(tmp_path):
                                          {"start": 1, "stop": 3, "step": 1}, {"start": None, "stop": None, "step": 2}]
     divide = by_name["divide"]["inbound_nodes"][0]["args"]
     assert len(divide) == 2 and all(a["class_name"] == "__keras_tensor__" for a in divide)
-    # Keras computes isnan in booleans: densekit's record stays its own.
-    assert by_name["isnan"]["module"] == "densekit.ops"
+    # Keras computes isnan in booleans, and its hypot refuses a number: densekit's records stay its own.
+    assert by_name["isnan"]["module"] == by_name["hypot"]["module"] == "densekit.ops"
+    twice = written_config(twice_called_model(), tmp_path / "twice.keras")
+    exp = next(entry for entry in twice["layers"] if entry["class_name"] == "Exp")
+    assert len(exp["inbound_nodes"]) == 2
 
 
 def test_a_written_model_with_op_nodes_loads_back_the_same(tmp_path):
@@ -293,12 +305,16 @@ print(json.dumps([float(np.abs(np.asarray(p, "float32") - e).max()) for p, e in 
 """
 
 
-def test_keras_loads_densekits_op_nodes_with_the_same_predictions(tmp_path):
-    model = ops_model()
-    outputs = model.outputs[:-1]  # isnan stays densekit's own
-    model = keras.Model(model.inputs, outputs)
-    x = np.random.default_rng(1).normal(size=(6, 3, 4)).astype("float32")
+@pytest.mark.parametrize("make", ["ops", "twice_called"])
+def test_keras_loads_densekits_op_nodes_with_the_same_predictions(make, tmp_path):
+    if make == "ops":
+        model = ops_model()
+        model = keras.Model(model.inputs, model.outputs[:-2])  # hypot with a number and isnan stay densekit's own
+        x = np.random.default_rng(1).normal(size=(6, 3, 4)).astype("float32")
+    else:
+        model = twice_called_model()
+        x = np.random.default_rng(1).normal(size=(6, 3)).astype("float32")
     model.save(tmp_path / "m.keras")
     np.savez(tmp_path / "m.npz", x=x, **{f"y{i}": y for i, y in enumerate(model.predict(x, verbose=0))})
     differences = run_keras(KERAS_PREDICTS, tmp_path / "m.keras", tmp_path / "m.npz")
-    assert len(differences) == len(outputs) and max(differences) <= 1e-5, differences
+    assert len(differences) == len(model.outputs) and max(differences) <= 1e-5, differences
