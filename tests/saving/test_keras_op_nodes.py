@@ -120,16 +120,20 @@ def test_an_op_densekit_cannot_record_is_refused_naming_it(tmp_path):
         keras.models.load_model(edited_archive(tmp_path, slice_the_batch))
 
 
-def test_ops_inside_a_nested_model_load_with_kerass_predictions(expected):
-    model = keras.models.load_model(KERAS_DIR / "op_nodes_nested.keras")
-    np.testing.assert_allclose(model.predict(expected["nested_x"], verbose=0), expected["nested_y"],
-                               rtol=1e-5, atol=1e-6)
-    with zipfile.ZipFile(KERAS_DIR / "op_nodes_nested.keras") as archive:
-        config = json.loads(archive.read("config.json"))["config"]
-    rebuilt = keras.Model.from_config(config)
-    rebuilt.set_weights(model.get_weights())
-    np.testing.assert_allclose(rebuilt.predict(expected["nested_x"], verbose=0), expected["nested_y"],
-                               rtol=1e-5, atol=1e-6)
+@pytest.mark.parametrize("name", ["nested", "in_sequential", "inner_is_output"])
+def test_ops_inside_a_nested_model_load_with_kerass_predictions(name, expected):
+    # Ops in a nested functional model and around it; in a functional model a Sequential holds;
+    # and in a nested model whose output is the model's, which Keras names ["inner_out", 1, 0].
+    path, want = KERAS_DIR / f"op_nodes_{name}.keras", expected[f"{name}_y"]
+    model = keras.models.load_model(path)
+    np.testing.assert_allclose(model.predict(expected["nested_x"], verbose=0), want, rtol=1e-5, atol=1e-6)
+    with zipfile.ZipFile(path) as archive:
+        serialized = json.loads(archive.read("config.json"))
+    for rebuilt in (keras.models.model_from_json(json.dumps(serialized)),
+                    keras.Model.from_config(serialized["config"]) if name != "in_sequential" else None):
+        if rebuilt is not None:
+            rebuilt.set_weights(model.get_weights())
+            np.testing.assert_allclose(rebuilt.predict(expected["nested_x"], verbose=0), want, rtol=1e-5, atol=1e-6)
 
 
 def test_a_legacy_h5_whose_op_nodes_lost_their_module_is_refused():
@@ -169,6 +173,42 @@ def test_recorded_ops_keep_their_names_through_files(tmp_path):
         model.save(tmp_path / f"m{i}.keras")
         model = keras.models.load_model(tmp_path / f"m{i}.keras")
         assert [layer.name for layer in model.layers] == names
+
+
+def test_a_record_called_twice_reloads(tmp_path):
+    # Each call of an op replays as a record of its own; only the first takes the op's name.
+    model = twice_called_model()
+    model.save(tmp_path / "m.keras")
+    back = keras.models.load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(3).normal(size=(4, 3)).astype("float32")
+    for got, want in zip(back.predict(x, verbose=0), model.predict(x, verbose=0)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_layer_made_in_another_thread_during_a_replay_is_named_as_usual():
+    import threading
+
+    from densekit.utils import naming
+
+    made = {}
+    with naming.first_layer_named("reserved_for_the_op"):
+        thread = threading.Thread(target=lambda: made.setdefault("layer", keras.layers.Dense(2)))
+        thread.start()
+        thread.join()
+        assert naming.layer_name("dense") == "reserved_for_the_op"
+    assert made["layer"].name != "reserved_for_the_op"
+
+
+def test_calls_by_keyword_and_on_dicts_are_not_taken_for_ops(tmp_path):
+    # Only two positional arguments, or a constant one, mark an op's node without its module.
+    entry = {"class_name": "Dense", "config": {"name": "d"}, "name": "d", "inbound_nodes": [
+        {"args": [], "kwargs": {"inputs": {"class_name": "__keras_tensor__", "config": {}}}},
+        {"args": [{"a": {"class_name": "__keras_tensor__", "config": {}}}], "kwargs": {}},
+        {"args": [[{"class_name": "__keras_tensor__", "config": {}}]], "kwargs": {}}]}
+    keras_layout._check_called_as_a_layer(entry, "f")
+    entry["inbound_nodes"] = [{"args": [{"class_name": "__keras_tensor__", "config": {}}, 2.0], "kwargs": {}}]
+    with pytest.raises(KerasFileError, match="called as an op is"):
+        keras_layout._check_called_as_a_layer(entry, "f")
 
 
 def test_names_made_while_avoiding_pass_over_them():

@@ -147,21 +147,30 @@ def _is_tensor(arg):
     return isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__"
 
 
+def _tensors(arg):
+    """Whether a call's argument is a tensor, or a list or dict of tensors."""
+    if _is_tensor(arg):
+        return True
+    items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, list) else [arg]
+    return all(map(_is_tensor, items))
+
+
 def _check_called_as_a_layer(entry, source):
     """Refuses an entry whose calls are not a layer's: a layer takes one argument, a tensor or a
-    list of them. An op's node with its module left out (Keras 3's legacy .h5 writer drops it:
+    list or dict of them. An op's node with its module left out (Keras 3's legacy .h5 writer drops it:
     ``x * 2.0`` comes as a "Multiply" of a tensor and 2.0) would otherwise be read as the merge
     layer of that name, without its constant."""
     for node in entry.get("inbound_nodes") or []:
         args = node.get("args") if isinstance(node, dict) else None
-        if args is None:
+        if not isinstance(args, list):
             continue  # tf.keras 2.x's list form, or malformed: read and checked later
-        if not (isinstance(args, list) and len(args) == 1 and
-                (_is_tensor(args[0]) or (isinstance(args[0], list) and all(map(_is_tensor, args[0]))))):
+        # Two arguments, or one constant. (A call by keyword, `layer(inputs=x)`, has none: the
+        # layer reader says what it lacks.)
+        if len(args) > 1 or (args and not _tensors(args[0])):
             raise KerasFileError(f"{source}: layer {_describe(entry)} is called as an op is, not as a layer (on "
-                                 "arguments other than one tensor or a list of tensors): an op's node whose module is "
-                                 "missing, as Keras 3's legacy .h5 writer saves them, which Keras cannot load back "
-                                 "either. Save the model as a .keras archive.")
+                                 "arguments other than one tensor, list or dict of tensors): an op's node whose "
+                                 "module is missing, as Keras 3's legacy .h5 writer saves them, which Keras cannot "
+                                 "load back either. Save the model as a .keras archive.")
 
 
 def store_paths(model_class, entries, prefix=""):

@@ -101,16 +101,17 @@ def _structure(spec, made, source, what):
     raise KerasFileError(f"{source}: the model's {what} is not a list of [layer, node, tensor] entries.")
 
 
-def _call(entry, args, kwargs, source):
-    """The op called on its node's arguments; the first layer densekit records for it takes the
-    op's name, so that a model densekit wrote keeps its names when read back."""
+def _call(entry, args, kwargs, source, first_call):
+    """The op called on its node's arguments. At its first call (node), the first layer densekit
+    records for it takes the op's name, so that a model densekit wrote keeps its names when read
+    back; later calls record layers of their own, named past the file's names."""
     function = op_function(entry.get("class_name"))
     if function is None:
         raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry.get('class_name')}) is one densekit.ops "
                              "does not have (docs/ops.md lists those it records in a model's graph).")
     options = {key: value for key, value in entry["config"].items() if key != "name"}
     try:
-        with naming.first_layer_named(_entry_name(entry)):
+        with naming.first_layer_named(_entry_name(entry) if first_call else None):
             return function(*args, **options, **kwargs)
     except (TypeError, ValueError, NotImplementedError) as error:
         raise KerasFileError(f"{source}: op {_entry_name(entry)!r} ({entry['class_name']}) cannot be recorded in "
@@ -178,7 +179,7 @@ def _replay(entries, config, source, functional):
                 except _NotYet:
                     break
                 if is_op_entry(entry):
-                    outputs = _call(entry, args, kwargs, source)
+                    outputs = _call(entry, args, kwargs, source, first_call=done[i] == 0)
                 else:
                     if i not in objects:
                         objects[i] = _layer(entry)

@@ -68,9 +68,15 @@ def readable_config_json(json_string):
     layers = config.get("layers") if isinstance(config, dict) else None
     if not isinstance(layers, list):
         return json_string
-    if serialized.get("class_name") != "Sequential" and keras_op_nodes.has_op_nodes(config):
-        serialized["config"] = keras_op_nodes.replayed_config(config, "The model config", model_class("Functional"))
-        return json.dumps(serialized)
+    nested = (all(isinstance(e, dict) for e in layers) and
+              any(e.get("class_name") in keras_nested.NESTED for e in layers))
+    if keras_op_nodes.has_op_nodes(config):
+        # As load_model() reads a file: nested models inlined into one graph, then the ops replayed.
+        serialized = _inlined(serialized) if nested else serialized
+        if serialized.get("class_name") != "Sequential":
+            serialized["config"] = keras_op_nodes.replayed_config(serialized["config"], "The model config",
+                                                                  model_class("Functional"))
+            return json.dumps(serialized)
     if not all(isinstance(e, dict) for e in layers):
         return json_string
     try:
@@ -78,10 +84,15 @@ def readable_config_json(json_string):
     except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
         raise ValueError(f"The model config does not follow the Keras schema: a layer's inbound nodes are malformed "
                          f"({type(error).__name__}: {error}).") from None
-    if any(e.get("class_name") in keras_nested.NESTED for e in layers):
-        try:
-            serialized, _ = keras_nested.inline(serialized, "the model config")
-        except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects Keras's forms
-            raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
-                             f"({type(error).__name__}: {error}).") from None
-    return json.dumps(serialized)
+    return json.dumps(_inlined(serialized) if nested else serialized)
+
+
+def _inlined(serialized):
+    from densekit.saving import keras_nested
+
+    try:
+        serialized, _ = keras_nested.inline(serialized, "the model config")
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects Keras's forms
+        raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
+                         f"({type(error).__name__}: {error}).") from None
+    return serialized
