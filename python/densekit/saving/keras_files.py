@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from densekit import _core
-from densekit.saving import (keras_compile_check, keras_graph, keras_layout, keras_nested_weights, keras_op_nodes,
+from densekit.saving import (keras_compile_check, keras_graph, keras_layout, keras_nested_weights,
                              keras_optimizer_state, keras_reader, native_bytes, serialization_lib)
 
 def _fill_layer_weights(template, keras_weights, source, skip=None):
@@ -126,12 +126,9 @@ def write_native(keras_file, folder, compile=True):
     if compile_config is not None:
         keras_compile_check.check(compile_config, source)
         serialized["compile_config"] = compile_config
-    buildable = dict(serialized)
-    if keras_op_nodes.has_op_nodes(serialized["config"]):
-        buildable["config"] = keras_op_nodes.replayed_config(serialized["config"], source,
-                                                            serialization_lib.model_class("Functional"))
+    buildable = serialization_lib.readable_config_json(json.dumps(serialized), source)  # op nodes replayed
     template_core = _with_source(
-        source, lambda: _core.model_from_config_json(json.dumps(buildable), compile_config is not None))
+        source, lambda: _core.model_from_config_json(buildable, compile_config is not None))
     template_path, path = os.path.join(folder, "template.dk"), os.path.join(folder, "model.dk")
     _core.save_model(template_core, template_path)
     metadata, template = native_bytes.unpack_file(template_path)

@@ -48,6 +48,11 @@ def recorded_op_classes():
             if isinstance(cls, type) and issubclass(cls, operation_layers._OpLayer) and cls is not operation_layers._OpLayer}
 
 
+def is_keras_tensor(value):
+    """Whether a value in a node's arguments is a Keras tensor (``__keras_tensor__``)."""
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
 def is_op_entry(entry):
     """Whether a ``layers`` entry of a Keras functional config is the node of an op called on
     symbolic tensors (``x + y``, ``keras.ops.relu(x)``: module ``keras.src.ops.*``), which Keras
@@ -143,16 +148,12 @@ def _check_layers(config, source, supported, ops_allowed=False):
                                  "only. In Keras, set the layer's (or the global) dtype policy to float32 and save again.")
 
 
-def _is_tensor(arg):
-    return isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__"
-
-
 def _tensors(arg):
     """Whether a call's argument is a tensor, or a list or dict of tensors."""
-    if _is_tensor(arg):
+    if is_keras_tensor(arg):
         return True
     items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, list) else [arg]
-    return all(map(_is_tensor, items))
+    return all(map(is_keras_tensor, items))
 
 
 def _check_called_as_a_layer(entry, source):

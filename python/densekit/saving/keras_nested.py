@@ -13,7 +13,7 @@ model's call outputs are its ``output_layers``.
 
 import copy
 
-from densekit.saving.keras_layout import KerasFileError
+from densekit.saving.keras_layout import KerasFileError, is_keras_tensor
 
 NESTED = ("Sequential", "Functional", "Model")
 
@@ -22,13 +22,9 @@ class NestedModelError(KerasFileError):
     """A nested model densekit cannot inline."""
 
 
-def _is_tensor(value):
-    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
-
-
 def _map_tensors(value, change):
     """``value`` (a node's args or kwargs) with every Keras tensor's history passed through ``change``."""
-    if _is_tensor(value):
+    if is_keras_tensor(value):
         out = copy.deepcopy(value)
         out["config"]["keras_history"] = list(change(tuple(value["config"]["keras_history"])))
         return out
@@ -41,7 +37,7 @@ def _map_tensors(value, change):
 
 def _tensors(value):
     """The histories of the Keras tensors in a call's args, in order."""
-    if _is_tensor(value):
+    if is_keras_tensor(value):
         return [tuple(value["config"]["keras_history"])]
     if isinstance(value, list):
         return [t for v in value for t in _tensors(v)]

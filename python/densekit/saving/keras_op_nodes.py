@@ -7,9 +7,9 @@ replaying its graph: each layer made from its config, each op called through den
 the tensors and constants the node names, as Keras's own ``functional_from_config`` does. The
 config of the model that replay builds then goes the way of any other file's."""
 
-from densekit.saving.keras_layout import (NESTED_MODEL_CLASSES, KerasFileError, is_op_entry, op_function,
-                                          recorded_op_classes)
-from densekit.utils import naming
+from densekit.saving.keras_layout import (NESTED_MODEL_CLASSES, KerasFileError, is_keras_tensor, is_op_entry,
+                                          op_function, recorded_op_classes)
+from densekit.utils import naming, object_serialization
 
 
 def _entries(config):
@@ -45,36 +45,30 @@ def _entry_name(entry):
 
 def _resolve(value, made, source):
     """A node's argument with its tensors looked up and Keras's serialized constants decoded
-    (keras/src/saving/serialization_lib.py: ``__tuple__``, ``__slice__``, ``__numpy__``)."""
+    (keras/src/saving/serialization_lib.py: ``__tuple__``, ``__slice__``, ``__numpy__``,
+    ``__ellipsis__``)."""
     if isinstance(value, list):
         return [_resolve(v, made, source) for v in value]
     if not isinstance(value, dict):
         return value
     kind, config = value.get("class_name"), value.get("config")
-    if kind == "__keras_tensor__":
+    if is_keras_tensor(value):
         history = (config or {}).get("keras_history") if isinstance(config, dict) else None
         if not _history_key(history):
             raise KerasFileError(f"{source}: a node's tensor has no keras_history [layer, node, tensor].")
         if tuple(history) not in made:
             raise _NotYet()
         return made[tuple(history)]
-    if kind == "__ellipsis__":
-        return Ellipsis
-    if kind in ("__tuple__", "__slice__", "__numpy__") and not isinstance(config, dict):
-        raise KerasFileError(f"{source}: an op's argument {kind!r} has no config object.")
-    if kind == "__tuple__":
-        if not isinstance(config.get("value"), list):
+    if kind == "__tuple__":  # (which a node may hold tensors in)
+        if not isinstance(config, dict) or not isinstance(config.get("value"), list):
             raise KerasFileError(f"{source}: an op's argument '__tuple__' has no list of values.")
         return tuple(_resolve(v, made, source) for v in config["value"])
-    if kind == "__slice__":
-        return slice(*(_resolve(config.get(key), made, source) for key in ("start", "stop", "step")))
-    if kind == "__numpy__":
-        import numpy as np
-
-        try:
-            return np.asarray(config.get("value"), dtype=config.get("dtype"))
-        except (TypeError, ValueError) as error:
-            raise KerasFileError(f"{source}: an op's argument '__numpy__' is not an array: {error}") from None
+    if kind in ("__slice__", "__numpy__", "__ellipsis__"):
+        try:  # as any object's config holds them
+            return object_serialization.deserialize_keras_object(value)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise KerasFileError(f"{source}: an op's argument {kind!r} is malformed ({type(error).__name__}: "
+                                 f"{error}).") from None
     if kind is None:
         return {key: _resolve(v, made, source) for key, v in value.items()}
     raise KerasFileError(f"{source}: an op's argument is a serialized {kind!r}, which densekit does not read in a "

@@ -51,13 +51,13 @@ def model_from_config(serialized):
     return wrap_core_model(_core.model_from_config_json(readable_config_json(json_string), True))
 
 
-def readable_config_json(json_string):
+def readable_config_json(json_string, source="The model config"):
     """A model's config JSON in the forms the C++ config reader takes, Keras 3's with one flat
     graph, as load_model() reads Keras files: tf.keras 2.x's inbound nodes in Keras 3's form
     (keras2_config.py; Keras 3's Model.from_config reads both), a functional model's op nodes
     recorded as densekit's layers (keras_op_nodes.py), nested models (a model used as a layer)
     replaced by their layers (keras_nested.py). Anything else, malformed JSON included, goes to
-    the C++ reader as it is, which names what is wrong."""
+    the C++ reader as it is, which names what is wrong. ``source`` names the config in errors."""
     from densekit.saving import keras2_config, keras_nested, keras_op_nodes
 
     try:
@@ -72,9 +72,9 @@ def readable_config_json(json_string):
               any(e.get("class_name") in keras_nested.NESTED for e in layers))
     if keras_op_nodes.has_op_nodes(config):
         # As load_model() reads a file: nested models inlined into one graph, then the ops replayed.
-        serialized = _inlined(serialized) if nested else serialized
+        serialized = _inlined(serialized, source) if nested else serialized
         if serialized.get("class_name") != "Sequential":
-            serialized["config"] = keras_op_nodes.replayed_config(serialized["config"], "The model config",
+            serialized["config"] = keras_op_nodes.replayed_config(serialized["config"], source,
                                                                   model_class("Functional"))
             return json.dumps(serialized)
     if not all(isinstance(e, dict) for e in layers):
@@ -82,17 +82,17 @@ def readable_config_json(json_string):
     try:
         serialized = keras2_config.keras3_model_config(serialized)
     except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
-        raise ValueError(f"The model config does not follow the Keras schema: a layer's inbound nodes are malformed "
+        raise ValueError(f"{source} does not follow the Keras schema: a layer's inbound nodes are malformed "
                          f"({type(error).__name__}: {error}).") from None
-    return json.dumps(_inlined(serialized) if nested else serialized)
+    return json.dumps(_inlined(serialized, source) if nested else serialized)
 
 
-def _inlined(serialized):
+def _inlined(serialized, source):
     from densekit.saving import keras_nested
 
     try:
-        serialized, _ = keras_nested.inline(serialized, "the model config")
+        serialized, _ = keras_nested.inline(serialized, source)
     except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:  # it expects Keras's forms
-        raise ValueError(f"The model config does not follow the Keras schema: a nested model in it is malformed "
+        raise ValueError(f"{source} does not follow the Keras schema: a nested model in it is malformed "
                          f"({type(error).__name__}: {error}).") from None
     return serialized
